@@ -1,0 +1,281 @@
+"""Every exception orchestration-kernel raises, in one hierarchy.
+
+```
+OrchestrationError                     base of everything we raise
+├── ConfigurationError                 the user's set-up is wrong; nothing was sent
+│   ├── MissingKeyError                no key for a provider; names the variable to set
+│   ├── UnknownModelError              a model/pool name we cannot resolve; suggests near names
+│   └── SpecError                      a pipeline spec is invalid; carries line and column
+├── ProviderError                      a provider call failed (one attempt)
+│   ├── RetryableError                 the engine may try the same deployment again
+│   │   ├── RateLimitError             429; carries retry_after
+│   │   ├── ServerError                5xx, Anthropic's 529 "overloaded"
+│   │   ├── ProviderTimeout            connect / first token / idle / overall
+│   │   ├── ConnectionFailure          refused, reset, DNS
+│   │   └── IncompleteStreamError      no finish reason, dropped or malformed stream
+│   └── FatalProviderError             retrying the same request cannot help
+│       ├── BadRequestError            400 / 422
+│       │   ├── ContextWindowExceeded  the prompt does not fit (failover may help)
+│       │   └── ContentPolicyError     the provider refused the content (failover may help)
+│       ├── AuthenticationError        401 / 403
+│       └── NotFoundError              404: unknown model or route
+├── AllAttemptsFailed                  retries and fallbacks exhausted; carries the attempts
+├── GuardianBlocked                    the Guardian blocked a call; carries the decisions
+├── PipelineError                      a pipeline run failed; carries the partial result
+├── RunCancelled                       a run was cancelled (interrupt or cancel())
+└── AuditIntegrityError                the audit chain does not verify
+```
+
+Messages never contain secrets: every ``str()`` of these errors is safe to show.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "AllAttemptsFailed",
+    "AuditIntegrityError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConfigurationError",
+    "ConnectionFailure",
+    "ContentPolicyError",
+    "ContextWindowExceeded",
+    "FatalProviderError",
+    "GuardianBlocked",
+    "IncompleteStreamError",
+    "MissingKeyError",
+    "NotFoundError",
+    "OrchestrationError",
+    "PipelineError",
+    "ProviderError",
+    "ProviderTimeout",
+    "RateLimitError",
+    "RetryableError",
+    "RunCancelled",
+    "ServerError",
+    "SpecError",
+    "UnknownModelError",
+]
+
+
+class OrchestrationError(Exception):
+    """Base class of every error orchestration-kernel raises."""
+
+    #: True when the error is the user's mistake: the magics show it without a traceback.
+    user_error: bool = False
+
+
+class ConfigurationError(OrchestrationError):
+    """The set-up is wrong (a key, a name, a spec); no request was sent."""
+
+    user_error = True
+
+
+class MissingKeyError(ConfigurationError):
+    """A provider has no credential. The message names the variable to set."""
+
+    def __init__(self, provider: str, env_vars: list[str], model: str | None = None) -> None:
+        self.provider = provider
+        self.env_vars = env_vars
+        self.model = model
+        names = " or ".join(env_vars) if env_vars else "a key in code"
+        what = f"model {model!r} needs provider {provider!r}" if model else f"provider {provider!r}"
+        super().__init__(
+            f"No API key for {provider}: {what}. Set {names}, pass api_key= in code, or run "
+            f"offline on the simulator with ORCHESTRATION_OFFLINE=auto (or "
+            f"'%orchestrate offline auto' in a notebook)."
+        )
+
+
+class UnknownModelError(ConfigurationError):
+    """A model, alias or pool name could not be resolved."""
+
+    def __init__(self, name: str, suggestions: list[str] | None = None) -> None:
+        self.name = name
+        self.suggestions = list(suggestions or [])
+        hint = f" Did you mean: {', '.join(self.suggestions)}?" if self.suggestions else ""
+        super().__init__(f"Unknown model {name!r}.{hint}")
+
+
+class SpecError(ConfigurationError):
+    """A pipeline spec is invalid. ``errors`` lists each problem with its position."""
+
+    def __init__(self, errors: list[SpecProblem] | str, source: str | None = None) -> None:
+        if isinstance(errors, str):
+            errors = [SpecProblem(errors)]
+        self.errors = errors
+        self.source = source
+        lines = [str(e) for e in errors]
+        head = "Invalid pipeline spec" if len(lines) == 1 else f"{len(lines)} problems in spec"
+        super().__init__(head + ":\n  " + "\n  ".join(lines))
+
+
+class SpecProblem:
+    """One problem in a spec: a message and, where known, its YAML line and column (1-based)."""
+
+    def __init__(
+        self,
+        message: str,
+        line: int | None = None,
+        column: int | None = None,
+        path: str | None = None,
+    ) -> None:
+        self.message = message
+        self.line = line
+        self.column = column
+        self.path = path
+
+    def __str__(self) -> str:
+        where = ""
+        if self.line is not None:
+            where = f"line {self.line}" + (f", column {self.column}" if self.column else "") + ": "
+        at = f"{self.path}: " if self.path else ""
+        return f"{where}{at}{self.message}"
+
+    def __repr__(self) -> str:
+        return f"SpecProblem({str(self)!r})"
+
+
+class ProviderError(OrchestrationError):
+    """One provider call failed.
+
+    ``status`` is the HTTP status where there was one; ``retry_after`` is seconds
+    from a ``Retry-After`` header. Messages are scrubbed of credentials.
+    """
+
+    retryable: bool = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str | None = None,
+        model: str | None = None,
+        status: int | None = None,
+        retry_after: float | None = None,
+        body: Any = None,
+    ) -> None:
+        self.provider = provider
+        self.model = model
+        self.status = status
+        self.retry_after = retry_after
+        self.body = body
+        prefix = f"[{provider}] " if provider else ""
+        code = f" (HTTP {status})" if status else ""
+        super().__init__(f"{prefix}{message}{code}")
+
+    @property
+    def error_type(self) -> str:
+        """A short stable name for the audit's ``error_type`` column."""
+        return type(self).__name__
+
+
+class RetryableError(ProviderError):
+    """The same request may succeed if tried again."""
+
+    retryable = True
+
+
+class RateLimitError(RetryableError):
+    """HTTP 429. ``retry_after`` holds the server's hint, if any."""
+
+
+class ServerError(RetryableError):
+    """HTTP 5xx, or a provider's "overloaded" signal."""
+
+
+class ProviderTimeout(RetryableError):
+    """A timeout: ``phase`` is ``connect``, ``first_token``, ``idle`` or ``overall``."""
+
+    def __init__(self, message: str, *, phase: str = "overall", **kw: Any) -> None:
+        self.phase = phase
+        super().__init__(message, **kw)
+
+
+class ConnectionFailure(RetryableError):
+    """The connection could not be made or was lost before a response."""
+
+
+class IncompleteStreamError(RetryableError):
+    """A stream ended without a finish reason, dropped, or sent a malformed chunk."""
+
+
+class FatalProviderError(ProviderError):
+    """Retrying the same request on the same deployment cannot help."""
+
+
+class BadRequestError(FatalProviderError):
+    """HTTP 400 or 422."""
+
+
+class ContextWindowExceeded(BadRequestError):
+    """The request does not fit the model's context window. A fallback may fit."""
+
+
+class ContentPolicyError(BadRequestError):
+    """The provider refused the content. A fallback may accept it."""
+
+
+class AuthenticationError(FatalProviderError):
+    """HTTP 401 or 403."""
+
+
+class NotFoundError(FatalProviderError):
+    """HTTP 404: unknown model or route."""
+
+
+class AllAttemptsFailed(OrchestrationError):
+    """Every attempt (retries and fallbacks) failed. ``attempts`` lists them; ``last`` is the
+    final provider error."""
+
+    def __init__(self, model: str, attempts: list[Any], last: BaseException | None) -> None:
+        self.model = model
+        self.attempts = attempts
+        self.last = last
+        n = len(attempts)
+        super().__init__(
+            f"{model}: all {n} attempt{'s' if n != 1 else ''} failed; last error: {last}"
+        )
+
+    @property
+    def user_error(self) -> bool:  # type: ignore[override]
+        """A missing key or unknown model at the bottom is still the user's to fix."""
+        return bool(getattr(self.last, "user_error", False))
+
+
+class GuardianBlocked(OrchestrationError):
+    """The Guardian blocked a call. ``decisions`` says which policy and why."""
+
+    user_error = True
+
+    def __init__(self, stage: str, decisions: list[Any]) -> None:
+        self.stage = stage
+        self.decisions = decisions
+        reasons = "; ".join(
+            f"{getattr(d, 'policy', '?')}: {', '.join(getattr(d, 'reasons', []) or [])}"
+            for d in decisions
+            if getattr(d, "action", None) == "block"
+        )
+        super().__init__(f"Guardian blocked the {stage}: {reasons or 'policy decision'}")
+
+
+class PipelineError(OrchestrationError):
+    """A pipeline run failed. ``result`` is the partial :class:`PipelineResult`."""
+
+    def __init__(self, message: str, result: Any = None) -> None:
+        self.result = result
+        super().__init__(message)
+
+
+class RunCancelled(OrchestrationError):
+    """A run was cancelled. ``result`` is the partial result, steps marked ``cancelled``."""
+
+    def __init__(self, message: str = "run cancelled", result: Any = None) -> None:
+        self.result = result
+        super().__init__(message)
+
+
+class AuditIntegrityError(OrchestrationError):
+    """The audit hash chain or its anchor does not verify."""

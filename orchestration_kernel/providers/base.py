@@ -1,0 +1,150 @@
+"""The provider interface every adapter implements, and the pieces adapters share.
+
+An adapter is small (as in Simon Willison's ``llm``): it turns a :class:`ChatRequest`
+into one SDK call and maps the SDK's answers and errors back. It never retries,
+never routes and never checks content — the engine does all of that, once.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+from ..errors import (
+    AuthenticationError,
+    BadRequestError,
+    ConnectionFailure,
+    ContentPolicyError,
+    ContextWindowExceeded,
+    NotFoundError,
+    ProviderError,
+    ProviderTimeout,
+    RateLimitError,
+    ServerError,
+)
+from ..models import ChatRequest, ProviderReply, StreamChunk
+
+__all__ = ["Provider", "Timeouts", "error_from_status", "parse_retry_after"]
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Per-call time limits in seconds.
+
+    ``first_token`` is generous by default because reasoning models think before they
+    speak; ``idle`` is the longest gap allowed between two stream chunks.
+    """
+
+    connect: float = 10.0
+    first_token: float = 120.0
+    idle: float = 30.0
+    overall: float = 600.0
+
+
+@runtime_checkable
+class Provider(Protocol):
+    """What the engine needs from an adapter.
+
+    ``name`` is the provider's name (``openai``); ``simulated`` is True only for the
+    offline simulator. ``complete`` and ``stream`` raise :class:`ProviderError`
+    subclasses, never SDK exceptions. ``stream`` yields chunks; the last one carries
+    ``finish_reason``. Adapters make their SDK clients lazily, on the runtime loop.
+    """
+
+    name: str
+    simulated: bool
+
+    async def complete(self, request: ChatRequest, timeouts: Timeouts) -> ProviderReply:
+        """One non-streaming call."""
+        ...
+
+    def stream(self, request: ChatRequest, timeouts: Timeouts) -> AsyncIterator[StreamChunk]:
+        """One streaming call."""
+        ...
+
+    async def aclose(self) -> None:
+        """Close SDK clients."""
+        ...
+
+
+_CONTEXT_WORDS = (
+    "context length",
+    "context window",
+    "maximum context",
+    "too many tokens",
+    "prompt is too long",
+    "context_length_exceeded",
+    "input token count",
+)
+_POLICY_WORDS = ("content policy", "content_policy", "safety", "content_filter", "moderation")
+
+
+def error_from_status(
+    status: int | None,
+    message: str,
+    *,
+    provider: str,
+    model: str | None = None,
+    retry_after: float | None = None,
+    body: Any = None,
+) -> ProviderError:
+    """Map an HTTP status (and the provider's message) onto our error classes.
+
+    Shared by every adapter so that a 429 means the same thing from every vendor.
+    """
+    kw: dict[str, Any] = {"provider": provider, "model": model, "status": status, "body": body}
+    lowered = message.lower()
+    if status == 429:
+        return RateLimitError(message, retry_after=retry_after, **kw)
+    if status is not None and (status >= 500 or status == 408):
+        return ServerError(message, retry_after=retry_after, **kw)
+    if status in (401, 403):
+        return AuthenticationError(message, **kw)
+    if status == 404:
+        return NotFoundError(message, **kw)
+    if status in (400, 413, 422) or status is None:
+        if any(w in lowered for w in _CONTEXT_WORDS) or status == 413:
+            return ContextWindowExceeded(message, **kw)
+        if any(w in lowered for w in _POLICY_WORDS):
+            return ContentPolicyError(message, **kw)
+        if status is None:
+            return ConnectionFailure(message, **kw)
+        return BadRequestError(message, **kw)
+    return BadRequestError(message, **kw)
+
+
+def parse_retry_after(headers: Any) -> float | None:
+    """Seconds to wait from ``retry-after-ms`` / ``Retry-After`` (seconds or HTTP date)."""
+    if headers is None:
+        return None
+    try:
+        ms = headers.get("retry-after-ms")
+        if ms is not None:
+            return max(0.0, float(ms) / 1000.0)
+        value = headers.get("retry-after")
+    except Exception:
+        return None
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def timeout_error(phase: str, seconds: float, *, provider: str, model: str) -> ProviderTimeout:
+    """A :class:`ProviderTimeout` whose message says which limit was hit."""
+    return ProviderTimeout(
+        f"no {phase.replace('_', ' ')} within {seconds:g}s",
+        phase=phase,
+        provider=provider,
+        model=model,
+    )

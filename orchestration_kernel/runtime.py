@@ -1,0 +1,279 @@
+"""The one runtime: an asyncio event loop in a daemon thread.
+
+Every engine, bus and audit trail in a process does its async work on this loop, so
+SDK clients (which are bound to the loop that created them) live exactly as long as
+it does. Callers on any other loop — a notebook cell, ``asyncio.run``, pytest —
+``await runtime.run(coro)``; plain scripts call ``runtime.run_sync(coro)``. This is
+how IPython's ``%%script`` magic keeps its own loop, and it is why we need no
+``nest_asyncio``: the kernel's loop is never re-entered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import concurrent.futures
+import contextlib
+import threading
+import weakref
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
+from typing import Any, Generic, TypeVar
+
+__all__ = ["BridgedIterator", "Runtime"]
+
+T = TypeVar("T")
+
+#: How long a cancelled run gets to record itself as cancelled before we stop waiting.
+CANCEL_GRACE_S = 5.0
+
+_live_runtimes: weakref.WeakSet[Runtime] = weakref.WeakSet()
+
+
+class Runtime:
+    """An event loop running in a daemon thread, started on first use."""
+
+    def __init__(self, name: str = "orchestration-kernel") -> None:
+        self.name = name
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._closers: list[Callable[[], Awaitable[None]]] = []
+        self._closed = False
+        _live_runtimes.add(self)
+
+    # -- lifecycle -----------------------------------------------------------------
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The runtime's loop, started on first access."""
+        if self._loop is None:
+            with self._lock:
+                if self._closed:
+                    raise RuntimeError("this runtime is closed")
+                if self._loop is None:
+                    self._start()
+        assert self._loop is not None
+        return self._loop
+
+    def _start(self) -> None:
+        loop = asyncio.new_event_loop()
+        started = threading.Event()
+
+        def main() -> None:
+            asyncio.set_event_loop(loop)
+            loop.call_soon(started.set)
+            loop.run_forever()
+
+        self._thread = threading.Thread(target=main, name=self.name, daemon=True)
+        self._thread.start()
+        started.wait()
+        self._loop = loop
+
+    @property
+    def running(self) -> bool:
+        """True while the loop thread is alive."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def in_loop(self) -> bool:
+        """True when called from the runtime's own thread."""
+        return self._thread is not None and threading.current_thread() is self._thread
+
+    def add_closer(self, closer: Callable[[], Awaitable[None]]) -> None:
+        """Register an async callable run on the loop at :meth:`close` (e.g. ``client.aclose``)."""
+        self._closers.append(closer)
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Run the closers, cancel what is left, stop the loop and join its thread."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        loop, thread = self._loop, self._thread
+        if loop is None or thread is None or not thread.is_alive():
+            return
+        if threading.current_thread() is thread:
+            loop.call_soon(loop.stop)
+            return
+        with contextlib.suppress(Exception):
+            asyncio.run_coroutine_threadsafe(self._shutdown(), loop).result(timeout)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout)
+        if not thread.is_alive():
+            loop.close()
+
+    async def _shutdown(self) -> None:
+        for closer in reversed(self._closers):
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(closer(), 2.0)
+        self._closers.clear()
+        current = asyncio.current_task()
+        pending = [t for t in asyncio.all_tasks() if t is not current]
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending, timeout=2.0)
+
+    # -- running work --------------------------------------------------------------
+    def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        """Schedule ``coro`` on the loop from any thread; returns a concurrent future."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop)
+
+    async def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Await ``coro`` on the runtime loop from whatever loop the caller is on.
+
+        Cancelling the caller cancels the work on the runtime loop, and waits (briefly)
+        for it to finish its cancellation, so a cancelled run has recorded itself before
+        the caller sees ``CancelledError``.
+        """
+        if self.in_loop():
+            return await coro
+        done = threading.Event()
+        cfut = self.submit(_signal_when_done(coro, done))
+        try:
+            return await asyncio.wrap_future(cfut)
+        except asyncio.CancelledError:
+            cfut.cancel()
+            await asyncio.get_running_loop().run_in_executor(None, done.wait, CANCEL_GRACE_S)
+            raise
+
+    def run_sync(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
+        """Run ``coro`` on the loop and block until it ends: the blocking twin of :meth:`run`.
+
+        A ``KeyboardInterrupt`` while waiting cancels the work cleanly, then re-raises.
+        """
+        if self.in_loop():
+            coro.close()
+            raise RuntimeError("blocking call made on the runtime's own loop; use 'await' instead")
+        done = threading.Event()
+        cfut = self.submit(_signal_when_done(coro, done))
+        try:
+            return cfut.result(timeout)
+        except KeyboardInterrupt:
+            cfut.cancel()
+            done.wait(CANCEL_GRACE_S)
+            raise
+        except concurrent.futures.CancelledError:
+            raise asyncio.CancelledError() from None
+
+    def iterate(self, agen: AsyncIterator[T], maxsize: int = 0) -> BridgedIterator[T]:
+        """Expose an async iterator that runs on the loop to any loop or thread."""
+        return BridgedIterator(self, agen, maxsize)
+
+
+async def _signal_when_done(coro: Awaitable[T], done: threading.Event) -> T:
+    try:
+        return await coro
+    finally:
+        done.set()
+
+
+_END = object()
+
+
+class BridgedIterator(Generic[T]):
+    """An async iterator produced on the runtime loop, consumed from any loop or thread.
+
+    Use ``async for`` from a coroutine on any loop, or plain ``for`` from a thread
+    that has no running loop. Closing it (or breaking out of the loop) cancels the
+    producer.
+    """
+
+    def __init__(self, runtime: Runtime, source: AsyncIterator[T], maxsize: int = 0) -> None:
+        self._runtime = runtime
+        self._source = source
+        self._items: Any = None  # a queue of the consumer's kind, made on first use
+        self._pump: concurrent.futures.Future[None] | None = None
+        self._done = False
+
+    # -- producer side (runs on the runtime loop) ----------------------------------
+    async def _run_pump(self, put: Callable[[Any], None]) -> None:
+        try:
+            async for item in self._source:
+                put(item)
+        except BaseException as exc:
+            put(_Failure(exc))
+            if isinstance(exc, asyncio.CancelledError):
+                raise
+        else:
+            put(_END)
+
+    def _start_for_loop(self, loop: asyncio.AbstractEventLoop) -> None:
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+        self._items = queue
+        if self._runtime.in_loop():
+            self._pump = self._runtime.submit(self._run_pump(queue.put_nowait))
+        else:
+            self._pump = self._runtime.submit(
+                self._run_pump(lambda item: loop.call_soon_threadsafe(queue.put_nowait, item))
+            )
+
+    def _start_for_thread(self) -> None:
+        import queue as queue_mod
+
+        q: queue_mod.Queue[Any] = queue_mod.Queue()
+        self._items = q
+        self._pump = self._runtime.submit(self._run_pump(q.put))
+
+    # -- consumer side -------------------------------------------------------------
+    def __aiter__(self) -> BridgedIterator[T]:
+        return self
+
+    async def __anext__(self) -> T:
+        if self._done:
+            raise StopAsyncIteration
+        if self._items is None:
+            self._start_for_loop(asyncio.get_running_loop())
+        try:
+            item = await self._items.get()
+        except asyncio.CancelledError:
+            self.close()
+            raise
+        return self._unwrap(item, StopAsyncIteration)
+
+    def __iter__(self) -> Iterator[T]:
+        return self
+
+    def __next__(self) -> T:
+        if self._done:
+            raise StopIteration
+        if self._items is None:
+            self._start_for_thread()
+        try:
+            item = self._items.get()
+        except KeyboardInterrupt:
+            self.close()
+            raise
+        return self._unwrap(item, StopIteration)
+
+    def _unwrap(self, item: Any, stop: type[Exception]) -> T:
+        if item is _END:
+            self._done = True
+            raise stop
+        if isinstance(item, _Failure):
+            self._done = True
+            raise item.exc
+        return item
+
+    def close(self) -> None:
+        """Stop consuming; the producer is cancelled."""
+        self._done = True
+        if self._pump is not None and not self._pump.done():
+            self._pump.cancel()
+
+    async def aclose(self) -> None:
+        """Async form of :meth:`close`."""
+        self.close()
+
+
+class _Failure:
+    __slots__ = ("exc",)
+
+    def __init__(self, exc: BaseException) -> None:
+        self.exc = exc
+
+
+@atexit.register
+def _close_all_runtimes() -> None:
+    # Daemon threads would die anyway; closing first lets SDK clients shut down cleanly.
+    for runtime in list(_live_runtimes):
+        with contextlib.suppress(Exception):
+            runtime.close(timeout=2.0)
