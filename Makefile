@@ -1,0 +1,56 @@
+# orchestration-kernel — every target creates .venv on first use.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+# make test is hermetic: no provider key or base URL leaks in, no .env or keyring is read,
+# and the audit and bus databases live in a throwaway ORCHESTRATION_HOME.
+HERMETIC := env -u OPENAI_API_KEY -u OPENAI_BASE_URL -u ANTHROPIC_API_KEY -u ANTHROPIC_BASE_URL \
+	-u GEMINI_API_KEY -u GOOGLE_API_KEY -u GOOGLE_GEMINI_BASE_URL -u GOOGLE_GENAI_API_VERSION \
+	-u PERPLEXITY_API_KEY -u PERPLEXITY_BASE_URL -u ORCHESTRATION_OFFLINE -u AZURE_OPENAI_API_KEY \
+	-u OPENAI_ORG_ID -u OPENAI_PROJECT_ID -u JPY_SESSION_NAME \
+	ORCHESTRATION_NO_DOTENV=1 ORCHESTRATION_NO_KEYRING=1 PYTHON_KEYRING_BACKEND=keyring.backends.null.Keyring
+
+CORE_COVERAGE := 90
+
+.PHONY: venv test demo lab bench lint format clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m ipykernel install --prefix $(VENV) --name python3 >/dev/null
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+test: $(STAMP)
+	@home=$$(mktemp -d); \
+	$(HERMETIC) ORCHESTRATION_HOME=$$home JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter \
+	  $(BIN)/python -m pytest -p no:cacheprovider \
+	    --cov=orchestration_kernel --cov-report=term:skip-covered \
+	    --cov-fail-under=$(CORE_COVERAGE) tests; \
+	status=$$?; rm -rf $$home; exit $$status
+
+demo: $(STAMP)
+	ORCHESTRATION_OFFLINE=$${ORCHESTRATION_OFFLINE:-auto} JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter \
+	  $(BIN)/python scripts/demo.py
+
+lab: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,lab]'
+	ORCHESTRATION_OFFLINE=$${ORCHESTRATION_OFFLINE:-auto} $(BIN)/jupyter lab notebooks/
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) .venv-bench .pytest_cache .ruff_cache .coverage out

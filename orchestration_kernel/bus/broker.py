@@ -1,0 +1,206 @@
+"""The shared core behind every :class:`~.bus.ContextBus` bound to one store.
+
+A broker owns the store, the live subscriptions, the durable-topic declarations and the
+handoff timings. All its async methods run on the runtime loop; ``ContextBus`` brings
+calls there. The kernel's session holds the default broker (``session.bus_broker``),
+so ``ContextBus()`` and ``engine.bus`` share subscribers, store and metrics.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+import weakref
+from typing import TYPE_CHECKING, Any
+
+from ..errors import OrchestrationError
+from .message import BusMessage
+from .metrics import HandoffStats
+from .sqlite import SQLiteStore
+from .store import Store
+from .subscription import Subscription
+from .topics import TopicPattern, compile_pattern
+
+if TYPE_CHECKING:
+    from ..runtime import Runtime
+    from ..session import Session
+
+__all__ = ["Broker", "session_broker"]
+
+#: Topic -> durable? answers are cached; run topics are unbounded, so the cache is capped.
+_DURABLE_CACHE_MAX = 4096
+
+
+class Broker:
+    """Fan-out, durable log and metrics for one store on one runtime loop."""
+
+    def __init__(self, store: Store, runtime: Runtime, *, owns_store: bool = True) -> None:
+        self.store = store
+        self.runtime = runtime
+        self.owns_store = owns_store
+        self.handoffs = HandoffStats()
+        self.closed = False
+        # Copy-on-write tuples: publish iterates a snapshot with no lock, while subscribe
+        # and close (from any thread) swap in a new tuple under the lock.
+        self._subs: tuple[weakref.ref[Subscription], ...] = ()
+        self._pinned: set[Subscription] = set()  # callback subscriptions live until closed
+        self._durable: tuple[TopicPattern, ...] = ()
+        self._durable_cache: dict[str, bool] = {}
+        self._lock = threading.Lock()
+        self._seq = 0
+        self._opened = False
+        self._open_lock: asyncio.Lock | None = None
+
+    # -- lifecycle -----------------------------------------------------------------
+    async def ensure_open(self) -> Store:
+        """Open the store on first use (on the runtime loop) and return it."""
+        if self._opened:
+            return self.store
+        if self.closed:
+            raise OrchestrationError("This ContextBus is closed; create a new ContextBus().")
+        if self._open_lock is None:
+            self._open_lock = asyncio.Lock()
+        async with self._open_lock:
+            if not self._opened:
+                await self.store.open()
+                self._opened = True
+        return self.store
+
+    async def aclose(self) -> None:
+        """Close every subscription, then the store if this broker owns it."""
+        if self.closed:
+            return
+        self.closed = True
+        for ref in self._subs:
+            sub = ref()
+            if sub is not None:
+                sub.close()
+        if self._opened and self.owns_store:
+            await self.store.close()
+
+    # -- subscriptions -------------------------------------------------------------
+    def add(self, sub: Subscription) -> None:
+        """Register ``sub``; callback subscriptions are kept alive until closed.
+
+        Iterator subscriptions are held weakly, so one abandoned by a ``break`` out of an
+        ``async for`` disappears with its last reference instead of filling forever.
+        """
+        if self.closed:
+            raise OrchestrationError("This ContextBus is closed; create a new ContextBus().")
+        with self._lock:
+            self._subs = (*self._subs, weakref.ref(sub, self._forget))
+            if sub.callback is not None:
+                self._pinned.add(sub)
+
+    def remove(self, sub: Subscription) -> None:
+        """Unregister ``sub`` (idempotent)."""
+        with self._lock:
+            self._subs = tuple(r for r in self._subs if r() is not sub and r() is not None)
+            self._pinned.discard(sub)
+
+    def _forget(self, dead: weakref.ref[Subscription]) -> None:
+        with self._lock:
+            self._subs = tuple(r for r in self._subs if r is not dead)
+
+    @property
+    def subscriptions(self) -> list[Subscription]:
+        """The open subscriptions."""
+        return [s for s in (r() for r in self._subs) if s is not None]
+
+    # -- durable topics ------------------------------------------------------------
+    def declare_durable(self, pattern: str) -> None:
+        """Persist future messages on topics matching ``pattern`` (thread-safe)."""
+        compiled = compile_pattern(pattern)
+        with self._lock:
+            if all(p.pattern != pattern for p in self._durable):
+                self._durable = (*self._durable, compiled)
+            self._durable_cache = {}
+
+    @property
+    def durable_patterns(self) -> list[str]:
+        """The declared durable patterns."""
+        return [p.pattern for p in self._durable]
+
+    def is_durable(self, topic: str) -> bool:
+        """Whether a topic was declared durable."""
+        cache = self._durable_cache
+        hit = cache.get(topic)
+        if hit is None:
+            hit = any(p.matches(topic) for p in self._durable)
+            if len(cache) >= _DURABLE_CACHE_MAX:
+                cache.clear()
+            cache[topic] = hit
+        return hit
+
+    # -- publishing (runtime loop) -------------------------------------------------
+    async def publish(
+        self, topic: str, data: Any, session_id: str | None, durable: bool | None
+    ) -> BusMessage:
+        """Persist (when durable) and then deliver one message; returns it."""
+        if self.closed:
+            raise OrchestrationError("This ContextBus is closed; create a new ContextBus().")
+        if durable is None:
+            durable = self.is_durable(topic)
+        ts = time.time()
+        if durable:
+            store = await self.ensure_open()
+            seq = await store.append_message(topic, data, session_id, ts)
+            self._seq = max(self._seq + 1, seq)
+        else:
+            self._seq += 1
+            seq = self._seq
+        msg = BusMessage(seq, topic, data, session_id, ts, durable)
+        await self.deliver(msg)
+        return msg
+
+    async def deliver(self, msg: BusMessage) -> None:
+        """Offer ``msg`` to each matching subscription; wait only for block_timeout ones."""
+        waits = None
+        for ref in self._subs:
+            sub = ref()
+            if sub is None or not sub.matches(msg.topic):
+                continue
+            wait = sub.offer(msg)
+            if wait is not None:
+                waits = [*(waits or ()), wait]
+        if waits:
+            await asyncio.gather(*waits)
+
+    async def ack(self, consumer: str, msg: BusMessage) -> None:
+        """Record ``msg`` (and all before it) as handled by ``consumer``; from any loop.
+
+        Committed before it returns. Acknowledging a non-durable message does nothing:
+        only the durable log can be resumed.
+        """
+        if not msg.durable:
+            return
+        await self.runtime.run(self._ack(consumer, msg.seq))
+
+    async def _ack(self, consumer: str, seq: int) -> None:
+        store = await self.ensure_open()
+        await store.set_offset(consumer, seq)
+
+
+def session_broker(session: Session) -> Broker:
+    """The session's default broker (SQLite at ``home/bus.sqlite``), created on first use.
+
+    Kept on the session object (``session.bus_broker``) — not in a module global — and
+    closed with the session's runtime.
+    """
+    broker: Broker | None = getattr(session, "bus_broker", None)
+    if broker is not None and not broker.closed:
+        return broker
+    with _session_lock(session):
+        broker = getattr(session, "bus_broker", None)
+        if broker is None or broker.closed:
+            broker = Broker(SQLiteStore(session.home / "bus.sqlite"), session.runtime)
+            session.bus_broker = broker  # type: ignore[attr-defined]
+            session.runtime.add_closer(broker.aclose)
+    return broker
+
+
+def _session_lock(session: Session) -> threading.Lock:
+    # Session's class-level lock guards its lazily-created members; it is never held
+    # while this runs (Session.current() releases it before returning).
+    return type(session)._lock

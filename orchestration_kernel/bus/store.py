@@ -1,0 +1,108 @@
+"""The storage-backend interface of the bus, and the records it deals in.
+
+A backend keeps three things: the durable message log (with each named consumer's
+acknowledged offset), each session's versioned context, and each session's
+conversation. :class:`~.sqlite.SQLiteStore` is the embedded default and
+:class:`~.memory.MemoryStore` the in-memory one; a Redis backend implements the same
+:class:`Store` protocol. Every write method returns only once the write is committed.
+
+Data crosses the interface as JSON-compatible values, so every backend behaves alike.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, NamedTuple, Protocol, runtime_checkable
+
+from ..errors import ConfigurationError
+from .message import BusMessage
+
+__all__ = ["ContextVersion", "Store", "Turn", "decode", "encode", "merge_context"]
+
+
+class ContextVersion(NamedTuple):
+    """One version of a session's context: ``(version, ts, data)``. Versions start at 1."""
+
+    version: int
+    ts: float
+    data: dict[str, Any]
+
+
+class Turn(NamedTuple):
+    """One turn of a session's conversation."""
+
+    role: str
+    content: str
+    model: str | None
+    ts: float
+
+    def as_dict(self) -> dict[str, Any]:
+        """The turn as ``{"role", "content", "model", "ts"}``."""
+        return self._asdict()
+
+
+@runtime_checkable
+class Store(Protocol):
+    """What a bus backend provides. All methods run on the runtime loop."""
+
+    #: A short name for reprs and docs: ``"sqlite"``, ``"memory"``, ``"redis"``.
+    kind: str
+
+    async def open(self) -> None:
+        """Create or connect to the storage; called once before any other method."""
+
+    async def close(self) -> None:
+        """Release connections; the store is not used afterwards."""
+
+    async def append_message(self, topic: str, data: Any, session_id: str | None, ts: float) -> int:
+        """Persist a durable message and return its sequence number (increasing)."""
+
+    async def read_messages(self, after_seq: int, limit: int) -> list[BusMessage]:
+        """Up to ``limit`` durable messages with ``seq > after_seq``, oldest first."""
+
+    async def get_offset(self, consumer: str) -> int:
+        """The last sequence number ``consumer`` acknowledged (0 if none)."""
+
+    async def set_offset(self, consumer: str, seq: int) -> None:
+        """Record ``seq`` as acknowledged by ``consumer``; offsets never move backwards."""
+
+    async def write_context(
+        self, session_id: str, data: dict[str, Any], *, merge: bool, ts: float
+    ) -> ContextVersion:
+        """Store a new context version (merged into the latest when ``merge``) atomically."""
+
+    async def read_context(self, session_id: str) -> ContextVersion | None:
+        """The latest context version of a session, or None."""
+
+    async def context_history(self, session_id: str) -> list[ContextVersion]:
+        """Every context version of a session, oldest first."""
+
+    async def sessions(self) -> list[str]:
+        """Ids of the sessions that have a context or a conversation."""
+
+    async def append_turn(self, session_id: str, turn: Turn) -> None:
+        """Append one conversation turn."""
+
+    async def conversation(self, session_id: str) -> list[Turn]:
+        """The session's turns, oldest first."""
+
+
+def encode(value: Any, what: str) -> str:
+    """``value`` as JSON text; a clear ConfigurationError when it is not JSON-compatible."""
+    try:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    except (TypeError, ValueError) as exc:
+        raise ConfigurationError(
+            f"{what} must be JSON-compatible (dicts, lists, strings, numbers, booleans, None) "
+            f"to be stored: {exc}. Convert it first, e.g. model.model_dump() or str(value)."
+        ) from None
+
+
+def decode(text: str) -> Any:
+    """The inverse of :func:`encode`."""
+    return json.loads(text)
+
+
+def merge_context(current: dict[str, Any], update: dict[str, Any], merge: bool) -> dict[str, Any]:
+    """The next context: ``update`` merged over ``current`` (shallow), or ``update`` alone."""
+    return {**current, **update} if merge else dict(update)

@@ -1,0 +1,106 @@
+"""``engine.compare(models, prompt)``: one prompt on several models at once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .models import Reply
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .engine import OrchestrationEngine
+
+__all__ = ["CompareTable", "run_compare"]
+
+
+@dataclass
+class CompareTable:
+    """One reply (or the error that replaced it) per model, in the order asked."""
+
+    prompt: str
+    replies: dict[str, Reply | BaseException] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> dict[str, Reply]:
+        """The models that answered."""
+        return {m: r for m, r in self.replies.items() if isinstance(r, Reply)}
+
+    @property
+    def errors(self) -> dict[str, BaseException]:
+        """The models that failed, with their errors."""
+        return {m: r for m, r in self.replies.items() if not isinstance(r, Reply)}
+
+    def fastest(self) -> str | None:
+        """The model with the lowest latency among those that answered."""
+        ok = self.ok
+        return min(ok, key=lambda m: ok[m].latency_ms) if ok else None
+
+    def cheapest(self) -> str | None:
+        """The model with the lowest known cost among those that answered."""
+        priced = {m: r.cost_usd for m, r in self.ok.items() if r.cost_usd is not None}
+        return min(priced, key=lambda m: priced[m]) if priced else None
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One plain dict per model: output, latency, tokens, cost, decision, error."""
+        out = []
+        for model, r in self.replies.items():
+            if isinstance(r, Reply):
+                out.append(
+                    {
+                        "model": model,
+                        "resolved_model": r.resolved_model,
+                        "provider": r.provider,
+                        "simulated": r.simulated,
+                        "output": r.text,
+                        "latency_ms": r.latency_ms,
+                        "ttft_ms": r.ttft_ms,
+                        "input_tokens": r.usage.input_tokens,
+                        "output_tokens": r.usage.output_tokens,
+                        "cost_usd": r.cost_usd,
+                        "guardian_action": r.guardian_action,
+                        "error": None,
+                    }
+                )
+            else:
+                out.append({"model": model, "output": None, "error": f"{type(r).__name__}: {r}"})
+        return out
+
+    def to_dataframe(self) -> pd.DataFrame:
+        """The rows as a pandas DataFrame, one row per model."""
+        import pandas as pd
+
+        return pd.DataFrame(self.rows())
+
+    def _repr_markdown_(self) -> str:
+        lines = ["| model | output | latency ms | tokens | cost |", "|---|---|---|---|---|"]
+        for row in self.rows():
+            if row["error"]:
+                lines.append(f"| {row['model']} | **error**: {row['error']} | | | |")
+                continue
+            sim = " (simulated)" if row["simulated"] else ""
+            cost = "unknown" if row["cost_usd"] is None else f"${row['cost_usd']:.6f}"
+            text = str(row["output"]).replace("|", "\\|").replace("\n", " ")
+            tokens = row["input_tokens"] + row["output_tokens"]
+            lines.append(
+                f"| {row['model']}{sim} | {text} | {row['latency_ms']:.0f} | {tokens} | {cost} |"
+            )
+        return "\n".join(lines)
+
+
+async def run_compare(
+    engine: OrchestrationEngine, models: Sequence[str], prompt: Any, kwargs: dict[str, Any]
+) -> CompareTable:
+    """Call every model concurrently; an error in one does not cancel the others."""
+    results = await asyncio.gather(
+        *(engine.complete(m, prompt, **kwargs) for m in models), return_exceptions=True
+    )
+    table = CompareTable(prompt=prompt if isinstance(prompt, str) else str(prompt))
+    for model, result in zip(models, results, strict=True):
+        if isinstance(result, asyncio.CancelledError):
+            raise result
+        table.replies[model] = result
+    return table

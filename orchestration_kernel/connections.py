@@ -1,0 +1,141 @@
+"""Which adapter instance serves a deployment: keys, base URLs, offline mode and caching.
+
+Adapters (and so their SDK clients) are made on first use, on the runtime loop, and
+kept for the runtime's life; :meth:`ProviderSet.aclose` closes them. Offline mode
+decides here whether a provider is real or the ``local`` simulator stands in for it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from .errors import ConfigurationError, MissingKeyError
+from .providers.base import Provider
+from .providers.local import LocalProvider, SimulatorConfig
+from .secrets import Secret, lookup_secret
+
+__all__ = ["OfflineMode", "ProviderSet", "offline_mode_from_env"]
+
+OfflineMode = Literal["off", "on", "auto"]
+
+_ON = {"1", "true", "on", "yes", "all"}
+_OFF = {"", "0", "false", "off", "no"}
+
+
+def offline_mode_from_env(value: str | None = None) -> OfflineMode:
+    """Read ``ORCHESTRATION_OFFLINE``: ``1``/``on`` → on, ``auto`` → auto, unset/``0`` → off."""
+    raw = (os.environ.get("ORCHESTRATION_OFFLINE", "") if value is None else value).strip().lower()
+    if raw in _ON:
+        return "on"
+    if raw == "auto":
+        return "auto"
+    if raw in _OFF:
+        return "off"
+    raise ConfigurationError(
+        f"ORCHESTRATION_OFFLINE={raw!r} is not understood; use 1 (all simulated), auto "
+        f"(simulate providers without a key) or 0 (all real)"
+    )
+
+
+def _registry() -> Any:
+    from .providers import registry
+
+    return registry
+
+
+class ProviderSet:
+    """Makes and caches adapters; knows which providers are simulated."""
+
+    def __init__(
+        self,
+        *,
+        offline: OfflineMode | str | None = None,
+        keys: Mapping[str, str | Secret] | None = None,
+        base_urls: Mapping[str, str] | None = None,
+        simulator: SimulatorConfig | None = None,
+        options: Mapping[str, dict[str, Any]] | None = None,
+    ) -> None:
+        self.offline: OfflineMode = offline_mode_from_env(offline)  # type: ignore[arg-type]
+        self._keys = {k: Secret(v) for k, v in (keys or {}).items()}
+        self._base_urls = dict(base_urls or {})
+        self._options = {k: dict(v) for k, v in (options or {}).items()}
+        self.simulator = LocalProvider(config=simulator or SimulatorConfig())
+        self._adapters: dict[tuple[str, str | None, int], Provider] = {}
+
+    # -- configuration -------------------------------------------------------------
+    def set_key(self, provider: str, key: str | Secret) -> None:
+        """Keep ``key`` for ``provider`` (in memory only) and drop its cached adapters."""
+        self._keys[provider] = Secret(key)
+        for cache_key in [k for k in self._adapters if k[0] == provider]:
+            self._adapters.pop(cache_key)
+
+    def set_offline(self, mode: OfflineMode | str) -> None:
+        """Switch offline mode: ``on``, ``off`` or ``auto``."""
+        self.offline = offline_mode_from_env(str(mode))
+
+    def known(self, provider: str) -> bool:
+        """True when ``provider`` is registered."""
+        return provider in _registry().PROVIDERS
+
+    def key_for(self, provider: str, explicit: str | Secret | None = None) -> Secret | None:
+        """The credential for ``provider``: explicit, engine keys, environment, .env, keyring."""
+        info = _registry().PROVIDERS.get(provider)
+        env = list(info.key_env) if info else []
+        return lookup_secret(env, explicit or self._keys.get(provider))
+
+    def has_key(self, provider: str, explicit: str | Secret | None = None) -> bool:
+        """True when ``provider`` needs no key or has one."""
+        info = _registry().PROVIDERS.get(provider)
+        if info is None or not info.key_env or provider == "local":
+            return True
+        return self.key_for(provider, explicit) is not None
+
+    def is_simulated(self, provider: str, explicit_key: str | Secret | None = None) -> bool:
+        """Would a call to ``provider`` be served by the simulator right now?"""
+        if provider == "local":
+            return True
+        if self.offline == "on":
+            return True
+        if self.offline == "auto":
+            return not self.has_key(provider, explicit_key)
+        return False
+
+    # -- adapters ------------------------------------------------------------------
+    def adapter(
+        self,
+        provider: str,
+        *,
+        api_key: str | Secret | None = None,
+        base_url: str | None = None,
+        credential: Any = None,
+    ) -> Provider:
+        """The adapter for ``provider`` (or the simulator standing in for it)."""
+        if self.is_simulated(provider, api_key) and credential is None:
+            return self.simulator
+        base = base_url or self._base_urls.get(provider)
+        key = self.key_for(provider, api_key) if credential is None else None
+        cache_key = (provider, base, hash(key) if key else id(credential))
+        adapter = self._adapters.get(cache_key)
+        if adapter is None:
+            if credential is None and key is None and not self.has_key(provider):
+                info = _registry().PROVIDERS.get(provider)
+                raise MissingKeyError(provider, list(info.key_env) if info else [])
+            adapter = _registry().create_provider(
+                provider,
+                api_key=key,
+                base_url=base,
+                credential=credential,
+                options=self._options.get(provider),
+            )
+            self._adapters[cache_key] = adapter
+        return adapter
+
+    async def aclose(self) -> None:
+        """Close every adapter made so far."""
+        adapters, self._adapters = list(self._adapters.values()), {}
+        for adapter in adapters:
+            with contextlib.suppress(Exception):  # closing must not mask why we close
+                await adapter.aclose()

@@ -1,0 +1,285 @@
+"""What a pipeline run produced: one :class:`StepResult` per step and the run's totals.
+
+Results are plain pydantic models (serialisable, comparable) that the runner fills in as
+the run goes, so a failed or cancelled run still carries an exact partial result.
+
+Totals: ``latency_ms`` is the run's wall time; tokens are summed over every call;
+``cost_usd`` is ``None`` as soon as any call that ran has an unknown price, because
+unknown is not free (``cost_known_usd`` sums the calls whose price is known).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from ..models import Attempt, Decision, Usage
+
+__all__ = ["FoldRecord", "ModelCall", "PipelineResult", "StepResult", "StepStatus"]
+
+StepStatus = Literal["pending", "running", "done", "failed", "skipped", "blocked", "cancelled"]
+RunStatus = Literal["running", "done", "failed", "cancelled"]
+
+#: Statuses after which a step will not change again.
+FINAL_STATUSES = frozenset({"done", "failed", "skipped", "blocked", "cancelled"})
+
+
+def _strictest(decisions: list[Decision]) -> str:
+    return max(decisions, key=lambda d: d.rank).action if decisions else "allow"
+
+
+def _sum_cost(costs: list[float | None]) -> float | None:
+    """The sum, or ``None`` if any cost is unknown."""
+    return None if any(c is None for c in costs) else float(sum(c or 0.0 for c in costs))
+
+
+class ModelCall(BaseModel):
+    """One model's call within a step (a fan-out step has one per model)."""
+
+    model: str
+    resolved_model: str | None = None
+    provider: str | None = None
+    status: Literal["done", "failed", "blocked", "cancelled"] = "done"
+    output: str | None = None
+    error: str | None = None
+    error_type: str | None = None
+    latency_ms: float | None = None
+    ttft_ms: float | None = None
+    usage: Usage = Field(default_factory=Usage)
+    cost_usd: float | None = None
+    attempts: list[Attempt] = Field(default_factory=list)
+    decisions: list[Decision] = Field(default_factory=list)
+    simulated: bool = False
+
+
+class FoldRecord(BaseModel):
+    """What a ``context: session`` fold dropped to fit a model's context window."""
+
+    step: str
+    model: str
+    strategy: Literal["truncate", "summarize"]
+    window_tokens: int | None = None
+    kept_turns: int
+    dropped_turns: int
+    dropped_tokens: int
+    summary_model: str | None = None
+    summary: str | None = None
+
+
+class StepResult(BaseModel):
+    """One step of one run."""
+
+    name: str
+    model: str | list[str] | None = None
+    provider: str | None = None
+    status: StepStatus = "pending"
+    output: str | None = None
+    #: Per-model outputs of a fan-out step, keyed by the model name as the spec wrote it.
+    outputs: dict[str, str] | None = None
+    #: The parsed output of a ``format: json`` step (per model for a fan-out).
+    data: Any = None
+    calls: list[ModelCall] = Field(default_factory=list)
+    attempts: list[Attempt] = Field(default_factory=list)
+    latency_ms: float | None = None
+    ttft_ms: float | None = None
+    usage: Usage = Field(default_factory=Usage)
+    cost_usd: float | None = None
+    decisions: list[Decision] = Field(default_factory=list)
+    error: str | None = None
+    error_type: str | None = None
+    #: Why the step was skipped, blocked or cancelled, in words.
+    reason: str | None = None
+    started_at: float | None = None
+    ended_at: float | None = None
+    #: The values a ``when:`` condition saw, by sub-expression.
+    when_values: dict[str, Any] | None = None
+    simulated: bool = False
+    prompt: str | None = None
+
+    @property
+    def guardian(self) -> str:
+        """The strictest Guardian action on the step (``allow`` when none)."""
+        return _strictest(self.decisions)
+
+    @property
+    def text(self) -> str:
+        """The output as text (``""`` when the step produced none)."""
+        return self.output or ""
+
+    def absorb(self, calls: list[ModelCall]) -> None:
+        """Fill the step's aggregates from its calls."""
+        self.calls = calls
+        providers = list(dict.fromkeys(c.provider for c in calls if c.provider))
+        self.provider = ", ".join(providers) or None
+        self.attempts = [a for c in calls for a in c.attempts]
+        self.decisions = [d for c in calls for d in c.decisions]
+        self.usage = sum((c.usage for c in calls), Usage())
+        ran = [c for c in calls if c.attempts or c.status == "done"]
+        self.cost_usd = _sum_cost([c.cost_usd for c in ran]) if ran else None
+        latencies = [c.latency_ms for c in calls if c.latency_ms is not None]
+        self.latency_ms = max(latencies) if latencies else self.latency_ms
+        ttfts = [c.ttft_ms for c in calls if c.ttft_ms is not None]
+        self.ttft_ms = min(ttfts) if ttfts else None
+        self.simulated = any(c.simulated for c in calls)
+
+
+class PipelineResult(BaseModel):
+    """A run: its id, final output, every step, and totals."""
+
+    run_id: str
+    pipeline: str | None = None
+    session_id: str | None = None
+    status: RunStatus = "running"
+    output: str | None = None
+    steps: list[StepResult] = Field(default_factory=list)
+    folds: list[FoldRecord] = Field(default_factory=list)
+    started_at: float | None = None
+    ended_at: float | None = None
+    latency_ms: float | None = None
+    error: str | None = None
+    #: The audit chain's head hash after the run (``None`` without an audit trail).
+    head_hash: str | None = None
+    handoffs_ms: list[float] = Field(default_factory=list)
+
+    # -- reading ------------------------------------------------------------------
+    def step(self, name: str) -> StepResult:
+        """The step called ``name``."""
+        for s in self.steps:
+            if s.name == name:
+                return s
+        raise KeyError(f"no step {name!r}; steps: {', '.join(s.name for s in self.steps)}")
+
+    def __getitem__(self, name: str) -> StepResult:
+        return self.step(name)
+
+    @property
+    def outputs(self) -> dict[str, str | None]:
+        """Each step's output by name."""
+        return {s.name: s.output for s in self.steps}
+
+    @property
+    def usage(self) -> Usage:
+        """Tokens summed over every call of every step."""
+        return sum((s.usage for s in self.steps), Usage())
+
+    @property
+    def cost_usd(self) -> float | None:
+        """The run's cost, or ``None`` when any call's price is unknown."""
+        return _sum_cost([c.cost_usd for s in self.steps for c in s.calls if c.attempts])
+
+    @property
+    def cost_known_usd(self) -> float:
+        """The cost of the calls whose price is known."""
+        return float(sum(c.cost_usd or 0.0 for s in self.steps for c in s.calls))
+
+    @property
+    def simulated(self) -> bool:
+        """True when any step was answered by the offline simulator."""
+        return any(s.simulated for s in self.steps)
+
+    @property
+    def decisions(self) -> list[Decision]:
+        """Every Guardian decision of the run."""
+        return [d for s in self.steps for d in s.decisions]
+
+    @property
+    def totals(self) -> dict[str, Any]:
+        """Latency, tokens and cost of the run, as one mapping."""
+        usage = self.usage
+        return {
+            "latency_ms": self.latency_ms,
+            "input_tokens": usage.input_tokens,
+            "output_tokens": usage.output_tokens,
+            "total_tokens": usage.total_tokens,
+            "cost_usd": self.cost_usd,
+            "cost_known_usd": self.cost_known_usd,
+            "steps": len(self.steps),
+            "done": sum(s.status == "done" for s in self.steps),
+        }
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One flat row per step (what :meth:`to_dataframe` shows)."""
+        return [
+            {
+                "run_id": self.run_id,
+                "pipeline": self.pipeline,
+                "step": s.name,
+                "model": ", ".join(s.model) if isinstance(s.model, list) else s.model,
+                "provider": s.provider,
+                "status": s.status,
+                "output": s.output,
+                "attempts": len(s.attempts),
+                "latency_ms": s.latency_ms,
+                "ttft_ms": s.ttft_ms,
+                "input_tokens": s.usage.input_tokens,
+                "output_tokens": s.usage.output_tokens,
+                "cost_usd": s.cost_usd,
+                "guardian": s.guardian,
+                "error": s.error,
+                "reason": s.reason,
+                "simulated": s.simulated,
+                "started_at": s.started_at,
+                "ended_at": s.ended_at,
+            }
+            for s in self.steps
+        ]
+
+    def to_dataframe(self) -> Any:
+        """A pandas DataFrame, one row per step (pandas is imported here, not before)."""
+        import pandas as pd
+
+        return pd.DataFrame.from_records(self.to_records())
+
+    # -- display ------------------------------------------------------------------
+    def _summary_rows(self) -> list[list[str]]:
+        rows = []
+        for s in self.steps:
+            model = ", ".join(s.model) if isinstance(s.model, list) else (s.model or "")
+            sim = " (simulated)" if s.simulated else ""
+            latency = "" if s.latency_ms is None else f"{s.latency_ms:.0f} ms"
+            cost = "" if s.cost_usd is None else f"${s.cost_usd:.6f}"
+            rows.append(
+                [s.name, model + sim, s.status, latency, str(s.usage.total_tokens), cost, s.guardian]
+            )
+        return rows
+
+    def _headline(self) -> str:
+        cost = "unknown" if self.cost_usd is None else f"${self.cost_usd:.6f}"
+        latency = "?" if self.latency_ms is None else f"{self.latency_ms:.0f} ms"
+        name = self.pipeline or "pipeline"
+        return (
+            f"{name} · run {self.run_id} · {self.status} · {len(self.steps)} steps · {latency} · "
+            f"{self.usage.total_tokens} tokens · {cost}"
+        )
+
+    _HEADER = ("step", "model", "status", "latency", "tokens", "cost", "guardian")
+
+    def _repr_markdown_(self) -> str:
+        lines = [f"**{self._headline()}**", "", "| " + " | ".join(self._HEADER) + " |"]
+        lines.append("|" + "---|" * len(self._HEADER))
+        lines += ["| " + " | ".join(r) + " |" for r in self._summary_rows()]
+        if self.output:
+            lines += ["", self.output]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th>{h}</th>" for h in self._HEADER)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>"
+            for r in self._summary_rows()
+        )
+        out = f"<pre>{html.escape(self.output)}</pre>" if self.output else ""
+        return (
+            f"<div><b>{html.escape(self._headline())}</b><table><thead><tr>{head}</tr></thead>"
+            f"<tbody>{body}</tbody></table>{out}</div>"
+        )
+
+    def __str__(self) -> str:
+        return self.output or ""
+
+    def to_json(self) -> str:
+        """The whole result as JSON."""
+        return json.dumps(self.model_dump(mode="json"), ensure_ascii=False)

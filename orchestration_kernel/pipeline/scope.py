@@ -1,0 +1,223 @@
+"""The names a prompt or a ``when:`` condition can see, and the safe rules for reaching into them.
+
+Resolution order (CONTRACT.md): ``input``, step names, session context, user namespace.
+Access is data access only: mapping keys, sequence indexes, a step's public fields and
+the public attributes of plain objects. Names starting with ``_`` are refused everywhere,
+so nothing can walk from a value to ``__class__``, ``__globals__`` or ``__import__``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .result import StepResult
+
+__all__ = [
+    "STEP_FIELDS",
+    "AccessError",
+    "Scope",
+    "format_value",
+    "get_item",
+    "nearest",
+    "step_field",
+]
+
+#: The fields of a step visible as ``{step.field}`` and ``step.field`` in ``when:``.
+STEP_FIELDS = frozenset(
+    {
+        "output",
+        "outputs",
+        "data",
+        "status",
+        "model",
+        "provider",
+        "guardian",
+        "decisions",
+        "latency_ms",
+        "ttft_ms",
+        "cost_usd",
+        "error",
+        "reason",
+        "simulated",
+    }
+)
+
+
+class AccessError(LookupError):
+    """A field, key or index does not exist, or is not allowed. The message says which."""
+
+
+def nearest(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:
+    """The candidates closest to ``name`` (difflib), best first."""
+    pool = [c for c in dict.fromkeys(candidates) if c]
+    close = difflib.get_close_matches(name, pool, n=n, cutoff=0.6)
+    if not close:
+        lowered = {c.lower(): c for c in pool}
+        close = [lowered[c] for c in difflib.get_close_matches(name.lower(), lowered, n, 0.6)]
+    return close
+
+
+def _hint(name: str, candidates: Iterable[str]) -> str:
+    close = nearest(name, candidates)
+    return f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+
+
+def _parsed_output(step: StepResult) -> Any:
+    if step.data is not None:
+        return step.data
+    if step.output:
+        try:
+            return json.loads(step.output)
+        except ValueError:
+            return None
+    return None
+
+
+def step_field(step: StepResult, field: str) -> Any:
+    """``step.field``: a public step field, else a key of the step's JSON output."""
+    if field in STEP_FIELDS:
+        if field == "decisions":
+            return [d.model_dump(include={"action", "policy", "stage", "reasons"}) for d in
+                    step.decisions]
+        return getattr(step, field)
+    parsed = _parsed_output(step)
+    if isinstance(parsed, dict) and field in parsed:
+        return parsed[field]
+    raise AccessError(f"step {step.name!r} has no field {field!r}{_hint(field, STEP_FIELDS)}")
+
+
+def _step_item(step: StepResult, key: Any) -> Any:
+    if step.outputs is not None and key in step.outputs:
+        return step.outputs[key]
+    parsed = _parsed_output(step)
+    if isinstance(parsed, dict | list):
+        return get_item(parsed, key)
+    if step.outputs is not None:
+        raise AccessError(
+            f"step {step.name!r} has no output for model {key!r}{_hint(str(key), step.outputs)}"
+        )
+    raise AccessError(f"step {step.name!r} has no key {key!r} (its output is not a JSON object)")
+
+
+def get_item(value: Any, key: Any) -> Any:
+    """``value[key]`` for steps, mappings and sequences; digit strings index sequences."""
+    if isinstance(value, StepResult):
+        return _step_item(value, key)
+    if isinstance(value, Mapping):
+        if key in value:
+            return value[key]
+        if isinstance(key, str) and key.lstrip("-").isdigit() and int(key) in value:
+            return value[int(key)]
+        keys = [str(k) for k in value]
+        raise AccessError(f"no key {key!r}{_hint(str(key), keys)}")
+    if isinstance(value, list | tuple | str):
+        try:
+            return value[int(key)]
+        except (ValueError, TypeError):
+            raise AccessError(f"index {key!r} is not a number") from None
+        except IndexError:
+            raise AccessError(f"index {key} is out of range (length {len(value)})") from None
+    getter = getattr(type(value), "__getitem__", None)
+    if getter is None:
+        raise AccessError(f"a {type(value).__name__} cannot be indexed")
+    try:
+        return value[key]
+    except Exception as exc:  # a user's container: any failure is a missing key to us
+        raise AccessError(f"no key {key!r} in the {type(value).__name__}") from exc
+
+
+def get_attr(value: Any, name: str) -> Any:
+    """``value.name``: step fields, mapping keys, or a plain object's public attribute."""
+    if name.startswith("_"):
+        raise AccessError(f"private names like {name!r} are not allowed")
+    if isinstance(value, StepResult):
+        return step_field(value, name)
+    if isinstance(value, Mapping):
+        if name in value:
+            return value[name]
+        raise AccessError(f"no key {name!r}{_hint(name, [str(k) for k in value])}")
+    try:
+        return getattr(value, name)
+    except AttributeError:
+        raise AccessError(f"a {type(value).__name__} has no attribute {name!r}") from None
+
+
+def format_value(value: Any) -> str:
+    """A value as prompt text: steps give their output, structures become JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, StepResult):
+        return _format_step(value)
+    if isinstance(value, dict | list | tuple | bool | int | float):
+        try:
+            return json.dumps(value, ensure_ascii=False, indent=2, default=str)
+        except (TypeError, ValueError):
+            return str(value)
+    return str(value)
+
+
+def _format_step(step: StepResult) -> str:
+    if step.outputs and len(step.outputs) > 1 and step.status == "done":
+        return "\n\n".join(f"### {model}\n{text}" for model, text in step.outputs.items())
+    return step.output or ""
+
+
+_MISSING = object()
+
+
+class Scope:
+    """The names visible to one step: input, steps, session context, namespace (in that order)."""
+
+    __slots__ = ("context", "has_input", "input", "namespace", "steps")
+
+    def __init__(
+        self,
+        *,
+        input: Any = None,
+        has_input: bool = True,
+        steps: Mapping[str, StepResult] | None = None,
+        context: Mapping[str, Any] | None = None,
+        namespace: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.input = input
+        self.has_input = has_input
+        self.steps = steps if steps is not None else {}
+        self.context = context if context is not None else {}
+        self.namespace = namespace if namespace is not None else {}
+
+    def get(self, name: str, default: Any = _MISSING) -> Any:
+        """The value of a root name, by the resolution order."""
+        if name == "input" and self.has_input:
+            return self.input
+        if name in self.steps:
+            return self.steps[name]
+        if name in self.context:
+            return self.context[name]
+        if name in self.namespace:
+            return self.namespace[name]
+        if default is _MISSING:
+            raise AccessError(f"unknown name {name!r}{_hint(name, self.names())}")
+        return default
+
+    def __contains__(self, name: str) -> bool:
+        return self.get(name, None) is not None or self._defined(name)
+
+    def _defined(self, name: str) -> bool:
+        return (
+            (name == "input" and self.has_input)
+            or name in self.steps
+            or name in self.context
+            or name in self.namespace
+        )
+
+    def names(self) -> list[str]:
+        """Every visible root name (public namespace names only)."""
+        names = ["input"] if self.has_input else []
+        names += list(self.steps) + [str(k) for k in self.context]
+        names += [str(k) for k in self.namespace if not str(k).startswith("_")]
+        return names

@@ -1,0 +1,378 @@
+"""What the SDK adapters share: a client made lazily on the runtime loop, and one mapping
+of every SDK / httpx / httpx2 exception onto :mod:`orchestration_kernel.errors`.
+
+The mapping is duck-typed on class names and attributes (``status_code``, ``code``,
+``response.headers``) so that it covers openai and anthropic (on ``httpx2``),
+perplexityai (on ``httpx`` 0.x) and google-genai without importing any of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+from ..errors import (
+    ConnectionFailure,
+    FatalProviderError,
+    IncompleteStreamError,
+    ProviderError,
+    ProviderTimeout,
+)
+from ..models import ChatRequest, ProviderReply, StreamChunk, Usage
+from ..secrets import Secret
+from .base import Timeouts, error_from_status, parse_retry_after
+from .credentials import TokenProvider
+
+__all__ = [
+    "SDKAdapter",
+    "StreamState",
+    "chat_messages",
+    "chat_usage",
+    "end_user",
+    "http_timeout",
+    "map_exception",
+    "scrub",
+]
+
+#: Top-level modules whose exceptions we translate; anything else is our own bug and propagates.
+_SDK_MODULES = frozenset(
+    {"openai", "anthropic", "google", "perplexity", "httpx", "httpx2", "httpcore", "h11", "json"}
+)
+_TIMEOUT_NAMES = frozenset({"TimeoutException", "APITimeoutError", "TimeoutError"})
+_CONNECT_NAMES = frozenset({"ConnectError", "ConnectTimeout", "PoolTimeout", "ProxyError"})
+_MALFORMED_NAMES = frozenset(
+    {"JSONDecodeError", "ValidationError", "UnknownApiResponseError", "DecodingError", "SSEError"}
+)
+_NETWORK_NAMES = frozenset(
+    {
+        "APIConnectionError",
+        "NetworkError",
+        "TransportError",
+        "ProtocolError",
+        "RemoteProtocolError",
+        "ReadError",
+        "WriteError",
+        "CloseError",
+        "StreamError",
+        "ConnectionError",
+        "IncompleteRead",
+    }
+)
+#: Error ``type`` names that providers put in a body (also inside a stream) → HTTP status.
+_TYPE_STATUS = {
+    "overloaded_error": 529,
+    "rate_limit_error": 429,
+    "rate_limit_exceeded": 429,
+    "api_error": 500,
+    "server_error": 500,
+    "internal_error": 500,
+    "invalid_request_error": 400,
+    "authentication_error": 401,
+    "permission_error": 403,
+    "not_found_error": 404,
+    "request_too_large": 413,
+    "RESOURCE_EXHAUSTED": 429,
+    "UNAVAILABLE": 503,
+    "INTERNAL": 500,
+    "INVALID_ARGUMENT": 400,
+}
+_BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}")
+
+
+def scrub(text: str, secrets: list[str]) -> str:
+    """``text`` with every known secret value (and any bearer token) masked."""
+    for value in secrets:
+        if value and len(value) >= 4:
+            text = text.replace(value, "********")
+    return _BEARER.sub(r"\1********", text)
+
+
+def _scrub_body(body: Any, secrets: list[str]) -> Any:
+    if isinstance(body, str):
+        return scrub(body, secrets)
+    if isinstance(body, dict):
+        return {k: _scrub_body(v, secrets) for k, v in body.items()}
+    if isinstance(body, list | tuple):
+        return [_scrub_body(v, secrets) for v in body]
+    return body
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and its causes, outermost first (cycles cut)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def _names(exc: BaseException) -> set[str]:
+    return {cls.__name__ for err in _chain(exc) for cls in type(err).__mro__}
+
+
+def _status(exc: BaseException) -> int | None:
+    """The HTTP status an SDK error carries (``status_code``, or google-genai's ``code``)."""
+    for attr in ("status_code", "code"):
+        value = getattr(exc, attr, None)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    return None
+
+
+def _message(exc: BaseException) -> str:
+    """The provider's own message where the SDK parsed one, else ``str(exc)``."""
+    for attr in ("api_message", "message"):
+        value = getattr(exc, attr, None)
+        if isinstance(value, str) and value:
+            return value
+    return str(exc) or type(exc).__name__
+
+
+def _body_error_type(body: Any) -> str | None:
+    """``error.type`` / ``error.status`` / ``type`` from an error body, wherever it is."""
+    if not isinstance(body, dict):
+        return None
+    inner = body.get("error", body)
+    if isinstance(inner, dict):
+        for key in ("type", "status", "code"):
+            value = inner.get(key)
+            if isinstance(value, str) and value in _TYPE_STATUS:
+                return value
+    return None
+
+
+def _is_sdk_error(exc: BaseException) -> bool:
+    return any(type(err).__module__.split(".")[0] in _SDK_MODULES for err in _chain(exc)) or (
+        isinstance(exc, OSError | asyncio.TimeoutError)
+    )
+
+
+def map_exception(
+    exc: BaseException,
+    *,
+    provider: str,
+    model: str | None,
+    secrets: list[str],
+    streaming: bool = False,
+) -> BaseException:
+    """The :class:`ProviderError` for an SDK exception (``exc`` itself if it is not one of
+    the SDKs' and so is a bug to surface). ``streaming``: the body had started arriving."""
+    if isinstance(exc, ProviderError) or not _is_sdk_error(exc):
+        return exc
+    names = _names(exc)
+    message = scrub(_message(exc), secrets)
+    body = _scrub_body(getattr(exc, "body", getattr(exc, "details", None)), secrets)
+    kw: dict[str, Any] = {"provider": provider, "model": model}
+    status = _status(exc)
+    if status is not None and status >= 400:
+        headers = getattr(getattr(exc, "response", None), "headers", None)
+        return error_from_status(
+            status, message, retry_after=parse_retry_after(headers), body=body, **kw
+        )
+    if status is not None or "APIError" in names or "APIStatusError" in names:
+        # An error event inside a 200 stream: classify by the error type it names.
+        kind = _body_error_type(body)
+        if kind is not None:
+            return error_from_status(_TYPE_STATUS[kind], message, body=body, **kw)
+        if not names & (_TIMEOUT_NAMES | _NETWORK_NAMES | _CONNECT_NAMES):
+            return IncompleteStreamError(f"error event in the stream: {message}", body=body, **kw)
+    return _transport_error(names, message, streaming, kw)
+
+
+def _transport_error(
+    names: set[str], message: str, streaming: bool, kw: dict[str, Any]
+) -> ProviderError:
+    if names & _TIMEOUT_NAMES:
+        phase = "connect" if names & _CONNECT_NAMES else ("idle" if streaming else "first_token")
+        return ProviderTimeout(f"request timed out ({phase.replace('_', ' ')})", phase=phase, **kw)
+    if names & _MALFORMED_NAMES:
+        return IncompleteStreamError(f"malformed response chunk: {message}", **kw)
+    if names & _CONNECT_NAMES:
+        return ConnectionFailure(f"could not connect: {message}", **kw)
+    if names & _NETWORK_NAMES:
+        if streaming:
+            return IncompleteStreamError(f"the stream was cut off: {message}", **kw)
+        return ConnectionFailure(f"connection lost: {message}", **kw)
+    return FatalProviderError(message, **kw)
+
+
+def http_timeout(module: Any, timeouts: Timeouts) -> Any:
+    """An ``httpx``/``httpx2`` Timeout: connect from ``timeouts``, and a read timeout long
+    enough for the first token (the engine enforces first-token/idle/overall itself)."""
+    read = max(timeouts.first_token, timeouts.idle)
+    return module.Timeout(timeouts.overall, connect=timeouts.connect, read=read)
+
+
+class StreamState:
+    """What an adapter remembers while reading a stream: the finish reason, usage, model
+    and extras arrive in different chunks, and go out together in the last one."""
+
+    def __init__(self) -> None:
+        self.finish_reason: str | None = None
+        self.usage: Usage | None = None
+        self.response_model: str | None = None
+        self.extras: dict[str, Any] = {}
+
+    def final_chunk(self) -> StreamChunk:
+        """The closing chunk; an incomplete stream (no finish reason) is an error."""
+        if self.finish_reason is None:
+            raise IncompleteStreamError("the stream ended without a finish reason")
+        return StreamChunk(
+            finish_reason=self.finish_reason,
+            usage=self.usage,
+            response_model=self.response_model,
+            extras=self.extras,
+        )
+
+
+class SDKAdapter:
+    """Base of the SDK adapters: the constructor every adapter shares, a lazily made and
+    reused SDK client, credential handling and error mapping around each call.
+
+    Subclasses implement :meth:`_make_client`, :meth:`_complete` and :meth:`_stream`.
+    """
+
+    simulated: bool = False
+    #: The provider name used when the caller gives none.
+    default_name: str = "provider"
+
+    def __init__(
+        self,
+        *,
+        api_key: Secret | str | None = None,
+        base_url: str | None = None,
+        credential: TokenProvider | None = None,
+        name: str | None = None,
+        options: dict[str, Any] | None = None,
+    ) -> None:
+        self.name = name or self.default_name
+        self.api_key = Secret(api_key) if isinstance(api_key, str) else api_key
+        self.base_url = base_url
+        self.credential = credential
+        self.options = dict(options or {})
+        self._client: Any = None
+        self._client_loop: asyncio.AbstractEventLoop | None = None
+
+    def __repr__(self) -> str:
+        auth = "credential" if self.credential else ("key" if self.api_key else "none")
+        return f"{type(self).__name__}(name={self.name!r}, base_url={self.base_url!r}, auth={auth})"
+
+    # -- the Provider protocol ----------------------------------------------------------
+    async def complete(self, request: ChatRequest, timeouts: Timeouts) -> ProviderReply:
+        """One non-streaming call; SDK errors come out as :class:`ProviderError`."""
+        try:
+            client = await self._client_for_loop()
+            return await self._complete(client, request, timeouts)
+        except Exception as exc:
+            mapped = self._map(exc, request, streaming=False)
+            if mapped is exc:
+                raise
+            # ``from None``: the SDK exception may quote a key, and must not show in a traceback.
+            raise mapped from None
+
+    async def stream(self, request: ChatRequest, timeouts: Timeouts) -> AsyncIterator[StreamChunk]:
+        """One streaming call; the last chunk carries the finish reason (and usage)."""
+        started = False
+        try:
+            client = await self._client_for_loop()
+            async for chunk in self._stream(client, request, timeouts):
+                started = True
+                yield chunk
+        except Exception as exc:
+            mapped = self._map(exc, request, streaming=started)
+            if mapped is exc:
+                raise
+            raise mapped from None
+
+    async def aclose(self) -> None:
+        """Close the SDK client (and its connections)."""
+        client, self._client, self._client_loop = self._client, None, None
+        if client is not None:
+            await self._close_client(client)
+
+    # -- for subclasses -----------------------------------------------------------------
+    async def _make_client(self) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    async def _complete(
+        self, client: Any, request: ChatRequest, timeouts: Timeouts
+    ) -> ProviderReply:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _stream(
+        self, client: Any, request: ChatRequest, timeouts: Timeouts
+    ) -> AsyncIterator[StreamChunk]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    async def _close_client(self, client: Any) -> None:
+        await client.close()
+
+    async def _bearer(self) -> str:
+        """The current credential token (refreshed if due), for per-request auth."""
+        assert self.credential is not None
+        return (await self.credential.get()).get()
+
+    def _secrets(self) -> list[str]:
+        """Every secret value an error message must not show."""
+        values = [self.api_key.get()] if self.api_key else []
+        token = self.credential.current if self.credential else None
+        if token is not None:
+            values.append(token.value.get())
+        return values
+
+    # -- internals ----------------------------------------------------------------------
+    async def _client_for_loop(self) -> Any:
+        """The SDK client, made on first use. A client is bound to the loop that made it,
+        so one used from another loop is replaced rather than reused."""
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._client_loop is not loop:
+            self._client = await self._make_client()
+            self._client_loop = loop
+        return self._client
+
+    def _map(self, exc: BaseException, request: ChatRequest, *, streaming: bool) -> BaseException:
+        mapped = map_exception(
+            exc,
+            provider=self.name,
+            model=request.model,
+            secrets=self._secrets(),
+            streaming=streaming,
+        )
+        if isinstance(mapped, ProviderError):
+            mapped.provider = mapped.provider or self.name
+            mapped.model = mapped.model or request.model
+        return mapped
+
+
+def chat_usage(usage: Any) -> Usage | None:
+    """:class:`Usage` from an OpenAI-style ``usage`` object (OpenAI, Perplexity, compatible)."""
+    if usage is None:
+        return None
+    details_in = getattr(usage, "prompt_tokens_details", None)
+    details_out = getattr(usage, "completion_tokens_details", None)
+    reasoning = getattr(details_out, "reasoning_tokens", None) or getattr(
+        usage, "reasoning_tokens", None
+    )
+    return Usage(
+        input_tokens=getattr(usage, "prompt_tokens", None) or 0,
+        output_tokens=getattr(usage, "completion_tokens", None) or 0,
+        cached_input_tokens=getattr(details_in, "cached_tokens", None) or 0,
+        reasoning_tokens=reasoning or 0,
+    )
+
+
+def chat_messages(request: ChatRequest) -> list[dict[str, str]]:
+    """Chat-completions messages, the system prompt first as a ``system`` message."""
+    head = [{"role": "system", "content": request.system}] if request.system else []
+    return head + [{"role": m.role, "content": m.content} for m in request.messages]
+
+
+def end_user(request: ChatRequest) -> str | None:
+    """The end-user id a caller put in the request metadata, if any."""
+    for key in ("user", "user_id", "end_user", "safety_identifier"):
+        if request.metadata.get(key):
+            return request.metadata[key]
+    return None

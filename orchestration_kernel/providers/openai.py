@@ -1,0 +1,160 @@
+"""OpenAI chat completions through ``openai.AsyncOpenAI`` (openai 3.x, on ``httpx2``).
+
+Also Azure OpenAI (``options={"azure": True, "api_version": ..., "azure_endpoint": ...}``)
+with a key or an Entra ID token (the ``credential``). A refreshable credential is passed
+to the SDK as an async ``api_key`` callable, which it calls before every request, so a
+refreshed token reaches the next request without a new client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from ..errors import ConfigurationError, IncompleteStreamError, MissingKeyError
+from ..models import ChatRequest, ProviderReply, StreamChunk
+from .base import Timeouts
+from ._sdk import SDKAdapter, StreamState, chat_messages, chat_usage, end_user, http_timeout
+
+__all__ = ["OpenAIProvider"]
+
+
+class OpenAIProvider(SDKAdapter):
+    """The OpenAI adapter (``openai:gpt-4o-mini``).
+
+    ``options``: ``organization``, ``project``, ``default_headers``; for Azure OpenAI
+    ``azure=True``, ``api_version``, ``azure_endpoint`` (or ``base_url``) and
+    ``azure_deployment``; ``stream_usage=False`` for servers that reject ``stream_options``.
+    """
+
+    default_name = "openai"
+    #: The variables that would hold the key (named in a missing-key error).
+    key_env: tuple[str, ...] = ("OPENAI_API_KEY",)
+    #: The request field for the output limit (``max_tokens`` is deprecated at OpenAI).
+    max_tokens_field = "max_completion_tokens"
+    #: The request field for the end-user id.
+    user_field = "safety_identifier"
+    #: The key sent when none is configured (None: a key is required).
+    placeholder_key: str | None = None
+
+    async def _make_client(self) -> Any:
+        import openai
+
+        common: dict[str, Any] = {
+            "max_retries": 0,  # the engine's retry loop decides
+            "default_headers": self.options.get("default_headers"),
+        }
+        if self.options.get("azure"):
+            return openai.AsyncAzureOpenAI(**common, **self._azure_kwargs())
+        return openai.AsyncOpenAI(
+            **common,
+            api_key=self._api_key_arg(),
+            base_url=self.base_url,
+            organization=self.options.get("organization"),
+            project=self.options.get("project"),
+        )
+
+    def _api_key_arg(self) -> Any:
+        """A string key, or an async callable the SDK awaits before each request."""
+        if self.credential is not None:
+            return self._bearer
+        if self.api_key:
+            return self.api_key.get()
+        if self.placeholder_key is not None:
+            return self.placeholder_key
+        raise MissingKeyError(self.name, list(self.key_env))
+
+    def _azure_kwargs(self) -> dict[str, Any]:
+        endpoint = self.options.get("azure_endpoint") or self.base_url
+        version = self.options.get("api_version")
+        if not endpoint or not version:
+            raise ConfigurationError(
+                "Azure OpenAI needs options azure_endpoint (or base_url) and api_version, e.g. "
+                "options={'azure': True, 'azure_endpoint': 'https://NAME.openai.azure.com', "
+                "'api_version': '2024-10-21'}"
+            )
+        kwargs: dict[str, Any] = {
+            "azure_endpoint": endpoint,
+            "api_version": version,
+            "azure_deployment": self.options.get("azure_deployment"),
+        }
+        if self.credential is not None:
+            kwargs["azure_ad_token_provider"] = self._bearer  # Entra ID bearer token
+        elif self.api_key:
+            kwargs["api_key"] = self.api_key.get()
+        else:
+            raise MissingKeyError(self.name, ["AZURE_OPENAI_API_KEY"])
+        return kwargs
+
+    def _params(self, request: ChatRequest) -> dict[str, Any]:
+        params: dict[str, Any] = {"model": request.model, "messages": chat_messages(request)}
+        if request.temperature is not None:
+            params["temperature"] = request.temperature
+        if request.max_tokens is not None:
+            params[self.max_tokens_field] = request.max_tokens
+        if request.stop:
+            params["stop"] = request.stop
+        if request.json_output:
+            params["response_format"] = {"type": "json_object"}
+        user = end_user(request)
+        if user:
+            params[self.user_field] = user
+        if request.extra:
+            params["extra_body"] = dict(request.extra)
+        return params
+
+    async def _complete(self, client: Any, request: ChatRequest, timeouts: Timeouts) -> ProviderReply:
+        import httpx2
+
+        completion = await client.chat.completions.create(
+            **self._params(request), timeout=http_timeout(httpx2, timeouts)
+        )
+        if not completion.choices:
+            raise IncompleteStreamError("the response has no choices")
+        choice = completion.choices[0]
+        message = choice.message
+        extras: dict[str, Any] = {"id": completion.id}
+        if getattr(message, "refusal", None):
+            extras["refusal"] = message.refusal
+        return ProviderReply(
+            text=message.content or "",
+            finish_reason=choice.finish_reason,
+            usage=chat_usage(completion.usage),
+            response_model=completion.model,
+            extras=extras,
+        )
+
+    async def _stream(
+        self, client: Any, request: ChatRequest, timeouts: Timeouts
+    ) -> AsyncIterator[StreamChunk]:
+        import httpx2
+
+        params = self._params(request)
+        if self.options.get("stream_usage", True):
+            params["stream_options"] = {"include_usage": True}
+        stream = await client.chat.completions.create(
+            **params, stream=True, timeout=http_timeout(httpx2, timeouts)
+        )
+        state = StreamState()
+        try:
+            async for chunk in stream:
+                text = self._absorb(chunk, state)
+                if text:
+                    yield StreamChunk(text=text)
+        finally:
+            await stream.close()
+        yield state.final_chunk()
+
+    @staticmethod
+    def _absorb(chunk: Any, state: StreamState) -> str:
+        """Note a chunk's model, usage and finish reason; return its text."""
+        state.response_model = getattr(chunk, "model", None) or state.response_model
+        if getattr(chunk, "usage", None) is not None:
+            state.usage = chat_usage(chunk.usage)
+        if not chunk.choices:
+            return ""
+        choice = chunk.choices[0]
+        if choice.finish_reason:
+            state.finish_reason = choice.finish_reason
+        delta = getattr(choice, "delta", None)
+        return (getattr(delta, "content", None) or "") if delta is not None else ""

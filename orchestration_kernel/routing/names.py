@@ -1,0 +1,202 @@
+"""Model names: ``provider:model`` references and how a name the user typed resolves.
+
+Resolution order for a name:
+
+1. an alias (case-insensitive), followed to its target: ``gpt-4`` -> ``openai:gpt-4o``;
+2. ``provider:model`` with a known provider, taken literally (aliases do not apply, so
+   ``openai:gpt-4`` still means the legacy model);
+3. a bare name whose prefix names its vendor: ``gpt-*``, ``o1``/``o3``/``o4*``,
+   ``chatgpt-*`` -> openai; ``claude-*`` -> anthropic; ``gemini-*`` -> gemini;
+   ``sonar*`` -> perplexity.
+
+Anything else raises :class:`UnknownModelError` with the nearest known names.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from ..errors import ConfigurationError, UnknownModelError
+
+if TYPE_CHECKING:
+    from .catalogue import Catalogue
+
+__all__ = ["BUILTIN_PROVIDERS", "ModelRef", "Resolution", "Resolver"]
+
+#: The providers every engine knows; OpenAI-compatible servers are added by name.
+BUILTIN_PROVIDERS: tuple[str, ...] = ("openai", "anthropic", "gemini", "perplexity", "local")
+
+#: Other spellings of a provider prefix.
+_PROVIDER_SYNONYMS = {"google": "gemini", "claude": "anthropic", "pplx": "perplexity"}
+
+#: Bare-name prefixes and the vendor they imply.
+_INFERENCE: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^(gpt-|chatgpt-|o[1-9](-|$))"), "openai"),
+    (re.compile(r"^claude-"), "anthropic"),
+    (re.compile(r"^gemini-"), "gemini"),
+    (re.compile(r"^sonar"), "perplexity"),
+)
+
+_PROVIDER_NAME = re.compile(r"^[a-z][a-z0-9_.-]*$")
+
+
+@dataclass(frozen=True, slots=True)
+class ModelRef:
+    """A resolved model: the provider's name and the provider's own model id."""
+
+    provider: str
+    model: str
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.model}"
+
+    @classmethod
+    def parse(cls, text: str) -> ModelRef:
+        """``"provider:model"`` -> ``ModelRef``; no alias or inference applied."""
+        provider, sep, model = text.partition(":")
+        if not sep or not provider or not model:
+            raise ConfigurationError(f"{text!r} is not 'provider:model' (e.g. openai:gpt-4o).")
+        return cls(provider.strip().lower(), model.strip())
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """How a name resolved: the reference, the rule used and whether the catalogue knows it."""
+
+    name: str
+    ref: ModelRef
+    how: Literal["alias", "explicit", "inferred"]
+    alias_chain: tuple[str, ...] = ()
+    in_catalogue: bool = False
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON-able form for the audit's ``detail``."""
+        return {
+            "name": self.name,
+            "resolved": str(self.ref),
+            "how": self.how,
+            "alias_chain": list(self.alias_chain),
+            "in_catalogue": self.in_catalogue,
+        }
+
+
+class Resolver:
+    """Turns what a user typed into a :class:`ModelRef`.
+
+    ``aliases`` extend (and may override) the catalogue's shipped aliases.
+    ``providers`` are the provider names accepted as ``provider:model`` prefixes.
+    """
+
+    def __init__(
+        self,
+        catalogue: Catalogue | None = None,
+        aliases: Mapping[str, str] | None = None,
+        providers: Iterable[str] = BUILTIN_PROVIDERS,
+    ) -> None:
+        self.catalogue = catalogue
+        self._providers: set[str] = {p.lower() for p in providers}
+        self._aliases: dict[str, str] = {}
+        base = dict(catalogue.aliases) if catalogue is not None else {}
+        for name, target in {**base, **dict(aliases or {})}.items():
+            self._aliases[name.strip().lower()] = target.strip()
+
+    @property
+    def providers(self) -> frozenset[str]:
+        """Provider names accepted as prefixes."""
+        return frozenset(self._providers)
+
+    @property
+    def aliases(self) -> dict[str, str]:
+        """A copy of the alias table (lower-case name -> target)."""
+        return dict(self._aliases)
+
+    def add_provider(self, name: str) -> None:
+        """Accept ``name:<any model>`` (an OpenAI-compatible server such as ``ollama``)."""
+        clean = name.strip().lower()
+        if not _PROVIDER_NAME.match(clean):
+            raise ConfigurationError(
+                f"Provider name {name!r} must be lower-case letters, digits, '-', '_' or '.', "
+                "starting with a letter (e.g. 'ollama')."
+            )
+        self._providers.add(clean)
+
+    def add_alias(self, name: str, target: str) -> ModelRef:
+        """Make ``name`` mean ``target`` (itself any resolvable name). Returns the target."""
+        key = name.strip().lower()
+        if not key or ":" in key:
+            raise ConfigurationError(
+                f"Alias {name!r} must be a bare name without ':' (e.g. 'fast-model')."
+            )
+        ref = self.resolve(target)
+        self._aliases[key] = target.strip()
+        return ref
+
+    def remove_alias(self, name: str) -> None:
+        """Forget an alias (no error when absent)."""
+        self._aliases.pop(name.strip().lower(), None)
+
+    def resolve(self, name: str | ModelRef, *, also_known: Iterable[str] = ()) -> ModelRef:
+        """The :class:`ModelRef` for ``name``; ``also_known`` adds names (pools) to suggestions."""
+        return self.explain(name, also_known=also_known).ref
+
+    def explain(self, name: str | ModelRef, *, also_known: Iterable[str] = ()) -> Resolution:
+        """Like :meth:`resolve`, and says which rule applied."""
+        if isinstance(name, ModelRef):
+            return self._resolution(str(name), name, "explicit", ())
+        original = name
+        chain: list[str] = []
+        current = name.strip()
+        while current.lower() in self._aliases:
+            if current.lower() in chain:
+                raise ConfigurationError(f"Alias loop: {' -> '.join([*chain, current.lower()])}.")
+            chain.append(current.lower())
+            current = self._aliases[current.lower()]
+        ref, how = self._direct(current)
+        if ref is None:
+            raise UnknownModelError(original, self.suggest(original, also_known))
+        return self._resolution(original, ref, "alias" if chain else how, tuple(chain))
+
+    def _direct(self, name: str) -> tuple[ModelRef | None, Literal["explicit", "inferred"]]:
+        provider, sep, model = name.partition(":")
+        if sep:
+            provider = _PROVIDER_SYNONYMS.get(provider.strip().lower(), provider.strip().lower())
+            if provider in self._providers and model.strip():
+                return ModelRef(provider, model.strip()), "explicit"
+            return None, "explicit"
+        lowered = name.lower()
+        for pattern, vendor in _INFERENCE:
+            if pattern.match(lowered) and vendor in self._providers:
+                return ModelRef(vendor, lowered), "inferred"
+        return None, "inferred"
+
+    def _resolution(
+        self, name: str, ref: ModelRef, how: Literal["alias", "explicit", "inferred"], chain: tuple
+    ) -> Resolution:
+        known = self.catalogue is not None and str(ref) in self.catalogue
+        return Resolution(name, ref, how, chain, known)
+
+    def known_names(self) -> list[str]:
+        """Every name a suggestion may offer: aliases, catalogue ids and their bare ids."""
+        names = set(self._aliases)
+        if self.catalogue is not None:
+            for model_id in self.catalogue.ids():
+                names.add(model_id)
+                names.add(model_id.partition(":")[2])
+        return sorted(names)
+
+    def suggest(self, name: str, also_known: Iterable[str] = (), n: int = 3) -> list[str]:
+        """Up to ``n`` known names nearest to ``name`` (difflib similarity)."""
+        pool = {*self.known_names(), *also_known}
+        key = name.strip().lower()
+        by_lower = {candidate.lower(): candidate for candidate in pool}
+        close = difflib.get_close_matches(key, list(by_lower), n=n, cutoff=0.6)
+        if not close and ":" in key:  # "opnai:gpt-4o": try the model part alone
+            close = difflib.get_close_matches(key.partition(":")[2], list(by_lower), n, 0.6)
+        return [by_lower[c] for c in close]
+
+    def __repr__(self) -> str:
+        return f"Resolver(providers={sorted(self._providers)}, aliases={len(self._aliases)})"

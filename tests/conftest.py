@@ -1,0 +1,41 @@
+"""Shared fixtures: every test gets its own ORCHESTRATION_HOME and a fresh session."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from orchestration_kernel.session import Session
+
+_PROVIDER_ENV = [
+    "OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL",
+    "GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_GEMINI_BASE_URL", "GOOGLE_GENAI_API_VERSION",
+    "PERPLEXITY_API_KEY", "PERPLEXITY_BASE_URL", "ORCHESTRATION_OFFLINE", "JPY_SESSION_NAME",
+    "ORCHESTRATION_SESSION_ID",
+]  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def hermetic_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A private home, no provider keys, no .env or keyring, and a fresh Session."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("ORCHESTRATION_HOME", str(home))
+    monkeypatch.setenv("ORCHESTRATION_NO_DOTENV", "1")
+    monkeypatch.setenv("ORCHESTRATION_NO_KEYRING", "1")
+    for var in _PROVIDER_ENV:
+        monkeypatch.delenv(var, raising=False)
+    Session._current = None
+    yield home
+    current = Session._current
+    Session._current = None
+    if current is not None:
+        current.close()
+
+
+def fake_key(prefix: str = "test") -> str:
+    """An obviously fake key, built at run time (no key-shaped literal in the repo)."""
+    return f"{prefix}-key-" + os.urandom(12).hex()
