@@ -118,7 +118,7 @@ class OrchestrationEngine:
         if self._bus is None:
             from .bus import ContextBus
 
-            self._bus = ContextBus(runtime=self.runtime, session_id=self.session.id)
+            self._bus = ContextBus(session=self.session)
         return self._bus
 
     @property

@@ -115,6 +115,9 @@ class Runtime:
     # -- running work --------------------------------------------------------------
     def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
         """Schedule ``coro`` on the loop from any thread; returns a concurrent future."""
+        if self._closed:
+            coro.close()  # never scheduled: close it so Python does not warn
+            raise RuntimeError("this runtime is closed")
         return asyncio.run_coroutine_threadsafe(coro, self.loop)
 
     async def run(self, coro: Coroutine[Any, Any, T]) -> T:

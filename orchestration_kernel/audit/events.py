@@ -93,7 +93,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("step", "text", "the step's name, if any"),
     Column("session_id", "text", "the kernel session (context key)"),
     Column("identity", "text", "who ran it"),
-    Column("event", "text", "run_start, run_end, step, call, route, guardian, handoff, fold, prune"),
+    Column(
+        "event", "text", "run_start, run_end, step, call, route, guardian, handoff, fold, prune"
+    ),
     Column("provider", "text", "openai, anthropic, gemini, perplexity, local, ..."),
     Column("model", "text", "the model id requested"),
     Column("response_model", "text", "the model id the provider says answered"),

@@ -23,6 +23,7 @@ __all__ = ["REDACTION_FAILED", "Pending", "RowEncoder", "format_timestamp"]
 REDACTION_FAILED = "[redaction failed: content withheld]"
 
 _INT_LIMIT = 2**63
+_ID_COLUMNS = ("run_id", "pipeline", "step", "session_id", "identity", "provider", "model")
 
 #: One queued record: (wall time, event, columns, redactor, content_logging).
 Pending = tuple[float, str, Mapping[str, Any], Callable[[str], str] | None, bool]
@@ -45,7 +46,18 @@ class RowEncoder:
         self._defaults = {"session_id": session_id, "identity": identity}
 
     def encode(self, item: Pending) -> tuple[Any, ...]:
-        """The stored values of one record."""
+        """The stored values of one record. Never raises: a record that cannot be encoded
+        is still stored, with its ids and the reason, so one bad value cannot jam the queue.
+        """
+        try:
+            return self._encode(item)
+        except Exception as exc:
+            wall, event, given, _, _ = item
+            ids = {k: given.get(k) for k in _ID_COLUMNS if isinstance(given.get(k), str)}
+            detail = {"audit_error": f"record could not be encoded: {type(exc).__name__}"}
+            return self._encode((wall, event, {**ids, "detail": detail}, None, False))
+
+    def _encode(self, item: Pending) -> tuple[Any, ...]:
         wall, event, given, redactor, content_logging = item
         cols: dict[str, Any] = {**self._defaults, **given, "event": event}
         cols["timestamp"] = format_timestamp(cols.get("timestamp") or wall)
@@ -56,7 +68,10 @@ class RowEncoder:
             self._content(cols, name, redactor, content_logging)
         if cols.get("detail") is not None:
             cols["detail"] = _redact_tree(cols["detail"], redactor)
-        return tuple(_normalise(c.kind, cols.get(c.name)) for c in COLUMNS)
+        return tuple(
+            default if (value := cols.get(name)) is None else normalise(value)
+            for name, normalise, default in _PLAN
+        )
 
     def _content(
         self,
@@ -105,22 +120,44 @@ def _clean(text: str) -> str:
     return text
 
 
-def _normalise(kind: str, value: Any) -> Any:
-    if value is None:
-        return 0 if kind == "bool" else None
-    if kind == "text" or kind == "time":
-        return _clean(value if isinstance(value, str) else str(value))
-    if kind == "json":
-        if isinstance(value, set | frozenset):
-            value = sorted(value, key=str)
-        return _clean(json.dumps(value, default=str, ensure_ascii=False, sort_keys=True))
-    if kind == "bool":
-        return int(bool(value))
+def _text(value: Any) -> str:
+    return _clean(value if isinstance(value, str) else str(value))
+
+
+def _json(value: Any) -> str:
+    if isinstance(value, set | frozenset):
+        value = sorted(value, key=str)
+    return _clean(json.dumps(value, default=str, ensure_ascii=False, sort_keys=True))
+
+
+def _bool(value: Any) -> int:
+    return int(bool(value))
+
+
+def _int(value: Any) -> int | None:
     try:
-        number = float(value) if kind == "float" else int(value)
+        number = int(value)
     except (TypeError, ValueError, OverflowError):
         return None
-    if kind == "int":
-        return number if -_INT_LIMIT <= number < _INT_LIMIT else None  # SQLite is 64-bit
+    return number if -_INT_LIMIT <= number < _INT_LIMIT else None  # SQLite is 64-bit
+
+
+def _float(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
     # SQLite stores NaN as NULL; normalise first so the hash matches what comes back.
     return number if math.isfinite(number) else None
+
+
+_NORMALISERS: dict[str, Callable[[Any], Any]] = {
+    "text": _text,
+    "time": _text,
+    "json": _json,
+    "bool": _bool,
+    "int": _int,
+    "float": _float,
+}
+#: Per column: its name, how to normalise a value, and what a missing value stores.
+_PLAN = tuple((c.name, _NORMALISERS[c.kind], 0 if c.kind == "bool" else None) for c in COLUMNS)

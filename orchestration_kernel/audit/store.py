@@ -24,7 +24,7 @@ from typing import Any
 
 from ..errors import ConfigurationError
 from .chain import GENESIS, ChainKey
-from .events import COLUMNS, COLUMN_NAMES
+from .events import COLUMN_NAMES, COLUMNS
 
 __all__ = ["ALL_COLUMNS", "SCHEMA_VERSION", "AuditStore", "Head"]
 
@@ -37,47 +37,42 @@ BUSY_TIMEOUT_S = 30.0
 Head = tuple[int, str]
 
 
-def _schema() -> str:
-    cols = ",\n  ".join(f"{c.name} {c.sql_type}" for c in COLUMNS)
-    return f"""
-CREATE TABLE IF NOT EXISTS audit_events (
-  seq INTEGER PRIMARY KEY,
-  {cols},
-  prev_hash TEXT NOT NULL,
-  hash TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS audit_events_run ON audit_events(run_id);
-CREATE INDEX IF NOT EXISTS audit_events_time ON audit_events(timestamp);
-CREATE INDEX IF NOT EXISTS audit_events_request ON audit_events(request_hash)
-  WHERE request_hash IS NOT NULL;
-CREATE TABLE IF NOT EXISTS audit_anchor (
-  id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL,
-  head_hash TEXT NOT NULL, mac TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS audit_checkpoint (
-  id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL,
-  pruned INTEGER NOT NULL, mac TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS audit_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TRIGGER IF NOT EXISTS audit_events_no_update BEFORE UPDATE ON audit_events
-BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS audit_events_no_delete BEFORE DELETE ON audit_events
-WHEN old.seq > COALESCE((SELECT seq FROM audit_checkpoint WHERE id = 1), 0)
-BEGIN SELECT RAISE(ABORT, 'audit_events is append-only; use prune()'); END;
-"""
+def _schema() -> list[str]:
+    """The schema as single statements (``executescript`` would commit our transaction)."""
+    cols = ", ".join(f"{c.name} {c.sql_type}" for c in COLUMNS)
+    return [
+        f"CREATE TABLE IF NOT EXISTS audit_events (seq INTEGER PRIMARY KEY, {cols}, "
+        "prev_hash TEXT NOT NULL, hash TEXT NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS audit_events_run ON audit_events(run_id)",
+        "CREATE INDEX IF NOT EXISTS audit_events_time ON audit_events(timestamp)",
+        "CREATE INDEX IF NOT EXISTS audit_events_request ON audit_events(request_hash) "
+        "WHERE request_hash IS NOT NULL",
+        "CREATE TABLE IF NOT EXISTS audit_anchor (id INTEGER PRIMARY KEY CHECK (id = 1), "
+        "seq INTEGER NOT NULL, head_hash TEXT NOT NULL, mac TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS audit_checkpoint (id INTEGER PRIMARY KEY CHECK (id = 1), "
+        "seq INTEGER NOT NULL, hash TEXT NOT NULL, pruned INTEGER NOT NULL, mac TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS audit_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        "CREATE TRIGGER IF NOT EXISTS audit_events_no_update BEFORE UPDATE ON audit_events "
+        "BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END",
+        # Only rows the prune checkpoint already vouches for may be deleted.
+        "CREATE TRIGGER IF NOT EXISTS audit_events_no_delete BEFORE DELETE ON audit_events "
+        "WHEN old.seq > COALESCE((SELECT seq FROM audit_checkpoint WHERE id = 1), 0) "
+        "BEGIN SELECT RAISE(ABORT, 'audit_events is append-only; use prune()'); END",
+    ]
 
 
-_FTS_SCHEMA = """
-CREATE VIRTUAL TABLE IF NOT EXISTS audit_fts USING fts5(
-  prompt, response, content='audit_events', content_rowid='seq',
-  tokenize='unicode61 remove_diacritics 2');
-CREATE TRIGGER IF NOT EXISTS audit_fts_insert AFTER INSERT ON audit_events
-WHEN new.prompt IS NOT NULL OR new.response IS NOT NULL
-BEGIN INSERT INTO audit_fts(rowid, prompt, response)
-  VALUES (new.seq, new.prompt, new.response); END;
-CREATE TRIGGER IF NOT EXISTS audit_fts_delete AFTER DELETE ON audit_events
-WHEN old.prompt IS NOT NULL OR old.response IS NOT NULL
-BEGIN INSERT INTO audit_fts(audit_fts, rowid, prompt, response)
-  VALUES ('delete', old.seq, old.prompt, old.response); END;
-"""
+_FTS_SCHEMA = [
+    "CREATE VIRTUAL TABLE IF NOT EXISTS audit_fts USING fts5(prompt, response, "
+    "content='audit_events', content_rowid='seq', tokenize='unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER IF NOT EXISTS audit_fts_insert AFTER INSERT ON audit_events "
+    "WHEN new.prompt IS NOT NULL OR new.response IS NOT NULL "
+    "BEGIN INSERT INTO audit_fts(rowid, prompt, response) "
+    "VALUES (new.seq, new.prompt, new.response); END",
+    "CREATE TRIGGER IF NOT EXISTS audit_fts_delete AFTER DELETE ON audit_events "
+    "WHEN old.prompt IS NOT NULL OR old.response IS NOT NULL "
+    "BEGIN INSERT INTO audit_fts(audit_fts, rowid, prompt, response) "
+    "VALUES ('delete', old.seq, old.prompt, old.response); END",
+]
 
 _INSERT = (
     f"INSERT INTO audit_events ({', '.join(ALL_COLUMNS)}) "
@@ -101,7 +96,8 @@ class AuditStore:
     # -- set-up --------------------------------------------------------------------
     def _create_schema(self) -> bool:
         with self.transaction() as conn:
-            conn.executescript(_schema().replace("\n\n", "\n"))
+            for statement in _schema():
+                conn.execute(statement)
             has_fts = _try_fts(conn)
             conn.execute(
                 "INSERT OR IGNORE INTO audit_meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,)
@@ -155,12 +151,17 @@ class AuditStore:
             conn.close()
 
     # -- the chain -----------------------------------------------------------------
-    def append(self, rows: Sequence[tuple[Any, ...]]) -> Head:
-        """Chain ``rows`` (values in ``COLUMNS`` order) onto the head and commit them."""
+    def append(self, rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        """Chain ``rows`` (values in ``COLUMNS`` order) onto the head and commit them.
+
+        Returns the stored rows (``ALL_COLUMNS`` order: seq, values, prev_hash, hash).
+        """
         with self.transaction() as conn:
             return self.append_in(conn, rows)
 
-    def append_in(self, conn: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]) -> Head:
+    def append_in(
+        self, conn: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]
+    ) -> list[tuple[Any, ...]]:
         """Chain and insert ``rows`` inside the caller's write transaction; re-anchor."""
         seq, head = self.head_in(conn)
         chained = []
@@ -174,7 +175,7 @@ class AuditStore:
             "INSERT OR REPLACE INTO audit_anchor VALUES (1, ?, ?, ?)",
             (seq, head, self.key.anchor_mac(seq, head)),
         )
-        return seq, head
+        return chained
 
     def head_in(self, conn: sqlite3.Connection) -> Head:
         """The (seq, hash) new rows chain onto.
@@ -182,10 +183,16 @@ class AuditStore:
         A valid anchor ahead of the last row means the tail was cut: we chain from the
         anchor, so the gap stays visible to ``verify()`` instead of being papered over.
         """
-        row = conn.execute("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1").fetchone()
+        row = conn.execute(
+            "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
         head: Head = (row[0], row[1]) if row else self.checkpoint_head(conn)
         anchor = conn.execute("SELECT seq, head_hash, mac FROM audit_anchor").fetchone()
-        if anchor and anchor[0] > head[0] and anchor[2] == self.key.anchor_mac(anchor[0], anchor[1]):
+        if (
+            anchor
+            and anchor[0] > head[0]
+            and anchor[2] == self.key.anchor_mac(anchor[0], anchor[1])
+        ):
             return anchor[0], anchor[1]
         return head
 
@@ -220,7 +227,12 @@ def _connect(path: str, wal: bool = True) -> sqlite3.Connection:
 
 def _try_fts(conn: sqlite3.Connection) -> bool:
     try:
-        conn.executescript(_FTS_SCHEMA)
+        conn.execute("SAVEPOINT fts")
+        for statement in _FTS_SCHEMA:
+            conn.execute(statement)
+        conn.execute("RELEASE fts")
     except sqlite3.OperationalError:
+        conn.execute("ROLLBACK TO fts")
+        conn.execute("RELEASE fts")
         return False  # this SQLite was built without FTS5; search() says so
     return True

@@ -12,6 +12,7 @@ import asyncio
 import threading
 import time
 import weakref
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
 from ..errors import OrchestrationError
@@ -156,14 +157,15 @@ class Broker:
 
     async def deliver(self, msg: BusMessage) -> None:
         """Offer ``msg`` to each matching subscription; wait only for block_timeout ones."""
-        waits = None
+        waits: list[Awaitable[None]] | None = None
         for ref in self._subs:
             sub = ref()
             if sub is None or not sub.matches(msg.topic):
                 continue
             wait = sub.offer(msg)
             if wait is not None:
-                waits = [*(waits or ()), wait]
+                waits = waits or []
+                waits.append(wait)
         if waits:
             await asyncio.gather(*waits)
 

@@ -3,12 +3,13 @@
 A named consumer starts *behind*: it reads every durable message after its last
 acknowledged ``seq`` from the store, then switches to live delivery. If its queue
 overflows it falls behind again instead of losing durable messages, and catches up
-from the store once it has room. Non-durable messages are live only.
+from the store once it has room. A named consumer receives durable messages only;
+subscribing one declares its pattern durable.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from .message import BusMessage
 from .store import Store
@@ -24,9 +25,14 @@ class DurableCursor:
     been handed over (or did not match).
     """
 
-    def __init__(self, consumer: str, store: Store, matches: Callable[[str], bool]) -> None:
+    def __init__(
+        self,
+        consumer: str,
+        open_store: Callable[[], Awaitable[Store]],
+        matches: Callable[[str], bool],
+    ) -> None:
         self.consumer = consumer
-        self._store = store
+        self._open_store = open_store
         self._matches = matches
         self.position: int | None = None  # loaded from the store's offset on first refill
         self.lagging = True
@@ -54,10 +60,11 @@ class DurableCursor:
         skipped meanwhile; between the last read and that decision there is no ``await``,
         so no message can slip through the gap.
         """
+        store = await self._open_store()
         if self.position is None:
-            self.position = await self._store.get_offset(self.consumer)
+            self.position = await store.get_offset(self.consumer)
         while True:
-            batch = await self._store.read_messages(self.position, limit)
+            batch = await store.read_messages(self.position, limit)
             if batch:
                 self.position = batch[-1].seq
             matched = [m for m in batch if self._matches(m.topic)]

@@ -116,19 +116,23 @@ class SQLiteStore:
         return [BusMessage(seq, t, decode(d), s, ts, durable=True) for seq, t, s, ts, d in rows]
 
     def _read_sync(self, after_seq: int, limit: int) -> list[tuple[Any, ...]]:
-        return self._db().execute(
-            "SELECT seq, topic, session_id, ts, data FROM messages WHERE seq > ? "
-            "ORDER BY seq LIMIT ?",
-            (after_seq, limit),
-        ).fetchall()
+        return (
+            self._db()
+            .execute(
+                "SELECT seq, topic, session_id, ts, data FROM messages WHERE seq > ? "
+                "ORDER BY seq LIMIT ?",
+                (after_seq, limit),
+            )
+            .fetchall()
+        )
 
     async def get_offset(self, consumer: str) -> int:
         """The consumer's last acknowledged seq, or 0."""
         return await self._call(self._get_offset_sync, consumer)
 
     def _get_offset_sync(self, consumer: str) -> int:
-        row = self._db().execute("SELECT seq FROM offsets WHERE consumer = ?", (consumer,)).fetchone()
-        return int(row[0]) if row else 0
+        rows = self._fetch("SELECT seq FROM offsets WHERE consumer = ?", (consumer,))
+        return int(rows[0][0]) if rows else 0
 
     async def set_offset(self, consumer: str, seq: int) -> None:
         """Move the consumer's offset forward (committed on return)."""
@@ -169,11 +173,15 @@ class SQLiteStore:
         return ContextVersion(version, ts, new)
 
     def _latest_sync(self, session_id: str) -> ContextVersion | None:
-        row = self._db().execute(
-            "SELECT version, ts, data FROM contexts WHERE session_id = ? "
-            "ORDER BY version DESC LIMIT 1",
-            (session_id,),
-        ).fetchone()
+        row = (
+            self._db()
+            .execute(
+                "SELECT version, ts, data FROM contexts WHERE session_id = ? "
+                "ORDER BY version DESC LIMIT 1",
+                (session_id,),
+            )
+            .fetchone()
+        )
         return ContextVersion(row[0], row[1], decode(row[2])) if row else None
 
     async def read_context(self, session_id: str) -> ContextVersion | None:

@@ -10,8 +10,8 @@ thread) or drives a callback on the runtime loop. Its queue holds at most
   then the message is discarded. A publisher is never blocked longer than that.
 
 Every discarded message adds one to :attr:`Subscription.dropped`. Each subscriber
-receives the messages of a topic in publish order. Named consumers never drop
-durable messages: they fall behind and re-read them from the store.
+receives the messages of a topic in publish order. Named consumers receive durable
+messages only, and never drop them: they fall behind and re-read them from the store.
 """
 
 from __future__ import annotations
@@ -82,7 +82,9 @@ class Subscription:
         self._blocked: deque[tuple[BusMessage, asyncio.Future[None]]] = deque()
         self._waiters: list[asyncio.Future[None]] = []
         self._closed = False
-        self._cursor = DurableCursor(consumer, broker.store, self.matches) if consumer else None
+        self._cursor = (
+            DurableCursor(consumer, broker.ensure_open, self.matches) if consumer else None
+        )
         self._task: concurrent.futures.Future[None] | None = None
 
     @property
@@ -100,8 +102,11 @@ class Subscription:
         """Queue ``msg``; returns an awaitable only when the publisher must wait for room."""
         if self._closed:
             return None
-        if self._cursor is not None and msg.durable:
-            if not self._cursor.take_live(msg, len(self._queue) < self.max_queue):
+        if self._cursor is not None:
+            # A named consumer sees the durable log only, so it can resume exactly.
+            if not msg.durable or not self._cursor.take_live(
+                msg, len(self._queue) < self.max_queue
+            ):
                 return None
             msg = msg.for_consumer(self._cursor.consumer, self._broker.ack)
         if len(self._queue) < self.max_queue and not self._blocked:

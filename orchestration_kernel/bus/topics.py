@@ -32,15 +32,20 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9_\-:]+")
 def validate_topic(topic: str) -> str:
     """Return ``topic`` if it is a valid topic to publish on, else raise ConfigurationError."""
     if not isinstance(topic, str) or not topic:
-        raise ConfigurationError(f"A topic must be a non-empty string like 'context.updated', "
-                                 f"not {topic!r}.")
+        raise ConfigurationError(
+            f"A topic must be a non-empty string like 'context.updated', not {topic!r}."
+        )
     segments = topic.split(".")
     if any(not s for s in segments):
-        raise ConfigurationError(f"Topic {topic!r} has an empty segment; use names separated by "
-                                 f"single dots, like 'run.42.step.analysis'.")
+        raise ConfigurationError(
+            f"Topic {topic!r} has an empty segment; use names separated by "
+            f"single dots, like 'run.42.step.analysis'."
+        )
     if any(("*" in s or s == "#") for s in segments):
-        raise ConfigurationError(f"Cannot publish on {topic!r}: wildcards ('*', '#', '**') are "
-                                 f"for subscribe() patterns; publish on a concrete topic.")
+        raise ConfigurationError(
+            f"Cannot publish on {topic!r}: wildcards ('*', '#', '**') are "
+            f"for subscribe() patterns; publish on a concrete topic."
+        )
     return topic
 
 
@@ -75,13 +80,16 @@ def compile_pattern(pattern: str) -> TopicPattern:
 
 def _split_pattern(pattern: str) -> list[str]:
     if not isinstance(pattern, str) or not pattern:
-        raise ConfigurationError(f"A topic pattern must be a non-empty string like 'context.*', "
-                                 f"not {pattern!r}.")
+        raise ConfigurationError(
+            f"A topic pattern must be a non-empty string like 'context.*', not {pattern!r}."
+        )
     segments = pattern.split(".")
     for s in segments:
         if not s:
-            raise ConfigurationError(f"Pattern {pattern!r} has an empty segment; separate names "
-                                     f"with single dots, like 'run.*.step.#'.")
+            raise ConfigurationError(
+                f"Pattern {pattern!r} has an empty segment; separate names "
+                f"with single dots, like 'run.*.step.#'."
+            )
         if s not in _MANY and s != "*" and ("*" in s or "#" in s):
             raise ConfigurationError(
                 f"Pattern {pattern!r}: wildcards must be whole segments ('*' for one segment, "

@@ -44,6 +44,8 @@ class ModelCall(BaseModel):
     provider: str | None = None
     status: Literal["done", "failed", "blocked", "cancelled"] = "done"
     output: str | None = None
+    #: The parsed reply of a ``format: json`` step.
+    data: Any = None
     error: str | None = None
     error_type: str | None = None
     latency_ms: float | None = None
@@ -53,6 +55,11 @@ class ModelCall(BaseModel):
     attempts: list[Attempt] = Field(default_factory=list)
     decisions: list[Decision] = Field(default_factory=list)
     simulated: bool = False
+
+    @property
+    def ran(self) -> bool:
+        """True when the call reached a provider (its cost counts, known or not)."""
+        return self.status == "done" or bool(self.attempts)
 
 
 class FoldRecord(BaseModel):
@@ -117,7 +124,7 @@ class StepResult(BaseModel):
         self.attempts = [a for c in calls for a in c.attempts]
         self.decisions = [d for c in calls for d in c.decisions]
         self.usage = sum((c.usage for c in calls), Usage())
-        ran = [c for c in calls if c.attempts or c.status == "done"]
+        ran = [c for c in calls if c.ran]
         self.cost_usd = _sum_cost([c.cost_usd for c in ran]) if ran else None
         latencies = [c.latency_ms for c in calls if c.latency_ms is not None]
         self.latency_ms = max(latencies) if latencies else self.latency_ms
@@ -168,7 +175,7 @@ class PipelineResult(BaseModel):
     @property
     def cost_usd(self) -> float | None:
         """The run's cost, or ``None`` when any call's price is unknown."""
-        return _sum_cost([c.cost_usd for s in self.steps for c in s.calls if c.attempts])
+        return _sum_cost([c.cost_usd for s in self.steps for c in s.calls if c.ran])
 
     @property
     def cost_known_usd(self) -> float:

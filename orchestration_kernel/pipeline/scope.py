@@ -162,8 +162,7 @@ def format_value(value: Any) -> str:
 
 
 def _format_step(step: StepResult) -> str:
-    if step.outputs and len(step.outputs) > 1 and step.status == "done":
-        return "\n\n".join(f"### {model}\n{text}" for model, text in step.outputs.items())
+    # A fan-out step's output is already its models' outputs, labelled.
     return step.output or ""
 
 

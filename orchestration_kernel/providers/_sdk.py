@@ -20,7 +20,7 @@ from ..errors import (
     ProviderError,
     ProviderTimeout,
 )
-from ..models import ChatRequest, ProviderReply, StreamChunk, Usage
+from ..models import ChatRequest, Message, ProviderReply, StreamChunk, Usage
 from ..secrets import Secret
 from .base import Timeouts, error_from_status, parse_retry_after
 from .credentials import TokenProvider
@@ -34,6 +34,7 @@ __all__ = [
     "http_timeout",
     "map_exception",
     "scrub",
+    "split_system",
 ]
 
 #: Top-level modules whose exceptions we translate; anything else is our own bug and propagates.
@@ -123,12 +124,30 @@ def _status(exc: BaseException) -> int | None:
 
 
 def _message(exc: BaseException) -> str:
-    """The provider's own message where the SDK parsed one, else ``str(exc)``."""
+    """The provider's own message (from the error body where the SDK parsed one)."""
+    body = getattr(exc, "body", None)
+    inner = body.get("error", body) if isinstance(body, dict) else None
+    if isinstance(inner, dict) and isinstance(inner.get("message"), str) and inner["message"]:
+        return str(inner["message"])
     for attr in ("api_message", "message"):
         value = getattr(exc, attr, None)
         if isinstance(value, str) and value:
             return value
     return str(exc) or type(exc).__name__
+
+
+def _retry_delay(body: Any) -> float | None:
+    """Google's ``RetryInfo`` detail (``"retryDelay": "1.5s"``): Gemini's Retry-After."""
+    inner = body.get("error", body) if isinstance(body, dict) else None
+    details = inner.get("details") if isinstance(inner, dict) else None
+    for detail in details if isinstance(details, list) else []:
+        delay = detail.get("retryDelay") if isinstance(detail, dict) else None
+        if isinstance(delay, str) and delay.endswith("s"):
+            try:
+                return max(0.0, float(delay[:-1]))
+            except ValueError:
+                return None
+    return None
 
 
 def _body_error_type(body: Any) -> str | None:
@@ -169,9 +188,10 @@ def map_exception(
     status = _status(exc)
     if status is not None and status >= 400:
         headers = getattr(getattr(exc, "response", None), "headers", None)
-        return error_from_status(
-            status, message, retry_after=parse_retry_after(headers), body=body, **kw
-        )
+        retry_after = parse_retry_after(headers)
+        if retry_after is None:
+            retry_after = _retry_delay(body)
+        return error_from_status(status, message, retry_after=retry_after, body=body, **kw)
     if status is not None or "APIError" in names or "APIStatusError" in names:
         # An error event inside a 200 stream: classify by the error type it names.
         kind = _body_error_type(body)
@@ -265,7 +285,11 @@ class SDKAdapter:
         """One non-streaming call; SDK errors come out as :class:`ProviderError`."""
         try:
             client = await self._client_for_loop()
-            return await self._complete(client, request, timeouts)
+            reply = await self._complete(client, request, timeouts)
+            if reply.finish_reason is None:
+                # A body without a finish reason is as cut off as such a stream.
+                raise IncompleteStreamError("the response has no finish reason")
+            return reply
         except Exception as exc:
             mapped = self._map(exc, request, streaming=False)
             if mapped is exc:
@@ -289,9 +313,17 @@ class SDKAdapter:
 
     async def aclose(self) -> None:
         """Close the SDK client (and its connections)."""
-        client, self._client, self._client_loop = self._client, None, None
-        if client is not None:
+        client, loop = self._client, self._client_loop
+        self._client, self._client_loop = None, None
+        if client is None or loop is None:
+            return
+        if loop is asyncio.get_running_loop():
             await self._close_client(client)
+        elif loop.is_running():
+            # Connections belong to the loop that made them: close them there.
+            future = asyncio.run_coroutine_threadsafe(self._close_client(client), loop)
+            await asyncio.wrap_future(future)
+        # else: that loop is closed, and its connections died with it.
 
     # -- for subclasses -----------------------------------------------------------------
     async def _make_client(self) -> Any:  # pragma: no cover - abstract
@@ -368,6 +400,15 @@ def chat_messages(request: ChatRequest) -> list[dict[str, str]]:
     """Chat-completions messages, the system prompt first as a ``system`` message."""
     head = [{"role": "system", "content": request.system}] if request.system else []
     return head + [{"role": m.role, "content": m.content} for m in request.messages]
+
+
+def split_system(request: ChatRequest) -> tuple[str | None, list[Message]]:
+    """The system prompt (with any ``system`` turns folded in) and the other turns, for
+    APIs that keep the system prompt out of the conversation (Anthropic, Gemini)."""
+    parts = [request.system] if request.system else []
+    parts += [m.content for m in request.messages if m.role == "system"]
+    turns = [m for m in request.messages if m.role != "system"]
+    return ("\n\n".join(parts) if parts else None), turns
 
 
 def end_user(request: ChatRequest) -> str | None:

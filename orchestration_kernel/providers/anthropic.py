@@ -13,7 +13,7 @@ from typing import Any
 
 from ..errors import MissingKeyError
 from ..models import ChatRequest, ProviderReply, StreamChunk, Usage
-from ._sdk import SDKAdapter, StreamState, end_user, http_timeout
+from ._sdk import SDKAdapter, StreamState, end_user, http_timeout, split_system
 from .base import Timeouts
 
 __all__ = ["DEFAULT_MAX_TOKENS", "AnthropicProvider"]
@@ -75,31 +75,39 @@ class AnthropicProvider(SDKAdapter):
     async def _params(self, request: ChatRequest, timeouts: Timeouts) -> dict[str, Any]:
         import httpx2
 
-        max_tokens = request.max_tokens or self.options.get("default_max_tokens", DEFAULT_MAX_TOKENS)
+        max_tokens = request.max_tokens or self.options.get(
+            "default_max_tokens", DEFAULT_MAX_TOKENS
+        )
+        system, turns = split_system(request)
+        if request.json_output:
+            system = f"{system}\n\n{JSON_INSTRUCTION}" if system else JSON_INSTRUCTION
         params: dict[str, Any] = {
             "model": request.model,
             "max_tokens": max_tokens,
-            "messages": [{"role": m.role, "content": m.content} for m in request.messages],
+            "messages": [{"role": m.role, "content": m.content} for m in turns],
             "timeout": http_timeout(httpx2, timeouts),
         }
-        system = "\n\n".join(s for s in (request.system, request.json_output and JSON_INSTRUCTION) if s)
         if system:
             params["system"] = system
-        if request.temperature is not None:
-            params["temperature"] = request.temperature
         if request.stop:
             params["stop_sequences"] = request.stop
         user = end_user(request)
         if user:
             params["metadata"] = {"user_id": user}
-        if request.extra:
-            params["extra_body"] = dict(request.extra)
+        # anthropic 2.x dropped sampling parameters from create(); the API still takes
+        # temperature where the model allows it, so it goes in the body as asked.
+        body = {"temperature": request.temperature} if request.temperature is not None else {}
+        body.update(request.extra)
+        if body:
+            params["extra_body"] = body
         headers = await self._auth_headers()
         if headers:
             params["extra_headers"] = headers
         return params
 
-    async def _complete(self, client: Any, request: ChatRequest, timeouts: Timeouts) -> ProviderReply:
+    async def _complete(
+        self, client: Any, request: ChatRequest, timeouts: Timeouts
+    ) -> ProviderReply:
         message = await client.messages.create(**await self._params(request, timeouts))
         text = "".join(
             block.text for block in message.content if getattr(block, "type", None) == "text"
@@ -121,7 +129,10 @@ class AnthropicProvider(SDKAdapter):
         try:
             async for event in stream:
                 kind = getattr(event, "type", None)
-                if kind == "content_block_delta" and getattr(event.delta, "type", "") == "text_delta":
+                if (
+                    kind == "content_block_delta"
+                    and getattr(event.delta, "type", "") == "text_delta"
+                ):
                     if event.delta.text:
                         yield StreamChunk(text=event.delta.text)
                 elif kind in ("message_start", "message_delta"):

@@ -19,7 +19,7 @@ from typing import Any
 
 from ..errors import ConfigurationError, ContentPolicyError, IncompleteStreamError, MissingKeyError
 from ..models import ChatRequest, ProviderReply, StreamChunk, Usage
-from ._sdk import SDKAdapter, StreamState, http_timeout
+from ._sdk import SDKAdapter, StreamState, http_timeout, split_system
 from .base import Timeouts
 
 __all__ = ["GeminiProvider"]
@@ -63,7 +63,9 @@ def _candidate_text(candidate: Any) -> str:
     content = getattr(candidate, "content", None)
     parts = getattr(content, "parts", None) or []
     # Thought summaries are not the answer.
-    return "".join(p.text for p in parts if getattr(p, "text", None) and not getattr(p, "thought", False))
+    return "".join(
+        p.text for p in parts if getattr(p, "text", None) and not getattr(p, "thought", False)
+    )
 
 
 class GeminiProvider(SDKAdapter):
@@ -82,10 +84,9 @@ class GeminiProvider(SDKAdapter):
         self._vertex_credentials: Any = None
 
     async def _make_client(self) -> Any:
+        import httpx2
         from google import genai
         from google.genai import types
-
-        import httpx2
 
         self._http = httpx2.AsyncClient(event_hooks={"request": [_apply_call_timeout]})
         http_options = types.HttpOptions(
@@ -96,7 +97,9 @@ class GeminiProvider(SDKAdapter):
             retry_options=None,  # the engine's retry loop decides
         )
         if self.options.get("vertexai"):
-            return genai.Client(vertexai=True, http_options=http_options, **await self._vertex_auth())
+            return genai.Client(
+                vertexai=True, http_options=http_options, **await self._vertex_auth()
+            )
         if self.credential is not None:
             raise ConfigurationError(
                 "the Gemini Developer API takes only API keys; for bearer tokens use Vertex AI: "
@@ -130,8 +133,9 @@ class GeminiProvider(SDKAdapter):
         from google.genai import types
 
         config: dict[str, Any] = {}
-        if request.system:
-            config["system_instruction"] = request.system
+        system, _ = split_system(request)
+        if system:
+            config["system_instruction"] = system
         if request.temperature is not None:
             config["temperature"] = request.temperature
         if request.max_tokens is not None:
@@ -146,13 +150,15 @@ class GeminiProvider(SDKAdapter):
     @staticmethod
     def _contents(request: ChatRequest) -> list[dict[str, Any]]:
         # Gemini calls the assistant "model"; the system prompt travels in the config.
+        _, turns = split_system(request)
         return [
             {"role": "model" if m.role == "assistant" else "user", "parts": [{"text": m.content}]}
-            for m in request.messages
-            if m.role != "system"
+            for m in turns
         ]
 
-    async def _complete(self, client: Any, request: ChatRequest, timeouts: Timeouts) -> ProviderReply:
+    async def _complete(
+        self, client: Any, request: ChatRequest, timeouts: Timeouts
+    ) -> ProviderReply:
         import httpx2
 
         await self._refresh_vertex_token()
@@ -216,7 +222,9 @@ class GeminiProvider(SDKAdapter):
         candidate = response.candidates[0] if response.candidates else None
         ratings = getattr(candidate, "safety_ratings", None)
         if ratings:
-            extras["safety_ratings"] = [r.model_dump(mode="json", exclude_none=True) for r in ratings]
+            extras["safety_ratings"] = [
+                r.model_dump(mode="json", exclude_none=True) for r in ratings
+            ]
         return extras
 
     def _no_candidates(self, response: Any) -> Exception:

@@ -13,8 +13,8 @@ from typing import Any
 
 from ..errors import ConfigurationError, IncompleteStreamError, MissingKeyError
 from ..models import ChatRequest, ProviderReply, StreamChunk
-from .base import Timeouts
 from ._sdk import SDKAdapter, StreamState, chat_messages, chat_usage, end_user, http_timeout
+from .base import Timeouts
 
 __all__ = ["OpenAIProvider"]
 
@@ -103,7 +103,9 @@ class OpenAIProvider(SDKAdapter):
             params["extra_body"] = dict(request.extra)
         return params
 
-    async def _complete(self, client: Any, request: ChatRequest, timeouts: Timeouts) -> ProviderReply:
+    async def _complete(
+        self, client: Any, request: ChatRequest, timeouts: Timeouts
+    ) -> ProviderReply:
         import httpx2
 
         completion = await client.chat.completions.create(

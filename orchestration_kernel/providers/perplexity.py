@@ -93,7 +93,9 @@ class PerplexityProvider(SDKAdapter):
             params["extra_headers"] = {"Authorization": f"Bearer {await self._bearer()}"}
         return params
 
-    async def _complete(self, client: Any, request: ChatRequest, timeouts: Timeouts) -> ProviderReply:
+    async def _complete(
+        self, client: Any, request: ChatRequest, timeouts: Timeouts
+    ) -> ProviderReply:
         response = await client.chat.completions.create(**await self._params(request, timeouts))
         if not response.choices:
             raise IncompleteStreamError("the response has no choices")

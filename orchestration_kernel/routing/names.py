@@ -31,7 +31,7 @@ __all__ = ["BUILTIN_PROVIDERS", "ModelRef", "Resolution", "Resolver"]
 BUILTIN_PROVIDERS: tuple[str, ...] = ("openai", "anthropic", "gemini", "perplexity", "local")
 
 #: Other spellings of a provider prefix.
-_PROVIDER_SYNONYMS = {"google": "gemini", "claude": "anthropic", "pplx": "perplexity"}
+_PROVIDER_SYNONYMS = {"google": "gemini"}
 
 #: Bare-name prefixes and the vendor they imply.
 _INFERENCE: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -157,7 +157,7 @@ class Resolver:
             current = self._aliases[current.lower()]
         ref, how = self._direct(current)
         if ref is None:
-            raise UnknownModelError(original, self.suggest(original, also_known))
+            raise self._unknown(original, also_known)
         return self._resolution(original, ref, "alias" if chain else how, tuple(chain))
 
     def _direct(self, name: str) -> tuple[ModelRef | None, Literal["explicit", "inferred"]]:
@@ -172,6 +172,18 @@ class Resolver:
             if pattern.match(lowered) and vendor in self._providers:
                 return ModelRef(vendor, lowered), "inferred"
         return None, "inferred"
+
+    def _unknown(self, name: str, also_known: Iterable[str]) -> UnknownModelError:
+        error = UnknownModelError(name, self.suggest(name, also_known))
+        provider, sep, _ = name.strip().partition(":")
+        provider = _PROVIDER_SYNONYMS.get(provider.lower(), provider.lower())
+        if sep and provider not in self._providers:
+            error.args = (
+                f"{error} Provider {provider!r} is not configured (known: "
+                f"{', '.join(sorted(self._providers))}); register an OpenAI-compatible server "
+                "under that name first.",
+            )
+        return error
 
     def _resolution(
         self, name: str, ref: ModelRef, how: Literal["alias", "explicit", "inferred"], chain: tuple

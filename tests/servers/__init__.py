@@ -1,4 +1,4 @@
-"""Loopback wire-protocol servers for OpenAI, Anthropic, Gemini and Perplexity, and a token endpoint.
+"""Loopback wire-protocol servers (OpenAI, Anthropic, Gemini, Perplexity) and a token endpoint.
 
 The real provider SDKs talk real HTTP to these servers in tests, notebooks and benchmarks.
 See ``tests/servers/README.md`` for usage.

@@ -33,8 +33,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reply", default=None, help="fixed reply text (default: an echo)")
     args = parser.parse_args(argv)
     _raise_fd_limit()
-    server = SERVERS[args.kind](host=args.host, port=args.port, latency=args.latency,
-                                chunk_count=args.chunks, reply_text=args.reply)
+    server = SERVERS[args.kind](
+        host=args.host,
+        port=args.port,
+        latency=args.latency,
+        chunk_count=args.chunks,
+        reply_text=args.reply,
+    )
 
     def ready(srv: object) -> None:
         print(f"READY {server.url}", flush=True)

@@ -64,7 +64,9 @@ class AnthropicServer(WireServer):
         self, status: int, message: str, kind: str, retry_after: float | str | None = None
     ) -> dict[str, Any]:
         """``{"type": "error", "error": {"type", "message"}, "request_id"}``."""
-        error_type = _ERROR_TYPES.get(status, "api_error" if status >= 500 else "invalid_request_error")
+        error_type = _ERROR_TYPES.get(
+            status, "api_error" if status >= 500 else "invalid_request_error"
+        )
         return {
             "type": "error",
             "error": {"type": error_type, "message": message},

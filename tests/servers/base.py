@@ -10,6 +10,7 @@ thread or in the foreground — lives here, once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import json
 import re
@@ -178,6 +179,11 @@ class WireServer:
         return self._http.port
 
     @property
+    def connection_count(self) -> int:
+        """TCP connections accepted so far (keep-alive reuse keeps this low)."""
+        return self._http.connections
+
+    @property
     def base_url(self) -> str:
         """What the provider SDK's ``base_url`` wants (overridden per provider)."""
         return self.url
@@ -215,7 +221,9 @@ class WireServer:
         ready = threading.Event()
         errors: list[BaseException] = []
         self._thread = threading.Thread(
-            target=self._thread_main, args=(ready, errors), name=f"{self.provider}-wire-server",
+            target=self._thread_main,
+            args=(ready, errors),
+            name=f"{self.provider}-wire-server",
             daemon=True,
         )
         self._thread.start()
@@ -246,10 +254,8 @@ class WireServer:
             finally:
                 await self._http.stop()
 
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(main())
-        except KeyboardInterrupt:
-            pass
 
     def __enter__(self) -> WireServer:
         return self.start()
@@ -343,6 +349,11 @@ class WireServer:
     ) -> None:
         """Answer a model call: auth, scripted fault, latency, then JSON or SSE."""
         log = call.log
+
+        def record(resp: Responder) -> None:
+            log.status, log.t_end = resp.status, time.monotonic()
+
+        responder.on_finish = record
         try:
             if not await self._authorized(call, responder):
                 return
@@ -357,8 +368,7 @@ class WireServer:
             else:
                 await self._send_body(build_json, call, fault, responder)
         finally:
-            log.status = responder.status
-            log.t_end = time.monotonic()
+            responder.finish()  # not yet run if the client went away first
 
     async def send_error(
         self,
@@ -424,7 +434,7 @@ class WireServer:
         elif fault.kind == "overloaded":
             status, message = self.overloaded_status, fault.message or "Overloaded"
         elif fault.kind in ("server_error", "status"):
-            status = fault.status or 500
+            status = fault.code or 500
             message = fault.message or f"scripted error {status}"
         else:
             return False
@@ -458,13 +468,16 @@ class WireServer:
         body = json.dumps(build_json(call, not _is(fault, "no_finish_reason"))).encode()
         if _is(fault, "drop_mid_stream"):
             # Headers promise a body that never comes: the client sees a dropped connection.
-            await responder.start(200, {"content-type": "application/json",
-                                        "content-length": str(len(body))})
+            await responder.start(
+                200, {"content-type": "application/json", "content-length": str(len(body))}
+            )
             responder.abort()
             return
         await responder.send(200, body, {"content-type": "application/json"})
 
-    async def _send_stream(self, plan: StreamPlan, fault: Fault | None, responder: Responder) -> None:
+    async def _send_stream(
+        self, plan: StreamPlan, fault: Fault | None, responder: Responder
+    ) -> None:
         await responder.start(200, self.stream_headers())
         if _is(fault, "first_token_delay"):
             await asyncio.sleep(fault.seconds)  # type: ignore[union-attr]

@@ -41,7 +41,7 @@ class Fault(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     kind: FaultKind
-    status: int | None = None
+    code: int | None = None  # the HTTP status of error faults
     message: str | None = None
     retry_after: float | str | None = None
     seconds: float = Field(default=0.0, ge=0.0)
@@ -53,16 +53,18 @@ class Fault(BaseModel):
         return self.kind
 
     @classmethod
-    def rate_limit(cls, retry_after: float | str | None = None, message: str | None = None) -> Fault:
+    def rate_limit(
+        cls, retry_after: float | str | None = None, message: str | None = None
+    ) -> Fault:
         """429 with a ``Retry-After`` header (seconds, or an HTTP date string) if given."""
-        return cls(kind="rate_limit", status=429, retry_after=retry_after, message=message)
+        return cls(kind="rate_limit", code=429, retry_after=retry_after, message=message)
 
     @classmethod
     def server_error(cls, status: int = 500, message: str | None = None) -> Fault:
         """A 5xx answer in the provider's error shape."""
         if not 500 <= status <= 599:
             raise ValueError(f"server_error needs a 5xx status, got {status}; use Fault.status()")
-        return cls(kind="server_error", status=status, message=message)
+        return cls(kind="server_error", code=status, message=message)
 
     @classmethod
     def overloaded(cls, message: str | None = None) -> Fault:
@@ -74,7 +76,7 @@ class Fault(BaseModel):
         """Any error status (400, 401, 403, 404, 422, ...) with the given message."""
         if not 400 <= code <= 599:
             raise ValueError(f"Fault.status needs a 4xx or 5xx code, got {code}")
-        return cls(kind="status", status=code, message=message)
+        return cls(kind="status", code=code, message=message)
 
     @classmethod
     def delay(cls, seconds: float) -> Fault:

@@ -66,9 +66,14 @@ class GeminiServer(WireServer):
     provider: ClassVar[str] = "gemini"
 
     def routes(self) -> list[Route]:
-        """``POST /{version}/models/{model}:generateContent|streamGenerateContent``."""
+        """``POST /{version}/models/{model}:generateContent|streamGenerateContent``.
+
+        Vertex AI paths (``/{version}/projects/P/locations/L/publishers/google/models/...``,
+        what ``genai.Client(vertexai=True, credentials=..., http_options=...)`` calls) too.
+        """
         pattern = re.compile(
-            r"^/(?P<version>[^/]+)/models/(?P<model>[^/:]+)"
+            r"^/(?P<version>[^/]+)/(?:projects/[^/]+/locations/[^/]+/publishers/google/)?"
+            r"models/(?P<model>[^/:]+)"
             r":(?P<method>generateContent|streamGenerateContent)$"
         )
         return [Route("POST", pattern, self._generate)]
@@ -88,15 +93,22 @@ class GeminiServer(WireServer):
         error: dict[str, Any] = {
             "code": status,
             "message": message,
-            "status": _STATUS_NAMES.get(status, "INTERNAL" if status >= 500 else "FAILED_PRECONDITION"),
+            "status": _STATUS_NAMES.get(
+                status, "INTERNAL" if status >= 500 else "FAILED_PRECONDITION"
+            ),
         }
         if isinstance(retry_after, int | float):
             error["details"] = [
-                {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": f"{retry_after:g}s"}
+                {
+                    "@type": "type.googleapis.com/google.rpc.RetryInfo",
+                    "retryDelay": f"{retry_after:g}s",
+                }
             ]
         return {"error": error}
 
-    async def _generate(self, request: HTTPRequest, responder: Responder, match: re.Match[str]) -> None:
+    async def _generate(
+        self, request: HTTPRequest, responder: Responder, match: re.Match[str]
+    ) -> None:
         body = request.json() or {}
         prompt, last_user = gemini_prompt(body)
         config = body.get("generationConfig") or {}

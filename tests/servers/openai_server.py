@@ -1,4 +1,4 @@
-"""OpenAI's wire protocol: ``/v1/chat/completions`` (JSON and SSE), ``/v1/moderations``, ``/v1/models``.
+"""OpenAI's wire protocol: ``/v1/chat/completions`` (JSON and SSE), moderations and models.
 
 Bodies are built from ``openai.types`` so the server cannot drift from what the SDK parses.
 Also serves OpenAI-compatible clients that call ``/chat/completions`` without ``/v1``.
@@ -40,7 +40,12 @@ def openai_error_payload(status: int, message: str, kind: str) -> dict[str, Any]
     elif "context" in message.lower():
         code = "context_length_exceeded"
     return {
-        "error": {"message": message, "type": openai_error_type(status), "param": None, "code": code}
+        "error": {
+            "message": message,
+            "type": openai_error_type(status),
+            "param": None,
+            "code": code,
+        }
     }
 
 
@@ -95,8 +100,14 @@ class OpenAIServer(WireServer):
         stream = bool(body.get("stream"))
         prompt, last_user = chat_prompt(body.get("messages"))
         max_tokens = body.get("max_completion_tokens") or body.get("max_tokens")
-        call = self.make_call(request, model=model, stream=stream, prompt=prompt,
-                              last_user=last_user, max_tokens=max_tokens)
+        call = self.make_call(
+            request,
+            model=model,
+            stream=stream,
+            prompt=prompt,
+            last_user=last_user,
+            max_tokens=max_tokens,
+        )
         await self.serve_call(call, responder, self._completion_json, self._completion_stream)
 
     async def _moderations(
@@ -117,8 +128,9 @@ class OpenAIServer(WireServer):
         def build(call: Call, finish: bool) -> dict[str, Any]:
             models = sorted(m for m in self._replies if m) or ["gpt-4o-mini"]
             data = [
-                Model(id=m, created=call.created, object="model", owned_by="wire-server")
-                .model_dump(mode="json")
+                Model(
+                    id=m, created=call.created, object="model", owned_by="wire-server"
+                ).model_dump(mode="json")
                 for m in models
             ]
             return {"object": "list", "data": data}
@@ -211,8 +223,10 @@ class OpenAIServer(WireServer):
 
         raw = (call.log.json or {}).get("input", "")
         inputs = raw if isinstance(raw, list) else [raw]
-        results = [self._moderation_result(message_text([i]) if isinstance(i, dict) else str(i))
-                   for i in inputs]
+        results = [
+            self._moderation_result(message_text([i]) if isinstance(i, dict) else str(i))
+            for i in inputs
+        ]
         response = ModerationCreateResponse.model_validate(
             {"id": f"modr-{call.id}", "model": call.model, "results": results}
         )

@@ -78,8 +78,13 @@ class PerplexityServer(WireServer):
             ],
             "citations": self.citations,
             "search_results": [
-                {"title": f"Source {i + 1}", "url": url, "snippet": f"About {url}",
-                 "date": "2025-01-01", "source": "web"}
+                {
+                    "title": f"Source {i + 1}",
+                    "url": url,
+                    "snippet": f"About {url}",
+                    "date": "2025-01-01",
+                    "source": "web",
+                }
                 for i, url in enumerate(self.citations)
             ],
         }

@@ -47,8 +47,9 @@ class SpawnedServer:
 
     def script(self, fault: Fault, model: str | None = None, times: int | None = 1) -> None:
         """Script a fault in the child, via ``POST /_control/script``."""
-        self._control("POST", "script", {"fault": fault.model_dump(), "model": model,
-                                         "times": times})
+        self._control(
+            "POST", "script", {"fault": fault.model_dump(), "model": model, "times": times}
+        )
 
     def configure(self, **settings: Any) -> None:
         """Set ``latency``, ``chunk_count``, ``reply_text`` or ``replies`` in the child."""
@@ -82,20 +83,37 @@ class SpawnedServer:
     def _control(self, method: str, name: str, body: Any = None) -> Any:
         data = None if body is None else json.dumps(body).encode()
         req = urllib.request.Request(
-            f"{self.url}/_control/{name}", data=data, method=method,
+            f"{self.url}/_control/{name}",
+            data=data,
+            method=method,
             headers={"content-type": "application/json"},
         )
         with urllib.request.urlopen(req, timeout=10) as resp:  # loopback only
             return json.loads(resp.read())
 
 
-def spawn_server(kind: str, *, port: int = 0, latency: float = 0.0, timeout: float = 20.0,
-                 extra_args: list[str] | None = None) -> SpawnedServer:
+def spawn_server(
+    kind: str,
+    *,
+    port: int = 0,
+    latency: float = 0.0,
+    timeout: float = 20.0,
+    extra_args: list[str] | None = None,
+) -> SpawnedServer:
     """Start ``python -m tests.servers KIND`` and wait for its ``READY`` line."""
     if kind not in BASE_PATHS:
         raise ValueError(f"unknown server kind {kind!r}; choose one of {sorted(BASE_PATHS)}")
-    args = [sys.executable, "-m", "tests.servers", kind, "--port", str(port),
-            "--latency", str(latency), *(extra_args or [])]
+    args = [
+        sys.executable,
+        "-m",
+        "tests.servers",
+        kind,
+        "--port",
+        str(port),
+        "--latency",
+        str(latency),
+        *(extra_args or []),
+    ]
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_ROOT), env.get("PYTHONPATH")]))
     process = subprocess.Popen(args, cwd=_ROOT, env=env, stdout=subprocess.PIPE, text=True)
@@ -108,8 +126,10 @@ def _await_ready(process: subprocess.Popen[str], timeout: float) -> str:
     import threading
 
     line: list[str] = []
-    reader = threading.Thread(target=lambda: line.append(process.stdout.readline()),  # type: ignore[union-attr]
-                              daemon=True)
+    reader = threading.Thread(
+        target=lambda: line.append(process.stdout.readline()),  # type: ignore[union-attr]
+        daemon=True,
+    )
     reader.start()
     reader.join(timeout)
     text = line[0].strip() if line else ""

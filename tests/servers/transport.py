@@ -60,14 +60,22 @@ class Responder:
         self.started = False
         self.aborted = False
         self.status: int | None = None
+        #: called once, just before the response's last bytes go out (or the connection is
+        #: closed), so a request log is complete by the time the client has the response
+        self.on_finish: Callable[[Responder], None] | None = None
 
-    async def send(
-        self, status: int, body: bytes, headers: dict[str, str] | None = None
-    ) -> None:
+    def finish(self) -> None:
+        """Run :attr:`on_finish` (once)."""
+        hook, self.on_finish = self.on_finish, None
+        if hook is not None:
+            hook(self)
+
+    async def send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
         """A complete response with a Content-Length."""
         hdrs = dict(headers or {})
         hdrs["content-length"] = str(len(body))
         await self.start(status, hdrs)
+        self.finish()
         if body:
             await self.write(body)
         await self.end()
@@ -95,6 +103,7 @@ class Responder:
 
     async def end(self) -> None:
         """Finish the body cleanly."""
+        self.finish()
         self._writer.write(self._conn.send(h11.EndOfMessage()))
         await self._writer.drain()
 
@@ -104,6 +113,7 @@ class Responder:
         ``close`` (not ``transport.abort``) so bytes already written still reach the
         client before the FIN — a drop *after* two chunks must deliver those chunks.
         """
+        self.finish()
         self.aborted = True
         self._writer.close()
 
@@ -120,6 +130,7 @@ class HTTPServer:
         self._port = port
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self.connections = 0  # accepted so far: lets tests see keep-alive reuse
 
     @property
     def port(self) -> int:
@@ -148,6 +159,7 @@ class HTTPServer:
         task = asyncio.current_task()
         assert task is not None
         self._tasks.add(task)  # type: ignore[arg-type]
+        self.connections += 1
         try:
             await self._serve(reader, writer)
         except (ConnectionError, asyncio.IncompleteReadError, h11.ProtocolError):

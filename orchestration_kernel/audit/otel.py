@@ -1,0 +1,137 @@
+"""Optional OpenTelemetry export: each committed audit row becomes a span with
+``gen_ai.*`` attributes, sent over OTLP/HTTP to an endpoint the user configures.
+
+Off by default; turn it on with ``trail.enable_otel("http://collector:4318")``. The
+attribute names come from ``events.OTEL_MAPPING`` (the table is in that module's
+docstring). Spans are made on the audit writer's thread after the rows commit, so
+exporting never slows a call and never loses an audit row; a failing collector only
+logs. Prompt and response are sent only with ``include_content=True``.
+
+The SDK is imported here, lazily: without it, enabling fails with a clear
+:class:`ConfigurationError` naming the extra to install.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..errors import ConfigurationError
+from .events import OTEL_MAPPING, OTEL_PROVIDER_NAMES
+from .store import ALL_COLUMNS
+
+__all__ = ["OTelSink", "span_attributes"]
+
+_INSTALL_HINT = (
+    "OpenTelemetry export needs the OpenTelemetry SDK and OTLP exporter: "
+    "pip install 'orchestration-kernel[otel]'"
+)
+_CONTENT = {"prompt", "response"}
+
+
+def span_attributes(row: dict[str, Any], include_content: bool = False) -> dict[str, Any]:
+    """The span attributes of one audit row (``None`` values left out)."""
+    attrs: dict[str, Any] = {}
+    for field in OTEL_MAPPING:
+        value = row.get(field.column)
+        if value is None or (field.column in _CONTENT and not include_content):
+            continue
+        if field.column == "event":
+            value = "chat" if value == "call" else value
+        elif field.column == "provider":
+            value = OTEL_PROVIDER_NAMES.get(value, value)
+        elif field.column == "replayed":
+            value = bool(value)
+        elif field.column in _CONTENT:
+            role = "user" if field.column == "prompt" else "assistant"
+            value = json.dumps([{"role": role, "parts": [{"type": "text", "content": value}]}])
+        attrs[field.attribute] = value
+    return attrs
+
+
+def _span_name(row: dict[str, Any]) -> str:
+    if row.get("event") == "call":
+        return f"chat {row.get('model') or ''}".strip()
+    return f"orchestration.{row.get('event')}"
+
+
+def _traces_url(endpoint: str) -> str:
+    """A base OTLP/HTTP endpoint gets ``/v1/traces``; a full one is used as given."""
+    path = urlsplit(endpoint).path
+    return endpoint.rstrip("/") + "/v1/traces" if path in ("", "/") else endpoint
+
+
+class OTelSink:
+    """Turns committed audit rows into spans and hands them to an OTLP exporter.
+
+    ``exporter`` may be any OpenTelemetry ``SpanExporter`` (tests use the in-memory one);
+    by default it is the OTLP/HTTP exporter pointed at ``endpoint``.
+    """
+
+    def __init__(
+        self,
+        endpoint: str | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+        include_content: bool = False,
+        service_name: str = "orchestration-kernel",
+        exporter: Any = None,
+    ) -> None:
+        try:
+            from opentelemetry.sdk.resources import Resource
+            from opentelemetry.sdk.trace import TracerProvider
+            from opentelemetry.sdk.trace.export import BatchSpanProcessor
+        except ImportError as exc:
+            raise ConfigurationError(_INSTALL_HINT) from exc
+        self.include_content = include_content
+        if exporter is None:
+            exporter = _otlp_exporter(endpoint, headers)
+        self._provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
+        self._provider.add_span_processor(BatchSpanProcessor(exporter))
+        self._tracer = self._provider.get_tracer("orchestration_kernel.audit")
+
+    def emit(self, rows: list[tuple[Any, ...]]) -> None:
+        """Make one span per committed row (``ALL_COLUMNS`` tuples)."""
+        from opentelemetry.trace import SpanKind, Status, StatusCode
+
+        for values in rows:
+            row = dict(zip(ALL_COLUMNS, values, strict=True))
+            end = int(datetime.fromisoformat(row["timestamp"]).timestamp() * 1e9)
+            start = end - int((row.get("latency_ms") or 0.0) * 1e6)
+            kind = SpanKind.CLIENT if row.get("event") == "call" else SpanKind.INTERNAL
+            span = self._tracer.start_span(
+                _span_name(row),
+                kind=kind,
+                start_time=start,
+                attributes=span_attributes(row, self.include_content),
+            )
+            if row.get("error_type"):
+                span.set_status(Status(StatusCode.ERROR, row["error_type"]))
+            elif row.get("status") == "ok":
+                span.set_status(Status(StatusCode.OK))
+            span.end(end_time=end)
+
+    def flush(self, timeout_ms: int = 5000) -> bool:
+        """Send the spans made so far; True when the exporter took them."""
+        return bool(self._provider.force_flush(timeout_ms))
+
+    def shutdown(self) -> None:
+        """Flush and stop the exporter."""
+        self._provider.shutdown()
+
+
+def _otlp_exporter(endpoint: str | None, headers: dict[str, str] | None) -> Any:
+    try:
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    except ImportError as exc:
+        raise ConfigurationError(_INSTALL_HINT) from exc
+    endpoint = endpoint or os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
+    if not endpoint:
+        raise ConfigurationError(
+            "OpenTelemetry export needs an OTLP endpoint: pass enable_otel('http://host:4318') "
+            "or set OTEL_EXPORTER_OTLP_ENDPOINT."
+        )
+    return OTLPSpanExporter(endpoint=_traces_url(endpoint), headers=headers)

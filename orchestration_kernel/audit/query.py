@@ -1,0 +1,71 @@
+"""Filters for reading the trail: the WHERE clause behind ``to_dataframe(run=…, …)``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from ..errors import ConfigurationError
+from .rows import format_timestamp
+from .store import ALL_COLUMNS
+
+__all__ = ["Since", "select_sql"]
+
+#: A moment: an aware or naive (taken as UTC) datetime, ISO text, epoch seconds, or a
+#: timedelta meaning "that long ago".
+Since = datetime | str | float | int | timedelta
+
+
+def select_sql(
+    run: str | None = None,
+    since: Since | None = None,
+    model: str | None = None,
+    event: str | Iterable[str] | None = None,
+    session: str | None = None,
+    limit: int | None = None,
+) -> tuple[str, list[Any]]:
+    """SQL and parameters selecting matching rows in ``seq`` order.
+
+    ``model`` matches the requested model, the responding model, or ``provider:model``.
+    ``limit`` keeps the most recent rows.
+    """
+    where: list[str] = []
+    params: list[Any] = []
+    if run is not None:
+        where.append("run_id = ?")
+        params.append(run)
+    if session is not None:
+        where.append("session_id = ?")
+        params.append(session)
+    if since is not None:
+        where.append("timestamp >= ?")
+        params.append(_moment(since))
+    if model is not None:
+        where.append("? IN (model, response_model, provider || ':' || model)")
+        params.append(model)
+    if event is not None:
+        kinds = [event] if isinstance(event, str) else list(event)
+        where.append(f"event IN ({', '.join('?' for _ in kinds)})")
+        params.extend(kinds)
+    sql = f"SELECT {', '.join(ALL_COLUMNS)} FROM audit_events"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    if limit is None:
+        return sql + " ORDER BY seq", params
+    # The most recent ``limit`` rows, returned oldest first.
+    return f"SELECT * FROM ({sql} ORDER BY seq DESC LIMIT ?) ORDER BY seq", [*params, int(limit)]
+
+
+def _moment(since: Since) -> str:
+    if isinstance(since, timedelta):
+        return format_timestamp(datetime.now(UTC) - since)
+    if isinstance(since, str):
+        try:
+            return format_timestamp(datetime.fromisoformat(since))
+        except ValueError:
+            raise ConfigurationError(
+                f"since={since!r} is not an ISO date/time; use e.g. '2025-01-31T12:00' "
+                "or a timedelta such as timedelta(hours=1)."
+            ) from None
+    return format_timestamp(since)

@@ -1,0 +1,48 @@
+"""Full-text search over stored prompts and responses (SQLite FTS5).
+
+By default the text is taken as plain words, all of which must occur (in any order,
+any case, accents ignored): ``search("refund policy")``. With ``syntax=True`` it is an
+FTS5 query as written: phrases in double quotes, ``OR``, ``NOT``, ``NEAR``, ``pre*``.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from typing import Any
+
+from ..errors import ConfigurationError
+from .store import ALL_COLUMNS
+
+__all__ = ["fts_query", "search_rows"]
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def fts_query(text: str, syntax: bool = False) -> str:
+    """The FTS5 MATCH expression for ``text``; plain words are quoted so none is an operator."""
+    if syntax:
+        return text
+    words = _WORD.findall(text)
+    if not words:
+        raise ConfigurationError(f"Nothing to search for in {text!r}: give at least one word.")
+    return " ".join(f'"{w}"' for w in words)
+
+
+def search_rows(
+    conn: sqlite3.Connection, text: str, limit: int = 50, syntax: bool = False
+) -> list[tuple[Any, ...]]:
+    """Rows (``ALL_COLUMNS`` order) whose prompt or response matches, best match first."""
+    cols = ", ".join(f"e.{c}" for c in ALL_COLUMNS)
+    sql = (
+        f"SELECT {cols} FROM audit_fts JOIN audit_events AS e ON e.seq = audit_fts.rowid "
+        "WHERE audit_fts MATCH ? ORDER BY audit_fts.rank, e.seq DESC LIMIT ?"
+    )
+    try:
+        return conn.execute(sql, (fts_query(text, syntax), int(limit))).fetchall()
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):
+            raise ConfigurationError(
+                "Full-text search needs SQLite with FTS5, which this Python's sqlite3 lacks."
+            ) from exc
+        raise ConfigurationError(f"Invalid search query {text!r}: {exc}") from exc

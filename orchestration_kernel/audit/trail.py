@@ -1,0 +1,292 @@
+"""``AuditTrail``: the public face of the audit database.
+
+``record()`` is on the hot path of every model call, so it only checks its arguments
+and queues them; a writer thread (:mod:`.writer`) redacts, hashes, chains and commits
+in batches. The commit promises:
+
+* every record is committed within ``flush_interval`` seconds of ``record()``
+  returning (plus the time the commit takes);
+* ``flush()`` / ``await aflush()`` commit everything recorded so far before returning —
+  the engine calls ``aflush()`` at the end of each run, so all of a run's records are
+  committed before the run returns or raises;
+* every read (``to_dataframe``, ``verify``, ``search`` …) flushes first, so it sees
+  everything this trail recorded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import time
+import weakref
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import ConfigurationError
+from . import summaries
+from .chain import ChainKey
+from .events import EVENT_KINDS, RECORD_COLUMNS
+from .export import export_frame
+from .frames import frame_from_rows
+from .keys import KEY_BYTES, load_or_create_key
+from .query import Since, select_sql
+from .replay import find_replay
+from .retention import prune
+from .rows import RowEncoder
+from .search import search_rows
+from .store import AuditStore
+from .verify import VerifyReport, verify_chain
+from .writer import BatchWriter
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .otel import OTelSink
+
+__all__ = ["AuditTrail"]
+
+Redactor = Callable[[str], str]
+
+
+class AuditTrail:
+    """A complete, durable, tamper-evident record of every call, decision and run.
+
+    ``path``: the SQLite file (default ``ORCHESTRATION_HOME/audit.sqlite``), or
+    ``":memory:"``. ``key_path``: the HMAC key file (default ``audit.key`` beside the
+    default database; created owner-only). ``content_logging=False`` keeps only keyed
+    hashes and sizes of prompts and responses. ``redactor`` is applied to prompt,
+    response and every string in ``detail`` before anything is stored (the Guardian
+    sets it). ``identity`` and ``session_id`` are the defaults for every row.
+    """
+
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        *,
+        key_path: str | Path | None = None,
+        content_logging: bool = True,
+        redactor: Redactor | None = None,
+        flush_interval: float = 0.2,
+        identity: str | None = None,
+        session_id: str | None = None,
+    ) -> None:
+        if flush_interval <= 0:
+            raise ConfigurationError(f"flush_interval must be > 0 seconds, not {flush_interval}")
+        home, default_session = _session_defaults(path, session_id)
+        memory = str(path) == ":memory:"
+        self.path: str = ":memory:" if memory else str(Path(path or home / "audit.sqlite"))
+        if key_path is None and not memory:
+            key_path = home / "audit.key" if path is None else Path(self.path).parent / "audit.key"
+        self.key_path: Path | None = Path(key_path) if key_path else None
+        #: Applied to prompt, response and detail strings before storage. Settable.
+        self.redactor: Redactor | None = redactor
+        #: Store prompt and response text (True) or only keyed hashes and sizes. Settable.
+        self.content_logging: bool = content_logging
+        self.identity: str = identity or _os_user()
+        self.session_id: str | None = session_id or default_session
+        key = load_or_create_key(self.key_path) if self.key_path else _ephemeral_key()
+        self._key = ChainKey(key)
+        self._store = AuditStore(self.path, self._key)
+        self._encoder = RowEncoder(self._key, self.session_id, self.identity)
+        self._writer = BatchWriter(self._store, self._encoder, flush_interval)
+        self._otel: OTelSink | None = None
+        # Commit what is queued if the interpreter exits with the trail still open.
+        self._finalizer = weakref.finalize(self, _shutdown, self._writer, self._store)
+
+    # -- recording (the hot path) ------------------------------------------------------
+    def record(self, event: str, **columns: Any) -> None:
+        """Queue one event; returns at once. Thread-safe.
+
+        ``event`` is one of ``EVENT_KINDS``; ``columns`` are audit columns (see
+        ``events.COLUMNS``) plus ``request_material`` (hashed into ``request_hash``,
+        never stored). Do not mutate ``detail`` after passing it: it is encoded later.
+        """
+        if event not in EVENT_KINDS:
+            raise ValueError(
+                f"unknown audit event {event!r}; expected one of {sorted(EVENT_KINDS)}"
+            )
+        if not RECORD_COLUMNS.issuperset(columns):
+            unknown = sorted(set(columns) - RECORD_COLUMNS)
+            raise TypeError(f"unknown audit column(s) {unknown}; known: {sorted(RECORD_COLUMNS)}")
+        self._writer.put((time.time(), event, columns, self.redactor, self.content_logging))
+
+    def flush(self) -> None:
+        """Commit everything recorded so far, now."""
+        self._writer.flush()
+
+    async def aflush(self) -> None:
+        """Commit everything recorded so far without blocking the event loop."""
+        await asyncio.to_thread(self._writer.flush)
+
+    @property
+    def pending(self) -> int:
+        """Records queued and not yet committed."""
+        return self._writer.pending
+
+    # -- the chain ---------------------------------------------------------------------
+    @property
+    def head_hash(self) -> str:
+        """The hash at the head of the chain, after committing what is queued."""
+        self.flush()
+        return self._store.head()[1]
+
+    def request_hash(self, material: str) -> str:
+        """The keyed hash of a request's canonical text (see ``replay.canonical_request``)."""
+        return self._key.request_hash(material)
+
+    def verify(self) -> VerifyReport:
+        """Walk the whole chain; report the first broken link (truthy when intact)."""
+        self.flush()
+        with self._store.reading() as conn:
+            return verify_chain(conn, self._key)
+
+    # -- reading -----------------------------------------------------------------------
+    def _rows(self, sql: str, params: Iterable[Any]) -> list[tuple[Any, ...]]:
+        self.flush()
+        with self._store.reading() as conn:
+            return conn.execute(sql, list(params)).fetchall()
+
+    def to_dataframe(
+        self,
+        run: str | None = None,
+        since: Since | None = None,
+        model: str | None = None,
+        event: str | Iterable[str] | None = None,
+        session: str | None = None,
+        limit: int | None = None,
+    ) -> pd.DataFrame:
+        """The rows as a typed DataFrame, oldest first, filtered by any of the arguments.
+
+        ``since``: a datetime (naive means UTC), ISO text, epoch seconds or a timedelta
+        ("the last hour"). ``model``: requested or responding model, or
+        ``provider:model``. ``limit``: keep only the most recent rows.
+        """
+        sql, params = select_sql(run, since, model, event, session, limit)
+        return frame_from_rows(self._rows(sql, params))
+
+    def export(self, path: str | Path, **filters: Any) -> Path:
+        """Write the rows (filtered as in :meth:`to_dataframe`) to ``.parquet``, ``.csv``
+        or ``.jsonl``, chosen by the suffix. Read it back with ``export.read_back``."""
+        return export_frame(self.to_dataframe(**filters), path)
+
+    def summary_by_model(self, **filters: Any) -> pd.DataFrame:
+        """Calls, errors, tokens, cost and latency p50/p95 per provider and model."""
+        return summaries.summary_by_model(self.to_dataframe(**filters))
+
+    def decisions_by_policy(self, **filters: Any) -> pd.DataFrame:
+        """Guardian decisions per policy and stage, counted by action."""
+        return summaries.decisions_by_policy(self.to_dataframe(**filters))
+
+    def errors_by_provider(self, **filters: Any) -> pd.DataFrame:
+        """Failed calls per provider and error type."""
+        return summaries.errors_by_provider(self.to_dataframe(**filters))
+
+    def search(self, text: str, limit: int = 50, *, syntax: bool = False) -> pd.DataFrame:
+        """Rows whose prompt or response contains all the words of ``text`` (FTS5),
+        best match first. ``syntax=True`` takes ``text`` as an FTS5 query."""
+        self.flush()
+        with self._store.reading() as conn:
+            return frame_from_rows(search_rows(conn, text, limit, syntax))
+
+    def find_replay(self, request_hash: str) -> dict[str, Any] | None:
+        """The most recent successful ``call`` for this request hash, for replay: its
+        response, usage, cost, models and detail. ``None`` when there is none (or
+        content logging was off when it was recorded)."""
+        self.flush()
+        with self._store.reading() as conn:
+            return find_replay(conn, request_hash)
+
+    # -- housekeeping ------------------------------------------------------------------
+    def prune(self, older_than: timedelta) -> int:
+        """Delete rows older than ``older_than`` and compact; the chain still verifies
+        and a ``prune`` event records what went. Returns the number of rows removed."""
+        if older_than < timedelta(0):
+            raise ConfigurationError("prune(older_than=...) needs a positive timedelta")
+        self.flush()
+        return prune(self._store, self._encoder, older_than, self.identity)
+
+    def enable_otel(
+        self,
+        endpoint: str | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+        include_content: bool = False,
+        service_name: str = "orchestration-kernel",
+        exporter: Any = None,
+    ) -> None:
+        """Also send every committed row as an OpenTelemetry span with ``gen_ai.*``
+        attributes to an OTLP/HTTP ``endpoint`` (default ``OTEL_EXPORTER_OTLP_ENDPOINT``).
+        Needs ``pip install orchestration-kernel[otel]``. Off unless called."""
+        from .otel import OTelSink
+
+        self.disable_otel()
+        sink = OTelSink(
+            endpoint,
+            headers=headers,
+            include_content=include_content,
+            service_name=service_name,
+            exporter=exporter,
+        )
+        self._otel = sink
+        self._writer.listeners.append(sink.emit)
+
+    def disable_otel(self) -> None:
+        """Stop sending spans (flushing those already made)."""
+        sink, self._otel = self._otel, None
+        if sink is not None:
+            self._writer.listeners.remove(sink.emit)
+            sink.shutdown()
+
+    def close(self) -> None:
+        """Commit what is queued, stop the writer and close the database (idempotent)."""
+        self.disable_otel()
+        self._finalizer()
+
+    @property
+    def closed(self) -> bool:
+        """True after :meth:`close`."""
+        return not self._finalizer.alive
+
+    def __enter__(self) -> AuditTrail:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else f"{self.pending} pending"
+        return f"AuditTrail({self.path!r}, {state})"
+
+
+def _shutdown(writer: BatchWriter, store: AuditStore) -> None:
+    try:
+        writer.close()
+    finally:
+        store.close()
+
+
+def _session_defaults(path: str | Path | None, session_id: str | None) -> tuple[Path, str | None]:
+    """The session's home (only needed without a path) and id, asking the Session only
+    for what was not given."""
+    if path is not None and session_id:
+        return Path(), session_id
+    from ..session import Session
+
+    session = Session.current()
+    return (session.home if path is None else Path()), session_id or session.id
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in a container without /etc/passwd entry
+        return "unknown"
+
+
+def _ephemeral_key() -> bytes:
+    """An in-memory database lives and dies with the process; so can its key."""
+    import secrets
+
+    return secrets.token_bytes(KEY_BYTES)

@@ -1,0 +1,103 @@
+"""The ``moderation`` policy: OpenAI's moderation endpoint, off unless the user turns it on.
+
+The openai SDK is imported when the first check runs, not before. The key comes from
+``api_key=`` or ``OPENAI_API_KEY`` (the usual lookup order); ``base_url`` from the argument
+or ``OPENAI_BASE_URL``, so it works against any compatible server.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from typing import Any
+
+from ..errors import MissingKeyError
+from ..models import Action
+from ..secrets import Secret, lookup_secret
+from .context import GuardContext, Stage
+from .policy import ALL_STAGES, BasePolicy, Outcome
+
+__all__ = ["ModerationPolicy"]
+
+
+class ModerationPolicy(BasePolicy):
+    """Blocks (by default) text that the moderation endpoint flags.
+
+    With ``threshold`` set, a text also counts as flagged when any category score reaches
+    it (the endpoint's own ``flagged`` otherwise decides alone).
+    """
+
+    name = "moderation"
+    is_async = True
+
+    def __init__(
+        self,
+        *,
+        api_key: str | Secret | None = None,
+        base_url: str | None = None,
+        model: str = "omni-moderation-latest",
+        action: Action = "block",
+        threshold: float | None = None,
+        timeout: float = 10.0,
+        stages: Iterable[Stage] = ALL_STAGES,
+        name: str | None = None,
+        client: Any = None,
+    ) -> None:
+        super().__init__(name=name, stages=stages)
+        self._api_key = Secret(api_key) if isinstance(api_key, str) else api_key
+        self.base_url = base_url
+        self.model = model
+        self.action: Action = action
+        self.threshold = threshold
+        self.timeout = timeout
+        self._client = client
+
+    def _get_client(self) -> Any:
+        if self._client is None:
+            key = lookup_secret(["OPENAI_API_KEY"], self._api_key)
+            if key is None:
+                raise MissingKeyError("openai", ["OPENAI_API_KEY"], model=self.model)
+            from openai import AsyncOpenAI  # lazy: the SDK is heavy
+
+            self._client = AsyncOpenAI(
+                api_key=key.get(),
+                base_url=self.base_url or os.environ.get("OPENAI_BASE_URL") or None,
+                timeout=self.timeout,
+                max_retries=1,
+            )
+        return self._client
+
+    async def check(self, text: str, ctx: GuardContext, stage: Stage) -> Outcome | None:
+        """Ask the endpoint; block when it flags the text."""
+        if not text.strip():
+            return None
+        response = await self._get_client().moderations.create(input=text, model=self.model)
+        result = response.results[0]
+        scores = _as_dict(getattr(result, "category_scores", None))
+        categories = sorted(k for k, v in _as_dict(result.categories).items() if v)
+        top = max(scores.values(), default=0.0)
+        flagged = bool(result.flagged) or (self.threshold is not None and top >= self.threshold)
+        if not flagged:
+            return None
+        what = ", ".join(c.replace("_", " ") for c in categories) or "unspecified categories"
+        return Outcome(
+            self.action,
+            [f"flagged by the moderation endpoint ({self.model}): {what}"],
+            score=round(top, 4),
+            threshold=self.threshold,
+        )
+
+    async def aclose(self) -> None:
+        """Close the HTTP client, if one was made."""
+        if self._client is not None and hasattr(self._client, "close"):
+            await self._client.close()
+            self._client = None
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if isinstance(value, dict):
+        return value
+    dump = getattr(value, "model_dump", None)
+    return {k: v for k, v in (dump() if dump else vars(value)).items() if v is not None}

@@ -1,0 +1,256 @@
+"""Personal data: e-mail addresses, phone numbers, credit cards, IBANs, US SSNs and IP
+addresses, found by regex and confirmed by the rule each one carries (Luhn, mod-97,
+SSA ranges, :mod:`ipaddress`), so that look-alikes which fail the rule pass untouched."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable, Iterable, Iterator
+
+from ..models import Action
+from .context import GuardContext, Stage
+from .policy import ALL_STAGES, BasePolicy, Outcome
+from .redaction import Finding, Operator, Redactor
+
+__all__ = [
+    "PII_ENTITIES",
+    "PIIDetector",
+    "PIIPolicy",
+    "iban_valid",
+    "luhn_valid",
+    "ssn_valid",
+]
+
+# --- e-mail ------------------------------------------------------------------------------
+_EMAIL = re.compile(
+    r"(?<![\w.%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,24}(?![\w-])"
+)
+
+# --- phone numbers -----------------------------------------------------------------------
+# International: a leading +, country code, then groups. National: the North American
+# (NXX) NXX-XXXX shape only; bare digit runs are too ambiguous (ids, dates, amounts).
+_PHONE_INTL = re.compile(r"(?<![\w+])\+\d{1,3}(?:[ .-]?\(?\d{1,5}\)?){1,6}(?!\d)")
+_PHONE_NANP = re.compile(r"(?<![\w+])(?:\([2-9]\d{2}\) ?|[2-9]\d{2}[ .-])[2-9]\d{2}[ .-]\d{4}(?![\w-])")
+
+# --- cards -------------------------------------------------------------------------------
+_CARD = re.compile(
+    r"(?<![\d-])(?:\d{4}([ -]?)\d{4}\1\d{4}\1\d{4}(?:\1\d{1,3})?"  # 16-19, groups of 4
+    r"|\d{4}([ -]?)\d{6}\2\d{4,5}"  # 14-15: Amex, Diners
+    r"|\d{13,19})(?![\d])"
+)
+# Issuer prefixes (IIN ranges) of the major networks: a Luhn-valid number outside these
+# is far more likely an id or a timestamp than a card.
+_IIN = re.compile(
+    r"4|5[1-5]|2(?:2[2-9][1-9]|2[3-9]\d|[3-6]\d\d|7[01]\d|720)|3[47]|30[0-5]|3[689]"
+    r"|35(?:2[89]|[3-8]\d)|6011|64[4-9]|65|62|5[06-8]|6[37]"
+)
+
+# --- IBAN --------------------------------------------------------------------------------
+_IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){10,30}(?![a-z0-9])")
+_IBAN_LENGTHS = dict(
+    (code, int(n))
+    for code, n in (
+        item.split(":")
+        for item in (
+            "AD:24 AE:23 AL:28 AT:20 AZ:28 BA:20 BE:16 BG:22 BH:22 BR:29 BY:28 CH:21 CR:22 "
+            "CY:28 CZ:24 DE:22 DK:18 DO:28 EE:20 EG:29 ES:24 FI:18 FO:18 FR:27 GB:22 GE:22 "
+            "GI:23 GL:18 GR:27 GT:28 HR:21 HU:28 IE:22 IL:23 IQ:23 IS:26 IT:27 JO:30 KW:30 "
+            "KZ:20 LB:28 LC:32 LI:21 LT:20 LU:20 LV:21 MC:27 MD:24 ME:22 MK:19 MR:27 MT:31 "
+            "MU:30 NL:18 NO:15 PK:24 PL:28 PS:29 PT:25 QA:29 RO:24 RS:22 SA:24 SC:31 SE:24 "
+            "SI:19 SK:24 SM:27 ST:25 SV:28 TL:23 TN:24 TR:26 UA:29 VA:22 VG:24 XK:20"
+        ).split()
+    )
+)
+
+# --- US SSN ------------------------------------------------------------------------------
+_SSN = re.compile(r"(?<![\d-])(\d{3})([- ])(\d{2})\2(\d{4})(?![\d-])")
+_SSN_BARE = re.compile(
+    r"(?i:\b(?:ssn|social security(?: number| no\.?)?)\b)[\s:#-]*(\d{3})(\d{2})(\d{4})(?!\d)"
+)
+#: Issued-looking but never valid: the Woolworth wallet card and an SSA example.
+_SSN_VOID = {"078051120", "219099999"}
+
+# --- IP addresses ------------------------------------------------------------------------
+_IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d)")
+_IPV6 = re.compile(
+    r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|(?:\d{1,3}\.){3}\d{1,3})?(?![\w:])"
+)
+_HEX_GROUP = re.compile(r"[0-9A-Fa-f]{1,4}")
+
+
+def luhn_valid(digits: str) -> bool:
+    """True when the digit string passes the Luhn checksum."""
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def iban_valid(iban: str) -> bool:
+    """True when ``iban`` (no spaces) has its country's length and a mod-97 remainder of 1."""
+    if _IBAN_LENGTHS.get(iban[:2]) != len(iban):
+        return False
+    rearranged = iban[4:] + iban[:4]
+    return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1
+
+
+def ssn_valid(area: str, group: str, serial: str) -> bool:
+    """True unless the SSA never issues the number: area 000, 666 or 9xx, group 00,
+    serial 0000, or a known void number."""
+    if area in ("000", "666") or area[0] == "9" or group == "00" or serial == "0000":
+        return False
+    return area + group + serial not in _SSN_VOID
+
+
+def _emails(text: str) -> Iterator[Finding]:
+    if "@" not in text:
+        return
+    for m in _EMAIL.finditer(text):
+        yield Finding("EMAIL", m.start(), m.end(), 0.95)
+
+
+def _phones(text: str) -> Iterator[Finding]:
+    if "+" in text:
+        for m in _PHONE_INTL.finditer(text):
+            n = sum(c.isdigit() for c in m.group())
+            if 8 <= n <= 15:
+                yield Finding("PHONE_NUMBER", m.start(), m.end(), 0.8)
+    for m in _PHONE_NANP.finditer(text):
+        yield Finding("PHONE_NUMBER", m.start(), m.end(), 0.7)
+
+
+def _cards(text: str) -> Iterator[Finding]:
+    for m in _CARD.finditer(text):
+        digits = m.group().replace(" ", "").replace("-", "")
+        if 13 <= len(digits) <= 19 and _IIN.match(digits) and luhn_valid(digits):
+            yield Finding("CREDIT_CARD", m.start(), m.end(), 0.95)
+
+
+def _ibans(text: str) -> Iterator[Finding]:
+    for m in _IBAN.finditer(text):
+        want = _IBAN_LENGTHS.get(m.group()[:2])
+        if want is None:
+            continue
+        # The pattern may run on into a following upper-case word: keep exactly the
+        # country's length of characters, wherever the spaces fall.
+        end, count = m.start(), 0
+        candidate = m.group()
+        for i, ch in enumerate(candidate):
+            if ch != " ":
+                count += 1
+            if count == want:
+                end = m.start() + i + 1
+                break
+        compact = text[m.start() : end].replace(" ", "")
+        if count == want and iban_valid(compact):
+            yield Finding("IBAN", m.start(), end, 0.95)
+
+
+def _ssns(text: str) -> Iterator[Finding]:
+    for m in _SSN.finditer(text):
+        if ssn_valid(m.group(1), m.group(3), m.group(4)):
+            yield Finding("US_SSN", m.start(), m.end(), 0.85)
+    for m in _SSN_BARE.finditer(text):
+        if ssn_valid(*m.groups()):
+            yield Finding("US_SSN", m.start(1), m.end(3), 0.8)
+
+
+def _ips(text: str) -> Iterator[Finding]:
+    if "." in text:
+        for m in _IPV4.finditer(text):
+            try:
+                ipaddress.IPv4Address(m.group())
+            except ValueError:
+                continue
+            yield Finding("IP_ADDRESS", m.start(), m.end(), 0.9)
+    if "::" in text or text.count(":") >= 7:
+        for m in _IPV6.finditer(text):
+            value = m.group()
+            # Two real groups at least: "::1" or "a::b" say too little to be an address.
+            if len(_HEX_GROUP.findall(value)) < 2:
+                continue
+            try:
+                ipaddress.IPv6Address(value)
+            except ValueError:
+                continue
+            yield Finding("IP_ADDRESS", m.start(), m.end(), 0.9)
+
+
+#: Entity name → detector, in the order they run.
+_DETECTORS: dict[str, Callable[[str], Iterator[Finding]]] = {
+    "EMAIL": _emails,
+    "CREDIT_CARD": _cards,
+    "IBAN": _ibans,
+    "US_SSN": _ssns,
+    "PHONE_NUMBER": _phones,
+    "IP_ADDRESS": _ips,
+}
+PII_ENTITIES: tuple[str, ...] = tuple(_DETECTORS)
+_NEEDS_DIGIT = re.compile(r"\d")
+
+
+class PIIDetector:
+    """Finds personal data of the chosen entity types (all by default)."""
+
+    def __init__(self, entities: Iterable[str] | None = None) -> None:
+        chosen = tuple(entities) if entities is not None else PII_ENTITIES
+        unknown = [e for e in chosen if e not in _DETECTORS]
+        if unknown:
+            raise ValueError(f"unknown PII entities {unknown}; known: {', '.join(PII_ENTITIES)}")
+        self.entities = chosen
+        self._detectors = [_DETECTORS[e] for e in chosen]
+
+    def find(self, text: str) -> list[Finding]:
+        """Every finding, in detector order (may overlap; redaction merges overlaps)."""
+        # Every entity but e-mail needs a digit: one C-speed scan skips most prose.
+        if not _NEEDS_DIGIT.search(text):
+            return list(_emails(text)) if "EMAIL" in self.entities else []
+        found: list[Finding] = []
+        for detect in self._detectors:
+            found.extend(detect(text))
+        return found
+
+
+class PIIPolicy(BasePolicy):
+    """Redacts (by default) personal data with the chosen operator."""
+
+    name = "pii"
+
+    def __init__(
+        self,
+        *,
+        entities: Iterable[str] | None = None,
+        operator: Operator = "replace",
+        key: bytes | None = None,
+        action: Action = "redact",
+        stages: Iterable[Stage] = ALL_STAGES,
+        name: str | None = None,
+    ) -> None:
+        super().__init__(name=name, stages=stages)
+        self.detector = PIIDetector(entities)
+        self.redactor = Redactor(operator, key)
+        self.action: Action = action
+
+    def find(self, text: str) -> list[Finding]:
+        """Findings with their stand-ins filled in by the operator."""
+        redact = self.redactor
+        return [
+            Finding(f.entity, f.start, f.end, f.score, redact(f.entity, text[f.start : f.end]))
+            for f in self.detector.find(text)
+        ]
+
+    def check(self, text: str, ctx: GuardContext, stage: Stage) -> Outcome | None:
+        """Redact (or the configured action) when any personal data is found."""
+        findings = self.find(text)
+        if not findings:
+            return None
+        counts: dict[str, int] = {}
+        for f in findings:
+            counts[f.entity] = counts.get(f.entity, 0) + 1
+        what = ", ".join(f"{n} {e.lower().replace('_', ' ')}" for e, n in counts.items())
+        return Outcome(self.action, [f"personal data found: {what}"], findings)

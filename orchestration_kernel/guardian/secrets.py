@@ -1,0 +1,217 @@
+"""Credentials in text: provider API keys, cloud and GitHub tokens, private-key blocks,
+JWTs, bearer tokens, and high-entropy values assigned to key-like names.
+
+Each rule is a precompiled regex behind a literal prefilter (``"sk-" in text``), so a
+prompt with no key-like prefix costs a handful of substring searches. Values that look
+like placeholders (``sk-your-key-here``, ``${API_KEY}``, ``<token>``) are not secrets.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from ..models import Action
+from .context import GuardContext, Stage
+from .policy import ALL_STAGES, BasePolicy, Outcome
+from .redaction import Finding
+
+__all__ = ["SECRET_ENTITIES", "SecretDetector", "SecretsPolicy", "shannon_entropy"]
+
+
+def shannon_entropy(value: str) -> float:
+    """Bits per character of ``value``'s character distribution."""
+    if not value:
+        return 0.0
+    counts: dict[str, int] = {}
+    for ch in value:
+        counts[ch] = counts.get(ch, 0) + 1
+    n = len(value)
+    return -sum(c / n * math.log2(c / n) for c in counts.values())
+
+
+_PLACEHOLDER_WORDS = ("your", "here", "example", "xxxx", "placeholder", "changeme", "redacted",
+                      "dummy", "insert", "replace", "todo", "****", "....")
+_PLACEHOLDER_CHARS = set("()[]{}<>$%")
+_LITERALS = {"null", "none", "true", "false", "nil", "undefined", "empty", "secret", "password"}
+
+
+def looks_random(value: str, *, min_len: int = 16, min_entropy: float = 3.0) -> bool:
+    """True for a value that reads like a generated credential, not a word or template."""
+    if len(value) < min_len or is_placeholder(value):
+        return False
+    classes = sum(
+        (any(c.islower() for c in value), any(c.isupper() for c in value),
+         any(c.isdigit() for c in value))
+    )
+    return classes >= 2 and shannon_entropy(value) >= min_entropy
+
+
+def is_placeholder(value: str) -> bool:
+    """True for template values: ``<token>``, ``${KEY}``, ``your-key-here``, ``null``."""
+    low = value.lower()
+    if low in _LITERALS or _PLACEHOLDER_CHARS.intersection(value):
+        return True
+    if len(set(low)) <= 2:  # "xxxxxxxx", "********"
+        return True
+    return any(w in low for w in _PLACEHOLDER_WORDS)
+
+
+@dataclass(frozen=True)
+class _Rule:
+    entity: str
+    prefilter: tuple[str, ...]
+    pattern: re.Pattern[str]
+    #: Which regex group holds the secret (0: the whole match).
+    group: int = 0
+    validate: Callable[[str], bool] | None = None
+    #: Match the prefilter against the lower-cased text (for case-insensitive rules).
+    fold_case: bool = False
+
+
+def _anthropic_ok(value: str) -> bool:
+    return looks_random(value.split("-", 3)[-1], min_len=20)
+
+
+def _openai_ok(value: str) -> bool:
+    body = value[3:]
+    for kind in ("proj-", "svcacct-", "admin-", "None-"):
+        if body.startswith(kind):
+            body = body[len(kind) :]
+            break
+    return looks_random(body, min_len=20)
+
+
+_PEM = re.compile(
+    r"-----BEGIN ((?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?)-----"
+    r"(?:[\s\S]*?-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----"  # a whole block
+    r"|(?:\s+[A-Za-z0-9+/]{8,}={0,2})*)"  # or a cut-off one: as far as base64 goes
+)
+_GENERIC = re.compile(
+    r"(?i)(?<![\w])((?:[a-z0-9]+[_.-])*(?:api[_-]?key|apikey|access[_-]?key|secret(?:[_-]?key)?"
+    r"|client[_-]?secret|(?:access|auth|refresh|bearer|api|session)?[_-]?token|password|passwd"
+    r"|pwd|passphrase|credentials?))[\"']?\s*(?::=|=>|[:=])\s*[\"']?([^\s\"'`,;]{6,})"
+)
+_PASSWORD_WORDS = ("pass", "pwd")
+
+_RULES: tuple[_Rule, ...] = (
+    _Rule("PRIVATE_KEY", ("-----BEGIN",), _PEM),
+    _Rule(
+        "ANTHROPIC_API_KEY",
+        ("sk-ant-",),
+        re.compile(r"(?<![\w-])sk-ant-[a-z0-9]{2,12}-[A-Za-z0-9_-]{20,}"),
+        validate=_anthropic_ok,
+    ),
+    _Rule(
+        "OPENAI_API_KEY",
+        ("sk-",),
+        re.compile(r"(?<![\w-])sk-(?!ant-)[A-Za-z0-9_-]{20,}"),
+        validate=_openai_ok,
+    ),
+    _Rule("GOOGLE_API_KEY", ("AIza",), re.compile(r"(?<![\w-])AIza[0-9A-Za-z_-]{35}(?![\w-])")),
+    _Rule("PERPLEXITY_API_KEY", ("pplx-",), re.compile(r"(?<![\w-])pplx-[A-Za-z0-9]{32,}(?![\w-])")),
+    _Rule(
+        "AWS_ACCESS_KEY_ID",
+        ("AKIA", "ASIA", "ABIA", "ACCA"),
+        re.compile(r"(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])"),
+    ),
+    _Rule(
+        "GITHUB_TOKEN",
+        ("gh", "github_pat_"),
+        re.compile(r"(?<![\w])(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{50,255})(?!\w)"),
+    ),
+    _Rule(
+        "JWT",
+        ("eyJ",),
+        re.compile(r"(?<![\w-])eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"),
+    ),
+    _Rule(
+        "BEARER_TOKEN",
+        ("bearer",),
+        re.compile(r"(?i)\bbearer\s+([A-Za-z0-9._~+/-]{16,}=*)"),
+        group=1,
+        validate=lambda v: looks_random(v, min_len=16, min_entropy=3.0),
+        fold_case=True,
+    ),
+)
+SECRET_ENTITIES: tuple[str, ...] = (*(r.entity for r in _RULES), "SECRET")
+_GENERIC_PREFILTER = ("key", "secret", "token", "pass", "pwd", "credential")
+
+
+def _generic_ok(name: str, value: str) -> bool:
+    if any(w in name.lower() for w in _PASSWORD_WORDS):
+        return len(value) >= 6 and not is_placeholder(value)
+    return looks_random(value, min_len=12, min_entropy=3.0)
+
+
+class SecretDetector:
+    """Finds credentials: the provider-specific rules, then key-like assignments."""
+
+    def find(self, text: str) -> list[Finding]:
+        """Every credential found, each as a span over the secret value only."""
+        lower = text.lower()
+        found: list[Finding] = []
+        for rule in _RULES:
+            haystack = lower if rule.fold_case else text
+            if any(p in haystack for p in rule.prefilter):
+                found.extend(self._apply(rule, text))
+        if any(w in lower for w in _GENERIC_PREFILTER):
+            found.extend(self._generic(text))
+        return found
+
+    @staticmethod
+    def _apply(rule: _Rule, text: str) -> Iterator[Finding]:
+        for m in rule.pattern.finditer(text):
+            value = m.group(rule.group)
+            if rule.validate is None or rule.validate(value):
+                yield Finding(rule.entity, m.start(rule.group), m.end(rule.group), 0.99)
+
+    @staticmethod
+    def _generic(text: str) -> Iterator[Finding]:
+        for m in _GENERIC.finditer(text):
+            if _generic_ok(m.group(1), m.group(2)):
+                yield Finding("SECRET", m.start(2), m.end(2), 0.8)
+
+
+class SecretsPolicy(BasePolicy):
+    """Blocks (input) or redacts (output) credentials; never lets one pass through.
+
+    Even when the action is ``block``, the findings are redacted from the verdict's text,
+    so what the audit stores has no secret in it.
+    """
+
+    name = "secrets"
+
+    def __init__(
+        self,
+        *,
+        input_action: Action = "block",
+        output_action: Action = "redact",
+        stages: Iterable[Stage] = ALL_STAGES,
+        name: str | None = None,
+    ) -> None:
+        super().__init__(name=name, stages=stages)
+        for action in (input_action, output_action):
+            if action not in ("redact", "block"):
+                raise ValueError(
+                    f"secrets are blocked or redacted, never passed through: got {action!r}; "
+                    "use 'block' or 'redact'"
+                )
+        self.input_action: Action = input_action
+        self.output_action: Action = output_action
+        self.detector = SecretDetector()
+
+    def find(self, text: str) -> list[Finding]:
+        """Findings whose stand-in is ``<ENTITY>``."""
+        return self.detector.find(text)
+
+    def check(self, text: str, ctx: GuardContext, stage: Stage) -> Outcome | None:
+        """Block or redact when a credential is found."""
+        findings = self.find(text)
+        if not findings:
+            return None
+        kinds = sorted({f.entity.lower().replace("_", " ") for f in findings})
+        action = self.input_action if stage == "input" else self.output_action
+        return Outcome(action, [f"credential found: {', '.join(kinds)}"], findings, 1.0)

@@ -1,0 +1,184 @@
+"""Parsing and checking ``%orchestrate`` arguments before anything runs.
+
+Arguments split like a shell command line (``shlex``), so quotes work. Every mistake
+is found here, before a request is sent: an unknown option or command answers with
+the nearest right one (``difflib``), and options that do not go together say why.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import difflib
+import shlex
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from IPython.core.error import UsageError
+
+from ..errors import ConfigurationError
+from .errors import usage
+
+__all__ = [
+    "COMMANDS",
+    "FORMATS",
+    "OFFLINE_MODES",
+    "check_cell_options",
+    "check_choice",
+    "evaluate_input",
+    "parse_args",
+    "suggest",
+]
+
+#: The line-form commands, with the arguments each takes (for the help text).
+COMMANDS: dict[str, str] = {
+    "models": "list the models, aliases and pools, and which are simulated",
+    "run": "NAME [--input EXPR] — run a named pipeline again",
+    "audit": "[--run ID] [--out VAR] — the audit rows of a run (default: the last run)",
+    "context": "[SESSION] — the session context (default: this kernel's session)",
+    "offline": "on|off|auto — serve models by the offline simulator",
+    "key": "PROVIDER — ask for a key (getpass, never echoed), kept for the kernel's life",
+    "explain": "[CELL] [-m MODEL] — ask a model to explain the last error",
+    "help": "this help",
+}
+FORMATS = ("markdown", "text", "json", "code")
+OFFLINE_MODES = ("on", "off", "auto")
+
+#: Options that only make sense in a cell (``%%orchestrate``), with what they need.
+_CELL_ONLY = ("compare", "over", "no_stream", "no_interpolate", "dry_run", "format")
+
+
+def suggest(word: str, choices: Iterable[str], n: int = 3) -> list[str]:
+    """The choices nearest to ``word``, best first."""
+    pool = list(dict.fromkeys(choices))
+    return difflib.get_close_matches(word, pool, n=n, cutoff=0.5)
+
+
+def _did_you_mean(word: str, choices: Iterable[str]) -> str:
+    close = suggest(word, choices)
+    return f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+
+
+def check_choice(what: str, value: str, choices: Iterable[str]) -> str:
+    """``value`` if it is one of ``choices``; otherwise a clean error naming the right ones."""
+    options = list(choices)
+    if value in options:
+        return value
+    raise usage(
+        f"Unknown {what} {value!r}.{_did_you_mean(value, options)} "
+        f"Choose one of: {', '.join(options)}."
+    )
+
+
+def _option_strings(parser: argparse.ArgumentParser) -> list[str]:
+    return [s for action in parser._actions for s in action.option_strings]
+
+
+def _check_options(tokens: list[str], parser: argparse.ArgumentParser) -> None:
+    """Refuse unknown options by name, suggesting the nearest known one."""
+    known = _option_strings(parser)
+    for token in tokens:
+        if token == "--":
+            return
+        if not token.startswith("-") or len(token) < 2 or _is_number(token):
+            continue
+        name = token.split("=", 1)[0]
+        if name in known or _is_short_cluster(name, known):
+            continue
+        raise usage(f"Unknown option {name!r}.{_did_you_mean(name, known)} See %orchestrate?")
+
+
+def _is_number(token: str) -> bool:
+    try:
+        float(token)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_short_cluster(name: str, known: list[str]) -> bool:
+    # "-fjson" is "-f json": argparse accepts a short option glued to its value.
+    return not name.startswith("--") and name[:2] in known
+
+
+def parse_args(parser: argparse.ArgumentParser, line: str) -> argparse.Namespace:
+    """Split ``line`` like a shell and parse it; mistakes raise a clean error."""
+    try:
+        tokens = shlex.split(line, posix=True)
+    except ValueError as exc:  # an unclosed quote
+        raise usage(f"Cannot split the arguments: {exc}. Check the quotes.") from None
+    _check_options(tokens, parser)
+    try:
+        return parser.parse_args(tokens)
+    except UsageError as exc:  # IPython's magic parsers raise it instead of exiting
+        raise usage(f"{exc}. See %orchestrate? for the syntax.") from None
+    except SystemExit:  # a plain argparse parser
+        raise usage("Invalid arguments. See %orchestrate? for the syntax.") from None
+
+
+def check_cell_options(args: argparse.Namespace, *, cell: bool) -> None:
+    """Refuse combinations of options that cannot work, before anything runs."""
+    if not cell:
+        given = [f"--{o.replace('_', '-')}" for o in _CELL_ONLY if _given(args, o)]
+        if given:
+            raise usage(
+                f"{', '.join(given)} only work(s) in a cell: use %%orchestrate with a body."
+            )
+        return
+    if len(args.args) > 1:
+        raise usage(
+            f"%%orchestrate takes at most one NAME, got {len(args.args)}: "
+            f"{' '.join(args.args)}. Quote a name with spaces."
+        )
+    if args.compare is not None:
+        _check_compare(args)
+    elif args.over is not None:
+        raise usage("--over only works with --compare: %%orchestrate --compare m1 m2 --over VAR")
+    check_choice("format", args.format, FORMATS)
+
+
+def _check_compare(args: argparse.Namespace) -> None:
+    if not args.compare:
+        raise usage("--compare needs at least one model: --compare gpt-4 claude-3")
+    if args.args:
+        raise usage("--compare runs one prompt, not a named pipeline: drop the NAME")
+    if args.format == "code":
+        raise usage("-f code needs one output; --compare gives one per model")
+    if args.over is not None and args.no_interpolate:
+        raise usage("--over fills {item} in the prompt, so it needs interpolation on")
+    if args.input is not None:
+        raise usage("--input is for pipelines; a --compare prompt is the cell body")
+
+
+def _given(args: argparse.Namespace, option: str) -> bool:
+    value = getattr(args, option, None)
+    if option == "format":
+        return value not in (None, "markdown")
+    return value not in (None, False)
+
+
+def evaluate_input(expr: str, namespace: Mapping[str, Any]) -> Any:
+    """The value of ``--input EXPR``: a Python expression over the user's namespace.
+
+    Text that is not an expression at all (``--input "two words"``) is taken as text.
+    A name that does not exist is a mistake, answered with the nearest names.
+    """
+    try:
+        tree = ast.parse(expr, mode="eval")
+    except SyntaxError:
+        return expr
+    try:
+        scope = namespace if isinstance(namespace, dict) else dict(namespace)
+        # The user's own expression in the user's own kernel, as if typed in a cell.
+        return eval(compile(tree, "<--input>", "eval"), scope)  # noqa: S307
+    except NameError as exc:
+        name = getattr(exc, "name", None) or str(exc)
+        public = [k for k in namespace if not str(k).startswith("_")]
+        raise ConfigurationError(
+            f"--input {expr!r}: name {name!r} is not defined.{_did_you_mean(name, public)} "
+            f"To pass text, quote it twice: --input \"'{expr}'\"."
+        ) from None
+    except Exception as exc:
+        raise ConfigurationError(
+            f"--input {expr!r} failed: {type(exc).__name__}: {exc}"
+        ) from None

@@ -1,0 +1,172 @@
+"""One model call of one step: the prompt, the engine call, and the JSON contract.
+
+``format: json`` asks the model for JSON (and, with ``schema:``, validates it with
+``jsonschema``, imported only then). An invalid reply is retried once, with the error
+shown to the model; a second invalid reply fails the step with both errors.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ..errors import GuardianBlocked, OrchestrationError, PipelineError
+from ..models import Delta, Message, Reply
+from .result import ModelCall
+from .spec import StepSpec
+
+__all__ = ["CallFailed", "call_model", "default_prompt", "json_instruction", "parse_json_reply"]
+
+_FENCE = re.compile(r"^\s*```(?:json|JSON)?\s*\n(.*?)\n?```\s*$", re.DOTALL)
+
+
+class CallFailed(Exception):
+    """A model call of a step failed; ``call`` records it, ``error`` is the cause."""
+
+    def __init__(self, call: ModelCall, error: BaseException) -> None:
+        self.call = call
+        self.error = error
+        super().__init__(str(error))
+
+
+def default_prompt(task: str, input_text: str | None, upstream: Sequence[tuple[str, str]]) -> str:
+    """The prompt of a step given only a ``task``: the task, the input, the previous output."""
+    parts = [f"Task: {task}"]
+    if input_text:
+        parts.append(f"Input:\n{input_text}")
+    for name, text in upstream:
+        parts.append(f"Output of the previous step ({name}):\n{text}")
+    what = "the input" if not upstream else "the material above"
+    parts.append(f"Carry out the {task} of {what} and reply with the result only.")
+    return "\n\n".join(parts)
+
+
+def json_instruction(schema: dict[str, Any] | None) -> str:
+    """What a ``format: json`` step adds to its prompt."""
+    if schema is None:
+        return "\n\nReply with a single JSON value and nothing else."
+    return (
+        "\n\nReply with a single JSON value and nothing else, valid against this JSON Schema:\n"
+        + json.dumps(schema, ensure_ascii=False)
+    )
+
+
+def parse_json_reply(text: str, schema: dict[str, Any] | None) -> tuple[Any, str | None]:
+    """``(value, None)`` for valid JSON (matching ``schema``), else ``(None, why)``."""
+    fenced = _FENCE.match(text)
+    body = fenced.group(1) if fenced else text
+    try:
+        value = json.loads(body)
+    except ValueError as exc:
+        return None, f"the reply is not valid JSON: {exc}"
+    if schema is None:
+        return value, None
+    import jsonschema  # lazily: only JSON steps with a schema need it
+
+    try:
+        jsonschema.validate(value, schema)
+    except jsonschema.ValidationError as exc:
+        where = "/".join(str(p) for p in exc.absolute_path) or "(root)"
+        return None, f"the JSON does not match the schema at {where}: {exc.message}"
+    except jsonschema.SchemaError as exc:
+        raise PipelineError(f"the step's 'schema' is not a valid JSON Schema: {exc.message}") from None
+    return value, None
+
+
+def _record(call: ModelCall, reply: Reply) -> None:
+    prior = 0.0 if call.latency_ms is None else call.cost_usd  # None: unknown stays unknown
+    call.cost_usd = None if prior is None or reply.cost_usd is None else prior + reply.cost_usd
+    call.resolved_model = reply.resolved_model or None
+    call.provider = reply.provider or None
+    call.latency_ms = (call.latency_ms or 0.0) + reply.latency_ms
+    call.ttft_ms = reply.ttft_ms if call.ttft_ms is None else call.ttft_ms
+    call.usage = call.usage + reply.usage
+    call.attempts += reply.attempts
+    call.decisions += reply.decisions
+    call.simulated = call.simulated or reply.simulated
+
+
+async def call_model(
+    engine: Any,
+    model: str,
+    prompt: str | list[Message],
+    step: StepSpec,
+    *,
+    system: str | None,
+    on_delta: Callable[[Delta], None] | None,
+    extra: dict[str, Any],
+) -> ModelCall:
+    """Call ``model`` for ``step``; raises :class:`CallFailed` (with the record) on failure."""
+    call = ModelCall(model=model)
+    json_mode = step.format == "json"
+    try:
+        reply = await engine.complete(
+            model, prompt, system=system, fallbacks=step.fallbacks or None,
+            json_output=json_mode, timeout=step.timeout, on_delta=on_delta,
+            temperature=step.temperature, max_tokens=step.max_tokens, **extra,
+        )  # fmt: skip
+        _record(call, reply)
+        if json_mode:
+            reply = await _ensure_json(engine, model, prompt, step, call, reply, system, extra)
+    except GuardianBlocked as exc:
+        call.status, call.decisions = "blocked", call.decisions + list(exc.decisions)
+        raise _failed(call, exc) from exc
+    except (OrchestrationError, ValueError, TypeError) as exc:
+        raise _failed(call, exc) from exc
+    call.output = reply.text
+    return call
+
+
+def _failed(call: ModelCall, exc: BaseException) -> CallFailed:
+    if call.status != "blocked":
+        call.status = "failed"
+    call.error, call.error_type = str(exc), type(exc).__name__
+    if call.latency_ms is None:
+        call.cost_usd = 0.0  # no reply came back: a failed request is not billed
+    attempts = getattr(exc, "attempts", None)
+    if isinstance(attempts, list) and not call.attempts:
+        call.attempts = [a for a in attempts if hasattr(a, "model_dump")]
+    return CallFailed(call, exc)
+
+
+async def _ensure_json(
+    engine: Any,
+    model: str,
+    prompt: str | list[Message],
+    step: StepSpec,
+    call: ModelCall,
+    reply: Reply,
+    system: str | None,
+    extra: dict[str, Any],
+) -> Reply:
+    """Validate a JSON reply; retry once with the error shown to the model."""
+    value, why = parse_json_reply(reply.text, step.json_schema)
+    if why is None:
+        call.output = reply.text
+        call.data = value
+        return reply
+    retry = _with_correction(prompt, reply.text, why)
+    second = await engine.complete(
+        model, retry, system=system, fallbacks=step.fallbacks or None, json_output=True,
+        timeout=step.timeout, temperature=step.temperature, max_tokens=step.max_tokens, **extra,
+    )  # fmt: skip
+    _record(call, second)
+    value, why2 = parse_json_reply(second.text, step.json_schema)
+    if why2 is not None:
+        raise PipelineError(
+            f"step {step.name!r}: {model} did not return valid JSON after one retry "
+            f"(first reply: {why}; second reply: {why2})"
+        )
+    call.data = value
+    return second
+
+
+def _with_correction(prompt: str | list[Message], bad: str, why: str) -> list[Message]:
+    messages = [Message(role="user", content=prompt)] if isinstance(prompt, str) else list(prompt)
+    note = (
+        f"Your previous reply was not accepted: {why}. Reply again with only the corrected "
+        "JSON value, and nothing else."
+    )
+    return [*messages, Message(role="assistant", content=bad), Message(role="user", content=note)]

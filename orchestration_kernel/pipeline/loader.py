@@ -1,0 +1,582 @@
+"""Load a pipeline spec from Python dicts or YAML text, and check all of it at once.
+
+Every problem — YAML syntax, unknown keys, bad values, unresolvable placeholders (with the
+nearest names), bad ``when:`` expressions, unknown models, cycles — becomes a
+:class:`~orchestration_kernel.errors.SpecProblem` with the YAML line and column where the
+source was YAML (positions come from ``yaml.compose`` node marks), and all of them are
+raised together as one :class:`~orchestration_kernel.errors.SpecError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from ..errors import SpecError, SpecProblem, UnknownModelError
+from .dag import DAG, CycleError, build_dag
+from .placeholders import Placeholder, Template, compile_template, resolve
+from .scope import STEP_FIELDS, AccessError, Scope, nearest
+from .spec import IDENTIFIER, RESERVED_NAMES, PipelineSpec, StepSpec
+from .when import Condition, WhenError, parse_condition
+
+__all__ = ["CompiledPipeline", "Reference", "load_pipeline", "parse_yaml"]
+
+Path = tuple[str | int, ...]
+#: Root names that only IPython's history provides.
+HISTORY_NAMES = frozenset({"In", "Out", "Err"})
+
+
+# -- YAML with positions -------------------------------------------------------------
+@dataclass
+class Positions:
+    """Where each value (and each mapping key) sits in the YAML source, by path."""
+
+    values: dict[Path, yaml.Node] = field(default_factory=dict)
+    keys: dict[Path, yaml.Node] = field(default_factory=dict)
+    lines: list[str] = field(default_factory=list)
+
+    def mark(self, path: Path, *, key: bool = False) -> tuple[int | None, int | None]:
+        """1-based (line, column) of the longest known prefix of ``path``."""
+        table = self.keys if key and path in self.keys else self.values
+        for cut in range(len(path), -1, -1):
+            node = table.get(path[:cut])
+            if node is not None:
+                return node.start_mark.line + 1, node.start_mark.column + 1
+        return None, None
+
+    def offset_mark(self, path: Path, offset: int) -> tuple[int | None, int | None]:
+        """1-based (line, column) of character ``offset`` inside the scalar at ``path``."""
+        node = self.values.get(path)
+        if not isinstance(node, yaml.ScalarNode) or not self.lines:
+            return self.mark(path)
+        text = str(node.value)[:offset]
+        newlines = text.count("\n")
+        col_in_line = offset - (text.rfind("\n") + 1)
+        start = node.start_mark
+        if node.style in ("|", ">"):
+            line_index = start.line + 1 + newlines
+        elif newlines == 0:
+            quote = 1 if node.style in ("'", '"') else 0
+            return start.line + 1, start.column + 1 + quote + col_in_line
+        else:
+            line_index = start.line + newlines
+        if line_index >= len(self.lines):
+            return self.mark(path)
+        line = self.lines[line_index]
+        indent = len(line) - len(line.lstrip(" "))
+        return line_index + 1, indent + col_in_line + 1
+
+
+def _walk(node: yaml.Node, path: Path, pos: Positions, problems: list[SpecProblem]) -> None:
+    pos.values[path] = node
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if key in seen:
+                problems.append(_problem(f"the key {key!r} appears twice", key_node, path))
+            seen.add(key)
+            pos.keys[(*path, key)] = key_node
+            _walk(value_node, (*path, key), pos, problems)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _walk(item, (*path, i), pos, problems)
+
+
+def _problem(message: str, node: yaml.Node, path: Path) -> SpecProblem:
+    mark = node.start_mark
+    return SpecProblem(message, mark.line + 1, mark.column + 1, _path_text(path) or None)
+
+
+def parse_yaml(text: str) -> tuple[Any, Positions, list[SpecProblem]]:
+    """Parse YAML into data plus node positions. Malformed YAML raises :class:`SpecError`
+    naming the line and column."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        what = exc.problem or str(exc)
+        if exc.context:
+            what = f"{what} ({exc.context})"
+        line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        raise SpecError([SpecProblem(f"malformed YAML: {what}", line, col)], source=text) from None
+    finally:
+        loader.dispose()
+    pos = Positions(lines=text.splitlines())
+    problems: list[SpecProblem] = []
+    if node is not None:
+        _walk(node, (), pos, problems)
+    return data, pos, problems
+
+
+# -- normalising -------------------------------------------------------------------
+def _normalise(data: Any, pos: Positions) -> tuple[Any, list[SpecProblem]]:
+    """A list of steps becomes ``{"steps": [...]}`` (positions move with it)."""
+    if isinstance(data, list):
+        pos.values = {("steps", *k): v for k, v in pos.values.items()}
+        pos.keys = {("steps", *k): v for k, v in pos.keys.items()}
+        return {"steps": data}, []
+    if isinstance(data, Mapping):
+        if "steps" not in data:
+            line, col = pos.mark(())
+            return data, [SpecProblem("the spec has no 'steps:' list", line, col)]
+        return dict(data), []
+    what = "empty" if data is None else f"a {type(data).__name__}"
+    return data, [
+        SpecProblem(f"the spec must be a list of steps or a mapping with 'steps:' (got {what})")
+    ]
+
+
+def _name_steps(data: dict[str, Any]) -> None:
+    """Give unnamed steps a name: their ``task`` where it is a free identifier, else stepN."""
+    steps = data.get("steps")
+    if not isinstance(steps, list):
+        return
+    taken = {s.get("name") for s in steps if isinstance(s, Mapping)}
+    named = []
+    for i, step in enumerate(steps):
+        if isinstance(step, Mapping) and step.get("name") is None:
+            step = dict(step)
+            task = step.get("task")
+            ok = isinstance(task, str) and IDENTIFIER.fullmatch(task)
+            if ok and task not in taken and task not in RESERVED_NAMES:
+                step["name"] = task
+            else:
+                n = i + 1
+                while f"step{n}" in taken:
+                    n += 1
+                step["name"] = f"step{n}"
+            taken.add(step["name"])
+        named.append(step)
+    data["steps"] = named
+
+
+# -- pydantic errors -----------------------------------------------------------------
+_STEP_KEYS = sorted((f.alias or n) for n, f in StepSpec.model_fields.items())
+_PIPELINE_KEYS = sorted(PipelineSpec.model_fields)
+
+
+def _path_text(path: Path) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _known_prefix(loc: tuple[Any, ...], data: Any) -> Path:
+    """The part of a pydantic ``loc`` that exists in the data (drops union branch names)."""
+    out: list[str | int] = []
+    node = data
+    for part in loc:
+        if isinstance(node, Mapping) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        elif isinstance(node, Mapping) and part == "json_schema" and "schema" in node:
+            part, node = "schema", node["schema"]
+        else:
+            break
+        out.append(part)
+    return tuple(out)
+
+
+def _pydantic_problems(exc: ValidationError, data: Any, pos: Positions) -> list[SpecProblem]:
+    grouped: dict[Path, list[dict[str, Any]]] = {}
+    for err in exc.errors():
+        grouped.setdefault(_known_prefix(err["loc"], data), []).append(err)
+    problems = []
+    for path, errs in grouped.items():
+        err = errs[0]
+        if err["type"] == "extra_forbidden":
+            key = str(path[-1])
+            allowed = _PIPELINE_KEYS if len(path) == 1 else _STEP_KEYS
+            close = nearest(key, allowed)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            msg = f"unknown key {key!r}: {hint}allowed keys are {', '.join(allowed)}"
+            line, col = pos.mark(path, key=True)
+        else:
+            msgs = list(dict.fromkeys(_clean(e["msg"]) for e in errs))
+            msg = " or ".join(msgs) if len(errs) > 1 else msgs[0]
+            if err["type"] != "missing" and not isinstance(err.get("input"), Mapping | list):
+                msg = f"{msg} (got {err.get('input')!r})"
+            line, col = pos.mark(path)
+        problems.append(SpecProblem(msg, line, col, _path_text(path) or None))
+    return problems
+
+
+def _clean(msg: str) -> str:
+    return msg.removeprefix("Value error, ")
+
+
+# -- the compiled pipeline -------------------------------------------------------------
+@dataclass(frozen=True)
+class Reference:
+    """A placeholder or ``when:`` name that could not be checked yet (value not known)."""
+
+    step: str
+    name: str
+    path: Path
+    offset: int
+    placeholder: Placeholder | None = None
+
+
+@dataclass
+class CompiledPipeline:
+    """A checked spec, ready to run: its graph, compiled templates and conditions."""
+
+    spec: PipelineSpec
+    dag: DAG
+    prompts: dict[str, Template | None]
+    systems: dict[str, Template | None]
+    conditions: dict[str, Condition | None]
+    #: References to the session context or namespace, checked again when a run starts.
+    deferred: list[Reference]
+    #: Placeholders rooted at ``input``, checked once the input is known.
+    input_refs: list[Reference]
+    positions: Positions
+    source: str | None = None
+    interpolate: bool = True
+
+    @property
+    def name(self) -> str | None:
+        """The pipeline's name."""
+        return self.spec.name
+
+    def problem(self, ref: Reference, message: str) -> SpecProblem:
+        """A problem at a reference's position."""
+        line, col = self.positions.offset_mark(ref.path, ref.offset)
+        return SpecProblem(message, line, col, _path_text(ref.path))
+
+    def check_runtime_names(
+        self, scope: Scope, *, input_known: bool = True
+    ) -> list[SpecProblem]:
+        """Problems with deferred and input-rooted references, now that values are known."""
+        problems = []
+        refs = self.deferred + (self.input_refs if input_known else [])
+        for ref in refs:
+            msg = _check_value(ref, scope)
+            if msg:
+                problems.append(self.problem(ref, f"step {ref.step!r}: {msg}"))
+        return problems
+
+
+def _check_value(ref: Reference, scope: Scope) -> str | None:
+    try:
+        if ref.placeholder is not None:
+            resolve(ref.placeholder, scope)
+        else:
+            scope.get(ref.name)
+    except AccessError as exc:
+        what = ref.placeholder.raw if ref.placeholder else ref.name
+        return f"{what}: {exc}"
+    return None
+
+
+# -- semantic checks ---------------------------------------------------------------------
+@dataclass
+class _Checker:
+    spec: PipelineSpec
+    pos: Positions
+    resolve_model: Callable[[str], Any] | None
+    namespace: Mapping[str, Any] | None
+    context: Mapping[str, Any] | None
+    interpolate: bool
+    default_model: str | None
+    problems: list[SpecProblem] = field(default_factory=list)
+    deferred: list[Reference] = field(default_factory=list)
+    input_refs: list[Reference] = field(default_factory=list)
+
+    def add(self, message: str, path: Path, offset: int | None = None, key: bool = False) -> None:
+        if offset is None:
+            line, col = self.pos.mark(path, key=key)
+        else:
+            line, col = self.pos.offset_mark(path, offset)
+        self.problems.append(SpecProblem(message, line, col, _path_text(path) or None))
+
+    @property
+    def names(self) -> list[str]:
+        return self.spec.step_names
+
+    # -- names and models -------------------------------------------------------------
+    def check_names(self) -> None:
+        seen: set[str] = set()
+        for i, step in enumerate(self.spec.steps):
+            if step.name in seen:
+                self.add(f"two steps are called {step.name!r}; step names must be unique",
+                         ("steps", i, "name"))
+            seen.add(step.name or "")
+            for j, dep in enumerate(step.depends_on or []):
+                if dep not in self.names:
+                    close = nearest(dep, self.names)
+                    hint = f"; did you mean {close[0]!r}?" if close else ""
+                    self.add(f"step {step.name!r} depends on unknown step {dep!r}{hint}",
+                             ("steps", i, "depends_on", j))
+        if self.spec.output is not None and self.spec.output not in self.names:
+            close = nearest(self.spec.output, self.names)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            self.add(f"'output' names unknown step {self.spec.output!r}{hint}", ("output",))
+
+    def check_models(self) -> None:
+        default = self.spec.model or self.default_model
+        if self.spec.model:
+            self._model(self.spec.model, ("model",))
+        if self.spec.fold_model:
+            self._model(self.spec.fold_model, ("fold_model",))
+        for i, step in enumerate(self.spec.steps):
+            if step.model is None and default is None:
+                self.add(f"step {step.name!r} has no model: add 'model:' to the step "
+                         "(or a pipeline-wide 'model:')", ("steps", i))
+            for j, model in enumerate(step.models):
+                where = ("steps", i, "model", j) if step.fans_out else ("steps", i, "model")
+                self._model(model, where)
+            for j, model in enumerate(step.fallbacks):
+                self._model(model, ("steps", i, "fallbacks", j))
+
+    def _model(self, name: str, path: Path) -> None:
+        if self.resolve_model is None:
+            return
+        try:
+            self.resolve_model(name)
+        except UnknownModelError as exc:
+            self.add(str(exc), path)
+
+    # -- templates and conditions --------------------------------------------------------
+    def compile_step(self, i: int, step: StepSpec) -> tuple[Template | None, Template | None]:
+        prompt = system = None
+        if step.prompt is not None:
+            prompt = compile_template(step.prompt, interpolate=self.interpolate)
+            self.check_template(i, step, prompt, "prompt")
+        if step.system is not None:
+            system = compile_template(step.system, interpolate=self.interpolate)
+            self.check_template(i, step, system, "system")
+        return prompt, system
+
+    def check_template(self, i: int, step: StepSpec, template: Template, key: str) -> None:
+        for ph in template.placeholders:
+            self.check_reference(i, step, ph.root, ("steps", i, key), ph.offset, ph)
+
+    def compile_when(self, i: int, step: StepSpec) -> Condition | None:
+        if step.when is None:
+            return None
+        path: Path = ("steps", i, "when")
+        try:
+            cond = parse_condition(step.when)
+        except WhenError as exc:
+            offset = (exc.column or 1) - 1
+            self.add(f"step {step.name!r}: bad 'when:' expression: {exc.reason}", path, offset)
+            return None
+        for name, offset in cond.name_positions():
+            self.check_reference(i, step, name, path, offset, None)
+        return cond
+
+    def check_reference(
+        self, i: int, step: StepSpec, root: str, path: Path, offset: int, ph: Placeholder | None
+    ) -> None:
+        """Check one root name (and for placeholders, the field after it)."""
+        ref = Reference(step.name or "", root, path, offset, ph)
+        what = ph.raw if ph else repr(root)
+        if root == "input":
+            self.input_refs.append(ref) if ph and ph.path else None
+            return
+        if root in self.names:
+            msg = self.step_access(step, root, ph)
+            if msg:
+                self.add(f"step {step.name!r}: {what}: {msg}", path, offset)
+            return
+        known = self._static_scope()
+        if known is not None and (root in known.context or root in known.namespace):
+            self.deferred.append(ref)  # checked again on the run's own values
+            msg = _check_value(ref, known)
+            if msg:
+                self.add(f"step {step.name!r}: {msg}", path, offset)
+            return
+        candidates = ["input", *self.names]
+        close = nearest(root, candidates if known is None else [*candidates, *known.names()])
+        if known is None and (root in HISTORY_NAMES or not close):
+            self.deferred.append(ref)  # a variable the run's namespace or context will give
+            return
+        hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        self.add(
+            f"step {step.name!r}: {what} does not resolve: it is not 'input', a step name, "
+            f"a session context key or a variable{hint}",
+            path,
+            offset,
+        )
+
+    def _static_scope(self) -> Scope | None:
+        if self.namespace is None and self.context is None:
+            return None
+        return Scope(has_input=False, context=self.context, namespace=self.namespace)
+
+    def step_access(self, step: StepSpec, root: str, ph: Placeholder | None) -> str | None:
+        """Why ``{root...}`` cannot read step ``root``, or ``None`` if it can."""
+        if root == step.name:
+            return "a step cannot read its own output"
+        if ph is None or not ph.path:
+            return None
+        target = self.spec.step(root)
+        kind, key = ph.path[0]
+        if target.fans_out and kind == "item":
+            if key not in target.models:
+                close = nearest(key, target.models)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                return f"step {root!r} has no model {key!r} (its models: " \
+                       f"{', '.join(target.models)}){hint}"
+            return None
+        if target.format == "json":
+            return None
+        if kind == "attr" and key not in STEP_FIELDS:
+            close = nearest(key, STEP_FIELDS)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            return (f"step {root!r} has no field {key!r}: {hint}(set 'format: json' on it to "
+                    "read fields of its JSON output)")
+        if kind == "item":
+            return f"step {root!r} is not a fan-out or a 'format: json' step, so it has no [key]"
+        return None
+
+    # -- graph ---------------------------------------------------------------------------
+    def build_graph(self, refs: dict[str, set[str]]) -> DAG | None:
+        names = set(self.names)
+        explicit = {
+            s.name or "": None if s.depends_on is None else [d for d in s.depends_on if d in names]
+            for s in self.spec.steps
+        }
+        try:
+            return build_dag(self.names, explicit, refs)
+        except CycleError as exc:
+            members = [self.names.index(n) for n in exc.cycle]
+            explicit_at = [i for i in members if self.spec.steps[i].depends_on is not None]
+            first = (explicit_at or members)[0]
+            self.add(str(exc), ("steps", first, "depends_on"))
+            return None
+
+
+def _references(
+    spec: PipelineSpec, prompts: dict[str, Template | None], systems: dict[str, Template | None],
+    conditions: dict[str, Condition | None],
+) -> dict[str, set[str]]:
+    names = set(spec.step_names)
+    refs: dict[str, set[str]] = {}
+    for step in spec.steps:
+        name = step.name or ""
+        used: set[str] = set()
+        for tpl in (prompts.get(name), systems.get(name)):
+            if tpl is not None:
+                used |= tpl.names
+        cond = conditions.get(name)
+        if cond is not None:
+            used |= cond.names
+        refs[name] = {u for u in used if u in names and u != name}
+    return refs
+
+
+# -- entry point ---------------------------------------------------------------------------
+def _to_data(source: Any) -> tuple[Any, Positions, list[SpecProblem], str | None]:
+    if isinstance(source, PipelineSpec):
+        data = source.model_dump(by_alias=True, exclude_unset=True)
+        return data, Positions(), [], None
+    if isinstance(source, str):
+        data, pos, problems = parse_yaml(source)
+        return data, pos, problems, source
+    if isinstance(source, list | tuple):
+        return list(source), Positions(), [], None
+    if isinstance(source, Mapping):
+        return dict(source), Positions(), [], None
+    raise SpecError(
+        f"a pipeline spec must be a list of step dicts, a dict, YAML text or a PipelineSpec, "
+        f"not {type(source).__name__}"
+    )
+
+
+def load_pipeline(
+    source: Any,
+    *,
+    name: str | None = None,
+    resolve_model: Callable[[str], Any] | None = None,
+    namespace: Mapping[str, Any] | None = None,
+    context: Mapping[str, Any] | None = None,
+    interpolate: bool = True,
+    default_model: str | None = None,
+) -> CompiledPipeline:
+    """Load and check a spec; raises :class:`SpecError` listing every problem.
+
+    ``resolve_model`` (e.g. ``engine.resolve``) checks model names. ``namespace`` and
+    ``context`` are the user's variables and the session context: given either, every
+    placeholder must resolve now; given neither, names that are not ``input`` or a step
+    (and not a near miss of one) are checked when the run starts, before any step runs.
+    """
+    data, pos, problems, text = _to_data(source)
+    data, more = _normalise(data, pos)
+    problems += more
+    if more:
+        raise SpecError(_sorted(problems), source=text)
+    _name_steps(data)
+    if name is not None:
+        data["name"] = name
+    spec, structural = _validate(data, pos)
+    problems += structural
+    if spec is None:
+        raise SpecError(_sorted(problems), source=text)
+    checker = _Checker(spec, pos, resolve_model, namespace, context, interpolate, default_model)
+    checker.problems += problems
+    return _compile(checker, text)
+
+
+def _validate(data: dict[str, Any], pos: Positions) -> tuple[PipelineSpec | None, list[SpecProblem]]:
+    """Validate; on errors, also validate a copy without the offending keys, so the
+    cross-step checks still run and every problem is reported at once."""
+    try:
+        return PipelineSpec.model_validate(data), []
+    except ValidationError as exc:
+        problems = _pydantic_problems(exc, data, pos)
+        paths = {_known_prefix(e["loc"], data) for e in exc.errors()}
+    repaired = _without(data, paths)
+    try:
+        return PipelineSpec.model_validate(repaired), problems
+    except ValidationError:
+        return None, problems
+
+
+def _without(data: dict[str, Any], paths: set[Path]) -> dict[str, Any]:
+    """A copy of ``data`` without the keys at ``paths`` (top-level or step keys only)."""
+    out = dict(data)
+    steps = [dict(s) if isinstance(s, Mapping) else s for s in out.get("steps") or []]
+    for path in paths:
+        if len(path) == 1:
+            out.pop(str(path[0]), None)
+        elif len(path) >= 3 and path[0] == "steps" and isinstance(path[1], int):
+            step = steps[path[1]]
+            if isinstance(step, dict) and path[2] != "name":
+                step.pop(str(path[2]), None)
+    out["steps"] = steps
+    return out
+
+
+def _compile(checker: _Checker, text: str | None) -> CompiledPipeline:
+    spec = checker.spec
+    checker.check_names()
+    checker.check_models()
+    prompts: dict[str, Template | None] = {}
+    systems: dict[str, Template | None] = {}
+    conditions: dict[str, Condition | None] = {}
+    for i, step in enumerate(spec.steps):
+        name = step.name or ""
+        prompts[name], systems[name] = checker.compile_step(i, step)
+        conditions[name] = checker.compile_when(i, step)
+    dag = checker.build_graph(_references(spec, prompts, systems, conditions))
+    if checker.problems or dag is None:
+        raise SpecError(_sorted(checker.problems), source=text)
+    return CompiledPipeline(
+        spec, dag, prompts, systems, conditions, checker.deferred, checker.input_refs,
+        checker.pos, text, checker.interpolate,
+    )  # fmt: skip
+
+
+def _sorted(problems: list[SpecProblem]) -> list[SpecProblem]:
+    return sorted(problems, key=lambda p: (p.line or 0, p.column or 0))

@@ -1,0 +1,227 @@
+"""Per-deployment limits: requests per minute, tokens per minute, calls in flight.
+
+A call over a limit waits its turn; it is never failed for it. Waiters are served
+first come, first served, per deployment. No limit applies unless the deployment
+configures one (``rpm``, ``tpm``, ``max_in_flight``): a small default cap would
+quietly serialise a thousand concurrent pipelines.
+
+::
+
+    async with limiter.acquire(deployment, tokens=estimate) as permit:
+        reply = await provider.complete(...)
+        permit.settle(reply.usage.total_tokens)   # the real count replaces the estimate
+
+Limits are per process; sharing them across processes is not done here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import deque
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from .clock import Clock, SystemClock
+from .pools import Deployment
+
+__all__ = ["Limiter", "Permit"]
+
+_WINDOW = 60.0
+
+
+@dataclass
+class _Entry:
+    """One admitted request in the sliding minute window."""
+
+    at: float
+    tokens: int
+
+
+class Permit:
+    """The right to make one call. :meth:`settle` records the tokens actually used."""
+
+    def __init__(self, gate: _Gate, entry: _Entry, waited: float) -> None:
+        self._gate = gate
+        self._entry = entry
+        #: Seconds (of the limiter's clock) this call waited for its turn.
+        self.waited = waited
+
+    @property
+    def tokens(self) -> int:
+        """Tokens this call counts for in the tokens-per-minute window."""
+        return self._entry.tokens
+
+    def settle(self, tokens: int) -> None:
+        """Replace the estimate with the real token count (may admit waiters sooner)."""
+        self._entry.tokens = max(0, int(tokens))
+        self._gate.wake()
+
+
+class _Gate:
+    """The queue and counters of one deployment."""
+
+    def __init__(self, deployment: Deployment, clock: Clock) -> None:
+        self.clock = clock
+        self.configure(deployment)
+        self.queue: deque[object] = deque()
+        self.window: deque[_Entry] = deque()
+        self.in_flight = 0
+        self._changed: asyncio.Event | None = None
+
+    def configure(self, deployment: Deployment) -> None:
+        """Take the deployment's current limits."""
+        self.rpm, self.tpm, self.max_in_flight = (
+            deployment.rpm,
+            deployment.tpm,
+            deployment.max_in_flight,
+        )
+
+    def event(self) -> asyncio.Event:
+        """The event the next change will set."""
+        if self._changed is None:
+            self._changed = asyncio.Event()
+        return self._changed
+
+    def wake(self) -> None:
+        """Tell every waiter that something changed (they re-check)."""
+        if self._changed is not None:
+            self._changed.set()
+            self._changed = None
+
+    def _prune(self, now: float) -> None:
+        while self.window and now - self.window[0].at >= _WINDOW:
+            self.window.popleft()
+
+    def delay(self, tokens: int) -> float | None:
+        """0 when a call of ``tokens`` may start now; seconds to wait; None: until a release."""
+        now = self.clock.now()
+        self._prune(now)
+        if self.max_in_flight is not None and self.in_flight >= self.max_in_flight:
+            return None
+        wait = 0.0
+        if self.rpm is not None and len(self.window) >= self.rpm:
+            wait = self.window[len(self.window) - self.rpm].at + _WINDOW - now
+        if self.tpm is not None:
+            wait = max(wait, self._token_delay(tokens, now))
+        return max(0.0, wait)
+
+    def _token_delay(self, tokens: int, now: float) -> float:
+        """Seconds until the window has room for ``tokens`` (an oversized call goes alone)."""
+        assert self.tpm is not None
+        used = sum(e.tokens for e in self.window)
+        if used + tokens <= self.tpm or not self.window:
+            return 0.0
+        for entry in self.window:  # oldest first: when it expires, its tokens free up
+            used -= entry.tokens
+            if used + tokens <= self.tpm:
+                return entry.at + _WINDOW - now
+        return self.window[-1].at + _WINDOW - now  # larger than tpm: wait for an empty window
+
+    async def enter(self, tokens: int) -> Permit:
+        """Wait for this call's turn and room under every limit, in arrival order."""
+        ticket = object()
+        started = self.clock.now()
+        self.queue.append(ticket)
+        try:
+            while True:
+                changed = self.event()
+                if self.queue[0] is ticket:
+                    delay = self.delay(tokens)
+                    if delay == 0.0:
+                        return self._admit(tokens, started)
+                    await self._wait(changed, delay)
+                else:
+                    await changed.wait()
+        except BaseException:
+            with contextlib.suppress(ValueError):
+                self.queue.remove(ticket)
+            self.wake()
+            raise
+
+    def _admit(self, tokens: int, started: float) -> Permit:
+        self.queue.popleft()
+        now = self.clock.now()
+        entry = _Entry(now, max(0, tokens))
+        self.window.append(entry)
+        self.in_flight += 1
+        self.wake()  # the next in line may fit too
+        return Permit(self, entry, now - started)
+
+    async def _wait(self, changed: asyncio.Event, delay: float | None) -> None:
+        if delay is None:
+            await changed.wait()
+            return
+        waiters = {
+            asyncio.ensure_future(changed.wait()),
+            asyncio.ensure_future(self.clock.sleep(delay)),
+        }
+        try:
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in waiters:
+                task.cancel()
+
+    def leave(self) -> None:
+        """A call ended: free its in-flight slot."""
+        self.in_flight = max(0, self.in_flight - 1)
+        self.wake()
+
+
+class Limiter:
+    """Rate and concurrency limits for every deployment, queued in arrival order.
+
+    Use it from one event loop (the runtime's). ``clock`` is injectable for tests.
+    """
+
+    def __init__(self, clock: Clock | None = None) -> None:
+        self.clock = clock or SystemClock()
+        self._gates: dict[str, _Gate] = {}
+
+    def _gate(self, deployment: Deployment) -> _Gate:
+        gate = self._gates.get(deployment.id)
+        if gate is None:
+            gate = self._gates[deployment.id] = _Gate(deployment, self.clock)
+        else:
+            gate.configure(deployment)
+        return gate
+
+    @contextlib.asynccontextmanager
+    async def acquire(self, deployment: Deployment, tokens: int = 0) -> AsyncIterator[Permit]:
+        """Hold one call's place under ``deployment``'s limits for the ``async with`` body."""
+        gate = self._gate(deployment)
+        permit = await gate.enter(tokens)
+        try:
+            yield permit
+        finally:
+            gate.leave()
+
+    def in_flight(self, deployment: Deployment | str) -> int:
+        """Calls of this deployment between acquire and release."""
+        gate = self._gates.get(_id(deployment))
+        return gate.in_flight if gate else 0
+
+    def waiting(self, deployment: Deployment | str) -> int:
+        """Calls queued for this deployment."""
+        gate = self._gates.get(_id(deployment))
+        return len(gate.queue) if gate else 0
+
+    def snapshot(self) -> dict[str, dict[str, int | None]]:
+        """Per deployment: in flight, waiting, and the window's requests and tokens."""
+        out: dict[str, dict[str, int | None]] = {}
+        for dep_id, gate in self._gates.items():
+            gate._prune(self.clock.now())
+            out[dep_id] = {
+                "in_flight": gate.in_flight,
+                "waiting": len(gate.queue),
+                "requests_last_minute": len(gate.window),
+                "tokens_last_minute": sum(e.tokens for e in gate.window),
+                "rpm": gate.rpm,
+                "tpm": gate.tpm,
+                "max_in_flight": gate.max_in_flight,
+            }
+        return out
+
+
+def _id(deployment: Deployment | str) -> str:
+    return deployment if isinstance(deployment, str) else deployment.id
