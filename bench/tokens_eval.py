@@ -266,7 +266,12 @@ def render(rows: list[dict], versions: str | None, command: str) -> str:
     ]
     if not rows:
         return "\n".join(
-            [*head, "No offline reference tokenizer was available, so no error figures", ""]
+            [
+                *head,
+                "No offline reference tokenizer was available when this page was written, so",
+                "it has no error figures. Install the reference as shown above and re-run.",
+                "",
+            ]
         )
     body = [
         f"Reference: {versions} (SHA-256 checked against tiktoken's pinned hashes).",

@@ -8,6 +8,7 @@ same there, and both come back missing.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -69,5 +70,7 @@ def read_back(path: str | Path) -> pd.DataFrame:
             path, dtype={k: object for k in KINDS}, keep_default_na=False, na_values=[""]
         )
     else:
-        frame = pd.read_json(path, orient="records", lines=True, dtype=False, convert_dates=False)
+        # Parsed by hand: pandas' JSON reader would guess types we already know.
+        with path.open(encoding="utf-8") as lines:
+            frame = pd.DataFrame.from_records([json.loads(line) for line in lines if line.strip()])
     return apply_types(frame)

@@ -61,7 +61,8 @@ def _typed(pd: Any, col: pd.Series, kind: str, decode_json: bool) -> pd.Series:
     if kind == "bool":
         return col.map(_to_bool, na_action="ignore").astype("boolean")
     if kind == "json" and decode_json:
-        return col.map(_from_json, na_action="ignore").astype(object)
+        decoded = col.map(_from_json, na_action="ignore").astype(object)
+        return decoded.where(col.notna(), None)  # missing is None, whatever the source
     # pandas 3's "str" keeps missing values missing; on pandas 2 "str" would mean "None".
     return col.astype("str" if pd.__version__ >= "3" else "string")
 

@@ -44,6 +44,8 @@ class Outcome:
     threshold: float | None = None
     #: Whether a ``redact``/``block`` removes the findings from the text (False: evidence only).
     redacts: bool = True
+    #: Set by the Guardian when the policy raised and this outcome stands in for it.
+    failure: bool = False
 
 
 PolicyResult: TypeAlias = Outcome | Decision | str | None

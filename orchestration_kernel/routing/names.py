@@ -3,8 +3,8 @@
 Resolution order for a name:
 
 1. an alias (case-insensitive), followed to its target: ``gpt-4`` -> ``openai:gpt-4o``;
-2. ``provider:model`` with a known provider, taken literally (aliases do not apply, so
-   ``openai:gpt-4`` still means the legacy model);
+2. ``provider:model`` with a known provider (or an id the catalogue lists), taken
+   literally (aliases do not apply, so ``openai:gpt-4`` still means the legacy model);
 3. a bare name whose prefix names its vendor: ``gpt-*``, ``o1``/``o3``/``o4*``,
    ``chatgpt-*`` -> openai; ``claude-*`` -> anthropic; ``gemini-*`` -> gemini;
    ``sonar*`` -> perplexity.
@@ -164,14 +164,19 @@ class Resolver:
         provider, sep, model = name.partition(":")
         if sep:
             provider = _PROVIDER_SYNONYMS.get(provider.strip().lower(), provider.strip().lower())
-            if provider in self._providers and model.strip():
-                return ModelRef(provider, model.strip()), "explicit"
+            ref = ModelRef(provider, model.strip())
+            if model.strip() and (provider in self._providers or self._catalogued(ref)):
+                return ref, "explicit"
             return None, "explicit"
         lowered = name.lower()
         for pattern, vendor in _INFERENCE:
             if pattern.match(lowered) and vendor in self._providers:
                 return ModelRef(vendor, lowered), "inferred"
         return None, "inferred"
+
+    def _catalogued(self, ref: ModelRef) -> bool:
+        """A catalogue entry of its own makes a model known, whatever its provider."""
+        return self.catalogue is not None and str(ref) in self.catalogue.ids()
 
     def _unknown(self, name: str, also_known: Iterable[str]) -> UnknownModelError:
         error = UnknownModelError(name, self.suggest(name, also_known))

@@ -442,7 +442,9 @@ class Router:
     def _auto_entry(
         self, info: ModelInfo, ref_id: str, input_tokens: int, out_tokens: int
     ) -> dict[str, Any]:
-        cost = info.estimate_cost(input_tokens, min(out_tokens, info.max_output_tokens or out_tokens))
+        cost = info.estimate_cost(
+            input_tokens, min(out_tokens, info.max_output_tokens or out_tokens)
+        )
         series = self.metrics.deployment(ref_id) or self.metrics.model(ref_id)
         unhealthy = bool(
             series

@@ -177,9 +177,12 @@ def estimate_tokens(text: str, model: object = None) -> int:
 
 #: Frequent English words: their absence from accented Latin text marks another language.
 _ENGLISH = frozenset(
-    "the and of to is in a that for it with as on be this are or by not an from at which "
-    "you can if will".split()
-)
+    {
+        "the", "and", "of", "to", "is", "in", "a", "that", "for", "it", "with", "as", "on",
+        "be", "this", "are", "or", "by", "not", "an", "from", "at", "which", "you", "can",
+        "if", "will",
+    }
+)  # fmt: skip
 
 
 def _foreign_latin(text: str, pieces: list[str]) -> bool:

@@ -252,3 +252,21 @@ async def test_cancelled_waiter_leaves_the_queue():
     gate.set()
     await asyncio.gather(holder, last)
     assert got == [0, 2]
+
+
+async def test_clocks():
+    clock = ManualClock(5)
+    with pytest.raises(ValueError):
+        clock.advance(-1)
+    await clock.sleep(0)
+    sleeper = asyncio.create_task(clock.sleep(3))
+    await _settle()
+    assert clock.sleepers == 1 and "now=5" in repr(clock)
+    clock.advance(3)
+    await sleeper
+    from orchestration_kernel.routing import SystemClock
+
+    real = SystemClock()
+    before = real.now()
+    await real.sleep(0)
+    assert real.now() >= before and repr(real) == "SystemClock()"

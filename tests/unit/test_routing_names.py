@@ -150,13 +150,19 @@ def test_cached_and_reasoning_tokens_use_their_prices():
         }
     )
     plain = cat.cost("acme:m", Usage(input_tokens=1000, output_tokens=1000))
-    cached = cat.cost("acme:m", Usage(input_tokens=1000, output_tokens=1000, cached_input_tokens=500))
+    cached = cat.cost(
+        "acme:m", Usage(input_tokens=1000, output_tokens=1000, cached_input_tokens=500)
+    )
     assert cached < plain
     assert cached == pytest.approx(plain - 500 * (10.0 - 1.0) / 1e6)
-    thinking = cat.cost("acme:m", Usage(input_tokens=1000, output_tokens=1000, reasoning_tokens=400))
+    thinking = cat.cost(
+        "acme:m", Usage(input_tokens=1000, output_tokens=1000, reasoning_tokens=400)
+    )
     assert thinking == pytest.approx(plain + 400 * (40.0 - 20.0) / 1e6)
     # without separate prices, cached bills as input and reasoning as output
-    usage = Usage(input_tokens=1000, output_tokens=1000, cached_input_tokens=500, reasoning_tokens=9)
+    usage = Usage(
+        input_tokens=1000, output_tokens=1000, cached_input_tokens=500, reasoning_tokens=9
+    )
     assert cat.cost("acme:plain", usage) == cat.cost(
         "acme:plain", Usage(input_tokens=1000, output_tokens=1000)
     )

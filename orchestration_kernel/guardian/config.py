@@ -1,0 +1,57 @@
+"""The Guardian's options as a spec a user can write (in code, YAML or a pipeline's
+``guardian:`` section): which built-in policies do what."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..models import Action
+from .context import Stage
+from .identity import AccessPolicy
+from .redaction import Operator
+
+__all__ = ["BUILTIN_POLICIES", "GuardianConfig"]
+
+#: The built-in policies, in the order they run. ``moderation`` runs only when enabled.
+BUILTIN_POLICIES: tuple[str, ...] = (
+    "access",
+    "limits",
+    "secrets",
+    "injection",
+    "pii",
+    "terms",
+    "moderation",
+)
+
+
+class GuardianConfig(BaseModel):
+    """Options of the built-in policies. Unknown keys are an error, so typos surface."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    #: A policy that raises blocks the call (True) or only warns (False).
+    fail_closed: bool = True
+    pii_operator: Operator = "replace"
+    pii_entities: list[str] | None = None
+    pii_action: Action = "redact"
+    pii_stages: list[Stage] = Field(default_factory=lambda: ["input", "output"])
+    secrets_input_action: Literal["redact", "block"] = "block"
+    secrets_output_action: Literal["redact", "block"] = "redact"
+    injection_threshold: float = Field(default=0.5, gt=0, le=1)
+    injection_action: Action = "block"
+    injection_stages: list[Stage] = Field(default_factory=lambda: ["input"])
+    blocked_terms: list[str] = Field(default_factory=list)
+    blocked_topics: dict[str, list[str]] = Field(default_factory=dict)
+    terms_action: Action = "block"
+    max_input_tokens: int | None = Field(default=None, gt=0)
+    allowed_models: list[str] | None = None
+    session_budget_usd: float | None = Field(default=None, ge=0)
+    identity_budget_usd: float | None = Field(default=None, ge=0)
+    access: AccessPolicy | None = None
+    moderation: bool = False
+    moderation_model: str = "omni-moderation-latest"
+    moderation_base_url: str | None = None
+    moderation_threshold: float | None = Field(default=None, gt=0, le=1)
+    moderation_stages: list[Stage] = Field(default_factory=lambda: ["input", "output"])

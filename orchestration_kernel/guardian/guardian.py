@@ -1,0 +1,403 @@
+"""The Guardian: runs its policies, in order, on every call's input and output.
+
+The strictest decision wins (allow < warn < redact < block). ``block`` means the call is
+not sent (or the reply not shown); ``redact`` means the redacted text is sent (or shown).
+A policy that raises fails closed by default: a ``block`` marked ``guardian_failure``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+from collections.abc import Awaitable, Iterable, Sequence
+from time import perf_counter
+from typing import Any
+
+from ..models import ChatRequest, Decision, EvidenceSpan, Message
+from ..secrets import Secret
+from .access import AccessControlPolicy
+from .config import BUILTIN_POLICIES, GuardianConfig
+from .context import GuardContext, Stage, Verdict, strictest
+from .identity import AccessRule, Identity
+from .injection import InjectionPolicy
+from .limits import LimitsPolicy, SpendLedger
+from .moderation import ModerationPolicy
+from .monitor import OutputMonitor
+from .pii import PIIPolicy
+from .policy import BasePolicy, Outcome, as_policy, to_outcome
+from .redaction import Finding, apply_findings
+from .secrets import SecretsPolicy
+from .terms import TermsPolicy
+
+__all__ = ["Guardian"]
+
+_REDACTING = ("redact", "block")
+
+
+class Guardian:
+    """Checks every model call before it is sent and after it returns.
+
+    ``policies``: ``None`` for the defaults (access, limits, secrets, injection, pii, terms,
+    and moderation when enabled), or a list of built-in names and/or policy objects and
+    callables. Other keyword options are :class:`GuardianConfig` fields.
+    ``session_key`` keys the ``hash`` redaction operator (stable within a session).
+    """
+
+    def __init__(
+        self,
+        policies: Sequence[Any] | None = None,
+        *,
+        fail_closed: bool = True,
+        pii_operator: str = "replace",
+        session_key: bytes | None = None,
+        config: GuardianConfig | None = None,
+        ledger: SpendLedger | None = None,
+        moderation_api_key: str | Secret | None = None,
+        **options: Any,
+    ) -> None:
+        base = dict(config) if config is not None else {}
+        base.update(fail_closed=fail_closed, pii_operator=pii_operator, **options)
+        self.config = GuardianConfig.model_validate(base)
+        self.ledger = ledger or SpendLedger()
+        self._key = session_key or os.urandom(32)
+        self._moderation_key = (
+            Secret(moderation_api_key) if isinstance(moderation_api_key, str) else moderation_api_key
+        )
+        self._builtin: dict[str, BasePolicy] = {}
+        names = policies if policies is not None else self._default_names()
+        self._policies: list[BasePolicy] = [self._resolve(p) for p in names]
+        self._refresh_redactors()
+
+    # -- policy management ---------------------------------------------------------------
+
+    def _default_names(self) -> list[str]:
+        return [n for n in BUILTIN_POLICIES if n != "moderation" or self.config.moderation]
+
+    def _resolve(self, item: Any) -> BasePolicy:
+        if isinstance(item, str):
+            if item not in BUILTIN_POLICIES:
+                raise ValueError(
+                    f"unknown built-in policy {item!r}; built-ins are {', '.join(BUILTIN_POLICIES)}"
+                )
+            policy = self._build(item)
+            self._builtin[item] = policy
+            return policy
+        return as_policy(item)
+
+    def _build(self, name: str) -> BasePolicy:
+        c = self.config
+        if name == "access":
+            return AccessControlPolicy(c.access)
+        if name == "limits":
+            return LimitsPolicy(
+                max_input_tokens=c.max_input_tokens,
+                allowed_models=c.allowed_models,
+                session_budget_usd=c.session_budget_usd,
+                identity_budget_usd=c.identity_budget_usd,
+                ledger=self.ledger,
+                access=c.access,
+            )
+        if name == "secrets":
+            return SecretsPolicy(
+                input_action=c.secrets_input_action, output_action=c.secrets_output_action
+            )
+        if name == "injection":
+            return InjectionPolicy(
+                threshold=c.injection_threshold,
+                action=c.injection_action,
+                stages=c.injection_stages,
+            )
+        if name == "pii":
+            return PIIPolicy(
+                entities=c.pii_entities,
+                operator=c.pii_operator,
+                key=self._key,
+                action=c.pii_action,
+                stages=c.pii_stages,
+            )
+        if name == "terms":
+            return TermsPolicy(
+                c.blocked_terms, topics=c.blocked_topics, action=c.terms_action
+            )
+        return ModerationPolicy(
+            api_key=self._moderation_key,
+            base_url=c.moderation_base_url,
+            model=c.moderation_model,
+            threshold=c.moderation_threshold,
+            stages=c.moderation_stages,
+        )
+
+    def _is_builtin(self, policy: BasePolicy) -> bool:
+        return self._builtin.get(policy.name) is policy
+
+    def _refresh_redactors(self) -> None:
+        """The detectors :meth:`redact` uses: the configured ones, or fresh defaults."""
+        pii = self._builtin.get("pii")
+        self._pii = pii if isinstance(pii, PIIPolicy) else self._build("pii")
+        secrets = self._builtin.get("secrets")
+        self._secrets = secrets if isinstance(secrets, SecretsPolicy) else SecretsPolicy()
+
+    @property
+    def policies(self) -> tuple[BasePolicy, ...]:
+        """The policies, in the order they run."""
+        return tuple(self._policies)
+
+    @property
+    def access(self) -> Any:
+        """The configured :class:`AccessPolicy`, or ``None``."""
+        return self.config.access
+
+    def add_policy(
+        self,
+        policy: Any,
+        *,
+        name: str | None = None,
+        stages: Iterable[Stage] | None = ("input", "output"),
+        index: int | None = None,
+    ) -> BasePolicy:
+        """Register a policy in one line: a callable ``(text, ctx) -> action | Decision |
+        None`` (sync or async), a class, or an object with ``check``. Runs after the
+        existing policies unless ``index`` is given. Returns the registered policy."""
+        if isinstance(policy, str):
+            made = self._resolve(policy)
+            self._refresh_redactors()
+        else:
+            made = as_policy(policy, name=name, stages=stages)
+        if any(p.name == made.name for p in self._policies):
+            raise ValueError(
+                f"a policy named {made.name!r} is already registered; pass name=... or "
+                f"remove_policy({made.name!r}) first"
+            )
+        self._policies.insert(len(self._policies) if index is None else index, made)
+        return made
+
+    def remove_policy(self, name: str) -> BasePolicy:
+        """Unregister the policy called ``name`` and return it."""
+        for i, policy in enumerate(self._policies):
+            if policy.name == name:
+                del self._policies[i]
+                if self._is_builtin(policy):
+                    del self._builtin[name]
+                    self._refresh_redactors()
+                return policy
+        names = ", ".join(p.name for p in self._policies) or "none"
+        raise KeyError(f"no policy named {name!r}; registered: {names}")
+
+    def configure(self, **options: Any) -> GuardianConfig:
+        """Change options (:class:`GuardianConfig` fields) and rebuild the built-in
+        policies in place; custom policies stay as they are. Returns the new config."""
+        self.config = GuardianConfig.model_validate({**dict(self.config), **options})
+        for i, policy in enumerate(self._policies):
+            if self._is_builtin(policy):
+                self._policies[i] = self._builtin[policy.name] = self._build(policy.name)
+        has_moderation = "moderation" in self._builtin
+        if self.config.moderation and not has_moderation:
+            self._policies.append(self._resolve("moderation"))
+        elif not self.config.moderation and has_moderation:
+            self.remove_policy("moderation")
+        self._refresh_redactors()
+        return self.config
+
+    def limits_for(self, identity: Identity | None) -> AccessRule:
+        """The rate and budget limits the engine's limiter should enforce for ``identity``."""
+        access = self.config.access
+        return access.limits_for(identity) if access is not None else AccessRule()
+
+    def record_spend(
+        self, cost_usd: float | None, session_id: str | None, identity: Identity | str | None
+    ) -> None:
+        """Feed the spend ledger after a call (unknown costs are ignored)."""
+        self.ledger.record(cost_usd, session_id, identity)
+
+    # -- checks --------------------------------------------------------------------------
+
+    async def check_input(self, text: str, ctx: GuardContext) -> Verdict:
+        """Check a prompt before it is sent. ``verdict.text`` is what may be sent."""
+        verdict, _ = await self._evaluate(text, ctx, "input")
+        return verdict
+
+    async def check_output(self, text: str, ctx: GuardContext) -> Verdict:
+        """Check a reply before it is shown or stored."""
+        verdict, _ = await self._evaluate(text, ctx, "output")
+        return verdict
+
+    async def check_request(
+        self, request: ChatRequest, ctx: GuardContext
+    ) -> tuple[Verdict, ChatRequest]:
+        """Check a whole request (system prompt and every message, as one text) and return
+        the verdict and the request with each part redacted."""
+        parts = ([request.system] if request.system else []) + [m.content for m in request.messages]
+        joined = "\n".join(parts)
+        verdict, findings = await self._evaluate(joined, ctx, "input")
+        if not findings:
+            return verdict, request
+        redacted = _redact_parts(parts, findings)
+        offset = 1 if request.system else 0
+        update: dict[str, Any] = {
+            "messages": [
+                Message(role=m.role, content=redacted[offset + i])
+                for i, m in enumerate(request.messages)
+            ]
+        }
+        if request.system:
+            update["system"] = redacted[0]
+        return verdict, request.model_copy(update=update)
+
+    def output_monitor(self, ctx: GuardContext, *, placeholder: str = "") -> OutputMonitor:
+        """A monitor for one streamed reply: feed it chunks, then ``await finish()``."""
+        return OutputMonitor(self, ctx, placeholder=placeholder)
+
+    def redact(self, text: str) -> str:
+        """``text`` with every credential and personal datum replaced (the audit's fast
+        path: no policy decisions, no timing)."""
+        if not text:
+            return text
+        findings = self._secrets.find(text)
+        findings.extend(self._pii.find(text))
+        return apply_findings(text, findings) if findings else text
+
+    def check_sync(self, text: str, ctx: GuardContext, stage: Stage) -> Verdict:
+        """Run the synchronous policies only (async ones, like moderation, are skipped).
+        The streaming monitor uses this on every chunk."""
+        t0 = perf_counter()
+        decisions: list[Decision] = []
+        findings: list[Finding] = []
+        for policy in self._policies:
+            if stage not in policy.stages or policy.is_async:
+                continue
+            start, result = self._start(policy, text, ctx, stage)
+            if inspect.isawaitable(result):
+                _discard(result)
+                continue
+            self._collect(policy, stage, start, result, decisions, findings)
+        return self._verdict(text, stage, decisions, findings, t0)
+
+    async def _evaluate(
+        self, text: str, ctx: GuardContext, stage: Stage
+    ) -> tuple[Verdict, list[Finding]]:
+        t0 = perf_counter()
+        decisions: list[Decision] = []
+        findings: list[Finding] = []
+        for policy in self._policies:
+            if stage not in policy.stages:
+                continue
+            start, result = self._start(policy, text, ctx, stage)
+            if inspect.isawaitable(result):
+                result = await self._await(policy, result)
+            self._collect(policy, stage, start, result, decisions, findings)
+        return self._verdict(text, stage, decisions, findings, t0), findings
+
+    def _start(
+        self, policy: BasePolicy, text: str, ctx: GuardContext, stage: Stage
+    ) -> tuple[float, Outcome | Awaitable[Any]]:
+        start = perf_counter()
+        try:
+            result = policy.check(text, ctx, stage)
+            if inspect.isawaitable(result):
+                return start, result
+            return start, to_outcome(result)
+        except Exception as exc:  # a broken policy must not let the call through
+            return start, self._failure(policy, exc)
+
+    async def _await(self, policy: BasePolicy, pending: Awaitable[Any]) -> Outcome:
+        try:
+            return to_outcome(await pending)
+        except Exception as exc:
+            return self._failure(policy, exc)
+
+    def _failure(self, policy: BasePolicy, exc: Exception) -> Outcome:
+        detail = self.redact(str(exc))[:200]
+        mode = "failed closed" if self.config.fail_closed else "failed open"
+        return Outcome(
+            "block" if self.config.fail_closed else "warn",
+            [f"policy {policy.name!r} raised {type(exc).__name__}: {detail} ({mode})"],
+            failure=True,
+        )
+
+    def _collect(
+        self,
+        policy: BasePolicy,
+        stage: Stage,
+        start: float,
+        outcome: Outcome,
+        decisions: list[Decision],
+        findings: list[Finding],
+    ) -> None:
+        if outcome.action == "allow":
+            return
+        decisions.append(
+            Decision(
+                action=outcome.action,
+                policy=policy.name,
+                stage=stage,
+                reasons=outcome.reasons or [f"{policy.name} decided {outcome.action}"],
+                spans=[EvidenceSpan(entity=f.entity, start=f.start, end=f.end, score=f.score)
+                       for f in outcome.findings],
+                elapsed_ms=(perf_counter() - start) * 1000,
+                score=outcome.score,
+                threshold=outcome.threshold,
+                guardian_failure=outcome.failure,
+            )
+        )
+        if outcome.redacts and outcome.action in _REDACTING:
+            findings.extend(outcome.findings)
+
+    @staticmethod
+    def _verdict(
+        text: str,
+        stage: Stage,
+        decisions: list[Decision],
+        findings: list[Finding],
+        t0: float,
+    ) -> Verdict:
+        action = strictest([d.action for d in decisions])
+        reasons = [f"{d.policy}: {r}" for d in decisions for r in d.reasons]
+        overall = Decision(
+            action=action,
+            policy="guardian",
+            stage=stage,
+            reasons=reasons or ["no policy objected"],
+            spans=[s for d in decisions for s in d.spans],
+            elapsed_ms=(perf_counter() - t0) * 1000,
+            guardian_failure=any(d.guardian_failure for d in decisions),
+        )
+        checked = apply_findings(text, findings) if findings else text
+        return Verdict(action=action, stage=stage, text=checked, decisions=[overall, *decisions])
+
+    async def aclose(self) -> None:
+        """Release what policies hold (the moderation HTTP client)."""
+        for policy in self._policies:
+            close = getattr(policy, "aclose", None)
+            if close is not None:
+                await close()
+
+    def __repr__(self) -> str:
+        names = ", ".join(p.name for p in self._policies)
+        mode = "fail-closed" if self.config.fail_closed else "fail-open"
+        return f"Guardian([{names}], {mode})"
+
+
+def _discard(pending: Awaitable[Any]) -> None:
+    close = getattr(pending, "close", None)
+    if close is not None:
+        close()
+
+
+def _redact_parts(parts: list[str], findings: list[Finding]) -> list[str]:
+    """Redact each part of a text that was the parts joined by newlines. A finding that
+    spans a boundary is cut at it: its first piece gets the stand-in, the rest vanish."""
+    out: list[str] = []
+    offset = 0
+    for part in parts:
+        end = offset + len(part)
+        local = []
+        for f in findings:
+            if f.start < end and f.end > offset:
+                replacement = f.placeholder() if f.start >= offset else ""
+                local.append(
+                    Finding(f.entity, max(f.start, offset) - offset, min(f.end, end) - offset,
+                            f.score, replacement)
+                )
+        out.append(apply_findings(part, local))
+        offset = end + 1
+    return out

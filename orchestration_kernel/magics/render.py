@@ -1,0 +1,101 @@
+"""The final output of a cell, in the format ``-f`` asks for.
+
+- ``markdown`` (default): the output rendered as Markdown;
+- ``text``: the output as plain text;
+- ``json``: pretty-printed JSON (the parsed output when it is JSON, else a summary);
+- ``code``: the output inserted as the next cell (``shell.set_next_input``), as jupyter-ai does.
+
+The rendered value is returned to IPython as the cell's result, so ``Out[n]`` holds the
+text and ``{Out[n]}`` in a later prompt gives exactly what was shown.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+__all__ = ["Rendered", "extract_code", "output_text", "render", "to_jsonable"]
+
+_FENCE = re.compile(r"```[^\n`]*\n(.*?)```", re.DOTALL)
+
+
+class Rendered(str):
+    """Text that IPython shows in a given format; as a ``str`` it is the plain text."""
+
+    format: str = "markdown"
+
+    def __new__(cls, text: str, format: str = "markdown") -> Rendered:
+        obj = super().__new__(cls, text)
+        obj.format = format
+        return obj
+
+    def _repr_markdown_(self) -> str | None:
+        if self.format == "markdown":
+            return str(self)
+        if self.format == "json":
+            return f"```json\n{self}\n```"
+        return None
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(str(self))
+
+
+def output_text(result: Any) -> str:
+    """The final text of a result: a pipeline's output, a reply's text, or ``str()``."""
+    for attr in ("output", "text"):
+        value = getattr(result, attr, None)
+        if isinstance(value, str):
+            return value
+    rows = getattr(result, "rows", None)
+    if callable(rows):  # a compare table or matrix: one line per model (and item)
+        return "\n".join(_row_line(row) for row in rows())
+    return "" if result is None else str(result)
+
+
+def _row_line(row: dict[str, Any]) -> str:
+    if "item" in row:
+        return " | ".join(f"{k}: {v}" for k, v in row.items())
+    value = row.get("output") if row.get("error") is None else f"error: {row['error']}"
+    return f"{row.get('model')}: {value}"
+
+
+def to_jsonable(result: Any) -> Any:
+    """What ``-f json`` shows: the output parsed, if it is JSON; else a compact summary."""
+    text = output_text(result)
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError):
+        pass
+    rows = getattr(result, "rows", None)
+    if callable(rows):  # a compare table or matrix
+        return rows()
+    summary: dict[str, Any] = {"output": text}
+    for attr in ("run_id", "pipeline", "status"):
+        value = getattr(result, attr, None)
+        if value is not None:
+            summary[attr] = value
+    outputs = getattr(result, "outputs", None)
+    if isinstance(outputs, dict):
+        summary["steps"] = outputs
+    return summary
+
+
+def extract_code(text: str) -> str:
+    """The code in a reply: the fenced blocks joined, or the whole text when there are none."""
+    blocks = _FENCE.findall(text)
+    return "\n\n".join(b.strip("\n") for b in blocks) if blocks else text.strip()
+
+
+def render(result: Any, format: str, shell: Any) -> Rendered | None:
+    """The cell's value for ``result`` in ``format`` (``None`` for ``code``)."""
+    if format == "code":
+        shell.set_next_input(extract_code(output_text(result)), replace=False)
+        return None
+    if format == "json":
+        text = json.dumps(to_jsonable(result), indent=2, ensure_ascii=False, default=str)
+        return Rendered(text, "json")
+    markdown = getattr(result, "_repr_markdown_", None)
+    if format == "markdown" and callable(markdown) and not hasattr(result, "output"):
+        return Rendered(markdown(), "markdown")  # a compare table renders itself
+    return Rendered(output_text(result), format)

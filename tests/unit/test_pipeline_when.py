@@ -1,0 +1,150 @@
+"""The ``when:`` language: what it accepts, what it refuses, and what it records."""
+
+from __future__ import annotations
+
+import pytest
+
+from orchestration_kernel.models import Decision
+from orchestration_kernel.pipeline.result import StepResult
+from orchestration_kernel.pipeline.scope import Scope
+from orchestration_kernel.pipeline.when import (
+    WhenEvalError,
+    WhenSyntaxError,
+    parse_condition,
+)
+
+
+def scope(**ns: object) -> Scope:
+    triage = StepResult(name="triage", status="done", output="this is URGENT and urgent")
+    views = StepResult(
+        name="views", status="done", outputs={"claude-3": "yes", "gpt-4": "no"}, output="..."
+    )
+    judged = StepResult(
+        name="judged",
+        status="done",
+        output='{"score": 7, "tags": ["a", "b"]}',
+        decisions=[Decision(action="warn", policy="pii", stage="output", reasons=["email"])],
+    )
+    steps = {"triage": triage, "views": views, "judged": judged}
+    return Scope(input={"lang": "en", "n": 3}, steps=steps, context={"mode": "strict"},
+                 namespace=ns)
+
+
+def ev(text: str, **ns: object) -> bool:
+    return parse_condition(text).evaluate(scope(**ns))[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("'urgent' in triage", True),
+        ("'calm' in triage", False),
+        ("'calm' not in triage", True),
+        ("triage.status == 'done'", True),
+        ("views['claude-3'] == 'yes'", True),
+        ('views["gpt-4"] != "yes"', True),
+        ("input.lang == 'en' and input.n >= 3", True),
+        ("input['n'] < 3 or mode == 'strict'", True),
+        ("not (input.n > 2)", False),
+        ("1 < input.n < 5", True),
+        ("1 < input.n < 2", False),
+        ("judged.score > 5", True),
+        ("'a' in judged.tags", True),
+        ("judged.guardian == 'warn'", True),
+        ("judged.decisions[0].policy == 'pii'", True),
+        ("triage.guardian == 'allow'", True),
+        ("input.lang in ['en', 'de']", True),
+        ("input.lang in []", False),
+        ("true and not false", True),
+        ("null == null", True),
+        ("True and None == None", True),
+        ("2.5e0 > 2", True),
+        ("'it\\'s' == \"it's\"", True),
+        ("flag", True),
+        ("count", False),
+        ("items[1] == 'y'", True),
+    ],
+)
+def test_expressions_evaluate_like_python(text: str, expected: bool) -> None:
+    assert ev(text, flag=True, count=0, items=["x", "y"]) is expected
+
+
+def test_and_or_short_circuit() -> None:
+    # The right side would fail to evaluate; short-circuiting never reaches it.
+    assert ev("false and missing.x == 1") is False
+    assert ev("true or missing.x == 1") is True
+
+
+def test_values_seen_are_recorded() -> None:
+    ok, seen = parse_condition("'urgent' in triage and input.n >= 3").evaluate(scope())
+    assert ok
+    assert seen["triage"] == "this is URGENT and urgent"
+    assert seen["input.n"] == 3
+    assert seen["input"] == {"lang": "en", "n": 3}
+
+
+def test_recorded_values_are_bounded() -> None:
+    _, seen = parse_condition("big == ''").evaluate(scope(big="x" * 5000))
+    assert len(seen["big"]) <= 1001
+
+
+def test_names_lists_root_names() -> None:
+    cond = parse_condition("'a' in triage and views['x'] == input.y or not z")
+    assert cond.names == {"triage", "views", "input", "z"}
+    assert [n for n, _ in cond.name_positions()] == ["triage", "views", "input", "z"]
+
+
+@pytest.mark.parametrize(
+    ("text", "column", "fragment"),
+    [
+        ("__import__('os')", 1, "not allowed"),
+        ("triage.__class__", 8, "not allowed"),
+        ("triage._private", 8, "not allowed"),
+        ("open('x')", 5, "function calls"),
+        ("triage.output.upper()", 20, "function calls"),
+        ("x = 1", 3, "=="),
+        ("a && b", 3, "and"),
+        ("a + 1", 3, "arithmetic"),
+        ("'unclosed", 1, "not closed"),
+        ("(a == 1", 8, "')'"),
+        ("a ==", 5, "missing"),
+        ("", 1, "empty"),
+        ("a b", 3, "after a complete expression"),
+        ("a.", 3, "field name"),
+        ("[1, 2", 6, "']'"),
+        ("lambda: 1", 7, "unexpected ':'"),
+        ("a if b else c", 3, "after a complete expression"),
+        ("== 1", 1, "expected a value"),
+    ],
+)
+def test_unsafe_or_malformed_expressions_are_refused_with_a_column(
+    text: str, column: int, fragment: str
+) -> None:
+    with pytest.raises(WhenSyntaxError) as info:
+        parse_condition(text)
+    assert info.value.column == column
+    assert fragment in str(info.value)
+
+
+def test_evaluation_errors_name_the_problem() -> None:
+    with pytest.raises(WhenEvalError, match="unknown name 'triag'.*did you mean 'triage'"):
+        ev("'x' in triag")
+    with pytest.raises(WhenEvalError, match="cannot compare"):
+        ev("input.lang > 3")
+    with pytest.raises(WhenEvalError, match="no field"):
+        ev("triage.nope == 1")
+
+
+def test_in_on_a_missing_output_is_false() -> None:
+    pending = StepResult(name="p")
+    s = Scope(steps={"p": pending})
+    assert parse_condition("'x' in p.output").evaluate(s)[0] is False
+    assert parse_condition("'x' not in p.output").evaluate(s)[0] is True
+
+
+def test_no_eval_of_user_code() -> None:
+    # Even a name that exists in the namespace as a callable cannot be called.
+    with pytest.raises(WhenSyntaxError):
+        parse_condition("print('pwned')")
+    # A namespace value is data: reading a callable's attribute stays data access.
+    assert ev("f.name == 'n'", f={"name": "n"}) is True
