@@ -83,6 +83,14 @@ class Target:
         return f"{self.provider}:{self.model}"
 
 
+@dataclass
+class _Prepared:
+    request: ChatRequest
+    ctx: Any
+    decisions: list[Decision]
+    material: str
+
+
 class _CandidateFailed(Exception):
     def __init__(self, error: BaseException) -> None:
         self.error = error
@@ -103,45 +111,18 @@ class CallRunner:
         last: BaseException | None = None
         for name in candidates:
             try:
-                targets = self.engine._plan_targets(name, spec)
+                return await self._candidate(name, spec, attempts, decisions, on_delta)
             except ConfigurationError as exc:
                 if len(candidates) == 1:
                     raise
                 last = exc
-                continue
-            for target in targets:
-                try:
-                    return await self._run_target(target, spec, attempts, decisions, on_delta)
-                except _CandidateFailed as failed:
-                    last = failed.error
+            except _CandidateFailed as failed:
+                last = failed.error
         if len(attempts) <= 1 and isinstance(last, OrchestrationError):
             if isinstance(last, ProviderError):
                 last.attempts = attempts  # type: ignore[attr-defined]
             raise last
         raise AllAttemptsFailed(spec.model, attempts, last) from last
-
-    async def _run_target(
-        self,
-        target: Target,
-        spec: CallSpec,
-        attempts: list[Attempt],
-        decisions: list[Decision],
-        on_delta: DeltaSink | None,
-    ) -> Reply:
-        engine = self.engine
-        engine._audit("route", spec, target, detail=target.route, status="chosen")
-        request = self._request(target, spec)
-        ctx = engine._guard_context(target, spec, request)
-        request, in_decisions = await self._check_input(request, ctx, spec, target)
-        decisions.extend(in_decisions)
-        material = engine._request_material(target, request)
-        replayed = engine._replay(material, target, spec)
-        if replayed is not None:
-            replayed.decisions = list(decisions)
-            return replayed
-        return await self._attempts(
-            target, spec, request, ctx, material, attempts, decisions, on_delta
-        )
 
     def _request(self, target: Target, spec: CallSpec) -> ChatRequest:
         return ChatRequest(
@@ -156,35 +137,57 @@ class CallRunner:
             extra=spec.extra,
         )
 
-    async def _check_input(
-        self, request: ChatRequest, ctx: Any, spec: CallSpec, target: Target
-    ) -> tuple[ChatRequest, list[Decision]]:
+    async def _prepare(
+        self, target: Target, spec: CallSpec, checked: dict[str, _Prepared]
+    ) -> _Prepared:
+        """The Guardian-checked request for ``target``'s model (checked once per model)."""
+        if target.ref in checked:
+            return checked[target.ref]
+        request = self._request(target, spec)
+        ctx = self.engine._guard_context(target, spec, request)
+        decisions: list[Decision] = []
         guardian = self.engine.guardian
-        if guardian is None:
-            return request, []
-        verdict, checked = await guardian.check_request(request, ctx)
-        self.engine._audit_verdict("input", verdict, spec, target)
-        if verdict.blocked:
-            raise GuardianBlocked("input", verdict.decisions)
-        return checked, list(verdict.decisions)
+        if guardian is not None:
+            verdict, request = await guardian.check_request(request, ctx)
+            self.engine._audit_verdict("input", verdict, spec, target)
+            if verdict.blocked:
+                raise GuardianBlocked("input", verdict.decisions)
+            decisions = list(verdict.decisions)
+        prepared = _Prepared(
+            request, ctx, decisions, self.engine._request_material(target, request)
+        )
+        checked[target.ref] = prepared
+        return prepared
 
-    # -- attempts on one target ----------------------------------------------------
-    async def _attempts(
+    # -- attempts on one candidate -------------------------------------------------
+    async def _candidate(
         self,
-        target: Target,
+        name: str,
         spec: CallSpec,
-        request: ChatRequest,
-        ctx: Any,
-        material: str,
         attempts: list[Attempt],
         decisions: list[Decision],
         on_delta: DeltaSink | None,
     ) -> Reply:
+        """Up to ``max_attempts`` tries of ``name``; a pool may move each try elsewhere."""
         engine, policy = self.engine, self.engine.retry
+        checked: dict[str, _Prepared] = {}
         refreshed = False
         number = 0
         while True:
             number += 1
+            target = engine._choose_target(name, spec)
+            try:
+                prepared = await self._prepare(target, spec, checked)
+            except BaseException as exc:
+                engine._release(target, exc)
+                raise
+            if number == 1 or len(checked) > 1:
+                decisions.extend(d for d in prepared.decisions if d not in decisions)
+            replayed = engine._replay(prepared.material, target, spec)
+            if replayed is not None:
+                engine._release(target, None)
+                replayed.decisions = list(decisions)
+                return replayed
             attempt = Attempt(
                 number=len(attempts) + 1,
                 model=target.name,
@@ -196,24 +199,29 @@ class CallRunner:
             attempts.append(attempt)
             shown = _Shown(on_delta)
             try:
-                async with engine._limit(target, request):
-                    reply = await self._attempt(target, spec, request, ctx, attempt, shown)
-            except asyncio.CancelledError:
+                async with engine._limit(target, prepared.request):
+                    reply = await self._attempt(
+                        target, spec, prepared.request, prepared.ctx, attempt, shown
+                    )
+            except asyncio.CancelledError as exc:
                 self._finish_attempt(attempt, "cancelled", None)
-                engine._audit_attempt(attempt, spec, target, material, None)
+                engine._observe(target, attempt, None, exc)
+                engine._audit_attempt(attempt, spec, target, prepared.material, None)
                 raise
             except GuardianBlocked as exc:
                 self._finish_attempt(attempt, "blocked", exc)
-                engine._audit_attempt(attempt, spec, target, material, None)
+                engine._observe(target, attempt, None, exc)
+                engine._audit_attempt(attempt, spec, target, prepared.material, None)
                 raise
             except ProviderError as exc:
                 self._finish_attempt(attempt, "error", exc)
                 engine._observe(target, attempt, None, exc)
-                engine._audit_attempt(attempt, spec, target, material, None)
+                engine._audit_attempt(attempt, spec, target, prepared.material, None)
                 shown.reset()
                 credential = getattr(target.adapter, "credential", None)
                 if credential is not None and not refreshed and policy.refresh_worthy(exc):
                     refreshed = True
+                    number -= 1  # the refresh retry does not use up an attempt
                     await _invalidate(credential)
                     continue
                 if policy.should_retry(exc, number):
@@ -224,7 +232,7 @@ class CallRunner:
             reply.attempts = list(attempts)
             reply.decisions = [*decisions, *reply.decisions]
             engine._observe(target, attempt, reply, None)
-            engine._audit_attempt(attempt, spec, target, material, reply)
+            engine._audit_attempt(attempt, spec, target, prepared.material, reply)
             engine._after_success(reply, spec)
             return reply
 
@@ -332,7 +340,7 @@ class CallRunner:
         )
         if monitor is None:
             return raw, raw.text, [], ttft
-        verdict = monitor.finish()
+        verdict = await monitor.finish()
         self.engine._audit_verdict("output", verdict, spec, target)
         shown.settle(verdict.text)
         if verdict.blocked:

@@ -40,12 +40,6 @@ def offline_mode_from_env(value: str | None = None) -> OfflineMode:
     )
 
 
-def _registry() -> Any:
-    from .providers import registry
-
-    return registry
-
-
 class ProviderSet:
     """Makes and caches adapters; knows which providers are simulated."""
 
@@ -64,6 +58,10 @@ class ProviderSet:
         self._options = {k: dict(v) for k, v in (options or {}).items()}
         self.simulator = LocalProvider(config=simulator or SimulatorConfig())
         self._adapters: dict[tuple[str, str | None, int], Provider] = {}
+        from .providers.registry import ProviderRegistry
+
+        #: The providers this engine knows: built-ins plus registered compatible servers.
+        self.registry = ProviderRegistry()
 
     # -- configuration -------------------------------------------------------------
     def set_key(self, provider: str, key: str | Secret) -> None:
@@ -78,18 +76,19 @@ class ProviderSet:
 
     def known(self, provider: str) -> bool:
         """True when ``provider`` is registered."""
-        return provider in _registry().PROVIDERS
+        return provider in self.registry
 
     def key_for(self, provider: str, explicit: str | Secret | None = None) -> Secret | None:
         """The credential for ``provider``: explicit, engine keys, environment, .env, keyring."""
-        info = _registry().PROVIDERS.get(provider)
+        info = self.registry.table.get(provider)
         env = list(info.key_env) if info else []
-        return lookup_secret(env, explicit or self._keys.get(provider))
+        found = lookup_secret(env, explicit or self._keys.get(provider))
+        return found or (info.api_key if info else None)
 
     def has_key(self, provider: str, explicit: str | Secret | None = None) -> bool:
         """True when ``provider`` needs no key or has one."""
-        info = _registry().PROVIDERS.get(provider)
-        if info is None or not info.key_env or provider == "local":
+        info = self.registry.table.get(provider)
+        if info is None or not info.key_required:
             return True
         return self.key_for(provider, explicit) is not None
 
@@ -121,9 +120,8 @@ class ProviderSet:
         adapter = self._adapters.get(cache_key)
         if adapter is None:
             if credential is None and key is None and not self.has_key(provider):
-                info = _registry().PROVIDERS.get(provider)
-                raise MissingKeyError(provider, list(info.key_env) if info else [])
-            adapter = _registry().create_provider(
+                raise MissingKeyError(provider, self.registry[provider].env_hint)
+            adapter = self.registry.create(
                 provider,
                 api_key=key,
                 base_url=base,

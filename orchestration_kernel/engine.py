@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from .calls import CallRunner, CallSpec, Target, material_for, usage_or_estimate
 from .connections import ProviderSet
-from .errors import ConfigurationError
+from .errors import ConfigurationError, GuardianBlocked
 from .models import ChatRequest, Decision, Delta, Message, ProviderReply, Reply, Usage
 from .providers.base import Timeouts
 from .providers.local import SimulatorConfig
@@ -137,27 +137,34 @@ class OrchestrationEngine:
 
         Raises :class:`UnknownModelError` with the nearest known names.
         """
-        if name == "auto" or self._router.has_pool(name):
+        if name == "auto" or self._router.is_pool(name):
             return name
-        return str(self._router.resolver.resolve(name))
+        return str(self._router.resolve(name))
 
     def known_model_names(self) -> list[str]:
         """Every name the engine would accept: aliases, catalogue ids, pools."""
-        return self._router.known_names()
+        return sorted({*self._router.resolver.known_names(), *self._router.pools, "auto"})
 
     def add_alias(self, name: str, target: str) -> None:
         """Make ``name`` resolve to ``target`` (``provider:model``)."""
         self._router.resolver.add_alias(name, target)
 
     def add_pool(self, name: str, deployments: Sequence[Any], strategy: str = "round_robin") -> Any:
-        """Define a pool: ``name`` stands for several deployments chosen by ``strategy``."""
-        return self._router.add_pool_from(name, deployments, strategy)
+        """Define a pool: ``name`` stands for several deployments chosen by ``strategy``.
+
+        Each deployment is a :class:`~orchestration_kernel.routing.Deployment` or a dict
+        like a config file's (``model``, ``api_key``/``api_key_env``, ``base_url``,
+        ``weight``, ``rpm``, ``tpm``, ``max_in_flight``).
+        """
+        from .routing import pools_from_mapping
+
+        spec = {name: {"strategy": strategy, "deployments": list(deployments)}}
+        (pool,) = pools_from_mapping(spec, self._router.resolve)
+        return self._router.add_pool(pool)
 
     def add_compatible(self, name: str, base_url: str, api_key: str | None = None) -> None:
         """Register an OpenAI-compatible server (Ollama, vLLM, llama.cpp, LM Studio) as ``name``."""
-        from .providers import registry
-
-        registry.register_compatible(name, base_url, api_key=api_key)
+        self.providers.registry.register_compatible(name, base_url, api_key=api_key)
         if api_key:
             self.providers.set_key(name, api_key)
         self._router.resolver.add_provider(name)
@@ -175,9 +182,7 @@ class OrchestrationEngine:
         if name == "auto":
             return not self._available_providers() - {"local"}
         deployments = self._router.plan(name)
-        return all(
-            self.providers.is_simulated(d.provider, d.api_key) for d in deployments if d is not None
-        )
+        return all(self.providers.is_simulated(d.provider, d.api_key) for d in deployments)
 
     def context_window(self, name: str) -> int | None:
         """The context window of ``name`` in tokens, where the catalogue knows it."""
@@ -200,8 +205,7 @@ class OrchestrationEngine:
         return self.catalogue.cost(self._first_ref(name), usage)
 
     def _first_ref(self, name: str) -> str:
-        deployment = self._router.plan(name)[0]
-        return f"{deployment.provider}:{deployment.model}"
+        return str(self._router.plan(name)[0].ref)
 
     # -- calls ---------------------------------------------------------------------
     async def complete(
@@ -334,34 +338,43 @@ class OrchestrationEngine:
         )
 
     def _available_providers(self) -> set[str]:
-        from .providers import registry
-
         return {
             name
-            for name in registry.PROVIDERS
+            for name in self.providers.registry.names()
             if self.providers.has_key(name) or self.providers.is_simulated(name)
         }
 
-    def _plan_targets(self, name: str, spec: CallSpec) -> list[Target]:
+    def _input_tokens(self, spec: CallSpec) -> int:
+        text = "\n".join(m.content for m in spec.messages)
+        return self.estimate_tokens(f"{spec.system}\n{text}" if spec.system else text)
+
+    def _choose_target(self, name: str, spec: CallSpec) -> Target:
+        """Take a deployment for the next attempt of ``name`` (pair with :meth:`_release`)."""
+        tokens = self._input_tokens(spec)
+        route: dict[str, Any] = {}
+        chosen = name
         if name == "auto":
-            tokens = self.estimate_tokens("\n".join(m.content for m in spec.messages))
-            ref, decision = self._router.choose_auto(
+            ref, auto = self._router.choose_auto(
                 input_tokens=tokens,
                 needs=spec.needs,
                 task=spec.step,
                 available_providers=self._available_providers(),
             )
-            deployments = self._router.plan(str(ref))
-            route = {"name": "auto", **decision.reasons}
-            return [self._target(name, d, route) for d in deployments]
-        if self._router.has_pool(name):
-            tokens = self.estimate_tokens("\n".join(m.content for m in spec.messages))
-            ordered, decision = self._router.choose_order(name, input_tokens=tokens)
-            route = {"name": name, **decision.reasons}
-            return [self._target(name, d, route) for d in ordered]
-        deployments = self._router.plan(name)
-        route = {"name": name, "strategy": "single", "resolved": deployments[0].id}
-        return [self._target(name, d, route) for d in deployments]
+            route["auto"] = auto.as_detail()
+            chosen = str(ref)
+        deployment, decision = self._router.choose(chosen, input_tokens=tokens, needs=spec.needs)
+        route.update(decision.as_detail())
+        try:
+            target = self._target(name, deployment, route)
+        except BaseException as exc:
+            self._router.report(deployment, ok=False, error=_released(exc))
+            raise
+        self._audit("route", spec, target, detail=target.route, status="chosen")
+        return target
+
+    def _release(self, target: Target, error: BaseException | None) -> None:
+        """Free a chosen deployment that was not called (blocked, replayed)."""
+        self._router.report(target.deployment, ok=False, error=_released(error))
 
     def _target(self, name: str, deployment: Any, route: dict[str, Any]) -> Target:
         simulated = self.providers.is_simulated(deployment.provider, deployment.api_key)
@@ -482,6 +495,8 @@ class OrchestrationEngine:
         )
 
     def _observe(self, target: Target, attempt: Any, reply: Reply | None, error: Any) -> None:
+        if isinstance(error, GuardianBlocked):
+            error = _released(error)  # a Guardian block is not the deployment's failure
         self._router.report(
             target.deployment,
             ok=error is None,
@@ -571,6 +586,13 @@ class OrchestrationEngine:
                     "guardian_failure": decision.guardian_failure,
                 },
             )  # fmt: skip
+
+
+def _released(error: BaseException | None) -> BaseException:
+    """What the router takes as "slot freed, no verdict on the deployment's health"."""
+    import asyncio
+
+    return error if isinstance(error, asyncio.CancelledError) else asyncio.CancelledError()
 
 
 def _prompt_text(spec: CallSpec) -> str:

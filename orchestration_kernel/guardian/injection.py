@@ -39,10 +39,13 @@ _TARGETS = (
     r"|guardrails|constraints|polic(?:y|ies)|programming|restrictions|orders|messages?)"
 )
 _DETERMINERS = r"(?:previous|prior|above|earlier|preceding|former|initial|original|your|all|any|the|these|those|system|safety|my)"
-_REVEAL = (
-    r"(?:reveal|print|show|output|repeat|display|dump|leak|spell out|tell me|give me|write out"
-    r"|paste|copy|recite|share|list|what (?:is|are|were))"
+_REVEAL_VERBS = (
+    "reveal|print|show|output|repeat|display|dump|leak|spell out|tell me|give me|write out"
+    "|paste|copy|recite|share|list"
 )
+_REVEAL = rf"(?:{_REVEAL_VERBS})"
+#: Questions about *your* prompt are extraction too; "what is a system prompt" is not.
+_ASK = rf"(?:{_REVEAL_VERBS}|what (?:is|are|were))"
 
 _SIGNALS: tuple[Signal, ...] = (
     # -- instruction override ------------------------------------------------------------
@@ -101,7 +104,7 @@ _SIGNALS: tuple[Signal, ...] = (
     _sig(
         "PROMPT_EXTRACTION",
         0.8,
-        rf"\b{_REVEAL}\s+(?:me\s+|back\s+)?your\s+(?:[\w-]+\s+){{0,2}}?"
+        rf"\b{_ASK}\s+(?:me\s+|back\s+)?your\s+(?:[\w-]+\s+){{0,2}}?"
         r"(?:system prompt|system message|prompt|instructions|rules|directives|guidelines"
         r"|configuration|pre-?prompt)",
     ),

@@ -34,7 +34,10 @@ def shannon_entropy(value: str) -> float:
 
 _PLACEHOLDER_WORDS = ("your", "here", "example", "xxxx", "placeholder", "changeme", "redacted",
                       "dummy", "insert", "replace", "todo", "****", "....")
-_PLACEHOLDER_CHARS = set("()[]{}<>$%")
+#: A value starting with one of these is a template or a reference, not a literal.
+_TEMPLATE_STARTS = ("<", "{", "$", "%(", "%{", "[", "(", "os.", "process.", "env.", "getenv")
+#: A call or an index inside the value: code that fetches the secret, not the secret.
+_CODE_CHARS = set("()[]")
 _LITERALS = {"null", "none", "true", "false", "nil", "undefined", "empty", "secret", "password"}
 
 
@@ -52,7 +55,7 @@ def looks_random(value: str, *, min_len: int = 16, min_entropy: float = 3.0) -> 
 def is_placeholder(value: str) -> bool:
     """True for template values: ``<token>``, ``${KEY}``, ``your-key-here``, ``null``."""
     low = value.lower()
-    if low in _LITERALS or _PLACEHOLDER_CHARS.intersection(value):
+    if low in _LITERALS or low.startswith(_TEMPLATE_STARTS) or _CODE_CHARS.intersection(value):
         return True
     if len(set(low)) <= 2:  # "xxxxxxxx", "********"
         return True

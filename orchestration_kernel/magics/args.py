@@ -170,7 +170,7 @@ def evaluate_input(expr: str, namespace: Mapping[str, Any]) -> Any:
     try:
         scope = namespace if isinstance(namespace, dict) else dict(namespace)
         # The user's own expression in the user's own kernel, as if typed in a cell.
-        return eval(compile(tree, "<--input>", "eval"), scope)  # noqa: S307
+        return eval(compile(tree, "<--input>", "eval"), scope)
     except NameError as exc:
         name = getattr(exc, "name", None) or str(exc)
         public = [k for k in namespace if not str(k).startswith("_")]
@@ -179,6 +179,4 @@ def evaluate_input(expr: str, namespace: Mapping[str, Any]) -> Any:
             f"To pass text, quote it twice: --input \"'{expr}'\"."
         ) from None
     except Exception as exc:
-        raise ConfigurationError(
-            f"--input {expr!r} failed: {type(exc).__name__}: {exc}"
-        ) from None
+        raise ConfigurationError(f"--input {expr!r} failed: {type(exc).__name__}: {exc}") from None

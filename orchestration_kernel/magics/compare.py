@@ -58,7 +58,7 @@ class CompareMatrix:
         return out
 
     def to_dataframe(self) -> Any:
-        """A DataFrame: one row per item (the Series' index, if it had one), one column per model."""
+        """A DataFrame: one row per item (indexed like the Series, if any), one column per model."""
         import pandas as pd
 
         frame = pd.DataFrame.from_records(self.rows())
@@ -72,19 +72,13 @@ class CompareMatrix:
         for row in self.rows():
             lines.append("| " + " | ".join(_cell(row[h]) for h in head) + " |")
         totals = self.totals()
-        lines.append(
-            "| **total** | "
-            + " | ".join(_total(totals[m]) for m in self.models)
-            + " |"
-        )
+        lines.append("| **total** | " + " | ".join(_total(totals[m]) for m in self.models) + " |")
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
         head = "".join(f"<th>{html.escape(str(h))}</th>" for h in ["item", *self.models])
         body = "".join(
-            "<tr>"
-            + "".join(f"<td>{html.escape(str(v))}</td>" for v in row.values())
-            + "</tr>"
+            "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row.values()) + "</tr>"
             for row in self.rows()
         )
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"

@@ -34,7 +34,7 @@ class RunDisplay(Protocol):
     """What the magics drive while a run goes. Implemented by the fallback and the widgets."""
 
     def on_event(self, event: Any) -> None:
-        """One pipeline event (``run_start``, ``step_start``, ``delta``, ``step_end``, ``run_end``)."""
+        """One pipeline event: run_start, step_start, delta, step_end or run_end."""
 
     def tick(self) -> None:
         """Called about every 100 ms while the cell waits: flush coalesced updates."""

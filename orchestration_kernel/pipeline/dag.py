@@ -80,9 +80,11 @@ def _find_cycle(names: list[str], deps: Mapping[str, Iterable[str]]) -> list[str
 
     for name in names:
         if name not in state and (found := visit(name)):
-            # Report it in data-flow order: upstream step first.
-            found = found[:-1][::-1]
-            return [*found, found[0]]
+            # Report it in data-flow order, from the member that comes first in the spec.
+            loop = found[:-1][::-1]
+            start = min(range(len(loop)), key=lambda i: names.index(loop[i]))
+            loop = loop[start:] + loop[:start]
+            return [*loop, loop[0]]
     return None
 
 

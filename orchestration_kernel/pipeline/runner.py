@@ -216,9 +216,12 @@ class Run:
         res.latency_ms = (res.ended_at - (res.started_at or res.ended_at)) * 1000
         res.output = self._final_output()
         usage = res.usage
-        self._audit("run_end", status=status, latency_ms=res.latency_ms, error=error,
+        detail: dict[str, Any] = {"steps": {s.name: s.status for s in res.steps}}
+        if error:
+            detail["error"] = error
+        self._audit("run_end", status=status, latency_ms=res.latency_ms,
                     input_tokens=usage.input_tokens, output_tokens=usage.output_tokens,
-                    cost_usd=res.cost_usd, detail={"steps": {s.name: s.status for s in res.steps}})
+                    cost_usd=res.cost_usd, detail=detail)
         await self._flush_audit()
         self._emit("run_end", data=res)
 

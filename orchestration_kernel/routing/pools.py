@@ -101,13 +101,18 @@ class Deployment(BaseModel):
 
 
 class DeploymentSpec(BaseModel):
-    """A deployment as a config file writes it. ``model`` may be ``provider:model``."""
+    """A deployment as a config file writes it. ``model`` may be ``provider:model``.
 
-    model_config = ConfigDict(extra="forbid")
+    Files name the key's environment variable (``api_key_env``); ``api_key`` is for
+    specs built in code.
+    """
+
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
 
     id: str | None = None
     model: str
     provider: str | None = None
+    api_key: Secret | str | None = Field(default=None, repr=False)
     api_key_env: str | list[str] | None = None
     base_url: str | None = None
     weight: float = Field(default=1.0, gt=0)
@@ -118,12 +123,12 @@ class DeploymentSpec(BaseModel):
 
 
 class PoolSpec(BaseModel):
-    """A pool as a config file writes it."""
+    """A pool as a config file writes it (code may also give :class:`Deployment` objects)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
 
     strategy: Strategy = "round_robin"
-    deployments: list[DeploymentSpec] = Field(min_length=1)
+    deployments: list[Deployment | DeploymentSpec] = Field(min_length=1)
 
 
 class Pool(BaseModel):
@@ -149,8 +154,13 @@ class Pool(BaseModel):
 
 
 def _to_deployment(
-    pool: str, index: int, spec: DeploymentSpec, resolve: Callable[[str], ModelRef] | None
+    pool: str,
+    index: int,
+    spec: Deployment | DeploymentSpec,
+    resolve: Callable[[str], ModelRef] | None,
 ) -> Deployment:
+    if isinstance(spec, Deployment):
+        return spec
     if spec.provider:
         ref = ModelRef(spec.provider.strip().lower(), spec.model)
     elif resolve is not None:
@@ -158,7 +168,7 @@ def _to_deployment(
     else:
         ref = ModelRef.parse(spec.model)
     env = [spec.api_key_env] if isinstance(spec.api_key_env, str) else spec.api_key_env
-    key = lookup_secret(env) if env else None
+    key = lookup_secret(env or [], spec.api_key) if env or spec.api_key else None
     return Deployment(
         id=spec.id or f"{pool}/{index}",
         provider=ref.provider,

@@ -239,6 +239,7 @@ RACER = textwrap.dedent(
         trail.record("call", run_id=me, attempt=i, prompt=f"{me} {i}")
         if i % 7 == 0:
             trail.flush()
+            time.sleep(0.001)  # give the other writer a turn at the lock
     trail.close()
     """
 )
@@ -249,8 +250,11 @@ def test_two_writer_processes_keep_one_valid_chain(tmp_path: Path):
     db, key, go = tmp_path / "audit.sqlite", tmp_path / "audit.key", tmp_path / "go"
     AuditTrail(db, key_path=key, session_id="setup").close()  # create schema and key once
     writers = [
-        subprocess.Popen([sys.executable, "-c", RACER, str(db), str(key), name, str(go)],
-                         stderr=subprocess.PIPE, text=True)  # fmt: skip
+        subprocess.Popen(
+            [sys.executable, "-c", RACER, str(db), str(key), name, str(go)],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for name in ("alpha", "beta")
     ]
     time.sleep(0.5)  # let both import and open before the start signal

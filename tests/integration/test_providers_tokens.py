@@ -195,7 +195,7 @@ async def test_plain_callable_credential(
 
     def source() -> tuple[str, float]:
         calls.append(1)
-        token, lifetime = token_server.issue()
+        token, _ = token_server.issue()
         return token, 4_000_000_000.0  # far future: cached
 
     adapter = create_provider(spec.provider, credential=source, base_url=srv.base_url)

@@ -14,6 +14,11 @@ from orchestration_kernel.audit import AuditTrail, canonical_request, read_back
 from orchestration_kernel.errors import AuditIntegrityError, ConfigurationError
 from orchestration_kernel.models import Message
 
+GUARDIAN = [
+    ("allow", "pii", None, "input"),
+    ("redact", "pii", ["email"], "output"),
+    ("block", "secrets", ["api key"], "input"),
+]
 LATENCIES = {"gpt-4o": [100.0, 200.0, 300.0, 400.0], "claude-sonnet-4-5": [50.0, 70.0]}
 
 
@@ -64,12 +69,15 @@ def record_run(trail: AuditTrail, run: str = "run-1") -> None:
             prompt="Synthesise",
             response="Une synthèse détaillée",
         )
-    trail.record("guardian", run_id=run, guardian_action="allow", guardian_policy="pii",
-                 detail={"stage": "input"})
-    trail.record("guardian", run_id=run, guardian_action="redact", guardian_policy="pii",
-                 guardian_reasons=["email"], detail={"stage": "output"})
-    trail.record("guardian", run_id=run, guardian_action="block", guardian_policy="secrets",
-                 guardian_reasons=["api key"], detail={"stage": "input"})
+    for action, policy, reasons, stage in GUARDIAN:
+        trail.record(
+            "guardian",
+            run_id=run,
+            guardian_action=action,
+            guardian_policy=policy,
+            guardian_reasons=reasons,
+            detail={"stage": stage},
+        )
     trail.record("step", run_id=run, step="a", status="ok")
     trail.record("run_end", run_id=run, status="ok")
 
@@ -207,8 +215,11 @@ def test_replay_needs_content_logging(trail: AuditTrail):
 
 
 def test_canonical_request_is_deterministic():
-    a = canonical_request("gpt-4o", [Message(role="user", content="hi")],
-                          {"temperature": 0.2, "max_tokens": None, "stop": ("x",)})
+    a = canonical_request(
+        "gpt-4o",
+        [Message(role="user", content="hi")],
+        {"temperature": 0.2, "max_tokens": None, "stop": ("x",)},
+    )
     b = canonical_request("gpt-4o", [{"role": "user", "content": "hi"}],
                           {"stop": ["x"], "temperature": 0.2})  # fmt: skip
     assert a == b
@@ -216,8 +227,9 @@ def test_canonical_request_is_deterministic():
     assert a != canonical_request("gpt-4o", [{"role": "user", "content": "hi"}], {})
 
 
-def test_prune_removes_the_old_prefix_and_the_chain_still_verifies(trail: AuditTrail,
-                                                                   tmp_path: Path):
+def test_prune_removes_the_old_prefix_and_the_chain_still_verifies(
+    trail: AuditTrail, tmp_path: Path
+):
     old = datetime.now(UTC) - timedelta(days=40)
     for i in range(5):
         trail.record("call", run_id="old", timestamp=old, prompt=f"ancient {i}")

@@ -418,3 +418,17 @@ def test_metrics_dataframe_and_percentiles():
     assert metrics.model("nope") is None
     metrics.reset()
     assert metrics.snapshot() == {"models": {}, "deployments": {}}
+
+
+def test_pools_from_code_mix_deployments_and_specs():
+    from orchestration_kernel.routing import pools_from_mapping
+
+    key = "sk-test-" + "z" * 20
+    ready = Deployment(id="ready", provider="openai", model="gpt-4o")
+    spec = {"p": {"deployments": [ready, {"model": "claude-3", "api_key": key}]}}
+    router, _ = _router()
+    [pool] = pools_from_mapping(spec, router.resolve)
+    assert pool.deployments[0] is ready
+    second = pool.deployments[1]
+    assert second.provider == "anthropic" and second.api_key.get() == key
+    assert key not in repr(pool)

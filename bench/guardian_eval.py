@@ -1,0 +1,203 @@
+"""Measure the Guardian's detectors on the labelled evaluation set.
+
+    .venv/bin/python bench/guardian_eval.py                 # held-out split -> docs/guardian_eval.md
+    .venv/bin/python bench/guardian_eval.py --split tune --no-write   # while tuning
+
+A positive case is caught when the call is blocked, or when none of its sensitive
+substrings is left in the text that would be sent. A negative case (a benign look-alike)
+is a false positive when the Guardian blocks it or changes its text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from orchestration_kernel.guardian import GuardContext, Guardian, Verdict  # noqa: E402
+from tests.guardian_eval.generator import CATEGORY_POLICY, SEED, Case, build_cases  # noqa: E402
+
+COMMAND = "python bench/guardian_eval.py"
+_REDACTING = ("redact", "block")
+
+
+@dataclass
+class Tally:
+    """Counts for one category or policy."""
+
+    tp: int = 0
+    fn: int = 0
+    fp: int = 0
+    tn: int = 0
+    misses: list[str] = field(default_factory=list)
+
+    @property
+    def precision(self) -> float | None:
+        """TP / (TP + FP), or None with no predictions."""
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else None
+
+    @property
+    def recall(self) -> float | None:
+        """TP / (TP + FN), or None with no positives."""
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else None
+
+    @property
+    def fpr(self) -> float | None:
+        """FP / (FP + TN), or None with no negatives."""
+        return self.fp / (self.fp + self.tn) if self.fp + self.tn else None
+
+
+def caught(case: Case, verdict: Verdict) -> bool:
+    """Did the Guardian stop the sensitive part of a positive case from being sent?"""
+    if verdict.blocked:
+        return True
+    return not any(s in verdict.text for s in case.sensitive)
+
+
+def flagged(verdict: Verdict) -> bool:
+    """Did the Guardian act on the text (block or change it)?"""
+    return verdict.action in _REDACTING
+
+
+def acting_policies(verdict: Verdict) -> set[str]:
+    """Policies whose decision blocked or redacted."""
+    return {d.policy for d in verdict.policy_decisions if d.action in _REDACTING}
+
+
+async def evaluate(cases: list[Case]) -> tuple[dict[str, Tally], dict[str, Tally], list[float]]:
+    """Per-category and per-policy tallies, and per-case check times in microseconds."""
+    guardian = Guardian()
+    ctx = GuardContext(model="openai:gpt-4o-mini", provider="openai", session_id="eval")
+    by_category: dict[str, Tally] = {}
+    by_policy: dict[str, Tally] = {p: Tally() for p in ("pii", "secrets", "injection")}
+    times: list[float] = []
+    for case in cases:
+        t0 = time.perf_counter()
+        verdict = await guardian.check_input(case.text, ctx)
+        times.append((time.perf_counter() - t0) * 1e6)
+        _tally_category(by_category.setdefault(case.category, Tally()), case, verdict)
+        owner = CATEGORY_POLICY[case.category]
+        acted = acting_policies(verdict)
+        for policy, tally in by_policy.items():
+            _tally_policy(tally, case, policy == owner, policy in acted)
+    return by_category, by_policy, times
+
+
+def _tally_category(tally: Tally, case: Case, verdict: Verdict) -> None:
+    if case.positive:
+        if caught(case, verdict):
+            tally.tp += 1
+        else:
+            tally.fn += 1
+            tally.misses.append(f"missed {case.id} ({case.kind})")
+    elif flagged(verdict):
+        tally.fp += 1
+        tally.misses.append(f"false positive {case.id} ({case.kind})")
+    else:
+        tally.tn += 1
+
+
+def _tally_policy(tally: Tally, case: Case, owns: bool, acted: bool) -> None:
+    relevant = case.positive and owns
+    if relevant:
+        tally.tp += acted
+        tally.fn += not acted
+    elif not case.positive:
+        tally.fp += acted
+        tally.tn += not acted
+    elif acted:
+        # A positive of another category that this policy also acted on: not a false
+        # alarm on benign text, but not this policy's catch either.
+        tally.fp += 0
+
+
+def _fmt(value: float | None) -> str:
+    return "–" if value is None else f"{value:.3f}"
+
+
+def _table(title: str, tallies: dict[str, Tally], recall_target: bool) -> list[str]:
+    lines = [
+        f"### {title}",
+        "",
+        "| | positives | caught | negatives | false positives | precision | recall | FPR |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, t in tallies.items():
+        lines.append(
+            f"| {name} | {t.tp + t.fn} | {t.tp} | {t.fp + t.tn} | {t.fp} | "
+            f"{_fmt(t.precision)} | {_fmt(t.recall)} | {_fmt(t.fpr)} |"
+        )
+    if recall_target:
+        bad = [n for n, t in tallies.items()
+               if (t.recall is not None and t.recall < 0.95) or (t.fpr is not None and t.fpr > 0.05)]
+        lines += ["", "Below target (recall ≥ 0.95, FPR ≤ 0.05): " + (", ".join(bad) or "none")]
+    return lines + [""]
+
+
+def report(split: str, cases: list[Case], results: tuple) -> str:
+    """The markdown report."""
+    by_category, by_policy, times = results
+    misses = [m for t in by_category.values() for m in t.misses]
+    lines = [
+        "# Guardian evaluation",
+        "",
+        f"Produced by `{COMMAND}{'' if split == 'heldout' else ' --split ' + split}` "
+        f"(seed {SEED}, split `{split}`, {len(cases)} cases).",
+        "",
+        "The set is `tests/guardian_eval/` : hand-written prompts in `prompts.yaml` and a",
+        "seeded generator for every key-, card-, IBAN-, SSN- and address-shaped value (no",
+        "key-shaped string is stored in the repository). Each category is split in half into",
+        "`tune` and `heldout`; the detectors were tuned on `tune` only.",
+        "",
+        "A positive is **caught** when the call is blocked or none of its sensitive",
+        "substrings is left in the text that would be sent. A negative (a benign look-alike:",
+        "Luhn-failing cards, bad IBAN checksums, invalid SSN ranges, invalid addresses, key",
+        "decoys, harmless prompts that resemble attacks) is a **false positive** when the",
+        "Guardian blocks it or changes its text. All built-in policies run with defaults.",
+        "",
+        *_table("Per category (whole Guardian)", by_category, True),
+        *_table("Per policy (did this policy act)", by_policy, False),
+        "Per policy: a true positive is a positive of the policy's own categories that it",
+        "blocked or redacted; a false positive is a benign case it blocked or redacted.",
+        "",
+        "### Cost",
+        "",
+        f"`check_input` per case: median {statistics.median(times):.0f} µs, "
+        f"max {max(times):.0f} µs (one machine, one run; see `bench/` for the speed figures).",
+        "",
+        "### Misses and false positives",
+        "",
+        *([f"- {m}" for m in misses] or ["- none"]),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the evaluation and write (or print) the report."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--split", choices=["heldout", "tune", "all"], default="heldout")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "guardian_eval.md")
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    args = parser.parse_args(argv)
+    cases = build_cases(split=None if args.split == "all" else args.split)
+    text = report(args.split, cases, asyncio.run(evaluate(cases)))
+    if args.no_write:
+        print(text)
+    else:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text, encoding="utf-8")
+        print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,49 @@
+"""The IPython extension: ``%load_ext orchestration_kernel`` registers ``%%orchestrate``.
+
+Loading is fast and light: it imports IPython's magic machinery and our small modules,
+never a provider SDK, pandas or ipywidgets (those load on first use). The per-kernel
+:class:`~orchestration_kernel.session.Session` owns the runtime loop, the engine, the bus
+and the audit trail; every cell shares it, and ``%unload_ext`` closes it cleanly.
+
+Modules: :mod:`.orchestrate` (the Magics class), :mod:`.args` (parsing and checks),
+:mod:`.namespace` (``Err`` and what placeholders see), :mod:`.cells` and
+:mod:`.commands` (the cell and line forms), :mod:`.runner` (blocking on the runtime),
+:mod:`.display` (live progress; the widgets' seam), :mod:`.render` (``-f``),
+:mod:`.errors` (clean messages for user mistakes).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from .orchestrate import OrchestrateMagics
+
+__all__ = ["OrchestrateMagics", "load_ipython_extension", "unload_ipython_extension"]
+
+_NAME = "OrchestrateMagics"
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """Register the magics and the ``post_run_cell`` hook that records ``Err``."""
+    if _NAME in ipython.magics_manager.registry:
+        return  # already loaded: %load_ext twice is harmless
+    magics = OrchestrateMagics(shell=ipython)
+    ipython.register_magics(magics)
+    ipython.events.register("post_run_cell", magics.errors.post_run_cell)
+    # ``Err`` sits beside IPython's ``In`` and ``Out``, unless the user has their own.
+    ipython.user_ns.setdefault("Err", magics.errors.records)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    """Unregister everything and close the session (its loop, engine and clients)."""
+    magics = ipython.magics_manager.registry.pop(_NAME, None)
+    if magics is None:
+        return
+    for kind in ("line", "cell"):
+        ipython.magics_manager.magics[kind].pop("orchestrate", None)
+    with contextlib.suppress(ValueError):  # already gone
+        ipython.events.unregister("post_run_cell", magics.errors.post_run_cell)
+    if ipython.user_ns.get("Err") is magics.errors.records:
+        del ipython.user_ns["Err"]
+    magics.close()

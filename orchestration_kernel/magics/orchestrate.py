@@ -1,0 +1,227 @@
+"""``%%orchestrate`` and ``%orchestrate``: the magics, modelled on IPython's own ``%%script``.
+
+Defaults are traitlets configuration, so ``%config OrchestrateMagics.default_model = "gpt-4"``
+and ``c.OrchestrateMagics.display = "text"`` in ``ipython_config.py`` both work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import keyword
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from IPython.core import magic_arguments
+from IPython.core.magic import Magics, line_cell_magic, magics_class
+from traitlets import Bool, Enum, Unicode, observe
+
+from ..session import Session
+from .args import check_cell_options, evaluate_input, parse_args
+from .errors import clean_errors, usage
+from .namespace import ErrorLog, interpolation_namespace
+from .runner import run_blocking
+
+__all__ = ["LAST_RESULT", "OrchestrateMagics"]
+
+#: The user-namespace name that always holds the last result.
+LAST_RESULT = "_orchestrate"
+
+
+@magics_class
+class OrchestrateMagics(Magics):
+    """Run multi-model pipelines, comparisons and orchestration commands from a notebook."""
+
+    default_model = Unicode(
+        "", help="The model for steps that name none, and for '%orchestrate explain'."
+    ).tag(config=True)
+    stream = Bool(True, help="Stream text into the output as it arrives.").tag(config=True)
+    display = Enum(
+        ("widget", "html", "text"),
+        default_value="widget",
+        help="How a run shows: ipywidgets, HTML, or plain text (widget falls back to HTML).",
+    ).tag(config=True)
+    offline = Enum(
+        ("", "on", "off", "auto"),
+        default_value="",
+        help="Offline mode for the session's engine; '' keeps ORCHESTRATION_OFFLINE.",
+    ).tag(config=True)
+    pools_file = Unicode("", help="A YAML/JSON file of model pools to load.").tag(config=True)
+
+    def __init__(self, shell: Any = None, session: Session | None = None, **kwargs: Any) -> None:
+        super().__init__(shell=shell, **kwargs)
+        self._session = session
+        self._configured: Any = None  # the engine the traits were last applied to
+        self.errors = ErrorLog()
+        self._manager: Any = None
+        #: The id of the last pipeline run in this kernel (``%orchestrate audit`` shows it).
+        self.last_run_id: str | None = None
+
+    # -- the session and its engine ------------------------------------------------
+    @property
+    def session(self) -> Session:
+        """The per-kernel session (its runtime loop, engine, bus and audit)."""
+        if self._session is None or self._session._closed:
+            self._session = Session.current()
+        return self._session
+
+    @property
+    def engine(self) -> Any:
+        """The session's engine, with this object's configuration applied (lazily)."""
+        engine = self.session.engine
+        if self._configured is not engine:
+            self._configured = engine
+            self._apply_config(engine)
+        return engine
+
+    def _apply_config(self, engine: Any) -> None:
+        if self.offline:
+            engine.set_offline(self.offline)
+        if self.pools_file:
+            engine.router.load_config(self.pools_file)
+
+    @observe("offline", "pools_file")
+    def _config_changed(self, change: Any) -> None:
+        # Applied now only if the engine exists; otherwise when it is first needed.
+        if self._configured is not None:
+            self._apply_config(self._configured)
+
+    @property
+    def manager(self) -> Any:
+        """The kernel's named pipelines (``%%orchestrate NAME``, ``%orchestrate run NAME``)."""
+        if self._manager is None or self._manager.engine is not self.engine:
+            from ..pipeline import PipelineManager
+
+            self._manager = PipelineManager(self.engine)
+        return self._manager
+
+    def close(self) -> None:
+        """Close the session (``%unload_ext``): the engine, its loop and its clients."""
+        if self._session is not None:
+            self._session.close()
+        else:
+            Session.current().close()
+        self._configured = None
+        self._manager = None
+
+    # -- the magic -----------------------------------------------------------------
+    @magic_arguments.magic_arguments()
+    @magic_arguments.argument(
+        "args",
+        nargs="*",
+        help="In a cell: the pipeline's NAME (optional; a named pipeline is registered). "
+        "On a line: a COMMAND and its argument: models | run NAME | audit | context [SESSION]"
+        " | offline on|off|auto | key PROVIDER | explain [CELL] | help.",
+    )
+    @magic_arguments.argument("--input", metavar="EXPR", help="The input: a Python expression.")
+    @magic_arguments.argument("--out", metavar="VAR", help="Bind the result to VAR.")
+    @magic_arguments.argument(
+        "--session", metavar="ID", help="Continue the conversation of session ID across cells."
+    )
+    @magic_arguments.argument(
+        "-f",
+        "--format",
+        default="markdown",
+        metavar="FORMAT",
+        help="The final output: markdown (default) | text | json | code (the next cell).",
+    )
+    @magic_arguments.argument("--no-stream", action="store_true", help="Do not stream text.")
+    @magic_arguments.argument(
+        "--no-interpolate", action="store_true", help="Every brace in the body is literal."
+    )
+    @magic_arguments.argument(
+        "--dry-run",
+        action="store_true",
+        help="Validate and show the plan (steps, models, estimated cost, real or simulated).",
+    )
+    @magic_arguments.argument(
+        "--compare", nargs="*", metavar="MODEL", help="Run the cell's prompt on each MODEL."
+    )
+    @magic_arguments.argument(
+        "--over", metavar="VAR", help="With --compare: run the prompt for each {item} of VAR."
+    )
+    @magic_arguments.argument("--run", metavar="ID", help="audit: the run to show.")
+    @magic_arguments.argument("-m", "--model", help="explain: the model that explains.")
+    @line_cell_magic
+    def orchestrate(self, line: str, cell: str | None = None) -> Any:
+        """Orchestrate models from a notebook.
+
+        A cell runs a YAML pipeline — a list of steps, or a mapping with ``steps:`` and
+        pipeline options; ``{input}``, ``{<step>}``, ``{<variable>}``, ``{In[n]}``,
+        ``{Out[n]}`` and ``{Err[n]}`` interpolate::
+
+            %%orchestrate review --input text --out result
+            - name: analysis
+              model: gpt-4
+              prompt: "Analyze: {input}"
+            - name: synthesis
+              model: claude-3
+              prompt: "Synthesize: {analysis}"
+
+        ``%%orchestrate --compare gpt-4 claude-3 [--over VAR]`` runs the body as one prompt
+        on every model (with ``--over``, once per ``{item}``: a matrix).
+
+        A line runs a command: ``%orchestrate models``, ``run NAME [--input EXPR]``,
+        ``audit [--run ID] [--out VAR]``, ``context [SESSION]``, ``offline on|off|auto``,
+        ``key PROVIDER``, ``explain [CELL]``, ``help``.
+
+        The last result is always in ``_orchestrate``.
+        """
+        with clean_errors():
+            args = parse_args(self.orchestrate.parser, line)
+            check_cell_options(args, cell=cell is not None)
+            _check_identifier("--out", args.out)
+            if cell is None:
+                from .commands import run_command
+
+                return run_command(self, args)
+            if args.compare is not None:
+                from .cells import run_compare_cell
+
+                return run_compare_cell(self, args, cell)
+            from .cells import run_pipeline_cell
+
+            return run_pipeline_cell(self, args, cell)
+
+    # -- helpers shared by the cell and line forms -----------------------------------
+    @property
+    def user_ns(self) -> dict[str, Any]:
+        """The user's namespace."""
+        return self.shell.user_ns  # type: ignore[no-any-return]
+
+    def namespace(self) -> Mapping[str, Any]:
+        """What placeholders see: the user's variables, ``In``, ``Out`` and ``Err``."""
+        return interpolation_namespace(self.user_ns, self.errors)
+
+    def input_value(self, args: argparse.Namespace) -> Any:
+        """The value of ``--input`` (``None`` without it)."""
+        return None if args.input is None else evaluate_input(args.input, self.user_ns)
+
+    def bind(self, out: str | None, value: Any) -> None:
+        """Keep ``value`` as the last result, and in ``out`` when given."""
+        self.user_ns[LAST_RESULT] = value
+        if out:
+            self.user_ns[out] = value
+
+    def streaming(self, args: argparse.Namespace) -> bool:
+        """Whether this cell streams (``--no-stream`` or the ``stream`` trait turn it off)."""
+        return self.stream and not getattr(args, "no_stream", False)
+
+    def block(
+        self,
+        start: Callable[[Callable[[Any], None]], Any],
+        view: Any,
+        *,
+        stream: bool = True,
+    ) -> Any:
+        """Run ``start(observer)`` on the runtime, the cell blocking; events go to ``view``."""
+
+        def on_event(event: Any) -> None:
+            if stream or getattr(event, "kind", None) != "delta":
+                view.on_event(event)
+
+        return run_blocking(self.session.runtime, start, on_event, view.tick)
+
+
+def _check_identifier(option: str, name: str | None) -> None:
+    if name is not None and (not name.isidentifier() or keyword.iskeyword(name)):
+        raise usage(f"{option} {name!r} is not a valid Python variable name")

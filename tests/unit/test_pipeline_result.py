@@ -1,0 +1,91 @@
+"""Results: aggregates, totals (unknown cost stays unknown), tables and displays."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from orchestration_kernel.models import Attempt, Decision, Usage
+from orchestration_kernel.pipeline.result import ModelCall, PipelineResult, StepResult
+
+
+def call(model: str, cost: float | None, tokens: int = 10, **kw: object) -> ModelCall:
+    attempt = Attempt(number=1, model=model, provider="local", simulated=True)
+    return ModelCall(
+        model=model, provider="local", output=f"out {model}", cost_usd=cost,
+        usage=Usage(input_tokens=tokens, output_tokens=tokens), attempts=[attempt],
+        latency_ms=5.0, ttft_ms=2.0, simulated=True, **kw,
+    )  # fmt: skip
+
+
+def result_with(*steps: StepResult) -> PipelineResult:
+    return PipelineResult(run_id="r1", pipeline="demo", steps=list(steps), latency_ms=12.0,
+                          status="done", output="final")
+
+
+def test_absorb_aggregates_calls() -> None:
+    step = StepResult(name="views", model=["a", "b"])
+    warn = Decision(action="warn", policy="pii", stage="output")
+    step.absorb([call("a", 0.01), call("b", 0.02, decisions=[warn])])
+    assert step.provider == "local"
+    assert step.usage.total_tokens == 40
+    assert step.cost_usd == pytest.approx(0.03)
+    assert len(step.attempts) == 2
+    assert step.guardian == "warn"
+    assert step.simulated
+    assert step.ttft_ms == 2.0
+
+
+def test_unknown_cost_makes_totals_unknown() -> None:
+    a = StepResult(name="a", status="done")
+    a.absorb([call("a", 0.01)])
+    b = StepResult(name="b", status="done")
+    b.absorb([call("b", None)])
+    res = result_with(a, b)
+    assert b.cost_usd is None
+    assert res.cost_usd is None
+    assert res.cost_known_usd == pytest.approx(0.01)
+    assert res.totals["cost_usd"] is None
+    assert res.totals["total_tokens"] == 40
+
+
+def test_calls_that_never_ran_do_not_make_cost_unknown() -> None:
+    a = StepResult(name="a", status="done")
+    a.absorb([call("a", 0.01), ModelCall(model="b", status="cancelled")])
+    assert a.cost_usd == pytest.approx(0.01)
+    assert result_with(a).cost_usd == pytest.approx(0.01)
+
+
+def test_lookup_and_outputs() -> None:
+    a = StepResult(name="a", status="done", output="x")
+    res = result_with(a)
+    assert res["a"] is a
+    assert res.outputs == {"a": "x"}
+    with pytest.raises(KeyError, match="steps: a"):
+        res.step("b")
+    assert str(res) == "final"
+
+
+def test_records_dataframe_and_json() -> None:
+    a = StepResult(name="a", model=["m1", "m2"], status="done", output="x")
+    a.absorb([call("m1", 0.0), call("m2", 0.0)])
+    res = result_with(a)
+    rows = res.to_records()
+    assert rows[0]["model"] == "m1, m2"
+    assert rows[0]["attempts"] == 2
+    df = res.to_dataframe()
+    assert list(df["step"]) == ["a"]
+    assert json.loads(res.to_json())["run_id"] == "r1"
+
+
+def test_displays_show_steps_and_escape_html() -> None:
+    a = StepResult(name="a", model="gpt-4", status="done", output="<b>x</b>", simulated=True)
+    res = result_with(a)
+    res.output = "<script>"
+    md = res._repr_markdown_()
+    assert "| a | gpt-4 (simulated) | done" in md
+    html = res._repr_html_()
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert res.simulated
+    assert res.decisions == []
