@@ -310,7 +310,11 @@ class CallRunner:
             while True:
                 limit = timeouts.first_token if ttft is None else timeouts.idle
                 try:
-                    chunk = await asyncio.wait_for(agen.__anext__(), limit)
+                    # asyncio.timeout, not wait_for: the generator must keep running in this
+                    # task (adapters may hold context variables across chunks), and no
+                    # task is created per chunk.
+                    async with asyncio.timeout(limit):
+                        chunk = await agen.__anext__()
                 except StopAsyncIteration:
                     break
                 except TimeoutError as exc:

@@ -158,7 +158,7 @@ class OrchestrationEngine:
         """
         from .routing import pools_from_mapping
 
-        spec = {name: {"strategy": strategy, "deployments": list(deployments)}}
+        spec = {"pools": {name: {"strategy": strategy, "deployments": list(deployments)}}}
         (pool,) = pools_from_mapping(spec, self._router.resolve)
         return self._router.add_pool(pool)
 
@@ -338,11 +338,15 @@ class OrchestrationEngine:
         )
 
     def _available_providers(self) -> set[str]:
-        return {
+        # The simulator's own "local" models are the fallback choice, not a rival: with
+        # any vendor usable, auto picks a real model name (served by the simulator offline).
+        usable = {
             name
             for name in self.providers.registry.names()
-            if self.providers.has_key(name) or self.providers.is_simulated(name)
+            if name != "local"
+            and (self.providers.has_key(name) or self.providers.is_simulated(name))
         }
+        return usable or {"local"}
 
     def _input_tokens(self, spec: CallSpec) -> int:
         text = "\n".join(m.content for m in spec.messages)

@@ -76,10 +76,11 @@ class AuditTrail:
             raise ConfigurationError(f"flush_interval must be > 0 seconds, not {flush_interval}")
         home, default_session = _session_defaults(path, session_id)
         memory = str(path) == ":memory:"
-        self.path: str = ":memory:" if memory else str(Path(path or home / "audit.sqlite"))
+        file = Path(path or home / "audit.sqlite").expanduser()
+        self.path: str = ":memory:" if memory else str(file)
         if key_path is None and not memory:
-            key_path = home / "audit.key" if path is None else Path(self.path).parent / "audit.key"
-        self.key_path: Path | None = Path(key_path) if key_path else None
+            key_path = file.parent / "audit.key"
+        self.key_path: Path | None = Path(key_path).expanduser() if key_path else None
         #: Applied to prompt, response and detail strings before storage. Settable.
         self.redactor: Redactor | None = redactor
         #: Store prompt and response text (True) or only keyed hashes and sizes. Settable.
@@ -116,9 +117,17 @@ class AuditTrail:
         """Commit everything recorded so far, now."""
         self._writer.flush()
 
-    async def aflush(self) -> None:
-        """Commit everything recorded so far without blocking the event loop."""
-        await asyncio.to_thread(self._writer.flush)
+    async def aflush(self) -> str:
+        """Commit everything recorded so far without blocking the event loop.
+
+        Returns the head hash just after the commit (what a run's result carries): it
+        covers every row committed so far, this run's included.
+        """
+        return await asyncio.to_thread(self._flush_and_head)
+
+    def _flush_and_head(self) -> str:
+        self._writer.flush()
+        return self._store.head()[1]
 
     @property
     def pending(self) -> int:
@@ -129,8 +138,7 @@ class AuditTrail:
     @property
     def head_hash(self) -> str:
         """The hash at the head of the chain, after committing what is queued."""
-        self.flush()
-        return self._store.head()[1]
+        return self._flush_and_head()
 
     def request_hash(self, material: str) -> str:
         """The keyed hash of a request's canonical text (see ``replay.canonical_request``)."""

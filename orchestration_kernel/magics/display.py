@@ -254,9 +254,12 @@ class LiveRunDisplay:
         html_output: bool = True,
         min_interval: float = 0.1,
         publish: Callable[..., Any] | None = None,
+        live: bool = True,
     ) -> None:
         self.state = RunState(title)
         self.html_output = html_output
+        #: False where outputs cannot be updated in place (a terminal): show the end only.
+        self.live = live
         self.min_interval = min_interval
         self.updates = 0
         self._publish = publish
@@ -271,11 +274,11 @@ class LiveRunDisplay:
             out["text/html"] = render_html(self.state, final)
         return out
 
-    def show(self) -> None:
+    def show(self, final: bool = False) -> None:
         """Show the display (once); later changes update it in place."""
         if self._handle is None:
             display = self._publish or _ipython_display
-            self._handle = display(self.bundle(), raw=True, display_id=True)
+            self._handle = display(self.bundle(final), raw=True, display_id=True)
             self._last = time.monotonic()
 
     def on_event(self, event: Any) -> None:
@@ -298,12 +301,14 @@ class LiveRunDisplay:
         self._refresh(final=True)
 
     def _refresh(self, final: bool = False) -> None:
+        if not self.live and not final:
+            self._dirty = False
+            return
         if self._handle is None:
-            self.show()
-            if not final:
-                return
-        self._handle.update(self.bundle(final), raw=True)
-        self.updates += 1
+            self.show(final)
+        else:
+            self._handle.update(self.bundle(final), raw=True)
+            self.updates += 1
         self._dirty = False
         self._last = time.monotonic()
 
@@ -336,6 +341,15 @@ def make_run_display(mode: str, title: str) -> RunDisplay:
         view = factory(title=title) if factory is not None else None
         if view is not None:
             return view
-    display = LiveRunDisplay(title, html_output=mode != "text")
-    display.show()
+    live = _in_kernel()
+    display = LiveRunDisplay(title, html_output=mode != "text", live=live)
+    if live:
+        display.show()
     return display
+
+
+def _in_kernel() -> bool:
+    """True in a Jupyter kernel, where a display can be updated in place."""
+    from IPython import get_ipython
+
+    return getattr(get_ipython(), "kernel", None) is not None

@@ -110,6 +110,7 @@ class Run:
         self._failure: tuple[str, BaseException] | None = None
         self._cancel_requested = False
         self._done: asyncio.Future[None] | None = None
+        self._memory: asyncio.Task[None] | None = None  # the latest conversation write
         self._t0 = time.perf_counter()
         self._wall0 = time.time()
 
@@ -208,7 +209,12 @@ class Run:
         return [{"name": n, "model": self.steps[n].model, "depends_on": list(deps[n])}
                 for n in self.specs]
 
+    async def _settle_memory(self) -> None:
+        if self._memory is not None:
+            await asyncio.gather(self._memory, return_exceptions=True)
+
     async def _end(self, status: str, error: str | None = None) -> None:
+        await self._settle_memory()
         res = self.result
         res.status = status  # type: ignore[assignment]
         res.error = error
@@ -301,12 +307,14 @@ class Run:
                 sr.ended_at = self._now()
                 self._fail_run(name, exc)
                 await self._publish(name, sr)
+                self._record(name, sr)
                 self._finished()
                 return
         sr.ended_at = sr.ended_at or self._now()
         await self._publish(name, sr)
-        await self._remember(name, sr)
-        self._release(name)
+        self._release(name)  # dependents start now; bookkeeping below does not delay them
+        self._record(name, sr)
+        self._remember(sr)
         self._finished()
 
     def _handoff(self, name: str) -> None:
@@ -432,6 +440,7 @@ class Run:
         self, name: str, spec: StepSpec, models: list[str], prompt: str, system: str | None
     ) -> tuple[list[Message], str | None]:
         bus = self.bus
+        await self._settle_memory()
         turns = await bus.conversation(self.session_id) if bus is not None else []
         pipeline = self.compiled.spec
         folded = await fold_conversation(
@@ -482,7 +491,7 @@ class Run:
 
     # -- after a step ------------------------------------------------------------------
     async def _publish(self, name: str, sr: StepResult) -> None:
-        """Publish the step's outcome on the bus, record it, tell the observer."""
+        """Publish the step's outcome on the bus: the event its dependents start from."""
         bus = self.bus
         if bus is not None:
             try:
@@ -493,6 +502,9 @@ class Run:
             except Exception:
                 log.exception("publishing step %s failed", name)
         self._published[name] = time.perf_counter()
+
+    def _record(self, name: str, sr: StepResult) -> None:
+        """Audit the finished step and tell the observer."""
         self._audit(
             "step", step=name, status=sr.status, model=_label(sr.model), provider=sr.provider,
             latency_ms=sr.latency_ms, ttft_ms=sr.ttft_ms, error_type=sr.error_type,
@@ -501,21 +513,25 @@ class Run:
         )  # fmt: skip
         self._emit("step_end", name, sr)
 
-    async def _remember(self, name: str, sr: StepResult) -> None:
-        """Append the step's prompt and reply to the session's conversation."""
+    def _remember(self, sr: StepResult) -> None:
+        """Append the step's prompt and reply to the session conversation, in the background
+        (a ``context: session`` step waits for these writes before it reads)."""
         bus = self.bus
-        if (
-            not self.compiled.spec.remember
-            or sr.status != "done"
-            or bus is None
-            or not hasattr(bus, "append_turn")
-        ):
+        if not self.compiled.spec.remember or sr.status != "done" or bus is None:
             return
+        if not hasattr(bus, "append_turn"):
+            return
+        previous = self._memory
+        self._memory = asyncio.get_running_loop().create_task(self._append(bus, sr, previous))
+
+    async def _append(self, bus: Any, sr: StepResult, previous: asyncio.Task[None] | None) -> None:
+        if previous is not None:
+            await asyncio.gather(previous, return_exceptions=True)  # keep turns in order
         try:
             await bus.append_turn(self.session_id, "user", sr.prompt or "", None)
             await bus.append_turn(self.session_id, "assistant", sr.output or "", _label(sr.model))
         except Exception:
-            log.exception("recording step %s in the conversation failed", name)
+            log.exception("recording step %s in the conversation failed", sr.name)
 
 
 def _collect(

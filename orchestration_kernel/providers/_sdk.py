@@ -23,7 +23,7 @@ from ..errors import (
 from ..models import ChatRequest, Message, ProviderReply, StreamChunk, Usage
 from ..secrets import Secret
 from .base import Timeouts, error_from_status, parse_retry_after
-from .credentials import TokenProvider
+from .credentials import LoopLocks, TokenProvider
 
 __all__ = [
     "SDKAdapter",
@@ -275,6 +275,7 @@ class SDKAdapter:
         self.options = dict(options or {})
         self._client: Any = None
         self._client_loop: asyncio.AbstractEventLoop | None = None
+        self._client_locks = LoopLocks()
 
     def __repr__(self) -> str:
         auth = "credential" if self.credential else ("key" if self.api_key else "none")
@@ -360,9 +361,12 @@ class SDKAdapter:
         """The SDK client, made on first use. A client is bound to the loop that made it,
         so one used from another loop is replaced rather than reused."""
         loop = asyncio.get_running_loop()
-        if self._client is None or self._client_loop is not loop:
-            self._client = await self._make_client()
-            self._client_loop = loop
+        if self._client is not None and self._client_loop is loop:
+            return self._client
+        async with self._client_locks.get():  # concurrent first calls make one client
+            if self._client is None or self._client_loop is not loop:
+                self._client = await self._make_client()
+                self._client_loop = loop
         return self._client
 
     def _map(self, exc: BaseException, request: ChatRequest, *, streaming: bool) -> BaseException:
@@ -373,8 +377,11 @@ class SDKAdapter:
             secrets=self._secrets(),
             streaming=streaming,
         )
+        if isinstance(mapped, ProviderError) and mapped.provider is None:
+            # Raised inside an adapter without a provider: name it, as mapped errors do.
+            mapped.provider = self.name
+            mapped.args = (f"[{self.name}] {mapped.args[0]}", *mapped.args[1:])
         if isinstance(mapped, ProviderError):
-            mapped.provider = mapped.provider or self.name
             mapped.model = mapped.model or request.model
         return mapped
 

@@ -28,7 +28,13 @@ from ..errors import (
 from ..secrets import Secret
 from .base import error_from_status
 
-__all__ = ["OAuth2ClientCredentials", "Token", "TokenProvider", "as_token_provider"]
+__all__ = [
+    "LoopLocks",
+    "OAuth2ClientCredentials",
+    "Token",
+    "TokenProvider",
+    "as_token_provider",
+]
 
 #: Refresh this many seconds before a token's expiry, so no request carries a token
 #: that expires in flight.
@@ -76,6 +82,23 @@ def _coerce_token(result: Any) -> Token:
     )
 
 
+class LoopLocks:
+    """One :class:`asyncio.Lock` per event loop: an asyncio lock is bound to the loop that
+    first waits on it, and the objects guarded here may be used from several loops."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
+
+    def get(self) -> asyncio.Lock:
+        """The running loop's lock (locks of closed loops are dropped)."""
+        loop = asyncio.get_running_loop()
+        with self._guard:
+            for old in [lp for lp in self._locks if lp.is_closed()]:
+                del self._locks[old]
+            return self._locks.setdefault(loop, asyncio.Lock())
+
+
 class TokenProvider:
     """A cached, refreshable bearer token.
 
@@ -104,7 +127,7 @@ class TokenProvider:
         self._clock = clock
         self._token: Token | None = None
         self._state_lock = threading.Lock()
-        self._loop_locks: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
+        self._locks = LoopLocks()
         #: How many times the source has been asked (for diagnostics and tests).
         self.refreshes = 0
 
@@ -131,7 +154,7 @@ class TokenProvider:
         cached = self._cached()
         if cached is not None:
             return cached
-        async with self._lock():
+        async with self._locks.get():
             cached = self._cached()  # another task may have refreshed while we waited
             if cached is not None:
                 return cached
@@ -146,14 +169,6 @@ class TokenProvider:
         if token is not None and token.fresh(self._clock(), self.skew):
             return token
         return None
-
-    def _lock(self) -> asyncio.Lock:
-        """One asyncio lock per event loop (an asyncio.Lock is bound to one loop)."""
-        loop = asyncio.get_running_loop()
-        with self._state_lock:
-            for old in [lp for lp in self._loop_locks if lp.is_closed()]:
-                del self._loop_locks[old]
-            return self._loop_locks.setdefault(loop, asyncio.Lock())
 
     async def _fetch(self) -> Token:
         self.refreshes += 1

@@ -41,7 +41,7 @@ from tests.servers import (
 pytestmark = pytest.mark.timeout(60)
 
 #: Short limits so that a stall fails fast; long enough for a loaded CI machine.
-FAST = Timeouts(connect=5.0, first_token=1.5, idle=1.5, overall=20.0)
+FAST = Timeouts(connect=5.0, first_token=0.8, idle=0.8, overall=20.0)
 NORMAL = Timeouts(connect=5.0, first_token=10.0, idle=10.0, overall=30.0)
 
 

@@ -155,8 +155,9 @@ async def test_aflush_commits_without_blocking_the_loop(tmp_path: Path):
             nonlocal ticks
             ticks += 1
 
-        await asyncio.gather(trail.aflush(), tick())
+        head, _ = await asyncio.gather(trail.aflush(), tick())
         assert ticks == 1
+        assert head == trail.head_hash
         assert [r["event"] for r in rows(tmp_path / "a.sqlite")] == ["run_end"]
 
 

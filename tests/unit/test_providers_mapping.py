@@ -4,6 +4,7 @@ same error classes, and no secret survives in a message or body."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import httpx
@@ -20,14 +21,16 @@ from orchestration_kernel.errors import (
     RateLimitError,
     ServerError,
 )
-from orchestration_kernel.models import ChatRequest, Message
+from orchestration_kernel.models import ChatRequest, Message, ProviderReply, StreamChunk
 from orchestration_kernel.providers._sdk import (
+    SDKAdapter,
     StreamState,
     chat_usage,
     map_exception,
     scrub,
     split_system,
 )
+from orchestration_kernel.providers.base import Timeouts
 
 KEY = "sk-" + "unit-" + "z" * 24
 
@@ -235,3 +238,47 @@ def test_system_turns_fold_into_the_system_prompt() -> None:
     system, turns = split_system(request)
     assert system == "top\n\nmore" and [m.role for m in turns] == ["user"]
     assert split_system(ChatRequest(model="m", messages=[]))[0] is None
+
+
+class _Fake(SDKAdapter):
+    """An adapter whose 'SDK' is a counter, to test the shared client life cycle."""
+
+    default_name = "fake"
+
+    def __init__(self, **kw: object) -> None:
+        super().__init__(**kw)  # type: ignore[arg-type]
+        self.made = 0
+        self.closed = 0
+
+    async def _make_client(self) -> object:
+        self.made += 1
+        await asyncio.sleep(0.01)  # let concurrent first calls overlap
+        return object()
+
+    async def _close_client(self, client: object) -> None:
+        self.closed += 1
+
+    async def _complete(
+        self, client: object, request: ChatRequest, timeouts: Timeouts
+    ) -> ProviderReply:
+        return ProviderReply(text="x", finish_reason=None)  # a body without a finish reason
+
+    async def _stream(self, client: object, request: ChatRequest, timeouts: Timeouts):  # type: ignore[no-untyped-def]
+        yield StreamChunk(text="partial")
+
+
+async def test_concurrent_first_calls_make_one_client_and_missing_finish_fails() -> None:
+    adapter = _Fake()
+    request = ChatRequest(model="m", messages=[Message(role="user", content="q")])
+    results = await asyncio.gather(
+        *(adapter.complete(request, Timeouts()) for _ in range(5)), return_exceptions=True
+    )
+    assert adapter.made == 1
+    assert all(isinstance(r, IncompleteStreamError) for r in results)
+    assert str(results[0]).startswith("[fake] ") and results[0].provider == "fake"  # type: ignore[union-attr]
+    with pytest.raises(IncompleteStreamError):
+        async for _ in adapter.stream(request, Timeouts()):
+            pass
+    await adapter.aclose()
+    await adapter.aclose()
+    assert adapter.closed == 1
