@@ -647,13 +647,17 @@ def _make_guardian(guardian: Any) -> Any:
 
 
 def _make_audit(audit: Any, session: Session, content_logging: bool, guardian: Any) -> Any:
+    """``True``: the session's shared trail; a path: a trail of its own; ``False``: none."""
     if audit is False or audit is None:
         return None
-    if audit is True or isinstance(audit, (str, Path)):
+    if audit is True:
+        audit = session.audit
+    elif isinstance(audit, (str, Path)):
         from .audit import AuditTrail
 
-        path = None if audit is True else audit
-        audit = AuditTrail(path, content_logging=content_logging, session_id=session.id)
-    if guardian is not None and getattr(audit, "redactor", None) is None:
+        audit = AuditTrail(audit, session_id=session.id)
+    if not content_logging:
+        audit.content_logging = False
+    if guardian is not None:
         audit.redactor = guardian.redact
     return audit

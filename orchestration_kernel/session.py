@@ -50,6 +50,7 @@ class Session:
         self._home = home
         self.runtime = Runtime()
         self._engine: Any = None
+        self._audit: Any = None
         self._closed = False
         self.identity: Any = None
 
@@ -77,14 +78,28 @@ class Session:
             self._engine = OrchestrationEngine(session=self)
         return self._engine
 
+    @property
+    def audit(self) -> Any:
+        """The session's :class:`AuditTrail` (``home/audit.sqlite``), shared by its engines."""
+        if self._audit is None:
+            from .audit import AuditTrail
+
+            self._audit = AuditTrail(self.home / "audit.sqlite", session_id=self.id)
+        return self._audit
+
     def close(self) -> None:
-        """Close the engine and stop the runtime. A later :meth:`current` starts afresh."""
+        """Close the engine, commit the audit and stop the runtime.
+
+        A later :meth:`current` starts afresh.
+        """
         if self._closed:
             return
         self._closed = True
         if self._engine is not None:
             self._engine.close()
         self.runtime.close()
+        if self._audit is not None:
+            self._audit.close()
 
     def __repr__(self) -> str:
         return f"Session(id={self.id!r}, home={str(self._home) if self._home else None!r})"

@@ -61,7 +61,9 @@ class Guardian:
         self.ledger = ledger or SpendLedger()
         self._key = session_key or os.urandom(32)
         self._moderation_key = (
-            Secret(moderation_api_key) if isinstance(moderation_api_key, str) else moderation_api_key
+            Secret(moderation_api_key)
+            if isinstance(moderation_api_key, str)
+            else moderation_api_key
         )
         self._builtin: dict[str, BasePolicy] = {}
         names = policies if policies is not None else self._default_names()
@@ -116,9 +118,7 @@ class Guardian:
                 stages=c.pii_stages,
             )
         if name == "terms":
-            return TermsPolicy(
-                c.blocked_terms, topics=c.blocked_topics, action=c.terms_action
-            )
+            return TermsPolicy(c.blocked_terms, topics=c.blocked_topics, action=c.terms_action)
         return ModerationPolicy(
             api_key=self._moderation_key,
             base_url=c.moderation_base_url,
@@ -331,8 +331,10 @@ class Guardian:
                 policy=policy.name,
                 stage=stage,
                 reasons=outcome.reasons or [f"{policy.name} decided {outcome.action}"],
-                spans=[EvidenceSpan(entity=f.entity, start=f.start, end=f.end, score=f.score)
-                       for f in outcome.findings],
+                spans=[
+                    EvidenceSpan(entity=f.entity, start=f.start, end=f.end, score=f.score)
+                    for f in outcome.findings
+                ],
                 elapsed_ms=(perf_counter() - start) * 1000,
                 score=outcome.score,
                 threshold=outcome.threshold,
@@ -395,8 +397,13 @@ def _redact_parts(parts: list[str], findings: list[Finding]) -> list[str]:
             if f.start < end and f.end > offset:
                 replacement = f.placeholder() if f.start >= offset else ""
                 local.append(
-                    Finding(f.entity, max(f.start, offset) - offset, min(f.end, end) - offset,
-                            f.score, replacement)
+                    Finding(
+                        f.entity,
+                        max(f.start, offset) - offset,
+                        min(f.end, end) - offset,
+                        f.score,
+                        replacement,
+                    )
                 )
         out.append(apply_findings(part, local))
         offset = end + 1

@@ -126,8 +126,10 @@ class LimitsPolicy(BasePolicy):
             return None
         return Outcome(
             "block",
-            [f"input is about {tokens} tokens; the limit is {self.max_input_tokens} "
-             "(max_input_tokens)"],
+            [
+                f"input is about {tokens} tokens; the limit is {self.max_input_tokens} "
+                "(max_input_tokens)"
+            ],
         )
 
     def _model(self, ctx: GuardContext) -> Outcome | None:

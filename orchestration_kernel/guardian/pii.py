@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import string
 from collections.abc import Callable, Iterable, Iterator
 
 from ..models import Action
+from ._scan import skeleton
 from .context import GuardContext, Stage
 from .policy import ALL_STAGES, BasePolicy, Outcome
 from .redaction import Finding, Operator, Redactor
@@ -22,23 +24,30 @@ __all__ = [
     "ssn_valid",
 ]
 
-# --- e-mail ------------------------------------------------------------------------------
-_EMAIL = re.compile(
-    r"(?<![\w.%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,24}(?![\w-])"
+# Number-shaped patterns run on the byte skeleton (digits -> 0, letters -> A/a) so each
+# starts with a literal; boundaries before a match are checked in code (see _scan).
+
+# --- e-mail: found from each "@" outwards -------------------------------------------------
+_EMAIL_LOCAL = set(string.ascii_letters + string.digits + "._%+-")
+_EMAIL_DOMAIN = re.compile(
+    r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
+    r"\.[A-Za-z]{2,24}(?![\w-])"
 )
 
 # --- phone numbers -----------------------------------------------------------------------
 # International: a leading +, country code, then groups. National: the North American
 # (NXX) NXX-XXXX shape only; bare digit runs are too ambiguous (ids, dates, amounts).
-_PHONE_INTL = re.compile(r"(?<![\w+])\+\d{1,3}(?:[ .-]?\(?\d{1,5}\)?){1,6}(?!\d)")
-_PHONE_NANP = re.compile(r"(?<![\w+])(?:\([2-9]\d{2}\) ?|[2-9]\d{2}[ .-])[2-9]\d{2}[ .-]\d{4}(?![\w-])")
+_PHONE_INTL = re.compile(rb"\+0{1,3}(?:[ .-]?\(?0{1,5}\)?){1,6}(?!0)")
+_PHONE_NANP = (
+    re.compile(rb"\(000\) ?000[ .-]0000(?![Aa0_-])"),
+    re.compile(rb"000[ .-]000[ .-]0000(?![Aa0_-])"),
+)
 
 # --- cards -------------------------------------------------------------------------------
 _CARD = re.compile(
-    r"(?<![\d-])(?:\d{4}([ -]?)\d{4}\1\d{4}\1\d{4}(?:\1\d{1,3})?"  # 16-19, groups of 4
-    r"|\d{4}([ -]?)\d{6}\2\d{4,5}"  # 14-15: Amex, Diners
-    r"|\d{13,19})(?![\d])"
+    rb"0000(?:([ -]?)0000(?:\1)0000(?:\1)0000(?:(?:\1)0{1,3})?"  # 16-19 in groups of 4
+    rb"|([ -]?)000000(?:\2)0000?0?"  # 14-15: Amex, Diners (4-6-4/5)
+    rb"|0{9,15})(?!0)"  # 13-19 in one run
 )
 # Issuer prefixes (IIN ranges) of the major networks: a Luhn-valid number outside these
 # is far more likely an id or a timestamp than a card.
@@ -48,24 +57,95 @@ _IIN = re.compile(
 )
 
 # --- IBAN --------------------------------------------------------------------------------
-_IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){10,30}(?![a-z0-9])")
+_IBAN = re.compile(rb"AA00(?: ?[A0]){10,30}(?![a0])")
 _IBAN_LENGTHS = dict(
     (code, int(n))
     for code, n in (
         item.split(":")
-        for item in (
-            "AD:24 AE:23 AL:28 AT:20 AZ:28 BA:20 BE:16 BG:22 BH:22 BR:29 BY:28 CH:21 CR:22 "
-            "CY:28 CZ:24 DE:22 DK:18 DO:28 EE:20 EG:29 ES:24 FI:18 FO:18 FR:27 GB:22 GE:22 "
-            "GI:23 GL:18 GR:27 GT:28 HR:21 HU:28 IE:22 IL:23 IQ:23 IS:26 IT:27 JO:30 KW:30 "
-            "KZ:20 LB:28 LC:32 LI:21 LT:20 LU:20 LV:21 MC:27 MD:24 ME:22 MK:19 MR:27 MT:31 "
-            "MU:30 NL:18 NO:15 PK:24 PL:28 PS:29 PT:25 QA:29 RO:24 RS:22 SA:24 SC:31 SE:24 "
-            "SI:19 SK:24 SM:27 ST:25 SV:28 TL:23 TN:24 TR:26 UA:29 VA:22 VG:24 XK:20"
-        ).split()
+        for item in [
+            "AD:24",
+            "AE:23",
+            "AL:28",
+            "AT:20",
+            "AZ:28",
+            "BA:20",
+            "BE:16",
+            "BG:22",
+            "BH:22",
+            "BR:29",
+            "BY:28",
+            "CH:21",
+            "CR:22",
+            "CY:28",
+            "CZ:24",
+            "DE:22",
+            "DK:18",
+            "DO:28",
+            "EE:20",
+            "EG:29",
+            "ES:24",
+            "FI:18",
+            "FO:18",
+            "FR:27",
+            "GB:22",
+            "GE:22",
+            "GI:23",
+            "GL:18",
+            "GR:27",
+            "GT:28",
+            "HR:21",
+            "HU:28",
+            "IE:22",
+            "IL:23",
+            "IQ:23",
+            "IS:26",
+            "IT:27",
+            "JO:30",
+            "KW:30",
+            "KZ:20",
+            "LB:28",
+            "LC:32",
+            "LI:21",
+            "LT:20",
+            "LU:20",
+            "LV:21",
+            "MC:27",
+            "MD:24",
+            "ME:22",
+            "MK:19",
+            "MR:27",
+            "MT:31",
+            "MU:30",
+            "NL:18",
+            "NO:15",
+            "PK:24",
+            "PL:28",
+            "PS:29",
+            "PT:25",
+            "QA:29",
+            "RO:24",
+            "RS:22",
+            "SA:24",
+            "SC:31",
+            "SE:24",
+            "SI:19",
+            "SK:24",
+            "SM:27",
+            "ST:25",
+            "SV:28",
+            "TL:23",
+            "TN:24",
+            "TR:26",
+            "UA:29",
+            "VA:22",
+            "VG:24",
+            "XK:20",
+        ]
     )
 )
 
 # --- US SSN ------------------------------------------------------------------------------
-_SSN = re.compile(r"(?<![\d-])(\d{3})([- ])(\d{2})\2(\d{4})(?![\d-])")
+_SSN = re.compile(rb"000([- ])00(?:\1)0000(?![0-])")
 _SSN_BARE = re.compile(
     r"(?i:\b(?:ssn|social security(?: number| no\.?)?)\b)[\s:#-]*(\d{3})(\d{2})(\d{4})(?!\d)"
 )
@@ -73,7 +153,8 @@ _SSN_BARE = re.compile(
 _SSN_VOID = {"078051120", "219099999"}
 
 # --- IP addresses ------------------------------------------------------------------------
-_IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d)")
+# The match starts at the first octet's last digit; the code extends it back.
+_IPV4 = re.compile(rb"0\.0{1,3}\.0{1,3}\.0{1,3}(?![Aa0_]|\.0)")
 _IPV6 = re.compile(
     r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|(?:\d{1,3}\.){3}\d{1,3})?(?![\w:])"
 )
@@ -107,67 +188,92 @@ def ssn_valid(area: str, group: str, serial: str) -> bool:
     return area + group + serial not in _SSN_VOID
 
 
-def _emails(text: str) -> Iterator[Finding]:
-    if "@" not in text:
-        return
-    for m in _EMAIL.finditer(text):
-        yield Finding("EMAIL", m.start(), m.end(), 0.95)
+def _before(sk: bytes, start: int, forbidden: bytes) -> bool:
+    """True when the skeleton byte before ``start`` is not one of ``forbidden``."""
+    return start == 0 or sk[start - 1] not in forbidden
 
 
-def _phones(text: str) -> Iterator[Finding]:
-    if "+" in text:
-        for m in _PHONE_INTL.finditer(text):
-            n = sum(c.isdigit() for c in m.group())
-            if 8 <= n <= 15:
+def _emails(text: str, sk: bytes) -> Iterator[Finding]:
+    at = text.find("@")
+    while at > 0:
+        start = at
+        while start > 0 and text[start - 1] in _EMAIL_LOCAL:
+            start -= 1
+        m = _EMAIL_DOMAIN.match(text, at + 1)
+        if m and start < at:
+            yield Finding("EMAIL", start, m.end(), 0.95)
+        at = text.find("@", at + 1)
+
+
+def _phones(text: str, sk: bytes) -> Iterator[Finding]:
+    if b"+0" in sk:
+        for m in _PHONE_INTL.finditer(sk):
+            n = m.group().count(b"0")
+            if 8 <= n <= 15 and _before(sk, m.start(), b"Aa0_+"):
                 yield Finding("PHONE_NUMBER", m.start(), m.end(), 0.8)
-    for m in _PHONE_NANP.finditer(text):
-        yield Finding("PHONE_NUMBER", m.start(), m.end(), 0.7)
+    for pattern in _PHONE_NANP:
+        for m in pattern.finditer(sk):
+            area = text[m.start() : m.end()].lstrip("(")
+            if _before(sk, m.start(), b"Aa0_+") and area[0] not in "01":
+                yield Finding("PHONE_NUMBER", m.start(), m.end(), 0.7)
 
 
-def _cards(text: str) -> Iterator[Finding]:
-    for m in _CARD.finditer(text):
-        digits = m.group().replace(" ", "").replace("-", "")
+def _cards(text: str, sk: bytes) -> Iterator[Finding]:
+    for m in _CARD.finditer(sk):
+        if not _before(sk, m.start(), b"0-"):
+            continue
+        digits = text[m.start() : m.end()].replace(" ", "").replace("-", "")
         if 13 <= len(digits) <= 19 and _IIN.match(digits) and luhn_valid(digits):
             yield Finding("CREDIT_CARD", m.start(), m.end(), 0.95)
 
 
-def _ibans(text: str) -> Iterator[Finding]:
-    for m in _IBAN.finditer(text):
-        want = _IBAN_LENGTHS.get(m.group()[:2])
-        if want is None:
+def _ibans(text: str, sk: bytes) -> Iterator[Finding]:
+    for m in _IBAN.finditer(sk):
+        want = _IBAN_LENGTHS.get(text[m.start() : m.start() + 2])
+        if want is None or not _before(sk, m.start(), b"Aa0"):
             continue
         # The pattern may run on into a following upper-case word: keep exactly the
         # country's length of characters, wherever the spaces fall.
         end, count = m.start(), 0
-        candidate = m.group()
-        for i, ch in enumerate(candidate):
-            if ch != " ":
+        for i in range(m.start(), m.end()):
+            if text[i] != " ":
                 count += 1
             if count == want:
-                end = m.start() + i + 1
+                end = i + 1
                 break
-        compact = text[m.start() : end].replace(" ", "")
-        if count == want and iban_valid(compact):
+        if count == want and iban_valid(text[m.start() : end].replace(" ", "")):
             yield Finding("IBAN", m.start(), end, 0.95)
 
 
-def _ssns(text: str) -> Iterator[Finding]:
-    for m in _SSN.finditer(text):
-        if ssn_valid(m.group(1), m.group(3), m.group(4)):
+def _ssns(text: str, sk: bytes) -> Iterator[Finding]:
+    for m in _SSN.finditer(sk):
+        value = text[m.start() : m.end()]
+        if _before(sk, m.start(), b"0-") and ssn_valid(value[:3], value[4:6], value[7:]):
             yield Finding("US_SSN", m.start(), m.end(), 0.85)
-    for m in _SSN_BARE.finditer(text):
-        if ssn_valid(*m.groups()):
-            yield Finding("US_SSN", m.start(1), m.end(3), 0.8)
+    low = text.lower()
+    if "ssn" in low or "social security" in low:
+        for m in _SSN_BARE.finditer(text):
+            if ssn_valid(*m.groups()):
+                yield Finding("US_SSN", m.start(1), m.end(3), 0.8)
 
 
-def _ips(text: str) -> Iterator[Finding]:
-    if "." in text:
-        for m in _IPV4.finditer(text):
-            try:
-                ipaddress.IPv4Address(m.group())
-            except ValueError:
-                continue
-            yield Finding("IP_ADDRESS", m.start(), m.end(), 0.9)
+def _ipv4(text: str, sk: bytes) -> Iterator[Finding]:
+    for m in _IPV4.finditer(sk):
+        start = m.start()
+        while start > 0 and m.start() - start < 2 and sk[start - 1] == 48:  # b"0"
+            start -= 1
+        if not _before(sk, start, b"Aa0_."):
+            continue
+        try:
+            ipaddress.IPv4Address(text[start : m.end()])
+        except ValueError:
+            continue
+        yield Finding("IP_ADDRESS", start, m.end(), 0.9)
+
+
+def _ips(text: str, sk: bytes) -> Iterator[Finding]:
+    if b"0.0" in sk:
+        yield from _ipv4(text, sk)
     if "::" in text or text.count(":") >= 7:
         for m in _IPV6.finditer(text):
             value = m.group()
@@ -182,7 +288,7 @@ def _ips(text: str) -> Iterator[Finding]:
 
 
 #: Entity name → detector, in the order they run.
-_DETECTORS: dict[str, Callable[[str], Iterator[Finding]]] = {
+_DETECTORS: dict[str, Callable[[str, bytes], Iterator[Finding]]] = {
     "EMAIL": _emails,
     "CREDIT_CARD": _cards,
     "IBAN": _ibans,
@@ -191,7 +297,6 @@ _DETECTORS: dict[str, Callable[[str], Iterator[Finding]]] = {
     "IP_ADDRESS": _ips,
 }
 PII_ENTITIES: tuple[str, ...] = tuple(_DETECTORS)
-_NEEDS_DIGIT = re.compile(r"\d")
 
 
 class PIIDetector:
@@ -207,12 +312,13 @@ class PIIDetector:
 
     def find(self, text: str) -> list[Finding]:
         """Every finding, in detector order (may overlap; redaction merges overlaps)."""
-        # Every entity but e-mail needs a digit: one C-speed scan skips most prose.
-        if not _NEEDS_DIGIT.search(text):
-            return list(_emails(text)) if "EMAIL" in self.entities else []
+        sk = skeleton(text)
+        # Every entity but e-mail needs a digit; e-mail needs an "@".
+        if b"0" not in sk and "@" not in text:
+            return []
         found: list[Finding] = []
         for detect in self._detectors:
-            found.extend(detect(text))
+            found.extend(detect(text, sk))
         return found
 
 

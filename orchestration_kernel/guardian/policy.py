@@ -193,7 +193,9 @@ def to_outcome(result: Any) -> Outcome:
         return result
     if isinstance(result, Decision):
         findings = [Finding(s.entity, s.start, s.end, s.score) for s in result.spans]
-        return Outcome(result.action, list(result.reasons), findings, result.score, result.threshold)
+        return Outcome(
+            result.action, list(result.reasons), findings, result.score, result.threshold
+        )
     if isinstance(result, str) and result in ACTION_RANK:
         reasons = [] if result == "allow" else [f"returned {result!r}"]
         return Outcome(result, reasons)  # type: ignore[arg-type]

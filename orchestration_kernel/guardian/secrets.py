@@ -32,8 +32,21 @@ def shannon_entropy(value: str) -> float:
     return -sum(c / n * math.log2(c / n) for c in counts.values())
 
 
-_PLACEHOLDER_WORDS = ("your", "here", "example", "xxxx", "placeholder", "changeme", "redacted",
-                      "dummy", "insert", "replace", "todo", "****", "....")
+_PLACEHOLDER_WORDS = (
+    "your",
+    "here",
+    "example",
+    "xxxx",
+    "placeholder",
+    "changeme",
+    "redacted",
+    "dummy",
+    "insert",
+    "replace",
+    "todo",
+    "****",
+    "....",
+)
 #: A value starting with one of these is a template or a reference, not a literal.
 _TEMPLATE_STARTS = ("<", "{", "$", "%(", "%{", "[", "(", "os.", "process.", "env.", "getenv")
 #: A call or an index inside the value: code that fetches the secret, not the secret.
@@ -46,8 +59,11 @@ def looks_random(value: str, *, min_len: int = 16, min_entropy: float = 3.0) -> 
     if len(value) < min_len or is_placeholder(value):
         return False
     classes = sum(
-        (any(c.islower() for c in value), any(c.isupper() for c in value),
-         any(c.isdigit() for c in value))
+        (
+            any(c.islower() for c in value),
+            any(c.isupper() for c in value),
+            any(c.isdigit() for c in value),
+        )
     )
     return classes >= 2 and shannon_entropy(value) >= min_entropy
 
@@ -114,7 +130,9 @@ _RULES: tuple[_Rule, ...] = (
         validate=_openai_ok,
     ),
     _Rule("GOOGLE_API_KEY", ("AIza",), re.compile(r"(?<![\w-])AIza[0-9A-Za-z_-]{35}(?![\w-])")),
-    _Rule("PERPLEXITY_API_KEY", ("pplx-",), re.compile(r"(?<![\w-])pplx-[A-Za-z0-9]{32,}(?![\w-])")),
+    _Rule(
+        "PERPLEXITY_API_KEY", ("pplx-",), re.compile(r"(?<![\w-])pplx-[A-Za-z0-9]{32,}(?![\w-])")
+    ),
     _Rule(
         "AWS_ACCESS_KEY_ID",
         ("AKIA", "ASIA", "ABIA", "ACCA"),
@@ -123,7 +141,9 @@ _RULES: tuple[_Rule, ...] = (
     _Rule(
         "GITHUB_TOKEN",
         ("gh", "github_pat_"),
-        re.compile(r"(?<![\w])(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{50,255})(?!\w)"),
+        re.compile(
+            r"(?<![\w])(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{50,255})(?!\w)"
+        ),
     ),
     _Rule(
         "JWT",

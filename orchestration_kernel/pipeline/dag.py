@@ -71,7 +71,7 @@ def _find_cycle(names: list[str], deps: Mapping[str, Iterable[str]]) -> list[str
         path.append(node)
         for dep in deps[node]:
             if state.get(dep) == 1:
-                return [*path[path.index(dep):], dep]
+                return [*path[path.index(dep) :], dep]
             if dep not in state and (found := visit(dep)):
                 return found
         path.pop()

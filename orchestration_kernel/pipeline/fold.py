@@ -80,7 +80,7 @@ async def fold_conversation(
         step=step, model=", ".join(models), strategy="truncate", window_tokens=window,
         kept_turns=kept, dropped_turns=len(dropped), dropped_tokens=sum(sizes[: len(dropped)]),
     )  # fmt: skip
-    kept_messages = history[len(dropped):]
+    kept_messages = history[len(dropped) :]
     if strategy != "summarize":
         return Folded(kept_messages, system, record)
     summariser = summary_model or models[0]

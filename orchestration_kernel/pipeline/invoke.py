@@ -71,7 +71,9 @@ def parse_json_reply(text: str, schema: dict[str, Any] | None) -> tuple[Any, str
         where = "/".join(str(p) for p in exc.absolute_path) or "(root)"
         return None, f"the JSON does not match the schema at {where}: {exc.message}"
     except jsonschema.SchemaError as exc:
-        raise PipelineError(f"the step's 'schema' is not a valid JSON Schema: {exc.message}") from None
+        raise PipelineError(
+            f"the step's 'schema' is not a valid JSON Schema: {exc.message}"
+        ) from None
     return value, None
 
 

@@ -253,9 +253,7 @@ class CompiledPipeline:
         line, col = self.positions.offset_mark(ref.path, ref.offset)
         return SpecProblem(message, line, col, _path_text(ref.path))
 
-    def check_runtime_names(
-        self, scope: Scope, *, input_known: bool = True
-    ) -> list[SpecProblem]:
+    def check_runtime_names(self, scope: Scope, *, input_known: bool = True) -> list[SpecProblem]:
         """Problems with deferred and input-rooted references, now that values are known."""
         problems = []
         refs = self.deferred + (self.input_refs if input_known else [])
@@ -308,15 +306,19 @@ class _Checker:
         seen: set[str] = set()
         for i, step in enumerate(self.spec.steps):
             if step.name in seen:
-                self.add(f"two steps are called {step.name!r}; step names must be unique",
-                         ("steps", i, "name"))
+                self.add(
+                    f"two steps are called {step.name!r}; step names must be unique",
+                    ("steps", i, "name"),
+                )
             seen.add(step.name or "")
             for j, dep in enumerate(step.depends_on or []):
                 if dep not in self.names:
                     close = nearest(dep, self.names)
                     hint = f"; did you mean {close[0]!r}?" if close else ""
-                    self.add(f"step {step.name!r} depends on unknown step {dep!r}{hint}",
-                             ("steps", i, "depends_on", j))
+                    self.add(
+                        f"step {step.name!r} depends on unknown step {dep!r}{hint}",
+                        ("steps", i, "depends_on", j),
+                    )
         if self.spec.output is not None and self.spec.output not in self.names:
             close = nearest(self.spec.output, self.names)
             hint = f"; did you mean {close[0]!r}?" if close else ""
@@ -330,8 +332,11 @@ class _Checker:
             self._model(self.spec.fold_model, ("fold_model",))
         for i, step in enumerate(self.spec.steps):
             if step.model is None and default is None:
-                self.add(f"step {step.name!r} has no model: add 'model:' to the step "
-                         "(or a pipeline-wide 'model:')", ("steps", i))
+                self.add(
+                    f"step {step.name!r} has no model: add 'model:' to the step "
+                    "(or a pipeline-wide 'model:')",
+                    ("steps", i),
+                )
             for j, model in enumerate(step.models):
                 where = ("steps", i, "model", j) if step.fans_out else ("steps", i, "model")
                 self._model(model, where)
@@ -426,16 +431,20 @@ class _Checker:
             if key not in target.models:
                 close = nearest(key, target.models)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
-                return f"step {root!r} has no model {key!r} (its models: " \
-                       f"{', '.join(target.models)}){hint}"
+                return (
+                    f"step {root!r} has no model {key!r} (its models: "
+                    f"{', '.join(target.models)}){hint}"
+                )
             return None
         if target.format == "json":
             return None
         if kind == "attr" and key not in STEP_FIELDS:
             close = nearest(key, STEP_FIELDS)
             hint = f"did you mean {close[0]!r}? " if close else ""
-            return (f"step {root!r} has no field {key!r}: {hint}(set 'format: json' on it to "
-                    "read fields of its JSON output)")
+            return (
+                f"step {root!r} has no field {key!r}: {hint}(set 'format: json' on it to "
+                "read fields of its JSON output)"
+            )
         if kind == "item":
             return f"step {root!r} is not a fan-out or a 'format: json' step, so it has no [key]"
         return None
@@ -458,7 +467,9 @@ class _Checker:
 
 
 def _references(
-    spec: PipelineSpec, prompts: dict[str, Template | None], systems: dict[str, Template | None],
+    spec: PipelineSpec,
+    prompts: dict[str, Template | None],
+    systems: dict[str, Template | None],
     conditions: dict[str, Condition | None],
 ) -> dict[str, set[str]]:
     names = set(spec.step_names)
@@ -528,7 +539,9 @@ def load_pipeline(
     return _compile(checker, text)
 
 
-def _validate(data: dict[str, Any], pos: Positions) -> tuple[PipelineSpec | None, list[SpecProblem]]:
+def _validate(
+    data: dict[str, Any], pos: Positions
+) -> tuple[PipelineSpec | None, list[SpecProblem]]:
     """Validate; on errors, also validate a copy without the offending keys, so the
     cross-step checks still run and every problem is reported at once."""
     try:

@@ -35,8 +35,10 @@ class PipelineManager:
         """
         if not name:
             raise ConfigurationError("a registered pipeline needs a name")
-        pipeline = spec if isinstance(spec, Pipeline) else Pipeline(
-            spec, engine=self.engine, name=name, **options
+        pipeline = (
+            spec
+            if isinstance(spec, Pipeline)
+            else Pipeline(spec, engine=self.engine, name=name, **options)
         )
         self._pipelines[name] = pipeline
         self._history.setdefault(name, deque(maxlen=self.history_size))

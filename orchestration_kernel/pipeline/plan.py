@@ -52,14 +52,26 @@ class PipelinePlan:
     @property
     def real(self) -> list[str]:
         """Models that would reach a real provider."""
-        return sorted({r or m for s in self.steps for m, r, sim in
-                       zip(s.models, s.resolved, s.simulated, strict=True) if sim is False})
+        return sorted(
+            {
+                r or m
+                for s in self.steps
+                for m, r, sim in zip(s.models, s.resolved, s.simulated, strict=True)
+                if sim is False
+            }
+        )
 
     @property
     def simulated(self) -> list[str]:
         """Models the offline simulator would serve."""
-        return sorted({r or m for s in self.steps for m, r, sim in
-                       zip(s.models, s.resolved, s.simulated, strict=True) if sim})
+        return sorted(
+            {
+                r or m
+                for s in self.steps
+                for m, r, sim in zip(s.models, s.resolved, s.simulated, strict=True)
+                if sim
+            }
+        )
 
     def to_records(self) -> list[dict[str, Any]]:
         """One row per step."""
@@ -87,14 +99,23 @@ class PipelinePlan:
     def _repr_markdown_(self) -> str:
         cost = "unknown" if self.est_cost_usd is None else f"${self.est_cost_usd:.6f}"
         head = f"**Plan: {self.name or 'pipeline'}** · {len(self.steps)} steps · est. {cost}"
-        lines = [head, "", "| step | models | real/simulated | after | when | est. cost |",
-                 "|---|---|---|---|---|---|"]
+        lines = [
+            head,
+            "",
+            "| step | models | real/simulated | after | when | est. cost |",
+            "|---|---|---|---|---|---|",
+        ]
         for r, s in zip(self.to_records(), self.steps, strict=True):
             c = "unknown" if s.est_cost_usd is None else f"${s.est_cost_usd:.6f}"
-            lines.append(f"| {r['step']} | {r['resolved']} | {r['simulated']} | "
-                         f"{r['depends_on'] or '-'} | {r['when'] or ''} | {c} |")
-        lines += ["", f"Real: {', '.join(self.real) or 'none'} · "
-                      f"simulated: {', '.join(self.simulated) or 'none'}"]
+            lines.append(
+                f"| {r['step']} | {r['resolved']} | {r['simulated']} | "
+                f"{r['depends_on'] or '-'} | {r['when'] or ''} | {c} |"
+            )
+        lines += [
+            "",
+            f"Real: {', '.join(self.real) or 'none'} · "
+            f"simulated: {', '.join(self.simulated) or 'none'}",
+        ]
         return "\n".join(lines)
 
     def __str__(self) -> str:

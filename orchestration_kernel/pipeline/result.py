@@ -249,7 +249,15 @@ class PipelineResult(BaseModel):
             latency = "" if s.latency_ms is None else f"{s.latency_ms:.0f} ms"
             cost = "" if s.cost_usd is None else f"${s.cost_usd:.6f}"
             rows.append(
-                [s.name, model + sim, s.status, latency, str(s.usage.total_tokens), cost, s.guardian]
+                [
+                    s.name,
+                    model + sim,
+                    s.status,
+                    latency,
+                    str(s.usage.total_tokens),
+                    cost,
+                    s.guardian,
+                ]
             )
         return rows
 

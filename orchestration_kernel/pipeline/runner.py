@@ -90,7 +90,8 @@ class Run:
         self.default_model = spec.model or default_model
         self.specs: dict[str, StepSpec] = {s.name or "": s for s in spec.steps}
         self.steps: dict[str, StepResult] = {
-            n: StepResult(name=n, model=s.model or self.default_model) for n, s in self.specs.items()
+            n: StepResult(name=n, model=s.model or self.default_model)
+            for n, s in self.specs.items()
         }
         has_input = input_data is not None or spec.input is not None
         self.input = input_data if input_data is not None else spec.input
@@ -172,8 +173,9 @@ class Run:
             await self._stop_all(f"step {name!r} failed")
             message = f"step {name!r} failed: {type(exc).__name__}: {exc}"
             await self._end("failed", message)
-            raise PipelineError(f"pipeline {self.name or ''} {message}".replace("  ", " "),
-                                self.result) from exc
+            raise PipelineError(
+                f"pipeline {self.name or ''} {message}".replace("  ", " "), self.result
+            ) from exc
         await self._end("done")
         return self.result
 
@@ -206,8 +208,10 @@ class Run:
     def plan_rows(self) -> list[dict[str, Any]]:
         """The steps as the widgets first show them."""
         deps = self.compiled.dag.deps
-        return [{"name": n, "model": self.steps[n].model, "depends_on": list(deps[n])}
-                for n in self.specs]
+        return [
+            {"name": n, "model": self.steps[n].model, "depends_on": list(deps[n])}
+            for n in self.specs
+        ]
 
     async def _settle_memory(self) -> None:
         if self._memory is not None:
@@ -225,9 +229,15 @@ class Run:
         detail: dict[str, Any] = {"steps": {s.name: s.status for s in res.steps}}
         if error:
             detail["error"] = error
-        self._audit("run_end", status=status, latency_ms=res.latency_ms,
-                    input_tokens=usage.input_tokens, output_tokens=usage.output_tokens,
-                    cost_usd=res.cost_usd, detail=detail)
+        self._audit(
+            "run_end",
+            status=status,
+            latency_ms=res.latency_ms,
+            input_tokens=usage.input_tokens,
+            output_tokens=usage.output_tokens,
+            cost_usd=res.cost_usd,
+            detail=detail,
+        )
         await self._flush_audit()
         self._emit("run_end", data=res)
 
@@ -299,8 +309,13 @@ class Run:
         except asyncio.CancelledError:
             sr.status, sr.ended_at = "cancelled", self._now()
             sr.reason = sr.reason or "cancelled while running"
-            self._audit("step", step=name, status="cancelled", model=_label(sr.model),
-                        detail={"reason": sr.reason})
+            self._audit(
+                "step",
+                step=name,
+                status="cancelled",
+                model=_label(sr.model),
+                detail={"reason": sr.reason},
+            )
             raise
         except Exception as exc:  # any step failure goes through the step's policy
             if not self._apply_policy(name, sr, exc):
@@ -394,9 +409,7 @@ class Run:
                 phase="overall",
             ) from exc
 
-    def _call(
-        self, name: str, spec: StepSpec, model: str, payload: Any, system: str | None
-    ) -> Any:
+    def _call(self, name: str, spec: StepSpec, model: str, payload: Any, system: str | None) -> Any:
         extra: dict[str, Any] = {
             "run_id": self.run_id, "pipeline": self.name, "step": name,
             "session_id": self.session_id,
@@ -408,8 +421,9 @@ class Run:
         if spec.json_schema is not None and _simulated(self.engine, model):
             extra["json_schema"] = spec.json_schema  # the simulator shapes its JSON by it
         on_delta = self._delta_sink(name, model) if self.observer is not None else None
-        return call_model(self.engine, model, payload, spec, system=system,
-                          on_delta=on_delta, extra=extra)
+        return call_model(
+            self.engine, model, payload, spec, system=system, on_delta=on_delta, extra=extra
+        )
 
     def _delta_sink(self, name: str, model: str) -> Any:
         def sink(delta: Delta) -> None:
@@ -450,16 +464,21 @@ class Run:
         )  # fmt: skip
         if folded.record is not None:
             self.result.folds.append(folded.record)
-            self._audit("fold", step=name, model=folded.record.model,
-                        detail=folded.record.model_dump(exclude={"summary"}))
+            self._audit(
+                "fold",
+                step=name,
+                model=folded.record.model,
+                detail=folded.record.model_dump(exclude={"summary"}),
+            )
         return [*folded.messages, Message(role="user", content=prompt)], folded.system
 
     def _absorb(self, sr: StepResult, spec: StepSpec, calls: list[ModelCall]) -> None:
         sr.absorb(calls)
         failed = [c for c in calls if c.status != "done"]
         if spec.fans_out:
-            sr.outputs = {c.model: c.output if c.status == "done" else (spec.default or "")
-                          for c in calls}
+            sr.outputs = {
+                c.model: c.output if c.status == "done" else (spec.default or "") for c in calls
+            }
             sr.output = "\n\n".join(f"### {m}\n{t}" for m, t in sr.outputs.items())
             sr.data = {c.model: c.data for c in calls} if spec.format == "json" else None
         else:
@@ -541,16 +560,29 @@ def _collect(
     errors: list[BaseException] = []
     for task, model in zip(tasks, models, strict=True):
         if task.cancelled():
-            calls.append(ModelCall(model=model, status="cancelled", cost_usd=0.0,
-                                   error="cancelled: another model of the step failed"))
+            calls.append(
+                ModelCall(
+                    model=model,
+                    status="cancelled",
+                    cost_usd=0.0,
+                    error="cancelled: another model of the step failed",
+                )
+            )
             continue
         exc = task.exception()
         if isinstance(exc, CallFailed):
             calls.append(exc.call)
             errors.append(exc.error)
         elif exc is not None:
-            calls.append(ModelCall(model=model, status="failed", error=str(exc), cost_usd=0.0,
-                                   error_type=type(exc).__name__))
+            calls.append(
+                ModelCall(
+                    model=model,
+                    status="failed",
+                    error=str(exc),
+                    cost_usd=0.0,
+                    error_type=type(exc).__name__,
+                )
+            )
             errors.append(exc)
         else:
             calls.append(task.result())

@@ -80,8 +80,10 @@ def step_field(step: StepResult, field: str) -> Any:
     """``step.field``: a public step field, else a key of the step's JSON output."""
     if field in STEP_FIELDS:
         if field == "decisions":
-            return [d.model_dump(include={"action", "policy", "stage", "reasons"}) for d in
-                    step.decisions]
+            return [
+                d.model_dump(include={"action", "policy", "stage", "reasons"})
+                for d in step.decisions
+            ]
         return getattr(step, field)
     parsed = _parsed_output(step)
     if isinstance(parsed, dict) and field in parsed:

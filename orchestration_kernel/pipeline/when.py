@@ -101,8 +101,9 @@ def _tokenize(text: str) -> list[_Tok]:
         kind = m.lastgroup or ""
         raw = m.group(0)
         if kind == "num":
-            toks.append(_Tok("num", float(raw) if any(c in raw for c in ".eE") else int(raw),
-                             pos, m.end()))
+            toks.append(
+                _Tok("num", float(raw) if any(c in raw for c in ".eE") else int(raw), pos, m.end())
+            )
         elif kind == "str":
             toks.append(_Tok("str", _unescape(raw[1:-1]), pos, m.end()))
         elif kind == "name":
@@ -190,8 +191,11 @@ class _Parser:
         if self._is("kw", "in"):
             self._take()
             return "in"
-        if self._is("kw", "not") and self.toks[self.i + 1].kind == "kw" and \
-                self.toks[self.i + 1].value == "in":
+        if (
+            self._is("kw", "not")
+            and self.toks[self.i + 1].kind == "kw"
+            and self.toks[self.i + 1].value == "in"
+        ):
             self.i += 2
             return "not in"
         return None
@@ -215,8 +219,9 @@ class _Parser:
                     raise self._fail("expected a field name after '.'")
                 name_tok = self._take()
                 self._check_public(name_tok)
-                node = _Node("attr", node.start, name_tok.end, value=name_tok.value,
-                             children=[node])
+                node = _Node(
+                    "attr", node.start, name_tok.end, value=name_tok.value, children=[node]
+                )
             elif self._is("punct", "["):
                 self._take()
                 key = self._or()
@@ -300,8 +305,12 @@ def _compare(op: str, left: Any, right: Any) -> bool:
         return bool(left == right)
     if op == "!=":
         return bool(left != right)
-    table = {"<": lambda a, b: a < b, "<=": lambda a, b: a <= b,
-             ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
+    table = {
+        "<": lambda a, b: a < b,
+        "<=": lambda a, b: a <= b,
+        ">": lambda a, b: a > b,
+        ">=": lambda a, b: a >= b,
+    }
     return bool(table[op](left, right))
 
 
@@ -354,7 +363,7 @@ class Condition:
         if kind == "cmp":
             return self._eval_cmp(node, scope, seen)
         value = self._eval_access(node, scope, seen)
-        seen[self.source[node.start:node.end]] = _recordable(value)
+        seen[self.source[node.start : node.end]] = _recordable(value)
         return value
 
     def _eval_bool(self, node: _Node, scope: Scope, seen: dict[str, Any]) -> Any:

@@ -300,12 +300,14 @@ class SDKAdapter:
 
     async def stream(self, request: ChatRequest, timeouts: Timeouts) -> AsyncIterator[StreamChunk]:
         """One streaming call; the last chunk carries the finish reason (and usage)."""
-        started = False
+        started = finished = False
         try:
             client = await self._client_for_loop()
             async for chunk in self._stream(client, request, timeouts):
-                started = True
+                started, finished = True, chunk.finish_reason is not None
                 yield chunk
+            if not finished:  # never pass a cut-off stream on as complete
+                raise IncompleteStreamError("the stream ended without a finish reason")
         except Exception as exc:
             mapped = self._map(exc, request, streaming=started)
             if mapped is exc:

@@ -1,0 +1,129 @@
+"""A run as HTML and as plain text: the fallback of :class:`~.run_view.RunView`, and the
+final state that replaces the live widget in a saved notebook, nbconvert, GitHub's
+preview, nbval and a terminal.
+
+The cells are the same strings the widget shows (see :func:`step_cells`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .render import (
+    badges_html,
+    decision_text,
+    decisions_html,
+    esc,
+    fmt_cost,
+    fmt_ms,
+    fmt_tokens,
+    model_html,
+    model_text,
+    pre_html,
+    status_html,
+    table_html,
+)
+from .state import RunState, StepState
+
+__all__ = ["HEADER", "StepCells", "run_html", "run_text", "step_cells", "totals_text"]
+
+HEADER = ("step", "status", "model", "latency", "tokens", "cost", "guardian")
+
+
+@dataclass(frozen=True)
+class StepCells:
+    """One step's cells, as text; the widgets and both fallbacks are built from these."""
+
+    status: str
+    model: str
+    latency: str
+    tokens: str
+    cost: str
+
+
+def step_cells(step: StepState) -> StepCells:
+    """What one row says: the status (with its reason), who answered, timing, usage, cost."""
+    status = step.status
+    if step.note and step.status not in ("done", "running", "pending"):
+        status = f"{step.status}: {step.note}"
+    latency = fmt_ms(step.latency_ms)
+    if latency and step.ttft_ms is not None:
+        latency += f" (first token {fmt_ms(step.ttft_ms)})"
+    tokens = ""
+    if step.total_tokens is not None:
+        tokens = f"{fmt_tokens(step.input_tokens)} in / {fmt_tokens(step.output_tokens)} out"
+    return StepCells(
+        status=status,
+        model=model_text(step.model, step.provider, step.simulated),
+        latency=latency,
+        tokens=tokens,
+        cost=fmt_cost(step.cost_usd, unknown=step.cost_unknown),
+    )
+
+
+def totals_text(state: RunState) -> str:
+    """The foot line: steps done, latency, tokens, cost, Guardian findings."""
+    t = state.totals()
+    cost = "cost unknown" if t["cost_usd"] is None else fmt_cost(t["cost_usd"])
+    parts = [
+        f"{t['done']}/{t['steps']} steps done",
+        fmt_ms(t["latency_ms"]),
+        f"{t['input_tokens'] + t['output_tokens']:,} tokens",
+        cost,
+        f"{t['decisions']} Guardian finding{'s' if t['decisions'] != 1 else ''}",
+    ]
+    if t["simulated"]:
+        parts.append("offline simulator")
+    return "total: " + " · ".join(p for p in parts if p)
+
+
+def _title(state: RunState) -> str:
+    run = f" · run {state.run_id}" if state.run_id else ""
+    return f"{state.title} · {state.status}{run}"
+
+
+def run_html(state: RunState) -> str:
+    """The run as an HTML table: one row per step (its text beneath), totals at the foot."""
+    rows = []
+    for step in state.steps.values():
+        cells = step_cells(step)
+        rows.append(
+            [
+                f"<b>{esc(step.name)}</b>",
+                status_html(step.status, cells.status),
+                model_html(step.model, step.provider, step.simulated),
+                esc(cells.latency),
+                esc(cells.tokens),
+                esc(cells.cost),
+                badges_html(step.decisions) + decisions_html(step.decisions),
+            ]
+        )
+        if step.text or step.note:
+            note = f"<i>{esc(cells.status)}</i>" if not step.text else ""
+            rows.append(["", f"<div>{note}</div>" + (pre_html(step.text) if step.text else "")])
+    error = f"<div style='color:#d93025'>{esc(state.error)}</div>" if state.error else ""
+    return (
+        f"<div class='orchestration-run'><b>{esc(_title(state))}</b>"
+        f"{table_html(HEADER, _widen(rows), esc(totals_text(state)))}{error}</div>"
+    )
+
+
+def _widen(rows: list[list[str]]) -> list[list[str]]:
+    """Text rows span the table: pad them so every row has a cell per column."""
+    return [row + [""] * (len(HEADER) - len(row)) for row in rows]
+
+
+def run_text(state: RunState) -> str:
+    """The run as plain text: one line per step, its text indented beneath, totals last."""
+    lines = [_title(state)]
+    for step in state.steps.values():
+        cells = step_cells(step)
+        meta = "  ".join(c for c in (cells.latency, cells.tokens, cells.cost) if c)
+        lines.append(f"  {step.name} [{cells.status}] {cells.model}  {meta}".rstrip())
+        lines.extend(f"      guardian: {decision_text(d)}" for d in step.decisions
+                     if getattr(d, "action", "allow") != "allow")  # fmt: skip
+        lines.extend(f"      | {line}" for line in step.text.splitlines())
+    lines.append(totals_text(state))
+    if state.error:
+        lines.append(f"error: {state.error}")
+    return "\n".join(lines)

@@ -1,0 +1,346 @@
+"""%%orchestrate in an InteractiveShell: parsing, checks, clean errors, interpolation, formats."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from IPython import get_ipython
+from IPython.testing.globalipapp import start_ipython
+
+from orchestration_kernel.session import Session
+
+PIPELINE = """\
+- name: analysis
+  model: gpt-4
+  prompt: "Analyze: {input}"
+- name: synthesis
+  model: claude-3
+  prompt: "Synthesize: {analysis}"
+"""
+
+
+@pytest.fixture
+def ip(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A shell with the extension loaded, every model on the offline simulator."""
+    monkeypatch.setenv("ORCHESTRATION_OFFLINE", "on")
+    shell = start_ipython() or get_ipython()  # a process-wide singleton
+    shell.run_line_magic("load_ext", "orchestration_kernel")
+    yield shell
+    shell.run_line_magic("unload_ext", "orchestration_kernel")
+    for name in ("res", "plan", "m", "frame", "rows", "ctx", "why", "text", "qs", "_orchestrate"):
+        shell.user_ns.pop(name, None)
+
+
+def cell(ip: Any, source: str) -> Any:
+    """Run a cell as the user would; return IPython's ExecutionResult."""
+    return ip.run_cell(source, store_history=True)
+
+
+def clean_failure(result: Any, out: str, ename: str) -> None:
+    """The cell failed with ``ename`` shown as one short message, no traceback."""
+    assert not result.success
+    assert type(result.error_in_exec).__name__ == ename
+    assert ename in out
+    assert "Traceback" not in out
+    assert "orchestration_kernel/" not in out
+
+
+def test_help_is_real(ip: Any) -> None:
+    doc = ip.find_cell_magic("orchestrate").__doc__
+    for option in ("--input", "--out", "--session", "--format", "--compare", "--over", "--dry-run"):
+        assert option in doc
+    assert "%orchestrate [" in doc and "YAML pipeline" in doc
+
+
+def test_pipeline_runs_binds_and_renders(ip: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    ip.user_ns["text"] = "the quarterly numbers"
+    result = cell(ip, f"%%orchestrate review --input text --out res\n{PIPELINE}")
+    assert result.success, result.error_in_exec
+    res = ip.user_ns["res"]
+    assert ip.user_ns["_orchestrate"] is res
+    assert res.status == "done"
+    assert [s.name for s in res.steps] == ["analysis", "synthesis"]
+    assert "the quarterly numbers" in res.step("analysis").output
+    assert str(result.result) == res.output  # Out[n] holds the text shown
+    assert res.step("analysis").simulated
+    out = capsys.readouterr().out
+    assert "review" in out and "done" in out  # the final state of the run display
+
+
+def test_named_pipeline_runs_again(ip: Any) -> None:
+    assert cell(ip, f"%%orchestrate again --input \"'first'\"\n{PIPELINE}").success
+    result = cell(ip, "%orchestrate run again --input \"'second input'\" --out res")
+    assert result.success, result.error_in_exec
+    assert "second input" in ip.user_ns["res"].step("analysis").output
+    history = ip.magics_manager.registry["OrchestrateMagics"].manager.history("again")
+    assert len(history) == 2
+
+
+def test_unknown_pipeline_suggests(ip: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    cell(ip, f"%%orchestrate summarise\n{PIPELINE}")
+    capsys.readouterr()
+    result = cell(ip, "%orchestrate run sumarise")
+    clean_failure(result, capsys.readouterr().out, "ConfigurationError")
+    assert "summarise" in str(result.error_in_exec)
+
+
+def test_yaml_error_names_line_and_column(ip: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    result = cell(ip, '%%orchestrate\n- name: a\n  model: [gpt-4\n  prompt: "x"\n')
+    out = capsys.readouterr().out
+    clean_failure(result, out, "SpecError")
+    assert re.search(r"line \d+, column \d+", out)
+
+
+def test_spec_mistakes_all_reported_with_suggestions(
+    ip: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = cell(ip, '%%orchestrate\n- name: a\n  modle: gpt-4\n  prompt: "x {inptu}"\n')
+    out = capsys.readouterr().out
+    clean_failure(result, out, "SpecError")
+    assert "'model'" in out and "'input'" in out
+    assert "line 2, column 3" in out
+
+
+def test_unknown_model_suggests(ip: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    result = cell(ip, "%%orchestrate --compare gpt-4 claud-3\nhello")
+    clean_failure(result, capsys.readouterr().out, "UnknownModelError")
+    assert "claude-3" in str(result.error_in_exec)
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("%orchestrate modles", "'models'"),
+        ("%orchestrate models --ot x", "'--out'"),
+        ("%orchestrate offline of", "'off'"),
+        ("%%orchestrate -f jsno\n" + PIPELINE, "'json'"),
+        ("%%orchestrate --out 2x\n" + PIPELINE, "not a valid Python variable"),
+        ("%%orchestrate --over qs\nhi", "--over only works with --compare"),
+        ("%%orchestrate --compare gpt-4 -f code\nhi", "-f code needs one output"),
+        ("%%orchestrate --compare\nhi", "needs at least one model"),
+        ("%%orchestrate a b\n" + PIPELINE, "at most one NAME"),
+        ("%orchestrate models --dry-run", "only work(s) in a cell"),
+        ("%orchestrate run", "run NAME"),
+        ("%orchestrate models 'unclosed", "quotes"),
+        ("%%orchestrate --compare gpt-4\n   ", "needs a prompt"),
+    ],
+)
+def test_argument_mistakes_are_clean(
+    ip: Any, capsys: pytest.CaptureFixture[str], source: str, expected: str
+) -> None:
+    result = cell(ip, source)
+    out = capsys.readouterr().out
+    assert not result.success
+    assert expected in out
+    assert "Traceback" not in out
+
+
+def test_internal_bugs_keep_their_traceback(
+    ip: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from orchestration_kernel.magics import cells
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise TypeError("a bug in our code")
+
+    monkeypatch.setattr(cells, "run_pipeline_cell", broken)
+    result = cell(ip, f"%%orchestrate\n{PIPELINE}")
+    assert isinstance(result.error_in_exec, TypeError)
+    assert "Traceback" in capsys.readouterr().out
+
+
+def test_input_expression_and_text(ip: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    ip.user_ns["text"] = "alpha"
+    assert cell(ip, f"%%orchestrate --input 'text.upper()' --out res\n{PIPELINE}").success
+    assert "ALPHA" in ip.user_ns["res"].step("analysis").output
+    assert cell(ip, f"%%orchestrate --input 'two words' --out res\n{PIPELINE}").success
+    assert "two words" in ip.user_ns["res"].step("analysis").output
+    capsys.readouterr()
+    result = cell(ip, f"%%orchestrate --input txet\n{PIPELINE}")
+    clean_failure(result, capsys.readouterr().out, "ConfigurationError")
+    assert "'text'" in str(result.error_in_exec)
+
+
+def test_interpolates_in_out_and_err(ip: Any) -> None:
+    first = cell(ip, "6 * 7")
+    n = first.execution_count
+    failing = cell(ip, "int('not a number')")
+    e = failing.execution_count
+    body = f'- model: gpt-4\n  prompt: "code={{In[{n}]}} out={{Out[{n}]}} err={{Err[{e}]}}"\n'
+    result = cell(ip, f"%%orchestrate --out res\n{body}")
+    assert result.success, result.error_in_exec
+    output = ip.user_ns["res"].output
+    assert "code=6 * 7" in output
+    assert "out=42" in output
+    assert "ValueError" in output
+    assert ip.custom_exceptions == ()  # the kernel's exception handling is untouched
+    assert "ValueError" in ip.user_ns["Err"][e]
+
+
+def test_no_interpolate_keeps_braces(ip: Any) -> None:
+    body = '- model: gpt-4\n  prompt: "literal {not_a_variable} stays"\n'
+    result = cell(ip, f"%%orchestrate --no-interpolate --out res\n{body}")
+    assert result.success, result.error_in_exec
+    assert "{not_a_variable}" in ip.user_ns["res"].output
+
+
+def test_format_json(ip: Any) -> None:
+    result = cell(ip, f"%%orchestrate -f json --input \"'x'\"\n{PIPELINE}")
+    assert result.success
+    data = json.loads(str(result.result))
+    assert data["status"] == "done"
+    assert set(data["steps"]) == {"analysis", "synthesis"}
+    assert "```json" in result.result._repr_markdown_()
+
+
+def test_format_code_sets_next_input(ip: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    inserted: list[str] = []
+    monkeypatch.setattr(ip, "set_next_input", lambda text, replace=False: inserted.append(text))
+    result = cell(ip, f"%%orchestrate -f code --input \"'print(1)'\"\n{PIPELINE}")
+    assert result.success
+    assert result.result is None
+    assert inserted and "print(1)" in inserted[0]
+
+
+def test_format_text(ip: Any) -> None:
+    result = cell(ip, f"%%orchestrate -f text --out res --input \"'x'\"\n{PIPELINE}")
+    assert str(result.result) == ip.user_ns["res"].output
+    assert result.result._repr_markdown_() is None
+
+
+def test_dry_run_plans_without_calling(ip: Any) -> None:
+    result = cell(ip, f"%%orchestrate --dry-run --out plan --input \"'x'\"\n{PIPELINE}")
+    assert result.success, result.error_in_exec
+    plan = ip.user_ns["plan"]
+    assert [s.name for s in plan.steps] == ["analysis", "synthesis"]
+    assert plan.simulated and not plan.real
+    engine = Session.current().engine
+    calls = engine.audit.to_dataframe(event="call")
+    assert len(calls) == 0
+
+
+def test_session_continues_across_cells(ip: Any) -> None:
+    body = '- model: gpt-4\n  context: session\n  prompt: "remember {input}"\n'
+    assert cell(ip, f"%%orchestrate --session chat1 --input \"'one'\"\n{body}").success
+    assert cell(ip, f"%%orchestrate --session chat1 --input \"'two'\" --out res\n{body}").success
+    assert ip.user_ns["res"].session_id == "chat1"
+
+
+def test_compare_and_over_matrix(ip: Any) -> None:
+    import pandas as pd
+
+    ip.user_ns["text"] = "hello"
+    result = cell(ip, "%%orchestrate --compare gpt-4 claude-3 --out m\nSay {text}")
+    assert result.success, result.error_in_exec
+    assert set(ip.user_ns["m"].replies) == {"gpt-4", "claude-3"}
+    assert "| gpt-4" in str(result.result)
+    ip.user_ns["qs"] = pd.Series(["a?", "b?", "c?"], index=["x", "y", "z"])
+    result = cell(ip, "%%orchestrate --compare gpt-4 claude-3 --over qs --out m\nAnswer {item}")
+    assert result.success, result.error_in_exec
+    frame = ip.user_ns["m"].to_dataframe()
+    assert list(frame.index) == ["x", "y", "z"]
+    assert {"gpt-4", "claude-3"} <= set(frame.columns)
+    assert "b?" in frame.loc["y", "claude-3"]
+    totals = ip.user_ns["m"].totals()
+    assert totals["gpt-4"]["answers"] == 3
+
+
+def test_compare_over_mistakes(ip: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    ip.user_ns["qs"] = ["a"]
+    result = cell(ip, "%%orchestrate --compare gpt-4 --over sq\n{item}")
+    clean_failure(result, capsys.readouterr().out, "ConfigurationError")
+    assert "'qs'" in str(result.error_in_exec)
+    ip.user_ns["text"] = "not a list"
+    assert not cell(ip, "%%orchestrate --compare gpt-4 --over text\n{item}").success
+    result = cell(ip, "%%orchestrate --compare gpt-4 --over qs\n{iten}")
+    assert "item" in str(result.error_in_exec)
+
+
+def test_compare_dry_run_and_json(ip: Any) -> None:
+    result = cell(ip, "%%orchestrate --compare gpt-4 claude-3 --dry-run\nhi")
+    assert "simulator" in str(result.result)
+    result = cell(ip, "%%orchestrate --compare gpt-4 claude-3 -f json\nhi")
+    rows = json.loads(str(result.result))
+    assert {r["model"] for r in rows} == {"gpt-4", "claude-3"}
+
+
+def test_line_commands(ip: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    result = cell(ip, "%orchestrate models --out rows")
+    assert result.success and any(r["name"] == "gpt-4" for r in ip.user_ns["rows"])
+    assert "Offline mode auto" in _stdout_of(ip, "%orchestrate offline auto")
+    assert cell(ip, f"%%orchestrate --input \"'x'\"\n{PIPELINE}").success
+    result = cell(ip, "%orchestrate audit --out frame")
+    assert result.success
+    frame = ip.user_ns["frame"]
+    run_id = ip.user_ns["_orchestrate"].run_id
+    assert set(frame["run_id"]) == {run_id}
+    assert cell(ip, "%orchestrate context --out ctx").success
+    assert isinstance(ip.user_ns["ctx"], dict)
+    assert "commands" in str(cell(ip, "%orchestrate help").result)
+    assert "commands" in str(cell(ip, "%orchestrate").result)
+
+
+def _stdout_of(ip: Any, source: str) -> str:
+    import contextlib
+    import io
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        cell(ip, source)
+    return buffer.getvalue()
+
+
+def test_key_is_asked_and_never_echoed(ip: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import getpass
+
+    key = "sk-test-" + "k" * 24
+    monkeypatch.setattr(getpass, "getpass", lambda prompt="": key)
+    out = _stdout_of(ip, "%orchestrate key openai")
+    assert "openai" in out and key not in out
+    engine = Session.current().engine
+    assert engine.providers.has_key("openai")
+    assert key not in repr(engine.providers.__dict__)
+    monkeypatch.setattr(getpass, "getpass", lambda prompt="": "  ")
+    assert not cell(ip, "%orchestrate key openai").success
+    assert not cell(ip, "%orchestrate key opnai").success
+
+
+def test_explain_uses_the_last_error(ip: Any) -> None:
+    ip.run_line_magic("config", "OrchestrateMagics.default_model = 'gpt-4'")
+    result = cell(ip, "%orchestrate explain")
+    assert not result.success  # nothing failed yet in this kernel's log
+    failing = cell(ip, "undefined_name_here")
+    result = cell(ip, "%orchestrate explain --out why")
+    assert result.success, result.error_in_exec
+    assert "undefined_name_here" in ip.user_ns["why"].text
+    result = cell(ip, f"%orchestrate explain {failing.execution_count} -f text")
+    assert result.success
+    assert not cell(ip, "%orchestrate explain 99999").success
+    assert not cell(ip, "%orchestrate explain last").success
+
+
+def test_config_traits(ip: Any) -> None:
+    magics = ip.magics_manager.registry["OrchestrateMagics"]
+    ip.run_line_magic("config", "OrchestrateMagics.display = 'text'")
+    ip.run_line_magic("config", "OrchestrateMagics.stream = False")
+    ip.run_line_magic("config", "OrchestrateMagics.offline = 'auto'")
+    assert magics.display == "text" and magics.stream is False
+    assert magics.engine.providers.offline == "auto"
+    assert cell(ip, f"%%orchestrate --input \"'x'\"\n{PIPELINE}").success
+    with pytest.raises(Exception, match="widget"):
+        magics.display = "fancy"
+
+
+def test_unload_closes_the_session(ip: Any) -> None:
+    assert cell(ip, f"%%orchestrate --input \"'x'\"\n{PIPELINE}").success
+    session = Session.current()
+    assert session.runtime.running
+    ip.run_line_magic("unload_ext", "orchestration_kernel")
+    assert not session.runtime.running
+    assert ip.find_line_magic("orchestrate") is None
+    ip.run_line_magic("load_ext", "orchestration_kernel")  # the fixture unloads again
+    assert ip.find_line_magic("orchestrate") is not None
