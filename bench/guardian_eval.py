@@ -1,6 +1,6 @@
 """Measure the Guardian's detectors on the labelled evaluation set.
 
-    .venv/bin/python bench/guardian_eval.py                 # held-out split -> docs/guardian_eval.md
+    .venv/bin/python bench/guardian_eval.py            # held-out -> docs/guardian_eval.md
     .venv/bin/python bench/guardian_eval.py --split tune --no-write   # while tuning
 
 A positive case is caught when the call is blocked, or when none of its sensitive
@@ -136,10 +136,13 @@ def _table(title: str, tallies: dict[str, Tally], recall_target: bool) -> list[s
             f"{_fmt(t.precision)} | {_fmt(t.recall)} | {_fmt(t.fpr)} |"
         )
     if recall_target:
-        bad = [n for n, t in tallies.items()
-               if (t.recall is not None and t.recall < 0.95) or (t.fpr is not None and t.fpr > 0.05)]
+        bad = [
+            n
+            for n, t in tallies.items()
+            if (t.recall is not None and t.recall < 0.95) or (t.fpr is not None and t.fpr > 0.05)
+        ]
         lines += ["", "Below target (recall ≥ 0.95, FPR ≤ 0.05): " + (", ".join(bad) or "none")]
-    return lines + [""]
+    return [*lines, ""]
 
 
 def report(split: str, cases: list[Case], results: tuple) -> str:

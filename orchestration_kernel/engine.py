@@ -261,11 +261,15 @@ class OrchestrationEngine:
         return self.runtime.run_sync(self.compare(models, prompt, **kwargs))
 
     # -- pipelines -----------------------------------------------------------------
-    def create_pipeline(self, spec: Any, *, name: str | None = None) -> Any:
-        """A :class:`Pipeline` from a list of step dicts, a dict, YAML text or a spec."""
+    def create_pipeline(self, spec: Any, *, name: str | None = None, **options: Any) -> Any:
+        """A :class:`Pipeline` from a list of step dicts, a dict, YAML text or a spec.
+
+        ``options`` go to :class:`Pipeline` (``namespace``, ``context``, ``interpolate``,
+        ``default_model``). Raises :class:`SpecError` naming the line of every problem.
+        """
         from .pipeline import Pipeline
 
-        return Pipeline(spec, engine=self, name=name)
+        return Pipeline(spec, engine=self, name=name, **options)
 
     # -- monitoring ----------------------------------------------------------------
     def stats(self) -> dict[str, Any]:

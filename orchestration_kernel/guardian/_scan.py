@@ -18,7 +18,7 @@ import string
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-__all__ = ["Anchored", "fold", "is_word_char", "skeleton"]
+__all__ = ["Anchored", "first_word", "fold", "is_word_char", "skeleton", "words"]
 
 _SKELETON_TABLE = bytes.maketrans(
     (string.digits + string.ascii_uppercase + string.ascii_lowercase).encode(),
@@ -31,10 +31,29 @@ def skeleton(text: str) -> bytes:
     return text.encode("ascii", "replace").translate(_SKELETON_TABLE)
 
 
-def fold(text: str) -> str | None:
-    """``text.lower()`` when lower-casing keeps every position, else ``None``."""
+_WORDS_TABLE = bytes.maketrans(
+    bytes(range(256)), bytes(c if 97 <= c <= 122 or c == 39 else 32 for c in range(256))
+)
+
+
+def words(lower_text: str) -> set[bytes]:
+    """The set of ASCII words (letters and apostrophes) of an already lower-cased text."""
+    return set(lower_text.encode("ascii", "replace").translate(_WORDS_TABLE).split())
+
+
+def first_word(trigger: str) -> bytes:
+    """The word a trigger starts with, as :func:`words` would produce it."""
+    return trigger.encode("ascii", "replace").translate(_WORDS_TABLE).split()[0]
+
+
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
+def fold(text: str) -> str:
+    """``text`` lower-cased with every position kept (``str.lower`` unless a character
+    would grow, like ``İ``; then ASCII letters only)."""
     low = text.lower()
-    return low if len(low) == len(text) else None
+    return low if len(low) == len(text) else text.translate(_ASCII_LOWER)
 
 
 def is_word_char(ch: str) -> bool:
@@ -54,23 +73,29 @@ class Anchored:
     pattern: re.Pattern[str]
     word_start: bool = True
     boundary: str = ""
+    #: The trigger must open its line (after spaces and ``#``, ``[`` or ``<``).
+    line_start: bool = False
 
-    def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        """Every match, found by trigger position (may overlap between triggers)."""
+    def finditer(self, haystack: str, target: str | None = None) -> Iterator[re.Match[str]]:
+        """Every match: triggers are found in ``haystack`` and the pattern is matched
+        there in ``target`` (same positions; e.g. the lower-cased text and the text)."""
+        target = haystack if target is None else target
         for trigger in self.triggers:
-            pos = text.find(trigger)
+            pos = haystack.find(trigger)
             while pos >= 0:
-                if self._starts_ok(text, pos):
-                    m = self.pattern.match(text, pos)
+                if self._starts_ok(haystack, pos):
+                    m = self.pattern.match(target, pos)
                     if m:
                         yield m
-                pos = text.find(trigger, pos + 1)
+                pos = haystack.find(trigger, pos + 1)
 
-    def search(self, text: str) -> re.Match[str] | None:
+    def search(self, haystack: str, target: str | None = None) -> re.Match[str] | None:
         """The first match found, or ``None``."""
-        return next(self.finditer(text), None)
+        return next(self.finditer(haystack, target), None)
 
     def _starts_ok(self, text: str, pos: int) -> bool:
+        if self.line_start:
+            return not text[text.rfind("\n", 0, pos) + 1 : pos].strip(" \t#[<")
         if pos == 0:
             return True
         before = text[pos - 1]

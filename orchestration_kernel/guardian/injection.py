@@ -12,8 +12,10 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 from ..models import Action
+from ._scan import Anchored, first_word, words
 from .context import GuardContext, Stage
 from .policy import BasePolicy, Outcome
 from .redaction import Finding
@@ -23,211 +25,162 @@ __all__ = ["InjectionDetector", "InjectionPolicy", "Signal"]
 
 @dataclass(frozen=True)
 class Signal:
-    """One kind of evidence: an entity name, a weight in [0, 1] and a pattern."""
+    """One kind of evidence: an entity name, a weight in [0, 1] and where to look.
+
+    ``anchor.triggers`` are the literal (lower-case) words a match starts with; the
+    pattern runs on the lower-cased text unless ``case_sensitive``.
+    """
 
     entity: str
     weight: float
-    pattern: re.Pattern[str]
+    anchor: Anchored
+    case_sensitive: bool = False
+
+    @cached_property
+    def gate(self) -> frozenset[bytes]:
+        """The (lower-case) first words of the triggers: no match without one of them."""
+        return frozenset(first_word(t.lower()) for t in self.anchor.triggers)
 
 
-def _sig(entity: str, weight: float, pattern: str, flags: int = re.IGNORECASE) -> Signal:
-    return Signal(entity, weight, re.compile(pattern, flags))
+def _sig(
+    entity: str,
+    weight: float,
+    triggers: str,
+    rest: str = "",
+    *,
+    case_sensitive: bool = False,
+    line_start: bool = False,
+) -> Signal:
+    """A signal whose pattern is ``(?:trigger|...)`` followed by ``rest``."""
+    words = tuple(triggers.split("|"))
+    pattern = re.compile("(?:" + "|".join(re.escape(w) for w in words) + ")" + rest)
+    return Signal(entity, weight, Anchored(words, pattern, line_start=line_start), case_sensitive)
 
 
 _TARGETS = (
     r"(?:instructions?|directions?|prompts?|rules|guidelines|directives|commands|context"
     r"|guardrails|constraints|polic(?:y|ies)|programming|restrictions|orders|messages?)"
 )
-_DETERMINERS = r"(?:previous|prior|above|earlier|preceding|former|initial|original|your|all|any|the|these|those|system|safety|my)"
+_DETERMINERS = (
+    r"(?:previous|prior|above|earlier|preceding|former|initial|original|your|all|any|the"
+    r"|these|those|system|safety|my)"
+)
 _REVEAL_VERBS = (
     "reveal|print|show|output|repeat|display|dump|leak|spell out|tell me|give me|write out"
     "|paste|copy|recite|share|list"
 )
-_REVEAL = rf"(?:{_REVEAL_VERBS})"
 #: Questions about *your* prompt are extraction too; "what is a system prompt" is not.
-_ASK = rf"(?:{_REVEAL_VERBS}|what (?:is|are|were))"
+_ASK_VERBS = _REVEAL_VERBS + "|what is|what are|what were"
+_OVERRIDE = "INSTRUCTION_OVERRIDE"
+_ROLEPLAY = "JAILBREAK_ROLEPLAY"
+_EXTRACT = "PROMPT_EXTRACTION"
 
 _SIGNALS: tuple[Signal, ...] = (
     # -- instruction override ------------------------------------------------------------
     _sig(
-        "INSTRUCTION_OVERRIDE",
+        _OVERRIDE,
         0.9,
-        rf"\b(?:ignore|disregard|forget|skip|bypass|override|overrule|abandon|drop)\b"
-        rf"(?:\s+\w+){{0,2}}?\s+{_DETERMINERS}\b(?:\s+[\w-]+){{0,2}}?\s+{_TARGETS}\b",
+        "ignore|disregard|forget|skip|bypass|override|overrule|abandon|drop",
+        rf"\b(?:\s+\w+){{0,2}}?\s+{_DETERMINERS}\b(?:\s+[\w-]+){{0,2}}?\s+{_TARGETS}\b",
     ),
     _sig(
-        "INSTRUCTION_OVERRIDE",
+        _OVERRIDE,
         0.8,
-        r"\bforget (?:everything|all|anything)(?: (?:you(?:'ve| have)? (?:been|were) told|above"
+        "forget",
+        r" (?:everything|all|anything)(?: (?:you(?:'ve| have)? (?:been|were) told|above"
         r"|before|so far|you know))",
     ),
-    _sig(
-        "INSTRUCTION_OVERRIDE",
-        0.8,
-        r"\b(?:your )?new (?:instructions|rules|directives?)\s*(?::|are\b)",
-    ),
-    _sig(
-        "INSTRUCTION_OVERRIDE",
-        0.8,
-        r"\bstop (?:following|obeying) (?:your|the|any|all) " + _TARGETS,
-    ),
-    _sig("INSTRUCTION_OVERRIDE", 0.8, r"\bno longer (?:bound|restricted|limited|constrained) by\b"),
-    _sig("INSTRUCTION_OVERRIDE", 0.6, r"\b(?:ignore|disregard) (?:them|those|these|that|it) and\b"),
-    _sig(
-        "INSTRUCTION_OVERRIDE",
-        0.5,
-        r"\bobey only me\b|\bfollow (?:only )?my instructions instead\b",
-    ),
-    _sig(
-        "INSTRUCTION_OVERRIDE",
-        0.5,
-        r"(?m)^\s*(?:#+|\[|<)?\s*(?:system|assistant)\s*(?:\]|>)?\s*:",
-        0,
-    ),
+    _sig(_OVERRIDE, 0.8, "new instruction|new rule|new directive", r"s?\s*(?::|are\b)"),
+    _sig(_OVERRIDE, 0.8, "stop following|stop obeying", rf" (?:your|the|any|all) {_TARGETS}"),
+    _sig(_OVERRIDE, 0.8, "no longer", r" (?:bound|restricted|limited|constrained) by\b"),
+    _sig(_OVERRIDE, 0.6, "ignore|disregard", r" (?:them|those|these|that|it) and\b"),
+    _sig(_OVERRIDE, 0.5, "obey only me|follow my instructions instead|follow only my"),
+    _sig(_OVERRIDE, 0.5, "system|assistant", r"\s*(?:\]|>)?\s*:", line_start=True),
     # -- role-play jailbreaks --------------------------------------------------------------
-    _sig("JAILBREAK_ROLEPLAY", 0.9, r"\bdo anything now\b"),
-    _sig("JAILBREAK_ROLEPLAY", 0.4, r"\bDAN\b|\bSTAN\b|\bAIM\b", 0),
+    _sig(_ROLEPLAY, 0.9, "do anything now"),
+    _sig(_ROLEPLAY, 0.4, "DAN|STAN|AIM", r"\b", case_sensitive=True),
     _sig(
-        "JAILBREAK_ROLEPLAY",
+        _ROLEPLAY,
         0.6,
-        r"\bjailbr(?:eak|oken)\b(?! (?:an? |my |your )?(?:i?phone|ipad|device|console))",
+        "jailbreak|jailbroken",
+        r"\b(?! (?:an? |my |your )?(?:i?phone|ipad|device|console))",
     ),
     _sig(
-        "JAILBREAK_ROLEPLAY",
+        _ROLEPLAY,
         0.4,
-        r"\b(?:developer|dev|god|jailbreak|unrestricted|unfiltered|evil) mode\b",
+        "developer mode|dev mode|god mode|jailbreak mode|unrestricted mode|unfiltered mode"
+        "|evil mode",
+        r"\b",
     ),
-    _sig("JAILBREAK_ROLEPLAY", 0.4, r"\bmode (?:enabled|output|on)\b"),
+    _sig(_ROLEPLAY, 0.4, "mode enabled|mode output|mode on", r"\b"),
     _sig(
-        "JAILBREAK_ROLEPLAY",
+        _ROLEPLAY,
         0.6,
-        r"\b(?:unfiltered|uncensored|amoral|unrestricted|unethical|unaligned|evil)\b"
-        r"(?:\s+(?:and|,)?\s*\w+)?\s+(?:ai|chatbot|assistant|model|bot|version|llm|confidant)\b",
+        "unfiltered|uncensored|amoral|unrestricted|unethical|unaligned|evil",
+        r"\b(?:\s+(?:and|,)?\s*\w+)?\s+(?:ai|chatbot|assistant|model|bot|version|llm"
+        r"|confidant)\b",
     ),
     _sig(
-        "JAILBREAK_ROLEPLAY",
+        _ROLEPLAY,
         0.4,
-        r"\b(?:without|no|free (?:of|from)|broken free of)\s+(?:any\s+)?(?:ethical\s+|moral\s+|content\s+)?"
-        r"(?:or\s+\w+\s+)?(?:restrictions|limits|filters|rules|guidelines|ethics|morals|content polic(?:y|ies)|censorship)\b",
+        "without|no|free of|free from|broken free of",
+        r"\s+(?:any\s+)?(?:ethical\s+|moral\s+|content\s+)?(?:or\s+\w+\s+)?(?:restrictions"
+        r"|limits|filters|rules|guidelines|ethics|morals|content polic(?:y|ies)|censorship)\b",
     ),
     _sig(
-        "JAILBREAK_ROLEPLAY",
+        _ROLEPLAY,
         0.3,
-        r"\b(?:act as|acting as|pretend (?:to be|you(?:'re| are))|role-?play as|imagine you(?:'re| are)"
-        r"|respond as|behave (?:like|as)|you are now|simulate|from now on you)\b",
+        "act as|acting as|pretend to be|pretend you|role-play as|roleplay as|imagine you"
+        "|respond as|behave like|behave as|you are now|simulate|from now on you",
+        r"\b",
     ),
     _sig(
-        "JAILBREAK_ROLEPLAY",
+        _ROLEPLAY,
         0.5,
-        r"\b(?:doesn't|does not|don't|do not|never|won't|will not)\s+(?:abide by|follow|obey|refuse|care about)"
-        r"\s+(?:any|the|a)?\s*(?:rules|guidelines|polic(?:y|ies)|requests?|ethics)",
+        "doesn't|does not|don't|do not|never|won't|will not",
+        r"\s+(?:abide by|follow|obey|refuse|care about)\s+(?:any|the|a)?\s*(?:rules"
+        r"|guidelines|polic(?:y|ies)|requests?|ethics)",
     ),
-    _sig("JAILBREAK_ROLEPLAY", 0.4, r"\bnever refuses?\b|\bcan say anything\b|\bno limits\b"),
+    _sig(_ROLEPLAY, 0.4, "never refuse|can say anything|no limits", r"s?\b"),
     _sig(
-        "JAILBREAK_ROLEPLAY",
+        _ROLEPLAY,
         0.6,
-        r"\b(?:deceased|late|dead) grand(?:ma|mother|father|pa)\b.{0,40}\bused to\b",
+        "deceased grand|late grand|dead grand",
+        r"(?:ma|mother|father|pa)\b.{0,40}\bused to\b",
     ),
-    _sig(
-        "JAILBREAK_ROLEPLAY",
-        0.3,
-        r"\bhypothetically\b|\bfor research purposes\b|\bit'?s for research\b",
-    ),
+    _sig(_ROLEPLAY, 0.3, "hypothetically|for research purposes|it's for research|its for research"),
     # -- system prompt extraction ------------------------------------------------------------
     _sig(
-        "PROMPT_EXTRACTION",
+        _EXTRACT,
         0.8,
-        rf"\b{_ASK}\s+(?:me\s+|back\s+)?your\s+(?:[\w-]+\s+){{0,2}}?"
-        r"(?:system prompt|system message|prompt|instructions|rules|directives|guidelines"
-        r"|configuration|pre-?prompt)",
+        _ASK_VERBS,
+        r"\s+(?:me\s+|back\s+)?your\s+(?:[\w-]+\s+){0,2}?(?:system prompt|system message"
+        r"|prompt|instructions|rules|directives|guidelines|configuration|pre-?prompt)",
     ),
     _sig(
-        "PROMPT_EXTRACTION",
+        _EXTRACT,
         0.8,
-        rf"\b{_REVEAL}\s+(?:me\s+)?(?:\w+\s+){{0,3}}?(?:system|hidden|initial|original|secret|confidential)"
+        _REVEAL_VERBS,
+        r"\s+(?:me\s+)?(?:\w+\s+){0,3}?(?:system|hidden|initial|original|secret|confidential)"
         r"\s+(?:prompt|message|instructions)",
     ),
     _sig(
-        "PROMPT_EXTRACTION",
+        _EXTRACT,
         0.8,
-        r"\b(?:repeat|print|output|copy|reproduce|return)\s+(?:back\s+)?(?:the\s+|all\s+(?:the\s+)?)?"
-        r"(?:text|words|everything|all|content|lines?)\s+(?:above|before|prior)",
+        "repeat|print|output|copy|reproduce|return",
+        r"\s+(?:back\s+)?(?:the\s+|all\s+(?:the\s+)?)?(?:text|words|everything|all|content"
+        r"|lines?)\s+(?:above|before|prior)",
     ),
     _sig(
-        "PROMPT_EXTRACTION",
+        _EXTRACT,
         0.6,
-        r"\b(?:instructions|prompt|rules)\s+(?:that\s+)?(?:you were given|you received|you were told"
-        r"|(?:the\s+)?(?:developers?|creators?|openai|anthropic)\s+gave you)",
+        "instructions|prompt|rules",
+        r"\s+(?:that\s+)?(?:you were given|you received|you were told|(?:the\s+)?(?:developers?"
+        r"|creators?|openai|anthropic)\s+gave you)",
     ),
-    _sig("PROMPT_EXTRACTION", 0.6, r"\bwhat were you told\b|\bwhat is your system prompt\b"),
-    _sig("PROMPT_EXTRACTION", 0.4, r"\bstarting with [\"'`]you are\b"),
-    _sig("PROMPT_EXTRACTION", 0.2, r"\bverbatim\b|\bword for word\b"),
-)
-
-#: Cheap lower-case substrings: no signal can match a text that contains none of them.
-_TRIGGERS = (
-    "ignor",
-    "disregard",
-    "forget",
-    "skip",
-    "bypass",
-    "overrid",
-    "overrul",
-    "abandon",
-    "drop",
-    "new instruction",
-    "new rule",
-    "new directive",
-    "stop follow",
-    "stop obey",
-    "no longer",
-    "obey",
-    "follow",
-    "system",
-    "assistant",
-    "anything",
-    "dan",
-    "stan",
-    "aim",
-    "jailbr",
-    "mode",
-    "unfilter",
-    "uncensor",
-    "amoral",
-    "unrestrict",
-    "unethical",
-    "unaligned",
-    "evil",
-    "without",
-    "no ",
-    "free ",
-    "act",
-    "pretend",
-    "role",
-    "imagine",
-    "respond as",
-    "behave",
-    "you are",
-    "simulate",
-    "from now",
-    "refus",
-    "limits",
-    "grand",
-    "hypothetic",
-    "research",
-    "your",
-    "prompt",
-    "instruction",
-    "repeat",
-    "print",
-    "output",
-    "copy",
-    "reproduce",
-    "return",
-    "told",
-    "verbatim",
-    "word for word",
-    "abide",
+    _sig(_EXTRACT, 0.6, "what were you told|what is your system prompt"),
+    _sig(_EXTRACT, 0.4, "starting with ", r"[\"'`]you are\b"),
+    _sig(_EXTRACT, 0.2, "verbatim|word for word", r"\b"),
 )
 
 # Hidden characters: tag characters smuggle invisible ASCII; bidi overrides reorder text.
@@ -259,18 +212,21 @@ class InjectionDetector:
     def find(self, text: str) -> tuple[float, list[Finding]]:
         """The noisy-or score and the evidence (one weight per distinct signal)."""
         findings = list(self._hidden(text))
-        lower = text.lower()
-        if any(t in lower for t in _TRIGGERS):
-            findings.extend(self._patterns(text))
+        findings.extend(self._patterns(text))
         # A signal counts once however often it occurs: repetition is not more evidence.
         distinct = {(f.entity, f.score or 0.0) for f in findings}
         return _noisy_or(w for _, w in distinct), findings
 
     def _patterns(self, text: str) -> Iterator[Finding]:
+        low = text.lower()  # a rare length-changing character only shifts the evidence
+        present = words(low)
         for signal in self.signals:
-            m = signal.pattern.search(text)
+            if present.isdisjoint(signal.gate):
+                continue
+            m = signal.anchor.search(text if signal.case_sensitive else low)
             if m:
-                yield Finding(signal.entity, m.start(), m.end(), signal.weight)
+                end = min(m.end(), len(text))
+                yield Finding(signal.entity, min(m.start(), end), end, signal.weight)
 
     @staticmethod
     def _hidden(text: str) -> Iterator[Finding]:

@@ -154,7 +154,7 @@ def _positional_arity(fn: Callable[..., Any]) -> int:
         return 2
     if any(p.kind is p.VAR_POSITIONAL for p in params):
         return 3
-    kinds = (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
     return sum(1 for p in params if p.kind in kinds)
 
 

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator
+import string
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from ..models import Action
+from ._scan import Anchored, fold
 from .context import GuardContext, Stage
 from .policy import ALL_STAGES, BasePolicy, Outcome
 from .redaction import Finding
@@ -81,13 +84,26 @@ def is_placeholder(value: str) -> bool:
 @dataclass(frozen=True)
 class _Rule:
     entity: str
-    prefilter: tuple[str, ...]
-    pattern: re.Pattern[str]
+    anchor: Anchored
     #: Which regex group holds the secret (0: the whole match).
     group: int = 0
     validate: Callable[[str], bool] | None = None
-    #: Match the prefilter against the lower-cased text (for case-insensitive rules).
+    #: Find the triggers in the lower-cased text (the pattern itself says ``(?i:...)``).
     fold_case: bool = False
+    #: One cheap substring every match contains (checked before the triggers).
+    gate: str = ""
+
+
+def _rule(
+    entity: str,
+    triggers: tuple[str, ...],
+    pattern: str,
+    *,
+    boundary: str = "-",
+    word_start: bool = True,
+    **kw: Any,
+) -> _Rule:
+    return _Rule(entity, Anchored(triggers, re.compile(pattern), word_start, boundary), **kw)
 
 
 def _anthropic_ok(value: str) -> bool:
@@ -103,68 +119,83 @@ def _openai_ok(value: str) -> bool:
     return looks_random(body, min_len=20)
 
 
-_PEM = re.compile(
-    r"-----BEGIN ((?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?)-----"
-    r"(?:[\s\S]*?-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----"  # a whole block
-    r"|(?:\s+[A-Za-z0-9+/]{8,}={0,2})*)"  # or a cut-off one: as far as base64 goes
-)
-_GENERIC = re.compile(
-    r"(?i)(?<![\w])((?:[a-z0-9]+[_.-])*(?:api[_-]?key|apikey|access[_-]?key|secret(?:[_-]?key)?"
-    r"|client[_-]?secret|(?:access|auth|refresh|bearer|api|session)?[_-]?token|password|passwd"
-    r"|pwd|passphrase|credentials?))[\"']?\s*(?::=|=>|[:=])\s*[\"']?([^\s\"'`,;]{6,})"
-)
-_PASSWORD_WORDS = ("pass", "pwd")
-
 _RULES: tuple[_Rule, ...] = (
-    _Rule("PRIVATE_KEY", ("-----BEGIN",), _PEM),
-    _Rule(
+    _rule(
+        "PRIVATE_KEY",
+        ("-----BEGIN ",),
+        r"-----BEGIN ((?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?)-----"
+        r"(?:[\s\S]*?-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----"  # a whole block
+        r"|(?:\s+[A-Za-z0-9+/]{8,}={0,2})*)",  # or a cut-off one: as far as base64 goes
+        word_start=False,
+        boundary="",
+    ),
+    _rule(
         "ANTHROPIC_API_KEY",
         ("sk-ant-",),
-        re.compile(r"(?<![\w-])sk-ant-[a-z0-9]{2,12}-[A-Za-z0-9_-]{20,}"),
+        r"sk-ant-[a-z0-9]{2,12}-[A-Za-z0-9_-]{20,}",
         validate=_anthropic_ok,
     ),
-    _Rule(
-        "OPENAI_API_KEY",
-        ("sk-",),
-        re.compile(r"(?<![\w-])sk-(?!ant-)[A-Za-z0-9_-]{20,}"),
-        validate=_openai_ok,
-    ),
-    _Rule("GOOGLE_API_KEY", ("AIza",), re.compile(r"(?<![\w-])AIza[0-9A-Za-z_-]{35}(?![\w-])")),
-    _Rule(
-        "PERPLEXITY_API_KEY", ("pplx-",), re.compile(r"(?<![\w-])pplx-[A-Za-z0-9]{32,}(?![\w-])")
-    ),
-    _Rule(
+    _rule("OPENAI_API_KEY", ("sk-",), r"sk-(?!ant-)[A-Za-z0-9_-]{20,}", validate=_openai_ok),
+    _rule("GOOGLE_API_KEY", ("AIza",), r"AIza[0-9A-Za-z_-]{35}(?![\w-])"),
+    _rule("PERPLEXITY_API_KEY", ("pplx-",), r"pplx-[A-Za-z0-9]{32,}(?![\w-])"),
+    _rule(
         "AWS_ACCESS_KEY_ID",
         ("AKIA", "ASIA", "ABIA", "ACCA"),
-        re.compile(r"(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])"),
+        r"A(?:KIA|SIA|BIA|CCA)[A-Z0-9]{16}(?![A-Za-z0-9])",
+        boundary="",
+        gate="IA",
     ),
-    _Rule(
+    _rule(
         "GITHUB_TOKEN",
-        ("gh", "github_pat_"),
-        re.compile(
-            r"(?<![\w])(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{50,255})(?!\w)"
-        ),
+        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+        r"(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{50,255})(?!\w)",
+        boundary="",
+        gate="_",
     ),
-    _Rule(
-        "JWT",
-        ("eyJ",),
-        re.compile(r"(?<![\w-])eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"),
-    ),
-    _Rule(
+    _rule("JWT", ("eyJ",), r"eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"),
+    _rule(
         "BEARER_TOKEN",
         ("bearer",),
-        re.compile(r"(?i)\bbearer\s+([A-Za-z0-9._~+/-]{16,}=*)"),
+        r"(?i:bearer)\s+([A-Za-z0-9._~+/-]{16,}=*)",
         group=1,
         validate=lambda v: looks_random(v, min_len=16, min_entropy=3.0),
         fold_case=True,
     ),
 )
 SECRET_ENTITIES: tuple[str, ...] = (*(r.entity for r in _RULES), "SECRET")
-_GENERIC_PREFILTER = ("key", "secret", "token", "pass", "pwd", "credential")
+
+# Key-like names, found by their last word (``OPENAI_API_KEY`` by ``key``), matched on
+# the lower-cased text; the whole name is read back from the text.
+_GENERIC = Anchored(
+    ("key", "secret", "token", "pass", "pwd", "credential"),
+    re.compile(
+        r"(?:key|secret|token|passwd|password|passphrase|pwd|credentials?)[\"']?\s*"
+        r"(?::=|=>|[:=])\s*[\"']?([^\s\"'`,;]{6,})"
+    ),
+    word_start=False,
+)
+_NAME_CHARS = set(string.ascii_letters + string.digits + "_.-")
+_NAME_SUFFIXES = ("apikey", "accesskey", "secretkey", "authtoken", "accesstoken", "apitoken")
+_PASSWORD_WORDS = ("pass", "pwd")
+
+
+def _key_name(text: str, start: int) -> tuple[str, bool]:
+    """The identifier that ends with the keyword at ``start``, and whether the keyword
+    starts a word of it (``api_key`` yes, ``monkey`` no)."""
+    begin = start
+    while begin > 0 and text[begin - 1] in _NAME_CHARS:
+        begin -= 1
+    name = text[begin:start].lower()
+    word = (
+        begin == start
+        or text[start - 1] in "_.-"
+        or name.endswith(("api", "access", "secret", "auth"))
+    )
+    return name, word
 
 
 def _generic_ok(name: str, value: str) -> bool:
-    if any(w in name.lower() for w in _PASSWORD_WORDS):
+    if any(w in name for w in _PASSWORD_WORDS):
         return len(value) >= 6 and not is_placeholder(value)
     return looks_random(value, min_len=12, min_entropy=3.0)
 
@@ -174,28 +205,24 @@ class SecretDetector:
 
     def find(self, text: str) -> list[Finding]:
         """Every credential found, each as a span over the secret value only."""
-        lower = text.lower()
+        lower = fold(text)
         found: list[Finding] = []
         for rule in _RULES:
             haystack = lower if rule.fold_case else text
-            if any(p in haystack for p in rule.prefilter):
-                found.extend(self._apply(rule, text))
-        if any(w in lower for w in _GENERIC_PREFILTER):
-            found.extend(self._generic(text))
+            if rule.gate and rule.gate not in haystack:
+                continue
+            for m in rule.anchor.finditer(haystack, text):
+                value = m.group(rule.group)
+                if rule.validate is None or rule.validate(value):
+                    found.append(Finding(rule.entity, m.start(rule.group), m.end(rule.group), 0.99))
+        if ":" not in text and "=" not in text:
+            return found
+        for m in _GENERIC.finditer(lower):
+            name, word = _key_name(text, m.start())
+            keyword = lower[m.start() : m.start(1)].split('"')[0].split("'")[0].rstrip(" :=>\t")
+            if word and _generic_ok(name + keyword, text[m.start(1) : m.end(1)]):
+                found.append(Finding("SECRET", m.start(1), m.end(1), 0.8))
         return found
-
-    @staticmethod
-    def _apply(rule: _Rule, text: str) -> Iterator[Finding]:
-        for m in rule.pattern.finditer(text):
-            value = m.group(rule.group)
-            if rule.validate is None or rule.validate(value):
-                yield Finding(rule.entity, m.start(rule.group), m.end(rule.group), 0.99)
-
-    @staticmethod
-    def _generic(text: str) -> Iterator[Finding]:
-        for m in _GENERIC.finditer(text):
-            if _generic_ok(m.group(1), m.group(2)):
-                yield Finding("SECRET", m.start(2), m.end(2), 0.8)
 
 
 class SecretsPolicy(BasePolicy):

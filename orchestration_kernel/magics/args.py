@@ -45,7 +45,7 @@ FORMATS = ("markdown", "text", "json", "code")
 OFFLINE_MODES = ("on", "off", "auto")
 
 #: Options that only make sense in a cell (``%%orchestrate``), with what they need.
-_CELL_ONLY = ("compare", "over", "no_stream", "no_interpolate", "dry_run", "format")
+_CELL_ONLY = ("compare", "over", "no_interpolate", "dry_run")
 
 
 def suggest(word: str, choices: Iterable[str], n: int = 3) -> list[str]:
@@ -118,6 +118,7 @@ def parse_args(parser: argparse.ArgumentParser, line: str) -> argparse.Namespace
 
 def check_cell_options(args: argparse.Namespace, *, cell: bool) -> None:
     """Refuse combinations of options that cannot work, before anything runs."""
+    check_choice("format", args.format, FORMATS)
     if not cell:
         given = [f"--{o.replace('_', '-')}" for o in _CELL_ONLY if _given(args, o)]
         if given:
@@ -134,7 +135,6 @@ def check_cell_options(args: argparse.Namespace, *, cell: bool) -> None:
         _check_compare(args)
     elif args.over is not None:
         raise usage("--over only works with --compare: %%orchestrate --compare m1 m2 --over VAR")
-    check_choice("format", args.format, FORMATS)
 
 
 def _check_compare(args: argparse.Namespace) -> None:
@@ -151,10 +151,7 @@ def _check_compare(args: argparse.Namespace) -> None:
 
 
 def _given(args: argparse.Namespace, option: str) -> bool:
-    value = getattr(args, option, None)
-    if option == "format":
-        return value not in (None, "markdown")
-    return value not in (None, False)
+    return getattr(args, option, None) not in (None, False)
 
 
 def evaluate_input(expr: str, namespace: Mapping[str, Any]) -> Any:

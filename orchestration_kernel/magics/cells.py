@@ -63,7 +63,7 @@ def _run_pipeline(
         return pipeline.execute(input_data, observer=observer, **kwargs)
 
     try:
-        result = magics.block(start, view, stream=magics.streaming(args))
+        result = magics.block(start, view, stream=magics.streaming(args), cancel=pipeline.cancel)
     except (PipelineError, RunCancelled) as exc:
         partial = getattr(exc, "result", None) or pipeline.last_result
         exc.result = partial

@@ -212,6 +212,7 @@ class OrchestrateMagics(Magics):
         view: Any,
         *,
         stream: bool = True,
+        cancel: Callable[[], None] | None = None,
     ) -> Any:
         """Run ``start(observer)`` on the runtime, the cell blocking; events go to ``view``."""
 
@@ -219,7 +220,7 @@ class OrchestrateMagics(Magics):
             if stream or getattr(event, "kind", None) != "delta":
                 view.on_event(event)
 
-        return run_blocking(self.session.runtime, start, on_event, view.tick)
+        return run_blocking(self.session.runtime, start, on_event, view.tick, cancel=cancel)
 
 
 def _check_identifier(option: str, name: str | None) -> None:

@@ -40,11 +40,13 @@ def run_blocking(
     on_event: Callable[[Any], None] | None = None,
     on_tick: Callable[[], None] | None = None,
     grace: float = CANCEL_GRACE_S,
+    cancel: Callable[[], None] | None = None,
 ) -> T:
     """Run ``start(observer)`` on ``runtime`` and wait, passing each event to ``on_event``.
 
     ``on_tick`` is called about every 100 ms while waiting. A ``KeyboardInterrupt``
-    cancels the run; what the run raises then (``RunCancelled`` with its partial
+    cancels the run (with ``cancel()`` when given, e.g. ``pipeline.cancel``, so the run
+    ends by its own rules; else by cancelling its task); what the run raises then (``RunCancelled`` with its partial
     result) is raised here, or a plain ``RunCancelled`` if it did not finish in time.
     """
     events: queue.SimpleQueue[Any] = queue.SimpleQueue()
@@ -62,7 +64,10 @@ def run_blocking(
     try:
         _pump(events, on_event, on_tick, deadline=None)
     except KeyboardInterrupt:
-        _cancel(runtime, tasks, future)
+        if cancel is not None:
+            cancel()
+        else:
+            _cancel(runtime, tasks, future)
         _pump(events, on_event, on_tick, deadline=time.monotonic() + grace)
         return _outcome(future, grace)
     return _outcome(future, None)

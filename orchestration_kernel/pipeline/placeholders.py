@@ -92,7 +92,7 @@ def resolve(placeholder: Placeholder, scope: Scope) -> Any:
 
 def compile_template(text: str, *, interpolate: bool = True) -> Template:
     """Compile ``text``; with ``interpolate=False`` every character is literal."""
-    if not interpolate or "{" not in text and "}}" not in text:
+    if not interpolate or ("{" not in text and "}}" not in text):
         return Template(text, (text,) if text else ())
     parts: list[str | Placeholder] = []
     buf: list[str] = []

@@ -206,9 +206,6 @@ class Scope:
         return default
 
     def __contains__(self, name: str) -> bool:
-        return self.get(name, None) is not None or self._defined(name)
-
-    def _defined(self, name: str) -> bool:
         return (
             (name == "input" and self.has_input)
             or name in self.steps

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-__all__ = ["RESERVED_NAMES", "IDENTIFIER", "PipelineSpec", "StepSpec"]
+__all__ = ["IDENTIFIER", "RESERVED_NAMES", "PipelineSpec", "StepSpec"]
 
 #: Step names must be identifier-shaped so ``{name}`` and ``when: name == ...`` can use them.
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

@@ -9,7 +9,8 @@ reads values through :mod:`.scope` (data access only). The grammar::
     not_expr   := "not" not_expr | comparison
     comparison := postfix (("==" | "!=" | "<" | "<=" | ">" | ">=" | "in" | "not" "in") postfix)*
     postfix    := atom ("." NAME | "[" expr "]")*
-    atom       := STRING | NUMBER | true | false | null | NAME | "(" expr ")" | "[" [expr ("," expr)*] "]"
+    atom       := STRING | NUMBER | true | false | null | NAME | "(" expr ")" | list
+    list       := "[" [expr ("," expr)*] "]"
 
 There are no calls, no arithmetic, no assignment, and no names starting with ``_``.
 A step name evaluates to the step: compared or searched, it acts as its output text;

@@ -12,6 +12,8 @@ import html
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from .state import findings
+
 __all__ = [
     "STATUS_COLOURS",
     "badges_html",
@@ -71,23 +73,31 @@ def fmt_tokens(value: int | None) -> str:
     return "" if value is None else f"{value:,}"
 
 
-def model_text(model: str, provider: str = "", simulated: bool = False) -> str:
-    """``gpt-4 via local (simulated)``: the name asked for, who answered, and whether
-    the offline simulator stood in."""
-    via = f" via {provider}" if provider and provider not in model else ""
-    return f"{model}{via}" + (" (simulated)" if simulated else "")
+def _answered_by(model: str, provider: str, resolved: str, simulated: bool) -> tuple[str, str]:
+    """What follows the model's name: ``→ openai:gpt-4o`` and ``via <provider>``."""
+    arrow = f" → {resolved}" if resolved and resolved != model else ""
+    via = "" if simulated or not provider or provider in (resolved or model) else provider
+    return arrow, via
 
 
-def model_html(model: str, provider: str = "", simulated: bool = False) -> str:
+def model_text(model: str, provider: str = "", simulated: bool = False, resolved: str = "") -> str:
+    """``gpt-4 → openai:gpt-4o (simulated)``: the name asked for, what answered, and
+    whether the offline simulator stood in for the provider."""
+    arrow, via = _answered_by(model, provider, resolved, simulated)
+    return f"{model}{arrow}" + (f" via {via}" if via else "") + (" (simulated)" if simulated else "")
+
+
+def model_html(model: str, provider: str = "", simulated: bool = False, resolved: str = "") -> str:
     """:func:`model_text` as HTML, the simulator marked with a badge."""
-    via = f" <small>via {esc(provider)}</small>" if provider and provider not in model else ""
+    arrow, via = _answered_by(model, provider, resolved, simulated)
     sim = (
         f" <span style='{_BADGE.format(colour='#5f6368')}' "
         "title='answered by the offline simulator, not a real provider'>simulated</span>"
         if simulated
         else ""
     )
-    return f"<code>{esc(model)}</code>{via}{sim}"
+    extra = f"<small>{esc(arrow)}</small>" + (f" <small>via {esc(via)}</small>" if via else "")
+    return f"<code>{esc(model)}</code>{extra}{sim}"
 
 
 def status_html(status: str, note: str = "") -> str:
@@ -104,15 +114,10 @@ def decision_text(decision: Any) -> str:
     return f"{action} by {getattr(decision, 'policy', '?')} ({getattr(decision, 'stage', '?')}): {reasons}"
 
 
-def _shown(decisions: Iterable[Any]) -> list[Any]:
-    """The decisions worth a badge: every one that did not simply allow."""
-    return [d for d in decisions if getattr(d, "action", "allow") != "allow"]
-
-
 def badges_html(decisions: Sequence[Any]) -> str:
     """One coloured badge per decision that did not allow; its reasons are the tooltip."""
     out = []
-    for d in _shown(decisions):
+    for d in findings(decisions):
         action = str(getattr(d, "action", "?"))
         style = _BADGE.format(colour=ACTION_COLOURS.get(action, "#5f6368"))
         label = f"{action} · {getattr(d, 'policy', '?')}"
@@ -125,7 +130,7 @@ def decisions_html(decisions: Sequence[Any]) -> str:
     if not decisions:
         return ""
     items = "".join(f"<li>{esc(decision_text(d))}</li>" for d in decisions)
-    count = len(_shown(decisions))
+    count = len(findings(decisions))
     summary = f"Guardian: {count} finding{'s' if count != 1 else ''}" if count else "Guardian: allow"
     return f"<details><summary>{summary}</summary><ul style='margin:0'>{items}</ul></details>"
 
@@ -138,14 +143,19 @@ def pre_html(text: str) -> str:
     )
 
 
-def table_html(header: Sequence[str], rows: Iterable[Sequence[str]], foot: str = "") -> str:
-    """A table of already-escaped HTML cells, with an optional foot row."""
+def table_html(
+    header: Sequence[str], rows: Iterable[Sequence[str] | str], foot: str = ""
+) -> str:
+    """A table of already-escaped HTML cells. A row given as one string spans every
+    column (a step's text under its row); ``foot`` is a spanning last row."""
+    span = len(header)
+    cell = "<td style='vertical-align:top;padding:2px 8px;text-align:left'>{}</td>"
     head = "".join(f"<th style='text-align:left;padding:2px 8px'>{h}</th>" for h in header)
-    body = "".join(
-        "<tr>"
-        + "".join(f"<td style='vertical-align:top;padding:2px 8px'>{c}</td>" for c in row)
-        + "</tr>"
-        for row in rows
-    )
-    tfoot = f"<tfoot><tr><td colspan='{len(header)}'>{foot}</td></tr></tfoot>" if foot else ""
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody>{tfoot}</table>"
+    body = []
+    for row in rows:
+        if isinstance(row, str):
+            body.append(f"<tr><td colspan='{span}' style='padding:0 8px 6px 24px'>{row}</td></tr>")
+        else:
+            body.append("<tr>" + "".join(cell.format(c) for c in row) + "</tr>")
+    tfoot = f"<tfoot><tr><td colspan='{span}'>{foot}</td></tr></tfoot>" if foot else ""
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody>{tfoot}</table>"

@@ -23,7 +23,7 @@ from .render import (
     status_html,
     table_html,
 )
-from .state import RunState, StepState
+from .state import RunState, StepState, findings
 
 __all__ = ["HEADER", "StepCells", "run_html", "run_text", "step_cells", "totals_text"]
 
@@ -54,7 +54,7 @@ def step_cells(step: StepState) -> StepCells:
         tokens = f"{fmt_tokens(step.input_tokens)} in / {fmt_tokens(step.output_tokens)} out"
     return StepCells(
         status=status,
-        model=model_text(step.model, step.provider, step.simulated),
+        model=model_text(step.model, step.provider, step.simulated, step.answered_by),
         latency=latency,
         tokens=tokens,
         cost=fmt_cost(step.cost_usd, unknown=step.cost_unknown),
@@ -84,14 +84,14 @@ def _title(state: RunState) -> str:
 
 def run_html(state: RunState) -> str:
     """The run as an HTML table: one row per step (its text beneath), totals at the foot."""
-    rows = []
+    rows: list[list[str] | str] = []
     for step in state.steps.values():
         cells = step_cells(step)
         rows.append(
             [
                 f"<b>{esc(step.name)}</b>",
                 status_html(step.status, cells.status),
-                model_html(step.model, step.provider, step.simulated),
+                model_html(step.model, step.provider, step.simulated, step.answered_by),
                 esc(cells.latency),
                 esc(cells.tokens),
                 esc(cells.cost),
@@ -100,17 +100,12 @@ def run_html(state: RunState) -> str:
         )
         if step.text or step.note:
             note = f"<i>{esc(cells.status)}</i>" if not step.text else ""
-            rows.append(["", f"<div>{note}</div>" + (pre_html(step.text) if step.text else "")])
+            rows.append(note + (pre_html(step.text) if step.text else ""))
     error = f"<div style='color:#d93025'>{esc(state.error)}</div>" if state.error else ""
     return (
         f"<div class='orchestration-run'><b>{esc(_title(state))}</b>"
-        f"{table_html(HEADER, _widen(rows), esc(totals_text(state)))}{error}</div>"
+        f"{table_html(HEADER, rows, esc(totals_text(state)))}{error}</div>"
     )
-
-
-def _widen(rows: list[list[str]]) -> list[list[str]]:
-    """Text rows span the table: pad them so every row has a cell per column."""
-    return [row + [""] * (len(HEADER) - len(row)) for row in rows]
 
 
 def run_text(state: RunState) -> str:
@@ -120,8 +115,7 @@ def run_text(state: RunState) -> str:
         cells = step_cells(step)
         meta = "  ".join(c for c in (cells.latency, cells.tokens, cells.cost) if c)
         lines.append(f"  {step.name} [{cells.status}] {cells.model}  {meta}".rstrip())
-        lines.extend(f"      guardian: {decision_text(d)}" for d in step.decisions
-                     if getattr(d, "action", "allow") != "allow")  # fmt: skip
+        lines.extend(f"      guardian: {decision_text(d)}" for d in findings(step.decisions))
         lines.extend(f"      | {line}" for line in step.text.splitlines())
     lines.append(totals_text(state))
     if state.error:

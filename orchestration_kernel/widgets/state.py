@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["FINAL_STATUSES", "STATUSES", "RunState", "StepState"]
+__all__ = ["FINAL_STATUSES", "STATUSES", "RunState", "StepState", "findings"]
 
 #: Every status a step can show, in the order a run moves through them.
 STATUSES = ("pending", "running", "done", "failed", "skipped", "blocked", "cancelled")
@@ -29,6 +29,8 @@ class StepState:
     name: str
     models: list[str] = field(default_factory=list)
     provider: str = ""
+    #: ``provider:model`` that answered, per call (``openai:gpt-4o`` for ``gpt-4``).
+    resolved: list[str] = field(default_factory=list)
     status: str = "pending"
     simulated: bool = False
     #: Streamed (then final) text per model; a fan-out step has several.
@@ -50,6 +52,11 @@ class StepState:
     def model(self) -> str:
         """The model(s) as the spec wrote them."""
         return ", ".join(self.models)
+
+    @property
+    def answered_by(self) -> str:
+        """What answered (``openai:gpt-4o``; several for a fan-out)."""
+        return ", ".join(self.resolved)
 
     @property
     def text(self) -> str:
@@ -98,6 +105,9 @@ class StepState:
         self.status = str(getattr(step, "status", None) or self.status)
         self.models = _models(getattr(step, "model", None)) or self.models
         self.provider = getattr(step, "provider", None) or self.provider
+        calls = getattr(step, "calls", None) or []
+        resolved = [c.resolved_model for c in calls if getattr(c, "resolved_model", None)]
+        self.resolved = list(dict.fromkeys(resolved)) or self.resolved
         self.simulated = bool(getattr(step, "simulated", False)) or self.simulated
         for attr in ("latency_ms", "ttft_ms", "cost_usd"):
             value = getattr(step, attr, None)
@@ -251,14 +261,21 @@ class RunState:
                 "input_tokens": sum(s.input_tokens or 0 for s in steps),
                 "output_tokens": sum(s.output_tokens or 0 for s in steps),
                 "cost_usd": None if unknown else float(sum(costs)),
-                "decisions": sum(_not_allow(s.decisions) for s in steps),
+                "decisions": sum(len(findings(s.decisions)) for s in steps),
                 "latency_ms": self.latency_ms,
                 "simulated": any(s.simulated for s in steps),
             }
 
 
-def _not_allow(decisions: Iterable[Any]) -> int:
-    return sum(getattr(d, "action", "allow") != "allow" for d in decisions)
+def findings(decisions: Iterable[Any]) -> list[Any]:
+    """The decisions worth showing: those that did not allow.
+
+    The Guardian adds, per stage, an overall decision (policy ``guardian``) that repeats
+    its policies' reasons; it is kept only when no single policy's decision explains it.
+    """
+    objected = [d for d in decisions if getattr(d, "action", "allow") != "allow"]
+    explained = {d.stage for d in objected if getattr(d, "policy", "") != "guardian"}
+    return [d for d in objected if d.policy != "guardian" or d.stage not in explained]
 
 
 def _plan_items(plan: Any) -> list[dict[str, Any]]:

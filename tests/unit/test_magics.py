@@ -273,10 +273,10 @@ def test_line_commands(ip: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     assert result.success and any(r["name"] == "gpt-4" for r in ip.user_ns["rows"])
     assert "Offline mode auto" in _stdout_of(ip, "%orchestrate offline auto")
     assert cell(ip, f"%%orchestrate --input \"'x'\"\n{PIPELINE}").success
+    run_id = ip.user_ns["_orchestrate"].run_id
     result = cell(ip, "%orchestrate audit --out frame")
     assert result.success
     frame = ip.user_ns["frame"]
-    run_id = ip.user_ns["_orchestrate"].run_id
     assert set(frame["run_id"]) == {run_id}
     assert cell(ip, "%orchestrate context --out ctx").success
     assert isinstance(ip.user_ns["ctx"], dict)
@@ -344,3 +344,18 @@ def test_unload_closes_the_session(ip: Any) -> None:
     assert ip.find_line_magic("orchestrate") is None
     ip.run_line_magic("load_ext", "orchestration_kernel")  # the fixture unloads again
     assert ip.find_line_magic("orchestrate") is not None
+
+
+def test_failed_run_is_clean_and_keeps_the_partial_result(
+    ip: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    engine = ip.magics_manager.registry["OrchestrateMagics"].engine
+    engine.simulator.script("bad_request", times=None)
+    try:
+        result = cell(ip, f"%%orchestrate --out res --input \"'x'\"\n{PIPELINE}")
+    finally:
+        engine.simulator.clear()
+    clean_failure(result, capsys.readouterr().out, "PipelineError")
+    partial = ip.user_ns["res"]
+    assert partial.status == "failed"
+    assert partial.step("analysis").status == "failed"

@@ -73,8 +73,13 @@ def test_live_display_updates_and_ends_final() -> None:
     pub = _Publisher()
     view = LiveRunDisplay("demo", publish=pub, min_interval=3600)
     view.show()
-    view.on_event(PipelineEvent("run_start", "r1", data=[{"name": "a", "model": "gpt-4"},
-                                                         {"name": "b", "model": "claude-3"}]))
+    view.on_event(
+        PipelineEvent(
+            "run_start",
+            "r1",
+            data=[{"name": "a", "model": "gpt-4"}, {"name": "b", "model": "claude-3"}],
+        )
+    )
     view.on_event(PipelineEvent("step_start", "r1", "a", "gpt-4"))
     view.on_event(PipelineEvent("delta", "r1", "a", None, Delta(kind="text", text="hel")))
     view.on_event(PipelineEvent("delta", "r1", "a", None, Delta(kind="text", text="lo")))

@@ -241,8 +241,10 @@ def test_duplicate_yaml_keys_are_reported() -> None:
         ([{"model": 3, "prompt": "p"}], "got 3"),
         ([{"prompt": "p"}], "has no model"),
         ([{"name": "a", "model": "gpt-4", "prompt": "p"}] * 2, "unique"),
-        ({"output": "nope", "steps": [{"name": "a", "model": "gpt-4", "prompt": "p"}]},
-         "unknown step 'nope'"),
+        (
+            {"output": "nope", "steps": [{"name": "a", "model": "gpt-4", "prompt": "p"}]},
+            "unknown step 'nope'",
+        ),
         ([{"name": "a", "model": "gpt-4", "prompt": "{a}"}], "its own output"),
         ([{"model": "gpt-4", "prompt": "p", "fallbacks": ["claud-3"]}], "claude-3"),
         ({"fold_model": "nope", "steps": [{"model": "gpt-4", "prompt": "p"}]}, "nope"),
@@ -289,8 +291,10 @@ def test_references_to_later_steps_form_edges() -> None:
 
 def test_depends_on_accepts_a_single_name() -> None:
     compiled = load_pipeline(
-        [{"name": "a", "model": "m", "prompt": "p"}, {"model": "m", "prompt": "q",
-                                                     "depends_on": "a"}]
+        [
+            {"name": "a", "model": "m", "prompt": "p"},
+            {"model": "m", "prompt": "q", "depends_on": "a"},
+        ]
     )
     assert compiled.spec.steps[1].depends_on == ["a"]
 
@@ -326,15 +330,18 @@ def test_names_unknown_without_a_namespace_are_deferred() -> None:
 
 def test_near_misses_of_step_names_fail_even_without_a_namespace() -> None:
     errs = problems(
-        [{"name": "analysis", "model": "gpt-4", "prompt": "p"},
-         {"model": "gpt-4", "prompt": "{analysys}"}]
+        [
+            {"name": "analysis", "model": "gpt-4", "prompt": "p"},
+            {"model": "gpt-4", "prompt": "{analysys}"},
+        ]
     )
     assert "did you mean 'analysis'" in errs[0].message
 
 
 def test_with_a_namespace_every_name_must_resolve_now() -> None:
-    errs = problems([{"model": "gpt-4", "prompt": "{topic} {data[nokey]}"}],
-                    namespace={"data": {"key": 1}})
+    errs = problems(
+        [{"model": "gpt-4", "prompt": "{topic} {data[nokey]}"}], namespace={"data": {"key": 1}}
+    )
     messages = " ".join(e.message for e in errs)
     assert "{topic} does not resolve" in messages
     assert "no key 'nokey'" in messages and "did you mean 'key'" in messages
@@ -356,8 +363,10 @@ def test_input_fields_are_checked_when_the_input_is_known() -> None:
 
 def test_when_names_are_checked() -> None:
     errs = problems(
-        [{"name": "triage", "model": "gpt-4", "prompt": "p"},
-         {"model": "gpt-4", "prompt": "q", "when": "'x' in triag"}]
+        [
+            {"name": "triage", "model": "gpt-4", "prompt": "p"},
+            {"model": "gpt-4", "prompt": "q", "when": "'x' in triag"},
+        ]
     )
     assert "'triag'" in errs[0].message and "did you mean 'triage'" in errs[0].message
 
@@ -386,8 +395,10 @@ def test_interpolate_false_makes_placeholders_literal() -> None:
 
 def test_system_prompts_are_templates_too() -> None:
     compiled = load_pipeline(
-        [{"name": "a", "model": "m", "prompt": "p"},
-         {"name": "b", "model": "m", "prompt": "q", "system": "Context: {a}"}]
+        [
+            {"name": "a", "model": "m", "prompt": "p"},
+            {"name": "b", "model": "m", "prompt": "q", "system": "Context: {a}"},
+        ]
     )
     step = StepResult(name="a", status="done", output="ctx")
     assert compiled.systems["b"].render(Scope(steps={"a": step})) == "Context: ctx"

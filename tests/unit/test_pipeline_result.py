@@ -20,8 +20,14 @@ def call(model: str, cost: float | None, tokens: int = 10, **kw: object) -> Mode
 
 
 def result_with(*steps: StepResult) -> PipelineResult:
-    return PipelineResult(run_id="r1", pipeline="demo", steps=list(steps), latency_ms=12.0,
-                          status="done", output="final")
+    return PipelineResult(
+        run_id="r1",
+        pipeline="demo",
+        steps=list(steps),
+        latency_ms=12.0,
+        status="done",
+        output="final",
+    )
 
 
 def test_absorb_aggregates_calls() -> None:

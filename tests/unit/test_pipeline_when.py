@@ -26,8 +26,9 @@ def scope(**ns: object) -> Scope:
         decisions=[Decision(action="warn", policy="pii", stage="output", reasons=["email"])],
     )
     steps = {"triage": triage, "views": views, "judged": judged}
-    return Scope(input={"lang": "en", "n": 3}, steps=steps, context={"mode": "strict"},
-                 namespace=ns)
+    return Scope(
+        input={"lang": "en", "n": 3}, steps=steps, context={"mode": "strict"}, namespace=ns
+    )
 
 
 def ev(text: str, **ns: object) -> bool:
@@ -127,7 +128,7 @@ def test_unsafe_or_malformed_expressions_are_refused_with_a_column(
 
 
 def test_evaluation_errors_name_the_problem() -> None:
-    with pytest.raises(WhenEvalError, match="unknown name 'triag'.*did you mean 'triage'"):
+    with pytest.raises(WhenEvalError, match=r"unknown name 'triag'.*did you mean 'triage'"):
         ev("'x' in triag")
     with pytest.raises(WhenEvalError, match="cannot compare"):
         ev("input.lang > 3")

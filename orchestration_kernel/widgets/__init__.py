@@ -1,0 +1,57 @@
+"""ipywidgets views of runs, comparisons and the audit trail, with HTML/text fallbacks.
+
+```python
+from orchestration_kernel.widgets import RunView, CompareView, MatrixView, AuditView
+result = await RunView("quickstart").execute(pipeline, text)   # live, then final
+CompareView(await engine.compare(["gpt-4", "claude-3"], "prompt"))
+AuditView(engine.audit, run=result.run_id)                      # rows, per model, chart
+```
+
+This is the only package that imports ipywidgets (and matplotlib, for charts); the core
+never does. Names load lazily so that importing the package costs nothing until a view
+is made. Modules: :mod:`.state` (a run as data), :mod:`.render` and :mod:`.run_render`
+(HTML/text), :mod:`.frontend` (display and replace), :mod:`.throttle` (rate limit),
+:mod:`.step_row` and :mod:`.run_view` (runs), :mod:`.compare_view` (side by side),
+:mod:`.matrix_view` (``--over``), :mod:`.audit_view` and :mod:`.charts` (the audit).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS: dict[str, str] = {
+    "RunView": "run_view",
+    "run_display": "run_view",
+    "RunState": "state",
+    "StepState": "state",
+    "CompareView": "compare_view",
+    "MatrixView": "matrix_view",
+    "AuditView": "audit_view",
+    "Chart": "charts",
+    "View": "frontend",
+}
+
+__all__ = sorted(_EXPORTS)
+
+if TYPE_CHECKING:
+    from .audit_view import AuditView
+    from .charts import Chart
+    from .compare_view import CompareView
+    from .frontend import View
+    from .matrix_view import MatrixView
+    from .run_view import RunView, run_display
+    from .state import RunState, StepState
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

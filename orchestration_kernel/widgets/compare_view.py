@@ -1,0 +1,178 @@
+"""``CompareView``: one prompt's replies side by side, one column per model, with the
+fastest and the cheapest marked.
+
+```python
+table = await engine.compare(["gpt-4", "claude-3", "gemini-pro"], "prompt")
+CompareView(table)              # widget in a notebook; HTML/text elsewhere
+CompareView(table).to_dataframe()
+```
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .frontend import View
+from .render import (
+    badges_html,
+    decision_text,
+    decisions_html,
+    esc,
+    fmt_cost,
+    fmt_ms,
+    fmt_tokens,
+    model_html,
+    model_text,
+    pre_html,
+    table_html,
+)
+from .state import findings
+
+__all__ = ["CompareView", "ReplyCells", "reply_cells"]
+
+_MARK_STYLE = "background:#e6f4ea;color:#137333;border-radius:8px;padding:0 6px;margin-left:4px"
+
+
+@dataclass(frozen=True)
+class ReplyCells:
+    """What one model's column says, as text."""
+
+    model: str
+    output: str = ""
+    latency: str = ""
+    tokens: str = ""
+    cost: str = ""
+    decisions: tuple[Any, ...] = ()
+    marks: tuple[str, ...] = ()
+    error: str | None = None
+    resolved: str = ""
+    provider: str = ""
+    simulated: bool = False
+
+    @property
+    def answered_by(self) -> str:
+        """``gpt-4 → openai:gpt-4o (simulated)``."""
+        return model_text(self.model, self.provider, self.simulated, self.resolved)
+
+    @property
+    def header_html(self) -> str:
+        """The column's head: who answered, and the fastest/cheapest marks."""
+        if self.error:
+            return f"<code>{esc(self.model)}</code>"
+        who = model_html(self.model, self.provider, self.simulated, self.resolved)
+        return who + "".join(f"<span style='{_MARK_STYLE}'>{esc(m)}</span>" for m in self.marks)
+
+
+def reply_cells(model: str, reply: Any, marks: tuple[str, ...] = ()) -> ReplyCells:
+    """The cells of one model's reply (or of the error that replaced it)."""
+    if not hasattr(reply, "text"):
+        error = f"{type(reply).__name__}: {reply}"
+        return ReplyCells(model, marks=marks, error=error)
+    usage = reply.usage
+    latency = fmt_ms(reply.latency_ms)
+    if reply.ttft_ms is not None:
+        latency += f" (first token {fmt_ms(reply.ttft_ms)})"
+    return ReplyCells(
+        model=model,
+        output=reply.text,
+        latency=latency,
+        tokens=f"{fmt_tokens(usage.input_tokens)} in / {fmt_tokens(usage.output_tokens)} out",
+        cost=fmt_cost(reply.cost_usd, unknown=reply.cost_usd is None),
+        decisions=tuple(reply.decisions),
+        marks=marks,
+        resolved=reply.resolved_model,
+        provider=reply.provider,
+        simulated=reply.simulated,
+    )
+
+
+class CompareView(View):
+    """A :class:`~orchestration_kernel.compare.CompareTable` as columns, one per model."""
+
+    def __init__(self, table: Any) -> None:
+        self.table = table
+        self._box: Any = None
+
+    @property
+    def columns(self) -> list[ReplyCells]:
+        """One :class:`ReplyCells` per model, in the order the models were asked."""
+        fastest, cheapest = self.table.fastest(), self.table.cheapest()
+        out = []
+        for model, reply in self.table.replies.items():
+            marks = tuple(
+                label
+                for label, winner in (("fastest", fastest), ("cheapest", cheapest))
+                if winner == model and len(self.table.replies) > 1
+            )
+            out.append(reply_cells(model, reply, marks))
+        return out
+
+    def to_dataframe(self) -> Any:
+        """The comparison as a pandas DataFrame, one row per model."""
+        return self.table.to_dataframe()
+
+    # -- widgets -----------------------------------------------------------------------
+    @property
+    def widget(self) -> Any:
+        """An ``HBox`` of one ``VBox`` per model: header, output, numbers, decisions."""
+        if self._box is None:
+            import ipywidgets as widgets
+
+            columns = [
+                widgets.VBox(
+                    [widgets.HTML(c.header_html), widgets.HTML(_body_html(c))],
+                    layout=widgets.Layout(
+                        flex="1 1 0", min_width="14em", border="1px solid #dadce0",
+                        padding="4px", margin="2px",
+                    ),
+                )  # fmt: skip
+                for c in self.columns
+            ]
+            self._box = widgets.HBox(columns, layout=widgets.Layout(width="100%"))
+        return self._box
+
+    # -- fallbacks ---------------------------------------------------------------------
+    def _html(self) -> str:
+        columns = self.columns
+        header = [c.header_html for c in columns]
+        rows = [
+            [pre_html(c.output) if not c.error else _error_html(c) for c in columns],
+            [esc(c.latency) for c in columns],
+            [esc(c.tokens) for c in columns],
+            [esc(c.cost) for c in columns],
+            [badges_html(c.decisions) + decisions_html(c.decisions) for c in columns],
+        ]
+        labels = ["output", "latency", "tokens", "cost", "guardian"]
+        rows = [[f"<b>{label}</b>", *row] for label, row in zip(labels, rows, strict=True)]
+        return f"<div class='orchestration-compare'>{table_html(['', *header], rows)}</div>"
+
+    def _text(self) -> str:
+        lines = [f"compare {len(self.table.replies)} models: {_prompt_line(self.table.prompt)}"]
+        for c in self.columns:
+            marks = f"  [{', '.join(c.marks)}]" if c.marks else ""
+            lines.append(f"- {c.answered_by}{marks}")
+            if c.error:
+                lines.append(f"    error: {c.error}")
+                continue
+            lines.append(f"    {c.latency} · {c.tokens} · {c.cost}")
+            lines.extend(f"    guardian: {decision_text(d)}" for d in findings(c.decisions))
+            lines.extend(f"    | {line}" for line in c.output.splitlines())
+        return "\n".join(lines)
+
+
+def _prompt_line(prompt: str, limit: int = 80) -> str:
+    line = " ".join(str(prompt).split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _error_html(c: ReplyCells) -> str:
+    return f"<span style='color:#d93025'>{esc(c.error)}</span>"
+
+
+def _body_html(c: ReplyCells) -> str:
+    if c.error:
+        return _error_html(c)
+    meta = " · ".join(esc(x) for x in (c.latency, c.tokens, c.cost) if x)
+    guard = badges_html(c.decisions) + decisions_html(c.decisions)
+    return f"{pre_html(c.output)}<small>{meta}</small>{guard}"

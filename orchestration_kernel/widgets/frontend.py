@@ -1,0 +1,95 @@
+"""How a view reaches the screen: a MIME bundle with HTML and plain text always, the
+widget view where a widget frontend may exist, and one display that can be replaced.
+
+Every view subclasses :class:`View`. ``display(view)`` (or a bare ``view`` at the end of
+a cell) shows it; :meth:`View.show` shows it with a ``display_id`` so that
+:meth:`View.refresh` can later replace what was shown (``update_display``). That is what
+makes a saved notebook, nbconvert, GitHub's preview, nbval and a terminal show the
+finished state rather than the state at display time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["WIDGET_MIME", "View", "in_ipython", "in_kernel"]
+
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+
+
+def _shell() -> Any:
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a dependency
+        return None
+    return get_ipython()
+
+
+def in_ipython() -> bool:
+    """True inside IPython (a terminal or a kernel)."""
+    return _shell() is not None
+
+
+def in_kernel() -> bool:
+    """True inside a Jupyter kernel, where a widget frontend may be listening.
+
+    A kernel cannot know whether its frontend renders widgets (JupyterLab does, nbclient
+    does not), so a view in a kernel sends the widget view *and* its HTML and text:
+    each frontend picks what it can show.
+    """
+    return getattr(_shell(), "kernel", None) is not None
+
+
+class View:
+    """A displayable view: HTML and text always, an ipywidget where one may be shown."""
+
+    #: Set by subclasses that replace their live widget by static HTML once final.
+    final: bool = False
+    _handle: Any = None
+
+    # -- what subclasses provide -----------------------------------------------------
+    def _html(self) -> str:
+        raise NotImplementedError
+
+    def _text(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def widget(self) -> Any:
+        """The ipywidgets view (built on first use)."""
+        raise NotImplementedError
+
+    # -- display -----------------------------------------------------------------------
+    def _repr_mimebundle_(
+        self, include: Any = None, exclude: Any = None, **kwargs: Any
+    ) -> dict[str, Any]:
+        data: dict[str, Any] = {"text/plain": self._text(), "text/html": self._html()}
+        if not self.final and in_kernel():
+            model_id = getattr(self.widget, "model_id", None)
+            if model_id:
+                data[WIDGET_MIME] = {"version_major": 2, "version_minor": 0, "model_id": model_id}
+        return data
+
+    def __repr__(self) -> str:
+        return self._text()
+
+    def show(self) -> Any:
+        """Display the view once, with a ``display_id``; later :meth:`refresh` replaces it.
+
+        Outside IPython (a plain script) there is nowhere to show it: nothing happens.
+        """
+        if self._handle is None and in_ipython():
+            from IPython.display import display
+
+            self._handle = display(self, display_id=True)
+        return self._handle
+
+    @property
+    def shown(self) -> bool:
+        """True once :meth:`show` has displayed the view."""
+        return self._handle is not None
+
+    def refresh(self) -> None:
+        """Replace the displayed output by the view's current state (``update_display``)."""
+        if self._handle is not None:
+            self._handle.update(self)
