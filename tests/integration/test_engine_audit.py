@@ -65,3 +65,36 @@ async def test_no_key_anywhere_after_a_real_http_run(tmp_path) -> None:
     haystacks += [repr(engine).encode(), repr(reply).encode(), reply.model_dump_json().encode()]
     haystacks += [repr(stream.reply).encode(), json.dumps(engine.stats()).encode()]
     assert all(key.encode() not in h for h in haystacks)
+
+
+async def test_pipeline_run_with_retry_and_fallback_rows_by_event_kind() -> None:
+    engine = OrchestrationEngine(offline="on", retry=FAST)
+    primary = engine.resolve("gpt-4").split(":", 1)[1]
+    engine.simulator.script("server_error", model=primary, times=None)
+    pipeline = engine.create_pipeline(
+        """
+steps:
+  - name: draft
+    model: gpt-4
+    fallbacks: [claude-3]
+    prompt: "Draft a note about {input}"
+  - name: review
+    model: gemini-pro
+    prompt: "Review: {draft}"
+"""
+    )
+    result = await pipeline.execute("the audit")
+    rows = engine.audit.to_dataframe(run=result.run_id)  # committed before execute returned
+    counts = rows.event.value_counts().to_dict()
+    assert counts["run_start"] == 1 and counts["run_end"] == 1
+    assert counts["step"] >= 2
+    calls = rows[rows.event == "call"]
+    assert list(zip(calls.step, calls.status, strict=True)) == [
+        ("draft", "error"),
+        ("draft", "error"),
+        ("draft", "ok"),
+        ("review", "ok"),
+    ]
+    assert counts["route"] == 4 and counts.get("handoff", 0) >= 1
+    assert rows.seq.is_monotonic_increasing
+    assert result.head_hash == engine.audit.verify().head_hash

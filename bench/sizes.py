@@ -1,0 +1,110 @@
+"""How big each benchmark is: ``FULL`` for ``make bench``, ``SMOKE`` for the test suite."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+__all__ = ["FULL", "SMOKE", "Sizes"]
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """Counts, repeats and latencies; every section reads only its own fields."""
+
+    name: str
+    warmup: int  # runs discarded before measuring
+    # 1. handoff
+    handoff_runs: int
+    handoff_concurrent: int
+    # 2. overhead at zero latency
+    overhead_runs: int  # sequential pipelines per repeat
+    overhead_concurrent: int  # pipelines at once per repeat
+    overhead_repeats: int
+    complete_calls: int
+    # 3. realistic latency
+    throughput_pipelines: int
+    throughput_latency: tuple[float, float]
+    throughput_repeats: int
+    # 4. HTTP
+    http_latency: float
+    http_rounds: int
+    http_batch: int
+    http_rps_requests: int
+    http_concurrency: int
+    http_rps_rounds: int
+    http_held_pipelines: int
+    http_hold: float
+    http_held_repeats: int
+    # 5. memory
+    memory_pipelines: int
+    memory_repeats: int
+    # 6. import
+    import_runs: int
+    # 7. audit
+    audit_rows: int
+    audit_batches: int
+    audit_export_runs: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """The sizes, for the JSON report."""
+        return asdict(self)
+
+
+FULL = Sizes(
+    name="full",
+    warmup=20,
+    handoff_runs=500,
+    handoff_concurrent=200,
+    overhead_runs=100,
+    overhead_concurrent=300,
+    overhead_repeats=5,
+    complete_calls=300,
+    throughput_pipelines=1000,
+    throughput_latency=(0.2, 0.8),
+    throughput_repeats=3,
+    http_latency=0.02,
+    http_rounds=10,
+    http_batch=20,
+    http_rps_requests=400,
+    http_concurrency=50,
+    http_rps_rounds=3,
+    http_held_pipelines=1000,
+    http_hold=3.0,
+    http_held_repeats=2,
+    memory_pipelines=1000,
+    memory_repeats=3,
+    import_runs=10,
+    audit_rows=100_000,
+    audit_batches=5,
+    audit_export_runs=5,
+)
+
+SMOKE = Sizes(
+    name="smoke",
+    warmup=2,
+    handoff_runs=10,
+    handoff_concurrent=5,
+    overhead_runs=5,
+    overhead_concurrent=5,
+    overhead_repeats=2,
+    complete_calls=5,
+    throughput_pipelines=10,
+    throughput_latency=(0.01, 0.04),
+    throughput_repeats=1,
+    http_latency=0.005,
+    http_rounds=2,
+    http_batch=2,
+    http_rps_requests=10,
+    http_concurrency=5,
+    http_rps_rounds=1,
+    http_held_pipelines=10,
+    http_hold=0.2,
+    http_held_repeats=1,
+    memory_pipelines=10,
+    memory_repeats=1,
+    import_runs=2,
+    audit_rows=1000,
+    audit_batches=2,
+    audit_export_runs=2,
+)

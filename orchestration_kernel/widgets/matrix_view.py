@@ -1,0 +1,145 @@
+"""``MatrixView``: ``%%orchestrate --compare m1 m2 --over VAR`` — one row per item, one
+column per model, per-model totals at the foot (the fastest and cheapest model marked).
+
+```python
+matrix = _                               # the CompareMatrix the cell returned (or --out VAR)
+view = MatrixView(matrix)
+view.to_dataframe()                      # one row per item, one column per model
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from .compare_view import ReplyCells, reply_cells
+from .frontend import View
+from .render import badges_html, esc, fmt_cost, fmt_ms, pre_html, table_html
+
+__all__ = ["MatrixView"]
+
+_PREVIEW = 200
+
+
+class MatrixView(View):
+    """A compare matrix (``models``, ``items``, ``tables``; see
+    :class:`~orchestration_kernel.magics.compare.CompareMatrix`) as a grid."""
+
+    def __init__(self, matrix: Any) -> None:
+        self.matrix = matrix
+        self._grid: Any = None
+
+    @classmethod
+    def from_tables(
+        cls, models: Sequence[str], items: Sequence[Any], tables: Sequence[Any]
+    ) -> MatrixView:
+        """A view of ``tables[i]`` (a ``CompareTable``) for each ``items[i]``."""
+        from ..magics.compare import CompareMatrix
+
+        return cls(CompareMatrix(models=list(models), items=list(items), tables=list(tables)))
+
+    @property
+    def models(self) -> list[str]:
+        """The columns."""
+        return list(self.matrix.models)
+
+    def cells(self) -> list[tuple[Any, list[ReplyCells]]]:
+        """Per item, one :class:`ReplyCells` per model (an absent reply is an error)."""
+        out = []
+        for item, table in zip(self.matrix.items, self.matrix.tables, strict=False):
+            replies = table.replies
+            row = [
+                reply_cells(m, replies.get(m, LookupError(f"no reply from {m}")))
+                for m in self.models
+            ]
+            out.append((item, row))
+        return out
+
+    def totals(self) -> dict[str, dict[str, Any]]:
+        """Per model: answers, errors, summed latency, tokens and cost (None if unknown)."""
+        return dict(self.matrix.totals())
+
+    def winners(self) -> dict[str, str | None]:
+        """The model with the least total latency (``fastest``) and the least known total
+        cost (``cheapest``), among those that answered everything."""
+        totals = {m: t for m, t in self.totals().items() if t["errors"] == 0 and t["answers"]}
+        priced = {m: t["cost_usd"] for m, t in totals.items() if t["cost_usd"] is not None}
+        return {
+            "fastest": min(totals, key=lambda m: totals[m]["latency_ms"]) if totals else None,
+            "cheapest": min(priced, key=priced.__getitem__) if priced else None,
+        }
+
+    def to_dataframe(self) -> Any:
+        """One row per item (indexed like the Series given to ``--over``), one column per
+        model."""
+        return self.matrix.to_dataframe()
+
+    # -- pieces shared by the widget and the fallbacks -------------------------------------
+    def _total_cells(self) -> list[str]:
+        winners = self.winners()
+        out = []
+        for model, t in self.totals().items():
+            cost = "cost unknown" if t["cost_usd"] is None else fmt_cost(t["cost_usd"])
+            marks = [k for k, v in winners.items() if v == model and len(self.models) > 1]
+            text = (
+                f"{t['answers']} answered, {t['errors']} failed · {fmt_ms(t['latency_ms'])} · "
+                f"{t['tokens']:,} tokens · {cost}"
+            )
+            out.append(text + (f" [{', '.join(marks)}]" if marks else ""))
+        return out
+
+    # -- widgets -----------------------------------------------------------------------
+    @property
+    def widget(self) -> Any:
+        """A ``GridBox``: a header row, one row per item, the totals row."""
+        if self._grid is None:
+            import ipywidgets as widgets
+
+            html = [f"<b>{h}</b>" for h in self._header()]
+            for item, row in self.cells():
+                html.append(pre_html(str(item)))
+                html.extend(_cell_html(c) for c in row)
+            html.append("<b>total</b>")
+            html.extend(f"<small>{esc(t)}</small>" for t in self._total_cells())
+            columns = f"minmax(8em, 1fr) repeat({len(self.models)}, minmax(12em, 2fr))"
+            self._grid = widgets.GridBox(
+                [widgets.HTML(h) for h in html],
+                layout=widgets.Layout(grid_template_columns=columns, grid_gap="2px 8px"),
+            )
+        return self._grid
+
+    def _header(self) -> list[str]:
+        return ["item", *(f"<code>{esc(m)}</code>" for m in self.models)]
+
+    # -- fallbacks ---------------------------------------------------------------------
+    def _html(self) -> str:
+        rows: list[list[str] | str] = [
+            [pre_html(str(item)), *(_cell_html(c) for c in row)] for item, row in self.cells()
+        ]
+        rows.append(["<b>total</b>", *(f"<small>{esc(t)}</small>" for t in self._total_cells())])
+        return f"<div class='orchestration-matrix'>{table_html(self._header(), rows)}</div>"
+
+    def _text(self) -> str:
+        lines = [f"{len(self.matrix.items)} items × {len(self.models)} models"]
+        for item, row in self.cells():
+            lines.append(f"- {item}")
+            for c in row:
+                answer = f"error: {c.error}" if c.error else _one_line(c.output)
+                lines.append(f"    {c.model}: {answer}")
+        lines.append("totals:")
+        lines.extend(f"    {m}: {t}" for m, t in zip(self.models, self._total_cells(), strict=True))
+        return "\n".join(lines)
+
+
+def _one_line(text: str) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= _PREVIEW else line[: _PREVIEW - 1] + "…"
+
+
+def _cell_html(c: ReplyCells) -> str:
+    if c.error:
+        return f"<span style='color:#d93025'>{esc(c.error)}</span>"
+    meta = " · ".join(esc(x) for x in (c.latency, c.cost) if x)
+    sim = " · simulated" if c.simulated else ""
+    return f"{pre_html(c.output)}<small>{meta}{sim}</small>{badges_html(c.decisions)}"
