@@ -180,7 +180,7 @@ class OrchestrationEngine:
     def is_simulated(self, name: str) -> bool:
         """Would ``name`` be served by the offline simulator right now?"""
         if name == "auto":
-            return not self._available_providers() - {"local"}
+            return all(self.providers.is_simulated(p) for p in self._available_providers())
         deployments = self._router.plan(name)
         return all(self.providers.is_simulated(d.provider, d.api_key) for d in deployments)
 
@@ -342,15 +342,22 @@ class OrchestrationEngine:
         )
 
     def _available_providers(self) -> set[str]:
-        # The simulator's own "local" models are the fallback choice, not a rival: with
-        # any vendor usable, auto picks a real model name (served by the simulator offline).
-        usable = {
-            name
-            for name in self.providers.registry.names()
-            if name != "local"
-            and (self.providers.has_key(name) or self.providers.is_simulated(name))
+        """Providers ``auto`` may pick: real ones when any are, else simulated vendors."""
+        table = self.providers.registry.table
+        vendors = [n for n, info in table.items() if info.key_required]  # the catalogued vendors
+        real = {
+            n for n in vendors if not self.providers.is_simulated(n) and self.providers.has_key(n)
         }
-        return usable or {"local"}
+        if real:
+            return real
+        simulated = {n for n in vendors if self.providers.is_simulated(n)}
+        if not simulated:
+            names = [v for n in vendors for v in self.providers.registry[n].env_hint[:1]]
+            raise ConfigurationError(
+                "model 'auto' has no provider to pick from: set one of "
+                f"{', '.join(names)}, or run offline with ORCHESTRATION_OFFLINE=auto"
+            )
+        return simulated
 
     def _input_tokens(self, spec: CallSpec) -> int:
         text = "\n".join(m.content for m in spec.messages)

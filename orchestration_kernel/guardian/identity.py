@@ -39,7 +39,7 @@ class Identity(BaseModel):
             return value
         if isinstance(value, str):
             return Secret(value) if value else None
-        raise TypeError("token must be a string or a Secret")
+        raise ValueError("token must be a string or a Secret")
 
     @field_serializer("token")
     def _hide_token(self, token: Secret | None) -> str | None:

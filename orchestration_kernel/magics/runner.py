@@ -45,9 +45,10 @@ def run_blocking(
     """Run ``start(observer)`` on ``runtime`` and wait, passing each event to ``on_event``.
 
     ``on_tick`` is called about every 100 ms while waiting. A ``KeyboardInterrupt``
-    cancels the run (with ``cancel()`` when given, e.g. ``pipeline.cancel``, so the run
-    ends by its own rules; else by cancelling its task); what the run raises then (``RunCancelled`` with its partial
-    result) is raised here, or a plain ``RunCancelled`` if it did not finish in time.
+    cancels the run — with ``cancel()`` when given (e.g. ``pipeline.cancel``, so the run
+    ends by its own rules), else by cancelling its task. What the run raises then
+    (``RunCancelled`` with its partial result) is raised here, or a plain
+    ``RunCancelled`` if it did not finish in time.
     """
     events: queue.SimpleQueue[Any] = queue.SimpleQueue()
     tasks: list[asyncio.Task[T]] = []

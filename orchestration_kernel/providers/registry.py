@@ -53,7 +53,8 @@ class ProviderInfo:
     default_base_url: str | None = None
     #: A key given when a compatible server was registered (held as a secret).
     api_key: Secret | None = field(default=None, repr=False)
-    options: Mapping[str, Any] = field(default_factory=dict)
+    #: Adapter options (a dict, so it takes no part in the info's hash).
+    options: Mapping[str, Any] = field(default_factory=dict, hash=False)
     label: str = ""
 
     @property

@@ -242,3 +242,23 @@ def test_engine_repr_has_no_secrets() -> None:
     key = "test-" + "q" * 24
     engine = make_engine(keys={"openai": key})
     assert key not in repr(engine) and key not in repr(engine.providers.key_for("openai"))
+
+
+async def test_auto_offline_picks_a_vendor_model_served_by_the_simulator() -> None:
+    engine = make_engine()
+    assert engine.is_simulated("auto")
+    reply = await engine.complete("auto", "pick something sensible")
+    assert reply.simulated and not reply.resolved_model.startswith("local:")
+    assert reply.route["auto"]["model"] == reply.resolved_model
+
+
+async def test_auto_with_one_real_key_is_not_simulated(monkeypatch) -> None:
+    monkeypatch.setenv("PERPLEXITY_API_KEY", "test-" + "p" * 12)
+    engine = make_engine(offline="auto")
+    assert not engine.is_simulated("auto")
+
+
+async def test_auto_without_any_key_or_offline_mode_says_what_to_set() -> None:
+    engine = make_engine(offline="off")
+    with pytest.raises(ConfigurationError, match="OPENAI_API_KEY"):
+        await engine.complete("auto", "anything")

@@ -60,7 +60,6 @@ async def test_secret_blocks_input_and_verdict_text_is_redacted() -> None:
     verdict = await Guardian().check_input(f"my key is {KEY}", CTX)
     assert verdict.blocked
     assert KEY not in verdict.text and "<OPENAI_API_KEY>" in verdict.text
-    assert KEY not in verdict.model_dump_json() if hasattr(verdict, "model_dump_json") else True
     assert all(KEY not in str(d) for d in verdict.decisions)
 
 
@@ -175,7 +174,6 @@ def test_add_remove_and_errors() -> None:
 
 async def test_redact_still_works_without_builtin_policies() -> None:
     g = Guardian([])
-    g.remove_policy if False else None
     assert g.redact(f"a@example.com {KEY}") == "<EMAIL> <OPENAI_API_KEY>"
     assert g.redact("") == "" and g.redact("plain") == "plain"
 
@@ -320,7 +318,7 @@ async def test_monitor_final_text_is_checked_by_async_policies_too() -> None:
 
 async def test_monitor_long_reply_commits_and_stays_correct() -> None:
     g = Guardian()
-    monitor = g.output_monitor(CTX, )
+    monitor = g.output_monitor(CTX)
     monitor.commit_after = 200
     paragraph = "Lorem ipsum dolor sit amet, consectetur adipiscing elit. " * 3 + "\n\n"
     reply = paragraph * 8 + f"mail anna@example.com {KEY}\n"

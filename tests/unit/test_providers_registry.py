@@ -268,3 +268,11 @@ def test_perplexity_content_chunks_are_joined() -> None:
     assert _text(None) == ""
     assert _text([type("C", (), {"text": "a"})(), type("C", (), {"text": "b"})()]) == "ab"
     assert json.dumps(_text("plain")) == '"plain"'
+
+
+def test_provider_infos_are_hashable() -> None:
+    infos = {
+        *PROVIDERS.values(),
+        register_compatible("box", "http://h/v1", options={"stream_usage": False}),
+    }
+    assert len(infos) == len(PROVIDERS) + 1

@@ -1,0 +1,78 @@
+"""One section in a fresh process: ``python -m bench.child SECTION SIZE OUT [OPTIONS_JSON]``.
+
+It writes ``{"status": "ok"|"unavailable"|"error", ...}`` as JSON to ``OUT``. A section
+whose component has not landed reports ``unavailable`` with the reason; any other
+failure reports ``error`` with the traceback, so one broken row never stops the bench.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from bench.common import Unavailable
+from bench.sizes import FULL, SMOKE
+
+__all__ = ["SECTIONS", "main", "run"]
+
+#: Section name → module with ``measure(sizes, options) -> dict``.
+SECTIONS = {
+    "handoff": "bench.handoff",
+    "overhead": "bench.overhead",
+    "throughput": "bench.throughput",
+    "http": "bench.http",
+    "memory": "bench.memory",
+    "memory_probe": "bench.memory",
+    "imports": "bench.imports",
+    "audit": "bench.audit",
+}
+
+
+def run(section: str, size: str, options: dict[str, Any]) -> dict[str, Any]:
+    """Measure ``section`` here and now; never raises."""
+    sizes = SMOKE if size == "smoke" else FULL
+    t0 = time.perf_counter()
+    try:
+        module = importlib.import_module(SECTIONS[section])
+        fn = module.probe if section == "memory_probe" else module.measure
+        figures = fn(sizes, options)
+        out: dict[str, Any] = {"status": "ok", **figures}
+    except Unavailable as exc:
+        out = {"status": "unavailable", "reason": str(exc)}
+    except Exception as exc:  # a broken row is reported, never fatal
+        out = {
+            "status": "error",
+            "reason": f"{type(exc).__name__}: {exc}"[:500],
+            "trace": traceback.format_exc()[-4000:],
+        }
+    out["seconds"] = round(time.perf_counter() - t0, 3)
+    return out
+
+
+def main(argv: list[str]) -> int:
+    """Entry point of the child process."""
+    section, size, out = argv[:3]
+    options = json.loads(argv[3]) if len(argv) > 3 else {}
+    result = run(section, size, options)
+    Path(out).write_text(json.dumps(result, default=str))
+    _close_session()
+    return 0
+
+
+def _close_session() -> None:
+    # Close the shared runtime (flushes audits, closes clients) so the process exits cleanly.
+    try:
+        from orchestration_kernel.session import Session
+
+        Session.current().close()
+    except Exception:  # nothing to close, or it was never started
+        pass
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

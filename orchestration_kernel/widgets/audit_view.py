@@ -1,0 +1,171 @@
+"""``AuditView``: a run's audit rows as DataFrames (all rows, per model, the steps, the
+Guardian's findings) and a chart of the steps' timeline and each model's latency and cost.
+
+```python
+view = AuditView(engine.audit, run=result.run_id)   # or any audit DataFrame
+view.frame            # the rows (pandas)
+view.per_model()      # calls, tokens, cost, latency p50/p95 per model
+view.chart()          # the picture (matplotlib, PNG)
+```
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .charts import Chart, audit_chart
+from .frontend import View
+from .render import esc, fmt_cost, fmt_ms, table_html
+
+__all__ = ["AuditView"]
+
+#: The audit columns the "rows" tab shows (the frame has them all).
+ROW_COLUMNS = ("event", "step", "model", "status", "latency_ms", "cost_usd", "guardian_action")
+
+
+class AuditView(View):
+    """Audit rows from an :class:`~orchestration_kernel.audit.AuditTrail` (filtered like
+    ``to_dataframe``: ``run=``, ``model=``, ``since=`` …) or from a DataFrame.
+
+    ``run`` may be a run id or a ``PipelineResult``.
+    """
+
+    def __init__(self, source: Any, run: Any = None, **filters: Any) -> None:
+        run_id = getattr(run, "run_id", run)
+        if hasattr(source, "to_dataframe"):
+            frame = source.to_dataframe(run=run_id, **filters)
+        else:
+            frame = source if run_id is None else source[source["run_id"] == run_id]
+        self.frame = frame.reset_index(drop=True)
+        self.run_id: str | None = run_id
+        self._tabs: Any = None
+
+    def to_dataframe(self) -> Any:
+        """The audit rows (a copy)."""
+        return self.frame.copy()
+
+    # -- views of the frame ------------------------------------------------------------
+    def per_model(self) -> Any:
+        """Per provider and model: calls, errors, tokens, cost, latency p50/p95."""
+        from ..audit.summaries import summary_by_model
+
+        return summary_by_model(self.frame)
+
+    def steps(self) -> Any:
+        """One row per step: its model, status, latency, and when it started (ms since the
+        run's first row), for the timeline."""
+        frame = self.frame
+        steps = frame[frame["event"] == "step"].copy()
+        cols = ["step", "model", "status", "latency_ms", "cost_usd", "start_ms"]
+        if steps.empty:
+            return steps.assign(start_ms=[]).reindex(columns=cols)
+        t0 = frame["timestamp"].min()
+        ended_ms = (steps["timestamp"] - t0).dt.total_seconds() * 1000
+        steps["start_ms"] = (ended_ms - steps["latency_ms"].fillna(0)).clip(lower=0)
+        return steps[cols].reset_index(drop=True)
+
+    def findings(self) -> Any:
+        """The Guardian's decisions that did not allow: step, policy, stage, action, reasons."""
+        frame = self.frame
+        rows = frame[(frame["event"] == "guardian") & (frame["guardian_action"] != "allow")]
+        out = rows[["step", "guardian_policy", "status", "guardian_action", "guardian_reasons"]]
+        return out.rename(
+            columns={"guardian_policy": "policy", "status": "stage", "guardian_action": "action",
+                     "guardian_reasons": "reasons"}
+        ).reset_index(drop=True)  # fmt: skip
+
+    def chart(self) -> Chart:
+        """The steps' timeline beside latency (p50) and cost per model."""
+        title = f"run {self.run_id}" if self.run_id else "audit"
+        return audit_chart(self.steps(), self.per_model(), title)
+
+    # -- the tables, as HTML and text cells -----------------------------------------------
+    def _model_rows(self) -> list[list[str]]:
+        rows = []
+        for r in self.per_model().itertuples():
+            cost = fmt_cost(r.cost_usd) + (f" (+{r.cost_unknown} unknown)" if r.cost_unknown else "")
+            rows.append([f"{r.provider}:{r.model}" if r.provider not in str(r.model) else r.model,
+                         str(r.calls), str(r.errors), f"{r.input_tokens + r.output_tokens:,}",
+                         cost, fmt_ms(_num(r.latency_p50_ms)), fmt_ms(_num(r.latency_p95_ms))])  # fmt: skip
+        return rows
+
+    def _step_rows(self) -> list[list[str]]:
+        return [
+            [str(r.step), str(r.model), str(r.status), fmt_ms(_num(r.latency_ms)),
+             fmt_cost(_num(r.cost_usd))]
+            for r in self.steps().itertuples()
+        ]  # fmt: skip
+
+    def _finding_rows(self) -> list[list[str]]:
+        return [
+            [str(r.step), str(r.policy), str(r.stage), str(r.action), _reasons(r.reasons)]
+            for r in self.findings().itertuples()
+        ]
+
+    _MODEL_HEAD = ("model", "calls", "errors", "tokens", "cost", "latency p50", "latency p95")
+    _STEP_HEAD = ("step", "model", "status", "latency", "cost")
+    _FINDING_HEAD = ("step", "policy", "stage", "action", "reasons")
+
+    def _sections(self) -> list[tuple[str, tuple[str, ...], list[list[str]]]]:
+        return [
+            ("per model", self._MODEL_HEAD, self._model_rows()),
+            ("steps", self._STEP_HEAD, self._step_rows()),
+            ("guardian findings", self._FINDING_HEAD, self._finding_rows()),
+        ]
+
+    def _title(self) -> str:
+        run = f"run {self.run_id}" if self.run_id else "all runs"
+        return f"audit · {run} · {len(self.frame)} rows"
+
+    # -- widgets -----------------------------------------------------------------------
+    @property
+    def widget(self) -> Any:
+        """A ``Tab``: per model, steps, Guardian findings, the chart, and the raw rows."""
+        if self._tabs is None:
+            import ipywidgets as widgets
+
+            children = [widgets.HTML(_section_html(h, r)) for _, h, r in self._sections()]
+            children.append(widgets.Image(value=self.chart().png(), format="png"))
+            rows = self.frame.reindex(columns=list(ROW_COLUMNS))
+            children.append(widgets.HTML(rows.to_html(index=False, na_rep="", max_rows=200)))
+            self._tabs = widgets.Tab(children=children)
+            for i, name in enumerate([*(s[0] for s in self._sections()), "chart", "rows"]):
+                self._tabs.set_title(i, name)
+        return self._tabs
+
+    # -- fallbacks ---------------------------------------------------------------------
+    def _html(self) -> str:
+        parts = [f"<b>{esc(self._title())}</b>"]
+        for name, head, rows in self._sections():
+            parts.append(f"<div><i>{esc(name)}</i>{_section_html(head, rows)}</div>")
+        return "<div class='orchestration-audit'>" + "".join(parts) + "</div>"
+
+    def _text(self) -> str:
+        lines = [self._title()]
+        for name, head, rows in self._sections():
+            lines.append(f"{name}:")
+            lines.extend("  " + "  ".join(c for c in row if c) for row in rows)
+            if not rows:
+                lines.append("  (none)")
+        return "\n".join(lines)
+
+
+def _section_html(head: tuple[str, ...], rows: list[list[str]]) -> str:
+    if not rows:
+        return "<div><small>(none)</small></div>"
+    return table_html(head, [[esc(c) for c in row] for row in rows])
+
+
+def _num(value: Any) -> float | None:
+    """A float, or ``None`` for a missing value (NaN, ``pd.NA``)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if number != number else number  # NaN is not equal to itself
+
+
+def _reasons(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return "; ".join(str(v) for v in value)
+    return "" if value is None or _num(value) is None and not isinstance(value, str) else str(value)
