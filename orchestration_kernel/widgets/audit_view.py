@@ -83,7 +83,9 @@ class AuditView(View):
     def _model_rows(self) -> list[list[str]]:
         rows = []
         for r in self.per_model().itertuples():
-            cost = fmt_cost(r.cost_usd) + (f" (+{r.cost_unknown} unknown)" if r.cost_unknown else "")
+            cost = fmt_cost(r.cost_usd) + (
+                f" (+{r.cost_unknown} unknown)" if r.cost_unknown else ""
+            )
             rows.append([f"{r.provider}:{r.model}" if r.provider not in str(r.model) else r.model,
                          str(r.calls), str(r.errors), f"{r.input_tokens + r.output_tokens:,}",
                          cost, fmt_ms(_num(r.latency_p50_ms)), fmt_ms(_num(r.latency_p95_ms))])  # fmt: skip
@@ -168,4 +170,6 @@ def _num(value: Any) -> float | None:
 def _reasons(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return "; ".join(str(v) for v in value)
-    return "" if value is None or _num(value) is None and not isinstance(value, str) else str(value)
+    return (
+        "" if value is None or (_num(value) is None and not isinstance(value, str)) else str(value)
+    )

@@ -123,8 +123,11 @@ class CompareView(View):
                 widgets.VBox(
                     [widgets.HTML(c.header_html), widgets.HTML(_body_html(c))],
                     layout=widgets.Layout(
-                        flex="1 1 0", min_width="14em", border="1px solid #dadce0",
-                        padding="4px", margin="2px",
+                        flex="1 1 0",
+                        min_width="14em",
+                        border="1px solid #dadce0",
+                        padding="4px",
+                        margin="2px",
                     ),
                 )  # fmt: skip
                 for c in self.columns

@@ -84,7 +84,9 @@ def model_text(model: str, provider: str = "", simulated: bool = False, resolved
     """``gpt-4 → openai:gpt-4o (simulated)``: the name asked for, what answered, and
     whether the offline simulator stood in for the provider."""
     arrow, via = _answered_by(model, provider, resolved, simulated)
-    return f"{model}{arrow}" + (f" via {via}" if via else "") + (" (simulated)" if simulated else "")
+    return (
+        f"{model}{arrow}" + (f" via {via}" if via else "") + (" (simulated)" if simulated else "")
+    )
 
 
 def model_html(model: str, provider: str = "", simulated: bool = False, resolved: str = "") -> str:
@@ -131,7 +133,9 @@ def decisions_html(decisions: Sequence[Any]) -> str:
         return ""
     items = "".join(f"<li>{esc(decision_text(d))}</li>" for d in decisions)
     count = len(findings(decisions))
-    summary = f"Guardian: {count} finding{'s' if count != 1 else ''}" if count else "Guardian: allow"
+    summary = (
+        f"Guardian: {count} finding{'s' if count != 1 else ''}" if count else "Guardian: allow"
+    )
     return f"<details><summary>{summary}</summary><ul style='margin:0'>{items}</ul></details>"
 
 
@@ -143,9 +147,7 @@ def pre_html(text: str) -> str:
     )
 
 
-def table_html(
-    header: Sequence[str], rows: Iterable[Sequence[str] | str], foot: str = ""
-) -> str:
+def table_html(header: Sequence[str], rows: Iterable[Sequence[str] | str], foot: str = "") -> str:
     """A table of already-escaped HTML cells. A row given as one string spans every
     column (a step's text under its row); ``foot`` is a spanning last row."""
     span = len(header)
