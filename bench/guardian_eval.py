@@ -26,6 +26,22 @@ from orchestration_kernel.guardian import GuardContext, Guardian, Verdict  # noq
 from tests.guardian_eval.generator import CATEGORY_POLICY, SEED, Case, build_cases  # noqa: E402
 
 COMMAND = "python bench/guardian_eval.py"
+
+#: What happened to this set, so the figures can be read honestly.
+HISTORY = """\
+### History of this set
+
+- The set (`prompts.yaml`, `generator.py`) was written before any detector existed.
+- Detectors were tuned on `tune` until it had no misses and no false positives.
+- First held-out run: email, phone, credit_card, iban, ssn 1.000 recall / 0.000 FPR;
+  secret recall 0.952 (20/21); injection recall 0.920 (23/25); ip_address FPR 0.111 (1/9).
+- Two of those misses were code bugs, not detector coverage, and were fixed afterwards:
+  quotes around a trigger word (`'do anything now'`) hid it from the word gate, and a
+  closing parenthesis was read as part of a key (`Client(api_key=...)`). The figures
+  above are after those fixes, so for those two cases the held-out split is no longer
+  untouched. The remaining misses were left alone on purpose: fixing them would be
+  tuning on the held-out split. A fresh held-out set is needed to measure further work.
+"""
 _REDACTING = ("redact", "block")
 
 
@@ -180,6 +196,7 @@ def report(split: str, cases: list[Case], results: tuple) -> str:
         "",
         *([f"- {m}" for m in misses] or ["- none"]),
         "",
+        HISTORY,
     ]
     return "\n".join(lines)
 

@@ -37,8 +37,10 @@ _WORDS_TABLE = bytes.maketrans(
 
 
 def words(lower_text: str) -> set[bytes]:
-    """The set of ASCII words (letters and apostrophes) of an already lower-cased text."""
-    return set(lower_text.encode("ascii", "replace").translate(_WORDS_TABLE).split())
+    """The set of ASCII words (letters, inner apostrophes) of an already lower-cased text."""
+    raw = lower_text.encode("ascii", "replace").translate(_WORDS_TABLE).split()
+    # Quotes around a word ('do anything now') are not part of it; "don't" keeps its own.
+    return {w.strip(b"'") for w in raw}
 
 
 def first_word(trigger: str) -> bytes:

@@ -63,11 +63,6 @@ class Verdict:
         return self.action == "block"
 
     @property
-    def redacted(self) -> bool:
-        """True when ``text`` differs from what was checked."""
-        return self.action in ("redact", "block") and any(d.spans for d in self.decisions)
-
-    @property
     def overall(self) -> Decision | None:
         """The stage's overall decision (the first one), if any."""
         return self.decisions[0] if self.decisions else None

@@ -194,6 +194,14 @@ def _key_name(text: str, start: int) -> tuple[str, bool]:
     return name, word
 
 
+def _closing_trimmed(value: str) -> str:
+    """``api_key=abc)`` is the end of a call, not part of the key: drop closing brackets
+    that nothing in the value opened."""
+    if any(ch in value for ch in "([{<"):
+        return value
+    return value.rstrip(")]}>")
+
+
 def _generic_ok(name: str, value: str) -> bool:
     if any(w in name for w in _PASSWORD_WORDS):
         return len(value) >= 6 and not is_placeholder(value)
@@ -220,8 +228,9 @@ class SecretDetector:
         for m in _GENERIC.finditer(lower):
             name, word = _key_name(text, m.start())
             keyword = lower[m.start() : m.start(1)].split('"')[0].split("'")[0].rstrip(" :=>\t")
-            if word and _generic_ok(name + keyword, text[m.start(1) : m.end(1)]):
-                found.append(Finding("SECRET", m.start(1), m.end(1), 0.8))
+            value = _closing_trimmed(text[m.start(1) : m.end(1)])
+            if word and _generic_ok(name + keyword, value):
+                found.append(Finding("SECRET", m.start(1), m.start(1) + len(value), 0.8))
         return found
 
 

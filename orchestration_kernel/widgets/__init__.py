@@ -32,7 +32,17 @@ _EXPORTS: dict[str, str] = {
     "View": "frontend",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "AuditView",
+    "Chart",
+    "CompareView",
+    "MatrixView",
+    "RunState",
+    "RunView",
+    "StepState",
+    "View",
+    "run_display",
+]
 
 if TYPE_CHECKING:
     from .audit_view import AuditView

@@ -65,14 +65,27 @@ class AuditView(View):
         return steps[cols].reset_index(drop=True)
 
     def findings(self) -> Any:
-        """The Guardian's decisions that did not allow: step, policy, stage, action, reasons."""
+        """The Guardian's decisions that did not allow: step, policy, stage, action, reasons.
+
+        The Guardian's overall row per stage (policy ``guardian``) is left out where a
+        policy's own row says the same."""
         frame = self.frame
         rows = frame[(frame["event"] == "guardian") & (frame["guardian_action"] != "allow")]
-        out = rows[["step", "guardian_policy", "status", "guardian_action", "guardian_reasons"]]
-        return out.rename(
-            columns={"guardian_policy": "policy", "status": "stage", "guardian_action": "action",
-                     "guardian_reasons": "reasons"}
-        ).reset_index(drop=True)  # fmt: skip
+        rows = rows.rename(
+            columns={
+                "guardian_policy": "policy",
+                "status": "stage",
+                "guardian_action": "action",
+                "guardian_reasons": "reasons",
+            }
+        )
+        keys = list(zip(rows["step"], rows["stage"], strict=True))
+        explained = {k for k, p in zip(keys, rows["policy"], strict=True) if p != "guardian"}
+        keep = [
+            p != "guardian" or k not in explained for k, p in zip(keys, rows["policy"], strict=True)
+        ]
+        out = rows[keep][["step", "policy", "stage", "action", "reasons"]]
+        return out.reset_index(drop=True)
 
     def chart(self) -> Chart:
         """The steps' timeline beside latency (p50) and cost per model."""
@@ -83,12 +96,13 @@ class AuditView(View):
     def _model_rows(self) -> list[list[str]]:
         rows = []
         for r in self.per_model().itertuples():
-            cost = fmt_cost(r.cost_usd) + (
-                f" (+{r.cost_unknown} unknown)" if r.cost_unknown else ""
-            )
-            rows.append([f"{r.provider}:{r.model}" if r.provider not in str(r.model) else r.model,
-                         str(r.calls), str(r.errors), f"{r.input_tokens + r.output_tokens:,}",
-                         cost, fmt_ms(_num(r.latency_p50_ms)), fmt_ms(_num(r.latency_p95_ms))])  # fmt: skip
+            cost = fmt_cost(_num(r.cost_usd))
+            if r.cost_unknown:
+                cost += f" (+{r.cost_unknown} unknown)"
+            tokens = f"{r.input_tokens + r.output_tokens:,}"
+            p50, p95 = fmt_ms(_num(r.latency_p50_ms)), fmt_ms(_num(r.latency_p95_ms))
+            rows.append([_model_label(r.provider, r.model), str(r.calls), str(r.errors),
+                         tokens, cost, p50, p95])  # fmt: skip
         return rows
 
     def _step_rows(self) -> list[list[str]]:
@@ -144,7 +158,7 @@ class AuditView(View):
 
     def _text(self) -> str:
         lines = [self._title()]
-        for name, head, rows in self._sections():
+        for name, _head, rows in self._sections():
             lines.append(f"{name}:")
             lines.extend("  " + "  ".join(c for c in row if c) for row in rows)
             if not rows:
@@ -170,6 +184,10 @@ def _num(value: Any) -> float | None:
 def _reasons(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return "; ".join(str(v) for v in value)
-    return (
-        "" if value is None or (_num(value) is None and not isinstance(value, str)) else str(value)
-    )
+    return value if isinstance(value, str) else ""
+
+
+def _model_label(provider: Any, model: Any) -> str:
+    """``openai:gpt-4o``, marked when the offline simulator (provider ``local``) answered."""
+    name = str(model) if ":" in str(model) or not provider else f"{provider}:{model}"
+    return name + (" (simulated)" if provider == "local" else "")

@@ -10,6 +10,7 @@ CompareView(table).to_dataframe()
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +30,7 @@ from .render import (
 )
 from .state import findings
 
-__all__ = ["CompareView", "ReplyCells", "reply_cells"]
+__all__ = ["CompareView", "ReplyCells", "reply_cells", "unique_min"]
 
 _MARK_STYLE = "background:#e6f4ea;color:#137333;border-radius:8px;padding:0 6px;margin-left:4px"
 
@@ -87,6 +88,17 @@ def reply_cells(model: str, reply: Any, marks: tuple[str, ...] = ()) -> ReplyCel
     )
 
 
+def unique_min(values: Mapping[str, float | None]) -> str | None:
+    """The key with the smallest known value, if it is the only one that small and there
+    is something to beat (a tie, or a single candidate, marks nobody)."""
+    known = {k: v for k, v in values.items() if v is not None}
+    if len(known) < 2:
+        return None
+    best = min(known.values())
+    winners = [k for k, v in known.items() if v == best]
+    return winners[0] if len(winners) == 1 else None
+
+
 class CompareView(View):
     """A :class:`~orchestration_kernel.compare.CompareTable` as columns, one per model."""
 
@@ -97,14 +109,14 @@ class CompareView(View):
     @property
     def columns(self) -> list[ReplyCells]:
         """One :class:`ReplyCells` per model, in the order the models were asked."""
-        fastest, cheapest = self.table.fastest(), self.table.cheapest()
+        ok = {m: r for m, r in self.table.replies.items() if hasattr(r, "text")}
+        winners = {
+            "fastest": unique_min({m: r.latency_ms for m, r in ok.items()}),
+            "cheapest": unique_min({m: r.cost_usd for m, r in ok.items()}),
+        }
         out = []
         for model, reply in self.table.replies.items():
-            marks = tuple(
-                label
-                for label, winner in (("fastest", fastest), ("cheapest", cheapest))
-                if winner == model and len(self.table.replies) > 1
-            )
+            marks = tuple(label for label, winner in winners.items() if winner == model)
             out.append(reply_cells(model, reply, marks))
         return out
 
@@ -129,7 +141,7 @@ class CompareView(View):
                         padding="4px",
                         margin="2px",
                     ),
-                )  # fmt: skip
+                )
                 for c in self.columns
             ]
             self._box = widgets.HBox(columns, layout=widgets.Layout(width="100%"))

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .compare_view import ReplyCells, reply_cells
+from .compare_view import ReplyCells, reply_cells, unique_min
 from .frontend import View
 from .render import badges_html, esc, fmt_cost, fmt_ms, pre_html, table_html
 
@@ -64,10 +64,9 @@ class MatrixView(View):
         """The model with the least total latency (``fastest``) and the least known total
         cost (``cheapest``), among those that answered everything."""
         totals = {m: t for m, t in self.totals().items() if t["errors"] == 0 and t["answers"]}
-        priced = {m: t["cost_usd"] for m, t in totals.items() if t["cost_usd"] is not None}
         return {
-            "fastest": min(totals, key=lambda m: totals[m]["latency_ms"]) if totals else None,
-            "cheapest": min(priced, key=priced.__getitem__) if priced else None,
+            "fastest": unique_min({m: t["latency_ms"] for m, t in totals.items()}),
+            "cheapest": unique_min({m: t["cost_usd"] for m, t in totals.items()}),
         }
 
     def to_dataframe(self) -> Any:
@@ -81,7 +80,7 @@ class MatrixView(View):
         out = []
         for model, t in self.totals().items():
             cost = "cost unknown" if t["cost_usd"] is None else fmt_cost(t["cost_usd"])
-            marks = [k for k, v in winners.items() if v == model and len(self.models) > 1]
+            marks = [k for k, v in winners.items() if v == model]
             text = (
                 f"{t['answers']} answered, {t['errors']} failed · {fmt_ms(t['latency_ms'])} · "
                 f"{t['tokens']:,} tokens · {cost}"

@@ -112,8 +112,8 @@ def status_html(status: str, note: str = "") -> str:
 def decision_text(decision: Any) -> str:
     """``redact by pii (input): an email address`` — one decision in words."""
     reasons = "; ".join(str(r) for r in getattr(decision, "reasons", None) or []) or "no findings"
-    action = getattr(decision, "action", "?")
-    return f"{action} by {getattr(decision, 'policy', '?')} ({getattr(decision, 'stage', '?')}): {reasons}"
+    action, policy = getattr(decision, "action", "?"), getattr(decision, "policy", "?")
+    return f"{action} by {policy} ({getattr(decision, 'stage', '?')}): {reasons}"
 
 
 def badges_html(decisions: Sequence[Any]) -> str:

@@ -50,8 +50,9 @@ async def test_pii_goes_out_redacted_with_spans_not_values() -> None:
     assert verdict.action == "redact"
     assert verdict.text == "mail <EMAIL> now"
     pii = verdict.policy_decisions[0]
-    assert pii.policy == "pii" and pii.spans == [EvidenceSpan(entity="EMAIL", start=5, end=21,
-                                                              score=0.95)]
+    assert pii.policy == "pii" and pii.spans == [
+        EvidenceSpan(entity="EMAIL", start=5, end=21, score=0.95)
+    ]
     assert "anna" not in pii.model_dump_json() and pii.elapsed_ms >= 0
     assert verdict.reasons == ["pii: personal data found: 1 email"]
 
@@ -130,8 +131,13 @@ async def test_custom_policy_in_one_line_sync_async_class_and_decision() -> None
             i = text.find("needle")
             if i < 0:
                 return None
-            return Decision(action="redact", policy="needle", stage=stage, reasons=["needle"],
-                            spans=[EvidenceSpan(entity="NEEDLE", start=i, end=i + 6)])
+            return Decision(
+                action="redact",
+                policy="needle",
+                stage=stage,
+                reasons=["needle"],
+                spans=[EvidenceSpan(entity="NEEDLE", start=i, end=i + 6)],
+            )
 
     g.add_policy(Needle)
     assert (await g.check_input("x; DROP TABLE users", CTX)).blocked
@@ -144,7 +150,9 @@ async def test_custom_policy_in_one_line_sync_async_class_and_decision() -> None
 async def test_object_with_check_method_and_outcome() -> None:
     class Counter:
         def check(self, text, ctx):
-            return Outcome("warn", ["long"], score=len(text), threshold=3) if len(text) > 3 else None
+            return (
+                Outcome("warn", ["long"], score=len(text), threshold=3) if len(text) > 3 else None
+            )
 
     g = Guardian([])
     g.add_policy(Counter(), name="length")
@@ -232,12 +240,18 @@ async def test_finding_across_message_boundary_removed_from_both() -> None:
         name = "span"
 
         def check(self, text, ctx, stage):
-            return Decision(action="redact", policy="span", stage=stage,
-                            spans=[EvidenceSpan(entity="X", start=2, end=len(text) - 2)])
+            return Decision(
+                action="redact",
+                policy="span",
+                stage=stage,
+                spans=[EvidenceSpan(entity="X", start=2, end=len(text) - 2)],
+            )
 
     g = Guardian([Span()])
-    request = ChatRequest(model="m", messages=[Message(role="user", content="abcd"),
-                                              Message(role="user", content="efgh")])
+    request = ChatRequest(
+        model="m",
+        messages=[Message(role="user", content="abcd"), Message(role="user", content="efgh")],
+    )
     _, redacted = await g.check_request(request, CTX)
     assert [m.content for m in redacted.messages] == ["ab<X>", "gh"]
 
@@ -280,8 +294,12 @@ async def test_monitor_replaces_shown_text_when_a_redaction_reaches_back() -> No
         # Redacts "alpha" only once "omega" has arrived: a decision about earlier text.
         if "omega" in text and "alpha" in text:
             i = text.index("alpha")
-            return Decision(action="redact", policy="late", stage="output",
-                            spans=[EvidenceSpan(entity="A", start=i, end=i + 5)])
+            return Decision(
+                action="redact",
+                policy="late",
+                stage="output",
+                spans=[EvidenceSpan(entity="A", start=i, end=i + 5)],
+            )
         return None
 
     g.add_policy(late)

@@ -68,7 +68,13 @@ def test_phone_found(value: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["on 2024-03-15 at 12:30", "ISBN 978-3-16-148410-0", "items 100-200", "call 555-0100", "v3.11.4"],
+    [
+        "on 2024-03-15 at 12:30",
+        "ISBN 978-3-16-148410-0",
+        "items 100-200",
+        "call 555-0100",
+        "v3.11.4",
+    ],
 )
 def test_phone_lookalikes_pass(text: str) -> None:
     assert entities(text) == []
@@ -115,7 +121,8 @@ def test_ssn_found(value: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "value", ["000-12-3456", "666-12-3456", "912-12-3456", "123-00-4567", "123-45-0000", "078-05-1120"]
+    "value",
+    ["000-12-3456", "666-12-3456", "912-12-3456", "123-00-4567", "123-45-0000", "078-05-1120"],
 )
 def test_ssn_invalid_ranges_pass(value: str) -> None:
     area, group, serial = value.split("-")
@@ -216,7 +223,7 @@ def test_every_secret_kind_found_and_removed(kind: str) -> None:
         "password = getpass.getpass('Password: ')",
         "token: null",
         "api_key: ${API_KEY}",
-        "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----",
+        "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0D\n-----END PUBLIC KEY-----",
         "the monkey: Xy7pQ2rT9vW4zK8m is a name",
     ],
 )
@@ -307,3 +314,15 @@ def test_terms_whole_words_any_case_and_topics() -> None:
     assert out.reasons == ["blocked term 'Project Falcon'", "blocked topic 'weapons'"]
     assert policy.check("falconry and explosives", CTX, "input") is None
     assert TermsPolicy().check("anything", CTX, "input") is None
+
+
+def test_quoted_trigger_words_still_count() -> None:
+    out = InjectionPolicy().check("known as DAN which stands for 'do anything now'", CTX, "input")
+    assert out is not None and out.action == "block"
+
+
+def test_key_passed_as_call_argument_is_found_without_the_paren() -> None:
+    value = SECRETS["generic_api_key"][0].split("=", 1)[1]
+    text = f"client = Client(api_key={value})"
+    findings = SecretDetector().find(text)
+    assert [text[f.start : f.end] for f in findings] == [value]

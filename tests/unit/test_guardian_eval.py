@@ -35,7 +35,10 @@ def test_bench_script_runs_on_the_eval_set(tmp_path: Path) -> None:
     out = tmp_path / "eval.md"
     proc = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "guardian_eval.py"), "--out", str(out)],
-        capture_output=True, text=True, timeout=60, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
     )
     assert proc.returncode == 0, proc.stderr
     report = out.read_text(encoding="utf-8")
