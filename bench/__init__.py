@@ -10,7 +10,7 @@ timings, peak memory and imports are its own. Modules, one idea each:
   smoke sizes), :mod:`.common` (engines, pipelines, memory probes), :mod:`.child` (the
   child process entry point), :mod:`.runner` (running sections), :mod:`.report`
   (the goals, the Markdown and the JSON), :mod:`.cli` (the command line);
-- the sections: :mod:`.handoff`, :mod:`.overhead`, :mod:`.throughput`, :mod:`.http`,
+- the sections: :mod:`.handoff`, :mod:`.overhead`, :mod:`.throughput`, :mod:`.wire` (HTTP),
   :mod:`.memory`, :mod:`.imports`, :mod:`.audit`;
 - LiteLLM, compared against in its own pinned, hashed environment: :mod:`.litellm_env`
   (creates ``.venv-bench``) and :mod:`.litellm_driver` (runs inside it).

@@ -25,7 +25,7 @@ SECTIONS = {
     "handoff": "bench.handoff",
     "overhead": "bench.overhead",
     "throughput": "bench.throughput",
-    "http": "bench.http",
+    "http": "bench.wire",
     "memory": "bench.memory",
     "memory_probe": "bench.memory",
     "imports": "bench.imports",

@@ -21,6 +21,9 @@ import sys
 import time
 from typing import Any
 
+# This file runs as a script: its folder (bench/) must not shadow any module LiteLLM imports.
+if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(__file__)):
+    sys.path.pop(0)
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # no network fetch
 os.environ.setdefault("LITELLM_TELEMETRY", "False")
 os.environ.setdefault("LITELLM_LOG", "ERROR")

@@ -199,10 +199,12 @@ class CallRunner:
             attempts.append(attempt)
             shown = _Shown(on_delta)
             try:
-                async with engine._limit(target, prepared.request):
+                async with engine._limit(target, prepared.request) as permit:
                     reply = await self._attempt(
                         target, spec, prepared.request, prepared.ctx, attempt, shown
                     )
+                    # The real count replaces the estimate in the tokens-per-minute window.
+                    permit.settle(reply.usage.total_tokens)
             except asyncio.CancelledError as exc:
                 self._finish_attempt(attempt, "cancelled", None)
                 engine._observe(target, attempt, None, exc)

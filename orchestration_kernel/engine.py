@@ -17,7 +17,7 @@ awaited from any loop; each has a blocking twin (``complete_sync`` …).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +53,9 @@ class OrchestrationEngine:
       ``retry`` / ``timeouts``: reliability settings. ``simulator``: the offline
       simulator's latency and streaming. ``identity``: who is calling.
       ``replay``: answer identical requests from the audit instead of the provider.
+      ``router``: a ready :class:`~orchestration_kernel.routing.Router` (its own clock,
+      breaker policy, catalogue); ``aliases`` and ``pools`` are added to it, and
+      ``catalogue`` must then be left unset.
     """
 
     def __init__(
@@ -76,6 +79,7 @@ class OrchestrationEngine:
         content_logging: bool = True,
         replay: bool = False,
         stream: bool = False,
+        router: Any = None,
     ) -> None:
         self.session = session or Session.current()
         self.runtime = self.session.runtime
@@ -93,7 +97,7 @@ class OrchestrationEngine:
         self.identity = identity if identity is not None else self.session.identity
         self.replay = replay
         self.default_stream = stream
-        self._router = _make_router(catalogue, aliases, pools)
+        self._router = _make_router(catalogue, aliases, pools, router)
         self.guardian = _make_guardian(guardian)
         self.audit = _make_audit(audit, self.session, content_logging, self.guardian)
         self._bus = bus
@@ -411,13 +415,41 @@ class OrchestrationEngine:
             route={**route, "deployment": deployment.id, "simulated": simulated},
         )
 
-    def _limit(self, target: Target, request: ChatRequest) -> Any:
+    @contextlib.asynccontextmanager
+    async def _limit(self, target: Target, request: ChatRequest) -> AsyncIterator[_Permits]:
+        """Wait for the identity's and the deployment's rate limits (queued, never failed)."""
         tokens = (request.max_tokens or 0) + self.estimate_tokens(request.prompt_text())
-        return self._router.limiter.acquire(target.deployment, tokens=tokens)
+        limiter = self._router.limiter
+        gate = self._identity_gate()
+        permits = _Permits()
+        async with contextlib.AsyncExitStack() as stack:
+            if gate is not None:
+                permits.add(await stack.enter_async_context(limiter.acquire(gate, tokens=tokens)))
+            deployment = limiter.acquire(target.deployment, tokens=tokens)
+            permits.add(await stack.enter_async_context(deployment))
+            yield permits
+
+    def _identity_gate(self) -> Any:
+        """The identity's rpm/tpm as a limiter gate, when the access policy sets any."""
+        if self.identity is None or self.guardian is None:
+            return None
+        rule = self.guardian.limits_for(self.identity)
+        if rule.rpm is None and rule.tpm is None:
+            return None
+        from .routing import Deployment
+
+        # The limiter keys gates by deployment id; an identity gets a gate of its own.
+        return Deployment(
+            id=f"identity:{self.identity.user_id}",
+            provider="identity",
+            model=str(self.identity.user_id),
+            rpm=rule.rpm,
+            tpm=rule.tpm,
+        )
 
     def _request_metadata(self, spec: CallSpec) -> dict[str, str]:
-        user = getattr(self.identity, "user_id", None)
-        return {"user": str(user)} if user else {}
+        metadata = getattr(self.identity, "metadata", None)
+        return dict(metadata()) if callable(metadata) else {}
 
     def _guard_context(self, target: Target, spec: CallSpec, request: ChatRequest) -> Any:
         from .guardian import GuardContext
@@ -538,9 +570,8 @@ class OrchestrationEngine:
         if target is not None:
             cols.setdefault("provider", "local" if target.simulated else target.provider)
             cols.setdefault("model", target.ref)
-        user = getattr(self.identity, "user_id", None)
-        if user is not None:
-            cols.setdefault("identity", str(user))
+        if self.identity is not None:
+            cols.setdefault("identity", _identity_label(self.identity))
         self.audit.record(event, **cols)
 
     def _audit_attempt(
@@ -603,6 +634,25 @@ class OrchestrationEngine:
             )  # fmt: skip
 
 
+class _Permits:
+    """The limiter permits one attempt holds; ``settle`` books the real token count."""
+
+    def __init__(self) -> None:
+        self._permits: list[Any] = []
+
+    def add(self, permit: Any) -> None:
+        self._permits.append(permit)
+
+    def settle(self, tokens: int) -> None:
+        for permit in self._permits:
+            permit.settle(tokens)
+
+
+def _identity_label(identity: Any) -> str:
+    label = getattr(identity, "label", None)
+    return str(label if label is not None else identity)
+
+
 def _released(error: BaseException | None) -> BaseException:
     """What the router takes as "slot freed, no verdict on the deployment's health"."""
     import asyncio
@@ -634,11 +684,22 @@ def _messages(prompt: Prompt) -> list[Message]:
     return out
 
 
-def _make_router(catalogue: Any, aliases: Mapping[str, str] | None, pools: Any) -> Any:
+def _make_router(
+    catalogue: Any, aliases: Mapping[str, str] | None, pools: Any, router: Any = None
+) -> Any:
     from .routing import Catalogue, Resolver, Router
 
-    cat = catalogue if isinstance(catalogue, Catalogue) else Catalogue.load(catalogue)
-    router = Router(cat, Resolver(cat, aliases=dict(aliases or {})))
+    if router is not None:
+        if catalogue is not None:
+            raise ConfigurationError(
+                "give the catalogue to the Router you pass (Router(catalogue, ...)), "
+                "not to the engine as well"
+            )
+        for alias, target in (aliases or {}).items():
+            router.resolver.add_alias(alias, target)
+    else:
+        cat = catalogue if isinstance(catalogue, Catalogue) else Catalogue.load(catalogue)
+        router = Router(cat, Resolver(cat, aliases=dict(aliases or {})))
     if isinstance(pools, (str, Path)):
         router.load_config(pools)
     elif pools:

@@ -30,7 +30,10 @@ class AuditView(View):
     ``run`` may be a run id or a ``PipelineResult``.
     """
 
-    def __init__(self, source: Any, run: Any = None, **filters: Any) -> None:
+    def __init__(
+        self, source: Any, run: Any = None, *, widget: bool | None = None, **filters: Any
+    ) -> None:
+        self.use_widget = widget
         run_id = getattr(run, "run_id", run)
         if hasattr(source, "to_dataframe"):
             frame = source.to_dataframe(run=run_id, **filters)

@@ -102,8 +102,9 @@ def unique_min(values: Mapping[str, float | None]) -> str | None:
 class CompareView(View):
     """A :class:`~orchestration_kernel.compare.CompareTable` as columns, one per model."""
 
-    def __init__(self, table: Any) -> None:
+    def __init__(self, table: Any, *, widget: bool | None = None) -> None:
         self.table = table
+        self.use_widget = widget
         self._box: Any = None
 
     @property

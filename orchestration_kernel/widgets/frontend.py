@@ -45,6 +45,8 @@ class View:
 
     #: Set by subclasses that replace their live widget by static HTML once final.
     final: bool = False
+    #: Send the widget view too: ``None`` = whenever inside a kernel, or force it on/off.
+    use_widget: bool | None = None
     _handle: Any = None
 
     # -- what subclasses provide -----------------------------------------------------
@@ -64,7 +66,8 @@ class View:
         self, include: Any = None, exclude: Any = None, **kwargs: Any
     ) -> dict[str, Any]:
         data: dict[str, Any] = {"text/plain": self._text(), "text/html": self._html()}
-        if not self.final and in_kernel():
+        wanted = in_kernel() if self.use_widget is None else self.use_widget
+        if wanted and not self.final:
             model_id = getattr(self.widget, "model_id", None)
             if model_id:
                 data[WIDGET_MIME] = {"version_major": 2, "version_minor": 0, "model_id": model_id}

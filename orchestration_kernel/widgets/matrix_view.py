@@ -26,8 +26,9 @@ class MatrixView(View):
     """A compare matrix (``models``, ``items``, ``tables``; see
     :class:`~orchestration_kernel.magics.compare.CompareMatrix`) as a grid."""
 
-    def __init__(self, matrix: Any) -> None:
+    def __init__(self, matrix: Any, *, widget: bool | None = None) -> None:
         self.matrix = matrix
+        self.use_widget = widget
         self._grid: Any = None
 
     @classmethod

@@ -1,0 +1,247 @@
+"""4. Over real HTTP: one chat request, four clients, one wire server in its own process.
+
+The OpenAI wire server (``tests/servers``) runs in a child process with a fixed added
+latency. The same request (one user message, ``gpt-4o-mini``) goes out through:
+
+(a) the raw official SDK (``openai.AsyncOpenAI``, ``max_retries=0``);
+(b) ``engine.complete`` with the defaults (Guardian and audit on), and again with both off;
+(c) a one-step pipeline (Guardian and audit on);
+(d) LiteLLM's ``acompletion``, from a process in ``.venv-bench`` (see :mod:`.litellm_env`).
+
+Rounds are interleaved (each round runs a batch per client, in rotating order) so drift
+and noise hit every client alike. Overhead is a client's median minus the raw SDK's
+median, in µs; the ratio is median over median. Requests per second are measured with
+``http_concurrency`` calls in flight. Finally ``http_held_pipelines`` one-step pipelines
+run at once with every request held ``http_hold`` s by the server: the ideal wall time
+is the hold itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from bench.common import FAKE_OPENAI_KEY, ROOT, create_pipeline, engine, gather_all
+from bench.sizes import Sizes
+from bench.stats import summarize
+
+__all__ = ["LiteLLMProcess", "measure"]
+
+MODEL = "gpt-4o-mini"
+RAW = "raw SDK"
+LITELLM = "litellm.acompletion"
+Call = Callable[[str], Awaitable[Any]]
+
+
+class LiteLLMProcess:
+    """LiteLLM in ``.venv-bench``, driven over pipes (see :mod:`.litellm_driver`)."""
+
+    def __init__(self, proc: asyncio.subprocess.Process, hello: dict[str, Any]) -> None:
+        self.proc = proc
+        self.version = hello.get("version")
+        self.import_s = hello.get("import_s")
+
+    @classmethod
+    async def start(cls, python: str, base_url: str) -> LiteLLMProcess:
+        """Start the driver and wait for its hello (LiteLLM imported)."""
+        from bench.litellm_env import litellm_env_vars
+
+        driver = str(Path(__file__).with_name("litellm_driver.py"))
+        proc = await asyncio.create_subprocess_exec(
+            python, driver, base_url, FAKE_OPENAI_KEY, cwd=ROOT, env=litellm_env_vars(),
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL, limit=2**24,
+        )  # fmt: skip
+        return cls(proc, await _answer(proc, 120))
+
+    async def command(self, cmd: dict[str, Any], timeout: float = 600) -> dict[str, Any]:
+        """Send one command and wait for its answer."""
+        assert self.proc.stdin is not None
+        self.proc.stdin.write((json.dumps(cmd) + "\n").encode())
+        await self.proc.stdin.drain()
+        return await _answer(self.proc, timeout)
+
+    async def close(self) -> None:
+        """Ask the driver to quit; kill it if it does not."""
+        try:
+            await self.command({"op": "quit"}, timeout=0.001)
+        except (TimeoutError, RuntimeError, ConnectionError):
+            pass
+        try:
+            await asyncio.wait_for(self.proc.wait(), 10)
+        except TimeoutError:
+            self.proc.kill()
+            await self.proc.wait()
+
+
+async def _answer(proc: asyncio.subprocess.Process, timeout: float) -> dict[str, Any]:
+    assert proc.stdout is not None
+    async with asyncio.timeout(timeout):
+        while True:
+            line = await proc.stdout.readline()
+            if not line:
+                raise RuntimeError(f"the LiteLLM driver exited ({proc.returncode})")
+            if line.startswith(b"@@BENCH "):
+                return dict(json.loads(line[8:]))
+
+
+def _clients(base_url: str) -> tuple[dict[str, Call], list[Any]]:
+    """The in-process clients by name, and the engines to close afterwards."""
+    import openai
+
+    sdk = openai.AsyncOpenAI(api_key=FAKE_OPENAI_KEY, base_url=base_url, max_retries=0)
+    wire = {"keys": {"openai": FAKE_OPENAI_KEY}, "base_urls": {"openai": base_url}}
+    full = engine(offline="off", **wire)
+    bare = engine(offline="off", guardian=False, audit=False, **wire)
+    step = create_pipeline(full, [{"name": "answer", "model": f"openai:{MODEL}",
+                                   "prompt": "{input}"}])  # fmt: skip
+
+    async def raw(prompt: str) -> Any:
+        return await sdk.chat.completions.create(
+            model=MODEL, messages=[{"role": "user", "content": prompt}]
+        )
+
+    clients: dict[str, Call] = {
+        RAW: raw,
+        "engine.complete": lambda p: full.complete(f"openai:{MODEL}", p),
+        "engine.complete (Guardian, audit off)": lambda p: bare.complete(f"openai:{MODEL}", p),
+        "one-step pipeline": step.execute,
+    }
+    return clients, [full, bare]
+
+
+async def _seq(call: Call, n: int, prefix: str) -> list[float]:
+    out: list[float] = []
+    for i in range(n):
+        t = time.perf_counter()
+        await call(f"{prefix} {i:06d}")
+        out.append((time.perf_counter() - t) * 1e6)
+    return out
+
+
+async def _conc(call: Call, n: int, concurrency: int, prefix: str) -> dict[str, Any]:
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(i: int) -> Any:
+        async with gate:
+            return await call(f"{prefix} {i:06d}")
+
+    t = time.perf_counter()
+    _, errors = await gather_all(one(i) for i in range(n))
+    return {"wall_s": time.perf_counter() - t, "errors": len(errors)}
+
+
+def _prefix(name: str, r: int) -> str:
+    # Same length for every client: the request bodies differ only in a few characters.
+    return f"Summarise in one line, round {r:03d}, client {abs(hash(name)) % 1000:03d}:"
+
+
+async def _latency_rounds(
+    clients: dict[str, Call], lite: LiteLLMProcess | None, sizes: Sizes
+) -> dict[str, list[float]]:
+    names = [*clients, *([LITELLM] if lite else [])]
+    samples: dict[str, list[float]] = {n: [] for n in names}
+    for r in range(-1, sizes.http_rounds):  # round -1 is the warm-up
+        shift = max(r, 0) % len(names)
+        for name in names[shift:] + names[:shift]:
+            prefix, n = _prefix(name, r + 1), sizes.http_batch
+            if name == LITELLM and lite is not None:
+                got = (await lite.command({"op": "seq", "n": n, "prefix": prefix}))["us"]
+            else:
+                got = await _seq(clients[name], n, prefix)
+            if r >= 0:
+                samples[name] += got
+    return samples
+
+
+async def _rps_rounds(
+    clients: dict[str, Call], lite: LiteLLMProcess | None, sizes: Sizes
+) -> dict[str, list[dict[str, Any]]]:
+    names = [*clients, *([LITELLM] if lite else [])]
+    out: dict[str, list[dict[str, Any]]] = {n: [] for n in names}
+    n, c = sizes.http_rps_requests, sizes.http_concurrency
+    for r in range(sizes.http_rps_rounds):
+        shift = r % len(names)
+        for name in names[shift:] + names[:shift]:
+            prefix = _prefix(name, 900 + r)
+            if name == LITELLM and lite is not None:
+                cmd = {"op": "conc", "n": n, "concurrency": c, "prefix": prefix}
+                got = await lite.command(cmd)
+            else:
+                got = await _conc(clients[name], n, c, prefix)
+            out[name].append({**got, "rps": n / got["wall_s"]})
+    return out
+
+
+async def _held(clients: dict[str, Call], sizes: Sizes) -> dict[str, list[dict[str, Any]]]:
+    """N one-step pipelines (and, for reference, N raw SDK calls) at once, each held."""
+    out: dict[str, list[dict[str, Any]]] = {"one-step pipeline": [], RAW: []}
+    n = sizes.http_held_pipelines
+    for r in range(sizes.http_held_repeats):
+        for name in out:
+            call = clients[name]
+            t = time.perf_counter()
+            _, errors = await gather_all(call(f"held {r} {i:06d}") for i in range(n))
+            wall = time.perf_counter() - t
+            out[name].append({"wall_s": wall, "ratio": wall / sizes.http_hold,
+                              "errors": len(errors),
+                              "first_error": repr(errors[0])[:300] if errors else None})  # fmt: skip
+    return out
+
+
+def _latency_table(samples: dict[str, list[float]]) -> dict[str, Any]:
+    base = summarize(samples[RAW])
+    table: dict[str, Any] = {}
+    for name, got in samples.items():
+        s = summarize(got)
+        table[name] = {
+            "latency_us": s,
+            "overhead_us_p50": s["p50"] - base["p50"],
+            "overhead_us_p95": s["p95"] - base["p95"],
+            "ratio_p50": s["p50"] / base["p50"],
+        }
+    return table
+
+
+async def _run(base_url: str, server: Any, sizes: Sizes, options: dict[str, Any]) -> dict[str, Any]:
+    clients, engines = _clients(base_url)
+    lite, lite_error = None, options.get("litellm_reason")
+    if options.get("litellm_python"):
+        try:
+            lite = await LiteLLMProcess.start(options["litellm_python"], base_url)
+        except Exception as exc:  # LiteLLM is a comparison: its failure is a note, not fatal
+            lite_error = f"the LiteLLM driver failed to start: {type(exc).__name__}: {exc}"
+    try:
+        figures: dict[str, Any] = {"latency": _latency_table(await _latency_rounds(clients,
+                                                                                    lite, sizes))}
+        rps = await _rps_rounds(clients, lite, sizes)
+        figures["rps"] = {k: {"rps": summarize([x["rps"] for x in v]),
+                              "errors": sum(x["errors"] for x in v)} for k, v in rps.items()}
+        server.configure(latency=sizes.http_hold)
+        figures["held"] = await _held(clients, sizes)
+    finally:
+        if lite is not None:
+            await lite.close()
+        for eng in engines:
+            eng.close()
+    figures["litellm"] = {"version": lite.version if lite else None,
+                          "import_s": lite.import_s if lite else None, "reason": lite_error}
+    return figures
+
+
+def measure(sizes: Sizes, options: dict[str, Any]) -> dict[str, Any]:
+    """Latency overhead, requests/s and the held-pipelines run, over loopback HTTP."""
+    from tests.servers import spawn_server
+
+    with spawn_server("openai", latency=sizes.http_latency) as server:
+        figures = asyncio.run(_run(server.base_url, server, sizes, options))
+    figures.update(
+        server_latency_s=sizes.http_latency, concurrency=sizes.http_concurrency,
+        rps_requests=sizes.http_rps_requests, held_pipelines=sizes.http_held_pipelines,
+        hold_s=sizes.http_hold,
+    )  # fmt: skip
+    return figures
