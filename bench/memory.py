@@ -15,7 +15,14 @@ import time
 import tracemalloc
 from typing import Any
 
-from bench.common import THREE_STEPS, create_pipeline, engine, rss_bytes, settle_memory
+from bench.common import (
+    THREE_STEPS,
+    Unavailable,
+    create_pipeline,
+    engine,
+    rss_bytes,
+    settle_memory,
+)
 from bench.runner import run_section
 from bench.sizes import Sizes
 from bench.stats import summarize
@@ -74,6 +81,8 @@ def measure(sizes: Sizes, options: dict[str, Any]) -> dict[str, Any]:
     for _ in range(sizes.memory_repeats):
         for flag in (False, True):
             got = run_section("memory_probe", size, {"traced": flag}, timeout=600)
+            if got.get("status") == "unavailable":
+                raise Unavailable(str(got.get("reason")))
             if got.get("status") != "ok":
                 errors.append(got.get("reason"))
             elif flag:

@@ -54,7 +54,8 @@ def _run_pipeline(
 ) -> Any:
     """Run ``pipeline`` (recording a named one's history) with a live display."""
     view = make_run_display(magics.display, pipeline.name or "pipeline")
-    kwargs = {"namespace": namespace, "session_id": args.session}
+    # --no-stream asks providers for whole replies, not just a quieter display.
+    kwargs = {"namespace": namespace, "session_id": args.session, "stream": magics.streaming(args)}
     named = pipeline.name is not None and pipeline.name in magics.manager
 
     def start(observer: Any) -> Any:

@@ -93,12 +93,13 @@ class Pipeline:
         session_id: str | None,
         observer: Observer | None,
         run_id: str | None,
+        stream: bool | None = None,
     ) -> Run:
         return Run(
             self.compiled, self.engine, input_data=input_data,
             namespace=namespace if namespace is not None else self.namespace,
             session_id=session_id, observer=observer, run_id=run_id,
-            default_model=self.default_model,
+            default_model=self.default_model, stream=stream,
         )  # fmt: skip
 
     async def _execute(self, run: Run) -> PipelineResult:
@@ -117,8 +118,12 @@ class Pipeline:
         session_id: str | None = None,
         observer: Observer | None = None,
         run_id: str | None = None,
+        stream: bool | None = None,
     ) -> PipelineResult:
         """Run the pipeline on ``input_data`` and return its :class:`PipelineResult`.
+
+        ``stream``: ask providers for streamed replies (default: when an ``observer``
+        watches); a step's own ``stream:`` key wins.
 
         Raises :class:`SpecError` (before any step runs) if a name does not resolve,
         :class:`PipelineError` (with ``.result``) when a step fails under
@@ -126,7 +131,7 @@ class Pipeline:
         task itself is cancelled, the run is cancelled cleanly and ``CancelledError``
         propagates; :attr:`last_result` then holds the partial result.
         """
-        run = self._new_run(input_data, namespace, session_id, observer, run_id)
+        run = self._new_run(input_data, namespace, session_id, observer, run_id, stream)
         try:
             return await self.engine.runtime.run(self._execute(run))
         except asyncio.CancelledError:
@@ -143,10 +148,11 @@ class Pipeline:
         session_id: str | None = None,
         observer: Observer | None = None,
         run_id: str | None = None,
+        stream: bool | None = None,
     ) -> PipelineResult:
         """Blocking twin of :meth:`execute`. Ctrl-C cancels the run cleanly and raises
         :class:`RunCancelled` with the partial result."""
-        run = self._new_run(input_data, namespace, session_id, observer, run_id)
+        run = self._new_run(input_data, namespace, session_id, observer, run_id, stream)
         try:
             return self.engine.runtime.run_sync(self._execute(run))
         except (KeyboardInterrupt, asyncio.CancelledError) as exc:

@@ -79,11 +79,14 @@ class Run:
         observer: Observer | None = None,
         run_id: str | None = None,
         default_model: str | None = None,
+        stream: bool | None = None,
     ) -> None:
         spec = compiled.spec
         self.compiled = compiled
         self.engine = engine
         self.observer = observer
+        #: Stream from providers: a step's ``stream:`` wins, then this, then "if observed".
+        self.stream = stream
         self.run_id = run_id or new_run_id()
         self.name = spec.name
         self.session_id = session_id or spec.session or getattr(engine, "session_id", None)
@@ -414,13 +417,13 @@ class Run:
             "run_id": self.run_id, "pipeline": self.name, "step": name,
             "session_id": self.session_id,
         }  # fmt: skip
-        if self.observer is not None and spec.stream is not False:
-            extra["stream"] = True
-        elif spec.stream is not None:
-            extra["stream"] = spec.stream
+        stream = spec.stream if spec.stream is not None else self.stream
+        if stream is None:
+            stream = self.observer is not None
+        extra["stream"] = stream
         if spec.json_schema is not None and _simulated(self.engine, model):
             extra["json_schema"] = spec.json_schema  # the simulator shapes its JSON by it
-        on_delta = self._delta_sink(name, model) if self.observer is not None else None
+        on_delta = self._delta_sink(name, model) if stream and self.observer is not None else None
         return call_model(
             self.engine, model, payload, spec, system=system, on_delta=on_delta, extra=extra
         )

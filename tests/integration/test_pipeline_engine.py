@@ -599,3 +599,16 @@ async def test_a_blocked_step_is_marked_blocked() -> None:
             [{"name": "b", "model": "gpt-4", "prompt": INJECTION}]
         ).execute()
     assert info.value.result["b"].status == "blocked"
+
+
+async def test_stream_false_asks_for_whole_replies_even_when_observed() -> None:
+    from orchestration_kernel import OrchestrationEngine
+
+    engine = OrchestrationEngine(offline="on")
+    pipeline = engine.create_pipeline([{"name": "a", "model": "gpt-4", "prompt": "hi {input}"}])
+    kinds: list[str] = []
+    await pipeline.execute("x", observer=lambda e: kinds.append(e.kind), stream=False)
+    assert "delta" not in kinds and "step_end" in kinds
+    kinds.clear()
+    await pipeline.execute("x", observer=lambda e: kinds.append(e.kind))
+    assert "delta" in kinds
