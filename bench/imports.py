@@ -34,6 +34,14 @@ s = time.perf_counter() - t
 print(json.dumps({{"s": s, "heavy": [m for m in {HEAVY!r} if m in sys.modules]}}))
 """
 
+_ENGINE = f"""
+import json, sys, time
+t = time.perf_counter()
+from orchestration_kernel import OrchestrationEngine
+s = time.perf_counter() - t
+print(json.dumps({{"s": s, "heavy": [m for m in {HEAVY!r} if m in sys.modules]}}))
+"""
+
 _LOAD_EXT = """
 import json, time
 from IPython.core.interactiveshell import InteractiveShell
@@ -54,6 +62,7 @@ print(json.dumps({"s": time.perf_counter() - t}))
 
 SCRIPTS = {
     "import orchestration_kernel": _IMPORT,
+    "from orchestration_kernel import OrchestrationEngine": _ENGINE,
     "%load_ext orchestration_kernel": _LOAD_EXT,
     "import litellm": _LITELLM,
 }
@@ -77,6 +86,7 @@ def measure(sizes: Sizes, options: dict[str, Any]) -> dict[str, Any]:
 
     kinds: dict[str, tuple[str, dict[str, str] | None]] = {
         "import orchestration_kernel": (sys.executable, None),
+        "from orchestration_kernel import OrchestrationEngine": (sys.executable, None),
         "%load_ext orchestration_kernel": (sys.executable, None),
     }
     if options.get("litellm_python"):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 from ..errors import (
@@ -235,6 +235,15 @@ class StreamState:
         self.usage: Usage | None = None
         self.response_model: str | None = None
         self.extras: dict[str, Any] = {}
+
+    async def relay(
+        self, stream: Any, absorb: Callable[[Any, StreamState], str]
+    ) -> AsyncIterator[StreamChunk]:
+        """Yield the text of each SDK chunk (``absorb`` notes the rest in this state)."""
+        async for chunk in stream:
+            text = absorb(chunk, self)
+            if text:
+                yield StreamChunk(text=text)
 
     def final_chunk(self) -> StreamChunk:
         """The closing chunk; an incomplete stream (no finish reason) is an error."""

@@ -192,10 +192,8 @@ class GeminiProvider(SDKAdapter):
                 model=request.model, contents=self._contents(request), config=self._config(request)
             )
             state = StreamState()
-            async for chunk in stream:
-                text = self._absorb(chunk, state)
-                if text:
-                    yield StreamChunk(text=text)
+            async for piece in state.relay(stream, self._absorb):
+                yield piece
         finally:
             _CALL_TIMEOUT.reset(token)
         state.response_model = state.response_model or request.model

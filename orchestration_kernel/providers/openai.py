@@ -139,10 +139,8 @@ class OpenAIProvider(SDKAdapter):
         )
         state = StreamState()
         try:
-            async for chunk in stream:
-                text = self._absorb(chunk, state)
-                if text:
-                    yield StreamChunk(text=text)
+            async for chunk in state.relay(stream, self._absorb):
+                yield chunk
         finally:
             await stream.close()
         yield state.final_chunk()

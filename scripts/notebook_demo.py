@@ -1,0 +1,180 @@
+"""Run notebooks headless in a real kernel: ``make demo``, and refreshing saved outputs.
+
+``make demo`` (through ``scripts/demo.py``) calls :func:`run_notebook_demo`: it executes
+``notebooks/quickstart.ipynb`` in a real ipykernel (nbclient), offline unless provider keys
+are set, with ``ORCHESTRATION_HOME=out/home`` so the run's audit is findable; writes the
+executed notebook and the audit export to ``out/``; and prints the steps, the models (the
+simulated ones marked), their latency and the Guardian's decisions.
+
+``python scripts/notebook_demo.py --refresh notebooks/*.ipynb`` re-executes notebooks in
+place, each with a fresh ``ORCHESTRATION_HOME``, on the offline simulator — how the
+outputs nbval compares against are made.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+#: Seconds one cell may take before the run is abandoned.
+CELL_TIMEOUT = 300
+
+__all__ = ["execute_notebook", "refresh_notebooks", "run_notebook_demo", "summarise_audit"]
+
+
+#: Provider settings a refresh must not see: saved outputs come from the simulator only.
+PROVIDER_ENV = (
+    "OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL",
+    "GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_GEMINI_BASE_URL", "PERPLEXITY_API_KEY",
+    "PERPLEXITY_BASE_URL", "JPY_SESSION_NAME", "ORCHESTRATION_SESSION_ID",
+)  # fmt: skip
+
+
+@contextlib.contextmanager
+def _environment(**values: str | None) -> Iterator[None]:
+    """Set (or, for ``None``, remove) environment variables for the kernel we start (it
+    inherits them), and restore them afterwards."""
+    saved = {k: os.environ.get(k) for k in values}
+    for key, value in values.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
+
+
+def execute_notebook(
+    path: Path, home: Path, *, offline: str | None = None, hermetic: bool = False
+) -> Any:
+    """Execute ``path`` in a fresh kernel with ``ORCHESTRATION_HOME=home``; the executed
+    notebook (outputs replaced, as a frontend shows them at the end). ``hermetic``: hide
+    every provider key and base URL from the kernel."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.read(path, as_version=4)
+    env: dict[str, str | None] = dict.fromkeys(PROVIDER_ENV) if hermetic else {}
+    env |= {
+        "ORCHESTRATION_HOME": str(home),
+        "ORCHESTRATION_OFFLINE": offline or os.environ.get("ORCHESTRATION_OFFLINE") or "auto",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    }
+    home.mkdir(parents=True, exist_ok=True)
+    client = NotebookClient(
+        notebook,
+        timeout=CELL_TIMEOUT,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+        store_widget_state=True,
+    )
+    with _environment(**env):
+        client.execute()
+    return notebook
+
+
+def summarise_audit(frame: Any) -> list[str]:
+    """The lines ``make demo`` prints: each run's steps (models, simulated ones marked,
+    latency) and the Guardian's findings."""
+    sys.path.insert(0, str(ROOT))
+    from orchestration_kernel.widgets.audit_view import AuditView
+
+    lines = []
+    runs = frame[frame["event"] == "run_end"]
+    for run in runs.itertuples():
+        view = AuditView(frame, run=run.run_id)
+        latency = f"{run.latency_ms:.0f} ms" if run.latency_ms == run.latency_ms else "?"
+        lines.append(f"run {run.run_id} ({run.pipeline or 'pipeline'}): {run.status} in {latency}")
+        for step in view._step_rows():
+            lines.append("    " + "  ".join(c for c in step if c))
+        models = ", ".join(row[0] for row in view._model_rows())
+        lines.append(f"    models: {models}")
+        findings = view._finding_rows()
+        lines.append(f"    Guardian: {len(findings)} finding(s)")
+        lines.extend(f"      {r[3]} by {r[1]} on {r[0]} ({r[2]}): {r[4]}" for r in findings)
+    return lines or ["no pipeline run was recorded"]
+
+
+def _export_audit(home: Path, out: Path) -> tuple[Path, Any]:
+    """Export the demo's audit to ``out/audit.parquet`` (``.csv`` without pyarrow)."""
+    sys.path.insert(0, str(ROOT))
+    from orchestration_kernel.audit import AuditTrail
+
+    trail = AuditTrail(home / "audit.sqlite", session_id="make-demo")
+    try:
+        frame = trail.to_dataframe()
+        try:
+            import pyarrow  # noqa: F401  (only to choose the format)
+
+            target = out / "audit.parquet"
+        except ImportError:
+            target = out / "audit.csv"
+        return trail.export(target), frame
+    finally:
+        trail.close()
+
+
+def run_notebook_demo(notebook: Path, out: Path) -> int:
+    """``make demo``: execute ``notebook`` headless, export its audit, print a summary."""
+    import nbformat
+
+    out.mkdir(parents=True, exist_ok=True)
+    home = out / "home"
+    offline = os.environ.get("ORCHESTRATION_OFFLINE") or "auto"
+    print(f"Executing {_shown(notebook)} in a real kernel (ORCHESTRATION_OFFLINE={offline})…")
+    executed = execute_notebook(notebook, home, offline=offline)
+    target = out / f"{notebook.stem}.executed.ipynb"
+    nbformat.write(executed, target)
+    export, frame = _export_audit(home, out)
+    print()
+    print("\n".join(summarise_audit(frame)))
+    print()
+    print(f"executed notebook: {_shown(target)}")
+    print(f"audit export:      {_shown(export)} ({len(frame)} rows)")
+    return 0
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def refresh_notebooks(paths: Sequence[Path]) -> int:
+    """Re-execute each notebook in place (fresh home, offline simulator) for nbval."""
+    import nbformat
+
+    for path in paths:
+        with tempfile.TemporaryDirectory() as home:
+            executed = execute_notebook(path, Path(home), offline="auto", hermetic=True)
+        nbformat.write(executed, path)
+        print(f"refreshed {path}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``--refresh NOTEBOOK…`` re-executes notebooks in place; otherwise run the demo."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--refresh", nargs="+", type=Path, metavar="NOTEBOOK")
+    args = parser.parse_args(argv)
+    if args.refresh:
+        return refresh_notebooks(args.refresh)
+    return run_notebook_demo(ROOT / "notebooks" / "quickstart.ipynb", ROOT / "out")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
