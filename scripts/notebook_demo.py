@@ -19,6 +19,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +80,7 @@ def execute_notebook(
         timeout=CELL_TIMEOUT,
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
-        store_widget_state=True,
+        store_widget_state=False,
     )
     with _environment(**env):
         client.execute()
@@ -97,7 +98,8 @@ def summarise_audit(frame: Any) -> list[str]:
     for run in runs.itertuples():
         view = AuditView(frame, run=run.run_id)
         latency = f"{run.latency_ms:.0f} ms" if run.latency_ms == run.latency_ms else "?"
-        lines.append(f"run {run.run_id} ({run.pipeline or 'pipeline'}): {run.status} in {latency}")
+        name = run.pipeline if isinstance(run.pipeline, str) else "unnamed pipeline"
+        lines.append(f"run {run.run_id} ({name}): {run.status} in {latency}")
         for step in view._step_rows():
             lines.append("    " + "  ".join(c for c in step if c))
         models = ", ".join(row[0] for row in view._model_rows())
@@ -108,21 +110,22 @@ def summarise_audit(frame: Any) -> list[str]:
     return lines or ["no pipeline run was recorded"]
 
 
-def _export_audit(home: Path, out: Path) -> tuple[Path, Any]:
-    """Export the demo's audit to ``out/audit.parquet`` (``.csv`` without pyarrow)."""
+def _export_audit(home: Path, out: Path, since: datetime) -> tuple[Path, Any]:
+    """Export what the demo recorded ``since`` it started to ``out/audit.parquet``
+    (``.csv`` without pyarrow); earlier demos' rows stay in ``out/home``."""
     sys.path.insert(0, str(ROOT))
     from orchestration_kernel.audit import AuditTrail
 
     trail = AuditTrail(home / "audit.sqlite", session_id="make-demo")
     try:
-        frame = trail.to_dataframe()
+        frame = trail.to_dataframe(since=since)
         try:
             import pyarrow  # noqa: F401  (only to choose the format)
 
             target = out / "audit.parquet"
         except ImportError:
             target = out / "audit.csv"
-        return trail.export(target), frame
+        return trail.export(target, since=since), frame
     finally:
         trail.close()
 
@@ -135,10 +138,11 @@ def run_notebook_demo(notebook: Path, out: Path) -> int:
     home = out / "home"
     offline = os.environ.get("ORCHESTRATION_OFFLINE") or "auto"
     print(f"Executing {_shown(notebook)} in a real kernel (ORCHESTRATION_OFFLINE={offline})…")
+    started = datetime.now(UTC)
     executed = execute_notebook(notebook, home, offline=offline)
     target = out / f"{notebook.stem}.executed.ipynb"
     nbformat.write(executed, target)
-    export, frame = _export_audit(home, out)
+    export, frame = _export_audit(home, out, started)
     print()
     print("\n".join(summarise_audit(frame)))
     print()

@@ -87,7 +87,7 @@ class AuditView(View):
         keep = [
             p != "guardian" or k not in explained for k, p in zip(keys, rows["policy"], strict=True)
         ]
-        out = rows[keep][["step", "policy", "stage", "action", "reasons"]]
+        out = rows.loc[keep, ["step", "policy", "stage", "action", "reasons"]]
         return out.reset_index(drop=True)
 
     def chart(self) -> Chart:

@@ -1,7 +1,10 @@
 """How a view reaches the screen: a MIME bundle with HTML and plain text always, the
 widget view where a widget frontend may exist, and one display that can be replaced.
 
-Every view subclasses :class:`View`. ``display(view)`` (or a bare ``view`` at the end of
+Every view subclasses :class:`View`. A live view (a run) sends the widget view whenever it
+is inside a kernel, since its final state replaces it; a static view (a comparison, the
+audit) sends it only where a widget frontend is known (:func:`widget_frontend`) or when
+asked (``widget=True``). ``display(view)`` (or a bare ``view`` at the end of
 a cell) shows it; :meth:`View.show` shows it with a ``display_id`` so that
 :meth:`View.refresh` can later replace what was shown (``update_display``). That is what
 makes a saved notebook, nbconvert, GitHub's preview, nbval and a terminal show the
@@ -10,9 +13,10 @@ finished state rather than the state at display time.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
-__all__ = ["WIDGET_MIME", "View", "in_ipython", "in_kernel"]
+__all__ = ["WIDGET_MIME", "View", "in_ipython", "in_kernel", "widget_frontend"]
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
@@ -40,14 +44,34 @@ def in_kernel() -> bool:
     return getattr(_shell(), "kernel", None) is not None
 
 
+def widget_frontend() -> bool:
+    """True when a widget-capable frontend is known to be listening to this kernel.
+
+    JupyterLab and Notebook 7 (ipywidgets 8) open a ``jupyter.widget.control`` comm when
+    they connect, which ipywidgets records if it was imported by then. A ``False`` may be
+    wrong (ipywidgets was imported later); a ``True`` is not.
+    """
+    if not in_kernel():
+        return False
+    module = sys.modules.get("ipywidgets")
+    widget = getattr(module, "Widget", None)
+    return getattr(widget, "_control_comm", None) is not None
+
+
 class View:
     """A displayable view: HTML and text always, an ipywidget where one may be shown."""
 
     #: Set by subclasses that replace their live widget by static HTML once final.
     final: bool = False
-    #: Send the widget view too: ``None`` = whenever inside a kernel, or force it on/off.
+    #: Send the widget view too: ``None`` decides by :meth:`_widget_wanted`; or force it.
     use_widget: bool | None = None
     _handle: Any = None
+
+    def _widget_wanted(self) -> bool:
+        """Static views send the widget view only where a widget frontend is known: a
+        widget view in a notebook saved without widget state shows as an error in
+        JupyterLab, while the HTML shows everywhere. ``view.widget`` is always there."""
+        return widget_frontend()
 
     # -- what subclasses provide -----------------------------------------------------
     def _html(self) -> str:
@@ -66,7 +90,7 @@ class View:
         self, include: Any = None, exclude: Any = None, **kwargs: Any
     ) -> dict[str, Any]:
         data: dict[str, Any] = {"text/plain": self._text(), "text/html": self._html()}
-        wanted = in_kernel() if self.use_widget is None else self.use_widget
+        wanted = self._widget_wanted() if self.use_widget is None else self.use_widget
         if wanted and not self.final:
             model_id = getattr(self.widget, "model_id", None)
             if model_id:

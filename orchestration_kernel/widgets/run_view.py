@@ -50,6 +50,10 @@ class RunView(View):
         self._box: Any = None
         self._lock = threading.RLock()
 
+    def _widget_wanted(self) -> bool:
+        # Live: the widget view is sent in any kernel, and the final HTML replaces it.
+        return in_kernel()
+
     # -- the RunDisplay protocol -------------------------------------------------------
     def on_event(self, event: Any) -> None:
         """Fold one ``PipelineEvent`` in and show it (streamed text is throttled)."""
@@ -85,7 +89,7 @@ class RunView(View):
         try:
             result = await pipeline.execute(input_data, observer=self.on_event, **kwargs)
         except BaseException as exc:
-            self.finish(getattr(exc, "result", None) or getattr(pipeline, "last_result", None), exc)
+            self._failed(pipeline, exc)
             raise
         self.finish(result)
         return result
@@ -96,10 +100,14 @@ class RunView(View):
         try:
             result = pipeline.run(input_data, observer=self.on_event, **kwargs)
         except BaseException as exc:
-            self.finish(getattr(exc, "result", None) or getattr(pipeline, "last_result", None), exc)
+            self._failed(pipeline, exc)
             raise
         self.finish(result)
         return result
+
+    def _failed(self, pipeline: Any, exc: BaseException) -> None:
+        """Show the partial run a failure or a cancellation left (the error carries it)."""
+        self.finish(getattr(exc, "result", None) or getattr(pipeline, "last_result", None), exc)
 
     # -- widgets -----------------------------------------------------------------------
     @property
@@ -126,11 +134,14 @@ class RunView(View):
         with self._lock:
             if self._box is None:
                 return
+            ready = [name for name in names if self.throttle.ready(name, force=force)]
+            if not ready and not force:
+                return
             state = self.state.snapshot()
             if force:
                 self._layout(state)
-            for name in names:
-                if name in state.steps and self.throttle.ready(name, force=force):
+            for name in ready:
+                if name in state.steps:
                     self._rows[name].update(state.steps[name])
                     self.updates += 1
 

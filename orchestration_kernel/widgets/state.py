@@ -20,6 +20,8 @@ __all__ = ["FINAL_STATUSES", "STATUSES", "RunState", "StepState", "findings"]
 STATUSES = ("pending", "running", "done", "failed", "skipped", "blocked", "cancelled")
 #: Statuses after which a step does not change again.
 FINAL_STATUSES = frozenset(STATUSES[2:])
+#: Errors that mean the run was stopped, not that it failed.
+_CANCELLATIONS = frozenset({"RunCancelled", "KeyboardInterrupt", "CancelledError"})
 
 
 @dataclass
@@ -223,7 +225,7 @@ class RunState:
         """The run is over: steps left unfinished take its fate."""
         with self._lock:
             if error is not None:
-                cancelled = type(error).__name__ in ("RunCancelled", "KeyboardInterrupt")
+                cancelled = type(error).__name__ in _CANCELLATIONS
                 fate = "cancelled" if cancelled else "failed"
                 self.status = fate
                 self.error = self.error or f"{type(error).__name__}: {error}"

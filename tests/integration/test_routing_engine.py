@@ -373,7 +373,7 @@ async def test_tokens_per_minute_counts_real_usage_not_the_reservation() -> None
         # Each call reserves max_tokens up front; the tiny real replies free the room again.
         engine.add_pool("settle", [member(srv, "only", tpm=450)])
         for i in range(3):
-            await asyncio.wait_for(engine.complete("settle", f"s{i}", max_tokens=400), 10)
+            await asyncio.wait_for(engine.complete("settle", f"s{i}", max_tokens=400), 5)
         assert len(chat(srv)) == 3
 
 

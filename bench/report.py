@@ -1,0 +1,469 @@
+"""The goals, the Markdown table (``docs/benchmarks.md``) and the JSON of raw figures.
+
+Every figure is read from the sections' results; a goal is ``met`` or ``missed`` on the
+number as measured (never adjusted), or ``not measured`` with the reason when its
+section could not run.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = ["GOALS", "Goal", "evaluate_goals", "render_markdown", "write_report"]
+
+Results = dict[str, dict[str, Any]]
+
+
+def get(tree: Any, *path: Any) -> Any:
+    """``tree[p0][p1]...`` or ``None`` where any step is missing."""
+    for key in path:
+        if isinstance(tree, dict) and key in tree:
+            tree = tree[key]
+        elif isinstance(tree, list) and isinstance(key, int) and -len(tree) <= key < len(tree):
+            tree = tree[key]
+        else:
+            return None
+    return tree
+
+
+# -- number formatting ----------------------------------------------------------------
+def ms(x: Any) -> str:
+    """Milliseconds, to a precision that suits the size."""
+    if x is None:
+        return "–"
+    return f"{x:.3f} ms" if x < 10 else f"{x:,.1f} ms"
+
+
+def us(x: Any) -> str:
+    """Microseconds."""
+    return "–" if x is None else f"{x:,.0f} µs"
+
+
+def num(x: Any, unit: str = "") -> str:
+    """A count or rate."""
+    return "–" if x is None else f"{x:,.0f}{unit}"
+
+
+def sec(x: Any) -> str:
+    """Seconds."""
+    if x is None:
+        return "–"
+    return f"{x * 1000:.1f} ms" if x < 1 else f"{x:.2f} s"
+
+
+def kib(x: Any) -> str:
+    """KiB, or MiB when large."""
+    if x is None:
+        return "–"
+    return f"{x:,.1f} KiB" if x < 1024 else f"{x / 1024:,.2f} MiB"
+
+
+# -- goals ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Goal:
+    """One row of the goals table: what, the target, and how to read it from the results."""
+
+    measure: str
+    target: str
+    section: str
+    read: Callable[[dict[str, Any]], tuple[Any, str, bool | None]]  # value, shown, met
+
+
+def _le(value: Any, limit: float, shown: str) -> tuple[Any, str, bool | None]:
+    return value, shown, None if value is None else value <= limit
+
+
+def _ge(value: Any, limit: float, shown: str) -> tuple[Any, str, bool | None]:
+    return value, shown, None if value is None else value >= limit
+
+
+def _handoff(r: dict[str, Any]) -> tuple[Any, str, bool | None]:
+    seq, con = get(r, "sequential_ms", "p95"), get(r, "concurrent_ms", "p95")
+    shown = f"p95 {ms(seq)} one run at a time; {ms(con)} with {get(r, 'concurrent_runs')} at once"
+    return _le(seq, 1.0, shown)
+
+
+def _steps(key: str, label: str) -> Callable[[dict[str, Any]], tuple[Any, str, bool | None]]:
+    def read(r: dict[str, Any]) -> tuple[Any, str, bool | None]:
+        value = get(r, "configs", "guardian+audit", key, "p50")
+        return _ge(value, 1000, f"{num(value)} steps/s ({label}, median)")
+
+    return read
+
+
+def _complete(r: dict[str, Any]) -> tuple[Any, str, bool | None]:
+    ours = get(r, "latency", "engine.complete", "overhead_us_p50")
+    lite = get(r, "latency", "litellm.acompletion", "overhead_us_p50")
+    if ours is None:
+        return None, "–", None
+    shown = f"{us(ours)} over the raw SDK (median); LiteLLM: " + (
+        us(lite) if lite is not None else f"not measured ({get(r, 'litellm', 'reason')})"
+    )
+    met = ours <= 300 and (lite is None or ours < lite)
+    return ours, shown, met if lite is not None or ours > 300 else None
+
+
+def _held(r: dict[str, Any]) -> tuple[Any, str, bool | None]:
+    runs = get(r, "held", "one-step pipeline") or []
+    if not runs:
+        return None, "–", None
+    worst = max(x["ratio"] for x in runs)
+    errors = sum(x["errors"] for x in runs)
+    shown = (
+        f"worst of {len(runs)}: {sec(max(x['wall_s'] for x in runs))} = {worst:.2f}× the "
+        f"{get(r, 'hold_s')} s ideal, {errors} errors ({get(r, 'held_pipelines')} pipelines)"
+    )
+    return worst, shown, worst <= 2.0 and errors == 0
+
+
+def _memory(r: dict[str, Any]) -> tuple[Any, str, bool | None]:
+    rss, traced = get(r, "rss_per_pipeline_kib", "p50"), get(r, "traced_per_pipeline_kib", "p50")
+    values = [v for v in (rss, traced) if v is not None]
+    worst = max(values) if values else None
+    shown = f"RSS {kib(rss)}, tracemalloc {kib(traced)} per live pipeline (median)"
+    return _le(worst, 5 * 1024, shown)
+
+
+def _import(name: str) -> Callable[[dict[str, Any]], tuple[Any, str, bool | None]]:
+    def read(r: dict[str, Any]) -> tuple[Any, str, bool | None]:
+        p50, p95 = get(r, name, "s", "p50"), get(r, name, "s", "p95")
+        lite = get(r, "import litellm", "s", "p50")
+        vs = f"; `import litellm` {sec(lite)}" if lite is not None else ""
+        return _le(p95, 0.3, f"p50 {sec(p50)}, p95 {sec(p95)}{vs}")
+
+    return read
+
+
+def _export(key: str) -> Callable[[dict[str, Any]], tuple[Any, str, bool | None]]:
+    def read(r: dict[str, Any]) -> tuple[Any, str, bool | None]:
+        p50, p95 = get(r, "export", key, "p50"), get(r, "export", key, "p95")
+        rows = get(r, "export", "rows")
+        return _le(p50, 1.0, f"{num(rows)} rows: p50 {sec(p50)}, p95 {sec(p95)}")
+
+    return read
+
+
+GOALS: list[Goal] = [
+    Goal("Handoff p95", "≤ 1 ms", "handoff", _handoff),
+    Goal("Simulated steps/s, one pipeline at a time (Guardian + audit on)", "≥ 1,000",
+         "overhead", _steps("sequential_steps_per_s", "one at a time")),
+    Goal("Simulated steps/s, many pipelines at once (Guardian + audit on)", "≥ 1,000",
+         "overhead", _steps("concurrent_steps_per_s", "many at once")),
+    Goal("`complete` overhead per call, defaults (Guardian + audit on)",
+         "≤ 300 µs and below LiteLLM's", "http", _complete),
+    Goal("1,000 concurrent one-step pipelines over HTTP, each held 3 s",
+         "wall ≤ 2 × ideal, no errors", "http", _held),
+    Goal("Memory per pipeline", "≤ 5 MB", "memory", _memory),
+    Goal("`import orchestration_kernel` (p95)", "≤ 0.3 s", "imports",
+         _import("import orchestration_kernel")),
+    Goal("`%load_ext orchestration_kernel` (p95)", "≤ 0.3 s", "imports",
+         _import("%load_ext orchestration_kernel")),
+    Goal("100,000 audit rows → DataFrame (p50)", "≤ 1 s", "audit", _export("dataframe_s")),
+    Goal("100,000 audit rows → Parquet (p50)", "≤ 1 s", "audit", _export("parquet_s")),
+]  # fmt: skip
+
+
+def _not_run(result: dict[str, Any] | None) -> str:
+    if result is None:
+        return "not run"
+    if result.get("status") == "unavailable":
+        return f"not available yet: {result.get('reason')}"
+    return f"error: {result.get('reason')}"
+
+
+def evaluate_goals(results: Results) -> list[dict[str, Any]]:
+    """One dict per goal: ``measure``, ``goal``, ``value``, ``shown``, ``status``."""
+    rows = []
+    for goal in GOALS:
+        result = results.get(goal.section)
+        if result is None or result.get("status") != "ok":
+            value, shown, status = None, _not_run(result), "not measured"
+        else:
+            try:
+                value, shown, met = goal.read(result)
+            except (KeyError, TypeError, ValueError, ZeroDivisionError) as exc:
+                value, shown, met = None, f"unreadable: {exc}", None
+            status = "not measured" if met is None else ("met" if met else "MISSED")
+        rows.append(
+            {"measure": goal.measure, "goal": goal.target, "value": value, "shown": shown,
+             "status": status}  # fmt: skip
+        )
+    return rows
+
+
+# -- sections ---------------------------------------------------------------------------
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return lines
+
+
+def _pct_ms(s: Any) -> list[str]:
+    return [num(get(s, "n")), ms(get(s, "p50")), ms(get(s, "p95")), ms(get(s, "p99"))]
+
+
+def _handoff_md(r: dict[str, Any]) -> list[str]:
+    rows = [
+        ["handoff, one run at a time (runner's measure)", *_pct_ms(r["sequential_ms"])],
+        ["step gap, one run at a time (ours: end → next start)", *_pct_ms(r["sequential_gap_ms"])],
+        [f"handoff, {r['concurrent_runs']} runs at once", *_pct_ms(r["concurrent_ms"])],
+        [f"step gap, {r['concurrent_runs']} runs at once", *_pct_ms(r["concurrent_gap_ms"])],
+    ]
+    return _table(["measure", "n", "p50", "p95", "p99"], rows)
+
+
+def _overhead_md(r: dict[str, Any]) -> list[str]:
+    rows = []
+    for label, c in r["configs"].items():
+        rows.append([
+            label,
+            num(get(c, "sequential_steps_per_s", "p50")),
+            " / ".join(us(get(c, "sequential_us_per_step", q)) for q in ("p50", "p95", "p99")),
+            num(get(c, "concurrent_steps_per_s", "p50")),
+            " / ".join(us(get(c, "complete_us", q)) for q in ("p50", "p95")),
+        ])  # fmt: skip
+    floor = r["simulator_floor_us"]
+    rows.append(["simulator alone (floor)", "–", f"{us(floor['p50'])} / {us(floor['p95'])} / "
+                 f"{us(floor['p99'])} per call", "–", "–"])  # fmt: skip
+    header = [
+        "Guardian / audit", "steps/s, one at a time (median)", "µs per step p50 / p95 / p99",
+        f"steps/s, {r['concurrent_runs']} at once (median)", "`complete` µs p50 / p95",
+    ]  # fmt: skip
+    return _table(header, rows)
+
+
+def _throughput_md(r: dict[str, Any]) -> list[str]:
+    low, high = r["latency_s"]
+    rows = [[
+        f"{num(r['pipelines'])} × 3 steps, {low * 1000:.0f}–{high * 1000:.0f} ms per call",
+        sec(get(r, "wall_s", "p50")), sec(get(r, "ideal_s", "p50")),
+        f"{get(r, 'ratio', 'p50'):.2f}× (worst {get(r, 'ratio', 'max'):.2f}×)",
+        num(get(r, "steps_per_s", "p50")), str(r["errors"]),
+        f"{r['peak_rss_mib']:.0f} MiB (from {r['rss_before_mib']:.0f} MiB)",
+    ]]  # fmt: skip
+    header = ["run", "wall (median)", "ideal (critical path)", "wall / ideal", "steps/s",
+              "errors", "peak RSS"]  # fmt: skip
+    note = "" if r.get("ideal_exact") else " (ideal bounded: simulator draws not recorded)"
+    return [*_table(header, rows), "", f"Runs after a warm-up: {len(r['rounds'])}{note}."]
+
+
+def _http_md(r: dict[str, Any]) -> list[str]:
+    lat = r["latency"]
+    rows = [
+        [name, ms(get(x, "latency_us", "p50") / 1000), ms(get(x, "latency_us", "p95") / 1000),
+         ms(get(x, "latency_us", "p99") / 1000), us(x["overhead_us_p50"]),
+         us(x["overhead_us_p95"]), f"{x['ratio_p50']:.3f}",
+         num(get(r, "rps", name, "rps", "p50")), str(get(r, "rps", name, "errors"))]
+        for name, x in lat.items()
+    ]  # fmt: skip
+    header = ["client", "p50", "p95", "p99", "overhead p50", "overhead p95", "ratio to raw",
+              f"req/s at {r['concurrency']} in flight", "errors"]  # fmt: skip
+    out = _table(header, rows)
+    lite = r.get("litellm") or {}
+    if "litellm.acompletion" not in lat:
+        out += ["", f"LiteLLM: not measured — {lite.get('reason') or 'not available'}."]
+    else:
+        out += ["", f"LiteLLM {lite.get('version')} (in `.venv-bench`)."]
+    held = [
+        [name, str(len(runs)), sec(min(x["wall_s"] for x in runs)),
+         sec(max(x["wall_s"] for x in runs)), f"{max(x['ratio'] for x in runs):.2f}×",
+         str(sum(x["errors"] for x in runs))]
+        for name, runs in r["held"].items()
+    ]  # fmt: skip
+    out += ["", f"{num(r['held_pipelines'])} at once, each request held {r['hold_s']} s by "
+            "the server (ideal = the hold):", ""]  # fmt: skip
+    out += _table(["client", "runs", "best wall", "worst wall", "worst / ideal", "errors"], held)
+    first = [x["first_error"] for runs in r["held"].values() for x in runs if x.get("first_error")]
+    if first:
+        out += ["", f"First error: `{first[0]}`"]
+    return out
+
+
+def _memory_md(r: dict[str, Any]) -> list[str]:
+    rows = [
+        ["RSS", num(get(r, "rss_per_pipeline_kib", "n")),
+         *(kib(get(r, "rss_per_pipeline_kib", q)) for q in ("p50", "min", "max"))],
+        ["tracemalloc", num(get(r, "traced_per_pipeline_kib", "n")),
+         *(kib(get(r, "traced_per_pipeline_kib", q)) for q in ("p50", "min", "max"))],
+    ]  # fmt: skip
+    head = ["per live pipeline", "processes", "median", "min", "max"]
+    return [*_table(head, rows), "", f"{num(r['pipelines'])} pipelines held at once."]
+
+
+def _imports_md(r: dict[str, Any]) -> list[str]:
+    rows = []
+    for name in ("import orchestration_kernel", "from orchestration_kernel import "
+                 "OrchestrationEngine", "%load_ext orchestration_kernel", "import litellm"):
+        x = r.get(name)
+        if not x or not get(x, "s", "n"):
+            why = get(r, "failures", name) or r.get("litellm_reason") or "not measured"
+            rows.append([f"`{name}`", "–", "–", "–", "–", why])
+            continue
+        heavy = x.get("heavy_modules")
+        rows.append([
+            f"`{name}`", num(get(x, "s", "n")), sec(get(x, "s", "p50")), sec(get(x, "s", "p95")),
+            sec(get(x, "process_s", "p50")),
+            ("heavy modules loaded: " + (", ".join(heavy) or "none")) if heavy is not None else "",
+        ])  # fmt: skip
+    head = ["statement", "runs", "p50", "p95", "whole process p50", "note"]
+    return _table(head, rows)
+
+
+def _audit_md(r: dict[str, Any]) -> list[str]:
+    rows = []
+    for label, w in (("no redactor", r["write"]), ("Guardian redactor", r["write_with_redactor"])):
+        if not w or "events_per_s" not in w:
+            rows.append([label, "–", "–", "–", (w or {}).get("error", "not measured")])
+            continue
+        rows.append([label, num(w["rows"]), num(get(w, "events_per_s", "p50")),
+                     num(get(w, "events_per_s", "min")),
+                     f"{get(w, 'record_us', 'p50'):.1f} µs per record()"])  # fmt: skip
+    out = _table(["write", "rows", "events/s (median)", "events/s (worst batch)", "hot path"],
+                 rows)  # fmt: skip
+    e = r["export"]
+    exp = [[what, num(e["rows"]), num(get(e, key, "n")), sec(get(e, key, "p50")),
+            sec(get(e, key, "p95"))]
+           for what, key in (("to_dataframe()", "dataframe_s"), ("export(.parquet)", "parquet_s"),
+                             ("verify()", "verify_s"))]  # fmt: skip
+    return [*out, "", *_table(["read", "rows", "runs", "p50", "p95"], exp)]
+
+
+@dataclass(frozen=True)
+class Section:
+    """A section of the report: its key, title, what the numbers mean, and its table."""
+
+    key: str
+    title: str
+    meaning: str
+    render: Callable[[dict[str, Any]], list[str]]
+
+
+SECTIONS: list[Section] = [
+    Section("handoff", "1. Context handoff", (
+        "The time from a step's output being published on the ContextBus to the next step "
+        "starting, in-process: the seed's three-step pipeline on the simulator at zero latency, "
+        "Guardian and audit on. *Handoff* is the pipeline runner's own measure "
+        "(`PipelineResult.handoffs_ms`, also `engine.bus.handoff_stats()`); *step gap* is ours, "
+        "from the result's timestamps (one step's `ended_at` to the next one's `started_at`), "
+        "so it also covers publishing and the next step's preparation. With many runs at once "
+        "the figure includes waiting for the event loop behind the other runs' work."), _handoff_md),
+    Section("overhead", "2. Orchestration overhead (simulator, zero latency)", (
+        "The simulator answers at once, so all of a step's time is orchestration: rendering, "
+        "routing, the Guardian, the audit, the bus, scheduling. Steps/s runs the three-step "
+        "pipeline one run at a time and many at once; µs per step is each run's wall time / 3; "
+        "`complete` is one `engine.complete` call. The four configurations are interleaved "
+        "repeat by repeat. The last row is the simulator called without the engine."),
+        _overhead_md),
+    Section("throughput", "3. Throughput at realistic latency", (
+        "1,000 three-step pipelines started at once on the simulator at 200–800 ms per call "
+        "(deterministic per prompt). The ideal wall time is the critical path: the largest sum "
+        "of one run's three simulated latencies, recorded as the simulator draws them. Peak "
+        "RSS is the benchmark process's own."), _throughput_md),
+    Section("http", "4. Over real HTTP", (
+        "The same chat request to the OpenAI wire server (`tests/servers`, its own process, "
+        "loopback, a fixed added latency) through (a) the raw `openai.AsyncOpenAI` "
+        "(`max_retries=0`), (b) `engine.complete` with the defaults and with the Guardian and "
+        "audit off, (c) a one-step pipeline (Guardian and audit on) and (d) LiteLLM's "
+        "`acompletion` (its own process in `.venv-bench`, retries off). Batches are "
+        "interleaved round by round in rotating order. Overhead = the client's percentile minus "
+        "the raw SDK's; ratio = median / median. Requests/s: a fixed number of calls with a "
+        "fixed number in flight. Then many one-step pipelines at once with every request held "
+        "by the server: wall time against the hold."), _http_md),
+    Section("memory", "5. Memory per pipeline", (
+        "Each pipeline is its own `Pipeline` with one run in flight (held in its first step by "
+        "the simulator). The change in RSS and in tracemalloc's traced memory from before they "
+        "were created to when all are in flight, divided by their number; RSS and tracemalloc "
+        "in separate fresh processes."), _memory_md),
+    Section("imports", "6. Import time", (
+        "Fresh interpreters, one statement timed inside each (interpreter start-up excluded; "
+        "the whole process's wall time is given beside it). `%load_ext` is timed in an IPython "
+        "`InteractiveShell` created first, as in a kernel. `import litellm` runs in "
+        "`.venv-bench` with its cost-map download off. One warm-up round, then interleaved "
+        "rounds."), _imports_md),
+    Section("audit", "7. Audit", (
+        "Write throughput: typical `call` rows, `record()` for a batch plus the `flush()` that "
+        "redacts, hashes, chains and commits it, per batch. Reads: the whole trail into a "
+        "DataFrame, to Parquet, and `verify()` of the hash chain."), _audit_md),
+]  # fmt: skip
+
+
+def _section_md(section: Section, result: dict[str, Any] | None) -> list[str]:
+    out = [f"## {section.title}", "", section.meaning, ""]
+    if result is None or result.get("status") != "ok":
+        return [*out, f"**{_not_run(result)}**", ""]
+    try:
+        body = section.render(result)
+    except (KeyError, TypeError, ValueError, ZeroDivisionError) as exc:
+        body = [f"**could not render: {type(exc).__name__}: {exc}**"]
+    return [*out, *body, "", f"_Section time: {result.get('seconds', 0):.1f} s._", ""]
+
+
+def _machine_md(machine: dict[str, Any]) -> list[str]:
+    pkgs = ", ".join(f"{k} {v}" for k, v in machine["packages"].items() if v)
+    return [
+        f"- CPU: {machine['cpu_model']}, {machine['cpu_count']} logical cores "
+        f"({machine['cpus_usable']} usable); RAM {machine['ram_gib']} GiB",
+        f"- OS: {machine['os']}; Python {machine['python']} ({machine['python_implementation']})",
+        f"- Packages: {pkgs}",
+        f"- Commit: {machine['git_commit']}" + (" (with local changes)" if machine["git_dirty"]
+                                                 else ""),
+    ]  # fmt: skip
+
+
+def render_markdown(report: dict[str, Any]) -> str:
+    """The whole ``benchmarks.md``."""
+    results: Results = report["sections"]
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Generated by `{report['command']}` on {report['generated_at']} "
+        f"({report['size']} run, {report['elapsed_s']:.0f} s). Raw figures: "
+        f"`{report['json_name']}`. Medians and p95/p99 are over repeated runs after a "
+        "warm-up; a single timing is never quoted. Benchmarks assert nothing; a goal is met "
+        "or missed on the number exactly as measured.",
+        "",
+    ]
+    if report["size"] != "full":
+        lines += ["**Smoke run: tiny sizes, the figures are not representative.**", ""]
+    lines += ["## Machine", "", *_machine_md(report["machine"]), "", "## Goals", ""]
+    goal_rows = [[g["measure"], g["goal"], g["shown"], f"**{g['status']}**"]
+                 for g in report["goals"]]  # fmt: skip
+    lines += [*_table(["measure", "goal", "measured", "status"], goal_rows), ""]
+    for section in SECTIONS:
+        lines += _section_md(section, results.get(section.key))
+    lines += _REPRODUCE
+    return "\n".join(lines) + "\n"
+
+
+_REPRODUCE = [
+    "## Reproduce",
+    "",
+    "```bash",
+    "make bench                                   # everything (~10 min on 2 cores)",
+    ".venv/bin/python -m bench --only http,audit  # some sections",
+    ".venv/bin/python -m bench --no-litellm       # skip the LiteLLM comparison",
+    ".venv/bin/python -m bench --smoke --out /tmp/bench   # seconds; what the tests run",
+    "```",
+    "",
+    "Each section runs in a fresh child process with its own `ORCHESTRATION_HOME` and no "
+    "provider keys; every server is on 127.0.0.1 and started by the benchmark. LiteLLM is "
+    "installed by the benchmark into `.venv-bench` (gitignored) with "
+    "`pip install --require-hashes -r requirements/bench-litellm.txt` (an exact, hashed pin; "
+    "releases 1.82.7, 1.82.8 and 1.107.0 were supply-chain compromises and are refused). "
+    "Its model-cost-map download and telemetry are switched off. If it cannot be installed, "
+    "its rows say why. Sizes: `bench/sizes.py`.",
+]
+
+
+def write_report(report: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
+    """Write ``benchmarks.md`` and ``benchmarks.json`` into ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    md, js = out_dir / "benchmarks.md", out_dir / "benchmarks.json"
+    report = {**report, "json_name": js.name}
+    js.write_text(json.dumps(report, indent=2, default=str) + "\n")
+    md.write_text(render_markdown(report))
+    return md, js
