@@ -11,6 +11,7 @@ audit on (the defaults), one run at a time and with many runs at once.
 from __future__ import annotations
 
 import asyncio
+import itertools
 from typing import Any
 
 from bench.common import THREE_STEPS, Unavailable, create_pipeline, engine
@@ -27,7 +28,7 @@ def _handoffs(result: Any) -> tuple[list[float], list[float]]:
     steps = list(result.steps)
     gaps = [
         (b.started_at - a.ended_at) * 1000
-        for a, b in zip(steps, steps[1:], strict=False)
+        for a, b in itertools.pairwise(steps)
         if a.ended_at is not None and b.started_at is not None
     ]
     return list(result.handoffs_ms), gaps

@@ -106,11 +106,12 @@ def measure(sizes: Sizes, options: dict[str, Any]) -> dict[str, Any]:
                 raw[name].append(got)
     out: dict[str, Any] = {"runs": sizes.import_runs, "failures": failures}
     for name, got in raw.items():
+        last = got[-1] if got else {}
         out[name] = {
             "s": summarize([g["s"] for g in got]),
             "process_s": summarize([g["process_s"] for g in got]),
-            **({"heavy_modules": got[-1].get("heavy")} if got and "heavy" in got[-1] else {}),
-            **({"registered": got[-1].get("registered")} if got and "registered" in got[-1] else {}),
+            **({"heavy_modules": last["heavy"]} if "heavy" in last else {}),
+            **({"registered": last["registered"]} if "registered" in last else {}),
         }
     out["litellm_reason"] = options.get("litellm_reason")
     return out

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bench.common import ROOT
 
-__all__ = ["COMPROMISED", "LiteLLMEnv", "REQUIREMENTS", "ensure", "litellm_env_vars"]
+__all__ = ["COMPROMISED", "REQUIREMENTS", "LiteLLMEnv", "ensure", "litellm_env_vars"]
 
 REQUIREMENTS = ROOT / "requirements" / "bench-litellm.txt"
 VENV = ROOT / ".venv-bench"

@@ -21,9 +21,8 @@ Results = dict[str, dict[str, Any]]
 def get(tree: Any, *path: Any) -> Any:
     """``tree[p0][p1]...`` or ``None`` where any step is missing."""
     for key in path:
-        if isinstance(tree, dict) and key in tree:
-            tree = tree[key]
-        elif isinstance(tree, list) and isinstance(key, int) and -len(tree) <= key < len(tree):
+        in_list = isinstance(tree, list) and isinstance(key, int) and -len(tree) <= key < len(tree)
+        if (isinstance(tree, dict) and key in tree) or in_list:
             tree = tree[key]
         else:
             return None
@@ -188,10 +187,8 @@ def evaluate_goals(results: Results) -> list[dict[str, Any]]:
             except (KeyError, TypeError, ValueError, ZeroDivisionError) as exc:
                 value, shown, met = None, f"unreadable: {exc}", None
             status = "not measured" if met is None else ("met" if met else "MISSED")
-        rows.append(
-            {"measure": goal.measure, "goal": goal.target, "value": value, "shown": shown,
-             "status": status}  # fmt: skip
-        )
+        row = {"measure": goal.measure, "goal": goal.target, "value": value, "shown": shown}
+        rows.append({**row, "status": status})
     return rows
 
 
@@ -296,8 +293,12 @@ def _memory_md(r: dict[str, Any]) -> list[str]:
 
 def _imports_md(r: dict[str, Any]) -> list[str]:
     rows = []
-    for name in ("import orchestration_kernel", "from orchestration_kernel import "
-                 "OrchestrationEngine", "%load_ext orchestration_kernel", "import litellm"):
+    for name in (
+        "import orchestration_kernel",
+        "from orchestration_kernel import OrchestrationEngine",
+        "%load_ext orchestration_kernel",
+        "import litellm",
+    ):
         x = r.get(name)
         if not x or not get(x, "s", "n"):
             why = get(r, "failures", name) or r.get("litellm_reason") or "not measured"
@@ -350,7 +351,8 @@ SECTIONS: list[Section] = [
         "(`PipelineResult.handoffs_ms`, also `engine.bus.handoff_stats()`); *step gap* is ours, "
         "from the result's timestamps (one step's `ended_at` to the next one's `started_at`), "
         "so it also covers publishing and the next step's preparation. With many runs at once "
-        "the figure includes waiting for the event loop behind the other runs' work."), _handoff_md),
+        "the figure includes waiting for the event loop behind the other runs' work."),
+        _handoff_md),
     Section("overhead", "2. Orchestration overhead (simulator, zero latency)", (
         "The simulator answers at once, so all of a step's time is orchestration: rendering, "
         "routing, the Guardian, the audit, the bus, scheduling. Steps/s runs the three-step "

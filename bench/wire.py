@@ -67,10 +67,9 @@ class LiteLLMProcess:
 
     async def close(self) -> None:
         """Ask the driver to quit; kill it if it does not."""
-        try:
-            await self.command({"op": "quit"}, timeout=0.001)
-        except (TimeoutError, RuntimeError, ConnectionError):
-            pass
+        if self.proc.stdin is not None and not self.proc.stdin.is_closing():
+            self.proc.stdin.write(b'{"op": "quit"}\n')
+            self.proc.stdin.close()
         try:
             await asyncio.wait_for(self.proc.wait(), 10)
         except TimeoutError:
@@ -187,9 +186,9 @@ async def _held(clients: dict[str, Call], sizes: Sizes) -> dict[str, list[dict[s
             t = time.perf_counter()
             _, errors = await gather_all(call(f"held {r} {i:06d}") for i in range(n))
             wall = time.perf_counter() - t
+            first = repr(errors[0])[:300] if errors else None
             out[name].append({"wall_s": wall, "ratio": wall / sizes.http_hold,
-                              "errors": len(errors),
-                              "first_error": repr(errors[0])[:300] if errors else None})  # fmt: skip
+                              "errors": len(errors), "first_error": first})  # fmt: skip
     return out
 
 
@@ -216,11 +215,14 @@ async def _run(base_url: str, server: Any, sizes: Sizes, options: dict[str, Any]
         except Exception as exc:  # LiteLLM is a comparison: its failure is a note, not fatal
             lite_error = f"the LiteLLM driver failed to start: {type(exc).__name__}: {exc}"
     try:
-        figures: dict[str, Any] = {"latency": _latency_table(await _latency_rounds(clients,
-                                                                                    lite, sizes))}
+        figures: dict[str, Any] = {
+            "latency": _latency_table(await _latency_rounds(clients, lite, sizes))
+        }
         rps = await _rps_rounds(clients, lite, sizes)
-        figures["rps"] = {k: {"rps": summarize([x["rps"] for x in v]),
-                              "errors": sum(x["errors"] for x in v)} for k, v in rps.items()}
+        figures["rps"] = {
+            k: {"rps": summarize([x["rps"] for x in v]), "errors": sum(x["errors"] for x in v)}
+            for k, v in rps.items()
+        }
         server.configure(latency=sizes.http_hold)
         figures["held"] = await _held(clients, sizes)
     finally:
@@ -228,8 +230,11 @@ async def _run(base_url: str, server: Any, sizes: Sizes, options: dict[str, Any]
             await lite.close()
         for eng in engines:
             eng.close()
-    figures["litellm"] = {"version": lite.version if lite else None,
-                          "import_s": lite.import_s if lite else None, "reason": lite_error}
+    figures["litellm"] = {
+        "version": lite.version if lite else None,
+        "import_s": lite.import_s if lite else None,
+        "reason": lite_error,
+    }
     return figures
 
 

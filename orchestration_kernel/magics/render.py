@@ -87,7 +87,7 @@ def extract_code(text: str) -> str:
     return "\n\n".join(b.strip("\n") for b in blocks) if blocks else text.strip()
 
 
-def render(result: Any, format: str, shell: Any) -> Rendered | None:
+def render(result: Any, format: str, shell: Any) -> Any:
     """The cell's value for ``result`` in ``format`` (``None`` for ``code``)."""
     if format == "code":
         shell.set_next_input(extract_code(output_text(result)), replace=False)
@@ -95,7 +95,24 @@ def render(result: Any, format: str, shell: Any) -> Rendered | None:
     if format == "json":
         text = json.dumps(to_jsonable(result), indent=2, ensure_ascii=False, default=str)
         return Rendered(text, "json")
-    markdown = getattr(result, "_repr_markdown_", None)
-    if format == "markdown" and callable(markdown) and not hasattr(result, "output"):
-        return Rendered(markdown(), "markdown")  # a compare table renders itself
+    if format == "markdown" and not hasattr(result, "output"):
+        view = compare_view(result)
+        if view is not None:
+            return view  # side by side, fastest and cheapest marked
     return Rendered(output_text(result), format)
+
+
+def compare_view(result: Any) -> Any:
+    """The widgets' view of a compare table or ``--over`` matrix, or ``None``."""
+    from ..compare import CompareTable
+    from .compare import CompareMatrix
+
+    if isinstance(result, CompareTable):
+        from ..widgets import CompareView
+
+        return CompareView(result)
+    if isinstance(result, CompareMatrix):
+        from ..widgets import MatrixView
+
+        return MatrixView(result)
+    return None

@@ -173,6 +173,8 @@ class Run:
             raise RunCancelled(f"run {self.run_id} was cancelled", self.result)
         if self._failure is not None:
             name, exc = self._failure
+            if isinstance(exc, StepFailed):  # name the provider's error, not our wrapper
+                exc = exc.error
             await self._stop_all(f"step {name!r} failed")
             message = f"step {name!r} failed: {type(exc).__name__}: {exc}"
             await self._end("failed", message)
@@ -364,7 +366,9 @@ class Run:
         sr.status, sr.started_at = "running", self._now()
         self._emit("step_start", name, sr)
         prompt, system = self._render(name, spec)
-        sr.prompt = prompt
+        guardian = getattr(self.engine, "guardian", None)
+        # The result keeps the prompt as the Guardian would let it be stored, never raw.
+        sr.prompt = guardian.redact(prompt) if guardian is not None else prompt
         models = spec.models or [self.default_model or ""]
         calls = await self._run_calls(name, spec, models, prompt, system)
         self._absorb(sr, spec, calls)

@@ -612,3 +612,17 @@ async def test_stream_false_asks_for_whole_replies_even_when_observed() -> None:
     kinds.clear()
     await pipeline.execute("x", observer=lambda e: kinds.append(e.kind))
     assert "delta" in kinds
+
+
+async def test_failed_run_names_the_providers_error_not_an_internal_class() -> None:
+    from orchestration_kernel import OrchestrationEngine, RetryPolicy
+    from orchestration_kernel.errors import PipelineError
+
+    engine = OrchestrationEngine(offline="on", retry=RetryPolicy(max_attempts=1))
+    engine.simulator.script("bad_request", times=None)
+    pipeline = engine.create_pipeline([{"name": "triage", "model": "gpt-4", "prompt": "{input}"}])
+    with pytest.raises(PipelineError) as info:
+        await pipeline.execute("x")
+    assert "BadRequestError" in str(info.value) and "StepFailed" not in str(info.value)
+    assert isinstance(info.value.__cause__, Exception)
+    assert type(info.value.__cause__).__name__ == "BadRequestError"

@@ -107,7 +107,9 @@ def example_sections(path: Path = EXAMPLES) -> list[Section]:
 
 # -- signatures -----------------------------------------------------------------------
 
-_PREFIXES = re.compile(r"\b(?:typing|typing_extensions|collections\.abc|pathlib|orchestration_kernel(?:\.\w+)*)\.")
+_PREFIXES = re.compile(
+    r"\b(?:typing|typing_extensions|collections\.abc|pathlib|orchestration_kernel(?:\.\w+)*)\."
+)
 
 
 class _Shown:
@@ -435,9 +437,7 @@ def test_reference_lists_every_magic_option() -> None:
     parser = OrchestrateMagics.orchestrate.parser
     options = {s for a in parser._actions for s in a.option_strings if s not in ("-h", "--help")}
     text = REFERENCE.read_text(encoding="utf-8")
-    shown = {
-        o for row in markdown_table(text, "option") for c in _code(row[0]) for o in c.split()
-    }
+    shown = {o for row in markdown_table(text, "option") for c in _code(row[0]) for o in c.split()}
     assert options <= shown, f"magic options missing from the reference: {options - shown}"
 
 
@@ -445,9 +445,7 @@ def test_otel_mapping_doc_is_the_data() -> None:
     from orchestration_kernel.audit.events import OTEL_MAPPING, OTEL_PROVIDER_NAMES
 
     text = OTEL_DOC.read_text(encoding="utf-8")
-    rows = [
-        (_code(r[0])[0], _code(r[1])[0], r[2]) for r in markdown_table(text, "audit column")
-    ]
+    rows = [(_code(r[0])[0], _code(r[1])[0], r[2]) for r in markdown_table(text, "audit column")]
     assert rows == [(f.column, f.attribute, f.note) for f in OTEL_MAPPING]
     providers = {_code(r[0])[0]: _code(r[1])[0] for r in markdown_table(text, "provider")}
     assert providers == OTEL_PROVIDER_NAMES

@@ -237,10 +237,14 @@ def test_compare_and_over_matrix(ip: Any) -> None:
     result = cell(ip, "%%orchestrate --compare gpt-4 claude-3 --out m\nSay {text}")
     assert result.success, result.error_in_exec
     assert set(ip.user_ns["m"].replies) == {"gpt-4", "claude-3"}
-    assert "| gpt-4" in str(result.result)
+    view = result.result
+    assert type(view).__name__ == "CompareView"
+    bundle = view._repr_mimebundle_()
+    assert "gpt-4" in bundle["text/plain"] and "claude-3" in bundle["text/html"]
     ip.user_ns["qs"] = pd.Series(["a?", "b?", "c?"], index=["x", "y", "z"])
     result = cell(ip, "%%orchestrate --compare gpt-4 claude-3 --over qs --out m\nAnswer {item}")
     assert result.success, result.error_in_exec
+    assert type(result.result).__name__ == "MatrixView"
     frame = ip.user_ns["m"].to_dataframe()
     assert list(frame.index) == ["x", "y", "z"]
     assert {"gpt-4", "claude-3"} <= set(frame.columns)
