@@ -78,6 +78,24 @@ async def advance(engine: OrchestrationEngine, clock: ManualClock, seconds: floa
     await on_runtime(engine, lambda: clock.advance(seconds))
 
 
+async def advance_until(
+    engine: OrchestrationEngine, clock: ManualClock, seconds: float, condition: Callable[[], bool]
+) -> None:
+    """Advance the clock until ``condition`` holds.
+
+    A queued call that was woken for another reason (a call ending) re-arms its sleep
+    from a delay it read just before; if the clock moved in between, that sleep ends a
+    step later. Advancing again covers it without a race in the test.
+    """
+    try:
+        async with asyncio.timeout(10):
+            while not condition():
+                await advance(engine, clock, seconds)
+                await asyncio.sleep(0.01)
+    except TimeoutError:
+        pytest.fail("advancing the clock never released the queued call")
+
+
 async def until(condition: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
     """Poll until ``condition`` holds (a wait for a state, not an assertion about time)."""
     try:
@@ -342,7 +360,7 @@ async def test_requests_per_minute_queue_not_fail() -> None:
         pending = [c for c in calls if not c.done()]
         assert pending and not any(c.exception() for c in calls if c.done())
         assert len(chat(srv)) == 2  # the third is held back, not failed
-        await advance(engine, clock, 60)  # the minute window moves on
+        await advance_until(engine, clock, 60, lambda: len(chat(srv)) == 3)  # the window moves
         replies = await asyncio.gather(*calls)
         assert len(chat(srv)) == 3 and all(r.text for r in replies)
         first_two_end = max(r.t_end for r in chat(srv)[:2])
@@ -363,7 +381,7 @@ async def test_tokens_per_minute_queue_not_fail() -> None:
         await until(lambda: engine.router.limiter.waiting("only") == 1, "second call queued")
         await until(lambda: clock.sleepers > 0, "queued call sleeping on the clock")
         assert len(chat(srv)) == 1 and not second.done()
-        await advance(engine, clock, 60)
+        await advance_until(engine, clock, 60, second.done)
         assert (await second).text and len(chat(srv)) == 2
 
 

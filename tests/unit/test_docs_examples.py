@@ -449,6 +449,7 @@ def test_otel_mapping_doc_is_the_data() -> None:
     assert rows == [(f.column, f.attribute, f.note) for f in OTEL_MAPPING]
     providers = {_code(r[0])[0]: _code(r[1])[0] for r in markdown_table(text, "provider")}
     assert providers == OTEL_PROVIDER_NAMES
+    assert text == otel_mapping_markdown(), "regenerate: python -m tests.unit.test_docs_examples"
 
 
 # -- tests: the examples --------------------------------------------------------------
@@ -502,3 +503,48 @@ def _compile_only(block: Block) -> None:
         line for line in block.text.splitlines() if not line.lstrip().startswith(("%", "!"))
     )
     compile(source, f"EXAMPLES.md:{block.line}", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+
+
+# -- docs/otel_mapping.md is generated from the data -----------------------------------
+
+
+def otel_mapping_markdown() -> str:
+    """The text of ``docs/otel_mapping.md`` (``python -m tests.unit.test_docs_examples``
+    rewrites the file from ``OTEL_MAPPING``)."""
+    from orchestration_kernel.audit.events import OTEL_MAPPING, OTEL_PROVIDER_NAMES
+
+    columns = [f"| `{f.column}` | `{f.attribute}` | {f.note} |" for f in OTEL_MAPPING]
+    providers = [f"| `{ours}` | `{theirs}` |" for ours, theirs in OTEL_PROVIDER_NAMES.items()]
+    return _OTEL_TEMPLATE.format(columns="\n".join(columns), providers="\n".join(providers))
+
+
+_OTEL_TEMPLATE = """\
+# Audit columns as OpenTelemetry GenAI attributes
+
+`AuditTrail.enable_otel(endpoint)` sends every committed audit row as an OpenTelemetry span
+(OTLP/HTTP; needs `pip install 'orchestration-kernel[otel]'`). Where the
+[GenAI semantic conventions](https://opentelemetry.io/docs/specs/semconv/gen-ai/) name a
+field we follow its meaning; the rest is ours, under `orchestration.*`. The conventions have
+no cost attribute, so cost is `orchestration.cost_usd`. The span's end time is the row's
+`timestamp` and its duration `latency_ms`; a row with an `error_type` gets span status ERROR.
+Prompt and response are sent only when the exporter is enabled with `include_content=True`
+(the conventions ask for opt-in content capture).
+
+This table is `orchestration_kernel.audit.events.OTEL_MAPPING`, written out;
+`tests/unit/test_docs_examples.py` checks that the two agree.
+
+| audit column | OpenTelemetry attribute | note |
+| --- | --- | --- |
+{columns}
+
+`gen_ai.provider.name` takes the conventions' provider names (`OTEL_PROVIDER_NAMES`);
+other providers (a compatible server, the simulator) keep their own name.
+
+| provider | gen_ai.provider.name |
+| --- | --- |
+{providers}
+"""
+
+
+if __name__ == "__main__":
+    OTEL_DOC.write_text(otel_mapping_markdown(), encoding="utf-8")
