@@ -51,7 +51,9 @@ class ProviderSet:
         base_urls: Mapping[str, str] | None = None,
         simulator: SimulatorConfig | None = None,
         options: Mapping[str, dict[str, Any]] | None = None,
+        credentials: Mapping[str, Any] | None = None,
     ) -> None:
+        self._credentials: dict[str, Any] = {}
         self.offline: OfflineMode = offline_mode_from_env(offline)  # type: ignore[arg-type]
         self._keys = {k: Secret(v) for k, v in (keys or {}).items()}
         self._base_urls = dict(base_urls or {})
@@ -62,6 +64,8 @@ class ProviderSet:
 
         #: The providers this engine knows: built-ins plus registered compatible servers.
         self.registry = ProviderRegistry()
+        for provider, credential in (credentials or {}).items():
+            self.set_credential(provider, credential)
 
     # -- configuration -------------------------------------------------------------
     def set_key(self, provider: str, key: str | Secret) -> None:
@@ -69,6 +73,19 @@ class ProviderSet:
         self._keys[provider] = Secret(key)
         for cache_key in [k for k in self._adapters if k[0] == provider]:
             self._adapters.pop(cache_key)
+
+    def set_credential(self, provider: str, credential: Any) -> None:
+        """Authenticate ``provider`` with a refreshable token (a callable returning a token
+        and its expiry, or a :class:`TokenProvider`) instead of a key."""
+        from .providers.credentials import as_token_provider
+
+        self._credentials[provider] = as_token_provider(credential)
+        for cache_key in [k for k in self._adapters if k[0] == provider]:
+            self._adapters.pop(cache_key)
+
+    def credential_for(self, provider: str) -> Any:
+        """The refreshable credential set for ``provider``, if any."""
+        return self._credentials.get(provider)
 
     def set_offline(self, mode: OfflineMode | str) -> None:
         """Switch offline mode: ``on``, ``off`` or ``auto``."""
@@ -88,7 +105,7 @@ class ProviderSet:
     def has_key(self, provider: str, explicit: str | Secret | None = None) -> bool:
         """True when ``provider`` needs no key or has one."""
         info = self.registry.table.get(provider)
-        if info is None or not info.key_required:
+        if info is None or not info.key_required or provider in self._credentials:
             return True
         return self.key_for(provider, explicit) is not None
 
@@ -112,6 +129,7 @@ class ProviderSet:
         credential: Any = None,
     ) -> Provider:
         """The adapter for ``provider`` (or the simulator standing in for it)."""
+        credential = credential or self._credentials.get(provider)
         if self.is_simulated(provider, api_key) and credential is None:
             return self.simulator
         base = base_url or self._base_urls.get(provider)

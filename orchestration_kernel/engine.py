@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from .calls import CallRunner, CallSpec, Target, material_for, usage_or_estimate
 from .connections import ProviderSet
-from .errors import ConfigurationError, GuardianBlocked
+from .errors import ConfigurationError, GuardianBlocked, MissingKeyError
 from .models import ChatRequest, Decision, Delta, Message, ProviderReply, Reply, Usage
 from .providers.base import Timeouts
 from .providers.local import SimulatorConfig
@@ -45,9 +45,10 @@ class OrchestrationEngine:
 
     Arguments (all optional):
       ``offline``: ``"on"``/``"auto"``/``"off"``; default ``ORCHESTRATION_OFFLINE``.
-      ``keys`` / ``base_urls``: per-provider credentials and endpoints (keys are held as
-      secrets). ``aliases``: extra model aliases. ``pools``: pool definitions or a config
-      file path. ``catalogue``: overrides of the model catalogue. ``guardian``: a
+      ``keys`` / ``base_urls``: per-provider keys and endpoints (keys are held as
+      secrets). ``credentials``: per-provider refreshable tokens (OAuth2 and the like).
+      ``aliases``: extra model aliases. ``pools``: pool definitions or a config file
+      path. ``catalogue``: overrides of the model catalogue. ``guardian``: a
       Guardian, ``False`` to switch checks off, default the built-in policies.
       ``audit``: an AuditTrail, a path, or ``False``. ``bus``: a ContextBus.
       ``retry`` / ``timeouts``: reliability settings. ``simulator``: the offline
@@ -66,6 +67,7 @@ class OrchestrationEngine:
         keys: Mapping[str, str | Secret] | None = None,
         base_urls: Mapping[str, str] | None = None,
         provider_options: Mapping[str, dict[str, Any]] | None = None,
+        credentials: Mapping[str, Any] | None = None,
         aliases: Mapping[str, str] | None = None,
         pools: Any = None,
         catalogue: Any = None,
@@ -91,6 +93,7 @@ class OrchestrationEngine:
             base_urls=base_urls,
             simulator=simulator,
             options=provider_options,
+            credentials=credentials,
         )
         self.retry = retry or RetryPolicy()
         self.timeouts = timeouts or Timeouts()
@@ -98,6 +101,9 @@ class OrchestrationEngine:
         self.replay = replay
         self.default_stream = stream
         self._router = _make_router(catalogue, aliases, pools, router)
+        for provider in self.providers.registry.names():  # "ollama:llama3" works at once
+            if provider not in self._router.resolver.providers:
+                self._router.resolver.add_provider(provider)
         self.guardian = _make_guardian(guardian)
         self.audit = _make_audit(audit, self.session, content_logging, self.guardian)
         self._bus = bus
@@ -176,6 +182,15 @@ class OrchestrationEngine:
     def set_key(self, provider: str, key: str | Secret) -> None:
         """Keep a key for ``provider`` in memory for this engine's life."""
         self.providers.set_key(provider, key)
+
+    def set_credential(self, provider: str, credential: Any) -> None:
+        """Authenticate ``provider`` with a refreshable bearer token instead of a key.
+
+        ``credential`` is a callable returning ``(token, expires_at)`` (or a ``Token``),
+        or a :class:`~orchestration_kernel.providers.credentials.TokenProvider` such as
+        ``OAuth2ClientCredentials``. It is refreshed before expiry and once after a 401.
+        """
+        self.providers.set_credential(provider, credential)
 
     def set_offline(self, mode: str) -> None:
         """``on``: every model is simulated; ``auto``: providers without a key are; ``off``."""
@@ -397,13 +412,12 @@ class OrchestrationEngine:
 
     def _target(self, name: str, deployment: Any, route: dict[str, Any]) -> Target:
         simulated = self.providers.is_simulated(deployment.provider, deployment.api_key)
-        credential = getattr(deployment, "credential", None)
-        adapter = self.providers.adapter(
-            deployment.provider,
-            api_key=deployment.api_key,
-            base_url=deployment.base_url,
-            credential=credential,
-        )
+        try:
+            adapter = self.providers.adapter(
+                deployment.provider, api_key=deployment.api_key, base_url=deployment.base_url
+            )
+        except MissingKeyError as exc:  # say which model needed the key
+            raise MissingKeyError(exc.provider, exc.env_vars, model=name) from None
         return Target(
             name=name,
             provider=deployment.provider,

@@ -253,10 +253,12 @@ class GuardianBlocked(OrchestrationError):
     def __init__(self, stage: str, decisions: list[Any]) -> None:
         self.stage = stage
         self.decisions = decisions
+        blocking = [d for d in decisions if getattr(d, "action", None) == "block"]
+        # The Guardian's overall decision repeats its policies' reasons: name the policies.
+        specific = [d for d in blocking if getattr(d, "policy", None) != "guardian"]
         reasons = "; ".join(
             f"{getattr(d, 'policy', '?')}: {', '.join(getattr(d, 'reasons', []) or [])}"
-            for d in decisions
-            if getattr(d, "action", None) == "block"
+            for d in specific or blocking
         )
         super().__init__(f"Guardian blocked the {stage}: {reasons or 'policy decision'}")
 

@@ -215,3 +215,36 @@ async def test_concurrent_calls_share_one_client(vendor) -> None:
     replies = await asyncio.gather(*(engine.complete(model_of(spec), f"n{i}") for i in range(8)))
     assert sorted(r.text.split(": ", 1)[1] for r in replies) == sorted(f"n{i}" for i in range(8))
     assert len(srv.requests) == 8
+
+
+async def test_refreshable_token_is_refreshed_after_a_401() -> None:
+    from orchestration_kernel.providers.credentials import OAuth2ClientCredentials
+    from tests.servers import TokenServer
+
+    with TokenServer(lifetime=3600) as tokens, OpenAIServer() as srv:
+        srv.require_bearer = tokens.is_valid
+        credential = OAuth2ClientCredentials(tokens.token_url, "client-id", "client-" + "s" * 8)
+        engine = OrchestrationEngine(
+            offline="off",
+            credentials={"openai": credential},
+            base_urls={"openai": srv.base_url},
+            retry=FAST,
+        )
+        await engine.complete("openai:gpt-4o-mini", "first")
+        tokens.expire_all()  # the provider now rejects the token the engine holds
+        reply = await engine.complete("openai:gpt-4o-mini", "second")
+        statuses = [(r.status, r.credential) for r in srv.requests]
+        assert [s for s, _ in statuses] == [200, 401, 200]
+        assert statuses[1][1] == statuses[0][1] != statuses[2][1]
+        assert [a.status for a in reply.attempts] == ["error", "ok"]
+        assert tokens.issued == 2
+        assert not engine.is_simulated("openai:gpt-4o-mini")
+
+
+async def test_missing_key_error_names_the_model() -> None:
+    engine = OrchestrationEngine(offline="off")
+    from orchestration_kernel.errors import MissingKeyError
+
+    with pytest.raises(MissingKeyError) as info:
+        await engine.complete("gemini-pro", "hi")
+    assert "gemini-pro" in str(info.value) and "GEMINI_API_KEY" in str(info.value)

@@ -172,7 +172,9 @@ async def test_stats_reflect_the_calls_made() -> None:
             assert numbers["input_tokens"] == sum(r.usage.input_tokens for r in mine)
             assert numbers["output_tokens"] == sum(r.usage.output_tokens for r in mine)
             assert numbers["cost_usd"] == pytest.approx(sum(r.cost_usd for r in mine))
-            assert numbers["latency_p50_ms"] <= numbers["latency_p95_ms"] <= numbers["latency_p99_ms"]
+            assert (
+                numbers["latency_p50_ms"] <= numbers["latency_p95_ms"] <= numbers["latency_p99_ms"]
+            )
         assert failed(a) == 2  # the scripted faults, retried on b
         streamed = stats["deployments"][replies[-1].deployment]
         assert streamed["ttft_p50_ms"] is not None

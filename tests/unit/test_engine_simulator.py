@@ -262,3 +262,10 @@ async def test_auto_without_any_key_or_offline_mode_says_what_to_set() -> None:
     engine = make_engine(offline="off")
     with pytest.raises(ConfigurationError, match="OPENAI_API_KEY"):
         await engine.complete("auto", "anything")
+
+
+async def test_builtin_compatible_servers_resolve_without_registration() -> None:
+    engine = make_engine()
+    assert engine.resolve("ollama:llama3.2:3b") == "ollama:llama3.2:3b"
+    reply = await engine.complete("ollama:llama3.2:3b", "local model")
+    assert reply.simulated  # offline: even a local server is simulated, visibly

@@ -148,7 +148,11 @@ def test_live_view_sends_the_widget_until_final() -> None:
     assert WIDGET_MIME not in view._repr_mimebundle_()
 
 
-def test_show_outside_ipython_does_nothing() -> None:
+def test_show_outside_ipython_does_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    import IPython
+
+    # Other tests may have started a global InteractiveShell in this process.
+    monkeypatch.setattr(IPython, "get_ipython", lambda: None)
     view = RunView("t")
     assert view.show() is None and not view.shown
     view.refresh()  # nothing to replace: no error
