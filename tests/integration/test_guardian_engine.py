@@ -73,8 +73,10 @@ async def test_streamed_output_secret_is_replaced_mid_stream(wire) -> None:
     kinds = []
     async for delta in stream:
         kinds.append(delta.kind)
-        shown = "" if delta.kind == "reset" else (
-            delta.text if delta.kind == "replace" else shown + delta.text
+        shown = (
+            ""
+            if delta.kind == "reset"
+            else (delta.text if delta.kind == "replace" else shown + delta.text)
         )
     assert value not in shown and value not in stream.reply.text
     assert shown == stream.reply.text

@@ -182,9 +182,7 @@ async def test_compare_keeps_one_error_without_cancelling_others() -> None:
 
 
 async def test_overall_timeout_is_a_clear_error() -> None:
-    engine = make_engine(
-        simulator=SimulatorConfig(latency=5.0), retry=RetryPolicy(max_attempts=1)
-    )
+    engine = make_engine(simulator=SimulatorConfig(latency=5.0), retry=RetryPolicy(max_attempts=1))
     with pytest.raises(ProviderTimeout) as info:
         await engine.complete("gpt-4", "slow", timeout=0.05)
     assert info.value.phase == "overall"

@@ -30,7 +30,9 @@ def test_guardian_blocked_falls_back_to_the_overall_decision() -> None:
 
 
 def test_missing_key_names_variable_model_and_offline_switch() -> None:
-    message = str(MissingKeyError("gemini", ["GEMINI_API_KEY", "GOOGLE_API_KEY"], model="gemini-pro"))
+    message = str(
+        MissingKeyError("gemini", ["GEMINI_API_KEY", "GOOGLE_API_KEY"], model="gemini-pro")
+    )
     assert "GEMINI_API_KEY or GOOGLE_API_KEY" in message
     assert "gemini-pro" in message and "ORCHESTRATION_OFFLINE=auto" in message
 
