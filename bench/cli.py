@@ -9,6 +9,7 @@ says why in the table.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from datetime import UTC, datetime
@@ -57,6 +58,14 @@ def _litellm(args: argparse.Namespace, sections: list[str]) -> dict[str, Any]:
     return {"litellm_python": env.python, "litellm_reason": env.reason, "litellm": env.version}
 
 
+def _loadavg() -> float | None:
+    # Other work on the machine inflates every timing: the report shows how busy it was.
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return None
+
+
 def _selected(only: str) -> list[str]:
     if not only:
         return list(ORDER)
@@ -73,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     sections = _selected(args.only)
     sizes = SMOKE if args.smoke else FULL
     t0 = time.perf_counter()
+    load_before = _loadavg()
     options = _litellm(args, sections)
     results: dict[str, dict[str, Any]] = {}
     for name in sections:
@@ -86,7 +96,12 @@ def main(argv: list[str] | None = None) -> int:
         "command": " ".join(["python -m bench", *(argv if argv is not None else sys.argv[1:])]),
         "size": sizes.name,
         "elapsed_s": time.perf_counter() - t0,
-        "machine": {**describe(ROOT), "litellm": options.get("litellm")},
+        "machine": {
+            **describe(ROOT),
+            "litellm": options.get("litellm"),
+            "loadavg_1m_before": load_before,
+            "loadavg_1m_after": _loadavg(),
+        },
         "sizes": sizes.as_dict(),
         "sections": results,
         "goals": evaluate_goals(results),

@@ -413,6 +413,8 @@ def _machine_md(machine: dict[str, Any]) -> list[str]:
         f"- Packages: {pkgs}",
         f"- Commit: {machine['git_commit']}" + (" (with local changes)" if machine["git_dirty"]
                                                  else ""),
+        f"- Load average (1 min) before / after: {machine.get('loadavg_1m_before', '–')} / "
+        f"{machine.get('loadavg_1m_after', '–')} (other work on the machine inflates timings)",
     ]  # fmt: skip
 
 

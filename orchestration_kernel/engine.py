@@ -701,7 +701,7 @@ def _messages(prompt: Prompt) -> list[Message]:
 def _make_router(
     catalogue: Any, aliases: Mapping[str, str] | None, pools: Any, router: Any = None
 ) -> Any:
-    from .routing import Catalogue, Resolver, Router
+    from .routing import Catalogue, Pool, Resolver, Router
 
     if router is not None:
         if catalogue is not None:
@@ -716,6 +716,10 @@ def _make_router(
         router = Router(cat, Resolver(cat, aliases=dict(aliases or {})))
     if isinstance(pools, (str, Path)):
         router.load_config(pools)
+    elif isinstance(pools, Mapping) and not all(isinstance(p, Pool) for p in pools.values()):
+        # A config file's shape in code: the whole config, or just {name: pool spec}.
+        sections = {"providers", "models", "aliases", "pools"}
+        router.load_config(pools if set(pools) & sections else {"pools": pools})
     elif pools:
         for pool in pools.values() if isinstance(pools, Mapping) else pools:
             router.add_pool(pool)

@@ -476,6 +476,25 @@ async def test_pools_from_a_config_file_read_keys_from_the_environment(
     assert east_key not in stored and west_key not in stored
 
 
+async def test_pools_given_to_the_engine_as_a_mapping() -> None:
+    keys = [fake_key("m0"), fake_key("m1")]
+    with OpenAIServer() as srv:
+        members = [
+            {"id": f"m{i}", "model": MINI, "base_url": srv.base_url, "api_key": key}
+            for i, key in enumerate(keys)
+        ]
+        spec = {"strategy": "round_robin", "deployments": members}
+        bare = OrchestrationEngine(offline="off", pools={"mapped": spec}, retry=FAST)
+        whole = OrchestrationEngine(
+            offline="off", pools={"aliases": {"house": MINI}, "pools": {"mapped": spec}}, retry=FAST
+        )
+        for engine in (bare, whole):
+            for i in range(2):
+                await engine.complete("mapped", f"mapped {i}")
+        assert [r.credential for r in chat(srv)] == keys * 2
+    assert whole.resolve("house") == MINI
+
+
 def test_an_engine_router_takes_no_second_catalogue() -> None:
     with pytest.raises(ConfigurationError, match="catalogue"):
         OrchestrationEngine(offline="off", router=Router(), catalogue={})
