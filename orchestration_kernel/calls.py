@@ -62,6 +62,8 @@ class CallSpec:
     step: str | None = None
     session_id: str | None = None
     needs: set[str] = field(default_factory=set)
+    #: The prompt's token estimate, filled in once by the engine.
+    input_tokens: int | None = None
 
 
 @dataclass
@@ -199,7 +201,7 @@ class CallRunner:
             attempts.append(attempt)
             shown = _Shown(on_delta)
             try:
-                async with engine._limit(target, prepared.request) as permit:
+                async with engine._limit(target, spec) as permit:
                     reply = await self._attempt(
                         target, spec, prepared.request, prepared.ctx, attempt, shown
                     )

@@ -379,8 +379,13 @@ class OrchestrationEngine:
         return simulated
 
     def _input_tokens(self, spec: CallSpec) -> int:
-        text = "\n".join(m.content for m in spec.messages)
-        return self.estimate_tokens(f"{spec.system}\n{text}" if spec.system else text)
+        """The prompt's estimated tokens, counted once per call (routing, limits, checks)."""
+        if spec.input_tokens is None:
+            text = "\n".join(m.content for m in spec.messages)
+            spec.input_tokens = self.estimate_tokens(
+                f"{spec.system}\n{text}" if spec.system else text
+            )
+        return spec.input_tokens
 
     def _choose_target(self, name: str, spec: CallSpec) -> Target:
         """Take a deployment for the next attempt of ``name`` (pair with :meth:`_release`)."""
@@ -430,9 +435,9 @@ class OrchestrationEngine:
         )
 
     @contextlib.asynccontextmanager
-    async def _limit(self, target: Target, request: ChatRequest) -> AsyncIterator[_Permits]:
+    async def _limit(self, target: Target, spec: CallSpec) -> AsyncIterator[_Permits]:
         """Wait for the identity's and the deployment's rate limits (queued, never failed)."""
-        tokens = (request.max_tokens or 0) + self.estimate_tokens(request.prompt_text())
+        tokens = (spec.max_tokens or 0) + self._input_tokens(spec)
         limiter = self._router.limiter
         gate = self._identity_gate()
         permits = _Permits()
@@ -468,7 +473,7 @@ class OrchestrationEngine:
     def _guard_context(self, target: Target, spec: CallSpec, request: ChatRequest) -> Any:
         from .guardian import GuardContext
 
-        tokens = self.estimate_tokens(request.prompt_text())
+        tokens = self._input_tokens(spec)
         return GuardContext(
             model=target.ref,
             provider=target.provider,

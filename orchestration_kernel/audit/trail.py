@@ -127,7 +127,9 @@ class AuditTrail:
 
     def _flush_and_head(self) -> str:
         self._writer.flush()
-        return self._store.head()[1]
+        # The hash of our last committed row covers this run's rows and everything before
+        # them; only a writer that never committed has to ask the database.
+        return self._writer.last_hash or self._store.head()[1]
 
     @property
     def pending(self) -> int:
@@ -137,8 +139,9 @@ class AuditTrail:
     # -- the chain ---------------------------------------------------------------------
     @property
     def head_hash(self) -> str:
-        """The hash at the head of the chain, after committing what is queued."""
-        return self._flush_and_head()
+        """The hash at the head of the whole chain (all writers), after committing ours."""
+        self._writer.flush()
+        return self._store.head()[1]
 
     def request_hash(self, material: str) -> str:
         """The keyed hash of a request's canonical text (see ``replay.canonical_request``)."""

@@ -66,6 +66,8 @@ class BatchWriter:
         self._wake = threading.Event()
         self._closed = False
         self.error: BaseException | None = None
+        #: The hash of the last row this writer committed: every earlier row is under it.
+        self.last_hash: str | None = None
         self._thread = threading.Thread(target=self._run, name="audit-writer", daemon=True)
         self._thread.start()
 
@@ -114,6 +116,8 @@ class BatchWriter:
                 self._retry_at = time.monotonic() + RETRY_BACKOFF_S
                 raise
             self.error = None
+            if stored:
+                self.last_hash = stored[-1][-1]
         self._notify(stored)
 
     def _notify(self, stored: list[tuple[Any, ...]]) -> None:

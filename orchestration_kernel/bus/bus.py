@@ -11,7 +11,7 @@ return. Non-durable publishes never touch the store.
 
 from __future__ import annotations
 
-from collections.abc import Coroutine, Mapping
+from collections.abc import Coroutine, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from weakref import WeakSet
@@ -316,14 +316,21 @@ class ContextBus:
     ) -> None:
         """Add a turn (``system``/``user``/``assistant``/``tool``) to the conversation."""
         sid = session_id or self.session_id
-        await self._run(self._state.append_turn(sid, role, content, model))
+        await self._run(self._state.append_turns(sid, [(role, content, model)]))
+
+    async def append_turns(
+        self, session_id: str | None, turns: Sequence[tuple[str, str, str | None]]
+    ) -> None:
+        """Add ``(role, content, model)`` turns in order, committed together."""
+        sid = session_id or self.session_id
+        await self._run(self._state.append_turns(sid, list(turns)))
 
     def append_turn_sync(
         self, session_id: str | None, role: str, content: str, model: str | None = None
     ) -> None:
         """Blocking twin of :meth:`append_turn`."""
         sid = session_id or self.session_id
-        self._block(self._state.append_turn(sid, role, content, model))
+        self._block(self._state.append_turns(sid, [(role, content, model)]))
 
     async def conversation(self, session_id: str | None = None) -> list[dict[str, Any]]:
         """The session's turns, oldest first: dicts with role, content, model, ts."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from .message import BusMessage
@@ -76,9 +77,9 @@ class MemoryStore:
         """Sessions with a context or a conversation."""
         return sorted(set(self._contexts) | set(self._turns))
 
-    async def append_turn(self, session_id: str, turn: Turn) -> None:
-        """Append a conversation turn."""
-        self._turns.setdefault(session_id, []).append(turn)
+    async def append_turns(self, session_id: str, turns: Sequence[Turn]) -> None:
+        """Append conversation turns, in order."""
+        self._turns.setdefault(session_id, []).extend(turns)
 
     async def conversation(self, session_id: str) -> list[Turn]:
         """The session's turns, oldest first."""

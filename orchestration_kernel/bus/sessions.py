@@ -9,7 +9,7 @@ pipeline steps send on to the next model. All writes are committed before they r
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..errors import ConfigurationError
@@ -57,20 +57,15 @@ class SessionState:
         """Every session id the store knows."""
         return await (await self._broker.ensure_open()).sessions()
 
-    async def append_turn(
-        self, session_id: str, role: str, content: str, model: str | None
-    ) -> Turn:
-        """Append one turn to the session's conversation."""
-        if role not in ROLES:
-            raise ConfigurationError(
-                f"Unknown conversation role {role!r}; use one of {', '.join(sorted(ROLES))}."
-            )
-        if not isinstance(content, str):
-            kind = type(content).__name__
-            raise ConfigurationError(f"A turn's content must be text, not {kind}.")
-        turn = Turn(role, content, model, time.time())
-        await (await self._broker.ensure_open()).append_turn(session_id, turn)
-        return turn
+    async def append_turns(
+        self, session_id: str, turns: Sequence[tuple[str, str, str | None]]
+    ) -> list[Turn]:
+        """Append ``(role, content, model)`` turns to the session's conversation, in one
+        commit."""
+        now = time.time()
+        made = [_turn(role, content, model, now) for role, content, model in turns]
+        await (await self._broker.ensure_open()).append_turns(session_id, made)
+        return made
 
     async def conversation(self, session_id: str) -> list[dict[str, Any]]:
         """The session's turns as dicts (role, content, model, ts), oldest first."""
@@ -88,3 +83,13 @@ def as_context(data: Any) -> dict[str, Any]:
     if not all(isinstance(k, str) for k in data):
         raise ConfigurationError("Session context keys must be strings.")
     return dict(data)
+
+
+def _turn(role: str, content: str, model: str | None, ts: float) -> Turn:
+    if role not in ROLES:
+        raise ConfigurationError(
+            f"Unknown conversation role {role!r}; use one of {', '.join(sorted(ROLES))}."
+        )
+    if not isinstance(content, str):
+        raise ConfigurationError(f"A turn's content must be text, not {type(content).__name__}.")
+    return Turn(role, content, model, ts)

@@ -12,7 +12,7 @@ import asyncio
 import concurrent.futures
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -207,13 +207,18 @@ class SQLiteStore:
         return [r[0] for r in rows]
 
     # -- conversation --------------------------------------------------------------
-    async def append_turn(self, session_id: str, turn: Turn) -> None:
-        """Append a turn (committed on return)."""
-        await self._call(
-            self._fetch,
-            "INSERT INTO turns (session_id, role, content, model, ts) VALUES (?, ?, ?, ?, ?)",
-            (session_id, turn.role, turn.content, turn.model, turn.ts),
-        )
+    async def append_turns(self, session_id: str, turns: Sequence[Turn]) -> None:
+        """Append turns in one transaction (committed on return)."""
+        rows = [(session_id, t.role, t.content, t.model, t.ts) for t in turns]
+        await self._call(self._append_turns_sync, rows)
+
+    def _append_turns_sync(self, rows: list[tuple[Any, ...]]) -> None:
+        conn = self._db()
+        with conn:  # one commit for the batch
+            conn.executemany(
+                "INSERT INTO turns (session_id, role, content, model, ts) VALUES (?, ?, ?, ?, ?)",
+                rows,
+            )
 
     async def conversation(self, session_id: str) -> list[Turn]:
         """The session's turns, oldest first."""

@@ -12,6 +12,7 @@ Data crosses the interface as JSON-compatible values, so every backend behaves a
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 from ..errors import ConfigurationError
@@ -80,8 +81,8 @@ class Store(Protocol):
     async def sessions(self) -> list[str]:
         """Ids of the sessions that have a context or a conversation."""
 
-    async def append_turn(self, session_id: str, turn: Turn) -> None:
-        """Append one conversation turn."""
+    async def append_turns(self, session_id: str, turns: Sequence[Turn]) -> None:
+        """Append conversation turns, in order, in one commit."""
 
     async def conversation(self, session_id: str) -> list[Turn]:
         """The session's turns, oldest first."""

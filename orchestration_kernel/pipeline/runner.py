@@ -545,7 +545,7 @@ class Run:
         bus = self.bus
         if not self.compiled.spec.remember or sr.status != "done" or bus is None:
             return
-        if not hasattr(bus, "append_turn"):
+        if not hasattr(bus, "append_turns"):
             return
         previous = self._memory
         self._memory = asyncio.get_running_loop().create_task(self._append(bus, sr, previous))
@@ -554,8 +554,11 @@ class Run:
         if previous is not None:
             await asyncio.gather(previous, return_exceptions=True)  # keep turns in order
         try:
-            await bus.append_turn(self.session_id, "user", sr.prompt or "", None)
-            await bus.append_turn(self.session_id, "assistant", sr.output or "", _label(sr.model))
+            turns = [
+                ("user", sr.prompt or "", None),
+                ("assistant", sr.output or "", _label(sr.model)),
+            ]
+            await bus.append_turns(self.session_id, turns)
         except Exception:
             log.exception("recording step %s in the conversation failed", sr.name)
 

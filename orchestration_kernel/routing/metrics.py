@@ -44,6 +44,9 @@ class Series:
     ttfts: deque[float] = field(init=False)
     outcomes: deque[bool] = field(init=False)
 
+    #: Latency percentiles computed since the last sample (routing asks on every call).
+    _latency_cache: dict[float, float | None] = field(init=False, default_factory=dict)
+
     def __post_init__(self) -> None:
         self.latencies = deque(maxlen=self.window)
         self.ttfts = deque(maxlen=self.window)
@@ -67,6 +70,7 @@ class Series:
             self.error_types[key] = self.error_types.get(key, 0) + 1
         if latency_ms is not None:
             self.latencies.append(float(latency_ms))
+            self._latency_cache.clear()
         if ttft_ms is not None:
             self.ttfts.append(float(ttft_ms))
         if usage is not None:
@@ -89,7 +93,9 @@ class Series:
 
     def latency(self, q: float) -> float | None:
         """Latency percentile in ms over the recent window."""
-        return percentile(list(self.latencies), q)
+        if q not in self._latency_cache:
+            self._latency_cache[q] = percentile(list(self.latencies), q)
+        return self._latency_cache[q]
 
     def summary(self) -> dict[str, Any]:
         """JSON-able numbers."""

@@ -57,8 +57,8 @@ async def test_context_versions_merge_replace_and_keep_history(store: Store) -> 
 
 
 async def test_conversation_and_sessions(store: Store) -> None:
-    await store.append_turn("s1", Turn("user", "hi", None, 1.0))
-    await store.append_turn("s1", Turn("assistant", "hello", "gpt-4", 2.0))
+    await store.append_turns("s1", [Turn("user", "hi", None, 1.0)])
+    await store.append_turns("s1", [Turn("assistant", "hello", "gpt-4", 2.0)])
     await store.write_context("s2", {"k": "v"}, merge=True, ts=1.0)
     turns = await store.conversation("s1")
     assert [t.as_dict()["content"] for t in turns] == ["hi", "hello"]
