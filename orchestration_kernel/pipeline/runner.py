@@ -251,11 +251,8 @@ class Run:
         if audit is None:
             return
         try:
-            if hasattr(audit, "aflush"):
-                await audit.aflush()
-            elif hasattr(audit, "flush"):
-                audit.flush()
-            self.result.head_hash = getattr(audit, "head_hash", None)
+            # aflush commits this run's rows and returns the head hash that covers them.
+            self.result.head_hash = await audit.aflush()
         except Exception:
             log.exception("audit flush failed")
 
