@@ -129,13 +129,20 @@ class Runtime:
         """
         if self.in_loop():
             return await coro
-        done = threading.Event()
-        cfut = self.submit(_signal_when_done(coro, done))
+        if self._closed:
+            coro.close()
+            raise RuntimeError("this runtime is closed")
+        # One wake-up each way (call_soon_threadsafe), no concurrent.futures in between:
+        # this hop is on the path of every public call.
+        remote = _RemoteCall(coro, asyncio.get_running_loop())
+        self.loop.call_soon_threadsafe(remote.start)
         try:
-            return await asyncio.wrap_future(cfut)
+            return await asyncio.shield(remote.result)
         except asyncio.CancelledError:
-            cfut.cancel()
-            await asyncio.get_running_loop().run_in_executor(None, done.wait, CANCEL_GRACE_S)
+            if not remote.result.done():
+                self.loop.call_soon_threadsafe(remote.cancel)
+                with contextlib.suppress(BaseException):
+                    await asyncio.wait_for(asyncio.shield(remote.result), CANCEL_GRACE_S)
             raise
 
     def run_sync(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
@@ -160,6 +167,47 @@ class Runtime:
     def iterate(self, agen: AsyncIterator[T], maxsize: int = 0) -> BridgedIterator[T]:
         """Expose an async iterator that runs on the loop to any loop or thread."""
         return BridgedIterator(self, agen, maxsize)
+
+
+class _RemoteCall:
+    """A coroutine run on the runtime loop for a caller on another loop."""
+
+    __slots__ = ("caller", "cancelled", "coro", "result", "task")
+
+    def __init__(self, coro: Coroutine[Any, Any, Any], caller: asyncio.AbstractEventLoop) -> None:
+        self.coro = coro
+        self.caller = caller
+        self.result: asyncio.Future[Any] = caller.create_future()
+        self.task: asyncio.Task[Any] | None = None
+        self.cancelled = False
+
+    def start(self) -> None:  # on the runtime loop
+        if self.cancelled:
+            self.coro.close()
+            self.caller.call_soon_threadsafe(_settle, self.result, None)
+            return
+        self.task = asyncio.get_running_loop().create_task(self.coro)
+        self.task.add_done_callback(self._done)
+
+    def cancel(self) -> None:  # on the runtime loop
+        self.cancelled = True
+        if self.task is not None:
+            self.task.cancel()
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        self.caller.call_soon_threadsafe(_settle, self.result, task)
+
+
+def _settle(result: asyncio.Future[Any], task: asyncio.Task[Any] | None) -> None:
+    """Copy the runtime task's outcome onto the caller's future (on the caller's loop)."""
+    if result.done():
+        return
+    if task is None or task.cancelled():
+        result.cancel()
+    elif task.exception() is not None:
+        result.set_exception(task.exception())  # type: ignore[arg-type]
+    else:
+        result.set_result(task.result())
 
 
 async def _signal_when_done(coro: Awaitable[T], done: threading.Event) -> T:

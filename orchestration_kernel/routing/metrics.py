@@ -7,6 +7,7 @@ counts and sums cover the whole life of the :class:`Metrics` object.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import deque
 from dataclasses import dataclass, field
@@ -19,9 +20,13 @@ __all__ = ["Metrics", "Series", "percentile"]
 
 def percentile(samples: list[float], q: float) -> float | None:
     """The ``q``-th percentile (0-100) by linear interpolation; ``None`` with no samples."""
-    if not samples:
+    return percentile_of_sorted(sorted(samples), q)
+
+
+def percentile_of_sorted(ordered: list[float], q: float) -> float | None:
+    """:func:`percentile` of samples already in ascending order."""
+    if not ordered:
         return None
-    ordered = sorted(samples)
     rank = (len(ordered) - 1) * q / 100.0
     low, high = math.floor(rank), math.ceil(rank)
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
@@ -44,8 +49,8 @@ class Series:
     ttfts: deque[float] = field(init=False)
     outcomes: deque[bool] = field(init=False)
 
-    #: Latency percentiles computed since the last sample (routing asks on every call).
-    _latency_cache: dict[float, float | None] = field(init=False, default_factory=dict)
+    #: The latency window kept sorted too: routing asks for p50 on every call.
+    _sorted_latencies: list[float] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         self.latencies = deque(maxlen=self.window)
@@ -69,8 +74,7 @@ class Series:
             key = error_type or "unknown"
             self.error_types[key] = self.error_types.get(key, 0) + 1
         if latency_ms is not None:
-            self.latencies.append(float(latency_ms))
-            self._latency_cache.clear()
+            self._add_latency(float(latency_ms))
         if ttft_ms is not None:
             self.ttfts.append(float(ttft_ms))
         if usage is not None:
@@ -93,9 +97,14 @@ class Series:
 
     def latency(self, q: float) -> float | None:
         """Latency percentile in ms over the recent window."""
-        if q not in self._latency_cache:
-            self._latency_cache[q] = percentile(list(self.latencies), q)
-        return self._latency_cache[q]
+        return percentile_of_sorted(self._sorted_latencies, q)
+
+    def _add_latency(self, value: float) -> None:
+        if len(self.latencies) == self.latencies.maxlen:
+            oldest = self.latencies[0]
+            del self._sorted_latencies[bisect.bisect_left(self._sorted_latencies, oldest)]
+        self.latencies.append(value)
+        bisect.insort(self._sorted_latencies, value)
 
     def summary(self) -> dict[str, Any]:
         """JSON-able numbers."""

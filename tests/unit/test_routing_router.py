@@ -432,3 +432,14 @@ def test_pools_from_code_mix_deployments_and_specs():
     second = pool.deployments[1]
     assert second.provider == "anthropic" and second.api_key.get() == key
     assert key not in repr(pool)
+
+
+def test_latency_percentiles_follow_the_sliding_window() -> None:
+    from orchestration_kernel.routing.metrics import Series, percentile
+
+    series = Series(window=3)
+    for value in (50.0, 10.0, 40.0, 20.0, 30.0):
+        series.add(True, value, None, None, 0.0, None)
+    assert list(series.latencies) == [40.0, 20.0, 30.0]
+    assert series.latency(50) == percentile([40.0, 20.0, 30.0], 50) == 30.0
+    assert series.latency(100) == 40.0
