@@ -98,3 +98,29 @@ steps:
     assert counts["route"] == 4 and counts.get("handoff", 0) >= 1
     assert rows.seq.is_monotonic_increasing
     assert result.head_hash == engine.audit.verify().head_hash
+
+
+async def test_replay_answers_identical_requests_from_the_audit() -> None:
+    first = OrchestrationEngine(offline="on")
+    original = await first.complete("gpt-4", "replay me", temperature=0.0)
+    await first.audit.aflush()
+    calls_before = first.simulator.calls
+
+    replaying = OrchestrationEngine(offline="on", replay=True)
+    again = await replaying.complete("gpt-4", "replay me", temperature=0.0)
+    assert again.replayed and again.text == original.text and again.cost_usd == 0.0
+    assert replaying.simulator.calls == 0 and first.simulator.calls == calls_before
+    different = await replaying.complete("gpt-4", "not seen before", temperature=0.0)
+    assert not different.replayed and replaying.simulator.calls == 1
+    await replaying.audit.aflush()
+    rows = replaying.audit.to_dataframe(event="call")
+    assert bool(rows.replayed.fillna(False).astype(bool).any())
+
+
+async def test_content_logging_off_keeps_hashes_and_sizes_only() -> None:
+    engine = OrchestrationEngine(offline="on", content_logging=False)
+    await engine.complete("gpt-4", "a private prompt", run_id="r-private")
+    await engine.audit.aflush()
+    rows = engine.audit.to_dataframe(run="r-private", event="call")
+    assert "a private prompt" not in str(rows.to_dict())
+    assert rows.request_hash.notna().all()
