@@ -14,7 +14,7 @@ from orchestration_kernel.secrets import Secret, lookup_secret, read_dotenv
 def test_secret_hides_its_value_everywhere() -> None:
     value = "test-" + "v" * 20
     secret = Secret(value)
-    shown = [repr(secret), str(secret), f"{secret}", f"{secret!r}", "{}".format(secret)]
+    shown = [repr(secret), str(secret), f"{secret}", f"{secret!r}", format(secret, "")]
     assert all(value not in s for s in shown)
     assert secret.get() == value and Secret(secret).get() == value
     assert secret == Secret(value) and hash(secret) == hash(Secret(value)) and secret
