@@ -18,7 +18,7 @@ from .frames import KINDS, apply_types, encode_json_columns
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["FORMATS", "export_frame", "read_back"]
+__all__ = ["FORMATS", "export_frame", "read_back", "wants_decoded_json"]
 
 #: Suffix -> format name.
 FORMATS: dict[str, str] = {
@@ -40,15 +40,28 @@ def _format(path: Path) -> str:
     return fmt
 
 
-def export_frame(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write ``frame`` to ``path`` in the format its suffix names; returns the path."""
+def wants_decoded_json(path: str | Path) -> bool:
+    """JSONL nests decoded JSON; Parquet and CSV store the JSON columns as text."""
+    return _format(Path(path)) == "jsonl"
+
+
+def export_frame(frame: pd.DataFrame, path: str | Path, *, json_as_text: bool = False) -> Path:
+    """Write ``frame`` to ``path`` in the format its suffix names; returns the path.
+
+    ``json_as_text``: the JSON columns still hold the stored JSON text (no re-encoding).
+    """
     path = Path(path).expanduser()
     fmt = _format(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    as_text = frame if json_as_text else None
     if fmt == "parquet":
-        encode_json_columns(frame).to_parquet(path, index=False)
+        (as_text if as_text is not None else encode_json_columns(frame)).to_parquet(
+            path, index=False
+        )
     elif fmt == "csv":
-        encode_json_columns(frame).to_csv(path, index=False, date_format="%Y-%m-%dT%H:%M:%S.%f%z")
+        (as_text if as_text is not None else encode_json_columns(frame)).to_csv(
+            path, index=False, date_format="%Y-%m-%dT%H:%M:%S.%f%z"
+        )
     else:
         frame.to_json(
             path, orient="records", lines=True, date_format="iso", date_unit="us", force_ascii=False

@@ -30,13 +30,13 @@ KINDS: dict[str, str] = {
 
 
 def frame_from_rows(
-    rows: Iterable[Sequence[Any]], columns: Sequence[str] = ALL_COLUMNS
+    rows: Iterable[Sequence[Any]], columns: Sequence[str] = ALL_COLUMNS, decode_json: bool = True
 ) -> pd.DataFrame:
-    """A typed DataFrame from raw SQLite rows (JSON columns still as text)."""
+    """A typed DataFrame from raw SQLite rows; JSON columns decoded where ``decode_json``."""
     import pandas as pd
 
     frame = pd.DataFrame.from_records(list(rows), columns=list(columns))
-    return apply_types(frame)
+    return apply_types(frame, decode_json)
 
 
 def apply_types(frame: pd.DataFrame, decode_json: bool = True) -> pd.DataFrame:

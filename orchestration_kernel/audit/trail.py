@@ -28,7 +28,7 @@ from ..errors import ConfigurationError
 from . import summaries
 from .chain import ChainKey
 from .events import EVENT_KINDS, RECORD_COLUMNS
-from .export import export_frame
+from .export import export_frame, wants_decoded_json
 from .frames import frame_from_rows
 from .keys import KEY_BYTES, load_or_create_key
 from .query import Since, select_sql
@@ -180,7 +180,10 @@ class AuditTrail:
     def export(self, path: str | Path, **filters: Any) -> Path:
         """Write the rows (filtered as in :meth:`to_dataframe`) to ``.parquet``, ``.csv``
         or ``.jsonl``, chosen by the suffix. Read it back with ``export.read_back``."""
-        return export_frame(self.to_dataframe(**filters), path)
+        decode = wants_decoded_json(path)
+        sql, params = select_sql(**filters)
+        frame = frame_from_rows(self._rows(sql, params), decode_json=decode)
+        return export_frame(frame, path, json_as_text=not decode)
 
     def summary_by_model(self, **filters: Any) -> pd.DataFrame:
         """Calls, errors, tokens, cost and latency p50/p95 per provider and model."""
