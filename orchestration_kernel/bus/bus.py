@@ -325,6 +325,13 @@ class ContextBus:
         sid = session_id or self.session_id
         await self._run(self._state.append_turns(sid, list(turns)))
 
+    def append_turns_sync(
+        self, session_id: str | None, turns: Sequence[tuple[str, str, str | None]]
+    ) -> None:
+        """Blocking twin of :meth:`append_turns`."""
+        sid = session_id or self.session_id
+        self._block(self._state.append_turns(sid, list(turns)))
+
     def append_turn_sync(
         self, session_id: str | None, role: str, content: str, model: str | None = None
     ) -> None:

@@ -549,3 +549,18 @@ async def test_an_owned_bus_refuses_work_once_closed(runtime: Runtime) -> None:
         await broker.publish("t", 1, None, None)
     with pytest.raises(OrchestrationError, match="closed"):
         await broker.ensure_open()
+
+
+def test_append_turns_commit_together_in_order() -> None:
+    from orchestration_kernel.bus import ContextBus
+
+    bus = ContextBus("memory", session_id="s-turns")
+    bus.append_turns_sync(None, [("user", "q", None), ("assistant", "a", "gpt-4")])
+    turns = bus.conversation_sync()
+    assert [(t["role"], t["content"], t["model"]) for t in turns] == [
+        ("user", "q", None),
+        ("assistant", "a", "gpt-4"),
+    ]
+    with pytest.raises(Exception, match="role"):
+        bus.append_turns_sync(None, [("robot", "x", None)])
+    assert len(bus.conversation_sync()) == 2  # nothing of a bad batch is kept
