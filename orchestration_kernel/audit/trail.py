@@ -24,7 +24,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, OrchestrationError
 from . import summaries
 from .chain import ChainKey
 from .events import EVENT_KINDS, RECORD_COLUMNS
@@ -123,7 +123,15 @@ class AuditTrail:
         Returns the head hash just after the commit (what a run's result carries): it
         covers every row committed so far, this run's included.
         """
-        return await asyncio.to_thread(self._flush_and_head)
+        loop = asyncio.get_running_loop()
+        committed: asyncio.Future[None] = loop.create_future()
+
+        def notify(error: BaseException | None) -> None:  # on the writer's thread
+            loop.call_soon_threadsafe(_resolve, committed, error)
+
+        self._writer.when_committed(notify)
+        await committed
+        return self._writer.last_hash or await asyncio.to_thread(lambda: self._store.head()[1])
 
     def _flush_and_head(self) -> str:
         self._writer.flush()
@@ -304,3 +312,12 @@ def _ephemeral_key() -> bytes:
     import secrets
 
     return secrets.token_bytes(KEY_BYTES)
+
+
+def _resolve(future: asyncio.Future[None], error: BaseException | None) -> None:
+    if future.done():
+        return
+    if error is None:
+        future.set_result(None)
+    else:
+        future.set_exception(OrchestrationError(f"could not commit audit records: {error}"))

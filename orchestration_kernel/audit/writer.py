@@ -68,6 +68,9 @@ class BatchWriter:
         self.error: BaseException | None = None
         #: The hash of the last row this writer committed: every earlier row is under it.
         self.last_hash: str | None = None
+        self._queued = 0  # records ever put
+        self._committed = 0  # records ever committed (in put order)
+        self._waiters: list[tuple[int, Callable[[BaseException | None], None]]] = []
         self._thread = threading.Thread(target=self._run, name="audit-writer", daemon=True)
         self._thread.start()
 
@@ -79,6 +82,7 @@ class BatchWriter:
                 raise OrchestrationError("the audit trail is closed; nothing can be recorded")
             pending = self._pending
             pending.append(item)
+            self._queued += 1
             n = len(pending)
             if n == 1:
                 self._first_at = time.monotonic()
@@ -86,6 +90,36 @@ class BatchWriter:
             self._wake.set()
         elif n >= self.max_pending:
             self.flush()
+
+    def when_committed(self, notify: Callable[[BaseException | None], None]) -> None:
+        """Call ``notify(None)`` (on the writer's thread) once every record put so far is
+        committed, or ``notify(error)`` if that commit fails.
+
+        This is group commit: callers ending at the same moment share the writer's next
+        transaction (one fsync) instead of each forcing their own.
+        """
+        with self._lock:
+            target = self._queued
+            if self._committed >= target:
+                done = True
+            else:
+                done = False
+                self._waiters.append((target, notify))
+                self._first_at = 0.0  # due now: the writer stops holding for a batch
+        if done:
+            notify(None)
+        else:
+            self._wake.set()
+
+    def _settle_waiters(self, error: BaseException | None) -> None:
+        with self._lock:
+            if error is not None:
+                ready, self._waiters = self._waiters, []
+            else:
+                ready = [w for w in self._waiters if w[0] <= self._committed]
+                self._waiters = [w for w in self._waiters if w[0] > self._committed]
+        for _, notify in ready:
+            notify(error)
 
     @property
     def pending(self) -> int:
@@ -114,10 +148,14 @@ class BatchWriter:
                     self._first_at = time.monotonic() - self.flush_interval
                 self.error = exc
                 self._retry_at = time.monotonic() + RETRY_BACKOFF_S
+                self._settle_waiters(exc)
                 raise
             self.error = None
             if stored:
                 self.last_hash = stored[-1][-1]
+            with self._lock:
+                self._committed += len(batch)
+        self._settle_waiters(None)
         self._notify(stored)
 
     def _notify(self, stored: list[tuple[Any, ...]]) -> None:

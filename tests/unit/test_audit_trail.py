@@ -324,3 +324,50 @@ def test_a_database_written_under_another_key_is_refused(tmp_path: Path):
     AuditTrail(tmp_path / "a.sqlite", key_path=tmp_path / "k1", session_id="s").close()
     with pytest.raises(ConfigurationError, match="different audit key"):
         AuditTrail(tmp_path / "a.sqlite", key_path=tmp_path / "k2", session_id="s")
+
+
+async def test_concurrent_flushes_share_commits(tmp_path) -> None:
+    """Group commit: runs ending together wait for one transaction, not one each."""
+    import asyncio
+
+    from orchestration_kernel.audit import AuditTrail
+
+    trail = AuditTrail(tmp_path / "group.sqlite", flush_interval=30.0)
+    commits = 0
+    append = trail._store.append
+
+    def counting(rows):
+        nonlocal commits
+        commits += 1
+        return append(rows)
+
+    trail._store.append = counting
+
+    async def run(i: int) -> str:
+        trail.record("run_end", run_id=f"r{i}", status="done")
+        return await trail.aflush()
+
+    heads = await asyncio.gather(*(run(i) for i in range(50)))
+    assert len(trail.to_dataframe(event="run_end")) == 50  # every run's row is committed
+    assert commits < 50
+    assert heads[-1] == trail.head_hash and trail.verify().ok
+    trail.close()
+
+
+async def test_a_failed_group_commit_fails_its_waiters(tmp_path) -> None:
+    from orchestration_kernel.audit import AuditTrail
+    from orchestration_kernel.errors import OrchestrationError
+
+    trail = AuditTrail(tmp_path / "broken.sqlite", flush_interval=30.0)
+
+    def broken(rows):
+        raise RuntimeError("disk full")
+
+    working = trail._store.append
+    trail._store.append = broken
+    trail.record("run_end", run_id="r", status="done")
+    with pytest.raises(OrchestrationError, match="disk full"):
+        await trail.aflush()
+    trail._store.append = working  # the disk is back: the queued row is kept and commits
+    assert await trail.aflush() and len(trail.to_dataframe()) == 1
+    trail.close()
