@@ -257,6 +257,19 @@ class StreamState:
         )
 
 
+async def relay_and_close(
+    stream: Any, absorb: Callable[[Any, StreamState], str]
+) -> AsyncIterator[StreamChunk]:
+    """A chat-completions stream's text chunks, then its closing chunk; always closed."""
+    state = StreamState()
+    try:
+        async for chunk in state.relay(stream, absorb):
+            yield chunk
+    finally:
+        await stream.close()
+    yield state.final_chunk()
+
+
 class SDKAdapter:
     """Base of the SDK adapters: the constructor every adapter shares, a lazily made and
     reused SDK client, credential handling and error mapping around each call.

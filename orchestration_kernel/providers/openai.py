@@ -13,7 +13,15 @@ from typing import Any
 
 from ..errors import ConfigurationError, IncompleteStreamError, MissingKeyError
 from ..models import ChatRequest, ProviderReply, StreamChunk
-from ._sdk import SDKAdapter, StreamState, chat_messages, chat_usage, end_user, http_timeout
+from ._sdk import (
+    SDKAdapter,
+    StreamState,
+    chat_messages,
+    chat_usage,
+    end_user,
+    http_timeout,
+    relay_and_close,
+)
 from .base import Timeouts
 
 __all__ = ["OpenAIProvider"]
@@ -137,13 +145,8 @@ class OpenAIProvider(SDKAdapter):
         stream = await client.chat.completions.create(
             **params, stream=True, timeout=http_timeout(httpx2, timeouts)
         )
-        state = StreamState()
-        try:
-            async for chunk in state.relay(stream, self._absorb):
-                yield chunk
-        finally:
-            await stream.close()
-        yield state.final_chunk()
+        async for chunk in relay_and_close(stream, self._absorb):
+            yield chunk
 
     @staticmethod
     def _absorb(chunk: Any, state: StreamState) -> str:

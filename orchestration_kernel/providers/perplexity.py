@@ -13,7 +13,7 @@ from typing import Any
 
 from ..errors import IncompleteStreamError, MissingKeyError
 from ..models import ChatRequest, ProviderReply, StreamChunk
-from ._sdk import SDKAdapter, StreamState, chat_messages, chat_usage, http_timeout
+from ._sdk import SDKAdapter, StreamState, chat_messages, chat_usage, http_timeout, relay_and_close
 from .base import Timeouts
 
 __all__ = ["PerplexityProvider"]
@@ -114,13 +114,8 @@ class PerplexityProvider(SDKAdapter):
         stream = await client.chat.completions.create(
             **await self._params(request, timeouts), stream=True
         )
-        state = StreamState()
-        try:
-            async for chunk in state.relay(stream, self._absorb):
-                yield chunk
-        finally:
-            await stream.close()
-        yield state.final_chunk()
+        async for chunk in relay_and_close(stream, self._absorb):
+            yield chunk
 
     @staticmethod
     def _absorb(chunk: Any, state: StreamState) -> str:
