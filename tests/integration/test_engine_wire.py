@@ -248,3 +248,31 @@ async def test_missing_key_error_names_the_model() -> None:
     with pytest.raises(MissingKeyError) as info:
         await engine.complete("gemini-pro", "hi")
     assert "gemini-pro" in str(info.value) and "GEMINI_API_KEY" in str(info.value)
+
+
+async def test_vertex_ai_bearer_token_over_the_wire() -> None:
+    """Gemini through Vertex AI with a refreshable OAuth2 token: real HTTP, refreshed on 401."""
+    from orchestration_kernel.providers.credentials import OAuth2ClientCredentials
+    from tests.servers import TokenServer
+
+    with TokenServer(lifetime=3600) as tokens, GeminiServer() as srv:
+        srv.require_bearer = tokens.is_valid
+        engine = OrchestrationEngine(
+            offline="off",
+            credentials={
+                "gemini": OAuth2ClientCredentials(tokens.token_url, "app", "sec-" + "r" * 8)
+            },
+            base_urls={"gemini": srv.base_url},
+            provider_options={
+                "gemini": {"vertexai": True, "project": "proj", "location": "us-central1"}
+            },
+            retry=FAST,
+        )
+        first = await engine.complete("gemini:gemini-2.5-flash", "vertex hello")
+        assert "vertex hello" in first.text
+        assert "/projects/proj/locations/us-central1/" in srv.requests[0].path
+        tokens.expire_all()
+        second = await engine.complete("gemini:gemini-2.5-flash", "after expiry")
+        assert [r.status for r in srv.requests] == [200, 401, 200]
+        assert [a.status for a in second.attempts] == ["error", "ok"]
+        assert srv.requests[0].credential != srv.requests[2].credential
