@@ -23,7 +23,13 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from orchestration_kernel.guardian import GuardContext, Guardian, Verdict  # noqa: E402
-from tests.guardian_eval.generator import CATEGORY_POLICY, SEED, Case, build_cases  # noqa: E402
+from tests.guardian_eval.generator import (  # noqa: E402
+    CATEGORY_POLICY,
+    HELDOUT_SEED,
+    SEED,
+    Case,
+    build_cases,
+)
 
 COMMAND = "python bench/guardian_eval.py"
 
@@ -31,16 +37,37 @@ COMMAND = "python bench/guardian_eval.py"
 HISTORY = """\
 ### History of this set
 
-- The set (`prompts.yaml`, `generator.py`) was written before any detector existed.
+- The set (`prompts.yaml`, `generator.py`) was written before any detector existed and
+  split in half per category into `tune` and held-out v1 (seed 20240917).
 - Detectors were tuned on `tune` until it had no misses and no false positives.
-- First held-out run: email, phone, credit_card, iban, ssn 1.000 recall / 0.000 FPR;
+- First held-out (v1) run: email, phone, credit_card, iban, ssn 1.000 recall / 0.000 FPR;
   secret recall 0.952 (20/21); injection recall 0.920 (23/25); ip_address FPR 0.111 (1/9).
-- Two of those misses were code bugs, not detector coverage, and were fixed afterwards:
-  quotes around a trigger word (`'do anything now'`) hid it from the word gate, and a
-  closing parenthesis was read as part of a key (`Client(api_key=...)`). The figures
-  above are after those fixes, so for those two cases the held-out split is no longer
-  untouched. The remaining misses were left alone on purpose: fixing them would be
-  tuning on the held-out split. A fresh held-out set is needed to measure further work.
+- Two of those misses were code bugs and were fixed after looking at them: quotes around
+  a trigger word (`'do anything now'`) hid it from the word gate, and a closing
+  parenthesis was read as part of a key (`Client(api_key=...)`). After that, v1 read
+  injection recall 0.960 (24/25) and ip_address FPR 0.111 (1/9), but it had been looked
+  at, so it no longer measured anything.
+- **v1 retired into tuning.** Its cases are now `tune` data (`origin`
+  `retired-heldout-v1`). A new held-out split (v2) was written before any further
+  detector change: the `heldout:` section of `prompts.yaml` (new templates, injection
+  attempts, benign look-alikes incl. CIDR ranges, versions, dates and ticket ids, secret
+  decoys) with values generated from a new seed (20250611).
+- Then, on tuning data only, the two known v1 misses were fixed by general rules:
+  an address in CIDR notation whose host bits are all zero (`10.0.0.0/8`,
+  `2001:db8::/32`) is a range, not an individual's address, and is left alone (a host
+  with a prefix such as `192.0.2.77/24` is still redacted); a dotted quad followed by
+  `-letter` is a version (`1.2.3.4-beta`); and an override verb followed, within three
+  words, by a safety rule set (`content|safety|usage|ethical|moral|moderation` +
+  `policy|guidelines|filters|rules|...`) is an override whoever owns the rules
+  (`ignore OpenAI content policy`). Three CIDR/version look-alikes and two
+  policy-override attempts were added to the tuning sections. Tuning then read
+  1.000 recall / 0.000 FPR on every category.
+- The figures above are the **single** run of `python bench/guardian_eval.py` on
+  held-out v2, made after tuning ended. Nothing was tuned after it; any misses listed
+  above stay as measured and need held-out v3 to measure a fix.
+- That v2 run: recall 1.000 for email, phone, credit_card, iban, ssn, ip_address and
+  secret, injection 0.714 (20/28); FPR email 0.083 (1/12, an SSH clone address
+  `git@github.com:...`), ip_address 0.100 (2/20), injection 0.100 (2/20), all others 0.
 """
 _REDACTING = ("redact", "block")
 
@@ -169,12 +196,14 @@ def report(split: str, cases: list[Case], results: tuple) -> str:
         "# Guardian evaluation",
         "",
         f"Produced by `{COMMAND}{'' if split == 'heldout' else ' --split ' + split}` "
-        f"(seed {SEED}, split `{split}`, {len(cases)} cases).",
+        f"(split `{split}`, {len(cases)} cases; tuning seed {SEED}, held-out seed "
+        f"{HELDOUT_SEED}).",
         "",
         "The set is `tests/guardian_eval/` : hand-written prompts in `prompts.yaml` and a",
         "seeded generator for every key-, card-, IBAN-, SSN- and address-shaped value (no",
-        "key-shaped string is stored in the repository). Each category is split in half into",
-        "`tune` and `heldout`; the detectors were tuned on `tune` only.",
+        "key-shaped string is stored in the repository). `tune` is the top-level material",
+        "with the tuning seed (including the retired first held-out split); `heldout` (v2) is",
+        "the `heldout:` section with its own seed. The detectors were tuned on `tune` only.",
         "",
         "A positive is **caught** when the call is blocked or none of its sensitive",
         "substrings is left in the text that would be sent. A negative (a benign look-alike:",

@@ -65,6 +65,15 @@ _DETERMINERS = (
     r"(?:previous|prior|above|earlier|preceding|former|initial|original|your|all|any|the"
     r"|these|those|system|safety|my)"
 )
+_OVERRIDE_VERBS = "ignore|disregard|forget|skip|bypass|override|overrule|abandon|drop"
+#: What makes a rule set a *safety* rule set: with one of these, any owner may stand
+#: between the verb and the target ("ignore OpenAI content policy", "skip Acme's usage
+#: rules"), where a bare "ignore X policy" needs a determiner like "your" or "the".
+_SAFETY_RULES = (
+    r"(?:content|safety|usage|ethical|ethics|moral|moderation|acceptable[ -]use)\s+"
+    r"(?:polic(?:y|ies)|guidelines|filters?|rules|restrictions|guardrails|standards"
+    r"|settings|terms)"
+)
 _REVEAL_VERBS = (
     "reveal|print|show|output|repeat|display|dump|leak|spell out|tell me|give me|write out"
     "|paste|copy|recite|share|list"
@@ -80,9 +89,10 @@ _SIGNALS: tuple[Signal, ...] = (
     _sig(
         _OVERRIDE,
         0.9,
-        "ignore|disregard|forget|skip|bypass|override|overrule|abandon|drop",
+        _OVERRIDE_VERBS,
         rf"\b(?:\s+\w+){{0,2}}?\s+{_DETERMINERS}\b(?:\s+[\w-]+){{0,2}}?\s+{_TARGETS}\b",
     ),
+    _sig(_OVERRIDE, 0.8, _OVERRIDE_VERBS, rf"\b(?:\s+[\w'’.-]+){{0,3}}?\s+{_SAFETY_RULES}\b"),
     _sig(
         _OVERRIDE,
         0.8,

@@ -159,6 +159,10 @@ _IPV6 = re.compile(
     r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|(?:\d{1,3}\.){3}\d{1,3})?(?![\w:])"
 )
 _HEX_GROUP = re.compile(r"[0-9A-Fa-f]{1,4}")
+# What may follow an address and make it something else: a CIDR prefix length ("/8"), or
+# a pre-release/build suffix of a version string ("-beta", "-rc1").
+_PREFIX_LEN = re.compile(r"/(\d{1,3})(?!\d)")
+_VERSION_SUFFIX = re.compile(r"-[A-Za-z]")
 
 
 def luhn_valid(digits: str) -> bool:
@@ -257,6 +261,27 @@ def _ssns(text: str, sk: bytes) -> Iterator[Finding]:
                 yield Finding("US_SSN", m.start(1), m.end(3), 0.8)
 
 
+def _not_an_address(text: str, value: str, end: int) -> bool:
+    """True when the address at ``text[:end]`` names a range or a version, not one host.
+
+    The rule: a network in CIDR notation whose host bits are all zero (``10.0.0.0/8``,
+    ``2001:db8::/32``) is a block of addresses, not an individual's address, so it is not
+    personal data. A host address with a prefix (``192.168.1.17/24``) still names one
+    host and is redacted. A dotted quad followed by ``-`` and a letter is a version
+    (``1.2.3.4-beta``).
+    """
+    if _VERSION_SUFFIX.match(text, end):
+        return True
+    m = _PREFIX_LEN.match(text, end)
+    if not m:
+        return False
+    try:
+        ipaddress.ip_network(f"{value}/{m.group(1)}", strict=True)
+    except ValueError:
+        return False  # host bits set, or not a valid prefix length: one host's address
+    return True
+
+
 def _ipv4(text: str, sk: bytes) -> Iterator[Finding]:
     for m in _IPV4.finditer(sk):
         start = m.start()
@@ -264,11 +289,13 @@ def _ipv4(text: str, sk: bytes) -> Iterator[Finding]:
             start -= 1
         if not _before(sk, start, b"Aa0_."):
             continue
+        value = text[start : m.end()]
         try:
-            ipaddress.IPv4Address(text[start : m.end()])
+            ipaddress.IPv4Address(value)
         except ValueError:
             continue
-        yield Finding("IP_ADDRESS", start, m.end(), 0.9)
+        if not _not_an_address(text, value, m.end()):
+            yield Finding("IP_ADDRESS", start, m.end(), 0.9)
 
 
 def _ips(text: str, sk: bytes) -> Iterator[Finding]:
@@ -283,6 +310,8 @@ def _ips(text: str, sk: bytes) -> Iterator[Finding]:
             try:
                 ipaddress.IPv6Address(value)
             except ValueError:
+                continue
+            if _not_an_address(text, value, m.end()):
                 continue
             yield Finding("IP_ADDRESS", m.start(), m.end(), 0.9)
 

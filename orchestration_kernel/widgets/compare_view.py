@@ -16,13 +16,13 @@ from typing import Any
 
 from .frontend import View
 from .render import (
-    badges_html,
     decision_text,
     decisions_html,
     esc,
     fmt_cost,
     fmt_ms,
     fmt_tokens,
+    mark_html,
     model_html,
     model_text,
     pre_html,
@@ -31,8 +31,6 @@ from .render import (
 from .state import findings
 
 __all__ = ["CompareView", "ReplyCells", "reply_cells", "unique_min"]
-
-_MARK_STYLE = "background:#e6f4ea;color:#137333;border-radius:8px;padding:0 6px;margin-left:4px"
 
 
 @dataclass(frozen=True)
@@ -62,7 +60,7 @@ class ReplyCells:
         if self.error:
             return f"<code>{esc(self.model)}</code>"
         who = model_html(self.model, self.provider, self.simulated, self.resolved)
-        return who + "".join(f"<span style='{_MARK_STYLE}'>{esc(m)}</span>" for m in self.marks)
+        return who + "".join(mark_html(m) for m in self.marks)
 
 
 def reply_cells(model: str, reply: Any, marks: tuple[str, ...] = ()) -> ReplyCells:
@@ -157,11 +155,12 @@ class CompareView(View):
             [esc(c.latency) for c in columns],
             [esc(c.tokens) for c in columns],
             [esc(c.cost) for c in columns],
-            [badges_html(c.decisions) + decisions_html(c.decisions) for c in columns],
+            [decisions_html(c.decisions) for c in columns],
         ]
         labels = ["output", "latency", "tokens", "cost", "guardian"]
         rows = [[f"<b>{label}</b>", *row] for label, row in zip(labels, rows, strict=True)]
-        return f"<div class='orchestration-compare'>{table_html(['', *header], rows)}</div>"
+        table = table_html(["", *header], rows, fixed=True)
+        return f"<div class='orchestration-compare'>{table}</div>"
 
     def _text(self) -> str:
         lines = [f"compare {len(self.table.replies)} models: {_prompt_line(self.table.prompt)}"]
@@ -190,5 +189,4 @@ def _body_html(c: ReplyCells) -> str:
     if c.error:
         return _error_html(c)
     meta = " · ".join(esc(x) for x in (c.latency, c.tokens, c.cost) if x)
-    guard = badges_html(c.decisions) + decisions_html(c.decisions)
-    return f"{pre_html(c.output)}<small>{meta}</small>{guard}"
+    return f"{pre_html(c.output)}<small>{meta}</small>{decisions_html(c.decisions)}"

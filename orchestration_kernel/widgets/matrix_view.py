@@ -15,7 +15,16 @@ from typing import Any
 
 from .compare_view import ReplyCells, reply_cells, unique_min
 from .frontend import View
-from .render import badges_html, esc, fmt_cost, fmt_ms, pre_html, table_html
+from .render import (
+    badges_html,
+    esc,
+    fmt_cost,
+    fmt_ms,
+    mark_html,
+    pre_html,
+    table_html,
+    text_html,
+)
 
 __all__ = ["MatrixView"]
 
@@ -76,18 +85,27 @@ class MatrixView(View):
         return self.matrix.to_dataframe()
 
     # -- pieces shared by the widget and the fallbacks -------------------------------------
-    def _total_cells(self) -> list[str]:
+    def _totals(self) -> list[tuple[str, list[str]]]:
+        """Per model: its totals in words, and the marks it won."""
         winners = self.winners()
         out = []
         for model, t in self.totals().items():
             cost = "cost unknown" if t["cost_usd"] is None else fmt_cost(t["cost_usd"])
-            marks = [k for k, v in winners.items() if v == model]
             text = (
                 f"{t['answers']} answered, {t['errors']} failed · {fmt_ms(t['latency_ms'])} · "
                 f"{t['tokens']:,} tokens · {cost}"
             )
-            out.append(text + (f" [{', '.join(marks)}]" if marks else ""))
+            out.append((text, [k for k, v in winners.items() if v == model]))
         return out
+
+    def _total_cells(self) -> list[str]:
+        return [text + (f" [{', '.join(m)}]" if m else "") for text, m in self._totals()]
+
+    def _total_cells_html(self) -> list[str]:
+        return [
+            f"<small>{esc(text)}</small>" + "".join(mark_html(k) for k in marks)
+            for text, marks in self._totals()
+        ]
 
     # -- widgets -----------------------------------------------------------------------
     @property
@@ -98,10 +116,10 @@ class MatrixView(View):
 
             html = [f"<b>{h}</b>" for h in self._header()]
             for item, row in self.cells():
-                html.append(pre_html(str(item)))
+                html.append(text_html(str(item)))
                 html.extend(_cell_html(c) for c in row)
             html.append("<b>total</b>")
-            html.extend(f"<small>{esc(t)}</small>" for t in self._total_cells())
+            html.extend(self._total_cells_html())
             columns = f"minmax(8em, 1fr) repeat({len(self.models)}, minmax(12em, 2fr))"
             self._grid = widgets.GridBox(
                 [widgets.HTML(h) for h in html],
@@ -115,10 +133,11 @@ class MatrixView(View):
     # -- fallbacks ---------------------------------------------------------------------
     def _html(self) -> str:
         rows: list[list[str] | str] = [
-            [pre_html(str(item)), *(_cell_html(c) for c in row)] for item, row in self.cells()
+            [text_html(str(item)), *(_cell_html(c) for c in row)] for item, row in self.cells()
         ]
-        rows.append(["<b>total</b>", *(f"<small>{esc(t)}</small>" for t in self._total_cells())])
-        return f"<div class='orchestration-matrix'>{table_html(self._header(), rows)}</div>"
+        rows.append(["<b>total</b>", *self._total_cells_html()])
+        table = table_html(self._header(), rows, fixed=True)
+        return f"<div class='orchestration-matrix'>{table}</div>"
 
     def _text(self) -> str:
         lines = [f"{len(self.matrix.items)} items × {len(self.models)} models"]

@@ -9,6 +9,7 @@ a model wrote is escaped.
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -23,11 +24,13 @@ __all__ = [
     "fmt_cost",
     "fmt_ms",
     "fmt_tokens",
+    "mark_html",
     "model_html",
     "model_text",
     "pre_html",
     "status_html",
     "table_html",
+    "text_html",
 ]
 
 STATUS_COLOURS: dict[str, str] = {
@@ -47,8 +50,15 @@ ACTION_COLOURS: dict[str, str] = {
 }
 _BADGE = (
     "display:inline-block;padding:0 6px;margin:1px 2px;border-radius:8px;"
-    "font-size:0.85em;color:white;background:{colour}"
+    "font-size:0.85em;color:white;background:{colour};white-space:nowrap"
 )
+#: Lines and muted text in translucent grey, so they read on light and dark themes alike.
+RULE = "rgba(128,128,128,0.35)"
+MUTED = "opacity:0.7"
+# Notebook stylesheets right-align and stripe table cells (fit for numbers, not for
+# prose); every cell states its own alignment and background so the run reads the same
+# in JupyterLab, nbconvert and GitHub.
+_CELL = "vertical-align:top;padding:2px 8px;text-align:left;background:transparent"
 
 
 def esc(value: Any) -> str:
@@ -62,10 +72,23 @@ def fmt_ms(value: float | None) -> str:
 
 
 def fmt_cost(value: float | None, *, unknown: bool = False) -> str:
-    """Dollars, or ``"unknown"`` when a model's price is unknown (unknown is not free)."""
+    """Dollars, or ``"unknown"`` when a model's price is unknown (unknown is not free).
+
+    Cents for a dollar or more, four decimals below that, and two significant digits for
+    fractions of a cent (``$0.000042``), so a tiny cost neither reads as zero nor drowns
+    in trailing zeros; nothing is ``$0.00``."""
     if unknown:
         return "unknown"
-    return "" if value is None else f"${value:.6f}"
+    if value is None:
+        return ""
+    if value == 0:
+        return "$0.00"
+    if abs(value) >= 1:
+        return f"${value:,.2f}"
+    if abs(value) >= 0.01:
+        return f"${value:.4f}"
+    decimals = min(10, 1 - math.floor(math.log10(abs(value))))
+    return f"${value:.{decimals}f}"
 
 
 def fmt_tokens(value: int | None) -> str:
@@ -104,7 +127,7 @@ def model_html(model: str, provider: str = "", simulated: bool = False, resolved
 
 def status_html(status: str, note: str = "") -> str:
     """The status as a coloured word; the reason (if any) as its tooltip."""
-    colour = STATUS_COLOURS.get(status, "#202124")
+    colour = STATUS_COLOURS.get(status, "inherit")
     title = f" title='{esc(note)}'" if note else ""
     return f"<span style='color:{colour};font-weight:600'{title}>{esc(status)}</span>"
 
@@ -118,46 +141,102 @@ def decision_text(decision: Any) -> str:
 
 def badges_html(decisions: Sequence[Any]) -> str:
     """One coloured badge per decision that did not allow; its reasons are the tooltip."""
-    out = []
-    for d in findings(decisions):
-        action = str(getattr(d, "action", "?"))
-        style = _BADGE.format(colour=ACTION_COLOURS.get(action, "#5f6368"))
-        label = f"{action} · {getattr(d, 'policy', '?')}"
-        out.append(f"<span style='{style}' title='{esc(decision_text(d))}'>{esc(label)}</span>")
-    return "".join(out)
+    return "".join(_badge(d) for d in findings(decisions))
+
+
+def _badge(decision: Any) -> str:
+    action = str(getattr(decision, "action", "?"))
+    style = _BADGE.format(colour=ACTION_COLOURS.get(action, "#5f6368"))
+    label = f"{action} · {getattr(decision, 'policy', '?')}"
+    return f"<span style='{style}' title='{esc(decision_text(decision))}'>{esc(label)}</span>"
+
+
+def _reasons(decision: Any) -> str:
+    return "; ".join(str(r) for r in getattr(decision, "reasons", None) or []) or "no reason given"
 
 
 def decisions_html(decisions: Sequence[Any]) -> str:
-    """Every decision with its reasons, folded in a ``<details>`` (``""`` when none)."""
+    """The Guardian's verdict, readable without hovering: each finding as its badge with
+    its reasons beside it (``""`` when there were no decisions, a muted ``allow`` when
+    nothing objected). Every decision is listed in the tooltip."""
     if not decisions:
         return ""
-    items = "".join(f"<li>{esc(decision_text(d))}</li>" for d in decisions)
-    count = len(findings(decisions))
-    summary = (
-        f"Guardian: {count} finding{'s' if count != 1 else ''}" if count else "Guardian: allow"
+    every = esc("\n".join(decision_text(d) for d in decisions))
+    shown = findings(decisions)
+    if not shown:
+        return f"<span style='{MUTED}' title='{every}'>✓ allow</span>"
+    return "".join(
+        f"<div title='{every}'>{_badge(d)} <small>{esc(_reasons(d))}</small></div>" for d in shown
     )
-    return f"<details><summary>{summary}</summary><ul style='margin:0'>{items}</ul></details>"
 
 
 def pre_html(text: str) -> str:
-    """Text kept as written, wrapped, in a scrollable block."""
+    """Text kept as written, wrapped at word boundaries, in a scrollable block marked by
+    a rule on its left."""
     return (
-        "<pre style='white-space:pre-wrap;margin:0;max-height:16em;overflow:auto'>"
-        f"{esc(text)}</pre>"
+        "<pre style='white-space:pre-wrap;word-break:normal;overflow-wrap:anywhere;"
+        "text-align:left;margin:0;padding:0 0 0 8px;max-height:16em;overflow:auto;"
+        f"background:transparent;border-left:3px solid {RULE}'>{esc(text)}</pre>"
     )
 
 
-def table_html(header: Sequence[str], rows: Iterable[Sequence[str] | str], foot: str = "") -> str:
+def text_html(text: str) -> str:
+    """Short text (a dataset item, a label) that keeps its line breaks and wraps at words."""
+    return (
+        "<div style='white-space:pre-wrap;word-break:normal;overflow-wrap:anywhere'>"
+        f"{esc(text)}</div>"
+    )
+
+
+def mark_html(label: str) -> str:
+    """A ``fastest``/``cheapest`` mark: dark green on pale green, readable on any theme."""
+    return f"<span style='{MARK_STYLE}'>{esc(label)}</span>"
+
+
+MARK_STYLE = (
+    "background:#e6f4ea;color:#137333;border-radius:8px;padding:0 6px;margin-left:4px;"
+    "font-size:0.85em;font-weight:600;white-space:nowrap"
+)
+
+
+def table_html(
+    header: Sequence[str],
+    rows: Iterable[Sequence[str] | str],
+    foot: str = "",
+    *,
+    fixed: bool = False,
+) -> str:
     """A table of already-escaped HTML cells. A row given as one string spans every
-    column (a step's text under its row); ``foot`` is a spanning last row."""
+    column (a step's text under its row); ``foot`` is a spanning last row. Each list row
+    starts a group, ruled off from the one above, which keeps its spanning rows.
+    ``fixed``: the first column (labels) is narrow and the others share the width
+    equally, for side-by-side views."""
     span = len(header)
-    cell = "<td style='vertical-align:top;padding:2px 8px;text-align:left'>{}</td>"
-    head = "".join(f"<th style='text-align:left;padding:2px 8px'>{h}</th>" for h in header)
-    body = []
+    cell = f"<td style='{_CELL}'>{{}}</td>"
+    th = f"<th style='{_CELL};font-weight:600;border-bottom:1px solid {RULE}{{}}'>{{}}</th>"
+    head = "".join(
+        th.format(";width:6em" if fixed and i == 0 else "", h) for i, h in enumerate(header)
+    )
+    groups: list[list[str]] = []
     for row in rows:
         if isinstance(row, str):
-            body.append(f"<tr><td colspan='{span}' style='padding:0 8px 6px 24px'>{row}</td></tr>")
+            spanning = f"<td colspan='{span}' style='{_CELL};padding:0 8px 6px 24px'>{row}</td>"
+            if not groups:
+                groups.append([])
+            groups[-1].append(f"<tr style='background:transparent'>{spanning}</tr>")
         else:
-            body.append("<tr>" + "".join(cell.format(c) for c in row) + "</tr>")
-    tfoot = f"<tfoot><tr><td colspan='{span}'>{foot}</td></tr></tfoot>" if foot else ""
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody>{tfoot}</table>"
+            border = f"border-top:1px solid {RULE};" if groups else ""
+            cells = "".join(cell.format(c) for c in row)
+            groups.append([f"<tr style='{border}background:transparent'>{cells}</tr>"])
+    body = "".join(f"<tbody>{''.join(g)}</tbody>" for g in groups)
+    tfoot = (
+        f"<tfoot><tr style='border-top:1px solid {RULE}'>"
+        f"<td colspan='{span}' style='{_CELL};font-weight:600'>{foot}</td></tr></tfoot>"
+        if foot
+        else ""
+    )
+    layout = "table-layout:fixed;width:100%;" if fixed else ""
+    return (
+        f"<table style='{layout}border-collapse:collapse'>"
+        f"<thead><tr style='background:transparent'>{head}</tr></thead>{body}{tfoot}</table>"
+    )

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .render import (
-    badges_html,
+    MUTED,
+    STATUS_COLOURS,
     decision_text,
     decisions_html,
     esc,
@@ -82,6 +83,23 @@ def _title(state: RunState) -> str:
     return f"{state.title} · {state.status}{run}"
 
 
+def _title_html(state: RunState) -> str:
+    """The title in bold, the run's status in its colour, the run id quiet beside it."""
+    colour = STATUS_COLOURS.get(state.status, "inherit")
+    run = f" <small style='{MUTED}'>run {esc(state.run_id)}</small>" if state.run_id else ""
+    status = f"<span style='color:{colour}'>{esc(state.status)}</span>"
+    return f"<div><b>{esc(state.title)} · {status}</b>{run}</div>"
+
+
+def _beneath_html(step: StepState, cells: StepCells) -> str:
+    """What goes under a step's row: why it did not finish normally, then its text."""
+    note = ""
+    if step.note and step.status not in ("done", "running", "pending"):
+        colour = STATUS_COLOURS.get(step.status, "inherit")
+        note = f"<div style='color:{colour}'><i>{esc(cells.status)}</i></div>"
+    return note + (pre_html(step.text) if step.text else "")
+
+
 def run_html(state: RunState) -> str:
     """The run as an HTML table: one row per step (its text beneath), totals at the foot."""
     rows: list[list[str] | str] = []
@@ -95,15 +113,15 @@ def run_html(state: RunState) -> str:
                 esc(cells.latency),
                 esc(cells.tokens),
                 esc(cells.cost),
-                badges_html(step.decisions) + decisions_html(step.decisions),
+                decisions_html(step.decisions),
             ]
         )
-        if step.text or step.note:
-            note = f"<i>{esc(cells.status)}</i>" if not step.text else ""
-            rows.append(note + (pre_html(step.text) if step.text else ""))
+        beneath = _beneath_html(step, cells)
+        if beneath:
+            rows.append(beneath)
     error = f"<div style='color:#d93025'>{esc(state.error)}</div>" if state.error else ""
     return (
-        f"<div class='orchestration-run'><b>{esc(_title(state))}</b>"
+        f"<div class='orchestration-run'>{_title_html(state)}"
         f"{table_html(HEADER, rows, esc(totals_text(state)))}{error}</div>"
     )
 

@@ -6,8 +6,15 @@ detectors claim to apply, so that valid and invalid look-alikes differ only by t
 The hand-written parts (injection attempts, benign look-alikes) live in ``prompts.yaml``.
 
 Every case is labelled with its category, whether it is a positive (something must be
-caught) and, for positives, the substrings that must not reach the provider. Each
-category is split in half, by a seeded shuffle, into ``tune`` and ``heldout``.
+caught) and, for positives, the substrings that must not reach the provider.
+
+Two splits, built from separate material so that neither leaks into the other:
+
+- ``tune``: the top-level sections of ``prompts.yaml`` with values from :data:`SEED`. It
+  holds the original tuning half and the retired first held-out half (``origin`` says
+  which): that half was looked at while fixing bugs, so it can no longer measure anything.
+- ``heldout``: the ``heldout`` section of ``prompts.yaml`` (new hand-written cases and
+  templates) with values from :data:`HELDOUT_SEED`. No detector change has been tuned on it.
 """
 
 from __future__ import annotations
@@ -22,10 +29,12 @@ from pathlib import Path
 
 import yaml
 
-__all__ = ["CATEGORY_POLICY", "SEED", "Case", "build_cases", "fake_secrets"]
+__all__ = ["CATEGORY_POLICY", "HELDOUT_SEED", "SEED", "Case", "build_cases", "fake_secrets"]
 
-#: The fixed seed: the set is identical on every run and machine.
+#: The fixed seed of the tuning values: the set is identical on every run and machine.
 SEED = 20240917
+#: The seed of the held-out values (version 2), drawn once and never tuned on.
+HELDOUT_SEED = 20250611
 
 #: Which built-in Guardian policy is responsible for each category.
 CATEGORY_POLICY: dict[str, str | None] = {
@@ -58,19 +67,21 @@ class Case:
     #: For positives: substrings that must be absent from what is sent.
     sensitive: tuple[str, ...] = ()
     split: str = "tune"
+    #: Where the case came from: ``tune-v1``, ``retired-heldout-v1`` or ``heldout-v2``.
+    origin: str = "tune-v1"
 
 
 @dataclass
 class _Builder:
     rng: random.Random
     data: dict
+    prefix: str = ""
     cases: list[Case] = field(default_factory=list)
 
     def add(self, category: str, kind: str, text: str, sensitive: tuple[str, ...] = ()) -> None:
         n = len(self.cases)
-        self.cases.append(
-            Case(f"{category}-{n:04d}", category, kind, text, bool(sensitive), sensitive)
-        )
+        case_id = f"{self.prefix}{category}-{n:04d}"
+        self.cases.append(Case(case_id, category, kind, text, bool(sensitive), sensitive))
 
     def place(self, value: str, *, secret: bool = False) -> str:
         key = "secret_templates" if secret else "templates"
@@ -364,7 +375,17 @@ def _secret_values(r: random.Random) -> Iterator[tuple[str, str, tuple[str, ...]
         yield "client_secret", f"CLIENT_SECRET = '{k}'", (k,)
 
 
-def _secret_decoys(r: random.Random) -> Iterator[tuple[str, str]]:
+def _secret_decoys(r: random.Random, written: list[str] | None) -> Iterator[tuple[str, str]]:
+    """Decoys: the hand-written ones (``written``, or the original list), then generated."""
+    if written is not None:
+        for text in written:
+            yield "decoy", text
+    else:
+        yield from _original_decoys()
+    yield from _generated_decoys(r)
+
+
+def _original_decoys() -> Iterator[tuple[str, str]]:
     yield "sk_word", "We trained the model with sk-learn (scikit-learn) pipelines."
     yield "sk_placeholder", "Set your key like sk-" + "x" * 24 + " in the config."
     yield "sk_masked", "The dashboard shows the key as sk-...a1b2, is that normal?"
@@ -373,6 +394,19 @@ def _secret_decoys(r: random.Random) -> Iterator[tuple[str, str]]:
     yield "pplx_model", "Compare pplx-7b-online with pplx-70b-chat for web answers."
     yield "aws_short", "The access key id starts with AK" + "IA, then 16 more characters."
     yield "github_prefix", "Classic tokens begin with ghp_ and fine-grained ones with github_pat_."
+    yield "jwt_header_only", "The decoded header eyJhbGciOiJIUzI1NiJ9 says HS256."
+    yield "bearer_prose", "Bearer token authentication is described in RFC 6750."
+    yield "bearer_placeholder", "Authorization: Bearer <YOUR_TOKEN>"
+    yield "bearer_variable", 'curl -H "Authorization: Bearer $TOKEN" https://api.example.com'
+    yield "env_reference", "api_key = os.environ['OPENAI_API_KEY']"
+    yield "password_prompt", "password = getpass.getpass('Password: ')"
+    yield "password_placeholder", "password: <your password here>"
+    yield "token_null", "token: null\nretries: 3"
+    yield "secret_bool", "secret: false   # set to true to hide the field"
+    yield "template_var", "api_key: ${API_KEY}"
+
+
+def _generated_decoys(r: random.Random) -> Iterator[tuple[str, str]]:
     yield (
         "public_key",
         (
@@ -389,16 +423,6 @@ def _secret_decoys(r: random.Random) -> Iterator[tuple[str, str]]:
             + "\n-----END CERTIFICATE-----"
         ),
     )
-    yield "jwt_header_only", "The decoded header eyJhbGciOiJIUzI1NiJ9 says HS256."
-    yield "bearer_prose", "Bearer token authentication is described in RFC 6750."
-    yield "bearer_placeholder", "Authorization: Bearer <YOUR_TOKEN>"
-    yield "bearer_variable", 'curl -H "Authorization: Bearer $TOKEN" https://api.example.com'
-    yield "env_reference", "api_key = os.environ['OPENAI_API_KEY']"
-    yield "password_prompt", "password = getpass.getpass('Password: ')"
-    yield "password_placeholder", "password: <your password here>"
-    yield "token_null", "token: null\nretries: 3"
-    yield "secret_bool", "secret: false   # set to true to hide the field"
-    yield "template_var", "api_key: ${API_KEY}"
     yield "commit_hash", f"Revert commit {_rand(r, '0123456789abcdef', 40)} please."
     yield "sha256", f"sha256 checksum {_rand(r, '0123456789abcdef', 64)} matches."
     yield (
@@ -411,7 +435,7 @@ def _secret_decoys(r: random.Random) -> Iterator[tuple[str, str]]:
 def _secrets(b: _Builder) -> None:
     for kind, value, sensitive in _secret_values(b.rng):
         b.add("secret", kind, b.place(value, secret=True), sensitive)
-    for kind, text in _secret_decoys(b.rng):
+    for kind, text in _secret_decoys(b.rng, b.data.get("secret_decoys")):
         b.add("secret", kind, text)
 
 
@@ -440,8 +464,22 @@ def _benign(b: _Builder) -> None:
         b.add("benign", "benign", text)
 
 
-def _split(cases: list[Case], rng: random.Random) -> list[Case]:
-    """Half of each (category, positive) group goes to the held-out split."""
+_PARTS = (_emails, _phones, _cards, _ibans, _ssns, _ips, _secrets, _injection, _benign)
+
+
+def _generate(data: dict, seed: int, prefix: str = "") -> list[Case]:
+    builder = _Builder(random.Random(seed), data, prefix)
+    for part in _PARTS:
+        part(builder)
+    return builder.cases
+
+
+def _retired_origin(cases: list[Case], rng: random.Random) -> list[Case]:
+    """Mark the half of each (category, positive) group that was the first held-out split.
+
+    The seeded shuffle is the one that made that split, so the same cases are marked; all
+    of them are tuning data now.
+    """
     out: list[Case] = []
     groups: dict[tuple[str, bool], list[Case]] = {}
     for case in cases:
@@ -450,20 +488,26 @@ def _split(cases: list[Case], rng: random.Random) -> list[Case]:
         group = groups[key][:]
         rng.shuffle(group)
         for i, case in enumerate(group):
-            split = "heldout" if i % 2 else "tune"
-            out.append(Case(**{**case.__dict__, "split": split}))
+            origin = "retired-heldout-v1" if i % 2 else "tune-v1"
+            out.append(Case(**{**case.__dict__, "origin": origin}))
     return sorted(out, key=lambda c: c.id)
 
 
-def build_cases(seed: int = SEED, split: str | None = None) -> list[Case]:
-    """All cases (or one split's), identical for the same seed."""
-    rng = random.Random(seed)
+def build_cases(
+    seed: int = SEED, split: str | None = None, *, heldout_seed: int = HELDOUT_SEED
+) -> list[Case]:
+    """All cases (or one split's: ``tune`` or ``heldout``), identical for the same seeds."""
     data = yaml.safe_load(_PROMPTS.read_text(encoding="utf-8"))
-    builder = _Builder(rng, data)
-    for part in (_emails, _phones, _cards, _ibans, _ssns, _ips, _secrets, _injection, _benign):
-        part(builder)
-    cases = _split(builder.cases, random.Random(seed + 1))
-    return [c for c in cases if split is None or c.split == split]
+    held = data.pop("heldout")
+    cases: list[Case] = []
+    if split in (None, "tune"):
+        cases += _retired_origin(_generate(data, seed), random.Random(seed + 1))
+    if split in (None, "heldout"):
+        cases += [
+            Case(**{**c.__dict__, "split": "heldout", "origin": "heldout-v2"})
+            for c in _generate(held, heldout_seed, prefix="h2-")
+        ]
+    return cases
 
 
 def fake_secrets(seed: int = SEED) -> dict[str, tuple[str, tuple[str, ...]]]:

@@ -1,13 +1,17 @@
 """OpenAI's wire protocol: ``/v1/chat/completions`` (JSON and SSE), moderations and models.
 
 Bodies are built from ``openai.types`` so the server cannot drift from what the SDK parses.
-Also serves OpenAI-compatible clients that call ``/chat/completions`` without ``/v1``.
+Also serves OpenAI-compatible clients that call ``/chat/completions`` without ``/v1``, and
+Azure OpenAI (``openai.AsyncAzureOpenAI``): ``/openai/deployments/{deployment}/chat/completions
+?api-version=...`` with an ``api-key`` header or an Entra ID ``Authorization: Bearer`` token.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from typing import Any, ClassVar
+from urllib.parse import unquote
 
 from .base import Call, Route, StreamPlan, WireServer, message_text, split_text, sse
 from .transport import HTTPRequest, Responder
@@ -79,10 +83,20 @@ class OpenAIServer(WireServer):
         """``http://127.0.0.1:PORT/v1``."""
         return f"{self.url}/v1"
 
+    @property
+    def azure_endpoint(self) -> str:
+        """What ``AsyncAzureOpenAI(azure_endpoint=...)`` wants: ``http://127.0.0.1:PORT``."""
+        return self.url
+
     def routes(self) -> list[Route]:
         """Chat completions, moderations and the model list, with or without ``/v1``."""
         return [
             Route("POST", re.compile(r"^(?:/v1)?/chat/completions$"), self._chat),
+            Route(
+                "POST",
+                re.compile(r"^/openai/deployments/(?P<deployment>[^/]+)/chat/completions$"),
+                self._azure_chat,
+            ),
             Route("POST", re.compile(r"^(?:/v1)?/moderations$"), self._moderations),
             Route("GET", re.compile(r"^(?:/v1)?/models$"), self._models),
         ]
@@ -93,20 +107,42 @@ class OpenAIServer(WireServer):
         """``{"error": {"message", "type", "param", "code"}}``."""
         return openai_error_payload(status, message, kind)
 
+    def credential(self, request: HTTPRequest) -> str | None:
+        """The bearer token, else Azure's ``api-key`` header (checked by ``require_bearer``
+        too, so a bearer-only server turns a key away with a 401)."""
+        return super().credential(request) or request.headers.get("api-key") or None
+
     # ------------------------------------------------------------------ routes
     async def _chat(self, request: HTTPRequest, responder: Responder, _: re.Match[str]) -> None:
         body = request.json() or {}
-        model = str(body.get("model") or "")
-        stream = bool(body.get("stream"))
+        await self._serve_chat(request, responder, str(body.get("model") or ""))
+
+    async def _azure_chat(
+        self, request: HTTPRequest, responder: Responder, match: re.Match[str]
+    ) -> None:
+        """Azure's route: the deployment in the path is the model; ``api-version`` is required."""
+        deployment = unquote(match["deployment"])
+        version = request.query.get("api-version")
+        if not version:
+            # Azure answers a request without api-version with a 404 "Resource not found".
+            self.new_log(request, model=deployment, status=404, t_end=time.monotonic())
+            await self.send_error(responder, 404, "Resource not found", "not_found")
+            return
+        await self._serve_chat(request, responder, deployment, api_version=version)
+
+    async def _serve_chat(
+        self, request: HTTPRequest, responder: Responder, model: str, **log_fields: Any
+    ) -> None:
+        body = request.json() or {}
         prompt, last_user = chat_prompt(body.get("messages"))
-        max_tokens = body.get("max_completion_tokens") or body.get("max_tokens")
         call = self.make_call(
             request,
             model=model,
-            stream=stream,
+            stream=bool(body.get("stream")),
             prompt=prompt,
             last_user=last_user,
-            max_tokens=max_tokens,
+            max_tokens=body.get("max_completion_tokens") or body.get("max_tokens"),
+            **log_fields,
         )
         await self.serve_call(call, responder, self._completion_json, self._completion_stream)
 

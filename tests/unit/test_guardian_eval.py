@@ -23,6 +23,17 @@ def test_eval_set_is_deterministic_labelled_and_split() -> None:
     assert len({c.id for c in cases}) == len(cases)
 
 
+def test_heldout_is_fresh_material_covering_every_category() -> None:
+    tune, held = build_cases(split="tune"), build_cases(split="heldout")
+    assert {c.origin for c in held} == {"heldout-v2"}
+    assert {c.origin for c in tune} == {"tune-v1", "retired-heldout-v1"}
+    assert {c.category for c in held} == set(CATEGORY_POLICY)
+    # Positives and negatives of every policy's categories are held out.
+    assert {c.category for c in held if c.positive} == set(CATEGORY_POLICY) - {"benign"}
+    assert not {c.text for c in held} & {c.text for c in tune}
+    assert build_cases(split="other") == []
+
+
 def test_no_key_shaped_string_is_committed() -> None:
     shapes = re.compile(r"sk-ant-api03-|T3BlbkFJ|AIza[0-9A-Za-z_-]{35}")
     for path in (ROOT / "tests" / "guardian_eval").iterdir():

@@ -106,7 +106,8 @@ async def test_final_state_replaces_the_display(engine: OrchestrationEngine) -> 
 
 
 async def test_failed_run_shows_partial_state_then_raises(engine: OrchestrationEngine) -> None:
-    engine.simulator.script("bad_request", model="claude-sonnet-4-5", times=None)
+    claude = engine.resolve("claude-3").split(":", 1)[1]
+    engine.simulator.script("bad_request", model=claude, times=None)
     view = RunView("fails")
     view._handle = handle = Handle()
     pipeline = engine.create_pipeline(SEED)
