@@ -104,8 +104,9 @@ class AuditView(View):
                 cost += f" (+{r.cost_unknown} unknown)"
             tokens = f"{r.input_tokens + r.output_tokens:,}"
             p50, p95 = fmt_ms(_num(r.latency_p50_ms)), fmt_ms(_num(r.latency_p95_ms))
+            ttft = fmt_ms(_num(r.ttft_p50_ms))
             rows.append([_model_label(r.provider, r.model), str(r.calls), str(r.errors),
-                         tokens, cost, p50, p95])  # fmt: skip
+                         tokens, cost, p50, p95, ttft])  # fmt: skip
         return rows
 
     def _step_rows(self) -> list[list[str]]:
@@ -121,7 +122,8 @@ class AuditView(View):
             for r in self.findings().itertuples()
         ]
 
-    _MODEL_HEAD = ("model", "calls", "errors", "tokens", "cost", "latency p50", "latency p95")
+    _MODEL_HEAD = ("model", "calls", "errors", "tokens", "cost", "latency p50", "latency p95",
+                   "first token p50")  # fmt: skip
     _STEP_HEAD = ("step", "model", "status", "latency", "cost")
     _FINDING_HEAD = ("step", "policy", "stage", "action", "reasons")
 
@@ -160,10 +162,12 @@ class AuditView(View):
         return "<div class='orchestration-audit'>" + "".join(parts) + "</div>"
 
     def _text(self) -> str:
+        # Each value is named ("calls 1, errors 0, …") rather than padded into columns:
+        # padding would follow the width of latencies, which change from run to run.
         lines = [self._title()]
-        for name, _head, rows in self._sections():
+        for name, head, rows in self._sections():
             lines.append(f"{name}:")
-            lines.extend("  " + "  ".join(c for c in row if c) for row in rows)
+            lines.extend(f"  {row[0]}: " + _named(head[1:], row[1:]) for row in rows)
             if not rows:
                 lines.append("  (none)")
         return "\n".join(lines)
@@ -173,6 +177,11 @@ def _section_html(head: tuple[str, ...], rows: list[list[str]]) -> str:
     if not rows:
         return "<div><small>(none)</small></div>"
     return table_html(head, [[esc(c) for c in row] for row in rows])
+
+
+def _named(head: tuple[str, ...], cells: list[str]) -> str:
+    """``calls 1, errors 0, cost $0.00`` — each known value after its column's name."""
+    return ", ".join(f"{h} {c}" for h, c in zip(head, cells, strict=True) if c)
 
 
 def _num(value: Any) -> float | None:

@@ -11,7 +11,7 @@ import base64
 import io
 from typing import Any
 
-from .render import STATUS_COLOURS
+from .render import STATUS_COLOURS, fmt_cost
 
 __all__ = ["Chart", "audit_chart"]
 
@@ -44,15 +44,17 @@ class Chart:
 
 def audit_chart(steps: Any, models: Any, title: str = "run") -> Chart:
     """A timeline of ``steps`` (columns step, model, status, start_ms, latency_ms) beside
-    latency and cost per model (``models``: model, latency_p50_ms, cost_usd)."""
+    latency and cost per model (``models``: provider, model, latency_p50_ms, cost_usd)."""
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(11, max(2.5, 0.45 * len(steps) + 1.5)), layout="constrained")
+    fig = Figure(figsize=(11, max(2.5, 0.45 * max(len(steps), len(models)) + 1.5)))
+    fig.set_layout_engine("constrained")
     timeline, latency, cost = fig.subplots(1, 3, width_ratios=[3, 2, 2])
     _timeline(timeline, steps)
-    _bars(latency, models, "latency_p50_ms", "latency p50 (ms)", "#1a73e8")
-    _bars(cost, models, "cost_usd", "cost (USD)", "#188038")
-    fig.suptitle(title)
+    _bars(latency, models, "latency_p50_ms", "latency per model (p50)", "ms", "#1a73e8")
+    _bars(cost, models, "cost_usd", "cost per model", "USD", "#188038")
+    simulated = len(models) and "provider" in models and (models["provider"] == "local").all()
+    fig.suptitle(title + (" · offline simulator" if simulated else ""))
     description = (
         f"Chart: timeline of {len(steps)} step(s); latency and cost of {len(models)} model(s)"
     )
@@ -60,21 +62,47 @@ def audit_chart(steps: Any, models: Any, title: str = "run") -> Chart:
 
 
 def _timeline(ax: Any, steps: Any) -> None:
+    from matplotlib.patches import Patch
+
     labels = [f"{s} ({m})" for s, m in zip(steps["step"], steps["model"], strict=True)]
-    colours = [STATUS_COLOURS.get(str(s), "#5f6368") for s in steps["status"]]
+    statuses = [str(s) for s in steps["status"]]
+    colours = [STATUS_COLOURS.get(s, "#5f6368") for s in statuses]
     ax.barh(labels, steps["latency_ms"].fillna(0), left=steps["start_ms"].fillna(0), color=colours)
     ax.invert_yaxis()  # the first step on top
+    ax.set_xlim(left=0)  # the run starts at 0, not at the first bar
     ax.set_xlabel("ms since the run started")
     ax.set_title("steps")
     if not len(steps):
         ax.text(0.5, 0.5, "no steps", ha="center", va="center", transform=ax.transAxes)
+        return
+    # The colours mean statuses: say which, for those present.
+    present = list(dict.fromkeys(statuses))
+    handles = [Patch(color=STATUS_COLOURS.get(s, "#5f6368"), label=s) for s in present]
+    ax.legend(handles=handles, loc="lower right", fontsize="small", frameon=False)
 
 
-def _bars(ax: Any, models: Any, column: str, label: str, colour: str) -> None:
+def _bars(ax: Any, models: Any, column: str, title: str, unit: str, colour: str) -> None:
     names = [str(m) for m in models["model"]] if len(models) else []
-    values = models[column].astype(float).fillna(0).tolist() if len(models) else []
-    ax.barh(names, values, color=colour)
+    raw = models[column].astype(float).tolist() if len(models) else []
+    values = [0.0 if v != v else v for v in raw]  # NaN (unknown) draws as no bar
+    bars = ax.barh(names, values, color=colour)
     ax.invert_yaxis()
-    ax.set_title(label)
+    ax.set_title(title)
+    ax.set_xlabel(unit)
+    ax.set_xlim(left=0)
     if not names:
         ax.text(0.5, 0.5, "no calls", ha="center", va="center", transform=ax.transAxes)
+        return
+    ax.bar_label(bars, labels=[_value_label(v, unit) for v in raw], padding=3, fontsize="small")
+    ax.margins(x=0.25)  # room for the labels at the bars' ends
+    if not any(values):
+        # An empty axis would suggest a missing chart; say what the numbers are.
+        note = "all unknown" if all(v != v for v in raw) else "all zero"
+        ax.text(0.5, 0.5, note, ha="center", va="center", transform=ax.transAxes, color="#5f6368")
+        ax.set_xticks([])
+
+
+def _value_label(value: float, unit: str) -> str:
+    if value != value:
+        return "unknown"
+    return fmt_cost(value) if unit == "USD" else f"{value:,.0f}"

@@ -159,7 +159,7 @@ class CompareView(View):
         ]
         labels = ["output", "latency", "tokens", "cost", "guardian"]
         rows = [[f"<b>{label}</b>", *row] for label, row in zip(labels, rows, strict=True)]
-        table = table_html(["", *header], rows, fixed=True)
+        table = table_html(["", *header], rows, fixed="6em")
         return f"<div class='orchestration-compare'>{table}</div>"
 
     def _text(self) -> str:

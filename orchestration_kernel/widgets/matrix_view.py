@@ -136,7 +136,7 @@ class MatrixView(View):
             [text_html(str(item)), *(_cell_html(c) for c in row)] for item, row in self.cells()
         ]
         rows.append(["<b>total</b>", *self._total_cells_html()])
-        table = table_html(self._header(), rows, fixed=True)
+        table = table_html(self._header(), rows, fixed="12em")
         return f"<div class='orchestration-matrix'>{table}</div>"
 
     def _text(self) -> str:

@@ -204,18 +204,18 @@ def table_html(
     rows: Iterable[Sequence[str] | str],
     foot: str = "",
     *,
-    fixed: bool = False,
+    fixed: str | None = None,
 ) -> str:
     """A table of already-escaped HTML cells. A row given as one string spans every
     column (a step's text under its row); ``foot`` is a spanning last row. Each list row
     starts a group, ruled off from the one above, which keeps its spanning rows.
-    ``fixed``: the first column (labels) is narrow and the others share the width
+    ``fixed``: the first column's width (``"6em"``); the others then share the rest
     equally, for side-by-side views."""
     span = len(header)
     cell = f"<td style='{_CELL}'>{{}}</td>"
     th = f"<th style='{_CELL};font-weight:600;border-bottom:1px solid {RULE}{{}}'>{{}}</th>"
     head = "".join(
-        th.format(";width:6em" if fixed and i == 0 else "", h) for i, h in enumerate(header)
+        th.format(f";width:{fixed}" if fixed and i == 0 else "", h) for i, h in enumerate(header)
     )
     groups: list[list[str]] = []
     for row in rows:

@@ -12,7 +12,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from .render import badges_html, decision_text, esc, model_html, pre_html, status_html
+from .render import decision_text, decisions_html, esc, model_html, pre_html, status_html
 from .run_render import step_cells
 from .state import StepState, findings
 
@@ -58,7 +58,7 @@ class StepRow:
         self.latency.value = esc(cells.latency)
         self.tokens.value = esc(cells.tokens)
         self.cost.value = esc(cells.cost)
-        self.badges.value = badges_html(step.decisions)
+        self.badges.value = decisions_html(step.decisions)  # badges with their reasons
         self.text.value = pre_html(step.text) if step.text else ""
         self._show_decisions(step.decisions)
 
