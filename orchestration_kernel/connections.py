@@ -99,6 +99,8 @@ class ProviderSet:
         """The credential for ``provider``: explicit, engine keys, environment, .env, keyring."""
         info = self.registry.table.get(provider)
         env = list(info.key_env) if info else []
+        if self._options.get(provider, {}).get("azure"):
+            env = ["AZURE_OPENAI_API_KEY", *env]  # Azure OpenAI's own key comes first
         found = lookup_secret(env, explicit or self._keys.get(provider))
         return found or (info.api_key if info else None)
 

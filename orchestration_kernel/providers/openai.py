@@ -8,6 +8,7 @@ refreshed token reaches the next request without a new client.
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -73,11 +74,17 @@ class OpenAIProvider(SDKAdapter):
         raise MissingKeyError(self.name, list(self.key_env))
 
     def _azure_kwargs(self) -> dict[str, Any]:
-        endpoint = self.options.get("azure_endpoint") or self.base_url
-        version = self.options.get("api_version")
+        # Azure's own variables are the defaults, as AsyncAzureOpenAI documents them.
+        endpoint = (
+            self.options.get("azure_endpoint")
+            or self.base_url
+            or os.environ.get("AZURE_OPENAI_ENDPOINT")
+        )
+        version = self.options.get("api_version") or os.environ.get("OPENAI_API_VERSION")
         if not endpoint or not version:
             raise ConfigurationError(
-                "Azure OpenAI needs options azure_endpoint (or base_url) and api_version, e.g. "
+                "Azure OpenAI needs an endpoint and an API version: options azure_endpoint "
+                "(or AZURE_OPENAI_ENDPOINT) and api_version (or OPENAI_API_VERSION), e.g. "
                 "options={'azure': True, 'azure_endpoint': 'https://NAME.openai.azure.com', "
                 "'api_version': '2024-10-21'}"
             )

@@ -204,3 +204,18 @@ async def test_the_azure_route_requires_an_api_version() -> None:
             )
         assert answer.status_code == 404
         assert srv.requests[0].model == DEPLOYMENT and srv.requests[0].api_version is None
+
+
+async def test_azure_environment_variables_configure_the_engine(monkeypatch) -> None:
+    key = fake_key("azure")
+    with OpenAIServer() as srv:
+        monkeypatch.setenv("AZURE_OPENAI_API_KEY", key)
+        monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", srv.azure_endpoint)
+        monkeypatch.setenv("OPENAI_API_VERSION", API_VERSION)
+        engine = OrchestrationEngine(offline="off", provider_options={"openai": {"azure": True}})
+        assert not engine.is_simulated(MODEL)
+        reply = await engine.complete(MODEL, "configured from the environment")
+        assert "configured from the environment" in reply.text
+        (logged,) = srv.requests
+        assert logged.path == AZURE_PATH and logged.headers["api-key"] == key
+        assert logged.api_version == API_VERSION
