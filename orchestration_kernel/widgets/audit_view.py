@@ -104,9 +104,8 @@ class AuditView(View):
                 cost += f" (+{r.cost_unknown} unknown)"
             tokens = f"{r.input_tokens + r.output_tokens:,}"
             p50, p95 = fmt_ms(_num(r.latency_p50_ms)), fmt_ms(_num(r.latency_p95_ms))
-            ttft = fmt_ms(_num(r.ttft_p50_ms))
             rows.append([_model_label(r.provider, r.model), str(r.calls), str(r.errors),
-                         tokens, cost, p50, p95, ttft])  # fmt: skip
+                         tokens, cost, p50, p95])  # fmt: skip
         return rows
 
     def _step_rows(self) -> list[list[str]]:
@@ -122,8 +121,7 @@ class AuditView(View):
             for r in self.findings().itertuples()
         ]
 
-    _MODEL_HEAD = ("model", "calls", "errors", "tokens", "cost", "latency p50", "latency p95",
-                   "first token p50")  # fmt: skip
+    _MODEL_HEAD = ("model", "calls", "errors", "tokens", "cost", "latency p50", "latency p95")
     _STEP_HEAD = ("step", "model", "status", "latency", "cost")
     _FINDING_HEAD = ("step", "policy", "stage", "action", "reasons")
 

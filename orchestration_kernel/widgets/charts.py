@@ -53,6 +53,8 @@ def audit_chart(steps: Any, models: Any, title: str = "run") -> Chart:
     _timeline(timeline, steps)
     _bars(latency, models, "latency_p50_ms", "latency per model (p50)", "ms", "#1a73e8")
     _bars(cost, models, "cost_usd", "cost per model", "USD", "#188038")
+    # Same models in the same order as the latency panel beside it: name them once.
+    cost.tick_params(labelleft=False)
     simulated = len(models) and "provider" in models and (models["provider"] == "local").all()
     fig.suptitle(title + (" · offline simulator" if simulated else ""))
     description = (
@@ -78,7 +80,9 @@ def _timeline(ax: Any, steps: Any) -> None:
     # The colours mean statuses: say which, for those present.
     present = list(dict.fromkeys(statuses))
     handles = [Patch(color=STATUS_COLOURS.get(s, "#5f6368"), label=s) for s in present]
-    ax.legend(handles=handles, loc="lower right", fontsize="small", frameon=False)
+    # Below the axis, where it hides no bar.
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.22),
+              ncols=len(handles), fontsize="small", frameon=False)  # fmt: skip
 
 
 def _bars(ax: Any, models: Any, column: str, title: str, unit: str, colour: str) -> None:
@@ -89,20 +93,22 @@ def _bars(ax: Any, models: Any, column: str, title: str, unit: str, colour: str)
     ax.invert_yaxis()
     ax.set_title(title)
     ax.set_xlabel(unit)
-    ax.set_xlim(left=0)
     if not names:
         ax.text(0.5, 0.5, "no calls", ha="center", va="center", transform=ax.transAxes)
         return
-    ax.bar_label(bars, labels=[_value_label(v, unit) for v in raw], padding=3, fontsize="small")
-    ax.margins(x=0.25)  # room for the labels at the bars' ends
     if not any(values):
-        # An empty axis would suggest a missing chart; say what the numbers are.
-        note = "all unknown" if all(v != v for v in raw) else "all zero"
+        # An empty axis would look like a missing chart: say what the numbers are.
+        note = "all unknown" if all(v != v for v in raw) else "all $0.00"
         ax.text(0.5, 0.5, note, ha="center", va="center", transform=ax.transAxes, color="#5f6368")
         ax.set_xticks([])
+        return
+    ax.set_xlim(0, max(values) * 1.3)  # from zero, with room for the labels at the ends
+    ax.bar_label(bars, labels=[_value_label(v, unit) for v in raw], padding=3, fontsize="small")
 
 
 def _value_label(value: float, unit: str) -> str:
     if value != value:
         return "unknown"
-    return fmt_cost(value) if unit == "USD" else f"{value:,.0f}"
+    if unit == "USD":
+        return fmt_cost(value)
+    return f"{value:,.1f}" if value < 10 else f"{value:,.0f}"

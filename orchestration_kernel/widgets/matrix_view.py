@@ -159,6 +159,6 @@ def _one_line(text: str) -> str:
 def _cell_html(c: ReplyCells) -> str:
     if c.error:
         return f"<span style='color:#d93025'>{esc(c.error)}</span>"
-    meta = " · ".join(esc(x) for x in (c.latency, c.cost) if x)
+    meta = " · ".join(esc(x) for x in (c.latency, c.tokens, c.cost) if x)
     sim = " · simulated" if c.simulated else ""
     return f"{pre_html(c.output)}<small>{meta}{sim}</small>{badges_html(c.decisions)}"

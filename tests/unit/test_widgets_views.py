@@ -178,3 +178,23 @@ def test_throttle_holds_back_and_releases() -> None:
     assert throttle.ready("b")  # another key has its own clock
     throttle.ready("a")
     assert throttle.drain() == ["a"] and throttle.drain() == []
+
+
+def test_costs_read_as_money_and_tiny_costs_are_not_zero() -> None:
+    from orchestration_kernel.widgets.render import fmt_cost
+
+    tiny = fmt_cost(0.0000421)
+    assert tiny.startswith("$0.0000") and tiny.rstrip("0").endswith("42")  # not "$0.00"
+    assert fmt_cost(0.0) == "$0.00" and fmt_cost(12.5) == "$12.50"
+    assert fmt_cost(None, unknown=True) == "unknown" and fmt_cost(None) == ""
+
+
+def test_guardian_reasons_are_readable_without_hovering() -> None:
+    from orchestration_kernel.widgets.render import decisions_html
+
+    block = Decision(action="block", policy="secrets", stage="input", reasons=["a credential"])
+    allow = Decision(action="allow", policy="guardian", stage="output")
+    html = decisions_html([block, allow])
+    assert "block · secrets" in html
+    assert "<small>a credential</small>" in html  # shown beside the badge, not only a tooltip
+    assert "allow" in decisions_html([allow]) and decisions_html([]) == ""
