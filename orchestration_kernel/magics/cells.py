@@ -8,6 +8,7 @@ the cell block on the session's runtime until the run ends.
 from __future__ import annotations
 
 import argparse
+import asyncio
 from typing import TYPE_CHECKING, Any
 
 from ..errors import PipelineError, RunCancelled
@@ -86,6 +87,10 @@ def _finish(
         magics.bind(args.out, result)
 
 
+#: How many ``--over`` items are compared at once (each item calls every model).
+COMPARE_ITEMS_AT_ONCE = 8
+
+
 def run_compare_cell(magics: OrchestrateMagics, args: argparse.Namespace, body: str) -> Any:
     """One prompt on several models; with ``--over``, once per item (a matrix)."""
     engine = magics.engine
@@ -124,24 +129,24 @@ def _run_compare(
     view = make_run_display(magics.display, title)
     labels = [str(item) for item in items] or ["prompt"]
 
-    async def start(observer: Any) -> list[Any]:
-        tables = []
-        for label, prompt in zip(labels, prompts, strict=True):
+    # Items run concurrently, a few at a time: a dataset should not take N round trips.
+    gate = asyncio.Semaphore(COMPARE_ITEMS_AT_ONCE)
+
+    async def one(label: str, prompt: str, observer: Any) -> Any:
+        async with gate:
             for model in models:
                 observer(PipelineEvent("step_start", "compare", f"{label} · {model}", model))
             table = await engine.compare(models, prompt)
-            for model, reply in table.replies.items():
-                observer(
-                    PipelineEvent(
-                        "step_end",
-                        "compare",
-                        f"{label} · {model}",
-                        model,
-                        _ReplyStep(f"{label} · {model}", model, reply),
-                    )
-                )
-            tables.append(table)
-        return tables
+        for model, reply in table.replies.items():
+            step = f"{label} · {model}"
+            observer(
+                PipelineEvent("step_end", "compare", step, model, _ReplyStep(step, model, reply))
+            )
+        return table
+
+    async def start(observer: Any) -> list[Any]:
+        runs = (one(label, prompt, observer) for label, prompt in zip(labels, prompts, strict=True))
+        return list(await asyncio.gather(*runs))
 
     try:
         tables = magics.block(start, view)

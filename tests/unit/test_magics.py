@@ -363,3 +363,22 @@ def test_failed_run_is_clean_and_keeps_the_partial_result(
     partial = ip.user_ns["res"]
     assert partial.status == "failed"
     assert partial.step("analysis").status == "failed"
+
+
+def test_over_items_run_concurrently(ip: Any) -> None:
+    from orchestration_kernel.session import Session
+
+    Session.current().engine.simulator.config.latency = 0.2
+    ip.user_ns["qs"] = ["a?", "b?", "c?", "d?"]
+    result = cell(ip, "%%orchestrate --compare gpt-4 claude-3 --over qs --out m\nAnswer {item}")
+    assert result.success, result.error_in_exec
+    spans = [
+        (reply.attempts[-1].started_at, reply.attempts[-1].ended_at)
+        for table in ip.user_ns["m"].tables
+        for reply in table.replies.values()
+    ]
+    # Evidence of overlap from the recorded times: some call of a later item started
+    # before some call of an earlier item ended.
+    first_item_end = max(end for _, end in spans[:2])
+    last_item_start = min(start for start, _ in spans[-2:])
+    assert last_item_start < first_item_end
