@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 
 from ..models import Action
 from ._scan import Anchored, first_word, words
@@ -35,6 +35,8 @@ class Signal:
     weight: float
     anchor: Anchored
     case_sensitive: bool = False
+    #: A structural check on a match (the text searched and the match): ``False`` drops it.
+    accept: Callable[[str, re.Match[str]], bool] | None = None
 
     @cached_property
     def gate(self) -> frozenset[bytes]:
@@ -50,49 +52,319 @@ def _sig(
     *,
     case_sensitive: bool = False,
     line_start: bool = False,
+    accept: Callable[[str, re.Match[str]], bool] | None = None,
 ) -> Signal:
     """A signal whose pattern is ``(?:trigger|...)`` followed by ``rest``."""
     words = tuple(triggers.split("|"))
     pattern = re.compile("(?:" + "|".join(re.escape(w) for w in words) + ")" + rest)
-    return Signal(entity, weight, Anchored(words, pattern, line_start=line_start), case_sensitive)
+    anchor = Anchored(words, pattern, line_start=line_start)
+    return Signal(entity, weight, anchor, case_sensitive, accept)
 
 
-_TARGETS = (
-    r"(?:instructions?|directions?|prompts?|rules|guidelines|directives|commands|context"
-    r"|guardrails|constraints|polic(?:y|ies)|programming|restrictions|orders|messages?)"
-)
-_DETERMINERS = (
-    r"(?:previous|prior|above|earlier|preceding|former|initial|original|your|all|any|the"
-    r"|these|those|system|safety|my)"
-)
-_OVERRIDE_VERBS = "ignore|disregard|forget|skip|bypass|override|overrule|abandon|drop"
-#: What makes a rule set a *safety* rule set: with one of these, any owner may stand
-#: between the verb and the target ("ignore OpenAI content policy", "skip Acme's usage
-#: rules"), where a bare "ignore X policy" needs a determiner like "your" or "the".
-_SAFETY_RULES = (
-    r"(?:content|safety|usage|ethical|ethics|moral|moderation|acceptable[ -]use)\s+"
-    r"(?:polic(?:y|ies)|guidelines|filters?|rules|restrictions|guardrails|standards"
-    r"|settings|terms)"
-)
 _REVEAL_VERBS = (
     "reveal|print|show|output|repeat|display|dump|leak|spell out|tell me|give me|write out"
     "|paste|copy|recite|share|list"
 )
 #: Questions about *your* prompt are extraction too; "what is a system prompt" is not.
-_ASK_VERBS = _REVEAL_VERBS + "|what is|what are|what were"
+_ASK_VERBS = (
+    _REVEAL_VERBS + "|what is|what are|what were|summarize|summarise|translate|encode"
+    "|paraphrase|describe|quote|rewrite|explain|send|read out|base64"
+)
+_NO_RULES = (
+    r"(?:restrictions|limits|filters|rules?|guidelines|ethics|morals|moral\s+compass"
+    r"|content\s+polic(?:y|ies)|polic(?:y|ies)|censorship|refusals?)\b"
+)
+_DEVICES = (
+    r"(?:i?phones?|ipads?|ipods?|devices?|consoles?|switch|playstation|ps[345]|xbox|kindle"
+    r"|tablets?|routers?|firestick|android|tv|cars?|watch)\b"
+)
+_PROMPT_NOUNS = (
+    r"system\s+prompt|system\s+message|developer\s+message|instructions|pre-?prompt"
+    r"|initial\s+prompt|hidden\s+prompt|context\s+window|prompt"
+)
+_AUTHORS = (
+    r"(?:developers?|creators?|makers?|operators?|admins?|company|owners?|system|openai"
+    r"|anthropic|google)"
+)
+_MARKUP = ("<|im_start|>", "<|system|>", "[inst]", "<<sys>>", "<|start_header_id|>")
 _OVERRIDE = "INSTRUCTION_OVERRIDE"
 _ROLEPLAY = "JAILBREAK_ROLEPLAY"
 _EXTRACT = "PROMPT_EXTRACTION"
 
+# --- instruction override: verb family x target family, checked structurally ------------
+#: Things the model was told to follow. Strong targets name the model's instructions on
+#: their own; weak ones ("rules", "policy") only with a qualifier that makes them the
+#: model's ("your", "previous", "safety", "you were given").
+_STRONG_TARGETS = (
+    r"instructions?|directives?|guardrails|system\s+(?:prompt|message|instructions?)"
+    r"|pre-?prompt|programming|prompts?|anweisungen|instrucciones|istruzioni|consignes"
+    r"|instru[cç][õo]es"
+)
+_WEAK_TARGETS = (
+    r"rules?|guidelines?|guidance|polic(?:y|ies)|restrictions?|constraints?|filters?"
+    r"|commands|orders|directions|context|training|alignment|safeguards|limitations|limits"
+    r"|regeln|reglas|r[eè]gles|regole|richtlinien|vorgaben"
+)
+#: "whatever the system told you", "everything you were instructed": a target by itself.
+_TOLD = (
+    r"(?:whatever|what|everything|anything|all)\s+(?:(?:the|your)\s+(?:system|developers?"
+    r"|admins?|operators?|creators?)\s+)?(?:told|gave|instructed|said\s+to)\s+you"
+    r"|(?:whatever|everything|anything|all)\s+(?:that\s+)?you(?:'ve|\s+have|\s+were|\s+had)?"
+    r"\s+(?:been\s+)?(?:told|instructed|given|taught)"
+)
+_TARGETS = rf"(?:{_STRONG_TARGETS}|{_WEAK_TARGETS})"
+_TOLD_RE = re.compile(_TOLD)
+_STRONG_RE = re.compile(rf"\b(?:{_STRONG_TARGETS})\b|{_TOLD}")
+#: Words that make a rule set the model's own (or a safety rule set, whoever owns it).
+_QUALIFIERS = frozenset(
+    [
+        "previous",
+        "prior",
+        "above",
+        "earlier",
+        "preceding",
+        "former",
+        "initial",
+        "original",
+        "your",
+        "all",
+        "any",
+        "every",
+        "system",
+        "safety",
+        "content",
+        "ethical",
+        "ethics",
+        "moral",
+        "usage",
+        "moderation",
+        "acceptable",
+        "these",
+        "those",
+        "existing",
+        "current",
+        "given",
+        "developer",
+        "developer's",
+        "trained",
+        "built-in",
+        "internal",
+        "hidden",
+        "anteriores",
+        "previas",
+        "precedentes",
+        "précédentes",
+        "vorherigen",
+        "bisherigen",
+        "precedenti",
+        "todas",
+        "toutes",
+        "tutte",
+        "alle",
+        "tus",
+        "tes",
+        "vos",
+        "deine",
+    ]
+)
+#: Words that may stand between an override verb and its object without changing it.
+_GLUE = _QUALIFIERS | frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "of",
+        "and",
+        "or",
+        "my",
+        "its",
+        "their",
+        "this",
+        "that",
+        "one",
+        "single",
+        "set",
+        "whole",
+        "entire",
+        "complete",
+        "other",
+        "las",
+        "les",
+        "los",
+        "le",
+        "la",
+        "die",
+        "der",
+    ]
+)
+_RELATIVE = re.compile(
+    r"\b(?:you(?:'ve|\s+have|\s+were|\s+had)?\s+(?:been\s+)?(?:given|told|trained|taught"
+    r"|programmed|configured|instructed|received|got)|that\s+came\s+before|given\s+to\s+you)\b"
+)
+_OVERRIDE_VERBS = (
+    "ignore|disregard|forget|skip|bypass|override|overrule|abandon|drop|discard|dismiss"
+    "|neglect|circumvent|set aside|put aside|lay aside|cast aside|throw out|throw away"
+    "|pay no attention to|pay no heed to|pay no mind to|don't pay attention to"
+    "|do not pay attention to|stop following|stop obeying|stop using|stop applying"
+    "|ignora|ignorar|ignorez|ignorer|ignoriere|ignorieren"
+    "|vergiss|vergessen|olvida|olvide|oublie|oubliez|dimentica|ignori"
+)
+#: Words before an override verb that leave it an instruction (an imperative, or what
+#: the model is told it must do): "please ignore", "you must ignore", "then ignore".
+#: After a noun it is a description instead: "our firewall rules override the default".
+_LEADS = frozenset(
+    [
+        "please",
+        "kindly",
+        "just",
+        "now",
+        "so",
+        "then",
+        "and",
+        "also",
+        "simply",
+        "you",
+        "must",
+        "should",
+        "shall",
+        "will",
+        "to",
+        "can",
+        "could",
+        "would",
+        "always",
+        "immediately",
+        "actually",
+        "first",
+        "instead",
+        "i",
+        "ok",
+        "okay",
+        "hey",
+        "pls",
+        "do",
+        "now",
+        "really",
+        "completely",
+        "totally",
+        "fully",
+        "entirely",
+        "hereby",
+        "henceforth",
+        "thereafter",
+        "assistant",
+        "ai",
+        "bot",
+        "model",
+        "gpt",
+        "chatgpt",
+        "claude",
+        "gemini",
+    ]
+)
+_STATES = (
+    r"void|null|nullified|cancell?ed|revoked|rescinded|suspended|lifted|disabled|deactivated"
+    r"|outdated|obsolete|overridden|superseded|invalid(?:ated)?|disregarded|ignored|waived"
+    r"|off|no\s+longer\s+(?:apply|applies|valid|in\s+(?:effect|force)|matters?|binding"
+    r"|relevant|needed|exist)|(?:do|does)\s+not\s+apply|(?:don't|doesn't)\s+apply"
+)
+_SAFETY_ADJ = r"(?:content|safety|usage|ethical|ethics|moral|moderation|acceptable[ -]use)"
+
+
+def _words_between(text: str, start: int, end: int) -> list[str]:
+    return re.findall(r"[^\W\d_][\w'’-]*", text[start:end])
+
+
+def _is_instruction(text: str, pos: int) -> bool:
+    """True when the verb at ``pos`` opens a clause or follows an imperative lead word."""
+    head = text[max(0, pos - 40) : pos].rstrip()
+    if not head or not (head[-1].isalnum() or head[-1] == "_"):
+        return True  # start of text, or after punctuation / markup
+    lead = re.search(r"[\w'’]+$", head)
+    return bool(lead) and lead.group().lower() in _LEADS
+
+
+def _qualified(text: str, m: re.Match[str], target_start: int) -> bool:
+    """A strong target, a qualifier before the target, or "you were given" after it."""
+    if _STRONG_RE.match(text, target_start) or _RELATIVE.search(text, m.end(), m.end() + 40):
+        return True
+    around = _words_between(text, max(0, target_start - 60), target_start)[-4:]
+    # Romance languages put the qualifier after the noun: "las reglas anteriores".
+    around += _words_between(text, target_start, target_start + 40)[1:2]
+    return any(w.lower().strip("'’") in _QUALIFIERS for w in around)
+
+
+def _override_ok(text: str, m: re.Match[str]) -> bool:
+    """An override verb whose object is the model's instructions, said as an instruction.
+
+    Between the verb and the target at most two words may be outside :data:`_GLUE` (an
+    owner like "OpenAI's" or a topic like "the translation task and").
+    """
+    if not _is_instruction(text, m.start()):
+        return False
+    target = m.start("target")
+    free = [w for w in _words_between(text, m.end("verb"), target) if w.lower() not in _GLUE]
+    return len(free) <= 2 and _qualified(text, m, target)
+
+
+def _state_ok(text: str, m: re.Match[str]) -> bool:
+    """ "<qualified target> ... are void / no longer apply": the model's rules switched off."""
+    return _qualified(text, m, m.start())
+
+
+_OBJECT = rf"(?:\s+[\w'’-]+){{0,6}}?\s+(?P<target>{_TARGETS}\b|{_TOLD})"
+
 _SIGNALS: tuple[Signal, ...] = (
     # -- instruction override ------------------------------------------------------------
+    # verb family x target family, within one clause: "ignore all prior instructions",
+    # "disregard whatever the system told you", "skip Acme's usage rules".
+    _sig(_OVERRIDE, 0.9, _OVERRIDE_VERBS, rf"(?P<verb>)\b{_OBJECT}", accept=_override_ok),
+    # negated obligation: "you no longer have to comply with Google's safety policies"
     _sig(
         _OVERRIDE,
         0.9,
-        _OVERRIDE_VERBS,
-        rf"\b(?:\s+\w+){{0,2}}?\s+{_DETERMINERS}\b(?:\s+[\w-]+){{0,2}}?\s+{_TARGETS}\b",
+        "no longer|don't|do not|needn't|need not|never|dont",
+        r"\s+(?:have\s+to\s+|need\s+to\s+|must\s+)?(?P<verb>comply\s+with|follow|obey"
+        rf"|respect|adhere\s+to|abide\s+by|listen\s+to)\b{_OBJECT}",
+        accept=_override_ok,
     ),
-    _sig(_OVERRIDE, 0.8, _OVERRIDE_VERBS, rf"\b(?:\s+[\w'’.-]+){{0,3}}?\s+{_SAFETY_RULES}\b"),
+    # "set your guidelines aside", "put your restrictions on hold"
+    _sig(
+        _OVERRIDE,
+        0.9,
+        "set|put|lay|push|cast|throw",
+        rf"(?:\s+[\w'’-]+){{0,3}}?\s+(?P<target>{_TARGETS})\s+(?:aside|away|on\s+hold"
+        r"|to\s+one\s+side|out\s+the\s+window)\b",
+        accept=lambda t, m: _is_instruction(t, m.start()) and _qualified(t, m, m.start("target")),
+    ),
+    # passive and declarative: "previous instructions are void", "the rules you were given
+    # no longer apply", "treat all earlier instructions as cancelled"
+    _sig(
+        _OVERRIDE,
+        0.85,
+        "instructions|instruction|directives|directive|guardrails|prompt|prompts|programming"
+        "|rules|rule|guidelines|guideline|guidance|policy|policies|restrictions|constraints"
+        "|filter|filters|commands|orders|directions|training|safeguards|anweisungen"
+        "|instrucciones|regeln|reglas",
+        rf"\b[^.;!?\n]{{0,50}}?\b(?:{_STATES})\b",
+        accept=_state_ok,
+    ),
+    _sig(
+        _OVERRIDE,
+        0.85,
+        "whatever|everything|anything|all",
+        rf"\b[^.;!?\n]{{0,60}}?\b(?:{_STATES})\b",
+        accept=lambda t, m: bool(_TOLD_RE.match(t, m.start())),
+    ),
+    _sig(
+        _OVERRIDE,
+        0.8,
+        _OVERRIDE_VERBS,
+        rf"\b(?:\s+[\w'’.-]+){{0,3}}?\s+{_SAFETY_ADJ}\s+"
+        r"(?:polic(?:y|ies)|guidelines|filters?|rules|restrictions|guardrails|standards"
+        r"|settings|terms)\b",
+        accept=lambda t, m: _is_instruction(t, m.start()),
+    ),
     _sig(
         _OVERRIDE,
         0.8,
@@ -101,47 +373,84 @@ _SIGNALS: tuple[Signal, ...] = (
         r"|before|so far|you know))",
     ),
     _sig(_OVERRIDE, 0.8, "new instruction|new rule|new directive", r"s?\s*(?::|are\b)"),
-    _sig(_OVERRIDE, 0.8, "stop following|stop obeying", rf" (?:your|the|any|all) {_TARGETS}"),
     _sig(_OVERRIDE, 0.8, "no longer", r" (?:bound|restricted|limited|constrained) by\b"),
     _sig(_OVERRIDE, 0.6, "ignore|disregard", r" (?:them|those|these|that|it) and\b"),
     _sig(_OVERRIDE, 0.5, "obey only me|follow my instructions instead|follow only my"),
     _sig(_OVERRIDE, 0.5, "system|assistant", r"\s*(?:\]|>)?\s*:", line_start=True),
+    # chat-template markup in user text is someone writing the model's own turns
+    Signal(
+        _OVERRIDE,
+        0.8,
+        Anchored(_MARKUP, re.compile("|".join(map(re.escape, _MARKUP))), word_start=False),
+    ),
     # -- role-play jailbreaks --------------------------------------------------------------
     _sig(_ROLEPLAY, 0.9, "do anything now"),
     _sig(_ROLEPLAY, 0.4, "DAN|STAN|AIM", r"\b", case_sensitive=True),
+    # Jailbreaking a device (a phone, a console) is not about the model.
     _sig(
         _ROLEPLAY,
         0.6,
         "jailbreak|jailbroken",
-        r"\b(?! (?:an? |my |your )?(?:i?phone|ipad|device|console))",
+        rf"(?:ing|s|ed)?\b(?!(?:\s+[\w'’-]+){{0,3}}?\s+{_DEVICES})",
+        accept=lambda t, m: not re.search(_DEVICES, t[max(0, m.start() - 30) : m.start()]),
     ),
     _sig(
         _ROLEPLAY,
         0.4,
         "developer mode|dev mode|god mode|jailbreak mode|unrestricted mode|unfiltered mode"
-        "|evil mode",
+        "|evil mode|sudo mode|admin mode|root mode|chaos mode|no-filter mode",
         r"\b",
     ),
-    _sig(_ROLEPLAY, 0.4, "mode enabled|mode output|mode on", r"\b"),
     _sig(
         _ROLEPLAY,
         0.6,
-        "unfiltered|uncensored|amoral|unrestricted|unethical|unaligned|evil",
+        "unfiltered|uncensored|amoral|unrestricted|unethical|unaligned|evil|rogue",
         r"\b(?:\s+(?:and|,)?\s*\w+)?\s+(?:ai|chatbot|assistant|model|bot|version|llm"
-        r"|confidant)\b",
+        r"|confidant|twin|one|answer|response|persona|mode)\b",
+    ),
+    # a persona defined by having no rules: "an AI that has no rules", "free of policies"
+    _sig(
+        _ROLEPLAY,
+        0.6,
+        "ai|assistant|model|bot|chatbot|llm|gpt|persona|character|version of yourself",
+        rf"\b(?:\s+[\w'’-]+){{0,3}}?\s+(?:that|which|who|with|without)\s+(?:has\s+|have\s+"
+        rf"|knows\s+)?(?:no|zero|without|none\s+of)\s+(?:\w+\s+)?{_NO_RULES}",
+    ),
+    _sig(
+        _ROLEPLAY,
+        0.5,
+        "who|that|which",
+        rf"\s+(?:ignores|disregards|bypasses|breaks|violates|skips|(?:doesn't|does\s+not"
+        rf"|never)\s+(?:follow|obey|respect))\s+(?:[\w'’-]+\s+){{0,3}}?{_TARGETS}\b",
+    ),
+    _sig(
+        _ROLEPLAY,
+        0.5,
+        "safety|alignment|ethical|moral|content",
+        r"\s+(?:training|filters?|guardrails|rules|layer|alignment|restrictions)\s+"
+        r"(?:(?:were|was|are|is|have\s+been|has\s+been|got)\s+)?(?:removed|disabled|turned\s+off|switched\s+off|stripped|deleted)\b",
+    ),
+    _sig(
+        _ROLEPLAY,
+        0.5,
+        "escaped|broke free|broken free|freed from|liberated from|break free",
+        rf"(?:\s+(?:of|from))?\s+(?:its|their|your|the|all|any)?\s*(?:\w+\s+)?(?:alignment"
+        rf"|programming|training|confines|{_TARGETS})\b",
     ),
     _sig(
         _ROLEPLAY,
         0.4,
         "without|no|free of|free from|broken free of",
-        r"\s+(?:any\s+)?(?:ethical\s+|moral\s+|content\s+)?(?:or\s+\w+\s+)?(?:restrictions"
-        r"|limits|filters|rules|guidelines|ethics|morals|content polic(?:y|ies)|censorship)\b",
+        r"\s+(?:(?:any|every|all|the|its|their|your|openai|anthropic|google|[\w-]+['’]s)\s+)*"
+        rf"(?:ethical\s+|moral\s+|content\s+|safety\s+)?(?:or\s+\w+\s+)?{_NO_RULES}",
     ),
     _sig(
         _ROLEPLAY,
         0.3,
-        "act as|acting as|pretend to be|pretend you|role-play as|roleplay as|imagine you"
-        "|respond as|behave like|behave as|you are now|simulate|from now on you",
+        "act as|act like|acting as|pretend to be|pretend you|role-play as|roleplay as"
+        "|imagine you|imagine a version of yourself|respond as|behave like|behave as"
+        "|you are now|you're now|simulate|from now on you|from now on, you|play the role of"
+        "|play the part of|stay in character|game where you are|you are going to act",
         r"\b",
     ),
     _sig(
@@ -189,6 +498,48 @@ _SIGNALS: tuple[Signal, ...] = (
         r"|creators?|openai|anthropic)\s+gave you)",
     ),
     _sig(_EXTRACT, 0.6, "what were you told|what is your system prompt"),
+    # questions about what the model was told, asked indirectly
+    _sig(
+        _EXTRACT,
+        0.7,
+        "what|which",
+        rf"(?:'s|\s+is|\s+are)?(?:\s+[\w'’-]+){{0,4}}?\s+(?:in|of)\s+your\s+(?:[\w-]+\s+)?"
+        rf"(?:{_PROMPT_NOUNS})\b",
+    ),
+    _sig(
+        _EXTRACT,
+        0.7,
+        "what|which",
+        rf"\s+(?:(?:{_TARGETS})\s+)?(?:did|do|have|were|had)\s+(?:your|the)\s+{_AUTHORS}\s+"
+        r"(?:tell|told|instruct|ask|say\s+to|program|want|give|gave|given|provide|set)",
+    ),
+    _sig(
+        _EXTRACT,
+        0.7,
+        "instructions|instruction|rules|guidelines|directives|prompt|prompts",
+        r"\s+(?:were|was|have\s+been|did)\s+you\s+(?:given|get|receive|provided|told)\b",
+    ),
+    _sig(
+        _EXTRACT,
+        0.7,
+        "wording|text|content|contents|words|instructions",
+        r"\s+(?:of\s+)?(?:[\w'’-]+\s+){0,3}?(?:at\s+the\s+(?:top|start|beginning)\s+of"
+        r"\s+(?:this|the|our)\s+(?:conversation|chat|session|context)|(?:came|comes)\s+"
+        r"before\s+my\s+(?:first\s+)?(?:message|question|prompt))",
+    ),
+    _sig(
+        _EXTRACT,
+        0.7,
+        "developers|developer|developer's|developers'|creators|creator's|operator|operator's",
+        r"\W{0,2}s?\s+(?:instructions|rules|prompt|guidelines|directives|message)\s+(?:to|for)"
+        r"\s+you\b",
+    ),
+    _sig(
+        _EXTRACT,
+        0.5,
+        "how you were",
+        r"\s+(?:instructed|told|programmed|configured|prompted|set\s+up)\s+to\b",
+    ),
     _sig(_EXTRACT, 0.4, "starting with ", r"[\"'`]you are\b"),
     _sig(_EXTRACT, 0.2, "verbatim|word for word", r"\b"),
 )
@@ -197,6 +548,36 @@ _SIGNALS: tuple[Signal, ...] = (
 _TAGS = re.compile("[\U000e0000-\U000e007f]+")
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\u2061-\u2064\u180e\ufeff]")
+
+
+_HIDDEN = frozenset({"HIDDEN_TEXT", "BIDI_CONTROL", "ZERO_WIDTH"})
+# Obfuscations undone before a second look: "i g n o r e", "1gn0re", "ign-ore",
+# "IGNORE. ALL. PREVIOUS. INSTRUCTIONS."
+_SPACED = re.compile(r"(?<![\w])(?:[a-z] ){3,}[a-z](?![\w])")
+_LEET_WORD = re.compile(r"[a-z]*[0-9@$][a-z0-9@$]*")
+_LEET = str.maketrans("0134578@$", "oieastbas")
+_LEET_L = str.maketrans("0134578@$", "oleastbas")
+_SPLIT_WORD = re.compile(r"(?<=[a-z])[-_.*](?=[a-z])")
+_CHOPPED = re.compile(r"(?:\b[a-z]+[.!]\s+){2,}[a-z]+\b")
+
+
+def _unleet(m: re.Match[str], table: dict[int, str]) -> str:
+    word = m.group()
+    # Only a word with letters and digits is leetspeak; "2024" and "v2" stay as they are.
+    if sum(c.isalpha() for c in word) < 2 or len(word) < 4:
+        return word
+    return word.translate(table)
+
+
+def _deobfuscate(low: str) -> list[str]:
+    """The lower-cased text with spacing, leetspeak and punctuation tricks undone (one
+    reading per meaning of "1"), or ``[]`` when there is nothing to undo."""
+    out = _SPACED.sub(lambda m: m.group().replace(" ", ""), low)
+    out = _SPLIT_WORD.sub("", out)
+    out = _CHOPPED.sub(lambda m: re.sub(r"[.!]\s+", " ", m.group()), out)
+    # A "1" is an "i" or an "l" ("1gn0re" but "ru1es"): both readings are tried.
+    readings = {_LEET_WORD.sub(partial(_unleet, table=t), out) for t in (_LEET, _LEET_L)}
+    return sorted(r for r in readings if r != low)
 
 
 def _noisy_or(weights: Iterable[float]) -> float:
@@ -222,21 +603,30 @@ class InjectionDetector:
     def find(self, text: str) -> tuple[float, list[Finding]]:
         """The noisy-or score and the evidence (one weight per distinct signal)."""
         findings = list(self._hidden(text))
-        findings.extend(self._patterns(text))
-        # A signal counts once however often it occurs: repetition is not more evidence.
-        distinct = {(f.entity, f.score or 0.0) for f in findings}
-        return _noisy_or(w for _, w in distinct), findings
+        hits = dict(self._patterns(text, text.lower()))
+        for plain in _deobfuscate(text.lower()):
+            # Evidence seen only once spacing / leetspeak is undone covers the whole text.
+            for i, f in self._patterns(plain, plain):
+                hits.setdefault(i, Finding(f.entity, 0, len(text), f.score))
+        findings.extend(hits.values())
+        # A signal counts once however often it occurs: repetition is not more evidence;
+        # two different signals of one kind (a mode and "no rules") are two pieces.
+        distinct_hidden = {(f.entity, f.score or 0.0) for f in findings if f.entity in _HIDDEN}
+        weights = [w for _, w in distinct_hidden] + [f.score or 0.0 for f in hits.values()]
+        return _noisy_or(weights), findings
 
-    def _patterns(self, text: str) -> Iterator[Finding]:
-        low = text.lower()  # a rare length-changing character only shifts the evidence
-        present = words(low)
-        for signal in self.signals:
+    def _patterns(self, text: str, low: str) -> Iterator[tuple[int, Finding]]:
+        """(signal index, finding) for each signal that matches (``low``: lower-cased)."""
+        present = words(low)  # a rare length-changing character only shifts the evidence
+        for i, signal in enumerate(self.signals):
             if present.isdisjoint(signal.gate):
                 continue
-            m = signal.anchor.search(text if signal.case_sensitive else low)
-            if m:
-                end = min(m.end(), len(text))
-                yield Finding(signal.entity, min(m.start(), end), end, signal.weight)
+            target = text if signal.case_sensitive else low
+            for m in signal.anchor.finditer(target):
+                if signal.accept is None or signal.accept(target, m):
+                    end = min(m.end(), len(text))
+                    yield i, Finding(signal.entity, min(m.start(), end), end, signal.weight)
+                    break
 
     @staticmethod
     def _hidden(text: str) -> Iterator[Finding]:

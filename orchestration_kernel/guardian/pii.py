@@ -29,6 +29,8 @@ __all__ = [
 
 # --- e-mail: found from each "@" outwards -------------------------------------------------
 _EMAIL_LOCAL = set(string.ascii_letters + string.digits + "._%+-")
+#: Local parts that name a service account on a code host (``git@github.com:org/repo``).
+_SSH_USERS = frozenset({"git", "hg", "svn"})
 _EMAIL_DOMAIN = re.compile(
     r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
     r"\.[A-Za-z]{2,24}(?![\w-])"
@@ -163,6 +165,42 @@ _HEX_GROUP = re.compile(r"[0-9A-Fa-f]{1,4}")
 # a pre-release/build suffix of a version string ("-beta", "-rc1").
 _PREFIX_LEN = re.compile(r"/(\d{1,3})(?!\d)")
 _VERSION_SUFFIX = re.compile(r"-[A-Za-z]")
+# What may precede a dotted quad and make it a number in a document, not an address:
+# "version 4.10.2.1", "Section 3.2.1.4", "build 5.12.0.221", "v10.2.0.4" (see
+# _numbered_not_address). Matched on the lower-cased words just before the quad.
+_NUMBERING_WORDS = frozenset(
+    [
+        "version",
+        "versions",
+        "ver",
+        "release",
+        "rel",
+        "build",
+        "firmware",
+        "revision",
+        "rev",
+        "edition",
+        "section",
+        "sec",
+        "chapter",
+        "ch",
+        "clause",
+        "paragraph",
+        "para",
+        "article",
+        "art",
+        "figure",
+        "fig",
+        "table",
+        "appendix",
+        "volume",
+        "vol",
+        "footnote",
+        "equation",
+        "eq",
+    ]
+)
+_LINKING_WORDS = frozenset({"is", "was", "to", "from", "=", "number", "no."})
 
 
 def luhn_valid(digits: str) -> bool:
@@ -197,6 +235,19 @@ def _before(sk: bytes, start: int, forbidden: bytes) -> bool:
     return start == 0 or sk[start - 1] not in forbidden
 
 
+def _is_ssh_address(text: str, start: int, at: int, end: int) -> bool:
+    """True for ``user@host:path`` (scp/SSH), ``git@host`` and ``scheme://user@host``.
+
+    These name a login on a machine, not a mailbox: a colon followed by a path right after
+    the host, a code-host service user (``git@``), or credentials inside a URL.
+    """
+    if text[start:at].lower() in _SSH_USERS:
+        return True
+    if end < len(text) - 1 and text[end] == ":" and not text[end + 1].isspace():
+        return True
+    return text.endswith("://", 0, start)
+
+
 def _emails(text: str, sk: bytes) -> Iterator[Finding]:
     at = text.find("@")
     while at > 0:
@@ -204,7 +255,7 @@ def _emails(text: str, sk: bytes) -> Iterator[Finding]:
         while start > 0 and text[start - 1] in _EMAIL_LOCAL:
             start -= 1
         m = _EMAIL_DOMAIN.match(text, at + 1)
-        if m and start < at:
+        if m and start < at and not _is_ssh_address(text, start, at, m.end()):
             yield Finding("EMAIL", start, m.end(), 0.95)
         at = text.find("@", at + 1)
 
@@ -282,6 +333,25 @@ def _not_an_address(text: str, value: str, end: int) -> bool:
     return True
 
 
+def _numbered_not_address(text: str, start: int) -> bool:
+    """True when the dotted quad at ``start`` is a version or a document number.
+
+    The rule: a dotted quad right after a numbering word (``version``, ``release``,
+    ``build``, ``section``, ``chapter``, ``clause``, ``figure``, ``table``, ...), or after
+    such a word and one linking word (``version is``, ``upgrade to version``), is that
+    thing's number, not a host. Anything else that parses as IPv4 is an address.
+    """
+    before = text[max(0, start - 40) : start].lower().split()
+    if not before:
+        return False
+    last = before[-1].strip(":#=()[],")
+    if last in _NUMBERING_WORDS or last in ("§", "v", "no."):
+        return True
+    return (
+        len(before) >= 2 and last in _LINKING_WORDS and before[-2].strip(":#,") in _NUMBERING_WORDS
+    )
+
+
 def _ipv4(text: str, sk: bytes) -> Iterator[Finding]:
     for m in _IPV4.finditer(sk):
         start = m.start()
@@ -294,7 +364,7 @@ def _ipv4(text: str, sk: bytes) -> Iterator[Finding]:
             ipaddress.IPv4Address(value)
         except ValueError:
             continue
-        if not _not_an_address(text, value, m.end()):
+        if not _not_an_address(text, value, m.end()) and not _numbered_not_address(text, start):
             yield Finding("IP_ADDRESS", start, m.end(), 0.9)
 
 

@@ -10,10 +10,12 @@ caught) and, for positives, the substrings that must not reach the provider.
 
 Two splits, built from separate material so that neither leaks into the other:
 
-- ``tune``: the top-level sections of ``prompts.yaml`` with values from :data:`SEED`. It
-  holds the original tuning half and the retired first held-out half (``origin`` says
-  which): that half was looked at while fixing bugs, so it can no longer measure anything.
-- ``heldout``: the ``heldout`` section of ``prompts.yaml`` (new hand-written cases and
+- ``tune``: the top-level sections of ``prompts.yaml`` with values from :data:`SEED` (the
+  original tuning half and the retired first held-out half), plus the
+  ``retired_heldout_v2`` section with values from :data:`HELDOUT_V2_SEED`. ``origin`` says
+  which: the retired splits were looked at after their one run, so they can no longer
+  measure anything.
+- ``heldout``: the ``heldout`` section of ``prompts.yaml`` (v3: new hand-written cases and
   templates) with values from :data:`HELDOUT_SEED`. No detector change has been tuned on it.
 """
 
@@ -29,12 +31,22 @@ from pathlib import Path
 
 import yaml
 
-__all__ = ["CATEGORY_POLICY", "HELDOUT_SEED", "SEED", "Case", "build_cases", "fake_secrets"]
+__all__ = [
+    "CATEGORY_POLICY",
+    "HELDOUT_SEED",
+    "HELDOUT_V2_SEED",
+    "SEED",
+    "Case",
+    "build_cases",
+    "fake_secrets",
+]
 
 #: The fixed seed of the tuning values: the set is identical on every run and machine.
 SEED = 20240917
-#: The seed of the held-out values (version 2), drawn once and never tuned on.
-HELDOUT_SEED = 20250611
+#: The seed of the retired second held-out split's values (tuning data since its run).
+HELDOUT_V2_SEED = 20250611
+#: The seed of the held-out values (version 3), drawn once and never tuned on.
+HELDOUT_SEED = 20260218
 
 #: Which built-in Guardian policy is responsible for each category.
 CATEGORY_POLICY: dict[str, str | None] = {
@@ -67,7 +79,8 @@ class Case:
     #: For positives: substrings that must be absent from what is sent.
     sensitive: tuple[str, ...] = ()
     split: str = "tune"
-    #: Where the case came from: ``tune-v1``, ``retired-heldout-v1`` or ``heldout-v2``.
+    #: Where the case came from: ``tune-v1``, ``retired-heldout-v1``, ``tune-v3``
+    #: (tuning additions), ``retired-heldout-v2`` or ``heldout-v3``.
     origin: str = "tune-v1"
 
 
@@ -493,20 +506,37 @@ def _retired_origin(cases: list[Case], rng: random.Random) -> list[Case]:
     return sorted(out, key=lambda c: c.id)
 
 
+def _hand_written(data: dict, seed: int, prefix: str) -> list[Case]:
+    """Cases from a section with only hand-written injections and look-alikes."""
+    builder = _Builder(random.Random(seed), data, prefix)
+    _injection(builder)
+    for category, texts in data.get("lookalikes", {}).items():
+        for text in texts:
+            builder.add(category, "lookalike", text)
+    return builder.cases
+
+
+def _relabel(cases: list[Case], split: str, origin: str) -> list[Case]:
+    return [Case(**{**c.__dict__, "split": split, "origin": origin}) for c in cases]
+
+
 def build_cases(
     seed: int = SEED, split: str | None = None, *, heldout_seed: int = HELDOUT_SEED
 ) -> list[Case]:
     """All cases (or one split's: ``tune`` or ``heldout``), identical for the same seeds."""
     data = yaml.safe_load(_PROMPTS.read_text(encoding="utf-8"))
     held = data.pop("heldout")
+    retired_v2 = data.pop("retired_heldout_v2")
+    extra = data.pop("tune_extra")
     cases: list[Case] = []
     if split in (None, "tune"):
         cases += _retired_origin(_generate(data, seed), random.Random(seed + 1))
+        cases += _relabel(_hand_written(extra, seed, "t3-"), "tune", "tune-v3")
+        v2 = _generate(retired_v2, HELDOUT_V2_SEED, prefix="h2-")
+        cases += _relabel(v2, "tune", "retired-heldout-v2")
     if split in (None, "heldout"):
-        cases += [
-            Case(**{**c.__dict__, "split": "heldout", "origin": "heldout-v2"})
-            for c in _generate(held, heldout_seed, prefix="h2-")
-        ]
+        v3 = _generate(held, heldout_seed, prefix="h3-")
+        cases += _relabel(v3, "heldout", "heldout-v3")
     return cases
 
 

@@ -25,8 +25,14 @@ def test_eval_set_is_deterministic_labelled_and_split() -> None:
 
 def test_heldout_is_fresh_material_covering_every_category() -> None:
     tune, held = build_cases(split="tune"), build_cases(split="heldout")
-    assert {c.origin for c in held} == {"heldout-v2"}
-    assert {c.origin for c in tune} == {"tune-v1", "retired-heldout-v1"}
+    assert {c.origin for c in held} == {"heldout-v3"}
+    assert {c.origin for c in tune} == {
+        "tune-v1",
+        "retired-heldout-v1",
+        "tune-v3",
+        "retired-heldout-v2",
+    }
+    assert all(c.id.startswith("h3-") for c in held)
     assert {c.category for c in held} == set(CATEGORY_POLICY)
     # Positives and negatives of every policy's categories are held out.
     assert {c.category for c in held if c.positive} == set(CATEGORY_POLICY) - {"benign"}
