@@ -35,8 +35,67 @@ def frame_from_rows(
     """A typed DataFrame from raw SQLite rows; JSON columns decoded where ``decode_json``."""
     import pandas as pd
 
-    frame = pd.DataFrame.from_records(list(rows), columns=list(columns))
-    return apply_types(frame, decode_json)
+    rows = rows if isinstance(rows, list) else list(rows)
+    names = list(columns)
+    if not rows:
+        return apply_types(pd.DataFrame.from_records([], columns=names), decode_json)
+    # Column by column, straight from the tuples: no object-dtype frame in between,
+    # each column typed in one pass (this is what makes 100,000 rows fast).
+    import numpy as np
+
+    cells = np.array(rows, dtype=object)
+    if cells.shape != (len(rows), len(names)):  # ragged rows: the general path copes
+        return apply_types(pd.DataFrame.from_records(rows, columns=names), decode_json)
+    data = {
+        name: _column(pd, np, cells[:, i], KINDS.get(name), decode_json)
+        for i, name in enumerate(names)
+    }
+    return pd.DataFrame(data, copy=False)
+
+
+def _column(pd: Any, np: Any, values: Any, kind: str | None, decode_json: bool) -> Any:
+    """One typed column from an object array of SQLite values (as :func:`_typed` types it)."""
+    import pyarrow as pa
+
+    try:
+        if kind == "float":
+            return pd.Series(np.array(values, dtype="float64"), copy=False)
+        if kind in ("int", "bool"):
+            # Through Arrow: None -> <NA>; text or fractions raise (the general path).
+            ints = pd.array(pa.array(values, pa.int64()), dtype="Int64")
+            return pd.Series(ints if kind == "int" else ints.astype("boolean"), copy=False)
+        if kind == "text":
+            texts = pa.array(values, pa.large_string())  # non-text cells raise
+            return pd.Series(pd.array(texts, dtype=_text_dtype(pd)), copy=False)
+        if kind == "json" and decode_json:
+            return pd.Series(_decode_all(values), dtype=object)
+    except (TypeError, ValueError, pa.ArrowException):
+        pass  # not the plain SQLite shape (e.g. numbers stored as text): type it cell by cell
+    series = pd.Series(values, dtype=object)
+    return series if kind is None else _typed(pd, series, kind, decode_json)
+
+
+def _decode_all(values: Any) -> list[Any]:
+    """Decode a column of JSON texts in one parse; falls back to cell by cell.
+
+    The stored cells are ``json.dumps`` output, one document each; a cell that is not
+    (invalid, or several values such as ``1, 2``) fails the parse or the count check.
+    """
+    present = [v for v in values if v is not None]
+    if all(isinstance(v, str) for v in present):
+        try:
+            decoded = json.loads("[" + ",".join(present) + "]")
+        except ValueError:
+            decoded = None
+        if decoded is not None and len(decoded) == len(present):
+            found = iter(decoded)
+            return [None if v is None else next(found) for v in values]
+    return [None if v is None else _from_json(v) for v in values]
+
+
+def _text_dtype(pd: Any) -> str:
+    # pandas 3's "str" keeps missing values missing; on pandas 2 "str" would mean "None".
+    return "str" if pd.__version__ >= "3" else "string"
 
 
 def apply_types(frame: pd.DataFrame, decode_json: bool = True) -> pd.DataFrame:
@@ -63,8 +122,7 @@ def _typed(pd: Any, col: pd.Series, kind: str, decode_json: bool) -> pd.Series:
     if kind == "json" and decode_json:
         decoded = col.map(_from_json, na_action="ignore").astype(object)
         return decoded.where(col.notna(), None)  # missing is None, whatever the source
-    # pandas 3's "str" keeps missing values missing; on pandas 2 "str" would mean "None".
-    return col.astype("str" if pd.__version__ >= "3" else "string")
+    return col.astype(_text_dtype(pd))
 
 
 def _to_bool(value: Any) -> bool:
