@@ -37,6 +37,9 @@ if TYPE_CHECKING:
 
 __all__ = ["OrchestrationEngine"]
 
+#: The vendors the catalogue covers; other providers (compatible servers) serve any name.
+BUILTIN_VENDORS = frozenset({"openai", "anthropic", "gemini", "perplexity"})
+
 Prompt = str | Sequence[Message | Mapping[str, str]]
 
 
@@ -150,6 +153,21 @@ class OrchestrationEngine:
         if name == "auto" or self._router.is_pool(name):
             return name
         return str(self._router.resolve(name))
+
+    def model_note(self, name: str) -> str | None:
+        """A warning for a name that resolves but that the catalogue does not know — a typo,
+        or a model newer than the catalogue — else ``None``. Unknown names still raise."""
+        if name == "auto" or self._router.is_pool(name):
+            return None
+        how = self._router.resolver.explain(name, also_known=self._router.pools)
+        if how.in_catalogue or how.ref.provider not in BUILTIN_VENDORS:
+            return None
+        near = [n for n in self._router.resolver.suggest(name) if n != name]
+        hint = f"; did you mean {', '.join(near)}?" if near else ""
+        return (
+            f"{name!r} is not in the model catalogue: it is sent to {how.ref.provider} as "
+            f"{how.ref.model!r}, with unknown price and context window{hint}"
+        )
 
     def known_model_names(self) -> list[str]:
         """Every name the engine would accept: aliases, catalogue ids, pools."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 from typing import TYPE_CHECKING, Any
 
 from ..errors import PipelineError, RunCancelled
@@ -43,7 +44,16 @@ def run_pipeline_cell(magics: OrchestrateMagics, args: argparse.Namespace, body:
         pipeline = magics.manager.register(name, body, **options)
     else:
         pipeline = Pipeline(body, engine=magics.engine, **options)
+    _warn_uncatalogued(magics.engine, [m for s in pipeline.spec.steps for m in s.models or []])
     return _run_pipeline(magics, args, pipeline, input_data, options["namespace"])
+
+
+def _warn_uncatalogued(engine: Any, models: list[str]) -> None:
+    """Say so before running when a model resolves only by its prefix (a typo?)."""
+    for model in dict.fromkeys(models):
+        note = engine.model_note(model)
+        if note:
+            print(f"note: {note}", file=sys.stderr)
 
 
 def _run_pipeline(
@@ -97,6 +107,7 @@ def run_compare_cell(magics: OrchestrateMagics, args: argparse.Namespace, body: 
     models = list(args.compare)
     for model in models:
         engine.resolve(model)  # an unknown model fails now, with the nearest names
+    _warn_uncatalogued(engine, models)
     template = prompt_template(body, interpolate=not args.no_interpolate)
     namespace = magics.namespace()
     if args.over is None:

@@ -111,6 +111,8 @@ class PipelinePlan:
                 f"| {r['step']} | {r['resolved']} | {r['simulated']} | "
                 f"{r['depends_on'] or '-'} | {r['when'] or ''} | {c} |"
             )
+        notes = [note for step in self.steps for note in step.problems]
+        lines += ["", *(f"- note: {note}" for note in notes)] if notes else []
         lines += [
             "",
             f"Real: {', '.join(self.real) or 'none'} · "
@@ -120,6 +122,10 @@ class PipelinePlan:
 
     def __str__(self) -> str:
         return self._repr_markdown_()
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """Terminal IPython shows the plan as its table, not a dataclass repr."""
+        printer.text(str(self))
 
 
 def _try(fn: Any, *args: Any) -> Any:
@@ -149,5 +155,6 @@ def make_plan(compiled: CompiledPipeline, engine: Any, default_model: str | None
             depends_on=list(compiled.dag.deps[name]), when=step.when,
             est_input_tokens=est_in, est_output_tokens=est_out,
             est_cost_usd=None if None in costs else float(sum(c or 0.0 for c in costs)),
+            problems=[n for n in (_try(engine.model_note, m) for m in models) if n],
         ))  # fmt: skip
     return PipelinePlan(spec.name, steps, compiled.dag.levels())

@@ -267,3 +267,14 @@ async def test_builtin_compatible_servers_resolve_without_registration() -> None
     assert engine.resolve("ollama:llama3.2:3b") == "ollama:llama3.2:3b"
     reply = await engine.complete("ollama:llama3.2:3b", "local model")
     assert reply.simulated  # offline: even a local server is simulated, visibly
+
+
+def test_model_note_flags_names_the_catalogue_does_not_know() -> None:
+    engine = make_engine()
+    note = engine.model_note("gpt-44")
+    assert note and "not in the model catalogue" in note and "gpt-4" in note
+    assert engine.model_note("gpt-4") is None and engine.model_note("auto") is None
+    assert engine.model_note("ollama:llama3") is None  # compatible servers serve any name
+    plan = engine.create_pipeline([{"name": "a", "model": "gpt-44", "prompt": "x"}]).plan()
+    assert plan.steps[0].problems == [note]
+    assert "note: " in str(plan)
