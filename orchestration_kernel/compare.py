@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .formatting import format_cost
 from .models import Reply
 
 if TYPE_CHECKING:
@@ -82,7 +83,7 @@ class CompareTable:
                 lines.append(f"| {row['model']} | **error**: {row['error']} | | | |")
                 continue
             sim = " (simulated)" if row["simulated"] else ""
-            cost = "unknown" if row["cost_usd"] is None else f"${row['cost_usd']:.6f}"
+            cost = format_cost(row["cost_usd"])
             text = str(row["output"]).replace("|", "\\|").replace("\n", " ")
             tokens = row["input_tokens"] + row["output_tokens"]
             lines.append(

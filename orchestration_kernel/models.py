@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .formatting import format_cost
+
 __all__ = [
     "Action",
     "Attempt",
@@ -209,7 +211,7 @@ class Reply(BaseModel):
 
     def _repr_markdown_(self) -> str:
         label = " (simulated)" if self.simulated else ""
-        cost = "unknown" if self.cost_usd is None else f"${self.cost_usd:.6f}"
+        cost = format_cost(self.cost_usd)
         return (
             f"{self.text}\n\n---\n*{self.resolved_model or self.model}{label} · "
             f"{self.latency_ms:.0f} ms · {self.usage.total_tokens} tokens · {cost}*"

@@ -13,6 +13,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from ..errors import PipelineError, RunCancelled
+from ..formatting import format_cost
 from .compare import CompareMatrix, items_of, prompt_template, render_prompt
 from .display import make_run_display
 from .render import render
@@ -199,7 +200,7 @@ def _compare_plan(engine: Any, models: list[str], prompts: list[str]) -> Any:
     for model in models:
         cost = engine.estimate_cost(model, tokens, 256 * len(prompts))
         served = "simulator" if engine.is_simulated(model) else "real provider"
-        est = "unknown" if cost is None else f"${cost:.6f}"
+        est = format_cost(cost)
         lines.append(f"| {model} | {engine.resolve(model)} | {served} | {est} |")
     lines.append(f"\n{len(prompts)} prompt(s), about {tokens} input tokens in all.")
     return Rendered("\n".join(lines), "markdown")

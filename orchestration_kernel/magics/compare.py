@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ConfigurationError
+from ..formatting import format_cost
 from ..pipeline.placeholders import Template, compile_template
 from ..pipeline.scope import AccessError, Scope
 
@@ -89,7 +90,7 @@ def _cell(value: Any) -> str:
 
 
 def _total(t: dict[str, Any]) -> str:
-    cost = "cost unknown" if t["cost_usd"] is None else f"${t['cost_usd']:.6f}"
+    cost = format_cost(t["cost_usd"], unknown="cost unknown")
     return f"{t['answers']} ok, {t['errors']} failed, {t['latency_ms']:.0f} ms, {cost}"
 
 

@@ -21,6 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+from ..formatting import format_cost
+
 __all__ = ["LiveRunDisplay", "RunDisplay", "RunState", "StepRow", "make_run_display"]
 
 #: Steps whose status will not change again.
@@ -206,7 +208,7 @@ def _cells(row: StepRow, final: bool) -> list[str]:
         row.status + (f" — {row.note}" if row.note and row.status != "done" else ""),
         "" if row.latency_ms is None else f"{row.latency_ms:.0f} ms",
         "" if row.tokens is None else str(row.tokens),
-        "" if row.cost_usd is None else f"${row.cost_usd:.6f}",
+        format_cost(row.cost_usd, unknown=""),
         row.guardian,
         text,
     ]

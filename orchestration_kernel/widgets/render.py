@@ -9,10 +9,10 @@ a model wrote is escaped.
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from ..formatting import format_cost
 from .state import findings
 
 __all__ = [
@@ -72,23 +72,11 @@ def fmt_ms(value: float | None) -> str:
 
 
 def fmt_cost(value: float | None, *, unknown: bool = False) -> str:
-    """Dollars, or ``"unknown"`` when a model's price is unknown (unknown is not free).
-
-    Cents for a dollar or more, four decimals below that, and two significant digits for
-    fractions of a cent (``$0.000042``), so a tiny cost neither reads as zero nor drowns
-    in trailing zeros; nothing is ``$0.00``."""
+    """Dollars (see :func:`~orchestration_kernel.formatting.format_cost`); ``"unknown"``
+    when a model's price is unknown, ``""`` when there is no cost to show."""
     if unknown:
         return "unknown"
-    if value is None:
-        return ""
-    if value == 0:
-        return "$0.00"
-    if abs(value) >= 1:
-        return f"${value:,.2f}"
-    if abs(value) >= 0.01:
-        return f"${value:.4f}"
-    decimals = min(10, 1 - math.floor(math.log10(abs(value))))
-    return f"${value:.{decimals}f}"
+    return format_cost(value, unknown="")
 
 
 def fmt_tokens(value: int | None) -> str:

@@ -1,0 +1,26 @@
+"""How numbers read wherever we show them (reprs, magics, widgets): one rule each."""
+
+from __future__ import annotations
+
+import math
+
+__all__ = ["format_cost"]
+
+
+def format_cost(value: float | None, *, unknown: str = "unknown") -> str:
+    """Dollars as a person reads them; ``unknown`` when the price is not known.
+
+    Cents for a dollar or more, four decimals below that, and two significant digits for
+    fractions of a cent (``$0.000042``), so a tiny cost neither reads as zero nor drowns
+    in trailing zeros. Unknown is never shown as free.
+    """
+    if value is None:
+        return unknown
+    if value == 0:
+        return "$0.00"
+    if abs(value) >= 1:
+        return f"${value:,.2f}"
+    if abs(value) >= 0.01:
+        return f"${value:.4f}"
+    decimals = min(10, 1 - math.floor(math.log10(abs(value))))
+    return f"${value:.{decimals}f}"

@@ -1,0 +1,27 @@
+"""Costs read the same everywhere: unknown is never free, tiny is never zero."""
+
+from __future__ import annotations
+
+import pytest
+
+from orchestration_kernel.formatting import format_cost
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (None, "unknown"),
+        (0.0, "$0.00"),
+        (12.5, "$12.50"),
+        (1234.5, "$1,234.50"),
+        (0.0123, "$0.0123"),
+        (0.000042, "$0.000042"),
+        (0.0000123, "$0.000012"),
+    ],
+)
+def test_format_cost(value: float | None, shown: str) -> None:
+    assert format_cost(value) == shown
+
+
+def test_unknown_text_is_the_callers() -> None:
+    assert format_cost(None, unknown="") == ""
