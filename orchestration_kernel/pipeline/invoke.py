@@ -14,7 +14,7 @@ from typing import Any
 
 from ..errors import GuardianBlocked, OrchestrationError, PipelineError
 from ..models import Delta, Message, Reply
-from .result import ModelCall
+from .result import ModelCall, assign
 from .spec import StepSpec
 
 __all__ = ["CallFailed", "call_model", "default_prompt", "json_instruction", "parse_json_reply"]
@@ -79,15 +79,17 @@ def parse_json_reply(text: str, schema: dict[str, Any] | None) -> tuple[Any, str
 
 def _record(call: ModelCall, reply: Reply) -> None:
     prior = 0.0 if call.latency_ms is None else call.cost_usd  # None: unknown stays unknown
-    call.cost_usd = None if prior is None or reply.cost_usd is None else prior + reply.cost_usd
-    call.resolved_model = reply.resolved_model or None
-    call.provider = reply.provider or None
-    call.latency_ms = (call.latency_ms or 0.0) + reply.latency_ms
-    call.ttft_ms = reply.ttft_ms if call.ttft_ms is None else call.ttft_ms
-    call.usage = call.usage + reply.usage
-    call.attempts += reply.attempts
-    call.decisions += reply.decisions
-    call.simulated = call.simulated or reply.simulated
+    assign(call, {
+        "cost_usd": None if prior is None or reply.cost_usd is None else prior + reply.cost_usd,
+        "resolved_model": reply.resolved_model or None,
+        "provider": reply.provider or None,
+        "latency_ms": (call.latency_ms or 0.0) + reply.latency_ms,
+        "ttft_ms": reply.ttft_ms if call.ttft_ms is None else call.ttft_ms,
+        "usage": call.usage + reply.usage,
+        "attempts": call.attempts + reply.attempts,
+        "decisions": call.decisions + reply.decisions,
+        "simulated": call.simulated or reply.simulated,
+    })  # fmt: skip
 
 
 async def call_model(

@@ -11,6 +11,7 @@ import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..formatting import format_cost
 from .loader import CompiledPipeline
 
 __all__ = ["ASSUMED_OUTPUT_TOKENS", "PipelinePlan", "PlannedStep", "make_plan"]
@@ -97,7 +98,7 @@ class PipelinePlan:
         return pd.DataFrame.from_records(self.to_records())
 
     def _repr_markdown_(self) -> str:
-        cost = "unknown" if self.est_cost_usd is None else f"${self.est_cost_usd:.6f}"
+        cost = format_cost(self.est_cost_usd)
         head = f"**Plan: {self.name or 'pipeline'}** · {len(self.steps)} steps · est. {cost}"
         lines = [
             head,
@@ -106,7 +107,7 @@ class PipelinePlan:
             "|---|---|---|---|---|---|",
         ]
         for r, s in zip(self.to_records(), self.steps, strict=True):
-            c = "unknown" if s.est_cost_usd is None else f"${s.est_cost_usd:.6f}"
+            c = format_cost(s.est_cost_usd)
             lines.append(
                 f"| {r['step']} | {r['resolved']} | {r['simulated']} | "
                 f"{r['depends_on'] or '-'} | {r['when'] or ''} | {c} |"

@@ -16,9 +16,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from ..formatting import format_cost
 from ..models import Attempt, Decision, Usage
 
-__all__ = ["FoldRecord", "ModelCall", "PipelineResult", "StepResult", "StepStatus"]
+__all__ = ["FoldRecord", "ModelCall", "PipelineResult", "StepResult", "StepStatus", "assign"]
 
 StepStatus = Literal["pending", "running", "done", "failed", "skipped", "blocked", "cancelled"]
 RunStatus = Literal["running", "done", "failed", "cancelled"]
@@ -29,6 +30,13 @@ FINAL_STATUSES = frozenset({"done", "failed", "skipped", "blocked", "cancelled"}
 
 def _strictest(decisions: list[Decision]) -> str:
     return max(decisions, key=lambda d: d.rank).action if decisions else "allow"
+
+
+def assign(model: BaseModel, values: dict[str, Any]) -> None:
+    """Set several fields at once, as plain attribute assignment would (these models do
+    not validate on assignment), without pydantic's per-attribute ``__setattr__`` cost."""
+    model.__dict__.update(values)
+    model.__pydantic_fields_set__.update(values)
 
 
 def _sum_cost(costs: list[float | None]) -> float | None:
@@ -118,19 +126,21 @@ class StepResult(BaseModel):
 
     def absorb(self, calls: list[ModelCall]) -> None:
         """Fill the step's aggregates from its calls."""
-        self.calls = calls
         providers = list(dict.fromkeys(c.provider for c in calls if c.provider))
-        self.provider = ", ".join(providers) or None
-        self.attempts = [a for c in calls for a in c.attempts]
-        self.decisions = [d for c in calls for d in c.decisions]
-        self.usage = sum((c.usage for c in calls), Usage())
         ran = [c for c in calls if c.ran]
-        self.cost_usd = _sum_cost([c.cost_usd for c in ran]) if ran else None
         latencies = [c.latency_ms for c in calls if c.latency_ms is not None]
-        self.latency_ms = max(latencies) if latencies else self.latency_ms
         ttfts = [c.ttft_ms for c in calls if c.ttft_ms is not None]
-        self.ttft_ms = min(ttfts) if ttfts else None
-        self.simulated = any(c.simulated for c in calls)
+        assign(self, {
+            "calls": calls,
+            "provider": ", ".join(providers) or None,
+            "attempts": [a for c in calls for a in c.attempts],
+            "decisions": [d for c in calls for d in c.decisions],
+            "usage": sum((c.usage for c in calls), Usage()),
+            "cost_usd": _sum_cost([c.cost_usd for c in ran]) if ran else None,
+            "latency_ms": max(latencies) if latencies else self.latency_ms,
+            "ttft_ms": min(ttfts) if ttfts else None,
+            "simulated": any(c.simulated for c in calls),
+        })  # fmt: skip
 
 
 class PipelineResult(BaseModel):
@@ -247,7 +257,7 @@ class PipelineResult(BaseModel):
             model = ", ".join(s.model) if isinstance(s.model, list) else (s.model or "")
             sim = " (simulated)" if s.simulated else ""
             latency = "" if s.latency_ms is None else f"{s.latency_ms:.0f} ms"
-            cost = "" if s.cost_usd is None else f"${s.cost_usd:.6f}"
+            cost = format_cost(s.cost_usd, unknown="")
             rows.append(
                 [
                     s.name,
@@ -262,7 +272,7 @@ class PipelineResult(BaseModel):
         return rows
 
     def _headline(self) -> str:
-        cost = "unknown" if self.cost_usd is None else f"${self.cost_usd:.6f}"
+        cost = format_cost(self.cost_usd)
         latency = "?" if self.latency_ms is None else f"{self.latency_ms:.0f} ms"
         name = self.pipeline or "pipeline"
         return (

@@ -114,7 +114,8 @@ class Run:
         self._failure: tuple[str, BaseException] | None = None
         self._cancel_requested = False
         self._done: asyncio.Future[None] | None = None
-        self._memory: asyncio.Task[None] | None = None  # the latest conversation write
+        self._memory: asyncio.Task[None] | None = None  # the conversation writer
+        self._pending_turns: list[tuple[str, list[tuple[str, str, str | None]]]] = []
         self._t0 = time.perf_counter()
         self._wall0 = time.time()
 
@@ -151,7 +152,8 @@ class Run:
     def _emit(
         self, kind: EventKind, step: str | None = None, data: Any = None, model: str | None = None
     ) -> None:
-        notify(self.observer, PipelineEvent(kind, self.run_id, step, model, data))
+        if self.observer is not None:  # no observer: build no event
+            notify(self.observer, PipelineEvent(kind, self.run_id, step, model, data))
 
     # -- the run ---------------------------------------------------------------------
     async def execute(self) -> PipelineResult:
@@ -205,10 +207,12 @@ class Run:
 
     def _begin(self) -> None:
         self.result.started_at = self._now()
-        self._audit("run_start", status="running", detail={
-            "steps": list(self.specs), "levels": self.compiled.dag.levels(),
-        })  # fmt: skip
-        self._emit("run_start", data=self.plan_rows())
+        if self.audit is not None:
+            self._audit("run_start", status="running", detail={
+                "steps": list(self.specs), "levels": self.compiled.dag.levels(),
+            })  # fmt: skip
+        if self.observer is not None:
+            self._emit("run_start", data=self.plan_rows())
 
     def plan_rows(self) -> list[dict[str, Any]]:
         """The steps as the widgets first show them."""
@@ -219,7 +223,7 @@ class Run:
         ]
 
     async def _settle_memory(self) -> None:
-        if self._memory is not None:
+        if self._memory is not None and not self._memory.done():
             await asyncio.gather(self._memory, return_exceptions=True)
 
     async def _end(self, status: str, error: str | None = None) -> None:
@@ -230,6 +234,13 @@ class Run:
         res.ended_at = self._now()
         res.latency_ms = (res.ended_at - (res.started_at or res.ended_at)) * 1000
         res.output = self._final_output()
+        if self.audit is not None:  # the totals below are for the audit row only
+            self._audit_end(status, error)
+            await self._flush_audit()
+        self._emit("run_end", data=res)
+
+    def _audit_end(self, status: str, error: str | None) -> None:
+        res = self.result
         usage = res.usage
         detail: dict[str, Any] = {"steps": {s.name: s.status for s in res.steps}}
         if error:
@@ -243,8 +254,6 @@ class Run:
             cost_usd=res.cost_usd,
             detail=detail,
         )
-        await self._flush_audit()
-        self._emit("run_end", data=res)
 
     async def _flush_audit(self) -> None:
         audit = self.audit
@@ -344,6 +353,8 @@ class Run:
         bus = self.bus
         if bus is not None and hasattr(bus, "record_handoff"):
             bus.record_handoff(ms)
+        if self.audit is None:
+            return
         source = max((d for d in deps if d in self._published), key=self._published.__getitem__)
         self._audit("handoff", step=name, latency_ms=ms, detail={"from": source, "to": name})
 
@@ -401,10 +412,10 @@ class Run:
         if spec.context == "session":
             payload, system = await self._with_session(name, spec, models, prompt, system)
         try:
+            if spec.timeout is None:  # no deadline: skip the timeout machinery
+                return await self._calls(name, spec, models, payload, system)
             async with asyncio.timeout(spec.timeout):
-                if len(models) == 1:
-                    return [await self._call(name, spec, models[0], payload, system)]
-                return await self._fan_out(name, spec, models, payload, system)
+                return await self._calls(name, spec, models, payload, system)
         except CallFailed as exc:
             raise StepFailed([exc.call], exc.error) from exc.error
         except TimeoutError as exc:
@@ -412,6 +423,13 @@ class Run:
                 f"step {name!r} took longer than its timeout of {spec.timeout:g} s",
                 phase="overall",
             ) from exc
+
+    async def _calls(
+        self, name: str, spec: StepSpec, models: list[str], payload: Any, system: str | None
+    ) -> list[ModelCall]:
+        if len(models) == 1:
+            return [await self._call(name, spec, models[0], payload, system)]
+        return await self._fan_out(name, spec, models, payload, system)
 
     def _call(self, name: str, spec: StepSpec, model: str, payload: Any, system: str | None) -> Any:
         extra: dict[str, Any] = {
@@ -528,36 +546,46 @@ class Run:
 
     def _record(self, name: str, sr: StepResult) -> None:
         """Audit the finished step and tell the observer."""
+        if self.audit is not None:
+            self._audit_step(name, sr)
+        self._emit("step_end", name, sr)
+
+    def _audit_step(self, name: str, sr: StepResult) -> None:
         self._audit(
             "step", step=name, status=sr.status, model=_label(sr.model), provider=sr.provider,
             latency_ms=sr.latency_ms, ttft_ms=sr.ttft_ms, error_type=sr.error_type,
             input_tokens=sr.usage.input_tokens, output_tokens=sr.usage.output_tokens,
             cost_usd=sr.cost_usd, detail=_step_detail(sr),
         )  # fmt: skip
-        self._emit("step_end", name, sr)
 
     def _remember(self, sr: StepResult) -> None:
         """Append the step's prompt and reply to the session conversation, in the background
-        (a ``context: session`` step waits for these writes before it reads)."""
+        (a ``context: session`` step waits for these writes before it reads).
+
+        One writer task per run drains a queue of turns: turns that pile up while a write
+        is in flight go in the next commit together, in step-finish order.
+        """
         bus = self.bus
         if not self.compiled.spec.remember or sr.status != "done" or bus is None:
             return
         if not hasattr(bus, "append_turns"):
             return
-        previous = self._memory
-        self._memory = asyncio.get_running_loop().create_task(self._append(bus, sr, previous))
+        label = _label(sr.model)
+        turns = [("user", sr.prompt or "", None), ("assistant", sr.output or "", label)]
+        self._pending_turns.append((sr.name, turns))
+        if self._memory is None or self._memory.done():
+            self._memory = asyncio.get_running_loop().create_task(self._write_turns(bus))
 
-    async def _append(self, bus: Any, sr: StepResult, previous: asyncio.Task[None] | None) -> None:
-        if previous is not None:
-            await asyncio.gather(previous, return_exceptions=True)  # keep turns in order
-        try:
-            turns = [
-                ("user", sr.prompt or "", None),
-                ("assistant", sr.output or "", _label(sr.model)),
-            ]
-            await bus.append_turns(self.session_id, turns)
-        except Exception:
-            log.exception("recording step %s in the conversation failed", sr.name)
+    async def _write_turns(self, bus: Any) -> None:
+        """Commit queued turns until none are left (one commit per batch)."""
+        while self._pending_turns:
+            batch, self._pending_turns = self._pending_turns, []
+            turns = [turn for _, pair in batch for turn in pair]
+            try:
+                await bus.append_turns(self.session_id, turns)
+            except Exception:
+                names = ", ".join(name for name, _ in batch)
+                log.exception("recording step(s) %s in the conversation failed", names)
 
 
 def _collect(

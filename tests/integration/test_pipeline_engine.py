@@ -630,3 +630,18 @@ async def test_failed_run_names_the_providers_error_not_an_internal_class() -> N
     assert "BadRequestError" in str(info.value) and "StepFailed" not in str(info.value)
     assert isinstance(info.value.__cause__, Exception)
     assert type(info.value.__cause__).__name__ == "BadRequestError"
+
+
+async def test_a_runs_conversation_is_committed_in_step_order_before_it_returns() -> None:
+    from orchestration_kernel import OrchestrationEngine
+
+    engine = OrchestrationEngine(offline="on", audit=False)
+    spec = [
+        {"name": "a", "model": "gpt-4", "prompt": "first {input}"},
+        {"name": "b", "model": "claude-3", "prompt": "second {a}"},
+        {"name": "c", "model": "gemini-pro", "prompt": "third {b}"},
+    ]
+    result = await engine.create_pipeline(spec).execute("x", session_id="s-order")
+    turns = await engine.bus.conversation("s-order")
+    assert [t["role"] for t in turns] == ["user", "assistant"] * 3
+    assert [t["content"] for t in turns[1::2]] == [s.output for s in result.steps]
