@@ -40,7 +40,8 @@ demo: $(STAMP)
 
 lab: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,lab]'
-	ORCHESTRATION_OFFLINE=$${ORCHESTRATION_OFFLINE:-auto} $(BIN)/jupyter lab notebooks/
+	ORCHESTRATION_OFFLINE=$${ORCHESTRATION_OFFLINE:-auto} $(BIN)/jupyter lab notebooks/ \
+	  $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
