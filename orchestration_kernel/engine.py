@@ -435,6 +435,9 @@ class OrchestrationEngine:
 
     def _target(self, name: str, deployment: Any, route: dict[str, Any]) -> Target:
         simulated = self.providers.is_simulated(deployment.provider, deployment.api_key)
+        if deployment.api_key_env and deployment.api_key is None and self.providers.offline != "on":
+            # The config named this deployment's own key: never fall back to another one.
+            raise MissingKeyError(deployment.provider, list(deployment.api_key_env), model=name)
         try:
             adapter = self.providers.adapter(
                 deployment.provider, api_key=deployment.api_key, base_url=deployment.base_url

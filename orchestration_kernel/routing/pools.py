@@ -63,6 +63,9 @@ class Deployment(BaseModel):
     #: The provider's own model id (``gpt-4o-mini``).
     model: str
     api_key: Secret | None = Field(default=None, exclude=True)
+    #: The variables a config file named for this deployment's key: when none is set, a
+    #: real call fails naming them instead of quietly using the provider's default key.
+    api_key_env: tuple[str, ...] = ()
     base_url: str | None = None
     weight: float = Field(default=1.0, gt=0)
     #: Requests per minute; ``None``: no limit.
@@ -174,6 +177,7 @@ def _to_deployment(
         provider=ref.provider,
         model=ref.model,
         api_key=key,
+        api_key_env=tuple(env or ()),
         base_url=spec.base_url,
         weight=spec.weight,
         rpm=spec.rpm,

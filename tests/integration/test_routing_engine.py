@@ -19,7 +19,7 @@ import openai  # noqa: F401  -- import the SDK up front so no call pays for it
 import pytest
 
 from orchestration_kernel import OrchestrationEngine, RetryPolicy
-from orchestration_kernel.errors import ConfigurationError
+from orchestration_kernel.errors import ConfigurationError, MissingKeyError
 from orchestration_kernel.routing import BreakerPolicy, Catalogue, ManualClock, Router
 from tests.conftest import fake_key
 from tests.servers import AnthropicServer, Fault, LoggedRequest, OpenAIServer
@@ -474,6 +474,30 @@ async def test_pools_from_a_config_file_read_keys_from_the_environment(
     assert east_key not in path.read_text()
     stored = json.dumps(await route_details(engine))
     assert east_key not in stored and west_key not in stored
+
+
+async def test_a_pool_key_variable_that_is_unset_is_named_not_replaced(
+    tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", fake_key("default"))  # must not be used instead
+    monkeypatch.delenv("OK_TEST_UNSET_KEY", raising=False)
+    with OpenAIServer() as srv:
+        path = tmp_path / "routing.yaml"
+        path.write_text(
+            "pools:\n"
+            "  keyed:\n"
+            "    deployments:\n"
+            "      - id: only\n"
+            "        model: openai:gpt-4o-mini\n"
+            f"        base_url: {srv.base_url}\n"
+            "        api_key_env: OK_TEST_UNSET_KEY\n"
+        )
+        engine = OrchestrationEngine(offline="off", pools=path, retry=FAST)
+        with pytest.raises(MissingKeyError, match="OK_TEST_UNSET_KEY"):
+            await engine.complete("keyed", "which key?")
+        assert chat(srv) == []
+        offline = OrchestrationEngine(offline="on", pools=path, retry=FAST)
+        assert (await offline.complete("keyed", "simulated")).simulated
 
 
 async def test_pools_given_to_the_engine_as_a_mapping() -> None:
