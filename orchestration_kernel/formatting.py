@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["format_cost"]
+__all__ = ["format_cost", "format_ms"]
 
 
 def format_cost(value: float | None, *, unknown: str = "unknown") -> str:
@@ -24,3 +24,12 @@ def format_cost(value: float | None, *, unknown: str = "unknown") -> str:
         return f"${value:.4f}"
     decimals = min(10, 1 - math.floor(math.log10(abs(value))))
     return f"${value:.{decimals}f}"
+
+
+def format_ms(value: float | None, *, unknown: str = "") -> str:
+    """Milliseconds, rounded; ``<1 ms`` rather than a misleading ``0 ms``."""
+    if value is None:
+        return unknown
+    if 0 < value < 1:
+        return "<1 ms"
+    return f"{value:,.0f} ms"

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .formatting import format_cost
+from .formatting import format_cost, format_ms
 
 __all__ = [
     "Action",
@@ -214,7 +214,7 @@ class Reply(BaseModel):
         cost = format_cost(self.cost_usd)
         return (
             f"{self.text}\n\n---\n*{self.resolved_model or self.model}{label} · "
-            f"{self.latency_ms:.0f} ms · {self.usage.total_tokens} tokens · {cost}*"
+            f"{format_ms(self.latency_ms)} · {self.usage.total_tokens} tokens · {cost}*"
         )
 
     def __str__(self) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ConfigurationError
-from ..formatting import format_cost
+from ..formatting import format_cost, format_ms
 from ..pipeline.placeholders import Template, compile_template
 from ..pipeline.scope import AccessError, Scope
 
@@ -91,7 +91,7 @@ def _cell(value: Any) -> str:
 
 def _total(t: dict[str, Any]) -> str:
     cost = format_cost(t["cost_usd"], unknown="cost unknown")
-    return f"{t['answers']} ok, {t['errors']} failed, {t['latency_ms']:.0f} ms, {cost}"
+    return f"{t['answers']} ok, {t['errors']} failed, {format_ms(t['latency_ms'])}, {cost}"
 
 
 def items_of(name: str, namespace: Mapping[str, Any]) -> tuple[list[Any], list[Any] | None]:

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from ..formatting import format_cost
+from ..formatting import format_cost, format_ms
 
 __all__ = ["LiveRunDisplay", "RunDisplay", "RunState", "StepRow", "make_run_display"]
 
@@ -206,7 +206,7 @@ def _cells(row: StepRow, final: bool) -> list[str]:
         row.name,
         model,
         row.status + (f" — {row.note}" if row.note and row.status != "done" else ""),
-        "" if row.latency_ms is None else f"{row.latency_ms:.0f} ms",
+        format_ms(row.latency_ms),
         "" if row.tokens is None else str(row.tokens),
         format_cost(row.cost_usd, unknown=""),
         row.guardian,

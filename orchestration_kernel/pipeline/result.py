@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from ..formatting import format_cost
+from ..formatting import format_cost, format_ms
 from ..models import Attempt, Decision, Usage
 
 __all__ = ["FoldRecord", "ModelCall", "PipelineResult", "StepResult", "StepStatus", "assign"]
@@ -256,7 +256,7 @@ class PipelineResult(BaseModel):
         for s in self.steps:
             model = ", ".join(s.model) if isinstance(s.model, list) else (s.model or "")
             sim = " (simulated)" if s.simulated else ""
-            latency = "" if s.latency_ms is None else f"{s.latency_ms:.0f} ms"
+            latency = format_ms(s.latency_ms)
             cost = format_cost(s.cost_usd, unknown="")
             rows.append(
                 [
@@ -273,7 +273,7 @@ class PipelineResult(BaseModel):
 
     def _headline(self) -> str:
         cost = format_cost(self.cost_usd)
-        latency = "?" if self.latency_ms is None else f"{self.latency_ms:.0f} ms"
+        latency = format_ms(self.latency_ms, unknown="?")
         name = self.pipeline or "pipeline"
         return (
             f"{name} · run {self.run_id} · {self.status} · {len(self.steps)} steps · {latency} · "

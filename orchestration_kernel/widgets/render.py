@@ -12,7 +12,7 @@ import html
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ..formatting import format_cost
+from ..formatting import format_cost, format_ms
 from .state import findings
 
 __all__ = [
@@ -68,7 +68,7 @@ def esc(value: Any) -> str:
 
 def fmt_ms(value: float | None) -> str:
     """Milliseconds, rounded (``""`` when unknown)."""
-    return "" if value is None else f"{value:.0f} ms"
+    return format_ms(value)
 
 
 def fmt_cost(value: float | None, *, unknown: bool = False) -> str:

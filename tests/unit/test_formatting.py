@@ -25,3 +25,11 @@ def test_format_cost(value: float | None, shown: str) -> None:
 
 def test_unknown_text_is_the_callers() -> None:
     assert format_cost(None, unknown="") == ""
+
+
+def test_format_ms() -> None:
+    from orchestration_kernel.formatting import format_ms
+
+    assert format_ms(None) == "" and format_ms(None, unknown="?") == "?"
+    assert format_ms(0.0) == "0 ms" and format_ms(0.4) == "<1 ms"
+    assert format_ms(12.4) == "12 ms" and format_ms(1234.5) == "1,234 ms"
