@@ -155,9 +155,7 @@ class CallRunner:
             if verdict.blocked:
                 raise GuardianBlocked("input", verdict.decisions)
             decisions = list(verdict.decisions)
-        prepared = _Prepared(
-            request, ctx, decisions, self.engine._request_material(target, request)
-        )
+        prepared = _Prepared(request, ctx, decisions, material_for(target, request))
         checked[target.ref] = prepared
         return prepared
 

@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .calls import CallRunner, CallSpec, Target, material_for, usage_or_estimate
+from .calls import CallRunner, CallSpec, Target, usage_or_estimate
 from .connections import ProviderSet
 from .errors import ConfigurationError, GuardianBlocked, MissingKeyError
 from .models import ChatRequest, Decision, Delta, Message, ProviderReply, Reply, Usage
@@ -508,9 +508,6 @@ class OrchestrationEngine:
             run_id=spec.run_id,
             step=spec.step,
         )
-
-    def _request_material(self, target: Target, request: ChatRequest) -> str:
-        return material_for(target, request)
 
     def _replay(self, material: str, target: Target, spec: CallSpec) -> Reply | None:
         if not self.replay or self.audit is None:

@@ -257,6 +257,20 @@ class StreamState:
         )
 
 
+def absorb_chat_chunk(chunk: Any, state: StreamState) -> Any:
+    """Note a chat-completions chunk's model, usage and finish reason in ``state``;
+    return its first choice's delta (``None`` when the chunk has no choices)."""
+    state.response_model = getattr(chunk, "model", None) or state.response_model
+    if getattr(chunk, "usage", None) is not None:
+        state.usage = chat_usage(chunk.usage)
+    if not chunk.choices:
+        return None
+    choice = chunk.choices[0]
+    if choice.finish_reason:
+        state.finish_reason = choice.finish_reason
+    return getattr(choice, "delta", None)
+
+
 async def relay_and_close(
     stream: Any, absorb: Callable[[Any, StreamState], str]
 ) -> AsyncIterator[StreamChunk]:

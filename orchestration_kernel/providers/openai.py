@@ -17,6 +17,7 @@ from ..models import ChatRequest, ProviderReply, StreamChunk
 from ._sdk import (
     SDKAdapter,
     StreamState,
+    absorb_chat_chunk,
     chat_messages,
     chat_usage,
     end_user,
@@ -158,13 +159,5 @@ class OpenAIProvider(SDKAdapter):
     @staticmethod
     def _absorb(chunk: Any, state: StreamState) -> str:
         """Note a chunk's model, usage and finish reason; return its text."""
-        state.response_model = getattr(chunk, "model", None) or state.response_model
-        if getattr(chunk, "usage", None) is not None:
-            state.usage = chat_usage(chunk.usage)
-        if not chunk.choices:
-            return ""
-        choice = chunk.choices[0]
-        if choice.finish_reason:
-            state.finish_reason = choice.finish_reason
-        delta = getattr(choice, "delta", None)
+        delta = absorb_chat_chunk(chunk, state)
         return (getattr(delta, "content", None) or "") if delta is not None else ""

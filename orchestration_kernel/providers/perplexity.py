@@ -13,7 +13,15 @@ from typing import Any
 
 from ..errors import IncompleteStreamError, MissingKeyError
 from ..models import ChatRequest, ProviderReply, StreamChunk
-from ._sdk import SDKAdapter, StreamState, chat_messages, chat_usage, http_timeout, relay_and_close
+from ._sdk import (
+    SDKAdapter,
+    StreamState,
+    absorb_chat_chunk,
+    chat_messages,
+    chat_usage,
+    http_timeout,
+    relay_and_close,
+)
 from .base import Timeouts
 
 __all__ = ["PerplexityProvider"]
@@ -120,13 +128,6 @@ class PerplexityProvider(SDKAdapter):
     @staticmethod
     def _absorb(chunk: Any, state: StreamState) -> str:
         """Note a chunk's model, usage, sources and finish reason; return its text."""
-        state.response_model = getattr(chunk, "model", None) or state.response_model
-        if getattr(chunk, "usage", None) is not None:
-            state.usage = chat_usage(chunk.usage)
         state.extras.update(_extras(chunk))
-        if not chunk.choices:
-            return ""
-        choice = chunk.choices[0]
-        if choice.finish_reason:
-            state.finish_reason = choice.finish_reason
-        return _text(getattr(choice.delta, "content", None))
+        delta = absorb_chat_chunk(chunk, state)
+        return _text(getattr(delta, "content", None)) if delta is not None else ""
