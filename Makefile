@@ -21,7 +21,7 @@ HERMETIC := env -u OPENAI_API_KEY -u OPENAI_BASE_URL -u ANTHROPIC_API_KEY -u ANT
 
 CORE_COVERAGE := 90
 
-.PHONY: venv test test-latest lock demo lab bench lint format clean
+.PHONY: venv test check test-latest lock demo lab bench lint format clean
 
 $(UV):
 	$(PY) -m pip install --quiet --user --disable-pip-version-check uv
@@ -40,6 +40,13 @@ test: $(STAMP)
 	  $(BIN)/python -m pytest -p no:cacheprovider \
 	    --cov=orchestration_kernel --cov-report=term:skip-covered \
 	    --cov-fail-under=$(CORE_COVERAGE) tests; \
+	status=$$?; rm -rf $$home; exit $$status
+
+# Part of the suite, hermetic like make test, without coverage: make check T='tests/unit/test_bus.py -x'
+check: $(STAMP)
+	@home=$$(mktemp -d); \
+	$(HERMETIC) ORCHESTRATION_HOME=$$home JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter \
+	  $(BIN)/python -m pytest -p no:cacheprovider -q $(T); \
 	status=$$?; rm -rf $$home; exit $$status
 
 # The newest versions pyproject.toml allows, in a venv of their own: drift shows up here as a
