@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from .formatting import format_cost
 from .models import Reply
+from .storage.commit import Commit
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -24,6 +25,8 @@ class CompareTable:
 
     prompt: str
     replies: dict[str, Reply | BaseException] = field(default_factory=dict)
+    #: Awaitable: every reply's audit rows are committed (see ``Reply.committed``).
+    committed: Commit = field(default_factory=Commit.settled, repr=False, compare=False)
 
     @property
     def ok(self) -> dict[str, Reply]:
@@ -96,6 +99,8 @@ async def run_compare(
     engine: OrchestrationEngine, models: Sequence[str], prompt: Any, kwargs: dict[str, Any]
 ) -> CompareTable:
     """Call every model concurrently; an error in one does not cancel the others."""
+    if engine.audit is not None:
+        engine.audit.check_writable()  # fail fast: no compare runs unaudited
     results = await asyncio.gather(
         *(engine.complete(m, prompt, **kwargs) for m in models), return_exceptions=True
     )
@@ -104,4 +109,6 @@ async def run_compare(
         if isinstance(result, asyncio.CancelledError):
             raise result
         table.replies[model] = result
+    if engine.audit is not None:
+        table.committed = engine.audit.commit_point()
     return table
