@@ -19,7 +19,14 @@ from typing import Any
 
 from .store import ContextVersion, decode, encode, merge_context
 
-__all__ = ["CONTEXT_SCHEMA_V2", "history", "latest", "migrate_v1_contexts", "write"]
+__all__ = [
+    "CONTEXT_SCHEMA_V2",
+    "history",
+    "latest",
+    "migrate_v1_contexts",
+    "version_of",
+    "write",
+]
 
 CONTEXT_SCHEMA_V2 = [
     "CREATE TABLE IF NOT EXISTS context_changes (session_id TEXT NOT NULL, "
@@ -30,13 +37,19 @@ CONTEXT_SCHEMA_V2 = [
 ]
 
 
-def latest(db: sqlite3.Connection, session_id: str) -> ContextVersion | None:
-    """The current version of a session's context, or None."""
-    head = db.execute(
+def version_of(db: sqlite3.Connection, session_id: str) -> tuple[int, float] | None:
+    """The session's current ``(version, ts)`` (one index look-up), or None."""
+    row = db.execute(
         "SELECT version, ts FROM context_changes WHERE session_id = ? "
         "ORDER BY version DESC LIMIT 1",
         (session_id,),
     ).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def latest(db: sqlite3.Connection, session_id: str) -> ContextVersion | None:
+    """The current version of a session's context, or None."""
+    head = version_of(db, session_id)
     if head is None:
         return None
     rows = db.execute(
@@ -47,12 +60,14 @@ def latest(db: sqlite3.Connection, session_id: str) -> ContextVersion | None:
 
 def write(
     db: sqlite3.Connection, session_id: str, data: dict[str, Any], merge: bool, ts: float
-) -> ContextVersion:
-    """Record one change (inside the caller's write transaction); return the new version."""
-    row = db.execute(
-        "SELECT MAX(version) FROM context_changes WHERE session_id = ?", (session_id,)
-    ).fetchone()
-    version = (row[0] or 0) + 1
+) -> int:
+    """Record one change (inside the caller's write transaction); return its version.
+
+    Touches only the keys in ``data`` (a replace also deletes the session's keys), so
+    the cost of an update does not grow with the context.
+    """
+    head = version_of(db, session_id)
+    version = (head[0] if head else 0) + 1
     if not merge:
         db.execute("DELETE FROM context_keys WHERE session_id = ?", (session_id,))
     top = db.execute(
@@ -69,9 +84,7 @@ def write(
         "INSERT INTO context_changes (session_id, version, ts, kind, data) VALUES (?, ?, ?, ?, ?)",
         (session_id, version, ts, "merge" if merge else "set", encode(data, "context data")),
     )
-    current = latest(db, session_id)
-    assert current is not None
-    return current
+    return version
 
 
 def history(db: sqlite3.Connection, session_id: str) -> list[ContextVersion]:

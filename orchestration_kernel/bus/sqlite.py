@@ -27,7 +27,7 @@ from ..errors import StorageError
 from ..storage import Migration, connect, migrate, private_dir, storage_error, transaction
 from . import context_log
 from .message import BusMessage
-from .store import ContextVersion, Turn, decode, encode
+from .store import ContextVersion, Turn, decode, encode, merge_context
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore"]
 
@@ -47,6 +47,8 @@ _SCHEMA_V1 = [
     "ts REAL NOT NULL)",
     "CREATE INDEX IF NOT EXISTS turns_by_session ON turns (session_id, id)",
 ]
+#: Sessions whose current context is cached (checked against the version on every use).
+_CACHED_SESSIONS = 64
 _OURS = {"messages", "offsets", "turns", "contexts", "context_changes", "bus_meta"}
 
 
@@ -71,6 +73,9 @@ class SQLiteStore:
         self._busy_timeout_s = busy_timeout_s
         self._conn: sqlite3.Connection | None = None
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+        # The current context per session, used only while its version is still the
+        # latest in the file (touched only by the worker thread).
+        self._contexts: dict[str, ContextVersion] = {}
 
     # -- lifecycle -----------------------------------------------------------------
     async def open(self) -> None:
@@ -220,7 +225,29 @@ class SQLiteStore:
         # IMMEDIATE takes the write lock before the read, so two processes merging into
         # the same session serialise instead of overwriting each other.
         with transaction(self._db()) as db:
-            return context_log.write(db, session_id, data, merge, ts)
+            base = self._current(db, session_id)
+            version = context_log.write(db, session_id, data, merge, ts)
+        new = merge_context(base.data if base else {}, data, merge)
+        self._remember(ContextVersion(version, ts, new), session_id)
+        return ContextVersion(version, ts, dict(new))
+
+    def _current(self, db: sqlite3.Connection, session_id: str) -> ContextVersion | None:
+        """The latest version: from the cache when no one (no process) wrote since."""
+        head = context_log.version_of(db, session_id)
+        cached = self._contexts.get(session_id)
+        if head is None:
+            return None
+        if cached is not None and cached.version == head[0]:
+            return cached
+        latest = context_log.latest(db, session_id)
+        if latest is not None:
+            self._remember(latest, session_id)
+        return latest
+
+    def _remember(self, current: ContextVersion, session_id: str) -> None:
+        if len(self._contexts) >= _CACHED_SESSIONS and session_id not in self._contexts:
+            self._contexts.pop(next(iter(self._contexts)))
+        self._contexts[session_id] = current
 
     async def read_context(self, session_id: str) -> ContextVersion | None:
         """The latest version, or None."""
@@ -228,7 +255,8 @@ class SQLiteStore:
 
     def _read_context_sync(self, session_id: str) -> ContextVersion | None:
         with transaction(self._db(), "DEFERRED") as db:  # keys and version from one snapshot
-            return context_log.latest(db, session_id)
+            current = self._current(db, session_id)
+        return ContextVersion(current.version, current.ts, dict(current.data)) if current else None
 
     async def context_history(self, session_id: str) -> list[ContextVersion]:
         """All versions, oldest first."""
