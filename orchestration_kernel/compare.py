@@ -26,7 +26,7 @@ class CompareTable:
     prompt: str
     replies: dict[str, Reply | BaseException] = field(default_factory=dict)
     #: Awaitable: every reply's audit rows are committed (see ``Reply.committed``).
-    committed: Commit = field(default_factory=Commit.settled, repr=False, compare=False)
+    committed: Commit = field(default_factory=Commit.settled, init=False, repr=False, compare=False)
 
     @property
     def ok(self) -> dict[str, Reply]:
