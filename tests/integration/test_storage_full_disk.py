@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -142,3 +144,34 @@ def test_the_rollback_after_a_full_disk_does_not_hide_it(disk: SmallDisk) -> Non
     assert not isinstance(caught.value, sqlite3.Error)
     filler.unlink()
     bus.close_sync()
+
+
+EXIT_ON_A_FULL_DISK = """
+import sys
+from pathlib import Path
+from orchestration_kernel.audit import AuditTrail
+disk = Path(sys.argv[1])
+trail = AuditTrail(disk / "audit.sqlite", session_id="s", flush_interval=60)
+trail.record("run_start", run_id="r0")
+trail.flush()
+import shutil
+with open(disk / "filler.bin", "wb") as f:
+    f.write(b"\\0" * max(0, shutil.disk_usage(disk).free - 2048))
+for i in range(25):
+    trail.record("call", run_id=f"r{i}", prompt="p" * 4000)
+# the process ends without closing the trail
+"""
+
+
+def test_what_cannot_be_written_at_exit_is_reported_with_a_count(disk: SmallDisk) -> None:
+    if not disk.tmpfs:
+        pytest.skip("needs a real small disk shared with a child process")
+    done = subprocess.run(
+        [sys.executable, "-c", EXIT_ON_A_FULL_DISK, str(disk.path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert "25 audit record(s) could not be committed" in done.stderr, done.stderr
+    assert "disk full" in done.stderr and str(disk.path / "audit.sqlite") in done.stderr
