@@ -9,17 +9,22 @@ rolled back. A mark cannot be forged without the key; it can be deleted, and a m
 mark reads "unverifiable", never "intact".
 
 The mark only moves forward: writers in several processes update it under an
-exclusive ``flock`` and a lower ``seq`` never replaces a higher one. It is written
-after the database commit, so a crash between the two leaves it one batch *behind*,
-which verifies (the rows past it are chained with the key). What it cannot catch:
-an old database restored together with its old mark. For that, keep the head hash
-elsewhere (a run's ``head_hash`` in a notebook's output) and pass it to
-``verify(expect_head=...)``.
+exclusive ``flock`` and a lower ``seq`` never replaces a higher one. The file has two
+fixed-size slots, each with its own MAC, written alternately in place: a write torn by
+a crash damages only the slot being replaced (verify reports the mark as not verifying
+until the next commit rewrites that slot; it never reads an older slot instead, which
+would let someone hide the newest mark by damaging it). It is written after the
+database commit (which is fsynced) and is not fsynced itself, so a crash or power cut
+can leave it *behind* the database — which verifies, since the rows past it are chained
+with the key — but never ahead.
+
+What it cannot catch: an old database restored together with its old mark. For that,
+keep the head hash elsewhere (a run's ``head_hash`` in a notebook's output) and pass it
+to ``verify(expect_head=...)``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
@@ -44,6 +49,10 @@ class Mark(NamedTuple):
 INVALID = Mark(-1, "")
 
 
+#: Bytes per slot: a JSON object padded with spaces, then a newline.
+SLOT = 256
+
+
 class HighWaterMark:
     """The mark file of one audit database."""
 
@@ -52,21 +61,36 @@ class HighWaterMark:
         self._key = key
 
     def read(self) -> Mark | None:
-        """The mark, ``None`` when there is no file, :data:`INVALID` when it does not verify."""
+        """The mark, ``None`` when there is none yet, :data:`INVALID` when no slot verifies."""
         try:
-            text = self.path.read_bytes().decode("utf-8")
+            data = self.path.read_bytes()
         except FileNotFoundError:
             return None
-        except (OSError, UnicodeDecodeError):
+        except OSError:
             return INVALID
+        return self._best(data)
+
+    def _best(self, data: bytes) -> Mark | None:
+        if not data.strip():
+            return None
+        marks = []
+        for raw in (data[:SLOT], data[SLOT : 2 * SLOT]):
+            if raw.strip():
+                mark = self._slot(raw)
+                if mark is None:
+                    # Strict: a damaged slot could hide a newer mark (a slot torn by a
+                    # crash reads so too, until the next commit rewrites it).
+                    return INVALID
+                marks.append(mark)
+        return max(marks)
+
+    def _slot(self, raw: bytes) -> Mark | None:
         try:
-            data = json.loads(text)
+            data = json.loads(raw.decode("utf-8"))
             seq, head, mac = int(data["seq"]), str(data["head"]), str(data["mac"])
-        except (ValueError, KeyError, TypeError):
-            return INVALID
-        if mac != self._key.mark_mac(seq, head):
-            return INVALID
-        return Mark(seq, head)
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+            return None
+        return Mark(seq, head) if mac == self._key.mark_mac(seq, head) else None
 
     def advance(self, seq: int, head: str) -> None:
         """Record ``(seq, head)`` unless the file already holds a later ``seq``.
@@ -84,25 +108,19 @@ class HighWaterMark:
             import fcntl
         except ImportError:  # Windows: one writer process is the supported case there
             fcntl = None  # type: ignore[assignment]
-        lock = self.path.with_name(self.path.name + ".lock")
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             if fcntl is not None:
-                fcntl.flock(fd, fcntl.LOCK_EX)
-            current = self.read()
+                fcntl.flock(fd, fcntl.LOCK_EX)  # released when fd closes
+            data = os.pread(fd, 2 * SLOT, 0)
+            slots = [self._slot(data[i : i + SLOT]) for i in (0, SLOT)]
+            current = max((m for m in slots if m is not None), default=None)
             if current is not None and current.seq >= seq:
                 return
+            # Overwrite the slot that does not hold the current mark: a torn write then
+            # damages only the slot being replaced.
+            target = 1 if slots[0] is not None and slots[0] == current else 0
             body = json.dumps({"seq": seq, "head": head, "mac": self._key.mark_mac(seq, head)})
-            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-            out = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            try:
-                os.write(out, body.encode())
-                os.fsync(out)
-            finally:
-                os.close(out)
-            os.replace(tmp, self.path)
+            os.pwrite(fd, body.encode().ljust(SLOT - 1) + b"\n", target * SLOT)
         finally:
-            if fcntl is not None:
-                with contextlib.suppress(OSError):
-                    fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)

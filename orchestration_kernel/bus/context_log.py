@@ -34,6 +34,8 @@ CONTEXT_SCHEMA_V2 = [
     "PRIMARY KEY (session_id, version))",
     "CREATE TABLE IF NOT EXISTS context_keys (session_id TEXT NOT NULL, key TEXT NOT NULL, "
     "pos INTEGER NOT NULL, value TEXT NOT NULL, PRIMARY KEY (session_id, key))",
+    # The next key's place is MAX(pos) + 1: an index keeps that one look-up, not a scan.
+    "CREATE INDEX IF NOT EXISTS context_keys_order ON context_keys (session_id, pos)",
 ]
 
 

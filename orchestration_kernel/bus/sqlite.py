@@ -227,9 +227,13 @@ class SQLiteStore:
         with transaction(self._db()) as db:
             base = self._current(db, session_id)
             version = context_log.write(db, session_id, data, merge, ts)
-        new = merge_context(base.data if base else {}, data, merge)
+        if base is not None and merge:
+            base.data.update(data)  # the cached dict, updated in place: O(len(data))
+            new = base.data
+        else:
+            new = merge_context({}, data, merge)
         self._remember(ContextVersion(version, ts, new), session_id)
-        return ContextVersion(version, ts, dict(new))
+        return ContextVersion(version, ts, dict(new))  # the caller's own copy
 
     def _current(self, db: sqlite3.Connection, session_id: str) -> ContextVersion | None:
         """The latest version: from the cache when no one (no process) wrote since."""
