@@ -38,14 +38,16 @@ def test_waiting_on_a_commit_from_plain_code() -> None:
 
 
 def test_an_atomic_write_that_fails_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> None:
-    target = tmp_path / "out.csv"
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    target = folder / "out.csv"
     target.write_text("old")
     with pytest.raises(RuntimeError), atomic_path(target) as tmp:
-        assert tmp.suffix == ".csv" and tmp.parent == tmp_path
+        assert tmp.suffix == ".csv" and tmp.parent == folder
         tmp.write_text("half")
         raise RuntimeError("killed mid-write")
     assert target.read_text() == "old"
-    assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
+    assert [p.name for p in folder.iterdir()] == ["out.csv"]
     with atomic_path(target) as tmp:
         tmp.write_text("new")
     assert target.read_text() == "new"
