@@ -32,8 +32,9 @@ def test_many_small_updates_grow_the_file_linearly(tmp_path: Path) -> None:
     assert on_disk(path) < 2 * 1024 * 1024
 
 
-def test_every_version_is_rebuilt_exactly(tmp_path: Path) -> None:
-    bus = ContextBus(tmp_path / "bus.sqlite", session_id="s")
+@pytest.mark.parametrize("kind", ["sqlite", "memory"])
+def test_every_version_is_rebuilt_exactly(tmp_path: Path, kind: str) -> None:
+    bus = ContextBus(tmp_path / "bus.sqlite" if kind == "sqlite" else "memory", session_id="s")
     written = [
         bus.set_context_sync({"a": 1, "b": {"nested": [1, 2]}}),
         bus.update_context_sync({"c": "three"}),
@@ -45,6 +46,8 @@ def test_every_version_is_rebuilt_exactly(tmp_path: Path) -> None:
     assert [h.version for h in history] == [1, 2, 3, 4, 5]
     assert [h.data for h in history] == [w.data for w in written]
     assert list(history[2].data.items()) == [("a", 10), ("b", {"nested": [1, 2]}), ("c", "three")]
+    assert bus.get_context_sync() == {"z": None, "y": True}
+    written[-1].data["y"] = "changed by the caller"  # callers hold copies, never the store's
     assert bus.get_context_sync() == {"z": None, "y": True}
     assert bus.get_context_sync("another-session") == {}
     bus.close_sync()
