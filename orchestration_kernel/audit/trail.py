@@ -11,7 +11,8 @@ in batches. The commit promises:
   committed before the run returns or raises;
 * every read (``to_dataframe``, ``verify``, ``search`` …) flushes first, so it sees
   everything this trail recorded — except while the writer is stuck (a full disk):
-  then reads answer from what is committed, and ``record()`` refuses new rows.
+  then reads answer from what is committed, ``check_writable()`` raises (the engine
+  starts no call, run or compare) and ``record()`` keeps queueing, up to a bound.
 * ``commit_point()`` is an awaitable for "everything recorded so far is committed":
   what ``reply.committed`` is.
 """

@@ -13,11 +13,12 @@ The promises:
 * ``flush()`` commits everything put before it was called, then returns; it raises
   :class:`AuditWriteError` (naming the file and the cause, "disk full" when it is) if
   a commit failed. Records that failed to commit stay queued, in order.
-* Once a commit fails the writer is *stuck*: ``put()`` and :meth:`check` raise
-  ``AuditWriteError`` at once (so no call, run or compare goes ahead unaudited), while
-  the thread retries the queued records in bounded batches with a growing back-off
-  (up to ``MAX_BACKOFF_S``). The first successful commit un-sticks it: it recovers by
-  itself when space comes back.
+* Once a commit fails the writer is *stuck*: :meth:`check` raises ``AuditWriteError``
+  at once (the engine calls it before every call, run and compare, so none starts
+  unaudited), while the thread retries the queued records in bounded batches with a
+  growing back-off (up to ``MAX_BACKOFF_S``). ``put()`` still queues (up to
+  ``max_pending``), so the rows of calls already in flight are kept and committed once
+  the writer recovers — by itself, when space comes back.
 * Order is kept: one drainer at a time takes the queue's head, so rows are chained in
   the order they were put.
 * Memory is bounded: at ``max_pending`` queued records, ``put()`` commits in the
@@ -91,13 +92,12 @@ class BatchWriter:
     def put(self, item: Pending) -> None:
         """Queue one record (thread-safe, non-blocking unless the queue is full).
 
-        Raises :class:`AuditWriteError` while the writer cannot commit.
+        While the writer is stuck this still queues; at ``max_pending`` queued records
+        it commits in the caller's thread, which raises :class:`AuditWriteError` then.
         """
         with self._lock:
             if self._closed:
                 raise OrchestrationError("the audit trail is closed; nothing can be recorded")
-            if self.error is not None:
-                raise self._stuck()
             pending = self._pending
             pending.append(item)
             self._queued += 1
