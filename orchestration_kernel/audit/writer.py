@@ -179,14 +179,18 @@ class BatchWriter:
         self._drain()
 
     def _drain(self) -> None:
-        """Commit the queue in batches of at most ``batch_size`` (one transaction each)."""
+        """Commit what is queued now in batches of at most ``batch_size`` (one transaction
+        each). Records put meanwhile wait for the next group, as group commit intends."""
         with self._drain_lock:
-            while True:
+            with self._lock:
+                left = len(self._pending)
+            while left > 0:
                 with self._lock:
-                    batch = self._pending[: self.batch_size]
+                    batch = self._pending[: min(self.batch_size, left)]
                     del self._pending[: len(batch)]
                 if not batch:
                     return
+                left -= len(batch)
                 try:
                     stored = self.store.append([self.encoder.encode(item) for item in batch])
                 except Exception as exc:
