@@ -236,7 +236,7 @@ def test_a_failed_commit_keeps_the_records_and_raises_on_flush(trail: AuditTrail
 
     monkeypatch.setattr(store, "append", failing)
     trail.record("run_start", run_id="r")
-    with pytest.raises(AuditWriteError, match="(?i)could not commit audit records to .*audit"):
+    with pytest.raises(AuditWriteError, match=r"(?i)could not commit audit records to .*audit"):
         trail.flush()
     assert trail.pending == 1 and calls["n"] >= 1
     monkeypatch.setattr(store, "append", real)
@@ -376,4 +376,24 @@ async def test_a_failed_group_commit_fails_its_waiters(tmp_path) -> None:
             break
         await asyncio.sleep(0.05)
     assert await trail.aflush() and len(trail.to_dataframe()) == 1
+    trail.close()
+
+
+def test_a_backlog_commits_in_bounded_batches_in_order(tmp_path: Path) -> None:
+    trail = AuditTrail(tmp_path / "a.sqlite", session_id="s", flush_interval=60)
+    trail._writer.batch_size = 10
+    sizes: list[int] = []
+    real = trail._store.append
+
+    def counting(rows):
+        sizes.append(len(rows))
+        return real(rows)
+
+    trail._store.append = counting
+    for i in range(35):
+        trail.record("call", run_id=f"r{i:02d}")
+    trail.flush()
+    assert sizes == [10, 10, 10, 5]  # one transaction per batch, none unbounded
+    assert list(trail.to_dataframe().run_id) == [f"r{i:02d}" for i in range(35)]
+    assert trail.verify().ok
     trail.close()
