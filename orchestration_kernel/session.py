@@ -23,7 +23,7 @@ __all__ = ["Session", "default_home", "default_session_id"]
 def default_home() -> Path:
     """``ORCHESTRATION_HOME``, or ``~/.orchestration-kernel``. Created owner-only (0700)
     if missing; a warning (once) if it exists and others can read it."""
-    from .storage import private_dir  # it holds prompts and responses: keep it private
+    from .storage.files import private_dir  # it holds prompts and responses: keep it private
 
     home = Path(os.environ.get("ORCHESTRATION_HOME") or Path.home() / ".orchestration-kernel")
     return private_dir(home)

@@ -16,7 +16,8 @@ import stat
 from pathlib import Path
 
 from ..errors import ConfigurationError
-from ..storage import private_dir, storage_error
+from ..storage.files import private_dir
+from ..storage.sqlite import storage_error
 
 __all__ = ["KEY_BYTES", "load_or_create_key"]
 

@@ -29,7 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigurationError, StorageError
-from ..storage import Migration, connect, migrate, private_dir, storage_error, transaction
+from ..storage.files import private_dir
+from ..storage.schema import Migration, migrate
+from ..storage.sqlite import connect, storage_error, transaction
 from .chain import GENESIS, ChainKey
 from .events import COLUMN_NAMES, COLUMNS
 from .mark import INVALID, HighWaterMark

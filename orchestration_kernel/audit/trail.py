@@ -30,7 +30,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import AuditWriteError, ConfigurationError
-from ..storage import Commit, atomic_path
+from ..storage.commit import Commit
+from ..storage.files import atomic_path
 from . import summaries
 from .chain import ChainKey
 from .events import EVENT_KINDS, RECORD_COLUMNS

@@ -36,8 +36,8 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import AuditWriteError, OrchestrationError
-from ..storage import storage_error
 from ..storage.commit import Notify
+from ..storage.sqlite import storage_error
 from .rows import Pending, RowEncoder
 from .store import AuditStore
 

@@ -24,7 +24,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ..errors import StorageError
-from ..storage import Migration, connect, migrate, private_dir, storage_error, transaction
+from ..storage.files import private_dir
+from ..storage.schema import Migration, migrate
+from ..storage.sqlite import connect, storage_error, transaction
 from . import context_log
 from .message import BusMessage
 from .store import ContextVersion, Turn, decode, encode, merge_context

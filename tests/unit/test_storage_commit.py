@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from orchestration_kernel.errors import AuditWriteError
-from orchestration_kernel.storage import Commit, atomic_path
+from orchestration_kernel.storage.commit import Commit
+from orchestration_kernel.storage.files import atomic_path
 
 
 def later(outcome: BaseException | None, delay: float = 0.05):
