@@ -162,8 +162,8 @@ class BatchWriter:
         for _, notify in ready:
             notify(None)
         if error is not None:
-            for _, notify in waiting:
-                notify(error)
+            for _, notify in waiting:  # each waiter raises an exception of its own
+                notify(_fresh(error))
 
     @property
     def pending(self) -> int:
@@ -284,3 +284,11 @@ class BatchWriter:
             log.error("%s", error)
             return error
         return None
+
+
+def _fresh(error: BaseException) -> BaseException:
+    """A new exception with the same message, path and cause: one instance raised in
+    several tasks at once would collect all their tracebacks."""
+    if isinstance(error, AuditWriteError):
+        return AuditWriteError(str(error), error.path, error.cause)
+    return error

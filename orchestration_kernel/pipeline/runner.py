@@ -194,8 +194,10 @@ class Run:
             ) from exc
         await self._end("done")
         if self._audit_error is not None:  # "done" is only true once its rows are committed
-            self._audit_error.result = self.result  # type: ignore[attr-defined]
-            raise self._audit_error
+            cause = self._audit_error
+            error = AuditWriteError(str(cause), cause.path, cause.cause)
+            error.result = self.result  # type: ignore[attr-defined]
+            raise error from cause
         return self.result
 
     def cancel(self) -> None:
