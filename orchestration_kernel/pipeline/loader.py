@@ -22,6 +22,7 @@ from .placeholders import Placeholder, Template, compile_template, resolve
 from .scope import STEP_FIELDS, AccessError, Scope, nearest
 from .spec import IDENTIFIER, RESERVED_NAMES, PipelineSpec, StepSpec
 from .when import Condition, WhenError, parse_condition
+from .yaml_bounds import BoundedLoader, YAMLBoundError
 
 __all__ = ["CompiledPipeline", "Reference", "load_pipeline", "parse_yaml"]
 
@@ -95,8 +96,9 @@ def _problem(message: str, node: yaml.Node, path: Path) -> SpecProblem:
 def parse_yaml(text: str) -> tuple[Any, Positions, list[SpecProblem]]:
     """Parse YAML into data plus node positions. Malformed YAML raises :class:`SpecError`
     naming the line and column."""
-    loader = yaml.SafeLoader(text)
+    loader = None
     try:
+        loader = BoundedLoader(text)
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
@@ -104,10 +106,20 @@ def parse_yaml(text: str) -> tuple[Any, Positions, list[SpecProblem]]:
         what = exc.problem or str(exc)
         if exc.context:
             what = f"{what} ({exc.context})"
+        if not isinstance(exc, YAMLBoundError):
+            what = f"malformed YAML: {what}"
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
-        raise SpecError([SpecProblem(f"malformed YAML: {what}", line, col)], source=text) from None
+        raise SpecError([SpecProblem(what, line, col)], source=text) from None
+    except UnicodeEncodeError as exc:  # a lone surrogate: not text a YAML parser can read
+        at = exc.start if exc.object is text else text.find(exc.object[exc.start])
+        line = text.count("\n", 0, at) + 1
+        col = at - (text.rfind("\n", 0, at) + 1) + 1
+        what = f"the text holds {text[at]!r}, a lone surrogate, which is not a character"
+        problem = SpecProblem(what, line, col)
+        raise SpecError([problem], source=text) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     pos = Positions(lines=text.splitlines())
     problems: list[SpecProblem] = []
     if node is not None:
@@ -559,7 +571,9 @@ def _validate(
 def _without(data: dict[str, Any], paths: set[Path]) -> dict[str, Any]:
     """A copy of ``data`` without the keys at ``paths`` (top-level or step keys only)."""
     out = dict(data)
-    steps = [dict(s) if isinstance(s, Mapping) else s for s in out.get("steps") or []]
+    if not isinstance(out.get("steps"), list):  # e.g. 'steps: 5', already reported
+        return out
+    steps = [dict(s) if isinstance(s, Mapping) else s for s in out["steps"]]
     for path in paths:
         if len(path) == 1:
             out.pop(str(path[0]), None)

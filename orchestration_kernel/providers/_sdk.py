@@ -9,7 +9,6 @@ perplexityai (on ``httpx`` 0.x) and google-genai without importing any of them.
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
@@ -20,8 +19,9 @@ from ..errors import (
     ProviderError,
     ProviderTimeout,
 )
+from ..log_redaction import install as install_log_redaction
 from ..models import ChatRequest, Message, ProviderReply, StreamChunk, Usage
-from ..secrets import Secret
+from ..secrets import Secret, mask
 from .base import Timeouts, error_from_status, parse_retry_after
 from .credentials import LoopLocks, TokenProvider
 
@@ -79,15 +79,11 @@ _TYPE_STATUS = {
     "INTERNAL": 500,
     "INVALID_ARGUMENT": 400,
 }
-_BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}")
 
 
 def scrub(text: str, secrets: list[str]) -> str:
-    """``text`` with every known secret value (and any bearer token) masked."""
-    for value in secrets:
-        if value and len(value) >= 4:
-            text = text.replace(value, "********")
-    return _BEARER.sub(r"\1********", text)
+    """``text`` with every form of every known secret value (and any bearer token) masked."""
+    return mask(text, secrets)
 
 
 def _scrub_body(body: Any, secrets: list[str]) -> Any:
@@ -284,6 +280,17 @@ async def relay_and_close(
     yield state.final_chunk()
 
 
+def _detached(error: BaseException) -> BaseException:
+    """``error``, to be raised outside the ``except`` that made it, with no link back to
+    the SDK exception: that one carries the request (its headers hold the key) and the
+    raw response, and ``raise ... from None`` would only hide it, still reachable as
+    ``__context__`` from the error every caller, log and notebook holds."""
+    error.__cause__ = None
+    error.__context__ = None
+    error.__suppress_context__ = True
+    return error
+
+
 class SDKAdapter:
     """Base of the SDK adapters: the constructor every adapter shares, a lazily made and
     reused SDK client, credential handling and error mapping around each call.
@@ -331,8 +338,7 @@ class SDKAdapter:
             mapped = self._map(exc, request, streaming=False)
             if mapped is exc:
                 raise
-            # ``from None``: the SDK exception may quote a key, and must not show in a traceback.
-            raise mapped from None
+        raise _detached(mapped)
 
     async def stream(self, request: ChatRequest, timeouts: Timeouts) -> AsyncIterator[StreamChunk]:
         """One streaming call; the last chunk carries the finish reason (and usage)."""
@@ -348,7 +354,9 @@ class SDKAdapter:
             mapped = self._map(exc, request, streaming=started)
             if mapped is exc:
                 raise
-            raise mapped from None
+        else:
+            return
+        raise _detached(mapped)
 
     async def aclose(self) -> None:
         """Close the SDK client (and its connections)."""
@@ -404,6 +412,7 @@ class SDKAdapter:
         async with self._client_locks.get():  # concurrent first calls make one client
             if self._client is None or self._client_loop is not loop:
                 self._client = await self._make_client()
+                install_log_redaction()  # the SDK's loggers exist now; mask keys in them
                 self._client_loop = loop
         return self._client
 

@@ -1,0 +1,79 @@
+"""A logging filter that masks keys in every record of the SDK and HTTP loggers.
+
+The provider SDKs and the HTTP stacks under them log request details at DEBUG, and
+some of their messages quote header values: httpcore2 logs an "Illegal header value"
+error with the whole ``Authorization`` header in it. :func:`install` puts one
+:class:`SecretFilter` on each of those loggers (and on each of their child loggers, since
+a logger's filters do not see the records its children pass up), and is called again
+each time an SDK client is made, so loggers created by a late import are covered too.
+The filter rewrites a record's message, arguments, exception and stack text through
+:func:`~orchestration_kernel.secrets.mask`, which knows every secret made in this
+process in every form it may be written in. Records below a logger's level are never
+created, so the filter costs nothing unless someone turned DEBUG logging on.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import traceback
+
+from .secrets import mask
+
+__all__ = ["SDK_LOGGERS", "SecretFilter", "install"]
+
+#: The loggers (and their children) whose records may carry request material.
+SDK_LOGGERS = (
+    "openai",
+    "anthropic",
+    "google_genai",
+    "google.genai",
+    "perplexity",
+    "httpx",
+    "httpx2",
+    "httpcore",
+    "httpcore2",
+    "h11",
+    "hpack",
+)
+
+_lock = threading.Lock()
+
+
+class SecretFilter(logging.Filter):
+    """Rewrites each record so that no form of a known key remains in it; never drops one."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record: keep its text, still masked
+            message = f"{record.msg!r} % {record.args!r}"
+        record.msg, record.args = mask(message), None
+        if record.exc_info and record.exc_info[1] is not None:
+            text = record.exc_text or "".join(traceback.format_exception(*record.exc_info))
+            # The formatter shows exc_text when it is set; the exception object itself
+            # (which may hold the request and its headers) goes no further.
+            record.exc_text, record.exc_info = mask(text.rstrip("\n")), None
+        elif record.exc_text:
+            record.exc_text = mask(record.exc_text)
+        if record.stack_info:
+            record.stack_info = mask(record.stack_info)
+        return True
+
+
+_FILTER = SecretFilter()
+
+
+def _covered(name: str) -> bool:
+    return any(name == root or name.startswith(root + ".") for root in SDK_LOGGERS)
+
+
+def install() -> SecretFilter:
+    """Put the filter on every SDK and HTTP logger that exists now (idempotent, cheap)."""
+    names = [n for n in list(logging.root.manager.loggerDict) if _covered(n)]
+    with _lock:
+        for name in {*SDK_LOGGERS, *names}:
+            logger = logging.getLogger(name)
+            if _FILTER not in logger.filters:
+                logger.addFilter(_FILTER)
+    return _FILTER
