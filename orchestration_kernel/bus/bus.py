@@ -356,6 +356,27 @@ class ContextBus:
         """``{"count", "p50", "p95", "p99"}`` of recorded handoffs, in ms."""
         return self._broker.handoffs.stats()
 
+    def metrics(self) -> dict[str, Any]:
+        """The bus's counters: ``handoffs`` (see :meth:`handoff_stats`), ``dropped`` (messages
+        discarded by slow-subscriber policies, in all), and ``subscriptions``: per open
+        subscription its ``pattern``, ``policy``, ``pending``, ``delivered``, ``dropped``
+        and ``stalled``."""
+        return {
+            "handoffs": self.handoff_stats(),
+            "dropped": self._broker.dropped,
+            "subscriptions": [
+                {
+                    "pattern": s.pattern,
+                    "policy": s.slow_policy,
+                    "pending": s.pending,
+                    "delivered": s.delivered,
+                    "dropped": s.dropped,
+                    "stalled": s.stalled,
+                }
+                for s in self.subscriptions
+            ],
+        }
+
     # -- closing -------------------------------------------------------------------
     async def close(self) -> None:
         """Close the subscriptions made through this bus, and the store if it opened it.
