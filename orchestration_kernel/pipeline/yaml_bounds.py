@@ -26,9 +26,9 @@ from yaml.resolver import Resolver
 
 __all__ = ["MAX_DEPTH", "MAX_NODES", "BoundedLoader", "YAMLBoundError"]
 
-#: Nodes a spec may stand for once its aliases are expanded. A pipeline of a thousand
-#: steps with every key set is about 40,000; an alias bomb is millions.
-MAX_NODES = 100_000
+#: Values a spec may stand for once its aliases are expanded. Five hundred steps with
+#: every key set are about 20,000; an alias bomb is millions.
+MAX_NODES = 50_000
 #: Nesting levels a spec may have (aliases expanded). A spec needs about six.
 MAX_DEPTH = 64
 
