@@ -3,9 +3,11 @@
 The provider SDKs and the HTTP stacks under them log request details at DEBUG, and
 some of their messages quote header values: httpcore2 logs an "Illegal header value"
 error with the whole ``Authorization`` header in it. :func:`install` puts one
-:class:`SecretFilter` on each of those loggers (and on each of their child loggers, since
-a logger's filters do not see the records its children pass up), and is called again
-each time an SDK client is made, so loggers created by a late import are covered too.
+:class:`SecretFilter` on each of those loggers and on each of their child loggers (a
+logger's filters do not see the records its children pass up). A child logger made
+later, by a late import, is covered by the same filter run from the log-record factory
+(the previous factory is kept and called first); :func:`install` runs when the first
+secret is made and again each time an SDK client is made.
 The filter rewrites a record's message, arguments, exception and stack text through
 :func:`~orchestration_kernel.secrets.mask`, which knows every secret made in this
 process in every form it may be written in. Records below a logger's level are never
@@ -17,6 +19,8 @@ from __future__ import annotations
 import logging
 import threading
 import traceback
+from collections.abc import Callable
+from typing import Any
 
 from .secrets import mask
 
@@ -38,6 +42,7 @@ SDK_LOGGERS = (
 )
 
 _lock = threading.Lock()
+_factory_installed = False
 
 
 class SecretFilter(logging.Filter):
@@ -69,11 +74,28 @@ def _covered(name: str) -> bool:
 
 
 def install() -> SecretFilter:
-    """Put the filter on every SDK and HTTP logger that exists now (idempotent, cheap)."""
+    """Put the filter on every SDK and HTTP logger that exists now, and in the log-record
+    factory for those made later (idempotent, cheap)."""
+    global _factory_installed
     names = [n for n in list(logging.root.manager.loggerDict) if _covered(n)]
     with _lock:
         for name in {*SDK_LOGGERS, *names}:
             logger = logging.getLogger(name)
             if _FILTER not in logger.filters:
                 logger.addFilter(_FILTER)
+        if not _factory_installed:
+            logging.setLogRecordFactory(_masking_factory(logging.getLogRecordFactory()))
+            _factory_installed = True
     return _FILTER
+
+
+def _masking_factory(
+    previous: Callable[..., logging.LogRecord],
+) -> Callable[..., logging.LogRecord]:
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        if _covered(record.name):
+            _FILTER.filter(record)
+        return record
+
+    return factory

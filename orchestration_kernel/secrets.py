@@ -44,10 +44,15 @@ def _remember(value: str) -> None:
         return
     forms = tuple(secret_forms(value))
     with _known_lock:
+        first = not _known
         _known.pop(value, None)
         _known[value] = forms
         while len(_known) > _KNOWN_MAX:
             del _known[next(iter(_known))]
+    if first:  # from now on there is a key to keep out of the SDKs' logs
+        from .log_redaction import install
+
+        install()
 
 
 def secret_forms(value: str) -> list[str]:

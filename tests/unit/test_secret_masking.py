@@ -83,3 +83,13 @@ def test_install_covers_each_sdk_logger_and_its_children() -> None:
     install()
     assert logging.getLogger("openai").filters.count(installed) == 1
 
+
+def test_a_child_logger_made_after_install_is_masked_too(caplog: pytest.LogCaptureFixture) -> None:
+    key = Secret(new_key()).get()
+    install()
+    late = logging.getLogger("httpcore2.imported_later_" + os.urandom(4).hex())
+    assert not late.filters
+    with caplog.at_level(logging.DEBUG, logger=late.name):
+        late.debug("Illegal header value %r", f"Bearer {key}".encode())
+    assert "Illegal header value" in caplog.text and key not in caplog.text
+    assert MASK in caplog.text
