@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from weakref import WeakSet
 
 from ..errors import ConfigurationError, OrchestrationError
+from ..text_checks import check_text
 from .broker import Broker, session_broker
 from .memory import MemoryStore
 from .message import BusMessage
@@ -184,6 +185,7 @@ class ContextBus:
             raise ConfigurationError(
                 f"A consumer name must be a non-empty string, not {consumer!r}."
             )
+        check_text(consumer, "the consumer name")
         options = (
             self.max_queue if max_queue is None else max_queue,
             slow_policy or self.slow_policy,

@@ -63,6 +63,10 @@ WRITES = {
         "context data['a']",
     ),
     "turn": (lambda b: b.append_turn(None, "user", LONE_SURROGATE), "the user turn's content"),
+    "consumer": (
+        lambda b: b.ack(LONE_SURROGATE, b.subscribe("d.#", consumer=LONE_SURROGATE)),
+        "the consumer name",
+    ),
 }
 
 
