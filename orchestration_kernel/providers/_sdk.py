@@ -23,7 +23,7 @@ from ..log_redaction import install as install_log_redaction
 from ..models import ChatRequest, Message, ProviderReply, StreamChunk, Usage
 from ..secrets import Secret, mask
 from .base import Timeouts, error_from_status, parse_retry_after
-from .credentials import LoopLocks, TokenProvider
+from .credentials import LoopLocks, TokenProvider, detached
 
 __all__ = [
     "SDKAdapter",
@@ -280,17 +280,6 @@ async def relay_and_close(
     yield state.final_chunk()
 
 
-def _detached(error: BaseException) -> BaseException:
-    """``error``, to be raised outside the ``except`` that made it, with no link back to
-    the SDK exception: that one carries the request (its headers hold the key) and the
-    raw response, and ``raise ... from None`` would only hide it, still reachable as
-    ``__context__`` from the error every caller, log and notebook holds."""
-    error.__cause__ = None
-    error.__context__ = None
-    error.__suppress_context__ = True
-    return error
-
-
 class SDKAdapter:
     """Base of the SDK adapters: the constructor every adapter shares, a lazily made and
     reused SDK client, credential handling and error mapping around each call.
@@ -338,7 +327,7 @@ class SDKAdapter:
             mapped = self._map(exc, request, streaming=False)
             if mapped is exc:
                 raise
-        raise _detached(mapped)
+        raise detached(mapped)
 
     async def stream(self, request: ChatRequest, timeouts: Timeouts) -> AsyncIterator[StreamChunk]:
         """One streaming call; the last chunk carries the finish reason (and usage)."""
@@ -356,7 +345,7 @@ class SDKAdapter:
                 raise
         else:
             return
-        raise _detached(mapped)
+        raise detached(mapped)
 
     async def aclose(self) -> None:
         """Close the SDK client (and its connections)."""
