@@ -160,18 +160,24 @@ def _keyring_lookup(service: str, name: str) -> str | None:
 def lookup_secret(
     env_vars: list[str], explicit: str | Secret | None = None, service: str = "orchestration-kernel"
 ) -> Secret | None:
-    """Find a credential: ``explicit``, then each env var, then ``.env``, then the keyring."""
-    if explicit:
-        return Secret(explicit) if not isinstance(explicit, Secret) else explicit
+    """Find a credential: ``explicit``, then each env var, then ``.env``, then the keyring.
+
+    Values are normalised (see :class:`Secret`); one that is only whitespace counts as unset.
+    """
+    if isinstance(explicit, Secret):
+        if explicit:
+            return explicit
+    elif explicit and explicit.strip():
+        return Secret(explicit)
     for var in env_vars:
-        if os.environ.get(var):
+        if os.environ.get(var, "").strip():
             return Secret(os.environ[var])
     dotenv = read_dotenv()
     for var in env_vars:
-        if dotenv.get(var):
+        if dotenv.get(var, "").strip():
             return Secret(dotenv[var])
     for var in env_vars:
         found = _keyring_lookup(service, var)
-        if found:
+        if found and found.strip():
             return Secret(found)
     return None

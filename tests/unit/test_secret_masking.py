@@ -24,6 +24,10 @@ def test_a_key_is_normalised_where_it_is_read(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("OPENAI_API_KEY", key + "\n")
     assert lookup_secret(["OPENAI_API_KEY"]).get() == key
     assert lookup_secret([], f"\t{key} ").get() == key
+    monkeypatch.setenv("OPENAI_API_KEY", " \n")  # only whitespace: unset, not an empty key
+    monkeypatch.setenv("ANTHROPIC_API_KEY", key)
+    assert lookup_secret(["OPENAI_API_KEY", "ANTHROPIC_API_KEY"]).get() == key
+    assert lookup_secret(["OPENAI_API_KEY"]) is None
 
 
 @pytest.mark.parametrize(
