@@ -17,6 +17,7 @@ import yaml
 from pydantic import ValidationError
 
 from ..errors import SpecError, SpecProblem, UnknownModelError
+from ..text_checks import surrogate_at
 from .dag import DAG, CycleError, build_dag
 from .placeholders import Placeholder, Template, compile_template, resolve
 from .scope import STEP_FIELDS, AccessError, Scope, nearest
@@ -365,6 +366,7 @@ class _Checker:
 
     # -- templates and conditions --------------------------------------------------------
     def compile_step(self, i: int, step: StepSpec) -> tuple[Template | None, Template | None]:
+        self.check_encodable(i, step)
         prompt = system = None
         if step.prompt is not None:
             prompt = compile_template(step.prompt, interpolate=self.interpolate)
@@ -373,6 +375,20 @@ class _Checker:
             system = compile_template(step.system, interpolate=self.interpolate)
             self.check_template(i, step, system, "system")
         return prompt, system
+
+    def check_encodable(self, i: int, step: StepSpec) -> None:
+        """A lone surrogate in a step's text (a spec given as Python data; YAML text with
+        one does not parse) could never be sent: say so now, at the key."""
+        for key in ("prompt", "system", "task", "when", "default"):
+            value = getattr(step, key)
+            at = surrogate_at(value) if isinstance(value, str) else None
+            if at is not None:
+                self.add(
+                    f"step {step.name!r}: {key!r} holds {value[at]!r} at character {at}, a "
+                    "lone surrogate, which is not a character and cannot be sent",
+                    ("steps", i, key),
+                    at,
+                )
 
     def check_template(self, i: int, step: StepSpec, template: Template, key: str) -> None:
         for ph in template.placeholders:

@@ -81,6 +81,13 @@ def test_a_lone_surrogate_in_yaml_is_located() -> None:
 
 
 @pytest.mark.timeout(2)
+def test_a_lone_surrogate_in_a_python_spec_is_reported_at_its_key() -> None:
+    step = {"prompt": LONE_SURROGATE, "model": "m", "system": "fine"}
+    (problem,) = refused([step]).errors
+    assert problem.path == "steps[0].prompt" and "surrogate" in problem.message
+
+
+@pytest.mark.timeout(2)
 def test_when_nesting_up_to_the_bound_parses_and_evaluates() -> None:
     depth = MAX_NESTING - 1
     cond = parse_condition("(" * depth + "true" + ")" * depth)
