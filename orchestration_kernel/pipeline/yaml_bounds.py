@@ -16,6 +16,7 @@ else from PyYAML's pure-Python parser; both carry line and column marks.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -32,17 +33,23 @@ MAX_NODES = 50_000
 #: Nesting levels a spec may have (aliases expanded). A spec needs about six.
 MAX_DEPTH = 64
 
-try:  # libyaml's event parser, when PyYAML was built with it
-    from yaml._yaml import CParser as _EventSource  # type: ignore[import-not-found]
 
-    _PURE: tuple[type, ...] = ()
-except ImportError:  # pragma: no cover - PyYAML without libyaml
-    from yaml.parser import Parser
-    from yaml.reader import Reader
-    from yaml.scanner import Scanner
+def _event_source() -> tuple[Any, tuple[Any, ...]]:
+    """libyaml's event parser when PyYAML was built with it, else the pure-Python one
+    (with the reader and scanner it needs)."""
+    try:
+        from yaml._yaml import CParser
 
-    _EventSource = Parser
-    _PURE = (Reader, Scanner)
+        return CParser, ()
+    except ImportError:  # pragma: no cover - PyYAML without libyaml
+        from yaml.parser import Parser
+        from yaml.reader import Reader
+        from yaml.scanner import Scanner
+
+        return Parser, (Reader, Scanner)
+
+
+_EventSource, _PURE = _event_source()
 
 
 class YAMLBoundError(ComposerError):
@@ -54,6 +61,9 @@ class _BoundedComposer(Composer):
 
     max_nodes: int = MAX_NODES
     max_depth: int = MAX_DEPTH
+    # Provided by the event source this composer is mixed with (libyaml's or PyYAML's).
+    check_event: Callable[..., bool]
+    peek_event: Callable[[], Any]
 
     def _start_bounds(self) -> None:
         self.expanded = 0  # nodes composed so far, each alias counted at its full size
