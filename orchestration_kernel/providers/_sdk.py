@@ -22,7 +22,7 @@ from ..errors import (
 )
 from ..models import ChatRequest, Message, ProviderReply, StreamChunk, Usage
 from ..secrets import Secret
-from .base import Timeouts, error_from_status, parse_retry_after
+from .base import Timeouts, error_from_status, note_stream_activity, parse_retry_after
 from .credentials import LoopLocks, TokenProvider
 
 __all__ = [
@@ -241,6 +241,7 @@ class StreamState:
     ) -> AsyncIterator[StreamChunk]:
         """Yield the text of each SDK chunk (``absorb`` notes the rest in this state)."""
         async for chunk in stream:
+            note_stream_activity()  # a chunk without text still shows the stream is alive
             text = absorb(chunk, self)
             if text:
                 yield StreamChunk(text=text)

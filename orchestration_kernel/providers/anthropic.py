@@ -14,7 +14,7 @@ from typing import Any
 from ..errors import MissingKeyError
 from ..models import ChatRequest, ProviderReply, StreamChunk, Usage
 from ._sdk import SDKAdapter, StreamState, end_user, http_timeout, split_system
-from .base import Timeouts
+from .base import Timeouts, note_stream_activity
 
 __all__ = ["DEFAULT_MAX_TOKENS", "AnthropicProvider"]
 
@@ -128,6 +128,7 @@ class AnthropicProvider(SDKAdapter):
         stopped = False
         try:
             async for event in stream:
+                note_stream_activity()  # message_start, block starts: the stream is alive
                 kind = getattr(event, "type", None)
                 if (
                     kind == "content_block_delta"
