@@ -131,6 +131,14 @@ class OrchestrationEngine:
         self._closed = False
         self.runtime.add_closer(self.providers.aclose)
 
+    @classmethod
+    def default(cls, session: Session | None = None) -> OrchestrationEngine:
+        """The session's shared engine (what ``Session.current().engine`` and the magics use),
+        made on first use with the defaults."""
+        owner = session or Session.current()
+        engine: OrchestrationEngine = owner.service("engine", lambda: cls(session=owner))
+        return engine
+
     # -- collaborators -------------------------------------------------------------
     @property
     def router(self) -> Any:
