@@ -9,6 +9,7 @@ perplexityai (on ``httpx`` 0.x) and google-genai without importing any of them.
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
@@ -224,6 +225,37 @@ def http_timeout(module: Any, timeouts: Timeouts) -> Any:
     enough for the first token (the engine enforces first-token/idle/overall itself)."""
     read = max(timeouts.first_token, timeouts.idle)
     return module.Timeout(timeouts.overall, connect=timeouts.connect, read=read)
+
+
+def activity_hooks(httpx_module: Any) -> dict[str, list[Any]]:
+    """httpx event hooks that report every byte a response receives — keep-alives the
+    SDK's decoder drops included — with :func:`note_stream_activity`, so a reasoning
+    model that keeps its connection alive before its first token is not idle."""
+    noting = _noting_stream_class(httpx_module)
+
+    async def watch(response: Any) -> None:
+        response.stream = noting(response.stream)
+
+    return {"response": [watch]}
+
+
+@functools.cache
+def _noting_stream_class(httpx_module: Any) -> type:
+    class NotingStream(httpx_module.AsyncByteStream):  # type: ignore[misc, name-defined]
+        """A response body that notes activity for each chunk it passes on."""
+
+        def __init__(self, inner: Any) -> None:
+            self._inner = inner
+
+        async def __aiter__(self) -> AsyncIterator[bytes]:
+            async for chunk in self._inner:
+                note_stream_activity()
+                yield chunk
+
+        async def aclose(self) -> None:
+            await self._inner.aclose()
+
+    return NotingStream
 
 
 class StreamState:

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..errors import MissingKeyError
 from ..models import ChatRequest, ProviderReply, StreamChunk, Usage
-from ._sdk import SDKAdapter, StreamState, end_user, http_timeout, split_system
+from ._sdk import SDKAdapter, StreamState, activity_hooks, end_user, http_timeout, split_system
 from .base import Timeouts, note_stream_activity
 
 __all__ = ["DEFAULT_MAX_TOKENS", "AnthropicProvider"]
@@ -51,11 +51,13 @@ class AnthropicProvider(SDKAdapter):
 
     async def _make_client(self) -> Any:
         import anthropic
+        import httpx2
 
         kwargs: dict[str, Any] = {
             "max_retries": 0,  # the engine's retry loop decides
             "base_url": self.base_url,
             "default_headers": self.options.get("default_headers"),
+            "http_client": anthropic.DefaultAsyncHttpxClient(event_hooks=activity_hooks(httpx2)),
         }
         if self.credential is not None:
             # The token is re-sent per request (see _auth_headers); this one only satisfies
