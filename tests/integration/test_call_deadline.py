@@ -79,33 +79,36 @@ async def test_timeout_bounds_retries_sleeps_and_fallbacks_together() -> None:
     assert len(calls) == 4
 
 
-@pytest.mark.timeout(30)  # the old code waited the 60 s first-token limit
-@pytest.mark.parametrize("server", [OpenAIServer, AnthropicServer], ids=["openai", "anthropic"])
-async def test_a_stream_that_opens_then_goes_silent_fails_after_the_idle_limit(server) -> None:
-    provider, model = (
-        ("openai", "gpt-4o-mini") if server is OpenAIServer else ("anthropic", "claude-haiku-4-5")
+VENDORS = {
+    "openai": (OpenAIServer, "gpt-4o-mini"),
+    "anthropic": (AnthropicServer, "claude-haiku-4-5"),
+    "perplexity": (PerplexityServer, "sonar"),
+}
+
+
+def streaming_engine(provider: str, srv, idle: float) -> OrchestrationEngine:
+    """One try per call, a long first-token limit and a short idle one."""
+    return OrchestrationEngine(
+        offline="off",
+        keys={provider: fake_key(provider)},
+        base_urls={provider: srv.base_url},
+        retry=RetryPolicy(max_attempts=1),
+        timeouts=Timeouts(connect=5, first_token=60, idle=idle),
     )
+
+
+@pytest.mark.timeout(30)  # the old code waited the 60 s first-token limit
+@pytest.mark.parametrize("provider", ["openai", "anthropic"])
+async def test_a_stream_that_opens_then_goes_silent_fails_after_the_idle_limit(provider) -> None:
+    server, model = VENDORS[provider]
     with server() as srv:
-        engine = OrchestrationEngine(
-            offline="off",
-            keys={provider: fake_key(provider)},
-            base_urls={provider: srv.base_url},
-            retry=RetryPolicy(max_attempts=1),
-            timeouts=Timeouts(connect=5, first_token=60, idle=0.5),
-        )
+        engine = streaming_engine(provider, srv, idle=0.5)
         await warm(engine, f"{provider}:{model}")
         # The stream's opening events (role chunk / message_start) arrive, then nothing.
         srv.script(Fault.stall(60.0, after_chunks=0))
         with pytest.raises(ProviderTimeout) as info:
             await engine.stream(f"{provider}:{model}", "think hard").collect()
     assert info.value.phase == "idle"
-
-
-VENDORS = {
-    "openai": (OpenAIServer, "gpt-4o-mini"),
-    "anthropic": (AnthropicServer, "claude-haiku-4-5"),
-    "perplexity": (PerplexityServer, "sonar"),
-}
 
 
 @pytest.mark.timeout(30)
@@ -116,13 +119,7 @@ async def test_keep_alives_keep_a_thinking_stream_alive(provider: str) -> None:
     (Gemini sends no keep-alives, and its SDK would not parse an SSE comment.)"""
     server, model = VENDORS[provider]
     with server() as srv:
-        engine = OrchestrationEngine(
-            offline="off",
-            keys={provider: fake_key(provider)},
-            base_urls={provider: srv.base_url},
-            retry=RetryPolicy(max_attempts=1),
-            timeouts=Timeouts(connect=5, first_token=60, idle=0.6),
-        )
+        engine = streaming_engine(provider, srv, idle=0.6)
         srv.script(Fault.think(2.0, every=0.15))
         reply = await engine.stream(f"{provider}:{model}", "think, then answer").collect()
     assert "think, then answer" in reply.text and reply.finish_reason
