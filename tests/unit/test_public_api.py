@@ -36,6 +36,7 @@ MODULES = (
     "orchestration_kernel.models",
     "orchestration_kernel.engine",
     "orchestration_kernel.compare",
+    "orchestration_kernel.matrix",
     "orchestration_kernel.streaming",
     "orchestration_kernel.retry",
     "orchestration_kernel.secrets",
