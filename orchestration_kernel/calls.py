@@ -217,11 +217,14 @@ class CallRunner:
             spec.input_tokens = self.estimate(spec.prompt_text())
         deadline = _Deadline(spec.timeout)
         attempts: list[Attempt] = []
+        # A backstop: the checks below end the call cleanly; this ends anything else.
+        backstop = asyncio.timeout(deadline.remaining())
         try:
-            # A backstop: the checks below end the call cleanly; this ends anything else.
-            async with asyncio.timeout(deadline.remaining()):
+            async with backstop:
                 return await self._candidates(spec, attempts, deadline, on_delta)
         except TimeoutError as exc:
+            if not backstop.expired():
+                raise
             error = deadline.passed()
             error.attempts = attempts  # type: ignore[attr-defined]
             raise error from exc

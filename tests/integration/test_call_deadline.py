@@ -152,3 +152,25 @@ async def test_an_adapter_error_that_is_not_a_provider_error_releases_and_is_aud
     calls = engine.audit.to_dataframe(run="vault", event="call")
     assert list(calls["status"]) == ["error", "error"]
     assert list(calls["error_type"]) == ["RuntimeError", "RuntimeError"]
+
+
+@pytest.mark.timeout(30)
+async def test_a_slow_input_check_counts_against_the_deadline() -> None:
+    """Time spent before any attempt (here a slow Guardian policy) is the call's time too."""
+    import asyncio
+
+    from orchestration_kernel import Guardian
+
+    async def slow_review(text: str, ctx) -> None:
+        await asyncio.sleep(60)
+
+    guardian = Guardian()
+    guardian.add_policy(slow_review, name="slow_review", stages=("input",))
+    with OpenAIServer() as srv:
+        engine = openai_engine(srv, guardian=guardian)
+        with pytest.raises(ProviderTimeout) as info:
+            await engine.complete("openai:gpt-4o-mini", "hello", timeout=1)
+        assert srv.requests == []
+    assert info.value.phase == "overall" and "1s timeout" in str(info.value)
+    (deployment,) = engine.router.plan("openai:gpt-4o-mini")
+    assert engine.router.in_flight(deployment) == 0
