@@ -66,8 +66,10 @@ def watching_stream_activity(touch: Callable[[], None]) -> Iterator[None]:
 class Timeouts:
     """Per-call time limits in seconds.
 
-    ``first_token`` is generous by default because reasoning models think before they
-    speak; ``idle`` is the longest gap allowed between two stream chunks.
+    ``first_token`` is how long a stream may stay silent before it sends anything at all,
+    generous by default because reasoning models think before they speak; once a stream
+    has sent anything (an event, a keep-alive), ``idle`` is the longest silence allowed.
+    ``overall`` bounds one attempt; ``complete(timeout=...)`` is the whole call's deadline.
     """
 
     connect: float = 10.0
