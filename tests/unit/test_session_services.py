@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from orchestration_kernel import AuditTrail, ContextBus, OrchestrationEngine, Session
 
 
@@ -53,3 +55,32 @@ def test_closing_the_session_closes_its_services() -> None:
     trail = session.audit
     session.close()
     assert trail.closed and engine._closed
+
+
+def test_a_service_without_a_default_needs_a_factory() -> None:
+    session = Session("no-default")
+    with pytest.raises(KeyError, match="nothing"):
+        session.service("nothing")
+    session.close()
+
+
+def test_a_failing_close_does_not_leave_the_other_services_open() -> None:
+    session = Session("failing-close")
+    closed: list[str] = []
+
+    class Service:
+        closed = False
+
+        def __init__(self, name: str, fails: bool) -> None:
+            self.name, self.fails = name, fails
+
+        def close(self) -> None:
+            closed.append(self.name)
+            if self.fails:
+                raise OSError(f"{self.name} could not commit")
+
+    session.service("first", lambda: Service("first", fails=False))
+    session.service("second", lambda: Service("second", fails=True))
+    with pytest.raises(OSError, match="second could not commit"):
+        session.close()
+    assert sorted(closed) == ["first", "second"]
