@@ -46,6 +46,24 @@ BUILTIN_VENDORS = frozenset({"openai", "anthropic", "gemini", "perplexity"})
 Prompt = str | Sequence[Message | Mapping[str, str]]
 
 
+class _Wired:
+    """An engine attribute kept by its call-path collaborators: reading it reads the first
+    place, setting it sets every place, so ``engine.replay = True`` still takes effect."""
+
+    def __init__(self, *places: str) -> None:
+        self.places = [tuple(place.split(".")) for place in places]
+
+    def __get__(self, engine: Any, owner: type | None = None) -> Any:
+        if engine is None:
+            return self
+        holder, name = self.places[0]
+        return getattr(getattr(engine, holder), name)
+
+    def __set__(self, engine: Any, value: Any) -> None:
+        for holder, name in self.places:
+            setattr(getattr(engine, holder), name, value)
+
+
 class OrchestrationEngine:
     """Multi-model orchestration: model choice, load balancing, failover, limits, cost.
 
@@ -101,36 +119,45 @@ class OrchestrationEngine:
             options=provider_options,
             credentials=credentials,
         )
-        self.retry = retry or RetryPolicy()
         self.timeouts = timeouts or Timeouts()
-        self.identity = identity if identity is not None else self.session.identity
-        self.replay = replay
         self.default_stream = stream
         self._router = _make_router(catalogue, aliases, pools, router)
         for provider in self.providers.registry.names():  # "ollama:llama3" works at once
             if provider not in self._router.resolver.providers:
                 self._router.resolver.add_provider(provider)
-        self.guardian = _make_guardian(guardian)
-        self.audit = _make_audit(audit, self.session, content_logging, self.guardian)
+        checks = _make_guardian(guardian)
+        who = identity if identity is not None else self.session.identity
         self._bus = bus
         # The call path, wired once: the runner knows its collaborators, never the engine.
-        self._picker = RouterPicker(
-            self._router, self.providers, identity=self.identity, guardian=self.guardian
-        )
+        self._picker = RouterPicker(self._router, self.providers, identity=who, guardian=checks)
         self._recorder = AuditRecorder(
-            self.audit, identity=self.identity, guardian=self.guardian, replay=replay
+            _make_audit(audit, self.session, content_logging, checks),
+            identity=who,
+            guardian=checks,
+            replay=replay,
         )
         self._calls = CallRunner(
             picker=self._picker,
             recorder=self._recorder,
-            guardian=self.guardian,
-            retry=self.retry,
+            guardian=checks,
+            retry=retry or RetryPolicy(),
             catalogue=self._router.catalogue,
             estimate=self.estimate_tokens,
-            identity=self.identity,
+            identity=who,
         )
         self._closed = False
         self.runtime.add_closer(self.providers.aclose)
+
+    #: The :class:`RetryPolicy` for every deployment.
+    retry = _Wired("_calls.retry")
+    #: The :class:`Guardian`, or ``None`` when checks are off.
+    guardian = _Wired("_calls.guardian", "_picker.guardian", "_recorder.guardian")
+    #: The :class:`AuditTrail` (the session's shared one by default), or ``None`` when off.
+    audit = _Wired("_recorder.audit")
+    #: Who calls (an :class:`Identity` or ``None``): written to every audit row.
+    identity = _Wired("_calls.identity", "_picker.identity", "_recorder.identity")
+    #: When True, identical requests are answered from the audit.
+    replay = _Wired("_recorder.replay_enabled")
 
     @classmethod
     def default(cls, session: Session | None = None) -> OrchestrationEngine:
