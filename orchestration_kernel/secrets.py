@@ -22,7 +22,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, quote_plus
 
-__all__ = ["MASK", "Secret", "lookup_secret", "mask", "read_dotenv", "secret_forms"]
+from . import log_redaction
+
+__all__ = [
+    "MASK",
+    "Secret",
+    "guard_logs",
+    "lookup_secret",
+    "mask",
+    "read_dotenv",
+    "secret_forms",
+]
 
 #: What a secret is replaced with.
 MASK = "********"
@@ -50,9 +60,13 @@ def _remember(value: str) -> None:
         while len(_known) > _KNOWN_MAX:
             del _known[next(iter(_known))]
     if first:  # from now on there is a key to keep out of the SDKs' logs
-        from .log_redaction import install
+        guard_logs()
 
-        install()
+
+def guard_logs() -> None:
+    """Mask keys in the SDK and HTTP loggers' records (see :mod:`.log_redaction`); call
+    again after an SDK is imported, so its loggers are covered by name too."""
+    log_redaction.install(mask)
 
 
 def secret_forms(value: str) -> list[str]:

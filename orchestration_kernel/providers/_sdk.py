@@ -20,9 +20,8 @@ from ..errors import (
     ProviderError,
     ProviderTimeout,
 )
-from ..log_redaction import install as install_log_redaction
 from ..models import ChatRequest, Message, ProviderReply, StreamChunk, Usage
-from ..secrets import Secret, mask
+from ..secrets import Secret, guard_logs, mask
 from .base import Timeouts, error_from_status, note_stream_activity, parse_retry_after
 from .credentials import LoopLocks, TokenProvider, detached
 
@@ -434,7 +433,7 @@ class SDKAdapter:
         async with self._client_locks.get():  # concurrent first calls make one client
             if self._client is None or self._client_loop is not loop:
                 self._client = await self._make_client()
-                install_log_redaction()  # the SDK's loggers exist now; mask keys in them
+                guard_logs()  # the SDK's loggers exist now; mask keys in them
                 self._client_loop = loop
         return self._client
 

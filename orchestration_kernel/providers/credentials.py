@@ -25,8 +25,7 @@ from ..errors import (
     ProviderError,
     ProviderTimeout,
 )
-from ..log_redaction import install as install_log_redaction
-from ..secrets import Secret
+from ..secrets import Secret, guard_logs
 from .base import error_from_status
 
 __all__ = [
@@ -246,7 +245,7 @@ class OAuth2ClientCredentials(TokenProvider):
     async def _request_token(self) -> Token:
         import httpx2
 
-        install_log_redaction()  # httpx2 may log the request, and it carries the secret
+        guard_logs()  # httpx2 may log the request, and it carries the secret
 
         form = {"grant_type": "client_credentials", **self.extra}
         if self.scope:

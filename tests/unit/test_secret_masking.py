@@ -74,23 +74,23 @@ def test_the_filter_masks_messages_arguments_and_exceptions() -> None:
         (key, {"k": key}),
         exc_info,
     )
-    assert SecretFilter().filter(record)
+    assert SecretFilter(mask).filter(record)
     text = logging.Formatter().format(record)
     assert key not in text and MASK in text and "Illegal header value" in text
 
 
 def test_install_covers_each_sdk_logger_and_its_children() -> None:
     child = logging.getLogger("httpcore2.some_module_loaded_late")
-    installed = install()
+    installed = install(mask)
     for name in [*SDK_LOGGERS, child.name]:
         assert installed in logging.getLogger(name).filters
-    install()
+    install(mask)
     assert logging.getLogger("openai").filters.count(installed) == 1
 
 
 def test_a_child_logger_made_after_install_is_masked_too(caplog: pytest.LogCaptureFixture) -> None:
     key = Secret(new_key()).get()
-    install()
+    install(mask)
     late = logging.getLogger("httpcore2.imported_later_" + os.urandom(4).hex())
     assert not late.filters
     with caplog.at_level(logging.DEBUG, logger=late.name):
