@@ -100,7 +100,7 @@ class HighWaterMark:
         """
         try:
             self._advance(seq, head)
-        except OSError:
+        except Exception:  # never fail a commit that already happened (it would be retried)
             log.warning("could not update the audit high-water mark %s", self.path, exc_info=True)
 
     def _advance(self, seq: int, head: str) -> None:
@@ -112,7 +112,7 @@ class HighWaterMark:
         try:
             if fcntl is not None:
                 fcntl.flock(fd, fcntl.LOCK_EX)  # released when fd closes
-            data = os.pread(fd, 2 * SLOT, 0)
+            data = _read_at(fd, 0, 2 * SLOT)
             slots = [self._slot(data[i : i + SLOT]) for i in (0, SLOT)]
             current = max((m for m in slots if m is not None), default=None)
             if current is not None and current.seq >= seq:
@@ -121,6 +121,19 @@ class HighWaterMark:
             # damages only the slot being replaced.
             target = 1 if slots[0] is not None and slots[0] == current else 0
             body = json.dumps({"seq": seq, "head": head, "mac": self._key.mark_mac(seq, head)})
-            os.pwrite(fd, body.encode().ljust(SLOT - 1) + b"\n", target * SLOT)
+            os.lseek(fd, target * SLOT, os.SEEK_SET)  # (os.pwrite is POSIX-only)
+            os.write(fd, body.encode().ljust(SLOT - 1) + b"\n")
         finally:
             os.close(fd)
+
+
+def _read_at(fd: int, offset: int, size: int) -> bytes:
+    os.lseek(fd, offset, os.SEEK_SET)
+    chunks = []
+    while size > 0:
+        chunk = os.read(fd, size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
