@@ -202,6 +202,8 @@ class AuditStore:
             conn.execute("BEGIN")
             yield conn
             conn.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:  # damaged since it was opened, disk errors
+            raise storage_error(exc, self.path, "read the audit database") from exc
         finally:
             conn.close()
 

@@ -214,3 +214,18 @@ def test_a_database_from_a_newer_release_is_refused(tmp_path: Path) -> None:
     conn.close()
     with pytest.raises(StorageError, match="newer than this release"):
         AuditTrail(path, session_id="s")
+
+
+def test_a_database_damaged_while_open_is_a_storage_error_on_read(tmp_path: Path) -> None:
+    path = tmp_path / "audit.sqlite"
+    make_audit(path)
+    trail = AuditTrail(path, session_id="s")
+    data = bytearray(path.read_bytes())
+    data[4096:8192] = os.urandom(4096)  # a page of the table, garbled under us
+    path.write_bytes(bytes(data))
+    with pytest.raises(StorageError) as caught:
+        trail.to_dataframe()
+        trail.verify()
+    assert str(path) in str(caught.value) and "not a database" in str(caught.value)
+    with contextlib.suppress(StorageError):
+        trail.close()
