@@ -113,6 +113,8 @@ def _redact_tree(value: Any, redactor: Callable[[str], str] | None) -> Any:
 
 def _clean(text: str) -> str:
     """Text SQLite can store: lone surrogates (which UTF-8 cannot encode) become '?'."""
+    if text.isascii():  # the common case, checked without encoding a copy
+        return text
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:

@@ -1,7 +1,9 @@
 """The SQLite database behind the trail: schema, connections and chained appends.
 
-* WAL mode, ``synchronous=FULL``: a committed batch survives a killed process and a
-  power cut; readers never block the writer.
+* WAL mode, ``synchronous=FULL`` by default: a committed batch survives a killed process
+  and a power cut; readers never block the writer. ``synchronous="NORMAL"`` is the
+  opt-in (:data:`SYNCHRONOUS`): a committed batch survives a killed process, not a power
+  cut (the WAL is fsynced at checkpoints, not at every commit).
 * ``audit_events`` is append-only: triggers refuse UPDATE, and DELETE of any row the
   prune checkpoint does not cover. (A determined user can drop triggers; the hash
   chain is what makes that visible.)
@@ -36,7 +38,7 @@ from .chain import GENESIS, ChainKey
 from .events import COLUMN_NAMES, COLUMNS
 from .mark import INVALID, HighWaterMark
 
-__all__ = ["ALL_COLUMNS", "SCHEMA_VERSION", "AuditStore", "Head"]
+__all__ = ["ALL_COLUMNS", "SCHEMA_VERSION", "SYNCHRONOUS", "AuditStore", "Head"]
 
 #: The layout this release writes (see ``MIGRATIONS`` in :class:`AuditStore`).
 SCHEMA_VERSION = 2
@@ -46,6 +48,25 @@ ALL_COLUMNS: tuple[str, ...] = ("seq", *COLUMN_NAMES, "prev_hash", "hash")
 BUSY_TIMEOUT_S = 30.0
 
 Head = tuple[int, str]
+
+#: The durability settings a trail accepts (SQLite's ``PRAGMA synchronous``) and what
+#: each promises for a committed batch.
+SYNCHRONOUS: dict[str, str] = {
+    "FULL": "survives a killed process and a power cut",
+    "NORMAL": "survives a killed process, not a power cut",
+}
+
+
+def synchronous_setting(value: str) -> str:
+    """``value`` as a key of :data:`SYNCHRONOUS`, or a :class:`ConfigurationError`."""
+    setting = value.upper() if isinstance(value, str) else value
+    if setting not in SYNCHRONOUS:
+        raise ConfigurationError(
+            f"synchronous={value!r} is not a durability setting of the audit trail; use "
+            "'FULL' (the default: a commit survives a power cut) or 'NORMAL' (a commit "
+            "survives a killed process, not a power cut)."
+        )
+    return str(setting)
 
 
 def _schema() -> list[str]:
@@ -94,7 +115,9 @@ _INSERT = (
 class AuditStore:
     """One connection to the audit database, guarded by a lock, plus chained appends."""
 
-    def __init__(self, path: str | Path, key: ChainKey) -> None:
+    def __init__(self, path: str | Path, key: ChainKey, synchronous: str = "FULL") -> None:
+        #: ``"FULL"`` or ``"NORMAL"`` (see :data:`SYNCHRONOUS`).
+        self.synchronous = synchronous_setting(synchronous)
         self.memory = str(path) == ":memory:"
         self.path = str(path) if self.memory else str(Path(path).expanduser())
         self.key = key
@@ -108,7 +131,7 @@ class AuditStore:
                 raise storage_error(exc, Path(self.path).parent, "create the folder") from None
             self.mark = HighWaterMark(Path(self.path + ".mark"), key)
         try:
-            self.conn = _connect(self.path)
+            self.conn = _connect(self.path, synchronous=self.synchronous)
         except sqlite3.Error as exc:
             raise storage_error(exc, self.path, "open the audit database") from None
         try:
@@ -283,7 +306,7 @@ def _create_v1(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
-def _connect(path: str, wal: bool = True) -> sqlite3.Connection:
+def _connect(path: str, wal: bool = True, synchronous: str = "FULL") -> sqlite3.Connection:
     if path == ":memory:":
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     else:
@@ -291,8 +314,9 @@ def _connect(path: str, wal: bool = True) -> sqlite3.Connection:
     conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
     if wal and path != ":memory:":
         conn.execute("PRAGMA journal_mode = WAL")
-    # FULL: a commit is on disk when it returns, so "committed" means durable.
-    conn.execute("PRAGMA synchronous = FULL")
+    # FULL: a commit is on disk when it returns, so "committed" means durable. NORMAL
+    # (opt-in): in the OS's hands when it returns, so a power cut can lose it.
+    conn.execute(f"PRAGMA synchronous = {synchronous_setting(synchronous)}")
     return conn
 
 

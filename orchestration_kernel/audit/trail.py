@@ -43,7 +43,7 @@ from .replay import find_replay
 from .retention import prune
 from .rows import RowEncoder
 from .search import search_rows
-from .store import AuditStore
+from .store import AuditStore, synchronous_setting
 from .verify import VerifyReport, verify_chain
 from .writer import BatchWriter
 
@@ -67,6 +67,9 @@ class AuditTrail:
     hashes and sizes of prompts and responses. ``redactor`` is applied to prompt,
     response and every string in ``detail`` before anything is stored (the Guardian
     sets it). ``identity`` and ``session_id`` are the defaults for every row.
+    ``synchronous``: ``"FULL"`` (default; a committed batch survives a killed process
+    and a power cut) or ``"NORMAL"`` (opt-in, faster commits; survives a killed process,
+    not a power cut).
     """
 
     def __init__(
@@ -79,9 +82,11 @@ class AuditTrail:
         flush_interval: float = 0.2,
         identity: str | None = None,
         session_id: str | None = None,
+        synchronous: str = "FULL",
     ) -> None:
         if flush_interval <= 0:
             raise ConfigurationError(f"flush_interval must be > 0 seconds, not {flush_interval}")
+        synchronous = synchronous_setting(synchronous)  # before any file is created
         home, default_session = _session_defaults(path, session_id)
         memory = str(path) == ":memory:"
         file = Path(path or home / "audit.sqlite").expanduser()
@@ -97,7 +102,7 @@ class AuditTrail:
         self.session_id: str | None = session_id or default_session
         key = load_or_create_key(self.key_path) if self.key_path else _ephemeral_key()
         self._key = ChainKey(key)
-        self._store = AuditStore(self.path, self._key)
+        self._store = AuditStore(self.path, self._key, synchronous)
         self._encoder = RowEncoder(self._key, self.session_id, self.identity)
         self._writer = BatchWriter(self._store, self._encoder, flush_interval)
         self._otel: OTelSink | None = None

@@ -32,6 +32,8 @@ from .store import ALL_COLUMNS
 __all__ = ["VerifyReport", "verify_chain"]
 
 _SELECT = f"SELECT {', '.join(ALL_COLUMNS)} FROM audit_events ORDER BY seq"
+#: Rows fetched at a time by the walk.
+_BATCH_ROWS = 5000
 
 
 @dataclass(frozen=True)
@@ -85,15 +87,23 @@ def verify_chain(
     rows = 0
     at_mark: str | None = None
     seen_head = expect_head is not None and prev == expect_head
-    for row in conn.execute(_SELECT):
-        seq, values, prev_hash, digest = row[0], row[1:-2], row[-2], row[-1]
-        broken = _check_row(key, seq, expected, prev, values, prev_hash, digest)
-        if broken:
-            return VerifyReport(False, rows, broken[0], broken[1], prev, pruned_through)
-        if mark is not None and seq == mark.seq:
-            at_mark = digest
-        seen_head = seen_head or digest == expect_head
-        prev, expected, rows = digest, seq + 1, rows + 1
+    mark_seq = mark.seq if mark is not None else None
+    row_hash = key.row_hash
+    cursor = conn.execute(_SELECT)
+    # In batches: memory stays bounded however long the chain, and the hot loop does
+    # only the comparisons; _check_row says what is wrong once something is.
+    while batch := cursor.fetchmany(_BATCH_ROWS):
+        for row in batch:
+            seq, digest = row[0], row[-1]
+            if seq != expected or row[-2] != prev or row_hash(prev, seq, row[1:-2]) != digest:
+                broken = _check_row(key, seq, expected, prev, row[1:-2], row[-2], digest)
+                if broken:
+                    return VerifyReport(False, rows, broken[0], broken[1], prev, pruned_through)
+            if seq == mark_seq:
+                at_mark = digest
+            if digest == expect_head:
+                seen_head = True
+            prev, expected, rows = digest, seq + 1, rows + 1
     last = expected - 1
     report = _check_anchor(conn, key, last, prev, rows)
     if report is not None:
