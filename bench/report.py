@@ -359,7 +359,14 @@ def _imports_md(r: dict[str, Any]) -> list[str]:
 
 def _audit_md(r: dict[str, Any]) -> list[str]:
     rows = []
-    for label, w in (("no redactor", r["write"]), ("Guardian redactor", r["write_with_redactor"])):
+    by_sync = r.get("write_by_synchronous") or {}
+    writes = [("no redactor", r["write"]), ("Guardian redactor", r["write_with_redactor"])]
+    if "error" in by_sync:
+        writes.append(("synchronous=FULL / NORMAL, interleaved", by_sync))
+    else:
+        writes += [(f"synchronous={s}{' (default)' if s == 'FULL' else ' (opt-in)'}, "
+                    "interleaved", w) for s, w in by_sync.items()]  # fmt: skip
+    for label, w in writes:
         if not w or "events_per_s" not in w:
             rows.append([label, "–", "–", "–", (w or {}).get("error", "not measured")])
             continue

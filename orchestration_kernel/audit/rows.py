@@ -68,10 +68,7 @@ class RowEncoder:
             self._content(cols, name, redactor, content_logging)
         if cols.get("detail") is not None:
             cols["detail"] = _redact_tree(cols["detail"], redactor)
-        return tuple(
-            default if (value := cols.get(name)) is None else normalise(value)
-            for name, normalise, default in _PLAN
-        )
+        return _normalised(cols)
 
     def _content(
         self,
@@ -161,5 +158,37 @@ _NORMALISERS: dict[str, Callable[[Any], Any]] = {
     "int": _int,
     "float": _float,
 }
-#: Per column: its name, how to normalise a value, and what a missing value stores.
-_PLAN = tuple((c.name, _NORMALISERS[c.kind], 0 if c.kind == "bool" else None) for c in COLUMNS)
+#: Per column: its name, its kind, how to normalise a value, and what a missing value
+#: stores.
+_PLAN = tuple(
+    (c.name, c.kind, _NORMALISERS[c.kind], 0 if c.kind == "bool" else None) for c in COLUMNS
+)
+
+
+def _normalised(cols: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The row's values in ``COLUMNS`` order, each normalised for its kind.
+
+    This runs for every column of every row, so a value already in its stored form
+    (ASCII text, an in-range int, a finite float: what calls mostly record) is kept as
+    it is without a call; anything else goes through its normaliser, which would return
+    those values unchanged anyway.
+    """
+    get = cols.get
+    out = []
+    for name, kind, normalise, default in _PLAN:
+        value = get(name)
+        if value is None:
+            value = default
+        elif kind == "text" or kind == "time":
+            if type(value) is not str or not value.isascii():
+                value = normalise(value)
+        elif kind == "int":
+            if type(value) is not int or not -_INT_LIMIT <= value < _INT_LIMIT:
+                value = normalise(value)
+        elif kind == "float":
+            if type(value) is not float or not math.isfinite(value):
+                value = normalise(value)
+        else:
+            value = normalise(value)
+        out.append(value)
+    return tuple(out)
