@@ -189,6 +189,11 @@ class AuditTrail:
         return self._writer.last_hash or self._store.head()[1]
 
     @property
+    def synchronous(self) -> str:
+        """The durability setting: ``"FULL"`` (default) or ``"NORMAL"`` (opt-in)."""
+        return self._store.synchronous
+
+    @property
     def pending(self) -> int:
         """Records queued and not yet committed."""
         return self._writer.pending

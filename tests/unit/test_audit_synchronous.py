@@ -18,6 +18,7 @@ def _setting(trail: AuditTrail) -> int:
 def test_full_is_the_default(tmp_path: Path) -> None:
     with AuditTrail(tmp_path / "a.sqlite", session_id="s") as trail:
         assert _setting(trail) == 2  # FULL
+        assert trail.synchronous == "FULL"
 
 
 @pytest.mark.parametrize("given", ["NORMAL", "normal"])
@@ -25,6 +26,7 @@ def test_normal_is_an_opt_in_that_still_commits_and_verifies(tmp_path: Path, giv
     path = tmp_path / "a.sqlite"
     with AuditTrail(path, session_id="s", synchronous=given) as trail:
         assert _setting(trail) == 1  # NORMAL
+        assert trail.synchronous == "NORMAL"
         for i in range(5):
             trail.record("call", run_id=f"r{i}", prompt="p", response="r")
         trail.flush()
