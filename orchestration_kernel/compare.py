@@ -24,6 +24,8 @@ class CompareTable:
 
     prompt: str
     replies: dict[str, Reply | BaseException] = field(default_factory=dict)
+    #: The run id every call of the comparison was audited under (``None`` if not given).
+    run_id: str | None = None
 
     @property
     def ok(self) -> dict[str, Reply]:
@@ -34,6 +36,20 @@ class CompareTable:
     def errors(self) -> dict[str, BaseException]:
         """The models that failed, with their errors."""
         return {m: r for m, r in self.replies.items() if not isinstance(r, Reply)}
+
+    @property
+    def status(self) -> str:
+        """The worst outcome of any model: ``done``, ``blocked`` or ``failed``."""
+        from .matrix import worst_status
+
+        return worst_status(self.replies.values())
+
+    @property
+    def findings(self) -> int:
+        """How many Guardian decisions other than ``allow`` the replies (and blocks) carry."""
+        from .matrix import count_findings
+
+        return count_findings(self.replies.values())
 
     def fastest(self) -> str | None:
         """The model with the lowest latency among those that answered."""

@@ -73,13 +73,19 @@ class MatrixInput:
     prompts: list[str]
     index: list[Any] | None = None
     source: Any = None
+    #: A short label per item (its index entry, else its position); ``[""]`` for a
+    #: single prompt that is not an item of anything (a plain compare).
+    labels: list[str] = field(default_factory=list)
 
-    @property
-    def labels(self) -> list[str]:
-        """A short label per item: its index entry, else its position."""
-        if self.index is not None:
-            return [str(i) for i in self.index]
-        return [str(i) for i in range(len(self.items))]
+    def __post_init__(self) -> None:
+        if not self.labels:
+            keys = self.index if self.index is not None else range(len(self.items))
+            self.labels = [str(k) for k in keys]
+
+    @classmethod
+    def single(cls, prompt: str) -> MatrixInput:
+        """One prompt on its own: a compare is a matrix of one unlabelled row."""
+        return cls(items=[prompt], prompts=[prompt], labels=[""])
 
 
 def _is_dataframe(value: Any) -> bool:
@@ -155,6 +161,23 @@ def cell_status(reply: Any) -> str:
     return "blocked" if isinstance(reply, GuardianBlocked) else "failed"
 
 
+def worst_status(replies: Iterable[Any]) -> str:
+    """The worst :func:`cell_status` of ``replies`` (``done`` when there are none)."""
+    return max(map(cell_status, replies), key=_STATUS_RANK.__getitem__, default="done")
+
+
+def count_findings(replies: Iterable[Any]) -> int:
+    """Guardian decisions that did not allow, over replies and blocks alike (a block
+    carries its decisions), each policy's decision once (not the Guardian's summary)."""
+    count = 0
+    for reply in replies:
+        decisions = getattr(reply, "decisions", None) or []
+        objected = [d for d in decisions if getattr(d, "action", "allow") != "allow"]
+        specific = [d for d in objected if getattr(d, "policy", "") != "guardian"]
+        count += len(specific) if specific else len(objected)
+    return count
+
+
 @dataclass
 class MatrixResult:
     """Every model's reply (or error) for every item: ``tables[i]`` holds item ``i``."""
@@ -193,24 +216,18 @@ class MatrixResult:
             if not isinstance(self.reply(i, m), Reply)
         }
 
+    def _cells(self) -> list[Reply | BaseException]:
+        return [self.reply(i, m) for i in range(len(self.tables)) for m in self.models]
+
     @property
     def status(self) -> str:
         """The worst status of any cell: ``done``, ``blocked`` or ``failed``."""
-        statuses = [
-            cell_status(self.reply(i, m)) for i in range(len(self.tables)) for m in self.models
-        ]
-        return max(statuses, key=_STATUS_RANK.__getitem__, default="done")
+        return worst_status(self._cells())
 
     @property
     def findings(self) -> int:
         """How many Guardian decisions other than ``allow`` the cells carry (blocks included)."""
-        count = 0
-        for i in range(len(self.tables)):
-            for m in self.models:
-                r = self.reply(i, m)
-                decisions = getattr(r, "decisions", None) or []
-                count += sum(1 for d in decisions if getattr(d, "action", "allow") != "allow")
-        return count
+        return count_findings(self._cells())
 
     # -- tables --------------------------------------------------------------------
     def rows(self) -> list[dict[str, Any]]:
@@ -294,6 +311,11 @@ class MatrixEvent:
     model: str
     reply: Reply | BaseException | None = None
 
+    @property
+    def step(self) -> str:
+        """The cell's name in a run view: ``label · model``, or the model for a compare."""
+        return f"{self.label} · {self.model}" if self.label else self.model
+
 
 Compare = Callable[..., Awaitable["CompareTable"]]
 
@@ -335,7 +357,9 @@ async def run_matrix(
         async with gate:
             for model in models:
                 tell(MatrixEvent("cell_start", row, labels[row], model))
-            table = await compare(models, prompt, run_id=run_id, step=labels[row], **kwargs)
+            step = labels[row] or None
+            table = await compare(models, prompt, run_id=run_id, step=step, **kwargs)
+            table.run_id = run_id
         for model in models:
             reply = table.replies.get(model, LookupError(f"no reply from {model}"))
             tell(MatrixEvent("cell_end", row, labels[row], model, reply))
