@@ -680,7 +680,8 @@ class OrchestrationEngine:
         top = max(decisions, key=lambda d: d.rank) if decisions else None
         self._audit(
             "guardian", spec, target,
-            status=stage,
+            stage=stage,
+            status="blocked" if verdict.action == "block" else "ok",
             guardian_action=verdict.action,
             guardian_policy=top.policy if top else None,
             guardian_reasons=[r for d in decisions for r in d.reasons],
@@ -691,7 +692,8 @@ class OrchestrationEngine:
                 continue
             self._audit(
                 "guardian", spec, target,
-                status=stage,
+                stage=stage,
+                status="blocked" if decision.action == "block" else "ok",
                 guardian_action=decision.action,
                 guardian_policy=decision.policy,
                 guardian_reasons=decision.reasons,

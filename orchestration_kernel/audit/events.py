@@ -52,6 +52,7 @@ from typing import Literal
 
 __all__ = [
     "COLUMNS",
+    "FIRST_LATER_COLUMN",
     "COLUMN_NAMES",
     "CONTENT_COLUMNS",
     "EVENT_KINDS",
@@ -119,7 +120,13 @@ COLUMNS: tuple[Column, ...] = (
     Column("response_hash", "text", "keyed HMAC of the (redacted) response"),
     Column("request_hash", "text", "keyed HMAC of the request (model, messages, parameters)"),
     Column("replayed", "bool", "answered from an earlier audited response"),
+    # Added after schema 1 (kept last: an old table gains it with ALTER TABLE ADD COLUMN).
+    Column("stage", "text", "guardian rows: the stage checked, input or output"),
 )
+
+#: Columns from this index on were added after schema 1: a row's hash covers them only
+#: when they are set, so rows written before they existed still verify.
+FIRST_LATER_COLUMN: int = 30
 
 #: Stored column names, in storage order.
 COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)

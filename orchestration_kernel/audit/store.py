@@ -61,6 +61,15 @@ def _schema() -> list[str]:
     ]
 
 
+def _add_later_columns(conn: sqlite3.Connection) -> None:
+    """A table made before a column existed gains it (empty in old rows, which hash as
+    before: see ``chain._hashed``)."""
+    have = {row[1] for row in conn.execute("PRAGMA table_info(audit_events)")}
+    for column in COLUMNS:
+        if column.name not in have:
+            conn.execute(f"ALTER TABLE audit_events ADD COLUMN {column.name} {column.sql_type}")
+
+
 _FTS_SCHEMA = [
     "CREATE VIRTUAL TABLE IF NOT EXISTS audit_fts USING fts5(prompt, response, "
     "content='audit_events', content_rowid='seq', tokenize='unicode61 remove_diacritics 2')",
@@ -98,6 +107,7 @@ class AuditStore:
         with self.transaction() as conn:
             for statement in _schema():
                 conn.execute(statement)
+            _add_later_columns(conn)
             has_fts = _try_fts(conn)
             conn.execute(
                 "INSERT OR IGNORE INTO audit_meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,)
