@@ -52,10 +52,10 @@ from typing import Literal
 
 __all__ = [
     "COLUMNS",
-    "FIRST_LATER_COLUMN",
     "COLUMN_NAMES",
     "CONTENT_COLUMNS",
     "EVENT_KINDS",
+    "FIRST_LATER_COLUMN",
     "OTEL_MAPPING",
     "OTEL_PROVIDER_NAMES",
     "RECORD_COLUMNS",
