@@ -77,11 +77,11 @@ class AuditView(View):
         rows = rows.rename(
             columns={
                 "guardian_policy": "policy",
-                "status": "stage",
                 "guardian_action": "action",
                 "guardian_reasons": "reasons",
             }
         )
+        rows = rows.assign(stage=_stages(rows))
         keys = list(zip(rows["step"], rows["stage"], strict=True))
         explained = {k for k, p in zip(keys, rows["policy"], strict=True) if p != "guardian"}
         keep = [
@@ -201,3 +201,17 @@ def _model_label(provider: Any, model: Any) -> str:
     """``openai:gpt-4o``, marked when the offline simulator (provider ``local``) answered."""
     name = str(model) if ":" in str(model) or not provider else f"{provider}:{model}"
     return name + (" (simulated)" if provider == "local" else "")
+
+
+def _stages(rows: Any) -> list[str]:
+    """Each Guardian row's stage: its ``stage`` column, or (rows written before that
+    column existed) the stage its ``detail`` records."""
+    stored = rows["stage"] if "stage" in rows else [None] * len(rows)
+    details = rows["detail"] if "detail" in rows else [None] * len(rows)
+    out = []
+    for stage, detail in zip(stored, details, strict=True):
+        if isinstance(stage, str) and stage:
+            out.append(stage)
+        else:
+            out.append(str(detail.get("stage", "")) if isinstance(detail, dict) else "")
+    return out

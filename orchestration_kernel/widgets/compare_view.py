@@ -10,7 +10,7 @@ CompareView(table).to_dataframe()
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +19,6 @@ from .render import (
     decision_text,
     decisions_html,
     esc,
-    fmt_cost,
     fmt_ms,
     fmt_tokens,
     mark_html,
@@ -28,9 +27,17 @@ from .render import (
     pre_html,
     table_html,
 )
+from .run_render import cost_text
 from .state import findings
 
-__all__ = ["CompareView", "ReplyCells", "reply_cells", "unique_min"]
+__all__ = [
+    "CompareView",
+    "ReplyCells",
+    "clear_winner",
+    "effective_cost",
+    "if_real",
+    "reply_cells",
+]
 
 
 @dataclass(frozen=True)
@@ -77,7 +84,7 @@ def reply_cells(model: str, reply: Any, marks: tuple[str, ...] = ()) -> ReplyCel
         output=reply.text,
         latency=latency,
         tokens=f"{fmt_tokens(usage.input_tokens)} in / {fmt_tokens(usage.output_tokens)} out",
-        cost=fmt_cost(reply.cost_usd, unknown=reply.cost_usd is None),
+        cost=cost_text(reply.cost_usd, if_real(reply), unknown=reply.cost_usd is None),
         decisions=tuple(reply.decisions),
         marks=marks,
         resolved=reply.resolved_model,
@@ -86,15 +93,39 @@ def reply_cells(model: str, reply: Any, marks: tuple[str, ...] = ()) -> ReplyCel
     )
 
 
-def unique_min(values: Mapping[str, float | None]) -> str | None:
-    """The key with the smallest known value, if it is the only one that small and there
-    is something to beat (a tie, or a single candidate, marks nobody)."""
-    known = {k: v for k, v in values.items() if v is not None}
-    if len(known) < 2:
+def if_real(reply: Any) -> float | None:
+    """What the real model would have charged, where the simulator stood in."""
+    return (getattr(reply, "extras", None) or {}).get("cost_if_real_usd")
+
+
+def effective_cost(reply: Any) -> float | None:
+    """The cost to compare models by: the real price for a simulated reply."""
+    real = if_real(reply)
+    return real if real is not None else getattr(reply, "cost_usd", None)
+
+
+#: A "fastest" mark needs a lead of 20% and 50 ms; "cheapest" 20%; both, 3 samples each.
+LEAD_SHARE = 0.2
+LEAD_MS = 50.0
+MIN_SAMPLES = 3
+
+
+def clear_winner(
+    samples: Mapping[str, Sequence[float | None]], *, floor: float = 0.0
+) -> str | None:
+    """The key whose mean is lowest by a clear lead — more than ``max(20% of the
+    runner-up, floor)`` — when every key has at least three known samples; else nobody
+    (sub-millisecond noise, or one sample, wins nothing)."""
+    means: dict[str, float] = {}
+    for key, values in samples.items():
+        known = [v for v in values if v is not None]
+        if len(known) < MIN_SAMPLES or len(known) < len(values):
+            return None
+        means[key] = sum(known) / len(known)
+    if len(means) < 2:
         return None
-    best = min(known.values())
-    winners = [k for k, v in known.items() if v == best]
-    return winners[0] if len(winners) == 1 else None
+    (best, low), (_, runner_up) = sorted(means.items(), key=lambda kv: kv[1])[:2]
+    return best if runner_up - low > max(LEAD_SHARE * runner_up, floor) else None
 
 
 class CompareView(View):
@@ -109,9 +140,10 @@ class CompareView(View):
     def columns(self) -> list[ReplyCells]:
         """One :class:`ReplyCells` per model, in the order the models were asked."""
         ok = {m: r for m, r in self.table.replies.items() if hasattr(r, "text")}
+        # One sample per model: never enough to call a winner (see clear_winner).
         winners = {
-            "fastest": unique_min({m: r.latency_ms for m, r in ok.items()}),
-            "cheapest": unique_min({m: r.cost_usd for m, r in ok.items()}),
+            "fastest": clear_winner({m: [r.latency_ms] for m, r in ok.items()}, floor=LEAD_MS),
+            "cheapest": clear_winner({m: [effective_cost(r)] for m, r in ok.items()}),
         }
         out = []
         for model, reply in self.table.replies.items():

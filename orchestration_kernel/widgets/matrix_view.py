@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .compare_view import ReplyCells, reply_cells, unique_min
+from .compare_view import LEAD_MS, ReplyCells, clear_winner, effective_cost, reply_cells
 from .frontend import View
 from .render import (
     badges_html,
@@ -71,12 +71,21 @@ class MatrixView(View):
         return dict(self.matrix.totals())
 
     def winners(self) -> dict[str, str | None]:
-        """The model with the least total latency (``fastest``) and the least known total
-        cost (``cheapest``), among those that answered everything."""
-        totals = {m: t for m, t in self.totals().items() if t["errors"] == 0 and t["answers"]}
+        """``fastest`` and ``cheapest``, only for a clear lead (see
+        :func:`~.compare_view.clear_winner`: 20% and 50 ms of mean latency, 20% of mean
+        cost, the real price where the simulator stood in) among the models that answered
+        every item, over at least three items."""
+        latency: dict[str, list[float | None]] = {}
+        cost: dict[str, list[float | None]] = {}
+        for model in self.models:
+            replies = [t.replies.get(model) for t in self.matrix.tables]
+            if not replies or not all(hasattr(r, "text") for r in replies):
+                continue
+            latency[model] = [r.latency_ms for r in replies]
+            cost[model] = [effective_cost(r) for r in replies]
         return {
-            "fastest": unique_min({m: t["latency_ms"] for m, t in totals.items()}),
-            "cheapest": unique_min({m: t["cost_usd"] for m, t in totals.items()}),
+            "fastest": clear_winner(latency, floor=LEAD_MS),
+            "cheapest": clear_winner(cost),
         }
 
     def to_dataframe(self) -> Any:
@@ -91,12 +100,24 @@ class MatrixView(View):
         out = []
         for model, t in self.totals().items():
             cost = "cost unknown" if t["cost_usd"] is None else fmt_cost(t["cost_usd"])
+            real = self._if_real(model)
+            if real is not None:
+                cost = f"{fmt_cost(real)} est. if real"
             text = (
                 f"{t['answers']} answered, {t['errors']} failed · {fmt_ms(t['latency_ms'])} · "
                 f"{t['tokens']:,} tokens · {cost}"
             )
             out.append((text, [k for k, v in winners.items() if v == model]))
         return out
+
+    def _if_real(self, model: str) -> float | None:
+        """The real price of a model's simulated answers (``None`` if none simulated)."""
+        replies = [t.replies.get(model) for t in self.matrix.tables]
+        ok = [r for r in replies if hasattr(r, "text")]
+        if not any(getattr(r, "simulated", False) for r in ok):
+            return None
+        costs = [effective_cost(r) for r in ok]
+        return None if any(c is None for c in costs) else float(sum(c or 0.0 for c in costs))
 
     def _total_cells(self) -> list[str]:
         return [text + (f" [{', '.join(m)}]" if m else "") for text, m in self._totals()]
