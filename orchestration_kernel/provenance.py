@@ -55,7 +55,7 @@ def provenance(result: Any, audit: Any = None) -> dict[str, Any]:
     if audit is not None:
         try:
             audit.flush()
-            head = audit.head_hash()
+            head = audit.head_hash
         except Exception:  # provenance must never break a cell: the hash is then unknown
             head = None
     return {

@@ -16,6 +16,8 @@ from typing import Any
 
 from .frontend import View
 from .render import (
+    MUTED,
+    STATUS_COLOURS,
     decision_text,
     decisions_html,
     esc,
@@ -37,6 +39,8 @@ __all__ = [
     "effective_cost",
     "if_real",
     "reply_cells",
+    "run_header",
+    "run_header_html",
 ]
 
 
@@ -192,10 +196,13 @@ class CompareView(View):
         labels = ["output", "latency", "tokens", "cost", "guardian"]
         rows = [[f"<b>{label}</b>", *row] for label, row in zip(labels, rows, strict=True)]
         table = table_html(["", *header], rows, fixed="6em")
-        return f"<div class='orchestration-compare'>{table}</div>"
+        return f"<div class='orchestration-compare'>{run_header_html(self.table)}{table}</div>"
 
     def _text(self) -> str:
         lines = [f"compare {len(self.table.replies)} models: {_prompt_line(self.table.prompt)}"]
+        head = run_header(self.table)
+        if head:
+            lines.insert(0, head)
         for c in self.columns:
             marks = f"  [{', '.join(c.marks)}]" if c.marks else ""
             lines.append(f"- {c.answered_by}{marks}")
@@ -206,6 +213,32 @@ class CompareView(View):
             lines.extend(f"    guardian: {decision_text(d)}" for d in findings(c.decisions))
             lines.extend(f"    | {line}" for line in c.output.splitlines())
         return "\n".join(lines)
+
+
+def run_header(result: Any, title: str = "compare") -> str:
+    """``compare · failed · run 1a2b… · 2 Guardian findings`` for a compare or a matrix
+    that ran under a run id (``""`` for one built by hand)."""
+    run_id = getattr(result, "run_id", None)
+    if not run_id:
+        return ""
+    n = int(getattr(result, "findings", 0) or 0)
+    found = f"{n} Guardian finding{'' if n == 1 else 's'}"
+    return f"{title} · {getattr(result, 'status', '')} · run {run_id} · {found}"
+
+
+def run_header_html(result: Any, title: str = "compare") -> str:
+    """:func:`run_header` as HTML: the status in its colour, the run id quiet."""
+    run_id = getattr(result, "run_id", None)
+    if not run_id:
+        return ""
+    status = str(getattr(result, "status", ""))
+    n = int(getattr(result, "findings", 0) or 0)
+    colour = STATUS_COLOURS.get(status, "inherit")
+    return (
+        f"<div><b>{esc(title)} · <span style='color:{colour}'>{esc(status)}</span></b> "
+        f"<small style='{MUTED}'>run {esc(run_id)} · {n} Guardian finding"
+        f"{'' if n == 1 else 's'}</small></div>"
+    )
 
 
 def _prompt_line(prompt: str, limit: int = 80) -> str:

@@ -13,7 +13,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .compare_view import LEAD_MS, ReplyCells, clear_winner, effective_cost, reply_cells
+from .compare_view import (
+    LEAD_MS,
+    ReplyCells,
+    clear_winner,
+    effective_cost,
+    reply_cells,
+    run_header,
+    run_header_html,
+)
 from .frontend import View
 from .render import (
     badges_html,
@@ -158,10 +166,14 @@ class MatrixView(View):
         ]
         rows.append(["<b>total</b>", *self._total_cells_html()])
         table = table_html(self._header(), rows, fixed="12em")
-        return f"<div class='orchestration-matrix'>{table}</div>"
+        head = run_header_html(self.matrix, "matrix")
+        return f"<div class='orchestration-matrix'>{head}{table}</div>"
 
     def _text(self) -> str:
         lines = [f"{len(self.matrix.items)} items × {len(self.models)} models"]
+        head = run_header(self.matrix, "matrix")
+        if head:
+            lines.insert(0, head)
         for item, row in self.cells():
             lines.append(f"- {item}")
             for c in row:
