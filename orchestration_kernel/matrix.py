@@ -230,6 +230,12 @@ class MatrixResult:
         return count_findings(self._cells())
 
     # -- tables --------------------------------------------------------------------
+    def row_labels(self) -> list[Any]:
+        """How a view names each row: a DataFrame row by its index label, else the item."""
+        if _is_dataframe(self.source) and self.index is not None:
+            return list(self.index)
+        return list(self.items)
+
     def rows(self) -> list[dict[str, Any]]:
         """One dict per item: the item, then each model's output (or ``error: …``)."""
         out = []

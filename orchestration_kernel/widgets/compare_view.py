@@ -88,7 +88,12 @@ def reply_cells(model: str, reply: Any, marks: tuple[str, ...] = ()) -> ReplyCel
         output=reply.text,
         latency=latency,
         tokens=f"{fmt_tokens(usage.input_tokens)} in / {fmt_tokens(usage.output_tokens)} out",
-        cost=cost_text(reply.cost_usd, if_real(reply), unknown=reply.cost_usd is None),
+        cost=cost_text(
+            reply.cost_usd,
+            if_real(reply),
+            unknown=reply.cost_usd is None,
+            simulated=bool(reply.simulated),
+        ),
         decisions=tuple(reply.decisions),
         marks=marks,
         resolved=reply.resolved_model,

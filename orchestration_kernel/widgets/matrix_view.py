@@ -65,7 +65,9 @@ class MatrixView(View):
     def cells(self) -> list[tuple[Any, list[ReplyCells]]]:
         """Per item, one :class:`ReplyCells` per model (an absent reply is an error)."""
         out = []
-        for item, table in zip(self.matrix.items, self.matrix.tables, strict=False):
+        labels = getattr(self.matrix, "row_labels", None)
+        items = labels() if callable(labels) else self.matrix.items
+        for item, table in zip(items, self.matrix.tables, strict=False):
             replies = table.replies
             row = [
                 reply_cells(m, replies.get(m, LookupError(f"no reply from {m}")))
@@ -107,10 +109,7 @@ class MatrixView(View):
         winners = self.winners()
         out = []
         for model, t in self.totals().items():
-            cost = "cost unknown" if t["cost_usd"] is None else fmt_cost(t["cost_usd"])
-            real = self._if_real(model)
-            if real is not None:
-                cost = f"{fmt_cost(real)} est. if real"
+            cost = self._cost(model, t["cost_usd"])
             text = (
                 f"{t['answers']} answered, {t['errors']} failed · {fmt_ms(t['latency_ms'])} · "
                 f"{t['tokens']:,} tokens · {cost}"
@@ -118,14 +117,16 @@ class MatrixView(View):
             out.append((text, [k for k, v in winners.items() if v == model]))
         return out
 
-    def _if_real(self, model: str) -> float | None:
-        """The real price of a model's simulated answers (``None`` if none simulated)."""
+    def _cost(self, model: str, total: float | None) -> str:
+        """The model's total cost; for simulated answers the real price, marked."""
         replies = [t.replies.get(model) for t in self.matrix.tables]
         ok = [r for r in replies if hasattr(r, "text")]
         if not any(getattr(r, "simulated", False) for r in ok):
-            return None
+            return "cost unknown" if total is None else fmt_cost(total)
         costs = [effective_cost(r) for r in ok]
-        return None if any(c is None for c in costs) else float(sum(c or 0.0 for c in costs))
+        if any(c is None for c in costs):
+            return "unknown if real"
+        return f"{fmt_cost(float(sum(c or 0.0 for c in costs)))} est. if real"
 
     def _total_cells(self) -> list[str]:
         return [text + (f" [{', '.join(m)}]" if m else "") for text, m in self._totals()]

@@ -66,15 +66,25 @@ def step_cells(step: StepState) -> StepCells:
         model=model_text(step.model, step.provider, step.simulated, step.answered_by),
         latency=latency,
         tokens=tokens,
-        cost=cost_text(step.cost_usd, step.cost_if_real_usd, unknown=step.cost_unknown),
+        cost=cost_text(
+            step.cost_usd,
+            step.cost_if_real_usd,
+            unknown=step.cost_unknown,
+            simulated=step.simulated and step.status == "done",
+        ),
     )
 
 
-def cost_text(cost: float | None, if_real: float | None, *, unknown: bool = False) -> str:
+def cost_text(
+    cost: float | None, if_real: float | None, *, unknown: bool = False, simulated: bool = False
+) -> str:
     """The true cost; where the simulator stood in, the real model's price for the same
-    usage instead, marked ``est. if real`` (the audit keeps the true cost, 0)."""
+    usage instead, marked ``est. if real`` (the audit keeps the true cost, 0) — or
+    ``unknown if real`` when the catalogue has no price for that model."""
     if if_real is not None:
         return f"{fmt_cost(if_real)} est. if real"
+    if simulated:
+        return "unknown if real"
     return fmt_cost(cost, unknown=unknown)
 
 
