@@ -650,6 +650,9 @@ class OrchestrationEngine:
         if self.audit is None:
             return
         detail = {"deployment": target.deployment_id, "simulated": target.simulated}
+        if reply is not None and reply.extras.get("cost_if_real_usd") is not None:
+            # The real model's price for this usage; views show it as "est. if real".
+            detail["cost_if_real_usd"] = reply.extras["cost_if_real_usd"]
         if attempt.error:
             detail["error"] = attempt.error
         cols: dict[str, Any] = {

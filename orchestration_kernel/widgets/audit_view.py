@@ -52,7 +52,12 @@ class AuditView(View):
         """Per provider and model: calls, errors, tokens, cost, latency p50/p95."""
         from ..audit.summaries import summary_by_model
 
-        return summary_by_model(self.frame)
+        table = summary_by_model(self.frame)
+        estimates = _if_real_by_model(self.frame)
+        if len(table):
+            keys = zip(table["provider"], table["model"], strict=True)
+            table["cost_if_real_usd"] = [estimates.get(k) for k in keys]
+        return table
 
     def steps(self) -> Any:
         """One row per step: its model, status, latency, and when it started (ms since the
@@ -214,4 +219,21 @@ def _stages(rows: Any) -> list[str]:
             out.append(stage)
         else:
             out.append(str(detail.get("stage", "")) if isinstance(detail, dict) else "")
+    return out
+
+
+def _if_real_by_model(frame: Any) -> dict[tuple[str, str], float]:
+    """Per (provider, model): the real price of the simulator's calls, from each call row's
+    ``detail`` (the audit's ``cost_usd`` stays the true cost, 0)."""
+    out: dict[tuple[str, str], float] = {}
+    if "detail" not in frame:
+        return out
+    calls = frame[frame["event"] == "call"]
+    for provider, model, detail in zip(
+        calls["provider"].fillna(""), calls["model"].fillna(""), calls["detail"], strict=True
+    ):
+        value = detail.get("cost_if_real_usd") if isinstance(detail, dict) else None
+        if value is not None:
+            key = (str(provider), str(model))
+            out[key] = out.get(key, 0.0) + float(value)
     return out

@@ -219,3 +219,15 @@ def test_guardian_reasons_are_readable_without_hovering() -> None:
     assert "block · secrets" in html
     assert "<small>a credential</small>" in html  # shown beside the badge, not only a tooltip
     assert "allow" in decisions_html([allow]) and decisions_html([]) == ""
+
+
+async def test_audit_view_prices_simulated_calls_as_if_real(engine: OrchestrationEngine) -> None:
+    reply = await engine.complete("gpt-4o", "price me", run_id="priced")
+    view = AuditView(engine.audit, run="priced")
+    table = view.per_model()
+    assert table["cost_usd"].sum() == 0  # the audit keeps the true cost
+    expected = reply.extras["cost_if_real_usd"]
+    assert expected > 0 and table["cost_if_real_usd"].tolist() == [pytest.approx(expected)]
+    chart = view.chart()
+    titles = [ax.get_title() for ax in chart.figure.axes]
+    assert "cost per model (est. if real)" in titles
