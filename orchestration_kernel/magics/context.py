@@ -37,10 +37,11 @@ class KernelState:
     noted: set[str] = field(default_factory=set)
 
     def note_once(self, key: str, text: str) -> None:
-        """Print ``text`` to stderr the first time ``key`` is seen in this kernel."""
+        """Print ``text`` the first time ``key`` is seen in this kernel: information, on
+        stdout (a notebook's stderr is kept for what went wrong)."""
         if key not in self.noted:
             self.noted.add(key)
-            print(f"note: {text}", file=sys.stderr)
+            print(f"note: {text}")
 
 
 @dataclass

@@ -108,9 +108,12 @@ def if_real(reply: Any) -> float | None:
 
 
 def effective_cost(reply: Any) -> float | None:
-    """The cost to compare models by: the real price for a simulated reply."""
+    """The cost to compare models by: the real price for a simulated reply (unknown,
+    ``None``, when the catalogue has no price for it: the simulator's 0 is not a price)."""
     real = if_real(reply)
-    return real if real is not None else getattr(reply, "cost_usd", None)
+    if real is not None or getattr(reply, "simulated", False):
+        return real
+    return getattr(reply, "cost_usd", None)
 
 
 #: A "fastest" mark needs a lead of 20% and 50 ms; "cheapest" 20%; both, 3 samples each.

@@ -29,6 +29,7 @@ from .render import (
     fmt_cost,
     fmt_ms,
     mark_html,
+    model_html,
     pre_html,
     table_html,
     text_html,
@@ -158,7 +159,16 @@ class MatrixView(View):
         return self._grid
 
     def _header(self) -> list[str]:
-        return ["item", *(f"<code>{esc(m)}</code>" for m in self.models)]
+        """Each model's column head, with what answered (``claude-3 → anthropic:…``)."""
+        heads = ["item"]
+        for model in self.models:
+            replies = [t.replies.get(model) for t in self.matrix.tables]
+            answered = next((r for r in replies if hasattr(r, "text")), None)
+            if answered is None:
+                heads.append(f"<code>{esc(model)}</code>")
+            else:
+                heads.append(model_html(model, answered.provider, False, answered.resolved_model))
+        return heads
 
     # -- fallbacks ---------------------------------------------------------------------
     def _html(self) -> str:

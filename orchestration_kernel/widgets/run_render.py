@@ -122,6 +122,8 @@ def totals_text(state: RunState) -> str:
     cost = "cost unknown" if t["cost_usd"] is None else fmt_cost(t["cost_usd"])
     if t["cost_if_real_usd"] is not None:
         cost = f"{fmt_cost(t['cost_if_real_usd'])} est. if real"
+    elif t["simulated"] and t["done"]:
+        cost = "cost unknown if real"  # a simulated model the catalogue has no price for
     parts = [
         f"{t['done']}/{t['steps']} steps done",
         fmt_ms(t["latency_ms"]),
