@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from .formatting import format_cost
 from .models import Reply
+from .outcomes import count_findings, worst_status
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -46,15 +47,11 @@ class CompareTable:
     @property
     def status(self) -> str:
         """The worst outcome of any model: ``done``, ``blocked`` or ``failed``."""
-        from .matrix import worst_status
-
         return worst_status(self.replies.values())
 
     @property
     def findings(self) -> int:
         """How many Guardian decisions other than ``allow`` the replies (and blocks) carry."""
-        from .matrix import count_findings
-
         return count_findings(self.replies.values())
 
     def fastest(self) -> str | None:

@@ -28,9 +28,10 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .errors import ConfigurationError, GuardianBlocked
+from .errors import ConfigurationError
 from .formatting import format_cost, format_ms
 from .models import Reply
+from .outcomes import count_findings, worst_status
 from .pipeline.placeholders import Template, compile_template
 from .pipeline.scope import AccessError, Scope
 
@@ -50,9 +51,6 @@ __all__ = [
 
 #: The modes :func:`run_matrix` serves today; ``"batch"`` is reserved for the batch APIs.
 MATRIX_MODES = ("interactive",)
-
-#: Status words, best to worst: a run's status is the worst of its cells.
-_STATUS_RANK = {"done": 0, "blocked": 1, "failed": 2}
 
 
 def new_run_id() -> str:
@@ -154,30 +152,6 @@ def matrix_prompts(
 
 
 # -- the result ------------------------------------------------------------------------
-def cell_status(reply: Any) -> str:
-    """``done`` for a reply, ``blocked`` for a Guardian block, ``failed`` for other errors."""
-    if isinstance(reply, Reply):
-        return "done"
-    return "blocked" if isinstance(reply, GuardianBlocked) else "failed"
-
-
-def worst_status(replies: Iterable[Any]) -> str:
-    """The worst :func:`cell_status` of ``replies`` (``done`` when there are none)."""
-    return max(map(cell_status, replies), key=_STATUS_RANK.__getitem__, default="done")
-
-
-def count_findings(replies: Iterable[Any]) -> int:
-    """Guardian decisions that did not allow, over replies and blocks alike (a block
-    carries its decisions), each policy's decision once (not the Guardian's summary)."""
-    count = 0
-    for reply in replies:
-        decisions = getattr(reply, "decisions", None) or []
-        objected = [d for d in decisions if getattr(d, "action", "allow") != "allow"]
-        specific = [d for d in objected if getattr(d, "policy", "") != "guardian"]
-        count += len(specific) if specific else len(objected)
-    return count
-
-
 @dataclass
 class MatrixResult:
     """Every model's reply (or error) for every item: ``tables[i]`` holds item ``i``."""

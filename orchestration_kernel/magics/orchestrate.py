@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import keyword
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from IPython.core import magic_arguments
@@ -215,6 +216,38 @@ class OrchestrateMagics(Magics):
             shell=self.shell,
             manager_factory=lambda: self.manager,
         )
+
+    # -- kept for code written against the magics object (handlers use the context) -----
+    def namespace(self) -> Mapping[str, Any]:
+        """What placeholders see: the user's variables, ``In``, ``Out`` and ``Err``."""
+        return self.context().namespace
+
+    def input_value(self, args: argparse.Namespace) -> Any:
+        """The value of ``--input`` (``None`` without it)."""
+        from .cells import input_value
+
+        return input_value(self.context(args), args)
+
+    def bind(self, out: str | None, value: Any) -> None:
+        """Keep ``value`` as the last result, and in ``out`` when given."""
+        self.context().bind(out, value)
+
+    def streaming(self, args: argparse.Namespace) -> bool:
+        """Whether this cell streams (``--no-stream`` or the ``stream`` trait turn it off)."""
+        return self.context(args).stream
+
+    def block(
+        self,
+        start: Callable[[Callable[[Any], None]], Any],
+        view: Any,
+        *,
+        stream: bool = True,
+        cancel: Callable[[], None] | None = None,
+    ) -> Any:
+        """Run ``start(observer)`` on the runtime, the cell blocking; events go to ``view``."""
+        ctx = self.context()
+        ctx.stream = stream
+        return ctx.block(start, view, cancel=cancel)
 
     def _announce_session(self, ctx: CellContext) -> None:
         """Once per kernel: where the session id came from, or that it is this process's

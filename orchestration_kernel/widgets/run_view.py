@@ -127,6 +127,11 @@ class RunView(View):
         """What the widget shows now (the last update sent)."""
         return str(self._table.value) if self._box is not None else ""
 
+    @property
+    def rows(self) -> dict[str, Any]:
+        """The state of each step shown so far, by step name (a consistent copy)."""
+        return dict(self.state.snapshot().steps)
+
     def replace(self, obj: Any) -> None:
         """Show ``obj`` where the run was (a compare's final view): one output per cell."""
         self.final = True

@@ -42,8 +42,6 @@ class StepState:
     input_tokens: int | None = None
     output_tokens: int | None = None
     cost_usd: float | None = None
-    #: What the call would have cost on the real model (the simulator stood in).
-    cost_if_real_usd: float | None = None
     #: Guardian decisions (``models.Decision`` or anything with action/policy/stage/reasons).
     decisions: list[Any] = field(default_factory=list)
     #: Why the step was skipped, failed, blocked or cancelled.
@@ -51,6 +49,8 @@ class StepState:
     attempts: int = 0
     #: Bumped on every change, so a throttled renderer knows what is stale.
     version: int = 0
+    #: What the calls would have cost on the real model (the simulator stood in).
+    cost_if_real_usd: float | None = None
 
     @property
     def model(self) -> str:
