@@ -137,11 +137,12 @@ def _run_compare(
 ) -> Any:
     """Run the cells with a live view that the final compare view then replaces."""
     from ..matrix import new_run_id, run_matrix
+    from ..pipeline.events import PipelineEvent
 
     run_id = new_run_id()
     items = f" over {len(prepared.items)} items" if prepared.labels != [""] else ""
     view = make_run_display(ctx.display, f"compare {', '.join(models)}{items}")
-    view.on_event(_RunStart(run_id))
+    view.on_event(PipelineEvent("run_start", run_id, data=[]))  # the run id, before any cell
 
     def start(observer: Any) -> Any:
         return run_matrix(
@@ -163,16 +164,6 @@ def _run_compare(
     )
     view.replace(final if final is not None else Rendered("", "text"))
     return result
-
-
-class _RunStart:
-    """Tells a run view the compare's run id before its first cell starts."""
-
-    kind = "run_start"
-
-    def __init__(self, run_id: str) -> None:
-        self.run_id = run_id
-        self.data: list[Any] = []
 
 
 def _compare_plan(engine: Any, models: list[str], prompts: list[str]) -> Any:
