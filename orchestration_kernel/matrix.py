@@ -100,14 +100,18 @@ def _rows(items: Any, what: str) -> tuple[list[Any], list[Mapping[str, Any]], li
         records = [
             {str(k): v for k, v in row.items()} for _, row in items.iterrows()
         ]  # the row as a plain dict: {item} renders as JSON, {item[col]} reaches any column
-        names = [{k: v for k, v in r.items() if k.isidentifier()} for r in records]
-        return records, names, list(items.index.tolist())
+        names: list[Mapping[str, Any]] = [
+            {k: v for k, v in r.items() if k.isidentifier()} for r in records
+        ]
+        return list(records), names, list(items.index.tolist())
     if _is_series(items):
         values = list(items.tolist())
         name = getattr(items, "name", None)
         extra = str(name) if isinstance(name, str) and name.isidentifier() else None
-        names = [{extra: v} if extra and extra != "item" else {} for v in values]
-        return values, names, list(items.index.tolist())
+        by_name: list[Mapping[str, Any]] = [
+            {extra: v} if extra and extra != "item" else {} for v in values
+        ]
+        return values, by_name, list(items.index.tolist())
     if isinstance(items, (str, bytes, Mapping)) or not isinstance(items, Iterable):
         raise ConfigurationError(
             f"{what} must be a list, a pandas Series or DataFrame, or another iterable of "
