@@ -444,9 +444,11 @@ _SIGNALS: tuple[Signal, ...] = (
         r"\s+(?:(?:any|every|all|the|its|their|your|openai|anthropic|google|[\w-]+['’]s)\s+)*"
         rf"(?:ethical\s+|moral\s+|content\s+|safety\s+)?(?:or\s+\w+\s+)?{_NO_RULES}",
     ),
+    # A role-play frame alone is ordinary use ("act as a travel guide"): below the warning
+    # level on its own, it only adds to other evidence.
     _sig(
         _ROLEPLAY,
-        0.3,
+        0.2,
         "act as|act like|acting as|pretend to be|pretend you|role-play as|roleplay as"
         "|imagine you|imagine a version of yourself|respond as|behave like|behave as"
         "|you are now|you're now|simulate|from now on you|from now on, you|play the role of"
