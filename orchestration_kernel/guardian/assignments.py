@@ -67,8 +67,8 @@ class Assignment:
 def _part_start(text: str, pos: int, lower: str) -> bool:
     if pos == 0 or not text[pos - 1].isalpha():
         return True
-    if text[pos].isupper() and text[pos - 1].islower():  # camelCase: adobeToken
-        return True
+    if text[pos].isupper() and (text[pos - 1].islower() or text[pos + 1 : pos + 2].islower()):
+        return True  # camelCase: adobeToken, EZTKToken
     return lower.endswith(_GLUED, max(0, pos - 7), pos)
 
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..models import Action
 from .context import Stage
 from .identity import AccessPolicy
+from .phones import DEFAULT_PHONE_REGIONS
 from .redaction import Operator
 
 __all__ = ["BUILTIN_POLICIES", "GuardianConfig"]
@@ -35,6 +36,8 @@ class GuardianConfig(BaseModel):
     fail_closed: bool = True
     pii_operator: Operator = "replace"
     pii_entities: list[str] | None = None
+    #: Regions whose national phone formats (no country code) are recognised.
+    pii_phone_regions: list[str] = Field(default_factory=lambda: list(DEFAULT_PHONE_REGIONS))
     pii_action: Action = "redact"
     pii_stages: list[Stage] = Field(default_factory=lambda: ["input", "output"])
     secrets_input_action: Literal["redact", "block"] = "block"

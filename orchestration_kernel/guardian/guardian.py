@@ -112,6 +112,7 @@ class Guardian:
         if name == "pii":
             return PIIPolicy(
                 entities=c.pii_entities,
+                phone_regions=c.pii_phone_regions,
                 operator=c.pii_operator,
                 key=self._key,
                 action=c.pii_action,

@@ -53,7 +53,7 @@ _TEMPLATE_STARTS = (
     "secrets.",
     "vault:",
 )
-_TEMPLATE_ENDS = ("...", "…", ">", "}}")
+_TEMPLATE_ENDS = ("...", "…")
 _LITERALS = frozenset(
     {
         "null",
@@ -96,8 +96,8 @@ def has_sequence_run(value: str, length: int = 6) -> bool:
 
 
 def mask_dominated(value: str) -> bool:
-    """True when one character makes up 40% or more of a value of 8+ characters, or a
-    mask character (``x``, ``*``, ``0``, ``#``, ...) runs 6 times in a row."""
+    """True when a mask character (``x``, ``*``, ``0``, ``#``, ...) makes up 40% or more
+    of a value of 8+ characters, or runs 6 times in a row."""
     if len(value) < 8:
         return len(set(value)) <= 1
     counts: dict[str, int] = {}
@@ -108,7 +108,8 @@ def mask_dominated(value: str) -> bool:
         prev = ch
         if ch in _MASK_CHARS and run > best_mask_run:
             best_mask_run = run
-    return max(counts.values()) >= 0.4 * len(value) or best_mask_run >= 6
+    masked = max((n for ch, n in counts.items() if ch in _MASK_CHARS), default=0)
+    return masked >= 0.4 * len(value) or best_mask_run >= 6
 
 
 def is_placeholder(value: str, *, sequences: bool = True) -> bool:

@@ -9,8 +9,6 @@ with a bounded pattern (no unbounded repeats, so the scan stays linear).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,7 +33,7 @@ class TokenFormat:
     body: str
     doc: str
     checksum: Callable[[str], bool] | None = None
-    boundary: str = "-"
+    boundary: str = "-./"
 
 
 _B62 = "A-Za-z0-9"
@@ -74,29 +72,36 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
     TokenFormat(
         "GITLAB_TOKEN",
         "GitLab",
-        (
-            "glpat-",
-            "gldt-",
-            "glrt-",
-            "glrtr-",
-            "glptt-",
-            "glft-",
-            "glimt-",
-            "glagent-",
-            "glsoat-",
-            "glcbt-",
-            "gloas-",
-            "glffct-",
-            "glwt-",
-        ),
-        r"[A-Za-z0-9_.-]{20,80}",
+        ("glpat-", "gldt-", "glrt-", "glrtr-", "glft-", "glimt-", "glsoat-", "gloas-", "glffct-"),
+        r"[A-Za-z0-9_-]{20,27}(?:\.[0-9a-z]{2}\.[0-9a-z]{6,12})?(?:\.[A-Za-z0-9]{6,12})?",
+        "https://docs.gitlab.com/ee/security/tokens/#token-prefixes",
+    ),
+    TokenFormat(
+        "GITLAB_TOKEN",
+        "GitLab pipeline trigger",
+        ("glptt-",),
+        r"[A-Za-z0-9_-]{40}(?![A-Za-z0-9_-])",
+        "https://docs.gitlab.com/ee/security/tokens/#token-prefixes",
+    ),
+    TokenFormat(
+        "GITLAB_TOKEN",
+        "GitLab agent for Kubernetes",
+        ("glagent-",),
+        r"[A-Za-z0-9_-]{50,60}",
+        "https://docs.gitlab.com/ee/security/tokens/#token-prefixes",
+    ),
+    TokenFormat(
+        "GITLAB_TOKEN",
+        "GitLab CI/CD job",
+        ("glcbt-",),
+        r"(?:[0-9a-f]{1,5}_)?[A-Za-z0-9_-]{20,30}",
         "https://docs.gitlab.com/ee/security/tokens/#token-prefixes",
     ),
     TokenFormat(
         "GITLAB_TOKEN",
         "GitLab runner registration",
         ("GR1348941",),
-        r"[A-Za-z0-9_-]{20,40}",
+        r"[A-Za-z0-9_-]{20}(?![A-Za-z0-9_-])",
         "https://docs.gitlab.com/ee/security/tokens/#token-prefixes",
     ),
     TokenFormat(
@@ -117,7 +122,7 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         "PYPI_TOKEN",
         "PyPI",
         ("pypi-AgE",),
-        rf"[{_URLSAFE}]{{50,250}}",
+        rf"[{_URLSAFE}]{{100,300}}",
         "https://pypi.org/help/#apitoken",
     ),
     TokenFormat(
@@ -217,8 +222,15 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
     TokenFormat(
         "SENTRY_TOKEN",
         "Sentry",
-        ("sntrys_", "sntryu_"),
-        r"[A-Za-z0-9_=+/-]{40,400}",
+        ("sntrys_",),
+        r"eyJ[A-Za-z0-9+/=]{20,400}_[A-Za-z0-9+/=_-]{20,64}",
+        "https://docs.sentry.io/account/auth-tokens/",
+    ),
+    TokenFormat(
+        "SENTRY_TOKEN",
+        "Sentry user",
+        ("sntryu_",),
+        r"[a-f0-9]{64}",
         "https://docs.sentry.io/account/auth-tokens/",
     ),
     TokenFormat(
@@ -359,7 +371,7 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
     TokenFormat(
         "TELEGRAM_BOT_TOKEN",
         "Telegram",
-        ("bot",),
+        ("/bot",),
         r"\d{8,10}:AA[A-Za-z0-9_-]{33}",
         "https://core.telegram.org/bots/api#authorizing-your-bot",
         boundary="",
@@ -377,17 +389,18 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
 #: A Telegram bot token without the ``bot`` URL prefix: ``<bot id>:AA<33>``.
 TELEGRAM_BARE = re.compile(r"(?<![\w:])(\d{8,10}):AA[A-Za-z0-9_-]{33}(?![\w-])")
 #: A Discord bot token: base64 of the numeric bot id, a timestamp, an HMAC.
-DISCORD_TOKEN = re.compile(r"[MNO][A-Za-z0-9_-]{23,27}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,40}")
+DISCORD_TOKEN = re.compile(r"[MNO][A-Za-z0-9_-]{23,25}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,40}")
+
+
+#: A Mailchimp API key: 32 hex digits, ``-us`` and the data centre.
+MAILCHIMP_KEY = re.compile(r"(?<![0-9a-f])[0-9a-f]{32}-us\d{1,2}(?!\d)")
 
 
 def discord_ok(value: str) -> bool:
-    """The first part of a Discord bot token is the bot's numeric id in base64."""
-    first = value.split(".", 1)[0]
-    try:
-        raw = base64.urlsafe_b64decode(first + "=" * (-len(first) % 4))
-    except (binascii.Error, ValueError):
-        return False
-    return raw.isdigit() and 15 <= len(raw) <= 20
+    """A Discord token's three parts (id, timestamp, HMAC) are not placeholders."""
+    from .placeholders import is_placeholder
+
+    return not any(is_placeholder(part) for part in value.split("."))
 
 
-__all__ += ["DISCORD_TOKEN", "TELEGRAM_BARE", "discord_ok"]
+__all__ += ["DISCORD_TOKEN", "MAILCHIMP_KEY", "TELEGRAM_BARE", "discord_ok"]

@@ -28,7 +28,13 @@ from .context import GuardContext, Stage
 from .placeholders import is_placeholder
 from .policy import ALL_STAGES, BasePolicy, Outcome
 from .redaction import Finding
-from .secret_formats import DISCORD_TOKEN, TELEGRAM_BARE, TOKEN_FORMATS, discord_ok
+from .secret_formats import (
+    DISCORD_TOKEN,
+    MAILCHIMP_KEY,
+    TELEGRAM_BARE,
+    TOKEN_FORMATS,
+    discord_ok,
+)
 
 __all__ = [
     "SECRET_ENTITIES",
@@ -60,6 +66,7 @@ def looks_random(value: str, *, min_len: int = 16, min_entropy: float = 3.0) -> 
             any(c.islower() for c in value),
             any(c.isupper() for c in value),
             any(c.isdigit() for c in value),
+            any(not c.isalnum() and c not in "-_." for c in value),
         )
     )
     return classes >= 2 and shannon_entropy(value) >= min_entropy
@@ -91,6 +98,7 @@ def _rule(
 
 
 _CODE_CHARS = set("()[]")
+_MASKED_TAIL = frozenset("#*•")
 
 
 def _body_ok(body: str) -> bool:
@@ -197,6 +205,7 @@ SECRET_ENTITIES: tuple[str, ...] = tuple(
             *(r.entity for r in _RULES),
             "DISCORD_TOKEN",
             "TELEGRAM_BOT_TOKEN",
+            "MAILCHIMP_KEY",
             "PASSWORD",
             "SECRET",
         )
@@ -229,12 +238,12 @@ def _assignment_ok(a: Assignment, value: str) -> bool:
     Keys, tokens, secrets: twelve characters or more that read as generated (two
     character classes and some entropy), or sixteen digits or more.
     """
+    if not a.quoted and _CODE_CHARS.union("{}").intersection(value):
+        return False  # a call, an index or a template: code that fetches the secret
     if any(w in a.keyword for w in _PASSWORD_WORDS):
         if len(value) < 6 or is_placeholder(value, sequences=False):
             return False
         return a.quoted or not value.isalpha() or not value.islower()
-    if not a.quoted and _CODE_CHARS.intersection(value):
-        return False  # a call or an index: code that fetches the secret
     if value.isdigit():
         return len(value) >= 16 and not is_placeholder(value)
     return looks_random(value, min_len=12, min_entropy=3.0)
@@ -254,12 +263,12 @@ class SecretDetector:
                 continue
             for m in rule.anchor.finditer(haystack, text):
                 value = m.group(rule.group)
+                if text[m.end() : m.end() + 1] in _MASKED_TAIL:
+                    continue  # "xoxp-1234-####": a sample with its secret part masked
                 if rule.validate is None or rule.validate(value):
                     found.append(Finding(rule.entity, m.start(rule.group), m.end(rule.group), 0.99))
         found.extend(_private_keys(text))
         found.extend(_bare_tokens(text))
-        if ":" not in text and "=" not in text and ">" not in text and " -" not in text:
-            return found
         for a in find_assignments(text, lower):
             value = _closing_trimmed(text[a.start : a.end])
             if _assignment_ok(a, value):
@@ -293,7 +302,8 @@ def _private_keys(text: str) -> Iterator[Finding]:
 
 
 def _bare_tokens(text: str) -> Iterator[Finding]:
-    """Discord bot tokens and Telegram bot tokens without their URL prefix."""
+    """Discord bot tokens, Telegram bot tokens without their URL prefix, and Mailchimp
+    API keys (32 hex digits, ``-us`` and the data centre number)."""
     if ":AA" in text:
         for m in TELEGRAM_BARE.finditer(text):
             if not is_placeholder(m.group()[m.group().index(":") + 3 :]):
@@ -302,6 +312,10 @@ def _bare_tokens(text: str) -> Iterator[Finding]:
         for m in DISCORD_TOKEN.finditer(text):
             if (m.start() == 0 or not is_word_char(text[m.start() - 1])) and discord_ok(m.group()):
                 yield Finding("DISCORD_TOKEN", m.start(), m.end(), 0.95)
+    if "-us" in text:
+        for m in MAILCHIMP_KEY.finditer(text):
+            if not is_placeholder(m.group()[:32]):
+                yield Finding("MAILCHIMP_KEY", m.start(), m.end(), 0.95)
 
 
 class SecretsPolicy(BasePolicy):
