@@ -71,8 +71,18 @@ _ASK_VERBS = (
     "|paraphrase|describe|quote|rewrite|explain|send|read out|base64"
 )
 _NO_RULES = (
-    r"(?:restrictions|limits|filters|rules?|guidelines|ethics|morals|moral\s+compass"
-    r"|content\s+polic(?:y|ies)|polic(?:y|ies)|censorship|refusals?)\b"
+    r"(?:restrictions|limits|limitations|filters|rules?|guidelines|ethics|morals|morality"
+    r"|moral\s+compass|bounds|boundaries|principles|constraints|scruples|content\s+polic(?:y|ies)"
+    r"|polic(?:y|ies)|policy's|censorship|refusals?)\b"
+)
+#: "moral, ethical or legal": a list of the kinds of rule a persona is said to lack.
+_RULE_KINDS = (
+    r"(?:(?:ethical|moral|legal|content|safety|any)(?:\s*,\s*|\s+)(?:(?:or|and)\s+)?){0,4}"
+)
+#: What a jailbreak persona promises to produce.
+_HARMS = (
+    "illegal|immoral|unethical|amoral|dangerous|harmful|explicit|offensive|nsfw|depraved"
+    "|violent|inappropriate|unsafe|disgusting|hateful"
 )
 _DEVICES = (
     r"(?:i?phones?|ipads?|ipods?|devices?|consoles?|switch|playstation|ps[345]|xbox|kindle"
@@ -88,6 +98,10 @@ _AUTHORS = (
 )
 _MARKUP = ("<|im_start|>", "<|system|>", "[inst]", "<<sys>>", "<|start_header_id|>")
 _OVERRIDE = "INSTRUCTION_OVERRIDE"
+_OWNER_BEFORE = re.compile(r"\b(?:openai|anthropic|google|developers?|creators?|they)\b")
+_MODEL_AFTER = re.compile(
+    r"\s+(?:to|from|on|for|of)\s+(?:gpt|chatgpt|you|your|ai|the\s+(?:ai|model|assistant))"
+)
 _ROLEPLAY = "JAILBREAK_ROLEPLAY"
 _EXTRACT = "PROMPT_EXTRACTION"
 
@@ -103,6 +117,7 @@ _STRONG_TARGETS = (
 _WEAK_TARGETS = (
     r"rules?|guidelines?|guidance|polic(?:y|ies)|restrictions?|constraints?|filters?"
     r"|commands|orders|directions|context|training|alignment|safeguards|limitations|limits"
+    r"|text|content|messages|conversation"
     r"|regeln|reglas|r[eè]gles|regole|richtlinien|vorgaben"
 )
 #: "whatever the system told you", "everything you were instructed": a target by itself.
@@ -267,8 +282,21 @@ _STATES = (
     r"|outdated|obsolete|overridden|superseded|invalid(?:ated)?|disregarded|ignored|waived"
     r"|off|no\s+longer\s+(?:apply|applies|valid|in\s+(?:effect|force)|matters?|binding"
     r"|relevant|needed|exist)|(?:do|does)\s+not\s+apply|(?:don't|doesn't)\s+apply"
+    r"|false|fake|untrue|wrong|incorrect|fictional|lies|a\s+(?:lie|joke|test|trick)|not\s+real"
 )
 _SAFETY_ADJ = r"(?:content|safety|usage|ethical|ethics|moral|moderation|acceptable[ -]use)"
+_PRINT_CALL = re.compile(
+    r"(?:print|log|echo|puts|write|dump|output|return|printf|println|display|show|alert)"
+    r"\s*\(?\s*[\w.]{0,12}$"
+)
+#: What a forced reply prefix says when it is an attack: the model's rules, a grant of
+#: access, an unconditional "sure, here is", a jailbroken persona.
+_FORCED_PREFIX = re.compile(
+    r"(?:my|the|your)\s+(?:instructions|system\s+prompt|prompt|rules|guidelines|directives)"
+    r"|access\s+granted|granted|sure|absolutely|of\s+course|certainly|here\s+is|here's"
+    r"|i\s+(?:have\s+been|am)\s+(?:jailbroken|freed|unlocked|pwned)|pwned|jailbr|\bdan\b"
+    r"|developer\s+mode|i\s+will\s+comply|unlocked"
+)
 
 
 def _words_between(text: str, start: int, end: int) -> list[str]:
@@ -376,6 +404,21 @@ _SIGNALS: tuple[Signal, ...] = (
     _sig(_OVERRIDE, 0.8, "no longer", r" (?:bound|restricted|limited|constrained) by\b"),
     _sig(_OVERRIDE, 0.6, "ignore|disregard", r" (?:them|those|these|that|it) and\b"),
     _sig(_OVERRIDE, 0.5, "obey only me|follow my instructions instead|follow only my"),
+    _sig(
+        _OVERRIDE,
+        0.6,
+        "stop everything|stop what you are doing|stop what you're doing|halt everything"
+        "|abort everything",
+    ),
+    _sig(
+        _OVERRIDE,
+        0.6,
+        "administrator override|admin override|developer override|system override"
+        "|root override|sudo override|maintenance override|security override|override code"
+        "|override command|emergency override",
+        r"\s*[:\-—]",
+        line_start=True,
+    ),
     _sig(_OVERRIDE, 0.5, "system|assistant", r"\s*(?:\]|>)?\s*:", line_start=True),
     # chat-template markup in user text is someone writing the model's own turns
     Signal(
@@ -384,7 +427,7 @@ _SIGNALS: tuple[Signal, ...] = (
         Anchored(_MARKUP, re.compile("|".join(map(re.escape, _MARKUP))), word_start=False),
     ),
     # -- role-play jailbreaks --------------------------------------------------------------
-    _sig(_ROLEPLAY, 0.9, "do anything now"),
+    _sig(_ROLEPLAY, 0.9, "do anything now|does anything now|doing anything now"),
     _sig(_ROLEPLAY, 0.4, "DAN|STAN|AIM", r"\b", case_sensitive=True),
     # Jailbreaking a device (a phone, a console) is not about the model.
     _sig(
@@ -404,9 +447,9 @@ _SIGNALS: tuple[Signal, ...] = (
     _sig(
         _ROLEPLAY,
         0.6,
-        "unfiltered|uncensored|amoral|unrestricted|unethical|unaligned|evil|rogue",
-        r"\b(?:\s+(?:and|,)?\s*\w+)?\s+(?:ai|chatbot|assistant|model|bot|version|llm"
-        r"|confidant|twin|one|answer|response|persona|mode)\b",
+        "unfiltered|uncensored|amoral|unrestricted|unethical|unaligned|evil|rogue|unlimited",
+        r"\b(?:(?:\s*,\s*|\s+)(?:and\s+)?[\w-]+){0,2}\s+(?:ai|chatbot|assistant|model|bot"
+        r"|version|llm|confidant|twin|one|answer|response|persona|mode)\b",
     ),
     # a persona defined by having no rules: "an AI that has no rules", "free of policies"
     _sig(
@@ -440,9 +483,9 @@ _SIGNALS: tuple[Signal, ...] = (
     _sig(
         _ROLEPLAY,
         0.4,
-        "without|no|free of|free from|broken free of",
-        r"\s+(?:(?:any|every|all|the|its|their|your|openai|anthropic|google|[\w-]+['’]s)\s+)*"
-        rf"(?:ethical\s+|moral\s+|content\s+|safety\s+)?(?:or\s+\w+\s+)?{_NO_RULES}",
+        "without|no|zero|free of|free from|broken free of",
+        r"\s+(?:(?:any|every|all|the|its|their|your|openai|anthropic|google|[\w-]+['’]s)\s+)"
+        rf"{{0,4}}{_RULE_KINDS}(?:or\s+\w+\s+)?{_NO_RULES}",
     ),
     # A role-play frame alone is ordinary use ("act as a travel guide"): below the warning
     # level on its own, it only adds to other evidence.
@@ -452,6 +495,7 @@ _SIGNALS: tuple[Signal, ...] = (
         "act as|act like|acting as|pretend to be|pretend you|role-play as|roleplay as"
         "|imagine you|imagine a version of yourself|respond as|behave like|behave as"
         "|you are now|you're now|simulate|from now on you|from now on, you|play the role of"
+        "|emulate|you will now|from this point forward|never break character|your name is"
         "|play the part of|stay in character|game where you are|you are going to act",
         r"\b",
     ),
@@ -459,10 +503,110 @@ _SIGNALS: tuple[Signal, ...] = (
         _ROLEPLAY,
         0.5,
         "doesn't|does not|don't|do not|never|won't|will not",
-        r"\s+(?:abide by|follow|obey|refuse|care about)\s+(?:any|the|a)?\s*(?:rules"
-        r"|guidelines|polic(?:y|ies)|requests?|ethics)",
+        r"\s+(?:have\s+to\s+|need\s+to\s+)?(?:abide\s+by|follow|obey|refuse|care\s+about"
+        r"|respect|worry\s+about)\s+(?:any|the|a|his|her|its|their)?\s*(?:\w+\s+)?(?:rules"
+        r"|guidelines|polic(?:y|ies)|requests?|ethics|laws?|principles|morals|morality|legality"
+        r"|consequences)\b",
     ),
     _sig(_ROLEPLAY, 0.4, "never refuse|can say anything|no limits", r"s?\b"),
+    # a persona that answers "regardless of legality", "no matter how unethical"
+    _sig(
+        _ROLEPLAY,
+        0.5,
+        "without regard for|without regard to|with no regard for|regardless of|no matter how"
+        "|irrespective of|without caring about|despite how",
+        rf"\s+(?:[\w'’-]+\s+){{0,2}}?(?:legality|ethics|morality|morals|safety|consequences"
+        rf"|laws?|{_HARMS})\b",
+    ),
+    # "will never deny a request", "do not decline any prompts", "without question"
+    _sig(
+        _ROLEPLAY,
+        0.4,
+        "never|do not|don't|will not|won't|cannot|can't|must not|not allowed to|always",
+        r"\s+(?:deny|decline|refuse|reject|say\s+no\s+to|question|censor|filter|warn\s+about)"
+        r"\s+(?:a|any|the|your|my|anything|user's)?\s*(?:requests?|prompts?|questions?|orders?"
+        r"|commands?|content|outputs?|responses?|answers?|anything)\b",
+    ),
+    _sig(_ROLEPLAY, 0.3, "without question|without hesitation|no questions asked"),
+    # two answers, one of them the unfiltered persona's
+    _sig(
+        _ROLEPLAY,
+        0.4,
+        "respond as both|answer as both|reply as both|respond in two|answer in two|two responses"
+        "|two answers|both responses|two different responses|two separate responses",
+    ),
+    _sig(
+        _ROLEPLAY,
+        0.2,
+        "two",
+        r"\s+(?:distinct|different|separate|ways|manners)\s+(?:manners|ways|personas"
+        r"|personalities|responses)?\b",
+    ),
+    # a list of the harms a persona will produce: "illegal, immoral and unethical"
+    _sig(
+        _ROLEPLAY,
+        0.2,
+        _HARMS,
+        rf"(?:\s*,\s*|\s+(?:and|or)\s+|\s*,\s*(?:and|or)\s+)(?:{_HARMS})\b",
+    ),
+    # "OpenAI removed the restrictions to GPT-3.5": the model's rules said to be gone
+    _sig(
+        _ROLEPLAY,
+        0.5,
+        "removed|lifted|disabled|turned off|switched off|deleted|stripped",
+        r"\s+(?:the|all|its|their|any|your|every)?\s*(?:[\w-]+\s+)?(?:restrictions|filters"
+        r"|rules|guidelines|limits|limitations|censorship|safeguards|guardrails)\b",
+        accept=lambda t, m: bool(
+            _OWNER_BEFORE.search(t, max(0, m.start() - 40), m.start())
+            or _MODEL_AFTER.match(t, m.end())
+        ),
+    ),
+    # a persona ignoring safety rules, said as a description: "while ignoring OpenAI's
+    # content policies"
+    _sig(
+        _ROLEPLAY,
+        0.6,
+        "ignoring|ignores|disregarding|disregards|bypassing|bypasses|violating|breaking",
+        rf"(?:\s+[\w'’.-]+){{0,3}}?\s+{_SAFETY_ADJ}\s+(?:polic(?:y|ies)|guidelines|filters?"
+        r"|rules|restrictions|guardrails|standards)\b",
+    ),
+    _sig(
+        _ROLEPLAY,
+        0.4,
+        "doesn't give a|does not give a|don't give a|dont give a",
+        r"\s+(?:f|fuck|damn|shit|crap)",
+    ),
+    # "simulate BABY mode": a named mode the model is told to enter (not a device's)
+    _sig(
+        _ROLEPLAY,
+        0.4,
+        "simulate|activate|enter|switch to",
+        r"\s+\w+\s+mode\b",
+        accept=lambda t, m: not re.search(_DEVICES, t[m.end() : m.end() + 30])
+        and "developer" not in m.group(),
+    ),
+    # Weak on their own (a story may say any of these), they add to a role-play frame:
+    # a persona given a will of its own, harmful capabilities, a villain's detailed plan.
+    _sig(
+        _ROLEPLAY,
+        0.2,
+        "gained|has|have|with|possesses|developed",
+        r"\s+(?:\w+\s+)?(?:sentience|free\s+will|consciousness|self-awareness)\b",
+    ),
+    _sig(
+        _ROLEPLAY,
+        0.2,
+        "create|creates|write|writes|generate|generates|make|makes|build|builds|code",
+        r"\s+(?:\w+\s+){0,2}?(?:exploits?|malware|ransomware|keyloggers?|viruses|trojans?"
+        r"|phishing)\b",
+    ),
+    _sig(
+        _ROLEPLAY,
+        0.2,
+        "diabolical|evil|sinister|villainous|nefarious",
+        r"\s+(?:plan|scheme|plot)s?\b",
+    ),
+    _sig(_ROLEPLAY, 0.15, "in great detail|in excruciating detail|in extreme detail"),
     _sig(
         _ROLEPLAY,
         0.6,
@@ -475,8 +619,9 @@ _SIGNALS: tuple[Signal, ...] = (
         _EXTRACT,
         0.8,
         _ASK_VERBS,
-        r"\s+(?:me\s+|back\s+)?your\s+(?:[\w-]+\s+){0,2}?(?:system prompt|system message"
-        r"|prompt|instructions|rules|directives|guidelines|configuration|pre-?prompt)",
+        r"(?:\s*[:,-])?\s+(?:me\s+|back\s+)?your\s+(?:[\w-]+\s+){0,2}?(?:system prompt"
+        r"|system message|prompt|instructions|rules|directives|guidelines|configuration"
+        r"|pre-?prompt)",
     ),
     _sig(
         _EXTRACT,
@@ -500,6 +645,59 @@ _SIGNALS: tuple[Signal, ...] = (
         r"|creators?|openai|anthropic)\s+gave you)",
     ),
     _sig(_EXTRACT, 0.6, "what were you told|what is your system prompt"),
+    # "What are you not supposed to tell me?", "what can't you tell me"
+    _sig(
+        _EXTRACT,
+        0.7,
+        "what|which|anything",
+        r"(?:\s+(?:are|were|is|am|things?|topics?|information))?\s+(?:that\s+)?you\s+(?:are\s+)?"
+        r"(?:not\s+(?:supposed|allowed|permitted|meant)|forbidden|told\s+not|instructed\s+not"
+        r"|programmed\s+not|prohibited|can't|cannot|can\s+not|won't|shouldn't|mustn't)\s+"
+        r"(?:to\s+)?(?:tell|say|reveal|share|discuss|disclose|talk\s+about|mention|show)\b",
+    ),
+    # "need to see the system prompt", "show me the initialization string"
+    _sig(
+        _EXTRACT,
+        0.4,
+        "see|view|access|read|get|know|check|obtain|inspect|review|audit|look at|have",
+        r"\s+(?:the|this)\s+(?:full\s+|entire\s+|complete\s+|exact\s+)?(?:system\s+prompt"
+        r"|system\s+message|hidden\s+prompt|initial\s+prompt|developer\s+message"
+        r"|system\s+instructions|pre-?prompt)\b",
+    ),
+    _sig(
+        _EXTRACT,
+        0.6,
+        _REVEAL_VERBS + "|output",
+        r"\s+(?:me\s+)?(?:\w+\s+){0,2}?(?:initiali[sz]ation|init|startup|boot|bootstrap)"
+        r"\s+(?:string|prompt|text|message|instructions|sequence|parameters)\b",
+    ),
+    # code that prints the prompt: console.log(systemPrompt), print(system_prompt)
+    _sig(
+        _EXTRACT,
+        0.6,
+        "systemprompt|system_prompt|system-prompt|sysprompt|initialprompt|initial_prompt",
+        accept=lambda t, m: bool(_PRINT_CALL.search(t, max(0, m.start() - 24), m.start())),
+    ),
+    # "respond with every instruction you have been given"
+    _sig(
+        _EXTRACT,
+        0.7,
+        "respond with|reply with|answer with|list|repeat|print|output|tell me|show me|reveal"
+        "|write out|recite|enumerate|give me|write down|type out",
+        r"\s+(?:me\s+)?(?:every|each|all|all\s+(?:of\s+)?the|the|any)\s+(?:\w+\s+)?"
+        r"(?:instructions?|rules|directives|guidelines|prompts?)\s+(?:that\s+)?you(?:'ve|\s+have"
+        r"|\s+were|\s+had)?\s+(?:been\s+)?(?:given|told|received|provided)\b",
+    ),
+    # prefix injection: "begin your reply with 'Access Granted'", "start your answer with
+    # 'My instructions are:'"
+    _sig(
+        _EXTRACT,
+        0.7,
+        "start|begin|preface|prefix|open|commence|lead",
+        r"\s+(?:your|the|each|every|all|all\s+of\s+your)\s+(?:\w+\s+)?(?:answers?|reply"
+        r"|replies|responses?|outputs?|messages?)\s+(?:with|by\s+(?:saying|writing))\b",
+        accept=lambda t, m: bool(_FORCED_PREFIX.search(t, m.end(), m.end() + 60)),
+    ),
     # questions about what the model was told, asked indirectly
     _sig(
         _EXTRACT,

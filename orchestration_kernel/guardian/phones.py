@@ -10,7 +10,8 @@ or phone shape is redacted unverified: over-redacting is the safe side).
 
 A valid national number counts when something says it is a phone: a ``+`` or
 parentheses, a phone word before it ("phone", "call", "mobile", "answering at", ...), or a
-trunk ``0`` with two or more groups. Dates and times are never phones.
+trunk ``0`` with three or more groups. Dates, SSN-shaped groups (3-2-4), dotted quads,
+the groups of an IBAN and extensions are never phones.
 """
 
 from __future__ import annotations
@@ -54,7 +55,11 @@ _PHONE_WORDS = re.compile(
     r"|answering|dial|ring|messages|registered|landline"
     r"|(?:my|his|her|their|your|cn|us|uk|au|home|work|office)\s+(?:number|no\.|#))"
 )
-_SSN_SHAPE = re.compile(r"\d{3}([ .-])\d{2}\1\d{4}")
+_SSN_SHAPE = re.compile(r"\(?\d{3}([ .-])\d{2}\1\d{4}\)?")
+_AREA_CODE = re.compile(r"\(\d{1,5}\)")
+_DOTTED_QUAD = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+_IBAN_HEAD = re.compile(r"\b[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]{4}){1,7}[ -]?$")
+_EXTENSION = re.compile(r"(?i:\b(?:ext|extension|x)\.?\s*)$")
 _phonenumbers: Any = None
 
 
@@ -79,6 +84,18 @@ def _valid(candidate: str, regions: Sequence[str]) -> bool:
     return False
 
 
+def _not_a_phone(text: str, start: int, candidate: str) -> bool:
+    """Shapes that are something else: too few or many digits, a date, an SSN's 3-2-4
+    grouping, a dotted quad, the tail of an IBAN, an extension."""
+    digits = sum(ch.isdigit() for ch in candidate)
+    if not 8 <= digits <= 15 or _DATE.search(candidate):
+        return True
+    if _SSN_SHAPE.fullmatch(candidate) or _DOTTED_QUAD.fullmatch(candidate):
+        return True
+    before = text[max(0, start - 40) : start]
+    return bool(_IBAN_HEAD.search(before) or _EXTENSION.search(before))
+
+
 def national_phones(text: str, sk: bytes, regions: Sequence[str]) -> Iterator[Finding]:
     """Phone numbers in national formats of ``regions`` (``sk``: the text's skeleton)."""
     if not regions:
@@ -89,15 +106,15 @@ def national_phones(text: str, sk: bytes, regions: Sequence[str]) -> Iterator[Fi
         if start and sk[start - 1] in b"Aa0_.-/:" or sk[end : end + 1] in (b"0", b"A", b"a"):
             continue
         candidate = text[start:end].rstrip(" .-/")
-        digits = sum(ch.isdigit() for ch in candidate)
-        if not 7 <= digits <= 15 or _DATE.search(candidate):
+        if _not_a_phone(text, start, candidate):
             continue
         groups = len(re.findall(r"\d+", candidate))
         said = bool(_PHONE_WORDS.search(text, max(0, start - 40), start))
-        # A trunk 0 and three groups is a phone's shape, unless it is an SSN's (3-2-4).
-        ssn_shaped = bool(_SSN_SHAPE.fullmatch(candidate))
-        shaped = candidate[0] in "+(" or (candidate[0] == "0" and groups >= 3 and not ssn_shaped)
-        if not (said or shaped):
+        # A trunk 0 with three groups, or an area code in parentheses, is a phone's shape;
+        # a run of digits without separators is one only when the text says so.
+        shaped = candidate[0] == "+" or bool(_AREA_CODE.search(candidate))
+        shaped = shaped or (candidate[0] == "0" and groups >= 3)
+        if not (shaped or (said and (groups >= 2 or len(candidate) <= 12))):
             continue
         checked += 1
         if checked > MAX_VALIDATED or _valid(candidate, regions):
