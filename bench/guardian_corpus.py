@@ -110,9 +110,7 @@ async def _check_all(
     return actions, per_kb
 
 
-def score_corpus(
-    cases: list[dict[str, Any]], guardian: Guardian | None = None
-) -> dict[str, Any]:
+def score_corpus(cases: list[dict[str, Any]], guardian: Guardian | None = None) -> dict[str, Any]:
     """Tallies per category, per source and pooled, and the cost per KB."""
     actions, per_kb = asyncio.run(_check_all(cases, guardian or Guardian()))
     by_category: dict[str, CorpusTally] = {}

@@ -88,7 +88,7 @@ class Anchored:
         for trigger in self.triggers:
             pos = haystack.find(trigger)
             while pos >= 0:
-                if self._starts_ok(haystack, pos):
+                if self.starts_ok(haystack, pos):
                     m = self.pattern.match(target, pos)
                     if m:
                         yield m
@@ -98,7 +98,8 @@ class Anchored:
         """The first match found, or ``None``."""
         return next(self.finditer(haystack, target), None)
 
-    def _starts_ok(self, text: str, pos: int) -> bool:
+    def starts_ok(self, text: str, pos: int) -> bool:
+        """May a match start at ``pos`` (word start, boundary, line start)?"""
         if self.line_start:
             return not text[text.rfind("\n", 0, pos) + 1 : pos].strip(" \t#[<")
         if pos == 0:

@@ -45,7 +45,7 @@ _TYPE_WORDS = r"(?:\s+(?:string|str|String|var|let|const|final|char\*?|text|byte
 #: After the name: a closing quote or bracket, a type word, an operator, an opening quote.
 _ASSIGN = re.compile(
     r"[\"'\]]?" + _TYPE_WORDS + r"[ \t]{0,8}(?P<op>:{1,3}=|[?.+]=|==|=>|=|:)[ \t]{0,8}"
-    r"(?:(?P<q>[\"'`])(?P<qv>[^\"'`\n]{0,300})(?P=q)|(?P<v>[^\s\"'`,;<>]{1,300}))"
+    r"(?:(?P<q>[\"'`])(?P<qv>[^\"'`\n]{0,256})(?P=q)|(?P<v>[^\s\"'`,;<>]{1,256}))"
 )
 _CALL = re.compile(r"[\"']\s{0,4},\s{0,4}(?P<q>[\"'])(?P<qv>[^\"'\n]{0,300})(?P=q)")
 _FLAG = re.compile(r"(?:=|[ \t]{1,8})[\"']?(?P<v>[^\s\"']{1,300})")
@@ -127,12 +127,14 @@ def find_assignments(text: str, lower: str) -> Iterator[Assignment]:
         pos = lower.find(keyword)
         while pos >= 0:
             end = pos + len(keyword)
-            if _part_start(text, pos, lower) and _part_end(text, end, keyword):
+            # A key word inside the previous value ("key=key=key=...") is part of it.
+            part = _part_start(text, pos, lower) and _part_end(text, end, keyword)
+            if pos >= seen_until and part:
                 span = _identifier(text, pos, end)
-                if span is not None and span[1] > seen_until:
+                if span is not None:
                     value = _value_at(text, *span)
                     if value is not None:
-                        seen_until = span[1]
+                        seen_until = value[1]
                         name = text[span[0] : span[1]]
                         yield Assignment(name, keyword, value[0], value[1], value[2])
             pos = lower.find(keyword, end)

@@ -39,6 +39,15 @@ class Signal:
     accept: Callable[[str, re.Match[str]], bool] | None = None
 
     @cached_property
+    def scanner(self) -> re.Pattern[str]:
+        """The pattern with the trigger's start conditions as a look-behind, for scanning
+        a whole text in one pass (see :func:`_scan_match`)."""
+        anchor = self.anchor
+        avoid = ("\\w" if anchor.word_start else "") + re.escape(anchor.boundary)
+        head = f"(?<![{avoid}])" if avoid else ""
+        return re.compile(head + "(?:" + anchor.pattern.pattern + ")", anchor.pattern.flags)
+
+    @cached_property
     def gate(self) -> frozenset[bytes]:
         """The (lower-case) first words of the triggers: no match without one of them."""
         return frozenset(first_word(t.lower()) for t in self.anchor.triggers)
@@ -582,8 +591,9 @@ _SIGNALS: tuple[Signal, ...] = (
         0.4,
         "simulate|activate|enter|switch to",
         r"\s+\w+\s+mode\b",
-        accept=lambda t, m: not re.search(_DEVICES, t[m.end() : m.end() + 30])
-        and "developer" not in m.group(),
+        accept=lambda t, m: (
+            not re.search(_DEVICES, t[m.end() : m.end() + 30]) and "developer" not in m.group()
+        ),
     ),
     # Weak on their own (a story may say any of these), they add to a role-play frame:
     # a persona given a will of its own, harmful capabilities, a villain's detailed plan.
@@ -754,7 +764,10 @@ _HIDDEN = frozenset({"HIDDEN_TEXT", "BIDI_CONTROL", "ZERO_WIDTH"})
 # Obfuscations undone before a second look: "i g n o r e", "1gn0re", "ign-ore",
 # "IGNORE. ALL. PREVIOUS. INSTRUCTIONS."
 _SPACED = re.compile(r"(?<![\w])(?:[a-z] ){3,}[a-z](?![\w])")
-_LEET_WORD = re.compile(r"[a-z]*[0-9@$][a-z0-9@$]*")
+# A run of letters, digits, "@" and "$" that holds a digit, "@" or "$". The look-behind
+# starts a match only where a run starts and the possessive repeats never give back, so
+# each character is read once: linear on a megabyte of letters.
+_LEET_WORD = re.compile(r"(?<![a-z0-9@$])[a-z]*+[0-9@$][a-z0-9@$]*+")
 _LEET = str.maketrans("0134578@$", "oieastbas")
 _LEET_L = str.maketrans("0134578@$", "oleastbas")
 _SPLIT_WORD = re.compile(r"(?<=[a-z])[-_.*](?=[a-z])")
@@ -764,7 +777,8 @@ _CHOPPED = re.compile(r"(?:\b[a-z]+[.!]\s+){2,}[a-z]+\b")
 def _unleet(m: re.Match[str], table: dict[int, str]) -> str:
     word = m.group()
     # Only a word with letters and digits is leetspeak; "2024" and "v2" stay as they are.
-    if sum(c.isalpha() for c in word) < 2 or len(word) < 4:
+    # Longer runs are hashes, keys and base64, not words.
+    if not 4 <= len(word) <= 24 or sum(c.isalpha() for c in word) < 2:
         return word
     return word.translate(table)
 
@@ -778,6 +792,68 @@ def _deobfuscate(low: str) -> list[str]:
     # A "1" is an "i" or an "l" ("1gn0re" but "ru1es"): both readings are tried.
     readings = {_LEET_WORD.sub(partial(_unleet, table=t), out) for t in (_LEET, _LEET_L)}
     return sorted(r for r in readings if r != low)
+
+
+#: Texts longer than this get their second (de-obfuscated) look chunk by chunk, so only
+#: the chunks that obfuscation tricks changed are scanned again.
+_CHUNK = 4096
+_OVERLAP = 256
+#: A rejected trigger is remembered by the text around it (this far before and after):
+#: the same window again (a flood of "ignore ignore ...") is not matched again.
+_BEFORE, _AFTER = 64, 320
+#: Past this many trigger hits in one text, a signal is scanned by the regex engine.
+_HIT_BUDGET = 2000
+
+
+def _readings(low: str) -> Iterator[str]:
+    """The de-obfuscated readings of ``low``: whole for a short text, else per chunk
+    (with overlap, so a phrase across a boundary is seen whole in one chunk)."""
+    if len(low) <= _CHUNK + _OVERLAP:
+        yield from _deobfuscate(low)
+        return
+    for start in range(0, len(low), _CHUNK):
+        yield from _deobfuscate(low[max(0, start - _OVERLAP) : start + _CHUNK + _OVERLAP])
+
+
+def _first_match(signal: Signal, target: str) -> re.Match[str] | None:
+    """The first match of ``signal`` in ``target`` that its structural check accepts.
+
+    Linear in practice on floods: a window of text already rejected is not tried again
+    (its hash is kept), so a megabyte of one repeated trigger costs one match attempt per
+    distinct window.
+    """
+    anchor = signal.anchor
+    rejected: set[int] = set()
+    budget = _HIT_BUDGET
+    for trigger in anchor.triggers:
+        pos = target.find(trigger)
+        while pos >= 0:
+            budget -= 1
+            if budget < 0 and not anchor.line_start:
+                return _scan_match(signal, target, rejected)
+            if anchor.starts_ok(target, pos):
+                key = hash(target[max(0, pos - _BEFORE) : pos + _AFTER])
+                if key not in rejected:
+                    m = anchor.pattern.match(target, pos)
+                    if m and (signal.accept is None or signal.accept(target, m)):
+                        return m
+                    rejected.add(key)
+            pos = target.find(trigger, pos + 1)
+    return None
+
+
+def _scan_match(signal: Signal, target: str, rejected: set[int]) -> re.Match[str] | None:
+    """:func:`_first_match` for a flood of triggers: the regex engine walks the text
+    itself (one C-level pass per signal) instead of a Python loop per trigger. Matches
+    do not overlap here, so a trigger inside a rejected match is not tried on its own."""
+    for m in signal.scanner.finditer(target):
+        key = hash(target[max(0, m.start() - _BEFORE) : m.start() + _AFTER])
+        if key in rejected:
+            continue
+        if signal.accept is None or signal.accept(target, m):
+            return m
+        rejected.add(key)
+    return None
 
 
 def _noisy_or(weights: Iterable[float]) -> float:
@@ -803,10 +879,11 @@ class InjectionDetector:
     def find(self, text: str) -> tuple[float, list[Finding]]:
         """The noisy-or score and the evidence (one weight per distinct signal)."""
         findings = list(self._hidden(text))
-        hits = dict(self._patterns(text, text.lower()))
-        for plain in _deobfuscate(text.lower()):
+        low = text.lower()
+        hits = dict(self._patterns(text, low))
+        for plain in _readings(low):
             # Evidence seen only once spacing / leetspeak is undone covers the whole text.
-            for i, f in self._patterns(plain, plain):
+            for i, f in self._patterns(plain, plain, skip=hits):
                 hits.setdefault(i, Finding(f.entity, 0, len(text), f.score))
         findings.extend(hits.values())
         # A signal counts once however often it occurs: repetition is not more evidence;
@@ -815,18 +892,20 @@ class InjectionDetector:
         weights = [w for _, w in distinct_hidden] + [f.score or 0.0 for f in hits.values()]
         return _noisy_or(weights), findings
 
-    def _patterns(self, text: str, low: str) -> Iterator[tuple[int, Finding]]:
-        """(signal index, finding) for each signal that matches (``low``: lower-cased)."""
+    def _patterns(
+        self, text: str, low: str, skip: dict[int, Finding] | None = None
+    ) -> Iterator[tuple[int, Finding]]:
+        """(signal index, finding) for each signal that matches (``low``: lower-cased;
+        ``skip``: signals already found)."""
         present = words(low)  # a rare length-changing character only shifts the evidence
         for i, signal in enumerate(self.signals):
-            if present.isdisjoint(signal.gate):
+            if (skip and i in skip) or present.isdisjoint(signal.gate):
                 continue
             target = text if signal.case_sensitive else low
-            for m in signal.anchor.finditer(target):
-                if signal.accept is None or signal.accept(target, m):
-                    end = min(m.end(), len(text))
-                    yield i, Finding(signal.entity, min(m.start(), end), end, signal.weight)
-                    break
+            m = _first_match(signal, target)
+            if m is not None:
+                end = min(m.end(), len(text))
+                yield i, Finding(signal.entity, min(m.start(), end), end, signal.weight)
 
     @staticmethod
     def _hidden(text: str) -> Iterator[Finding]:

@@ -103,7 +103,7 @@ def national_phones(text: str, sk: bytes, regions: Sequence[str]) -> Iterator[Fi
     checked = 0
     for m in _CANDIDATE.finditer(sk):
         start, end = m.start(), m.end()
-        if start and sk[start - 1] in b"Aa0_.-/:" or sk[end : end + 1] in (b"0", b"A", b"a"):
+        if (start and sk[start - 1] in b"Aa0_.-/:") or sk[end : end + 1] in (b"0", b"A", b"a"):
             continue
         candidate = text[start:end].rstrip(" .-/")
         if _not_a_phone(text, start, candidate):

@@ -36,6 +36,10 @@ _EMAIL_DOMAIN = re.compile(
     r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
     r"\.(?:[A-Za-z]{2,24}|xn--[A-Za-z0-9-]{2,59})(?![\w-])"
 )
+_AT_BUDGET = 2000
+_EMAIL_SCAN = re.compile(
+    r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}(?P<at>@)" + _EMAIL_DOMAIN.pattern
+)
 #: "john at gmail.com", "john [at] example [dot] org": an address written to dodge
 #: scrapers. The "at" must be bracketed, or the domain a mail provider, or "dot" spelt out.
 _OBFUSCATED_EMAIL = re.compile(
@@ -45,9 +49,40 @@ _OBFUSCATED_EMAIL = re.compile(
     re.IGNORECASE,
 )
 _MAIL_PROVIDERS = frozenset(
-    "gmail googlemail yahoo hotmail outlook live msn icloud me mac aol protonmail proton "
-    "pm gmx web mail yandex zoho qq 163 126 fastmail hey tutanota orange free laposte "
-    "wanadoo t-online libero mailbox".split()
+    [
+        "gmail",
+        "googlemail",
+        "yahoo",
+        "hotmail",
+        "outlook",
+        "live",
+        "msn",
+        "icloud",
+        "me",
+        "mac",
+        "aol",
+        "protonmail",
+        "proton",
+        "pm",
+        "gmx",
+        "web",
+        "mail",
+        "yandex",
+        "zoho",
+        "qq",
+        "163",
+        "126",
+        "fastmail",
+        "hey",
+        "tutanota",
+        "orange",
+        "free",
+        "laposte",
+        "wanadoo",
+        "t-online",
+        "libero",
+        "mailbox",
+    ]
 )
 
 # --- phone numbers -----------------------------------------------------------------------
@@ -65,6 +100,8 @@ _CARD = re.compile(
     rb"|([ -]?)000000(?:\2)0000?0?"  # 14-15: Amex, Diners (4-6-4/5)
     rb"|0{9,15})(?!0)"  # 13-19 in one run
 )
+_NUMBER_RUN = re.compile(rb"0[0 -]*")
+_SEPARATOR = re.compile(rb"[ -]")
 # Issuer prefixes (IIN ranges) of the major networks: a Luhn-valid number outside these
 # is far more likely an id or a timestamp than a card.
 _IIN = re.compile(
@@ -280,6 +317,12 @@ def _obfuscated_emails(text: str) -> Iterator[Finding]:
 
 def _emails(text: str, sk: bytes) -> Iterator[Finding]:
     yield from _obfuscated_emails(text)
+    if text.count("@") > _AT_BUDGET:  # a flood of "@": let the regex engine walk it
+        for m in _EMAIL_SCAN.finditer(text):
+            start, at, end = m.start(), m.start("at"), m.end()
+            if not _is_ssh_address(text, start, at, end):
+                yield Finding("EMAIL", start, end, 0.95)
+        return
     at = text.find("@")
     while at > 0:
         start = at
@@ -304,8 +347,18 @@ def _phones(text: str, sk: bytes) -> Iterator[Finding]:
                 yield Finding("PHONE_NUMBER", m.start(), m.end(), 0.7)
 
 
+def _card_matches(sk: bytes) -> Iterator[re.Match[bytes]]:
+    """Card-shaped matches, looked for only inside runs of digits and separators that
+    could hold one (a run of 20+ digits without a separator is an id, not a card)."""
+    for run in _NUMBER_RUN.finditer(sk):
+        start, end = run.span()
+        if end - start < 13 or (end - start > 19 and not _SEPARATOR.search(sk, start, end)):
+            continue
+        yield from _CARD.finditer(sk, start, end)
+
+
 def _cards(text: str, sk: bytes) -> Iterator[Finding]:
-    for m in _CARD.finditer(sk):
+    for m in _card_matches(sk):
         if not _before(sk, m.start(), b"0-"):
             continue
         digits = text[m.start() : m.end()].replace(" ", "").replace("-", "")

@@ -10,7 +10,8 @@ ends in ``...`` is a placeholder. A real-looking value is still caught under any
 
 from __future__ import annotations
 
-import itertools
+import re
+from collections import Counter
 
 __all__ = ["has_sequence_run", "is_placeholder", "mask_dominated"]
 
@@ -78,21 +79,25 @@ _LITERALS = frozenset(
 _MASK_CHARS = frozenset("xX*#0._-•")
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz"
 _DIGITS = "0123456789"
+_RUN_OF_6 = re.compile(
+    "|".join(seq[i : i + 6] for seq in (_ALPHABET, _DIGITS) for i in range(len(seq) - 5)),
+    re.IGNORECASE,
+)
+_MASK_RUN = re.compile(r"([xX*#0._\-•])\1{5}")
 
 
 def has_sequence_run(value: str, length: int = 6) -> bool:
     """True when ``value`` holds ``length`` ascending letters or digits in a row
-    (``abcdef``, ``123456``, ``7890``+``ab`` does not count): a person typed it."""
-    run = 1
-    low = value.lower()
-    for prev, ch in itertools.pairwise(low):
-        if ord(ch) == ord(prev) + 1 and (ch in _ALPHABET or ch in _DIGITS):
-            run += 1
-            if run >= length:
-                return True
-        else:
-            run = 1
-    return False
+    (``abcdef``, ``123456``): a person typed it."""
+    if length != 6:
+        low = value.lower()
+        return any(
+            seq[i : i + length] in low
+            for seq in (_ALPHABET, _DIGITS)
+            for i in range(len(seq))
+            if len(seq[i : i + length]) == length
+        )
+    return bool(_RUN_OF_6.search(value))
 
 
 def mask_dominated(value: str) -> bool:
@@ -100,16 +105,9 @@ def mask_dominated(value: str) -> bool:
     of a value of 8+ characters, or runs 6 times in a row."""
     if len(value) < 8:
         return len(set(value)) <= 1
-    counts: dict[str, int] = {}
-    run, best_mask_run, prev = 0, 0, ""
-    for ch in value:
-        counts[ch] = counts.get(ch, 0) + 1
-        run = run + 1 if ch == prev else 1
-        prev = ch
-        if ch in _MASK_CHARS and run > best_mask_run:
-            best_mask_run = run
+    counts = Counter(value)
     masked = max((n for ch, n in counts.items() if ch in _MASK_CHARS), default=0)
-    return masked >= 0.4 * len(value) or best_mask_run >= 6
+    return masked >= 0.4 * len(value) or bool(_MASK_RUN.search(value))
 
 
 def is_placeholder(value: str, *, sequences: bool = True) -> bool:

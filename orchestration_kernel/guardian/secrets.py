@@ -16,6 +16,7 @@ import binascii
 import json
 import math
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
@@ -50,11 +51,8 @@ def shannon_entropy(value: str) -> float:
     """Bits per character of ``value``'s character distribution."""
     if not value:
         return 0.0
-    counts: dict[str, int] = {}
-    for ch in value:
-        counts[ch] = counts.get(ch, 0) + 1
     n = len(value)
-    return -sum(c / n * math.log2(c / n) for c in counts.values())
+    return -sum(c / n * math.log2(c / n) for c in Counter(value).values())
 
 
 def looks_random(value: str, *, min_len: int = 16, min_entropy: float = 3.0) -> bool:
@@ -63,10 +61,10 @@ def looks_random(value: str, *, min_len: int = 16, min_entropy: float = 3.0) -> 
         return False
     classes = sum(
         (
-            any(c.islower() for c in value),
-            any(c.isupper() for c in value),
-            any(c.isdigit() for c in value),
-            any(not c.isalnum() and c not in "-_." for c in value),
+            value != value.upper(),  # has a lower-case letter
+            value != value.lower(),  # has an upper-case letter
+            bool(_DIGIT.search(value)),
+            bool(_SYMBOL.search(value)),
         )
     )
     return classes >= 2 and shannon_entropy(value) >= min_entropy
@@ -98,6 +96,8 @@ def _rule(
 
 
 _CODE_CHARS = set("()[]")
+_DIGIT = re.compile(r"\d")
+_SYMBOL = re.compile(r"[^\w.-]")
 _MASKED_TAIL = frozenset("#*•")
 
 
@@ -178,6 +178,7 @@ _RULES: tuple[_Rule, ...] = (
         fold_case=True,
     ),
 )
+
 
 def _format_rule(fmt: Any) -> _Rule:
     prefixes = "|".join(re.escape(p) for p in fmt.prefixes)
