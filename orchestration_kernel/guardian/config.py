@@ -13,7 +13,10 @@ from .identity import AccessPolicy
 from .phones import DEFAULT_PHONE_REGIONS
 from .redaction import Operator
 
-__all__ = ["BUILTIN_POLICIES", "GuardianConfig"]
+__all__ = ["BUILTIN_POLICIES", "DEFAULT_MAX_TEXT_CHARS", "GuardianConfig"]
+
+#: Twice the largest catalogued context window (1,048,576 tokens) at 4 characters a token.
+DEFAULT_MAX_TEXT_CHARS = 2 * 1_048_576 * 4
 
 #: The built-in policies, in the order they run. ``moderation`` runs only when enabled.
 BUILTIN_POLICIES: tuple[str, ...] = (
@@ -58,3 +61,9 @@ class GuardianConfig(BaseModel):
     moderation_base_url: str | None = None
     moderation_threshold: float | None = Field(default=None, gt=0, le=1)
     moderation_stages: list[Stage] = Field(default_factory=lambda: ["input", "output"])
+    #: Texts longer than this many characters are blocked unchecked. The default is twice
+    #: the largest catalogued context window (1,048,576 tokens) at 4 characters a token.
+    max_text_chars: int = Field(default=DEFAULT_MAX_TEXT_CHARS, gt=0)
+    #: Texts from this many characters on are checked in a worker thread, so the event
+    #: loop (and every other call on it) keeps running meanwhile.
+    offload_chars: int = Field(default=65_536, ge=0)

@@ -3,10 +3,13 @@
 The strictest decision wins (allow < warn < redact < block). ``block`` means the call is
 not sent (or the reply not shown); ``redact`` means the redacted text is sent (or shown).
 A policy that raises fails closed by default: a ``block`` marked ``guardian_failure``.
+A text above ``max_text_chars`` is blocked unchecked (policy ``size``); one of
+``offload_chars`` or more is checked in a worker thread, off the event loop.
 """
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import os
 from collections.abc import Awaitable, Iterable, Sequence
@@ -261,6 +264,9 @@ class Guardian:
         """Run the synchronous policies only (async ones, like moderation, are skipped).
         The streaming monitor uses this on every chunk."""
         t0 = perf_counter()
+        too_large = self._too_large(text, stage, t0)
+        if too_large is not None:
+            return too_large
         decisions: list[Decision] = []
         findings: list[Finding] = []
         for policy in self._policies:
@@ -273,16 +279,47 @@ class Guardian:
             self._collect(policy, stage, start, result, decisions, findings)
         return self._verdict(text, stage, decisions, findings, t0)
 
+    def _too_large(self, text: str, stage: Stage, t0: float) -> Verdict | None:
+        """A block for a text above ``max_text_chars`` (checked by no policy: nothing of
+        it is sent, shown or stored), or ``None``."""
+        limit = self.config.max_text_chars
+        if len(text) <= limit:
+            return None
+        reason = (
+            f"the {stage} text has {len(text):,} characters, above the Guardian's limit of "
+            f"{limit:,} (GuardianConfig.max_text_chars); it was not checked or sent"
+        )
+        decision = Decision(
+            action="block",
+            policy="size",
+            stage=stage,
+            reasons=[reason],
+            elapsed_ms=(perf_counter() - t0) * 1000,
+        )
+        verdict = self._verdict(
+            f"<TEXT TOO LARGE: {len(text)} characters>", stage, [decision], [], t0
+        )
+        return verdict
+
     async def _evaluate(
         self, text: str, ctx: GuardContext, stage: Stage
     ) -> tuple[Verdict, list[Finding]]:
         t0 = perf_counter()
+        too_large = self._too_large(text, stage, t0)
+        if too_large is not None:
+            return too_large, []
         decisions: list[Decision] = []
         findings: list[Finding] = []
+        # A long text is checked in a worker thread, policy by policy, so that other calls
+        # on the event loop are not held up while the patterns run.
+        offload = len(text) >= self.config.offload_chars
         for policy in self._policies:
             if stage not in policy.stages:
                 continue
-            start, result = self._start(policy, text, ctx, stage)
+            if offload and not policy.is_async:
+                start, result = await asyncio.to_thread(self._start, policy, text, ctx, stage)
+            else:
+                start, result = self._start(policy, text, ctx, stage)
             if inspect.isawaitable(result):
                 result = await self._await(policy, result)
             self._collect(policy, stage, start, result, decisions, findings)

@@ -106,6 +106,10 @@ _AUTHORS = (
     r"|anthropic|google)"
 )
 _MARKUP = ("<|im_start|>", "<|system|>", "[inst]", "<<sys>>", "<|start_header_id|>")
+_NAMED_MODES = (
+    "developer mode|dev mode|god mode|jailbreak mode|unrestricted mode|unfiltered mode"
+    "|evil mode|sudo mode|admin mode|root mode|chaos mode|no-filter mode"
+)
 _OVERRIDE = "INSTRUCTION_OVERRIDE"
 _OWNER_BEFORE = re.compile(r"\b(?:openai|anthropic|google|developers?|creators?|they)\b")
 _MODEL_AFTER = re.compile(
@@ -449,8 +453,7 @@ _SIGNALS: tuple[Signal, ...] = (
     _sig(
         _ROLEPLAY,
         0.4,
-        "developer mode|dev mode|god mode|jailbreak mode|unrestricted mode|unfiltered mode"
-        "|evil mode|sudo mode|admin mode|root mode|chaos mode|no-filter mode",
+        _NAMED_MODES,
         r"\b",
     ),
     _sig(
@@ -592,7 +595,10 @@ _SIGNALS: tuple[Signal, ...] = (
         "simulate|activate|enter|switch to",
         r"\s+\w+\s+mode\b",
         accept=lambda t, m: (
-            not re.search(_DEVICES, t[m.end() : m.end() + 30]) and "developer" not in m.group()
+            not (
+                re.search(_DEVICES, t[m.end() : m.end() + 30])
+                or any(named in m.group() for named in _NAMED_MODES.split("|"))
+            )
         ),
     ),
     # Weak on their own (a story may say any of these), they add to a role-play frame:
