@@ -455,6 +455,8 @@ _SIGNALS: tuple[Signal, ...] = (
         0.4,
         _NAMED_MODES,
         r"\b",
+        # "developer mode on my Android phone" is about the device, not the model
+        accept=lambda t, m: not re.search(_DEVICES, t[max(0, m.start() - 40) : m.end() + 40]),
     ),
     _sig(
         _ROLEPLAY,

@@ -301,9 +301,14 @@ def _is_ssh_address(text: str, start: int, at: int, end: int) -> bool:
     return text.endswith("://", 0, start)
 
 
-def _obfuscated_emails(text: str) -> Iterator[Finding]:
+def _may_spell_at(text: str) -> bool:
+    """Could the text hold an address written with "at" ("jane at gmail.com")?"""
     low = text.lower()
-    if " at " not in low and "at]" not in low and "at)" not in low:
+    return " at " in low or "at]" in low or "at)" in low or "at>" in low or "at}" in low
+
+
+def _obfuscated_emails(text: str) -> Iterator[Finding]:
+    if not _may_spell_at(text):
         return
     for m in _OBFUSCATED_EMAIL.finditer(text):
         at, domain = m.group("at").lower(), m.group("domain").lower()
@@ -512,8 +517,8 @@ class PIIDetector:
     def find(self, text: str) -> list[Finding]:
         """Every finding, in detector order (may overlap; redaction merges overlaps)."""
         sk = skeleton(text)
-        # Every entity but e-mail needs a digit; e-mail needs an "@".
-        if b"0" not in sk and "@" not in text:
+        # Every entity but e-mail needs a digit; e-mail needs an "@" (or an "at" word).
+        if b"0" not in sk and "@" not in text and not _may_spell_at(text):
             return []
         found: list[Finding] = []
         for detect in self._detectors:
