@@ -13,7 +13,7 @@ verdict.action, verdict.text, verdict.decisions
 """
 
 from .access import AccessControlPolicy
-from .config import BUILTIN_POLICIES, GuardianConfig
+from .config import BUILTIN_POLICIES, DEFAULT_MAX_TEXT_CHARS, GuardianConfig
 from .context import GuardContext, Stage, Verdict, strictest
 from .guardian import Guardian
 from .identity import AccessPolicy, AccessRule, Identity, model_matches
@@ -29,6 +29,7 @@ from .terms import TermsPolicy
 
 __all__ = [
     "BUILTIN_POLICIES",
+    "DEFAULT_MAX_TEXT_CHARS",
     "PII_ENTITIES",
     "SECRET_ENTITIES",
     "AccessControlPolicy",

@@ -17,8 +17,9 @@ import re
 import string
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
-__all__ = ["Anchored", "first_word", "fold", "is_word_char", "skeleton", "words"]
+__all__ = ["HIT_BUDGET", "Anchored", "first_word", "fold", "is_word_char", "skeleton", "words"]
 
 _SKELETON_TABLE = bytes.maketrans(
     (string.digits + string.ascii_uppercase + string.ascii_lowercase).encode(),
@@ -66,6 +67,10 @@ def is_word_char(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
 
 
+#: Trigger hits one scan handles in Python before the regex engine takes over.
+HIT_BUDGET = 2000
+
+
 @dataclass(frozen=True)
 class Anchored:
     """A pattern that can only match where one of its literal ``triggers`` starts.
@@ -83,16 +88,37 @@ class Anchored:
 
     def finditer(self, haystack: str, target: str | None = None) -> Iterator[re.Match[str]]:
         """Every match: triggers are found in ``haystack`` and the pattern is matched
-        there in ``target`` (same positions; e.g. the lower-cased text and the text)."""
+        there in ``target`` (same positions; e.g. the lower-cased text and the text).
+
+        Past :data:`HIT_BUDGET` trigger hits (a flood: ``AAAA…``, ``sk-sk-sk-…``) the rest
+        is left to :attr:`scanner`, one C-level pass, instead of a Python step per hit.
+        """
         target = haystack if target is None else target
+        budget = HIT_BUDGET
+        yielded: set[int] = set()
         for trigger in self.triggers:
             pos = haystack.find(trigger)
             while pos >= 0:
+                budget -= 1
+                if budget < 0 and not self.line_start:
+                    for m in self.scanner.finditer(target):
+                        if m.start() not in yielded:
+                            yield m
+                    return
                 if self.starts_ok(haystack, pos):
                     m = self.pattern.match(target, pos)
                     if m:
+                        yielded.add(pos)
                         yield m
                 pos = haystack.find(trigger, pos + 1)
+
+    @cached_property
+    def scanner(self) -> re.Pattern[str]:
+        """The pattern with the start conditions as a look-behind, to scan a whole text
+        in one pass (matches found this way do not overlap)."""
+        avoid = ("\\w" if self.word_start else "") + re.escape(self.boundary)
+        head = f"(?<![{avoid}])" if avoid else ""
+        return re.compile(head + "(?:" + self.pattern.pattern + ")", self.pattern.flags)
 
     def search(self, haystack: str, target: str | None = None) -> re.Match[str] | None:
         """The first match found, or ``None``."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property, partial
 
 from ..models import Action
-from ._scan import Anchored, first_word, words
+from ._scan import HIT_BUDGET, Anchored, first_word, words
 from .context import GuardContext, Stage
 from .policy import BasePolicy, Outcome
 from .redaction import Finding
@@ -37,15 +37,6 @@ class Signal:
     case_sensitive: bool = False
     #: A structural check on a match (the text searched and the match): ``False`` drops it.
     accept: Callable[[str, re.Match[str]], bool] | None = None
-
-    @cached_property
-    def scanner(self) -> re.Pattern[str]:
-        """The pattern with the trigger's start conditions as a look-behind, for scanning
-        a whole text in one pass (see :func:`_scan_match`)."""
-        anchor = self.anchor
-        avoid = ("\\w" if anchor.word_start else "") + re.escape(anchor.boundary)
-        head = f"(?<![{avoid}])" if avoid else ""
-        return re.compile(head + "(?:" + anchor.pattern.pattern + ")", anchor.pattern.flags)
 
     @cached_property
     def gate(self) -> frozenset[bytes]:
@@ -775,7 +766,12 @@ _SPACED = re.compile(r"(?<![\w])(?:[a-z] ){3,}[a-z](?![\w])")
 # A run of letters, digits, "@" and "$" that holds a digit, "@" or "$". The look-behind
 # starts a match only where a run starts and the possessive repeats never give back, so
 # each character is read once: linear on a megabyte of letters.
-_LEET_WORD = re.compile(r"(?<![a-z0-9@$])[a-z]*+[0-9@$][a-z0-9@$]*+")
+# Look-aheads: 4 to 24 characters long (longer runs are hashes, keys and base64, not
+# words) and two letters at least ("2024", "v2" stay as they are).
+_LEET_WORD = re.compile(
+    r"(?<![a-z0-9@$])(?=[a-z0-9@$]{4,24}(?![a-z0-9@$]))(?=[0-9@$]*+[a-z][0-9@$]*+[a-z])"
+    r"[a-z]*+[0-9@$][a-z0-9@$]*+"
+)
 _LEET = str.maketrans("0134578@$", "oieastbas")
 _LEET_L = str.maketrans("0134578@$", "oleastbas")
 _SPLIT_WORD = re.compile(r"(?<=[a-z])[-_.*](?=[a-z])")
@@ -783,12 +779,7 @@ _CHOPPED = re.compile(r"(?:\b[a-z]+[.!]\s+){2,}[a-z]+\b")
 
 
 def _unleet(m: re.Match[str], table: dict[int, str]) -> str:
-    word = m.group()
-    # Only a word with letters and digits is leetspeak; "2024" and "v2" stay as they are.
-    # Longer runs are hashes, keys and base64, not words.
-    if not 4 <= len(word) <= 24 or sum(c.isalpha() for c in word) < 2:
-        return word
-    return word.translate(table)
+    return m.group().translate(table)
 
 
 def _deobfuscate(low: str) -> list[str]:
@@ -810,7 +801,7 @@ _OVERLAP = 256
 #: the same window again (a flood of "ignore ignore ...") is not matched again.
 _BEFORE, _AFTER = 64, 320
 #: Past this many trigger hits in one text, a signal is scanned by the regex engine.
-_HIT_BUDGET = 2000
+_HIT_BUDGET = HIT_BUDGET
 
 
 def _readings(low: str) -> Iterator[str]:
@@ -854,7 +845,7 @@ def _scan_match(signal: Signal, target: str, rejected: set[int]) -> re.Match[str
     """:func:`_first_match` for a flood of triggers: the regex engine walks the text
     itself (one C-level pass per signal) instead of a Python loop per trigger. Matches
     do not overlap here, so a trigger inside a rejected match is not tried on its own."""
-    for m in signal.scanner.finditer(target):
+    for m in signal.anchor.scanner.finditer(target):
         key = hash(target[max(0, m.start() - _BEFORE) : m.start() + _AFTER])
         if key in rejected:
             continue

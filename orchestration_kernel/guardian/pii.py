@@ -10,7 +10,7 @@ import string
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from ..models import Action
-from ._scan import skeleton
+from ._scan import fold, skeleton
 from .context import GuardContext, Stage
 from .phones import DEFAULT_PHONE_REGIONS, national_phones
 from .policy import ALL_STAGES, BasePolicy, Outcome
@@ -42,12 +42,15 @@ _EMAIL_SCAN = re.compile(
 )
 #: "john at gmail.com", "john [at] example [dot] org": an address written to dodge
 #: scrapers. The "at" must be bracketed, or the domain a mail provider, or "dot" spelt out.
-_OBFUSCATED_EMAIL = re.compile(
-    r"(?P<local>[A-Za-z0-9._%+-]{1,64})\s{0,3}(?P<at>[\[({<]\s{0,2}at\s{0,2}[\])}>]|\bat\b)\s{0,3}"
-    r"(?P<domain>[A-Za-z0-9-]{1,63}(?:\s{0,3}(?:\.|[\[({<]\s{0,2}dot\s{0,2}[\])}>]|\bdot\b)"
-    r"\s{0,3}[A-Za-z0-9-]{1,63}){1,4})(?![\w-])",
-    re.IGNORECASE,
+#: Matched on the lower-cased text from the "at" on (a literal start: a fast scan); the
+#: local part is read backwards from there.
+_SPELT_DOMAIN = (
+    r"(?P<domain>[a-z0-9-]{1,63}(?:(?:\.|\s?[\[({<]dot[\])}>]\s?|\sdot\s)[a-z0-9-]{1,63})"
+    r"{1,4})(?![\w-])"
 )
+_SPELT_AT = re.compile(r" at " + _SPELT_DOMAIN)
+_BRACKET_AT = re.compile(r"\s?[\[({<]at[\])}>]\s?" + _SPELT_DOMAIN)
+_DOT_WORD = re.compile(r"\s?[\[({<]dot[\])}>]\s?|\sdot\s|\.")
 _MAIL_PROVIDERS = frozenset(
     [
         "gmail",
@@ -310,14 +313,21 @@ def _may_spell_at(text: str) -> bool:
 def _obfuscated_emails(text: str) -> Iterator[Finding]:
     if not _may_spell_at(text):
         return
-    for m in _OBFUSCATED_EMAIL.finditer(text):
-        at, domain = m.group("at").lower(), m.group("domain").lower()
-        labels = re.split(r"\s*(?:\.|[\[({<]\s*dot\s*[\])}>]|\bdot\b)\s*", domain)
-        spelt = at != "at" or "dot" in domain
-        if len(labels) < 2 or not labels[-1].isalpha() or len(labels[-1]) < 2:
-            continue
-        if spelt or labels[0] in _MAIL_PROVIDERS:
-            yield Finding("EMAIL", m.start(), m.end(), 0.7)
+    low = fold(text)
+    for pattern, bracketed in ((_SPELT_AT, False), (_BRACKET_AT, True)):
+        for m in pattern.finditer(low):
+            start = m.start()
+            while start > 0 and m.start() - start < 64 and text[start - 1] in _EMAIL_LOCAL:
+                start -= 1
+            if start == m.start():
+                continue  # no local part before the "at"
+            domain = m.group("domain")
+            labels = _DOT_WORD.split(domain)
+            if len(labels) < 2 or not labels[-1].isalpha() or len(labels[-1]) < 2:
+                continue
+            spelt = bracketed or "dot" in domain
+            if spelt or labels[0] in _MAIL_PROVIDERS:
+                yield Finding("EMAIL", start, m.end(), 0.7)
 
 
 def _emails(text: str, sk: bytes) -> Iterator[Finding]:
