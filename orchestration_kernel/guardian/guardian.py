@@ -19,10 +19,11 @@ from typing import Any
 from ..models import ChatRequest, Decision, EvidenceSpan, Message
 from ..secrets import Secret
 from .access import AccessControlPolicy
-from .config import BUILTIN_POLICIES, GuardianConfig
+from .config import BUILTIN_POLICIES, OPT_IN_POLICIES, GuardianConfig
 from .context import GuardContext, Stage, Verdict, strictest
 from .identity import AccessRule, Identity
 from .injection import InjectionPolicy
+from .injection_model import InjectionModelPolicy
 from .limits import LimitsPolicy, SpendLedger
 from .moderation import ModerationPolicy
 from .monitor import OutputMonitor
@@ -41,8 +42,9 @@ class Guardian:
     """Checks every model call before it is sent and after it returns.
 
     ``policies``: ``None`` for the defaults (access, limits, secrets, injection, pii, terms,
-    and moderation when enabled), or a list of built-in names and/or policy objects and
-    callables. Other keyword options are :class:`GuardianConfig` fields.
+    and, when enabled, moderation and the model-backed injection check), or a list of
+    built-in names and/or policy objects and callables. Other keyword options are
+    :class:`GuardianConfig` fields.
     ``session_key`` keys the ``hash`` redaction operator (stable within a session).
     """
 
@@ -56,6 +58,7 @@ class Guardian:
         config: GuardianConfig | None = None,
         ledger: SpendLedger | None = None,
         moderation_api_key: str | Secret | None = None,
+        injection_model_api_key: str | Secret | None = None,
         **options: Any,
     ) -> None:
         base = dict(config) if config is not None else {}
@@ -68,6 +71,11 @@ class Guardian:
             if isinstance(moderation_api_key, str)
             else moderation_api_key
         )
+        self._injection_model_key = (
+            Secret(injection_model_api_key)
+            if isinstance(injection_model_api_key, str)
+            else injection_model_api_key
+        )
         self._builtin: dict[str, BasePolicy] = {}
         names = policies if policies is not None else self._default_names()
         self._policies: list[BasePolicy] = [self._resolve(p) for p in names]
@@ -76,7 +84,8 @@ class Guardian:
     # -- policy management ---------------------------------------------------------------
 
     def _default_names(self) -> list[str]:
-        return [n for n in BUILTIN_POLICIES if n != "moderation" or self.config.moderation]
+        on = {"moderation": self.config.moderation, "injection_model": self.config.injection_model}
+        return [n for n in BUILTIN_POLICIES if n not in OPT_IN_POLICIES or on[n]]
 
     def _resolve(self, item: Any) -> BasePolicy:
         if isinstance(item, str):
@@ -123,6 +132,15 @@ class Guardian:
             )
         if name == "terms":
             return TermsPolicy(c.blocked_terms, topics=c.blocked_topics, action=c.terms_action)
+        if name == "injection_model":
+            return InjectionModelPolicy(
+                model=c.injection_model_name,
+                api_key=self._injection_model_key,
+                base_url=c.injection_model_base_url,
+                timeout=c.injection_model_timeout,
+                fail_closed=c.injection_model_fail_closed,
+                action=c.injection_model_action,
+            )
         return ModerationPolicy(
             api_key=self._moderation_key,
             base_url=c.moderation_base_url,
@@ -194,11 +212,12 @@ class Guardian:
         for i, policy in enumerate(self._policies):
             if self._is_builtin(policy):
                 self._policies[i] = self._builtin[policy.name] = self._build(policy.name)
-        has_moderation = "moderation" in self._builtin
-        if self.config.moderation and not has_moderation:
-            self._policies.append(self._resolve("moderation"))
-        elif not self.config.moderation and has_moderation:
-            self.remove_policy("moderation")
+        for name in OPT_IN_POLICIES:
+            wanted, present = bool(getattr(self.config, name)), name in self._builtin
+            if wanted and not present:
+                self._policies.append(self._resolve(name))
+            elif not wanted and present:
+                self.remove_policy(name)
         self._refresh_redactors()
         return self.config
 
@@ -361,7 +380,7 @@ class Guardian:
         decisions: list[Decision],
         findings: list[Finding],
     ) -> None:
-        if outcome.action == "allow":
+        if outcome.action == "allow" and not outcome.record:
             return
         decisions.append(
             Decision(
@@ -405,7 +424,7 @@ class Guardian:
         return Verdict(action=action, stage=stage, text=checked, decisions=[overall, *decisions])
 
     async def aclose(self) -> None:
-        """Release what policies hold (the moderation HTTP client)."""
+        """Release what policies hold (the moderation and injection-model HTTP clients)."""
         for policy in self._policies:
             close = getattr(policy, "aclose", None)
             if close is not None:
