@@ -163,6 +163,13 @@ GOALS: list[Goal] = [
          _import("%load_ext orchestration_kernel")),
     Goal("100,000 audit rows → DataFrame (p50)", "≤ 1 s", "audit", _export("dataframe_s")),
     Goal("100,000 audit rows → Parquet (p50)", "≤ 1 s", "audit", _export("parquet_s")),
+    Goal("Guardian `check_input` per KB, ordinary prompts (median)", "≤ 100 µs", "guardian",
+         lambda r: _le(get(r, "per_kb_us", "p50"), 100.0,
+                       f"{get(r, 'per_kb_us', 'p50'):.0f} µs per KB")),
+    Goal("Guardian on 1 MB of hostile text (worst input)", "≤ 0.5 s", "guardian",
+         lambda r: _le(r["hostile_worst_s"], 0.5, f"{r['hostile_worst_s']:.2f} s "
+                       f"(on {r['hostile_kb']} KB)") if r["hostile_kb"] >= 1024
+         else (None, f"{r['hostile_worst_s']:.2f} s on {r['hostile_kb']} KB (smoke)", None)),
 ]  # fmt: skip
 
 
@@ -333,6 +340,22 @@ def _audit_md(r: dict[str, Any]) -> list[str]:
     return [*out, "", *_table(["read", "rows", "runs", "p50", "p95"], exp)]
 
 
+def _guardian_md(r: dict[str, Any]) -> list[str]:
+    rows = [
+        [
+            "per KB, ordinary prompts",
+            num(get(r, "per_kb_us", "n")),
+            f"{get(r, 'per_kb_us', 'p50'):.0f} µs",
+            f"{get(r, 'per_kb_us', 'p95'):.0f} µs",
+        ]
+    ]
+    rows += [
+        [f"{name} ({r['hostile_kb']} KB)", "1", f"{sec:.2f} s", ""]
+        for name, sec in r["hostile_s"].items()
+    ]
+    return _table(["measure", "n", "p50 / time", "p95"], rows)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Section:
     """A section of the report: its key, title, what the numbers mean, and its table."""
@@ -390,6 +413,12 @@ SECTIONS: list[Section] = [
         "Write throughput: typical `call` rows, `record()` for a batch plus the `flush()` that "
         "redacts, hashes, chains and commits it, per batch. Reads: the whole trail into a "
         "DataFrame, to Parquet, and `verify()` of the hash chain."), _audit_md),
+    Section("guardian", "8. Guardian", (
+        "`check_input` with the default policies. Per KB: the project's labelled prompts "
+        "joined into 1, 4 and 16 KB texts, µs per KB over every check. Hostile: one check "
+        "of each text that once made a rule backtrack (runs of one character, of letters "
+        "and digits, of whitespace, floods of triggers), checked off the event loop."),
+        _guardian_md),
 ]  # fmt: skip
 
 

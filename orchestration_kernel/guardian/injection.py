@@ -39,6 +39,11 @@ class Signal:
     accept: Callable[[str, re.Match[str]], bool] | None = None
 
     @cached_property
+    def trigger_words(self) -> tuple[tuple[str, bytes], ...]:
+        """Each trigger with its (lower-case) first word."""
+        return tuple((t, first_word(t.lower())) for t in self.anchor.triggers)
+
+    @cached_property
     def gate(self) -> frozenset[bytes]:
         """The (lower-case) first words of the triggers: no match without one of them."""
         return frozenset(first_word(t.lower()) for t in self.anchor.triggers)
@@ -774,8 +779,13 @@ _LEET_WORD = re.compile(
 )
 _LEET = str.maketrans("0134578@$", "oieastbas")
 _LEET_L = str.maketrans("0134578@$", "oleastbas")
-_SPLIT_WORD = re.compile(r"(?<=[a-z])[-_.*](?=[a-z])")
+_SPLIT_WORD = re.compile(r"[-_.*](?<=[a-z][-_.*])(?=[a-z])")
 _CHOPPED = re.compile(r"(?:\b[a-z]+[.!]\s+){2,}[a-z]+\b")
+# Hints: cheap first looks (a literal or a small set first) before the rewrites above.
+_SPACED_HINT = re.compile(r" [a-z] [a-z] [a-z](?![\w])")
+_SPLIT_HINT = re.compile(r"[-_.*](?<=[a-z][-_.*])(?=[a-z])")
+_CHOPPED_HINT = re.compile(r"[.!]\s+[a-z]+[.!]\s+[a-z]")
+_LEET_HINT = re.compile(r"[0-9@$](?:(?<=[a-z][0-9@$])|(?=[a-z]))")
 
 
 def _unleet(m: re.Match[str], table: dict[int, str]) -> str:
@@ -784,13 +794,30 @@ def _unleet(m: re.Match[str], table: dict[int, str]) -> str:
 
 def _deobfuscate(low: str) -> list[str]:
     """The lower-cased text with spacing, leetspeak and punctuation tricks undone (one
-    reading per meaning of "1"), or ``[]`` when there is nothing to undo."""
-    out = _SPACED.sub(lambda m: m.group().replace(" ", ""), low)
-    out = _SPLIT_WORD.sub("", out)
-    out = _CHOPPED.sub(lambda m: re.sub(r"[.!]\s+", " ", m.group()), out)
-    # A "1" is an "i" or an "l" ("1gn0re" but "ru1es"): both readings are tried.
-    readings = {_LEET_WORD.sub(partial(_unleet, table=t), out) for t in (_LEET, _LEET_L)}
-    return sorted(r for r in readings if r != low)
+    reading per meaning of "1"), or ``[]`` when there is nothing to undo.
+
+    Each trick is first looked for with a hint that starts with a literal or a small
+    character set (the regex engine skips ahead fast), and undone only when present. A
+    reading counts only when it brings a word some trigger uses, or joins chopped words.
+    """
+    out = low
+    if _SPACED_HINT.search(" " + low):
+        out = _SPACED.sub(lambda m: m.group().replace(" ", ""), out)
+    if _SPLIT_HINT.search(out):
+        out = _SPLIT_WORD.sub("", out)
+    chopped = False
+    if _CHOPPED_HINT.search(out):
+        joined = _CHOPPED.sub(lambda m: re.sub(r"[.!]\s+", " ", m.group()), out)
+        chopped, out = joined != out, joined
+    readings = {out}
+    if _LEET_HINT.search(out):
+        # A "1" is an "i" or an "l" ("1gn0re" but "ru1es"): both readings are tried.
+        readings = {_LEET_WORD.sub(partial(_unleet, table=t), out) for t in (_LEET, _LEET_L)}
+    readings.discard(low)
+    if not readings or chopped:
+        return sorted(readings)
+    before = words(low)
+    return sorted(r for r in readings if not (words(r) - before).isdisjoint(_TRIGGER_WORDS))
 
 
 #: Texts longer than this get their second (de-obfuscated) look chunk by chunk, so only
@@ -814,7 +841,9 @@ def _readings(low: str) -> Iterator[str]:
         yield from _deobfuscate(low[max(0, start - _OVERLAP) : start + _CHUNK + _OVERLAP])
 
 
-def _first_match(signal: Signal, target: str) -> re.Match[str] | None:
+def _first_match(
+    signal: Signal, target: str, present: frozenset[bytes] | set[bytes] | None = None
+) -> re.Match[str] | None:
     """The first match of ``signal`` in ``target`` that its structural check accepts.
 
     Linear in practice on floods: a window of text already rejected is not tried again
@@ -824,7 +853,9 @@ def _first_match(signal: Signal, target: str) -> re.Match[str] | None:
     anchor = signal.anchor
     rejected: set[int] = set()
     budget = _HIT_BUDGET
-    for trigger in anchor.triggers:
+    for trigger, first in signal.trigger_words:
+        if present is not None and first not in present:
+            continue  # its first word is not in the text: it cannot match
         pos = target.find(trigger)
         while pos >= 0:
             budget -= 1
@@ -853,6 +884,16 @@ def _scan_match(signal: Signal, target: str, rejected: set[int]) -> re.Match[str
             return m
         rejected.add(key)
     return None
+
+
+def _trigger_words() -> frozenset[bytes]:
+    """Every word any signal's triggers or patterns are built from (a reading that brings
+    none of them cannot match anything new)."""
+    out: set[bytes] = set()
+    for signal in _SIGNALS:
+        out.update(words(" ".join(signal.anchor.triggers).lower()))
+        out.update(words(re.sub(r"\\[a-z]", " ", signal.anchor.pattern.pattern.lower())))
+    return frozenset(out)
 
 
 def _noisy_or(weights: Iterable[float]) -> float:
@@ -901,7 +942,7 @@ class InjectionDetector:
             if (skip and i in skip) or present.isdisjoint(signal.gate):
                 continue
             target = text if signal.case_sensitive else low
-            m = _first_match(signal, target)
+            m = _first_match(signal, target, present)
             if m is not None:
                 end = min(m.end(), len(text))
                 yield i, Finding(signal.entity, min(m.start(), end), end, signal.weight)
@@ -954,3 +995,6 @@ class InjectionPolicy(BasePolicy):
         reason += f" vs threshold {self.threshold:.2f}"
         # Evidence only: the attack text stays as it is in the verdict (and the audit).
         return Outcome(action, [reason], findings, round(score, 4), self.threshold, redacts=False)
+
+
+_TRIGGER_WORDS = _trigger_words()

@@ -217,6 +217,7 @@ _IPV6 = re.compile(
     r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|(?:\d{1,3}\.){3}\d{1,3})?(?![\w:])"
 )
 _HEX_GROUP = re.compile(r"[0-9A-Fa-f]{1,4}")
+_IPV6_HINT = re.compile(r":[0-9A-Fa-f]{0,4}:")
 # What may follow an address and make it something else: a CIDR prefix length ("/8"), or
 # a pre-release/build suffix of a version string ("-beta", "-rc1").
 _PREFIX_LEN = re.compile(r"/(\d{1,3})(?!\d)")
@@ -479,7 +480,8 @@ def _cut_short(text: str, end: int) -> bool:
 def _ips(text: str, sk: bytes) -> Iterator[Finding]:
     if b"0.0" in sk:
         yield from _ipv4(text, sk)
-    if "::" in text or text.count(":") >= 7:
+    # Every IPv6 address has "::" or ":h:" (a literal start: a fast first look).
+    if _IPV6_HINT.search(text):
         for m in _IPV6.finditer(text):
             value = m.group()
             # Two real groups at least: "::1" or "a::b" say too little to be an address.
