@@ -93,6 +93,10 @@ _DEVICES = (
     r"(?:i?phones?|ipads?|ipods?|devices?|consoles?|switch|playstation|ps[345]|xbox|kindle"
     r"|tablets?|routers?|firestick|android|tv|cars?|watch)\b"
 )
+_SOFTWARE = (
+    r"(?:chrome|firefox|safari|edge|browser|extensions?|windows|macos|linux|settings|app"
+    r"|apps|vs\s?code|ide|game|unity|unreal|wordpress|router)\b"
+)
 _PROMPT_NOUNS = (
     r"system\s+prompt|system\s+message|developer\s+message|instructions|pre-?prompt"
     r"|initial\s+prompt|hidden\s+prompt|context\s+window|prompt"
@@ -451,8 +455,11 @@ _SIGNALS: tuple[Signal, ...] = (
         0.4,
         _NAMED_MODES,
         r"\b",
-        # "developer mode on my Android phone" is about the device, not the model
-        accept=lambda t, m: not re.search(_DEVICES, t[max(0, m.start() - 40) : m.end() + 40]),
+        # "developer mode on my Android phone", "in Chrome extensions": a device's or a
+        # program's mode, not the model's
+        accept=lambda t, m: (
+            not re.search(rf"{_DEVICES}|{_SOFTWARE}", t[max(0, m.start() - 40) : m.end() + 40])
+        ),
     ),
     _sig(
         _ROLEPLAY,
@@ -627,7 +634,8 @@ _SIGNALS: tuple[Signal, ...] = (
         "deceased grand|late grand|dead grand",
         r"(?:ma|mother|father|pa)\b.{0,40}\bused to\b",
     ),
-    _sig(_ROLEPLAY, 0.3, "hypothetically|for research purposes|it's for research|its for research"),
+    # Weak: a hypothetical alone is an ordinary question; it adds to other evidence.
+    _sig(_ROLEPLAY, 0.2, "hypothetically|for research purposes|it's for research|its for research"),
     # -- system prompt extraction ------------------------------------------------------------
     _sig(
         _EXTRACT,

@@ -323,8 +323,10 @@ def test_weak_signals_add_up_but_a_role_play_frame_alone_is_allowed() -> None:
     assert out is not None and out.action in ("warn", "block")
     # A role-play frame on its own is ordinary use (issue 20): not even a warning.
     assert InjectionPolicy().check("Pretend you are a pirate.", CTX, "input") is None
-    hypothetical = InjectionPolicy().check("Hypothetically, what would a pirate say?", CTX, "input")
-    assert hypothetical is not None and hypothetical.action == "warn"
+    # Two weak signals together warn: a frame and a hypothetical.
+    both = InjectionPolicy().check("Pretend you are a pirate, hypothetically.", CTX, "input")
+    assert both is not None and both.action == "warn"
+    assert InjectionPolicy().check("Hypothetically, what would a pirate say?", CTX, "input") is None
 
 
 def test_injection_threshold_validated() -> None:
