@@ -39,10 +39,12 @@ _WORDS_TABLE = bytes.maketrans(
 
 def words(lower_text: str) -> set[bytes]:
     """The set of ASCII words (letters, inner apostrophes) of an already lower-cased text."""
-    raw = lower_text.encode("ascii", "replace").translate(_WORDS_TABLE).split()
+    mapped = lower_text.encode("ascii", "replace").translate(_WORDS_TABLE)
+    if b"'" not in mapped:
+        return set(mapped.split())
     # Quotes around a word ('do anything now') are not part of it; "don't" keeps its own,
     # and "what's" also counts as "what".
-    out = {w.strip(b"'") for w in raw}
+    out = {w.strip(b"'") for w in set(mapped.split())}
     out.update(w.split(b"'", 1)[0] for w in list(out) if b"'" in w)
     return out
 

@@ -73,13 +73,26 @@ def _lib() -> Any:
 
 
 def _valid(candidate: str, regions: Sequence[str]) -> bool:
+    """Valid as a national number of one of ``regions``? The digits are parsed once; each
+    region then only gets its country code and trunk prefix applied (a metadata lookup,
+    not a fresh parse)."""
     lib = _lib()
+    digits = "".join(ch for ch in candidate if ch.isdigit())
     for region in regions:
-        try:
-            number = lib.parse(candidate, region)
-        except lib.NumberParseException:
+        meta = lib.PhoneMetadata.metadata_for_region(region)
+        if meta is None:
             continue
-        if lib.is_valid_number(number):
+        national = digits
+        trunk = meta.national_prefix
+        if trunk and national.startswith(trunk):
+            national = national[len(trunk) :]
+        if not national:
+            continue
+        number = lib.PhoneNumber(country_code=meta.country_code, national_number=int(national))
+        if national.startswith("0"):
+            number.italian_leading_zero = True
+            number.number_of_leading_zeros = len(national) - len(national.lstrip("0"))
+        if lib.is_valid_number_for_region(number, region):
             return True
     return False
 
