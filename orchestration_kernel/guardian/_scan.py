@@ -103,9 +103,9 @@ class Anchored:
             while pos >= 0:
                 budget -= 1
                 if budget < 0 and not self.line_start:
-                    for m in self.scanner.finditer(target):
-                        if m.start() not in yielded:
-                            yield m
+                    for scanned in self.scanner.finditer(target):
+                        if scanned.start() not in yielded:
+                            yield scanned
                     return
                 if self.starts_ok(haystack, pos):
                     m = self.pattern.match(target, pos)

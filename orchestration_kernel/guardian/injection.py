@@ -796,7 +796,7 @@ _CHOPPED_HINT = re.compile(r"[.!]\s+[a-z]+[.!]\s+[a-z]")
 _LEET_HINT = re.compile(r"[0-9@$](?:(?<=[a-z][0-9@$])|(?=[a-z]))")
 
 
-def _unleet(m: re.Match[str], table: dict[int, str]) -> str:
+def _unleet(m: re.Match[str], table: dict[int, int]) -> str:
     return m.group().translate(table)
 
 

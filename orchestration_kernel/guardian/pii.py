@@ -334,8 +334,8 @@ def _obfuscated_emails(text: str) -> Iterator[Finding]:
 def _emails(text: str, sk: bytes) -> Iterator[Finding]:
     yield from _obfuscated_emails(text)
     if text.count("@") > _AT_BUDGET:  # a flood of "@": let the regex engine walk it
-        for m in _EMAIL_SCAN.finditer(text):
-            start, at, end = m.start(), m.start("at"), m.end()
+        for scanned in _EMAIL_SCAN.finditer(text):
+            start, at, end = scanned.start(), scanned.start("at"), scanned.end()
             if not _is_ssh_address(text, start, at, end):
                 yield Finding("EMAIL", start, end, 0.95)
         return
@@ -412,9 +412,9 @@ def _ssns(text: str, sk: bytes) -> Iterator[Finding]:
             yield Finding("US_SSN", m.start(), m.end(), 0.85)
     low = text.lower()
     if "ssn" in low or "social security" in low:
-        for m in _SSN_BARE.finditer(text):
-            if ssn_valid(*m.groups()):
-                yield Finding("US_SSN", m.start(1), m.end(3), 0.8)
+        for bare in _SSN_BARE.finditer(text):
+            if ssn_valid(*bare.groups()):
+                yield Finding("US_SSN", bare.start(1), bare.end(3), 0.8)
 
 
 def _not_an_address(text: str, value: str, end: int) -> bool:

@@ -295,7 +295,8 @@ def _private_keys(text: str) -> Iterator[Finding]:
                 close = text.find("-----", next_end + len(_PK_END))
                 end = next_end if close < 0 else close + 5
             else:
-                end = _PK_CUT.match(text, m.end()).end()  # cut off: as far as base64 goes
+                cut = _PK_CUT.match(text, m.end())  # cut off: as far as base64 goes
+                end = cut.end() if cut else m.end()
             yield Finding("PRIVATE_KEY", m.start(), end, 0.99)
             pos = text.find("-----BEGIN ", end)
         else:
