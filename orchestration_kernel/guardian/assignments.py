@@ -122,21 +122,17 @@ def _value_at(text: str, begin: int, stop: int) -> tuple[int, int, bool] | None:
 
 def find_assignments(text: str, lower: str) -> Iterator[Assignment]:
     """Every value given to a key-like name (``lower``: ``text`` lower-cased, same length)."""
-    seen_until = -1
     for keyword in _KEYWORDS:
         pos = lower.find(keyword)
         while pos >= 0:
             end = pos + len(keyword)
-            # A key word inside the previous value ("key=key=key=...") is part of it.
-            part = _part_start(text, pos, lower) and _part_end(text, end, keyword)
-            if pos >= seen_until and part:
+            if _part_start(text, pos, lower) and _part_end(text, end, keyword):
                 span = _identifier(text, pos, end)
-                if span is not None:
-                    value = _value_at(text, *span)
-                    if value is not None:
-                        seen_until = value[1]
-                        name = text[span[0] : span[1]]
-                        yield Assignment(name, keyword, value[0], value[1], value[2])
+                value = _value_at(text, *span) if span is not None else None
+                if span is not None and value is not None:
+                    yield Assignment(text[span[0] : span[1]], keyword, *value)
+                    # A key word inside this value ("key=key=key=...") is part of it.
+                    end = max(end, value[1])
             pos = lower.find(keyword, end)
 
 

@@ -358,3 +358,11 @@ def test_injection_categories_the_corpora_showed(name: str) -> None:
 @pytest.mark.parametrize("name", BENIGN)
 def test_benign_role_play_and_look_alikes_are_allowed(name: str) -> None:
     assert check(BENIGN[name]) == "allow", BENIGN[name]
+
+
+def test_every_key_name_in_a_text_is_read_whatever_its_order() -> None:
+    rng = random.Random(12)
+    first, second = _random_value(rng, 24), _random_value(rng, 24)
+    text = f"token={first}\n... many lines later ...\napi_key={second}"
+    spans = {text[f.start : f.end] for f in SecretDetector().find(text)}
+    assert {first, second} <= spans
