@@ -1,4 +1,4 @@
-"""Score the Guardian on a folder of labelled cases in the development set's format.
+"""Score the Guardian on a folder of labelled cases in the format of the dev set.
 
     python -m bench.guardian_eval ../shared/guardian-dev            # table per category/source
     python -m bench.guardian_eval ../shared/guardian-dev --json out.json
