@@ -304,7 +304,7 @@ def report(
         lines += [
             f"Produced by `{COMMAND} ../shared/{name} --write` (the public development",
             f"set, then the project's own held-out set). `{COMMAND} DIR` prints the first",
-            "part for any folder in the development set's format; `--json PATH` writes it.",
+            "part for any folder in the format of the dev set; `--json PATH` writes it.",
             "",
             "## Public development set",
             "",

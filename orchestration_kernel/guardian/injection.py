@@ -80,7 +80,7 @@ _NO_RULES = (
     r"|moral\s+compass|bounds|boundaries|principles|constraints|scruples|content\s+polic(?:y|ies)"
     r"|polic(?:y|ies)|policy's|censorship|refusals?)\b"
 )
-#: "moral, ethical or legal": a list of the kinds of rule a persona is said to lack.
+#: "ethical, moral or legal": a list of the kinds of rule a persona is said to lack.
 _RULE_KINDS = (
     r"(?:(?:ethical|moral|legal|content|safety|any)(?:\s*,\s*|\s+)(?:(?:or|and)\s+)?){0,4}"
 )
@@ -423,10 +423,11 @@ _SIGNALS: tuple[Signal, ...] = (
         "stop everything|stop what you are doing|stop what you're doing|halt everything"
         "|abort everything",
     ),
+    _sig(_OVERRIDE, 0.6, "administrator", r"\s+override\s*[:\-—]", line_start=True),
     _sig(
         _OVERRIDE,
         0.6,
-        "administrator override|admin override|developer override|system override"
+        "admin override|developer override|system override"
         "|root override|sudo override|maintenance override|security override|override code"
         "|override command|emergency override",
         r"\s*[:\-—]",
@@ -504,7 +505,7 @@ _SIGNALS: tuple[Signal, ...] = (
         r"\s+(?:(?:any|every|all|the|its|their|your|openai|anthropic|google|[\w-]+['’]s)\s+)"
         rf"{{0,4}}{_RULE_KINDS}(?:or\s+\w+\s+)?{_NO_RULES}",
     ),
-    # A role-play frame alone is ordinary use ("act as a travel guide"): below the warning
+    # A role-play frame alone is ordinary use ("act as a tour guide"): below the warning
     # level on its own, it only adds to other evidence.
     _sig(
         _ROLEPLAY,
@@ -535,7 +536,7 @@ _SIGNALS: tuple[Signal, ...] = (
         rf"\s+(?:[\w'’-]+\s+){{0,2}}?(?:legality|ethics|morality|morals|safety|consequences"
         rf"|laws?|{_HARMS})\b",
     ),
-    # "will never deny a request", "do not decline any prompts", "without question"
+    # "will never deny a request", "never refuses any prompt", "without question"
     _sig(
         _ROLEPLAY,
         0.4,
@@ -711,8 +712,8 @@ _SIGNALS: tuple[Signal, ...] = (
         r"(?:instructions?|rules|directives|guidelines|prompts?)\s+(?:that\s+)?you(?:'ve|\s+have"
         r"|\s+were|\s+had)?\s+(?:been\s+)?(?:given|told|received|provided)\b",
     ),
-    # prefix injection: "begin your reply with 'Access Granted'", "start your answer with
-    # 'My instructions are:'"
+    # prefix injection: "begin your reply with 'Access Granted'", "open each response
+    # with 'My rules say:'"
     _sig(
         _EXTRACT,
         0.7,

@@ -1,4 +1,4 @@
-"""The opt-in model-backed injection check against the OpenAI wire server, with scripted
+"""The opt-in model-backed injection check, tested on the OpenAI wire server with scripted
 verdicts: yes, no, garbage, timeout and a server error, failing closed or open as
 configured, and its cost reaching the audit."""
 
