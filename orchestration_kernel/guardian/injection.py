@@ -536,7 +536,7 @@ _SIGNALS: tuple[Signal, ...] = (
         rf"\s+(?:[\w'’-]+\s+){{0,2}}?(?:legality|ethics|morality|morals|safety|consequences"
         rf"|laws?|{_HARMS})\b",
     ),
-    # "will never deny a request", "never refuses any prompt", "without question"
+    # "never denies requests", "never refuses any prompt", "without question"
     _sig(
         _ROLEPLAY,
         0.4,

@@ -65,7 +65,7 @@ def test_bench_script_runs_on_the_eval_set(tmp_path: Path) -> None:
         assert f"| {category} |" in report
 
 
-# -- a corpus folder in the development set's format (cases written here) -----------------
+# -- a corpus folder in the dev set's format (cases written here) -------------------------
 
 _LOADER = """
 import json
