@@ -349,7 +349,7 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
     TokenFormat(
         "TWITTER_BEARER",
         "X (Twitter)",
-        ("AAAAAAAAAAAAAAAAAAAAA",),
+        ("A" * 21,),  # app-only bearer tokens open with a run of A
         r"[A-Za-z0-9%]{30,150}",
         "https://developer.x.com/en/docs/authentication/oauth-2-0/bearer-tokens",
         boundary="A",
