@@ -37,15 +37,23 @@ _WORDS_TABLE = bytes.maketrans(
 )
 
 
+_APOSTROPHE_WORD = re.compile(rb"[^ ]*'[^ ]*")
+
+
 def words(lower_text: str) -> set[bytes]:
     """The set of ASCII words (letters, inner apostrophes) of an already lower-cased text."""
     mapped = lower_text.encode("ascii", "replace").translate(_WORDS_TABLE)
+    out = set(mapped.split())
     if b"'" not in mapped:
-        return set(mapped.split())
+        return out
     # Quotes around a word ('do anything now') are not part of it; "don't" keeps its own,
-    # and "what's" also counts as "what".
-    out = {w.strip(b"'") for w in set(mapped.split())}
-    out.update(w.split(b"'", 1)[0] for w in list(out) if b"'" in w)
+    # and "what's" also counts as "what". Only the words with an apostrophe are looked at.
+    for word in set(_APOSTROPHE_WORD.findall(mapped)):
+        out.discard(word)
+        bare = word.strip(b"'")
+        if bare:
+            out.add(bare)
+            out.add(bare.split(b"'", 1)[0])
     return out
 
 

@@ -802,7 +802,7 @@ def _unleet(m: re.Match[str], table: dict[int, int]) -> str:
     return m.group().translate(table)
 
 
-def _deobfuscate(low: str) -> list[str]:
+def _deobfuscate(low: str, before: set[bytes] | None = None) -> list[str]:
     """The lower-cased text with spacing, leetspeak and punctuation tricks undone (one
     reading per meaning of "1"), or ``[]`` when there is nothing to undo.
 
@@ -826,7 +826,7 @@ def _deobfuscate(low: str) -> list[str]:
     readings.discard(low)
     if not readings or chopped:
         return sorted(readings)
-    before = words(low)
+    before = words(low) if before is None else before
     return sorted(r for r in readings if not (words(r) - before).isdisjoint(_TRIGGER_WORDS))
 
 
@@ -841,11 +841,11 @@ _BEFORE, _AFTER = 64, 320
 _HIT_BUDGET = HIT_BUDGET
 
 
-def _readings(low: str) -> Iterator[str]:
+def _readings(low: str, present: set[bytes] | None = None) -> Iterator[str]:
     """The de-obfuscated readings of ``low``: whole for a short text, else per chunk
     (with overlap, so a phrase across a boundary is seen whole in one chunk)."""
     if len(low) <= _CHUNK + _OVERLAP:
-        yield from _deobfuscate(low)
+        yield from _deobfuscate(low, present)
         return
     for start in range(0, len(low), _CHUNK):
         yield from _deobfuscate(low[max(0, start - _OVERLAP) : start + _CHUNK + _OVERLAP])
@@ -930,8 +930,9 @@ class InjectionDetector:
         """The noisy-or score and the evidence (one weight per distinct signal)."""
         findings = list(self._hidden(text))
         low = text.lower()
-        hits = dict(self._patterns(text, low))
-        for plain in _readings(low):
+        present = words(low)
+        hits = dict(self._patterns(text, low, present=present))
+        for plain in _readings(low, present):
             # Evidence seen only once spacing / leetspeak is undone covers the whole text.
             for i, f in self._patterns(plain, plain, skip=hits):
                 hits.setdefault(i, Finding(f.entity, 0, len(text), f.score))
@@ -943,11 +944,16 @@ class InjectionDetector:
         return _noisy_or(weights), findings
 
     def _patterns(
-        self, text: str, low: str, skip: dict[int, Finding] | None = None
+        self,
+        text: str,
+        low: str,
+        skip: dict[int, Finding] | None = None,
+        present: set[bytes] | None = None,
     ) -> Iterator[tuple[int, Finding]]:
         """(signal index, finding) for each signal that matches (``low``: lower-cased;
-        ``skip``: signals already found)."""
-        present = words(low)  # a rare length-changing character only shifts the evidence
+        ``skip``: signals already found; ``present``: ``words(low)`` if known)."""
+        if present is None:
+            present = words(low)  # a rare length-changing character only shifts evidence
         for i, signal in enumerate(self.signals):
             if (skip and i in skip) or present.isdisjoint(signal.gate):
                 continue
