@@ -19,7 +19,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
-__all__ = ["HIT_BUDGET", "Anchored", "first_word", "fold", "is_word_char", "skeleton", "words"]
+__all__ = [
+    "HIT_BUDGET",
+    "Anchored",
+    "first_word",
+    "fold",
+    "is_word_char",
+    "skeleton",
+    "tokens",
+    "words",
+]
 
 _SKELETON_TABLE = bytes.maketrans(
     (string.digits + string.ascii_uppercase + string.ascii_lowercase).encode(),
@@ -38,6 +47,16 @@ _WORDS_TABLE = bytes.maketrans(
 
 
 _APOSTROPHE_WORD = re.compile(rb"[^ ]*'[^ ]*")
+_FIRST_RUN = re.compile(r"^[^A-Za-z0-9]*([A-Za-z0-9]+)")
+_TOKENS_TABLE = bytes.maketrans(
+    bytes(range(256)),
+    bytes(c if chr(c).isascii() and chr(c).isalnum() else 32 for c in range(256)),
+)
+
+
+def tokens(text: str) -> set[bytes]:
+    """The set of ASCII alphanumeric runs of ``text`` (case kept)."""
+    return set(text.encode("ascii", "replace").translate(_TOKENS_TABLE).split())
 
 
 def words(lower_text: str) -> set[bytes]:
@@ -96,17 +115,37 @@ class Anchored:
     #: The trigger must open its line (after spaces and ``#``, ``[`` or ``<``).
     line_start: bool = False
 
-    def finditer(self, haystack: str, target: str | None = None) -> Iterator[re.Match[str]]:
+    @cached_property
+    def token_gates(self) -> tuple[bytes | None, ...]:
+        """Per trigger, the alphanumeric run it opens with when a delimiter ends that run
+        inside the trigger (``glpat-`` → ``glpat``): the trigger can only match where the
+        text has that run as a whole token (see :func:`tokens`). ``None``: no such gate."""
+        out: list[bytes | None] = []
+        for trigger in self.triggers:
+            m = _FIRST_RUN.search(trigger)
+            out.append(m.group(1).encode() if m and m.end(1) < len(trigger) else None)
+        return tuple(out)
+
+    def finditer(
+        self,
+        haystack: str,
+        target: str | None = None,
+        present: set[bytes] | frozenset[bytes] | None = None,
+    ) -> Iterator[re.Match[str]]:
         """Every match: triggers are found in ``haystack`` and the pattern is matched
         there in ``target`` (same positions; e.g. the lower-cased text and the text).
 
+        ``present``: the text's :func:`tokens`, to skip triggers that cannot occur.
         Past :data:`HIT_BUDGET` trigger hits (a flood: ``AAAA…``, ``sk-sk-sk-…``) the rest
         is left to :attr:`scanner`, one C-level pass, instead of a Python step per hit.
         """
         target = haystack if target is None else target
         budget = HIT_BUDGET
         yielded: set[int] = set()
-        for trigger in self.triggers:
+        gates = self.token_gates if present is not None else (None,) * len(self.triggers)
+        for trigger, gate in zip(self.triggers, gates, strict=True):
+            if gate is not None and present is not None and gate not in present:
+                continue  # the trigger's opening token is nowhere in the text
             pos = haystack.find(trigger)
             while pos >= 0:
                 budget -= 1

@@ -23,7 +23,7 @@ from functools import partial
 from typing import Any
 
 from ..models import Action
-from ._scan import Anchored, fold, is_word_char
+from ._scan import Anchored, fold, is_word_char, tokens
 from .assignments import Assignment, find_assignments, find_basic_credentials
 from .context import GuardContext, Stage
 from .placeholders import is_placeholder
@@ -187,6 +187,8 @@ def _format_rule(fmt: Any) -> _Rule:
         fmt.prefixes,
         f"(?:{prefixes}){fmt.body}",
         boundary=fmt.boundary,
+        # A marker inside a token (".atlasv1.") follows the token's first part.
+        word_start=fmt.prefixes[0][:1].isalnum(),
         validate=partial(_format_ok, fmt),
     )
 
@@ -258,16 +260,22 @@ class SecretDetector:
         """Every credential found, each as a span over the secret value only."""
         lower = fold(text)
         found: list[Finding] = []
+        present = {False: tokens(text), True: tokens(lower)}
         for rule in _RULES:
             haystack = lower if rule.fold_case else text
             if rule.gate and rule.gate not in haystack:
                 continue
-            for m in rule.anchor.finditer(haystack, text):
+            for m in rule.anchor.finditer(haystack, text, present[rule.fold_case]):
                 value = m.group(rule.group)
                 if text[m.end() : m.end() + 1] in _MASKED_TAIL:
                     continue  # "xoxp-1234-####": a sample with its secret part masked
                 if rule.validate is None or rule.validate(value):
-                    found.append(Finding(rule.entity, m.start(rule.group), m.end(rule.group), 0.99))
+                    start = m.start(rule.group)
+                    if not rule.anchor.word_start:  # "<id>.atlasv1.<secret>": the id too
+                        floor = max(0, start - 32)
+                        while start > floor and text[start - 1].isalnum():
+                            start -= 1
+                    found.append(Finding(rule.entity, start, m.end(rule.group), 0.99))
         found.extend(_private_keys(text))
         found.extend(_bare_tokens(text))
         for a in find_assignments(text, lower):

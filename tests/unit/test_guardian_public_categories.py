@@ -366,3 +366,11 @@ def test_every_key_name_in_a_text_is_read_whatever_its_order() -> None:
     text = f"token={first}\n... many lines later ...\napi_key={second}"
     spans = {text[f.start : f.end] for f in SecretDetector().find(text)}
     assert {first, second} <= spans
+
+
+def test_a_marker_inside_a_token_redacts_the_whole_token() -> None:
+    fmt = next(f for f in TOKEN_FORMATS if f.prefixes[0] == ".atlasv1.")
+    head = _random_value(random.Random(21), 14).lower()
+    token = head + _token(fmt, seed=22)
+    text = f"terraform credentials: {token} (rotate me)"
+    assert token not in Guardian().redact(text) and head not in Guardian().redact(text)
