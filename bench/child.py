@@ -31,6 +31,7 @@ SECTIONS = {
     "imports": "bench.imports",
     "audit": "bench.audit",
     "robustness": "bench.robustness",
+    "guardian": "bench.guardian_speed",
 }
 
 

@@ -206,6 +206,9 @@ GOALS: list[Goal] = [
          "robustness", _hostile("Guardian")),
     Goal("Publishing with an abandoned `block_timeout` iterator",
          "≤ 2 × without it + one timeout", "robustness", _abandoned),
+    Goal("Guardian `check_input` per KB, ordinary prompts (median)", "≤ 100 µs", "guardian",
+         lambda r: _le(get(r, "per_kb_us", "p50"), 100.0,
+                       f"{get(r, 'per_kb_us', 'p50'):.0f} µs per KB")),
 ]  # fmt: skip
 
 
@@ -390,6 +393,22 @@ def _robustness_md(r: dict[str, Any]) -> list[str]:
     return _table(head, rows)
 
 
+def _guardian_md(r: dict[str, Any]) -> list[str]:
+    rows = [
+        [
+            "per KB, ordinary prompts",
+            num(get(r, "per_kb_us", "n")),
+            f"{get(r, 'per_kb_us', 'p50'):.0f} µs",
+            f"{get(r, 'per_kb_us', 'p95'):.0f} µs",
+        ]
+    ]
+    rows += [
+        [f"{name} ({r['hostile_kb']} KB)", "1", f"{secs:.2f} s", ""]
+        for name, secs in r["hostile_s"].items()
+    ]
+    return _table(["measure", "n", "p50 / time", "p95"], rows)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Section:
     """A section of the report: its key, title, what the numbers mean, and its table."""
@@ -456,6 +475,12 @@ SECTIONS: list[Section] = [
         "the size in the sizes table (1 MB in a full run) to `check_input`; the publish rows "
         "time a run of non-durable publishes with and without a `block_timeout` iterator that "
         "nobody reads."), _robustness_md),
+    Section("guardian", "9. Guardian speed", (
+        "`check_input` with the default policies. Per KB: the project's labelled prompts "
+        "joined into 1, 4 and 16 KB texts, µs per KB over every check. Hostile: one check "
+        "of each text that once made a rule backtrack (runs of one character, of letters "
+        "and digits, of whitespace, floods of triggers), checked off the event loop."),
+        _guardian_md),
 ]  # fmt: skip
 
 
