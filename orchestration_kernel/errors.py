@@ -23,7 +23,8 @@ OrchestrationError                     base of everything we raise
 ├── GuardianBlocked                    the Guardian blocked a call; carries the decisions
 ├── PipelineError                      a pipeline run failed; carries the partial result
 ├── RunCancelled                       a run was cancelled (interrupt or cancel())
-└── AuditIntegrityError                the audit chain does not verify
+├── AuditIntegrityError                the audit chain does not verify
+└── SharedStateError                   Redis (shared state) unreachable; nothing was written
 ```
 
 Messages never contain secrets: every ``str()`` of these errors is safe to show.
@@ -55,6 +56,7 @@ __all__ = [
     "RetryableError",
     "RunCancelled",
     "ServerError",
+    "SharedStateError",
     "SpecError",
     "UnknownModelError",
 ]
@@ -281,3 +283,8 @@ class RunCancelled(OrchestrationError):
 
 class AuditIntegrityError(OrchestrationError):
     """The audit hash chain or its anchor does not verify."""
+
+
+class SharedStateError(OrchestrationError):
+    """The shared Redis could not be reached, so a write that promises durability was
+    refused (nothing was written); the message names the server, without its password."""

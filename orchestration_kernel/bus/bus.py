@@ -432,6 +432,10 @@ def _make_broker(
         return Broker(SQLiteStore(session.home / "bus.sqlite"), rt), True  # type: ignore[union-attr]
     if isinstance(store, str) and store in _MEMORY_NAMES:
         return Broker(MemoryStore(), rt), True
+    if isinstance(store, str) and store.startswith(("redis://", "rediss://", "unix://")):
+        from .redis_store import RedisStore  # the redis client is imported only now
+
+        return Broker(RedisStore(store), rt), True
     if isinstance(store, str) and "://" in store:
         raise ConfigurationError(
             f"No bus backend for {store.split('://')[0]!r} URLs is bundled; pass 'memory', a "

@@ -1,0 +1,348 @@
+"""Rate limits shared by every kernel on one Redis: the backend behind :class:`Limiter`.
+
+Each kernel keeps its own first-come-first-served queue per deployment; only the head of
+that queue asks Redis for a slot. One Lua script (:data:`RESERVE`) books the request and
+its estimated tokens together and answers *when* the call may start: it never fails a
+call, it books the earliest moment at which the deployment's window has room, after every
+booking already made by any kernel. So kernels are served in the order their heads asked.
+
+- ``rpm``/``tpm`` count over :attr:`RedisSettings.window` seconds of the Redis server's
+  clock (``TIME``), so machines with skewed clocks agree.
+- ``settle`` replaces a booking's token estimate with the real usage.
+- ``max_in_flight`` slots are leases with an expiry the holder renews; a killed kernel's
+  slots free themselves after ``lease_ttl``.
+- When Redis cannot be reached, calls go on with the local limiter at the quota divided
+  by the number of kernels Redis last saw, with one warning per outage; every
+  ``retry_after`` seconds the next call tries Redis again, and the bookings made locally
+  meanwhile are written back so the shared window counts them.
+
+``limits`` and ``pyrate-limiter`` were tried first: neither books rpm and tpm atomically
+with refunds, so this is ours.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import os
+import time
+import uuid
+import warnings
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..redis_link import RedisSettings, client, is_unavailable, redact
+
+if TYPE_CHECKING:
+    from .limits import _Entry, _Gate
+
+__all__ = ["RESERVE", "Booking", "SharedLimits", "SharedLimitsWarning"]
+
+log = logging.getLogger("orchestration_kernel.shared")
+
+#: KEYS: starts (zset id->start), tokens (hash id->tokens), leases (zset id->expiry),
+#: kernels (zset kernel->last seen). ARGV: id, tokens, rpm, tpm, max_in_flight (0 = no
+#: limit), window, lease_ttl, kernel id, presence seconds.
+#: Returns {delay or "-1" (in-flight full: ask again), server now, kernels seen}.
+RESERVE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local id, tokens = ARGV[1], tonumber(ARGV[2])
+local rpm, tpm, cap = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local window, ttl = tonumber(ARGV[6]), tonumber(ARGV[7])
+redis.call('ZADD', KEYS[4], now, ARGV[8])
+redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now - tonumber(ARGV[9]))
+local kernels = redis.call('ZCARD', KEYS[4])
+for _, old in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - window)) do
+  redis.call('ZREM', KEYS[1], old)
+  redis.call('HDEL', KEYS[2], old)
+end
+if cap > 0 then
+  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
+  if redis.call('ZCARD', KEYS[3]) >= cap then return {'-1', tostring(now), kernels} end
+end
+local s = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
+local n = #s / 2
+local at = now
+if n > 0 then at = math.max(at, tonumber(s[2 * n])) end
+if rpm > 0 and n >= rpm then at = math.max(at, tonumber(s[2 * (n - rpm + 1)]) + window) end
+if tpm > 0 and n > 0 then
+  local used = 0
+  local toks = {}
+  for i = 1, n do
+    toks[i] = tonumber(redis.call('HGET', KEYS[2], s[2 * i - 1]) or '0')
+    if tonumber(s[2 * i]) > at - window then used = used + toks[i] end
+  end
+  local i = 1
+  while used + tokens > tpm and i <= n do
+    local start = tonumber(s[2 * i])
+    if start > at - window then
+      used = used - toks[i]
+      at = math.max(at, start + window)
+    end
+    i = i + 1
+  end
+end
+redis.call('ZADD', KEYS[1], at, id)
+redis.call('HSET', KEYS[2], id, tokens)
+local keep = math.ceil((at - now + window) * 1000) + 1000
+redis.call('PEXPIRE', KEYS[1], keep)
+redis.call('PEXPIRE', KEYS[2], keep)
+if cap > 0 then
+  redis.call('ZADD', KEYS[3], at + ttl, id)
+  redis.call('PEXPIRE', KEYS[3], math.ceil((at - now + ttl) * 1000) + 1000)
+end
+return {tostring(at - now), tostring(now), kernels}
+"""
+
+#: KEYS: tokens hash. ARGV: id, tokens. A booking already out of the window stays gone.
+_SETTLE = """
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+end
+return 0
+"""
+
+#: KEYS: leases zset. ARGV: ttl, ids... Pushes each held lease's expiry to now + ttl.
+_RENEW = """
+local t = redis.call('TIME')
+local expiry = tonumber(t[1]) + tonumber(t[2]) / 1000000 + tonumber(ARGV[1])
+for i = 2, #ARGV do redis.call('ZADD', KEYS[1], 'XX', expiry, ARGV[i]) end
+return 0
+"""
+
+#: KEYS: starts, tokens. ARGV: window, then (id, start, tokens) triples. Books calls
+#: made on the local fallback so the shared window counts them.
+_BACKFILL = """
+local window = tonumber(ARGV[1])
+for i = 2, #ARGV, 3 do
+  redis.call('ZADD', KEYS[1], 'NX', tonumber(ARGV[i + 1]), ARGV[i])
+  redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 2])
+end
+redis.call('PEXPIRE', KEYS[1], math.ceil(window * 1000) + 1000)
+redis.call('PEXPIRE', KEYS[2], math.ceil(window * 1000) + 1000)
+return 0
+"""
+
+#: Seconds between polls while every in-flight slot is held by some kernel.
+_IN_FLIGHT_POLL = 0.02
+
+
+class SharedLimitsWarning(RuntimeWarning):
+    """Shared limits are unavailable (Redis down) and the local fallback is in use."""
+
+
+@dataclass
+class Booking:
+    """One call's place in the shared window (and its in-flight lease, if any)."""
+
+    id: str
+    keys: tuple[str, str, str]
+    lease: bool
+
+
+class SharedLimits:
+    """The Redis backend of one :class:`~.limits.Limiter` (one per kernel).
+
+    ``limiter.share(SharedLimits(settings))`` switches a limiter to it. All methods run on
+    the limiter's event loop.
+    """
+
+    def __init__(self, settings: RedisSettings) -> None:
+        self.settings = settings
+        #: "shared" while Redis answers, "local" while the fallback is in use.
+        self.mode = "shared"
+        #: How many kernels Redis last saw (the fallback divides quotas by this).
+        self.kernels = 1
+        #: Outages so far; each produced exactly one warning.
+        self.outages = 0
+        #: The warnings given, newest last (also logged and sent to ``warnings``).
+        self.warnings: list[str] = []
+        self._kernel = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self._ids = itertools.count(1)
+        self._redis: Any = None
+        self._scripts: dict[str, Any] = {}
+        self._retry_at = 0.0
+        self._local: dict[str, list[_Entry]] = {}  # bookings made during an outage
+        self._leases: dict[str, set[str]] = {}  # leases key -> held lease ids
+        self._renewer: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    # -- the limiter's side ----------------------------------------------------------
+    async def book(self, gate: _Gate, tokens: int) -> Booking | None:
+        """Book a call at the head of ``gate``'s queue; wait until it may start.
+
+        ``None``: Redis is unavailable; the caller applies its local limits divided by
+        :meth:`divisor`.
+        """
+        if self.mode == "local" and time.monotonic() < self._retry_at:
+            return None
+        keys = self._keys(gate.deployment_id)
+        booking = Booking(
+            f"{self._kernel}-{next(self._ids)}", keys[:3], gate.max_in_flight is not None
+        )
+        try:
+            await self._backfill(gate, keys)
+            while True:
+                delay = await self._reserve(gate, keys, booking.id, tokens)
+                if delay is not None:
+                    break
+                await asyncio.sleep(_IN_FLIGHT_POLL)  # every slot is held: ask again
+        except Exception as exc:
+            if not is_unavailable(exc):
+                raise
+            self._went_down(exc)
+            return None
+        self._came_back()
+        if booking.lease:
+            self._hold(booking)
+        if delay > 0:
+            try:
+                await gate.clock.sleep(delay)
+            except BaseException:  # cancelled while waiting: give the lease back
+                self.release(booking)
+                raise
+        return booking
+
+    def divisor(self) -> int:
+        """What local limits are divided by during an outage: the kernels last seen."""
+        return max(1, self.kernels)
+
+    def note_local(self, gate: _Gate, entry: _Entry) -> None:
+        """Remember a call admitted on the fallback, to write it back when Redis returns."""
+        self._local.setdefault(gate.deployment_id, []).append(entry)
+
+    def settle(self, booking: Booking, tokens: int) -> None:
+        """Book the real token count instead of the estimate (in the background)."""
+        self._background(self._run("settle", _SETTLE, [booking.keys[1]], [booking.id, tokens]))
+
+    def release(self, booking: Booking) -> None:
+        """Give the in-flight lease back (in the background; it expires anyway)."""
+        if not booking.lease:
+            return
+        self._leases.get(booking.keys[2], set()).discard(booking.id)
+        self._background(self._zrem(booking.keys[2], booking.id))
+
+    async def aclose(self) -> None:
+        """Stop renewing leases and close the connection."""
+        if self._renewer is not None:
+            self._renewer.cancel()
+        for task in list(self._tasks):
+            with contextlib.suppress(BaseException):
+                await task
+        if self._redis is not None:
+            with contextlib.suppress(Exception):
+                await self._redis.aclose()
+            self._redis = None
+
+    # -- Redis -------------------------------------------------------------------------
+    def _keys(self, deployment_id: str) -> tuple[str, str, str, str]:
+        base = f"{self.settings.prefix}:limits:{{{deployment_id}}}"
+        return (f"{base}:starts", f"{base}:tokens", f"{base}:leases", f"{base}:kernels")
+
+    async def _reserve(self, gate: _Gate, keys: Any, booking_id: str, tokens: int) -> float | None:
+        presence = max(60.0, 2 * self.settings.window)
+        args = [
+            booking_id, max(0, int(tokens)), gate.rpm or 0, gate.tpm or 0,
+            gate.max_in_flight or 0, self.settings.window, self.settings.lease_ttl,
+            self._kernel, presence,
+        ]  # fmt: skip
+        delay, _now, kernels = await self._run("reserve", RESERVE, list(keys), args)
+        self.kernels = int(kernels)
+        value = float(delay)
+        return None if value < 0 else value
+
+    async def _run(self, name: str, source: str, keys: list[str], args: list[Any]) -> Any:
+        if self._redis is None:
+            self._redis = client(self.settings)
+        script = self._scripts.get(name)
+        if script is None:
+            script = self._scripts[name] = self._redis.register_script(source)
+        return await script(keys=keys, args=args)
+
+    async def _zrem(self, key: str, member: str) -> None:
+        if self._redis is not None:
+            await self._redis.zrem(key, member)
+
+    async def _backfill(self, gate: _Gate, keys: Any) -> None:
+        """Write the calls admitted locally during an outage into the shared window."""
+        entries = self._local.pop(gate.deployment_id, None)
+        if not entries:
+            return
+        # Local times are monotonic; the shared window uses the server's epoch clock.
+        # On one machine the two differ by a constant we measure here.
+        offset = time.time() - gate.clock.now()
+        args: list[Any] = [self.settings.window]
+        for i, entry in enumerate(entries):
+            args += [f"{self._kernel}-local-{i}-{entry.at}", entry.at + offset, entry.tokens]
+        try:
+            await self._run("backfill", _BACKFILL, list(keys[:2]), args)
+        except Exception:
+            self._local[gate.deployment_id] = entries  # try again with the next call
+            raise
+
+    def _hold(self, booking: Booking) -> None:
+        self._leases.setdefault(booking.keys[2], set()).add(booking.id)
+        if self._renewer is None or self._renewer.done():
+            self._renewer = asyncio.get_running_loop().create_task(self._renew_forever())
+
+    async def _renew_forever(self) -> None:
+        """Keep held leases alive; a kernel that stops renewing loses them after lease_ttl."""
+        while any(self._leases.values()):
+            await asyncio.sleep(self.settings.lease_ttl / 3)
+            for key, ids in list(self._leases.items()):
+                if ids:
+                    with contextlib.suppress(Exception):  # down: the lease may lapse; fine
+                        await self._run("renew", _RENEW, [key], [self.settings.lease_ttl, *ids])
+
+    def _background(self, coro: Any) -> None:
+        async def quietly() -> None:
+            with contextlib.suppress(Exception):  # a lost settle only makes us conservative
+                await coro
+
+        task = asyncio.get_running_loop().create_task(quietly())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # -- outages ---------------------------------------------------------------------
+    def _went_down(self, exc: BaseException) -> None:
+        self._retry_at = time.monotonic() + self.settings.retry_after
+        if self.mode == "local":
+            return
+        self.mode = "local"
+        self.outages += 1
+        message = (
+            f"Shared rate limits unavailable: Redis at {redact(self.settings.url)} did not "
+            f"answer ({type(exc).__name__}). Calls continue with local limits at 1/"
+            f"{self.divisor()} of each quota until it is back."
+        )
+        self._warn(message)
+        if self._redis is not None:  # a fresh connection pool when it returns
+            self._background(self._redis.aclose())
+            self._redis, self._scripts = None, {}
+
+    def _came_back(self) -> None:
+        if self.mode == "shared":
+            return
+        self.mode = "shared"
+        self.warnings.append(f"Shared rate limits are back on {redact(self.settings.url)}.")
+        log.warning(self.warnings[-1])
+
+    def _warn(self, message: str) -> None:
+        self.warnings.append(message)
+        log.warning(message)
+        warnings.warn(message, SharedLimitsWarning, stacklevel=2)
+
+    def status(self) -> dict[str, Any]:
+        """``{"mode", "kernels", "outages", "url"}`` for monitoring."""
+        return {
+            "mode": self.mode,
+            "kernels": self.kernels,
+            "outages": self.outages,
+            "url": redact(self.settings.url),
+        }
+
+    def __repr__(self) -> str:
+        return f"SharedLimits({redact(self.settings.url)!r}, mode={self.mode!r})"
