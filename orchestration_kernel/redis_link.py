@@ -88,6 +88,8 @@ def client(settings: RedisSettings) -> Any:
     """A ``redis.asyncio.Redis`` for ``settings`` (imported here, on first use)."""
     try:
         import redis.asyncio as aioredis
+        from redis.asyncio.retry import Retry
+        from redis.backoff import NoBackoff
     except ImportError:  # pragma: no cover - the extra is installed wherever tests run
         raise ConfigurationError(
             "Shared state on Redis needs the redis client: pip install "
@@ -98,8 +100,9 @@ def client(settings: RedisSettings) -> Any:
         socket_timeout=settings.timeout,
         socket_connect_timeout=settings.timeout,
         decode_responses=False,
-        # Reconnects are ours to decide (fall back, come back): no retries hidden here.
-        retry_on_timeout=False,
+        # One immediate retry replaces a pooled connection a restarted server dropped;
+        # longer outages are ours to handle (fall back, come back), not hidden in backoff.
+        retry=Retry(NoBackoff(), 1),
     )
 
 

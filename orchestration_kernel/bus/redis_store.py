@@ -123,6 +123,7 @@ class RedisStore:
         self._reader: Any = None
         self._scripts: dict[str, Any] = {}
         self._listener: asyncio.Task[None] | None = None
+        self._flushing: asyncio.Lock | None = None
         p = self.settings.prefix
         self._log, self._live, self._seq = f"{p}:bus:log", f"{p}:bus:live", f"{p}:bus:seq"
         self._sessions = f"{p}:sessions"
@@ -287,17 +288,20 @@ class RedisStore:
         return {k: positions[k] if _id_key(positions[k]) <= _id_key(now[k]) else "0-0" for k in now}
 
     async def _flush(self) -> None:
-        """Send the buffered live messages, oldest first."""
-        while self._buffer:
-            topic, sid, ts, text = self._buffer[0]
-            fields = {"o": self.origin, "t": topic, "s": sid, "ts": ts, "d": text}
-            try:
-                await self._call(
-                    self._redis.xadd, self._live, fields, maxlen=_LIVE_MAXLEN, approximate=True
-                )
-            except SharedStateError:
-                return  # kept for later; the warning was given
-            self._buffer.popleft()
+        """Send the buffered live messages, oldest first, one sender at a time."""
+        if self._flushing is None:
+            self._flushing = asyncio.Lock()
+        async with self._flushing:
+            while self._buffer:
+                topic, sid, ts, text = self._buffer[0]
+                fields = {"o": self.origin, "t": topic, "s": sid, "ts": ts, "d": text}
+                try:
+                    await self._call(
+                        self._redis.xadd, self._live, fields, maxlen=_LIVE_MAXLEN, approximate=True
+                    )
+                except SharedStateError:
+                    return  # kept for later; the warning was given
+                self._buffer.popleft()
         self._came_back()
 
     # -- plumbing --------------------------------------------------------------------
