@@ -47,9 +47,9 @@ from tests.redis_server import redis_server  # noqa: E402,F401  (a fixture, used
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests that use the redis_server fixture are marked ``redis``."""
+    """Tests that use a redis-server fixture (``redis_server``, ``team``) are marked ``redis``."""
     for item in items:
-        if "redis_server" in getattr(item, "fixturenames", ()):
+        if {"redis_server", "team"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.redis)
 
 

@@ -8,6 +8,7 @@ missing they skip with the reason, and under CI (``CI`` set) such a skip fails t
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import socket
 import subprocess
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-__all__ = ["MISSING_REASON", "RedisServer", "redis_server"]
+__all__ = ["MISSING_REASON", "RedisServer", "redis_server", "running_redis"]
 
 MISSING_REASON = (
     "redis-server is not installed (apt-get install redis-server); make test installs it under CI"
@@ -78,9 +79,9 @@ class RedisServer:
         self.process = None
 
 
-@pytest.fixture
-def redis_server() -> Iterator[RedisServer]:
-    """A fresh redis-server on a random loopback port, killed after the test."""
+@contextlib.contextmanager
+def running_redis() -> Iterator[RedisServer]:
+    """A redis-server in a temp dir for the ``with`` body; skips where it is missing."""
     if shutil.which("redis-server") is None:
         pytest.skip(MISSING_REASON)
     with tempfile.TemporaryDirectory(prefix="redis-test-") as directory:
@@ -89,3 +90,10 @@ def redis_server() -> Iterator[RedisServer]:
             yield server
         finally:
             server.stop()
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    """A fresh redis-server on a random loopback port, killed after the test."""
+    with running_redis() as server:
+        yield server

@@ -337,7 +337,7 @@ class RedisStore:
             f"({type(exc).__name__}): durable publishes, context and turns are refused with "
             f"an error; live messages reach this kernel now and the others when it is back."
         )
-        log.warning(message)
+        log.info(message)  # shown once, as the warning below; the log keeps the record
         warnings.warn(message, RuntimeWarning, stacklevel=3)
 
     def _came_back(self) -> None:

@@ -114,11 +114,14 @@ class _Gate:
     def delay(self, tokens: int) -> float | None:
         """0 when a call of ``tokens`` may start now; seconds to wait; None: until a release.
 
-        With a shared backend that is unavailable, each limit is divided by the number of
-        kernels it last saw, so together they stay within the quota.
+        With a shared backend, local limits apply only while it is unavailable (and for a
+        window after), each divided by the number of kernels it last saw, so together
+        they stay within the quota.
         """
         now = self.clock.now()
         self._prune(now)
+        if self.shared is not None and not self.shared.local_limits():
+            return 0.0
         share = self.shared.divisor() if self.shared is not None else 1
         rpm, tpm, cap = (_part(v, share) for v in (self.rpm, self.tpm, self.max_in_flight))
         if cap is not None and self.in_flight >= cap:
@@ -150,13 +153,20 @@ class _Gate:
             while True:
                 changed = self.event()
                 if self.queue[0] is ticket:
-                    if self.shared is not None:  # shared limits book (and wait) in Redis
-                        booking = await self.shared.book(self, tokens)
-                        if booking is not None:
-                            return self._admit(tokens, started, booking)
                     delay = self.delay(tokens)
-                    if delay == 0.0:
+                    if delay == 0.0 and self.shared is None:
                         return self._admit(tokens, started)
+                    if delay == 0.0 and self.shared is not None:
+                        local = self.shared.local_limits()
+                        booking = await self.shared.book(self, tokens)
+                        if booking is not None:  # booked: the next in line may book now
+                            self.queue.popleft()
+                            self.wake()
+                            await self.shared.wait(self, booking)
+                            return self._admit(tokens, started, booking, queued=False)
+                        if local:
+                            return self._admit(tokens, started)
+                        continue  # Redis just went away: this kernel's share applies now
                     await self._wait(changed, delay)
                 else:
                     await changed.wait()
@@ -166,8 +176,11 @@ class _Gate:
             self.wake()
             raise
 
-    def _admit(self, tokens: int, started: float, booking: Any = None) -> Permit:
-        self.queue.popleft()
+    def _admit(
+        self, tokens: int, started: float, booking: Any = None, *, queued: bool = True
+    ) -> Permit:
+        if queued:
+            self.queue.popleft()
         now = self.clock.now()
         entry = _Entry(now, max(0, tokens))
         self.entries.append(entry)

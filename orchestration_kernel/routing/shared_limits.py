@@ -4,7 +4,9 @@ Each kernel keeps its own first-come-first-served queue per deployment; only the
 that queue asks Redis for a slot. One Lua script (:data:`RESERVE`) books the request and
 its estimated tokens together and answers *when* the call may start: it never fails a
 call, it books the earliest moment at which the deployment's window has room, after every
-booking already made by any kernel. So kernels are served in the order their heads asked.
+booking already made by any kernel. The call then leaves the queue and sleeps until its
+start while the next in line books. So calls are served in the order they were booked,
+across kernels, and a kernel that is slow to be scheduled keeps the places it booked.
 
 - ``rpm``/``tpm`` count over :attr:`RedisSettings.window` seconds of the Redis server's
   clock (``TIME``), so machines with skewed clocks agree.
@@ -14,7 +16,9 @@ booking already made by any kernel. So kernels are served in the order their hea
 - When Redis cannot be reached, calls go on with the local limiter at the quota divided
   by the number of kernels Redis last saw, with one warning per outage; every
   ``retry_after`` seconds the next call tries Redis again, and the bookings made locally
-  meanwhile are written back so the shared window counts them.
+  meanwhile are written back so the shared window counts them. For one window after
+  Redis is back a kernel keeps to its share as well, until every kernel has come back
+  and written its calls back.
 
 ``limits`` and ``pyrate-limiter`` were tried first: neither books rpm and tpm atomically
 with refunds, so this is ours.
@@ -23,6 +27,7 @@ with refunds, so this is ours.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import itertools
 import logging
@@ -45,7 +50,8 @@ log = logging.getLogger("orchestration_kernel.shared")
 #: KEYS: starts (zset id->start), tokens (hash id->tokens), leases (zset id->expiry),
 #: kernels (zset kernel->last seen). ARGV: id, tokens, rpm, tpm, max_in_flight (0 = no
 #: limit), window, lease_ttl, kernel id, presence seconds.
-#: Returns {delay or "-1" (in-flight full: ask again), server now, kernels seen}.
+#: Returns {delay or "-1" (in-flight full: ask again), start booked (server epoch seconds,
+#: to the microsecond), kernels seen}.
 RESERVE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
@@ -61,7 +67,7 @@ for _, old in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - window))
 end
 if cap > 0 then
   redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
-  if redis.call('ZCARD', KEYS[3]) >= cap then return {'-1', tostring(now), kernels} end
+  if redis.call('ZCARD', KEYS[3]) >= cap then return {'-1', '0', kernels} end
 end
 local s = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
 local n = #s / 2
@@ -94,7 +100,7 @@ if cap > 0 then
   redis.call('ZADD', KEYS[3], at + ttl, id)
   redis.call('PEXPIRE', KEYS[3], math.ceil((at - now + ttl) * 1000) + 1000)
 end
-return {tostring(at - now), tostring(now), kernels}
+return {tostring(at - now), string.format('%.6f', at), kernels}
 """
 
 #: KEYS: tokens hash. ARGV: id, tokens. A booking already out of the window stays gone.
@@ -141,6 +147,8 @@ class Booking:
     id: str
     keys: tuple[str, str, str]
     lease: bool
+    #: Seconds from booking to the booked start.
+    delay: float = 0.0
 
 
 class SharedLimits:
@@ -160,11 +168,15 @@ class SharedLimits:
         self.outages = 0
         #: The warnings given, newest last (also logged and sent to ``warnings``).
         self.warnings: list[str] = []
+        #: The latest bookings as ``(deployment id, start)``, start in the Redis server's
+        #: epoch seconds: what this kernel was told, for monitoring and tests.
+        self.booked: collections.deque[tuple[str, float]] = collections.deque(maxlen=10_000)
         self._kernel = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._ids = itertools.count(1)
         self._redis: Any = None
         self._scripts: dict[str, Any] = {}
         self._retry_at = 0.0
+        self._probation_until = 0.0
         self._local: dict[str, list[_Entry]] = {}  # bookings made during an outage
         self._leases: dict[str, set[str]] = {}  # leases key -> held lease ids
         self._renewer: asyncio.Task[None] | None = None
@@ -172,7 +184,7 @@ class SharedLimits:
 
     # -- the limiter's side ----------------------------------------------------------
     async def book(self, gate: _Gate, tokens: int) -> Booking | None:
-        """Book a call at the head of ``gate``'s queue; wait until it may start.
+        """Book a start for the call at the head of ``gate``'s queue (see :meth:`wait`).
 
         ``None``: Redis is unavailable; the caller applies its local limits divided by
         :meth:`divisor`.
@@ -198,13 +210,24 @@ class SharedLimits:
         self._came_back()
         if booking.lease:
             self._hold(booking)
-        if delay > 0:
-            try:
-                await gate.clock.sleep(delay)
-            except BaseException:  # cancelled while waiting: give the lease back
-                self.release(booking)
-                raise
+        booking.delay = delay
         return booking
+
+    async def wait(self, gate: _Gate, booking: Booking) -> None:
+        """Sleep until the booked start (the lease goes back if cancelled meanwhile)."""
+        if booking.delay <= 0:
+            return
+        try:
+            await gate.clock.sleep(booking.delay)
+        except BaseException:
+            self.release(booking)
+            raise
+
+    def local_limits(self) -> bool:
+        """True while this kernel's share of each quota applies: Redis is away, or came
+        back less than a window ago (the other kernels' calls made meanwhile may not be
+        written back yet)."""
+        return self.mode == "local" or time.monotonic() < self._probation_until
 
     def divisor(self) -> int:
         """What local limits are divided by during an outage: the kernels last seen."""
@@ -249,10 +272,15 @@ class SharedLimits:
             gate.max_in_flight or 0, self.settings.window, self.settings.lease_ttl,
             self._kernel, presence,
         ]  # fmt: skip
-        delay, _now, kernels = await self._run("reserve", RESERVE, list(keys), args)
-        self.kernels = int(kernels)
+        delay, at, kernels = await self._run("reserve", RESERVE, list(keys), args)
+        # Just back from an outage the server may have restarted and forgotten the others.
+        seen = int(kernels)
+        self.kernels = max(self.kernels, seen) if self.local_limits() else seen
         value = float(delay)
-        return None if value < 0 else value
+        if value < 0:
+            return None
+        self.booked.append((gate.deployment_id, float(at)))
+        return value
 
     async def _run(self, name: str, source: str, keys: list[str], args: list[Any]) -> Any:
         if self._redis is None:
@@ -327,12 +355,13 @@ class SharedLimits:
         if self.mode == "shared":
             return
         self.mode = "shared"
+        self._probation_until = time.monotonic() + self.settings.window + self.settings.retry_after
         self.warnings.append(f"Shared rate limits are back on {redact(self.settings.url)}.")
         log.warning(self.warnings[-1])
 
     def _warn(self, message: str) -> None:
         self.warnings.append(message)
-        log.warning(message)
+        log.info(message)  # shown once, as the warning below; the log keeps the record
         warnings.warn(message, SharedLimitsWarning, stacklevel=2)
 
     def status(self) -> dict[str, Any]:
