@@ -124,6 +124,7 @@ class RedisStore:
         self._scripts: dict[str, Any] = {}
         self._listener: asyncio.Task[None] | None = None
         self._flushing: asyncio.Lock | None = None
+        self._closing = False
         p = self.settings.prefix
         self._log, self._live, self._seq = f"{p}:bus:log", f"{p}:bus:live", f"{p}:bus:seq"
         self._sessions = f"{p}:sessions"
@@ -136,10 +137,12 @@ class RedisStore:
 
     async def close(self) -> None:
         """Stop listening and close the connections."""
+        self._closing = True
         if self._listener is not None:
+            # A cancel can land inside the client's own handling of a blocked XREAD and be
+            # absorbed there; the flag ends the loop at the next turn in any case.
             self._listener.cancel()
-            with contextlib.suppress(BaseException):
-                await self._listener
+            await asyncio.wait({self._listener}, timeout=self.settings.timeout + 1.0)
             self._listener = None
         for conn in (self._reader, self._redis):
             if conn is not None:
@@ -259,7 +262,7 @@ class RedisStore:
         if self._reader is None:  # its own connection: XREAD blocks it
             self._reader = client(self.settings)
         block_ms = max(1, int(self.settings.timeout * 500))
-        while True:
+        while not self._closing:
             try:
                 batches = await self._reader.xread(positions, block=block_ms, count=500)
             except asyncio.CancelledError:

@@ -8,6 +8,7 @@ import warnings
 
 import pytest
 
+from orchestration_kernel.bus import ContextBus
 from orchestration_kernel.errors import ConfigurationError
 from orchestration_kernel.redis_link import RedisSettings, redact, settings_from
 from orchestration_kernel.routing import Deployment, Limiter
@@ -165,3 +166,30 @@ def test_settings_validate_and_hide_the_password(monkeypatch: pytest.MonkeyPatch
     from_env = settings_from(None)
     assert from_env is not None and from_env.url.endswith("/1")
     assert settings_from(False) is None
+
+
+async def test_the_engine_shares_limits_and_bus_only_when_asked(
+    redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from orchestration_kernel import OrchestrationEngine
+
+    monkeypatch.delenv("ORCHESTRATION_REDIS_URL", raising=False)
+    plain = OrchestrationEngine(offline="on")
+    assert plain.redis is None and plain.router.limiter.shared is None
+    assert plain.bus.store.kind == "sqlite"
+
+    monkeypatch.setenv("ORCHESTRATION_REDIS_URL", redis_server.url)
+    engine = OrchestrationEngine(offline="on")
+    assert engine.redis is not None and engine.router.limiter.shared is not None
+    assert engine.bus.store.kind == "redis"
+    engine.add_pool("team", [{"model": "openai:gpt-4o-mini", "rpm": 10}])
+    reply = await engine.complete("team", "hello")
+    assert reply.text
+    shared = engine.router.limiter.shared
+    assert [dep for dep, _ in shared.booked] == ["team/0"]
+    await engine.bus.update_context({"seen": True})
+    other = ContextBus(redis_server.url, runtime=engine.runtime, session_id=engine.session_id)
+    assert await other.get_context() == {"seen": True}  # the same Redis, another store
+    await other.close()
+    assert OrchestrationEngine(offline="on", redis=False).redis is None
+    await engine.runtime.run(engine.bus.store.close())  # before the server goes away

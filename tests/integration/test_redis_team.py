@@ -10,7 +10,6 @@ which name the kernel that sent them.
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.test_kernel import Frontend, text_of
+from tests.integration.test_kernel import Frontend, kernel_env, text_of
 from tests.redis_server import RedisServer, running_redis
 from tests.servers import LoggedRequest, OpenAIServer
 
@@ -79,20 +78,11 @@ def team(
             for i in range(3):
                 home = tmp_path_factory.mktemp(f"team-home-{i}")
                 homes.append(home)
-                env = {
-                    k: v
-                    for k, v in os.environ.items()
-                    if not k.endswith(("_API_KEY", "_BASE_URL")) and k != "ORCHESTRATION_OFFLINE"
-                }
-                env.update(
-                    ORCHESTRATION_HOME=str(home),
-                    ORCHESTRATION_NO_DOTENV="1",
-                    ORCHESTRATION_NO_KEYRING="1",
-                    OPENAI_BASE_URL=server.base_url,
-                    OPENAI_API_KEY="sk-test-" + "x" * 20,
-                )
                 km, kc = start_new_kernel(
-                    kernel_name="python3", env=env, cwd=str(home), startup_timeout=90
+                    kernel_name="python3",
+                    env=kernel_env(home, server),
+                    cwd=str(home),
+                    startup_timeout=90,
                 )
                 kernel = Frontend(km, kc)
                 kernels.append(kernel)
