@@ -44,6 +44,6 @@ def test_to_dataframe_reads_other_homes_in_time_order(tmp_path: Path) -> None:
 
 def test_a_home_without_an_audit_is_named(tmp_path: Path) -> None:
     mine = _trail(tmp_path / "me", ["me-1"])
-    with pytest.raises(ConfigurationError, match="No audit database at .*nowhere"):
+    with pytest.raises(ConfigurationError, match=r"No audit database at .*nowhere"):
         mine.to_dataframe(homes=[tmp_path / "nowhere"])
     mine.close()
