@@ -48,10 +48,11 @@ __all__ = ["RESERVE", "Booking", "SharedLimits", "SharedLimitsWarning"]
 log = logging.getLogger("orchestration_kernel.shared")
 
 #: KEYS: starts (zset id->start), tokens (hash id->tokens), leases (zset id->expiry),
-#: kernels (zset kernel->last seen). ARGV: id, tokens, rpm, tpm, max_in_flight (0 = no
-#: limit), window, lease_ttl, kernel id, presence seconds.
-#: Returns {delay or "-1" (in-flight full: ask again), start booked (server epoch seconds,
-#: to the microsecond), kernels seen}.
+#: kernels (zset kernel->last seen), total (the tokens of every booking in the window).
+#: ARGV: id, tokens, rpm, tpm, max_in_flight (0 = no limit), window, lease_ttl, kernel id,
+#: presence seconds. Returns {delay or "-1" (in-flight full: ask again), start booked
+#: (server epoch seconds, to the microsecond), kernels seen}. Each step costs O(log n) in
+#: the bookings of the window, plus one per booking that leaves it.
 RESERVE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
@@ -61,41 +62,47 @@ local window, ttl = tonumber(ARGV[6]), tonumber(ARGV[7])
 redis.call('ZADD', KEYS[4], now, ARGV[8])
 redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now - tonumber(ARGV[9]))
 local kernels = redis.call('ZCARD', KEYS[4])
+local total = tonumber(redis.call('GET', KEYS[5]) or '0')
 for _, old in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - window)) do
+  total = total - tonumber(redis.call('HGET', KEYS[2], old) or '0')
   redis.call('ZREM', KEYS[1], old)
   redis.call('HDEL', KEYS[2], old)
 end
 if cap > 0 then
   redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
-  if redis.call('ZCARD', KEYS[3]) >= cap then return {'-1', '0', kernels} end
-end
-local s = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
-local n = #s / 2
-local at = now
-if n > 0 then at = math.max(at, tonumber(s[2 * n])) end
-if rpm > 0 and n >= rpm then at = math.max(at, tonumber(s[2 * (n - rpm + 1)]) + window) end
-if tpm > 0 and n > 0 then
-  local used = 0
-  local toks = {}
-  for i = 1, n do
-    toks[i] = tonumber(redis.call('HGET', KEYS[2], s[2 * i - 1]) or '0')
-    if tonumber(s[2 * i]) > at - window then used = used + toks[i] end
+  if redis.call('ZCARD', KEYS[3]) >= cap then
+    redis.call('SET', KEYS[5], math.max(0, total))
+    return {'-1', '0', kernels}
   end
-  local i = 1
-  while used + tokens > tpm and i <= n do
-    local start = tonumber(s[2 * i])
-    if start > at - window then
-      used = used - toks[i]
-      at = math.max(at, start + window)
-    end
+end
+local n = redis.call('ZCARD', KEYS[1])
+local at = now
+if n > 0 then
+  at = math.max(at, tonumber(redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')[2]))
+end
+if rpm > 0 and n >= rpm then
+  local k = redis.call('ZRANGE', KEYS[1], n - rpm, n - rpm, 'WITHSCORES')
+  at = math.max(at, tonumber(k[2]) + window)
+end
+if tpm > 0 then
+  -- Oldest first: drop what has left the window by `at`, and move `at` past as many more
+  -- as it takes for this call's tokens to fit (an oversized call goes alone).
+  local used, i = total, 0
+  while i < n do
+    local e = redis.call('ZRANGE', KEYS[1], i, i, 'WITHSCORES')
+    local start = tonumber(e[2])
+    if start > at - window and used + tokens <= tpm then break end
+    used = used - tonumber(redis.call('HGET', KEYS[2], e[1]) or '0')
+    if start > at - window then at = math.max(at, start + window) end
     i = i + 1
   end
 end
 redis.call('ZADD', KEYS[1], at, id)
 redis.call('HSET', KEYS[2], id, tokens)
+redis.call('SET', KEYS[5], math.max(0, total) + tokens)
 local keep = math.ceil((at - now + window) * 1000) + 1000
-redis.call('PEXPIRE', KEYS[1], keep)
-redis.call('PEXPIRE', KEYS[2], keep)
+for _, key in ipairs({KEYS[1], KEYS[2], KEYS[5]}) do redis.call('PEXPIRE', key, keep) end
+redis.call('PEXPIRE', KEYS[4], math.ceil(tonumber(ARGV[9]) * 1000))
 if cap > 0 then
   redis.call('ZADD', KEYS[3], at + ttl, id)
   redis.call('PEXPIRE', KEYS[3], math.ceil((at - now + ttl) * 1000) + 1000)
@@ -103,10 +110,13 @@ end
 return {tostring(at - now), string.format('%.6f', at), kernels}
 """
 
-#: KEYS: tokens hash. ARGV: id, tokens. A booking already out of the window stays gone.
+#: KEYS: tokens hash, total. ARGV: id, tokens. A booking already out of the window stays
+#: gone; otherwise the total moves by the difference.
 _SETTLE = """
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
+local old = redis.call('HGET', KEYS[1], ARGV[1])
+if old then
   redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+  redis.call('INCRBY', KEYS[2], tonumber(ARGV[2]) - tonumber(old))
 end
 return 0
 """
@@ -119,16 +129,17 @@ for i = 2, #ARGV do redis.call('ZADD', KEYS[1], 'XX', expiry, ARGV[i]) end
 return 0
 """
 
-#: KEYS: starts, tokens. ARGV: window, then (id, start, tokens) triples. Books calls
-#: made on the local fallback so the shared window counts them.
+#: KEYS: starts, tokens, total. ARGV: window, then (id, start, tokens) triples. Books
+#: calls made on the local fallback so the shared window counts them.
 _BACKFILL = """
 local window = tonumber(ARGV[1])
 for i = 2, #ARGV, 3 do
-  redis.call('ZADD', KEYS[1], 'NX', tonumber(ARGV[i + 1]), ARGV[i])
-  redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 2])
+  if redis.call('ZADD', KEYS[1], 'NX', tonumber(ARGV[i + 1]), ARGV[i]) == 1 then
+    redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 2])
+    redis.call('INCRBY', KEYS[3], tonumber(ARGV[i + 2]))
+  end
 end
-redis.call('PEXPIRE', KEYS[1], math.ceil(window * 1000) + 1000)
-redis.call('PEXPIRE', KEYS[2], math.ceil(window * 1000) + 1000)
+for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], math.ceil(window * 1000) + 1000) end
 return 0
 """
 
@@ -145,7 +156,7 @@ class Booking:
     """One call's place in the shared window (and its in-flight lease, if any)."""
 
     id: str
-    keys: tuple[str, str, str]
+    keys: tuple[str, ...]
     lease: bool
     #: Seconds from booking to the booked start.
     delay: float = 0.0
@@ -192,9 +203,7 @@ class SharedLimits:
         if self.mode == "local" and time.monotonic() < self._retry_at:
             return None
         keys = self._keys(gate.deployment_id)
-        booking = Booking(
-            f"{self._kernel}-{next(self._ids)}", keys[:3], gate.max_in_flight is not None
-        )
+        booking = Booking(f"{self._kernel}-{next(self._ids)}", keys, gate.max_in_flight is not None)
         try:
             await self._backfill(gate, keys)
             while True:
@@ -239,7 +248,8 @@ class SharedLimits:
 
     def settle(self, booking: Booking, tokens: int) -> None:
         """Book the real token count instead of the estimate (in the background)."""
-        self._background(self._run("settle", _SETTLE, [booking.keys[1]], [booking.id, tokens]))
+        keys = [booking.keys[1], booking.keys[4]]
+        self._background(self._run("settle", _SETTLE, keys, [booking.id, tokens]))
 
     def release(self, booking: Booking) -> None:
         """Give the in-flight lease back (in the background; it expires anyway)."""
@@ -261,9 +271,10 @@ class SharedLimits:
             self._redis = None
 
     # -- Redis -------------------------------------------------------------------------
-    def _keys(self, deployment_id: str) -> tuple[str, str, str, str]:
+    def _keys(self, deployment_id: str) -> tuple[str, str, str, str, str]:
         base = f"{self.settings.prefix}:limits:{{{deployment_id}}}"
-        return (f"{base}:starts", f"{base}:tokens", f"{base}:leases", f"{base}:kernels")
+        names = ("starts", "tokens", "leases", "kernels", "total")
+        return tuple(f"{base}:{name}" for name in names)  # type: ignore[return-value]
 
     async def _reserve(self, gate: _Gate, keys: Any, booking_id: str, tokens: int) -> float | None:
         presence = max(60.0, 2 * self.settings.window)
@@ -306,7 +317,7 @@ class SharedLimits:
         for i, entry in enumerate(entries):
             args += [f"{self._kernel}-local-{i}-{entry.at}", entry.at + offset, entry.tokens]
         try:
-            await self._run("backfill", _BACKFILL, list(keys[:2]), args)
+            await self._run("backfill", _BACKFILL, [keys[0], keys[1], keys[4]], args)
         except Exception:
             self._local[gate.deployment_id] = entries  # try again with the next call
             raise
