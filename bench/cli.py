@@ -26,7 +26,8 @@ __all__ = ["ORDER", "main"]
 
 #: The sections in the order they run (and appear).
 ORDER = (
-    "handoff", "overhead", "throughput", "http", "memory", "imports", "audit", "shared",
+    "handoff", "overhead", "throughput", "http", "memory", "imports", "audit", "robustness",
+    "shared",
 )  # fmt: skip
 _NEEDS_LITELLM = {"http", "imports"}
 

@@ -45,6 +45,11 @@ class Sizes:
     audit_rows: int
     audit_batches: int
     audit_export_runs: int
+    # 8. robustness
+    robustness_repeats: int
+    robustness_limit_s: float  # a hostile input still running after this is stopped
+    robustness_guardian_bytes: int
+    robustness_publishes: int
 
     def as_dict(self) -> dict[str, Any]:
         """The sizes, for the JSON report."""
@@ -78,6 +83,10 @@ FULL = Sizes(
     audit_rows=100_000,
     audit_batches=5,
     audit_export_runs=5,
+    robustness_repeats=3,
+    robustness_limit_s=20.0,
+    robustness_guardian_bytes=1_000_000,
+    robustness_publishes=100_000,
 )
 
 SMOKE = Sizes(
@@ -107,4 +116,8 @@ SMOKE = Sizes(
     audit_rows=1000,
     audit_batches=2,
     audit_export_runs=2,
+    robustness_repeats=1,
+    robustness_limit_s=5.0,
+    robustness_guardian_bytes=2_000,
+    robustness_publishes=1000,
 )

@@ -36,12 +36,10 @@ import time
 import uuid
 import warnings
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from ..redis_link import RedisSettings, client, is_unavailable, redact
-
-if TYPE_CHECKING:
-    from .limits import _Entry, _Gate
+from .clock import Clock
 
 __all__ = ["RESERVE", "Booking", "SharedLimits", "SharedLimitsWarning"]
 
@@ -145,6 +143,23 @@ return 0
 
 #: Seconds between polls while every in-flight slot is held by some kernel.
 _IN_FLIGHT_POLL = 0.02
+
+
+class _Gate(Protocol):
+    """What the backend reads of a limiter's per-deployment gate."""
+
+    deployment_id: str
+    clock: Clock
+    rpm: int | None
+    tpm: int | None
+    max_in_flight: int | None
+
+
+class _Entry(Protocol):
+    """A call admitted locally: when (the gate's clock) and how many tokens."""
+
+    at: float
+    tokens: int
 
 
 class SharedLimitsWarning(RuntimeWarning):
