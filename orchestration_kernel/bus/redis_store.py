@@ -233,6 +233,8 @@ class RedisStore:
             text = encode(data, topic)
         except ConfigurationError:
             if topic not in self._warned_topics:  # cannot cross processes: say so, once
+                if len(self._warned_topics) >= 1000:  # run topics are endless: stay bounded
+                    self._warned_topics.clear()
                 self._warned_topics.add(topic)
                 log.warning("Messages on %r are not JSON-compatible: delivered here only.", topic)
             return
@@ -268,9 +270,10 @@ class RedisStore:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                if not is_unavailable(exc):
-                    raise
-                self._went_down(exc)
+                if is_unavailable(exc):
+                    self._went_down(exc)
+                else:  # not an outage: say what, and keep listening
+                    log.exception("Reading live messages from %s failed", self)
                 await asyncio.sleep(self.settings.retry_after)
                 positions = await self._resume(positions)
                 continue

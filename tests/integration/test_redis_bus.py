@@ -179,3 +179,26 @@ async def test_an_outage_refuses_durable_writes_and_replays_live_messages(
     assert seen[1].data == {"during": "outage", "n": 2}
     for bus in (a, b):
         await bus.close()
+
+
+async def test_a_live_message_that_is_not_json_stays_in_its_kernel(
+    redis_server: RedisServer, runtimes: list[Runtime]
+) -> None:
+    a, b, _ = _buses(redis_server.url, runtimes)
+    await b.get_context()
+    remote, local = b.subscribe("obj.#"), a.subscribe("obj.#")
+    thing = object()
+    await a.publish("obj.raw", thing)  # delivered here, as before; cannot cross processes
+    await a.publish("obj.json", {"ok": True})
+    got_local = [await local.get(timeout=WAIT) for _ in range(2)]
+    assert [m.data for m in got_local if m] == [thing, {"ok": True}]
+    got_remote = await remote.get(timeout=WAIT)
+    assert got_remote is not None and got_remote.topic == "obj.json"
+    for bus in (a, b):
+        await bus.close()
+
+
+def test_the_store_never_shows_the_password() -> None:
+    secret = "pw-" + "y" * 12
+    store = RedisStore(f"redis://user:{secret}@127.0.0.1:1/0")
+    assert secret not in repr(store) and "***" in repr(store)
