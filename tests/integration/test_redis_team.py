@@ -182,6 +182,23 @@ def test_concurrent_context_merges_from_three_kernels(team: Any) -> None:
     assert history == [[n, n] for n in range(1, 151)]  # contiguous, and nothing lost
 
 
+def test_the_three_audits_read_together(team: Any) -> None:
+    from orchestration_kernel.audit import AuditTrail
+
+    kernels, _, _, homes = team
+    for kernel in kernels:  # each kernel's rows committed
+        kernel.value("engine.audit.flush()")
+    trails = [AuditTrail(h / "audit.sqlite") for h in homes]
+    try:
+        frame = trails[0].to_dataframe(event="call", homes=homes[1:])
+        alone = [len(t.to_dataframe(event="call")) for t in trails]
+    finally:
+        for t in trails:
+            t.close()
+    assert set(frame["home"]) == {str(h) for h in homes}
+    assert len(frame) == sum(alone) and frame["timestamp"].is_monotonic_increasing
+
+
 def test_redis_stopped_mid_run_and_restarted(team: Any) -> None:
     kernels, server, redis, _ = team
     server.clear()
