@@ -15,8 +15,10 @@ across kernels, and a kernel that is slow to be scheduled keeps the places it bo
   slots free themselves after ``lease_ttl``.
 - When Redis cannot be reached, calls go on with the local limiter at the quota divided
   by the number of kernels Redis last saw, with one warning per outage; every
-  ``retry_after`` seconds the next call tries Redis again, and the bookings made locally
-  meanwhile are written back so the shared window counts them. For one window after
+  ``retry_after`` seconds a probe pings Redis (off the call path, so an unreachable
+  server never holds a call up); once it answers the next call books there again, and
+  the bookings made locally meanwhile are written back so the shared window counts
+  them. For one window after
   Redis is back a kernel keeps to its share as well, until every kernel has come back
   and written its calls back.
 
@@ -201,7 +203,8 @@ class SharedLimits:
         self._ids = itertools.count(1)
         self._redis: Any = None
         self._scripts: dict[str, Any] = {}
-        self._retry_at = 0.0
+        self._answered = False  # set by the probe once Redis answers again
+        self._probe: asyncio.Task[None] | None = None
         self._probation_until = 0.0
         self._local: dict[str, list[_Entry]] = {}  # bookings made during an outage
         self._leases: dict[str, set[str]] = {}  # leases key -> held lease ids
@@ -215,8 +218,8 @@ class SharedLimits:
         ``None``: Redis is unavailable; the caller applies its local limits divided by
         :meth:`divisor`.
         """
-        if self.mode == "local" and time.monotonic() < self._retry_at:
-            return None
+        if self.mode == "local" and not self._answered:
+            return None  # the probe has not reached Redis yet: no call waits on a timeout
         keys = self._keys(gate.deployment_id)
         booking = Booking(f"{self._kernel}-{next(self._ids)}", keys, gate.max_in_flight is not None)
         try:
@@ -275,8 +278,9 @@ class SharedLimits:
 
     async def aclose(self) -> None:
         """Stop renewing leases and close the connection."""
-        if self._renewer is not None:
-            self._renewer.cancel()
+        for task in (self._renewer, self._probe):
+            if task is not None:
+                task.cancel()
         for task in list(self._tasks):
             with contextlib.suppress(BaseException):
                 await task
@@ -362,7 +366,9 @@ class SharedLimits:
 
     # -- outages ---------------------------------------------------------------------
     def _went_down(self, exc: BaseException) -> None:
-        self._retry_at = time.monotonic() + self.settings.retry_after
+        self._answered = False
+        if self._probe is None or self._probe.done():
+            self._probe = asyncio.get_running_loop().create_task(self._probe_until_back())
         if self.mode == "local":
             return
         self.mode = "local"
@@ -376,6 +382,23 @@ class SharedLimits:
         if self._redis is not None:  # a fresh connection pool when it returns
             self._background(self._redis.aclose())
             self._redis, self._scripts = None, {}
+
+    async def _probe_until_back(self) -> None:
+        """Ping every ``retry_after`` seconds, off the call path, until Redis answers."""
+        while True:
+            await asyncio.sleep(self.settings.retry_after)
+            probe = client(self.settings)
+            try:
+                await probe.ping()
+            except Exception as exc:
+                if not is_unavailable(exc):
+                    raise
+                continue
+            finally:
+                with contextlib.suppress(Exception):
+                    await probe.aclose()
+            self._answered = True  # the next call books in Redis again
+            return
 
     def _came_back(self) -> None:
         if self.mode == "shared":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 import warnings
 
@@ -138,9 +139,12 @@ async def test_redis_down_falls_back_to_a_share_and_comes_back(redis_server: Red
     assert shared.mode == "local" and shared.outages == 1
     assert starts[2] - starts[0] >= 0.9  # the third waited for the local share's window
     redis_server.start()
-    await asyncio.sleep(0.25)
-    async with a.acquire(dep):
-        pass
+    for _ in range(200):  # a probe finds it within retry_after; then a call books there
+        async with a.acquire(dep):
+            pass
+        if shared.mode == "shared":
+            break
+        await asyncio.sleep(0.05)
     assert shared.mode == "shared" and shared.outages == 1
     # The calls made locally were written back into the shared window.
     client = shared._redis
@@ -193,3 +197,26 @@ async def test_the_engine_shares_limits_and_bus_only_when_asked(
     await other.close()
     assert OrchestrationEngine(offline="on", redis=False).redis is None
     await engine.runtime.run(engine.bus.store.close())  # before the server goes away
+
+
+async def test_an_unreachable_redis_falls_back_without_holding_calls_up() -> None:
+    # A port that accepts connections and never answers: every command would time out.
+    with socket.socket() as black_hole:
+        black_hole.bind(("127.0.0.1", 0))
+        black_hole.listen(64)
+        url = f"redis://127.0.0.1:{black_hole.getsockname()[1]}/0"
+        dep = Deployment(id="u", provider="openai", model="m", rpm=1000)
+        limiter = _limiter(url, timeout=0.3, retry_after=0.5)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            async with limiter.acquire(dep):  # waits one timeout, then goes on locally
+                pass
+            for _ in range(20):  # the probe pings in the background; calls do not wait
+                async with limiter.acquire(dep):
+                    pass
+        shared = limiter.shared
+        assert shared is not None and shared.mode == "local" and shared.outages == 1
+        shown = [str(w.message) for w in caught if w.category is SharedLimitsWarning]
+        assert len(shown) == 1 and "did not answer (TimeoutError)" in shown[0]
+        assert limiter.snapshot()["u"]["requests_last_minute"] == 21
+        await shared.aclose()
