@@ -32,6 +32,7 @@ SECTIONS = {
     "audit": "bench.audit",
     "robustness": "bench.robustness",
     "guardian": "bench.guardian_speed",
+    "shared": "bench.shared",
 }
 
 

@@ -28,6 +28,7 @@ __all__ = ["ORDER", "main"]
 ORDER = (
     "handoff", "overhead", "throughput", "http", "memory", "imports", "audit", "robustness",
     "guardian",
+    "shared",
 )  # fmt: skip
 _NEEDS_LITELLM = {"http", "imports"}
 
