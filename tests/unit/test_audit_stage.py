@@ -28,12 +28,16 @@ def test_an_old_table_gains_the_column_and_still_verifies(tmp_path: Path) -> Non
         trail.record("call", run_id="old", attempt=i, status="ok")
     trail.flush()
     trail.close()
-    with sqlite3.connect(path) as conn:  # as written before the column existed
+    with sqlite3.connect(path) as conn:  # as written by schema 2, before the column
         conn.execute("ALTER TABLE audit_events DROP COLUMN stage")
+        conn.execute("UPDATE audit_meta SET value = '2' WHERE key = 'schema_version'")
     trail = AuditTrail(path)
     trail.record("guardian", run_id="new", stage="input", status="ok", guardian_action="allow")
     trail.flush()
     assert trail.verify().ok
     frame = trail.to_dataframe()
     assert list(frame["stage"].fillna("")) == ["", "", "", "input"]
+    with sqlite3.connect(path) as conn:
+        version = conn.execute("SELECT value FROM audit_meta WHERE key = 'schema_version'")
+        assert version.fetchone()[0] == "3"
     trail.close()
