@@ -16,6 +16,7 @@ awaited from any loop; each has a blocking twin (``complete_sync`` …).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -365,13 +366,22 @@ class OrchestrationEngine:
         """Run ``template`` once per item of ``items`` (a list, a pandas Series or
         DataFrame, any iterable) on every model: a :class:`~.matrix.MatrixResult` under
         one run id. ``{item}`` is each item; a DataFrame's columns fill ``{column}``.
-        ``mode``/``cluster`` are reserved (only ``"interactive"``/``None`` today)."""
+        ``mode`` is reserved (only ``"interactive"`` today). ``cluster``: ``"local"``, a
+        scheduler address or a ``distributed.Client`` runs the rows on Dask workers
+        (:mod:`.cluster`: ``partition_size``, ``job``, ``progress`` then apply)."""
         from .matrix import check_mode, matrix_prompts, run_matrix
 
-        check_mode(mode, cluster)
+        check_mode(mode, None)
         for model in models:
             self.resolve(model)  # an unknown model fails before any call
         prepared = matrix_prompts(template, items, namespace=namespace)
+        if cluster is not None:
+            from .cluster import run_matrix_on_cluster
+
+            return await asyncio.to_thread(
+                run_matrix_on_cluster, self, models, prepared,
+                cluster=cluster, concurrency=concurrency, **kwargs,
+            )  # fmt: skip
         return await self.runtime.run(
             run_matrix(self.compare, models, prepared, concurrency=concurrency, **kwargs)
         )
@@ -381,6 +391,22 @@ class OrchestrationEngine:
     ) -> MatrixResult:
         """Blocking twin of :meth:`matrix`."""
         return self.runtime.run_sync(self.matrix(models, template, items, **kwargs))
+
+    def config(self) -> dict[str, Any]:
+        """This engine's configuration as plain data, never its keys (see :mod:`.cluster.config`)."""
+        from .cluster.config import engine_config
+
+        return engine_config(self)
+
+    @classmethod
+    def from_config(
+        cls, config: Mapping[str, Any], *, keys: Mapping[str, str] | None = None, **options: Any
+    ) -> OrchestrationEngine:
+        """An engine built from :meth:`config`'s output, with ``keys`` by provider name."""
+        from .cluster.config import engine_from_config
+
+        options.setdefault("audit", True)
+        return engine_from_config(config, keys=keys, **options)
 
     # -- pipelines -----------------------------------------------------------------
     def create_pipeline(self, spec: Any, *, name: str | None = None, **options: Any) -> Any:

@@ -1,0 +1,341 @@
+"""``engine.matrix(..., cluster=...)``: a matrix's rows, partitioned over Dask workers.
+
+The caller's side of a cluster job, in order:
+
+1. connect (``"local"``: a process-per-core ``LocalCluster`` kept for the session;
+   ``"tcp://host:8786"``: a scheduler, also kept; or a ``distributed.Client`` you made);
+2. copy the engine's configuration (:mod:`.config`, no keys) and register a
+   :class:`~.plugin.KeyPlugin` so each worker receives the keys once, outside the graph;
+3. split each rate limit between the workers — unless ``ORCHESTRATION_REDIS_URL`` is
+   set and the engine takes a shared limiter, which keeps the whole cluster inside
+   each quota — and say so in one warning line when it splits;
+4. skip the partitions already in the job's folder (:mod:`.store`), submit the rest;
+5. as each partition arrives: record its calls' audit events in the caller's own trail
+   (one chain, one run id), write its Parquet file, report progress;
+6. return a :class:`ClusterMatrixResult`, aligned to the input like any matrix.
+
+An exception from the progress callback (or Ctrl-C) stops the job: partitions still on
+the cluster are cancelled, and a rerun picks up from the files written so far.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import os
+import uuid
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..compare import CompareTable
+from ..errors import ConfigurationError, GuardianBlocked, OrchestrationError
+from ..matrix import MatrixInput, MatrixResult, new_run_id
+from .config import config_fingerprint, engine_config, engine_keys, limited_deployments
+from .progress import ClusterProgress, ProgressClock
+from .store import JobStore
+
+if TYPE_CHECKING:
+    from ..engine import OrchestrationEngine
+
+__all__ = [
+    "ClusterMatrixResult",
+    "ClusterQuotaWarning",
+    "RemoteCellError",
+    "connect",
+    "run_matrix_on_cluster",
+]
+
+#: The variable naming the Redis server of the shared limiter (issue 22's).
+REDIS_ENV = "ORCHESTRATION_REDIS_URL"
+
+
+class ClusterQuotaWarning(UserWarning):
+    """Each worker got a share of each rate limit (no shared limiter is configured)."""
+
+
+class RemoteCellError(OrchestrationError):
+    """A cell's error as a worker reported it (its class name is the original's)."""
+
+
+class _RemoteBlocked(RemoteCellError, GuardianBlocked):
+    def __init__(self, message: str) -> None:
+        OrchestrationError.__init__(self, message)
+        self.stage, self.decisions = "", []
+
+
+_ERROR_CLASSES: dict[tuple[str, bool], type[RemoteCellError]] = {}
+
+
+@dataclass
+class ClusterMatrixResult(MatrixResult):
+    """A :class:`MatrixResult` plus where the job ran and what this run computed."""
+
+    job_id: str = ""
+    job_dir: Path | None = None
+    partitions: int = 0
+    computed: list[int] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)
+    #: Deployment id → the rpm each worker applied (``None``: no rpm limit).
+    worker_limits: dict[str, int | None] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+# -- connecting ------------------------------------------------------------------------
+def connect(cluster: Any, session: Any) -> Any:
+    """A ``distributed.Client`` for ``cluster`` (see the module docstring)."""
+    try:
+        import distributed
+    except ImportError:
+        raise ConfigurationError(
+            "matrix(cluster=...) needs Dask: pip install 'orchestration-kernel[cluster]'"
+        ) from None
+    if isinstance(cluster, distributed.Client):
+        return cluster
+    if cluster == "local":
+        return session.service("cluster:local", _local_client)
+    if isinstance(cluster, str) and "://" in cluster:
+
+        def remote() -> Any:
+            try:
+                return distributed.Client(cluster, timeout="10s")
+            except (OSError, TimeoutError) as exc:
+                raise ConfigurationError(
+                    f"cluster={cluster!r}: no Dask scheduler answered there ({exc})"
+                ) from None
+
+        return session.service(f"cluster:{cluster}", remote)
+    raise ConfigurationError(
+        "cluster must be 'local', a scheduler address such as 'tcp://scheduler:8786', or a "
+        f"distributed.Client, not {cluster!r:.60}"
+    )
+
+
+def _local_client() -> Any:
+    import distributed
+
+    workers = max(1, min(os.cpu_count() or 1, 8))
+    return distributed.Client(
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+    )
+
+
+# -- the job ---------------------------------------------------------------------------
+def run_matrix_on_cluster(
+    engine: OrchestrationEngine,
+    models: Sequence[str],
+    prepared: MatrixInput,
+    *,
+    cluster: Any,
+    concurrency: int = 8,
+    partition_size: int | None = None,
+    job: str | None = None,
+    progress: Callable[[ClusterProgress], Any] | None = None,
+    **options: Any,
+) -> ClusterMatrixResult:
+    """Run ``prepared`` on the cluster (blocking); see the module docstring."""
+    import distributed
+
+    if concurrency < 1:
+        raise ConfigurationError(f"concurrency must be at least 1, not {concurrency}")
+    if partition_size is not None and partition_size < 1:
+        raise ConfigurationError(f"partition_size must be at least 1, not {partition_size}")
+    options.pop("run_id", None)  # a job keeps one run id across reruns (its manifest's)
+    models = list(models)
+    config = engine_config(engine)
+    client = connect(cluster, engine.session)
+    client.wait_for_workers(1)
+    workers = max(1, len(client.scheduler_info().get("workers", {})))
+    rows = len(prepared.prompts)
+    size = partition_size or max(1, min(1000, math.ceil(rows / (workers * 4))))
+    total = math.ceil(rows / size)
+    digest = _job_digest(models, prepared.prompts, options)
+    options.setdefault("session_id", engine.session.id)  # after the digest: reruns match
+    store = JobStore(engine.session.home / "cluster", job or f"matrix-{digest[:16]}")
+    manifest = store.open(
+        {"models": models, "rows": rows, "partition_size": size, "digest": digest,
+         "run_id": new_run_id(), "partitions": total}
+    )  # fmt: skip
+    run_id = str(manifest["run_id"])
+    share, notes = _limit_share(config, workers)
+    for note in notes:  # runs on a helper thread: a caller's line would mean nothing here
+        warnings.warn_explicit(note, ClusterQuotaWarning, "orchestration_kernel.cluster", 0)
+    skipped = sorted(store.done(total))
+    cells: dict[int, list[dict[str, Any]]] = {}
+    for index in skipped:
+        cells[index] = store.read(index)[1]
+    clock = ProgressClock(total, rows, len(skipped), sum(len(cells[i]) for i in skipped))
+    if progress is not None:
+        progress(clock.now())
+    computed: list[int] = []
+    limits: dict[str, int | None] = {}
+    pending = [i for i in range(total) if i not in cells]
+    if pending:
+        from .plugin import KeyPlugin
+
+        plugin = f"orchestration-keys-{uuid.uuid4().hex[:12]}"
+        client.register_plugin(KeyPlugin(plugin, engine_keys(engine, config)), name=plugin)
+        fingerprint = config_fingerprint(config)
+        redis_url = os.environ.get(REDIS_ENV) or None
+        try:
+            futures = [
+                client.submit(
+                    _remote_partition(),
+                    _task(prepared, models, config, fingerprint, plugin, run_id, store.job_id,
+                          i, size, concurrency, share, redis_url, options),
+                    key=f"orchestration-matrix-{store.job_id}-{i}-{uuid.uuid4().hex[:6]}",
+                    pure=False,
+                )  # fmt: skip
+                for i in pending
+            ]
+            try:
+                for future in distributed.as_completed(futures):
+                    outcome = future.result()
+                    _record(engine, outcome.events, run_id)
+                    store.write(outcome.index, outcome.start, outcome.cells)
+                    cells[outcome.index] = outcome.cells
+                    computed.append(outcome.index)
+                    limits.update(outcome.limits)
+                    if progress is not None:
+                        progress(clock.add(len(outcome.cells)))
+            finally:
+                client.cancel([f for f in futures if not f.done()])
+        finally:
+            if engine.audit is not None:
+                engine.audit.flush()
+            try:
+                client.unregister_worker_plugin(plugin)
+            except Exception:  # a worker gone away: its keys went with it
+                logging.getLogger(__name__).debug("could not unregister %s", plugin)
+    tables = [
+        CompareTable(
+            prompt=prepared.prompts[i * size + j],
+            replies={m: decode_cell(c[m]) for m in models},
+        )
+        for i in range(total)
+        for j, c in enumerate(cells[i])
+    ]
+    return ClusterMatrixResult(
+        models=models,
+        items=prepared.items,
+        tables=tables,
+        index=prepared.index,
+        prompts=prepared.prompts,
+        source=prepared.source,
+        run_id=run_id,
+        job_id=store.job_id,
+        job_dir=store.path,
+        partitions=total,
+        computed=sorted(computed),
+        skipped=skipped,
+        worker_limits=limits,
+        notes=notes,
+    )
+
+
+def _remote_partition() -> Callable[..., Any]:
+    from .worker import run_partition
+
+    return run_partition
+
+
+def _task(
+    prepared: MatrixInput,
+    models: list[str],
+    config: dict[str, Any],
+    fingerprint: str,
+    plugin: str,
+    run_id: str,
+    job_id: str,
+    index: int,
+    size: int,
+    concurrency: int,
+    share: int,
+    redis_url: str | None,
+    options: dict[str, Any],
+) -> Any:
+    from .worker import PartitionTask
+
+    start = index * size
+    stop = min(start + size, len(prepared.prompts))
+    labels = prepared.labels
+    return PartitionTask(
+        job_id=job_id,
+        index=index,
+        start=start,
+        labels=labels[start:stop],
+        prompts=prepared.prompts[start:stop],
+        models=models,
+        config=config,
+        fingerprint=fingerprint,
+        plugin=plugin,
+        run_id=run_id,
+        concurrency=concurrency,
+        limit_share=share,
+        redis_url=redis_url,
+        options=dict(options),
+    )
+
+
+def _limit_share(config: dict[str, Any], workers: int) -> tuple[int, list[str]]:
+    """How many ways to split each limit, and the line that says so (none when shared)."""
+    limited = limited_deployments(config)
+    if not limited or workers == 1:
+        return 1, []
+    if os.environ.get(REDIS_ENV) and _engine_takes_redis():
+        return 1, []
+    note = (
+        f"cluster: no shared limiter ({REDIS_ENV} unset), so each of the {workers} workers "
+        f"gets 1/{workers} of each limit of {', '.join(limited)}"
+    )
+    return workers, [note]
+
+
+def _engine_takes_redis() -> bool:
+    from .worker import _engine_takes
+
+    return _engine_takes("redis")
+
+
+def _record(engine: OrchestrationEngine, events: list[Any], run_id: str) -> None:
+    """A partition's events into the caller's trail, under the job's run id."""
+    audit = engine.audit
+    if audit is None:
+        return
+    identity = getattr(engine, "identity", None)
+    for wall, kind, columns in events:
+        columns = {**columns, "run_id": run_id}
+        columns.setdefault("timestamp", wall)
+        if identity is not None:
+            columns.setdefault("identity", str(getattr(identity, "label", identity)))
+        audit.record(kind, **columns)
+
+
+def _job_digest(models: list[str], prompts: list[str], options: dict[str, Any]) -> str:
+    h = hashlib.sha256()
+    h.update(json.dumps([models, sorted(options.items())], default=str).encode())
+    for prompt in prompts:
+        h.update(hashlib.sha256(prompt.encode()).digest())
+    return h.hexdigest()
+
+
+def decode_cell(cell: dict[str, Any]) -> Any:
+    """A :class:`Reply`, or the error standing for the one a worker reported."""
+    from ..models import Reply
+
+    if cell.get("ok"):
+        return Reply.model_validate(cell["reply"])
+    kind, blocked = str(cell.get("kind") or "Error"), bool(cell.get("blocked"))
+    cls = _ERROR_CLASSES.get((kind, blocked))
+    if cls is None:
+        base = _RemoteBlocked if blocked else RemoteCellError
+        cls = _ERROR_CLASSES[(kind, blocked)] = type(kind, (base,), {"__module__": __name__})
+    return cls(str(cell.get("message") or ""))
