@@ -393,7 +393,7 @@ class OrchestrationEngine:
         return self.runtime.run_sync(self.matrix(models, template, items, **kwargs))
 
     def config(self) -> dict[str, Any]:
-        """This engine's configuration as plain data, never its keys (see :mod:`.cluster.config`)."""
+        """This engine's configuration as plain data, never its keys (:mod:`.cluster.config`)."""
         from .cluster.config import engine_config
 
         return engine_config(self)

@@ -143,7 +143,8 @@ def engine_from_config(
     provider_keys = {k: v for k, v in keys.items() if not k.startswith("pool:")}
     guardian: Any = False
     if config["guardian"] is not None:
-        guardian = Guardian(config["guardian"]["policies"], config=config["guardian"]["config"])
+        # As keywords: Guardian(config=...) would lose to its own keyword defaults.
+        guardian = Guardian(config["guardian"]["policies"], **config["guardian"]["config"])
     simulator = dict(config["simulator"])
     if isinstance(simulator.get("latency"), list):
         simulator["latency"] = tuple(simulator["latency"])

@@ -20,6 +20,7 @@ the cluster are cancelled, and a rerun picks up from the files written so far.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -180,20 +181,25 @@ def run_matrix_on_cluster(
     pending = [i for i in range(total) if i not in cells]
     if pending:
         from .plugin import KeyPlugin
+        from .worker import PartitionTask, run_partition
 
         plugin = f"orchestration-keys-{uuid.uuid4().hex[:12]}"
         client.register_plugin(KeyPlugin(plugin, engine_keys(engine, config)), name=plugin)
-        fingerprint = config_fingerprint(config)
-        redis_url = os.environ.get(REDIS_ENV) or None
         try:
+            base = PartitionTask(
+                job_id=store.job_id, index=0, start=0, labels=[], prompts=[], models=models,
+                config=config, fingerprint=config_fingerprint(config), plugin=plugin,
+                run_id=run_id, concurrency=concurrency, limit_share=share,
+                redis_url=os.environ.get(REDIS_ENV) or None, options=dict(options),
+            )  # fmt: skip
+            labels = prepared.labels
             futures = [
                 client.submit(
-                    _remote_partition(),
-                    _task(prepared, models, config, fingerprint, plugin, run_id, store.job_id,
-                          i, size, concurrency, share, redis_url, options),
+                    run_partition,
+                    _slice(base, prepared.prompts, labels, i, size),
                     key=f"orchestration-matrix-{store.job_id}-{i}-{uuid.uuid4().hex[:6]}",
                     pure=False,
-                )  # fmt: skip
+                )
                 for i in pending
             ]
             try:
@@ -241,47 +247,11 @@ def run_matrix_on_cluster(
     )
 
 
-def _remote_partition() -> Callable[..., Any]:
-    from .worker import run_partition
-
-    return run_partition
-
-
-def _task(
-    prepared: MatrixInput,
-    models: list[str],
-    config: dict[str, Any],
-    fingerprint: str,
-    plugin: str,
-    run_id: str,
-    job_id: str,
-    index: int,
-    size: int,
-    concurrency: int,
-    share: int,
-    redis_url: str | None,
-    options: dict[str, Any],
-) -> Any:
-    from .worker import PartitionTask
-
-    start = index * size
-    stop = min(start + size, len(prepared.prompts))
-    labels = prepared.labels
-    return PartitionTask(
-        job_id=job_id,
-        index=index,
-        start=start,
-        labels=labels[start:stop],
-        prompts=prepared.prompts[start:stop],
-        models=models,
-        config=config,
-        fingerprint=fingerprint,
-        plugin=plugin,
-        run_id=run_id,
-        concurrency=concurrency,
-        limit_share=share,
-        redis_url=redis_url,
-        options=dict(options),
+def _slice(base: Any, prompts: list[str], labels: list[str], index: int, size: int) -> Any:
+    """Partition ``index`` of the job: its rows' labels and prompts on ``base``."""
+    start, stop = index * size, min(index * size + size, len(prompts))
+    return dataclasses.replace(
+        base, index=index, start=start, labels=labels[start:stop], prompts=prompts[start:stop]
     )
 
 

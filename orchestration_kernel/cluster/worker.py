@@ -82,9 +82,7 @@ def run_partition(task: PartitionTask) -> PartitionOutcome:
         for table in result.tables
     ]
     limits = {d.id: d.rpm for pool in engine.router.pools.values() for d in pool.deployments}
-    return PartitionOutcome(
-        task.index, task.start, cells, events, limits, f"pid-{os.getpid()}"
-    )
+    return PartitionOutcome(task.index, task.start, cells, events, limits, f"pid-{os.getpid()}")
 
 
 def encode_cell(reply: Any) -> dict[str, Any]:
