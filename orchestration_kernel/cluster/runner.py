@@ -125,6 +125,7 @@ def _local_client() -> Any:
         threads_per_worker=1,
         processes=True,
         dashboard_address=None,
+        scheduler_kwargs={"dashboard_address": ":0"},  # no dashboard; health on any port
         silence_logs=logging.ERROR,
     )
 

@@ -111,6 +111,14 @@ def run_compare_cell(magics: OrchestrateMagics, args: argparse.Namespace, body: 
     _warn_uncatalogued(engine, models)
     template = prompt_template(body, interpolate=not args.no_interpolate)
     namespace = magics.namespace()
+    if getattr(args, "cluster", None) is not None and not args.dry_run:
+        if args.over not in namespace:
+            items_of(args.over, namespace)  # the clear "no such variable" error, with a hint
+        result = engine.matrix_sync(
+            models, body, namespace[args.over], cluster=args.cluster, namespace=namespace
+        )  # rows on Dask workers (DataFrames too): see orchestration_kernel.cluster
+        magics.bind(args.out, result)
+        return render(result, args.format, magics.shell)
     if args.over is None:
         prompts = [render_prompt(template, namespace)]
         items: list[Any] = []

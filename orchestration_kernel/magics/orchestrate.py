@@ -139,6 +139,9 @@ class OrchestrateMagics(Magics):
     @magic_arguments.argument(
         "--over", metavar="VAR", help="With --compare: run the prompt for each {item} of VAR."
     )
+    @magic_arguments.argument(
+        "--cluster", metavar="WHERE", help="With --over: run the rows on Dask (local or tcp://…)."
+    )
     @magic_arguments.argument("--run", metavar="ID", help="audit: the run to show.")
     @magic_arguments.argument("-m", "--model", help="explain: the model that explains.")
     @line_cell_magic

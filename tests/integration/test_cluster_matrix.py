@@ -36,6 +36,7 @@ def client() -> Iterator[Any]:
         threads_per_worker=1,
         processes=True,
         dashboard_address=None,
+        scheduler_kwargs={"dashboard_address": ":0"},  # no dashboard; health on any port
         silence_logs=logging.ERROR,
     ) as made:
         yield made
@@ -168,3 +169,36 @@ def test_the_key_is_in_neither_the_task_graph_nor_any_log(
     assert key not in audit.to_csv()
     assert key not in json.dumps(engine.config())
     assert key not in repr(result) and key not in str(result.to_dataframe())
+
+
+def test_the_magic_runs_a_dataframe_over_the_cluster(client, monkeypatch) -> None:
+    from IPython import get_ipython
+    from IPython.testing.globalipapp import start_ipython
+
+    monkeypatch.setenv("ORCHESTRATION_OFFLINE", "on")  # the workers get it from the config
+    shell = start_ipython() or get_ipython()
+    shell.run_line_magic("load_ext", "orchestration_kernel")
+    try:
+        shell.user_ns["df"] = pd.DataFrame({"city": ["Oslo", "Lima", "Pune"]}, index=list("abc"))
+        where = client.scheduler.address  # a scheduler address, as on a real cluster
+        result = shell.run_cell(
+            f"%%orchestrate --compare gpt-4o --over df --cluster {where} --out m\n"
+            "Weather in {city}?"
+        )
+        assert result.success, result.error_in_exec
+        frame = shell.user_ns["m"].to_dataframe()
+        assert list(frame.index) == ["a", "b", "c"] and list(frame["city"]) == [
+            "Oslo",
+            "Lima",
+            "Pune",
+        ]
+        assert all(
+            f"Weather in {c}?" in text
+            for c, text in zip(frame["city"], frame["gpt-4o"], strict=True)
+        )
+        refused = shell.run_cell("%%orchestrate --compare gpt-4o --cluster local\nhi")
+        assert not refused.success and "add --over VAR" in str(refused.error_in_exec)
+    finally:
+        shell.run_line_magic("unload_ext", "orchestration_kernel")
+        for name in ("df", "m", "_orchestrate"):
+            shell.user_ns.pop(name, None)
