@@ -333,6 +333,25 @@ def _audit_md(r: dict[str, Any]) -> list[str]:
     return [*out, "", *_table(["read", "rows", "runs", "p50", "p95"], exp)]
 
 
+def _cluster_md(r: dict[str, Any]) -> list[str]:
+    names = {
+        "kernel": f"one kernel, {r['concurrency']} rows in flight",
+        "kernel_2x": f"one kernel, {2 * r['concurrency']} rows in flight",
+        "cluster": f"LocalCluster, {r['workers']} workers × {r['concurrency']} rows in flight",
+    }
+    rows = [
+        [what, num(get(r, "rows_per_s", key, "p50")), num(get(r, "rows_per_s", key, "min")),
+         sec(get(r, "wall_s", key, "p50"))]
+        for key, what in names.items()
+    ]  # fmt: skip
+    head = f"{num(r['rows'])} rows, {r['latency_s'] * 1000:.0f} ms added per request."
+    tail = (
+        f"Cluster start: {sec(r['cluster_start_s'])}; first (cold) job of "
+        f"{num(r['cold_job_rows'])} rows: {sec(r['cold_job_s'])}."
+    )
+    return [head, "", *_table(["run", "rows/s (median)", "rows/s (worst)", "wall"], rows), "", tail]
+
+
 @dataclass(frozen=True)
 class Section:
     """A section of the report: its key, title, what the numbers mean, and its table."""
@@ -390,6 +409,12 @@ SECTIONS: list[Section] = [
         "Write throughput: typical `call` rows, `record()` for a batch plus the `flush()` that "
         "redacts, hashes, chains and commits it, per batch. Reads: the whole trail into a "
         "DataFrame, to Parquet, and `verify()` of the hash chain."), _audit_md),
+    Section("cluster", "8. A matrix on a Dask cluster", (
+        "One model over N rows against the OpenAI wire server (its own process, loopback, a "
+        "fixed added latency): `engine.matrix` in one kernel, and with `cluster=` on a local "
+        "two-process cluster (one thread per worker). The cluster's start and its first, cold "
+        "job (workers import the library and build their engine) are timed apart; runs are "
+        "interleaved, each a fresh job."), _cluster_md),
 ]  # fmt: skip
 
 

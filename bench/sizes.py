@@ -45,6 +45,11 @@ class Sizes:
     audit_rows: int
     audit_batches: int
     audit_export_runs: int
+    # 8. cluster
+    cluster_rows: int
+    cluster_latency: float
+    cluster_warmup_rows: int
+    cluster_repeats: int
 
     def as_dict(self) -> dict[str, Any]:
         """The sizes, for the JSON report."""
@@ -78,6 +83,10 @@ FULL = Sizes(
     audit_rows=100_000,
     audit_batches=5,
     audit_export_runs=5,
+    cluster_rows=2000,
+    cluster_latency=0.05,
+    cluster_warmup_rows=200,
+    cluster_repeats=3,
 )
 
 SMOKE = Sizes(
@@ -107,4 +116,8 @@ SMOKE = Sizes(
     audit_rows=1000,
     audit_batches=2,
     audit_export_runs=2,
+    cluster_rows=40,
+    cluster_latency=0.005,
+    cluster_warmup_rows=10,
+    cluster_repeats=1,
 )
