@@ -140,7 +140,8 @@ def engine_from_config(
             "the caller and the workers run different versions of orchestration-kernel"
         )
     keys = dict(keys or {})
-    provider_keys = {k: v for k, v in keys.items() if not k.startswith("pool:")}
+    provider_keys = {k: v for k, v in keys.items() if ":" not in k}  # providers hold no ':'
+
     guardian: Any = False
     if config["guardian"] is not None:
         # As keywords: Guardian(config=...) would lose to its own keyword defaults.

@@ -39,6 +39,7 @@ from ..matrix import MatrixInput, MatrixResult, new_run_id
 from .config import config_fingerprint, engine_config, engine_keys, limited_deployments
 from .progress import ClusterProgress, ProgressClock
 from .store import JobStore
+from .worker import engine_accepts
 
 if TYPE_CHECKING:
     from ..engine import OrchestrationEngine
@@ -53,6 +54,8 @@ __all__ = [
 
 #: The variable naming the Redis server of the shared limiter (issue 22's).
 REDIS_ENV = "ORCHESTRATION_REDIS_URL"
+#: Where the shared limiter's settings travel in the worker plugin (never in a task).
+REDIS_KEY = "redis:settings"
 
 
 class ClusterQuotaWarning(UserWarning):
@@ -167,7 +170,8 @@ def run_matrix_on_cluster(
          "run_id": new_run_id(), "partitions": total}
     )  # fmt: skip
     run_id = str(manifest["run_id"])
-    share, notes = _limit_share(config, workers)
+    shared = shared_limiter(engine)
+    share, notes = _limit_share(config, workers, shared is not None)
     for note in notes:  # runs on a helper thread: a caller's line would mean nothing here
         warnings.warn_explicit(note, ClusterQuotaWarning, "orchestration_kernel.cluster", 0)
     skipped = sorted(store.done(total))
@@ -185,13 +189,16 @@ def run_matrix_on_cluster(
         from .worker import PartitionTask, run_partition
 
         plugin = f"orchestration-keys-{uuid.uuid4().hex[:12]}"
-        client.register_plugin(KeyPlugin(plugin, engine_keys(engine, config)), name=plugin)
+        keys = engine_keys(engine, config)
+        if shared is not None:  # its URL may hold a password: it travels with the keys
+            keys[REDIS_KEY] = json.dumps(shared)
+        client.register_plugin(KeyPlugin(plugin, keys), name=plugin)
         try:
             base = PartitionTask(
                 job_id=store.job_id, index=0, start=0, labels=[], prompts=[], models=models,
                 config=config, fingerprint=config_fingerprint(config), plugin=plugin,
                 run_id=run_id, concurrency=concurrency, limit_share=share,
-                redis_url=os.environ.get(REDIS_ENV) or None, options=dict(options),
+                shared_limits=shared is not None, options=dict(options),
             )  # fmt: skip
             labels = prepared.labels
             futures = [
@@ -256,24 +263,27 @@ def _slice(base: Any, prompts: list[str], labels: list[str], index: int, size: i
     )
 
 
-def _limit_share(config: dict[str, Any], workers: int) -> tuple[int, list[str]]:
+def shared_limiter(engine: OrchestrationEngine) -> dict[str, Any] | None:
+    """The engine's shared-limiter settings as plain data (its ``redis``, from ``redis=``
+    or ``ORCHESTRATION_REDIS_URL``), or ``None`` when its limits are its own."""
+    settings = getattr(engine, "redis", None)
+    if settings is None or not engine_accepts("redis"):
+        return None
+    if dataclasses.is_dataclass(settings) and not isinstance(settings, type):
+        return dataclasses.asdict(settings)
+    return {"url": str(settings)}
+
+
+def _limit_share(config: dict[str, Any], workers: int, shared: bool) -> tuple[int, list[str]]:
     """How many ways to split each limit, and the line that says so (none when shared)."""
     limited = limited_deployments(config)
-    if not limited or workers == 1:
-        return 1, []
-    if os.environ.get(REDIS_ENV) and _engine_takes_redis():
+    if not limited or workers == 1 or shared:
         return 1, []
     note = (
         f"cluster: no shared limiter ({REDIS_ENV} unset), so each of the {workers} workers "
         f"gets 1/{workers} of each limit of {', '.join(limited)}"
     )
     return workers, [note]
-
-
-def _engine_takes_redis() -> bool:
-    from .worker import _engine_takes
-
-    return _engine_takes("redis")
 
 
 def _record(engine: OrchestrationEngine, events: list[Any], run_id: str) -> None:

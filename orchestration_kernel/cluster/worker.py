@@ -17,7 +17,7 @@ from typing import Any
 from ..errors import ConfigurationError
 from .capture import AuditEvent, CapturedAudit
 
-__all__ = ["PartitionOutcome", "PartitionTask", "run_partition"]
+__all__ = ["PartitionOutcome", "PartitionTask", "engine_accepts", "run_partition"]
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,8 @@ class PartitionTask:
     run_id: str
     concurrency: int = 8
     limit_share: int = 1
-    redis_url: str | None = None
+    #: True: the worker's engine joins the caller's shared limiter (settings in the plugin).
+    shared_limits: bool = False
     options: dict[str, Any] = field(default_factory=dict)
 
 
@@ -104,7 +105,7 @@ def _engine_for(task: PartitionTask) -> tuple[Any, CapturedAudit]:
     from .config import engine_from_config
     from .plugin import worker_keys
 
-    cache_key = (task.fingerprint, task.plugin, task.limit_share, task.redis_url)
+    cache_key = (task.fingerprint, task.plugin, task.limit_share, task.shared_limits)
     with _LOCK:
         found = _ENGINES.get(cache_key)
         if found is not None:
@@ -120,9 +121,9 @@ def _engine_for(task: PartitionTask) -> tuple[Any, CapturedAudit]:
         audit = CapturedAudit()
         overrides: dict[str, Any] = {}
         share = task.limit_share
-        if task.redis_url and _engine_takes("redis"):
-            overrides["redis"] = task.redis_url  # the shared limiter keeps whole quotas
-            share = 1
+        if engine_accepts("redis"):  # explicit either way: the worker's own env must not decide
+            overrides["redis"] = _redis_settings(keys) if task.shared_limits else False
+            share = 1 if task.shared_limits else share
         engine = engine_from_config(
             task.config,
             keys=keys,
@@ -135,7 +136,21 @@ def _engine_for(task: PartitionTask) -> tuple[Any, CapturedAudit]:
         return engine, audit
 
 
-def _engine_takes(name: str) -> bool:
+def _redis_settings(keys: dict[str, str]) -> Any:
+    import json
+
+    from .runner import REDIS_KEY
+
+    fields = json.loads(keys[REDIS_KEY])
+    try:
+        from ..redis_link import RedisSettings  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return fields["url"]
+    return RedisSettings(**fields)
+
+
+def engine_accepts(name: str) -> bool:
+    """Does this version's engine take the keyword ``name`` (``redis`` once it is there)?"""
     from ..engine import OrchestrationEngine
 
     return name in inspect.signature(OrchestrationEngine.__init__).parameters
