@@ -45,7 +45,12 @@ class Sizes:
     audit_rows: int
     audit_batches: int
     audit_export_runs: int
-    # 8. cluster
+    # 8. robustness
+    robustness_repeats: int
+    robustness_limit_s: float  # a hostile input still running after this is stopped
+    robustness_guardian_bytes: int
+    robustness_publishes: int
+    # 10. cluster
     cluster_rows: int
     cluster_latency: float
     cluster_warmup_rows: int
@@ -83,6 +88,10 @@ FULL = Sizes(
     audit_rows=100_000,
     audit_batches=5,
     audit_export_runs=5,
+    robustness_repeats=3,
+    robustness_limit_s=20.0,
+    robustness_guardian_bytes=1_000_000,
+    robustness_publishes=100_000,
     cluster_rows=2000,
     cluster_latency=0.05,
     cluster_warmup_rows=200,
@@ -116,6 +125,10 @@ SMOKE = Sizes(
     audit_rows=1000,
     audit_batches=2,
     audit_export_runs=2,
+    robustness_repeats=1,
+    robustness_limit_s=5.0,
+    robustness_guardian_bytes=2_000,
+    robustness_publishes=1000,
     cluster_rows=40,
     cluster_latency=0.005,
     cluster_warmup_rows=10,
