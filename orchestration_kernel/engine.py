@@ -407,7 +407,10 @@ class OrchestrationEngine:
         from .cluster.config import engine_from_config
 
         options.setdefault("audit", True)
-        return engine_from_config(config, keys=keys, **options)
+        engine: OrchestrationEngine = engine_from_config(
+            config, engine_class=cls, keys=keys, **options
+        )
+        return engine
 
     # -- pipelines -----------------------------------------------------------------
     def create_pipeline(self, spec: Any, *, name: str | None = None, **options: Any) -> Any:

@@ -19,12 +19,9 @@ import dataclasses
 import hashlib
 import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import ConfigurationError
-
-if TYPE_CHECKING:
-    from ..engine import OrchestrationEngine
 
 __all__ = [
     "CONFIG_VERSION",
@@ -45,7 +42,7 @@ _DEPLOYMENT_FIELDS = (
 )  # fmt: skip
 
 
-def engine_config(engine: OrchestrationEngine) -> dict[str, Any]:
+def engine_config(engine: Any) -> dict[str, Any]:
     """The engine's configuration as plain data, without keys (see the module docstring).
 
     Raises :class:`ConfigurationError` for what cannot travel: a Guardian with custom
@@ -98,7 +95,7 @@ def engine_config(engine: OrchestrationEngine) -> dict[str, Any]:
     }
 
 
-def engine_keys(engine: OrchestrationEngine, config: Mapping[str, Any]) -> dict[str, str]:
+def engine_keys(engine: Any, config: Mapping[str, Any]) -> dict[str, str]:
     """Every key the configuration needs, by provider name and ``pool:NAME:ID`` deployment:
     what the engine was given, or found in the environment, a ``.env`` or the keyring."""
     providers = engine.providers
@@ -117,19 +114,21 @@ def engine_keys(engine: OrchestrationEngine, config: Mapping[str, Any]) -> dict[
 def engine_from_config(
     config: Mapping[str, Any],
     *,
+    engine_class: type,
     keys: Mapping[str, str] | None = None,
     audit: Any = False,
     session: Any = None,
     limit_share: int = 1,
     **overrides: Any,
-) -> OrchestrationEngine:
-    """An engine built from :func:`engine_config`'s output and ``keys``.
+) -> Any:
+    """An ``engine_class`` (the :class:`OrchestrationEngine` or a subclass; this package
+    never imports the engine, which imports it) built from :func:`engine_config`'s output
+    and ``keys``.
 
     ``limit_share`` divides every pool deployment's ``rpm``, ``tpm`` and ``max_in_flight``
     (rounded down, at least 1): a cluster of N workers without a shared limiter gives each
     worker 1/N of each quota. ``overrides`` go to the engine (``audit``, ``redis`` …).
     """
-    from ..engine import OrchestrationEngine
     from ..guardian import Guardian
     from ..providers.base import Timeouts
     from ..retry import RetryPolicy
@@ -149,7 +148,7 @@ def engine_from_config(
     simulator = dict(config["simulator"])
     if isinstance(simulator.get("latency"), list):
         simulator["latency"] = tuple(simulator["latency"])
-    engine = OrchestrationEngine(
+    engine = engine_class(
         session=session,
         offline=config["offline"],
         keys=provider_keys,

@@ -31,7 +31,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..compare import CompareTable
 from ..errors import ConfigurationError, GuardianBlocked, OrchestrationError
@@ -39,10 +39,7 @@ from ..matrix import MatrixInput, MatrixResult, new_run_id
 from .config import config_fingerprint, engine_config, engine_keys, limited_deployments
 from .progress import ClusterProgress, ProgressClock
 from .store import JobStore
-from .worker import engine_accepts
-
-if TYPE_CHECKING:
-    from ..engine import OrchestrationEngine
+from .worker import REDIS_KEY, engine_accepts
 
 __all__ = [
     "ClusterMatrixResult",
@@ -54,8 +51,6 @@ __all__ = [
 
 #: The variable naming the Redis server of the shared limiter (issue 22's).
 REDIS_ENV = "ORCHESTRATION_REDIS_URL"
-#: Where the shared limiter's settings travel in the worker plugin (never in a task).
-REDIS_KEY = "redis:settings"
 
 
 class ClusterQuotaWarning(UserWarning):
@@ -135,7 +130,7 @@ def _local_client() -> Any:
 
 # -- the job ---------------------------------------------------------------------------
 def run_matrix_on_cluster(
-    engine: OrchestrationEngine,
+    engine: Any,
     models: Sequence[str],
     prepared: MatrixInput,
     *,
@@ -196,7 +191,8 @@ def run_matrix_on_cluster(
         try:
             base = PartitionTask(
                 job_id=store.job_id, index=0, start=0, labels=[], prompts=[], models=models,
-                config=config, fingerprint=config_fingerprint(config), plugin=plugin,
+                engine_class=type(engine), config=config,
+                fingerprint=config_fingerprint(config), plugin=plugin,
                 run_id=run_id, concurrency=concurrency, limit_share=share,
                 shared_limits=shared is not None, options=dict(options),
             )  # fmt: skip
@@ -263,11 +259,11 @@ def _slice(base: Any, prompts: list[str], labels: list[str], index: int, size: i
     )
 
 
-def shared_limiter(engine: OrchestrationEngine) -> dict[str, Any] | None:
+def shared_limiter(engine: Any) -> dict[str, Any] | None:
     """The engine's shared-limiter settings as plain data (its ``redis``, from ``redis=``
     or ``ORCHESTRATION_REDIS_URL``), or ``None`` when its limits are its own."""
     settings = getattr(engine, "redis", None)
-    if settings is None or not engine_accepts("redis"):
+    if settings is None or not engine_accepts(type(engine), "redis"):
         return None
     if dataclasses.is_dataclass(settings) and not isinstance(settings, type):
         return dataclasses.asdict(settings)
@@ -286,7 +282,7 @@ def _limit_share(config: dict[str, Any], workers: int, shared: bool) -> tuple[in
     return workers, [note]
 
 
-def _record(engine: OrchestrationEngine, events: list[Any], run_id: str) -> None:
+def _record(engine: Any, events: list[Any], run_id: str) -> None:
     """A partition's events into the caller's trail, under the job's run id."""
     audit = engine.audit
     if audit is None:

@@ -30,6 +30,8 @@ class PartitionTask:
     labels: list[str]
     prompts: list[str]
     models: list[str]
+    #: The caller's engine class (pickled by reference: workers import it themselves).
+    engine_class: type
     config: dict[str, Any]
     fingerprint: str
     plugin: str
@@ -53,6 +55,9 @@ class PartitionOutcome:
     limits: dict[str, int | None]
     worker: str
 
+
+#: Where the shared limiter's settings travel in the worker plugin (never in a task).
+REDIS_KEY = "redis:settings"
 
 _ENGINES: dict[tuple[Any, ...], Any] = {}
 _LOCK = threading.Lock()
@@ -121,11 +126,14 @@ def _engine_for(task: PartitionTask) -> tuple[Any, CapturedAudit]:
         audit = CapturedAudit()
         overrides: dict[str, Any] = {}
         share = task.limit_share
-        if engine_accepts("redis"):  # explicit either way: the worker's own env must not decide
+        if engine_accepts(
+            task.engine_class, "redis"
+        ):  # explicit either way: the worker's own env must not decide
             overrides["redis"] = _redis_settings(keys) if task.shared_limits else False
             share = 1 if task.shared_limits else share
         engine = engine_from_config(
             task.config,
+            engine_class=task.engine_class,
             keys=keys,
             audit=audit,
             session=Session(f"cluster-worker-{os.getpid()}"),
@@ -137,20 +145,18 @@ def _engine_for(task: PartitionTask) -> tuple[Any, CapturedAudit]:
 
 
 def _redis_settings(keys: dict[str, str]) -> Any:
+    """The caller's shared-limiter settings, from the plugin (issue 22's ``RedisSettings``)."""
+    import importlib
     import json
 
-    from .runner import REDIS_KEY
-
     fields = json.loads(keys[REDIS_KEY])
-    try:
-        from ..redis_link import RedisSettings  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
+    try:  # by name: the module is newer than this one, and the linter need not follow it
+        settings = importlib.import_module("orchestration_kernel.redis_link").RedisSettings
+    except (ImportError, AttributeError):
         return fields["url"]
-    return RedisSettings(**fields)
+    return settings(**fields)
 
 
-def engine_accepts(name: str) -> bool:
+def engine_accepts(engine_class: type, name: str) -> bool:
     """Does this version's engine take the keyword ``name`` (``redis`` once it is there)?"""
-    from ..engine import OrchestrationEngine
-
-    return name in inspect.signature(OrchestrationEngine.__init__).parameters
+    return name in inspect.signature(engine_class.__init__).parameters

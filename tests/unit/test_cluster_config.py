@@ -65,11 +65,11 @@ def test_the_config_is_plain_data_without_keys_and_rebuilds_the_same_engine() ->
 
 def test_a_split_quota_divides_each_limit_between_workers() -> None:
     engine = configured_engine(fake_key(), fake_key())
-    half = engine_from_config(engine.config(), limit_share=2)
+    half = engine_from_config(engine.config(), engine_class=OrchestrationEngine, limit_share=2)
     member = half.router.pools["fast"].get("a")
     assert (member.rpm, member.tpm, member.max_in_flight) == (300, 45_000, 3)
     assert half.router.pools["fast"].get("b").rpm is None
-    tiny = engine_from_config(engine.config(), limit_share=1000)
+    tiny = engine_from_config(engine.config(), engine_class=OrchestrationEngine, limit_share=1000)
     assert tiny.router.pools["fast"].get("a").max_in_flight == 1  # never below one
 
 
@@ -79,7 +79,10 @@ def test_what_cannot_travel_is_refused_clearly() -> None:
     with pytest.raises(ConfigurationError, match="openai use a refreshable credential"):
         engine.config()
     with pytest.raises(ConfigurationError, match="version"):
-        engine_from_config({**OrchestrationEngine(offline="on").config(), "version": 0})
+        engine_from_config(
+            {**OrchestrationEngine(offline="on").config(), "version": 0},
+            engine_class=OrchestrationEngine,
+        )
     assert CONFIG_VERSION == 1
 
 
