@@ -92,10 +92,10 @@ FULL = Sizes(
     robustness_limit_s=20.0,
     robustness_guardian_bytes=1_000_000,
     robustness_publishes=100_000,
-    cluster_rows=2000,
+    cluster_rows=1000,
     cluster_latency=0.05,
-    cluster_warmup_rows=200,
-    cluster_repeats=3,
+    cluster_warmup_rows=100,
+    cluster_repeats=2,
 )
 
 SMOKE = Sizes(

@@ -114,8 +114,16 @@ def run_compare_cell(magics: OrchestrateMagics, args: argparse.Namespace, body: 
     if getattr(args, "cluster", None) is not None and not args.dry_run:
         if args.over not in namespace:
             items_of(args.over, namespace)  # the clear "no such variable" error, with a hint
+        from IPython.display import Pretty, display
+
+        shown = display(Pretty("starting the cluster job…"), display_id=True)  # one live line
         result = engine.matrix_sync(
-            models, body, namespace[args.over], cluster=args.cluster, namespace=namespace
+            models,
+            body,
+            namespace[args.over],
+            cluster=args.cluster,
+            namespace=namespace,
+            progress=lambda p: shown and shown.update(Pretty(str(p))),
         )  # rows on Dask workers (DataFrames too): see orchestration_kernel.cluster
         magics.bind(args.out, result)
         return render(result, args.format, magics.shell)

@@ -171,7 +171,7 @@ def test_the_key_is_in_neither_the_task_graph_nor_any_log(
     assert key not in repr(result) and key not in str(result.to_dataframe())
 
 
-def test_the_magic_runs_a_dataframe_over_the_cluster(client, monkeypatch) -> None:
+def test_the_magic_runs_a_dataframe_over_the_cluster(client, monkeypatch, capsys) -> None:
     from IPython import get_ipython
     from IPython.testing.globalipapp import start_ipython
 
@@ -186,6 +186,7 @@ def test_the_magic_runs_a_dataframe_over_the_cluster(client, monkeypatch) -> Non
             "Weather in {city}?"
         )
         assert result.success, result.error_in_exec
+        assert "\n3/3 partitions · 3/3 rows" in capsys.readouterr().out  # the live progress line
         frame = shell.user_ns["m"].to_dataframe()
         assert list(frame.index) == ["a", "b", "c"] and list(frame["city"]) == [
             "Oslo",

@@ -144,3 +144,42 @@ def test_the_capture_hands_back_each_run_once() -> None:
         ("route", "chosen"),
     ]
     assert audit.take("a") == [] and len(audit.take("b")) == 1
+
+
+def test_a_partition_runs_on_the_worker_side_with_the_plugins_keys() -> None:
+    """What a worker does, in this process: keys from the plugin, events handed back."""
+    pytest.importorskip("distributed")
+    from orchestration_kernel.cluster.config import config_fingerprint
+    from orchestration_kernel.cluster.plugin import KeyPlugin, worker_keys
+    from orchestration_kernel.cluster.worker import _ENGINES, PartitionTask, run_partition
+
+    engine = OrchestrationEngine(offline="on")  # simulated: the key is checked, never sent
+    engine.add_pool("fast", [{"id": "f", "model": "openai:gpt-4o-mini", "rpm": 100}])
+    config = engine.config()
+    key = fake_key("sk")
+    plugin = KeyPlugin("keys-test", {"openai": key})
+    assert key not in repr(plugin)
+    task = PartitionTask(
+        job_id="j", index=3, start=30, labels=["a", "b"], prompts=["x", "y"], models=["fast"],
+        engine_class=OrchestrationEngine, config=config, fingerprint=config_fingerprint(config),
+        plugin="keys-test", run_id="run1", limit_share=2,
+    )  # fmt: skip
+    with pytest.raises(ConfigurationError, match="no keys for the job"):
+        run_partition(task)
+    plugin.setup()
+    try:
+        out = run_partition(task)
+        (worker_engine, _), *_ = _ENGINES.values()
+        assert worker_engine.providers.key_for("openai").get() == key
+        assert (out.index, out.start, out.limits) == (3, 30, {"f": 50})
+        assert [c["fast"]["ok"] for c in out.cells] == [True, True]
+        calls = [cols for _, kind, cols in out.events if kind == "call"]
+        assert sorted(c["step"] for c in calls) == ["a", "b"]
+        assert {c["run_id"] for c in calls} == {"run1.p3"}  # taken back: none left behind
+        assert worker_engine.audit.take("run1.p3") == []
+    finally:
+        plugin.teardown()
+        for made, _ in _ENGINES.values():
+            made.session.close()
+        _ENGINES.clear()
+    assert worker_keys("keys-test") is None
