@@ -159,4 +159,4 @@ def _redis_settings(keys: dict[str, str]) -> Any:
 
 def engine_accepts(engine_class: type, name: str) -> bool:
     """Does this version's engine take the keyword ``name`` (``redis`` once it is there)?"""
-    return name in inspect.signature(engine_class.__init__).parameters
+    return name in inspect.signature(engine_class).parameters
