@@ -1,4 +1,4 @@
-"""10. A matrix on a Dask cluster: rows per second on a local two-worker cluster against
+"""11. A matrix on a Dask cluster: rows per second on a local two-worker cluster against
 the same matrix in one kernel.
 
 One matrix (one model, one prompt per row) against the OpenAI wire server in its own

@@ -50,7 +50,7 @@ class Sizes:
     robustness_limit_s: float  # a hostile input still running after this is stopped
     robustness_guardian_bytes: int
     robustness_publishes: int
-    # 10. cluster
+    # 11. cluster
     cluster_rows: int
     cluster_latency: float
     cluster_warmup_rows: int
