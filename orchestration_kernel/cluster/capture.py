@@ -49,6 +49,15 @@ class CapturedAudit:
         """Unused: replay is off on workers."""
         return ""
 
+    def check_writable(self) -> None:
+        """Always writable: nothing is written here."""
+
+    def commit_point(self) -> Any:
+        """Settled at once: the caller's trail commits these events, not the worker."""
+        from ..storage.commit import Commit
+
+        return Commit.settled()
+
     def flush(self) -> None:
         """Nothing to commit: the caller records the events."""
 

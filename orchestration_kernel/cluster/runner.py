@@ -11,7 +11,8 @@ The caller's side of a cluster job, in order:
    each quota — and say so in one warning line when it splits;
 4. skip the partitions already in the job's folder (:mod:`.store`), submit the rest;
 5. as each partition arrives: record its calls' audit events in the caller's own trail
-   (one chain, one run id), write its Parquet file, report progress;
+   (one chain, one run id) and commit them, then write its Parquet file (so a kept
+   partition is always an audited one), report progress;
 6. return a :class:`ClusterMatrixResult`, aligned to the input like any matrix.
 
 An exception from the progress callback (or Ctrl-C) stops the job: partitions still on
@@ -151,6 +152,8 @@ def run_matrix_on_cluster(
     options.pop("run_id", None)  # a job keeps one run id across reruns (its manifest's)
     models = list(models)
     config = engine_config(engine)
+    if engine.audit is not None and hasattr(engine.audit, "check_writable"):
+        engine.audit.check_writable()  # fail fast: no job runs unaudited
     client = connect(cluster, engine.session)
     client.wait_for_workers(1)
     workers = max(1, len(client.scheduler_info().get("workers", {})))
@@ -209,8 +212,8 @@ def run_matrix_on_cluster(
             try:
                 for future in distributed.as_completed(futures):
                     outcome = future.result()
-                    _record(engine, outcome.events, run_id)
-                    store.write(outcome.index, outcome.start, outcome.cells)
+                    _record(engine, outcome.events, run_id)  # committed before it is kept:
+                    store.write(outcome.index, outcome.start, outcome.cells)  # a rerun skips it
                     cells[outcome.index] = outcome.cells
                     computed.append(outcome.index)
                     limits.update(outcome.limits)
@@ -294,6 +297,7 @@ def _record(engine: Any, events: list[Any], run_id: str) -> None:
         if identity is not None:
             columns.setdefault("identity", str(getattr(identity, "label", identity)))
         audit.record(kind, **columns)
+    audit.flush()  # committed now (or AuditWriteError): the partition's file comes after
 
 
 def _job_digest(models: list[str], prompts: list[str], options: dict[str, Any]) -> str:

@@ -100,7 +100,7 @@ def test_cells_come_back_as_replies_and_errors_keeping_their_kind() -> None:
     limited = RateLimitError("slow down")
     cells = [encode_cell(x) for x in (reply, blocked, limited)]
     back = [decode_cell(json.loads(json.dumps(c))) for c in cells]
-    assert back[0] == reply
+    assert back[0].model_dump() == reply.model_dump()
     assert isinstance(back[1], GuardianBlocked) and str(back[1]) == str(blocked)
     assert type(back[2]).__name__ == type(limited).__name__ and str(back[2]) == str(limited)
     table = CompareTable(prompt="p", replies={"m": back[1]})
