@@ -160,8 +160,9 @@ def run_matrix_on_cluster(
     rows = len(prepared.prompts)
     size = partition_size or max(1, min(1000, math.ceil(rows / (workers * 4))))
     total = math.ceil(rows / size)
-    digest = _job_digest(models, prepared.prompts, options)
-    options.setdefault("session_id", engine.session.id)  # after the digest: reruns match
+    # The session is left out of the digest: a rerun from a restarted kernel still matches.
+    digest = _job_digest(models, prepared.prompts, {**options, "session_id": None})
+    options.setdefault("session_id", engine.session.id)
     store = JobStore(engine.session.home / "cluster", job or f"matrix-{digest[:16]}")
     manifest = store.open(
         {"models": models, "rows": rows, "partition_size": size, "digest": digest,
