@@ -78,11 +78,18 @@ class Target:
     simulated: bool
     deployment: Any = None
     route: dict[str, Any] = field(default_factory=dict)
+    #: True when an offline stand-in (the local model or the simulator) serves it.
+    stand_in: bool = False
 
     @property
     def ref(self) -> str:
         """``provider:model`` of the model asked for (before simulation)."""
         return f"{self.provider}:{self.model}"
+
+    @property
+    def served_by(self) -> str:
+        """The provider that answers: the stand-in's name (``local``, ``sim``) offline."""
+        return str(self.adapter.name) if self.stand_in or self.simulated else self.provider
 
 
 @dataclass
@@ -191,7 +198,7 @@ class CallRunner:
             attempt = Attempt(
                 number=len(attempts) + 1,
                 model=target.name,
-                provider=target.provider if not target.simulated else "local",
+                provider=target.served_by,
                 deployment=target.deployment_id,
                 simulated=target.simulated,
                 started_at=time.time(),

@@ -26,7 +26,7 @@ from .connections import ProviderSet
 from .errors import ConfigurationError, GuardianBlocked, MissingKeyError
 from .models import ChatRequest, Decision, Delta, Message, ProviderReply, Reply, Usage
 from .providers.base import Timeouts
-from .providers.local import SimulatorConfig
+from .providers.sim import SimulatorConfig
 from .retry import RetryPolicy
 from .secrets import Secret
 from .session import Session
@@ -453,6 +453,7 @@ class OrchestrationEngine:
             simulated=adapter.simulated,
             deployment=deployment,
             route={**route, "deployment": deployment.id, "simulated": simulated},
+            stand_in=simulated,
         )
 
     @contextlib.asynccontextmanager
@@ -553,7 +554,7 @@ class OrchestrationEngine:
     ) -> Reply:
         usage = usage_or_estimate(raw, request, text, self.estimate_tokens)
         extras = dict(raw.extras)
-        if target.simulated:
+        if target.stand_in or target.simulated:
             cost: float | None = 0.0
             extras["stands_in_for"] = target.ref
             extras["cost_if_real_usd"] = self.catalogue.cost(target.ref, usage)
@@ -563,7 +564,7 @@ class OrchestrationEngine:
             text=text,
             model=target.name,
             resolved_model=target.ref,
-            provider="local" if target.simulated else target.provider,
+            provider=target.served_by,
             deployment=target.deployment_id,
             response_model=raw.response_model,
             finish_reason=raw.finish_reason,
@@ -605,7 +606,7 @@ class OrchestrationEngine:
             cols.setdefault("step", spec.step)
             cols.setdefault("session_id", spec.session_id)
         if target is not None:
-            cols.setdefault("provider", "local" if target.simulated else target.provider)
+            cols.setdefault("provider", target.served_by)
             cols.setdefault("model", target.ref)
         if self.identity is not None:
             cols.setdefault("identity", _identity_label(self.identity))

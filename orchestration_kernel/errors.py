@@ -5,7 +5,9 @@ OrchestrationError                     base of everything we raise
 ├── ConfigurationError                 the user's set-up is wrong; nothing was sent
 │   ├── MissingKeyError                no key for a provider; names the variable to set
 │   ├── UnknownModelError              a model/pool name we cannot resolve; suggests near names
-│   └── SpecError                      a pipeline spec is invalid; carries line and column
+│   ├── SpecError                      a pipeline spec is invalid; carries line and column
+│   └── LocalModelError                the embedded model cannot start: file missing or corrupt,
+│                                      port in use, server failed to load
 ├── ProviderError                      a provider call failed (one attempt)
 │   ├── RetryableError                 the engine may try the same deployment again
 │   │   ├── RateLimitError             429; carries retry_after
@@ -45,6 +47,7 @@ __all__ = [
     "FatalProviderError",
     "GuardianBlocked",
     "IncompleteStreamError",
+    "LocalModelError",
     "MissingKeyError",
     "NotFoundError",
     "OrchestrationError",
@@ -110,6 +113,11 @@ class SpecError(ConfigurationError):
         lines = [str(e) for e in errors]
         head = "Invalid pipeline spec" if len(lines) == 1 else f"{len(lines)} problems in spec"
         super().__init__(head + ":\n  " + "\n  ".join(lines))
+
+
+class LocalModelError(ConfigurationError):
+    """The embedded local model cannot serve: its model file is missing or corrupt, the port
+    it was told to use is taken, or its server did not start. The message says which."""
 
 
 class SpecProblem:
