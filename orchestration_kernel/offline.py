@@ -26,6 +26,7 @@ __all__ = [
     "OfflineModel",
     "OfflineNotice",
     "deprecated_local_name",
+    "model_label",
     "notice_once",
     "offline_model_from_env",
     "stand_in_label",
@@ -91,6 +92,16 @@ def stand_in_label(served_by: str, stands_in_for: str | None = None) -> str:
     if not stands_in_for:
         return label
     return f"{label} (offline stand-in for {stands_in_for})"
+
+
+def model_label(model: str, provider: str | None = None, simulated: bool = False) -> str:
+    """How an answer's model is shown: ``gpt-4 (simulated)`` when the simulator answered,
+    ``local model (offline stand-in for gpt-4)`` when the local model stood in, else the name."""
+    if simulated:
+        return f"{model} (simulated)"
+    if provider == "local" and model and not model.startswith("local:"):
+        return stand_in_label("local", model)
+    return model
 
 
 def deprecated_local_name(model: str) -> bool:

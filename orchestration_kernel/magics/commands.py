@@ -118,7 +118,9 @@ def _key(magics: OrchestrateMagics, args: argparse.Namespace, rest: list[str]) -
     from ..providers.registry import PROVIDERS
     from ..secrets import Secret
 
-    provider = check_choice("provider", rest[0], [p for p in PROVIDERS if p != "local"])
+    provider = check_choice(
+        "provider", rest[0], [p for p in PROVIDERS if p not in ("local", "sim")]
+    )
     # Looked up at call time: ipykernel replaces getpass.getpass with a stdin request.
     key = getpass.getpass(f"API key for {provider} (not shown, kept for this kernel only): ")
     if not key.strip():

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from ..formatting import format_cost, format_ms
+from ..offline import model_label
 
 __all__ = ["LiveRunDisplay", "RunDisplay", "RunState", "StepRow", "make_run_display"]
 
@@ -201,7 +202,7 @@ _COLOURS = {
 
 def _cells(row: StepRow, final: bool) -> list[str]:
     text = row.text if not final or len(row.text) <= _PREVIEW else row.text[:_PREVIEW] + "…"
-    model = row.model + (" (simulated)" if row.simulated else "")
+    model = model_label(row.model, row.provider, row.simulated)
     return [
         row.name,
         model,

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ..formatting import format_cost, format_ms
+from ..offline import stand_in_label
 from .state import findings
 
 __all__ = [
@@ -94,6 +95,8 @@ def _answered_by(model: str, provider: str, resolved: str, simulated: bool) -> t
 def model_text(model: str, provider: str = "", simulated: bool = False, resolved: str = "") -> str:
     """``gpt-4 → openai:gpt-4o (simulated)``: the name asked for, what answered, and
     whether the offline simulator stood in for the provider."""
+    if provider == "local" and not simulated and not model.startswith("local:"):
+        return stand_in_label("local", model)
     arrow, via = _answered_by(model, provider, resolved, simulated)
     return (
         f"{model}{arrow}" + (f" via {via}" if via else "") + (" (simulated)" if simulated else "")
