@@ -71,7 +71,10 @@ def find_model() -> Path | None:
 
 def local_model_available() -> bool:
     """True when the ``[local]`` extra is installed: xllamacpp and a model file."""
-    return importlib.util.find_spec("xllamacpp") is not None and find_model() is not None
+    model = find_model()
+    return (
+        importlib.util.find_spec("xllamacpp") is not None and model is not None and model.is_file()
+    )
 
 
 @dataclass(frozen=True)
