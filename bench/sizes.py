@@ -45,6 +45,10 @@ class Sizes:
     audit_rows: int
     audit_batches: int
     audit_export_runs: int
+    # 8. the local model
+    local_starts: int
+    local_rounds: int
+    local_tokens: int
 
     def as_dict(self) -> dict[str, Any]:
         """The sizes, for the JSON report."""
@@ -78,6 +82,9 @@ FULL = Sizes(
     audit_rows=100_000,
     audit_batches=5,
     audit_export_runs=5,
+    local_starts=5,
+    local_rounds=10,
+    local_tokens=60,
 )
 
 SMOKE = Sizes(
@@ -107,4 +114,7 @@ SMOKE = Sizes(
     audit_rows=1000,
     audit_batches=2,
     audit_export_runs=2,
+    local_starts=1,
+    local_rounds=2,
+    local_tokens=16,
 )
