@@ -8,6 +8,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigurationError
+from ..offline import stand_in_label
 from .args import COMMANDS, OFFLINE_MODES, check_choice
 from .display import make_run_display
 from .errors import usage
@@ -68,7 +69,7 @@ def _models(magics: OrchestrateMagics, args: argparse.Namespace, rest: list[str]
     for name in engine.known_model_names():
         try:
             target = engine.resolve(name)
-            served = "simulator" if engine.is_simulated(name) else "real provider"
+            served = engine.served_by(name)
         except Exception as exc:  # one odd catalogue entry must not hide the others
             target, served = f"({type(exc).__name__})", ""
         rows.append({"name": name, "resolves_to": target, "served_by": served})
@@ -106,9 +107,10 @@ def _context(magics: OrchestrateMagics, args: argparse.Namespace, rest: list[str
 def _offline(magics: OrchestrateMagics, args: argparse.Namespace, rest: list[str]) -> Any:
     mode = check_choice("offline mode", rest[0], OFFLINE_MODES)
     magics.engine.set_offline(mode)
+    who = "" if mode == "off" else stand_in_label(magics.engine.providers.offline_model)
     meaning = {
-        "on": "every model is served by the offline simulator",
-        "auto": "providers without a key are served by the offline simulator",
+        "on": f"every model is served by the {who}",
+        "auto": f"providers without a key are served by the {who}",
         "off": "every model needs its provider's key",
     }[mode]
     print(f"Offline mode {mode}: {meaning}.")

@@ -73,3 +73,16 @@ def test_labels_say_which_stand_in_answered():
     assert offline.model_label("local:smollm2", "local") == "local:smollm2"
     assert offline.model_label("gpt-4", "openai") == "gpt-4"
     assert offline.stand_in_label("sim") == "simulator"
+
+
+def test_served_by_names_who_would_answer(monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    engine = OrchestrationEngine(offline="auto", audit=False)
+    engine.providers.set_offline_model("local")
+    assert engine.served_by("gpt-4") == "local model"
+    assert engine.served_by("local:smollm2") == "local model"
+    assert engine.served_by("sim:echo") == "simulator"
+    engine.providers.set_offline_model("sim")
+    assert engine.served_by("gpt-4") == "simulator"
+    engine.set_key("openai", "test-" + "k" * 20)
+    assert engine.served_by("gpt-4") == "real provider"
