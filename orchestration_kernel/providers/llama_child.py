@@ -46,7 +46,7 @@ def _answer(**fields: Any) -> None:
 
 
 def _params(args: argparse.Namespace) -> Any:
-    import xllamacpp
+    import xllamacpp  # type: ignore[import-untyped]
 
     params = xllamacpp.CommonParams()
     params.model.path = args.model
@@ -79,8 +79,11 @@ def main(argv: list[str] | None = None) -> int:
         _answer(kind=problem[0], error=problem[1])
         return 2
     try:
-        import xllamacpp
-
+        import xllamacpp  # its absence is a missing extra, not a damaged file
+    except ImportError:
+        _answer(kind="no-runtime", error="xllamacpp (llama.cpp for Python) is not installed")
+        return 2
+    try:
         server = xllamacpp.Server(_params(args))
     except Exception as exc:  # llama.cpp says why only in its log; the parent reads it
         _answer(kind="start", error=str(exc))

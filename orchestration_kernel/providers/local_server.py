@@ -211,7 +211,7 @@ class LocalModelServer:
     def _explain(self, answer: dict[str, object]) -> str:
         s = self.settings
         kind, error = answer.get("kind"), str(answer.get("error", ""))
-        if kind == "missing":
+        if kind in ("missing", "no-runtime"):
             return f"The local model cannot start: {error}; {INSTALL_HINT}."
         if kind == "corrupt":
             return (

@@ -196,7 +196,8 @@ def test_stop_ends_the_server_and_its_log(tmp_path):
     assert not _alive(pid) and not server.running and not log.exists()
 
 
-def test_the_server_ends_with_a_killed_parent_and_prints_nothing(tmp_path):
+@pytest.mark.parametrize("ending", ["sys.exit(0)", "os.kill(os.getpid(), signal.SIGKILL)"])
+def test_the_server_ends_with_its_parent_and_prints_nothing(tmp_path, ending):
     script = (
         "import os, signal, sys\n"
         "from orchestration_kernel import OrchestrationEngine\n"
@@ -204,7 +205,7 @@ def test_the_server_ends_with_a_killed_parent_and_prints_nothing(tmp_path):
         "engine.providers.set_offline_model('local')\n"
         "reply = engine.complete_sync('gpt-4', 'Hi', max_tokens=5)\n"
         "print(engine.providers.adapter('local').server.pid, flush=True)\n"
-        "os.kill(os.getpid(), signal.SIGKILL)\n"
+        f"{ending}\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=110, cwd=ROOT
