@@ -105,6 +105,8 @@ def model_text(model: str, provider: str = "", simulated: bool = False, resolved
 
 def model_html(model: str, provider: str = "", simulated: bool = False, resolved: str = "") -> str:
     """:func:`model_text` as HTML, the simulator marked with a badge."""
+    if provider == "local" and not simulated and not model.startswith("local:"):
+        return f"<code>{esc(model)}</code> <small>{esc(stand_in_label('local', model))}</small>"
     arrow, via = _answered_by(model, provider, resolved, simulated)
     sim = (
         f" <span style='{_BADGE.format(colour='#5f6368')}' "

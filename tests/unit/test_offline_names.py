@@ -86,3 +86,13 @@ def test_served_by_names_who_would_answer(monkeypatch):
     assert engine.served_by("gpt-4") == "simulator"
     engine.set_key("openai", "test-" + "k" * 20)
     assert engine.served_by("gpt-4") == "real provider"
+
+
+def test_widgets_label_the_local_stand_in():
+    from orchestration_kernel.widgets.render import model_html, model_text
+
+    assert model_text("gpt-4", "local", False, "openai:gpt-4o") == (
+        "local model (offline stand-in for gpt-4)"
+    )
+    assert "local model (offline stand-in for gpt-4)" in model_html("gpt-4", "local")
+    assert model_text("gpt-4", "sim", True, "openai:gpt-4o").endswith("(simulated)")
