@@ -34,6 +34,7 @@ def _hermetic_env(home: Path) -> dict[str, str]:
         if not k.endswith(("_API_KEY", "_BASE_URL")) and k not in ("JPY_SESSION_NAME",)
     }
     env.update(ORCHESTRATION_HOME=str(home), ORCHESTRATION_OFFLINE="auto",
+               ORCHESTRATION_OFFLINE_MODEL="sim",  # the saved outputs come from the simulator
                ORCHESTRATION_NO_DOTENV="1", ORCHESTRATION_NO_KEYRING="1")  # fmt: skip
     return env
 
