@@ -176,7 +176,7 @@ async def test_a_server_killed_mid_call_is_retried_on_a_new_one(tmp_path):
     started = threading.Event()  # deltas arrive on the runtime's thread
     call = asyncio.ensure_future(
         engine.complete(
-            "local:smollm2", "Write a long story about the sea.", max_tokens=400, stream=True,
+            "local:smollm2", "Write a long story about the sea.", max_tokens=120, stream=True,
             on_delta=lambda d: started.set(),
         )
     )  # fmt: skip
