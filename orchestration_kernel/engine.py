@@ -497,7 +497,12 @@ class OrchestrationEngine:
             adapter=adapter,
             simulated=adapter.simulated,
             deployment=deployment,
-            route={**route, "deployment": deployment.id, "simulated": simulated},
+            route={
+                **route,
+                "deployment": deployment.id,
+                "simulated": adapter.simulated,
+                **({"served_by": adapter.name} if simulated else {}),
+            },
             stand_in=simulated,
         )
 
