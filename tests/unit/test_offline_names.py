@@ -96,3 +96,14 @@ def test_widgets_label_the_local_stand_in():
     )
     assert "local model (offline stand-in for gpt-4)" in model_html("gpt-4", "local")
     assert model_text("gpt-4", "sim", True, "openai:gpt-4o").endswith("(simulated)")
+
+
+def test_the_plan_says_the_local_model_would_answer(monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    engine = OrchestrationEngine(offline="auto", audit=False)
+    engine.providers.set_offline_model("local")
+    plan = engine.create_pipeline([{"name": "a", "model": "gpt-4", "prompt": "x"}]).plan()
+    assert plan.to_records()[0]["simulated"] == "local model"
+    engine.providers.set_offline_model("sim")
+    plan = engine.create_pipeline([{"name": "a", "model": "gpt-4", "prompt": "x"}]).plan()
+    assert plan.to_records()[0]["simulated"] == "simulated"
