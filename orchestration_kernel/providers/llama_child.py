@@ -20,10 +20,12 @@ import os
 import sys
 from typing import Any
 
-__all__ = ["GGUF_MAGIC", "check_model_file", "main"]
+__all__ = ["GGUF_MAGIC", "TOKEN_ENV", "check_model_file", "main"]
 
 #: The first four bytes of every GGUF file.
 GGUF_MAGIC = b"GGUF"
+#: The variable through which the parent hands the server its API key.
+TOKEN_ENV = "ORCHESTRATION_LOCAL_TOKEN"
 
 
 def check_model_file(path: str) -> tuple[str, str] | None:
@@ -62,6 +64,11 @@ def _params(args: argparse.Namespace) -> Any:
     params.endpoint_metrics = True
     params.ui = False
     params.verbosity = 1  # warnings and errors only: the log must not grow per request
+    # A key from the parent (through the environment, not argv, which `ps` shows): other
+    # local processes, and web pages a browser opens, cannot use the server.
+    token = os.environ.get(TOKEN_ENV)
+    if token:
+        params.api_keys = [token]
     return params
 
 

@@ -83,6 +83,7 @@ class LocalModelProvider(CompatibleProvider):
         if url != self.base_url:
             stale = self._client
             self.base_url, self._client, self._client_loop = url, None, None
+            self.api_key = self.server.token
             if stale is not None:
                 await self._close_client(stale)
 

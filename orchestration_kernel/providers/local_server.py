@@ -20,6 +20,7 @@ import importlib.metadata
 import importlib.util
 import json
 import os
+import secrets
 import selectors
 import socket
 import subprocess
@@ -32,6 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import LocalModelError
+from ..secrets import Secret
+from .llama_child import TOKEN_ENV
 
 __all__ = [
     "INSTALL_HINT",
@@ -107,6 +110,8 @@ class LocalModelServer:
         self.load_seconds: float | None = None
         #: A failed start's log is kept (its path is in the error) when the server stops.
         self._keep_log = False
+        #: The key the server requires (fresh per server object, never in argv or logs).
+        self.token = Secret(secrets.token_urlsafe(24))
         _servers.add(self)
 
     @property
@@ -169,6 +174,7 @@ class LocalModelServer:
             **os.environ,
             "OMP_WAIT_POLICY": "PASSIVE",
             "OMP_NUM_THREADS": str(s.threads),
+            TOKEN_ENV: self.token.get(),
             "PYTHONPATH": os.pathsep.join(
                 filter(None, [_PACKAGE_ROOT, os.environ.get("PYTHONPATH")])
             ),

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 import warnings
 from pathlib import Path
@@ -72,9 +73,13 @@ def _alive(pid: int) -> bool:
         return stat.read().split()[2] != "Z"
 
 
-def _busy_slots(base_url: str) -> int:
+def _busy_slots(server: LocalModelServer) -> int:
     """Requests the server is generating for, from its Prometheus metrics."""
-    with urllib.request.urlopen(base_url.removesuffix("/v1") + "/metrics", timeout=5) as resp:
+    request = urllib.request.Request(
+        server.base_url().removesuffix("/v1") + "/metrics",
+        headers={"Authorization": f"Bearer {server.token.get()}"},
+    )
+    with urllib.request.urlopen(request, timeout=5) as resp:
         for line in resp.read().decode().splitlines():
             if line.startswith("llamacpp:requests_processing "):
                 return int(float(line.split()[1]))
@@ -150,12 +155,12 @@ async def test_cancelling_a_stream_stops_generation(tmp_path):
         )
     )  # fmt: skip
     assert await asyncio.to_thread(started.wait, 60)
-    base_url = engine.providers.adapter("local").server.base_url()
-    assert _busy_slots(base_url) == 1  # generating
+    server = engine.providers.adapter("local").server
+    assert _busy_slots(server) == 1  # generating
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert await asyncio.to_thread(_wait_for, lambda: _busy_slots(base_url) == 0, 30.0)
+    assert await asyncio.to_thread(_wait_for, lambda: _busy_slots(server) == 0, 30.0)
 
 
 async def test_a_killed_server_is_restarted_and_the_call_succeeds(tmp_path):
@@ -186,6 +191,22 @@ async def test_a_server_killed_mid_call_is_retried_on_a_new_one(tmp_path):
     reply = await asyncio.wait_for(call, 110)
     assert reply.text and len(reply.attempts) >= 2
     assert reply.attempts[0].status == "error" and reply.attempts[-1].status == "ok"
+
+
+def test_the_server_refuses_callers_without_its_key():
+    server = LocalModelServer(ServerSettings(model=find_model(), parallel=1))
+    url = server.base_url()
+    body = json.dumps({"messages": [{"role": "user", "content": "hi"}], "max_tokens": 2})
+    for headers in ({}, {"Authorization": "Bearer guessed"}):
+        request = urllib.request.Request(
+            url + "/chat/completions", data=body.encode(),
+            headers={"Content-Type": "application/json", **headers},
+        )  # fmt: skip
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=30)
+        assert refused.value.code == 401
+    assert server.token.get() not in " ".join(Path(f"/proc/{server.pid}/cmdline").read_text())
+    server.stop()
 
 
 def test_stop_ends_the_server_and_its_log(tmp_path):
