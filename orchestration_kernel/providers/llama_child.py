@@ -59,7 +59,8 @@ def _params(args: argparse.Namespace) -> Any:
     params.n_ctx = args.ctx * args.parallel  # the context is shared among the slots
     params.cpuparams.n_threads = args.threads
     params.cpuparams_batch.n_threads = args.threads
-    params.n_threads_http = args.parallel + 1
+    # Room beyond the slots: queued requests hold a thread, and /health must still answer.
+    params.n_threads_http = args.parallel + 4
     params.endpoint_slots = True
     params.endpoint_metrics = True
     params.ui = False

@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigurationError, LocalModelError
+from ..errors import ConfigurationError, ConnectionFailure, LocalModelError, ProviderTimeout
 from ..models import ChatRequest, ProviderReply, StreamChunk
 from ..offline import LOCAL_MODELS, notice_once
 from ._sdk import SDKAdapter
@@ -32,6 +32,8 @@ __all__ = ["LocalModelProvider", "SimulatorConfig"]
 
 #: Output tokens when the request sets no limit: the model rambles, and a demo must end.
 DEFAULT_MAX_TOKENS = 128
+#: Failures after which the server's health is checked before the next call.
+_SUSPICIOUS = (ProviderTimeout, ConnectionFailure, asyncio.CancelledError)
 
 
 class LocalModelProvider(CompatibleProvider):
@@ -48,6 +50,9 @@ class LocalModelProvider(CompatibleProvider):
         # No base URL yet: the server picks its port when it starts.
         SDKAdapter.__init__(self, **kwargs)
         self._server: LocalModelServer | None = None
+        #: Set when a call timed out, failed to connect or was cut off: the next call first
+        #: checks that the server still answers (a hung server is killed and restarted).
+        self._suspect = False
 
     @property
     def server(self) -> LocalModelServer:
@@ -79,6 +84,9 @@ class LocalModelProvider(CompatibleProvider):
 
     async def _connect(self) -> None:
         """Start (or restart) the server; a new address means a new SDK client."""
+        if self._suspect:
+            self._suspect = False
+            await asyncio.to_thread(self.server.recover)
         url = await asyncio.to_thread(self.server.base_url)
         if url != self.base_url:
             stale = self._client
@@ -90,13 +98,26 @@ class LocalModelProvider(CompatibleProvider):
     async def complete(self, request: ChatRequest, timeouts: Timeouts) -> ProviderReply:
         """One call to the local model, starting its server first if needed."""
         await self._connect()
-        return await super().complete(request, timeouts)
+        try:
+            return await super().complete(request, timeouts)
+        except _SUSPICIOUS:
+            self._suspect = True
+            raise
 
     async def stream(self, request: ChatRequest, timeouts: Timeouts) -> AsyncIterator[StreamChunk]:
         """Stream from the local model; closing the stream stops its generation."""
         await self._connect()
-        async for chunk in super().stream(request, timeouts):
-            yield chunk
+        finished = False
+        try:
+            async for chunk in super().stream(request, timeouts):
+                finished = finished or chunk.finish_reason is not None
+                yield chunk
+        except _SUSPICIOUS:
+            self._suspect = True
+            raise
+        finally:
+            # Closed before its end (an idle or first-token timeout, a cancel): check next time.
+            self._suspect = self._suspect or not finished
 
     def _params(self, request: ChatRequest) -> dict[str, Any]:
         params = super()._params(request)

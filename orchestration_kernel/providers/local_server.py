@@ -28,6 +28,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,6 +136,28 @@ class LocalModelServer:
                 self._start()
             assert self._address is not None
             return self._address + "/v1"
+
+    def healthy(self, timeout: float = 2.0) -> bool:
+        """True when the running server answers ``/health`` within ``timeout`` seconds."""
+        address = self._address
+        if address is None or not self.running:
+            return False
+        try:
+            with urllib.request.urlopen(address + "/health", timeout=timeout) as resp:
+                return bool(resp.status == 200)
+        except (OSError, ValueError):
+            return False
+
+    def recover(self, timeout: float = 2.0) -> bool:
+        """Kill a server that is alive but does not answer (hung, stopped), so that the
+        next :meth:`base_url` starts a new one. True when it had to be killed."""
+        with self._lock:
+            process = self._process
+            if process is None or process.poll() is not None or self.healthy(timeout):
+                return False
+            process.kill()
+            process.wait(timeout)
+            return True
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop the server: close its stdin (it exits), kill it if it lingers. Its log is

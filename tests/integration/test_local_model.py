@@ -9,6 +9,7 @@ the tests assert their shape (text, schema-valid JSON, provider labels), never w
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -191,6 +192,25 @@ async def test_a_server_killed_mid_call_is_retried_on_a_new_one(tmp_path):
     reply = await asyncio.wait_for(call, 110)
     assert reply.text and len(reply.attempts) >= 2
     assert reply.attempts[0].status == "error" and reply.attempts[-1].status == "ok"
+
+
+async def test_a_hung_server_is_replaced_after_a_timeout(tmp_path):
+    from orchestration_kernel.providers.base import Timeouts
+
+    engine = _engine(tmp_path, timeouts=Timeouts(connect=5, first_token=10, idle=10, overall=90))
+    await engine.complete("local:smollm2", "Hello.", max_tokens=5)
+    server = engine.providers.adapter("local").server
+    hung, restarts = server.pid, server.restarts
+    os.kill(hung, signal.SIGSTOP)  # alive, but never answers
+    try:
+        reply = await asyncio.wait_for(
+            engine.complete("local:smollm2", "Hello again.", max_tokens=5, stream=True), 110
+        )
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(hung, signal.SIGKILL)
+    assert reply.text and reply.attempts[0].error_type == "ProviderTimeout"
+    assert server.restarts == restarts + 1 and server.pid != hung
 
 
 def test_the_server_refuses_callers_without_its_key():
