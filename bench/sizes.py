@@ -45,7 +45,12 @@ class Sizes:
     audit_rows: int
     audit_batches: int
     audit_export_runs: int
-    # 8. the local model
+    # 8. robustness
+    robustness_repeats: int
+    robustness_limit_s: float  # a hostile input still running after this is stopped
+    robustness_guardian_bytes: int
+    robustness_publishes: int
+    # 9. the local model
     local_starts: int
     local_rounds: int
     local_tokens: int
@@ -82,6 +87,10 @@ FULL = Sizes(
     audit_rows=100_000,
     audit_batches=5,
     audit_export_runs=5,
+    robustness_repeats=3,
+    robustness_limit_s=20.0,
+    robustness_guardian_bytes=1_000_000,
+    robustness_publishes=100_000,
     local_starts=5,
     local_rounds=10,
     local_tokens=60,
@@ -114,6 +123,10 @@ SMOKE = Sizes(
     audit_rows=1000,
     audit_batches=2,
     audit_export_runs=2,
+    robustness_repeats=1,
+    robustness_limit_s=5.0,
+    robustness_guardian_bytes=2_000,
+    robustness_publishes=1000,
     local_starts=1,
     local_rounds=2,
     local_tokens=16,

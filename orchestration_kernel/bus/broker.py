@@ -2,7 +2,7 @@
 
 A broker owns the store, the live subscriptions, the durable-topic declarations and the
 handoff timings. All its async methods run on the runtime loop; ``ContextBus`` brings
-calls there. The kernel's session holds the default broker (``session.bus_broker``),
+calls there. The kernel's session holds the default broker (``session.service("bus_broker")``),
 so ``ContextBus()`` and ``engine.bus`` share subscribers, store and metrics.
 """
 
@@ -16,6 +16,7 @@ from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
 from ..errors import OrchestrationError
+from ..text_checks import check_text
 from .message import BusMessage
 from .metrics import HandoffStats
 from .sqlite import SQLiteStore
@@ -41,6 +42,8 @@ class Broker:
         self.runtime = runtime
         self.owns_store = owns_store
         self.handoffs = HandoffStats()
+        #: Messages discarded by every subscription's slow policy, closed ones included.
+        self.dropped = 0
         self.closed = False
         # Copy-on-write tuples: publish iterates a snapshot with no lock, while subscribe
         # and close (from any thread) swap in a new tuple under the lock.
@@ -104,6 +107,10 @@ class Broker:
         with self._lock:
             self._subs = tuple(r for r in self._subs if r is not dead)
 
+    def note_drop(self) -> None:
+        """Count one message a subscription discarded (on the runtime loop)."""
+        self.dropped += 1
+
     @property
     def subscriptions(self) -> list[Subscription]:
         """The open subscriptions."""
@@ -145,6 +152,7 @@ class Broker:
             durable = self.is_durable(topic)
         ts = time.time()
         if durable:
+            check_text(session_id, "the session id")
             store = await self.ensure_open()
             seq = await store.append_message(topic, data, session_id, ts)
             self._seq = max(self._seq + 1, seq)
@@ -187,22 +195,14 @@ class Broker:
 def session_broker(session: Session) -> Broker:
     """The session's default broker (SQLite at ``home/bus.sqlite``), created on first use.
 
-    Kept on the session object (``session.bus_broker``) — not in a module global — and
-    closed with the session's runtime.
+    Kept among the session's services (``session.service("bus_broker")``) — not in a
+    module global — and closed with the session's runtime.
     """
-    broker: Broker | None = getattr(session, "bus_broker", None)
-    if broker is not None and not broker.closed:
+
+    def make() -> Broker:
+        broker = Broker(SQLiteStore(session.home / "bus.sqlite"), session.runtime)
+        session.runtime.add_closer(broker.aclose)
         return broker
-    with _session_lock(session):
-        broker = getattr(session, "bus_broker", None)
-        if broker is None or broker.closed:
-            broker = Broker(SQLiteStore(session.home / "bus.sqlite"), session.runtime)
-            session.bus_broker = broker  # type: ignore[attr-defined]
-            session.runtime.add_closer(broker.aclose)
+
+    broker: Broker = session.service("bus_broker", make)
     return broker
-
-
-def _session_lock(session: Session) -> threading.Lock:
-    # Session's class-level lock guards its lazily-created members; it is never held
-    # while this runs (Session.current() releases it before returning).
-    return type(session)._lock

@@ -9,7 +9,7 @@ perplexityai (on ``httpx`` 0.x) and google-genai without importing any of them.
 from __future__ import annotations
 
 import asyncio
-import re
+import functools
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
@@ -21,9 +21,9 @@ from ..errors import (
     ProviderTimeout,
 )
 from ..models import ChatRequest, Message, ProviderReply, StreamChunk, Usage
-from ..secrets import Secret
-from .base import Timeouts, error_from_status, parse_retry_after
-from .credentials import LoopLocks, TokenProvider
+from ..secrets import Secret, guard_logs, mask
+from .base import Timeouts, error_from_status, note_stream_activity, parse_retry_after
+from .credentials import LoopLocks, TokenProvider, detached
 
 __all__ = [
     "SDKAdapter",
@@ -79,15 +79,11 @@ _TYPE_STATUS = {
     "INTERNAL": 500,
     "INVALID_ARGUMENT": 400,
 }
-_BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}")
 
 
 def scrub(text: str, secrets: list[str]) -> str:
-    """``text`` with every known secret value (and any bearer token) masked."""
-    for value in secrets:
-        if value and len(value) >= 4:
-            text = text.replace(value, "********")
-    return _BEARER.sub(r"\1********", text)
+    """``text`` with every form of every known secret value (and any bearer token) masked."""
+    return mask(text, secrets)
 
 
 def _scrub_body(body: Any, secrets: list[str]) -> Any:
@@ -226,6 +222,37 @@ def http_timeout(module: Any, timeouts: Timeouts) -> Any:
     return module.Timeout(timeouts.overall, connect=timeouts.connect, read=read)
 
 
+def activity_hooks(httpx_module: Any) -> dict[str, list[Any]]:
+    """httpx event hooks that report every byte a response receives — keep-alives the
+    SDK's decoder drops included — with :func:`note_stream_activity`, so a reasoning
+    model that keeps its connection alive before its first token is not idle."""
+    noting = _noting_stream_class(httpx_module)
+
+    async def watch(response: Any) -> None:
+        response.stream = noting(response.stream)
+
+    return {"response": [watch]}
+
+
+@functools.cache
+def _noting_stream_class(httpx_module: Any) -> type:
+    class NotingStream(httpx_module.AsyncByteStream):  # type: ignore[misc, name-defined]
+        """A response body that notes activity for each chunk it passes on."""
+
+        def __init__(self, inner: Any) -> None:
+            self._inner = inner
+
+        async def __aiter__(self) -> AsyncIterator[bytes]:
+            async for chunk in self._inner:
+                note_stream_activity()
+                yield chunk
+
+        async def aclose(self) -> None:
+            await self._inner.aclose()
+
+    return NotingStream
+
+
 class StreamState:
     """What an adapter remembers while reading a stream: the finish reason, usage, model
     and extras arrive in different chunks, and go out together in the last one."""
@@ -241,6 +268,7 @@ class StreamState:
     ) -> AsyncIterator[StreamChunk]:
         """Yield the text of each SDK chunk (``absorb`` notes the rest in this state)."""
         async for chunk in stream:
+            note_stream_activity()  # a chunk without text still shows the stream is alive
             text = absorb(chunk, self)
             if text:
                 yield StreamChunk(text=text)
@@ -331,8 +359,7 @@ class SDKAdapter:
             mapped = self._map(exc, request, streaming=False)
             if mapped is exc:
                 raise
-            # ``from None``: the SDK exception may quote a key, and must not show in a traceback.
-            raise mapped from None
+        raise detached(mapped)
 
     async def stream(self, request: ChatRequest, timeouts: Timeouts) -> AsyncIterator[StreamChunk]:
         """One streaming call; the last chunk carries the finish reason (and usage)."""
@@ -348,7 +375,9 @@ class SDKAdapter:
             mapped = self._map(exc, request, streaming=started)
             if mapped is exc:
                 raise
-            raise mapped from None
+        else:
+            return
+        raise detached(mapped)
 
     async def aclose(self) -> None:
         """Close the SDK client (and its connections)."""
@@ -404,6 +433,7 @@ class SDKAdapter:
         async with self._client_locks.get():  # concurrent first calls make one client
             if self._client is None or self._client_loop is not loop:
                 self._client = await self._make_client()
+                guard_logs()  # the SDK's loggers exist now; mask keys in them
                 self._client_loop = loop
         return self._client
 

@@ -28,7 +28,8 @@ from .compatible import PLACEHOLDER_KEY, CompatibleProvider
 from .local_server import INSTALL_HINT, LocalModelServer, ServerSettings, find_model, shared_server
 from .sim import SimulatorConfig
 
-__all__ = ["LocalModelProvider", "SimulatorConfig"]
+# LocalProvider: the simulator's old name, kept at its old path for one release.
+__all__ = ["LocalModelProvider", "LocalProvider", "SimulatorConfig"]  # noqa: F822
 
 #: Output tokens when the request sets no limit: the model rambles, and a demo must end.
 DEFAULT_MAX_TOKENS = 128
