@@ -88,7 +88,7 @@ class SimProvider:
         self.name = name
         self.simulated = True
         self.calls = 0
-        self._faults = []
+        self._faults: list[_Fault] = []
 
     # -- scripting -----------------------------------------------------------------
     def script(
