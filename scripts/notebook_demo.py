@@ -88,7 +88,10 @@ def execute_notebook(
     }
     if offline_model:
         env["ORCHESTRATION_OFFLINE_MODEL"] = offline_model
-    home.mkdir(parents=True, exist_ok=True)
+    # The audit and bus hold prompts and answers: the home is private (0700), as the
+    # library asks of any ORCHESTRATION_HOME.
+    home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    home.chmod(0o700)
     with tempfile.TemporaryDirectory(prefix="kernel-") as sockets, _environment(**env):
         client = NotebookClient(
             notebook,
