@@ -50,7 +50,7 @@ class Sizes:
     robustness_limit_s: float  # a hostile input still running after this is stopped
     robustness_guardian_bytes: int
     robustness_publishes: int
-    # 9. the local model
+    # 11. the local model
     local_starts: int
     local_rounds: int
     local_tokens: int
