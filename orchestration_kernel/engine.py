@@ -288,7 +288,7 @@ class OrchestrationEngine:
 
     def served_by(self, name: str) -> str:
         """Who would answer ``name`` right now: ``real provider``, ``local model`` (the
-        embedded model, asked for or standing in) or ``simulator``."""
+        embedded model, asked for or standing in) or ``offline simulator``."""
         from .offline import stand_in_label
 
         providers = {"auto"} if name == "auto" else {d.provider for d in self._router.plan(name)}

@@ -38,7 +38,7 @@ OfflineModel = Literal["local", "sim"]
 LOCAL_MODELS: tuple[str, ...] = ("smollm2",)
 
 #: What each stand-in is called in labels.
-_LABELS = {"local": "local model", "sim": "simulator"}
+_LABELS = {"local": "local model", "sim": "offline simulator"}
 
 _told: set[str] = set()
 _told_lock = threading.Lock()

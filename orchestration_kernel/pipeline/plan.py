@@ -34,7 +34,7 @@ class PlannedStep:
     est_output_tokens: int
     est_cost_usd: float | None
     problems: list[str] = field(default_factory=list)
-    #: Who would answer each model: ``real provider``, ``local model`` or ``simulator``.
+    #: Who would answer each model: ``real provider``, ``local model`` or ``offline simulator``.
     served_by: list[str | None] = field(default_factory=list)
 
     def serving(self) -> list[str]:

@@ -72,7 +72,7 @@ def test_labels_say_which_stand_in_answered():
     assert offline.model_label("gpt-4", "sim", simulated=True) == "gpt-4 (simulated)"
     assert offline.model_label("local:smollm2", "local") == "local:smollm2"
     assert offline.model_label("gpt-4", "openai") == "gpt-4"
-    assert offline.stand_in_label("sim") == "simulator"
+    assert offline.stand_in_label("sim") == "offline simulator"
 
 
 def test_served_by_names_who_would_answer(monkeypatch):
@@ -81,9 +81,9 @@ def test_served_by_names_who_would_answer(monkeypatch):
     engine.providers.set_offline_model("local")
     assert engine.served_by("gpt-4") == "local model"
     assert engine.served_by("local:smollm2") == "local model"
-    assert engine.served_by("sim:echo") == "simulator"
+    assert engine.served_by("sim:echo") == "offline simulator"
     engine.providers.set_offline_model("sim")
-    assert engine.served_by("gpt-4") == "simulator"
+    assert engine.served_by("gpt-4") == "offline simulator"
     engine.set_key("openai", "test-" + "k" * 20)
     assert engine.served_by("gpt-4") == "real provider"
 
