@@ -92,7 +92,7 @@ async def test_local_model_stands_in_with_a_real_answer_and_is_audited_as_local(
     reply = await engine.complete("gpt-4", "What is the capital of France?", max_tokens=40)
     assert reply.text.strip() and "[simulated" not in reply.text
     assert reply.provider == "local" and not reply.simulated
-    assert reply.extras["stands_in_for"] == "openai:gpt-4o" and reply.cost_usd == 0.0
+    assert reply.extras["stands_in_for"] == engine.resolve("gpt-4") and reply.cost_usd == 0.0
     assert reply.response_model == "smollm2" and reply.usage.output_tokens > 0
     assert reply.route["served_by"] == "local" and not reply.route["simulated"]
     sim = await engine.complete("sim:echo", "hello")
