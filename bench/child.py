@@ -34,6 +34,7 @@ SECTIONS = {
     "guardian": "bench.guardian_speed",
     "shared": "bench.shared",
     "cluster": "bench.cluster",
+    "local": "bench.local_model",
 }
 
 

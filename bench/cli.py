@@ -30,6 +30,7 @@ ORDER = (
     "guardian",
     "shared",
     "cluster",
+    "local",
 )  # fmt: skip
 _NEEDS_LITELLM = {"http", "imports"}
 

@@ -55,6 +55,10 @@ class Sizes:
     cluster_latency: float
     cluster_warmup_rows: int
     cluster_repeats: int
+    # 12. the local model
+    local_starts: int
+    local_rounds: int
+    local_tokens: int
 
     def as_dict(self) -> dict[str, Any]:
         """The sizes, for the JSON report."""
@@ -96,6 +100,9 @@ FULL = Sizes(
     cluster_latency=0.05,
     cluster_warmup_rows=100,
     cluster_repeats=2,
+    local_starts=5,
+    local_rounds=10,
+    local_tokens=60,
 )
 
 SMOKE = Sizes(
@@ -133,4 +140,7 @@ SMOKE = Sizes(
     cluster_latency=0.005,
     cluster_warmup_rows=10,
     cluster_repeats=1,
+    local_starts=1,
+    local_rounds=2,
+    local_tokens=16,
 )

@@ -28,7 +28,7 @@ from .connections import ProviderSet
 from .errors import ConfigurationError
 from .models import Delta, Message, Reply, Usage
 from .providers.base import Timeouts
-from .providers.local import SimulatorConfig
+from .providers.sim import SimulatorConfig
 from .recorder import AuditRecorder
 from .retry import RetryPolicy
 from .secrets import Secret
@@ -281,11 +281,23 @@ class OrchestrationEngine:
         self.providers.set_offline(mode)
 
     def is_simulated(self, name: str) -> bool:
-        """Would ``name`` be served by the offline simulator right now?"""
+        """Would ``name`` be served by an offline stand-in (local model or simulator) now?"""
         if name == "auto":
             return all(self.providers.is_simulated(p) for p in self._picker.available_providers())
         deployments = self._router.plan(name)
         return all(self.providers.is_simulated(d.provider, d.api_key) for d in deployments)
+
+    def served_by(self, name: str) -> str:
+        """Who would answer ``name`` right now: ``real provider``, ``local model`` (the
+        embedded model, asked for or standing in) or ``offline simulator``."""
+        from .offline import stand_in_label
+
+        providers = {"auto"} if name == "auto" else {d.provider for d in self._router.plan(name)}
+        if providers == {"local"}:
+            return stand_in_label("local")
+        if not self.is_simulated(name):
+            return "real provider"
+        return stand_in_label("sim" if providers == {"sim"} else self.providers.offline_model)
 
     def context_window(self, name: str) -> int | None:
         """The context window of ``name`` in tokens, where the catalogue knows it."""

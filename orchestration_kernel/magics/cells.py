@@ -193,7 +193,7 @@ def _compare_plan(engine: Any, models: list[str], prompts: list[str]) -> Any:
     lines = ["| model | resolves to | served by | est. cost |", "|---|---|---|---|"]
     for model in models:
         cost = engine.estimate_cost(model, tokens, 256 * len(prompts))
-        served = "simulator" if engine.is_simulated(model) else "real provider"
+        served = engine.served_by(model)
         est = format_cost(cost)
         lines.append(f"| {model} | {engine.resolve(model)} | {served} | {est} |")
     lines.append(f"\n{len(prompts)} prompt(s), about {tokens} input tokens in all.")
