@@ -24,6 +24,7 @@ _EXPORTS: dict[str, str] = {
     "OrchestrationEngine": "orchestration_kernel.engine",
     "ReplyStream": "orchestration_kernel.streaming",
     "CompareTable": "orchestration_kernel.compare",
+    "MatrixResult": "orchestration_kernel.matrix",
     "RetryPolicy": "orchestration_kernel.retry",
     "Timeouts": "orchestration_kernel.providers.base",
     "SimulatorConfig": "orchestration_kernel.providers.local",
@@ -57,6 +58,7 @@ __all__ = [
     "Delta",
     "Guardian",
     "Identity",
+    "MatrixResult",
     "Message",
     "OrchestrationEngine",
     "Pipeline",
@@ -82,6 +84,7 @@ if TYPE_CHECKING:
     from .compare import CompareTable
     from .engine import OrchestrationEngine
     from .guardian import Guardian, Identity
+    from .matrix import MatrixResult
     from .models import Attempt, Decision, Delta, Message, Reply, Usage
     from .pipeline import Pipeline, PipelineManager, PipelineResult, PipelineSpec
     from .providers.base import Timeouts

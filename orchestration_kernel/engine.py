@@ -34,6 +34,7 @@ from .streaming import ReplyStream
 
 if TYPE_CHECKING:
     from .compare import CompareTable
+    from .matrix import MatrixResult
 
 __all__ = ["OrchestrationEngine"]
 
@@ -296,6 +297,38 @@ class OrchestrationEngine:
     def compare_sync(self, models: Sequence[str], prompt: Prompt, **kwargs: Any) -> CompareTable:
         """Blocking twin of :meth:`compare`."""
         return self.runtime.run_sync(self.compare(models, prompt, **kwargs))
+
+    async def matrix(
+        self,
+        models: Sequence[str],
+        template: str,
+        items: Any,
+        *,
+        concurrency: int = 8,
+        mode: str = "interactive",
+        cluster: Any = None,
+        namespace: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> MatrixResult:
+        """Run ``template`` once per item of ``items`` (a list, a pandas Series or
+        DataFrame, any iterable) on every model: a :class:`~.matrix.MatrixResult` under
+        one run id. ``{item}`` is each item; a DataFrame's columns fill ``{column}``.
+        ``mode``/``cluster`` are reserved (only ``"interactive"``/``None`` today)."""
+        from .matrix import check_mode, matrix_prompts, run_matrix
+
+        check_mode(mode, cluster)
+        for model in models:
+            self.resolve(model)  # an unknown model fails before any call
+        prepared = matrix_prompts(template, items, namespace=namespace)
+        return await self.runtime.run(
+            run_matrix(self.compare, models, prepared, concurrency=concurrency, **kwargs)
+        )
+
+    def matrix_sync(
+        self, models: Sequence[str], template: str, items: Any, **kwargs: Any
+    ) -> MatrixResult:
+        """Blocking twin of :meth:`matrix`."""
+        return self.runtime.run_sync(self.matrix(models, template, items, **kwargs))
 
     # -- pipelines -----------------------------------------------------------------
     def create_pipeline(self, spec: Any, *, name: str | None = None, **options: Any) -> Any:

@@ -7,91 +7,20 @@ result is a :class:`CompareMatrix`: one row per item, one column per model.
 
 from __future__ import annotations
 
-import html
 from collections import ChainMap
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ConfigurationError
-from ..formatting import format_cost, format_ms
+from ..matrix import MatrixResult
 from ..pipeline.placeholders import Template, compile_template
 from ..pipeline.scope import AccessError, Scope
 
 __all__ = ["CompareMatrix", "items_of", "prompt_template", "render_prompt"]
 
 
-@dataclass
-class CompareMatrix:
-    """``--over`` results: ``tables[i]`` holds every model's reply for ``items[i]``."""
-
-    models: list[str]
-    items: list[Any]
-    tables: list[Any] = field(default_factory=list)
-    index: list[Any] | None = None
-
-    def rows(self) -> list[dict[str, Any]]:
-        """One dict per item: the item, then each model's output (or its error)."""
-        out = []
-        for item, table in zip(self.items, self.tables, strict=False):
-            row: dict[str, Any] = {"item": item}
-            for model in self.models:
-                reply = table.replies.get(model)
-                text = getattr(reply, "text", None)
-                row[model] = text if text is not None else f"error: {reply}"
-            out.append(row)
-        return out
-
-    def totals(self) -> dict[str, dict[str, Any]]:
-        """Per model: answers, errors, summed latency, tokens and cost (None if unknown)."""
-        out: dict[str, dict[str, Any]] = {}
-        for model in self.models:
-            replies = [t.replies.get(model) for t in self.tables]
-            ok = [r for r in replies if hasattr(r, "text")]
-            costs = [r.cost_usd for r in ok]
-            out[model] = {
-                "answers": len(ok),
-                "errors": len(replies) - len(ok),
-                "latency_ms": sum(r.latency_ms for r in ok),
-                "tokens": sum(r.usage.total_tokens for r in ok),
-                "cost_usd": None if any(c is None for c in costs) else sum(costs),
-            }
-        return out
-
-    def to_dataframe(self) -> Any:
-        """A DataFrame: one row per item (indexed like the Series, if any), one column per model."""
-        import pandas as pd
-
-        frame = pd.DataFrame.from_records(self.rows())
-        if self.index is not None:
-            frame.index = pd.Index(self.index)
-        return frame
-
-    def _repr_markdown_(self) -> str:
-        head = ["item", *self.models]
-        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-        for row in self.rows():
-            lines.append("| " + " | ".join(_cell(row[h]) for h in head) + " |")
-        totals = self.totals()
-        lines.append("| **total** | " + " | ".join(_total(totals[m]) for m in self.models) + " |")
-        return "\n".join(lines)
-
-    def _repr_html_(self) -> str:
-        head = "".join(f"<th>{html.escape(str(h))}</th>" for h in ["item", *self.models])
-        body = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row.values()) + "</tr>"
-            for row in self.rows()
-        )
-        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def _cell(value: Any) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")
-
-
-def _total(t: dict[str, Any]) -> str:
-    cost = format_cost(t["cost_usd"], unknown="cost unknown")
-    return f"{t['answers']} ok, {t['errors']} failed, {format_ms(t['latency_ms'])}, {cost}"
+#: The ``--over`` result is the core's :class:`~orchestration_kernel.matrix.MatrixResult`.
+CompareMatrix = MatrixResult
 
 
 def items_of(name: str, namespace: Mapping[str, Any]) -> tuple[list[Any], list[Any] | None]:

@@ -33,7 +33,7 @@ _PREVIEW = 200
 
 class MatrixView(View):
     """A compare matrix (``models``, ``items``, ``tables``; see
-    :class:`~orchestration_kernel.magics.compare.CompareMatrix`) as a grid."""
+    :class:`~orchestration_kernel.matrix.MatrixResult`) as a grid."""
 
     def __init__(self, matrix: Any, *, widget: bool | None = None) -> None:
         self.matrix = matrix
@@ -45,9 +45,9 @@ class MatrixView(View):
         cls, models: Sequence[str], items: Sequence[Any], tables: Sequence[Any]
     ) -> MatrixView:
         """A view of ``tables[i]`` (a ``CompareTable``) for each ``items[i]``."""
-        from ..magics.compare import CompareMatrix
+        from ..matrix import MatrixResult
 
-        return cls(CompareMatrix(models=list(models), items=list(items), tables=list(tables)))
+        return cls(MatrixResult(models=list(models), items=list(items), tables=list(tables)))
 
     @property
     def models(self) -> list[str]:

@@ -1,0 +1,353 @@
+"""``engine.matrix(models, template, items)``: one prompt template, many items, several models.
+
+```python
+items = ["What is 2+2?", "Name a prime."]          # a list, a pandas Series, a DataFrame, …
+result = engine.matrix_sync(["gpt-4o", "claude-sonnet-4-6"], "Answer briefly: {item}", items)
+result.to_dataframe()      # the input's index and columns, then one column per model
+result.errors              # {(row, model): the error that replaced that reply}
+```
+
+A DataFrame runs one item per row: its columns interpolate as ``{column}`` and the whole
+row as ``{item}`` (a mapping, so ``{item[Some Column]}`` reaches any column). A Series
+runs one item per value; it keeps its index, and a named Series also fills ``{name}``.
+Placeholders follow the pipeline rules (:mod:`.pipeline.placeholders`); any other name
+comes from ``namespace``. Every prompt is rendered before the first call, so a typo in
+the template fails at once, naming the nearest names.
+
+The run has one run id (every audit row of every cell carries it) and one status: the
+worst of its cells. This module knows no engine: it is handed the ``compare`` coroutine
+to call per item.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections import ChainMap
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .errors import ConfigurationError, GuardianBlocked
+from .formatting import format_cost, format_ms
+from .models import Reply
+from .pipeline.placeholders import Template, compile_template
+from .pipeline.scope import AccessError, Scope
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .compare import CompareTable
+
+__all__ = [
+    "MATRIX_MODES",
+    "MatrixEvent",
+    "MatrixInput",
+    "MatrixResult",
+    "matrix_prompts",
+    "run_matrix",
+]
+
+#: The modes :func:`run_matrix` serves today; ``"batch"`` is reserved for the batch APIs.
+MATRIX_MODES = ("interactive",)
+
+#: Status words, best to worst: a run's status is the worst of its cells.
+_STATUS_RANK = {"done": 0, "blocked": 1, "failed": 2}
+
+
+def new_run_id() -> str:
+    """A fresh run id (the same shape as a pipeline run's)."""
+    return uuid.uuid4().hex[:16]
+
+
+# -- the items -------------------------------------------------------------------------
+@dataclass
+class MatrixInput:
+    """What :func:`matrix_prompts` made of ``(template, items)``: one prompt per item.
+
+    ``source`` is the DataFrame or Series given (kept for :meth:`MatrixResult.to_dataframe`),
+    ``index`` its index as a list (``None`` for a plain iterable).
+    """
+
+    items: list[Any]
+    prompts: list[str]
+    index: list[Any] | None = None
+    source: Any = None
+
+    @property
+    def labels(self) -> list[str]:
+        """A short label per item: its index entry, else its position."""
+        if self.index is not None:
+            return [str(i) for i in self.index]
+        return [str(i) for i in range(len(self.items))]
+
+
+def _is_dataframe(value: Any) -> bool:
+    return hasattr(value, "iterrows") and hasattr(value, "columns")
+
+
+def _is_series(value: Any) -> bool:
+    return hasattr(value, "tolist") and hasattr(value, "index") and not _is_dataframe(value)
+
+
+def _rows(items: Any, what: str) -> tuple[list[Any], list[Mapping[str, Any]], list[Any] | None]:
+    """``(items, per-item extra names, index)`` for any accepted kind of ``items``."""
+    if _is_dataframe(items):
+        records = [
+            {str(k): v for k, v in row.items()} for _, row in items.iterrows()
+        ]  # the row as a plain dict: {item} renders as JSON, {item[col]} reaches any column
+        names = [{k: v for k, v in r.items() if k.isidentifier()} for r in records]
+        return records, names, list(items.index.tolist())
+    if _is_series(items):
+        values = list(items.tolist())
+        name = getattr(items, "name", None)
+        extra = str(name) if isinstance(name, str) and name.isidentifier() else None
+        names = [{extra: v} if extra and extra != "item" else {} for v in values]
+        return values, names, list(items.index.tolist())
+    if isinstance(items, (str, bytes, Mapping)) or not isinstance(items, Iterable):
+        raise ConfigurationError(
+            f"{what} must be a list, a pandas Series or DataFrame, or another iterable of "
+            f"items, not {type(items).__name__}"
+        )
+    values = list(items)
+    return values, [{} for _ in values], None
+
+
+def matrix_prompts(
+    template: str | Template,
+    items: Any,
+    *,
+    namespace: Mapping[str, Any] | None = None,
+    interpolate: bool = True,
+    what: str = "items",
+) -> MatrixInput:
+    """Render ``template`` once per item of ``items`` (see the module docstring).
+
+    ``what`` names the items in error messages (``"--over df"`` from the magics). Raises
+    :class:`ConfigurationError` for an empty or unsupported ``items`` or a placeholder
+    that does not resolve — before anything is sent.
+    """
+    if isinstance(template, str):
+        if not template.strip():
+            raise ConfigurationError("the prompt template is empty")
+        template = compile_template(template.strip(), interpolate=interpolate)
+    values, extras, index = _rows(items, what)
+    if not values:
+        raise ConfigurationError(f"{what} is empty: there is nothing to run over")
+    base: Mapping[str, Any] = namespace or {}
+    prompts = []
+    for position, (value, extra) in enumerate(zip(values, extras, strict=True)):
+        names = ChainMap({"item": value}, dict(extra), dict(base))
+        try:
+            prompts.append(template.render(Scope(has_input=False, namespace=names)))
+        except AccessError as exc:
+            label = index[position] if index is not None else position
+            raise ConfigurationError(f"In the prompt, for item {label!r}: {exc}") from None
+    source = items if (_is_dataframe(items) or _is_series(items)) else None
+    return MatrixInput(items=values, prompts=prompts, index=index, source=source)
+
+
+# -- the result ------------------------------------------------------------------------
+def cell_status(reply: Any) -> str:
+    """``done`` for a reply, ``blocked`` for a Guardian block, ``failed`` for other errors."""
+    if isinstance(reply, Reply):
+        return "done"
+    return "blocked" if isinstance(reply, GuardianBlocked) else "failed"
+
+
+@dataclass
+class MatrixResult:
+    """Every model's reply (or error) for every item: ``tables[i]`` holds item ``i``."""
+
+    models: list[str]
+    items: list[Any]
+    tables: list[CompareTable] = field(default_factory=list)
+    index: list[Any] | None = None
+    prompts: list[str] = field(default_factory=list)
+    source: Any = None
+    run_id: str | None = None
+
+    # -- cells ---------------------------------------------------------------------
+    def reply(self, row: int, model: str) -> Reply | BaseException:
+        """The reply (or error) of ``model`` for the item at position ``row``."""
+        table = self.tables[row]
+        return table.replies.get(model, LookupError(f"no reply from {model}"))
+
+    @property
+    def replies(self) -> dict[tuple[int, str], Reply]:
+        """``{(row, model): reply}`` for every cell that answered."""
+        return {
+            (i, m): r
+            for i, t in enumerate(self.tables)
+            for m, r in t.replies.items()
+            if isinstance(r, Reply)
+        }
+
+    @property
+    def errors(self) -> dict[tuple[int, str], BaseException]:
+        """``{(row, model): error}`` for every cell that failed or was blocked."""
+        return {
+            (i, m): self.reply(i, m)  # type: ignore[misc]
+            for i in range(len(self.tables))
+            for m in self.models
+            if not isinstance(self.reply(i, m), Reply)
+        }
+
+    @property
+    def status(self) -> str:
+        """The worst status of any cell: ``done``, ``blocked`` or ``failed``."""
+        statuses = [
+            cell_status(self.reply(i, m)) for i in range(len(self.tables)) for m in self.models
+        ]
+        return max(statuses, key=_STATUS_RANK.__getitem__, default="done")
+
+    @property
+    def findings(self) -> int:
+        """How many Guardian decisions other than ``allow`` the cells carry (blocks included)."""
+        count = 0
+        for i in range(len(self.tables)):
+            for m in self.models:
+                r = self.reply(i, m)
+                decisions = getattr(r, "decisions", None) or []
+                count += sum(1 for d in decisions if getattr(d, "action", "allow") != "allow")
+        return count
+
+    # -- tables --------------------------------------------------------------------
+    def rows(self) -> list[dict[str, Any]]:
+        """One dict per item: the item, then each model's output (or ``error: …``)."""
+        out = []
+        for i, item in enumerate(self.items[: len(self.tables)]):
+            row: dict[str, Any] = {"item": item}
+            for model in self.models:
+                row[model] = _cell_text(self.reply(i, model))
+            out.append(row)
+        return out
+
+    def totals(self) -> dict[str, dict[str, Any]]:
+        """Per model: answers, errors, summed latency, tokens and cost (None if unknown)."""
+        out: dict[str, dict[str, Any]] = {}
+        for model in self.models:
+            replies = [self.reply(i, model) for i in range(len(self.tables))]
+            ok = [r for r in replies if isinstance(r, Reply)]
+            costs = [r.cost_usd for r in ok]
+            out[model] = {
+                "answers": len(ok),
+                "errors": len(replies) - len(ok),
+                "latency_ms": sum(r.latency_ms for r in ok),
+                "tokens": sum(r.usage.total_tokens for r in ok),
+                "cost_usd": None if any(c is None for c in costs) else sum(costs),
+            }
+        return out
+
+    def to_dataframe(self) -> pd.DataFrame:
+        """The input beside the answers: a DataFrame's own columns (a Series as one
+        column, a list as ``item``), indexed like the input, then one column per model
+        holding its reply text (``error: …`` where that cell failed)."""
+        import pandas as pd
+
+        n = len(self.tables)
+        if _is_dataframe(self.source):
+            frame = self.source.iloc[:n].copy()
+        elif _is_series(self.source):
+            name = self.source.name if self.source.name is not None else "item"
+            frame = self.source.iloc[:n].to_frame(name=name)
+        else:
+            frame = pd.DataFrame({"item": self.items[:n]})
+            if self.index is not None:
+                frame.index = pd.Index(self.index[:n])
+        for model in self.models:
+            column = model if model not in frame.columns else f"{model} (reply)"
+            frame[column] = [_cell_text(self.reply(i, model)) for i in range(n)]
+        return frame
+
+    def _repr_markdown_(self) -> str:
+        head = ["item", *self.models]
+        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        for row in self.rows():
+            lines.append("| " + " | ".join(_md_cell(row[h]) for h in head) + " |")
+        totals = self.totals()
+        lines.append("| **total** | " + " | ".join(_total(totals[m]) for m in self.models) + " |")
+        return "\n".join(lines)
+
+
+def _cell_text(reply: Any) -> str:
+    return reply.text if isinstance(reply, Reply) else f"error: {type(reply).__name__}: {reply}"
+
+
+def _md_cell(value: Any) -> str:
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def _total(t: dict[str, Any]) -> str:
+    cost = format_cost(t["cost_usd"], unknown="cost unknown")
+    return f"{t['answers']} ok, {t['errors']} failed, {format_ms(t['latency_ms'])}, {cost}"
+
+
+# -- the run ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MatrixEvent:
+    """A cell starting (``reply`` is ``None``) or ending, for a live view."""
+
+    kind: str  # "cell_start" | "cell_end"
+    row: int
+    label: str
+    model: str
+    reply: Reply | BaseException | None = None
+
+
+Compare = Callable[..., Awaitable["CompareTable"]]
+
+
+def check_mode(mode: str, cluster: Any) -> None:
+    """Refuse modes and cluster settings this version does not serve (clear, before any call)."""
+    if mode not in MATRIX_MODES:
+        raise ConfigurationError(
+            f"matrix mode {mode!r} is not supported here; use one of {', '.join(MATRIX_MODES)}"
+        )
+    if cluster is not None:
+        raise ConfigurationError("matrix(cluster=...) is not supported yet; leave it unset")
+
+
+async def run_matrix(
+    compare: Compare,
+    models: Sequence[str],
+    prepared: MatrixInput,
+    *,
+    concurrency: int = 8,
+    run_id: str | None = None,
+    observer: Callable[[MatrixEvent], Any] | None = None,
+    **kwargs: Any,
+) -> MatrixResult:
+    """Call ``compare(models, prompt, run_id=…, step=…, **kwargs)`` once per item,
+    ``concurrency`` items at a time; an error in one cell never cancels the others."""
+    if concurrency < 1:
+        raise ConfigurationError(f"concurrency must be at least 1, not {concurrency}")
+    models = list(models)
+    run_id = run_id or new_run_id()
+    gate = asyncio.Semaphore(concurrency)
+    labels = prepared.labels
+
+    def tell(event: MatrixEvent) -> None:
+        if observer is not None:
+            observer(event)
+
+    async def one(row: int, prompt: str) -> CompareTable:
+        async with gate:
+            for model in models:
+                tell(MatrixEvent("cell_start", row, labels[row], model))
+            table = await compare(models, prompt, run_id=run_id, step=labels[row], **kwargs)
+        for model in models:
+            reply = table.replies.get(model, LookupError(f"no reply from {model}"))
+            tell(MatrixEvent("cell_end", row, labels[row], model, reply))
+        return table
+
+    tables = await asyncio.gather(*(one(i, p) for i, p in enumerate(prepared.prompts)))
+    return MatrixResult(
+        models=models,
+        items=prepared.items,
+        tables=list(tables),
+        index=prepared.index,
+        prompts=prepared.prompts,
+        source=prepared.source,
+        run_id=run_id,
+    )

@@ -1,0 +1,132 @@
+"""``engine.matrix``: templates over lists, Series and DataFrames, on the offline simulator."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from orchestration_kernel import MatrixResult, OrchestrationEngine, RetryPolicy
+from orchestration_kernel.errors import ConfigurationError, UnknownModelError
+from orchestration_kernel.matrix import matrix_prompts
+
+FAST = RetryPolicy(max_attempts=1, base_delay=0.001, max_delay=0.01)
+MODELS = ["gpt-4o", "claude-sonnet-4-6"]
+
+
+def make_engine(**kw) -> OrchestrationEngine:
+    kw.setdefault("offline", "on")
+    kw.setdefault("retry", FAST)
+    return OrchestrationEngine(**kw)
+
+
+def test_prompts_from_a_list_and_any_iterable() -> None:
+    made = matrix_prompts("Q: {item}", ["a", "b"])
+    assert made.prompts == ["Q: a", "Q: b"] and made.index is None and made.source is None
+    assert matrix_prompts("{item}!", (x for x in "xy")).prompts == ["x!", "y!"]
+
+
+def test_prompts_from_a_series_keep_its_index_and_name() -> None:
+    s = pd.Series(["good", "bad"], index=["r1", "r2"], name="review")
+    made = matrix_prompts("{review} / {item}", s)
+    assert made.prompts == ["good / good", "bad / bad"]
+    assert made.index == ["r1", "r2"] and made.labels == ["r1", "r2"]
+
+
+def test_prompts_from_a_dataframe_one_per_row_with_columns() -> None:
+    df = pd.DataFrame({"review": ["great", "awful"], "stars": [5, 1]}, index=[10, 20])
+    made = matrix_prompts("{stars} stars: {review} ({item[review]})", df)
+    assert made.prompts == ["5 stars: great (great)", "1 stars: awful (awful)"]
+    assert made.index == [10, 20]
+    # {item} is the whole row, as JSON
+    assert '"stars": 5' in matrix_prompts("{item}", df).prompts[0]
+
+
+def test_namespace_names_fill_the_rest() -> None:
+    made = matrix_prompts("{tone}: {item}", ["x"], namespace={"tone": "terse"})
+    assert made.prompts == ["terse: x"]
+
+
+@pytest.mark.parametrize(
+    ("items", "message"),
+    [("text", "not str"), ({"a": 1}, "not dict"), (5, "not int"), ([], "is empty")],
+)
+def test_bad_items_are_clear(items, message) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        matrix_prompts("{item}", items)
+
+
+def test_a_typo_in_the_template_names_the_item_and_nearest_name() -> None:
+    df = pd.DataFrame({"review": ["x"]}, index=["row-a"])
+    with pytest.raises(ConfigurationError) as info:
+        matrix_prompts("{reveiw}", df)
+    assert "'row-a'" in str(info.value) and "review" in str(info.value)
+
+
+def test_matrix_over_a_dataframe_keeps_index_and_columns() -> None:
+    engine = make_engine()
+    df = pd.DataFrame({"review": ["great", "awful", "fine"], "stars": [5, 1, 3]}, index=list("abc"))
+    result = engine.matrix_sync(MODELS, "Rate: {review}", df, concurrency=2)
+    assert isinstance(result, MatrixResult)
+    frame = result.to_dataframe()
+    assert list(frame.index) == ["a", "b", "c"]
+    assert list(frame.columns) == ["review", "stars", *MODELS]
+    assert list(frame["stars"]) == [5, 1, 3]
+    for row, review in enumerate(df["review"]):
+        for model in MODELS:
+            reply = result.reply(row, model)
+            assert f"Rate: {review}" in reply.text  # the simulator echoes the prompt
+            assert frame[model].iloc[row] == reply.text
+    assert result.status == "done" and not result.errors
+    assert len(result.replies) == 6
+
+
+def test_matrix_over_a_series_and_a_list() -> None:
+    engine = make_engine()
+    s = pd.Series(["q1", "q2"], index=[7, 9], name="question")
+    frame = engine.matrix_sync(MODELS[:1], "{question}", s).to_dataframe()
+    assert list(frame.index) == [7, 9] and list(frame.columns) == ["question", MODELS[0]]
+    frame = engine.matrix_sync(MODELS[:1], "{item}", ["x", "y"]).to_dataframe()
+    assert list(frame.columns) == ["item", MODELS[0]] and list(frame["item"]) == ["x", "y"]
+
+
+def test_one_run_id_on_every_cell_and_in_the_audit() -> None:
+    engine = make_engine()
+    result = engine.matrix_sync(MODELS, "{item}", ["x", "y"])
+    assert result.run_id
+    assert {r.run_id for r in result.replies.values()} == {result.run_id}
+    engine.audit.flush()
+    rows = engine.audit.to_dataframe(run=result.run_id, event="call")
+    assert len(rows) == 4 and set(rows["run_id"]) == {result.run_id}
+
+
+def test_a_failing_cell_does_not_stop_the_others_and_worsens_the_status() -> None:
+    engine = make_engine()
+    engine.simulator.script("bad_request", times=1)
+    result = engine.matrix_sync(MODELS, "{item}", ["x", "y"], concurrency=1)
+    assert result.status == "failed"
+    assert len(result.errors) == 1 and len(result.replies) == 3
+    (row, model), _error = next(iter(result.errors.items()))
+    assert result.to_dataframe()[model].iloc[row].startswith("error: ")
+
+
+def test_unknown_model_mode_and_cluster_fail_before_any_call() -> None:
+    engine = make_engine()
+    with pytest.raises(UnknownModelError):
+        engine.matrix_sync(["gpt-4o", "no-such-model-xyz"], "{item}", ["x"])
+    with pytest.raises(ConfigurationError, match="mode 'batch'"):
+        engine.matrix_sync(MODELS, "{item}", ["x"], mode="batch")
+    with pytest.raises(ConfigurationError, match="cluster"):
+        engine.matrix_sync(MODELS, "{item}", ["x"], cluster="tcp://x:1")
+    with pytest.raises(ConfigurationError, match="concurrency"):
+        engine.matrix_sync(MODELS, "{item}", ["x"], concurrency=0)
+    assert engine.simulator.calls == 0
+
+
+async def test_async_matrix_and_its_observer() -> None:
+    engine = make_engine(audit=False)
+    events = []
+    result = await engine.matrix(MODELS, "{item}", ["x"], observer=events.append)
+    assert [e.kind for e in events] == ["cell_start"] * 2 + ["cell_end"] * 2
+    assert {e.model for e in events} == set(MODELS)
+    assert result.totals()[MODELS[0]]["answers"] == 1
+    assert "| **total** |" in result._repr_markdown_()
