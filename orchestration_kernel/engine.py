@@ -33,6 +33,7 @@ from .session import Session
 from .streaming import ReplyStream
 
 if TYPE_CHECKING:
+    from .batch import BatchJob
     from .compare import CompareTable
     from .matrix import MatrixResult
 
@@ -309,13 +310,19 @@ class OrchestrationEngine:
         cluster: Any = None,
         namespace: Mapping[str, Any] | None = None,
         **kwargs: Any,
-    ) -> MatrixResult:
+    ) -> MatrixResult | BatchJob:
         """Run ``template`` once per item of ``items`` (a list, a pandas Series or
         DataFrame, any iterable) on every model: a :class:`~.matrix.MatrixResult` under
         one run id. ``{item}`` is each item; a DataFrame's columns fill ``{column}``.
-        ``mode``/``cluster`` are reserved (only ``"interactive"``/``None`` today)."""
+        ``mode="batch"`` sends it through the providers' Batch APIs instead and returns a
+        resumable :class:`~.batch.BatchJob` (``name=`` required; see :func:`.batch.submit`).
+        ``cluster`` is reserved."""
         from .matrix import check_mode, matrix_prompts, run_matrix
 
+        if mode == "batch":
+            from .batch import submit
+
+            return await submit(self, models, template, items, namespace=namespace, **kwargs)
         check_mode(mode, cluster)
         for model in models:
             self.resolve(model)  # an unknown model fails before any call
@@ -326,7 +333,7 @@ class OrchestrationEngine:
 
     def matrix_sync(
         self, models: Sequence[str], template: str, items: Any, **kwargs: Any
-    ) -> MatrixResult:
+    ) -> MatrixResult | BatchJob:
         """Blocking twin of :meth:`matrix`."""
         return self.runtime.run_sync(self.matrix(models, template, items, **kwargs))
 

@@ -5,7 +5,8 @@ OrchestrationError                     base of everything we raise
 ├── ConfigurationError                 the user's set-up is wrong; nothing was sent
 │   ├── MissingKeyError                no key for a provider; names the variable to set
 │   ├── UnknownModelError              a model/pool name we cannot resolve; suggests near names
-│   └── SpecError                      a pipeline spec is invalid; carries line and column
+│   ├── SpecError                      a pipeline spec is invalid; carries line and column
+│   └── ConfirmationRequired           a batch job costs more than the threshold; carries the plan
 ├── ProviderError                      a provider call failed (one attempt)
 │   ├── RetryableError                 the engine may try the same deployment again
 │   │   ├── RateLimitError             429; carries retry_after
@@ -23,6 +24,8 @@ OrchestrationError                     base of everything we raise
 ├── GuardianBlocked                    the Guardian blocked a call; carries the decisions
 ├── PipelineError                      a pipeline run failed; carries the partial result
 ├── RunCancelled                       a run was cancelled (interrupt or cancel())
+├── BatchJobError                      a batch job cannot go on as asked (resume, reconcile)
+│   └── BatchReconcileError            after a crash, which provider batch is ours is ambiguous
 └── AuditIntegrityError                the audit chain does not verify
 ```
 
@@ -38,7 +41,10 @@ __all__ = [
     "AuditIntegrityError",
     "AuthenticationError",
     "BadRequestError",
+    "BatchJobError",
+    "BatchReconcileError",
     "ConfigurationError",
+    "ConfirmationRequired",
     "ConnectionFailure",
     "ContentPolicyError",
     "ContextWindowExceeded",
@@ -110,6 +116,15 @@ class SpecError(ConfigurationError):
         lines = [str(e) for e in errors]
         head = "Invalid pipeline spec" if len(lines) == 1 else f"{len(lines)} problems in spec"
         super().__init__(head + ":\n  " + "\n  ".join(lines))
+
+
+class ConfirmationRequired(ConfigurationError):
+    """A batch job would cost more than the confirm threshold; ``plan`` is what it would do.
+    Nothing was sent: pass ``confirm=True`` (``--yes`` in the magic) to go ahead."""
+
+    def __init__(self, message: str, plan: Any = None) -> None:
+        self.plan = plan
+        super().__init__(message)
 
 
 class SpecProblem:
@@ -276,6 +291,22 @@ class RunCancelled(OrchestrationError):
 
     def __init__(self, message: str = "run cancelled", result: Any = None) -> None:
         self.result = result
+        super().__init__(message)
+
+
+class BatchJobError(OrchestrationError):
+    """A batch job cannot go on as asked: an unknown job name, a name already taken, a
+    manifest that does not read. The message names the job and the file."""
+
+    user_error = True
+
+
+class BatchReconcileError(BatchJobError):
+    """After an interrupted submit, more than one provider batch could be ours (Anthropic
+    batches carry no metadata). Nothing was resubmitted; ``candidates`` lists the ids."""
+
+    def __init__(self, message: str, candidates: list[str] | None = None) -> None:
+        self.candidates = list(candidates or [])
         super().__init__(message)
 
 
