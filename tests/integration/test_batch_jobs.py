@@ -73,7 +73,10 @@ def assert_each_item_answered_once(job: BatchJob, servers: dict, rows: int) -> N
 
 @pytest.mark.parametrize(
     "rows, chunk_size",
-    [pytest.param(30, 12, id="30x3"), pytest.param(10_000, 4_000, id="10000x3", marks=pytest.mark.slow)],
+    [
+        pytest.param(30, 12, id="30x3"),
+        pytest.param(10_000, 4_000, id="10000x3", marks=pytest.mark.slow),
+    ],
 )
 def test_a_job_on_three_providers_end_to_end(servers, rows: int, chunk_size: int) -> None:
     engine = make_engine(servers)
@@ -226,7 +229,11 @@ def test_anthropic_reconciles_by_time_and_count_and_stops_when_ambiguous(servers
     with pytest.raises(ProviderError):
         submit_sync(engine, model, "{item}", ["x", "y", "z"], name="twin")
     client = anthropic.Anthropic(api_key=fake_key("a"), base_url=srv.base_url, max_retries=0)
-    params = {"model": "claude-haiku-4-5", "max_tokens": 5, "messages": [{"role": "user", "content": "x"}]}
+    params = {
+        "model": "claude-haiku-4-5",
+        "max_tokens": 5,
+        "messages": [{"role": "user", "content": "x"}],
+    }
     for _ in range(2):  # two foreign batches of the same size, created since the submit
         client.messages.batches.create(
             requests=[{"custom_id": f"o{i}", "params": params} for i in range(3)]
@@ -243,9 +250,7 @@ def test_a_costly_job_needs_confirmation_and_sends_nothing_without_it(servers) -
     srv = servers["openai"]
     engine = make_engine({"openai": srv})
     with pytest.raises(ConfirmationRequired, match="confirm=True") as info:
-        submit_sync(
-            engine, ["openai:gpt-4o"], "{item}", ["a"] * 50, name="dear", confirm_above=0.0
-        )
+        submit_sync(engine, ["openai:gpt-4o"], "{item}", ["a"] * 50, name="dear", confirm_above=0.0)
     plan = info.value.plan
     assert plan.rows == 50 and plan.lines[0].chunks == 1
     assert "interactive" in str(plan) and "| model |" in plan._repr_markdown_()
