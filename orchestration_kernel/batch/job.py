@@ -149,6 +149,15 @@ class BatchJob:
         m = self.manifest
         return f"BatchJob({self.name!r}, rows={m.rows}, models={self.models}, chunks={states})"
 
+    def _repr_markdown_(self) -> str:
+        parts = [self.plan._repr_markdown_(), ""] if self.plan is not None else []
+        parts.append(self._status()._repr_markdown_())
+        parts.append(
+            f"\n`await job.wait()` collects the results; after a restart "
+            f"`BatchJob.resume({self.name!r})`."
+        )
+        return "\n".join(parts)
+
     # -- inputs ---------------------------------------------------------------------------
     def _load_inputs(self) -> None:
         import pyarrow.parquet as pq

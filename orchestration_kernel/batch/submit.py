@@ -14,10 +14,10 @@ from ..errors import BatchJobError, ConfigurationError
 from .backends import backend_kind, make_backend
 from .job import BatchJob, build_plan, plan_chunks
 from .manifest import Manifest, ModelRecord, check_name
-from .plan import confirm_threshold
+from .plan import BatchPlan, confirm_threshold
 from .results import ResultWriter, write_index
 
-__all__ = ["submit", "submit_sync"]
+__all__ = ["plan_job", "submit", "submit_sync"]
 
 
 async def submit(
@@ -74,8 +74,6 @@ async def _submit(
     chunk_size: int | None,
     fts: bool,
 ) -> BatchJob:
-    from ..matrix import matrix_prompts
-
     if name is None:
         raise ConfigurationError(
             "a batch job needs a name (name='nightly', --job NIGHTLY in %%orchestrate): the "
@@ -87,6 +85,47 @@ async def _submit(
             f"a batch job called {name!r} already exists: pick it up with "
             f"BatchJob.resume({name!r}), or choose another name"
         )
+    manifest, prompts, index, plan = _prepare(
+        engine, models, template, items, name, confirm_above, namespace, system, max_tokens,
+        temperature, chunk_size, fts,
+    )  # fmt: skip
+    plan.require(confirm)
+    redacted, blocked = await _check_inputs(engine, manifest, prompts)
+    _write_inputs(manifest, redacted, blocked, index)
+    manifest.save()
+    job = BatchJob(engine, manifest, plan)
+    await job._submit_pending()
+    return job
+
+
+def plan_job(
+    engine: Any, models: Sequence[str], template: str, items: Any, *, name: str = "plan", **kw: Any
+) -> BatchPlan:
+    """The plan :func:`submit` would show, without submitting anything (``--dry-run``)."""
+    return _prepare(
+        engine, list(models), template, items, name, kw.get("confirm_above"),
+        kw.get("namespace"), kw.get("system"), kw.get("max_tokens"), kw.get("temperature"),
+        kw.get("chunk_size"), False,
+    )[3]  # fmt: skip
+
+
+def _prepare(
+    engine: Any,
+    models: list[str],
+    template: str,
+    items: Any,
+    name: str,
+    confirm_above: float | None,
+    namespace: Mapping[str, Any] | None,
+    system: str | None,
+    max_tokens: int | None,
+    temperature: float | None,
+    chunk_size: int | None,
+    fts: bool,
+) -> tuple[Manifest, list[str], Any, BatchPlan]:
+    """The job's manifest (unsaved), prompts, index and plan; nothing sent or written."""
+    from ..matrix import matrix_prompts
+
     if not models:
         raise ConfigurationError("a batch job needs at least one model")
     if chunk_size is not None and chunk_size < 1:
@@ -114,13 +153,7 @@ async def _submit(
         engine, name, records, manifest.chunks, backends, prompts, system, max_tokens,
         confirm_threshold(confirm_above),
     )  # fmt: skip
-    plan.require(confirm)
-    redacted, blocked = await _check_inputs(engine, manifest, prompts)
-    _write_inputs(manifest, redacted, blocked, prepared.index)
-    manifest.save()
-    job = BatchJob(engine, manifest, plan)
-    await job._submit_pending()
-    return job
+    return manifest, prompts, prepared.index, plan
 
 
 def _run_id() -> str:

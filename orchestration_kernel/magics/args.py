@@ -39,13 +39,14 @@ COMMANDS: dict[str, str] = {
     "offline": "on|off|auto — serve models by the offline simulator",
     "key": "PROVIDER — ask for a key (getpass, never echoed), kept for the kernel's life",
     "explain": "[CELL] [-m MODEL] — ask a model to explain the last error",
+    "jobs": "[NAME] — the batch jobs; with NAME, that job's progress (polled now)",
     "help": "this help",
 }
 FORMATS = ("markdown", "text", "json", "code")
 OFFLINE_MODES = ("on", "off", "auto")
 
 #: Options that only make sense in a cell (``%%orchestrate``), with what they need.
-_CELL_ONLY = ("compare", "over", "no_interpolate", "dry_run")
+_CELL_ONLY = ("compare", "over", "no_interpolate", "dry_run", "batch", "job", "yes")
 
 
 def suggest(word: str, choices: Iterable[str], n: int = 3) -> list[str]:
@@ -131,6 +132,9 @@ def check_cell_options(args: argparse.Namespace, *, cell: bool) -> None:
             f"%%orchestrate takes at most one NAME, got {len(args.args)}: "
             f"{' '.join(args.args)}. Quote a name with spaces."
         )
+    from .batch import check_batch_options
+
+    check_batch_options(args)
     if args.compare is not None:
         _check_compare(args)
     elif args.over is not None:

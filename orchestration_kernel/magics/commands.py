@@ -27,6 +27,7 @@ _ARITY: dict[str, tuple[int, int]] = {
     "offline": (1, 1),
     "key": (1, 1),
     "explain": (0, 1),
+    "jobs": (0, 1),
     "help": (0, 0),
 }
 
@@ -189,6 +190,12 @@ def _stream_reply(
     return reply
 
 
+def _jobs(magics: OrchestrateMagics, args: argparse.Namespace, rest: list[str]) -> Any:
+    from .batch import jobs_command
+
+    return jobs_command(magics, args, rest)
+
+
 def _step_of(reply: Any) -> Any:
     from .cells import _ReplyStep
 
@@ -203,5 +210,6 @@ _HANDLERS = {
     "offline": _offline,
     "key": _key,
     "explain": _explain,
+    "jobs": _jobs,
     "help": help_text,
 }

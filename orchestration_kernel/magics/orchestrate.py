@@ -139,6 +139,13 @@ class OrchestrateMagics(Magics):
     @magic_arguments.argument(
         "--over", metavar="VAR", help="With --compare: run the prompt for each {item} of VAR."
     )
+    @magic_arguments.argument(
+        "--batch", action="store_true", help="With --compare --over: a resumable batch job."
+    )
+    @magic_arguments.argument("--job", metavar="NAME", help="With --batch: the job's name.")
+    @magic_arguments.argument(
+        "--yes", action="store_true", help="With --batch: submit even above the cost threshold."
+    )
     @magic_arguments.argument("--run", metavar="ID", help="audit: the run to show.")
     @magic_arguments.argument("-m", "--model", help="explain: the model that explains.")
     @line_cell_magic
@@ -158,11 +165,12 @@ class OrchestrateMagics(Magics):
               prompt: "Synthesize: {analysis}"
 
         ``%%orchestrate --compare gpt-4 claude-3 [--over VAR]`` runs the body as one prompt
-        on every model (with ``--over``, once per ``{item}``: a matrix).
+        on every model (with ``--over``, once per ``{item}``: a matrix); add ``--batch
+        [--job NAME] [--yes]`` to send it through the providers' Batch APIs as a resumable job.
 
         A line runs a command: ``%orchestrate models``, ``run NAME [--input EXPR]``,
         ``audit [--run ID] [--out VAR]``, ``context [SESSION]``, ``offline on|off|auto``,
-        ``key PROVIDER``, ``explain [CELL]``, ``help``.
+        ``key PROVIDER``, ``explain [CELL]``, ``jobs [NAME]``, ``help``.
 
         The last result is always in ``_orchestrate``.
         """
@@ -174,6 +182,10 @@ class OrchestrateMagics(Magics):
                 from .commands import run_command
 
                 return run_command(self, args)
+            if args.batch:
+                from .batch import run_batch_cell
+
+                return run_batch_cell(self, args, cell)
             if args.compare is not None:
                 from .cells import run_compare_cell
 

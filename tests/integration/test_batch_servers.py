@@ -61,9 +61,7 @@ def test_openai_batch_moves_on_the_clock_and_answers_every_line() -> None:
         out = [json.loads(x) for x in client.files.content(done.output_file_id).text.splitlines()]
         bad = [json.loads(x) for x in client.files.content(done.error_file_id).text.splitlines()]
         assert sorted(x["custom_id"] for x in out) == ["r0", "r1", "r3"]
-        assert out[0]["response"]["body"]["choices"][0]["message"]["content"].endswith(
-            "question 0"
-        )
+        assert out[0]["response"]["body"]["choices"][0]["message"]["content"].endswith("question 0")
         assert [x["custom_id"] for x in bad] == ["r2"]
         assert bad[0]["response"]["status_code"] == 400
         assert len(srv.batch_creates) == 1
