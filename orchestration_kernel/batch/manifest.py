@@ -121,8 +121,6 @@ class Manifest:
     index_kind: str = "range"  # range | stored
     cancelled: bool = False
     retries: int = 0
-    #: index the prompt and response of batch audit rows for full-text search
-    fts: bool = False
     #: the cells blocked before submit have their audit rows
     blocked_audited: bool = False
     version: int = 1

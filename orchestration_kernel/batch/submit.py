@@ -34,7 +34,6 @@ async def submit(
     max_tokens: int | None = None,
     temperature: float | None = None,
     chunk_size: int | None = None,
-    fts: bool = False,
 ) -> BatchJob:
     """Create batch job ``name`` running ``template`` over ``items`` on every model, submit
     it, and return its :class:`BatchJob` (``await job.wait()`` for the results).
@@ -43,12 +42,11 @@ async def submit(
     ``confirm``: needed when the plan costs more than ``confirm_above`` USD (default
     ``ORCHESTRATION_BATCH_CONFIRM_USD`` or $5); without it :class:`ConfirmationRequired`
     is raised carrying ``.plan`` and nothing is sent. ``chunk_size``: at most this many
-    requests per provider batch (the providers' own limits always apply). ``fts``: index
-    the job's audit rows for full-text search (off: batch rows are many).
+    requests per provider batch (the providers' own limits always apply).
     """
     return await engine.runtime.run(
         _submit(engine, list(models), template, items, name, confirm, confirm_above,
-                namespace, system, max_tokens, temperature, chunk_size, fts)
+                namespace, system, max_tokens, temperature, chunk_size)
     )  # fmt: skip
 
 
@@ -72,7 +70,6 @@ async def _submit(
     max_tokens: int | None,
     temperature: float | None,
     chunk_size: int | None,
-    fts: bool,
 ) -> BatchJob:
     if name is None:
         raise ConfigurationError(
@@ -87,7 +84,7 @@ async def _submit(
         )
     manifest, prompts, index, plan = _prepare(
         engine, models, template, items, name, confirm_above, namespace, system, max_tokens,
-        temperature, chunk_size, fts,
+        temperature, chunk_size,
     )  # fmt: skip
     plan.require(confirm)
     redacted, blocked = await _check_inputs(engine, manifest, prompts)
@@ -105,7 +102,7 @@ def plan_job(
     return _prepare(
         engine, list(models), template, items, name, kw.get("confirm_above"),
         kw.get("namespace"), kw.get("system"), kw.get("max_tokens"), kw.get("temperature"),
-        kw.get("chunk_size"), False,
+        kw.get("chunk_size"),
     )[3]  # fmt: skip
 
 
@@ -121,7 +118,6 @@ def _prepare(
     max_tokens: int | None,
     temperature: float | None,
     chunk_size: int | None,
-    fts: bool,
 ) -> tuple[Manifest, list[str], Any, BatchPlan]:
     """The job's manifest (unsaved), prompts, index and plan; nothing sent or written."""
     from ..matrix import matrix_prompts
@@ -143,7 +139,6 @@ def _prepare(
         system=system,
         temperature=temperature,
         session_id=engine.session_id,
-        fts=fts,
     )
     backends = [make_backend(engine, r, manifest) for r in records]
     sizes = [len(p.encode()) + 200 for p in prompts]
