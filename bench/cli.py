@@ -25,7 +25,7 @@ from bench.sizes import FULL, SMOKE
 __all__ = ["ORDER", "main"]
 
 #: The sections in the order they run (and appear).
-ORDER = ("handoff", "overhead", "throughput", "http", "memory", "imports", "audit")
+ORDER = ("handoff", "overhead", "throughput", "http", "memory", "imports", "audit", "batch")
 _NEEDS_LITELLM = {"http", "imports"}
 
 

@@ -45,6 +45,9 @@ class Sizes:
     audit_rows: int
     audit_batches: int
     audit_export_runs: int
+    # 8. batch jobs
+    batch_rows: int = 1_000_000
+    batch_repeats: int = 3
 
     def as_dict(self) -> dict[str, Any]:
         """The sizes, for the JSON report."""
@@ -107,4 +110,6 @@ SMOKE = Sizes(
     audit_rows=1000,
     audit_batches=2,
     audit_export_runs=2,
+    batch_rows=2_000,
+    batch_repeats=1,
 )

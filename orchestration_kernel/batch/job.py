@@ -364,18 +364,11 @@ class BatchJob:
                 error = "; ".join(verdict.reasons) or "Guardian blocked the reply"
             else:
                 text = verdict.text  # only redacted text reaches Parquet and the audit
-        writer.add(
-            row=row,
-            model=chunk.model,
-            custom_id=result.custom_id,
-            status=status,
-            text=text,
-            error=error,
-            input_tokens=result.input_tokens,
-            output_tokens=result.output_tokens,
-            cost_usd=self._cost(record, backend, result),
-            batch_id=chunk.batch_id,
-        )
+        cost = self._cost(record, backend, result)
+        writer.append(
+            (row, chunk.model, result.custom_id, status, text, error, result.input_tokens,
+             result.output_tokens, cost, chunk.batch_id)
+        )  # fmt: skip
 
     def _cost(self, record: ModelRecord, backend: Backend, result: ItemResult) -> float | None:
         if record.simulated:

@@ -9,6 +9,7 @@ win over earlier ones for the same cell (a retry replaces a failure).
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -27,6 +28,7 @@ RESULT_COLUMNS = (
 )  # fmt: skip
 
 
+@functools.cache
 def _schema() -> pa.Schema:
     import pyarrow as pa
 
@@ -54,28 +56,36 @@ class ResultWriter:
         self.row_group = row_group
         self.count = 0
         self._tmp = path.with_suffix(".parquet.tmp")
-        self._columns: dict[str, list[Any]] = {c: [] for c in RESULT_COLUMNS}
+        self._rows: list[tuple[Any, ...]] = []
         self._writer: Any = None
 
     def add(self, **row: Any) -> None:
-        """One result row (every column of :data:`RESULT_COLUMNS`)."""
-        for name, values in self._columns.items():
-            values.append(row.get(name))
+        """One result row (every column of :data:`RESULT_COLUMNS`, by name)."""
+        self.append(tuple(row.get(name) for name in RESULT_COLUMNS))
+
+    def append(self, values: tuple[Any, ...]) -> None:
+        """One result row as a tuple in :data:`RESULT_COLUMNS` order (the fast path)."""
+        self._rows.append(values)
         self.count += 1
-        if len(self._columns["row"]) >= self.row_group:
+        if len(self._rows) >= self.row_group:
             self._flush()
 
     def _flush(self) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        if not self._columns["row"]:
+        if not self._rows:
             return
-        table = pa.table(self._columns, schema=_schema())
+        schema = _schema()
+        columns = [
+            pa.array(values, type=schema.field(i).type)
+            for i, values in enumerate(zip(*self._rows, strict=True))
+        ]
+        table = pa.Table.from_arrays(columns, schema=schema)
         if self._writer is None:
-            self._writer = pq.ParquetWriter(self._tmp, _schema(), compression="zstd")
+            self._writer = pq.ParquetWriter(self._tmp, schema, compression="zstd")
         self._writer.write_table(table)
-        self._columns = {c: [] for c in RESULT_COLUMNS}
+        self._rows = []
 
     def close(self) -> Path:
         """Write what is buffered and move the part into place (an empty part for none)."""
