@@ -35,6 +35,7 @@ venv: $(STAMP)
 
 test: $(STAMP)
 	$(UV) lock --check --quiet
+	$(BIN)/lint-imports
 	@home=$$(mktemp -d); \
 	$(HERMETIC) ORCHESTRATION_HOME=$$home JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter \
 	  $(BIN)/python -m pytest -p no:cacheprovider \

@@ -3,14 +3,22 @@ the audit at every step.
 
 ``CallRunner.run(spec, on_delta)`` is the whole reliability story in one place:
 
-1. for each candidate (the model, then each fallback) the router plans deployments;
+1. for each candidate (the model, then each fallback) the picker takes a deployment;
 2. the Guardian checks the input for that model (a block never reaches a provider);
 3. each deployment gets up to ``RetryPolicy.max_attempts`` tries, honouring
    ``Retry-After``, with one extra try after a 401 when the credential refreshes;
 4. a stream that fails after showing text sends a ``reset`` delta before the retry;
 5. the output is checked (on a rolling buffer while streaming) before it is returned.
 
-Every attempt, routing decision and Guardian decision is recorded in the audit.
+``spec.timeout`` is the deadline of the whole call: attempts, limiter queues,
+``Retry-After`` sleeps and fallbacks all count, and a wait the deadline cannot hold
+fails at once. Every attempt, whatever it raises, gives its deployment back to the
+router and writes its ``call`` row.
+
+The runner is built from its collaborators and knows nothing of the engine: a
+:class:`TargetPicker` (router and connections), a :class:`CallRecorder` (audit rows,
+spend, replay), the Guardian, the retry policy and the catalogue. The call only ever
+goes down: runner → picker / Guardian / adapter → SDK.
 """
 
 from __future__ import annotations
@@ -20,8 +28,9 @@ import contextlib
 import json
 import time
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from .errors import (
     AllAttemptsFailed,
@@ -30,14 +39,13 @@ from .errors import (
     IncompleteStreamError,
     OrchestrationError,
     ProviderError,
+    ProviderTimeout,
 )
 from .models import Attempt, ChatRequest, Decision, Delta, Message, ProviderReply, Reply, Usage
-from .providers.base import Provider, Timeouts, timeout_error
+from .providers.base import Provider, Timeouts, timeout_error, watching_stream_activity
+from .retry import RetryPolicy
 
-if TYPE_CHECKING:
-    from .engine import OrchestrationEngine
-
-__all__ = ["CallRunner", "CallSpec"]
+__all__ = ["CallRecorder", "CallRunner", "CallSpec", "Target", "TargetPicker"]
 
 DeltaSink = Callable[[Delta], Any]
 
@@ -62,8 +70,15 @@ class CallSpec:
     step: str | None = None
     session_id: str | None = None
     needs: set[str] = field(default_factory=set)
-    #: The prompt's token estimate, filled in once by the engine.
+    #: The prompt's token estimate, filled in once by the runner.
     input_tokens: int | None = None
+    #: Seconds for the whole logical call (``complete(timeout=...)``); ``None``: no deadline.
+    timeout: float | None = None
+
+    def prompt_text(self) -> str:
+        """The system prompt and messages as one text (for token estimates)."""
+        text = "\n".join(m.content for m in self.messages)
+        return f"{self.system}\n{text}" if self.system else text
 
 
 @dataclass
@@ -85,6 +100,50 @@ class Target:
         return f"{self.provider}:{self.model}"
 
 
+class Permit(Protocol):
+    """The limiter's permit for one attempt; ``settle`` books the real token count."""
+
+    def settle(self, tokens: int) -> None: ...
+
+
+class TargetPicker(Protocol):
+    """Chooses deployments and gives them back: the router and connections, for the runner."""
+
+    def choose(self, name: str, spec: CallSpec) -> Target:
+        """Take a deployment for the next attempt of ``name`` (pair with release/observe)."""
+        ...
+
+    def release(self, target: Target, error: BaseException | None) -> None:
+        """Give back a deployment that was not called (blocked, replayed)."""
+        ...
+
+    def observe(
+        self, target: Target, attempt: Attempt, reply: Reply | None, error: BaseException | None
+    ) -> None:
+        """Give back a deployment that was called, with how the attempt ended."""
+        ...
+
+    def limit(self, target: Target, spec: CallSpec) -> AbstractAsyncContextManager[Permit]:
+        """Wait for the rate limits of the identity and the deployment."""
+        ...
+
+
+class CallRecorder(Protocol):
+    """Writes what a call did: audit rows, spend, and answers from the audit (replay)."""
+
+    def route(self, spec: CallSpec, target: Target) -> None: ...
+
+    def attempt(
+        self, attempt: Attempt, spec: CallSpec, target: Target, material: str, reply: Reply | None
+    ) -> None: ...
+
+    def verdict(self, stage: str, verdict: Any, spec: CallSpec, target: Target) -> None: ...
+
+    def replay(self, material: str, target: Target, spec: CallSpec) -> Reply | None: ...
+
+    def spend(self, reply: Reply, spec: CallSpec) -> None: ...
+
+
 @dataclass
 class _Prepared:
     request: ChatRequest
@@ -98,28 +157,100 @@ class _CandidateFailed(Exception):
         self.error = error
 
 
-class CallRunner:
-    """Runs one :class:`CallSpec` to a :class:`Reply` for an engine."""
+class _Deadline:
+    """The whole call's deadline on the loop's clock (``None``: none)."""
 
-    def __init__(self, engine: OrchestrationEngine) -> None:
-        self.engine = engine
+    def __init__(self, seconds: float | None) -> None:
+        self.seconds = seconds
+        self._loop = asyncio.get_running_loop()
+        self.at = None if seconds is None else self._loop.time() + seconds
+
+    def remaining(self) -> float | None:
+        return None if self.at is None else self.at - self._loop.time()
+
+    def cap(self, limit: float) -> float:
+        """``limit``, or less when the deadline comes first."""
+        left = self.remaining()
+        return limit if left is None else max(0.0, min(limit, left))
+
+    def passed(self, target: Target | None = None, why: str = "") -> ProviderTimeout:
+        where = {"provider": target.provider, "model": target.model} if target else {}
+        return ProviderTimeout(
+            f"the call did not finish within its {self.seconds:g}s timeout{why}",
+            phase="overall",
+            **where,
+        )
+
+
+class CallRunner:
+    """Runs one :class:`CallSpec` to a :class:`Reply`, from its collaborators.
+
+    ``picker`` chooses and gives back deployments; ``recorder`` writes audit rows, spend
+    and replays; ``guardian`` (or ``None``) checks input and output; ``retry`` decides
+    retries; ``catalogue`` prices replies; ``identity`` labels requests; ``estimate``
+    counts tokens offline.
+    """
+
+    def __init__(
+        self,
+        *,
+        picker: TargetPicker,
+        recorder: CallRecorder,
+        guardian: Any,
+        retry: RetryPolicy,
+        catalogue: Any,
+        estimate: Callable[[str], int],
+        identity: Any = None,
+    ) -> None:
+        self.picker = picker
+        self.recorder = recorder
+        self.guardian = guardian
+        self.retry = retry
+        self.catalogue = catalogue
+        self.estimate = estimate
+        self.identity = identity
 
     # -- the whole call ------------------------------------------------------------
     async def run(self, spec: CallSpec, on_delta: DeltaSink | None = None) -> Reply:
         """Try each candidate in turn; return the first checked reply."""
+        if spec.input_tokens is None:
+            spec.input_tokens = self.estimate(spec.prompt_text())
+        deadline = _Deadline(spec.timeout)
         attempts: list[Attempt] = []
+        # A backstop: the checks below end the call cleanly; this ends anything else.
+        backstop = asyncio.timeout(deadline.remaining())
+        try:
+            async with backstop:
+                return await self._candidates(spec, attempts, deadline, on_delta)
+        except TimeoutError as exc:
+            if not backstop.expired():
+                raise
+            error = deadline.passed()
+            error.attempts = attempts  # type: ignore[attr-defined]
+            raise error from exc
+
+    async def _candidates(
+        self,
+        spec: CallSpec,
+        attempts: list[Attempt],
+        deadline: _Deadline,
+        on_delta: DeltaSink | None,
+    ) -> Reply:
         decisions: list[Decision] = []
         candidates = [spec.model, *[f for f in spec.fallbacks if f != spec.model]]
         last: BaseException | None = None
         for name in candidates:
             try:
-                return await self._candidate(name, spec, attempts, decisions, on_delta)
+                return await self._candidate(name, spec, attempts, decisions, deadline, on_delta)
             except ConfigurationError as exc:
                 if len(candidates) == 1:
                     raise
                 last = exc
             except _CandidateFailed as failed:
                 last = failed.error
+            except ProviderTimeout as exc:  # the deadline passed: no fallback has time left
+                exc.attempts = attempts  # type: ignore[attr-defined]
+                raise
         if len(attempts) <= 1 and isinstance(last, OrchestrationError):
             if isinstance(last, ProviderError):
                 last.attempts = attempts  # type: ignore[attr-defined]
@@ -127,6 +258,7 @@ class CallRunner:
         raise AllAttemptsFailed(spec.model, attempts, last) from last
 
     def _request(self, target: Target, spec: CallSpec) -> ChatRequest:
+        metadata = getattr(self.identity, "metadata", None)
         return ChatRequest(
             model=target.model,
             messages=spec.messages,
@@ -135,8 +267,24 @@ class CallRunner:
             max_tokens=spec.max_tokens,
             stop=spec.stop,
             json_output=spec.json_output,
-            metadata=self.engine._request_metadata(spec),
+            metadata=dict(metadata()) if callable(metadata) else {},
             extra=spec.extra,
+        )
+
+    def _guard_context(self, target: Target, spec: CallSpec, request: ChatRequest) -> Any:
+        from .guardian import GuardContext
+
+        tokens = spec.input_tokens or 0
+        estimate = Usage(input_tokens=tokens, output_tokens=request.max_tokens or 0, estimated=True)
+        return GuardContext(
+            model=target.ref,
+            provider=target.provider,
+            session_id=spec.session_id,
+            identity=self.identity,
+            estimated_cost_usd=self.catalogue.cost(target.ref, estimate),
+            input_tokens=tokens,
+            run_id=spec.run_id,
+            step=spec.step,
         )
 
     async def _prepare(
@@ -146,18 +294,26 @@ class CallRunner:
         if target.ref in checked:
             return checked[target.ref]
         request = self._request(target, spec)
-        ctx = self.engine._guard_context(target, spec, request)
+        ctx = self._guard_context(target, spec, request)
         decisions: list[Decision] = []
-        guardian = self.engine.guardian
-        if guardian is not None:
-            verdict, request = await guardian.check_request(request, ctx)
-            self.engine._audit_verdict("input", verdict, spec, target)
+        if self.guardian is not None:
+            verdict, request = await self.guardian.check_request(request, ctx)
+            self.recorder.verdict("input", verdict, spec, target)
             if verdict.blocked:
                 raise GuardianBlocked("input", verdict.decisions)
             decisions = list(verdict.decisions)
         prepared = _Prepared(request, ctx, decisions, material_for(target, request))
         checked[target.ref] = prepared
         return prepared
+
+    def _take(self, name: str, spec: CallSpec) -> Target:
+        target = self.picker.choose(name, spec)
+        try:
+            self.recorder.route(spec, target)
+        except BaseException as exc:
+            self.picker.release(target, exc)
+            raise
+        return target
 
     # -- attempts on one candidate -------------------------------------------------
     async def _candidate(
@@ -166,26 +322,30 @@ class CallRunner:
         spec: CallSpec,
         attempts: list[Attempt],
         decisions: list[Decision],
+        deadline: _Deadline,
         on_delta: DeltaSink | None,
     ) -> Reply:
         """Up to ``max_attempts`` tries of ``name``; a pool may move each try elsewhere."""
-        engine, policy = self.engine, self.engine.retry
+        policy = self.retry
         checked: dict[str, _Prepared] = {}
         refreshed = False
         number = 0
         while True:
             number += 1
-            target = engine._choose_target(name, spec)
+            left = deadline.remaining()
+            if left is not None and left <= 0:
+                raise deadline.passed()
+            target = self._take(name, spec)
             try:
                 prepared = await self._prepare(target, spec, checked)
+                if number == 1 or len(checked) > 1:
+                    decisions.extend(d for d in prepared.decisions if d not in decisions)
+                replayed = self.recorder.replay(prepared.material, target, spec)
             except BaseException as exc:
-                engine._release(target, exc)
+                self.picker.release(target, exc)
                 raise
-            if number == 1 or len(checked) > 1:
-                decisions.extend(d for d in prepared.decisions if d not in decisions)
-            replayed = engine._replay(prepared.material, target, spec)
             if replayed is not None:
-                engine._release(target, None)
+                self.picker.release(target, None)
                 replayed.decisions = list(decisions)
                 return replayed
             attempt = Attempt(
@@ -199,26 +359,16 @@ class CallRunner:
             attempts.append(attempt)
             shown = _Shown(on_delta)
             try:
-                async with engine._limit(target, spec) as permit:
-                    reply = await self._attempt(
-                        target, spec, prepared.request, prepared.ctx, attempt, shown
-                    )
-                    # The real count replaces the estimate in the tokens-per-minute window.
-                    permit.settle(reply.usage.total_tokens)
-            except asyncio.CancelledError as exc:
-                self._finish_attempt(attempt, "cancelled", None)
-                engine._observe(target, attempt, None, exc)
-                engine._audit_attempt(attempt, spec, target, prepared.material, None)
-                raise
-            except GuardianBlocked as exc:
-                self._finish_attempt(attempt, "blocked", exc)
-                engine._observe(target, attempt, None, exc)
-                engine._audit_attempt(attempt, spec, target, prepared.material, None)
-                raise
-            except ProviderError as exc:
-                self._finish_attempt(attempt, "error", exc)
-                engine._observe(target, attempt, None, exc)
-                engine._audit_attempt(attempt, spec, target, prepared.material, None)
+                reply = await self._attempt(target, spec, prepared, attempt, shown, deadline)
+            except BaseException as exc:
+                # Whatever the attempt raised, its deployment is given back and it is audited.
+                self._finish_attempt(attempt, _status_of(exc), exc)
+                try:
+                    self.picker.observe(target, attempt, None, exc)
+                finally:
+                    self.recorder.attempt(attempt, spec, target, prepared.material, None)
+                if not isinstance(exc, ProviderError):
+                    raise
                 shown.reset()
                 credential = getattr(target.adapter, "credential", None)
                 if credential is not None and not refreshed and policy.refresh_worthy(exc):
@@ -227,16 +377,34 @@ class CallRunner:
                     await _invalidate(credential)
                     continue
                 if policy.should_retry(exc, number):
-                    await asyncio.sleep(policy.delay(number, exc))
+                    await self._wait_to_retry(policy.delay(number, exc), exc, target, deadline)
                     continue
                 raise _CandidateFailed(exc) from exc
             self._finish_attempt(attempt, "ok", None)
             reply.attempts = list(attempts)
             reply.decisions = [*decisions, *reply.decisions]
-            engine._observe(target, attempt, reply, None)
-            engine._audit_attempt(attempt, spec, target, prepared.material, reply)
-            engine._after_success(reply, spec)
+            try:
+                self.picker.observe(target, attempt, reply, None)
+            finally:
+                self.recorder.attempt(attempt, spec, target, prepared.material, reply)
+            self.recorder.spend(reply, spec)
             return reply
+
+    @staticmethod
+    async def _wait_to_retry(
+        delay: float, error: ProviderError, target: Target, deadline: _Deadline
+    ) -> None:
+        """Sleep before a retry; a wait past the deadline fails now, saying how long it was."""
+        left = deadline.remaining()
+        if left is not None and delay >= left:
+            hint = error.retry_after
+            why = (
+                f": {target.provider} asked to retry after {hint:g}s, with {max(left, 0):.3g}s left"
+                if hint is not None
+                else f": the next retry would wait {delay:.3g}s, with {max(left, 0):.3g}s left"
+            )
+            raise deadline.passed(target, why) from error
+        await asyncio.sleep(delay)
 
     @staticmethod
     def _finish_attempt(attempt: Attempt, status: str, error: BaseException | None) -> None:
@@ -246,48 +414,93 @@ class CallRunner:
             attempt.latency_ms = (attempt.ended_at - attempt.started_at) * 1000.0
         if error is not None:
             attempt.error_type = type(error).__name__
-            attempt.error = str(error)
+            attempt.error = str(error) or type(error).__name__
             attempt.http_status = getattr(error, "status", None)
 
     async def _attempt(
         self,
         target: Target,
         spec: CallSpec,
-        request: ChatRequest,
-        ctx: Any,
+        prepared: _Prepared,
         attempt: Attempt,
         shown: _Shown,
+        deadline: _Deadline,
     ) -> Reply:
-        t0 = time.perf_counter()
+        """One try: wait for the limits, call the adapter, check the output."""
         timeouts = spec.timeouts
+        limit = deadline.cap(timeouts.overall)
+        t0 = time.perf_counter()
         try:
-            async with asyncio.timeout(timeouts.overall):
+            async with asyncio.timeout(limit), self.picker.limit(target, spec) as permit:
+                t0 = time.perf_counter()
                 if spec.stream or shown.active:
                     raw, text, out_decisions, ttft = await self._stream_once(
-                        target, spec, request, ctx, shown, t0
+                        target, spec, prepared, shown, t0
                     )
                 else:
-                    raw = await target.adapter.complete(request, timeouts)
+                    raw = await target.adapter.complete(prepared.request, timeouts)
                     ttft = None
-                    text, out_decisions = await self._check_output(raw.text, ctx, spec, target)
+                    text, out_decisions = await self._check_output(
+                        raw.text, prepared.ctx, spec, target
+                    )
+                latency = (time.perf_counter() - t0) * 1000.0
+                attempt.latency_ms, attempt.ttft_ms = latency, ttft
+                reply = self._make_reply(
+                    target, spec, prepared.request, raw, text, latency, ttft, out_decisions
+                )
+                # The real count replaces the estimate in the tokens-per-minute window.
+                permit.settle(reply.usage.total_tokens)
         except TimeoutError as exc:
             raise timeout_error(
-                "overall", timeouts.overall, provider=target.provider, model=target.model
+                "overall", limit, provider=target.provider, model=target.model
             ) from exc
-        latency = (time.perf_counter() - t0) * 1000.0
-        attempt.latency_ms, attempt.ttft_ms = latency, ttft
-        return self.engine._make_reply(
-            target, spec, request, raw, text, latency, ttft, out_decisions
+        return reply
+
+    def _make_reply(
+        self,
+        target: Target,
+        spec: CallSpec,
+        request: ChatRequest,
+        raw: ProviderReply,
+        text: str,
+        latency_ms: float,
+        ttft_ms: float | None,
+        decisions: list[Decision],
+    ) -> Reply:
+        usage = usage_or_estimate(raw, request, text, self.estimate)
+        extras = dict(raw.extras)
+        if target.simulated:
+            cost: float | None = 0.0
+            extras["stands_in_for"] = target.ref
+            extras["cost_if_real_usd"] = self.catalogue.cost(target.ref, usage)
+        else:
+            cost = self.catalogue.cost(target.ref, usage)
+        return Reply(
+            text=text,
+            model=target.name,
+            resolved_model=target.ref,
+            provider="local" if target.simulated else target.provider,
+            deployment=target.deployment_id,
+            response_model=raw.response_model,
+            finish_reason=raw.finish_reason,
+            usage=usage,
+            latency_ms=latency_ms,
+            ttft_ms=ttft_ms,
+            cost_usd=cost,
+            decisions=decisions,
+            extras=extras,
+            simulated=target.simulated,
+            run_id=spec.run_id,
+            route=target.route,
         )
 
     async def _check_output(
         self, text: str, ctx: Any, spec: CallSpec, target: Target
     ) -> tuple[str, list[Decision]]:
-        guardian = self.engine.guardian
-        if guardian is None:
+        if self.guardian is None:
             return text, []
-        verdict = await guardian.check_output(text, ctx)
-        self.engine._audit_verdict("output", verdict, spec, target)
+        verdict = await self.guardian.check_output(text, ctx)
+        self.recorder.verdict("output", verdict, spec, target)
         if verdict.blocked:
             raise GuardianBlocked("output", verdict.decisions)
         return verdict.text, list(verdict.decisions)
@@ -296,41 +509,40 @@ class CallRunner:
         self,
         target: Target,
         spec: CallSpec,
-        request: ChatRequest,
-        ctx: Any,
+        prepared: _Prepared,
         shown: _Shown,
         t0: float,
     ) -> tuple[ProviderReply, str, list[Decision], float | None]:
         timeouts = spec.timeouts
-        guardian = self.engine.guardian
-        monitor = guardian.output_monitor(ctx) if guardian is not None else None
+        monitor = self.guardian.output_monitor(prepared.ctx) if self.guardian else None
         parts: list[str] = []
         last = None
         ttft: float | None = None
-        agen = target.adapter.stream(request, timeouts).__aiter__()
+        watch = _Watchdog(timeouts)
+        agen = target.adapter.stream(prepared.request, timeouts).__aiter__()
         try:
-            while True:
-                limit = timeouts.first_token if ttft is None else timeouts.idle
-                try:
-                    # asyncio.timeout, not wait_for: the generator must keep running in this
-                    # task (adapters may hold context variables across chunks), and no
-                    # task is created per chunk.
-                    async with asyncio.timeout(limit):
-                        chunk = await agen.__anext__()
-                except StopAsyncIteration:
-                    break
-                except TimeoutError as exc:
-                    phase = "first_token" if ttft is None else "idle"
-                    raise timeout_error(
-                        phase, limit, provider=target.provider, model=target.model
-                    ) from exc
-                if chunk.text:
-                    if ttft is None:
-                        ttft = (time.perf_counter() - t0) * 1000.0
-                    parts.append(chunk.text)
-                    shown.feed(chunk.text, monitor)
-                if chunk.finish_reason or chunk.usage or chunk.response_model:
-                    last = _merge_final(last, chunk)
+            with watching_stream_activity(watch.touch):
+                while True:
+                    try:
+                        # asyncio.timeout, not wait_for: the generator must keep running in
+                        # this task (adapters hold context variables across chunks, and
+                        # report activity through one), and no task is made per chunk.
+                        async with watch.next_chunk():
+                            chunk = await agen.__anext__()
+                    except StopAsyncIteration:
+                        break
+                    except TimeoutError as exc:
+                        raise timeout_error(
+                            watch.phase, watch.limit, provider=target.provider, model=target.model
+                        ) from exc
+                    watch.touch()
+                    if chunk.text:
+                        if ttft is None:
+                            ttft = (time.perf_counter() - t0) * 1000.0
+                        parts.append(chunk.text)
+                        shown.feed(chunk.text, monitor)
+                    if chunk.finish_reason or chunk.usage or chunk.response_model:
+                        last = _merge_final(last, chunk)
         finally:
             await _aclose(agen)
         if last is None or last.finish_reason is None:
@@ -347,11 +559,50 @@ class CallRunner:
         if monitor is None:
             return raw, raw.text, [], ttft
         verdict = await monitor.finish()
-        self.engine._audit_verdict("output", verdict, spec, target)
+        self.recorder.verdict("output", verdict, spec, target)
         shown.settle(verdict.text)
         if verdict.blocked:
             raise GuardianBlocked("output", verdict.decisions)
         return raw, verdict.text, list(verdict.decisions), ttft
+
+
+class _Watchdog:
+    """The silence a stream may keep: ``first_token`` until it has sent anything at all,
+    then ``idle`` from its last sign of life (a chunk, an event, a keep-alive)."""
+
+    def __init__(self, timeouts: Timeouts) -> None:
+        self.timeouts = timeouts
+        self.received = False
+        self._scope: asyncio.Timeout | None = None
+        self._loop = asyncio.get_running_loop()
+
+    @property
+    def phase(self) -> str:
+        return "idle" if self.received else "first_token"
+
+    @property
+    def limit(self) -> float:
+        return self.timeouts.idle if self.received else self.timeouts.first_token
+
+    def next_chunk(self) -> asyncio.Timeout:
+        self._scope = asyncio.timeout(self.limit)
+        return self._scope
+
+    def touch(self) -> None:
+        self.received = True
+        scope = self._scope
+        if scope is not None and not scope.expired():
+            # Between two chunks the scope has exited and cannot move: nothing to do then.
+            with contextlib.suppress(RuntimeError):
+                scope.reschedule(self._loop.time() + self.timeouts.idle)
+
+
+def _status_of(error: BaseException) -> str:
+    if isinstance(error, asyncio.CancelledError):
+        return "cancelled"
+    if isinstance(error, GuardianBlocked):
+        return "blocked"
+    return "error"
 
 
 def _merge_final(last: Any, chunk: Any) -> Any:
@@ -423,7 +674,9 @@ class _Shown:
         self.text = ""
 
 
-def usage_or_estimate(raw: ProviderReply, request: ChatRequest, text: str, estimate: Any) -> Usage:
+def usage_or_estimate(
+    raw: ProviderReply, request: ChatRequest, text: str, estimate: Callable[[str], int]
+) -> Usage:
     """The provider's usage when it reported any; otherwise our offline estimate."""
     if raw.usage is not None and (raw.usage.input_tokens or raw.usage.output_tokens):
         return raw.usage

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .formatting import format_cost
 from .models import Reply
@@ -13,9 +13,15 @@ from .models import Reply
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .engine import OrchestrationEngine
+__all__ = ["CompareTable", "Completer", "run_compare"]
 
-__all__ = ["CompareTable", "run_compare"]
+
+class Completer(Protocol):
+    """What a comparison needs: something that completes one prompt on one model."""
+
+    async def complete(self, model: str, prompt: Any, **kwargs: Any) -> Reply:
+        """One call; returns the checked reply or raises."""
+        ...
 
 
 @dataclass
@@ -93,9 +99,10 @@ class CompareTable:
 
 
 async def run_compare(
-    engine: OrchestrationEngine, models: Sequence[str], prompt: Any, kwargs: dict[str, Any]
+    engine: Completer, models: Sequence[str], prompt: Any, kwargs: dict[str, Any]
 ) -> CompareTable:
-    """Call every model concurrently; an error in one does not cancel the others."""
+    """Call every model concurrently through ``engine.complete`` (anything that completes,
+    see :class:`Completer`); an error in one does not cancel the others."""
     results = await asyncio.gather(
         *(engine.complete(m, prompt, **kwargs) for m in models), return_exceptions=True
     )

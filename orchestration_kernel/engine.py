@@ -17,20 +17,22 @@ awaited from any loop; each has a blocking twin (``complete_sync`` …).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .calls import CallRunner, CallSpec, Target, usage_or_estimate
+from .calls import CallRunner, CallSpec
 from .connections import ProviderSet
-from .errors import ConfigurationError, GuardianBlocked, MissingKeyError
-from .models import ChatRequest, Decision, Delta, Message, ProviderReply, Reply, Usage
+from .errors import ConfigurationError
+from .models import Delta, Message, Reply, Usage
 from .providers.base import Timeouts
 from .providers.local import SimulatorConfig
+from .recorder import AuditRecorder
 from .retry import RetryPolicy
 from .secrets import Secret
 from .session import Session
 from .streaming import ReplyStream
+from .targets import RouterPicker
 
 if TYPE_CHECKING:
     from .batch import BatchJob
@@ -43,6 +45,24 @@ __all__ = ["OrchestrationEngine"]
 BUILTIN_VENDORS = frozenset({"openai", "anthropic", "gemini", "perplexity"})
 
 Prompt = str | Sequence[Message | Mapping[str, str]]
+
+
+class _Wired:
+    """An engine attribute kept by its call-path collaborators: reading it reads the first
+    place, setting it sets every place, so ``engine.replay = True`` still takes effect."""
+
+    def __init__(self, *places: str) -> None:
+        self.places = [tuple(place.split(".")) for place in places]
+
+    def __get__(self, engine: Any, owner: type | None = None) -> Any:
+        if engine is None:
+            return self
+        holder, name = self.places[0]
+        return getattr(getattr(engine, holder), name)
+
+    def __set__(self, engine: Any, value: Any) -> None:
+        for holder, name in self.places:
+            setattr(getattr(engine, holder), name, value)
 
 
 class OrchestrationEngine:
@@ -100,21 +120,53 @@ class OrchestrationEngine:
             options=provider_options,
             credentials=credentials,
         )
-        self.retry = retry or RetryPolicy()
         self.timeouts = timeouts or Timeouts()
-        self.identity = identity if identity is not None else self.session.identity
-        self.replay = replay
         self.default_stream = stream
         self._router = _make_router(catalogue, aliases, pools, router)
         for provider in self.providers.registry.names():  # "ollama:llama3" works at once
             if provider not in self._router.resolver.providers:
                 self._router.resolver.add_provider(provider)
-        self.guardian = _make_guardian(guardian)
-        self.audit = _make_audit(audit, self.session, content_logging, self.guardian)
+        checks = _make_guardian(guardian)
+        who = identity if identity is not None else self.session.identity
         self._bus = bus
-        self._calls = CallRunner(self)
+        # The call path, wired once: the runner knows its collaborators, never the engine.
+        self._picker = RouterPicker(self._router, self.providers, identity=who, guardian=checks)
+        self._recorder = AuditRecorder(
+            _make_audit(audit, self.session, content_logging, checks),
+            identity=who,
+            guardian=checks,
+            replay=replay,
+        )
+        self._calls = CallRunner(
+            picker=self._picker,
+            recorder=self._recorder,
+            guardian=checks,
+            retry=retry or RetryPolicy(),
+            catalogue=self._router.catalogue,
+            estimate=self.estimate_tokens,
+            identity=who,
+        )
         self._closed = False
         self.runtime.add_closer(self.providers.aclose)
+
+    #: The :class:`RetryPolicy` for every deployment.
+    retry = _Wired("_calls.retry")
+    #: The :class:`Guardian`, or ``None`` when checks are off.
+    guardian = _Wired("_calls.guardian", "_picker.guardian", "_recorder.guardian")
+    #: The :class:`AuditTrail` (the session's shared one by default), or ``None`` when off.
+    audit = _Wired("_recorder.audit")
+    #: Who calls (an :class:`Identity` or ``None``): written to every audit row.
+    identity = _Wired("_calls.identity", "_picker.identity", "_recorder.identity")
+    #: When True, identical requests are answered from the audit.
+    replay = _Wired("_recorder.replay_enabled")
+
+    @classmethod
+    def default(cls, session: Session | None = None) -> OrchestrationEngine:
+        """The session's shared engine (what ``Session.current().engine`` and the magics use),
+        made on first use with the defaults."""
+        owner = session or Session.current()
+        engine: OrchestrationEngine = owner.service("engine", lambda: cls(session=owner))
+        return engine
 
     # -- collaborators -------------------------------------------------------------
     @property
@@ -219,7 +271,7 @@ class OrchestrationEngine:
     def is_simulated(self, name: str) -> bool:
         """Would ``name`` be served by the offline simulator right now?"""
         if name == "auto":
-            return all(self.providers.is_simulated(p) for p in self._available_providers())
+            return all(self.providers.is_simulated(p) for p in self._picker.available_providers())
         deployments = self._router.plan(name)
         return all(self.providers.is_simulated(d.provider, d.api_key) for d in deployments)
 
@@ -371,7 +423,7 @@ class OrchestrationEngine:
             f"OrchestrationEngine(session={self.session.id!r}, offline={self.providers.offline!r})"
         )
 
-    # -- internals used by CallRunner ----------------------------------------------
+    # -- internals -----------------------------------------------------------------
     def _spec(
         self,
         model: str,
@@ -416,331 +468,8 @@ class OrchestrationEngine:
             step=step,
             session_id=session_id or self.session.id,
             needs=set(needs) | ({"json"} if json_output else set()),
+            timeout=timeout,
         )
-
-    def _available_providers(self) -> set[str]:
-        """Providers ``auto`` may pick: real ones when any are, else simulated vendors."""
-        table = self.providers.registry.table
-        vendors = [n for n, info in table.items() if info.key_required]  # the catalogued vendors
-        real = {
-            n for n in vendors if not self.providers.is_simulated(n) and self.providers.has_key(n)
-        }
-        if real:
-            return real
-        simulated = {n for n in vendors if self.providers.is_simulated(n)}
-        if not simulated:
-            names = [v for n in vendors for v in self.providers.registry[n].env_hint[:1]]
-            raise ConfigurationError(
-                "model 'auto' has no provider to pick from: set one of "
-                f"{', '.join(names)}, or run offline with ORCHESTRATION_OFFLINE=auto"
-            )
-        return simulated
-
-    def _input_tokens(self, spec: CallSpec) -> int:
-        """The prompt's estimated tokens, counted once per call (routing, limits, checks)."""
-        if spec.input_tokens is None:
-            text = "\n".join(m.content for m in spec.messages)
-            spec.input_tokens = self.estimate_tokens(
-                f"{spec.system}\n{text}" if spec.system else text
-            )
-        return spec.input_tokens
-
-    def _choose_target(self, name: str, spec: CallSpec) -> Target:
-        """Take a deployment for the next attempt of ``name`` (pair with :meth:`_release`)."""
-        tokens = self._input_tokens(spec)
-        route: dict[str, Any] = {}
-        chosen = name
-        if name == "auto":
-            ref, auto = self._router.choose_auto(
-                input_tokens=tokens,
-                needs=spec.needs,
-                task=spec.step,
-                available_providers=self._available_providers(),
-            )
-            route["auto"] = auto.as_detail()
-            chosen = str(ref)
-        deployment, decision = self._router.choose(chosen, input_tokens=tokens, needs=spec.needs)
-        route.update(decision.as_detail())
-        try:
-            target = self._target(name, deployment, route)
-        except BaseException as exc:
-            self._router.report(deployment, ok=False, error=_released(exc))
-            raise
-        self._audit("route", spec, target, detail=target.route, status="chosen")
-        return target
-
-    def _release(self, target: Target, error: BaseException | None) -> None:
-        """Free a chosen deployment that was not called (blocked, replayed)."""
-        self._router.report(target.deployment, ok=False, error=_released(error))
-
-    def _target(self, name: str, deployment: Any, route: dict[str, Any]) -> Target:
-        simulated = self.providers.is_simulated(deployment.provider, deployment.api_key)
-        if deployment.api_key_env and deployment.api_key is None and self.providers.offline != "on":
-            # The config named this deployment's own key: never fall back to another one.
-            raise MissingKeyError(deployment.provider, list(deployment.api_key_env), model=name)
-        try:
-            adapter = self.providers.adapter(
-                deployment.provider, api_key=deployment.api_key, base_url=deployment.base_url
-            )
-        except MissingKeyError as exc:  # say which model needed the key
-            raise MissingKeyError(exc.provider, exc.env_vars, model=name) from None
-        return Target(
-            name=name,
-            provider=deployment.provider,
-            model=deployment.model,
-            deployment_id=deployment.id,
-            adapter=adapter,
-            simulated=adapter.simulated,
-            deployment=deployment,
-            route={**route, "deployment": deployment.id, "simulated": simulated},
-        )
-
-    @contextlib.asynccontextmanager
-    async def _limit(self, target: Target, spec: CallSpec) -> AsyncIterator[_Permits]:
-        """Wait for the identity's and the deployment's rate limits (queued, never failed)."""
-        tokens = (spec.max_tokens or 0) + self._input_tokens(spec)
-        limiter = self._router.limiter
-        gate = self._identity_gate()
-        permits = _Permits()
-        async with contextlib.AsyncExitStack() as stack:
-            if gate is not None:
-                permits.add(await stack.enter_async_context(limiter.acquire(gate, tokens=tokens)))
-            deployment = limiter.acquire(target.deployment, tokens=tokens)
-            permits.add(await stack.enter_async_context(deployment))
-            yield permits
-
-    def _identity_gate(self) -> Any:
-        """The identity's rpm/tpm as a limiter gate, when the access policy sets any."""
-        if self.identity is None or self.guardian is None:
-            return None
-        rule = self.guardian.limits_for(self.identity)
-        if rule.rpm is None and rule.tpm is None:
-            return None
-        from .routing import Deployment
-
-        # The limiter keys gates by deployment id; an identity gets a gate of its own.
-        return Deployment(
-            id=f"identity:{self.identity.user_id}",
-            provider="identity",
-            model=str(self.identity.user_id),
-            rpm=rule.rpm,
-            tpm=rule.tpm,
-        )
-
-    def _request_metadata(self, spec: CallSpec) -> dict[str, str]:
-        metadata = getattr(self.identity, "metadata", None)
-        return dict(metadata()) if callable(metadata) else {}
-
-    def _guard_context(self, target: Target, spec: CallSpec, request: ChatRequest) -> Any:
-        from .guardian import GuardContext
-
-        tokens = self._input_tokens(spec)
-        return GuardContext(
-            model=target.ref,
-            provider=target.provider,
-            session_id=spec.session_id,
-            identity=self.identity,
-            estimated_cost_usd=self.catalogue.cost(
-                target.ref,
-                Usage(input_tokens=tokens, output_tokens=request.max_tokens or 0, estimated=True),
-            ),
-            input_tokens=tokens,
-            run_id=spec.run_id,
-            step=spec.step,
-        )
-
-    def _replay(self, material: str, target: Target, spec: CallSpec) -> Reply | None:
-        if not self.replay or self.audit is None:
-            return None
-        found = self.audit.find_replay(self.audit.request_hash(material))
-        if not found:
-            return None
-        usage = Usage(
-            input_tokens=int(found.get("input_tokens") or 0),
-            output_tokens=int(found.get("output_tokens") or 0),
-        )
-        reply = Reply(
-            text=found.get("response") or "",
-            model=target.name,
-            resolved_model=target.ref,
-            provider=target.provider,
-            deployment=target.deployment_id,
-            response_model=found.get("response_model"),
-            finish_reason="stop",
-            usage=usage,
-            cost_usd=0.0,
-            replayed=True,
-            run_id=spec.run_id,
-            route=target.route,
-        )
-        self._audit(
-            "call", spec, target, status="replayed", replayed=True, response=reply.text,
-            request_material=material, input_tokens=usage.input_tokens,
-            output_tokens=usage.output_tokens, cost_usd=0.0,
-        )  # fmt: skip
-        return reply
-
-    def _make_reply(
-        self,
-        target: Target,
-        spec: CallSpec,
-        request: ChatRequest,
-        raw: ProviderReply,
-        text: str,
-        latency_ms: float,
-        ttft_ms: float | None,
-        decisions: list[Decision],
-    ) -> Reply:
-        usage = usage_or_estimate(raw, request, text, self.estimate_tokens)
-        extras = dict(raw.extras)
-        if target.simulated:
-            cost: float | None = 0.0
-            extras["stands_in_for"] = target.ref
-            extras["cost_if_real_usd"] = self.catalogue.cost(target.ref, usage)
-        else:
-            cost = self.catalogue.cost(target.ref, usage)
-        return Reply(
-            text=text,
-            model=target.name,
-            resolved_model=target.ref,
-            provider="local" if target.simulated else target.provider,
-            deployment=target.deployment_id,
-            response_model=raw.response_model,
-            finish_reason=raw.finish_reason,
-            usage=usage,
-            latency_ms=latency_ms,
-            ttft_ms=ttft_ms,
-            cost_usd=cost,
-            decisions=decisions,
-            extras=extras,
-            simulated=target.simulated,
-            run_id=spec.run_id,
-            route=target.route,
-        )
-
-    def _observe(self, target: Target, attempt: Any, reply: Reply | None, error: Any) -> None:
-        if isinstance(error, GuardianBlocked):
-            error = _released(error)  # a Guardian block is not the deployment's failure
-        self._router.report(
-            target.deployment,
-            ok=error is None,
-            latency_ms=attempt.latency_ms,
-            ttft_ms=attempt.ttft_ms,
-            usage=reply.usage if reply else None,
-            cost_usd=reply.cost_usd if reply else None,
-            error=error,
-        )
-
-    def _after_success(self, reply: Reply, spec: CallSpec) -> None:
-        if self.guardian is not None and reply.cost_usd:
-            self.guardian.record_spend(reply.cost_usd, spec.session_id, self.identity)
-
-    # -- audit ---------------------------------------------------------------------
-    def _audit(self, event: str, spec: CallSpec | None, target: Target | None, **cols: Any) -> None:
-        if self.audit is None:
-            return
-        if spec is not None:
-            cols.setdefault("run_id", spec.run_id)
-            cols.setdefault("pipeline", spec.pipeline)
-            cols.setdefault("step", spec.step)
-            cols.setdefault("session_id", spec.session_id)
-        if target is not None:
-            cols.setdefault("provider", "local" if target.simulated else target.provider)
-            cols.setdefault("model", target.ref)
-        if self.identity is not None:
-            cols.setdefault("identity", _identity_label(self.identity))
-        self.audit.record(event, **cols)
-
-    def _audit_attempt(
-        self, attempt: Any, spec: CallSpec, target: Target, material: str, reply: Reply | None
-    ) -> None:
-        if self.audit is None:
-            return
-        detail = {"deployment": target.deployment_id, "simulated": target.simulated}
-        if attempt.error:
-            detail["error"] = attempt.error
-        cols: dict[str, Any] = {
-            "attempt": attempt.number,
-            "status": attempt.status,
-            "error_type": attempt.error_type,
-            "latency_ms": attempt.latency_ms,
-            "ttft_ms": attempt.ttft_ms,
-            "detail": detail,
-            "request_material": material,
-            "prompt": _prompt_text(spec),
-        }
-        if reply is not None:
-            cols.update(
-                response_model=reply.response_model,
-                input_tokens=reply.usage.input_tokens,
-                output_tokens=reply.usage.output_tokens,
-                cost_usd=reply.cost_usd,
-                response=reply.text,
-                guardian_action=reply.guardian_action,
-            )
-        self._audit("call", spec, target, **cols)
-
-    def _audit_verdict(self, stage: str, verdict: Any, spec: CallSpec, target: Target) -> None:
-        if self.audit is None:
-            return
-        decisions = list(getattr(verdict, "decisions", []) or [])
-        top = max(decisions, key=lambda d: d.rank) if decisions else None
-        self._audit(
-            "guardian", spec, target,
-            status=stage,
-            guardian_action=verdict.action,
-            guardian_policy=top.policy if top else None,
-            guardian_reasons=[r for d in decisions for r in d.reasons],
-            detail={"stage": stage, "policies": [d.policy for d in decisions]},
-        )  # fmt: skip
-        for decision in decisions:
-            if decision.action == "allow" or decision.policy == "guardian":
-                continue
-            self._audit(
-                "guardian", spec, target,
-                status=stage,
-                guardian_action=decision.action,
-                guardian_policy=decision.policy,
-                guardian_reasons=decision.reasons,
-                detail={
-                    "stage": stage,
-                    "spans": [s.model_dump() for s in decision.spans],
-                    "elapsed_ms": decision.elapsed_ms,
-                    "guardian_failure": decision.guardian_failure,
-                },
-            )  # fmt: skip
-
-
-class _Permits:
-    """The limiter permits one attempt holds; ``settle`` books the real token count."""
-
-    def __init__(self) -> None:
-        self._permits: list[Any] = []
-
-    def add(self, permit: Any) -> None:
-        self._permits.append(permit)
-
-    def settle(self, tokens: int) -> None:
-        for permit in self._permits:
-            permit.settle(tokens)
-
-
-def _identity_label(identity: Any) -> str:
-    label = getattr(identity, "label", None)
-    return str(label if label is not None else identity)
-
-
-def _released(error: BaseException | None) -> BaseException:
-    """What the router takes as "slot freed, no verdict on the deployment's health"."""
-    import asyncio
-
-    return error if isinstance(error, asyncio.CancelledError) else asyncio.CancelledError()
-
-
-def _prompt_text(spec: CallSpec) -> str:
-    parts = [f"[system] {spec.system}"] if spec.system else []
-    parts.extend(f"[{m.role}] {m.content}" for m in spec.messages)
-    return "\n".join(parts)
 
 
 def _messages(prompt: Prompt) -> list[Message]:

@@ -1,23 +1,37 @@
 """The per-kernel session: the one piece of process-wide state.
 
-It owns the runtime (the event loop thread) and, lazily, the default engine, the
-bus store and the audit trail that the magics and a bare ``OrchestrationEngine()``
-share. Its id is stable across a kernel restart where the notebook gives us a name
-(``JPY_SESSION_NAME``), so session context survives the restart.
+It owns the runtime (the event loop thread) and holds the services the magics and a
+bare ``OrchestrationEngine()`` share — the default engine, the audit trail, the bus's
+broker — by key (:meth:`Session.service`). It imports none of them: each service's
+module makes its own default (``OrchestrationEngine.default()``, ``AuditTrail.default()``,
+``ContextBus.default()``) and keeps it here, so dependencies point from the engine,
+the audit and the bus down to the session, never back. Its id is stable across a
+kernel restart where the notebook gives us a name (``JPY_SESSION_NAME``), so session
+context survives the restart.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
 import threading
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from .runtime import Runtime
 
 __all__ = ["Session", "default_home", "default_session_id"]
+
+#: Where the documented shortcuts (``session.engine``, ``session.audit``) find their
+#: service's default, by import path: the class's ``default(session)`` makes it and keeps
+#: it in the session. Resolved on first use, so importing the session imports neither.
+DEFAULT_SERVICES: dict[str, str] = {
+    "engine": "orchestration_kernel.engine:OrchestrationEngine",
+    "audit": "orchestration_kernel.audit:AuditTrail",
+}
 
 
 def default_home() -> Path:
@@ -49,8 +63,9 @@ class Session:
         self.id = session_id or default_session_id()
         self._home = home
         self.runtime = Runtime()
-        self._engine: Any = None
-        self._audit: Any = None
+        self._services: dict[str, Any] = {}
+        # Re-entrant: making one service may need another (the engine needs the audit).
+        self._services_lock = threading.RLock()
         self._closed = False
         self.identity: Any = None
 
@@ -69,23 +84,36 @@ class Session:
                 cls._current = cls()
             return cls._current
 
+    def service(self, key: str, factory: Callable[[], Any] | None = None) -> Any:
+        """The shared service kept under ``key``, made by ``factory`` on first use (or
+        again once it reports ``closed``). Without a factory, a documented default
+        (``engine``, ``audit``) is made by its class's ``default(session)``."""
+        with self._services_lock:
+            found = self._services.get(key)
+            if found is not None and not getattr(found, "closed", False):
+                return found
+            made = _default_factory(key)(self) if factory is None else factory()
+            # A default() asked for the same key while it made it: keep what it kept.
+            kept = self._services.get(key)
+            if kept is not None and kept is not found and not getattr(kept, "closed", False):
+                return kept
+            self._services[key] = made
+            return made
+
+    def peek(self, key: str) -> Any:
+        """The service under ``key`` if one was made, else ``None`` (never makes one)."""
+        with self._services_lock:
+            return self._services.get(key)
+
     @property
     def engine(self) -> Any:
         """The session's default :class:`OrchestrationEngine`, created on first use."""
-        if self._engine is None:
-            from .engine import OrchestrationEngine
-
-            self._engine = OrchestrationEngine(session=self)
-        return self._engine
+        return self.service("engine")
 
     @property
     def audit(self) -> Any:
         """The session's :class:`AuditTrail` (``home/audit.sqlite``), shared by its engines."""
-        if self._audit is None:
-            from .audit import AuditTrail
-
-            self._audit = AuditTrail(self.home / "audit.sqlite", session_id=self.id)
-        return self._audit
+        return self.service("audit")
 
     def close(self) -> None:
         """Close the engine, commit the audit and stop the runtime.
@@ -95,11 +123,31 @@ class Session:
         if self._closed:
             return
         self._closed = True
-        if self._engine is not None:
-            self._engine.close()
-        self.runtime.close()
-        if self._audit is not None:
-            self._audit.close()
+        with self._services_lock:
+            services = dict(self._services)
+        engine = services.pop("engine", None)
+        if engine is not None:
+            engine.close()  # flushes the audit and closes clients while the loop runs
+        self.runtime.close()  # runs the closers (the bus broker's among them)
+        failure: BaseException | None = None
+        for service in reversed(list(services.values())):  # the audit commits here
+            close = getattr(service, "close", None)
+            if callable(close) and not getattr(service, "closed", False):
+                try:
+                    close()
+                except Exception as exc:  # close the others, then report the first failure
+                    failure = failure or exc
+        if failure is not None:
+            raise failure
 
     def __repr__(self) -> str:
         return f"Session(id={self.id!r}, home={str(self._home) if self._home else None!r})"
+
+
+def _default_factory(key: str) -> Callable[[Session], Any]:
+    path = DEFAULT_SERVICES.get(key)
+    if path is None:
+        raise KeyError(f"no service {key!r} in this session, and no default for it")
+    module, _, name = path.partition(":")
+    owner = getattr(importlib.import_module(module), name)
+    return owner.default  # type: ignore[no-any-return]

@@ -43,6 +43,7 @@ from .writer import BatchWriter
 if TYPE_CHECKING:
     import pandas as pd
 
+    from ..session import Session
     from .otel import OTelSink
 
 __all__ = ["AuditTrail"]
@@ -97,6 +98,17 @@ class AuditTrail:
         self._finalizer = weakref.finalize(self, _shutdown, self._writer, self._store)
 
     # -- recording (the hot path) ------------------------------------------------------
+    @classmethod
+    def default(cls, session: Session | None = None) -> AuditTrail:
+        """The session's shared trail (``home/audit.sqlite``), what ``Session.audit`` is."""
+        from ..session import Session
+
+        owner = session or Session.current()
+        trail: AuditTrail = owner.service(
+            "audit", lambda: cls(owner.home / "audit.sqlite", session_id=owner.id)
+        )
+        return trail
+
     def record(self, event: str, **columns: Any) -> None:
         """Queue one event; returns at once. Thread-safe.
 

@@ -2,7 +2,7 @@
 
 A broker owns the store, the live subscriptions, the durable-topic declarations and the
 handoff timings. All its async methods run on the runtime loop; ``ContextBus`` brings
-calls there. The kernel's session holds the default broker (``session.bus_broker``),
+calls there. The kernel's session holds the default broker (``session.service("bus_broker")``),
 so ``ContextBus()`` and ``engine.bus`` share subscribers, store and metrics.
 """
 
@@ -187,22 +187,14 @@ class Broker:
 def session_broker(session: Session) -> Broker:
     """The session's default broker (SQLite at ``home/bus.sqlite``), created on first use.
 
-    Kept on the session object (``session.bus_broker``) — not in a module global — and
-    closed with the session's runtime.
+    Kept among the session's services (``session.service("bus_broker")``) — not in a
+    module global — and closed with the session's runtime.
     """
-    broker: Broker | None = getattr(session, "bus_broker", None)
-    if broker is not None and not broker.closed:
+
+    def make() -> Broker:
+        broker = Broker(SQLiteStore(session.home / "bus.sqlite"), session.runtime)
+        session.runtime.add_closer(broker.aclose)
         return broker
-    with _session_lock(session):
-        broker = getattr(session, "bus_broker", None)
-        if broker is None or broker.closed:
-            broker = Broker(SQLiteStore(session.home / "bus.sqlite"), session.runtime)
-            session.bus_broker = broker  # type: ignore[attr-defined]
-            session.runtime.add_closer(broker.aclose)
+
+    broker: Broker = session.service("bus_broker", make)
     return broker
-
-
-def _session_lock(session: Session) -> threading.Lock:
-    # Session's class-level lock guards its lazily-created members; it is never held
-    # while this runs (Session.current() releases it before returning).
-    return type(session)._lock

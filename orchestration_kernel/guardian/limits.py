@@ -12,16 +12,15 @@ import threading
 from collections.abc import Iterable
 
 from ..models import Action
+
+# One token estimator for the whole package (routing, limits, the Guardian's size check);
+# re-exported here, where it used to be a second one that disagreed with it.
+from ..routing.tokens import estimate_tokens
 from .context import GuardContext, Stage, strictest
 from .identity import AccessPolicy, Identity, model_matches
 from .policy import BasePolicy, Outcome
 
 __all__ = ["LimitsPolicy", "SpendLedger", "estimate_tokens"]
-
-
-def estimate_tokens(text: str) -> int:
-    """A provider-neutral estimate: about four characters per token."""
-    return math.ceil(len(text) / 4)
 
 
 def _identity_key(identity: Identity | str | None) -> str | None:

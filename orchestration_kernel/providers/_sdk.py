@@ -9,6 +9,7 @@ perplexityai (on ``httpx`` 0.x) and google-genai without importing any of them.
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
@@ -22,7 +23,7 @@ from ..errors import (
 )
 from ..models import ChatRequest, Message, ProviderReply, StreamChunk, Usage
 from ..secrets import Secret
-from .base import Timeouts, error_from_status, parse_retry_after
+from .base import Timeouts, error_from_status, note_stream_activity, parse_retry_after
 from .credentials import LoopLocks, TokenProvider
 
 __all__ = [
@@ -226,6 +227,37 @@ def http_timeout(module: Any, timeouts: Timeouts) -> Any:
     return module.Timeout(timeouts.overall, connect=timeouts.connect, read=read)
 
 
+def activity_hooks(httpx_module: Any) -> dict[str, list[Any]]:
+    """httpx event hooks that report every byte a response receives — keep-alives the
+    SDK's decoder drops included — with :func:`note_stream_activity`, so a reasoning
+    model that keeps its connection alive before its first token is not idle."""
+    noting = _noting_stream_class(httpx_module)
+
+    async def watch(response: Any) -> None:
+        response.stream = noting(response.stream)
+
+    return {"response": [watch]}
+
+
+@functools.cache
+def _noting_stream_class(httpx_module: Any) -> type:
+    class NotingStream(httpx_module.AsyncByteStream):  # type: ignore[misc, name-defined]
+        """A response body that notes activity for each chunk it passes on."""
+
+        def __init__(self, inner: Any) -> None:
+            self._inner = inner
+
+        async def __aiter__(self) -> AsyncIterator[bytes]:
+            async for chunk in self._inner:
+                note_stream_activity()
+                yield chunk
+
+        async def aclose(self) -> None:
+            await self._inner.aclose()
+
+    return NotingStream
+
+
 class StreamState:
     """What an adapter remembers while reading a stream: the finish reason, usage, model
     and extras arrive in different chunks, and go out together in the last one."""
@@ -241,6 +273,7 @@ class StreamState:
     ) -> AsyncIterator[StreamChunk]:
         """Yield the text of each SDK chunk (``absorb`` notes the rest in this state)."""
         async for chunk in stream:
+            note_stream_activity()  # a chunk without text still shows the stream is alive
             text = absorb(chunk, self)
             if text:
                 yield StreamChunk(text=text)

@@ -13,8 +13,8 @@ from typing import Any
 
 from ..errors import MissingKeyError
 from ..models import ChatRequest, ProviderReply, StreamChunk, Usage
-from ._sdk import SDKAdapter, StreamState, end_user, http_timeout, split_system
-from .base import Timeouts
+from ._sdk import SDKAdapter, StreamState, activity_hooks, end_user, http_timeout, split_system
+from .base import Timeouts, note_stream_activity
 
 __all__ = ["DEFAULT_MAX_TOKENS", "AnthropicProvider"]
 
@@ -51,11 +51,13 @@ class AnthropicProvider(SDKAdapter):
 
     async def _make_client(self) -> Any:
         import anthropic
+        import httpx2
 
         kwargs: dict[str, Any] = {
             "max_retries": 0,  # the engine's retry loop decides
             "base_url": self.base_url,
             "default_headers": self.options.get("default_headers"),
+            "http_client": anthropic.DefaultAsyncHttpxClient(event_hooks=activity_hooks(httpx2)),
         }
         if self.credential is not None:
             # The token is re-sent per request (see _auth_headers); this one only satisfies
@@ -128,6 +130,7 @@ class AnthropicProvider(SDKAdapter):
         stopped = False
         try:
             async for event in stream:
+                note_stream_activity()  # message_start, block starts: the stream is alive
                 kind = getattr(event, "type", None)
                 if (
                     kind == "content_block_delta"

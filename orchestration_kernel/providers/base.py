@@ -7,9 +7,11 @@ never routes and never checks content — the engine does all of that, once.
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -27,15 +29,47 @@ from ..errors import (
 )
 from ..models import ChatRequest, ProviderReply, StreamChunk
 
-__all__ = ["Provider", "Timeouts", "error_from_status", "parse_retry_after"]
+__all__ = [
+    "Provider",
+    "Timeouts",
+    "error_from_status",
+    "note_stream_activity",
+    "parse_retry_after",
+    "watching_stream_activity",
+]
+
+#: Who wants to hear that the stream in progress (in this task) received something.
+_STREAM_ACTIVITY: ContextVar[Callable[[], None] | None] = ContextVar(
+    "orchestration_stream_activity", default=None
+)
+
+
+def note_stream_activity() -> None:
+    """An adapter calls this for every event its stream receives, text or not (a role
+    chunk, ``message_start``, a keep-alive): the engine's idle limit starts again."""
+    touch = _STREAM_ACTIVITY.get()
+    if touch is not None:
+        touch()
+
+
+@contextlib.contextmanager
+def watching_stream_activity(touch: Callable[[], None]) -> Iterator[None]:
+    """Call ``touch`` on every :func:`note_stream_activity` of streams read in this block."""
+    token = _STREAM_ACTIVITY.set(touch)
+    try:
+        yield
+    finally:
+        _STREAM_ACTIVITY.reset(token)
 
 
 @dataclass(frozen=True)
 class Timeouts:
     """Per-call time limits in seconds.
 
-    ``first_token`` is generous by default because reasoning models think before they
-    speak; ``idle`` is the longest gap allowed between two stream chunks.
+    ``first_token`` is how long a stream may stay silent before it sends anything at all,
+    generous by default because reasoning models think before they speak; once a stream
+    has sent anything (an event, a keep-alive), ``idle`` is the longest silence allowed.
+    ``overall`` bounds one attempt; ``complete(timeout=...)`` is the whole call's deadline.
     """
 
     connect: float = 10.0

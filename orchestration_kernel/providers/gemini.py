@@ -19,7 +19,7 @@ from typing import Any
 
 from ..errors import ConfigurationError, ContentPolicyError, IncompleteStreamError, MissingKeyError
 from ..models import ChatRequest, ProviderReply, StreamChunk, Usage
-from ._sdk import SDKAdapter, StreamState, http_timeout, split_system
+from ._sdk import SDKAdapter, StreamState, activity_hooks, http_timeout, split_system
 from .base import Timeouts
 
 __all__ = ["GeminiProvider"]
@@ -88,7 +88,8 @@ class GeminiProvider(SDKAdapter):
         from google import genai
         from google.genai import types
 
-        self._http = httpx2.AsyncClient(event_hooks={"request": [_apply_call_timeout]})
+        hooks = {"request": [_apply_call_timeout], **activity_hooks(httpx2)}
+        self._http = httpx2.AsyncClient(event_hooks=hooks)
         http_options = types.HttpOptions(
             base_url=self.base_url,
             api_version=self.options.get("api_version"),

@@ -18,6 +18,7 @@ from ._sdk import (
     SDKAdapter,
     StreamState,
     absorb_chat_chunk,
+    activity_hooks,
     chat_messages,
     chat_usage,
     end_user,
@@ -48,11 +49,13 @@ class OpenAIProvider(SDKAdapter):
     placeholder_key: str | None = None
 
     async def _make_client(self) -> Any:
+        import httpx2
         import openai
 
         common: dict[str, Any] = {
             "max_retries": 0,  # the engine's retry loop decides
             "default_headers": self.options.get("default_headers"),
+            "http_client": openai.DefaultAsyncHttpxClient(event_hooks=activity_hooks(httpx2)),
         }
         if self.options.get("azure"):
             return openai.AsyncAzureOpenAI(**common, **self._azure_kwargs())

@@ -17,6 +17,7 @@ from ._sdk import (
     SDKAdapter,
     StreamState,
     absorb_chat_chunk,
+    activity_hooks,
     chat_messages,
     chat_usage,
     http_timeout,
@@ -63,7 +64,8 @@ class PerplexityProvider(SDKAdapter):
     key_env: tuple[str, ...] = ("PERPLEXITY_API_KEY",)
 
     async def _make_client(self) -> Any:
-        from perplexity import AsyncPerplexity
+        import httpx
+        from perplexity import AsyncPerplexity, DefaultAsyncHttpxClient
 
         if self.credential is not None:
             key = await self._bearer()  # re-sent per request; see _params
@@ -76,6 +78,7 @@ class PerplexityProvider(SDKAdapter):
             base_url=self.base_url,
             max_retries=0,  # the engine's retry loop decides
             default_headers=self.options.get("default_headers"),
+            http_client=DefaultAsyncHttpxClient(event_hooks=activity_hooks(httpx)),
         )
 
     async def _params(self, request: ChatRequest, timeouts: Timeouts) -> dict[str, Any]:

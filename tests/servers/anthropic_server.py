@@ -73,6 +73,10 @@ class AnthropicServer(WireServer):
             "request_id": "req_wire_server",
         }
 
+    def keepalive_frame(self) -> bytes:
+        """Anthropic's keep-alive: a ``ping`` event (the SDK drops it)."""
+        return b'event: ping\ndata: {"type": "ping"}\n\n'
+
     def malformed_frame(self) -> bytes:
         """A ``content_block_delta`` event whose data is not JSON."""
         return b'event: content_block_delta\ndata: {"type": "content_block_delta", oops\n\n'

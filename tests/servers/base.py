@@ -287,6 +287,10 @@ class WireServer:
         """A garbage SSE frame for :meth:`Fault.malformed_chunk`."""
         return b'data: {"this is": not json, really\n\n'
 
+    def keepalive_frame(self) -> bytes:
+        """A keep-alive that carries no data: an SSE comment, which SDK decoders skip."""
+        return b": keep-alive\n\n"
+
     def stream_headers(self) -> dict[str, str]:
         """Headers of an SSE response."""
         return {"content-type": "text/event-stream", "cache-control": "no-cache"}
@@ -447,7 +451,7 @@ class WireServer:
         if fault is None:
             return
         # Stream-only waits become a plain delay when there is no stream to stall.
-        waits = {"delay"} if streaming else {"delay", "first_token_delay", "stall"}
+        waits = {"delay"} if streaming else {"delay", "first_token_delay", "stall", "think"}
         if fault.kind in waits:
             await asyncio.sleep(fault.seconds)
 
@@ -485,6 +489,8 @@ class WireServer:
             await responder.write(frame)
         for i in range(len(plan.content) + 1):
             if fault is not None and fault.kind in STREAM_FAULTS and i == fault.after_chunks:
+                if fault.kind == "think":
+                    await self._keep_alive(responder, fault.seconds, fault.every)
                 if fault.kind == "stall":
                     await asyncio.sleep(fault.seconds)
                 if fault.kind in ("drop_mid_stream", "stall"):
@@ -498,6 +504,13 @@ class WireServer:
         for frame in ending:
             await responder.write(frame)
         await responder.end()
+
+    async def _keep_alive(self, responder: Responder, seconds: float, every: float) -> None:
+        loop = asyncio.get_running_loop()
+        until = loop.time() + seconds
+        while (left := until - loop.time()) > 0:
+            await asyncio.sleep(min(every, left))
+            await responder.write(self.keepalive_frame())
 
     def _control_routes(self) -> list[Route]:
         return [

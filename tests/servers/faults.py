@@ -27,11 +27,19 @@ FaultKind = Literal[
     "no_finish_reason",
     "malformed_chunk",
     "stall",
+    "think",
 ]
 
 #: Faults that only change what happens once the (stream) body has started.
 STREAM_FAULTS: frozenset[str] = frozenset(
-    {"first_token_delay", "drop_mid_stream", "no_finish_reason", "malformed_chunk", "stall"}
+    {
+        "first_token_delay",
+        "drop_mid_stream",
+        "no_finish_reason",
+        "malformed_chunk",
+        "stall",
+        "think",
+    }
 )
 
 
@@ -46,6 +54,7 @@ class Fault(BaseModel):
     retry_after: float | str | None = None
     seconds: float = Field(default=0.0, ge=0.0)
     after_chunks: int = Field(default=2, ge=0)
+    every: float = Field(default=0.5, gt=0.0)  # seconds between keep-alives of ``think``
 
     @property
     def name(self) -> str:
@@ -102,6 +111,12 @@ class Fault(BaseModel):
     def malformed_chunk(cls, after_chunks: int = 1) -> Fault:
         """Send a garbage ``data:`` line after ``after_chunks`` content chunks."""
         return cls(kind="malformed_chunk", after_chunks=after_chunks)
+
+    @classmethod
+    def think(cls, seconds: float, every: float = 0.5) -> Fault:
+        """Open the stream, then send only keep-alives (SSE comments, Anthropic ``ping``
+        events) every ``every`` seconds for ``seconds`` before the text: a reasoning model."""
+        return cls(kind="think", seconds=seconds, every=every, after_chunks=0)
 
     @classmethod
     def stall(cls, seconds: float, after_chunks: int = 1) -> Fault:

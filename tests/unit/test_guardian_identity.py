@@ -89,9 +89,12 @@ async def test_denied_call_is_a_block_with_the_reason() -> None:
 
 async def test_max_input_tokens_and_allowed_models() -> None:
     g = Guardian(max_input_tokens=10, allowed_models=["openai:*", "local:*"])
-    assert estimate_tokens("x" * 41) == 11
-    assert (await g.check_input("x" * 41, ctx())).blocked
-    assert not (await g.check_input("x" * 40, ctx())).blocked
+    # The limit uses the one shared estimator (routing's), whatever its exact counts.
+    long = "The quarterly report shows revenue growth across every region, again, this year."
+    short = "hello there"
+    assert estimate_tokens(long) > 10 >= estimate_tokens(short)
+    assert (await g.check_input(long, ctx())).blocked
+    assert not (await g.check_input(short, ctx())).blocked
     assert (await g.check_input("hi", ctx(input_tokens=11))).blocked
     verdict = await g.check_input("hi", ctx("gemini:gemini-2.5-flash"))
     assert verdict.blocked and "not in the allowed models" in verdict.reasons[0]

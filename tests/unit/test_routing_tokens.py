@@ -63,3 +63,14 @@ def test_request_estimate_adds_role_framing():
     bare = estimate_tokens("hello") + estimate_tokens("be brief")
     assert estimate_request_tokens(["hello"], system="be brief") > bare
     assert estimate_request_tokens([]) > 0
+
+
+def test_one_estimator_for_routing_limits_and_the_guardian() -> None:
+    """The Guardian's size check and the engine's routing count the same tokens (they
+    disagreed, 230 against 204, on one text)."""
+    from orchestration_kernel import OrchestrationEngine
+    from orchestration_kernel.guardian import estimate_tokens as guardian_estimate
+
+    text = "Summarise the quarterly report for the board, in three bullet points. " * 13
+    engine = OrchestrationEngine(offline="on", audit=False)
+    assert guardian_estimate(text) == engine.estimate_tokens(text) == estimate_tokens(text)
