@@ -130,13 +130,13 @@ class BatchJob:
     @classmethod
     def resume(cls, name: str, engine: Any = None) -> BatchJob:
         """The job called ``name`` from its manifest (after a kernel restart). ``engine``
-        defaults to a new engine from the environment (the keys and base URLs to reach
-        the providers). Continue it with ``await job.wait()``."""
+        defaults to the session's engine (keys and base URLs from the environment).
+        Continue it with ``await job.wait()``."""
         manifest = Manifest.load(name)
         if engine is None:
-            from ..engine import OrchestrationEngine
+            from ..session import Session
 
-            engine = OrchestrationEngine()
+            engine = Session.current().engine  # the kernel's engine, made on first use
         return cls(engine, manifest)
 
     @staticmethod

@@ -132,9 +132,6 @@ def check_cell_options(args: argparse.Namespace, *, cell: bool) -> None:
             f"%%orchestrate takes at most one NAME, got {len(args.args)}: "
             f"{' '.join(args.args)}. Quote a name with spaces."
         )
-    from .batch import check_batch_options
-
-    check_batch_options(args)
     if args.compare is not None:
         _check_compare(args)
     elif args.over is not None:

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import argparse
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import ConfigurationError
 from .errors import usage
 from .render import Rendered
 
-if TYPE_CHECKING:
-    from .orchestrate import OrchestrateMagics
+#: the magics object (``OrchestrateMagics``); not imported here, which would be a cycle
+OrchestrateMagics = Any
 
 __all__ = ["check_batch_options", "jobs_command", "run_batch_cell"]
 

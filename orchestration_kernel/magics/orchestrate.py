@@ -177,6 +177,10 @@ class OrchestrateMagics(Magics):
         with clean_errors():
             args = parse_args(self.orchestrate.parser, line)
             check_cell_options(args, cell=cell is not None)
+            if cell is not None:
+                from .batch import check_batch_options
+
+                check_batch_options(args)
             _check_identifier("--out", args.out)
             if cell is None:
                 from .commands import run_command
