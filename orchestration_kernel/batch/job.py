@@ -441,7 +441,9 @@ class BatchJob:
             pipeline=f"batch:{m.name}",
             step=step,
             session_id=m.session_id,
-            provider="local" if record.simulated else record.provider,
+            provider=getattr(self.engine.simulator, "name", "local")
+            if record.simulated
+            else record.provider,
             model=record.ref,
             status=status,
             error_type=None if row["status"] == "done" else row["status"],
