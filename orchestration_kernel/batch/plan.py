@@ -14,7 +14,6 @@ from typing import Any
 
 from ..errors import ConfigurationError, ConfirmationRequired
 from ..formatting import format_cost
-from ..models import Usage
 
 __all__ = ["DEFAULT_CONFIRM_USD", "BatchPlan", "PlanLine", "confirm_threshold", "estimate_tokens"]
 
@@ -165,24 +164,21 @@ class BatchPlan:
 def line_costs(
     catalogue: Any, ref: str, items: int, input_tokens: int, output_tokens: int, discounted: bool
 ) -> tuple[float | None, float | None, tuple[float | None, float | None]]:
-    """``(cost paid, interactive cost, unit prices paid)`` for ``items`` calls of ``ref``."""
+    """``(cost paid, interactive cost, unit prices paid)`` for ``items`` calls of ``ref``
+    with these token totals: the prices of the tier the average prompt falls in, applied
+    to the totals (so the plan's figure is the audit's arithmetic on the same tokens)."""
     info = catalogue.get(ref)
-    if info is None or items == 0:
-        return (None, None, (None, None)) if info is None else (0.0, 0.0, (None, None))
-    per_item = Usage(
-        input_tokens=round(input_tokens / items), output_tokens=round(output_tokens / items)
-    )
-    interactive = info.cost(per_item)
-    paid = info.batch_cost(per_item) if discounted else interactive
+    if info is None:
+        return None, None, (None, None)
+    priced = info.prices_for(round(input_tokens / items) if items else 0)
     factor = 1.0 - (info.batch_discount or 0.0) if discounted else 1.0
-    priced = info.prices_for(per_item.input_tokens)
     units = (
         None if priced.input_price is None else priced.input_price * factor,
         None if priced.output_price is None else priced.output_price * factor,
     )
-    scale = items
-    return (
-        None if paid is None else paid * scale,
-        None if interactive is None else interactive * scale,
-        units,
-    )
+    if priced.input_price is None or priced.output_price is None:
+        return None, None, units
+    fees = (priced.request_fee or 0.0) * items
+    interactive = input_tokens * priced.input_price + output_tokens * priced.output_price
+    interactive = interactive / 1_000_000 + fees
+    return interactive * factor, interactive, units
