@@ -66,3 +66,20 @@ def test_batch_cell_dry_run_and_mistakes(ip: Any, capsys: pytest.CaptureFixture[
         assert not result.success, source
         assert message in out.out + out.err, (source, out)
         assert "Traceback" not in out.out + out.err
+
+
+def test_batch_view_shows_progress_per_provider_and_updates_in_place(ip: Any) -> None:
+    from orchestration_kernel.widgets import BatchView
+
+    ip.user_ns["df"] = pd.DataFrame({"city": ["Oslo", "Lima", "Rome"]})
+    assert cell(ip, "%%orchestrate --compare gpt-4 --over df --batch --job viewed --out job\n"
+                    "{city}").success  # fmt: skip
+    job = ip.user_ns["job"]
+    view = BatchView()
+    seen = []
+    job.wait_sync(progress=lambda status: (view(status), seen.append(view._text())))
+    assert view.shown and view.final
+    assert seen[-1].startswith("batch job 'viewed': done")
+    assert "provider: sim, runs as: concurrent calls, items: 3, submitted: 3" in seen[-1]
+    assert "<td>3</td>" in view._html() and "&lt;" not in view._title()
+    assert view.widget.value == view._html()
