@@ -83,3 +83,17 @@ def test_batch_view_shows_progress_per_provider_and_updates_in_place(ip: Any) ->
     assert "provider: sim, runs as: concurrent calls, items: 3, submitted: 3" in seen[-1]
     assert "<td>3</td>" in view._html() and "&lt;" not in view._title()
     assert view.widget.value == view._html()
+
+
+def test_above_the_threshold_the_cell_needs_yes(
+    ip: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ORCHESTRATION_BATCH_CONFIRM_USD", "-1")  # everything is "too dear"
+    ip.user_ns["df"] = pd.DataFrame({"city": ["Oslo"]})
+    source = "%%orchestrate --compare gpt-4 --over df --batch --job dear{}\n{{city}}"
+    refused = cell(ip, source.format(""))
+    out = capsys.readouterr()
+    assert not refused.success and "ConfirmationRequired" in out.out + out.err
+    assert "--yes" in out.out + out.err and "Traceback" not in out.out + out.err
+    assert not Manifest.exists("dear")
+    assert cell(ip, source.format(" --yes")).success and Manifest.exists("dear")
