@@ -325,3 +325,66 @@ def test_simulated_job_resumes_in_a_new_session(tmp_path) -> None:
         (m, r) for m in (0, 1) for r in range(3)
     ]
     assert set(fresh.results()["cost_usd"]) == {0.0}  # simulated: free
+
+
+@pytest.mark.parametrize("provider", ["openai", "gemini"])
+def test_a_create_whose_answer_was_lost_is_found_by_its_tag(servers, provider: str) -> None:
+    srv = servers[provider]
+    engine = make_engine({provider: srv})
+    model = {"openai": "openai:gpt-4o-mini", "gemini": "gemini:gemini-2.5-flash"}[provider]
+    srv.script(Fault.delay(0.3), model="batches.create")
+
+    async def interrupted() -> None:
+        task = asyncio.ensure_future(
+            engine.matrix([model], "{item}", ["a", "b"], mode="batch", name="tagged")
+        )
+        while not [r for r in srv.requests if r.model == "batches.create"]:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+        task.cancel()
+
+    asyncio.run(interrupted())
+    while not srv.batches:  # the provider finishes what it received
+        time.sleep(0.05)
+    assert Manifest.load("tagged").chunks[0].state == "submitting"
+    job = BatchJob.resume("tagged", engine)
+    job.wait_sync(poll_interval=0.01)
+    assert len(srv.batch_creates) == 1  # found by metadata / display name, not resent
+    assert_each_item_answered_once(job, {provider: srv}, 2)
+
+
+def test_system_prompt_temperature_and_failures_reach_every_provider(servers) -> None:
+    engine = make_engine(servers)
+    items = ["fine", "bad FAIL_ME", "also fine"]
+    job = submit_sync(
+        engine, MODELS, "{item}", items, name="opts", system="Be terse.", temperature=0.25,
+        max_tokens=30,
+    )  # fmt: skip
+    job.wait_sync(poll_interval=0.01)
+    out = job.to_dataframe()
+    for model in MODELS:
+        assert out[model].tolist()[1].startswith("failed: ")
+        assert out[model].tolist()[2].endswith("also fine")
+    (o,) = servers["openai"].batches.values()
+    assert o.items[0].body["messages"][0] == {"role": "system", "content": "Be terse."}
+    assert o.items[0].body["temperature"] == 0.25
+    (a,) = servers["anthropic"].batches.values()
+    assert a.items[0].body["system"] == "Be terse." and a.items[0].body["max_tokens"] == 30
+    (g,) = servers["gemini"].batches.values()
+    request = g.items[0].body["request"]
+    assert request["systemInstruction"]["parts"][0]["text"] == "Be terse."
+    assert request["generationConfig"]["temperature"] == 0.25
+    calls = audit_calls(engine, job)
+    assert sorted(calls["status"].value_counts().to_dict().items()) == [("error", 3), ("ok", 6)]
+    assert calls["prompt"].str.startswith("[system] Be terse.\n[user] ").all()
+
+
+def test_concurrent_calls_retry_what_may_succeed_and_fail_what_cannot() -> None:
+    engine = OrchestrationEngine(offline="on")
+    engine.simulator.script("rate_limit", times=2)  # retried: the cells still answer
+    engine.simulator.script("bad_request", times=1)  # not retried: one cell fails
+    job = submit_sync(engine, ["gpt-4o-mini"], "{item}", ["a", "b", "c"], name="sim-retry")
+    job.wait_sync()
+    statuses = job.results()["status"].value_counts().to_dict()
+    assert statuses == {"done": 2, "failed": 1}
+    failed = job.results().query("status == 'failed'")["error"].iloc[0]
+    assert "BadRequestError" in failed

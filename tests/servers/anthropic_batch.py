@@ -26,6 +26,7 @@ __all__ = ["AnthropicBatchServer"]
 MAX_REQUESTS = 100_000
 MAX_BYTES = 256 * 1024 * 1024
 _CUSTOM_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+_SAMPLING = frozenset({"temperature", "top_p", "top_k"})
 _STATUS = {"succeeded": "succeeded", "errored": "errored", "expired": "expired"}
 
 
@@ -67,6 +68,9 @@ class AnthropicBatchServer(BatchMixin, AnthropicServer):
             return 400, problem
         request_keys, request_required = typed_dict_keys(bp.Request)
         param_keys, _unused = typed_dict_keys(mp.MessageCreateParamsNonStreaming)
+        # anthropic 2.x dropped the sampling parameters from its types; the API still takes
+        # them where the model allows (our adapter sends temperature in the body too).
+        param_keys = param_keys | _SAMPLING
         items: list[BatchItem] = []
         seen: set[str] = set()
         for n, entry in enumerate(body["requests"]):
