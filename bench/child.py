@@ -30,6 +30,7 @@ SECTIONS = {
     "memory_probe": "bench.memory",
     "imports": "bench.imports",
     "audit": "bench.audit",
+    "robustness": "bench.robustness",
     "batch": "bench.batch",
 }
 

@@ -25,7 +25,10 @@ from bench.sizes import FULL, SMOKE
 __all__ = ["ORDER", "main"]
 
 #: The sections in the order they run (and appear).
-ORDER = ("handoff", "overhead", "throughput", "http", "memory", "imports", "audit", "batch")
+ORDER = (
+    "handoff", "overhead", "throughput", "http", "memory", "imports", "audit", "robustness",
+    "batch",
+)  # fmt: skip
 _NEEDS_LITELLM = {"http", "imports"}
 
 

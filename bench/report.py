@@ -146,6 +146,33 @@ def _export(key: str) -> Callable[[dict[str, Any]], tuple[Any, str, bool | None]
     return read
 
 
+def _hostile(
+    prefix: str, inverse: bool = False
+) -> Callable[[dict[str, Any]], tuple[Any, str, bool | None]]:
+    """Hostile inputs whose name starts with ``prefix`` (or, ``inverse``, the others with a
+    target): how many ended within their target, and the worst ratio to it."""
+
+    def read(r: dict[str, Any]) -> tuple[Any, str, bool | None]:
+        rows = [
+            c for c in r["cases"]
+            if c["target_s"] and c["name"].startswith(prefix) != inverse
+        ]  # fmt: skip
+        if not rows:
+            return None, "–", None
+        ratios = [
+            (get(c, "s", "max") / c["target_s"]) if get(c, "s", "max") is not None else None
+            for c in rows
+        ]
+        within = sum(1 for x in ratios if x is not None and x <= 1)
+        worst = None if None in ratios else max(x for x in ratios if x is not None)
+        name = max(zip(ratios, [c["name"] for c in rows], strict=True),
+                   key=lambda p: float("inf") if p[0] is None else p[0])[1]  # fmt: skip
+        shown = f"{within} of {len(rows)} within target; slowest: {name}"
+        return worst, shown, within == len(rows)
+
+    return read
+
+
 def _batch(
     key: str, seconds: str, unit: str
 ) -> Callable[[dict[str, Any]], tuple[Any, str, bool | None]]:
@@ -155,6 +182,16 @@ def _batch(
         return _ge(rate, 100_000, shown)
 
     return read
+
+
+def _abandoned(r: dict[str, Any]) -> tuple[Any, str, bool | None]:
+    by = {c["name"]: c for c in r["cases"]}
+    plain = get(by, "publishes, no subscriber", "s", "p50")
+    held = get(by, "publishes, an abandoned block_timeout (0.5 s) iterator", "s", "p50")
+    if plain is None or held is None:
+        return None, "did not finish", None if plain is None else False
+    shown = f"{num(r['publishes'])} publishes: {sec(held)} (without it: {sec(plain)})"
+    return held, shown, held <= 2 * plain + 0.5
 
 
 def _batch_results(r: dict[str, Any]) -> tuple[Any, str, bool | None]:
@@ -188,6 +225,12 @@ GOALS: list[Goal] = [
          _import("%load_ext orchestration_kernel")),
     Goal("100,000 audit rows → DataFrame (p50)", "≤ 1 s", "audit", _export("dataframe_s")),
     Goal("100,000 audit rows → Parquet (p50)", "≤ 1 s", "audit", _export("parquet_s")),
+    Goal("Hostile specs, prompts, bus writes, search (issue 15): error raised",
+         "≤ 2 s each; alias bomb ≤ 0.1 s", "robustness", _hostile("Guardian", inverse=True)),
+    Goal("Hostile text through the Guardian's `check_input` (1 MB in a full run)", "≤ 0.5 s each",
+         "robustness", _hostile("Guardian")),
+    Goal("Publishing with an abandoned `block_timeout` iterator",
+         "≤ 2 × without it + one timeout", "robustness", _abandoned),
     Goal("Batch manifest writing, 1,000,000 rows × 3 models", "≥ 100,000 rows/s", "batch",
          _batch("manifest_rows_per_s", "manifest_s", "rows")),
     Goal("Batch result streaming + assembly, 1,000,000 rows × 3 models",
@@ -362,6 +405,20 @@ def _audit_md(r: dict[str, Any]) -> list[str]:
     return [*out, "", *_table(["read", "rows", "runs", "p50", "p95"], exp)]
 
 
+def _robustness_md(r: dict[str, Any]) -> list[str]:
+    rows = []
+    for c in r["cases"]:
+        s = c["s"]
+        rows.append([
+            c["name"], sec(c["target_s"]) if c["target_s"] else "–",
+            sec(get(s, "p50")), sec(get(s, "max")), num(get(s, "n")),
+            "–" if c["peak_mib"] is None else f"{c['peak_mib']:,.0f} MiB",
+            c["outcome"].replace("|", "\\|"),
+        ])  # fmt: skip
+    head = ["hostile input", "target", "p50", "max", "runs", "peak memory", "ended in"]
+    return _table(head, rows)
+
+
 def _batch_md(r: dict[str, Any]) -> list[str]:
     rows = [
         [what, num(r["rows"]), sec(get(r, key, "p50")), sec(get(r, key, "p95")), f"{num(rate)}/s"]
@@ -434,7 +491,16 @@ SECTIONS: list[Section] = [
         "Write throughput: typical `call` rows, `record()` for a batch plus the `flush()` that "
         "redacts, hashes, chains and commits it, per batch. Reads: the whole trail into a "
         "DataFrame, to Parquet, and `verify()` of the hash chain."), _audit_md),
-    Section("batch", "8. Batch jobs", (
+    Section("robustness", "8. Robustness: hostile inputs", (
+        "Each hostile input of issue 15 through the public API, in a forked process of its "
+        "own that is stopped if it runs past the limit (so a hang or a memory blow-up is a row, "
+        "not the end of the bench). The input is built before the clock starts; the clock "
+        "covers the call until it raises (our error, shown) or returns. Peak memory is the "
+        "child's high-water RSS above its RSS when the call started. The Guardian rows feed "
+        "the size in the sizes table (1 MB in a full run) to `check_input`; the publish rows "
+        "time a run of non-durable publishes with and without a `block_timeout` iterator that "
+        "nobody reads."), _robustness_md),
+    Section("batch", "9. Batch jobs", (
         "What a 1,000,000-row × 3-model batch job writes before its first submit (prompts, "
         "index, chunks, `manifest.json`), then its results streamed row by row into Parquet "
         "parts (row groups of 10,000) and assembled into one DataFrame aligned to the input's "

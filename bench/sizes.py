@@ -45,7 +45,12 @@ class Sizes:
     audit_rows: int
     audit_batches: int
     audit_export_runs: int
-    # 8. batch jobs
+    # 8. robustness
+    robustness_repeats: int
+    robustness_limit_s: float  # a hostile input still running after this is stopped
+    robustness_guardian_bytes: int
+    robustness_publishes: int
+    # 9. batch jobs
     batch_rows: int = 1_000_000
     batch_repeats: int = 3
 
@@ -81,6 +86,10 @@ FULL = Sizes(
     audit_rows=100_000,
     audit_batches=5,
     audit_export_runs=5,
+    robustness_repeats=3,
+    robustness_limit_s=20.0,
+    robustness_guardian_bytes=1_000_000,
+    robustness_publishes=100_000,
 )
 
 SMOKE = Sizes(
@@ -110,6 +119,10 @@ SMOKE = Sizes(
     audit_rows=1000,
     audit_batches=2,
     audit_export_runs=2,
+    robustness_repeats=1,
+    robustness_limit_s=5.0,
+    robustness_guardian_bytes=2_000,
+    robustness_publishes=1000,
     batch_rows=2_000,
     batch_repeats=1,
 )

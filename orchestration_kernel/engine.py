@@ -33,6 +33,7 @@ from .secrets import Secret
 from .session import Session
 from .streaming import ReplyStream
 from .targets import RouterPicker
+from .text_checks import check_prompt
 
 if TYPE_CHECKING:
     from .batch import BatchJob
@@ -451,9 +452,11 @@ class OrchestrationEngine:
                 idle=min(timeouts.idle, timeout),
                 overall=timeout,
             )
+        messages = _messages(prompt)
+        check_prompt(messages, system)
         return CallSpec(
             model=model,
-            messages=_messages(prompt),
+            messages=messages,
             system=system,
             fallbacks=list(fallbacks or []),
             stream=self.default_stream if stream is None else stream,

@@ -6,6 +6,7 @@ OrchestrationError                     base of everything we raise
 │   ├── MissingKeyError                no key for a provider; names the variable to set
 │   ├── UnknownModelError              a model/pool name we cannot resolve; suggests near names
 │   ├── SpecError                      a pipeline spec is invalid; carries line and column
+│   ├── InvalidInputError              a prompt or bus value we cannot use (e.g. a lone surrogate)
 │   └── ConfirmationRequired           a batch job costs more than the threshold; carries the plan
 ├── ProviderError                      a provider call failed (one attempt)
 │   ├── RetryableError                 the engine may try the same deployment again
@@ -51,6 +52,7 @@ __all__ = [
     "FatalProviderError",
     "GuardianBlocked",
     "IncompleteStreamError",
+    "InvalidInputError",
     "MissingKeyError",
     "NotFoundError",
     "OrchestrationError",
@@ -116,6 +118,15 @@ class SpecError(ConfigurationError):
         lines = [str(e) for e in errors]
         head = "Invalid pipeline spec" if len(lines) == 1 else f"{len(lines)} problems in spec"
         super().__init__(head + ":\n  " + "\n  ".join(lines))
+
+
+class InvalidInputError(ConfigurationError):
+    """A value given to us cannot be used as it is (text that cannot be encoded, an input
+    past a bound). ``what`` names the input: the prompt, a message, a bus topic or value."""
+
+    def __init__(self, message: str, *, what: str | None = None) -> None:
+        self.what = what
+        super().__init__(message)
 
 
 class ConfirmationRequired(ConfigurationError):

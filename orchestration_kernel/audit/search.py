@@ -3,6 +3,9 @@
 By default the text is taken as plain words, all of which must occur (in any order,
 any case, accents ignored): ``search("refund policy")``. With ``syntax=True`` it is an
 FTS5 query as written: phrases in double quotes, ``OR``, ``NOT``, ``NEAR``, ``pre*``.
+A query holds at most :data:`MAX_SEARCH_WORDS` distinct words (and :data:`MAX_QUERY_CHARS`
+characters with ``syntax=True``): SQLite's time grows with every term, and a pasted
+document as a query would hold the kernel for minutes.
 """
 
 from __future__ import annotations
@@ -11,21 +14,38 @@ import re
 import sqlite3
 from typing import Any
 
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, InvalidInputError
 from .store import ALL_COLUMNS
 
-__all__ = ["fts_query", "search_rows"]
+__all__ = ["MAX_QUERY_CHARS", "MAX_SEARCH_WORDS", "fts_query", "search_rows"]
 
+#: Distinct words a plain search may hold (all must occur, so more rarely find anything).
+MAX_SEARCH_WORDS = 64
+#: Longest FTS5 query accepted with ``syntax=True``.
+MAX_QUERY_CHARS = 4096
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def fts_query(text: str, syntax: bool = False) -> str:
     """The FTS5 MATCH expression for ``text``; plain words are quoted so none is an operator."""
     if syntax:
+        if len(text) > MAX_QUERY_CHARS:
+            raise InvalidInputError(
+                f"The search query is {len(text):,} characters long; at most "
+                f"{MAX_QUERY_CHARS:,} are accepted.",
+                what="the search query",
+            )
         return text
-    words = _WORD.findall(text)
+    words = list(dict.fromkeys(w.casefold() for w in _WORD.findall(text)))
     if not words:
-        raise ConfigurationError(f"Nothing to search for in {text!r}: give at least one word.")
+        raise ConfigurationError(f"Nothing to search for in {text[:80]!r}: give at least one word.")
+    if len(words) > MAX_SEARCH_WORDS:
+        raise InvalidInputError(
+            f"The search text has {len(words):,} different words ({text[:40]!r}...); at most "
+            f"{MAX_SEARCH_WORDS} are searched for, and every one must occur. Pick the few "
+            "that matter.",
+            what="the search text",
+        )
     return " ".join(f'"{w}"' for w in words)
 
 

@@ -16,6 +16,7 @@ from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
 from ..errors import OrchestrationError
+from ..text_checks import check_text
 from .message import BusMessage
 from .metrics import HandoffStats
 from .sqlite import SQLiteStore
@@ -41,6 +42,8 @@ class Broker:
         self.runtime = runtime
         self.owns_store = owns_store
         self.handoffs = HandoffStats()
+        #: Messages discarded by every subscription's slow policy, closed ones included.
+        self.dropped = 0
         self.closed = False
         # Copy-on-write tuples: publish iterates a snapshot with no lock, while subscribe
         # and close (from any thread) swap in a new tuple under the lock.
@@ -104,6 +107,10 @@ class Broker:
         with self._lock:
             self._subs = tuple(r for r in self._subs if r is not dead)
 
+    def note_drop(self) -> None:
+        """Count one message a subscription discarded (on the runtime loop)."""
+        self.dropped += 1
+
     @property
     def subscriptions(self) -> list[Subscription]:
         """The open subscriptions."""
@@ -145,6 +152,7 @@ class Broker:
             durable = self.is_durable(topic)
         ts = time.time()
         if durable:
+            check_text(session_id, "the session id")
             store = await self.ensure_open()
             seq = await store.append_message(topic, data, session_id, ts)
             self._seq = max(self._seq + 1, seq)

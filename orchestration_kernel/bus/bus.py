@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from weakref import WeakSet
 
 from ..errors import ConfigurationError, OrchestrationError
+from ..text_checks import check_text
 from .broker import Broker, session_broker
 from .memory import MemoryStore
 from .message import BusMessage
@@ -184,6 +185,7 @@ class ContextBus:
             raise ConfigurationError(
                 f"A consumer name must be a non-empty string, not {consumer!r}."
             )
+        check_text(consumer, "the consumer name")
         options = (
             self.max_queue if max_queue is None else max_queue,
             slow_policy or self.slow_policy,
@@ -355,6 +357,27 @@ class ContextBus:
     def handoff_stats(self) -> dict[str, float | int | None]:
         """``{"count", "p50", "p95", "p99"}`` of recorded handoffs, in ms."""
         return self._broker.handoffs.stats()
+
+    def metrics(self) -> dict[str, Any]:
+        """The bus's counters: ``handoffs`` (see :meth:`handoff_stats`), ``dropped`` (messages
+        discarded by slow-subscriber policies, in all), and ``subscriptions``: per open
+        subscription its ``pattern``, ``policy``, ``pending``, ``delivered``, ``dropped``
+        and ``stalled``."""
+        return {
+            "handoffs": self.handoff_stats(),
+            "dropped": self._broker.dropped,
+            "subscriptions": [
+                {
+                    "pattern": s.pattern,
+                    "policy": s.slow_policy,
+                    "pending": s.pending,
+                    "delivered": s.delivered,
+                    "dropped": s.dropped,
+                    "stalled": s.stalled,
+                }
+                for s in self.subscriptions
+            ],
+        }
 
     # -- closing -------------------------------------------------------------------
     async def close(self) -> None:

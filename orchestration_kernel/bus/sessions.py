@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..errors import ConfigurationError
+from ..text_checks import check_text, check_texts
 from .broker import Broker
 from .store import ContextVersion, Turn
 
@@ -50,6 +51,7 @@ class SessionState:
         self, session_id: str, data: Mapping[str, Any], *, merge: bool
     ) -> ContextVersion:
         """Merge ``data`` into the context (``merge``) or replace it; a new version."""
+        check_text(session_id, "the session id")
         store = await self._broker.ensure_open()
         return await store.write_context(session_id, as_context(data), merge=merge, ts=time.time())
 
@@ -62,6 +64,7 @@ class SessionState:
     ) -> list[Turn]:
         """Append ``(role, content, model)`` turns to the session's conversation, in one
         commit."""
+        check_text(session_id, "the session id")
         now = time.time()
         made = [_turn(role, content, model, now) for role, content, model in turns]
         await (await self._broker.ensure_open()).append_turns(session_id, made)
@@ -92,4 +95,5 @@ def _turn(role: str, content: str, model: str | None, ts: float) -> Turn:
         )
     if not isinstance(content, str):
         raise ConfigurationError(f"A turn's content must be text, not {type(content).__name__}.")
+    check_texts([(f"the {role} turn's content", content), (f"the {role} turn's model", model)])
     return Turn(role, content, model, ts)

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 from ..errors import ConfigurationError
+from ..text_checks import check_data
 from .message import BusMessage
 
 __all__ = ["ContextVersion", "Store", "Turn", "decode", "encode", "merge_context"]
@@ -91,12 +92,18 @@ class Store(Protocol):
 def encode(value: Any, what: str) -> str:
     """``value`` as JSON text; a clear ConfigurationError when it is not JSON-compatible."""
     try:
-        return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    except RecursionError:
+        raise ConfigurationError(
+            f"{what} nests too deeply (or contains itself) to be stored as JSON."
+        ) from None
     except (TypeError, ValueError) as exc:
         raise ConfigurationError(
             f"{what} must be JSON-compatible (dicts, lists, strings, numbers, booleans, None) "
             f"to be stored: {exc}. Convert it first, e.g. model.model_dump() or str(value)."
         ) from None
+    check_data(value, what, encoded=text)  # SQLite and Redis cannot store a lone surrogate
+    return text
 
 
 def decode(text: str) -> Any:

@@ -7,9 +7,16 @@ thread) or drives a callback on the runtime loop. Its queue holds at most
 * ``drop_oldest`` (default): the oldest queued message is discarded for the new one;
 * ``drop_new``: the new message is discarded;
 * ``block_timeout``: the publisher waits up to ``block_timeout`` seconds for room,
-  then the message is discarded. A publisher is never blocked longer than that.
+  then the message is discarded. A publisher is never blocked longer than that, and
+  once a wait has run out the subscription counts as stalled: further messages are
+  discarded at once, without waiting, until its reader takes a message again. So an
+  iterator that was abandoned (not closed) costs publishers one timeout, not one per
+  message.
 
-Every discarded message adds one to :attr:`Subscription.dropped`. Each subscriber
+Every discarded message adds one to :attr:`Subscription.dropped` and to the bus's
+``metrics()["dropped"]``, and is logged (a warning on ``orchestration_kernel.bus`` at
+most every :data:`DROP_LOG_INTERVAL_S` seconds per subscription, with the count since
+the last one). Each subscriber
 receives the messages of a topic in publish order. Named consumers receive durable
 messages only, and never drop them: they fall behind and re-read them from the store.
 """
@@ -20,6 +27,7 @@ import asyncio
 import concurrent.futures
 import inspect
 import logging
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Literal
@@ -41,6 +49,9 @@ SLOW_POLICIES: tuple[str, ...] = ("drop_oldest", "drop_new", "block_timeout")
 Callback = Callable[[BusMessage], Awaitable[Any] | Any]
 
 log = logging.getLogger("orchestration_kernel.bus")
+
+#: At most one drop warning per subscription in this many seconds.
+DROP_LOG_INTERVAL_S = 10.0
 
 
 class Subscription:
@@ -82,6 +93,10 @@ class Subscription:
         self._blocked: deque[tuple[BusMessage, asyncio.Future[None]]] = deque()
         self._waiters: list[asyncio.Future[None]] = []
         self._closed = False
+        #: A block_timeout wait ran out and the reader has not taken a message since.
+        self.stalled = False
+        self._unlogged_drops = 0
+        self._drop_logged_at: float | None = None
         self._cursor = (
             DurableCursor(consumer, broker.ensure_open, self.matches) if consumer else None
         )
@@ -120,22 +135,51 @@ class Subscription:
         if self.slow_policy == "drop_oldest":
             self._queue.popleft()
             self._queue.append(msg)
-            self.dropped += 1
-        elif self.slow_policy == "drop_new":
-            self.dropped += 1
+            self._drop(msg)
+        elif self.slow_policy == "drop_new" or self.stalled:
+            self._drop(msg)
         else:
             room: asyncio.Future[None] = asyncio.get_running_loop().create_future()
             self._blocked.append((msg, room))
-            return self._wait_for_room(room)
+            return self._wait_for_room(room, msg)
         return None
 
-    async def _wait_for_room(self, room: asyncio.Future[None]) -> None:
+    async def _wait_for_room(self, room: asyncio.Future[None], msg: BusMessage) -> None:
         done, _ = await asyncio.wait({room}, timeout=self.block_timeout)
         if not done:
-            # Still waiting after the timeout: give up on this message, never on the publisher.
+            # Still waiting after the timeout: give up on this message, never on the publisher,
+            # and wait for no further message until the reader shows it is reading again.
             self._blocked = deque(item for item in self._blocked if item[1] is not room)
             room.cancel()
-            self.dropped += 1
+            self.stalled = True
+            self._drop(msg)
+
+    def _drop(self, msg: BusMessage) -> None:
+        """Count a discarded message, and say so in the log (rate-limited)."""
+        self.dropped += 1
+        self._unlogged_drops += 1
+        self._broker.note_drop()
+        now = time.monotonic()
+        if self._drop_logged_at is None or now - self._drop_logged_at >= DROP_LOG_INTERVAL_S:
+            since = (
+                ""
+                if self._drop_logged_at is None
+                else f" in the last {now - self._drop_logged_at:.0f} s"
+            )
+            log.warning(
+                "bus subscription %r dropped %d message(s)%s (latest on %r): its reader is "
+                "slower than its publishers (max_queue=%d, slow_policy=%r%s; %d dropped in all)",
+                self.pattern,
+                self._unlogged_drops,
+                since,
+                msg.topic,
+                self.max_queue,
+                self.slow_policy,
+                ", stalled" if self.stalled else "",
+                self.dropped,
+            )
+            self._unlogged_drops = 0
+            self._drop_logged_at = now
 
     def _wake(self) -> None:
         for waiter in self._waiters:
@@ -146,6 +190,7 @@ class Subscription:
     # -- consumer side: runs on the runtime loop -----------------------------------
     def _take(self) -> BusMessage:
         msg = self._queue.popleft()
+        self.stalled = False  # the reader is reading: block_timeout waits are worth it again
         # Room freed: admit the publishers waiting under block_timeout, in order.
         while self._blocked and len(self._queue) < self.max_queue:
             waiting, room = self._blocked.popleft()

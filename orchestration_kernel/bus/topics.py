@@ -22,6 +22,7 @@ import re
 from functools import lru_cache
 
 from ..errors import ConfigurationError
+from ..text_checks import check_text
 
 __all__ = ["TopicPattern", "compile_pattern", "step_topic", "topic_segment", "validate_topic"]
 
@@ -46,6 +47,7 @@ def validate_topic(topic: str) -> str:
             f"Cannot publish on {topic!r}: wildcards ('*', '#', '**') are "
             f"for subscribe() patterns; publish on a concrete topic."
         )
+    check_text(topic, "the topic")
     return topic
 
 

@@ -17,11 +17,13 @@ import yaml
 from pydantic import ValidationError
 
 from ..errors import SpecError, SpecProblem, UnknownModelError
+from ..text_checks import surrogate_at
 from .dag import DAG, CycleError, build_dag
 from .placeholders import Placeholder, Template, compile_template, resolve
 from .scope import STEP_FIELDS, AccessError, Scope, nearest
 from .spec import IDENTIFIER, RESERVED_NAMES, PipelineSpec, StepSpec
 from .when import Condition, WhenError, parse_condition
+from .yaml_bounds import BoundedLoader, YAMLBoundError
 
 __all__ = ["CompiledPipeline", "Reference", "load_pipeline", "parse_yaml"]
 
@@ -95,8 +97,9 @@ def _problem(message: str, node: yaml.Node, path: Path) -> SpecProblem:
 def parse_yaml(text: str) -> tuple[Any, Positions, list[SpecProblem]]:
     """Parse YAML into data plus node positions. Malformed YAML raises :class:`SpecError`
     naming the line and column."""
-    loader = yaml.SafeLoader(text)
+    loader = None
     try:
+        loader = BoundedLoader(text)
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
@@ -104,10 +107,20 @@ def parse_yaml(text: str) -> tuple[Any, Positions, list[SpecProblem]]:
         what = exc.problem or str(exc)
         if exc.context:
             what = f"{what} ({exc.context})"
+        if not isinstance(exc, YAMLBoundError):
+            what = f"malformed YAML: {what}"
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
-        raise SpecError([SpecProblem(f"malformed YAML: {what}", line, col)], source=text) from None
+        raise SpecError([SpecProblem(what, line, col)], source=text) from None
+    except UnicodeEncodeError as exc:  # a lone surrogate: not text a YAML parser can read
+        at = exc.start if exc.object is text else text.find(exc.object[exc.start])
+        line = text.count("\n", 0, at) + 1
+        col = at - (text.rfind("\n", 0, at) + 1) + 1
+        what = f"the text holds {text[at]!r}, a lone surrogate, which is not a character"
+        problem = SpecProblem(what, line, col)
+        raise SpecError([problem], source=text) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     pos = Positions(lines=text.splitlines())
     problems: list[SpecProblem] = []
     if node is not None:
@@ -353,6 +366,7 @@ class _Checker:
 
     # -- templates and conditions --------------------------------------------------------
     def compile_step(self, i: int, step: StepSpec) -> tuple[Template | None, Template | None]:
+        self.check_encodable(i, step)
         prompt = system = None
         if step.prompt is not None:
             prompt = compile_template(step.prompt, interpolate=self.interpolate)
@@ -361,6 +375,20 @@ class _Checker:
             system = compile_template(step.system, interpolate=self.interpolate)
             self.check_template(i, step, system, "system")
         return prompt, system
+
+    def check_encodable(self, i: int, step: StepSpec) -> None:
+        """A lone surrogate in a step's text (a spec given as Python data; YAML text with
+        one does not parse) could never be sent: say so now, at the key."""
+        for key in ("prompt", "system", "task", "when", "default"):
+            value = getattr(step, key)
+            at = surrogate_at(value) if isinstance(value, str) else None
+            if at is not None:
+                self.add(
+                    f"step {step.name!r}: {key!r} holds {value[at]!r} at character {at}, a "
+                    "lone surrogate, which is not a character and cannot be sent",
+                    ("steps", i, key),
+                    at,
+                )
 
     def check_template(self, i: int, step: StepSpec, template: Template, key: str) -> None:
         for ph in template.placeholders:
@@ -559,7 +587,9 @@ def _validate(
 def _without(data: dict[str, Any], paths: set[Path]) -> dict[str, Any]:
     """A copy of ``data`` without the keys at ``paths`` (top-level or step keys only)."""
     out = dict(data)
-    steps = [dict(s) if isinstance(s, Mapping) else s for s in out.get("steps") or []]
+    if not isinstance(out.get("steps"), list):  # e.g. 'steps: 5', already reported
+        return out
+    steps = [dict(s) if isinstance(s, Mapping) else s for s in out["steps"]]
     for path in paths:
         if len(path) == 1:
             out.pop(str(path[0]), None)

@@ -13,6 +13,9 @@ reads values through :mod:`.scope` (data access only). The grammar::
     list       := "[" [expr ("," expr)*] "]"
 
 There are no calls, no arithmetic, no assignment, and no names starting with ``_``.
+A condition is at most :data:`MAX_CONDITION_CHARS` characters and nests at most
+:data:`MAX_NESTING` levels (brackets and ``not``), so neither its parse nor its evaluation
+can exhaust memory or the stack.
 A step name evaluates to the step: compared or searched, it acts as its output text;
 ``triage.guardian`` is the strictest Guardian action, ``triage.decisions`` the decisions.
 Evaluation records every name and access it read, for the result and the audit.
@@ -28,7 +31,23 @@ from typing import Any
 from .result import StepResult
 from .scope import AccessError, Scope, format_value, get_attr, get_item
 
-__all__ = ["Condition", "WhenError", "WhenEvalError", "WhenSyntaxError", "parse_condition"]
+__all__ = [
+    "MAX_CONDITION_CHARS",
+    "MAX_NESTING",
+    "Condition",
+    "WhenError",
+    "WhenEvalError",
+    "WhenSyntaxError",
+    "parse_condition",
+]
+
+#: Longest condition accepted. Real ones are a line; a long list of allowed values fits.
+MAX_CONDITION_CHARS = 65_536
+#: Deepest nesting of '(', '[' and 'not' accepted. The parser and the evaluator recurse
+#: once per level (several frames each), so this keeps both far from the stack limit.
+MAX_NESTING = 32
+#: Longest number literal accepted (Python refuses to convert beyond 4,300 digits anyway).
+MAX_NUMBER_DIGITS = 100
 
 
 class WhenError(ValueError):
@@ -87,6 +106,12 @@ def _unescape(body: str) -> str:
 
 
 def _tokenize(text: str) -> list[_Tok]:
+    if len(text) > MAX_CONDITION_CHARS:
+        raise WhenSyntaxError(
+            f"the condition is {len(text):,} characters long; at most "
+            f"{MAX_CONDITION_CHARS:,} are allowed (compare against a variable instead of "
+            "writing a long literal)"
+        )
     toks: list[_Tok] = []
     pos = 0
     while pos < len(text):
@@ -102,9 +127,7 @@ def _tokenize(text: str) -> list[_Tok]:
         kind = m.lastgroup or ""
         raw = m.group(0)
         if kind == "num":
-            toks.append(
-                _Tok("num", float(raw) if any(c in raw for c in ".eE") else int(raw), pos, m.end())
-            )
+            toks.append(_Tok("num", _number(raw, pos), pos, m.end()))
         elif kind == "str":
             toks.append(_Tok("str", _unescape(raw[1:-1]), pos, m.end()))
         elif kind == "name":
@@ -114,6 +137,18 @@ def _tokenize(text: str) -> list[_Tok]:
         pos = m.end()
     toks.append(_Tok("end", None, len(text), len(text)))
     return toks
+
+
+def _number(raw: str, pos: int) -> int | float:
+    if len(raw) > MAX_NUMBER_DIGITS:
+        raise WhenSyntaxError(
+            f"a number of {len(raw):,} characters is too long (at most {MAX_NUMBER_DIGITS})",
+            column=pos + 1,
+        )
+    value = float(raw) if any(c in raw for c in ".eE") else int(raw)
+    if value == float("inf"):
+        raise WhenSyntaxError(f"the number {raw} is too large", column=pos + 1)
+    return value
 
 
 # -- tree --------------------------------------------------------------------------
@@ -132,6 +167,20 @@ class _Parser:
         self.text = text
         self.toks = _tokenize(text)
         self.i = 0
+        self.depth = 0
+
+    def _enter(self, tok: _Tok) -> None:
+        """One more level of nesting at ``tok`` (undone by :meth:`_leave`)."""
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise self._fail(
+                f"the condition nests more than {MAX_NESTING} levels deep "
+                "(parentheses, brackets and 'not' count)",
+                tok,
+            )
+
+    def _leave(self) -> None:
+        self.depth -= 1
 
     @property
     def tok(self) -> _Tok:
@@ -182,7 +231,9 @@ class _Parser:
     def _not(self) -> _Node:
         if self._is("kw", "not"):
             tok = self._take()
+            self._enter(tok)
             operand = self._not()
+            self._leave()
             return _Node("not", tok.start, operand.end, children=[operand])
         return self._comparison()
 
@@ -224,9 +275,10 @@ class _Parser:
                     "attr", node.start, name_tok.end, value=name_tok.value, children=[node]
                 )
             elif self._is("punct", "["):
-                self._take()
+                self._enter(self._take())
                 key = self._or()
                 end = self._expect("punct", "]")
+                self._leave()
                 node = _Node("item", node.start, end.end, children=[node, key])
             elif self._is("punct", "("):
                 raise self._fail("function calls are not allowed in 'when:'")
@@ -250,9 +302,10 @@ class _Parser:
             self._take()
             return _Node("name", tok.start, tok.end, value=tok.value)
         if self._is("punct", "("):
-            self._take()
+            self._enter(self._take())
             node = self._or()
             self._expect("punct", ")")
+            self._leave()
             return node
         if self._is("punct", "["):
             return self._list()
@@ -262,6 +315,7 @@ class _Parser:
 
     def _list(self) -> _Node:
         start = self._take()
+        self._enter(start)
         items: list[_Node] = []
         while not self._is("punct", "]"):
             items.append(self._or())
@@ -269,6 +323,7 @@ class _Parser:
                 break
             self._take()
         end = self._expect("punct", "]")
+        self._leave()
         return _Node("list", start.start, end.end, children=items)
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import re
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
@@ -22,9 +21,9 @@ from ..errors import (
     ProviderTimeout,
 )
 from ..models import ChatRequest, Message, ProviderReply, StreamChunk, Usage
-from ..secrets import Secret
+from ..secrets import Secret, guard_logs, mask
 from .base import Timeouts, error_from_status, note_stream_activity, parse_retry_after
-from .credentials import LoopLocks, TokenProvider
+from .credentials import LoopLocks, TokenProvider, detached
 
 __all__ = [
     "SDKAdapter",
@@ -80,15 +79,11 @@ _TYPE_STATUS = {
     "INTERNAL": 500,
     "INVALID_ARGUMENT": 400,
 }
-_BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}")
 
 
 def scrub(text: str, secrets: list[str]) -> str:
-    """``text`` with every known secret value (and any bearer token) masked."""
-    for value in secrets:
-        if value and len(value) >= 4:
-            text = text.replace(value, "********")
-    return _BEARER.sub(r"\1********", text)
+    """``text`` with every form of every known secret value (and any bearer token) masked."""
+    return mask(text, secrets)
 
 
 def _scrub_body(body: Any, secrets: list[str]) -> Any:
@@ -364,8 +359,7 @@ class SDKAdapter:
             mapped = self._map(exc, request, streaming=False)
             if mapped is exc:
                 raise
-            # ``from None``: the SDK exception may quote a key, and must not show in a traceback.
-            raise mapped from None
+        raise detached(mapped)
 
     async def stream(self, request: ChatRequest, timeouts: Timeouts) -> AsyncIterator[StreamChunk]:
         """One streaming call; the last chunk carries the finish reason (and usage)."""
@@ -381,7 +375,9 @@ class SDKAdapter:
             mapped = self._map(exc, request, streaming=started)
             if mapped is exc:
                 raise
-            raise mapped from None
+        else:
+            return
+        raise detached(mapped)
 
     async def aclose(self) -> None:
         """Close the SDK client (and its connections)."""
@@ -437,6 +433,7 @@ class SDKAdapter:
         async with self._client_locks.get():  # concurrent first calls make one client
             if self._client is None or self._client_loop is not loop:
                 self._client = await self._make_client()
+                guard_logs()  # the SDK's loggers exist now; mask keys in them
                 self._client_loop = loop
         return self._client
 

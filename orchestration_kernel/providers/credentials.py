@@ -25,7 +25,7 @@ from ..errors import (
     ProviderError,
     ProviderTimeout,
 )
-from ..secrets import Secret
+from ..secrets import Secret, guard_logs
 from .base import error_from_status
 
 __all__ = [
@@ -80,6 +80,18 @@ def _coerce_token(result: Any) -> Token:
         f"a token source returned {type(result).__name__}; it must return a Token, a string, "
         "or a (token, expires_at) tuple"
     )
+
+
+def detached(error: BaseException) -> BaseException:
+    """``error``, to be raised outside the ``except`` that made it, with no link back to
+    the SDK or HTTP exception: that one carries the request (its headers hold the key or
+    client secret) and the raw response, and ``raise ... from None`` would only hide it,
+    still reachable as ``__context__`` from the error every caller, log and notebook holds.
+    """
+    error.__cause__ = None
+    error.__context__ = None
+    error.__suppress_context__ = True
+    return error
 
 
 class LoopLocks:
@@ -233,6 +245,8 @@ class OAuth2ClientCredentials(TokenProvider):
     async def _request_token(self) -> Token:
         import httpx2
 
+        guard_logs()  # httpx2 may log the request, and it carries the secret
+
         form = {"grant_type": "client_credentials", **self.extra}
         if self.scope:
             form["scope"] = self.scope
@@ -242,6 +256,7 @@ class OAuth2ClientCredentials(TokenProvider):
         else:
             form.update(client_id=self.client_id, client_secret=self._client_secret.get())
         sent_at = self._clock()
+        failure: ProviderError
         try:
             # A fresh client per fetch: fetches are rare, and it keeps us loop-agnostic.
             async with httpx2.AsyncClient(timeout=self.timeout) as client:
@@ -249,16 +264,18 @@ class OAuth2ClientCredentials(TokenProvider):
                     self.token_url, data=form, auth=auth, headers={"Accept": "application/json"}
                 )
         except httpx2.TimeoutException:
-            raise ProviderTimeout(
+            failure = ProviderTimeout(
                 f"token endpoint did not answer within {self.timeout:g}s",
                 phase="connect",
                 provider=self.name,
-            ) from None
+            )
         except httpx2.HTTPError as exc:
-            raise ConnectionFailure(
+            failure = ConnectionFailure(
                 f"token endpoint unreachable: {type(exc).__name__}", provider=self.name
-            ) from None
-        return self._parse(response, sent_at)
+            )
+        else:
+            return self._parse(response, sent_at)
+        raise detached(failure)  # the httpx2 error's request holds the client secret
 
     def _parse(self, response: Any, sent_at: float) -> Token:
         try:

@@ -134,8 +134,12 @@ class WireServer:
 
     Use it as a context manager (in-process: own thread and loop, random free port), or
     call :meth:`serve_forever` in the foreground (subprocess mode, ``python -m tests.servers``).
-    Settable from any thread: ``latency``, ``reply_text``, ``chunk_count``, ``require_bearer``.
+    Settable from any thread: ``latency``, ``reply_text``, ``chunk_count``, ``require_bearer``,
+    ``echo_credential`` (a refused credential is quoted back in the 401 message, as OpenAI's
+    "Incorrect API key provided: ..." does).
     """
+
+    echo_credential: bool = False
 
     provider: ClassVar[str] = "base"
     #: status and error "type" the provider uses for "overloaded"
@@ -427,6 +431,8 @@ class WireServer:
             return True
         call.log.fault = "unauthorized"
         message = "invalid or expired credential" if token else "missing credential"
+        if token and self.echo_credential:
+            message = f"Incorrect API key provided: {token}. You can find your API key at ..."
         await self.send_error(responder, 401, message, "auth")
         return False
 

@@ -151,3 +151,5 @@ async def test_oauth_unreachable_endpoint_is_a_connection_failure() -> None:
     with pytest.raises(ConnectionFailure) as info:
         await cred.get()
     assert "w" * 20 not in str(info.value)
+    # The httpx2 error (its request carries the Basic auth header) is not reachable from it.
+    assert info.value.__context__ is None and info.value.__cause__ is None
