@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ProviderError
+from ..errors import ProviderError, RetryableError
 from ..models import Usage
 from .backends.base import Backend, ItemRequest, ItemResult, PollState
 from .manifest import ChunkRecord, Manifest, ModelRecord, custom_id, list_jobs, parse_custom_id
@@ -41,6 +41,8 @@ __all__ = ["BatchJob", "JobStatus", "ProviderProgress"]
 
 Progress = Callable[["JobStatus"], Any]
 
+#: retryable provider errors in a row after which wait() gives up (and says why)
+MAX_POLL_FAILURES = 5
 #: statuses of a cell that retry_failed() runs again
 RETRYABLE = ("failed", "expired", "cancelled")
 
@@ -296,11 +298,23 @@ class BatchJob:
         the job. ``progress(status)`` is called after every round (a widget's hook).
         ``poll_interval`` defaults to 30 s for provider batches, 0.05 s when every model
         runs as concurrent calls or on the simulator. ``timeout``: seconds, then
-        :class:`TimeoutError` (the job goes on; wait again or resume later)."""
+        :class:`TimeoutError` (the job goes on; wait again or resume later). A retryable
+        provider error (5xx, rate limit) is retried with backoff, five in a row at most."""
         interval = poll_interval if poll_interval is not None else self._default_interval()
         deadline = None if timeout is None else time.monotonic() + timeout
+        failures = 0
         while True:
-            status = await self.poll()
+            try:
+                status = await self.poll()
+                failures = 0
+            except RetryableError as exc:
+                # A 5xx or a rate limit while polling (or submitting: that chunk stays
+                # "submitting" and is reconciled next round) must not end a day-long wait.
+                failures += 1
+                if failures >= MAX_POLL_FAILURES:
+                    raise
+                await asyncio.sleep(min(max(interval, exc.retry_after or 0) * 2**failures, 300))
+                continue
             if progress is not None:
                 progress(status)
             if status.done:

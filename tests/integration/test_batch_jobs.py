@@ -388,3 +388,24 @@ def test_concurrent_calls_retry_what_may_succeed_and_fail_what_cannot() -> None:
     assert statuses == {"done": 2, "failed": 1}
     failed = job.results().query("status == 'failed'")["error"].iloc[0]
     assert "BadRequestError" in failed
+
+
+def test_wait_rides_out_transient_errors_and_keeps_keys_out_of_the_job(servers) -> None:
+    srv = servers["openai"]
+    engine = make_engine({"openai": srv})
+    key = engine.providers.key_for("openai").get()
+    srv.script(Fault.server_error(503), model="batches.create")  # the first create fails...
+    srv.script(Fault.rate_limit(retry_after=0), model="batches.retrieve")  # ...a poll too
+    with pytest.raises(ProviderError, match="503"):
+        submit_sync(engine, ["openai:gpt-4o-mini"], "{item}", ["a", "b"], name="bumpy")
+    job = BatchJob.resume("bumpy", engine)
+    job.wait_sync(poll_interval=0.01)  # reconciles, resubmits once, retries the poll
+    assert len(srv.batch_creates) == 1
+    assert_each_item_answered_once(job, {"openai": srv}, 2)
+    for path in (jobs_home() / "bumpy").rglob("*"):
+        if path.is_file():
+            assert key.encode() not in path.read_bytes(), path
+    srv.script(Fault.server_error(500), model="batches.retrieve", times=None)
+    stuck = submit_sync(engine, ["openai:gpt-4o-mini"], "{item}", ["c"], name="stuck")
+    with pytest.raises(ProviderError, match="500"):
+        stuck.wait_sync(poll_interval=0.001)  # five in a row: it stops, and says why
