@@ -61,15 +61,29 @@ def _schema() -> list[str]:
     ]
 
 
+def _indexed(row: str) -> str:
+    """Whether a row goes into the search index: it has text, and its ``detail`` does not
+    say ``"fts": false`` (batch jobs' rows, by default). Both triggers test the same, so
+    a row leaves the index only if it went in."""
+    return (
+        f"({row}.prompt IS NOT NULL OR {row}.response IS NOT NULL) AND CASE WHEN "
+        f"json_valid({row}.detail) THEN COALESCE(json_extract({row}.detail, '$.fts'), 1) "
+        "ELSE 1 END != 0"
+    )
+
+
 _FTS_SCHEMA = [
     "CREATE VIRTUAL TABLE IF NOT EXISTS audit_fts USING fts5(prompt, response, "
     "content='audit_events', content_rowid='seq', tokenize='unicode61 remove_diacritics 2')",
-    "CREATE TRIGGER IF NOT EXISTS audit_fts_insert AFTER INSERT ON audit_events "
-    "WHEN new.prompt IS NOT NULL OR new.response IS NOT NULL "
+    # Re-created on every open, so a database made before a trigger changed gets the new one.
+    "DROP TRIGGER IF EXISTS audit_fts_insert",
+    "DROP TRIGGER IF EXISTS audit_fts_delete",
+    "CREATE TRIGGER audit_fts_insert AFTER INSERT ON audit_events "
+    f"WHEN {_indexed('new')} "
     "BEGIN INSERT INTO audit_fts(rowid, prompt, response) "
     "VALUES (new.seq, new.prompt, new.response); END",
-    "CREATE TRIGGER IF NOT EXISTS audit_fts_delete AFTER DELETE ON audit_events "
-    "WHEN old.prompt IS NOT NULL OR old.response IS NOT NULL "
+    "CREATE TRIGGER audit_fts_delete AFTER DELETE ON audit_events "
+    f"WHEN {_indexed('old')} "
     "BEGIN INSERT INTO audit_fts(audit_fts, rowid, prompt, response) "
     "VALUES ('delete', old.seq, old.prompt, old.response); END",
 ]

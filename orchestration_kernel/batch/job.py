@@ -474,6 +474,7 @@ class BatchJob:
                 "row": row["row"],
                 "price": "batch" if self.backend(row["model"]).discounted else "interactive",
                 "simulated": record.simulated,
+                "fts": m.fts,  # the audit leaves rows with fts false out of search()
                 **({"error": row["error"]} if row["error"] else {}),
             },
         )

@@ -123,6 +123,8 @@ class Manifest:
     retries: int = 0
     #: the cells blocked before submit have their audit rows
     blocked_audited: bool = False
+    #: index the job's audit rows for full-text search (off: a job has many rows)
+    fts: bool = False
     version: int = 1
 
     # -- places ---------------------------------------------------------------------------

@@ -34,6 +34,7 @@ async def submit(
     max_tokens: int | None = None,
     temperature: float | None = None,
     chunk_size: int | None = None,
+    fts: bool = False,
 ) -> BatchJob:
     """Create batch job ``name`` running ``template`` over ``items`` on every model, submit
     it, and return its :class:`BatchJob` (``await job.wait()`` for the results).
@@ -42,11 +43,13 @@ async def submit(
     ``confirm``: needed when the plan costs more than ``confirm_above`` USD (default
     ``ORCHESTRATION_BATCH_CONFIRM_USD`` or $5); without it :class:`ConfirmationRequired`
     is raised carrying ``.plan`` and nothing is sent. ``chunk_size``: at most this many
-    requests per provider batch (the providers' own limits always apply).
+    requests per provider batch (the providers' own limits always apply). ``fts``: index
+    the job's audit rows for full-text search (``audit.search``); off by default, as a job
+    writes one row per item.
     """
     return await engine.runtime.run(
         _submit(engine, list(models), template, items, name, confirm, confirm_above,
-                namespace, system, max_tokens, temperature, chunk_size)
+                namespace, system, max_tokens, temperature, chunk_size, fts)
     )  # fmt: skip
 
 
@@ -70,6 +73,7 @@ async def _submit(
     max_tokens: int | None,
     temperature: float | None,
     chunk_size: int | None,
+    fts: bool,
 ) -> BatchJob:
     if name is None:
         raise ConfigurationError(
@@ -87,6 +91,7 @@ async def _submit(
         temperature, chunk_size,
     )  # fmt: skip
     plan.require(confirm)
+    manifest.fts = fts
     redacted, blocked = await _check_inputs(engine, manifest, prompts)
     _write_inputs(manifest, redacted, blocked, index)
     manifest.save()

@@ -409,3 +409,24 @@ def test_wait_rides_out_transient_errors_and_keeps_keys_out_of_the_job(servers) 
     stuck = submit_sync(engine, ["openai:gpt-4o-mini"], "{item}", ["c"], name="stuck")
     with pytest.raises(ProviderError, match="500"):
         stuck.wait_sync(poll_interval=0.001)  # five in a row: it stops, and says why
+
+
+def test_batch_rows_stay_out_of_full_text_search_unless_asked(servers) -> None:
+    srv = servers["openai"]
+    engine = make_engine({"openai": srv})
+    quiet = submit_sync(engine, ["openai:gpt-4o-mini"], "{item}", ["zebracorn one"], name="q")
+    quiet.wait_sync(poll_interval=0.01)
+    loud = submit_sync(
+        engine, ["openai:gpt-4o-mini"], "{item}", ["zebracorn two"], name="l", fts=True
+    )
+    loud.wait_sync(poll_interval=0.01)
+    engine.complete_sync("openai:gpt-4o-mini", "zebracorn three")  # an ordinary call
+    engine.audit.flush()
+    found = engine.audit.search("zebracorn")
+    runs = set(found["run_id"])
+    assert loud.run_id in runs and quiet.run_id not in runs
+    assert found["prompt"].str.contains("zebracorn three").any()
+    calls = audit_calls(engine, quiet)  # the row itself stores what any call row stores
+    assert calls["prompt"].iloc[0] == "[user] zebracorn one"
+    assert calls["response"].iloc[0] == "Echo from gpt-4o-mini: zebracorn one"
+    assert engine.audit.verify().ok

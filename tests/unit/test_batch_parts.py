@@ -122,3 +122,24 @@ def test_the_manifest_is_written_whole(tmp_path) -> None:
     m.save()
     assert Manifest.load("whole").uid == m.uid
     assert not list((jobs_home() / "whole").glob("*.tmp"))
+
+
+def test_rows_marked_fts_false_are_not_indexed_and_prune_cleanly(tmp_path) -> None:
+    from datetime import timedelta
+
+    from orchestration_kernel.audit import AuditTrail
+
+    trail = AuditTrail(tmp_path / "a.sqlite")
+    trail.record("call", run_id="batch", prompt="quokka batch", detail={"fts": False})
+    trail.record("call", run_id="plain", prompt="quokka plain", detail={"fts": True})
+    trail.record("call", run_id="bare", prompt="quokka bare")
+    trail.flush()
+    assert sorted(trail.search("quokka")["run_id"]) == ["bare", "plain"]
+    assert trail.prune(timedelta(0)) == 3  # the delete trigger skips what was never indexed
+    assert trail.search("quokka").empty and trail.verify().ok
+    trail.close()
+    reopened = AuditTrail(tmp_path / "a.sqlite")  # the triggers are re-created on open
+    reopened.record("call", run_id="again", prompt="quokka again", detail={"fts": False})
+    reopened.flush()
+    assert reopened.search("quokka").empty
+    reopened.close()
