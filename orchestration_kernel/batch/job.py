@@ -35,6 +35,8 @@ from .plan import BatchPlan, PlanLine, line_costs
 from .results import ResultWriter, assemble, read_index, read_parts
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import pandas as pd
 
 __all__ = ["BatchJob", "JobStatus", "ProviderProgress"]
@@ -142,7 +144,7 @@ class BatchJob:
         return cls(engine, manifest)
 
     @staticmethod
-    def list() -> list[str]:
+    def names() -> list[str]:
         """Every job name under ``ORCHESTRATION_HOME/batches``, newest first."""
         return list_jobs()
 
@@ -370,7 +372,8 @@ class BatchJob:
         result: ItemResult,
     ) -> None:
         _, row = parse_custom_id(result.custom_id)
-        text, status, error = result.text, result.status, result.error
+        text, error = result.text, result.error
+        status: str = result.status
         if status == "done" and self.engine.guardian is not None:
             verdict = await self.engine.guardian.check_output(text, self._guard_ctx(record))
             if verdict.blocked:
@@ -443,7 +446,11 @@ class BatchJob:
         if frame.empty:
             return set()
         mine = frame[frame["step"] == chunk.id]
-        return {d.get("custom_id") for d in mine["detail"] if isinstance(d, dict)}
+        return {
+            str(d["custom_id"])
+            for d in mine["detail"]
+            if isinstance(d, dict) and d.get("custom_id")
+        }
 
     def _audit_row(self, record: ModelRecord, row: dict[str, Any], step: str) -> None:
         m = self.manifest
@@ -556,7 +563,7 @@ class BatchJob:
             out[chunk.id] = (ok, len(status) - ok)
         return out
 
-    def _parts(self) -> list:
+    def _parts(self) -> list[Path]:
         d = self.manifest.results_dir()
         parts = [d / "blocked.parquet"]
         parts += [d / f"{c.id}.parquet" for c in self.manifest.chunks]

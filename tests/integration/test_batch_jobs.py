@@ -318,7 +318,7 @@ def test_simulated_job_resumes_in_a_new_session(tmp_path) -> None:
     out = fresh.to_dataframe()
     assert list(out.index) == [10, 20, 30]
     assert out.loc[20, "gpt-4o-mini"].endswith("Say y")
-    assert "sim-job" in BatchJob.list()
+    assert "sim-job" in BatchJob.names()
     journal = (jobs_home() / "sim-job" / "journal").glob("*.jsonl")
     rows = [json.loads(line) for path in journal for line in path.read_text().splitlines()]
     assert sorted(parse_custom_id(r["custom_id"]) for r in rows) == [
