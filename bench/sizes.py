@@ -50,7 +50,7 @@ class Sizes:
     robustness_limit_s: float  # a hostile input still running after this is stopped
     robustness_guardian_bytes: int
     robustness_publishes: int
-    # 9. batch jobs
+    # 11. batch jobs
     batch_rows: int = 1_000_000
     batch_repeats: int = 3
 

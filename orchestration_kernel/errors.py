@@ -28,10 +28,11 @@ OrchestrationError                     base of everything we raise
 ├── BatchJobError                      a batch job cannot go on as asked (resume, reconcile)
 │   └── BatchReconcileError            after a crash, which provider batch is ours is ambiguous
 ├── AuditIntegrityError                the audit chain does not verify
-└── StorageError                       a database or key file cannot be opened, read or written;
-    │                                  names the file, the cause and what to do
-    └── AuditWriteError                the audit cannot commit (disk full, read-only): calls,
-                                       runs and compares fail fast until it recovers
+├── StorageError                       a database or key file cannot be opened, read or written;
+│   │                                  names the file, the cause and what to do
+│   └── AuditWriteError                the audit cannot commit (disk full, read-only): calls,
+│                                      runs and compares fail fast until it recovers
+└── SharedStateError                   Redis (shared state) unreachable; nothing was written
 ```
 
 Messages never contain secrets: every ``str()`` of these errors is safe to show.
@@ -68,6 +69,7 @@ __all__ = [
     "RetryableError",
     "RunCancelled",
     "ServerError",
+    "SharedStateError",
     "SpecError",
     "StorageError",
     "UnknownModelError",
@@ -358,3 +360,8 @@ class AuditWriteError(StorageError):
     ) -> None:
         self.lost = lost
         super().__init__(message, path, cause)
+
+
+class SharedStateError(OrchestrationError):
+    """The shared Redis could not be reached, so a write that promises durability was
+    refused (nothing was written); the message names the server, without its password."""
