@@ -391,6 +391,8 @@ class OrchestrationEngine:
         if mode == "batch":
             from .batch import submit
 
+            if cluster is not None:  # a batch job runs at the providers, not on a cluster
+                raise ConfigurationError("matrix(mode='batch') takes no cluster=; leave it unset")
             return await submit(self, models, template, items, namespace=namespace, **kwargs)
         check_mode(mode, cluster)
         for model in models:

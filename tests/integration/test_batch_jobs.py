@@ -272,6 +272,8 @@ def test_bad_input_fails_clearly_before_anything_is_sent(servers) -> None:
         engine.matrix_sync(one, "{item}", ["a"], mode="batch", name="../etc")
     with pytest.raises(ConfigurationError, match="nothing to run over"):
         engine.matrix_sync(one, "{item}", [], mode="batch", name="empty")
+    with pytest.raises(ConfigurationError, match="no cluster"):
+        engine.matrix_sync(one, "{item}", ["a"], mode="batch", name="c", cluster="tcp://x:1")
     with pytest.raises(ConfigurationError, match="'auto'"):
         engine.matrix_sync(["auto"], "{item}", ["a"], mode="batch", name="auto")
     with pytest.raises(BatchJobError, match="no batch job 'missing'"):
