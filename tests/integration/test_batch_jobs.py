@@ -206,7 +206,7 @@ def test_anthropic_reconciles_by_time_and_count_and_stops_when_ambiguous(servers
     srv = servers["anthropic"]
     engine = make_engine({"anthropic": srv})
     model = ["anthropic:claude-haiku-4-5"]
-    srv.script(Fault.delay(0.3), model="batches.create")
+    srv.script(Fault.delay(1.0), model="batches.create")
 
     async def interrupted() -> None:
         # The create reaches the provider, but the caller is gone before the answer.
@@ -334,7 +334,7 @@ def test_a_create_whose_answer_was_lost_is_found_by_its_tag(servers, provider: s
     srv = servers[provider]
     engine = make_engine({provider: srv})
     model = {"openai": "openai:gpt-4o-mini", "gemini": "gemini:gemini-2.5-flash"}[provider]
-    srv.script(Fault.delay(0.3), model="batches.create")
+    srv.script(Fault.delay(1.0), model="batches.create")
 
     async def interrupted() -> None:
         task = asyncio.ensure_future(

@@ -27,7 +27,7 @@ from tests.servers import AnthropicBatchServer, Fault, GeminiBatchServer, OpenAI
 pytestmark = [pytest.mark.timeout(300), pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
-HOLD = 1.0  # seconds a held request waits at the server (the child dies meanwhile)
+HOLD = 3.0  # seconds a held request waits at the server (the child dies meanwhile)
 
 
 class Child:
