@@ -16,6 +16,7 @@ awaited from any loop; each has a blocking twin (``complete_sync`` …).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -27,7 +28,7 @@ from .connections import ProviderSet
 from .errors import ConfigurationError
 from .models import Delta, Message, Reply, Usage
 from .providers.base import Timeouts
-from .providers.local import SimulatorConfig
+from .providers.sim import SimulatorConfig
 from .recorder import AuditRecorder
 from .retry import RetryPolicy
 from .secrets import Secret
@@ -281,11 +282,23 @@ class OrchestrationEngine:
         self.providers.set_offline(mode)
 
     def is_simulated(self, name: str) -> bool:
-        """Would ``name`` be served by the offline simulator right now?"""
+        """Would ``name`` be served by an offline stand-in (local model or simulator) now?"""
         if name == "auto":
             return all(self.providers.is_simulated(p) for p in self._picker.available_providers())
         deployments = self._router.plan(name)
         return all(self.providers.is_simulated(d.provider, d.api_key) for d in deployments)
+
+    def served_by(self, name: str) -> str:
+        """Who would answer ``name`` right now: ``real provider``, ``local model`` (the
+        embedded model, asked for or standing in) or ``offline simulator``."""
+        from .offline import stand_in_label
+
+        providers = {"auto"} if name == "auto" else {d.provider for d in self._router.plan(name)}
+        if providers == {"local"}:
+            return stand_in_label("local")
+        if not self.is_simulated(name):
+            return "real provider"
+        return stand_in_label("sim" if providers == {"sim"} else self.providers.offline_model)
 
     def context_window(self, name: str) -> int | None:
         """The context window of ``name`` in tokens, where the catalogue knows it."""
@@ -384,20 +397,28 @@ class OrchestrationEngine:
         DataFrame, any iterable) on every model: a :class:`~.matrix.MatrixResult` under
         one run id. ``{item}`` is each item; a DataFrame's columns fill ``{column}``.
         ``mode="batch"`` sends it through the providers' Batch APIs instead and returns a
-        resumable :class:`~.batch.BatchJob` (``name=`` required; see :func:`.batch.submit`).
-        ``cluster`` is reserved."""
+        resumable :class:`~.batch.BatchJob` (``name=`` required; see :func:`.batch.submit`). ``cluster``: ``"local"``, a
+        scheduler address or a ``distributed.Client`` runs the rows on Dask workers
+        (:mod:`.cluster`: ``partition_size``, ``job``, ``progress`` then apply)."""
         from .matrix import check_mode, matrix_prompts, run_matrix
 
-        if mode == "batch":
+        if mode == "batch":  # the providers' Batch APIs: a resumable BatchJob (issue 21)
             from .batch import submit
 
             if cluster is not None:  # a batch job runs at the providers, not on a cluster
                 raise ConfigurationError("matrix(mode='batch') takes no cluster=; leave it unset")
             return await submit(self, models, template, items, namespace=namespace, **kwargs)
-        check_mode(mode, cluster)
+        check_mode(mode, None)
         for model in models:
             self.resolve(model)  # an unknown model fails before any call
         prepared = matrix_prompts(template, items, namespace=namespace)
+        if cluster is not None:
+            from .cluster import run_matrix_on_cluster
+
+            return await asyncio.to_thread(
+                run_matrix_on_cluster, self, models, prepared,
+                cluster=cluster, concurrency=concurrency, **kwargs,
+            )  # fmt: skip
         return await self.runtime.run(
             run_matrix(self.compare, models, prepared, concurrency=concurrency, **kwargs)
         )
@@ -407,6 +428,25 @@ class OrchestrationEngine:
     ) -> MatrixResult | BatchJob:
         """Blocking twin of :meth:`matrix`."""
         return self.runtime.run_sync(self.matrix(models, template, items, **kwargs))
+
+    def config(self) -> dict[str, Any]:
+        """This engine's configuration as plain data, never its keys (:mod:`.cluster.config`)."""
+        from .cluster.config import engine_config
+
+        return engine_config(self)
+
+    @classmethod
+    def from_config(
+        cls, config: Mapping[str, Any], *, keys: Mapping[str, str] | None = None, **options: Any
+    ) -> OrchestrationEngine:
+        """An engine built from :meth:`config`'s output, with ``keys`` by provider name."""
+        from .cluster.config import engine_from_config
+
+        options.setdefault("audit", True)
+        engine: OrchestrationEngine = engine_from_config(
+            config, engine_class=cls, keys=keys, **options
+        )
+        return engine
 
     # -- pipelines -----------------------------------------------------------------
     def create_pipeline(self, spec: Any, *, name: str | None = None, **options: Any) -> Any:

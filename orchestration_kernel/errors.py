@@ -7,6 +7,8 @@ OrchestrationError                     base of everything we raise
 │   ├── UnknownModelError              a model/pool name we cannot resolve; suggests near names
 │   ├── SpecError                      a pipeline spec is invalid; carries line and column
 │   ├── InvalidInputError              a prompt or bus value we cannot use (e.g. a lone surrogate)
+│   ├── LocalModelError                the embedded model cannot start: file missing or corrupt,
+│   │                                  port in use, server failed to load
 │   └── ConfirmationRequired           a batch job costs more than the threshold; carries the plan
 ├── ProviderError                      a provider call failed (one attempt)
 │   ├── RetryableError                 the engine may try the same deployment again
@@ -59,6 +61,7 @@ __all__ = [
     "GuardianBlocked",
     "IncompleteStreamError",
     "InvalidInputError",
+    "LocalModelError",
     "MissingKeyError",
     "NotFoundError",
     "OrchestrationError",
@@ -135,6 +138,11 @@ class InvalidInputError(ConfigurationError):
     def __init__(self, message: str, *, what: str | None = None) -> None:
         self.what = what
         super().__init__(message)
+
+
+class LocalModelError(ConfigurationError):
+    """The embedded local model cannot serve: its model file is missing or corrupt, the port
+    it was told to use is taken, or its server did not start. The message says which."""
 
 
 class ConfirmationRequired(ConfigurationError):

@@ -146,6 +146,9 @@ class OrchestrateMagics(Magics):
         "DataFrame: one item per row, its columns as {column}).",
     )
     @magic_arguments.argument(
+        "--cluster", metavar="WHERE", help="With --over: run the rows on Dask (local or tcp://…)."
+    )
+    @magic_arguments.argument(
         "--batch", action="store_true", help="With --compare --over: a resumable batch job."
     )
     @magic_arguments.argument("--job", metavar="NAME", help="With --batch: the job's name.")

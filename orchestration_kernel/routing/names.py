@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from ..errors import ConfigurationError, UnknownModelError
+from ..offline import deprecated_local_name
 
 if TYPE_CHECKING:
     from .catalogue import Catalogue
@@ -30,7 +31,9 @@ if TYPE_CHECKING:
 __all__ = ["BUILTIN_PROVIDERS", "ModelRef", "Resolution", "Resolver"]
 
 #: The providers every engine knows; OpenAI-compatible servers are added by name.
-BUILTIN_PROVIDERS: tuple[str, ...] = ("openai", "anthropic", "gemini", "perplexity", "local")
+BUILTIN_PROVIDERS: tuple[str, ...] = (
+    "openai", "anthropic", "gemini", "perplexity", "local", "sim",
+)  # fmt: skip
 
 #: Other spellings of a provider prefix.
 _PROVIDER_SYNONYMS = {"google": "gemini"}
@@ -183,6 +186,12 @@ class Resolver:
         if sep:
             provider = _PROVIDER_SYNONYMS.get(provider.strip().lower(), provider.strip().lower())
             ref = ModelRef(provider, model.strip())
+            if (
+                provider == "local"
+                and "sim" in self._providers
+                and deprecated_local_name(ref.model)
+            ):
+                ref = ModelRef("sim", ref.model)  # the simulator's old name, for one release
             if model.strip() and (provider in self._providers or self._catalogued(ref)):
                 return ref, "explicit"
             return None, "explicit"
