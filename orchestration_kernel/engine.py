@@ -397,9 +397,10 @@ class OrchestrationEngine:
         DataFrame, any iterable) on every model: a :class:`~.matrix.MatrixResult` under
         one run id. ``{item}`` is each item; a DataFrame's columns fill ``{column}``.
         ``mode="batch"`` sends it through the providers' Batch APIs instead and returns a
-        resumable :class:`~.batch.BatchJob` (``name=`` required; see :func:`.batch.submit`). ``cluster``: ``"local"``, a
-        scheduler address or a ``distributed.Client`` runs the rows on Dask workers
-        (:mod:`.cluster`: ``partition_size``, ``job``, ``progress`` then apply)."""
+        resumable :class:`~.batch.BatchJob` (``name=`` required; see :func:`.batch.submit`).
+        ``cluster``: ``"local"``, a scheduler address or a ``distributed.Client`` runs the
+        rows on Dask workers (:mod:`.cluster`: ``partition_size``, ``job``, ``progress``
+        then apply)."""
         from .matrix import check_mode, matrix_prompts, run_matrix
 
         if mode == "batch":  # the providers' Batch APIs: a resumable BatchJob (issue 21)
