@@ -35,6 +35,7 @@ SECTIONS = {
     "shared": "bench.shared",
     "cluster": "bench.cluster",
     "local": "bench.local_model",
+    "batch": "bench.batch",
 }
 
 

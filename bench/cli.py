@@ -31,6 +31,7 @@ ORDER = (
     "shared",
     "cluster",
     "local",
+    "batch",
 )  # fmt: skip
 _NEEDS_LITELLM = {"http", "imports"}
 

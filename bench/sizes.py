@@ -59,6 +59,9 @@ class Sizes:
     local_starts: int
     local_rounds: int
     local_tokens: int
+    # 13. batch jobs
+    batch_rows: int = 1_000_000
+    batch_repeats: int = 3
 
     def as_dict(self) -> dict[str, Any]:
         """The sizes, for the JSON report."""
@@ -143,4 +146,6 @@ SMOKE = Sizes(
     local_starts=1,
     local_rounds=2,
     local_tokens=16,
+    batch_rows=2_000,
+    batch_repeats=1,
 )

@@ -38,6 +38,7 @@ from .targets import RouterPicker
 from .text_checks import check_prompt
 
 if TYPE_CHECKING:
+    from .batch import BatchJob
     from .compare import CompareTable
     from .matrix import MatrixResult
 
@@ -391,15 +392,23 @@ class OrchestrationEngine:
         cluster: Any = None,
         namespace: Mapping[str, Any] | None = None,
         **kwargs: Any,
-    ) -> MatrixResult:
+    ) -> MatrixResult | BatchJob:
         """Run ``template`` once per item of ``items`` (a list, a pandas Series or
         DataFrame, any iterable) on every model: a :class:`~.matrix.MatrixResult` under
         one run id. ``{item}`` is each item; a DataFrame's columns fill ``{column}``.
-        ``mode`` is reserved (only ``"interactive"`` today). ``cluster``: ``"local"``, a
-        scheduler address or a ``distributed.Client`` runs the rows on Dask workers
-        (:mod:`.cluster`: ``partition_size``, ``job``, ``progress`` then apply)."""
+        ``mode="batch"`` sends it through the providers' Batch APIs instead and returns a
+        resumable :class:`~.batch.BatchJob` (``name=`` required; see :func:`.batch.submit`).
+        ``cluster``: ``"local"``, a scheduler address or a ``distributed.Client`` runs the
+        rows on Dask workers (:mod:`.cluster`: ``partition_size``, ``job``, ``progress``
+        then apply)."""
         from .matrix import check_mode, matrix_prompts, run_matrix
 
+        if mode == "batch":  # the providers' Batch APIs: a resumable BatchJob (issue 21)
+            from .batch import submit
+
+            if cluster is not None:  # a batch job runs at the providers, not on a cluster
+                raise ConfigurationError("matrix(mode='batch') takes no cluster=; leave it unset")
+            return await submit(self, models, template, items, namespace=namespace, **kwargs)
         check_mode(mode, None)
         for model in models:
             self.resolve(model)  # an unknown model fails before any call
@@ -417,7 +426,7 @@ class OrchestrationEngine:
 
     def matrix_sync(
         self, models: Sequence[str], template: str, items: Any, **kwargs: Any
-    ) -> MatrixResult:
+    ) -> MatrixResult | BatchJob:
         """Blocking twin of :meth:`matrix`."""
         return self.runtime.run_sync(self.matrix(models, template, items, **kwargs))
 

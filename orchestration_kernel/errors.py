@@ -7,8 +7,9 @@ OrchestrationError                     base of everything we raise
 │   ├── UnknownModelError              a model/pool name we cannot resolve; suggests near names
 │   ├── SpecError                      a pipeline spec is invalid; carries line and column
 │   ├── InvalidInputError              a prompt or bus value we cannot use (e.g. a lone surrogate)
-│   └── LocalModelError                the embedded model cannot start: file missing or corrupt,
-│                                      port in use, server failed to load
+│   ├── LocalModelError                the embedded model cannot start: file missing or corrupt,
+│   │                                  port in use, server failed to load
+│   └── ConfirmationRequired           a batch job costs more than the threshold; carries the plan
 ├── ProviderError                      a provider call failed (one attempt)
 │   ├── RetryableError                 the engine may try the same deployment again
 │   │   ├── RateLimitError             429; carries retry_after
@@ -26,6 +27,8 @@ OrchestrationError                     base of everything we raise
 ├── GuardianBlocked                    the Guardian blocked a call; carries the decisions
 ├── PipelineError                      a pipeline run failed; carries the partial result
 ├── RunCancelled                       a run was cancelled (interrupt or cancel())
+├── BatchJobError                      a batch job cannot go on as asked (resume, reconcile)
+│   └── BatchReconcileError            after a crash, which provider batch is ours is ambiguous
 ├── AuditIntegrityError                the audit chain does not verify
 ├── StorageError                       a database or key file cannot be opened, read or written;
 │   │                                  names the file, the cause and what to do
@@ -47,7 +50,10 @@ __all__ = [
     "AuditWriteError",
     "AuthenticationError",
     "BadRequestError",
+    "BatchJobError",
+    "BatchReconcileError",
     "ConfigurationError",
+    "ConfirmationRequired",
     "ConnectionFailure",
     "ContentPolicyError",
     "ContextWindowExceeded",
@@ -137,6 +143,15 @@ class InvalidInputError(ConfigurationError):
 class LocalModelError(ConfigurationError):
     """The embedded local model cannot serve: its model file is missing or corrupt, the port
     it was told to use is taken, or its server did not start. The message says which."""
+
+
+class ConfirmationRequired(ConfigurationError):
+    """A batch job would cost more than the confirm threshold; ``plan`` is what it would do.
+    Nothing was sent: pass ``confirm=True`` (``--yes`` in the magic) to go ahead."""
+
+    def __init__(self, message: str, plan: Any = None) -> None:
+        self.plan = plan
+        super().__init__(message)
 
 
 class SpecProblem:
@@ -303,6 +318,22 @@ class RunCancelled(OrchestrationError):
 
     def __init__(self, message: str = "run cancelled", result: Any = None) -> None:
         self.result = result
+        super().__init__(message)
+
+
+class BatchJobError(OrchestrationError):
+    """A batch job cannot go on as asked: an unknown job name, a name already taken, a
+    manifest that does not read. The message names the job and the file."""
+
+    user_error = True
+
+
+class BatchReconcileError(BatchJobError):
+    """After an interrupted submit, more than one provider batch could be ours (Anthropic
+    batches carry no metadata). Nothing was resubmitted; ``candidates`` lists the ids."""
+
+    def __init__(self, message: str, candidates: list[str] | None = None) -> None:
+        self.candidates = list(candidates or [])
         super().__init__(message)
 
 

@@ -102,18 +102,37 @@ def _add_later_columns(conn: sqlite3.Connection) -> None:
             conn.execute(f"ALTER TABLE audit_events ADD COLUMN {column.name} {column.sql_type}")
 
 
-_FTS_SCHEMA = [
+def _indexed(row: str) -> str:
+    """Whether a row goes into the search index: it has text, and its ``detail`` does not
+    say ``"fts": false`` (batch jobs' rows, by default). Both triggers test the same, so
+    a row leaves the index only if it went in."""
+    return (
+        f"({row}.prompt IS NOT NULL OR {row}.response IS NOT NULL) AND CASE WHEN "
+        f"json_valid({row}.detail) THEN COALESCE(json_extract({row}.detail, '$.fts'), 1) "
+        "ELSE 1 END != 0"
+    )
+
+
+_FTS_TABLE = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS audit_fts USING fts5(prompt, response, "
-    "content='audit_events', content_rowid='seq', tokenize='unicode61 remove_diacritics 2')",
-    "CREATE TRIGGER IF NOT EXISTS audit_fts_insert AFTER INSERT ON audit_events "
-    "WHEN new.prompt IS NOT NULL OR new.response IS NOT NULL "
-    "BEGIN INSERT INTO audit_fts(rowid, prompt, response) "
-    "VALUES (new.seq, new.prompt, new.response); END",
-    "CREATE TRIGGER IF NOT EXISTS audit_fts_delete AFTER DELETE ON audit_events "
-    "WHEN old.prompt IS NOT NULL OR old.response IS NOT NULL "
-    "BEGIN INSERT INTO audit_fts(audit_fts, rowid, prompt, response) "
-    "VALUES ('delete', old.seq, old.prompt, old.response); END",
-]
+    "content='audit_events', content_rowid='seq', tokenize='unicode61 remove_diacritics 2')"
+)
+#: The index triggers by name. A database whose trigger differs (made before it changed)
+#: gets this one when opened; an up-to-date one is left alone.
+_FTS_TRIGGERS = {
+    "audit_fts_insert": (
+        "CREATE TRIGGER audit_fts_insert AFTER INSERT ON audit_events "
+        f"WHEN {_indexed('new')} "
+        "BEGIN INSERT INTO audit_fts(rowid, prompt, response) "
+        "VALUES (new.seq, new.prompt, new.response); END"
+    ),
+    "audit_fts_delete": (
+        "CREATE TRIGGER audit_fts_delete AFTER DELETE ON audit_events "
+        f"WHEN {_indexed('old')} "
+        "BEGIN INSERT INTO audit_fts(audit_fts, rowid, prompt, response) "
+        "VALUES ('delete', old.seq, old.prompt, old.response); END"
+    ),
+}
 
 _INSERT = (
     f"INSERT INTO audit_events ({', '.join(ALL_COLUMNS)}) "
@@ -333,8 +352,14 @@ def _connect(path: str, wal: bool = True, synchronous: str = "FULL") -> sqlite3.
 def _try_fts(conn: sqlite3.Connection) -> bool:
     try:
         conn.execute("SAVEPOINT fts")
-        for statement in _FTS_SCHEMA:
-            conn.execute(statement)
+        conn.execute(_FTS_TABLE)
+        for name, sql in _FTS_TRIGGERS.items():
+            found = conn.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (name,)
+            ).fetchone()
+            if found is None or found[0] != sql:
+                conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+                conn.execute(sql)
         conn.execute("RELEASE fts")
     except sqlite3.OperationalError:
         conn.execute("ROLLBACK TO fts")

@@ -42,13 +42,14 @@ COMMANDS: dict[str, str] = {
     "key": "PROVIDER [--save] — ask for a key (getpass, never echoed), kept for the "
     "kernel's life; --save keeps it in the system keyring",
     "explain": "[CELL] [-m MODEL] — ask a model to explain the last error",
+    "jobs": "[NAME] — the batch jobs; with NAME, that job's progress (polled now)",
     "help": "this help",
 }
 FORMATS = ("markdown", "text", "json", "code")
 OFFLINE_MODES = ("on", "off", "auto")
 
 #: Options that only make sense in a cell (``%%orchestrate``), with what they need.
-_CELL_ONLY = ("compare", "over", "no_interpolate", "dry_run", "cluster")
+_CELL_ONLY = ("compare", "over", "no_interpolate", "dry_run", "cluster", "batch", "job", "yes")
 
 
 def suggest(word: str, choices: Iterable[str], n: int = 3) -> list[str]:

@@ -28,6 +28,7 @@ _ARITY: dict[str, tuple[int, int]] = {
     "offline": (1, 1),
     "key": (1, 1),
     "explain": (0, 1),
+    "jobs": (0, 1),
     "help": (0, 0),
 }
 
@@ -255,6 +256,12 @@ def _stream_reply(ctx: CellContext, model: str, prompt: str, title: str) -> Any:
     return reply
 
 
+def _jobs(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any:
+    from .batch import jobs_command
+
+    return jobs_command(ctx, args, rest)
+
+
 _HANDLERS = {
     "models": _models,
     "run": _run,
@@ -264,5 +271,6 @@ _HANDLERS = {
     "offline": _offline,
     "key": _key,
     "explain": _explain,
+    "jobs": _jobs,
     "help": help_text,
 }

@@ -148,6 +148,13 @@ class OrchestrateMagics(Magics):
     @magic_arguments.argument(
         "--cluster", metavar="WHERE", help="With --over: run the rows on Dask (local or tcp://…)."
     )
+    @magic_arguments.argument(
+        "--batch", action="store_true", help="With --compare --over: a resumable batch job."
+    )
+    @magic_arguments.argument("--job", metavar="NAME", help="With --batch: the job's name.")
+    @magic_arguments.argument(
+        "--yes", action="store_true", help="With --batch: submit even above the cost threshold."
+    )
     @magic_arguments.argument("--run", metavar="ID", help="audit: the run to show.")
     @magic_arguments.argument(
         "--save", action="store_true", help="key: keep the key in the system keyring."
@@ -170,17 +177,23 @@ class OrchestrateMagics(Magics):
               prompt: "Synthesize: {analysis}"
 
         ``%%orchestrate --compare gpt-4 claude-3 [--over EXPR]`` runs the body as one prompt
-        on every model (with ``--over``, once per ``{item}``: a matrix).
+        on every model (with ``--over``, once per ``{item}``: a matrix); add ``--batch
+        [--job NAME] [--yes]`` to send it through the providers' Batch APIs as a resumable job.
 
         A line runs a command: ``%orchestrate models [FILTER]``, ``run NAME [--input EXPR]``,
         ``audit [--run ID] [--out VAR]``, ``context [SESSION]``, ``session [ID]``,
-        ``offline on|off|auto``, ``key PROVIDER [--save]``, ``explain [CELL]``, ``help``.
+        ``offline on|off|auto``, ``key PROVIDER [--save]``, ``explain [CELL]``, ``jobs [NAME]``,
+        ``help``.
 
         The last result is always in ``_orchestrate``.
         """
         with clean_errors():
             args = parse_args(self.orchestrate.parser, line)
             check_cell_options(args, cell=cell is not None)
+            if cell is not None:
+                from .batch import check_batch_options
+
+                check_batch_options(args)
             _check_identifier("--out", args.out)
             ctx = self.context(args)
             if cell is None:
@@ -188,6 +201,10 @@ class OrchestrateMagics(Magics):
 
                 return run_command(ctx, args)
             self._announce_session(ctx)
+            if args.batch:
+                from .batch import run_batch_cell
+
+                return run_batch_cell(ctx, args, cell)
             if args.compare is not None:
                 from .cells import run_compare_cell
 

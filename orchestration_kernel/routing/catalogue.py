@@ -64,6 +64,9 @@ class ModelInfo(BaseModel):
     #: USD per request on top of tokens (Perplexity's search fee).
     request_fee: float | None = None
     price_tiers: list[PriceTier] = Field(default_factory=list)
+    #: Share taken off every price through the provider's Batch API (0.5: half price);
+    #: ``None``: the model has no Batch API (a batch job runs it as concurrent calls).
+    batch_discount: float | None = Field(default=None, ge=0.0, le=1.0)
     #: Tags such as ``json``, ``long_context``, ``search``, ``reasoning``, ``vision``.
     capabilities: frozenset[str] = frozenset()
     #: True for the offline simulator.
@@ -134,6 +137,13 @@ class ModelInfo(BaseModel):
             return None  # nothing counted and nothing known: still not "free"
         return total + (priced.request_fee or 0.0)
 
+    def batch_cost(self, usage: Usage) -> float | None:
+        """USD for ``usage`` at the Batch API price (the standard price without a Batch API)."""
+        full = self.cost(usage)
+        if full is None or self.batch_discount is None:
+            return full
+        return full * (1.0 - self.batch_discount)
+
 
 def _first_known(*prices: float | None) -> float | None:
     return next((p for p in prices if p is not None), None)
@@ -173,13 +183,21 @@ class Catalogue:
         An override of an existing id changes only the fields it names; a new id adds
         an entry. Overrides may be ``{"models": {...}, "aliases": {...}}`` or ``{id: fields}``.
         """
-        models, aliases = _entries(_builtin_data())
+        data = _builtin_data()
+        models, aliases = _entries(data)
         if overrides is not None:
             raw = overrides if isinstance(overrides, Mapping) else read_config_file(overrides)
             extra_models, extra_aliases = _entries(raw)
             for model_id, fields in extra_models.items():
                 models[model_id] = {**models.get(model_id, {}), **dict(fields or {})}
             aliases.update(extra_aliases)
+        # The Batch API discount is per vendor: every model of the vendor gets it, unless
+        # its entry says otherwise.
+        discounts = dict(data.get("batch_discounts") or {})
+        for model_id, fields in models.items():
+            vendor = model_id.partition(":")[0]
+            if vendor in discounts and "batch_discount" not in fields:
+                models[model_id] = {**fields, "batch_discount": discounts[vendor]}
         return cls({mid: _parse(mid, fields) for mid, fields in models.items()}, aliases)
 
     def get(self, model: str | ModelRef) -> ModelInfo | None:
@@ -219,6 +237,13 @@ class Catalogue:
         if info is None or usage is None:
             return None
         return info.cost(usage)
+
+    def batch_cost(self, model: str | ModelRef, usage: Usage | None) -> float | None:
+        """USD for ``usage`` through the provider's Batch API (see ``ModelInfo.batch_cost``)."""
+        info = self.get(model)
+        if info is None or usage is None:
+            return None
+        return info.batch_cost(usage)
 
     def __repr__(self) -> str:
         return f"Catalogue({len(self._models)} models)"

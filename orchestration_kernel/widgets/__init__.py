@@ -12,7 +12,8 @@ never does. Names load lazily so that importing the package costs nothing until 
 is made. Modules: :mod:`.state` (a run as data), :mod:`.render` and :mod:`.run_render`
 (HTML/text), :mod:`.frontend` (display and replace), :mod:`.throttle` (rate limit),
 :mod:`.run_view` (runs), :mod:`.compare_view` (side by side),
-:mod:`.matrix_view` (``--over``), :mod:`.audit_view` and :mod:`.charts` (the audit).
+:mod:`.matrix_view` (``--over``), :mod:`.audit_view` and :mod:`.charts` (the audit),
+:mod:`.batch_view` (a batch job's progress).
 """
 
 from __future__ import annotations
@@ -29,12 +30,14 @@ _EXPORTS: dict[str, str] = {
     "CompareView": "compare_view",
     "MatrixView": "matrix_view",
     "AuditView": "audit_view",
+    "BatchView": "batch_view",
     "Chart": "charts",
     "View": "frontend",
 }
 
 __all__ = [
     "AuditView",
+    "BatchView",
     "Chart",
     "CompareView",
     "MatrixView",
@@ -47,6 +50,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from .audit_view import AuditView
+    from .batch_view import BatchView
     from .charts import Chart
     from .compare_view import CompareView
     from .frontend import View

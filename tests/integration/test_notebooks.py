@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.kernel, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-EXPECTED = {"quickstart", "compare_models", "guardian", "audit_analysis"}
+EXPECTED = {"quickstart", "compare_models", "guardian", "audit_analysis", "batch_jobs"}
 #: Shapes of real provider keys; none may be stored in a notebook (inputs or outputs).
 KEY_SHAPES = re.compile(
     r"sk-(?:ant-|proj-)?[A-Za-z0-9_-]{16,}|AIza[0-9A-Za-z_-]{20,}|pplx-[A-Za-z0-9]{20,}"

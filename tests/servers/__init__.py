@@ -4,20 +4,26 @@ The real provider SDKs talk real HTTP to these servers in tests, notebooks and b
 See ``tests/servers/README.md`` for usage.
 """
 
+from .anthropic_batch import AnthropicBatchServer
 from .anthropic_server import AnthropicServer
 from .base import LoggedRequest, WireServer
 from .faults import Fault
+from .gemini_batch import GeminiBatchServer
 from .gemini_server import GeminiServer
+from .openai_batch import OpenAIBatchServer
 from .openai_server import OpenAIServer
 from .perplexity_server import PerplexityServer
 from .spawn import SpawnedServer, spawn_server
 from .token_server import TokenServer
 
 __all__ = [
+    "AnthropicBatchServer",
     "AnthropicServer",
     "Fault",
+    "GeminiBatchServer",
     "GeminiServer",
     "LoggedRequest",
+    "OpenAIBatchServer",
     "OpenAIServer",
     "PerplexityServer",
     "SpawnedServer",

@@ -113,7 +113,9 @@ def test_unknown_model_mode_and_cluster_fail_before_any_call() -> None:
     engine = make_engine()
     with pytest.raises(UnknownModelError):
         engine.matrix_sync(["gpt-4o", "no-such-model-xyz"], "{item}", ["x"])
-    with pytest.raises(ConfigurationError, match="mode 'batch'"):
+    with pytest.raises(ConfigurationError, match="mode 'nope'"):
+        engine.matrix_sync(MODELS, "{item}", ["x"], mode="nope")
+    with pytest.raises(ConfigurationError, match="needs a name"):  # batch mode: issue 21
         engine.matrix_sync(MODELS, "{item}", ["x"], mode="batch")
     with pytest.raises(ConfigurationError, match="cluster must be 'local', a scheduler"):
         engine.matrix_sync(MODELS, "{item}", ["x"], cluster=42)

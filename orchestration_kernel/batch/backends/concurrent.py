@@ -1,0 +1,128 @@
+"""Providers without a Batch API (Perplexity, OpenAI-compatible servers, the simulator):
+the same job as concurrent calls through the engine's adapter, each answer appended to
+``journal/<chunk>.jsonl`` as it arrives, so a restarted job skips what is already
+answered. The simulator runs here too, which makes it answer a batch on a fast clock.
+
+Billing is the provider's interactive price (no discount): the plan says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ...errors import ProviderError
+from .base import Backend, ItemRequest, ItemResult, PollState
+
+if TYPE_CHECKING:
+    from ..manifest import ChunkRecord
+
+__all__ = ["ConcurrentBackend"]
+
+#: attempts per item on a retryable error (rate limit, 5xx, timeout)
+ATTEMPTS = 3
+
+
+class ConcurrentBackend(Backend):
+    """Concurrent calls, journaled row by row (see the module docstring)."""
+
+    label = "concurrent calls"
+    max_requests = 1_000  # a chunk is a unit of progress and of resumption here
+    max_bytes = 1 << 62
+    discounted = False
+    #: calls in flight at once per chunk
+    concurrency = 16
+    #: set by the job: the items of a chunk
+    items_for: Callable[[ChunkRecord], list[ItemRequest]]
+
+    def _journal(self, chunk: ChunkRecord) -> Path:
+        return self.manifest.journal_dir() / f"{chunk.id}.jsonl"
+
+    def _answered(self, chunk: ChunkRecord) -> set[str]:
+        path = self._journal(chunk)
+        if not path.exists():
+            return set()
+        seen = set()
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                try:
+                    seen.add(json.loads(line)["custom_id"])
+                except (ValueError, KeyError):
+                    continue  # a line cut by a kill: that item is asked again
+        return seen
+
+    async def submit(self, chunk: ChunkRecord, items: list[ItemRequest]) -> str:
+        return f"calls-{self.manifest.uid}-{chunk.id}"
+
+    async def find(self, chunk: ChunkRecord, claimed: set[str]) -> str | None:
+        return None  # nothing remote was created: submitting again is harmless
+
+    async def poll(self, chunk: ChunkRecord) -> PollState:
+        """Run every unanswered item of the chunk, journaling each answer; then ended."""
+        if self.manifest.cancelled:
+            return PollState("ended", "cancelled", chunk.request_count)
+        answered = self._answered(chunk)
+        todo = [i for i in self.items_for(chunk) if i.custom_id not in answered]
+        gate = asyncio.Semaphore(self.concurrency)
+        lock = asyncio.Lock()
+        # A local append per answer is cheap next to the call it records.
+        with open(self._journal(chunk), "a", encoding="utf-8") as journal:  # noqa: ASYNC230
+
+            async def one(item: ItemRequest) -> None:
+                async with gate:
+                    result = await self._call(item)
+                async with lock:
+                    journal.write(json.dumps(result.__dict__, ensure_ascii=False) + "\n")
+                    journal.flush()  # a killed kernel keeps every answer written so far
+
+            await asyncio.gather(*(one(item) for item in todo))
+        return PollState("ended", "completed", chunk.request_count, done=chunk.request_count)
+
+    async def _call(self, item: ItemRequest) -> ItemResult:
+        from ...models import ChatRequest, Message
+
+        adapter = self.adapter()
+        request = ChatRequest(
+            model=item.model,
+            messages=[Message(role="user", content=item.prompt)],
+            system=item.system,
+            max_tokens=item.max_tokens,
+            temperature=item.temperature,
+        )
+        error: ProviderError | None = None
+        for attempt in range(ATTEMPTS):
+            try:
+                reply = await adapter.complete(request, self.engine.timeouts)
+            except ProviderError as exc:
+                error = exc
+                if not exc.retryable or attempt == ATTEMPTS - 1:
+                    break
+                await asyncio.sleep(min(exc.retry_after or 0.2 * 2**attempt, 5.0))
+                continue
+            usage = reply.usage
+            return ItemResult(
+                item.custom_id,
+                "done",
+                text=reply.text,
+                input_tokens=usage.input_tokens if usage else 0,
+                output_tokens=usage.output_tokens if usage else 0,
+                finish_reason=reply.finish_reason,
+            )
+        return ItemResult(item.custom_id, "failed", error=f"{type(error).__name__}: {error}")
+
+    async def results(self, chunk: ChunkRecord) -> AsyncIterator[ItemResult]:  # type: ignore[override]
+        path = self._journal(chunk)
+        if not path.exists():
+            return
+        with open(path, encoding="utf-8") as fh:  # noqa: ASYNC230 - a local file, read once
+            for line in fh:
+                try:
+                    yield ItemResult(**json.loads(line))
+                except (ValueError, TypeError):
+                    continue
+
+    async def cancel(self, chunk: ChunkRecord) -> None:
+        return None  # the job's cancelled flag stops the next poll

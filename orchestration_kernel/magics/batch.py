@@ -1,0 +1,84 @@
+"""``%%orchestrate --compare A B --over df --batch [--job NAME] [--yes]`` and
+``%orchestrate jobs [NAME]``: batch jobs from a notebook.
+
+The cell submits the job (after its plan; above the confirm threshold only with
+``--yes``) and returns the :class:`~orchestration_kernel.batch.BatchJob` at once — batch
+results take minutes to hours. ``await job.wait()`` (or ``%orchestrate jobs NAME``) later,
+in this kernel or after a restart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import time
+from typing import Any
+
+from ..errors import ConfigurationError
+from .context import CellContext
+from .errors import usage
+from .render import Rendered
+
+__all__ = ["check_batch_options", "jobs_command", "run_batch_cell"]
+
+
+def check_batch_options(args: argparse.Namespace) -> None:
+    """``--batch`` goes with ``--compare ... --over``; ``--job``/``--yes`` with ``--batch``."""
+    batch = getattr(args, "batch", False)
+    if not batch:
+        for option in ("job", "yes"):
+            if getattr(args, option, None):
+                raise usage(f"--{option} only works with --batch: %%orchestrate --compare "
+                            "m1 m2 --over EXPR --batch --job NAME")  # fmt: skip
+        return
+    if args.compare is None or args.over is None:
+        raise usage("--batch runs a --compare over a dataset: %%orchestrate --compare m1 m2 "
+                    "--over EXPR --batch [--job NAME] [--yes]")  # fmt: skip
+
+
+def run_batch_cell(ctx: CellContext, args: argparse.Namespace, body: str) -> Any:
+    """Submit the cell's prompt over ``--over`` on every ``--compare`` model as a batch job."""
+    from ..batch import submit_sync
+    from ..batch.submit import plan_job
+    from .compare import over_items
+
+    namespace = ctx.namespace
+    items = over_items(args.over, ctx.user_ns)  # --over EXPR, as the interactive matrix
+    if not body.strip():
+        raise ConfigurationError("--batch needs a prompt: write it in the cell body")
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", args.over).strip("-.") or "batch"
+    name = args.job or f"{stem[:40]}-{time.strftime('%Y%m%d-%H%M%S')}"
+    models = list(args.compare)
+    if args.dry_run:
+        plan = plan_job(ctx.engine, models, body.strip(), items, name=name, namespace=namespace)
+        ctx.bind(args.out, plan)
+        return plan
+    job = submit_sync(
+        ctx.engine, models, body.strip(), items, name=name, confirm=bool(args.yes),
+        namespace=namespace,
+    )  # fmt: skip
+    ctx.bind(args.out, job)
+    return job
+
+
+def jobs_command(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any:
+    """``%orchestrate jobs``: every job and its state; ``jobs NAME``: one job, polled now."""
+    from ..batch import BatchJob
+    from ..batch.manifest import Manifest, list_jobs
+
+    if rest:
+        job = BatchJob.resume(rest[0], ctx.engine)
+        status = job.status()
+        ctx.bind(args.out, job)
+        return status
+    names = list_jobs()
+    if not names:
+        return Rendered("No batch jobs yet: `%%orchestrate --compare A B --over df --batch`.")
+    lines = ["| job | rows | models | chunks | state |", "|---|---|---|---|---|"]
+    for name in names:
+        m = Manifest.load(name)
+        states = sorted({c.state for c in m.chunks})
+        state = "cancelled" if m.cancelled else ("done" if states == ["done"] else "running")
+        models = ", ".join(r.name for r in m.models)
+        lines.append(f"| {name} | {m.rows} | {models} | {len(m.chunks)} | {state} |")
+    return Rendered("\n".join(lines))
