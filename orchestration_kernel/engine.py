@@ -27,6 +27,7 @@ from .errors import ConfigurationError
 from .models import Delta, Message, Reply, Usage
 from .providers.base import Timeouts
 from .providers.local import SimulatorConfig
+from .providers.registry import PROVIDERS
 from .recorder import AuditRecorder
 from .retry import RetryPolicy
 from .secrets import Secret
@@ -41,8 +42,9 @@ if TYPE_CHECKING:
 
 __all__ = ["OrchestrationEngine"]
 
-#: The vendors the catalogue covers; other providers (compatible servers) serve any name.
-BUILTIN_VENDORS = frozenset({"openai", "anthropic", "gemini", "perplexity"})
+#: The vendors the catalogue covers (``ProviderInfo.catalogued``); other providers
+#: (compatible servers, most plugins) serve any name.
+BUILTIN_VENDORS = frozenset(name for name, info in PROVIDERS.items() if info.catalogued)
 
 Prompt = str | Sequence[Message | Mapping[str, str]]
 
@@ -214,7 +216,8 @@ class OrchestrationEngine:
         if name == "auto" or self._router.is_pool(name):
             return None
         how = self._router.resolver.explain(name, also_known=self._router.pools)
-        if how.in_catalogue or how.ref.provider not in BUILTIN_VENDORS:
+        info = self.providers.registry.table.get(how.ref.provider)
+        if how.in_catalogue or info is None or not info.catalogued:
             return None
         near = [n for n in self._router.resolver.suggest(name) if n != name]
         hint = f"; did you mean {', '.join(near)}?" if near else ""

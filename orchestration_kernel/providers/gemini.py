@@ -21,6 +21,7 @@ from ..errors import ConfigurationError, ContentPolicyError, IncompleteStreamErr
 from ..models import ChatRequest, ProviderReply, StreamChunk, Usage
 from ._sdk import SDKAdapter, StreamState, activity_hooks, http_timeout, split_system
 from .base import Timeouts
+from .registry import PROVIDERS
 
 __all__ = ["GeminiProvider"]
 
@@ -76,7 +77,7 @@ class GeminiProvider(SDKAdapter):
     """
 
     default_name = "gemini"
-    key_env: tuple[str, ...] = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
+    key_env: tuple[str, ...] = PROVIDERS["gemini"].key_env  # the one table says
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
