@@ -43,6 +43,17 @@ _EXPORTS = {
     "register_compatible": ".registry",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "PROVIDERS",
+    "Provider",
+    "ProviderInfo",
+    "ProviderRegistry",
+    "SDKAdapter",
+    "Timeouts",
+    "default_providers",
+    "plugin_providers",
+    "register_compatible",
+]
 
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -22,8 +22,8 @@ import re
 import sys
 import warnings
 from collections.abc import Iterable, Mapping
-from importlib.metadata import entry_points
 from dataclasses import dataclass, field
+from importlib.metadata import entry_points
 from types import MappingProxyType
 from typing import Any
 

@@ -27,9 +27,10 @@ __all__ = ["BUILTIN_PROVIDERS", "ModelCatalogue", "ModelRef", "Resolution", "Res
 
 #: The providers every engine knows (the registry's own, not the common compatible
 #: servers, which an engine adds by name); plugins' providers are added to these.
-BUILTIN_PROVIDERS: tuple[str, ...] = tuple(
-    name for name, info in PROVIDERS.items() if info.model_pattern or info.model_prefixes
-) + ("local",)
+BUILTIN_PROVIDERS: tuple[str, ...] = (
+    *(name for name, info in PROVIDERS.items() if info.model_pattern or info.model_prefixes),
+    "local",
+)
 
 
 class ModelCatalogue(Protocol):
