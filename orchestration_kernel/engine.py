@@ -39,6 +39,7 @@ from .text_checks import check_prompt
 if TYPE_CHECKING:
     from .compare import CompareTable
     from .matrix import MatrixResult
+    from .routing.strategies import Strategy
 
 __all__ = ["OrchestrationEngine"]
 
@@ -246,6 +247,11 @@ class OrchestrationEngine:
         spec = {"pools": {name: {"strategy": strategy, "deployments": list(deployments)}}}
         (pool,) = pools_from_mapping(spec, self._router.resolve)
         return self._router.add_pool(pool)
+
+    def add_strategy(self, strategy: Strategy) -> Strategy:
+        """Add a routing strategy to this engine's router (a :class:`~.routing.Strategy`
+        with a ``name``); pools may then name it. Returns the strategy."""
+        return self._router.strategies.add(strategy)
 
     def add_compatible(self, name: str, base_url: str, api_key: str | None = None) -> None:
         """Register an OpenAI-compatible server (Ollama, vLLM, llama.cpp, LM Studio) as ``name``."""
