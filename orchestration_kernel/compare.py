@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from .formatting import format_cost
 from .models import Reply
+from .storage.commit import Commit
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -30,6 +31,8 @@ class CompareTable:
 
     prompt: str
     replies: dict[str, Reply | BaseException] = field(default_factory=dict)
+    #: Awaitable: every reply's audit rows are committed (see ``Reply.committed``).
+    committed: Commit = field(default_factory=Commit.settled, init=False, repr=False, compare=False)
 
     @property
     def ok(self) -> dict[str, Reply]:
@@ -103,6 +106,9 @@ async def run_compare(
 ) -> CompareTable:
     """Call every model concurrently through ``engine.complete`` (anything that completes,
     see :class:`Completer`); an error in one does not cancel the others."""
+    audit = getattr(engine, "audit", None)  # an engine's audit trail, if it has one
+    if audit is not None:
+        audit.check_writable()  # fail fast: no compare runs unaudited
     results = await asyncio.gather(
         *(engine.complete(m, prompt, **kwargs) for m in models), return_exceptions=True
     )
@@ -111,4 +117,6 @@ async def run_compare(
         if isinstance(result, asyncio.CancelledError):
             raise result
         table.replies[model] = result
+    if audit is not None:
+        table.committed = audit.commit_point()
     return table

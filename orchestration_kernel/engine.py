@@ -334,7 +334,12 @@ class OrchestrationEngine:
             model, prompt, system, fallbacks, json_output, temperature, max_tokens, stop,
             timeout, stream, run_id, pipeline, step, session_id, needs, extra,
         )  # fmt: skip
-        return await self.runtime.run(self._calls.run(spec, on_delta))
+        if self.audit is not None:
+            self.audit.check_writable()  # fail fast: no call runs unaudited
+        reply = await self.runtime.run(self._calls.run(spec, on_delta))
+        if self.audit is not None:
+            reply._committed = self.audit.commit_point()  # `await reply.committed`
+        return reply
 
     def complete_sync(self, model: str, prompt: Prompt, **kwargs: Any) -> Reply:
         """Blocking twin of :meth:`complete`, for plain scripts."""

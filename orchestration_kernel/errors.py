@@ -25,7 +25,11 @@ OrchestrationError                     base of everything we raise
 ├── GuardianBlocked                    the Guardian blocked a call; carries the decisions
 ├── PipelineError                      a pipeline run failed; carries the partial result
 ├── RunCancelled                       a run was cancelled (interrupt or cancel())
-└── AuditIntegrityError                the audit chain does not verify
+├── AuditIntegrityError                the audit chain does not verify
+└── StorageError                       a database or key file cannot be opened, read or written;
+    │                                  names the file, the cause and what to do
+    └── AuditWriteError                the audit cannot commit (disk full, read-only): calls,
+                                       runs and compares fail fast until it recovers
 ```
 
 Messages never contain secrets: every ``str()`` of these errors is safe to show.
@@ -43,6 +47,7 @@ from typing import Any
 __all__ = [
     "AllAttemptsFailed",
     "AuditIntegrityError",
+    "AuditWriteError",
     "AuthenticationError",
     "BadRequestError",
     "ConfigurationError",
@@ -64,6 +69,7 @@ __all__ = [
     "RunCancelled",
     "ServerError",
     "SpecError",
+    "StorageError",
     "UnknownModelError",
 ]
 
@@ -301,3 +307,32 @@ class RunCancelled(OrchestrationError):
 
 class AuditIntegrityError(OrchestrationError):
     """The audit hash chain or its anchor does not verify."""
+
+
+class StorageError(OrchestrationError):
+    """A database or key file cannot be opened, read or written.
+
+    ``path`` is the file; the message names it, says what is wrong (``disk full``, not a
+    database, read-only ...) and what to do. A problem of the machine, not a bug: shown
+    without a traceback.
+    """
+
+    user_error = True
+
+    def __init__(self, message: str, path: str | None = None, cause: str | None = None) -> None:
+        self.path = path
+        #: The cause in a few words (``"disk full"``, ``"read-only"``, ``"not a database"``).
+        self.cause = cause
+        super().__init__(message)
+
+
+class AuditWriteError(StorageError):
+    """The audit trail cannot commit. Until it recovers (by itself, when the cause goes
+    away) every call, run and compare fails fast with this error: nothing runs unaudited.
+    ``lost`` counts records that could not be written when the trail closed."""
+
+    def __init__(
+        self, message: str, path: str | None = None, cause: str | None = None, lost: int = 0
+    ) -> None:
+        self.lost = lost
+        super().__init__(message, path, cause)

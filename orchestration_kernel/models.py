@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from .formatting import format_cost, format_ms
+from .storage.commit import Commit
 
 __all__ = [
     "Action",
@@ -201,6 +202,14 @@ class Reply(BaseModel):
     run_id: str | None = None
     #: Why the router picked this deployment (pool strategy, ``auto`` grounds).
     route: dict[str, Any] = Field(default_factory=dict)
+    _committed: Commit | None = PrivateAttr(default=None)
+
+    @property
+    def committed(self) -> Commit:
+        """Awaitable: returns once this call's audit rows are committed (raises
+        ``AuditWriteError`` if that fails). The audit commits in groups, so a reply is
+        returned up to ``flush_interval`` (0.2 s) before its rows are on disk."""
+        return self._committed or Commit.settled()
 
     @property
     def guardian_action(self) -> str:

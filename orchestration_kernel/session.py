@@ -35,10 +35,12 @@ DEFAULT_SERVICES: dict[str, str] = {
 
 
 def default_home() -> Path:
-    """``ORCHESTRATION_HOME``, or ``~/.orchestration-kernel``. Created if missing."""
+    """``ORCHESTRATION_HOME``, or ``~/.orchestration-kernel``. Created owner-only (0700)
+    if missing; a warning (once) if it exists and others can read it."""
+    from .storage.files import private_dir  # it holds prompts and responses: keep it private
+
     home = Path(os.environ.get("ORCHESTRATION_HOME") or Path.home() / ".orchestration-kernel")
-    home.mkdir(parents=True, exist_ok=True)
-    return home
+    return private_dir(home)
 
 
 def default_session_id() -> str:

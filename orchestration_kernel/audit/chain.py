@@ -6,6 +6,8 @@
   it rewrote.
 * The head anchor is ``HMAC(key, "anchor" | seq | head_hash)``: it pins the chain's
   length, so removing rows from the tail is caught.
+* The high-water mark is ``HMAC(key, "mark" | seq | head_hash)``, kept in a file
+  outside the database, so emptying or rolling back the database alone is caught.
 * A prune checkpoint is ``HMAC(key, "checkpoint" | seq | hash)``: it vouches for the
   hash of the last pruned row, where the remaining chain starts.
 
@@ -49,6 +51,10 @@ class ChainKey:
     def anchor_mac(self, seq: int, head_hash: str) -> str:
         """The MAC that anchors the head of the chain."""
         return self.mac(f"anchor|{seq}|{head_hash}")
+
+    def mark_mac(self, seq: int, head_hash: str) -> str:
+        """The MAC of the high-water mark kept outside the database (see ``mark``)."""
+        return self.mac(f"mark|{seq}|{head_hash}")
 
     def checkpoint_mac(self, seq: int, last_hash: str, pruned: int) -> str:
         """The MAC of a prune checkpoint: the last pruned row and how many rows are gone."""

@@ -16,6 +16,8 @@ import stat
 from pathlib import Path
 
 from ..errors import ConfigurationError
+from ..storage.files import private_dir
+from ..storage.sqlite import storage_error
 
 __all__ = ["KEY_BYTES", "load_or_create_key"]
 
@@ -31,9 +33,15 @@ def load_or_create_key(path: Path) -> bytes:
 
 
 def _create(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        private_dir(path.parent)
+    except OSError as exc:
+        raise storage_error(exc, path.parent, "create the folder for the audit key") from None
     aside = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        raise storage_error(exc, path, "create the audit key") from None
     try:
         with os.fdopen(fd, "w") as f:
             f.write(secrets.token_hex(KEY_BYTES) + "\n")
@@ -49,11 +57,13 @@ def _create(path: Path) -> None:
 
 def _read(path: Path) -> bytes:
     _check_private(path)
-    text = path.read_text().strip()
     try:
+        text = path.read_bytes().decode("ascii").strip()
         key = bytes.fromhex(text)
-    except ValueError:
-        key = b""
+    except (UnicodeDecodeError, ValueError):
+        key = b""  # binary or garbled: reported below, naming the file
+    except OSError as exc:
+        raise storage_error(exc, path, "read the audit key") from None
     if len(key) < 16:
         raise ConfigurationError(
             f"The audit key file {path} is not a valid key (expected {KEY_BYTES * 2} hex "

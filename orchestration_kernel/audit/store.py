@@ -11,6 +11,12 @@
   queue up and the chain stays linear; rows and anchor commit together, so a crash
   can never leave them disagreeing.
 * ``audit_fts`` (FTS5, external content) indexes prompt and response for search.
+* After each commit the high-water mark (:mod:`.mark`, a file beside the database) moves
+  to the new head, so a database emptied or rolled back on its own is caught.
+* The layout has a version (``audit_meta.schema_version``); opening a file runs the
+  migrations it lacks (:data:`MIGRATIONS`) in the opening transaction.
+* A rollback never hides the error that caused it, and every ``sqlite3`` error that
+  reaches a user is a :class:`~orchestration_kernel.errors.StorageError` naming the file.
 """
 
 from __future__ import annotations
@@ -22,13 +28,18 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, StorageError
+from ..storage.files import private_dir
+from ..storage.schema import Migration, migrate
+from ..storage.sqlite import connect, storage_error, transaction
 from .chain import GENESIS, ChainKey
 from .events import COLUMN_NAMES, COLUMNS
+from .mark import INVALID, HighWaterMark
 
 __all__ = ["ALL_COLUMNS", "SCHEMA_VERSION", "AuditStore", "Head"]
 
-SCHEMA_VERSION = "1"
+#: The layout this release writes (see ``MIGRATIONS`` in :class:`AuditStore`).
+SCHEMA_VERSION = 2
 #: Every column of ``audit_events``, in table order.
 ALL_COLUMNS: tuple[str, ...] = ("seq", *COLUMN_NAMES, "prev_hash", "hash")
 #: How long a writer waits for another process's write lock before giving up (seconds).
@@ -88,19 +99,35 @@ class AuditStore:
         self.path = str(path) if self.memory else str(Path(path).expanduser())
         self.key = key
         self.lock = threading.RLock()
+        #: The high-water mark beside the database (``None`` for ``:memory:``).
+        self.mark: HighWaterMark | None = None
         if not self.memory:
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self.conn = _connect(self.path)
-        self.has_fts = self._create_schema()
+            try:
+                private_dir(Path(self.path).parent)
+            except OSError as exc:
+                raise storage_error(exc, Path(self.path).parent, "create the folder") from None
+            self.mark = HighWaterMark(Path(self.path + ".mark"), key)
+        try:
+            self.conn = _connect(self.path)
+        except sqlite3.Error as exc:
+            raise storage_error(exc, self.path, "open the audit database") from None
+        try:
+            self.has_fts = self._create_schema()
+        except sqlite3.Error as exc:
+            self.close()
+            raise storage_error(exc, self.path, "prepare the audit database") from None
+        except StorageError:
+            self.close()
+            raise
 
     # -- set-up --------------------------------------------------------------------
     def _create_schema(self) -> bool:
         with self.transaction() as conn:
-            for statement in _schema():
-                conn.execute(statement)
+            found = self._found_version(conn)
+            version = migrate(conn, found, self._migrations(), self.path)
             has_fts = _try_fts(conn)
             conn.execute(
-                "INSERT OR IGNORE INTO audit_meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,)
+                "INSERT OR REPLACE INTO audit_meta VALUES ('schema_version', ?)", (str(version),)
             )
             conn.execute(
                 "INSERT OR IGNORE INTO audit_meta VALUES ('key_fingerprint', ?)",
@@ -118,18 +145,43 @@ class AuditStore:
             )
         return has_fts
 
+    def _found_version(self, conn: sqlite3.Connection) -> int:
+        """The file's layout version: 0 for a new (empty) file; refuses a foreign one."""
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if not tables:
+            return 0
+        if "audit_events" not in tables or "audit_meta" not in tables:
+            raise StorageError(
+                f"{self.path} is a SQLite database but not an audit trail (its tables: "
+                f"{', '.join(sorted(tables)[:5])}). Point AuditTrail(path=...) or "
+                "ORCHESTRATION_HOME at the audit database, or move this file aside.",
+                self.path,
+                "not an audit database",
+            )
+        row = conn.execute("SELECT value FROM audit_meta WHERE key = 'schema_version'").fetchone()
+        return int(row[0]) if row else 1
+
+    def _migrations(self) -> list[Migration]:
+        """Each step from one layout to the next, oldest first."""
+        return [
+            Migration(1, "the append-only chain, anchor, checkpoint and search", _create_v1),
+            Migration(2, "the high-water mark outside the file", self._start_mark),
+        ]
+
+    def _start_mark(self, conn: sqlite3.Connection) -> None:
+        """Upgrading a file written before marks existed: its current head becomes the
+        first mark (trust on first use; the chain up to it is still verified)."""
+        if self.mark is not None and self.mark.read() is None:
+            seq, head = self.head_in(conn)
+            if seq > 0:
+                self.mark.advance(seq, head)
+
     # -- transactions --------------------------------------------------------------
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on error), holding the lock."""
-        with self.lock:
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.conn
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
-            self.conn.execute("COMMIT")
+        with self.lock, transaction(self.conn) as conn:
+            yield conn
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:
@@ -142,11 +194,16 @@ class AuditStore:
             with self.lock:
                 yield self.conn
             return
-        conn = _connect(self.path, wal=False)
+        try:
+            conn = _connect(self.path, wal=False)
+        except sqlite3.Error as exc:
+            raise storage_error(exc, self.path, "read the audit database") from None
         try:
             conn.execute("BEGIN")
             yield conn
             conn.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:  # damaged since it was opened, disk errors
+            raise storage_error(exc, self.path, "read the audit database") from exc
         finally:
             conn.close()
 
@@ -156,8 +213,12 @@ class AuditStore:
 
         Returns the stored rows (``ALL_COLUMNS`` order: seq, values, prev_hash, hash).
         """
-        with self.transaction() as conn:
-            return self.append_in(conn, rows)
+        with self.lock:
+            with self.transaction() as conn:
+                chained = self.append_in(conn, rows)
+            if chained and self.mark is not None:
+                self.mark.advance(chained[-1][0], chained[-1][-1])
+            return chained
 
     def append_in(
         self, conn: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]
@@ -180,8 +241,9 @@ class AuditStore:
     def head_in(self, conn: sqlite3.Connection) -> Head:
         """The (seq, hash) new rows chain onto.
 
-        A valid anchor ahead of the last row means the tail was cut: we chain from the
-        anchor, so the gap stays visible to ``verify()`` instead of being papered over.
+        A valid anchor or high-water mark ahead of the last row means the tail was cut
+        (or the file emptied): we chain from the furthest of them, so the gap stays
+        visible to ``verify()`` instead of being papered over.
         """
         row = conn.execute(
             "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1"
@@ -193,7 +255,10 @@ class AuditStore:
             and anchor[0] > head[0]
             and anchor[2] == self.key.anchor_mac(anchor[0], anchor[1])
         ):
-            return anchor[0], anchor[1]
+            head = anchor[0], anchor[1]
+        mark = self.mark.read() if self.mark is not None else None
+        if mark is not None and mark is not INVALID and mark.seq > head[0]:
+            head = mark.seq, mark.head
         return head
 
     @staticmethod
@@ -213,10 +278,16 @@ class AuditStore:
             self.conn.close()
 
 
+def _create_v1(conn: sqlite3.Connection) -> None:
+    for statement in _schema():
+        conn.execute(statement)
+
+
 def _connect(path: str, wal: bool = True) -> sqlite3.Connection:
-    conn = sqlite3.connect(
-        path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
-    )
+    if path == ":memory:":
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    else:
+        conn = connect(path, timeout=BUSY_TIMEOUT_S, what="open the audit database")
     conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
     if wal and path != ":memory:":
         conn.execute("PRAGMA journal_mode = WAL")

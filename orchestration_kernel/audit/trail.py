@@ -10,12 +10,17 @@ in batches. The commit promises:
   the engine calls ``aflush()`` at the end of each run, so all of a run's records are
   committed before the run returns or raises;
 * every read (``to_dataframe``, ``verify``, ``search`` …) flushes first, so it sees
-  everything this trail recorded.
+  everything this trail recorded — except while the writer is stuck (a full disk):
+  then reads answer from what is committed, ``check_writable()`` raises (the engine
+  starts no call, run or compare) and ``record()`` keeps queueing, up to a bound.
+* ``commit_point()`` is an awaitable for "everything recorded so far is committed":
+  what ``reply.committed`` is.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import getpass
 import time
 import weakref
@@ -24,7 +29,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ConfigurationError, OrchestrationError
+from ..errors import AuditWriteError, ConfigurationError
+from ..storage.commit import Commit
+from ..storage.files import atomic_path
 from . import summaries
 from .chain import ChainKey
 from .events import EVENT_KINDS, RECORD_COLUMNS
@@ -126,8 +133,33 @@ class AuditTrail:
         self._writer.put((time.time(), event, columns, self.redactor, self.content_logging))
 
     def flush(self) -> None:
-        """Commit everything recorded so far, now."""
+        """Commit everything recorded so far, now; raises :class:`AuditWriteError` if it
+        cannot (the records stay queued and are retried)."""
         self._writer.flush()
+
+    def check_writable(self) -> None:
+        """Raise :class:`AuditWriteError` (naming the file and the cause) while the
+        writer cannot commit. The engine calls this before every call, run and compare."""
+        self._writer.check()
+
+    @property
+    def write_error(self) -> AuditWriteError | None:
+        """Why the writer cannot commit right now (``None`` when it can)."""
+        return self._writer.error
+
+    def commit_point(self) -> Commit:
+        """An awaitable that returns once everything recorded so far is committed
+        (raises :class:`AuditWriteError` if that fails). ``reply.committed`` is one."""
+        writer, target = self._writer, self._writer.mark()
+        return Commit(lambda notify: writer.when_committed(notify, target))
+
+    def _flush_for_read(self) -> None:
+        """Commit what is queued before a read; while the writer is stuck, read what is
+        committed instead of failing."""
+        if self._writer.error is None:
+            # If this flush fails the writer is stuck: the read shows what is committed.
+            with contextlib.suppress(AuditWriteError):
+                self._writer.flush()
 
     async def aflush(self) -> str:
         """Commit everything recorded so far without blocking the event loop.
@@ -167,15 +199,21 @@ class AuditTrail:
         """The keyed hash of a request's canonical text (see ``replay.canonical_request``)."""
         return self._key.request_hash(material)
 
-    def verify(self) -> VerifyReport:
-        """Walk the whole chain; report the first broken link (truthy when intact)."""
-        self.flush()
+    def verify(self, *, expect_head: str | None = None) -> VerifyReport:
+        """Walk the whole chain; report the first broken link (truthy only when intact).
+
+        The database is also checked against its high-water mark (kept outside the
+        file): a database emptied, truncated or rolled back on its own reads broken, and
+        one without a mark ``"unverifiable"``. ``expect_head``: a head hash recorded
+        elsewhere (a run's ``head_hash`` kept in a notebook); the chain must contain it.
+        """
+        self._flush_for_read()
         with self._store.reading() as conn:
-            return verify_chain(conn, self._key)
+            return verify_chain(conn, self._key, self._store.mark, expect_head)
 
     # -- reading -----------------------------------------------------------------------
     def _rows(self, sql: str, params: Iterable[Any]) -> list[tuple[Any, ...]]:
-        self.flush()
+        self._flush_for_read()
         with self._store.reading() as conn:
             return conn.execute(sql, list(params)).fetchall()
 
@@ -199,11 +237,18 @@ class AuditTrail:
 
     def export(self, path: str | Path, **filters: Any) -> Path:
         """Write the rows (filtered as in :meth:`to_dataframe`) to ``.parquet``, ``.csv``
-        or ``.jsonl``, chosen by the suffix. Read it back with ``export.read_back``."""
+        or ``.jsonl``, chosen by the suffix. Read it back with ``export.read_back``.
+
+        Atomic: written to a temporary file (0600) in the same folder, then renamed over
+        ``path``, so a crash mid-export leaves the previous file whole."""
         decode = wants_decoded_json(path)
         sql, params = select_sql(**filters)
         frame = frame_from_rows(self._rows(sql, params), decode_json=decode)
-        return export_frame(frame, path, json_as_text=not decode)
+        target = Path(path).expanduser()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(target) as tmp:
+            export_frame(frame, tmp, json_as_text=not decode)
+        return target
 
     def summary_by_model(self, **filters: Any) -> pd.DataFrame:
         """Calls, errors, tokens, cost and latency p50/p95 per provider and model."""
@@ -220,7 +265,7 @@ class AuditTrail:
     def search(self, text: str, limit: int = 50, *, syntax: bool = False) -> pd.DataFrame:
         """Rows whose prompt or response contains all the words of ``text`` (FTS5),
         best match first. ``syntax=True`` takes ``text`` as an FTS5 query."""
-        self.flush()
+        self._flush_for_read()
         with self._store.reading() as conn:
             return frame_from_rows(search_rows(conn, text, limit, syntax))
 
@@ -228,7 +273,7 @@ class AuditTrail:
         """The most recent successful ``call`` for this request hash, for replay: its
         response, usage, cost, models and detail. ``None`` when there is none (or
         content logging was off when it was recorded)."""
-        self.flush()
+        self._flush_for_read()
         with self._store.reading() as conn:
             return find_replay(conn, request_hash)
 
@@ -274,9 +319,15 @@ class AuditTrail:
             sink.shutdown()
 
     def close(self) -> None:
-        """Commit what is queued, stop the writer and close the database (idempotent)."""
+        """Commit what is queued, stop the writer and close the database (idempotent).
+
+        Raises :class:`AuditWriteError` (with ``lost``, the count) when queued records
+        could not be committed; at interpreter exit the same is logged as an error.
+        """
         self.disable_otel()
-        self._finalizer()
+        error = self._finalizer()
+        if error is not None:
+            raise error
 
     @property
     def closed(self) -> bool:
@@ -294,9 +345,9 @@ class AuditTrail:
         return f"AuditTrail({self.path!r}, {state})"
 
 
-def _shutdown(writer: BatchWriter, store: AuditStore) -> None:
+def _shutdown(writer: BatchWriter, store: AuditStore) -> AuditWriteError | None:
     try:
-        writer.close()
+        return writer.close()  # logs what it could not commit, with the count
     finally:
         store.close()
 
@@ -332,4 +383,4 @@ def _resolve(future: asyncio.Future[None], error: BaseException | None) -> None:
     if error is None:
         future.set_result(None)
     else:
-        future.set_exception(OrchestrationError(f"could not commit audit records: {error}"))
+        future.set_exception(error)

@@ -8,14 +8,23 @@ The promises:
 
 * A record is committed at most ``flush_interval`` seconds after ``put()`` returned,
   plus the time the commit itself takes (and, if another process holds the write
-  lock, the wait for it). This is group commit: one transaction (one fsync) per batch.
-* ``flush()`` commits everything put before it was called, then returns; it raises if
-  the commit failed. Records that failed to commit stay queued, in order, and are
-  retried.
-* Order is kept: one drainer at a time takes the whole queue, so rows are chained in
+  lock, the wait for it). This is group commit: one transaction (one fsync) per batch
+  of at most ``batch_size`` records.
+* ``flush()`` commits everything put before it was called, then returns; it raises
+  :class:`AuditWriteError` (naming the file and the cause, "disk full" when it is) if
+  a commit failed. Records that failed to commit stay queued, in order.
+* Once a commit fails the writer is *stuck*: :meth:`check` raises ``AuditWriteError``
+  at once (the engine calls it before every call, run and compare, so none starts
+  unaudited), while the thread retries the queued records in bounded batches with a
+  growing back-off (up to ``MAX_BACKOFF_S``). ``put()`` still queues (up to
+  ``max_pending``), so the rows of calls already in flight are kept and committed once
+  the writer recovers — by itself, when space comes back.
+* Order is kept: one drainer at a time takes the queue's head, so rows are chained in
   the order they were put.
 * Memory is bounded: at ``max_pending`` queued records, ``put()`` commits in the
   caller's thread (back-pressure) instead of growing the queue.
+* Nothing is dropped silently: what cannot be committed when the writer closes is
+  logged as an error with its count, and :meth:`close` returns that error.
 """
 
 from __future__ import annotations
@@ -26,7 +35,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..errors import OrchestrationError
+from ..errors import AuditWriteError, OrchestrationError
+from ..storage.commit import Notify
+from ..storage.sqlite import storage_error
 from .rows import Pending, RowEncoder
 from .store import AuditStore
 
@@ -37,8 +48,9 @@ log = logging.getLogger(__name__)
 #: Called on the writer's thread with the rows just committed (``ALL_COLUMNS`` tuples).
 Listener = Callable[[list[tuple[Any, ...]]], None]
 
-#: After a failed commit, wait this long (at least) before trying again.
+#: After a failed commit, wait this long before the first retry; doubling up to the max.
 RETRY_BACKOFF_S = 0.5
+MAX_BACKOFF_S = 4.0
 
 
 class BatchWriter:
@@ -61,22 +73,28 @@ class BatchWriter:
         self._pending: list[Pending] = []
         self._first_at = 0.0  # monotonic time the oldest queued record arrived
         self._retry_at = 0.0
+        self._failures = 0  # failed commits in a row
         self._lock = threading.Lock()  # guards the queue
         self._drain_lock = threading.Lock()  # one drainer at a time keeps record order
         self._wake = threading.Event()
         self._closed = False
-        self.error: BaseException | None = None
+        #: Why the last commit failed; ``None`` while the writer commits normally.
+        self.error: AuditWriteError | None = None
         #: The hash of the last row this writer committed: every earlier row is under it.
         self.last_hash: str | None = None
         self._queued = 0  # records ever put
         self._committed = 0  # records ever committed (in put order)
-        self._waiters: list[tuple[int, Callable[[BaseException | None], None]]] = []
+        self._waiters: list[tuple[int, Notify]] = []
         self._thread = threading.Thread(target=self._run, name="audit-writer", daemon=True)
         self._thread.start()
 
     # -- producer side -------------------------------------------------------------
     def put(self, item: Pending) -> None:
-        """Queue one record (thread-safe, non-blocking unless the queue is full)."""
+        """Queue one record (thread-safe, non-blocking unless the queue is full).
+
+        While the writer is stuck this still queues; at ``max_pending`` queued records
+        it commits in the caller's thread, which raises :class:`AuditWriteError` then.
+        """
         with self._lock:
             if self._closed:
                 raise OrchestrationError("the audit trail is closed; nothing can be recorded")
@@ -91,35 +109,61 @@ class BatchWriter:
         elif n >= self.max_pending:
             self.flush()
 
-    def when_committed(self, notify: Callable[[BaseException | None], None]) -> None:
-        """Call ``notify(None)`` (on the writer's thread) once every record put so far is
-        committed, or ``notify(error)`` if that commit fails.
+    def check(self) -> None:
+        """Raise :class:`AuditWriteError` if the writer is stuck (cannot commit)."""
+        if self.error is not None:
+            with self._lock:
+                raise self._stuck()
+
+    def _stuck(self) -> AuditWriteError:
+        """A fresh error for a refused call (held lock): the cause, and what waits."""
+        error = self.error
+        assert error is not None
+        return AuditWriteError(
+            f"{error} {len(self._pending)} audit record(s) wait to be committed; until they "
+            "are, calls, runs and compares fail here rather than run unaudited.",
+            error.path,
+            error.cause,
+        )
+
+    def mark(self) -> int:
+        """A position in the stream of records: everything put so far."""
+        with self._lock:
+            return self._queued
+
+    def when_committed(self, notify: Notify, target: int | None = None) -> None:
+        """Call ``notify(None)`` (on the writer's thread) once every record put before
+        ``target`` (default: now) is committed, or ``notify(error)`` if that fails.
 
         This is group commit: callers ending at the same moment share the writer's next
         transaction (one fsync) instead of each forcing their own.
         """
         with self._lock:
-            target = self._queued
+            target = self._queued if target is None else target
             if self._committed >= target:
-                done = True
+                outcome: BaseException | bool | None = None
+            elif self.error is not None:
+                outcome = self._stuck()
             else:
-                done = False
+                outcome = False
                 self._waiters.append((target, notify))
                 self._first_at = 0.0  # due now: the writer stops holding for a batch
-        if done:
-            notify(None)
-        else:
+        if outcome is False:
             self._wake.set()
+        else:
+            notify(outcome)  # type: ignore[arg-type]
 
     def _settle_waiters(self, error: BaseException | None) -> None:
+        """Notify the waiters whose records are committed; on ``error``, all the others."""
         with self._lock:
-            if error is not None:
-                ready, self._waiters = self._waiters, []
-            else:
-                ready = [w for w in self._waiters if w[0] <= self._committed]
-                self._waiters = [w for w in self._waiters if w[0] > self._committed]
+            ready = [w for w in self._waiters if w[0] <= self._committed]
+            waiting = [w for w in self._waiters if w[0] > self._committed]
+            self._waiters = [] if error is not None else waiting
         for _, notify in ready:
-            notify(error)
+            notify(None)
+        if error is not None:
+            for _, notify in waiting:  # each waiter raises an exception of its own
+                notify(_fresh(error))
 
     @property
     def pending(self) -> int:
@@ -128,35 +172,55 @@ class BatchWriter:
 
     # -- committing ----------------------------------------------------------------
     def flush(self) -> None:
-        """Commit everything queued so far, now, in the caller's thread."""
-        try:
-            self._drain()
-        except Exception as exc:
-            raise OrchestrationError(f"could not commit audit records: {exc}") from exc
+        """Commit everything queued so far, now, in the caller's thread.
+
+        Raises :class:`AuditWriteError` when a commit fails (the records stay queued).
+        """
+        self._drain()
 
     def _drain(self) -> None:
+        """Commit what is queued now in batches of at most ``batch_size`` (one transaction
+        each). Records put meanwhile wait for the next group, as group commit intends."""
         with self._drain_lock:
             with self._lock:
-                batch, self._pending = self._pending, []
-            if not batch:
-                return
-            try:
-                stored = self.store.append([self.encoder.encode(item) for item in batch])
-            except BaseException as exc:
-                with self._lock:  # put them back in front, in order, to retry
-                    self._pending[:0] = batch
-                    self._first_at = time.monotonic() - self.flush_interval
-                self.error = exc
-                self._retry_at = time.monotonic() + RETRY_BACKOFF_S
-                self._settle_waiters(exc)
-                raise
-            self.error = None
-            if stored:
-                self.last_hash = stored[-1][-1]
-            with self._lock:
-                self._committed += len(batch)
-        self._settle_waiters(None)
-        self._notify(stored)
+                left = len(self._pending)
+            while left > 0:
+                with self._lock:
+                    batch = self._pending[: min(self.batch_size, left)]
+                    del self._pending[: len(batch)]
+                if not batch:
+                    return
+                left -= len(batch)
+                try:
+                    stored = self.store.append([self.encoder.encode(item) for item in batch])
+                except Exception as exc:
+                    self._failed(batch, exc)
+                    assert self.error is not None
+                    raise self.error from exc
+                if self.error is not None:
+                    log.warning("the audit trail %s commits again", self.store.path)
+                self.error, self._failures = None, 0
+                if stored:
+                    self.last_hash = stored[-1][-1]
+                with self._lock:
+                    self._committed += len(batch)
+                self._settle_waiters(None)
+                self._notify(stored)
+
+    def _failed(self, batch: list[Pending], exc: Exception) -> None:
+        """Put ``batch`` back in front (in order) and become stuck until a retry commits."""
+        with self._lock:
+            self._pending[:0] = batch
+            self._first_at = time.monotonic() - self.flush_interval
+        error = storage_error(exc, self.store.path, "commit audit records to", AuditWriteError)
+        assert isinstance(error, AuditWriteError)
+        if self.error is None:
+            log.warning("%s", error)
+        self.error = error
+        self._failures += 1
+        backoff = min(MAX_BACKOFF_S, RETRY_BACKOFF_S * 2 ** (self._failures - 1))
+        self._retry_at = time.monotonic() + backoff
+        self._settle_waiters(error)
 
     def _notify(self, stored: list[tuple[Any, ...]]) -> None:
         for listener in list(self.listeners):
@@ -168,13 +232,16 @@ class BatchWriter:
     # -- the thread ----------------------------------------------------------------
     def _run(self) -> None:
         while not self._closed:
-            self._wake.wait()
+            stuck = self.error is not None and self._pending
+            self._wake.wait(max(0.0, self._retry_at - time.monotonic()) if stuck else None)
             self._wake.clear()
+            if self.error is not None and time.monotonic() < self._retry_at:
+                continue  # woken early while stuck: keep the back-off
             self._hold_for_batch()
             try:
                 self._drain()
             except Exception:
-                log.warning("audit commit failed; will retry", exc_info=True)
+                log.debug("audit commit failed; will retry", exc_info=True)
 
     def _hold_for_batch(self) -> None:
         """Wait until the oldest record is due, a batch is full, or we are closing."""
@@ -189,13 +256,39 @@ class BatchWriter:
             self._wake.wait(due)
             self._wake.clear()
 
-    def close(self, timeout: float = 10.0) -> None:
-        """Stop the thread and commit what is left (idempotent)."""
+    def close(self, timeout: float = 10.0) -> AuditWriteError | None:
+        """Stop the thread and commit what is left (idempotent).
+
+        Returns ``None``, or — when records could not be committed — an
+        :class:`AuditWriteError` carrying their count (``lost``), already logged.
+        """
         with self._lock:
             if self._closed:
-                return
+                return None
             self._closed = True
         self._wake.set()
         if threading.current_thread() is not self._thread:
             self._thread.join(timeout)
-        self._drain()
+        try:
+            self._drain()
+        except AuditWriteError as exc:
+            with self._lock:
+                lost, self._pending = len(self._pending), []
+            error = AuditWriteError(
+                f"{lost} audit record(s) could not be committed before the trail closed and "
+                f"are lost. {exc}",
+                exc.path,
+                exc.cause,
+                lost,
+            )
+            log.error("%s", error)
+            return error
+        return None
+
+
+def _fresh(error: BaseException) -> BaseException:
+    """A new exception with the same message, path and cause: one instance raised in
+    several tasks at once would collect all their tracebacks."""
+    if isinstance(error, AuditWriteError):
+        return AuditWriteError(str(error), error.path, error.cause)
+    return error

@@ -5,16 +5,26 @@ acknowledged ``seq`` from the store, then switches to live delivery. If its queu
 overflows it falls behind again instead of losing durable messages, and catches up
 from the store once it has room. A named consumer receives durable messages only;
 subscribing one declares its pattern durable.
+
+Several processes may publish to one store, so a live message is taken only when it is
+the very next ``seq`` after the cursor: a gap means another process committed
+messages in between, and the cursor reads them from the store first (commit order,
+nothing skipped, nothing twice). An idle named consumer also looks at the store every
+``POLL_INTERVAL_S`` seconds, since another process's publish wakes nobody here.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 
 from .message import BusMessage
 from .store import Store
 
-__all__ = ["DurableCursor"]
+__all__ = ["POLL_INTERVAL_S", "DurableCursor"]
+
+#: How often an idle named consumer checks the store for other processes' messages.
+POLL_INTERVAL_S = 0.2
 
 
 class DurableCursor:
@@ -50,8 +60,19 @@ class DurableCursor:
             return False
         if msg.seq <= self.position:
             return False
+        if msg.seq != self.position + 1:  # others committed in between: read them first
+            self.lagging = True
+            self._missed = max(self._missed, msg.seq)
+            return False
         self.position = msg.seq
         return True
+
+    async def idle(self, waiter: asyncio.Future[None]) -> None:
+        """Wait for a live message, or at most ``POLL_INTERVAL_S``; then look at the store
+        (another process's messages arrive only that way)."""
+        done, _ = await asyncio.wait({waiter}, timeout=POLL_INTERVAL_S)
+        if not done:
+            self.lagging = True
 
     async def refill(self, limit: int) -> list[BusMessage]:
         """The next matching durable messages from the store (at most ``limit`` read).

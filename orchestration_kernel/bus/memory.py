@@ -23,7 +23,10 @@ class MemoryStore:
     def __init__(self) -> None:
         self._messages: list[tuple[int, str, str, str | None, float]] = []
         self._offsets: dict[str, int] = {}
-        self._contexts: dict[str, list[tuple[int, float, str]]] = {}
+        # Per session: each version's change (merge or set, as JSON text) and the current
+        # context, so n small updates hold O(n) memory, not n full copies.
+        self._contexts: dict[str, list[tuple[int, float, bool, str]]] = {}
+        self._current: dict[str, dict[str, Any]] = {}
         self._turns: dict[str, list[Turn]] = {}
 
     async def open(self) -> None:
@@ -55,23 +58,29 @@ class MemoryStore:
         self, session_id: str, data: dict[str, Any], *, merge: bool, ts: float
     ) -> ContextVersion:
         """Add a context version, merged into the latest when ``merge``."""
+        change = encode(data, "context data")
         versions = self._contexts.setdefault(session_id, [])
-        current = decode(versions[-1][2]) if versions else {}
-        new = merge_context(current, data, merge)
-        versions.append((len(versions) + 1, ts, encode(new, "context data")))
-        return ContextVersion(len(versions), ts, new)
+        current = merge_context(self._current.get(session_id, {}), decode(change), merge)
+        versions.append((len(versions) + 1, ts, merge, change))
+        self._current[session_id] = current
+        return ContextVersion(len(versions), ts, decode(encode(current, "context data")))
 
     async def read_context(self, session_id: str) -> ContextVersion | None:
         """The latest version, or None."""
         versions = self._contexts.get(session_id)
         if not versions:
             return None
-        version, ts, text = versions[-1]
-        return ContextVersion(version, ts, decode(text))
+        version, ts, _, _ = versions[-1]
+        return ContextVersion(version, ts, decode(encode(self._current[session_id], "context")))
 
     async def context_history(self, session_id: str) -> list[ContextVersion]:
-        """All versions, oldest first."""
-        return [ContextVersion(v, ts, decode(t)) for v, ts, t in self._contexts.get(session_id, [])]
+        """All versions, oldest first, rebuilt from the changes."""
+        out: list[ContextVersion] = []
+        data: dict[str, Any] = {}
+        for version, ts, merge, change in self._contexts.get(session_id, []):
+            data = merge_context(data, decode(change), merge)
+            out.append(ContextVersion(version, ts, data))
+        return out
 
     async def sessions(self) -> list[str]:
         """Sessions with a context or a conversation."""

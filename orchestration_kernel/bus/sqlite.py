@@ -1,9 +1,16 @@
 """The embedded bus store: one SQLite file (WAL) under ``ORCHESTRATION_HOME``.
 
 All SQL runs on one dedicated worker thread, so the runtime loop never blocks on disk
-and the connection is only ever used by the thread that made it. Each write is its own
-transaction and is committed before the awaiting coroutine resumes. WAL lets other
-processes (a second kernel, a restarted one) read and write the same file.
+and the connection is only ever used by the thread that made it. Each write is one
+``BEGIN IMMEDIATE`` transaction and is committed before the awaiting coroutine resumes
+(``synchronous=NORMAL`` in WAL: a killed process loses nothing committed; a power cut
+may lose the last commits). WAL lets other processes (a second kernel, a restarted
+one) read and write the same file.
+
+The file is created owner-only (0600). Its layout has a version (``bus_meta``) and
+opening runs the migrations it lacks; contexts are stored as changes (see
+:mod:`.context_log`). Every ``sqlite3`` error reaches the caller as a
+:class:`~orchestration_kernel.errors.StorageError` naming the file and the cause.
 """
 
 from __future__ import annotations
@@ -16,27 +23,46 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+from ..errors import StorageError
+from ..storage.files import private_dir
+from ..storage.schema import Migration, migrate
+from ..storage.sqlite import connect, storage_error, transaction
+from . import context_log
 from .message import BusMessage
 from .store import ContextVersion, Turn, decode, encode, merge_context
 
-__all__ = ["SQLiteStore"]
+__all__ = ["SCHEMA_VERSION", "SQLiteStore"]
 
 T = TypeVar("T")
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS messages (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    topic TEXT NOT NULL, session_id TEXT, ts REAL NOT NULL, data TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS offsets (
-    consumer TEXT PRIMARY KEY, seq INTEGER NOT NULL, ts REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS contexts (
-    session_id TEXT NOT NULL, version INTEGER NOT NULL, ts REAL NOT NULL, data TEXT NOT NULL,
-    PRIMARY KEY (session_id, version));
-CREATE TABLE IF NOT EXISTS turns (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, session_id TEXT NOT NULL, role TEXT NOT NULL,
-    content TEXT NOT NULL, model TEXT, ts REAL NOT NULL);
-CREATE INDEX IF NOT EXISTS turns_by_session ON turns (session_id, id);
-"""
+#: The layout this release writes.
+SCHEMA_VERSION = 2
+
+# Version 1: the layout of commit 540279b (contexts as full copies, no bus_meta).
+_SCHEMA_V1 = [
+    "CREATE TABLE IF NOT EXISTS messages (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
+    "topic TEXT NOT NULL, session_id TEXT, ts REAL NOT NULL, data TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS offsets (consumer TEXT PRIMARY KEY, seq INTEGER NOT NULL, "
+    "ts REAL NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS turns (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+    "session_id TEXT NOT NULL, role TEXT NOT NULL, content TEXT NOT NULL, model TEXT, "
+    "ts REAL NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS turns_by_session ON turns (session_id, id)",
+]
+#: Sessions whose current context is cached (checked against the version on every use).
+_CACHED_SESSIONS = 64
+_OURS = {"messages", "offsets", "turns", "contexts", "context_changes", "bus_meta"}
+
+
+def _create_v1(db: sqlite3.Connection) -> None:
+    for statement in _SCHEMA_V1:
+        db.execute(statement)
+
+
+MIGRATIONS = [
+    Migration(1, "messages, offsets and turns", _create_v1),
+    Migration(2, "contexts stored as changes", context_log.migrate_v1_contexts),
+]
 
 
 class SQLiteStore:
@@ -49,6 +75,9 @@ class SQLiteStore:
         self._busy_timeout_s = busy_timeout_s
         self._conn: sqlite3.Connection | None = None
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+        # The current context per session, used only while its version is still the
+        # latest in the file (touched only by the worker thread).
+        self._contexts: dict[str, ContextVersion] = {}
 
     # -- lifecycle -----------------------------------------------------------------
     async def open(self) -> None:
@@ -60,18 +89,54 @@ class SQLiteStore:
     def _open_sync(self) -> None:
         if self._conn is not None:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            private_dir(self.path.parent)
+        except OSError as exc:
+            raise storage_error(exc, self.path.parent, "create the folder") from None
         # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a write is committed
         # exactly when its function returns.
-        conn = sqlite3.connect(
-            self.path, timeout=self._busy_timeout_s, isolation_level=None, check_same_thread=False
-        )
-        conn.execute("PRAGMA journal_mode=WAL")
-        # NORMAL in WAL mode survives a process crash (what a kernel restart is); FULL
-        # would add an fsync per commit for power-loss safety we do not promise.
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.executescript(_SCHEMA)
+        conn = connect(self.path, timeout=self._busy_timeout_s, what="open the bus database")
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            # NORMAL in WAL mode survives a process crash (what a kernel restart is); FULL
+            # would add an fsync per commit for power-loss safety we do not promise.
+            conn.execute("PRAGMA synchronous=NORMAL")
+            vacuum = self._migrate(conn)
+            if vacuum:  # the old full-copy contexts are gone: give the space back
+                conn.execute("VACUUM")
+        except sqlite3.Error as exc:
+            conn.close()
+            raise storage_error(exc, self.path, "prepare the bus database") from None
+        except StorageError:
+            conn.close()
+            raise
         self._conn = conn
+
+    def _migrate(self, conn: sqlite3.Connection) -> bool:
+        """Bring the file to :data:`SCHEMA_VERSION`; True when old contexts were compacted."""
+        with transaction(conn):
+            tables = {
+                r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
+            tables.discard("sqlite_sequence")
+            if tables and not tables & _OURS:
+                raise StorageError(
+                    f"{self.path} is a SQLite database but not a bus store (its tables: "
+                    f"{', '.join(sorted(tables)[:5])}). Pass ContextBus(store=...) the bus "
+                    "file, or move this one aside.",
+                    str(self.path),
+                    "not a bus database",
+                )
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS bus_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+            )
+            row = conn.execute("SELECT value FROM bus_meta WHERE key = 'schema_version'").fetchone()
+            found = int(row[0]) if row else (1 if tables else 0)
+            version = migrate(conn, found, MIGRATIONS, self.path)
+            conn.execute(
+                "INSERT OR REPLACE INTO bus_meta VALUES ('schema_version', ?)", (str(version),)
+            )
+        return "contexts" in tables
 
     async def close(self) -> None:
         """Close the connection and stop the worker thread."""
@@ -89,7 +154,11 @@ class SQLiteStore:
     async def _call(self, fn: Callable[..., T], *args: Any) -> T:
         if self._executor is None:
             raise RuntimeError(f"the bus store {self.path} is closed")
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._executor, fn, *args)
+        except sqlite3.Error as exc:
+            raise storage_error(exc, self.path, "use the bus database") from None
 
     def _db(self) -> sqlite3.Connection:
         if self._conn is None:
@@ -103,10 +172,11 @@ class SQLiteStore:
         return await self._call(self._append_sync, topic, text, session_id, ts)
 
     def _append_sync(self, topic: str, text: str, session_id: str | None, ts: float) -> int:
-        cur = self._db().execute(
-            "INSERT INTO messages (topic, session_id, ts, data) VALUES (?, ?, ?, ?)",
-            (topic, session_id, ts, text),
-        )
+        with transaction(self._db()) as db:
+            cur = db.execute(
+                "INSERT INTO messages (topic, session_id, ts, data) VALUES (?, ?, ?, ?)",
+                (topic, session_id, ts, text),
+            )
         assert cur.lastrowid is not None
         return cur.lastrowid
 
@@ -154,54 +224,59 @@ class SQLiteStore:
     def _write_context_sync(
         self, session_id: str, data: dict[str, Any], merge: bool, ts: float
     ) -> ContextVersion:
-        db = self._db()
         # IMMEDIATE takes the write lock before the read, so two processes merging into
         # the same session serialise instead of overwriting each other.
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            latest = self._latest_sync(session_id)
-            version = (latest.version if latest else 0) + 1
-            new = merge_context(latest.data if latest else {}, data, merge)
-            db.execute(
-                "INSERT INTO contexts (session_id, version, ts, data) VALUES (?, ?, ?, ?)",
-                (session_id, version, ts, encode(new, "context data")),
-            )
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        return ContextVersion(version, ts, new)
+        with transaction(self._db()) as db:
+            base = self._current(db, session_id)
+            version = context_log.write(db, session_id, data, merge, ts)
+        if base is not None and merge:
+            base.data.update(data)  # the cached dict, updated in place: O(len(data))
+            new = base.data
+        else:
+            new = merge_context({}, data, merge)
+        self._remember(ContextVersion(version, ts, new), session_id)
+        return ContextVersion(version, ts, dict(new))  # the caller's own copy
 
-    def _latest_sync(self, session_id: str) -> ContextVersion | None:
-        row = (
-            self._db()
-            .execute(
-                "SELECT version, ts, data FROM contexts WHERE session_id = ? "
-                "ORDER BY version DESC LIMIT 1",
-                (session_id,),
-            )
-            .fetchone()
-        )
-        return ContextVersion(row[0], row[1], decode(row[2])) if row else None
+    def _current(self, db: sqlite3.Connection, session_id: str) -> ContextVersion | None:
+        """The latest version: from the cache when no one (no process) wrote since."""
+        head = context_log.version_of(db, session_id)
+        cached = self._contexts.get(session_id)
+        if head is None:
+            return None
+        if cached is not None and cached.version == head[0]:
+            return cached
+        latest = context_log.latest(db, session_id)
+        if latest is not None:
+            self._remember(latest, session_id)
+        return latest
+
+    def _remember(self, current: ContextVersion, session_id: str) -> None:
+        if len(self._contexts) >= _CACHED_SESSIONS and session_id not in self._contexts:
+            self._contexts.pop(next(iter(self._contexts)))
+        self._contexts[session_id] = current
 
     async def read_context(self, session_id: str) -> ContextVersion | None:
         """The latest version, or None."""
-        return await self._call(self._latest_sync, session_id)
+        return await self._call(self._read_context_sync, session_id)
+
+    def _read_context_sync(self, session_id: str) -> ContextVersion | None:
+        with transaction(self._db(), "DEFERRED") as db:  # keys and version from one snapshot
+            current = self._current(db, session_id)
+        return ContextVersion(current.version, current.ts, dict(current.data)) if current else None
 
     async def context_history(self, session_id: str) -> list[ContextVersion]:
         """All versions, oldest first."""
-        rows = await self._call(
-            self._fetch,
-            "SELECT version, ts, data FROM contexts WHERE session_id = ? ORDER BY version",
-            (session_id,),
-        )
-        return [ContextVersion(v, ts, decode(d)) for v, ts, d in rows]
+        return await self._call(self._history_sync, session_id)
+
+    def _history_sync(self, session_id: str) -> list[ContextVersion]:
+        with transaction(self._db(), "DEFERRED") as db:
+            return context_log.history(db, session_id)
 
     async def sessions(self) -> list[str]:
         """Sessions with a context or a conversation."""
         rows = await self._call(
             self._fetch,
-            "SELECT session_id FROM contexts UNION SELECT session_id FROM turns ORDER BY 1",
+            "SELECT session_id FROM context_changes UNION SELECT session_id FROM turns ORDER BY 1",
             (),
         )
         return [r[0] for r in rows]
@@ -213,8 +288,9 @@ class SQLiteStore:
         await self._call(self._append_turns_sync, rows)
 
     def _append_turns_sync(self, rows: list[tuple[Any, ...]]) -> None:
-        conn = self._db()
-        with conn:  # one commit for the batch
+        # One explicit transaction: on an autocommit connection ``with conn:`` would not
+        # begin one, and each row would commit on its own.
+        with transaction(self._db()) as conn:
             conn.executemany(
                 "INSERT INTO turns (session_id, role, content, model, ts) VALUES (?, ?, ?, ?, ?)",
                 rows,

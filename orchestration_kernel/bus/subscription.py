@@ -227,7 +227,10 @@ class Subscription:
             waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
             self._waiters.append(waiter)
             try:
-                await waiter
+                if self._cursor is None:
+                    await waiter
+                else:
+                    await self._cursor.idle(waiter)  # polls for other processes' messages
             finally:
                 if waiter in self._waiters:
                     self._waiters.remove(waiter)

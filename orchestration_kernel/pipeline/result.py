@@ -14,10 +14,11 @@ import html
 import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 from ..formatting import format_cost, format_ms
 from ..models import Attempt, Decision, Usage
+from ..storage.commit import Commit
 
 __all__ = ["FoldRecord", "ModelCall", "PipelineResult", "StepResult", "StepStatus", "assign"]
 
@@ -160,6 +161,14 @@ class PipelineResult(BaseModel):
     #: The audit chain's head hash after the run (``None`` without an audit trail).
     head_hash: str | None = None
     handoffs_ms: list[float] = Field(default_factory=list)
+    _committed: Commit | None = PrivateAttr(default=None)
+
+    @property
+    def committed(self) -> Commit:
+        """Awaitable: the run's audit rows are committed. A run that returned has already
+        committed them (it raises ``AuditWriteError`` when it cannot), so this is settled
+        on a returned result; it is here so code can treat replies and runs alike."""
+        return self._committed or Commit.settled()
 
     # -- reading ------------------------------------------------------------------
     def step(self, name: str) -> StepResult:

@@ -30,6 +30,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import (
+    AuditWriteError,
     GuardianBlocked,
     PipelineError,
     ProviderTimeout,
@@ -118,6 +119,8 @@ class Run:
         self._pending_turns: list[tuple[str, list[tuple[str, str, str | None]]]] = []
         self._t0 = time.perf_counter()
         self._wall0 = time.time()
+        #: Set when the audit refused or could not commit one of this run's rows.
+        self._audit_error: AuditWriteError | None = None
 
     # -- collaborators (all optional) -------------------------------------------------
     @property
@@ -146,6 +149,8 @@ class Run:
         cols.setdefault("session_id", self.session_id)
         try:
             audit.record(event, **cols)
+        except AuditWriteError as exc:  # refused: the run ends raising it, never "done"
+            self._audit_error = exc
         except Exception:  # the audit has its own integrity checks; never break the run
             log.exception("audit record %s failed", event)
 
@@ -158,6 +163,8 @@ class Run:
     # -- the run ---------------------------------------------------------------------
     async def execute(self) -> PipelineResult:
         """Run every step; returns the result or raises (see the module docstring)."""
+        if self.audit is not None:
+            self.audit.check_writable()  # fail fast: no run goes ahead unaudited
         await self._prepare()
         self._done = asyncio.get_running_loop().create_future()
         self._begin()
@@ -180,10 +187,17 @@ class Run:
             await self._stop_all(f"step {name!r} failed")
             message = f"step {name!r} failed: {type(exc).__name__}: {exc}"
             await self._end("failed", message)
+            if self._audit_error is not None:
+                message += f" (and its audit rows were not committed: {self._audit_error})"
             raise PipelineError(
                 f"pipeline {self.name or ''} {message}".replace("  ", " "), self.result
             ) from exc
         await self._end("done")
+        if self._audit_error is not None:  # "done" is only true once its rows are committed
+            cause = self._audit_error
+            error = AuditWriteError(str(cause), cause.path, cause.cause)
+            error.result = self.result  # type: ignore[attr-defined]
+            raise error from cause
         return self.result
 
     def cancel(self) -> None:
@@ -262,8 +276,9 @@ class Run:
         try:
             # aflush commits this run's rows and returns the head hash that covers them.
             self.result.head_hash = await audit.aflush()
-        except Exception:
-            log.exception("audit flush failed")
+            self.result._committed = audit.commit_point()
+        except AuditWriteError as exc:  # the run must not report what was not committed
+            self._audit_error = exc
 
     def _final_output(self) -> str | None:
         spec = self.compiled.spec

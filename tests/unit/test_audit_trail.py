@@ -14,7 +14,7 @@ import pytest
 
 from orchestration_kernel.audit import EVENT_KINDS, AuditTrail
 from orchestration_kernel.audit.rows import REDACTION_FAILED
-from orchestration_kernel.errors import ConfigurationError, OrchestrationError
+from orchestration_kernel.errors import AuditWriteError, ConfigurationError, OrchestrationError
 from orchestration_kernel.session import Session
 
 
@@ -236,7 +236,7 @@ def test_a_failed_commit_keeps_the_records_and_raises_on_flush(trail: AuditTrail
 
     monkeypatch.setattr(store, "append", failing)
     trail.record("run_start", run_id="r")
-    with pytest.raises(OrchestrationError, match="could not commit audit records"):
+    with pytest.raises(AuditWriteError, match=r"(?i)could not commit audit records to .*audit"):
         trail.flush()
     assert trail.pending == 1 and calls["n"] >= 1
     monkeypatch.setattr(store, "append", real)
@@ -368,6 +368,32 @@ async def test_a_failed_group_commit_fails_its_waiters(tmp_path) -> None:
     trail.record("run_end", run_id="r", status="done")
     with pytest.raises(OrchestrationError, match="disk full"):
         await trail.aflush()
-    trail._store.append = working  # the disk is back: the queued row is kept and commits
+    with pytest.raises(OrchestrationError, match="disk full"):  # stuck: fails fast
+        await trail.aflush()
+    trail._store.append = working  # the disk is back: the writer retries by itself
+    for _ in range(200):  # hang guard: retries back off to a few seconds at most
+        if trail.write_error is None:
+            break
+        await asyncio.sleep(0.05)
     assert await trail.aflush() and len(trail.to_dataframe()) == 1
+    trail.close()
+
+
+def test_a_backlog_commits_in_bounded_batches_in_order(tmp_path: Path) -> None:
+    trail = AuditTrail(tmp_path / "a.sqlite", session_id="s", flush_interval=60)
+    trail._writer.batch_size = 10
+    sizes: list[int] = []
+    real = trail._store.append
+
+    def counting(rows):
+        sizes.append(len(rows))
+        return real(rows)
+
+    trail._store.append = counting
+    for i in range(35):
+        trail.record("call", run_id=f"r{i:02d}")
+    trail.flush()
+    assert sizes == [10, 10, 10, 5]  # one transaction per batch, none unbounded
+    assert list(trail.to_dataframe().run_id) == [f"r{i:02d}" for i in range(35)]
+    assert trail.verify().ok
     trail.close()
