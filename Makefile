@@ -36,6 +36,7 @@ venv: $(STAMP)
 test: $(STAMP)
 	$(UV) lock --check --quiet
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	@home=$$(mktemp -d); \
 	$(HERMETIC) ORCHESTRATION_HOME=$$home JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter \
 	  $(BIN)/python -m pytest -p no:cacheprovider \

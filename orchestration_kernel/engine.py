@@ -39,6 +39,7 @@ from .text_checks import check_prompt
 if TYPE_CHECKING:
     from .compare import CompareTable
     from .matrix import MatrixResult
+    from .routing import Catalogue, Router
     from .routing.strategies import Strategy
 
 __all__ = ["OrchestrationEngine"]
@@ -178,7 +179,7 @@ class OrchestrationEngine:
         return self._router
 
     @property
-    def catalogue(self) -> Any:
+    def catalogue(self) -> Catalogue:
         """The model catalogue (context windows, prices, capabilities)."""
         return self._router.catalogue
 
@@ -490,7 +491,7 @@ def _messages(prompt: Prompt) -> list[Message]:
         if isinstance(item, Message):
             out.append(item)
         elif isinstance(item, Mapping) and "role" in item and "content" in item:
-            out.append(Message(role=item["role"], content=str(item["content"])))  # type: ignore[arg-type]
+            out.append(Message(role=item["role"], content=str(item["content"])))
         else:
             raise ConfigurationError(
                 f"a message must be a Message or a dict with 'role' and 'content', got {item!r:.80}"
@@ -501,8 +502,8 @@ def _messages(prompt: Prompt) -> list[Message]:
 
 
 def _make_router(
-    catalogue: Any, aliases: Mapping[str, str] | None, pools: Any, router: Any = None
-) -> Any:
+    catalogue: Any, aliases: Mapping[str, str] | None, pools: Any, router: Router | None = None
+) -> Router:
     from .routing import Catalogue, Pool, Resolver, Router
 
     if router is not None:

@@ -152,7 +152,7 @@ async def _ensure_json(
         call.data = value
         return reply
     retry = _with_correction(prompt, reply.text, why)
-    second = await engine.complete(
+    second: Reply = await engine.complete(
         model, retry, system=system, fallbacks=step.fallbacks or None, json_output=True,
         timeout=step.timeout, temperature=step.temperature, max_tokens=step.max_tokens, **extra,
     )  # fmt: skip

@@ -133,7 +133,8 @@ class Pipeline:
         """
         run = self._new_run(input_data, namespace, session_id, observer, run_id, stream)
         try:
-            return await self.engine.runtime.run(self._execute(run))
+            result: PipelineResult = await self.engine.runtime.run(self._execute(run))
+            return result
         except asyncio.CancelledError:
             task = asyncio.current_task()
             if task is not None and task.cancelling():
@@ -154,7 +155,8 @@ class Pipeline:
         :class:`RunCancelled` with the partial result."""
         run = self._new_run(input_data, namespace, session_id, observer, run_id, stream)
         try:
-            return self.engine.runtime.run_sync(self._execute(run))
+            result: PipelineResult = self.engine.runtime.run_sync(self._execute(run))
+            return result
         except (KeyboardInterrupt, asyncio.CancelledError) as exc:
             raise RunCancelled(f"run {run.run_id} was interrupted", run.result) from exc
 

@@ -514,7 +514,8 @@ class Run:
         failed = [c for c in calls if c.status != "done"]
         if spec.fans_out:
             sr.outputs = {
-                c.model: c.output if c.status == "done" else (spec.default or "") for c in calls
+                c.model: (c.output or "") if c.status == "done" else (spec.default or "")
+                for c in calls
             }
             sr.output = "\n\n".join(f"### {m}\n{t}" for m, t in sr.outputs.items())
             sr.data = {c.model: c.data for c in calls} if spec.format == "json" else None
@@ -533,7 +534,7 @@ class Run:
         if isinstance(exc, StepFailed):
             sr.absorb(exc.calls)
         blocked = isinstance(error, GuardianBlocked)
-        if blocked and not sr.decisions:
+        if isinstance(error, GuardianBlocked) and not sr.decisions:
             sr.decisions = list(error.decisions)
         sr.error, sr.error_type = str(error), type(error).__name__
         sr.status = "blocked" if blocked else "failed"

@@ -244,7 +244,7 @@ def activity_hooks(httpx_module: Any) -> dict[str, list[Any]]:
 
 @functools.cache
 def _noting_stream_class(httpx_module: Any) -> type:
-    class NotingStream(httpx_module.AsyncByteStream):  # type: ignore[misc, name-defined]
+    class NotingStream(httpx_module.AsyncByteStream):  # type: ignore[misc]
         """A response body that notes activity for each chunk it passes on."""
 
         def __init__(self, inner: Any) -> None:

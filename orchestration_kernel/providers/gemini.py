@@ -252,12 +252,14 @@ def _bearer_credentials(token: str) -> Any:
     from google.auth import credentials as ga_credentials
     from google.auth import exceptions as ga_exceptions
 
-    class BearerTokenCredentials(ga_credentials.Credentials):  # type: ignore[misc]
+    class BearerTokenCredentials(ga_credentials.Credentials):
         """Holds an externally refreshed token; the SDK must never refresh it."""
 
         def refresh(self, request: Any) -> None:
-            raise ga_exceptions.RefreshError("the token is refreshed by orchestration-kernel")
+            raise ga_exceptions.RefreshError(  # type: ignore[no-untyped-call]
+                "the token is refreshed by orchestration-kernel"
+            )
 
-    creds = BearerTokenCredentials()
+    creds = BearerTokenCredentials()  # type: ignore[no-untyped-call]
     creds.token = token
     return creds

@@ -203,7 +203,11 @@ class Resolver:
         return error
 
     def _resolution(
-        self, name: str, ref: ModelRef, how: Literal["alias", "explicit", "inferred"], chain: tuple
+        self,
+        name: str,
+        ref: ModelRef,
+        how: Literal["alias", "explicit", "inferred"],
+        chain: tuple[str, ...],
     ) -> Resolution:
         known = self.catalogue is not None and str(ref) in self.catalogue
         return Resolution(name, ref, how, chain, known)
