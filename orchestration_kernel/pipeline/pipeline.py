@@ -160,6 +160,10 @@ class Pipeline:
         except (KeyboardInterrupt, asyncio.CancelledError) as exc:
             raise RunCancelled(f"run {run.run_id} was interrupted", run.result) from exc
 
+    #: The blocking twin under the rule's name (``<coroutine>_sync``); ``run`` is kept
+    #: because the contract shows ``pipeline.run(input)``.
+    execute_sync = run
+
     def cancel(self) -> None:
         """Cancel every run of this pipeline in progress (from any thread)."""
         runtime = self.engine.runtime
