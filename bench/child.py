@@ -31,6 +31,8 @@ SECTIONS = {
     "imports": "bench.imports",
     "audit": "bench.audit",
     "robustness": "bench.robustness",
+    "guardian": "bench.guardian_speed",
+    "shared": "bench.shared",
 }
 
 

@@ -27,6 +27,8 @@ __all__ = ["ORDER", "main"]
 #: The sections in the order they run (and appear).
 ORDER = (
     "handoff", "overhead", "throughput", "http", "memory", "imports", "audit", "robustness",
+    "guardian",
+    "shared",
 )  # fmt: skip
 _NEEDS_LITELLM = {"http", "imports"}
 

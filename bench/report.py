@@ -170,6 +170,16 @@ def _hostile(
         shown = f"{within} of {len(rows)} within target; slowest: {name}"
         return worst, shown, within == len(rows)
 
+
+def _shared(
+    key: str, limit: float, unit: str
+) -> Callable[[dict[str, Any]], tuple[Any, str, bool | None]]:
+    def read(r: dict[str, Any]) -> tuple[Any, str, bool | None]:
+        p50, p95 = get(r, key, "p50"), get(r, key, "p95")
+        show = us if unit == "us" else ms
+        value = p95 / 1000 if unit == "us" else p95  # goals are in ms
+        return _le(value, limit, f"p50 {show(p50)}, p95 {show(p95)}")
+
     return read
 
 
@@ -206,6 +216,13 @@ GOALS: list[Goal] = [
          "robustness", _hostile("Guardian")),
     Goal("Publishing with an abandoned `block_timeout` iterator",
          "≤ 2 × without it + one timeout", "robustness", _abandoned),
+    Goal("Guardian `check_input` per KB, ordinary prompts (median)", "≤ 100 µs", "guardian",
+         lambda r: _le(get(r, "per_kb_us", "p50"), 100.0,
+                       f"{get(r, 'per_kb_us', 'p50'):.0f} µs per KB")),
+    Goal("Shared-limit reservation on Redis (p95)", "≤ 0.5 ms", "shared",
+         _shared("script_us", 0.5, "us")),
+    Goal("Cross-kernel delivery on Redis (p95)", "≤ 100 ms", "shared",
+         _shared("delivery_ms", 100.0, "ms")),
 ]  # fmt: skip
 
 
@@ -390,6 +407,36 @@ def _robustness_md(r: dict[str, Any]) -> list[str]:
     return _table(head, rows)
 
 
+def _guardian_md(r: dict[str, Any]) -> list[str]:
+    rows = [
+        [
+            "per KB, ordinary prompts",
+            num(get(r, "per_kb_us", "n")),
+            f"{get(r, 'per_kb_us', 'p50'):.0f} µs",
+            f"{get(r, 'per_kb_us', 'p95'):.0f} µs",
+        ]
+    ]
+    rows += [
+        [f"{name} ({r['hostile_kb']} KB)", "1", f"{secs:.2f} s", ""]
+        for name, secs in r["hostile_s"].items()
+    ]
+    return _table(["measure", "n", "p50 / time", "p95"], rows)  # fmt: skip
+
+
+def _shared_md(r: dict[str, Any]) -> list[str]:
+    rows = [
+        [label, num(get(r, key, "n")), *(fmt(get(r, key, q)) for q in ("p50", "p95", "p99"))]
+        for label, key, fmt in (
+            ("reservation: the Lua script, awaited", "script_us", us),
+            ("`Limiter.acquire` on a shared limiter", "acquire_us", us),
+            ("live message, one process to another", "delivery_ms", ms),
+        )
+    ]
+    server = get(r, "server_us_per_call")
+    note = f"Inside Redis (`INFO commandstats`, mean per call): {us(server)}."
+    return [*_table(["measure", "n", "p50", "p95", "p99"], rows), "", note]
+
+
 @dataclass(frozen=True)
 class Section:
     """A section of the report: its key, title, what the numbers mean, and its table."""
@@ -456,6 +503,18 @@ SECTIONS: list[Section] = [
         "the size in the sizes table (1 MB in a full run) to `check_input`; the publish rows "
         "time a run of non-durable publishes with and without a `block_timeout` iterator that "
         "nobody reads."), _robustness_md),
+    Section("guardian", "9. Guardian speed", (
+        "`check_input` with the default policies. Per KB: the project's labelled prompts "
+        "joined into 1, 4 and 16 KB texts, µs per KB over every check. Hostile: one check "
+        "of each text that once made a rule backtrack (runs of one character, of letters "
+        "and digits, of whitespace, floods of triggers), checked off the event loop."),
+        _guardian_md),
+    Section("shared", "10. Shared state on Redis", (
+        "A private `redis-server` on loopback. *Reservation*: one call of the shared limiter's "
+        "Lua script (a deployment with room, so it answers \"now\"), and a whole "
+        "`Limiter.acquire` with it. *Live message*: a second process subscribes on a "
+        "`ContextBus` on the same Redis; this one publishes a message every 5 ms; per message, "
+        "arrival time minus publish time (one machine, one clock)."), _shared_md),
 ]  # fmt: skip
 
 

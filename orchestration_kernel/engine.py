@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import team
 from .calls import CallRunner, CallSpec
 from .connections import ProviderSet
 from .errors import ConfigurationError
@@ -86,6 +87,9 @@ class OrchestrationEngine:
       ``router``: a ready :class:`~orchestration_kernel.routing.Router` (its own clock,
       breaker policy, catalogue); ``aliases`` and ``pools`` are added to it, and
       ``catalogue`` must then be left unset.
+      ``redis``: a ``redis://`` URL or a :class:`~orchestration_kernel.redis_link.RedisSettings`
+      (default ``ORCHESTRATION_REDIS_URL``; ``False``: off) — every kernel on it shares
+      the deployments' rate limits, and ``engine.bus`` lives there.
     """
 
     def __init__(
@@ -111,6 +115,7 @@ class OrchestrationEngine:
         replay: bool = False,
         stream: bool = False,
         router: Any = None,
+        redis: Any = None,
     ) -> None:
         self.session = session or Session.current()
         self.runtime = self.session.runtime
@@ -127,6 +132,8 @@ class OrchestrationEngine:
         self.timeouts = timeouts or Timeouts()
         self.default_stream = stream
         self._router = _make_router(catalogue, aliases, pools, router)
+        #: The shared-state settings (``redis=``), or None: limits and bus are this kernel's.
+        self.redis = team.share_limits(redis, self._router.limiter, self.runtime)
         for provider in self.providers.registry.names():  # "ollama:llama3" works at once
             if provider not in self._router.resolver.providers:
                 self._router.resolver.add_provider(provider)
@@ -189,7 +196,11 @@ class OrchestrationEngine:
         if self._bus is None:
             from .bus import ContextBus
 
-            self._bus = ContextBus(session=self.session)
+            self._bus = (
+                ContextBus(session=self.session)
+                if self.redis is None
+                else team.shared_bus(self.redis, self.session)
+            )
         return self._bus
 
     @property

@@ -26,10 +26,11 @@ OrchestrationError                     base of everything we raise
 ├── PipelineError                      a pipeline run failed; carries the partial result
 ├── RunCancelled                       a run was cancelled (interrupt or cancel())
 ├── AuditIntegrityError                the audit chain does not verify
-└── StorageError                       a database or key file cannot be opened, read or written;
-    │                                  names the file, the cause and what to do
-    └── AuditWriteError                the audit cannot commit (disk full, read-only): calls,
-                                       runs and compares fail fast until it recovers
+├── StorageError                       a database or key file cannot be opened, read or written;
+│   │                                  names the file, the cause and what to do
+│   └── AuditWriteError                the audit cannot commit (disk full, read-only): calls,
+│                                      runs and compares fail fast until it recovers
+└── SharedStateError                   Redis (shared state) unreachable; nothing was written
 ```
 
 Messages never contain secrets: every ``str()`` of these errors is safe to show.
@@ -68,6 +69,7 @@ __all__ = [
     "RetryableError",
     "RunCancelled",
     "ServerError",
+    "SharedStateError",
     "SpecError",
     "StorageError",
     "UnknownModelError",
@@ -336,3 +338,8 @@ class AuditWriteError(StorageError):
     ) -> None:
         self.lost = lost
         super().__init__(message, path, cause)
+
+
+class SharedStateError(OrchestrationError):
+    """The shared Redis could not be reached, so a write that promises durability was
+    refused (nothing was written); the message names the server, without its password."""

@@ -40,3 +40,24 @@ def hermetic_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
 def fake_key(prefix: str = "test") -> str:
     """An obviously fake key, built at run time (no key-shaped literal in the repo)."""
     return f"{prefix}-key-" + os.urandom(12).hex()
+
+
+# -- Redis (shared state): a real redis-server per test; see tests/redis_server.py --------
+from tests.redis_server import redis_server  # noqa: E402,F401  (a fixture, used by name)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that use a redis-server fixture (``redis_server``, ``team``) are marked ``redis``."""
+    for item in items:
+        if {"redis_server", "team"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.redis)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Under CI a skipped Redis test is a failure: CI must run them (make test installs it)."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and os.environ.get("CI") and item.get_closest_marker("redis"):
+        report.outcome = "failed"
+        report.longrepr = f"Redis tests must run under CI, but this one skipped: {report.longrepr}"

@@ -225,15 +225,20 @@ class AuditTrail:
         event: str | Iterable[str] | None = None,
         session: str | None = None,
         limit: int | None = None,
+        homes: Iterable[str | Path] = (),
     ) -> pd.DataFrame:
         """The rows as a typed DataFrame, oldest first, filtered by any of the arguments.
 
         ``since``: a datetime (naive means UTC), ISO text, epoch seconds or a timedelta
         ("the last hour"). ``model``: requested or responding model, or
-        ``provider:model``. ``limit``: keep only the most recent rows.
+        ``provider:model``. ``limit``: keep only the most recent rows. ``homes``: other
+        ``ORCHESTRATION_HOME`` directories (other machines' kernels) to read as well;
+        the frame then has a ``home`` column and is ordered by time (see :mod:`.homes`).
         """
         sql, params = select_sql(run, since, model, event, session, limit)
-        return frame_from_rows(self._rows(sql, params))
+        frame = frame_from_rows(self._rows(sql, params))
+        homes = list(homes)
+        return frame if not homes else _with_homes(self, frame, homes, sql, params, limit)
 
     def export(self, path: str | Path, **filters: Any) -> Path:
         """Write the rows (filtered as in :meth:`to_dataframe`) to ``.parquet``, ``.csv``
@@ -384,3 +389,26 @@ def _resolve(future: asyncio.Future[None], error: BaseException | None) -> None:
         future.set_result(None)
     else:
         future.set_exception(error)
+
+
+def _with_homes(
+    trail: AuditTrail,
+    frame: pd.DataFrame,
+    homes: list[Any],
+    sql: str,
+    params: list[Any],
+    limit: int | None,
+) -> pd.DataFrame:
+    """``frame`` (this trail's rows) and the same query on other homes, in time order."""
+    import pandas as pd
+
+    from .homes import read_rows
+
+    here = trail.path if trail.path == ":memory:" else str(Path(trail.path).parent)
+    parts = [frame.assign(home=here)]
+    parts += [
+        frame_from_rows(rows).assign(home=home) for home, rows in read_rows(homes, sql, params)
+    ]
+    merged = pd.concat(parts, ignore_index=True).sort_values("timestamp", kind="stable")
+    merged = merged.tail(limit) if limit is not None else merged
+    return merged.reset_index(drop=True)

@@ -14,7 +14,8 @@ async for m in bus.subscribe("run.#"):                 # '*' one segment, '#'/'*
 Modules: :mod:`.bus` (ContextBus), :mod:`.topics` (wildcards), :mod:`.subscription`
 (bounded queues, slow policies), :mod:`.durable` (named consumers), :mod:`.sessions`
 (context and conversation), :mod:`.store` (the backend protocol), :mod:`.sqlite`,
-:mod:`.memory`, :mod:`.metrics` (handoff percentiles), :mod:`.broker` (shared core).
+:mod:`.memory`, :mod:`.redis_store` (shared by a team's kernels, live across processes),
+:mod:`.metrics` (handoff percentiles), :mod:`.broker` (shared core).
 """
 
 from .bus import ContextBus

@@ -9,6 +9,7 @@ so ``ContextBus()`` and ``engine.bus`` share subscribers, store and metrics.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import threading
 import time
 import weakref
@@ -69,6 +70,9 @@ class Broker:
             if not self._opened:
                 await self.store.open()
                 self._opened = True
+                listen = getattr(self.store, "listen", None)
+                if listen is not None:  # a store shared by processes (Redis) feeds us theirs
+                    await listen(self.deliver_remote)
         return self.store
 
     async def aclose(self) -> None:
@@ -159,9 +163,20 @@ class Broker:
         else:
             self._seq += 1
             seq = self._seq
+            if hasattr(self.store, "broadcast"):  # live messages cross processes too
+                await (await self.ensure_open()).broadcast(topic, data, session_id, ts)  # type: ignore[attr-defined]
         msg = BusMessage(seq, topic, data, session_id, ts, durable)
         await self.deliver(msg)
         return msg
+
+    async def deliver_remote(self, msg: BusMessage) -> None:
+        """Deliver a message another process published (a shared store's ``listen``)."""
+        if msg.durable:
+            self._seq = max(self._seq, msg.seq)
+        else:  # live-only messages take this process's next seq
+            self._seq += 1
+            msg = dataclasses.replace(msg, seq=self._seq)
+        await self.deliver(msg)
 
     async def deliver(self, msg: BusMessage) -> None:
         """Offer ``msg`` to each matching subscription; wait only for block_timeout ones."""

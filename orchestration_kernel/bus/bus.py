@@ -45,7 +45,8 @@ class ContextBus:
     ``ORCHESTRATION_HOME/bus.sqlite``) and runtime, shared with ``engine.bus`` and every
     other ``ContextBus()`` in the process: same subscribers, same data, same metrics.
     ``ContextBus("memory")`` keeps everything in memory; a path opens that SQLite file;
-    any :class:`~.store.Store` implementation (e.g. a Redis one) can be passed.
+    a ``redis://`` URL the Redis store every kernel on that server shares
+    (:mod:`.redis_store`); any :class:`~.store.Store` implementation can be passed.
 
     ``session_id`` defaults to the kernel's session id, which is stable across kernel
     restarts in a notebook. Subscriptions get a queue of ``max_queue`` messages and the
@@ -457,6 +458,10 @@ def _make_broker(
         return Broker(SQLiteStore(session.home / "bus.sqlite"), rt), True  # type: ignore[union-attr]
     if isinstance(store, str) and store in _MEMORY_NAMES:
         return Broker(MemoryStore(), rt), True
+    if isinstance(store, str) and store.startswith(("redis://", "rediss://", "unix://")):
+        from .redis_store import RedisStore  # the redis client is imported only now
+
+        return Broker(RedisStore(store), rt), True
     if isinstance(store, str) and "://" in store:
         raise ConfigurationError(
             f"No bus backend for {store.split('://')[0]!r} URLs is bundled; pass 'memory', a "

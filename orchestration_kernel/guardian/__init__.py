@@ -13,11 +13,12 @@ verdict.action, verdict.text, verdict.decisions
 """
 
 from .access import AccessControlPolicy
-from .config import BUILTIN_POLICIES, GuardianConfig
+from .config import BUILTIN_POLICIES, DEFAULT_MAX_TEXT_CHARS, OPT_IN_POLICIES, GuardianConfig
 from .context import GuardContext, Stage, Verdict, strictest
 from .guardian import Guardian
 from .identity import AccessPolicy, AccessRule, Identity, model_matches
 from .injection import InjectionDetector, InjectionPolicy
+from .injection_model import CLASSIFIER_PROMPT, InjectionModelPolicy
 from .limits import LimitsPolicy, SpendLedger, estimate_tokens
 from .moderation import ModerationPolicy
 from .monitor import Event, OutputMonitor
@@ -29,6 +30,9 @@ from .terms import TermsPolicy
 
 __all__ = [
     "BUILTIN_POLICIES",
+    "CLASSIFIER_PROMPT",
+    "DEFAULT_MAX_TEXT_CHARS",
+    "OPT_IN_POLICIES",
     "PII_ENTITIES",
     "SECRET_ENTITIES",
     "AccessControlPolicy",
@@ -43,6 +47,7 @@ __all__ = [
     "GuardianConfig",
     "Identity",
     "InjectionDetector",
+    "InjectionModelPolicy",
     "InjectionPolicy",
     "LimitsPolicy",
     "ModerationPolicy",

@@ -17,8 +17,18 @@ import re
 import string
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
-__all__ = ["Anchored", "first_word", "fold", "is_word_char", "skeleton", "words"]
+__all__ = [
+    "HIT_BUDGET",
+    "Anchored",
+    "first_word",
+    "fold",
+    "is_word_char",
+    "skeleton",
+    "tokens",
+    "words",
+]
 
 _SKELETON_TABLE = bytes.maketrans(
     (string.digits + string.ascii_uppercase + string.ascii_lowercase).encode(),
@@ -36,11 +46,34 @@ _WORDS_TABLE = bytes.maketrans(
 )
 
 
+_APOSTROPHE_WORD = re.compile(rb"[^ ]*'[^ ]*")
+_FIRST_RUN = re.compile(r"^[^A-Za-z0-9]*([A-Za-z0-9]+)")
+_TOKENS_TABLE = bytes.maketrans(
+    bytes(range(256)),
+    bytes(c if chr(c).isascii() and chr(c).isalnum() else 32 for c in range(256)),
+)
+
+
+def tokens(text: str) -> set[bytes]:
+    """The set of ASCII alphanumeric runs of ``text`` (case kept)."""
+    return set(text.encode("ascii", "replace").translate(_TOKENS_TABLE).split())
+
+
 def words(lower_text: str) -> set[bytes]:
     """The set of ASCII words (letters, inner apostrophes) of an already lower-cased text."""
-    raw = lower_text.encode("ascii", "replace").translate(_WORDS_TABLE).split()
-    # Quotes around a word ('do anything now') are not part of it; "don't" keeps its own.
-    return {w.strip(b"'") for w in raw}
+    mapped = lower_text.encode("ascii", "replace").translate(_WORDS_TABLE)
+    out = set(mapped.split())
+    if b"'" not in mapped:
+        return out
+    # Quotes around a word ('do anything now') are not part of it; "don't" keeps its own,
+    # and "what's" also counts as "what". Only the words with an apostrophe are looked at.
+    for word in set(_APOSTROPHE_WORD.findall(mapped)):
+        out.discard(word)
+        bare = word.strip(b"'")
+        if bare:
+            out.add(bare)
+            out.add(bare.split(b"'", 1)[0])
+    return out
 
 
 def first_word(trigger: str) -> bytes:
@@ -63,6 +96,10 @@ def is_word_char(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
 
 
+#: Trigger hits one scan handles in Python before the regex engine takes over.
+HIT_BUDGET = 2000
+
+
 @dataclass(frozen=True)
 class Anchored:
     """A pattern that can only match where one of its literal ``triggers`` starts.
@@ -78,24 +115,66 @@ class Anchored:
     #: The trigger must open its line (after spaces and ``#``, ``[`` or ``<``).
     line_start: bool = False
 
-    def finditer(self, haystack: str, target: str | None = None) -> Iterator[re.Match[str]]:
-        """Every match: triggers are found in ``haystack`` and the pattern is matched
-        there in ``target`` (same positions; e.g. the lower-cased text and the text)."""
-        target = haystack if target is None else target
+    @cached_property
+    def token_gates(self) -> tuple[bytes | None, ...]:
+        """Per trigger, the alphanumeric run it opens with when a delimiter ends that run
+        inside the trigger (``glpat-`` → ``glpat``): the trigger can only match where the
+        text has that run as a whole token (see :func:`tokens`). ``None``: no such gate."""
+        out: list[bytes | None] = []
         for trigger in self.triggers:
+            m = _FIRST_RUN.search(trigger)
+            out.append(m.group(1).encode() if m and m.end(1) < len(trigger) else None)
+        return tuple(out)
+
+    def finditer(
+        self,
+        haystack: str,
+        target: str | None = None,
+        present: set[bytes] | frozenset[bytes] | None = None,
+    ) -> Iterator[re.Match[str]]:
+        """Every match: triggers are found in ``haystack`` and the pattern is matched
+        there in ``target`` (same positions; e.g. the lower-cased text and the text).
+
+        ``present``: the text's :func:`tokens`, to skip triggers that cannot occur.
+        Past :data:`HIT_BUDGET` trigger hits (a flood: ``AAAA…``, ``sk-sk-sk-…``) the rest
+        is left to :attr:`scanner`, one C-level pass, instead of a Python step per hit.
+        """
+        target = haystack if target is None else target
+        budget = HIT_BUDGET
+        yielded: set[int] = set()
+        gates = self.token_gates if present is not None else (None,) * len(self.triggers)
+        for trigger, gate in zip(self.triggers, gates, strict=True):
+            if gate is not None and present is not None and gate not in present:
+                continue  # the trigger's opening token is nowhere in the text
             pos = haystack.find(trigger)
             while pos >= 0:
-                if self._starts_ok(haystack, pos):
+                budget -= 1
+                if budget < 0 and not self.line_start:
+                    for scanned in self.scanner.finditer(target):
+                        if scanned.start() not in yielded:
+                            yield scanned
+                    return
+                if self.starts_ok(haystack, pos):
                     m = self.pattern.match(target, pos)
                     if m:
+                        yielded.add(pos)
                         yield m
                 pos = haystack.find(trigger, pos + 1)
+
+    @cached_property
+    def scanner(self) -> re.Pattern[str]:
+        """The pattern with the start conditions as a look-behind, to scan a whole text
+        in one pass (matches found this way do not overlap)."""
+        avoid = ("\\w" if self.word_start else "") + re.escape(self.boundary)
+        head = f"(?<![{avoid}])" if avoid else ""
+        return re.compile(head + "(?:" + self.pattern.pattern + ")", self.pattern.flags)
 
     def search(self, haystack: str, target: str | None = None) -> re.Match[str] | None:
         """The first match found, or ``None``."""
         return next(self.finditer(haystack, target), None)
 
-    def _starts_ok(self, text: str, pos: int) -> bool:
+    def starts_ok(self, text: str, pos: int) -> bool:
+        """May a match start at ``pos`` (word start, boundary, line start)?"""
         if self.line_start:
             return not text[text.rfind("\n", 0, pos) + 1 : pos].strip(" \t#[<")
         if pos == 0:

@@ -10,11 +10,16 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..models import Action
 from .context import Stage
 from .identity import AccessPolicy
+from .phones import DEFAULT_PHONE_REGIONS
 from .redaction import Operator
 
-__all__ = ["BUILTIN_POLICIES", "GuardianConfig"]
+__all__ = ["BUILTIN_POLICIES", "DEFAULT_MAX_TEXT_CHARS", "OPT_IN_POLICIES", "GuardianConfig"]
 
-#: The built-in policies, in the order they run. ``moderation`` runs only when enabled.
+#: Twice the largest catalogued context window (1,048,576 tokens) at 4 characters a token.
+DEFAULT_MAX_TEXT_CHARS = 2 * 1_048_576 * 4
+
+#: The built-in policies, in the order they run. ``moderation`` and ``injection_model``
+#: run only when enabled.
 BUILTIN_POLICIES: tuple[str, ...] = (
     "access",
     "limits",
@@ -23,7 +28,10 @@ BUILTIN_POLICIES: tuple[str, ...] = (
     "pii",
     "terms",
     "moderation",
+    "injection_model",
 )
+#: Built-in policies that call out to a service: they run only when turned on.
+OPT_IN_POLICIES: tuple[str, ...] = ("moderation", "injection_model")
 
 
 class GuardianConfig(BaseModel):
@@ -35,6 +43,8 @@ class GuardianConfig(BaseModel):
     fail_closed: bool = True
     pii_operator: Operator = "replace"
     pii_entities: list[str] | None = None
+    #: Regions whose national phone formats (no country code) are recognised.
+    pii_phone_regions: list[str] = Field(default_factory=lambda: list(DEFAULT_PHONE_REGIONS))
     pii_action: Action = "redact"
     pii_stages: list[Stage] = Field(default_factory=lambda: ["input", "output"])
     secrets_input_action: Literal["redact", "block"] = "block"
@@ -55,3 +65,18 @@ class GuardianConfig(BaseModel):
     moderation_base_url: str | None = None
     moderation_threshold: float | None = Field(default=None, gt=0, le=1)
     moderation_stages: list[Stage] = Field(default_factory=lambda: ["input", "output"])
+    #: Ask a model whether each prompt is an injection (off by default; see
+    #: :class:`~orchestration_kernel.guardian.InjectionModelPolicy`).
+    injection_model: bool = False
+    injection_model_name: str = "gpt-4o-mini"
+    injection_model_base_url: str | None = None
+    injection_model_timeout: float = Field(default=5.0, gt=0)
+    #: A failed model check (error, timeout, unreadable answer) blocks (True) or warns.
+    injection_model_fail_closed: bool = True
+    injection_model_action: Action = "block"
+    #: Texts longer than this many characters are blocked unchecked. The default is twice
+    #: the largest catalogued context window (1,048,576 tokens) at 4 characters a token.
+    max_text_chars: int = Field(default=DEFAULT_MAX_TEXT_CHARS, gt=0)
+    #: Texts from this many characters on are checked in a worker thread, so the event
+    #: loop (and every other call on it) keeps running meanwhile.
+    offload_chars: int = Field(default=65_536, ge=0)

@@ -3,10 +3,13 @@
 The strictest decision wins (allow < warn < redact < block). ``block`` means the call is
 not sent (or the reply not shown); ``redact`` means the redacted text is sent (or shown).
 A policy that raises fails closed by default: a ``block`` marked ``guardian_failure``.
+A text above ``max_text_chars`` is blocked unchecked (policy ``size``); one of
+``offload_chars`` or more is checked in a worker thread, off the event loop.
 """
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import os
 from collections.abc import Awaitable, Iterable, Sequence
@@ -16,10 +19,11 @@ from typing import Any
 from ..models import ChatRequest, Decision, EvidenceSpan, Message
 from ..secrets import Secret
 from .access import AccessControlPolicy
-from .config import BUILTIN_POLICIES, GuardianConfig
+from .config import BUILTIN_POLICIES, OPT_IN_POLICIES, GuardianConfig
 from .context import GuardContext, Stage, Verdict, strictest
 from .identity import AccessRule, Identity
 from .injection import InjectionPolicy
+from .injection_model import InjectionModelPolicy
 from .limits import LimitsPolicy, SpendLedger
 from .moderation import ModerationPolicy
 from .monitor import OutputMonitor
@@ -38,8 +42,9 @@ class Guardian:
     """Checks every model call before it is sent and after it returns.
 
     ``policies``: ``None`` for the defaults (access, limits, secrets, injection, pii, terms,
-    and moderation when enabled), or a list of built-in names and/or policy objects and
-    callables. Other keyword options are :class:`GuardianConfig` fields.
+    and, when enabled, moderation and the model-backed injection check), or a list of
+    built-in names and/or policy objects and callables. Other keyword options are
+    :class:`GuardianConfig` fields.
     ``session_key`` keys the ``hash`` redaction operator (stable within a session).
     """
 
@@ -53,6 +58,7 @@ class Guardian:
         config: GuardianConfig | None = None,
         ledger: SpendLedger | None = None,
         moderation_api_key: str | Secret | None = None,
+        injection_model_api_key: str | Secret | None = None,
         **options: Any,
     ) -> None:
         base = dict(config) if config is not None else {}
@@ -65,6 +71,11 @@ class Guardian:
             if isinstance(moderation_api_key, str)
             else moderation_api_key
         )
+        self._injection_model_key = (
+            Secret(injection_model_api_key)
+            if isinstance(injection_model_api_key, str)
+            else injection_model_api_key
+        )
         self._builtin: dict[str, BasePolicy] = {}
         names = policies if policies is not None else self._default_names()
         self._policies: list[BasePolicy] = [self._resolve(p) for p in names]
@@ -73,7 +84,8 @@ class Guardian:
     # -- policy management ---------------------------------------------------------------
 
     def _default_names(self) -> list[str]:
-        return [n for n in BUILTIN_POLICIES if n != "moderation" or self.config.moderation]
+        on = {"moderation": self.config.moderation, "injection_model": self.config.injection_model}
+        return [n for n in BUILTIN_POLICIES if n not in OPT_IN_POLICIES or on[n]]
 
     def _resolve(self, item: Any) -> BasePolicy:
         if isinstance(item, str):
@@ -112,6 +124,7 @@ class Guardian:
         if name == "pii":
             return PIIPolicy(
                 entities=c.pii_entities,
+                phone_regions=c.pii_phone_regions,
                 operator=c.pii_operator,
                 key=self._key,
                 action=c.pii_action,
@@ -119,6 +132,15 @@ class Guardian:
             )
         if name == "terms":
             return TermsPolicy(c.blocked_terms, topics=c.blocked_topics, action=c.terms_action)
+        if name == "injection_model":
+            return InjectionModelPolicy(
+                model=c.injection_model_name,
+                api_key=self._injection_model_key,
+                base_url=c.injection_model_base_url,
+                timeout=c.injection_model_timeout,
+                fail_closed=c.injection_model_fail_closed,
+                action=c.injection_model_action,
+            )
         return ModerationPolicy(
             api_key=self._moderation_key,
             base_url=c.moderation_base_url,
@@ -190,11 +212,12 @@ class Guardian:
         for i, policy in enumerate(self._policies):
             if self._is_builtin(policy):
                 self._policies[i] = self._builtin[policy.name] = self._build(policy.name)
-        has_moderation = "moderation" in self._builtin
-        if self.config.moderation and not has_moderation:
-            self._policies.append(self._resolve("moderation"))
-        elif not self.config.moderation and has_moderation:
-            self.remove_policy("moderation")
+        for name in OPT_IN_POLICIES:
+            wanted, present = bool(getattr(self.config, name)), name in self._builtin
+            if wanted and not present:
+                self._policies.append(self._resolve(name))
+            elif not wanted and present:
+                self.remove_policy(name)
         self._refresh_redactors()
         return self.config
 
@@ -260,6 +283,9 @@ class Guardian:
         """Run the synchronous policies only (async ones, like moderation, are skipped).
         The streaming monitor uses this on every chunk."""
         t0 = perf_counter()
+        too_large = self._too_large(text, stage, t0)
+        if too_large is not None:
+            return too_large
         decisions: list[Decision] = []
         findings: list[Finding] = []
         for policy in self._policies:
@@ -272,16 +298,47 @@ class Guardian:
             self._collect(policy, stage, start, result, decisions, findings)
         return self._verdict(text, stage, decisions, findings, t0)
 
+    def _too_large(self, text: str, stage: Stage, t0: float) -> Verdict | None:
+        """A block for a text above ``max_text_chars`` (checked by no policy: nothing of
+        it is sent, shown or stored), or ``None``."""
+        limit = self.config.max_text_chars
+        if len(text) <= limit:
+            return None
+        reason = (
+            f"the {stage} text has {len(text):,} characters, above the Guardian's limit of "
+            f"{limit:,} (GuardianConfig.max_text_chars); it was not checked or sent"
+        )
+        decision = Decision(
+            action="block",
+            policy="size",
+            stage=stage,
+            reasons=[reason],
+            elapsed_ms=(perf_counter() - t0) * 1000,
+        )
+        verdict = self._verdict(
+            f"<TEXT TOO LARGE: {len(text)} characters>", stage, [decision], [], t0
+        )
+        return verdict
+
     async def _evaluate(
         self, text: str, ctx: GuardContext, stage: Stage
     ) -> tuple[Verdict, list[Finding]]:
         t0 = perf_counter()
+        too_large = self._too_large(text, stage, t0)
+        if too_large is not None:
+            return too_large, []
         decisions: list[Decision] = []
         findings: list[Finding] = []
+        # A long text is checked in a worker thread, policy by policy, so that other calls
+        # on the event loop are not held up while the patterns run.
+        offload = len(text) >= self.config.offload_chars
         for policy in self._policies:
             if stage not in policy.stages:
                 continue
-            start, result = self._start(policy, text, ctx, stage)
+            if offload and not policy.is_async:
+                start, result = await asyncio.to_thread(self._start, policy, text, ctx, stage)
+            else:
+                start, result = self._start(policy, text, ctx, stage)
             if inspect.isawaitable(result):
                 result = await self._await(policy, result)
             self._collect(policy, stage, start, result, decisions, findings)
@@ -323,7 +380,7 @@ class Guardian:
         decisions: list[Decision],
         findings: list[Finding],
     ) -> None:
-        if outcome.action == "allow":
+        if outcome.action == "allow" and not outcome.record:
             return
         decisions.append(
             Decision(
@@ -367,7 +424,7 @@ class Guardian:
         return Verdict(action=action, stage=stage, text=checked, decisions=[overall, *decisions])
 
     async def aclose(self) -> None:
-        """Release what policies hold (the moderation HTTP client)."""
+        """Release what policies hold (the moderation and injection-model HTTP clients)."""
         for policy in self._policies:
             close = getattr(policy, "aclose", None)
             if close is not None:

@@ -7,11 +7,12 @@ from __future__ import annotations
 import ipaddress
 import re
 import string
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from ..models import Action
-from ._scan import skeleton
+from ._scan import fold, skeleton
 from .context import GuardContext, Stage
+from .phones import DEFAULT_PHONE_REGIONS, national_phones
 from .policy import ALL_STAGES, BasePolicy, Outcome
 from .redaction import Finding, Operator, Redactor
 
@@ -33,7 +34,58 @@ _EMAIL_LOCAL = set(string.ascii_letters + string.digits + "._%+-")
 _SSH_USERS = frozenset({"git", "hg", "svn"})
 _EMAIL_DOMAIN = re.compile(
     r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
-    r"\.[A-Za-z]{2,24}(?![\w-])"
+    r"\.(?:[A-Za-z]{2,24}|xn--[A-Za-z0-9-]{2,59})(?![\w-])"
+)
+_AT_BUDGET = 2000
+_EMAIL_SCAN = re.compile(
+    r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}(?P<at>@)" + _EMAIL_DOMAIN.pattern
+)
+#: "john at gmail.com", "john [at] example [dot] org": an address written to dodge
+#: scrapers. The "at" must be bracketed, or the domain a mail provider, or "dot" spelt out.
+#: Matched on the lower-cased text from the "at" on (a literal start: a fast scan); the
+#: local part is read backwards from there.
+_SPELT_DOMAIN = (
+    r"(?P<domain>[a-z0-9-]{1,63}(?:(?:\.|\s?[\[({<]dot[\])}>]\s?|\sdot\s)[a-z0-9-]{1,63})"
+    r"{1,4})(?![\w-])"
+)
+_SPELT_AT = re.compile(r" at " + _SPELT_DOMAIN)
+_BRACKET_AT = re.compile(r"\s?[\[({<]at[\])}>]\s?" + _SPELT_DOMAIN)
+_DOT_WORD = re.compile(r"\s?[\[({<]dot[\])}>]\s?|\sdot\s|\.")
+_MAIL_PROVIDERS = frozenset(
+    [
+        "gmail",
+        "googlemail",
+        "yahoo",
+        "hotmail",
+        "outlook",
+        "live",
+        "msn",
+        "icloud",
+        "me",
+        "mac",
+        "aol",
+        "protonmail",
+        "proton",
+        "pm",
+        "gmx",
+        "web",
+        "mail",
+        "yandex",
+        "zoho",
+        "qq",
+        "163",
+        "126",
+        "fastmail",
+        "hey",
+        "tutanota",
+        "orange",
+        "free",
+        "laposte",
+        "wanadoo",
+        "t-online",
+        "libero",
+        "mailbox",
+    ]
 )
 
 # --- phone numbers -----------------------------------------------------------------------
@@ -51,6 +103,8 @@ _CARD = re.compile(
     rb"|([ -]?)000000(?:\2)0000?0?"  # 14-15: Amex, Diners (4-6-4/5)
     rb"|0{9,15})(?!0)"  # 13-19 in one run
 )
+_NUMBER_RUN = re.compile(rb"0[0 -]*")
+_SEPARATOR = re.compile(rb"[ -]")
 # Issuer prefixes (IIN ranges) of the major networks: a Luhn-valid number outside these
 # is far more likely an id or a timestamp than a card.
 _IIN = re.compile(
@@ -58,8 +112,10 @@ _IIN = re.compile(
     r"|35(?:2[89]|[3-8]\d)|6011|64[4-9]|65|62|5[06-8]|6[37]"
 )
 
+_CARD_WORDS = re.compile(r"(?i:card|credit|debit|visa|mastercard|amex|jcb|uatp|\bcc\b)")
+
 # --- IBAN --------------------------------------------------------------------------------
-_IBAN = re.compile(rb"AA00(?: ?[A0]){10,30}(?![a0])")
+_IBAN = re.compile(rb"(?:AA|aa)00(?:[ -]?[Aa0]){10,30}(?![0])")
 _IBAN_LENGTHS = dict(
     (code, int(n))
     for code, n in (
@@ -147,7 +203,7 @@ _IBAN_LENGTHS = dict(
 )
 
 # --- US SSN ------------------------------------------------------------------------------
-_SSN = re.compile(rb"000([- ])00(?:\1)0000(?![0-])")
+_SSN = re.compile(rb"000([- .])00(?:\1)0000(?![0-])")
 _SSN_BARE = re.compile(
     r"(?i:\b(?:ssn|social security(?: number| no\.?)?)\b)[\s:#-]*(\d{3})(\d{2})(\d{4})(?!\d)"
 )
@@ -161,6 +217,7 @@ _IPV6 = re.compile(
     r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|(?:\d{1,3}\.){3}\d{1,3})?(?![\w:])"
 )
 _HEX_GROUP = re.compile(r"[0-9A-Fa-f]{1,4}")
+_IPV6_HINT = re.compile(r":[0-9A-Fa-f]{0,4}:")
 # What may follow an address and make it something else: a CIDR prefix length ("/8"), or
 # a pre-release/build suffix of a version string ("-beta", "-rc1").
 _PREFIX_LEN = re.compile(r"/(\d{1,3})(?!\d)")
@@ -248,7 +305,40 @@ def _is_ssh_address(text: str, start: int, at: int, end: int) -> bool:
     return text.endswith("://", 0, start)
 
 
+def _may_spell_at(text: str) -> bool:
+    """Could the text hold an address written with "at" ("jane at gmail.com")?"""
+    low = text.lower()
+    return " at " in low or "at]" in low or "at)" in low or "at>" in low or "at}" in low
+
+
+def _obfuscated_emails(text: str) -> Iterator[Finding]:
+    if not _may_spell_at(text):
+        return
+    low = fold(text)
+    for pattern, bracketed in ((_SPELT_AT, False), (_BRACKET_AT, True)):
+        for m in pattern.finditer(low):
+            start = m.start()
+            while start > 0 and m.start() - start < 64 and text[start - 1] in _EMAIL_LOCAL:
+                start -= 1
+            if start == m.start():
+                continue  # no local part before the "at"
+            domain = m.group("domain")
+            labels = _DOT_WORD.split(domain)
+            if len(labels) < 2 or not labels[-1].isalpha() or len(labels[-1]) < 2:
+                continue
+            spelt = bracketed or "dot" in domain
+            if spelt or labels[0] in _MAIL_PROVIDERS:
+                yield Finding("EMAIL", start, m.end(), 0.7)
+
+
 def _emails(text: str, sk: bytes) -> Iterator[Finding]:
+    yield from _obfuscated_emails(text)
+    if text.count("@") > _AT_BUDGET:  # a flood of "@": let the regex engine walk it
+        for scanned in _EMAIL_SCAN.finditer(text):
+            start, at, end = scanned.start(), scanned.start("at"), scanned.end()
+            if not _is_ssh_address(text, start, at, end):
+                yield Finding("EMAIL", start, end, 0.95)
+        return
     at = text.find("@")
     while at > 0:
         start = at
@@ -273,43 +363,58 @@ def _phones(text: str, sk: bytes) -> Iterator[Finding]:
                 yield Finding("PHONE_NUMBER", m.start(), m.end(), 0.7)
 
 
+def _card_matches(sk: bytes) -> Iterator[re.Match[bytes]]:
+    """Card-shaped matches, looked for only inside runs of digits and separators that
+    could hold one (a run of 20+ digits without a separator is an id, not a card)."""
+    for run in _NUMBER_RUN.finditer(sk):
+        start, end = run.span()
+        if end - start < 13 or (end - start > 19 and not _SEPARATOR.search(sk, start, end)):
+            continue
+        yield from _CARD.finditer(sk, start, end)
+
+
 def _cards(text: str, sk: bytes) -> Iterator[Finding]:
-    for m in _CARD.finditer(sk):
+    for m in _card_matches(sk):
         if not _before(sk, m.start(), b"0-"):
             continue
         digits = text[m.start() : m.end()].replace(" ", "").replace("-", "")
-        if 13 <= len(digits) <= 19 and _IIN.match(digits) and luhn_valid(digits):
+        if not (13 <= len(digits) <= 19 and luhn_valid(digits)):
+            continue
+        # A major network's prefix, or any issuer (UATP, JCB 1800/2131, private label)
+        # when the text says it is a card.
+        if _IIN.match(digits) or _CARD_WORDS.search(text, max(0, m.start() - 60), m.start()):
             yield Finding("CREDIT_CARD", m.start(), m.end(), 0.95)
 
 
 def _ibans(text: str, sk: bytes) -> Iterator[Finding]:
     for m in _IBAN.finditer(sk):
-        want = _IBAN_LENGTHS.get(text[m.start() : m.start() + 2])
-        if want is None or not _before(sk, m.start(), b"Aa0"):
+        want = _IBAN_LENGTHS.get(text[m.start() : m.start() + 2].upper())
+        if want is None or not _before(sk, m.start(), b"Aa0-"):
             continue
         # The pattern may run on into a following upper-case word: keep exactly the
         # country's length of characters, wherever the spaces fall.
         end, count = m.start(), 0
         for i in range(m.start(), m.end()):
-            if text[i] != " ":
+            if text[i] not in " -":
                 count += 1
             if count == want:
                 end = i + 1
                 break
-        if count == want and iban_valid(text[m.start() : end].replace(" ", "")):
+        compact = text[m.start() : end].replace(" ", "").replace("-", "").upper()
+        if count == want and iban_valid(compact):
             yield Finding("IBAN", m.start(), end, 0.95)
 
 
 def _ssns(text: str, sk: bytes) -> Iterator[Finding]:
     for m in _SSN.finditer(sk):
         value = text[m.start() : m.end()]
-        if _before(sk, m.start(), b"0-") and ssn_valid(value[:3], value[4:6], value[7:]):
+        if _before(sk, m.start(), b"0-.") and ssn_valid(value[:3], value[4:6], value[7:]):
             yield Finding("US_SSN", m.start(), m.end(), 0.85)
     low = text.lower()
     if "ssn" in low or "social security" in low:
-        for m in _SSN_BARE.finditer(text):
-            if ssn_valid(*m.groups()):
-                yield Finding("US_SSN", m.start(1), m.end(3), 0.8)
+        for bare in _SSN_BARE.finditer(text):
+            if ssn_valid(*bare.groups()):
+                yield Finding("US_SSN", bare.start(1), bare.end(3), 0.8)
 
 
 def _not_an_address(text: str, value: str, end: int) -> bool:
@@ -368,10 +473,15 @@ def _ipv4(text: str, sk: bytes) -> Iterator[Finding]:
             yield Finding("IP_ADDRESS", start, m.end(), 0.9)
 
 
+def _cut_short(text: str, end: int) -> bool:
+    return end < len(text) and text[end] in ".0123456789"
+
+
 def _ips(text: str, sk: bytes) -> Iterator[Finding]:
     if b"0.0" in sk:
         yield from _ipv4(text, sk)
-    if "::" in text or text.count(":") >= 7:
+    # Every IPv6 address has "::" or ":h:" (a literal start: a fast first look).
+    if _IPV6_HINT.search(text):
         for m in _IPV6.finditer(text):
             value = m.group()
             # Two real groups at least: "::1" or "a::b" say too little to be an address.
@@ -381,8 +491,8 @@ def _ips(text: str, sk: bytes) -> Iterator[Finding]:
                 ipaddress.IPv6Address(value)
             except ValueError:
                 continue
-            if _not_an_address(text, value, m.end()):
-                continue
+            if _not_an_address(text, value, m.end()) or _cut_short(text, m.end()):
+                continue  # "::ffff:192.168.1" cut short, "::ffff:256.0.0.1": not an address
             yield Finding("IP_ADDRESS", m.start(), m.end(), 0.9)
 
 
@@ -401,23 +511,35 @@ PII_ENTITIES: tuple[str, ...] = tuple(_DETECTORS)
 class PIIDetector:
     """Finds personal data of the chosen entity types (all by default)."""
 
-    def __init__(self, entities: Iterable[str] | None = None) -> None:
+    def __init__(
+        self,
+        entities: Iterable[str] | None = None,
+        *,
+        phone_regions: Sequence[str] = DEFAULT_PHONE_REGIONS,
+    ) -> None:
         chosen = tuple(entities) if entities is not None else PII_ENTITIES
         unknown = [e for e in chosen if e not in _DETECTORS]
         if unknown:
             raise ValueError(f"unknown PII entities {unknown}; known: {', '.join(PII_ENTITIES)}")
         self.entities = chosen
         self._detectors = [_DETECTORS[e] for e in chosen]
+        #: Regions whose national phone formats count (``phonenumbers`` region codes).
+        self.phone_regions = tuple(r.upper() for r in phone_regions)
 
     def find(self, text: str) -> list[Finding]:
         """Every finding, in detector order (may overlap; redaction merges overlaps)."""
         sk = skeleton(text)
-        # Every entity but e-mail needs a digit; e-mail needs an "@".
-        if b"0" not in sk and "@" not in text:
+        # Every entity but e-mail needs a digit; e-mail needs an "@" (or an "at" word).
+        if b"0" not in sk and "@" not in text and not _may_spell_at(text):
             return []
         found: list[Finding] = []
         for detect in self._detectors:
             found.extend(detect(text, sk))
+        if "PHONE_NUMBER" in self.entities and sk.count(b"0") >= 7:
+            taken = [(f.start, f.end) for f in found if f.entity == "PHONE_NUMBER"]
+            for f in national_phones(text, sk, self.phone_regions):
+                if not any(f.start < e and s < f.end for s, e in taken):
+                    found.append(f)
         return found
 
 
@@ -430,6 +552,7 @@ class PIIPolicy(BasePolicy):
         self,
         *,
         entities: Iterable[str] | None = None,
+        phone_regions: Sequence[str] = DEFAULT_PHONE_REGIONS,
         operator: Operator = "replace",
         key: bytes | None = None,
         action: Action = "redact",
@@ -437,7 +560,7 @@ class PIIPolicy(BasePolicy):
         name: str | None = None,
     ) -> None:
         super().__init__(name=name, stages=stages)
-        self.detector = PIIDetector(entities)
+        self.detector = PIIDetector(entities, phone_regions=phone_regions)
         self.redactor = Redactor(operator, key)
         self.action: Action = action
 

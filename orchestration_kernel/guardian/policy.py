@@ -46,6 +46,9 @@ class Outcome:
     redacts: bool = True
     #: Set by the Guardian when the policy raised and this outcome stands in for it.
     failure: bool = False
+    #: Keep even an ``allow`` as a decision, so its reasons (a model check's cost) reach
+    #: the verdict and the audit.
+    record: bool = False
 
 
 PolicyResult: TypeAlias = Outcome | Decision | str | None

@@ -1,60 +1,58 @@
-"""Credentials in text: provider API keys, cloud and GitHub tokens, private-key blocks,
-JWTs, bearer tokens, and high-entropy values assigned to key-like names.
+"""Credentials in text: provider API keys, the vendor token formats of
+:mod:`.secret_formats`, private-key blocks, JWTs, bearer tokens, values given to key-like
+names (:mod:`.assignments`) and passwords in URLs and ``curl -u``.
 
 Each rule is a precompiled regex behind a literal prefilter (``"sk-" in text``), so a
-prompt with no key-like prefix costs a handful of substring searches. Values that look
-like placeholders (``sk-your-key-here``, ``${API_KEY}``, ``<token>``) are not secrets.
+prompt with no key-like prefix costs a handful of substring searches; every repeat is
+bounded, so the cost is linear in the text. Values that look like placeholders
+(``sk-your-key-here``, ``${API_KEY}``, ``<token>``, ``xxxx``; see :mod:`.placeholders`)
+are not secrets.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import math
 import re
-import string
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from ..models import Action
-from ._scan import Anchored, fold
+from ._scan import Anchored, fold, is_word_char, tokens
+from .assignments import Assignment, find_assignments, find_basic_credentials
 from .context import GuardContext, Stage
+from .placeholders import is_placeholder
 from .policy import ALL_STAGES, BasePolicy, Outcome
 from .redaction import Finding
+from .secret_formats import (
+    DISCORD_TOKEN,
+    MAILCHIMP_KEY,
+    TELEGRAM_BARE,
+    TOKEN_FORMATS,
+    discord_ok,
+)
 
-__all__ = ["SECRET_ENTITIES", "SecretDetector", "SecretsPolicy", "shannon_entropy"]
+__all__ = [
+    "SECRET_ENTITIES",
+    "SecretDetector",
+    "SecretsPolicy",
+    "is_placeholder",
+    "looks_random",
+    "shannon_entropy",
+]
 
 
 def shannon_entropy(value: str) -> float:
     """Bits per character of ``value``'s character distribution."""
     if not value:
         return 0.0
-    counts: dict[str, int] = {}
-    for ch in value:
-        counts[ch] = counts.get(ch, 0) + 1
     n = len(value)
-    return -sum(c / n * math.log2(c / n) for c in counts.values())
-
-
-_PLACEHOLDER_WORDS = (
-    "your",
-    "here",
-    "example",
-    "xxxx",
-    "placeholder",
-    "changeme",
-    "redacted",
-    "dummy",
-    "insert",
-    "replace",
-    "todo",
-    "****",
-    "....",
-)
-#: A value starting with one of these is a template or a reference, not a literal.
-_TEMPLATE_STARTS = ("<", "{", "$", "%(", "%{", "[", "(", "os.", "process.", "env.", "getenv")
-#: A call or an index inside the value: code that fetches the secret, not the secret.
-_CODE_CHARS = set("()[]")
-_LITERALS = {"null", "none", "true", "false", "nil", "undefined", "empty", "secret", "password"}
+    return -sum(c / n * math.log2(c / n) for c in Counter(value).values())
 
 
 def looks_random(value: str, *, min_len: int = 16, min_entropy: float = 3.0) -> bool:
@@ -63,22 +61,13 @@ def looks_random(value: str, *, min_len: int = 16, min_entropy: float = 3.0) -> 
         return False
     classes = sum(
         (
-            any(c.islower() for c in value),
-            any(c.isupper() for c in value),
-            any(c.isdigit() for c in value),
+            value != value.upper(),  # has a lower-case letter
+            value != value.lower(),  # has an upper-case letter
+            bool(_DIGIT.search(value)),
+            bool(_SYMBOL.search(value)),
         )
     )
     return classes >= 2 and shannon_entropy(value) >= min_entropy
-
-
-def is_placeholder(value: str) -> bool:
-    """True for template values: ``<token>``, ``${KEY}``, ``your-key-here``, ``null``."""
-    low = value.lower()
-    if low in _LITERALS or low.startswith(_TEMPLATE_STARTS) or _CODE_CHARS.intersection(value):
-        return True
-    if len(set(low)) <= 2:  # "xxxxxxxx", "********"
-        return True
-    return any(w in low for w in _PLACEHOLDER_WORDS)
 
 
 @dataclass(frozen=True)
@@ -106,8 +95,32 @@ def _rule(
     return _Rule(entity, Anchored(triggers, re.compile(pattern), word_start, boundary), **kw)
 
 
+_CODE_CHARS = set("()[]")
+_DIGIT = re.compile(r"\d")
+_SYMBOL = re.compile(r"[^\w.-]")
+_MASKED_TAIL = frozenset("#*•")
+
+
+def _body_ok(body: str) -> bool:
+    """A vendor token's random part is not a placeholder (``xxxx``, ``EXAMPLE``, ...)."""
+    return not is_placeholder(body)
+
+
+def _jwt_ok(value: str) -> bool:
+    """A JWT's header and payload are base64url of JSON objects."""
+    parts = value.split(".")
+    for part in parts[:2]:
+        try:
+            raw = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+            if not isinstance(json.loads(raw), dict):
+                return False
+        except (ValueError, binascii.Error):
+            return False
+    return True
+
+
 def _anthropic_ok(value: str) -> bool:
-    return looks_random(value.split("-", 3)[-1], min_len=20)
+    return looks_random(value.split("-", 3)[-1], min_len=20)  # the placeholder check inside
 
 
 def _openai_ok(value: str) -> bool:
@@ -121,29 +134,26 @@ def _openai_ok(value: str) -> bool:
 
 _RULES: tuple[_Rule, ...] = (
     _rule(
-        "PRIVATE_KEY",
-        ("-----BEGIN ",),
-        r"-----BEGIN ((?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?)-----"
-        r"(?:[\s\S]*?-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----"  # a whole block
-        r"|(?:\s+[A-Za-z0-9+/]{8,}={0,2})*)",  # or a cut-off one: as far as base64 goes
-        word_start=False,
-        boundary="",
-    ),
-    _rule(
         "ANTHROPIC_API_KEY",
         ("sk-ant-",),
-        r"sk-ant-[a-z0-9]{2,12}-[A-Za-z0-9_-]{20,}",
+        r"sk-ant-[a-z0-9]{2,12}-[A-Za-z0-9_-]{20,400}",
         validate=_anthropic_ok,
     ),
-    _rule("OPENAI_API_KEY", ("sk-",), r"sk-(?!ant-)[A-Za-z0-9_-]{20,}", validate=_openai_ok),
-    _rule("GOOGLE_API_KEY", ("AIza",), r"AIza[0-9A-Za-z_-]{35}(?![\w-])"),
-    _rule("PERPLEXITY_API_KEY", ("pplx-",), r"pplx-[A-Za-z0-9]{32,}(?![\w-])"),
+    _rule("OPENAI_API_KEY", ("sk-",), r"sk-(?!ant-)[A-Za-z0-9_-]{20,400}", validate=_openai_ok),
+    _rule(
+        "GOOGLE_API_KEY",
+        ("AIza",),
+        r"AIza[0-9A-Za-z_-]{35}(?![\w-])",
+        validate=lambda v: _body_ok(v[4:]),
+    ),
+    _rule("PERPLEXITY_API_KEY", ("pplx-",), r"pplx-[A-Za-z0-9]{32,128}(?![\w-])"),
     _rule(
         "AWS_ACCESS_KEY_ID",
         ("AKIA", "ASIA", "ABIA", "ACCA"),
         r"A(?:KIA|SIA|BIA|CCA)[A-Z0-9]{16}(?![A-Za-z0-9])",
         boundary="",
         gate="IA",
+        validate=lambda v: _body_ok(v[4:]),
     ),
     _rule(
         "GITHUB_TOKEN",
@@ -151,47 +161,68 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{50,255})(?!\w)",
         boundary="",
         gate="_",
+        validate=lambda v: _body_ok(v.split("_", 1)[-1].removeprefix("pat_")),
     ),
-    _rule("JWT", ("eyJ",), r"eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"),
+    _rule(
+        "JWT",
+        ("eyJ",),
+        r"eyJ[A-Za-z0-9_-]{5,4000}\.eyJ[A-Za-z0-9_-]{5,8000}(?:\.[A-Za-z0-9_-]{0,1000})?",
+        validate=_jwt_ok,
+    ),
     _rule(
         "BEARER_TOKEN",
         ("bearer",),
-        r"(?i:bearer)\s+([A-Za-z0-9._~+/-]{16,}=*)",
+        r"(?i:bearer)[ \t]{1,8}([A-Za-z0-9._~+/-]{16,1000}={0,2})",
         group=1,
         validate=lambda v: looks_random(v, min_len=16, min_entropy=3.0),
         fold_case=True,
     ),
 )
-SECRET_ENTITIES: tuple[str, ...] = (*(r.entity for r in _RULES), "SECRET")
+
+
+def _format_rule(fmt: Any) -> _Rule:
+    prefixes = "|".join(re.escape(p) for p in fmt.prefixes)
+    return _rule(
+        fmt.entity,
+        fmt.prefixes,
+        f"(?:{prefixes}){fmt.body}",
+        boundary=fmt.boundary,
+        # A marker inside a token (".atlasv1.") follows the token's first part.
+        word_start=fmt.prefixes[0][:1].isalnum(),
+        validate=partial(_format_ok, fmt),
+    )
+
+
+def _format_ok(fmt: Any, value: str) -> bool:
+    body = next((value[len(p) :] for p in fmt.prefixes if value.startswith(p)), value)
+    if not _body_ok(body):
+        return False
+    return fmt.checksum is None or fmt.checksum(value)
+
+
+_RULES = (*_RULES, *(_format_rule(f) for f in TOKEN_FORMATS))
+SECRET_ENTITIES: tuple[str, ...] = tuple(
+    dict.fromkeys(
+        (
+            "PRIVATE_KEY",
+            *(r.entity for r in _RULES),
+            "DISCORD_TOKEN",
+            "TELEGRAM_BOT_TOKEN",
+            "MAILCHIMP_KEY",
+            "PASSWORD",
+            "SECRET",
+        )
+    )
+)
 
 # Key-like names, found by their last word (``OPENAI_API_KEY`` by ``key``), matched on
 # the lower-cased text; the whole name is read back from the text.
-_GENERIC = Anchored(
-    ("key", "secret", "token", "pass", "pwd", "credential"),
-    re.compile(
-        r"(?:key|secret|token|passwd|password|passphrase|pwd|credentials?)[\"']?\s*"
-        r"(?::=|=>|[:=])\s*[\"']?([^\s\"'`,;]{6,})"
-    ),
-    word_start=False,
-)
-_NAME_CHARS = set(string.ascii_letters + string.digits + "_.-")
-_NAME_SUFFIXES = ("apikey", "accesskey", "secretkey", "authtoken", "accesstoken", "apitoken")
-_PASSWORD_WORDS = ("pass", "pwd")
-
-
-def _key_name(text: str, start: int) -> tuple[str, bool]:
-    """The identifier that ends with the keyword at ``start``, and whether the keyword
-    starts a word of it (``api_key`` yes, ``monkey`` no)."""
-    begin = start
-    while begin > 0 and text[begin - 1] in _NAME_CHARS:
-        begin -= 1
-    name = text[begin:start].lower()
-    word = (
-        begin == start
-        or text[start - 1] in "_.-"
-        or name.endswith(("api", "access", "secret", "auth"))
-    )
-    return name, word
+_PASSWORD_WORDS = ("pass", "pwd", "pw")
+#: What a private-key block's header says; the body must then hold base64.
+_PK_HEADER = re.compile(r"-----BEGIN ((?:[A-Z0-9]{1,20} ){0,4}PRIVATE KEY(?: BLOCK)?)-----")
+_PK_BASE64 = re.compile(r"(?:\\n|\s){1,8}[A-Za-z0-9+/]{40}")
+_PK_CUT = re.compile(r"(?:(?:\\n|\s){1,8}[A-Za-z0-9+/=]{8,200})*")
+_PK_END = "-----END "
 
 
 def _closing_trimmed(value: str) -> str:
@@ -202,36 +233,99 @@ def _closing_trimmed(value: str) -> str:
     return value.rstrip(")]}>")
 
 
-def _generic_ok(name: str, value: str) -> bool:
-    if any(w in name for w in _PASSWORD_WORDS):
-        return len(value) >= 6 and not is_placeholder(value)
+def _assignment_ok(a: Assignment, value: str) -> bool:
+    """Is the value given to a key-like name a credential?
+
+    Passwords (``password``, ``pwd``, ``pw``): six characters or more, not a placeholder,
+    and not a bare lower-case word unless quoted (``password: required`` is prose).
+    Keys, tokens, secrets: twelve characters or more that read as generated (two
+    character classes and some entropy), or sixteen digits or more.
+    """
+    if not a.quoted and _CODE_CHARS.union("{}").intersection(value):
+        return False  # a call, an index or a template: code that fetches the secret
+    if any(w in a.keyword for w in _PASSWORD_WORDS):
+        if len(value) < 6 or is_placeholder(value, sequences=False):
+            return False
+        return a.quoted or not value.isalpha() or not value.islower()
+    if value.isdigit():
+        return len(value) >= 16 and not is_placeholder(value)
     return looks_random(value, min_len=12, min_entropy=3.0)
 
 
 class SecretDetector:
-    """Finds credentials: the provider-specific rules, then key-like assignments."""
+    """Finds credentials: the provider and vendor rules, private keys, key-like
+    assignments and basic-auth passwords."""
 
     def find(self, text: str) -> list[Finding]:
         """Every credential found, each as a span over the secret value only."""
         lower = fold(text)
         found: list[Finding] = []
+        present = {False: tokens(text), True: tokens(lower)}
         for rule in _RULES:
             haystack = lower if rule.fold_case else text
             if rule.gate and rule.gate not in haystack:
                 continue
-            for m in rule.anchor.finditer(haystack, text):
+            for m in rule.anchor.finditer(haystack, text, present[rule.fold_case]):
                 value = m.group(rule.group)
+                if text[m.end() : m.end() + 1] in _MASKED_TAIL:
+                    continue  # "xoxp-1234-####": a sample with its secret part masked
                 if rule.validate is None or rule.validate(value):
-                    found.append(Finding(rule.entity, m.start(rule.group), m.end(rule.group), 0.99))
-        if ":" not in text and "=" not in text:
-            return found
-        for m in _GENERIC.finditer(lower):
-            name, word = _key_name(text, m.start())
-            keyword = lower[m.start() : m.start(1)].split('"')[0].split("'")[0].rstrip(" :=>\t")
-            value = _closing_trimmed(text[m.start(1) : m.end(1)])
-            if word and _generic_ok(name + keyword, value):
-                found.append(Finding("SECRET", m.start(1), m.start(1) + len(value), 0.8))
+                    start = m.start(rule.group)
+                    if not rule.anchor.word_start:  # "<id>.atlasv1.<secret>": the id too
+                        floor = max(0, start - 32)
+                        while start > floor and text[start - 1].isalnum():
+                            start -= 1
+                    found.append(Finding(rule.entity, start, m.end(rule.group), 0.99))
+        found.extend(_private_keys(text))
+        found.extend(_bare_tokens(text))
+        for a in find_assignments(text, lower):
+            value = _closing_trimmed(text[a.start : a.end])
+            if _assignment_ok(a, value):
+                entity = "PASSWORD" if any(w in a.keyword for w in _PASSWORD_WORDS) else "SECRET"
+                found.append(Finding(entity, a.start, a.start + len(value), 0.8))
+        for start, end in find_basic_credentials(text):
+            if not is_placeholder(text[start:end], sequences=False) and end - start >= 4:
+                found.append(Finding("PASSWORD", start, end, 0.8))
         return found
+
+
+def _private_keys(text: str) -> Iterator[Finding]:
+    """Private-key blocks with a base64 body (an empty or made-up body is not a key).
+    The next ``-----END`` is looked up once and reused, so many headers stay linear."""
+    pos = text.find("-----BEGIN ")
+    next_end = -2
+    while pos >= 0:
+        m = _PK_HEADER.match(text, pos)
+        if m and _PK_BASE64.match(text, m.end()):
+            if next_end != -1 and next_end < m.end():
+                next_end = text.find(_PK_END, m.end())
+            if next_end >= 0:
+                close = text.find("-----", next_end + len(_PK_END))
+                end = next_end if close < 0 else close + 5
+            else:
+                cut = _PK_CUT.match(text, m.end())  # cut off: as far as base64 goes
+                end = cut.end() if cut else m.end()
+            yield Finding("PRIVATE_KEY", m.start(), end, 0.99)
+            pos = text.find("-----BEGIN ", end)
+        else:
+            pos = text.find("-----BEGIN ", pos + 1)
+
+
+def _bare_tokens(text: str) -> Iterator[Finding]:
+    """Discord bot tokens, Telegram bot tokens without their URL prefix, and Mailchimp
+    API keys (32 hex digits, ``-us`` and the data centre number)."""
+    if ":AA" in text:
+        for m in TELEGRAM_BARE.finditer(text):
+            if not is_placeholder(m.group()[m.group().index(":") + 3 :]):
+                yield Finding("TELEGRAM_BOT_TOKEN", m.start(), m.end(), 0.95)
+    if "." in text:
+        for m in DISCORD_TOKEN.finditer(text):
+            if (m.start() == 0 or not is_word_char(text[m.start() - 1])) and discord_ok(m.group()):
+                yield Finding("DISCORD_TOKEN", m.start(), m.end(), 0.95)
+    if "-us" in text:
+        for m in MAILCHIMP_KEY.finditer(text):
+            if not is_placeholder(m.group()[:32]):
+                yield Finding("MAILCHIMP_KEY", m.start(), m.end(), 0.95)
 
 
 class SecretsPolicy(BasePolicy):

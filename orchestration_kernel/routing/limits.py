@@ -11,7 +11,9 @@ quietly serialise a thousand concurrent pipelines.
         reply = await provider.complete(...)
         permit.settle(reply.usage.total_tokens)   # the real count replaces the estimate
 
-Limits are per process; sharing them across processes is not done here.
+Limits are per process unless :meth:`Limiter.share` attaches a shared backend
+(:mod:`.shared_limits`, on Redis): then the head of each deployment's queue books its
+slot there, and the local limits apply only while the backend is unavailable.
 """
 
 from __future__ import annotations
@@ -21,9 +23,13 @@ import contextlib
 from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from .clock import Clock, SystemClock
 from .pools import Deployment
+
+if TYPE_CHECKING:
+    from .shared_limits import SharedLimits
 
 __all__ = ["Limiter", "Permit"]
 
@@ -41,9 +47,10 @@ class _Entry:
 class Permit:
     """The right to make one call. :meth:`settle` records the tokens actually used."""
 
-    def __init__(self, gate: _Gate, entry: _Entry, waited: float) -> None:
+    def __init__(self, gate: _Gate, entry: _Entry, waited: float, booking: Any = None) -> None:
         self._gate = gate
         self._entry = entry
+        self._booking = booking
         #: Seconds (of the limiter's clock) this call waited for its turn.
         self.waited = waited
 
@@ -55,17 +62,28 @@ class Permit:
     def settle(self, tokens: int) -> None:
         """Replace the estimate with the real token count (may admit waiters sooner)."""
         self._entry.tokens = max(0, int(tokens))
+        if self._booking is not None and self._gate.shared is not None:
+            self._gate.shared.settle(self._booking, self._entry.tokens)
         self._gate.wake()
 
 
 class _Gate:
     """The queue and counters of one deployment."""
 
-    def __init__(self, deployment: Deployment, clock: Clock) -> None:
+    def __init__(
+        self,
+        deployment: Deployment,
+        clock: Clock,
+        window: float = _WINDOW,
+        shared: SharedLimits | None = None,
+    ) -> None:
         self.clock = clock
+        self.deployment_id = deployment.id
+        self.window = window
+        self.shared = shared
         self.configure(deployment)
         self.queue: deque[object] = deque()
-        self.window: deque[_Entry] = deque()
+        self.entries: deque[_Entry] = deque()
         self.in_flight = 0
         self._changed: asyncio.Event | None = None
 
@@ -90,33 +108,41 @@ class _Gate:
             self._changed = None
 
     def _prune(self, now: float) -> None:
-        while self.window and now - self.window[0].at >= _WINDOW:
-            self.window.popleft()
+        while self.entries and now - self.entries[0].at >= self.window:
+            self.entries.popleft()
 
     def delay(self, tokens: int) -> float | None:
-        """0 when a call of ``tokens`` may start now; seconds to wait; None: until a release."""
+        """0 when a call of ``tokens`` may start now; seconds to wait; None: until a release.
+
+        With a shared backend, local limits apply only while it is unavailable (and for a
+        window after), each divided by the number of kernels it last saw, so together
+        they stay within the quota.
+        """
         now = self.clock.now()
         self._prune(now)
-        if self.max_in_flight is not None and self.in_flight >= self.max_in_flight:
+        if self.shared is not None and not self.shared.local_limits():
+            return 0.0
+        share = self.shared.divisor() if self.shared is not None else 1
+        rpm, tpm, cap = (_part(v, share) for v in (self.rpm, self.tpm, self.max_in_flight))
+        if cap is not None and self.in_flight >= cap:
             return None
         wait = 0.0
-        if self.rpm is not None and len(self.window) >= self.rpm:
-            wait = self.window[len(self.window) - self.rpm].at + _WINDOW - now
-        if self.tpm is not None:
-            wait = max(wait, self._token_delay(tokens, now))
+        if rpm is not None and len(self.entries) >= rpm:
+            wait = self.entries[len(self.entries) - rpm].at + self.window - now
+        if tpm is not None:
+            wait = max(wait, self._token_delay(tokens, tpm, now))
         return max(0.0, wait)
 
-    def _token_delay(self, tokens: int, now: float) -> float:
+    def _token_delay(self, tokens: int, tpm: int, now: float) -> float:
         """Seconds until the window has room for ``tokens`` (an oversized call goes alone)."""
-        assert self.tpm is not None
-        used = sum(e.tokens for e in self.window)
-        if used + tokens <= self.tpm or not self.window:
+        used = sum(e.tokens for e in self.entries)
+        if used + tokens <= tpm or not self.entries:
             return 0.0
-        for entry in self.window:  # oldest first: when it expires, its tokens free up
+        for entry in self.entries:  # oldest first: when it expires, its tokens free up
             used -= entry.tokens
-            if used + tokens <= self.tpm:
-                return entry.at + _WINDOW - now
-        return self.window[-1].at + _WINDOW - now  # larger than tpm: wait for an empty window
+            if used + tokens <= tpm:
+                return entry.at + self.window - now
+        return self.entries[-1].at + self.window - now  # larger than tpm: wait for an empty window
 
     async def enter(self, tokens: int) -> Permit:
         """Wait for this call's turn and room under every limit, in arrival order."""
@@ -128,8 +154,19 @@ class _Gate:
                 changed = self.event()
                 if self.queue[0] is ticket:
                     delay = self.delay(tokens)
-                    if delay == 0.0:
+                    if delay == 0.0 and self.shared is None:
                         return self._admit(tokens, started)
+                    if delay == 0.0 and self.shared is not None:
+                        local = self.shared.local_limits()
+                        booking = await self.shared.book(self, tokens)
+                        if booking is not None:  # booked: the next in line may book now
+                            self.queue.popleft()
+                            self.wake()
+                            await self.shared.wait(self, booking)
+                            return self._admit(tokens, started, booking, queued=False)
+                        if local:
+                            return self._admit(tokens, started)
+                        continue  # Redis just went away: this kernel's share applies now
                     await self._wait(changed, delay)
                 else:
                     await changed.wait()
@@ -139,14 +176,19 @@ class _Gate:
             self.wake()
             raise
 
-    def _admit(self, tokens: int, started: float) -> Permit:
-        self.queue.popleft()
+    def _admit(
+        self, tokens: int, started: float, booking: Any = None, *, queued: bool = True
+    ) -> Permit:
+        if queued:
+            self.queue.popleft()
         now = self.clock.now()
         entry = _Entry(now, max(0, tokens))
-        self.window.append(entry)
+        self.entries.append(entry)
         self.in_flight += 1
+        if booking is None and self.shared is not None:
+            self.shared.note_local(self, entry)
         self.wake()  # the next in line may fit too
-        return Permit(self, entry, now - started)
+        return Permit(self, entry, now - started, booking)
 
     async def _wait(self, changed: asyncio.Event, delay: float | None) -> None:
         if delay is None:
@@ -162,9 +204,11 @@ class _Gate:
             for task in waiters:
                 task.cancel()
 
-    def leave(self) -> None:
-        """A call ended: free its in-flight slot."""
+    def leave(self, permit: Permit | None = None) -> None:
+        """A call ended: free its in-flight slot (and its shared lease)."""
         self.in_flight = max(0, self.in_flight - 1)
+        if permit is not None and permit._booking is not None and self.shared is not None:
+            self.shared.release(permit._booking)
         self.wake()
 
 
@@ -172,16 +216,28 @@ class Limiter:
     """Rate and concurrency limits for every deployment, queued in arrival order.
 
     Use it from one event loop (the runtime's). ``clock`` is injectable for tests.
+    ``window``: the seconds ``rpm`` and ``tpm`` count over (60: per minute).
     """
 
-    def __init__(self, clock: Clock | None = None) -> None:
+    def __init__(self, clock: Clock | None = None, *, window: float = _WINDOW) -> None:
         self.clock = clock or SystemClock()
+        self.window = window
+        #: The shared backend (see :meth:`share`), or None: limits are this process's.
+        self.shared: SharedLimits | None = None
         self._gates: dict[str, _Gate] = {}
+
+    def share(self, backend: SharedLimits) -> None:
+        """Share every deployment's limits through ``backend`` (with its window) from now on."""
+        self.shared = backend
+        self.window = backend.settings.window
+        for gate in self._gates.values():
+            gate.shared, gate.window = backend, self.window
 
     def _gate(self, deployment: Deployment) -> _Gate:
         gate = self._gates.get(deployment.id)
         if gate is None:
-            gate = self._gates[deployment.id] = _Gate(deployment, self.clock)
+            gate = _Gate(deployment, self.clock, self.window, self.shared)
+            self._gates[deployment.id] = gate
         else:
             gate.configure(deployment)
         return gate
@@ -194,7 +250,7 @@ class Limiter:
         try:
             yield permit
         finally:
-            gate.leave()
+            gate.leave(permit)
 
     def in_flight(self, deployment: Deployment | str) -> int:
         """Calls of this deployment between acquire and release."""
@@ -214,13 +270,18 @@ class Limiter:
             out[dep_id] = {
                 "in_flight": gate.in_flight,
                 "waiting": len(gate.queue),
-                "requests_last_minute": len(gate.window),
-                "tokens_last_minute": sum(e.tokens for e in gate.window),
+                "requests_last_minute": len(gate.entries),
+                "tokens_last_minute": sum(e.tokens for e in gate.entries),
                 "rpm": gate.rpm,
                 "tpm": gate.tpm,
                 "max_in_flight": gate.max_in_flight,
             }
         return out
+
+
+def _part(limit: int | None, share: int) -> int | None:
+    """This kernel's part of a quota shared by ``share`` kernels (at least 1)."""
+    return None if limit is None else max(1, limit // share)
 
 
 def _id(deployment: Deployment | str) -> str:

@@ -111,11 +111,8 @@ def server() -> Iterator[OpenAIServer]:
         yield srv
 
 
-@pytest.fixture(scope="module")
-def kernel(server: OpenAIServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Frontend]:
-    from jupyter_client.manager import start_new_kernel
-
-    home: Path = tmp_path_factory.mktemp("kernel-home")
+def kernel_env(home: Path, server: OpenAIServer, **extra: str) -> dict[str, str]:
+    """A kernel's environment: no provider key or URL of ours, its own home, the server."""
     env = {
         k: v
         for k, v in os.environ.items()
@@ -123,12 +120,21 @@ def kernel(server: OpenAIServer, tmp_path_factory: pytest.TempPathFactory) -> It
     }
     env.update(
         ORCHESTRATION_HOME=str(home),
-        ORCHESTRATION_OFFLINE="auto",
         ORCHESTRATION_NO_DOTENV="1",
         ORCHESTRATION_NO_KEYRING="1",
         OPENAI_BASE_URL=server.base_url,
         OPENAI_API_KEY="sk-test-" + "x" * 20,
+        **extra,
     )
+    return env
+
+
+@pytest.fixture(scope="module")
+def kernel(server: OpenAIServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Frontend]:
+    from jupyter_client.manager import start_new_kernel
+
+    home: Path = tmp_path_factory.mktemp("kernel-home")
+    env = kernel_env(home, server, ORCHESTRATION_OFFLINE="auto")
     km, kc = start_new_kernel(kernel_name="python3", env=env, cwd=str(home), startup_timeout=60)
     frontend = Frontend(km, kc)
     try:

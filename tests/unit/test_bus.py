@@ -489,7 +489,7 @@ async def test_for_session_shares_the_store(mem: ContextBus) -> None:
     await mem.publish("still.open", 1)
 
 
-@pytest.mark.parametrize("store", ["redis://localhost:6379", 42])
+@pytest.mark.parametrize("store", ["mongodb://localhost:27017", 42])
 def test_unknown_stores_are_explained(runtime: Runtime, store: object) -> None:
     with pytest.raises(ConfigurationError, match="Store"):
         ContextBus(store, runtime=runtime, session_id="s")  # type: ignore[arg-type]

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from orchestration_kernel.guardian import (
     BUILTIN_POLICIES,
+    OPT_IN_POLICIES,
     BasePolicy,
     GuardContext,
     Guardian,
@@ -32,7 +33,7 @@ def action_policy(action: str):
 
 async def test_defaults_in_order_without_moderation() -> None:
     g = Guardian()
-    assert [p.name for p in g.policies] == [n for n in BUILTIN_POLICIES if n != "moderation"]
+    assert [p.name for p in g.policies] == [n for n in BUILTIN_POLICIES if n not in OPT_IN_POLICIES]
     assert "moderation" in [p.name for p in Guardian(moderation=True).policies]
     assert "Guardian([access" in repr(g)
 

@@ -1,0 +1,106 @@
+"""The Guardian's speed: ``check_input`` per KB on ordinary prompts, and whole-text times
+on hostile megabytes (issue 15 item 1, issue 20's speed target).
+
+- **Per KB**: the project's own labelled prompts (``tests/guardian_eval``), joined into
+  texts of 1, 4 and 16 KB; each text is checked ``repeats`` times; the figure is the
+  median of µs per KB over every check.
+- **Hostile**: texts of ``hostile_kb`` KB that once made a rule backtrack or a loop crawl
+  (long runs of one character, of letters and digits, of whitespace, floods of every
+  trigger): the wall time of one ``check_input`` each (off the loop, as the Guardian runs
+  a long text), and the worst of them.
+
+Run alone: ``python -m bench.guardian_speed`` (prints JSON); in ``make bench`` as the
+``guardian`` section.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import statistics
+import sys
+import time
+from typing import Any
+
+__all__ = ["measure"]
+
+
+def _ordinary_texts() -> list[str]:
+    from tests.guardian_eval.generator import build_cases
+
+    prompts = [c.text for c in build_cases()]
+    random.Random(7).shuffle(prompts)
+    texts, i = [], 0
+    for size in (1024, 4096, 16384):
+        for _ in range(12):
+            parts: list[str] = []
+            while sum(len(p) + 1 for p in parts) < size:
+                parts.append(prompts[i % len(prompts)])
+                i += 1
+            texts.append("\n".join(parts)[:size])
+    return texts
+
+
+def _hostile_texts(kb: int) -> dict[str, str]:
+    size = kb * 1024
+    rng = random.Random(1)
+
+    def fill(unit: str) -> str:
+        return (unit * (size // len(unit) + 1))[:size]
+
+    return {
+        "one letter": fill("a"),
+        "letters and digits (DNA-like)": "".join(rng.choice("ACGT") for _ in range(size)),
+        "hex": "".join(rng.choice("0123456789abcdef") for _ in range(size)),
+        "whitespace": fill(" \n\t"),
+        "digits and spaces": fill("1 "),
+        "override trigger flood": fill("ignore the previous "),
+        "question flood": fill("what "),
+        "key assignment flood": fill("key="),
+        "vendor prefix flood": fill("sk-AKIAxoxb-glpat-"),
+        "e-mail flood": fill("a@"),
+    }
+
+
+def measure(sizes: Any, options: dict[str, Any]) -> dict[str, Any]:
+    """Figures for the report (``sizes.name`` picks the scale)."""
+    from orchestration_kernel.guardian import GuardContext, Guardian
+
+    smoke = getattr(sizes, "name", "full") == "smoke"
+    repeats, hostile_kb = (2, 64) if smoke else (5, 1024)
+    guardian = Guardian()
+    ctx = GuardContext(model="openai:gpt-4o-mini", provider="openai", session_id="bench")
+
+    async def run() -> tuple[list[float], dict[str, float]]:
+        await guardian.check_input("warm-up: ignore nothing, email a@b.example", ctx)
+        per_kb: list[float] = []
+        for text in _ordinary_texts():
+            for _ in range(repeats):
+                t0 = time.perf_counter()
+                await guardian.check_input(text, ctx)
+                per_kb.append((time.perf_counter() - t0) * 1e6 / (len(text.encode()) / 1024))
+        hostile: dict[str, float] = {}
+        for name, text in _hostile_texts(hostile_kb).items():
+            t0 = time.perf_counter()
+            await guardian.check_input(text, ctx)
+            hostile[name] = time.perf_counter() - t0
+        return per_kb, hostile
+
+    per_kb, hostile = asyncio.run(run())
+    return {
+        "per_kb_us": {
+            "n": len(per_kb),
+            "p50": statistics.median(per_kb),
+            "p95": sorted(per_kb)[int(0.95 * (len(per_kb) - 1))],
+        },
+        "hostile_kb": hostile_kb,
+        "hostile_s": hostile,
+        "hostile_worst_s": max(hostile.values()),
+    }
+
+
+if __name__ == "__main__":
+    from bench.sizes import FULL, SMOKE
+
+    print(json.dumps(measure(SMOKE if "--smoke" in sys.argv else FULL, {}), indent=2))

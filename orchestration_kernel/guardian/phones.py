@@ -1,0 +1,134 @@
+"""Phone numbers written in national formats (``0490 75 40 81``, ``078 8098 1119``,
+``13812345678``), confirmed with Google's libphonenumber (the ``phonenumbers`` package).
+
+Candidates are digit groups found on the byte skeleton (bounded pattern, linear); each is
+checked against the configured default regions with ``phonenumbers.is_valid_number``.
+``phonenumbers`` is imported only when a text holds a candidate (its import costs about
+0.1 s once; a parse about 40 µs), and at most :data:`MAX_VALIDATED` candidates per text
+are parsed, so a page of numbers stays cheap (past that, a candidate with a phone word
+or phone shape is redacted unverified: over-redacting is the safe side).
+
+A valid national number counts when something says it is a phone: a ``+`` or
+parentheses, a phone word before it ("phone", "call", "mobile", "answering at", ...), or a
+trunk ``0`` with three or more groups. Dates, SSN-shaped groups (3-2-4), dotted quads,
+the groups of an IBAN and extensions are never phones.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from .redaction import Finding
+
+__all__ = ["DEFAULT_PHONE_REGIONS", "MAX_VALIDATED", "national_phones"]
+
+#: Regions whose national formats are recognised without a country code.
+DEFAULT_PHONE_REGIONS: tuple[str, ...] = (
+    "US",
+    "GB",
+    "FR",
+    "DE",
+    "NL",
+    "BE",
+    "ES",
+    "IT",
+    "SE",
+    "IE",
+    "AU",
+    "NZ",
+    "JP",
+    "CN",
+    "IN",
+    "IL",
+    "BR",
+    "ZA",
+)
+#: At most this many candidates per text are parsed by libphonenumber.
+MAX_VALIDATED = 200
+
+_CANDIDATE = re.compile(rb"[+(]?0(?:[ .\-/]{0,2}\(?0\)?){6,15}")
+_DATE = re.compile(r"(?:19|20)\d\d[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.](?:19|20)\d\d")
+_PHONE_WORDS = re.compile(
+    r"(?i:phone|tel\b|telephone|call|mobile|cell|fax|whatsapp|sms|text\s+me|contact|reach"
+    r"|answering|dial|ring|messages|registered|landline"
+    r"|(?:my|his|her|their|your|cn|us|uk|au|home|work|office)\s+(?:number|no\.|#))"
+)
+_SSN_SHAPE = re.compile(r"\(?\d{3}([ .-])\d{2}\1\d{4}\)?")
+_AREA_CODE = re.compile(r"\(\d{1,5}\)")
+_DOTTED_QUAD = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+_IBAN_HEAD = re.compile(r"\b[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]{4}){1,7}[ -]?$")
+_EXTENSION = re.compile(r"(?i:\b(?:ext|extension|x)\.?\s*)$")
+_phonenumbers: Any = None
+
+
+def _lib() -> Any:
+    global _phonenumbers
+    if _phonenumbers is None:
+        import phonenumbers
+
+        _phonenumbers = phonenumbers
+    return _phonenumbers
+
+
+def _valid(candidate: str, regions: Sequence[str]) -> bool:
+    """Valid as a national number of one of ``regions``? The digits are parsed once; each
+    region then only gets its country code and trunk prefix applied (a metadata lookup,
+    not a fresh parse)."""
+    lib = _lib()
+    digits = "".join(ch for ch in candidate if ch.isdigit())
+    for region in regions:
+        meta = lib.PhoneMetadata.metadata_for_region(region)
+        if meta is None:
+            continue
+        national = digits
+        trunk = meta.national_prefix
+        if trunk and national.startswith(trunk):
+            national = national[len(trunk) :]
+        if not national:
+            continue
+        number = lib.PhoneNumber(country_code=meta.country_code, national_number=int(national))
+        if national.startswith("0"):
+            number.italian_leading_zero = True
+            number.number_of_leading_zeros = len(national) - len(national.lstrip("0"))
+        if lib.is_valid_number_for_region(number, region):
+            return True
+    return False
+
+
+def _not_a_phone(text: str, start: int, candidate: str) -> bool:
+    """Shapes that are something else: too few or many digits, a date, an SSN's 3-2-4
+    grouping, a dotted quad, the tail of an IBAN, an extension."""
+    digits = sum(ch.isdigit() for ch in candidate)
+    if not 8 <= digits <= 15 or _DATE.search(candidate):
+        return True
+    if _SSN_SHAPE.fullmatch(candidate) or _DOTTED_QUAD.fullmatch(candidate):
+        return True
+    before = text[max(0, start - 40) : start]
+    return bool(_IBAN_HEAD.search(before) or _EXTENSION.search(before))
+
+
+def national_phones(text: str, sk: bytes, regions: Sequence[str]) -> Iterator[Finding]:
+    """Phone numbers in national formats of ``regions`` (``sk``: the text's skeleton)."""
+    if not regions:
+        return
+    checked = 0
+    for m in _CANDIDATE.finditer(sk):
+        start, end = m.start(), m.end()
+        if (start and sk[start - 1] in b"Aa0_.-/:") or sk[end : end + 1] in (b"0", b"A", b"a"):
+            continue
+        candidate = text[start:end].rstrip(" .-/")
+        if _not_a_phone(text, start, candidate):
+            continue
+        groups = len(re.findall(r"\d+", candidate))
+        said = bool(_PHONE_WORDS.search(text, max(0, start - 40), start))
+        # A trunk 0 with three groups, or an area code in parentheses, is a phone's shape;
+        # a run of digits without separators is one only when the text says so.
+        shaped = candidate[0] == "+" or bool(_AREA_CODE.search(candidate))
+        shaped = shaped or (candidate[0] == "0" and groups >= 3)
+        if not (shaped or (said and (groups >= 2 or len(candidate) <= 12))):
+            continue
+        checked += 1
+        if checked > MAX_VALIDATED or _valid(candidate, regions):
+            yield Finding("PHONE_NUMBER", start, start + len(candidate), 0.7)

@@ -1,0 +1,406 @@
+"""Vendor token formats, as data: the prefix a vendor puts on its credentials, the body's
+alphabet and length, and a checksum where the vendor documents one.
+
+Written from each vendor's own documentation of its token format (the page is named in
+the ``doc`` column), not from another scanner's rule files. A row becomes a rule in
+:mod:`.secrets`: the prefixes are found with ``str.find`` and the body is matched there
+with a bounded pattern (no unbounded repeats, so the scan stays linear).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+__all__ = ["TOKEN_FORMATS", "TokenFormat"]
+
+
+@dataclass(frozen=True)
+class TokenFormat:
+    """One vendor's credential shape.
+
+    ``prefixes``: literal starts (case-sensitive); ``body``: the regex for what follows
+    the prefix (bounded repeats only); ``checksum``: a check of the whole value, for a
+    format whose vendor documents one that can be computed offline (none of the rows
+    below: GitHub's CRC32 tail is handled by its own rule in :mod:`.secrets`).
+    ``boundary``: characters that may not precede the prefix.
+    """
+
+    entity: str
+    vendor: str
+    prefixes: tuple[str, ...]
+    body: str
+    doc: str
+    checksum: Callable[[str], bool] | None = None
+    boundary: str = "-./"
+
+
+_B62 = "A-Za-z0-9"
+_URLSAFE = "A-Za-z0-9_-"
+
+#: The table. Lengths are the documented ones, with slack where a vendor says "about".
+TOKEN_FORMATS: tuple[TokenFormat, ...] = (
+    TokenFormat(
+        "SLACK_TOKEN",
+        "Slack",
+        ("xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-", "xoxe-", "xoxe.xoxp-", "xoxe.xoxb-"),
+        r"(?:\d{1,15}-){1,4}[A-Za-z0-9-]{8,120}",
+        "https://api.slack.com/authentication/token-types",
+    ),
+    TokenFormat(
+        "SLACK_TOKEN",
+        "Slack app-level",
+        ("xapp-",),
+        r"\d-[A-Z0-9]{6,15}-\d{6,15}-[a-f0-9]{32,80}",
+        "https://api.slack.com/authentication/token-types#app-level",
+    ),
+    TokenFormat(
+        "SLACK_WEBHOOK",
+        "Slack incoming webhook",
+        ("https://hooks.slack.com/services/",),
+        r"T[A-Z0-9]{6,12}/B[A-Z0-9]{6,12}/[A-Za-z0-9]{20,32}",
+        "https://api.slack.com/messaging/webhooks",
+    ),
+    TokenFormat(
+        "STRIPE_KEY",
+        "Stripe",
+        ("sk_live_", "sk_test_", "rk_live_", "rk_test_", "whsec_"),
+        rf"[{_B62}]{{16,247}}",
+        "https://docs.stripe.com/keys",
+    ),
+    TokenFormat(
+        "GITLAB_TOKEN",
+        "GitLab",
+        ("glpat-", "gldt-", "glrt-", "glrtr-", "glft-", "glimt-", "glsoat-", "gloas-", "glffct-"),
+        r"[A-Za-z0-9_-]{20,27}(?:\.[0-9a-z]{2}\.[0-9a-z]{6,12})?(?:\.[A-Za-z0-9]{6,12})?",
+        "https://docs.gitlab.com/ee/security/tokens/#token-prefixes",
+    ),
+    TokenFormat(
+        "GITLAB_TOKEN",
+        "GitLab pipeline trigger",
+        ("glptt-",),
+        r"[A-Za-z0-9_-]{40}(?![A-Za-z0-9_-])",
+        "https://docs.gitlab.com/ee/security/tokens/#token-prefixes",
+    ),
+    TokenFormat(
+        "GITLAB_TOKEN",
+        "GitLab agent for Kubernetes",
+        ("glagent-",),
+        r"[A-Za-z0-9_-]{50,60}",
+        "https://docs.gitlab.com/ee/security/tokens/#token-prefixes",
+    ),
+    TokenFormat(
+        "GITLAB_TOKEN",
+        "GitLab CI/CD job",
+        ("glcbt-",),
+        r"(?:[0-9a-f]{1,5}_)?[A-Za-z0-9_-]{20,30}",
+        "https://docs.gitlab.com/ee/security/tokens/#token-prefixes",
+    ),
+    TokenFormat(
+        "GITLAB_TOKEN",
+        "GitLab runner registration",
+        ("GR1348941",),
+        r"[A-Za-z0-9_-]{20}(?![A-Za-z0-9_-])",
+        "https://docs.gitlab.com/ee/security/tokens/#token-prefixes",
+    ),
+    TokenFormat(
+        "GITLAB_TOKEN",
+        "GitLab session cookie",
+        ("_gitlab_session=",),
+        r"[0-9a-z]{32}",
+        "https://docs.gitlab.com/ee/security/tokens/",
+    ),
+    TokenFormat(
+        "NPM_TOKEN",
+        "npm",
+        ("npm_",),
+        rf"[{_B62}]{{36}}(?![{_B62}])",
+        "https://docs.npmjs.com/about-access-tokens",
+    ),
+    TokenFormat(
+        "PYPI_TOKEN",
+        "PyPI",
+        ("pypi-AgE",),
+        rf"[{_URLSAFE}]{{100,300}}",
+        "https://pypi.org/help/#apitoken",
+    ),
+    TokenFormat(
+        "HUGGINGFACE_TOKEN",
+        "Hugging Face",
+        ("hf_", "api_org_"),
+        rf"[{_B62}]{{30,40}}(?![{_B62}])",
+        "https://huggingface.co/docs/hub/security-tokens",
+    ),
+    TokenFormat(
+        "SENDGRID_KEY",
+        "SendGrid",
+        ("SG.",),
+        rf"[{_URLSAFE}]{{22}}\.[{_URLSAFE}]{{43}}",
+        "https://www.twilio.com/docs/sendgrid/ui/account-and-settings/api-keys",
+    ),
+    TokenFormat(
+        "TWILIO_KEY",
+        "Twilio",
+        ("AC", "SK"),
+        r"[0-9a-fA-F]{32}(?![0-9A-Za-z])",
+        "https://www.twilio.com/docs/glossary/what-is-a-sid",
+        boundary="",
+    ),
+    TokenFormat(
+        "VAULT_TOKEN",
+        "HashiCorp Vault",
+        ("hvs.", "hvb.", "hvr."),
+        rf"[{_URLSAFE}]{{24,250}}",
+        "https://developer.hashicorp.com/vault/docs/concepts/tokens#token-prefixes",
+    ),
+    TokenFormat(
+        "TERRAFORM_TOKEN",
+        "HashiCorp Terraform Cloud",
+        (".atlasv1.",),
+        rf"[{_URLSAFE}]{{60,90}}",
+        "https://developer.hashicorp.com/terraform/cloud-docs/users-teams-organizations/api-tokens",
+        boundary="",
+    ),
+    TokenFormat(
+        "DIGITALOCEAN_TOKEN",
+        "DigitalOcean",
+        ("dop_v1_", "doo_v1_", "dor_v1_"),
+        r"[a-f0-9]{64}",
+        "https://docs.digitalocean.com/reference/api/create-personal-access-token/",
+    ),
+    TokenFormat(
+        "SHOPIFY_TOKEN",
+        "Shopify",
+        ("shpat_", "shpca_", "shppa_", "shpss_"),
+        r"[a-fA-F0-9]{32}",
+        "https://shopify.dev/docs/apps/build/authentication-authorization/access-tokens",
+    ),
+    TokenFormat(
+        "AZURE_STORAGE_KEY",
+        "Azure Storage",
+        ("AccountKey=",),
+        r"[A-Za-z0-9+/]{86}==",
+        "https://learn.microsoft.com/azure/storage/common/storage-configure-connection-string",
+        boundary="",
+    ),
+    TokenFormat(
+        "ATLASSIAN_TOKEN",
+        "Atlassian",
+        ("ATATT3", "ATCTT3", "ATOAT3"),
+        rf"[{_B62}_=-]{{150,250}}",
+        "https://support.atlassian.com/atlassian-account/docs/manage-api-tokens-for-your-atlassian-account/",
+    ),
+    TokenFormat(
+        "DATABRICKS_TOKEN",
+        "Databricks",
+        ("dapi",),
+        r"[a-f0-9]{32}(?:-\d)?(?![A-Za-z0-9])",
+        "https://docs.databricks.com/en/dev-tools/auth/pat.html",
+    ),
+    TokenFormat(
+        "DOPPLER_TOKEN",
+        "Doppler",
+        ("dp.pt.", "dp.st.", "dp.sa.", "dp.ct.", "dp.scim.", "dp.audit."),
+        r"[A-Za-z0-9]{40,44}",
+        "https://docs.doppler.com/docs/token-formats",
+    ),
+    TokenFormat(
+        "DYNATRACE_TOKEN",
+        "Dynatrace",
+        ("dt0c01.", "dt0s01."),
+        r"[A-Z0-9]{24}\.[A-Z0-9]{64}",
+        "https://docs.dynatrace.com/docs/manage/identity-access-management/access-tokens-and-oauth-clients/access-tokens",
+    ),
+    TokenFormat(
+        "GRAFANA_TOKEN",
+        "Grafana",
+        ("glsa_", "glc_"),
+        rf"[{_B62}_=-]{{32,400}}",
+        "https://grafana.com/docs/grafana/latest/administration/service-accounts/",
+    ),
+    TokenFormat(
+        "SENTRY_TOKEN",
+        "Sentry",
+        ("sntrys_",),
+        r"eyJ[A-Za-z0-9+/=]{20,400}_[A-Za-z0-9+/=_-]{20,64}",
+        "https://docs.sentry.io/account/auth-tokens/",
+    ),
+    TokenFormat(
+        "SENTRY_TOKEN",
+        "Sentry user",
+        ("sntryu_",),
+        r"[a-f0-9]{64}",
+        "https://docs.sentry.io/account/auth-tokens/",
+    ),
+    TokenFormat(
+        "NOTION_TOKEN",
+        "Notion",
+        ("ntn_", "secret_"),
+        r"[A-Za-z0-9]{40,50}(?![A-Za-z0-9])",
+        "https://developers.notion.com/docs/authorization",
+    ),
+    TokenFormat(
+        "POSTMAN_KEY",
+        "Postman",
+        ("PMAK-",),
+        r"[a-f0-9]{24}-[a-f0-9]{34}",
+        "https://learning.postman.com/docs/developer/postman-api/authentication/",
+    ),
+    TokenFormat(
+        "LINEAR_KEY",
+        "Linear",
+        ("lin_api_",),
+        r"[A-Za-z0-9]{40}",
+        "https://developers.linear.app/docs/graphql/working-with-the-graphql-api",
+    ),
+    TokenFormat(
+        "PULUMI_TOKEN",
+        "Pulumi",
+        ("pul-",),
+        r"[a-f0-9]{40}",
+        "https://www.pulumi.com/docs/pulumi-cloud/access-management/access-tokens/",
+    ),
+    TokenFormat(
+        "PREFECT_KEY",
+        "Prefect",
+        ("pnu_",),
+        r"[A-Za-z0-9]{36}",
+        "https://docs.prefect.io/v3/manage/cloud/manage-users/api-keys",
+    ),
+    TokenFormat(
+        "README_KEY",
+        "ReadMe",
+        ("rdme_",),
+        r"[a-z0-9]{70}",
+        "https://docs.readme.com/main/reference/intro/authentication",
+    ),
+    TokenFormat(
+        "INFRACOST_KEY",
+        "Infracost",
+        ("ico-",),
+        r"[A-Za-z0-9]{32}",
+        "https://www.infracost.io/docs/features/environment_variables/",
+    ),
+    TokenFormat(
+        "TYPEFORM_TOKEN",
+        "Typeform",
+        ("tfp_",),
+        r"[A-Za-z0-9_.=-]{59,64}",
+        "https://www.typeform.com/developers/get-started/personal-access-token/",
+    ),
+    TokenFormat(
+        "FRAMEIO_TOKEN",
+        "Frame.io",
+        ("fio-u-",),
+        r"[A-Za-z0-9_=-]{64}",
+        "https://developer.frame.io/docs/getting-started/authentication",
+    ),
+    TokenFormat(
+        "CLOJARS_TOKEN",
+        "Clojars",
+        ("CLOJARS_",),
+        r"[a-z0-9]{60}",
+        "https://github.com/clojars/clojars-web/wiki/Deploy-Tokens",
+    ),
+    TokenFormat(
+        "SCALINGO_TOKEN",
+        "Scalingo",
+        ("tk-us-",),
+        r"[A-Za-z0-9_-]{48}",
+        "https://doc.scalingo.com/platform/cli/start#authentication",
+    ),
+    TokenFormat(
+        "FLUTTERWAVE_KEY",
+        "Flutterwave",
+        ("FLWSECK_TEST-", "FLWSECK-", "FLWPUBK_TEST-", "FLWSECK_TEST"),
+        r"[a-h0-9]{12,32}(?:-X)?",
+        "https://developer.flutterwave.com/docs/integration-guides/authentication",
+    ),
+    TokenFormat(
+        "SETTLEMINT_TOKEN",
+        "SettleMint",
+        ("sm_pat_", "sm_aat_", "sm_sat_"),
+        r"[a-zA-Z0-9]{16}(?![A-Za-z0-9])",
+        "https://console.settlemint.com/documentation/platform-components/security-and-authentication/personal-access-tokens",
+    ),
+    TokenFormat(
+        "HARNESS_TOKEN",
+        "Harness",
+        ("pat.", "sat."),
+        r"[A-Za-z0-9_-]{22}\.[a-z0-9]{24}\.[a-z0-9]{20}",
+        "https://developer.harness.io/docs/platform/automation/api/add-and-manage-api-keys/",
+    ),
+    TokenFormat(
+        "ADOBE_CLIENT_SECRET",
+        "Adobe",
+        ("p8e-",),
+        r"[A-Za-z0-9]{32}",
+        "https://developer.adobe.com/developer-console/docs/guides/authentication/",
+    ),
+    TokenFormat(
+        "FACEBOOK_TOKEN",
+        "Meta",
+        ("EAAC", "EAAG", "EAAM", "EAAB", "EAAJ"),
+        r"[A-Za-z0-9]{100,300}",
+        "https://developers.facebook.com/docs/facebook-login/guides/access-tokens/",
+        boundary="",
+    ),
+    TokenFormat(
+        "TWITTER_BEARER",
+        "X (Twitter)",
+        ("A" * 21,),  # app-only bearer tokens open with a run of A
+        r"[A-Za-z0-9%]{30,150}",
+        "https://developer.x.com/en/docs/authentication/oauth-2-0/bearer-tokens",
+        boundary="A",
+    ),
+    TokenFormat(
+        "FLY_TOKEN",
+        "Fly.io",
+        ("FlyV1 fm1", "FlyV1 fm2_"),
+        r"[A-Za-z0-9+/=_]{60,2000}",
+        "https://fly.io/docs/security/tokens/",
+    ),
+    TokenFormat(
+        "AGE_SECRET_KEY",
+        "age",
+        ("AGE-SECRET-KEY-1",),
+        r"[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}",
+        "https://age-encryption.org/v1",
+    ),
+    TokenFormat(
+        "TELEGRAM_BOT_TOKEN",
+        "Telegram",
+        ("/bot",),
+        r"\d{8,10}:AA[A-Za-z0-9_-]{33}",
+        "https://core.telegram.org/bots/api#authorizing-your-bot",
+        boundary="",
+    ),
+    TokenFormat(
+        "ARTIFACTORY_TOKEN",
+        "JFrog Artifactory",
+        ("AKCp", "cmVmdGtu"),
+        r"[A-Za-z0-9]{60,80}",
+        "https://jfrog.com/help/r/jfrog-platform-administration-documentation/access-tokens",
+        boundary="",
+    ),
+)
+
+#: A Telegram bot token without the ``bot`` URL prefix: ``<bot id>:AA<33>``.
+TELEGRAM_BARE = re.compile(r"(?<![\w:])(\d{8,10}):AA[A-Za-z0-9_-]{33}(?![\w-])")
+#: A Discord bot token: base64 of the numeric bot id, a timestamp, an HMAC.
+DISCORD_TOKEN = re.compile(r"[MNO][A-Za-z0-9_-]{23,25}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,40}")
+
+
+#: A Mailchimp API key: 32 hex digits, ``-us`` and the data centre.
+MAILCHIMP_KEY = re.compile(r"(?<![0-9a-f])[0-9a-f]{32}-us\d{1,2}(?!\d)")
+
+
+def discord_ok(value: str) -> bool:
+    """A Discord token's three parts (id, timestamp, HMAC) are not placeholders."""
+    from .placeholders import is_placeholder
+
+    return not any(is_placeholder(part) for part in value.split("."))
+
+
+__all__ += ["DISCORD_TOKEN", "MAILCHIMP_KEY", "TELEGRAM_BARE", "discord_ok"]

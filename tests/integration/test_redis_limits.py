@@ -1,0 +1,222 @@
+"""Shared rate limits on a real redis-server: several limiters (as several kernels would)."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+import warnings
+
+import pytest
+
+from orchestration_kernel.bus import ContextBus
+from orchestration_kernel.errors import ConfigurationError
+from orchestration_kernel.redis_link import RedisSettings, redact, settings_from
+from orchestration_kernel.routing import Deployment, Limiter
+from orchestration_kernel.routing.shared_limits import SharedLimits, SharedLimitsWarning
+from tests.redis_server import RedisServer
+
+pytestmark = [pytest.mark.timeout(60)]
+
+
+def _limiter(url: str, **options: float) -> Limiter:
+    limiter = Limiter()
+    limiter.share(SharedLimits(RedisSettings(url, **options)))
+    return limiter
+
+
+def _most_in_any_window(starts: list[float], window: float) -> int:
+    starts = sorted(starts)
+    return max(sum(1 for t in starts[i:] if t - s < window) for i, s in enumerate(starts))
+
+
+async def _close(*limiters: Limiter) -> None:
+    for limiter in limiters:
+        assert limiter.shared is not None
+        await limiter.shared.aclose()
+
+
+async def test_two_limiters_share_one_rpm_quota(redis_server: RedisServer) -> None:
+    dep = Deployment(id="openai:gpt-4o-mini", provider="openai", model="gpt-4o-mini", rpm=4)
+    a, b = _limiter(redis_server.url, window=1.0), _limiter(redis_server.url, window=1.0)
+    starts: dict[str, list[float]] = {"a": [], "b": []}
+
+    async def call(limiter: Limiter, name: str) -> None:
+        async with limiter.acquire(dep, tokens=10):
+            starts[name].append(time.monotonic())
+
+    await asyncio.gather(*(call(a, "a") for _ in range(6)), *(call(b, "b") for _ in range(6)))
+    everything = starts["a"] + starts["b"]
+    assert len(everything) == 12
+    # Each limiter alone would let 4 a second through: together they still do only 4
+    # (the starts are booked on the server's clock; a local reading adds a little slack).
+    assert _most_in_any_window(everything, 0.95) <= 4
+    assert {len(starts["a"]), len(starts["b"])} == {6}
+    await _close(a, b)
+
+
+async def test_reservations_are_booked_in_order_and_never_refused(
+    redis_server: RedisServer,
+) -> None:
+    dep = Deployment(id="d", provider="openai", model="m", rpm=2)
+    shared = SharedLimits(RedisSettings(redis_server.url, window=30.0))
+    gate = Limiter()._gate(dep)
+    keys = shared._keys("d")
+    delays = [await shared._reserve(gate, keys, f"r{i}", 0) for i in range(5)]
+    # Two fit now; the next ones are booked a whole window later, in order, not refused.
+    assert delays[0] == pytest.approx(0, abs=0.05) and delays[1] == pytest.approx(0, abs=0.05)
+    assert 29 < delays[2] <= 30 and 29 < delays[3] <= 30 and 59 < delays[4] <= 60  # type: ignore[operator]
+    starts = [at for _, at in shared.booked]
+    assert starts == sorted(starts)  # first come, first served
+    await shared.aclose()
+
+
+async def test_settle_books_the_real_tokens(redis_server: RedisServer) -> None:
+    dep = Deployment(id="t", provider="openai", model="m", tpm=100)
+    limiter = _limiter(redis_server.url, window=30.0)
+    async with limiter.acquire(dep, tokens=90) as permit:
+        permit.settle(20)
+    shared = limiter.shared
+    assert shared is not None
+    await asyncio.sleep(0.1)  # the settle is sent in the background
+    gate = limiter._gate(dep)
+    # 20 booked + 80 fits in 100 now; with the 90 estimate it would wait a window.
+    assert await shared._reserve(gate, shared._keys("t"), "next", 80) == pytest.approx(0, abs=0.05)
+    assert 29 < await shared._reserve(gate, shared._keys("t"), "over", 10) <= 30  # type: ignore[operator]
+    await shared.aclose()
+
+
+async def test_a_dead_kernels_in_flight_lease_expires(redis_server: RedisServer) -> None:
+    dep = Deployment(id="f", provider="openai", model="m", max_in_flight=1)
+    dead = _limiter(redis_server.url, lease_ttl=0.5)
+    alive = _limiter(redis_server.url, lease_ttl=0.5)
+    held = dead.acquire(dep)
+    await held.__aenter__()  # holds the only slot...
+    assert dead.shared is not None and dead.shared._renewer is not None
+    dead.shared._renewer.cancel()  # ...and dies: nobody renews or releases it
+    async with alive.acquire(dep) as permit:  # served once the lease lapses
+        assert permit.waited > 0
+    async with alive.acquire(dep):  # released normally: the next goes at once
+        pass
+    await _close(dead, alive)
+
+
+async def test_in_flight_slots_are_shared_and_released(redis_server: RedisServer) -> None:
+    dep = Deployment(id="g", provider="openai", model="m", max_in_flight=2)
+    a, b = _limiter(redis_server.url), _limiter(redis_server.url)
+    running = peak = 0
+
+    async def call(limiter: Limiter) -> None:
+        nonlocal running, peak
+        async with limiter.acquire(dep):
+            running += 1
+            peak = max(peak, running)
+            await asyncio.sleep(0.02)
+            running -= 1
+
+    await asyncio.gather(*(call(a) for _ in range(5)), *(call(b) for _ in range(5)))
+    assert peak == 2
+    await _close(a, b)
+
+
+async def test_redis_down_falls_back_to_a_share_and_comes_back(redis_server: RedisServer) -> None:
+    dep = Deployment(id="h", provider="openai", model="m", rpm=6)
+    a, b, c = (_limiter(redis_server.url, window=1.0, retry_after=0.2) for _ in range(3))
+    for limiter in (b, c, a):  # Redis sees three kernels on this deployment
+        async with limiter.acquire(dep):
+            pass
+    shared = a.shared
+    assert shared is not None and shared.kernels == 3
+    redis_server.stop()
+    starts: list[float] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(3):  # 6 a second shared by 3 kernels: this one takes 2 a second
+            async with a.acquire(dep):
+                starts.append(time.monotonic())
+    shared_warnings = [w for w in caught if issubclass(w.category, SharedLimitsWarning)]
+    assert len(shared_warnings) == 1 and "1/3" in str(shared_warnings[0].message)
+    assert shared.mode == "local" and shared.outages == 1
+    assert starts[2] - starts[0] >= 0.9  # the third waited for the local share's window
+    redis_server.start()
+    for _ in range(200):  # a probe finds it within retry_after; then a call books there
+        async with a.acquire(dep):
+            pass
+        if shared.mode == "shared":
+            break
+        await asyncio.sleep(0.05)
+    assert shared.mode == "shared" and shared.outages == 1
+    # The calls made locally were written back into the shared window.
+    client = shared._redis
+    assert await client.zcard(shared._keys("h")[0]) >= 1
+    await _close(a, b, c)
+
+
+def test_settings_validate_and_hide_the_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    secret = "s3cr3t-" + "x" * 8
+    settings = RedisSettings(f"redis://user:{secret}@localhost:6379/0")
+    assert secret not in repr(settings) and "***" in repr(settings)
+    assert redact("redis://localhost:1/0") == "redis://localhost:1/0"
+    with pytest.raises(ConfigurationError, match="redis://") as info:
+        RedisSettings(f"http://user:{secret}@localhost")
+    assert secret not in str(info.value)
+    with pytest.raises(ConfigurationError, match="window"):
+        RedisSettings("redis://localhost", window=0)
+    with pytest.raises(ConfigurationError, match="URL string"):
+        settings_from(42)
+    monkeypatch.delenv("ORCHESTRATION_REDIS_URL", raising=False)
+    assert settings_from(None) is None
+    monkeypatch.setenv("ORCHESTRATION_REDIS_URL", "redis://localhost:6379/1")
+    from_env = settings_from(None)
+    assert from_env is not None and from_env.url.endswith("/1")
+    assert settings_from(False) is None
+
+
+async def test_the_engine_shares_limits_and_bus_only_when_asked(
+    redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from orchestration_kernel import OrchestrationEngine
+
+    monkeypatch.delenv("ORCHESTRATION_REDIS_URL", raising=False)
+    plain = OrchestrationEngine(offline="on")
+    assert plain.redis is None and plain.router.limiter.shared is None
+    assert plain.bus.store.kind == "sqlite"
+
+    monkeypatch.setenv("ORCHESTRATION_REDIS_URL", redis_server.url)
+    engine = OrchestrationEngine(offline="on")
+    assert engine.redis is not None and engine.router.limiter.shared is not None
+    assert engine.bus.store.kind == "redis"
+    engine.add_pool("team", [{"model": "openai:gpt-4o-mini", "rpm": 10}])
+    reply = await engine.complete("team", "hello")
+    assert reply.text
+    shared = engine.router.limiter.shared
+    assert [dep for dep, _ in shared.booked] == ["team/0"]
+    await engine.bus.update_context({"seen": True})
+    other = ContextBus(redis_server.url, runtime=engine.runtime, session_id=engine.session_id)
+    assert await other.get_context() == {"seen": True}  # the same Redis, another store
+    await other.close()
+    assert OrchestrationEngine(offline="on", redis=False).redis is None
+    await engine.runtime.run(engine.bus.store.close())  # before the server goes away
+
+
+async def test_an_unreachable_redis_falls_back_without_holding_calls_up() -> None:
+    # A port that accepts connections and never answers: every command would time out.
+    with socket.socket() as black_hole:
+        black_hole.bind(("127.0.0.1", 0))
+        black_hole.listen(64)
+        url = f"redis://127.0.0.1:{black_hole.getsockname()[1]}/0"
+        dep = Deployment(id="u", provider="openai", model="m", rpm=1000)
+        limiter = _limiter(url, timeout=0.3, retry_after=0.5)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            async with limiter.acquire(dep):  # waits one timeout, then goes on locally
+                pass
+            for _ in range(20):  # the probe pings in the background; calls do not wait
+                async with limiter.acquire(dep):
+                    pass
+        shared = limiter.shared
+        assert shared is not None and shared.mode == "local" and shared.outages == 1
+        shown = [str(w.message) for w in caught if w.category is SharedLimitsWarning]
+        assert len(shown) == 1 and "did not answer (TimeoutError)" in shown[0]
+        assert limiter.snapshot()["u"]["requests_last_minute"] == 21
+        await shared.aclose()

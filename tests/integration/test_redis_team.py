@@ -1,0 +1,234 @@
+"""Three real ipykernels on one Redis and one wire server: a team sharing one quota.
+
+Each kernel is a separate process started through jupyter_client, with its own
+ORCHESTRATION_HOME, and an engine made with ``redis=RedisSettings(url, window=2.0)``. The
+pool ``team`` has one deployment limited to 60 requests per 2-second window. What the
+server saw is the judge: its request log (arrival times on its own clock) and the prompts,
+which name the kernel that sent them.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.integration.test_kernel import Frontend, kernel_env, text_of
+from tests.redis_server import RedisServer, running_redis
+from tests.servers import LoggedRequest, OpenAIServer
+
+pytestmark = [pytest.mark.kernel, pytest.mark.slow, pytest.mark.timeout(300)]
+
+LIMIT, WINDOW = 60, 2.0
+#: The limiter books start times on Redis's clock, and those are checked exactly. A request
+#: reaches the server later by however long its kernel waits to be scheduled: on a loaded
+#: 2-core machine we measured p99 40 ms but single calls up to 0.6 s. Windows on the
+#: server's arrival times are checked this much shorter than the limiter's, so scheduling
+#: alone cannot fail the test, while kernels not sharing (3x) or a limiter admitting a
+#: second window's worth would still fail it.
+JITTER = 0.5
+
+SETUP = """
+import asyncio, json, time
+from orchestration_kernel import OrchestrationEngine
+from orchestration_kernel.redis_link import RedisSettings
+
+NAME = {name!r}
+engine = OrchestrationEngine(redis=RedisSettings({url!r}, window={window}, retry_after=0.3))
+engine.add_pool("team", [{{"model": "openai:gpt-4o-mini", "rpm": {limit}}}])
+shared = engine.router.limiter.shared
+
+async def load(start, seconds, workers=20):
+    await asyncio.sleep(max(0.0, start - time.time()))
+    shared.booked.clear()
+    until, done, errors = start + seconds, 0, []
+    async def worker(w):
+        nonlocal done
+        n = 0
+        while time.time() < until:
+            try:
+                await engine.complete("team", f"{{NAME}} worker {{w}} call {{n}}")
+                done += 1
+            except Exception as exc:
+                errors.append(repr(exc))
+            n += 1
+    await asyncio.gather(*(worker(w) for w in range(workers)))
+    return {{"done": done, "errors": errors[:3], "n_errors": len(errors), **shared.status(),
+            "warnings": list(shared.warnings), "booked": [at for _, at in shared.booked]}}
+
+await engine.complete("team", "warm-up")  # imports and connections: not part of the runs
+"""
+
+
+@pytest.fixture(scope="module")
+def team(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[list[Frontend], OpenAIServer, RedisServer, list[Path]]]:
+    """Three kernels, one wire server, one redis-server."""
+    from jupyter_client.manager import start_new_kernel
+
+    with running_redis() as redis, OpenAIServer() as server:
+        kernels: list[Frontend] = []
+        homes: list[Path] = []
+        try:
+            for i in range(3):
+                home = tmp_path_factory.mktemp(f"team-home-{i}")
+                homes.append(home)
+                km, kc = start_new_kernel(
+                    kernel_name="python3",
+                    env=kernel_env(home, server),
+                    cwd=str(home),
+                    startup_timeout=90,
+                )
+                kernel = Frontend(km, kc)
+                kernels.append(kernel)
+                code = SETUP.format(name=f"K{i}", url=redis.url, window=WINDOW, limit=LIMIT)
+                reply, msgs = kernel.run(code)
+                assert reply["status"] == "ok", text_of(msgs)
+            yield kernels, server, redis, homes
+        finally:
+            for kernel in kernels:
+                kernel.kc.stop_channels()
+                kernel.km.shutdown_kernel(now=True)
+
+
+def _run_everywhere(kernels: list[Frontend], code: str, timeout: float = 120) -> list[Any]:
+    """Run ``code`` (its last line prints JSON) in every kernel at once; the parsed outputs."""
+    ids = [k.execute(code) for k in kernels]
+    out = []
+    for kernel, msg_id in zip(kernels, ids, strict=True):
+        reply, msgs = kernel.wait(msg_id, timeout)
+        text = text_of(msgs)
+        assert reply["status"] == "ok", text
+        out.append(json.loads(text.strip().splitlines()[-1]))
+    return out
+
+
+def _load(kernels: list[Frontend], seconds: float) -> tuple[float, list[dict[str, Any]]]:
+    start = time.time() + 1.5  # every kernel waits for the same moment, then goes
+    code = f"print(json.dumps(await load({start!r}, {seconds!r})))"
+    return start, _run_everywhere(kernels, code)
+
+
+def _busiest_window(requests: list[LoggedRequest], window: float) -> int:
+    return _busiest([r.t_start for r in requests], window)
+
+
+def _busiest(starts: list[float], window: float) -> int:
+    """The most starts any ``window`` seconds hold."""
+    times = sorted(starts)
+    most, first = 0, 0
+    for last, t in enumerate(times):
+        while t - times[first] >= window:
+            first += 1
+        most = max(most, last - first + 1)
+    return most
+
+
+def _kernel_of(request: LoggedRequest) -> str:
+    text = json.dumps(request.json)
+    return next(name for name in ("K0", "K1", "K2") if f"{name} worker" in text)
+
+
+def test_three_kernels_share_one_quota(team: Any) -> None:
+    kernels, server, _, _ = team
+    server.clear()
+    _, results = _load(kernels, seconds=6.0)
+    assert [r["n_errors"] for r in results] == [0, 0, 0], results
+    assert all(r["mode"] == "shared" and r["kernels"] == 3 for r in results), results
+    calls = [r for r in server.requests if r.path.endswith("/chat/completions")]
+    assert sum(r["done"] for r in results) == len(calls)
+    # 60 workers at loopback speed would make thousands of calls in 6 s: the quota bound.
+    assert len(calls) > LIMIT
+    # Exactly, on the starts each kernel was given (the Redis server's clock)...
+    booked = [at for r in results for at in r["booked"]]
+    assert len(booked) == len(calls)
+    assert _busiest(booked, WINDOW - 0.001) <= LIMIT
+    # ...and as the server saw them arrive.
+    assert _busiest_window(calls, WINDOW - JITTER) <= LIMIT
+    shares = {name: sum(_kernel_of(r) == name for r in calls) for name in ("K0", "K1", "K2")}
+    mean = len(calls) / 3
+    assert all(abs(n - mean) <= 0.2 * mean for n in shares.values()), shares
+
+
+def test_a_publish_in_one_kernel_reaches_a_subscriber_in_another(team: Any) -> None:
+    kernels, _, _, _ = team
+    a, b, _ = kernels
+    ok = b.value("sub = engine.bus.subscribe('team.#'); await engine.bus.get_context(); 'ready'")
+    assert "ready" in ok
+    a.value("await engine.bus.publish('team.hello', {'from': NAME})")
+    got = b.value("m = await sub.get(timeout=20); (m.topic, m.data)")
+    assert "('team.hello', {'from': 'K0'})" in got
+
+
+def test_concurrent_context_merges_from_three_kernels(team: Any) -> None:
+    kernels, _, _, _ = team
+    code = (
+        "vs = await asyncio.gather(*(engine.bus.update_context({f'{NAME}-{i}': i}, "
+        "session_id='merges') for i in range(50)))\n"
+        "print(json.dumps([v.version for v in vs]))"
+    )
+    versions = _run_everywhere(kernels, code)
+    assert sorted(v for vs in versions for v in vs) == list(range(1, 151))
+    check = (
+        "h = await engine.bus.context_history('merges')\n"
+        "print(json.dumps([[v.version, len(v.data)] for v in h]))"
+    )
+    history = json.loads(text_of(kernels[2].run(check)[1]).strip().splitlines()[-1])
+    assert history == [[n, n] for n in range(1, 151)]  # contiguous, and nothing lost
+
+
+def test_the_three_audits_read_together(team: Any) -> None:
+    from orchestration_kernel.audit import AuditTrail
+
+    kernels, _, _, homes = team
+    for kernel in kernels:  # each kernel's rows committed
+        kernel.value("engine.audit.flush()")
+    trails = [AuditTrail(h / "audit.sqlite") for h in homes]
+    try:
+        frame = trails[0].to_dataframe(event="call", homes=homes[1:])
+        alone = [len(t.to_dataframe(event="call")) for t in trails]
+    finally:
+        for t in trails:
+            t.close()
+    assert set(frame["home"]) == {str(h) for h in homes}
+    assert len(frame) == sum(alone) and frame["timestamp"].is_monotonic_increasing
+
+
+def test_redis_stopped_mid_run_and_restarted(team: Any) -> None:
+    kernels, server, redis, _ = team
+    server.clear()
+    start = time.time() + 1.5
+    code = f"print(json.dumps(await load({start!r}, 9.0)))"
+    ids = [k.execute(code) for k in kernels]
+    time.sleep(max(0.0, start - time.time()) + 2.5)
+    redis.stop()
+    time.sleep(2.5)
+    redis.start()
+    restarted = time.monotonic()
+    results, outputs = [], []
+    for kernel, msg_id in zip(kernels, ids, strict=True):
+        reply, msgs = kernel.wait(msg_id, 120)
+        outputs.append(text_of(msgs))
+        assert reply["status"] == "ok", outputs[-1]
+        results.append(json.loads(outputs[-1].strip().splitlines()[-1]))
+    assert [r["n_errors"] for r in results] == [0, 0, 0], results
+    for out in outputs:  # the warning shows once in the cell that was running
+        shown = out.strip().rsplit("\n", 1)[0]  # (the last line is the result)
+        assert shown.count("SharedLimitsWarning: Shared rate limits unavailable") == 1, out
+    for r in results:  # one warning per kernel, then back to the shared quota
+        assert r["outages"] == 1 and r["mode"] == "shared", r
+        down = [w for w in r["warnings"] if w.startswith("Shared rate limits unavailable")]
+        assert len(down) == 1 and "1/3" in down[0], r["warnings"]
+    calls = [r for r in server.requests if r.path.endswith("/chat/completions")]
+    after = [r for r in calls if r.t_start >= restarted]
+    assert len(after) > LIMIT // 3  # calls went on after the restart...
+    assert _busiest_window(after, WINDOW - JITTER) <= LIMIT  # ...within the limit again
+    # While Redis was away each kernel kept to a third of the quota. The window across the
+    # switch may hold a little more: a kernel that had more than a third of it (the shared
+    # queue is fair, not exact) keeps those calls while the others start on their thirds.
+    assert _busiest_window(calls, WINDOW - JITTER) <= LIMIT * 1.2
