@@ -51,7 +51,7 @@ def test_a_registered_policy_is_built_from_the_setup_and_runs() -> None:
     assert [p.name for p in guardian.policies] == ["secrets", "no_shouting"]
     assert seen and seen[0].config is guardian.config
     engine = OrchestrationEngine(offline="on", audit=False, guardian=guardian)
-    with pytest.raises(GuardianBlocked, match="shouted|no_shouting"):
+    with pytest.raises(GuardianBlocked, match="no_shouting"):
         engine.complete_sync("gpt-4o-mini", "STOP EVERYTHING NOW")
     assert engine.complete_sync("gpt-4o-mini", "a calm question").text
 
