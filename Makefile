@@ -21,7 +21,7 @@ HERMETIC := env -u OPENAI_API_KEY -u OPENAI_BASE_URL -u ANTHROPIC_API_KEY -u ANT
 
 CORE_COVERAGE := 90
 
-.PHONY: venv redis-server test check test-latest lock demo lab bench lint format clean
+.PHONY: venv redis-server test check test-latest lock demo lab bench lint format clean browser-check
 
 $(UV):
 	$(PY) -m pip install --quiet --user --disable-pip-version-check uv
@@ -83,6 +83,15 @@ lab: $(STAMP)
 	ORCHESTRATION_OFFLINE=$${ORCHESTRATION_OFFLINE:-auto} $(BIN)/jupyter lab notebooks/ \
 	  $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
+# The four notebooks in JupyterLab, driven by Playwright in Debian's headless chromium:
+# fails on an error, stderr output, a missing view or a horizontal scroll at 1,400 px, and
+# saves screenshots of the run, compare and matrix views into docs/. Not part of make test.
+browser-check: $(STAMP)
+	@command -v chromium >/dev/null || { echo "needs Debian's chromium (apt-get install chromium)"; exit 1; }
+	@[ -x .venv-browser/bin/python ] || $(UV) venv -q .venv-browser --python $(BIN)/python
+	$(UV) pip install -q --python .venv-browser/bin/python jupyterlab playwright
+	.venv-browser/bin/python scripts/browser_check.py
+
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
@@ -95,4 +104,4 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) .venv-bench .venv-latest .pytest_cache .ruff_cache .coverage out
+	rm -rf $(VENV) .venv-bench .venv-latest .venv-browser .pytest_cache .ruff_cache .coverage out

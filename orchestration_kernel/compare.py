@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from .formatting import format_cost
 from .models import Reply
+from .outcomes import count_findings, worst_status
 from .storage.commit import Commit
 
 if TYPE_CHECKING:
@@ -31,6 +32,8 @@ class CompareTable:
 
     prompt: str
     replies: dict[str, Reply | BaseException] = field(default_factory=dict)
+    #: The run id every call of the comparison was audited under (``None`` if not given).
+    run_id: str | None = None
     #: Awaitable: every reply's audit rows are committed (see ``Reply.committed``).
     committed: Commit = field(default_factory=Commit.settled, init=False, repr=False, compare=False)
 
@@ -43,6 +46,16 @@ class CompareTable:
     def errors(self) -> dict[str, BaseException]:
         """The models that failed, with their errors."""
         return {m: r for m, r in self.replies.items() if not isinstance(r, Reply)}
+
+    @property
+    def status(self) -> str:
+        """The worst outcome of any model: ``done``, ``blocked`` or ``failed``."""
+        return worst_status(self.replies.values())
+
+    @property
+    def findings(self) -> int:
+        """How many Guardian decisions other than ``allow`` the replies (and blocks) carry."""
+        return count_findings(self.replies.values())
 
     def fastest(self) -> str | None:
         """The model with the lowest latency among those that answered."""

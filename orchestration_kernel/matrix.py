@@ -28,9 +28,10 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .errors import ConfigurationError, GuardianBlocked
+from .errors import ConfigurationError
 from .formatting import format_cost, format_ms
 from .models import Reply
+from .outcomes import count_findings, worst_status
 from .pipeline.placeholders import Template, compile_template
 from .pipeline.scope import AccessError, Scope
 
@@ -51,9 +52,6 @@ __all__ = [
 #: The modes :func:`run_matrix` serves today; ``"batch"`` is reserved for the batch APIs.
 MATRIX_MODES = ("interactive",)
 
-#: Status words, best to worst: a run's status is the worst of its cells.
-_STATUS_RANK = {"done": 0, "blocked": 1, "failed": 2}
-
 
 def new_run_id() -> str:
     """A fresh run id (the same shape as a pipeline run's)."""
@@ -73,13 +71,19 @@ class MatrixInput:
     prompts: list[str]
     index: list[Any] | None = None
     source: Any = None
+    #: A short label per item (its index entry, else its position); ``[""]`` for a
+    #: single prompt that is not an item of anything (a plain compare).
+    labels: list[str] = field(default_factory=list)
 
-    @property
-    def labels(self) -> list[str]:
-        """A short label per item: its index entry, else its position."""
-        if self.index is not None:
-            return [str(i) for i in self.index]
-        return [str(i) for i in range(len(self.items))]
+    def __post_init__(self) -> None:
+        if not self.labels:
+            keys = self.index if self.index is not None else range(len(self.items))
+            self.labels = [str(k) for k in keys]
+
+    @classmethod
+    def single(cls, prompt: str) -> MatrixInput:
+        """One prompt on its own: a compare is a matrix of one unlabelled row."""
+        return cls(items=[prompt], prompts=[prompt], labels=[""])
 
 
 def _is_dataframe(value: Any) -> bool:
@@ -96,14 +100,18 @@ def _rows(items: Any, what: str) -> tuple[list[Any], list[Mapping[str, Any]], li
         records = [
             {str(k): v for k, v in row.items()} for _, row in items.iterrows()
         ]  # the row as a plain dict: {item} renders as JSON, {item[col]} reaches any column
-        names = [{k: v for k, v in r.items() if k.isidentifier()} for r in records]
-        return records, names, list(items.index.tolist())
+        names: list[Mapping[str, Any]] = [
+            {k: v for k, v in r.items() if k.isidentifier()} for r in records
+        ]
+        return list(records), names, list(items.index.tolist())
     if _is_series(items):
         values = list(items.tolist())
         name = getattr(items, "name", None)
         extra = str(name) if isinstance(name, str) and name.isidentifier() else None
-        names = [{extra: v} if extra and extra != "item" else {} for v in values]
-        return values, names, list(items.index.tolist())
+        by_name: list[Mapping[str, Any]] = [
+            {extra: v} if extra and extra != "item" else {} for v in values
+        ]
+        return values, by_name, list(items.index.tolist())
     if isinstance(items, (str, bytes, Mapping)) or not isinstance(items, Iterable):
         raise ConfigurationError(
             f"{what} must be a list, a pandas Series or DataFrame, or another iterable of "
@@ -148,13 +156,6 @@ def matrix_prompts(
 
 
 # -- the result ------------------------------------------------------------------------
-def cell_status(reply: Any) -> str:
-    """``done`` for a reply, ``blocked`` for a Guardian block, ``failed`` for other errors."""
-    if isinstance(reply, Reply):
-        return "done"
-    return "blocked" if isinstance(reply, GuardianBlocked) else "failed"
-
-
 @dataclass
 class MatrixResult:
     """Every model's reply (or error) for every item: ``tables[i]`` holds item ``i``."""
@@ -193,26 +194,26 @@ class MatrixResult:
             if not isinstance(self.reply(i, m), Reply)
         }
 
+    def _cells(self) -> list[Reply | BaseException]:
+        return [self.reply(i, m) for i in range(len(self.tables)) for m in self.models]
+
     @property
     def status(self) -> str:
         """The worst status of any cell: ``done``, ``blocked`` or ``failed``."""
-        statuses = [
-            cell_status(self.reply(i, m)) for i in range(len(self.tables)) for m in self.models
-        ]
-        return max(statuses, key=_STATUS_RANK.__getitem__, default="done")
+        return worst_status(self._cells())
 
     @property
     def findings(self) -> int:
         """How many Guardian decisions other than ``allow`` the cells carry (blocks included)."""
-        count = 0
-        for i in range(len(self.tables)):
-            for m in self.models:
-                r = self.reply(i, m)
-                decisions = getattr(r, "decisions", None) or []
-                count += sum(1 for d in decisions if getattr(d, "action", "allow") != "allow")
-        return count
+        return count_findings(self._cells())
 
     # -- tables --------------------------------------------------------------------
+    def row_labels(self) -> list[Any]:
+        """How a view names each row: a DataFrame row by its index label, else the item."""
+        if _is_dataframe(self.source) and self.index is not None:
+            return list(self.index)
+        return list(self.items)
+
     def rows(self) -> list[dict[str, Any]]:
         """One dict per item: the item, then each model's output (or ``error: …``)."""
         out = []
@@ -294,6 +295,11 @@ class MatrixEvent:
     model: str
     reply: Reply | BaseException | None = None
 
+    @property
+    def step(self) -> str:
+        """The cell's name in a run view: ``label · model``, or the model for a compare."""
+        return f"{self.label} · {self.model}" if self.label else self.model
+
 
 Compare = Callable[..., Awaitable["CompareTable"]]
 
@@ -335,7 +341,9 @@ async def run_matrix(
         async with gate:
             for model in models:
                 tell(MatrixEvent("cell_start", row, labels[row], model))
-            table = await compare(models, prompt, run_id=run_id, step=labels[row], **kwargs)
+            step = labels[row] or None
+            table = await compare(models, prompt, run_id=run_id, step=step, **kwargs)
+            table.run_id = run_id
         for model in models:
             reply = table.replies.get(model, LookupError(f"no reply from {model}"))
             tell(MatrixEvent("cell_end", row, labels[row], model, reply))

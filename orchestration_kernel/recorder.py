@@ -58,6 +58,9 @@ class AuditRecorder:
         if self.audit is None:
             return
         detail: dict[str, Any] = {"deployment": target.deployment_id, "simulated": target.simulated}
+        if reply is not None and reply.extras.get("cost_if_real_usd") is not None:
+            # The real model's price for this usage; views show it as "est. if real".
+            detail["cost_if_real_usd"] = reply.extras["cost_if_real_usd"]
         if attempt.error:
             detail["error"] = attempt.error
         cols: dict[str, Any] = {
@@ -89,7 +92,8 @@ class AuditRecorder:
         top = max(decisions, key=lambda d: d.rank) if decisions else None
         self.record(
             "guardian", spec, target,
-            status=stage,
+            stage=stage,
+            status="blocked" if verdict.action == "block" else "ok",
             guardian_action=verdict.action,
             guardian_policy=top.policy if top else None,
             guardian_reasons=[r for d in decisions for r in d.reasons],
@@ -100,7 +104,8 @@ class AuditRecorder:
                 continue
             self.record(
                 "guardian", spec, target,
-                status=stage,
+                stage=stage,
+                status="blocked" if decision.action == "block" else "ok",
                 guardian_action=decision.action,
                 guardian_policy=decision.policy,
                 guardian_reasons=decision.reasons,

@@ -45,7 +45,7 @@ class ChainKey:
 
     def row_hash(self, prev_hash: str, seq: int, values: Sequence[Any]) -> str:
         """The hash of one row, chained to ``prev_hash``."""
-        body = json.dumps(values, separators=(",", ":"))
+        body = json.dumps(_hashed(values), separators=(",", ":"))
         return self.mac(f"row|{prev_hash}|{seq}|{body}")
 
     def anchor_mac(self, seq: int, head_hash: str) -> str:
@@ -71,3 +71,14 @@ class ChainKey:
     def fingerprint(self) -> str:
         """Identifies the key without revealing it: lets a database refuse a wrong key."""
         return hashlib.sha256(self.mac("fingerprint").encode()).hexdigest()[:16]
+
+
+def _hashed(values: Sequence[Any]) -> list[Any]:
+    """The values a row's hash covers: every schema-1 column, then the later columns up
+    to the last one set (unset trailing ones are left out, as before they existed)."""
+    from .events import FIRST_LATER_COLUMN
+
+    out = list(values)
+    while len(out) > FIRST_LATER_COLUMN and out[-1] is None:
+        out.pop()
+    return out

@@ -57,6 +57,7 @@ __all__ = [
     "COLUMN_NAMES",
     "CONTENT_COLUMNS",
     "EVENT_KINDS",
+    "FIRST_LATER_COLUMN",
     "OTEL_MAPPING",
     "OTEL_PROVIDER_NAMES",
     "RECORD_COLUMNS",
@@ -121,7 +122,13 @@ COLUMNS: tuple[Column, ...] = (
     Column("response_hash", "text", "keyed HMAC of the (redacted) response"),
     Column("request_hash", "text", "keyed HMAC of the request (model, messages, parameters)"),
     Column("replayed", "bool", "answered from an earlier audited response"),
+    # Added after schema 1 (kept last: an old table gains it with ALTER TABLE ADD COLUMN).
+    Column("stage", "text", "guardian rows: the stage checked, input or output"),
 )
+
+#: Columns from this index on were added after schema 1: a row's hash covers them only
+#: when they are set, so rows written before they existed still verify.
+FIRST_LATER_COLUMN: int = 30
 
 #: Stored column names, in storage order.
 COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)

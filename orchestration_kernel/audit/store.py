@@ -39,7 +39,7 @@ from .mark import INVALID, HighWaterMark
 __all__ = ["ALL_COLUMNS", "SCHEMA_VERSION", "AuditStore", "Head"]
 
 #: The layout this release writes (see ``MIGRATIONS`` in :class:`AuditStore`).
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 #: Every column of ``audit_events``, in table order.
 ALL_COLUMNS: tuple[str, ...] = ("seq", *COLUMN_NAMES, "prev_hash", "hash")
 #: How long a writer waits for another process's write lock before giving up (seconds).
@@ -70,6 +70,15 @@ def _schema() -> list[str]:
         "WHEN old.seq > COALESCE((SELECT seq FROM audit_checkpoint WHERE id = 1), 0) "
         "BEGIN SELECT RAISE(ABORT, 'audit_events is append-only; use prune()'); END",
     ]
+
+
+def _add_later_columns(conn: sqlite3.Connection) -> None:
+    """Migration 3: a table made before a column existed gains it (empty in old rows,
+    which hash as before: see ``chain._hashed``); a new table has it already."""
+    have = {row[1] for row in conn.execute("PRAGMA table_info(audit_events)")}
+    for column in COLUMNS:
+        if column.name not in have:
+            conn.execute(f"ALTER TABLE audit_events ADD COLUMN {column.name} {column.sql_type}")
 
 
 _FTS_SCHEMA = [
@@ -166,6 +175,7 @@ class AuditStore:
         return [
             Migration(1, "the append-only chain, anchor, checkpoint and search", _create_v1),
             Migration(2, "the high-water mark outside the file", self._start_mark),
+            Migration(3, "the Guardian's stage in a column of its own", _add_later_columns),
         ]
 
     def _start_mark(self, conn: sqlite3.Connection) -> None:

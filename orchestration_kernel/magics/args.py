@@ -32,12 +32,15 @@ __all__ = [
 
 #: The line-form commands, with the arguments each takes (for the help text).
 COMMANDS: dict[str, str] = {
-    "models": "list the models, aliases and pools, and which are simulated",
+    "models": "[FILTER] [--out VAR] — one row per model: context, prices, key status, "
+    "real or simulated",
     "run": "NAME [--input EXPR] — run a named pipeline again",
     "audit": "[--run ID] [--out VAR] — the audit rows of a run (default: the last run)",
     "context": "[SESSION] — the session context (default: this kernel's session)",
+    "session": "[ID] — show the session id runs use, or pin it (context survives restarts)",
     "offline": "on|off|auto — serve models by the offline simulator",
-    "key": "PROVIDER — ask for a key (getpass, never echoed), kept for the kernel's life",
+    "key": "PROVIDER [--save] — ask for a key (getpass, never echoed), kept for the "
+    "kernel's life; --save keeps it in the system keyring",
     "explain": "[CELL] [-m MODEL] — ask a model to explain the last error",
     "help": "this help",
 }
@@ -154,8 +157,9 @@ def _given(args: argparse.Namespace, option: str) -> bool:
     return getattr(args, option, None) not in (None, False)
 
 
-def evaluate_input(expr: str, namespace: Mapping[str, Any]) -> Any:
-    """The value of ``--input EXPR``: a Python expression over the user's namespace.
+def evaluate_input(expr: str, namespace: Mapping[str, Any], option: str = "--input") -> Any:
+    """The value of ``--input EXPR`` (or ``--over EXPR``): a Python expression over the
+    user's namespace (``df``, ``df.review``, ``df["review"]``, ``items[:10]``).
 
     Text that is not an expression at all (``--input "two words"``) is taken as text.
     A name that does not exist is a mistake, answered with the nearest names.
@@ -167,13 +171,17 @@ def evaluate_input(expr: str, namespace: Mapping[str, Any]) -> Any:
     try:
         scope = namespace if isinstance(namespace, dict) else dict(namespace)
         # The user's own expression in the user's own kernel, as if typed in a cell.
-        return eval(compile(tree, "<--input>", "eval"), scope)
+        return eval(compile(tree, f"<{option}>", "eval"), scope)
     except NameError as exc:
         name = getattr(exc, "name", None) or str(exc)
         public = [k for k in namespace if not str(k).startswith("_")]
         raise ConfigurationError(
-            f"--input {expr!r}: name {name!r} is not defined.{_did_you_mean(name, public)} "
-            f"To pass text, quote it twice: --input \"'{expr}'\"."
+            f"{option} {expr!r}: name {name!r} is not defined.{_did_you_mean(name, public)}"
+            + (
+                f" To pass text, quote it twice: --input \"'{expr}'\"."
+                if option == "--input"
+                else ""
+            )
         ) from None
     except Exception as exc:
-        raise ConfigurationError(f"--input {expr!r} failed: {type(exc).__name__}: {exc}") from None
+        raise ConfigurationError(f"{option} {expr!r} failed: {type(exc).__name__}: {exc}") from None

@@ -1,29 +1,29 @@
-"""The line forms: ``%orchestrate models | run | audit | context | offline | key | explain``."""
+"""The line forms: ``%orchestrate models | run | audit | context | session | offline | key |
+explain``. Each handler gets a :class:`~.context.CellContext`, never the magics."""
 
 from __future__ import annotations
 
 import argparse
 import getpass
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import ConfigurationError
 from .args import COMMANDS, OFFLINE_MODES, check_choice
+from .context import CellContext
 from .display import make_run_display
 from .errors import usage
 from .render import Rendered, render
-
-if TYPE_CHECKING:
-    from .orchestrate import OrchestrateMagics
 
 __all__ = ["run_command"]
 
 #: How many positional arguments each command takes (min, max).
 _ARITY: dict[str, tuple[int, int]] = {
-    "models": (0, 0),
+    "models": (0, 1),
     "run": (1, 1),
     "audit": (0, 0),
     "context": (0, 1),
+    "session": (0, 1),
     "offline": (1, 1),
     "key": (1, 1),
     "explain": (0, 1),
@@ -31,7 +31,7 @@ _ARITY: dict[str, tuple[int, int]] = {
 }
 
 
-def run_command(magics: OrchestrateMagics, args: argparse.Namespace) -> Any:
+def run_command(ctx: CellContext, args: argparse.Namespace) -> Any:
     """Dispatch ``%orchestrate COMMAND ...``."""
     if not args.args:
         return help_text()
@@ -41,7 +41,7 @@ def run_command(magics: OrchestrateMagics, args: argparse.Namespace) -> Any:
     if not low <= len(rest) <= high:
         raise usage(f"%orchestrate {command} {COMMANDS[command].split(' — ')[0]}".rstrip())
     handler = _HANDLERS[command]
-    return handler(magics, args, rest)
+    return handler(ctx, args, rest)
 
 
 def help_text(*_: Any) -> Rendered:
@@ -61,51 +61,102 @@ def help_text(*_: Any) -> Rendered:
     return Rendered("\n".join(lines), "markdown")
 
 
-def _models(magics: OrchestrateMagics, args: argparse.Namespace, rest: list[str]) -> Any:
-    engine = magics.engine
-    lines = ["| name | resolves to | served by |", "|---|---|---|"]
-    rows = []
-    for name in engine.known_model_names():
-        try:
-            target = engine.resolve(name)
-            served = "simulator" if engine.is_simulated(name) else "real provider"
-        except Exception as exc:  # one odd catalogue entry must not hide the others
-            target, served = f"({type(exc).__name__})", ""
-        rows.append({"name": name, "resolves_to": target, "served_by": served})
-        lines.append(f"| {name} | {target} | {served} |")
-    magics.bind(args.out, rows)
+def _models(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any:
+    """One row per model: provider, context, prices, key status, what serves it."""
+    from ..model_list import model_rows
+
+    rows = model_rows(ctx.engine, rest[0] if rest else None)
+    if args.out:
+        import pandas as pd
+
+        ctx.bind(args.out, pd.DataFrame(rows))
+    else:
+        ctx.bind(None, rows)
+    if not rows:
+        return Rendered(f"No model matches {rest[0]!r}.", "markdown")
+    head = ["model", "aliases", "context", "$/1M in", "$/1M out", "key", "served by"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in rows:
+        cells = [
+            f"`{r['model']}`" + (f" ({r['status']})" if r.get("status") else ""),
+            r.get("aliases", ""),
+            "" if r.get("context_window") is None else f"{r['context_window']:,}",
+            _price(r.get("input_per_1m")),
+            _price(r.get("output_per_1m")),
+            r.get("key", ""),
+            r.get("served_by", ""),
+        ]
+        lines.append("| " + " | ".join(str(c) for c in cells) + " |")
+    lines.append(f"\n{len(rows)} model(s). Keys are never shown; `--out VAR` gives a DataFrame.")
     return Rendered("\n".join(lines), "markdown")
 
 
-def _run(magics: OrchestrateMagics, args: argparse.Namespace, rest: list[str]) -> Any:
-    from .cells import _run_pipeline
-
-    pipeline = magics.manager.get(rest[0])
-    input_data = magics.input_value(args)
-    return _run_pipeline(magics, args, pipeline, input_data, magics.namespace())
+def _price(value: float | None) -> str:
+    return "" if value is None else f"${value:g}"
 
 
-def _audit(magics: OrchestrateMagics, args: argparse.Namespace, rest: list[str]) -> Any:
-    audit = magics.engine.audit
+def _run(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any:
+    from ..pipeline.needs_input import missing_input_error
+    from .cells import input_value, run_pipeline
+
+    pipeline = ctx.manager.get(rest[0])
+    data = input_value(ctx, args)
+    if data is None:
+        missing = missing_input_error(pipeline.compiled, f"%orchestrate run {rest[0]} --input EXPR")
+        if missing is not None:
+            raise missing
+    return run_pipeline(ctx, args, pipeline, data)
+
+
+def _audit(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any:
+    audit = ctx.engine.audit
     if audit is None:
         raise ConfigurationError("The engine has no audit trail (it was created with audit=False)")
-    run = args.run or magics.last_run_id
+    run = args.run or ctx.kernel.last_run_id
     frame = audit.to_dataframe(run=run)
-    magics.bind(args.out, frame)
+    if run is not None and frame.empty:
+        raise ConfigurationError(f"No run {run!r} in the audit trail.{_latest_runs(audit)}")
+    ctx.bind(args.out, frame)
     return frame
 
 
-def _context(magics: OrchestrateMagics, args: argparse.Namespace, rest: list[str]) -> Any:
-    session_id = rest[0] if rest else (args.session or magics.engine.session_id)
-    context = magics.engine.bus.get_context_sync(session_id)
-    magics.bind(args.out, context)
+def _latest_runs(audit: Any, n: int = 5) -> str:
+    """`` The latest runs: a1b2 (pipeline, 12:03), …`` or a hint when there are none."""
+    recent = audit.to_dataframe(limit=500)
+    if recent.empty or "run_id" not in recent:
+        return " The audit has no runs yet."
+    runs = recent.dropna(subset=["run_id"]).drop_duplicates("run_id", keep="last").tail(n)
+    listed = ", ".join(
+        f"{r.run_id} ({r.pipeline or r.event})" for r in runs.iloc[::-1].itertuples()
+    )
+    return f" The latest runs: {listed}." if listed else " The audit has no runs yet."
+
+
+def _context(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any:
+    session_id = rest[0] if rest else (args.session or ctx.session_id)
+    context = ctx.engine.bus.get_context_sync(session_id)
+    ctx.bind(args.out, context)
     text = json.dumps(context, indent=2, ensure_ascii=False, default=str)
     return Rendered(f"Session `{session_id}`:\n\n```json\n{text}\n```", "markdown")
 
 
-def _offline(magics: OrchestrateMagics, args: argparse.Namespace, rest: list[str]) -> Any:
+def _session(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any:
+    """Show the session id runs use, or pin it: ``%orchestrate session my-analysis``."""
+    if rest:
+        new = rest[0].strip()
+        if not new or any(c.isspace() for c in new):
+            raise usage(f"a session id is one word, not {rest[0]!r}")
+        ctx.kernel.session_id, ctx.kernel.session_source = new, "%orchestrate session"
+        print(f"Session {new}: context is kept under this id (it survives a restart).")
+        return None
+    source = ctx.kernel.session_source or "this kernel's process (not kept across a restart)"
+    print(f"Session {ctx.session_id} (from {source}). Pin it: %orchestrate session NAME")
+    return None
+
+
+def _offline(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any:
     mode = check_choice("offline mode", rest[0], OFFLINE_MODES)
-    magics.engine.set_offline(mode)
+    ctx.engine.set_offline(mode)
     meaning = {
         "on": "every model is served by the offline simulator",
         "auto": "providers without a key are served by the offline simulator",
@@ -114,44 +165,53 @@ def _offline(magics: OrchestrateMagics, args: argparse.Namespace, rest: list[str
     print(f"Offline mode {mode}: {meaning}.")
 
 
-def _key(magics: OrchestrateMagics, args: argparse.Namespace, rest: list[str]) -> Any:
+def _key(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any:
+    from ..keystore import check_secure_keyring, save_key
     from ..providers.registry import PROVIDERS
     from ..secrets import Secret
 
     provider = check_choice("provider", rest[0], [p for p in PROVIDERS if p != "local"])
+    if args.save:
+        check_secure_keyring()  # refuse before asking, never after
+    where = "saved in the system keyring" if args.save else "kept for this kernel only"
     # Looked up at call time: ipykernel replaces getpass.getpass with a stdin request.
-    key = getpass.getpass(f"API key for {provider} (not shown, kept for this kernel only): ")
+    key = getpass.getpass(f"API key for {provider} (not shown, {where}): ")
     if not key.strip():
         raise ConfigurationError(f"No key given for {provider}; nothing changed.")
-    magics.engine.set_key(provider, Secret(key.strip()))
-    print(f"Key for {provider} kept in memory for this kernel's life.")
+    secret = Secret(key.strip())
+    ctx.engine.set_key(provider, secret)
+    if args.save:
+        name = save_key(ctx.engine, provider, secret)
+        print(f"Key for {provider} saved in the system keyring (as {name}) and in use now.")
+    else:
+        print(f"Key for {provider} kept in memory for this kernel's life (--save keeps it).")
 
 
-def _explain(magics: OrchestrateMagics, args: argparse.Namespace, rest: list[str]) -> Any:
-    error = _which_error(magics, rest)
-    model = args.model or magics.default_model or "auto"
-    magics.engine.resolve(model)
+def _explain(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any:
+    error = _which_error(ctx, rest)
+    model = args.model or ctx.default_model or "auto"
+    ctx.engine.resolve(model)
     prompt = (
         "Explain this Python error from a Jupyter notebook cell to its author, briefly, "
         "then say how to fix it.\n\n"
         f"Cell [{error.cell}]:\n```python\n{error.source.strip()}\n```\n\n"
         f"Error:\n```\n{error.traceback}\n```"
     )
-    reply = _stream_reply(magics, args, model, prompt, f"explain Err[{error.cell}]")
-    magics.bind(args.out, reply)
-    return render(reply, "markdown" if args.format == "code" else args.format, magics.shell)
+    reply = _stream_reply(ctx, model, prompt, f"explain Err[{error.cell}]")
+    ctx.bind(args.out, reply)
+    return render(reply, "markdown" if args.format == "code" else args.format, ctx.shell)
 
 
-def _which_error(magics: OrchestrateMagics, rest: list[str]) -> Any:
+def _which_error(ctx: CellContext, rest: list[str]) -> Any:
     if rest:
         if not rest[0].isdigit():
             raise usage(f"explain takes a cell number, e.g. 'explain 3', not {rest[0]!r}")
-        error = magics.errors.get(int(rest[0]))
+        error = ctx.errors.get(int(rest[0]))
         if error is None:
-            known = ", ".join(str(n) for n in sorted(magics.errors.errors)) or "none"
+            known = ", ".join(str(n) for n in sorted(ctx.errors.errors)) or "none"
             raise ConfigurationError(f"Cell {rest[0]} raised no error. Cells with errors: {known}.")
         return error
-    error = magics.errors.last
+    error = ctx.errors.last
     if error is None:
         raise ConfigurationError(
             "No error recorded in this kernel yet: run a cell that fails, then "
@@ -160,28 +220,31 @@ def _which_error(magics: OrchestrateMagics, rest: list[str]) -> Any:
     return error
 
 
-def _stream_reply(
-    magics: OrchestrateMagics, args: argparse.Namespace, model: str, prompt: str, title: str
-) -> Any:
+def _stream_reply(ctx: CellContext, model: str, prompt: str, title: str) -> Any:
     """One call, streamed into a live display; returns the reply."""
+    from ..matrix import MatrixEvent
     from ..pipeline.events import PipelineEvent
 
-    engine = magics.engine
-    view = make_run_display(magics.display, title)
-    stream = magics.streaming(args)
+    engine = ctx.engine
+    view = make_run_display(ctx.display, title)
+    stream = ctx.stream
 
     async def start(observer: Any) -> Any:
-        observer(PipelineEvent("step_start", "explain", "explain", model))
+        observer(MatrixEvent("cell_start", 0, "", model))
 
         def on_delta(delta: Any) -> None:
-            observer(PipelineEvent("delta", "explain", "explain", model, delta))
+            observer(PipelineEvent("delta", "explain", model, model, delta))
 
-        reply = await engine.complete(model, prompt, stream=stream, on_delta=on_delta)
-        observer(PipelineEvent("step_end", "explain", "explain", model, _step_of(reply)))
+        try:
+            reply = await engine.complete(model, prompt, stream=stream, on_delta=on_delta)
+        except Exception as exc:
+            observer(MatrixEvent("cell_end", 0, "", model, exc))
+            raise
+        observer(MatrixEvent("cell_end", 0, "", model, reply))
         return reply
 
     try:
-        reply = magics.block(start, view, stream=stream)
+        reply = ctx.block(start, view)
     except BaseException as exc:
         view.finish(None, exc)
         raise
@@ -189,17 +252,12 @@ def _stream_reply(
     return reply
 
 
-def _step_of(reply: Any) -> Any:
-    from .cells import _ReplyStep
-
-    return _ReplyStep("explain", reply.model, reply)
-
-
 _HANDLERS = {
     "models": _models,
     "run": _run,
     "audit": _audit,
     "context": _context,
+    "session": _session,
     "offline": _offline,
     "key": _key,
     "explain": _explain,

@@ -1,48 +1,39 @@
-"""``%%orchestrate --compare m1 m2 … [--over VAR]``: one prompt on several models.
+"""``%%orchestrate --compare m1 m2 … [--over EXPR]``: one prompt on several models.
 
 Without ``--over`` the result is the engine's :class:`~orchestration_kernel.compare.CompareTable`.
-With ``--over`` the prompt runs once per item of a list or a pandas Series, and the
-result is a :class:`CompareMatrix`: one row per item, one column per model.
+With ``--over`` the prompt runs once per item of any expression ``--input`` takes (a
+list, ``df.review``, ``df["review"]``, a whole DataFrame: one item per row, its columns
+as ``{column}``), through the core's :func:`~orchestration_kernel.matrix.matrix_prompts`;
+the result is a :class:`~orchestration_kernel.matrix.MatrixResult`.
 """
 
 from __future__ import annotations
 
 from collections import ChainMap
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from ..errors import ConfigurationError
 from ..matrix import MatrixResult
 from ..pipeline.placeholders import Template, compile_template
 from ..pipeline.scope import AccessError, Scope
+from .args import evaluate_input
 
-__all__ = ["CompareMatrix", "items_of", "prompt_template", "render_prompt"]
-
+__all__ = ["CompareMatrix", "over_items", "prompt_template", "render_prompt"]
 
 #: The ``--over`` result is the core's :class:`~orchestration_kernel.matrix.MatrixResult`.
 CompareMatrix = MatrixResult
 
 
-def items_of(name: str, namespace: Mapping[str, Any]) -> tuple[list[Any], list[Any] | None]:
-    """The items of ``--over VAR`` and, for a pandas Series, its index."""
-    if name not in namespace:
-        from .args import suggest
-
-        public = [k for k in namespace if not str(k).startswith("_")]
-        close = suggest(name, public)
-        hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-        raise ConfigurationError(f"--over {name!r}: no such variable.{hint}")
-    value = namespace[name]
-    if hasattr(value, "tolist") and hasattr(value, "index"):  # a pandas Series / column
-        return list(value.tolist()), list(value.index.tolist())
-    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Sequence | set):
+def over_items(expr: str, user_ns: Mapping[str, Any]) -> Any:
+    """The value of ``--over EXPR`` (checked by ``matrix_prompts`` for its kind)."""
+    value = evaluate_input(expr, user_ns, option="--over")
+    if isinstance(value, str) and value == expr and not expr.isidentifier():
         raise ConfigurationError(
-            f"--over {name!r} must be a list or a pandas Series, not {type(value).__name__}"
+            f"--over {expr!r} is not a Python expression: give a list, a Series or a "
+            "DataFrame (e.g. --over df.review)"
         )
-    items = list(value)
-    if not items:
-        raise ConfigurationError(f"--over {name!r} is empty: there is nothing to compare over")
-    return items, None
+    return value
 
 
 def prompt_template(body: str, *, interpolate: bool) -> Template:

@@ -16,15 +16,13 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class
 from traitlets import Bool, Enum, Unicode, observe
 
 from ..session import Session
-from .args import check_cell_options, evaluate_input, parse_args
+from .args import check_cell_options, parse_args
+from .context import LAST_RESULT, CellContext, KernelState
 from .errors import clean_errors, usage
-from .namespace import ErrorLog, interpolation_namespace
-from .runner import run_blocking
+from .namespace import ErrorLog
+from .notebook import notebook_session
 
 __all__ = ["LAST_RESULT", "OrchestrateMagics"]
-
-#: The user-namespace name that always holds the last result.
-LAST_RESULT = "_orchestrate"
 
 
 @magics_class
@@ -53,8 +51,13 @@ class OrchestrateMagics(Magics):
         self._configured: Any = None  # the engine the traits were last applied to
         self.errors = ErrorLog()
         self._manager: Any = None
-        #: The id of the last pipeline run in this kernel (``%orchestrate audit`` shows it).
-        self.last_run_id: str | None = None
+        #: What the magics remember for the kernel's life (session id, last run, notes).
+        self.kernel = KernelState()
+
+    @property
+    def last_run_id(self) -> str | None:
+        """The id of the last run in this kernel (``%orchestrate audit`` shows it)."""
+        return self.kernel.last_run_id
 
     # -- the session and its engine ------------------------------------------------
     @property
@@ -110,7 +113,7 @@ class OrchestrateMagics(Magics):
         nargs="*",
         help="In a cell: the pipeline's NAME (optional; a named pipeline is registered). "
         "On a line: a COMMAND and its argument: models | run NAME | audit | context [SESSION]"
-        " | offline on|off|auto | key PROVIDER | explain [CELL] | help.",
+        " | session [ID] | offline on|off|auto | key PROVIDER [--save] | explain [CELL] | help.",
     )
     @magic_arguments.argument("--input", metavar="EXPR", help="The input: a Python expression.")
     @magic_arguments.argument("--out", metavar="VAR", help="Bind the result to VAR.")
@@ -137,9 +140,15 @@ class OrchestrateMagics(Magics):
         "--compare", nargs="*", metavar="MODEL", help="Run the cell's prompt on each MODEL."
     )
     @magic_arguments.argument(
-        "--over", metavar="VAR", help="With --compare: run the prompt for each {item} of VAR."
+        "--over",
+        metavar="EXPR",
+        help="With --compare: run the prompt for each {item} of EXPR (a list, df.col, a "
+        "DataFrame: one item per row, its columns as {column}).",
     )
     @magic_arguments.argument("--run", metavar="ID", help="audit: the run to show.")
+    @magic_arguments.argument(
+        "--save", action="store_true", help="key: keep the key in the system keyring."
+    )
     @magic_arguments.argument("-m", "--model", help="explain: the model that explains.")
     @line_cell_magic
     def orchestrate(self, line: str, cell: str | None = None) -> Any:
@@ -157,12 +166,12 @@ class OrchestrateMagics(Magics):
               model: claude-3
               prompt: "Synthesize: {analysis}"
 
-        ``%%orchestrate --compare gpt-4 claude-3 [--over VAR]`` runs the body as one prompt
+        ``%%orchestrate --compare gpt-4 claude-3 [--over EXPR]`` runs the body as one prompt
         on every model (with ``--over``, once per ``{item}``: a matrix).
 
-        A line runs a command: ``%orchestrate models``, ``run NAME [--input EXPR]``,
-        ``audit [--run ID] [--out VAR]``, ``context [SESSION]``, ``offline on|off|auto``,
-        ``key PROVIDER``, ``explain [CELL]``, ``help``.
+        A line runs a command: ``%orchestrate models [FILTER]``, ``run NAME [--input EXPR]``,
+        ``audit [--run ID] [--out VAR]``, ``context [SESSION]``, ``session [ID]``,
+        ``offline on|off|auto``, ``key PROVIDER [--save]``, ``explain [CELL]``, ``help``.
 
         The last result is always in ``_orchestrate``.
         """
@@ -170,41 +179,62 @@ class OrchestrateMagics(Magics):
             args = parse_args(self.orchestrate.parser, line)
             check_cell_options(args, cell=cell is not None)
             _check_identifier("--out", args.out)
+            ctx = self.context(args)
             if cell is None:
                 from .commands import run_command
 
-                return run_command(self, args)
+                return run_command(ctx, args)
+            self._announce_session(ctx)
             if args.compare is not None:
                 from .cells import run_compare_cell
 
-                return run_compare_cell(self, args, cell)
+                return run_compare_cell(ctx, args, cell)
             from .cells import run_pipeline_cell
 
-            return run_pipeline_cell(self, args, cell)
+            return run_pipeline_cell(ctx, args, cell)
 
-    # -- helpers shared by the cell and line forms -----------------------------------
+    # -- the context handlers get ------------------------------------------------------
     @property
     def user_ns(self) -> dict[str, Any]:
         """The user's namespace."""
         return self.shell.user_ns  # type: ignore[no-any-return]
 
+    def context(self, args: argparse.Namespace | None = None) -> CellContext:
+        """What one cell's handler may use (see :class:`~.context.CellContext`)."""
+        if self.kernel.session_id is None:
+            found, source = notebook_session(self.user_ns)
+            if found:
+                self.kernel.session_id, self.kernel.session_source = found, source
+        return CellContext(
+            engine=self.engine,
+            user_ns=self.user_ns,
+            errors=self.errors,
+            kernel=self.kernel,
+            display=self.display,
+            stream=self.stream and not getattr(args, "no_stream", False),
+            default_model=self.default_model,
+            shell=self.shell,
+            manager_factory=lambda: self.manager,
+        )
+
+    # -- kept for code written against the magics object (handlers use the context) -----
     def namespace(self) -> Mapping[str, Any]:
         """What placeholders see: the user's variables, ``In``, ``Out`` and ``Err``."""
-        return interpolation_namespace(self.user_ns, self.errors)
+        return self.context().namespace
 
     def input_value(self, args: argparse.Namespace) -> Any:
         """The value of ``--input`` (``None`` without it)."""
-        return None if args.input is None else evaluate_input(args.input, self.user_ns)
+        from .cells import input_value
+
+        return input_value(self.context(args), args)
 
     def bind(self, out: str | None, value: Any) -> None:
         """Keep ``value`` as the last result, and in ``out`` when given."""
-        self.user_ns[LAST_RESULT] = value
-        if out:
-            self.user_ns[out] = value
+        self.context().bind(out, value)
 
     def streaming(self, args: argparse.Namespace) -> bool:
         """Whether this cell streams (``--no-stream`` or the ``stream`` trait turn it off)."""
-        return self.stream and not getattr(args, "no_stream", False)
+        return self.context(args).stream
 
     def block(
         self,
@@ -215,12 +245,21 @@ class OrchestrateMagics(Magics):
         cancel: Callable[[], None] | None = None,
     ) -> Any:
         """Run ``start(observer)`` on the runtime, the cell blocking; events go to ``view``."""
+        ctx = self.context()
+        ctx.stream = stream
+        return ctx.block(start, view, cancel=cancel)
 
-        def on_event(event: Any) -> None:
-            if stream or getattr(event, "kind", None) != "delta":
-                view.on_event(event)
-
-        return run_blocking(self.session.runtime, start, on_event, view.tick, cancel=cancel)
+    def _announce_session(self, ctx: CellContext) -> None:
+        """Once per kernel: where the session id came from, or that it is this process's
+        own (so context will not survive a restart) and how to pin it."""
+        if self.kernel.session_source:
+            return
+        ctx.kernel.note_once(
+            "session",
+            f"session context is kept under {ctx.session_id}, this kernel's own id: it does "
+            "not survive a restart. Pin it with '%orchestrate session NAME' (or "
+            "ORCHESTRATION_SESSION_ID).",
+        )
 
 
 def _check_identifier(option: str, name: str | None) -> None:

@@ -15,27 +15,58 @@ import json
 import re
 from typing import Any
 
+from ..provenance import METADATA_KEY
+from .faithful import faithful_markdown
+
 __all__ = ["Rendered", "extract_code", "output_text", "render", "to_jsonable"]
 
 _FENCE = re.compile(r"```[^\n`]*\n(.*?)```", re.DOTALL)
 
 
 class Rendered(str):
-    """Text that IPython shows in a given format; as a ``str`` it is the plain text."""
+    """Text that IPython shows in a given format; as a ``str`` it is the plain text.
+
+    ``faithful``: the text is a model's, shown exactly as written (``$`` and ``<tag>``
+    escaped in the Markdown, see :mod:`.faithful`). ``metadata``: the output's metadata
+    (the run's provenance), kept in the saved notebook.
+    """
 
     format: str = "markdown"
+    faithful: bool = False
+    metadata: dict[str, Any] | None = None
 
-    def __new__(cls, text: str, format: str = "markdown") -> Rendered:
+    def __new__(
+        cls,
+        text: str,
+        format: str = "markdown",
+        *,
+        faithful: bool = False,
+        metadata: dict[str, Any] | None = None,
+    ) -> Rendered:
         obj = super().__new__(cls, text)
         obj.format = format
+        obj.faithful = faithful
+        obj.metadata = metadata
         return obj
 
-    def _repr_markdown_(self) -> str | None:
+    def _markdown(self) -> str | None:
         if self.format == "markdown":
-            return str(self)
+            return faithful_markdown(str(self)) if self.faithful else str(self)
         if self.format == "json":
             return f"```json\n{self}\n```"
         return None
+
+    def _repr_markdown_(self) -> str | None:
+        return self._markdown()
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
+        data = {"text/plain": str(self)}
+        markdown = self._markdown()
+        if markdown is not None:
+            data["text/markdown"] = markdown
+        if self.metadata:
+            return data, {METADATA_KEY: self.metadata}
+        return data
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:
         p.text(str(self))
@@ -87,31 +118,35 @@ def extract_code(text: str) -> str:
     return "\n\n".join(b.strip("\n") for b in blocks) if blocks else text.strip()
 
 
-def render(result: Any, format: str, shell: Any) -> Any:
-    """The cell's value for ``result`` in ``format`` (``None`` for ``code``)."""
+def render(
+    result: Any, format: str, shell: Any, *, provenance: dict[str, Any] | None = None
+) -> Any:
+    """The cell's value for ``result`` in ``format`` (``None`` for ``code``), carrying
+    ``provenance`` in its output metadata."""
     if format == "code":
         shell.set_next_input(extract_code(output_text(result)), replace=False)
         return None
     if format == "json":
         text = json.dumps(to_jsonable(result), indent=2, ensure_ascii=False, default=str)
-        return Rendered(text, "json")
+        return Rendered(text, "json", metadata=provenance)
     if format == "markdown" and not hasattr(result, "output"):
         view = compare_view(result)
         if view is not None:
+            view.metadata = provenance
             return view  # side by side, fastest and cheapest marked
-    return Rendered(output_text(result), format)
+    return Rendered(output_text(result), format, faithful=True, metadata=provenance)
 
 
 def compare_view(result: Any) -> Any:
     """The widgets' view of a compare table or ``--over`` matrix, or ``None``."""
     from ..compare import CompareTable
-    from .compare import CompareMatrix
+    from ..matrix import MatrixResult
 
     if isinstance(result, CompareTable):
         from ..widgets import CompareView
 
         return CompareView(result)
-    if isinstance(result, CompareMatrix):
+    if isinstance(result, MatrixResult):
         from ..widgets import MatrixView
 
         return MatrixView(result)

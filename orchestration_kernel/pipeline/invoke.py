@@ -89,7 +89,16 @@ def _record(call: ModelCall, reply: Reply) -> None:
         "attempts": call.attempts + reply.attempts,
         "decisions": call.decisions + reply.decisions,
         "simulated": call.simulated or reply.simulated,
+        "cost_if_real_usd": _if_real(call.cost_if_real_usd, reply),
     })  # fmt: skip
+
+
+def _if_real(prior: float | None, reply: Reply) -> float | None:
+    """What the real model would have charged, summed over the call's replies."""
+    extra = (reply.extras or {}).get("cost_if_real_usd")
+    if extra is None:
+        return prior
+    return (prior or 0.0) + float(extra)
 
 
 async def call_model(

@@ -25,6 +25,7 @@ from typing import Any
 from ..errors import RunCancelled
 from .events import Observer
 from .loader import CompiledPipeline, load_pipeline
+from .needs_input import missing_input_error
 from .plan import PipelinePlan, make_plan
 from .result import PipelineResult
 from .runner import Run
@@ -95,6 +96,10 @@ class Pipeline:
         run_id: str | None,
         stream: bool | None = None,
     ) -> Run:
+        if input_data is None:
+            missing = missing_input_error(self.compiled, "pass one, e.g. pipeline.run(text)")
+            if missing is not None:
+                raise missing
         return Run(
             self.compiled, self.engine, input_data=input_data,
             namespace=namespace if namespace is not None else self.namespace,

@@ -64,6 +64,9 @@ class ModelCall(BaseModel):
     attempts: list[Attempt] = Field(default_factory=list)
     decisions: list[Decision] = Field(default_factory=list)
     simulated: bool = False
+    #: With the simulator standing in: the real model's price for this usage (views show
+    #: it as "est. if real"; ``cost_usd`` stays the true cost, 0).
+    cost_if_real_usd: float | None = None
 
     @property
     def ran(self) -> bool:

@@ -70,6 +70,9 @@ class ModelInfo(BaseModel):
     simulated: bool = False
     #: True for models the vendor has retired or is retiring; ``auto`` skips them.
     deprecated: bool = False
+    #: True once the vendor no longer serves it: its bare name then falls back to the
+    #: alias table (a deprecated model still runs under its own name).
+    retired: bool = False
     as_of: str | None = None
     source: str | None = None
     notes: str | None = None

@@ -2,7 +2,9 @@
 
 Resolution order for a name:
 
-1. an alias (case-insensitive), followed to its target: ``gpt-4`` -> ``openai:gpt-4o``;
+1. an alias (case-insensitive), followed to its target: ``claude-3`` ->
+   ``anthropic:claude-sonnet-4-6`` (a shipped alias never shadows a catalogued model
+   of that name that is not retired: ``gpt-4`` is ``openai:gpt-4``);
 2. ``provider:model`` with a known provider (or an id the catalogue lists), taken
    literally (aliases do not apply, so ``openai:gpt-4`` still means the legacy model);
 3. a bare name a provider claims (``ProviderInfo.claims``, one table for the whole
@@ -45,6 +47,17 @@ class ModelCatalogue(Protocol):
 
 
 _PROVIDER_NAME = re.compile(r"^[a-z][a-z0-9_.-]*$")
+
+
+def _served_bare_ids(catalogue: Catalogue | None) -> set[str]:
+    """The bare model ids (``gpt-4``) of catalogued models not marked retired."""
+    if catalogue is None:
+        return set()
+    return {
+        info.id.partition(":")[2].lower()
+        for info in catalogue
+        if not getattr(info, "retired", False) and not info.id.endswith(":*")
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +126,11 @@ class Resolver:
         self._synonyms = {s: i.name for i in self._infos.values() for s in i.synonyms}
         self._aliases: dict[str, str] = {}
         base = dict(catalogue.aliases) if catalogue is not None else {}
+        # A shipped alias never hides a model the catalogue lists under that very name
+        # and that still runs: "gpt-4" is the legacy GPT-4, not gpt-4o. Your own aliases
+        # (``aliases=``, ``add_alias``) still win over everything.
+        served = _served_bare_ids(catalogue)
+        base = {k: v for k, v in base.items() if k.strip().lower() not in served}
         for name, target in {**base, **dict(aliases or {})}.items():
             self._aliases[name.strip().lower()] = target.strip()
 

@@ -11,7 +11,7 @@ This is the only package that imports ipywidgets (and matplotlib, for charts); t
 never does. Names load lazily so that importing the package costs nothing until a view
 is made. Modules: :mod:`.state` (a run as data), :mod:`.render` and :mod:`.run_render`
 (HTML/text), :mod:`.frontend` (display and replace), :mod:`.throttle` (rate limit),
-:mod:`.step_row` and :mod:`.run_view` (runs), :mod:`.compare_view` (side by side),
+:mod:`.run_view` (runs), :mod:`.compare_view` (side by side),
 :mod:`.matrix_view` (``--over``), :mod:`.audit_view` and :mod:`.charts` (the audit).
 """
 

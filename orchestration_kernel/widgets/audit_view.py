@@ -52,7 +52,12 @@ class AuditView(View):
         """Per provider and model: calls, errors, tokens, cost, latency p50/p95."""
         from ..audit.summaries import summary_by_model
 
-        return summary_by_model(self.frame)
+        table = summary_by_model(self.frame)
+        estimates = _if_real_by_model(self.frame)
+        if len(table):
+            keys = zip(table["provider"], table["model"], strict=True)
+            table["cost_if_real_usd"] = [estimates.get(k) for k in keys]
+        return table
 
     def steps(self) -> Any:
         """One row per step: its model, status, latency, and when it started (ms since the
@@ -77,11 +82,11 @@ class AuditView(View):
         rows = rows.rename(
             columns={
                 "guardian_policy": "policy",
-                "status": "stage",
                 "guardian_action": "action",
                 "guardian_reasons": "reasons",
             }
         )
+        rows = rows.assign(stage=_stages(rows))
         keys = list(zip(rows["step"], rows["stage"], strict=True))
         explained = {k for k, p in zip(keys, rows["policy"], strict=True) if p != "guardian"}
         keep = [
@@ -201,3 +206,34 @@ def _model_label(provider: Any, model: Any) -> str:
     """``openai:gpt-4o``, marked when the offline simulator (provider ``local``) answered."""
     name = str(model) if ":" in str(model) or not provider else f"{provider}:{model}"
     return name + (" (simulated)" if provider == "local" else "")
+
+
+def _stages(rows: Any) -> list[str]:
+    """Each Guardian row's stage: its ``stage`` column, or (rows written before that
+    column existed) the stage its ``detail`` records."""
+    stored = rows["stage"] if "stage" in rows else [None] * len(rows)
+    details = rows["detail"] if "detail" in rows else [None] * len(rows)
+    out = []
+    for stage, detail in zip(stored, details, strict=True):
+        if isinstance(stage, str) and stage:
+            out.append(stage)
+        else:
+            out.append(str(detail.get("stage", "")) if isinstance(detail, dict) else "")
+    return out
+
+
+def _if_real_by_model(frame: Any) -> dict[tuple[str, str], float]:
+    """Per (provider, model): the real price of the simulator's calls, from each call row's
+    ``detail`` (the audit's ``cost_usd`` stays the true cost, 0)."""
+    out: dict[tuple[str, str], float] = {}
+    if "detail" not in frame:
+        return out
+    calls = frame[frame["event"] == "call"]
+    for provider, model, detail in zip(
+        calls["provider"].fillna(""), calls["model"].fillna(""), calls["detail"], strict=True
+    ):
+        value = detail.get("cost_if_real_usd") if isinstance(detail, dict) else None
+        if value is not None:
+            key = (str(provider), str(model))
+            out[key] = out.get(key, 0.0) + float(value)
+    return out

@@ -52,7 +52,16 @@ def audit_chart(steps: Any, models: Any, title: str = "run") -> Chart:
     timeline, latency, cost = fig.subplots(1, 3, width_ratios=[3, 2, 2])
     _timeline(timeline, steps)
     _bars(latency, models, "latency_p50_ms", "latency per model (p50)", "ms", "#1a73e8")
-    _bars(cost, models, "cost_usd", "cost per model", "USD", "#188038")
+    estimated = (
+        len(models)
+        and "cost_if_real_usd" in models
+        and models["cost_if_real_usd"].notna().any()
+        and not models["cost_usd"].fillna(0).astype(float).any()
+    )
+    if estimated:  # the simulator's calls cost nothing: show what they would have cost
+        _bars(cost, models, "cost_if_real_usd", "cost per model (est. if real)", "USD", "#188038")
+    else:
+        _bars(cost, models, "cost_usd", "cost per model", "USD", "#188038")
     # Same models in the same order as the latency panel beside it: name them once.
     cost.tick_params(labelleft=False)
     simulated = len(models) and "provider" in models and (models["provider"] == "local").all()

@@ -10,16 +10,17 @@ CompareView(table).to_dataframe()
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from .frontend import View
 from .render import (
+    MUTED,
+    STATUS_COLOURS,
     decision_text,
     decisions_html,
     esc,
-    fmt_cost,
     fmt_ms,
     fmt_tokens,
     mark_html,
@@ -28,9 +29,19 @@ from .render import (
     pre_html,
     table_html,
 )
+from .run_render import cost_text
 from .state import findings
 
-__all__ = ["CompareView", "ReplyCells", "reply_cells", "unique_min"]
+__all__ = [
+    "CompareView",
+    "ReplyCells",
+    "clear_winner",
+    "effective_cost",
+    "if_real",
+    "reply_cells",
+    "run_header",
+    "run_header_html",
+]
 
 
 @dataclass(frozen=True)
@@ -77,7 +88,12 @@ def reply_cells(model: str, reply: Any, marks: tuple[str, ...] = ()) -> ReplyCel
         output=reply.text,
         latency=latency,
         tokens=f"{fmt_tokens(usage.input_tokens)} in / {fmt_tokens(usage.output_tokens)} out",
-        cost=fmt_cost(reply.cost_usd, unknown=reply.cost_usd is None),
+        cost=cost_text(
+            reply.cost_usd,
+            if_real(reply),
+            unknown=reply.cost_usd is None,
+            simulated=bool(reply.simulated),
+        ),
         decisions=tuple(reply.decisions),
         marks=marks,
         resolved=reply.resolved_model,
@@ -86,15 +102,42 @@ def reply_cells(model: str, reply: Any, marks: tuple[str, ...] = ()) -> ReplyCel
     )
 
 
-def unique_min(values: Mapping[str, float | None]) -> str | None:
-    """The key with the smallest known value, if it is the only one that small and there
-    is something to beat (a tie, or a single candidate, marks nobody)."""
-    known = {k: v for k, v in values.items() if v is not None}
-    if len(known) < 2:
+def if_real(reply: Any) -> float | None:
+    """What the real model would have charged, where the simulator stood in."""
+    return (getattr(reply, "extras", None) or {}).get("cost_if_real_usd")
+
+
+def effective_cost(reply: Any) -> float | None:
+    """The cost to compare models by: the real price for a simulated reply (unknown,
+    ``None``, when the catalogue has no price for it: the simulator's 0 is not a price)."""
+    real = if_real(reply)
+    if real is not None or getattr(reply, "simulated", False):
+        return real
+    return getattr(reply, "cost_usd", None)
+
+
+#: A "fastest" mark needs a lead of 20% and 50 ms; "cheapest" 20%; both, 3 samples each.
+LEAD_SHARE = 0.2
+LEAD_MS = 50.0
+MIN_SAMPLES = 3
+
+
+def clear_winner(
+    samples: Mapping[str, Sequence[float | None]], *, floor: float = 0.0
+) -> str | None:
+    """The key whose mean is lowest by a clear lead — more than ``max(20% of the
+    runner-up, floor)`` — when every key has at least three known samples; else nobody
+    (sub-millisecond noise, or one sample, wins nothing)."""
+    means: dict[str, float] = {}
+    for key, values in samples.items():
+        known = [v for v in values if v is not None]
+        if len(known) < MIN_SAMPLES or len(known) < len(values):
+            return None
+        means[key] = sum(known) / len(known)
+    if len(means) < 2:
         return None
-    best = min(known.values())
-    winners = [k for k, v in known.items() if v == best]
-    return winners[0] if len(winners) == 1 else None
+    (best, low), (_, runner_up) = sorted(means.items(), key=lambda kv: kv[1])[:2]
+    return best if runner_up - low > max(LEAD_SHARE * runner_up, floor) else None
 
 
 class CompareView(View):
@@ -109,9 +152,10 @@ class CompareView(View):
     def columns(self) -> list[ReplyCells]:
         """One :class:`ReplyCells` per model, in the order the models were asked."""
         ok = {m: r for m, r in self.table.replies.items() if hasattr(r, "text")}
+        # One sample per model: never enough to call a winner (see clear_winner).
         winners = {
-            "fastest": unique_min({m: r.latency_ms for m, r in ok.items()}),
-            "cheapest": unique_min({m: r.cost_usd for m, r in ok.items()}),
+            "fastest": clear_winner({m: [r.latency_ms] for m, r in ok.items()}, floor=LEAD_MS),
+            "cheapest": clear_winner({m: [effective_cost(r)] for m, r in ok.items()}),
         }
         out = []
         for model, reply in self.table.replies.items():
@@ -160,10 +204,13 @@ class CompareView(View):
         labels = ["output", "latency", "tokens", "cost", "guardian"]
         rows = [[f"<b>{label}</b>", *row] for label, row in zip(labels, rows, strict=True)]
         table = table_html(["", *header], rows, fixed="6em")
-        return f"<div class='orchestration-compare'>{table}</div>"
+        return f"<div class='orchestration-compare'>{run_header_html(self.table)}{table}</div>"
 
     def _text(self) -> str:
         lines = [f"compare {len(self.table.replies)} models: {_prompt_line(self.table.prompt)}"]
+        head = run_header(self.table)
+        if head:
+            lines.insert(0, head)
         for c in self.columns:
             marks = f"  [{', '.join(c.marks)}]" if c.marks else ""
             lines.append(f"- {c.answered_by}{marks}")
@@ -174,6 +221,32 @@ class CompareView(View):
             lines.extend(f"    guardian: {decision_text(d)}" for d in findings(c.decisions))
             lines.extend(f"    | {line}" for line in c.output.splitlines())
         return "\n".join(lines)
+
+
+def run_header(result: Any, title: str = "compare") -> str:
+    """``compare · failed · run 1a2b… · 2 Guardian findings`` for a compare or a matrix
+    that ran under a run id (``""`` for one built by hand)."""
+    run_id = getattr(result, "run_id", None)
+    if not run_id:
+        return ""
+    n = int(getattr(result, "findings", 0) or 0)
+    found = f"{n} Guardian finding{'' if n == 1 else 's'}"
+    return f"{title} · {getattr(result, 'status', '')} · run {run_id} · {found}"
+
+
+def run_header_html(result: Any, title: str = "compare") -> str:
+    """:func:`run_header` as HTML: the status in its colour, the run id quiet."""
+    run_id = getattr(result, "run_id", None)
+    if not run_id:
+        return ""
+    status = str(getattr(result, "status", ""))
+    n = int(getattr(result, "findings", 0) or 0)
+    colour = STATUS_COLOURS.get(status, "inherit")
+    return (
+        f"<div><b>{esc(title)} · <span style='color:{colour}'>{esc(status)}</span></b> "
+        f"<small style='{MUTED}'>run {esc(run_id)} · {n} Guardian finding"
+        f"{'' if n == 1 else 's'}</small></div>"
+    )
 
 
 def _prompt_line(prompt: str, limit: int = 80) -> str:

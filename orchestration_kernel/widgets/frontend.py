@@ -65,6 +65,8 @@ class View:
     final: bool = False
     #: Send the widget view too: ``None`` decides by :meth:`_widget_wanted`; or force it.
     use_widget: bool | None = None
+    #: Kept in the output's metadata under ``"orchestration"`` (a run's provenance).
+    metadata: dict[str, Any] | None = None
     _handle: Any = None
 
     def _widget_wanted(self) -> bool:
@@ -86,15 +88,15 @@ class View:
         raise NotImplementedError
 
     # -- display -----------------------------------------------------------------------
-    def _repr_mimebundle_(
-        self, include: Any = None, exclude: Any = None, **kwargs: Any
-    ) -> dict[str, Any]:
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> Any:
         data: dict[str, Any] = {"text/plain": self._text(), "text/html": self._html()}
         wanted = self._widget_wanted() if self.use_widget is None else self.use_widget
         if wanted and not self.final:
             model_id = getattr(self.widget, "model_id", None)
             if model_id:
                 data[WIDGET_MIME] = {"version_major": 2, "version_minor": 0, "model_id": model_id}
+        if self.metadata:
+            return data, {"orchestration": self.metadata}
         return data
 
     def __repr__(self) -> str:

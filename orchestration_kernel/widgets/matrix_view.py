@@ -13,7 +13,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .compare_view import ReplyCells, reply_cells, unique_min
+from .compare_view import (
+    LEAD_MS,
+    ReplyCells,
+    clear_winner,
+    effective_cost,
+    reply_cells,
+    run_header,
+    run_header_html,
+)
 from .frontend import View
 from .render import (
     badges_html,
@@ -21,6 +29,7 @@ from .render import (
     fmt_cost,
     fmt_ms,
     mark_html,
+    model_html,
     pre_html,
     table_html,
     text_html,
@@ -57,7 +66,9 @@ class MatrixView(View):
     def cells(self) -> list[tuple[Any, list[ReplyCells]]]:
         """Per item, one :class:`ReplyCells` per model (an absent reply is an error)."""
         out = []
-        for item, table in zip(self.matrix.items, self.matrix.tables, strict=False):
+        labels = getattr(self.matrix, "row_labels", None)
+        items = labels() if callable(labels) else self.matrix.items
+        for item, table in zip(items, self.matrix.tables, strict=False):
             replies = table.replies
             row = [
                 reply_cells(m, replies.get(m, LookupError(f"no reply from {m}")))
@@ -71,12 +82,21 @@ class MatrixView(View):
         return dict(self.matrix.totals())
 
     def winners(self) -> dict[str, str | None]:
-        """The model with the least total latency (``fastest``) and the least known total
-        cost (``cheapest``), among those that answered everything."""
-        totals = {m: t for m, t in self.totals().items() if t["errors"] == 0 and t["answers"]}
+        """``fastest`` and ``cheapest``, only for a clear lead (see
+        :func:`~.compare_view.clear_winner`: 20% and 50 ms of mean latency, 20% of mean
+        cost, the real price where the simulator stood in) among the models that answered
+        every item, over at least three items."""
+        latency: dict[str, list[float | None]] = {}
+        cost: dict[str, list[float | None]] = {}
+        for model in self.models:
+            replies = [t.replies.get(model) for t in self.matrix.tables]
+            if not replies or not all(hasattr(r, "text") for r in replies):
+                continue
+            latency[model] = [r.latency_ms for r in replies]
+            cost[model] = [effective_cost(r) for r in replies]
         return {
-            "fastest": unique_min({m: t["latency_ms"] for m, t in totals.items()}),
-            "cheapest": unique_min({m: t["cost_usd"] for m, t in totals.items()}),
+            "fastest": clear_winner(latency, floor=LEAD_MS),
+            "cheapest": clear_winner(cost),
         }
 
     def to_dataframe(self) -> Any:
@@ -90,13 +110,24 @@ class MatrixView(View):
         winners = self.winners()
         out = []
         for model, t in self.totals().items():
-            cost = "cost unknown" if t["cost_usd"] is None else fmt_cost(t["cost_usd"])
+            cost = self._cost(model, t["cost_usd"])
             text = (
                 f"{t['answers']} answered, {t['errors']} failed · {fmt_ms(t['latency_ms'])} · "
                 f"{t['tokens']:,} tokens · {cost}"
             )
             out.append((text, [k for k, v in winners.items() if v == model]))
         return out
+
+    def _cost(self, model: str, total: float | None) -> str:
+        """The model's total cost; for simulated answers the real price, marked."""
+        replies = [t.replies.get(model) for t in self.matrix.tables]
+        ok = [r for r in replies if hasattr(r, "text")]
+        if not any(getattr(r, "simulated", False) for r in ok):
+            return "cost unknown" if total is None else fmt_cost(total)
+        costs = [effective_cost(r) for r in ok]
+        if any(c is None for c in costs):
+            return "unknown if real"
+        return f"{fmt_cost(float(sum(c or 0.0 for c in costs)))} est. if real"
 
     def _total_cells(self) -> list[str]:
         return [text + (f" [{', '.join(m)}]" if m else "") for text, m in self._totals()]
@@ -128,7 +159,16 @@ class MatrixView(View):
         return self._grid
 
     def _header(self) -> list[str]:
-        return ["item", *(f"<code>{esc(m)}</code>" for m in self.models)]
+        """Each model's column head, with what answered (``claude-3 → anthropic:…``)."""
+        heads = ["item"]
+        for model in self.models:
+            replies = [t.replies.get(model) for t in self.matrix.tables]
+            answered = next((r for r in replies if hasattr(r, "text")), None)
+            if answered is None:
+                heads.append(f"<code>{esc(model)}</code>")
+            else:
+                heads.append(model_html(model, answered.provider, False, answered.resolved_model))
+        return heads
 
     # -- fallbacks ---------------------------------------------------------------------
     def _html(self) -> str:
@@ -137,10 +177,14 @@ class MatrixView(View):
         ]
         rows.append(["<b>total</b>", *self._total_cells_html()])
         table = table_html(self._header(), rows, fixed="12em")
-        return f"<div class='orchestration-matrix'>{table}</div>"
+        head = run_header_html(self.matrix, "matrix")
+        return f"<div class='orchestration-matrix'>{head}{table}</div>"
 
     def _text(self) -> str:
         lines = [f"{len(self.matrix.items)} items × {len(self.models)} models"]
+        head = run_header(self.matrix, "matrix")
+        if head:
+            lines.insert(0, head)
         for item, row in self.cells():
             lines.append(f"- {item}")
             for c in row:

@@ -26,7 +26,15 @@ from .render import (
 )
 from .state import RunState, StepState, findings
 
-__all__ = ["HEADER", "StepCells", "run_html", "run_text", "step_cells", "totals_text"]
+__all__ = [
+    "HEADER",
+    "StepCells",
+    "cost_text",
+    "run_html",
+    "run_text",
+    "step_cells",
+    "totals_text",
+]
 
 HEADER = ("step", "status", "model", "latency", "tokens", "cost", "guardian")
 
@@ -58,7 +66,53 @@ def step_cells(step: StepState) -> StepCells:
         model=model_text(step.model, step.provider, step.simulated, step.answered_by),
         latency=latency,
         tokens=tokens,
-        cost=fmt_cost(step.cost_usd, unknown=step.cost_unknown),
+        cost=cost_text(
+            step.cost_usd,
+            step.cost_if_real_usd,
+            unknown=step.cost_unknown,
+            simulated=step.simulated and step.status == "done",
+        ),
+    )
+
+
+def cost_text(
+    cost: float | None, if_real: float | None, *, unknown: bool = False, simulated: bool = False
+) -> str:
+    """The true cost; where the simulator stood in, the real model's price for the same
+    usage instead, marked ``est. if real`` (the audit keeps the true cost, 0) — or
+    ``unknown if real`` when the catalogue has no price for that model."""
+    if if_real is not None:
+        return f"{fmt_cost(if_real)} est. if real"
+    if simulated:
+        return "unknown if real"
+    return fmt_cost(cost, unknown=unknown)
+
+
+def _nowrap(text: str) -> str:
+    """A number and its unit kept on one line (a cell may still break between parts)."""
+    return f"<span style='white-space:nowrap'>{esc(text)}</span>" if text else ""
+
+
+def _latency_html(step: StepState) -> str:
+    """The latency, and the first token's on a line of its own: neither ever wraps."""
+    total = fmt_ms(step.latency_ms)
+    if not total:
+        return ""
+    first = (
+        f"<br><small style='{MUTED};white-space:nowrap'>first token {esc(fmt_ms(step.ttft_ms))}"
+        "</small>"
+        if step.ttft_ms is not None
+        else ""
+    )
+    return _nowrap(total) + first
+
+
+def _tokens_html(step: StepState) -> str:
+    if step.total_tokens is None:
+        return ""
+    return (
+        f"{_nowrap(fmt_tokens(step.input_tokens) + ' in')} / "
+        f"{_nowrap(fmt_tokens(step.output_tokens) + ' out')}"
     )
 
 
@@ -66,6 +120,10 @@ def totals_text(state: RunState) -> str:
     """The foot line: steps done, latency, tokens, cost, Guardian findings."""
     t = state.totals()
     cost = "cost unknown" if t["cost_usd"] is None else fmt_cost(t["cost_usd"])
+    if t["cost_if_real_usd"] is not None:
+        cost = f"{fmt_cost(t['cost_if_real_usd'])} est. if real"
+    elif t["simulated"] and t["done"]:
+        cost = "cost unknown if real"  # a simulated model the catalogue has no price for
     parts = [
         f"{t['done']}/{t['steps']} steps done",
         fmt_ms(t["latency_ms"]),
@@ -110,9 +168,9 @@ def run_html(state: RunState) -> str:
                 f"<b>{esc(step.name)}</b>",
                 status_html(step.status, cells.status),
                 model_html(step.model, step.provider, step.simulated, step.answered_by),
-                esc(cells.latency),
-                esc(cells.tokens),
-                esc(cells.cost),
+                _latency_html(step),
+                _tokens_html(step),
+                _nowrap(cells.cost),
                 decisions_html(step.decisions),
             ]
         )

@@ -29,8 +29,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .frontend import View, in_kernel
-from .render import esc
-from .run_render import run_html, run_text, totals_text
+from .run_render import run_html, run_text
 from .state import RunState
 from .throttle import Throttle
 
@@ -46,8 +45,8 @@ class RunView(View):
         #: How many times a row's widgets were updated (streaming is throttled).
         self.updates = 0
         self.final = False
-        self._rows: dict[str, Any] = {}
         self._box: Any = None
+        self._table: Any = None
         self._lock = threading.RLock()
 
     def _widget_wanted(self) -> bool:
@@ -112,51 +111,50 @@ class RunView(View):
     # -- widgets -----------------------------------------------------------------------
     @property
     def widget(self) -> Any:
-        """The ipywidgets ``VBox``: a title, one row per step, the totals."""
+        """The ipywidgets view: one ``HTML`` holding the same table the final output shows
+        (headers, one row per step, totals), so the layout never changes at the end."""
         with self._lock:
             if self._box is None:
                 import ipywidgets as widgets
 
-                self._title = widgets.HTML()
-                self._foot = widgets.HTML()
-                self._box = widgets.VBox([self._title, self._foot])
+                self._table = widgets.HTML()
+                self._box = widgets.VBox([self._table])
                 self._sync(set(self.state.steps), force=True)
             return self._box
 
     @property
+    def html(self) -> str:
+        """What the widget shows now (the last update sent)."""
+        return str(self._table.value) if self._box is not None else ""
+
+    @property
     def rows(self) -> dict[str, Any]:
-        """The :class:`~.step_row.StepRow` of each step shown so far, by step name."""
-        return dict(self._rows)
+        """The state of each step shown so far, by step name (a consistent copy)."""
+        return dict(self.state.snapshot().steps)
+
+    def replace(self, obj: Any) -> None:
+        """Show ``obj`` where the run was (a compare's final view): one output per cell."""
+        self.final = True
+        if self._handle is not None:
+            self._handle.update(obj)
+        else:
+            from IPython.display import display
+
+            display(obj)
 
     def _sync(self, names: Iterable[str], *, force: bool = False) -> None:
-        """Bring the rows ``names`` up to date (only once the widget exists). ``force``:
-        a structural change (a step started or ended): bypass the throttle, redo the frame."""
+        """Bring the view up to date (only once the widget exists). Streaming text is
+        throttled per step; ``force`` (a step started or ended) redraws at once."""
         with self._lock:
             if self._box is None:
                 return
             ready = [name for name in names if self.throttle.ready(name, force=force)]
             if not ready and not force:
                 return
-            state = self.state.snapshot()
-            if force:
-                self._layout(state)
-            for name in ready:
-                if name in state.steps:
-                    self._rows[name].update(state.steps[name])
-                    self.updates += 1
-
-    def _layout(self, state: RunState) -> None:
-        from .step_row import StepRow
-
-        for name in state.steps:
-            if name not in self._rows:
-                self._rows[name] = StepRow(name)
-        children = [self._title, *(r.box for r in self._rows.values()), self._foot]
-        if list(self._box.children) != children:
-            self._box.children = children
-        run = f" · run <code>{state.run_id}</code>" if state.run_id else ""
-        self._title.value = f"<b>{esc(state.title)}</b> · {esc(state.status)}{run}"
-        self._foot.value = f"<small>{esc(totals_text(state))}</small>"
+            value = run_html(self.state.snapshot())
+            if value != self._table.value:
+                self._table.value = value
+                self.updates += 1
 
     # -- fallbacks ---------------------------------------------------------------------
     def _html(self) -> str:

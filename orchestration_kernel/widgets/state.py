@@ -49,6 +49,8 @@ class StepState:
     attempts: int = 0
     #: Bumped on every change, so a throttled renderer knows what is stale.
     version: int = 0
+    #: What the calls would have cost on the real model (the simulator stood in).
+    cost_if_real_usd: float | None = None
 
     @property
     def model(self) -> str:
@@ -110,6 +112,8 @@ class StepState:
         calls = getattr(step, "calls", None) or []
         resolved = [c.resolved_model for c in calls if getattr(c, "resolved_model", None)]
         self.resolved = list(dict.fromkeys(resolved)) or self.resolved
+        if_real = [c.cost_if_real_usd for c in calls if getattr(c, "cost_if_real_usd", None)]
+        self.cost_if_real_usd = float(sum(if_real)) if if_real else self.cost_if_real_usd
         self.simulated = bool(getattr(step, "simulated", False)) or self.simulated
         for attr in ("latency_ms", "ttft_ms", "cost_usd"):
             value = getattr(step, attr, None)
@@ -123,6 +127,28 @@ class StepState:
         self._absorb_text(step)
         note = getattr(step, "reason", None) or getattr(step, "error", None)
         self.note = str(note) if note else self.note
+
+    def absorb_reply(self, model: str, reply: Any) -> None:
+        """Fold one call's outcome: a ``Reply``, or the error that replaced it (a
+        Guardian block keeps its decisions). A compare's cells are shown this way."""
+        self.models = self.models or [model]
+        self.decisions = list(getattr(reply, "decisions", None) or [])
+        if not hasattr(reply, "text"):
+            blocked = type(reply).__name__ == "GuardianBlocked"
+            self.status = "blocked" if blocked else "failed"
+            self.note = f"{type(reply).__name__}: {reply}"
+            return
+        self.status = "done"
+        self.provider = reply.provider or self.provider
+        self.resolved = [reply.resolved_model] if reply.resolved_model else self.resolved
+        self.simulated = bool(reply.simulated)
+        self.latency_ms, self.ttft_ms = reply.latency_ms, reply.ttft_ms
+        self.cost_usd = reply.cost_usd
+        self.cost_if_real_usd = (reply.extras or {}).get("cost_if_real_usd")
+        self.input_tokens = reply.usage.input_tokens
+        self.output_tokens = reply.usage.output_tokens
+        self.attempts = len(reply.attempts or []) or 1
+        self.texts = {model: reply.text}
 
     def _absorb_text(self, step: Any) -> None:
         outputs = getattr(step, "outputs", None)
@@ -174,6 +200,8 @@ class RunState:
                 return self._delta(event)
             if kind in ("step_start", "step_end"):
                 return self._step_event(event, started=kind == "step_start")
+            if kind in ("cell_start", "cell_end"):  # a compare's or a matrix's cell
+                return self._cell_event(event)
             if kind == "run_end" and event.data is not None:
                 self.absorb(event.data)
                 return {"*", *self.steps}
@@ -205,6 +233,18 @@ class RunState:
             step.models = step.models or _models(event.model)
         if event.data is not None:
             step.absorb(event.data)
+        step.version += 1
+        return {"*", step.name} if new else {step.name}
+
+    def _cell_event(self, event: Any) -> set[str]:
+        new = event.step not in self.steps
+        self.status = "running" if self.status == "pending" else self.status
+        step = self.step(event.step)
+        if event.kind == "cell_start":
+            step.status = "running"
+            step.models = step.models or [event.model]
+        else:
+            step.absorb_reply(event.model, event.reply)
         step.version += 1
         return {"*", step.name} if new else {step.name}
 
@@ -266,7 +306,18 @@ class RunState:
                 "decisions": sum(len(findings(s.decisions)) for s in steps),
                 "latency_ms": self.latency_ms,
                 "simulated": any(s.simulated for s in steps),
+                "cost_if_real_usd": _if_real(steps),
             }
+
+
+def _if_real(steps: list[StepState]) -> float | None:
+    """The real models' price for a simulated run (``None`` when nothing was simulated
+    or a simulated step's real price is unknown)."""
+    simulated = [s for s in steps if s.simulated and s.status == "done"]
+    if not simulated or any(s.cost_if_real_usd is None for s in simulated):
+        return None
+    real = [s.cost_usd or 0.0 for s in steps if not s.simulated]
+    return float(sum(s.cost_if_real_usd or 0.0 for s in simulated) + sum(real))
 
 
 def findings(decisions: Iterable[Any]) -> list[Any]:

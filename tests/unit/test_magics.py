@@ -81,7 +81,7 @@ def test_named_pipeline_runs_again(ip: Any) -> None:
 
 
 def test_unknown_pipeline_suggests(ip: Any, capsys: pytest.CaptureFixture[str]) -> None:
-    cell(ip, f"%%orchestrate summarise\n{PIPELINE}")
+    cell(ip, f"%%orchestrate summarise --input \"'x'\"\n{PIPELINE}")
     capsys.readouterr()
     result = cell(ip, "%orchestrate run sumarise")
     clean_failure(result, capsys.readouterr().out, "ConfigurationError")
@@ -237,14 +237,11 @@ def test_compare_and_over_matrix(ip: Any) -> None:
     result = cell(ip, "%%orchestrate --compare gpt-4 claude-3 --out m\nSay {text}")
     assert result.success, result.error_in_exec
     assert set(ip.user_ns["m"].replies) == {"gpt-4", "claude-3"}
-    view = result.result
-    assert type(view).__name__ == "CompareView"
-    bundle = view._repr_mimebundle_()
-    assert "gpt-4" in bundle["text/plain"] and "claude-3" in bundle["text/html"]
+    assert result.result is None  # shown once, by the view that replaced the live one
     ip.user_ns["qs"] = pd.Series(["a?", "b?", "c?"], index=["x", "y", "z"])
     result = cell(ip, "%%orchestrate --compare gpt-4 claude-3 --over qs --out m\nAnswer {item}")
     assert result.success, result.error_in_exec
-    assert type(result.result).__name__ == "MatrixView"
+    assert type(ip.user_ns["m"]).__name__ == "MatrixResult"
     frame = ip.user_ns["m"].to_dataframe()
     assert list(frame.index) == ["x", "y", "z"]
     assert {"gpt-4", "claude-3"} <= set(frame.columns)
@@ -267,14 +264,14 @@ def test_compare_over_mistakes(ip: Any, capsys: pytest.CaptureFixture[str]) -> N
 def test_compare_dry_run_and_json(ip: Any) -> None:
     result = cell(ip, "%%orchestrate --compare gpt-4 claude-3 --dry-run\nhi")
     assert "simulator" in str(result.result)
-    result = cell(ip, "%%orchestrate --compare gpt-4 claude-3 -f json\nhi")
-    rows = json.loads(str(result.result))
-    assert {r["model"] for r in rows} == {"gpt-4", "claude-3"}
+    result = cell(ip, "%%orchestrate --compare gpt-4 claude-3 -f json --out m\nhi")
+    assert result.success and result.result is None
+    assert {r["model"] for r in ip.user_ns["m"].rows()} == {"gpt-4", "claude-3"}
 
 
 def test_line_commands(ip: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     result = cell(ip, "%orchestrate models --out rows")
-    assert result.success and any(r["name"] == "gpt-4" for r in ip.user_ns["rows"])
+    assert result.success and "openai:gpt-4" in set(ip.user_ns["rows"]["model"])
     assert "Offline mode auto" in _stdout_of(ip, "%orchestrate offline auto")
     assert cell(ip, f"%%orchestrate --input \"'x'\"\n{PIPELINE}").success
     run_id = ip.user_ns["_orchestrate"].run_id

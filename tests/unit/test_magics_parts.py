@@ -12,7 +12,7 @@ import pytest
 
 from orchestration_kernel.errors import RunCancelled, SpecError
 from orchestration_kernel.magics.args import evaluate_input, suggest
-from orchestration_kernel.magics.display import LiveRunDisplay, RunState
+from orchestration_kernel.magics.display import LiveRunDisplay
 from orchestration_kernel.magics.errors import clean_errors, is_clean, yaml_error_to_spec
 from orchestration_kernel.magics.namespace import ErrorLog, interpolation_namespace
 from orchestration_kernel.magics.render import extract_code, output_text, to_jsonable
@@ -20,6 +20,7 @@ from orchestration_kernel.magics.runner import run_blocking
 from orchestration_kernel.models import Delta
 from orchestration_kernel.pipeline.events import PipelineEvent
 from orchestration_kernel.runtime import Runtime
+from orchestration_kernel.widgets.state import RunState
 
 HEAVY = ("openai", "anthropic", "google.genai", "perplexity", "pandas", "ipywidgets", "pyarrow")
 
@@ -91,7 +92,7 @@ def test_live_display_updates_and_ends_final() -> None:
     final = pub.updates[-1]
     assert "cancelled" in final["text/plain"]  # step b never ran: it is not left pending
     assert "pending" not in final["text/html"]
-    assert "(simulated)" in final["text/html"]
+    assert "simulated" in final["text/html"] and "(simulated)" in final["text/plain"]
 
 
 def test_text_only_display_and_terminal_mode() -> None:
@@ -107,10 +108,10 @@ def test_run_state_applies_reset_and_replace() -> None:
     state = RunState("x")
     for kind, text in [("text", "abc"), ("reset", ""), ("text", "de"), ("replace", "[redacted]")]:
         state.apply(PipelineEvent("delta", "r", "s", "m", Delta(kind=kind, text=text)))
-    assert state.rows["s"].text == "[redacted]"
+    assert state.steps["s"].text == "[redacted]"
     state.apply(PipelineEvent("delta", "r", "fan", "m1", Delta(kind="text", text="one")))
     state.apply(PipelineEvent("delta", "r", "fan", "m2", Delta(kind="text", text="two")))
-    assert "[m1] one" in state.rows["fan"].text and "[m2] two" in state.rows["fan"].text
+    assert "[m1] one" in state.steps["fan"].text and "[m2] two" in state.steps["fan"].text
 
 
 def test_runner_pumps_events_in_order() -> None:

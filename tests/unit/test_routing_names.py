@@ -21,7 +21,17 @@ def resolver(catalogue: Catalogue) -> Resolver:
     return Resolver(catalogue)
 
 
-@pytest.mark.parametrize("name", ["gpt-4", "claude-3", "gemini-pro"])
+def test_a_catalogued_name_runs_that_model_not_an_alias(resolver, catalogue):
+    # The shipped table maps "gpt-4" to gpt-4o, but gpt-4 is a model of its own, still
+    # served: benchmarking "gpt-4" must measure gpt-4.
+    how = resolver.explain("gpt-4")
+    assert how.ref == ModelRef("openai", "gpt-4") and how.how != "alias"
+    assert catalogue.aliases["gpt-4"] == "openai:gpt-4o"  # the table still lists it
+    own = Catalogue.load({"models": {"openai:gpt-4": {"retired": True}}})
+    assert Resolver(own).explain("gpt-4").ref == ModelRef("openai", "gpt-4o")
+
+
+@pytest.mark.parametrize("name", ["claude-3", "gemini-pro"])
 def test_seed_names_resolve_through_aliases_to_catalogue_models(resolver, catalogue, name):
     how = resolver.explain(name)
     assert how.how == "alias"

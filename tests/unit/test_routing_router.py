@@ -150,11 +150,13 @@ def test_open_breakers_are_skipped_and_the_soonest_serves_when_all_are_open():
 
 def test_plain_models_get_one_implicit_deployment():
     router, _ = _router()
-    dep, decision = router.choose("gpt-4", input_tokens=100)
-    assert dep.id == "openai:gpt-4o" and dep.ref == ModelRef("openai", "gpt-4o")
+    dep, decision = router.choose("claude-3", input_tokens=100)
+    assert dep.id == "anthropic:claude-sonnet-4-6"
+    assert dep.ref == ModelRef("anthropic", "claude-sonnet-4-6")
     assert decision.strategy == "single"
     assert decision.reasons["resolution"]["how"] == "alias"
-    assert router.plan("gpt-4") == [dep]
+    assert router.plan("claude-3") == [dep]
+    dep, decision = router.choose("gpt-4o", input_tokens=100)
     router.report(dep.id, ok=True, usage=Usage(input_tokens=1000, output_tokens=100))
     series = router.metrics.deployment("openai:gpt-4o")
     assert series.calls == 1 and series.cost_usd > 0
@@ -269,7 +271,7 @@ def test_router_load_config_applies_every_section(tmp_path):
             "openai:gpt-4o": {"input_price": 0.01},
         },
         "aliases": {"house": "ollama:llama3"},
-        "pools": {"local-first": {"deployments": [{"model": "house"}, {"model": "gpt-4"}]}},
+        "pools": {"local-first": {"deployments": [{"model": "house"}, {"model": "gpt-4o"}]}},
     }
     (tmp_path / "routing.json").write_text(json.dumps(config))
     [pool] = router.load_config(tmp_path / "routing.json")

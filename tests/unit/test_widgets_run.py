@@ -44,35 +44,32 @@ class Recorder:
         widget.observe(lambda change: self.values.append(change["new"]), names=name)
 
 
-async def test_rows_follow_a_live_run(engine: OrchestrationEngine) -> None:
+async def test_one_table_from_start_to_end(engine: OrchestrationEngine) -> None:
     view = RunView("seed", min_interval=0)  # no throttle: every delta reaches the widget
     box = view.widget
-    statuses: dict[str, Recorder] = {}
-    texts: dict[str, Recorder] = {}
+    shown = Recorder(box.children[0])
 
     def observer(event: PipelineEvent) -> None:
         view.on_event(event)
         if event.kind == "run_start":  # the rows exist from the plan on, all pending
-            assert list(view.rows) == ["analysis", "synthesis", "validation"]
-            for name, row in view.rows.items():
-                statuses[name] = Recorder(row.status)
-                texts[name] = Recorder(row.text)
+            assert all(f"<b>{s}</b>" in view.html for s in ("analysis", "synthesis"))
+            assert view.html.count(">pending<") == len(SEED)
 
     pipeline = engine.create_pipeline(SEED)
     result = await pipeline.execute("Revenue rose 12%.", observer=observer)
     view.finish(result)
 
-    assert len(box.children) == 2 + len(SEED)  # title, one box per step, totals
+    assert len(box.children) == 1  # one HTML table, the same layout live and final
+    heads = [v.split("<thead>")[1].split("</thead>")[0] for v in shown.values]
+    assert len(set(heads)) == 1 and "<th" in heads[0]  # headers visible from the start
+    assert any(">running<" in v for v in shown.values)
+    assert view.html == view._html()  # the live widget ends as what the notebook keeps
     for step in result.steps:
-        seen = statuses[step.name].values
-        assert any(">running<" in v for v in seen) and ">done<" in seen[-1]
-        streamed = [v for v in texts[step.name].values if v]
-        assert len(streamed) >= 2  # the text grew while the step ran
-        row = view.rows[step.name]
-        assert "simulated" in row.model.value and step.model in row.model.value
-        assert row.latency.value.endswith("ms)")  # latency (first token …)
-        assert "in /" in row.tokens.value and row.cost.value.startswith("$")
-    assert "3/3 steps done" in box.children[-1].value
+        assert step.model in view.html
+    assert "simulated" in view.html
+    assert "first token" in view.html and "white-space:nowrap" in view.html
+    assert "est. if real" in view.html  # the simulator stood in: the real price, marked
+    assert "3/3 steps done" in view.html
     assert view.updates >= len(SEED) * 2
 
 
@@ -82,11 +79,9 @@ async def test_guardian_badges_and_reasons(engine: OrchestrationEngine) -> None:
     pipeline = engine.create_pipeline([{"model": "gpt-4", "task": "summary"}])
     address = "ann" + "@" + "corp.example.com"
     result = await view.execute(pipeline, f"Write to {address} about the invoice.")
-    row = view.rows["summary"]
-    assert "redact · pii" in row.badges.value
-    assert "personal data" in row.badges.value  # the reasons are the badge's tooltip
-    assert row.details.layout.display is None  # the expandable detail is shown
-    assert "redact by pii (input)" in row.reasons.value
+    assert "redact · pii" in view.html
+    assert "personal data" in view.html  # the reasons beside the badge
+    assert "redact by pii (input)" in view.html  # and every decision in its tooltip
     assert address not in view._html() and address not in view._text()
     assert "1 Guardian finding" in view._text()
     assert result.status == "done"
@@ -143,7 +138,7 @@ def test_delta_kinds_reset_and_replace() -> None:
     view.on_event(PipelineEvent("delta", "r1", "a", "gpt-4", Delta(kind="replace", text="[ok]")))
     view.finish()
     assert view.state.steps["a"].text == "[ok]"
-    assert "[ok]" in view.rows["a"].text.value
+    assert "[ok]" in view.html
     assert view.state.status == "done"
 
 
@@ -156,11 +151,11 @@ def test_streaming_is_throttled_and_flushed() -> None:
     for i in range(50):
         view.on_event(PipelineEvent("delta", "r1", "a", "m", Delta(kind="text", text=f"{i} ")))
     assert view.updates == before  # 50 deltas inside one interval: nothing sent
-    assert "49" not in view.rows["a"].text.value
+    assert "49" not in view.html
     view.tick()  # not due yet either
     assert view.updates == before
     view.finish()  # the end shows everything
-    assert "49" in view.rows["a"].text.value
+    assert "49" in view.html
 
 
 def test_cost_unknown_and_decisions_from_a_result() -> None:

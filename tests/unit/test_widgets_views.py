@@ -29,18 +29,32 @@ def reply(model: str, latency: float, cost: float | None, **kw: Any) -> Reply:
     )  # fmt: skip
 
 
-def test_compare_marks_fastest_and_cheapest() -> None:
-    table = CompareTable("q", {"a": reply("a", 50, 0.002), "b": reply("b", 20, 0.001),
-                               "c": reply("c", 90, None)})  # fmt: skip
+def test_one_compare_is_one_sample_and_marks_nobody() -> None:
+    table = CompareTable("q", {"a": reply("a", 500, 0.002), "b": reply("b", 20, 0.001),
+                               "c": reply("c", 900, None)})  # fmt: skip
     view = CompareView(table)
-    marks = {c.model: c.marks for c in view.columns}
-    assert marks == {"a": (), "b": ("fastest", "cheapest"), "c": ()}
+    assert all(c.marks == () for c in view.columns)  # one sample each: no winner
     text = view._text()
-    assert "b → p:b  [fastest, cheapest]" in text
+    assert "b → p:b" in text and "[fastest" not in text
     assert "unknown" in text  # c's price is unknown, not free
-    html = view._html()
-    assert html.count(">fastest<") == 1 and html.count(">cheapest<") == 1
+    assert ">fastest<" not in view._html()
     assert view.to_dataframe()["model"].tolist() == ["a", "b", "c"]
+
+
+@pytest.mark.parametrize(
+    ("samples", "floor", "winner"),
+    [
+        ({"a": [100, 110, 90], "b": [300, 310, 290]}, 50, "a"),  # clear lead
+        ({"a": [0.4, 0.5, 0.3], "b": [0.9, 0.8, 0.9]}, 50, None),  # sub-ms noise
+        ({"a": [100, 100, 100], "b": [115, 115, 115]}, 0, None),  # 13%: under 20%
+        ({"a": [100, 100], "b": [300, 300]}, 50, None),  # two samples only
+        ({"a": [1.0, 1.0, 1.0], "b": [2.0, None, 2.0]}, 0, None),  # an unknown sample
+    ],
+)
+def test_clear_winner_needs_a_real_lead(samples, floor, winner) -> None:
+    from orchestration_kernel.widgets.compare_view import clear_winner
+
+    assert clear_winner(samples, floor=floor) == winner
 
 
 def test_compare_ties_and_errors_mark_nobody() -> None:
@@ -83,12 +97,19 @@ def test_matrix_rows_totals_and_dataframe(engine: OrchestrationEngine) -> None:
     assert "<b>total</b>" in view._html()
 
 
-def test_matrix_marks_the_faster_model() -> None:
-    slow = CompareTable("x", {"a": reply("a", 90, 0.01), "b": reply("b", 10, 0.02)})
-    view = MatrixView.from_tables(["a", "b"], ["x"], [slow])
+def test_matrix_marks_a_clear_lead_over_three_items() -> None:
+    items = ["x", "y", "z"]
+    tables = [CompareTable(i, {"a": reply("a", 290, 0.01), "b": reply("b", 10, 0.02)})
+              for i in items]  # fmt: skip
+    view = MatrixView.from_tables(["a", "b"], items, tables)
     assert view.winners() == {"fastest": "b", "cheapest": "a"}
     lines = view._text().splitlines()
     assert lines[-2].endswith("[cheapest]") and lines[-1].endswith("[fastest]")
+    close = [CompareTable(i, {"a": reply("a", 10.4, 0.01), "b": reply("b", 10.1, 0.01)})
+             for i in items]  # fmt: skip
+    assert MatrixView.from_tables(["a", "b"], items, close).winners() == {
+        "fastest": None, "cheapest": None,
+    }  # fmt: skip
 
 
 def test_matrix_missing_reply_is_an_error() -> None:
@@ -198,3 +219,15 @@ def test_guardian_reasons_are_readable_without_hovering() -> None:
     assert "block · secrets" in html
     assert "<small>a credential</small>" in html  # shown beside the badge, not only a tooltip
     assert "allow" in decisions_html([allow]) and decisions_html([]) == ""
+
+
+async def test_audit_view_prices_simulated_calls_as_if_real(engine: OrchestrationEngine) -> None:
+    reply = await engine.complete("gpt-4o", "price me", run_id="priced")
+    view = AuditView(engine.audit, run="priced")
+    table = view.per_model()
+    assert table["cost_usd"].sum() == 0  # the audit keeps the true cost
+    expected = reply.extras["cost_if_real_usd"]
+    assert expected > 0 and table["cost_if_real_usd"].tolist() == [pytest.approx(expected)]
+    chart = view.chart()
+    titles = [ax.get_title() for ax in chart.figure.axes]
+    assert "cost per model (est. if real)" in titles

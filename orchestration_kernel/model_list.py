@@ -1,0 +1,98 @@
+"""The models an engine can run, one row each: what ``%orchestrate models`` shows.
+
+Each catalogued model once (its aliases beside it, not as rows of their own), with its
+provider, context window, prices, whether its provider's key is set and where from —
+given in code, the environment, a ``.env`` file or the system keyring; never the key —
+or the variable to set, and what serves it now: the real provider or the offline
+simulator standing in. Pools and OpenAI-compatible servers follow, one row each.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from .keystore import KEYRING_SERVICE
+from .secrets import lookup_secret, read_dotenv
+
+__all__ = ["key_source", "model_rows"]
+
+
+def key_source(engine: Any, provider: str) -> tuple[str, str]:
+    """``(where the key comes from, the variable)`` for ``provider``: ``code``,
+    ``environment``, ``.env``, ``keyring``, ``not needed`` or ``not set`` (then the
+    variable is the one to set). The key itself is never read into the answer."""
+    info = engine.providers.registry.table.get(provider)
+    if info is None or not info.key_required:
+        return "not needed", ""
+    env = list(info.key_env)
+    first = env[0] if env else ""
+    if engine.providers.credential_for(provider) is not None:
+        return "code (token)", ""
+    for var in env:
+        if os.environ.get(var):
+            return "environment", var
+    dotenv = read_dotenv()
+    for var in env:
+        if dotenv.get(var):
+            return ".env", var
+    for var in env:
+        # Neither the environment nor .env has it: a hit now can only be the keyring.
+        if lookup_secret([var], service=KEYRING_SERVICE) is not None:
+            return "keyring", var
+    if engine.providers.has_key(provider):
+        return "code", ""
+    return "not set", first
+
+
+def model_rows(engine: Any, query: str | None = None) -> list[dict[str, Any]]:
+    """One row per model (then per pool), filtered by ``query`` (a case-insensitive
+    substring of the id, the provider or an alias)."""
+    aliases: dict[str, list[str]] = {}
+    for alias in engine.router.resolver.aliases:
+        try:
+            target = engine.resolve(alias)
+        except Exception:  # an alias to something unknown: listed nowhere
+            continue
+        aliases.setdefault(target, []).append(alias)
+    keys: dict[str, tuple[str, str]] = {}
+    rows = []
+    for info in sorted(engine.catalogue, key=lambda i: i.id):
+        provider, _, name = info.id.partition(":")
+        if name == "*" or info.simulated:
+            continue
+        if provider not in keys:
+            keys[provider] = key_source(engine, provider)
+        source, var = keys[provider]
+        rows.append(
+            {
+                "model": info.id,
+                "provider": provider,
+                "aliases": ", ".join(sorted(aliases.get(info.id, []))),
+                "context_window": info.context_window,
+                "input_per_1m": info.input_price,
+                "output_per_1m": info.output_price,
+                "key": _key_text(source, var),
+                "served_by": "offline simulator"
+                if engine.providers.is_simulated(provider)
+                else "real provider",
+                "status": "retired"
+                if getattr(info, "retired", False)
+                else ("deprecated" if info.deprecated else ""),
+            }
+        )
+    for pool in sorted(engine.router.pools):
+        rows.append({"model": pool, "provider": "pool", "aliases": "", "key": "",
+                     "served_by": "pool", "status": ""})  # fmt: skip
+    if query:
+        q = query.lower()
+        rows = [
+            r for r in rows if any(q in str(r[k]).lower() for k in ("model", "provider", "aliases"))
+        ]
+    return rows
+
+
+def _key_text(source: str, var: str) -> str:
+    if source == "not set":
+        return f"not set: set {var}" if var else "not set"
+    return f"{source} ({var})" if var else source
