@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -35,8 +35,17 @@ BUILTIN_PROVIDERS: tuple[str, ...] = (
 )
 
 
+class CatalogueEntry(Protocol):
+    """What the resolver reads of one catalogue model (``ModelInfo`` is one)."""
+
+    @property
+    def id(self) -> str: ...
+
+
 class ModelCatalogue(Protocol):
     """What the resolver reads from a catalogue (:class:`~.catalogue.Catalogue` is one)."""
+
+    def __iter__(self) -> Iterator[CatalogueEntry]: ...
 
     @property
     def aliases(self) -> Mapping[str, str]: ...
@@ -49,7 +58,7 @@ class ModelCatalogue(Protocol):
 _PROVIDER_NAME = re.compile(r"^[a-z][a-z0-9_.-]*$")
 
 
-def _served_bare_ids(catalogue: Catalogue | None) -> set[str]:
+def _served_bare_ids(catalogue: ModelCatalogue | None) -> set[str]:
     """The bare model ids (``gpt-4``) of catalogued models not marked retired."""
     if catalogue is None:
         return set()
