@@ -14,6 +14,7 @@ from typing import Any
 
 from ..errors import GuardianBlocked, OrchestrationError, PipelineError
 from ..models import Delta, Message, Reply
+from .engine_face import PipelineEngine
 from .result import ModelCall, assign
 from .spec import StepSpec
 
@@ -102,7 +103,7 @@ def _if_real(prior: float | None, reply: Reply) -> float | None:
 
 
 async def call_model(
-    engine: Any,
+    engine: PipelineEngine,
     model: str,
     prompt: str | list[Message],
     step: StepSpec,
@@ -145,7 +146,7 @@ def _failed(call: ModelCall, exc: BaseException) -> CallFailed:
 
 
 async def _ensure_json(
-    engine: Any,
+    engine: PipelineEngine,
     model: str,
     prompt: str | list[Message],
     step: StepSpec,

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import RunCancelled
+from .engine_face import PipelineEngine
 from .events import Observer
 from .loader import CompiledPipeline, load_pipeline
 from .needs_input import missing_input_error
@@ -60,9 +61,10 @@ class Pipeline:
             from ..session import Session
 
             engine = Session.current().engine
-        self.engine = engine
+        self.engine: PipelineEngine = engine
         self.namespace = namespace
-        self.default_model = default_model or getattr(engine, "default_model", None)
+        # The engine has no default model of its own: a step's model, else this one.
+        self.default_model = default_model
         self.compiled: CompiledPipeline = load_pipeline(
             spec, name=name, resolve_model=getattr(engine, "resolve", None),
             namespace=namespace, context=context, interpolate=interpolate,

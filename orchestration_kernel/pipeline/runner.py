@@ -38,6 +38,7 @@ from ..errors import (
     SpecError,
 )
 from ..models import Delta, Message
+from .engine_face import PipelineEngine
 from .events import EventKind, Observer, PipelineEvent, notify
 from .fold import fold_conversation, turns_to_messages
 from .invoke import CallFailed, call_model, default_prompt, json_instruction
@@ -72,7 +73,7 @@ class Run:
     def __init__(
         self,
         compiled: CompiledPipeline,
-        engine: Any,
+        engine: PipelineEngine,
         *,
         input_data: Any = None,
         namespace: Mapping[str, Any] | None = None,
@@ -640,7 +641,7 @@ def _collect(
     return calls, errors
 
 
-def _simulated(engine: Any, model: str) -> bool:
+def _simulated(engine: PipelineEngine, model: str) -> bool:
     with contextlib.suppress(Exception):
         return bool(engine.is_simulated(model))
     return False
