@@ -33,6 +33,8 @@ SECTIONS = {
     "robustness": "bench.robustness",
     "guardian": "bench.guardian_speed",
     "shared": "bench.shared",
+    "cluster": "bench.cluster",
+    "local": "bench.local_model",
 }
 
 

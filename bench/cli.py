@@ -29,6 +29,8 @@ ORDER = (
     "handoff", "overhead", "throughput", "http", "memory", "imports", "audit", "robustness",
     "guardian",
     "shared",
+    "cluster",
+    "local",
 )  # fmt: skip
 _NEEDS_LITELLM = {"http", "imports"}
 

@@ -63,7 +63,7 @@ async def _complete(eng: Any, n: int, tag: str) -> list[float]:
 
 async def _floor(n: int) -> list[float]:
     """µs per call of the simulator itself, without the engine."""
-    provider_cls = component("orchestration_kernel.providers.local", "LocalProvider")
+    provider_cls = component("orchestration_kernel.providers.sim", "SimProvider")
     models = component("orchestration_kernel.models", "ChatRequest")
     timeouts = component("orchestration_kernel.providers.base", "Timeouts")()
     provider = provider_cls()

@@ -437,6 +437,41 @@ def _shared_md(r: dict[str, Any]) -> list[str]:
     return [*_table(["measure", "n", "p50", "p95", "p99"], rows), "", note]
 
 
+def _cluster_md(r: dict[str, Any]) -> list[str]:
+    names = {
+        "kernel": f"one kernel, {r['concurrency']} rows in flight",
+        "kernel_2x": f"one kernel, {2 * r['concurrency']} rows in flight",
+        "cluster": f"LocalCluster, {r['workers']} workers × {r['concurrency']} rows in flight",
+    }
+    rows = [
+        [what, num(get(r, "rows_per_s", key, "p50")), num(get(r, "rows_per_s", key, "min")),
+         sec(get(r, "wall_s", key, "p50"))]
+        for key, what in names.items()
+    ]  # fmt: skip
+    head = f"{num(r['rows'])} rows, {r['latency_s'] * 1000:.0f} ms added per request."
+    tail = (
+        f"Cluster start: {sec(r['cluster_start_s'])}; first (cold) job of "
+        f"{num(r['cold_job_rows'])} rows: {sec(r['cold_job_s'])}."
+    )
+    return [head, "", *_table(["run", "rows/s (median)", "rows/s (worst)", "wall"], rows), "", tail]
+
+
+def _local_md(r: dict[str, Any]) -> list[str]:
+    rows = [
+        ["server load (fresh process to ready)", num(get(r, "load_s", "n")),
+         sec(get(r, "load_s", "p50")), sec(get(r, "load_s", "max"))],
+        ["first answer of a new engine (load included)", "1", sec(r.get("first_answer_s")), ""],
+        ["tokens/s while generating", num(get(r, "tokens_per_s", "n")),
+         num(get(r, "tokens_per_s", "p50")), f"min {num(get(r, 'tokens_per_s', 'min'))}"],
+    ]  # fmt: skip
+    memory = (
+        f"Server memory: {num(r.get('loaded_rss_mib'))} MiB resident after loading, "
+        f"{num(r.get('peak_rss_mib'))} MiB peak after generating "
+        f"({num(get(r, 'output_tokens', 'p50'))} output tokens per round)."
+    )
+    return [*_table(["local model", "runs", "p50", "max / note"], rows), "", memory]
+
+
 @dataclass(frozen=True)
 class Section:
     """A section of the report: its key, title, what the numbers mean, and its table."""
@@ -515,6 +550,20 @@ SECTIONS: list[Section] = [
         "`Limiter.acquire` with it. *Live message*: a second process subscribes on a "
         "`ContextBus` on the same Redis; this one publishes a message every 5 ms; per message, "
         "arrival time minus publish time (one machine, one clock)."), _shared_md),
+    Section("cluster", "11. A matrix on a Dask cluster", (
+        "One model over N rows against the OpenAI wire server (its own process, loopback, a "
+        "fixed added latency): `engine.matrix` in one kernel, and with `cluster=` on a local "
+        "two-process cluster (one thread per worker). The cluster's start and its first, cold "
+        "job (workers import the library and build their engine) are timed apart; runs are "
+        "interleaved, each a fresh job."), _cluster_md),
+    Section("local", "12. The local model", (
+        "The embedded offline model, `local:smollm2` (SmolLM2-135M-Instruct Q4_1, llama.cpp "
+        "through xllamacpp, one thread, `OMP_WAIT_POLICY=PASSIVE`). Load: a fresh server "
+        "process until it answers. First answer: a new engine's first `complete`, the load "
+        "included. Tokens/s: streamed `complete` calls at temperature 0, output tokens after "
+        "the first over the time after the first token. Memory: the server process's "
+        "`VmRSS` after loading and `VmHWM` after generating. Slower when other work shares "
+        "the cores (see the load average)."), _local_md),
 ]  # fmt: skip
 
 

@@ -31,6 +31,7 @@ def child_env(home: Path) -> dict[str, str]:
         ORCHESTRATION_NO_DOTENV="1",
         ORCHESTRATION_NO_KEYRING="1",
         PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
+        ORCHESTRATION_OFFLINE_MODEL="sim",  # overhead is measured on the simulator
         PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
     )
     return env

@@ -50,6 +50,15 @@ class Sizes:
     robustness_limit_s: float  # a hostile input still running after this is stopped
     robustness_guardian_bytes: int
     robustness_publishes: int
+    # 11. cluster
+    cluster_rows: int
+    cluster_latency: float
+    cluster_warmup_rows: int
+    cluster_repeats: int
+    # 12. the local model
+    local_starts: int
+    local_rounds: int
+    local_tokens: int
 
     def as_dict(self) -> dict[str, Any]:
         """The sizes, for the JSON report."""
@@ -87,6 +96,13 @@ FULL = Sizes(
     robustness_limit_s=20.0,
     robustness_guardian_bytes=1_000_000,
     robustness_publishes=100_000,
+    cluster_rows=1000,
+    cluster_latency=0.05,
+    cluster_warmup_rows=100,
+    cluster_repeats=2,
+    local_starts=5,
+    local_rounds=10,
+    local_tokens=60,
 )
 
 SMOKE = Sizes(
@@ -120,4 +136,11 @@ SMOKE = Sizes(
     robustness_limit_s=5.0,
     robustness_guardian_bytes=2_000,
     robustness_publishes=1000,
+    cluster_rows=40,
+    cluster_latency=0.005,
+    cluster_warmup_rows=10,
+    cluster_repeats=1,
+    local_starts=1,
+    local_rounds=2,
+    local_tokens=16,
 )

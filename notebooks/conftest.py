@@ -12,6 +12,7 @@ nbval compares.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +22,12 @@ SANITIZE = Path(__file__).with_name("nbval_sanitize.cfg")
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Default the sanitize file, and teach nbval ``update_display_data``."""
+    """Default the sanitize file, run the kernels on the simulator, and teach nbval
+    ``update_display_data``."""
     option = config.option
     if getattr(option, "nbval", False) or getattr(option, "nbval_lax", False):
+        # The saved outputs come from the simulator: the kernels nbval starts inherit this.
+        os.environ["ORCHESTRATION_OFFLINE_MODEL"] = "sim"
         if getattr(option, "nbval_sanitize_with", None) is None:
             option.nbval_sanitize_with = str(SANITIZE)
         _patch_nbval()

@@ -27,7 +27,7 @@ _EXPORTS: dict[str, str] = {
     "MatrixResult": "orchestration_kernel.matrix",
     "RetryPolicy": "orchestration_kernel.retry",
     "Timeouts": "orchestration_kernel.providers.base",
-    "SimulatorConfig": "orchestration_kernel.providers.local",
+    "SimulatorConfig": "orchestration_kernel.providers.sim",
     "Session": "orchestration_kernel.session",
     "Secret": "orchestration_kernel.secrets",
     # values
@@ -88,7 +88,7 @@ if TYPE_CHECKING:
     from .models import Attempt, Decision, Delta, Message, Reply, Usage
     from .pipeline import Pipeline, PipelineManager, PipelineResult, PipelineSpec
     from .providers.base import Timeouts
-    from .providers.local import SimulatorConfig
+    from .providers.sim import SimulatorConfig
     from .retry import RetryPolicy
     from .secrets import Secret
     from .session import Session

@@ -93,11 +93,18 @@ class Target:
     simulated: bool
     deployment: Any = None
     route: dict[str, Any] = field(default_factory=dict)
+    #: True when an offline stand-in (the local model or the simulator) serves it.
+    stand_in: bool = False
 
     @property
     def ref(self) -> str:
         """``provider:model`` of the model asked for (before simulation)."""
         return f"{self.provider}:{self.model}"
+
+    @property
+    def served_by(self) -> str:
+        """The provider that answers: the stand-in's name (``local``, ``sim``) offline."""
+        return str(self.adapter.name) if self.stand_in or self.simulated else self.provider
 
 
 class Permit(Protocol):
@@ -351,7 +358,7 @@ class CallRunner:
             attempt = Attempt(
                 number=len(attempts) + 1,
                 model=target.name,
-                provider=target.provider if not target.simulated else "local",
+                provider=target.served_by,
                 deployment=target.deployment_id,
                 simulated=target.simulated,
                 started_at=time.time(),
@@ -469,7 +476,7 @@ class CallRunner:
     ) -> Reply:
         usage = usage_or_estimate(raw, request, text, self.estimate)
         extras = dict(raw.extras)
-        if target.simulated:
+        if target.stand_in or target.simulated:
             cost: float | None = 0.0
             extras["stands_in_for"] = target.ref
             extras["cost_if_real_usd"] = self.catalogue.cost(target.ref, usage)
@@ -479,7 +486,7 @@ class CallRunner:
             text=text,
             model=target.name,
             resolved_model=target.ref,
-            provider="local" if target.simulated else target.provider,
+            provider=target.served_by,
             deployment=target.deployment_id,
             response_model=raw.response_model,
             finish_reason=raw.finish_reason,

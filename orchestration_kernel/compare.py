@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from .formatting import format_cost
 from .models import Reply
+from .offline import model_label
 from .outcomes import count_findings, worst_status
 from .storage.commit import Commit
 
@@ -104,13 +105,11 @@ class CompareTable:
             if row["error"]:
                 lines.append(f"| {row['model']} | **error**: {row['error']} | | | |")
                 continue
-            sim = " (simulated)" if row["simulated"] else ""
             cost = format_cost(row["cost_usd"])
             text = str(row["output"]).replace("|", "\\|").replace("\n", " ")
             tokens = row["input_tokens"] + row["output_tokens"]
-            lines.append(
-                f"| {row['model']}{sim} | {text} | {row['latency_ms']:.0f} | {tokens} | {cost} |"
-            )
+            model = model_label(row["model"], row["provider"], row["simulated"])
+            lines.append(f"| {model} | {text} | {row['latency_ms']:.0f} | {tokens} | {cost} |")
         return "\n".join(lines)
 
 

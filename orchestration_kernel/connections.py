@@ -2,7 +2,8 @@
 
 Adapters (and so their SDK clients) are made on first use, on the runtime loop, and
 kept for the runtime's life; :meth:`ProviderSet.aclose` closes them. Offline mode
-decides here whether a provider is real or the ``local`` simulator stands in for it.
+decides here whether a provider is real or an offline stand-in serves it: the ``local``
+model or the ``sim`` simulator, as ``ORCHESTRATION_OFFLINE_MODEL`` says (see :mod:`.offline`).
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from .errors import ConfigurationError, MissingKeyError
+from .offline import OfflineModel, offline_model_from_env
 from .providers.base import Provider
-from .providers.local import LocalProvider, SimulatorConfig
+from .providers.sim import SimProvider, SimulatorConfig
 from .secrets import Secret, lookup_secret
 
 __all__ = ["OfflineMode", "ProviderSet", "offline_mode_from_env"]
@@ -58,7 +60,8 @@ class ProviderSet:
         self._keys = {k: Secret(v) for k, v in (keys or {}).items()}
         self._base_urls = dict(base_urls or {})
         self._options = {k: dict(v) for k, v in (options or {}).items()}
-        self.simulator = LocalProvider(config=simulator or SimulatorConfig())
+        self.simulator = SimProvider(config=simulator or SimulatorConfig())
+        self._offline_model: OfflineModel | None = None
         self._adapters: dict[tuple[str, str | None, int], Provider] = {}
         from .providers.registry import ProviderRegistry
 
@@ -91,6 +94,18 @@ class ProviderSet:
         """Switch offline mode: ``on``, ``off`` or ``auto``."""
         self.offline = offline_mode_from_env(str(mode))
 
+    @property
+    def offline_model(self) -> OfflineModel:
+        """The stand-in that serves offline: ``local`` or ``sim`` (``ORCHESTRATION_OFFLINE_MODEL``,
+        read on first use)."""
+        if self._offline_model is None:
+            self._offline_model = offline_model_from_env()
+        return self._offline_model
+
+    def set_offline_model(self, model: str) -> None:
+        """Choose the offline stand-in: ``local`` (the embedded model) or ``sim``."""
+        self._offline_model = offline_model_from_env(model)
+
     def known(self, provider: str) -> bool:
         """True when ``provider`` is registered."""
         return provider in self.registry
@@ -112,9 +127,11 @@ class ProviderSet:
         return self.key_for(provider, explicit) is not None
 
     def is_simulated(self, provider: str, explicit_key: str | Secret | None = None) -> bool:
-        """Would a call to ``provider`` be served by the simulator right now?"""
-        if provider == "local":
+        """Would a call to ``provider`` be served by an offline stand-in right now?"""
+        if provider == "sim":
             return True
+        if provider == "local":
+            return False  # the local model is offline already: it serves itself
         if self.offline == "on":
             return True
         if self.offline == "auto":
@@ -130,10 +147,12 @@ class ProviderSet:
         base_url: str | None = None,
         credential: Any = None,
     ) -> Provider:
-        """The adapter for ``provider`` (or the simulator standing in for it)."""
+        """The adapter for ``provider`` (or the offline stand-in serving it)."""
         credential = credential or self._credentials.get(provider)
         if self.is_simulated(provider, api_key) and credential is None:
-            return self.simulator
+            if provider == "sim" or self.offline_model == "sim":
+                return self.simulator
+            provider, api_key, base_url = "local", None, None
         base = base_url or self._base_urls.get(provider)
         key = self.key_for(provider, api_key) if credential is None else None
         cache_key = (provider, base, hash(key) if key else id(credential))

@@ -16,6 +16,7 @@ awaited from any loop; each has a blocking twin (``complete_sync`` …).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -27,8 +28,8 @@ from .connections import ProviderSet
 from .errors import ConfigurationError
 from .models import Delta, Message, Reply, Usage
 from .providers.base import Timeouts
-from .providers.local import SimulatorConfig
 from .providers.registry import PROVIDERS
+from .providers.sim import SimulatorConfig
 from .recorder import AuditRecorder
 from .retry import RetryPolicy
 from .secrets import Secret
@@ -290,11 +291,23 @@ class OrchestrationEngine:
         self.providers.set_offline(mode)
 
     def is_simulated(self, name: str) -> bool:
-        """Would ``name`` be served by the offline simulator right now?"""
+        """Would ``name`` be served by an offline stand-in (local model or simulator) now?"""
         if name == "auto":
             return all(self.providers.is_simulated(p) for p in self._picker.available_providers())
         deployments = self._router.plan(name)
         return all(self.providers.is_simulated(d.provider, d.api_key) for d in deployments)
+
+    def served_by(self, name: str) -> str:
+        """Who would answer ``name`` right now: ``real provider``, ``local model`` (the
+        embedded model, asked for or standing in) or ``offline simulator``."""
+        from .offline import stand_in_label
+
+        providers = {"auto"} if name == "auto" else {d.provider for d in self._router.plan(name)}
+        if providers == {"local"}:
+            return stand_in_label("local")
+        if not self.is_simulated(name):
+            return "real provider"
+        return stand_in_label("sim" if providers == {"sim"} else self.providers.offline_model)
 
     def context_window(self, name: str) -> int | None:
         """The context window of ``name`` in tokens, where the catalogue knows it."""
@@ -392,13 +405,22 @@ class OrchestrationEngine:
         """Run ``template`` once per item of ``items`` (a list, a pandas Series or
         DataFrame, any iterable) on every model: a :class:`~.matrix.MatrixResult` under
         one run id. ``{item}`` is each item; a DataFrame's columns fill ``{column}``.
-        ``mode``/``cluster`` are reserved (only ``"interactive"``/``None`` today)."""
+        ``mode`` is reserved (only ``"interactive"`` today). ``cluster``: ``"local"``, a
+        scheduler address or a ``distributed.Client`` runs the rows on Dask workers
+        (:mod:`.cluster`: ``partition_size``, ``job``, ``progress`` then apply)."""
         from .matrix import check_mode, matrix_prompts, run_matrix
 
-        check_mode(mode, cluster)
+        check_mode(mode, None)
         for model in models:
             self.resolve(model)  # an unknown model fails before any call
         prepared = matrix_prompts(template, items, namespace=namespace)
+        if cluster is not None:
+            from .cluster import run_matrix_on_cluster
+
+            return await asyncio.to_thread(
+                run_matrix_on_cluster, self, models, prepared,
+                cluster=cluster, concurrency=concurrency, **kwargs,
+            )  # fmt: skip
         return await self.runtime.run(
             run_matrix(self.compare, models, prepared, concurrency=concurrency, **kwargs)
         )
@@ -408,6 +430,25 @@ class OrchestrationEngine:
     ) -> MatrixResult:
         """Blocking twin of :meth:`matrix`."""
         return self.runtime.run_sync(self.matrix(models, template, items, **kwargs))
+
+    def config(self) -> dict[str, Any]:
+        """This engine's configuration as plain data, never its keys (:mod:`.cluster.config`)."""
+        from .cluster.config import engine_config
+
+        return engine_config(self)
+
+    @classmethod
+    def from_config(
+        cls, config: Mapping[str, Any], *, keys: Mapping[str, str] | None = None, **options: Any
+    ) -> OrchestrationEngine:
+        """An engine built from :meth:`config`'s output, with ``keys`` by provider name."""
+        from .cluster.config import engine_from_config
+
+        options.setdefault("audit", True)
+        engine: OrchestrationEngine = engine_from_config(
+            config, engine_class=cls, keys=keys, **options
+        )
+        return engine
 
     # -- pipelines -----------------------------------------------------------------
     def create_pipeline(self, spec: Any, *, name: str | None = None, **options: Any) -> Any:

@@ -7,7 +7,9 @@ OrchestrationError                     base of everything we raise
 │   ├── MissingKeyError                no key for a provider; names the variable to set
 │   ├── UnknownModelError              a model/pool name we cannot resolve; suggests near names
 │   ├── SpecError                      a pipeline spec is invalid; carries line and column
-│   └── InvalidInputError              a prompt or bus value we cannot use (e.g. a lone surrogate)
+│   ├── InvalidInputError              a prompt or bus value we cannot use (e.g. a lone surrogate)
+│   └── LocalModelError                the embedded model cannot start: file missing or corrupt,
+│                                      port in use, server failed to load
 ├── ProviderError                      a provider call failed (one attempt)
 │   ├── RetryableError                 the engine may try the same deployment again
 │   │   ├── RateLimitError             429; carries retry_after
@@ -59,6 +61,7 @@ __all__ = [
     "GuardianBlocked",
     "IncompleteStreamError",
     "InvalidInputError",
+    "LocalModelError",
     "MissingKeyError",
     "NotFoundError",
     "OrchestrationError",
@@ -138,6 +141,11 @@ class InvalidInputError(ConfigurationError):
     def __init__(self, message: str, *, what: str | None = None) -> None:
         self.what = what
         super().__init__(message)
+
+
+class LocalModelError(ConfigurationError):
+    """The embedded local model cannot serve: its model file is missing or corrupt, the port
+    it was told to use is taken, or its server did not start. The message says which."""
 
 
 class SpecProblem:

@@ -73,9 +73,7 @@ def model_rows(engine: Any, query: str | None = None) -> list[dict[str, Any]]:
                 "input_per_1m": info.input_price,
                 "output_per_1m": info.output_price,
                 "key": _key_text(source, var),
-                "served_by": "offline simulator"
-                if engine.providers.is_simulated(provider)
-                else "real provider",
+                "served_by": engine.served_by(info.id),
                 "status": "retired"
                 if getattr(info, "retired", False)
                 else ("deprecated" if info.deprecated else ""),

@@ -41,7 +41,7 @@ class AuditRecorder:
             cols.setdefault("step", spec.step)
             cols.setdefault("session_id", spec.session_id)
         if target is not None:
-            cols.setdefault("provider", "local" if target.simulated else target.provider)
+            cols.setdefault("provider", target.served_by)
             cols.setdefault("model", target.ref)
         if self.identity is not None:
             cols.setdefault("identity", _identity_label(self.identity))

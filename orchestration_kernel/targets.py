@@ -116,7 +116,13 @@ class RouterPicker:
             adapter=adapter,
             simulated=adapter.simulated,
             deployment=deployment,
-            route={**route, "deployment": deployment.id, "simulated": simulated},
+            route={
+                **route,
+                "deployment": deployment.id,
+                "simulated": adapter.simulated,
+                **({"served_by": adapter.name} if simulated else {}),
+            },
+            stand_in=simulated,
         )
 
     @contextlib.asynccontextmanager

@@ -2,9 +2,13 @@
 
 ``make demo`` (through ``scripts/demo.py``) calls :func:`run_notebook_demo`: it executes
 ``notebooks/quickstart.ipynb`` in a real ipykernel (nbclient), offline unless provider keys
-are set, with ``ORCHESTRATION_HOME=out/home`` so the run's audit is findable; writes the
-executed notebook and the audit export to ``out/``; and prints the steps, the models (the
-simulated ones marked), their latency and the Guardian's decisions.
+are set — models without a key answered by the local model, or the simulator with
+``ORCHESTRATION_OFFLINE_MODEL=sim`` — with ``ORCHESTRATION_HOME=out/home`` so the run's
+audit is findable; writes the executed notebook and the audit export to ``out/``; and
+prints each run's steps (model, latency, the first line of the output), the models (stand-ins
+labelled) and the Guardian's decisions, then where the files are and how to open the
+notebooks. The kernel talks over IPC (Unix sockets), not TCP, so it has no unencrypted
+port to warn about.
 
 ``python scripts/notebook_demo.py --refresh notebooks/*.ipynb`` re-executes notebooks in
 place, each with a fresh ``ORCHESTRATION_HOME``, on the offline simulator — how the
@@ -26,6 +30,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 #: Seconds one cell may take before the run is abandoned.
 CELL_TIMEOUT = 300
+#: How much of a step's first output line the summary shows.
+PREVIEW_CHARS = 100
 
 __all__ = ["execute_notebook", "refresh_notebooks", "run_notebook_demo", "summarise_audit"]
 
@@ -59,11 +65,17 @@ def _environment(**values: str | None) -> Iterator[None]:
 
 
 def execute_notebook(
-    path: Path, home: Path, *, offline: str | None = None, hermetic: bool = False
+    path: Path,
+    home: Path,
+    *,
+    offline: str | None = None,
+    hermetic: bool = False,
+    offline_model: str | None = None,
 ) -> Any:
     """Execute ``path`` in a fresh kernel with ``ORCHESTRATION_HOME=home``; the executed
     notebook (outputs replaced, as a frontend shows them at the end). ``hermetic``: hide
-    every provider key and base URL from the kernel."""
+    every provider key and base URL from the kernel. ``offline_model``: the offline
+    stand-in (``local`` or ``sim``; default ``ORCHESTRATION_OFFLINE_MODEL`` or local)."""
     import nbformat
     from nbclient import NotebookClient
 
@@ -74,22 +86,40 @@ def execute_notebook(
         "ORCHESTRATION_OFFLINE": offline or os.environ.get("ORCHESTRATION_OFFLINE") or "auto",
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
     }
-    home.mkdir(parents=True, exist_ok=True)
-    client = NotebookClient(
-        notebook,
-        timeout=CELL_TIMEOUT,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(path.parent)}},
-        store_widget_state=False,
-    )
-    with _environment(**env):
+    if offline_model:
+        env["ORCHESTRATION_OFFLINE_MODEL"] = offline_model
+    # The audit and bus hold prompts and answers: the home is private (0700), as the
+    # library asks of any ORCHESTRATION_HOME.
+    home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    home.chmod(0o700)
+    with tempfile.TemporaryDirectory(prefix="kernel-") as sockets, _environment(**env):
+        client = NotebookClient(
+            notebook,
+            config=_ipc_config(Path(sockets)),
+            timeout=CELL_TIMEOUT,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(path.parent)}},
+            store_widget_state=False,
+        )
         client.execute()
     return notebook
 
 
+def _ipc_config(sockets: Path) -> Any:
+    """Kernel-manager settings for IPC transport: the kernel's channels are Unix sockets
+    under ``sockets`` (only this user can reach them), so ipykernel has no plain-TCP port
+    to warn about. nbclient still makes, owns and shuts down the kernel."""
+    from traitlets.config import Config
+
+    config = Config()
+    config.KernelManager.transport = "ipc"
+    config.KernelManager.ip = str(sockets / "ipc")
+    return config
+
+
 def summarise_audit(frame: Any) -> list[str]:
-    """The lines ``make demo`` prints: each run's steps (models, simulated ones marked,
-    latency) and the Guardian's findings."""
+    """The lines ``make demo`` prints: each run's steps (model, latency and the first line
+    of the output), the models (offline stand-ins labelled) and the Guardian's findings."""
     sys.path.insert(0, str(ROOT))
     from orchestration_kernel.widgets.audit_view import AuditView
 
@@ -100,14 +130,38 @@ def summarise_audit(frame: Any) -> list[str]:
         latency = f"{run.latency_ms:.0f} ms" if run.latency_ms == run.latency_ms else "?"
         name = run.pipeline if isinstance(run.pipeline, str) else "unnamed pipeline"
         lines.append(f"run {run.run_id} ({name}): {run.status} in {latency}")
+        outputs = step_outputs(frame, run.run_id)
         for step in view._step_rows():
             lines.append("    " + "  ".join(c for c in step if c))
+            if step[2] == "done":
+                lines.append(f"        > {first_line(outputs.get(step[0], ''))}")
         models = ", ".join(row[0] for row in view._model_rows())
         lines.append(f"    models: {models}")
         findings = view._finding_rows()
         lines.append(f"    Guardian: {len(findings)} finding(s)")
         lines.extend(f"      {r[3]} by {r[1]} on {r[0]} ({r[2]}): {r[4]}" for r in findings)
     return lines or ["no pipeline run was recorded"]
+
+
+def step_outputs(frame: Any, run_id: str) -> dict[str, str]:
+    """Each step's answer in run ``run_id``: the text of its last successful call (a
+    fan-out step's models joined by `` | ``)."""
+    calls = frame[(frame["event"] == "call") & (frame["run_id"] == run_id)]
+    calls = calls[calls["status"] == "ok"]
+    out: dict[str, str] = {}
+    for step, rows in calls.groupby("step", sort=False):
+        texts = [t for t in rows["response"] if isinstance(t, str)]
+        out[str(step)] = " | ".join(texts)
+    return out
+
+
+def first_line(text: str) -> str:
+    """The first non-blank line of ``text``, cut to :data:`PREVIEW_CHARS`; ``(empty)``
+    when there is none."""
+    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    if not line:
+        return "(empty)"
+    return line if len(line) <= PREVIEW_CHARS else line[: PREVIEW_CHARS - 1] + "…"
 
 
 def _export_audit(home: Path, out: Path, since: datetime) -> tuple[Path, Any]:
@@ -137,7 +191,8 @@ def run_notebook_demo(notebook: Path, out: Path) -> int:
     out.mkdir(parents=True, exist_ok=True)
     home = out / "home"
     offline = os.environ.get("ORCHESTRATION_OFFLINE") or "auto"
-    print(f"Executing {_shown(notebook)} in a real kernel (ORCHESTRATION_OFFLINE={offline})…")
+    print(f"Executing {_shown(notebook)} in a real kernel (ORCHESTRATION_OFFLINE={offline}).")
+    print(f"Models without a key are answered by the {_stand_in()}.")
     started = datetime.now(UTC)
     executed = execute_notebook(notebook, home, offline=offline)
     target = out / f"{notebook.stem}.executed.ipynb"
@@ -148,7 +203,18 @@ def run_notebook_demo(notebook: Path, out: Path) -> int:
     print()
     print(f"executed notebook: {_shown(target)}")
     print(f"audit export:      {_shown(export)} ({len(frame)} rows)")
+    print("open the notebooks: make lab")
     return 0
+
+
+def _stand_in() -> str:
+    """Which offline stand-in the kernel will use, in words."""
+    sys.path.insert(0, str(ROOT))
+    from orchestration_kernel.offline import offline_model_from_env
+
+    if offline_model_from_env() == "local":
+        return "local model (SmolLM2-135M on this machine: real answers, fluent, often wrong)"
+    return "simulator (it echoes the prompt; ORCHESTRATION_OFFLINE_MODEL=local for a real model)"
 
 
 def _shown(path: Path) -> str:
@@ -164,7 +230,9 @@ def refresh_notebooks(paths: Sequence[Path]) -> int:
 
     for path in paths:
         with tempfile.TemporaryDirectory() as home:
-            executed = execute_notebook(path, Path(home), offline="auto", hermetic=True)
+            executed = execute_notebook(
+                path, Path(home), offline="auto", hermetic=True, offline_model="sim"
+            )
         nbformat.write(executed, path)
         print(f"refreshed {path}")
     return 0
@@ -174,10 +242,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """``--refresh NOTEBOOK…`` re-executes notebooks in place; otherwise run the demo."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--refresh", nargs="+", type=Path, metavar="NOTEBOOK")
+    parser.add_argument("--out", type=Path, default=ROOT / "out", help="where the demo writes")
     args = parser.parse_args(argv)
     if args.refresh:
         return refresh_notebooks(args.refresh)
-    return run_notebook_demo(ROOT / "notebooks" / "quickstart.ipynb", ROOT / "out")
+    return run_notebook_demo(ROOT / "notebooks" / "quickstart.ipynb", args.out)
 
 
 if __name__ == "__main__":

@@ -48,7 +48,7 @@ FORMATS = ("markdown", "text", "json", "code")
 OFFLINE_MODES = ("on", "off", "auto")
 
 #: Options that only make sense in a cell (``%%orchestrate``), with what they need.
-_CELL_ONLY = ("compare", "over", "no_interpolate", "dry_run")
+_CELL_ONLY = ("compare", "over", "no_interpolate", "dry_run", "cluster")
 
 
 def suggest(word: str, choices: Iterable[str], n: int = 3) -> list[str]:
@@ -151,6 +151,8 @@ def _check_compare(args: argparse.Namespace) -> None:
         raise usage("--over fills {item} in the prompt, so it needs interpolation on")
     if args.input is not None:
         raise usage("--input is for pipelines; a --compare prompt is the cell body")
+    if getattr(args, "cluster", None) is not None and args.over is None:
+        raise usage("--cluster runs a matrix over rows: add --over VAR")
 
 
 def _given(args: argparse.Namespace, option: str) -> bool:

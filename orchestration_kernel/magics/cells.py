@@ -124,6 +124,8 @@ def run_compare_cell(ctx: CellContext, args: argparse.Namespace, body: str) -> A
         plan = _compare_plan(engine, models, prepared.prompts)
         ctx.bind(args.out, plan)
         return plan
+    if getattr(args, "cluster", None) is not None:  # rows on Dask: orchestration_kernel.cluster
+        return _run_on_cluster(ctx, args, models, prepared)
     result = _run_compare(ctx, args, models, prepared)
     ctx.ran(result.run_id)
     # Shown once: the live view was replaced by the final one. The value is in
@@ -166,13 +168,32 @@ def _run_compare(
     return result
 
 
+def _run_on_cluster(
+    ctx: CellContext, args: argparse.Namespace, models: list[str], prepared: Any
+) -> Any:
+    """``--cluster WHERE``: the matrix on Dask workers, with one live progress line."""
+    from IPython.display import Pretty, display
+
+    from ..cluster import run_matrix_on_cluster
+
+    shown = display(Pretty("starting the cluster job…"), display_id=True)
+    result = run_matrix_on_cluster(
+        ctx.engine, models, prepared, cluster=args.cluster, pipeline="compare",
+        session_id=args.session or ctx.session_id,
+        progress=lambda p: shown and shown.update(Pretty(str(p))),
+    )  # fmt: skip
+    ctx.ran(result.run_id)
+    ctx.bind(args.out, result)
+    return render(result, args.format, ctx.shell)
+
+
 def _compare_plan(engine: Any, models: list[str], prompts: list[str]) -> Any:
     """What a --compare would do: each model, resolved, real or simulated, estimated cost."""
     tokens = sum(engine.estimate_tokens(p) for p in prompts)
     lines = ["| model | resolves to | served by | est. cost |", "|---|---|---|---|"]
     for model in models:
         cost = engine.estimate_cost(model, tokens, 256 * len(prompts))
-        served = "simulator" if engine.is_simulated(model) else "real provider"
+        served = engine.served_by(model)
         est = format_cost(cost)
         lines.append(f"| {model} | {engine.resolve(model)} | {served} | {est} |")
     lines.append(f"\n{len(prompts)} prompt(s), about {tokens} input tokens in all.")

@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 from ..errors import ConfigurationError
+from ..offline import stand_in_label
 from .args import COMMANDS, OFFLINE_MODES, check_choice
 from .context import CellContext
 from .display import make_run_display
@@ -157,9 +158,10 @@ def _session(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any
 def _offline(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any:
     mode = check_choice("offline mode", rest[0], OFFLINE_MODES)
     ctx.engine.set_offline(mode)
+    who = "" if mode == "off" else stand_in_label(ctx.engine.providers.offline_model)
     meaning = {
-        "on": "every model is served by the offline simulator",
-        "auto": "providers without a key are served by the offline simulator",
+        "on": f"every model is served by the {who}",
+        "auto": f"providers without a key are served by the {who}",
         "off": "every model needs its provider's key",
     }[mode]
     print(f"Offline mode {mode}: {meaning}.")
@@ -170,7 +172,8 @@ def _key(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any:
     from ..providers.registry import PROVIDERS
     from ..secrets import Secret
 
-    provider = check_choice("provider", rest[0], [p for p in PROVIDERS if p != "local"])
+    keyless = ("local", "sim")  # the offline stand-ins take no key
+    provider = check_choice("provider", rest[0], [p for p in PROVIDERS if p not in keyless])
     if args.save:
         check_secure_keyring()  # refuse before asking, never after
     where = "saved in the system keyring" if args.save else "kept for this kernel only"

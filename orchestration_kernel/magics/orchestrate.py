@@ -145,6 +145,9 @@ class OrchestrateMagics(Magics):
         help="With --compare: run the prompt for each {item} of EXPR (a list, df.col, a "
         "DataFrame: one item per row, its columns as {column}).",
     )
+    @magic_arguments.argument(
+        "--cluster", metavar="WHERE", help="With --over: run the rows on Dask (local or tcp://…)."
+    )
     @magic_arguments.argument("--run", metavar="ID", help="audit: the run to show.")
     @magic_arguments.argument(
         "--save", action="store_true", help="key: keep the key in the system keyring."

@@ -35,6 +35,16 @@ class PlannedStep:
     est_output_tokens: int
     est_cost_usd: float | None
     problems: list[str] = field(default_factory=list)
+    #: Who would answer each model: ``real provider``, ``local model`` or ``offline simulator``.
+    served_by: list[str | None] = field(default_factory=list)
+
+    def serving(self) -> list[str]:
+        """Per model: ``real``, ``simulated`` or ``local model`` (an offline stand-in)."""
+        served = self.served_by or [None] * len(self.simulated)
+        return [
+            "local model" if by == "local model" else ("simulated" if sim else "real")
+            for sim, by in zip(self.simulated, served, strict=True)
+        ]
 
 
 @dataclass
@@ -82,7 +92,7 @@ class PipelinePlan:
                 "step": s.name,
                 "models": ", ".join(s.models),
                 "resolved": ", ".join(r or "?" for r in s.resolved),
-                "simulated": ", ".join("simulated" if x else "real" for x in s.simulated),
+                "simulated": ", ".join(s.serving()),
                 "depends_on": ", ".join(s.depends_on),
                 "when": s.when,
                 "est_input_tokens": s.est_input_tokens,
@@ -156,6 +166,7 @@ def make_plan(
         steps.append(PlannedStep(
             name=name, models=models, resolved=[_try(engine.resolve, m) for m in models],
             simulated=[_try(engine.is_simulated, m) for m in models],
+            served_by=[_try(engine.served_by, m) for m in models],
             depends_on=list(compiled.dag.deps[name]), when=step.when,
             est_input_tokens=est_in, est_output_tokens=est_out,
             est_cost_usd=None if None in costs else float(sum(c or 0.0 for c in costs)),

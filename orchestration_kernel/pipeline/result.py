@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field, PrivateAttr
 
 from ..formatting import format_cost, format_ms
 from ..models import Attempt, Decision, Usage
+from ..offline import model_label
 from ..storage.commit import Commit
 
 __all__ = ["FoldRecord", "ModelCall", "PipelineResult", "StepResult", "StepStatus", "assign"]
@@ -267,13 +268,12 @@ class PipelineResult(BaseModel):
         rows = []
         for s in self.steps:
             model = ", ".join(s.model) if isinstance(s.model, list) else (s.model or "")
-            sim = " (simulated)" if s.simulated else ""
             latency = format_ms(s.latency_ms)
             cost = format_cost(s.cost_usd, unknown="")
             rows.append(
                 [
                     s.name,
-                    model + sim,
+                    model_label(model, s.provider, s.simulated),
                     s.status,
                     latency,
                     str(s.usage.total_tokens),

@@ -457,7 +457,7 @@ class Run:
             stream = self.observer is not None
         extra["stream"] = stream
         if spec.json_schema is not None and _simulated(self.engine, model):
-            extra["json_schema"] = spec.json_schema  # the simulator shapes its JSON by it
+            extra["json_schema"] = spec.json_schema  # the stand-ins shape their JSON by it
         on_delta = self._delta_sink(name, model) if stream and self.observer is not None else None
         return call_model(
             self.engine, model, payload, spec, system=system, on_delta=on_delta, extra=extra
@@ -642,8 +642,10 @@ def _collect(
 
 
 def _simulated(engine: PipelineEngine, model: str) -> bool:
+    """True when an offline stand-in (the simulator or the local model) or the local model
+    itself serves ``model``: each constrains its JSON to the step's schema."""
     with contextlib.suppress(Exception):
-        return bool(engine.is_simulated(model))
+        return bool(engine.is_simulated(model)) or engine.resolve(model).startswith("local:")
     return False
 
 

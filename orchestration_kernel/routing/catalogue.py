@@ -158,7 +158,7 @@ def _entries(raw: Mapping[str, Any]) -> tuple[dict[str, dict[str, Any]], dict[st
 class Catalogue:
     """Known models by ``provider:model``, with cost arithmetic.
 
-    ``get`` falls back to a ``provider:*`` entry (the simulator's ``local:*``), so a
+    ``get`` falls back to a ``provider:*`` entry (the simulator's ``sim:*``), so a
     whole provider can be priced at once (``{"ollama:*": {"input_price": 0, ...}}``).
     """
 

@@ -23,15 +23,15 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from ..errors import ConfigurationError, UnknownModelError
+from ..offline import deprecated_local_name
 from ..providers.registry import PROVIDERS, ProviderInfo, default_providers
 
 __all__ = ["BUILTIN_PROVIDERS", "ModelCatalogue", "ModelRef", "Resolution", "Resolver"]
 
-#: The providers every engine knows (the registry's own, not the common compatible
+#: The providers every engine knows (the registry's own, not the common OpenAI-compatible
 #: servers, which an engine adds by name); plugins' providers are added to these.
-BUILTIN_PROVIDERS: tuple[str, ...] = (
-    *(name for name, info in PROVIDERS.items() if info.model_pattern or info.model_prefixes),
-    "local",
+BUILTIN_PROVIDERS: tuple[str, ...] = tuple(
+    name for name, info in PROVIDERS.items() if not info.adapter.endswith(":CompatibleProvider")
 )
 
 
@@ -204,6 +204,12 @@ class Resolver:
         if sep:
             provider = self._synonyms.get(provider.strip().lower(), provider.strip().lower())
             ref = ModelRef(provider, model.strip())
+            if (
+                provider == "local"
+                and "sim" in self._providers
+                and deprecated_local_name(ref.model)
+            ):
+                ref = ModelRef("sim", ref.model)  # the simulator's old name, for one release
             if model.strip() and (provider in self._providers or self._catalogued(ref)):
                 return ref, "explicit"
             return None, "explicit"

@@ -116,7 +116,7 @@ def family_for(model: object = None) -> Family:
             return _CL100K
         if _O200K_MODELS.match(name):
             return _O200K
-    return _O200K if provider == "local" else _CL100K
+    return _O200K if provider == "sim" else _CL100K
 
 
 @lru_cache(maxsize=4096)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..offline import stand_in_label
 from .charts import Chart, audit_chart
 from .frontend import View
 from .render import esc, fmt_cost, fmt_ms, table_html
@@ -203,9 +204,14 @@ def _reasons(value: Any) -> str:
 
 
 def _model_label(provider: Any, model: Any) -> str:
-    """``openai:gpt-4o``, marked when the offline simulator (provider ``local``) answered."""
+    """``openai:gpt-4o``, marked when an offline stand-in (provider ``sim`` or ``local``)
+    answered."""
     name = str(model) if ":" in str(model) or not provider else f"{provider}:{model}"
-    return name + (" (simulated)" if provider == "local" else "")
+    if provider == "sim":
+        return name + " (simulated)"
+    if provider == "local" and not name.startswith("local:"):
+        return stand_in_label("local", name)
+    return name
 
 
 def _stages(rows: Any) -> list[str]:

@@ -64,7 +64,7 @@ def audit_chart(steps: Any, models: Any, title: str = "run") -> Chart:
         _bars(cost, models, "cost_usd", "cost per model", "USD", "#188038")
     # Same models in the same order as the latency panel beside it: name them once.
     cost.tick_params(labelleft=False)
-    simulated = len(models) and "provider" in models and (models["provider"] == "local").all()
+    simulated = len(models) and "provider" in models and (models["provider"] == "sim").all()
     fig.suptitle(title + (" · offline simulator" if simulated else ""))
     description = (
         f"Chart: timeline of {len(steps)} step(s); latency and cost of {len(models)} model(s)"

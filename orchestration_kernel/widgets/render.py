@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ..formatting import format_cost, format_ms
+from ..offline import stand_in_label
 from .state import findings
 
 __all__ = [
@@ -94,6 +95,8 @@ def _answered_by(model: str, provider: str, resolved: str, simulated: bool) -> t
 def model_text(model: str, provider: str = "", simulated: bool = False, resolved: str = "") -> str:
     """``gpt-4 → openai:gpt-4o (simulated)``: the name asked for, what answered, and
     whether the offline simulator stood in for the provider."""
+    if provider == "local" and not simulated and not model.startswith("local:"):
+        return stand_in_label("local", model)
     arrow, via = _answered_by(model, provider, resolved, simulated)
     return (
         f"{model}{arrow}" + (f" via {via}" if via else "") + (" (simulated)" if simulated else "")
@@ -102,6 +105,8 @@ def model_text(model: str, provider: str = "", simulated: bool = False, resolved
 
 def model_html(model: str, provider: str = "", simulated: bool = False, resolved: str = "") -> str:
     """:func:`model_text` as HTML, the simulator marked with a badge."""
+    if provider == "local" and not simulated and not model.startswith("local:"):
+        return f"<code>{esc(model)}</code> <small>{esc(stand_in_label('local', model))}</small>"
     arrow, via = _answered_by(model, provider, resolved, simulated)
     sim = (
         f" <span style='{_BADGE.format(colour='#5f6368')}' "

@@ -172,8 +172,8 @@ async def test_context_overflow_fails_over_to_the_fallback(vendor) -> None:
     engine.set_offline("off")
     with pytest.raises(ContextWindowExceeded):
         await engine.complete(model_of(spec), "too long")
-    reply = await engine.complete(model_of(spec), "too long", fallbacks=["local:backup"])
-    assert reply.model == "local:backup" and reply.simulated
+    reply = await engine.complete(model_of(spec), "too long", fallbacks=["sim:backup"])
+    assert reply.model == "sim:backup" and reply.simulated
     assert [a.status for a in reply.attempts] == ["error", "ok"]
 
 

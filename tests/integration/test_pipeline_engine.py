@@ -65,7 +65,7 @@ async def test_seed_snippet_runs_as_written() -> None:
     assert "validation" in result.output  # the default prompt names the task
     for step in result.steps:
         assert step.status == "done" and step.simulated
-        assert step.provider == "local"
+        assert step.provider == "sim"
         assert step.usage.total_tokens > 0
         assert step.latency_ms is not None and step.cost_usd is not None
         assert len(step.attempts) == 1
@@ -233,7 +233,7 @@ async def test_on_error_skip_gives_the_default_and_siblings_go_on() -> None:
     engine = make_engine()
     engine.simulator.script("bad_request", model="broken", times=None)
     pipeline = engine.create_pipeline([
-        {"name": "bad", "model": "local:broken", "prompt": "x", "on_error": "skip",
+        {"name": "bad", "model": "sim:broken", "prompt": "x", "on_error": "skip",
          "default": "no view", "depends_on": []},
         {"name": "good", "model": "gpt-4", "prompt": "y", "depends_on": []},
         {"name": "use", "model": "gpt-4", "prompt": "bad said {bad}", "depends_on": ["bad"]},
@@ -250,15 +250,15 @@ async def test_fan_out_with_skip_keeps_the_models_that_answered() -> None:
     engine = make_engine()
     engine.simulator.script("bad_request", model="broken", times=None)
     pipeline = engine.create_pipeline([
-        {"name": "v", "model": ["gpt-4", "local:broken"], "prompt": "x", "on_error": "skip",
+        {"name": "v", "model": ["gpt-4", "sim:broken"], "prompt": "x", "on_error": "skip",
          "default": "n/a"},
     ])  # fmt: skip
     result = await pipeline.execute()
     v = result["v"]
     assert v.status == "done"
-    assert v.outputs["local:broken"] == "n/a"
+    assert v.outputs["sim:broken"] == "n/a"
     assert "simulated" in v.outputs["gpt-4"]
-    assert "local:broken" in v.error
+    assert "sim:broken" in v.error
 
 
 async def test_on_error_fail_cancels_running_siblings_and_carries_the_partial_result() -> None:
@@ -562,7 +562,7 @@ def test_manager_records_failed_runs_too() -> None:
     engine = make_engine()
     engine.simulator.script("bad_request", model="broken", times=None)
     manager = PipelineManager(engine)
-    manager.register("bad", [{"model": "local:broken", "prompt": "x"}])
+    manager.register("bad", [{"model": "sim:broken", "prompt": "x"}])
     with pytest.raises(PipelineError):
         manager.run_sync("bad")
     assert manager.history("bad")[0].status == "failed"

@@ -30,7 +30,7 @@ def make_engine(**kw) -> OrchestrationEngine:
 async def test_offline_call_is_simulated_and_labelled() -> None:
     engine = make_engine()
     reply = await engine.complete("gpt-4", "Hello there")
-    assert reply.simulated and reply.provider == "local"
+    assert reply.simulated and reply.provider == "sim"
     assert reply.resolved_model.startswith("openai:")
     assert reply.extras["stands_in_for"] == reply.resolved_model
     assert "simulated" in reply.text and "Hello there" in reply.text
@@ -246,7 +246,7 @@ async def test_auto_offline_picks_a_vendor_model_served_by_the_simulator() -> No
     engine = make_engine()
     assert engine.is_simulated("auto")
     reply = await engine.complete("auto", "pick something sensible")
-    assert reply.simulated and not reply.resolved_model.startswith("local:")
+    assert reply.simulated and not reply.resolved_model.startswith("sim:")
     assert reply.route["auto"]["model"] == reply.resolved_model
 
 

@@ -51,7 +51,7 @@ ACCESS = AccessPolicy(
         "lead": AccessRule(allow=["anthropic:*"], rpm=30, budget_usd=5.0),
     },
     default=None,
-    anonymous=AccessRule(allow=["local:*"]),
+    anonymous=AccessRule(allow=["sim:*"]),
 )
 
 
@@ -62,7 +62,7 @@ def test_access_rules() -> None:
     assert "may not use anthropic:claude-3" in reason and "openai:*" in reason
     assert "denied by user 'alice'" in ACCESS.denial(Identity(user_id="alice"), "perplexity:sonar")
     assert "no access rule" in ACCESS.denial(Identity(user_id="eve"), "openai:gpt-4o")
-    assert ACCESS.denial(None, "local:echo") is None
+    assert ACCESS.denial(None, "sim:echo") is None
     assert ACCESS.denial(None, "openai:gpt-4o").startswith("anonymous caller")
 
 
@@ -88,7 +88,7 @@ async def test_denied_call_is_a_block_with_the_reason() -> None:
 
 
 async def test_max_input_tokens_and_allowed_models() -> None:
-    g = Guardian(max_input_tokens=10, allowed_models=["openai:*", "local:*"])
+    g = Guardian(max_input_tokens=10, allowed_models=["openai:*", "sim:*"])
     # The limit uses the one shared estimator (routing's), whatever its exact counts.
     long = "The quarterly report shows revenue growth across every region, again, this year."
     short = "hello there"

@@ -61,7 +61,7 @@ class _Publisher:
 class _Step:
     def __init__(self, name: str, status: str, output: str | None = None) -> None:
         self.name, self.status, self.output = name, status, output
-        self.model, self.provider, self.simulated = "gpt-4", "local", True
+        self.model, self.provider, self.simulated = "gpt-4", "sim", True
         self.latency_ms, self.ttft_ms, self.cost_usd = 12.0, 3.0, 0.0
         self.usage = None
         self.outputs = None

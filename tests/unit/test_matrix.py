@@ -115,8 +115,8 @@ def test_unknown_model_mode_and_cluster_fail_before_any_call() -> None:
         engine.matrix_sync(["gpt-4o", "no-such-model-xyz"], "{item}", ["x"])
     with pytest.raises(ConfigurationError, match="mode 'batch'"):
         engine.matrix_sync(MODELS, "{item}", ["x"], mode="batch")
-    with pytest.raises(ConfigurationError, match="cluster"):
-        engine.matrix_sync(MODELS, "{item}", ["x"], cluster="tcp://x:1")
+    with pytest.raises(ConfigurationError, match="cluster must be 'local', a scheduler"):
+        engine.matrix_sync(MODELS, "{item}", ["x"], cluster=42)
     with pytest.raises(ConfigurationError, match="concurrency"):
         engine.matrix_sync(MODELS, "{item}", ["x"], concurrency=0)
     assert engine.simulator.calls == 0

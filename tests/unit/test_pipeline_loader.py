@@ -12,7 +12,7 @@ from orchestration_kernel.pipeline.result import StepResult
 from orchestration_kernel.pipeline.scope import Scope
 from orchestration_kernel.pipeline.spec import PipelineSpec, StepSpec
 
-KNOWN = {"gpt-4", "claude-3", "gemini-pro", "local:echo", "fast", "auto"}
+KNOWN = {"gpt-4", "claude-3", "gemini-pro", "sim:echo", "fast", "auto"}
 
 
 def resolver(name: str) -> str:

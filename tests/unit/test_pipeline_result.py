@@ -11,9 +11,9 @@ from orchestration_kernel.pipeline.result import ModelCall, PipelineResult, Step
 
 
 def call(model: str, cost: float | None, tokens: int = 10, **kw: object) -> ModelCall:
-    attempt = Attempt(number=1, model=model, provider="local", simulated=True)
+    attempt = Attempt(number=1, model=model, provider="sim", simulated=True)
     return ModelCall(
-        model=model, provider="local", output=f"out {model}", cost_usd=cost,
+        model=model, provider="sim", output=f"out {model}", cost_usd=cost,
         usage=Usage(input_tokens=tokens, output_tokens=tokens), attempts=[attempt],
         latency_ms=5.0, ttft_ms=2.0, simulated=True, **kw,
     )  # fmt: skip
@@ -34,7 +34,7 @@ def test_absorb_aggregates_calls() -> None:
     step = StepResult(name="views", model=["a", "b"])
     warn = Decision(action="warn", policy="pii", stage="output")
     step.absorb([call("a", 0.01), call("b", 0.02, decisions=[warn])])
-    assert step.provider == "local"
+    assert step.provider == "sim"
     assert step.usage.total_tokens == 40
     assert step.cost_usd == pytest.approx(0.03)
     assert len(step.attempts) == 2

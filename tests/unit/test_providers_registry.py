@@ -60,15 +60,17 @@ def test_explicit_prefix_only_for_known_providers() -> None:
     assert split_model("anthropic:claude-sonnet-4-6") == ("anthropic", "claude-sonnet-4-6")
     assert split_model("ollama:llama3.2:8b") == ("ollama", "llama3.2:8b")
     assert split_model("llama3.2:8b") == (None, "llama3.2:8b")
-    assert split_model("local:echo") == ("local", "echo")
+    assert split_model("sim:echo") == ("sim", "echo")
+    assert split_model("local:smollm2") == ("local", "smollm2")
 
 
 def test_builtin_table_is_read_only_and_complete() -> None:
-    assert {"openai", "anthropic", "gemini", "perplexity", "local"} <= set(PROVIDERS)
+    assert {"openai", "anthropic", "gemini", "perplexity", "local", "sim"} <= set(PROVIDERS)
     assert PROVIDERS["gemini"].key_env == ("GEMINI_API_KEY", "GOOGLE_API_KEY")
     assert PROVIDERS["gemini"].base_url_env == "GOOGLE_GEMINI_BASE_URL"
-    assert not PROVIDERS["local"].key_required
-    assert PROVIDERS["local"].adapter.endswith("local:LocalProvider")
+    assert not PROVIDERS["local"].key_required and not PROVIDERS["sim"].key_required
+    assert PROVIDERS["local"].adapter.endswith("local:LocalModelProvider")
+    assert PROVIDERS["sim"].adapter.endswith("sim:SimProvider")
     with pytest.raises(TypeError):
         PROVIDERS["x"] = PROVIDERS["openai"]  # type: ignore[index]
 

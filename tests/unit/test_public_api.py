@@ -51,6 +51,7 @@ MODULES = (
     "orchestration_kernel.widgets",
     "orchestration_kernel.providers.base",
     "orchestration_kernel.providers.local",
+    "orchestration_kernel.providers.sim",
     "orchestration_kernel.providers.registry",
     "orchestration_kernel.providers.credentials",
 )

@@ -63,7 +63,8 @@ def test_explicit_names_bypass_aliases(resolver):
     assert resolver.resolve("openai:gpt-4") == ModelRef("openai", "gpt-4")
     assert resolver.resolve("anthropic:claude-sonnet-4-5").provider == "anthropic"
     assert resolver.resolve("google:gemini-2.5-pro").provider == "gemini"
-    assert resolver.resolve("local:anything-at-all") == ModelRef("local", "anything-at-all")
+    assert resolver.resolve("sim:anything-at-all") == ModelRef("sim", "anything-at-all")
+    assert resolver.resolve("local:smollm2") == ModelRef("local", "smollm2")
     assert str(resolver.resolve("perplexity:sonar")) == "perplexity:sonar"
     assert resolver.resolve(ModelRef("openai", "x")) == ModelRef("openai", "x")
 
@@ -142,9 +143,9 @@ def test_cost_is_none_when_price_is_unknown(catalogue):
 
 
 def test_simulator_is_free_and_labelled(catalogue):
-    info = catalogue.get("local:echo")
-    assert info is not None and info.simulated and info.id == "local:echo"
-    assert catalogue.cost("local:echo", Usage(input_tokens=999, output_tokens=999)) == 0.0
+    info = catalogue.get("sim:echo")
+    assert info is not None and info.simulated and info.id == "sim:echo"
+    assert catalogue.cost("sim:echo", Usage(input_tokens=999, output_tokens=999)) == 0.0
 
 
 def test_cached_and_reasoning_tokens_use_their_prices():

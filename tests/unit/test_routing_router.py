@@ -246,7 +246,7 @@ pools:
         '[[pools.cheap.deployments]]\nmodel = "anthropic:claude-haiku-4-5"\n'
     )
     (tmp_path / "pools.json").write_text(
-        json.dumps({"pools": {"j": {"deployments": [{"model": "local:echo"}]}}})
+        json.dumps({"pools": {"j": {"deployments": [{"model": "sim:echo"}]}}})
     )
     [fast] = load_pools(tmp_path / "pools.yaml")
     assert fast.strategy == "least_latency"
@@ -384,8 +384,8 @@ def test_auto_over_the_real_catalogue_and_the_simulator():
     )
     big = router.choose_auto(input_tokens=600_000, needs=set(), available_providers=ALL)[0]
     assert router.catalogue.get(big).context_window >= 600_000
-    local = router.choose_auto(input_tokens=10, needs=set(), available_providers={"local"})[0]
-    assert local == ModelRef("local", "auto")
+    local = router.choose_auto(input_tokens=10, needs=set(), available_providers={"sim"})[0]
+    assert local == ModelRef("sim", "auto")
 
 
 def test_auto_uses_the_soonest_when_every_fit_cools_down():

@@ -51,7 +51,7 @@ def test_digits_and_code_and_other_scripts():
         ("gpt-3.5-turbo", "cl100k"),
         ("anthropic:claude-sonnet-4-5", "cl100k"),
         (ModelRef("gemini", "gemini-2.5-pro"), "cl100k"),
-        ("local:echo", "o200k"),
+        ("sim:echo", "o200k"),
         ("ollama:llama3", "cl100k"),
     ],
 )

@@ -1,0 +1,323 @@
+"""``engine.matrix(..., cluster=...)``: a matrix's rows, partitioned over Dask workers.
+
+The caller's side of a cluster job, in order:
+
+1. connect (``"local"``: a process-per-core ``LocalCluster`` kept for the session;
+   ``"tcp://host:8786"``: a scheduler, also kept; or a ``distributed.Client`` you made);
+2. copy the engine's configuration (:mod:`.config`, no keys) and register a
+   :class:`~.plugin.KeyPlugin` so each worker receives the keys once, outside the graph;
+3. split each rate limit between the workers — unless ``ORCHESTRATION_REDIS_URL`` is
+   set and the engine takes a shared limiter, which keeps the whole cluster inside
+   each quota — and say so in one warning line when it splits;
+4. skip the partitions already in the job's folder (:mod:`.store`), submit the rest;
+5. as each partition arrives: record its calls' audit events in the caller's own trail
+   (one chain, one run id) and commit them, then write its Parquet file (so a kept
+   partition is always an audited one), report progress;
+6. return a :class:`ClusterMatrixResult`, aligned to the input like any matrix.
+
+An exception from the progress callback (or Ctrl-C) stops the job: partitions still on
+the cluster are cancelled, and a rerun picks up from the files written so far.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import math
+import os
+import uuid
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..compare import CompareTable
+from ..errors import ConfigurationError, GuardianBlocked, OrchestrationError
+from ..matrix import MatrixInput, MatrixResult, new_run_id
+from .config import config_fingerprint, engine_config, engine_keys, limited_deployments
+from .progress import ClusterProgress, ProgressClock
+from .store import JobStore
+from .worker import REDIS_KEY, engine_accepts
+
+__all__ = [
+    "ClusterMatrixResult",
+    "ClusterQuotaWarning",
+    "RemoteCellError",
+    "connect",
+    "run_matrix_on_cluster",
+]
+
+#: The variable naming the Redis server of the shared limiter (issue 22's).
+REDIS_ENV = "ORCHESTRATION_REDIS_URL"
+
+
+class ClusterQuotaWarning(UserWarning):
+    """Each worker got a share of each rate limit (no shared limiter is configured)."""
+
+
+class RemoteCellError(OrchestrationError):
+    """A cell's error as a worker reported it (its class name is the original's)."""
+
+
+class _RemoteBlocked(RemoteCellError, GuardianBlocked):
+    def __init__(self, message: str) -> None:
+        OrchestrationError.__init__(self, message)
+        self.stage, self.decisions = "", []
+
+
+_ERROR_CLASSES: dict[tuple[str, bool], type[RemoteCellError]] = {}
+
+
+@dataclass
+class ClusterMatrixResult(MatrixResult):
+    """A :class:`MatrixResult` plus where the job ran and what this run computed."""
+
+    job_id: str = ""
+    job_dir: Path | None = None
+    partitions: int = 0
+    computed: list[int] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)
+    #: Deployment id → the rpm each worker applied (``None``: no rpm limit).
+    worker_limits: dict[str, int | None] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+# -- connecting ------------------------------------------------------------------------
+def connect(cluster: Any, session: Any) -> Any:
+    """A ``distributed.Client`` for ``cluster`` (see the module docstring)."""
+    try:
+        import distributed
+    except ImportError:
+        raise ConfigurationError(
+            "matrix(cluster=...) needs Dask: pip install 'orchestration-kernel[cluster]'"
+        ) from None
+    if isinstance(cluster, distributed.Client):
+        return cluster
+    if cluster == "local":
+        return session.service("cluster:local", _local_client)
+    if isinstance(cluster, str) and "://" in cluster:
+
+        def remote() -> Any:
+            try:
+                return distributed.Client(cluster, timeout="10s")
+            except (OSError, TimeoutError) as exc:
+                raise ConfigurationError(
+                    f"cluster={cluster!r}: no Dask scheduler answered there ({exc})"
+                ) from None
+
+        return session.service(f"cluster:{cluster}", remote)
+    raise ConfigurationError(
+        "cluster must be 'local', a scheduler address such as 'tcp://scheduler:8786', or a "
+        f"distributed.Client, not {cluster!r:.60}"
+    )
+
+
+def _local_client() -> Any:
+    import distributed
+
+    workers = max(1, min(os.cpu_count() or 1, 8))
+    return distributed.Client(
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        scheduler_kwargs={"dashboard_address": ":0"},  # no dashboard; health on any port
+        silence_logs=logging.ERROR,
+    )
+
+
+# -- the job ---------------------------------------------------------------------------
+def run_matrix_on_cluster(
+    engine: Any,
+    models: Sequence[str],
+    prepared: MatrixInput,
+    *,
+    cluster: Any,
+    concurrency: int = 8,
+    partition_size: int | None = None,
+    job: str | None = None,
+    progress: Callable[[ClusterProgress], Any] | None = None,
+    **options: Any,
+) -> ClusterMatrixResult:
+    """Run ``prepared`` on the cluster (blocking); see the module docstring."""
+    import distributed
+
+    if concurrency < 1:
+        raise ConfigurationError(f"concurrency must be at least 1, not {concurrency}")
+    if partition_size is not None and partition_size < 1:
+        raise ConfigurationError(f"partition_size must be at least 1, not {partition_size}")
+    options.pop("run_id", None)  # a job keeps one run id across reruns (its manifest's)
+    models = list(models)
+    config = engine_config(engine)
+    if engine.audit is not None and hasattr(engine.audit, "check_writable"):
+        engine.audit.check_writable()  # fail fast: no job runs unaudited
+    client = connect(cluster, engine.session)
+    client.wait_for_workers(1)
+    workers = max(1, len(client.scheduler_info().get("workers", {})))
+    rows = len(prepared.prompts)
+    size = partition_size or max(1, min(1000, math.ceil(rows / (workers * 4))))
+    total = math.ceil(rows / size)
+    # The session is left out of the digest: a rerun from a restarted kernel still matches.
+    digest = _job_digest(models, prepared.prompts, {**options, "session_id": None})
+    options.setdefault("session_id", engine.session.id)
+    store = JobStore(engine.session.home / "cluster", job or f"matrix-{digest[:16]}")
+    manifest = store.open(
+        {"models": models, "rows": rows, "partition_size": size, "digest": digest,
+         "run_id": new_run_id(), "partitions": total}
+    )  # fmt: skip
+    run_id = str(manifest["run_id"])
+    shared = shared_limiter(engine)
+    share, notes = _limit_share(config, workers, shared is not None)
+    for note in notes:  # runs on a helper thread: a caller's line would mean nothing here
+        warnings.warn_explicit(note, ClusterQuotaWarning, "orchestration_kernel.cluster", 0)
+    skipped = sorted(store.done(total))
+    cells: dict[int, list[dict[str, Any]]] = {}
+    for index in skipped:
+        cells[index] = store.read(index)[1]
+    clock = ProgressClock(total, rows, len(skipped), sum(len(cells[i]) for i in skipped))
+    if progress is not None:
+        progress(clock.now())
+    computed: list[int] = []
+    limits: dict[str, int | None] = {}
+    pending = [i for i in range(total) if i not in cells]
+    if pending:
+        from .plugin import KeyPlugin
+        from .worker import PartitionTask, run_partition
+
+        plugin = f"orchestration-keys-{uuid.uuid4().hex[:12]}"
+        keys = engine_keys(engine, config)
+        if shared is not None:  # its URL may hold a password: it travels with the keys
+            keys[REDIS_KEY] = json.dumps(shared)
+        client.register_plugin(KeyPlugin(plugin, keys), name=plugin)
+        try:
+            base = PartitionTask(
+                job_id=store.job_id, index=0, start=0, labels=[], prompts=[], models=models,
+                engine_class=type(engine), config=config,
+                fingerprint=config_fingerprint(config), plugin=plugin,
+                run_id=run_id, concurrency=concurrency, limit_share=share,
+                shared_limits=shared is not None, options=dict(options),
+            )  # fmt: skip
+            labels = prepared.labels
+            futures = [
+                client.submit(
+                    run_partition,
+                    _slice(base, prepared.prompts, labels, i, size),
+                    key=f"orchestration-matrix-{store.job_id}-{i}-{uuid.uuid4().hex[:6]}",
+                    pure=False,
+                )
+                for i in pending
+            ]
+            try:
+                for future in distributed.as_completed(futures):
+                    outcome = future.result()
+                    _record(engine, outcome.events, run_id)  # committed before it is kept:
+                    store.write(outcome.index, outcome.start, outcome.cells)  # a rerun skips it
+                    cells[outcome.index] = outcome.cells
+                    computed.append(outcome.index)
+                    limits.update(outcome.limits)
+                    if progress is not None:
+                        progress(clock.add(len(outcome.cells)))
+            finally:
+                client.cancel([f for f in futures if not f.done()])
+        finally:
+            if engine.audit is not None:
+                engine.audit.flush()
+            try:
+                client.unregister_worker_plugin(plugin)
+            except Exception:  # a worker gone away: its keys went with it
+                logging.getLogger(__name__).debug("could not unregister %s", plugin)
+    tables = [
+        CompareTable(
+            prompt=prepared.prompts[i * size + j],
+            replies={m: decode_cell(c[m]) for m in models},
+        )
+        for i in range(total)
+        for j, c in enumerate(cells[i])
+    ]
+    return ClusterMatrixResult(
+        models=models,
+        items=prepared.items,
+        tables=tables,
+        index=prepared.index,
+        prompts=prepared.prompts,
+        source=prepared.source,
+        run_id=run_id,
+        job_id=store.job_id,
+        job_dir=store.path,
+        partitions=total,
+        computed=sorted(computed),
+        skipped=skipped,
+        worker_limits=limits,
+        notes=notes,
+    )
+
+
+def _slice(base: Any, prompts: list[str], labels: list[str], index: int, size: int) -> Any:
+    """Partition ``index`` of the job: its rows' labels and prompts on ``base``."""
+    start, stop = index * size, min(index * size + size, len(prompts))
+    return dataclasses.replace(
+        base, index=index, start=start, labels=labels[start:stop], prompts=prompts[start:stop]
+    )
+
+
+def shared_limiter(engine: Any) -> dict[str, Any] | None:
+    """The engine's shared-limiter settings as plain data (its ``redis``, from ``redis=``
+    or ``ORCHESTRATION_REDIS_URL``), or ``None`` when its limits are its own."""
+    settings = getattr(engine, "redis", None)
+    if settings is None or not engine_accepts(type(engine), "redis"):
+        return None
+    if dataclasses.is_dataclass(settings) and not isinstance(settings, type):
+        return dataclasses.asdict(settings)
+    return {"url": str(settings)}
+
+
+def _limit_share(config: dict[str, Any], workers: int, shared: bool) -> tuple[int, list[str]]:
+    """How many ways to split each limit, and the line that says so (none when shared)."""
+    limited = limited_deployments(config)
+    if not limited or workers == 1 or shared:
+        return 1, []
+    note = (
+        f"cluster: no shared limiter ({REDIS_ENV} unset), so each of the {workers} workers "
+        f"gets 1/{workers} of each limit of {', '.join(limited)}"
+    )
+    return workers, [note]
+
+
+def _record(engine: Any, events: list[Any], run_id: str) -> None:
+    """A partition's events into the caller's trail, under the job's run id."""
+    audit = engine.audit
+    if audit is None:
+        return
+    identity = getattr(engine, "identity", None)
+    for wall, kind, columns in events:
+        columns = {**columns, "run_id": run_id}
+        columns.setdefault("timestamp", wall)
+        if identity is not None:
+            columns.setdefault("identity", str(getattr(identity, "label", identity)))
+        audit.record(kind, **columns)
+    audit.flush()  # committed now (or AuditWriteError): the partition's file comes after
+
+
+def _job_digest(models: list[str], prompts: list[str], options: dict[str, Any]) -> str:
+    h = hashlib.sha256()
+    h.update(json.dumps([models, sorted(options.items())], default=str).encode())
+    for prompt in prompts:
+        h.update(hashlib.sha256(prompt.encode()).digest())
+    return h.hexdigest()
+
+
+def decode_cell(cell: dict[str, Any]) -> Any:
+    """A :class:`Reply`, or the error standing for the one a worker reported."""
+    from ..models import Reply
+
+    if cell.get("ok"):
+        return Reply.model_validate(cell["reply"])
+    kind, blocked = str(cell.get("kind") or "Error"), bool(cell.get("blocked"))
+    cls = _ERROR_CLASSES.get((kind, blocked))
+    if cls is None:
+        base = _RemoteBlocked if blocked else RemoteCellError
+        cls = _ERROR_CLASSES[(kind, blocked)] = type(kind, (base,), {"__module__": __name__})
+    return cls(str(cell.get("message") or ""))

@@ -1,0 +1,162 @@
+"""What runs on a cluster worker: one partition of a matrix, on the worker's own engine.
+
+Each worker process builds one engine per configuration (cached by its fingerprint)
+from the serialisable config in the task and the keys its :class:`~.plugin.KeyPlugin`
+left in the process — the task itself never holds a key. The engine records into a
+:class:`~.capture.CapturedAudit`; a partition's events go back with its replies.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import ConfigurationError
+from .capture import AuditEvent, CapturedAudit
+
+__all__ = ["PartitionOutcome", "PartitionTask", "engine_accepts", "run_partition"]
+
+
+@dataclass(frozen=True)
+class PartitionTask:
+    """One partition's work: everything a worker needs except keys."""
+
+    job_id: str
+    index: int
+    start: int
+    labels: list[str]
+    prompts: list[str]
+    models: list[str]
+    #: The caller's engine class (pickled by reference: workers import it themselves).
+    engine_class: type
+    config: dict[str, Any]
+    fingerprint: str
+    plugin: str
+    run_id: str
+    concurrency: int = 8
+    limit_share: int = 1
+    #: True: the worker's engine joins the caller's shared limiter (settings in the plugin).
+    shared_limits: bool = False
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class PartitionOutcome:
+    """A finished partition: one ``{model: cell}`` per row, the audit events, the worker's
+    limits (deployment id → rpm) and which worker ran it."""
+
+    index: int
+    start: int
+    cells: list[dict[str, dict[str, Any]]]
+    events: list[AuditEvent]
+    limits: dict[str, int | None]
+    worker: str
+
+
+#: Where the shared limiter's settings travel in the worker plugin (never in a task).
+REDIS_KEY = "redis:settings"
+
+_ENGINES: dict[tuple[Any, ...], Any] = {}
+_LOCK = threading.Lock()
+
+
+def run_partition(task: PartitionTask) -> PartitionOutcome:
+    """Run every row of ``task`` on every model (``concurrency`` rows at a time)."""
+    from ..matrix import MatrixInput, run_matrix
+
+    engine, audit = _engine_for(task)
+    part_run = f"{task.run_id}.p{task.index}"  # this partition's events, taken back below
+    prepared = MatrixInput(items=list(task.prompts), prompts=list(task.prompts), index=task.labels)
+    try:
+        result = engine.runtime.run_sync(
+            run_matrix(
+                engine.compare,
+                task.models,
+                prepared,
+                concurrency=task.concurrency,
+                run_id=part_run,
+                **task.options,
+            )
+        )
+    finally:
+        events = audit.take(part_run)
+    cells = [
+        {model: encode_cell(table.replies.get(model)) for model in task.models}
+        for table in result.tables
+    ]
+    limits = {d.id: d.rpm for pool in engine.router.pools.values() for d in pool.deployments}
+    return PartitionOutcome(task.index, task.start, cells, events, limits, f"pid-{os.getpid()}")
+
+
+def encode_cell(reply: Any) -> dict[str, Any]:
+    """A reply or error as plain data (for the caller and the partition's Parquet file)."""
+    from ..errors import GuardianBlocked
+    from ..models import Reply
+
+    if isinstance(reply, Reply):
+        return {"ok": True, "reply": reply.model_dump(mode="json")}
+    return {
+        "ok": False,
+        "kind": type(reply).__name__,
+        "message": str(reply),
+        "blocked": isinstance(reply, GuardianBlocked),
+    }
+
+
+def _engine_for(task: PartitionTask) -> tuple[Any, CapturedAudit]:
+    from .config import engine_from_config
+    from .plugin import worker_keys
+
+    cache_key = (task.fingerprint, task.plugin, task.limit_share, task.shared_limits)
+    with _LOCK:
+        found = _ENGINES.get(cache_key)
+        if found is not None:
+            return found  # type: ignore[no-any-return]
+        keys = worker_keys(task.plugin)
+        if keys is None:
+            raise ConfigurationError(
+                f"this worker has no keys for the job (worker plugin {task.plugin!r} did not "
+                "run here); was the worker started after the job began?"
+            )
+        from ..session import Session
+
+        audit = CapturedAudit()
+        overrides: dict[str, Any] = {}
+        share = task.limit_share
+        if engine_accepts(
+            task.engine_class, "redis"
+        ):  # explicit either way: the worker's own env must not decide
+            overrides["redis"] = _redis_settings(keys) if task.shared_limits else False
+            share = 1 if task.shared_limits else share
+        engine = engine_from_config(
+            task.config,
+            engine_class=task.engine_class,
+            keys=keys,
+            audit=audit,
+            session=Session(f"cluster-worker-{os.getpid()}"),
+            limit_share=share,
+            **overrides,
+        )
+        _ENGINES[cache_key] = (engine, audit)
+        return engine, audit
+
+
+def _redis_settings(keys: dict[str, str]) -> Any:
+    """The caller's shared-limiter settings, from the plugin (issue 22's ``RedisSettings``)."""
+    import importlib
+    import json
+
+    fields = json.loads(keys[REDIS_KEY])
+    try:  # by name: the module is newer than this one, and the linter need not follow it
+        settings = importlib.import_module("orchestration_kernel.redis_link").RedisSettings
+    except (ImportError, AttributeError):
+        return fields["url"]
+    return settings(**fields)
+
+
+def engine_accepts(engine_class: type, name: str) -> bool:
+    """Does this version's engine take the keyword ``name`` (``redis`` once it is there)?"""
+    return name in inspect.signature(engine_class).parameters

@@ -1,0 +1,118 @@
+"""Offline stand-ins: which one serves a model without a key, how it is labelled, and the
+names that changed.
+
+Two stand-ins exist. ``local`` is a real small model (SmolLM2-135M-Instruct, served by
+llama.cpp on the loopback; the ``[local]`` extra): fluent, often wrong, free.
+``sim`` is the deterministic simulator that echoes the prompt, for tests, saved notebook
+outputs and benchmarks. ``ORCHESTRATION_OFFLINE=1|auto`` says *when* a stand-in serves;
+``ORCHESTRATION_OFFLINE_MODEL=local|sim`` says *which* (default ``local`` when the
+``[local]`` extra is installed, else ``sim`` with one line saying how to get the model).
+
+Before this, the simulator was called ``local`` (``local:echo``). For one release such
+names keep working, served by ``sim``, with a one-time deprecation line.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import warnings
+from typing import Literal
+
+from .errors import ConfigurationError
+
+__all__ = [
+    "LOCAL_MODELS",
+    "OfflineModel",
+    "OfflineNotice",
+    "deprecated_local_name",
+    "model_label",
+    "notice_once",
+    "offline_model_from_env",
+    "stand_in_label",
+]
+
+OfflineModel = Literal["local", "sim"]
+
+#: The models the ``local`` provider serves (``local:smollm2``).
+LOCAL_MODELS: tuple[str, ...] = ("smollm2",)
+
+#: What each stand-in is called in labels.
+_LABELS = {"local": "local model", "sim": "offline simulator"}
+
+_told: set[str] = set()
+_told_lock = threading.Lock()
+
+
+class OfflineNotice(UserWarning):
+    """A one-time note about offline serving (which stand-in, how to get a real one)."""
+
+
+def notice_once(key: str, message: str, category: type[Warning] = OfflineNotice) -> None:
+    """Show ``message`` once per process (whatever the warning filters say about repeats)."""
+    with _told_lock:
+        if key in _told:
+            return
+        _told.add(key)
+    warnings.warn(message, category, stacklevel=3)
+
+
+def offline_model_from_env(value: str | None = None) -> OfflineModel:
+    """Read ``ORCHESTRATION_OFFLINE_MODEL``: ``local`` (the embedded model) or ``sim``.
+
+    Unset: ``local`` when the ``[local]`` extra is installed, else ``sim`` (and one line,
+    once, saying how to get the real model).
+    """
+    raw = os.environ.get("ORCHESTRATION_OFFLINE_MODEL", "") if value is None else value
+    raw = raw.strip().lower()
+    if raw in ("local", "sim"):
+        return raw  # type: ignore[return-value]
+    if raw in ("simulator", "echo"):
+        return "sim"
+    if raw:
+        raise ConfigurationError(
+            f"ORCHESTRATION_OFFLINE_MODEL={raw!r} is not understood; use local (the embedded "
+            "small model) or sim (the deterministic simulator)"
+        )
+    from .providers.local_server import INSTALL_HINT, local_model_available
+
+    if local_model_available():
+        return "local"
+    notice_once(
+        "no-local-model",
+        "Offline calls are answered by the simulator (sim), which echoes the prompt: the "
+        f"local model is not installed; {INSTALL_HINT}.",
+    )
+    return "sim"
+
+
+def stand_in_label(served_by: str, stands_in_for: str | None = None) -> str:
+    """``local model (offline stand-in for gpt-4)``: what answered, and for which model."""
+    label = _LABELS.get(served_by, served_by)
+    if not stands_in_for:
+        return label
+    return f"{label} (offline stand-in for {stands_in_for})"
+
+
+def model_label(model: str, provider: str | None = None, simulated: bool = False) -> str:
+    """How an answer's model is shown: ``gpt-4 (simulated)`` when the simulator answered,
+    ``local model (offline stand-in for gpt-4)`` when the local model stood in, else the name."""
+    if simulated:
+        return f"{model} (simulated)"
+    if provider == "local" and model and not model.startswith("local:"):
+        return stand_in_label("local", model)
+    return model
+
+
+def deprecated_local_name(model: str) -> bool:
+    """True when ``local:<model>`` is an old simulator name (``local:echo``), now ``sim:``;
+    says so once per name."""
+    if model in LOCAL_MODELS:
+        return False
+    notice_once(
+        f"local:{model}",
+        f"'local:{model}' is the simulator's old name: use 'sim:{model}'. 'local' now names "
+        "the embedded model (local:smollm2); the old names stop working in the next release.",
+        FutureWarning,
+    )
+    return True

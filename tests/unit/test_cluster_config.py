@@ -1,0 +1,185 @@
+"""The cluster's caller-side pieces that need no cluster: the serialisable engine config
+(never a key), rebuilding an engine from it, cells and errors coming back, the job folder,
+progress lines and the audit capture."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from orchestration_kernel import OrchestrationEngine, RetryPolicy
+from orchestration_kernel.cluster import CapturedAudit, ClusterProgress, engine_keys
+from orchestration_kernel.cluster.config import CONFIG_VERSION, engine_from_config
+from orchestration_kernel.cluster.runner import decode_cell
+from orchestration_kernel.cluster.store import JobStore
+from orchestration_kernel.cluster.worker import encode_cell
+from orchestration_kernel.compare import CompareTable
+from orchestration_kernel.errors import ConfigurationError, GuardianBlocked, RateLimitError
+from orchestration_kernel.guardian import Guardian
+from orchestration_kernel.matrix import MatrixResult
+from tests.conftest import fake_key
+
+
+def configured_engine(provider_key: str, pool_key: str) -> OrchestrationEngine:
+    engine = OrchestrationEngine(
+        offline="auto",
+        keys={"openai": provider_key},
+        base_urls={"openai": "http://127.0.0.1:9/v1"},
+        retry=RetryPolicy(max_attempts=5, base_delay=0.25),
+        guardian=Guardian(["pii", "secrets"], pii_operator="mask"),
+        content_logging=False,
+        aliases={"house": "openai:gpt-4o-mini"},
+    )
+    engine.add_compatible("lab-vllm", "http://127.0.0.1:9/v1")
+    engine.add_pool(
+        "fast",
+        [
+            {"id": "a", "model": "openai:gpt-4o-mini", "rpm": 600, "tpm": 90_000,
+             "max_in_flight": 7, "api_key": pool_key},
+            {"id": "b", "model": "lab-vllm:llama3", "weight": 2.0},
+        ],
+        strategy="weighted",
+    )  # fmt: skip
+    return engine
+
+
+def test_the_config_is_plain_data_without_keys_and_rebuilds_the_same_engine() -> None:
+    provider_key, pool_key = fake_key("sk"), fake_key("pool")
+    engine = configured_engine(provider_key, pool_key)
+    config = engine.config()
+    text = json.dumps(config)  # plain data
+    assert provider_key not in text and pool_key not in text
+    keys = engine_keys(engine, config)
+    assert keys["openai"] == provider_key and keys["pool:fast:a"] == pool_key
+
+    twin = OrchestrationEngine.from_config(json.loads(text), keys=keys)
+    assert twin.config() == config  # every setting survived the trip
+    assert twin.providers.key_for("openai").get() == provider_key
+    assert twin.router.pools["fast"].get("a").api_key.get() == pool_key
+    assert twin.resolve("house") == "openai:gpt-4o-mini"
+    assert twin.resolve("lab-vllm:llama3") == "lab-vllm:llama3"
+    assert twin.retry == engine.retry and twin.audit.content_logging is False
+    assert twin.guardian.config.pii_operator == "mask"
+
+
+def test_a_split_quota_divides_each_limit_between_workers() -> None:
+    engine = configured_engine(fake_key(), fake_key())
+    half = engine_from_config(engine.config(), engine_class=OrchestrationEngine, limit_share=2)
+    member = half.router.pools["fast"].get("a")
+    assert (member.rpm, member.tpm, member.max_in_flight) == (300, 45_000, 3)
+    assert half.router.pools["fast"].get("b").rpm is None
+    tiny = engine_from_config(engine.config(), engine_class=OrchestrationEngine, limit_share=1000)
+    assert tiny.router.pools["fast"].get("a").max_in_flight == 1  # never below one
+
+
+def test_what_cannot_travel_is_refused_clearly() -> None:
+    engine = OrchestrationEngine(offline="on")
+    engine.set_credential("openai", lambda: ("token", 9e12))
+    with pytest.raises(ConfigurationError, match="openai use a refreshable credential"):
+        engine.config()
+    with pytest.raises(ConfigurationError, match="version"):
+        engine_from_config(
+            {**OrchestrationEngine(offline="on").config(), "version": 0},
+            engine_class=OrchestrationEngine,
+        )
+    assert CONFIG_VERSION == 1
+
+
+def test_a_bad_cluster_value_fails_before_any_call() -> None:
+    engine = OrchestrationEngine(offline="on")
+    with pytest.raises(ConfigurationError, match="not 'nowhere'"):
+        engine.matrix_sync(["gpt-4o"], "{item}", ["x"], cluster="nowhere")
+    assert engine.simulator.calls == 0
+
+
+def test_cells_come_back_as_replies_and_errors_keeping_their_kind() -> None:
+    engine = OrchestrationEngine(offline="on")
+    reply = engine.complete_sync("gpt-4o", "hello")
+    blocked = GuardianBlocked("input", [])
+    limited = RateLimitError("slow down")
+    cells = [encode_cell(x) for x in (reply, blocked, limited)]
+    back = [decode_cell(json.loads(json.dumps(c))) for c in cells]
+    assert back[0].model_dump() == reply.model_dump()
+    assert isinstance(back[1], GuardianBlocked) and str(back[1]) == str(blocked)
+    assert type(back[2]).__name__ == type(limited).__name__ and str(back[2]) == str(limited)
+    table = CompareTable(prompt="p", replies={"m": back[1]})
+    result = MatrixResult(models=["m"], items=["x"], tables=[table])
+    assert result.status == "blocked"
+    table.replies["m"] = back[2]
+    assert result.status == "failed"
+    assert result.to_dataframe()["m"][0] == f"error: {type(limited).__name__}: {limited}"
+
+
+def test_the_job_folder_keeps_parts_and_drops_them_for_a_different_job(tmp_path) -> None:
+    with pytest.raises(ConfigurationError, match=r"job name '\.\./x'"):
+        JobStore(tmp_path, "../x")
+    store = JobStore(tmp_path, "job")
+    first = {"models": ["m"], "rows": 3, "partition_size": 2, "digest": "d1", "run_id": "r1"}
+    assert store.open(first)["run_id"] == "r1"
+    store.write(1, 2, [{"m": {"ok": False, "kind": "E", "message": "x"}}])
+    assert store.done(2) == {1} and store.read(1) == (
+        2,
+        [{"m": {"ok": False, "kind": "E", "message": "x"}}],
+    )
+    assert store.open({**first, "run_id": "r2"})["run_id"] == "r1"  # a rerun keeps its run id
+    assert store.open({**first, "digest": "d2", "run_id": "r3"})["run_id"] == "r3"
+    assert store.done(2) == set()  # other inputs under the same name start afresh
+
+
+def test_progress_reads_as_one_line() -> None:
+    line = str(ClusterProgress(3, 10, 1, 300, 1000, 2.0, 150.0, 4.7))
+    assert line == "3/10 partitions (1 resumed) · 300/1,000 rows · 150.0 rows/s · ETA 5 s"
+    assert not ClusterProgress(0, 1, 0, 0, 5, 0.0, 0.0, None).finished
+
+
+def test_the_capture_hands_back_each_run_once() -> None:
+    audit = CapturedAudit()
+    audit.record("call", run_id="a", status="ok", detail={"n": 1})
+    audit.record("call", run_id="b", status="ok")
+    audit.record("route", run_id="a", status="chosen")
+    taken = audit.take("a")
+    assert [(kind, cols["status"]) for _, kind, cols in taken] == [
+        ("call", "ok"),
+        ("route", "chosen"),
+    ]
+    assert audit.take("a") == [] and len(audit.take("b")) == 1
+
+
+def test_a_partition_runs_on_the_worker_side_with_the_plugins_keys() -> None:
+    """What a worker does, in this process: keys from the plugin, events handed back."""
+    pytest.importorskip("distributed")
+    from orchestration_kernel.cluster.config import config_fingerprint
+    from orchestration_kernel.cluster.plugin import KeyPlugin, worker_keys
+    from orchestration_kernel.cluster.worker import _ENGINES, PartitionTask, run_partition
+
+    engine = OrchestrationEngine(offline="on")  # simulated: the key is checked, never sent
+    engine.add_pool("fast", [{"id": "f", "model": "openai:gpt-4o-mini", "rpm": 100}])
+    config = engine.config()
+    key = fake_key("sk")
+    plugin = KeyPlugin("keys-test", {"openai": key})
+    assert key not in repr(plugin)
+    task = PartitionTask(
+        job_id="j", index=3, start=30, labels=["a", "b"], prompts=["x", "y"], models=["fast"],
+        engine_class=OrchestrationEngine, config=config, fingerprint=config_fingerprint(config),
+        plugin="keys-test", run_id="run1", limit_share=2,
+    )  # fmt: skip
+    with pytest.raises(ConfigurationError, match="no keys for the job"):
+        run_partition(task)
+    plugin.setup()
+    try:
+        out = run_partition(task)
+        (worker_engine, _), *_ = _ENGINES.values()
+        assert worker_engine.providers.key_for("openai").get() == key
+        assert (out.index, out.start, out.limits) == (3, 30, {"f": 50})
+        assert [c["fast"]["ok"] for c in out.cells] == [True, True]
+        calls = [cols for _, kind, cols in out.events if kind == "call"]
+        assert sorted(c["step"] for c in calls) == ["a", "b"]
+        assert {c["run_id"] for c in calls} == {"run1.p3"}  # taken back: none left behind
+        assert worker_engine.audit.take("run1.p3") == []
+    finally:
+        plugin.teardown()
+        for made, _ in _ENGINES.values():
+            made.session.close()
+        _ENGINES.clear()
+    assert worker_keys("keys-test") is None
