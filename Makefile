@@ -43,6 +43,7 @@ redis-server:
 test: $(STAMP) redis-server
 	$(UV) lock --check --quiet
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	@home=$$(mktemp -d); \
 	$(HERMETIC) ORCHESTRATION_HOME=$$home JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter \
 	  $(BIN)/python -m pytest -p no:cacheprovider \

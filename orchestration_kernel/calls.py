@@ -652,7 +652,7 @@ class _Shown:
 
     def _emit(self, kind: str, text: str) -> None:
         if self.sink is not None:
-            self.sink(Delta(kind=kind, text=text))  # type: ignore[arg-type]
+            self.sink(Delta(kind=kind, text=text))
 
     def feed(self, text: str, monitor: Any) -> None:
         if monitor is None:

@@ -56,7 +56,7 @@ class ProviderSet:
         credentials: Mapping[str, Any] | None = None,
     ) -> None:
         self._credentials: dict[str, Any] = {}
-        self.offline: OfflineMode = offline_mode_from_env(offline)  # type: ignore[arg-type]
+        self.offline: OfflineMode = offline_mode_from_env(offline)
         self._keys = {k: Secret(v) for k, v in (keys or {}).items()}
         self._base_urls = dict(base_urls or {})
         self._options = {k: dict(v) for k, v in (options or {}).items()}

@@ -28,6 +28,7 @@ from .connections import ProviderSet
 from .errors import ConfigurationError
 from .models import Delta, Message, Reply, Usage
 from .providers.base import Timeouts
+from .providers.registry import PROVIDERS
 from .providers.sim import SimulatorConfig
 from .recorder import AuditRecorder
 from .retry import RetryPolicy
@@ -41,11 +42,14 @@ if TYPE_CHECKING:
     from .batch import BatchJob
     from .compare import CompareTable
     from .matrix import MatrixResult
+    from .routing import Catalogue, Router
+    from .routing.strategies import Strategy
 
 __all__ = ["OrchestrationEngine"]
 
-#: The vendors the catalogue covers; other providers (compatible servers) serve any name.
-BUILTIN_VENDORS = frozenset({"openai", "anthropic", "gemini", "perplexity"})
+#: The vendors the catalogue covers (``ProviderInfo.catalogued``); other providers
+#: (compatible servers, most plugins) serve any name.
+BUILTIN_VENDORS = frozenset(name for name, info in PROVIDERS.items() if info.catalogued)
 
 Prompt = str | Sequence[Message | Mapping[str, str]]
 
@@ -184,7 +188,7 @@ class OrchestrationEngine:
         return self._router
 
     @property
-    def catalogue(self) -> Any:
+    def catalogue(self) -> Catalogue:
         """The model catalogue (context windows, prices, capabilities)."""
         return self._router.catalogue
 
@@ -227,7 +231,8 @@ class OrchestrationEngine:
         if name == "auto" or self._router.is_pool(name):
             return None
         how = self._router.resolver.explain(name, also_known=self._router.pools)
-        if how.in_catalogue or how.ref.provider not in BUILTIN_VENDORS:
+        info = self.providers.registry.table.get(how.ref.provider)
+        if how.in_catalogue or info is None or not info.catalogued:
             return None
         near = [n for n in self._router.resolver.suggest(name) if n != name]
         hint = f"; did you mean {', '.join(near)}?" if near else ""
@@ -256,6 +261,11 @@ class OrchestrationEngine:
         spec = {"pools": {name: {"strategy": strategy, "deployments": list(deployments)}}}
         (pool,) = pools_from_mapping(spec, self._router.resolve)
         return self._router.add_pool(pool)
+
+    def add_strategy(self, strategy: Strategy) -> Strategy:
+        """Add a routing strategy to this engine's router (a :class:`~.routing.Strategy`
+        with a ``name``); pools may then name it. Returns the strategy."""
+        return self._router.strategies.add(strategy)
 
     def add_compatible(self, name: str, base_url: str, api_key: str | None = None) -> None:
         """Register an OpenAI-compatible server (Ollama, vLLM, llama.cpp, LM Studio) as ``name``."""
@@ -542,7 +552,7 @@ def _messages(prompt: Prompt) -> list[Message]:
         if isinstance(item, Message):
             out.append(item)
         elif isinstance(item, Mapping) and "role" in item and "content" in item:
-            out.append(Message(role=item["role"], content=str(item["content"])))  # type: ignore[arg-type]
+            out.append(Message(role=item["role"], content=str(item["content"])))
         else:
             raise ConfigurationError(
                 f"a message must be a Message or a dict with 'role' and 'content', got {item!r:.80}"
@@ -553,8 +563,8 @@ def _messages(prompt: Prompt) -> list[Message]:
 
 
 def _make_router(
-    catalogue: Any, aliases: Mapping[str, str] | None, pools: Any, router: Any = None
-) -> Any:
+    catalogue: Any, aliases: Mapping[str, str] | None, pools: Any, router: Router | None = None
+) -> Router:
     from .routing import Catalogue, Pool, Resolver, Router
 
     if router is not None:

@@ -2,7 +2,8 @@
 
 ```
 OrchestrationError                     base of everything we raise
-├── ConfigurationError                 the user's set-up is wrong; nothing was sent
+├── ConfigurationError                 the user's set-up is wrong; nothing was sent (also a
+│   │                                  ValueError, so ``except ValueError`` keeps working)
 │   ├── MissingKeyError                no key for a provider; names the variable to set
 │   ├── UnknownModelError              a model/pool name we cannot resolve; suggests near names
 │   ├── SpecError                      a pipeline spec is invalid; carries line and column
@@ -38,6 +39,11 @@ OrchestrationError                     base of everything we raise
 ```
 
 Messages never contain secrets: every ``str()`` of these errors is safe to show.
+
+Every mistake a user can make (a name, a value, a config entry) raises a
+``ConfigurationError`` or a subclass; a bare ``ValueError``/``TypeError`` from the core is
+either pydantic's validator protocol (turned into a ``ConfigurationError`` by the caller)
+or a bug.
 """
 
 from __future__ import annotations
@@ -86,8 +92,11 @@ class OrchestrationError(Exception):
     user_error: bool = False
 
 
-class ConfigurationError(OrchestrationError):
-    """The set-up is wrong (a key, a name, a spec); no request was sent."""
+class ConfigurationError(OrchestrationError, ValueError):
+    """The set-up is wrong (a key, a name, a spec); no request was sent.
+
+    Also a :class:`ValueError`, so code written ``except ValueError`` keeps working where
+    a bare ``ValueError`` was raised before."""
 
     user_error = True
 

@@ -63,7 +63,7 @@ def save_key(engine: Any, provider: str, key: Secret) -> str:
     info = engine.providers.registry.table.get(provider)
     if info is None or not info.key_env:
         raise ConfigurationError(f"{provider!r} takes no key: there is nothing to save")
-    name = info.key_env[0]
+    name: str = info.key_env[0]
     try:
         keyring.set_password(KEYRING_SERVICE, name, key.get())
     except Exception as exc:  # the backend refused: say so without the key

@@ -40,8 +40,8 @@ class RetryPolicy:
         backoff *= 1.0 - self.jitter * random.random()
         hint = getattr(error, "retry_after", None)
         if hint is not None:
-            return max(backoff, min(float(hint), self.max_retry_after))
-        return backoff
+            return float(max(backoff, min(float(hint), self.max_retry_after)))
+        return float(backoff)
 
     @staticmethod
     def refresh_worthy(error: ProviderError) -> bool:

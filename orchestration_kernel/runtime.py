@@ -17,7 +17,7 @@ import contextlib
 import threading
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 __all__ = ["BridgedIterator", "Runtime"]
 
@@ -253,9 +253,11 @@ class BridgedIterator(Generic[T]):
         if self._runtime.in_loop():
             self._pump = self._runtime.submit(self._run_pump(queue.put_nowait))
         else:
-            self._pump = self._runtime.submit(
-                self._run_pump(lambda item: loop.call_soon_threadsafe(queue.put_nowait, item))
-            )
+
+            def put(item: Any) -> None:
+                loop.call_soon_threadsafe(queue.put_nowait, item)
+
+            self._pump = self._runtime.submit(self._run_pump(put))
 
     def _start_for_thread(self) -> None:
         import queue as queue_mod
@@ -302,7 +304,7 @@ class BridgedIterator(Generic[T]):
         if isinstance(item, _Failure):
             self._done = True
             raise item.exc
-        return item
+        return cast(T, item)
 
     def close(self) -> None:
         """Stop consuming; the producer is cancelled."""

@@ -50,6 +50,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from ..providers.registry import otel_names
+
 __all__ = [
     "COLUMNS",
     "COLUMN_NAMES",
@@ -180,10 +182,6 @@ OTEL_MAPPING: tuple[OTelField, ...] = (
     OTelField("hash", "orchestration.audit.hash"),
 )
 
-#: Our provider names -> the GenAI conventions' ``gen_ai.provider.name`` values.
-OTEL_PROVIDER_NAMES: dict[str, str] = {
-    "openai": "openai",
-    "anthropic": "anthropic",
-    "gemini": "gcp.gemini",
-    "perplexity": "perplexity",
-}
+#: Our provider names -> the GenAI conventions' ``gen_ai.provider.name`` values, read from
+#: each built-in ``ProviderInfo.otel_name`` (plugins' are applied at export, see otel.py).
+OTEL_PROVIDER_NAMES: dict[str, str] = otel_names()

@@ -18,72 +18,148 @@ from .frames import KINDS, apply_types, encode_json_columns
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["FORMATS", "export_frame", "read_back", "wants_decoded_json"]
+__all__ = [
+    "BUILTIN_EXPORT_FORMATS",
+    "FORMATS",
+    "ExportFormat",
+    "ExportFormats",
+    "export_frame",
+    "read_back",
+    "wants_decoded_json",
+]
 
-#: Suffix -> format name.
-FORMATS: dict[str, str] = {
-    ".parquet": "parquet",
-    ".pq": "parquet",
-    ".csv": "csv",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-}
+
+class ExportFormat:
+    """One export format: its ``name``, the file ``suffixes`` that choose it, whether its
+    JSON columns are written decoded (``nested_json``, as JSONL does) or as the stored JSON
+    text, and how to :meth:`write` and :meth:`read` a frame. Subclass it for a new one and
+    add it with ``trail.add_export_format(...)``."""
+
+    name: str = ""
+    suffixes: tuple[str, ...] = ()
+    nested_json: bool = False
+
+    def write(self, frame: pd.DataFrame, path: Path) -> None:
+        """Write ``frame`` (JSON columns as text unless ``nested_json``) to ``path``."""
+        raise NotImplementedError
+
+    def read(self, path: Path) -> pd.DataFrame:
+        """Read ``path`` back (the audit dtypes are restored afterwards)."""
+        raise NotImplementedError
 
 
-def _format(path: Path) -> str:
-    fmt = FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise ConfigurationError(
-            f"Cannot tell the export format from {path.name!r}: use a file name ending in "
-            ".parquet, .csv or .jsonl."
+class _Parquet(ExportFormat):
+    name, suffixes = "parquet", (".parquet", ".pq")
+
+    def write(self, frame: pd.DataFrame, path: Path) -> None:
+        frame.to_parquet(path, index=False)
+
+    def read(self, path: Path) -> pd.DataFrame:
+        import pandas as pd
+
+        return pd.read_parquet(path)
+
+
+class _CSV(ExportFormat):
+    name, suffixes = "csv", (".csv",)
+
+    def write(self, frame: pd.DataFrame, path: Path) -> None:
+        frame.to_csv(path, index=False, date_format="%Y-%m-%dT%H:%M:%S.%f%z")
+
+    def read(self, path: Path) -> pd.DataFrame:
+        import pandas as pd
+
+        # Read every known column as text first, so nothing is guessed (ids stay ids).
+        return pd.read_csv(
+            path, dtype={k: object for k in KINDS}, keep_default_na=False, na_values=[""]
         )
-    return fmt
 
 
-def wants_decoded_json(path: str | Path) -> bool:
+class _JSONL(ExportFormat):
+    name, suffixes, nested_json = "jsonl", (".jsonl", ".ndjson"), True
+
+    def write(self, frame: pd.DataFrame, path: Path) -> None:
+        frame.to_json(
+            path, orient="records", lines=True, date_format="iso", date_unit="us", force_ascii=False
+        )
+
+    def read(self, path: Path) -> pd.DataFrame:
+        import pandas as pd
+
+        # Parsed by hand: pandas' JSON reader would guess types we already know.
+        with path.open(encoding="utf-8") as lines:
+            return pd.DataFrame.from_records([json.loads(line) for line in lines if line.strip()])
+
+
+#: The built-in formats (each trail's table starts with these).
+BUILTIN_EXPORT_FORMATS: tuple[ExportFormat, ...] = (_Parquet(), _CSV(), _JSONL())
+
+
+class ExportFormats:
+    """The export formats one audit trail knows, chosen by file suffix."""
+
+    def __init__(self, formats: tuple[ExportFormat, ...] = BUILTIN_EXPORT_FORMATS) -> None:
+        self._by_suffix: dict[str, ExportFormat] = {}
+        for fmt in formats:
+            self.add(fmt)
+
+    def add(self, fmt: ExportFormat) -> ExportFormat:
+        """Add (or replace, suffix by suffix) a format."""
+        if not fmt.name or not fmt.suffixes or not all(x.startswith(".") for x in fmt.suffixes):
+            raise ConfigurationError(
+                f"{fmt!r} is not an export format: it needs a name and suffixes like '.xlsx'"
+            )
+        for suffix in fmt.suffixes:
+            self._by_suffix[suffix.lower()] = fmt
+        return fmt
+
+    def names(self) -> list[str]:
+        """The format names, in the order they were added."""
+        return list(dict.fromkeys(f.name for f in self._by_suffix.values()))
+
+    def for_path(self, path: Path) -> ExportFormat:
+        """The format ``path``'s suffix names; a ConfigurationError listing the known ones."""
+        fmt = self._by_suffix.get(path.suffix.lower())
+        if fmt is None:
+            raise ConfigurationError(
+                f"Cannot tell the export format from {path.name!r}: use a file name ending in "
+                f"{', '.join(self._by_suffix)}."
+            )
+        return fmt
+
+
+_BUILTIN = ExportFormats()
+
+#: Suffix -> format name (the built-ins).
+FORMATS: dict[str, str] = {x: f.name for f in BUILTIN_EXPORT_FORMATS for x in f.suffixes}
+
+
+def wants_decoded_json(path: str | Path, formats: ExportFormats = _BUILTIN) -> bool:
     """JSONL nests decoded JSON; Parquet and CSV store the JSON columns as text."""
-    return _format(Path(path)) == "jsonl"
+    return formats.for_path(Path(path)).nested_json
 
 
-def export_frame(frame: pd.DataFrame, path: str | Path, *, json_as_text: bool = False) -> Path:
+def export_frame(
+    frame: pd.DataFrame,
+    path: str | Path,
+    *,
+    json_as_text: bool = False,
+    formats: ExportFormats = _BUILTIN,
+) -> Path:
     """Write ``frame`` to ``path`` in the format its suffix names; returns the path.
 
     ``json_as_text``: the JSON columns still hold the stored JSON text (no re-encoding).
     """
     path = Path(path).expanduser()
-    fmt = _format(path)
+    fmt = formats.for_path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    as_text = frame if json_as_text else None
-    if fmt == "parquet":
-        (as_text if as_text is not None else encode_json_columns(frame)).to_parquet(
-            path, index=False
-        )
-    elif fmt == "csv":
-        (as_text if as_text is not None else encode_json_columns(frame)).to_csv(
-            path, index=False, date_format="%Y-%m-%dT%H:%M:%S.%f%z"
-        )
-    else:
-        frame.to_json(
-            path, orient="records", lines=True, date_format="iso", date_unit="us", force_ascii=False
-        )
+    if not fmt.nested_json and not json_as_text:
+        frame = encode_json_columns(frame)
+    fmt.write(frame, path)
     return path
 
 
-def read_back(path: str | Path) -> pd.DataFrame:
+def read_back(path: str | Path, formats: ExportFormats = _BUILTIN) -> pd.DataFrame:
     """Read an export written by :func:`export_frame`, with the audit dtypes restored."""
-    import pandas as pd
-
     path = Path(path).expanduser()
-    fmt = _format(path)
-    if fmt == "parquet":
-        frame = pd.read_parquet(path)
-    elif fmt == "csv":
-        # Read every known column as text first, so nothing is guessed (ids stay ids).
-        frame = pd.read_csv(
-            path, dtype={k: object for k in KINDS}, keep_default_na=False, na_values=[""]
-        )
-    else:
-        # Parsed by hand: pandas' JSON reader would guess types we already know.
-        with path.open(encoding="utf-8") as lines:
-            frame = pd.DataFrame.from_records([json.loads(line) for line in lines if line.strip()])
-    return apply_types(frame)
+    return apply_types(formats.for_path(path).read(path))

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..errors import ConfigurationError
+from ..providers.registry import default_providers, otel_names
 from .events import OTEL_MAPPING, OTEL_PROVIDER_NAMES
 from .store import ALL_COLUMNS
 
@@ -42,7 +43,7 @@ def span_attributes(row: dict[str, Any], include_content: bool = False) -> dict[
         if field.column == "event":
             value = "chat" if value == "call" else value
         elif field.column == "provider":
-            value = OTEL_PROVIDER_NAMES.get(value, value)
+            value = _otel_provider(value)
         elif field.column == "replayed":
             value = bool(value)
         elif field.column in _CONTENT:
@@ -50,6 +51,11 @@ def span_attributes(row: dict[str, Any], include_content: bool = False) -> dict[
             value = json.dumps([{"role": role, "parts": [{"type": "text", "content": value}]}])
         attrs[field.attribute] = value
     return attrs
+
+
+def _otel_provider(name: str) -> str:
+    """``gen_ai.provider.name`` for one of our provider names (plugins' included)."""
+    return OTEL_PROVIDER_NAMES.get(name) or otel_names(default_providers()).get(name, name)
 
 
 def _span_name(row: dict[str, Any]) -> str:

@@ -35,7 +35,7 @@ from ..storage.files import atomic_path
 from . import summaries
 from .chain import ChainKey
 from .events import EVENT_KINDS, RECORD_COLUMNS
-from .export import export_frame, wants_decoded_json
+from .export import ExportFormat, ExportFormats, export_frame, wants_decoded_json
 from .frames import frame_from_rows
 from .keys import KEY_BYTES, load_or_create_key
 from .query import Since, select_sql
@@ -103,6 +103,8 @@ class AuditTrail:
         key = load_or_create_key(self.key_path) if self.key_path else _ephemeral_key()
         self._key = ChainKey(key)
         self._store = AuditStore(self.path, self._key, synchronous)
+        #: The export formats :meth:`export` chooses from by suffix (see add_export_format).
+        self.export_formats = ExportFormats()
         self._encoder = RowEncoder(self._key, self.session_id, self.identity)
         self._writer = BatchWriter(self._store, self._encoder, flush_interval)
         self._otel: OTelSink | None = None
@@ -256,14 +258,19 @@ class AuditTrail:
 
         Atomic: written to a temporary file (0600) in the same folder, then renamed over
         ``path``, so a crash mid-export leaves the previous file whole."""
-        decode = wants_decoded_json(path)
+        decode = wants_decoded_json(path, self.export_formats)
         sql, params = select_sql(**filters)
         frame = frame_from_rows(self._rows(sql, params), decode_json=decode)
         target = Path(path).expanduser()
         target.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(target) as tmp:
-            export_frame(frame, tmp, json_as_text=not decode)
+            export_frame(frame, tmp, json_as_text=not decode, formats=self.export_formats)
         return target
+
+    def add_export_format(self, fmt: ExportFormat) -> ExportFormat:
+        """Let :meth:`export` write ``fmt`` (an :class:`~.export.ExportFormat`) for its
+        suffixes; returns it."""
+        return self.export_formats.add(fmt)
 
     def summary_by_model(self, **filters: Any) -> pd.DataFrame:
         """Calls, errors, tokens, cost and latency p50/p95 per provider and model."""

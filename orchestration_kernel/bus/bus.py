@@ -149,8 +149,10 @@ class ContextBus:
         validate_topic(topic)
         sid = session_id or self.session_id
         if topic == CONTEXT_UPDATED:
-            return self._block(self._write_and_publish(sid, data, True, durable))
-        return self._block(self._broker.publish(topic, data, sid, durable))
+            message: BusMessage = self._block(self._write_and_publish(sid, data, True, durable))
+        else:
+            message = self._block(self._broker.publish(topic, data, sid, durable))
+        return message
 
     def subscribe(
         self,

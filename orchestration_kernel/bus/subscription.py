@@ -30,17 +30,34 @@ import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from .durable import DurableCursor
 from .message import BusMessage
+from .store import Store
 from .topics import TopicPattern
 
 if TYPE_CHECKING:
     from ..runtime import Runtime
-    from .broker import Broker
 
-__all__ = ["Callback", "SlowPolicy", "Subscription"]
+__all__ = ["Callback", "SlowPolicy", "Subscription", "SubscriptionHost"]
+
+
+class SubscriptionHost(Protocol):
+    """What a subscription needs of the broker that fans messages out to it (the
+    :class:`~.broker.Broker` is one); a Protocol, so this module never imports it."""
+
+    @property
+    def runtime(self) -> Runtime: ...
+
+    async def ensure_open(self) -> Store: ...
+
+    async def ack(self, consumer: str, msg: BusMessage) -> None: ...
+
+    def note_drop(self) -> None: ...
+
+    def remove(self, sub: Subscription) -> None: ...
+
 
 SlowPolicy = Literal["drop_oldest", "drop_new", "block_timeout"]
 SLOW_POLICIES: tuple[str, ...] = ("drop_oldest", "drop_new", "block_timeout")
@@ -64,7 +81,7 @@ class Subscription:
 
     def __init__(
         self,
-        broker: Broker,
+        broker: SubscriptionHost,
         pattern: TopicPattern,
         *,
         max_queue: int,

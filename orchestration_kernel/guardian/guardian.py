@@ -16,22 +16,19 @@ from collections.abc import Awaitable, Iterable, Sequence
 from time import perf_counter
 from typing import Any
 
+from ..errors import ConfigurationError
 from ..models import ChatRequest, Decision, EvidenceSpan, Message
 from ..secrets import Secret
-from .access import AccessControlPolicy
+from .builtins import PolicyFactory, PolicyRegistry, PolicySetup
 from .config import BUILTIN_POLICIES, OPT_IN_POLICIES, GuardianConfig
 from .context import GuardContext, Stage, Verdict, strictest
 from .identity import AccessRule, Identity
-from .injection import InjectionPolicy
-from .injection_model import InjectionModelPolicy
-from .limits import LimitsPolicy, SpendLedger
-from .moderation import ModerationPolicy
+from .limits import SpendLedger
 from .monitor import OutputMonitor
 from .pii import PIIPolicy
 from .policy import BasePolicy, Outcome, as_policy, to_outcome
 from .redaction import Finding, apply_findings
 from .secrets import SecretsPolicy
-from .terms import TermsPolicy
 
 __all__ = ["Guardian"]
 
@@ -46,6 +43,8 @@ class Guardian:
     built-in names and/or policy objects and callables. Other keyword options are
     :class:`GuardianConfig` fields.
     ``session_key`` keys the ``hash`` redaction operator (stable within a session).
+    ``registry``: the policy table names resolve in (default: the built-ins; see
+    :meth:`register_policy`).
     """
 
     def __init__(
@@ -59,6 +58,7 @@ class Guardian:
         ledger: SpendLedger | None = None,
         moderation_api_key: str | Secret | None = None,
         injection_model_api_key: str | Secret | None = None,
+        registry: PolicyRegistry | None = None,
         **options: Any,
     ) -> None:
         base = dict(config) if config is not None else {}
@@ -77,6 +77,8 @@ class Guardian:
             else injection_model_api_key
         )
         self._builtin: dict[str, BasePolicy] = {}
+        #: The policies this Guardian can build by name: the built-ins plus registered ones.
+        self.registry = PolicyRegistry() if registry is None else registry
         names = policies if policies is not None else self._default_names()
         self._policies: list[BasePolicy] = [self._resolve(p) for p in names]
         self._refresh_redactors()
@@ -89,65 +91,25 @@ class Guardian:
 
     def _resolve(self, item: Any) -> BasePolicy:
         if isinstance(item, str):
-            if item not in BUILTIN_POLICIES:
-                raise ValueError(
-                    f"unknown built-in policy {item!r}; built-ins are {', '.join(BUILTIN_POLICIES)}"
-                )
-            policy = self._build(item)
+            policy = self._build(item)  # unknown: a ConfigurationError naming the known
             self._builtin[item] = policy
             return policy
         return as_policy(item)
 
     def _build(self, name: str) -> BasePolicy:
-        c = self.config
-        if name == "access":
-            return AccessControlPolicy(c.access)
-        if name == "limits":
-            return LimitsPolicy(
-                max_input_tokens=c.max_input_tokens,
-                allowed_models=c.allowed_models,
-                session_budget_usd=c.session_budget_usd,
-                identity_budget_usd=c.identity_budget_usd,
-                ledger=self.ledger,
-                access=c.access,
-            )
-        if name == "secrets":
-            return SecretsPolicy(
-                input_action=c.secrets_input_action, output_action=c.secrets_output_action
-            )
-        if name == "injection":
-            return InjectionPolicy(
-                threshold=c.injection_threshold,
-                action=c.injection_action,
-                stages=c.injection_stages,
-            )
-        if name == "pii":
-            return PIIPolicy(
-                entities=c.pii_entities,
-                phone_regions=c.pii_phone_regions,
-                operator=c.pii_operator,
-                key=self._key,
-                action=c.pii_action,
-                stages=c.pii_stages,
-            )
-        if name == "terms":
-            return TermsPolicy(c.blocked_terms, topics=c.blocked_topics, action=c.terms_action)
-        if name == "injection_model":
-            return InjectionModelPolicy(
-                model=c.injection_model_name,
-                api_key=self._injection_model_key,
-                base_url=c.injection_model_base_url,
-                timeout=c.injection_model_timeout,
-                fail_closed=c.injection_model_fail_closed,
-                action=c.injection_model_action,
-            )
-        return ModerationPolicy(
-            api_key=self._moderation_key,
-            base_url=c.moderation_base_url,
-            model=c.moderation_model,
-            threshold=c.moderation_threshold,
-            stages=c.moderation_stages,
+        setup = PolicySetup(
+            config=self.config,
+            ledger=self.ledger,
+            session_key=self._key,
+            moderation_key=self._moderation_key,
+            injection_model_key=self._injection_model_key,
         )
+        return self.registry.build(name, setup)
+
+    def register_policy(self, name: str, factory: PolicyFactory) -> None:
+        """Make ``name`` a policy this Guardian can build (``factory(setup)`` returns it),
+        for ``policies=[...]``, :meth:`add_policy` and :meth:`configure` rebuilds."""
+        self.registry.register(name, factory)
 
     def _is_builtin(self, policy: BasePolicy) -> bool:
         return self._builtin.get(policy.name) is policy
@@ -186,7 +148,7 @@ class Guardian:
         else:
             made = as_policy(policy, name=name, stages=stages)
         if any(p.name == made.name for p in self._policies):
-            raise ValueError(
+            raise ConfigurationError(
                 f"a policy named {made.name!r} is already registered; pass name=... or "
                 f"remove_policy({made.name!r}) first"
             )

@@ -15,14 +15,21 @@ crosses, and later checks start there.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from .context import GuardContext, Verdict
+from .context import GuardContext, Stage, Verdict
 
-if TYPE_CHECKING:
-    from .guardian import Guardian
+__all__ = ["Event", "OutputChecker", "OutputMonitor"]
 
-__all__ = ["Event", "OutputMonitor"]
+
+class OutputChecker(Protocol):
+    """What the monitor needs of a guardian (:class:`~.guardian.Guardian` is one); a
+    Protocol, so this module never imports the guardian."""
+
+    def check_sync(self, text: str, ctx: GuardContext, stage: Stage) -> Verdict: ...
+
+    async def check_output(self, text: str, ctx: GuardContext) -> Verdict: ...
+
 
 #: ``("text", s)``: append s. ``("replace", s)``: the whole shown text becomes s.
 Event = tuple[str, str]
@@ -41,7 +48,7 @@ class OutputMonitor:
 
     def __init__(
         self,
-        guardian: Guardian,
+        guardian: OutputChecker,
         ctx: GuardContext,
         *,
         placeholder: str = "",

@@ -9,6 +9,7 @@ import re
 import string
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
+from ..errors import ConfigurationError
 from ..models import Action
 from ._scan import fold, skeleton
 from .context import GuardContext, Stage
@@ -520,7 +521,9 @@ class PIIDetector:
         chosen = tuple(entities) if entities is not None else PII_ENTITIES
         unknown = [e for e in chosen if e not in _DETECTORS]
         if unknown:
-            raise ValueError(f"unknown PII entities {unknown}; known: {', '.join(PII_ENTITIES)}")
+            raise ConfigurationError(
+                f"unknown PII entities {unknown}; known: {', '.join(PII_ENTITIES)}"
+            )
         self.entities = chosen
         self._detectors = [_DETECTORS[e] for e in chosen]
         #: Regions whose national phone formats count (``phonenumbers`` region codes).

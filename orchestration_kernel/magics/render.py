@@ -138,16 +138,8 @@ def render(
 
 
 def compare_view(result: Any) -> Any:
-    """The widgets' view of a compare table or ``--over`` matrix, or ``None``."""
-    from ..compare import CompareTable
-    from ..matrix import MatrixResult
+    """The widgets' view of a compare table, an ``--over`` matrix or any result class
+    registered in the session's view table (``widgets.views_for()``), or ``None``."""
+    from ..widgets.views import views_for
 
-    if isinstance(result, CompareTable):
-        from ..widgets import CompareView
-
-        return CompareView(result)
-    if isinstance(result, MatrixResult):
-        from ..widgets import MatrixView
-
-        return MatrixView(result)
-    return None
+    return views_for().view(result)

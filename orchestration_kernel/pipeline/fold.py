@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..models import Message
+from .engine_face import PipelineEngine
 from .result import FoldRecord
 
 __all__ = ["Folded", "fold_conversation", "turns_to_messages"]
@@ -42,13 +43,13 @@ def turns_to_messages(turns: Sequence[dict[str, Any]]) -> list[Message]:
     return out
 
 
-def _window(engine: Any, models: Sequence[str]) -> int | None:
+def _window(engine: PipelineEngine, models: Sequence[str]) -> int | None:
     windows = [w for w in (engine.context_window(m) for m in models) if w]
     return min(windows) if windows else None
 
 
 async def fold_conversation(
-    engine: Any,
+    engine: PipelineEngine,
     history: list[Message],
     *,
     step: str,
@@ -90,7 +91,7 @@ async def fold_conversation(
     return Folded(kept_messages, f"{system}\n\n{note}" if system else note, record)
 
 
-async def _summarise(engine: Any, model: str, dropped: list[Message]) -> str:
+async def _summarise(engine: PipelineEngine, model: str, dropped: list[Message]) -> str:
     transcript = "\n".join(f"{m.role}: {m.content}" for m in dropped)
     reply = await engine.complete(
         model,

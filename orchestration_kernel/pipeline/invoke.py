@@ -14,6 +14,7 @@ from typing import Any
 
 from ..errors import GuardianBlocked, OrchestrationError, PipelineError
 from ..models import Delta, Message, Reply
+from .engine_face import PipelineEngine
 from .result import ModelCall, assign
 from .spec import StepSpec
 
@@ -102,7 +103,7 @@ def _if_real(prior: float | None, reply: Reply) -> float | None:
 
 
 async def call_model(
-    engine: Any,
+    engine: PipelineEngine,
     model: str,
     prompt: str | list[Message],
     step: StepSpec,
@@ -145,7 +146,7 @@ def _failed(call: ModelCall, exc: BaseException) -> CallFailed:
 
 
 async def _ensure_json(
-    engine: Any,
+    engine: PipelineEngine,
     model: str,
     prompt: str | list[Message],
     step: StepSpec,
@@ -161,7 +162,7 @@ async def _ensure_json(
         call.data = value
         return reply
     retry = _with_correction(prompt, reply.text, why)
-    second = await engine.complete(
+    second: Reply = await engine.complete(
         model, retry, system=system, fallbacks=step.fallbacks or None, json_output=True,
         timeout=step.timeout, temperature=step.temperature, max_tokens=step.max_tokens, **extra,
     )  # fmt: skip

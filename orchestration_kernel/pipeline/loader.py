@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from ..errors import SpecError, SpecProblem, UnknownModelError
 from ..text_checks import surrogate_at
@@ -200,7 +201,7 @@ def _known_prefix(loc: tuple[Any, ...], data: Any) -> Path:
 
 
 def _pydantic_problems(exc: ValidationError, data: Any, pos: Positions) -> list[SpecProblem]:
-    grouped: dict[Path, list[dict[str, Any]]] = {}
+    grouped: dict[Path, list[ErrorDetails]] = {}
     for err in exc.errors():
         grouped.setdefault(_known_prefix(err["loc"], data), []).append(err)
     problems = []

@@ -99,6 +99,11 @@ class PipelineManager:
         self._record(name, result)
         return result
 
+    #: The names :class:`Pipeline` uses (``execute`` awaits, ``execute_sync`` blocks), so
+    #: code written against either reads the same.
+    execute = run
+    execute_sync = run_sync
+
     def _record(self, name: str, result: PipelineResult | None) -> None:
         if result is not None and name in self._history:
             self._history[name].append(result)

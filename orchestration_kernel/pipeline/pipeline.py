@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import RunCancelled
+from .engine_face import PipelineEngine
 from .events import Observer
 from .loader import CompiledPipeline, load_pipeline
 from .needs_input import missing_input_error
@@ -60,9 +61,10 @@ class Pipeline:
             from ..session import Session
 
             engine = Session.current().engine
-        self.engine = engine
+        self.engine: PipelineEngine = engine
         self.namespace = namespace
-        self.default_model = default_model or getattr(engine, "default_model", None)
+        # The engine has no default model of its own: a step's model, else this one.
+        self.default_model = default_model
         self.compiled: CompiledPipeline = load_pipeline(
             spec, name=name, resolve_model=getattr(engine, "resolve", None),
             namespace=namespace, context=context, interpolate=interpolate,
@@ -138,7 +140,8 @@ class Pipeline:
         """
         run = self._new_run(input_data, namespace, session_id, observer, run_id, stream)
         try:
-            return await self.engine.runtime.run(self._execute(run))
+            result: PipelineResult = await self.engine.runtime.run(self._execute(run))
+            return result
         except asyncio.CancelledError:
             task = asyncio.current_task()
             if task is not None and task.cancelling():
@@ -159,9 +162,14 @@ class Pipeline:
         :class:`RunCancelled` with the partial result."""
         run = self._new_run(input_data, namespace, session_id, observer, run_id, stream)
         try:
-            return self.engine.runtime.run_sync(self._execute(run))
+            result: PipelineResult = self.engine.runtime.run_sync(self._execute(run))
+            return result
         except (KeyboardInterrupt, asyncio.CancelledError) as exc:
             raise RunCancelled(f"run {run.run_id} was interrupted", run.result) from exc
+
+    #: The blocking twin under the rule's name (``<coroutine>_sync``); ``run`` is kept
+    #: because the contract shows ``pipeline.run(input)``.
+    execute_sync = run
 
     def cancel(self) -> None:
         """Cancel every run of this pipeline in progress (from any thread)."""

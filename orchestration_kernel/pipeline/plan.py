@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..formatting import format_cost
+from .engine_face import PipelineEngine
 from .loader import CompiledPipeline
 
 __all__ = ["ASSUMED_OUTPUT_TOKENS", "PipelinePlan", "PlannedStep", "make_plan"]
@@ -145,7 +146,9 @@ def _try(fn: Any, *args: Any) -> Any:
     return None
 
 
-def make_plan(compiled: CompiledPipeline, engine: Any, default_model: str | None) -> PipelinePlan:
+def make_plan(
+    compiled: CompiledPipeline, engine: PipelineEngine, default_model: str | None
+) -> PipelinePlan:
     """Plan ``compiled`` on ``engine`` without calling anything."""
     spec = compiled.spec
     out_tokens: dict[str, int] = {}

@@ -38,6 +38,7 @@ from ..errors import (
     SpecError,
 )
 from ..models import Delta, Message
+from .engine_face import PipelineEngine
 from .events import EventKind, Observer, PipelineEvent, notify
 from .fold import fold_conversation, turns_to_messages
 from .invoke import CallFailed, call_model, default_prompt, json_instruction
@@ -72,7 +73,7 @@ class Run:
     def __init__(
         self,
         compiled: CompiledPipeline,
-        engine: Any,
+        engine: PipelineEngine,
         *,
         input_data: Any = None,
         namespace: Mapping[str, Any] | None = None,
@@ -514,7 +515,8 @@ class Run:
         failed = [c for c in calls if c.status != "done"]
         if spec.fans_out:
             sr.outputs = {
-                c.model: c.output if c.status == "done" else (spec.default or "") for c in calls
+                c.model: (c.output or "") if c.status == "done" else (spec.default or "")
+                for c in calls
             }
             sr.output = "\n\n".join(f"### {m}\n{t}" for m, t in sr.outputs.items())
             sr.data = {c.model: c.data for c in calls} if spec.format == "json" else None
@@ -533,7 +535,7 @@ class Run:
         if isinstance(exc, StepFailed):
             sr.absorb(exc.calls)
         blocked = isinstance(error, GuardianBlocked)
-        if blocked and not sr.decisions:
+        if isinstance(error, GuardianBlocked) and not sr.decisions:
             sr.decisions = list(error.decisions)
         sr.error, sr.error_type = str(error), type(error).__name__
         sr.status = "blocked" if blocked else "failed"
@@ -639,7 +641,7 @@ def _collect(
     return calls, errors
 
 
-def _simulated(engine: Any, model: str) -> bool:
+def _simulated(engine: PipelineEngine, model: str) -> bool:
     """True when an offline stand-in (the simulator or the local model) or the local model
     itself serves ``model``: each constrains its JSON to the step's schema."""
     with contextlib.suppress(Exception):

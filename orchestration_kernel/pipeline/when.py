@@ -239,7 +239,8 @@ class _Parser:
 
     def _comp_op(self) -> str | None:
         if self.tok.kind == "op":
-            return self._take().value
+            op: str = self._take().value
+            return op
         if self._is("kw", "in"):
             self._take()
             return "in"

@@ -3,7 +3,11 @@ of every SDK / httpx / httpx2 exception onto :mod:`orchestration_kernel.errors`.
 
 The mapping is duck-typed on class names and attributes (``status_code``, ``code``,
 ``response.headers``) so that it covers openai and anthropic (on ``httpx2``),
-perplexityai (on ``httpx`` 0.x) and google-genai without importing any of them.
+perplexityai (on ``httpx`` 0.x) and google-genai without importing any of them. Which
+SDKs' exceptions it maps is read from each provider's ``ProviderInfo.sdk_modules``
+(:mod:`.registry`), plugins' included; the transports below are common to all.
+
+Adapters outside this package import these names from the public :mod:`.sdk`.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from ..models import ChatRequest, Message, ProviderReply, StreamChunk, Usage
 from ..secrets import Secret, guard_logs, mask
 from .base import Timeouts, error_from_status, note_stream_activity, parse_retry_after
 from .credentials import LoopLocks, TokenProvider, detached
+from .registry import sdk_modules
 
 __all__ = [
     "SDKAdapter",
@@ -37,10 +42,9 @@ __all__ = [
     "split_system",
 ]
 
-#: Top-level modules whose exceptions we translate; anything else is our own bug and propagates.
-_SDK_MODULES = frozenset(
-    {"openai", "anthropic", "google", "perplexity", "httpx", "httpx2", "httpcore", "h11", "json"}
-)
+#: Transport modules whose exceptions we translate whatever the provider; with the SDK
+#: modules each ProviderInfo declares, anything else is our own bug and propagates.
+_TRANSPORT_MODULES = frozenset({"httpx", "httpx2", "httpcore", "h11", "json"})
 _TIMEOUT_NAMES = frozenset({"TimeoutException", "APITimeoutError", "TimeoutError"})
 _CONNECT_NAMES = frozenset({"ConnectError", "ConnectTimeout", "PoolTimeout", "ProxyError"})
 _MALFORMED_NAMES = frozenset(
@@ -159,8 +163,8 @@ def _body_error_type(body: Any) -> str | None:
     return None
 
 
-def _is_sdk_error(exc: BaseException) -> bool:
-    return any(type(err).__module__.split(".")[0] in _SDK_MODULES for err in _chain(exc)) or (
+def _is_sdk_error(exc: BaseException, modules: frozenset[str]) -> bool:
+    return any(type(err).__module__.split(".")[0] in modules for err in _chain(exc)) or (
         isinstance(exc, OSError | asyncio.TimeoutError)
     )
 
@@ -172,10 +176,14 @@ def map_exception(
     model: str | None,
     secrets: list[str],
     streaming: bool = False,
+    modules: frozenset[str] | None = None,
 ) -> BaseException:
     """The :class:`ProviderError` for an SDK exception (``exc`` itself if it is not one of
-    the SDKs' and so is a bug to surface). ``streaming``: the body had started arriving."""
-    if isinstance(exc, ProviderError) or not _is_sdk_error(exc):
+    the SDKs' and so is a bug to surface). ``streaming``: the body had started arriving.
+    ``modules``: the SDK modules to translate besides the transports (default: those every
+    known provider declares)."""
+    known = _TRANSPORT_MODULES | (sdk_modules() if modules is None else modules)
+    if isinstance(exc, ProviderError) or not _is_sdk_error(exc, known):
         return exc
     names = _names(exc)
     message = scrub(_message(exc), secrets)
@@ -236,7 +244,7 @@ def activity_hooks(httpx_module: Any) -> dict[str, list[Any]]:
 
 @functools.cache
 def _noting_stream_class(httpx_module: Any) -> type:
-    class NotingStream(httpx_module.AsyncByteStream):  # type: ignore[misc, name-defined]
+    class NotingStream(httpx_module.AsyncByteStream):  # type: ignore[misc]
         """A response body that notes activity for each chunk it passes on."""
 
         def __init__(self, inner: Any) -> None:
@@ -322,6 +330,9 @@ class SDKAdapter:
     simulated: bool = False
     #: The provider name used when the caller gives none.
     default_name: str = "provider"
+    #: SDK modules whose exceptions this adapter maps, besides every known provider's
+    #: (the registry adds its ProviderInfo's ``sdk_modules`` when it builds the adapter).
+    sdk_modules: frozenset[str] = frozenset()
 
     def __init__(
         self,
@@ -444,6 +455,7 @@ class SDKAdapter:
             model=request.model,
             secrets=self._secrets(),
             streaming=streaming,
+            modules=sdk_modules() | self.sdk_modules,
         )
         if isinstance(mapped, ProviderError) and mapped.provider is None:
             # Raised inside an adapter without a provider: name it, as mapped errors do.

@@ -15,6 +15,7 @@ from ..errors import MissingKeyError
 from ..models import ChatRequest, ProviderReply, StreamChunk, Usage
 from ._sdk import SDKAdapter, StreamState, activity_hooks, end_user, http_timeout, split_system
 from .base import Timeouts, note_stream_activity
+from .registry import PROVIDERS
 
 __all__ = ["DEFAULT_MAX_TOKENS", "AnthropicProvider"]
 
@@ -47,7 +48,7 @@ class AnthropicProvider(SDKAdapter):
     """
 
     default_name = "anthropic"
-    key_env: tuple[str, ...] = ("ANTHROPIC_API_KEY",)
+    key_env: tuple[str, ...] = PROVIDERS["anthropic"].key_env  # the one table says
 
     async def _make_client(self) -> Any:
         import anthropic

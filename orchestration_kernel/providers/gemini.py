@@ -21,6 +21,7 @@ from ..errors import ConfigurationError, ContentPolicyError, IncompleteStreamErr
 from ..models import ChatRequest, ProviderReply, StreamChunk, Usage
 from ._sdk import SDKAdapter, StreamState, activity_hooks, http_timeout, split_system
 from .base import Timeouts
+from .registry import PROVIDERS
 
 __all__ = ["GeminiProvider"]
 
@@ -76,7 +77,7 @@ class GeminiProvider(SDKAdapter):
     """
 
     default_name = "gemini"
-    key_env: tuple[str, ...] = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
+    key_env: tuple[str, ...] = PROVIDERS["gemini"].key_env  # the one table says
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -251,12 +252,14 @@ def _bearer_credentials(token: str) -> Any:
     from google.auth import credentials as ga_credentials
     from google.auth import exceptions as ga_exceptions
 
-    class BearerTokenCredentials(ga_credentials.Credentials):  # type: ignore[misc]
+    class BearerTokenCredentials(ga_credentials.Credentials):
         """Holds an externally refreshed token; the SDK must never refresh it."""
 
         def refresh(self, request: Any) -> None:
-            raise ga_exceptions.RefreshError("the token is refreshed by orchestration-kernel")
+            raise ga_exceptions.RefreshError(  # type: ignore[no-untyped-call]
+                "the token is refreshed by orchestration-kernel"
+            )
 
-    creds = BearerTokenCredentials()
+    creds = BearerTokenCredentials()  # type: ignore[no-untyped-call]
     creds.token = token
     return creds

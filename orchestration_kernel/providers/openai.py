@@ -26,6 +26,7 @@ from ._sdk import (
     relay_and_close,
 )
 from .base import Timeouts
+from .registry import PROVIDERS
 
 __all__ = ["OpenAIProvider"]
 
@@ -40,7 +41,7 @@ class OpenAIProvider(SDKAdapter):
 
     default_name = "openai"
     #: The variables that would hold the key (named in a missing-key error).
-    key_env: tuple[str, ...] = ("OPENAI_API_KEY",)
+    key_env: tuple[str, ...] = PROVIDERS["openai"].key_env  # the one table says
     #: The request field for the output limit (``max_tokens`` is deprecated at OpenAI).
     max_tokens_field = "max_completion_tokens"
     #: The request field for the end-user id.

@@ -24,6 +24,7 @@ from ._sdk import (
     relay_and_close,
 )
 from .base import Timeouts
+from .registry import PROVIDERS
 
 __all__ = ["PerplexityProvider"]
 
@@ -61,7 +62,7 @@ class PerplexityProvider(SDKAdapter):
     """The Perplexity adapter (``perplexity:sonar``). ``options``: ``default_headers``."""
 
     default_name = "perplexity"
-    key_env: tuple[str, ...] = ("PERPLEXITY_API_KEY",)
+    key_env: tuple[str, ...] = PROVIDERS["perplexity"].key_env  # the one table says
 
     async def _make_client(self) -> Any:
         import httpx

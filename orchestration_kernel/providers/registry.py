@@ -1,19 +1,29 @@
-"""The table of providers: where each one's key and base URL come from, which adapter
-class serves it (imported lazily), and which bare model names it claims.
+"""The table of providers: one :class:`ProviderInfo` per provider says where its key and
+base URL come from, which adapter class serves it (imported lazily), which bare model
+names it claims, which SDK modules its exceptions come from, and its OpenTelemetry name.
+Everything else that knows about providers (name inference in :mod:`..routing.names`,
+error mapping in :mod:`._sdk`, the audit's OTel names, the engine's catalogue notes)
+reads it from here.
 
-:data:`PROVIDERS` is the read-only built-in table. A :class:`ProviderRegistry` (one per
-engine) adds named OpenAI-compatible servers on top of it; module-level functions take
-the table to use, so nothing here is global mutable state.
+:data:`PROVIDERS` is the read-only built-in table. Other packages add providers through
+the entry-point group ``orchestration_kernel.providers`` (see :func:`plugin_providers`).
+A :class:`ProviderRegistry` (one per engine) holds both and adds named
+OpenAI-compatible servers on top; module-level functions take the table to use, so
+nothing here is global mutable state.
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
 import importlib
 import os
 import re
-from collections.abc import Mapping
+import sys
+import warnings
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from importlib.metadata import entry_points
 from types import MappingProxyType
 from typing import Any
 
@@ -23,11 +33,14 @@ from .base import Provider
 from .credentials import TokenProvider, as_token_provider
 
 __all__ = [
+    "ENTRY_POINT_GROUP",
     "PROVIDERS",
     "ProviderInfo",
     "ProviderRegistry",
     "create_provider",
+    "default_providers",
     "infer_provider",
+    "plugin_providers",
     "register_compatible",
     "split_model",
 ]
@@ -42,6 +55,13 @@ class ProviderInfo:
     ``key_env``: variables looked up for the key, in order. ``key_required``: False for
     servers that take no key (local, sim, most compatible servers). ``adapter``:
     ``"module:Class"``, imported only when the provider is first used.
+    ``model_pattern``: a regular expression for the bare model names it claims
+    (``gpt-4o`` → openai); ``model_prefixes`` is the simpler form, used when no pattern
+    is given. ``sdk_modules``: the top-level modules whose exceptions its adapter lets
+    through, mapped onto our errors (and so retried) — miss one and its errors escape as
+    bugs. ``otel_name``: its ``gen_ai.provider.name``. ``catalogued``: the model
+    catalogue lists its models, so a name the catalogue lacks earns a warning.
+    ``synonyms``: other spellings of its prefix (``google:`` for gemini).
     """
 
     name: str
@@ -56,12 +76,32 @@ class ProviderInfo:
     #: Adapter options (a dict, so it takes no part in the info's hash).
     options: Mapping[str, Any] = field(default_factory=dict, hash=False)
     label: str = ""
+    model_pattern: str = ""
+    sdk_modules: tuple[str, ...] = ()
+    otel_name: str | None = None
+    catalogued: bool = False
+    synonyms: tuple[str, ...] = ()
+
+    def claims(self, model: str) -> bool:
+        """True when the bare model name ``model`` belongs to this provider."""
+        lowered = model.lower()
+        if self.model_pattern:
+            return _pattern(self.model_pattern).match(lowered) is not None
+        return any(lowered.startswith(prefix) for prefix in self.model_prefixes)
 
     @property
     def env_hint(self) -> list[str]:
         """The variables to name when the key is missing."""
         return list(self.key_env)
 
+
+@functools.cache
+def _pattern(text: str) -> re.Pattern[str]:
+    return re.compile(text)
+
+
+#: The entry-point group other packages register providers in (see :func:`plugin_providers`).
+ENTRY_POINT_GROUP = "orchestration_kernel.providers"
 
 _OPENAI_ADAPTER = "orchestration_kernel.providers.openai:OpenAIProvider"
 _COMPATIBLE_ADAPTER = "orchestration_kernel.providers.compatible:CompatibleProvider"
@@ -74,8 +114,12 @@ def _builtin() -> dict[str, ProviderInfo]:
             ("OPENAI_API_KEY",),
             "OPENAI_BASE_URL",
             _OPENAI_ADAPTER,
-            ("gpt-", "chatgpt-", "o1", "o3", "o4", "o5"),
             label="OpenAI",
+            # o1, o3-mini, o4 …: a digit then '-' or the end ("o3pro" is nobody's).
+            model_pattern=r"^(gpt-|chatgpt-|o[1-9](-|$))",
+            sdk_modules=("openai",),
+            otel_name="openai",
+            catalogued=True,
         ),
         ProviderInfo(
             "anthropic",
@@ -84,6 +128,9 @@ def _builtin() -> dict[str, ProviderInfo]:
             "orchestration_kernel.providers.anthropic:AnthropicProvider",
             ("claude-",),
             label="Anthropic",
+            sdk_modules=("anthropic",),
+            otel_name="anthropic",
+            catalogued=True,
         ),
         ProviderInfo(
             "gemini",
@@ -92,6 +139,10 @@ def _builtin() -> dict[str, ProviderInfo]:
             "orchestration_kernel.providers.gemini:GeminiProvider",
             ("gemini-",),
             label="Google Gemini",
+            sdk_modules=("google",),
+            otel_name="gcp.gemini",
+            catalogued=True,
+            synonyms=("google",),
         ),
         ProviderInfo(
             "perplexity",
@@ -100,6 +151,9 @@ def _builtin() -> dict[str, ProviderInfo]:
             "orchestration_kernel.providers.perplexity:PerplexityProvider",
             ("sonar",),
             label="Perplexity",
+            sdk_modules=("perplexity",),
+            otel_name="perplexity",
+            catalogued=True,
         ),
         ProviderInfo(
             "local",
@@ -159,11 +213,77 @@ def register_compatible(
         api_key=Secret(api_key) if api_key else None,
         options=dict(options or {}),
         label=label or f"OpenAI-compatible server {name}",
+        sdk_modules=("openai",),
     )
 
 
 #: The built-in providers, read-only.
 PROVIDERS: Mapping[str, ProviderInfo] = MappingProxyType(_builtin())
+
+
+def _infos_from(obj: object) -> list[ProviderInfo]:
+    """What an entry point may name: a ProviderInfo, several, or a callable giving either."""
+    if callable(obj) and not isinstance(obj, ProviderInfo):
+        obj = obj()
+    items = [obj] if isinstance(obj, ProviderInfo) else list(obj)  # type: ignore[call-overload]
+    for item in items:
+        if not isinstance(item, ProviderInfo):
+            raise TypeError(f"expected ProviderInfo, got {type(item).__name__}")
+    return items
+
+
+@functools.lru_cache(maxsize=4)
+def _plugins(path: tuple[str, ...]) -> Mapping[str, ProviderInfo]:
+    """The providers installed packages declare (``path``: the ``sys.path`` scanned)."""
+    found: dict[str, ProviderInfo] = {}
+    for point in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda p: p.name):
+        where = f"{point.name} = {point.value}" + (f" ({point.dist.name})" if point.dist else "")
+        try:
+            infos = _infos_from(point.load())
+        except Exception as exc:  # one broken plugin must not take the kernel down
+            warnings.warn(
+                f"provider plugin {where} in entry-point group {ENTRY_POINT_GROUP!r} "
+                f"could not be loaded and is skipped: {type(exc).__name__}: {exc}",
+                stacklevel=3,
+            )
+            continue
+        for info in infos:
+            if info.name in PROVIDERS or info.name in found:
+                warnings.warn(
+                    f"provider plugin {where} declares {info.name!r}, which is already "
+                    "taken; it is skipped",
+                    stacklevel=3,
+                )
+                continue
+            found[info.name] = info
+    return MappingProxyType(found)
+
+
+def plugin_providers() -> Mapping[str, ProviderInfo]:
+    """The providers other packages declare in the entry-point group
+    ``orchestration_kernel.providers``, by name (read-only).
+
+    An entry point names a :class:`ProviderInfo`, an iterable of them, or a callable
+    returning either. One that fails to load, or that reuses a taken name, is skipped
+    with a warning naming it. The scan is cached per ``sys.path``.
+    """
+    return _plugins(tuple(sys.path))
+
+
+def default_providers() -> Mapping[str, ProviderInfo]:
+    """The built-in providers and the installed plugins' (read-only)."""
+    return MappingProxyType({**PROVIDERS, **plugin_providers()})
+
+
+def sdk_modules(providers: Iterable[ProviderInfo] | None = None) -> frozenset[str]:
+    """Every SDK module the given providers (default: built-ins and plugins) declare."""
+    infos = default_providers().values() if providers is None else providers
+    return frozenset(module for info in infos for module in info.sdk_modules)
+
+
+def otel_names(providers: Mapping[str, ProviderInfo] = PROVIDERS) -> dict[str, str]:
+    """Our provider names → their ``gen_ai.provider.name``, for those that declare one."""
+    return {name: info.otel_name for name, info in providers.items() if info.otel_name}
 
 
 def _get(name: str, providers: Mapping[str, ProviderInfo]) -> ProviderInfo:
@@ -206,21 +326,23 @@ def create_provider(
         raise MissingKeyError(info.name, info.env_hint)
     env_url = os.environ.get(info.base_url_env) if info.base_url_env else None
     adapter = _import_adapter(info.adapter)
-    instance = adapter(
+    instance: Provider = adapter(
         api_key=key,
         base_url=base_url or env_url or info.default_base_url,
         credential=token,
         name=info.name,
         options={**info.options, **(options or {})},
     )
-    return instance  # type: ignore[no-any-return]
+    if info.sdk_modules and hasattr(instance, "sdk_modules"):
+        # The adapter maps (and so retries) exceptions from the SDKs its info declares.
+        instance.sdk_modules = frozenset(instance.sdk_modules) | set(info.sdk_modules)
+    return instance
 
 
 def infer_provider(model: str, providers: Mapping[str, ProviderInfo] = PROVIDERS) -> str | None:
     """The provider a bare model name belongs to (``gpt-4o`` → ``openai``), or None."""
-    lowered = model.lower()
     for info in providers.values():
-        if any(lowered.startswith(prefix) for prefix in info.model_prefixes):
+        if info.claims(model):
             return info.name
     return None
 
@@ -239,10 +361,11 @@ def split_model(
 
 
 class ProviderRegistry:
-    """The providers one engine knows: the built-ins plus registered compatible servers."""
+    """The providers one engine knows: the built-ins, the installed plugins'
+    (:func:`plugin_providers`) and registered compatible servers."""
 
-    def __init__(self, base: Mapping[str, ProviderInfo] = PROVIDERS) -> None:
-        self._infos: dict[str, ProviderInfo] = dict(base)
+    def __init__(self, base: Mapping[str, ProviderInfo] | None = None) -> None:
+        self._infos: dict[str, ProviderInfo] = dict(default_providers() if base is None else base)
 
     def __contains__(self, name: object) -> bool:
         return name in self._infos

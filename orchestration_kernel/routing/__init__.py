@@ -15,6 +15,7 @@ from .metrics import Metrics
 from .names import BUILTIN_PROVIDERS, ModelRef, Resolution, Resolver
 from .pools import Deployment, Pool, load_pools, pools_from_mapping
 from .router import AUTO, RouteDecision, Router, task_needs
+from .strategies import RouterView, Strategy, StrategyRegistry
 from .tokens import estimate_request_tokens, estimate_tokens
 
 __all__ = [
@@ -37,6 +38,9 @@ __all__ = [
     "Resolver",
     "RouteDecision",
     "Router",
+    "RouterView",
+    "Strategy",
+    "StrategyRegistry",
     "SystemClock",
     "counts_against_deployment",
     "estimate_request_tokens",

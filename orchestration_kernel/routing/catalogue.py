@@ -151,7 +151,8 @@ def _first_known(*prices: float | None) -> float | None:
 
 def _builtin_data() -> dict[str, Any]:
     text = resources.files("orchestration_kernel").joinpath("data/models.json").read_text("utf-8")
-    return json.loads(text)
+    data: dict[str, Any] = json.loads(text)
+    return data
 
 
 def _entries(raw: Mapping[str, Any]) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:

@@ -13,6 +13,8 @@ import itertools
 import time
 from typing import Protocol, runtime_checkable
 
+from ..errors import ConfigurationError
+
 __all__ = ["Clock", "ManualClock", "SystemClock"]
 
 
@@ -72,7 +74,7 @@ class ManualClock:
     def advance(self, seconds: float) -> None:
         """Move time forward and wake every sleeper whose deadline has passed."""
         if seconds < 0:
-            raise ValueError("a clock cannot go backwards")
+            raise ConfigurationError(f"a clock cannot go backwards (advance({seconds!r}))")
         self._now += seconds
         while self._sleepers and self._sleepers[0][0] <= self._now:
             _, _, future = heapq.heappop(self._sleepers)

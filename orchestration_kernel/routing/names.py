@@ -7,9 +7,9 @@ Resolution order for a name:
    of that name that is not retired: ``gpt-4`` is ``openai:gpt-4``);
 2. ``provider:model`` with a known provider (or an id the catalogue lists), taken
    literally (aliases do not apply, so ``openai:gpt-4`` still means the legacy model);
-3. a bare name whose prefix names its vendor: ``gpt-*``, ``o1``/``o3``/``o4*``,
-   ``chatgpt-*`` -> openai; ``claude-*`` -> anthropic; ``gemini-*`` -> gemini;
-   ``sonar*`` -> perplexity.
+3. a bare name a provider claims (``ProviderInfo.claims``, one table for the whole
+   project, plugins included): ``gpt-*``, ``chatgpt-*``, ``o1``/``o3-mini``/``o4*`` ->
+   openai; ``claude-*`` -> anthropic; ``gemini-*`` -> gemini; ``sonar*`` -> perplexity.
 
 Anything else raises :class:`UnknownModelError` with the nearest known names.
 """
@@ -18,38 +18,47 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal, Protocol
 
 from ..errors import ConfigurationError, UnknownModelError
 from ..offline import deprecated_local_name
+from ..providers.registry import PROVIDERS, ProviderInfo, default_providers
 
-if TYPE_CHECKING:
-    from .catalogue import Catalogue
+__all__ = ["BUILTIN_PROVIDERS", "ModelCatalogue", "ModelRef", "Resolution", "Resolver"]
 
-__all__ = ["BUILTIN_PROVIDERS", "ModelRef", "Resolution", "Resolver"]
-
-#: The providers every engine knows; OpenAI-compatible servers are added by name.
-BUILTIN_PROVIDERS: tuple[str, ...] = (
-    "openai", "anthropic", "gemini", "perplexity", "local", "sim",
-)  # fmt: skip
-
-#: Other spellings of a provider prefix.
-_PROVIDER_SYNONYMS = {"google": "gemini"}
-
-#: Bare-name prefixes and the vendor they imply.
-_INFERENCE: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"^(gpt-|chatgpt-|o[1-9](-|$))"), "openai"),
-    (re.compile(r"^claude-"), "anthropic"),
-    (re.compile(r"^gemini-"), "gemini"),
-    (re.compile(r"^sonar"), "perplexity"),
+#: The providers every engine knows (the registry's own, not the common OpenAI-compatible
+#: servers, which an engine adds by name); plugins' providers are added to these.
+BUILTIN_PROVIDERS: tuple[str, ...] = tuple(
+    name for name, info in PROVIDERS.items() if not info.adapter.endswith(":CompatibleProvider")
 )
+
+
+class CatalogueEntry(Protocol):
+    """What the resolver reads of one catalogue model (``ModelInfo`` is one)."""
+
+    @property
+    def id(self) -> str: ...
+
+
+class ModelCatalogue(Protocol):
+    """What the resolver reads from a catalogue (:class:`~.catalogue.Catalogue` is one)."""
+
+    def __iter__(self) -> Iterator[CatalogueEntry]: ...
+
+    @property
+    def aliases(self) -> Mapping[str, str]: ...
+
+    def ids(self) -> list[str]: ...
+
+    def __contains__(self, model_id: object) -> bool: ...
+
 
 _PROVIDER_NAME = re.compile(r"^[a-z][a-z0-9_.-]*$")
 
 
-def _served_bare_ids(catalogue: Catalogue | None) -> set[str]:
+def _served_bare_ids(catalogue: ModelCatalogue | None) -> set[str]:
     """The bare model ids (``gpt-4``) of catalogued models not marked retired."""
     if catalogue is None:
         return set()
@@ -104,17 +113,26 @@ class Resolver:
     """Turns what a user typed into a :class:`ModelRef`.
 
     ``aliases`` extend (and may override) the catalogue's shipped aliases.
-    ``providers`` are the provider names accepted as ``provider:model`` prefixes.
+    ``providers`` are the provider names accepted as ``provider:model`` prefixes
+    (default: the built-ins and the installed plugins'). ``infos``: the provider table
+    bare names are inferred from and prefix synonyms read from (default: the same).
     """
 
     def __init__(
         self,
-        catalogue: Catalogue | None = None,
+        catalogue: ModelCatalogue | None = None,
         aliases: Mapping[str, str] | None = None,
-        providers: Iterable[str] = BUILTIN_PROVIDERS,
+        providers: Iterable[str] | None = None,
+        *,
+        infos: Mapping[str, ProviderInfo] | None = None,
     ) -> None:
         self.catalogue = catalogue
+        self._infos = dict(default_providers() if infos is None else infos)
+        if providers is None:
+            plugins = [n for n in self._infos if n not in PROVIDERS]
+            providers = (*BUILTIN_PROVIDERS, *plugins)
         self._providers: set[str] = {p.lower() for p in providers}
+        self._synonyms = {s: i.name for i in self._infos.values() for s in i.synonyms}
         self._aliases: dict[str, str] = {}
         base = dict(catalogue.aliases) if catalogue is not None else {}
         # A shipped alias never hides a model the catalogue lists under that very name
@@ -184,7 +202,7 @@ class Resolver:
     def _direct(self, name: str) -> tuple[ModelRef | None, Literal["explicit", "inferred"]]:
         provider, sep, model = name.partition(":")
         if sep:
-            provider = _PROVIDER_SYNONYMS.get(provider.strip().lower(), provider.strip().lower())
+            provider = self._synonyms.get(provider.strip().lower(), provider.strip().lower())
             ref = ModelRef(provider, model.strip())
             if (
                 provider == "local"
@@ -196,9 +214,9 @@ class Resolver:
                 return ref, "explicit"
             return None, "explicit"
         lowered = name.lower()
-        for pattern, vendor in _INFERENCE:
-            if pattern.match(lowered) and vendor in self._providers:
-                return ModelRef(vendor, lowered), "inferred"
+        for info in self._infos.values():
+            if info.name in self._providers and info.claims(lowered):
+                return ModelRef(info.name, lowered), "inferred"
         return None, "inferred"
 
     def _catalogued(self, ref: ModelRef) -> bool:
@@ -208,7 +226,7 @@ class Resolver:
     def _unknown(self, name: str, also_known: Iterable[str]) -> UnknownModelError:
         error = UnknownModelError(name, self.suggest(name, also_known))
         provider, sep, _ = name.strip().partition(":")
-        provider = _PROVIDER_SYNONYMS.get(provider.lower(), provider.lower())
+        provider = self._synonyms.get(provider.lower(), provider.lower())
         if sep and provider not in self._providers:
             error.args = (
                 f"{error} Provider {provider!r} is not configured (known: "
@@ -218,7 +236,11 @@ class Resolver:
         return error
 
     def _resolution(
-        self, name: str, ref: ModelRef, how: Literal["alias", "explicit", "inferred"], chain: tuple
+        self,
+        name: str,
+        ref: ModelRef,
+        how: Literal["alias", "explicit", "inferred"],
+        chain: tuple[str, ...],
     ) -> Resolution:
         known = self.catalogue is not None and str(ref) in self.catalogue
         return Resolution(name, ref, how, chain, known)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -43,7 +43,10 @@ __all__ = [
     "pools_from_mapping",
 ]
 
-Strategy = Literal["round_robin", "weighted", "least_latency", "least_cost", "least_busy"]
+#: A strategy's name: a built-in (``STRATEGIES``) or one added to the router's
+#: :class:`~.strategies.StrategyRegistry`; the router checks it when the pool is added.
+Strategy = str
+#: The built-in strategies' names (the router's registry may hold more).
 STRATEGIES: tuple[str, ...] = (
     "round_robin",
     "weighted",
@@ -222,4 +225,5 @@ def _brief(exc: ValidationError) -> str:
     for err in exc.errors():
         where = ".".join(str(p) for p in err["loc"]) or "pool"
         parts.append(f"{where}: {err['msg']}")
+    # The built-in strategies as a hint (a router's registry may hold more).
     return "; ".join(parts) + f" (strategies: {', '.join(STRATEGIES)})"

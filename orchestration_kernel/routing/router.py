@@ -35,6 +35,7 @@ from .limits import Limiter
 from .metrics import Metrics
 from .names import ModelRef, Resolver
 from .pools import Deployment, Pool, pools_from_mapping
+from .strategies import StrategyRegistry
 
 __all__ = ["AUTO", "TASK_NEEDS", "RouteDecision", "Router", "task_needs"]
 
@@ -106,6 +107,7 @@ class Router:
         metrics: Metrics | None = None,
         limiter: Limiter | None = None,
         expected_output_tokens: int = 1024,
+        strategies: StrategyRegistry | None = None,
     ) -> None:
         self.catalogue = catalogue if catalogue is not None else Catalogue.load()
         self.resolver = resolver if resolver is not None else Resolver(self.catalogue)
@@ -119,7 +121,8 @@ class Router:
         self._breakers: dict[str, CircuitBreaker] = {}
         self._assigned: dict[str, int] = {}
         self._turn: dict[str, int] = {}
-        self._wrr: dict[str, dict[str, float]] = {}
+        #: The routing strategies pools may name: the built-ins plus any added.
+        self.strategies = strategies if strategies is not None else StrategyRegistry()
         self._implicit: dict[str, Deployment] = {}
 
     # -- configuration -------------------------------------------------------------
@@ -136,9 +139,9 @@ class Router:
                 f"Pool name {pool.name!r} is reserved or contains ':'; choose a plain name "
                 "such as 'fast'."
             )
+        self.strategies.get_strategy(pool.strategy, pool=pool.name)  # unknown: say so now
         self._pools[pool.name] = pool
         self._turn[pool.name] = 0
-        self._wrr[pool.name] = {d.id: 0.0 for d in pool.deployments}
         return pool
 
     def load_config(self, source: str | Path | Mapping[str, Any]) -> list[Pool]:
@@ -247,42 +250,22 @@ class Router:
         members = list(pool.deployments)
         start = self._turn.get(pool.name, 0) % len(members)
         rotated = members[start:] + members[:start]
-        if pool.strategy == "round_robin":
-            return rotated
-        if pool.strategy == "weighted":
-            return self._weighted_order(pool)
-        if pool.strategy == "least_latency":
-            return sorted(members, key=self._latency_key)
-        if pool.strategy == "least_cost":
-            tokens = input_tokens if input_tokens is not None else _DEFAULT_INPUT_TOKENS
-            return sorted(members, key=lambda d: self._cost_key(d, tokens))
-        return sorted(rotated, key=self.in_flight)  # least_busy; ties take turns
-
-    def _weighted_order(self, pool: Pool) -> list[Deployment]:
-        """Smooth weighted round-robin (as nginx): the next pick first, then by weight."""
-        current = self._wrr[pool.name]
-        scores = {d.id: current.get(d.id, 0.0) + d.weight for d in pool.deployments}
-        first = max(pool.deployments, key=lambda d: scores[d.id])
-        rest = sorted((d for d in pool.deployments if d is not first), key=lambda d: -d.weight)
-        return [first, *rest]
+        strategy = self.strategies.get_strategy(pool.strategy, pool=pool.name)
+        return strategy.order(pool, rotated, self, input_tokens)
 
     def _advance(self, pool: Pool, chosen: Deployment) -> None:
-        """Move the pool's turn on after a choice."""
+        """Move the pool's turn on after a choice, and tell its strategy."""
         self._turn[pool.name] = self._turn.get(pool.name, 0) + 1
-        if pool.strategy == "weighted":
-            current = self._wrr[pool.name]
-            for d in pool.deployments:
-                current[d.id] = current.get(d.id, 0.0) + d.weight
-            current[chosen.id] -= sum(d.weight for d in pool.deployments)
+        self.strategies.get_strategy(pool.strategy, pool=pool.name).chosen(pool, chosen)
 
-    def _latency_key(self, dep: Deployment) -> tuple[int, float]:
-        series = self.metrics.deployment(dep.id)
-        p50 = series.latency(50) if series else None
-        return (0, 0.0) if p50 is None else (1, p50)  # unmeasured first: measure it
+    def median_latency(self, deployment: Deployment) -> float | None:
+        """The deployment's recent median latency in ms (None: not measured yet)."""
+        series = self.metrics.deployment(deployment.id)
+        return series.latency(50) if series else None
 
-    def _cost_key(self, dep: Deployment, input_tokens: int) -> tuple[int, float]:
-        cost = self._estimate(dep.ref, input_tokens)
-        return (1, 0.0) if cost is None else (0, cost)
+    def estimated_cost(self, deployment: Deployment, input_tokens: int) -> float | None:
+        """The catalogue's cost estimate for a call of ``input_tokens`` (None: unknown)."""
+        return self._estimate(deployment.ref, input_tokens)
 
     def _estimate(self, ref: ModelRef, input_tokens: int) -> float | None:
         info = self.catalogue.get(ref)
@@ -310,7 +293,7 @@ class Router:
         pool = self._pools[name]
         ordered, notes = self._candidates(pool, input_tokens, needs)
         chosen = next((d for d in ordered if self.breaker(d).acquire()), None)
-        why = _WHY[pool.strategy]
+        why = self.strategies.get_strategy(pool.strategy, pool=pool.name).why
         if chosen is None:
             chosen = self._soonest(ordered)
             why = "every member is cooling down; this one reaches half-open soonest"
@@ -525,15 +508,6 @@ class Router:
 
     def __repr__(self) -> str:
         return f"Router(pools={sorted(self._pools)}, catalogue={self.catalogue!r})"
-
-
-_WHY = {
-    "round_robin": "next in turn",
-    "weighted": "smooth weighted round-robin: its turn by weight",
-    "least_latency": "lowest recent median latency (unmeasured members first)",
-    "least_cost": "lowest estimated cost from the catalogue (unknown prices last)",
-    "least_busy": "fewest calls in flight",
-}
 
 
 def _key(deployment: Deployment | str) -> str:

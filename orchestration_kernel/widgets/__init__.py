@@ -33,6 +33,8 @@ _EXPORTS: dict[str, str] = {
     "BatchView": "batch_view",
     "Chart": "charts",
     "View": "frontend",
+    "ViewRegistry": "views",
+    "views_for": "views",
 }
 
 __all__ = [
@@ -45,7 +47,9 @@ __all__ = [
     "RunView",
     "StepState",
     "View",
+    "ViewRegistry",
     "run_display",
+    "views_for",
 ]
 
 if TYPE_CHECKING:
@@ -57,6 +61,7 @@ if TYPE_CHECKING:
     from .matrix_view import MatrixView
     from .run_view import RunView, run_display
     from .state import RunState, StepState
+    from .views import ViewRegistry, views_for
 
 
 __getattr__, __dir__ = lazy_exports(__name__, {k: f".{v}" for k, v in _EXPORTS.items()}, globals())
