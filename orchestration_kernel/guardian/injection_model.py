@@ -13,7 +13,6 @@ audit's Guardian row carries it even when the answer is ``no``.
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import Iterable
 from functools import lru_cache
@@ -21,8 +20,9 @@ from typing import Any
 
 from ..errors import MissingKeyError
 from ..models import Action, Usage
-from ..secrets import Secret, lookup_secret
+from ..secrets import Secret
 from .context import GuardContext, Stage
+from .moderation import openai_client
 from .policy import BasePolicy, Outcome
 
 __all__ = ["CLASSIFIER_PROMPT", "InjectionModelPolicy"]
@@ -81,16 +81,8 @@ class InjectionModelPolicy(BasePolicy):
 
     def _get_client(self) -> Any:
         if self._client is None:
-            key = lookup_secret(["OPENAI_API_KEY"], self._api_key)
-            if key is None:
-                raise MissingKeyError("openai", ["OPENAI_API_KEY"], model=self.model)
-            from openai import AsyncOpenAI  # lazy: the SDK is heavy
-
-            self._client = AsyncOpenAI(
-                api_key=key.get(),
-                base_url=self.base_url or os.environ.get("OPENAI_BASE_URL") or None,
-                timeout=self.timeout,
-                max_retries=0,
+            self._client = openai_client(
+                self._api_key, self.base_url, self.timeout, self.model, max_retries=0
             )
         return self._client
 

@@ -54,16 +54,8 @@ class ModerationPolicy(BasePolicy):
 
     def _get_client(self) -> Any:
         if self._client is None:
-            key = lookup_secret(["OPENAI_API_KEY"], self._api_key)
-            if key is None:
-                raise MissingKeyError("openai", ["OPENAI_API_KEY"], model=self.model)
-            from openai import AsyncOpenAI  # lazy: the SDK is heavy
-
-            self._client = AsyncOpenAI(
-                api_key=key.get(),
-                base_url=self.base_url or os.environ.get("OPENAI_BASE_URL") or None,
-                timeout=self.timeout,
-                max_retries=1,
+            self._client = openai_client(
+                self._api_key, self.base_url, self.timeout, self.model, max_retries=1
             )
         return self._client
 
@@ -101,3 +93,22 @@ def _as_dict(value: Any) -> dict[str, Any]:
         return value
     dump = getattr(value, "model_dump", None)
     return {k: v for k, v in (dump() if dump else vars(value)).items() if v is not None}
+
+
+def openai_client(
+    api_key: Secret | None, base_url: str | None, timeout: float, model: str, *, max_retries: int
+) -> Any:
+    """An ``AsyncOpenAI`` client for a model-backed policy: the key from ``api_key`` or
+    ``OPENAI_API_KEY`` (missing: :class:`MissingKeyError` naming it), the base URL from
+    ``base_url`` or ``OPENAI_BASE_URL``."""
+    key = lookup_secret(["OPENAI_API_KEY"], api_key)
+    if key is None:
+        raise MissingKeyError("openai", ["OPENAI_API_KEY"], model=model)
+    from openai import AsyncOpenAI  # lazy: the SDK is heavy
+
+    return AsyncOpenAI(
+        api_key=key.get(),
+        base_url=base_url or os.environ.get("OPENAI_BASE_URL") or None,
+        timeout=timeout,
+        max_retries=max_retries,
+    )
