@@ -170,6 +170,8 @@ def _hostile(
         shown = f"{within} of {len(rows)} within target; slowest: {name}"
         return worst, shown, within == len(rows)
 
+    return read
+
 
 def _shared(
     key: str, limit: float, unit: str

@@ -48,6 +48,8 @@ def test_report_has_every_goal_machine_and_section(smoke: tuple[dict[str, Any], 
     report, markdown = smoke
     assert [g["measure"] for g in report["goals"]] == [g.measure for g in GOALS]
     assert all(g["status"] in ("met", "MISSED", "not measured") for g in report["goals"])
+    # A goal over a section that ran must be able to read its own figures.
+    assert not [g["measure"] for g in report["goals"] if g["shown"].startswith("unreadable")]
     machine = report["machine"]
     assert machine["cpu_count"] and machine["python"] and machine["packages"]["openai"]
     for section in SECTIONS:
