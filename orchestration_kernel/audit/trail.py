@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import AuditWriteError, ConfigurationError
-from ..storage.commit import Commit
+from ..storage.commit import Commit, settle_future
 from ..storage.files import atomic_path
 from . import summaries
 from .chain import ChainKey
@@ -178,7 +178,7 @@ class AuditTrail:
         committed: asyncio.Future[None] = loop.create_future()
 
         def notify(error: BaseException | None) -> None:  # on the writer's thread
-            loop.call_soon_threadsafe(_resolve, committed, error)
+            loop.call_soon_threadsafe(settle_future, committed, error)
 
         self._writer.when_committed(notify)
         await committed
@@ -397,15 +397,6 @@ def _ephemeral_key() -> bytes:
     import secrets
 
     return secrets.token_bytes(KEY_BYTES)
-
-
-def _resolve(future: asyncio.Future[None], error: BaseException | None) -> None:
-    if future.done():
-        return
-    if error is None:
-        future.set_result(None)
-    else:
-        future.set_exception(error)
 
 
 def _with_homes(

@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable, Generator
 from typing import Any
 
-__all__ = ["Commit", "Notify", "Register"]
+__all__ = ["Commit", "Notify", "Register", "settle_future"]
 
 #: Called once, on any thread, with ``None`` (committed) or the error that stopped it.
 Notify = Callable[[BaseException | None], None]
@@ -52,7 +52,7 @@ class Commit:
         future: asyncio.Future[None] = loop.create_future()
 
         def notify(error: BaseException | None) -> None:  # on the writer's thread
-            loop.call_soon_threadsafe(_settle, future, error)
+            loop.call_soon_threadsafe(settle_future, future, error)
 
         self._register(notify)
         await future
@@ -81,7 +81,9 @@ class Commit:
         return "Commit(settled)" if self._register is None else "Commit(pending or done)"
 
 
-def _settle(future: asyncio.Future[None], error: BaseException | None) -> None:
+def settle_future(future: asyncio.Future[None], error: BaseException | None) -> None:
+    """Resolve ``future`` with ``error`` (or success), unless it is already done; run on
+    the future's own loop (``call_soon_threadsafe``)."""
     if future.done():
         return
     if error is None:
