@@ -48,7 +48,7 @@ test: $(STAMP) redis-server
 	$(HERMETIC) ORCHESTRATION_HOME=$$home JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter \
 	  $(BIN)/python -m pytest -p no:cacheprovider \
 	    --cov=orchestration_kernel --cov-report=term:skip-covered \
-	    --cov-fail-under=$(CORE_COVERAGE) tests; \
+	    --cov-fail-under=$(CORE_COVERAGE) --durations=25 tests; \
 	status=$$?; rm -rf $$home; exit $$status
 
 # Part of the suite, hermetic like make test, without coverage: make check T='tests/unit/test_bus.py -x'
