@@ -150,8 +150,16 @@ def test_three_kernels_share_one_quota(team: Any) -> None:
     assert _busiest(booked, WINDOW - 0.001) <= LIMIT
     # ...and as the server saw them arrive.
     assert _busiest_window(calls, WINDOW - JITTER) <= LIMIT
-    shares = {name: sum(_kernel_of(r) == name for r in calls) for name in ("K0", "K1", "K2")}
-    mean = len(calls) / 3
+    assert {_kernel_of(r) for r in calls} == {"K0", "K1", "K2"}
+    # Fair shares while all three compete: a kernel the machine schedules late at the start
+    # (or early at the end) books alone for a moment, which says nothing about fairness.
+    first = max(min(r["booked"]) for r in results)
+    last = min(max(r["booked"]) for r in results)
+    shares = {
+        f"K{i}": sum(first <= at <= last for at in r["booked"]) for i, r in enumerate(results)
+    }
+    mean = sum(shares.values()) / 3
+    assert sum(shares.values()) >= LIMIT, shares  # the span holds a window of calls or more
     assert all(abs(n - mean) <= 0.2 * mean for n in shares.values()), shares
 
 
