@@ -3,8 +3,12 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# uv lives outside the project's venvs: on PATH, or installed once for the user with pip.
-UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+# uv lives outside the project's venvs: on PATH, or installed once for the user with pip
+# and run as `python3 -m uv` (found wherever pip put it, whatever PATH says).
+UV := $(shell command -v uv 2>/dev/null)
+ifeq ($(UV),)
+UV := $(PY) -m uv
+endif
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 # Extras every test needs: the embedded model, Redis and Dask clients, keyring, OTel.
@@ -21,12 +25,13 @@ HERMETIC := env -u OPENAI_API_KEY -u OPENAI_BASE_URL -u ANTHROPIC_API_KEY -u ANT
 
 CORE_COVERAGE := 90
 
-.PHONY: venv redis-server test check test-latest lock demo lab bench lint format clean browser-check
+.PHONY: uv-installed venv redis-server test check test-latest lock demo lab bench lint format clean browser-check
 
-$(UV):
-	$(PY) -m pip install --quiet --user --disable-pip-version-check uv
+uv-installed:
+	@$(UV) --version >/dev/null 2>&1 || \
+	  $(PY) -m pip install --quiet --user --disable-pip-version-check uv
 
-$(STAMP): uv.lock pyproject.toml | $(UV)
+$(STAMP): uv.lock pyproject.toml | uv-installed
 	$(UV) sync --quiet --locked $(TEST_EXTRAS)
 	$(BIN)/python -m ipykernel install --prefix $(VENV) --name python3 >/dev/null
 	touch $(STAMP)
@@ -60,7 +65,7 @@ check: $(STAMP)
 
 # The newest versions pyproject.toml allows, in a venv of their own: drift shows up here as a
 # choice, never as a surprise on a fresh machine.
-test-latest: | $(UV)
+test-latest: | uv-installed
 	test -x .venv-latest/bin/python || $(UV) venv --quiet .venv-latest
 	VIRTUAL_ENV=.venv-latest $(UV) pip install --quiet --upgrade -e '.[dev,local,redis,cluster,keyring,otel]' \
 	  --override requirements/overrides.txt
@@ -71,7 +76,7 @@ test-latest: | $(UV)
 	status=$$?; rm -rf $$home; exit $$status
 
 # Refresh uv.lock on purpose (newest allowed versions), then run make test.
-lock: | $(UV)
+lock: | uv-installed
 	$(UV) lock --upgrade
 
 demo: $(STAMP)
