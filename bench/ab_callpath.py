@@ -1,0 +1,244 @@
+"""Before/after on the call path, interleaved in one run: ``python -m bench.ab_callpath``.
+
+``python -m bench.ab_callpath --base 540279b [--rounds 5] [--calls 200] [--held 1000]``
+
+One OpenAI wire server (its own process, no added latency, a 500-character reply) serves
+every client. Each round starts one child process per side (``before``: the ``--base``
+commit unpacked with ``git archive`` into a temporary directory; ``after``: this
+checkout), alternating which side goes first, so the busy machine's drift hits both
+alike. Inside a child the clients are interleaved batch by batch with the raw SDK:
+
+- ``raw SDK``: ``openai.AsyncOpenAI.chat.completions.create``, 1 KB prompt;
+- ``complete``: ``engine.complete`` with the Guardian and the audit on (the defaults);
+- ``complete (off)``: the same with both off;
+- ``one-step pipeline``: a one-step pipeline, Guardian and audit on.
+
+A child reports each client's median µs and its overhead over the raw SDK's median in
+that child; the summary is the median of the per-round overheads with the rounds'
+spread. ``--sim`` adds the simulated three-step pipeline (steps/s, one at a time and
+300 at once, Guardian and audit on); ``--held N`` adds N one-step pipelines (and N raw
+calls) at once, each held 3 s by the server (wall minus the raw SDK's wall).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+PROMPT_BYTES = 1024
+REPLY_CHARS = 500
+MODEL = "gpt-4o-mini"
+KEY = "sk-bench-" + "x" * 24
+
+
+# -- the child: one side's measurements --------------------------------------------------
+def _prompt(tag: str) -> str:
+    head = f"{tag}: summarise the following. "
+    return head + ("lorem ipsum dolor sit amet " * 60)[: PROMPT_BYTES - len(head)]
+
+
+async def _child(base_url: str, calls: int, sim: bool, held: int) -> dict[str, Any]:
+    import openai
+
+    from orchestration_kernel import OrchestrationEngine
+
+    sdk = openai.AsyncOpenAI(api_key=KEY, base_url=base_url, max_retries=0)
+    wire: dict[str, Any] = {"keys": {"openai": KEY}, "base_urls": {"openai": base_url}}
+    full = OrchestrationEngine(offline="off", **wire)
+    bare = OrchestrationEngine(offline="off", guardian=False, audit=False, **wire)
+    step = full.create_pipeline(
+        [{"name": "answer", "model": f"openai:{MODEL}", "prompt": "{input}"}]
+    )
+
+    async def raw(p: str) -> Any:
+        return await sdk.chat.completions.create(
+            model=MODEL, messages=[{"role": "user", "content": p}]
+        )
+
+    clients = {
+        "raw SDK": raw,
+        "complete": lambda p: full.complete(f"openai:{MODEL}", p),
+        "complete (off)": lambda p: bare.complete(f"openai:{MODEL}", p),
+        "one-step pipeline": step.execute,
+    }
+    samples: dict[str, list[float]] = {k: [] for k in clients}
+    names = list(clients)
+    batch = 10
+    for b in range(-2, max(1, calls // batch)):  # two warm-up batches
+        order = names[b % len(names) :] + names[: b % len(names)]
+        for name in order:
+            for i in range(batch):
+                p = _prompt(f"{name} {b} {i}")
+                t = time.perf_counter()
+                await clients[name](p)
+                if b >= 0:
+                    samples[name].append((time.perf_counter() - t) * 1e6)
+    med = {k: statistics.median(v) for k, v in samples.items()}
+    out: dict[str, Any] = {
+        "median_us": med,
+        "over_us": {k: v - med["raw SDK"] for k, v in med.items()},
+    }
+    if sim:
+        out["sim"] = await _sim()
+    if held:
+        out["held"] = await _held(base_url, clients, held)
+    full.close()
+    bare.close()
+    return out
+
+
+async def _sim() -> dict[str, float]:
+    from orchestration_kernel import OrchestrationEngine
+
+    eng = OrchestrationEngine(offline="on")
+    steps = [
+        {"model": "gpt-4", "task": "analysis"},
+        {"model": "claude-3", "task": "synthesis"},
+        {"model": "gemini-pro", "task": "validation"},
+    ]
+    pipe = eng.create_pipeline(steps)
+    for i in range(20):
+        await pipe.execute(f"warm {i}")
+    n = 150
+    t = time.perf_counter()
+    for i in range(n):
+        await pipe.execute(f"seq {i}")
+    seq = n * 3 / (time.perf_counter() - t)
+    m = 300
+    t = time.perf_counter()
+    await asyncio.gather(*(pipe.execute(f"con {i}") for i in range(m)))
+    con = m * 3 / (time.perf_counter() - t)
+    eng.close()
+    return {"seq_steps_per_s": seq, "con_steps_per_s": con}
+
+
+async def _held(base_url: str, clients: dict[str, Any], n: int) -> dict[str, float]:
+    import urllib.request
+
+    def configure(latency: float) -> None:
+        req = urllib.request.Request(
+            base_url.rsplit("/v1", 1)[0] + "/_control/config",
+            data=json.dumps({"latency": latency}).encode(),
+            method="POST",
+            headers={"content-type": "application/json"},
+        )
+        urllib.request.urlopen(req, timeout=10).read()
+
+    configure(3.0)
+    walls: dict[str, float] = {}
+    try:
+        for name in ("raw SDK", "one-step pipeline"):
+            t = time.perf_counter()
+            done = await asyncio.gather(
+                *(clients[name](_prompt(f"held {i}")) for i in range(n)), return_exceptions=True
+            )
+            walls[name] = time.perf_counter() - t
+            walls[name + " errors"] = sum(isinstance(d, BaseException) for d in done)
+    finally:
+        configure(0.0)
+    walls["over_s"] = walls["one-step pipeline"] - walls["raw SDK"]
+    return walls
+
+
+# -- the driver --------------------------------------------------------------------------
+def _unpack(rev: str, into: Path) -> Path:
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", rev], check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into
+
+
+def _run_side(root: Path, base_url: str, args: argparse.Namespace, home: Path) -> dict[str, Any]:
+    from bench.runner import child_env
+
+    env = child_env(home)
+    env["PYTHONPATH"] = str(root)  # this side's engine, not this checkout's
+    # The child runs this file (run_path leaves sys.path alone) but imports the engine
+    # from its own side's root.
+    code = (
+        f"import asyncio, json, runpy; m = runpy.run_path({__file__!r}); "
+        f"print('@@AB ' + json.dumps(asyncio.run(m['_child']({base_url!r}, {args.calls}, "
+        f"{args.sim}, {args.held}))))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, timeout=900
+    )
+    for line in proc.stdout.splitlines():
+        if line.startswith("@@AB "):
+            return dict(json.loads(line[5:]))
+    raise RuntimeError(f"child at {root} failed:\n{proc.stderr[-3000:]}")
+
+
+def _summary(rounds: list[dict[str, Any]], path: list[str]) -> str:
+    vals = []
+    for r in rounds:
+        v: Any = r
+        for k in path:
+            v = v[k]
+        vals.append(float(v))
+    return f"median {statistics.median(vals):9.1f}  (rounds: {', '.join(f'{x:.0f}' for x in vals)})"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the interleaved before/after rounds and print the summary."""
+    p = argparse.ArgumentParser(prog="python -m bench.ab_callpath")
+    p.add_argument("--base", default="06758f9", help="the 'before' commit")
+    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--calls", type=int, default=200, help="calls per client per child")
+    p.add_argument("--sim", action="store_true", help="add the simulated three-step pipeline")
+    p.add_argument("--held", type=int, default=0, help="N held one-step pipelines at once")
+    p.add_argument("--after-only", action="store_true")
+    args = p.parse_args(argv)
+    sys.path.insert(0, str(ROOT))
+    from tests.servers import spawn_server
+
+    results: dict[str, list[dict[str, Any]]] = {"before": [], "after": []}
+    with tempfile.TemporaryDirectory(prefix="ab-callpath-") as tmp:
+        sides = {"after": ROOT}
+        if not args.after_only:
+            (Path(tmp) / "base").mkdir()
+            sides["before"] = _unpack(args.base, Path(tmp) / "base")
+        with spawn_server("openai", latency=0.0) as server:
+            server.configure(
+                reply_text=("The answer, in short: " + "x" * REPLY_CHARS)[:REPLY_CHARS]
+            )
+            for r in range(args.rounds):
+                order = list(sides) if r % 2 == 0 else list(reversed(sides))
+                for side in order:
+                    home = Path(tmp) / f"home-{side}-{r}"
+                    home.mkdir()
+                    got = _run_side(sides[side], server.base_url, args, home)
+                    results[side].append(got)
+                    print(
+                        f"[ab] round {r} {side}: " + json.dumps(got["over_us"]),
+                        file=sys.stderr,
+                        flush=True,
+                    )
+    for side, rounds in results.items():
+        if not rounds:
+            continue
+        print(f"== {side} ({len(rounds)} rounds)")
+        for name in rounds[0]["over_us"]:
+            print(f"  {name:20s} over raw µs: {_summary(rounds, ['over_us', name])}")
+        print(f"  {'raw SDK':20s} µs:         {_summary(rounds, ['median_us', 'raw SDK'])}")
+        if "sim" in rounds[0]:
+            for k in rounds[0]["sim"]:
+                print(f"  sim {k:16s}: {_summary(rounds, ['sim', k])}")
+        if "held" in rounds[0]:
+            for k in rounds[0]["held"]:
+                print(f"  held {k:15s}: {_summary(rounds, ['held', k])}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
