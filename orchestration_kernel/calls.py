@@ -301,7 +301,8 @@ class CallRunner:
         if target.ref in checked:
             return checked[target.ref]
         request = self._request(target, spec)
-        ctx = self._guard_context(target, spec, request)
+        # The Guardian's context (a cost estimate, a model): built only when checks run.
+        ctx = None if self.guardian is None else self._guard_context(target, spec, request)
         decisions: list[Decision] = []
         if self.guardian is not None:
             verdict, request = await self.guardian.check_request(request, ctx)
@@ -312,6 +313,12 @@ class CallRunner:
         prepared = _Prepared(request, ctx, decisions, material_for(target, request))
         checked[target.ref] = prepared
         return prepared
+
+    def _context(self, prepared: _Prepared, target: Target, spec: CallSpec) -> Any:
+        """The Guardian's context of ``prepared`` (made now if checks were off at first)."""
+        if prepared.ctx is None and self.guardian is not None:
+            prepared.ctx = self._guard_context(target, spec, prepared.request)
+        return prepared.ctx
 
     def _take(self, name: str, spec: CallSpec) -> Target:
         target = self.picker.choose(name, spec)
@@ -448,7 +455,7 @@ class CallRunner:
                     raw = await target.adapter.complete(prepared.request, timeouts)
                     ttft = None
                     text, out_decisions = await self._check_output(
-                        raw.text, prepared.ctx, spec, target
+                        raw.text, self._context(prepared, target, spec), spec, target
                     )
                 latency = (time.perf_counter() - t0) * 1000.0
                 attempt.latency_ms, attempt.ttft_ms = latency, ttft
@@ -521,7 +528,10 @@ class CallRunner:
         t0: float,
     ) -> tuple[ProviderReply, str, list[Decision], float | None]:
         timeouts = spec.timeouts
-        monitor = self.guardian.output_monitor(prepared.ctx) if self.guardian else None
+        guardian = self.guardian
+        monitor = (
+            guardian.output_monitor(self._context(prepared, target, spec)) if guardian else None
+        )
         parts: list[str] = []
         last = None
         ttft: float | None = None

@@ -242,7 +242,6 @@ class Run:
             await asyncio.gather(self._memory, return_exceptions=True)
 
     async def _end(self, status: str, error: str | None = None) -> None:
-        await self._settle_memory()
         res = self.result
         res.status = status  # type: ignore[assignment]
         res.error = error
@@ -251,7 +250,10 @@ class Run:
         res.output = self._final_output()
         if self.audit is not None:  # the totals below are for the audit row only
             self._audit_end(status, error)
+            # The conversation writer is a task of its own and runs meanwhile: the run
+            # waits for the audit's commit and the bus's at once, not one after the other.
             await self._flush_audit()
+        await self._settle_memory()
         self._emit("run_end", data=res)
 
     def _audit_end(self, status: str, error: str | None) -> None:
