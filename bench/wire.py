@@ -134,9 +134,17 @@ async def _conc(call: Call, n: int, concurrency: int, prefix: str) -> dict[str, 
     return {"wall_s": time.perf_counter() - t, "errors": len(errors)}
 
 
+#: What issue 24 measures: a 1 KB prompt and a 500-character reply.
+PROMPT_BYTES = 1024
+REPLY = ("The answer, in short: " + "the figures hold up under scrutiny. " * 20)[:500]
+_FILLER = "Quarterly revenue rose while costs held steady across every region. " * 20
+
+
 def _prefix(name: str, r: int) -> str:
     # Same length for every client: the request bodies differ only in a few characters.
-    return f"Summarise in one line, round {r:03d}, client {abs(hash(name)) % 1000:03d}:"
+    # With the call's counter appended it makes a prompt of about PROMPT_BYTES.
+    head = f"Summarise in one line, round {r:03d}, client {abs(hash(name)) % 1000:03d}: "
+    return head + _FILLER[: PROMPT_BYTES - len(head) - 7]
 
 
 async def _latency_rounds(
@@ -243,8 +251,10 @@ def measure(sizes: Sizes, options: dict[str, Any]) -> dict[str, Any]:
     from tests.servers import spawn_server
 
     with spawn_server("openai", latency=sizes.http_latency) as server:
+        server.configure(reply_text=REPLY)
         figures = asyncio.run(_run(server.base_url, server, sizes, options))
     figures.update(
+        prompt_bytes=PROMPT_BYTES, reply_chars=len(REPLY),
         server_latency_s=sizes.http_latency, concurrency=sizes.http_concurrency,
         rps_requests=sizes.http_rps_requests, held_pipelines=sizes.http_held_pipelines,
         hold_s=sizes.http_hold,
