@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import collections
 import concurrent.futures
 import contextlib
 import threading
@@ -253,11 +254,7 @@ class BridgedIterator(Generic[T]):
         if self._runtime.in_loop():
             self._pump = self._runtime.submit(self._run_pump(queue.put_nowait))
         else:
-
-            def put(item: Any) -> None:
-                loop.call_soon_threadsafe(queue.put_nowait, item)
-
-            self._pump = self._runtime.submit(self._run_pump(put))
+            self._pump = self._runtime.submit(self._run_pump(_coalescing_put(loop, queue)))
 
     def _start_for_thread(self) -> None:
         import queue as queue_mod
@@ -315,6 +312,35 @@ class BridgedIterator(Generic[T]):
     async def aclose(self) -> None:
         """Async form of :meth:`close`."""
         self.close()
+
+
+def _coalescing_put(
+    loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[Any]
+) -> Callable[[Any], None]:
+    """A thread-safe ``put`` into ``queue`` on ``loop`` that wakes the loop once per burst.
+
+    Stream chunks often come several to one network read; each ``call_soon_threadsafe``
+    is a wake-up of the consumer's loop, so items wait in a deque and one scheduled drain
+    moves all that have arrived. The drain clears its flag before it empties the deque,
+    so an item appended at any moment is moved by this drain or schedules the next one.
+    """
+    pending: collections.deque[Any] = collections.deque()
+    scheduled = False
+
+    def drain() -> None:  # on the consumer's loop
+        nonlocal scheduled
+        scheduled = False
+        while pending:
+            queue.put_nowait(pending.popleft())
+
+    def put(item: Any) -> None:  # on the runtime loop
+        nonlocal scheduled
+        pending.append(item)
+        if not scheduled:
+            scheduled = True
+            loop.call_soon_threadsafe(drain)
+
+    return put
 
 
 class _Failure:

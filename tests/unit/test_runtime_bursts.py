@@ -1,0 +1,73 @@
+"""Items bridged to another loop in bursts (issue 24: one wake-up per burst, not per item).
+
+A stream's chunks often arrive several to one network read; the bridge then wakes the
+consumer's loop once for the lot. Whatever the timing, every item arrives once, in
+order, and the end and errors come after the last item.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+import pytest
+
+from orchestration_kernel.runtime import Runtime
+
+
+@pytest.fixture
+def runtime():
+    rt = Runtime(name="bursts")
+    yield rt
+    rt.close()
+
+
+async def _bursts(n: int, seed: int, fail: bool = False):
+    rng = random.Random(seed)
+    for i in range(n):
+        if rng.random() < 0.2:  # now and then let the consumer catch up; mostly bursts
+            await asyncio.sleep(rng.choice((0, 0.0005)))
+        yield i
+    if fail:
+        raise LookupError("after the last item")
+
+
+@pytest.mark.parametrize("seed", range(5))
+async def test_every_item_arrives_once_in_order(runtime: Runtime, seed: int) -> None:
+    got = []
+    async for item in runtime.iterate(_bursts(2000, seed)):
+        got.append(item)
+        if item % 97 == 0:
+            await asyncio.sleep(0.0005)  # a consumer slower than the producer, at times
+    assert got == list(range(2000))
+
+
+async def test_an_error_comes_after_every_item_before_it(runtime: Runtime) -> None:
+    got = []
+    with pytest.raises(LookupError, match="after the last item"):
+        async for item in runtime.iterate(_bursts(500, 7, fail=True)):
+            got.append(item)
+    assert got == list(range(500))
+
+
+async def test_leaving_early_stops_the_producer(runtime: Runtime) -> None:
+    produced = []
+
+    async def endless():
+        i = 0
+        while True:
+            produced.append(i)
+            yield i
+            i += 1
+            if i % 50 == 0:
+                await asyncio.sleep(0)
+
+    it = runtime.iterate(endless())
+    async for item in it:
+        if item == 300:
+            break
+    await it.aclose()
+    await asyncio.sleep(0.05)
+    count = len(produced)
+    await asyncio.sleep(0.05)
+    assert len(produced) == count  # nothing more is produced once the consumer has left
