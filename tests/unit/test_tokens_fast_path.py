@@ -7,6 +7,7 @@ written the original way (one alternation per letter), and ask for identical cou
 
 from __future__ import annotations
 
+import random
 import re
 
 import pytest
@@ -61,6 +62,16 @@ def test_the_fast_path_counts_exactly_what_the_plain_one_does(text: str, model: 
     assert tokens._PIECES.findall(text) == _PLAIN.findall(text)
     assert estimate_tokens(text, model) == _plain_estimate(text, model)
     assert estimate_tokens(text, model) == _plain_estimate(text, model)  # now from the cache
+
+
+def test_the_ascii_split_is_the_full_split_on_ascii_text():
+    rng = random.Random(24)
+    texts = [t for t in TEXTS if t.isascii()]
+    texts += [
+        "".join(chr(rng.randrange(128)) for _ in range(rng.randrange(1, 300))) for _ in range(500)
+    ]
+    for text in texts:
+        assert tokens._ASCII_PIECES.findall(text) == _PLAIN.findall(text), repr(text)
 
 
 def test_a_family_made_elsewhere_is_priced_directly(monkeypatch: pytest.MonkeyPatch):
