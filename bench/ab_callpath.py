@@ -11,7 +11,8 @@ alike. Inside a child the clients are interleaved batch by batch with the raw SD
 - ``raw SDK``: ``openai.AsyncOpenAI.chat.completions.create``, 1 KB prompt;
 - ``complete``: ``engine.complete`` with the Guardian and the audit on (the defaults);
 - ``complete (off)``: the same with both off;
-- ``one-step pipeline``: a one-step pipeline, Guardian and audit on.
+- ``one-step pipeline``: a one-step pipeline, Guardian and audit on (and again with the
+  audit at ``synchronous="NORMAL"``, the opt-in setting).
 
 A child reports each client's median µs and its overhead over the raw SDK's median in
 that child; the summary is the median of the per-round overheads with the rounds'
@@ -55,6 +56,12 @@ async def _child(base_url: str, calls: int, sim: bool, held: int) -> dict[str, A
     wire: dict[str, Any] = {"keys": {"openai": KEY}, "base_urls": {"openai": base_url}}
     full = OrchestrationEngine(offline="off", **wire)
     bare = OrchestrationEngine(offline="off", guardian=False, audit=False, **wire)
+    # The opt-in durability setting (survives a killed process, not a power cut): the
+    # run's commit then waits for no fsync.
+    normal = OrchestrationEngine(offline="off", audit=_normal_trail(), **wire)
+    step_normal = normal.create_pipeline(
+        [{"name": "answer", "model": f"openai:{MODEL}", "prompt": "{input}"}]
+    )
     step = full.create_pipeline(
         [{"name": "answer", "model": f"openai:{MODEL}", "prompt": "{input}"}]
     )
@@ -69,6 +76,7 @@ async def _child(base_url: str, calls: int, sim: bool, held: int) -> dict[str, A
         "complete": lambda p: full.complete(f"openai:{MODEL}", p),
         "complete (off)": lambda p: bare.complete(f"openai:{MODEL}", p),
         "one-step pipeline": step.execute,
+        "one-step pipeline (NORMAL)": step_normal.execute,
     }
     samples: dict[str, list[float]] = {k: [] for k in clients}
     cpu: dict[str, list[float]] = {k: [] for k in clients}
@@ -96,9 +104,18 @@ async def _child(base_url: str, calls: int, sim: bool, held: int) -> dict[str, A
         out["sim"] = await _sim()
     if held:
         out["held"] = await _held(base_url, clients, held)
-    full.close()
-    bare.close()
+    for eng in (full, bare, normal):
+        eng.close()
     return out
+
+
+def _normal_trail() -> Any:
+    import os
+
+    from orchestration_kernel.audit import AuditTrail
+
+    path = os.path.join(os.environ["ORCHESTRATION_HOME"], "audit-normal.sqlite")
+    return AuditTrail(path, session_id="ab-normal", synchronous="NORMAL")
 
 
 async def _sim() -> dict[str, float]:
