@@ -25,6 +25,7 @@ __all__ = [
     "first_word",
     "fold",
     "is_word_char",
+    "line_opens_at",
     "skeleton",
     "tokens",
     "words",
@@ -98,6 +99,25 @@ def is_word_char(ch: str) -> bool:
 
 #: Trigger hits one scan handles in Python before the regex engine takes over.
 HIT_BUDGET = 2000
+
+_LINE_LEAD = " \t#[<"
+_LEAD_WINDOW = 256
+
+
+def line_opens_at(text: str, pos: int) -> bool:
+    """Does only line-lead filler (spaces, tabs, ``#``, ``[``, ``<``) stand between the
+    start of ``pos``'s line and ``pos``?
+
+    Looks back over the filler only, never to the line's start: on a megabyte without a
+    newline, slicing back to the line start at every trigger hit was quadratic."""
+    end = pos
+    while end > 0:
+        start = max(0, end - _LEAD_WINDOW)
+        kept = text[start:end].rstrip(_LINE_LEAD)
+        if kept:
+            return kept[-1] == "\n"
+        end = start  # a window of filler only: look further back
+    return True
 
 
 @dataclass(frozen=True)
@@ -176,7 +196,7 @@ class Anchored:
     def starts_ok(self, text: str, pos: int) -> bool:
         """May a match start at ``pos`` (word start, boundary, line start)?"""
         if self.line_start:
-            return not text[text.rfind("\n", 0, pos) + 1 : pos].strip(" \t#[<")
+            return line_opens_at(text, pos)
         if pos == 0:
             return True
         before = text[pos - 1]
