@@ -55,9 +55,12 @@ def shannon_entropy(value: str) -> float:
     return -sum(c / n * math.log2(c / n) for c in Counter(value).values())
 
 
-def looks_random(value: str, *, min_len: int = 16, min_entropy: float = 3.0) -> bool:
-    """True for a value that reads like a generated credential, not a word or template."""
-    if len(value) < min_len or is_placeholder(value):
+def looks_random(
+    value: str, *, min_len: int = 16, min_entropy: float = 3.0, sequences: bool = True
+) -> bool:
+    """True for a value that reads like a generated credential, not a word or template
+    (``sequences``: an ascending run like ``abcdef`` makes it a sample)."""
+    if len(value) < min_len or is_placeholder(value, sequences=sequences):
         return False
     classes = sum(
         (
@@ -240,6 +243,10 @@ def _assignment_ok(a: Assignment, value: str) -> bool:
     and not a bare lower-case word unless quoted (``password: required`` is prose).
     Keys, tokens, secrets: twelve characters or more that read as generated (two
     character classes and some entropy), or sixteen digits or more.
+
+    Under a key name an ascending run (``1234567890abcdef…``) does not make a value a
+    sample: what a person typed there is what the program uses. (After a vendor prefix
+    it does: a real token's body is random, so a run marks a documentation sample.)
     """
     if not a.quoted and _CODE_CHARS.union("{}").intersection(value):
         return False  # a call, an index or a template: code that fetches the secret
@@ -248,8 +255,8 @@ def _assignment_ok(a: Assignment, value: str) -> bool:
             return False
         return a.quoted or not value.isalpha() or not value.islower()
     if value.isdigit():
-        return len(value) >= 16 and not is_placeholder(value)
-    return looks_random(value, min_len=12, min_entropy=3.0)
+        return len(value) >= 16 and not is_placeholder(value, sequences=False)
+    return looks_random(value, min_len=12, min_entropy=3.0, sequences=False)
 
 
 class SecretDetector:
