@@ -34,6 +34,7 @@ from .secret_formats import (
     MAILCHIMP_KEY,
     TELEGRAM_BARE,
     TOKEN_FORMATS,
+    crc32_tail_ok,
     discord_ok,
 )
 
@@ -122,6 +123,13 @@ def _jwt_ok(value: str) -> bool:
     return True
 
 
+def _github_ok(value: str) -> bool:
+    """Not a placeholder, or carrying a valid CRC32 tail (a genuine token whatever its
+    random part happens to spell)."""
+    body = value.split("_", 1)[-1].removeprefix("pat_")
+    return _body_ok(body) or (value.startswith("gh") and crc32_tail_ok(body))
+
+
 def _anthropic_ok(value: str) -> bool:
     return looks_random(value.split("-", 3)[-1], min_len=20)  # the placeholder check inside
 
@@ -164,7 +172,7 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{50,255})(?!\w)",
         boundary="",
         gate="_",
-        validate=lambda v: _body_ok(v.split("_", 1)[-1].removeprefix("pat_")),
+        validate=_github_ok,
     ),
     _rule(
         "JWT",
@@ -198,7 +206,7 @@ def _format_rule(fmt: Any) -> _Rule:
 
 def _format_ok(fmt: Any, value: str) -> bool:
     body = next((value[len(p) :] for p in fmt.prefixes if value.startswith(p)), value)
-    if not _body_ok(body):
+    if not _body_ok(body) and not (fmt.proof is not None and fmt.proof(body)):
         return False
     return fmt.checksum is None or fmt.checksum(value)
 

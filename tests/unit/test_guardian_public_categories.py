@@ -431,3 +431,33 @@ def test_a_marker_inside_a_token_redacts_the_whole_token() -> None:
     token = head + _token(fmt, seed=22)
     text = f"terraform credentials: {token} (rotate me)"
     assert token not in Guardian().redact(text) and head not in Guardian().redact(text)
+
+
+def _crc32_tailed(rng: random.Random, random_part: str) -> str:
+    import zlib
+
+    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+    crc, tail = zlib.crc32(random_part.encode()), ""
+    while crc:
+        crc, rem = divmod(crc, 62)
+        tail = alphabet[rem] + tail
+    return random_part + tail.rjust(6, "0")
+
+
+@pytest.mark.parametrize("prefix", ["ghp_", "gho_", "npm_"])
+def test_a_valid_crc32_tail_proves_a_token_whose_body_reads_like_a_sample(prefix: str) -> None:
+    # A random part that happens to hold an ascending run ("abcdef") reads as a sample;
+    # its CRC32 tail shows it was generated (GitHub's design, which npm follows).
+    rng = random.Random(prefix)
+    part = "abcdef" + "".join(rng.choice(_POOL) for _ in range(24))
+    genuine = prefix + _crc32_tailed(rng, part)
+    assert check(f"deploy with {genuine} please") == "block"
+    broken = genuine[:-1] + ("A" if genuine[-1] != "A" else "B")
+    assert check(f"deploy with {broken} please") == "allow"
+
+
+def test_vendor_rows_say_what_was_verified() -> None:
+    verified = [f for f in TOKEN_FORMATS if f.verified]
+    assert len(verified) >= 10
+    for fmt in verified:
+        assert len(fmt.verified) > 10, fmt.vendor
