@@ -48,9 +48,23 @@ class Signal:
         return tuple((t, first_word(t.lower())) for t in self.anchor.triggers)
 
     @cached_property
+    def vocabulary(self) -> frozenset[bytes]:
+        """The stems (:func:`_stems`) of the words the signal's triggers and pattern are
+        spelled with: a reading of a text that brings none of them new cannot give this
+        signal a new match. Stems, because a pattern spells ``instructions?`` and
+        ``polic(?:y|ies)``."""
+        spelled = " ".join(self.anchor.triggers) + " " + self.anchor.pattern.pattern
+        return _stems(words(re.sub(r"\\[a-z]", " ", spelled.lower())))
+
+    @cached_property
     def gate(self) -> frozenset[bytes]:
         """The (lower-case) first words of the triggers: no match without one of them."""
         return frozenset(first_word(t.lower()) for t in self.anchor.triggers)
+
+
+def _stems(found: Iterable[bytes]) -> frozenset[bytes]:
+    """The first four letters of each word (shorter words whole)."""
+    return frozenset(w[:4] for w in found)
 
 
 def _sig(
@@ -862,9 +876,12 @@ def _unleet(m: re.Match[str], table: dict[int, int]) -> str:
     return m.group().translate(table)
 
 
-def _deobfuscate(low: str, before: set[bytes] | None = None) -> list[str]:
+def _deobfuscate(
+    low: str, before: set[bytes] | None = None
+) -> list[tuple[str, frozenset[bytes] | None]]:
     """The lower-cased text with spacing, leetspeak and punctuation tricks undone (one
-    reading per meaning of "1"), or ``[]`` when there is nothing to undo.
+    reading per meaning of "1"), or ``[]`` when there is nothing to undo; each with the
+    words it brings that ``low`` lacks (``None``: chopped words joined, look at all).
 
     Each trick is first looked for with a hint that starts with a literal or a small
     character set (the regex engine skips ahead fast), and undone only when present. A
@@ -885,9 +902,14 @@ def _deobfuscate(low: str, before: set[bytes] | None = None) -> list[str]:
         readings = {_LEET_WORD.sub(partial(_unleet, table=t), out) for t in (_LEET, _LEET_L)}
     readings.discard(low)
     if not readings or chopped:
-        return sorted(readings)
+        return [(r, None) for r in sorted(readings)]
     before = words(low) if before is None else before
-    return sorted(r for r in readings if not (words(r) - before).isdisjoint(_TRIGGER_WORDS))
+    out = []
+    for r in sorted(readings):
+        new = words(r) - before
+        if not new.isdisjoint(_TRIGGER_WORDS):
+            out.append((r, _stems(new)))
+    return out
 
 
 #: Texts longer than this get their second (de-obfuscated) look chunk by chunk, so only
@@ -901,7 +923,9 @@ _BEFORE, _AFTER = 64, 320
 _HIT_BUDGET = HIT_BUDGET
 
 
-def _readings(low: str, present: set[bytes] | None = None) -> Iterator[str]:
+def _readings(
+    low: str, present: set[bytes] | None = None
+) -> Iterator[tuple[str, frozenset[bytes] | None]]:
     """The de-obfuscated readings of ``low``: whole for a short text, else per chunk
     (with overlap, so a phrase across a boundary is seen whole in one chunk)."""
     if len(low) <= _CHUNK + _OVERLAP:
@@ -992,9 +1016,10 @@ class InjectionDetector:
         low = text.lower()
         present = words(low)
         hits = dict(self._patterns(text, low, present=present))
-        for plain in _readings(low, present):
-            # Evidence seen only once spacing / leetspeak is undone covers the whole text.
-            for i, f in self._patterns(plain, plain, skip=hits):
+        for plain, new in _readings(low, present):
+            # Evidence seen only once spacing / leetspeak is undone covers the whole text;
+            # only signals spelled with a word the reading brings can find anything new.
+            for i, f in self._patterns(plain, plain, skip=hits, only=new):
                 hits.setdefault(i, Finding(f.entity, 0, len(text), f.score))
         findings.extend(hits.values())
         # A signal counts once however often it occurs: repetition is not more evidence;
@@ -1009,13 +1034,17 @@ class InjectionDetector:
         low: str,
         skip: dict[int, Finding] | None = None,
         present: set[bytes] | None = None,
+        only: frozenset[bytes] | None = None,
     ) -> Iterator[tuple[int, Finding]]:
         """(signal index, finding) for each signal that matches (``low``: lower-cased;
-        ``skip``: signals already found; ``present``: ``words(low)`` if known)."""
+        ``skip``: signals already found; ``present``: ``words(low)`` if known; ``only``:
+        look only at signals whose :attr:`~Signal.vocabulary` holds one of these stems)."""
         if present is None:
             present = words(low)  # a rare length-changing character only shifts evidence
         for i, signal in enumerate(self.signals):
             if (skip and i in skip) or present.isdisjoint(signal.gate):
+                continue
+            if only is not None and only.isdisjoint(signal.vocabulary):
                 continue
             target = text if signal.case_sensitive else low
             if signal.needs is not None and present.isdisjoint(signal.needs):
