@@ -57,7 +57,6 @@ _PHONE_WORDS = re.compile(
 )
 _SSN_SHAPE = re.compile(r"\(?\d{3}([ .-])\d{2}\1\d{4}\)?")
 _AREA_CODE = re.compile(r"\(\d{1,5}\)")
-_DIGIT_GROUP = re.compile(r"\d+")
 _DOTTED_QUAD = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 _IBAN_HEAD = re.compile(r"\b[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]{4}){1,7}[ -]?$")
 _EXTENSION = re.compile(r"(?i:\b(?:ext|extension|x)\.?\s*)$")
@@ -120,18 +119,15 @@ def national_phones(text: str, sk: bytes, regions: Sequence[str]) -> Iterator[Fi
         if (start and sk[start - 1] in b"Aa0_.-/:") or sk[end : end + 1] in (b"0", b"A", b"a"):
             continue
         candidate = text[start:end].rstrip(" .-/")
-        groups = len(_DIGIT_GROUP.findall(candidate))
+        if _not_a_phone(text, start, candidate):
+            continue
+        groups = len(re.findall(r"\d+", candidate))
+        said = bool(_PHONE_WORDS.search(text, max(0, start - 40), start))
         # A trunk 0 with three groups, or an area code in parentheses, is a phone's shape;
-        # a run of digits without separators is one only when the text says so. (Checked
-        # before the shapes that are something else: most digit runs in a text, ids and
-        # amounts, fail here cheaply.)
+        # a run of digits without separators is one only when the text says so.
         shaped = candidate[0] == "+" or bool(_AREA_CODE.search(candidate))
         shaped = shaped or (candidate[0] == "0" and groups >= 3)
-        if not shaped and not (groups >= 2 or len(candidate) <= 12):
-            continue
-        if not shaped and not _PHONE_WORDS.search(text, max(0, start - 40), start):
-            continue
-        if _not_a_phone(text, start, candidate):
+        if not (shaped or (said and (groups >= 2 or len(candidate) <= 12))):
             continue
         checked += 1
         if checked > MAX_VALIDATED or _valid(candidate, regions):
