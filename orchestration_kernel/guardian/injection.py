@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from functools import cached_property, partial
+from functools import cached_property
 
 from ..models import Action
 from ._scan import HIT_BUDGET, Anchored, first_word, words
@@ -872,8 +872,25 @@ _CHOPPED_HINT = re.compile(r"[.!]\s+[a-z]+[.!]\s+[a-z]")
 _LEET_HINT = re.compile(r"[0-9@$](?:(?<=[a-z][0-9@$])|(?=[a-z]))")
 
 
-def _unleet(m: re.Match[str], table: dict[int, int]) -> str:
-    return m.group().translate(table)
+def _unleet_brings_triggers(found: set[str], before: set[bytes]) -> bool:
+    """Would undoing leetspeak in these runs bring a word some trigger uses that the
+    text lacks? ("10am", "mp3" and key-shaped values are everywhere: rewriting the text
+    for them, and reading its words again, cost more than the signals themselves.)"""
+    for run in found:
+        for table in (_LEET, _LEET_L):
+            if not (words(run.translate(table)) - before).isdisjoint(_TRIGGER_WORDS):
+                return True
+    return False
+
+
+def _unleet_all(text: str, found: list[re.Match[str]], table: dict[int, int]) -> str:
+    """``text`` with each leetspeak run in ``found`` translated by ``table``."""
+    parts, last = [], 0
+    for m in found:
+        parts += (text[last : m.start()], m.group().translate(table))
+        last = m.end()
+    parts.append(text[last:])
+    return "".join(parts)
 
 
 def _deobfuscate(
@@ -898,8 +915,11 @@ def _deobfuscate(
         chopped, out = joined != out, joined
     readings = {out}
     if _LEET_HINT.search(out):
-        # A "1" is an "i" or an "l" ("1gn0re" but "ru1es"): both readings are tried.
-        readings = {_LEET_WORD.sub(partial(_unleet, table=t), out) for t in (_LEET, _LEET_L)}
+        leet = list(_LEET_WORD.finditer(out))
+        before = words(low) if before is None else before
+        if _unleet_brings_triggers({m.group() for m in leet}, before):
+            # A "1" is an "i" or an "l" ("1gn0re" but "ru1es"): both readings are tried.
+            readings = {_unleet_all(out, leet, t) for t in (_LEET, _LEET_L)}
     readings.discard(low)
     if not readings or chopped:
         return [(r, None) for r in sorted(readings)]
