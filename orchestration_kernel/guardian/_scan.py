@@ -66,15 +66,29 @@ def words(lower_text: str) -> set[bytes]:
     if b"'" not in mapped:
         return out
     # Quotes around a word ('do anything now') are not part of it; "don't" keeps its own,
-    # and "what's" also counts as "what". Only the words with an apostrophe are looked at
-    # (picked from the distinct words: a regex over the text tried every position).
-    for word in [w for w in out if b"'" in w]:
+    # and "what's" also counts as "what". Only the words with an apostrophe are looked at.
+    for word in _apostrophe_words(mapped, out):
         out.discard(word)
         bare = word.strip(b"'")
         if bare:
             out.add(bare)
             out.add(bare.split(b"'", 1)[0])
     return out
+
+
+def _apostrophe_words(mapped: bytes, distinct: set[bytes]) -> set[bytes]:
+    """The words of ``mapped`` that hold an apostrophe: read around each apostrophe when
+    there are few (a prompt has a handful), else picked from the distinct words."""
+    if mapped.count(b"'") > 64:
+        return {w for w in distinct if b"'" in w}
+    found = set()
+    pos = mapped.find(b"'")
+    while pos >= 0:
+        end = mapped.find(b" ", pos)
+        end = len(mapped) if end < 0 else end
+        found.add(mapped[mapped.rfind(b" ", 0, pos) + 1 : end])
+        pos = mapped.find(b"'", end)
+    return found
 
 
 def first_word(trigger: str) -> bytes:
