@@ -200,16 +200,18 @@ Speed. The target (≤ 100 µs per KB for `check_input` at the median, on 2 core
 measured by `make bench`'s `guardian` section (`python -m bench.guardian_speed`); the
 figure in the tables below is per case, where short cases weigh heavily. Measured for
 this pass on the bench's own prompts, CPU time per KB at the median (the shared machine
-ran at a load average of 5 to 7 on 2 cores, so wall time read 2 to 5 times higher):
-injection 460 → 282 µs, PII about 210 µs (unchanged), secrets about 115 µs (unchanged);
-`check_input` in all (every built-in policy, the verdict, the event loop) 929 → 809 µs
-per KB: still eight times the target. Hostile megabytes (`python -m bench --only
-robustness`, texts of `bench/robustness.py`), CPU seconds for one `check_input`: near-
-matches 1.04 → 0.21 s (a line-start check sliced back to the line's start at every
-trigger hit: quadratic without newlines), letters and digits 0.26 → 0.25 s, one letter,
-DNA-like and whitespace 0.05 to 0.07 s; the worst of `python -m bench.guardian_speed`'s
-ten 1 MB floods 0.46 s (key assignments) → 0.26 s (hex). The comparison ran both
-commits' code in one process each, one after the other."""
+ran at a load average of 5 to 9 on 2 cores, so wall time read 2 to 5 times higher):
+injection 460 → 282 µs, PII about 210 µs and secrets about 115 µs (unchanged);
+`check_input` in all (every built-in policy, the verdict, the event loop) 926 → 772 µs
+per KB: still about eight times the target. Hostile megabytes (the texts of
+`bench/robustness.py`), CPU seconds for one `check_input`: near-matches 0.91 → 0.20 s (a
+line-start check sliced back to the line's start at every trigger hit: quadratic without
+newlines), letters and digits 0.23 → 0.21 s, one letter, DNA-like and whitespace 0.05 to
+0.07 s; the worst of `python -m bench.guardian_speed`'s ten 1 MB floods (key
+assignments) 0.45 → 0.23 s. Each comparison ran both commits' code, one after the other.
+`python -m bench --only robustness` at a load average of 8 read, as p50 wall time: near-
+matches 0.67 s, letters and digits 0.63 s (over the 0.5 s target by the machine's load
+only), one letter, DNA-like and whitespace 0.17 to 0.23 s."""
 
 
 @dataclass
