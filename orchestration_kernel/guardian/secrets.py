@@ -212,6 +212,11 @@ def _format_ok(fmt: Any, value: str) -> bool:
 
 
 _RULES = (*_RULES, *(_format_rule(f) for f in TOKEN_FORMATS))
+#: Does a case-folded rule have a token gate? (Only then are the lower-cased text's
+#: tokens worth computing: the bearer rule's trigger is one whole word, no gate.)
+_FOLDED_GATES = any(
+    gate is not None for r in _RULES if r.fold_case for gate in r.anchor.token_gates
+)
 SECRET_ENTITIES: tuple[str, ...] = tuple(
     dict.fromkeys(
         (
@@ -275,7 +280,7 @@ class SecretDetector:
         """Every credential found, each as a span over the secret value only."""
         lower = fold(text)
         found: list[Finding] = []
-        present = {False: tokens(text), True: tokens(lower)}
+        present = {False: tokens(text), True: tokens(lower) if _FOLDED_GATES else None}
         for rule in _RULES:
             haystack = lower if rule.fold_case else text
             if rule.gate and rule.gate not in haystack:
