@@ -885,7 +885,8 @@ def _unleet_brings_triggers(found: set[str], before: set[bytes]) -> bool:
 
 def _unleet_all(text: str, found: list[re.Match[str]], table: dict[int, int]) -> str:
     """``text`` with each leetspeak run in ``found`` translated by ``table``."""
-    parts, last = [], 0
+    parts: list[str] = []
+    last = 0
     for m in found:
         parts += (text[last : m.start()], m.group().translate(table))
         last = m.end()
@@ -924,12 +925,12 @@ def _deobfuscate(
     if not readings or chopped:
         return [(r, None) for r in sorted(readings)]
     before = words(low) if before is None else before
-    out = []
+    kept: list[tuple[str, frozenset[bytes] | None]] = []
     for r in sorted(readings):
         new = words(r) - before
         if not new.isdisjoint(_TRIGGER_WORDS):
-            out.append((r, _stems(new)))
-    return out
+            kept.append((r, _stems(new)))
+    return kept
 
 
 #: Texts longer than this get their second (de-obfuscated) look chunk by chunk, so only
