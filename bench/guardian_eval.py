@@ -201,17 +201,18 @@ measured by `make bench`'s `guardian` section (`python -m bench.guardian_speed`)
 figure in the tables below is per case, where short cases weigh heavily. Measured for
 this pass on the bench's own prompts, CPU time per KB at the median (the shared machine
 ran at a load average of 5 to 9 on 2 cores, so wall time read 2 to 5 times higher):
-injection 460 → 282 µs, PII about 210 µs and secrets about 115 µs (unchanged);
-`check_input` in all (every built-in policy, the verdict, the event loop) 926 → 772 µs
-per KB: still about eight times the target. Hostile megabytes (the texts of
-`bench/robustness.py`), CPU seconds for one `check_input`: near-matches 0.91 → 0.20 s (a
-line-start check sliced back to the line's start at every trigger hit: quadratic without
-newlines), letters and digits 0.23 → 0.21 s, one letter, DNA-like and whitespace 0.05 to
-0.07 s; the worst of `python -m bench.guardian_speed`'s ten 1 MB floods (key
-assignments) 0.45 → 0.23 s. Each comparison ran both commits' code, one after the other.
-`python -m bench --only robustness` at a load average of 8 read, as p50 wall time: near-
-matches 0.67 s, letters and digits 0.63 s (over the 0.5 s target by the machine's load
-only), one letter, DNA-like and whitespace 0.17 to 0.23 s."""
+injection 460 → 285 µs, secrets 117 → 105 µs, PII about 210 µs (unchanged);
+`check_input` in all (every built-in policy, the verdict, the event loop) 926 → 770 to
+830 µs per KB (runs differ by about 7% on this machine): still about eight times the
+target. Hostile megabytes (the texts of `bench/robustness.py`), CPU seconds for one
+`check_input`: near-matches 0.91 → 0.20 s (a line-start check sliced back to the line's
+start at every trigger hit: quadratic without newlines), letters and digits 0.23 → 0.21
+s, one letter, DNA-like and whitespace 0.05 to 0.07 s; the worst of `python -m
+bench.guardian_speed`'s ten 1 MB floods (key assignments) 0.45 → 0.23 s. Each comparison
+ran both commits' code, one after the other. `python -m bench --only robustness` at a
+load average of 8 read, as p50 wall time: near- matches 0.67 s, letters and digits 0.63
+s (over the 0.5 s target by the machine's load only), one letter, DNA-like and
+whitespace 0.17 to 0.23 s."""
 
 
 @dataclass
