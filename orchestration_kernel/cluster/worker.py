@@ -17,7 +17,7 @@ from typing import Any
 from ..errors import ConfigurationError
 from .capture import AuditEvent, CapturedAudit
 
-__all__ = ["PartitionOutcome", "PartitionTask", "engine_accepts", "run_partition"]
+__all__ = ["PartitionOutcome", "PartitionTask", "engine_accepts", "engine_for", "run_partition"]
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def run_partition(task: PartitionTask) -> PartitionOutcome:
     """Run every row of ``task`` on every model (``concurrency`` rows at a time)."""
     from ..matrix import MatrixInput, run_matrix
 
-    engine, audit = _engine_for(task)
+    engine, audit = engine_for(task)
     part_run = f"{task.run_id}.p{task.index}"  # this partition's events, taken back below
     prepared = MatrixInput(items=list(task.prompts), prompts=list(task.prompts), index=task.labels)
     try:
@@ -106,7 +106,9 @@ def encode_cell(reply: Any) -> dict[str, Any]:
     }
 
 
-def _engine_for(task: PartitionTask) -> tuple[Any, CapturedAudit]:
+def engine_for(task: Any) -> tuple[Any, CapturedAudit]:
+    """This worker's engine for ``task``'s configuration (built once, then cached) and the
+    audit it records into. ``task`` has the fields every partition task shares."""
     from .config import engine_from_config
     from .plugin import worker_keys
 

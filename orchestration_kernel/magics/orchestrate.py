@@ -143,7 +143,8 @@ class OrchestrateMagics(Magics):
         "--over",
         metavar="EXPR",
         help="With --compare: run the prompt for each {item} of EXPR (a list, df.col, a "
-        "DataFrame: one item per row, its columns as {column}).",
+        "DataFrame: one item per row, its columns as {column}). With a pipeline: run it "
+        "once per row, the row as {input}.",
     )
     @magic_arguments.argument(
         "--cluster", metavar="WHERE", help="With --over: run the rows on Dask (local or tcp://…)."
