@@ -10,7 +10,6 @@ Row counts are small on purpose: the 2,000-row resume test of the matrix
 from __future__ import annotations
 
 import pickle
-from typing import Any
 
 import pandas as pd
 import pytest
@@ -23,6 +22,7 @@ from tests.integration.test_cluster_matrix import (  # one LocalCluster, one ser
     Stop,
     client,  # noqa: F401 (a fixture)
     make_engine,
+    record_submits,
     server,  # noqa: F401 (a fixture)
     wait_until_quiet,
 )
@@ -63,14 +63,7 @@ def test_a_pipeline_over_rows_resumes_on_the_cluster_and_audits_every_event_once
     engine = make_engine(server, key)
     rows, size = 40, 5  # 8 partitions of 5 rows, two calls per row
     df = reviews(rows)
-    sent: list[bytes] = []
-    submit = client.submit
-
-    def recording_submit(fn: Any, *args: Any, **kwargs: Any) -> Any:
-        sent.append(distributed.protocol.pickle.dumps((fn, args, kwargs)))
-        return submit(fn, *args, **kwargs)
-
-    monkeypatch.setattr(client, "submit", recording_submit)
+    sent = record_submits(client, monkeypatch)
     seen: list[ClusterProgress] = []
 
     def stop_halfway(progress: ClusterProgress) -> None:
