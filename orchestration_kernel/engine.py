@@ -455,12 +455,22 @@ class OrchestrationEngine:
         takes) once per row of ``items``: a :class:`~.pipeline_matrix.PipelineMatrixResult`
         whose ``to_dataframe()`` is the input beside one column per step. ``cluster``
         as for :meth:`matrix` (``partition_size``, ``job``, ``progress`` then apply)."""
-        from .pipeline_matrix import run_pipeline_matrix
+        from .pipeline_matrix import prepare_rows, run_pipeline_matrix
 
+        session_id, what = kwargs.pop("session_id", None), kwargs.pop("what", "items")
+        pipeline, rows = prepare_rows(self, spec, items, namespace=namespace, what=what)
+        if cluster is not None:
+            from .cluster import run_pipeline_matrix_on_cluster
+
+            return await asyncio.to_thread(
+                run_pipeline_matrix_on_cluster, self, pipeline, rows, cluster=cluster,
+                concurrency=concurrency, session_id=session_id, **kwargs,
+            )  # fmt: skip
+        if kwargs:
+            raise ConfigurationError(f"{', '.join(sorted(kwargs))}: only with cluster=")
         return await run_pipeline_matrix(
-            self, spec, items, cluster=cluster, concurrency=concurrency, namespace=namespace,
-            **kwargs,
-        )  # fmt: skip
+            pipeline, rows, concurrency=concurrency, session_id=session_id
+        )
 
     def pipeline_matrix_sync(self, spec: Any, items: Any, **kwargs: Any) -> PipelineMatrixResult:
         """Blocking twin of :meth:`pipeline_matrix`."""

@@ -38,6 +38,7 @@ __all__ = [
     "PipelineMatrixResult",
     "RowsInput",
     "pipeline_rows",
+    "prepare_rows",
     "row_run_ids",
     "run_pipeline_matrix",
     "run_pipeline_rows",
@@ -141,37 +142,31 @@ async def run_pipeline_rows(
     return list(await asyncio.gather(*(one(v, n, r) for v, n, r in rows)))
 
 
-async def run_pipeline_matrix(
+def prepare_rows(
     engine: Any,
     spec: Any,
     items: Any,
     *,
-    cluster: Any = None,
-    concurrency: int = 8,
     namespace: Mapping[str, Any] | None = None,
-    session_id: str | None = None,
     what: str = "items",
-    **cluster_options: Any,
-) -> PipelineMatrixResult:
-    """``engine.pipeline_matrix``: in this kernel, or with ``cluster`` on Dask workers
-    (``cluster_options``: ``partition_size``, ``job``, ``progress``; see :mod:`.cluster`)."""
+) -> tuple[Any, RowsInput]:
+    """The :class:`~.pipeline.Pipeline` (``spec`` itself when it is one) and its rows."""
     from .pipeline import Pipeline
 
     pipeline = spec if isinstance(spec, Pipeline) else engine.create_pipeline(spec)
-    rows = pipeline_rows(pipeline, items, namespace=namespace, what=what)
-    if cluster is not None:
-        from .cluster.rows import run_pipeline_matrix_on_cluster
+    return pipeline, pipeline_rows(pipeline, items, namespace=namespace, what=what)
 
-        return await asyncio.to_thread(
-            run_pipeline_matrix_on_cluster, engine, pipeline, rows, cluster=cluster,
-            concurrency=concurrency, session_id=session_id, **cluster_options,
-        )  # fmt: skip
-    if cluster_options:
-        raise ConfigurationError(
-            f"{', '.join(sorted(cluster_options))}: only with cluster=; leave it unset here"
-        )
+
+async def run_pipeline_matrix(
+    pipeline: Any,
+    rows: RowsInput,
+    *,
+    concurrency: int = 8,
+    session_id: str | None = None,
+) -> PipelineMatrixResult:
+    """Every row of ``rows`` in this kernel, under one new job run id."""
     run_id = new_run_id()
-    runs = await engine.runtime.run(
+    runs = await pipeline.engine.runtime.run(
         run_pipeline_rows(
             pipeline, rows.inputs, rows.namespaces, row_run_ids(run_id, 0, len(rows.inputs)),
             concurrency=concurrency, session_id=session_id,

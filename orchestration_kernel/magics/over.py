@@ -53,32 +53,26 @@ def run_pipeline_over_cell(ctx: CellContext, args: argparse.Namespace, body: str
     name = args.args[0] if args.args else None
     pipeline = Pipeline(body, engine=ctx.engine, name=name, default_model=ctx.default_model or None)
     ctx.note_alias([m for s in pipeline.spec.steps for m in s.models or []])
-    what = f"--over {args.over}"
     items = over_items(args.over, ctx.user_ns)
-    namespace = ctx.namespace
+    rows = pipeline_rows(pipeline, items, namespace=ctx.namespace, what=f"--over {args.over}")
     if args.dry_run:  # the plan of the first row: every row runs the same steps
-        rows = pipeline_rows(pipeline, items, namespace=namespace, what=what)
         plan = pipeline.plan(rows.inputs[0], namespace=rows.namespaces[0])
         ctx.bind(args.out, plan)
         return plan
     session_id = args.session or ctx.session_id
     if args.cluster is None:
         result = ctx.engine.runtime.run_sync(
-            run_pipeline_matrix(
-                ctx.engine, pipeline, items, namespace=namespace, session_id=session_id,
-                what=what,
-            )
-        )  # fmt: skip
+            run_pipeline_matrix(pipeline, rows, session_id=session_id)
+        )
     else:
         from ..cluster import run_pipeline_matrix_on_cluster
 
-        rows = pipeline_rows(pipeline, items, namespace=namespace, what=what)
         title = f"{pipeline.name or 'pipeline'} over {args.over} on {args.cluster}"
         with cluster_progress(title) as view:
             result = run_pipeline_matrix_on_cluster(
                 ctx.engine, pipeline, rows, cluster=args.cluster, session_id=session_id,
                 progress=view,
             )  # fmt: skip
-    ctx.ran(result.run_id)
+    ctx.ran(result.runs[0].run_id)  # `%orchestrate audit` shows the first row's run
     ctx.bind(args.out, result)
     return result.to_dataframe()

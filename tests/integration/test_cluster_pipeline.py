@@ -154,7 +154,7 @@ def test_the_magic_runs_a_pipeline_cell_over_a_dataframe_on_the_cluster(
     try:
         shell.user_ns["df"] = pd.DataFrame({"city": ["Oslo", "Lima", "Pune"]}, index=list("abc"))
         where = client.scheduler.address
-        result = shell.run_cell(
+        cell = (
             f"%%orchestrate --over df --cluster {where} --out graded\n"
             "steps:\n"
             "  - name: weather\n"
@@ -164,6 +164,7 @@ def test_the_magic_runs_a_pipeline_cell_over_a_dataframe_on_the_cluster(
             "    model: gpt-4o\n"
             '    prompt: "What to wear for: {weather.output}"\n'
         )
+        result = shell.run_cell(cell)
         assert result.success, result.error_in_exec
         shown = capsys.readouterr().out  # the progress view, as a terminal shows it
         assert f"pipeline over df on {where}\n0/3 partitions · 0/3 rows" in shown
@@ -174,6 +175,15 @@ def test_the_magic_runs_a_pipeline_cell_over_a_dataframe_on_the_cluster(
         assert list(frame["status"]) == ["done"] * 3
         runs = shell.user_ns["graded"].runs
         assert [r.steps[0].prompt for r in runs] == [f"Weather in {c}?" for c in frame["city"]]
+        in_kernel = shell.run_cell(cell.replace(f" --cluster {where}", ""))  # same rows here
+        assert in_kernel.success, in_kernel.error_in_exec
+        again = shell.user_ns["graded"]
+        assert [r.steps[0].prompt for r in again.runs] == [r.steps[0].prompt for r in runs]
+        assert list(again.to_dataframe()["status"]) == ["done"] * 3
+        assert all(
+            f"Weather in {c}?" in text  # the simulator echoes its prompt
+            for c, text in zip(frame["city"], again.to_dataframe()["weather"], strict=True)
+        )
         refused = shell.run_cell("%%orchestrate --cluster local\nsteps: []")
         assert not refused.success and "add --over VAR" in str(refused.error_in_exec)
     finally:
