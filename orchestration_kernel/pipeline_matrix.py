@@ -26,7 +26,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .errors import ConfigurationError, PipelineError, SpecError
+from .errors import ConfigurationError, OrchestrationError, SpecError
 from .matrix import _is_dataframe, _is_series, _rows, input_frame, new_run_id
 from .pipeline.result import PipelineResult
 from .pipeline.scope import Scope
@@ -129,7 +129,7 @@ async def run_pipeline_rows(
                     value, namespace=names, run_id=run_id, session_id=session_id, stream=False
                 )
                 return result
-            except (PipelineError, SpecError) as exc:  # this row's, not the job's
+            except OrchestrationError as exc:  # this row's (a step, a name, a bad value)
                 partial = getattr(exc, "result", None)
                 if isinstance(partial, PipelineResult):
                     return partial
