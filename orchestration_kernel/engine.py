@@ -457,8 +457,11 @@ class OrchestrationEngine:
         as for :meth:`matrix` (``partition_size``, ``job``, ``progress`` then apply)."""
         from .pipeline_matrix import prepare_rows, run_pipeline_matrix
 
-        session_id, what = kwargs.pop("session_id", None), kwargs.pop("what", "items")
-        pipeline, rows = prepare_rows(self, spec, items, namespace=namespace, what=what)
+        session_id = kwargs.pop("session_id", None)
+        unknown = sorted(set(kwargs) - {"partition_size", "job", "progress"})
+        if unknown:
+            raise ConfigurationError(f"pipeline_matrix() takes no {', '.join(unknown)}")
+        pipeline, rows = prepare_rows(self, spec, items, namespace=namespace)
         if cluster is not None:
             from .cluster import run_pipeline_matrix_on_cluster
 

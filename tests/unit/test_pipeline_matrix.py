@@ -56,6 +56,8 @@ def test_mistakes_are_refused_before_any_call(engine: OrchestrationEngine) -> No
         engine.pipeline_matrix_sync(STEPS, [])
     with pytest.raises(ConfigurationError, match="partition_size: only with cluster="):
         engine.pipeline_matrix_sync(STEPS, ["a"], partition_size=2)
+    with pytest.raises(ConfigurationError, match="takes no colour"):
+        engine.pipeline_matrix_sync(STEPS, ["a"], colour="red")
     with pytest.raises(SpecError, match=r"unknown name 'colour'"):
         engine.pipeline_matrix_sync([{"model": "gpt-4o", "prompt": "{colour}"}], ["a"])
     with pytest.raises(ConfigurationError, match="must be a list"):
