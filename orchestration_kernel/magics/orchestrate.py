@@ -180,6 +180,8 @@ class OrchestrateMagics(Magics):
         ``%%orchestrate --compare gpt-4 claude-3 [--over EXPR]`` runs the body as one prompt
         on every model (with ``--over``, once per ``{item}``: a matrix); add ``--batch
         [--job NAME] [--yes]`` to send it through the providers' Batch APIs as a resumable job.
+        A pipeline cell with ``--over EXPR`` runs once per row (the row is ``{input}``), and
+        ``--cluster local|tcp://…`` runs the rows (of either) on Dask workers.
 
         A line runs a command: ``%orchestrate models [FILTER]``, ``run NAME [--input EXPR]``,
         ``audit [--run ID] [--out VAR]``, ``context [SESSION]``, ``session [ID]``,
