@@ -11,8 +11,10 @@ result.runs[0]             # row 0's PipelineResult
 ``%%orchestrate`` YAML cell take. Each row is one pipeline run: ``{input}`` is the row (a
 DataFrame row as a mapping, so ``{input[Some Column]}`` reaches any column; a Series'
 or list's value as it is) and a DataFrame's columns are also names (``{review}``), ahead
-of ``namespace``. Rows are independent: a row that fails (``on_error: fail``) is a
-``failed`` row with its error, and never stops the others.
+of ``namespace`` (only the names the pipeline uses are taken from it). Rows are
+independent: a row that fails (``on_error: fail``) is a ``failed`` row with its error and
+never stops the others, and no row reads or extends the session's conversation (see
+:func:`for_rows`).
 
 Each row's run id is the job's run id with ``-<row position>`` after it, so one
 ``audit.to_dataframe()`` filtered on the prefix shows the whole job. This module knows
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = [
     "PipelineMatrixResult",
     "RowsInput",
+    "for_rows",
     "pipeline_rows",
     "prepare_rows",
     "row_run_ids",
@@ -68,6 +71,28 @@ def spec_data(pipeline: Any) -> dict[str, Any]:
     worker loads again, and what identifies the job for a rerun."""
     data: dict[str, Any] = pipeline.spec.model_dump(mode="json", by_alias=True, exclude_unset=True)
     return data
+
+
+def for_rows(pipeline: Any) -> Any:
+    """``pipeline`` as each row runs it. Rows are independent runs (in any order, on any
+    worker, resumable), so none reads or extends the session's conversation: a step with
+    ``context: session`` is refused, and ``remember`` is turned off."""
+    from .pipeline import Pipeline
+
+    sessioned = [s.name for s in pipeline.spec.steps if s.context == "session"]
+    if sessioned:
+        raise ConfigurationError(
+            f"step(s) {', '.join(map(str, sessioned))} read the session's conversation "
+            "(context: session), but the rows of a pipeline matrix are independent runs: "
+            "drop context: session, or pass what a row needs as a column"
+        )
+    if not pipeline.spec.remember:
+        return pipeline
+    return Pipeline(
+        {**spec_data(pipeline), "remember": False}, engine=pipeline.engine,
+        namespace=pipeline.namespace, interpolate=pipeline.compiled.interpolate,
+        default_model=pipeline.default_model,
+    )  # fmt: skip
 
 
 def pipeline_rows(
@@ -153,7 +178,7 @@ def prepare_rows(
     """The :class:`~.pipeline.Pipeline` (``spec`` itself when it is one) and its rows."""
     from .pipeline import Pipeline
 
-    pipeline = spec if isinstance(spec, Pipeline) else engine.create_pipeline(spec)
+    pipeline = for_rows(spec if isinstance(spec, Pipeline) else engine.create_pipeline(spec))
     return pipeline, pipeline_rows(pipeline, items, namespace=namespace, what=what)
 
 
@@ -165,6 +190,7 @@ async def run_pipeline_matrix(
     session_id: str | None = None,
 ) -> PipelineMatrixResult:
     """Every row of ``rows`` in this kernel, under one new job run id."""
+    pipeline = for_rows(pipeline)
     run_id = new_run_id()
     runs = await pipeline.engine.runtime.run(
         run_pipeline_rows(

@@ -22,6 +22,7 @@ from ..pipeline.result import PipelineResult
 from ..pipeline_matrix import (
     PipelineMatrixResult,
     RowsInput,
+    for_rows,
     row_run_ids,
     run_pipeline_rows,
     spec_data,
@@ -106,6 +107,7 @@ def run_pipeline_matrix_on_cluster(
 
     if concurrency < 1:
         raise ConfigurationError(f"concurrency must be at least 1, not {concurrency}")
+    pipeline = for_rows(pipeline)
     spec = spec_data(pipeline)
     interpolate = bool(pipeline.compiled.interpolate)
     default_model = pipeline.default_model

@@ -48,13 +48,15 @@ def cluster_progress(title: str) -> Iterator[Any]:
 def run_pipeline_over_cell(ctx: CellContext, args: argparse.Namespace, body: str) -> Any:
     """Check the spec and the rows (the first row's names too), then run every row."""
     from ..pipeline import Pipeline
-    from ..pipeline_matrix import pipeline_rows, run_pipeline_matrix
+    from ..pipeline_matrix import prepare_rows, run_pipeline_matrix
 
     name = args.args[0] if args.args else None
     pipeline = Pipeline(body, engine=ctx.engine, name=name, default_model=ctx.default_model or None)
     ctx.note_alias([m for s in pipeline.spec.steps for m in s.models or []])
     items = over_items(args.over, ctx.user_ns)
-    rows = pipeline_rows(pipeline, items, namespace=ctx.namespace, what=f"--over {args.over}")
+    pipeline, rows = prepare_rows(
+        ctx.engine, pipeline, items, namespace=ctx.namespace, what=f"--over {args.over}"
+    )
     if args.dry_run:  # the plan of the first row: every row runs the same steps
         plan = pipeline.plan(rows.inputs[0], namespace=rows.namespaces[0])
         ctx.bind(args.out, plan)

@@ -63,3 +63,20 @@ def test_mistakes_are_refused_before_any_call(engine: OrchestrationEngine) -> No
     with pytest.raises(ConfigurationError, match="must be a list"):
         engine.pipeline_matrix_sync(STEPS, "not rows")
     assert engine.audit.to_dataframe(event="call").empty  # nothing was sent
+
+
+def test_rows_neither_read_nor_extend_the_session_conversation(
+    engine: OrchestrationEngine,
+) -> None:
+    """Rows are independent runs (any order, any worker): a plain run remembers its turns,
+    a row does not, and a step that reads the conversation is refused over rows."""
+    engine.create_pipeline(STEPS).run("once")
+    before = engine.runtime.run_sync(engine.bus.conversation(engine.session_id))
+    assert len(before) == 4  # the plain run: two steps, a prompt and a reply each
+    result = engine.pipeline_matrix_sync(STEPS, ["a", "b", "c"])
+    assert result.status == "done"
+    after = engine.runtime.run_sync(engine.bus.conversation(engine.session_id))
+    assert after == before
+    reads = [{"name": "chat", "model": "gpt-4o", "prompt": "Go on: {input}", "context": "session"}]
+    with pytest.raises(ConfigurationError, match=r"chat read the session's conversation"):
+        engine.pipeline_matrix_sync(reads, ["a"])
