@@ -31,8 +31,12 @@ class KeyPlugin(WorkerPlugin):  # type: ignore[misc]
         _KEYS[self.name] = dict(self._keys)
 
     def teardown(self, worker: Any = None) -> None:
-        """Forget the keys when the plugin is removed or the worker closes."""
+        """Forget the keys, and the engines built with them, when the plugin is removed
+        or the worker closes."""
+        from .worker import forget_engines
+
         _KEYS.pop(self.name, None)
+        forget_engines(self.name)
 
     def __repr__(self) -> str:
         return f"KeyPlugin({self.name!r}, providers={sorted(self._keys)})"

@@ -9,6 +9,7 @@ left in the process — the task itself never holds a key. The engine records in
 from __future__ import annotations
 
 import inspect
+import logging
 import os
 import threading
 from dataclasses import dataclass, field
@@ -17,7 +18,14 @@ from typing import Any
 from ..errors import ConfigurationError
 from .capture import AuditEvent, CapturedAudit
 
-__all__ = ["PartitionOutcome", "PartitionTask", "engine_accepts", "engine_for", "run_partition"]
+__all__ = [
+    "PartitionOutcome",
+    "PartitionTask",
+    "engine_accepts",
+    "engine_for",
+    "forget_engines",
+    "run_partition",
+]
 
 
 @dataclass(frozen=True)
@@ -157,6 +165,20 @@ def _redis_settings(keys: dict[str, str]) -> Any:
     except (ImportError, AttributeError):
         return fields["url"]
     return settings(**fields)
+
+
+def forget_engines(plugin: str) -> None:
+    """Close and drop this process's engines built with the keys of ``plugin`` (its job
+    is over: the plugin is being removed), so no engine outlives its keys here."""
+    with _LOCK:
+        gone = [key for key in _ENGINES if key[1] == plugin]
+        engines = [_ENGINES.pop(key)[0] for key in gone]
+    for engine in engines:
+        try:
+            engine.close()
+            engine.session.close()
+        except Exception:  # a worker shutting down: nothing left to keep tidy
+            logging.getLogger(__name__).debug("closing a cluster engine failed", exc_info=True)
 
 
 def engine_accepts(engine_class: type, name: str) -> bool:

@@ -169,7 +169,7 @@ def test_a_partition_runs_on_the_worker_side_with_the_plugins_keys() -> None:
     plugin.setup()
     try:
         out = run_partition(task)
-        (worker_engine, _), *_ = _ENGINES.values()
+        [(worker_engine, _)] = [v for k, v in _ENGINES.items() if k[1] == "keys-test"]
         assert worker_engine.providers.key_for("openai").get() == key
         assert (out.index, out.start, out.limits) == (3, 30, {"f": 50})
         assert [c["fast"]["ok"] for c in out.cells] == [True, True]
@@ -179,10 +179,8 @@ def test_a_partition_runs_on_the_worker_side_with_the_plugins_keys() -> None:
         assert worker_engine.audit.take("run1.p3") == []
     finally:
         plugin.teardown()
-        for made, _ in _ENGINES.values():
-            made.session.close()
-        _ENGINES.clear()
     assert worker_keys("keys-test") is None
+    assert not [k for k in _ENGINES if k[1] == "keys-test"]  # no engine outlives its keys
 
 
 def test_the_offline_stand_in_travels_with_the_config(monkeypatch) -> None:
@@ -225,7 +223,7 @@ def test_a_pipeline_partition_runs_each_row_as_its_own_run_on_the_worker_side() 
     plugin.setup()
     try:
         out = run_rows_partition(task)
-        (worker_engine, audit), *_ = _ENGINES.values()
+        [(_, audit)] = [v for k, v in _ENGINES.items() if k[1] == "keys-rows"]
         assert [c["run_id"] for c in out.cells] == ["job-10", "job-11"]
         assert [[s["status"] for s in c["steps"]] for c in out.cells] == [
             ["done", "skipped"],
@@ -236,6 +234,4 @@ def test_a_pipeline_partition_runs_each_row_as_its_own_run_on_the_worker_side() 
         assert audit.take("job-10") == [] and audit.take("job-11") == []
     finally:
         plugin.teardown()
-        for made, _ in _ENGINES.values():
-            made.session.close()
-        _ENGINES.clear()
+    assert not [k for k in _ENGINES if k[1] == "keys-rows"]
