@@ -12,6 +12,7 @@ import inspect
 import logging
 import os
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,8 +24,10 @@ __all__ = [
     "PartitionTask",
     "engine_accepts",
     "engine_for",
-    "forget_engines",
+    "forget_keys",
+    "keep_keys",
     "run_partition",
+    "worker_keys",
 ]
 
 
@@ -68,6 +71,8 @@ class PartitionOutcome:
 REDIS_KEY = "redis:settings"
 
 _ENGINES: dict[tuple[Any, ...], Any] = {}
+#: This process's keys, by plugin name (kept by :meth:`.plugin.KeyPlugin.setup`).
+_KEYS: dict[str, dict[str, str]] = {}
 _LOCK = threading.Lock()
 
 
@@ -118,7 +123,6 @@ def engine_for(task: Any) -> tuple[Any, CapturedAudit]:
     """This worker's engine for ``task``'s configuration (built once, then cached) and the
     audit it records into. ``task`` has the fields every partition task shares."""
     from .config import engine_from_config
-    from .plugin import worker_keys
 
     cache_key = (task.fingerprint, task.plugin, task.limit_share, task.shared_limits)
     with _LOCK:
@@ -167,10 +171,22 @@ def _redis_settings(keys: dict[str, str]) -> Any:
     return settings(**fields)
 
 
-def forget_engines(plugin: str) -> None:
-    """Close and drop this process's engines built with the keys of ``plugin`` (its job
-    is over: the plugin is being removed), so no engine outlives its keys here."""
+def keep_keys(plugin: str, keys: Mapping[str, str]) -> None:
+    """Keep the keys a :class:`~.plugin.KeyPlugin` brought to this process (memory only)."""
     with _LOCK:
+        _KEYS[plugin] = dict(keys)
+
+
+def worker_keys(plugin: str) -> dict[str, str] | None:
+    """The keys the plugin ``plugin`` left in this process, or ``None`` if it never ran here."""
+    return _KEYS.get(plugin)
+
+
+def forget_keys(plugin: str) -> None:
+    """Forget ``plugin``'s keys, and close and drop the engines built with them (its job is
+    over: the plugin is being removed), so no engine outlives its keys here."""
+    with _LOCK:
+        _KEYS.pop(plugin, None)
         gone = [key for key in _ENGINES if key[1] == plugin]
         engines = [_ENGINES.pop(key)[0] for key in gone]
     for engine in engines:
