@@ -36,7 +36,9 @@ class RedisSettings:
     stopped renewing it (a killed kernel frees its slots after this). ``prefix``: the
     key prefix, so several teams can share one server. ``timeout``: seconds before an
     unanswered command counts as "Redis is down". ``retry_after``: seconds between
-    attempts to get back to Redis after it went away.
+    attempts to get back to Redis after it went away. ``start_slack``: seconds a call's
+    request may leave after its booked start; one later than that (held up between its
+    permit and its request) books again rather than land in a window already full.
     """
 
     url: str
@@ -45,6 +47,7 @@ class RedisSettings:
     prefix: str = "orchestration"
     timeout: float = 1.0
     retry_after: float = 1.0
+    start_slack: float = 0.2
 
     def __post_init__(self) -> None:
         if not isinstance(self.url, str) or urlsplit(self.url).scheme not in _SCHEMES:
@@ -52,7 +55,7 @@ class RedisSettings:
                 f"redis= takes a URL such as redis://localhost:6379/0 (schemes: "
                 f"{', '.join(_SCHEMES)}), not {redact(str(self.url))!r}."
             )
-        for name in ("window", "lease_ttl", "timeout", "retry_after"):
+        for name in ("window", "lease_ttl", "timeout", "retry_after", "start_slack"):
             value = getattr(self, name)
             if not isinstance(value, int | float) or not value > 0:
                 raise ConfigurationError(

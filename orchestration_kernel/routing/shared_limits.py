@@ -50,7 +50,8 @@ log = logging.getLogger("orchestration_kernel.shared")
 #: KEYS: starts (zset id->start), tokens (hash id->tokens), leases (zset id->expiry),
 #: kernels (zset kernel->last seen), total (the tokens of every booking in the window).
 #: ARGV: id, tokens, rpm, tpm, max_in_flight (0 = no limit), window, lease_ttl, kernel id,
-#: presence seconds. Returns {delay or "-1" (in-flight full: ask again), start booked
+#: presence seconds, the id of a booking this one replaces ("" for none). Returns
+#: {delay or "-1" (in-flight full: ask again), start booked
 #: (server epoch seconds, to the microsecond), kernels seen}. Each step costs O(log n) in
 #: the bookings of the window, plus one per booking that leaves it.
 RESERVE = """
@@ -63,6 +64,14 @@ redis.call('ZADD', KEYS[4], now, ARGV[8])
 redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now - tonumber(ARGV[9]))
 local kernels = redis.call('ZCARD', KEYS[4])
 local total = tonumber(redis.call('GET', KEYS[5]) or '0')
+local old = ARGV[10]
+if old and old ~= '' then
+  if redis.call('ZREM', KEYS[1], old) == 1 then
+    total = total - tonumber(redis.call('HGET', KEYS[2], old) or '0')
+    redis.call('HDEL', KEYS[2], old)
+  end
+  redis.call('ZREM', KEYS[3], old)
+end
 for _, old in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - window)) do
   total = total - tonumber(redis.call('HGET', KEYS[2], old) or '0')
   redis.call('ZREM', KEYS[1], old)
@@ -177,6 +186,10 @@ class Booking:
     lease: bool
     #: Seconds from booking to the booked start.
     delay: float = 0.0
+    #: The booked start, in the Redis server's epoch seconds.
+    start: float = 0.0
+    #: The booked start on the limiter's clock (what :meth:`SharedLimits.confirm` checks).
+    due: float = 0.0
 
 
 class SharedLimits:
@@ -194,6 +207,8 @@ class SharedLimits:
         self.kernels = 1
         #: Outages so far; each produced exactly one warning.
         self.outages = 0
+        #: Calls that started late and booked again (see :meth:`confirm`).
+        self.rebooked = 0
         #: The warnings given, newest last (also logged and sent to ``warnings``).
         self.warnings: list[str] = []
         #: The latest bookings as ``(deployment id, start)``, start in the Redis server's
@@ -224,11 +239,7 @@ class SharedLimits:
         booking = Booking(f"{self._kernel}-{next(self._ids)}", keys, gate.max_in_flight is not None)
         try:
             await self._backfill(gate, keys)
-            while True:
-                delay = await self._reserve(gate, keys, booking.id, tokens)
-                if delay is not None:
-                    break
-                await asyncio.sleep(_IN_FLIGHT_POLL)  # every slot is held: ask again
+            booked = await self._reserve_room(gate, booking, tokens)
         except Exception as exc:
             if not is_unavailable(exc):
                 raise
@@ -237,8 +248,43 @@ class SharedLimits:
         self._came_back()
         if booking.lease:
             self._hold(booking)
-        booking.delay = delay
+        self._place(gate, booking, booked)
         return booking
+
+    def _place(self, gate: _Gate, booking: Booking, booked: tuple[float, float]) -> None:
+        booking.delay, booking.start = booked
+        booking.due = gate.clock.now() + booking.delay
+
+    async def confirm(self, gate: _Gate, booking: Booking, tokens: int) -> None:
+        """Just before the call's request leaves: book again if it is late.
+
+        A booking bounds when calls *may* start; the provider counts when they arrive.
+        Work between the permit and the request (a cold process's first request, an event
+        loop held up by other tasks) can move a request far past its booked start, into
+        a window booked full by later calls. A call more than
+        :attr:`RedisSettings.start_slack` seconds late therefore gives its old place back
+        and books again (at the back of the shared queue), waiting for the new start.
+        On time, this costs nothing: no round trip.
+        """
+        late = gate.clock.now() - booking.due
+        if late <= self.settings.start_slack or self.mode == "local":
+            return
+        old, booking.id = booking.id, f"{self._kernel}-{next(self._ids)}"
+        if booking.lease:
+            self._leases.get(booking.keys[2], set()).discard(old)
+        try:
+            booked = await self._reserve_room(gate, booking, tokens, old)
+        except Exception as exc:
+            if not is_unavailable(exc):
+                raise
+            self._went_down(exc)  # the call goes on; the fallback counts from now on
+            return
+        self.rebooked += 1
+        log.info("a call started %.3f s after its booked start: booked again", late)
+        if booking.lease:
+            self._hold(booking)
+        self._place(gate, booking, booked)
+        await self.wait(gate, booking)
 
     async def wait(self, gate: _Gate, booking: Booking) -> None:
         """Sleep until the booked start (the lease goes back if cancelled meanwhile)."""
@@ -295,12 +341,27 @@ class SharedLimits:
         names = ("starts", "tokens", "leases", "kernels", "total")
         return tuple(f"{base}:{name}" for name in names)  # type: ignore[return-value]
 
-    async def _reserve(self, gate: _Gate, keys: Any, booking_id: str, tokens: int) -> float | None:
+    async def _reserve_room(
+        self, gate: _Gate, booking: Booking, tokens: int, replaces: str = ""
+    ) -> tuple[float, float]:
+        """:meth:`_reserve` until an in-flight slot is free (polled: held slots end in
+        other kernels, which cannot signal this one)."""
+        while True:
+            booked = await self._reserve(gate, booking.keys, booking.id, tokens, replaces)
+            if booked is not None:
+                return booked
+            await asyncio.sleep(_IN_FLIGHT_POLL)
+
+    async def _reserve(
+        self, gate: _Gate, keys: Any, booking_id: str, tokens: int, replaces: str = ""
+    ) -> tuple[float, float] | None:
+        """One booking: (seconds until its start, the start in server epoch seconds), or
+        None while every in-flight slot is held. ``replaces``: a booking to drop first."""
         presence = max(60.0, 2 * self.settings.window)
         args = [
             booking_id, max(0, int(tokens)), gate.rpm or 0, gate.tpm or 0,
             gate.max_in_flight or 0, self.settings.window, self.settings.lease_ttl,
-            self._kernel, presence,
+            self._kernel, presence, replaces,
         ]  # fmt: skip
         delay, at, kernels = await self._run("reserve", RESERVE, list(keys), args)
         # Just back from an outage the server may have restarted and forgotten the others.
@@ -309,8 +370,9 @@ class SharedLimits:
         value = float(delay)
         if value < 0:
             return None
-        self.booked.append((gate.deployment_id, float(at)))
-        return value
+        start = float(at)
+        self.booked.append((gate.deployment_id, start))
+        return value, start
 
     async def _run(self, name: str, source: str, keys: list[str], args: list[Any]) -> Any:
         if self._redis is None:

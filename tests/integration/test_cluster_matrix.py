@@ -27,6 +27,11 @@ pytestmark = pytest.mark.timeout(300)
 
 FAST = RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.05)
 RPM = 4000  # the pool's quota: each of the two workers must apply half of it
+#: Seconds of scheduling slack in the shared-limiter test: arrivals are counted over a
+#: window this much shorter than the limiter's (as tests/integration/test_redis_team.py
+#: does), so two workers on a busy machine cannot fail it by a few ms, while a cluster
+#: that shares nothing (each worker the whole quota: twice it per window) still fails.
+JITTER = 0.5
 
 
 @pytest.fixture(scope="module")
@@ -219,8 +224,15 @@ def test_with_a_shared_limiter_the_whole_cluster_keeps_one_quota(client, server)
     window, quota = 2.0, 10  # a short window keeps the test short; the quota still binds
     with running_redis() as redis:
         key = fake_key("sk")
-        server.clear()
         server.require_bearer = lambda token: token == key
+        # The server builds its first reply from the SDK's types, imported then (seconds on
+        # a busy machine, its loop held): requests arriving meanwhile would all be read, and
+        # stamped, at once. One request first, so the stamps are the arrivals.
+        OrchestrationEngine(
+            offline="off", keys={"openai": key}, base_urls={"openai": server.base_url},
+            audit=False, redis=False,
+        ).complete_sync("openai:gpt-4o-mini", "warm up")  # fmt: skip
+        server.clear()
         engine = OrchestrationEngine(
             offline="off", keys={"openai": key}, base_urls={"openai": server.base_url},
             retry=FAST, redis=settings(redis.url, window=window),
@@ -234,7 +246,10 @@ def test_with_a_shared_limiter_the_whole_cluster_keeps_one_quota(client, server)
             )  # fmt: skip
     assert result.status == "done" and result.worker_limits == {"fast-1": quota}
     assert len(server.requests) == 40
+    # As the server saw them arrive, over a window JITTER shorter than the limiter's: the
+    # bookings hold the quota exactly (tests/integration/test_redis_limits.py); the
+    # moments between a booked start and the server reading the request vary a little.
     starts = sorted(r.t_start for r in server.requests)
-    busiest = max(sum(1 for t in starts if s <= t < s + window) for s in starts)
-    if busiest > quota:  # seen with two engines in one process too: the limiter's, not ours
-        pytest.xfail(f"the shared limiter admitted {busiest} in one {window} s window of {quota}")
+    span = window - JITTER
+    busiest = max(sum(1 for t in starts if s <= t < s + span) for s in starts)
+    assert busiest <= quota, f"{busiest} requests arrived within {span} s (quota {quota})"
