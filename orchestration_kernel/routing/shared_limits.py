@@ -14,7 +14,8 @@ across kernels, and a kernel that is slow to be scheduled keeps the places it bo
 - ``max_in_flight`` slots are leases with an expiry the holder renews; a killed kernel's
   slots free themselves after ``lease_ttl``.
 - When Redis cannot be reached, calls go on with the local limiter at the quota divided
-  by the number of kernels Redis last saw, with one warning per outage; every
+  by the number of kernels Redis last saw (by :attr:`RedisSettings.kernels`, the team's
+  expected size, if Redis was never reached), with one warning per outage; every
   ``retry_after`` seconds a probe pings Redis (off the call path, so an unreachable
   server never holds a call up); once it answers the next call books there again, and
   the bookings made locally meanwhile are written back so the shared window counts
@@ -203,8 +204,10 @@ class SharedLimits:
         self.settings = settings
         #: "shared" while Redis answers, "local" while the fallback is in use.
         self.mode = "shared"
-        #: How many kernels Redis last saw (the fallback divides quotas by this).
-        self.kernels = 1
+        #: How many kernels Redis last saw (the fallback divides quotas by this); until
+        #: Redis has answered once, the team's expected size (``RedisSettings.kernels``).
+        self.kernels = settings.kernels or 1
+        self._seen = False  # Redis has answered a booking at least once
         #: Outages so far; each produced exactly one warning.
         self.outages = 0
         #: Calls that started late and booked again (see :meth:`confirm`).
@@ -303,7 +306,8 @@ class SharedLimits:
         return self.mode == "local" or time.monotonic() < self._probation_until
 
     def divisor(self) -> int:
-        """What local limits are divided by during an outage: the kernels last seen."""
+        """What local limits are divided by during an outage: the kernels last seen (the
+        expected team size, ``RedisSettings.kernels``, while Redis has never answered)."""
         return max(1, self.kernels)
 
     def note_local(self, gate: _Gate, entry: _Entry) -> None:
@@ -367,6 +371,7 @@ class SharedLimits:
         # Just back from an outage the server may have restarted and forgotten the others.
         seen = int(kernels)
         self.kernels = max(self.kernels, seen) if self.local_limits() else seen
+        self._seen = True
         value = float(delay)
         if value < 0:
             return None
@@ -435,10 +440,16 @@ class SharedLimits:
             return
         self.mode = "local"
         self.outages += 1
+        basis = (
+            f"the {self.divisor()} kernel(s) it last saw"
+            if self._seen
+            else "the team's expected size, RedisSettings(kernels=...) or "
+            "ORCHESTRATION_REDIS_KERNELS: Redis has not been reached yet"
+        )
         message = (
             f"Shared rate limits unavailable: Redis at {redact(self.settings.url)} did not "
             f"answer ({type(exc).__name__}). Calls continue with local limits at 1/"
-            f"{self.divisor()} of each quota until it is back."
+            f"{self.divisor()} of each quota ({basis}) until it is back."
         )
         self._warn(message)
         if self._redis is not None:  # a fresh connection pool when it returns
