@@ -129,27 +129,34 @@ def _closed_port_url() -> str:
     return f"redis://127.0.0.1:{port}/0"
 
 
-async def test_redis_never_reached_divides_by_the_expected_team_size(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.delenv(KERNELS_VAR, raising=False)
-    dep = Deployment(id="n", provider="openai", model="m", rpm=6)
+_DEP = Deployment(id="n", provider="openai", model="m", rpm=6)
+
+
+async def _two_calls_unreached(**options: Any) -> tuple[Limiter, SharedLimits, list[str]]:
+    """Two calls on a limiter whose Redis is never reached; the warnings it gave."""
     limiter = Limiter()
     shared = SharedLimits(
-        RedisSettings(_closed_port_url(), window=30.0, timeout=0.3, retry_after=30.0, kernels=3)
+        RedisSettings(_closed_port_url(), window=30.0, timeout=0.3, retry_after=30.0, **options)
     )
     limiter.share(shared)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         for _ in range(2):
-            async with limiter.acquire(dep):
+            async with limiter.acquire(_DEP):
                 pass
-    shown = [str(w.message) for w in caught if w.category is SharedLimitsWarning]
+    return limiter, shared, [str(w.message) for w in caught if w.category is SharedLimitsWarning]
+
+
+async def test_redis_never_reached_divides_by_the_expected_team_size(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(KERNELS_VAR, raising=False)
+    limiter, shared, shown = await _two_calls_unreached(kernels=3)
     assert len(shown) == 1, shown
     assert "1/3 of each quota" in shown[0] and "expected size" in shown[0]
     assert KERNELS_VAR in shown[0] and "not been reached" in shown[0]
     # 6 per window shared by an expected 3: this kernel has had its 2, the third waits.
-    assert limiter._gate(dep).delay(0) > 20
+    assert limiter._gate(_DEP).delay(0) > 20
     await shared.aclose()
 
 
@@ -157,16 +164,9 @@ async def test_with_no_expected_size_a_never_reached_redis_keeps_the_whole_quota
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv(KERNELS_VAR, raising=False)
-    dep = Deployment(id="n", provider="openai", model="m", rpm=6)
-    limiter = Limiter()
-    shared = SharedLimits(RedisSettings(_closed_port_url(), timeout=0.3, retry_after=30.0))
-    limiter.share(shared)
-    with warnings.catch_warnings(record=True):
-        warnings.simplefilter("always")
-        for _ in range(2):
-            async with limiter.acquire(dep):
-                pass
-    assert shared.mode == "local" and limiter._gate(dep).delay(0) == 0.0
+    limiter, shared, shown = await _two_calls_unreached()
+    assert shared.mode == "local" and "1/1 of each quota" in shown[0]
+    assert limiter._gate(_DEP).delay(0) == 0.0
     await shared.aclose()
 
 
