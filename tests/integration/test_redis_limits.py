@@ -227,3 +227,27 @@ async def test_an_unreachable_redis_falls_back_without_holding_calls_up() -> Non
         assert len(shown) == 1 and "did not answer (TimeoutError)" in shown[0]
         assert limiter.snapshot()["u"]["requests_last_minute"] == 21
         await shared.aclose()
+
+
+async def test_a_booking_is_one_round_trip_to_redis(redis_server: RedisServer) -> None:
+    """The booking path sends one command per call (EVALSHA of the script): no backfill,
+    script load or lease call on the way, so its latency is one loopback round trip."""
+    dep = Deployment(id="rt", provider="openai", model="m", rpm=10**6, tpm=10**9)
+    limiter = _limiter(redis_server.url, window=30.0)
+    async with limiter.acquire(dep, tokens=10):  # connects and loads the script
+        pass
+    shared = limiter.shared
+    assert shared is not None and shared._redis is not None
+    sent: list[str] = []
+    execute = shared._redis.execute_command
+
+    async def counting(*args: object, **options: object) -> object:
+        sent.append(str(args[0]))
+        return await execute(*args, **options)
+
+    shared._redis.execute_command = counting
+    for _ in range(20):
+        async with limiter.acquire(dep, tokens=10):
+            pass
+    assert sent == ["EVALSHA"] * 20
+    await _close(limiter)
