@@ -58,6 +58,7 @@ class OpenAIProvider(SDKAdapter):
             "default_headers": self.options.get("default_headers"),
             "http_client": openai.DefaultAsyncHttpxClient(event_hooks=activity_hooks(httpx2)),
         }
+        client: openai.AsyncOpenAI
         if self.options.get("azure"):
             client = openai.AsyncAzureOpenAI(**common, **self._azure_kwargs())
         else:
