@@ -6,7 +6,10 @@ its estimated tokens together and answers *when* the call may start: it never fa
 call, it books the earliest moment at which the deployment's window has room, after every
 booking already made by any kernel. The call then leaves the queue and sleeps until its
 start while the next in line books. So calls are served in the order they were booked,
-across kernels, and a kernel that is slow to be scheduled keeps the places it booked.
+across kernels, and a kernel that is slow to be scheduled keeps the places it booked —
+unless its request leaves more than :attr:`RedisSettings.start_slack` after the booked
+start (:meth:`SharedLimits.confirm`, called from the SDK's request hook): the provider
+counts arrivals, so such a call gives its place back and books again at the back.
 
 - ``rpm``/``tpm`` count over :attr:`RedisSettings.window` seconds of the Redis server's
   clock (``TIME``), so machines with skewed clocks agree.
