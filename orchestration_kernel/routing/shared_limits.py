@@ -218,7 +218,8 @@ class SharedLimits:
         #: The warnings given, newest last (also logged and sent to ``warnings``).
         self.warnings: list[str] = []
         #: The latest bookings as ``(deployment id, start)``, start in the Redis server's
-        #: epoch seconds: what this kernel was told, for monitoring and tests.
+        #: epoch seconds: what this kernel was told, for monitoring and tests (a call that
+        #: booked again, see :meth:`confirm`, appears with its new start only).
         self.booked: collections.deque[tuple[str, float]] = collections.deque(maxlen=10_000)
         self._kernel = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._ids = itertools.count(1)
@@ -286,6 +287,8 @@ class SharedLimits:
             self._went_down(exc)  # the call goes on; the fallback counts from now on
             return
         self.rebooked += 1
+        with contextlib.suppress(ValueError):  # ``booked`` lists the starts held, once each
+            self.booked.remove((gate.deployment_id, booking.start))
         log.info("a call started %.3f s after its booked start: booked again", late)
         if booking.lease:
             self._hold(booking)
