@@ -231,7 +231,7 @@ async def test_an_unreachable_redis_falls_back_without_holding_calls_up() -> Non
 
 async def test_a_booking_is_one_round_trip_to_redis(redis_server: RedisServer) -> None:
     """The booking path sends one command per call (EVALSHA of the script): no backfill,
-    script load or lease call on the way, so its latency is one loopback round trip."""
+    script load, lease or on-time confirm call on the way: its latency is one round trip."""
     dep = Deployment(id="rt", provider="openai", model="m", rpm=10**6, tpm=10**9)
     limiter = _limiter(redis_server.url, window=30.0)
     async with limiter.acquire(dep, tokens=10):  # connects and loads the script
@@ -247,7 +247,7 @@ async def test_a_booking_is_one_round_trip_to_redis(redis_server: RedisServer) -
 
     shared._redis.execute_command = counting
     for _ in range(20):
-        async with limiter.acquire(dep, tokens=10):
-            pass
-    assert sent == ["EVALSHA"] * 20
+        async with limiter.acquire(dep, tokens=10) as permit:
+            await permit.confirm()  # the request leaves on time: no second round trip
+    assert sent == ["EVALSHA"] * 20 and shared.rebooked == 0
     await _close(limiter)
