@@ -212,6 +212,8 @@ def _format_ok(fmt: Any, value: str) -> bool:
 
 
 _RULES = (*_RULES, *(_format_rule(f) for f in TOKEN_FORMATS))
+
+
 #: Does a case-folded rule have a token gate? (Only then are the lower-cased text's
 #: tokens worth computing: the bearer rule's trigger is one whole word, no gate.)
 _FOLDED_GATES = any(
@@ -272,6 +274,10 @@ def _assignment_ok(a: Assignment, value: str) -> bool:
     return looks_random(value, min_len=12, min_entropy=3.0, sequences=False)
 
 
+#: Below this many characters :meth:`SecretDetector.find` tests each rule's triggers first.
+_SHORT_TEXT = 400
+
+
 class SecretDetector:
     """Finds credentials: the provider and vendor rules, private keys, key-like
     assignments and basic-auth passwords."""
@@ -281,9 +287,15 @@ class SecretDetector:
         lower = fold(text)
         found: list[Finding] = []
         present = {False: tokens(text), True: tokens(lower) if _FOLDED_GATES else None}
+        short = len(text) < _SHORT_TEXT
         for rule in _RULES:
             haystack = lower if rule.fold_case else text
             if rule.gate and rule.gate not in haystack:
+                continue
+            # Most short texts (an audit row's model name, a chat turn) hold none of a
+            # rule's triggers, and starting the rule's scan costs more than a substring
+            # test per trigger. On a long text the scan's own search is the same test.
+            if short and not any(t in haystack for t in rule.anchor.triggers):
                 continue
             for m in rule.anchor.finditer(haystack, text, present[rule.fold_case]):
                 value = m.group(rule.group)
