@@ -38,9 +38,11 @@ class MemoRedactor:
 
     def __call__(self, text: str) -> str:
         """``text`` redacted, exactly as ``guardian.redact(text)`` returns it."""
-        if len(text) > MAX_CHARS:
-            return str(self.guardian.redact(text))
         detectors = self._current()
+        if len(text) > MAX_CHARS or None in detectors:
+            # Long texts rarely repeat; and a Guardian whose detectors we cannot see
+            # (renamed attributes) is never answered from memory.
+            return str(self.guardian.redact(text))
         if detectors != self._detectors:  # configured anew: forget what the old ones made
             self._memo = {}
             self._detectors = detectors

@@ -70,3 +70,13 @@ def test_the_engine_audit_stores_redacted_rows(tmp_path: Path):
         assert engine.audit.verify().ok
     finally:
         engine.close()
+
+
+def test_a_guardian_whose_detectors_are_hidden_is_asked_every_time():
+    guardian = Guardian()
+    memo = MemoRedactor(guardian)
+    text = "mail alice@example.com now"
+    first = memo(text)
+    del guardian._pii  # as if renamed: the memo can no longer tell a new configuration
+    guardian.redact = lambda t: "asked"  # type: ignore[method-assign]
+    assert memo(text) == "asked" != first
