@@ -57,10 +57,6 @@ class PipelineManager:
                 "'%%orchestrate NAME' or manager.register(name, spec)."
             ) from None
 
-    def list(self) -> list[str]:
-        """Registered names, in registration order."""
-        return list(self._pipelines)
-
     def remove(self, name: str) -> None:
         """Forget ``name`` and its history."""
         self.get(name)
@@ -110,7 +106,7 @@ class PipelineManager:
 
     def describe(self) -> list[Mapping[str, Any]]:
         """One row per pipeline: name, steps, runs, last status."""
-        rows = []
+        rows: list[Mapping[str, Any]] = []
         for name, pipeline in self._pipelines.items():
             runs = self._history.get(name, deque())
             rows.append({
@@ -130,3 +126,9 @@ class PipelineManager:
 
     def __repr__(self) -> str:
         return f"PipelineManager({self.list()!r})"
+
+    # Last in the class on purpose: mypy reads ``list`` in the annotations of the methods
+    # defined after this one as this method, not the built-in.
+    def list(self) -> list[str]:
+        """Registered names, in registration order."""
+        return list(self._pipelines)
