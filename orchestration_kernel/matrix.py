@@ -247,6 +247,7 @@ class MatrixResult:
         import pandas as pd
 
         n = len(self.tables)
+        frame: pd.DataFrame
         if _is_dataframe(self.source):
             frame = self.source.iloc[:n].copy()
         elif _is_series(self.source):
