@@ -39,6 +39,9 @@ if TYPE_CHECKING:
 
     import pandas as pd
 
+    from ..routing.catalogue import Catalogue
+    from ..runtime import Runtime
+
 __all__ = ["BatchJob", "JobStatus", "ProviderProgress"]
 
 Progress = Callable[["JobStatus"], Any]
@@ -114,6 +117,12 @@ class BatchJob:
         self._blocked: dict[int, dict[int, str]] | None = None
         self._poll_started = time.monotonic()
         self._start_done: int | None = None
+
+    @property
+    def _runtime(self) -> Runtime:
+        """The engine's runtime, typed (``engine`` itself is duck-typed)."""
+        runtime: Runtime = self.engine.runtime
+        return runtime
 
     # -- names ----------------------------------------------------------------------------
     @property
@@ -219,7 +228,7 @@ class BatchJob:
     async def submit_pending(self) -> None:
         """Submit every chunk not yet at the provider, exactly once each (see the module
         docstring); a chunk an earlier process left ``submitting`` is reconciled first."""
-        await self.engine.runtime.run(self._submit_pending())
+        await self._runtime.run(self._submit_pending())
 
     async def _submit_pending(self) -> None:
         m = self.manifest
@@ -261,7 +270,7 @@ class BatchJob:
     # -- polling and collecting -----------------------------------------------------------
     async def poll(self) -> JobStatus:
         """Check every running chunk once and collect the ones that ended."""
-        return await self.engine.runtime.run(self._poll())
+        return await self._runtime.run(self._poll())
 
     async def _poll(self) -> JobStatus:
         m = self.manifest
@@ -327,7 +336,7 @@ class BatchJob:
 
     def wait_sync(self, **kwargs: Any) -> BatchJob:
         """Blocking twin of :meth:`wait`."""
-        return self.engine.runtime.run_sync(self.wait(**kwargs))
+        return self._runtime.run_sync(self.wait(**kwargs))
 
     def _default_interval(self) -> float:
         batchy = any(m.backend != "concurrent" for m in self.manifest.models)
@@ -393,7 +402,7 @@ class BatchJob:
         if result.input_tokens == 0 and result.output_tokens == 0:
             return 0.0  # nothing processed, nothing billed
         usage = Usage(input_tokens=result.input_tokens, output_tokens=result.output_tokens)
-        catalogue = self.engine.catalogue
+        catalogue: Catalogue = self.engine.catalogue
         if backend.discounted:
             return catalogue.batch_cost(record.ref, usage)
         return catalogue.cost(record.ref, usage)
@@ -510,7 +519,7 @@ class BatchJob:
         """Poll once (collecting what ended) and return the job's progress."""
         if all(c.state == "done" for c in self.manifest.chunks) and self.manifest.blocked_audited:
             return self._status()
-        return self.engine.runtime.run_sync(self.poll())
+        return self._runtime.run_sync(self.poll())
 
     def _status(self) -> JobStatus:
         m = self.manifest
@@ -573,7 +582,7 @@ class BatchJob:
     def results(self) -> pd.DataFrame:
         """Every result row (long form): row, model, custom_id, status, text, error,
         tokens, cost, batch id. Later rows for a cell (retries) supersede earlier ones."""
-        frame = read_parts(self._parts()).to_pandas()
+        frame: pd.DataFrame = read_parts(self._parts()).to_pandas()
         frame["model"] = [self.models[k] for k in frame["model"]]
         return frame
 
@@ -589,11 +598,11 @@ class BatchJob:
     async def cancel(self) -> JobStatus:
         """Cancel the job: chunks not yet sent never will be; running provider batches are
         cancelled (what they finished is still collected by :meth:`wait`)."""
-        return await self.engine.runtime.run(self._cancel())
+        return await self._runtime.run(self._cancel())
 
     def cancel_sync(self) -> JobStatus:
         """Blocking twin of :meth:`cancel`."""
-        return self.engine.runtime.run_sync(self.cancel())
+        return self._runtime.run_sync(self.cancel())
 
     async def _cancel(self) -> JobStatus:
         m = self.manifest
@@ -611,7 +620,7 @@ class BatchJob:
         """Run every failed, expired or cancelled cell again as an interactive call (at
         the interactive price, through the engine's retries and checks); the answers
         supersede the failures in :meth:`to_dataframe`. Returns how many were retried."""
-        return await self.engine.runtime.run(self._retry_failed(concurrency))
+        return await self._runtime.run(self._retry_failed(concurrency))
 
     async def _retry_failed(self, concurrency: int) -> int:
         from ..errors import OrchestrationError
@@ -657,7 +666,7 @@ class BatchJob:
 
     def retry_failed_sync(self, **kwargs: Any) -> int:
         """Blocking twin of :meth:`retry_failed`."""
-        return self.engine.runtime.run_sync(self.retry_failed(**kwargs))
+        return self._runtime.run_sync(self.retry_failed(**kwargs))
 
 
 def _count(values: Any) -> dict[str, int]:

@@ -47,17 +47,19 @@ async def submit(
     the job's audit rows for full-text search (``audit.search``); off by default, as a job
     writes one row per item.
     """
-    return await engine.runtime.run(
+    job: BatchJob = await engine.runtime.run(
         _submit(engine, list(models), template, items, name, confirm, confirm_above,
                 namespace, system, max_tokens, temperature, chunk_size, fts)
     )  # fmt: skip
+    return job
 
 
 def submit_sync(
     engine: Any, models: Sequence[str], template: str, items: Any, **kw: Any
 ) -> BatchJob:
     """Blocking twin of :func:`submit`."""
-    return engine.runtime.run_sync(submit(engine, models, template, items, **kw))
+    job: BatchJob = engine.runtime.run_sync(submit(engine, models, template, items, **kw))
+    return job
 
 
 async def _submit(

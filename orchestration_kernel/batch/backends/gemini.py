@@ -105,7 +105,7 @@ class GeminiBatchBackend(Backend):
             error=error,
         )
 
-    async def results(self, chunk: ChunkRecord) -> AsyncIterator[ItemResult]:  # type: ignore[override]
+    async def results(self, chunk: ChunkRecord) -> AsyncIterator[ItemResult]:
         client = await self.client()
         with sdk_errors(self, f"reading {chunk.batch_id}"):
             job = await client.aio.batches.get(name=chunk.batch_id)
