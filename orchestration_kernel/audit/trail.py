@@ -182,7 +182,7 @@ class AuditTrail:
 
         self._writer.when_committed(notify)
         await committed
-        return self._writer.last_hash or await asyncio.to_thread(lambda: self._store.head()[1])
+        return self._writer.last_hash or (await asyncio.to_thread(self._store.head))[1]
 
     def _flush_and_head(self) -> str:
         self._writer.flush()
