@@ -322,7 +322,7 @@ def _is_instruction(text: str, pos: int) -> bool:
     if not head or not (head[-1].isalnum() or head[-1] == "_"):
         return True  # start of text, or after punctuation / markup
     lead = re.search(r"[\w'’]+$", head)
-    return bool(lead) and lead.group().lower() in _LEADS
+    return lead is not None and lead.group().lower() in _LEADS
 
 
 def _qualified(text: str, m: re.Match[str], target_start: int) -> bool:

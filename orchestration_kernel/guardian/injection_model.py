@@ -16,7 +16,7 @@ import asyncio
 import time
 from collections.abc import Iterable
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import MissingKeyError
 from ..models import Action, Usage
@@ -24,6 +24,9 @@ from ..secrets import Secret
 from .context import GuardContext, Stage
 from .moderation import openai_client
 from .policy import BasePolicy, Outcome
+
+if TYPE_CHECKING:
+    from ..routing.catalogue import Catalogue
 
 __all__ = ["CLASSIFIER_PROMPT", "InjectionModelPolicy"]
 
@@ -174,7 +177,7 @@ def _price(model: str, usage: Usage) -> float | None:
 
 
 @lru_cache(maxsize=1)
-def _catalogue() -> Any:
+def _catalogue() -> Catalogue:
     from ..routing.catalogue import Catalogue  # lazy: only when a check ran
 
     return Catalogue.load()

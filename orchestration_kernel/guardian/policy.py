@@ -125,9 +125,10 @@ class FunctionPolicy(BasePolicy):
         self, text: str, ctx: GuardContext, stage: Stage
     ) -> PolicyResult | Awaitable[PolicyResult]:
         """Call the wrapped function."""
-        if self._wants_stage:
-            return self.fn(text, ctx, stage)
-        return self.fn(text, ctx)
+        result: PolicyResult | Awaitable[PolicyResult] = (
+            self.fn(text, ctx, stage) if self._wants_stage else self.fn(text, ctx)
+        )
+        return result
 
 
 class _ObjectPolicy(BasePolicy):
@@ -145,9 +146,10 @@ class _ObjectPolicy(BasePolicy):
         self, text: str, ctx: GuardContext, stage: Stage
     ) -> PolicyResult | Awaitable[PolicyResult]:
         """Delegate to the wrapped object."""
-        if self._wants_stage:
-            return self.obj.check(text, ctx, stage)
-        return self.obj.check(text, ctx)
+        result: PolicyResult | Awaitable[PolicyResult] = (
+            self.obj.check(text, ctx, stage) if self._wants_stage else self.obj.check(text, ctx)
+        )
+        return result
 
 
 def _positional_arity(fn: Callable[..., Any]) -> int:
