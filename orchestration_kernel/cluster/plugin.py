@@ -19,7 +19,7 @@ __all__ = ["KeyPlugin", "worker_keys"]
 _KEYS: dict[str, dict[str, str]] = {}
 
 
-class KeyPlugin(WorkerPlugin):  # type: ignore[misc]
+class KeyPlugin(WorkerPlugin):
     """Gives each worker the keys for one engine configuration (``name`` identifies it)."""
 
     def __init__(self, name: str, keys: Mapping[str, str]) -> None:
