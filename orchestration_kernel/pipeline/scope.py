@@ -8,11 +8,11 @@ so nothing can walk from a value to ``__class__``, ``__globals__`` or ``__import
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..near_names import nearest
 from .result import StepResult
 
 __all__ = [
@@ -48,16 +48,6 @@ STEP_FIELDS = frozenset(
 
 class AccessError(LookupError):
     """A field, key or index does not exist, or is not allowed. The message says which."""
-
-
-def nearest(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:
-    """The candidates closest to ``name`` (difflib), best first."""
-    pool = [c for c in dict.fromkeys(candidates) if c]
-    close = difflib.get_close_matches(name, pool, n=n, cutoff=0.6)
-    if not close:
-        lowered = {c.lower(): c for c in pool}
-        close = [lowered[c] for c in difflib.get_close_matches(name.lower(), lowered, n, 0.6)]
-    return close
 
 
 def _hint(name: str, candidates: Iterable[str]) -> str:
