@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import quote, quote_plus
 
 from . import log_redaction
+from .errors import UsageError
 
 __all__ = [
     "MASK",
@@ -136,7 +137,7 @@ class Secret:
         return bool(self._value)
 
     def __reduce__(self) -> Any:
-        raise TypeError("a Secret cannot be pickled")
+        raise UsageError("a Secret cannot be pickled")
 
 
 def read_dotenv(path: Path | None = None) -> dict[str, str]:

@@ -32,6 +32,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from ..errors import UsageError
 from .durable import DurableCursor
 from .message import BusMessage
 from .store import Store
@@ -278,7 +279,7 @@ class Subscription:
 
     def _no_callback(self, what: str) -> None:
         if self.callback is not None:
-            raise TypeError(f"{what}: this subscription feeds a callback; it cannot be iterated")
+            raise UsageError(f"{what}: this subscription feeds a callback; it cannot be iterated")
 
     # -- callback driving -----------------------------------------------------------
     def start(self) -> None:

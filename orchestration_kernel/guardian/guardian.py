@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Iterable, Sequence
 from time import perf_counter
 from typing import Any
 
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, UnknownNameError
 from ..models import ChatRequest, Decision, EvidenceSpan, Message
 from ..secrets import Secret
 from .builtins import PolicyFactory, PolicyRegistry, PolicySetup, pii_policy
@@ -167,8 +167,7 @@ class Guardian:
                     del self._builtin[name]
                     self._refresh_redactors()
                 return policy
-        names = ", ".join(p.name for p in self._policies) or "none"
-        raise KeyError(f"no policy named {name!r}; registered: {names}")
+        raise UnknownNameError.of("policy", name, [p.name for p in self._policies])
 
     def configure(self, **options: Any) -> GuardianConfig:
         """Change options (:class:`GuardianConfig` fields) and rebuild the built-in

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property, partial
 
+from ..errors import ConfigurationError
 from ..models import Action
 from ._scan import HIT_BUDGET, Anchored, first_word, words
 from .context import GuardContext, Stage
@@ -994,7 +995,7 @@ class InjectionPolicy(BasePolicy):
     ) -> None:
         super().__init__(name=name, stages=stages)
         if not 0.0 < threshold <= 1.0:
-            raise ValueError(f"injection threshold must be in (0, 1], got {threshold}")
+            raise ConfigurationError(f"injection threshold must be in (0, 1], got {threshold}")
         self.threshold = threshold
         self.warn_at = threshold / 2 if warn_at is None else warn_at
         self.action: Action = action

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from ..errors import MissingKeyError
+from ..errors import ConfigurationError, MissingKeyError
 from ..models import Action, Usage
 from ..secrets import Secret
 from .context import GuardContext, Stage
@@ -68,7 +68,7 @@ class InjectionModelPolicy(BasePolicy):
     ) -> None:
         super().__init__(name=name, stages=stages)
         if timeout <= 0:
-            raise ValueError(f"injection_model timeout must be positive, got {timeout}")
+            raise ConfigurationError(f"injection_model timeout must be positive, got {timeout}")
         self.model = model
         self._api_key = Secret(api_key) if isinstance(api_key, str) else api_key
         self.base_url = base_url

@@ -27,6 +27,7 @@ from ..errors import (
     ProviderError,
     RateLimitError,
     ServerError,
+    UnknownNameError,
 )
 from ..models import ChatRequest, ProviderReply, StreamChunk, Usage
 from .base import Timeouts
@@ -107,7 +108,7 @@ class SimProvider:
         ``bad_request``, ``auth``, ``context_window``, ``content_policy``, ``drop`` (mid-stream)
         or ``no_finish`` (stream ends without a finish reason)."""
         if kind not in _FAULTS:
-            raise ValueError(f"unknown simulator fault {kind!r}; known: {', '.join(_FAULTS)}")
+            raise UnknownNameError.of("simulator fault", kind, _FAULTS)
         self._faults.append(_Fault(kind, model, times, after_chunks))
 
     def clear(self) -> None:

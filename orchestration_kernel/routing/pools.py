@@ -87,7 +87,7 @@ class Deployment(BaseModel):
             return value
         if isinstance(value, str):
             return Secret(value)
-        raise TypeError("api_key must be a str or a Secret")
+        raise ValueError("api_key must be a str or a Secret")  # pydantic reports it
 
     @property
     def ref(self) -> ModelRef:
