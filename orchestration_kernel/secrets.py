@@ -19,7 +19,7 @@ import os
 import re
 import threading
 from pathlib import Path
-from typing import Any
+from typing import NoReturn
 from urllib.parse import quote, quote_plus
 
 from . import log_redaction
@@ -136,7 +136,7 @@ class Secret:
     def __bool__(self) -> bool:
         return bool(self._value)
 
-    def __reduce__(self) -> Any:
+    def __reduce__(self) -> NoReturn:
         raise UsageError("a Secret cannot be pickled")
 
 

@@ -30,7 +30,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from ..errors import UsageError
 from .durable import DurableCursor
@@ -64,7 +64,7 @@ SlowPolicy = Literal["drop_oldest", "drop_new", "block_timeout"]
 SLOW_POLICIES: tuple[str, ...] = ("drop_oldest", "drop_new", "block_timeout")
 
 #: A callback subscriber: a plain or async function taking the message.
-Callback = Callable[[BusMessage], Awaitable[Any] | Any]
+Callback = Callable[[BusMessage], object]  # an awaitable result is awaited
 
 log = logging.getLogger("orchestration_kernel.bus")
 

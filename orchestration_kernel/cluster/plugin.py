@@ -9,7 +9,6 @@ memory only. The plugin's repr names providers, never values.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from distributed import WorkerPlugin
 
@@ -26,11 +25,11 @@ class KeyPlugin(WorkerPlugin):
         self.name = name
         self._keys = dict(keys)
 
-    def setup(self, worker: Any = None) -> None:
+    def setup(self, worker: object = None) -> None:
         """Keep the keys in this worker process (never on disk, never logged)."""
         _KEYS[self.name] = dict(self._keys)
 
-    def teardown(self, worker: Any = None) -> None:
+    def teardown(self, worker: object = None) -> None:
         """Forget the keys when the plugin is removed or the worker closes."""
         _KEYS.pop(self.name, None)
 
