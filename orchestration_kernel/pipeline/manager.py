@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ..errors import ConfigurationError, PipelineError, RunCancelled
+from .engine_face import PipelineEngine
 from .pipeline import Pipeline
 from .result import PipelineResult
 from .scope import nearest
@@ -22,7 +23,7 @@ __all__ = ["PipelineManager"]
 class PipelineManager:
     """Register, list, get, remove and run pipelines by name, keeping their run history."""
 
-    def __init__(self, engine: Any = None, *, history_size: int = 20) -> None:
+    def __init__(self, engine: PipelineEngine | None = None, *, history_size: int = 20) -> None:
         self.engine = engine
         self.history_size = history_size
         self._pipelines: dict[str, Pipeline] = {}

@@ -50,7 +50,7 @@ class Pipeline:
         self,
         spec: Any,
         *,
-        engine: Any = None,
+        engine: PipelineEngine | None = None,
         name: str | None = None,
         namespace: Mapping[str, Any] | None = None,
         context: Mapping[str, Any] | None = None,
