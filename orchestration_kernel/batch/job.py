@@ -39,8 +39,10 @@ if TYPE_CHECKING:
 
     import pandas as pd
 
+    from ..audit import AuditTrail
     from ..routing.catalogue import Catalogue
     from ..runtime import Runtime
+    from .engine_face import BatchEngine
 
 __all__ = ["BatchJob", "JobStatus", "ProviderProgress"]
 
@@ -107,7 +109,9 @@ class JobStatus:
 class BatchJob:
     """A submitted (or resumed) batch job; see the module docstring."""
 
-    def __init__(self, engine: Any, manifest: Manifest, plan: BatchPlan | None = None) -> None:
+    def __init__(
+        self, engine: BatchEngine, manifest: Manifest, plan: BatchPlan | None = None
+    ) -> None:
         self.engine = engine
         self.manifest = manifest
         #: the plan shown before submit (None for a resumed job)
@@ -141,7 +145,7 @@ class BatchJob:
         return [m.name for m in self.manifest.models]
 
     @classmethod
-    def resume(cls, name: str, engine: Any = None) -> BatchJob:
+    def resume(cls, name: str, engine: BatchEngine | None = None) -> BatchJob:
         """The job called ``name`` from its manifest (after a kernel restart). ``engine``
         defaults to the session's engine (keys and base URLs from the environment).
         Continue it with ``await job.wait()``."""
@@ -429,7 +433,7 @@ class BatchJob:
         part = self.manifest.results_dir() / f"{chunk.id}.parquet"
         if audit is not None and part.exists():
             # Only a chunk whose auditing was interrupted asks the audit what it has.
-            already = self._audited(chunk) if chunk.audit_started else set()
+            already = self._audited(audit, chunk) if chunk.audit_started else set()
             chunk.audit_started = True
             self.manifest.save()
             record = self.manifest.models[chunk.model]
@@ -438,7 +442,7 @@ class BatchJob:
                 for row in batch.to_pylist():
                     if row["custom_id"] in already:
                         continue
-                    self._audit_row(record, row, chunk.id)
+                    self._audit_row(audit, record, row, chunk.id)
                     spend += row["cost_usd"] or 0.0
             await audit.aflush()
             if self.engine.guardian is not None and spend:
@@ -448,9 +452,8 @@ class BatchJob:
         chunk.state = "done"
         self.manifest.save()
 
-    def _audited(self, chunk: ChunkRecord) -> set[str]:
+    def _audited(self, audit: AuditTrail, chunk: ChunkRecord) -> set[str]:
         """The custom_ids of ``chunk`` already in the audit (a resumed collection)."""
-        audit = self.engine.audit
         frame = audit.to_dataframe(run=self.run_id, event="call")
         if frame.empty:
             return set()
@@ -461,11 +464,13 @@ class BatchJob:
             if isinstance(d, dict) and d.get("custom_id")
         }
 
-    def _audit_row(self, record: ModelRecord, row: dict[str, Any], step: str) -> None:
+    def _audit_row(
+        self, audit: AuditTrail, record: ModelRecord, row: dict[str, Any], step: str
+    ) -> None:
         m = self.manifest
         status = {"done": "ok", "failed": "error"}.get(row["status"], row["status"])
         prompt = self._prompt_text(row["row"])
-        self.engine.audit.record(
+        audit.record(
             "call",
             run_id=m.run_id,
             pipeline=f"batch:{m.name}",
@@ -508,9 +513,10 @@ class BatchJob:
 
         m = self.manifest
         part = m.results_dir() / "blocked.parquet"
-        if self.engine.audit is not None and part.exists():
+        audit = self.engine.audit
+        if audit is not None and part.exists():
             for row in pq.read_table(part).to_pylist():
-                self._audit_row(m.models[row["model"]], row, "blocked")
+                self._audit_row(audit, m.models[row["model"]], row, "blocked")
         m.blocked_audited = True
         m.save()
 
@@ -694,7 +700,7 @@ def plan_chunks(
 
 
 def build_plan(
-    engine: Any,
+    engine: BatchEngine,
     name: str,
     records: list[ModelRecord],
     chunks: list[ChunkRecord],

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..errors import BatchJobError, ConfigurationError
 from .backends import backend_kind, make_backend
+from .engine_face import BatchEngine
 from .job import BatchJob, build_plan, plan_chunks
 from .manifest import Manifest, ModelRecord, check_name
 from .plan import BatchPlan, confirm_threshold
@@ -21,7 +22,7 @@ __all__ = ["plan_job", "submit", "submit_sync"]
 
 
 async def submit(
-    engine: Any,
+    engine: BatchEngine,
     models: Sequence[str],
     template: str,
     items: Any,
@@ -55,7 +56,7 @@ async def submit(
 
 
 def submit_sync(
-    engine: Any, models: Sequence[str], template: str, items: Any, **kw: Any
+    engine: BatchEngine, models: Sequence[str], template: str, items: Any, **kw: Any
 ) -> BatchJob:
     """Blocking twin of :func:`submit`."""
     job: BatchJob = engine.runtime.run_sync(submit(engine, models, template, items, **kw))
@@ -63,7 +64,7 @@ def submit_sync(
 
 
 async def _submit(
-    engine: Any,
+    engine: BatchEngine,
     models: list[str],
     template: str,
     items: Any,
@@ -103,7 +104,13 @@ async def _submit(
 
 
 def plan_job(
-    engine: Any, models: Sequence[str], template: str, items: Any, *, name: str = "plan", **kw: Any
+    engine: BatchEngine,
+    models: Sequence[str],
+    template: str,
+    items: Any,
+    *,
+    name: str = "plan",
+    **kw: Any,
 ) -> BatchPlan:
     """The plan :func:`submit` would show, without submitting anything (``--dry-run``)."""
     return _prepare(
@@ -114,7 +121,7 @@ def plan_job(
 
 
 def _prepare(
-    engine: Any,
+    engine: BatchEngine,
     models: list[str],
     template: str,
     items: Any,
@@ -164,7 +171,7 @@ def _run_id() -> str:
     return uuid.uuid4().hex[:16]
 
 
-def _model_record(engine: Any, name: str) -> ModelRecord:
+def _model_record(engine: BatchEngine, name: str) -> ModelRecord:
     if name == "auto":
         raise ConfigurationError("a batch job needs named models, not 'auto'")
     engine.resolve(name)  # unknown names fail here, with suggestions
@@ -183,7 +190,7 @@ def _model_record(engine: Any, name: str) -> ModelRecord:
 
 
 async def _check_inputs(
-    engine: Any, manifest: Manifest, prompts: list[str]
+    engine: BatchEngine, manifest: Manifest, prompts: list[str]
 ) -> tuple[list[str], list[tuple[int, int, str]]]:
     """The Guardian's input check of every (row, model): the text to send (redacted) and
     the blocked cells ``(model, row, reason)``."""
