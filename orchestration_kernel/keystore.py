@@ -10,10 +10,13 @@ is refused with a clear message, never quietly done in the clear.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .errors import ConfigurationError
 from .secrets import Secret
+
+if TYPE_CHECKING:
+    from .connections import ProviderSet
 
 __all__ = ["KEYRING_SERVICE", "check_secure_keyring", "save_key"]
 
@@ -57,7 +60,14 @@ def check_secure_keyring() -> Any:
     return keyring
 
 
-def save_key(engine: Any, provider: str, key: Secret) -> str:
+class HasProviders(Protocol):
+    """An engine, as far as keys go: its provider connections."""
+
+    @property
+    def providers(self) -> ProviderSet: ...
+
+
+def save_key(engine: HasProviders, provider: str, key: Secret) -> str:
     """Store ``key`` for ``provider`` in the keyring; returns the name it is stored under."""
     keyring = check_secure_keyring()
     info = engine.providers.registry.table.get(provider)
