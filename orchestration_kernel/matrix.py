@@ -86,11 +86,11 @@ class MatrixInput:
         return cls(items=[prompt], prompts=[prompt], labels=[""])
 
 
-def _is_dataframe(value: Any) -> bool:
+def _is_dataframe(value: object) -> bool:
     return hasattr(value, "iterrows") and hasattr(value, "columns")
 
 
-def _is_series(value: Any) -> bool:
+def _is_series(value: object) -> bool:
     return hasattr(value, "tolist") and hasattr(value, "index") and not _is_dataframe(value)
 
 
