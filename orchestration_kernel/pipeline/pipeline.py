@@ -91,7 +91,7 @@ class Pipeline:
     # -- running -------------------------------------------------------------------
     def _new_run(
         self,
-        input_data: Any,
+        input_data: object,
         namespace: Mapping[str, Any] | None,
         session_id: str | None,
         observer: Observer | None,

@@ -81,7 +81,7 @@ def step_field(step: StepResult, field: str) -> Any:
     raise AccessError(f"step {step.name!r} has no field {field!r}{_hint(field, STEP_FIELDS)}")
 
 
-def _step_item(step: StepResult, key: Any) -> Any:
+def _step_item(step: StepResult, key: object) -> Any:
     if step.outputs is not None and key in step.outputs:
         return step.outputs[key]
     parsed = _parsed_output(step)

@@ -27,7 +27,7 @@ RESERVED_NAMES = frozenset(
 )
 
 
-def _as_list(value: Any) -> Any:
+def _as_list(value: object) -> Any:
     """Accept a single string where a list of names is expected (``depends_on: triage``)."""
     return [value] if isinstance(value, str) else value
 
@@ -61,7 +61,7 @@ class StepSpec(BaseModel):
 
     @field_validator("fallbacks", "depends_on", mode="before")
     @classmethod
-    def _lists(cls, value: Any) -> Any:
+    def _lists(cls, value: object) -> Any:
         return _as_list(value)
 
     @field_validator("model")

@@ -82,7 +82,7 @@ class Deployment(BaseModel):
 
     @field_validator("api_key", mode="before")
     @classmethod
-    def _wrap_key(cls, value: Any) -> Secret | None:
+    def _wrap_key(cls, value: object) -> Secret | None:
         if value is None or isinstance(value, Secret):
             return value
         if isinstance(value, str):
