@@ -535,12 +535,12 @@ def _to_data(source: object) -> tuple[Any, Positions, list[SpecProblem], str | N
 
 
 def load_pipeline(
-    source: Any,
+    source: object,
     *,
     name: str | None = None,
     resolve_model: Callable[[str], Any] | None = None,
-    namespace: Mapping[str, Any] | None = None,
-    context: Mapping[str, Any] | None = None,
+    namespace: Mapping[str, object] | None = None,
+    context: Mapping[str, object] | None = None,
     interpolate: bool = True,
     default_model: str | None = None,
 ) -> CompiledPipeline:

@@ -29,7 +29,7 @@ class PipelineManager:
         self._pipelines: dict[str, Pipeline] = {}
         self._history: dict[str, deque[PipelineResult]] = {}
 
-    def register(self, name: str, spec: Any, **options: Any) -> Pipeline:
+    def register(self, name: str, spec: object, **options: Any) -> Pipeline:
         """Register ``spec`` (or a :class:`Pipeline`) as ``name``, replacing any before it.
 
         ``options`` go to :class:`Pipeline` (``namespace``, ``interpolate`` …).
@@ -74,7 +74,7 @@ class PipelineManager:
         runs = self.history(name)
         return runs[-1] if runs else None
 
-    async def run(self, name: str, input_data: Any = None, **kwargs: Any) -> PipelineResult:
+    async def run(self, name: str, input_data: object = None, **kwargs: Any) -> PipelineResult:
         """Run ``name`` (``kwargs`` as for :meth:`Pipeline.execute`) and record it."""
         pipeline = self.get(name)
         try:
@@ -85,7 +85,7 @@ class PipelineManager:
         self._record(name, result)
         return result
 
-    def run_sync(self, name: str, input_data: Any = None, **kwargs: Any) -> PipelineResult:
+    def run_sync(self, name: str, input_data: object = None, **kwargs: Any) -> PipelineResult:
         """Blocking twin of :meth:`run`."""
         pipeline = self.get(name)
         try:

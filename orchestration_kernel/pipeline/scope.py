@@ -121,7 +121,7 @@ def get_item(value: Any, key: Any) -> Any:
         raise AccessError(f"no key {key!r} in the {type(value).__name__}") from exc
 
 
-def get_attr(value: Any, name: str) -> Any:
+def get_attr(value: object, name: str) -> Any:
     """``value.name``: step fields, mapping keys, or a plain object's public attribute."""
     if name.startswith("_"):
         raise AccessError(f"private names like {name!r} are not allowed")
@@ -137,7 +137,7 @@ def get_attr(value: Any, name: str) -> Any:
         raise AccessError(f"a {type(value).__name__} has no attribute {name!r}") from None
 
 
-def format_value(value: Any) -> str:
+def format_value(value: object) -> str:
     """A value as prompt text: steps give their output, structures become JSON."""
     if value is None:
         return ""
@@ -181,7 +181,7 @@ class Scope:
         self.context = context if context is not None else {}
         self.namespace = namespace if namespace is not None else {}
 
-    def get(self, name: str, default: Any = _MISSING) -> Any:
+    def get(self, name: str, default: object = _MISSING) -> Any:
         """The value of a root name, by the resolution order."""
         if name == "input" and self.has_input:
             return self.input

@@ -191,7 +191,7 @@ def _to_deployment(
 
 
 def pools_from_mapping(
-    raw: Mapping[str, Any], resolve: Callable[[str], ModelRef] | None = None
+    raw: Mapping[str, object], resolve: Callable[[str], ModelRef] | None = None
 ) -> list[Pool]:
     """Pools from ``{"pools": {name: spec}}`` (or a bare ``{name: spec}``).
 
