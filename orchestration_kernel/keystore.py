@@ -27,7 +27,7 @@ KEYRING_SERVICE = "orchestration-kernel"
 _PLAINTEXT = ("plaintext", "fail", "null", "uncrypted", "unencrypted")
 
 
-def _backends(backend: Any) -> list[Any]:
+def _backends(backend: object) -> list[Any]:
     """The backends a (possibly chained) keyring writes to."""
     inner = getattr(backend, "backends", None)
     return list(inner) if inner else [backend]

@@ -25,12 +25,12 @@ async def submit(
     engine: BatchEngine,
     models: Sequence[str],
     template: str,
-    items: Any,
+    items: object,
     *,
     name: str | None = None,
     confirm: bool = False,
     confirm_above: float | None = None,
-    namespace: Mapping[str, Any] | None = None,
+    namespace: Mapping[str, object] | None = None,
     system: str | None = None,
     max_tokens: int | None = None,
     temperature: float | None = None,
@@ -56,7 +56,7 @@ async def submit(
 
 
 def submit_sync(
-    engine: BatchEngine, models: Sequence[str], template: str, items: Any, **kw: Any
+    engine: BatchEngine, models: Sequence[str], template: str, items: object, **kw: Any
 ) -> BatchJob:
     """Blocking twin of :func:`submit`."""
     job: BatchJob = engine.runtime.run_sync(submit(engine, models, template, items, **kw))
@@ -67,11 +67,11 @@ async def _submit(
     engine: BatchEngine,
     models: list[str],
     template: str,
-    items: Any,
+    items: object,
     name: str | None,
     confirm: bool,
     confirm_above: float | None,
-    namespace: Mapping[str, Any] | None,
+    namespace: Mapping[str, object] | None,
     system: str | None,
     max_tokens: int | None,
     temperature: float | None,
@@ -107,7 +107,7 @@ def plan_job(
     engine: BatchEngine,
     models: Sequence[str],
     template: str,
-    items: Any,
+    items: object,
     *,
     name: str = "plan",
     **kw: Any,
@@ -124,10 +124,10 @@ def _prepare(
     engine: BatchEngine,
     models: list[str],
     template: str,
-    items: Any,
+    items: object,
     name: str,
     confirm_above: float | None,
-    namespace: Mapping[str, Any] | None,
+    namespace: Mapping[str, object] | None,
     system: str | None,
     max_tokens: int | None,
     temperature: float | None,
@@ -222,7 +222,7 @@ async def _check_inputs(
 
 
 def _write_inputs(
-    manifest: Manifest, prompts: list[str], blocked: list[tuple[int, int, str]], index: Any
+    manifest: Manifest, prompts: list[str], blocked: list[tuple[int, int, str]], index: object
 ) -> None:
     """``inputs.parquet``, ``index.parquet``, ``blocked.parquet`` and the blocked cells'
     result part (before the manifest, so a manifest on disk always has its inputs)."""

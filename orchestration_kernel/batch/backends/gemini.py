@@ -41,7 +41,7 @@ def inline_request(item: ItemRequest) -> dict[str, Any]:
     return request
 
 
-def _state(job: Any) -> str:
+def _state(job: object) -> str:
     state = getattr(job, "state", None)
     return str(getattr(state, "value", state) or "JOB_STATE_UNSPECIFIED")
 
