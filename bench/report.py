@@ -467,6 +467,7 @@ def _shared_md(r: dict[str, Any]) -> list[str]:
         for label, key, fmt in (
             ("reservation: the Lua script, awaited", "script_us", us),
             ("`Limiter.acquire` on a shared limiter", "acquire_us", us),
+            ("PING on the same connection (the round-trip floor)", "ping_us", us),
             ("live message, one process to another", "delivery_ms", ms),
         )
     ]
@@ -480,13 +481,19 @@ def _cluster_md(r: dict[str, Any]) -> list[str]:
         "kernel": f"one kernel, {r['concurrency']} rows in flight",
         "kernel_2x": f"one kernel, {2 * r['concurrency']} rows in flight",
         "cluster": f"LocalCluster, {r['workers']} workers × {r['concurrency']} rows in flight",
+        "pipeline_kernel": f"two-step pipeline over rows, one kernel, {r['concurrency']} rows",
+        "pipeline_cluster": f"two-step pipeline over rows, LocalCluster, {r['workers']} × "
+        f"{r['concurrency']} rows",
     }
     rows = [
         [what, num(get(r, "rows_per_s", key, "p50")), num(get(r, "rows_per_s", key, "min")),
          sec(get(r, "wall_s", key, "p50"))]
         for key, what in names.items()
+        if get(r, "rows_per_s", key) is not None  # results from before the pipeline runs
     ]  # fmt: skip
     head = f"{num(r['rows'])} rows, {r['latency_s'] * 1000:.0f} ms added per request."
+    if r.get("pipeline_rows"):
+        head += f" Pipelines over rows: {num(r['pipeline_rows'])} rows, two calls each."
     tail = (
         f"Cluster start: {sec(r['cluster_start_s'])}; first (cold) job of "
         f"{num(r['cold_job_rows'])} rows: {sec(r['cold_job_s'])}."
@@ -600,7 +607,10 @@ SECTIONS: list[Section] = [
     Section("shared", "10. Shared state on Redis", (
         "A private `redis-server` on loopback. *Reservation*: one call of the shared limiter's "
         "Lua script (a deployment with room, so it answers \"now\"), and a whole "
-        "`Limiter.acquire` with it. *Live message*: a second process subscribes on a "
+        "`Limiter.acquire` with it: one round trip (EVALSHA) each. Interleaved with them, a "
+        "PING on the same connection: the round trip any command pays on this machine at "
+        "that moment (on a loaded machine the p95 of both is the scheduler's). "
+        "*Live message*: a second process subscribes on a "
         "`ContextBus` on the same Redis; this one publishes a message every 5 ms; per message, "
         "arrival time minus publish time (one machine, one clock)."), _shared_md),
     Section("cluster", "11. A matrix on a Dask cluster", (
