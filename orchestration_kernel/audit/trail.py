@@ -29,7 +29,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import AuditWriteError, ConfigurationError
+from ..errors import AuditWriteError, ConfigurationError, UnknownNameError, UsageError
+from ..near_names import nearest
 from ..storage.commit import Commit, settle_future
 from ..storage.files import atomic_path
 from . import summaries
@@ -131,12 +132,9 @@ class AuditTrail:
         never stored). Do not mutate ``detail`` after passing it: it is encoded later.
         """
         if event not in EVENT_KINDS:
-            raise ValueError(
-                f"unknown audit event {event!r}; expected one of {sorted(EVENT_KINDS)}"
-            )
+            raise UnknownNameError.of("audit event", event, sorted(EVENT_KINDS))
         if not RECORD_COLUMNS.issuperset(columns):
-            unknown = sorted(set(columns) - RECORD_COLUMNS)
-            raise TypeError(f"unknown audit column(s) {unknown}; known: {sorted(RECORD_COLUMNS)}")
+            raise _unknown_columns(columns)
         self._writer.put((time.time(), event, columns, self.redactor, self.content_logging))
 
     def flush(self) -> None:
@@ -182,7 +180,7 @@ class AuditTrail:
 
         self._writer.when_committed(notify)
         await committed
-        return self._writer.last_hash or await asyncio.to_thread(lambda: self._store.head()[1])
+        return self._writer.last_hash or (await asyncio.to_thread(self._store.head))[1]
 
     def _flush_and_head(self) -> str:
         self._writer.flush()
@@ -420,3 +418,16 @@ def _with_homes(
     merged = pd.concat(parts, ignore_index=True).sort_values("timestamp", kind="stable")
     merged = merged.tail(limit) if limit is not None else merged
     return merged.reset_index(drop=True)
+
+
+def _unknown_columns(columns: Iterable[str]) -> UsageError:
+    """The error for ``record(**columns)`` naming columns the audit does not have."""
+    unknown = sorted(set(columns) - RECORD_COLUMNS)
+    named = []
+    for name in unknown:
+        near = nearest(name, sorted(RECORD_COLUMNS), n=1)
+        named.append(f"{name!r}" + (f" (did you mean {near[0]!r}?)" if near else ""))
+    return UsageError(
+        f"Unknown audit column{'s' if len(unknown) > 1 else ''} {', '.join(named)}. "
+        f"Known: {', '.join(sorted(RECORD_COLUMNS))}."
+    )
