@@ -22,6 +22,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import getpass
+import logging
+import sqlite3
 import time
 import weakref
 from collections.abc import Callable, Iterable
@@ -29,7 +31,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import AuditWriteError, ConfigurationError
+from ..errors import AuditWriteError, ConfigurationError, StorageError
 from ..storage.commit import Commit, settle_future
 from ..storage.files import atomic_path
 from . import summaries
@@ -37,6 +39,7 @@ from .chain import ChainKey
 from .events import EVENT_KINDS, RECORD_COLUMNS
 from .export import ExportFormat, ExportFormats, export_frame, wants_decoded_json
 from .frames import frame_from_rows
+from .index import catch_up
 from .keys import KEY_BYTES, load_or_create_key
 from .query import Since, select_sql
 from .replay import find_replay
@@ -56,6 +59,8 @@ if TYPE_CHECKING:
 __all__ = ["AuditTrail"]
 
 Redactor = Callable[[str], str]
+
+log = logging.getLogger(__name__)
 
 
 class AuditTrail:
@@ -286,10 +291,25 @@ class AuditTrail:
 
     def search(self, text: str, limit: int = 50, *, syntax: bool = False) -> pd.DataFrame:
         """Rows whose prompt or response contains all the words of ``text`` (FTS5),
-        best match first. ``syntax=True`` takes ``text`` as an FTS5 query."""
+        best match first. ``syntax=True`` takes ``text`` as an FTS5 query.
+
+        Rows enter the search index here, lazily (see :mod:`.index`): the first search
+        after many writes indexes them first (about 10 µs a row)."""
         self._flush_for_read()
+        self._index_for_search()
         with self._store.reading() as conn:
             return frame_from_rows(search_rows(conn, text, limit, syntax))
+
+    def _index_for_search(self) -> None:
+        """Index every committed row the search index lacks. If that cannot be written
+        (a full disk), the search answers from the index as it stands, and says so in
+        the log."""
+        try:
+            catch_up(self._store)
+        except (sqlite3.Error, StorageError) as exc:
+            log.warning(
+                "the audit search index of %s could not be brought up to date: %s", self.path, exc
+            )
 
     def find_replay(self, request_hash: str) -> dict[str, Any] | None:
         """The most recent successful ``call`` for this request hash, for replay: its
