@@ -39,7 +39,7 @@ from .chain import ChainKey
 from .events import EVENT_KINDS, RECORD_COLUMNS
 from .export import ExportFormat, ExportFormats, export_frame, wants_decoded_json
 from .frames import frame_from_rows
-from .index import catch_up
+from .index import REPLAY, SEARCH, LazyIndex, behind, catch_up
 from .keys import KEY_BYTES, load_or_create_key
 from .query import Since, select_sql
 from .replay import find_replay
@@ -61,6 +61,9 @@ __all__ = ["AuditTrail"]
 Redactor = Callable[[str], str]
 
 log = logging.getLogger(__name__)
+
+#: A replay look-up brings the replay index up to date once it lags by more rows.
+REPLAY_LAG_ROWS = 2000
 
 
 class AuditTrail:
@@ -296,19 +299,22 @@ class AuditTrail:
         Rows enter the search index here, lazily (see :mod:`.index`): the first search
         after many writes indexes them first (about 10 µs a row)."""
         self._flush_for_read()
-        self._index_for_search()
+        self._index_lazily(SEARCH)
         with self._store.reading() as conn:
             return frame_from_rows(search_rows(conn, text, limit, syntax))
 
-    def _index_for_search(self) -> None:
-        """Index every committed row the search index lacks. If that cannot be written
-        (a full disk), the search answers from the index as it stands, and says so in
-        the log."""
+    def _index_lazily(self, index: LazyIndex) -> None:
+        """Bring ``index`` up to date with every committed row. If that cannot be written
+        (a full disk), the look-up still covers the rows it lacks (more slowly), and the
+        log says so."""
         try:
-            catch_up(self._store)
+            catch_up(self._store, index)
         except (sqlite3.Error, StorageError) as exc:
             log.warning(
-                "the audit search index of %s could not be brought up to date: %s", self.path, exc
+                "the audit %s index of %s could not be brought up to date: %s",
+                index.name,
+                self.path,
+                exc,
             )
 
     def find_replay(self, request_hash: str) -> dict[str, Any] | None:
@@ -317,7 +323,10 @@ class AuditTrail:
         content logging was off when it was recorded)."""
         self._flush_for_read()
         with self._store.reading() as conn:
-            return find_replay(conn, request_hash)
+            found, lag = find_replay(conn, request_hash), behind(conn, REPLAY)
+        if lag > REPLAY_LAG_ROWS:  # the look-ups scan the rows after the index: keep few
+            self._index_lazily(REPLAY)
+        return found
 
     # -- housekeeping ------------------------------------------------------------------
     def prune(self, older_than: timedelta) -> int:

@@ -96,6 +96,10 @@ def test_a_file_indexed_by_the_old_trigger_is_upgraded_without_duplicates(
     conn.close()
     upgraded = AuditTrail(path)
     assert "audit_fts_insert" not in _triggers(path)
+    conn = sqlite3.connect(path)
+    indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+    conn.close()
+    assert "audit_events_request" not in indexes  # replay has its own table now
     upgraded.record("call", run_id="new", prompt="numbat after the upgrade")
     assert sorted(upgraded.search("numbat")["run_id"]) == ["new", "old"]
     _fts_intact(path)
@@ -113,4 +117,36 @@ def test_prune_removes_indexed_and_unindexed_rows_cleanly(tmp_path: Path) -> Non
     assert trail.prune(timedelta(0)) == 2  # one indexed row, one not: both go cleanly
     _fts_intact(path, against_rows=False)  # the prune row has no text, so is not indexed
     assert trail.search("quoll").empty and trail.verify().ok
+    trail.close()
+
+
+def _replay_rows(path: Path) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return int(conn.execute("SELECT count(*) FROM audit_replay").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def test_replay_finds_the_latest_call_whether_indexed_or_not(tmp_path: Path) -> None:
+    from orchestration_kernel.audit import trail as trail_module
+
+    path = tmp_path / "a.sqlite"
+    trail = AuditTrail(path)
+    digest = trail.request_hash("same request")
+    trail.record("call", status="ok", response="first", request_hash=digest)
+    trail.record("call", status="error", error_type="X", response="bad", request_hash=digest)
+    found = trail.find_replay(digest)
+    assert found is not None and found["response"] == "first"
+    assert _replay_rows(path) == 0  # a short lag is scanned, not indexed
+    for i in range(trail_module.REPLAY_LAG_ROWS + 5):
+        trail.record("call", status="ok", response=f"filler {i}", request_hash=f"h{i}")
+    trail.record("call", status="ok", response="second", request_hash=digest)
+    assert trail.find_replay(digest)["response"] == "second"  # type: ignore[index]
+    assert _replay_rows(path) == trail_module.REPLAY_LAG_ROWS + 7  # caught up afterwards
+    trail.record("call", status="ok", response="third", request_hash=digest)
+    assert trail.find_replay(digest)["response"] == "third"  # type: ignore[index]
+    assert trail.find_replay(trail.request_hash("never asked")) is None
+    trail.prune(timedelta(0))
+    assert _replay_rows(path) == 0 and trail.find_replay(digest) is None
     trail.close()
