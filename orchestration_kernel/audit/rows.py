@@ -175,8 +175,9 @@ def _float(value: Any) -> float | None:
         number = float(value)
     except (TypeError, ValueError, OverflowError):
         return None
-    # SQLite stores NaN as NULL; normalise first so the hash matches what comes back.
-    return number if math.isfinite(number) else None
+    # SQLite stores NaN as NULL and -0.0 as 0.0; normalise first so the hash matches
+    # what comes back (+ 0.0 turns -0.0 into 0.0 and leaves every other number alone).
+    return number + 0.0 if math.isfinite(number) else None
 
 
 _NORMALISERS: dict[str, Callable[[Any], Any]] = {
@@ -228,8 +229,8 @@ def _fill(
             if type(value) is not int or not -_INT_LIMIT <= value < _INT_LIMIT:
                 value = normalise(value)
         elif kind == "float":
-            if type(value) is not float or not math.isfinite(value):
-                value = normalise(value)
+            if type(value) is not float or not value or not math.isfinite(value):
+                value = normalise(value)  # zero too: -0.0 is stored as 0.0
         else:
             value = normalise(value)
         out[index] = value

@@ -229,7 +229,8 @@ class AuditTrail:
         """
         self._flush_for_read()
         with self._store.reading() as conn:
-            return verify_chain(conn, self._key, self._store.mark, expect_head)
+            reader = None if self._store.memory else self._store.reading
+            return verify_chain(conn, self._key, self._store.mark, expect_head, reader)
 
     # -- reading -----------------------------------------------------------------------
     def _rows(self, sql: str, params: Iterable[Any]) -> list[tuple[Any, ...]]:
