@@ -45,16 +45,20 @@ redis-server:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server \
 	  >/dev/null; } || true
 
+# mypy runs beside pytest (niced: most of the suite waits on kernels, servers and
+# subprocesses); its report is shown after pytest's only when it finds errors, so that
+# pytest's summary stays the last line of a passing run. Either failing fails the target.
 test: $(STAMP) redis-server
 	$(UV) lock --check --quiet
 	$(BIN)/lint-imports
-	$(BIN)/mypy
-	@home=$$(mktemp -d); \
+	@home=$$(mktemp -d); types=$$(mktemp); \
+	nice -n 10 $(BIN)/mypy >$$types 2>&1 & mypy=$$!; \
 	$(HERMETIC) ORCHESTRATION_HOME=$$home JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter \
 	  $(BIN)/python -m pytest -p no:cacheprovider \
 	    --cov=orchestration_kernel --cov-report=term:skip-covered \
 	    --cov-fail-under=$(CORE_COVERAGE) --durations=25 tests; \
-	status=$$?; rm -rf $$home; exit $$status
+	status=$$?; wait $$mypy; typed=$$?; [ $$typed -eq 0 ] || cat $$types; rm -rf $$home $$types; \
+	[ $$status -ne 0 ] && exit $$status; exit $$typed
 
 # Part of the suite, hermetic like make test, without coverage: make check T='tests/unit/test_bus.py -x'
 check: $(STAMP)

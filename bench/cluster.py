@@ -8,6 +8,10 @@ all); the cluster has two worker processes (one thread each), each with ``concur
 rows in flight. The cluster's start and its first (cold) job are timed apart: workers
 import the library and build their engine once. Each configuration runs ``repeats``
 times, interleaved; every job is a fresh one (no partitions resumed).
+
+Pipelines over rows (``engine.pipeline_matrix``) are timed the same way, on half as many
+rows: a two-step pipeline (two calls a row, the second waiting on the first), in one
+kernel and on the same cluster.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ def measure(sizes: Sizes, options: dict[str, Any]) -> dict[str, Any]:
     from tests.servers import spawn_server
 
     rows = sizes.cluster_rows
+    pipeline_rows = max(1, rows // 2)  # two calls a row
     with spawn_server("openai", latency=sizes.cluster_latency) as server:
         eng = engine(
             offline="off", keys={"openai": FAKE_OPENAI_KEY}, base_urls={"openai": server.base_url}
@@ -51,14 +56,22 @@ def measure(sizes: Sizes, options: dict[str, Any]) -> dict[str, Any]:
         try:
             cold_s = _cluster_job(eng, client, sizes.cluster_warmup_rows)
             _kernel_job(eng, sizes.cluster_warmup_rows, CONCURRENCY)  # warm the kernel too
-            runs: dict[str, list[float]] = {"kernel": [], "kernel_2x": [], "cluster": []}
+            _pipeline_job(eng, None, sizes.cluster_warmup_rows)  # the workers know the spec
+            _pipeline_job(eng, client, sizes.cluster_warmup_rows)
+            runs: dict[str, list[float]] = {
+                "kernel": [], "kernel_2x": [], "cluster": [],
+                "pipeline_kernel": [], "pipeline_cluster": [],
+            }  # fmt: skip
             for _ in range(sizes.cluster_repeats):
                 runs["kernel"].append(_kernel_job(eng, rows, CONCURRENCY))
                 runs["kernel_2x"].append(_kernel_job(eng, rows, 2 * CONCURRENCY))
                 runs["cluster"].append(_cluster_job(eng, client, rows))
+                runs["pipeline_kernel"].append(_pipeline_job(eng, None, pipeline_rows))
+                runs["pipeline_cluster"].append(_pipeline_job(eng, client, pipeline_rows))
         finally:
             client.close()
             eng.close()
+    sizes_of = {name: pipeline_rows if name.startswith("pipeline") else rows for name in runs}
     return {
         "rows": rows,
         "latency_s": sizes.cluster_latency,
@@ -67,7 +80,10 @@ def measure(sizes: Sizes, options: dict[str, Any]) -> dict[str, Any]:
         "cluster_start_s": started_s,
         "cold_job_s": cold_s,
         "cold_job_rows": sizes.cluster_warmup_rows,
-        "rows_per_s": {name: summarize([rows / s for s in walls]) for name, walls in runs.items()},
+        "pipeline_rows": pipeline_rows,
+        "rows_per_s": {
+            name: summarize([sizes_of[name] / s for s in walls]) for name, walls in runs.items()
+        },
         "wall_s": {name: summarize(walls) for name, walls in runs.items()},
     }
 
@@ -91,4 +107,23 @@ def _cluster_job(eng: Any, client: Any, rows: int) -> float:
     wall = time.perf_counter() - t0
     if result.status != "done" or result.skipped:
         raise RuntimeError(f"the cluster matrix ended {result.status}")
+    return wall
+
+
+#: Two steps, the second on the first's output: two calls a row, one after the other.
+PIPELINE = [
+    {"name": "answer", "model": "gpt-4o-mini", "prompt": "Q {input}"},
+    {"name": "check", "model": "gpt-4o-mini", "prompt": "Check {answer.output}"},
+]
+
+
+def _pipeline_job(eng: Any, client: Any, rows: int) -> float:
+    """One fresh pipeline-over-rows job: in this kernel (``client`` None) or on the cluster."""
+    items = [f"{uuid.uuid4().hex[:6]} row {i}" for i in range(rows)]
+    where = {} if client is None else {"cluster": client}
+    t0 = time.perf_counter()
+    result = eng.pipeline_matrix_sync(PIPELINE, items, concurrency=CONCURRENCY, **where)
+    wall = time.perf_counter() - t0
+    if result.status != "done" or getattr(result, "skipped", None):
+        raise RuntimeError(f"the pipeline over rows ended {result.status}: {result.errors}")
     return wall

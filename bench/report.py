@@ -528,13 +528,19 @@ def _cluster_md(r: dict[str, Any]) -> list[str]:
         "kernel": f"one kernel, {r['concurrency']} rows in flight",
         "kernel_2x": f"one kernel, {2 * r['concurrency']} rows in flight",
         "cluster": f"LocalCluster, {r['workers']} workers × {r['concurrency']} rows in flight",
+        "pipeline_kernel": f"two-step pipeline over rows, one kernel, {r['concurrency']} rows",
+        "pipeline_cluster": f"two-step pipeline over rows, LocalCluster, {r['workers']} × "
+        f"{r['concurrency']} rows",
     }
     rows = [
         [what, num(get(r, "rows_per_s", key, "p50")), num(get(r, "rows_per_s", key, "min")),
          sec(get(r, "wall_s", key, "p50"))]
         for key, what in names.items()
+        if get(r, "rows_per_s", key) is not None  # results from before the pipeline runs
     ]  # fmt: skip
     head = f"{num(r['rows'])} rows, {r['latency_s'] * 1000:.0f} ms added per request."
+    if r.get("pipeline_rows"):
+        head += f" Pipelines over rows: {num(r['pipeline_rows'])} rows, two calls each."
     tail = (
         f"Cluster start: {sec(r['cluster_start_s'])}; first (cold) job of "
         f"{num(r['cold_job_rows'])} rows: {sec(r['cold_job_s'])}."

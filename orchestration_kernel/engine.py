@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from .batch import BatchJob
     from .compare import CompareTable
     from .matrix import MatrixResult
+    from .pipeline_matrix import PipelineMatrixResult
     from .routing import Catalogue, Router
     from .routing.strategies import Strategy
 
@@ -439,6 +440,44 @@ class OrchestrationEngine:
     ) -> MatrixResult | BatchJob:
         """Blocking twin of :meth:`matrix`."""
         return self.runtime.run_sync(self.matrix(models, template, items, **kwargs))
+
+    async def pipeline_matrix(
+        self,
+        spec: Any,
+        items: Any,
+        *,
+        cluster: Any = None,
+        concurrency: int = 8,
+        namespace: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> PipelineMatrixResult:
+        """Run a pipeline (a :class:`~.pipeline.Pipeline` or anything :meth:`create_pipeline`
+        takes) once per row of ``items``: a :class:`~.pipeline_matrix.PipelineMatrixResult`
+        whose ``to_dataframe()`` is the input beside one column per step. ``cluster``
+        as for :meth:`matrix` (``partition_size``, ``job``, ``progress`` then apply)."""
+        from .pipeline_matrix import prepare_rows, run_pipeline_matrix
+
+        session_id = kwargs.pop("session_id", None)
+        unknown = sorted(set(kwargs) - {"partition_size", "job", "progress"})
+        if unknown:
+            raise ConfigurationError(f"pipeline_matrix() takes no {', '.join(unknown)}")
+        pipeline, rows = prepare_rows(self, spec, items, namespace=namespace)
+        if cluster is not None:
+            from .cluster import run_pipeline_matrix_on_cluster
+
+            return await asyncio.to_thread(
+                run_pipeline_matrix_on_cluster, self, pipeline, rows, cluster=cluster,
+                concurrency=concurrency, session_id=session_id, **kwargs,
+            )  # fmt: skip
+        if kwargs:
+            raise ConfigurationError(f"{', '.join(sorted(kwargs))}: only with cluster=")
+        return await run_pipeline_matrix(
+            pipeline, rows, concurrency=concurrency, session_id=session_id
+        )
+
+    def pipeline_matrix_sync(self, spec: Any, items: Any, **kwargs: Any) -> PipelineMatrixResult:
+        """Blocking twin of :meth:`pipeline_matrix`."""
+        return self.runtime.run_sync(self.pipeline_matrix(spec, items, **kwargs))
 
     def config(self) -> dict[str, Any]:
         """This engine's configuration as plain data, never its keys (:mod:`.cluster.config`)."""

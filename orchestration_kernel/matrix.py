@@ -244,18 +244,8 @@ class MatrixResult:
         """The input beside the answers: a DataFrame's own columns (a Series as one
         column, a list as ``item``), indexed like the input, then one column per model
         holding its reply text (``error: …`` where that cell failed)."""
-        import pandas as pd
-
         n = len(self.tables)
-        if _is_dataframe(self.source):
-            frame = self.source.iloc[:n].copy()
-        elif _is_series(self.source):
-            name = self.source.name if self.source.name is not None else "item"
-            frame = self.source.iloc[:n].to_frame(name=name)
-        else:
-            frame = pd.DataFrame({"item": self.items[:n]})
-            if self.index is not None:
-                frame.index = pd.Index(self.index[:n])
+        frame = input_frame(self.source, self.items, self.index, n)
         for model in self.models:
             column = model if model not in frame.columns else f"{model} (reply)"
             frame[column] = [_cell_text(self.reply(i, model)) for i in range(n)]
@@ -269,6 +259,21 @@ class MatrixResult:
         totals = self.totals()
         lines.append("| **total** | " + " | ".join(_total(totals[m]) for m in self.models) + " |")
         return "\n".join(lines)
+
+
+def input_frame(source: Any, items: list[Any], index: list[Any] | None, n: int) -> pd.DataFrame:
+    """The first ``n`` items as a DataFrame: a DataFrame's own rows, a Series as one
+    column, a list as ``item`` (indexed like ``index`` when there is one)."""
+    import pandas as pd
+
+    if _is_dataframe(source):
+        return source.iloc[:n].copy()
+    if _is_series(source):
+        return source.iloc[:n].to_frame(name=source.name if source.name is not None else "item")
+    frame = pd.DataFrame({"item": items[:n]})
+    if index is not None:
+        frame.index = pd.Index(index[:n])
+    return frame
 
 
 def _cell_text(reply: Any) -> str:

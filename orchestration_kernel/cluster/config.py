@@ -1,9 +1,10 @@
 """A serialisable copy of an engine's configuration, and the keys kept apart from it.
 
 A cluster worker builds its own :class:`~orchestration_kernel.engine.OrchestrationEngine`
-from :func:`engine_config`: offline mode, endpoints, provider options, OpenAI-compatible
-servers, aliases, pools (with their limits), retry and timeout settings, the Guardian's
-policies and settings, the audit's content-logging switch. It is plain JSON-able data
+from :func:`engine_config`: offline mode and stand-in (``local`` or ``sim``), endpoints,
+provider options, OpenAI-compatible servers, aliases, pools (with their limits), retry
+and timeout settings, the Guardian's policies and settings, the audit's content-logging
+switch. It is plain JSON-able data
 and **never holds a key**: :func:`engine_keys` collects those separately, for the worker
 plugin (:mod:`.plugin`) to carry once to each worker.
 
@@ -81,6 +82,8 @@ def engine_config(engine: Any) -> dict[str, Any]:
     return {
         "version": CONFIG_VERSION,
         "offline": providers.offline,
+        # Which stand-in serves offline: a worker's own environment must not decide.
+        "offline_model": providers.offline_model,
         "base_urls": dict(providers._base_urls),
         "provider_options": {k: dict(v) for k, v in providers._options.items()},
         "compatible": compatible,
@@ -164,6 +167,8 @@ def engine_from_config(
         content_logging=config["content_logging"],
         **overrides,
     )
+    if config.get("offline_model"):  # absent from configs made before it was kept
+        engine.providers.set_offline_model(config["offline_model"])
     for server in config["compatible"]:
         engine.providers.registry.register_compatible(
             server["name"], server["base_url"], label=server["label"], options=server["options"]

@@ -13,10 +13,9 @@ from typing import Any
 
 from distributed import WorkerPlugin
 
-__all__ = ["KeyPlugin", "worker_keys"]
+from .worker import forget_keys, keep_keys, worker_keys
 
-#: This process's keys, by plugin name (filled by :meth:`KeyPlugin.setup` on a worker).
-_KEYS: dict[str, dict[str, str]] = {}
+__all__ = ["KeyPlugin", "worker_keys"]
 
 
 class KeyPlugin(WorkerPlugin):  # type: ignore[misc]
@@ -28,16 +27,12 @@ class KeyPlugin(WorkerPlugin):  # type: ignore[misc]
 
     def setup(self, worker: Any = None) -> None:
         """Keep the keys in this worker process (never on disk, never logged)."""
-        _KEYS[self.name] = dict(self._keys)
+        keep_keys(self.name, self._keys)
 
     def teardown(self, worker: Any = None) -> None:
-        """Forget the keys when the plugin is removed or the worker closes."""
-        _KEYS.pop(self.name, None)
+        """Forget the keys, and the engines built with them, when the plugin is removed
+        or the worker closes."""
+        forget_keys(self.name)
 
     def __repr__(self) -> str:
         return f"KeyPlugin({self.name!r}, providers={sorted(self._keys)})"
-
-
-def worker_keys(name: str) -> dict[str, str] | None:
-    """The keys the plugin ``name`` left in this process, or ``None`` if it never ran here."""
-    return _KEYS.get(name)

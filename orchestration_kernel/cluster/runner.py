@@ -43,11 +43,14 @@ from .store import JobStore
 from .worker import REDIS_KEY, engine_accepts
 
 __all__ = [
+    "ClusterJob",
     "ClusterMatrixResult",
     "ClusterQuotaWarning",
+    "PartitionedJob",
     "RemoteCellError",
     "connect",
     "run_matrix_on_cluster",
+    "run_partitions",
 ]
 
 #: The variable naming the Redis server of the shared limiter (issue 22's).
@@ -71,9 +74,10 @@ class _RemoteBlocked(RemoteCellError, GuardianBlocked):
 _ERROR_CLASSES: dict[tuple[str, bool], type[RemoteCellError]] = {}
 
 
-@dataclass
-class ClusterMatrixResult(MatrixResult):
-    """A :class:`MatrixResult` plus where the job ran and what this run computed."""
+@dataclass(kw_only=True)
+class ClusterJob:
+    """Where a cluster job ran and what this run computed: the fields every cluster
+    result adds to its in-kernel twin."""
 
     job_id: str = ""
     job_dir: Path | None = None
@@ -83,6 +87,11 @@ class ClusterMatrixResult(MatrixResult):
     #: Deployment id → the rpm each worker applied (``None``: no rpm limit).
     worker_limits: dict[str, int | None] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ClusterMatrixResult(MatrixResult, ClusterJob):
+    """A :class:`MatrixResult` plus where the job ran and what this run computed."""
 
 
 # -- connecting ------------------------------------------------------------------------
@@ -130,43 +139,76 @@ def _local_client() -> Any:
 
 
 # -- the job ---------------------------------------------------------------------------
-def run_matrix_on_cluster(
+@dataclass
+class PartitionedJob:
+    """What :func:`run_partitions` did: every partition's cells (kept or computed)."""
+
+    run_id: str
+    store: JobStore
+    partitions: int
+    size: int
+    #: Partition index → its cells, one per row (kept on disk or sent back by a worker).
+    cells: dict[int, list[Any]]
+    computed: list[int]
+    skipped: list[int]
+    limits: dict[str, int | None]
+    notes: list[str]
+
+    def rows(self) -> list[Any]:
+        """Every row's cell, in input order."""
+        return [cell for i in range(self.partitions) for cell in self.cells[i]]
+
+    def job_fields(self) -> dict[str, Any]:
+        """The :class:`ClusterJob` fields of the result."""
+        return {
+            "job_id": self.store.job_id, "job_dir": self.store.path,
+            "partitions": self.partitions, "computed": self.computed, "skipped": self.skipped,
+            "worker_limits": self.limits, "notes": self.notes,
+        }  # fmt: skip
+
+
+#: ``(common task fields, partition index, first row, row after the last)`` → the task.
+TaskMaker = Callable[[dict[str, Any], int, int, int], Any]
+
+
+def run_partitions(
     engine: Any,
-    models: Sequence[str],
-    prepared: MatrixInput,
     *,
     cluster: Any,
-    concurrency: int = 8,
+    kind: str,
+    rows: int,
+    manifest: dict[str, Any],
+    work: Callable[[Any], Any],
+    task_for: TaskMaker,
     partition_size: int | None = None,
     job: str | None = None,
     progress: Callable[[ClusterProgress], Any] | None = None,
-    **options: Any,
-) -> ClusterMatrixResult:
-    """Run ``prepared`` on the cluster (blocking); see the module docstring."""
+    keep_run_ids: bool = False,
+) -> PartitionedJob:
+    """Steps 1–5 of the module docstring for any per-row work: ``work(task)`` runs on a
+    worker and returns a :class:`~.worker.PartitionOutcome`; ``task_for`` makes each
+    partition's task from the fields every task shares. ``manifest`` must hold
+    ``models`` and ``digest`` (what identifies the job for a rerun). ``keep_run_ids``:
+    the events keep the run ids the worker gave them (one pipeline run per row), else
+    they are recorded under the job's one run id.
+    """
     import distributed
 
-    if concurrency < 1:
-        raise ConfigurationError(f"concurrency must be at least 1, not {concurrency}")
     if partition_size is not None and partition_size < 1:
         raise ConfigurationError(f"partition_size must be at least 1, not {partition_size}")
-    options.pop("run_id", None)  # a job keeps one run id across reruns (its manifest's)
-    models = list(models)
     config = engine_config(engine)
     if engine.audit is not None and hasattr(engine.audit, "check_writable"):
         engine.audit.check_writable()  # fail fast: no job runs unaudited
     client = connect(cluster, engine.session)
     client.wait_for_workers(1)
     workers = max(1, len(client.scheduler_info().get("workers", {})))
-    rows = len(prepared.prompts)
     size = partition_size or max(1, min(1000, math.ceil(rows / (workers * 4))))
     total = math.ceil(rows / size)
-    # The session is left out of the digest: a rerun from a restarted kernel still matches.
-    digest = _job_digest(models, prepared.prompts, {**options, "session_id": None})
-    options.setdefault("session_id", engine.session.id)
-    store = JobStore(engine.session.home / "cluster", job or f"matrix-{digest[:16]}")
+    digest = str(manifest["digest"])
+    store = JobStore(engine.session.home / "cluster", job or f"{kind}-{digest[:16]}")
     manifest = store.open(
-        {"models": models, "rows": rows, "partition_size": size, "digest": digest,
-         "run_id": new_run_id(), "partitions": total}
+        {**manifest, "rows": rows, "partition_size": size, "run_id": new_run_id(),
+         "partitions": total}
     )  # fmt: skip
     run_id = str(manifest["run_id"])
     shared = shared_limiter(engine)
@@ -174,7 +216,7 @@ def run_matrix_on_cluster(
     for note in notes:  # runs on a helper thread: a caller's line would mean nothing here
         warnings.warn_explicit(note, ClusterQuotaWarning, "orchestration_kernel.cluster", 0)
     skipped = sorted(store.done(total))
-    cells: dict[int, list[dict[str, Any]]] = {}
+    cells: dict[int, list[Any]] = {}
     for index in skipped:
         cells[index] = store.read(index)[1]
     clock = ProgressClock(total, rows, len(skipped), sum(len(cells[i]) for i in skipped))
@@ -185,7 +227,6 @@ def run_matrix_on_cluster(
     pending = [i for i in range(total) if i not in cells]
     if pending:
         from .plugin import KeyPlugin
-        from .worker import PartitionTask, run_partition
 
         plugin = f"orchestration-keys-{uuid.uuid4().hex[:12]}"
         keys = engine_keys(engine, config)
@@ -193,19 +234,16 @@ def run_matrix_on_cluster(
             keys[REDIS_KEY] = json.dumps(shared)
         client.register_plugin(KeyPlugin(plugin, keys), name=plugin)
         try:
-            base = PartitionTask(
-                job_id=store.job_id, index=0, start=0, labels=[], prompts=[], models=models,
-                engine_class=type(engine), config=config,
-                fingerprint=config_fingerprint(config), plugin=plugin,
-                run_id=run_id, concurrency=concurrency, limit_share=share,
-                shared_limits=shared is not None, options=dict(options),
-            )  # fmt: skip
-            labels = prepared.labels
+            common = {
+                "job_id": store.job_id, "engine_class": type(engine), "config": config,
+                "fingerprint": config_fingerprint(config), "plugin": plugin, "run_id": run_id,
+                "limit_share": share, "shared_limits": shared is not None,
+            }  # fmt: skip
             futures = [
                 client.submit(
-                    run_partition,
-                    _slice(base, prepared.prompts, labels, i, size),
-                    key=f"orchestration-matrix-{store.job_id}-{i}-{uuid.uuid4().hex[:6]}",
+                    work,
+                    task_for(common, i, i * size, min(i * size + size, rows)),
+                    key=f"orchestration-{kind}-{store.job_id}-{i}-{uuid.uuid4().hex[:6]}",
                     pure=False,
                 )
                 for i in pending
@@ -213,7 +251,8 @@ def run_matrix_on_cluster(
             try:
                 for future in distributed.as_completed(futures):
                     outcome = future.result()
-                    _record(engine, outcome.events, run_id)  # committed before it is kept:
+                    # Committed before it is kept, so a kept partition is an audited one.
+                    _record(engine, outcome.events, None if keep_run_ids else run_id)
                     store.write(outcome.index, outcome.start, outcome.cells)  # a rerun skips it
                     cells[outcome.index] = outcome.cells
                     computed.append(outcome.index)
@@ -229,37 +268,61 @@ def run_matrix_on_cluster(
                 client.unregister_worker_plugin(plugin)
             except Exception:  # a worker gone away: its keys went with it
                 logging.getLogger(__name__).debug("could not unregister %s", plugin)
+    return PartitionedJob(
+        run_id=run_id, store=store, partitions=total, size=size, cells=cells,
+        computed=sorted(computed), skipped=skipped, limits=limits, notes=notes,
+    )  # fmt: skip
+
+
+def run_matrix_on_cluster(
+    engine: Any,
+    models: Sequence[str],
+    prepared: MatrixInput,
+    *,
+    cluster: Any,
+    concurrency: int = 8,
+    partition_size: int | None = None,
+    job: str | None = None,
+    progress: Callable[[ClusterProgress], Any] | None = None,
+    **options: Any,
+) -> ClusterMatrixResult:
+    """Run ``prepared`` on the cluster (blocking); see the module docstring."""
+    from .worker import PartitionTask, run_partition
+
+    if concurrency < 1:
+        raise ConfigurationError(f"concurrency must be at least 1, not {concurrency}")
+    options.pop("run_id", None)  # a job keeps one run id across reruns (its manifest's)
+    models = list(models)
+    # The session is left out of the digest: a rerun from a restarted kernel still matches.
+    digest = _job_digest(models, prepared.prompts, {**options, "session_id": None})
+    options.setdefault("session_id", engine.session.id)
+    prompts, labels = prepared.prompts, prepared.labels
+
+    def task_for(common: dict[str, Any], index: int, start: int, stop: int) -> PartitionTask:
+        return PartitionTask(
+            **common, index=index, start=start, labels=labels[start:stop],
+            prompts=prompts[start:stop], models=models, concurrency=concurrency,
+            options=dict(options),
+        )  # fmt: skip
+
+    done = run_partitions(
+        engine, cluster=cluster, kind="matrix", rows=len(prompts),
+        manifest={"models": models, "digest": digest}, work=run_partition, task_for=task_for,
+        partition_size=partition_size, job=job, progress=progress,
+    )  # fmt: skip
     tables = [
-        CompareTable(
-            prompt=prepared.prompts[i * size + j],
-            replies={m: decode_cell(c[m]) for m in models},
-        )
-        for i in range(total)
-        for j, c in enumerate(cells[i])
+        CompareTable(prompt=prompts[row], replies={m: decode_cell(c[m]) for m in models})
+        for row, c in enumerate(done.rows())
     ]
     return ClusterMatrixResult(
         models=models,
         items=prepared.items,
         tables=tables,
         index=prepared.index,
-        prompts=prepared.prompts,
+        prompts=prompts,
         source=prepared.source,
-        run_id=run_id,
-        job_id=store.job_id,
-        job_dir=store.path,
-        partitions=total,
-        computed=sorted(computed),
-        skipped=skipped,
-        worker_limits=limits,
-        notes=notes,
-    )
-
-
-def _slice(base: Any, prompts: list[str], labels: list[str], index: int, size: int) -> Any:
-    """Partition ``index`` of the job: its rows' labels and prompts on ``base``."""
-    start, stop = index * size, min(index * size + size, len(prompts))
-    return dataclasses.replace(
-        base, index=index, start=start, labels=labels[start:stop], prompts=prompts[start:stop]
+        run_id=done.run_id,
+        **done.job_fields(),
     )
 
 
@@ -286,14 +349,15 @@ def _limit_share(config: dict[str, Any], workers: int, shared: bool) -> tuple[in
     return workers, [note]
 
 
-def _record(engine: Any, events: list[Any], run_id: str) -> None:
-    """A partition's events into the caller's trail, under the job's run id."""
+def _record(engine: Any, events: list[Any], run_id: str | None) -> None:
+    """A partition's events into the caller's trail, under the job's run id (``None``:
+    each keeps the run id it was recorded with)."""
     audit = engine.audit
     if audit is None:
         return
     identity = getattr(engine, "identity", None)
     for wall, kind, columns in events:
-        columns = {**columns, "run_id": run_id}
+        columns = {**columns, "run_id": run_id} if run_id is not None else dict(columns)
         columns.setdefault("timestamp", wall)
         if identity is not None:
             columns.setdefault("identity", str(getattr(identity, "label", identity)))

@@ -9,15 +9,26 @@ left in the process — the task itself never holds a key. The engine records in
 from __future__ import annotations
 
 import inspect
+import logging
 import os
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ConfigurationError
 from .capture import AuditEvent, CapturedAudit
 
-__all__ = ["PartitionOutcome", "PartitionTask", "engine_accepts", "run_partition"]
+__all__ = [
+    "PartitionOutcome",
+    "PartitionTask",
+    "engine_accepts",
+    "engine_for",
+    "forget_keys",
+    "keep_keys",
+    "run_partition",
+    "worker_keys",
+]
 
 
 @dataclass(frozen=True)
@@ -60,6 +71,8 @@ class PartitionOutcome:
 REDIS_KEY = "redis:settings"
 
 _ENGINES: dict[tuple[Any, ...], Any] = {}
+#: This process's keys, by plugin name (kept by :meth:`.plugin.KeyPlugin.setup`).
+_KEYS: dict[str, dict[str, str]] = {}
 _LOCK = threading.Lock()
 
 
@@ -67,7 +80,7 @@ def run_partition(task: PartitionTask) -> PartitionOutcome:
     """Run every row of ``task`` on every model (``concurrency`` rows at a time)."""
     from ..matrix import MatrixInput, run_matrix
 
-    engine, audit = _engine_for(task)
+    engine, audit = engine_for(task)
     part_run = f"{task.run_id}.p{task.index}"  # this partition's events, taken back below
     prepared = MatrixInput(items=list(task.prompts), prompts=list(task.prompts), index=task.labels)
     try:
@@ -106,9 +119,10 @@ def encode_cell(reply: Any) -> dict[str, Any]:
     }
 
 
-def _engine_for(task: PartitionTask) -> tuple[Any, CapturedAudit]:
+def engine_for(task: Any) -> tuple[Any, CapturedAudit]:
+    """This worker's engine for ``task``'s configuration (built once, then cached) and the
+    audit it records into. ``task`` has the fields every partition task shares."""
     from .config import engine_from_config
-    from .plugin import worker_keys
 
     cache_key = (task.fingerprint, task.plugin, task.limit_share, task.shared_limits)
     with _LOCK:
@@ -155,6 +169,32 @@ def _redis_settings(keys: dict[str, str]) -> Any:
     except (ImportError, AttributeError):
         return fields["url"]
     return settings(**fields)
+
+
+def keep_keys(plugin: str, keys: Mapping[str, str]) -> None:
+    """Keep the keys a :class:`~.plugin.KeyPlugin` brought to this process (memory only)."""
+    with _LOCK:
+        _KEYS[plugin] = dict(keys)
+
+
+def worker_keys(plugin: str) -> dict[str, str] | None:
+    """The keys the plugin ``plugin`` left in this process, or ``None`` if it never ran here."""
+    return _KEYS.get(plugin)
+
+
+def forget_keys(plugin: str) -> None:
+    """Forget ``plugin``'s keys, and close and drop the engines built with them (its job is
+    over: the plugin is being removed), so no engine outlives its keys here."""
+    with _LOCK:
+        _KEYS.pop(plugin, None)
+        gone = [key for key in _ENGINES if key[1] == plugin]
+        engines = [_ENGINES.pop(key)[0] for key in gone]
+    for engine in engines:
+        try:
+            engine.close()
+            engine.session.close()
+        except Exception:  # a worker shutting down: nothing left to keep tidy
+            logging.getLogger(__name__).debug("closing a cluster engine failed", exc_info=True)
 
 
 def engine_accepts(engine_class: type, name: str) -> bool:

@@ -137,8 +137,13 @@ def check_cell_options(args: argparse.Namespace, *, cell: bool) -> None:
         )
     if args.compare is not None:
         _check_compare(args)
-    elif args.over is not None:
-        raise usage("--over only works with --compare: %%orchestrate --compare m1 m2 --over VAR")
+    elif args.over is not None:  # a pipeline over rows: each row is the run's {input}
+        if args.input is not None:
+            raise usage("--over gives each row to the pipeline as {input}: drop --input")
+        if args.no_interpolate:
+            raise usage("--over fills {input} and the columns' names, so it needs interpolation")
+    elif getattr(args, "cluster", None) is not None:
+        raise usage("--cluster runs a pipeline or a matrix over rows: add --over VAR")
 
 
 def _check_compare(args: argparse.Namespace) -> None:

@@ -35,6 +35,10 @@ def run_pipeline_cell(ctx: CellContext, args: argparse.Namespace, body: str) -> 
     from ..pipeline import Pipeline
     from ..pipeline.needs_input import missing_input_error
 
+    if args.over is not None:  # once per row: orchestration_kernel.pipeline_matrix
+        from .over import run_pipeline_over_cell
+
+        return run_pipeline_over_cell(ctx, args, body)
     name = args.args[0] if args.args else None
     input_data = input_value(ctx, args)
     namespace = ctx.namespace
@@ -171,17 +175,15 @@ def _run_compare(
 def _run_on_cluster(
     ctx: CellContext, args: argparse.Namespace, models: list[str], prepared: Any
 ) -> Any:
-    """``--cluster WHERE``: the matrix on Dask workers, with one live progress line."""
-    from IPython.display import Pretty, display
-
+    """``--cluster WHERE``: the matrix on Dask workers, with a live progress view."""
     from ..cluster import run_matrix_on_cluster
+    from .over import cluster_progress
 
-    shown = display(Pretty("starting the cluster job…"), display_id=True)
-    result = run_matrix_on_cluster(
-        ctx.engine, models, prepared, cluster=args.cluster, pipeline="compare",
-        session_id=args.session or ctx.session_id,
-        progress=lambda p: shown and shown.update(Pretty(str(p))),
-    )  # fmt: skip
+    with cluster_progress(f"compare {', '.join(models)} on {args.cluster}") as view:
+        result = run_matrix_on_cluster(
+            ctx.engine, models, prepared, cluster=args.cluster, pipeline="compare",
+            session_id=args.session or ctx.session_id, progress=view,
+        )  # fmt: skip
     ctx.ran(result.run_id)
     ctx.bind(args.out, result)
     return render(result, args.format, ctx.shell)

@@ -50,7 +50,8 @@ def help_text(*_: Any) -> Rendered:
     """What the magics do, in short."""
     lines = [
         "**%%orchestrate** `[NAME] [--input EXPR] [--out VAR] [--session ID] [-f FORMAT] "
-        "[--no-stream] [--no-interpolate] [--dry-run]` with a YAML pipeline body.",
+        "[--no-stream] [--no-interpolate] [--dry-run] [--over EXPR [--cluster WHERE]]` with a "
+        "YAML pipeline body (with `--over`, once per row).",
         "",
         "**%%orchestrate --compare** `m1 m2 … [--over VAR] [--out VAR]` with a prompt body.",
         "",

@@ -143,7 +143,8 @@ class OrchestrateMagics(Magics):
         "--over",
         metavar="EXPR",
         help="With --compare: run the prompt for each {item} of EXPR (a list, df.col, a "
-        "DataFrame: one item per row, its columns as {column}).",
+        "DataFrame: one item per row, its columns as {column}). With a pipeline: run it "
+        "once per row, the row as {input}.",
     )
     @magic_arguments.argument(
         "--cluster", metavar="WHERE", help="With --over: run the rows on Dask (local or tcp://…)."
@@ -179,6 +180,8 @@ class OrchestrateMagics(Magics):
         ``%%orchestrate --compare gpt-4 claude-3 [--over EXPR]`` runs the body as one prompt
         on every model (with ``--over``, once per ``{item}``: a matrix); add ``--batch
         [--job NAME] [--yes]`` to send it through the providers' Batch APIs as a resumable job.
+        A pipeline cell with ``--over EXPR`` runs once per row (the row is ``{input}``), and
+        ``--cluster local|tcp://…`` runs the rows (of either) on Dask workers.
 
         A line runs a command: ``%orchestrate models [FILTER]``, ``run NAME [--input EXPR]``,
         ``audit [--run ID] [--out VAR]``, ``context [SESSION]``, ``session [ID]``,

@@ -161,20 +161,49 @@ async def _ensure_json(
         call.output = reply.text
         call.data = value
         return reply
+    why = _cut_off(reply, step.max_tokens) or why
+    # A reply cut at the token limit would be cut again with the same budget: the retry
+    # gets more room, and the error says which setting to raise.
+    budget = _retry_budget(step.max_tokens) if _was_cut(reply) else step.max_tokens
     retry = _with_correction(prompt, reply.text, why)
     second: Reply = await engine.complete(
         model, retry, system=system, fallbacks=step.fallbacks or None, json_output=True,
-        timeout=step.timeout, temperature=step.temperature, max_tokens=step.max_tokens, **extra,
+        timeout=step.timeout, temperature=step.temperature, max_tokens=budget, **extra,
     )  # fmt: skip
     _record(call, second)
     value, why2 = parse_json_reply(second.text, step.json_schema)
     if why2 is not None:
+        why2 = _cut_off(second, budget) or why2
+        hint = " Raise the step's max_tokens." if _was_cut(second) else ""
         raise PipelineError(
             f"step {step.name!r}: {model} did not return valid JSON after one retry "
-            f"(first reply: {why}; second reply: {why2})"
+            f"(first reply: {why}; second reply: {why2}).{hint}"
         )
     call.data = value
     return second
+
+
+#: How much more room a JSON retry gets when the first reply was cut at the token limit.
+_RETRY_GROWTH = 4
+#: The budget a cut-off retry gets when the step set no limit (the provider's default cut it).
+_RETRY_DEFAULT_BUDGET = 1024
+
+
+def _was_cut(reply: Reply) -> bool:
+    """True when the provider stopped the reply at the token limit."""
+    return reply.finish_reason in ("length", "max_tokens")
+
+
+def _cut_off(reply: Reply, budget: int | None) -> str | None:
+    """Why a cut-off reply is not JSON, in words that name the limit."""
+    if not _was_cut(reply):
+        return None
+    limit = f"max_tokens={budget}" if budget else "the model's default token limit"
+    return f"the reply was cut off at {limit} before the JSON was complete"
+
+
+def _retry_budget(max_tokens: int | None) -> int:
+    return max_tokens * _RETRY_GROWTH if max_tokens else _RETRY_DEFAULT_BUDGET
 
 
 def _with_correction(prompt: str | list[Message], bad: str, why: str) -> list[Message]:

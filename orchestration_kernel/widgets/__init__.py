@@ -12,7 +12,8 @@ never does. Names load lazily so that importing the package costs nothing until 
 is made. Modules: :mod:`.state` (a run as data), :mod:`.render` and :mod:`.run_render`
 (HTML/text), :mod:`.frontend` (display and replace), :mod:`.throttle` (rate limit),
 :mod:`.run_view` (runs), :mod:`.compare_view` (side by side),
-:mod:`.matrix_view` (``--over``), :mod:`.audit_view` and :mod:`.charts` (the audit),
+:mod:`.matrix_view` (``--over``, and a cluster job's progress),
+:mod:`.audit_view` and :mod:`.charts` (the audit),
 :mod:`.batch_view` (a batch job's progress).
 """
 
@@ -29,6 +30,7 @@ _EXPORTS: dict[str, str] = {
     "StepState": "state",
     "CompareView": "compare_view",
     "MatrixView": "matrix_view",
+    "MatrixProgressView": "matrix_view",
     "AuditView": "audit_view",
     "BatchView": "batch_view",
     "Chart": "charts",
@@ -42,6 +44,7 @@ __all__ = [
     "BatchView",
     "Chart",
     "CompareView",
+    "MatrixProgressView",
     "MatrixView",
     "RunState",
     "RunView",
@@ -58,7 +61,7 @@ if TYPE_CHECKING:
     from .charts import Chart
     from .compare_view import CompareView
     from .frontend import View
-    from .matrix_view import MatrixView
+    from .matrix_view import MatrixProgressView, MatrixView
     from .run_view import RunView, run_display
     from .state import RunState, StepState
     from .views import ViewRegistry, views_for

@@ -1,10 +1,15 @@
 """``MatrixView``: ``%%orchestrate --compare m1 m2 --over VAR`` — one row per item, one
 column per model, per-model totals at the foot (the fastest and cheapest model marked).
+``MatrixProgressView``: a cluster job while it runs — partitions done (a progress bar),
+rows per second and the time left.
 
 ```python
 matrix = _                               # the CompareMatrix the cell returned (or --out VAR)
 view = MatrixView(matrix)
 view.to_dataframe()                      # one row per item, one column per model
+
+progress = MatrixProgressView("reviews")  # the progress hook of a cluster job
+engine.matrix_sync(models, template, df, cluster="local", progress=progress)
 ```
 """
 
@@ -35,7 +40,7 @@ from .render import (
     text_html,
 )
 
-__all__ = ["MatrixView"]
+__all__ = ["MatrixProgressView", "MatrixView"]
 
 _PREVIEW = 200
 
@@ -206,3 +211,85 @@ def _cell_html(c: ReplyCells) -> str:
     meta = " · ".join(esc(x) for x in (c.latency, c.tokens, c.cost) if x)
     sim = " · simulated" if c.simulated else ""
     return f"{pre_html(c.output)}<small>{meta}{sim}</small>{badges_html(c.decisions)}"
+
+
+class MatrixProgressView(View):
+    """A cluster job's progress (``ClusterProgress``, see
+    :mod:`orchestration_kernel.cluster.progress`): call it with each one, as the
+    ``progress=`` hook of ``engine.matrix(..., cluster=...)`` or
+    ``engine.pipeline_matrix(..., cluster=...)``; the first call shows it, later ones
+    update it in place. The widget is a bar of partitions done (resumed ones included)
+    above one line: rows done, rows per second and the ETA; green when every partition
+    is in, red after :meth:`fail`."""
+
+    def __init__(self, title: str = "cluster job", *, widget: bool | None = None) -> None:
+        self.title = title
+        self.use_widget = widget
+        self.progress: Any = None
+        self.error: BaseException | None = None
+        self._box: Any = None
+
+    def __call__(self, progress: Any) -> None:
+        """Take a new progress and show it."""
+        self.progress = progress
+        self.final = bool(progress.finished)
+        self._update()
+
+    def fail(self, error: BaseException) -> None:
+        """The job stopped before its end (interrupted, or an error): say so, for good."""
+        self.error = error
+        self.final = True
+        self._update()
+
+    def _update(self) -> None:
+        self._sync_widget()
+        if not self.shown:
+            self.show()
+        else:
+            self.refresh()
+
+    def _sync_widget(self) -> None:
+        """The widget's traits from the current progress (nothing before it is built)."""
+        if self._box is None:
+            return
+        bar, line = self._box.children[1:]
+        p = self.progress
+        if p is not None:
+            bar.max = max(1, p.partitions_total)
+            bar.value = p.partitions_done
+        bar.bar_style = "danger" if self.error else ("success" if self.final else "info")
+        line.value = esc(self._line())
+
+    def _line(self) -> str:
+        line = "starting…" if self.progress is None else str(self.progress)
+        if self.error is not None:
+            line += f" · stopped: {type(self.error).__name__}: {self.error}"
+        return line
+
+    @property
+    def widget(self) -> Any:
+        """A ``VBox``: the title, an ``IntProgress`` of partitions, an ``HTML`` line."""
+        if self._box is None:
+            import ipywidgets as widgets
+
+            self._box = widgets.VBox(
+                [
+                    widgets.HTML(f"<b>{esc(self.title)}</b>"),
+                    widgets.IntProgress(value=0, min=0, max=1, description="partitions"),
+                    widgets.HTML(""),
+                ]
+            )
+            self._sync_widget()
+        return self._box
+
+    def _html(self) -> str:
+        p = self.progress
+        done, total = (p.partitions_done, p.partitions_total) if p is not None else (0, 1)
+        return (
+            f"<div class='orchestration-matrix-progress'><b>{esc(self.title)}</b><br>"
+            f"<progress value='{done}' max='{max(1, total)}'></progress> "
+            f"<small>{esc(self._line())}</small></div>"
+        )
+
+    def _text(self) -> str:
+        return f"{self.title}\n{self._line()}"

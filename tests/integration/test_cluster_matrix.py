@@ -73,6 +73,19 @@ def wait_until_quiet(server: OpenAIServer, quiet_s: float = 1.5, bound_s: float 
     return count
 
 
+def record_submits(client: Any, monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """Every task the client submits from now on, pickled as the scheduler receives it."""
+    sent: list[bytes] = []
+    submit = client.submit
+
+    def recording_submit(fn: Any, *args: Any, **kwargs: Any) -> Any:
+        sent.append(distributed.protocol.pickle.dumps((fn, args, kwargs)))
+        return submit(fn, *args, **kwargs)
+
+    monkeypatch.setattr(client, "submit", recording_submit)
+    return sent
+
+
 class Stop(Exception):
     """Raised by the progress callback to interrupt the job."""
 
@@ -142,14 +155,7 @@ def test_the_key_is_in_neither_the_task_graph_nor_any_log(
 ) -> None:
     key = fake_key("sk")
     engine = make_engine(server, key)
-    sent: list[bytes] = []
-    submit = client.submit
-
-    def recording_submit(fn: Any, *args: Any, **kwargs: Any) -> Any:
-        sent.append(distributed.protocol.pickle.dumps((fn, args, kwargs)))
-        return submit(fn, *args, **kwargs)
-
-    monkeypatch.setattr(client, "submit", recording_submit)
+    sent = record_submits(client, monkeypatch)
     with pytest.warns(ClusterQuotaWarning):
         result = engine.matrix_sync(
             ["fast"], "Say {item}", [f"w{i}" for i in range(40)], cluster=client, partition_size=10

@@ -123,13 +123,14 @@ async def test_json_steps_get_schema_valid_output_from_the_local_model(tmp_path)
     engine = _engine(tmp_path)
     reply = await engine.complete(
         "gpt-4", "Name a city and the country it is in.", json_output=True, json_schema=CITY,
-        max_tokens=60,
+        max_tokens=60, temperature=0,  # greedy: the same reply on every machine
     )  # fmt: skip
     jsonschema.validate(json.loads(reply.text), CITY)
     pipeline = engine.create_pipeline(
         [{"name": "place", "model": "local:smollm2", "format": "json", "schema": CITY,
           "prompt": "Name a city and its country.", "max_tokens": 60}]
     )  # fmt: skip
+    # Sampled: a reply that rambles past max_tokens is retried with more room.
     result = await pipeline.execute()
     jsonschema.validate(result.step("place").data, CITY)
 

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from orchestration_kernel import OrchestrationEngine, RetryPolicy
+from orchestration_kernel.errors import PipelineError
 from tests.servers import AnthropicServer, LoggedRequest, OpenAIServer
 
 pytestmark = pytest.mark.timeout(60)
@@ -70,6 +71,40 @@ async def test_invalid_json_is_retried_once_with_the_error_shown(openai_server) 
     assert "not accepted" in retry_messages[-1]["content"]
     # the first request asked for JSON (response_format) and named the schema in the prompt
     assert "JSON Schema" in chats[0].json["messages"][-1]["content"]
+
+
+@pytest.mark.parametrize("server_name", ["openai", "anthropic"])
+async def test_json_cut_off_at_the_token_limit_is_retried_with_more_room(
+    server_name, openai_server, anthropic_server
+) -> None:
+    server = {"openai": openai_server, "anthropic": anthropic_server}[server_name]
+    model = {"openai": "openai:gpt-4o-mini", "anthropic": "anthropic:claude-sonnet-4-6"}
+    long_json = json.dumps({"city": "Reykjavik " * 8, "country": "Iceland"})
+    server.reply_text = long_json  # about 30 tokens: cut at 10
+    engine = engine_for(**{server_name: server})
+    pipeline = engine.create_pipeline([{
+        "name": "place", "model": model[server_name], "format": "json", "max_tokens": 10,
+        "schema": {"type": "object", "required": ["city", "country"]}, "prompt": "A city",
+    }])  # fmt: skip
+    result = await pipeline.execute()
+    assert result["place"].data == json.loads(long_json)
+    asked = [r.json.get("max_tokens") or r.json["max_completion_tokens"] for r in server.requests]
+    assert asked[0] == 10 and asked[1] > 30  # the retry got room for the whole reply
+    assert "cut off at max_tokens=10" in json.dumps(server.requests[1].json["messages"])
+
+
+async def test_json_still_cut_off_says_which_setting_to_raise(openai_server) -> None:
+    openai_server.reply_text = json.dumps({"city": "Reykjavik " * 40})
+    engine = engine_for(openai=openai_server)
+    pipeline = engine.create_pipeline([{
+        "name": "place", "model": "openai:gpt-4o-mini", "format": "json", "max_tokens": 5,
+        "prompt": "A city",
+    }])  # fmt: skip
+    with pytest.raises(PipelineError) as info:
+        await pipeline.execute()
+    message = str(info.value)
+    assert "cut off at max_tokens=5" in message and "cut off at max_tokens=20" in message
+    assert "Raise the step's max_tokens" in message
 
 
 async def test_context_session_carries_turns_across_providers(

@@ -169,7 +169,7 @@ def test_a_partition_runs_on_the_worker_side_with_the_plugins_keys() -> None:
     plugin.setup()
     try:
         out = run_partition(task)
-        (worker_engine, _), *_ = _ENGINES.values()
+        [(worker_engine, _)] = [v for k, v in _ENGINES.items() if k[1] == "keys-test"]
         assert worker_engine.providers.key_for("openai").get() == key
         assert (out.index, out.start, out.limits) == (3, 30, {"f": 50})
         assert [c["fast"]["ok"] for c in out.cells] == [True, True]
@@ -179,7 +179,59 @@ def test_a_partition_runs_on_the_worker_side_with_the_plugins_keys() -> None:
         assert worker_engine.audit.take("run1.p3") == []
     finally:
         plugin.teardown()
-        for made, _ in _ENGINES.values():
-            made.session.close()
-        _ENGINES.clear()
     assert worker_keys("keys-test") is None
+    assert not [k for k in _ENGINES if k[1] == "keys-test"]  # no engine outlives its keys
+
+
+def test_the_offline_stand_in_travels_with_the_config(monkeypatch) -> None:
+    """A worker's own ORCHESTRATION_OFFLINE_MODEL must not choose another stand-in."""
+    engine = OrchestrationEngine(offline="on")
+    engine.providers.set_offline_model("sim")
+    config = engine.config()
+    assert config["offline_model"] == "sim"
+    monkeypatch.setenv("ORCHESTRATION_OFFLINE_MODEL", "local")  # the worker's environment
+    twin = OrchestrationEngine.from_config(config, audit=False)
+    assert twin.providers.offline_model == "sim"
+
+
+def test_a_pipeline_partition_runs_each_row_as_its_own_run_on_the_worker_side() -> None:
+    """What a worker does for a pipeline over rows, in this process: one run per row,
+    every event handed back under that row's run id, none left behind."""
+    pytest.importorskip("distributed")
+    from orchestration_kernel.cluster.config import config_fingerprint
+    from orchestration_kernel.cluster.plugin import KeyPlugin
+    from orchestration_kernel.cluster.rows import RowsTask, run_rows_partition
+    from orchestration_kernel.cluster.worker import _ENGINES
+    from orchestration_kernel.pipeline_matrix import pipeline_rows, spec_data
+
+    engine = OrchestrationEngine(offline="on", simulator={"latency": 0.0})
+    engine.providers.set_offline_model("sim")
+    pipeline = engine.create_pipeline(
+        [{"name": "a", "model": "gpt-4o", "prompt": "A {city}"},
+         {"name": "b", "model": "gpt-4o", "prompt": "B {a.output}", "when": "input.n > 1"}]
+    )  # fmt: skip
+    rows = pipeline_rows(pipeline, [{"city": "Oslo", "n": 1}, {"city": "Lima", "n": 2}],
+                         namespace={"city": "nowhere"})  # fmt: skip
+    assert rows.namespaces == [{"city": "nowhere"}] * 2  # a list's items are no names
+    config = engine.config()
+    task = RowsTask(
+        job_id="j", index=1, start=10, spec=spec_data(pipeline), inputs=rows.inputs,
+        namespaces=rows.namespaces, engine_class=OrchestrationEngine, config=config,
+        fingerprint=config_fingerprint(config), plugin="keys-rows", run_id="job",
+    )  # fmt: skip
+    plugin = KeyPlugin("keys-rows", {})
+    plugin.setup()
+    try:
+        out = run_rows_partition(task)
+        [(_, audit)] = [v for k, v in _ENGINES.items() if k[1] == "keys-rows"]
+        assert [c["run_id"] for c in out.cells] == ["job-10", "job-11"]
+        assert [[s["status"] for s in c["steps"]] for c in out.cells] == [
+            ["done", "skipped"],
+            ["done", "done"],
+        ]
+        runs = {cols["run_id"] for _, kind, cols in out.events if kind == "run_start"}
+        assert runs == {"job-10", "job-11"}
+        assert audit.take("job-10") == [] and audit.take("job-11") == []
+    finally:
+        plugin.teardown()
+    assert not [k for k in _ENGINES if k[1] == "keys-rows"]

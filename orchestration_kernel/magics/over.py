@@ -1,0 +1,80 @@
+"""``%%orchestrate [NAME] --over EXPR [--cluster WHERE]`` with a pipeline (YAML) body: the
+pipeline once per row of ``EXPR`` (:mod:`orchestration_kernel.pipeline_matrix`), in this
+kernel or on Dask workers, with a live progress view of a cluster job.
+
+```
+%%orchestrate --over reviews --cluster local --out graded
+steps:
+  - name: summary
+    model: gpt-4o-mini
+    prompt: "Summarise: {review}"
+  - name: grade
+    model: gpt-4o-mini
+    prompt: "Grade 1-5: {summary.output}"
+```
+
+``graded.to_dataframe()`` is ``reviews`` beside one column per step, ``status`` and
+``error``; the cell shows that frame.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+from .compare import over_items
+from .context import CellContext
+
+__all__ = ["cluster_progress", "run_pipeline_over_cell"]
+
+
+@contextlib.contextmanager
+def cluster_progress(title: str) -> Iterator[Any]:
+    """A :class:`~orchestration_kernel.widgets.matrix_view.MatrixProgressView`, shown at
+    once; if the job stops early (Ctrl-C, an error) the view says so before it goes on."""
+    from ..widgets.matrix_view import MatrixProgressView
+
+    view = MatrixProgressView(title)
+    view.show()
+    try:
+        yield view
+    except BaseException as exc:
+        view.fail(exc)
+        raise
+
+
+def run_pipeline_over_cell(ctx: CellContext, args: argparse.Namespace, body: str) -> Any:
+    """Check the spec and the rows (the first row's names too), then run every row."""
+    from ..pipeline import Pipeline
+    from ..pipeline_matrix import prepare_rows, run_pipeline_matrix
+
+    name = args.args[0] if args.args else None
+    pipeline = Pipeline(body, engine=ctx.engine, name=name, default_model=ctx.default_model or None)
+    ctx.note_alias([m for s in pipeline.spec.steps for m in s.models or []])
+    items = over_items(args.over, ctx.user_ns)
+    pipeline, rows = prepare_rows(
+        ctx.engine, pipeline, items, namespace=ctx.namespace, what=f"--over {args.over}"
+    )
+    if args.dry_run:  # the plan of the first row: every row runs the same steps
+        plan = pipeline.plan(rows.inputs[0], namespace=rows.namespaces[0])
+        ctx.bind(args.out, plan)
+        return plan
+    session_id = args.session or ctx.session_id
+    if args.cluster is None:
+        result = ctx.engine.runtime.run_sync(
+            run_pipeline_matrix(pipeline, rows, session_id=session_id)
+        )
+    else:
+        from ..cluster import run_pipeline_matrix_on_cluster
+
+        title = f"{pipeline.name or 'pipeline'} over {args.over} on {args.cluster}"
+        with cluster_progress(title) as view:
+            result = run_pipeline_matrix_on_cluster(
+                ctx.engine, pipeline, rows, cluster=args.cluster, session_id=session_id,
+                progress=view,
+            )  # fmt: skip
+    ctx.ran(result.runs[0].run_id)  # `%orchestrate audit` shows the first row's run
+    ctx.bind(args.out, result)
+    return result.to_dataframe()
