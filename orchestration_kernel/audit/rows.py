@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -29,10 +30,24 @@ _ID_COLUMNS = ("run_id", "pipeline", "step", "session_id", "identity", "provider
 Pending = tuple[float, str, Mapping[str, Any], Callable[[str], str] | None, bool]
 
 
+#: The last whole second formatted, and its text: records come many to a second.
+_second: tuple[float, str] = (-1.0, "")
+
+
 def format_timestamp(value: Any) -> str:
     """ISO-8601 UTC text of fixed width (so text order is time order)."""
-    if type(value) is float:  # the wall clock of every record: the short way
-        return datetime.fromtimestamp(value, UTC).isoformat(timespec="microseconds")
+    global _second
+    if type(value) is float and 0.0 <= value < 1e11:  # the wall clock of a record
+        # What datetime.fromtimestamp(value, UTC).isoformat(timespec="microseconds") says
+        # (microseconds rounded half to even, as it rounds), without building a datetime.
+        fraction, whole = math.modf(value)
+        micros = round(fraction * 1e6)
+        if micros >= 1_000_000:
+            whole, micros = whole + 1.0, micros - 1_000_000
+        cached = _second
+        if cached[0] != whole:
+            cached = _second = (whole, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)))
+        return f"{cached[1]}.{micros:06d}+00:00"
     if isinstance(value, datetime):
         moment = value if value.tzinfo else value.replace(tzinfo=UTC)
     else:
