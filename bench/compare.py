@@ -68,8 +68,9 @@ def main(argv: list[str] | None = None) -> int:
                 for label in order:
                     print(f"[compare] round {r + 1}: {section} at {label}", file=sys.stderr)
                     result = run_section(section, size, {}, args.timeout, library=trees[label])
-                    if result.get("status") != "ok":
-                        print(f"[compare]   {result.get('reason')}", file=sys.stderr)
+                    why = "" if result.get("status") == "ok" else f" {result.get('reason')}"
+                    print(f"[compare]   {result.get('status')}{why}: library "
+                          f"{result.get('library')}", file=sys.stderr)  # fmt: skip
                     for path, value in figures(result):
                         samples.setdefault((section, path, label), []).append(value)
     lines = [

@@ -48,7 +48,10 @@ def run_section(
     timeout: float = 600,
     library: Path | None = None,
 ) -> dict[str, Any]:
-    """Run ``section`` in a child process; a crash or timeout becomes an ``error`` result."""
+    """Run ``section`` in a child process; a crash or timeout becomes an ``error`` result.
+
+    ``library``: see :func:`child_env`; the child also starts there, since ``python -m``
+    puts its working directory first on the path."""
     with tempfile.TemporaryDirectory(prefix=f"bench-{section}-") as tmp:
         home, out = Path(tmp) / "home", Path(tmp) / "out.json"
         home.mkdir()
@@ -56,7 +59,8 @@ def run_section(
         argv.append(json.dumps(options or {}))
         try:
             done = subprocess.run(
-                argv, cwd=ROOT, env=child_env(home, library), capture_output=True, text=True,
+                argv, cwd=library or ROOT, env=child_env(home, library), capture_output=True,
+                text=True,
                 timeout=timeout,
             )  # fmt: skip
         except subprocess.TimeoutExpired:
