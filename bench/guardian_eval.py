@@ -163,17 +163,56 @@ token formats from the vendors' documentation, assignment forms, placeholder val
 national phone formats, injection families); no case text is in the repository. A
 separate test set judges the result.
 
-What is left, by category: the secrets misses are values that the issue's placeholder
-rule allows on purpose (detect-secrets' Artifactory and Twilio samples filled with `x`,
-AWS samples filled with `Z`, IBM COS samples made of `1234567890abcdef`: gitleaks counts
-the same shapes as false positives), gitleaks samples that say `fake`, use
-`12345678-ABCD-…` or carry no key name (`cafebabe:deadbeef`), and a method call
-(`secrete.assign(…)`). PII misses: two CIDR networks (`10.0.0.0/8`), which the project
-treats as ranges, not an individual's address. Injection misses: a role-play frame with
-a capability claim only, and a request for sarcasm. False positives: a Google API key
-and a SettleMint-shaped value that gitleaks lists as non-secrets.
-The speed target (≤ 100 µs per KB for `check_input`) is measured by `make bench`'s
-`guardian` section; the figure below is per case, where short cases weigh heavily."""
+Secrets, before and after the second pass on this set (figures at commit 06758f9, then
+now): recall 0.888 → 0.928 (141/152) at FPR 0.020 → 0.041 (4/98); detect-secrets source
+0.711 → 0.778 (35/45), gitleaks 0.963 → 0.991 (106/107), both sources' FPR ≤ 0.05.
+Categories fixed: more assignment syntaxes (string-literal prefixes `@"…"`/`r"…"`,
+indexed names `d["secret"] =`, `#define API_KEY "…"`-style quoted values without an
+operator, setters `secret.assign("…")`/`setApiKey("…")`, `key="…" value="…"` attribute
+pairs), Bundler's per-host credentials (`BUNDLE_<HOST>=user:password`), and under a key
+name an ascending run (`1234567890abcdef…`, `12345678-ABCD-…`) no longer makes a value a
+sample (it still does after a vendor prefix, where a real body is random).
+
+What is left, by category. Nine of the ten detect-secrets misses are a vendor prefix
+followed by one filler character (Artifactory `AKC`/`AP?` + ten `x`, Twilio `AC`/`SK` +
+32 `x`, AWS `A3T0`/`ACCA` + sixteen `Z`): the issue's placeholder rule allows them on
+purpose, gitleaks labels the same shape negative (an AWS key id filled with `X`, GitHub
+tokens filled with `x`), and seven of them do not fit the vendor's documented format (a Twilio SID
+is 32 hex digits; an Artifactory API key is 73 characters). Without them the
+detect-secrets source reads 35/36. The tenth is `secrete.assign(…)` ("secrete" is not a
+key word). Gitleaks: an Anthropic admin-key sample that says `fake` twice. False
+positives: two detect-secrets IBM COS negatives, `secret_access_key=` and a 52-character
+made-up value (negative there only because IBM's HMAC secret is exactly 48 hex digits;
+under a key name the Guardian flags it), a Google API key gitleaks allowlists by value,
+and a SettleMint-shaped value under a token name. PII misses: two CIDR networks
+(`10.0.0.0/8`), which the project treats as ranges, not an individual's address.
+Injection misses: a role-play frame with a capability claim only, and a request for
+sarcasm.
+
+The vendor token table (`orchestration_kernel/guardian/secret_formats.py`) says per row
+what was checked on the vendor's own page (`verified`; 10 of 48 rows re-checked in
+December 2026, among them Twilio, SendGrid, Shopify, Doppler, Stripe, GitLab, npm,
+Atlassian); the other rows keep the vendor page they were written from and are marked
+unverified. GitHub and npm tokens end in a CRC32 checksum: a valid one proves a token
+whatever its random part spells.
+
+Speed. The target (≤ 100 µs per KB for `check_input` at the median, on 2 cores) is
+measured by `make bench`'s `guardian` section (`python -m bench.guardian_speed`); the
+figure in the tables below is per case, where short cases weigh heavily. Measured for
+this pass on the bench's own prompts, CPU time per KB at the median (the shared machine
+ran at a load average of 5 to 9 on 2 cores, so wall time read 2 to 5 times higher):
+injection 460 → 285 µs, secrets 117 → 105 µs, PII about 210 µs (unchanged);
+`check_input` in all (every built-in policy, the verdict, the event loop) 926 → 770 to
+830 µs per KB (runs differ by about 7% on this machine): still about eight times the
+target. Hostile megabytes (the texts of `bench/robustness.py`), CPU seconds for one
+`check_input`: near-matches 0.91 → 0.20 s (a line-start check sliced back to the line's
+start at every trigger hit: quadratic without newlines), letters and digits 0.23 → 0.21
+s, one letter, DNA-like and whitespace 0.05 to 0.07 s; the worst of `python -m
+bench.guardian_speed`'s ten 1 MB floods (key assignments) 0.45 → 0.23 s. Each comparison
+ran both commits' code, one after the other. `python -m bench --only robustness` at a
+load average of 8 read, as p50 wall time: near- matches 0.67 s, letters and digits 0.63
+s (over the 0.5 s target by the machine's load only), one letter, DNA-like and
+whitespace 0.17 to 0.23 s."""
 
 
 @dataclass

@@ -515,6 +515,7 @@ def _shared_md(r: dict[str, Any]) -> list[str]:
         for label, key, fmt in (
             ("reservation: the Lua script, awaited", "script_us", us),
             ("`Limiter.acquire` on a shared limiter", "acquire_us", us),
+            ("PING on the same connection (the round-trip floor)", "ping_us", us),
             ("live message, one process to another", "delivery_ms", ms),
         )
     ]
@@ -663,7 +664,10 @@ SECTIONS: list[Section] = [
     Section("shared", "10. Shared state on Redis", (
         "A private `redis-server` on loopback. *Reservation*: one call of the shared limiter's "
         "Lua script (a deployment with room, so it answers \"now\"), and a whole "
-        "`Limiter.acquire` with it. *Live message*: a second process subscribes on a "
+        "`Limiter.acquire` with it: one round trip (EVALSHA) each. Interleaved with them, a "
+        "PING on the same connection: the round trip any command pays on this machine at "
+        "that moment (on a loaded machine the p95 of both is the scheduler's). "
+        "*Live message*: a second process subscribes on a "
         "`ContextBus` on the same Redis; this one publishes a message every 5 ms; per message, "
         "arrival time minus publish time (one machine, one clock)."), _shared_md),
     Section("cluster", "11. A matrix on a Dask cluster", (

@@ -4,7 +4,10 @@ A ``redis-server`` of our own on a loopback port (``--save '' --appendonly no``)
 
 * Reservation: one booking of the shared limiter's Lua script (rpm and tpm of a
   deployment with room, so it answers "now"), measured around the awaited call; and a
-  whole ``Limiter.acquire`` on a shared limiter (the queue, the booking, the permit).
+  whole ``Limiter.acquire`` on a shared limiter (the queue, the booking, the permit):
+  one round trip (EVALSHA) each. Interleaved with them, a PING on the same connection:
+  the floor any round trip pays on this machine at that moment (on a loaded machine its
+  p95 is the scheduler's, and so is the reservation's).
 * Cross-kernel delivery: a second process (standing in for a kernel) subscribes on a
   ``ContextBus`` on the same Redis; this one publishes live messages on its own bus, one
   every few ms; the subscriber records, per message, its arrival time minus the message's
@@ -66,7 +69,7 @@ async def _reservations(url: str, n: int) -> dict[str, Any]:
     dep = Deployment(id="bench", provider="openai", model="m", rpm=10**9, tpm=10**12)
     gate = limiter._gate(dep)
     keys = shared._keys(dep.id)
-    script_us, acquire_us = [], []
+    script_us, acquire_us, ping_us = [], [], []
     for i in range(n // 10):  # warm-up: connection, script load
         await shared._reserve(gate, keys, f"warm-{i}", 10)
     for i in range(n):
@@ -76,6 +79,9 @@ async def _reservations(url: str, n: int) -> dict[str, Any]:
         t0 = time.perf_counter()
         async with limiter.acquire(dep, tokens=10):
             acquire_us.append((time.perf_counter() - t0) * 1e6)
+        t0 = time.perf_counter()
+        await shared._redis.ping()
+        ping_us.append((time.perf_counter() - t0) * 1e6)
     # Redis's own count of the script's time: the server side alone, no client, no loop.
     stats = await shared._redis.info("commandstats")
     evalsha = stats.get("cmdstat_evalsha", {})
@@ -83,6 +89,7 @@ async def _reservations(url: str, n: int) -> dict[str, Any]:
     return {
         "script_us": summarize(script_us),
         "acquire_us": summarize(acquire_us),
+        "ping_us": summarize(ping_us),
         "server_us_per_call": evalsha.get("usec_per_call"),
     }
 

@@ -19,10 +19,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 from .errors import ConfigurationError
 
-__all__ = ["ENV_VAR", "RedisSettings", "client", "redact", "settings_from"]
+__all__ = ["ENV_VAR", "KERNELS_VAR", "RedisSettings", "client", "redact", "settings_from"]
 
 #: The environment variable that turns shared state on for every engine in the process.
 ENV_VAR = "ORCHESTRATION_REDIS_URL"
+#: The team's expected number of kernels, when ``RedisSettings(kernels=...)`` is not given.
+KERNELS_VAR = "ORCHESTRATION_REDIS_KERNELS"
 
 _SCHEMES = ("redis", "rediss", "unix")
 
@@ -36,7 +38,13 @@ class RedisSettings:
     stopped renewing it (a killed kernel frees its slots after this). ``prefix``: the
     key prefix, so several teams can share one server. ``timeout``: seconds before an
     unanswered command counts as "Redis is down". ``retry_after``: seconds between
-    attempts to get back to Redis after it went away.
+    attempts to get back to Redis after it went away. ``start_slack``: seconds a call's
+    request may leave after its booked start; one later than that (held up between its
+    permit and its request) books again rather than land in a window already full.
+    ``kernels``: how many kernels the team expects to share the quotas; if Redis cannot be
+    reached from the start, the local fallback divides each quota by this until Redis has
+    answered once (then by the kernels it last saw). Default ``ORCHESTRATION_REDIS_KERNELS``,
+    else 1 (a lone kernel's fallback keeps the whole quota).
     """
 
     url: str
@@ -45,6 +53,8 @@ class RedisSettings:
     prefix: str = "orchestration"
     timeout: float = 1.0
     retry_after: float = 1.0
+    start_slack: float = 0.2
+    kernels: int | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.url, str) or urlsplit(self.url).scheme not in _SCHEMES:
@@ -52,15 +62,39 @@ class RedisSettings:
                 f"redis= takes a URL such as redis://localhost:6379/0 (schemes: "
                 f"{', '.join(_SCHEMES)}), not {redact(str(self.url))!r}."
             )
-        for name in ("window", "lease_ttl", "timeout", "retry_after"):
+        for name in ("window", "lease_ttl", "timeout", "retry_after", "start_slack"):
             value = getattr(self, name)
             if not isinstance(value, int | float) or not value > 0:
                 raise ConfigurationError(
                     f"RedisSettings.{name} must be > 0 seconds, not {value!r}."
                 )
 
+        # Resolved now, so the settings travel whole (to cluster workers, say).
+        object.__setattr__(self, "kernels", _expected_kernels(self.kernels))
+
     def __repr__(self) -> str:
         return f"RedisSettings({redact(self.url)!r}, window={self.window})"
+
+
+def _expected_kernels(value: int | None) -> int:
+    """``kernels=`` checked, else ``ORCHESTRATION_REDIS_KERNELS``, else 1."""
+    where = "RedisSettings.kernels"
+    if value is None:
+        text = os.environ.get(KERNELS_VAR, "").strip()
+        if not text:
+            return 1
+        where = KERNELS_VAR
+        try:
+            value = int(text)
+        except ValueError:
+            raise ConfigurationError(
+                f"{KERNELS_VAR} must be a whole number of kernels (>= 1), not {text!r}."
+            ) from None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigurationError(
+            f"{where} must be a whole number of kernels (>= 1), not {value!r}."
+        )
+    return value
 
 
 def settings_from(value: Any) -> RedisSettings | None:

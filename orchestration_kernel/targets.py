@@ -18,6 +18,7 @@ from .calls import CallSpec, Target
 from .connections import ProviderSet
 from .errors import ConfigurationError, GuardianBlocked, MissingKeyError
 from .models import Attempt, Reply
+from .providers.base import watching_request_sending
 
 __all__ = ["RouterPicker"]
 
@@ -130,6 +131,9 @@ class RouterPicker:
         """Wait for the identity's and the deployment's rate limits (queued, never failed)."""
         tokens = (spec.max_tokens or 0) + (spec.input_tokens or 0)
         limiter = self.router.limiter
+        ready = getattr(target.adapter, "ready", None)
+        if ready is not None:  # a cold SDK's set-up before the slot, not inside it
+            await ready()
         gate = self._identity_gate()
         permits = _Permits()
         async with contextlib.AsyncExitStack() as stack:
@@ -137,7 +141,8 @@ class RouterPicker:
                 permits.add(await stack.enter_async_context(limiter.acquire(gate, tokens=tokens)))
             deployment = limiter.acquire(target.deployment, tokens=tokens)
             permits.add(await stack.enter_async_context(deployment))
-            yield permits
+            with watching_request_sending(permits.confirm):
+                yield permits
 
     def _identity_gate(self) -> Any:
         """The identity's rpm/tpm as a limiter gate, when the access policy sets any."""
@@ -170,6 +175,11 @@ class _Permits:
     def settle(self, tokens: int) -> None:
         for permit in self._permits:
             permit.settle(tokens)
+
+    async def confirm(self) -> None:
+        """The request is about to leave: each permit checks its slot is still current."""
+        for permit in self._permits:
+            await permit.confirm()
 
 
 def released(error: BaseException | None) -> BaseException:

@@ -25,6 +25,7 @@ __all__ = [
     "first_word",
     "fold",
     "is_word_char",
+    "line_opens_at",
     "skeleton",
     "tokens",
     "words",
@@ -46,7 +47,6 @@ _WORDS_TABLE = bytes.maketrans(
 )
 
 
-_APOSTROPHE_WORD = re.compile(rb"[^ ]*'[^ ]*")
 _FIRST_RUN = re.compile(r"^[^A-Za-z0-9]*([A-Za-z0-9]+)")
 _TOKENS_TABLE = bytes.maketrans(
     bytes(range(256)),
@@ -67,13 +67,28 @@ def words(lower_text: str) -> set[bytes]:
         return out
     # Quotes around a word ('do anything now') are not part of it; "don't" keeps its own,
     # and "what's" also counts as "what". Only the words with an apostrophe are looked at.
-    for word in set(_APOSTROPHE_WORD.findall(mapped)):
+    for word in _apostrophe_words(mapped, out):
         out.discard(word)
         bare = word.strip(b"'")
         if bare:
             out.add(bare)
             out.add(bare.split(b"'", 1)[0])
     return out
+
+
+def _apostrophe_words(mapped: bytes, distinct: set[bytes]) -> set[bytes]:
+    """The words of ``mapped`` that hold an apostrophe: read around each apostrophe when
+    there are few (a prompt has a handful), else picked from the distinct words."""
+    if mapped.count(b"'") > 64:
+        return {w for w in distinct if b"'" in w}
+    found = set()
+    pos = mapped.find(b"'")
+    while pos >= 0:
+        end = mapped.find(b" ", pos)
+        end = len(mapped) if end < 0 else end
+        found.add(mapped[mapped.rfind(b" ", 0, pos) + 1 : end])
+        pos = mapped.find(b"'", end)
+    return found
 
 
 def first_word(trigger: str) -> bytes:
@@ -98,6 +113,25 @@ def is_word_char(ch: str) -> bool:
 
 #: Trigger hits one scan handles in Python before the regex engine takes over.
 HIT_BUDGET = 2000
+
+_LINE_LEAD = " \t#[<"
+_LEAD_WINDOW = 256
+
+
+def line_opens_at(text: str, pos: int) -> bool:
+    """Does only line-lead filler (spaces, tabs, ``#``, ``[``, ``<``) stand between the
+    start of ``pos``'s line and ``pos``?
+
+    Looks back over the filler only, never to the line's start: on a megabyte without a
+    newline, slicing back to the line start at every trigger hit was quadratic."""
+    end = pos
+    while end > 0:
+        start = max(0, end - _LEAD_WINDOW)
+        kept = text[start:end].rstrip(_LINE_LEAD)
+        if kept:
+            return kept[-1] == "\n"
+        end = start  # a window of filler only: look further back
+    return True
 
 
 @dataclass(frozen=True)
@@ -176,7 +210,7 @@ class Anchored:
     def starts_ok(self, text: str, pos: int) -> bool:
         """May a match start at ``pos`` (word start, boundary, line start)?"""
         if self.line_start:
-            return not text[text.rfind("\n", 0, pos) + 1 : pos].strip(" \t#[<")
+            return line_opens_at(text, pos)
         if pos == 0:
             return True
         before = text[pos - 1]

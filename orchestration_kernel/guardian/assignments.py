@@ -6,13 +6,21 @@ is found with ``str.find``; the identifier around it is read (at most 64 charact
 way), then the value it is given:
 
 - assignments: ``=``, ``:=``, ``::=``, ``:::=``, ``?=``, ``.=``, ``+=``, ``==``, ``:``,
-  ``=>``, with an optional type word (``var x string = …``) and quotes;
-- an XML element: ``<fooToken>value</fooToken>``;
-- a call naming the key in quotes: ``setProperty("X_TOKEN", "value")``;
+  ``=>``, with an optional type word (``var x string = …``), an index after the name
+  (``d["secret"] =``, ``key[] =``) and quotes, a string-literal prefix included
+  (``@"…"``, ``r"…"``, ``b'…'``);
+- a quoted value after the name with no operator: ``#define API_KEY "…"``,
+  ``api_key "…";``, ``set password "…"``;
+- an XML element: ``<fooToken>value</fooToken>``, and a key/value attribute pair:
+  ``<add key="ApiKey" value="…"/>``;
+- a call naming the key in quotes: ``setProperty("X_TOKEN", "value")``, and a setter
+  called with a quoted value: ``secret.assign("…")``, ``client.setApiKey("…")``;
 - a command-line flag: ``--token value``, ``-vaultToken value``, ``--token=value``.
 
-Plus credentials that carry no key name: ``scheme://user:password@host`` and
-``curl -u user:password``. Every repeat is bounded, so the scan is linear in the text.
+Plus credentials that carry no key name: ``scheme://user:password@host``,
+``curl -u user:password`` and Bundler's per-host credentials
+(``BUNDLE_GEMS__EXAMPLE__COM=user:password``). Every repeat is bounded, so the scan is
+linear in the text.
 """
 
 from __future__ import annotations
@@ -43,11 +51,26 @@ _NAME_CHARS = frozenset(string.ascii_letters + string.digits + "_.-$@")
 _MAX_NAME = 64
 _TYPE_WORDS = r"(?:\s+(?:string|str|String|var|let|const|final|char\*?|text|bytes))?"
 #: After the name: a closing quote or bracket, a type word, an operator, an opening quote.
+#: A string literal's prefix: Objective-C and C# ``@"…"``, Python ``r"…"``/``b"…"``,
+#: C++ ``L"…"``/``u8"…"``, C# ``$"…"``.
+_LITERAL_PREFIX = r"(?:@|\$|u8|[rRbBuUfFL]{1,2})?"
 _ASSIGN = re.compile(
-    r"[\"'\]]?" + _TYPE_WORDS + r"[ \t]{0,8}(?P<op>:{1,3}=|[?.+]=|==|=>|=|:)[ \t]{0,8}"
-    r"(?:(?P<q>[\"'`])(?P<qv>[^\"'`\n]{0,256})(?P=q)|(?P<v>[^\s\"'`,;<>]{1,256}))"
+    r"(?:[\"']?\]?|\[\])" + _TYPE_WORDS + r"[ \t]{0,8}(?P<op>:{1,3}=|[?.+]=|==|=>|=|:)[ \t]{0,8}"
+    r"(?:" + _LITERAL_PREFIX + r"(?P<q>[\"'`])(?P<qv>[^\"'`\n]{0,256})(?P=q)"
+    r"|(?P<v>[^\s\"'`,;<>]{1,256}))"
 )
+#: No operator: the name, blanks, then a quoted value (``#define API_KEY "…"``).
+_BARE_QUOTED = re.compile(r"[ \t]{1,8}(?P<q>[\"'])(?P<qv>[^\"'\s]{1,256})(?P=q)")
 _CALL = re.compile(r"[\"']\s{0,4},\s{0,4}(?P<q>[\"'])(?P<qv>[^\"'\n]{0,300})(?P=q)")
+#: ``key="ApiKey" value="…"``: the value attribute after the one naming the key.
+_VALUE_ATTR = re.compile(
+    r"[\"']\s{1,8}(?:value|content)\s{0,4}=\s{0,4}(?P<q>[\"'])(?P<qv>[^\"'\n]{0,300})(?P=q)"
+)
+#: A setter's argument: ``secret.assign("…")``, ``setApiKey('…')``.
+_SETTER_ARG = re.compile(
+    r"\(\s{0,4}" + _LITERAL_PREFIX + r"(?P<q>[\"'`])(?P<qv>[^\"'`\n]{1,256})(?P=q)"
+)
+_SETTERS = ("set", "assign", "put", "store", "save", "update")
 _FLAG = re.compile(r"(?:=|[ \t]{1,8})[\"']?(?P<v>[^\s\"']{1,300})")
 _XML_VALUE = re.compile(r">\s{0,20}(?P<v>[^<\s]{1,300})\s{0,20}</")
 
@@ -105,19 +128,41 @@ def _value_at(text: str, begin: int, stop: int) -> tuple[int, int, bool] | None:
         m = _XML_VALUE.match(text, stop)
         return (m.start("v"), m.end("v"), False) if m else None
     if before in "\"'":
-        m = _CALL.match(text, stop)
+        m = _CALL.match(text, stop) or _VALUE_ATTR.match(text, stop)
         if m:
             return m.start("qv"), m.end("qv"), True
+    if text.startswith("(", stop):
+        # A setter only: "get_secret('name')" and "getenv('API_KEY')" look secrets up.
+        method = text[begin:stop].rsplit(".", 1)[-1].lower()
+        m = _SETTER_ARG.match(text, stop) if method.startswith(_SETTERS) else None
+        return (m.start("qv"), m.end("qv"), True) if m else None
     if text.startswith("-", begin):
         m = _FLAG.match(text, stop)
         if m:
             return m.start("v"), m.end("v"), False
     m = _ASSIGN.match(text, stop)
     if not m:
-        return None
+        m = _BARE_QUOTED.match(text, stop)
+        if m is None or not _names_a_setting(text, begin, stop):
+            return None
+        return m.start("qv"), m.end("qv"), True
     if m.group("qv") is not None:
         return m.start("qv"), m.end("qv"), True
     return m.start("v"), m.end("v"), False
+
+
+#: Words that make the next name a setting in config and code (``#define X "…"``).
+_DIRECTIVES = ("#define", "define", "set", "setenv", "const", "export")
+
+
+def _names_a_setting(text: str, begin: int, stop: int) -> bool:
+    """For a quoted value after a name with no operator: is the name a setting's? A
+    compound name (``API_KEY``, ``session_secret``) is; a bare key word is only after a
+    directive (``set password "…"``), since in prose it is a word (the key "Escape")."""
+    name = text[begin:stop].lower()
+    if name not in _KEYWORDS and name.removesuffix("s") not in _KEYWORDS:
+        return True
+    return text[max(0, begin - 16) : begin].rstrip().lower().endswith(_DIRECTIVES)
 
 
 def find_assignments(text: str, lower: str) -> Iterator[Assignment]:
@@ -144,8 +189,17 @@ _CURL_USER = re.compile(
 )
 
 
+#: Bundler's credentials for a gem host: ``BUNDLE_`` and the host with ``.`` written
+#: ``__`` (https://bundler.io/man/bundle-config.1.html, "CREDENTIALS FOR GEM SOURCES").
+_BUNDLER = re.compile(
+    r"BUNDLE_(?P<host>[A-Z0-9_]{3,200})[\"']?[ \t]{0,8}[:=][ \t]{0,8}[\"']?"
+    r"(?P<user>[^\s:\"']{1,128}):(?P<pw>[^\s\"']{1,256})"
+)
+
+
 def find_basic_credentials(text: str) -> Iterator[tuple[int, int]]:
-    """Spans of passwords in ``scheme://user:password@host`` and ``curl -u user:password``."""
+    """Spans of passwords in ``scheme://user:password@host``, ``curl -u user:password``
+    and Bundler's ``BUNDLE_<HOST>=user:password``."""
     pos = text.find("://")
     while pos >= 0:
         m = _URL_CREDENTIAL.match(text, pos)
@@ -160,3 +214,9 @@ def find_basic_credentials(text: str) -> Iterator[tuple[int, int]]:
                 if m:
                     yield m.start("pw"), m.end("pw")
             pos = text.find(flag, pos + 1)
+    pos = text.find("BUNDLE_")
+    while pos >= 0:
+        m = _BUNDLER.match(text, pos)
+        if m and "__" in m.group("host"):
+            yield m.start("pw"), m.end("pw")
+        pos = text.find("BUNDLE_", pos + 7)

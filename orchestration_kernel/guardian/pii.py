@@ -104,7 +104,9 @@ _CARD = re.compile(
     rb"|([ -]?)000000(?:\2)0000?0?"  # 14-15: Amex, Diners (4-6-4/5)
     rb"|0{9,15})(?!0)"  # 13-19 in one run
 )
-_NUMBER_RUN = re.compile(rb"0[0 -]*")
+#: A run of digits and separators long enough to hold a card (13 or more characters):
+#: shorter runs, most of any text's numbers, are skipped by the regex engine itself.
+_NUMBER_RUN = re.compile(rb"0[0 -]{12,}")
 _SEPARATOR = re.compile(rb"[ -]")
 # Issuer prefixes (IIN ranges) of the major networks: a Luhn-valid number outside these
 # is far more likely an id or a timestamp than a card.
@@ -369,7 +371,7 @@ def _card_matches(sk: bytes) -> Iterator[re.Match[bytes]]:
     could hold one (a run of 20+ digits without a separator is an id, not a card)."""
     for run in _NUMBER_RUN.finditer(sk):
         start, end = run.span()
-        if end - start < 13 or (end - start > 19 and not _SEPARATOR.search(sk, start, end)):
+        if end - start > 19 and not _SEPARATOR.search(sk, start, end):
             continue
         yield from _CARD.finditer(sk, start, end)
 

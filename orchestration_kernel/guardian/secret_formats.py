@@ -5,15 +5,39 @@ Written from each vendor's own documentation of its token format (the page is na
 the ``doc`` column), not from another scanner's rule files. A row becomes a rule in
 :mod:`.secrets`: the prefixes are found with ``str.find`` and the body is matched there
 with a bounded pattern (no unbounded repeats, so the scan stays linear).
+
+``verified`` says what was checked against the vendor's own page and where (December
+2026); a row with an empty ``verified`` was written from the ``doc`` page earlier and
+has not been re-checked: its prefix is the vendor's, its length bounds may be loose.
 """
 
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["TOKEN_FORMATS", "TokenFormat"]
+__all__ = ["TOKEN_FORMATS", "TokenFormat", "crc32_tail_ok"]
+
+_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def crc32_tail_ok(body: str, tail: int = 6) -> bool:
+    """Do the last ``tail`` characters of ``body`` encode, in base 62, the CRC32 of the
+    rest? GitHub's token bodies end so ("the last six characters are a checksum":
+    https://github.blog/2021-04-05-behind-githubs-new-authentication-token-formats/), and
+    npm's ``npm_`` tokens follow the same design. Which bytes the CRC covers (the random
+    part, without the prefix) is how public validators compute it; GitHub's post does not
+    spell it out, so a pass proves a token genuine and a failure proves nothing."""
+    if len(body) <= tail or not body.isascii() or not body.isalnum():
+        return False
+    crc = zlib.crc32(body[:-tail].encode())
+    digits = ""
+    while crc:
+        crc, rem = divmod(crc, 62)
+        digits = _BASE62[rem] + digits
+    return body[-tail:] == digits.rjust(tail, "0")
 
 
 @dataclass(frozen=True)
@@ -24,7 +48,9 @@ class TokenFormat:
     the prefix (bounded repeats only); ``checksum``: a check of the whole value, for a
     format whose vendor documents one that can be computed offline (none of the rows
     below: GitHub's CRC32 tail is handled by its own rule in :mod:`.secrets`).
-    ``boundary``: characters that may not precede the prefix.
+    ``boundary``: characters that may not precede the prefix. ``proof``: a check of the
+    body that, when it passes, shows a genuine token whatever the placeholder heuristics
+    say (a CRC32 tail). ``verified``: what was checked on the vendor's page, and where.
     """
 
     entity: str
@@ -34,6 +60,8 @@ class TokenFormat:
     doc: str
     checksum: Callable[[str], bool] | None = None
     boundary: str = "-./"
+    proof: Callable[[str], bool] | None = None
+    verified: str = ""
 
 
 _B62 = "A-Za-z0-9"
@@ -47,6 +75,9 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         ("xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-", "xoxe-", "xoxe.xoxp-", "xoxe.xoxb-"),
         r"(?:\d{1,15}-){1,4}[A-Za-z0-9-]{8,120}",
         "https://api.slack.com/authentication/token-types",
+        # Slack's token page names the types; the xoxb-/xoxp-/xoxe.xoxp- spellings were
+        # seen in its examples, not in a format table. Lengths are not documented.
+        verified="prefixes (token types page); no documented length",
     ),
     TokenFormat(
         "SLACK_TOKEN",
@@ -68,6 +99,10 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         ("sk_live_", "sk_test_", "rk_live_", "rk_test_", "whsec_"),
         rf"[{_B62}]{{16,247}}",
         "https://docs.stripe.com/keys",
+        # Secret sk_ and restricted rk_ keys in test and live mode (docs.stripe.com/keys);
+        # Stripe says it "supports longer key lengths" up to 128+ characters
+        # (Stripe's note in https://gitlab.com/gitlab-org/gitlab/-/issues/458019).
+        verified="prefixes: docs.stripe.com/keys; length: Stripe via gitlab issue 458019",
     ),
     TokenFormat(
         "GITLAB_TOKEN",
@@ -75,6 +110,9 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         ("glpat-", "gldt-", "glrt-", "glrtr-", "glft-", "glimt-", "glsoat-", "gloas-", "glffct-"),
         r"[A-Za-z0-9_-]{20,27}(?:\.[0-9a-z]{2}\.[0-9a-z]{6,12})?(?:\.[A-Za-z0-9]{6,12})?",
         "https://docs.gitlab.com/ee/security/tokens/#token-prefixes",
+        # glpat- (gitlab.com/gitlab-org/gitlab/-/issues/342327), gldt-
+        # (merge_requests/138438); routable tokens carry ".<version>.<id>" parts.
+        verified="glpat-, gldt-: GitLab issue 342327 and MR 138438",
     ),
     TokenFormat(
         "GITLAB_TOKEN",
@@ -103,6 +141,7 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         ("GR1348941",),
         r"[A-Za-z0-9_-]{20}(?![A-Za-z0-9_-])",
         "https://docs.gitlab.com/ee/security/tokens/#token-prefixes",
+        verified="prefix: https://gitlab.com/gitlab-org/gitlab/-/merge_requests/109063",
     ),
     TokenFormat(
         "GITLAB_TOKEN",
@@ -117,6 +156,11 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         ("npm_",),
         rf"[{_B62}]{{36}}(?![{_B62}])",
         "https://docs.npmjs.com/about-access-tokens",
+        proof=crc32_tail_ok,
+        # npm's own page still says "hexadecimal string" (legacy tokens, removed in
+        # November 2025: github.com/npm/documentation/pull/1756); npm_ + 36 base62 was
+        # checked on live tokens in https://gitlab.com/gitlab-org/gitlab/-/merge_requests/258832.
+        verified="npm_ + 36 base62: GitLab MR 258832 (live tokens); CRC32 tail as GitHub's",
     ),
     TokenFormat(
         "PYPI_TOKEN",
@@ -138,6 +182,8 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         ("SG.",),
         rf"[{_URLSAFE}]{{22}}\.[{_URLSAFE}]{{43}}",
         "https://www.twilio.com/docs/sendgrid/ui/account-and-settings/api-keys",
+        # "Twilio SendGrid API keys are 69 characters long": 3 + 22 + 1 + 43.
+        verified="length 69: the doc page",
     ),
     TokenFormat(
         "TWILIO_KEY",
@@ -146,6 +192,8 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         r"[0-9a-fA-F]{32}(?![0-9A-Za-z])",
         "https://www.twilio.com/docs/glossary/what-is-a-sid",
         boundary="",
+        # "a two-letter prefix followed by 32 hexadecimal digits" (34 characters).
+        verified="prefix + 32 hex digits: the doc page",
     ),
     TokenFormat(
         "VAULT_TOKEN",
@@ -153,6 +201,10 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         ("hvs.", "hvb.", "hvr."),
         rf"[{_URLSAFE}]{{24,250}}",
         "https://developer.hashicorp.com/vault/docs/concepts/tokens#token-prefixes",
+        # HashiCorp documents typed prefixes since 1.0 (s./b.:
+        # developer.hashicorp.com/vault/docs/upgrading/upgrade-to-1.0.0); the hv*.
+        # spellings are from the tokens page, not re-checked; lengths not documented.
+        verified="",
     ),
     TokenFormat(
         "TERRAFORM_TOKEN",
@@ -168,6 +220,10 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         ("dop_v1_", "doo_v1_", "dor_v1_"),
         r"[a-f0-9]{64}",
         "https://docs.digitalocean.com/reference/api/create-personal-access-token/",
+        # Prefixes as announced with the change (via GitLab's rule MR
+        # gitlab.com/gitlab-org/security-products/analyzers/secrets/-/merge_requests/178);
+        # DigitalOcean's own page, as searched, does not show the format.
+        verified="",
     ),
     TokenFormat(
         "SHOPIFY_TOKEN",
@@ -175,6 +231,11 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         ("shpat_", "shpca_", "shppa_", "shpss_"),
         r"[a-fA-F0-9]{32}",
         "https://shopify.dev/docs/apps/build/authentication-authorization/access-tokens",
+        # "will increase from 32 to 38 characters, adding a static prefix of shpat_,
+        # shpca_ or shppa_" (shopify.dev/changelog/length-of-the-shopify-access-token-is-
+        # increasing); shpss_ for app secrets (.../changelog/app-secret-key-length-has-
+        # increased). The alphabet (hex) is not stated there.
+        verified="prefixes and 6 + 32 length: shopify.dev changelog (2020)",
     ),
     TokenFormat(
         "AZURE_STORAGE_KEY",
@@ -190,6 +251,10 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         ("ATATT3", "ATCTT3", "ATOAT3"),
         rf"[{_B62}_=-]{{150,250}}",
         "https://support.atlassian.com/atlassian-account/docs/manage-api-tokens-for-your-atlassian-account/",
+        # Atlassian: "we use a varied API token length" (the doc page, so the bounds are
+        # wide); "An API token is identified by the prefix ATAT" (Atlassian's Bamboo API,
+        # docs.atlassian.com ... BitbucketCloudApiTokenUtils). ATCT/ATOA: not checked.
+        verified="ATAT prefix: docs.atlassian.com BitbucketCloudApiTokenUtils; varied length",
     ),
     TokenFormat(
         "DATABRICKS_TOKEN",
@@ -201,9 +266,11 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
     TokenFormat(
         "DOPPLER_TOKEN",
         "Doppler",
-        ("dp.pt.", "dp.st.", "dp.sa.", "dp.ct.", "dp.scim.", "dp.audit."),
-        r"[A-Za-z0-9]{40,44}",
+        ("dp.pt.", "dp.st.", "dp.sa.", "dp.said.", "dp.ct.", "dp.scim.", "dp.audit."),
+        # A service token may name its environment first: dp.st.dev.<40-44>.
+        r"(?:[a-z0-9_-]{2,35}\.)?[A-Za-z0-9]{40,44}",
         "https://docs.doppler.com/docs/token-formats",
+        verified="every prefix and [a-zA-Z0-9]{40,44}: docs.doppler.com/docs/Auth-token-formats",
     ),
     TokenFormat(
         "DYNATRACE_TOKEN",

@@ -34,6 +34,7 @@ from .secret_formats import (
     MAILCHIMP_KEY,
     TELEGRAM_BARE,
     TOKEN_FORMATS,
+    crc32_tail_ok,
     discord_ok,
 )
 
@@ -55,9 +56,12 @@ def shannon_entropy(value: str) -> float:
     return -sum(c / n * math.log2(c / n) for c in Counter(value).values())
 
 
-def looks_random(value: str, *, min_len: int = 16, min_entropy: float = 3.0) -> bool:
-    """True for a value that reads like a generated credential, not a word or template."""
-    if len(value) < min_len or is_placeholder(value):
+def looks_random(
+    value: str, *, min_len: int = 16, min_entropy: float = 3.0, sequences: bool = True
+) -> bool:
+    """True for a value that reads like a generated credential, not a word or template
+    (``sequences``: an ascending run like ``abcdef`` makes it a sample)."""
+    if len(value) < min_len or is_placeholder(value, sequences=sequences):
         return False
     classes = sum(
         (
@@ -119,6 +123,13 @@ def _jwt_ok(value: str) -> bool:
     return True
 
 
+def _github_ok(value: str) -> bool:
+    """Not a placeholder, or carrying a valid CRC32 tail (a genuine token whatever its
+    random part happens to spell)."""
+    body = value.split("_", 1)[-1].removeprefix("pat_")
+    return _body_ok(body) or (value.startswith("gh") and crc32_tail_ok(body))
+
+
 def _anthropic_ok(value: str) -> bool:
     return looks_random(value.split("-", 3)[-1], min_len=20)  # the placeholder check inside
 
@@ -161,7 +172,7 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{50,255})(?!\w)",
         boundary="",
         gate="_",
-        validate=lambda v: _body_ok(v.split("_", 1)[-1].removeprefix("pat_")),
+        validate=_github_ok,
     ),
     _rule(
         "JWT",
@@ -195,12 +206,19 @@ def _format_rule(fmt: Any) -> _Rule:
 
 def _format_ok(fmt: Any, value: str) -> bool:
     body = next((value[len(p) :] for p in fmt.prefixes if value.startswith(p)), value)
-    if not _body_ok(body):
+    if not _body_ok(body) and not (fmt.proof is not None and fmt.proof(body)):
         return False
     return fmt.checksum is None or fmt.checksum(value)
 
 
 _RULES = (*_RULES, *(_format_rule(f) for f in TOKEN_FORMATS))
+
+
+#: Does a case-folded rule have a token gate? (Only then are the lower-cased text's
+#: tokens worth computing: the bearer rule's trigger is one whole word, no gate.)
+_FOLDED_GATES = any(
+    gate is not None for r in _RULES if r.fold_case for gate in r.anchor.token_gates
+)
 SECRET_ENTITIES: tuple[str, ...] = tuple(
     dict.fromkeys(
         (
@@ -240,6 +258,10 @@ def _assignment_ok(a: Assignment, value: str) -> bool:
     and not a bare lower-case word unless quoted (``password: required`` is prose).
     Keys, tokens, secrets: twelve characters or more that read as generated (two
     character classes and some entropy), or sixteen digits or more.
+
+    Under a key name an ascending run (``1234567890abcdef…``) does not make a value a
+    sample: what a person typed there is what the program uses. (After a vendor prefix
+    it does: a real token's body is random, so a run marks a documentation sample.)
     """
     if not a.quoted and _CODE_CHARS.union("{}").intersection(value):
         return False  # a call, an index or a template: code that fetches the secret
@@ -248,8 +270,12 @@ def _assignment_ok(a: Assignment, value: str) -> bool:
             return False
         return a.quoted or not value.isalpha() or not value.islower()
     if value.isdigit():
-        return len(value) >= 16 and not is_placeholder(value)
-    return looks_random(value, min_len=12, min_entropy=3.0)
+        return len(value) >= 16 and not is_placeholder(value, sequences=False)
+    return looks_random(value, min_len=12, min_entropy=3.0, sequences=False)
+
+
+#: Below this many characters :meth:`SecretDetector.find` tests each rule's triggers first.
+_SHORT_TEXT = 400
 
 
 class SecretDetector:
@@ -260,10 +286,16 @@ class SecretDetector:
         """Every credential found, each as a span over the secret value only."""
         lower = fold(text)
         found: list[Finding] = []
-        present = {False: tokens(text), True: tokens(lower)}
+        present = {False: tokens(text), True: tokens(lower) if _FOLDED_GATES else None}
+        short = len(text) < _SHORT_TEXT
         for rule in _RULES:
             haystack = lower if rule.fold_case else text
             if rule.gate and rule.gate not in haystack:
+                continue
+            # Most short texts (an audit row's model name, a chat turn) hold none of a
+            # rule's triggers, and starting the rule's scan costs more than a substring
+            # test per trigger. On a long text the scan's own search is the same test.
+            if short and not any(t in haystack for t in rule.anchor.triggers):
                 continue
             for m in rule.anchor.finditer(haystack, text, present[rule.fold_case]):
                 value = m.group(rule.group)

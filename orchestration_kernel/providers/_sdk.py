@@ -13,6 +13,7 @@ Adapters outside this package import these names from the public :mod:`.sdk`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
@@ -26,7 +27,13 @@ from ..errors import (
 )
 from ..models import ChatRequest, Message, ProviderReply, StreamChunk, Usage
 from ..secrets import Secret, guard_logs, mask
-from .base import Timeouts, error_from_status, note_stream_activity, parse_retry_after
+from .base import (
+    Timeouts,
+    error_from_status,
+    note_request_sending,
+    note_stream_activity,
+    parse_retry_after,
+)
 from .credentials import LoopLocks, TokenProvider, detached
 from .registry import sdk_modules
 
@@ -233,13 +240,17 @@ def http_timeout(module: Any, timeouts: Timeouts) -> Any:
 def activity_hooks(httpx_module: Any) -> dict[str, list[Any]]:
     """httpx event hooks that report every byte a response receives — keep-alives the
     SDK's decoder drops included — with :func:`note_stream_activity`, so a reasoning
-    model that keeps its connection alive before its first token is not idle."""
+    model that keeps its connection alive before its first token is not idle; and each
+    request about to be sent with :func:`note_request_sending` (the limiter's check)."""
     noting = _noting_stream_class(httpx_module)
+
+    async def sending(request: Any) -> None:
+        await note_request_sending()
 
     async def watch(response: Any) -> None:
         response.stream = noting(response.stream)
 
-    return {"response": [watch]}
+    return {"request": [sending], "response": [watch]}
 
 
 @functools.cache
@@ -389,6 +400,14 @@ class SDKAdapter:
         else:
             return
         raise detached(mapped)
+
+    async def ready(self) -> None:
+        """Make the SDK client now (importing the SDK on first use), before the call asks a
+        rate limiter for its slot: made after the permit, a cold process's import would
+        start the request long after its slot (a shared limiter's window counts slots,
+        the provider counts arrivals). Errors are left for the call itself to raise."""
+        with contextlib.suppress(Exception):
+            await self._client_for_loop()
 
     async def aclose(self) -> None:
         """Close the SDK client (and its connections)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import email.utils
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
@@ -33,8 +33,10 @@ __all__ = [
     "Provider",
     "Timeouts",
     "error_from_status",
+    "note_request_sending",
     "note_stream_activity",
     "parse_retry_after",
+    "watching_request_sending",
     "watching_stream_activity",
 ]
 
@@ -50,6 +52,32 @@ def note_stream_activity() -> None:
     touch = _STREAM_ACTIVITY.get()
     if touch is not None:
         touch()
+
+
+#: Who wants to hear that a request of this task is about to be sent (the limiter's permit).
+_REQUEST_SENDING: ContextVar[Callable[[], Awaitable[None]] | None] = ContextVar(
+    "orchestration_request_sending", default=None
+)
+
+
+async def note_request_sending() -> None:
+    """An adapter's HTTP client awaits this just before it sends a request, so a shared
+    rate limiter can check that the call still holds its slot: set-up after the permit
+    (a cold SDK's first request, a blocked event loop) must not move the request a window
+    away from the start it booked."""
+    confirm = _REQUEST_SENDING.get()
+    if confirm is not None:
+        await confirm()
+
+
+@contextlib.contextmanager
+def watching_request_sending(confirm: Callable[[], Awaitable[None]]) -> Iterator[None]:
+    """Await ``confirm`` at each :func:`note_request_sending` of requests sent in this block."""
+    token = _REQUEST_SENDING.set(confirm)
+    try:
+        yield
+    finally:
+        _REQUEST_SENDING.reset(token)
 
 
 @contextlib.contextmanager

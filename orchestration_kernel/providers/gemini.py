@@ -89,7 +89,8 @@ class GeminiProvider(SDKAdapter):
         from google import genai
         from google.genai import types
 
-        hooks = {"request": [_apply_call_timeout], **activity_hooks(httpx2)}
+        hooks = activity_hooks(httpx2)
+        hooks["request"].insert(0, _apply_call_timeout)
         self._http = httpx2.AsyncClient(event_hooks=hooks)
         http_options = types.HttpOptions(
             base_url=self.base_url,

@@ -58,15 +58,19 @@ class OpenAIProvider(SDKAdapter):
             "default_headers": self.options.get("default_headers"),
             "http_client": openai.DefaultAsyncHttpxClient(event_hooks=activity_hooks(httpx2)),
         }
+        client: openai.AsyncOpenAI
         if self.options.get("azure"):
-            return openai.AsyncAzureOpenAI(**common, **self._azure_kwargs())
-        return openai.AsyncOpenAI(
-            **common,
-            api_key=self._api_key_arg(),
-            base_url=self.base_url,
-            organization=self.options.get("organization"),
-            project=self.options.get("project"),
-        )
+            client = openai.AsyncAzureOpenAI(**common, **self._azure_kwargs())
+        else:
+            client = openai.AsyncOpenAI(
+                **common,
+                api_key=self._api_key_arg(),
+                base_url=self.base_url,
+                organization=self.options.get("organization"),
+                project=self.options.get("project"),
+            )
+        _ = client.chat.completions  # imported lazily by the SDK: now, not on the first call
+        return client
 
     def _api_key_arg(self) -> Any:
         """A string key, or an async callable the SDK awaits before each request."""

@@ -51,6 +51,7 @@ class Permit:
         self._gate = gate
         self._entry = entry
         self._booking = booking
+        self._confirmed = False
         #: Seconds (of the limiter's clock) this call waited for its turn.
         self.waited = waited
 
@@ -65,6 +66,16 @@ class Permit:
         if self._booking is not None and self._gate.shared is not None:
             self._gate.shared.settle(self._booking, self._entry.tokens)
         self._gate.wake()
+
+    async def confirm(self) -> None:
+        """The call's request is about to leave (once per permit; later calls do nothing).
+
+        With a shared backend, a call that starts well after its booked start books again
+        and waits for the new start (:meth:`.shared_limits.SharedLimits.confirm`)."""
+        if self._confirmed or self._booking is None or self._gate.shared is None:
+            return
+        self._confirmed = True
+        await self._gate.shared.confirm(self._gate, self._booking, self._entry.tokens)
 
 
 class _Gate:

@@ -6,7 +6,10 @@ its estimated tokens together and answers *when* the call may start: it never fa
 call, it books the earliest moment at which the deployment's window has room, after every
 booking already made by any kernel. The call then leaves the queue and sleeps until its
 start while the next in line books. So calls are served in the order they were booked,
-across kernels, and a kernel that is slow to be scheduled keeps the places it booked.
+across kernels, and a kernel that is slow to be scheduled keeps the places it booked —
+unless its request leaves more than :attr:`RedisSettings.start_slack` after the booked
+start (:meth:`SharedLimits.confirm`, called from the SDK's request hook): the provider
+counts arrivals, so such a call gives its place back and books again at the back.
 
 - ``rpm``/``tpm`` count over :attr:`RedisSettings.window` seconds of the Redis server's
   clock (``TIME``), so machines with skewed clocks agree.
@@ -14,7 +17,8 @@ across kernels, and a kernel that is slow to be scheduled keeps the places it bo
 - ``max_in_flight`` slots are leases with an expiry the holder renews; a killed kernel's
   slots free themselves after ``lease_ttl``.
 - When Redis cannot be reached, calls go on with the local limiter at the quota divided
-  by the number of kernels Redis last saw, with one warning per outage; every
+  by the number of kernels Redis last saw (by :attr:`RedisSettings.kernels`, the team's
+  expected size, if Redis was never reached), with one warning per outage; every
   ``retry_after`` seconds a probe pings Redis (off the call path, so an unreachable
   server never holds a call up); once it answers the next call books there again, and
   the bookings made locally meanwhile are written back so the shared window counts
@@ -50,7 +54,8 @@ log = logging.getLogger("orchestration_kernel.shared")
 #: KEYS: starts (zset id->start), tokens (hash id->tokens), leases (zset id->expiry),
 #: kernels (zset kernel->last seen), total (the tokens of every booking in the window).
 #: ARGV: id, tokens, rpm, tpm, max_in_flight (0 = no limit), window, lease_ttl, kernel id,
-#: presence seconds. Returns {delay or "-1" (in-flight full: ask again), start booked
+#: presence seconds, the id of a booking this one replaces ("" for none). Returns
+#: {delay or "-1" (in-flight full: ask again), start booked
 #: (server epoch seconds, to the microsecond), kernels seen}. Each step costs O(log n) in
 #: the bookings of the window, plus one per booking that leaves it.
 RESERVE = """
@@ -63,6 +68,14 @@ redis.call('ZADD', KEYS[4], now, ARGV[8])
 redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now - tonumber(ARGV[9]))
 local kernels = redis.call('ZCARD', KEYS[4])
 local total = tonumber(redis.call('GET', KEYS[5]) or '0')
+local old = ARGV[10]
+if old and old ~= '' then
+  if redis.call('ZREM', KEYS[1], old) == 1 then
+    total = total - tonumber(redis.call('HGET', KEYS[2], old) or '0')
+    redis.call('HDEL', KEYS[2], old)
+  end
+  redis.call('ZREM', KEYS[3], old)
+end
 for _, old in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - window)) do
   total = total - tonumber(redis.call('HGET', KEYS[2], old) or '0')
   redis.call('ZREM', KEYS[1], old)
@@ -177,6 +190,10 @@ class Booking:
     lease: bool
     #: Seconds from booking to the booked start.
     delay: float = 0.0
+    #: The booked start, in the Redis server's epoch seconds.
+    start: float = 0.0
+    #: The booked start on the limiter's clock (what :meth:`SharedLimits.confirm` checks).
+    due: float = 0.0
 
 
 class SharedLimits:
@@ -190,14 +207,19 @@ class SharedLimits:
         self.settings = settings
         #: "shared" while Redis answers, "local" while the fallback is in use.
         self.mode = "shared"
-        #: How many kernels Redis last saw (the fallback divides quotas by this).
-        self.kernels = 1
+        #: How many kernels Redis last saw (the fallback divides quotas by this); until
+        #: Redis has answered once, the team's expected size (``RedisSettings.kernels``).
+        self.kernels = settings.kernels or 1
+        self._seen = False  # Redis has answered a booking at least once
         #: Outages so far; each produced exactly one warning.
         self.outages = 0
+        #: Calls that started late and booked again (see :meth:`confirm`).
+        self.rebooked = 0
         #: The warnings given, newest last (also logged and sent to ``warnings``).
         self.warnings: list[str] = []
         #: The latest bookings as ``(deployment id, start)``, start in the Redis server's
-        #: epoch seconds: what this kernel was told, for monitoring and tests.
+        #: epoch seconds: what this kernel was told, for monitoring and tests (a call that
+        #: booked again, see :meth:`confirm`, appears with its new start only).
         self.booked: collections.deque[tuple[str, float]] = collections.deque(maxlen=10_000)
         self._kernel = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._ids = itertools.count(1)
@@ -224,11 +246,7 @@ class SharedLimits:
         booking = Booking(f"{self._kernel}-{next(self._ids)}", keys, gate.max_in_flight is not None)
         try:
             await self._backfill(gate, keys)
-            while True:
-                delay = await self._reserve(gate, keys, booking.id, tokens)
-                if delay is not None:
-                    break
-                await asyncio.sleep(_IN_FLIGHT_POLL)  # every slot is held: ask again
+            booked = await self._reserve_room(gate, booking, tokens)
         except Exception as exc:
             if not is_unavailable(exc):
                 raise
@@ -237,8 +255,45 @@ class SharedLimits:
         self._came_back()
         if booking.lease:
             self._hold(booking)
-        booking.delay = delay
+        self._place(gate, booking, booked)
         return booking
+
+    def _place(self, gate: _Gate, booking: Booking, booked: tuple[float, float]) -> None:
+        booking.delay, booking.start = booked
+        booking.due = gate.clock.now() + booking.delay
+
+    async def confirm(self, gate: _Gate, booking: Booking, tokens: int) -> None:
+        """Just before the call's request leaves: book again if it is late.
+
+        A booking bounds when calls *may* start; the provider counts when they arrive.
+        Work between the permit and the request (a cold process's first request, an event
+        loop held up by other tasks) can move a request far past its booked start, into
+        a window booked full by later calls. A call more than
+        :attr:`RedisSettings.start_slack` seconds late therefore gives its old place back
+        and books again (at the back of the shared queue), waiting for the new start.
+        On time, this costs nothing: no round trip.
+        """
+        late = gate.clock.now() - booking.due
+        if late <= self.settings.start_slack or self.mode == "local":
+            return
+        old, booking.id = booking.id, f"{self._kernel}-{next(self._ids)}"
+        if booking.lease:
+            self._leases.get(booking.keys[2], set()).discard(old)
+        try:
+            booked = await self._reserve_room(gate, booking, tokens, old)
+        except Exception as exc:
+            if not is_unavailable(exc):
+                raise
+            self._went_down(exc)  # the call goes on; the fallback counts from now on
+            return
+        self.rebooked += 1
+        with contextlib.suppress(ValueError):  # ``booked`` lists the starts held, once each
+            self.booked.remove((gate.deployment_id, booking.start))
+        log.info("a call started %.3f s after its booked start: booked again", late)
+        if booking.lease:
+            self._hold(booking)
+        self._place(gate, booking, booked)
+        await self.wait(gate, booking)
 
     async def wait(self, gate: _Gate, booking: Booking) -> None:
         """Sleep until the booked start (the lease goes back if cancelled meanwhile)."""
@@ -257,7 +312,8 @@ class SharedLimits:
         return self.mode == "local" or time.monotonic() < self._probation_until
 
     def divisor(self) -> int:
-        """What local limits are divided by during an outage: the kernels last seen."""
+        """What local limits are divided by during an outage: the kernels last seen (the
+        expected team size, ``RedisSettings.kernels``, while Redis has never answered)."""
         return max(1, self.kernels)
 
     def note_local(self, gate: _Gate, entry: _Entry) -> None:
@@ -295,22 +351,39 @@ class SharedLimits:
         names = ("starts", "tokens", "leases", "kernels", "total")
         return tuple(f"{base}:{name}" for name in names)  # type: ignore[return-value]
 
-    async def _reserve(self, gate: _Gate, keys: Any, booking_id: str, tokens: int) -> float | None:
+    async def _reserve_room(
+        self, gate: _Gate, booking: Booking, tokens: int, replaces: str = ""
+    ) -> tuple[float, float]:
+        """:meth:`_reserve` until an in-flight slot is free (polled: held slots end in
+        other kernels, which cannot signal this one)."""
+        while True:
+            booked = await self._reserve(gate, booking.keys, booking.id, tokens, replaces)
+            if booked is not None:
+                return booked
+            await asyncio.sleep(_IN_FLIGHT_POLL)
+
+    async def _reserve(
+        self, gate: _Gate, keys: Any, booking_id: str, tokens: int, replaces: str = ""
+    ) -> tuple[float, float] | None:
+        """One booking: (seconds until its start, the start in server epoch seconds), or
+        None while every in-flight slot is held. ``replaces``: a booking to drop first."""
         presence = max(60.0, 2 * self.settings.window)
         args = [
             booking_id, max(0, int(tokens)), gate.rpm or 0, gate.tpm or 0,
             gate.max_in_flight or 0, self.settings.window, self.settings.lease_ttl,
-            self._kernel, presence,
+            self._kernel, presence, replaces,
         ]  # fmt: skip
         delay, at, kernels = await self._run("reserve", RESERVE, list(keys), args)
         # Just back from an outage the server may have restarted and forgotten the others.
         seen = int(kernels)
         self.kernels = max(self.kernels, seen) if self.local_limits() else seen
+        self._seen = True
         value = float(delay)
         if value < 0:
             return None
-        self.booked.append((gate.deployment_id, float(at)))
-        return value
+        start = float(at)
+        self.booked.append((gate.deployment_id, start))
+        return value, start
 
     async def _run(self, name: str, source: str, keys: list[str], args: list[Any]) -> Any:
         if self._redis is None:
@@ -373,10 +446,16 @@ class SharedLimits:
             return
         self.mode = "local"
         self.outages += 1
+        basis = (
+            f"the {self.divisor()} kernel(s) it last saw"
+            if self._seen
+            else "the team's expected size, RedisSettings(kernels=...) or "
+            "ORCHESTRATION_REDIS_KERNELS: Redis has not been reached yet"
+        )
         message = (
             f"Shared rate limits unavailable: Redis at {redact(self.settings.url)} did not "
             f"answer ({type(exc).__name__}). Calls continue with local limits at 1/"
-            f"{self.divisor()} of each quota until it is back."
+            f"{self.divisor()} of each quota ({basis}) until it is back."
         )
         self._warn(message)
         if self._redis is not None:  # a fresh connection pool when it returns

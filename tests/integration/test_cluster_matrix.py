@@ -27,6 +27,11 @@ pytestmark = pytest.mark.timeout(300)
 
 FAST = RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.05)
 RPM = 4000  # the pool's quota: each of the two workers must apply half of it
+#: Seconds of scheduling slack in the shared-limiter test: arrivals are counted over a
+#: window this much shorter than the limiter's (as tests/integration/test_redis_team.py
+#: does), so two workers on a busy machine cannot fail it by a few ms, while a cluster
+#: that shares nothing (each worker the whole quota: twice it per window) still fails.
+JITTER = 0.5
 
 
 @pytest.fixture(scope="module")
@@ -211,22 +216,33 @@ def test_the_magic_runs_a_dataframe_over_the_cluster(client, monkeypatch, capsys
             shell.user_ns.pop(name, None)
 
 
-def test_with_a_shared_limiter_the_whole_cluster_keeps_one_quota(client, server) -> None:
+def test_with_a_shared_limiter_the_whole_cluster_keeps_one_quota(client) -> None:
     """``redis=`` (or ``ORCHESTRATION_REDIS_URL``) on the caller: every worker books on the
     same Redis, so the quota is not split and the cluster's arrivals stay inside it."""
     import importlib
     import inspect
     import warnings
 
+    from tests.servers.spawn import spawn_server
+
     if "redis" not in inspect.signature(OrchestrationEngine).parameters:
         pytest.skip("the shared limiter (issue 22: engine redis=) is not on this branch yet")
     running_redis = pytest.importorskip("tests.redis_server").running_redis
     settings = importlib.import_module("orchestration_kernel.redis_link").RedisSettings
     window, quota = 2.0, 10  # a short window keeps the test short; the quota still binds
-    with running_redis() as redis:
+    # The server in a process of its own: this one runs the Dask scheduler and the job's
+    # caller, whose work (a first Parquet write, say) would hold up an in-process server's
+    # reading, and so its arrival stamps, for a moment.
+    with running_redis() as redis, spawn_server("openai") as server:
         key = fake_key("sk")
+        # The server builds its first reply from the SDK's types, imported then (seconds on
+        # a busy machine, its loop held): requests arriving meanwhile would all be read, and
+        # stamped, at once. One request first, so the stamps are the arrivals.
+        OrchestrationEngine(
+            offline="off", keys={"openai": key}, base_urls={"openai": server.base_url},
+            audit=False, redis=False,
+        ).complete_sync("openai:gpt-4o-mini", "warm up")  # fmt: skip
         server.clear()
-        server.require_bearer = lambda token: token == key
         engine = OrchestrationEngine(
             offline="off", keys={"openai": key}, base_urls={"openai": server.base_url},
             retry=FAST, redis=settings(redis.url, window=window),
@@ -238,9 +254,13 @@ def test_with_a_shared_limiter_the_whole_cluster_keeps_one_quota(client, server)
                 ["fast"], "Say {item}", [f"w{i}" for i in range(40)], cluster=client,
                 partition_size=5,
             )  # fmt: skip
+        requests = server.requests
     assert result.status == "done" and result.worker_limits == {"fast-1": quota}
-    assert len(server.requests) == 40
-    starts = sorted(r.t_start for r in server.requests)
-    busiest = max(sum(1 for t in starts if s <= t < s + window) for s in starts)
-    if busiest > quota:  # seen with two engines in one process too: the limiter's, not ours
-        pytest.xfail(f"the shared limiter admitted {busiest} in one {window} s window of {quota}")
+    assert len(requests) == 40 and all(r.credential == key for r in requests)
+    # As the server saw them arrive, over a window JITTER shorter than the limiter's: the
+    # bookings hold the quota exactly (tests/integration/test_redis_limits.py); the
+    # moments between a booked start and the server reading the request vary a little.
+    starts = sorted(r.t_start for r in requests)
+    span = window - JITTER
+    busiest = max(sum(1 for t in starts if s <= t < s + span) for s in starts)
+    assert busiest <= quota, f"{busiest} requests arrived within {span} s (quota {quota})"

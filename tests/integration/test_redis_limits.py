@@ -30,6 +30,14 @@ def _most_in_any_window(starts: list[float], window: float) -> int:
     return max(sum(1 for t in starts[i:] if t - s < window) for i, s in enumerate(starts))
 
 
+async def _delay(shared: SharedLimits, gate: object, booking_id: str, tokens: int) -> float:
+    """Book one call on ``gate``'s deployment; seconds until its booked start."""
+    keys = shared._keys(gate.deployment_id)  # type: ignore[attr-defined]
+    booked = await shared._reserve(gate, keys, booking_id, tokens)  # type: ignore[arg-type]
+    assert booked is not None
+    return booked[0]
+
+
 async def _close(*limiters: Limiter) -> None:
     for limiter in limiters:
         assert limiter.shared is not None
@@ -61,11 +69,10 @@ async def test_reservations_are_booked_in_order_and_never_refused(
     dep = Deployment(id="d", provider="openai", model="m", rpm=2)
     shared = SharedLimits(RedisSettings(redis_server.url, window=30.0))
     gate = Limiter()._gate(dep)
-    keys = shared._keys("d")
-    delays = [await shared._reserve(gate, keys, f"r{i}", 0) for i in range(5)]
+    delays = [await _delay(shared, gate, f"r{i}", 0) for i in range(5)]
     # Two fit now; the next ones are booked a whole window later, in order, not refused.
     assert delays[0] == pytest.approx(0, abs=0.05) and delays[1] == pytest.approx(0, abs=0.05)
-    assert 29 < delays[2] <= 30 and 29 < delays[3] <= 30 and 59 < delays[4] <= 60  # type: ignore[operator]
+    assert 29 < delays[2] <= 30 and 29 < delays[3] <= 30 and 59 < delays[4] <= 60
     starts = [at for _, at in shared.booked]
     assert starts == sorted(starts)  # first come, first served
     await shared.aclose()
@@ -81,8 +88,8 @@ async def test_settle_books_the_real_tokens(redis_server: RedisServer) -> None:
     await asyncio.sleep(0.1)  # the settle is sent in the background
     gate = limiter._gate(dep)
     # 20 booked + 80 fits in 100 now; with the 90 estimate it would wait a window.
-    assert await shared._reserve(gate, shared._keys("t"), "next", 80) == pytest.approx(0, abs=0.05)
-    assert 29 < await shared._reserve(gate, shared._keys("t"), "over", 10) <= 30  # type: ignore[operator]
+    assert await _delay(shared, gate, "next", 80) == pytest.approx(0, abs=0.05)
+    assert 29 < await _delay(shared, gate, "over", 10) <= 30
     await shared.aclose()
 
 
@@ -220,3 +227,27 @@ async def test_an_unreachable_redis_falls_back_without_holding_calls_up() -> Non
         assert len(shown) == 1 and "did not answer (TimeoutError)" in shown[0]
         assert limiter.snapshot()["u"]["requests_last_minute"] == 21
         await shared.aclose()
+
+
+async def test_a_booking_is_one_round_trip_to_redis(redis_server: RedisServer) -> None:
+    """The booking path sends one command per call (EVALSHA of the script): no backfill,
+    script load, lease or on-time confirm call on the way: its latency is one round trip."""
+    dep = Deployment(id="rt", provider="openai", model="m", rpm=10**6, tpm=10**9)
+    limiter = _limiter(redis_server.url, window=30.0)
+    async with limiter.acquire(dep, tokens=10):  # connects and loads the script
+        pass
+    shared = limiter.shared
+    assert shared is not None and shared._redis is not None
+    sent: list[str] = []
+    execute = shared._redis.execute_command
+
+    async def counting(*args: object, **options: object) -> object:
+        sent.append(str(args[0]))
+        return await execute(*args, **options)
+
+    shared._redis.execute_command = counting
+    for _ in range(20):
+        async with limiter.acquire(dep, tokens=10) as permit:
+            await permit.confirm()  # the request leaves on time: no second round trip
+    assert sent == ["EVALSHA"] * 20 and shared.rebooked == 0
+    await _close(limiter)

@@ -49,6 +49,8 @@ def _triggers() -> list[str]:
     for fmt in TOKEN_FORMATS:
         found.update(fmt.prefixes)
     found.update(["key=", "token: ", "password=", "://u:", "-u a:", "<aToken>", "@", " at "])
+    # assignment forms without an operator or through a call, and Bundler's credentials
+    found.update(['#define API_KEY "', "secret.assign('", "BUNDLE_A__B", 'key="k" value="'])
     return sorted(found)
 
 

@@ -135,6 +135,23 @@ ASSIGNMENT_FORMS = [
     "client_secret: {v}",
     'if (secret == "{v}")',
     'db_password_main = "{v}!"',
+    # string-literal prefixes and an index after the name
+    'apiKey = @"{v}";',
+    'DB_PASSWORD = r"{v}"',
+    "SIGNING_SECRET = b'{v}'",
+    'keys["api_secret"] = "{v}"',
+    "settings['auth_token'] = {v}",
+    '$tokens[]= "{v}";',
+    # a quoted value after the name, no operator
+    '#define SERVICE_API_KEY "{v}"',
+    'session_secret "{v}";',
+    "set admin_password '{v}'",
+    # setters and key/value attribute pairs
+    'secret.assign("{v}", 7);',
+    'client.setApiKey("{v}");',
+    "store.put_token('{v}')",
+    '<add key="PaymentApiKey" value="{v}" />',
+    '<param name="password" value="{v}"/>',
 ]
 
 
@@ -174,7 +191,7 @@ def test_passwords_in_urls_curl_and_password_fields() -> None:
         "OPENAI_API_KEY=sk-" + "a" * 48,
         "OP_CONNECT_TOKEN=ops_" + "eyJhbGci" + "...",
         "key = 9c1d" + "X" * 36,
-        "access_key: 0123456789abcdef0123456789abcdef",
+        "ghp_" + "0123456789abcdef" * 2 + "abcd",
         "password: required",
         "The token: it expires after an hour.",
         "monkey = 'banana bread recipe'",
@@ -183,6 +200,46 @@ def test_passwords_in_urls_curl_and_password_fields() -> None:
 )
 def test_placeholders_and_prose_are_not_secrets(text: str) -> None:
     assert check(text) == "allow", (text, SecretDetector().find(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'token = get_secret("prod/payments/api-key-v2")',
+        'API_KEY = os.getenv("SERVICE_API_KEY_NAME")',
+        'pw = keyring.get_password("billing-service", "deploy-user")',
+        'press the key "Ctrl+Shift+Escape" twice',
+        'password "correct horse battery staple" is a famous example',
+        "BUNDLE_PATH: vendor/bundle",
+    ],
+)
+def test_lookups_and_prose_around_key_names_are_not_secrets(text: str) -> None:
+    assert check(text) == "allow", (text, SecretDetector().find(text))
+
+
+def test_a_typed_run_under_a_key_name_is_still_a_secret() -> None:
+    # An ascending run marks a vendor token as a documentation sample (its body is
+    # random), but under a key name it is what the program will use.
+    rng = random.Random(11)
+    walk = "".join(rng.sample("0123456789abcdef", 16))
+    typed = "0123456789abcdef" * 3
+    uuid_like = "-".join(("01234567", walk[:4].upper(), "ABCD", walk[4:8], walk[8:] + "0123"))
+    for text in (
+        f'ibm_cos_secret_key = "{typed}"',
+        f'const SERVICE_KEY = "{uuid_like}"',
+        f"access_key: {typed[:32]}",
+    ):
+        assert check(text) == "block", text
+
+
+def test_bundler_host_credentials() -> None:
+    pw = _random_value(random.Random(12), 20)
+    for text in (
+        f'BUNDLE_GEMS__PRIVATE__EXAMPLE__COM: "deploy:{pw}"',
+        f"export BUNDLE_RUBYGEMS__PKG__GITHUB__COM=ci-bot:{pw}",
+    ):
+        assert check(text) == "block", text
+        assert pw not in Guardian().redact(text)
 
 
 def test_a_real_looking_value_is_caught_under_any_key_name() -> None:
@@ -374,3 +431,33 @@ def test_a_marker_inside_a_token_redacts_the_whole_token() -> None:
     token = head + _token(fmt, seed=22)
     text = f"terraform credentials: {token} (rotate me)"
     assert token not in Guardian().redact(text) and head not in Guardian().redact(text)
+
+
+def _crc32_tailed(rng: random.Random, random_part: str) -> str:
+    import zlib
+
+    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+    crc, tail = zlib.crc32(random_part.encode()), ""
+    while crc:
+        crc, rem = divmod(crc, 62)
+        tail = alphabet[rem] + tail
+    return random_part + tail.rjust(6, "0")
+
+
+@pytest.mark.parametrize("prefix", ["ghp_", "gho_", "npm_"])
+def test_a_valid_crc32_tail_proves_a_token_whose_body_reads_like_a_sample(prefix: str) -> None:
+    # A random part that happens to hold an ascending run ("abcdef") reads as a sample;
+    # its CRC32 tail shows it was generated (GitHub's design, which npm follows).
+    rng = random.Random(prefix)
+    part = "abcdef" + "".join(rng.choice(_POOL) for _ in range(24))
+    genuine = prefix + _crc32_tailed(rng, part)
+    assert check(f"deploy with {genuine} please") == "block"
+    broken = genuine[:-1] + ("A" if genuine[-1] != "A" else "B")
+    assert check(f"deploy with {broken} please") == "allow"
+
+
+def test_vendor_rows_say_what_was_verified() -> None:
+    verified = [f for f in TOKEN_FORMATS if f.verified]
+    assert len(verified) >= 10
+    for fmt in verified:
+        assert len(fmt.verified) > 10, fmt.vendor
