@@ -398,7 +398,7 @@ def _check_row(
     expected: int,
     prev: str,
     values: tuple[object, ...],
-    prev_hash: str,
+    prev_hash: object,
     digest: str,
 ) -> tuple[int, str] | None:
     if seq < expected:
