@@ -22,11 +22,10 @@ deleting an entry that was never added corrupts an external-content FTS5 index.
 from __future__ import annotations
 
 import sqlite3
+import threading
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from .store import AuditStore
+from typing import Protocol
 
 __all__ = [
     "CATCH_UP_ROWS",
@@ -69,6 +68,18 @@ DELETE_TRIGGER = (
     "BEGIN INSERT INTO audit_fts(audit_fts, rowid, prompt, response) "
     "VALUES ('delete', old.seq, old.prompt, old.response); END"
 )
+
+
+class AuditStore(Protocol):
+    """What catching up needs of ``store.AuditStore`` (which imports this module)."""
+
+    has_fts: bool
+    lock: threading.RLock
+    conn: sqlite3.Connection
+    synchronous: str
+
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` … ``COMMIT`` holding the lock."""
 
 
 @dataclass(frozen=True)
