@@ -22,6 +22,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import getpass
+import logging
+import sqlite3
 import time
 import weakref
 from collections.abc import Callable, Iterable
@@ -29,7 +31,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import AuditWriteError, ConfigurationError, UnknownNameError, UsageError
+from ..errors import (
+    AuditWriteError,
+    ConfigurationError,
+    StorageError,
+    UnknownNameError,
+    UsageError,
+)
 from ..near_names import nearest
 from ..storage.commit import Commit, settle_future
 from ..storage.files import atomic_path
@@ -38,6 +46,7 @@ from .chain import ChainKey
 from .events import EVENT_KINDS, RECORD_COLUMNS
 from .export import ExportFormat, ExportFormats, export_frame, wants_decoded_json
 from .frames import frame_from_rows
+from .index import REPLAY, SEARCH, LazyIndex, behind, catch_up
 from .keys import KEY_BYTES, load_or_create_key
 from .query import Since, select_sql
 from .replay import find_replay
@@ -57,6 +66,11 @@ if TYPE_CHECKING:
 __all__ = ["AuditTrail"]
 
 Redactor = Callable[[str], str]
+
+log = logging.getLogger(__name__)
+
+#: A replay look-up brings the replay index up to date once it lags by more rows.
+REPLAY_LAG_ROWS = 2000
 
 
 class AuditTrail:
@@ -219,7 +233,8 @@ class AuditTrail:
         """
         self._flush_for_read()
         with self._store.reading() as conn:
-            return verify_chain(conn, self._key, self._store.mark, expect_head)
+            reader = None if self._store.memory else self._store.reading
+            return verify_chain(conn, self._key, self._store.mark, expect_head, reader)
 
     # -- reading -----------------------------------------------------------------------
     def _rows(self, sql: str, params: Iterable[Any]) -> list[tuple[Any, ...]]:
@@ -284,10 +299,28 @@ class AuditTrail:
 
     def search(self, text: str, limit: int = 50, *, syntax: bool = False) -> pd.DataFrame:
         """Rows whose prompt or response contains all the words of ``text`` (FTS5),
-        best match first. ``syntax=True`` takes ``text`` as an FTS5 query."""
+        best match first. ``syntax=True`` takes ``text`` as an FTS5 query.
+
+        Rows enter the search index here, lazily (see :mod:`.index`): the first search
+        after many writes indexes them first (about 10 µs a row)."""
         self._flush_for_read()
+        self._index_lazily(SEARCH)
         with self._store.reading() as conn:
             return frame_from_rows(search_rows(conn, text, limit, syntax))
+
+    def _index_lazily(self, index: LazyIndex) -> None:
+        """Bring ``index`` up to date with every committed row. If that cannot be written
+        (a full disk), the look-up still covers the rows it lacks (more slowly), and the
+        log says so."""
+        try:
+            catch_up(self._store, index)
+        except (sqlite3.Error, StorageError) as exc:
+            log.warning(
+                "the audit %s index of %s could not be brought up to date: %s",
+                index.name,
+                self.path,
+                exc,
+            )
 
     def find_replay(self, request_hash: str) -> dict[str, Any] | None:
         """The most recent successful ``call`` for this request hash, for replay: its
@@ -295,7 +328,10 @@ class AuditTrail:
         content logging was off when it was recorded)."""
         self._flush_for_read()
         with self._store.reading() as conn:
-            return find_replay(conn, request_hash)
+            found, lag = find_replay(conn, request_hash), behind(conn, REPLAY)
+        if lag > REPLAY_LAG_ROWS:  # the look-ups scan the rows after the index: keep few
+            self._index_lazily(REPLAY)
+        return found
 
     # -- housekeeping ------------------------------------------------------------------
     def prune(self, older_than: timedelta) -> int:
