@@ -188,7 +188,7 @@ def _walk(
 
 def _rows(
     conn: sqlite3.Connection, key: ChainKey, first: int, upto: int | None, exact: bool
-) -> Iterator[tuple[int, Any, Any, bool]]:
+) -> Iterator[tuple[int, str | None, str, bool]]:
     """``(seq, prev_hash, hash, whether the row's values give its hash)`` from ``first``
     on, fetched in batches (memory stays bounded however long the chain).
 
@@ -263,7 +263,7 @@ def _walk_in_halves(
     )
 
 
-def _first_prev(conn: sqlite3.Connection, seq: int) -> Any:
+def _first_prev(conn: sqlite3.Connection, seq: int) -> str | None:
     row = conn.execute("SELECT prev_hash FROM audit_events WHERE seq = ?", (seq,)).fetchone()
     return None if row is None else row[0]
 
