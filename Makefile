@@ -101,8 +101,9 @@ browser-check: $(STAMP)
 	$(UV) pip install -q --python .venv-browser/bin/python jupyterlab playwright
 	.venv-browser/bin/python scripts/browser_check.py
 
+# make bench ONLY=audit,http reruns some sections; docs/benchmarks.md keeps the others.
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(if $(ONLY),--only $(ONLY))
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -57,6 +57,8 @@ def run(section: str, size: str, options: dict[str, Any]) -> dict[str, Any]:
             "trace": traceback.format_exc()[-4000:],
         }
     out["seconds"] = round(time.perf_counter() - t0, 3)
+    library = sys.modules.get("orchestration_kernel")
+    out["library"] = str(Path(getattr(library, "__file__", "") or "").parent) if library else None
     return out
 
 

@@ -1,7 +1,8 @@
 """``python -m bench [--smoke] [--out DIR] [--only a,b] [--no-litellm]``.
 
 Runs each section in a fresh child process, then writes ``benchmarks.md`` and
-``benchmarks.json`` into ``--out`` (default ``docs/``). It always exits 0 once the
+``benchmarks.json`` into ``--out`` (default ``docs/``), keeping the sections this run
+skipped from the report already there. It always exits 0 once the
 report is written: a benchmark asserts nothing, and a row that could not be measured
 says why in the table.
 """
@@ -18,7 +19,7 @@ from typing import Any
 
 from bench.common import ROOT
 from bench.machine import describe
-from bench.report import evaluate_goals, write_report
+from bench.report import evaluate_goals, merge_previous, write_report
 from bench.runner import run_section
 from bench.sizes import FULL, SMOKE
 
@@ -98,16 +99,25 @@ def main(argv: list[str] | None = None) -> int:
         status = results[name].get("status")
         reason = "" if status == "ok" else f": {results[name].get('reason')}"
         _say(f"{name} {status} ({results[name].get('seconds', 0):.1f} s){reason}")
+    machine = describe(ROOT)
+    generated_at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    command = " ".join(["python -m bench", *(argv if argv is not None else sys.argv[1:])])
+    load_after = _loadavg()
+    # Sections this run skipped keep their figures from the report already there.
+    stamp = {"at": generated_at, "command": command, "loadavg": [load_before, load_after],
+             "commit": str(machine["git_commit"]) + (" (with local changes)" if machine["git_dirty"]
+                                                else "")}  # fmt: skip
+    results = merge_previous(results, args.out, stamp, sizes.name)
     report = {
-        "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "command": " ".join(["python -m bench", *(argv if argv is not None else sys.argv[1:])]),
+        "generated_at": generated_at,
+        "command": command,
         "size": sizes.name,
         "elapsed_s": time.perf_counter() - t0,
         "machine": {
-            **describe(ROOT),
+            **machine,
             "litellm": options.get("litellm"),
             "loadavg_1m_before": load_before,
-            "loadavg_1m_after": _loadavg(),
+            "loadavg_1m_after": load_after,
         },
         "sizes": sizes.as_dict(),
         "sections": results,

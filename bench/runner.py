@@ -23,8 +23,10 @@ _SCRUB = (
 )  # fmt: skip
 
 
-def child_env(home: Path) -> dict[str, str]:
-    """The environment of a child: no provider keys, no .env or keyring, its own home."""
+def child_env(home: Path, library: Path | None = None) -> dict[str, str]:
+    """The environment of a child: no provider keys, no .env or keyring, its own home.
+    ``library``: a folder whose ``orchestration_kernel`` is imported instead of ours
+    (``bench.compare`` measures an older commit with today's benchmark code)."""
     env = {k: v for k, v in os.environ.items() if k not in _SCRUB}
     env.update(
         ORCHESTRATION_HOME=str(home),
@@ -32,15 +34,24 @@ def child_env(home: Path) -> dict[str, str]:
         ORCHESTRATION_NO_KEYRING="1",
         PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
         ORCHESTRATION_OFFLINE_MODEL="sim",  # overhead is measured on the simulator
-        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
+        PYTHONPATH=os.pathsep.join(
+            filter(None, [str(library or ""), str(ROOT), env.get("PYTHONPATH")])
+        ),
     )
     return env
 
 
 def run_section(
-    section: str, size: str, options: dict[str, Any] | None = None, timeout: float = 600
+    section: str,
+    size: str,
+    options: dict[str, Any] | None = None,
+    timeout: float = 600,
+    library: Path | None = None,
 ) -> dict[str, Any]:
-    """Run ``section`` in a child process; a crash or timeout becomes an ``error`` result."""
+    """Run ``section`` in a child process; a crash or timeout becomes an ``error`` result.
+
+    ``library``: see :func:`child_env`; the child also starts there, since ``python -m``
+    puts its working directory first on the path."""
     with tempfile.TemporaryDirectory(prefix=f"bench-{section}-") as tmp:
         home, out = Path(tmp) / "home", Path(tmp) / "out.json"
         home.mkdir()
@@ -48,7 +59,8 @@ def run_section(
         argv.append(json.dumps(options or {}))
         try:
             done = subprocess.run(
-                argv, cwd=ROOT, env=child_env(home), capture_output=True, text=True,
+                argv, cwd=library or ROOT, env=child_env(home, library), capture_output=True,
+                text=True,
                 timeout=timeout,
             )  # fmt: skip
         except subprocess.TimeoutExpired:

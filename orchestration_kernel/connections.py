@@ -77,7 +77,7 @@ class ProviderSet:
         for cache_key in [k for k in self._adapters if k[0] == provider]:
             self._adapters.pop(cache_key)
 
-    def set_credential(self, provider: str, credential: Any) -> None:
+    def set_credential(self, provider: str, credential: object) -> None:
         """Authenticate ``provider`` with a refreshable token (a callable returning a token
         and its expiry, or a :class:`TokenProvider`) instead of a key."""
         from .providers.credentials import as_token_provider
@@ -145,7 +145,7 @@ class ProviderSet:
         *,
         api_key: str | Secret | None = None,
         base_url: str | None = None,
-        credential: Any = None,
+        credential: object = None,
     ) -> Provider:
         """The adapter for ``provider`` (or the offline stand-in serving it)."""
         credential = credential or self._credentials.get(provider)

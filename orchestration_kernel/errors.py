@@ -6,6 +6,10 @@ OrchestrationError                     base of everything we raise
 │   │                                  ValueError, so ``except ValueError`` keeps working)
 │   ├── MissingKeyError                no key for a provider; names the variable to set
 │   ├── UnknownModelError              a model/pool name we cannot resolve; suggests near names
+│   ├── UnknownNameError               a policy, step, service or fault name we do not know;
+│   │                                  suggests near names (also a KeyError)
+│   ├── UsageError                     a call an object does not take: an unknown audit column,
+│   │                                  a value of the wrong kind (also a TypeError)
 │   ├── SpecError                      a pipeline spec is invalid; carries line and column
 │   ├── InvalidInputError              a prompt or bus value we cannot use (e.g. a lone surrogate)
 │   ├── LocalModelError                the embedded model cannot start: file missing or corrupt,
@@ -48,7 +52,10 @@ or a bug.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
+
+from .near_names import did_you_mean, nearest
 
 __all__ = [
     "AllAttemptsFailed",
@@ -82,6 +89,8 @@ __all__ = [
     "SpecError",
     "StorageError",
     "UnknownModelError",
+    "UnknownNameError",
+    "UsageError",
 ]
 
 
@@ -125,6 +134,39 @@ class UnknownModelError(ConfigurationError):
         self.suggestions = list(suggestions or [])
         hint = f" Did you mean: {', '.join(self.suggestions)}?" if self.suggestions else ""
         super().__init__(f"Unknown model {name!r}.{hint}")
+
+
+class UnknownNameError(ConfigurationError, KeyError):
+    """A name we do not know: a Guardian policy, a pipeline step, a session service, a
+    simulator fault. The message names it, suggests near names and lists the known ones.
+
+    Also a :class:`KeyError`, so ``except KeyError`` keeps working where one was raised."""
+
+    def __init__(
+        self, message: str, *, name: str | None = None, suggestions: Iterable[str] = ()
+    ) -> None:
+        self.name = name
+        self.suggestions = list(suggestions)
+        super().__init__(message)
+
+    #: The message as written (``KeyError``'s own ``str()`` would quote it).
+    __str__ = BaseException.__str__
+
+    @classmethod
+    def of(cls, kind: str, name: str, known: Iterable[str], hint: str = "") -> UnknownNameError:
+        """``Unknown {kind} {name!r}. Did you mean …? Known: …. {hint}``."""
+        known = list(known)
+        listing = ", ".join(known) or "none"
+        text = f"Unknown {kind} {name!r}.{did_you_mean(name, known)} Known: {listing}."
+        return cls(text + (f" {hint}" if hint else ""), name=name, suggestions=nearest(name, known))
+
+
+class UsageError(ConfigurationError, TypeError):
+    """A call an object does not take: an unknown keyword (an audit column), a value of
+    the wrong kind (a policy that is neither callable nor has ``check``), an operation the
+    object does not support. The message names what was wrong.
+
+    Also a :class:`TypeError`, so ``except TypeError`` keeps working where one was raised."""
 
 
 class SpecError(ConfigurationError):

@@ -10,10 +10,13 @@ is refused with a clear message, never quietly done in the clear.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .errors import ConfigurationError
 from .secrets import Secret
+
+if TYPE_CHECKING:
+    from .connections import ProviderSet
 
 __all__ = ["KEYRING_SERVICE", "check_secure_keyring", "save_key"]
 
@@ -24,7 +27,7 @@ KEYRING_SERVICE = "orchestration-kernel"
 _PLAINTEXT = ("plaintext", "fail", "null", "uncrypted", "unencrypted")
 
 
-def _backends(backend: Any) -> list[Any]:
+def _backends(backend: object) -> list[Any]:
     """The backends a (possibly chained) keyring writes to."""
     inner = getattr(backend, "backends", None)
     return list(inner) if inner else [backend]
@@ -57,7 +60,14 @@ def check_secure_keyring() -> Any:
     return keyring
 
 
-def save_key(engine: Any, provider: str, key: Secret) -> str:
+class HasProviders(Protocol):
+    """An engine, as far as keys go: its provider connections."""
+
+    @property
+    def providers(self) -> ProviderSet: ...
+
+
+def save_key(engine: HasProviders, provider: str, key: Secret) -> str:
     """Store ``key`` for ``provider`` in the keyring; returns the name it is stored under."""
     keyring = check_secure_keyring()
     info = engine.providers.registry.table.get(provider)

@@ -86,11 +86,11 @@ class MatrixInput:
         return cls(items=[prompt], prompts=[prompt], labels=[""])
 
 
-def _is_dataframe(value: Any) -> bool:
+def _is_dataframe(value: object) -> bool:
     return hasattr(value, "iterrows") and hasattr(value, "columns")
 
 
-def _is_series(value: Any) -> bool:
+def _is_series(value: object) -> bool:
     return hasattr(value, "tolist") and hasattr(value, "index") and not _is_dataframe(value)
 
 
@@ -266,10 +266,13 @@ def input_frame(source: Any, items: list[Any], index: list[Any] | None, n: int) 
     column, a list as ``item`` (indexed like ``index`` when there is one)."""
     import pandas as pd
 
+    frame: pd.DataFrame
     if _is_dataframe(source):
-        return source.iloc[:n].copy()
+        frame = source.iloc[:n].copy()
+        return frame
     if _is_series(source):
-        return source.iloc[:n].to_frame(name=source.name if source.name is not None else "item")
+        frame = source.iloc[:n].to_frame(name=source.name if source.name is not None else "item")
+        return frame
     frame = pd.DataFrame({"item": items[:n]})
     if index is not None:
         frame.index = pd.Index(index[:n])

@@ -10,15 +10,19 @@ simulator standing in. Pools and OpenAI-compatible servers follow, one row each.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from .keystore import KEYRING_SERVICE
+from .keystore import KEYRING_SERVICE, HasProviders
 from .secrets import lookup_secret, read_dotenv
+
+if TYPE_CHECKING:
+    from .routing import Router
+    from .routing.catalogue import Catalogue
 
 __all__ = ["key_source", "model_rows"]
 
 
-def key_source(engine: Any, provider: str) -> tuple[str, str]:
+def key_source(engine: HasProviders, provider: str) -> tuple[str, str]:
     """``(where the key comes from, the variable)`` for ``provider``: ``code``,
     ``environment``, ``.env``, ``keyring``, ``not needed`` or ``not set`` (then the
     variable is the one to set). The key itself is never read into the answer."""
@@ -45,7 +49,21 @@ def key_source(engine: Any, provider: str) -> tuple[str, str]:
     return "not set", first
 
 
-def model_rows(engine: Any, query: str | None = None) -> list[dict[str, Any]]:
+class ListsModels(HasProviders, Protocol):
+    """An engine, as far as the model list goes."""
+
+    @property
+    def router(self) -> Router: ...
+
+    @property
+    def catalogue(self) -> Catalogue: ...
+
+    def resolve(self, name: str) -> str: ...
+
+    def served_by(self, name: str) -> str: ...
+
+
+def model_rows(engine: ListsModels, query: str | None = None) -> list[dict[str, Any]]:
     """One row per model (then per pool), filtered by ``query`` (a case-insensitive
     substring of the id, the provider or an alias)."""
     aliases: dict[str, list[str]] = {}

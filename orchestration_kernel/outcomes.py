@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from .errors import GuardianBlocked
 from .models import Reply
@@ -15,19 +14,19 @@ __all__ = ["cell_status", "count_findings", "worst_status"]
 _STATUS_RANK = {"done": 0, "blocked": 1, "failed": 2}
 
 
-def cell_status(reply: Any) -> str:
+def cell_status(reply: object) -> str:
     """``done`` for a reply, ``blocked`` for a Guardian block, ``failed`` for other errors."""
     if isinstance(reply, Reply):
         return "done"
     return "blocked" if isinstance(reply, GuardianBlocked) else "failed"
 
 
-def worst_status(replies: Iterable[Any]) -> str:
+def worst_status(replies: Iterable[object]) -> str:
     """The worst :func:`cell_status` of ``replies`` (``done`` when there are none)."""
     return max(map(cell_status, replies), key=_STATUS_RANK.__getitem__, default="done")
 
 
-def count_findings(replies: Iterable[Any]) -> int:
+def count_findings(replies: Iterable[object]) -> int:
     """Guardian decisions that did not allow, over replies and blocks alike (a block
     carries its decisions), each policy's decision once (not the Guardian's summary)."""
     count = 0

@@ -17,7 +17,7 @@ __all__ = ["METADATA_KEY", "provenance"]
 METADATA_KEY = "orchestration"
 
 
-def _replies(result: Any) -> list[Any]:
+def _replies(result: object) -> list[Any]:
     """Every reply or error a result holds (a pipeline's calls, a compare's, a matrix's)."""
     if hasattr(result, "steps"):
         return [c for s in result.steps for c in getattr(s, "calls", None) or []]

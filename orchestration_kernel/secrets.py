@@ -19,10 +19,11 @@ import os
 import re
 import threading
 from pathlib import Path
-from typing import Any
+from typing import NoReturn
 from urllib.parse import quote, quote_plus
 
 from . import log_redaction
+from .errors import UsageError
 
 __all__ = [
     "MASK",
@@ -135,8 +136,8 @@ class Secret:
     def __bool__(self) -> bool:
         return bool(self._value)
 
-    def __reduce__(self) -> Any:
-        raise TypeError("a Secret cannot be pickled")
+    def __reduce__(self) -> NoReturn:
+        raise UsageError("a Secret cannot be pickled")
 
 
 def read_dotenv(path: Path | None = None) -> dict[str, str]:

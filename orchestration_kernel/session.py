@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .errors import UnknownNameError
 from .runtime import Runtime
 
 __all__ = ["Session", "default_home", "default_session_id"]
@@ -149,7 +150,12 @@ class Session:
 def _default_factory(key: str) -> Callable[[Session], Any]:
     path = DEFAULT_SERVICES.get(key)
     if path is None:
-        raise KeyError(f"no service {key!r} in this session, and no default for it")
+        raise UnknownNameError.of(
+            "session service",
+            key,
+            DEFAULT_SERVICES,
+            "Pass a factory: session.service(key, factory).",
+        )
     module, _, name = path.partition(":")
     owner = getattr(importlib.import_module(module), name)
     return owner.default  # type: ignore[no-any-return]

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import Any
 
 from .models import Delta, Reply
 from .runtime import BridgedIterator, Runtime
 
 __all__ = ["ReplyStream"]
 
-Producer = Callable[[Callable[[Delta], Any]], Awaitable[Reply]]
+#: Runs the call, handing each delta to the function it is given (the stream's queue).
+Producer = Callable[[Callable[[Delta], None]], Awaitable[Reply]]
 
 
 class ReplyStream:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 from .errors import InvalidInputError
 
@@ -39,7 +38,7 @@ def _fail(what: str, text: str, at: int) -> InvalidInputError:
     )
 
 
-def check_text(text: Any, what: str) -> None:
+def check_text(text: object, what: str) -> None:
     """Raise :class:`InvalidInputError` naming ``what`` if ``text`` (a str) cannot be encoded."""
     if isinstance(text, str):
         at = surrogate_at(text)
@@ -47,13 +46,13 @@ def check_text(text: Any, what: str) -> None:
             raise _fail(what, text, at)
 
 
-def check_texts(items: Iterable[tuple[str, Any]]) -> None:
+def check_texts(items: Iterable[tuple[str, object]]) -> None:
     """:func:`check_text` on each ``(what, text)`` pair."""
     for what, text in items:
         check_text(text, what)
 
 
-def check_data(value: Any, what: str, encoded: str | None = None) -> None:
+def check_data(value: object, what: str, encoded: str | None = None) -> None:
     """Check every string (keys included) in nested dicts, lists and tuples.
 
     ``encoded`` is the value's JSON text when the caller has it: one scan of it decides,
@@ -61,7 +60,7 @@ def check_data(value: Any, what: str, encoded: str | None = None) -> None:
     """
     if encoded is not None and surrogate_at(encoded) is None:
         return
-    stack: list[tuple[Any, str]] = [(value, what)]
+    stack: list[tuple[object, str]] = [(value, what)]
     seen: set[int] = set()
     while stack:  # iterative: data may nest deeper than the stack allows
         item, where = stack.pop()
@@ -75,7 +74,7 @@ def check_data(value: Any, what: str, encoded: str | None = None) -> None:
                 stack.append((sub, f"{where}[{key!r}]"))
 
 
-def check_prompt(messages: Iterable[Any], system: str | None) -> None:
+def check_prompt(messages: Iterable[object], system: str | None) -> None:
     """Check a call's system prompt and each message's content (``.content`` of each)."""
     check_text(system, "the system prompt")
     for i, message in enumerate(messages):

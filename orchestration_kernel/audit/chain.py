@@ -17,10 +17,11 @@ The domain prefixes keep one kind of MAC from ever passing for another.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 from collections.abc import Sequence
 from typing import Any
+
+from .events import FIRST_LATER_COLUMN
 
 __all__ = ["GENESIS", "ChainKey"]
 
@@ -56,24 +57,47 @@ def row_body(values: Sequence[Any]) -> str:
     return "".join(_encode_row(values, 0))
 
 
-class ChainKey:
-    """The audit key and the keyed hashes made with it. Never prints the key."""
+#: SHA-256's block size: HMAC pads (or first hashes) the key to this many bytes.
+_BLOCK = 64
 
-    __slots__ = ("_key",)
+
+class ChainKey:
+    """The audit key and the keyed hashes made with it. Never prints the key.
+
+    HMAC-SHA256 is ``H((K ^ opad) || H((K ^ ipad) || message))`` (RFC 2104). The two
+    key blocks are hashed once here; each MAC then copies those SHA-256 states, which
+    is the same digest as ``hmac.digest`` at about half its cost (``hmac.digest`` sets
+    the key up again for every message, and the chain makes four MACs per row written
+    and one per row verified).
+    """
+
+    __slots__ = ("_inner", "_key", "_outer")
 
     def __init__(self, key: bytes) -> None:
         self._key = key
+        block = hashlib.sha256(key).digest() if len(key) > _BLOCK else key
+        block = block.ljust(_BLOCK, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
 
     def __repr__(self) -> str:
         return "ChainKey(<hidden>)"
 
     def mac(self, message: str) -> str:
         """Hex HMAC-SHA256 of ``message`` under the key."""
-        return hmac.digest(self._key, message.encode("utf-8", "surrogatepass"), "sha256").hex()
+        return self.mac_bytes(message.encode("utf-8", "surrogatepass"))
+
+    def mac_bytes(self, data: bytes) -> str:
+        """Hex HMAC-SHA256 of ``data`` under the key (what ``hmac.digest`` gives)."""
+        inner = self._inner.copy()
+        inner.update(data)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()
 
     def row_hash(self, prev_hash: str, seq: int, values: Sequence[Any]) -> str:
         """The hash of one row, chained to ``prev_hash``."""
-        return self.mac(f"row|{prev_hash}|{seq}|{row_body(_hashed(values))}")
+        return self.mac(row_message(prev_hash, seq, values))
 
     def anchor_mac(self, seq: int, head_hash: str) -> str:
         """The MAC that anchors the head of the chain."""
@@ -100,12 +124,15 @@ class ChainKey:
         return hashlib.sha256(self.mac("fingerprint").encode()).hexdigest()[:16]
 
 
-def _hashed(values: Sequence[Any]) -> list[Any]:
+def row_message(prev_hash: str, seq: int, values: Sequence[Any]) -> str:
+    """The text a row's hash is the MAC of: ``row|prev_hash|seq|`` and the row's body."""
+    return f"row|{prev_hash}|{seq}|{row_body(_hashed(values))}"
+
+
+def _hashed(values: Sequence[Any]) -> Sequence[Any]:
     """The values a row's hash covers: every schema-1 column, then the later columns up
     to the last one set (unset trailing ones are left out, as before they existed)."""
-    from .events import FIRST_LATER_COLUMN
-
-    out = list(values)
-    while len(out) > FIRST_LATER_COLUMN and out[-1] is None:
-        out.pop()
-    return out
+    end = len(values)
+    while end > FIRST_LATER_COLUMN and values[end - 1] is None:
+        end -= 1
+    return values if end == len(values) else values[:end]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from .events import COLUMNS
 from .store import ALL_COLUMNS
@@ -30,7 +30,7 @@ KINDS: dict[str, str] = {
 
 
 def frame_from_rows(
-    rows: Iterable[Sequence[Any]], columns: Sequence[str] = ALL_COLUMNS, decode_json: bool = True
+    rows: Iterable[tuple[Any, ...]], columns: Sequence[str] = ALL_COLUMNS, decode_json: bool = True
 ) -> pd.DataFrame:
     """A typed DataFrame from raw SQLite rows; JSON columns decoded where ``decode_json``."""
     import pandas as pd
@@ -72,7 +72,7 @@ def _column(pd: Any, np: Any, values: Any, kind: str | None, decode_json: bool) 
     except (TypeError, ValueError, pa.ArrowException):
         pass  # not the plain SQLite shape (e.g. numbers stored as text): type it cell by cell
     series = pd.Series(values, dtype=object)
-    return series if kind is None else _typed(pd, series, kind, decode_json)
+    return series if kind is None else _typed(series, kind, decode_json)
 
 
 def _decode_all(values: Any) -> list[Any]:
@@ -93,24 +93,24 @@ def _decode_all(values: Any) -> list[Any]:
     return [None if v is None else _from_json(v) for v in values]
 
 
-def _text_dtype(pd: Any) -> str:
+def _text_dtype(pd: Any) -> Literal["str", "string"]:
     # pandas 3's "str" keeps missing values missing; on pandas 2 "str" would mean "None".
     return "str" if pd.__version__ >= "3" else "string"
 
 
 def apply_types(frame: pd.DataFrame, decode_json: bool = True) -> pd.DataFrame:
     """Give every known column its dtype; decode JSON text where ``decode_json``."""
-    import pandas as pd
-
     out = frame.copy()
     for name in out.columns:
         kind = KINDS.get(name)
         if kind is not None:
-            out[name] = _typed(pd, out[name], kind, decode_json)
+            out[name] = _typed(out[name], kind, decode_json)
     return out
 
 
-def _typed(pd: Any, col: pd.Series, kind: str, decode_json: bool) -> pd.Series:
+def _typed(col: pd.Series, kind: str, decode_json: bool) -> pd.Series:
+    import pandas as pd  # imported already (the caller holds a frame): a dict look-up
+
     if kind == "time":
         return pd.to_datetime(col, utc=True, format="ISO8601").astype("datetime64[us, UTC]")
     if kind == "int":

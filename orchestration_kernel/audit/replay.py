@@ -17,6 +17,8 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .index import REPLAY, REPLAYABLE, indexed_through
+
 __all__ = ["canonical_request", "find_replay"]
 
 _FIELDS = (
@@ -66,12 +68,15 @@ def _plain(value: Any) -> Any:
 
 
 def find_replay(conn: sqlite3.Connection, request_hash: str) -> dict[str, Any] | None:
-    """The most recent successful ``call`` with this request hash and a stored response."""
+    """The most recent successful ``call`` with this request hash and a stored response:
+    from ``audit_replay`` and from the rows it does not reach yet (see :mod:`.index`)."""
+    done = indexed_through(conn, REPLAY)
     row = conn.execute(
-        f"SELECT {', '.join(_FIELDS)} FROM audit_events "
-        "WHERE request_hash = ? AND event = 'call' AND status = 'ok' "
-        "AND error_type IS NULL AND response IS NOT NULL ORDER BY seq DESC LIMIT 1",
-        (request_hash,),
+        f"SELECT {', '.join(_FIELDS)} FROM audit_events WHERE seq = (SELECT MAX(seq) FROM ("
+        "SELECT MAX(seq) AS seq FROM audit_replay WHERE request_hash = ?1 UNION ALL "
+        "SELECT MAX(seq) FROM audit_events WHERE seq > ?2 AND request_hash = ?1 "
+        f"AND {REPLAYABLE}))",
+        (request_hash, done),
     ).fetchone()
     if row is None:
         return None

@@ -6,7 +6,8 @@ same transaction it
 
 1. writes the checkpoint: the ``seq`` and hash of the last pruned row, the running
    count of pruned rows, and an HMAC over them — the remaining chain starts there;
-2. deletes the rows (their full-text entries go with them, by trigger);
+2. deletes the rows (their full-text entries go with them, by trigger, and their
+   replay entries with them);
 3. appends a ``prune`` event, chained and anchored like any other row, saying what
    was removed.
 
@@ -80,6 +81,7 @@ def _remove_prefix(
         (bound, last_hash, pruned, store.key.checkpoint_mac(bound, last_hash, pruned)),
     )
     conn.execute("DELETE FROM audit_events WHERE seq <= ?", (bound,))
+    conn.execute("DELETE FROM audit_replay WHERE seq <= ?", (bound,))
     return count, bound
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,8 +30,24 @@ _ID_COLUMNS = ("run_id", "pipeline", "step", "session_id", "identity", "provider
 Pending = tuple[float, str, Mapping[str, Any], Callable[[str], str] | None, bool]
 
 
+#: The last whole second formatted, and its text: records come many to a second.
+_second: tuple[float, str] = (-1.0, "")
+
+
 def format_timestamp(value: Any) -> str:
     """ISO-8601 UTC text of fixed width (so text order is time order)."""
+    global _second
+    if type(value) is float and 0.0 <= value < 1e11:  # the wall clock of a record
+        # What datetime.fromtimestamp(value, UTC).isoformat(timespec="microseconds") says
+        # (microseconds rounded half to even, as it rounds), without building a datetime.
+        fraction, whole = math.modf(value)
+        micros = round(fraction * 1e6)
+        if micros >= 1_000_000:
+            whole, micros = whole + 1.0, micros - 1_000_000
+        cached = _second
+        if cached[0] != whole:
+            cached = _second = (whole, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)))
+        return f"{cached[1]}.{micros:06d}+00:00"
     if isinstance(value, datetime):
         moment = value if value.tzinfo else value.replace(tzinfo=UTC)
     else:
@@ -44,6 +61,9 @@ class RowEncoder:
     def __init__(self, key: ChainKey, session_id: str | None, identity: str | None) -> None:
         self._key = key
         self._defaults = {"session_id": session_id, "identity": identity}
+        # Every row starts as this: each column's missing value, the defaults filled in.
+        self._template = list(_MISSING)
+        _fill(self._template, self._defaults.items())
 
     def encode(self, item: Pending) -> tuple[Any, ...]:
         """The stored values of one record. Never raises: a record that cannot be encoded
@@ -59,31 +79,40 @@ class RowEncoder:
 
     def _encode(self, item: Pending) -> tuple[Any, ...]:
         wall, event, given, redactor, content_logging = item
-        cols: dict[str, Any] = {**self._defaults, **given, "event": event}
-        cols["timestamp"] = format_timestamp(cols.get("timestamp") or wall)
-        material = cols.pop("request_material", None)
-        if material is not None and not cols.get("request_hash"):
-            cols["request_hash"] = self._key.request_hash(_clean(str(material)))
+        out = self._template.copy()
+        _fill(out, given.items(), _COMPUTED)  # the plain columns, as given
+        get = given.get
+        computed: list[tuple[str, Any]] = [
+            ("event", event),
+            ("timestamp", format_timestamp(get("timestamp") or wall)),
+        ]
+        material = get("request_material")
+        if material is not None and not get("request_hash"):
+            computed.append(("request_hash", self._key.request_hash(_clean(str(material)))))
+        elif "request_hash" in given:
+            computed.append(("request_hash", get("request_hash")))
         for name in CONTENT_COLUMNS:
-            self._content(cols, name, redactor, content_logging)
-        if cols.get("detail") is not None:
-            cols["detail"] = _redact_tree(cols["detail"], redactor)
-        return _normalised(cols)
+            self._content(computed, name, get(name), redactor, content_logging)
+        if get("detail") is not None:
+            computed.append(("detail", _redact_tree(get("detail"), redactor)))
+        _fill(out, computed)
+        return tuple(out)
 
     def _content(
         self,
-        cols: dict[str, Any],
+        computed: list[tuple[str, Any]],
         name: str,
+        text: Any,
         redactor: Callable[[str], str] | None,
         content_logging: bool,
     ) -> None:
-        text = cols.get(name)
+        """The stored text (or ``None`` with content logging off), its size and keyed hash."""
         if text is None:
             return
         text = _clean(_redact(str(text), redactor))
-        cols[f"{name}_chars"] = len(text)
-        cols[f"{name}_hash"] = self._key.content_hash(text)
-        cols[name] = text if content_logging else None
+        computed.append((f"{name}_chars", len(text)))
+        computed.append((f"{name}_hash", self._key.content_hash(text)))
+        computed.append((name, text if content_logging else None))
 
 
 def _redact(text: str, redactor: Callable[[str], str] | None) -> str:
@@ -123,10 +152,25 @@ def _text(value: Any) -> str:
     return _clean(value if isinstance(value, str) else str(value))
 
 
+# ``json.dumps(value, default=str, ensure_ascii=False, sort_keys=True)`` builds a new
+# encoder per call; this is the C encoder it builds, made once (same text, byte for byte,
+# circular references still refused). Falls back to ``json.dumps`` without it.
+_c_encoder = getattr(json.encoder, "c_make_encoder", None)
+
+
+def _json_dumps(value: Any) -> str:
+    if _c_encoder is None or isinstance(value, str):
+        return json.dumps(value, default=str, ensure_ascii=False, sort_keys=True)
+    encode = _c_encoder(
+        {}, str, json.encoder.encode_basestring, None, ": ", ", ", True, False, True
+    )
+    return "".join(encode(value, 0))
+
+
 def _json(value: Any) -> str:
     if isinstance(value, set | frozenset):
         value = sorted(value, key=str)
-    return _clean(json.dumps(value, default=str, ensure_ascii=False, sort_keys=True))
+    return _clean(_json_dumps(value))
 
 
 def _bool(value: Any) -> int:
@@ -146,8 +190,9 @@ def _float(value: Any) -> float | None:
         number = float(value)
     except (TypeError, ValueError, OverflowError):
         return None
-    # SQLite stores NaN as NULL; normalise first so the hash matches what comes back.
-    return number if math.isfinite(number) else None
+    # SQLite stores NaN as NULL and -0.0 as 0.0; normalise first so the hash matches
+    # what comes back (+ 0.0 turns -0.0 into 0.0 and leaves every other number alone).
+    return number + 0.0 if math.isfinite(number) else None
 
 
 _NORMALISERS: dict[str, Callable[[Any], Any]] = {
@@ -158,27 +203,40 @@ _NORMALISERS: dict[str, Callable[[Any], Any]] = {
     "int": _int,
     "float": _float,
 }
-#: Per column: its name, its kind, how to normalise a value, and what a missing value
-#: stores.
-_PLAN = tuple(
-    (c.name, c.kind, _NORMALISERS[c.kind], 0 if c.kind == "bool" else None) for c in COLUMNS
+#: Per column name: its index in a row, its kind, how to normalise a value, and what a
+#: missing value stores.
+_PLAN = {
+    c.name: (i, c.kind, _NORMALISERS[c.kind], 0 if c.kind == "bool" else None)
+    for i, c in enumerate(COLUMNS)
+}
+#: A row of missing values.
+_MISSING = tuple(0 if c.kind == "bool" else None for c in COLUMNS)
+#: Columns the encoder computes (or takes from more than one place), never copied as given.
+_COMPUTED = frozenset(
+    {"event", "timestamp", "request_hash", "detail"}
+    | {f"{n}{part}" for n in CONTENT_COLUMNS for part in ("", "_chars", "_hash")}
 )
 
 
-def _normalised(cols: Mapping[str, Any]) -> tuple[Any, ...]:
-    """The row's values in ``COLUMNS`` order, each normalised for its kind.
+def _fill(
+    out: list[Any], items: Iterable[tuple[str, Any]], skip: frozenset[str] = frozenset()
+) -> None:
+    """Store each ``(column, value)`` in ``out`` normalised for its kind (names that are no
+    column, or in ``skip``, are ignored; ``None`` stores the column's missing value).
 
-    This runs for every column of every row, so a value already in its stored form
+    This runs for every value of every row, so a value already in its stored form
     (ASCII text, an in-range int, a finite float: what calls mostly record) is kept as
     it is without a call; anything else goes through its normaliser, which would return
     those values unchanged anyway.
     """
-    get = cols.get
-    out = []
-    for name, kind, normalise, default in _PLAN:
-        value = get(name)
+    plan = _PLAN
+    for name, value in items:
+        slot = plan.get(name)
+        if slot is None or name in skip:
+            continue
+        index, kind, normalise, missing = slot
         if value is None:
-            value = default
+            value = missing
         elif kind == "text" or kind == "time":
             if type(value) is not str or not value.isascii():
                 value = normalise(value)
@@ -186,9 +244,8 @@ def _normalised(cols: Mapping[str, Any]) -> tuple[Any, ...]:
             if type(value) is not int or not -_INT_LIMIT <= value < _INT_LIMIT:
                 value = normalise(value)
         elif kind == "float":
-            if type(value) is not float or not math.isfinite(value):
-                value = normalise(value)
+            if type(value) is not float or not value or not math.isfinite(value):
+                value = normalise(value)  # zero too: -0.0 is stored as 0.0
         else:
             value = normalise(value)
-        out.append(value)
-    return tuple(out)
+        out[index] = value

@@ -15,6 +15,7 @@ import sqlite3
 from typing import Any
 
 from ..errors import ConfigurationError, InvalidInputError
+from .index import TOKENIZE, indexed_sql, indexed_through
 from .store import ALL_COLUMNS
 
 __all__ = ["MAX_QUERY_CHARS", "MAX_SEARCH_WORDS", "fts_query", "search_rows"]
@@ -52,17 +53,51 @@ def fts_query(text: str, syntax: bool = False) -> str:
 def search_rows(
     conn: sqlite3.Connection, text: str, limit: int = 50, syntax: bool = False
 ) -> list[tuple[Any, ...]]:
-    """Rows (``ALL_COLUMNS`` order) whose prompt or response matches, best match first."""
+    """Rows (``ALL_COLUMNS`` order) whose prompt or response matches, best match first.
+
+    Rows the index does not reach yet (it could not be brought up to date: a full disk)
+    are searched too, through an index of just them built in memory for this query.
+    """
     cols = ", ".join(f"e.{c}" for c in ALL_COLUMNS)
-    sql = (
-        f"SELECT {cols} FROM audit_fts JOIN audit_events AS e ON e.seq = audit_fts.rowid "
-        "WHERE audit_fts MATCH ? ORDER BY audit_fts.rank, e.seq DESC LIMIT ?"
-    )
+    query = fts_query(text, syntax)
     try:
-        return conn.execute(sql, (fts_query(text, syntax), int(limit))).fetchall()
+        tail = _index_tail(conn)
+        matches = "SELECT rowid AS hit, rank AS score FROM audit_fts WHERE audit_fts MATCH ?"
+        params: list[Any] = [query]
+        if tail:
+            matches += " UNION ALL SELECT rowid, rank FROM temp.audit_fts_tail "
+            matches += "WHERE audit_fts_tail MATCH ?"
+            params.append(query)
+        sql = (
+            f"SELECT {cols} FROM ({matches}) JOIN audit_events AS e ON e.seq = hit "
+            "ORDER BY score, e.seq DESC LIMIT ?"
+        )
+        return conn.execute(sql, [*params, int(limit)]).fetchall()
     except sqlite3.OperationalError as exc:
-        if "no such table" in str(exc):
+        if "no such table" in str(exc) or "no such module" in str(exc):
             raise ConfigurationError(
                 "Full-text search needs SQLite with FTS5, which this Python's sqlite3 lacks."
             ) from exc
         raise ConfigurationError(f"Invalid search query {text!r}: {exc}") from exc
+
+
+def _index_tail(conn: sqlite3.Connection) -> bool:
+    """Index the rows after the index's reach in a temporary in-memory FTS5 table (on this
+    read connection only); ``False`` when there are none."""
+    done = indexed_through(conn)
+    if not conn.execute(
+        f"SELECT 1 FROM audit_events AS e WHERE seq > ? AND {indexed_sql('e')} LIMIT 1", (done,)
+    ).fetchone():
+        return False
+    conn.execute("PRAGMA temp_store = MEMORY")
+    conn.execute(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.audit_fts_tail USING fts5(prompt, response, "
+        f"tokenize='{TOKENIZE}')"
+    )
+    conn.execute("DELETE FROM temp.audit_fts_tail")
+    conn.execute(
+        "INSERT INTO temp.audit_fts_tail(rowid, prompt, response) SELECT seq, prompt, response "
+        f"FROM audit_events AS e WHERE seq > ? AND {indexed_sql('e')}",
+        (done,),
+    )
+    return True

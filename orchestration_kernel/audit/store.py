@@ -12,7 +12,10 @@
   ``BEGIN IMMEDIATE`` takes the write lock up front, so writers in several processes
   queue up and the chain stays linear; rows and anchor commit together, so a crash
   can never leave them disagreeing.
-* ``audit_fts`` (FTS5, external content) indexes prompt and response for search.
+* ``audit_fts`` (FTS5, external content) indexes prompt and response for search. Rows
+  enter it lazily, before a search needs them (:mod:`.index`), not on every insert.
+* A new file gets 16 KiB pages: about a quarter less CPU per appended row than 4 KiB
+  (rows are ~1 KB), and fewer pages to walk when reading.
 * After each commit the high-water mark (:mod:`.mark`, a file beside the database) moves
   to the new head, so a database emptied or rolled back on its own is caught.
 * The layout has a version (``audit_meta.schema_version``); opening a file runs the
@@ -36,16 +39,19 @@ from ..storage.schema import Migration, migrate
 from ..storage.sqlite import connect, storage_error, transaction
 from .chain import GENESIS, ChainKey
 from .events import COLUMN_NAMES, COLUMNS
+from .index import DELETE_TRIGGER, TOKENIZE, start_lazy_index
 from .mark import INVALID, HighWaterMark
 
 __all__ = ["ALL_COLUMNS", "SCHEMA_VERSION", "SYNCHRONOUS", "AuditStore", "Head"]
 
 #: The layout this release writes (see ``MIGRATIONS`` in :class:`AuditStore`).
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 #: Every column of ``audit_events``, in table order.
 ALL_COLUMNS: tuple[str, ...] = ("seq", *COLUMN_NAMES, "prev_hash", "hash")
 #: How long a writer waits for another process's write lock before giving up (seconds).
 BUSY_TIMEOUT_S = 30.0
+#: The page size of a new audit database (bytes).
+PAGE_SIZE = 16384
 
 Head = tuple[int, str]
 
@@ -102,37 +108,14 @@ def _add_later_columns(conn: sqlite3.Connection) -> None:
             conn.execute(f"ALTER TABLE audit_events ADD COLUMN {column.name} {column.sql_type}")
 
 
-def _indexed(row: str) -> str:
-    """Whether a row goes into the search index: it has text, and its ``detail`` does not
-    say ``"fts": false`` (batch jobs' rows, by default). Both triggers test the same, so
-    a row leaves the index only if it went in."""
-    return (
-        f"({row}.prompt IS NOT NULL OR {row}.response IS NOT NULL) AND CASE WHEN "
-        f"json_valid({row}.detail) THEN COALESCE(json_extract({row}.detail, '$.fts'), 1) "
-        "ELSE 1 END != 0"
-    )
-
-
 _FTS_TABLE = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS audit_fts USING fts5(prompt, response, "
-    "content='audit_events', content_rowid='seq', tokenize='unicode61 remove_diacritics 2')"
+    f"content='audit_events', content_rowid='seq', tokenize='{TOKENIZE}')"
 )
 #: The index triggers by name. A database whose trigger differs (made before it changed)
-#: gets this one when opened; an up-to-date one is left alone.
-_FTS_TRIGGERS = {
-    "audit_fts_insert": (
-        "CREATE TRIGGER audit_fts_insert AFTER INSERT ON audit_events "
-        f"WHEN {_indexed('new')} "
-        "BEGIN INSERT INTO audit_fts(rowid, prompt, response) "
-        "VALUES (new.seq, new.prompt, new.response); END"
-    ),
-    "audit_fts_delete": (
-        "CREATE TRIGGER audit_fts_delete AFTER DELETE ON audit_events "
-        f"WHEN {_indexed('old')} "
-        "BEGIN INSERT INTO audit_fts(audit_fts, rowid, prompt, response) "
-        "VALUES ('delete', old.seq, old.prompt, old.response); END"
-    ),
-}
+#: gets this one when opened; an up-to-date one is left alone. Rows enter the index
+#: lazily (see :mod:`.index`), so there is no insert trigger.
+_FTS_TRIGGERS = {"audit_fts_delete": DELETE_TRIGGER}
 
 _INSERT = (
     f"INSERT INTO audit_events ({', '.join(ALL_COLUMNS)}) "
@@ -218,6 +201,9 @@ class AuditStore:
             Migration(1, "the append-only chain, anchor, checkpoint and search", _create_v1),
             Migration(2, "the high-water mark outside the file", self._start_mark),
             Migration(3, "the Guardian's stage in a column of its own", _add_later_columns),
+            Migration(
+                4, "the search index filled lazily, not by an insert trigger", start_lazy_index
+            ),
         ]
 
     def _start_mark(self, conn: sqlite3.Connection) -> None:
@@ -341,6 +327,8 @@ def _connect(path: str, wal: bool = True, synchronous: str = "FULL") -> sqlite3.
     else:
         conn = connect(path, timeout=BUSY_TIMEOUT_S, what="open the audit database")
     conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+    # Takes effect only on a file with no tables yet (before WAL is set); else ignored.
+    conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
     if wal and path != ":memory:":
         conn.execute("PRAGMA journal_mode = WAL")
     # FULL: a commit is on disk when it returns, so "committed" means durable. NORMAL

@@ -22,6 +22,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import getpass
+import logging
+import sqlite3
 import time
 import weakref
 from collections.abc import Callable, Iterable
@@ -29,7 +31,14 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import AuditWriteError, ConfigurationError
+from ..errors import (
+    AuditWriteError,
+    ConfigurationError,
+    StorageError,
+    UnknownNameError,
+    UsageError,
+)
+from ..near_names import nearest
 from ..storage.commit import Commit, settle_future
 from ..storage.files import atomic_path
 from . import summaries
@@ -37,6 +46,7 @@ from .chain import ChainKey
 from .events import EVENT_KINDS, RECORD_COLUMNS
 from .export import ExportFormat, ExportFormats, export_frame, wants_decoded_json
 from .frames import frame_from_rows
+from .index import REPLAY, SEARCH, LazyIndex, behind, catch_up
 from .keys import KEY_BYTES, load_or_create_key
 from .query import Since, select_sql
 from .replay import find_replay
@@ -56,6 +66,11 @@ if TYPE_CHECKING:
 __all__ = ["AuditTrail"]
 
 Redactor = Callable[[str], str]
+
+log = logging.getLogger(__name__)
+
+#: A replay look-up brings the replay index up to date once it lags by more rows.
+REPLAY_LAG_ROWS = 2000
 
 
 class AuditTrail:
@@ -131,12 +146,9 @@ class AuditTrail:
         never stored). Do not mutate ``detail`` after passing it: it is encoded later.
         """
         if event not in EVENT_KINDS:
-            raise ValueError(
-                f"unknown audit event {event!r}; expected one of {sorted(EVENT_KINDS)}"
-            )
+            raise UnknownNameError.of("audit event", event, sorted(EVENT_KINDS))
         if not RECORD_COLUMNS.issuperset(columns):
-            unknown = sorted(set(columns) - RECORD_COLUMNS)
-            raise TypeError(f"unknown audit column(s) {unknown}; known: {sorted(RECORD_COLUMNS)}")
+            raise _unknown_columns(columns)
         self._writer.put((time.time(), event, columns, self.redactor, self.content_logging))
 
     def flush(self) -> None:
@@ -182,7 +194,7 @@ class AuditTrail:
 
         self._writer.when_committed(notify)
         await committed
-        return self._writer.last_hash or await asyncio.to_thread(lambda: self._store.head()[1])
+        return self._writer.last_hash or (await asyncio.to_thread(self._store.head))[1]
 
     def _flush_and_head(self) -> str:
         self._writer.flush()
@@ -221,7 +233,8 @@ class AuditTrail:
         """
         self._flush_for_read()
         with self._store.reading() as conn:
-            return verify_chain(conn, self._key, self._store.mark, expect_head)
+            reader = None if self._store.memory else self._store.reading
+            return verify_chain(conn, self._key, self._store.mark, expect_head, reader)
 
     # -- reading -----------------------------------------------------------------------
     def _rows(self, sql: str, params: Iterable[Any]) -> list[tuple[Any, ...]]:
@@ -286,10 +299,28 @@ class AuditTrail:
 
     def search(self, text: str, limit: int = 50, *, syntax: bool = False) -> pd.DataFrame:
         """Rows whose prompt or response contains all the words of ``text`` (FTS5),
-        best match first. ``syntax=True`` takes ``text`` as an FTS5 query."""
+        best match first. ``syntax=True`` takes ``text`` as an FTS5 query.
+
+        Rows enter the search index here, lazily (see :mod:`.index`): the first search
+        after many writes indexes them first (about 10 µs a row)."""
         self._flush_for_read()
+        self._index_lazily(SEARCH)
         with self._store.reading() as conn:
             return frame_from_rows(search_rows(conn, text, limit, syntax))
+
+    def _index_lazily(self, index: LazyIndex) -> None:
+        """Bring ``index`` up to date with every committed row. If that cannot be written
+        (a full disk), the look-up still covers the rows it lacks (more slowly), and the
+        log says so."""
+        try:
+            catch_up(self._store, index)
+        except (sqlite3.Error, StorageError) as exc:
+            log.warning(
+                "the audit %s index of %s could not be brought up to date: %s",
+                index.name,
+                self.path,
+                exc,
+            )
 
     def find_replay(self, request_hash: str) -> dict[str, Any] | None:
         """The most recent successful ``call`` for this request hash, for replay: its
@@ -297,7 +328,10 @@ class AuditTrail:
         content logging was off when it was recorded)."""
         self._flush_for_read()
         with self._store.reading() as conn:
-            return find_replay(conn, request_hash)
+            found, lag = find_replay(conn, request_hash), behind(conn, REPLAY)
+        if lag > REPLAY_LAG_ROWS:  # the look-ups scan the rows after the index: keep few
+            self._index_lazily(REPLAY)
+        return found
 
     # -- housekeeping ------------------------------------------------------------------
     def prune(self, older_than: timedelta) -> int:
@@ -420,3 +454,16 @@ def _with_homes(
     merged = pd.concat(parts, ignore_index=True).sort_values("timestamp", kind="stable")
     merged = merged.tail(limit) if limit is not None else merged
     return merged.reset_index(drop=True)
+
+
+def _unknown_columns(columns: Iterable[str]) -> UsageError:
+    """The error for ``record(**columns)`` naming columns the audit does not have."""
+    unknown = sorted(set(columns) - RECORD_COLUMNS)
+    named = []
+    for name in unknown:
+        near = nearest(name, sorted(RECORD_COLUMNS), n=1)
+        named.append(f"{name!r}" + (f" (did you mean {near[0]!r}?)" if near else ""))
+    return UsageError(
+        f"Unknown audit column{'s' if len(unknown) > 1 else ''} {', '.join(named)}. "
+        f"Known: {', '.join(sorted(RECORD_COLUMNS))}."
+    )

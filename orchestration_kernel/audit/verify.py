@@ -21,17 +21,28 @@ What each kind of tampering looks like to the walk:
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from ..errors import AuditIntegrityError
 from .chain import GENESIS, ChainKey
+from .events import COLUMNS, FIRST_LATER_COLUMN
 from .mark import INVALID, HighWaterMark, Mark
 from .store import ALL_COLUMNS
 
 __all__ = ["VerifyReport", "verify_chain"]
 
-_SELECT = f"SELECT {', '.join(ALL_COLUMNS)} FROM audit_events ORDER BY seq"
+_ROW = f"SELECT {', '.join(ALL_COLUMNS)} FROM audit_events WHERE seq = ?"
+_SELECT_RANGE = (
+    f"SELECT {', '.join(ALL_COLUMNS)} FROM audit_events WHERE seq >= ? AND seq <= ? ORDER BY seq"
+)
+#: A chain at least this long is walked in two halves at once.
+PARALLEL_ROWS = 20_000
+#: Opens a read connection to the same database (``AuditStore.reading``).
+Reader = Callable[[], AbstractContextManager[sqlite3.Connection]]
 #: Rows fetched at a time by the walk.
 _BATCH_ROWS = 5000
 
@@ -70,40 +81,50 @@ class VerifyReport:
         return self
 
 
+@dataclass
+class _Walk:
+    """What walking a stretch of the chain found."""
+
+    expected: int  # the seq after the last row checked
+    prev: str  # the hash of the last row checked
+    rows: int = 0
+    at_mark: str | None = None  # the hash of the row at the mark's seq, if walked
+    seen_head: bool = False  # whether expect_head was among the hashes
+    broken: tuple[int, str] | None = None
+
+
 def verify_chain(
     conn: sqlite3.Connection,
     key: ChainKey,
     mark_file: HighWaterMark | None = None,
     expect_head: str | None = None,
+    reader: Reader | None = None,
 ) -> VerifyReport:
     """Verify the whole database on ``conn`` (one read snapshot) under ``key``, against
-    its high-water mark (when it has a file) and a head hash kept elsewhere."""
+    its high-water mark (when it has a file) and a head hash kept elsewhere.
+
+    ``reader`` opens another read connection to the same file: a long chain is then
+    walked in two halves at once (SQLite renders rows without holding the GIL). Only a
+    clean result is taken from the halves; anything else is walked again in one piece
+    on ``conn``, so the report is always that of one snapshot."""
     mark = mark_file.read() if mark_file is not None else None
     start = _start(conn, key)
     if isinstance(start, VerifyReport):
         return start
     expected, prev, pruned_through = start
     first = expected
-    rows = 0
-    at_mark: str | None = None
-    seen_head = expect_head is not None and prev == expect_head
     mark_seq = mark.seq if mark is not None else None
-    row_hash = key.row_hash
-    cursor = conn.execute(_SELECT)
-    # In batches: memory stays bounded however long the chain, and the hot loop does
-    # only the comparisons; _check_row says what is wrong once something is.
-    while batch := cursor.fetchmany(_BATCH_ROWS):
-        for row in batch:
-            seq, digest = row[0], row[-1]
-            if seq != expected or row[-2] != prev or row_hash(prev, seq, row[1:-2]) != digest:
-                broken = _check_row(key, seq, expected, prev, row[1:-2], row[-2], digest)
-                if broken:
-                    return VerifyReport(False, rows, broken[0], broken[1], prev, pruned_through)
-            if seq == mark_seq:
-                at_mark = digest
-            if digest == expect_head:
-                seen_head = True
-            prev, expected, rows = digest, seq + 1, rows + 1
+    walk = None
+    top = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM audit_events").fetchone()[0]
+    if reader is not None and top - first >= PARALLEL_ROWS:
+        walk = _walk_in_halves(conn, reader, key, (first, prev), top, mark_seq, expect_head)
+    if walk is None:
+        walk = _walk(conn, key, (first, prev), None, mark_seq, expect_head)
+    rows, prev, expected = walk.rows, walk.prev, walk.expected
+    at_mark = walk.at_mark
+    seen_head = walk.seen_head or (expect_head is not None and start[1] == expect_head)
+    if walk.broken is not None:
+        return VerifyReport(False, rows, walk.broken[0], walk.broken[1], prev, pruned_through)
     last = expected - 1
     report = _check_anchor(conn, key, last, prev, rows)
     if report is not None:
@@ -126,6 +147,186 @@ def verify_chain(
         )
         return VerifyReport(False, rows, last + 1, reason, prev, pruned_through)
     return VerifyReport(True, rows, None, "intact", prev, pruned_through)
+
+
+def _walk(
+    conn: sqlite3.Connection,
+    key: ChainKey,
+    start: tuple[int, str],
+    upto: int | None,
+    mark_seq: int | None,
+    expect_head: str | None,
+    lowest: int = -(2**63),
+) -> _Walk:
+    """Check the rows from ``start`` (seq, the hash it links to) through ``upto`` (or the
+    end) in ``seq`` order; stops at the first broken link. ``lowest``: the first ``seq``
+    read (rows below ``start`` are there only if something is wrong)."""
+    walk = _Walk(*start)
+    exact = False
+    while True:
+        try:
+            for seq, prev_hash, digest, intact in _rows(conn, key, lowest, upto, exact):
+                if seq != walk.expected or prev_hash != walk.prev or not intact:
+                    values, stored_prev = _row_values(conn, seq)
+                    walk.broken = _check_row(
+                        key, seq, walk.expected, walk.prev, values, stored_prev, digest
+                    )
+                    if walk.broken:
+                        return walk
+                if seq == mark_seq:
+                    walk.at_mark = digest
+                if digest == expect_head:
+                    walk.seen_head = True
+                walk.prev, walk.expected, walk.rows = digest, seq + 1, walk.rows + 1
+            return walk
+        except sqlite3.OperationalError:
+            if exact:
+                raise
+            exact = True  # a value SQLite's JSON refuses (a blob): the rest, exactly
+            lowest = walk.expected
+
+
+def _rows(
+    conn: sqlite3.Connection, key: ChainKey, first: int, upto: int | None, exact: bool
+) -> Iterator[tuple[int, str | None, str, bool]]:
+    """``(seq, prev_hash, hash, whether the row's values give its hash)`` from ``first``
+    on, fetched in batches (memory stays bounded however long the chain).
+
+    Each row arrives as the message its hash covers, rendered by SQLite with its floats
+    left to Python (:func:`_message_sql`), so the hot loop does one MAC. A row whose MAC
+    differs is checked again exactly by the caller. ``exact``: read the values and hash
+    them in Python (``chain.row_hash``), for rows SQLite cannot render."""
+    bound = (first, upto if upto is not None else 2**63 - 1)
+    if exact:
+        cursor = conn.execute(_SELECT_RANGE, bound)
+        while batch := cursor.fetchmany(_BATCH_ROWS):
+            for row in batch:
+                yield (
+                    row[0],
+                    row[-2],
+                    row[-1],
+                    _hash_matches(key, row[-2], row[0], row[1:-2], row[-1]),
+                )
+        return
+    mac = key.mac_bytes
+    cursor = conn.execute(_MESSAGES, bound)
+    while batch := cursor.fetchmany(_BATCH_ROWS):
+        for seq, prev_hash, digest, head, a, mid1, b, mid2, c, tail in batch:
+            intact = head is not None and (
+                mac(b"".join((head, _r(a), mid1, _r(b), mid2, _r(c), tail))) == digest
+            )
+            yield seq, prev_hash, digest, intact
+
+
+def _walk_in_halves(
+    conn: sqlite3.Connection,
+    reader: Reader,
+    key: ChainKey,
+    start: tuple[int, str],
+    top: int,
+    mark_seq: int | None,
+    expect_head: str | None,
+) -> _Walk | None:
+    """Walk ``start``..``top`` as two halves at once, the second on a connection of its
+    own; ``None`` unless both are clean and the second links onto the first."""
+    middle = (start[0] + top) // 2
+
+    def second_half() -> _Walk | None:
+        with reader() as other:
+            found = other.execute(
+                "SELECT prev_hash FROM audit_events WHERE seq = ?", (middle + 1,)
+            ).fetchone()
+            if found is None or not isinstance(found[0], str):
+                return None
+            second = (middle + 1, found[0])
+            return _walk(other, key, second, top, mark_seq, expect_head, middle + 1)
+
+    with ThreadPoolExecutor(1, thread_name_prefix="audit-verify") as pool:
+        later = pool.submit(second_half)
+        walk = _walk(conn, key, start, middle, mark_seq, expect_head)
+        rest = later.result()
+    if (
+        rest is None
+        or walk.broken is not None
+        or rest.broken is not None
+        or walk.expected != middle + 1
+        or rest.expected != top + 1
+        or _first_prev(conn, middle + 1) != walk.prev
+    ):
+        return None
+    return _Walk(
+        rest.expected,
+        rest.prev,
+        walk.rows + rest.rows,
+        walk.at_mark or rest.at_mark,
+        walk.seen_head or rest.seen_head,
+    )
+
+
+def _first_prev(conn: sqlite3.Connection, seq: int) -> str | None:
+    row = conn.execute("SELECT prev_hash FROM audit_events WHERE seq = ?", (seq,)).fetchone()
+    return None if row is None else row[0]
+
+
+def _message_sql() -> str:
+    """One row per chain row: ``seq, prev_hash, hash``, then the message its hash is the
+    MAC of (``chain.row_message``) in parts: JSON built by SQLite's ``json_array`` around
+    the float columns, which come back as values for Python to write as ``repr`` does
+    (SQLite's float text is not Python's, and a rendering that could pass for another
+    value would let an edit through). SQLite's JSON is Python's for printable ASCII
+    text, integers and NULL; for anything else the MAC differs and the exact check
+    decides. The later columns are left out while unset, as ``chain._hashed`` does."""
+    later = [c.name for c in COLUMNS[FIRST_LATER_COLUMN:]]
+    if len(later) != 1 or any(c.kind == "float" for c in COLUMNS[FIRST_LATER_COLUMN:]):
+        raise AssertionError("the verify fast path expects one later column, not a float")
+    runs: list[list[str]] = [[]]  # the non-float columns between the floats
+    floats: list[str] = []
+    for column in COLUMNS[:FIRST_LATER_COLUMN]:
+        if column.kind == "float":
+            floats.append(column.name)
+            runs.append([])
+        else:
+            runs[-1].append(column.name)
+    if len(floats) != 3 or not runs[0] or not runs[-1]:
+        raise AssertionError("the verify fast path expects three floats inside the row")
+
+    def inner(names: list[str]) -> str:  # the values, without the brackets
+        return f"ltrim(rtrim(json_array({', '.join(names)}), ']'), '[')"
+
+    last = runs[-1]
+    tail = (
+        f"CASE WHEN {later[0]} IS NULL THEN {inner(last)} "
+        f"ELSE {inner([*last, later[0]])} END || ']'"
+    )
+    parts = [f"'row|' || prev_hash || '|' || seq || '|[' || {inner(runs[0])} || ','"]
+    for k, name in enumerate(floats):
+        between = runs[k + 1]
+        if k + 1 == len(floats):
+            text = f"',' || {tail}"
+        elif between:
+            text = f"',' || {inner(between)} || ','"
+        else:
+            text = "','"
+        parts += [name, text]
+    cols = [p if i % 2 else f"CAST({p} AS BLOB)" for i, p in enumerate(parts)]
+    return (
+        f"SELECT seq, prev_hash, hash, {', '.join(cols)} FROM audit_events "
+        "WHERE seq >= ? AND seq <= ? ORDER BY seq"
+    )
+
+
+def _r(value: object) -> bytes:
+    """A float column's value as ``json.dumps`` writes it; ``b"\\0"`` (which no message
+    holds) for anything else, so the MAC differs and the exact check decides."""
+    if type(value) is float:
+        return repr(value).encode()
+    return b"null" if value is None else b"\0"
+
+
+def _row_values(conn: sqlite3.Connection, seq: int) -> tuple[tuple[object, ...], object]:
+    """One row's hashed values and its stored ``prev_hash``, for the exact check."""
+    row = conn.execute(_ROW, (seq,)).fetchone()
+    return tuple(row[1:-2]), row[-2]
 
 
 def _check_mark(
@@ -197,7 +398,7 @@ def _check_row(
     expected: int,
     prev: str,
     values: tuple[object, ...],
-    prev_hash: str,
+    prev_hash: object,
     digest: str,
 ) -> tuple[int, str] | None:
     if seq < expected:
@@ -210,12 +411,23 @@ def _check_row(
             f"row {seq} does not link to the row before it: "
             "a row was deleted, inserted or reordered"
         )
-    if key.row_hash(prev, seq, values) != digest:
+    if not _hash_matches(key, prev, seq, values, digest):
         return seq, (
             f"row {seq}'s contents do not match its hash: the row was edited, or the "
             "chain was recomputed without the key"
         )
     return None
+
+
+def _hash_matches(
+    key: ChainKey, prev: object, seq: int, values: tuple[object, ...], digest: object
+) -> bool:
+    """Whether the row's values give its hash; a value no row is written with (a blob,
+    which JSON cannot hold) does not."""
+    try:
+        return key.row_hash(str(prev), seq, values) == digest
+    except (TypeError, ValueError):
+        return False
 
 
 def _check_anchor(
@@ -239,3 +451,6 @@ def _check_anchor(
     if head_hash != head:
         return seq, "the head hash does not match the anchor"
     return None
+
+
+_MESSAGES = _message_sql()

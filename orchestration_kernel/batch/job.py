@@ -39,6 +39,11 @@ if TYPE_CHECKING:
 
     import pandas as pd
 
+    from ..audit import AuditTrail
+    from ..routing.catalogue import Catalogue
+    from ..runtime import Runtime
+    from .engine_face import BatchEngine
+
 __all__ = ["BatchJob", "JobStatus", "ProviderProgress"]
 
 Progress = Callable[["JobStatus"], Any]
@@ -104,7 +109,9 @@ class JobStatus:
 class BatchJob:
     """A submitted (or resumed) batch job; see the module docstring."""
 
-    def __init__(self, engine: Any, manifest: Manifest, plan: BatchPlan | None = None) -> None:
+    def __init__(
+        self, engine: BatchEngine, manifest: Manifest, plan: BatchPlan | None = None
+    ) -> None:
         self.engine = engine
         self.manifest = manifest
         #: the plan shown before submit (None for a resumed job)
@@ -114,6 +121,12 @@ class BatchJob:
         self._blocked: dict[int, dict[int, str]] | None = None
         self._poll_started = time.monotonic()
         self._start_done: int | None = None
+
+    @property
+    def _runtime(self) -> Runtime:
+        """The engine's runtime, typed (``engine`` itself is duck-typed)."""
+        runtime: Runtime = self.engine.runtime
+        return runtime
 
     # -- names ----------------------------------------------------------------------------
     @property
@@ -132,7 +145,7 @@ class BatchJob:
         return [m.name for m in self.manifest.models]
 
     @classmethod
-    def resume(cls, name: str, engine: Any = None) -> BatchJob:
+    def resume(cls, name: str, engine: BatchEngine | None = None) -> BatchJob:
         """The job called ``name`` from its manifest (after a kernel restart). ``engine``
         defaults to the session's engine (keys and base URLs from the environment).
         Continue it with ``await job.wait()``."""
@@ -219,7 +232,7 @@ class BatchJob:
     async def submit_pending(self) -> None:
         """Submit every chunk not yet at the provider, exactly once each (see the module
         docstring); a chunk an earlier process left ``submitting`` is reconciled first."""
-        await self.engine.runtime.run(self._submit_pending())
+        await self._runtime.run(self._submit_pending())
 
     async def _submit_pending(self) -> None:
         m = self.manifest
@@ -261,7 +274,7 @@ class BatchJob:
     # -- polling and collecting -----------------------------------------------------------
     async def poll(self) -> JobStatus:
         """Check every running chunk once and collect the ones that ended."""
-        return await self.engine.runtime.run(self._poll())
+        return await self._runtime.run(self._poll())
 
     async def _poll(self) -> JobStatus:
         m = self.manifest
@@ -327,7 +340,7 @@ class BatchJob:
 
     def wait_sync(self, **kwargs: Any) -> BatchJob:
         """Blocking twin of :meth:`wait`."""
-        return self.engine.runtime.run_sync(self.wait(**kwargs))
+        return self._runtime.run_sync(self.wait(**kwargs))
 
     def _default_interval(self) -> float:
         batchy = any(m.backend != "concurrent" for m in self.manifest.models)
@@ -393,7 +406,7 @@ class BatchJob:
         if result.input_tokens == 0 and result.output_tokens == 0:
             return 0.0  # nothing processed, nothing billed
         usage = Usage(input_tokens=result.input_tokens, output_tokens=result.output_tokens)
-        catalogue = self.engine.catalogue
+        catalogue: Catalogue = self.engine.catalogue
         if backend.discounted:
             return catalogue.batch_cost(record.ref, usage)
         return catalogue.cost(record.ref, usage)
@@ -420,7 +433,7 @@ class BatchJob:
         part = self.manifest.results_dir() / f"{chunk.id}.parquet"
         if audit is not None and part.exists():
             # Only a chunk whose auditing was interrupted asks the audit what it has.
-            already = self._audited(chunk) if chunk.audit_started else set()
+            already = self._audited(audit, chunk) if chunk.audit_started else set()
             chunk.audit_started = True
             self.manifest.save()
             record = self.manifest.models[chunk.model]
@@ -429,7 +442,7 @@ class BatchJob:
                 for row in batch.to_pylist():
                     if row["custom_id"] in already:
                         continue
-                    self._audit_row(record, row, chunk.id)
+                    self._audit_row(audit, record, row, chunk.id)
                     spend += row["cost_usd"] or 0.0
             await audit.aflush()
             if self.engine.guardian is not None and spend:
@@ -439,9 +452,8 @@ class BatchJob:
         chunk.state = "done"
         self.manifest.save()
 
-    def _audited(self, chunk: ChunkRecord) -> set[str]:
+    def _audited(self, audit: AuditTrail, chunk: ChunkRecord) -> set[str]:
         """The custom_ids of ``chunk`` already in the audit (a resumed collection)."""
-        audit = self.engine.audit
         frame = audit.to_dataframe(run=self.run_id, event="call")
         if frame.empty:
             return set()
@@ -452,11 +464,13 @@ class BatchJob:
             if isinstance(d, dict) and d.get("custom_id")
         }
 
-    def _audit_row(self, record: ModelRecord, row: dict[str, Any], step: str) -> None:
+    def _audit_row(
+        self, audit: AuditTrail, record: ModelRecord, row: dict[str, Any], step: str
+    ) -> None:
         m = self.manifest
         status = {"done": "ok", "failed": "error"}.get(row["status"], row["status"])
         prompt = self._prompt_text(row["row"])
-        self.engine.audit.record(
+        audit.record(
             "call",
             run_id=m.run_id,
             pipeline=f"batch:{m.name}",
@@ -499,9 +513,10 @@ class BatchJob:
 
         m = self.manifest
         part = m.results_dir() / "blocked.parquet"
-        if self.engine.audit is not None and part.exists():
+        audit = self.engine.audit
+        if audit is not None and part.exists():
             for row in pq.read_table(part).to_pylist():
-                self._audit_row(m.models[row["model"]], row, "blocked")
+                self._audit_row(audit, m.models[row["model"]], row, "blocked")
         m.blocked_audited = True
         m.save()
 
@@ -510,7 +525,7 @@ class BatchJob:
         """Poll once (collecting what ended) and return the job's progress."""
         if all(c.state == "done" for c in self.manifest.chunks) and self.manifest.blocked_audited:
             return self._status()
-        return self.engine.runtime.run_sync(self.poll())
+        return self._runtime.run_sync(self.poll())
 
     def _status(self) -> JobStatus:
         m = self.manifest
@@ -573,7 +588,7 @@ class BatchJob:
     def results(self) -> pd.DataFrame:
         """Every result row (long form): row, model, custom_id, status, text, error,
         tokens, cost, batch id. Later rows for a cell (retries) supersede earlier ones."""
-        frame = read_parts(self._parts()).to_pandas()
+        frame: pd.DataFrame = read_parts(self._parts()).to_pandas()
         frame["model"] = [self.models[k] for k in frame["model"]]
         return frame
 
@@ -589,11 +604,11 @@ class BatchJob:
     async def cancel(self) -> JobStatus:
         """Cancel the job: chunks not yet sent never will be; running provider batches are
         cancelled (what they finished is still collected by :meth:`wait`)."""
-        return await self.engine.runtime.run(self._cancel())
+        return await self._runtime.run(self._cancel())
 
     def cancel_sync(self) -> JobStatus:
         """Blocking twin of :meth:`cancel`."""
-        return self.engine.runtime.run_sync(self.cancel())
+        return self._runtime.run_sync(self.cancel())
 
     async def _cancel(self) -> JobStatus:
         m = self.manifest
@@ -611,7 +626,7 @@ class BatchJob:
         """Run every failed, expired or cancelled cell again as an interactive call (at
         the interactive price, through the engine's retries and checks); the answers
         supersede the failures in :meth:`to_dataframe`. Returns how many were retried."""
-        return await self.engine.runtime.run(self._retry_failed(concurrency))
+        return await self._runtime.run(self._retry_failed(concurrency))
 
     async def _retry_failed(self, concurrency: int) -> int:
         from ..errors import OrchestrationError
@@ -657,7 +672,7 @@ class BatchJob:
 
     def retry_failed_sync(self, **kwargs: Any) -> int:
         """Blocking twin of :meth:`retry_failed`."""
-        return self.engine.runtime.run_sync(self.retry_failed(**kwargs))
+        return self._runtime.run_sync(self.retry_failed(**kwargs))
 
 
 def _count(values: Any) -> dict[str, int]:
@@ -685,7 +700,7 @@ def plan_chunks(
 
 
 def build_plan(
-    engine: Any,
+    engine: BatchEngine,
     name: str,
     records: list[ModelRecord],
     chunks: list[ChunkRecord],

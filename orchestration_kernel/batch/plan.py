@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from ..errors import ConfigurationError, ConfirmationRequired
 from ..formatting import format_cost
@@ -40,7 +40,15 @@ def confirm_threshold(value: float | None = None) -> float:
         ) from None
 
 
-def estimate_tokens(engine: Any, prompts: list[str], system: str | None, model: str) -> int:
+class TokenEstimator(Protocol):
+    """What :func:`estimate_tokens` needs of the engine."""
+
+    def estimate_tokens(self, text: str, model: str | None = None) -> int: ...
+
+
+def estimate_tokens(
+    engine: TokenEstimator, prompts: list[str], system: str | None, model: str
+) -> int:
     """Estimated input tokens of every prompt (a sample scaled by characters when large)."""
     extra = engine.estimate_tokens(system, model) if system else 0
     if len(prompts) <= _EXACT_ROWS:

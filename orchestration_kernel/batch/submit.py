@@ -12,6 +12,7 @@ from typing import Any
 
 from ..errors import BatchJobError, ConfigurationError
 from .backends import backend_kind, make_backend
+from .engine_face import BatchEngine
 from .job import BatchJob, build_plan, plan_chunks
 from .manifest import Manifest, ModelRecord, check_name
 from .plan import BatchPlan, confirm_threshold
@@ -21,15 +22,15 @@ __all__ = ["plan_job", "submit", "submit_sync"]
 
 
 async def submit(
-    engine: Any,
+    engine: BatchEngine,
     models: Sequence[str],
     template: str,
-    items: Any,
+    items: object,
     *,
     name: str | None = None,
     confirm: bool = False,
     confirm_above: float | None = None,
-    namespace: Mapping[str, Any] | None = None,
+    namespace: Mapping[str, object] | None = None,
     system: str | None = None,
     max_tokens: int | None = None,
     temperature: float | None = None,
@@ -47,28 +48,30 @@ async def submit(
     the job's audit rows for full-text search (``audit.search``); off by default, as a job
     writes one row per item.
     """
-    return await engine.runtime.run(
+    job: BatchJob = await engine.runtime.run(
         _submit(engine, list(models), template, items, name, confirm, confirm_above,
                 namespace, system, max_tokens, temperature, chunk_size, fts)
     )  # fmt: skip
+    return job
 
 
 def submit_sync(
-    engine: Any, models: Sequence[str], template: str, items: Any, **kw: Any
+    engine: BatchEngine, models: Sequence[str], template: str, items: object, **kw: Any
 ) -> BatchJob:
     """Blocking twin of :func:`submit`."""
-    return engine.runtime.run_sync(submit(engine, models, template, items, **kw))
+    job: BatchJob = engine.runtime.run_sync(submit(engine, models, template, items, **kw))
+    return job
 
 
 async def _submit(
-    engine: Any,
+    engine: BatchEngine,
     models: list[str],
     template: str,
-    items: Any,
+    items: object,
     name: str | None,
     confirm: bool,
     confirm_above: float | None,
-    namespace: Mapping[str, Any] | None,
+    namespace: Mapping[str, object] | None,
     system: str | None,
     max_tokens: int | None,
     temperature: float | None,
@@ -101,7 +104,13 @@ async def _submit(
 
 
 def plan_job(
-    engine: Any, models: Sequence[str], template: str, items: Any, *, name: str = "plan", **kw: Any
+    engine: BatchEngine,
+    models: Sequence[str],
+    template: str,
+    items: object,
+    *,
+    name: str = "plan",
+    **kw: Any,
 ) -> BatchPlan:
     """The plan :func:`submit` would show, without submitting anything (``--dry-run``)."""
     return _prepare(
@@ -112,13 +121,13 @@ def plan_job(
 
 
 def _prepare(
-    engine: Any,
+    engine: BatchEngine,
     models: list[str],
     template: str,
-    items: Any,
+    items: object,
     name: str,
     confirm_above: float | None,
-    namespace: Mapping[str, Any] | None,
+    namespace: Mapping[str, object] | None,
     system: str | None,
     max_tokens: int | None,
     temperature: float | None,
@@ -162,7 +171,7 @@ def _run_id() -> str:
     return uuid.uuid4().hex[:16]
 
 
-def _model_record(engine: Any, name: str) -> ModelRecord:
+def _model_record(engine: BatchEngine, name: str) -> ModelRecord:
     if name == "auto":
         raise ConfigurationError("a batch job needs named models, not 'auto'")
     engine.resolve(name)  # unknown names fail here, with suggestions
@@ -181,7 +190,7 @@ def _model_record(engine: Any, name: str) -> ModelRecord:
 
 
 async def _check_inputs(
-    engine: Any, manifest: Manifest, prompts: list[str]
+    engine: BatchEngine, manifest: Manifest, prompts: list[str]
 ) -> tuple[list[str], list[tuple[int, int, str]]]:
     """The Guardian's input check of every (row, model): the text to send (redacted) and
     the blocked cells ``(model, row, reason)``."""
@@ -213,7 +222,7 @@ async def _check_inputs(
 
 
 def _write_inputs(
-    manifest: Manifest, prompts: list[str], blocked: list[tuple[int, int, str]], index: Any
+    manifest: Manifest, prompts: list[str], blocked: list[tuple[int, int, str]], index: object
 ) -> None:
     """``inputs.parquet``, ``index.parquet``, ``blocked.parquet`` and the blocked cells'
     result part (before the manifest, so a manifest on disk always has its inputs)."""

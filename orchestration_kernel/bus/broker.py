@@ -14,7 +14,7 @@ import threading
 import time
 import weakref
 from collections.abc import Awaitable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..errors import OrchestrationError
 from ..text_checks import check_text
@@ -147,7 +147,7 @@ class Broker:
 
     # -- publishing (runtime loop) -------------------------------------------------
     async def publish(
-        self, topic: str, data: Any, session_id: str | None, durable: bool | None
+        self, topic: str, data: object, session_id: str | None, durable: bool | None
     ) -> BusMessage:
         """Persist (when durable) and then deliver one message; returns it."""
         if self.closed:

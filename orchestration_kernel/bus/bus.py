@@ -119,7 +119,7 @@ class ContextBus:
     async def publish(
         self,
         topic: str,
-        data: Any = None,
+        data: object = None,
         *,
         session_id: str | None = None,
         durable: bool | None = None,
@@ -140,7 +140,7 @@ class ContextBus:
     def publish_sync(
         self,
         topic: str,
-        data: Any = None,
+        data: object = None,
         *,
         session_id: str | None = None,
         durable: bool | None = None,
@@ -245,19 +245,19 @@ class ContextBus:
         return self._block(self._state.get(session_id or self.session_id))
 
     async def set_context(
-        self, data: Mapping[str, Any], session_id: str | None = None
+        self, data: Mapping[str, object], session_id: str | None = None
     ) -> ContextVersion:
         """Replace the session's context (a new version, committed); publishes ``context.set``."""
         return await self._run(self._write(data, session_id, merge=False))
 
     def set_context_sync(
-        self, data: Mapping[str, Any], session_id: str | None = None
+        self, data: Mapping[str, object], session_id: str | None = None
     ) -> ContextVersion:
         """Blocking twin of :meth:`set_context`."""
         return self._block(self._write(data, session_id, merge=False))
 
     async def update_context(
-        self, data: Mapping[str, Any], session_id: str | None = None
+        self, data: Mapping[str, object], session_id: str | None = None
     ) -> ContextVersion:
         """Merge ``data`` into the session's context (a new version, committed).
 
@@ -266,7 +266,7 @@ class ContextBus:
         return await self._run(self._write(data, session_id, merge=True))
 
     def update_context_sync(
-        self, data: Mapping[str, Any], session_id: str | None = None
+        self, data: Mapping[str, object], session_id: str | None = None
     ) -> ContextVersion:
         """Blocking twin of :meth:`update_context`."""
         return self._block(self._write(data, session_id, merge=True))
@@ -296,7 +296,7 @@ class ContextBus:
         return self._block(self._state.sessions())
 
     def _write(
-        self, data: Mapping[str, Any], session_id: str | None, *, merge: bool
+        self, data: Mapping[str, object], session_id: str | None, *, merge: bool
     ) -> Coroutine[Any, Any, ContextVersion]:
         sid = session_id or self.session_id
         return self._write_and_publish(sid, data, merge, None, version=True)

@@ -35,7 +35,9 @@ class MemoryStore:
     async def close(self) -> None:
         """Nothing to release; the data stays readable until the store is dropped."""
 
-    async def append_message(self, topic: str, data: Any, session_id: str | None, ts: float) -> int:
+    async def append_message(
+        self, topic: str, data: object, session_id: str | None, ts: float
+    ) -> int:
         """Append a durable message; returns its sequence number."""
         seq = len(self._messages) + 1
         self._messages.append((seq, topic, encode(data, f"data for {topic!r}"), session_id, ts))

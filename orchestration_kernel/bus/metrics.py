@@ -6,13 +6,15 @@ import math
 import threading
 from collections import deque
 
+from ..errors import InvalidInputError
+
 __all__ = ["HandoffStats", "percentile"]
 
 
 def percentile(sorted_values: list[float], q: float) -> float:
     """The ``q``-th percentile (0-100) of ascending values, interpolating linearly."""
     if not sorted_values:
-        raise ValueError("percentile of no values")
+        raise InvalidInputError("percentile of no values: pass at least one", what="values")
     rank = (len(sorted_values) - 1) * q / 100.0
     low, high = math.floor(rank), math.ceil(rank)
     frac = rank - low
@@ -34,7 +36,9 @@ class HandoffStats:
     def record(self, ms: float) -> None:
         """Add one handoff time in milliseconds (negative values are a caller bug)."""
         if ms < 0 or math.isnan(ms):
-            raise ValueError(f"a handoff time must be a non-negative number of ms, not {ms!r}")
+            raise InvalidInputError(
+                f"a handoff time must be a non-negative number of ms, not {ms!r}", what="ms"
+            )
         with self._lock:
             self._samples.append(float(ms))
             self._count += 1

@@ -48,7 +48,7 @@ class SessionState:
         return await (await self._broker.ensure_open()).context_history(session_id)
 
     async def write(
-        self, session_id: str, data: Mapping[str, Any], *, merge: bool
+        self, session_id: str, data: Mapping[str, object], *, merge: bool
     ) -> ContextVersion:
         """Merge ``data`` into the context (``merge``) or replace it; a new version."""
         check_text(session_id, "the session id")
@@ -76,7 +76,7 @@ class SessionState:
         return [t.as_dict() for t in turns]
 
 
-def as_context(data: Any) -> dict[str, Any]:
+def as_context(data: object) -> dict[str, Any]:
     """``data`` as a context dict, or a clear error saying what a context must be."""
     if not isinstance(data, Mapping):
         raise ConfigurationError(

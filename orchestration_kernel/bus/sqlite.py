@@ -166,7 +166,9 @@ class SQLiteStore:
         return self._conn
 
     # -- durable log ---------------------------------------------------------------
-    async def append_message(self, topic: str, data: Any, session_id: str | None, ts: float) -> int:
+    async def append_message(
+        self, topic: str, data: object, session_id: str | None, ts: float
+    ) -> int:
         """Insert a durable message (committed on return); returns its seq."""
         text = encode(data, f"data for durable topic {topic!r}")
         return await self._call(self._append_sync, topic, text, session_id, ts)

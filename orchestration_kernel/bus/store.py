@@ -56,7 +56,9 @@ class Store(Protocol):
     async def close(self) -> None:
         """Release connections; the store is not used afterwards."""
 
-    async def append_message(self, topic: str, data: Any, session_id: str | None, ts: float) -> int:
+    async def append_message(
+        self, topic: str, data: object, session_id: str | None, ts: float
+    ) -> int:
         """Persist a durable message and return its sequence number (increasing)."""
 
     async def read_messages(self, after_seq: int, limit: int) -> list[BusMessage]:
@@ -89,7 +91,7 @@ class Store(Protocol):
         """The session's turns, oldest first."""
 
 
-def encode(value: Any, what: str) -> str:
+def encode(value: object, what: str) -> str:
     """``value`` as JSON text; a clear ConfigurationError when it is not JSON-compatible."""
     try:
         text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))

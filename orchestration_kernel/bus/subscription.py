@@ -30,8 +30,9 @@ import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
+from ..errors import UsageError
 from .durable import DurableCursor
 from .message import BusMessage
 from .store import Store
@@ -63,7 +64,7 @@ SlowPolicy = Literal["drop_oldest", "drop_new", "block_timeout"]
 SLOW_POLICIES: tuple[str, ...] = ("drop_oldest", "drop_new", "block_timeout")
 
 #: A callback subscriber: a plain or async function taking the message.
-Callback = Callable[[BusMessage], Awaitable[Any] | Any]
+Callback = Callable[[BusMessage], object]  # an awaitable result is awaited
 
 log = logging.getLogger("orchestration_kernel.bus")
 
@@ -278,7 +279,7 @@ class Subscription:
 
     def _no_callback(self, what: str) -> None:
         if self.callback is not None:
-            raise TypeError(f"{what}: this subscription feeds a callback; it cannot be iterated")
+            raise UsageError(f"{what}: this subscription feeds a callback; it cannot be iterated")
 
     # -- callback driving -----------------------------------------------------------
     def start(self) -> None:

@@ -9,7 +9,6 @@ memory only. The plugin's repr names providers, never values.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from distributed import WorkerPlugin
 
@@ -18,18 +17,18 @@ from .worker import forget_keys, keep_keys, worker_keys
 __all__ = ["KeyPlugin", "worker_keys"]
 
 
-class KeyPlugin(WorkerPlugin):  # type: ignore[misc]
+class KeyPlugin(WorkerPlugin):
     """Gives each worker the keys for one engine configuration (``name`` identifies it)."""
 
     def __init__(self, name: str, keys: Mapping[str, str]) -> None:
         self.name = name
         self._keys = dict(keys)
 
-    def setup(self, worker: Any = None) -> None:
+    def setup(self, worker: object = None) -> None:
         """Keep the keys in this worker process (never on disk, never logged)."""
         keep_keys(self.name, self._keys)
 
-    def teardown(self, worker: Any = None) -> None:
+    def teardown(self, worker: object = None) -> None:
         """Forget the keys, and the engines built with them, when the plugin is removed
         or the worker closes."""
         forget_keys(self.name)

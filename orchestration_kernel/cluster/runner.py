@@ -214,6 +214,7 @@ def run_partitions(
     shared = shared_limiter(engine)
     share, notes = _limit_share(config, workers, shared is not None)
     for note in notes:  # runs on a helper thread: a caller's line would mean nothing here
+        logging.getLogger(__name__).info("%s", note)  # the record, whatever warnings show
         warnings.warn_explicit(note, ClusterQuotaWarning, "orchestration_kernel.cluster", 0)
     skipped = sorted(store.done(total))
     cells: dict[int, list[Any]] = {}

@@ -57,7 +57,8 @@ def _limits(s: PolicySetup) -> BasePolicy:
     )
 
 
-def _pii(s: PolicySetup) -> BasePolicy:
+def pii_policy(s: PolicySetup) -> PIIPolicy:
+    """The built-in PII policy as ``s`` configures it (also the Guardian's redactor)."""
     c = s.config
     return PIIPolicy(
         entities=c.pii_entities,
@@ -104,7 +105,7 @@ BUILTIN_FACTORIES: Mapping[str, PolicyFactory] = {
         action=s.config.injection_action,
         stages=s.config.injection_stages,
     ),
-    "pii": _pii,
+    "pii": pii_policy,
     "terms": lambda s: TermsPolicy(
         s.config.blocked_terms, topics=s.config.blocked_topics, action=s.config.terms_action
     ),

@@ -34,6 +34,14 @@ BUILTIN_POLICIES: tuple[str, ...] = (
 OPT_IN_POLICIES: tuple[str, ...] = ("moderation", "injection_model")
 
 
+def _both_stages() -> list[Stage]:
+    return ["input", "output"]
+
+
+def _input_stage() -> list[Stage]:
+    return ["input"]
+
+
 class GuardianConfig(BaseModel):
     """Options of the built-in policies. Unknown keys are an error, so typos surface."""
 
@@ -46,12 +54,12 @@ class GuardianConfig(BaseModel):
     #: Regions whose national phone formats (no country code) are recognised.
     pii_phone_regions: list[str] = Field(default_factory=lambda: list(DEFAULT_PHONE_REGIONS))
     pii_action: Action = "redact"
-    pii_stages: list[Stage] = Field(default_factory=lambda: ["input", "output"])
+    pii_stages: list[Stage] = Field(default_factory=_both_stages)
     secrets_input_action: Literal["redact", "block"] = "block"
     secrets_output_action: Literal["redact", "block"] = "redact"
     injection_threshold: float = Field(default=0.5, gt=0, le=1)
     injection_action: Action = "block"
-    injection_stages: list[Stage] = Field(default_factory=lambda: ["input"])
+    injection_stages: list[Stage] = Field(default_factory=_input_stage)
     blocked_terms: list[str] = Field(default_factory=list)
     blocked_topics: dict[str, list[str]] = Field(default_factory=dict)
     terms_action: Action = "block"
@@ -64,7 +72,7 @@ class GuardianConfig(BaseModel):
     moderation_model: str = "omni-moderation-latest"
     moderation_base_url: str | None = None
     moderation_threshold: float | None = Field(default=None, gt=0, le=1)
-    moderation_stages: list[Stage] = Field(default_factory=lambda: ["input", "output"])
+    moderation_stages: list[Stage] = Field(default_factory=_both_stages)
     #: Ask a model whether each prompt is an injection (off by default; see
     #: :class:`~orchestration_kernel.guardian.InjectionModelPolicy`).
     injection_model: bool = False

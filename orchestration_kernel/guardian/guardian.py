@@ -16,10 +16,10 @@ from collections.abc import Awaitable, Iterable, Sequence
 from time import perf_counter
 from typing import Any
 
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, UnknownNameError
 from ..models import ChatRequest, Decision, EvidenceSpan, Message
 from ..secrets import Secret
-from .builtins import PolicyFactory, PolicyRegistry, PolicySetup
+from .builtins import PolicyFactory, PolicyRegistry, PolicySetup, pii_policy
 from .config import BUILTIN_POLICIES, OPT_IN_POLICIES, GuardianConfig
 from .context import GuardContext, Stage, Verdict, strictest
 from .identity import AccessRule, Identity
@@ -96,15 +96,17 @@ class Guardian:
             return policy
         return as_policy(item)
 
-    def _build(self, name: str) -> BasePolicy:
-        setup = PolicySetup(
+    def _setup(self) -> PolicySetup:
+        return PolicySetup(
             config=self.config,
             ledger=self.ledger,
             session_key=self._key,
             moderation_key=self._moderation_key,
             injection_model_key=self._injection_model_key,
         )
-        return self.registry.build(name, setup)
+
+    def _build(self, name: str) -> BasePolicy:
+        return self.registry.build(name, self._setup())
 
     def register_policy(self, name: str, factory: PolicyFactory) -> None:
         """Make ``name`` a policy this Guardian can build (``factory(setup)`` returns it),
@@ -117,7 +119,8 @@ class Guardian:
     def _refresh_redactors(self) -> None:
         """The detectors :meth:`redact` uses: the configured ones, or fresh defaults."""
         pii = self._builtin.get("pii")
-        self._pii = pii if isinstance(pii, PIIPolicy) else self._build("pii")
+        # The built-in detector, not whatever "pii" names in the registry: redact needs find().
+        self._pii = pii if isinstance(pii, PIIPolicy) else pii_policy(self._setup())
         secrets = self._builtin.get("secrets")
         self._secrets = secrets if isinstance(secrets, SecretsPolicy) else SecretsPolicy()
 
@@ -164,8 +167,7 @@ class Guardian:
                     del self._builtin[name]
                     self._refresh_redactors()
                 return policy
-        names = ", ".join(p.name for p in self._policies) or "none"
-        raise KeyError(f"no policy named {name!r}; registered: {names}")
+        raise UnknownNameError.of("policy", name, [p.name for p in self._policies])
 
     def configure(self, **options: Any) -> GuardianConfig:
         """Change options (:class:`GuardianConfig` fields) and rebuild the built-in

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
+from ..errors import ConfigurationError
 from ..models import Action
 from ._scan import HIT_BUDGET, Anchored, first_word, words
 from .context import GuardContext, Stage
@@ -343,7 +344,7 @@ def _is_instruction(text: str, pos: int) -> bool:
     if not head or not (head[-1].isalnum() or head[-1] == "_"):
         return True  # start of text, or after punctuation / markup
     lead = re.search(r"[\w'’]+$", head)
-    return bool(lead) and lead.group().lower() in _LEADS
+    return lead is not None and lead.group().lower() in _LEADS
 
 
 def _qualified(text: str, m: re.Match[str], target_start: int) -> bool:
@@ -1106,7 +1107,7 @@ class InjectionPolicy(BasePolicy):
     ) -> None:
         super().__init__(name=name, stages=stages)
         if not 0.0 < threshold <= 1.0:
-            raise ValueError(f"injection threshold must be in (0, 1], got {threshold}")
+            raise ConfigurationError(f"injection threshold must be in (0, 1], got {threshold}")
         self.threshold = threshold
         self.warn_at = threshold / 2 if warn_at is None else warn_at
         self.action: Action = action

@@ -16,14 +16,17 @@ import asyncio
 import time
 from collections.abc import Iterable
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..errors import MissingKeyError
+from ..errors import ConfigurationError, MissingKeyError
 from ..models import Action, Usage
 from ..secrets import Secret
 from .context import GuardContext, Stage
 from .moderation import openai_client
 from .policy import BasePolicy, Outcome
+
+if TYPE_CHECKING:
+    from ..routing.catalogue import Catalogue
 
 __all__ = ["CLASSIFIER_PROMPT", "InjectionModelPolicy"]
 
@@ -65,7 +68,7 @@ class InjectionModelPolicy(BasePolicy):
     ) -> None:
         super().__init__(name=name, stages=stages)
         if timeout <= 0:
-            raise ValueError(f"injection_model timeout must be positive, got {timeout}")
+            raise ConfigurationError(f"injection_model timeout must be positive, got {timeout}")
         self.model = model
         self._api_key = Secret(api_key) if isinstance(api_key, str) else api_key
         self.base_url = base_url
@@ -174,7 +177,7 @@ def _price(model: str, usage: Usage) -> float | None:
 
 
 @lru_cache(maxsize=1)
-def _catalogue() -> Any:
+def _catalogue() -> Catalogue:
     from ..routing.catalogue import Catalogue  # lazy: only when a check ran
 
     return Catalogue.load()

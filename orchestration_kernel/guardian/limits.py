@@ -110,8 +110,8 @@ class LimitsPolicy(BasePolicy):
 
     def check(self, text: str, ctx: GuardContext, stage: Stage) -> Outcome | None:
         """Run each configured limit; the strictest result wins, with every reason."""
-        parts = [self._tokens(text, ctx), self._model(ctx), *self._budgets(ctx)]
-        parts = [p for p in parts if p is not None and p.action != "allow"]
+        results = [self._tokens(text, ctx), self._model(ctx), *self._budgets(ctx)]
+        parts = [p for p in results if p is not None and p.action != "allow"]
         if not parts:
             return None
         action: Action = strictest([p.action for p in parts])

@@ -366,6 +366,11 @@ def _phones(text: str, sk: bytes) -> Iterator[Finding]:
                 yield Finding("PHONE_NUMBER", m.start(), m.end(), 0.7)
 
 
+#: Skeleton bytes of word characters (letters, digits, ``_``): one of them cannot follow a
+#: card number.
+_WORD_BYTES = (b"A", b"a", b"0", b"_")
+
+
 def _card_matches(sk: bytes) -> Iterator[re.Match[bytes]]:
     """Card-shaped matches, looked for only inside runs of digits and separators that
     could hold one (a run of 20+ digits without a separator is an id, not a card)."""
@@ -378,7 +383,9 @@ def _card_matches(sk: bytes) -> Iterator[re.Match[bytes]]:
 
 def _cards(text: str, sk: bytes) -> Iterator[Finding]:
     for m in _card_matches(sk):
-        if not _before(sk, m.start(), b"0-"):
+        # A card number stands as a word of its own: digits glued to letters are part of
+        # an identifier ("batch_a45ddf3621804925949e" holds a Luhn-valid 13-digit run).
+        if not _before(sk, m.start(), b"Aa0_-") or sk[m.end() : m.end() + 1] in _WORD_BYTES:
             continue
         digits = text[m.start() : m.end()].replace(" ", "").replace("-", "")
         if not (13 <= len(digits) <= 19 and luhn_valid(digits)):

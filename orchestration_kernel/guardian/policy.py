@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeAlias, runtime_checkable
 
+from ..errors import ConfigurationError, UsageError
 from ..models import ACTION_RANK, Action, Decision
 from .context import GuardContext, Stage
 from .redaction import Finding
@@ -101,7 +102,9 @@ def _validate_stages(stages: Iterable[Stage] | str) -> tuple[Stage, ...]:
     out = tuple(stages)
     bad = [s for s in out if s not in ALL_STAGES]
     if bad or not out:
-        raise ValueError(f"stages must be a non-empty subset of ('input', 'output'), got {out!r}")
+        raise ConfigurationError(
+            f"stages must be a non-empty subset of ('input', 'output'), got {out!r}"
+        )
     return out  # type: ignore[return-value]
 
 
@@ -125,9 +128,10 @@ class FunctionPolicy(BasePolicy):
         self, text: str, ctx: GuardContext, stage: Stage
     ) -> PolicyResult | Awaitable[PolicyResult]:
         """Call the wrapped function."""
-        if self._wants_stage:
-            return self.fn(text, ctx, stage)
-        return self.fn(text, ctx)
+        result: PolicyResult | Awaitable[PolicyResult] = (
+            self.fn(text, ctx, stage) if self._wants_stage else self.fn(text, ctx)
+        )
+        return result
 
 
 class _ObjectPolicy(BasePolicy):
@@ -145,9 +149,10 @@ class _ObjectPolicy(BasePolicy):
         self, text: str, ctx: GuardContext, stage: Stage
     ) -> PolicyResult | Awaitable[PolicyResult]:
         """Delegate to the wrapped object."""
-        if self._wants_stage:
-            return self.obj.check(text, ctx, stage)
-        return self.obj.check(text, ctx)
+        result: PolicyResult | Awaitable[PolicyResult] = (
+            self.obj.check(text, ctx, stage) if self._wants_stage else self.obj.check(text, ctx)
+        )
+        return result
 
 
 def _positional_arity(fn: Callable[..., Any]) -> int:
@@ -182,7 +187,7 @@ def as_policy(
         )
     if callable(obj):
         return FunctionPolicy(obj, name=name, stages=stages)
-    raise TypeError(
+    raise UsageError(
         f"a policy must be a callable (text, ctx) -> action, or an object with a "
         f"check(text, ctx[, stage]) method; got {type(obj).__name__}"
     )
@@ -202,7 +207,7 @@ def to_outcome(result: Any) -> Outcome:
     if isinstance(result, str) and result in ACTION_RANK:
         reasons = [] if result == "allow" else [f"returned {result!r}"]
         return Outcome(result, reasons)  # type: ignore[arg-type]
-    raise TypeError(
+    raise UsageError(
         f"a policy returned {type(result).__name__} {result!r:.40}; expected None, "
         f"'allow', 'warn', 'redact', 'block', an Outcome or a Decision"
     )

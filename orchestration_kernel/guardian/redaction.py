@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from ..errors import ConfigurationError
+
 __all__ = ["Finding", "Operator", "Redactor", "apply_findings", "mask_value"]
 
 Operator = Literal["replace", "mask", "hash"]
@@ -65,7 +67,7 @@ class Redactor:
 
     def __init__(self, operator: Operator = "replace", key: bytes | None = None) -> None:
         if operator not in ("replace", "mask", "hash"):
-            raise ValueError(
+            raise ConfigurationError(
                 f"unknown redaction operator {operator!r}: use 'replace', 'mask' or 'hash'"
             )
         self.operator: Operator = operator

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from ..errors import ConfigurationError
 from ..models import Action
 from ._scan import Anchored, fold, is_word_char, tokens
 from .assignments import Assignment, find_assignments, find_basic_credentials
@@ -380,7 +381,7 @@ class SecretsPolicy(BasePolicy):
         super().__init__(name=name, stages=stages)
         for action in (input_action, output_action):
             if action not in ("redact", "block"):
-                raise ValueError(
+                raise ConfigurationError(
                     f"secrets are blocked or redacted, never passed through: got {action!r}; "
                     "use 'block' or 'redact'"
                 )

@@ -8,9 +8,8 @@ as a :class:`FoldRecord` for the run result and the audit.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from ..models import Message
 from .engine_face import PipelineEngine
@@ -31,7 +30,7 @@ class Folded:
     record: FoldRecord | None
 
 
-def turns_to_messages(turns: Sequence[dict[str, Any]]) -> list[Message]:
+def turns_to_messages(turns: Sequence[Mapping[str, object]]) -> list[Message]:
     """Bus turns (role, content, model) as chat messages; tool turns are read as user text."""
     out = []
     for turn in turns:

@@ -130,7 +130,7 @@ def parse_yaml(text: str) -> tuple[Any, Positions, list[SpecProblem]]:
 
 
 # -- normalising -------------------------------------------------------------------
-def _normalise(data: Any, pos: Positions) -> tuple[Any, list[SpecProblem]]:
+def _normalise(data: object, pos: Positions) -> tuple[Any, list[SpecProblem]]:
     """A list of steps becomes ``{"steps": [...]}`` (positions move with it)."""
     if isinstance(data, list):
         pos.values = {("steps", *k): v for k, v in pos.values.items()}
@@ -183,7 +183,7 @@ def _path_text(path: Path) -> str:
     return out
 
 
-def _known_prefix(loc: tuple[Any, ...], data: Any) -> Path:
+def _known_prefix(loc: tuple[Any, ...], data: object) -> Path:
     """The part of a pydantic ``loc`` that exists in the data (drops union branch names)."""
     out: list[str | int] = []
     node = data
@@ -200,7 +200,7 @@ def _known_prefix(loc: tuple[Any, ...], data: Any) -> Path:
     return tuple(out)
 
 
-def _pydantic_problems(exc: ValidationError, data: Any, pos: Positions) -> list[SpecProblem]:
+def _pydantic_problems(exc: ValidationError, data: object, pos: Positions) -> list[SpecProblem]:
     grouped: dict[Path, list[ErrorDetails]] = {}
     for err in exc.errors():
         grouped.setdefault(_known_prefix(err["loc"], data), []).append(err)
@@ -517,7 +517,7 @@ def _references(
 
 
 # -- entry point ---------------------------------------------------------------------------
-def _to_data(source: Any) -> tuple[Any, Positions, list[SpecProblem], str | None]:
+def _to_data(source: object) -> tuple[Any, Positions, list[SpecProblem], str | None]:
     if isinstance(source, PipelineSpec):
         data = source.model_dump(by_alias=True, exclude_unset=True)
         return data, Positions(), [], None
@@ -535,12 +535,12 @@ def _to_data(source: Any) -> tuple[Any, Positions, list[SpecProblem], str | None
 
 
 def load_pipeline(
-    source: Any,
+    source: object,
     *,
     name: str | None = None,
     resolve_model: Callable[[str], Any] | None = None,
-    namespace: Mapping[str, Any] | None = None,
-    context: Mapping[str, Any] | None = None,
+    namespace: Mapping[str, object] | None = None,
+    context: Mapping[str, object] | None = None,
     interpolate: bool = True,
     default_model: str | None = None,
 ) -> CompiledPipeline:

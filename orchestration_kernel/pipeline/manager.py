@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ..errors import ConfigurationError, PipelineError, RunCancelled
+from .engine_face import PipelineEngine
 from .pipeline import Pipeline
 from .result import PipelineResult
 from .scope import nearest
@@ -22,13 +23,13 @@ __all__ = ["PipelineManager"]
 class PipelineManager:
     """Register, list, get, remove and run pipelines by name, keeping their run history."""
 
-    def __init__(self, engine: Any = None, *, history_size: int = 20) -> None:
+    def __init__(self, engine: PipelineEngine | None = None, *, history_size: int = 20) -> None:
         self.engine = engine
         self.history_size = history_size
         self._pipelines: dict[str, Pipeline] = {}
         self._history: dict[str, deque[PipelineResult]] = {}
 
-    def register(self, name: str, spec: Any, **options: Any) -> Pipeline:
+    def register(self, name: str, spec: object, **options: Any) -> Pipeline:
         """Register ``spec`` (or a :class:`Pipeline`) as ``name``, replacing any before it.
 
         ``options`` go to :class:`Pipeline` (``namespace``, ``interpolate`` …).
@@ -57,10 +58,6 @@ class PipelineManager:
                 "'%%orchestrate NAME' or manager.register(name, spec)."
             ) from None
 
-    def list(self) -> list[str]:
-        """Registered names, in registration order."""
-        return list(self._pipelines)
-
     def remove(self, name: str) -> None:
         """Forget ``name`` and its history."""
         self.get(name)
@@ -77,7 +74,7 @@ class PipelineManager:
         runs = self.history(name)
         return runs[-1] if runs else None
 
-    async def run(self, name: str, input_data: Any = None, **kwargs: Any) -> PipelineResult:
+    async def run(self, name: str, input_data: object = None, **kwargs: Any) -> PipelineResult:
         """Run ``name`` (``kwargs`` as for :meth:`Pipeline.execute`) and record it."""
         pipeline = self.get(name)
         try:
@@ -88,7 +85,7 @@ class PipelineManager:
         self._record(name, result)
         return result
 
-    def run_sync(self, name: str, input_data: Any = None, **kwargs: Any) -> PipelineResult:
+    def run_sync(self, name: str, input_data: object = None, **kwargs: Any) -> PipelineResult:
         """Blocking twin of :meth:`run`."""
         pipeline = self.get(name)
         try:
@@ -110,7 +107,7 @@ class PipelineManager:
 
     def describe(self) -> list[Mapping[str, Any]]:
         """One row per pipeline: name, steps, runs, last status."""
-        rows = []
+        rows: list[Mapping[str, Any]] = []
         for name, pipeline in self._pipelines.items():
             runs = self._history.get(name, deque())
             rows.append({
@@ -130,3 +127,9 @@ class PipelineManager:
 
     def __repr__(self) -> str:
         return f"PipelineManager({self.list()!r})"
+
+    # Last in the class on purpose: mypy reads ``list`` in the annotations of the methods
+    # defined after this one as this method, not the built-in.
+    def list(self) -> list[str]:
+        """Registered names, in registration order."""
+        return list(self._pipelines)

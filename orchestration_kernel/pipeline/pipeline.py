@@ -50,7 +50,7 @@ class Pipeline:
         self,
         spec: Any,
         *,
-        engine: Any = None,
+        engine: PipelineEngine | None = None,
         name: str | None = None,
         namespace: Mapping[str, Any] | None = None,
         context: Mapping[str, Any] | None = None,
@@ -91,8 +91,8 @@ class Pipeline:
     # -- running -------------------------------------------------------------------
     def _new_run(
         self,
-        input_data: Any,
-        namespace: Mapping[str, Any] | None,
+        input_data: object,
+        namespace: Mapping[str, object] | None,
         session_id: str | None,
         observer: Observer | None,
         run_id: str | None,
@@ -119,9 +119,9 @@ class Pipeline:
 
     async def execute(
         self,
-        input_data: Any = None,
+        input_data: object = None,
         *,
-        namespace: Mapping[str, Any] | None = None,
+        namespace: Mapping[str, object] | None = None,
         session_id: str | None = None,
         observer: Observer | None = None,
         run_id: str | None = None,
@@ -150,9 +150,9 @@ class Pipeline:
 
     def run(
         self,
-        input_data: Any = None,
+        input_data: object = None,
         *,
-        namespace: Mapping[str, Any] | None = None,
+        namespace: Mapping[str, object] | None = None,
         session_id: str | None = None,
         observer: Observer | None = None,
         run_id: str | None = None,
@@ -188,7 +188,7 @@ class Pipeline:
 
     # -- inspecting ------------------------------------------------------------------
     def plan(
-        self, input_data: Any = None, *, namespace: Mapping[str, Any] | None = None
+        self, input_data: object = None, *, namespace: Mapping[str, object] | None = None
     ) -> PipelinePlan:
         """The dry run: steps, models (real or simulated), order and estimated cost.
 

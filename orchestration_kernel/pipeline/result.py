@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, PrivateAttr
 
+from ..errors import UnknownNameError
 from ..formatting import format_cost, format_ms
 from ..models import Attempt, Decision, Usage
 from ..offline import model_label
@@ -180,7 +181,7 @@ class PipelineResult(BaseModel):
         for s in self.steps:
             if s.name == name:
                 return s
-        raise KeyError(f"no step {name!r}; steps: {', '.join(s.name for s in self.steps)}")
+        raise UnknownNameError.of("step", name, [s.name for s in self.steps])
 
     def __getitem__(self, name: str) -> StepResult:
         return self.step(name)

@@ -8,11 +8,11 @@ so nothing can walk from a value to ``__class__``, ``__globals__`` or ``__import
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..near_names import nearest
 from .result import StepResult
 
 __all__ = [
@@ -50,16 +50,6 @@ class AccessError(LookupError):
     """A field, key or index does not exist, or is not allowed. The message says which."""
 
 
-def nearest(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:
-    """The candidates closest to ``name`` (difflib), best first."""
-    pool = [c for c in dict.fromkeys(candidates) if c]
-    close = difflib.get_close_matches(name, pool, n=n, cutoff=0.6)
-    if not close:
-        lowered = {c.lower(): c for c in pool}
-        close = [lowered[c] for c in difflib.get_close_matches(name.lower(), lowered, n, 0.6)]
-    return close
-
-
 def _hint(name: str, candidates: Iterable[str]) -> str:
     close = nearest(name, candidates)
     return f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
@@ -91,7 +81,7 @@ def step_field(step: StepResult, field: str) -> Any:
     raise AccessError(f"step {step.name!r} has no field {field!r}{_hint(field, STEP_FIELDS)}")
 
 
-def _step_item(step: StepResult, key: Any) -> Any:
+def _step_item(step: StepResult, key: object) -> Any:
     if step.outputs is not None and key in step.outputs:
         return step.outputs[key]
     parsed = _parsed_output(step)
@@ -131,7 +121,7 @@ def get_item(value: Any, key: Any) -> Any:
         raise AccessError(f"no key {key!r} in the {type(value).__name__}") from exc
 
 
-def get_attr(value: Any, name: str) -> Any:
+def get_attr(value: object, name: str) -> Any:
     """``value.name``: step fields, mapping keys, or a plain object's public attribute."""
     if name.startswith("_"):
         raise AccessError(f"private names like {name!r} are not allowed")
@@ -147,7 +137,7 @@ def get_attr(value: Any, name: str) -> Any:
         raise AccessError(f"a {type(value).__name__} has no attribute {name!r}") from None
 
 
-def format_value(value: Any) -> str:
+def format_value(value: object) -> str:
     """A value as prompt text: steps give their output, structures become JSON."""
     if value is None:
         return ""
@@ -191,7 +181,7 @@ class Scope:
         self.context = context if context is not None else {}
         self.namespace = namespace if namespace is not None else {}
 
-    def get(self, name: str, default: Any = _MISSING) -> Any:
+    def get(self, name: str, default: object = _MISSING) -> Any:
         """The value of a root name, by the resolution order."""
         if name == "input" and self.has_input:
             return self.input

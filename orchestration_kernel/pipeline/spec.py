@@ -14,6 +14,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ..errors import UnknownNameError
+
 __all__ = ["IDENTIFIER", "RESERVED_NAMES", "PipelineSpec", "StepSpec"]
 
 #: Step names must be identifier-shaped so ``{name}`` and ``when: name == ...`` can use them.
@@ -25,7 +27,7 @@ RESERVED_NAMES = frozenset(
 )
 
 
-def _as_list(value: Any) -> Any:
+def _as_list(value: object) -> Any:
     """Accept a single string where a list of names is expected (``depends_on: triage``)."""
     return [value] if isinstance(value, str) else value
 
@@ -59,7 +61,7 @@ class StepSpec(BaseModel):
 
     @field_validator("fallbacks", "depends_on", mode="before")
     @classmethod
-    def _lists(cls, value: Any) -> Any:
+    def _lists(cls, value: object) -> Any:
         return _as_list(value)
 
     @field_validator("model")
@@ -135,8 +137,8 @@ class PipelineSpec(BaseModel):
         return [s.name or "" for s in self.steps]
 
     def step(self, name: str) -> StepSpec:
-        """The step called ``name`` (``KeyError`` if none)."""
+        """The step called ``name`` (:class:`UnknownNameError`, a ``KeyError``, if none)."""
         for s in self.steps:
             if s.name == name:
                 return s
-        raise KeyError(name)
+        raise UnknownNameError.of("step", name, self.step_names)

@@ -190,7 +190,7 @@ class _Parser:
         tok = tok or self.tok
         return WhenSyntaxError(message, column=tok.start + 1)
 
-    def _is(self, kind: str, value: Any = None) -> bool:
+    def _is(self, kind: str, value: object = None) -> bool:
         return self.tok.kind == kind and (value is None or self.tok.value == value)
 
     def _take(self) -> _Tok:
@@ -329,12 +329,12 @@ class _Parser:
 
 
 # -- evaluation --------------------------------------------------------------------
-def _plain(value: Any) -> Any:
+def _plain(value: object) -> Any:
     """A step acts as its output text in comparisons and ``in``."""
     return format_value(value) if isinstance(value, StepResult) else value
 
 
-def _recordable(value: Any, limit: int = 1000) -> Any:
+def _recordable(value: object, limit: int = 1000) -> Any:
     """A JSON-safe, bounded copy of a value for ``when_values``."""
     value = _plain(value)
     if value is None or isinstance(value, bool | int | float):

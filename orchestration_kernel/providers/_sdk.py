@@ -97,7 +97,7 @@ def scrub(text: str, secrets: list[str]) -> str:
     return mask(text, secrets)
 
 
-def _scrub_body(body: Any, secrets: list[str]) -> Any:
+def _scrub_body(body: object, secrets: list[str]) -> Any:
     if isinstance(body, str):
         return scrub(body, secrets)
     if isinstance(body, dict):
@@ -143,7 +143,7 @@ def _message(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
-def _retry_delay(body: Any) -> float | None:
+def _retry_delay(body: object) -> float | None:
     """Google's ``RetryInfo`` detail (``"retryDelay": "1.5s"``): Gemini's Retry-After."""
     inner = body.get("error", body) if isinstance(body, dict) else None
     details = inner.get("details") if isinstance(inner, dict) else None
@@ -157,7 +157,7 @@ def _retry_delay(body: Any) -> float | None:
     return None
 
 
-def _body_error_type(body: Any) -> str | None:
+def _body_error_type(body: object) -> str | None:
     """``error.type`` / ``error.status`` / ``type`` from an error body, wherever it is."""
     if not isinstance(body, dict):
         return None
@@ -428,12 +428,12 @@ class SDKAdapter:
         raise NotImplementedError
 
     async def _complete(
-        self, client: Any, request: ChatRequest, timeouts: Timeouts
+        self, client: object, request: ChatRequest, timeouts: Timeouts
     ) -> ProviderReply:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def _stream(
-        self, client: Any, request: ChatRequest, timeouts: Timeouts
+        self, client: object, request: ChatRequest, timeouts: Timeouts
     ) -> AsyncIterator[StreamChunk]:  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -485,7 +485,7 @@ class SDKAdapter:
         return mapped
 
 
-def chat_usage(usage: Any) -> Usage | None:
+def chat_usage(usage: object) -> Usage | None:
     """:class:`Usage` from an OpenAI-style ``usage`` object (OpenAI, Perplexity, compatible)."""
     if usage is None:
         return None

@@ -27,7 +27,7 @@ DEFAULT_MAX_TOKENS = 4096
 JSON_INSTRUCTION = "Respond with a single valid JSON object and nothing else."
 
 
-def message_usage(usage: Any) -> Usage | None:
+def message_usage(usage: object) -> Usage | None:
     """:class:`Usage` from Anthropic's usage. Anthropic's ``input_tokens`` leaves out cache
     reads and writes; ours counts every prompt token, as the other providers do."""
     if usage is None:

@@ -151,7 +151,7 @@ def error_from_status(
     provider: str,
     model: str | None = None,
     retry_after: float | None = None,
-    body: Any = None,
+    body: object = None,
 ) -> ProviderError:
     """Map an HTTP status (and the provider's message) onto our error classes.
 

@@ -59,7 +59,7 @@ class Token:
 TokenSource = Callable[[], Any]
 
 
-def _coerce_token(result: Any) -> Token:
+def _coerce_token(result: object) -> Token:
     """Accept the shapes a token source may return and make a :class:`Token` of them."""
     if isinstance(result, Token):
         return result

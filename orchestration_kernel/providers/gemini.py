@@ -37,7 +37,7 @@ async def _apply_call_timeout(request: Any) -> None:
         request.extensions["timeout"] = timeout.as_dict()
 
 
-def gemini_usage(meta: Any) -> Usage | None:
+def gemini_usage(meta: object) -> Usage | None:
     """:class:`Usage` from ``usage_metadata``. Thinking tokens are billed as output, so they
     count in ``output_tokens`` as OpenAI's reasoning tokens do."""
     if meta is None:
@@ -51,7 +51,7 @@ def gemini_usage(meta: Any) -> Usage | None:
     )
 
 
-def _finish_reason(candidate: Any) -> str | None:
+def _finish_reason(candidate: object) -> str | None:
     """Gemini's enum as a lower-case string (``stop``, ``max_tokens``, ``safety``)."""
     reason = getattr(candidate, "finish_reason", None)
     if reason is None:
@@ -60,7 +60,7 @@ def _finish_reason(candidate: Any) -> str | None:
     return None if value == "FINISH_REASON_UNSPECIFIED" else value.lower()
 
 
-def _candidate_text(candidate: Any) -> str:
+def _candidate_text(candidate: object) -> str:
     content = getattr(candidate, "content", None)
     parts = getattr(content, "parts", None) or []
     # Thought summaries are not the answer.
@@ -228,7 +228,7 @@ class GeminiProvider(SDKAdapter):
             ]
         return extras
 
-    def _no_candidates(self, response: Any) -> Exception:
+    def _no_candidates(self, response: object) -> Exception:
         feedback = getattr(response, "prompt_feedback", None)
         reason = getattr(feedback, "block_reason", None)
         if reason is not None:
@@ -256,7 +256,7 @@ def _bearer_credentials(token: str) -> Any:
     class BearerTokenCredentials(ga_credentials.Credentials):
         """Holds an externally refreshed token; the SDK must never refresh it."""
 
-        def refresh(self, request: Any) -> None:
+        def refresh(self, request: object) -> None:
             raise ga_exceptions.RefreshError(  # type: ignore[no-untyped-call]
                 "the token is refreshed by orchestration-kernel"
             )

@@ -165,7 +165,7 @@ class OpenAIProvider(SDKAdapter):
             yield chunk
 
     @staticmethod
-    def _absorb(chunk: Any, state: StreamState) -> str:
+    def _absorb(chunk: object, state: StreamState) -> str:
         """Note a chunk's model, usage and finish reason; return its text."""
         delta = absorb_chat_chunk(chunk, state)
         return (getattr(delta, "content", None) or "") if delta is not None else ""

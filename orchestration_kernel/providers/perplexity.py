@@ -130,7 +130,7 @@ class PerplexityProvider(SDKAdapter):
             yield chunk
 
     @staticmethod
-    def _absorb(chunk: Any, state: StreamState) -> str:
+    def _absorb(chunk: object, state: StreamState) -> str:
         """Note a chunk's model, usage, sources and finish reason; return its text."""
         state.extras.update(_extras(chunk))
         delta = absorb_chat_chunk(chunk, state)

@@ -189,7 +189,7 @@ def register_compatible(
     api_key: str | Secret | None = None,
     *,
     label: str = "",
-    options: Mapping[str, Any] | None = None,
+    options: Mapping[str, object] | None = None,
 ) -> ProviderInfo:
     """The :class:`ProviderInfo` of a named OpenAI-compatible server.
 

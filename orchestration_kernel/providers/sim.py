@@ -14,9 +14,9 @@ import asyncio
 import hashlib
 import json
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from ..errors import (
     AuthenticationError,
@@ -27,13 +27,23 @@ from ..errors import (
     ProviderError,
     RateLimitError,
     ServerError,
+    UnknownNameError,
 )
 from ..models import ChatRequest, ProviderReply, StreamChunk, Usage
 from .base import Timeouts
 
 __all__ = ["SimProvider", "SimulatorConfig"]
 
-_FAULTS: dict[str, Any] = {
+
+class _Where(TypedDict):
+    """Who a simulated fault names: the error's ``provider`` and ``model``."""
+
+    provider: str
+    model: str
+
+
+#: Fault kind -> the error it raises, given the provider and model it names.
+_FAULTS: dict[str, Callable[[_Where], ProviderError]] = {
     "rate_limit": lambda m: RateLimitError("simulated rate limit", retry_after=0.0, **m),
     "server_error": lambda m: ServerError("simulated server error", status=503, **m),
     "bad_request": lambda m: BadRequestError("simulated bad request", status=400, **m),
@@ -98,7 +108,7 @@ class SimProvider:
         ``bad_request``, ``auth``, ``context_window``, ``content_policy``, ``drop`` (mid-stream)
         or ``no_finish`` (stream ends without a finish reason)."""
         if kind not in _FAULTS:
-            raise ValueError(f"unknown simulator fault {kind!r}; known: {', '.join(_FAULTS)}")
+            raise UnknownNameError.of("simulator fault", kind, _FAULTS)
         self._faults.append(_Fault(kind, model, times, after_chunks))
 
     def clear(self) -> None:

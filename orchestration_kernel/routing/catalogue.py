@@ -250,7 +250,7 @@ class Catalogue:
         return f"Catalogue({len(self._models)} models)"
 
 
-def _parse(model_id: str, fields: Mapping[str, Any]) -> ModelInfo:
+def _parse(model_id: str, fields: Mapping[str, object]) -> ModelInfo:
     try:
         return ModelInfo.model_validate({**dict(fields), "id": model_id})
     except ValidationError as exc:

@@ -82,12 +82,12 @@ class Deployment(BaseModel):
 
     @field_validator("api_key", mode="before")
     @classmethod
-    def _wrap_key(cls, value: Any) -> Secret | None:
+    def _wrap_key(cls, value: object) -> Secret | None:
         if value is None or isinstance(value, Secret):
             return value
         if isinstance(value, str):
             return Secret(value)
-        raise TypeError("api_key must be a str or a Secret")
+        raise ValueError("api_key must be a str or a Secret")  # pydantic reports it
 
     @property
     def ref(self) -> ModelRef:
@@ -191,7 +191,7 @@ def _to_deployment(
 
 
 def pools_from_mapping(
-    raw: Mapping[str, Any], resolve: Callable[[str], ModelRef] | None = None
+    raw: Mapping[str, object], resolve: Callable[[str], ModelRef] | None = None
 ) -> list[Pool]:
     """Pools from ``{"pools": {name: spec}}`` (or a bare ``{name: spec}``).
 

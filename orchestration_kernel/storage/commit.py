@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable, Generator
-from typing import Any
 
 __all__ = ["Commit", "Notify", "Register", "settle_future"]
 
@@ -42,7 +41,7 @@ class Commit:
         """A commit with nothing pending."""
         return cls(None)
 
-    def __await__(self) -> Generator[Any, None, None]:
+    def __await__(self) -> Generator[object, None, None]:
         return self._wait().__await__()
 
     async def _wait(self) -> None:

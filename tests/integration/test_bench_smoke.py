@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from bench.cli import ORDER
-from bench.report import GOALS, SECTIONS, evaluate_goals, render_markdown
-from bench.stats import percentile, summarize
+from bench.report import GOALS, SECTIONS, evaluate_goals, merge_previous, render_markdown
+from bench.stats import median_ci, percentile, summarize
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -99,7 +99,7 @@ def test_goals_use_the_measured_number_and_name_missing_sections() -> None:
     assert goals["Handoff p95"]["value"] == 1.5
     assert goals["Memory per pipeline"]["status"] == "not measured"
     assert "not available yet: pipelines have not landed" in goals["Memory per pipeline"]["shown"]
-    assert "error: boom" in goals["100,000 audit rows → Parquet (p50)"]["shown"]
+    assert "error: boom" in goals["100,000 audit rows → Parquet (median, 95% CI)"]["shown"]
     assert goals["`import orchestration_kernel` (p95)"]["shown"] == "not run"
 
 
@@ -115,3 +115,64 @@ def test_markdown_renders_unavailable_sections() -> None:
     markdown = render_markdown(report)
     assert "**not available yet: magics missing**" in markdown
     assert "**not run**" in markdown
+
+
+def test_the_median_interval_covers_at_least_95_percent_when_it_can() -> None:
+    assert median_ci([5, 1, 4, 2, 3]) == (1.0, 5.0, 0.9375)  # five: the range, 93.8%
+    low, high, level = median_ci(list(range(1, 10)))
+    assert (low, high) == (2.0, 8.0) and level >= 0.95  # nine: x(2)..x(8), 96.1%
+    low, high, level = median_ci(list(range(100)))
+    assert low < 49.5 < high and 0.95 <= level < 0.97
+    s = summarize([3.0, 1.0, 2.0, 5.0, 4.0, 6.0])
+    assert s["ci_low"] <= s["p50"] <= s["ci_high"] and s["ci_level"] >= 0.95
+    with pytest.raises(ValueError):
+        median_ci([])
+
+
+def test_a_goal_is_met_only_when_its_whole_interval_is(tmp_path: Path) -> None:
+    def audit(low: float, high: float) -> dict[str, Any]:
+        export = {
+            "rows": 100_000,
+            **{
+                k: {
+                    "p50": (low + high) / 2,
+                    "n": 7,
+                    "ci_low": low,
+                    "ci_high": high,
+                    "ci_level": 0.98,
+                }
+                for k in ("dataframe_s", "parquet_s", "verify_s")
+            },
+        }
+        write = {
+            "events_per_s": {
+                "p50": 31_000,
+                "n": 7,
+                "ci_low": 29_000,
+                "ci_high": 33_000,
+                "ci_level": 0.98,
+            }
+        }
+        return {"audit": {"status": "ok", "export": export, "write": write}}
+
+    goals = {g["measure"]: g["status"] for g in evaluate_goals(audit(0.1, 0.2))}
+    assert goals["100,000 audit rows → DataFrame (median, 95% CI)"] == "met"
+    assert goals["Audit writer, typical `call` rows (median, 95% CI)"] == "MISSED"  # low 29k
+    goals = {g["measure"]: g["status"] for g in evaluate_goals(audit(0.2, 0.26))}
+    assert goals["100,000 audit rows → DataFrame (median, 95% CI)"] == "MISSED"  # high 0.26
+
+
+def test_a_run_of_some_sections_keeps_the_others(tmp_path: Path) -> None:
+    first = {"handoff": {"status": "ok", "x": 1}, "audit": {"status": "ok", "x": 2}}
+    stamp1 = {"at": "day 1", "command": "python -m bench"}
+    merged = merge_previous(first, tmp_path, stamp1, "full")
+    (tmp_path / "benchmarks.json").write_text(json.dumps({"size": "full", "sections": merged}))
+    stamp2 = {"at": "day 2", "command": "python -m bench --only audit,handoff"}
+    second = {"audit": {"status": "ok", "x": 3}, "handoff": {"status": "error", "reason": "boom"}}
+    merged = merge_previous(second, tmp_path, stamp2, "full")
+    assert list(merged) == ["handoff", "audit"]  # report order
+    assert merged["audit"]["x"] == 3 and merged["audit"]["measured"]["at"] == "day 2"
+    kept = merged["handoff"]  # failed this time: the earlier figures stay, with a note
+    assert kept["x"] == 1 and kept["measured"]["at"] == "day 1"
+    assert kept["last_attempt"]["reason"] == "boom"
+    assert merge_previous({}, tmp_path, stamp2, "smoke") == {}  # sizes never mix

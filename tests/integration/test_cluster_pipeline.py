@@ -14,7 +14,7 @@ import pickle
 import pandas as pd
 import pytest
 
-from orchestration_kernel.cluster import ClusterProgress, ClusterQuotaWarning
+from orchestration_kernel.cluster import ClusterProgress
 from orchestration_kernel.errors import SpecError
 from tests.conftest import fake_key
 from tests.integration.test_cluster_matrix import (  # one LocalCluster, one server
@@ -22,6 +22,7 @@ from tests.integration.test_cluster_matrix import (  # one LocalCluster, one ser
     Stop,
     client,  # noqa: F401 (a fixture)
     make_engine,
+    quota_noted,
     record_submits,
     server,  # noqa: F401 (a fixture)
     wait_until_quiet,
@@ -57,7 +58,7 @@ def reviews(rows: int) -> pd.DataFrame:
 
 
 def test_a_pipeline_over_rows_resumes_on_the_cluster_and_audits_every_event_once(
-    client, server, hermetic_home, monkeypatch
+    client, server, hermetic_home, monkeypatch, caplog
 ) -> None:
     key = fake_key("sk")
     engine = make_engine(server, key)
@@ -73,7 +74,7 @@ def test_a_pipeline_over_rows_resumes_on_the_cluster_and_audits_every_event_once
 
     options = {"cluster": client, "partition_size": size, "job": "graded"}
     ns = {"mark": "!"}  # a caller's variable the prompts use: it travels with each row
-    with pytest.warns(ClusterQuotaWarning), pytest.raises(Stop):
+    with quota_noted(caplog), pytest.raises(Stop):
         engine.pipeline_matrix_sync(SPEC, df, namespace=ns, progress=stop_halfway, **options)
     assert [p.partitions_done for p in seen] == list(range(5))
     assert seen[-1].rows_done == 20 and seen[-1].partitions_total == 8
@@ -86,7 +87,7 @@ def test_a_pipeline_over_rows_resumes_on_the_cluster_and_audits_every_event_once
 
     before = wait_until_quiet(server)
     resumed: list[ClusterProgress] = []
-    with pytest.warns(ClusterQuotaWarning):
+    with quota_noted(caplog):
         result = engine.pipeline_matrix_sync(
             SPEC, df, namespace=ns, progress=resumed.append, **options
         )

@@ -64,3 +64,18 @@ def test_values_in_stored_form_are_kept_and_the_rest_normalised(given: dict[str,
     assert row == _general(encoder, given)
     for stored, expected in zip(row, _general(encoder, given), strict=True):
         assert type(stored) is type(expected)
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [0.0, 1e-7, 5e-7, 1.5e-6, 2.5e-6, 1_765_000_000.0, 1_765_000_000.9999995,
+     1_765_000_000.99999949, 1_765_000_123.4567895, 4e9 + 0.25, 1e11 + 0.5],
+)  # fmt: skip
+def test_the_timestamp_shortcut_writes_what_datetime_writes(moment: float) -> None:
+    from datetime import UTC, datetime
+
+    from orchestration_kernel.audit.rows import format_timestamp
+
+    expected = datetime.fromtimestamp(moment, UTC).isoformat(timespec="microseconds")
+    assert format_timestamp(moment) == expected
+    assert format_timestamp(moment) == expected  # and again, from the cached second

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from orchestration_kernel import OrchestrationEngine
 from orchestration_kernel.audit import AuditTrail
+from orchestration_kernel.audit.store import SCHEMA_VERSION
 
 
 def test_guardian_rows_carry_the_stage_not_in_status(tmp_path: Path) -> None:
@@ -39,5 +40,5 @@ def test_an_old_table_gains_the_column_and_still_verifies(tmp_path: Path) -> Non
     assert list(frame["stage"].fillna("")) == ["", "", "", "input"]
     with sqlite3.connect(path) as conn:
         version = conn.execute("SELECT value FROM audit_meta WHERE key = 'schema_version'")
-        assert version.fetchone()[0] == "3"
+        assert version.fetchone()[0] == str(SCHEMA_VERSION)  # every migration ran
     trail.close()

@@ -55,9 +55,9 @@ def test_explicit_columns_override_trail_defaults(trail: AuditTrail):
 
 
 def test_unknown_event_and_column_are_rejected(trail: AuditTrail):
-    with pytest.raises(ValueError, match="unknown audit event"):
+    with pytest.raises(ValueError, match="Unknown audit event"):
         trail.record("teleport")
-    with pytest.raises(TypeError, match="unknown audit column"):
+    with pytest.raises(TypeError, match="Unknown audit column"):
         trail.record("call", colour="red")
     assert trail.to_dataframe().empty
 

@@ -349,6 +349,20 @@ def test_cards_in_every_issuer_range_with_luhn(prefix: str, length: int) -> None
     assert "CREDIT_CARD" not in {f.entity for f in PIIDetector().find(f"card {broken}")}
 
 
+def test_card_digits_inside_an_identifier_are_not_a_card() -> None:
+    """Hex ids (batch ids, hashes) often hold a Luhn-valid run of 13-19 digits in an
+    issuer's range; glued to letters it is part of the id, while the same number standing
+    alone, or after punctuation, is still a card."""
+    rng = random.Random(7)
+    for prefix, length in [("36", 13), ("4", 16), ("5", 16), ("37", 15)]:
+        body = prefix + "".join(rng.choice(string.digits) for _ in range(length - len(prefix) - 1))
+        number = body + _luhn_check_digit(body)
+        for glued in (f"batch_a45ddf{number}e", f"{number}abc", f"run_x{number}"):
+            assert "CREDIT_CARD" not in {f.entity for f in PIIDetector().find(glued)}, glued
+        for alone in (number, f"id:{number}.", f"(card {number})"):
+            assert "CREDIT_CARD" in {f.entity for f in PIIDetector().find(alone)}, alone
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -68,7 +68,7 @@ def test_lookup_and_outputs() -> None:
     res = result_with(a)
     assert res["a"] is a
     assert res.outputs == {"a": "x"}
-    with pytest.raises(KeyError, match="steps: a"):
+    with pytest.raises(KeyError, match="Known: a"):
         res.step("b")
     assert str(res) == "final"
 

@@ -221,7 +221,8 @@ def test_a_database_damaged_while_open_is_a_storage_error_on_read(tmp_path: Path
     make_audit(path)
     trail = AuditTrail(path, session_id="s")
     data = bytearray(path.read_bytes())
-    data[4096:8192] = os.urandom(4096)  # a page of the table, garbled under us
+    page = int.from_bytes(data[16:18], "big") or 65536  # the header's page size (1: 64 KiB)
+    data[page : 2 * page] = os.urandom(page)  # a page of the table, garbled under us
     path.write_bytes(bytes(data))
     with pytest.raises(StorageError) as caught:
         trail.to_dataframe()

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from .base import Backend, ItemRequest, ItemResult, PollState
 
 if TYPE_CHECKING:
+    from ..engine_face import BatchEngine
     from ..manifest import Manifest, ModelRecord
 
 __all__ = [
@@ -31,7 +32,7 @@ def backend_kind(provider: str, simulated: bool, options: dict[str, Any] | None 
     return BACKENDS.get(provider, "concurrent")
 
 
-def make_backend(engine: Any, model: ModelRecord, manifest: Manifest) -> Backend:
+def make_backend(engine: BatchEngine, model: ModelRecord, manifest: Manifest) -> Backend:
     """The backend object for ``model`` of the job."""
     if model.backend == "openai":
         from .openai import OpenAIBatchBackend

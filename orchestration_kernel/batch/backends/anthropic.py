@@ -95,7 +95,7 @@ class AnthropicBatchBackend(Backend):
             failed=counts.errored + counts.expired + counts.canceled,
         )
 
-    async def results(self, chunk: ChunkRecord) -> AsyncIterator[ItemResult]:  # type: ignore[override]
+    async def results(self, chunk: ChunkRecord) -> AsyncIterator[ItemResult]:
         client = await self.client()
         with sdk_errors(self, f"reading the results of {chunk.batch_id}"):
             stream = await client.messages.batches.results(chunk.batch_id)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
+    from ..engine_face import BatchEngine
     from ..manifest import ChunkRecord, Manifest, ModelRecord
 
 __all__ = ["Backend", "ItemRequest", "ItemResult", "PollState", "sdk_errors"]
@@ -75,7 +76,7 @@ class Backend:
     #: True when results are billed at the Batch API price
     discounted = True
 
-    def __init__(self, engine: Any, model: ModelRecord, manifest: Manifest) -> None:
+    def __init__(self, engine: BatchEngine, model: ModelRecord, manifest: Manifest) -> None:
         self.engine = engine
         self.model = model
         self.manifest = manifest

@@ -113,7 +113,7 @@ class ConcurrentBackend(Backend):
             )
         return ItemResult(item.custom_id, "failed", error=f"{type(error).__name__}: {error}")
 
-    async def results(self, chunk: ChunkRecord) -> AsyncIterator[ItemResult]:  # type: ignore[override]
+    async def results(self, chunk: ChunkRecord) -> AsyncIterator[ItemResult]:
         path = self._journal(chunk)
         if not path.exists():
             return

@@ -41,7 +41,7 @@ def inline_request(item: ItemRequest) -> dict[str, Any]:
     return request
 
 
-def _state(job: Any) -> str:
+def _state(job: object) -> str:
     state = getattr(job, "state", None)
     return str(getattr(state, "value", state) or "JOB_STATE_UNSPECIFIED")
 
@@ -105,7 +105,7 @@ class GeminiBatchBackend(Backend):
             error=error,
         )
 
-    async def results(self, chunk: ChunkRecord) -> AsyncIterator[ItemResult]:  # type: ignore[override]
+    async def results(self, chunk: ChunkRecord) -> AsyncIterator[ItemResult]:
         client = await self.client()
         with sdk_errors(self, f"reading {chunk.batch_id}"):
             job = await client.aio.batches.get(name=chunk.batch_id)

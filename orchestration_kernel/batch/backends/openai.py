@@ -100,7 +100,7 @@ class OpenAIBatchBackend(Backend):
             error=error,
         )
 
-    async def results(self, chunk: ChunkRecord) -> AsyncIterator[ItemResult]:  # type: ignore[override]
+    async def results(self, chunk: ChunkRecord) -> AsyncIterator[ItemResult]:
         client = await self.client()
         with sdk_errors(self, f"reading {chunk.batch_id}"):
             batch = await client.batches.retrieve(chunk.batch_id)

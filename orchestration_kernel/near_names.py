@@ -1,0 +1,28 @@
+"""Near names for "did you mean" hints: one rule for every unknown-name message.
+
+Exact-case matches first (difflib, cutoff 0.6), then case-insensitive ones, so ``PII``
+finds ``pii`` and ``modle`` finds ``model``.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+__all__ = ["did_you_mean", "nearest"]
+
+
+def nearest(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:
+    """The candidates closest to ``name`` (difflib), best first."""
+    pool = [c for c in dict.fromkeys(candidates) if c]
+    close = difflib.get_close_matches(name, pool, n=n, cutoff=0.6)
+    if not close:
+        lowered = {c.lower(): c for c in pool}
+        close = [lowered[c] for c in difflib.get_close_matches(name.lower(), lowered, n, 0.6)]
+    return close
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str:
+    """``" Did you mean 'a' or 'b'?"`` for the candidates near ``name``; ``""`` if none is."""
+    close = nearest(name, candidates)
+    return f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
