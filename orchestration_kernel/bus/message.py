@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from ..errors import ConfigurationError
 
@@ -23,7 +22,7 @@ class BusMessage:
 
     seq: int
     topic: str
-    data: Any
+    data: object
     session_id: str | None
     ts: float
     durable: bool = False

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import tomllib
 from pathlib import Path
-from typing import Any
 
 from ..errors import ConfigurationError
 
@@ -14,7 +13,7 @@ __all__ = ["read_config_file"]
 _SUFFIXES = ".json, .yaml, .yml or .toml"
 
 
-def read_config_file(path: str | Path) -> dict[str, Any]:
+def read_config_file(path: str | Path) -> dict[str, object]:
     """Parse ``path`` by its suffix. Raises :class:`ConfigurationError` with the reason."""
     path = Path(path).expanduser()
     suffix = path.suffix.lower()
@@ -35,7 +34,7 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
     return data
 
 
-def _parse(text: str, suffix: str) -> Any:
+def _parse(text: str, suffix: str) -> object:
     if suffix == ".json":
         return json.loads(text)
     if suffix == ".toml":

@@ -23,13 +23,13 @@ import contextlib
 from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .clock import Clock, SystemClock
 from .pools import Deployment
 
 if TYPE_CHECKING:
-    from .shared_limits import SharedLimits
+    from .shared_limits import Booking, SharedLimits
 
 __all__ = ["Limiter", "Permit"]
 
@@ -47,7 +47,9 @@ class _Entry:
 class Permit:
     """The right to make one call. :meth:`settle` records the tokens actually used."""
 
-    def __init__(self, gate: _Gate, entry: _Entry, waited: float, booking: Any = None) -> None:
+    def __init__(
+        self, gate: _Gate, entry: _Entry, waited: float, booking: Booking | None = None
+    ) -> None:
         self._gate = gate
         self._entry = entry
         self._booking = booking
@@ -188,7 +190,7 @@ class _Gate:
             raise
 
     def _admit(
-        self, tokens: int, started: float, booking: Any = None, *, queued: bool = True
+        self, tokens: int, started: float, booking: Booking | None = None, *, queued: bool = True
     ) -> Permit:
         if queued:
             self.queue.popleft()

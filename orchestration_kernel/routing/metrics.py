@@ -11,11 +11,34 @@ import bisect
 import math
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
 from ..models import Usage
 
-__all__ = ["Metrics", "Series", "percentile"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["Metrics", "Series", "SeriesSummary", "percentile"]
+
+
+class SeriesSummary(TypedDict):
+    """The JSON-able numbers :meth:`Series.summary` gives for one model or deployment."""
+
+    calls: int
+    errors: int
+    error_rate: float | None
+    recent_error_rate: float | None
+    latency_p50_ms: float | None
+    latency_p95_ms: float | None
+    latency_p99_ms: float | None
+    ttft_p50_ms: float | None
+    ttft_p95_ms: float | None
+    ttft_p99_ms: float | None
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float
+    unknown_cost_calls: int
+    error_types: dict[str, int]
 
 
 def percentile(samples: list[float], q: float) -> float | None:
@@ -106,7 +129,7 @@ class Series:
         self.latencies.append(value)
         bisect.insort(self._sorted_latencies, value)
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> SeriesSummary:
         """JSON-able numbers."""
         lat, ttft = list(self.latencies), list(self.ttfts)
         return {
@@ -168,22 +191,23 @@ class Metrics:
         """The numbers of one deployment, if it was ever called."""
         return self._deployments.get(deployment_id)
 
-    def snapshot(self) -> dict[str, dict[str, dict[str, Any]]]:
+    def snapshot(self) -> dict[str, dict[str, SeriesSummary]]:
         """``{"models": {ref: numbers}, "deployments": {id: numbers}}``, JSON-able."""
         return {
             "models": {k: s.summary() for k, s in self._models.items()},
             "deployments": {k: s.summary() for k, s in self._deployments.items()},
         }
 
-    def to_dataframe(self) -> Any:
+    def to_dataframe(self) -> pd.DataFrame:
         """One row per model and per deployment (column ``scope``), as a pandas DataFrame."""
         import pandas as pd  # lazily: pandas is heavy
 
         rows = []
         for scope, table in (("model", self._models), ("deployment", self._deployments)):
             for key, series in table.items():
-                row = {"scope": scope, "name": key, **series.summary()}
-                row["error_types"] = ", ".join(f"{k}={v}" for k, v in row["error_types"].items())
+                numbers = series.summary()
+                errors = ", ".join(f"{k}={v}" for k, v in numbers["error_types"].items())
+                row = {"scope": scope, "name": key, **numbers, "error_types": errors}
                 rows.append(row)
         return pd.DataFrame(rows, columns=_COLUMNS)
 

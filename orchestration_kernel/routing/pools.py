@@ -23,11 +23,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..errors import ConfigurationError
+from ..jsontypes import JSONValue
 from ..secrets import Secret, lookup_secret
 from .config import read_config_file
 from .names import ModelRef
@@ -78,7 +78,7 @@ class Deployment(BaseModel):
     #: Calls in flight at once; ``None``: no limit.
     max_in_flight: int | None = Field(default=None, gt=0)
     #: Request parameters this deployment adds (e.g. an API version); passed to the adapter.
-    params: dict[str, Any] = Field(default_factory=dict)
+    params: dict[str, object] = Field(default_factory=dict)
 
     @field_validator("api_key", mode="before")
     @classmethod
@@ -99,7 +99,7 @@ class Deployment(BaseModel):
         """True when any rate or concurrency limit is configured."""
         return any(v is not None for v in (self.rpm, self.tpm, self.max_in_flight))
 
-    def describe(self) -> dict[str, Any]:
+    def describe(self) -> dict[str, JSONValue]:
         """JSON-able facts for the audit (no key; whether one is set)."""
         info = self.model_dump(mode="json", exclude_none=True)
         info["has_key"] = self.api_key is not None
@@ -125,7 +125,7 @@ class DeploymentSpec(BaseModel):
     rpm: int | None = Field(default=None, gt=0)
     tpm: int | None = Field(default=None, gt=0)
     max_in_flight: int | None = Field(default=None, gt=0)
-    params: dict[str, Any] = Field(default_factory=dict)
+    params: dict[str, object] = Field(default_factory=dict)
 
 
 class PoolSpec(BaseModel):

@@ -154,13 +154,22 @@ class Router:
                 f"Unknown routing config section(s): {', '.join(sorted(unknown))}; "
                 "expected providers, models, aliases, pools."
             )
-        for name in raw.get("providers") or ():
+        providers = raw.get("providers") or ()
+        if not isinstance(providers, Iterable):
+            raise ConfigurationError("Routing config 'providers' must be a list of names.")
+        for name in providers:
             self.resolver.add_provider(str(name))
-        for model_id, fields in (raw.get("models") or {}).items():
+        for model_id, fields in _section(raw, "models").items():
             current = self.catalogue.get(model_id)
             base = current.model_dump(exclude={"id"}) if current else {}
-            self.catalogue.add({**base, **dict(fields or {})}, model_id)
-        for alias, target in (raw.get("aliases") or {}).items():
+            more = _section({model_id: fields}, model_id, "models")
+            self.catalogue.add({**base, **more}, model_id)
+        for alias, target in _section(raw, "aliases").items():
+            if not isinstance(target, str):
+                raise ConfigurationError(
+                    f"Routing config alias {alias!r} must name a model (a string), "
+                    f"not {type(target).__name__}."
+                )
             self.resolver.add_alias(alias, target)
         pools = pools_from_mapping({"pools": raw.get("pools") or {}}, self.resolver.resolve)
         return [self.add_pool(p) for p in pools]
@@ -525,6 +534,17 @@ def _context_misfit(info: ModelInfo, input_tokens: int, out_tokens: int) -> str 
     if window is not None and input_tokens + out > window:
         return f"too small: {input_tokens} + {out} tokens > window {window}"
     return None
+
+
+def _section(raw: Mapping[str, object], key: str, within: str = "") -> dict[str, object]:
+    """``raw[key]`` as a mapping (``{}`` when missing or empty); a clear error otherwise."""
+    value = raw.get(key) or {}
+    if not isinstance(value, Mapping):
+        where = f"{within}.{key}" if within else key
+        raise ConfigurationError(
+            f"Routing config {where!r} must be a mapping, not {type(value).__name__}."
+        )
+    return dict(value)
 
 
 def _auto_why(ranked: list[dict[str, Any]]) -> str:
