@@ -15,9 +15,8 @@ the keys it changes (flat per update); history replays the changes in order.
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
 
-from .store import ContextVersion, decode, encode, merge_context
+from .store import ContextVersion, decode, decode_context, encode, merge_context
 
 __all__ = [
     "CONTEXT_SCHEMA_V2",
@@ -61,7 +60,7 @@ def latest(db: sqlite3.Connection, session_id: str) -> ContextVersion | None:
 
 
 def write(
-    db: sqlite3.Connection, session_id: str, data: dict[str, Any], merge: bool, ts: float
+    db: sqlite3.Connection, session_id: str, data: dict[str, object], merge: bool, ts: float
 ) -> int:
     """Record one change (inside the caller's write transaction); return its version.
 
@@ -92,12 +91,12 @@ def write(
 def history(db: sqlite3.Connection, session_id: str) -> list[ContextVersion]:
     """Every version, oldest first, rebuilt from the changes."""
     out: list[ContextVersion] = []
-    data: dict[str, Any] = {}
+    data: dict[str, object] = {}
     for version, ts, kind, text in db.execute(
         "SELECT version, ts, kind, data FROM context_changes WHERE session_id = ? ORDER BY version",
         (session_id,),
     ):
-        data = merge_context(data, decode(text), kind == "merge")
+        data = merge_context(data, decode_context(text), kind == "merge")
         out.append(ContextVersion(version, ts, data))
     return out
 
@@ -112,12 +111,12 @@ def migrate_v1_contexts(db: sqlite3.Connection) -> None:
         return
     sessions = [r[0] for r in db.execute("SELECT DISTINCT session_id FROM contexts")]
     for sid in sessions:
-        previous: dict[str, Any] = {}
+        previous: dict[str, object] = {}
         for _version, ts, text in db.execute(
             "SELECT version, ts, data FROM contexts WHERE session_id = ? ORDER BY version",
             (sid,),
         ).fetchall():
-            full = decode(text)
+            full = decode_context(text)
             dropped = set(previous) - set(full)
             if dropped or list(previous) != list(full)[: len(previous)]:
                 write(db, sid, full, False, ts)

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from .message import BusMessage
-from .store import ContextVersion, Turn, decode, encode, merge_context
+from .store import ContextVersion, Turn, decode, decode_context, encode, merge_context
 
 __all__ = ["MemoryStore"]
 
@@ -26,7 +25,7 @@ class MemoryStore:
         # Per session: each version's change (merge or set, as JSON text) and the current
         # context, so n small updates hold O(n) memory, not n full copies.
         self._contexts: dict[str, list[tuple[int, float, bool, str]]] = {}
-        self._current: dict[str, dict[str, Any]] = {}
+        self._current: dict[str, dict[str, object]] = {}
         self._turns: dict[str, list[Turn]] = {}
 
     async def open(self) -> None:
@@ -57,15 +56,15 @@ class MemoryStore:
         self._offsets[consumer] = max(seq, self._offsets.get(consumer, 0))
 
     async def write_context(
-        self, session_id: str, data: dict[str, Any], *, merge: bool, ts: float
+        self, session_id: str, data: dict[str, object], *, merge: bool, ts: float
     ) -> ContextVersion:
         """Add a context version, merged into the latest when ``merge``."""
         change = encode(data, "context data")
         versions = self._contexts.setdefault(session_id, [])
-        current = merge_context(self._current.get(session_id, {}), decode(change), merge)
+        current = merge_context(self._current.get(session_id, {}), decode_context(change), merge)
         versions.append((len(versions) + 1, ts, merge, change))
         self._current[session_id] = current
-        return ContextVersion(len(versions), ts, decode(encode(current, "context data")))
+        return ContextVersion(len(versions), ts, decode_context(encode(current, "context data")))
 
     async def read_context(self, session_id: str) -> ContextVersion | None:
         """The latest version, or None."""
@@ -73,14 +72,16 @@ class MemoryStore:
         if not versions:
             return None
         version, ts, _, _ = versions[-1]
-        return ContextVersion(version, ts, decode(encode(self._current[session_id], "context")))
+        return ContextVersion(
+            version, ts, decode_context(encode(self._current[session_id], "context"))
+        )
 
     async def context_history(self, session_id: str) -> list[ContextVersion]:
         """All versions, oldest first, rebuilt from the changes."""
         out: list[ContextVersion] = []
-        data: dict[str, Any] = {}
+        data: dict[str, object] = {}
         for version, ts, merge, change in self._contexts.get(session_id, []):
-            data = merge_context(data, decode(change), merge)
+            data = merge_context(data, decode_context(change), merge)
             out.append(ContextVersion(version, ts, data))
         return out
 

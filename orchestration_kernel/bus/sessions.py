@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 from ..errors import ConfigurationError
 from ..text_checks import check_text, check_texts
@@ -33,7 +32,7 @@ class SessionState:
     def __init__(self, broker: Broker) -> None:
         self._broker = broker
 
-    async def get(self, session_id: str) -> dict[str, Any]:
+    async def get(self, session_id: str) -> dict[str, object]:
         """The current context (a fresh dict; empty when the session has none)."""
         latest = await (await self._broker.ensure_open()).read_context(session_id)
         return latest.data if latest else {}
@@ -70,13 +69,13 @@ class SessionState:
         await (await self._broker.ensure_open()).append_turns(session_id, made)
         return made
 
-    async def conversation(self, session_id: str) -> list[dict[str, Any]]:
+    async def conversation(self, session_id: str) -> list[dict[str, str | float | None]]:
         """The session's turns as dicts (role, content, model, ts), oldest first."""
         turns = await (await self._broker.ensure_open()).conversation(session_id)
         return [t.as_dict() for t in turns]
 
 
-def as_context(data: object) -> dict[str, Any]:
+def as_context(data: object) -> dict[str, object]:
     """``data`` as a context dict, or a clear error saying what a context must be."""
     if not isinstance(data, Mapping):
         raise ConfigurationError(

@@ -12,14 +12,15 @@ Data crosses the interface as JSON-compatible values, so every backend behaves a
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from typing import Any, NamedTuple, Protocol, runtime_checkable
+from collections.abc import Mapping, Sequence
+from typing import NamedTuple, Protocol, runtime_checkable
 
 from ..errors import ConfigurationError
+from ..jsontypes import JSONValue
 from ..text_checks import check_data
 from .message import BusMessage
 
-__all__ = ["ContextVersion", "Store", "Turn", "decode", "encode", "merge_context"]
+__all__ = ["ContextVersion", "Store", "Turn", "decode", "decode_context", "encode", "merge_context"]
 
 
 class ContextVersion(NamedTuple):
@@ -27,7 +28,7 @@ class ContextVersion(NamedTuple):
 
     version: int
     ts: float
-    data: dict[str, Any]
+    data: dict[str, object]
 
 
 class Turn(NamedTuple):
@@ -38,7 +39,7 @@ class Turn(NamedTuple):
     model: str | None
     ts: float
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, str | float | None]:
         """The turn as ``{"role", "content", "model", "ts"}``."""
         return self._asdict()
 
@@ -71,7 +72,7 @@ class Store(Protocol):
         """Record ``seq`` as acknowledged by ``consumer``; offsets never move backwards."""
 
     async def write_context(
-        self, session_id: str, data: dict[str, Any], *, merge: bool, ts: float
+        self, session_id: str, data: dict[str, object], *, merge: bool, ts: float
     ) -> ContextVersion:
         """Store a new context version (merged into the latest when ``merge``) atomically."""
 
@@ -108,11 +109,24 @@ def encode(value: object, what: str) -> str:
     return text
 
 
-def decode(text: str) -> Any:
+def decode(text: str) -> JSONValue:
     """The inverse of :func:`encode`."""
-    return json.loads(text)
+    value: JSONValue = json.loads(text)
+    return value
 
 
-def merge_context(current: dict[str, Any], update: dict[str, Any], merge: bool) -> dict[str, Any]:
+def decode_context(text: str) -> dict[str, object]:
+    """:func:`decode` of a context (always written from a dict): the dict itself."""
+    value = json.loads(text)
+    if not isinstance(value, dict):  # only a hand-edited or foreign store gets here
+        raise ConfigurationError(
+            f"A stored session context is {type(value).__name__}, not a dict; the store is damaged."
+        )
+    return value
+
+
+def merge_context(
+    current: Mapping[str, object], update: Mapping[str, object], merge: bool
+) -> dict[str, object]:
     """The next context: ``update`` merged over ``current`` (shallow), or ``update`` alone."""
     return {**current, **update} if merge else dict(update)
