@@ -18,13 +18,12 @@ import json
 from collections.abc import Iterator, Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..errors import ConfigurationError
 from ..models import Usage
-from .config import read_config_file
+from .config import read_config_file, section
 from .names import ModelRef
 
 __all__ = ["Catalogue", "ModelInfo", "PriceTier"]
@@ -149,20 +148,30 @@ def _first_known(*prices: float | None) -> float | None:
     return next((p for p in prices if p is not None), None)
 
 
-def _builtin_data() -> dict[str, Any]:
+def _builtin_data() -> dict[str, object]:
     text = resources.files("orchestration_kernel").joinpath("data/models.json").read_text("utf-8")
-    data: dict[str, Any] = json.loads(text)
+    data: dict[str, object] = json.loads(text)
     return data
 
 
-def _entries(raw: Mapping[str, Any]) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+def _entries(
+    raw: Mapping[str, object],
+) -> tuple[dict[str, dict[str, object]], dict[str, str]]:
     """Split a catalogue document (or a bare ``{id: fields}`` mapping) into models, aliases."""
     if "models" in raw or "aliases" in raw:
-        models = dict(raw.get("models") or {})
-        aliases = dict(raw.get("aliases") or {})
+        models, aliases = section(raw, "models"), section(raw, "aliases")
     else:
         models, aliases = dict(raw), {}
-    return {k: v for k, v in models.items() if not k.startswith("_")}, aliases
+    fields = {k: section(models, k, "models") for k in models if not k.startswith("_")}
+    return fields, {name: _alias_target(name, target) for name, target in aliases.items()}
+
+
+def _alias_target(name: str, target: object) -> str:
+    if not isinstance(target, str):
+        raise ConfigurationError(
+            f"Catalogue alias {name!r} must name a model (a string), not {type(target).__name__}."
+        )
+    return target
 
 
 class Catalogue:
@@ -178,7 +187,7 @@ class Catalogue:
         self.aliases: dict[str, str] = dict(aliases or {})
 
     @classmethod
-    def load(cls, overrides: str | Path | Mapping[str, Any] | None = None) -> Catalogue:
+    def load(cls, overrides: str | Path | Mapping[str, object] | None = None) -> Catalogue:
         """The shipped catalogue, with ``overrides`` (a JSON/YAML/TOML file or a dict) merged.
 
         An override of an existing id changes only the fields it names; a new id adds
@@ -190,11 +199,11 @@ class Catalogue:
             raw = overrides if isinstance(overrides, Mapping) else read_config_file(overrides)
             extra_models, extra_aliases = _entries(raw)
             for model_id, fields in extra_models.items():
-                models[model_id] = {**models.get(model_id, {}), **dict(fields or {})}
+                models[model_id] = {**models.get(model_id, {}), **fields}
             aliases.update(extra_aliases)
         # The Batch API discount is per vendor: every model of the vendor gets it, unless
         # its entry says otherwise.
-        discounts = dict(data.get("batch_discounts") or {})
+        discounts = section(data, "batch_discounts")
         for model_id, fields in models.items():
             vendor = model_id.partition(":")[0]
             if vendor in discounts and "batch_discount" not in fields:
@@ -224,7 +233,7 @@ class Catalogue:
         """Every concrete ``provider:model`` id (wildcards left out)."""
         return [k for k in self._models if not k.endswith(":*")]
 
-    def add(self, info: ModelInfo | Mapping[str, Any], model_id: str | None = None) -> ModelInfo:
+    def add(self, info: ModelInfo | Mapping[str, object], model_id: str | None = None) -> ModelInfo:
         """Add or replace one entry (a :class:`ModelInfo` or its fields)."""
         if not isinstance(info, ModelInfo):
             fields = dict(info)

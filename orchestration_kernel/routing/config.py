@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 
 from ..errors import ConfigurationError
 
-__all__ = ["read_config_file"]
+__all__ = ["read_config_file", "section"]
 
 _SUFFIXES = ".json, .yaml, .yml or .toml"
 
@@ -32,6 +33,15 @@ def read_config_file(path: str | Path) -> dict[str, object]:
     if not isinstance(data, dict):
         raise ConfigurationError(f"Config file {path} must hold a mapping at the top level.")
     return data
+
+
+def section(raw: Mapping[str, object], key: str, within: str = "") -> dict[str, object]:
+    """``raw[key]`` as a dict (``{}`` when missing or empty); a clear error otherwise."""
+    value = raw.get(key) or {}
+    if not isinstance(value, Mapping):
+        where = f"{within}.{key}" if within else key
+        raise ConfigurationError(f"Config {where!r} must be a mapping, not {type(value).__name__}.")
+    return dict(value)
 
 
 def _parse(text: str, suffix: str) -> object:

@@ -30,7 +30,7 @@ from ..models import Usage
 from .breaker import BreakerPolicy, BreakerState, CircuitBreaker
 from .catalogue import Catalogue, ModelInfo
 from .clock import Clock, SystemClock
-from .config import read_config_file
+from .config import read_config_file, section
 from .limits import Limiter
 from .metrics import Metrics
 from .names import ModelRef, Resolver
@@ -159,12 +159,12 @@ class Router:
             raise ConfigurationError("Routing config 'providers' must be a list of names.")
         for name in providers:
             self.resolver.add_provider(str(name))
-        for model_id, fields in _section(raw, "models").items():
+        for model_id, fields in section(raw, "models").items():
             current = self.catalogue.get(model_id)
             base = current.model_dump(exclude={"id"}) if current else {}
-            more = _section({model_id: fields}, model_id, "models")
+            more = section({model_id: fields}, model_id, "models")
             self.catalogue.add({**base, **more}, model_id)
-        for alias, target in _section(raw, "aliases").items():
+        for alias, target in section(raw, "aliases").items():
             if not isinstance(target, str):
                 raise ConfigurationError(
                     f"Routing config alias {alias!r} must name a model (a string), "
@@ -534,17 +534,6 @@ def _context_misfit(info: ModelInfo, input_tokens: int, out_tokens: int) -> str 
     if window is not None and input_tokens + out > window:
         return f"too small: {input_tokens} + {out} tokens > window {window}"
     return None
-
-
-def _section(raw: Mapping[str, object], key: str, within: str = "") -> dict[str, object]:
-    """``raw[key]`` as a mapping (``{}`` when missing or empty); a clear error otherwise."""
-    value = raw.get(key) or {}
-    if not isinstance(value, Mapping):
-        where = f"{within}.{key}" if within else key
-        raise ConfigurationError(
-            f"Routing config {where!r} must be a mapping, not {type(value).__name__}."
-        )
-    return dict(value)
 
 
 def _auto_why(ranked: list[dict[str, Any]]) -> str:
