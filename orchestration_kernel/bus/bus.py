@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Coroutine, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from weakref import WeakSet
 
 from ..errors import ConfigurationError, OrchestrationError
@@ -21,7 +21,7 @@ from ..text_checks import check_text
 from .broker import Broker, session_broker
 from .memory import MemoryStore
 from .message import BusMessage
-from .sessions import CONTEXT_SET, CONTEXT_UPDATED, SessionState
+from .sessions import CONTEXT_SET, CONTEXT_UPDATED, SessionState, as_context
 from .sqlite import SQLiteStore
 from .store import ContextVersion, Store
 from .subscription import SLOW_POLICIES, Callback, SlowPolicy, Subscription
@@ -134,7 +134,7 @@ class ContextBus:
         validate_topic(topic)
         sid = session_id or self.session_id
         if topic == CONTEXT_UPDATED:
-            return await self._run(self._write_and_publish(sid, data, True, durable))
+            return await self._run(self._merge_and_publish(sid, data, durable))
         return await self._run(self._broker.publish(topic, data, sid, durable))
 
     def publish_sync(
@@ -149,7 +149,7 @@ class ContextBus:
         validate_topic(topic)
         sid = session_id or self.session_id
         if topic == CONTEXT_UPDATED:
-            message: BusMessage = self._block(self._write_and_publish(sid, data, True, durable))
+            message: BusMessage = self._block(self._merge_and_publish(sid, data, durable))
         else:
             message = self._block(self._broker.publish(topic, data, sid, durable))
         return message
@@ -236,11 +236,11 @@ class ContextBus:
             self._block(self._broker._ack(consumer, msg.seq))
 
     # -- session context -----------------------------------------------------------
-    async def get_context(self, session_id: str | None = None) -> dict[str, Any]:
+    async def get_context(self, session_id: str | None = None) -> dict[str, object]:
         """The session's current context (a copy; ``{}`` if it has none)."""
         return await self._run(self._state.get(session_id or self.session_id))
 
-    def get_context_sync(self, session_id: str | None = None) -> dict[str, Any]:
+    def get_context_sync(self, session_id: str | None = None) -> dict[str, object]:
         """Blocking twin of :meth:`get_context`."""
         return self._block(self._state.get(session_id or self.session_id))
 
@@ -295,25 +295,26 @@ class ContextBus:
         """Blocking twin of :meth:`sessions`."""
         return self._block(self._state.sessions())
 
-    def _write(
+    async def _write(
         self, data: Mapping[str, object], session_id: str | None, *, merge: bool
-    ) -> Coroutine[Any, Any, ContextVersion]:
+    ) -> ContextVersion:
         sid = session_id or self.session_id
-        return self._write_and_publish(sid, data, merge, None, version=True)
+        written, _ = await self._write_and_publish(sid, data, merge, None)
+        return written
+
+    async def _merge_and_publish(
+        self, session_id: str, data: object, durable: bool | None
+    ) -> BusMessage:
+        _, msg = await self._write_and_publish(session_id, data, True, durable)
+        return msg
 
     async def _write_and_publish(
-        self,
-        session_id: str,
-        data: Any,
-        merge: bool,
-        durable: bool | None,
-        *,
-        version: bool = False,
-    ) -> Any:
+        self, session_id: str, data: object, merge: bool, durable: bool | None
+    ) -> tuple[ContextVersion, BusMessage]:
         written = await self._state.write(session_id, data, merge=merge)
         topic = CONTEXT_UPDATED if merge else CONTEXT_SET
-        msg = await self._broker.publish(topic, dict(data), session_id, durable)
-        return written if version else msg
+        msg = await self._broker.publish(topic, as_context(data), session_id, durable)
+        return written, msg
 
     # -- conversation ---------------------------------------------------------------
     async def append_turn(
@@ -344,11 +345,15 @@ class ContextBus:
         sid = session_id or self.session_id
         self._block(self._state.append_turns(sid, [(role, content, model)]))
 
-    async def conversation(self, session_id: str | None = None) -> list[dict[str, Any]]:
+    async def conversation(
+        self, session_id: str | None = None
+    ) -> list[dict[str, str | float | None]]:
         """The session's turns, oldest first: dicts with role, content, model, ts."""
         return await self._run(self._state.conversation(session_id or self.session_id))
 
-    def conversation_sync(self, session_id: str | None = None) -> list[dict[str, Any]]:
+    def conversation_sync(
+        self, session_id: str | None = None
+    ) -> list[dict[str, str | float | None]]:
         """Blocking twin of :meth:`conversation`."""
         return self._block(self._state.conversation(session_id or self.session_id))
 
@@ -361,7 +366,7 @@ class ContextBus:
         """``{"count", "p50", "p95", "p99"}`` of recorded handoffs, in ms."""
         return self._broker.handoffs.stats()
 
-    def metrics(self) -> dict[str, Any]:
+    def metrics(self) -> dict[str, object]:
         """The bus's counters: ``handoffs`` (see :meth:`handoff_stats`), ``dropped`` (messages
         discarded by slow-subscriber policies, in all), and ``subscriptions``: per open
         subscription its ``pattern``, ``policy``, ``pending``, ``delivered``, ``dropped``
@@ -419,13 +424,13 @@ class ContextBus:
         if self._closed or self._broker.closed:
             raise OrchestrationError("This ContextBus is closed; create a new ContextBus().")
 
-    async def _run(self, coro: Coroutine[Any, Any, T]) -> T:
+    async def _run(self, coro: Coroutine[object, object, T]) -> T:
         if self._closed or self._broker.closed:
             coro.close()
             self._check_open()
         return await self._broker.runtime.run(coro)
 
-    def _block(self, coro: Coroutine[Any, Any, T]) -> T:
+    def _block(self, coro: Coroutine[object, object, T]) -> T:
         if self._closed or self._broker.closed:
             coro.close()
             self._check_open()

@@ -46,10 +46,10 @@ class SessionState:
         """Every version, oldest first."""
         return await (await self._broker.ensure_open()).context_history(session_id)
 
-    async def write(
-        self, session_id: str, data: Mapping[str, object], *, merge: bool
-    ) -> ContextVersion:
-        """Merge ``data`` into the context (``merge``) or replace it; a new version."""
+    async def write(self, session_id: str, data: object, *, merge: bool) -> ContextVersion:
+        """Merge ``data`` into the context (``merge``) or replace it; a new version.
+
+        ``data`` that is not a dict of names to values raises :class:`ConfigurationError`."""
         check_text(session_id, "the session id")
         store = await self._broker.ensure_open()
         return await store.write_context(session_id, as_context(data), merge=merge, ts=time.time())

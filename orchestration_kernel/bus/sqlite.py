@@ -21,7 +21,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar, TypeVarTuple
 
 from ..errors import StorageError
 from ..storage.files import private_dir
@@ -34,6 +34,9 @@ from .store import ContextVersion, Turn, decode, encode, merge_context
 __all__ = ["SCHEMA_VERSION", "SQLiteStore"]
 
 T = TypeVar("T")
+Args = TypeVarTuple("Args")
+#: One SQLite cell, as the sqlite3 module gives it back.
+_Cell = str | int | float | bytes | None
 
 #: The layout this release writes.
 SCHEMA_VERSION = 2
@@ -151,7 +154,7 @@ class SQLiteStore:
             self._conn.close()
             self._conn = None
 
-    async def _call(self, fn: Callable[..., T], *args: Any) -> T:
+    async def _call(self, fn: Callable[[*Args], T], *args: *Args) -> T:
         if self._executor is None:
             raise RuntimeError(f"the bus store {self.path} is closed")
         loop = asyncio.get_running_loop()
@@ -187,7 +190,9 @@ class SQLiteStore:
         rows = await self._call(self._read_sync, after_seq, limit)
         return [BusMessage(seq, t, decode(d), s, ts, durable=True) for seq, t, s, ts, d in rows]
 
-    def _read_sync(self, after_seq: int, limit: int) -> list[tuple[Any, ...]]:
+    def _read_sync(
+        self, after_seq: int, limit: int
+    ) -> list[tuple[int, str, str | None, float, str]]:
         return (
             self._db()
             .execute(
@@ -203,8 +208,9 @@ class SQLiteStore:
         return await self._call(self._get_offset_sync, consumer)
 
     def _get_offset_sync(self, consumer: str) -> int:
-        rows = self._fetch("SELECT seq FROM offsets WHERE consumer = ?", (consumer,))
-        return int(rows[0][0]) if rows else 0
+        row = self._db().execute("SELECT seq FROM offsets WHERE consumer = ?", (consumer,))
+        first = row.fetchone()
+        return int(first[0]) if first else 0
 
     async def set_offset(self, consumer: str, seq: int) -> None:
         """Move the consumer's offset forward (committed on return)."""
@@ -217,14 +223,14 @@ class SQLiteStore:
 
     # -- session context -----------------------------------------------------------
     async def write_context(
-        self, session_id: str, data: dict[str, Any], *, merge: bool, ts: float
+        self, session_id: str, data: dict[str, object], *, merge: bool, ts: float
     ) -> ContextVersion:
         """Add a context version in one IMMEDIATE transaction (no lost updates)."""
         encode(data, "context data")  # fail fast, before touching the database
         return await self._call(self._write_context_sync, session_id, data, merge, ts)
 
     def _write_context_sync(
-        self, session_id: str, data: dict[str, Any], merge: bool, ts: float
+        self, session_id: str, data: dict[str, object], merge: bool, ts: float
     ) -> ContextVersion:
         # IMMEDIATE takes the write lock before the read, so two processes merging into
         # the same session serialise instead of overwriting each other.
@@ -281,7 +287,7 @@ class SQLiteStore:
             "SELECT session_id FROM context_changes UNION SELECT session_id FROM turns ORDER BY 1",
             (),
         )
-        return [r[0] for r in rows]
+        return [str(r[0]) for r in rows]
 
     # -- conversation --------------------------------------------------------------
     async def append_turns(self, session_id: str, turns: Sequence[Turn]) -> None:
@@ -289,7 +295,7 @@ class SQLiteStore:
         rows = [(session_id, t.role, t.content, t.model, t.ts) for t in turns]
         await self._call(self._append_turns_sync, rows)
 
-    def _append_turns_sync(self, rows: list[tuple[Any, ...]]) -> None:
+    def _append_turns_sync(self, rows: list[tuple[str, str, str, str | None, float]]) -> None:
         # One explicit transaction: on an autocommit connection ``with conn:`` would not
         # begin one, and each row would commit on its own.
         with transaction(self._db()) as conn:
@@ -300,15 +306,18 @@ class SQLiteStore:
 
     async def conversation(self, session_id: str) -> list[Turn]:
         """The session's turns, oldest first."""
-        rows = await self._call(
-            self._fetch,
+        return await self._call(self._conversation_sync, session_id)
+
+    def _conversation_sync(self, session_id: str) -> list[Turn]:
+        rows = self._db().execute(
             "SELECT role, content, model, ts FROM turns WHERE session_id = ? ORDER BY id",
             (session_id,),
         )
-        return [Turn(*row) for row in rows]
+        return [Turn(*row) for row in rows.fetchall()]
 
-    def _fetch(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
-        return self._db().execute(sql, params).fetchall()
+    def _fetch(self, sql: str, params: tuple[_Cell, ...]) -> list[tuple[_Cell, ...]]:
+        rows: list[tuple[_Cell, ...]] = self._db().execute(sql, params).fetchall()
+        return rows
 
     def __repr__(self) -> str:
         return f"SQLiteStore({str(self.path)!r})"

@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 from ..errors import ConfigurationError, RunCancelled
 from ..models import Usage
@@ -73,6 +73,17 @@ def task_needs(task: str | None) -> frozenset[str]:
     return frozenset().union(*(TASK_NEEDS.get(w, frozenset()) for w in words))
 
 
+class _AutoEntry(TypedDict):
+    """A catalogue model ``model: auto`` may pick; ``rank`` orders them (lowest first)."""
+
+    id: str
+    est_cost_usd: float | None
+    context_window: int | None
+    unhealthy: bool
+    latency_p50_ms: float | None
+    rank: tuple[bool, bool, float, float, str]
+
+
 @dataclass(frozen=True)
 class RouteDecision:
     """What was chosen for a name, and the grounds, ready for the audit's ``detail``."""
@@ -81,9 +92,9 @@ class RouteDecision:
     deployment_id: str
     model: str
     strategy: str
-    reasons: dict[str, Any] = field(default_factory=dict)
+    reasons: dict[str, object] = field(default_factory=dict)
 
-    def as_detail(self) -> dict[str, Any]:
+    def as_detail(self) -> dict[str, object]:
         """The JSON-able record for an audit ``route`` event."""
         return {
             "requested": self.requested,
@@ -144,7 +155,7 @@ class Router:
         self._turn[pool.name] = 0
         return pool
 
-    def load_config(self, source: str | Path | Mapping[str, Any]) -> list[Pool]:
+    def load_config(self, source: str | Path | Mapping[str, object]) -> list[Pool]:
         """Apply a routing config (file or mapping): ``providers``, ``models``, ``aliases``,
         ``pools`` sections, in that order. Returns the pools added."""
         raw = source if isinstance(source, Mapping) else read_config_file(source)
@@ -231,11 +242,11 @@ class Router:
 
     def _candidates(
         self, pool: Pool, input_tokens: int | None, needs: set[str]
-    ) -> tuple[list[Deployment], dict[str, Any]]:
+    ) -> tuple[list[Deployment], dict[str, object]]:
         """Members in strategy order, the ones that fit ``needs``/context first."""
         ordered = self._order(pool, input_tokens)
         fitting = [d for d in ordered if not self._misfit(d, input_tokens, needs)]
-        notes: dict[str, Any] = {}
+        notes: dict[str, object] = {}
         if len(fitting) < len(ordered):
             notes["misfits"] = {
                 d.id: self._misfit(d, input_tokens, needs) for d in ordered if d not in fitting
@@ -308,7 +319,7 @@ class Router:
             why = "every member is cooling down; this one reaches half-open soonest"
         self._advance(pool, chosen)
         self._assigned[chosen.id] = self.in_flight(chosen) + 1
-        reasons = {
+        reasons: dict[str, object] = {
             "pool": pool.name,
             "why": why,
             "needs": sorted(needs),
@@ -326,7 +337,7 @@ class Router:
         dep = self.deployment_for(how.ref)
         self.breaker(dep).acquire()
         self._assigned[dep.id] = self.in_flight(dep) + 1
-        reasons = {
+        reasons: dict[str, object] = {
             "why": "a single model: its own deployment",
             "resolution": how.as_dict(),
             "needs": sorted(needs),
@@ -335,7 +346,7 @@ class Router:
         }
         return dep, RouteDecision(name, dep.id, str(dep.ref), "single", reasons)
 
-    def _describe(self, dep: Deployment, input_tokens: int | None) -> dict[str, Any]:
+    def _describe(self, dep: Deployment, input_tokens: int | None) -> dict[str, object]:
         series = self.metrics.deployment(dep.id)
         breaker = self.breaker(dep)
         tokens = input_tokens if input_tokens is not None else _DEFAULT_INPUT_TOKENS
@@ -376,13 +387,12 @@ class Router:
             raise ConfigurationError(_no_auto_model(required, providers, input_tokens, rejected))
         ranked = sorted(kept, key=lambda c: c["rank"])
         if ranked:
-            chosen, why = ranked[0], _auto_why(ranked)
+            chosen, why = ranked[0]["id"], _auto_why(ranked)
         else:
-            soonest = min(cooling, key=lambda i: self.breaker(i).seconds_until_half_open())
-            chosen = {"id": soonest, "rank": ()}
+            chosen = min(cooling, key=lambda i: self.breaker(i).seconds_until_half_open())
             why = "every fitting model is cooling down; this one reaches half-open soonest"
-        ref = ModelRef.parse(chosen["id"])
-        reasons = {
+        ref = ModelRef.parse(chosen)
+        reasons: dict[str, object] = {
             "why": why,
             "task": task,
             "needs": sorted(required),
@@ -392,12 +402,12 @@ class Router:
             "candidates": [{k: v for k, v in c.items() if k != "rank"} for c in ranked[:8]],
             "rejected": {k: sorted(v) for k, v in rejected.items()},
         }
-        return ref, RouteDecision(AUTO, chosen["id"], chosen["id"], AUTO, reasons)
+        return ref, RouteDecision(AUTO, chosen, chosen, AUTO, reasons)
 
     def _auto_candidates(
         self, required: set[str], providers: set[str], input_tokens: int, out_tokens: int
-    ) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
-        kept: list[dict[str, Any]] = []
+    ) -> tuple[list[_AutoEntry], dict[str, list[str]]]:
+        kept: list[_AutoEntry] = []
         rejected: dict[str, list[str]] = {}
         for info in self.catalogue:
             ref_id = info.id.replace(":*", ":auto")
@@ -433,7 +443,7 @@ class Router:
 
     def _auto_entry(
         self, info: ModelInfo, ref_id: str, input_tokens: int, out_tokens: int
-    ) -> dict[str, Any]:
+    ) -> _AutoEntry:
         cost = info.estimate_cost(
             input_tokens, min(out_tokens, info.max_output_tokens or out_tokens)
         )
@@ -506,7 +516,7 @@ class Router:
             return self._implicit[deployment]
         raise ConfigurationError(f"No deployment with id {deployment!r} has been chosen.")
 
-    def snapshot(self) -> dict[str, Any]:
+    def snapshot(self) -> dict[str, object]:
         """Monitoring numbers plus breaker and limiter state, JSON-able."""
         return {
             **self.metrics.snapshot(),
@@ -536,7 +546,7 @@ def _context_misfit(info: ModelInfo, input_tokens: int, out_tokens: int) -> str 
     return None
 
 
-def _auto_why(ranked: list[dict[str, Any]]) -> str:
+def _auto_why(ranked: list[_AutoEntry]) -> str:
     best = ranked[0]
     if best["unhealthy"]:
         return "every fitting model has failed lately; the cheapest of them"
