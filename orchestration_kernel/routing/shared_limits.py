@@ -41,8 +41,9 @@ import os
 import time
 import uuid
 import warnings
+from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from ..redis_link import RedisSettings, client, is_unavailable, redact
 from .clock import Clock
@@ -50,6 +51,33 @@ from .clock import Clock
 __all__ = ["RESERVE", "Booking", "SharedLimits", "SharedLimitsWarning"]
 
 log = logging.getLogger("orchestration_kernel.shared")
+
+#: An argument of a Lua script (redis sends each as a string).
+_Arg = str | int | float
+
+
+class _Script(Protocol):
+    """A registered Lua script (``redis.asyncio`` ``Script``): what we call."""
+
+    def __call__(self, *, keys: list[str], args: list[_Arg]) -> Awaitable[object]: ...
+
+
+class _Redis(Protocol):
+    """The members of ``redis.asyncio.Redis`` the shared limiter uses."""
+
+    def register_script(self, script: str) -> _Script: ...
+
+    def zrem(self, name: str, *values: str) -> Awaitable[object]: ...
+
+    def aclose(self) -> Awaitable[None]: ...
+
+
+def _number(value: object) -> float:
+    """A number a Lua script returned: an integer, or a decimal sent as a string."""
+    if isinstance(value, int | float | str | bytes):
+        return float(value)
+    raise TypeError(f"unexpected reply from the Redis limiter script: {value!r}")
+
 
 #: KEYS: starts (zset id->start), tokens (hash id->tokens), leases (zset id->expiry),
 #: kernels (zset kernel->last seen), total (the tokens of every booking in the window).
@@ -223,15 +251,15 @@ class SharedLimits:
         self.booked: collections.deque[tuple[str, float]] = collections.deque(maxlen=10_000)
         self._kernel = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._ids = itertools.count(1)
-        self._redis: Any = None
-        self._scripts: dict[str, Any] = {}
+        self._redis: _Redis | None = None
+        self._scripts: dict[str, _Script] = {}
         self._answered = False  # set by the probe once Redis answers again
         self._probe: asyncio.Task[None] | None = None
         self._probation_until = 0.0
         self._local: dict[str, list[_Entry]] = {}  # bookings made during an outage
         self._leases: dict[str, set[str]] = {}  # leases key -> held lease ids
         self._renewer: asyncio.Task[None] | None = None
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
 
     # -- the limiter's side ----------------------------------------------------------
     async def book(self, gate: _Gate, tokens: int) -> Booking | None:
@@ -363,29 +391,32 @@ class SharedLimits:
             await asyncio.sleep(_IN_FLIGHT_POLL)
 
     async def _reserve(
-        self, gate: _Gate, keys: Any, booking_id: str, tokens: int, replaces: str = ""
+        self, gate: _Gate, keys: tuple[str, ...], booking_id: str, tokens: int, replaces: str = ""
     ) -> tuple[float, float] | None:
         """One booking: (seconds until its start, the start in server epoch seconds), or
         None while every in-flight slot is held. ``replaces``: a booking to drop first."""
         presence = max(60.0, 2 * self.settings.window)
-        args = [
+        args: list[_Arg] = [
             booking_id, max(0, int(tokens)), gate.rpm or 0, gate.tpm or 0,
             gate.max_in_flight or 0, self.settings.window, self.settings.lease_ttl,
             self._kernel, presence, replaces,
         ]  # fmt: skip
-        delay, at, kernels = await self._run("reserve", RESERVE, list(keys), args)
+        reply = await self._run("reserve", RESERVE, list(keys), args)
+        if not isinstance(reply, list) or len(reply) != 3:
+            raise TypeError(f"unexpected reply from the Redis limiter script: {reply!r}")
+        delay, at, kernels = reply
         # Just back from an outage the server may have restarted and forgotten the others.
-        seen = int(kernels)
+        seen = int(_number(kernels))
         self.kernels = max(self.kernels, seen) if self.local_limits() else seen
         self._seen = True
-        value = float(delay)
+        value = _number(delay)
         if value < 0:
             return None
-        start = float(at)
+        start = _number(at)
         self.booked.append((gate.deployment_id, start))
         return value, start
 
-    async def _run(self, name: str, source: str, keys: list[str], args: list[Any]) -> Any:
+    async def _run(self, name: str, source: str, keys: list[str], args: list[_Arg]) -> object:
         if self._redis is None:
             self._redis = client(self.settings)
         script = self._scripts.get(name)
@@ -397,7 +428,7 @@ class SharedLimits:
         if self._redis is not None:
             await self._redis.zrem(key, member)
 
-    async def _backfill(self, gate: _Gate, keys: Any) -> None:
+    async def _backfill(self, gate: _Gate, keys: tuple[str, ...]) -> None:
         """Write the calls admitted locally during an outage into the shared window."""
         entries = self._local.pop(gate.deployment_id, None)
         if not entries:
@@ -405,7 +436,7 @@ class SharedLimits:
         # Local times are monotonic; the shared window uses the server's epoch clock.
         # On one machine the two differ by a constant we measure here.
         offset = time.time() - gate.clock.now()
-        args: list[Any] = [self.settings.window]
+        args: list[_Arg] = [self.settings.window]
         for i, entry in enumerate(entries):
             args += [f"{self._kernel}-local-{i}-{entry.at}", entry.at + offset, entry.tokens]
         try:
@@ -428,7 +459,7 @@ class SharedLimits:
                     with contextlib.suppress(Exception):  # down: the lease may lapse; fine
                         await self._run("renew", _RENEW, [key], [self.settings.lease_ttl, *ids])
 
-    def _background(self, coro: Any) -> None:
+    def _background(self, coro: Awaitable[object]) -> None:
         async def quietly() -> None:
             with contextlib.suppress(Exception):  # a lost settle only makes us conservative
                 await coro
@@ -492,7 +523,7 @@ class SharedLimits:
         log.info(message)  # shown once, as the warning below; the log keeps the record
         warnings.warn(message, SharedLimitsWarning, stacklevel=2)
 
-    def status(self) -> dict[str, Any]:
+    def status(self) -> dict[str, str | int]:
         """``{"mode", "kernels", "outages", "url"}`` for monitoring."""
         return {
             "mode": self.mode,
