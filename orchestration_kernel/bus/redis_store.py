@@ -39,7 +39,7 @@ import os
 import uuid
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import ParamSpec, Protocol, TypeVar
 
 from ..errors import ConfigurationError, SharedStateError
 from ..redis_link import RedisSettings, client, is_unavailable, redact
@@ -103,6 +103,67 @@ _BUFFER = 10_000
 _LIVE_MAXLEN = 10_000
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+#: An argument of a Lua script (redis sends each as a string).
+_Arg = str | int | float
+#: A stream entry as the client returns it (``decode_responses=False``): id and fields.
+_Entry = tuple[bytes, dict[bytes, bytes]]
+
+
+class _Script(Protocol):
+    """A registered Lua script (``redis.asyncio`` ``Script``): what we call."""
+
+    def __call__(self, *, keys: list[str], args: list[_Arg]) -> Awaitable[object]: ...
+
+
+class _Pipeline(Protocol):
+    """A transaction pipeline: the commands queued in :meth:`RedisStore.append_turns`."""
+
+    async def __aenter__(self) -> _Pipeline: ...
+
+    async def __aexit__(self, *exc: object) -> None: ...
+
+    def rpush(self, name: str, *values: str) -> object: ...
+
+    def sadd(self, name: str, *values: str) -> object: ...
+
+    def execute(self) -> Awaitable[object]: ...
+
+
+class _Redis(Protocol):
+    """The members of ``redis.asyncio.Redis`` the bus store uses, with the replies it reads."""
+
+    def ping(self) -> Awaitable[object]: ...
+
+    def aclose(self) -> Awaitable[None]: ...
+
+    def register_script(self, script: str) -> _Script: ...
+
+    def pipeline(self, transaction: bool = True) -> _Pipeline: ...
+
+    def xadd(
+        self, name: str, fields: dict[str, str], *, maxlen: int, approximate: bool
+    ) -> Awaitable[object]: ...
+
+    def xrange(self, name: str, min: str, max: str, count: int) -> Awaitable[list[_Entry]]: ...
+
+    def xrevrange(self, name: str, max: str, min: str, count: int) -> Awaitable[list[_Entry]]: ...
+
+    def xread(
+        self, streams: dict[str, str], count: int, block: int
+    ) -> Awaitable[list[tuple[bytes, list[_Entry]]]]: ...
+
+    def xinfo_groups(self, name: str) -> Awaitable[list[dict[str, object]]]: ...
+
+    def lindex(self, name: str, index: int) -> Awaitable[bytes | None]: ...
+
+    def lrange(self, name: str, start: int, end: int) -> Awaitable[list[bytes]]: ...
+
+    def smembers(self, name: str) -> Awaitable[set[bytes]]: ...
+
+
 class RedisStore:
     """A :class:`~.store.Store` on Redis, shared by every process that uses the same URL."""
 
@@ -119,9 +180,9 @@ class RedisStore:
         self._overflowed = 0
         self._down = False
         self._warned_topics: set[str] = set()
-        self._redis: Any = None
-        self._reader: Any = None
-        self._scripts: dict[str, Any] = {}
+        self._redis: _Redis | None = None
+        self._reader: _Redis | None = None
+        self._scripts: dict[str, _Script] = {}
         self._listener: asyncio.Task[None] | None = None
         self._flushing: asyncio.Lock | None = None
         self._closing = False
@@ -133,7 +194,7 @@ class RedisStore:
     async def open(self) -> None:
         """Connect (lazily: the first command connects) and check the server answers."""
         self._redis = client(self.settings)
-        await self._call(self._redis.ping)
+        await self._call(self._client.ping)
 
     async def close(self) -> None:
         """Stop listening and close the connections."""
@@ -151,23 +212,25 @@ class RedisStore:
         self._redis = self._reader = None
 
     # -- durable log ---------------------------------------------------------------
-    async def append_message(self, topic: str, data: Any, session_id: str | None, ts: float) -> int:
+    async def append_message(
+        self, topic: str, data: object, session_id: str | None, ts: float
+    ) -> int:
         """Add a durable message to the log stream; its ``seq`` is its stream id."""
         text = encode(data, f"data for durable topic {topic!r}")
-        args = [self.origin, topic, session_id or "", repr(ts), text]
-        return int(await self._script("append", _APPEND, [self._log, self._seq], args))
+        args: list[_Arg] = [self.origin, topic, session_id or "", repr(ts), text]
+        return _int(await self._script("append", _APPEND, [self._log, self._seq], args))
 
     async def read_messages(self, after_seq: int, limit: int) -> list[BusMessage]:
         """Up to ``limit`` durable messages with ``seq > after_seq``, oldest first."""
         rows = await self._call(
-            self._redis.xrange, self._log, f"({max(after_seq, 0)}-0", "+", limit
+            self._client.xrange, self._log, f"({max(after_seq, 0)}-0", "+", limit
         )
         return [_message(entry_id, fields, durable=True) for entry_id, fields in rows]
 
     async def get_offset(self, consumer: str) -> int:
         """The consumer group's last-delivered id (0 when the consumer is new)."""
         try:
-            groups = await self._call(self._redis.xinfo_groups, self._log)
+            groups = await self._call(self._client.xinfo_groups, self._log)
         except SharedStateError:
             raise
         except Exception:  # no stream yet: nobody acknowledged anything
@@ -183,10 +246,10 @@ class RedisStore:
 
     # -- session context -----------------------------------------------------------
     async def write_context(
-        self, session_id: str, data: dict[str, Any], *, merge: bool, ts: float
+        self, session_id: str, data: dict[str, object], *, merge: bool, ts: float
     ) -> ContextVersion:
         """Merge (or replace) and add a version, atomically across every kernel."""
-        args: list[Any] = ["1" if merge else "0", repr(float(ts)), session_id]
+        args: list[_Arg] = ["1" if merge else "0", repr(float(ts)), session_id]
         for key, value in data.items():
             args += [key, encode(value, f"context value {key!r}")]
         entry = await self._script("context", _WRITE_CONTEXT, self._context_keys(session_id), args)
@@ -194,17 +257,17 @@ class RedisStore:
 
     async def read_context(self, session_id: str) -> ContextVersion | None:
         """The latest version, or None."""
-        entry = await self._call(self._redis.lindex, self._context_keys(session_id)[2], -1)
+        entry = await self._call(self._client.lindex, self._context_keys(session_id)[2], -1)
         return None if entry is None else _version(entry)
 
     async def context_history(self, session_id: str) -> list[ContextVersion]:
         """Every version, oldest first."""
-        rows = await self._call(self._redis.lrange, self._context_keys(session_id)[2], 0, -1)
+        rows = await self._call(self._client.lrange, self._context_keys(session_id)[2], 0, -1)
         return [_version(row) for row in rows]
 
     async def sessions(self) -> list[str]:
         """Sessions with a context or a conversation."""
-        return sorted(_text(s) for s in await self._call(self._redis.smembers, self._sessions))
+        return sorted(_text(s) for s in await self._call(self._client.smembers, self._sessions))
 
     # -- conversation --------------------------------------------------------------
     async def append_turns(self, session_id: str, turns: Sequence[Turn]) -> None:
@@ -214,7 +277,7 @@ class RedisStore:
         rows = [json.dumps([t.role, t.content, t.model, t.ts]) for t in turns]
 
         async def push() -> None:
-            async with self._redis.pipeline(transaction=True) as pipe:
+            async with self._client.pipeline(transaction=True) as pipe:
                 pipe.rpush(self._turns(session_id), *rows)
                 pipe.sadd(self._sessions, session_id)
                 await pipe.execute()
@@ -223,11 +286,11 @@ class RedisStore:
 
     async def conversation(self, session_id: str) -> list[Turn]:
         """The session's turns, oldest first."""
-        rows = await self._call(self._redis.lrange, self._turns(session_id), 0, -1)
+        rows = await self._call(self._client.lrange, self._turns(session_id), 0, -1)
         return [Turn(*json.loads(row)) for row in rows]
 
     # -- live delivery between processes (the broker calls these) --------------------
-    async def broadcast(self, topic: str, data: Any, session_id: str | None, ts: float) -> None:
+    async def broadcast(self, topic: str, data: object, session_id: str | None, ts: float) -> None:
         """Send a non-durable message to the other processes (buffered while Redis is away)."""
         try:
             text = encode(data, topic)
@@ -252,9 +315,9 @@ class RedisStore:
 
     async def _positions(self) -> dict[str, str]:
         """The newest id of each stream now: the listener reads what comes after."""
-        out = {}
+        out: dict[str, str] = {}
         for key in (self._log, self._live):
-            newest = await self._call(self._redis.xrevrange, key, "+", "-", 1)
+            newest = await self._call(self._client.xrevrange, key, "+", "-", 1)
             out[key] = _text(newest[0][0]) if newest else "0-0"
         return out
 
@@ -303,7 +366,7 @@ class RedisStore:
                 fields = {"o": self.origin, "t": topic, "s": sid, "ts": ts, "d": text}
                 try:
                     await self._call(
-                        self._redis.xadd, self._live, fields, maxlen=_LIVE_MAXLEN, approximate=True
+                        self._client.xadd, self._live, fields, maxlen=_LIVE_MAXLEN, approximate=True
                     )
                 except SharedStateError:
                     return  # kept for later; the warning was given
@@ -311,13 +374,20 @@ class RedisStore:
         self._came_back()
 
     # -- plumbing --------------------------------------------------------------------
-    async def _script(self, name: str, source: str, keys: list[str], args: list[Any]) -> Any:
+    @property
+    def _client(self) -> _Redis:
+        """The open connection; SharedStateError before ``open`` or after ``close``."""
+        if self._redis is None:
+            raise SharedStateError("The Redis bus store is not open.")
+        return self._redis
+
+    async def _script(self, name: str, source: str, keys: list[str], args: list[_Arg]) -> object:
         script = self._scripts.get(name)
         if script is None:
-            script = self._scripts[name] = self._redis.register_script(source)
+            script = self._scripts[name] = self._client.register_script(source)
         return await self._call(script, keys=keys, args=args)
 
-    async def _call(self, fn: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any) -> Any:
+    async def _call(self, fn: Callable[P, Awaitable[R]], *args: P.args, **kwargs: P.kwargs) -> R:
         """Run one command; "Redis is unreachable" becomes SharedStateError."""
         if self._redis is None:
             raise SharedStateError("The Redis bus store is not open.")
@@ -371,7 +441,7 @@ class RedisStore:
         return f"RedisStore({redact(self.settings.url)!r})"
 
 
-def _text(value: Any) -> str:
+def _text(value: object) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
@@ -380,7 +450,14 @@ def _id_key(entry_id: str) -> tuple[int, int]:
     return int(ms), int(seq or 0)
 
 
-def _message(entry_id: Any, fields: dict[bytes, bytes], *, durable: bool) -> BusMessage:
+def _int(value: object) -> int:
+    """An integer reply (redis gives ``int``; a Lua string reply comes as ``bytes``)."""
+    if isinstance(value, int | str | bytes):
+        return int(value)
+    raise TypeError(f"unexpected reply from Redis: {value!r}")
+
+
+def _message(entry_id: object, fields: dict[bytes, bytes], *, durable: bool) -> BusMessage:
     """A stream entry as the bus's message; a durable one's seq is its stream id."""
     seq = int(_text(entry_id).split("-")[0]) if durable else 0
     session = _text(fields[b"s"]) or None
@@ -388,6 +465,8 @@ def _message(entry_id: Any, fields: dict[bytes, bytes], *, durable: bool) -> Bus
     return BusMessage(seq, _text(fields[b"t"]), data, session, float(fields[b"ts"]), durable)
 
 
-def _version(entry: Any) -> ContextVersion:
+def _version(entry: object) -> ContextVersion:
+    if not isinstance(entry, str | bytes):
+        raise TypeError(f"unexpected context entry from Redis: {entry!r}")
     version, ts, data = json.loads(entry)
     return ContextVersion(int(version), float(ts), data)
