@@ -445,3 +445,42 @@ def test_latency_percentiles_follow_the_sliding_window() -> None:
     assert list(series.latencies) == [40.0, 20.0, 30.0]
     assert series.latency(50) == percentile([40.0, 20.0, 30.0], 50) == 30.0
     assert series.latency(100) == 40.0
+
+
+@pytest.mark.parametrize(
+    ("config", "named"),
+    [
+        ({"models": ["openai:gpt-4o"]}, "'models' must be a mapping, not list"),
+        ({"models": {"openai:x": "cheap"}}, "'models.openai:x' must be a mapping, not str"),
+        ({"aliases": {"fast": 5}}, "alias 'fast' must name a model (a string), not int"),
+        ({"providers": 3}, "'providers' must be a list of names"),
+    ],
+)
+def test_a_malformed_routing_config_section_is_a_clear_configuration_error(
+    config: dict[str, object], named: str
+) -> None:
+    router, _ = _router()
+    with pytest.raises(ConfigurationError) as caught:
+        router.load_config(config)
+    assert named in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "named"),
+    [
+        ({"aliases": {"fast": ["openai:gpt-4o"]}}, "alias 'fast' must name a model"),
+        ({"models": {"openai:x": 3}}, "'models.openai:x' must be a mapping, not int"),
+    ],
+)
+def test_a_malformed_catalogue_override_is_a_clear_configuration_error(
+    overrides: dict[str, object], named: str
+) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        Catalogue.load(overrides)
+    assert named in str(caught.value)
+
+
+def test_a_model_entry_of_null_in_a_catalogue_override_changes_nothing() -> None:
+    before = Catalogue.load().get("openai:gpt-4o")
+    assert before is not None
+    assert Catalogue.load({"openai:gpt-4o": None}).get("openai:gpt-4o") == before
