@@ -21,7 +21,7 @@ from .scope import nearest
 __all__ = ["PipelineManager"]
 
 
-class _PipelineOptions(TypedDict, total=False):
+class PipelineOptions(TypedDict, total=False):
     """What :meth:`PipelineManager.register` forwards to :class:`Pipeline`."""
 
     namespace: Mapping[str, object] | None
@@ -30,7 +30,7 @@ class _PipelineOptions(TypedDict, total=False):
     default_model: str | None
 
 
-class _RunOptions(TypedDict, total=False):
+class RunOptions(TypedDict, total=False):
     """What :meth:`PipelineManager.run` forwards to :meth:`Pipeline.execute`."""
 
     namespace: Mapping[str, object] | None
@@ -49,7 +49,7 @@ class PipelineManager:
         self._pipelines: dict[str, Pipeline] = {}
         self._history: dict[str, deque[PipelineResult]] = {}
 
-    def register(self, name: str, spec: object, **options: Unpack[_PipelineOptions]) -> Pipeline:
+    def register(self, name: str, spec: object, **options: Unpack[PipelineOptions]) -> Pipeline:
         """Register ``spec`` (or a :class:`Pipeline`) as ``name``, replacing any before it.
 
         ``options`` go to :class:`Pipeline` (``namespace``, ``interpolate`` …).
@@ -95,7 +95,7 @@ class PipelineManager:
         return runs[-1] if runs else None
 
     async def run(
-        self, name: str, input_data: object = None, **kwargs: Unpack[_RunOptions]
+        self, name: str, input_data: object = None, **kwargs: Unpack[RunOptions]
     ) -> PipelineResult:
         """Run ``name`` (``kwargs`` as for :meth:`Pipeline.execute`) and record it."""
         pipeline = self.get(name)
@@ -108,7 +108,7 @@ class PipelineManager:
         return result
 
     def run_sync(
-        self, name: str, input_data: object = None, **kwargs: Unpack[_RunOptions]
+        self, name: str, input_data: object = None, **kwargs: Unpack[RunOptions]
     ) -> PipelineResult:
         """Blocking twin of :meth:`run`."""
         pipeline = self.get(name)
