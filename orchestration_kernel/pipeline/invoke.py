@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 
 from ..errors import GuardianBlocked, OrchestrationError, PipelineError
 from ..models import Delta, Message, Reply
-from .engine_face import PipelineEngine
+from .engine_face import PipelineEngine, StepCallOptions
 from .result import ModelCall, assign
 from .spec import StepSpec
 
@@ -109,7 +109,7 @@ async def call_model(
     *,
     system: str | None,
     on_delta: Callable[[Delta], None] | None,
-    extra: dict[str, object],
+    extra: StepCallOptions,
 ) -> ModelCall:
     """Call ``model`` for ``step``; raises :class:`CallFailed` (with the record) on failure."""
     call = ModelCall(model=model)
@@ -152,7 +152,7 @@ async def _ensure_json(
     call: ModelCall,
     reply: Reply,
     system: str | None,
-    extra: dict[str, object],
+    extra: StepCallOptions,
 ) -> Reply:
     """Validate a JSON reply; retry once with the error shown to the model."""
     value, why = parse_json_reply(reply.text, step.json_schema)

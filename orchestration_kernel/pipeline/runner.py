@@ -38,7 +38,7 @@ from ..errors import (
 )
 from ..models import Delta, Message
 from .collaborators import RunAudit, RunBus
-from .engine_face import PipelineEngine
+from .engine_face import PipelineEngine, StepCallOptions
 from .events import EventKind, Observer, PipelineEvent, notify
 from .fold import fold_conversation, turns_to_messages
 from .invoke import CallFailed, call_model, default_prompt, json_instruction
@@ -466,7 +466,7 @@ class Run:
         payload: str | list[Message],
         system: str | None,
     ) -> Coroutine[object, None, ModelCall]:
-        extra: dict[str, object] = {
+        extra: StepCallOptions = {
             "run_id": self.run_id, "pipeline": self.name, "step": name,
             "session_id": self.session_id,
         }  # fmt: skip
