@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from ..errors import ConfigurationError
 from .rows import format_timestamp
+from .sqlrow import Cell
 from .store import ALL_COLUMNS
 
 __all__ = ["Since", "select_sql"]
@@ -24,14 +24,14 @@ def select_sql(
     event: str | Iterable[str] | None = None,
     session: str | None = None,
     limit: int | None = None,
-) -> tuple[str, list[Any]]:
+) -> tuple[str, list[Cell]]:
     """SQL and parameters selecting matching rows in ``seq`` order.
 
     ``model`` matches the requested model, the responding model, or ``provider:model``.
     ``limit`` keeps the most recent rows.
     """
     where: list[str] = []
-    params: list[Any] = []
+    params: list[Cell] = []
     if run is not None:
         where.append("run_id = ?")
         params.append(run)
