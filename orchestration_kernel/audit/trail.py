@@ -322,7 +322,7 @@ class AuditTrail:
                 exc,
             )
 
-    def find_replay(self, request_hash: str) -> dict[str, Any] | None:
+    def find_replay(self, request_hash: str) -> dict[str, object] | None:
         """The most recent successful ``call`` for this request hash, for replay: its
         response, usage, cost, models and detail. ``None`` when there is none (or
         content logging was off when it was recorded)."""
