@@ -14,7 +14,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeAlias, runtime_checkable
+from typing import Protocol, TypeAlias, TypeGuard, runtime_checkable
 
 from ..errors import ConfigurationError, UsageError
 from ..models import ACTION_RANK, Action, Decision
@@ -53,6 +53,10 @@ class Outcome:
 
 
 PolicyResult: TypeAlias = Outcome | Decision | str | None
+
+#: A plain callable as a policy: ``fn(text, ctx)`` or ``fn(text, ctx, stage)``, sync or
+#: async. What it returns is checked by :func:`to_outcome` when it runs.
+PolicyFunction: TypeAlias = Callable[..., PolicyResult | Awaitable[PolicyResult]]
 
 
 @runtime_checkable
@@ -114,7 +118,7 @@ class FunctionPolicy(BasePolicy):
 
     def __init__(
         self,
-        fn: Callable[..., Any],
+        fn: PolicyFunction,
         *,
         name: str | None = None,
         stages: Iterable[Stage] | None = None,
@@ -137,7 +141,7 @@ class FunctionPolicy(BasePolicy):
 class _ObjectPolicy(BasePolicy):
     """An object with ``check`` but without our name/stages attributes (or overridden)."""
 
-    def __init__(self, obj: Any, *, name: str, stages: Iterable[Stage]) -> None:
+    def __init__(self, obj: _Checker, *, name: str, stages: Iterable[Stage]) -> None:
         super().__init__(name=name, stages=stages)
         self.obj = obj
         self.is_async = inspect.iscoroutinefunction(obj.check) or bool(
@@ -155,7 +159,24 @@ class _ObjectPolicy(BasePolicy):
         return result
 
 
-def _positional_arity(fn: Callable[..., Any]) -> int:
+class _Checker(Protocol):
+    """An object with a ``check(text, ctx[, stage])`` method."""
+
+    @property
+    def check(self) -> PolicyFunction: ...
+
+
+def _is_checker(obj: object) -> TypeGuard[_Checker]:
+    """Has a callable ``check`` (what it returns is checked when it runs)."""
+    return callable(getattr(obj, "check", None))
+
+
+def _is_function(obj: object) -> TypeGuard[PolicyFunction]:
+    """Callable (what it returns is checked when it runs)."""
+    return callable(obj)
+
+
+def _positional_arity(fn: Callable[..., object]) -> int:
     try:
         params = inspect.signature(fn).parameters.values()
     except (TypeError, ValueError):  # builtins without a signature: assume (text, ctx)
@@ -167,7 +188,7 @@ def _positional_arity(fn: Callable[..., Any]) -> int:
 
 
 def as_policy(
-    obj: Any, *, name: str | None = None, stages: Iterable[Stage] | None = None
+    obj: object, *, name: str | None = None, stages: Iterable[Stage] | None = None
 ) -> BasePolicy:
     """Make a policy of a :class:`BasePolicy`, a class, an object with ``check`` or a
     plain callable. ``name`` and ``stages`` override the object's own."""
@@ -179,13 +200,13 @@ def as_policy(
         if stages is not None:
             obj.stages = _validate_stages(stages)
         return obj
-    if callable(getattr(obj, "check", None)):
+    if _is_checker(obj):
         return _ObjectPolicy(
             obj,
             name=name or getattr(obj, "name", None) or type(obj).__name__,
             stages=stages or getattr(obj, "stages", None) or ALL_STAGES,
         )
-    if callable(obj):
+    if _is_function(obj):
         return FunctionPolicy(obj, name=name, stages=stages)
     raise UsageError(
         f"a policy must be a callable (text, ctx) -> action, or an object with a "
@@ -193,7 +214,7 @@ def as_policy(
     )
 
 
-def to_outcome(result: Any) -> Outcome:
+def to_outcome(result: object) -> Outcome:
     """Normalise whatever a policy returned into an :class:`Outcome`."""
     if result is None:
         return Outcome()
