@@ -14,7 +14,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Protocol, TypeAlias, TypeGuard, runtime_checkable
+from typing import Any, Protocol, TypeAlias, runtime_checkable
 
 from ..errors import ConfigurationError, UsageError
 from ..models import ACTION_RANK, Action, Decision
@@ -53,10 +53,6 @@ class Outcome:
 
 
 PolicyResult: TypeAlias = Outcome | Decision | str | None
-
-#: A plain callable as a policy: ``fn(text, ctx)`` or ``fn(text, ctx, stage)``, sync or
-#: async. What it returns is checked by :func:`to_outcome` when it runs.
-PolicyFunction: TypeAlias = Callable[..., PolicyResult | Awaitable[PolicyResult]]
 
 
 @runtime_checkable
@@ -118,7 +114,7 @@ class FunctionPolicy(BasePolicy):
 
     def __init__(
         self,
-        fn: PolicyFunction,
+        fn: Callable[..., Any],
         *,
         name: str | None = None,
         stages: Iterable[Stage] | None = None,
@@ -141,7 +137,7 @@ class FunctionPolicy(BasePolicy):
 class _ObjectPolicy(BasePolicy):
     """An object with ``check`` but without our name/stages attributes (or overridden)."""
 
-    def __init__(self, obj: _Checker, *, name: str, stages: Iterable[Stage]) -> None:
+    def __init__(self, obj: Any, *, name: str, stages: Iterable[Stage]) -> None:
         super().__init__(name=name, stages=stages)
         self.obj = obj
         self.is_async = inspect.iscoroutinefunction(obj.check) or bool(
@@ -159,24 +155,7 @@ class _ObjectPolicy(BasePolicy):
         return result
 
 
-class _Checker(Protocol):
-    """An object with a ``check(text, ctx[, stage])`` method."""
-
-    @property
-    def check(self) -> PolicyFunction: ...
-
-
-def _is_checker(obj: object) -> TypeGuard[_Checker]:
-    """Has a callable ``check`` (what it returns is checked when it runs)."""
-    return callable(getattr(obj, "check", None))
-
-
-def _is_function(obj: object) -> TypeGuard[PolicyFunction]:
-    """Callable (what it returns is checked when it runs)."""
-    return callable(obj)
-
-
-def _positional_arity(fn: Callable[..., object]) -> int:
+def _positional_arity(fn: Callable[..., Any]) -> int:
     try:
         params = inspect.signature(fn).parameters.values()
     except (TypeError, ValueError):  # builtins without a signature: assume (text, ctx)
@@ -188,7 +167,7 @@ def _positional_arity(fn: Callable[..., object]) -> int:
 
 
 def as_policy(
-    obj: object, *, name: str | None = None, stages: Iterable[Stage] | None = None
+    obj: Any, *, name: str | None = None, stages: Iterable[Stage] | None = None
 ) -> BasePolicy:
     """Make a policy of a :class:`BasePolicy`, a class, an object with ``check`` or a
     plain callable. ``name`` and ``stages`` override the object's own."""
@@ -200,13 +179,13 @@ def as_policy(
         if stages is not None:
             obj.stages = _validate_stages(stages)
         return obj
-    if _is_checker(obj):
+    if callable(getattr(obj, "check", None)):
         return _ObjectPolicy(
             obj,
             name=name or getattr(obj, "name", None) or type(obj).__name__,
             stages=stages or getattr(obj, "stages", None) or ALL_STAGES,
         )
-    if _is_function(obj):
+    if callable(obj):
         return FunctionPolicy(obj, name=name, stages=stages)
     raise UsageError(
         f"a policy must be a callable (text, ctx) -> action, or an object with a "
@@ -214,7 +193,7 @@ def as_policy(
     )
 
 
-def to_outcome(result: object) -> Outcome:
+def to_outcome(result: Any) -> Outcome:
     """Normalise whatever a policy returned into an :class:`Outcome`."""
     if result is None:
         return Outcome()
