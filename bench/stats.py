@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Sequence
 
 __all__ = ["median_ci", "percentile", "summarize"]
@@ -36,13 +37,23 @@ def median_ci(samples: Sequence[float], level: float = 0.95) -> tuple[float, flo
     ordered = sorted(float(x) for x in samples)
     n = len(ordered)
 
-    def coverage(k: int) -> float:  # P(x(k) <= median <= x(n+1-k))
-        return 1.0 - 2.0 * sum(math.comb(n, i) for i in range(k)) / 2.0**n
+    if n > _EXACT_UP_TO:  # the binomial is normal to well within a sample here
+        z = statistics.NormalDist().inv_cdf(0.5 + level / 2)
+        k = max(1, math.floor((n - z * math.sqrt(n)) / 2))
+        covered = 2 * statistics.NormalDist(n / 2, math.sqrt(n) / 2).cdf(n - k + 0.5) - 1
+        return ordered[k - 1], ordered[n - k], covered
+
+    def coverage(k: int) -> float:  # P(x(k) <= median <= x(n+1-k)), in exact integers
+        return 1.0 - 2 * sum(math.comb(n, i) for i in range(k)) / (1 << n)
 
     k = 1
     while k + 1 <= (n + 1) // 2 and coverage(k + 1) >= level:
         k += 1
     return ordered[k - 1], ordered[n - k], coverage(k)
+
+
+#: Above this many samples :func:`median_ci` uses the normal approximation of the binomial.
+_EXACT_UP_TO = 500
 
 
 def summarize(samples: Sequence[float]) -> dict[str, float | int]:

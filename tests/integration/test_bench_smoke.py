@@ -129,6 +129,14 @@ def test_the_median_interval_covers_at_least_95_percent_when_it_can() -> None:
         median_ci([])
 
 
+def test_the_median_interval_of_thousands_of_samples() -> None:
+    # Reservation latencies come by the thousand: 2**n overflowed a float past 1,023.
+    for n in (500, 501, 5_000, 100_000):
+        low, high, level = median_ci([float(i) for i in range(n)])
+        assert low < (n - 1) / 2 < high and 0.95 <= level < 0.97, (n, low, high, level)
+        assert high - low < 2.2 * n**0.5  # about two standard errors each side, no wider
+
+
 def test_a_goal_is_met_only_when_its_whole_interval_is(tmp_path: Path) -> None:
     def audit(low: float, high: float) -> dict[str, Any]:
         export = {
