@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from .errors import (
     AllAttemptsFailed,
@@ -41,13 +41,28 @@ from .errors import (
     ProviderError,
     ProviderTimeout,
 )
-from .models import Attempt, ChatRequest, Decision, Delta, Message, ProviderReply, Reply, Usage
+from .models import (
+    Attempt,
+    ChatRequest,
+    Decision,
+    Delta,
+    Message,
+    ProviderReply,
+    Reply,
+    StreamChunk,
+    Usage,
+)
 from .providers.base import Provider, Timeouts, timeout_error, watching_stream_activity
 from .retry import RetryPolicy
 
+if TYPE_CHECKING:
+    from .guardian import GuardContext, Guardian, Identity, OutputMonitor, Verdict
+    from .routing.catalogue import Catalogue
+    from .routing.pools import Deployment
+
 __all__ = ["CallRecorder", "CallRunner", "CallSpec", "Target", "TargetPicker"]
 
-DeltaSink = Callable[[Delta], Any]
+DeltaSink = Callable[[Delta], object]
 
 
 @dataclass
@@ -64,7 +79,7 @@ class CallSpec:
     max_tokens: int | None = None
     stop: list[str] | None = None
     timeouts: Timeouts = field(default_factory=Timeouts)
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, object] = field(default_factory=dict)
     run_id: str | None = None
     pipeline: str | None = None
     step: str | None = None
@@ -91,8 +106,8 @@ class Target:
     deployment_id: str
     adapter: Provider
     simulated: bool
-    deployment: Any = None
-    route: dict[str, Any] = field(default_factory=dict)
+    deployment: Deployment | None = None
+    route: dict[str, object] = field(default_factory=dict)
     #: True when an offline stand-in (the local model or the simulator) serves it.
     stand_in: bool = False
 
@@ -144,7 +159,7 @@ class CallRecorder(Protocol):
         self, attempt: Attempt, spec: CallSpec, target: Target, material: str, reply: Reply | None
     ) -> None: ...
 
-    def verdict(self, stage: str, verdict: Any, spec: CallSpec, target: Target) -> None: ...
+    def verdict(self, stage: str, verdict: Verdict, spec: CallSpec, target: Target) -> None: ...
 
     def replay(self, material: str, target: Target, spec: CallSpec) -> Reply | None: ...
 
@@ -154,7 +169,7 @@ class CallRecorder(Protocol):
 @dataclass
 class _Prepared:
     request: ChatRequest
-    ctx: Any
+    ctx: GuardContext | None
     decisions: list[Decision]
     material: str
 
@@ -203,11 +218,11 @@ class CallRunner:
         *,
         picker: TargetPicker,
         recorder: CallRecorder,
-        guardian: Any,
+        guardian: Guardian | None,
         retry: RetryPolicy,
-        catalogue: Any,
+        catalogue: Catalogue,
         estimate: Callable[[str], int],
-        identity: Any = None,
+        identity: Identity | None = None,
     ) -> None:
         self.picker = picker
         self.recorder = recorder
@@ -278,7 +293,7 @@ class CallRunner:
             extra=spec.extra,
         )
 
-    def _guard_context(self, target: Target, spec: CallSpec, request: ChatRequest) -> Any:
+    def _guard_context(self, target: Target, spec: CallSpec, request: ChatRequest) -> GuardContext:
         from .guardian import GuardContext
 
         tokens = spec.input_tokens or 0
@@ -302,9 +317,10 @@ class CallRunner:
             return checked[target.ref]
         request = self._request(target, spec)
         # The Guardian's context (a cost estimate, a model): built only when checks run.
-        ctx = None if self.guardian is None else self._guard_context(target, spec, request)
+        ctx = None
         decisions: list[Decision] = []
         if self.guardian is not None:
+            ctx = self._guard_context(target, spec, request)
             verdict, request = await self.guardian.check_request(request, ctx)
             self.recorder.verdict("input", verdict, spec, target)
             if verdict.blocked:
@@ -314,9 +330,10 @@ class CallRunner:
         checked[target.ref] = prepared
         return prepared
 
-    def _context(self, prepared: _Prepared, target: Target, spec: CallSpec) -> Any:
-        """The Guardian's context of ``prepared`` (made now if checks were off at first)."""
-        if prepared.ctx is None and self.guardian is not None:
+    def _context(self, prepared: _Prepared, target: Target, spec: CallSpec) -> GuardContext:
+        """The Guardian's context of ``prepared`` (made now if checks were off at first).
+        Only called with a Guardian."""
+        if prepared.ctx is None:
             prepared.ctx = self._guard_context(target, spec, prepared.request)
         return prepared.ctx
 
@@ -454,9 +471,7 @@ class CallRunner:
                 else:
                     raw = await target.adapter.complete(prepared.request, timeouts)
                     ttft = None
-                    text, out_decisions = await self._check_output(
-                        raw.text, self._context(prepared, target, spec), spec, target
-                    )
+                    text, out_decisions = await self._check_output(raw.text, prepared, spec, target)
                 latency = (time.perf_counter() - t0) * 1000.0
                 attempt.latency_ms, attempt.ttft_ms = latency, ttft
                 reply = self._make_reply(
@@ -509,10 +524,11 @@ class CallRunner:
         )
 
     async def _check_output(
-        self, text: str, ctx: Any, spec: CallSpec, target: Target
+        self, text: str, prepared: _Prepared, spec: CallSpec, target: Target
     ) -> tuple[str, list[Decision]]:
         if self.guardian is None:
             return text, []
+        ctx = self._context(prepared, target, spec)
         verdict = await self.guardian.check_output(text, ctx)
         self.recorder.verdict("output", verdict, spec, target)
         if verdict.blocked:
@@ -622,10 +638,10 @@ def _status_of(error: BaseException) -> str:
     return "error"
 
 
-def _merge_final(last: Any, chunk: Any) -> Any:
+def _merge_final(last: StreamChunk | None, chunk: StreamChunk) -> StreamChunk:
     if last is None:
         return chunk.model_copy()
-    update: dict[str, Any] = {}
+    update: dict[str, object] = {}
     for name in ("finish_reason", "usage", "response_model"):
         value = getattr(chunk, name)
         if value is not None:
@@ -635,7 +651,7 @@ def _merge_final(last: Any, chunk: Any) -> Any:
     return last.model_copy(update=update)
 
 
-async def _aclose(agen: Any) -> None:
+async def _aclose(agen: object) -> None:
     close = getattr(agen, "aclose", None)
     if close is None:
         return
@@ -643,7 +659,13 @@ async def _aclose(agen: Any) -> None:
         await close()
 
 
-async def _invalidate(credential: Any) -> None:
+class _Invalidating(Protocol):
+    """A credential that can drop its cached value (sync or async)."""
+
+    def invalidate(self) -> object: ...
+
+
+async def _invalidate(credential: _Invalidating) -> None:
     result = credential.invalidate()
     if asyncio.iscoroutine(result):
         await result
@@ -664,7 +686,7 @@ class _Shown:
         if self.sink is not None:
             self.sink(Delta(kind=kind, text=text))
 
-    def feed(self, text: str, monitor: Any) -> None:
+    def feed(self, text: str, monitor: OutputMonitor | None) -> None:
         if monitor is None:
             self.text += text
             self._emit("text", text)

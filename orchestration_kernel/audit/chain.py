@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from typing import Any
 
 from .events import FIRST_LATER_COLUMN
 
@@ -50,7 +49,7 @@ _encode_row = (
 )
 
 
-def row_body(values: Sequence[Any]) -> str:
+def row_body(values: Sequence[object]) -> str:
     """The JSON text of a row's values that its hash covers (``json.dumps``, compact)."""
     if _encode_row is None:
         return json.dumps(values, separators=(",", ":"))
@@ -95,7 +94,7 @@ class ChainKey:
         outer.update(inner.digest())
         return outer.hexdigest()
 
-    def row_hash(self, prev_hash: str, seq: int, values: Sequence[Any]) -> str:
+    def row_hash(self, prev_hash: str, seq: int, values: Sequence[object]) -> str:
         """The hash of one row, chained to ``prev_hash``."""
         return self.mac(row_message(prev_hash, seq, values))
 
@@ -124,12 +123,12 @@ class ChainKey:
         return hashlib.sha256(self.mac("fingerprint").encode()).hexdigest()[:16]
 
 
-def row_message(prev_hash: str, seq: int, values: Sequence[Any]) -> str:
+def row_message(prev_hash: str, seq: int, values: Sequence[object]) -> str:
     """The text a row's hash is the MAC of: ``row|prev_hash|seq|`` and the row's body."""
     return f"row|{prev_hash}|{seq}|{row_body(_hashed(values))}"
 
 
-def _hashed(values: Sequence[Any]) -> Sequence[Any]:
+def _hashed(values: Sequence[object]) -> Sequence[object]:
     """The values a row's hash covers: every schema-1 column, then the later columns up
     to the last one set (unset trailing ones are left out, as before they existed)."""
     end = len(values)

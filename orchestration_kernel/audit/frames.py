@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from .events import COLUMNS
+from .sqlrow import Row
 from .store import ALL_COLUMNS
 
 if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
     import pandas as pd
 
 __all__ = ["KINDS", "apply_types", "encode_json_columns", "frame_from_rows"]
@@ -30,7 +33,7 @@ KINDS: dict[str, str] = {
 
 
 def frame_from_rows(
-    rows: Iterable[tuple[Any, ...]], columns: Sequence[str] = ALL_COLUMNS, decode_json: bool = True
+    rows: Iterable[Row], columns: Sequence[str] = ALL_COLUMNS, decode_json: bool = True
 ) -> pd.DataFrame:
     """A typed DataFrame from raw SQLite rows; JSON columns decoded where ``decode_json``."""
     import pandas as pd
@@ -47,14 +50,15 @@ def frame_from_rows(
     if cells.shape != (len(rows), len(names)):  # ragged rows: the general path copes
         return apply_types(pd.DataFrame.from_records(rows, columns=names), decode_json)
     data = {
-        name: _column(pd, np, cells[:, i], KINDS.get(name), decode_json)
-        for i, name in enumerate(names)
+        name: _column(cells[:, i], KINDS.get(name), decode_json) for i, name in enumerate(names)
     }
     return pd.DataFrame(data, copy=False)
 
 
-def _column(pd: Any, np: Any, values: Any, kind: str | None, decode_json: bool) -> Any:
+def _column(values: npt.NDArray[np.object_], kind: str | None, decode_json: bool) -> pd.Series:
     """One typed column from an object array of SQLite values (as :func:`_typed` types it)."""
+    import numpy as np  # imported already by the caller: dict look-ups
+    import pandas as pd
     import pyarrow as pa
 
     try:
@@ -66,7 +70,7 @@ def _column(pd: Any, np: Any, values: Any, kind: str | None, decode_json: bool) 
             return pd.Series(ints if kind == "int" else ints.astype("boolean"), copy=False)
         if kind == "text":
             texts = pa.array(values, pa.large_string())  # non-text cells raise
-            return pd.Series(pd.array(texts, dtype=_text_dtype(pd)), copy=False)
+            return pd.Series(pd.array(texts, dtype=_text_dtype()), copy=False)
         if kind == "json" and decode_json:
             return pd.Series(_decode_all(values), dtype=object)
     except (TypeError, ValueError, pa.ArrowException):
@@ -75,16 +79,17 @@ def _column(pd: Any, np: Any, values: Any, kind: str | None, decode_json: bool) 
     return series if kind is None else _typed(series, kind, decode_json)
 
 
-def _decode_all(values: Any) -> list[Any]:
+def _decode_all(values: Iterable[object]) -> list[object]:
     """Decode a column of JSON texts in one parse; falls back to cell by cell.
 
     The stored cells are ``json.dumps`` output, one document each; a cell that is not
     (invalid, or several values such as ``1, 2``) fails the parse or the count check.
     """
     present = [v for v in values if v is not None]
-    if all(isinstance(v, str) for v in present):
+    texts = [v for v in present if isinstance(v, str)]
+    if len(texts) == len(present):
         try:
-            decoded = json.loads("[" + ",".join(present) + "]")
+            decoded = json.loads("[" + ",".join(texts) + "]")
         except ValueError:
             decoded = None
         if decoded is not None and len(decoded) == len(present):
@@ -93,7 +98,9 @@ def _decode_all(values: Any) -> list[Any]:
     return [None if v is None else _from_json(v) for v in values]
 
 
-def _text_dtype(pd: Any) -> Literal["str", "string"]:
+def _text_dtype() -> Literal["str", "string"]:
+    import pandas as pd  # imported already by the caller
+
     # pandas 3's "str" keeps missing values missing; on pandas 2 "str" would mean "None".
     return "str" if pd.__version__ >= "3" else "string"
 
@@ -122,16 +129,16 @@ def _typed(col: pd.Series, kind: str, decode_json: bool) -> pd.Series:
     if kind == "json" and decode_json:
         decoded = col.map(_from_json, na_action="ignore").astype(object)
         return decoded.where(col.notna(), None)  # missing is None, whatever the source
-    return col.astype(_text_dtype(pd))
+    return col.astype(_text_dtype())
 
 
-def _to_bool(value: Any) -> bool:
+def _to_bool(value: object) -> bool:
     if isinstance(value, str):
         return value.strip().lower() in {"1", "true", "yes"}
     return bool(value)
 
 
-def _from_json(value: Any) -> Any:
+def _from_json(value: object) -> object:
     if not isinstance(value, str):
         return value  # already decoded (e.g. read back from JSONL)
     try:

@@ -13,9 +13,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
 
 from ..errors import ConfigurationError
+from .sqlrow import Cell, Row
 
 __all__ = ["audit_file", "read_rows"]
 
@@ -33,8 +33,8 @@ def audit_file(home: str | Path) -> Path:
 
 
 def read_rows(
-    homes: Iterable[str | Path], sql: str, params: Sequence[Any]
-) -> list[tuple[str, list[tuple[Any, ...]]]]:
+    homes: Iterable[str | Path], sql: str, params: Sequence[Cell]
+) -> list[tuple[str, list[Row]]]:
     """``(home, rows)`` for each home: ``sql`` run read-only on its audit database."""
     out = []
     for home in homes:

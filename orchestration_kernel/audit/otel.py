@@ -15,14 +15,19 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from ..errors import ConfigurationError
 from ..providers.registry import default_providers, otel_names
 from .events import OTEL_MAPPING, OTEL_PROVIDER_NAMES
+from .sqlrow import Cell, Row
 from .store import ALL_COLUMNS
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace.export import SpanExporter
 
 __all__ = ["OTelSink", "span_attributes"]
 
@@ -33,9 +38,9 @@ _INSTALL_HINT = (
 _CONTENT = {"prompt", "response"}
 
 
-def span_attributes(row: dict[str, Any], include_content: bool = False) -> dict[str, Any]:
+def span_attributes(row: Mapping[str, Cell], include_content: bool = False) -> dict[str, Cell]:
     """The span attributes of one audit row (``None`` values left out)."""
-    attrs: dict[str, Any] = {}
+    attrs: dict[str, Cell] = {}
     for field in OTEL_MAPPING:
         value = row.get(field.column)
         if value is None or (field.column in _CONTENT and not include_content):
@@ -43,7 +48,7 @@ def span_attributes(row: dict[str, Any], include_content: bool = False) -> dict[
         if field.column == "event":
             value = "chat" if value == "call" else value
         elif field.column == "provider":
-            value = _otel_provider(value)
+            value = _otel_provider(str(value))
         elif field.column == "replayed":
             value = bool(value)
         elif field.column in _CONTENT:
@@ -58,7 +63,7 @@ def _otel_provider(name: str) -> str:
     return OTEL_PROVIDER_NAMES.get(name) or otel_names(default_providers()).get(name, name)
 
 
-def _span_name(row: dict[str, Any]) -> str:
+def _span_name(row: Mapping[str, object]) -> str:
     if row.get("event") == "call":
         return f"chat {row.get('model') or ''}".strip()
     return f"orchestration.{row.get('event')}"
@@ -84,7 +89,7 @@ class OTelSink:
         headers: dict[str, str] | None = None,
         include_content: bool = False,
         service_name: str = "orchestration-kernel",
-        exporter: Any = None,
+        exporter: SpanExporter | None = None,
     ) -> None:
         try:
             from opentelemetry.sdk.resources import Resource
@@ -99,14 +104,14 @@ class OTelSink:
         self._provider.add_span_processor(BatchSpanProcessor(exporter))
         self._tracer = self._provider.get_tracer("orchestration_kernel.audit")
 
-    def emit(self, rows: list[tuple[Any, ...]]) -> None:
+    def emit(self, rows: list[Row]) -> None:
         """Make one span per committed row (``ALL_COLUMNS`` tuples)."""
         from opentelemetry.trace import SpanKind, Status, StatusCode
 
         for values in rows:
             row = dict(zip(ALL_COLUMNS, values, strict=True))
-            end = int(datetime.fromisoformat(row["timestamp"]).timestamp() * 1e9)
-            start = end - int((row.get("latency_ms") or 0.0) * 1e6)
+            end = int(datetime.fromisoformat(str(row["timestamp"])).timestamp() * 1e9)
+            start = end - int(float(row.get("latency_ms") or 0.0) * 1e6)
             kind = SpanKind.CLIENT if row.get("event") == "call" else SpanKind.INTERNAL
             span = self._tracer.start_span(
                 _span_name(row),
@@ -115,7 +120,7 @@ class OTelSink:
                 attributes=span_attributes(row, self.include_content),
             )
             if row.get("error_type"):
-                span.set_status(Status(StatusCode.ERROR, row["error_type"]))
+                span.set_status(Status(StatusCode.ERROR, str(row["error_type"])))
             elif row.get("status") == "ok":
                 span.set_status(Status(StatusCode.OK))
             span.end(end_time=end)
@@ -129,7 +134,7 @@ class OTelSink:
         self._provider.shutdown()
 
 
-def _otlp_exporter(endpoint: str | None, headers: dict[str, str] | None) -> Any:
+def _otlp_exporter(endpoint: str | None, headers: dict[str, str] | None) -> SpanExporter:
     try:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
     except ImportError as exc:

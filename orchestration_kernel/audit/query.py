@@ -4,17 +4,37 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from pathlib import Path
+from typing import TypedDict
 
 from ..errors import ConfigurationError
 from .rows import format_timestamp
+from .sqlrow import Cell
 from .store import ALL_COLUMNS
 
-__all__ = ["Since", "select_sql"]
+__all__ = ["FrameFilters", "RowFilters", "Since", "select_sql"]
 
 #: A moment: an aware or naive (taken as UTC) datetime, ISO text, epoch seconds, or a
 #: timedelta meaning "that long ago".
 Since = datetime | str | float | int | timedelta
+
+
+class RowFilters(TypedDict, total=False):
+    """The keyword filters of :func:`select_sql` (and ``AuditTrail.export``)."""
+
+    run: str | None
+    since: Since | None
+    model: str | None
+    event: str | Iterable[str] | None
+    session: str | None
+    limit: int | None
+
+
+class FrameFilters(RowFilters, total=False):
+    """The keyword filters of ``AuditTrail.to_dataframe``: :class:`RowFilters` and
+    ``homes`` (other ``ORCHESTRATION_HOME`` directories to read as well)."""
+
+    homes: Iterable[str | Path]
 
 
 def select_sql(
@@ -24,14 +44,14 @@ def select_sql(
     event: str | Iterable[str] | None = None,
     session: str | None = None,
     limit: int | None = None,
-) -> tuple[str, list[Any]]:
+) -> tuple[str, list[Cell]]:
     """SQL and parameters selecting matching rows in ``seq`` order.
 
     ``model`` matches the requested model, the responding model, or ``provider:model``.
     ``limit`` keeps the most recent rows.
     """
     where: list[str] = []
-    params: list[Any] = []
+    params: list[Cell] = []
     if run is not None:
         where.append("run_id = ?")
         params.append(run)

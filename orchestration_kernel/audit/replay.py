@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 from .index import REPLAY, REPLAYABLE, indexed_through
 
@@ -40,7 +39,7 @@ _FIELDS = (
 
 
 def canonical_request(
-    model: str, messages: Sequence[Any], params: Mapping[str, Any] | None = None
+    model: str, messages: Sequence[object], params: Mapping[str, object] | None = None
 ) -> str:
     """A deterministic text of a request: same model, messages and parameters, same text.
 
@@ -56,7 +55,7 @@ def canonical_request(
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: object) -> object:
     dump = getattr(value, "model_dump", None)
     if callable(dump):
         return dump(mode="json")
@@ -67,7 +66,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def find_replay(conn: sqlite3.Connection, request_hash: str) -> dict[str, Any] | None:
+def find_replay(conn: sqlite3.Connection, request_hash: str) -> dict[str, object] | None:
     """The most recent successful ``call`` with this request hash and a stored response:
     from ``audit_replay`` and from the rows it does not reach yet (see :mod:`.index`)."""
     done = indexed_through(conn, REPLAY)

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from typing import Any
 
 from ..errors import ConfigurationError, InvalidInputError
 from .index import TOKENIZE, indexed_sql, indexed_through
+from .sqlrow import Cell, Row
 from .store import ALL_COLUMNS
 
 __all__ = ["MAX_QUERY_CHARS", "MAX_SEARCH_WORDS", "fts_query", "search_rows"]
@@ -52,7 +52,7 @@ def fts_query(text: str, syntax: bool = False) -> str:
 
 def search_rows(
     conn: sqlite3.Connection, text: str, limit: int = 50, syntax: bool = False
-) -> list[tuple[Any, ...]]:
+) -> list[Row]:
     """Rows (``ALL_COLUMNS`` order) whose prompt or response matches, best match first.
 
     Rows the index does not reach yet (it could not be brought up to date: a full disk)
@@ -63,7 +63,7 @@ def search_rows(
     try:
         tail = _index_tail(conn)
         matches = "SELECT rowid AS hit, rank AS score FROM audit_fts WHERE audit_fts MATCH ?"
-        params: list[Any] = [query]
+        params: list[Cell] = [query]
         if tail:
             matches += " UNION ALL SELECT rowid, rank FROM temp.audit_fts_tail "
             matches += "WHERE audit_fts_tail MATCH ?"

@@ -31,7 +31,6 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
 
 from ..errors import ConfigurationError, StorageError
 from ..storage.files import private_dir
@@ -41,6 +40,7 @@ from .chain import GENESIS, ChainKey
 from .events import COLUMN_NAMES, COLUMNS
 from .index import DELETE_TRIGGER, TOKENIZE, start_lazy_index
 from .mark import INVALID, HighWaterMark
+from .sqlrow import Row
 
 __all__ = ["ALL_COLUMNS", "SCHEMA_VERSION", "SYNCHRONOUS", "AuditStore", "Head"]
 
@@ -246,24 +246,26 @@ class AuditStore:
             conn.close()
 
     # -- the chain -----------------------------------------------------------------
-    def append(self, rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    def append(self, rows: Sequence[Row]) -> list[Row]:
         """Chain ``rows`` (values in ``COLUMNS`` order) onto the head and commit them.
 
         Returns the stored rows (``ALL_COLUMNS`` order: seq, values, prev_hash, hash).
         """
         with self.lock:
             with self.transaction() as conn:
-                chained = self.append_in(conn, rows)
+                chained, (seq, head) = self._chain_in(conn, rows)
             if chained and self.mark is not None:
-                self.mark.advance(chained[-1][0], chained[-1][-1])
+                self.mark.advance(seq, head)
             return chained
 
-    def append_in(
-        self, conn: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]
-    ) -> list[tuple[Any, ...]]:
+    def append_in(self, conn: sqlite3.Connection, rows: Sequence[Row]) -> list[Row]:
         """Chain and insert ``rows`` inside the caller's write transaction; re-anchor."""
+        return self._chain_in(conn, rows)[0]
+
+    def _chain_in(self, conn: sqlite3.Connection, rows: Sequence[Row]) -> tuple[list[Row], Head]:
+        """``append_in``, and the new head (the last stored row's seq and hash)."""
         seq, head = self.head_in(conn)
-        chained = []
+        chained: list[Row] = []
         for values in rows:
             seq += 1
             digest = self.key.row_hash(head, seq, values)
@@ -274,7 +276,7 @@ class AuditStore:
             "INSERT OR REPLACE INTO audit_anchor VALUES (1, ?, ?, ?)",
             (seq, head, self.key.anchor_mac(seq, head)),
         )
-        return chained
+        return chained, (seq, head)
 
     def head_in(self, conn: sqlite3.Connection) -> Head:
         """The (seq, hash) new rows chain onto.

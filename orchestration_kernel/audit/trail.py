@@ -29,7 +29,7 @@ import weakref
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Unpack
 
 from ..errors import (
     AuditWriteError,
@@ -48,17 +48,19 @@ from .export import ExportFormat, ExportFormats, export_frame, wants_decoded_jso
 from .frames import frame_from_rows
 from .index import REPLAY, SEARCH, LazyIndex, behind, catch_up
 from .keys import KEY_BYTES, load_or_create_key
-from .query import Since, select_sql
+from .query import FrameFilters, RowFilters, Since, select_sql
 from .replay import find_replay
 from .retention import prune
 from .rows import RowEncoder
 from .search import search_rows
+from .sqlrow import Cell, Row
 from .store import AuditStore, synchronous_setting
 from .verify import VerifyReport, verify_chain
 from .writer import BatchWriter
 
 if TYPE_CHECKING:
     import pandas as pd
+    from opentelemetry.sdk.trace.export import SpanExporter
 
     from ..session import Session
     from .otel import OTelSink
@@ -138,7 +140,7 @@ class AuditTrail:
         )
         return trail
 
-    def record(self, event: str, **columns: Any) -> None:
+    def record(self, event: str, **columns: object) -> None:
         """Queue one event; returns at once. Thread-safe.
 
         ``event`` is one of ``EVENT_KINDS``; ``columns`` are audit columns (see
@@ -237,7 +239,7 @@ class AuditTrail:
             return verify_chain(conn, self._key, self._store.mark, expect_head, reader)
 
     # -- reading -----------------------------------------------------------------------
-    def _rows(self, sql: str, params: Iterable[Any]) -> list[tuple[Any, ...]]:
+    def _rows(self, sql: str, params: Iterable[Cell]) -> list[Row]:
         self._flush_for_read()
         with self._store.reading() as conn:
             return conn.execute(sql, list(params)).fetchall()
@@ -265,7 +267,7 @@ class AuditTrail:
         homes = list(homes)
         return frame if not homes else _with_homes(self, frame, homes, sql, params, limit)
 
-    def export(self, path: str | Path, **filters: Any) -> Path:
+    def export(self, path: str | Path, **filters: Unpack[RowFilters]) -> Path:
         """Write the rows (filtered as in :meth:`to_dataframe`) to ``.parquet``, ``.csv``
         or ``.jsonl``, chosen by the suffix. Read it back with ``export.read_back``.
 
@@ -285,15 +287,15 @@ class AuditTrail:
         suffixes; returns it."""
         return self.export_formats.add(fmt)
 
-    def summary_by_model(self, **filters: Any) -> pd.DataFrame:
+    def summary_by_model(self, **filters: Unpack[FrameFilters]) -> pd.DataFrame:
         """Calls, errors, tokens, cost and latency p50/p95 per provider and model."""
         return summaries.summary_by_model(self.to_dataframe(**filters))
 
-    def decisions_by_policy(self, **filters: Any) -> pd.DataFrame:
+    def decisions_by_policy(self, **filters: Unpack[FrameFilters]) -> pd.DataFrame:
         """Guardian decisions per policy and stage, counted by action."""
         return summaries.decisions_by_policy(self.to_dataframe(**filters))
 
-    def errors_by_provider(self, **filters: Any) -> pd.DataFrame:
+    def errors_by_provider(self, **filters: Unpack[FrameFilters]) -> pd.DataFrame:
         """Failed calls per provider and error type."""
         return summaries.errors_by_provider(self.to_dataframe(**filters))
 
@@ -322,7 +324,7 @@ class AuditTrail:
                 exc,
             )
 
-    def find_replay(self, request_hash: str) -> dict[str, Any] | None:
+    def find_replay(self, request_hash: str) -> dict[str, object] | None:
         """The most recent successful ``call`` for this request hash, for replay: its
         response, usage, cost, models and detail. ``None`` when there is none (or
         content logging was off when it was recorded)."""
@@ -349,7 +351,7 @@ class AuditTrail:
         headers: dict[str, str] | None = None,
         include_content: bool = False,
         service_name: str = "orchestration-kernel",
-        exporter: Any = None,
+        exporter: SpanExporter | None = None,
     ) -> None:
         """Also send every committed row as an OpenTelemetry span with ``gen_ai.*``
         attributes to an OTLP/HTTP ``endpoint`` (default ``OTEL_EXPORTER_OTLP_ENDPOINT``).
@@ -436,9 +438,9 @@ def _ephemeral_key() -> bytes:
 def _with_homes(
     trail: AuditTrail,
     frame: pd.DataFrame,
-    homes: list[Any],
+    homes: list[str | Path],
     sql: str,
-    params: list[Any],
+    params: list[Cell],
     limit: int | None,
 ) -> pd.DataFrame:
     """``frame`` (this trail's rows) and the same query on other homes, in time order."""

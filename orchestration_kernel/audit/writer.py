@@ -33,12 +33,12 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
 
 from ..errors import AuditWriteError, OrchestrationError
 from ..storage.commit import Notify
 from ..storage.sqlite import storage_error
 from .rows import Pending, RowEncoder
+from .sqlrow import Row
 from .store import AuditStore
 
 __all__ = ["BatchWriter", "Listener"]
@@ -46,7 +46,7 @@ __all__ = ["BatchWriter", "Listener"]
 log = logging.getLogger(__name__)
 
 #: Called on the writer's thread with the rows just committed (``ALL_COLUMNS`` tuples).
-Listener = Callable[[list[tuple[Any, ...]]], None]
+Listener = Callable[[list[Row]], None]
 
 #: After a failed commit, wait this long before the first retry; doubling up to the max.
 RETRY_BACKOFF_S = 0.5
@@ -201,7 +201,8 @@ class BatchWriter:
                     log.warning("the audit trail %s commits again", self.store.path)
                 self.error, self._failures = None, 0
                 if stored:
-                    self.last_hash = stored[-1][-1]
+                    last_hash = stored[-1][-1]  # a stored row ends with its hash
+                    self.last_hash = last_hash if isinstance(last_hash, str) else None
                 with self._lock:
                     self._committed += len(batch)
                 self._settle_waiters(None)
@@ -222,7 +223,7 @@ class BatchWriter:
         self._retry_at = time.monotonic() + backoff
         self._settle_waiters(error)
 
-    def _notify(self, stored: list[tuple[Any, ...]]) -> None:
+    def _notify(self, stored: list[Row]) -> None:
         for listener in list(self.listeners):
             try:
                 listener(stored)

@@ -14,7 +14,6 @@ import inspect
 import os
 from collections.abc import Awaitable, Iterable, Sequence
 from time import perf_counter
-from typing import Any
 
 from ..errors import ConfigurationError, UnknownNameError
 from ..models import ChatRequest, Decision, EvidenceSpan, Message
@@ -22,7 +21,7 @@ from ..secrets import Secret
 from .builtins import PolicyFactory, PolicyRegistry, PolicySetup, pii_policy
 from .config import BUILTIN_POLICIES, OPT_IN_POLICIES, GuardianConfig
 from .context import GuardContext, Stage, Verdict, strictest
-from .identity import AccessRule, Identity
+from .identity import AccessPolicy, AccessRule, Identity
 from .limits import SpendLedger
 from .monitor import OutputMonitor
 from .pii import PIIPolicy
@@ -49,7 +48,7 @@ class Guardian:
 
     def __init__(
         self,
-        policies: Sequence[Any] | None = None,
+        policies: Sequence[object] | None = None,
         *,
         fail_closed: bool = True,
         pii_operator: str = "replace",
@@ -59,7 +58,7 @@ class Guardian:
         moderation_api_key: str | Secret | None = None,
         injection_model_api_key: str | Secret | None = None,
         registry: PolicyRegistry | None = None,
-        **options: Any,
+        **options: object,
     ) -> None:
         base = dict(config) if config is not None else {}
         base.update(fail_closed=fail_closed, pii_operator=pii_operator, **options)
@@ -89,7 +88,7 @@ class Guardian:
         on = {"moderation": self.config.moderation, "injection_model": self.config.injection_model}
         return [n for n in BUILTIN_POLICIES if n not in OPT_IN_POLICIES or on[n]]
 
-    def _resolve(self, item: Any) -> BasePolicy:
+    def _resolve(self, item: object) -> BasePolicy:
         if isinstance(item, str):
             policy = self._build(item)  # unknown: a ConfigurationError naming the known
             self._builtin[item] = policy
@@ -130,13 +129,13 @@ class Guardian:
         return tuple(self._policies)
 
     @property
-    def access(self) -> Any:
+    def access(self) -> AccessPolicy | None:
         """The configured :class:`AccessPolicy`, or ``None``."""
         return self.config.access
 
     def add_policy(
         self,
-        policy: Any,
+        policy: object,
         *,
         name: str | None = None,
         stages: Iterable[Stage] | None = ("input", "output"),
@@ -169,7 +168,7 @@ class Guardian:
                 return policy
         raise UnknownNameError.of("policy", name, [p.name for p in self._policies])
 
-    def configure(self, **options: Any) -> GuardianConfig:
+    def configure(self, **options: object) -> GuardianConfig:
         """Change options (:class:`GuardianConfig` fields) and rebuild the built-in
         policies in place; custom policies stay as they are. Returns the new config."""
         self.config = GuardianConfig.model_validate({**dict(self.config), **options})
@@ -220,7 +219,7 @@ class Guardian:
             return verdict, request
         redacted = _redact_parts(parts, findings)
         offset = 1 if request.system else 0
-        update: dict[str, Any] = {
+        update: dict[str, object] = {
             "messages": [
                 Message(role=m.role, content=redacted[offset + i])
                 for i, m in enumerate(request.messages)
@@ -310,7 +309,7 @@ class Guardian:
 
     def _start(
         self, policy: BasePolicy, text: str, ctx: GuardContext, stage: Stage
-    ) -> tuple[float, Outcome | Awaitable[Any]]:
+    ) -> tuple[float, Outcome | Awaitable[object]]:
         start = perf_counter()
         try:
             result = policy.check(text, ctx, stage)
@@ -320,7 +319,7 @@ class Guardian:
         except Exception as exc:  # a broken policy must not let the call through
             return start, self._failure(policy, exc)
 
-    async def _await(self, policy: BasePolicy, pending: Awaitable[Any]) -> Outcome:
+    async def _await(self, policy: BasePolicy, pending: Awaitable[object]) -> Outcome:
         try:
             return to_outcome(await pending)
         except Exception as exc:
@@ -400,7 +399,7 @@ class Guardian:
         return f"Guardian([{names}], {mode})"
 
 
-def _discard(pending: Awaitable[Any]) -> None:
+def _discard(pending: Awaitable[object]) -> None:
     close = getattr(pending, "close", None)
     if close is not None:
         close()

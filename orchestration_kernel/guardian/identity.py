@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from fnmatch import fnmatchcase
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
 
@@ -30,11 +29,11 @@ class Identity(BaseModel):
     roles: list[str] = Field(default_factory=list)
     #: An OAuth2 bearer token the user supplies; held as a Secret, hidden from repr.
     token: Secret | None = Field(default=None, repr=False)
-    claims: dict[str, Any] = Field(default_factory=dict)
+    claims: dict[str, object] = Field(default_factory=dict)
 
     @field_validator("token", mode="before")
     @classmethod
-    def _wrap_token(cls, value: Any) -> Secret | None:
+    def _wrap_token(cls, value: object) -> Secret | None:
         if value is None or isinstance(value, Secret):
             return value
         if isinstance(value, str):
@@ -139,7 +138,7 @@ class AccessPolicy(BaseModel):
         the roles' (roles grant), else the default's."""
         rules = self.rules_for(identity)
         user = next((r for label, r in rules if label.startswith("user ")), None)
-        values: dict[str, Any] = {}
+        values: dict[str, float] = {}  # rpm and tpm stay ints
         for name in _LIMIT_FIELDS:
             if user is not None and getattr(user, name) is not None:
                 values[name] = getattr(user, name)

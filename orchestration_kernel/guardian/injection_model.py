@@ -16,12 +16,13 @@ import asyncio
 import time
 from collections.abc import Iterable
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..errors import ConfigurationError, MissingKeyError
 from ..models import Action, Usage
 from ..secrets import Secret
 from .context import GuardContext, Stage
+from .model_client import ChatClient, Completion
 from .moderation import openai_client
 from .policy import BasePolicy, Outcome
 
@@ -64,7 +65,7 @@ class InjectionModelPolicy(BasePolicy):
         max_chars: int = 16_000,
         stages: Iterable[Stage] = ("input",),
         name: str | None = None,
-        client: Any = None,
+        client: ChatClient | None = None,
     ) -> None:
         super().__init__(name=name, stages=stages)
         if timeout <= 0:
@@ -82,7 +83,7 @@ class InjectionModelPolicy(BasePolicy):
         mode = "fail-closed" if self.fail_closed else "fail-open"
         return f"InjectionModelPolicy(model={self.model!r}, timeout={self.timeout}, {mode})"
 
-    def _get_client(self) -> Any:
+    def _get_client(self) -> ChatClient:
         if self._client is None:
             self._client = openai_client(
                 self._api_key, self.base_url, self.timeout, self.model, max_retries=0
@@ -116,7 +117,7 @@ class InjectionModelPolicy(BasePolicy):
             return Outcome("allow", [self._cost(t0, usage)], score=0.0, record=True)
         return self._failed(f"unreadable answer {answer[:40]!r}", t0, usage)
 
-    async def _ask(self, text: str) -> Any:
+    async def _ask(self, text: str) -> Completion:
         return await self._get_client().chat.completions.create(
             model=self.model,
             messages=[
@@ -149,19 +150,20 @@ class InjectionModelPolicy(BasePolicy):
 
     async def aclose(self) -> None:
         """Close the HTTP client, if one was made."""
-        if self._client is not None and hasattr(self._client, "close"):
-            await self._client.close()
+        close = getattr(self._client, "close", None)  # a client= given may have none
+        if close is not None:
+            await close()
             self._client = None
 
 
-def _answer_text(response: Any) -> str:
+def _answer_text(response: Completion) -> str:
     try:
         return str(response.choices[0].message.content or "")
     except (AttributeError, IndexError):
         return ""
 
 
-def _usage(response: Any) -> Usage | None:
+def _usage(response: object) -> Usage | None:
     raw = getattr(response, "usage", None)
     if raw is None:
         return None

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..errors import MissingKeyError
 from ..models import Action
 from ..secrets import Secret, lookup_secret
 from .context import GuardContext, Stage
+from .model_client import ModerationClient
 from .policy import ALL_STAGES, BasePolicy, Outcome
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI
 
 __all__ = ["ModerationPolicy"]
 
@@ -41,7 +45,7 @@ class ModerationPolicy(BasePolicy):
         timeout: float = 10.0,
         stages: Iterable[Stage] = ALL_STAGES,
         name: str | None = None,
-        client: Any = None,
+        client: ModerationClient | None = None,
     ) -> None:
         super().__init__(name=name, stages=stages)
         self._api_key = Secret(api_key) if isinstance(api_key, str) else api_key
@@ -52,7 +56,7 @@ class ModerationPolicy(BasePolicy):
         self.timeout = timeout
         self._client = client
 
-    def _get_client(self) -> Any:
+    def _get_client(self) -> ModerationClient:
         if self._client is None:
             self._client = openai_client(
                 self._api_key, self.base_url, self.timeout, self.model, max_retries=1
@@ -65,7 +69,7 @@ class ModerationPolicy(BasePolicy):
             return None
         response = await self._get_client().moderations.create(input=text, model=self.model)
         result = response.results[0]
-        scores = _as_dict(getattr(result, "category_scores", None))
+        scores = _scores(getattr(result, "category_scores", None))
         categories = sorted(k for k, v in _as_dict(result.categories).items() if v)
         top = max(scores.values(), default=0.0)
         flagged = bool(result.flagged) or (self.threshold is not None and top >= self.threshold)
@@ -81,12 +85,18 @@ class ModerationPolicy(BasePolicy):
 
     async def aclose(self) -> None:
         """Close the HTTP client, if one was made."""
-        if self._client is not None and hasattr(self._client, "close"):
-            await self._client.close()
+        close = getattr(self._client, "close", None)  # a client= given may have none
+        if close is not None:
+            await close()
             self._client = None
 
 
-def _as_dict(value: Any) -> dict[str, Any]:
+def _scores(value: object) -> dict[str, float]:
+    """The category scores that are numbers (what the endpoint sends; ``None`` left out)."""
+    return {k: v for k, v in _as_dict(value).items() if isinstance(v, int | float)}
+
+
+def _as_dict(value: object) -> dict[str, object]:
     if value is None:
         return {}
     if isinstance(value, dict):
@@ -97,7 +107,7 @@ def _as_dict(value: Any) -> dict[str, Any]:
 
 def openai_client(
     api_key: Secret | None, base_url: str | None, timeout: float, model: str, *, max_retries: int
-) -> Any:
+) -> AsyncOpenAI:
     """An ``AsyncOpenAI`` client for a model-backed policy: the key from ``api_key`` or
     ``OPENAI_API_KEY`` (missing: :class:`MissingKeyError` naming it), the base URL from
     ``base_url`` or ``OPENAI_BASE_URL``."""

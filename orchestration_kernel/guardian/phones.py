@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from typing import Any
 
 from .redaction import Finding
 
@@ -60,23 +59,14 @@ _AREA_CODE = re.compile(r"\(\d{1,5}\)")
 _DOTTED_QUAD = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 _IBAN_HEAD = re.compile(r"\b[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]{4}){1,7}[ -]?$")
 _EXTENSION = re.compile(r"(?i:\b(?:ext|extension|x)\.?\s*)$")
-_phonenumbers: Any = None
-
-
-def _lib() -> Any:
-    global _phonenumbers
-    if _phonenumbers is None:
-        import phonenumbers
-
-        _phonenumbers = phonenumbers
-    return _phonenumbers
 
 
 def _valid(candidate: str, regions: Sequence[str]) -> bool:
     """Valid as a national number of one of ``regions``? The digits are parsed once; each
     region then only gets its country code and trunk prefix applied (a metadata lookup,
     not a fresh parse)."""
-    lib = _lib()
+    import phonenumbers as lib  # on first use only: loading its metadata takes a while
+
     digits = "".join(ch for ch in candidate if ch.isdigit())
     for region in regions:
         meta = lib.PhoneMetadata.metadata_for_region(region)

@@ -167,7 +167,7 @@ def _positional_arity(fn: Callable[..., Any]) -> int:
 
 
 def as_policy(
-    obj: Any, *, name: str | None = None, stages: Iterable[Stage] | None = None
+    obj: object, *, name: str | None = None, stages: Iterable[Stage] | None = None
 ) -> BasePolicy:
     """Make a policy of a :class:`BasePolicy`, a class, an object with ``check`` or a
     plain callable. ``name`` and ``stages`` override the object's own."""
@@ -193,7 +193,7 @@ def as_policy(
     )
 
 
-def to_outcome(result: Any) -> Outcome:
+def to_outcome(result: object) -> Outcome:
     """Normalise whatever a policy returned into an :class:`Outcome`."""
     if result is None:
         return Outcome()

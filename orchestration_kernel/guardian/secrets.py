@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TypedDict, Unpack
 
 from ..errors import ConfigurationError
 from ..models import Action
@@ -35,6 +35,7 @@ from .secret_formats import (
     MAILCHIMP_KEY,
     TELEGRAM_BARE,
     TOKEN_FORMATS,
+    TokenFormat,
     crc32_tail_ok,
     discord_ok,
 )
@@ -88,6 +89,15 @@ class _Rule:
     gate: str = ""
 
 
+class _RuleOptions(TypedDict, total=False):
+    """``_Rule``'s optional fields, as ``_rule`` takes them."""
+
+    group: int
+    validate: Callable[[str], bool] | None
+    fold_case: bool
+    gate: str
+
+
 def _rule(
     entity: str,
     triggers: tuple[str, ...],
@@ -95,7 +105,7 @@ def _rule(
     *,
     boundary: str = "-",
     word_start: bool = True,
-    **kw: Any,
+    **kw: Unpack[_RuleOptions],
 ) -> _Rule:
     return _Rule(entity, Anchored(triggers, re.compile(pattern), word_start, boundary), **kw)
 
@@ -192,7 +202,7 @@ _RULES: tuple[_Rule, ...] = (
 )
 
 
-def _format_rule(fmt: Any) -> _Rule:
+def _format_rule(fmt: TokenFormat) -> _Rule:
     prefixes = "|".join(re.escape(p) for p in fmt.prefixes)
     return _rule(
         fmt.entity,
@@ -205,7 +215,7 @@ def _format_rule(fmt: Any) -> _Rule:
     )
 
 
-def _format_ok(fmt: Any, value: str) -> bool:
+def _format_ok(fmt: TokenFormat, value: str) -> bool:
     body = next((value[len(p) :] for p in fmt.prefixes if value.startswith(p)), value)
     if not _body_ok(body) and not (fmt.proof is not None and fmt.proof(body)):
         return False

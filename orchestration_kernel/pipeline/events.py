@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 __all__ = ["EventKind", "Observer", "PipelineEvent", "notify"]
 
@@ -29,10 +29,10 @@ class PipelineEvent:
     run_id: str
     step: str | None = None
     model: str | None = None
-    data: Any = None
+    data: object = None
 
 
-Observer = Callable[[PipelineEvent], Any]
+Observer = Callable[[PipelineEvent], object]
 
 
 def notify(observer: Observer | None, event: PipelineEvent) -> None:

@@ -10,11 +10,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from ..errors import GuardianBlocked, OrchestrationError, PipelineError
 from ..models import Delta, Message, Reply
-from .engine_face import PipelineEngine
+from .engine_face import PipelineEngine, StepCallOptions
 from .result import ModelCall, assign
 from .spec import StepSpec
 
@@ -44,7 +43,7 @@ def default_prompt(task: str, input_text: str | None, upstream: Sequence[tuple[s
     return "\n\n".join(parts)
 
 
-def json_instruction(schema: dict[str, Any] | None) -> str:
+def json_instruction(schema: dict[str, object] | None) -> str:
     """What a ``format: json`` step adds to its prompt."""
     if schema is None:
         return "\n\nReply with a single JSON value and nothing else."
@@ -54,7 +53,7 @@ def json_instruction(schema: dict[str, Any] | None) -> str:
     )
 
 
-def parse_json_reply(text: str, schema: dict[str, Any] | None) -> tuple[Any, str | None]:
+def parse_json_reply(text: str, schema: dict[str, object] | None) -> tuple[object, str | None]:
     """``(value, None)`` for valid JSON (matching ``schema``), else ``(None, why)``."""
     fenced = _FENCE.match(text)
     body = fenced.group(1) if fenced else text
@@ -110,7 +109,7 @@ async def call_model(
     *,
     system: str | None,
     on_delta: Callable[[Delta], None] | None,
-    extra: dict[str, Any],
+    extra: StepCallOptions,
 ) -> ModelCall:
     """Call ``model`` for ``step``; raises :class:`CallFailed` (with the record) on failure."""
     call = ModelCall(model=model)
@@ -153,7 +152,7 @@ async def _ensure_json(
     call: ModelCall,
     reply: Reply,
     system: str | None,
-    extra: dict[str, Any],
+    extra: StepCallOptions,
 ) -> Reply:
     """Validate a JSON reply; retry once with the error shown to the model."""
     value, why = parse_json_reply(reply.text, step.json_schema)

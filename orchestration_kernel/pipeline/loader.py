@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import yaml
 from pydantic import ValidationError
@@ -95,7 +94,7 @@ def _problem(message: str, node: yaml.Node, path: Path) -> SpecProblem:
     return SpecProblem(message, mark.line + 1, mark.column + 1, _path_text(path) or None)
 
 
-def parse_yaml(text: str) -> tuple[Any, Positions, list[SpecProblem]]:
+def parse_yaml(text: str) -> tuple[object, Positions, list[SpecProblem]]:
     """Parse YAML into data plus node positions. Malformed YAML raises :class:`SpecError`
     naming the line and column."""
     loader = None
@@ -130,8 +129,9 @@ def parse_yaml(text: str) -> tuple[Any, Positions, list[SpecProblem]]:
 
 
 # -- normalising -------------------------------------------------------------------
-def _normalise(data: object, pos: Positions) -> tuple[Any, list[SpecProblem]]:
-    """A list of steps becomes ``{"steps": [...]}`` (positions move with it)."""
+def _normalise(data: object, pos: Positions) -> tuple[dict[str, object] | None, list[SpecProblem]]:
+    """A list of steps becomes ``{"steps": [...]}`` (positions move with it); ``None`` with
+    the problem for what is not a spec's shape."""
     if isinstance(data, list):
         pos.values = {("steps", *k): v for k, v in pos.values.items()}
         pos.keys = {("steps", *k): v for k, v in pos.keys.items()}
@@ -139,15 +139,15 @@ def _normalise(data: object, pos: Positions) -> tuple[Any, list[SpecProblem]]:
     if isinstance(data, Mapping):
         if "steps" not in data:
             line, col = pos.mark(())
-            return data, [SpecProblem("the spec has no 'steps:' list", line, col)]
+            return None, [SpecProblem("the spec has no 'steps:' list", line, col)]
         return dict(data), []
     what = "empty" if data is None else f"a {type(data).__name__}"
-    return data, [
+    return None, [
         SpecProblem(f"the spec must be a list of steps or a mapping with 'steps:' (got {what})")
     ]
 
 
-def _name_steps(data: dict[str, Any]) -> None:
+def _name_steps(data: dict[str, object]) -> None:
     """Give unnamed steps a name: their ``task`` where it is a free identifier, else stepN."""
     steps = data.get("steps")
     if not isinstance(steps, list):
@@ -183,14 +183,16 @@ def _path_text(path: Path) -> str:
     return out
 
 
-def _known_prefix(loc: tuple[Any, ...], data: object) -> Path:
+def _known_prefix(loc: tuple[int | str, ...], data: object) -> Path:
     """The part of a pydantic ``loc`` that exists in the data (drops union branch names)."""
     out: list[str | int] = []
     node = data
     for part in loc:
-        if (isinstance(node, Mapping) and part in node) or (
-            isinstance(node, list) and isinstance(part, int) and part < len(node)
-        ):
+        if isinstance(node, list) and isinstance(part, int):
+            if part >= len(node):
+                break
+            node = node[part]
+        elif isinstance(node, Mapping) and part in node:
             node = node[part]
         elif isinstance(node, Mapping) and part == "json_schema" and "schema" in node:
             part, node = "schema", node["schema"]
@@ -295,9 +297,9 @@ def _check_value(ref: Reference, scope: Scope) -> str | None:
 class _Checker:
     spec: PipelineSpec
     pos: Positions
-    resolve_model: Callable[[str], Any] | None
-    namespace: Mapping[str, Any] | None
-    context: Mapping[str, Any] | None
+    resolve_model: Callable[[str], object] | None
+    namespace: Mapping[str, object] | None
+    context: Mapping[str, object] | None
     interpolate: bool
     default_model: str | None
     problems: list[SpecProblem] = field(default_factory=list)
@@ -517,10 +519,10 @@ def _references(
 
 
 # -- entry point ---------------------------------------------------------------------------
-def _to_data(source: object) -> tuple[Any, Positions, list[SpecProblem], str | None]:
+def _to_data(source: object) -> tuple[object, Positions, list[SpecProblem], str | None]:
     if isinstance(source, PipelineSpec):
-        data = source.model_dump(by_alias=True, exclude_unset=True)
-        return data, Positions(), [], None
+        dumped = source.model_dump(by_alias=True, exclude_unset=True)
+        return dumped, Positions(), [], None
     if isinstance(source, str):
         data, pos, problems = parse_yaml(source)
         return data, pos, problems, source
@@ -538,7 +540,7 @@ def load_pipeline(
     source: object,
     *,
     name: str | None = None,
-    resolve_model: Callable[[str], Any] | None = None,
+    resolve_model: Callable[[str], object] | None = None,
     namespace: Mapping[str, object] | None = None,
     context: Mapping[str, object] | None = None,
     interpolate: bool = True,
@@ -551,10 +553,10 @@ def load_pipeline(
     placeholder must resolve now; given neither, names that are not ``input`` or a step
     (and not a near miss of one) are checked when the run starts, before any step runs.
     """
-    data, pos, problems, text = _to_data(source)
-    data, more = _normalise(data, pos)
+    raw, pos, problems, text = _to_data(source)
+    data, more = _normalise(raw, pos)
     problems += more
-    if more:
+    if data is None:
         raise SpecError(_sorted(problems), source=text)
     _name_steps(data)
     if name is not None:
@@ -569,7 +571,7 @@ def load_pipeline(
 
 
 def _validate(
-    data: dict[str, Any], pos: Positions
+    data: dict[str, object], pos: Positions
 ) -> tuple[PipelineSpec | None, list[SpecProblem]]:
     """Validate; on errors, also validate a copy without the offending keys, so the
     cross-step checks still run and every problem is reported at once."""
@@ -585,12 +587,13 @@ def _validate(
         return None, problems
 
 
-def _without(data: dict[str, Any], paths: set[Path]) -> dict[str, Any]:
+def _without(data: dict[str, object], paths: set[Path]) -> dict[str, object]:
     """A copy of ``data`` without the keys at ``paths`` (top-level or step keys only)."""
     out = dict(data)
-    if not isinstance(out.get("steps"), list):  # e.g. 'steps: 5', already reported
+    raw_steps = out.get("steps")
+    if not isinstance(raw_steps, list):  # e.g. 'steps: 5', already reported
         return out
-    steps = [dict(s) if isinstance(s, Mapping) else s for s in out["steps"]]
+    steps = [dict(s) if isinstance(s, Mapping) else s for s in raw_steps]
     for path in paths:
         if len(path) == 1:
             out.pop(str(path[0]), None)

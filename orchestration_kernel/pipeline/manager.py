@@ -9,15 +9,35 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TypedDict, Unpack
 
 from ..errors import ConfigurationError, PipelineError, RunCancelled
 from .engine_face import PipelineEngine
+from .events import Observer
 from .pipeline import Pipeline
 from .result import PipelineResult
 from .scope import nearest
 
 __all__ = ["PipelineManager"]
+
+
+class PipelineOptions(TypedDict, total=False):
+    """What :meth:`PipelineManager.register` forwards to :class:`Pipeline`."""
+
+    namespace: Mapping[str, object] | None
+    context: Mapping[str, object] | None
+    interpolate: bool
+    default_model: str | None
+
+
+class RunOptions(TypedDict, total=False):
+    """What :meth:`PipelineManager.run` forwards to :meth:`Pipeline.execute`."""
+
+    namespace: Mapping[str, object] | None
+    session_id: str | None
+    observer: Observer | None
+    run_id: str | None
+    stream: bool | None
 
 
 class PipelineManager:
@@ -29,7 +49,7 @@ class PipelineManager:
         self._pipelines: dict[str, Pipeline] = {}
         self._history: dict[str, deque[PipelineResult]] = {}
 
-    def register(self, name: str, spec: object, **options: Any) -> Pipeline:
+    def register(self, name: str, spec: object, **options: Unpack[PipelineOptions]) -> Pipeline:
         """Register ``spec`` (or a :class:`Pipeline`) as ``name``, replacing any before it.
 
         ``options`` go to :class:`Pipeline` (``namespace``, ``interpolate`` …).
@@ -74,7 +94,9 @@ class PipelineManager:
         runs = self.history(name)
         return runs[-1] if runs else None
 
-    async def run(self, name: str, input_data: object = None, **kwargs: Any) -> PipelineResult:
+    async def run(
+        self, name: str, input_data: object = None, **kwargs: Unpack[RunOptions]
+    ) -> PipelineResult:
         """Run ``name`` (``kwargs`` as for :meth:`Pipeline.execute`) and record it."""
         pipeline = self.get(name)
         try:
@@ -85,7 +107,9 @@ class PipelineManager:
         self._record(name, result)
         return result
 
-    def run_sync(self, name: str, input_data: object = None, **kwargs: Any) -> PipelineResult:
+    def run_sync(
+        self, name: str, input_data: object = None, **kwargs: Unpack[RunOptions]
+    ) -> PipelineResult:
         """Blocking twin of :meth:`run`."""
         pipeline = self.get(name)
         try:
@@ -105,9 +129,9 @@ class PipelineManager:
         if result is not None and name in self._history:
             self._history[name].append(result)
 
-    def describe(self) -> list[Mapping[str, Any]]:
+    def describe(self) -> list[Mapping[str, object]]:
         """One row per pipeline: name, steps, runs, last status."""
-        rows: list[Mapping[str, Any]] = []
+        rows: list[Mapping[str, object]] = []
         for name, pipeline in self._pipelines.items():
             runs = self._history.get(name, deque())
             rows.append({

@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Mapping
-from typing import Any
 
 from ..errors import RunCancelled
 from .engine_face import PipelineEngine
@@ -48,12 +47,12 @@ class Pipeline:
 
     def __init__(
         self,
-        spec: Any,
+        spec: object,
         *,
         engine: PipelineEngine | None = None,
         name: str | None = None,
-        namespace: Mapping[str, Any] | None = None,
-        context: Mapping[str, Any] | None = None,
+        namespace: Mapping[str, object] | None = None,
+        context: Mapping[str, object] | None = None,
         interpolate: bool = True,
         default_model: str | None = None,
     ) -> None:

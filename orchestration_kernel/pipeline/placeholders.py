@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from .scope import Scope, format_value, get_attr, get_item
 
@@ -82,7 +81,7 @@ class Template:
         )
 
 
-def resolve(placeholder: Placeholder, scope: Scope) -> Any:
+def resolve(placeholder: Placeholder, scope: Scope) -> object:
     """The value a placeholder names in ``scope``."""
     value = scope.get(placeholder.root)
     for kind, key in placeholder.path:

@@ -8,17 +8,30 @@ a call, so the estimate assumes the step's ``max_tokens`` or :data:`ASSUMED_OUTP
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, ParamSpec, Protocol, TypeVar
 
 from ..formatting import format_cost
 from .engine_face import PipelineEngine
 from .loader import CompiledPipeline
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 __all__ = ["ASSUMED_OUTPUT_TOKENS", "PipelinePlan", "PlannedStep", "make_plan"]
 
 #: The reply length a plan assumes for a step without ``max_tokens``.
 ASSUMED_OUTPUT_TOKENS = 256
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+class _Printer(Protocol):
+    """What ``_repr_pretty_`` uses of IPython's pretty printer (not imported: core)."""
+
+    def text(self, obj: str) -> None: ...
 
 
 @dataclass
@@ -85,7 +98,7 @@ class PipelinePlan:
             }
         )
 
-    def to_records(self) -> list[dict[str, Any]]:
+    def to_records(self) -> list[dict[str, object]]:
         """One row per step."""
         return [
             {
@@ -102,7 +115,7 @@ class PipelinePlan:
             for s in self.steps
         ]
 
-    def to_dataframe(self) -> Any:
+    def to_dataframe(self) -> pd.DataFrame:
         """The plan as a pandas DataFrame."""
         import pandas as pd
 
@@ -135,14 +148,15 @@ class PipelinePlan:
     def __str__(self) -> str:
         return self._repr_markdown_()
 
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+    def _repr_pretty_(self, printer: _Printer, cycle: bool) -> None:
         """Terminal IPython shows the plan as its table, not a dataclass repr."""
         printer.text(str(self))
 
 
-def _try(fn: Any, *args: Any) -> Any:
+def _try(fn: Callable[_P, _R], *args: _P.args, **kwargs: _P.kwargs) -> _R | None:
+    """``fn(*args)``, or None when the engine cannot answer (a plan never fails on it)."""
     with contextlib.suppress(Exception):
-        return fn(*args)
+        return fn(*args, **kwargs)
     return None
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import html
 import json
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field, PrivateAttr
 
@@ -21,6 +21,9 @@ from ..formatting import format_cost, format_ms
 from ..models import Attempt, Decision, Usage
 from ..offline import model_label
 from ..storage.commit import Commit
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["FoldRecord", "ModelCall", "PipelineResult", "StepResult", "StepStatus", "assign"]
 
@@ -35,7 +38,7 @@ def _strictest(decisions: list[Decision]) -> str:
     return max(decisions, key=lambda d: d.rank).action if decisions else "allow"
 
 
-def assign(model: BaseModel, values: dict[str, Any]) -> None:
+def assign(model: BaseModel, values: dict[str, object]) -> None:
     """Set several fields at once, as plain attribute assignment would (these models do
     not validate on assignment), without pydantic's per-attribute ``__setattr__`` cost."""
     model.__dict__.update(values)
@@ -56,7 +59,7 @@ class ModelCall(BaseModel):
     status: Literal["done", "failed", "blocked", "cancelled"] = "done"
     output: str | None = None
     #: The parsed reply of a ``format: json`` step.
-    data: Any = None
+    data: object = None
     error: str | None = None
     error_type: str | None = None
     latency_ms: float | None = None
@@ -101,7 +104,7 @@ class StepResult(BaseModel):
     #: Per-model outputs of a fan-out step, keyed by the model name as the spec wrote it.
     outputs: dict[str, str] | None = None
     #: The parsed output of a ``format: json`` step (per model for a fan-out).
-    data: Any = None
+    data: object = None
     calls: list[ModelCall] = Field(default_factory=list)
     attempts: list[Attempt] = Field(default_factory=list)
     latency_ms: float | None = None
@@ -116,7 +119,7 @@ class StepResult(BaseModel):
     started_at: float | None = None
     ended_at: float | None = None
     #: The values a ``when:`` condition saw, by sub-expression.
-    when_values: dict[str, Any] | None = None
+    when_values: dict[str, object] | None = None
     simulated: bool = False
     prompt: str | None = None
 
@@ -217,7 +220,7 @@ class PipelineResult(BaseModel):
         return [d for s in self.steps for d in s.decisions]
 
     @property
-    def totals(self) -> dict[str, Any]:
+    def totals(self) -> dict[str, float | None]:
         """Latency, tokens and cost of the run, as one mapping."""
         usage = self.usage
         return {
@@ -231,7 +234,7 @@ class PipelineResult(BaseModel):
             "done": sum(s.status == "done" for s in self.steps),
         }
 
-    def to_records(self) -> list[dict[str, Any]]:
+    def to_records(self) -> list[dict[str, object]]:
         """One flat row per step (what :meth:`to_dataframe` shows)."""
         return [
             {
@@ -258,7 +261,7 @@ class PipelineResult(BaseModel):
             for s in self.steps
         ]
 
-    def to_dataframe(self) -> Any:
+    def to_dataframe(self) -> pd.DataFrame:
         """A pandas DataFrame, one row per step (pandas is imported here, not before)."""
         import pandas as pd
 

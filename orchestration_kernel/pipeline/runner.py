@@ -26,8 +26,7 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Coroutine, Mapping
 
 from ..errors import (
     AuditWriteError,
@@ -38,7 +37,8 @@ from ..errors import (
     SpecError,
 )
 from ..models import Delta, Message
-from .engine_face import PipelineEngine
+from .collaborators import RunAudit, RunBus
+from .engine_face import PipelineEngine, StepCallOptions
 from .events import EventKind, Observer, PipelineEvent, notify
 from .fold import fold_conversation, turns_to_messages
 from .invoke import CallFailed, call_model, default_prompt, json_instruction
@@ -75,8 +75,8 @@ class Run:
         compiled: CompiledPipeline,
         engine: PipelineEngine,
         *,
-        input_data: Any = None,
-        namespace: Mapping[str, Any] | None = None,
+        input_data: object = None,
+        namespace: Mapping[str, object] | None = None,
         session_id: str | None = None,
         observer: Observer | None = None,
         run_id: str | None = None,
@@ -125,7 +125,7 @@ class Run:
 
     # -- collaborators (all optional) -------------------------------------------------
     @property
-    def bus(self) -> Any:
+    def bus(self) -> RunBus | None:
         """The engine's ContextBus, or ``None``."""
         try:
             return getattr(self.engine, "bus", None)
@@ -134,14 +134,14 @@ class Run:
             return None
 
     @property
-    def audit(self) -> Any:
+    def audit(self) -> RunAudit | None:
         """The engine's audit trail, or ``None``."""
         return getattr(self.engine, "audit", None)
 
     def _now(self) -> float:
         return self._wall0 + (time.perf_counter() - self._t0)
 
-    def _audit(self, event: str, **cols: Any) -> None:
+    def _audit(self, event: str, **cols: object) -> None:
         audit = self.audit
         if audit is None:
             return
@@ -156,7 +156,11 @@ class Run:
             log.exception("audit record %s failed", event)
 
     def _emit(
-        self, kind: EventKind, step: str | None = None, data: Any = None, model: str | None = None
+        self,
+        kind: EventKind,
+        step: str | None = None,
+        data: object = None,
+        model: str | None = None,
     ) -> None:
         if self.observer is not None:  # no observer: build no event
             notify(self.observer, PipelineEvent(kind, self.run_id, step, model, data))
@@ -229,7 +233,7 @@ class Run:
         if self.observer is not None:
             self._emit("run_start", data=self.plan_rows())
 
-    def plan_rows(self) -> list[dict[str, Any]]:
+    def plan_rows(self) -> list[dict[str, object]]:
         """The steps as the widgets first show them."""
         deps = self.compiled.dag.deps
         return [
@@ -259,7 +263,7 @@ class Run:
     def _audit_end(self, status: str, error: str | None) -> None:
         res = self.result
         usage = res.usage
-        detail: dict[str, Any] = {"steps": {s.name: s.status for s in res.steps}}
+        detail: dict[str, object] = {"steps": {s.name: s.status for s in res.steps}}
         if error:
             detail["error"] = error
         self._audit(
@@ -443,14 +447,26 @@ class Run:
             ) from exc
 
     async def _calls(
-        self, name: str, spec: StepSpec, models: list[str], payload: Any, system: str | None
+        self,
+        name: str,
+        spec: StepSpec,
+        models: list[str],
+        payload: str | list[Message],
+        system: str | None,
     ) -> list[ModelCall]:
         if len(models) == 1:
             return [await self._call(name, spec, models[0], payload, system)]
         return await self._fan_out(name, spec, models, payload, system)
 
-    def _call(self, name: str, spec: StepSpec, model: str, payload: Any, system: str | None) -> Any:
-        extra: dict[str, Any] = {
+    def _call(
+        self,
+        name: str,
+        spec: StepSpec,
+        model: str,
+        payload: str | list[Message],
+        system: str | None,
+    ) -> Coroutine[object, None, ModelCall]:
+        extra: StepCallOptions = {
             "run_id": self.run_id, "pipeline": self.name, "step": name,
             "session_id": self.session_id,
         }  # fmt: skip
@@ -465,14 +481,19 @@ class Run:
             self.engine, model, payload, spec, system=system, on_delta=on_delta, extra=extra
         )
 
-    def _delta_sink(self, name: str, model: str) -> Any:
+    def _delta_sink(self, name: str, model: str) -> Callable[[Delta], None]:
         def sink(delta: Delta) -> None:
             self._emit("delta", name, delta, model)
 
         return sink
 
     async def _fan_out(
-        self, name: str, spec: StepSpec, models: list[str], payload: Any, system: str | None
+        self,
+        name: str,
+        spec: StepSpec,
+        models: list[str],
+        payload: str | list[Message],
+        system: str | None,
     ) -> list[ModelCall]:
         loop = asyncio.get_running_loop()
         tasks = [loop.create_task(self._call(name, spec, m, payload, system)) for m in models]
@@ -595,7 +616,7 @@ class Run:
         if self._memory is None or self._memory.done():
             self._memory = asyncio.get_running_loop().create_task(self._write_turns(bus))
 
-    async def _write_turns(self, bus: Any) -> None:
+    async def _write_turns(self, bus: RunBus) -> None:
         """Commit queued turns until none are left (one commit per batch)."""
         while self._pending_turns:
             batch, self._pending_turns = self._pending_turns, []
@@ -655,8 +676,8 @@ def _label(model: str | list[str] | None) -> str | None:
     return ", ".join(model) if isinstance(model, list) else model
 
 
-def _step_detail(sr: StepResult) -> dict[str, Any]:
-    detail: dict[str, Any] = {}
+def _step_detail(sr: StepResult) -> dict[str, object]:
+    detail: dict[str, object] = {}
     if sr.when_values is not None:
         detail["when_values"] = sr.when_values
     if sr.reason:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import SupportsIndex, SupportsInt
 
 from ..near_names import nearest
 from .result import StepResult
@@ -55,7 +55,7 @@ def _hint(name: str, candidates: Iterable[str]) -> str:
     return f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
 
 
-def _parsed_output(step: StepResult) -> Any:
+def _parsed_output(step: StepResult) -> object:
     if step.data is not None:
         return step.data
     if step.output:
@@ -66,7 +66,7 @@ def _parsed_output(step: StepResult) -> Any:
     return None
 
 
-def step_field(step: StepResult, field: str) -> Any:
+def step_field(step: StepResult, field: str) -> object:
     """``step.field``: a public step field, else a key of the step's JSON output."""
     if field in STEP_FIELDS:
         if field == "decisions":
@@ -81,7 +81,7 @@ def step_field(step: StepResult, field: str) -> Any:
     raise AccessError(f"step {step.name!r} has no field {field!r}{_hint(field, STEP_FIELDS)}")
 
 
-def _step_item(step: StepResult, key: object) -> Any:
+def _step_item(step: StepResult, key: object) -> object:
     if step.outputs is not None and key in step.outputs:
         return step.outputs[key]
     parsed = _parsed_output(step)
@@ -94,7 +94,7 @@ def _step_item(step: StepResult, key: object) -> Any:
     raise AccessError(f"step {step.name!r} has no key {key!r} (its output is not a JSON object)")
 
 
-def get_item(value: Any, key: Any) -> Any:
+def get_item(value: object, key: object) -> object:
     """``value[key]`` for steps, mappings and sequences; digit strings index sequences."""
     if isinstance(value, StepResult):
         return _step_item(value, key)
@@ -107,7 +107,7 @@ def get_item(value: Any, key: Any) -> Any:
         raise AccessError(f"no key {key!r}{_hint(str(key), keys)}")
     if isinstance(value, list | tuple | str):
         try:
-            return value[int(key)]
+            return value[_as_index(key)]
         except (ValueError, TypeError):
             raise AccessError(f"index {key!r} is not a number") from None
         except IndexError:
@@ -116,12 +116,20 @@ def get_item(value: Any, key: Any) -> Any:
     if getter is None:
         raise AccessError(f"a {type(value).__name__} cannot be indexed")
     try:
-        return value[key]
+        # The type's own __getitem__, which is what value[key] calls.
+        return getter(value, key)
     except Exception as exc:  # a user's container: any failure is a missing key to us
         raise AccessError(f"no key {key!r} in the {type(value).__name__}") from exc
 
 
-def get_attr(value: object, name: str) -> Any:
+def _as_index(key: object) -> int:
+    """``int(key)`` for what ``int`` takes; a TypeError (as ``int`` would raise) else."""
+    if isinstance(key, str | bytes | bytearray | SupportsInt | SupportsIndex):
+        return int(key)
+    raise TypeError(f"int() argument must be a string or a number, not {type(key).__name__!r}")
+
+
+def get_attr(value: object, name: str) -> object:
     """``value.name``: step fields, mapping keys, or a plain object's public attribute."""
     if name.startswith("_"):
         raise AccessError(f"private names like {name!r} are not allowed")
@@ -169,11 +177,11 @@ class Scope:
     def __init__(
         self,
         *,
-        input: Any = None,
+        input: object = None,
         has_input: bool = True,
         steps: Mapping[str, StepResult] | None = None,
-        context: Mapping[str, Any] | None = None,
-        namespace: Mapping[str, Any] | None = None,
+        context: Mapping[str, object] | None = None,
+        namespace: Mapping[str, object] | None = None,
     ) -> None:
         self.input = input
         self.has_input = has_input
@@ -181,7 +189,7 @@ class Scope:
         self.context = context if context is not None else {}
         self.namespace = namespace if namespace is not None else {}
 
-    def get(self, name: str, default: object = _MISSING) -> Any:
+    def get(self, name: str, default: object = _MISSING) -> object:
         """The value of a root name, by the resolution order."""
         if name == "input" and self.has_input:
             return self.input

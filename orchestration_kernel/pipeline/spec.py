@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import keyword
 import re
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -27,7 +27,7 @@ RESERVED_NAMES = frozenset(
 )
 
 
-def _as_list(value: object) -> Any:
+def _as_list(value: object) -> object:
     """Accept a single string where a list of names is expected (``depends_on: triage``)."""
     return [value] if isinstance(value, str) else value
 
@@ -53,7 +53,7 @@ class StepSpec(BaseModel):
     default: str | None = Field(None, description="The output when the step is skipped.")
     timeout: float | None = Field(None, gt=0, description="Seconds for the whole step.")
     format: Literal["text", "json"] = "text"
-    json_schema: dict[str, Any] | None = Field(None, alias="schema")
+    json_schema: dict[str, object] | None = Field(None, alias="schema")
     context: Literal["none", "session"] = "none"
     temperature: float | None = Field(None, ge=0, le=2)
     max_tokens: int | None = Field(None, gt=0)
@@ -61,7 +61,7 @@ class StepSpec(BaseModel):
 
     @field_validator("fallbacks", "depends_on", mode="before")
     @classmethod
-    def _lists(cls, value: object) -> Any:
+    def _lists(cls, value: object) -> object:
         return _as_list(value)
 
     @field_validator("model")
@@ -118,7 +118,7 @@ class PipelineSpec(BaseModel):
 
     name: str | None = Field(None, description="The pipeline's name (for the manager, audit).")
     description: str | None = None
-    input: Any = Field(None, description="The default input when execute() is given none.")
+    input: object = Field(None, description="The default input when execute() is given none.")
     session: str | None = Field(None, description="The session id (default: the kernel's).")
     model: str | None = Field(None, description="The model for steps that name none.")
     output: str | None = Field(None, description="The step whose output is the result.")

@@ -24,9 +24,9 @@ Evaluation records every name and access it read, for the result and the audit.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Protocol, runtime_checkable
 
 from .result import StepResult
 from .scope import AccessError, Scope, format_value, get_attr, get_item
@@ -93,10 +93,14 @@ _HINTS = {
 }
 
 
+#: A token's or literal's value (bool is an int).
+_Scalar = str | int | float | None
+
+
 @dataclass(frozen=True, slots=True)
 class _Tok:
     kind: str  # num, str, name, kw, op, punct, end
-    value: Any
+    value: _Scalar  # str for every kind but num (a number) and end (None)
     start: int
     end: int
 
@@ -157,7 +161,7 @@ class _Node:
     kind: str  # lit, name, attr, item, list, not, and, or, cmp
     start: int
     end: int
-    value: Any = None
+    value: _Scalar = None  # a literal, or the name of a name/attr node
     children: list[_Node] = field(default_factory=list)
     ops: list[str] = field(default_factory=list)
 
@@ -239,8 +243,7 @@ class _Parser:
 
     def _comp_op(self) -> str | None:
         if self.tok.kind == "op":
-            op: str = self._take().value
-            return op
+            return str(self._take().value)
         if self._is("kw", "in"):
             self._take()
             return "in"
@@ -297,7 +300,7 @@ class _Parser:
             return _Node("lit", tok.start, tok.end, value=tok.value)
         if tok.kind == "kw" and tok.value in _LITERALS:
             self._take()
-            return _Node("lit", tok.start, tok.end, value=_LITERALS[tok.value])
+            return _Node("lit", tok.start, tok.end, value=_LITERALS[str(tok.value)])
         if tok.kind == "name":
             self._check_public(tok)
             self._take()
@@ -329,12 +332,12 @@ class _Parser:
 
 
 # -- evaluation --------------------------------------------------------------------
-def _plain(value: object) -> Any:
+def _plain(value: object) -> object:
     """A step acts as its output text in comparisons and ``in``."""
     return format_value(value) if isinstance(value, StepResult) else value
 
 
-def _recordable(value: object, limit: int = 1000) -> Any:
+def _recordable(value: object, limit: int = 1000) -> object:
     """A JSON-safe, bounded copy of a value for ``when_values``."""
     value = _plain(value)
     if value is None or isinstance(value, bool | int | float):
@@ -348,7 +351,45 @@ def _recordable(value: object, limit: int = 1000) -> Any:
     return _recordable(repr(value), limit)
 
 
-def _compare(op: str, left: Any, right: Any) -> bool:
+@runtime_checkable
+class _Ordered(Protocol):
+    """The rich comparisons. ``object`` defines all four, so every value is one: the
+    ``isinstance`` below only tells mypy; ``a < b`` still runs Python's own dispatch."""
+
+    def __lt__(self, other: object, /) -> object: ...
+    def __le__(self, other: object, /) -> object: ...
+    def __gt__(self, other: object, /) -> object: ...
+    def __ge__(self, other: object, /) -> object: ...
+
+
+_ORDER: dict[str, Callable[[_Ordered, _Ordered], object]] = {
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
+
+
+def _contains(container: object, item: object) -> bool:
+    """``item in container`` as Python does it: ``__contains__``, else iteration, else the
+    old ``__getitem__`` protocol (index 0, 1, ... until IndexError), else TypeError."""
+    if isinstance(container, Container | Iterable):
+        return item in container
+    getter = getattr(type(container), "__getitem__", None)
+    if getter is None:
+        raise TypeError(f"argument of type {type(container).__name__!r} is not iterable")
+    index = 0
+    while True:
+        try:
+            element = getter(container, index)
+        except (IndexError, StopIteration):  # what ends the old protocol
+            return False
+        if element is item or element == item:
+            return True
+        index += 1
+
+
+def _compare(op: str, left: object, right: object) -> bool:
     left, right = _plain(left), _plain(right)
     if op in ("in", "not in"):
         if right is None:
@@ -356,19 +397,15 @@ def _compare(op: str, left: Any, right: Any) -> bool:
         elif isinstance(right, str):
             found = (left if isinstance(left, str) else format_value(left)) in right
         else:
-            found = left in right
+            found = _contains(right, left)
         return found if op == "in" else not found
     if op == "==":
         return bool(left == right)
     if op == "!=":
         return bool(left != right)
-    table = {
-        "<": lambda a, b: a < b,
-        "<=": lambda a, b: a <= b,
-        ">": lambda a, b: a > b,
-        ">=": lambda a, b: a >= b,
-    }
-    return bool(table[op](left, right))
+    if not (isinstance(left, _Ordered) and isinstance(right, _Ordered)):  # pragma: no cover
+        raise TypeError(f"{type(left).__name__} and {type(right).__name__} have no order")
+    return bool(_ORDER[op](left, right))
 
 
 @dataclass(frozen=True)
@@ -386,7 +423,7 @@ class Condition:
         while stack:
             node = stack.pop()
             if node.kind == "name":
-                out.add(node.value)
+                out.add(str(node.value))
             stack.extend(node.children)
         return frozenset(out)
 
@@ -397,17 +434,17 @@ class Condition:
         while stack:
             node = stack.pop()
             if node.kind == "name":
-                out.append((node.value, node.start))
+                out.append((str(node.value), node.start))
             stack.extend(node.children)
         return sorted(out, key=lambda p: p[1])
 
-    def evaluate(self, scope: Scope) -> tuple[bool, dict[str, Any]]:
+    def evaluate(self, scope: Scope) -> tuple[bool, dict[str, object]]:
         """Evaluate on ``scope``: the truth value and the values the condition read."""
-        seen: dict[str, Any] = {}
+        seen: dict[str, object] = {}
         value = self._eval(self._tree, scope, seen)
         return bool(_plain(value)), seen
 
-    def _eval(self, node: _Node, scope: Scope, seen: dict[str, Any]) -> Any:
+    def _eval(self, node: _Node, scope: Scope, seen: dict[str, object]) -> object:
         kind = node.kind
         if kind == "lit":
             return node.value
@@ -423,16 +460,16 @@ class Condition:
         seen[self.source[node.start : node.end]] = _recordable(value)
         return value
 
-    def _eval_bool(self, node: _Node, scope: Scope, seen: dict[str, Any]) -> Any:
+    def _eval_bool(self, node: _Node, scope: Scope, seen: dict[str, object]) -> object:
         want = node.kind == "or"
-        value: Any = not want
+        value: object = not want
         for child in node.children:  # short-circuit, like Python
             value = _plain(self._eval(child, scope, seen))
             if bool(value) == want:
                 return value
         return value
 
-    def _eval_cmp(self, node: _Node, scope: Scope, seen: dict[str, Any]) -> bool:
+    def _eval_cmp(self, node: _Node, scope: Scope, seen: dict[str, object]) -> bool:
         left = self._eval(node.children[0], scope, seen)
         for op, child in zip(node.ops, node.children[1:], strict=True):
             right = self._eval(child, scope, seen)
@@ -449,13 +486,13 @@ class Condition:
             left = right
         return True
 
-    def _eval_access(self, node: _Node, scope: Scope, seen: dict[str, Any]) -> Any:
+    def _eval_access(self, node: _Node, scope: Scope, seen: dict[str, object]) -> object:
         try:
             if node.kind == "name":
-                return scope.get(node.value)
+                return scope.get(str(node.value))
             base = self._eval(node.children[0], scope, seen)
             if node.kind == "attr":
-                return get_attr(base, node.value)
+                return get_attr(base, str(node.value))
             key = _plain(self._eval(node.children[1], scope, seen))
             return get_item(base, key)
         except AccessError as exc:

@@ -143,6 +143,37 @@ def test_in_on_a_missing_output_is_false() -> None:
     assert parse_condition("'x' not in p.output").evaluate(s)[0] is True
 
 
+class _OldSequence:
+    """Indexable only (no __contains__, no __iter__): ``in`` walks it by index."""
+
+    def __getitem__(self, index: int) -> int:
+        if index < 3:
+            return index * 10
+        raise IndexError(index)
+
+
+class _Opaque:
+    pass
+
+
+def test_in_follows_pythons_own_protocols_on_user_values() -> None:
+    # Containers, plain iterables and old-style indexable objects work as `in` does.
+    assert ev("20 in seq", seq=_OldSequence()) is True
+    assert ev("5 in seq", seq=_OldSequence()) is False
+    assert ev("2 in it", it=iter([1, 2])) is True
+    assert ev("'a' in keys", keys={"a": 1}) is True
+    # An object `in` cannot search is a clear evaluation error, not a crash.
+    with pytest.raises(WhenEvalError, match=r"cannot compare int in _Opaque.*not iterable"):
+        ev("1 in thing", thing=_Opaque())
+
+
+def test_ordering_follows_python_between_user_values() -> None:
+    assert ev("a < b", a=(1, 2), b=(1, 3)) is True
+    assert ev("a >= b", a="b", b="a") is True
+    with pytest.raises(WhenEvalError, match="cannot compare NoneType < int"):
+        ev("a < 1", a=None)
+
+
 def test_no_eval_of_user_code() -> None:
     # Even a name that exists in the namespace as a callable cannot be called.
     with pytest.raises(WhenSyntaxError):
