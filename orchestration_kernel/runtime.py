@@ -330,7 +330,10 @@ def _coalescing_put(
     def drain() -> None:  # on the consumer's loop
         nonlocal scheduled
         scheduled = False
-        while pending:
+        # Only what is here now: a producer faster than this loop would otherwise keep it
+        # draining forever, and the consumer would never run (what comes meanwhile has
+        # scheduled the next drain, since the flag is already down).
+        for _ in range(len(pending)):
             queue.put_nowait(pending.popleft())
 
     def put(item: Any) -> None:  # on the runtime loop

@@ -71,3 +71,34 @@ async def test_leaving_early_stops_the_producer(runtime: Runtime) -> None:
     count = len(produced)
     await asyncio.sleep(0.05)
     assert len(produced) == count  # nothing more is produced once the consumer has left
+
+
+def test_one_drain_moves_only_what_was_there_when_it_began() -> None:
+    """A producer faster than the consumer's loop must not keep one drain going forever
+    (the consumer would never run: a full suite once hung here with 3.6 GB queued)."""
+    from orchestration_kernel.runtime import _coalescing_put
+
+    scheduled: list = []
+
+    class Loop:
+        def call_soon_threadsafe(self, callback) -> None:
+            scheduled.append(callback)
+
+    class Racing(asyncio.Queue):
+        """Each item moved lets the producer add another, as a busy thread would."""
+
+        def put_nowait(self, item) -> None:
+            super().put_nowait(item)
+            if item < 1000:
+                put(item + 1000)
+
+    queue = Racing()
+    put = _coalescing_put(Loop(), queue)  # type: ignore[arg-type]
+    for i in range(5):
+        put(i)
+    assert len(scheduled) == 1
+    scheduled.pop()()  # one drain: the five that were there, and no more
+    assert [queue.get_nowait() for _ in range(queue.qsize())] == [0, 1, 2, 3, 4]
+    assert len(scheduled) == 1  # what came meanwhile scheduled the next drain
+    scheduled.pop()()
+    assert [queue.get_nowait() for _ in range(queue.qsize())] == [1000, 1001, 1002, 1003, 1004]
