@@ -13,13 +13,33 @@ the core works without it. A URL's password never appears in a repr, log or erro
 from __future__ import annotations
 
 import os
+from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 from .errors import ConfigurationError
 
-__all__ = ["ENV_VAR", "KERNELS_VAR", "RedisSettings", "client", "redact", "settings_from"]
+__all__ = [
+    "ENV_VAR",
+    "KERNELS_VAR",
+    "RedisSettings",
+    "Script",
+    "ScriptArg",
+    "client",
+    "redact",
+    "settings_from",
+]
+
+#: An argument of a Lua script (redis sends each as a string).
+ScriptArg = str | int | float
+
+
+class Script(Protocol):
+    """A registered Lua script (``redis.asyncio`` ``Script``): what we call."""
+
+    def __call__(self, *, keys: list[str], args: list[ScriptArg]) -> Awaitable[object]: ...
+
 
 #: The environment variable that turns shared state on for every engine in the process.
 ENV_VAR = "ORCHESTRATION_REDIS_URL"

@@ -42,7 +42,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import ParamSpec, Protocol, TypeVar
 
 from ..errors import ConfigurationError, SharedStateError
-from ..redis_link import RedisSettings, client, is_unavailable, redact
+from ..redis_link import RedisSettings, Script, ScriptArg, client, is_unavailable, redact
 from .message import BusMessage
 from .store import ContextVersion, Turn, decode, encode
 
@@ -106,16 +106,8 @@ _LIVE_MAXLEN = 10_000
 P = ParamSpec("P")
 R = TypeVar("R")
 
-#: An argument of a Lua script (redis sends each as a string).
-_Arg = str | int | float
 #: A stream entry as the client returns it (``decode_responses=False``): id and fields.
 _Entry = tuple[bytes, dict[bytes, bytes]]
-
-
-class _Script(Protocol):
-    """A registered Lua script (``redis.asyncio`` ``Script``): what we call."""
-
-    def __call__(self, *, keys: list[str], args: list[_Arg]) -> Awaitable[object]: ...
 
 
 class _Pipeline(Protocol):
@@ -139,7 +131,7 @@ class _Redis(Protocol):
 
     def aclose(self) -> Awaitable[None]: ...
 
-    def register_script(self, script: str) -> _Script: ...
+    def register_script(self, script: str) -> Script: ...
 
     def pipeline(self, transaction: bool = True) -> _Pipeline: ...
 
@@ -182,7 +174,7 @@ class RedisStore:
         self._warned_topics: set[str] = set()
         self._redis: _Redis | None = None
         self._reader: _Redis | None = None
-        self._scripts: dict[str, _Script] = {}
+        self._scripts: dict[str, Script] = {}
         self._listener: asyncio.Task[None] | None = None
         self._flushing: asyncio.Lock | None = None
         self._closing = False
@@ -217,7 +209,7 @@ class RedisStore:
     ) -> int:
         """Add a durable message to the log stream; its ``seq`` is its stream id."""
         text = encode(data, f"data for durable topic {topic!r}")
-        args: list[_Arg] = [self.origin, topic, session_id or "", repr(ts), text]
+        args: list[ScriptArg] = [self.origin, topic, session_id or "", repr(ts), text]
         return _int(await self._script("append", _APPEND, [self._log, self._seq], args))
 
     async def read_messages(self, after_seq: int, limit: int) -> list[BusMessage]:
@@ -249,7 +241,7 @@ class RedisStore:
         self, session_id: str, data: dict[str, object], *, merge: bool, ts: float
     ) -> ContextVersion:
         """Merge (or replace) and add a version, atomically across every kernel."""
-        args: list[_Arg] = ["1" if merge else "0", repr(float(ts)), session_id]
+        args: list[ScriptArg] = ["1" if merge else "0", repr(float(ts)), session_id]
         for key, value in data.items():
             args += [key, encode(value, f"context value {key!r}")]
         entry = await self._script("context", _WRITE_CONTEXT, self._context_keys(session_id), args)
@@ -381,7 +373,9 @@ class RedisStore:
             raise SharedStateError("The Redis bus store is not open.")
         return self._redis
 
-    async def _script(self, name: str, source: str, keys: list[str], args: list[_Arg]) -> object:
+    async def _script(
+        self, name: str, source: str, keys: list[str], args: list[ScriptArg]
+    ) -> object:
         script = self._scripts.get(name)
         if script is None:
             script = self._scripts[name] = self._client.register_script(source)

@@ -45,27 +45,18 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Protocol
 
-from ..redis_link import RedisSettings, client, is_unavailable, redact
+from ..redis_link import RedisSettings, Script, ScriptArg, client, is_unavailable, redact
 from .clock import Clock
 
 __all__ = ["RESERVE", "Booking", "SharedLimits", "SharedLimitsWarning"]
 
 log = logging.getLogger("orchestration_kernel.shared")
 
-#: An argument of a Lua script (redis sends each as a string).
-_Arg = str | int | float
-
-
-class _Script(Protocol):
-    """A registered Lua script (``redis.asyncio`` ``Script``): what we call."""
-
-    def __call__(self, *, keys: list[str], args: list[_Arg]) -> Awaitable[object]: ...
-
 
 class _Redis(Protocol):
     """The members of ``redis.asyncio.Redis`` the shared limiter uses."""
 
-    def register_script(self, script: str) -> _Script: ...
+    def register_script(self, script: str) -> Script: ...
 
     def zrem(self, name: str, *values: str) -> Awaitable[object]: ...
 
@@ -252,7 +243,7 @@ class SharedLimits:
         self._kernel = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._ids = itertools.count(1)
         self._redis: _Redis | None = None
-        self._scripts: dict[str, _Script] = {}
+        self._scripts: dict[str, Script] = {}
         self._answered = False  # set by the probe once Redis answers again
         self._probe: asyncio.Task[None] | None = None
         self._probation_until = 0.0
@@ -396,7 +387,7 @@ class SharedLimits:
         """One booking: (seconds until its start, the start in server epoch seconds), or
         None while every in-flight slot is held. ``replaces``: a booking to drop first."""
         presence = max(60.0, 2 * self.settings.window)
-        args: list[_Arg] = [
+        args: list[ScriptArg] = [
             booking_id, max(0, int(tokens)), gate.rpm or 0, gate.tpm or 0,
             gate.max_in_flight or 0, self.settings.window, self.settings.lease_ttl,
             self._kernel, presence, replaces,
@@ -416,7 +407,7 @@ class SharedLimits:
         self.booked.append((gate.deployment_id, start))
         return value, start
 
-    async def _run(self, name: str, source: str, keys: list[str], args: list[_Arg]) -> object:
+    async def _run(self, name: str, source: str, keys: list[str], args: list[ScriptArg]) -> object:
         if self._redis is None:
             self._redis = client(self.settings)
         script = self._scripts.get(name)
@@ -436,7 +427,7 @@ class SharedLimits:
         # Local times are monotonic; the shared window uses the server's epoch clock.
         # On one machine the two differ by a constant we measure here.
         offset = time.time() - gate.clock.now()
-        args: list[_Arg] = [self.settings.window]
+        args: list[ScriptArg] = [self.settings.window]
         for i, entry in enumerate(entries):
             args += [f"{self._kernel}-local-{i}-{entry.at}", entry.at + offset, entry.tokens]
         try:
