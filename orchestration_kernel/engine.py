@@ -652,7 +652,5 @@ def _make_audit(audit: Any, session: Session, content_logging: bool, guardian: A
     if not content_logging:
         audit.content_logging = False
     if guardian is not None:
-        from .redaction_memo import audit_redactor
-
-        audit.redactor = audit_redactor(guardian)  # short texts' results are remembered
+        audit.redactor = guardian.redact
     return audit

@@ -34,6 +34,12 @@ __all__ = ["Guardian"]
 _REDACTING = ("redact", "block")
 
 
+#: :meth:`Guardian.redact` remembers its results for texts up to this many characters...
+_MEMO_CHARS = 256
+#: ...and this many of them, before it starts again.
+_MEMO_ENTRIES = 4096
+
+
 class Guardian:
     """Checks every model call before it is sent and after it returns.
 
@@ -122,6 +128,7 @@ class Guardian:
         self._pii = pii if isinstance(pii, PIIPolicy) else pii_policy(self._setup())
         secrets = self._builtin.get("secrets")
         self._secrets = secrets if isinstance(secrets, SecretsPolicy) else SecretsPolicy()
+        self._redacted: dict[str, str] = {}  # what the old detectors made is forgotten
 
     @property
     def policies(self) -> tuple[BasePolicy, ...]:
@@ -238,9 +245,21 @@ class Guardian:
         path: no policy decisions, no timing)."""
         if not text:
             return text
+        # The audit redacts the same short strings (model names, route reasons) row after
+        # row, and the detectors' fixed cost outweighs a 1 KB prompt's scan; the result is
+        # a pure function of the text and the detectors (pseudonyms are keyed HMACs), so a
+        # short text's is kept until _refresh_redactors builds new detectors.
+        short = len(text) <= _MEMO_CHARS
+        if short and (known := self._redacted.get(text)) is not None:
+            return known
         findings = self._secrets.find(text)
         findings.extend(self._pii.find(text))
-        return apply_findings(text, findings) if findings else text
+        redacted = apply_findings(text, findings) if findings else text
+        if short:
+            if len(self._redacted) >= _MEMO_ENTRIES:
+                self._redacted.clear()
+            self._redacted[text] = redacted
+        return redacted
 
     def check_sync(self, text: str, ctx: GuardContext, stage: Stage) -> Verdict:
         """Run the synchronous policies only (async ones, like moderation, are skipped).
