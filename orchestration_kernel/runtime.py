@@ -314,6 +314,10 @@ class BridgedIterator(Generic[T]):
         self.close()
 
 
+#: Items one drain of a bridged stream moves before the consumer runs again.
+_DRAIN_BATCH = 64
+
+
 def _coalescing_put(
     loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[Any]
 ) -> Callable[[Any], None]:
@@ -330,11 +334,14 @@ def _coalescing_put(
     def drain() -> None:  # on the consumer's loop
         nonlocal scheduled
         scheduled = False
-        # Only what is here now: a producer faster than this loop would otherwise keep it
-        # draining forever, and the consumer would never run (what comes meanwhile has
+        # At most one batch of what is here now, then the consumer's turn: a producer
+        # faster than this loop would otherwise keep it draining (what comes meanwhile has
         # scheduled the next drain, since the flag is already down).
-        for _ in range(len(pending)):
+        for _ in range(min(len(pending), _DRAIN_BATCH)):
             queue.put_nowait(pending.popleft())
+        if pending and not scheduled:
+            scheduled = True
+            loop.call_soon(drain)
 
     def put(item: Any) -> None:  # on the runtime loop
         nonlocal scheduled

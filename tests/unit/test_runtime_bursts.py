@@ -84,6 +84,8 @@ def test_one_drain_moves_only_what_was_there_when_it_began() -> None:
         def call_soon_threadsafe(self, callback) -> None:
             scheduled.append(callback)
 
+        call_soon = call_soon_threadsafe
+
     class Racing(asyncio.Queue):
         """Each item moved lets the producer add another, as a busy thread would."""
 
@@ -102,3 +104,26 @@ def test_one_drain_moves_only_what_was_there_when_it_began() -> None:
     assert len(scheduled) == 1  # what came meanwhile scheduled the next drain
     scheduled.pop()()
     assert [queue.get_nowait() for _ in range(queue.qsize())] == [1000, 1001, 1002, 1003, 1004]
+
+
+def test_a_long_burst_is_moved_in_batches_with_the_consumer_between() -> None:
+    from orchestration_kernel.runtime import _DRAIN_BATCH, _coalescing_put
+
+    scheduled: list = []
+
+    class Loop:
+        def call_soon_threadsafe(self, callback) -> None:
+            scheduled.append(callback)
+
+        call_soon = call_soon_threadsafe
+
+    queue: asyncio.Queue = asyncio.Queue()
+    put = _coalescing_put(Loop(), queue)  # type: ignore[arg-type]
+    for i in range(3 * _DRAIN_BATCH + 1):
+        put(i)
+    moved = []
+    while scheduled:
+        scheduled.pop(0)()
+        moved.append(queue.qsize() - sum(moved))
+    assert moved == [_DRAIN_BATCH, _DRAIN_BATCH, _DRAIN_BATCH, 1]
+    assert [queue.get_nowait() for _ in range(queue.qsize())] == list(range(3 * _DRAIN_BATCH + 1))
