@@ -153,6 +153,12 @@ class TargetPicker(Protocol):
 class CallRecorder(Protocol):
     """Writes what a call did: audit rows, spend, and answers from the audit (replay)."""
 
+    @property
+    def records(self) -> bool:
+        """False when no row is written and nothing replayed (the runner then skips the
+        request's canonical text, which only rows and replay use)."""
+        ...
+
     def route(self, spec: CallSpec, target: Target) -> None: ...
 
     def attempt(
@@ -166,12 +172,26 @@ class CallRecorder(Protocol):
     def spend(self, reply: Reply, spec: CallSpec) -> None: ...
 
 
-@dataclass
 class _Prepared:
-    request: ChatRequest
-    ctx: GuardContext | None
-    decisions: list[Decision]
-    material: str
+    """A checked request for one model; its canonical text is made on first use."""
+
+    __slots__ = ("_material", "ctx", "decisions", "ref", "request")
+
+    def __init__(
+        self, request: ChatRequest, ctx: GuardContext | None, decisions: list[Decision], ref: str
+    ) -> None:
+        self.request = request
+        self.ctx = ctx
+        self.decisions = decisions
+        self.ref = ref
+        self._material: str | None = None
+
+    @property
+    def material(self) -> str:
+        """The canonical text HMAC'd into the audit's ``request_hash``."""
+        if self._material is None:
+            self._material = material_for(self.ref, self.request)
+        return self._material
 
 
 class _CandidateFailed(Exception):
@@ -239,6 +259,8 @@ class CallRunner:
             spec.input_tokens = self.estimate(spec.prompt_text())
         deadline = _Deadline(spec.timeout)
         attempts: list[Attempt] = []
+        if deadline.at is None:  # no deadline: no backstop to arm
+            return await self._candidates(spec, attempts, deadline, on_delta)
         # A backstop: the checks below end the call cleanly; this ends anything else.
         backstop = asyncio.timeout(deadline.remaining())
         try:
@@ -326,7 +348,7 @@ class CallRunner:
             if verdict.blocked:
                 raise GuardianBlocked("input", verdict.decisions)
             decisions = list(verdict.decisions)
-        prepared = _Prepared(request, ctx, decisions, material_for(target, request))
+        prepared = _Prepared(request, ctx, decisions, target.ref)
         checked[target.ref] = prepared
         return prepared
 
@@ -371,7 +393,9 @@ class CallRunner:
                 prepared = await self._prepare(target, spec, checked)
                 if number == 1 or len(checked) > 1:
                     decisions.extend(d for d in prepared.decisions if d not in decisions)
-                replayed = self.recorder.replay(prepared.material, target, spec)
+                records = self.recorder.records
+                material = prepared.material if records else ""
+                replayed = self.recorder.replay(material, target, spec) if records else None
             except BaseException as exc:
                 self.picker.release(target, exc)
                 raise
@@ -397,7 +421,7 @@ class CallRunner:
                 try:
                     self.picker.observe(target, attempt, None, exc)
                 finally:
-                    self.recorder.attempt(attempt, spec, target, prepared.material, None)
+                    self.recorder.attempt(attempt, spec, target, material, None)
                 if not isinstance(exc, ProviderError):
                     raise
                 shown.reset()
@@ -417,7 +441,7 @@ class CallRunner:
             try:
                 self.picker.observe(target, attempt, reply, None)
             finally:
-                self.recorder.attempt(attempt, spec, target, prepared.material, reply)
+                self.recorder.attempt(attempt, spec, target, material, reply)
             self.recorder.spend(reply, spec)
             return reply
 
@@ -726,11 +750,12 @@ def usage_or_estimate(
     )
 
 
-def material_for(target: Target, request: ChatRequest) -> str:
-    """The canonical text of a request, HMAC'd into the audit's ``request_hash``."""
+def material_for(ref: str, request: ChatRequest) -> str:
+    """The canonical text of a request to model ``ref``, HMAC'd into the audit's
+    ``request_hash``."""
     return json.dumps(
         {
-            "model": target.ref,
+            "model": ref,
             "system": request.system,
             "messages": [[m.role, m.content] for m in request.messages],
             "temperature": request.temperature,

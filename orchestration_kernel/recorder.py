@@ -31,6 +31,11 @@ class AuditRecorder:
         self.guardian = guardian
         self.replay_enabled = replay
 
+    @property
+    def records(self) -> bool:
+        """True while there is an audit to write to (and so to replay from)."""
+        return self.audit is not None
+
     def record(self, event: str, spec: CallSpec | None, target: Target | None, **cols: Any) -> None:
         """One audit row of kind ``event``, labelled from ``spec`` and ``target``."""
         if self.audit is None:

@@ -133,17 +133,19 @@ class Runtime:
         if self._closed:
             coro.close()
             raise RuntimeError("this runtime is closed")
-        # One wake-up each way (call_soon_threadsafe), no concurrent.futures in between:
-        # this hop is on the path of every public call.
-        remote = _RemoteCall(coro, asyncio.get_running_loop())
+        # One wake-up each way (call_soon_threadsafe), no concurrent.futures and no shield
+        # in between: this hop is on the path of every public call.
+        caller = asyncio.get_running_loop()
+        remote = _RemoteCall(coro, caller)
         self.loop.call_soon_threadsafe(remote.start)
         try:
-            return await asyncio.shield(remote.result)
+            return await remote.result  # type: ignore[no-any-return]
         except asyncio.CancelledError:
-            if not remote.result.done():
+            if not remote.ended:
+                remote.finished = caller.create_future()
                 self.loop.call_soon_threadsafe(remote.cancel)
                 with contextlib.suppress(BaseException):
-                    await asyncio.wait_for(asyncio.shield(remote.result), CANCEL_GRACE_S)
+                    await asyncio.wait_for(remote.finished, CANCEL_GRACE_S)
             raise
 
     def run_sync(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
@@ -171,44 +173,68 @@ class Runtime:
 
 
 class _RemoteCall:
-    """A coroutine run on the runtime loop for a caller on another loop."""
+    """A coroutine run on the runtime loop for a caller on another loop.
 
-    __slots__ = ("caller", "cancelled", "coro", "result", "task")
+    The runtime task runs :meth:`_drive`, which hands the outcome to the caller's loop
+    as its last act (no done-callback round on the runtime loop); :meth:`_settle` sets
+    the future the caller awaits. A caller that was cancelled awaits ``finished``
+    instead, which :meth:`_settle` also sets: both run on the caller's loop, so whether
+    the run has ended is never in doubt there.
+    """
+
+    __slots__ = ("caller", "cancelled", "coro", "ended", "finished", "result", "task")
 
     def __init__(self, coro: Coroutine[Any, Any, Any], caller: asyncio.AbstractEventLoop) -> None:
         self.coro = coro
         self.caller = caller
         self.result: asyncio.Future[Any] = caller.create_future()
-        self.task: asyncio.Task[Any] | None = None
+        self.task: asyncio.Task[None] | None = None
         self.cancelled = False
+        self.ended = False  # read and written on the caller's loop only
+        self.finished: asyncio.Future[None] | None = None
 
     def start(self) -> None:  # on the runtime loop
         if self.cancelled:
             self.coro.close()
-            self.caller.call_soon_threadsafe(_settle, self.result, None)
+            self._notify(asyncio.CancelledError(), None)
             return
-        self.task = asyncio.get_running_loop().create_task(self.coro)
-        self.task.add_done_callback(self._done)
+        self.task = asyncio.get_running_loop().create_task(self._drive())
 
     def cancel(self) -> None:  # on the runtime loop
         self.cancelled = True
         if self.task is not None:
             self.task.cancel()
 
-    def _done(self, task: asyncio.Task[Any]) -> None:
-        self.caller.call_soon_threadsafe(_settle, self.result, task)
+    async def _drive(self) -> None:  # the runtime task
+        try:
+            value = await self.coro
+        except (KeyboardInterrupt, SystemExit) as exc:
+            self._notify(exc, None)
+            raise
+        except BaseException as exc:  # the caller re-raises it; nothing is left unretrieved
+            self._notify(exc, None)
+        else:
+            self._notify(None, value)
 
+    def _notify(self, error: BaseException | None, value: Any) -> None:  # on the runtime loop
+        # A caller whose loop has closed meanwhile has nobody left to tell.
+        with contextlib.suppress(RuntimeError):
+            self.caller.call_soon_threadsafe(self._settle, error, value)
 
-def _settle(result: asyncio.Future[Any], task: asyncio.Task[Any] | None) -> None:
-    """Copy the runtime task's outcome onto the caller's future (on the caller's loop)."""
-    if result.done():
-        return
-    if task is None or task.cancelled():
-        result.cancel()
-    elif task.exception() is not None:
-        result.set_exception(task.exception())  # type: ignore[arg-type]
-    else:
-        result.set_result(task.result())
+    def _settle(self, error: BaseException | None, value: Any) -> None:  # on the caller's loop
+        """Copy the runtime task's outcome onto the caller's future."""
+        self.ended = True
+        if self.finished is not None and not self.finished.done():
+            self.finished.set_result(None)
+        result = self.result
+        if result.done():
+            return
+        if error is None:
+            result.set_result(value)
+        elif isinstance(error, asyncio.CancelledError):
+            result.cancel()
+        else:
+            result.set_exception(error)
 
 
 async def _signal_when_done(coro: Awaitable[T], done: threading.Event) -> T:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
 from typing import Any
 
 from .calls import CallSpec, Target
@@ -126,23 +125,9 @@ class RouterPicker:
             stand_in=simulated,
         )
 
-    @contextlib.asynccontextmanager
-    async def limit(self, target: Target, spec: CallSpec) -> AsyncIterator[_Permits]:
+    def limit(self, target: Target, spec: CallSpec) -> _Limited:
         """Wait for the identity's and the deployment's rate limits (queued, never failed)."""
-        tokens = (spec.max_tokens or 0) + (spec.input_tokens or 0)
-        limiter = self.router.limiter
-        ready = getattr(target.adapter, "ready", None)
-        if ready is not None:  # a cold SDK's set-up before the slot, not inside it
-            await ready()
-        gate = self._identity_gate()
-        permits = _Permits()
-        async with contextlib.AsyncExitStack() as stack:
-            if gate is not None:
-                permits.add(await stack.enter_async_context(limiter.acquire(gate, tokens=tokens)))
-            deployment = limiter.acquire(target.deployment, tokens=tokens)
-            permits.add(await stack.enter_async_context(deployment))
-            with watching_request_sending(permits.confirm):
-                yield permits
+        return _Limited(self, target, spec)
 
     def _identity_gate(self) -> Any:
         """The identity's rpm/tpm as a limiter gate, when the access policy sets any."""
@@ -163,6 +148,48 @@ class RouterPicker:
         )
 
 
+class _Limited:
+    """``async with picker.limit(target, spec) as permits``: the identity's and the
+    deployment's permits for one attempt. A class rather than a generator context manager
+    and an exit stack, because it is on the path of every call."""
+
+    __slots__ = ("_permits", "_picker", "_sending", "_spec", "_target")
+
+    def __init__(self, picker: RouterPicker, target: Target, spec: CallSpec) -> None:
+        self._picker = picker
+        self._target = target
+        self._spec = spec
+        self._permits = _Permits()
+        self._sending: contextlib.AbstractContextManager[None] | None = None
+
+    async def __aenter__(self) -> _Permits:
+        spec, target = self._spec, self._target
+        tokens = (spec.max_tokens or 0) + (spec.input_tokens or 0)
+        limiter = self._picker.router.limiter
+        ready = getattr(target.adapter, "ready", None)
+        if ready is not None:  # a cold SDK's set-up before the slot, not inside it
+            await ready()
+        gate = self._picker._identity_gate()
+        permits = self._permits
+        try:
+            if gate is not None:
+                permits.add(await limiter.take(gate, tokens=tokens))
+            permits.add(await limiter.take(target.deployment, tokens=tokens))
+        except BaseException:
+            permits.give_back(limiter)
+            raise
+        self._sending = watching_request_sending(permits.confirm)
+        self._sending.__enter__()
+        return permits
+
+    async def __aexit__(self, *exc: object) -> None:
+        try:
+            if self._sending is not None:
+                self._sending.__exit__(None, None, None)
+        finally:
+            self._permits.give_back(self._picker.router.limiter)
+
+
 class _Permits:
     """The limiter permits one attempt holds; ``settle`` books the real token count."""
 
@@ -175,6 +202,11 @@ class _Permits:
     def settle(self, tokens: int) -> None:
         for permit in self._permits:
             permit.settle(tokens)
+
+    def give_back(self, limiter: Any) -> None:
+        """Free every place held, the last taken first (as an exit stack would)."""
+        while self._permits:
+            limiter.give_back(self._permits.pop())
 
     async def confirm(self) -> None:
         """The request is about to leave: each permit checks its slot is still current."""

@@ -103,6 +103,8 @@ class ModelInfo(BaseModel):
 
     def prices_for(self, input_tokens: int) -> ModelInfo:
         """This entry with the prices of the tier a prompt of ``input_tokens`` falls in."""
+        if not self.price_tiers:  # most models: one price, on every call's path
+            return self
         tiers = [t for t in self.price_tiers if input_tokens > t.above_input_tokens]
         if not tiers:
             return self
@@ -112,17 +114,27 @@ class ModelInfo(BaseModel):
 
     def estimate_cost(self, input_tokens: int, output_tokens: int) -> float | None:
         """USD for a call of this size, or ``None`` when a needed price is unknown."""
-        return self.cost(Usage(input_tokens=input_tokens, output_tokens=output_tokens))
+        return self._cost(input_tokens, output_tokens, 0, 0)
 
     def cost(self, usage: Usage) -> float | None:
         """USD for ``usage``; ``None`` when a price the usage needs is unknown."""
-        priced = self.prices_for(usage.input_tokens)
-        cached = min(max(usage.cached_input_tokens, 0), max(usage.input_tokens, 0))
-        reasoning = min(max(usage.reasoning_tokens, 0), max(usage.output_tokens, 0))
+        return self._cost(
+            usage.input_tokens,
+            usage.output_tokens,
+            usage.cached_input_tokens,
+            usage.reasoning_tokens,
+        )
+
+    def _cost(
+        self, input_tokens: int, output_tokens: int, cached_tokens: int, reasoning_tokens: int
+    ) -> float | None:
+        priced = self.prices_for(input_tokens)
+        cached = min(max(cached_tokens, 0), max(input_tokens, 0))
+        reasoning = min(max(reasoning_tokens, 0), max(output_tokens, 0))
         parts = [
-            (usage.input_tokens - cached, priced.input_price),
+            (input_tokens - cached, priced.input_price),
             (cached, _first_known(priced.cached_input_price, priced.input_price)),
-            (usage.output_tokens - reasoning, priced.output_price),
+            (output_tokens - reasoning, priced.output_price),
             (reasoning, _first_known(priced.reasoning_price, priced.output_price)),
         ]
         total = 0.0

@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -159,8 +158,12 @@ class _Gate:
 
     async def enter(self, tokens: int) -> Permit:
         """Wait for this call's turn and room under every limit, in arrival order."""
-        ticket = object()
         started = self.clock.now()
+        if not self.queue and self.shared is None and self.delay(tokens) == 0.0:
+            # Nobody ahead and room now (the common case, no limit set): admitted without
+            # a ticket or a wake-up event, on every call's path.
+            return self._admit(tokens, started, queued=False)
+        ticket = object()
         self.queue.append(ticket)
         try:
             while True:
@@ -255,15 +258,19 @@ class Limiter:
             gate.configure(deployment)
         return gate
 
-    @contextlib.asynccontextmanager
-    async def acquire(self, deployment: Deployment, tokens: int = 0) -> AsyncIterator[Permit]:
+    def acquire(self, deployment: Deployment, tokens: int = 0) -> _Held:
         """Hold one call's place under ``deployment``'s limits for the ``async with`` body."""
-        gate = self._gate(deployment)
-        permit = await gate.enter(tokens)
-        try:
-            yield permit
-        finally:
-            gate.leave(permit)
+        return _Held(self, deployment, tokens)
+
+    async def take(self, deployment: Deployment, tokens: int = 0) -> Permit:
+        """Wait for one call's place under ``deployment``'s limits; pair with :meth:`give_back`
+        (what :meth:`acquire` does around its body)."""
+        return await self._gate(deployment).enter(tokens)
+
+    @staticmethod
+    def give_back(permit: Permit) -> None:
+        """Free the place ``permit`` holds (its in-flight slot and shared lease)."""
+        permit._gate.leave(permit)
 
     def in_flight(self, deployment: Deployment | str) -> int:
         """Calls of this deployment between acquire and release."""
@@ -290,6 +297,28 @@ class Limiter:
                 "max_in_flight": gate.max_in_flight,
             }
         return out
+
+
+class _Held:
+    """``async with limiter.acquire(...) as permit``: a class, not a generator context
+    manager, because it is on the path of every call."""
+
+    __slots__ = ("_deployment", "_limiter", "_permit", "_tokens")
+
+    def __init__(self, limiter: Limiter, deployment: Deployment, tokens: int) -> None:
+        self._limiter = limiter
+        self._deployment = deployment
+        self._tokens = tokens
+        self._permit: Permit | None = None
+
+    async def __aenter__(self) -> Permit:
+        self._permit = await self._limiter.take(self._deployment, self._tokens)
+        return self._permit
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._permit is not None:
+            permit, self._permit = self._permit, None
+            self._limiter.give_back(permit)
 
 
 def _part(limit: int | None, share: int) -> int | None:
