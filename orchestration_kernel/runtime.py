@@ -29,6 +29,9 @@ CANCEL_GRACE_S = 5.0
 
 _live_runtimes: weakref.WeakSet[Runtime] = weakref.WeakSet()
 
+#: A producer that pushes its items: ``await produce(put)`` calls ``put(item)`` for each.
+Pusher = Callable[[Callable[[T], None]], Awaitable[object]]
+
 
 class Runtime:
     """An event loop running in a daemon thread, started on first use."""
@@ -171,6 +174,12 @@ class Runtime:
         """Expose an async iterator that runs on the loop to any loop or thread."""
         return BridgedIterator(self, agen, maxsize)
 
+    def iterate_pushed(self, produce: Pusher[T]) -> BridgedIterator[T]:
+        """Like :meth:`iterate`, for a producer that pushes: ``await produce(put)`` runs on
+        the loop and calls ``put(item)`` for each item. Nothing waits between the producer
+        and the bridge, so no future is made per item on the loop."""
+        return BridgedIterator(self, None, push=produce)
+
 
 class _RemoteCall:
     """A coroutine run on the runtime loop for a caller on another loop.
@@ -255,9 +264,17 @@ class BridgedIterator(Generic[T]):
     producer.
     """
 
-    def __init__(self, runtime: Runtime, source: AsyncIterator[T], maxsize: int = 0) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        source: AsyncIterator[T] | None,
+        maxsize: int = 0,
+        *,
+        push: Pusher[T] | None = None,
+    ) -> None:
         self._runtime = runtime
         self._source = source
+        self._push = push
         self._items: Any = None  # a queue of the consumer's kind, made on first use
         self._pump: concurrent.futures.Future[None] | None = None
         self._done = False
@@ -265,8 +282,12 @@ class BridgedIterator(Generic[T]):
     # -- producer side (runs on the runtime loop) ----------------------------------
     async def _run_pump(self, put: Callable[[Any], None]) -> None:
         try:
-            async for item in self._source:
-                put(item)
+            if self._push is not None:
+                await self._push(put)
+            else:
+                assert self._source is not None
+                async for item in self._source:
+                    put(item)
         except BaseException as exc:
             put(_Failure(exc))
             if isinstance(exc, asyncio.CancelledError):

@@ -12,7 +12,6 @@ stream.reply                      # the complete, checked Reply
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 from .models import Delta, Reply
@@ -20,7 +19,7 @@ from .runtime import BridgedIterator, Runtime
 
 __all__ = ["ReplyStream"]
 
-#: Runs the call, handing each delta to the function it is given (the stream's queue).
+#: Runs the call, handing each delta to the function it is given (the stream's bridge).
 Producer = Callable[[Callable[[Delta], None]], Awaitable[Reply]]
 
 
@@ -34,25 +33,15 @@ class ReplyStream:
     def __init__(self, runtime: Runtime, produce: Producer) -> None:
         self._runtime = runtime
         self._produce = produce
-        self._bridge: BridgedIterator[Delta] | None = None
+        self._bridge: BridgedIterator[Delta | Reply] | None = None
         self.reply: Reply | None = None
         self.text = ""
 
-    async def _deltas(self) -> AsyncIterator[Delta]:
-        queue: asyncio.Queue[Delta | None] = asyncio.Queue()
-        task = asyncio.ensure_future(self._produce(queue.put_nowait))
-        task.add_done_callback(lambda _: queue.put_nowait(None))
-        try:
-            while True:
-                delta = await queue.get()
-                if delta is None:
-                    break
-                yield delta
-            self.reply = await task
-        finally:
-            if not task.done():
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
+    async def _push(self, put: Callable[[Delta | Reply], None]) -> None:
+        # On the runtime loop: each delta goes straight to the bridge (no queue, no task,
+        # no future per delta); the reply goes last, so it is set when the reader gets
+        # to the end, not before.
+        put(await self._produce(put))
 
     def _apply(self, delta: Delta) -> Delta:
         if delta.kind == "text":
@@ -63,21 +52,27 @@ class ReplyStream:
             self.text = delta.text
         return delta
 
-    def _source(self) -> BridgedIterator[Delta]:
+    def _source(self) -> BridgedIterator[Delta | Reply]:
         if self._bridge is None:
-            self._bridge = self._runtime.iterate(self._deltas())
+            self._bridge = self._runtime.iterate_pushed(self._push)
         return self._bridge
 
     def __aiter__(self) -> AsyncIterator[Delta]:
         return self._aiter()
 
     async def _aiter(self) -> AsyncIterator[Delta]:
-        async for delta in self._source():
-            yield self._apply(delta)
+        async for item in self._source():
+            if isinstance(item, Reply):
+                self.reply = item
+            else:
+                yield self._apply(item)
 
     def __iter__(self) -> Iterator[Delta]:
-        for delta in self._source():
-            yield self._apply(delta)
+        for item in self._source():
+            if isinstance(item, Reply):
+                self.reply = item
+            else:
+                yield self._apply(item)
 
     async def collect(self) -> Reply:
         """Consume the whole stream and return the final reply."""
