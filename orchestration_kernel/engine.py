@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -320,9 +321,7 @@ class OrchestrationEngine:
 
     def estimate_tokens(self, text: str, model: str | None = None) -> int:
         """An offline token estimate (provider-reported usage always wins)."""
-        from .routing.tokens import estimate_tokens
-
-        return estimate_tokens(text, model)
+        return _estimator()(text, model)
 
     def estimate_cost(self, name: str, input_tokens: int, output_tokens: int) -> float | None:
         """Estimated USD for a call of ``name``; ``None`` when the price is unknown."""
@@ -581,6 +580,14 @@ class OrchestrationEngine:
             needs=set(needs) | ({"json"} if json_output else set()),
             timeout=timeout,
         )
+
+
+@functools.cache
+def _estimator() -> Callable[[str, object], int]:
+    """The offline token estimator, imported on first use and then at no cost per call."""
+    from .routing.tokens import estimate_tokens
+
+    return estimate_tokens
 
 
 def _messages(prompt: Prompt) -> list[Message]:

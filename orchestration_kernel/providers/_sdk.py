@@ -33,6 +33,7 @@ from .base import (
     note_request_sending,
     note_stream_activity,
     parse_retry_after,
+    stream_watched,
 )
 from .credentials import LoopLocks, TokenProvider, detached
 from .registry import sdk_modules
@@ -230,9 +231,11 @@ def _transport_error(
     return FatalProviderError(message, **kw)
 
 
+@functools.lru_cache(maxsize=64)
 def http_timeout(module: Any, timeouts: Timeouts) -> Any:
     """An ``httpx``/``httpx2`` Timeout: connect from ``timeouts``, and a read timeout long
-    enough for the first token (the engine enforces first-token/idle/overall itself)."""
+    enough for the first token (the engine enforces first-token/idle/overall itself).
+    Made once per distinct ``timeouts`` (frozen, and the SDKs only read it)."""
     read = max(timeouts.first_token, timeouts.idle)
     return module.Timeout(timeouts.overall, connect=timeouts.connect, read=read)
 
@@ -248,7 +251,8 @@ def activity_hooks(httpx_module: Any) -> dict[str, list[Any]]:
         await note_request_sending()
 
     async def watch(response: Any) -> None:
-        response.stream = noting(response.stream)
+        if stream_watched():  # a plain completion has nobody to tell: its body goes as is
+            response.stream = noting(response.stream)
 
     return {"request": [sending], "response": [watch]}
 

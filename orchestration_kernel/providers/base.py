@@ -36,6 +36,7 @@ __all__ = [
     "note_request_sending",
     "note_stream_activity",
     "parse_retry_after",
+    "stream_watched",
     "watching_request_sending",
     "watching_stream_activity",
 ]
@@ -52,6 +53,12 @@ def note_stream_activity() -> None:
     touch = _STREAM_ACTIVITY.get()
     if touch is not None:
         touch()
+
+
+def stream_watched() -> bool:
+    """True while a stream read in this task is watched for activity (see
+    :func:`watching_stream_activity`): only then is there anyone to note activity for."""
+    return _STREAM_ACTIVITY.get() is not None
 
 
 #: Who wants to hear that a request of this task is about to be sent (the limiter's permit).

@@ -133,18 +133,20 @@ class ModelInfo(BaseModel):
         reasoning = min(max(reasoning_tokens, 0), max(output_tokens, 0))
         parts = [
             (input_tokens - cached, priced.input_price),
-            (cached, _first_known(priced.cached_input_price, priced.input_price)),
+            (cached, _or(priced.cached_input_price, priced.input_price)),
             (output_tokens - reasoning, priced.output_price),
-            (reasoning, _first_known(priced.reasoning_price, priced.output_price)),
+            (reasoning, _or(priced.reasoning_price, priced.output_price)),
         ]
         total = 0.0
+        counted = False
         for tokens, price in parts:
             if tokens <= 0:
                 continue
+            counted = True
             if price is None:
                 return None
             total += tokens * price / _PER_MILLION
-        if not any(tokens > 0 for tokens, _ in parts) and not priced.has_price:
+        if not counted and not priced.has_price:
             return None  # nothing counted and nothing known: still not "free"
         return total + (priced.request_fee or 0.0)
 
@@ -156,8 +158,9 @@ class ModelInfo(BaseModel):
         return full * (1.0 - self.batch_discount)
 
 
-def _first_known(*prices: float | None) -> float | None:
-    return next((p for p in prices if p is not None), None)
+def _or(price: float | None, fallback: float | None) -> float | None:
+    """``price`` when known, else ``fallback`` (a cached or reasoning price falls back)."""
+    return price if price is not None else fallback
 
 
 def _builtin_data() -> dict[str, object]:

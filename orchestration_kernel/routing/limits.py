@@ -258,7 +258,9 @@ class Limiter:
             gate.configure(deployment)
         return gate
 
-    def acquire(self, deployment: Deployment, tokens: int = 0) -> _Held:
+    def acquire(
+        self, deployment: Deployment, tokens: int = 0
+    ) -> contextlib.AbstractAsyncContextManager[Permit]:
         """Hold one call's place under ``deployment``'s limits for the ``async with`` body."""
         return _Held(self, deployment, tokens)
 
