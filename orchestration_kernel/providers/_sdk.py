@@ -410,6 +410,8 @@ class SDKAdapter:
         rate limiter for its slot: made after the permit, a cold process's import would
         start the request long after its slot (a shared limiter's window counts slots,
         the provider counts arrivals). Errors are left for the call itself to raise."""
+        if self._client is not None and self._client_loop is asyncio.get_running_loop():
+            return  # made already: every call after the first
         with contextlib.suppress(Exception):
             await self._client_for_loop()
 
