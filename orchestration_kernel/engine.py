@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeGuard, TypeVar, overload
 
 from . import team
 from .calls import CallRunner, CallSpec
@@ -29,7 +29,7 @@ from .errors import ConfigurationError
 from .models import Delta, Message, Reply, Usage
 from .providers.base import Timeouts
 from .providers.registry import PROVIDERS
-from .providers.sim import SimulatorConfig
+from .providers.sim import SimProvider, SimulatorConfig
 from .recorder import AuditRecorder
 from .retry import RetryPolicy
 from .secrets import Secret
@@ -39,11 +39,16 @@ from .targets import RouterPicker
 from .text_checks import check_prompt
 
 if TYPE_CHECKING:
+    from .audit import AuditTrail
     from .batch import BatchJob
+    from .bus import ContextBus
     from .compare import CompareTable
+    from .guardian import Guardian, Identity
     from .matrix import MatrixResult
     from .pipeline_matrix import PipelineMatrixResult
-    from .routing import Catalogue, Router
+    from .redis_link import RedisSettings
+    from .routing import Catalogue, Deployment, Pool, Router
+    from .routing.metrics import SeriesSummary
     from .routing.strategies import Strategy
 
 __all__ = ["OrchestrationEngine"]
@@ -54,21 +59,39 @@ BUILTIN_VENDORS = frozenset(name for name, info in PROVIDERS.items() if info.cat
 
 Prompt = str | Sequence[Message | Mapping[str, str]]
 
+_T = TypeVar("_T")
 
-class _Wired:
+
+class SimulatorOptions(TypedDict, total=False):
+    """``simulator=`` as a dict: the fields of :class:`SimulatorConfig`."""
+
+    latency: float | tuple[float, float]
+    ttft_fraction: float
+    chunks: int
+    seed: int
+
+
+class _Wired(Generic[_T]):
     """An engine attribute kept by its call-path collaborators: reading it reads the first
     place, setting it sets every place, so ``engine.replay = True`` still takes effect."""
 
     def __init__(self, *places: str) -> None:
         self.places = [tuple(place.split(".")) for place in places]
 
-    def __get__(self, engine: Any, owner: type | None = None) -> Any:
+    @overload
+    def __get__(self, engine: None, owner: type | None = None) -> _Wired[_T]: ...
+    @overload
+    def __get__(self, engine: OrchestrationEngine, owner: type | None = None) -> _T: ...
+    def __get__(
+        self, engine: OrchestrationEngine | None, owner: type | None = None
+    ) -> _T | _Wired[_T]:
         if engine is None:
             return self
         holder, name = self.places[0]
-        return getattr(getattr(engine, holder), name)
+        value: _T = getattr(getattr(engine, holder), name)
+        return value
 
-    def __set__(self, engine: Any, value: Any) -> None:
+    def __set__(self, engine: OrchestrationEngine, value: _T) -> None:
         for holder, name in self.places:
             setattr(getattr(engine, holder), name, value)
 
@@ -102,23 +125,23 @@ class OrchestrationEngine:
         offline: str | None = None,
         keys: Mapping[str, str | Secret] | None = None,
         base_urls: Mapping[str, str] | None = None,
-        provider_options: Mapping[str, dict[str, Any]] | None = None,
-        credentials: Mapping[str, Any] | None = None,
+        provider_options: Mapping[str, dict[str, object]] | None = None,
+        credentials: Mapping[str, object] | None = None,
         aliases: Mapping[str, str] | None = None,
-        pools: Any = None,
-        catalogue: Any = None,
-        guardian: Any = True,
-        audit: Any = True,
-        bus: Any = None,
+        pools: str | Path | Mapping[str, object] | Iterable[Pool] | None = None,
+        catalogue: Catalogue | str | Path | Mapping[str, object] | None = None,
+        guardian: Guardian | bool | None = True,
+        audit: AuditTrail | str | Path | bool | None = True,
+        bus: ContextBus | None = None,
         retry: RetryPolicy | None = None,
         timeouts: Timeouts | None = None,
-        simulator: SimulatorConfig | Mapping[str, Any] | None = None,
-        identity: Any = None,
+        simulator: SimulatorConfig | SimulatorOptions | None = None,
+        identity: Identity | None = None,
         content_logging: bool = True,
         replay: bool = False,
         stream: bool = False,
-        router: Any = None,
-        redis: Any = None,
+        router: Router | None = None,
+        redis: str | RedisSettings | bool | None = None,
     ) -> None:
         self.session = session or Session.current()
         self.runtime = self.session.runtime
@@ -142,7 +165,7 @@ class OrchestrationEngine:
                 self._router.resolver.add_provider(provider)
         checks = _make_guardian(guardian)
         who = identity if identity is not None else self.session.identity
-        self._bus = bus
+        self._bus: ContextBus | None = bus
         # The call path, wired once: the runner knows its collaborators, never the engine.
         self._picker = RouterPicker(self._router, self.providers, identity=who, guardian=checks)
         self._recorder = AuditRecorder(
@@ -164,15 +187,19 @@ class OrchestrationEngine:
         self.runtime.add_closer(self.providers.aclose)
 
     #: The :class:`RetryPolicy` for every deployment.
-    retry = _Wired("_calls.retry")
+    retry = _Wired[RetryPolicy]("_calls.retry")
     #: The :class:`Guardian`, or ``None`` when checks are off.
-    guardian = _Wired("_calls.guardian", "_picker.guardian", "_recorder.guardian")
+    guardian = _Wired["Guardian | None"](
+        "_calls.guardian", "_picker.guardian", "_recorder.guardian"
+    )
     #: The :class:`AuditTrail` (the session's shared one by default), or ``None`` when off.
-    audit = _Wired("_recorder.audit")
+    audit = _Wired["AuditTrail | None"]("_recorder.audit")
     #: Who calls (an :class:`Identity` or ``None``): written to every audit row.
-    identity = _Wired("_calls.identity", "_picker.identity", "_recorder.identity")
+    identity = _Wired["Identity | None"](
+        "_calls.identity", "_picker.identity", "_recorder.identity"
+    )
     #: When True, identical requests are answered from the audit.
-    replay = _Wired("_recorder.replay_enabled")
+    replay = _Wired[bool]("_recorder.replay_enabled")
 
     @classmethod
     def default(cls, session: Session | None = None) -> OrchestrationEngine:
@@ -184,7 +211,7 @@ class OrchestrationEngine:
 
     # -- collaborators -------------------------------------------------------------
     @property
-    def router(self) -> Any:
+    def router(self) -> Router:
         """The :class:`~orchestration_kernel.routing.Router`: pools, breakers, limits, metrics."""
         return self._router
 
@@ -194,7 +221,7 @@ class OrchestrationEngine:
         return self._router.catalogue
 
     @property
-    def bus(self) -> Any:
+    def bus(self) -> ContextBus:
         """The session's :class:`ContextBus` (created on first use)."""
         if self._bus is None:
             from .bus import ContextBus
@@ -212,7 +239,7 @@ class OrchestrationEngine:
         return self.session.id
 
     @property
-    def simulator(self) -> Any:
+    def simulator(self) -> SimProvider:
         """The offline simulator provider (script faults on it in tests and demos)."""
         return self.providers.simulator
 
@@ -250,7 +277,12 @@ class OrchestrationEngine:
         """Make ``name`` resolve to ``target`` (``provider:model``)."""
         self._router.resolver.add_alias(name, target)
 
-    def add_pool(self, name: str, deployments: Sequence[Any], strategy: str = "round_robin") -> Any:
+    def add_pool(
+        self,
+        name: str,
+        deployments: Sequence[Deployment | Mapping[str, object]],
+        strategy: str = "round_robin",
+    ) -> Pool:
         """Define a pool: ``name`` stands for several deployments chosen by ``strategy``.
 
         Each deployment is a :class:`~orchestration_kernel.routing.Deployment` or a dict
@@ -279,7 +311,7 @@ class OrchestrationEngine:
         """Keep a key for ``provider`` in memory for this engine's life."""
         self.providers.set_key(provider, key)
 
-    def set_credential(self, provider: str, credential: Any) -> None:
+    def set_credential(self, provider: str, credential: object) -> None:
         """Authenticate ``provider`` with a refreshable bearer token instead of a key.
 
         ``credential`` is a callable returning ``(token, expires_at)`` (or a ``Token``),
@@ -348,13 +380,13 @@ class OrchestrationEngine:
         stop: Sequence[str] | None = None,
         timeout: float | None = None,
         stream: bool | None = None,
-        on_delta: Callable[[Delta], Any] | None = None,
+        on_delta: Callable[[Delta], object] | None = None,
         run_id: str | None = None,
         pipeline: str | None = None,
         step: str | None = None,
         session_id: str | None = None,
         needs: Sequence[str] = (),
-        **extra: Any,
+        **extra: object,
     ) -> Reply:
         """One call with retries and fallbacks; returns the complete, checked :class:`Reply`."""
         spec = self._spec(
@@ -377,18 +409,20 @@ class OrchestrationEngine:
         kwargs.pop("stream", None)
         kwargs.pop("on_delta", None)
 
-        async def produce(sink: Callable[[Delta], Any]) -> Reply:
+        async def produce(sink: Callable[[Delta], object]) -> Reply:
             return await self.complete(model, prompt, stream=True, on_delta=sink, **kwargs)
 
         return ReplyStream(self.runtime, produce)
 
-    async def compare(self, models: Sequence[str], prompt: Prompt, **kwargs: Any) -> CompareTable:
+    async def compare(
+        self, models: Sequence[str], prompt: Prompt, **kwargs: object
+    ) -> CompareTable:
         """Run one prompt on several models concurrently: one reply or error per model."""
         from .compare import run_compare
 
         return await self.runtime.run(run_compare(self, list(models), prompt, kwargs))
 
-    def compare_sync(self, models: Sequence[str], prompt: Prompt, **kwargs: Any) -> CompareTable:
+    def compare_sync(self, models: Sequence[str], prompt: Prompt, **kwargs: object) -> CompareTable:
         """Blocking twin of :meth:`compare`."""
         return self.runtime.run_sync(self.compare(models, prompt, **kwargs))
 
@@ -510,7 +544,7 @@ class OrchestrationEngine:
         return Pipeline(spec, engine=self, name=name, **options)
 
     # -- monitoring ----------------------------------------------------------------
-    def stats(self) -> dict[str, Any]:
+    def stats(self) -> dict[str, dict[str, SeriesSummary]]:
         """Latency percentiles, TTFT, error rate, tokens and cost per model and deployment."""
         return self._router.metrics.snapshot()
 
@@ -550,7 +584,7 @@ class OrchestrationEngine:
         step: str | None,
         session_id: str | None,
         needs: Sequence[str],
-        extra: dict[str, Any],
+        extra: dict[str, object],
     ) -> CallSpec:
         timeouts = self.timeouts
         if timeout is not None:
@@ -602,9 +636,12 @@ def _messages(prompt: Prompt) -> list[Message]:
 
 
 def _make_router(
-    catalogue: Any, aliases: Mapping[str, str] | None, pools: Any, router: Router | None = None
+    catalogue: Catalogue | str | Path | Mapping[str, object] | None,
+    aliases: Mapping[str, str] | None,
+    pools: str | Path | Mapping[str, object] | Iterable[Pool] | None,
+    router: Router | None = None,
 ) -> Router:
-    from .routing import Catalogue, Pool, Resolver, Router
+    from .routing import Catalogue, Resolver, Router
 
     if router is not None:
         if catalogue is not None:
@@ -619,17 +656,27 @@ def _make_router(
         router = Router(cat, Resolver(cat, aliases=dict(aliases or {})))
     if isinstance(pools, (str, Path)):
         router.load_config(pools)
-    elif isinstance(pools, Mapping) and not all(isinstance(p, Pool) for p in pools.values()):
-        # A config file's shape in code: the whole config, or just {name: pool spec}.
-        sections = {"providers", "models", "aliases", "pools"}
-        router.load_config(pools if set(pools) & sections else {"pools": pools})
+    elif isinstance(pools, Mapping):
+        if _all_pools(pools):
+            for pool in pools.values():
+                router.add_pool(pool)
+        else:
+            # A config file's shape in code: the whole config, or just {name: pool spec}.
+            sections = {"providers", "models", "aliases", "pools"}
+            router.load_config(pools if set(pools) & sections else {"pools": pools})
     elif pools:
-        for pool in pools.values() if isinstance(pools, Mapping) else pools:
+        for pool in pools:
             router.add_pool(pool)
     return router
 
 
-def _make_guardian(guardian: Any) -> Any:
+def _all_pools(pools: Mapping[str, object]) -> TypeGuard[Mapping[str, Pool]]:
+    from .routing import Pool
+
+    return all(isinstance(p, Pool) for p in pools.values())
+
+
+def _make_guardian(guardian: Guardian | bool | None) -> Guardian | None:
     if guardian is False or guardian is None:
         return None
     if guardian is True:
@@ -639,18 +686,26 @@ def _make_guardian(guardian: Any) -> Any:
     return guardian
 
 
-def _make_audit(audit: Any, session: Session, content_logging: bool, guardian: Any) -> Any:
+def _make_audit(
+    audit: AuditTrail | str | Path | bool | None,
+    session: Session,
+    content_logging: bool,
+    guardian: Guardian | None,
+) -> AuditTrail | None:
     """``True``: the session's shared trail; a path: a trail of its own; ``False``: none."""
     if audit is False or audit is None:
         return None
+    trail: AuditTrail
     if audit is True:
-        audit = session.audit
+        trail = session.audit
     elif isinstance(audit, (str, Path)):
         from .audit import AuditTrail
 
-        audit = AuditTrail(audit, session_id=session.id)
+        trail = AuditTrail(audit, session_id=session.id)
+    else:
+        trail = audit
     if not content_logging:
-        audit.content_logging = False
+        trail.content_logging = False
     if guardian is not None:
-        audit.redactor = guardian.redact
-    return audit
+        trail.redactor = guardian.redact
+    return trail
