@@ -20,12 +20,20 @@ import asyncio
 import contextlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeGuard, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, TypeGuard, TypeVar, Unpack, overload
 
 from . import team
 from .calls import CallRunner, CallSpec
 from .connections import ProviderSet
+from .engine_options import (
+    CallOptions,
+    FromConfigOptions,
+    PipelineMatrixOptions,
+    RowOptions,
+    SimulatorOptions,
+)
 from .errors import ConfigurationError
+from .jsontypes import JSONValue
 from .models import Delta, Message, Reply, Usage
 from .providers.base import Timeouts
 from .providers.registry import PROVIDERS
@@ -45,6 +53,8 @@ if TYPE_CHECKING:
     from .compare import CompareTable
     from .guardian import Guardian, Identity
     from .matrix import MatrixResult
+    from .pipeline import Pipeline
+    from .pipeline.manager import PipelineOptions
     from .pipeline_matrix import PipelineMatrixResult
     from .redis_link import RedisSettings
     from .routing import Catalogue, Deployment, Pool, Router
@@ -60,15 +70,6 @@ BUILTIN_VENDORS = frozenset(name for name, info in PROVIDERS.items() if info.cat
 Prompt = str | Sequence[Message | Mapping[str, str]]
 
 _T = TypeVar("_T")
-
-
-class SimulatorOptions(TypedDict, total=False):
-    """``simulator=`` as a dict: the fields of :class:`SimulatorConfig`."""
-
-    latency: float | tuple[float, float]
-    ttft_fraction: float
-    chunks: int
-    seed: int
 
 
 class _Wired(Generic[_T]):
@@ -400,17 +401,17 @@ class OrchestrationEngine:
             reply._committed = self.audit.commit_point()  # `await reply.committed`
         return reply
 
-    def complete_sync(self, model: str, prompt: Prompt, **kwargs: Any) -> Reply:
+    def complete_sync(self, model: str, prompt: Prompt, **kwargs: Unpack[CallOptions]) -> Reply:
         """Blocking twin of :meth:`complete`, for plain scripts."""
         return self.runtime.run_sync(self.complete(model, prompt, **kwargs))
 
-    def stream(self, model: str, prompt: Prompt, **kwargs: Any) -> ReplyStream:
+    def stream(self, model: str, prompt: Prompt, **kwargs: Unpack[CallOptions]) -> ReplyStream:
         """Stream a reply: iterate for :class:`Delta` values; ``.reply`` holds the final reply."""
-        kwargs.pop("stream", None)
-        kwargs.pop("on_delta", None)
 
         async def produce(sink: Callable[[Delta], object]) -> Reply:
-            return await self.complete(model, prompt, stream=True, on_delta=sink, **kwargs)
+            # The stream's own stream/on_delta replace any given.
+            options: CallOptions = {**kwargs, "stream": True, "on_delta": sink}
+            return await self.complete(model, prompt, **options)
 
         return ReplyStream(self.runtime, produce)
 
@@ -430,12 +431,14 @@ class OrchestrationEngine:
         self,
         models: Sequence[str],
         template: str,
-        items: Any,
+        items: object,
         *,
         concurrency: int = 8,
         mode: str = "interactive",
-        cluster: Any = None,
-        namespace: Mapping[str, Any] | None = None,
+        cluster: object = None,
+        namespace: Mapping[str, object] | None = None,
+        # Any: by mode, these go to batch.submit, the cluster runner or compare, whose
+        # keywords differ; no one TypedDict can be passed on to all three.
         **kwargs: Any,
     ) -> MatrixResult | BatchJob:
         """Run ``template`` once per item of ``items`` (a list, a pandas Series or
@@ -470,20 +473,20 @@ class OrchestrationEngine:
         )
 
     def matrix_sync(
-        self, models: Sequence[str], template: str, items: Any, **kwargs: Any
+        self, models: Sequence[str], template: str, items: object, **kwargs: Any
     ) -> MatrixResult | BatchJob:
         """Blocking twin of :meth:`matrix`."""
         return self.runtime.run_sync(self.matrix(models, template, items, **kwargs))
 
     async def pipeline_matrix(
         self,
-        spec: Any,
-        items: Any,
+        spec: object,
+        items: object,
         *,
-        cluster: Any = None,
+        cluster: object = None,
         concurrency: int = 8,
-        namespace: Mapping[str, Any] | None = None,
-        **kwargs: Any,
+        namespace: Mapping[str, object] | None = None,
+        **kwargs: Unpack[RowOptions],
     ) -> PipelineMatrixResult:
         """Run a pipeline (a :class:`~.pipeline.Pipeline` or anything :meth:`create_pipeline`
         takes) once per row of ``items``: a :class:`~.pipeline_matrix.PipelineMatrixResult`
@@ -499,9 +502,10 @@ class OrchestrationEngine:
         if cluster is not None:
             from .cluster import run_pipeline_matrix_on_cluster
 
+            options: RowOptions = {**kwargs, "session_id": session_id}
             return await asyncio.to_thread(
                 run_pipeline_matrix_on_cluster, self, pipeline, rows, cluster=cluster,
-                concurrency=concurrency, session_id=session_id, **kwargs,
+                concurrency=concurrency, **options,
             )  # fmt: skip
         if kwargs:
             raise ConfigurationError(f"{', '.join(sorted(kwargs))}: only with cluster=")
@@ -509,11 +513,13 @@ class OrchestrationEngine:
             pipeline, rows, concurrency=concurrency, session_id=session_id
         )
 
-    def pipeline_matrix_sync(self, spec: Any, items: Any, **kwargs: Any) -> PipelineMatrixResult:
+    def pipeline_matrix_sync(
+        self, spec: object, items: object, **kwargs: Unpack[PipelineMatrixOptions]
+    ) -> PipelineMatrixResult:
         """Blocking twin of :meth:`pipeline_matrix`."""
         return self.runtime.run_sync(self.pipeline_matrix(spec, items, **kwargs))
 
-    def config(self) -> dict[str, Any]:
+    def config(self) -> dict[str, JSONValue]:
         """This engine's configuration as plain data, never its keys (:mod:`.cluster.config`)."""
         from .cluster.config import engine_config
 
@@ -521,7 +527,11 @@ class OrchestrationEngine:
 
     @classmethod
     def from_config(
-        cls, config: Mapping[str, Any], *, keys: Mapping[str, str] | None = None, **options: Any
+        cls,
+        config: Mapping[str, object],
+        *,
+        keys: Mapping[str, str] | None = None,
+        **options: Unpack[FromConfigOptions],
     ) -> OrchestrationEngine:
         """An engine built from :meth:`config`'s output, with ``keys`` by provider name."""
         from .cluster.config import engine_from_config
@@ -533,7 +543,9 @@ class OrchestrationEngine:
         return engine
 
     # -- pipelines -----------------------------------------------------------------
-    def create_pipeline(self, spec: Any, *, name: str | None = None, **options: Any) -> Any:
+    def create_pipeline(
+        self, spec: object, *, name: str | None = None, **options: Unpack[PipelineOptions]
+    ) -> Pipeline:
         """A :class:`Pipeline` from a list of step dicts, a dict, YAML text or a spec.
 
         ``options`` go to :class:`Pipeline` (``namespace``, ``context``, ``interpolate``,
