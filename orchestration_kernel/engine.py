@@ -20,16 +20,19 @@ import asyncio
 import contextlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, TypeGuard, TypeVar, Unpack, overload
+from typing import TYPE_CHECKING, Generic, TypeGuard, TypeVar, Unpack, overload
 
 from . import team
 from .calls import CallRunner, CallSpec
 from .connections import ProviderSet
 from .engine_options import (
+    BatchOptions,
     CallOptions,
     FromConfigOptions,
+    MatrixOptions,
+    MatrixSyncOptions,
     PipelineMatrixOptions,
-    RowOptions,
+    PipelineMatrixSyncOptions,
     SimulatorOptions,
 )
 from .errors import ConfigurationError
@@ -437,9 +440,7 @@ class OrchestrationEngine:
         mode: str = "interactive",
         cluster: object = None,
         namespace: Mapping[str, object] | None = None,
-        # Any: by mode, these go to batch.submit, the cluster runner or compare, whose
-        # keywords differ; no one TypedDict can be passed on to all three.
-        **kwargs: Any,
+        **kwargs: Unpack[MatrixOptions],
     ) -> MatrixResult | BatchJob:
         """Run ``template`` once per item of ``items`` (a list, a pandas Series or
         DataFrame, any iterable) on every model: a :class:`~.matrix.MatrixResult` under
@@ -456,7 +457,9 @@ class OrchestrationEngine:
 
             if cluster is not None:  # a batch job runs at the providers, not on a cluster
                 raise ConfigurationError("matrix(mode='batch') takes no cluster=; leave it unset")
-            return await submit(self, models, template, items, namespace=namespace, **kwargs)
+            # The same dict, seen as submit's keywords: one it does not take is refused there.
+            batch: BatchOptions = kwargs
+            return await submit(self, models, template, items, namespace=namespace, **batch)
         check_mode(mode, None)
         for model in models:
             self.resolve(model)  # an unknown model fails before any call
@@ -473,7 +476,11 @@ class OrchestrationEngine:
         )
 
     def matrix_sync(
-        self, models: Sequence[str], template: str, items: object, **kwargs: Any
+        self,
+        models: Sequence[str],
+        template: str,
+        items: object,
+        **kwargs: Unpack[MatrixSyncOptions],
     ) -> MatrixResult | BatchJob:
         """Blocking twin of :meth:`matrix`."""
         return self.runtime.run_sync(self.matrix(models, template, items, **kwargs))
@@ -486,7 +493,7 @@ class OrchestrationEngine:
         cluster: object = None,
         concurrency: int = 8,
         namespace: Mapping[str, object] | None = None,
-        **kwargs: Unpack[RowOptions],
+        **kwargs: Unpack[PipelineMatrixOptions],
     ) -> PipelineMatrixResult:
         """Run a pipeline (a :class:`~.pipeline.Pipeline` or anything :meth:`create_pipeline`
         takes) once per row of ``items``: a :class:`~.pipeline_matrix.PipelineMatrixResult`
@@ -502,7 +509,7 @@ class OrchestrationEngine:
         if cluster is not None:
             from .cluster import run_pipeline_matrix_on_cluster
 
-            options: RowOptions = {**kwargs, "session_id": session_id}
+            options: PipelineMatrixOptions = {**kwargs, "session_id": session_id}
             return await asyncio.to_thread(
                 run_pipeline_matrix_on_cluster, self, pipeline, rows, cluster=cluster,
                 concurrency=concurrency, **options,
@@ -514,7 +521,7 @@ class OrchestrationEngine:
         )
 
     def pipeline_matrix_sync(
-        self, spec: object, items: object, **kwargs: Unpack[PipelineMatrixOptions]
+        self, spec: object, items: object, **kwargs: Unpack[PipelineMatrixSyncOptions]
     ) -> PipelineMatrixResult:
         """Blocking twin of :meth:`pipeline_matrix`."""
         return self.runtime.run_sync(self.pipeline_matrix(spec, items, **kwargs))

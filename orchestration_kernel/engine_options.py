@@ -9,8 +9,9 @@ changes what a call accepts. (``create_pipeline`` takes the pipeline package's o
 
 One limit: a ``TypedDict`` lists its keys, so the provider-specific extras that
 :meth:`~orchestration_kernel.engine.OrchestrationEngine.complete` passes on untouched
-(``top_p=``, ``seed=`` …) still work through ``complete_sync`` and ``stream`` at run
-time, but a type checker only accepts them on ``complete`` itself (its ``**extra``).
+(``top_p=``, ``seed=`` …) still work through ``complete_sync``, ``stream`` and ``matrix``
+at run time, but a type checker only accepts them on ``complete`` itself (its ``**extra``)
+and on ``compare`` (``**kwargs: object``).
 """
 
 from __future__ import annotations
@@ -24,16 +25,21 @@ if TYPE_CHECKING:
     from .bus import ContextBus
     from .cluster.progress import ClusterProgress
     from .guardian import Identity
+    from .matrix import MatrixEvent
     from .models import Delta
     from .redis_link import RedisSettings
     from .routing import Catalogue, Pool, Router
     from .session import Session
 
 __all__ = [
+    "BatchOptions",
     "CallOptions",
+    "ClusterOptions",
     "FromConfigOptions",
+    "MatrixOptions",
+    "MatrixSyncOptions",
     "PipelineMatrixOptions",
-    "RowOptions",
+    "PipelineMatrixSyncOptions",
     "SimulatorOptions",
 ]
 
@@ -67,21 +73,57 @@ class CallOptions(TypedDict, total=False):
     needs: Sequence[str]
 
 
-class RowOptions(TypedDict, total=False):
-    """``pipeline_matrix``'s ``**kwargs``: ``session_id``, and with ``cluster=`` the
-    cluster's ``partition_size``, ``job`` and ``progress``."""
+class ClusterOptions(TypedDict, total=False):
+    """With ``cluster=``: rows per partition, the job's folder name, a progress callback."""
 
-    session_id: str | None
     partition_size: int | None
     job: str | None
     progress: Callable[[ClusterProgress], object] | None
 
 
-class PipelineMatrixOptions(RowOptions, total=False):
+class PipelineMatrixOptions(ClusterOptions, total=False):
+    """``pipeline_matrix``'s ``**kwargs``: ``session_id``, and with ``cluster=`` the
+    :class:`ClusterOptions`."""
+
+    session_id: str | None
+
+
+class PipelineMatrixSyncOptions(PipelineMatrixOptions, total=False):
     """``pipeline_matrix_sync``'s ``**kwargs``: every keyword of ``pipeline_matrix``."""
 
     cluster: object
     concurrency: int
+    namespace: Mapping[str, object] | None
+
+
+class BatchOptions(TypedDict, total=False):
+    """``matrix(mode="batch")``'s keywords, passed to :func:`~.batch.submit`."""
+
+    name: str | None
+    confirm: bool
+    confirm_above: float | None
+    system: str | None
+    max_tokens: int | None
+    temperature: float | None
+    chunk_size: int | None
+    fts: bool
+
+
+class MatrixOptions(BatchOptions, CallOptions, ClusterOptions, total=False):
+    """``matrix``'s ``**kwargs``. Which apply depends on the mode: ``mode="batch"`` takes
+    the :class:`BatchOptions`; with ``cluster=``, the :class:`ClusterOptions`; otherwise
+    ``observer`` and ``run_id``, and the rest go to ``compare`` (:class:`CallOptions`).
+    A keyword the mode does not take is refused where it lands, as it always was."""
+
+    observer: Callable[[MatrixEvent], object] | None
+
+
+class MatrixSyncOptions(MatrixOptions, total=False):
+    """``matrix_sync``'s ``**kwargs``: every keyword of ``matrix``."""
+
+    concurrency: int
+    mode: str
+    cluster: object
     namespace: Mapping[str, object] | None
 
 
