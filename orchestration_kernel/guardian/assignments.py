@@ -95,14 +95,24 @@ def _part_start(text: str, pos: int, lower: str) -> bool:
     return lower.endswith(_GLUED, max(0, pos - 7), pos)
 
 
+#: A key word this long may end its word part with one more lower-case letter (an
+#: inflection or a slip: ``tokens``, ``secrete``); a shorter one may not (``pwm``, ``pwr``).
+_INFLECTED_FROM = 5
+
+
 def _part_end(text: str, end: int, keyword: str) -> bool:
     if end >= len(text) or not text[end].isalpha():
         return True
     if text[end].isupper() and text[end - 1].islower():  # tokenValue
         return True
-    for suffix in _KEYWORDS[keyword]:
+    suffixes = _KEYWORDS[keyword]
+    letter = text[end]
+    if len(keyword) >= _INFLECTED_FROM and letter.isupper() == text[end - 1].isupper():
+        suffixes = (letter.lower(),)  # same case as the key word: SECRETS, secrete
+    for suffix in suffixes:
         after = end + len(suffix)
-        if text.startswith(suffix, end) and (after >= len(text) or not text[after].isalpha()):
+        ending = text[end:after].lower()
+        if ending == suffix and (after >= len(text) or not text[after].isalpha()):
             return True
     return False
 

@@ -9,6 +9,15 @@ with a bounded pattern (no unbounded repeats, so the scan stays linear).
 ``verified`` says what was checked against the vendor's own page and where (December
 2026); a row with an empty ``verified`` was written from the ``doc`` page earlier and
 has not been re-checked: its prefix is the vendor's, its length bounds may be loose.
+
+Placeholders, read by the vendor's delimiter (a deliberate reading of issue 20's rule
+"a value that is one character repeated is allowed"): where the vendor's documented
+form puts a delimiter (``_ - . : = /`` or a blank) between prefix and body
+(``glpat-…``, ``gho_…``), the placeholder test applies to the body after it, so
+``glpat-XXXX…`` is a placeholder. Where it puts none (Twilio ``SK``/``AC`` + 32 hex
+digits, AWS ``AKIA`` + 16, Artifactory ``AKCp…``), the value is judged whole: prefix and
+filler together are not one character repeated, so a value of the documented prefix
+and length is caught whatever fills it. ``delimited`` says which reading a row gets.
 """
 
 from __future__ import annotations
@@ -18,7 +27,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["TOKEN_FORMATS", "TokenFormat", "crc32_tail_ok"]
+__all__ = ["DELIMITERS", "TOKEN_FORMATS", "TokenFormat", "crc32_tail_ok", "has_delimiter"]
 
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
@@ -62,6 +71,21 @@ class TokenFormat:
     boundary: str = "-./"
     proof: Callable[[str], bool] | None = None
     verified: str = ""
+    delimited: bool | None = None
+    fill_length: int = 0
+
+    def __post_init__(self) -> None:
+        if self.delimited is None:
+            object.__setattr__(self, "delimited", all(map(has_delimiter, self.prefixes)))
+
+
+#: What separates a vendor's prefix from a token's body (``glpat-``, ``hvs.``, ``npm_``).
+DELIMITERS = frozenset("_-.:=/ ")
+
+
+def has_delimiter(prefix: str) -> bool:
+    """Does ``prefix`` hold a delimiter (``glpat-``, ``pypi-AgE``, ``xoxe.xoxp-``)?"""
+    return any(ch in DELIMITERS for ch in prefix)
 
 
 _B62 = "A-Za-z0-9"
@@ -192,8 +216,10 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         r"[0-9a-fA-F]{32}(?![0-9A-Za-z])",
         "https://www.twilio.com/docs/glossary/what-is-a-sid",
         boundary="",
-        # "a two-letter prefix followed by 32 hexadecimal digits" (34 characters).
-        verified="prefix + 32 hex digits: the doc page",
+        # "a two-letter prefix followed by 32 hexadecimal digits" (34 characters); the
+        # Key resource's schema: ^SK[0-9a-fA-F]{32}$ (twilio.com/docs/iam/api-keys/key-resource-v1).
+        verified="prefix + 32 hex digits: the doc page and the Key resource's schema",
+        fill_length=32,
     ),
     TokenFormat(
         "VAULT_TOKEN",

@@ -121,6 +121,12 @@ def _body_ok(body: str) -> bool:
     return not is_placeholder(body)
 
 
+def _whole_ok(value: str) -> bool:
+    """An undelimited vendor token (``AKIA…``, ``SK…``) judged whole: not a placeholder,
+    filler counting only as one character repeated (see :mod:`.secret_formats`)."""
+    return not is_placeholder(value, fill=False)
+
+
 def _jwt_ok(value: str) -> bool:
     """A JWT's header and payload are base64url of JSON objects."""
     parts = value.split(".")
@@ -166,16 +172,19 @@ _RULES: tuple[_Rule, ...] = (
         "GOOGLE_API_KEY",
         ("AIza",),
         r"AIza[0-9A-Za-z_-]{35}(?![\w-])",
-        validate=lambda v: _body_ok(v[4:]),
+        validate=_whole_ok,  # no delimiter after the prefix: judged whole
     ),
     _rule("PERPLEXITY_API_KEY", ("pplx-",), r"pplx-[A-Za-z0-9]{32,128}(?![\w-])"),
     _rule(
         "AWS_ACCESS_KEY_ID",
         ("AKIA", "ASIA", "ABIA", "ACCA"),
+        # The access-key prefixes of AWS's unique-ID table (long-term, STS temporary,
+        # service bearer token, context-specific credential): https://docs.aws.amazon.
+        # com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-prefixes.
+        # No delimiter after the prefix: judged whole.
         r"A(?:KIA|SIA|BIA|CCA)[A-Z0-9]{16}(?![A-Za-z0-9])",
         boundary="",
-        gate="IA",
-        validate=lambda v: _body_ok(v[4:]),
+        validate=_whole_ok,
     ),
     _rule(
         "GITHUB_TOKEN",
@@ -204,10 +213,14 @@ _RULES: tuple[_Rule, ...] = (
 
 def _format_rule(fmt: TokenFormat) -> _Rule:
     prefixes = "|".join(re.escape(p) for p in fmt.prefixes)
+    body = fmt.body
+    if fmt.fill_length and not fmt.delimited:  # the documented length, filled
+        fill = rf"(?P<fill>[A-Za-z0-9])(?P=fill){{{fmt.fill_length - 1}}}(?![A-Za-z0-9])"
+        body = f"(?:{body}|{fill})"
     return _rule(
         fmt.entity,
         fmt.prefixes,
-        f"(?:{prefixes}){fmt.body}",
+        f"(?:{prefixes}){body}",
         boundary=fmt.boundary,
         # A marker inside a token (".atlasv1.") follows the token's first part.
         word_start=fmt.prefixes[0][:1].isalnum(),
@@ -216,6 +229,8 @@ def _format_rule(fmt: TokenFormat) -> _Rule:
 
 
 def _format_ok(fmt: TokenFormat, value: str) -> bool:
+    if not fmt.delimited:
+        return _whole_ok(value) and (fmt.checksum is None or fmt.checksum(value))
     body = next((value[len(p) :] for p in fmt.prefixes if value.startswith(p)), value)
     if not _body_ok(body) and not (fmt.proof is not None and fmt.proof(body)):
         return False

@@ -94,8 +94,12 @@ def test_every_vendor_format_is_caught_in_prose(fmt: TokenFormat) -> None:
     assert token not in Guardian().redact(f"value: {token}")
 
 
-@pytest.mark.parametrize("fmt", TOKEN_FORMATS, ids=lambda f: f"{f.vendor}:{f.prefixes[0]}")
+@pytest.mark.parametrize(
+    "fmt", [f for f in TOKEN_FORMATS if f.delimited], ids=lambda f: f"{f.vendor}:{f.prefixes[0]}"
+)
 def test_every_vendor_format_with_a_placeholder_body_is_allowed(fmt: TokenFormat) -> None:
+    # Rows whose prefix ends in a delimiter; an undelimited row is judged whole
+    # (tests/unit/test_guardian_secret_delimiters.py).
     token = _token(fmt, seed=11)
     body_len = len(token) - len(fmt.prefixes[0])
     for filler in ("x", "X", "*"):
