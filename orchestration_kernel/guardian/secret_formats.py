@@ -131,12 +131,23 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
     TokenFormat(
         "GITLAB_TOKEN",
         "GitLab",
-        ("glpat-", "gldt-", "glrt-", "glrtr-", "glft-", "glimt-", "glsoat-", "gloas-", "glffct-"),
+        (
+            "glpat-",
+            "gldt-",
+            "glrt-",
+            "glrtr-",
+            "glft-",
+            "glimt-",
+            "glsoat-",
+            "gloas-",
+            "glffct-",
+            "glwt-",
+        ),
         r"[A-Za-z0-9_-]{20,27}(?:\.[0-9a-z]{2}\.[0-9a-z]{6,12})?(?:\.[A-Za-z0-9]{6,12})?",
         "https://docs.gitlab.com/ee/security/tokens/#token-prefixes",
-        # glpat- (gitlab.com/gitlab-org/gitlab/-/issues/342327), gldt-
-        # (merge_requests/138438); routable tokens carry ".<version>.<id>" parts.
-        verified="glpat-, gldt-: GitLab issue 342327 and MR 138438",
+        # Every prefix is in GitLab's token-prefix table (glwt-: workspace tokens, 18.2);
+        # routable tokens carry ".<version>.<id>" parts. GitLab documents no lengths.
+        verified="prefixes: the GitLab token prefixes table; lengths not documented",
     ),
     TokenFormat(
         "GITLAB_TOKEN",
@@ -144,6 +155,7 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         ("glptt-",),
         r"[A-Za-z0-9_-]{40}(?![A-Za-z0-9_-])",
         "https://docs.gitlab.com/ee/security/tokens/#token-prefixes",
+        verified="prefix: the GitLab token prefixes table; length not documented",
     ),
     TokenFormat(
         "GITLAB_TOKEN",
@@ -151,6 +163,7 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         ("glagent-",),
         r"[A-Za-z0-9_-]{50,60}",
         "https://docs.gitlab.com/ee/security/tokens/#token-prefixes",
+        verified="prefix: the GitLab token prefixes table; length not documented",
     ),
     TokenFormat(
         "GITLAB_TOKEN",
@@ -158,6 +171,7 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         ("glcbt-",),
         r"(?:[0-9a-f]{1,5}_)?[A-Za-z0-9_-]{20,30}",
         "https://docs.gitlab.com/ee/security/tokens/#token-prefixes",
+        verified="prefix: the GitLab token prefixes table; length not documented",
     ),
     TokenFormat(
         "GITLAB_TOKEN",
@@ -165,7 +179,7 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         ("GR1348941",),
         r"[A-Za-z0-9_-]{20}(?![A-Za-z0-9_-])",
         "https://docs.gitlab.com/ee/security/tokens/#token-prefixes",
-        verified="prefix: https://gitlab.com/gitlab-org/gitlab/-/merge_requests/109063",
+        verified="prefix: GitLab MR 109063 (runner registration tokens, deprecated)",
     ),
     TokenFormat(
         "GITLAB_TOKEN",
@@ -173,6 +187,7 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         ("_gitlab_session=",),
         r"[0-9a-z]{32}",
         "https://docs.gitlab.com/ee/security/tokens/",
+        verified="prefix: the GitLab token prefixes table; length not documented",
     ),
     TokenFormat(
         "NPM_TOKEN",
@@ -199,6 +214,8 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         ("hf_", "api_org_"),
         rf"[{_B62}]{{30,40}}(?![{_B62}])",
         "https://huggingface.co/docs/hub/security-tokens",
+        # The page shows "hf_..." only; api_org_ (organisation tokens) is deprecated there.
+        verified="hf_ prefix: the doc page; length not documented",
     ),
     TokenFormat(
         "SENDGRID_KEY",
@@ -226,11 +243,12 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         "HashiCorp Vault",
         ("hvs.", "hvb.", "hvr."),
         rf"[{_URLSAFE}]{{24,250}}",
-        "https://developer.hashicorp.com/vault/docs/concepts/tokens#token-prefixes",
-        # HashiCorp documents typed prefixes since 1.0 (s./b.:
-        # developer.hashicorp.com/vault/docs/upgrading/upgrade-to-1.0.0); the hv*.
-        # spellings are from the tokens page, not re-checked; lengths not documented.
-        verified="",
+        "https://developer.hashicorp.com/vault/docs/concepts/tokens#token-formats",
+        # "Token are expected to match (hv)?[sbr]\.[a-zA-Z0-9]{24}" (hvs./hvb./hvr. since
+        # 1.10; the s./b./r. of 1.0-1.9 are too short a prefix to scan for). Enterprise's
+        # server-side consistent tokens are longer and carry "_"/"-" (hvs.CAES…): hence
+        # 24 and up, URL-safe.
+        verified="prefixes and 24 base62 minimum: the tokens page (Token formats)",
     ),
     TokenFormat(
         "TERRAFORM_TOKEN",
@@ -304,6 +322,9 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         ("dt0c01.", "dt0s01."),
         r"[A-Z0-9]{24}\.[A-Z0-9]{64}",
         "https://docs.dynatrace.com/docs/manage/identity-access-management/access-tokens-and-oauth-clients/access-tokens",
+        # "prefix . 24-character public identifier . 64-character secret" (the example is
+        # upper-case letters and digits; dynatrace-api/basics/dynatrace-api-authentication).
+        verified="three dot-separated parts, 24 + 64 characters: the access-tokens page",
     ),
     TokenFormat(
         "GRAFANA_TOKEN",
@@ -311,6 +332,8 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         ("glsa_", "glc_"),
         rf"[{_B62}_=-]{{32,400}}",
         "https://grafana.com/docs/grafana/latest/administration/service-accounts/",
+        # The service-accounts page's example: glsa_ + 32 base62 + "_" + 8 hex.
+        verified="glsa_ prefix and example shape: administration/service-accounts page",
     ),
     TokenFormat(
         "SENTRY_TOKEN",
@@ -471,11 +494,25 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
     ),
     TokenFormat(
         "ARTIFACTORY_TOKEN",
-        "JFrog Artifactory",
-        ("AKCp", "cmVmdGtu"),
+        "JFrog Artifactory API key",
+        ("AKCp",),
         r"[A-Za-z0-9]{60,80}",
         "https://jfrog.com/help/r/jfrog-platform-administration-documentation/access-tokens",
         boundary="",
+        # Legacy API keys (removed end of 2024). JFrog's pages do not document their form;
+        # the AKCp prefix and ~73 characters are what leaked keys show.
+    ),
+    TokenFormat(
+        "ARTIFACTORY_TOKEN",
+        "JFrog Artifactory reference token",
+        ("cmVmdGtu",),
+        r"[A-Za-z0-9]{56}(?![A-Za-z0-9])",
+        "https://jfrog.com/help/r/jfrog-platform-administration-documentation/understanding-reference-tokens",
+        boundary="",
+        # JFrog: reference tokens "follow this pattern: cmVmd[A-Za-z0-9]{59}" (64 in all).
+        # cmVmdGtu is base64 of "reftkn", how every reference token opens; the longer
+        # prefix keeps a bare cmVmd… (base64 of any "ref…") from reading as a token.
+        verified="64 characters, cmVmd + 59 alphanumerics: understanding-identity-tokens page",
     ),
 )
 

@@ -33,7 +33,9 @@ def _symbolic_value(seed: int) -> str:
 
 def test_the_table_marks_rows_without_a_delimiter() -> None:
     by_vendor = {f.vendor: f for f in TOKEN_FORMATS}
-    assert not by_vendor["Twilio"].delimited and not by_vendor["JFrog Artifactory"].delimited
+    assert (
+        not by_vendor["Twilio"].delimited and not by_vendor["JFrog Artifactory API key"].delimited
+    )
     assert by_vendor["GitLab"].delimited and by_vendor["npm"].delimited
     assert by_vendor["PyPI"].delimited  # pypi-AgE…: the delimiter is inside the prefix
     for fmt in TOKEN_FORMATS:
@@ -81,7 +83,7 @@ def test_a_delimited_prefix_with_filler_is_still_a_placeholder(prefix: str) -> N
 
 def test_undelimited_tokens_keep_the_other_placeholder_markers() -> None:
     # "one character repeated" is judged whole; EXAMPLE, your, REDACTED, <…> still count.
-    fmt = next(f for f in TOKEN_FORMATS if f.vendor == "JFrog Artifactory")
+    fmt = next(f for f in TOKEN_FORMATS if f.vendor == "JFrog Artifactory API key")
     body = _token(fmt, seed=9)[len(fmt.prefixes[0]) :]
     for marker in ("EXAMPLE", "your", "REDACTED"):
         fake = fmt.prefixes[0] + marker + body[len(marker) :]
@@ -134,3 +136,33 @@ def test_an_inflected_key_word_names_a_setting(form: str) -> None:
 
 def _spans(text: str) -> list[tuple[int, int]]:
     return [(f.start, f.end) for f in SecretDetector().find(text)]
+
+
+# -- rows checked against the vendors' own pages -----------------------------------------
+
+
+def _alnum(rng: random.Random, n: int, alphabet: str = string.ascii_letters + string.digits) -> str:
+    while True:
+        value = "".join(rng.choice(alphabet) for _ in range(n))
+        if not is_placeholder(value):
+            return value
+
+
+def test_documented_shapes_are_caught_at_their_documented_length() -> None:
+    rng = random.Random(20)
+    upper = string.ascii_uppercase + string.digits
+    cases = {
+        # JFrog: reference tokens are cmVmd + 59 alphanumerics, 64 in all.
+        "ARTIFACTORY_TOKEN": "cmVmdGtu" + _alnum(rng, 56),
+        # GitLab's prefix table: glwt- (workspace tokens).
+        "GITLAB_TOKEN": "glwt-" + _alnum(rng, 24),
+        # Vault: (hv)?[sbr]\.[a-zA-Z0-9]{24}
+        "VAULT_TOKEN": "hvs." + _alnum(rng, 24),
+        # Dynatrace: prefix . 24-character public part . 64-character secret.
+        "DYNATRACE_TOKEN": f"dt0c01.{_alnum(rng, 24, upper)}.{_alnum(rng, 64, upper)}",
+    }
+    for entity, token in cases.items():
+        assert entity in secret_entities(f"the pipeline printed {token} to the log"), token
+    # A reference token one character longer than JFrog's 64 is not one.
+    longer = cases["ARTIFACTORY_TOKEN"] + "Q"
+    assert "ARTIFACTORY_TOKEN" not in secret_entities(f"the pipeline printed {longer} here")
