@@ -27,7 +27,14 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["DELIMITERS", "TOKEN_FORMATS", "TokenFormat", "crc32_tail_ok", "has_delimiter"]
+__all__ = [
+    "DELIMITERS",
+    "TOKEN_FORMATS",
+    "TokenFormat",
+    "bech32_ok",
+    "crc32_tail_ok",
+    "has_delimiter",
+]
 
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
@@ -49,14 +56,52 @@ def crc32_tail_ok(body: str, tail: int = 6) -> bool:
     return body[-tail:] == digits.rjust(tail, "0")
 
 
+#: Bech32's alphabet, in value order (BIP-173).
+BECH32_CHARSET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+_BECH32_GEN = (0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3)
+
+
+def bech32_polymod(values: list[int]) -> int:
+    """BIP-173's checksum polynomial over 5-bit ``values``."""
+    chk = 1
+    for value in values:
+        top = chk >> 25
+        chk = (chk & 0x1FFFFFF) << 5 ^ value
+        for i, gen in enumerate(_BECH32_GEN):
+            if (top >> i) & 1:
+                chk ^= gen
+    return chk
+
+
+def bech32_hrp_expand(hrp: str) -> list[int]:
+    """The human-readable part as BIP-173 feeds it to the checksum."""
+    return [ord(c) >> 5 for c in hrp] + [0] + [ord(c) & 31 for c in hrp]
+
+
+def bech32_ok(value: str) -> bool:
+    """Is ``value`` Bech32 with a valid checksum (BIP-173: one case throughout, the
+    data after the last ``1``, its last six characters the checksum)? age encodes its
+    secret keys so (https://github.com/C2SP/C2SP/blob/main/age.md, "The X25519
+    recipient type"): a value that fails was typed, not generated."""
+    if value != value.upper() and value != value.lower():
+        return False
+    low = value.lower()
+    hrp, sep, data = low.rpartition("1")
+    if not sep or not hrp or len(data) < 6 or any(c not in BECH32_CHARSET for c in data):
+        return False
+    values = [BECH32_CHARSET.index(c) for c in data]
+    return bech32_polymod(bech32_hrp_expand(hrp) + values) == 1
+
+
 @dataclass(frozen=True)
 class TokenFormat:
     """One vendor's credential shape.
 
     ``prefixes``: literal starts (case-sensitive); ``body``: the regex for what follows
     the prefix (bounded repeats only); ``checksum``: a check of the whole value, for a
-    format whose vendor documents one that can be computed offline (none of the rows
-    below: GitHub's CRC32 tail is handled by its own rule in :mod:`.secrets`).
+    format whose vendor documents one that can be computed offline (of the rows
+    below, age's Bech32 keys; GitHub's CRC32 tail is handled by its own rule in
+    :mod:`.secrets`).
     ``boundary``: characters that may not precede the prefix. ``proof``: a check of the
     body that, when it passes, shows a genuine token whatever the placeholder heuristics
     say (a CRC32 tail). ``verified``: what was checked on the vendor's page, and where.
@@ -430,8 +475,11 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         "FLUTTERWAVE_KEY",
         "Flutterwave",
         ("FLWSECK_TEST-", "FLWSECK-", "FLWPUBK_TEST-", "FLWSECK_TEST"),
-        r"[a-h0-9]{12,32}(?:-X)?",
+        r"[a-f0-9]{12,32}(?:-X)?",
         "https://developer.flutterwave.com/docs/integration-guides/authentication",
+        # "Test keys will always have _TEST in the prefix (for example,
+        # FLWPUBK_TEST-<32 hex digits>-X)"; the 12-hex-digit form is the encryption key.
+        verified="_TEST prefixes and 32 hex + -X: the authentication page's example",
     ),
     TokenFormat(
         "SETTLEMINT_TOKEN",
@@ -483,6 +531,9 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         ("AGE-SECRET-KEY-1",),
         r"[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}",
         "https://age-encryption.org/v1",
+        checksum=bech32_ok,
+        # 32 random bytes, Bech32 with HRP AGE-SECRET-KEY- (52 data + 6 checksum).
+        verified="HRP, 32-byte payload and Bech32 checksum: the age spec (C2SP age.md)",
     ),
     TokenFormat(
         "TELEGRAM_BOT_TOKEN",

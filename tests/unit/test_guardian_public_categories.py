@@ -14,7 +14,14 @@ import pytest
 
 from orchestration_kernel.guardian import GuardContext, Guardian, PIIDetector, SecretDetector
 from orchestration_kernel.guardian.placeholders import is_placeholder
-from orchestration_kernel.guardian.secret_formats import TOKEN_FORMATS, TokenFormat
+from orchestration_kernel.guardian.secret_formats import (
+    BECH32_CHARSET,
+    TOKEN_FORMATS,
+    TokenFormat,
+    bech32_hrp_expand,
+    bech32_ok,
+    bech32_polymod,
+)
 from tests.guardian_eval.generator import _iban, _luhn_check_digit
 
 try:  # Python 3.11+
@@ -70,7 +77,25 @@ def _sample(pattern: str, rng: random.Random) -> str:
     raise AssertionError(f"no realistic sample for {pattern!r}")
 
 
+def bech32_encode(hrp: str, payload: bytes) -> str:
+    """BIP-173 Bech32 of ``payload`` (upper case, as age writes its secret keys)."""
+    acc = bits = 0
+    data: list[int] = []
+    for byte in payload:  # 8-bit groups to 5-bit groups
+        acc, bits = (acc << 8) | byte, bits + 8
+        while bits >= 5:
+            bits -= 5
+            data.append((acc >> bits) & 31)
+    if bits:
+        data.append((acc << (5 - bits)) & 31)
+    mod = bech32_polymod(bech32_hrp_expand(hrp) + data + [0] * 6) ^ 1
+    check = [(mod >> 5 * (5 - i)) & 31 for i in range(6)]
+    return (hrp + "1" + "".join(BECH32_CHARSET[d] for d in data + check)).upper()
+
+
 def _token(fmt: TokenFormat, seed: int) -> str:
+    if fmt.checksum is bech32_ok:  # a random body fails the checksum: encode one
+        return bech32_encode(fmt.prefixes[0][:-1].lower(), random.Random(seed).randbytes(32))
     return fmt.prefixes[0] + _sample(fmt.body, random.Random(seed))
 
 

@@ -13,7 +13,12 @@ import pytest
 from orchestration_kernel.guardian import SecretDetector
 from orchestration_kernel.guardian.placeholders import is_placeholder
 from orchestration_kernel.guardian.secret_formats import TOKEN_FORMATS, TokenFormat, has_delimiter
-from tests.unit.test_guardian_public_categories import _random_value, _token, secret_entities
+from tests.unit.test_guardian_public_categories import (
+    _random_value,
+    _token,
+    bech32_encode,
+    secret_entities,
+)
 
 UNDELIMITED = [f for f in TOKEN_FORMATS if not f.delimited]
 
@@ -166,3 +171,12 @@ def test_documented_shapes_are_caught_at_their_documented_length() -> None:
     # A reference token one character longer than JFrog's 64 is not one.
     longer = cases["ARTIFACTORY_TOKEN"] + "Q"
     assert "ARTIFACTORY_TOKEN" not in secret_entities(f"the pipeline printed {longer} here")
+
+
+def test_an_age_secret_key_must_carry_a_valid_bech32_checksum() -> None:
+    # age: 32 random bytes, Bech32 with HRP AGE-SECRET-KEY- (C2SP age.md).
+    key = bech32_encode("age-secret-key-", random.Random(7).randbytes(32))
+    assert "AGE_SECRET_KEY" in secret_entities(f"identity file: {key}")
+    last = "Q" if key[-1] != "Q" else "P"
+    typed = key[:-1] + last  # one character off: the checksum fails
+    assert "AGE_SECRET_KEY" not in secret_entities(f"identity file: {typed}")
