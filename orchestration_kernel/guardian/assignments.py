@@ -38,12 +38,17 @@ _KEYWORDS: dict[str, tuple[str, ...]] = {
     "secret": ("s",),
     "token": ("s",),
     "password": ("s",),
+    "pass": (),  # a word part of its own: DB_PASS, smtpPass (not "password", "bypass")
     "passwd": (),
     "passphrase": (),
     "pwd": (),
     "pw": (),
     "credential": ("s",),
     "apikey": (),
+    # Spanish and German: contraseña (also written without the tilde), Passwort.
+    "contraseña": ("s",),
+    "contrasena": ("s",),
+    "passwort": (),
 }
 #: Glued lower-case words that make a key word part of a name (``apikey``, ``authtoken``).
 _GLUED = ("api", "access", "secret", "auth", "private", "client", "app", "bot", "session")
@@ -55,7 +60,9 @@ _TYPE_WORDS = r"(?:\s+(?:string|str|String|var|let|const|final|char\*?|text|byte
 #: C++ ``L"…"``/``u8"…"``, C# ``$"…"``.
 _LITERAL_PREFIX = r"(?:@|\$|u8|[rRbBuUfFL]{1,2})?"
 _ASSIGN = re.compile(
-    r"(?:[\"']?\]?|\[\])" + _TYPE_WORDS + r"[ \t]{0,8}(?P<op>:{1,3}=|[?.+]=|==|=>|=|:)[ \t]{0,8}"
+    r"(?:[\"']?\]?|\[\])"
+    + _TYPE_WORDS
+    + r"[ \t]{0,8}(?P<op>:{1,3}=|[?.+]=|==|=>|<<?-|=|:)[ \t]{0,8}"
     r"(?:" + _LITERAL_PREFIX + r"(?P<q>[\"'`])(?P<qv>[^\"'`\n]{0,256})(?P=q)"
     r"|(?P<v>[^\s\"'`,;<>]{1,256}))"
 )
@@ -136,7 +143,8 @@ def _value_at(text: str, begin: int, stop: int) -> tuple[int, int, bool] | None:
     before = text[begin - 1] if begin else ""
     if before == "<" and text.startswith(">", stop):
         m = _XML_VALUE.match(text, stop)
-        return (m.start("v"), m.end("v"), False) if m else None
+        # Between tags a value is a literal, as if quoted: nothing there is code.
+        return (m.start("v"), m.end("v"), True) if m else None
     if before in "\"'":
         m = _CALL.match(text, stop) or _VALUE_ATTR.match(text, stop)
         if m:
@@ -152,6 +160,9 @@ def _value_at(text: str, begin: int, stop: int) -> tuple[int, int, bool] | None:
             return m.start("v"), m.end("v"), False
     m = _ASSIGN.match(text, stop)
     if not m:
+        compared = _compared_before(text, begin)
+        if compared is not None:
+            return compared
         m = _BARE_QUOTED.match(text, stop)
         if m is None or not _names_a_setting(text, begin, stop):
             return None
@@ -159,6 +170,34 @@ def _value_at(text: str, begin: int, stop: int) -> tuple[int, int, bool] | None:
     if m.group("qv") is not None:
         return m.start("qv"), m.end("qv"), True
     return m.start("v"), m.end("v"), False
+
+
+#: Comparison operators a literal may stand before a key name with (``"…" == password``).
+_COMPARISONS = ("===", "!==", "==", "!=")
+
+
+def _compared_before(text: str, begin: int) -> tuple[int, int, bool] | None:
+    """A quoted literal compared with the name that starts at ``begin``, written before
+    it (``if ("…" == password)``, ``'…' !== api_key``). Read backwards a bounded step at
+    a time, so many names stay linear."""
+    pos = begin
+    floor = max(0, begin - 8)
+    while pos > floor and text[pos - 1] in " \t":
+        pos -= 1
+    op = next((o for o in _COMPARISONS if text.endswith(o, 0, pos)), None)
+    if op is None:
+        return None
+    pos -= len(op)
+    floor = max(0, pos - 8)
+    while pos > floor and text[pos - 1] in " \t":
+        pos -= 1
+    quote = text[pos - 1] if pos else ""
+    if quote not in ('"', "'", "`"):
+        return None
+    opening = text.rfind(quote, max(0, pos - 258), pos - 1)
+    if opening < 0 or pos - 1 - opening < 2 or "\n" in text[opening:pos]:
+        return None
+    return opening + 1, pos - 1, True
 
 
 #: Words that make the next name a setting in config and code (``#define X "…"``).

@@ -261,7 +261,7 @@ SECRET_ENTITIES: tuple[str, ...] = tuple(
 
 # Key-like names, found by their last word (``OPENAI_API_KEY`` by ``key``), matched on
 # the lower-cased text; the whole name is read back from the text.
-_PASSWORD_WORDS = ("pass", "pwd", "pw")
+_PASSWORD_WORDS = ("pass", "pwd", "pw", "contrase")
 #: What a private-key block's header says; the body must then hold base64.
 _PK_HEADER = re.compile(r"-----BEGIN ((?:[A-Z0-9]{1,20} ){0,4}PRIVATE KEY(?: BLOCK)?)-----")
 _PK_BASE64 = re.compile(r"(?:\\n|\s){1,8}[A-Za-z0-9+/]{40}")
@@ -280,8 +280,10 @@ def _closing_trimmed(value: str) -> str:
 def _assignment_ok(a: Assignment, value: str) -> bool:
     """Is the value given to a key-like name a credential?
 
-    Passwords (``password``, ``pwd``, ``pw``): six characters or more, not a placeholder,
-    and not a bare lower-case word unless quoted (``password: required`` is prose).
+    Passwords (``password``, ``pass``, ``pwd``, ``pw``): six characters or more, not a
+    placeholder, and not a bare lower-case word unless quoted (``password: required`` is
+    prose); under ``pass``, a word of its own too, never a plain lower-case word, and
+    under a bare ``pass`` only a quoted value (``season pass: 2024-25`` is prose).
     Keys, tokens, secrets: twelve characters or more that read as generated (two
     character classes and some entropy), or sixteen digits or more.
 
@@ -294,7 +296,10 @@ def _assignment_ok(a: Assignment, value: str) -> bool:
     if any(w in a.keyword for w in _PASSWORD_WORDS):
         if len(value) < 6 or is_placeholder(value, sequences=False):
             return False
-        return a.quoted or not value.isalpha() or not value.islower()
+        plain_word = value.isalpha() and value.islower()
+        if a.keyword == "pass":  # a word too: "season pass: 2024-25", first_pass = "merge"
+            return (a.quoted or a.name.lower() != "pass") and not plain_word
+        return a.quoted or not plain_word
     if value.isdigit():
         return len(value) >= 16 and not is_placeholder(value, sequences=False)
     return looks_random(value, min_len=12, min_entropy=3.0, sequences=False)
