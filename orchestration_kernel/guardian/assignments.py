@@ -179,11 +179,10 @@ _COMPARISONS = ("===", "!==", "==", "!=")
 def _compared_before(text: str, begin: int) -> tuple[int, int, bool] | None:
     """A quoted literal compared with the name that starts at ``begin``, written before
     it (``if ("…" == password)``, ``'…' !== api_key``). Read backwards a bounded step at
-    a time, so many names stay linear."""
-    pos = begin
-    floor = max(0, begin - 8)
-    while pos > floor and text[pos - 1] in " \t":
-        pos -= 1
+    a time, so many names stay linear; most names (prose) stop at the first test."""
+    pos = begin - 1 if text[begin - 1 : begin] == " " else begin
+    if pos < 3 or text[pos - 1] != "=":
+        return None
     op = next((o for o in _COMPARISONS if text.endswith(o, 0, pos)), None)
     if op is None:
         return None
