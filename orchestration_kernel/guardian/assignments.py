@@ -55,6 +55,12 @@ _GLUED = ("api", "access", "secret", "auth", "private", "client", "app", "bot", 
 _NAME_CHARS = frozenset(string.ascii_letters + string.digits + "_.-$@")
 _MAX_NAME = 64
 _TYPE_WORDS = r"(?:\s+(?:string|str|String|var|let|const|final|char\*?|text|bytes))?"
+#: A type annotation before ``=`` (``api_key: str = …``, ``token: String = …``,
+#: ``secret: Optional[str] = …``, ``key: str | None = …``).
+_ANNOTATION = (
+    r"(?:[ \t]{0,4}:[ \t]{0,4}[A-Za-z_][\w.]{0,30}(?:\[[\w., |]{0,40}\])?"
+    r"(?:[ \t]{0,2}\|[ \t]{0,2}[A-Za-z_][\w.]{0,30}){0,3}[ \t]{0,4}(?==))?"
+)
 #: After the name: a closing quote or bracket, a type word, an operator, an opening quote.
 #: A string literal's prefix: Objective-C and C# ``@"…"``, Python ``r"…"``/``b"…"``,
 #: C++ ``L"…"``/``u8"…"``, C# ``$"…"``.
@@ -62,8 +68,9 @@ _LITERAL_PREFIX = r"(?:@|\$|u8|[rRbBuUfFL]{1,2})?"
 _ASSIGN = re.compile(
     r"(?:[\"']?\]?|\[\])"
     + _TYPE_WORDS
-    + r"[ \t]{0,8}(?P<op>:{1,3}=|[?.+]=|==|=>|<<?-|=|:)[ \t]{0,8}"
-    r"(?:" + _LITERAL_PREFIX + r"(?P<q>[\"'`])(?P<qv>[^\"'`\n]{0,256})(?P=q)"
+    + _ANNOTATION
+    + r"[ \t]{0,8}(?P<op>:{1,3}=|[?.+]=|\|\|=|\?\?=|==|=>|<<?-|=|:)[ \t]{0,8}"
+    r"(?:" + _LITERAL_PREFIX + r"(?P<q>\"\"\"|'''|[\"'`])(?P<qv>[^\"'`\n]{0,256})(?P=q)"
     r"|(?P<v>[^\s\"'`,;<>]{1,256}))"
 )
 #: No operator: the name, blanks, then a quoted value (``#define API_KEY "…"``).
@@ -80,6 +87,10 @@ _SETTER_ARG = re.compile(
 _SETTERS = ("set", "assign", "put", "store", "save", "update")
 _FLAG = re.compile(r"(?:=|[ \t]{1,8})[\"']?(?P<v>[^\s\"']{1,300})")
 _XML_VALUE = re.compile(r">\s{0,20}(?P<v>[^<\s]{1,300})\s{0,20}</")
+#: ``<entry key="widget.token">…</entry>``: the element's text after the attribute.
+_ATTR_ELEMENT = re.compile(r"[\"']\s{0,8}>\s{0,20}(?P<v>[^<\s]{1,300})\s{0,20}</")
+#: Dockerfile ``ENV NAME value`` (the old form, no ``=``).
+_ENV_VALUE = re.compile(r"[ \t]{1,8}(?P<v>[^\s\"'=][^\s\"']{0,255})[ \t]*(?:\n|$)")
 
 
 @dataclass(frozen=True)
@@ -149,6 +160,9 @@ def _value_at(text: str, begin: int, stop: int) -> tuple[int, int, bool] | None:
         m = _CALL.match(text, stop) or _VALUE_ATTR.match(text, stop)
         if m:
             return m.start("qv"), m.end("qv"), True
+        m = _ATTR_ELEMENT.match(text, stop)
+        if m:
+            return m.start("v"), m.end("v"), True
     if text.startswith("(", stop):
         # A setter only: "get_secret('name')" and "getenv('API_KEY')" look secrets up.
         method = text[begin:stop].rsplit(".", 1)[-1].lower()
@@ -163,6 +177,10 @@ def _value_at(text: str, begin: int, stop: int) -> tuple[int, int, bool] | None:
         compared = _compared_before(text, begin)
         if compared is not None:
             return compared
+        if text.endswith("ENV ", 0, begin):  # a Dockerfile line: ENV NAME value
+            m = _ENV_VALUE.match(text, stop)
+            if m:
+                return m.start("v"), m.end("v"), False
         m = _BARE_QUOTED.match(text, stop)
         if m is None or not _names_a_setting(text, begin, stop):
             return None

@@ -208,6 +208,19 @@ _RULES: tuple[_Rule, ...] = (
         validate=lambda v: looks_random(v, min_len=16, min_entropy=3.0),
         fold_case=True,
     ),
+    _rule(
+        # An Authorization header's credential under another scheme (RFC 9110 11.6.2):
+        # "token" (GitHub's), Basic, ApiKey, or none. Bearer has its own rule above.
+        "SECRET",
+        ("authorization",),
+        r"(?i:authorization)[\"'\]]{0,3}[ \t]{0,4}[:=][ \t]{0,4}[\"']?"
+        r"(?:(?i:token|basic|apikey|api-key|key|digest)[ \t]{1,4})?"
+        r"([A-Za-z0-9._~+/-]{16,1000}={0,2})",
+        boundary="",
+        group=1,
+        validate=lambda v: looks_random(v, min_len=16, min_entropy=3.0),
+        fold_case=True,
+    ),
 )
 
 
@@ -277,6 +290,26 @@ def _closing_trimmed(value: str) -> str:
     return value.rstrip(")]}>")
 
 
+#: A name's last word that says its value refers to the secret rather than being it
+#: (``secret_name``, ``DB_PASSWORD_FILE``, ``tokenUrl``, ``api_key_header``).
+_REFERENCE_PARTS = frozenset(
+    {
+        *("path", "file", "filename", "dir", "url", "uri", "endpoint", "location", "ref"),
+        *("name", "arn", "env", "var", "header", "type", "field", "format", "label"),
+        *("length", "len", "prefix", "suffix", "version", "region", "policy", "provider"),
+        *("ttl", "expiry", "expires", "expiration", "description", "hint", "mode"),
+        *("param", "parameter"),
+    }
+)
+_LAST_PART = re.compile(r"(?:[A-Z]?[a-z0-9]+|[A-Z0-9]+)$")
+
+
+def _names_a_reference(name: str) -> bool:
+    """Does ``name`` end in a word like ``_path``, ``Name``, ``_URL``?"""
+    m = _LAST_PART.search(name)
+    return m is not None and m.group().lower() in _REFERENCE_PARTS
+
+
 def _assignment_ok(a: Assignment, value: str) -> bool:
     """Is the value given to a key-like name a credential?
 
@@ -293,6 +326,8 @@ def _assignment_ok(a: Assignment, value: str) -> bool:
     """
     if not a.quoted and _CODE_CHARS.union("{}").intersection(value):
         return False  # a call, an index or a template: code that fetches the secret
+    if _names_a_reference(a.name):
+        return False  # where the secret is, or what it is called: not the secret
     if any(w in a.keyword for w in _PASSWORD_WORDS):
         if len(value) < 6 or is_placeholder(value, sequences=False):
             return False

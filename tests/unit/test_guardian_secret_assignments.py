@@ -13,12 +13,16 @@ import pytest
 from orchestration_kernel.guardian import SecretDetector
 from orchestration_kernel.guardian.placeholders import is_placeholder
 
+_CODE_POOL = string.ascii_letters + string.digits + "{}()[]>#!%&_-"
+_BARE_POOL = string.ascii_letters + string.digits + "#!%&_-"
+#: What an Authorization header's credential is written with (token68, RFC 9110).
+_HEADER_POOL = string.ascii_letters + string.digits + "._~+/-"
 
-def _typed_value(seed: int, n: int = 14, *, code: bool = True) -> str:
-    """A value a person typed: letters, digits and symbols (code characters too when
-    ``code``: a quoted or tagged value may hold them, a bare one reads as code)."""
+
+def _typed_value(seed: int, n: int = 14, pool: str = _CODE_POOL) -> str:
+    """A value a person typed: letters, digits and symbols from ``pool`` (code characters
+    by default: a quoted or tagged value may hold them, a bare one reads as code)."""
     rng = random.Random(seed)
-    pool = string.ascii_letters + string.digits + ("{}()[]>#!%&_-" if code else "#!%&_-")
     while True:
         value = "".join(rng.choice(pool) for _ in range(n))
         if (
@@ -53,13 +57,32 @@ CAUGHT = [
     'contraseña = "{v}"',
     'CONTRASENA: "{v}"',
     "Passwort: {v}",
+    # Ruby's ||=, C#/JS ??=, Python's triple quotes
+    'widgetToken ||= "{v}"',
+    'options.apiKey ??= "{v}"',
+    'service_secret = """{v}"""',
+    # a type annotation before the value (Python, Kotlin, TypeScript)
+    'api_key: str = "{v}"',
+    'val widgetToken: String = "{v}"',
+    'db_password: Optional[str] = "{v}"',
+    'authToken: string | undefined = "{v}"',
+    # an element's text after the attribute naming the key; Dockerfile ENV without =
+    '<entry key="widget.token">{v}</entry>',
+    "ENV WIDGET_TOKEN {v}",
+    # an Authorization header under another scheme than Bearer
+    "Authorization: token {v}",
+    "Authorization: Basic {v}",
+    "headers['Authorization'] = 'Token {v}'",
 ]
 
 
 @pytest.mark.parametrize("form", CAUGHT)
 def test_more_assignment_forms_are_caught(form: str) -> None:
-    bare = "{v}" in form and not any(q + "{v}" in form for q in "\"'`>") and "\n  {v}" not in form
-    value = _typed_value(len(form) * 31, code=not bare)
+    bare = not any(q + "{v}" in form for q in "\"'`>") and "\n  {v}" not in form
+    if "Authorization" in form:
+        value = _typed_value(len(form) * 31, 24, _HEADER_POOL)
+    else:
+        value = _typed_value(len(form) * 31, pool=_BARE_POOL if bare else _CODE_POOL)
     text = form.format(v=value)
     assert value in _found_values(text), text
 
@@ -72,6 +95,13 @@ NOT_CAUGHT = [
     "compass = 'N45W73x'",
     'if ("north" == direction) {',  # compared with a name that is no key word
     "x = a if ('abcdef' == key) else b",  # a short plain word compared
+    # names that say where the secret is or what it is called, not what it is
+    'secret_name = "prod/db/Main-Credentials-2024"',
+    "DB_PASSWORD_FILE=/run/secrets/Db-Pass2024",
+    'tokenUrl = "https://login.internal/oauth2/v2.0/Token9"',
+    'API_KEY_HEADER = "X-Api-Key-Version-2024"',
+    "api_key: Optional[str] = None",
+    "The authorization: pending review by the committee members",
 ]
 
 
