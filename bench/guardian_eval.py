@@ -184,6 +184,17 @@ Categories fixed:
   `SECRETS`, `secrete`): `API_TOKENS = "…"` and `secrete.assign("…")` are assignments.
   Setter calls (`x.assign("…")`, `.set(`, `.put(`) and calls naming the key in their first
   argument (`setProperty("X_TOKEN", "…")`, `put("db_password", "…")`) were already read.
+- More assignment forms, each a syntax of some language or config format, none a fit to
+  a case: a literal compared with a key name written before it (`"…" == password`), R's
+  `<-`, Ruby's `||=`, `??=`, triple-quoted values, type annotations (`api_key: str = …`,
+  `val token: String = …`), element text after a key attribute (`<entry key="…token">`),
+  Dockerfile `ENV NAME value`, XML element values holding code-like characters,
+  Authorization headers under the `token`/`Basic`/`ApiKey` schemes, `pass` as a word
+  part of a name (`DB_PASS`, `smtpPass`), `contraseña` and `Passwort`. And one false-
+  positive category: a name ending in a word that says where the secret is or what it is
+  called (`secret_name`, `DB_PASSWORD_FILE`, `tokenUrl`) holds no secret. None moves the
+  development set (its remaining misses are other categories); they are for the test set
+  and for users, with cases in `tests/unit/test_guardian_secret_assignments.py`.
 
 What is left, by category. Detect-secrets: five Artifactory samples (`AKC` or `AP` and a
 hex digit, then ten `x`) and an AWS id opening `A3T0`: shapes the vendors do not document
