@@ -526,6 +526,26 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         "https://fly.io/docs/security/tokens/",
     ),
     TokenFormat(
+        "TAILSCALE_KEY",
+        "Tailscale",
+        ("tskey-api-", "tskey-auth-", "tskey-client-", "tskey-scim-", "tskey-webhook-"),
+        r"[A-Za-z0-9]{6,24}-[A-Za-z0-9]{16,64}(?![A-Za-z0-9])",
+        "https://tailscale.com/kb/1277/key-prefixes",
+        # "The prefix starts with tskey- and is followed by the key type", then the key's
+        # ID and its secret: tskey-api-<id>-<secret>. Lengths are not documented.
+        verified="the five prefixes and the <id>-<secret> form: the key-prefixes page",
+    ),
+    TokenFormat(
+        "DOCKER_TOKEN",
+        "Docker Hub",
+        ("dckr_pat_",),
+        r"[A-Za-z0-9_-]{20,64}(?![A-Za-z0-9_-])",
+        "https://docs.docker.com/reference/api/hub/latest/operations/AuthCreateAccessToken/",
+        # Personal access tokens; the API reference's example shows the prefix. Lengths
+        # are not documented.
+        verified="dckr_pat_ prefix: Docker Hub API reference (Create access token)",
+    ),
+    TokenFormat(
         "AGE_SECRET_KEY",
         "age",
         ("AGE-SECRET-KEY-1",),
