@@ -173,13 +173,16 @@ Categories fixed:
   puts a delimiter (`_ - . : = /`) between prefix and body (`glpat-…`, `gho_…`,
   `rdme_…`), the placeholder test applies to the body after it, so `glpat-XXXX…` stays a
   placeholder (as gitleaks labels it). Where it puts none (Twilio `SK`/`AC` + 32 hex
-  digits, AWS `AKIA`/`ASIA`/`ABIA`/`ACCA` + 16, Google `AIza` + 35, Artifactory `AKCp…`,
-  Databricks `dapi…`), the value is judged whole: prefix and filler together are not one
-  character repeated, so a value of the documented prefix and length is caught however it
-  is filled (`SK` + 32 `x`; for Twilio the documented length, filled with any letter).
-  The other markers (EXAMPLE, your, REDACTED, `<…>`, ascending runs) still apply. It is a
+  digits, AWS `AKIA`/`ASIA`/`ABIA`/`ACCA` + 16, Artifactory `AKCp…`, Databricks
+  `dapi…`), the value is judged whole: prefix and filler together are not one character
+  repeated, so a value of the documented prefix and length is caught however it is
+  filled (`SK` + 32 `x`; for Twilio the documented length, filled with any letter). The
+  other markers (EXAMPLE, your, REDACTED, `<…>`, ascending runs) still apply. It is a
   property of the vendor table (`TokenFormat.delimited`, derived from the prefixes), not
   of any string; AWS's rule had also skipped `ACCA`/`ABIA` ids (its gate wanted "IA").
+  Google's `AIza` keys keep the body test: Google documents no form to judge a whole
+  value against. The cost of the reading: gitleaks' own AWS rule lists an access-key id
+  filled with `X` under a key name as a false positive, and the Guardian now reports it.
 - Key words of five letters or more take one inflecting letter in either case (`tokens`,
   `SECRETS`, `secrete`): `API_TOKENS = "…"` and `secrete.assign("…")` are assignments.
   Setter calls (`x.assign("…")`, `.set(`, `.put(`) and calls naming the key in their first

@@ -172,7 +172,9 @@ _RULES: tuple[_Rule, ...] = (
         "GOOGLE_API_KEY",
         ("AIza",),
         r"AIza[0-9A-Za-z_-]{35}(?![\w-])",
-        validate=_whole_ok,  # no delimiter after the prefix: judged whole
+        # No delimiter after AIza, but Google documents no form for its keys to judge a
+        # whole value against (the delimiter reading needs one): the body is judged.
+        validate=lambda v: _body_ok(v[4:]),
     ),
     _rule("PERPLEXITY_API_KEY", ("pplx-",), r"pplx-[A-Za-z0-9]{32,128}(?![\w-])"),
     _rule(
