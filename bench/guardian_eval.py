@@ -218,14 +218,16 @@ which the project treats as ranges, not an individual's address. Injection misse
 role-play frame with a capability claim only, and a request for sarcasm.
 
 The vendor token table (`orchestration_kernel/guardian/secret_formats.py`) says per row
-what was checked on the vendor's own page (`verified`: 23 of 51 rows, December 2026:
+what was checked on the vendor's own page (`verified`: 25 of 51 rows, December 2026:
 Slack, Stripe, GitLab's six rows against its token-prefix table, npm, Hugging Face,
 SendGrid, Twilio, Vault, Shopify, Atlassian, Doppler, Dynatrace, Grafana, Flutterwave,
-age, JFrog reference tokens, and two new rows, Tailscale and Docker Hub); the other rows
-keep the vendor page they were written from and are marked unverified. Checking them
-corrected JFrog reference tokens (documented as 64 characters, `cmVmd` + 59; the row
-wanted 68 to 88 and matched none), Flutterwave's alphabet (hex, as its example shows),
-and added GitLab's `glwt-`. AWS's access-key
+age, Sentry's two rows against its token-formats page, JFrog reference tokens, and two
+new rows, Tailscale and Docker Hub); the other rows keep the vendor page they were
+written from and are marked unverified. Checking them corrected JFrog reference tokens
+(documented as 64 characters, `cmVmd` + 59; the row wanted 68 to 88 and matched none),
+Flutterwave's alphabet (hex, as its example shows), Sentry's organization tokens (a
+43-character tail, and a payload that must decode to the token's JSON claims), and
+added GitLab's `glwt-` and Sentry's reserved `sntrya_`/`sntryi_`. AWS's access-key
 prefixes are from its unique-ID table. Checksums: GitHub and npm tokens end in a CRC32
 tail (a valid one proves a token whatever its random part spells); age secret keys are
 Bech32 (BIP-173, HRP `AGE-SECRET-KEY-`, as the age spec encodes them), and one whose

@@ -22,6 +22,9 @@ and length is caught whatever fills it. ``delimited`` says which reading a row g
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import re
 import zlib
 from collections.abc import Callable
@@ -91,6 +94,15 @@ def bech32_ok(value: str) -> bool:
         return False
     values = [BECH32_CHARSET.index(c) for c in data]
     return bech32_polymod(bech32_hrp_expand(hrp) + values) == 1
+
+
+def _b64_json_object(payload: str) -> bool:
+    """Is ``payload`` base64 of a JSON object (a token that carries its claims)?"""
+    try:
+        raw = base64.b64decode(payload + "=" * (-len(payload) % 4), validate=True)
+        return isinstance(json.loads(raw), dict)
+    except (ValueError, binascii.Error):
+        return False
 
 
 @dataclass(frozen=True)
@@ -384,15 +396,22 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         "SENTRY_TOKEN",
         "Sentry",
         ("sntrys_",),
-        r"eyJ[A-Za-z0-9+/=]{20,400}_[A-Za-z0-9+/=_-]{20,64}",
-        "https://docs.sentry.io/account/auth-tokens/",
+        r"eyJ[A-Za-z0-9+/=]{20,400}_[A-Za-z0-9+/]{43}(?![A-Za-z0-9+/])",
+        "https://docs.sentry.io/security-legal-pii/security/token-formats/",
+        # Organization tokens: sntrys_[A-Za-z0-9+/=]+_[A-Za-z0-9+/]{43}, "about 180 to
+        # 250 characters, since the payload contains the org slug": a base64 JSON
+        # object, so it opens with eyJ and decodes to one.
+        checksum=lambda v: _b64_json_object(v[len("sntrys_") :].rpartition("_")[0]),
+        verified="payload + _ + 43 base64: Sentry's token-formats page",
     ),
     TokenFormat(
         "SENTRY_TOKEN",
         "Sentry user",
-        ("sntryu_",),
-        r"[a-f0-9]{64}",
-        "https://docs.sentry.io/account/auth-tokens/",
+        # Personal tokens; sntrya_/sntryi_ are reserved for tokens issued later.
+        ("sntryu_", "sntrya_", "sntryi_"),
+        r"[a-f0-9]{64}(?![A-Za-z0-9])",
+        "https://docs.sentry.io/security-legal-pii/security/token-formats/",
+        verified="sntryu_[a-f0-9]{64} and the reserved prefixes: the token-formats page",
     ),
     TokenFormat(
         "NOTION_TOKEN",

@@ -93,9 +93,22 @@ def bech32_encode(hrp: str, payload: bytes) -> str:
     return (hrp + "1" + "".join(BECH32_CHARSET[d] for d in data + check)).upper()
 
 
+def sentry_org_token(rng: random.Random) -> str:
+    """A Sentry organization token: base64 of its JSON claims, ``_``, 43 base64 chars."""
+    import base64
+    import json
+
+    claims = {"iat": rng.randint(1, 2**31), "url": "https://sentry.example", "org": "acme"}
+    payload = base64.b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+    tail = "".join(rng.choice(_POOL + "+/") for _ in range(43))
+    return f"sntrys_{payload}_{tail}"
+
+
 def _token(fmt: TokenFormat, seed: int) -> str:
     if fmt.checksum is bech32_ok:  # a random body fails the checksum: encode one
         return bech32_encode(fmt.prefixes[0][:-1].lower(), random.Random(seed).randbytes(32))
+    if fmt.checksum is not None and fmt.prefixes[0] == "sntrys_":  # claims must decode
+        return sentry_org_token(random.Random(seed))
     return fmt.prefixes[0] + _sample(fmt.body, random.Random(seed))
 
 

@@ -18,6 +18,7 @@ from tests.unit.test_guardian_public_categories import (
     _token,
     bech32_encode,
     secret_entities,
+    sentry_org_token,
 )
 
 UNDELIMITED = [f for f in TOKEN_FORMATS if not f.delimited]
@@ -180,3 +181,12 @@ def test_an_age_secret_key_must_carry_a_valid_bech32_checksum() -> None:
     last = "Q" if key[-1] != "Q" else "P"
     typed = key[:-1] + last  # one character off: the checksum fails
     assert "AGE_SECRET_KEY" not in secret_entities(f"identity file: {typed}")
+
+
+def test_a_sentry_org_token_carries_base64_json_claims() -> None:
+    # Sentry: sntrys_<payload>_<43 base64>; the payload holds the org's claims.
+    token = sentry_org_token(random.Random(3))
+    assert "SENTRY_TOKEN" in secret_entities(f"SENTRY_AUTH_TOKEN is {token} now")
+    payload, tail = token[len("sntrys_") :].rsplit("_", 1)
+    garbled = "sntrys_eyJ" + _alnum(random.Random(4), len(payload) - 3) + "_" + tail
+    assert "SENTRY_TOKEN" not in secret_entities(f"a build log line: {garbled} here")
