@@ -112,8 +112,8 @@ class TokenFormat:
     ``prefixes``: literal starts (case-sensitive); ``body``: the regex for what follows
     the prefix (bounded repeats only); ``checksum``: a check of the whole value, for a
     format whose vendor documents one that can be computed offline (of the rows
-    below, age's Bech32 keys; GitHub's CRC32 tail is handled by its own rule in
-    :mod:`.secrets`).
+    below, age's Bech32 keys and Sentry's JSON claims; GitHub's CRC32 tail is handled by
+    its own rule in :mod:`.secrets`).
     ``boundary``: characters that may not precede the prefix. ``proof``: a check of the
     body that, when it passes, shows a genuine token whatever the placeholder heuristics
     say (a CRC32 tail). ``verified``: what was checked on the vendor's page, and where.
