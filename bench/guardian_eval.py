@@ -218,9 +218,9 @@ which the project treats as ranges, not an individual's address. Injection misse
 role-play frame with a capability claim only, and a request for sarcasm.
 
 The vendor token table (`orchestration_kernel/guardian/secret_formats.py`) says per row
-what was checked on the vendor's own page (`verified`: 25 of 51 rows, December 2026:
+what was checked on the vendor's own page (`verified`: 26 of 51 rows, December 2026:
 Slack, Stripe, GitLab's six rows against its token-prefix table, npm, Hugging Face,
-SendGrid, Twilio, Vault, Shopify, Atlassian, Doppler, Dynatrace, Grafana, Flutterwave,
+SendGrid, Twilio, Vault, Shopify, Atlassian, Doppler, Dynatrace, Grafana, Flutterwave, PyPI,
 age, Sentry's two rows against its token-formats page, JFrog reference tokens, and two
 new rows, Tailscale and Docker Hub); the other rows keep the vendor page they were
 written from and are marked unverified. Checking them corrected JFrog reference tokens

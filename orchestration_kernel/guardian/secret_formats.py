@@ -264,6 +264,9 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         ("pypi-AgE",),
         rf"[{_URLSAFE}]{{100,300}}",
         "https://pypi.org/help/#apitoken",
+        # "the token value, including the pypi- prefix"; the rest is a macaroon (v2
+        # binary: version byte 2, then field 1), whose base64url opens with AgE.
+        verified="pypi- prefix: PyPI's help page (API tokens); AgE: the macaroon v2 header",
     ),
     TokenFormat(
         "HUGGINGFACE_TOKEN",
