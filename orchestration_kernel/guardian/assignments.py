@@ -66,11 +66,16 @@ _ANNOTATION = (
 #: C++ ``L"…"``/``u8"…"``, C# ``$"…"``.
 _LITERAL_PREFIX = r"(?:@|\$|u8|[rRbBuUfFL]{1,2})?"
 _ASSIGN = re.compile(
-    r"(?:[\"']?\]?|\[\])"
+    # A quote may be escaped (JSON inside a string: \"api_token\": \"…\").
+    r"(?:\\?[\"']?\]?|\[\])"
     + _TYPE_WORDS
     + _ANNOTATION
-    + r"[ \t]{0,8}(?P<op>:{1,3}=|[?.+]=|\|\|=|\?\?=|==|=>|<<?-|=|:)[ \t]{0,8}"
-    r"(?:" + _LITERAL_PREFIX + r"(?P<q>\"\"\"|'''|[\"'`])(?P<qv>[^\"'`\n]{0,256})(?P=q)"
+    + r"(?:[ \t]{0,8}(?P<op>:{1,3}=|[?.+]=|\|\|=|\?\?=|==|=>|<<?-|=|:)[ \t]{0,8}"
+    # CSV: name,value with no blank after the comma (prose puts one there).
+    r"|(?P<csv>,)(?=[^\s,]))"
+    r"(?:" + _LITERAL_PREFIX + r"\\?(?P<q>\"\"\"|'''|[\"'`])(?P<qv>[^\"'`\n]{0,256}?)\\?(?P=q)"
+    # YAML block scalars (name: | or name: >): the value on the next, indented line.
+    r"|[|>][-+]?[ \t]{0,8}\r?\n[ \t]{1,16}(?P<bv>[^\s\"'`,;<>]{1,256})"
     r"|(?P<v>[^\s\"'`,;<>]{1,256}))"
 )
 #: No operator: the name, blanks, then a quoted value (``#define API_KEY "…"``).
@@ -187,6 +192,8 @@ def _value_at(text: str, begin: int, stop: int) -> tuple[int, int, bool] | None:
         return m.start("qv"), m.end("qv"), True
     if m.group("qv") is not None:
         return m.start("qv"), m.end("qv"), True
+    if m.group("bv") is not None:  # a block scalar's text is a literal
+        return m.start("bv"), m.end("bv"), True
     return m.start("v"), m.end("v"), False
 
 

@@ -69,6 +69,11 @@ CAUGHT = [
     # an element's text after the attribute naming the key; Dockerfile ENV without =
     '<entry key="widget.token">{v}</entry>',
     "ENV WIDGET_TOKEN {v}",
+    # JSON inside a string (escaped quotes), CSV, YAML block scalars
+    '\\{{\n    \\"widget_token\\": \\"{v}\\"\n\\}}',
+    "widgetToken,{v},",
+    "widget_token: |\n  {v}",
+    "widget_token: >-\n    {v}",
     # an Authorization header under another scheme than Bearer
     "Authorization: token {v}",
     "Authorization: Basic {v}",
@@ -78,7 +83,7 @@ CAUGHT = [
 
 @pytest.mark.parametrize("form", CAUGHT)
 def test_more_assignment_forms_are_caught(form: str) -> None:
-    bare = not any(q + "{v}" in form for q in "\"'`>") and "\n  {v}" not in form
+    bare = not any(q + "{v}" in form for q in "\"'`>") and "  {v}" not in form
     if "Authorization" in form:
         value = _typed_value(len(form) * 31, 24, _HEADER_POOL)
     else:
@@ -102,6 +107,8 @@ NOT_CAUGHT = [
     'API_KEY_HEADER = "X-Api-Key-Version-2024"',
     "api_key: Optional[str] = None",
     "The authorization: pending review by the committee members",
+    "name,token,created_at,owner",  # a CSV header: no value after the key
+    "We rotate the token, then the key, every quarter.",
 ]
 
 
