@@ -191,7 +191,8 @@ Categories fixed:
   a case: a literal compared with a key name written before it (`"…" == password`), R's
   `<-`, Ruby's `||=`, `??=`, triple-quoted values, type annotations (`api_key: str = …`,
   `val token: String = …`), element text after a key attribute (`<entry key="…token">`),
-  Dockerfile `ENV NAME value`, XML element values holding code-like characters,
+  Dockerfile `ENV NAME value`, XML element values holding code-like characters, JSON
+  inside a string (escaped quotes), CSV `name,value`, YAML block scalars (`name: |`),
   Authorization headers under the `token`/`Basic`/`ApiKey` schemes, `pass` as a word
   part of a name (`DB_PASS`, `smtpPass`), `contraseña` and `Passwort`. And one false-
   positive category: a name ending in a word that says where the secret is or what it is
