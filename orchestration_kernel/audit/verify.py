@@ -253,7 +253,7 @@ def _batches(
     mac, join = key.mac_bytes, _FORM.format
     cursor = conn.execute(_MESSAGES, bound)
     while rows := cursor.fetchmany(_BATCH_ROWS):
-        macs = [mac(_ascii_json(join(*row))) for row in rows]
+        macs = [mac(join(*row).encode("ascii", _JSON_ESCAPES)) for row in rows]
         digests = tuple(row[-1] for row in rows)
         yield (
             tuple(row[-3] for row in rows),
@@ -323,9 +323,9 @@ def _message_sql() -> tuple[str, str]:
     Python's, and a rendering that could pass for another value would let an edit
     through): ``'null'`` for a NULL, and a NUL character (which no message holds) for a
     value that is not a float, so the MAC differs and the exact check decides. SQLite's
-    JSON is Python's for text, integers and NULL once DEL and non-ASCII characters are
-    escaped as Python escapes them (:func:`_ascii_json`); for anything else the MAC
-    differs. The later columns are left out while unset, as ``chain._hashed`` does."""
+    JSON is Python's for text, integers and NULL once non-ASCII characters are escaped as
+    Python escapes them (:func:`_escape_non_ascii`); for anything else the MAC differs.
+    The later columns are left out while unset, as ``chain._hashed`` does."""
     later = [c.name for c in COLUMNS[FIRST_LATER_COLUMN:]]
     if len(later) != 1 or any(c.kind == "float" for c in COLUMNS[FIRST_LATER_COLUMN:]):
         raise AssertionError("the verify fast path expects one later column, not a float")
@@ -374,17 +374,13 @@ def _message_sql() -> tuple[str, str]:
     return sql, form
 
 
-def _ascii_json(message: str) -> bytes:
-    """``message`` (SQLite's JSON) as Python's JSON writes it with ``ensure_ascii``: DEL
-    and every non-ASCII character as a ``\\uXXXX`` escape (they occur only inside
-    strings, where SQLite leaves them as they are)."""
-    data = message.encode("ascii", _JSON_ESCAPES)
-    return data.replace(b"\x7f", b"\\u007f") if b"\x7f" in data else data
-
-
 def _escape_non_ascii(error: UnicodeError) -> tuple[str, int]:
     """Encoding error handler: non-ASCII characters as the ``\\uXXXX`` escapes (UTF-16
-    surrogate pairs above U+FFFF) that ``json.dumps`` writes with ``ensure_ascii``."""
+    surrogate pairs above U+FFFF) that ``json.dumps`` writes with ``ensure_ascii``.
+
+    Encoding SQLite's JSON with it gives Python's JSON: they occur only inside strings,
+    where SQLite leaves them as they are. (Python also escapes DEL, which SQLite does not:
+    a row holding DEL fails the fast check and takes the exact one.)"""
     if not isinstance(error, UnicodeEncodeError):
         raise error
     escapes = []
