@@ -340,33 +340,35 @@ def _message_sql() -> tuple[str, str]:
     if not floats or not runs[0] or not runs[-1]:
         raise AssertionError("the verify fast path expects floats inside the row")
 
-    def inner(names: list[str]) -> str:  # the values, without the brackets
-        return f"ltrim(rtrim(json_array({', '.join(names)}), ']'), '[')"
+    def array(names: list[str], keep: str) -> str:  # json_array, brackets kept as asked
+        text = f"json_array({', '.join(names)})"
+        if "]" not in keep:
+            text = f"rtrim({text}, ']')"
+        return text if "[" in keep else f"ltrim({text}, '[')"
 
     last = runs[-1]
-    tail = (
-        f"CASE WHEN {later[0]} IS NULL THEN {inner(last)} "
-        f"ELSE {inner([*last, later[0]])} END || ']'"
-    )
-    # Text between the floats, and the format that puts the message together: str.format
-    # writes a float as repr does and takes every cell as it is (no escaping needed).
-    cells = [f"'row|' || prev_hash || '|' || seq || '|[' || {inner(runs[0])} || ','"]
-    form = "{}"
+    # The cells: the JSON between the floats (each run of columns one json_array, its
+    # brackets trimmed where the array goes on), and the floats; the format adds the
+    # commas, and takes ``prev_hash`` and ``seq`` from the cells after the message.
+    cells = [array(runs[0], "[")]
+    form = "{0}"
     for k, name in enumerate(floats):
         cells.append(
             f"CASE typeof({name}) WHEN 'real' THEN {name} WHEN 'null' THEN 'null' ELSE char(0) END"
         )
-        form += "{}"
+        form += f",{{{len(cells) - 1}}}"
         between = runs[k + 1]
         if k + 1 == len(floats):
-            cells.append(f"',' || {tail}")
-            form += "{}"
+            cells.append(
+                f"CASE WHEN {later[0]} IS NULL THEN {array(last, ']')} "
+                f"ELSE {array([*last, later[0]], ']')} END"
+            )
         elif between:
-            cells.append(f"',' || {inner(between)} || ','")
-            form += "{}"
+            cells.append(array(between, ""))
         else:
-            form += ","
-    # The message cells first: ``form.format(*row)`` ignores the three after them.
+            continue
+        form += f",{{{len(cells) - 1}}}"
+    form = f"row|{{{len(cells) + 1}}}|{{{len(cells)}}}|{form}"
     sql = (
         f"SELECT {', '.join(cells)}, seq, prev_hash, hash FROM audit_events "
         "WHERE seq >= ? AND seq <= ? ORDER BY seq"
