@@ -22,13 +22,16 @@ from functools import cached_property
 __all__ = [
     "HIT_BUDGET",
     "Anchored",
+    "Occurrences",
     "first_word",
     "fold",
     "is_word_char",
     "line_opens_at",
     "skeleton",
     "tokens",
+    "word_bytes",
     "words",
+    "words_of",
 ]
 
 _SKELETON_TABLE = bytes.maketrans(
@@ -59,9 +62,20 @@ def tokens(text: str) -> set[bytes]:
     return set(text.encode("ascii", "replace").translate(_TOKENS_TABLE).split())
 
 
+def word_bytes(lower_text: str) -> bytes:
+    """``lower_text`` as :func:`words` reads it: one byte per character, ASCII letters
+    and apostrophes kept, everything else a space (positions stay the same)."""
+    return lower_text.encode("ascii", "replace").translate(_WORDS_TABLE)
+
+
 def words(lower_text: str) -> set[bytes]:
     """The set of ASCII words (letters, inner apostrophes) of an already lower-cased text."""
-    mapped = lower_text.encode("ascii", "replace").translate(_WORDS_TABLE)
+    return words_of(word_bytes(lower_text))
+
+
+def words_of(mapped: bytes) -> set[bytes]:
+    """:func:`words` of a text already mapped by :func:`word_bytes` (or of whole words
+    of it joined by spaces)."""
     out = set(mapped.split())
     if b"'" not in mapped:
         return out
@@ -113,6 +127,46 @@ def is_word_char(ch: str) -> bool:
 
 #: Trigger hits one scan handles in Python before the regex engine takes over.
 HIT_BUDGET = 2000
+
+
+class Occurrences:
+    """Where literals occur in one text, each looked up once and shared by every rule
+    that starts with it (the injection signals share "what", "your", "instructions"...).
+
+    At most ``HIT_BUDGET + 1`` positions are kept per literal: past the budget a scan
+    hands over to the regex engine, and :meth:`after` goes on from the last one kept.
+    """
+
+    __slots__ = ("_found", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._found: dict[str, list[int]] = {}
+
+    def of(self, literal: str) -> list[int]:
+        """The first positions of ``literal`` in the text, ascending (all of them when
+        there are no more than ``HIT_BUDGET + 1``)."""
+        found = self._found.get(literal)
+        if found is None:
+            found = []
+            find = self.text.find
+            pos = find(literal)
+            while pos >= 0 and len(found) <= HIT_BUDGET:
+                found.append(pos)
+                pos = find(literal, pos + 1)
+            self._found[literal] = found
+        return found
+
+    def every(self, literal: str) -> Iterator[int]:
+        """Every position of ``literal``: the kept ones, then on with ``str.find``."""
+        found = self.of(literal)
+        yield from found
+        if len(found) > HIT_BUDGET:
+            pos = self.text.find(literal, found[-1] + 1)
+            while pos >= 0:
+                yield pos
+                pos = self.text.find(literal, pos + 1)
+
 
 _LINE_LEAD = " \t#[<"
 _LEAD_WINDOW = 256

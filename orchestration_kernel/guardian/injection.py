@@ -16,7 +16,7 @@ from functools import cached_property
 
 from ..errors import ConfigurationError
 from ..models import Action
-from ._scan import HIT_BUDGET, Anchored, first_word, words
+from ._scan import HIT_BUDGET, Anchored, Occurrences, first_word, word_bytes, words, words_of
 from .context import GuardContext, Stage
 from .policy import BasePolicy, Outcome
 from .redaction import Finding
@@ -873,26 +873,96 @@ _CHOPPED_HINT = re.compile(r"[.!]\s+[a-z]+[.!]\s+[a-z]")
 _LEET_HINT = re.compile(r"[0-9@$](?:(?<=[a-z][0-9@$])|(?=[a-z]))")
 
 
-def _unleet_brings_triggers(found: set[str], before: set[bytes]) -> bool:
+#: Per character of a lower-cased text: ``a`` for a letter, ``0`` for a character
+#: leetspeak puts in a word (a digit, ``@``, ``$``), a space for the rest.
+_LEET_CLASS = bytes.maketrans(
+    bytes(range(256)),
+    bytes(97 if 97 <= c <= 122 else 48 if chr(c) in "0123456789@$" else 32 for c in range(256)),
+)
+#: From the first leet character of a run to the run's end (possessive: read once).
+_LEET_TAIL = re.compile(rb"0[a0]*+")
+#: The leet tables with the digits they leave as they are (2, 6, 9) made spaces: a
+#: translated run split on spaces gives its words as :func:`words` would.
+_LEET_SPLIT = tuple(str.maketrans("0134578@$269", to + "   ") for to in ("oieastbas", "oleastbas"))
+
+
+def _leet_runs(out: str) -> list[tuple[int, int]]:
+    """The spans :data:`_LEET_WORD` matches in ``out`` (runs of letters and leet
+    characters, 4 to 24 long, with a leet character and two letters), found from each
+    run's first leet character: a C-level search for a literal instead of a look-behind
+    tried at every position."""
+    cls = out.encode("ascii", "replace").translate(_LEET_CLASS)
+    runs = []
+    for m in _LEET_TAIL.finditer(cls):
+        start, end = cls.rfind(b" ", 0, m.start()) + 1, m.end()
+        if 4 <= end - start <= 24 and cls.count(b"a", start, end) >= 2:
+            runs.append((start, end))
+    return runs
+
+
+def _unleet_brings_triggers(found: set[str], before: Callable[[], set[bytes]]) -> bool:
     """Would undoing leetspeak in these runs bring a word some trigger uses that the
-    text lacks? ("10am", "mp3" and key-shaped values are everywhere: rewriting the text
-    for them, and reading its words again, cost more than the signals themselves.)"""
+    text lacks (``before()``: the text's words)? ("10am", "mp3" and key-shaped values are
+    everywhere: rewriting the text for them, and reading its words again, cost more than
+    the signals themselves.)"""
     for run in found:
-        for table in (_LEET, _LEET_L):
-            if not (words(run.translate(table)) - before).isdisjoint(_TRIGGER_WORDS):
-                return True
+        for table in _LEET_SPLIT:
+            for word in run.translate(table).split():
+                if word in _TRIGGER_TEXT and word.encode() not in before():
+                    return True
     return False
 
 
-def _unleet_all(text: str, found: list[re.Match[str]], table: dict[int, int]) -> str:
-    """``text`` with each leetspeak run in ``found`` translated by ``table``."""
+def _unleet_all(text: str, found: list[tuple[int, int]], table: dict[int, int]) -> str:
+    """``text`` with each leetspeak run (span) in ``found`` translated by ``table``."""
     parts: list[str] = []
     last = 0
-    for m in found:
-        parts += (text[last : m.start()], m.group().translate(table))
-        last = m.end()
+    for start, end in found:
+        parts += (text[last:start], text[start:end].translate(table))
+        last = end
     parts.append(text[last:])
     return "".join(parts)
+
+
+def _cut_words(out: str) -> tuple[str, list[int]]:
+    """``out`` with :data:`_SPLIT_WORD`'s separators taken out, and where each cut
+    joined two letters (the position of the letter after it, in the result)."""
+    cuts = [m.start() for m in _SPLIT_WORD.finditer(out)]
+    if not cuts:
+        return out, []
+    parts, last = [], 0
+    for cut in cuts:
+        parts.append(out[last:cut])
+        last = cut + 1
+    parts.append(out[last:])
+    return "".join(parts), [cut - i for i, cut in enumerate(cuts)]
+
+
+def _new_words(
+    reading: str, changed: list[tuple[int, int]] | None, before: Callable[[], set[bytes]]
+) -> set[bytes] | None:
+    """``words(reading) - before()`` when it holds a word some trigger uses, else
+    ``None``; ``reading`` differs from the text whose words ``before()`` gives only inside
+    the ``changed`` spans (same positions; ``None``: unknown).
+
+    Only the words touching a changed span are read: any other word of the reading
+    stands, between the same separators, in the text itself. And the text's own words
+    are read only when the reading has a trigger word at all.
+    """
+    if changed is None:
+        found = words(reading)
+    else:
+        mapped = word_bytes(reading)
+        pieces = []
+        for start, end in changed:
+            first = mapped.rfind(b" ", 0, start) + 1
+            last = mapped.find(b" ", end)
+            pieces.append(mapped[first : len(mapped) if last < 0 else last])
+        found = words_of(b" ".join(pieces))
+    if found.isdisjoint(_TRIGGER_WORDS):
+        return None
+    new = found - before()
+    return None if new.isdisjoint(_TRIGGER_WORDS) else new
 
 
 def _deobfuscate(
@@ -907,29 +977,42 @@ def _deobfuscate(
     reading counts only when it brings a word some trigger uses, or joins chopped words.
     """
     out = low
+    # Where the readings differ from ``low`` (positions in ``out``); ``None`` once a
+    # rewrite shifted text around (spacing undone): then every word is read again.
+    changed: list[tuple[int, int]] | None = []
     if _SPACED_HINT.search(" " + low):
         out = _SPACED.sub(lambda m: m.group().replace(" ", ""), out)
+        changed = None
     if _SPLIT_HINT.search(out):
-        out = _SPLIT_WORD.sub("", out)
+        out, joins = _cut_words(out)
+        if changed is not None:
+            changed.extend((j - 1, j + 1) for j in joins)
     chopped = False
     if _CHOPPED_HINT.search(out):
         joined = _CHOPPED.sub(lambda m: re.sub(r"[.!]\s+", " ", m.group()), out)
         chopped, out = joined != out, joined
+    known: list[set[bytes]] = [] if before is None else [before]
+
+    def low_words() -> set[bytes]:  # read once, and only when needed
+        if not known:
+            known.append(words(low))
+        return known[0]
+
     readings = {out}
     if _LEET_HINT.search(out):
-        leet = list(_LEET_WORD.finditer(out))
-        before = words(low) if before is None else before
-        if _unleet_brings_triggers({m.group() for m in leet}, before):
+        leet = _leet_runs(out)
+        if _unleet_brings_triggers({out[a:b] for a, b in leet}, low_words):
             # A "1" is an "i" or an "l" ("1gn0re" but "ru1es"): both readings are tried.
             readings = {_unleet_all(out, leet, t) for t in (_LEET, _LEET_L)}
+            if changed is not None:
+                changed.extend(leet)
     readings.discard(low)
     if not readings or chopped:
         return [(r, None) for r in sorted(readings)]
-    before = words(low) if before is None else before
     kept: list[tuple[str, frozenset[bytes] | None]] = []
     for r in sorted(readings):
-        new = words(r) - before
-        if not new.isdisjoint(_TRIGGER_WORDS):
+        new = _new_words(r, changed, low_words)
+        if new is not None:
             kept.append((r, _stems(new)))
     return kept
 
@@ -958,22 +1041,27 @@ def _readings(
 
 
 def _first_match(
-    signal: Signal, target: str, present: frozenset[bytes] | set[bytes] | None = None
+    signal: Signal,
+    target: str,
+    present: frozenset[bytes] | set[bytes] | None = None,
+    seen: Occurrences | None = None,
 ) -> re.Match[str] | None:
-    """The first match of ``signal`` in ``target`` that its structural check accepts.
+    """The first match of ``signal`` in ``target`` that its structural check accepts
+    (``seen``: where triggers occur in ``target``, shared with the other signals).
 
     Linear in practice on floods: a window of text already rejected is not tried again
     (its hash is kept), so a megabyte of one repeated trigger costs one match attempt per
     distinct window.
     """
     anchor = signal.anchor
+    seen = Occurrences(target) if seen is None else seen
     rejected: set[int] = set()
     budget = _HIT_BUDGET
     for trigger, first in signal.trigger_words:
         if present is not None and first not in present:
             continue  # its first word is not in the text: it cannot match
-        pos = target.find(trigger)
-        while pos >= 0:
+        found = seen.of(trigger)
+        for pos in found if len(found) <= _HIT_BUDGET else seen.every(trigger):
             budget -= 1
             if budget < 0 and not anchor.line_start:
                 return _scan_match(signal, target, rejected)
@@ -984,7 +1072,6 @@ def _first_match(
                     if m and (signal.accept is None or signal.accept(target, m)):
                         return m
                     rejected.add(key)
-            pos = target.find(trigger, pos + 1)
     return None
 
 
@@ -1063,6 +1150,8 @@ class InjectionDetector:
         look only at signals whose :attr:`~Signal.vocabulary` holds one of these stems)."""
         if present is None:
             present = words(low)  # a rare length-changing character only shifts evidence
+        # Many signals start with the same words: each is looked up once per text.
+        seen = {False: Occurrences(low), True: Occurrences(text)}
         for i, signal in enumerate(self.signals):
             if (skip and i in skip) or present.isdisjoint(signal.gate):
                 continue
@@ -1071,7 +1160,7 @@ class InjectionDetector:
             target = text if signal.case_sensitive else low
             if signal.needs is not None and present.isdisjoint(signal.needs):
                 continue
-            m = _first_match(signal, target, present)
+            m = _first_match(signal, target, present, seen[signal.case_sensitive])
             if m is not None:
                 end = min(m.end(), len(text))
                 yield i, Finding(signal.entity, min(m.start(), end), end, signal.weight)
@@ -1127,3 +1216,4 @@ class InjectionPolicy(BasePolicy):
 
 
 _TRIGGER_WORDS = _trigger_words()
+_TRIGGER_TEXT = frozenset(w.decode() for w in _TRIGGER_WORDS)
