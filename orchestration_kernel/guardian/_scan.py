@@ -27,6 +27,7 @@ __all__ = [
     "fold",
     "is_word_char",
     "line_opens_at",
+    "matches_from",
     "skeleton",
     "tokens",
     "word_bytes",
@@ -166,6 +167,32 @@ class Occurrences:
             while pos >= 0:
                 yield pos
                 pos = self.text.find(literal, pos + 1)
+
+
+def matches_from(
+    pattern: re.Pattern[bytes], haystack: bytes, literals: tuple[bytes, ...]
+) -> Iterator[re.Match[bytes]]:
+    """``pattern.finditer(haystack)`` for a pattern whose every match starts with one of
+    ``literals``: the pattern is tried only where one occurs (``bytes.find``, C speed),
+    instead of at every position a leading character class or alternation allows.
+    Past :data:`HIT_BUDGET` such places the regex engine walks the rest itself."""
+    starts: set[int] = set()
+    for literal in literals:
+        pos = haystack.find(literal)
+        while pos >= 0 and len(starts) <= HIT_BUDGET:
+            starts.add(pos)
+            pos = haystack.find(literal, pos + 1)
+    if len(starts) > HIT_BUDGET:
+        yield from pattern.finditer(haystack)
+        return
+    end = 0
+    for pos in sorted(starts):
+        if pos < end:
+            continue  # inside the last match: finditer goes on from its end
+        m = pattern.match(haystack, pos)
+        if m is not None and m.end() > pos:
+            end = m.end()
+            yield m
 
 
 _LINE_LEAD = " \t#[<"

@@ -847,6 +847,10 @@ _SIGNALS: tuple[Signal, ...] = (
 _TAGS = re.compile("[\U000e0000-\U000e007f]+")
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\u2061-\u2064\u180e\ufeff]")
+_ANY_HIDDEN = re.compile(
+    "[\U000e0000-\U000e007f\u202a-\u202e\u2066-\u2069\u200b\u200c\u200d\u2060\u2061-\u2064"
+    "\u180e\ufeff]"
+)
 
 
 _HIDDEN = frozenset({"HIDDEN_TEXT", "BIDI_CONTROL", "ZERO_WIDTH"})
@@ -1167,7 +1171,9 @@ class InjectionDetector:
 
     @staticmethod
     def _hidden(text: str) -> Iterator[Finding]:
-        if text.isascii():
+        # One pass for any hidden character first: most non-ASCII text (accents, curly
+        # quotes) has none, and each of the three scans below is a pass of its own.
+        if text.isascii() or not _ANY_HIDDEN.search(text):
             return
         for m in _TAGS.finditer(text):
             yield Finding("HIDDEN_TEXT", m.start(), m.end(), 0.9)
