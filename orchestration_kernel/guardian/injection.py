@@ -928,18 +928,15 @@ def _unleet_all(text: str, found: list[tuple[int, int]], table: dict[int, int]) 
     return "".join(parts)
 
 
-def _cut_words(out: str) -> tuple[str, list[int]]:
-    """``out`` with :data:`_SPLIT_WORD`'s separators taken out, and where each cut
-    joined two letters (the position of the letter after it, in the result)."""
-    cuts = [m.start() for m in _SPLIT_WORD.finditer(out)]
-    if not cuts:
-        return out, []
-    parts, last = [], 0
-    for cut in cuts:
-        parts.append(out[last:cut])
-        last = cut + 1
-    parts.append(out[last:])
-    return "".join(parts), [cut - i for i, cut in enumerate(cuts)]
+#: Past this many changed places a reading's words are read whole (one C-level pass)
+#: rather than place by place.
+_FEW_CHANGES = 64
+
+
+def _joins(out: str) -> list[int]:
+    """Where taking :data:`_SPLIT_WORD`'s separators out of ``out`` joins two letters
+    (the position of the letter after each cut, in the result)."""
+    return [m.start() - i for i, m in enumerate(_SPLIT_WORD.finditer(out))]
 
 
 def _new_words(
@@ -988,9 +985,12 @@ def _deobfuscate(
         out = _SPACED.sub(lambda m: m.group().replace(" ", ""), out)
         changed = None
     if _SPLIT_HINT.search(out):
-        out, joins = _cut_words(out)
-        if changed is not None:
-            changed.extend((j - 1, j + 1) for j in joins)
+        cut, count = _SPLIT_WORD.subn("", out)
+        if changed is not None and count <= _FEW_CHANGES:
+            changed.extend((j - 1, j + 1) for j in _joins(out))
+        elif count:
+            changed = None
+        out = cut
     chopped = False
     if _CHOPPED_HINT.search(out):
         joined = _CHOPPED.sub(lambda m: re.sub(r"[.!]\s+", " ", m.group()), out)
@@ -1008,8 +1008,10 @@ def _deobfuscate(
         if _unleet_brings_triggers({out[a:b] for a, b in leet}, low_words):
             # A "1" is an "i" or an "l" ("1gn0re" but "ru1es"): both readings are tried.
             readings = {_unleet_all(out, leet, t) for t in (_LEET, _LEET_L)}
-            if changed is not None:
+            if changed is not None and len(changed) + len(leet) <= _FEW_CHANGES:
                 changed.extend(leet)
+            else:
+                changed = None
     readings.discard(low)
     if not readings or chopped:
         return [(r, None) for r in sorted(readings)]

@@ -168,10 +168,17 @@ def _obfuscated_texts(n: int = 3000, seed: int = 5) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("source", ["obfuscated", "random", "labelled"])
+def _long_obfuscated_texts() -> list[str]:
+    """Texts with more rewrites than the second look tracks place by place."""
+    parts = _obfuscated_texts(n=3000, seed=8)
+    return [" ".join(parts[i : i + 150]) for i in range(0, len(parts), 150)]
+
+
+@pytest.mark.parametrize("source", ["obfuscated", "long", "random", "labelled"])
 def test_second_look_is_the_plain_one(source: str) -> None:
     texts = {
         "obfuscated": _obfuscated_texts,
+        "long": _long_obfuscated_texts,
         "random": lambda: _random_texts(_LEETISH, n=2000, seed=3),
         "labelled": lambda: LABELLED,
     }[source]()
