@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import AnyStr
 
 __all__ = [
     "HIT_BUDGET",
     "Anchored",
     "Occurrences",
+    "TriggerIndex",
     "first_word",
     "fold",
     "is_word_char",
@@ -170,18 +172,24 @@ class Occurrences:
 
 
 def matches_from(
-    pattern: re.Pattern[bytes], haystack: bytes, literals: tuple[bytes, ...]
-) -> Iterator[re.Match[bytes]]:
-    """``pattern.finditer(haystack)`` for a pattern whose every match starts with one of
-    ``literals``: the pattern is tried only where one occurs (``bytes.find``, C speed),
-    instead of at every position a leading character class or alternation allows.
-    Past :data:`HIT_BUDGET` such places the regex engine walks the rest itself."""
+    pattern: re.Pattern[AnyStr],
+    haystack: AnyStr,
+    literals: tuple[AnyStr, ...],
+    where: AnyStr | None = None,
+) -> Iterator[re.Match[AnyStr]]:
+    """``pattern.finditer(haystack)`` for a (never empty) pattern whose every match
+    starts where one of ``literals`` occurs in ``where`` (default: ``haystack``; else a
+    text with the same positions, like the lower-cased one): the pattern is tried only
+    there (found with ``find``, C speed), instead of at every position a leading
+    character class, alternation or ``\\b`` allows. Past :data:`HIT_BUDGET` such places
+    the regex engine walks the rest itself."""
+    look = haystack if where is None else where
     starts: set[int] = set()
     for literal in literals:
-        pos = haystack.find(literal)
+        pos = look.find(literal)
         while pos >= 0 and len(starts) <= HIT_BUDGET:
             starts.add(pos)
-            pos = haystack.find(literal, pos + 1)
+            pos = look.find(literal, pos + 1)
     if len(starts) > HIT_BUDGET:
         yield from pattern.finditer(haystack)
         return
@@ -298,3 +306,46 @@ class Anchored:
         if self.word_start and is_word_char(before):
             return False
         return before not in self.boundary
+
+
+class TriggerIndex:
+    """Which of many :class:`Anchored` rules have a trigger in a text, found in one go.
+
+    A rule none of whose triggers occurs cannot match; most texts hold the triggers of
+    few rules. Triggers with a token gate (:attr:`Anchored.token_gates`) are looked up
+    only when the text has that token (one set intersection for them all); the others
+    with one substring test each.
+    """
+
+    def __init__(self, rules: Sequence[tuple[Anchored, bool]]) -> None:
+        """``rules``: each rule's anchor and whether its triggers are looked for in the
+        lower-cased text (``True``) or the text itself."""
+        self._gated: dict[tuple[bytes, bool], list[tuple[int, str]]] = {}
+        self._plain: list[tuple[int, str, bool]] = []
+        for i, (anchor, folded) in enumerate(rules):
+            for trigger, gate in zip(anchor.triggers, anchor.token_gates, strict=True):
+                if gate is None:
+                    self._plain.append((i, trigger, folded))
+                else:
+                    self._gated.setdefault((gate, folded), []).append((i, trigger))
+        self._gates = {
+            folded: {g for g, f in self._gated if f == folded} for folded in (False, True)
+        }
+
+    def rules_in(self, text: str, lower: str, present: dict[bool, set[bytes] | None]) -> list[int]:
+        """The indexes (ascending) of the rules with a trigger in the text; ``present``:
+        the :func:`tokens` of the text (``False``) and of ``lower`` (``True``), or
+        ``None`` where not computed (then every gated trigger is looked up)."""
+        hit: set[int] = set()
+        for folded in (False, True):
+            haystack = lower if folded else text
+            tokens_there = present.get(folded)
+            gates = self._gates[folded]
+            for gate in gates if tokens_there is None else gates.intersection(tokens_there):
+                for i, trigger in self._gated[gate, folded]:
+                    if i not in hit and trigger in haystack:
+                        hit.add(i)
+        for i, trigger, folded in self._plain:
+            if i not in hit and trigger in (lower if folded else text):
+                hit.add(i)
+        return sorted(hit)

@@ -910,7 +910,8 @@ def _unleet_brings_triggers(found: set[str], before: Callable[[], set[bytes]]) -
     everywhere: rewriting the text for them, and reading its words again, cost more than
     the signals themselves.)"""
     for run in found:
-        for table in _LEET_SPLIT:
+        # The two tables differ only in "1": a run without one reads the same in both.
+        for table in _LEET_SPLIT if "1" in run else _LEET_SPLIT[:1]:
             for word in run.translate(table).split():
                 if word in _TRIGGER_TEXT and word.encode() not in before():
                     return True

@@ -80,6 +80,12 @@ def _valid(candidate: str, regions: Sequence[str]) -> bool:
             national = national[len(trunk) :]
         if not national:
             continue
+        # A region's numbers come in a few lengths (its general description's possible
+        # lengths): a number of another length is invalid there, as the library itself
+        # finds first. Checked here, the number object is not built for most regions.
+        lengths = meta.general_desc.possible_length if meta.general_desc is not None else ()
+        if lengths and _significant_length(national) not in lengths:
+            continue
         number = lib.PhoneNumber(country_code=meta.country_code, national_number=int(national))
         if national.startswith("0"):
             number.italian_leading_zero = True
@@ -87,6 +93,13 @@ def _valid(candidate: str, regions: Sequence[str]) -> bool:
         if lib.is_valid_number_for_region(number, region):
             return True
     return False
+
+
+def _significant_length(national: str) -> int:
+    """The length of the national significant number ``phonenumbers`` makes of
+    ``national`` (leading zeros kept as zeros, then the number as an integer)."""
+    zeros = len(national) - len(national.lstrip("0")) if national.startswith("0") else 0
+    return zeros + len(str(int(national)))
 
 
 def _not_a_phone(text: str, start: int, candidate: str) -> bool:

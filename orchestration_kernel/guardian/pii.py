@@ -211,6 +211,13 @@ _SSN = re.compile(rb"000([- .])00(?:\1)0000(?![0-])")
 _SSN_BARE = re.compile(
     r"(?i:\b(?:ssn|social security(?: number| no\.?)?)\b)[\s:#-]*(\d{3})(\d{2})(\d{4})(?!\d)"
 )
+_SSN_WORDS = ("ssn", "social security")
+#: What a case-insensitive pattern takes for an ASCII letter, one character for one: the
+#: upper-case letters, and the letters Python's ``re`` folds to ASCII ones ("ſ" for "s",
+#: "ı" and "İ" for "i", the Kelvin sign for "k").
+_CASELESS_ASCII = str.maketrans(
+    {**{c: c.lower() for c in string.ascii_uppercase}, "ſ": "s", "ı": "i", "İ": "i", "\u212a": "k"}
+)
 #: Issued-looking but never valid: the Woolworth wallet card and an SSA example.
 _SSN_VOID = {"078051120", "219099999"}
 
@@ -431,9 +438,16 @@ def _ssns(text: str, sk: bytes) -> Iterator[Finding]:
             yield Finding("US_SSN", m.start(), m.end(), 0.85)
     low = text.lower()
     if "ssn" in low or "social security" in low:
-        for bare in _SSN_BARE.finditer(text):
+        for bare in _ssn_bare_matches(text, low):
             if ssn_valid(*bare.groups()):
                 yield Finding("US_SSN", bare.start(1), bare.end(3), 0.8)
+
+
+def _ssn_bare_matches(text: str, low: str) -> Iterator[re.Match[str]]:
+    """``_SSN_BARE.finditer(text)``, tried only where "ssn" or "social security" starts
+    in ``text`` read as the case-insensitive pattern reads it (``low`` for ASCII text)."""
+    where = low if text.isascii() else text.translate(_CASELESS_ASCII)
+    yield from matches_from(_SSN_BARE, text, _SSN_WORDS, where)
 
 
 def _not_an_address(text: str, value: str, end: int) -> bool:

@@ -78,6 +78,20 @@ def test_ipv6_scan_from_hints_is_finditer() -> None:
         assert _spans(pii._ipv6_matches(text)) == expected, text
 
 
+def test_bare_ssn_scan_from_its_words_is_finditer() -> None:
+    # "ſ", "ı", "İ" and the Kelvin sign are letters a case-insensitive pattern reads as
+    # ASCII ones: the shortcut must find them too.
+    texts = _random_texts("sSſnNoOcCiIıİaAlLeEuUrRtTyYK\u212a :#-0123456789é", n=6000)
+    texts += [
+        f"{w} {d}"
+        for w in ("SSN", "ſſn", "Social Securıty no.", "xssn")
+        for d in ("123456789", "078-05-1120")
+    ]
+    for text in texts + LABELLED:
+        got = _spans(pii._ssn_bare_matches(text, text.lower()))
+        assert got == _spans(pii._SSN_BARE.finditer(text)), text
+
+
 def test_phone_candidates_match_the_optional_prefix_pattern() -> None:
     plain = re.compile(rb"[+(]?0(?:[ .\-/]{0,2}\(?0\)?){6,15}")
     for text in _random_texts("0123456789 +().-/a", n=4000) + LABELLED:
