@@ -50,6 +50,48 @@ def test_occurrences_keep_a_budget_and_every_goes_on_past_it() -> None:
     assert list(seen.every("ab")) == list(range(0, len(text), 2))
 
 
+# -- TriggerIndex: which secret rules have a trigger in a text ----------------------------
+
+
+def _secret_texts() -> list[str]:
+    from orchestration_kernel.guardian.secrets import _RULES
+
+    rng = random.Random(13)
+    triggers = [t for r in _RULES for t in r.anchor.triggers]
+    texts = []
+    for _ in range(1500):
+        picks = [rng.choice(triggers) for _ in range(rng.randrange(1, 4))]
+        body = "".join(rng.choice("AZaz09_-.") for _ in range(rng.randrange(0, 60)))
+        glue = rng.choice(["", "", "x", "_", "9"])  # glued on: a token gate must hold
+        texts.append(" ".join(glue + p + body for p in picks))
+    return texts + LABELLED
+
+
+def test_trigger_index_names_exactly_the_rules_with_a_trigger() -> None:
+    from orchestration_kernel.guardian._scan import fold, tokens
+    from orchestration_kernel.guardian.secrets import _FOLDED_GATES, _RULES, _TRIGGERS
+
+    for text in _secret_texts():
+        lower = fold(text)
+        present = {False: tokens(text), True: tokens(lower) if _FOLDED_GATES else None}
+        expected = []
+        for i, r in enumerate(_RULES):
+            haystack, there = (lower if r.fold_case else text), present[r.fold_case]
+            gates = r.anchor.token_gates
+            if any(
+                t in haystack and (g is None or there is None or g in there)
+                for t, g in zip(r.anchor.triggers, gates, strict=True)
+            ):
+                expected.append(i)
+        got = _TRIGGERS.rules_in(text, lower, present)
+        assert got == expected, text
+        for i, r in enumerate(_RULES):  # a rule left out has no match (as find scans)
+            if i not in got:
+                haystack = lower if r.fold_case else text
+                found = r.anchor.finditer(haystack, text, present[r.fold_case])
+                assert next(found, None) is None, (text, r.entity)
+
+
 # -- matches_from: a pattern tried only where one of its literal starts occurs -----------
 
 
