@@ -446,7 +446,12 @@ def _ssns(text: str, sk: bytes) -> Iterator[Finding]:
 def _ssn_bare_matches(text: str, low: str) -> Iterator[re.Match[str]]:
     """``_SSN_BARE.finditer(text)``, tried only where "ssn" or "social security" starts
     in ``text`` read as the case-insensitive pattern reads it (``low`` for ASCII text)."""
-    where = low if text.isascii() else text.translate(_CASELESS_ASCII)
+    if text.isascii():
+        where = low
+    elif len(low) == len(text):  # lower() maps only the Kelvin sign onto ASCII besides
+        where = low.replace("ſ", "s").replace("ı", "i")
+    else:  # an "İ" lower-cases to two characters: map character by character
+        where = text.translate(_CASELESS_ASCII)
     yield from matches_from(_SSN_BARE, text, _SSN_WORDS, where)
 
 
