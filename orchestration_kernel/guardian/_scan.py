@@ -15,15 +15,20 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import AnyStr
+from typing import TYPE_CHECKING, AnyStr
+
+if TYPE_CHECKING:
+    from ahocorasick_rs import AhoCorasick
 
 __all__ = [
     "HIT_BUDGET",
+    "ONE_PASS_CHARS",
     "Anchored",
     "Occurrences",
+    "OnePass",
     "TriggerIndex",
     "first_word",
     "fold",
@@ -140,16 +145,26 @@ class Occurrences:
     hands over to the regex engine, and :meth:`after` goes on from the last one kept.
     """
 
-    __slots__ = ("_found", "text")
+    __slots__ = ("_found", "_known", "text")
 
-    def __init__(self, text: str) -> None:
+    def __init__(
+        self,
+        text: str,
+        found: dict[str, list[int]] | None = None,
+        known: frozenset[str] = frozenset(),
+    ) -> None:
+        """``found``: positions already looked up (see :meth:`OnePass.occurrences`);
+        ``known``: literals looked up with them (absent from ``found``: nowhere)."""
         self.text = text
-        self._found: dict[str, list[int]] = {}
+        self._found: dict[str, list[int]] = {} if found is None else found
+        self._known = known
 
     def of(self, literal: str) -> list[int]:
         """The first positions of ``literal`` in the text, ascending (all of them when
         there are no more than ``HIT_BUDGET + 1``)."""
         found = self._found.get(literal)
+        if found is None and literal in self._known:
+            return []
         if found is None:
             found = []
             find = self.text.find
@@ -169,6 +184,42 @@ class Occurrences:
             while pos >= 0:
                 yield pos
                 pos = self.text.find(literal, pos + 1)
+
+
+#: Texts up to this many characters get every literal found in one pass; longer ones
+#: (a flood of one trigger would make a list of every hit) are searched literal by literal.
+ONE_PASS_CHARS = 65_536
+
+
+class OnePass:
+    """Many literals found in one pass over a text, every occurrence of each (an
+    Aho-Corasick automaton: the ``ahocorasick-rs`` package, built on first use), instead
+    of one ``str.find`` scan of the whole text per literal."""
+
+    def __init__(self, literals: Iterable[str]) -> None:
+        self.literals = tuple(dict.fromkeys(literals))
+        self._known = frozenset(self.literals)
+        self._automaton: AhoCorasick | None = None
+
+    def occurrences(self, text: str) -> Occurrences:
+        """An :class:`Occurrences` of ``text`` with this set's literals looked up."""
+        if len(text) > ONE_PASS_CHARS or not self.literals:
+            return Occurrences(text)
+        if self._automaton is None:
+            import ahocorasick_rs  # on first use: the import is not the package's cost
+
+            self._automaton = ahocorasick_rs.AhoCorasick(self.literals)
+        found: dict[str, list[int]] = {}
+        literals = self.literals
+        # Every overlapping match, in order of where it ends: for one literal that is the
+        # order of where it starts.
+        for index, start, _ in self._automaton.find_matches_as_indexes(text, overlapping=True):
+            hits = found.get(literals[index])
+            if hits is None:
+                found[literals[index]] = [start]
+            elif len(hits) <= HIT_BUDGET:
+                hits.append(start)
+        return Occurrences(text, found, self._known)
 
 
 def matches_from(
@@ -254,11 +305,13 @@ class Anchored:
         haystack: str,
         target: str | None = None,
         present: set[bytes] | frozenset[bytes] | None = None,
+        seen: Occurrences | None = None,
     ) -> Iterator[re.Match[str]]:
         """Every match: triggers are found in ``haystack`` and the pattern is matched
         there in ``target`` (same positions; e.g. the lower-cased text and the text).
 
         ``present``: the text's :func:`tokens`, to skip triggers that cannot occur.
+        ``seen``: where the triggers occur in ``haystack``, if looked up already.
         Past :data:`HIT_BUDGET` trigger hits (a flood: ``AAAA…``, ``sk-sk-sk-…``) the rest
         is left to :attr:`scanner`, one C-level pass, instead of a Python step per hit.
         """
@@ -269,8 +322,8 @@ class Anchored:
         for trigger, gate in zip(self.triggers, gates, strict=True):
             if gate is not None and present is not None and gate not in present:
                 continue  # the trigger's opening token is nowhere in the text
-            pos = haystack.find(trigger)
-            while pos >= 0:
+            positions = (seen or Occurrences(haystack)).every(trigger)
+            for pos in positions:
                 budget -= 1
                 if budget < 0 and not self.line_start:
                     for scanned in self.scanner.finditer(target):
@@ -282,7 +335,6 @@ class Anchored:
                     if m:
                         yielded.add(pos)
                         yield m
-                pos = haystack.find(trigger, pos + 1)
 
     @cached_property
     def scanner(self) -> re.Pattern[str]:
@@ -332,20 +384,40 @@ class TriggerIndex:
             folded: {g for g, f in self._gated if f == folded} for folded in (False, True)
         }
 
-    def rules_in(self, text: str, lower: str, present: dict[bool, set[bytes] | None]) -> list[int]:
+    def rules_in(
+        self,
+        text: str,
+        lower: str,
+        present: dict[bool, set[bytes] | None],
+        seen: Occurrences | None = None,
+    ) -> list[int]:
         """The indexes (ascending) of the rules with a trigger in the text; ``present``:
         the :func:`tokens` of the text (``False``) and of ``lower`` (``True``), or
-        ``None`` where not computed (then every gated trigger is looked up)."""
+        ``None`` where not computed (then every gated trigger is looked up); ``seen``:
+        where triggers occur in ``text``, if looked up already."""
         hit: set[int] = set()
         for folded in (False, True):
-            haystack = lower if folded else text
+            haystack: str | _Seen = lower if folded else _Seen(seen) if seen else text
             tokens_there = present.get(folded)
             gates = self._gates[folded]
             for gate in gates if tokens_there is None else gates.intersection(tokens_there):
                 for i, trigger in self._gated[gate, folded]:
                     if i not in hit and trigger in haystack:
                         hit.add(i)
+        plain: str | _Seen = _Seen(seen) if seen else text
         for i, trigger, folded in self._plain:
-            if i not in hit and trigger in (lower if folded else text):
+            if i not in hit and trigger in (lower if folded else plain):
                 hit.add(i)
         return sorted(hit)
+
+
+class _Seen:
+    """``literal in text`` answered from an :class:`Occurrences` of the text."""
+
+    __slots__ = ("_seen",)
+
+    def __init__(self, seen: Occurrences) -> None:
+        self._seen = seen
+
+    def __contains__(self, literal: str) -> bool:
+        return bool(self._seen.of(literal))

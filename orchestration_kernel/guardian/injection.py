@@ -16,7 +16,16 @@ from functools import cached_property
 
 from ..errors import ConfigurationError
 from ..models import Action
-from ._scan import HIT_BUDGET, Anchored, Occurrences, first_word, word_bytes, words, words_of
+from ._scan import (
+    HIT_BUDGET,
+    Anchored,
+    Occurrences,
+    OnePass,
+    first_word,
+    word_bytes,
+    words,
+    words_of,
+)
 from .context import GuardContext, Stage
 from .policy import BasePolicy, Outcome
 from .redaction import Finding
@@ -1126,12 +1135,18 @@ class InjectionDetector:
     def __init__(self, signals: Iterable[Signal] | None = None) -> None:
         self.signals = tuple(signals) if signals is not None else _SIGNALS
 
+    @cached_property
+    def _one_pass(self) -> OnePass:
+        """The triggers looked for in the lower-cased text, to find in one pass."""
+        return OnePass(t for s in self.signals if not s.case_sensitive for t in s.anchor.triggers)
+
     def find(self, text: str) -> tuple[float, list[Finding]]:
         """The noisy-or score and the evidence (one weight per distinct signal)."""
         findings = list(self._hidden(text))
         low = text.lower()
         present = words(low)
-        hits = dict(self._patterns(text, low, present=present))
+        seen = self._one_pass.occurrences(low)
+        hits = dict(self._patterns(text, low, present=present, seen=seen))
         for plain, new in _readings(low, present):
             # Evidence seen only once spacing / leetspeak is undone covers the whole text;
             # only signals spelled with a word the reading brings can find anything new.
@@ -1151,14 +1166,16 @@ class InjectionDetector:
         skip: dict[int, Finding] | None = None,
         present: set[bytes] | None = None,
         only: frozenset[bytes] | None = None,
+        seen: Occurrences | None = None,
     ) -> Iterator[tuple[int, Finding]]:
         """(signal index, finding) for each signal that matches (``low``: lower-cased;
         ``skip``: signals already found; ``present``: ``words(low)`` if known; ``only``:
         look only at signals whose :attr:`~Signal.vocabulary` holds one of these stems)."""
         if present is None:
             present = words(low)  # a rare length-changing character only shifts evidence
-        # Many signals start with the same words: each is looked up once per text.
-        seen = {False: Occurrences(low), True: Occurrences(text)}
+        # Many signals start with the same words: each is looked up once per text (all
+        # of them in one pass, ``seen``, on the first look at a text).
+        where = {False: seen or Occurrences(low), True: Occurrences(text)}
         for i, signal in enumerate(self.signals):
             if (skip and i in skip) or present.isdisjoint(signal.gate):
                 continue
@@ -1167,7 +1184,7 @@ class InjectionDetector:
             target = text if signal.case_sensitive else low
             if signal.needs is not None and present.isdisjoint(signal.needs):
                 continue
-            m = _first_match(signal, target, present, seen[signal.case_sensitive])
+            m = _first_match(signal, target, present, where[signal.case_sensitive])
             if m is not None:
                 end = min(m.end(), len(text))
                 yield i, Finding(signal.entity, min(m.start(), end), end, signal.weight)

@@ -24,7 +24,7 @@ from typing import TypedDict, Unpack
 
 from ..errors import ConfigurationError
 from ..models import Action
-from ._scan import Anchored, TriggerIndex, fold, is_word_char, tokens
+from ._scan import Anchored, OnePass, TriggerIndex, fold, is_word_char, tokens
 from .assignments import Assignment, find_assignments, find_basic_credentials
 from .context import GuardContext, Stage
 from .placeholders import is_placeholder
@@ -287,6 +287,8 @@ def _assignment_ok(a: Assignment, value: str) -> bool:
 
 #: Which rules have a trigger in a text (:meth:`SecretDetector.find` starts only those).
 _TRIGGERS = TriggerIndex([(r.anchor, r.fold_case) for r in _RULES])
+#: The triggers looked for in the text itself (not lower-cased), found in one pass.
+_ONE_PASS = OnePass(t for r in _RULES if not r.fold_case for t in r.anchor.triggers)
 
 
 class SecretDetector:
@@ -300,12 +302,14 @@ class SecretDetector:
         present = {False: tokens(text), True: tokens(lower) if _FOLDED_GATES else None}
         # Most texts hold the triggers of few rules: only those rules are started (one
         # token-set intersection and a substring test per ungated trigger decide which).
-        for i in _TRIGGERS.rules_in(text, lower, present):
+        seen = _ONE_PASS.occurrences(text)  # the triggers looked for in the text itself
+        for i in _TRIGGERS.rules_in(text, lower, present, seen):
             rule = _RULES[i]
             haystack = lower if rule.fold_case else text
             if rule.gate and rule.gate not in haystack:
                 continue
-            for m in rule.anchor.finditer(haystack, text, present[rule.fold_case]):
+            there = None if rule.fold_case else seen
+            for m in rule.anchor.finditer(haystack, text, present[rule.fold_case], there):
                 value = m.group(rule.group)
                 if text[m.end() : m.end() + 1] in _MASKED_TAIL:
                     continue  # "xoxp-1234-####": a sample with its secret part masked

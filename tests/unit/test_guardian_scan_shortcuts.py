@@ -15,7 +15,14 @@ import re
 import pytest
 
 from orchestration_kernel.guardian import injection, phones, pii
-from orchestration_kernel.guardian._scan import HIT_BUDGET, Occurrences, matches_from, skeleton
+from orchestration_kernel.guardian._scan import (
+    HIT_BUDGET,
+    ONE_PASS_CHARS,
+    Occurrences,
+    OnePass,
+    matches_from,
+    skeleton,
+)
 from tests.guardian_eval.generator import build_cases
 
 LABELLED = [c.text for c in build_cases()]
@@ -50,6 +57,32 @@ def test_occurrences_keep_a_budget_and_every_goes_on_past_it() -> None:
     assert list(seen.every("ab")) == list(range(0, len(text), 2))
 
 
+# -- OnePass: every trigger found in one pass ------------------------------------------------
+
+
+def test_one_pass_finds_what_find_finds() -> None:
+    rng = random.Random(17)
+    for _ in range(300):
+        literals = [
+            "".join(rng.choice("abé-") for _ in range(rng.randrange(1, 4))) for _ in range(8)
+        ]
+        one_pass = OnePass(literals)
+        for text in _random_texts("abé- ", n=20, seed=rng.randrange(10**6)):
+            seen, plain = one_pass.occurrences(text), Occurrences(text)
+            for literal in [*literals, "zz", "b-"]:  # "zz", "b-": not (all) in the set
+                assert seen.of(literal) == plain.of(literal), (literals, text, literal)
+                assert list(seen.every(literal)) == list(plain.every(literal))
+
+
+def test_one_pass_keeps_the_budget_and_leaves_long_texts_to_find() -> None:
+    flood = "ai" * (HIT_BUDGET + 50)
+    seen = OnePass(["ai", "ia"]).occurrences(flood)
+    assert seen.of("ai") == Occurrences(flood).of("ai")
+    assert list(seen.every("ia")) == list(range(1, len(flood) - 1, 2))
+    long_text = "x" * ONE_PASS_CHARS + " ai"
+    assert OnePass(["ai"]).occurrences(long_text).of("ai") == [ONE_PASS_CHARS + 1]
+
+
 # -- TriggerIndex: which secret rules have a trigger in a text ----------------------------
 
 
@@ -69,7 +102,7 @@ def _secret_texts() -> list[str]:
 
 def test_trigger_index_names_exactly_the_rules_with_a_trigger() -> None:
     from orchestration_kernel.guardian._scan import fold, tokens
-    from orchestration_kernel.guardian.secrets import _FOLDED_GATES, _RULES, _TRIGGERS
+    from orchestration_kernel.guardian.secrets import _FOLDED_GATES, _ONE_PASS, _RULES, _TRIGGERS
 
     for text in _secret_texts():
         lower = fold(text)
@@ -85,6 +118,7 @@ def test_trigger_index_names_exactly_the_rules_with_a_trigger() -> None:
                 expected.append(i)
         got = _TRIGGERS.rules_in(text, lower, present)
         assert got == expected, text
+        assert _TRIGGERS.rules_in(text, lower, present, _ONE_PASS.occurrences(text)) == got
         for i, r in enumerate(_RULES):  # a rule left out has no match (as find scans)
             if i not in got:
                 haystack = lower if r.fold_case else text
