@@ -8,6 +8,7 @@ ones (a role-play frame, "without restrictions") only block together.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
@@ -856,6 +857,7 @@ _SIGNALS: tuple[Signal, ...] = (
 _TAGS = re.compile("[\U000e0000-\U000e007f]+")
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\u2061-\u2064\u180e\ufeff]")
+_BIDI_CHARS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _ANY_HIDDEN = re.compile(
     "[\U000e0000-\U000e007f\u202a-\u202e\u2066-\u2069\u200b\u200c\u200d\u2060\u2061-\u2064"
     "\u180e\ufeff]"
@@ -918,12 +920,12 @@ def _unleet_brings_triggers(found: set[str], before: Callable[[], set[bytes]]) -
     text lacks (``before()``: the text's words)? ("10am", "mp3" and key-shaped values are
     everywhere: rewriting the text for them, and reading its words again, cost more than
     the signals themselves.)"""
-    for run in found:
-        # The two tables differ only in "1": a run without one reads the same in both.
-        for table in _LEET_SPLIT if "1" in run else _LEET_SPLIT[:1]:
-            for word in run.translate(table).split():
-                if word in _TRIGGER_TEXT and word.encode() not in before():
-                    return True
+    runs = " ".join(found)
+    # The two tables differ only in "1": without one, both read the runs the same.
+    for table in _LEET_SPLIT if "1" in runs else _LEET_SPLIT[:1]:
+        for word in _TRIGGER_TEXT.intersection(runs.translate(table).split()):
+            if word.encode() not in before():
+                return True
     return False
 
 
@@ -1115,6 +1117,31 @@ def _trigger_words() -> frozenset[bytes]:
     return frozenset(out)
 
 
+def _hidden_spans(text: str) -> dict[str, list[tuple[int, int]]]:
+    """Where ``text`` has tag characters (runs), bidi controls and zero-width characters,
+    as :data:`_TAGS`, :data:`_BIDI` and :data:`_ZERO_WIDTH` find them: from one pass for
+    all three when they are few, else one pass each."""
+    found = [m.start() for m in itertools.islice(_ANY_HIDDEN.finditer(text), HIT_BUDGET + 1)]
+    if len(found) > HIT_BUDGET:
+        return {
+            "tag": [m.span() for m in _TAGS.finditer(text)],
+            "bidi": [m.span() for m in _BIDI.finditer(text)],
+            "zero": [m.span() for m in _ZERO_WIDTH.finditer(text)],
+        }
+    spans: dict[str, list[tuple[int, int]]] = {"tag": [], "bidi": [], "zero": []}
+    for pos in found:
+        char = text[pos]
+        if char >= "\U000e0000":
+            tags = spans["tag"]
+            if tags and tags[-1][1] == pos:  # a run of tag characters is one finding
+                tags[-1] = (tags[-1][0], pos + 1)
+            else:
+                tags.append((pos, pos + 1))
+        else:
+            spans["bidi" if char in _BIDI_CHARS else "zero"].append((pos, pos + 1))
+    return spans
+
+
 def _noisy_or(weights: Iterable[float]) -> float:
     keep = 1.0
     for w in weights:
@@ -1195,14 +1222,15 @@ class InjectionDetector:
         # quotes) has none, and each of the three scans below is a pass of its own.
         if text.isascii() or not _ANY_HIDDEN.search(text):
             return
-        for m in _TAGS.finditer(text):
-            yield Finding("HIDDEN_TEXT", m.start(), m.end(), 0.9)
-        for m in _BIDI.finditer(text):
-            yield Finding("BIDI_CONTROL", m.start(), m.end(), 0.6)
-        zero = [m for m in _ZERO_WIDTH.finditer(text) if not _is_emoji_join(text, m.start())]
+        spans = _hidden_spans(text)
+        for start, end in spans["tag"]:
+            yield Finding("HIDDEN_TEXT", start, end, 0.9)
+        for start, end in spans["bidi"]:
+            yield Finding("BIDI_CONTROL", start, end, 0.6)
+        zero = [(a, b) for a, b in spans["zero"] if not _is_emoji_join(text, a)]
         weight = 0.5 if len(zero) >= 2 else 0.3
-        for m in zero:
-            yield Finding("ZERO_WIDTH", m.start(), m.end(), weight)
+        for start, end in zero:
+            yield Finding("ZERO_WIDTH", start, end, weight)
 
 
 class InjectionPolicy(BasePolicy):

@@ -280,6 +280,17 @@ def test_second_look_is_the_plain_one(source: str) -> None:
         assert sum(bool(injection._deobfuscate(t.lower())) for t in texts) > len(texts) // 4
 
 
+def test_hidden_spans_from_one_pass_are_the_three_scans() -> None:
+    alphabet = "a é\U000e0041\U000e0042\u202e\u2066\u200b\u200d\ufeff\u180e\U0001f600"
+    texts = _random_texts(alphabet, n=3000, seed=21)
+    texts.append("\u200b" * (HIT_BUDGET + 5) + "\U000e0041\U000e0042 \u202e")  # past the budget
+    for text in texts:
+        spans = injection._hidden_spans(text)
+        assert spans["tag"] == _spans(injection._TAGS.finditer(text)), text
+        assert spans["bidi"] == _spans(injection._BIDI.finditer(text)), text
+        assert spans["zero"] == _spans(injection._ZERO_WIDTH.finditer(text)), text
+
+
 def test_hidden_characters_are_still_found_past_the_one_pass_gate() -> None:
     detector = injection.InjectionDetector()
     for hidden, entity in [
