@@ -209,11 +209,15 @@ class OnePass:
             import ahocorasick_rs  # on first use: the import is not the package's cost
 
             self._automaton = ahocorasick_rs.AhoCorasick(self.literals)
+        try:
+            # Every overlapping match, in order of where it ends: for one literal that is
+            # the order of where it starts.
+            matches = self._automaton.find_matches_as_indexes(text, overlapping=True)
+        except UnicodeEncodeError:  # a lone surrogate: the automaton reads UTF-8 only
+            return Occurrences(text)
         found: dict[str, list[int]] = {}
         literals = self.literals
-        # Every overlapping match, in order of where it ends: for one literal that is the
-        # order of where it starts.
-        for index, start, _ in self._automaton.find_matches_as_indexes(text, overlapping=True):
+        for index, start, _ in matches:
             hits = found.get(literals[index])
             if hits is None:
                 found[literals[index]] = [start]

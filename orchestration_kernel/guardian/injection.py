@@ -1172,8 +1172,7 @@ class InjectionDetector:
         findings = list(self._hidden(text))
         low = text.lower()
         present = words(low)
-        seen = self._one_pass.occurrences(low)
-        hits = dict(self._patterns(text, low, present=present, seen=seen))
+        hits = dict(self._patterns(text, low, present=present))
         for plain, new in _readings(low, present):
             # Evidence seen only once spacing / leetspeak is undone covers the whole text;
             # only signals spelled with a word the reading brings can find anything new.
@@ -1193,16 +1192,18 @@ class InjectionDetector:
         skip: dict[int, Finding] | None = None,
         present: set[bytes] | None = None,
         only: frozenset[bytes] | None = None,
-        seen: Occurrences | None = None,
     ) -> Iterator[tuple[int, Finding]]:
         """(signal index, finding) for each signal that matches (``low``: lower-cased;
         ``skip``: signals already found; ``present``: ``words(low)`` if known; ``only``:
         look only at signals whose :attr:`~Signal.vocabulary` holds one of these stems)."""
         if present is None:
             present = words(low)  # a rare length-changing character only shifts evidence
-        # Many signals start with the same words: each is looked up once per text (all
-        # of them in one pass, ``seen``, on the first look at a text).
-        where = {False: seen or Occurrences(low), True: Occurrences(text)}
+        # Many signals start with the same words: each is looked up once per text. On the
+        # first look at a text (nothing to skip yet) all of them are found in one pass; a
+        # de-obfuscated reading is looked at by a few signals only.
+        first_look = skip is None and only is None
+        seen = self._one_pass.occurrences(low) if first_look else Occurrences(low)
+        where = {False: seen, True: Occurrences(text)}
         for i, signal in enumerate(self.signals):
             if (skip and i in skip) or present.isdisjoint(signal.gate):
                 continue

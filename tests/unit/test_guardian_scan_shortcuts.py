@@ -74,6 +74,11 @@ def test_one_pass_finds_what_find_finds() -> None:
                 assert list(seen.every(literal)) == list(plain.every(literal))
 
 
+def test_one_pass_reads_a_lone_surrogate_with_find() -> None:
+    text = "ignore \ud800 ai"  # not UTF-8: the automaton cannot read it
+    assert OnePass(["ai", "ignore"]).occurrences(text).of("ai") == [text.index("ai")]
+
+
 def test_one_pass_keeps_the_budget_and_leaves_long_texts_to_find() -> None:
     flood = "ai" * (HIT_BUDGET + 50)
     seen = OnePass(["ai", "ia"]).occurrences(flood)
