@@ -1075,6 +1075,9 @@ def _first_match(
     seen = Occurrences(target) if seen is None else seen
     rejected: set[int] = set()
     budget = _HIT_BUDGET
+    # Anchored.starts_ok, inlined for the usual anchor (a word start, no line start):
+    # this runs at every trigger hit.
+    plain = anchor.word_start and not anchor.line_start and not anchor.boundary
     for trigger, first in signal.trigger_words:
         if present is not None and first not in present:
             continue  # its first word is not in the text: it cannot match
@@ -1083,13 +1086,17 @@ def _first_match(
             budget -= 1
             if budget < 0 and not anchor.line_start:
                 return _scan_match(signal, target, rejected)
-            if anchor.starts_ok(target, pos):
-                key = hash(target[max(0, pos - _BEFORE) : pos + _AFTER])
-                if key not in rejected:
-                    m = anchor.pattern.match(target, pos)
-                    if m and (signal.accept is None or signal.accept(target, m)):
-                        return m
-                    rejected.add(key)
+            if plain:
+                if pos and (target[pos - 1].isalnum() or target[pos - 1] == "_"):
+                    continue
+            elif not anchor.starts_ok(target, pos):
+                continue
+            key = hash(target[max(0, pos - _BEFORE) : pos + _AFTER])
+            if key not in rejected:
+                m = anchor.pattern.match(target, pos)
+                if m and (signal.accept is None or signal.accept(target, m)):
+                    return m
+                rejected.add(key)
     return None
 
 

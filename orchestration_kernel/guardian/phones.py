@@ -69,7 +69,7 @@ def _valid(candidate: str, regions: Sequence[str]) -> bool:
     not a fresh parse)."""
     import phonenumbers as lib  # on first use only: loading its metadata takes a while
 
-    digits = "".join(ch for ch in candidate if ch.isdigit())
+    digits = "".join(filter(str.isdigit, candidate))
     for region in regions:
         meta = lib.PhoneMetadata.metadata_for_region(region)
         if meta is None:
@@ -105,7 +105,7 @@ def _significant_length(national: str) -> int:
 def _not_a_phone(text: str, start: int, candidate: str) -> bool:
     """Shapes that are something else: too few or many digits, a date, an SSN's 3-2-4
     grouping, a dotted quad, the tail of an IBAN, an extension."""
-    digits = sum(ch.isdigit() for ch in candidate)
+    digits = sum(map(str.isdigit, candidate))
     if not 8 <= digits <= 15 or _DATE.search(candidate):
         return True
     if _SSN_SHAPE.fullmatch(candidate) or _DOTTED_QUAD.fullmatch(candidate):
