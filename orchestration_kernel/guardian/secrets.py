@@ -331,7 +331,9 @@ def _assignment_ok(a: Assignment, value: str) -> bool:
     if _names_a_reference(a.name):
         return False  # where the secret is, or what it is called: not the secret
     if any(w in a.keyword for w in _PASSWORD_WORDS):
-        if len(value) < 6 or is_placeholder(value, sequences=False):
+        # A password is judged whole: a word glued to a run of one letter is a chosen
+        # password, and only a value that is one character repeated is filler.
+        if len(value) < 6 or is_placeholder(value, sequences=False, fill=False):
             return False
         plain_word = value.isalpha() and value.islower()
         if a.keyword == "pass":  # a word too: "season pass: 2024-25", first_pass = "merge"

@@ -122,3 +122,17 @@ def test_a_comparison_is_read_in_bounded_steps() -> None:
     # bounded distance, so the scan stays linear (a hang guard, not a timing).
     text = ('"' + "a" * 300 + '" == ') + "password == " * 5000
     assert isinstance(SecretDetector().find(text), list)
+
+
+@pytest.mark.parametrize("name", ["password", "db_password", "smtpPass", "Passwort"])
+def test_a_password_is_judged_whole_and_only_one_repeated_character_is_filler(
+    name: str,
+) -> None:
+    # A person chose a password: a word glued to a run of one letter is still a password
+    # (the rule allows only a value that IS one character repeated). Built here.
+    rng = random.Random(len(name))
+    word = "".join(rng.choice(string.ascii_uppercase) for _ in range(3))
+    chosen = word + rng.choice("xzq") * 10
+    assert chosen in _found_values(f"{name}={chosen}"), chosen
+    for filler in ("x" * 12, "*" * 12, "#" * 10):
+        assert not SecretDetector().find(f"{name}={filler}"), filler
