@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, AnyStr
@@ -29,6 +29,7 @@ __all__ = [
     "Anchored",
     "Occurrences",
     "OnePass",
+    "TokenSet",
     "TriggerIndex",
     "first_word",
     "fold",
@@ -142,7 +143,7 @@ class Occurrences:
     that starts with it (the injection signals share "what", "your", "instructions"...).
 
     At most ``HIT_BUDGET + 1`` positions are kept per literal: past the budget a scan
-    hands over to the regex engine, and :meth:`after` goes on from the last one kept.
+    hands over to the regex engine, and :meth:`every` goes on from the last one kept.
     """
 
     __slots__ = ("_found", "_known", "text")
@@ -158,6 +159,13 @@ class Occurrences:
         self.text = text
         self._found: dict[str, list[int]] = {} if found is None else found
         self._known = known
+
+    def occurring(self, literals: frozenset[str]) -> list[str] | None:
+        """Those of ``literals`` that occur in the text, when all of them were looked up
+        together (by :class:`OnePass`); ``None`` when that is not known."""
+        if not literals <= self._known:
+            return None
+        return [literal for literal in self._found if literal in literals]
 
     def of(self, literal: str) -> list[int]:
         """The first positions of ``literal`` in the text, ascending (all of them when
@@ -308,7 +316,7 @@ class Anchored:
         self,
         haystack: str,
         target: str | None = None,
-        present: set[bytes] | frozenset[bytes] | None = None,
+        present: set[bytes] | frozenset[bytes] | TokenSet | None = None,
         seen: Occurrences | None = None,
     ) -> Iterator[re.Match[str]]:
         """Every match: triggers are found in ``haystack`` and the pattern is matched
@@ -364,6 +372,26 @@ class Anchored:
         return before not in self.boundary
 
 
+class TokenSet:
+    """The :func:`tokens` of a text, read on first use (a text holding no gated trigger
+    never needs them)."""
+
+    __slots__ = ("_text", "_tokens")
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._tokens: set[bytes] | None = None
+
+    def get(self) -> set[bytes]:
+        """The tokens."""
+        if self._tokens is None:
+            self._tokens = tokens(self._text)
+        return self._tokens
+
+    def __contains__(self, token: object) -> bool:
+        return token in self.get()
+
+
 class TriggerIndex:
     """Which of many :class:`Anchored` rules have a trigger in a text, found in one go.
 
@@ -387,12 +415,19 @@ class TriggerIndex:
         self._gates = {
             folded: {g for g, f in self._gated if f == folded} for folded in (False, True)
         }
+        #: The triggers looked for in the text itself: each with its rules and gates.
+        self._unfolded: dict[str, list[tuple[int, bytes | None]]] = {}
+        for i, (anchor, folded) in enumerate(rules):
+            if not folded:
+                for trigger, gate in zip(anchor.triggers, anchor.token_gates, strict=True):
+                    self._unfolded.setdefault(trigger, []).append((i, gate))
+        self._unfolded_set = frozenset(self._unfolded)
 
     def rules_in(
         self,
         text: str,
         lower: str,
-        present: dict[bool, set[bytes] | None],
+        present: Mapping[bool, TokenSet | set[bytes] | None],
         seen: Occurrences | None = None,
     ) -> list[int]:
         """The indexes (ascending) of the rules with a trigger in the text; ``present``:
@@ -400,9 +435,21 @@ class TriggerIndex:
         ``None`` where not computed (then every gated trigger is looked up); ``seen``:
         where triggers occur in ``text``, if looked up already."""
         hit: set[int] = set()
-        for folded in (False, True):
+        occurring = None if seen is None else seen.occurring(self._unfolded_set)
+        if occurring is not None:
+            # Every trigger of the text itself was found in one pass: only those that
+            # occur are looked at, and the tokens are read only for a gated one.
+            tokens_there = present.get(False)
+            for trigger in occurring:
+                for i, gate in self._unfolded[trigger]:
+                    if i not in hit and (
+                        gate is None or tokens_there is None or gate in tokens_there
+                    ):
+                        hit.add(i)
+        for folded in (False, True) if occurring is None else (True,):
             haystack: str | _Seen = lower if folded else _Seen(seen) if seen else text
-            tokens_there = present.get(folded)
+            there = present.get(folded)
+            tokens_there = there.get() if isinstance(there, TokenSet) else there
             gates = self._gates[folded]
             for gate in gates if tokens_there is None else gates.intersection(tokens_there):
                 for i, trigger in self._gated[gate, folded]:
@@ -410,6 +457,8 @@ class TriggerIndex:
                         hit.add(i)
         plain: str | _Seen = _Seen(seen) if seen else text
         for i, trigger, folded in self._plain:
+            if occurring is not None and not folded:
+                continue  # already looked at above
             if i not in hit and trigger in (lower if folded else plain):
                 hit.add(i)
         return sorted(hit)

@@ -24,7 +24,7 @@ from typing import TypedDict, Unpack
 
 from ..errors import ConfigurationError
 from ..models import Action
-from ._scan import Anchored, OnePass, TriggerIndex, fold, is_word_char, tokens
+from ._scan import Anchored, OnePass, TokenSet, TriggerIndex, fold, is_word_char
 from .assignments import Assignment, find_assignments, find_basic_credentials
 from .context import GuardContext, Stage
 from .placeholders import is_placeholder
@@ -358,9 +358,9 @@ class SecretDetector:
         """Every credential found, each as a span over the secret value only."""
         lower = fold(text)
         found: list[Finding] = []
-        present = {False: tokens(text), True: tokens(lower) if _FOLDED_GATES else None}
-        # Most texts hold the triggers of few rules: only those rules are started (one
-        # token-set intersection and a substring test per ungated trigger decide which).
+        present = {False: TokenSet(text), True: TokenSet(lower) if _FOLDED_GATES else None}
+        # Most texts hold the triggers of few rules: only those rules are started (the
+        # triggers found in one pass decide which; a gated one's tokens read on demand).
         seen = _ONE_PASS.occurrences(text)  # the triggers looked for in the text itself
         for i in _TRIGGERS.rules_in(text, lower, present, seen):
             rule = _RULES[i]

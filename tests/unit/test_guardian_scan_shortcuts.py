@@ -20,6 +20,7 @@ from orchestration_kernel.guardian._scan import (
     ONE_PASS_CHARS,
     Occurrences,
     OnePass,
+    TokenSet,
     matches_from,
     skeleton,
 )
@@ -124,6 +125,9 @@ def test_trigger_index_names_exactly_the_rules_with_a_trigger() -> None:
         got = _TRIGGERS.rules_in(text, lower, present)
         assert got == expected, text
         assert _TRIGGERS.rules_in(text, lower, present, _ONE_PASS.occurrences(text)) == got
+        lazy = {False: TokenSet(text), True: TokenSet(lower) if _FOLDED_GATES else None}
+        assert _TRIGGERS.rules_in(text, lower, lazy, _ONE_PASS.occurrences(text)) == got
+        assert _TRIGGERS.rules_in(text, lower, lazy, Occurrences(text)) == got  # not one pass
         for i, r in enumerate(_RULES):  # a rule left out has no match (as find scans)
             if i not in got:
                 haystack = lower if r.fold_case else text
