@@ -43,6 +43,7 @@ from .events import EventKind, Observer, PipelineEvent, notify
 from .fold import fold_conversation, turns_to_messages
 from .invoke import CallFailed, call_model, default_prompt, json_instruction
 from .loader import CompiledPipeline
+from .memory import TurnWriter
 from .result import FINAL_STATUSES, ModelCall, PipelineResult, StepResult
 from .scope import Scope, format_value
 from .spec import StepSpec
@@ -116,8 +117,7 @@ class Run:
         self._failure: tuple[str, BaseException] | None = None
         self._cancel_requested = False
         self._done: asyncio.Future[None] | None = None
-        self._memory: asyncio.Task[None] | None = None  # the conversation writer
-        self._pending_turns: list[tuple[str, list[tuple[str, str, str | None]]]] = []
+        self._memory: TurnWriter | None = None  # the conversation writer, once needed
         self._t0 = time.perf_counter()
         self._wall0 = time.time()
         #: Set when the audit refused or could not commit one of this run's rows.
@@ -242,8 +242,8 @@ class Run:
         ]
 
     async def _settle_memory(self) -> None:
-        if self._memory is not None and not self._memory.done():
-            await asyncio.gather(self._memory, return_exceptions=True)
+        if self._memory is not None:
+            await self._memory.settle()
 
     async def _end(self, status: str, error: str | None = None) -> None:
         res = self.result
@@ -252,6 +252,8 @@ class Run:
         res.ended_at = self._now()
         res.latency_ms = (res.ended_at - (res.started_at or res.ended_at)) * 1000
         res.output = self._final_output()
+        if self._memory is not None:
+            self._memory.flush()
         if self.audit is not None:  # the totals below are for the audit row only
             self._audit_end(status, error)
             # The conversation writer is a task of its own and runs meanwhile: the run
@@ -599,33 +601,19 @@ class Run:
         )  # fmt: skip
 
     def _remember(self, sr: StepResult) -> None:
-        """Append the step's prompt and reply to the session conversation, in the background
-        (a ``context: session`` step waits for these writes before it reads).
-
-        One writer task per run drains a queue of turns: turns that pile up while a write
-        is in flight go in the next commit together, in step-finish order.
-        """
+        """Queue the step's prompt and reply for the session conversation (written in the
+        background, see :mod:`.memory`; a ``context: session`` step waits for them)."""
         bus = self.bus
         if not self.compiled.spec.remember or sr.status != "done" or bus is None:
             return
         if not hasattr(bus, "append_turns"):
             return
+        if self._memory is None:
+            self._memory = TurnWriter(bus, self.session_id)
         label = _label(sr.model)
-        turns = [("user", sr.prompt or "", None), ("assistant", sr.output or "", label)]
-        self._pending_turns.append((sr.name, turns))
-        if self._memory is None or self._memory.done():
-            self._memory = asyncio.get_running_loop().create_task(self._write_turns(bus))
-
-    async def _write_turns(self, bus: RunBus) -> None:
-        """Commit queued turns until none are left (one commit per batch)."""
-        while self._pending_turns:
-            batch, self._pending_turns = self._pending_turns, []
-            turns = [turn for _, pair in batch for turn in pair]
-            try:
-                await bus.append_turns(self.session_id, turns)
-            except Exception:
-                names = ", ".join(name for name, _ in batch)
-                log.exception("recording step(s) %s in the conversation failed", names)
+        self._memory.add(
+            sr.name, [("user", sr.prompt or "", None), ("assistant", sr.output or "", label)]
+        )
 
 
 def _collect(
