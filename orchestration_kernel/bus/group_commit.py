@@ -20,6 +20,8 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
+from ..storage.commit import settle_future
+
 __all__ = ["GroupCommit"]
 
 Row = TypeVar("Row")
@@ -87,9 +89,4 @@ class GroupCommit(Generic[Row]):
 def _settle(waiters: list[asyncio.Future[None]], errors: list[BaseException | None]) -> None:
     """On the waiting loop: resolve each future (skipping those already cancelled)."""
     for done, error in zip(waiters, errors, strict=True):
-        if done.done():
-            continue
-        if error is None:
-            done.set_result(None)
-        else:
-            done.set_exception(error)
+        settle_future(done, error)
