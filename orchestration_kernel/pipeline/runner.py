@@ -53,6 +53,10 @@ __all__ = ["Run", "StepFailed", "new_run_id"]
 log = logging.getLogger("orchestration_kernel.pipeline")
 
 
+#: "Not looked up yet" (``None`` means the engine has none).
+_UNSET = object()
+
+
 def new_run_id() -> str:
     """A short unique run id."""
     return uuid.uuid4().hex[:16]
@@ -122,21 +126,29 @@ class Run:
         self._wall0 = time.time()
         #: Set when the audit refused or could not commit one of this run's rows.
         self._audit_error: AuditWriteError | None = None
+        self._bus: object = _UNSET  # the engine's collaborators, looked up on first use
+        self._audit_trail: object = _UNSET
 
     # -- collaborators (all optional) -------------------------------------------------
     @property
     def bus(self) -> RunBus | None:
-        """The engine's ContextBus, or ``None``."""
+        """The engine's ContextBus, or ``None`` (looked up once per run once it opens)."""
+        if self._bus is not _UNSET:
+            return self._bus  # type: ignore[return-value]
         try:
-            return getattr(self.engine, "bus", None)
+            bus: RunBus | None = getattr(self.engine, "bus", None)
         except Exception:  # a bus that cannot open must not stop a run
             log.exception("the context bus is unavailable")
             return None
+        self._bus = bus
+        return bus
 
     @property
     def audit(self) -> RunAudit | None:
-        """The engine's audit trail, or ``None``."""
-        return getattr(self.engine, "audit", None)
+        """The engine's audit trail, or ``None`` (looked up once per run)."""
+        if self._audit_trail is _UNSET:
+            self._audit_trail = getattr(self.engine, "audit", None)
+        return self._audit_trail  # type: ignore[return-value]
 
     def _now(self) -> float:
         return self._wall0 + (time.perf_counter() - self._t0)
