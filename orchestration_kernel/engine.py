@@ -18,18 +18,29 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Generic, TypeGuard, TypeVar, Unpack, overload
 
 from . import team
 from .calls import CallRunner, CallSpec
 from .connections import ProviderSet
+from .engine_options import (
+    BatchOptions,
+    CallOptions,
+    FromConfigOptions,
+    MatrixOptions,
+    MatrixSyncOptions,
+    PipelineMatrixOptions,
+    PipelineMatrixSyncOptions,
+    SimulatorOptions,
+)
 from .errors import ConfigurationError
+from .jsontypes import JSONValue
 from .models import Delta, Message, Reply, Usage
 from .providers.base import Timeouts
 from .providers.registry import PROVIDERS
-from .providers.sim import SimulatorConfig
+from .providers.sim import SimProvider, SimulatorConfig
 from .recorder import AuditRecorder
 from .retry import RetryPolicy
 from .secrets import Secret
@@ -39,11 +50,18 @@ from .targets import RouterPicker
 from .text_checks import check_prompt
 
 if TYPE_CHECKING:
+    from .audit import AuditTrail
     from .batch import BatchJob
+    from .bus import ContextBus
     from .compare import CompareTable
+    from .guardian import Guardian, Identity
     from .matrix import MatrixResult
+    from .pipeline import Pipeline
+    from .pipeline.manager import PipelineOptions
     from .pipeline_matrix import PipelineMatrixResult
-    from .routing import Catalogue, Router
+    from .redis_link import RedisSettings
+    from .routing import Catalogue, Deployment, Pool, Router
+    from .routing.metrics import SeriesSummary
     from .routing.strategies import Strategy
 
 __all__ = ["OrchestrationEngine"]
@@ -54,21 +72,30 @@ BUILTIN_VENDORS = frozenset(name for name, info in PROVIDERS.items() if info.cat
 
 Prompt = str | Sequence[Message | Mapping[str, str]]
 
+_T = TypeVar("_T")
 
-class _Wired:
+
+class _Wired(Generic[_T]):
     """An engine attribute kept by its call-path collaborators: reading it reads the first
     place, setting it sets every place, so ``engine.replay = True`` still takes effect."""
 
     def __init__(self, *places: str) -> None:
         self.places = [tuple(place.split(".")) for place in places]
 
-    def __get__(self, engine: Any, owner: type | None = None) -> Any:
+    @overload
+    def __get__(self, engine: None, owner: type | None = None) -> _Wired[_T]: ...
+    @overload
+    def __get__(self, engine: OrchestrationEngine, owner: type | None = None) -> _T: ...
+    def __get__(
+        self, engine: OrchestrationEngine | None, owner: type | None = None
+    ) -> _T | _Wired[_T]:
         if engine is None:
             return self
         holder, name = self.places[0]
-        return getattr(getattr(engine, holder), name)
+        value: _T = getattr(getattr(engine, holder), name)
+        return value
 
-    def __set__(self, engine: Any, value: Any) -> None:
+    def __set__(self, engine: OrchestrationEngine, value: _T) -> None:
         for holder, name in self.places:
             setattr(getattr(engine, holder), name, value)
 
@@ -102,23 +129,23 @@ class OrchestrationEngine:
         offline: str | None = None,
         keys: Mapping[str, str | Secret] | None = None,
         base_urls: Mapping[str, str] | None = None,
-        provider_options: Mapping[str, dict[str, Any]] | None = None,
-        credentials: Mapping[str, Any] | None = None,
+        provider_options: Mapping[str, dict[str, object]] | None = None,
+        credentials: Mapping[str, object] | None = None,
         aliases: Mapping[str, str] | None = None,
-        pools: Any = None,
-        catalogue: Any = None,
-        guardian: Any = True,
-        audit: Any = True,
-        bus: Any = None,
+        pools: str | Path | Mapping[str, object] | Iterable[Pool] | None = None,
+        catalogue: Catalogue | str | Path | Mapping[str, object] | None = None,
+        guardian: Guardian | bool | None = True,
+        audit: AuditTrail | str | Path | bool | None = True,
+        bus: ContextBus | None = None,
         retry: RetryPolicy | None = None,
         timeouts: Timeouts | None = None,
-        simulator: SimulatorConfig | Mapping[str, Any] | None = None,
-        identity: Any = None,
+        simulator: SimulatorConfig | SimulatorOptions | None = None,
+        identity: Identity | None = None,
         content_logging: bool = True,
         replay: bool = False,
         stream: bool = False,
-        router: Any = None,
-        redis: Any = None,
+        router: Router | None = None,
+        redis: str | RedisSettings | bool | None = None,
     ) -> None:
         self.session = session or Session.current()
         self.runtime = self.session.runtime
@@ -142,7 +169,7 @@ class OrchestrationEngine:
                 self._router.resolver.add_provider(provider)
         checks = _make_guardian(guardian)
         who = identity if identity is not None else self.session.identity
-        self._bus = bus
+        self._bus: ContextBus | None = bus
         # The call path, wired once: the runner knows its collaborators, never the engine.
         self._picker = RouterPicker(self._router, self.providers, identity=who, guardian=checks)
         self._recorder = AuditRecorder(
@@ -164,15 +191,19 @@ class OrchestrationEngine:
         self.runtime.add_closer(self.providers.aclose)
 
     #: The :class:`RetryPolicy` for every deployment.
-    retry = _Wired("_calls.retry")
+    retry = _Wired[RetryPolicy]("_calls.retry")
     #: The :class:`Guardian`, or ``None`` when checks are off.
-    guardian = _Wired("_calls.guardian", "_picker.guardian", "_recorder.guardian")
+    guardian = _Wired["Guardian | None"](
+        "_calls.guardian", "_picker.guardian", "_recorder.guardian"
+    )
     #: The :class:`AuditTrail` (the session's shared one by default), or ``None`` when off.
-    audit = _Wired("_recorder.audit")
+    audit = _Wired["AuditTrail | None"]("_recorder.audit")
     #: Who calls (an :class:`Identity` or ``None``): written to every audit row.
-    identity = _Wired("_calls.identity", "_picker.identity", "_recorder.identity")
+    identity = _Wired["Identity | None"](
+        "_calls.identity", "_picker.identity", "_recorder.identity"
+    )
     #: When True, identical requests are answered from the audit.
-    replay = _Wired("_recorder.replay_enabled")
+    replay = _Wired[bool]("_recorder.replay_enabled")
 
     @classmethod
     def default(cls, session: Session | None = None) -> OrchestrationEngine:
@@ -184,7 +215,7 @@ class OrchestrationEngine:
 
     # -- collaborators -------------------------------------------------------------
     @property
-    def router(self) -> Any:
+    def router(self) -> Router:
         """The :class:`~orchestration_kernel.routing.Router`: pools, breakers, limits, metrics."""
         return self._router
 
@@ -194,7 +225,7 @@ class OrchestrationEngine:
         return self._router.catalogue
 
     @property
-    def bus(self) -> Any:
+    def bus(self) -> ContextBus:
         """The session's :class:`ContextBus` (created on first use)."""
         if self._bus is None:
             from .bus import ContextBus
@@ -212,7 +243,7 @@ class OrchestrationEngine:
         return self.session.id
 
     @property
-    def simulator(self) -> Any:
+    def simulator(self) -> SimProvider:
         """The offline simulator provider (script faults on it in tests and demos)."""
         return self.providers.simulator
 
@@ -250,7 +281,12 @@ class OrchestrationEngine:
         """Make ``name`` resolve to ``target`` (``provider:model``)."""
         self._router.resolver.add_alias(name, target)
 
-    def add_pool(self, name: str, deployments: Sequence[Any], strategy: str = "round_robin") -> Any:
+    def add_pool(
+        self,
+        name: str,
+        deployments: Sequence[Deployment | Mapping[str, object]],
+        strategy: str = "round_robin",
+    ) -> Pool:
         """Define a pool: ``name`` stands for several deployments chosen by ``strategy``.
 
         Each deployment is a :class:`~orchestration_kernel.routing.Deployment` or a dict
@@ -279,7 +315,7 @@ class OrchestrationEngine:
         """Keep a key for ``provider`` in memory for this engine's life."""
         self.providers.set_key(provider, key)
 
-    def set_credential(self, provider: str, credential: Any) -> None:
+    def set_credential(self, provider: str, credential: object) -> None:
         """Authenticate ``provider`` with a refreshable bearer token instead of a key.
 
         ``credential`` is a callable returning ``(token, expires_at)`` (or a ``Token``),
@@ -348,13 +384,13 @@ class OrchestrationEngine:
         stop: Sequence[str] | None = None,
         timeout: float | None = None,
         stream: bool | None = None,
-        on_delta: Callable[[Delta], Any] | None = None,
+        on_delta: Callable[[Delta], object] | None = None,
         run_id: str | None = None,
         pipeline: str | None = None,
         step: str | None = None,
         session_id: str | None = None,
         needs: Sequence[str] = (),
-        **extra: Any,
+        **extra: object,
     ) -> Reply:
         """One call with retries and fallbacks; returns the complete, checked :class:`Reply`."""
         spec = self._spec(
@@ -368,27 +404,29 @@ class OrchestrationEngine:
             reply._committed = self.audit.commit_point()  # `await reply.committed`
         return reply
 
-    def complete_sync(self, model: str, prompt: Prompt, **kwargs: Any) -> Reply:
+    def complete_sync(self, model: str, prompt: Prompt, **kwargs: Unpack[CallOptions]) -> Reply:
         """Blocking twin of :meth:`complete`, for plain scripts."""
         return self.runtime.run_sync(self.complete(model, prompt, **kwargs))
 
-    def stream(self, model: str, prompt: Prompt, **kwargs: Any) -> ReplyStream:
+    def stream(self, model: str, prompt: Prompt, **kwargs: Unpack[CallOptions]) -> ReplyStream:
         """Stream a reply: iterate for :class:`Delta` values; ``.reply`` holds the final reply."""
-        kwargs.pop("stream", None)
-        kwargs.pop("on_delta", None)
 
-        async def produce(sink: Callable[[Delta], Any]) -> Reply:
-            return await self.complete(model, prompt, stream=True, on_delta=sink, **kwargs)
+        async def produce(sink: Callable[[Delta], object]) -> Reply:
+            # The stream's own stream/on_delta replace any given.
+            options: CallOptions = {**kwargs, "stream": True, "on_delta": sink}
+            return await self.complete(model, prompt, **options)
 
         return ReplyStream(self.runtime, produce)
 
-    async def compare(self, models: Sequence[str], prompt: Prompt, **kwargs: Any) -> CompareTable:
+    async def compare(
+        self, models: Sequence[str], prompt: Prompt, **kwargs: object
+    ) -> CompareTable:
         """Run one prompt on several models concurrently: one reply or error per model."""
         from .compare import run_compare
 
         return await self.runtime.run(run_compare(self, list(models), prompt, kwargs))
 
-    def compare_sync(self, models: Sequence[str], prompt: Prompt, **kwargs: Any) -> CompareTable:
+    def compare_sync(self, models: Sequence[str], prompt: Prompt, **kwargs: object) -> CompareTable:
         """Blocking twin of :meth:`compare`."""
         return self.runtime.run_sync(self.compare(models, prompt, **kwargs))
 
@@ -396,13 +434,13 @@ class OrchestrationEngine:
         self,
         models: Sequence[str],
         template: str,
-        items: Any,
+        items: object,
         *,
         concurrency: int = 8,
         mode: str = "interactive",
-        cluster: Any = None,
-        namespace: Mapping[str, Any] | None = None,
-        **kwargs: Any,
+        cluster: object = None,
+        namespace: Mapping[str, object] | None = None,
+        **kwargs: Unpack[MatrixOptions],
     ) -> MatrixResult | BatchJob:
         """Run ``template`` once per item of ``items`` (a list, a pandas Series or
         DataFrame, any iterable) on every model: a :class:`~.matrix.MatrixResult` under
@@ -419,7 +457,9 @@ class OrchestrationEngine:
 
             if cluster is not None:  # a batch job runs at the providers, not on a cluster
                 raise ConfigurationError("matrix(mode='batch') takes no cluster=; leave it unset")
-            return await submit(self, models, template, items, namespace=namespace, **kwargs)
+            # The same dict, seen as submit's keywords: one it does not take is refused there.
+            batch: BatchOptions = kwargs
+            return await submit(self, models, template, items, namespace=namespace, **batch)
         check_mode(mode, None)
         for model in models:
             self.resolve(model)  # an unknown model fails before any call
@@ -436,20 +476,24 @@ class OrchestrationEngine:
         )
 
     def matrix_sync(
-        self, models: Sequence[str], template: str, items: Any, **kwargs: Any
+        self,
+        models: Sequence[str],
+        template: str,
+        items: object,
+        **kwargs: Unpack[MatrixSyncOptions],
     ) -> MatrixResult | BatchJob:
         """Blocking twin of :meth:`matrix`."""
         return self.runtime.run_sync(self.matrix(models, template, items, **kwargs))
 
     async def pipeline_matrix(
         self,
-        spec: Any,
-        items: Any,
+        spec: object,
+        items: object,
         *,
-        cluster: Any = None,
+        cluster: object = None,
         concurrency: int = 8,
-        namespace: Mapping[str, Any] | None = None,
-        **kwargs: Any,
+        namespace: Mapping[str, object] | None = None,
+        **kwargs: Unpack[PipelineMatrixOptions],
     ) -> PipelineMatrixResult:
         """Run a pipeline (a :class:`~.pipeline.Pipeline` or anything :meth:`create_pipeline`
         takes) once per row of ``items``: a :class:`~.pipeline_matrix.PipelineMatrixResult`
@@ -465,9 +509,10 @@ class OrchestrationEngine:
         if cluster is not None:
             from .cluster import run_pipeline_matrix_on_cluster
 
+            options: PipelineMatrixOptions = {**kwargs, "session_id": session_id}
             return await asyncio.to_thread(
                 run_pipeline_matrix_on_cluster, self, pipeline, rows, cluster=cluster,
-                concurrency=concurrency, session_id=session_id, **kwargs,
+                concurrency=concurrency, **options,
             )  # fmt: skip
         if kwargs:
             raise ConfigurationError(f"{', '.join(sorted(kwargs))}: only with cluster=")
@@ -475,11 +520,13 @@ class OrchestrationEngine:
             pipeline, rows, concurrency=concurrency, session_id=session_id
         )
 
-    def pipeline_matrix_sync(self, spec: Any, items: Any, **kwargs: Any) -> PipelineMatrixResult:
+    def pipeline_matrix_sync(
+        self, spec: object, items: object, **kwargs: Unpack[PipelineMatrixSyncOptions]
+    ) -> PipelineMatrixResult:
         """Blocking twin of :meth:`pipeline_matrix`."""
         return self.runtime.run_sync(self.pipeline_matrix(spec, items, **kwargs))
 
-    def config(self) -> dict[str, Any]:
+    def config(self) -> dict[str, JSONValue]:
         """This engine's configuration as plain data, never its keys (:mod:`.cluster.config`)."""
         from .cluster.config import engine_config
 
@@ -487,7 +534,11 @@ class OrchestrationEngine:
 
     @classmethod
     def from_config(
-        cls, config: Mapping[str, Any], *, keys: Mapping[str, str] | None = None, **options: Any
+        cls,
+        config: Mapping[str, object],
+        *,
+        keys: Mapping[str, str] | None = None,
+        **options: Unpack[FromConfigOptions],
     ) -> OrchestrationEngine:
         """An engine built from :meth:`config`'s output, with ``keys`` by provider name."""
         from .cluster.config import engine_from_config
@@ -499,7 +550,9 @@ class OrchestrationEngine:
         return engine
 
     # -- pipelines -----------------------------------------------------------------
-    def create_pipeline(self, spec: Any, *, name: str | None = None, **options: Any) -> Any:
+    def create_pipeline(
+        self, spec: object, *, name: str | None = None, **options: Unpack[PipelineOptions]
+    ) -> Pipeline:
         """A :class:`Pipeline` from a list of step dicts, a dict, YAML text or a spec.
 
         ``options`` go to :class:`Pipeline` (``namespace``, ``context``, ``interpolate``,
@@ -510,7 +563,7 @@ class OrchestrationEngine:
         return Pipeline(spec, engine=self, name=name, **options)
 
     # -- monitoring ----------------------------------------------------------------
-    def stats(self) -> dict[str, Any]:
+    def stats(self) -> dict[str, dict[str, SeriesSummary]]:
         """Latency percentiles, TTFT, error rate, tokens and cost per model and deployment."""
         return self._router.metrics.snapshot()
 
@@ -550,7 +603,7 @@ class OrchestrationEngine:
         step: str | None,
         session_id: str | None,
         needs: Sequence[str],
-        extra: dict[str, Any],
+        extra: dict[str, object],
     ) -> CallSpec:
         timeouts = self.timeouts
         if timeout is not None:
@@ -602,9 +655,12 @@ def _messages(prompt: Prompt) -> list[Message]:
 
 
 def _make_router(
-    catalogue: Any, aliases: Mapping[str, str] | None, pools: Any, router: Router | None = None
+    catalogue: Catalogue | str | Path | Mapping[str, object] | None,
+    aliases: Mapping[str, str] | None,
+    pools: str | Path | Mapping[str, object] | Iterable[Pool] | None,
+    router: Router | None = None,
 ) -> Router:
-    from .routing import Catalogue, Pool, Resolver, Router
+    from .routing import Catalogue, Resolver, Router
 
     if router is not None:
         if catalogue is not None:
@@ -619,17 +675,27 @@ def _make_router(
         router = Router(cat, Resolver(cat, aliases=dict(aliases or {})))
     if isinstance(pools, (str, Path)):
         router.load_config(pools)
-    elif isinstance(pools, Mapping) and not all(isinstance(p, Pool) for p in pools.values()):
-        # A config file's shape in code: the whole config, or just {name: pool spec}.
-        sections = {"providers", "models", "aliases", "pools"}
-        router.load_config(pools if set(pools) & sections else {"pools": pools})
+    elif isinstance(pools, Mapping):
+        if _all_pools(pools):
+            for pool in pools.values():
+                router.add_pool(pool)
+        else:
+            # A config file's shape in code: the whole config, or just {name: pool spec}.
+            sections = {"providers", "models", "aliases", "pools"}
+            router.load_config(pools if set(pools) & sections else {"pools": pools})
     elif pools:
-        for pool in pools.values() if isinstance(pools, Mapping) else pools:
+        for pool in pools:
             router.add_pool(pool)
     return router
 
 
-def _make_guardian(guardian: Any) -> Any:
+def _all_pools(pools: Mapping[str, object]) -> TypeGuard[Mapping[str, Pool]]:
+    from .routing import Pool
+
+    return all(isinstance(p, Pool) for p in pools.values())
+
+
+def _make_guardian(guardian: Guardian | bool | None) -> Guardian | None:
     if guardian is False or guardian is None:
         return None
     if guardian is True:
@@ -639,18 +705,26 @@ def _make_guardian(guardian: Any) -> Any:
     return guardian
 
 
-def _make_audit(audit: Any, session: Session, content_logging: bool, guardian: Any) -> Any:
+def _make_audit(
+    audit: AuditTrail | str | Path | bool | None,
+    session: Session,
+    content_logging: bool,
+    guardian: Guardian | None,
+) -> AuditTrail | None:
     """``True``: the session's shared trail; a path: a trail of its own; ``False``: none."""
     if audit is False or audit is None:
         return None
+    trail: AuditTrail
     if audit is True:
-        audit = session.audit
+        trail = session.audit
     elif isinstance(audit, (str, Path)):
         from .audit import AuditTrail
 
-        audit = AuditTrail(audit, session_id=session.id)
+        trail = AuditTrail(audit, session_id=session.id)
+    else:
+        trail = audit
     if not content_logging:
-        audit.content_logging = False
+        trail.content_logging = False
     if guardian is not None:
-        audit.redactor = guardian.redact
-    return audit
+        trail.redactor = guardian.redact
+    return trail

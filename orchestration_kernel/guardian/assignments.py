@@ -38,25 +38,44 @@ _KEYWORDS: dict[str, tuple[str, ...]] = {
     "secret": ("s",),
     "token": ("s",),
     "password": ("s",),
+    "pass": (),  # a word part of its own: DB_PASS, smtpPass (not "password", "bypass")
     "passwd": (),
     "passphrase": (),
     "pwd": (),
     "pw": (),
     "credential": ("s",),
     "apikey": (),
+    # Spanish and German: contraseña (also written without the tilde), Passwort.
+    "contraseña": ("s",),
+    "contrasena": ("s",),
+    "passwort": (),
 }
 #: Glued lower-case words that make a key word part of a name (``apikey``, ``authtoken``).
 _GLUED = ("api", "access", "secret", "auth", "private", "client", "app", "bot", "session")
 _NAME_CHARS = frozenset(string.ascii_letters + string.digits + "_.-$@")
 _MAX_NAME = 64
 _TYPE_WORDS = r"(?:\s+(?:string|str|String|var|let|const|final|char\*?|text|bytes))?"
+#: A type annotation before ``=`` (``api_key: str = …``, ``token: String = …``,
+#: ``secret: Optional[str] = …``, ``key: str | None = …``).
+_ANNOTATION = (
+    r"(?:[ \t]{0,4}:[ \t]{0,4}[A-Za-z_][\w.]{0,30}(?:\[[\w., |]{0,40}\])?"
+    r"(?:[ \t]{0,2}\|[ \t]{0,2}[A-Za-z_][\w.]{0,30}){0,3}[ \t]{0,4}(?==))?"
+)
 #: After the name: a closing quote or bracket, a type word, an operator, an opening quote.
 #: A string literal's prefix: Objective-C and C# ``@"…"``, Python ``r"…"``/``b"…"``,
 #: C++ ``L"…"``/``u8"…"``, C# ``$"…"``.
 _LITERAL_PREFIX = r"(?:@|\$|u8|[rRbBuUfFL]{1,2})?"
 _ASSIGN = re.compile(
-    r"(?:[\"']?\]?|\[\])" + _TYPE_WORDS + r"[ \t]{0,8}(?P<op>:{1,3}=|[?.+]=|==|=>|=|:)[ \t]{0,8}"
-    r"(?:" + _LITERAL_PREFIX + r"(?P<q>[\"'`])(?P<qv>[^\"'`\n]{0,256})(?P=q)"
+    # A quote may be escaped (JSON inside a string: \"api_token\": \"…\").
+    r"(?:\\?[\"']?\]?|\[\])"
+    + _TYPE_WORDS
+    + _ANNOTATION
+    + r"(?:[ \t]{0,8}(?P<op>:{1,3}=|[?.+]=|\|\|=|\?\?=|==|=>|<<?-|=|:)[ \t]{0,8}"
+    # CSV: name,value with no blank after the comma (prose puts one there).
+    r"|(?P<csv>,)(?=[^\s,]))"
+    r"(?:" + _LITERAL_PREFIX + r"\\?(?P<q>\"\"\"|'''|[\"'`])(?P<qv>[^\"'`\n]{0,256}?)\\?(?P=q)"
+    # YAML block scalars (name: | or name: >): the value on the next, indented line.
+    r"|[|>][-+]?[ \t]{0,8}\r?\n[ \t]{1,16}(?P<bv>[^\s\"'`,;<>]{1,256})"
     r"|(?P<v>[^\s\"'`,;<>]{1,256}))"
 )
 #: No operator: the name, blanks, then a quoted value (``#define API_KEY "…"``).
@@ -73,6 +92,10 @@ _SETTER_ARG = re.compile(
 _SETTERS = ("set", "assign", "put", "store", "save", "update")
 _FLAG = re.compile(r"(?:=|[ \t]{1,8})[\"']?(?P<v>[^\s\"']{1,300})")
 _XML_VALUE = re.compile(r">\s{0,20}(?P<v>[^<\s]{1,300})\s{0,20}</")
+#: ``<entry key="widget.token">…</entry>``: the element's text after the attribute.
+_ATTR_ELEMENT = re.compile(r"[\"']\s{0,8}>\s{0,20}(?P<v>[^<\s]{1,300})\s{0,20}</")
+#: Dockerfile ``ENV NAME value`` (the old form, no ``=``).
+_ENV_VALUE = re.compile(r"[ \t]{1,8}(?P<v>[^\s\"'=][^\s\"']{0,255})[ \t]*(?:\n|$)")
 
 
 @dataclass(frozen=True)
@@ -95,14 +118,24 @@ def _part_start(text: str, pos: int, lower: str) -> bool:
     return lower.endswith(_GLUED, max(0, pos - 7), pos)
 
 
+#: A key word this long may end its word part with one more lower-case letter (an
+#: inflection or a slip: ``tokens``, ``secrete``); a shorter one may not (``pwm``, ``pwr``).
+_INFLECTED_FROM = 5
+
+
 def _part_end(text: str, end: int, keyword: str) -> bool:
     if end >= len(text) or not text[end].isalpha():
         return True
     if text[end].isupper() and text[end - 1].islower():  # tokenValue
         return True
-    for suffix in _KEYWORDS[keyword]:
+    suffixes = _KEYWORDS[keyword]
+    letter = text[end]
+    if len(keyword) >= _INFLECTED_FROM and letter.isupper() == text[end - 1].isupper():
+        suffixes = (letter.lower(),)  # same case as the key word: SECRETS, secrete
+    for suffix in suffixes:
         after = end + len(suffix)
-        if text.startswith(suffix, end) and (after >= len(text) or not text[after].isalpha()):
+        ending = text[end:after].lower()
+        if ending == suffix and (after >= len(text) or not text[after].isalpha()):
             return True
     return False
 
@@ -126,11 +159,15 @@ def _value_at(text: str, begin: int, stop: int) -> tuple[int, int, bool] | None:
     before = text[begin - 1] if begin else ""
     if before == "<" and text.startswith(">", stop):
         m = _XML_VALUE.match(text, stop)
-        return (m.start("v"), m.end("v"), False) if m else None
+        # Between tags a value is a literal, as if quoted: nothing there is code.
+        return (m.start("v"), m.end("v"), True) if m else None
     if before in "\"'":
         m = _CALL.match(text, stop) or _VALUE_ATTR.match(text, stop)
         if m:
             return m.start("qv"), m.end("qv"), True
+        m = _ATTR_ELEMENT.match(text, stop)
+        if m:
+            return m.start("v"), m.end("v"), True
     if text.startswith("(", stop):
         # A setter only: "get_secret('name')" and "getenv('API_KEY')" look secrets up.
         method = text[begin:stop].rsplit(".", 1)[-1].lower()
@@ -142,13 +179,49 @@ def _value_at(text: str, begin: int, stop: int) -> tuple[int, int, bool] | None:
             return m.start("v"), m.end("v"), False
     m = _ASSIGN.match(text, stop)
     if not m:
+        compared = _compared_before(text, begin)
+        if compared is not None:
+            return compared
+        if text.endswith("ENV ", 0, begin):  # a Dockerfile line: ENV NAME value
+            m = _ENV_VALUE.match(text, stop)
+            if m:
+                return m.start("v"), m.end("v"), False
         m = _BARE_QUOTED.match(text, stop)
         if m is None or not _names_a_setting(text, begin, stop):
             return None
         return m.start("qv"), m.end("qv"), True
     if m.group("qv") is not None:
         return m.start("qv"), m.end("qv"), True
+    if m.group("bv") is not None:  # a block scalar's text is a literal
+        return m.start("bv"), m.end("bv"), True
     return m.start("v"), m.end("v"), False
+
+
+#: Comparison operators a literal may stand before a key name with (``"…" == password``).
+_COMPARISONS = ("===", "!==", "==", "!=")
+
+
+def _compared_before(text: str, begin: int) -> tuple[int, int, bool] | None:
+    """A quoted literal compared with the name that starts at ``begin``, written before
+    it (``if ("…" == password)``, ``'…' !== api_key``). Read backwards a bounded step at
+    a time, so many names stay linear; most names (prose) stop at the first test."""
+    pos = begin - 1 if text[begin - 1 : begin] == " " else begin
+    if pos < 3 or text[pos - 1] != "=":
+        return None
+    op = next((o for o in _COMPARISONS if text.endswith(o, 0, pos)), None)
+    if op is None:
+        return None
+    pos -= len(op)
+    floor = max(0, pos - 8)
+    while pos > floor and text[pos - 1] in " \t":
+        pos -= 1
+    quote = text[pos - 1] if pos else ""
+    if quote not in ('"', "'", "`"):
+        return None
+    opening = text.rfind(quote, max(0, pos - 258), pos - 1)
+    if opening < 0 or pos - 1 - opening < 2 or "\n" in text[opening:pos]:
+        return None
+    return opening + 1, pos - 1, True
 
 
 #: Words that make the next name a setting in config and code (``#define X "…"``).

@@ -6,6 +6,11 @@ The rule the secrets detector follows: a value that is empty, one character repe
 (``4b1dXXXXXXXX…``), an ascending run (``abcdef``, ``123456``, the keyboard-walk of a
 made-up sample), or that says ``EXAMPLE``, ``your``, ``REDACTED``, ``<…>``, ``${…}`` or
 ends in ``...`` is a placeholder. A real-looking value is still caught under any name.
+
+The filler tests (one or two characters, mostly a mask character, ``xxxx``) can be
+turned off with ``fill=False``: a vendor token whose documented form has no delimiter
+after its prefix (Twilio's ``SK…``, AWS's ``AKIA…``) is judged whole, and a prefix glued
+to filler is then not "one character repeated" (see :mod:`.secret_formats`).
 """
 
 from __future__ import annotations
@@ -18,7 +23,6 @@ __all__ = ["has_sequence_run", "is_placeholder", "mask_dominated"]
 _PLACEHOLDER_WORDS = (
     "your",
     "example",
-    "xxxx",
     "placeholder",
     "changeme",
     "change_me",
@@ -32,11 +36,11 @@ _PLACEHOLDER_WORDS = (
     "foobar",
     "notreal",
     "not_real",
-    "****",
     "....",
-    "####",
     "…",
 )
+#: Filler words: a run of a mask character (only with ``fill``).
+_FILL_WORDS = ("xxxx", "****", "####")
 #: A value starting with one of these is a template or a reference, not a literal.
 _TEMPLATE_STARTS = (
     "<",
@@ -110,11 +114,14 @@ def mask_dominated(value: str) -> bool:
     return masked >= 0.4 * len(value) or bool(_MASK_RUN.search(value))
 
 
-def is_placeholder(value: str, *, sequences: bool = True) -> bool:
+def is_placeholder(value: str, *, sequences: bool = True, fill: bool = True) -> bool:
     """True for a value that stands in for a secret rather than being one.
 
     ``sequences``: also count ascending runs (``abcdef``) as made up; off for passwords
-    a person chose, where a run is a weak password, not a sample.
+    a person chose, where a run is a weak password, not a sample. ``fill``: also count
+    filler (two distinct characters or fewer, a mask character making up much of the
+    value, ``xxxx``); off for a value judged whole, where only one character repeated
+    is filler.
     """
     stripped = value.strip()
     if not stripped:
@@ -122,8 +129,8 @@ def is_placeholder(value: str, *, sequences: bool = True) -> bool:
     low = stripped.lower()
     if low in _LITERALS or low.startswith(_TEMPLATE_STARTS) or low.endswith(_TEMPLATE_ENDS):
         return True
-    if len(set(low)) <= 2 or mask_dominated(stripped):
+    if len(set(low)) <= (2 if fill else 1) or (fill and mask_dominated(stripped)):
         return True
-    if any(w in low for w in _PLACEHOLDER_WORDS):
+    if any(w in low for w in _PLACEHOLDER_WORDS) or (fill and any(w in low for w in _FILL_WORDS)):
         return True
     return sequences and has_sequence_run(stripped)

@@ -12,14 +12,17 @@ A policy's ``check(text, ctx, stage)`` returns (or, if async, resolves to) one o
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeAlias, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, TypeAlias, TypeGuard, runtime_checkable
 
 from ..errors import ConfigurationError, UsageError
 from ..models import ACTION_RANK, Action, Decision
 from .context import GuardContext, Stage
 from .redaction import Finding
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs
 
 __all__ = [
     "BasePolicy",
@@ -53,6 +56,34 @@ class Outcome:
 
 
 PolicyResult: TypeAlias = Outcome | Decision | str | None
+
+
+class _TextCheck(Protocol):
+    """``fn(text, ctx)``: a policy function that does not ask for the stage."""
+
+    def __call__(
+        self, text: str, ctx: GuardContext, /
+    ) -> PolicyResult | Awaitable[PolicyResult]: ...
+
+
+class _StageCheck(Protocol):
+    """``fn(text, ctx, stage)``: a policy function that asks for the stage."""
+
+    def __call__(
+        self, text: str, ctx: GuardContext, stage: Stage, /
+    ) -> PolicyResult | Awaitable[PolicyResult]: ...
+
+
+#: A user's policy function (or ``check`` method): ``(text, ctx)`` or ``(text, ctx, stage)``,
+#: sync or async. Which one it is is read from its signature once (``_positional_arity``).
+PolicyFunction: TypeAlias = _TextCheck | _StageCheck
+
+
+class _HasCheck(Protocol):
+    """An object whose ``check`` is a policy function (a user's policy class)."""
+
+    @property
+    def check(self) -> PolicyFunction: ...
 
 
 @runtime_checkable
@@ -114,7 +145,7 @@ class FunctionPolicy(BasePolicy):
 
     def __init__(
         self,
-        fn: Callable[..., Any],
+        fn: PolicyFunction,
         *,
         name: str | None = None,
         stages: Iterable[Stage] | None = None,
@@ -128,16 +159,13 @@ class FunctionPolicy(BasePolicy):
         self, text: str, ctx: GuardContext, stage: Stage
     ) -> PolicyResult | Awaitable[PolicyResult]:
         """Call the wrapped function."""
-        result: PolicyResult | Awaitable[PolicyResult] = (
-            self.fn(text, ctx, stage) if self._wants_stage else self.fn(text, ctx)
-        )
-        return result
+        return _call(self.fn, self._wants_stage, text, ctx, stage)
 
 
 class _ObjectPolicy(BasePolicy):
     """An object with ``check`` but without our name/stages attributes (or overridden)."""
 
-    def __init__(self, obj: Any, *, name: str, stages: Iterable[Stage]) -> None:
+    def __init__(self, obj: _HasCheck, *, name: str, stages: Iterable[Stage]) -> None:
         super().__init__(name=name, stages=stages)
         self.obj = obj
         self.is_async = inspect.iscoroutinefunction(obj.check) or bool(
@@ -149,13 +177,28 @@ class _ObjectPolicy(BasePolicy):
         self, text: str, ctx: GuardContext, stage: Stage
     ) -> PolicyResult | Awaitable[PolicyResult]:
         """Delegate to the wrapped object."""
-        result: PolicyResult | Awaitable[PolicyResult] = (
-            self.obj.check(text, ctx, stage) if self._wants_stage else self.obj.check(text, ctx)
-        )
-        return result
+        return _call(self.obj.check, self._wants_stage, text, ctx, stage)
 
 
-def _positional_arity(fn: Callable[..., Any]) -> int:
+def _call(
+    fn: PolicyFunction, wants_stage: bool, text: str, ctx: GuardContext, stage: Stage
+) -> PolicyResult | Awaitable[PolicyResult]:
+    """Call ``fn`` with the stage when its signature takes one (``wants_stage``)."""
+    if _takes_stage(fn, wants_stage):
+        return fn(text, ctx, stage)
+    return fn(text, ctx)
+
+
+def _takes_stage(fn: PolicyFunction, wants_stage: bool) -> TypeIs[_StageCheck]:
+    """Which of the two shapes ``fn`` has, as its signature said when it was wrapped."""
+    return wants_stage
+
+
+def _has_check(obj: object) -> TypeGuard[_HasCheck]:
+    return callable(getattr(obj, "check", None))
+
+
+def _positional_arity(fn: PolicyFunction) -> int:
     try:
         params = inspect.signature(fn).parameters.values()
     except (TypeError, ValueError):  # builtins without a signature: assume (text, ctx)
@@ -179,7 +222,7 @@ def as_policy(
         if stages is not None:
             obj.stages = _validate_stages(stages)
         return obj
-    if callable(getattr(obj, "check", None)):
+    if _has_check(obj):
         return _ObjectPolicy(
             obj,
             name=name or getattr(obj, "name", None) or type(obj).__name__,

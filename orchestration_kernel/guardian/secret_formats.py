@@ -9,16 +9,35 @@ with a bounded pattern (no unbounded repeats, so the scan stays linear).
 ``verified`` says what was checked against the vendor's own page and where (December
 2026); a row with an empty ``verified`` was written from the ``doc`` page earlier and
 has not been re-checked: its prefix is the vendor's, its length bounds may be loose.
+
+Placeholders, read by the vendor's delimiter (a deliberate reading of issue 20's rule
+"a value that is one character repeated is allowed"): where the vendor's documented
+form puts a delimiter (``_ - . : = /`` or a blank) between prefix and body
+(``glpat-…``, ``gho_…``), the placeholder test applies to the body after it, so
+``glpat-XXXX…`` is a placeholder. Where it puts none (Twilio ``SK``/``AC`` + 32 hex
+digits, AWS ``AKIA`` + 16, Artifactory ``AKCp…``), the value is judged whole: prefix and
+filler together are not one character repeated, so a value of the documented prefix
+and length is caught whatever fills it. ``delimited`` says which reading a row gets.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import re
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["TOKEN_FORMATS", "TokenFormat", "crc32_tail_ok"]
+__all__ = [
+    "DELIMITERS",
+    "TOKEN_FORMATS",
+    "TokenFormat",
+    "bech32_ok",
+    "crc32_tail_ok",
+    "has_delimiter",
+]
 
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
@@ -40,14 +59,61 @@ def crc32_tail_ok(body: str, tail: int = 6) -> bool:
     return body[-tail:] == digits.rjust(tail, "0")
 
 
+#: Bech32's alphabet, in value order (BIP-173).
+BECH32_CHARSET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+_BECH32_GEN = (0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3)
+
+
+def bech32_polymod(values: list[int]) -> int:
+    """BIP-173's checksum polynomial over 5-bit ``values``."""
+    chk = 1
+    for value in values:
+        top = chk >> 25
+        chk = (chk & 0x1FFFFFF) << 5 ^ value
+        for i, gen in enumerate(_BECH32_GEN):
+            if (top >> i) & 1:
+                chk ^= gen
+    return chk
+
+
+def bech32_hrp_expand(hrp: str) -> list[int]:
+    """The human-readable part as BIP-173 feeds it to the checksum."""
+    return [ord(c) >> 5 for c in hrp] + [0] + [ord(c) & 31 for c in hrp]
+
+
+def bech32_ok(value: str) -> bool:
+    """Is ``value`` Bech32 with a valid checksum (BIP-173: one case throughout, the
+    data after the last ``1``, its last six characters the checksum)? age encodes its
+    secret keys so (https://github.com/C2SP/C2SP/blob/main/age.md, "The X25519
+    recipient type"): a value that fails was typed, not generated."""
+    if value != value.upper() and value != value.lower():
+        return False
+    low = value.lower()
+    hrp, sep, data = low.rpartition("1")
+    if not sep or not hrp or len(data) < 6 or any(c not in BECH32_CHARSET for c in data):
+        return False
+    values = [BECH32_CHARSET.index(c) for c in data]
+    return bech32_polymod(bech32_hrp_expand(hrp) + values) == 1
+
+
+def _b64_json_object(payload: str) -> bool:
+    """Is ``payload`` base64 of a JSON object (a token that carries its claims)?"""
+    try:
+        raw = base64.b64decode(payload + "=" * (-len(payload) % 4), validate=True)
+        return isinstance(json.loads(raw), dict)
+    except (ValueError, binascii.Error):
+        return False
+
+
 @dataclass(frozen=True)
 class TokenFormat:
     """One vendor's credential shape.
 
     ``prefixes``: literal starts (case-sensitive); ``body``: the regex for what follows
     the prefix (bounded repeats only); ``checksum``: a check of the whole value, for a
-    format whose vendor documents one that can be computed offline (none of the rows
-    below: GitHub's CRC32 tail is handled by its own rule in :mod:`.secrets`).
+    format whose vendor documents one that can be computed offline (of the rows
+    below, age's Bech32 keys and Sentry's JSON claims; GitHub's CRC32 tail is handled by
+    its own rule in :mod:`.secrets`).
     ``boundary``: characters that may not precede the prefix. ``proof``: a check of the
     body that, when it passes, shows a genuine token whatever the placeholder heuristics
     say (a CRC32 tail). ``verified``: what was checked on the vendor's page, and where.
@@ -62,6 +128,21 @@ class TokenFormat:
     boundary: str = "-./"
     proof: Callable[[str], bool] | None = None
     verified: str = ""
+    delimited: bool | None = None
+    fill_length: int = 0
+
+    def __post_init__(self) -> None:
+        if self.delimited is None:
+            object.__setattr__(self, "delimited", all(map(has_delimiter, self.prefixes)))
+
+
+#: What separates a vendor's prefix from a token's body (``glpat-``, ``hvs.``, ``npm_``).
+DELIMITERS = frozenset("_-.:=/ ")
+
+
+def has_delimiter(prefix: str) -> bool:
+    """Does ``prefix`` hold a delimiter (``glpat-``, ``pypi-AgE``, ``xoxe.xoxp-``)?"""
+    return any(ch in DELIMITERS for ch in prefix)
 
 
 _B62 = "A-Za-z0-9"
@@ -107,12 +188,23 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
     TokenFormat(
         "GITLAB_TOKEN",
         "GitLab",
-        ("glpat-", "gldt-", "glrt-", "glrtr-", "glft-", "glimt-", "glsoat-", "gloas-", "glffct-"),
+        (
+            "glpat-",
+            "gldt-",
+            "glrt-",
+            "glrtr-",
+            "glft-",
+            "glimt-",
+            "glsoat-",
+            "gloas-",
+            "glffct-",
+            "glwt-",
+        ),
         r"[A-Za-z0-9_-]{20,27}(?:\.[0-9a-z]{2}\.[0-9a-z]{6,12})?(?:\.[A-Za-z0-9]{6,12})?",
         "https://docs.gitlab.com/ee/security/tokens/#token-prefixes",
-        # glpat- (gitlab.com/gitlab-org/gitlab/-/issues/342327), gldt-
-        # (merge_requests/138438); routable tokens carry ".<version>.<id>" parts.
-        verified="glpat-, gldt-: GitLab issue 342327 and MR 138438",
+        # Every prefix is in GitLab's token-prefix table (glwt-: workspace tokens, 18.2);
+        # routable tokens carry ".<version>.<id>" parts. GitLab documents no lengths.
+        verified="prefixes: the GitLab token prefixes table; lengths not documented",
     ),
     TokenFormat(
         "GITLAB_TOKEN",
@@ -120,6 +212,7 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         ("glptt-",),
         r"[A-Za-z0-9_-]{40}(?![A-Za-z0-9_-])",
         "https://docs.gitlab.com/ee/security/tokens/#token-prefixes",
+        verified="prefix: the GitLab token prefixes table; length not documented",
     ),
     TokenFormat(
         "GITLAB_TOKEN",
@@ -127,6 +220,7 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         ("glagent-",),
         r"[A-Za-z0-9_-]{50,60}",
         "https://docs.gitlab.com/ee/security/tokens/#token-prefixes",
+        verified="prefix: the GitLab token prefixes table; length not documented",
     ),
     TokenFormat(
         "GITLAB_TOKEN",
@@ -134,6 +228,7 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         ("glcbt-",),
         r"(?:[0-9a-f]{1,5}_)?[A-Za-z0-9_-]{20,30}",
         "https://docs.gitlab.com/ee/security/tokens/#token-prefixes",
+        verified="prefix: the GitLab token prefixes table; length not documented",
     ),
     TokenFormat(
         "GITLAB_TOKEN",
@@ -141,7 +236,7 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         ("GR1348941",),
         r"[A-Za-z0-9_-]{20}(?![A-Za-z0-9_-])",
         "https://docs.gitlab.com/ee/security/tokens/#token-prefixes",
-        verified="prefix: https://gitlab.com/gitlab-org/gitlab/-/merge_requests/109063",
+        verified="prefix: GitLab MR 109063 (runner registration tokens, deprecated)",
     ),
     TokenFormat(
         "GITLAB_TOKEN",
@@ -149,6 +244,7 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         ("_gitlab_session=",),
         r"[0-9a-z]{32}",
         "https://docs.gitlab.com/ee/security/tokens/",
+        verified="prefix: the GitLab token prefixes table; length not documented",
     ),
     TokenFormat(
         "NPM_TOKEN",
@@ -168,6 +264,9 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         ("pypi-AgE",),
         rf"[{_URLSAFE}]{{100,300}}",
         "https://pypi.org/help/#apitoken",
+        # "the token value, including the pypi- prefix"; the rest is a macaroon (v2
+        # binary: version byte 2, then field 1), whose base64url opens with AgE.
+        verified="pypi- prefix: PyPI's help page (API tokens); AgE: the macaroon v2 header",
     ),
     TokenFormat(
         "HUGGINGFACE_TOKEN",
@@ -175,6 +274,8 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         ("hf_", "api_org_"),
         rf"[{_B62}]{{30,40}}(?![{_B62}])",
         "https://huggingface.co/docs/hub/security-tokens",
+        # The page shows "hf_..." only; api_org_ (organisation tokens) is deprecated there.
+        verified="hf_ prefix: the doc page; length not documented",
     ),
     TokenFormat(
         "SENDGRID_KEY",
@@ -192,19 +293,22 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         r"[0-9a-fA-F]{32}(?![0-9A-Za-z])",
         "https://www.twilio.com/docs/glossary/what-is-a-sid",
         boundary="",
-        # "a two-letter prefix followed by 32 hexadecimal digits" (34 characters).
-        verified="prefix + 32 hex digits: the doc page",
+        # "a two-letter prefix followed by 32 hexadecimal digits" (34 characters); the
+        # Key resource's schema: ^SK[0-9a-fA-F]{32}$ (twilio.com/docs/iam/api-keys/key-resource-v1).
+        verified="prefix + 32 hex digits: the doc page and the Key resource's schema",
+        fill_length=32,
     ),
     TokenFormat(
         "VAULT_TOKEN",
         "HashiCorp Vault",
         ("hvs.", "hvb.", "hvr."),
         rf"[{_URLSAFE}]{{24,250}}",
-        "https://developer.hashicorp.com/vault/docs/concepts/tokens#token-prefixes",
-        # HashiCorp documents typed prefixes since 1.0 (s./b.:
-        # developer.hashicorp.com/vault/docs/upgrading/upgrade-to-1.0.0); the hv*.
-        # spellings are from the tokens page, not re-checked; lengths not documented.
-        verified="",
+        "https://developer.hashicorp.com/vault/docs/concepts/tokens#token-formats",
+        # "Token are expected to match (hv)?[sbr]\.[a-zA-Z0-9]{24}" (hvs./hvb./hvr. since
+        # 1.10; the s./b./r. of 1.0-1.9 are too short a prefix to scan for). Enterprise's
+        # server-side consistent tokens are longer and carry "_"/"-" (hvs.CAES…): hence
+        # 24 and up, URL-safe.
+        verified="prefixes and 24 base62 minimum: the tokens page (Token formats)",
     ),
     TokenFormat(
         "TERRAFORM_TOKEN",
@@ -278,6 +382,9 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         ("dt0c01.", "dt0s01."),
         r"[A-Z0-9]{24}\.[A-Z0-9]{64}",
         "https://docs.dynatrace.com/docs/manage/identity-access-management/access-tokens-and-oauth-clients/access-tokens",
+        # "prefix . 24-character public identifier . 64-character secret" (the example is
+        # upper-case letters and digits; dynatrace-api/basics/dynatrace-api-authentication).
+        verified="three dot-separated parts, 24 + 64 characters: the access-tokens page",
     ),
     TokenFormat(
         "GRAFANA_TOKEN",
@@ -285,20 +392,29 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         ("glsa_", "glc_"),
         rf"[{_B62}_=-]{{32,400}}",
         "https://grafana.com/docs/grafana/latest/administration/service-accounts/",
+        # The service-accounts page's example: glsa_ + 32 base62 + "_" + 8 hex.
+        verified="glsa_ prefix and example shape: administration/service-accounts page",
     ),
     TokenFormat(
         "SENTRY_TOKEN",
         "Sentry",
         ("sntrys_",),
-        r"eyJ[A-Za-z0-9+/=]{20,400}_[A-Za-z0-9+/=_-]{20,64}",
-        "https://docs.sentry.io/account/auth-tokens/",
+        r"eyJ[A-Za-z0-9+/=]{20,400}_[A-Za-z0-9+/]{43}(?![A-Za-z0-9+/])",
+        "https://docs.sentry.io/security-legal-pii/security/token-formats/",
+        # Organization tokens: sntrys_[A-Za-z0-9+/=]+_[A-Za-z0-9+/]{43}, "about 180 to
+        # 250 characters, since the payload contains the org slug": a base64 JSON
+        # object, so it opens with eyJ and decodes to one.
+        checksum=lambda v: _b64_json_object(v[len("sntrys_") :].rpartition("_")[0]),
+        verified="payload + _ + 43 base64: Sentry's token-formats page",
     ),
     TokenFormat(
         "SENTRY_TOKEN",
         "Sentry user",
-        ("sntryu_",),
-        r"[a-f0-9]{64}",
-        "https://docs.sentry.io/account/auth-tokens/",
+        # Personal tokens; sntrya_/sntryi_ are reserved for tokens issued later.
+        ("sntryu_", "sntrya_", "sntryi_"),
+        r"[a-f0-9]{64}(?![A-Za-z0-9])",
+        "https://docs.sentry.io/security-legal-pii/security/token-formats/",
+        verified="sntryu_[a-f0-9]{64} and the reserved prefixes: the token-formats page",
     ),
     TokenFormat(
         "NOTION_TOKEN",
@@ -381,8 +497,11 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         "FLUTTERWAVE_KEY",
         "Flutterwave",
         ("FLWSECK_TEST-", "FLWSECK-", "FLWPUBK_TEST-", "FLWSECK_TEST"),
-        r"[a-h0-9]{12,32}(?:-X)?",
+        r"[a-f0-9]{12,32}(?:-X)?",
         "https://developer.flutterwave.com/docs/integration-guides/authentication",
+        # "Test keys will always have _TEST in the prefix (for example,
+        # FLWPUBK_TEST-<32 hex digits>-X)"; the 12-hex-digit form is the encryption key.
+        verified="_TEST prefixes and 32 hex + -X: the authentication page's example",
     ),
     TokenFormat(
         "SETTLEMINT_TOKEN",
@@ -429,11 +548,34 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         "https://fly.io/docs/security/tokens/",
     ),
     TokenFormat(
+        "TAILSCALE_KEY",
+        "Tailscale",
+        ("tskey-api-", "tskey-auth-", "tskey-client-", "tskey-scim-", "tskey-webhook-"),
+        r"[A-Za-z0-9]{6,24}-[A-Za-z0-9]{16,64}(?![A-Za-z0-9])",
+        "https://tailscale.com/kb/1277/key-prefixes",
+        # "The prefix starts with tskey- and is followed by the key type", then the key's
+        # ID and its secret: tskey-api-<id>-<secret>. Lengths are not documented.
+        verified="the five prefixes and the <id>-<secret> form: the key-prefixes page",
+    ),
+    TokenFormat(
+        "DOCKER_TOKEN",
+        "Docker Hub",
+        ("dckr_pat_",),
+        r"[A-Za-z0-9_-]{20,64}(?![A-Za-z0-9_-])",
+        "https://docs.docker.com/reference/api/hub/latest/operations/AuthCreateAccessToken/",
+        # Personal access tokens; the API reference's example shows the prefix. Lengths
+        # are not documented.
+        verified="dckr_pat_ prefix: Docker Hub API reference (Create access token)",
+    ),
+    TokenFormat(
         "AGE_SECRET_KEY",
         "age",
         ("AGE-SECRET-KEY-1",),
         r"[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}",
         "https://age-encryption.org/v1",
+        checksum=bech32_ok,
+        # 32 random bytes, Bech32 with HRP AGE-SECRET-KEY- (52 data + 6 checksum).
+        verified="HRP, 32-byte payload and Bech32 checksum: the age spec (C2SP age.md)",
     ),
     TokenFormat(
         "TELEGRAM_BOT_TOKEN",
@@ -445,11 +587,25 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
     ),
     TokenFormat(
         "ARTIFACTORY_TOKEN",
-        "JFrog Artifactory",
-        ("AKCp", "cmVmdGtu"),
+        "JFrog Artifactory API key",
+        ("AKCp",),
         r"[A-Za-z0-9]{60,80}",
         "https://jfrog.com/help/r/jfrog-platform-administration-documentation/access-tokens",
         boundary="",
+        # Legacy API keys (removed end of 2024). JFrog's pages do not document their form;
+        # the AKCp prefix and ~73 characters are what leaked keys show.
+    ),
+    TokenFormat(
+        "ARTIFACTORY_TOKEN",
+        "JFrog Artifactory reference token",
+        ("cmVmdGtu",),
+        r"[A-Za-z0-9]{56}(?![A-Za-z0-9])",
+        "https://jfrog.com/help/r/jfrog-platform-administration-documentation/understanding-reference-tokens",
+        boundary="",
+        # JFrog: reference tokens "follow this pattern: cmVmd[A-Za-z0-9]{59}" (64 in all).
+        # cmVmdGtu is base64 of "reftkn", how every reference token opens; the longer
+        # prefix keeps a bare cmVmd… (base64 of any "ref…") from reading as a token.
+        verified="64 characters, cmVmd + 59 alphanumerics: understanding-identity-tokens page",
     ),
 )
 

@@ -121,6 +121,12 @@ def _body_ok(body: str) -> bool:
     return not is_placeholder(body)
 
 
+def _whole_ok(value: str) -> bool:
+    """An undelimited vendor token (``AKIA…``, ``SK…``) judged whole: not a placeholder,
+    filler counting only as one character repeated (see :mod:`.secret_formats`)."""
+    return not is_placeholder(value, fill=False)
+
+
 def _jwt_ok(value: str) -> bool:
     """A JWT's header and payload are base64url of JSON objects."""
     parts = value.split(".")
@@ -166,16 +172,21 @@ _RULES: tuple[_Rule, ...] = (
         "GOOGLE_API_KEY",
         ("AIza",),
         r"AIza[0-9A-Za-z_-]{35}(?![\w-])",
+        # No delimiter after AIza, but Google documents no form for its keys to judge a
+        # whole value against (the delimiter reading needs one): the body is judged.
         validate=lambda v: _body_ok(v[4:]),
     ),
     _rule("PERPLEXITY_API_KEY", ("pplx-",), r"pplx-[A-Za-z0-9]{32,128}(?![\w-])"),
     _rule(
         "AWS_ACCESS_KEY_ID",
         ("AKIA", "ASIA", "ABIA", "ACCA"),
+        # The access-key prefixes of AWS's unique-ID table (long-term, STS temporary,
+        # service bearer token, context-specific credential): https://docs.aws.amazon.
+        # com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-prefixes.
+        # No delimiter after the prefix: judged whole.
         r"A(?:KIA|SIA|BIA|CCA)[A-Z0-9]{16}(?![A-Za-z0-9])",
         boundary="",
-        gate="IA",
-        validate=lambda v: _body_ok(v[4:]),
+        validate=_whole_ok,
     ),
     _rule(
         "GITHUB_TOKEN",
@@ -199,15 +210,32 @@ _RULES: tuple[_Rule, ...] = (
         validate=lambda v: looks_random(v, min_len=16, min_entropy=3.0),
         fold_case=True,
     ),
+    _rule(
+        # An Authorization header's credential under another scheme (RFC 9110 11.6.2):
+        # "token" (GitHub's), Basic, ApiKey, or none. Bearer has its own rule above.
+        "SECRET",
+        ("authorization",),
+        r"(?i:authorization)[\"'\]]{0,3}[ \t]{0,4}[:=][ \t]{0,4}[\"']?"
+        r"(?:(?i:token|basic|apikey|api-key|key|digest)[ \t]{1,4})?"
+        r"([A-Za-z0-9._~+/-]{16,1000}={0,2})",
+        boundary="",
+        group=1,
+        validate=lambda v: looks_random(v, min_len=16, min_entropy=3.0),
+        fold_case=True,
+    ),
 )
 
 
 def _format_rule(fmt: TokenFormat) -> _Rule:
     prefixes = "|".join(re.escape(p) for p in fmt.prefixes)
+    body = fmt.body
+    if fmt.fill_length and not fmt.delimited:  # the documented length, filled
+        fill = rf"(?P<fill>[A-Za-z0-9])(?P=fill){{{fmt.fill_length - 1}}}(?![A-Za-z0-9])"
+        body = f"(?:{body}|{fill})"
     return _rule(
         fmt.entity,
         fmt.prefixes,
-        f"(?:{prefixes}){fmt.body}",
+        f"(?:{prefixes}){body}",
         boundary=fmt.boundary,
         # A marker inside a token (".atlasv1.") follows the token's first part.
         word_start=fmt.prefixes[0][:1].isalnum(),
@@ -216,6 +244,8 @@ def _format_rule(fmt: TokenFormat) -> _Rule:
 
 
 def _format_ok(fmt: TokenFormat, value: str) -> bool:
+    if not fmt.delimited:
+        return _whole_ok(value) and (fmt.checksum is None or fmt.checksum(value))
     body = next((value[len(p) :] for p in fmt.prefixes if value.startswith(p)), value)
     if not _body_ok(body) and not (fmt.proof is not None and fmt.proof(body)):
         return False
@@ -246,7 +276,7 @@ SECRET_ENTITIES: tuple[str, ...] = tuple(
 
 # Key-like names, found by their last word (``OPENAI_API_KEY`` by ``key``), matched on
 # the lower-cased text; the whole name is read back from the text.
-_PASSWORD_WORDS = ("pass", "pwd", "pw")
+_PASSWORD_WORDS = ("pass", "pwd", "pw", "contrase")
 #: What a private-key block's header says; the body must then hold base64.
 _PK_HEADER = re.compile(r"-----BEGIN ((?:[A-Z0-9]{1,20} ){0,4}PRIVATE KEY(?: BLOCK)?)-----")
 _PK_BASE64 = re.compile(r"(?:\\n|\s){1,8}[A-Za-z0-9+/]{40}")
@@ -262,11 +292,33 @@ def _closing_trimmed(value: str) -> str:
     return value.rstrip(")]}>")
 
 
+#: A name's last word that says its value refers to the secret rather than being it
+#: (``secret_name``, ``DB_PASSWORD_FILE``, ``tokenUrl``, ``api_key_header``).
+_REFERENCE_PARTS = frozenset(
+    {
+        *("path", "file", "filename", "dir", "url", "uri", "endpoint", "location", "ref"),
+        *("name", "arn", "env", "var", "header", "type", "field", "format", "label"),
+        *("length", "len", "prefix", "suffix", "version", "region", "policy", "provider"),
+        *("ttl", "expiry", "expires", "expiration", "description", "hint", "mode"),
+        *("param", "parameter"),
+    }
+)
+_LAST_PART = re.compile(r"(?:[A-Z]?[a-z0-9]+|[A-Z0-9]+)$")
+
+
+def _names_a_reference(name: str) -> bool:
+    """Does ``name`` end in a word like ``_path``, ``Name``, ``_URL``?"""
+    m = _LAST_PART.search(name)
+    return m is not None and m.group().lower() in _REFERENCE_PARTS
+
+
 def _assignment_ok(a: Assignment, value: str) -> bool:
     """Is the value given to a key-like name a credential?
 
-    Passwords (``password``, ``pwd``, ``pw``): six characters or more, not a placeholder,
-    and not a bare lower-case word unless quoted (``password: required`` is prose).
+    Passwords (``password``, ``pass``, ``pwd``, ``pw``): six characters or more, not a
+    placeholder, and not a bare lower-case word unless quoted (``password: required`` is
+    prose); under ``pass``, a word of its own too, never a plain lower-case word, and
+    under a bare ``pass`` only a quoted value (``season pass: 2024-25`` is prose).
     Keys, tokens, secrets: twelve characters or more that read as generated (two
     character classes and some entropy), or sixteen digits or more.
 
@@ -276,10 +328,17 @@ def _assignment_ok(a: Assignment, value: str) -> bool:
     """
     if not a.quoted and _CODE_CHARS.union("{}").intersection(value):
         return False  # a call, an index or a template: code that fetches the secret
+    if _names_a_reference(a.name):
+        return False  # where the secret is, or what it is called: not the secret
     if any(w in a.keyword for w in _PASSWORD_WORDS):
-        if len(value) < 6 or is_placeholder(value, sequences=False):
+        # A password is judged whole: a word glued to a run of one letter is a chosen
+        # password, and only a value that is one character repeated is filler.
+        if len(value) < 6 or is_placeholder(value, sequences=False, fill=False):
             return False
-        return a.quoted or not value.isalpha() or not value.islower()
+        plain_word = value.isalpha() and value.islower()
+        if a.keyword == "pass":  # a word too: "season pass: 2024-25", first_pass = "merge"
+            return (a.quoted or a.name.lower() != "pass") and not plain_word
+        return a.quoted or not plain_word
     if value.isdigit():
         return len(value) >= 16 and not is_placeholder(value, sequences=False)
     return looks_random(value, min_len=12, min_entropy=3.0, sequences=False)
