@@ -37,7 +37,7 @@ from ..errors import (
     SpecError,
 )
 from ..models import Delta, Message
-from .collaborators import RunAudit, RunBus
+from .collaborators import Redactor, RunAudit, RunBus
 from .engine_face import PipelineEngine, StepCallOptions
 from .events import EventKind, Observer, PipelineEvent, notify
 from .fold import fold_conversation, turns_to_messages
@@ -430,11 +430,23 @@ class Run:
         sr.status, sr.started_at = "running", self._now()
         self._emit("step_start", name, sr)
         prompt, system = self._render(name, spec)
-        guardian = getattr(self.engine, "guardian", None)
-        # The result keeps the prompt as the Guardian would let it be stored, never raw.
-        sr.prompt = guardian.redact(prompt) if guardian is not None else prompt
+        guardian: Redactor | None = getattr(self.engine, "guardian", None)
         models = spec.models or [self.default_model or ""]
-        calls = await self._run_calls(name, spec, models, prompt, system)
+        if guardian is None:
+            sr.prompt = prompt
+            calls = await self._run_calls(name, spec, models, prompt, system)
+        else:
+            # The result keeps the prompt as the Guardian would let it be stored, never
+            # raw. Redacting it is a scan of the whole text: it runs the first time the
+            # loop is free once the call is under way (while the request waits on the
+            # network), and at the latest when the call returns or fails.
+            redact = asyncio.get_running_loop().call_soon(_redact_into, sr, guardian, prompt)
+            try:
+                calls = await self._run_calls(name, spec, models, prompt, system)
+            finally:
+                if sr.prompt is None:
+                    redact.cancel()
+                    sr.prompt = guardian.redact(prompt)
         self._absorb(sr, spec, calls)
 
     def _skip(self, sr: StepResult, spec: StepSpec, reason: str) -> None:
@@ -682,6 +694,11 @@ def _collect(
         else:
             calls.append(task.result())
     return calls, errors
+
+
+def _redact_into(sr: StepResult, guardian: Redactor, prompt: str) -> None:
+    """Set the step's stored prompt (a loop callback: see :meth:`Run._perform`)."""
+    sr.prompt = guardian.redact(prompt)
 
 
 def _simulated(engine: PipelineEngine, model: str) -> bool:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from orchestration_kernel import OrchestrationEngine, RetryPolicy
-from orchestration_kernel.errors import RunCancelled
+from orchestration_kernel.errors import PipelineError, RunCancelled
 from orchestration_kernel.pipeline import PipelineEvent
 from orchestration_kernel.pipeline.memory import DELAY_S
 
@@ -106,3 +106,40 @@ async def test_a_session_step_reads_the_earlier_steps_of_its_own_run() -> None:
     turns = await engine.bus.conversation("own")
     assert [t["content"] for t in turns[0::2]] == ["Remember 42", "What number?"]
     assert commits == [2, 2]  # a's turns before b read them, then b's at the end
+
+
+# -- the stored prompt is redacted while the call waits, and in every outcome ----------------
+EMAIL = "jane.doe" + "@example.org"
+
+
+async def test_a_steps_stored_prompt_is_redacted_when_it_succeeds_or_fails() -> None:
+    engine = OrchestrationEngine(offline="on", audit=False, retry=RetryPolicy(max_attempts=1))
+    pipeline = engine.create_pipeline([{"name": "a", "model": "gpt-4", "prompt": "Mail {input}"}])
+    result = await pipeline.execute(EMAIL, session_id="pii")
+    assert result["a"].prompt is not None and result["a"].prompt.startswith("Mail ")
+    assert EMAIL not in result["a"].prompt
+    stored = " ".join(str(t["content"]) for t in await engine.bus.conversation("pii"))
+    assert EMAIL not in stored
+    engine.simulator.script("bad_request")
+    with pytest.raises(PipelineError) as info:
+        await pipeline.execute(EMAIL)
+    failed = info.value.result["a"]
+    assert failed.status == "failed" and failed.prompt is not None
+    assert EMAIL not in failed.prompt and failed.prompt.startswith("Mail ")
+
+
+async def test_a_cancelled_steps_stored_prompt_is_redacted() -> None:
+    engine = make_engine(latency=5.0)
+    pipeline = engine.create_pipeline([{"name": "a", "model": "gpt-4", "prompt": "Mail {input}"}])
+    task = asyncio.ensure_future(pipeline.execute(EMAIL))
+    for _ in range(500):  # until the step is under way
+        await asyncio.sleep(0.01)
+        if pipeline.last_result is None and pipeline.running:
+            break
+    await asyncio.sleep(0.2)
+    pipeline.cancel()
+    with pytest.raises(RunCancelled) as info:
+        await task
+    step = info.value.result["a"]
+    assert step.status == "cancelled"
+    assert step.prompt is not None and EMAIL not in step.prompt
