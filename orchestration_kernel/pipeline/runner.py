@@ -313,25 +313,13 @@ class Run:
 
     # -- scheduling ------------------------------------------------------------------
     def _launch(self, name: str) -> None:
-        self._tasks[name] = asyncio.get_running_loop().create_task(self._steps(name))
+        self._tasks[name] = asyncio.get_running_loop().create_task(self._step(name))
 
-    def _release(self, name: str) -> str | None:
-        """Start the dependents ``name`` was the last dependency of. All but one start as
-        tasks of their own; that one is returned for the caller's task to run next (a
-        chain of steps runs in one task, without a task and a loop turn per step)."""
-        ready = []
+    def _release(self, name: str) -> None:
         for nxt in self.compiled.dag.dependents[name]:
             self._remaining[nxt] -= 1
             if self._remaining[nxt] == 0 and self._failure is None and not self._cancel_requested:
-                ready.append(nxt)
-        if not ready:
-            return None
-        for nxt in ready[1:]:
-            self._launch(nxt)
-        task = asyncio.current_task()
-        assert task is not None
-        self._tasks[ready[0]] = task
-        return ready[0]
+                self._launch(nxt)
 
     def _finished(self) -> None:
         self._completed += 1
@@ -346,8 +334,7 @@ class Run:
 
     async def _stop_all(self, reason: str) -> None:
         """Cancel running steps and mark every unfinished step ``cancelled``."""
-        # A task runs a chain of steps: it appears once per step, and is cancelled once.
-        running = [t for t in dict.fromkeys(self._tasks.values()) if not t.done()]
+        running = [t for t in self._tasks.values() if not t.done()]
         for task in running:
             task.cancel()
         if running:
@@ -361,13 +348,7 @@ class Run:
                 step.ended_at = now
 
     # -- one step ----------------------------------------------------------------------
-    async def _steps(self, name: str | None) -> None:
-        """Run ``name``, then each step :meth:`_release` hands this task, until none."""
-        while name is not None:
-            name = await self._step(name)
-
-    async def _step(self, name: str) -> str | None:
-        """Run one step; returns the dependent this task runs next, if any."""
+    async def _step(self, name: str) -> None:
         sr = self.steps[name]
         self._handoff(name)
         try:
@@ -390,14 +371,13 @@ class Run:
                 await self._publish(name, sr)
                 self._record(name, sr)
                 self._finished()
-                return None
+                return
         sr.ended_at = sr.ended_at or self._now()
         await self._publish(name, sr)
-        nxt = self._release(name)  # the others start now; bookkeeping does not delay them
+        self._release(name)  # dependents start now; bookkeeping below does not delay them
         self._record(name, sr)
         self._remember(sr)
         self._finished()
-        return nxt
 
     def _handoff(self, name: str) -> None:
         deps = self.compiled.dag.deps[name]
