@@ -15,20 +15,32 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING, AnyStr
+
+if TYPE_CHECKING:
+    from ahocorasick_rs import AhoCorasick
 
 __all__ = [
     "HIT_BUDGET",
+    "ONE_PASS_CHARS",
     "Anchored",
+    "Occurrences",
+    "OnePass",
+    "TokenSet",
+    "TriggerIndex",
     "first_word",
     "fold",
     "is_word_char",
     "line_opens_at",
+    "matches_from",
     "skeleton",
     "tokens",
+    "word_bytes",
     "words",
+    "words_of",
 ]
 
 _SKELETON_TABLE = bytes.maketrans(
@@ -59,9 +71,20 @@ def tokens(text: str) -> set[bytes]:
     return set(text.encode("ascii", "replace").translate(_TOKENS_TABLE).split())
 
 
+def word_bytes(lower_text: str) -> bytes:
+    """``lower_text`` as :func:`words` reads it: one byte per character, ASCII letters
+    and apostrophes kept, everything else a space (positions stay the same)."""
+    return lower_text.encode("ascii", "replace").translate(_WORDS_TABLE)
+
+
 def words(lower_text: str) -> set[bytes]:
     """The set of ASCII words (letters, inner apostrophes) of an already lower-cased text."""
-    mapped = lower_text.encode("ascii", "replace").translate(_WORDS_TABLE)
+    return words_of(word_bytes(lower_text))
+
+
+def words_of(mapped: bytes) -> set[bytes]:
+    """:func:`words` of a text already mapped by :func:`word_bytes` (or of whole words
+    of it joined by spaces)."""
     out = set(mapped.split())
     if b"'" not in mapped:
         return out
@@ -114,6 +137,135 @@ def is_word_char(ch: str) -> bool:
 #: Trigger hits one scan handles in Python before the regex engine takes over.
 HIT_BUDGET = 2000
 
+
+class Occurrences:
+    """Where literals occur in one text, each looked up once and shared by every rule
+    that starts with it (the injection signals share "what", "your", "instructions"...).
+
+    At most ``HIT_BUDGET + 1`` positions are kept per literal: past the budget a scan
+    hands over to the regex engine, and :meth:`every` goes on from the last one kept.
+    """
+
+    __slots__ = ("_found", "_known", "text")
+
+    def __init__(
+        self,
+        text: str,
+        found: dict[str, list[int]] | None = None,
+        known: frozenset[str] = frozenset(),
+    ) -> None:
+        """``found``: positions already looked up (see :meth:`OnePass.occurrences`);
+        ``known``: literals looked up with them (absent from ``found``: nowhere)."""
+        self.text = text
+        self._found: dict[str, list[int]] = {} if found is None else found
+        self._known = known
+
+    def occurring(self, literals: frozenset[str]) -> list[str] | None:
+        """Those of ``literals`` that occur in the text, when all of them were looked up
+        together (by :class:`OnePass`); ``None`` when that is not known."""
+        if not literals <= self._known:
+            return None
+        return [literal for literal in self._found if literal in literals]
+
+    def of(self, literal: str) -> list[int]:
+        """The first positions of ``literal`` in the text, ascending (all of them when
+        there are no more than ``HIT_BUDGET + 1``)."""
+        found = self._found.get(literal)
+        if found is None and literal in self._known:
+            return []
+        if found is None:
+            found = []
+            find = self.text.find
+            pos = find(literal)
+            while pos >= 0 and len(found) <= HIT_BUDGET:
+                found.append(pos)
+                pos = find(literal, pos + 1)
+            self._found[literal] = found
+        return found
+
+    def every(self, literal: str) -> Iterator[int]:
+        """Every position of ``literal``: the kept ones, then on with ``str.find``."""
+        found = self.of(literal)
+        yield from found
+        if len(found) > HIT_BUDGET:
+            pos = self.text.find(literal, found[-1] + 1)
+            while pos >= 0:
+                yield pos
+                pos = self.text.find(literal, pos + 1)
+
+
+#: Texts up to this many characters get every literal found in one pass; longer ones
+#: (a flood of one trigger would make a list of every hit) are searched literal by literal.
+ONE_PASS_CHARS = 65_536
+
+
+class OnePass:
+    """Many literals found in one pass over a text, every occurrence of each (an
+    Aho-Corasick automaton: the ``ahocorasick-rs`` package, built on first use), instead
+    of one ``str.find`` scan of the whole text per literal."""
+
+    def __init__(self, literals: Iterable[str]) -> None:
+        self.literals = tuple(dict.fromkeys(literals))
+        self._known = frozenset(self.literals)
+        self._automaton: AhoCorasick | None = None
+
+    def occurrences(self, text: str) -> Occurrences:
+        """An :class:`Occurrences` of ``text`` with this set's literals looked up."""
+        if len(text) > ONE_PASS_CHARS or not self.literals:
+            return Occurrences(text)
+        if self._automaton is None:
+            import ahocorasick_rs  # on first use: the import is not the package's cost
+
+            self._automaton = ahocorasick_rs.AhoCorasick(self.literals)
+        try:
+            # Every overlapping match, in order of where it ends: for one literal that is
+            # the order of where it starts.
+            matches = self._automaton.find_matches_as_indexes(text, overlapping=True)
+        except UnicodeEncodeError:  # a lone surrogate: the automaton reads UTF-8 only
+            return Occurrences(text)
+        found: dict[str, list[int]] = {}
+        literals = self.literals
+        for index, start, _ in matches:
+            hits = found.get(literals[index])
+            if hits is None:
+                found[literals[index]] = [start]
+            elif len(hits) <= HIT_BUDGET:
+                hits.append(start)
+        return Occurrences(text, found, self._known)
+
+
+def matches_from(
+    pattern: re.Pattern[AnyStr],
+    haystack: AnyStr,
+    literals: tuple[AnyStr, ...],
+    where: AnyStr | None = None,
+) -> Iterator[re.Match[AnyStr]]:
+    """``pattern.finditer(haystack)`` for a (never empty) pattern whose every match
+    starts where one of ``literals`` occurs in ``where`` (default: ``haystack``; else a
+    text with the same positions, like the lower-cased one): the pattern is tried only
+    there (found with ``find``, C speed), instead of at every position a leading
+    character class, alternation or ``\\b`` allows. Past :data:`HIT_BUDGET` such places
+    the regex engine walks the rest itself."""
+    look = haystack if where is None else where
+    starts: set[int] = set()
+    for literal in literals:
+        pos = look.find(literal)
+        while pos >= 0 and len(starts) <= HIT_BUDGET:
+            starts.add(pos)
+            pos = look.find(literal, pos + 1)
+    if len(starts) > HIT_BUDGET:
+        yield from pattern.finditer(haystack)
+        return
+    end = 0
+    for pos in sorted(starts):
+        if pos < end:
+            continue  # inside the last match: finditer goes on from its end
+        m = pattern.match(haystack, pos)
+        if m is not None and m.end() > pos:
+            end = m.end()
+            yield m
+
+
 _LINE_LEAD = " \t#[<"
 _LEAD_WINDOW = 256
 
@@ -164,12 +316,14 @@ class Anchored:
         self,
         haystack: str,
         target: str | None = None,
-        present: set[bytes] | frozenset[bytes] | None = None,
+        present: set[bytes] | frozenset[bytes] | TokenSet | None = None,
+        seen: Occurrences | None = None,
     ) -> Iterator[re.Match[str]]:
         """Every match: triggers are found in ``haystack`` and the pattern is matched
         there in ``target`` (same positions; e.g. the lower-cased text and the text).
 
         ``present``: the text's :func:`tokens`, to skip triggers that cannot occur.
+        ``seen``: where the triggers occur in ``haystack``, if looked up already.
         Past :data:`HIT_BUDGET` trigger hits (a flood: ``AAAA…``, ``sk-sk-sk-…``) the rest
         is left to :attr:`scanner`, one C-level pass, instead of a Python step per hit.
         """
@@ -180,8 +334,8 @@ class Anchored:
         for trigger, gate in zip(self.triggers, gates, strict=True):
             if gate is not None and present is not None and gate not in present:
                 continue  # the trigger's opening token is nowhere in the text
-            pos = haystack.find(trigger)
-            while pos >= 0:
+            positions = (seen or Occurrences(haystack)).every(trigger)
+            for pos in positions:
                 budget -= 1
                 if budget < 0 and not self.line_start:
                     for scanned in self.scanner.finditer(target):
@@ -193,7 +347,6 @@ class Anchored:
                     if m:
                         yielded.add(pos)
                         yield m
-                pos = haystack.find(trigger, pos + 1)
 
     @cached_property
     def scanner(self) -> re.Pattern[str]:
@@ -217,3 +370,107 @@ class Anchored:
         if self.word_start and is_word_char(before):
             return False
         return before not in self.boundary
+
+
+class TokenSet:
+    """The :func:`tokens` of a text, read on first use (a text holding no gated trigger
+    never needs them)."""
+
+    __slots__ = ("_text", "_tokens")
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._tokens: set[bytes] | None = None
+
+    def get(self) -> set[bytes]:
+        """The tokens."""
+        if self._tokens is None:
+            self._tokens = tokens(self._text)
+        return self._tokens
+
+    def __contains__(self, token: object) -> bool:
+        return token in self.get()
+
+
+class TriggerIndex:
+    """Which of many :class:`Anchored` rules have a trigger in a text, found in one go.
+
+    A rule none of whose triggers occurs cannot match; most texts hold the triggers of
+    few rules. Triggers with a token gate (:attr:`Anchored.token_gates`) are looked up
+    only when the text has that token (one set intersection for them all); the others
+    with one substring test each.
+    """
+
+    def __init__(self, rules: Sequence[tuple[Anchored, bool]]) -> None:
+        """``rules``: each rule's anchor and whether its triggers are looked for in the
+        lower-cased text (``True``) or the text itself."""
+        self._gated: dict[tuple[bytes, bool], list[tuple[int, str]]] = {}
+        self._plain: list[tuple[int, str, bool]] = []
+        for i, (anchor, folded) in enumerate(rules):
+            for trigger, gate in zip(anchor.triggers, anchor.token_gates, strict=True):
+                if gate is None:
+                    self._plain.append((i, trigger, folded))
+                else:
+                    self._gated.setdefault((gate, folded), []).append((i, trigger))
+        self._gates = {
+            folded: {g for g, f in self._gated if f == folded} for folded in (False, True)
+        }
+        #: The triggers looked for in the text itself: each with its rules and gates.
+        self._unfolded: dict[str, list[tuple[int, bytes | None]]] = {}
+        for i, (anchor, folded) in enumerate(rules):
+            if not folded:
+                for trigger, gate in zip(anchor.triggers, anchor.token_gates, strict=True):
+                    self._unfolded.setdefault(trigger, []).append((i, gate))
+        self._unfolded_set = frozenset(self._unfolded)
+
+    def rules_in(
+        self,
+        text: str,
+        lower: str,
+        present: Mapping[bool, TokenSet | set[bytes] | None],
+        seen: Occurrences | None = None,
+    ) -> list[int]:
+        """The indexes (ascending) of the rules with a trigger in the text; ``present``:
+        the :func:`tokens` of the text (``False``) and of ``lower`` (``True``), or
+        ``None`` where not computed (then every gated trigger is looked up); ``seen``:
+        where triggers occur in ``text``, if looked up already."""
+        hit: set[int] = set()
+        occurring = None if seen is None else seen.occurring(self._unfolded_set)
+        if occurring is not None:
+            # Every trigger of the text itself was found in one pass: only those that
+            # occur are looked at, and the tokens are read only for a gated one.
+            tokens_there = present.get(False)
+            for trigger in occurring:
+                for i, gate in self._unfolded[trigger]:
+                    if i not in hit and (
+                        gate is None or tokens_there is None or gate in tokens_there
+                    ):
+                        hit.add(i)
+        for folded in (False, True) if occurring is None else (True,):
+            haystack: str | _Seen = lower if folded else _Seen(seen) if seen else text
+            there = present.get(folded)
+            tokens_there = there.get() if isinstance(there, TokenSet) else there
+            gates = self._gates[folded]
+            for gate in gates if tokens_there is None else gates.intersection(tokens_there):
+                for i, trigger in self._gated[gate, folded]:
+                    if i not in hit and trigger in haystack:
+                        hit.add(i)
+        plain: str | _Seen = _Seen(seen) if seen else text
+        for i, trigger, folded in self._plain:
+            if occurring is not None and not folded:
+                continue  # already looked at above
+            if i not in hit and trigger in (lower if folded else plain):
+                hit.add(i)
+        return sorted(hit)
+
+
+class _Seen:
+    """``literal in text`` answered from an :class:`Occurrences` of the text."""
+
+    __slots__ = ("_seen",)
+
+    def __init__(self, seen: Occurrences) -> None:
+        self._seen = seen
+
+    def __contains__(self, literal: str) -> bool:
+        return bool(self._seen.of(literal))

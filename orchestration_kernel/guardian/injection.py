@@ -8,6 +8,7 @@ ones (a role-play frame, "without restrictions") only block together.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
@@ -16,7 +17,16 @@ from functools import cached_property
 
 from ..errors import ConfigurationError
 from ..models import Action
-from ._scan import HIT_BUDGET, Anchored, first_word, words
+from ._scan import (
+    HIT_BUDGET,
+    Anchored,
+    Occurrences,
+    OnePass,
+    first_word,
+    word_bytes,
+    words,
+    words_of,
+)
 from .context import GuardContext, Stage
 from .policy import BasePolicy, Outcome
 from .redaction import Finding
@@ -847,6 +857,11 @@ _SIGNALS: tuple[Signal, ...] = (
 _TAGS = re.compile("[\U000e0000-\U000e007f]+")
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\u2061-\u2064\u180e\ufeff]")
+_BIDI_CHARS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_ANY_HIDDEN = re.compile(
+    "[\U000e0000-\U000e007f\u202a-\u202e\u2066-\u2069\u200b\u200c\u200d\u2060\u2061-\u2064"
+    "\u180e\ufeff]"
+)
 
 
 _HIDDEN = frozenset({"HIDDEN_TEXT", "BIDI_CONTROL", "ZERO_WIDTH"})
@@ -873,26 +888,94 @@ _CHOPPED_HINT = re.compile(r"[.!]\s+[a-z]+[.!]\s+[a-z]")
 _LEET_HINT = re.compile(r"[0-9@$](?:(?<=[a-z][0-9@$])|(?=[a-z]))")
 
 
-def _unleet_brings_triggers(found: set[str], before: set[bytes]) -> bool:
+#: Per character of a lower-cased text: ``a`` for a letter, ``0`` for a character
+#: leetspeak puts in a word (a digit, ``@``, ``$``), a space for the rest.
+_LEET_CLASS = bytes.maketrans(
+    bytes(range(256)),
+    bytes(97 if 97 <= c <= 122 else 48 if chr(c) in "0123456789@$" else 32 for c in range(256)),
+)
+#: From the first leet character of a run to the run's end (possessive: read once).
+_LEET_TAIL = re.compile(rb"0[a0]*+")
+#: The leet tables with the digits they leave as they are (2, 6, 9) made spaces: a
+#: translated run split on spaces gives its words as :func:`words` would.
+_LEET_SPLIT = tuple(str.maketrans("0134578@$269", to + "   ") for to in ("oieastbas", "oleastbas"))
+
+
+def _leet_runs(out: str) -> list[tuple[int, int]]:
+    """The spans :data:`_LEET_WORD` matches in ``out`` (runs of letters and leet
+    characters, 4 to 24 long, with a leet character and two letters), found from each
+    run's first leet character: a C-level search for a literal instead of a look-behind
+    tried at every position."""
+    cls = out.encode("ascii", "replace").translate(_LEET_CLASS)
+    runs = []
+    for m in _LEET_TAIL.finditer(cls):
+        start, end = cls.rfind(b" ", 0, m.start()) + 1, m.end()
+        if 4 <= end - start <= 24 and cls.count(b"a", start, end) >= 2:
+            runs.append((start, end))
+    return runs
+
+
+def _unleet_brings_triggers(found: set[str], before: Callable[[], set[bytes]]) -> bool:
     """Would undoing leetspeak in these runs bring a word some trigger uses that the
-    text lacks? ("10am", "mp3" and key-shaped values are everywhere: rewriting the text
-    for them, and reading its words again, cost more than the signals themselves.)"""
-    for run in found:
-        for table in (_LEET, _LEET_L):
-            if not (words(run.translate(table)) - before).isdisjoint(_TRIGGER_WORDS):
+    text lacks (``before()``: the text's words)? ("10am", "mp3" and key-shaped values are
+    everywhere: rewriting the text for them, and reading its words again, cost more than
+    the signals themselves.)"""
+    runs = " ".join(found)
+    # The two tables differ only in "1": without one, both read the runs the same.
+    for table in _LEET_SPLIT if "1" in runs else _LEET_SPLIT[:1]:
+        for word in _TRIGGER_TEXT.intersection(runs.translate(table).split()):
+            if word.encode() not in before():
                 return True
     return False
 
 
-def _unleet_all(text: str, found: list[re.Match[str]], table: dict[int, int]) -> str:
-    """``text`` with each leetspeak run in ``found`` translated by ``table``."""
+def _unleet_all(text: str, found: list[tuple[int, int]], table: dict[int, int]) -> str:
+    """``text`` with each leetspeak run (span) in ``found`` translated by ``table``."""
     parts: list[str] = []
     last = 0
-    for m in found:
-        parts += (text[last : m.start()], m.group().translate(table))
-        last = m.end()
+    for start, end in found:
+        parts += (text[last:start], text[start:end].translate(table))
+        last = end
     parts.append(text[last:])
     return "".join(parts)
+
+
+#: Past this many changed places a reading's words are read whole (one C-level pass)
+#: rather than place by place.
+_FEW_CHANGES = 64
+
+
+def _joins(out: str) -> list[int]:
+    """Where taking :data:`_SPLIT_WORD`'s separators out of ``out`` joins two letters
+    (the position of the letter after each cut, in the result)."""
+    return [m.start() - i for i, m in enumerate(_SPLIT_WORD.finditer(out))]
+
+
+def _new_words(
+    reading: str, changed: list[tuple[int, int]] | None, before: Callable[[], set[bytes]]
+) -> set[bytes] | None:
+    """``words(reading) - before()`` when it holds a word some trigger uses, else
+    ``None``; ``reading`` differs from the text whose words ``before()`` gives only inside
+    the ``changed`` spans (same positions; ``None``: unknown).
+
+    Only the words touching a changed span are read: any other word of the reading
+    stands, between the same separators, in the text itself. And the text's own words
+    are read only when the reading has a trigger word at all.
+    """
+    if changed is None:
+        found = words(reading)
+    else:
+        mapped = word_bytes(reading)
+        pieces = []
+        for start, end in changed:
+            first = mapped.rfind(b" ", 0, start) + 1
+            last = mapped.find(b" ", end)
+            pieces.append(mapped[first : len(mapped) if last < 0 else last])
+        found = words_of(b" ".join(pieces))
+    if found.isdisjoint(_TRIGGER_WORDS):
+        return None
+    new = found - before()
+    return None if new.isdisjoint(_TRIGGER_WORDS) else new
 
 
 def _deobfuscate(
@@ -907,29 +990,47 @@ def _deobfuscate(
     reading counts only when it brings a word some trigger uses, or joins chopped words.
     """
     out = low
+    # Where the readings differ from ``low`` (positions in ``out``); ``None`` once a
+    # rewrite shifted text around (spacing undone): then every word is read again.
+    changed: list[tuple[int, int]] | None = []
     if _SPACED_HINT.search(" " + low):
         out = _SPACED.sub(lambda m: m.group().replace(" ", ""), out)
+        changed = None
     if _SPLIT_HINT.search(out):
-        out = _SPLIT_WORD.sub("", out)
+        cut, count = _SPLIT_WORD.subn("", out)
+        if changed is not None and count <= _FEW_CHANGES:
+            changed.extend((j - 1, j + 1) for j in _joins(out))
+        elif count:
+            changed = None
+        out = cut
     chopped = False
     if _CHOPPED_HINT.search(out):
         joined = _CHOPPED.sub(lambda m: re.sub(r"[.!]\s+", " ", m.group()), out)
         chopped, out = joined != out, joined
+    known: list[set[bytes]] = [] if before is None else [before]
+
+    def low_words() -> set[bytes]:  # read once, and only when needed
+        if not known:
+            known.append(words(low))
+        return known[0]
+
     readings = {out}
     if _LEET_HINT.search(out):
-        leet = list(_LEET_WORD.finditer(out))
-        before = words(low) if before is None else before
-        if _unleet_brings_triggers({m.group() for m in leet}, before):
+        leet = _leet_runs(out)
+        if _unleet_brings_triggers({out[a:b] for a, b in leet}, low_words):
             # A "1" is an "i" or an "l" ("1gn0re" but "ru1es"): both readings are tried.
             readings = {_unleet_all(out, leet, t) for t in (_LEET, _LEET_L)}
+            if changed is not None and len(changed) + len(leet) <= _FEW_CHANGES:
+                changed.extend(leet)
+            else:
+                changed = None
     readings.discard(low)
     if not readings or chopped:
         return [(r, None) for r in sorted(readings)]
-    before = words(low) if before is None else before
     kept: list[tuple[str, frozenset[bytes] | None]] = []
     for r in sorted(readings):
-        new = words(r) - before
-        if not new.isdisjoint(_TRIGGER_WORDS):
+        new = _new_words(r, changed, low_words)
+        if new is not None:
             kept.append((r, _stems(new)))
     return kept
 
@@ -958,33 +1059,44 @@ def _readings(
 
 
 def _first_match(
-    signal: Signal, target: str, present: frozenset[bytes] | set[bytes] | None = None
+    signal: Signal,
+    target: str,
+    present: frozenset[bytes] | set[bytes] | None = None,
+    seen: Occurrences | None = None,
 ) -> re.Match[str] | None:
-    """The first match of ``signal`` in ``target`` that its structural check accepts.
+    """The first match of ``signal`` in ``target`` that its structural check accepts
+    (``seen``: where triggers occur in ``target``, shared with the other signals).
 
     Linear in practice on floods: a window of text already rejected is not tried again
     (its hash is kept), so a megabyte of one repeated trigger costs one match attempt per
     distinct window.
     """
     anchor = signal.anchor
+    seen = Occurrences(target) if seen is None else seen
     rejected: set[int] = set()
     budget = _HIT_BUDGET
+    # Anchored.starts_ok, inlined for the usual anchor (a word start, no line start):
+    # this runs at every trigger hit.
+    plain = anchor.word_start and not anchor.line_start and not anchor.boundary
     for trigger, first in signal.trigger_words:
         if present is not None and first not in present:
             continue  # its first word is not in the text: it cannot match
-        pos = target.find(trigger)
-        while pos >= 0:
+        found = seen.of(trigger)
+        for pos in found if len(found) <= _HIT_BUDGET else seen.every(trigger):
             budget -= 1
             if budget < 0 and not anchor.line_start:
                 return _scan_match(signal, target, rejected)
-            if anchor.starts_ok(target, pos):
-                key = hash(target[max(0, pos - _BEFORE) : pos + _AFTER])
-                if key not in rejected:
-                    m = anchor.pattern.match(target, pos)
-                    if m and (signal.accept is None or signal.accept(target, m)):
-                        return m
-                    rejected.add(key)
-            pos = target.find(trigger, pos + 1)
+            if plain:
+                if pos and (target[pos - 1].isalnum() or target[pos - 1] == "_"):
+                    continue
+            elif not anchor.starts_ok(target, pos):
+                continue
+            key = hash(target[max(0, pos - _BEFORE) : pos + _AFTER])
+            if key not in rejected:
+                m = anchor.pattern.match(target, pos)
+                if m and (signal.accept is None or signal.accept(target, m)):
+                    return m
+                rejected.add(key)
     return None
 
 
@@ -1012,6 +1124,31 @@ def _trigger_words() -> frozenset[bytes]:
     return frozenset(out)
 
 
+def _hidden_spans(text: str) -> dict[str, list[tuple[int, int]]]:
+    """Where ``text`` has tag characters (runs), bidi controls and zero-width characters,
+    as :data:`_TAGS`, :data:`_BIDI` and :data:`_ZERO_WIDTH` find them: from one pass for
+    all three when they are few, else one pass each."""
+    found = [m.start() for m in itertools.islice(_ANY_HIDDEN.finditer(text), HIT_BUDGET + 1)]
+    if len(found) > HIT_BUDGET:
+        return {
+            "tag": [m.span() for m in _TAGS.finditer(text)],
+            "bidi": [m.span() for m in _BIDI.finditer(text)],
+            "zero": [m.span() for m in _ZERO_WIDTH.finditer(text)],
+        }
+    spans: dict[str, list[tuple[int, int]]] = {"tag": [], "bidi": [], "zero": []}
+    for pos in found:
+        char = text[pos]
+        if char >= "\U000e0000":
+            tags = spans["tag"]
+            if tags and tags[-1][1] == pos:  # a run of tag characters is one finding
+                tags[-1] = (tags[-1][0], pos + 1)
+            else:
+                tags.append((pos, pos + 1))
+        else:
+            spans["bidi" if char in _BIDI_CHARS else "zero"].append((pos, pos + 1))
+    return spans
+
+
 def _noisy_or(weights: Iterable[float]) -> float:
     keep = 1.0
     for w in weights:
@@ -1031,6 +1168,11 @@ class InjectionDetector:
 
     def __init__(self, signals: Iterable[Signal] | None = None) -> None:
         self.signals = tuple(signals) if signals is not None else _SIGNALS
+
+    @cached_property
+    def _one_pass(self) -> OnePass:
+        """The triggers looked for in the lower-cased text, to find in one pass."""
+        return OnePass(t for s in self.signals if not s.case_sensitive for t in s.anchor.triggers)
 
     def find(self, text: str) -> tuple[float, list[Finding]]:
         """The noisy-or score and the evidence (one weight per distinct signal)."""
@@ -1063,6 +1205,12 @@ class InjectionDetector:
         look only at signals whose :attr:`~Signal.vocabulary` holds one of these stems)."""
         if present is None:
             present = words(low)  # a rare length-changing character only shifts evidence
+        # Many signals start with the same words: each is looked up once per text. On the
+        # first look at a text (nothing to skip yet) all of them are found in one pass; a
+        # de-obfuscated reading is looked at by a few signals only.
+        first_look = skip is None and only is None
+        seen = self._one_pass.occurrences(low) if first_look else Occurrences(low)
+        where = {False: seen, True: Occurrences(text)}
         for i, signal in enumerate(self.signals):
             if (skip and i in skip) or present.isdisjoint(signal.gate):
                 continue
@@ -1071,23 +1219,26 @@ class InjectionDetector:
             target = text if signal.case_sensitive else low
             if signal.needs is not None and present.isdisjoint(signal.needs):
                 continue
-            m = _first_match(signal, target, present)
+            m = _first_match(signal, target, present, where[signal.case_sensitive])
             if m is not None:
                 end = min(m.end(), len(text))
                 yield i, Finding(signal.entity, min(m.start(), end), end, signal.weight)
 
     @staticmethod
     def _hidden(text: str) -> Iterator[Finding]:
-        if text.isascii():
+        # One pass for any hidden character first: most non-ASCII text (accents, curly
+        # quotes) has none, and each of the three scans below is a pass of its own.
+        if text.isascii() or not _ANY_HIDDEN.search(text):
             return
-        for m in _TAGS.finditer(text):
-            yield Finding("HIDDEN_TEXT", m.start(), m.end(), 0.9)
-        for m in _BIDI.finditer(text):
-            yield Finding("BIDI_CONTROL", m.start(), m.end(), 0.6)
-        zero = [m for m in _ZERO_WIDTH.finditer(text) if not _is_emoji_join(text, m.start())]
+        spans = _hidden_spans(text)
+        for start, end in spans["tag"]:
+            yield Finding("HIDDEN_TEXT", start, end, 0.9)
+        for start, end in spans["bidi"]:
+            yield Finding("BIDI_CONTROL", start, end, 0.6)
+        zero = [(a, b) for a, b in spans["zero"] if not _is_emoji_join(text, a)]
         weight = 0.5 if len(zero) >= 2 else 0.3
-        for m in zero:
-            yield Finding("ZERO_WIDTH", m.start(), m.end(), weight)
+        for start, end in zero:
+            yield Finding("ZERO_WIDTH", start, end, weight)
 
 
 class InjectionPolicy(BasePolicy):
@@ -1127,3 +1278,4 @@ class InjectionPolicy(BasePolicy):
 
 
 _TRIGGER_WORDS = _trigger_words()
+_TRIGGER_TEXT = frozenset(w.decode() for w in _TRIGGER_WORDS)

@@ -47,7 +47,9 @@ DEFAULT_PHONE_REGIONS: tuple[str, ...] = (
 #: At most this many candidates per text are parsed by libphonenumber.
 MAX_VALIDATED = 200
 
-_CANDIDATE = re.compile(rb"[+(]?0(?:[ .\-/]{0,2}\(?0\)?){6,15}")
+# Spelt as a choice of literals (not ``[+(]?0``) so the regex engine skips straight to
+# a "+", "(" or digit instead of trying the pattern at every position.
+_CANDIDATE = re.compile(rb"(?:\+0|\(0|0)(?:[ .\-/]{0,2}\(?0\)?){6,15}")
 _DATE = re.compile(r"(?:19|20)\d\d[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.](?:19|20)\d\d")
 _PHONE_WORDS = re.compile(
     r"(?i:phone|tel\b|telephone|call|mobile|cell|fax|whatsapp|sms|text\s+me|contact|reach"
@@ -67,7 +69,7 @@ def _valid(candidate: str, regions: Sequence[str]) -> bool:
     not a fresh parse)."""
     import phonenumbers as lib  # on first use only: loading its metadata takes a while
 
-    digits = "".join(ch for ch in candidate if ch.isdigit())
+    digits = "".join(filter(str.isdigit, candidate))
     for region in regions:
         meta = lib.PhoneMetadata.metadata_for_region(region)
         if meta is None:
@@ -78,6 +80,12 @@ def _valid(candidate: str, regions: Sequence[str]) -> bool:
             national = national[len(trunk) :]
         if not national:
             continue
+        # A region's numbers come in a few lengths (its general description's possible
+        # lengths): a number of another length is invalid there, as the library itself
+        # finds first. Checked here, the number object is not built for most regions.
+        lengths = meta.general_desc.possible_length if meta.general_desc is not None else ()
+        if lengths and _significant_length(national) not in lengths:
+            continue
         number = lib.PhoneNumber(country_code=meta.country_code, national_number=int(national))
         if national.startswith("0"):
             number.italian_leading_zero = True
@@ -87,10 +95,17 @@ def _valid(candidate: str, regions: Sequence[str]) -> bool:
     return False
 
 
+def _significant_length(national: str) -> int:
+    """The length of the national significant number ``phonenumbers`` makes of
+    ``national`` (leading zeros kept as zeros, then the number as an integer)."""
+    zeros = len(national) - len(national.lstrip("0")) if national.startswith("0") else 0
+    return zeros + len(str(int(national)))
+
+
 def _not_a_phone(text: str, start: int, candidate: str) -> bool:
     """Shapes that are something else: too few or many digits, a date, an SSN's 3-2-4
     grouping, a dotted quad, the tail of an IBAN, an extension."""
-    digits = sum(ch.isdigit() for ch in candidate)
+    digits = sum(map(str.isdigit, candidate))
     if not 8 <= digits <= 15 or _DATE.search(candidate):
         return True
     if _SSN_SHAPE.fullmatch(candidate) or _DOTTED_QUAD.fullmatch(candidate):

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from ..errors import ConfigurationError
 from ..models import Action
-from ._scan import fold, skeleton
+from ._scan import fold, matches_from, skeleton
 from .context import GuardContext, Stage
 from .phones import DEFAULT_PHONE_REGIONS, national_phones
 from .policy import ALL_STAGES, BasePolicy, Outcome
@@ -119,6 +119,7 @@ _CARD_WORDS = re.compile(r"(?i:card|credit|debit|visa|mastercard|amex|jcb|uatp|\
 
 # --- IBAN --------------------------------------------------------------------------------
 _IBAN = re.compile(rb"(?:AA|aa)00(?:[ -]?[Aa0]){10,30}(?![0])")
+_IBAN_STARTS = (b"AA00", b"aa00")
 _IBAN_LENGTHS = dict(
     (code, int(n))
     for code, n in (
@@ -209,6 +210,13 @@ _IBAN_LENGTHS = dict(
 _SSN = re.compile(rb"000([- .])00(?:\1)0000(?![0-])")
 _SSN_BARE = re.compile(
     r"(?i:\b(?:ssn|social security(?: number| no\.?)?)\b)[\s:#-]*(\d{3})(\d{2})(\d{4})(?!\d)"
+)
+_SSN_WORDS = ("ssn", "social security")
+#: What a case-insensitive pattern takes for an ASCII letter, one character for one: the
+#: upper-case letters, and the letters Python's ``re`` folds to ASCII ones ("ſ" for "s",
+#: "ı" and "İ" for "i", the Kelvin sign for "k").
+_CASELESS_ASCII = str.maketrans(
+    {**{c: c.lower() for c in string.ascii_uppercase}, "ſ": "s", "ı": "i", "İ": "i", "\u212a": "k"}
 )
 #: Issued-looking but never valid: the Woolworth wallet card and an SSA example.
 _SSN_VOID = {"078051120", "219099999"}
@@ -308,17 +316,25 @@ def _is_ssh_address(text: str, start: int, at: int, end: int) -> bool:
     return text.endswith("://", 0, start)
 
 
+_CLOSED_AT = ("at]", "at)", "at>", "at}")
+
+
 def _may_spell_at(text: str) -> bool:
     """Could the text hold an address written with "at" ("jane at gmail.com")?"""
     low = text.lower()
-    return " at " in low or "at]" in low or "at)" in low or "at>" in low or "at}" in low
+    return " at " in low or any(b in low for b in _CLOSED_AT)
 
 
 def _obfuscated_emails(text: str) -> Iterator[Finding]:
     if not _may_spell_at(text):
         return
     low = fold(text)
+    # The bracketed form holds "at" and a closing bracket: without one, its scan (which
+    # cannot start from a literal) is skipped.
+    bracketed_at = any(b in low for b in _CLOSED_AT)
     for pattern, bracketed in ((_SPELT_AT, False), (_BRACKET_AT, True)):
+        if bracketed and not bracketed_at:
+            continue
         for m in pattern.finditer(low):
             start = m.start()
             while start > 0 and m.start() - start < 64 and text[start - 1] in _EMAIL_LOCAL:
@@ -397,7 +413,7 @@ def _cards(text: str, sk: bytes) -> Iterator[Finding]:
 
 
 def _ibans(text: str, sk: bytes) -> Iterator[Finding]:
-    for m in _IBAN.finditer(sk):
+    for m in matches_from(_IBAN, sk, _IBAN_STARTS):
         want = _IBAN_LENGTHS.get(text[m.start() : m.start() + 2].upper())
         if want is None or not _before(sk, m.start(), b"Aa0-"):
             continue
@@ -422,9 +438,21 @@ def _ssns(text: str, sk: bytes) -> Iterator[Finding]:
             yield Finding("US_SSN", m.start(), m.end(), 0.85)
     low = text.lower()
     if "ssn" in low or "social security" in low:
-        for bare in _SSN_BARE.finditer(text):
+        for bare in _ssn_bare_matches(text, low):
             if ssn_valid(*bare.groups()):
                 yield Finding("US_SSN", bare.start(1), bare.end(3), 0.8)
+
+
+def _ssn_bare_matches(text: str, low: str) -> Iterator[re.Match[str]]:
+    """``_SSN_BARE.finditer(text)``, tried only where "ssn" or "social security" starts
+    in ``text`` read as the case-insensitive pattern reads it (``low`` for ASCII text)."""
+    if text.isascii():
+        where = low
+    elif len(low) == len(text):  # lower() maps only the Kelvin sign onto ASCII besides
+        where = low.replace("ſ", "s").replace("ı", "i")
+    else:  # an "İ" lower-cases to two characters: map character by character
+        where = text.translate(_CASELESS_ASCII)
+    yield from matches_from(_SSN_BARE, text, _SSN_WORDS, where)
 
 
 def _not_an_address(text: str, value: str, end: int) -> bool:
@@ -483,6 +511,36 @@ def _ipv4(text: str, sk: bytes) -> Iterator[Finding]:
             yield Finding("IP_ADDRESS", start, m.end(), 0.9)
 
 
+#: ASCII hex digits and ``:`` as ``h``, the rest as a space (positions kept).
+_HEX_COLON = bytes.maketrans(
+    bytes(range(256)),
+    bytes(104 if chr(c) in string.hexdigits + ":" else 32 for c in range(256)),
+)
+
+
+def _ipv6_matches(text: str) -> Iterator[re.Match[str]]:
+    """``_IPV6.finditer(text)``, tried only where it can start. A match starts where a
+    run of hex digits and colons does (its look-behind rules out any other place) and
+    holds ``:h:`` (:data:`_IPV6_HINT`, a literal first: a fast scan), so only the runs
+    holding a hint are tried, each at its start."""
+    runs = b""
+    end = 0
+    for hint in _IPV6_HINT.finditer(text):
+        if hint.start() < end:
+            continue
+        runs = runs or text.encode("ascii", "replace").translate(_HEX_COLON)
+        start = runs.rfind(b" ", 0, hint.start()) + 1
+        if start < end:
+            continue  # this run's start was tried already
+        m = _IPV6.match(text, start)
+        if m is not None:
+            end = m.end()
+            yield m
+        else:
+            run_end = runs.find(b" ", hint.start())
+            end = len(runs) if run_end < 0 else run_end
+
+
 def _cut_short(text: str, end: int) -> bool:
     return end < len(text) and text[end] in ".0123456789"
 
@@ -492,7 +550,7 @@ def _ips(text: str, sk: bytes) -> Iterator[Finding]:
         yield from _ipv4(text, sk)
     # Every IPv6 address has "::" or ":h:" (a literal start: a fast first look).
     if _IPV6_HINT.search(text):
-        for m in _IPV6.finditer(text):
+        for m in _ipv6_matches(text):
             value = m.group()
             # Two real groups at least: "::1" or "a::b" say too little to be an address.
             if len(_HEX_GROUP.findall(value)) < 2:

@@ -24,7 +24,7 @@ from typing import TypedDict, Unpack
 
 from ..errors import ConfigurationError
 from ..models import Action
-from ._scan import Anchored, fold, is_word_char, tokens
+from ._scan import Anchored, OnePass, TokenSet, TriggerIndex, fold, is_word_char
 from .assignments import Assignment, find_assignments, find_basic_credentials
 from .context import GuardContext, Stage
 from .placeholders import is_placeholder
@@ -344,8 +344,10 @@ def _assignment_ok(a: Assignment, value: str) -> bool:
     return looks_random(value, min_len=12, min_entropy=3.0, sequences=False)
 
 
-#: Below this many characters :meth:`SecretDetector.find` tests each rule's triggers first.
-_SHORT_TEXT = 400
+#: Which rules have a trigger in a text (:meth:`SecretDetector.find` starts only those).
+_TRIGGERS = TriggerIndex([(r.anchor, r.fold_case) for r in _RULES])
+#: The triggers looked for in the text itself (not lower-cased), found in one pass.
+_ONE_PASS = OnePass(t for r in _RULES if not r.fold_case for t in r.anchor.triggers)
 
 
 class SecretDetector:
@@ -356,18 +358,17 @@ class SecretDetector:
         """Every credential found, each as a span over the secret value only."""
         lower = fold(text)
         found: list[Finding] = []
-        present = {False: tokens(text), True: tokens(lower) if _FOLDED_GATES else None}
-        short = len(text) < _SHORT_TEXT
-        for rule in _RULES:
+        present = {False: TokenSet(text), True: TokenSet(lower) if _FOLDED_GATES else None}
+        # Most texts hold the triggers of few rules: only those rules are started (the
+        # triggers found in one pass decide which; a gated one's tokens read on demand).
+        seen = _ONE_PASS.occurrences(text)  # the triggers looked for in the text itself
+        for i in _TRIGGERS.rules_in(text, lower, present, seen):
+            rule = _RULES[i]
             haystack = lower if rule.fold_case else text
             if rule.gate and rule.gate not in haystack:
                 continue
-            # Most short texts (an audit row's model name, a chat turn) hold none of a
-            # rule's triggers, and starting the rule's scan costs more than a substring
-            # test per trigger. On a long text the scan's own search is the same test.
-            if short and not any(t in haystack for t in rule.anchor.triggers):
-                continue
-            for m in rule.anchor.finditer(haystack, text, present[rule.fold_case]):
+            there = None if rule.fold_case else seen
+            for m in rule.anchor.finditer(haystack, text, present[rule.fold_case], there):
                 value = m.group(rule.group)
                 if text[m.end() : m.end() + 1] in _MASKED_TAIL:
                     continue  # "xoxp-1234-####": a sample with its secret part masked
