@@ -55,8 +55,9 @@ def frame_from_rows(
     return pd.DataFrame(data, copy=False)
 
 
-def _column(values: npt.NDArray[np.object_], kind: str | None, decode_json: bool) -> pd.Series:
-    """One typed column from an object array of SQLite values (as :func:`_typed` types it)."""
+def _column(values: npt.NDArray[np.object_], kind: str | None, decode_json: bool) -> object:
+    """One typed column from an object array of SQLite values (as :func:`_typed` types
+    it): a Series, or an array, for the DataFrame constructor."""
     import numpy as np  # imported already by the caller: dict look-ups
     import pandas as pd
     import pyarrow as pa
@@ -75,8 +76,10 @@ def _column(values: npt.NDArray[np.object_], kind: str | None, decode_json: bool
             return pd.Series(_decode_all(values), dtype=object)
     except (TypeError, ValueError, pa.ArrowException):
         pass  # not the plain SQLite shape (e.g. numbers stored as text): type it cell by cell
-    series = pd.Series(values, dtype=object)
-    return series if kind is None else _typed(series, kind, decode_json)
+    column = pd.DataFrame({"cells": pd.Series(values, dtype=object)})
+    if kind is not None:
+        _typed(column, "cells", kind, decode_json)
+    return column["cells"]
 
 
 def _decode_all(values: Iterable[object]) -> list[object]:
@@ -111,25 +114,28 @@ def apply_types(frame: pd.DataFrame, decode_json: bool = True) -> pd.DataFrame:
     for name in out.columns:
         kind = KINDS.get(name)
         if kind is not None:
-            out[name] = _typed(out[name], kind, decode_json)
+            _typed(out, name, kind, decode_json)
     return out
 
 
-def _typed(col: pd.Series, kind: str, decode_json: bool) -> pd.Series:
+def _typed(frame: pd.DataFrame, name: str, kind: str, decode_json: bool) -> None:
+    """Give ``frame[name]`` the dtype of ``kind`` (in place)."""
     import pandas as pd  # imported already (the caller holds a frame): a dict look-up
 
+    col = frame[name]
     if kind == "time":
-        return pd.to_datetime(col, utc=True, format="ISO8601").astype("datetime64[us, UTC]")
-    if kind == "int":
-        return pd.to_numeric(col, errors="coerce").astype("Int64")
-    if kind == "float":
-        return pd.to_numeric(col, errors="coerce").astype("float64")
-    if kind == "bool":
-        return col.map(_to_bool, na_action="ignore").astype("boolean")
-    if kind == "json" and decode_json:
+        frame[name] = pd.to_datetime(col, utc=True, format="ISO8601").astype("datetime64[us, UTC]")
+    elif kind == "int":
+        frame[name] = pd.to_numeric(col, errors="coerce").astype("Int64")
+    elif kind == "float":
+        frame[name] = pd.to_numeric(col, errors="coerce").astype("float64")
+    elif kind == "bool":
+        frame[name] = col.map(_to_bool, na_action="ignore").astype("boolean")
+    elif kind == "json" and decode_json:
         decoded = col.map(_from_json, na_action="ignore").astype(object)
-        return decoded.where(col.notna(), None)  # missing is None, whatever the source
-    return col.astype(_text_dtype())
+        frame[name] = decoded.where(col.notna(), None)  # missing is None, whatever the source
+    else:
+        frame[name] = col.astype(_text_dtype())
 
 
 def _to_bool(value: object) -> bool:

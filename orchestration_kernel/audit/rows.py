@@ -13,10 +13,11 @@ import math
 import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import SupportsFloat, SupportsIndex, SupportsInt
 
 from .chain import ChainKey
 from .events import COLUMNS, CONTENT_COLUMNS
+from .sqlrow import Cell, Row
 
 __all__ = ["REDACTION_FAILED", "Pending", "RowEncoder", "format_timestamp"]
 
@@ -27,14 +28,14 @@ _INT_LIMIT = 2**63
 _ID_COLUMNS = ("run_id", "pipeline", "step", "session_id", "identity", "provider", "model")
 
 #: One queued record: (wall time, event, columns, redactor, content_logging).
-Pending = tuple[float, str, Mapping[str, Any], Callable[[str], str] | None, bool]
+Pending = tuple[float, str, Mapping[str, object], Callable[[str], str] | None, bool]
 
 
 #: The last whole second formatted, and its text: records come many to a second.
 _second: tuple[float, str] = (-1.0, "")
 
 
-def format_timestamp(value: Any) -> str:
+def format_timestamp(value: object) -> str:
     """ISO-8601 UTC text of fixed width (so text order is time order)."""
     global _second
     if type(value) is float and 0.0 <= value < 1e11:  # the wall clock of a record
@@ -50,8 +51,12 @@ def format_timestamp(value: Any) -> str:
         return f"{cached[1]}.{micros:06d}+00:00"
     if isinstance(value, datetime):
         moment = value if value.tzinfo else value.replace(tzinfo=UTC)
-    else:
+    elif isinstance(value, float | int | str | SupportsFloat | SupportsIndex):
         moment = datetime.fromtimestamp(float(value), UTC)
+    else:  # what float() itself says
+        raise TypeError(
+            f"float() argument must be a string or a real number, not {type(value).__name__!r}"
+        )
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
@@ -62,10 +67,10 @@ class RowEncoder:
         self._key = key
         self._defaults = {"session_id": session_id, "identity": identity}
         # Every row starts as this: each column's missing value, the defaults filled in.
-        self._template = list(_MISSING)
+        self._template: list[Cell] = list(_MISSING)
         _fill(self._template, self._defaults.items())
 
-    def encode(self, item: Pending) -> tuple[Any, ...]:
+    def encode(self, item: Pending) -> Row:
         """The stored values of one record. Never raises: a record that cannot be encoded
         is still stored, with its ids and the reason, so one bad value cannot jam the queue.
         """
@@ -77,12 +82,12 @@ class RowEncoder:
             detail = {"audit_error": f"record could not be encoded: {type(exc).__name__}"}
             return self._encode((wall, event, {**ids, "detail": detail}, None, False))
 
-    def _encode(self, item: Pending) -> tuple[Any, ...]:
+    def _encode(self, item: Pending) -> Row:
         wall, event, given, redactor, content_logging = item
         out = self._template.copy()
         _fill(out, given.items(), _COMPUTED)  # the plain columns, as given
         get = given.get
-        computed: list[tuple[str, Any]] = [
+        computed: list[tuple[str, object]] = [
             ("event", event),
             ("timestamp", format_timestamp(get("timestamp") or wall)),
         ]
@@ -100,9 +105,9 @@ class RowEncoder:
 
     def _content(
         self,
-        computed: list[tuple[str, Any]],
+        computed: list[tuple[str, object]],
         name: str,
-        text: Any,
+        text: object,
         redactor: Callable[[str], str] | None,
         content_logging: bool,
     ) -> None:
@@ -124,7 +129,7 @@ def _redact(text: str, redactor: Callable[[str], str] | None) -> str:
         return REDACTION_FAILED
 
 
-def _redact_tree(value: Any, redactor: Callable[[str], str] | None) -> Any:
+def _redact_tree(value: object, redactor: Callable[[str], str] | None) -> object:
     """Redact every string inside a JSON-like value, keeping its structure valid JSON."""
     if redactor is None:
         return value
@@ -148,7 +153,7 @@ def _clean(text: str) -> str:
     return text
 
 
-def _text(value: Any) -> str:
+def _text(value: object) -> str:
     return _clean(value if isinstance(value, str) else str(value))
 
 
@@ -158,7 +163,7 @@ def _text(value: Any) -> str:
 _c_encoder = getattr(json.encoder, "c_make_encoder", None)
 
 
-def _json_dumps(value: Any) -> str:
+def _json_dumps(value: object) -> str:
     if _c_encoder is None or isinstance(value, str):
         return json.dumps(value, default=str, ensure_ascii=False, sort_keys=True)
     encode = _c_encoder(
@@ -167,17 +172,19 @@ def _json_dumps(value: Any) -> str:
     return "".join(encode(value, 0))
 
 
-def _json(value: Any) -> str:
+def _json(value: object) -> str:
     if isinstance(value, set | frozenset):
         value = sorted(value, key=str)
     return _clean(_json_dumps(value))
 
 
-def _bool(value: Any) -> int:
+def _bool(value: object) -> int:
     return int(bool(value))
 
 
-def _int(value: Any) -> int | None:
+def _int(value: object) -> int | None:
+    if not isinstance(value, int | float | str | bytes | SupportsInt | SupportsIndex):
+        return None  # int() would refuse it (TypeError)
     try:
         number = int(value)
     except (TypeError, ValueError, OverflowError):
@@ -185,7 +192,9 @@ def _int(value: Any) -> int | None:
     return number if -_INT_LIMIT <= number < _INT_LIMIT else None  # SQLite is 64-bit
 
 
-def _float(value: Any) -> float | None:
+def _float(value: object) -> float | None:
+    if not isinstance(value, float | int | str | bytes | SupportsFloat | SupportsIndex):
+        return None  # float() would refuse it (TypeError)
     try:
         number = float(value)
     except (TypeError, ValueError, OverflowError):
@@ -195,7 +204,7 @@ def _float(value: Any) -> float | None:
     return number + 0.0 if math.isfinite(number) else None
 
 
-_NORMALISERS: dict[str, Callable[[Any], Any]] = {
+_NORMALISERS: dict[str, Callable[[object], Cell]] = {
     "text": _text,
     "time": _text,
     "json": _json,
@@ -210,7 +219,7 @@ _PLAN = {
     for i, c in enumerate(COLUMNS)
 }
 #: A row of missing values.
-_MISSING = tuple(0 if c.kind == "bool" else None for c in COLUMNS)
+_MISSING: Row = tuple(0 if c.kind == "bool" else None for c in COLUMNS)
 #: Columns the encoder computes (or takes from more than one place), never copied as given.
 _COMPUTED = frozenset(
     {"event", "timestamp", "request_hash", "detail"}
@@ -219,7 +228,7 @@ _COMPUTED = frozenset(
 
 
 def _fill(
-    out: list[Any], items: Iterable[tuple[str, Any]], skip: frozenset[str] = frozenset()
+    out: list[Cell], items: Iterable[tuple[str, object]], skip: frozenset[str] = frozenset()
 ) -> None:
     """Store each ``(column, value)`` in ``out`` normalised for its kind (names that are no
     column, or in ``skip``, are ignored; ``None`` stores the column's missing value).

@@ -20,6 +20,8 @@ What each kind of tampering looks like to the walk:
 
 from __future__ import annotations
 
+import codecs
+import operator
 import sqlite3
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -165,19 +167,22 @@ def _walk(
     exact = False
     while True:
         try:
-            for seq, prev_hash, digest, intact in _rows(conn, key, lowest, upto, exact):
-                if seq != walk.expected or prev_hash != walk.prev or not intact:
-                    values, stored_prev = _row_values(conn, seq)
-                    walk.broken = _check_row(
-                        key, seq, walk.expected, walk.prev, values, stored_prev, digest
-                    )
-                    if walk.broken:
-                        return walk
-                if seq == mark_seq:
-                    walk.at_mark = digest
-                if digest == expect_head:
-                    walk.seen_head = True
-                walk.prev, walk.expected, walk.rows = digest, seq + 1, walk.rows + 1
+            for batch in _batches(conn, key, lowest, upto, exact):
+                if _take_clean(walk, batch, mark_seq, expect_head):
+                    continue
+                for seq, prev_hash, digest, intact in zip(*batch, strict=True):
+                    if seq != walk.expected or prev_hash != walk.prev or not intact:
+                        values, stored_prev = _row_values(conn, seq)
+                        walk.broken = _check_row(
+                            key, seq, walk.expected, walk.prev, values, stored_prev, digest
+                        )
+                        if walk.broken:
+                            return walk
+                    if seq == mark_seq:
+                        walk.at_mark = digest
+                    if digest == expect_head:
+                        walk.seen_head = True
+                    walk.prev, walk.expected, walk.rows = digest, seq + 1, walk.rows + 1
             return walk
         except sqlite3.OperationalError:
             if exact:
@@ -186,36 +191,76 @@ def _walk(
             lowest = walk.expected
 
 
+#: One batch of the walk, column by column: seqs, prev_hashes, hashes, and whether each
+#: row's values give its hash.
+Batch = tuple[tuple[int, ...], tuple[str | None, ...], tuple[str, ...], list[bool]]
+
+
+def _take_clean(walk: _Walk, batch: Batch, mark_seq: int | None, expect_head: str | None) -> bool:
+    """Take a whole batch at once when every row is intact, the seqs follow on from
+    ``walk`` without a gap and each row links to the one before (what the row-by-row
+    loop checks, compared a list at a time); ``False`` leaves it to that loop."""
+    seqs, prevs, digests, intact = batch
+    n = len(seqs)
+    if (
+        not n
+        or seqs[0] != walk.expected
+        or seqs[-1] - seqs[0] != n - 1  # seqs ascend and are unique: no gap
+        or prevs[0] != walk.prev
+        or prevs[1:] != digests[:-1]
+        or not all(intact)
+    ):
+        return False
+    if mark_seq is not None and seqs[0] <= mark_seq <= seqs[-1]:
+        walk.at_mark = digests[mark_seq - seqs[0]]
+    if expect_head is not None and expect_head in digests:
+        walk.seen_head = True
+    walk.prev, walk.expected, walk.rows = digests[-1], seqs[-1] + 1, walk.rows + n
+    return True
+
+
 def _rows(
     conn: sqlite3.Connection, key: ChainKey, first: int, upto: int | None, exact: bool
 ) -> Iterator[tuple[int, str | None, str, bool]]:
     """``(seq, prev_hash, hash, whether the row's values give its hash)`` from ``first``
-    on, fetched in batches (memory stays bounded however long the chain).
+    on, row by row (:func:`_batches`, unbatched)."""
+    for batch in _batches(conn, key, first, upto, exact):
+        yield from zip(*batch, strict=True)
+
+
+def _batches(
+    conn: sqlite3.Connection, key: ChainKey, first: int, upto: int | None, exact: bool
+) -> Iterator[Batch]:
+    """The rows from ``first`` on, checked, a batch at a time (memory stays bounded
+    however long the chain).
 
     Each row arrives as the message its hash covers, rendered by SQLite with its floats
-    left to Python (:func:`_message_sql`), so the hot loop does one MAC. A row whose MAC
-    differs is checked again exactly by the caller. ``exact``: read the values and hash
-    them in Python (``chain.row_hash``), for rows SQLite cannot render."""
+    left to Python (:func:`_message_sql`), so the hot loop does one format, one encode
+    and one MAC per row. A row whose MAC differs is checked again exactly by the
+    caller. ``exact``: read the values and hash them in Python (``chain.row_hash``), for
+    rows SQLite cannot render."""
     bound = (first, upto if upto is not None else 2**63 - 1)
     if exact:
         cursor = conn.execute(_SELECT_RANGE, bound)
-        while batch := cursor.fetchmany(_BATCH_ROWS):
-            for row in batch:
-                yield (
-                    row[0],
-                    row[-2],
-                    row[-1],
-                    _hash_matches(key, row[-2], row[0], row[1:-2], row[-1]),
-                )
-        return
-    mac = key.mac_bytes
-    cursor = conn.execute(_MESSAGES, bound)
-    while batch := cursor.fetchmany(_BATCH_ROWS):
-        for seq, prev_hash, digest, head, a, mid1, b, mid2, c, tail in batch:
-            intact = head is not None and (
-                mac(b"".join((head, _r(a), mid1, _r(b), mid2, _r(c), tail))) == digest
+        while rows := cursor.fetchmany(_BATCH_ROWS):
+            yield (
+                tuple(row[0] for row in rows),
+                tuple(row[-2] for row in rows),
+                tuple(row[-1] for row in rows),
+                [_hash_matches(key, row[-2], row[0], row[1:-2], row[-1]) for row in rows],
             )
-            yield seq, prev_hash, digest, intact
+        return
+    mac, join = key.mac_bytes, _FORM.format
+    cursor = conn.execute(_MESSAGES, bound)
+    while rows := cursor.fetchmany(_BATCH_ROWS):
+        macs = [mac(join(*row).encode("ascii", _JSON_ESCAPES)) for row in rows]
+        digests = tuple(row[-1] for row in rows)
+        yield (
+            tuple(row[-3] for row in rows),
+            tuple(row[-2] for row in rows),
+            digests,
+            list(map(operator.eq, macs, digests)),
+        )
 
 
 def _walk_in_halves(
@@ -268,14 +313,19 @@ def _first_prev(conn: sqlite3.Connection, seq: int) -> str | None:
     return None if row is None else row[0]
 
 
-def _message_sql() -> str:
-    """One row per chain row: ``seq, prev_hash, hash``, then the message its hash is the
-    MAC of (``chain.row_message``) in parts: JSON built by SQLite's ``json_array`` around
-    the float columns, which come back as values for Python to write as ``repr`` does
-    (SQLite's float text is not Python's, and a rendering that could pass for another
-    value would let an edit through). SQLite's JSON is Python's for printable ASCII
-    text, integers and NULL; for anything else the MAC differs and the exact check
-    decides. The later columns are left out while unset, as ``chain._hashed`` does."""
+def _message_sql() -> tuple[str, str]:
+    """The query and the format of the fast walk. Each row: the message its hash is the
+    MAC of (``chain.row_message``) in cells, then ``seq, prev_hash, hash``; the format
+    joins the cells into the message.
+
+    The JSON is built by SQLite's ``json_array`` around the float columns, which come
+    back as values for Python to write as ``repr`` does (SQLite's float text is not
+    Python's, and a rendering that could pass for another value would let an edit
+    through): ``'null'`` for a NULL, and a NUL character (which no message holds) for a
+    value that is not a float, so the MAC differs and the exact check decides. SQLite's
+    JSON is Python's for text, integers and NULL once non-ASCII characters are escaped as
+    Python escapes them (:func:`_escape_non_ascii`); for anything else the MAC differs.
+    The later columns are left out while unset, as ``chain._hashed`` does."""
     later = [c.name for c in COLUMNS[FIRST_LATER_COLUMN:]]
     if len(later) != 1 or any(c.kind == "float" for c in COLUMNS[FIRST_LATER_COLUMN:]):
         raise AssertionError("the verify fast path expects one later column, not a float")
@@ -287,40 +337,68 @@ def _message_sql() -> str:
             runs.append([])
         else:
             runs[-1].append(column.name)
-    if len(floats) != 3 or not runs[0] or not runs[-1]:
-        raise AssertionError("the verify fast path expects three floats inside the row")
+    if not floats or not runs[0] or not runs[-1]:
+        raise AssertionError("the verify fast path expects floats inside the row")
 
-    def inner(names: list[str]) -> str:  # the values, without the brackets
-        return f"ltrim(rtrim(json_array({', '.join(names)}), ']'), '[')"
+    def array(names: list[str], keep: str) -> str:  # json_array, brackets kept as asked
+        text = f"json_array({', '.join(names)})"
+        if "]" not in keep:
+            text = f"rtrim({text}, ']')"
+        return text if "[" in keep else f"ltrim({text}, '[')"
 
     last = runs[-1]
-    tail = (
-        f"CASE WHEN {later[0]} IS NULL THEN {inner(last)} "
-        f"ELSE {inner([*last, later[0]])} END || ']'"
-    )
-    parts = [f"'row|' || prev_hash || '|' || seq || '|[' || {inner(runs[0])} || ','"]
+    # The cells: the JSON between the floats (each run of columns one json_array, its
+    # brackets trimmed where the array goes on), and the floats; the format adds the
+    # commas, and takes ``prev_hash`` and ``seq`` from the cells after the message.
+    cells = [array(runs[0], "[")]
+    form = "{0}"
     for k, name in enumerate(floats):
+        cells.append(
+            f"CASE typeof({name}) WHEN 'real' THEN {name} WHEN 'null' THEN 'null' ELSE char(0) END"
+        )
+        form += f",{{{len(cells) - 1}}}"
         between = runs[k + 1]
         if k + 1 == len(floats):
-            text = f"',' || {tail}"
+            cells.append(
+                f"CASE WHEN {later[0]} IS NULL THEN {array(last, ']')} "
+                f"ELSE {array([*last, later[0]], ']')} END"
+            )
         elif between:
-            text = f"',' || {inner(between)} || ','"
+            cells.append(array(between, ""))
         else:
-            text = "','"
-        parts += [name, text]
-    cols = [p if i % 2 else f"CAST({p} AS BLOB)" for i, p in enumerate(parts)]
-    return (
-        f"SELECT seq, prev_hash, hash, {', '.join(cols)} FROM audit_events "
+            continue
+        form += f",{{{len(cells) - 1}}}"
+    form = f"row|{{{len(cells) + 1}}}|{{{len(cells)}}}|{form}"
+    sql = (
+        f"SELECT {', '.join(cells)}, seq, prev_hash, hash FROM audit_events "
         "WHERE seq >= ? AND seq <= ? ORDER BY seq"
     )
+    return sql, form
 
 
-def _r(value: object) -> bytes:
-    """A float column's value as ``json.dumps`` writes it; ``b"\\0"`` (which no message
-    holds) for anything else, so the MAC differs and the exact check decides."""
-    if type(value) is float:
-        return repr(value).encode()
-    return b"null" if value is None else b"\0"
+def _escape_non_ascii(error: UnicodeError) -> tuple[str, int]:
+    """Encoding error handler: non-ASCII characters as the ``\\uXXXX`` escapes (UTF-16
+    surrogate pairs above U+FFFF) that ``json.dumps`` writes with ``ensure_ascii``.
+
+    Encoding SQLite's JSON with it gives Python's JSON: they occur only inside strings,
+    where SQLite leaves them as they are. (Python also escapes DEL, which SQLite does not:
+    a row holding DEL fails the fast check and takes the exact one.)"""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    escapes = []
+    for char in error.object[error.start : error.end]:
+        code = ord(char)
+        if code > 0xFFFF:
+            code -= 0x10000
+            escapes.append(f"\\u{0xD800 | code >> 10:04x}\\u{0xDC00 | code & 0x3FF:04x}")
+        else:
+            escapes.append(f"\\u{code:04x}")
+    return "".join(escapes), error.end
+
+
+#: The name :func:`_escape_non_ascii` is registered under (``str.encode(errors=...)``).
+_JSON_ESCAPES = "orchestration_kernel.audit.json_escapes"
+codecs.register_error(_JSON_ESCAPES, _escape_non_ascii)
 
 
 def _row_values(conn: sqlite3.Connection, seq: int) -> tuple[tuple[object, ...], object]:
@@ -453,4 +531,4 @@ def _check_anchor(
     return None
 
 
-_MESSAGES = _message_sql()
+_MESSAGES, _FORM = _message_sql()

@@ -181,7 +181,7 @@ WRITER = textwrap.dedent(
     import sys, time
     from orchestration_kernel.audit import AuditTrail
     trail = AuditTrail(sys.argv[1], key_path=sys.argv[2], session_id="victim",
-                       flush_interval=0.05)
+                       flush_interval=0.05, synchronous=sys.argv[3])
     i = 0
     while True:
         run = f"run-{i}"
@@ -200,10 +200,11 @@ WRITER = textwrap.dedent(
 
 
 @pytest.mark.timeout(120)
-def test_sigkill_mid_run_loses_no_finished_run(tmp_path: Path):
+@pytest.mark.parametrize("synchronous", ["FULL", "NORMAL"])  # NORMAL: a killed process too
+def test_sigkill_mid_run_loses_no_finished_run(tmp_path: Path, synchronous: str):
     db, key = tmp_path / "audit.sqlite", tmp_path / "audit.key"
     child = subprocess.Popen(
-        [sys.executable, "-c", WRITER, str(db), str(key)],
+        [sys.executable, "-c", WRITER, str(db), str(key), synchronous],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
