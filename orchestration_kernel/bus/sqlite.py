@@ -28,6 +28,7 @@ from ..storage.files import private_dir
 from ..storage.schema import Migration, migrate
 from ..storage.sqlite import connect, storage_error, transaction
 from . import context_log
+from .group_commit import GroupCommit
 from .message import BusMessage
 from .store import ContextVersion, Turn, decode, encode, merge_context
 
@@ -37,6 +38,8 @@ T = TypeVar("T")
 Args = TypeVarTuple("Args")
 #: One SQLite cell, as the sqlite3 module gives it back.
 _Cell = str | int | float | bytes | None
+#: One row of the ``turns`` table: session id, role, content, model, ts.
+_TurnRow = tuple[str, str, str, str | None, float]
 
 #: The layout this release writes.
 SCHEMA_VERSION = 2
@@ -81,6 +84,8 @@ class SQLiteStore:
         # The current context per session, used only while its version is still the
         # latest in the file (touched only by the worker thread).
         self._contexts: dict[str, ContextVersion] = {}
+        # Conversation appends that arrive together commit together (see group_commit).
+        self._turns: GroupCommit[_TurnRow] = GroupCommit(self._append_turns_sync, self._error)
 
     # -- lifecycle -----------------------------------------------------------------
     async def open(self) -> None:
@@ -291,11 +296,20 @@ class SQLiteStore:
 
     # -- conversation --------------------------------------------------------------
     async def append_turns(self, session_id: str, turns: Sequence[Turn]) -> None:
-        """Append turns in one transaction (committed on return)."""
+        """Append turns in one transaction (committed on return; appends that arrive
+        while one commits share the next transaction)."""
+        if self._executor is None:
+            raise RuntimeError(f"the bus store {self.path} is closed")
         rows = [(session_id, t.role, t.content, t.model, t.ts) for t in turns]
-        await self._call(self._append_turns_sync, rows)
+        await self._turns.append(rows, self._executor)
 
-    def _append_turns_sync(self, rows: list[tuple[str, str, str, str | None, float]]) -> None:
+    def _error(self, exc: Exception) -> BaseException:
+        """What a caller raises for a failed write: a StorageError naming the file."""
+        if isinstance(exc, sqlite3.Error):
+            return storage_error(exc, self.path, "use the bus database")
+        return exc
+
+    def _append_turns_sync(self, rows: list[_TurnRow]) -> None:
         # One explicit transaction: on an autocommit connection ``with conn:`` would not
         # begin one, and each row would commit on its own.
         with transaction(self._db()) as conn:

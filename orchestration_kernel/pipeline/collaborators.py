@@ -11,7 +11,7 @@ from typing import Protocol
 
 from ..storage.commit import Commit
 
-__all__ = ["RunAudit", "RunBus"]
+__all__ = ["Redactor", "RunAudit", "RunBus"]
 
 
 class RunBus(Protocol):
@@ -59,4 +59,12 @@ class RunAudit(Protocol):
 
     def commit_point(self) -> Commit:
         """An awaitable settled once everything recorded so far is committed."""
+        ...
+
+
+class Redactor(Protocol):
+    """What a run uses of the engine's Guardian: storage redaction of a step's prompt."""
+
+    def redact(self, text: str) -> str:
+        """``text`` with every credential and personal datum replaced."""
         ...

@@ -78,6 +78,9 @@ def parse_json_reply(text: str, schema: dict[str, object] | None) -> tuple[objec
 
 
 def _record(call: ModelCall, reply: Reply) -> None:
+    if call.latency_ms is None:  # no reply recorded yet: a fresh call
+        _record_first(call, reply)
+        return
     prior = 0.0 if call.latency_ms is None else call.cost_usd  # None: unknown stays unknown
     assign(call, {
         "cost_usd": None if prior is None or reply.cost_usd is None else prior + reply.cost_usd,
@@ -89,6 +92,22 @@ def _record(call: ModelCall, reply: Reply) -> None:
         "attempts": call.attempts + reply.attempts,
         "decisions": call.decisions + reply.decisions,
         "simulated": call.simulated or reply.simulated,
+        "cost_if_real_usd": _if_real(call.cost_if_real_usd, reply),
+    })  # fmt: skip
+
+
+def _record_first(call: ModelCall, reply: Reply) -> None:
+    """:func:`_record` for a call's first reply: the reply's own figures (nothing to add)."""
+    assign(call, {
+        "cost_usd": reply.cost_usd,
+        "resolved_model": reply.resolved_model or None,
+        "provider": reply.provider or None,
+        "latency_ms": reply.latency_ms,
+        "ttft_ms": reply.ttft_ms,
+        "usage": reply.usage,
+        "attempts": list(reply.attempts),
+        "decisions": list(reply.decisions),
+        "simulated": reply.simulated,
         "cost_if_real_usd": _if_real(call.cost_if_real_usd, reply),
     })  # fmt: skip
 

@@ -135,6 +135,9 @@ class StepResult(BaseModel):
 
     def absorb(self, calls: list[ModelCall]) -> None:
         """Fill the step's aggregates from its calls."""
+        if len(calls) == 1:  # the common case, without the general case's sums and lists
+            self._absorb_one(calls)
+            return
         providers = list(dict.fromkeys(c.provider for c in calls if c.provider))
         ran = [c for c in calls if c.ran]
         latencies = [c.latency_ms for c in calls if c.latency_ms is not None]
@@ -149,6 +152,22 @@ class StepResult(BaseModel):
             "latency_ms": max(latencies) if latencies else self.latency_ms,
             "ttft_ms": min(ttfts) if ttfts else None,
             "simulated": any(c.simulated for c in calls),
+        })  # fmt: skip
+
+    def _absorb_one(self, calls: list[ModelCall]) -> None:
+        """:meth:`absorb` for a step of one call: the same values, taken as they are."""
+        call = calls[0]
+        assign(self, {
+            "calls": calls,
+            "provider": call.provider or None,
+            "attempts": list(call.attempts),
+            "decisions": list(call.decisions),
+            "usage": call.usage,
+            "cost_usd": (None if call.cost_usd is None else float(call.cost_usd))
+            if call.ran else None,
+            "latency_ms": self.latency_ms if call.latency_ms is None else call.latency_ms,
+            "ttft_ms": call.ttft_ms,
+            "simulated": call.simulated,
         })  # fmt: skip
 
 

@@ -37,12 +37,13 @@ from ..errors import (
     SpecError,
 )
 from ..models import Delta, Message
-from .collaborators import RunAudit, RunBus
+from .collaborators import Redactor, RunAudit, RunBus
 from .engine_face import PipelineEngine, StepCallOptions
 from .events import EventKind, Observer, PipelineEvent, notify
 from .fold import fold_conversation, turns_to_messages
 from .invoke import CallFailed, call_model, default_prompt, json_instruction
 from .loader import CompiledPipeline
+from .memory import TurnWriter
 from .result import FINAL_STATUSES, ModelCall, PipelineResult, StepResult
 from .scope import Scope, format_value
 from .spec import StepSpec
@@ -50,6 +51,10 @@ from .spec import StepSpec
 __all__ = ["Run", "StepFailed", "new_run_id"]
 
 log = logging.getLogger("orchestration_kernel.pipeline")
+
+
+#: "Not looked up yet" (``None`` means the engine has none).
+_UNSET = object()
 
 
 def new_run_id() -> str:
@@ -116,27 +121,34 @@ class Run:
         self._failure: tuple[str, BaseException] | None = None
         self._cancel_requested = False
         self._done: asyncio.Future[None] | None = None
-        self._memory: asyncio.Task[None] | None = None  # the conversation writer
-        self._pending_turns: list[tuple[str, list[tuple[str, str, str | None]]]] = []
+        self._memory: TurnWriter | None = None  # the conversation writer, once needed
         self._t0 = time.perf_counter()
         self._wall0 = time.time()
         #: Set when the audit refused or could not commit one of this run's rows.
         self._audit_error: AuditWriteError | None = None
+        self._bus: object = _UNSET  # the engine's collaborators, looked up on first use
+        self._audit_trail: object = _UNSET
 
     # -- collaborators (all optional) -------------------------------------------------
     @property
     def bus(self) -> RunBus | None:
-        """The engine's ContextBus, or ``None``."""
+        """The engine's ContextBus, or ``None`` (looked up once per run once it opens)."""
+        if self._bus is not _UNSET:
+            return self._bus  # type: ignore[return-value]
         try:
-            return getattr(self.engine, "bus", None)
+            bus: RunBus | None = getattr(self.engine, "bus", None)
         except Exception:  # a bus that cannot open must not stop a run
             log.exception("the context bus is unavailable")
             return None
+        self._bus = bus
+        return bus
 
     @property
     def audit(self) -> RunAudit | None:
-        """The engine's audit trail, or ``None``."""
-        return getattr(self.engine, "audit", None)
+        """The engine's audit trail, or ``None`` (looked up once per run)."""
+        if self._audit_trail is _UNSET:
+            self._audit_trail = getattr(self.engine, "audit", None)
+        return self._audit_trail  # type: ignore[return-value]
 
     def _now(self) -> float:
         return self._wall0 + (time.perf_counter() - self._t0)
@@ -242,8 +254,8 @@ class Run:
         ]
 
     async def _settle_memory(self) -> None:
-        if self._memory is not None and not self._memory.done():
-            await asyncio.gather(self._memory, return_exceptions=True)
+        if self._memory is not None:
+            await self._memory.settle()
 
     async def _end(self, status: str, error: str | None = None) -> None:
         res = self.result
@@ -252,6 +264,8 @@ class Run:
         res.ended_at = self._now()
         res.latency_ms = (res.ended_at - (res.started_at or res.ended_at)) * 1000
         res.output = self._final_output()
+        if self._memory is not None:
+            self._memory.flush()
         if self.audit is not None:  # the totals below are for the audit row only
             self._audit_end(status, error)
             # The conversation writer is a task of its own and runs meanwhile: the run
@@ -396,11 +410,23 @@ class Run:
         sr.status, sr.started_at = "running", self._now()
         self._emit("step_start", name, sr)
         prompt, system = self._render(name, spec)
-        guardian = getattr(self.engine, "guardian", None)
-        # The result keeps the prompt as the Guardian would let it be stored, never raw.
-        sr.prompt = guardian.redact(prompt) if guardian is not None else prompt
+        guardian: Redactor | None = getattr(self.engine, "guardian", None)
         models = spec.models or [self.default_model or ""]
-        calls = await self._run_calls(name, spec, models, prompt, system)
+        if guardian is None:
+            sr.prompt = prompt
+            calls = await self._run_calls(name, spec, models, prompt, system)
+        else:
+            # The result keeps the prompt as the Guardian would let it be stored, never
+            # raw. Redacting it is a scan of the whole text: it runs the first time the
+            # loop is free once the call is under way (while the request waits on the
+            # network), and at the latest when the call returns or fails.
+            redact = asyncio.get_running_loop().call_soon(_redact_into, sr, guardian, prompt)
+            try:
+                calls = await self._run_calls(name, spec, models, prompt, system)
+            finally:
+                if sr.prompt is None:
+                    redact.cancel()
+                    sr.prompt = guardian.redact(prompt)
         self._absorb(sr, spec, calls)
 
     def _skip(self, sr: StepResult, spec: StepSpec, reason: str) -> None:
@@ -599,33 +625,19 @@ class Run:
         )  # fmt: skip
 
     def _remember(self, sr: StepResult) -> None:
-        """Append the step's prompt and reply to the session conversation, in the background
-        (a ``context: session`` step waits for these writes before it reads).
-
-        One writer task per run drains a queue of turns: turns that pile up while a write
-        is in flight go in the next commit together, in step-finish order.
-        """
+        """Queue the step's prompt and reply for the session conversation (written in the
+        background, see :mod:`.memory`; a ``context: session`` step waits for them)."""
         bus = self.bus
         if not self.compiled.spec.remember or sr.status != "done" or bus is None:
             return
         if not hasattr(bus, "append_turns"):
             return
+        if self._memory is None:
+            self._memory = TurnWriter(bus, self.session_id)
         label = _label(sr.model)
-        turns = [("user", sr.prompt or "", None), ("assistant", sr.output or "", label)]
-        self._pending_turns.append((sr.name, turns))
-        if self._memory is None or self._memory.done():
-            self._memory = asyncio.get_running_loop().create_task(self._write_turns(bus))
-
-    async def _write_turns(self, bus: RunBus) -> None:
-        """Commit queued turns until none are left (one commit per batch)."""
-        while self._pending_turns:
-            batch, self._pending_turns = self._pending_turns, []
-            turns = [turn for _, pair in batch for turn in pair]
-            try:
-                await bus.append_turns(self.session_id, turns)
-            except Exception:
-                names = ", ".join(name for name, _ in batch)
-                log.exception("recording step(s) %s in the conversation failed", names)
+        self._memory.add(
+            sr.name, [("user", sr.prompt or "", None), ("assistant", sr.output or "", label)]
+        )
 
 
 def _collect(
@@ -662,6 +674,11 @@ def _collect(
         else:
             calls.append(task.result())
     return calls, errors
+
+
+def _redact_into(sr: StepResult, guardian: Redactor, prompt: str) -> None:
+    """Set the step's stored prompt (a loop callback: see :meth:`Run._perform`)."""
+    sr.prompt = guardian.redact(prompt)
 
 
 def _simulated(engine: PipelineEngine, model: str) -> bool:

@@ -95,3 +95,25 @@ def test_displays_show_steps_and_escape_html() -> None:
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert res.simulated
     assert res.decisions == []
+
+
+@pytest.mark.parametrize(
+    "one",
+    [
+        call("a", 0.01),
+        call("a", None),
+        ModelCall(model="a", status="failed", error="boom"),  # never ran: no cost, no latency
+        ModelCall(model="a", status="blocked", latency_ms=None, ttft_ms=None),
+        call("a", 0.0, decisions=[Decision(action="warn", policy="pii", stage="input")]),
+    ],
+)
+def test_a_one_call_step_aggregates_as_the_general_rule_does(one: ModelCall) -> None:
+    """The one-call shortcut (issue 24) gives what the sums over several calls give; a
+    cancelled call that never ran adds nothing to those sums but itself."""
+    fast = StepResult(name="s", latency_ms=7.0)
+    fast.absorb([one])
+    general = StepResult(name="s", latency_ms=7.0)
+    general.absorb([one, ModelCall(model="b", status="cancelled", cost_usd=0.0)])
+    skip = {"calls"}
+    assert fast.model_dump(exclude=skip) == general.model_dump(exclude=skip)
+    assert fast.calls == [one]
