@@ -13,6 +13,7 @@ import asyncio
 import inspect
 import os
 from collections.abc import Awaitable, Iterable, Sequence
+from dataclasses import dataclass
 from time import perf_counter
 
 from ..errors import ConfigurationError, UnknownNameError
@@ -23,6 +24,7 @@ from .config import BUILTIN_POLICIES, OPT_IN_POLICIES, GuardianConfig
 from .context import GuardContext, Stage, Verdict, strictest
 from .identity import AccessPolicy, AccessRule, Identity
 from .limits import SpendLedger
+from .memo import RedactionMemo
 from .monitor import OutputMonitor
 from .pii import PIIPolicy
 from .policy import BasePolicy, Outcome, as_policy, to_outcome
@@ -34,10 +36,18 @@ __all__ = ["Guardian"]
 _REDACTING = ("redact", "block")
 
 
-#: :meth:`Guardian.redact` remembers its results for texts up to this many characters...
-_MEMO_CHARS = 256
-#: ...and this many of them, before it starts again.
-_MEMO_ENTRIES = 4096
+@dataclass(frozen=True, slots=True)
+class _Redactors:
+    """The detectors :meth:`Guardian.redact` uses and the memo of what they found, swapped
+    as one (a single attribute store), so a reader on another thread never pairs new
+    detectors with the old memo or the reverse."""
+
+    secrets: SecretsPolicy
+    pii: PIIPolicy
+    memo: RedactionMemo
+    #: Whether a check's findings from these very policies may stand in for ``redact``'s:
+    #: only when their ``check`` is the built-in one, which reports ``find(text)`` as is.
+    reusable: bool
 
 
 class Guardian:
@@ -125,10 +135,14 @@ class Guardian:
         """The detectors :meth:`redact` uses: the configured ones, or fresh defaults."""
         pii = self._builtin.get("pii")
         # The built-in detector, not whatever "pii" names in the registry: redact needs find().
-        self._pii = pii if isinstance(pii, PIIPolicy) else pii_policy(self._setup())
+        pii = pii if isinstance(pii, PIIPolicy) else pii_policy(self._setup())
         secrets = self._builtin.get("secrets")
-        self._secrets = secrets if isinstance(secrets, SecretsPolicy) else SecretsPolicy()
-        self._redacted: dict[str, str] = {}  # what the old detectors made is forgotten
+        secrets = secrets if isinstance(secrets, SecretsPolicy) else SecretsPolicy()
+        reusable = type(pii).check is PIIPolicy.check and (
+            type(secrets).check is SecretsPolicy.check
+        )
+        # A new memo: what the old detectors made is forgotten.
+        self._redactors = _Redactors(secrets, pii, RedactionMemo(), reusable)
 
     @property
     def policies(self) -> tuple[BasePolicy, ...]:
@@ -246,19 +260,20 @@ class Guardian:
         if not text:
             return text
         # The audit redacts the same short strings (model names, route reasons) row after
-        # row, and the detectors' fixed cost outweighs a 1 KB prompt's scan; the result is
-        # a pure function of the text and the detectors (pseudonyms are keyed HMACs), so a
-        # short text's is kept until _refresh_redactors builds new detectors.
-        short = len(text) <= _MEMO_CHARS
-        if short and (known := self._redacted.get(text)) is not None:
-            return known
-        findings = self._secrets.find(text)
-        findings.extend(self._pii.find(text))
+        # row, and the prompt or reply the input or output check has just scanned with
+        # these detectors: the result is a pure function of the text and the detectors
+        # (pseudonyms are keyed HMACs), so it is kept until _refresh_redactors builds new
+        # detectors (and a new memo).
+        r = self._redactors
+        known = r.memo.get(text)
+        if known is not None:
+            if isinstance(known, str):
+                return known
+            return apply_findings(text, known) if known else text
+        findings = r.secrets.find(text)
+        findings.extend(r.pii.find(text))
         redacted = apply_findings(text, findings) if findings else text
-        if short:
-            if len(self._redacted) >= _MEMO_ENTRIES:
-                self._redacted.clear()
-            self._redacted[text] = redacted
+        r.memo.put(text, redacted)
         return redacted
 
     def check_sync(self, text: str, ctx: GuardContext, stage: Stage) -> Verdict:
@@ -311,6 +326,9 @@ class Guardian:
             return too_large, []
         decisions: list[Decision] = []
         findings: list[Finding] = []
+        # What redact's own detectors found in this text, when they ran here as policies.
+        r = self._redactors
+        scans: dict[BasePolicy, list[Finding]] = {}
         # A long text is checked in a worker thread, policy by policy, so that other calls
         # on the event loop are not held up while the patterns run.
         offload = len(text) >= self.config.offload_chars
@@ -323,7 +341,11 @@ class Guardian:
                 start, result = self._start(policy, text, ctx, stage)
             if inspect.isawaitable(result):
                 result = await self._await(policy, result)
+            if (policy is r.secrets or policy is r.pii) and not result.failure:
+                scans[policy] = result.findings
             self._collect(policy, stage, start, result, decisions, findings)
+        if len(scans) == 2 and r.reusable and not _patched(r):
+            _remember(r, text, scans)
         return self._verdict(text, stage, decisions, findings, t0), findings
 
     def _start(
@@ -416,6 +438,20 @@ class Guardian:
         names = ", ".join(p.name for p in self._policies)
         mode = "fail-closed" if self.config.fail_closed else "fail-open"
         return f"Guardian([{names}], {mode})"
+
+
+def _patched(r: _Redactors) -> bool:
+    """Whether either policy's ``check`` was replaced on the instance (then its findings
+    need not be what ``find`` reports)."""
+    return "check" in vars(r.secrets) or "check" in vars(r.pii)
+
+
+def _remember(r: _Redactors, text: str, scans: dict[BasePolicy, list[Finding]]) -> None:
+    """Keep the findings a check's secrets and PII policies reported for ``text``, in the
+    order :meth:`Guardian.redact` gathers them (ties between overlapping findings go to
+    the first), so ``redact(text)`` applies them instead of scanning again."""
+    secrets, pii = scans[r.secrets], scans[r.pii]
+    r.memo.put(text, (*secrets, *pii))
 
 
 def _discard(pending: Awaitable[object]) -> None:

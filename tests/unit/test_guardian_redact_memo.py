@@ -1,16 +1,31 @@
-"""``Guardian.redact`` remembers what it made of short texts (issue 24: the audit redacts
-the same model names and route reasons row after row): the very text fresh detectors make,
-forgotten when the Guardian is configured anew, and used by the engine's audit trail."""
+"""``Guardian.redact`` remembers what it (or a check) found (issue 24): the audit redacts
+the same model names and route reasons row after row, and the prompt or reply the input
+or output check has just scanned with the very same detectors. Whatever the memo answers
+is byte for byte what fresh detectors make; it is forgotten when the detectors are
+rebuilt, stays bounded, and is safe with the audit writer thread redacting meanwhile."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from orchestration_kernel import OrchestrationEngine
-from orchestration_kernel.guardian import Guardian
-from orchestration_kernel.guardian.guardian import _MEMO_CHARS
+from orchestration_kernel.guardian import GuardContext, Guardian
+from orchestration_kernel.guardian.context import Stage
+from orchestration_kernel.guardian.memo import MEMO_CHARS, MEMO_ENTRIES, RedactionMemo
+from orchestration_kernel.guardian.pii import PIIDetector, PIIPolicy
+from orchestration_kernel.guardian.policy import Outcome
+from orchestration_kernel.guardian.redaction import Finding
+from orchestration_kernel.guardian.secrets import SecretDetector
+from tests.guardian_eval.generator import build_cases
 
 FAKE_KEY = "sk-proj-" + "Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4z" * 2  # key-shaped, built at run time
+KEY = b"k" * 32
+CTX = GuardContext(model="openai:gpt-4o-mini")
 
 TEXTS = [
     "openai:gpt-4o-mini",
@@ -18,31 +33,213 @@ TEXTS = [
     "mail alice@example.com or call +44 20 7946 0958",
     f"the key is {FAKE_KEY}",
     "",
-    "x" * (_MEMO_CHARS + 1) + " bob@example.org",
+    "x" * 300 + " bob@example.org",
     ("lorem ipsum dolor sit amet " * 40) + FAKE_KEY,
+    f"password: {FAKE_KEY} from alice@example.com",
 ]
+EVAL_TEXTS = [c.text for c in build_cases()] + TEXTS
 
 
-def test_it_returns_what_fresh_detectors_return_the_first_time_and_after():
-    key = b"k" * 32
-    guardian = Guardian(session_key=key)
-    for text in TEXTS * 3:
-        assert guardian.redact(text) == Guardian(session_key=key).redact(text)
+class _Counting:
+    """Stands in for a detector and counts the texts it is asked to scan."""
+
+    def __init__(self, detector: PIIDetector | SecretDetector) -> None:
+        self.detector = detector
+        self.scanned: list[str] = []
+
+    def find(self, text: str) -> list[Finding]:
+        self.scanned.append(text)
+        return self.detector.find(text)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.detector, name)
+
+
+def _count_scans(guardian: Guardian) -> tuple[_Counting, _Counting]:
+    r = guardian._redactors
+    secrets, pii = _Counting(r.secrets.detector), _Counting(r.pii.detector)
+    r.secrets.detector, r.pii.detector = secrets, pii  # type: ignore[assignment]
+    return secrets, pii
+
+
+def _check_all(guardian: Guardian, texts: list[str]) -> None:
+    async def run() -> None:
+        for text in texts:
+            await guardian.check_input(text, CTX)
+            await guardian.check_output(text, CTX)
+
+    asyncio.run(run())
+
+
+class _QuietPII(PIIPolicy):
+    """A PII policy whose check reports nothing: its findings must not stand in."""
+
+    def check(self, text: str, ctx: GuardContext, stage: Stage) -> Outcome | None:
+        return None
+
+
+def _quiet_registry_guardian(**options: object) -> Guardian:
+    guardian = Guardian(session_key=KEY, policies=[], **options)  # type: ignore[arg-type]
+    guardian.register_policy("pii", lambda s: _QuietPII(key=s.session_key))
+    guardian.add_policy("secrets")
+    guardian.add_policy("pii")
+    return guardian
+
+
+# Configurations where the checks' findings and the audit redactor's may differ.
+CONFIGS: dict[str, Callable[[], Guardian]] = {
+    "defaults": lambda: Guardian(session_key=KEY),
+    "pii warns": lambda: Guardian(session_key=KEY, pii_action="warn"),
+    "pii hashed": lambda: Guardian(session_key=KEY, pii_operator="hash"),
+    "pii masked, e-mail only": lambda: Guardian(
+        session_key=KEY, pii_operator="mask", pii_entities=["EMAIL"]
+    ),
+    "pii on input only": lambda: Guardian(session_key=KEY, pii_stages=["input"]),
+    "secrets redacted on input": lambda: Guardian(session_key=KEY, secrets_input_action="redact"),
+    "no pii policy": lambda: Guardian(
+        session_key=KEY, policies=["access", "limits", "secrets", "injection", "terms"]
+    ),
+    "no secrets policy": lambda: Guardian(session_key=KEY, policies=["pii", "injection"]),
+    "pii policy whose check differs": _quiet_registry_guardian,
+}
+
+
+def _fresh_like(guardian: Guardian) -> Guardian:
+    """A Guardian with ``guardian``'s policies and options that has redacted nothing yet."""
+    names = [p.name for p in guardian.policies]
+    c = guardian.config  # (the keyword defaults override config's: pass them as they are)
+    return Guardian(
+        policies=names,
+        session_key=KEY,
+        config=c,
+        pii_operator=c.pii_operator,
+        fail_closed=c.fail_closed,
+    )
+
+
+@pytest.mark.parametrize("name", list(CONFIGS))
+def test_memoised_redaction_is_byte_identical_to_fresh_detectors(name: str) -> None:
+    guardian = CONFIGS[name]()
+    _check_all(guardian, EVAL_TEXTS)
+    for text in EVAL_TEXTS:
+        fresh = CONFIGS[name]()
+        assert guardian.redact(text) == fresh.redact(text), text
+        assert guardian.redact(text) == fresh.redact(text), text  # answered from the memo
+
+
+def test_a_checked_text_is_not_scanned_again_by_redact() -> None:
+    guardian = Guardian(session_key=KEY)
+    secrets, pii = _count_scans(guardian)
+    texts = [t for t in EVAL_TEXTS if t]
+    _check_all(guardian, texts)
+    checked = len(secrets.scanned), len(pii.scanned)
+    for text in texts:
+        assert guardian.redact(text) == Guardian(session_key=KEY).redact(text)
+    assert (len(secrets.scanned), len(pii.scanned)) == checked
     assert FAKE_KEY not in guardian.redact(f"the key is {FAKE_KEY}")
-    assert "alice@example.com" not in guardian.redact(TEXTS[2])
 
 
-def test_a_new_configuration_is_not_answered_from_the_old_one():
-    guardian = Guardian()
+def test_a_check_without_both_detectors_leaves_redact_to_scan() -> None:
+    guardian = Guardian(session_key=KEY, pii_stages=["input"])
+    _, pii = _count_scans(guardian)
+    text = "write to alice@example.com"
+    _check_all(guardian, [text])
+    assert pii.scanned == [text]  # the input check only: PII is off for the output
+    guardian.redact(text)  # the input check recorded it
+    assert pii.scanned == [text]
+    other = "reply to bob@example.org"
+    asyncio.run(guardian.check_output(other, CTX))
+    assert guardian.redact(other) == "reply to <EMAIL>"
+    assert pii.scanned == [text, other]  # scanned by redact: the check had no PII pass
+
+
+def test_a_replaced_check_is_not_trusted() -> None:
+    guardian = Guardian(session_key=KEY)
+    pii = guardian._redactors.pii
+    pii.check = lambda text, ctx, stage: None  # type: ignore[method-assign]
+    text = "write to alice@example.com"
+    asyncio.run(guardian.check_input(text, CTX))
+    assert guardian.redact(text) == "write to <EMAIL>"
+
+
+@pytest.mark.parametrize(
+    "rebuild",
+    [
+        lambda g: g.configure(pii_operator="hash"),
+        lambda g: g.configure(pii_entities=["PHONE_NUMBER"]),
+        lambda g: g.remove_policy("pii"),
+        lambda g: (g.remove_policy("secrets"), g.add_policy("secrets")),
+    ],
+    ids=["operator", "entities", "remove", "remove-add"],
+)
+def test_rebuilt_detectors_drop_the_memo(rebuild: Callable[[Guardian], object]) -> None:
+    guardian = Guardian(session_key=KEY)
     text = "mail alice@example.com now"
+    _check_all(guardian, [text, "short model name"])
     replaced = guardian.redact(text)
-    guardian.configure(pii_operator="hash")
-    hashed = guardian.redact(text)
-    assert hashed == Guardian(session_key=guardian._key, pii_operator="hash").redact(text)
-    assert hashed != replaced
+    old = guardian._redactors
+    assert len(old.memo) >= 2
+    rebuild(guardian)
+    assert guardian._redactors is not old and len(guardian._redactors.memo) == 0
+    assert guardian.redact(text) == _fresh_like(guardian).redact(text)
+    if guardian.config.pii_operator == "hash":
+        assert guardian.redact(text) != replaced
 
 
-def test_the_engine_audit_stores_redacted_rows(tmp_path: Path):
+def test_memory_stays_bounded_with_many_distinct_long_texts() -> None:
+    guardian = Guardian(session_key=KEY)
+    memo = guardian._redactors.memo
+    paragraph = "lorem ipsum dolor sit amet, write to alice@example.com " * 80  # ~4.5 KB
+
+    async def run() -> None:
+        for i in range(1200):  # ~5.4 M characters in all
+            text = f"{i}: {paragraph}"
+            await guardian.check_input(text, CTX)
+            assert guardian.redact(text).startswith(f"{i}: lorem ipsum")
+            assert memo.chars <= MEMO_CHARS and len(memo) <= MEMO_ENTRIES
+
+    asyncio.run(run())
+    assert memo.chars > MEMO_CHARS // 2  # it was used, and evicted to stay in bounds
+
+
+def test_the_memo_bounds_characters_and_entries_and_skips_huge_texts() -> None:
+    memo = RedactionMemo(max_chars=1000, max_entries=5)
+    for i in range(50):
+        memo.put(f"{i:03d}" + "x" * 97, f"{i}")
+        assert memo.chars <= 1000 and len(memo) <= 5
+    assert memo.get("049" + "x" * 97) == "49" and memo.get("000" + "x" * 97) is None
+    memo.put("y" * 300, "y")  # above a quarter of the budget: not kept
+    assert memo.get("y" * 300) is None
+
+
+def test_the_writer_thread_and_the_loop_share_the_memo_safely() -> None:
+    guardian = Guardian(session_key=KEY)
+    r = guardian._redactors
+    object.__setattr__(r, "memo", RedactionMemo(max_chars=20_000, max_entries=16))
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def writer() -> None:
+        i = 0
+        try:
+            while not stop.is_set():
+                i += 1
+                text = f"row {i % 97} to alice@example.com {'z' * (i % 500)}"
+                assert "alice@" not in guardian.redact(text)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        _check_all(guardian, [f"call {i} at bob@example.org " + "w" * i for i in range(400)])
+    finally:
+        stop.set()
+        thread.join(timeout=60)
+    assert not thread.is_alive() and not errors
+
+
+def test_the_engine_audit_stores_redacted_rows(tmp_path: Path) -> None:
     engine = OrchestrationEngine(offline="on", audit=str(tmp_path / "audit.sqlite"))
     try:
         assert engine.audit.redactor == engine.guardian.redact
