@@ -23,6 +23,8 @@ from orchestration_kernel.guardian.redaction import Finding
 from orchestration_kernel.guardian.secrets import SecretDetector
 from tests.guardian_eval.generator import build_cases
 
+_Detector = PIIDetector | SecretDetector
+
 FAKE_KEY = "sk-proj-" + "Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4z" * 2  # key-shaped, built at run time
 KEY = b"k" * 32
 CTX = GuardContext(model="openai:gpt-4o-mini")
@@ -40,26 +42,24 @@ TEXTS = [
 EVAL_TEXTS = [c.text for c in build_cases()] + TEXTS
 
 
-class _Counting:
-    """Stands in for a detector and counts the texts it is asked to scan."""
+class _Scans:
+    """The texts the secret and PII detectors were asked to scan, in order."""
 
-    def __init__(self, detector: PIIDetector | SecretDetector) -> None:
-        self.detector = detector
-        self.scanned: list[str] = []
-
-    def find(self, text: str) -> list[Finding]:
-        self.scanned.append(text)
-        return self.detector.find(text)
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self.detector, name)
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.secrets: list[str] = []
+        self.pii: list[str] = []
+        for cls, seen in ((SecretDetector, self.secrets), (PIIDetector, self.pii)):
+            monkeypatch.setattr(cls, "find", _counting(cls.find, seen))
 
 
-def _count_scans(guardian: Guardian) -> tuple[_Counting, _Counting]:
-    r = guardian._redactors
-    secrets, pii = _Counting(r.secrets.detector), _Counting(r.pii.detector)
-    r.secrets.detector, r.pii.detector = secrets, pii  # type: ignore[assignment]
-    return secrets, pii
+def _counting(
+    find: Callable[[_Detector, str], list[Finding]], seen: list[str]
+) -> Callable[[_Detector, str], list[Finding]]:
+    def counted(self: _Detector, text: str) -> list[Finding]:
+        seen.append(text)
+        return find(self, text)
+
+    return counted
 
 
 def _check_all(guardian: Guardian, texts: list[str]) -> None:
@@ -127,30 +127,32 @@ def test_memoised_redaction_is_byte_identical_to_fresh_detectors(name: str) -> N
         assert guardian.redact(text) == fresh.redact(text), text  # answered from the memo
 
 
-def test_a_checked_text_is_not_scanned_again_by_redact() -> None:
+def test_a_checked_text_is_not_scanned_again_by_redact(monkeypatch: pytest.MonkeyPatch) -> None:
     guardian = Guardian(session_key=KEY)
-    secrets, pii = _count_scans(guardian)
+    fresh = [Guardian(session_key=KEY).redact(t) for t in EVAL_TEXTS]
+    scans = _Scans(monkeypatch)
     texts = [t for t in EVAL_TEXTS if t]
     _check_all(guardian, texts)
-    checked = len(secrets.scanned), len(pii.scanned)
-    for text in texts:
-        assert guardian.redact(text) == Guardian(session_key=KEY).redact(text)
-    assert (len(secrets.scanned), len(pii.scanned)) == checked
+    checked = len(scans.secrets), len(scans.pii)
+    assert [guardian.redact(t) for t in EVAL_TEXTS] == fresh
+    assert (len(scans.secrets), len(scans.pii)) == checked
     assert FAKE_KEY not in guardian.redact(f"the key is {FAKE_KEY}")
 
 
-def test_a_check_without_both_detectors_leaves_redact_to_scan() -> None:
+def test_a_check_without_both_detectors_leaves_redact_to_scan(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     guardian = Guardian(session_key=KEY, pii_stages=["input"])
-    _, pii = _count_scans(guardian)
+    pii = _Scans(monkeypatch).pii
     text = "write to alice@example.com"
     _check_all(guardian, [text])
-    assert pii.scanned == [text]  # the input check only: PII is off for the output
+    assert pii == [text]  # the input check only: PII is off for the output
     guardian.redact(text)  # the input check recorded it
-    assert pii.scanned == [text]
+    assert pii == [text]
     other = "reply to bob@example.org"
     asyncio.run(guardian.check_output(other, CTX))
     assert guardian.redact(other) == "reply to <EMAIL>"
-    assert pii.scanned == [text, other]  # scanned by redact: the check had no PII pass
+    assert pii == [text, other]  # scanned by redact: the check had no PII pass
 
 
 def test_a_replaced_check_is_not_trusted() -> None:
@@ -251,5 +253,30 @@ def test_the_engine_audit_stores_redacted_rows(tmp_path: Path) -> None:
         assert len(calls) == 2
         assert all("Write to" in p and "alice@example.com" not in p for p in calls["prompt"])
         assert engine.audit.verify().ok
+    finally:
+        engine.close()
+
+
+def test_a_pipeline_steps_prompt_and_reply_are_scanned_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = OrchestrationEngine(offline="on", audit=str(tmp_path / "audit.sqlite"))
+    try:
+        scans = _Scans(monkeypatch)
+        pipeline = engine.create_pipeline(
+            [{"name": "answer", "model": "gpt-4o-mini", "prompt": "{input}"}]
+        )
+        prompt = "please summarise: " + "lorem ipsum dolor sit amet " * 20 + "alice@example.com"
+        result = pipeline.execute_sync(prompt)
+        engine.audit.flush()
+        step = result.step("answer")
+        assert step.prompt is not None and step.prompt.endswith("<EMAIL>")
+        reply = step.output
+        for scanned in (scans.secrets, scans.pii):
+            # The input check's scan serves the stored step prompt; the output check's the
+            # audit's response column. (The audit's prompt column, "[user] ...", is
+            # another text and is scanned on its own.)
+            assert scanned.count(prompt) == 1
+            assert isinstance(reply, str) and scanned.count(reply) == 1
     finally:
         engine.close()
