@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
 
 from .redaction import Finding
 
@@ -64,18 +65,41 @@ _EXTENSION = re.compile(r"(?i:\b(?:ext|extension|x)\.?\s*)$")
 
 
 def _valid(candidate: str, regions: Sequence[str]) -> bool:
-    """Valid as a national number of one of ``regions``? The digits are parsed once; each
-    region then only gets its country code and trunk prefix applied (a metadata lookup,
-    not a fresh parse)."""
+    """Valid as a national number of one of ``regions``? Only the digits count, so the
+    answer is remembered per digit string and region list (:func:`_valid_digits`)."""
+    return _valid_digits("".join(filter(str.isdigit, candidate)), tuple(regions))
+
+
+#: A region's (code, country calling code, trunk prefix, possible lengths).
+_Region = tuple[str, int | None, str | None, tuple[int, ...]]
+
+
+@lru_cache(maxsize=64)
+def _region_table(regions: tuple[str, ...]) -> tuple[_Region, ...]:
+    """What :func:`_valid_digits` needs of each region's metadata, looked up once per
+    region list (unknown regions left out)."""
     import phonenumbers as lib  # on first use only: loading its metadata takes a while
 
-    digits = "".join(filter(str.isdigit, candidate))
+    table = []
     for region in regions:
         meta = lib.PhoneMetadata.metadata_for_region(region)
         if meta is None:
             continue
+        lengths = meta.general_desc.possible_length if meta.general_desc is not None else ()
+        table.append((region, meta.country_code, meta.national_prefix, tuple(lengths)))
+    return tuple(table)
+
+
+@lru_cache(maxsize=4096)
+def _valid_digits(digits: str, regions: tuple[str, ...]) -> bool:
+    """Valid as a national number of one of ``regions``? The digits are parsed once; each
+    region then only gets its country code and trunk prefix applied (a metadata lookup,
+    not a fresh parse). Remembered (bounded): the same number recurs across a
+    conversation's prompts and replies, and a parse costs tens of microseconds."""
+    import phonenumbers as lib
+
+    for region, country_code, trunk, lengths in _region_table(regions):
         national = digits
-        trunk = meta.national_prefix
         if trunk and national.startswith(trunk):
             national = national[len(trunk) :]
         if not national:
@@ -83,10 +107,9 @@ def _valid(candidate: str, regions: Sequence[str]) -> bool:
         # A region's numbers come in a few lengths (its general description's possible
         # lengths): a number of another length is invalid there, as the library itself
         # finds first. Checked here, the number object is not built for most regions.
-        lengths = meta.general_desc.possible_length if meta.general_desc is not None else ()
         if lengths and _significant_length(national) not in lengths:
             continue
-        number = lib.PhoneNumber(country_code=meta.country_code, national_number=int(national))
+        number = lib.PhoneNumber(country_code=country_code, national_number=int(national))
         if national.startswith("0"):
             number.italian_leading_zero = True
             number.number_of_leading_zeros = len(national) - len(national.lstrip("0"))
