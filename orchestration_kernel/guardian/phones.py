@@ -59,6 +59,7 @@ _PHONE_WORDS = re.compile(
 )
 _SSN_SHAPE = re.compile(r"\(?\d{3}([ .-])\d{2}\1\d{4}\)?")
 _AREA_CODE = re.compile(r"\(\d{1,5}\)")
+_DIGIT_RUN = re.compile(r"\d+")
 _DOTTED_QUAD = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 _IBAN_HEAD = re.compile(r"\b[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]{4}){1,7}[ -]?$")
 _EXTENSION = re.compile(r"(?i:\b(?:ext|extension|x)\.?\s*)$")
@@ -149,13 +150,16 @@ def national_phones(text: str, sk: bytes, regions: Sequence[str]) -> Iterator[Fi
         candidate = text[start:end].rstrip(" .-/")
         if _not_a_phone(text, start, candidate):
             continue
-        groups = len(re.findall(r"\d+", candidate))
-        said = bool(_PHONE_WORDS.search(text, max(0, start - 40), start))
+        groups = len(_DIGIT_RUN.findall(candidate))
         # A trunk 0 with three groups, or an area code in parentheses, is a phone's shape;
-        # a run of digits without separators is one only when the text says so.
+        # a run of digits without separators is one only when the text says so (the
+        # phone words are looked for only then: most candidates have the shape).
         shaped = candidate[0] == "+" or bool(_AREA_CODE.search(candidate))
         shaped = shaped or (candidate[0] == "0" and groups >= 3)
-        if not (shaped or (said and (groups >= 2 or len(candidate) <= 12))):
+        if not shaped and not (
+            (groups >= 2 or len(candidate) <= 12)
+            and _PHONE_WORDS.search(text, max(0, start - 40), start)
+        ):
             continue
         checked += 1
         if checked > MAX_VALIDATED or _valid(candidate, regions):
