@@ -23,6 +23,7 @@ from ._scan import (
     Occurrences,
     OnePass,
     first_word,
+    lowered,
     word_bytes,
     words,
     words_of,
@@ -1177,7 +1178,7 @@ class InjectionDetector:
     def find(self, text: str) -> tuple[float, list[Finding]]:
         """The noisy-or score and the evidence (one weight per distinct signal)."""
         findings = list(self._hidden(text))
-        low = text.lower()
+        low = lowered(text)
         present = words(low)
         hits = dict(self._patterns(text, low, present=present))
         for plain, new in _readings(low, present):
