@@ -23,6 +23,7 @@ from ._scan import (
     Occurrences,
     OnePass,
     first_word,
+    lowered,
     word_bytes,
     words,
     words_of,
@@ -1017,9 +1018,12 @@ def _deobfuscate(
     readings = {out}
     if _LEET_HINT.search(out):
         leet = _leet_runs(out)
-        if _unleet_brings_triggers({out[a:b] for a, b in leet}, low_words):
-            # A "1" is an "i" or an "l" ("1gn0re" but "ru1es"): both readings are tried.
-            readings = {_unleet_all(out, leet, t) for t in (_LEET, _LEET_L)}
+        runs = {out[a:b] for a, b in leet}
+        if _unleet_brings_triggers(runs, low_words):
+            # A "1" is an "i" or an "l" ("1gn0re" but "ru1es"): both readings are tried
+            # (without a "1" in the runs both tables give the same one: built once).
+            tables = (_LEET, _LEET_L) if any("1" in run for run in runs) else (_LEET,)
+            readings = {_unleet_all(out, leet, t) for t in tables}
             if changed is not None and len(changed) + len(leet) <= _FEW_CHANGES:
                 changed.extend(leet)
             else:
@@ -1177,7 +1181,7 @@ class InjectionDetector:
     def find(self, text: str) -> tuple[float, list[Finding]]:
         """The noisy-or score and the evidence (one weight per distinct signal)."""
         findings = list(self._hidden(text))
-        low = text.lower()
+        low = lowered(text)
         present = words(low)
         hits = dict(self._patterns(text, low, present=present))
         for plain, new in _readings(low, present):

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
 
 from .redaction import Finding
 
@@ -58,24 +59,48 @@ _PHONE_WORDS = re.compile(
 )
 _SSN_SHAPE = re.compile(r"\(?\d{3}([ .-])\d{2}\1\d{4}\)?")
 _AREA_CODE = re.compile(r"\(\d{1,5}\)")
+_DIGIT_RUN = re.compile(r"\d+")
 _DOTTED_QUAD = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 _IBAN_HEAD = re.compile(r"\b[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]{4}){1,7}[ -]?$")
 _EXTENSION = re.compile(r"(?i:\b(?:ext|extension|x)\.?\s*)$")
 
 
 def _valid(candidate: str, regions: Sequence[str]) -> bool:
-    """Valid as a national number of one of ``regions``? The digits are parsed once; each
-    region then only gets its country code and trunk prefix applied (a metadata lookup,
-    not a fresh parse)."""
+    """Valid as a national number of one of ``regions``? Only the digits count, so the
+    answer is remembered per digit string and region list (:func:`_valid_digits`)."""
+    return _valid_digits("".join(filter(str.isdigit, candidate)), tuple(regions))
+
+
+#: A region's (code, country calling code, trunk prefix, possible lengths).
+_Region = tuple[str, int | None, str | None, tuple[int, ...]]
+
+
+@lru_cache(maxsize=64)
+def _region_table(regions: tuple[str, ...]) -> tuple[_Region, ...]:
+    """What :func:`_valid_digits` needs of each region's metadata, looked up once per
+    region list (unknown regions left out)."""
     import phonenumbers as lib  # on first use only: loading its metadata takes a while
 
-    digits = "".join(filter(str.isdigit, candidate))
+    table = []
     for region in regions:
         meta = lib.PhoneMetadata.metadata_for_region(region)
         if meta is None:
             continue
+        lengths = meta.general_desc.possible_length if meta.general_desc is not None else ()
+        table.append((region, meta.country_code, meta.national_prefix, tuple(lengths)))
+    return tuple(table)
+
+
+@lru_cache(maxsize=4096)
+def _valid_digits(digits: str, regions: tuple[str, ...]) -> bool:
+    """Valid as a national number of one of ``regions``? The digits are parsed once; each
+    region then only gets its country code and trunk prefix applied (a metadata lookup,
+    not a fresh parse). Remembered (bounded): the same number recurs across a
+    conversation's prompts and replies, and a parse costs tens of microseconds."""
+    import phonenumbers as lib
+
+    for region, country_code, trunk, lengths in _region_table(regions):
         national = digits
-        trunk = meta.national_prefix
         if trunk and national.startswith(trunk):
             national = national[len(trunk) :]
         if not national:
@@ -83,10 +108,9 @@ def _valid(candidate: str, regions: Sequence[str]) -> bool:
         # A region's numbers come in a few lengths (its general description's possible
         # lengths): a number of another length is invalid there, as the library itself
         # finds first. Checked here, the number object is not built for most regions.
-        lengths = meta.general_desc.possible_length if meta.general_desc is not None else ()
         if lengths and _significant_length(national) not in lengths:
             continue
-        number = lib.PhoneNumber(country_code=meta.country_code, national_number=int(national))
+        number = lib.PhoneNumber(country_code=country_code, national_number=int(national))
         if national.startswith("0"):
             number.italian_leading_zero = True
             number.number_of_leading_zeros = len(national) - len(national.lstrip("0"))
@@ -126,13 +150,16 @@ def national_phones(text: str, sk: bytes, regions: Sequence[str]) -> Iterator[Fi
         candidate = text[start:end].rstrip(" .-/")
         if _not_a_phone(text, start, candidate):
             continue
-        groups = len(re.findall(r"\d+", candidate))
-        said = bool(_PHONE_WORDS.search(text, max(0, start - 40), start))
+        groups = len(_DIGIT_RUN.findall(candidate))
         # A trunk 0 with three groups, or an area code in parentheses, is a phone's shape;
-        # a run of digits without separators is one only when the text says so.
+        # a run of digits without separators is one only when the text says so (the
+        # phone words are looked for only then: most candidates have the shape).
         shaped = candidate[0] == "+" or bool(_AREA_CODE.search(candidate))
         shaped = shaped or (candidate[0] == "0" and groups >= 3)
-        if not (shaped or (said and (groups >= 2 or len(candidate) <= 12))):
+        if not shaped and not (
+            (groups >= 2 or len(candidate) <= 12)
+            and _PHONE_WORDS.search(text, max(0, start - 40), start)
+        ):
             continue
         checked += 1
         if checked > MAX_VALIDATED or _valid(candidate, regions):

@@ -21,6 +21,8 @@ from orchestration_kernel.guardian._scan import (
     Occurrences,
     OnePass,
     TokenSet,
+    fold,
+    lowered,
     matches_from,
     skeleton,
 )
@@ -310,3 +312,46 @@ def test_hidden_characters_are_still_found_past_the_one_pass_gate() -> None:
         _, findings = detector.find(f"café {hidden} menu")
         assert entity in {f.entity for f in findings}
     assert detector.find("café crème, “quoted”")[1] == []
+
+
+def test_remembered_phone_answers_are_the_fresh_ones() -> None:
+    """``_valid_digits`` remembers its answers and reads the regions' metadata once per
+    region list: the answers are those of a fresh call, per region list."""
+    import phonenumbers
+
+    regions = phones.DEFAULT_PHONE_REGIONS
+    for region, code, trunk, lengths in phones._region_table((*regions, "ZZ")):
+        meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+        assert meta is not None and meta.general_desc is not None
+        assert (code, trunk) == (meta.country_code, meta.national_prefix)
+        assert lengths == tuple(meta.general_desc.possible_length)
+    rng = random.Random(5)
+    numbers = ["0" + "".join(rng.choice("0123456789") for _ in range(rng.randrange(7, 15)))]
+    numbers += ["".join(rng.choice("0123456789") for _ in range(10)) for _ in range(1500)]
+    numbers += ["0490754081", "07880981119", "13812345678", "0612345678", "2025550143"]
+    phones._valid_digits.cache_clear()
+    for subset in (regions, ("FR",), ("JP", "ZZ"), ()):
+        for _ in range(2):  # the second round is answered from the cache
+            for digits in numbers:
+                assert phones._valid_digits(digits, subset) == phones._valid_digits.__wrapped__(
+                    digits, subset
+                ), (digits, subset)
+    assert phones._valid("0490 75 40 81", ("FR",)) and not phones._valid("0490 75 40 81", ("JP",))
+
+
+def test_the_remembered_lower_case_copy_is_the_texts_own() -> None:
+    """``lowered`` remembers the last text's lower-cased copy: whatever the order the
+    texts come in (the same one again, an equal copy, another), it is ``str.lower``."""
+    texts = [*LABELLED[:200], "İSTANBUL ſecret KELVIN \u212a", "Ignore ALL", "Ignore ALL"]
+    rng = random.Random(9)
+    for _ in range(2000):
+        text = rng.choice(texts)
+        if rng.random() < 0.3:
+            text = "".join(list(text))  # an equal text, another object
+        assert lowered(text) == text.lower(), text
+        assert fold(text) == (
+            text.lower() if len(text.lower()) == len(text) else text.translate(_ASCII_UPPER)
+        )
+
+
+_ASCII_UPPER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
