@@ -66,8 +66,8 @@ class Guardian:
         self,
         policies: Sequence[object] | None = None,
         *,
-        fail_closed: bool = True,
-        pii_operator: str = "replace",
+        fail_closed: bool | None = None,
+        pii_operator: str | None = None,
         session_key: bytes | None = None,
         config: GuardianConfig | None = None,
         ledger: SpendLedger | None = None,
@@ -77,7 +77,10 @@ class Guardian:
         **options: object,
     ) -> None:
         base = dict(config) if config is not None else {}
-        base.update(fail_closed=fail_closed, pii_operator=pii_operator, **options)
+        # A keyword given here wins over the config; one left out keeps the config's value
+        # (or the default: fail closed, replace).
+        given = {"fail_closed": fail_closed, "pii_operator": pii_operator}
+        base.update({k: v for k, v in given.items() if v is not None}, **options)
         self.config = GuardianConfig.model_validate(base)
         self.ledger = ledger or SpendLedger()
         self._key = session_key or os.urandom(32)

@@ -348,3 +348,15 @@ async def test_monitor_long_reply_commits_and_stays_correct() -> None:
     events.extend(monitor.final_events)
     assert monitor._base > 0  # something was committed
     assert replay(events) == verdict.text == g.redact(reply)
+
+
+def test_a_given_config_keeps_its_values_unless_a_keyword_overrides_them() -> None:
+    from orchestration_kernel.guardian import GuardianConfig
+
+    config = GuardianConfig(fail_closed=False, pii_operator="hash")
+    assert Guardian(config=config).config.fail_closed is False
+    assert Guardian(config=config).config.pii_operator == "hash"
+    overridden = Guardian(config=config, pii_operator="mask", fail_closed=True).config
+    assert (overridden.pii_operator, overridden.fail_closed) == ("mask", True)
+    default = Guardian().config
+    assert (default.pii_operator, default.fail_closed) == ("replace", True)
