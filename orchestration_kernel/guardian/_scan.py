@@ -35,7 +35,6 @@ __all__ = [
     "fold",
     "is_word_char",
     "line_opens_at",
-    "lowered",
     "matches_from",
     "skeleton",
     "tokens",
@@ -123,29 +122,10 @@ def first_word(trigger: str) -> bytes:
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 
-#: The last text :func:`lowered` lower-cased, and its lower-cased copy.
-_last_lowered: tuple[str, str] = ("", "")
-
-
-def lowered(text: str) -> str:
-    """``text.lower()``, remembered for the last text asked about: the Guardian's
-    policies each lower-case the same prompt (injection, PII, secrets: four or five
-    passes over it per check), and this gives them one. The text is known by identity
-    (the entry holds it, so its id cannot be reused); one entry, swapped whole, so
-    concurrent checks at worst each compute their own."""
-    global _last_lowered
-    last = _last_lowered
-    if last[0] is text:
-        return last[1]
-    low = text.lower()
-    _last_lowered = (text, low)
-    return low
-
-
 def fold(text: str) -> str:
     """``text`` lower-cased with every position kept (``str.lower`` unless a character
     would grow, like ``İ``; then ASCII letters only)."""
-    low = lowered(text)
+    low = text.lower()
     return low if len(low) == len(text) else text.translate(_ASCII_LOWER)
 
 

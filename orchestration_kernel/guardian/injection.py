@@ -23,7 +23,6 @@ from ._scan import (
     Occurrences,
     OnePass,
     first_word,
-    lowered,
     word_bytes,
     words,
     words_of,
@@ -1181,7 +1180,7 @@ class InjectionDetector:
     def find(self, text: str) -> tuple[float, list[Finding]]:
         """The noisy-or score and the evidence (one weight per distinct signal)."""
         findings = list(self._hidden(text))
-        low = lowered(text)
+        low = text.lower()
         present = words(low)
         hits = dict(self._patterns(text, low, present=present))
         for plain, new in _readings(low, present):

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from ..errors import ConfigurationError
 from ..models import Action
-from ._scan import fold, lowered, matches_from, skeleton
+from ._scan import fold, matches_from, skeleton
 from .context import GuardContext, Stage
 from .phones import DEFAULT_PHONE_REGIONS, national_phones
 from .policy import ALL_STAGES, BasePolicy, Outcome
@@ -321,7 +321,7 @@ _CLOSED_AT = ("at]", "at)", "at>", "at}")
 
 def _may_spell_at(text: str) -> bool:
     """Could the text hold an address written with "at" ("jane at gmail.com")?"""
-    low = lowered(text)
+    low = text.lower()
     return " at " in low or any(b in low for b in _CLOSED_AT)
 
 
@@ -436,7 +436,7 @@ def _ssns(text: str, sk: bytes) -> Iterator[Finding]:
         value = text[m.start() : m.end()]
         if _before(sk, m.start(), b"0-.") and ssn_valid(value[:3], value[4:6], value[7:]):
             yield Finding("US_SSN", m.start(), m.end(), 0.85)
-    low = lowered(text)
+    low = text.lower()
     if "ssn" in low or "social security" in low:
         for bare in _ssn_bare_matches(text, low):
             if ssn_valid(*bare.groups()):

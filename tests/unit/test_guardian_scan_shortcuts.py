@@ -22,7 +22,6 @@ from orchestration_kernel.guardian._scan import (
     OnePass,
     TokenSet,
     fold,
-    lowered,
     matches_from,
     skeleton,
 )
@@ -339,16 +338,14 @@ def test_remembered_phone_answers_are_the_fresh_ones() -> None:
     assert phones._valid("0490 75 40 81", ("FR",)) and not phones._valid("0490 75 40 81", ("JP",))
 
 
-def test_the_remembered_lower_case_copy_is_the_texts_own() -> None:
-    """``lowered`` remembers the last text's lower-cased copy: whatever the order the
-    texts come in (the same one again, an equal copy, another), it is ``str.lower``."""
+def test_fold_is_str_lower_or_ascii_lowering_when_a_character_would_grow() -> None:
+    """``fold`` keeps every position: ``str.lower`` unless a character would grow."""
     texts = [*LABELLED[:200], "İSTANBUL ſecret KELVIN \u212a", "Ignore ALL", "Ignore ALL"]
     rng = random.Random(9)
     for _ in range(2000):
         text = rng.choice(texts)
         if rng.random() < 0.3:
             text = "".join(list(text))  # an equal text, another object
-        assert lowered(text) == text.lower(), text
         assert fold(text) == (
             text.lower() if len(text.lower()) == len(text) else text.translate(_ASCII_UPPER)
         )
