@@ -67,8 +67,11 @@ def _column(values: npt.NDArray[np.object_], kind: str | None, decode_json: bool
             return pd.Series(np.array(values, dtype="float64"), copy=False)
         if kind in ("int", "bool"):
             # Through Arrow: None -> <NA>; text or fractions raise (the general path).
-            ints = pd.array(pa.array(values, pa.int64()), dtype="Int64")
-            return pd.Series(ints if kind == "int" else ints.astype("boolean"), copy=False)
+            # Arrow's own conversion keeps every int64 exact; ``pd.array(arrow, "Int64")``
+            # went through float64 when a cell was missing (2**53 + 1 came back 2**53,
+            # and 2**63 - 1 raised OverflowError).
+            ints = pa.array(values, pa.int64()).to_pandas(types_mapper=_nullable_ints)
+            return ints if kind == "int" else ints.astype("boolean")
         if kind == "text":
             texts = pa.array(values, pa.large_string())  # non-text cells raise
             return pd.Series(pd.array(texts, dtype=_text_dtype()), copy=False)
@@ -80,6 +83,14 @@ def _column(values: npt.NDArray[np.object_], kind: str | None, decode_json: bool
     if kind is not None:
         _typed(column, "cells", kind, decode_json)
     return column["cells"]
+
+
+def _nullable_ints(arrow_type: object) -> object:
+    """``types_mapper`` for :meth:`pyarrow.Array.to_pandas`: int64 -> pandas ``Int64``."""
+    import pandas as pd  # imported already by the caller
+    import pyarrow as pa
+
+    return pd.Int64Dtype() if arrow_type == pa.int64() else None
 
 
 def _decode_all(values: Iterable[object]) -> list[object]:

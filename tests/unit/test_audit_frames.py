@@ -42,3 +42,30 @@ def test_fast_typing_matches_cell_by_cell_typing(rows, decode_json) -> None:
     fast = frame_from_rows(rows, decode_json=decode_json)
     slow = apply_types(pd.DataFrame.from_records(rows, columns=list(ALL_COLUMNS)), decode_json)
     pd.testing.assert_frame_equal(fast, slow)
+
+
+BIG = [2**53 + 1, 2**63 - 1, -(2**63)]
+
+
+@pytest.mark.parametrize("big", BIG)
+def test_integers_beyond_float_precision_stay_exact_beside_missing_cells(big: int) -> None:
+    rows = [_row(1, input_tokens=big, replayed=1), _row(2, input_tokens=None, replayed=None)]
+    frame = frame_from_rows(rows)
+    assert str(frame["input_tokens"].dtype) == "Int64"
+    assert frame["input_tokens"][0] == big  # not rounded through float64, and no OverflowError
+    assert frame["input_tokens"].isna().tolist() == [False, True]
+    assert frame["replayed"].tolist()[0] is True and frame["replayed"].isna().tolist()[1]
+
+
+def test_big_integers_survive_a_trail_and_its_parquet_export(tmp_path) -> None:
+    from orchestration_kernel.audit import AuditTrail
+    from orchestration_kernel.audit.export import read_back
+
+    with AuditTrail(tmp_path / "a.sqlite", session_id="s") as trail:
+        for tokens in [*BIG, None]:
+            trail.record("call", input_tokens=tokens)
+        frame = trail.to_dataframe()
+        exported = read_back(trail.export(tmp_path / "rows.parquet"))
+    assert frame["input_tokens"].tolist()[:3] == BIG
+    assert exported["input_tokens"].tolist()[:3] == BIG
+    assert frame["input_tokens"].isna().tolist() == [False, False, False, True]
