@@ -9,6 +9,7 @@ Types follow the column kinds in :mod:`.events`: ``timestamp`` is
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Literal
 
@@ -137,7 +138,9 @@ def _typed(frame: pd.DataFrame, name: str, kind: str, decode_json: bool) -> None
     if kind == "time":
         frame[name] = pd.to_datetime(col, utc=True, format="ISO8601").astype("datetime64[us, UTC]")
     elif kind == "int":
-        frame[name] = pd.to_numeric(col, errors="coerce").astype("Int64")
+        exact = _exact_ints(col) if col.dtype == object else None
+        frame[name] = exact if exact is not None else pd.to_numeric(col, errors="coerce")
+        frame[name] = frame[name].astype("Int64")
     elif kind == "float":
         frame[name] = pd.to_numeric(col, errors="coerce").astype("float64")
     elif kind == "bool":
@@ -147,6 +150,33 @@ def _typed(frame: pd.DataFrame, name: str, kind: str, decode_json: bool) -> None
         frame[name] = decoded.where(col.notna(), None)  # missing is None, whatever the source
     else:
         frame[name] = col.astype(_text_dtype())
+
+
+_DIGITS = re.compile(r"-?[0-9]+")
+
+
+def _exact_ints(col: pd.Series) -> pd.Series | None:
+    """An object column of integers, digit strings and missing cells as ``Int64``, every
+    value exact; ``None`` for anything else (``pd.to_numeric`` decides, as before).
+
+    ``pd.to_numeric`` makes such a column float64 once a cell is missing, which rounds
+    integers beyond 2**53 (a CSV or JSONL export read back with one missing token count)."""
+    import pandas as pd  # imported already (the caller holds a frame): a dict look-up
+
+    ints: list[int | None] = []
+    for cell in col.tolist():
+        if cell is None or cell is pd.NA or (isinstance(cell, float) and cell != cell):
+            ints.append(None)
+        elif type(cell) is int:
+            ints.append(cell)
+        elif isinstance(cell, str) and _DIGITS.fullmatch(cell):
+            ints.append(int(cell))
+        else:
+            return None
+    try:
+        return pd.Series(pd.array(ints, dtype="Int64"), index=col.index, name=col.name)
+    except (OverflowError, TypeError, ValueError):  # beyond int64: as before
+        return None
 
 
 def _to_bool(value: object) -> bool:
