@@ -420,3 +420,16 @@ def test_other_errors_keep_their_traceback_and_unload_removes_the_hook(
     finally:
         ip.set_custom_exc((), None)
         ip.run_line_magic("load_ext", "orchestration_kernel")  # the fixture unloads again
+
+
+def test_an_unknown_run_lists_the_latest_runs_by_kind(
+    ip: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cell(ip, f"%%orchestrate --input \"'x'\"\n{PIPELINE}").success  # a pipeline, no name
+    assert cell(ip, "%%orchestrate --compare gpt-4o\nhello").success
+    capsys.readouterr()
+    result = cell(ip, "%orchestrate audit --run nosuchrun")
+    clean_failure(result, capsys.readouterr().out, "ConfigurationError")
+    message = str(result.error_in_exec)
+    assert "No run 'nosuchrun'" in message and "(compare)" in message
+    assert "(pipeline)" in message and "(nan)" not in message
