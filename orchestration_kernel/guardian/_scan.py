@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from ahocorasick_rs import AhoCorasick
 
 __all__ = [
+    "CASELESS_ASCII",
     "HIT_BUDGET",
     "ONE_PASS_CHARS",
     "Anchored",
@@ -120,6 +121,12 @@ def first_word(trigger: str) -> bytes:
 
 
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+#: What a case-insensitive pattern takes for an ASCII letter, one character for one: the
+#: upper-case letters, and the letters Python's ``re`` folds to ASCII ones ("ſ" for "s",
+#: "ı" and "İ" for "i", the Kelvin sign for "k").
+CASELESS_ASCII = str.maketrans(
+    {**{c: c.lower() for c in string.ascii_uppercase}, "ſ": "s", "ı": "i", "İ": "i", "\u212a": "k"}
+)
 
 
 def fold(text: str) -> str:

@@ -30,6 +30,8 @@ import string
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from ._scan import OnePass
+
 __all__ = ["Assignment", "find_assignments", "find_basic_credentials"]
 
 #: Key words, lower-case, and what may follow each inside the same word part.
@@ -238,11 +240,18 @@ def _names_a_setting(text: str, begin: int, stop: int) -> bool:
     return text[max(0, begin - 16) : begin].rstrip().lower().endswith(_DIRECTIVES)
 
 
+_KEYWORD_PASS = OnePass(_KEYWORDS)
+
+
 def find_assignments(text: str, lower: str) -> Iterator[Assignment]:
     """Every value given to a key-like name (``lower``: ``text`` lower-cased, same length)."""
+    # Every key word's places found in one pass over the text (not a scan per key word).
+    seen = _KEYWORD_PASS.occurrences(lower)
     for keyword in _KEYWORDS:
-        pos = lower.find(keyword)
-        while pos >= 0:
+        end = 0
+        for pos in seen.every(keyword):
+            if pos < end:
+                continue  # inside the last key word or the value given to it
             end = pos + len(keyword)
             if _part_start(text, pos, lower) and _part_end(text, end, keyword):
                 span = _identifier(text, pos, end)
@@ -251,7 +260,6 @@ def find_assignments(text: str, lower: str) -> Iterator[Assignment]:
                     yield Assignment(text[span[0] : span[1]], keyword, *value)
                     # A key word inside this value ("key=key=key=...") is part of it.
                     end = max(end, value[1])
-            pos = lower.find(keyword, end)
 
 
 _URL_CREDENTIAL = re.compile(

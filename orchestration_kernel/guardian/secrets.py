@@ -414,6 +414,9 @@ def _private_keys(text: str) -> Iterator[Finding]:
             pos = text.find("-----BEGIN ", pos + 1)
 
 
+_DISCORD_MIDDLE = re.compile(r"\.[A-Za-z0-9_-]{6}\.")
+
+
 def _bare_tokens(text: str) -> Iterator[Finding]:
     """Discord bot tokens, Telegram bot tokens without their URL prefix, and Mailchimp
     API keys (32 hex digits, ``-us`` and the data centre number)."""
@@ -421,8 +424,11 @@ def _bare_tokens(text: str) -> Iterator[Finding]:
         for m in TELEGRAM_BARE.finditer(text):
             if not is_placeholder(m.group()[m.group().index(":") + 3 :]):
                 yield Finding("TELEGRAM_BOT_TOKEN", m.start(), m.end(), 0.95)
-    if "." in text:
-        for m in DISCORD_TOKEN.finditer(text):
+    # A Discord token's middle part (".", six characters, ".") is a literal-led search;
+    # no token starts more than 26 characters before the first one.
+    middle = _DISCORD_MIDDLE.search(text)
+    if middle is not None:
+        for m in DISCORD_TOKEN.finditer(text, max(0, middle.start() - 26)):
             if (m.start() == 0 or not is_word_char(text[m.start() - 1])) and discord_ok(m.group()):
                 yield Finding("DISCORD_TOKEN", m.start(), m.end(), 0.95)
     if "-us" in text:
