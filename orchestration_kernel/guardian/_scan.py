@@ -129,10 +129,11 @@ CASELESS_ASCII = str.maketrans(
 )
 
 
-def fold(text: str) -> str:
+def fold(text: str, lowered: str | None = None) -> str:
     """``text`` lower-cased with every position kept (``str.lower`` unless a character
-    would grow, like ``İ``; then ASCII letters only)."""
-    low = text.lower()
+    would grow, like ``İ``; then ASCII letters only). ``lowered``: ``text.lower()``, when
+    the caller has it already."""
+    low = text.lower() if lowered is None else lowered
     return low if len(low) == len(text) else text.translate(_ASCII_LOWER)
 
 

@@ -315,14 +315,14 @@ _CLOSED_AT = ("at]", "at)", "at>", "at}")
 
 def _may_spell_at(low: str) -> bool:
     """Could the text hold an address written with "at" ("jane at gmail.com")? (``low``:
-    the text as :func:`fold` lower-cases it; no other character lower-cases to one of
-    these ASCII ones, so the answer is the one ``str.lower`` gives.)"""
+    the text lower-cased.)"""
     return " at " in low or any(b in low for b in _CLOSED_AT)
 
 
-def _obfuscated_emails(text: str, low: str) -> Iterator[Finding]:
-    if not _may_spell_at(low):
+def _obfuscated_emails(text: str, lowered: str) -> Iterator[Finding]:
+    if not _may_spell_at(lowered):
         return
+    low = fold(text, lowered)
     # The bracketed form holds "at" and a closing bracket: without one, its scan (which
     # cannot start from a literal) is skipped.
     bracketed_at = any(b in low for b in _CLOSED_AT)
@@ -344,8 +344,8 @@ def _obfuscated_emails(text: str, low: str) -> Iterator[Finding]:
                 yield Finding("EMAIL", start, m.end(), 0.7)
 
 
-def _emails(text: str, sk: bytes, low: str) -> Iterator[Finding]:
-    yield from _obfuscated_emails(text, low)
+def _emails(text: str, sk: bytes, lowered: str) -> Iterator[Finding]:
+    yield from _obfuscated_emails(text, lowered)
     if text.count("@") > _AT_BUDGET:  # a flood of "@": let the regex engine walk it
         for scanned in _EMAIL_SCAN.finditer(text):
             start, at, end = scanned.start(), scanned.start("at"), scanned.end()
@@ -426,14 +426,13 @@ def _ibans(text: str, sk: bytes, low: str) -> Iterator[Finding]:
 
 
 def _ssns(text: str, sk: bytes, low: str) -> Iterator[Finding]:
+    """(``low``: ``text.lower()``.)"""
     for m in _SSN.finditer(sk):
         value = text[m.start() : m.end()]
         if _before(sk, m.start(), b"0-.") and ssn_valid(value[:3], value[4:6], value[7:]):
             yield Finding("US_SSN", m.start(), m.end(), 0.85)
-    # (The words' letters are ones no other character lower-cases to, so ``fold``'s copy
-    # answers as ``str.lower``'s would; the scan itself is given the latter.)
     if "ssn" in low or "social security" in low:
-        for bare in _ssn_bare_matches(text, low if text.isascii() else text.lower()):
+        for bare in _ssn_bare_matches(text, low):
             if ssn_valid(*bare.groups()):
                 yield Finding("US_SSN", bare.start(1), bare.end(3), 0.8)
 
@@ -595,7 +594,7 @@ class PIIDetector:
         """Every finding, in detector order (may overlap; redaction merges overlaps)."""
         sk = skeleton(text)
         # The text lower-cased once for every detector that reads it so.
-        low = fold(text)
+        low = text.lower()
         # Every entity but e-mail needs a digit; e-mail needs an "@" (or an "at" word).
         if b"0" not in sk and "@" not in text and not _may_spell_at(low):
             return []
