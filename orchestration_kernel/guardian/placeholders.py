@@ -96,14 +96,24 @@ _RUN_OF_6 = re.compile(
 _MASK_RUN = re.compile(r"([xX*#0._\-•])\1{5}")
 
 
+#: The six-character ascending runs (``_RUN_OF_6``'s alternatives).
+_RUNS_OF_6 = tuple(seq[i : i + 6] for seq in (_ALPHABET, _DIGITS) for i in range(len(seq) - 5))
+
+
 @cache
-def _runs_of_6() -> AhoCorasick:
-    """The six-character ascending runs as one automaton (built on first use)."""
+def _automaton(words: tuple[str, ...]) -> AhoCorasick:
+    """``words`` as one automaton (built on first use)."""
     import ahocorasick_rs  # on first use, like the scanners in _scan
 
-    return ahocorasick_rs.AhoCorasick(
-        [seq[i : i + 6] for seq in (_ALPHABET, _DIGITS) for i in range(len(seq) - 5)]
-    )
+    return ahocorasick_rs.AhoCorasick(list(words))
+
+
+def _holds_any(low: str, words: tuple[str, ...]) -> bool:
+    """``any(w in low for w in words)``, in one pass over ``low``."""
+    try:
+        return bool(_automaton(words).find_matches_as_indexes(low))
+    except UnicodeEncodeError:  # a lone surrogate: the automaton reads UTF-8 only
+        return any(w in low for w in words)
 
 
 def _has_run_of_6(value: str) -> bool:
@@ -111,10 +121,7 @@ def _has_run_of_6(value: str) -> bool:
     folded as the case-insensitive pattern reads it (a 36-way alternation tried at every
     position costs microseconds per value)."""
     folded = value.lower() if value.isascii() else value.translate(CASELESS_ASCII)
-    try:
-        return bool(_runs_of_6().find_matches_as_indexes(folded))
-    except UnicodeEncodeError:  # a lone surrogate: the automaton reads UTF-8 only
-        return bool(_RUN_OF_6.search(value))
+    return _holds_any(folded, _RUNS_OF_6)
 
 
 def has_sequence_run(value: str, length: int = 6) -> bool:
@@ -159,6 +166,6 @@ def is_placeholder(value: str, *, sequences: bool = True, fill: bool = True) -> 
         return True
     if len(set(low)) <= (2 if fill else 1) or (fill and mask_dominated(stripped)):
         return True
-    if any(w in low for w in _PLACEHOLDER_WORDS) or (fill and any(w in low for w in _FILL_WORDS)):
+    if _holds_any(low, _PLACEHOLDER_WORDS) or (fill and _holds_any(low, _FILL_WORDS)):
         return True
     return sequences and has_sequence_run(stripped)
