@@ -206,6 +206,14 @@ _IBAN_LENGTHS = dict(
     )
 )
 
+#: Letters as their base-36 values (``int(c, 36)``), for the mod-97 check.
+_BASE36 = str.maketrans(
+    {c: str(int(c, 36)) for c in string.ascii_letters}  # digits stand for themselves
+)
+#: The IBAN scan's end for a country's length: that many characters besides the blanks
+#: and dashes between them (per length; the match is taken within the pattern's match).
+_IBAN_CHARS = {n: re.compile(rf"(?:[ -]*[^ -]){{{n}}}") for n in set(_IBAN_LENGTHS.values())}
+
 # --- US SSN ------------------------------------------------------------------------------
 _SSN = re.compile(rb"000([- .])00(?:\1)0000(?![0-])")
 _SSN_BARE = re.compile(
@@ -281,7 +289,12 @@ def iban_valid(iban: str) -> bool:
     if _IBAN_LENGTHS.get(iban[:2]) != len(iban):
         return False
     rearranged = iban[4:] + iban[:4]
-    return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1
+    # Each letter as its base-36 value in one translate; anything else (which int(c, 36)
+    # reads or rejects in its own ways) goes the character-by-character way.
+    digits = rearranged.translate(_BASE36)
+    if not (digits.isascii() and digits.isdigit()):
+        digits = "".join(str(int(c, 36)) for c in rearranged)
+    return int(digits) % 97 == 1
 
 
 def ssn_valid(area: str, group: str, serial: str) -> bool:
@@ -413,15 +426,12 @@ def _ibans(text: str, sk: bytes, low: str) -> Iterator[Finding]:
             continue
         # The pattern may run on into a following upper-case word: keep exactly the
         # country's length of characters, wherever the spaces fall.
-        end, count = m.start(), 0
-        for i in range(m.start(), m.end()):
-            if text[i] not in " -":
-                count += 1
-            if count == want:
-                end = i + 1
-                break
+        cut = _IBAN_CHARS[want].match(text, m.start(), m.end())
+        if cut is None:
+            continue
+        end = cut.end()
         compact = text[m.start() : end].replace(" ", "").replace("-", "").upper()
-        if count == want and iban_valid(compact):
+        if iban_valid(compact):
             yield Finding("IBAN", m.start(), end, 0.95)
 
 
