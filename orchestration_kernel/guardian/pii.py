@@ -329,7 +329,7 @@ _CLOSED_AT = ("at]", "at)", "at>", "at}")
 def _may_spell_at(low: str) -> bool:
     """Could the text hold an address written with "at" ("jane at gmail.com")? (``low``:
     the text lower-cased.)"""
-    return " at " in low or any(b in low for b in _CLOSED_AT)
+    return " at " in low or "at]" in low or "at)" in low or "at>" in low or "at}" in low
 
 
 def _obfuscated_emails(text: str, lowered: str) -> Iterator[Finding]:
@@ -377,11 +377,14 @@ def _emails(text: str, sk: bytes, lowered: str) -> Iterator[Finding]:
 
 
 def _phones(text: str, sk: bytes, low: str) -> Iterator[Finding]:
+    # (Each shape needs that many digits: 8 with a "+", 10 in the North American one.)
     if b"+0" in sk:
         for m in _PHONE_INTL.finditer(sk):
             n = m.group().count(b"0")
             if 8 <= n <= 15 and _before(sk, m.start(), b"Aa0_+"):
                 yield Finding("PHONE_NUMBER", m.start(), m.end(), 0.8)
+    if sk.count(b"0") < 10:
+        return
     for pattern in _PHONE_NANP:
         for m in pattern.finditer(sk):
             area = text[m.start() : m.end()].lstrip("(")
@@ -405,6 +408,8 @@ def _card_matches(sk: bytes) -> Iterator[re.Match[bytes]]:
 
 
 def _cards(text: str, sk: bytes, low: str) -> Iterator[Finding]:
+    if sk.count(b"0") < 13:  # a card number has 13 digits or more
+        return
     for m in _card_matches(sk):
         # A card number stands as a word of its own: digits glued to letters are part of
         # an identifier ("batch_a45ddf3621804925949e" holds a Luhn-valid 13-digit run).
@@ -437,7 +442,8 @@ def _ibans(text: str, sk: bytes, low: str) -> Iterator[Finding]:
 
 def _ssns(text: str, sk: bytes, low: str) -> Iterator[Finding]:
     """(``low``: ``text.lower()``.)"""
-    for m in _SSN.finditer(sk):
+    # A dashed SSN has nine (ASCII) digits; a bare one's \d reads any digit.
+    for m in _SSN.finditer(sk) if sk.count(b"0") >= 9 else ():
         value = text[m.start() : m.end()]
         if _before(sk, m.start(), b"0-.") and ssn_valid(value[:3], value[4:6], value[7:]):
             yield Finding("US_SSN", m.start(), m.end(), 0.85)

@@ -25,7 +25,7 @@ from typing import TypedDict, Unpack
 from ..errors import ConfigurationError
 from ..models import Action
 from ._scan import Anchored, OnePass, TokenSet, TriggerIndex, fold, is_word_char
-from .assignments import Assignment, find_assignments, find_basic_credentials
+from .assignments import BASIC_LITERALS, Assignment, find_assignments, find_basic_credentials
 from .context import GuardContext, Stage
 from .placeholders import is_placeholder
 from .policy import ALL_STAGES, BasePolicy, Outcome
@@ -347,7 +347,10 @@ def _assignment_ok(a: Assignment, value: str) -> bool:
 #: Which rules have a trigger in a text (:meth:`SecretDetector.find` starts only those).
 _TRIGGERS = TriggerIndex([(r.anchor, r.fold_case) for r in _RULES])
 #: The triggers looked for in the text itself (not lower-cased), found in one pass.
-_ONE_PASS = OnePass(t for r in _RULES if not r.fold_case for t in r.anchor.triggers)
+#: (And the literals the basic-credential scan starts from: it skips those found nowhere.)
+_ONE_PASS = OnePass(
+    [*(t for r in _RULES if not r.fold_case for t in r.anchor.triggers), *BASIC_LITERALS]
+)
 
 
 class SecretDetector:
@@ -386,7 +389,7 @@ class SecretDetector:
             if _assignment_ok(a, value):
                 entity = "PASSWORD" if any(w in a.keyword for w in _PASSWORD_WORDS) else "SECRET"
                 found.append(Finding(entity, a.start, a.start + len(value), 0.8))
-        for start, end in find_basic_credentials(text):
+        for start, end in find_basic_credentials(text, seen):
             if not is_placeholder(text[start:end], sequences=False) and end - start >= 4:
                 found.append(Finding("PASSWORD", start, end, 0.8))
         return found
