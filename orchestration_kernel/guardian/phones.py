@@ -68,7 +68,15 @@ _EXTENSION = re.compile(r"(?i:\b(?:ext|extension|x)\.?\s*)$")
 def _valid(candidate: str, regions: Sequence[str]) -> bool:
     """Valid as a national number of one of ``regions``? Only the digits count, so the
     answer is remembered per digit string and region list (:func:`_valid_digits`)."""
+    if candidate.isascii():  # a scanned candidate: ASCII digits and separators only
+        digits = candidate.translate(_SEPARATORS_GONE)
+        if digits.isdigit():
+            return _valid_digits(digits, tuple(regions))
     return _valid_digits("".join(filter(str.isdigit, candidate)), tuple(regions))
+
+
+#: Deletes what separates a phone number's digit groups (and its leading "+").
+_SEPARATORS_GONE = str.maketrans("", "", " .-/()+")
 
 
 #: A region's (code, country calling code, trunk prefix, possible lengths).
@@ -129,7 +137,8 @@ def _significant_length(national: str) -> int:
 def _not_a_phone(text: str, sk: bytes, start: int, candidate: str) -> bool:
     """Shapes that are something else: too few or many digits, a date, an SSN's 3-2-4
     grouping, a dotted quad, the tail of an IBAN, an extension."""
-    digits = sum(map(str.isdigit, candidate))
+    # The candidate came from the skeleton: its digits are the skeleton's "0"s there.
+    digits = sk.count(b"0", start, start + len(candidate))
     if not 8 <= digits <= 15 or _DATE.search(candidate):
         return True
     if _SSN_SHAPE.fullmatch(candidate) or _DOTTED_QUAD.fullmatch(candidate):
