@@ -1,7 +1,7 @@
 """Do two checkouts of the Guardian reach the same verdicts? A speed change must not
 move one byte of what the Guardian decides.
 
-    python scripts/guardian_equivalence.py                      # this tree vs main at 24c63e2
+    python scripts/guardian_equivalence.py                      # this tree vs 24c63e2
     python scripts/guardian_equivalence.py --base REV --dev DIR --limit N
 
 The base revision's ``orchestration_kernel`` is unpacked with ``git archive`` into a
@@ -36,7 +36,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DEV = Path("/work/shared/guardian-dev")
+#: The development set beside the checkout (issue 20: ``../shared/guardian-dev``).
+DEFAULT_DEV = ROOT.parent / "shared" / "guardian-dev"
 
 
 # -- texts -----------------------------------------------------------------------------
