@@ -57,9 +57,7 @@ def test_integers_beyond_float_precision_stay_exact_beside_missing_cells(big: in
     assert frame["replayed"].tolist()[0] is True and frame["replayed"].isna().tolist()[1]
 
 
-# (JSONL is not here: its reader lets pandas infer float64 for a column with a missing
-# cell before the audit types are applied, so 2**63 - 1 cannot come back from it.)
-@pytest.mark.parametrize("suffix", [".parquet", ".csv"])
+@pytest.mark.parametrize("suffix", [".parquet", ".csv", ".jsonl"])
 def test_big_integers_survive_a_trail_and_its_exports(tmp_path, suffix: str) -> None:
     from orchestration_kernel.audit import AuditTrail
     from orchestration_kernel.audit.export import read_back
