@@ -155,7 +155,7 @@ def _typed(frame: pd.DataFrame, name: str, kind: str, decode_json: bool) -> None
 _DIGITS = re.compile(r"-?[0-9]+")
 
 
-def _exact_ints(col: pd.Series) -> pd.Series | None:
+def _exact_ints(col: pd.Series[str]) -> pd.Series[int] | None:
     """An object column of integers, digit strings and missing cells as ``Int64``, every
     value exact; ``None`` for anything else (``pd.to_numeric`` decides, as before).
 
@@ -164,7 +164,8 @@ def _exact_ints(col: pd.Series) -> pd.Series | None:
     import pandas as pd  # imported already (the caller holds a frame): a dict look-up
 
     ints: list[int | None] = []
-    for cell in col.tolist():
+    cells: list[object] = list(col.tolist())  # an object column: any mix of cell types
+    for cell in cells:
         if cell is None or cell is pd.NA or (isinstance(cell, float) and cell != cell):
             ints.append(None)
         elif type(cell) is int:
