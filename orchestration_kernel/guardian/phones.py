@@ -48,9 +48,13 @@ DEFAULT_PHONE_REGIONS: tuple[str, ...] = (
 #: At most this many candidates per text are parsed by libphonenumber.
 MAX_VALIDATED = 200
 
-# Spelt as a choice of literals (not ``[+(]?0``) so the regex engine skips straight to
-# a "+", "(" or digit instead of trying the pattern at every position.
-_CANDIDATE = re.compile(rb"(?:\+0|\(0|0)(?:[ .\-/]{0,2}\(?0\)?){6,15}")
+# A candidate is ``[+(]?0(?:[ .\-/]{0,2}\(?0\)?){6,15}`` on the skeleton. It is looked
+# for from its first digit (a literal start: the regex engine skips straight to a digit;
+# a leading choice of "+", "(" or a digit made it test every position), and the "+" or
+# "(" before that digit is taken in afterwards (see _candidates). The look-ahead (six
+# more digits or separators must follow) only turns away short numbers at once: every
+# candidate has them.
+_CANDIDATE = re.compile(rb"0(?=[0 .\-/()]{6})(?:[ .\-/]{0,2}\(?0\)?){6,15}")
 _DATE = re.compile(r"(?:19|20)\d\d[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.](?:19|20)\d\d")
 _PHONE_WORDS = re.compile(
     r"(?i:phone|tel\b|telephone|call|mobile|cell|fax|whatsapp|sms|text\s+me|contact|reach"
@@ -135,13 +139,13 @@ def _significant_length(national: str) -> int:
 
 
 def _not_a_phone(text: str, sk: bytes, start: int, candidate: str) -> bool:
-    """Shapes that are something else: too few or many digits, a date, an SSN's 3-2-4
-    grouping, a dotted quad, the tail of an IBAN, an extension."""
-    # The candidate came from the skeleton: its digits are the skeleton's "0"s there.
-    digits = sk.count(b"0", start, start + len(candidate))
-    if not 8 <= digits <= 15 or _DATE.search(candidate):
-        return True
+    """Shapes that are something else: a date, an SSN's 3-2-4 grouping, a dotted quad,
+    the tail of an IBAN, an extension. (The digit count is checked before.)"""
+    # The two whole-candidate shapes first: one C-level match each, where the date is a
+    # search from every position.
     if _SSN_SHAPE.fullmatch(candidate) or _DOTTED_QUAD.fullmatch(candidate):
+        return True
+    if _DATE.search(candidate):
         return True
     floor = max(0, start - 40)
     before = text[floor:start]
@@ -152,14 +156,32 @@ def _not_a_phone(text: str, sk: bytes, start: int, candidate: str) -> bool:
     return ("x" in before or "X" in before) and bool(_EXTENSION.search(before))
 
 
+def _candidates(sk: bytes) -> Iterator[tuple[int, int]]:
+    r"""The spans ``[+(]?0(?:[ .\-/]{0,2}\(?0\)?){6,15}`` finds in the skeleton ``sk``.
+
+    A match from a "+" or "(" goes on exactly as one from the digit after it (the rest
+    of the pattern is the same from there), so a match found from a digit starts one
+    earlier when a "+" or "(" stands before it outside the previous match."""
+    done = 0
+    for m in _CANDIDATE.finditer(sk):
+        start = m.start()
+        if start > done and sk[start - 1] in b"+(":
+            start -= 1
+        done = m.end()
+        yield start, done
+
+
 def national_phones(text: str, sk: bytes, regions: Sequence[str]) -> Iterator[Finding]:
     """Phone numbers in national formats of ``regions`` (``sk``: the text's skeleton)."""
     if not regions:
         return
     checked = 0
-    for m in _CANDIDATE.finditer(sk):
-        start, end = m.start(), m.end()
+    for start, end in _candidates(sk):
         if (start and sk[start - 1] in b"Aa0_.-/:") or sk[end : end + 1] in (b"0", b"A", b"a"):
+            continue
+        # Too few or many digits: not a phone. (The digits are the skeleton's "0"s; the
+        # separators stripped from the candidate's end below hold none.)
+        if not 8 <= sk.count(b"0", start, end) <= 15:
             continue
         candidate = text[start:end].rstrip(" .-/")
         if _not_a_phone(text, sk, start, candidate):

@@ -226,6 +226,10 @@ _SSN_VOID = {"078051120", "219099999"}
 # --- IP addresses ------------------------------------------------------------------------
 # The match starts at the first octet's last digit; the code extends it back.
 _IPV4 = re.compile(rb"0\.0{1,3}\.0{1,3}\.0{1,3}(?![Aa0_]|\.0)")
+#: What :class:`ipaddress.IPv4Address` accepts of a dotted quad of 1-3 ASCII digits each
+#: (as the scan finds them): every octet at most 255, none with a leading zero.
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])"
+_IPV4_VALID = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
 _IPV6 = re.compile(
     r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|(?:\d{1,3}\.){3}\d{1,3})?(?![\w:])"
 )
@@ -273,8 +277,18 @@ _NUMBERING_WORDS = frozenset(
 _LINKING_WORDS = frozenset({"is", "was", "to", "from", "=", "number", "no."})
 
 
+#: An ASCII digit's byte → the Luhn sum's share of it when doubled (2d, less 9 past 9).
+_LUHN_DOUBLED = bytes.maketrans(b"0123456789", bytes([0, 2, 4, 6, 8, 1, 3, 5, 7, 9]))
+
+
 def luhn_valid(digits: str) -> bool:
     """True when the digit string passes the Luhn checksum."""
+    if digits.isascii() and digits.isdigit():
+        # Summed by C loops: the digits from the last one, every other one as it is (its
+        # byte less 48) and the others doubled (a byte table).
+        raw = digits.encode()[::-1]
+        kept, doubled = raw[::2], raw[1::2]
+        return (sum(kept) - 48 * len(kept) + sum(doubled.translate(_LUHN_DOUBLED))) % 10 == 0
     total = 0
     for i, ch in enumerate(reversed(digits)):
         d = ord(ch) - 48
@@ -324,6 +338,8 @@ def _is_ssh_address(text: str, start: int, at: int, end: int) -> bool:
 
 
 _CLOSED_AT = ("at]", "at)", "at>", "at}")
+#: Any of :data:`_CLOSED_AT` (a literal start).
+_AT_CLOSED = re.compile(r"at[\])>}]")
 
 
 def _may_spell_at(low: str) -> bool:
@@ -337,8 +353,9 @@ def _obfuscated_emails(text: str, lowered: str) -> Iterator[Finding]:
         return
     low = fold(text, lowered)
     # The bracketed form holds "at" and a closing bracket: without one, its scan (which
-    # cannot start from a literal) is skipped.
-    bracketed_at = any(b in low for b in _CLOSED_AT)
+    # cannot start from a literal) is skipped. (One search for the four: each substring
+    # test read the whole text, and an absent one is the common case.)
+    bracketed_at = _AT_CLOSED.search(low) is not None
     for pattern, bracketed in ((_SPELT_AT, False), (_BRACKET_AT, True)):
         if bracketed and not bracketed_at:
             continue
@@ -513,9 +530,7 @@ def _ipv4(text: str, sk: bytes) -> Iterator[Finding]:
         if not _before(sk, start, b"Aa0_."):
             continue
         value = text[start : m.end()]
-        try:
-            ipaddress.IPv4Address(value)
-        except ValueError:
+        if not _IPV4_VALID.fullmatch(value):
             continue
         if not _not_an_address(text, value, m.end()) and not _numbered_not_address(text, start):
             yield Finding("IP_ADDRESS", start, m.end(), 0.9)

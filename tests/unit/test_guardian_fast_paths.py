@@ -243,3 +243,42 @@ def test_pii_scan_still_finds_every_kind_on_the_labelled_prompts() -> None:
         21,
         "<EMAIL>",
     )
+
+
+def _luhn_by_character(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def test_luhn_sum_is_the_digit_by_digit_one() -> None:
+    values = _texts(string.digits, n=6000, longest=24) + _texts("0123456789 a٣-", n=2000)
+    for value in values:
+        assert pii.luhn_valid(value) == _luhn_by_character(value), value
+
+
+def test_ipv4_check_is_what_ipaddress_accepts() -> None:
+    import ipaddress
+
+    rng = random.Random(8)
+    octets = ["0", "00", "01", "9", "10", "99", "100", "199", "200", "249", "250", "255", "256"]
+    octets += ["299", "300", "999", "010", "001", "000"]
+    values = [".".join(rng.choice(octets) for _ in range(4)) for _ in range(6000)]
+    values += _texts("0123456789.", n=4000, longest=16)
+    for value in values:
+        try:
+            ipaddress.IPv4Address(value)
+            expected = True
+        except ValueError:
+            expected = False
+        assert bool(pii._IPV4_VALID.fullmatch(value)) == expected, value
+
+
+def test_closed_at_search_is_the_substring_tests() -> None:
+    for low in _texts("at])>}( [x", n=6000, longest=30) + [t.lower() for t in LABELLED]:
+        expected = any(b in low for b in pii._CLOSED_AT)
+        assert (pii._AT_CLOSED.search(low) is not None) == expected, low
