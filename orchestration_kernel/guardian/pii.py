@@ -289,6 +289,11 @@ def luhn_valid(digits: str) -> bool:
         raw = digits.encode()[::-1]
         kept, doubled = raw[::2], raw[1::2]
         return (sum(kept) - 48 * len(kept) + sum(doubled.translate(_LUHN_DOUBLED))) % 10 == 0
+    return _luhn_by_digit(digits)
+
+
+def _luhn_by_digit(digits: str) -> bool:
+    """:func:`luhn_valid` one character at a time (its value: code point less 48)."""
     total = 0
     for i, ch in enumerate(reversed(digits)):
         d = ord(ch) - 48
@@ -443,8 +448,12 @@ def _cards(text: str, sk: bytes, low: str) -> Iterator[Finding]:
 
 def _ibans(text: str, sk: bytes, low: str) -> Iterator[Finding]:
     for m in matches_from(_IBAN, sk, _IBAN_STARTS):
+        # (Most matches that are no IBAN sit inside a key or a hash: the byte before
+        # them, looked at first, says so.)
+        if not _before(sk, m.start(), b"Aa0-"):
+            continue
         want = _IBAN_LENGTHS.get(text[m.start() : m.start() + 2].upper())
-        if want is None or not _before(sk, m.start(), b"Aa0-"):
+        if want is None:
             continue
         # The pattern may run on into a following upper-case word: keep exactly the
         # country's length of characters, wherever the spaces fall.
@@ -640,6 +649,10 @@ class PIIDetector:
         return found
 
 
+#: The ``replace`` operator's stand-in per entity (what :class:`Redactor` returns).
+_REPLACED = {entity: f"<{entity}>" for entity in PII_ENTITIES}
+
+
 class PIIPolicy(BasePolicy):
     """Redacts (by default) personal data with the chosen operator."""
 
@@ -664,6 +677,14 @@ class PIIPolicy(BasePolicy):
     def find(self, text: str) -> list[Finding]:
         """Findings with their stand-ins filled in by the operator."""
         redact = self.redactor
+        if type(redact) is Redactor and redact.operator == "replace":
+            # The stand-in does not depend on the value: neither sliced out nor passed.
+            return [
+                Finding(
+                    f.entity, f.start, f.end, f.score, _REPLACED.get(f.entity) or f"<{f.entity}>"
+                )
+                for f in self.detector.find(text)
+            ]
         return [
             Finding(f.entity, f.start, f.end, f.score, redact(f.entity, text[f.start : f.end]))
             for f in self.detector.find(text)

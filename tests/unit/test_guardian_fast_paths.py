@@ -245,20 +245,10 @@ def test_pii_scan_still_finds_every_kind_on_the_labelled_prompts() -> None:
     )
 
 
-def _luhn_by_character(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = ord(ch) - 48
-        if i % 2:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
-
-
 def test_luhn_sum_is_the_digit_by_digit_one() -> None:
     values = _texts(string.digits, n=6000, longest=24) + _texts("0123456789 a٣-", n=2000)
     for value in values:
-        assert pii.luhn_valid(value) == _luhn_by_character(value), value
+        assert pii.luhn_valid(value) == pii._luhn_by_digit(value), value
 
 
 def test_ipv4_check_is_what_ipaddress_accepts() -> None:
@@ -282,3 +272,38 @@ def test_closed_at_search_is_the_substring_tests() -> None:
     for low in _texts("at])>}( [x", n=6000, longest=30) + [t.lower() for t in LABELLED]:
         expected = any(b in low for b in pii._CLOSED_AT)
         assert (pii._AT_CLOSED.search(low) is not None) == expected, low
+
+
+def test_finding_built_slot_by_slot_is_the_plain_frozen_dataclass() -> None:
+    import dataclasses
+
+    import pytest
+
+    from orchestration_kernel.guardian.redaction import Finding
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Plain:
+        entity: str
+        start: int
+        end: int
+        score: float | None = None
+        replacement: str | None = None
+
+    calls: list[tuple[tuple[object, ...], dict[str, object]]] = [
+        (("EMAIL", 1, 9), {}),
+        (("IBAN", 0, 22, 0.95), {}),
+        (("US_SSN", 3, 14, 0.8, "<US_SSN>"), {}),
+        (("X", 2), {"end": 5, "replacement": "r"}),
+        ((), {"entity": "E", "start": 0, "end": 0, "score": 0.5}),
+    ]
+    for args, kwargs in calls:
+        got, plain = Finding(*args, **kwargs), Plain(*args, **kwargs)  # type: ignore[arg-type]
+        assert dataclasses.astuple(got) == dataclasses.astuple(plain)
+        assert repr(got) == repr(plain).replace("Plain", "Finding")
+        assert got == Finding(*args, **kwargs) and hash(got) == hash(Finding(*args, **kwargs))  # type: ignore[arg-type]
+        assert dataclasses.replace(got, start=7).start == 7
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            got.start = 3  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        Finding("E", 1)  # type: ignore[call-arg]
+    assert Finding.__match_args__ == Plain.__match_args__
