@@ -299,7 +299,7 @@ def test_finding_built_slot_by_slot_is_the_plain_frozen_dataclass() -> None:
     for args, kwargs in calls:
         got, plain = Finding(*args, **kwargs), Plain(*args, **kwargs)  # type: ignore[arg-type]
         assert dataclasses.astuple(got) == dataclasses.astuple(plain)
-        assert repr(got) == repr(plain).replace("Plain", "Finding")
+        assert repr(got) == "Finding" + repr(plain).split("Plain", 1)[1]
         assert got == Finding(*args, **kwargs) and hash(got) == hash(Finding(*args, **kwargs))  # type: ignore[arg-type]
         assert dataclasses.replace(got, start=7).start == 7
         with pytest.raises(dataclasses.FrozenInstanceError):
