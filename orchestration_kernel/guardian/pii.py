@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from ..errors import ConfigurationError
 from ..models import Action
-from ._scan import CASELESS_ASCII, fold, matches_from, skeleton
+from ._scan import CASELESS_ASCII, HIT_BUDGET, fold, matches_from, skeleton
 from .context import GuardContext, Stage
 from .phones import DEFAULT_PHONE_REGIONS, national_phones
 from .policy import ALL_STAGES, BasePolicy, Outcome
@@ -119,7 +119,9 @@ _CARD_WORDS = re.compile(r"(?i:card|credit|debit|visa|mastercard|amex|jcb|uatp|\
 
 # --- IBAN --------------------------------------------------------------------------------
 _IBAN = re.compile(rb"(?:AA|aa)00(?:[ -]?[Aa0]){10,30}(?![0])")
-_IBAN_STARTS = (b"AA00", b"aa00")
+#: Where an IBAN match can start: two letters of one case and two digits ("00" is the
+#: literal the regex engine looks for; the letters are looked at behind it).
+_IBAN_HIT = re.compile(rb"00(?<=AA00|aa00)")
 _IBAN_LENGTHS = dict(
     (code, int(n))
     for code, n in (
@@ -446,8 +448,29 @@ def _cards(text: str, sk: bytes, low: str) -> Iterator[Finding]:
             yield Finding("CREDIT_CARD", m.start(), m.end(), 0.95)
 
 
+def _iban_matches(sk: bytes) -> Iterator[re.Match[bytes]]:
+    """``_IBAN.finditer(sk)``, the pattern tried only where it can start (found by one
+    scan for "00" with the letters before it; a ``find`` per start literal read the
+    letter-heavy skeleton twice). Past :data:`HIT_BUDGET` starts, the regex engine
+    walks the text itself."""
+    starts = []
+    for hit in _IBAN_HIT.finditer(sk):
+        starts.append(hit.start() - 2)
+        if len(starts) > HIT_BUDGET:
+            yield from _IBAN.finditer(sk)
+            return
+    end = 0
+    for pos in starts:
+        if pos < end:
+            continue  # inside the last match: finditer goes on from its end
+        m = _IBAN.match(sk, pos)
+        if m is not None:  # (a match holds 14 characters at least)
+            end = m.end()
+            yield m
+
+
 def _ibans(text: str, sk: bytes, low: str) -> Iterator[Finding]:
-    for m in matches_from(_IBAN, sk, _IBAN_STARTS):
+    for m in _iban_matches(sk):
         # (Most matches that are no IBAN sit inside a key or a hash: the byte before
         # them, looked at first, says so.)
         if not _before(sk, m.start(), b"Aa0-"):
