@@ -67,6 +67,8 @@ _DIGIT_RUN = re.compile(r"\d+")
 _DOTTED_QUAD = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 _IBAN_HEAD = re.compile(r"\b[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]{4}){1,7}[ -]?$")
 _EXTENSION = re.compile(r"(?i:\b(?:ext|extension|x)\.?\s*)$")
+#: How a text that :data:`_EXTENSION` matches ends, its trailing blanks stripped.
+_EXTENSION_ENDS = ("t", "T", "n", "N", "x", "X", ".")
 
 
 def _valid(candidate: str, regions: Sequence[str]) -> bool:
@@ -150,10 +152,15 @@ def _not_a_phone(text: str, sk: bytes, start: int, candidate: str) -> bool:
     floor = max(0, start - 40)
     before = text[floor:start]
     # Each pattern is searched only when the window holds what it cannot do without:
-    # two ASCII capitals for an IBAN's country, an "x" for an extension word.
-    if b"AA" in sk[floor:start] and _IBAN_HEAD.search(before):
+    # two ASCII capitals for an IBAN's country; an "x" for an extension word, and (the
+    # word ends the window) its last letter or a "." before the closing blanks.
+    if sk.find(b"AA", floor, start) >= 0 and _IBAN_HEAD.search(before):
         return True
-    return ("x" in before or "X" in before) and bool(_EXTENSION.search(before))
+    return (
+        ("x" in before or "X" in before)
+        and before.rstrip().endswith(_EXTENSION_ENDS)
+        and bool(_EXTENSION.search(before))
+    )
 
 
 def _candidates(sk: bytes) -> Iterator[tuple[int, int]]:

@@ -232,6 +232,25 @@ _IPV4 = re.compile(rb"0\.0{1,3}\.0{1,3}\.0{1,3}(?![Aa0_]|\.0)")
 #: (as the scan finds them): every octet at most 255, none with a leading zero.
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])"
 _IPV4_VALID = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
+
+
+def _ipv6_forms() -> str:
+    """What :class:`ipaddress.IPv6Address` accepts of what :data:`_IPV6` finds: eight
+    groups, or six and a dotted quad; or a "::" standing for one group or more between
+    at most seven written groups (a dotted quad at the end counting two)."""
+    group, quad = "[0-9A-Fa-f]{1,4}", f"{_OCTET}(?:\\.{_OCTET}){{3}}"
+    forms = [f"(?:{group}:){{7}}{group}", f"(?:{group}:){{6}}{quad}"]
+    for left in range(8):
+        for right in range(8 - left):
+            head = f"(?:{group}:){{{left - 1}}}{group}" if left else ""
+            forms.append(f"{head}::{group}(?::{group}){{{right - 1}}}" if right else f"{head}::")
+            if right >= 2:
+                forms.append(f"{head}::(?:{group}:){{{right - 2}}}{quad}")
+    return "|".join(forms)
+
+
+#: An IPv6 address's validity, checked by one fullmatch instead of a parse.
+_IPV6_VALID = re.compile(_ipv6_forms())
 _IPV6 = re.compile(
     r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|(?:\d{1,3}\.){3}\d{1,3})?(?![\w:])"
 )
@@ -612,9 +631,7 @@ def _ips(text: str, sk: bytes, low: str) -> Iterator[Finding]:
             # Two real groups at least: "::1" or "a::b" say too little to be an address.
             if len(_HEX_GROUP.findall(value)) < 2:
                 continue
-            try:
-                ipaddress.IPv6Address(value)
-            except ValueError:
+            if not _IPV6_VALID.fullmatch(value):
                 continue
             if _not_an_address(text, value, m.end()) or _cut_short(text, m.end()):
                 continue  # "::ffff:192.168.1" cut short, "::ffff:256.0.0.1": not an address

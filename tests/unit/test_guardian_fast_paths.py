@@ -165,11 +165,16 @@ def test_digit_count_gates_hold_no_match_of_their_shapes() -> None:
 
 
 def test_phone_context_searches_are_skipped_only_without_their_letters() -> None:
-    for before in _texts("ABxX ext.0123-", n=6000, longest=45) + LABELLED:
+    texts = _texts("ABxX ext.0123-", n=6000, longest=45) + LABELLED
+    # Endings the extension pattern may match: blanks of every kind, a last newline.
+    texts += _texts("extnsioEXTNSIO.x ſ\n\t\u2003\x85", n=6000, longest=14, seed=31)
+    for before in texts:
         sk = skeleton(before)
         if b"AA" not in sk:
             assert not phones._IBAN_HEAD.search(before), before
         if "x" not in before and "X" not in before:
+            assert not phones._EXTENSION.search(before), before
+        if not before.rstrip().endswith(phones._EXTENSION_ENDS):
             assert not phones._EXTENSION.search(before), before
 
 
@@ -307,3 +312,30 @@ def test_finding_built_slot_by_slot_is_the_plain_frozen_dataclass() -> None:
     with pytest.raises(TypeError):
         Finding("E", 1)  # type: ignore[call-arg]
     assert Finding.__match_args__ == Plain.__match_args__
+
+
+def test_ipv6_check_is_what_ipaddress_accepts_of_the_scans_matches() -> None:
+    import ipaddress
+
+    rng = random.Random(4)
+    groups = ["0", "1", "ab", "fff", "FfFf", "12345", "", "g"]
+    octets = ["1", "0", "01", "255", "256", "99", "1234"]
+    values = []
+    for _ in range(60_000):
+        parts = [rng.choice(groups) for _ in range(rng.randrange(1, 10))]
+        if rng.random() < 0.3:
+            parts[-1] = ".".join(rng.choice(octets) for _ in range(rng.choice([3, 4, 4, 5])))
+        values.append(":".join(parts))
+    values += _texts("0123456789abcdef:.\u0661", n=20_000, longest=40)
+    checked = valid = 0
+    for value in values:
+        if not pii._IPV6.fullmatch(value):
+            continue  # the check only ever sees what the scan found
+        try:
+            ipaddress.IPv6Address(value)
+            expected = True
+        except ValueError:
+            expected = False
+        checked, valid = checked + 1, valid + expected
+        assert bool(pii._IPV6_VALID.fullmatch(value)) == expected, value
+    assert checked > 5000 and valid > 1000  # both answers were put to the test
