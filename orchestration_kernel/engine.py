@@ -172,6 +172,8 @@ class OrchestrationEngine:
         checks = _make_guardian(guardian)
         who = identity if identity is not None else self.session.identity
         self._bus: ContextBus | None = bus
+        # What orchestration_kernel.privacy.keeps_content reads (also without an audit).
+        self._content_logging = content_logging
         # The call path, wired once: the runner knows its collaborators, never the engine.
         self._picker = RouterPicker(self._router, self.providers, identity=who, guardian=checks)
         self._recorder = AuditRecorder(
