@@ -7,9 +7,9 @@ the home is searched for the marker. With content logging on the same run leaves
 disk (the partition files and the audit keep content), so the search can fail.
 """
 
+# ruff: noqa: F811 (the fixtures below are imported, and pytest passes them by name)
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ import pytest
 from orchestration_kernel import OrchestrationEngine, RetryPolicy
 from tests.conftest import fake_key
 from tests.integration.disk_scan import files_holding
+from tests.integration.test_cluster_matrix import server, two_workers  # noqa: F401
 from tests.servers import OpenAIServer
 
 distributed = pytest.importorskip("distributed")
@@ -41,21 +42,8 @@ steps:
 @pytest.fixture
 def client(hermetic_home: Path) -> Iterator[Any]:
     """A cluster whose workers were started inside the test's home."""
-    with distributed.Client(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,
-        scheduler_kwargs={"dashboard_address": ":0"},
-        silence_logs=logging.ERROR,
-    ) as made:
+    with two_workers() as made:
         yield made
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[OpenAIServer]:
-    with OpenAIServer() as srv:
-        yield srv
 
 
 def engine_for(server: OpenAIServer, content_logging: bool) -> OrchestrationEngine:
