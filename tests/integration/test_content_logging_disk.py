@@ -32,6 +32,10 @@ steps:
     model: gpt-4o-mini
     context: session
     prompt: "And now?"
+  - name: third
+    model: gpt-4o-mini
+    when: "'Note' in first.output"
+    prompt: "Last"
 """
 
 
@@ -63,13 +67,17 @@ def test_calls_streams_and_pipelines_leave_no_prompt_or_reply_on_disk_with_loggi
     for run in ("one", "two"):
         result = pipeline.run(run)
         assert result.status == "done"
-        sent = json.dumps(server.requests[-1].json)
+        sent = json.dumps(server.requests[-2].json)
         assert f"Note {MARKER} {run}" in sent  # the second step's request held the first's
     assert "Note QZX-PRIVATE-51ad one" in sent  # ... and the first run's turns too
 
     engine.audit.flush()
     calls = engine.audit.to_dataframe(event="call")
-    assert len(calls) == 6 and (calls["prompt_chars"] > 0).all()
+    assert len(calls) == 8 and (calls["prompt_chars"] > 0).all()
+    # The when: condition's values are audited as sizes and hashes (text when on).
+    steps = engine.audit.to_dataframe(event="step")
+    (seen,) = [d["when_values"] for d in steps["detail"] if "when_values" in d][-1:]
+    assert (MARKER in json.dumps(seen)) is content_logging
     held = files_holding(hermetic_home, MARKER)
     if content_logging:
         assert any(p.startswith("audit") for p in held), held
