@@ -102,3 +102,40 @@ def test_replay_answers_nothing_with_logging_off_and_writes_no_reply(server, her
     assert first.text == second.text and len(server.requests) == 2
     engine.audit.flush()
     assert files_holding(hermetic_home, MARKER) == []
+
+
+def redis_holds(url: str, marker: str) -> bool:
+    """Whether a key of the Redis server holds ``marker`` (each value serialised by DUMP
+    with compression off, so a string is stored as it is), leaving out the live stream:
+    a step's output event crosses to the other kernels through it (capped at 10,000
+    entries), which is what that live delivery is, logging on or off."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        client.config_set("rdbcompression", "no")
+        keys = [k for k in client.scan_iter() if not k.endswith(b":bus:live")]
+        return any(marker.encode() in (client.dump(k) or b"") for k in keys)
+    finally:
+        client.close()
+
+
+@pytest.mark.parametrize("content_logging", [False, True], ids=["off", "on"])
+def test_a_pipeline_on_a_redis_bus_keeps_its_turns_off_redis_with_logging_off(
+    server, hermetic_home, redis_server, content_logging
+) -> None:
+    server.clear()
+    engine = OrchestrationEngine(
+        offline="off",
+        keys={"openai": fake_key("sk")},
+        base_urls={"openai": server.base_url},
+        content_logging=content_logging,
+        redis=redis_server.url,
+    )
+    assert engine.bus.store.kind == "redis"
+    for run in ("one", "two"):
+        assert engine.create_pipeline(SPEC).run(run).status == "done"
+    assert f"Note {MARKER} one" in json.dumps(server.requests[-2].json)  # turns were sent
+    engine.audit.flush()
+    assert redis_holds(redis_server.url, MARKER) is content_logging
+    assert (files_holding(hermetic_home, MARKER) == []) is not content_logging
