@@ -28,6 +28,7 @@ from ..errors import (
     ServerError,
 )
 from ..models import ChatRequest, ProviderReply, StreamChunk
+from ..user_spec import check_number
 
 __all__ = [
     "Provider",
@@ -111,6 +112,10 @@ class Timeouts:
     first_token: float = 120.0
     idle: float = 30.0
     overall: float = 600.0
+
+    def __post_init__(self) -> None:
+        for name in ("connect", "first_token", "idle", "overall"):
+            check_number("Timeouts", name, getattr(self, name), low=0, open_low=True)
 
 
 @runtime_checkable
