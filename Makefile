@@ -71,7 +71,8 @@ check: $(STAMP)
 # choice, never as a surprise on a fresh machine.
 test-latest: | uv-installed
 	test -x .venv-latest/bin/python || $(UV) venv --quiet .venv-latest
-	VIRTUAL_ENV=.venv-latest $(UV) pip install --quiet --upgrade -e '.[dev,local,redis,cluster,keyring,otel]' \
+	$(UV) pip install --quiet --python .venv-latest/bin/python --upgrade \
+	  -e '.[dev,local,redis,cluster,keyring,otel]' \
 	  --override requirements/overrides.txt
 	.venv-latest/bin/python -m ipykernel install --prefix .venv-latest --name python3 >/dev/null
 	@home=$$(mktemp -d); \

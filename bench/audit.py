@@ -7,7 +7,9 @@ commits it (redacted, hashed, chained, in SQLite); the keyword arguments are bui
 before the clock starts (they are the caller's work, not the writer's). It is measured
 without a redactor, and again with the Guardian's redactor (the engine's default). Then
 the whole trail (``audit_rows`` rows) is read into a DataFrame, exported to Parquet and
-its chain verified, several times, each a fresh read (nothing is cached between them).
+its chain verified, several times, each a fresh read (nothing is cached between them),
+and the floors under those reads measured on the same rows (``export.floors``: SQLite
+visiting every cell, the stdlib cursor fetching them, the chain walk's rows fetched).
 
 The durability settings are compared last, interleaved batch by batch in one process
 (two fresh trails, one ``synchronous="FULL"`` — the default — and one ``"NORMAL"`` —
@@ -102,7 +104,51 @@ def _exports(trail: Any, folder: Path, runs: int) -> dict[str, Any]:
         ok = bool(getattr(trail.verify(), "ok", True))
         verify_s.append(time.perf_counter() - t)
     return {"rows": rows, "dataframe_s": summarize(frame_s), "parquet_s": summarize(parquet_s),
-            "verify_s": summarize(verify_s), "verify_ok": ok}  # fmt: skip
+            "verify_s": summarize(verify_s), "verify_ok": ok,
+            "floors": _floors(trail.path, runs)}  # fmt: skip
+
+
+def _floors(path: str, runs: int) -> dict[str, Any]:
+    """What any reader going through the stdlib's SQLite (the only one in the process)
+    spends on the same rows before typing anything, interleaved with nothing else:
+
+    * ``sqlite_scan_s``: SQLite visiting every cell of every row, no Python object made
+      (``count(column)`` for each column): the floor of anything SQL-side;
+    * ``cursor_fetch_s``: ``fetchall()`` of the rows ``to_dataframe`` reads (one Python
+      object per cell): the floor of a frame built from the cursor;
+    * ``verify_fetch_s``: ``fetchall()`` of the rows the chain walk reads (its messages
+      rendered by SQLite, floats left to Python), before any formatting or MAC.
+    """
+    import importlib
+    import sqlite3
+
+    columns = component("orchestration_kernel.audit.store", "ALL_COLUMNS")
+    select_sql = component("orchestration_kernel.audit.query", "select_sql")
+    verify = importlib.import_module("orchestration_kernel.audit.verify")
+    messages = getattr(verify, "_MESSAGES", None)  # the walk's query, where there is one
+    sql, params = select_sql()
+    scan = f"SELECT {', '.join(f'count({c})' for c in columns)} FROM audit_events"
+    times: dict[str, list[float]] = {
+        "sqlite_scan_s": [],
+        "cursor_fetch_s": [],
+        "verify_fetch_s": [],
+    }
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        for _ in range(runs):
+            for name, query, args in (
+                ("sqlite_scan_s", scan, ()),
+                ("cursor_fetch_s", sql, tuple(params)),
+                ("verify_fetch_s", messages, (0, 2**63 - 1)),
+            ):
+                if query is None:
+                    continue
+                t = time.perf_counter()
+                conn.execute(query, args).fetchall()
+                times[name].append(time.perf_counter() - t)
+    finally:
+        conn.close()
+    return {name: summarize(got) for name, got in times.items() if got}
 
 
 def measure(sizes: Sizes, options: dict[str, Any]) -> dict[str, Any]:

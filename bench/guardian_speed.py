@@ -4,6 +4,12 @@ on hostile megabytes (issue 15 item 1, issue 20's speed target).
 - **Per KB**: the project's own labelled prompts (``tests/guardian_eval``), joined into
   texts of 1, 4 and 16 KB; each text is checked ``repeats`` times; the figure is the
   median of µs per KB over every check.
+- **Per policy**: the same texts through each policy's ``check`` alone (µs per KB,
+  median), so a family's share shows; and ``check_input`` again with the phone
+  validator's memo emptied before every check (each text is checked ``repeats`` times,
+  so the memo would otherwise answer every phone number after the first check).
+- **Call pair**: what one model call costs the Guardian (issue 24): ``check_input`` on
+  a 1 KB benign prompt and ``check_output`` on a 500-character reply, µs per pair.
 - **Hostile**: texts of ``hostile_kb`` KB that once made a rule backtrack or a loop crawl
   (long runs of one character, of letters and digits, of whitespace, floods of every
   trigger): the wall time of one ``check_input`` each (off the loop, as the Guardian runs
@@ -21,7 +27,10 @@ import random
 import statistics
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from orchestration_kernel.guardian import GuardContext, Guardian
 
 __all__ = ["measure"]
 
@@ -63,6 +72,63 @@ def _hostile_texts(kb: int) -> dict[str, str]:
     }
 
 
+def _summary(values: list[float]) -> dict[str, float]:
+    return {
+        "n": len(values),
+        "p50": statistics.median(values),
+        "p95": sorted(values)[int(0.95 * (len(values) - 1))],
+    }
+
+
+def _per_policy(
+    guardian: Guardian, ctx: GuardContext, repeats: int
+) -> tuple[dict[str, list[float]], list[float]]:
+    """µs per KB of each policy's own check, and of ``check_input`` with the phone
+    validator's memo emptied first."""
+    from orchestration_kernel.guardian import phones
+
+    forget = getattr(getattr(phones, "_valid_digits", None), "cache_clear", lambda: None)
+    per_policy: dict[str, list[float]] = {p.name: [] for p in guardian.policies}
+    cold: list[float] = []
+
+    async def run() -> None:
+        for text in _ordinary_texts():
+            kb = len(text.encode()) / 1024
+            for _ in range(repeats):
+                for policy in guardian.policies:
+                    if "input" not in policy.stages or policy.is_async:
+                        continue
+                    t0 = time.perf_counter()
+                    policy.check(text, ctx, "input")
+                    per_policy[policy.name].append((time.perf_counter() - t0) * 1e6 / kb)
+                forget()
+                t0 = time.perf_counter()
+                await guardian.check_input(text, ctx)
+                cold.append((time.perf_counter() - t0) * 1e6 / kb)
+
+    asyncio.run(run())
+    return {k: v for k, v in per_policy.items() if v}, cold
+
+
+def _call_pairs(guardian: Guardian, ctx: GuardContext, n: int) -> list[float]:
+    """µs to check a 1 KB benign prompt and a 500-character reply, per call."""
+    from bench.wire import _FILLER, PROMPT_BYTES, REPLY
+
+    async def run() -> list[float]:
+        out = []
+        for i in range(-50, n):  # the first 50 warm up
+            head = f"Summarise in one line, call {i:06d}: "
+            prompt = head + _FILLER[: PROMPT_BYTES - len(head)]
+            t0 = time.perf_counter()
+            await guardian.check_input(prompt, ctx)
+            await guardian.check_output(REPLY, ctx)
+            if i >= 0:
+                out.append((time.perf_counter() - t0) * 1e6)
+        return out
+
+    return asyncio.run(run())
+
+
 def measure(sizes: Any, options: dict[str, Any]) -> dict[str, Any]:
     """Figures for the report (``sizes.name`` picks the scale)."""
     from orchestration_kernel.guardian import GuardContext, Guardian
@@ -88,12 +154,12 @@ def measure(sizes: Any, options: dict[str, Any]) -> dict[str, Any]:
         return per_kb, hostile
 
     per_kb, hostile = asyncio.run(run())
+    per_policy, cold = _per_policy(guardian, ctx, repeats)
     return {
-        "per_kb_us": {
-            "n": len(per_kb),
-            "p50": statistics.median(per_kb),
-            "p95": sorted(per_kb)[int(0.95 * (len(per_kb) - 1))],
-        },
+        "per_kb_us": _summary(per_kb),
+        "per_kb_us_phone_memo_emptied": _summary(cold),
+        "per_policy_us_per_kb": {name: _summary(v) for name, v in per_policy.items()},
+        "call_pair_us": _summary(_call_pairs(guardian, ctx, 200 if smoke else 2000)),
         "hostile_kb": hostile_kb,
         "hostile_s": hostile,
         "hostile_worst_s": max(hostile.values()),

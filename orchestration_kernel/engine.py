@@ -35,6 +35,7 @@ from .engine_options import (
     PipelineMatrixOptions,
     PipelineMatrixSyncOptions,
     SimulatorOptions,
+    check_call_options,
 )
 from .errors import ConfigurationError
 from .jsontypes import JSONValue
@@ -614,6 +615,7 @@ class OrchestrationEngine:
             )
         messages = _messages(prompt)
         check_prompt(messages, system)
+        check_call_options(temperature, max_tokens, extra)
         return CallSpec(
             model=model,
             messages=messages,

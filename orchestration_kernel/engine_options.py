@@ -16,9 +16,13 @@ and on ``compare`` (``**kwargs: object``).
 
 from __future__ import annotations
 
+import difflib
+import numbers
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict
+
+from .errors import ConfigurationError
 
 if TYPE_CHECKING:
     from .audit import AuditTrail
@@ -41,6 +45,7 @@ __all__ = [
     "PipelineMatrixOptions",
     "PipelineMatrixSyncOptions",
     "SimulatorOptions",
+    "check_call_options",
 ]
 
 
@@ -71,6 +76,45 @@ class CallOptions(TypedDict, total=False):
     step: str | None
     session_id: str | None
     needs: Sequence[str]
+
+
+_CALL_OPTION_NAMES = sorted(CallOptions.__optional_keys__ | CallOptions.__required_keys__)
+
+
+#: How close an unknown keyword must be to one of :class:`CallOptions` to be taken for a
+#: misspelling of it (difflib's ratio): ``temprature`` scores 0.91 against ``temperature``,
+#: while a real provider extra such as ``top_k`` scores 0.67 against ``stop``.
+_TYPO_RATIO = 0.85
+
+
+def check_call_options(
+    temperature: object, max_tokens: object, extra: Mapping[str, object]
+) -> None:
+    """Refuse, before anything is sent, what no provider takes: a ``max_tokens`` below 1,
+    a negative or non-numeric ``temperature``, and a keyword that is a misspelling of one
+    of :meth:`~.engine.OrchestrationEngine.complete`'s own (other keywords go to the
+    provider as they are)."""
+    if max_tokens is not None and (
+        isinstance(max_tokens, bool)
+        or not isinstance(max_tokens, numbers.Integral)
+        or max_tokens < 1
+    ):
+        raise ConfigurationError(
+            f"max_tokens must be a whole number of 1 or more, not {max_tokens!r}"
+        )
+    if temperature is not None and (
+        isinstance(temperature, bool)
+        or not isinstance(temperature, numbers.Real)
+        or not float(temperature) >= 0  # also refuses NaN
+    ):
+        raise ConfigurationError(f"temperature must be a number of 0 or more, not {temperature!r}")
+    for name in extra:
+        close = difflib.get_close_matches(name, _CALL_OPTION_NAMES, n=1, cutoff=_TYPO_RATIO)
+        if close:
+            raise ConfigurationError(
+                f"Unknown option {name!r}. Did you mean {close[0]!r}? (Keywords that are not "
+                "the engine's own go to the provider unchanged.)"
+            )
 
 
 class ClusterOptions(TypedDict, total=False):

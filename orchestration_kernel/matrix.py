@@ -94,18 +94,35 @@ def _is_series(value: object) -> bool:
     return hasattr(value, "tolist") and hasattr(value, "index") and not _is_dataframe(value)
 
 
+def _cell(value: object) -> object:
+    """A cell of a DataFrame or Series as a prompt sees it: a missing value (NaN, NaT,
+    ``pd.NA``) is ``None``, which renders as nothing (``null`` inside ``{item}``)."""
+    if value is None or isinstance(value, str | bool | int):
+        return value
+    try:
+        missing = value != value  # NaN and NaT are the values unequal to themselves
+    except TypeError:  # pd.NA refuses a truth value
+        missing = True
+    return None if missing is True or type(value).__name__ == "NAType" else value
+
+
 def _rows(items: Any, what: str) -> tuple[list[Any], list[Mapping[str, Any]], list[Any] | None]:
     """``(items, per-item extra names, index)`` for any accepted kind of ``items``."""
     if _is_dataframe(items):
+        # Column by column, not ``iterrows``: a row Series takes one dtype for all its
+        # cells, so ints became floats beside a float column and a NaN became NaT beside
+        # a date. The row as a plain dict: {item} renders as JSON, {item[col]} any column.
+        columns = [str(c) for c in items.columns]
         records = [
-            {str(k): v for k, v in row.items()} for _, row in items.iterrows()
-        ]  # the row as a plain dict: {item} renders as JSON, {item[col]} reaches any column
+            dict(zip(columns, map(_cell, row), strict=True))
+            for row in items.itertuples(index=False, name=None)
+        ]
         names: list[Mapping[str, Any]] = [
             {k: v for k, v in r.items() if k.isidentifier()} for r in records
         ]
         return list(records), names, list(items.index.tolist())
     if _is_series(items):
-        values = list(items.tolist())
+        values = [_cell(v) for v in items.tolist()]
         name = getattr(items, "name", None)
         extra = str(name) if isinstance(name, str) and name.isidentifier() else None
         by_name: list[Mapping[str, Any]] = [

@@ -88,7 +88,15 @@ class _JSONL(ExportFormat):
 
         # Parsed by hand: pandas' JSON reader would guess types we already know.
         with path.open(encoding="utf-8") as lines:
-            return pd.DataFrame.from_records([json.loads(line) for line in lines if line.strip()])
+            records = [json.loads(line) for line in lines if line.strip()]
+        frame = pd.DataFrame.from_records(records)
+        # An integer column with a missing cell is inferred float64, which rounds integers
+        # beyond 2**53: such a column is taken again from the records, cell by cell.
+        for name in frame.columns:
+            if KINDS.get(name) == "int" and frame[name].dtype == "float64":
+                cells = [record.get(name) for record in records]
+                frame[name] = pd.Series(cells, dtype=object, index=frame.index)
+        return frame
 
 
 #: The built-in formats (each trail's table starts with these).

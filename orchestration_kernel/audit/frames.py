@@ -9,6 +9,7 @@ Types follow the column kinds in :mod:`.events`: ``timestamp`` is
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Literal
 
@@ -67,8 +68,11 @@ def _column(values: npt.NDArray[np.object_], kind: str | None, decode_json: bool
             return pd.Series(np.array(values, dtype="float64"), copy=False)
         if kind in ("int", "bool"):
             # Through Arrow: None -> <NA>; text or fractions raise (the general path).
-            ints = pd.array(pa.array(values, pa.int64()), dtype="Int64")
-            return pd.Series(ints if kind == "int" else ints.astype("boolean"), copy=False)
+            # Arrow's own conversion keeps every int64 exact; ``pd.array(arrow, "Int64")``
+            # went through float64 when a cell was missing (2**53 + 1 came back 2**53,
+            # and 2**63 - 1 raised OverflowError).
+            ints = pa.array(values, pa.int64()).to_pandas(types_mapper=_nullable_ints)
+            return ints if kind == "int" else ints.astype("boolean")
         if kind == "text":
             texts = pa.array(values, pa.large_string())  # non-text cells raise
             return pd.Series(pd.array(texts, dtype=_text_dtype()), copy=False)
@@ -80,6 +84,14 @@ def _column(values: npt.NDArray[np.object_], kind: str | None, decode_json: bool
     if kind is not None:
         _typed(column, "cells", kind, decode_json)
     return column["cells"]
+
+
+def _nullable_ints(arrow_type: object) -> object:
+    """``types_mapper`` for :meth:`pyarrow.Array.to_pandas`: int64 -> pandas ``Int64``."""
+    import pandas as pd  # imported already by the caller
+    import pyarrow as pa
+
+    return pd.Int64Dtype() if arrow_type == pa.int64() else None
 
 
 def _decode_all(values: Iterable[object]) -> list[object]:
@@ -126,7 +138,9 @@ def _typed(frame: pd.DataFrame, name: str, kind: str, decode_json: bool) -> None
     if kind == "time":
         frame[name] = pd.to_datetime(col, utc=True, format="ISO8601").astype("datetime64[us, UTC]")
     elif kind == "int":
-        frame[name] = pd.to_numeric(col, errors="coerce").astype("Int64")
+        exact = _exact_ints(col) if col.dtype == object else None
+        frame[name] = exact if exact is not None else pd.to_numeric(col, errors="coerce")
+        frame[name] = frame[name].astype("Int64")
     elif kind == "float":
         frame[name] = pd.to_numeric(col, errors="coerce").astype("float64")
     elif kind == "bool":
@@ -136,6 +150,34 @@ def _typed(frame: pd.DataFrame, name: str, kind: str, decode_json: bool) -> None
         frame[name] = decoded.where(col.notna(), None)  # missing is None, whatever the source
     else:
         frame[name] = col.astype(_text_dtype())
+
+
+_DIGITS = re.compile(r"-?[0-9]+")
+
+
+def _exact_ints(col: pd.Series[str]) -> pd.Series[int] | None:
+    """An object column of integers, digit strings and missing cells as ``Int64``, every
+    value exact; ``None`` for anything else (``pd.to_numeric`` decides, as before).
+
+    ``pd.to_numeric`` makes such a column float64 once a cell is missing, which rounds
+    integers beyond 2**53 (a CSV or JSONL export read back with one missing token count)."""
+    import pandas as pd  # imported already (the caller holds a frame): a dict look-up
+
+    ints: list[int | None] = []
+    cells: list[object] = list(col.tolist())  # an object column: any mix of cell types
+    for cell in cells:
+        if cell is None or cell is pd.NA or (isinstance(cell, float) and cell != cell):
+            ints.append(None)
+        elif type(cell) is int:
+            ints.append(cell)
+        elif isinstance(cell, str) and _DIGITS.fullmatch(cell):
+            ints.append(int(cell))
+        else:
+            return None
+    try:
+        return pd.Series(pd.array(ints, dtype="Int64"), index=col.index, name=col.name)
+    except (OverflowError, TypeError, ValueError):  # beyond int64: as before
+        return None
 
 
 def _to_bool(value: object) -> bool:

@@ -17,15 +17,17 @@ import re
 import string
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, AnyStr
 
 if TYPE_CHECKING:
     from ahocorasick_rs import AhoCorasick
 
 __all__ = [
+    "CASELESS_ASCII",
     "HIT_BUDGET",
     "ONE_PASS_CHARS",
+    "TOKEN_LOOKUPS",
     "Anchored",
     "Occurrences",
     "OnePass",
@@ -120,12 +122,19 @@ def first_word(trigger: str) -> bytes:
 
 
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+#: What a case-insensitive pattern takes for an ASCII letter, one character for one: the
+#: upper-case letters, and the letters Python's ``re`` folds to ASCII ones ("ſ" for "s",
+#: "ı" and "İ" for "i", the Kelvin sign for "k").
+CASELESS_ASCII = str.maketrans(
+    {**{c: c.lower() for c in string.ascii_uppercase}, "ſ": "s", "ı": "i", "İ": "i", "\u212a": "k"}
+)
 
 
-def fold(text: str) -> str:
+def fold(text: str, lowered: str | None = None) -> str:
     """``text`` lower-cased with every position kept (``str.lower`` unless a character
-    would grow, like ``İ``; then ASCII letters only)."""
-    low = text.lower()
+    would grow, like ``İ``; then ASCII letters only). ``lowered``: ``text.lower()``, when
+    the caller has it already."""
+    low = text.lower() if lowered is None else lowered
     return low if len(low) == len(text) else text.translate(_ASCII_LOWER)
 
 
@@ -372,15 +381,32 @@ class Anchored:
         return before not in self.boundary
 
 
+#: Token look-ups :class:`TokenSet` answers one by one before it reads every token.
+TOKEN_LOOKUPS = 24
+
+
+@lru_cache(maxsize=512)
+def _whole_token(token: bytes) -> re.Pattern[str]:
+    """``token`` (ASCII letters and digits) as a maximal run of them in a text: what
+    :func:`tokens` splits out (any other character, non-ASCII ones too, ends a run)."""
+    # The literal first (a fast scan), the boundary before it checked from its end.
+    literal = re.escape(token.decode())
+    return re.compile(f"{literal}(?<![A-Za-z0-9]{literal})(?![A-Za-z0-9])")
+
+
 class TokenSet:
     """The :func:`tokens` of a text, read on first use (a text holding no gated trigger
-    never needs them)."""
+    never needs them). A few look-ups are answered each by one literal-led search for
+    the token as a whole run (a prompt asks about a handful of gates; splitting out every
+    token of it cost more than those searches); past :data:`TOKEN_LOOKUPS` distinct ones,
+    every token is read."""
 
-    __slots__ = ("_text", "_tokens")
+    __slots__ = ("_known", "_text", "_tokens")
 
     def __init__(self, text: str) -> None:
         self._text = text
         self._tokens: set[bytes] | None = None
+        self._known: dict[bytes, bool] = {}
 
     def get(self) -> set[bytes]:
         """The tokens."""
@@ -389,7 +415,14 @@ class TokenSet:
         return self._tokens
 
     def __contains__(self, token: object) -> bool:
-        return token in self.get()
+        if self._tokens is not None or not isinstance(token, bytes):
+            return token in self.get()
+        known = self._known.get(token)
+        if known is None:
+            if len(self._known) >= TOKEN_LOOKUPS or not (token.isascii() and token.isalnum()):
+                return token in self.get()
+            known = self._known[token] = _whole_token(token).search(self._text) is not None
+        return known
 
 
 class TriggerIndex:

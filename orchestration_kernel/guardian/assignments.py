@@ -30,7 +30,9 @@ import string
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-__all__ = ["Assignment", "find_assignments", "find_basic_credentials"]
+from ._scan import Occurrences, OnePass
+
+__all__ = ["BASIC_LITERALS", "Assignment", "find_assignments", "find_basic_credentials"]
 
 #: Key words, lower-case, and what may follow each inside the same word part.
 _KEYWORDS: dict[str, tuple[str, ...]] = {
@@ -238,11 +240,22 @@ def _names_a_setting(text: str, begin: int, stop: int) -> bool:
     return text[max(0, begin - 16) : begin].rstrip().lower().endswith(_DIRECTIVES)
 
 
+_KEYWORD_PASS = OnePass(_KEYWORDS)
+_KEYWORD_SET = frozenset(_KEYWORDS)
+
+
 def find_assignments(text: str, lower: str) -> Iterator[Assignment]:
     """Every value given to a key-like name (``lower``: ``text`` lower-cased, same length)."""
+    # Every key word's places found in one pass over the text (not a scan per key word).
+    seen = _KEYWORD_PASS.occurrences(lower)
+    occurring = seen.occurring(_KEYWORD_SET)  # None: not known (a long text)
     for keyword in _KEYWORDS:
-        pos = lower.find(keyword)
-        while pos >= 0:
+        if occurring is not None and keyword not in occurring:
+            continue
+        end = 0
+        for pos in seen.every(keyword):
+            if pos < end:
+                continue  # inside the last key word or the value given to it
             end = pos + len(keyword)
             if _part_start(text, pos, lower) and _part_end(text, end, keyword):
                 span = _identifier(text, pos, end)
@@ -251,7 +264,6 @@ def find_assignments(text: str, lower: str) -> Iterator[Assignment]:
                     yield Assignment(text[span[0] : span[1]], keyword, *value)
                     # A key word inside this value ("key=key=key=...") is part of it.
                     end = max(end, value[1])
-            pos = lower.find(keyword, end)
 
 
 _URL_CREDENTIAL = re.compile(
@@ -270,9 +282,19 @@ _BUNDLER = re.compile(
 )
 
 
-def find_basic_credentials(text: str) -> Iterator[tuple[int, int]]:
+#: The literals :func:`find_basic_credentials` starts from.
+BASIC_LITERALS = ("://", "-u ", "-u\t", "--user ", "BUNDLE_")
+_BASIC_SET = frozenset(BASIC_LITERALS)
+
+
+def find_basic_credentials(text: str, seen: Occurrences | None = None) -> Iterator[tuple[int, int]]:
     """Spans of passwords in ``scheme://user:password@host``, ``curl -u user:password``
-    and Bundler's ``BUNDLE_<HOST>=user:password``."""
+    and Bundler's ``BUNDLE_<HOST>=user:password``. ``seen``: where literals occur in
+    ``text``, if :data:`BASIC_LITERALS` were looked up in one pass (then the scans for
+    those that occur nowhere are skipped)."""
+    occurring = None if seen is None else seen.occurring(_BASIC_SET)
+    if occurring is not None and not occurring:
+        return
     pos = text.find("://")
     while pos >= 0:
         m = _URL_CREDENTIAL.match(text, pos)

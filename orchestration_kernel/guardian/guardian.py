@@ -292,7 +292,7 @@ class Guardian:
             if stage not in policy.stages or policy.is_async:
                 continue
             start, result = self._start(policy, text, ctx, stage)
-            if inspect.isawaitable(result):
+            if type(result) is not Outcome and inspect.isawaitable(result):
                 _discard(result)
                 continue
             self._collect(policy, stage, start, result, decisions, findings)
@@ -342,7 +342,7 @@ class Guardian:
                 start, result = await asyncio.to_thread(self._start, policy, text, ctx, stage)
             else:
                 start, result = self._start(policy, text, ctx, stage)
-            if inspect.isawaitable(result):
+            if type(result) is not Outcome and inspect.isawaitable(result):
                 result = await self._await(policy, result)
             if (policy is r.secrets or policy is r.pii) and not result.failure:
                 scans[policy] = result.findings
@@ -357,7 +357,9 @@ class Guardian:
         start = perf_counter()
         try:
             result = policy.check(text, ctx, stage)
-            if inspect.isawaitable(result):
+            # What the built-in policies return (nothing, or an Outcome) is never
+            # awaitable: the costlier isawaitable test is for the rest.
+            if result is not None and type(result) is not Outcome and inspect.isawaitable(result):
                 return start, result
             return start, to_outcome(result)
         except Exception as exc:  # a broken policy must not let the call through

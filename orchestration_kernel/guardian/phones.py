@@ -68,7 +68,15 @@ _EXTENSION = re.compile(r"(?i:\b(?:ext|extension|x)\.?\s*)$")
 def _valid(candidate: str, regions: Sequence[str]) -> bool:
     """Valid as a national number of one of ``regions``? Only the digits count, so the
     answer is remembered per digit string and region list (:func:`_valid_digits`)."""
+    if candidate.isascii():  # a scanned candidate: ASCII digits and separators only
+        digits = candidate.translate(_SEPARATORS_GONE)
+        if digits.isdigit():
+            return _valid_digits(digits, tuple(regions))
     return _valid_digits("".join(filter(str.isdigit, candidate)), tuple(regions))
+
+
+#: Deletes what separates a phone number's digit groups (and its leading "+").
+_SEPARATORS_GONE = str.maketrans("", "", " .-/()+")
 
 
 #: A region's (code, country calling code, trunk prefix, possible lengths).
@@ -126,16 +134,22 @@ def _significant_length(national: str) -> int:
     return zeros + len(str(int(national)))
 
 
-def _not_a_phone(text: str, start: int, candidate: str) -> bool:
+def _not_a_phone(text: str, sk: bytes, start: int, candidate: str) -> bool:
     """Shapes that are something else: too few or many digits, a date, an SSN's 3-2-4
     grouping, a dotted quad, the tail of an IBAN, an extension."""
-    digits = sum(map(str.isdigit, candidate))
+    # The candidate came from the skeleton: its digits are the skeleton's "0"s there.
+    digits = sk.count(b"0", start, start + len(candidate))
     if not 8 <= digits <= 15 or _DATE.search(candidate):
         return True
     if _SSN_SHAPE.fullmatch(candidate) or _DOTTED_QUAD.fullmatch(candidate):
         return True
-    before = text[max(0, start - 40) : start]
-    return bool(_IBAN_HEAD.search(before) or _EXTENSION.search(before))
+    floor = max(0, start - 40)
+    before = text[floor:start]
+    # Each pattern is searched only when the window holds what it cannot do without:
+    # two ASCII capitals for an IBAN's country, an "x" for an extension word.
+    if b"AA" in sk[floor:start] and _IBAN_HEAD.search(before):
+        return True
+    return ("x" in before or "X" in before) and bool(_EXTENSION.search(before))
 
 
 def national_phones(text: str, sk: bytes, regions: Sequence[str]) -> Iterator[Finding]:
@@ -148,7 +162,7 @@ def national_phones(text: str, sk: bytes, regions: Sequence[str]) -> Iterator[Fi
         if (start and sk[start - 1] in b"Aa0_.-/:") or sk[end : end + 1] in (b"0", b"A", b"a"):
             continue
         candidate = text[start:end].rstrip(" .-/")
-        if _not_a_phone(text, start, candidate):
+        if _not_a_phone(text, sk, start, candidate):
             continue
         groups = len(_DIGIT_RUN.findall(candidate))
         # A trunk 0 with three groups, or an area code in parentheses, is a phone's shape;

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from ..errors import ConfigurationError
 from ..models import Action
-from ._scan import fold, matches_from, skeleton
+from ._scan import CASELESS_ASCII, fold, matches_from, skeleton
 from .context import GuardContext, Stage
 from .phones import DEFAULT_PHONE_REGIONS, national_phones
 from .policy import ALL_STAGES, BasePolicy, Outcome
@@ -206,18 +206,20 @@ _IBAN_LENGTHS = dict(
     )
 )
 
+#: Letters as their base-36 values (``int(c, 36)``), for the mod-97 check.
+_BASE36 = str.maketrans(
+    {c: str(int(c, 36)) for c in string.ascii_letters}  # digits stand for themselves
+)
+#: The IBAN scan's end for a country's length: that many characters besides the blanks
+#: and dashes between them (per length; the match is taken within the pattern's match).
+_IBAN_CHARS = {n: re.compile(rf"(?:[ -]*[^ -]){{{n}}}") for n in set(_IBAN_LENGTHS.values())}
+
 # --- US SSN ------------------------------------------------------------------------------
 _SSN = re.compile(rb"000([- .])00(?:\1)0000(?![0-])")
 _SSN_BARE = re.compile(
     r"(?i:\b(?:ssn|social security(?: number| no\.?)?)\b)[\s:#-]*(\d{3})(\d{2})(\d{4})(?!\d)"
 )
 _SSN_WORDS = ("ssn", "social security")
-#: What a case-insensitive pattern takes for an ASCII letter, one character for one: the
-#: upper-case letters, and the letters Python's ``re`` folds to ASCII ones ("ſ" for "s",
-#: "ı" and "İ" for "i", the Kelvin sign for "k").
-_CASELESS_ASCII = str.maketrans(
-    {**{c: c.lower() for c in string.ascii_uppercase}, "ſ": "s", "ı": "i", "İ": "i", "\u212a": "k"}
-)
 #: Issued-looking but never valid: the Woolworth wallet card and an SSA example.
 _SSN_VOID = {"078051120", "219099999"}
 
@@ -287,7 +289,12 @@ def iban_valid(iban: str) -> bool:
     if _IBAN_LENGTHS.get(iban[:2]) != len(iban):
         return False
     rearranged = iban[4:] + iban[:4]
-    return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1
+    # Each letter as its base-36 value in one translate; anything else (which int(c, 36)
+    # reads or rejects in its own ways) goes the character-by-character way.
+    digits = rearranged.translate(_BASE36)
+    if not (digits.isascii() and digits.isdigit()):
+        digits = "".join(str(int(c, 36)) for c in rearranged)
+    return int(digits) % 97 == 1
 
 
 def ssn_valid(area: str, group: str, serial: str) -> bool:
@@ -319,16 +326,16 @@ def _is_ssh_address(text: str, start: int, at: int, end: int) -> bool:
 _CLOSED_AT = ("at]", "at)", "at>", "at}")
 
 
-def _may_spell_at(text: str) -> bool:
-    """Could the text hold an address written with "at" ("jane at gmail.com")?"""
-    low = text.lower()
-    return " at " in low or any(b in low for b in _CLOSED_AT)
+def _may_spell_at(low: str) -> bool:
+    """Could the text hold an address written with "at" ("jane at gmail.com")? (``low``:
+    the text lower-cased.)"""
+    return " at " in low or "at]" in low or "at)" in low or "at>" in low or "at}" in low
 
 
-def _obfuscated_emails(text: str) -> Iterator[Finding]:
-    if not _may_spell_at(text):
+def _obfuscated_emails(text: str, lowered: str) -> Iterator[Finding]:
+    if not _may_spell_at(lowered):
         return
-    low = fold(text)
+    low = fold(text, lowered)
     # The bracketed form holds "at" and a closing bracket: without one, its scan (which
     # cannot start from a literal) is skipped.
     bracketed_at = any(b in low for b in _CLOSED_AT)
@@ -350,8 +357,8 @@ def _obfuscated_emails(text: str) -> Iterator[Finding]:
                 yield Finding("EMAIL", start, m.end(), 0.7)
 
 
-def _emails(text: str, sk: bytes) -> Iterator[Finding]:
-    yield from _obfuscated_emails(text)
+def _emails(text: str, sk: bytes, lowered: str) -> Iterator[Finding]:
+    yield from _obfuscated_emails(text, lowered)
     if text.count("@") > _AT_BUDGET:  # a flood of "@": let the regex engine walk it
         for scanned in _EMAIL_SCAN.finditer(text):
             start, at, end = scanned.start(), scanned.start("at"), scanned.end()
@@ -369,12 +376,15 @@ def _emails(text: str, sk: bytes) -> Iterator[Finding]:
         at = text.find("@", at + 1)
 
 
-def _phones(text: str, sk: bytes) -> Iterator[Finding]:
+def _phones(text: str, sk: bytes, low: str) -> Iterator[Finding]:
+    # (Each shape needs that many digits: 8 with a "+", 10 in the North American one.)
     if b"+0" in sk:
         for m in _PHONE_INTL.finditer(sk):
             n = m.group().count(b"0")
             if 8 <= n <= 15 and _before(sk, m.start(), b"Aa0_+"):
                 yield Finding("PHONE_NUMBER", m.start(), m.end(), 0.8)
+    if sk.count(b"0") < 10:
+        return
     for pattern in _PHONE_NANP:
         for m in pattern.finditer(sk):
             area = text[m.start() : m.end()].lstrip("(")
@@ -397,7 +407,9 @@ def _card_matches(sk: bytes) -> Iterator[re.Match[bytes]]:
         yield from _CARD.finditer(sk, start, end)
 
 
-def _cards(text: str, sk: bytes) -> Iterator[Finding]:
+def _cards(text: str, sk: bytes, low: str) -> Iterator[Finding]:
+    if sk.count(b"0") < 13:  # a card number has 13 digits or more
+        return
     for m in _card_matches(sk):
         # A card number stands as a word of its own: digits glued to letters are part of
         # an identifier ("batch_a45ddf3621804925949e" holds a Luhn-valid 13-digit run).
@@ -412,31 +424,29 @@ def _cards(text: str, sk: bytes) -> Iterator[Finding]:
             yield Finding("CREDIT_CARD", m.start(), m.end(), 0.95)
 
 
-def _ibans(text: str, sk: bytes) -> Iterator[Finding]:
+def _ibans(text: str, sk: bytes, low: str) -> Iterator[Finding]:
     for m in matches_from(_IBAN, sk, _IBAN_STARTS):
         want = _IBAN_LENGTHS.get(text[m.start() : m.start() + 2].upper())
         if want is None or not _before(sk, m.start(), b"Aa0-"):
             continue
         # The pattern may run on into a following upper-case word: keep exactly the
         # country's length of characters, wherever the spaces fall.
-        end, count = m.start(), 0
-        for i in range(m.start(), m.end()):
-            if text[i] not in " -":
-                count += 1
-            if count == want:
-                end = i + 1
-                break
+        cut = _IBAN_CHARS[want].match(text, m.start(), m.end())
+        if cut is None:
+            continue
+        end = cut.end()
         compact = text[m.start() : end].replace(" ", "").replace("-", "").upper()
-        if count == want and iban_valid(compact):
+        if iban_valid(compact):
             yield Finding("IBAN", m.start(), end, 0.95)
 
 
-def _ssns(text: str, sk: bytes) -> Iterator[Finding]:
-    for m in _SSN.finditer(sk):
+def _ssns(text: str, sk: bytes, low: str) -> Iterator[Finding]:
+    """(``low``: ``text.lower()``.)"""
+    # A dashed SSN has nine (ASCII) digits; a bare one's \d reads any digit.
+    for m in _SSN.finditer(sk) if sk.count(b"0") >= 9 else ():
         value = text[m.start() : m.end()]
         if _before(sk, m.start(), b"0-.") and ssn_valid(value[:3], value[4:6], value[7:]):
             yield Finding("US_SSN", m.start(), m.end(), 0.85)
-    low = text.lower()
     if "ssn" in low or "social security" in low:
         for bare in _ssn_bare_matches(text, low):
             if ssn_valid(*bare.groups()):
@@ -451,7 +461,7 @@ def _ssn_bare_matches(text: str, low: str) -> Iterator[re.Match[str]]:
     elif len(low) == len(text):  # lower() maps only the Kelvin sign onto ASCII besides
         where = low.replace("ſ", "s").replace("ı", "i")
     else:  # an "İ" lower-cases to two characters: map character by character
-        where = text.translate(_CASELESS_ASCII)
+        where = text.translate(CASELESS_ASCII)
     yield from matches_from(_SSN_BARE, text, _SSN_WORDS, where)
 
 
@@ -545,7 +555,7 @@ def _cut_short(text: str, end: int) -> bool:
     return end < len(text) and text[end] in ".0123456789"
 
 
-def _ips(text: str, sk: bytes) -> Iterator[Finding]:
+def _ips(text: str, sk: bytes, low: str) -> Iterator[Finding]:
     if b"0.0" in sk:
         yield from _ipv4(text, sk)
     # Every IPv6 address has "::" or ":h:" (a literal start: a fast first look).
@@ -565,7 +575,7 @@ def _ips(text: str, sk: bytes) -> Iterator[Finding]:
 
 
 #: Entity name → detector, in the order they run.
-_DETECTORS: dict[str, Callable[[str, bytes], Iterator[Finding]]] = {
+_DETECTORS: dict[str, Callable[[str, bytes, str], Iterator[Finding]]] = {
     "EMAIL": _emails,
     "CREDIT_CARD": _cards,
     "IBAN": _ibans,
@@ -599,12 +609,14 @@ class PIIDetector:
     def find(self, text: str) -> list[Finding]:
         """Every finding, in detector order (may overlap; redaction merges overlaps)."""
         sk = skeleton(text)
+        # The text lower-cased once for every detector that reads it so.
+        low = text.lower()
         # Every entity but e-mail needs a digit; e-mail needs an "@" (or an "at" word).
-        if b"0" not in sk and "@" not in text and not _may_spell_at(text):
+        if b"0" not in sk and "@" not in text and not _may_spell_at(low):
             return []
         found: list[Finding] = []
         for detect in self._detectors:
-            found.extend(detect(text, sk))
+            found.extend(detect(text, sk, low))
         if "PHONE_NUMBER" in self.entities and sk.count(b"0") >= 7:
             taken = [(f.start, f.end) for f in found if f.entity == "PHONE_NUMBER"]
             for f in national_phones(text, sk, self.phone_regions):

@@ -16,7 +16,13 @@ to filler is then not "one character repeated" (see :mod:`.secret_formats`).
 from __future__ import annotations
 
 import re
-from collections import Counter
+from functools import cache
+from typing import TYPE_CHECKING
+
+from ._scan import CASELESS_ASCII
+
+if TYPE_CHECKING:
+    from ahocorasick_rs import AhoCorasick
 
 __all__ = ["has_sequence_run", "is_placeholder", "mask_dominated"]
 
@@ -90,6 +96,34 @@ _RUN_OF_6 = re.compile(
 _MASK_RUN = re.compile(r"([xX*#0._\-•])\1{5}")
 
 
+#: The six-character ascending runs (``_RUN_OF_6``'s alternatives).
+_RUNS_OF_6 = tuple(seq[i : i + 6] for seq in (_ALPHABET, _DIGITS) for i in range(len(seq) - 5))
+
+
+@cache
+def _automaton(words: tuple[str, ...]) -> AhoCorasick:
+    """``words`` as one automaton (built on first use)."""
+    import ahocorasick_rs  # on first use, like the scanners in _scan
+
+    return ahocorasick_rs.AhoCorasick(list(words))
+
+
+def _holds_any(low: str, words: tuple[str, ...]) -> bool:
+    """``any(w in low for w in words)``, in one pass over ``low``."""
+    try:
+        return bool(_automaton(words).find_matches_as_indexes(low))
+    except UnicodeEncodeError:  # a lone surrogate: the automaton reads UTF-8 only
+        return any(w in low for w in words)
+
+
+def _has_run_of_6(value: str) -> bool:
+    """``_RUN_OF_6.search(value)``, answered by one Aho-Corasick pass over the value
+    folded as the case-insensitive pattern reads it (a 36-way alternation tried at every
+    position costs microseconds per value)."""
+    folded = value.lower() if value.isascii() else value.translate(CASELESS_ASCII)
+    return _holds_any(folded, _RUNS_OF_6)
+
+
 def has_sequence_run(value: str, length: int = 6) -> bool:
     """True when ``value`` holds ``length`` ascending letters or digits in a row
     (``abcdef``, ``123456``): a person typed it."""
@@ -101,7 +135,7 @@ def has_sequence_run(value: str, length: int = 6) -> bool:
             for i in range(len(seq))
             if len(seq[i : i + length]) == length
         )
-    return bool(_RUN_OF_6.search(value))
+    return _has_run_of_6(value)
 
 
 def mask_dominated(value: str) -> bool:
@@ -109,8 +143,9 @@ def mask_dominated(value: str) -> bool:
     of a value of 8+ characters, or runs 6 times in a row."""
     if len(value) < 8:
         return len(set(value)) <= 1
-    counts = Counter(value)
-    masked = max((n for ch, n in counts.items() if ch in _MASK_CHARS), default=0)
+    # The most frequent mask character's count (a count per mask character: cheaper
+    # than tallying every character of a short value).
+    masked = max(map(value.count, _MASK_CHARS))
     return masked >= 0.4 * len(value) or bool(_MASK_RUN.search(value))
 
 
@@ -131,6 +166,6 @@ def is_placeholder(value: str, *, sequences: bool = True, fill: bool = True) -> 
         return True
     if len(set(low)) <= (2 if fill else 1) or (fill and mask_dominated(stripped)):
         return True
-    if any(w in low for w in _PLACEHOLDER_WORDS) or (fill and any(w in low for w in _FILL_WORDS)):
+    if _holds_any(low, _PLACEHOLDER_WORDS) or (fill and _holds_any(low, _FILL_WORDS)):
         return True
     return sequences and has_sequence_run(stripped)

@@ -25,7 +25,7 @@ from typing import TypedDict, Unpack
 from ..errors import ConfigurationError
 from ..models import Action
 from ._scan import Anchored, OnePass, TokenSet, TriggerIndex, fold, is_word_char
-from .assignments import Assignment, find_assignments, find_basic_credentials
+from .assignments import BASIC_LITERALS, Assignment, find_assignments, find_basic_credentials
 from .context import GuardContext, Stage
 from .placeholders import is_placeholder
 from .policy import ALL_STAGES, BasePolicy, Outcome
@@ -347,7 +347,10 @@ def _assignment_ok(a: Assignment, value: str) -> bool:
 #: Which rules have a trigger in a text (:meth:`SecretDetector.find` starts only those).
 _TRIGGERS = TriggerIndex([(r.anchor, r.fold_case) for r in _RULES])
 #: The triggers looked for in the text itself (not lower-cased), found in one pass.
-_ONE_PASS = OnePass(t for r in _RULES if not r.fold_case for t in r.anchor.triggers)
+#: (And the literals the basic-credential scan starts from: it skips those found nowhere.)
+_ONE_PASS = OnePass(
+    [*(t for r in _RULES if not r.fold_case for t in r.anchor.triggers), *BASIC_LITERALS]
+)
 
 
 class SecretDetector:
@@ -386,7 +389,7 @@ class SecretDetector:
             if _assignment_ok(a, value):
                 entity = "PASSWORD" if any(w in a.keyword for w in _PASSWORD_WORDS) else "SECRET"
                 found.append(Finding(entity, a.start, a.start + len(value), 0.8))
-        for start, end in find_basic_credentials(text):
+        for start, end in find_basic_credentials(text, seen):
             if not is_placeholder(text[start:end], sequences=False) and end - start >= 4:
                 found.append(Finding("PASSWORD", start, end, 0.8))
         return found
@@ -414,6 +417,9 @@ def _private_keys(text: str) -> Iterator[Finding]:
             pos = text.find("-----BEGIN ", pos + 1)
 
 
+_DISCORD_MIDDLE = re.compile(r"\.[A-Za-z0-9_-]{6}\.")
+
+
 def _bare_tokens(text: str) -> Iterator[Finding]:
     """Discord bot tokens, Telegram bot tokens without their URL prefix, and Mailchimp
     API keys (32 hex digits, ``-us`` and the data centre number)."""
@@ -421,8 +427,11 @@ def _bare_tokens(text: str) -> Iterator[Finding]:
         for m in TELEGRAM_BARE.finditer(text):
             if not is_placeholder(m.group()[m.group().index(":") + 3 :]):
                 yield Finding("TELEGRAM_BOT_TOKEN", m.start(), m.end(), 0.95)
-    if "." in text:
-        for m in DISCORD_TOKEN.finditer(text):
+    # A Discord token's middle part (".", six characters, ".") is a literal-led search;
+    # no token starts more than 26 characters before the first one.
+    middle = _DISCORD_MIDDLE.search(text)
+    if middle is not None:
+        for m in DISCORD_TOKEN.finditer(text, max(0, middle.start() - 26)):
             if (m.start() == 0 or not is_word_char(text[m.start() - 1])) and discord_ok(m.group()):
                 yield Finding("DISCORD_TOKEN", m.start(), m.end(), 0.95)
     if "-us" in text:

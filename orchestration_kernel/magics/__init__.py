@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
+from .errors import install_api_mistakes, remove_api_mistakes
 from .orchestrate import OrchestrateMagics
 
 __all__ = ["OrchestrateMagics", "load_ipython_extension", "unload_ipython_extension"]
@@ -31,6 +32,7 @@ def load_ipython_extension(ipython: Any) -> None:
     magics = OrchestrateMagics(shell=ipython)
     ipython.register_magics(magics)
     ipython.events.register("post_run_cell", magics.errors.post_run_cell)
+    install_api_mistakes(ipython)
     # ``Err`` sits beside IPython's ``In`` and ``Out``, unless the user has their own.
     ipython.user_ns.setdefault("Err", magics.errors.records)
 
@@ -44,6 +46,7 @@ def unload_ipython_extension(ipython: Any) -> None:
         ipython.magics_manager.magics[kind].pop("orchestrate", None)
     with contextlib.suppress(ValueError):  # already gone
         ipython.events.unregister("post_run_cell", magics.errors.post_run_cell)
+    remove_api_mistakes(ipython)
     if ipython.user_ns.get("Err") is magics.errors.records:
         del ipython.user_ns["Err"]
     magics.close()

@@ -129,10 +129,15 @@ def _latest_runs(audit: Any, n: int = 5) -> str:
     if recent.empty or "run_id" not in recent:
         return " The audit has no runs yet."
     runs = recent.dropna(subset=["run_id"]).drop_duplicates("run_id", keep="last").tail(n)
-    listed = ", ".join(
-        f"{r.run_id} ({r.pipeline or r.event})" for r in runs.iloc[::-1].itertuples()
-    )
+    listed = ", ".join(f"{r.run_id} ({_run_kind(r)})" for r in runs.iloc[::-1].itertuples())
     return f" The latest runs: {listed}." if listed else " The audit has no runs yet."
+
+
+def _run_kind(row: Any) -> str:
+    # A pipeline without a name reads back as a missing value (NaN), which is truthy.
+    if isinstance(row.pipeline, str) and row.pipeline:
+        return row.pipeline
+    return "pipeline" if str(row.event).startswith("run_") else str(row.event)
 
 
 def _context(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any:

@@ -6,17 +6,32 @@ so the cell still fails — Run All and nbval stop, ``Err[n]`` records it and ``
 still shows the full traceback to whoever wants it — but the output is one short block:
 ``SpecError: Invalid pipeline spec: line 3, column 9: ...``. Anything that is not one
 of our domain errors is an internal bug and keeps its ordinary traceback.
+
+A user mistake made through the Python API in a cell (``await engine.complete("gpt-4o",
+["hi"])``, ``trail.export("a.xlsx")``: a :class:`ConfigurationError`) shows the cell's own
+lines and the message, cut where the call enters this package, through IPython's custom
+exception hook (:func:`install_api_mistakes`). ``%tb`` still shows the whole traceback.
 """
 
 from __future__ import annotations
 
 import contextlib
+import sys
+import types
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigurationError, OrchestrationError, SpecError, SpecProblem
 
-__all__ = ["clean_errors", "is_clean", "render_clean", "yaml_error_to_spec"]
+__all__ = [
+    "clean_errors",
+    "install_api_mistakes",
+    "is_clean",
+    "remove_api_mistakes",
+    "render_clean",
+    "yaml_error_to_spec",
+]
 
 _RED = "\x1b[0;31m"
 _RESET = "\x1b[0m"
@@ -84,3 +99,50 @@ def clean_errors() -> Iterator[None]:
 def usage(message: str) -> ConfigurationError:
     """A clean :class:`ConfigurationError` for a mistake in the magic's own arguments."""
     return _make_clean(ConfigurationError(message))  # type: ignore[return-value]
+
+
+_PACKAGE = str(Path(__file__).resolve().parent.parent) + "/"
+
+
+def _before_the_package(tb: types.TracebackType | None) -> types.TracebackType | None:
+    """A copy of the chain ``tb`` up to the first frame inside this package: the user's
+    own frames (and IPython's first one, which its formatter skips), none of ours."""
+    kept: list[types.TracebackType] = []
+    while tb is not None:
+        if kept and tb.tb_frame.f_code.co_filename.startswith(_PACKAGE):
+            break
+        kept.append(tb)
+        tb = tb.tb_next
+    chain: types.TracebackType | None = None
+    for frame in reversed(kept):
+        chain = types.TracebackType(chain, frame.tb_frame, frame.tb_lasti, frame.tb_lineno)
+    return chain
+
+
+def _show_api_mistake(
+    shell: Any, etype: type[BaseException], value: BaseException, tb: Any, tb_offset: Any = None
+) -> None:
+    # Kept for %tb and %debug, which read the last error from sys.
+    sys.last_type, sys.last_value, sys.last_traceback = etype, value, tb
+    if is_clean(value):
+        stb = render_clean(value)
+    else:
+        short = _before_the_package(tb)
+        stb = shell.InteractiveTB.structured_traceback(etype, value, short, tb_offset=tb_offset)
+    shell._showtraceback(etype, value, stb)
+    if shell.call_pdb:  # %pdb on: the debugger opens as for any other error
+        shell.debugger(force=True)
+
+
+def install_api_mistakes(shell: Any) -> None:
+    """Show a :class:`ConfigurationError` raised in a cell without our frames, unless the
+    shell already has a custom exception handler of someone else's."""
+    if shell.custom_exceptions:
+        return
+    shell.set_custom_exc((ConfigurationError,), _show_api_mistake)
+
+
+def remove_api_mistakes(shell: Any) -> None:
+    """Undo :func:`install_api_mistakes` (only if the handler is still ours)."""
+    if shell.custom_exceptions == (ConfigurationError,):
+        shell.set_custom_exc((), None)

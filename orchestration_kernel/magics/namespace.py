@@ -2,8 +2,9 @@
 
 ``In`` and ``Out`` are IPython's own history. ``Err`` is ours: the error of every cell
 that failed, by execution count, recorded by a ``post_run_cell`` event hook that only
-*reads* ``result.error_in_exec``. The kernel's exception handling is left alone (no
-``set_custom_exc``), so other code, debuggers and ``%tb`` behave as before.
+*reads* ``result.error_in_exec``. It needs no ``set_custom_exc``: the one exception hook
+the extension sets only shortens how a ``ConfigurationError`` is shown (:mod:`.errors`),
+and debuggers and ``%tb`` behave as before.
 """
 
 from __future__ import annotations

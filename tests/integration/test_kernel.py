@@ -180,6 +180,19 @@ def test_top_level_await(kernel: Frontend) -> None:
     assert "awaited hello" in out
 
 
+def test_an_api_mistake_in_a_real_kernel_fails_the_cell_without_our_frames(
+    kernel: Frontend,
+) -> None:
+    reply, msgs = kernel.run(
+        "from orchestration_kernel import Session\n"
+        f"await Session.current().engine.complete({MODEL!r}, ['not a message'])\n"
+    )
+    assert reply["status"] == "error" and reply["ename"] == "ConfigurationError"
+    shown = text_of(msgs)
+    assert "not a message" in shown and "engine.complete" in shown  # the cell's own line
+    assert "orchestration_kernel/" not in shown
+
+
 @pytest.mark.parametrize("mode", ["widget", "html"])
 def test_streaming_updates_the_display_before_idle(
     kernel: Frontend, server: OpenAIServer, mode: str

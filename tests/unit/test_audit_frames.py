@@ -42,3 +42,47 @@ def test_fast_typing_matches_cell_by_cell_typing(rows, decode_json) -> None:
     fast = frame_from_rows(rows, decode_json=decode_json)
     slow = apply_types(pd.DataFrame.from_records(rows, columns=list(ALL_COLUMNS)), decode_json)
     pd.testing.assert_frame_equal(fast, slow)
+
+
+BIG = [2**53 + 1, 2**63 - 1, -(2**63)]
+
+
+@pytest.mark.parametrize("big", BIG)
+def test_integers_beyond_float_precision_stay_exact_beside_missing_cells(big: int) -> None:
+    rows = [_row(1, input_tokens=big, replayed=1), _row(2, input_tokens=None, replayed=None)]
+    frame = frame_from_rows(rows)
+    assert str(frame["input_tokens"].dtype) == "Int64"
+    assert frame["input_tokens"][0] == big  # not rounded through float64, and no OverflowError
+    assert frame["input_tokens"].isna().tolist() == [False, True]
+    assert frame["replayed"].tolist()[0] is True and frame["replayed"].isna().tolist()[1]
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv", ".jsonl"])
+def test_big_integers_survive_a_trail_and_its_exports(tmp_path, suffix: str) -> None:
+    from orchestration_kernel.audit import AuditTrail
+    from orchestration_kernel.audit.export import read_back
+
+    with AuditTrail(tmp_path / "a.sqlite", session_id="s") as trail:
+        for tokens in [*BIG, None]:
+            trail.record("call", input_tokens=tokens)
+        frame = trail.to_dataframe()
+        exported = read_back(trail.export(tmp_path / f"rows{suffix}"))
+    for got in (frame, exported):
+        assert str(got["input_tokens"].dtype) == "Int64"
+        assert got["input_tokens"].tolist()[:3] == BIG
+        assert got["input_tokens"].isna().tolist() == [False, False, False, True]
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ["12", None, "-3", 5],  # digit strings and integers: exact
+        [" 7 ", None, "1e3"],  # anything else: pd.to_numeric decides, as before
+        ["abc", 2**53 + 1],
+        [float("nan"), "0012", pd.NA],
+    ],
+)
+def test_cell_by_cell_integers_match_to_numeric_within_float_precision(cells) -> None:
+    frame = apply_types(pd.DataFrame({"input_tokens": pd.Series(cells, dtype=object)}))
+    before = pd.to_numeric(pd.Series(cells, dtype=object), errors="coerce").astype("Int64")
+    pd.testing.assert_series_equal(frame["input_tokens"], before, check_names=False)

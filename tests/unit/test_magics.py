@@ -11,6 +11,7 @@ import pytest
 from IPython import get_ipython
 from IPython.testing.globalipapp import start_ipython
 
+from orchestration_kernel.errors import ConfigurationError
 from orchestration_kernel.session import Session
 
 PIPELINE = """\
@@ -178,7 +179,8 @@ def test_interpolates_in_out_and_err(ip: Any) -> None:
     assert "code=6 * 7" in output
     assert "out=42" in output
     assert "ValueError" in output
-    assert ip.custom_exceptions == ()  # the kernel's exception handling is untouched
+    # Err needs no exception hook: other errors are shown as IPython shows them
+    assert ValueError not in ip.custom_exceptions
     assert "ValueError" in ip.user_ns["Err"][e]
 
 
@@ -380,3 +382,54 @@ def test_over_items_run_concurrently(ip: Any) -> None:
     first_item_end = max(end for _, end in spans[:2])
     last_item_start = min(start for start, _ in spans[-2:])
     assert last_item_start < first_item_end
+
+
+def test_a_mistake_made_through_the_api_shows_the_cells_lines_not_ours(
+    ip: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = (
+        "from orchestration_kernel import OrchestrationEngine\n"
+        "def ask(prompt):\n"
+        "    return OrchestrationEngine(offline='on').complete_sync('gpt-4o', prompt)\n"
+        "ask(['not a message'])\n"
+    )
+    result = cell(ip, source)
+    out = capsys.readouterr().out
+    assert isinstance(result.error_in_exec, ConfigurationError)
+    assert "ConfigurationError" in out and "not a message" in out
+    assert "ask(['not a message'])" in out and "def ask(prompt)" in out  # the user's frames
+    assert "orchestration_kernel/" not in out and "concurrent/futures" not in out
+    ip.run_line_magic("tb", "")  # the whole traceback is still there for whoever wants it
+    assert "engine.py" in capsys.readouterr().out
+
+
+def test_other_errors_keep_their_traceback_and_unload_removes_the_hook(
+    ip: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = cell(ip, "import json\njson.loads('{')\n")
+    assert not result.success and "json/decoder.py" in capsys.readouterr().out
+    assert ip.custom_exceptions == (ConfigurationError,)
+    ip.run_line_magic("unload_ext", "orchestration_kernel")
+    assert ip.custom_exceptions == ()
+    ip.set_custom_exc((KeyError,), lambda *a, **k: None)  # someone else's hook stays
+    try:
+        ip.run_line_magic("load_ext", "orchestration_kernel")
+        assert ip.custom_exceptions == (KeyError,)
+        ip.run_line_magic("unload_ext", "orchestration_kernel")
+        assert ip.custom_exceptions == (KeyError,)
+    finally:
+        ip.set_custom_exc((), None)
+        ip.run_line_magic("load_ext", "orchestration_kernel")  # the fixture unloads again
+
+
+def test_an_unknown_run_lists_the_latest_runs_by_kind(
+    ip: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cell(ip, f"%%orchestrate --input \"'x'\"\n{PIPELINE}").success  # a pipeline, no name
+    assert cell(ip, "%%orchestrate --compare gpt-4o\nhello").success
+    capsys.readouterr()
+    result = cell(ip, "%orchestrate audit --run nosuchrun")
+    clean_failure(result, capsys.readouterr().out, "ConfigurationError")
+    message = str(result.error_in_exec)
+    assert "No run 'nosuchrun'" in message and "(compare)" in message
+    assert "(pipeline)" in message and "(nan)" not in message

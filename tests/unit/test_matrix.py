@@ -41,6 +41,32 @@ def test_prompts_from_a_dataframe_one_per_row_with_columns() -> None:
     assert '"stars": 5' in matrix_prompts("{item}", df).prompts[0]
 
 
+def test_each_cell_keeps_its_own_column_type() -> None:
+    # A row taken as one Series would make the int a float beside a float column, and a
+    # NaN a NaT beside a date.
+    df = pd.DataFrame(
+        {"id": [1, 2], "score": [0.5, 1.5], "when": [pd.Timestamp("2024-01-01"), pd.NaT]}
+    )
+    made = matrix_prompts("{id}|{score}|{when}", df)
+    assert made.prompts == ["1|0.5|2024-01-01 00:00:00", "2|1.5|"]
+
+
+def test_a_missing_cell_renders_as_nothing_and_as_null_in_item() -> None:
+    df = pd.DataFrame(
+        {
+            "review": ["fine", None],
+            "stars": [4.0, float("nan")],
+            "n": pd.array([1, None], dtype="Int64"),
+            "when": [pd.NaT, pd.Timestamp("2024-01-01")],
+        }
+    )
+    made = matrix_prompts("[{review}] [{stars}] [{n}] [{when}]", df)
+    assert made.prompts == ["[fine] [4.0] [1] []", "[] [] [] [2024-01-01 00:00:00]"]
+    row = matrix_prompts("{item}", df[["review", "stars"]]).prompts[1]
+    assert '"review": null' in row and '"stars": null' in row and "NaN" not in row
+    assert matrix_prompts("<{item}>", pd.Series([1.5, None])).prompts == ["<1.5>", "<>"]
+
+
 def test_namespace_names_fill_the_rest() -> None:
     made = matrix_prompts("{tone}: {item}", ["x"], namespace={"tone": "terse"})
     assert made.prompts == ["terse: x"]

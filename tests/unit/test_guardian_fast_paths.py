@@ -1,0 +1,245 @@
+"""The PII and secret scans' fast paths (issue 20, speed) answer as the plain code they
+replace.
+
+Each fast path is checked against the straightforward code it stands in for (kept here
+as the reference), over the project's labelled prompts and random strings drawn from the
+characters it cares about. ``scripts/guardian_equivalence.py`` compares whole verdicts
+with main's Guardian; these pin each shortcut on its own.
+"""
+
+from __future__ import annotations
+
+import random
+import string
+from collections import Counter
+from collections.abc import Iterator
+
+from orchestration_kernel.guardian import assignments, phones, pii, placeholders, secrets
+from orchestration_kernel.guardian._scan import TOKEN_LOOKUPS, TokenSet, fold, skeleton, tokens
+from tests.guardian_eval.generator import build_cases
+
+LABELLED = [c.text for c in build_cases()]
+
+
+def _texts(alphabet: str, n: int = 3000, longest: int = 70, seed: int = 23) -> list[str]:
+    rng = random.Random(seed)
+    return [
+        "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, longest))) for _ in range(n)
+    ]
+
+
+# -- placeholders -------------------------------------------------------------------------
+
+#: "ſ", "ı", "İ" and the Kelvin sign: letters a case-insensitive pattern reads as ASCII.
+_CASE_TRAPS = "ſıİ\u212a"
+
+
+def test_sequence_run_is_the_case_insensitive_pattern() -> None:
+    runs = ["abcdef", "ABCDEF", "0123456", "stuvwxyz", "hİjklm", "ſtuvwx", "ijklmn", "jK\u212almno"]
+    alphabet = "abcdefghijklmnopqrstuvwxyzABCDEF0123456789-_" + _CASE_TRAPS
+    rng = random.Random(5)
+    values = _texts(alphabet, n=4000, longest=30)
+    values += [v[: len(v) // 2] + rng.choice(runs) + v[len(v) // 2 :] for v in values[:2000]]
+    for value in values + LABELLED:
+        assert placeholders.has_sequence_run(value) == bool(placeholders._RUN_OF_6.search(value)), (
+            value
+        )
+
+
+def test_placeholder_words_are_found_as_substring_tests_find_them() -> None:
+    words = placeholders._PLACEHOLDER_WORDS
+    for low in [*_texts("yourexamplxdumy.…* ", n=4000, longest=20), "ab\ud800your"]:
+        assert placeholders._holds_any(low, words) == any(w in low for w in words), low
+
+
+def test_mask_share_is_counted_as_a_tally_counts_it() -> None:
+    for value in _texts("xX*#0._-•ab1", n=4000, longest=24):
+        counts = Counter(value)
+        expected_max = max(
+            (n for ch, n in counts.items() if ch in placeholders._MASK_CHARS), default=0
+        )
+        expected = (
+            len(set(value)) <= 1
+            if len(value) < 8
+            else expected_max >= 0.4 * len(value) or bool(placeholders._MASK_RUN.search(value))
+        )
+        assert placeholders.mask_dominated(value) == expected, value
+
+
+# -- token gates --------------------------------------------------------------------------
+
+
+def test_token_lookups_answer_as_the_whole_token_set() -> None:
+    gates = [b"sk", b"glpat", b"xoxb", b"AK9", b"s", b"k", b"9", b"glpatx"]
+    for text in _texts("skglpatxoxb-_ 0é.AK9\n", n=4000, longest=40) + LABELLED:
+        lazy, full = TokenSet(text), tokens(text)
+        assert [g in lazy for g in gates] == [g in full for g in gates], text
+
+
+def test_token_set_reads_every_token_past_its_lookup_budget() -> None:
+    text = " ".join(f"t{i}" for i in range(TOKEN_LOOKUPS + 10))
+    lazy = TokenSet(text)
+    asked = [f"t{i}".encode() for i in range(TOKEN_LOOKUPS + 10)] + [b"t", b"nope", b"t1 "]
+    assert [t in lazy for t in asked] == [t in tokens(text) for t in asked]
+    assert lazy.get() == tokens(text)
+
+
+# -- secrets: key words, basic credentials, Discord tokens ----------------------------------
+
+
+def _assignments_per_keyword(text: str, lower: str) -> Iterator[assignments.Assignment]:
+    """The key-word scan as it was: one ``str.find`` walk per key word."""
+    for keyword in assignments._KEYWORDS:
+        pos = lower.find(keyword)
+        while pos >= 0:
+            end = pos + len(keyword)
+            if assignments._part_start(text, pos, lower) and assignments._part_end(
+                text, end, keyword
+            ):
+                span = assignments._identifier(text, pos, end)
+                value = assignments._value_at(text, *span) if span is not None else None
+                if span is not None and value is not None:
+                    yield assignments.Assignment(text[span[0] : span[1]], keyword, *value)
+                    end = max(end, value[1])
+            pos = lower.find(keyword, end)
+
+
+_KEYISH = "keyKEYpasswordPwdtokenSecret_=:'\" \nabc123-"
+
+
+def test_key_words_found_in_one_pass_are_the_per_word_scans() -> None:
+    texts = _texts(_KEYISH, n=3000, longest=60) + LABELLED
+    texts.append("key=" * 30_000)  # past the one-pass size: the per-literal way
+    for text in texts:
+        lower = fold(text)
+        got = list(assignments.find_assignments(text, lower))
+        assert got == list(_assignments_per_keyword(text, lower)), text[:80]
+
+
+def test_basic_credentials_skip_only_literals_that_occur_nowhere() -> None:
+    texts = _texts("://-u --user BUNDLE_a:b@x\t.", n=3000, longest=60) + LABELLED
+    texts += ["curl -u admin:hunter22 https://x", "BUNDLE_GEMS__X__COM=u:p", "https://u:pw@h.io"]
+    for text in texts:
+        seen = secrets._ONE_PASS.occurrences(text)
+        got = list(assignments.find_basic_credentials(text, seen))
+        assert got == list(assignments.find_basic_credentials(text)), text
+
+
+def test_discord_scan_from_its_middle_is_the_whole_scan() -> None:
+    rng = random.Random(9)
+    token_chars = string.ascii_letters + string.digits + "_-"
+
+    def token() -> str:
+        part = lambda n: "".join(rng.choice(token_chars) for _ in range(n))  # noqa: E731
+        return rng.choice("MNO") + part(rng.randint(23, 25)) + "." + part(6) + "." + part(30)
+
+    texts = [f"{a} {token()} x.abcdef.y {token()}" for a in _texts("ab. ", n=200, longest=40)]
+    texts += _texts("MNab._-.", n=2000, longest=80) + LABELLED
+    for text in texts:
+        whole = [m.span() for m in secrets.DISCORD_TOKEN.finditer(text)]
+        middle = secrets._DISCORD_MIDDLE.search(text)
+        fast = (
+            []
+            if middle is None
+            else [
+                m.span() for m in secrets.DISCORD_TOKEN.finditer(text, max(0, middle.start() - 26))
+            ]
+        )
+        assert fast == whole, text
+
+
+# -- PII ----------------------------------------------------------------------------------
+
+
+def test_digit_count_gates_hold_no_match_of_their_shapes() -> None:
+    """A shape skipped for too few digits has no match in such a text."""
+    for text in _texts("0123456789 ()-.+/", n=6000, longest=30):
+        sk = skeleton(text)
+        zeros = sk.count(b"0")
+        if zeros < 13:
+            assert not list(pii._card_matches(sk)), text
+        if zeros < 10:
+            assert not any(p.search(sk) for p in pii._PHONE_NANP), text
+        if zeros < 9:
+            assert not pii._SSN.search(sk), text
+
+
+def test_phone_context_searches_are_skipped_only_without_their_letters() -> None:
+    for before in _texts("ABxX ext.0123-", n=6000, longest=45) + LABELLED:
+        sk = skeleton(before)
+        if b"AA" not in sk:
+            assert not phones._IBAN_HEAD.search(before), before
+        if "x" not in before and "X" not in before:
+            assert not phones._EXTENSION.search(before), before
+
+
+def _iban_valid_by_character(iban: str) -> bool:
+    if pii._IBAN_LENGTHS.get(iban[:2]) != len(iban):
+        return False
+    rearranged = iban[4:] + iban[:4]
+    return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1
+
+
+def _iban(country: str, rng: random.Random) -> str:
+    body = "".join(rng.choice(string.digits + string.ascii_uppercase) for _ in range(30))
+    body = body[: pii._IBAN_LENGTHS[country] - 4]
+    check = 98 - int("".join(str(int(c, 36)) for c in body + country + "00")) % 97
+    return f"{country}{check:02d}{body}"
+
+
+def test_iban_checksum_is_the_character_by_character_one() -> None:
+    rng = random.Random(3)
+    for _ in range(3000):
+        value = _iban(rng.choice(sorted(pii._IBAN_LENGTHS)), rng)
+        for candidate in (value, value.lower(), value[:-1] + "7", value[:6] + "٣" + value[7:]):
+            try:
+                expected: bool | str = _iban_valid_by_character(candidate)
+            except ValueError:
+                expected = "error"
+            try:
+                got: bool | str = pii.iban_valid(candidate)
+            except ValueError:
+                got = "error"
+            assert got == expected, candidate
+
+
+def test_iban_end_is_the_countrys_length_of_characters() -> None:
+    for text in _texts("A0 -", n=4000, longest=45):
+        if text[:1] in (" ", "-"):
+            continue  # an IBAN match never starts with a separator
+        for want in sorted(set(pii._IBAN_LENGTHS.values())):
+            count, end = 0, None
+            for i, ch in enumerate(text):
+                if ch not in " -":
+                    count += 1
+                if count == want:
+                    end = i + 1
+                    break
+            cut = pii._IBAN_CHARS[want].match(text, 0, len(text))
+            assert (cut.end() if cut else None) == end, (text, want)
+
+
+def test_spelt_at_and_position_kept_copy_come_from_one_lowered_copy() -> None:
+    texts = ["SSN 123-45-6789", "Socİal Securıty no. 123456789", "jane AT gmail.com", "x [At] y"]
+    texts += _texts("sSſnNoOcCiIıİaAlLtT[]() 0123456789@.K\u212a", n=3000, longest=50)
+    for text in texts + LABELLED:
+        low = text.lower()
+        assert fold(text, low) == fold(text), text
+        assert pii._may_spell_at(low) == (
+            " at " in low or any(b in low for b in ("at]", "at)", "at>", "at}"))
+        ), text
+
+
+def test_pii_scan_still_finds_every_kind_on_the_labelled_prompts() -> None:
+    """Not a shortcut check: the detectors still find each kind (a gate that skipped
+    everything would pass the equivalences above only by luck)."""
+    detector = pii.PIIDetector()
+    found = {f.entity for text in LABELLED for f in detector.find(text)}
+    assert set(pii.PII_ENTITIES) <= found
+    (email,) = pii.PIIPolicy().find("mail jane@example.org today")
+    assert (email.entity, email.start, email.end, email.placeholder()) == (
+        "EMAIL",
+        5,
+        21,
+        "<EMAIL>",
+    )
