@@ -84,7 +84,7 @@ def _dev_texts(dev: Path | None) -> list[str]:
         return []
     sys.path.insert(0, str(dev))
     try:
-        from cases import load  # type: ignore[import-not-found]  # noqa: PLC0415
+        from cases import load  # type: ignore[import-not-found]
     finally:
         sys.path.remove(str(dev))
     return [case["text"] for case in load()]
