@@ -101,8 +101,10 @@ def words_of(mapped: bytes) -> set[bytes]:
 
 def _apostrophe_words(mapped: bytes, distinct: set[bytes]) -> set[bytes]:
     """The words of ``mapped`` that hold an apostrophe: read around each apostrophe when
-    there are few (a prompt has a handful), else picked from the distinct words."""
-    if mapped.count(b"'") > 64:
+    there are few (a prompt has a handful, a long one dozens: reading around each costs
+    about what a dozen distinct words cost to pick from), else picked from the distinct
+    words. Either way the same set."""
+    if mapped.count(b"'") > max(64, len(distinct) // 12):
         return {w for w in distinct if b"'" in w}
     found = set()
     pos = mapped.find(b"'")
