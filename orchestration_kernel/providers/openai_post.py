@@ -20,6 +20,7 @@ through ``create`` itself, unchanged.
 from __future__ import annotations
 
 import functools
+import inspect
 from typing import Any
 
 __all__ = ["post_chat"]
@@ -55,6 +56,14 @@ def _sdk_parts() -> tuple[Any, Any, Any, Any] | None:
         from openai._base_client import make_request_options
         from openai.types.chat import ChatCompletion, ChatCompletionChunk
     except ImportError:  # pragma: no cover - another SDK layout
+        return None
+    # Private names: take them only while they take what ``create`` passes them, so a
+    # later SDK that changes them falls back to ``create`` instead of failing calls.
+    try:
+        takes = inspect.signature(make_request_options).parameters
+    except (TypeError, ValueError):  # pragma: no cover - not introspectable
+        return None
+    if not {"extra_body", "timeout", "security"} <= takes.keys():  # pragma: no cover
         return None
     return make_request_options, ChatCompletion, ChatCompletionChunk, AsyncStream
 
