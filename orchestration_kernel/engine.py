@@ -607,6 +607,7 @@ class OrchestrationEngine:
         needs: Sequence[str],
         extra: dict[str, object],
     ) -> CallSpec:
+        check_call_options(temperature, max_tokens, timeout, extra)
         timeouts = self.timeouts
         if timeout is not None:
             timeouts = Timeouts(
@@ -617,7 +618,6 @@ class OrchestrationEngine:
             )
         messages = _messages(prompt)
         check_prompt(messages, system)
-        check_call_options(temperature, max_tokens, extra)
         return CallSpec(
             model=model,
             messages=messages,
