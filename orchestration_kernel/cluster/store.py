@@ -9,8 +9,9 @@ file that exists is complete.
 With content logging off (``OrchestrationEngine(content_logging=False)``) a partition's
 cells hold the prompts and replies the audit must not keep, so they are not written:
 they stay in ``memory`` (a dict the session keeps for the job), and a rerun in the same
-kernel still skips them; after a restart those partitions are computed again. ``job.json``
-holds no content either way (models, counts, a digest).
+kernel still skips them; after a restart those partitions are computed again. Files an
+earlier run wrote with content logging on are still read (and skipped), never added to.
+``job.json`` holds no content either way (models, counts, a digest).
 """
 
 from __future__ import annotations
