@@ -8,12 +8,10 @@ hashes and sizes of prompts and replies. Everything else the engine writes under
 
 from __future__ import annotations
 
-from typing import Any
-
 __all__ = ["keeps_content"]
 
 
-def keeps_content(engine: Any) -> bool:
+def keeps_content(engine: object) -> bool:
     """False when ``engine`` was made with ``content_logging=False`` or records into an
     audit trail whose content logging is off (a trail shared with such an engine)."""
     if not getattr(engine, "_content_logging", True):

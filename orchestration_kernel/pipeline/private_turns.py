@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 from ..privacy import keeps_content
 from .collaborators import RunBus
@@ -62,7 +61,7 @@ class PrivateTurns:
             record(ms)
 
 
-def run_bus(engine: Any, bus: RunBus | None) -> RunBus | None:
+def run_bus(engine: object, bus: RunBus | None) -> RunBus | None:
     """The bus a run of ``engine`` uses: ``bus`` itself, or, with content logging off,
     a :class:`PrivateTurns` over it whose turns the engine's session keeps."""
     if bus is None or keeps_content(engine):
