@@ -444,7 +444,22 @@ def _http_md(r: dict[str, Any]) -> list[str]:
     first = [x["first_error"] for runs in r["held"].values() for x in runs if x.get("first_error")]
     if first:
         out += ["", f"First error: `{first[0]}`"]
-    return out
+    return out + _CALL_PATH
+
+
+#: Where one call's time goes (prose only: the figures come from the commands it names).
+_CALL_PATH = [
+    "",
+    "Where one call's time goes: `python -m bench.call_budget [--guardian]` times each part "
+    "of `engine.complete` alone (the hop to the runtime loop and back, the token estimate, "
+    "routing, the limiter, the reply, the Guardian's checks, the audit rows); "
+    "`python -m bench.ab_callpath --base COMMIT --rounds 7` measures a change before/after, "
+    "interleaved in one run. The OpenAI adapter sends its (plain JSON) body through the "
+    "SDK's `client.post` with the options `chat.completions.create` passes, skipping "
+    "`create`'s recursive parameter transform — the same bytes on the wire "
+    "(`tests/integration/test_openai_post.py`), but less CPU than the raw SDK spends, so part "
+    "of the engine's own work is paid for by that saving.",
+]
 
 
 def _memory_md(r: dict[str, Any]) -> list[str]:

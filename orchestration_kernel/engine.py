@@ -172,6 +172,8 @@ class OrchestrationEngine:
         checks = _make_guardian(guardian)
         who = identity if identity is not None else self.session.identity
         self._bus: ContextBus | None = bus
+        # What orchestration_kernel.privacy.keeps_content reads (also without an audit).
+        self._content_logging = content_logging
         # The call path, wired once: the runner knows its collaborators, never the engine.
         self._picker = RouterPicker(self._router, self.providers, identity=who, guardian=checks)
         self._recorder = AuditRecorder(
@@ -605,6 +607,7 @@ class OrchestrationEngine:
         needs: Sequence[str],
         extra: dict[str, object],
     ) -> CallSpec:
+        check_call_options(temperature, max_tokens, timeout, extra)
         timeouts = self.timeouts
         if timeout is not None:
             timeouts = Timeouts(
@@ -615,7 +618,6 @@ class OrchestrationEngine:
             )
         messages = _messages(prompt)
         check_prompt(messages, system)
-        check_call_options(temperature, max_tokens, extra)
         return CallSpec(
             model=model,
             messages=messages,

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict
 
 from .errors import ConfigurationError
+from .user_spec import check_number
 
 if TYPE_CHECKING:
     from .audit import AuditTrail
@@ -88,10 +89,11 @@ _TYPO_RATIO = 0.85
 
 
 def check_call_options(
-    temperature: object, max_tokens: object, extra: Mapping[str, object]
+    temperature: object, max_tokens: object, timeout: object, extra: Mapping[str, object]
 ) -> None:
     """Refuse, before anything is sent, what no provider takes: a ``max_tokens`` below 1,
-    a negative or non-numeric ``temperature``, and a keyword that is a misspelling of one
+    a negative or non-numeric ``temperature``, a ``timeout`` of 0 seconds or less, and a
+    keyword that is a misspelling of one
     of :meth:`~.engine.OrchestrationEngine.complete`'s own (other keywords go to the
     provider as they are)."""
     if max_tokens is not None and (
@@ -108,6 +110,8 @@ def check_call_options(
         or not float(temperature) >= 0  # also refuses NaN
     ):
         raise ConfigurationError(f"temperature must be a number of 0 or more, not {temperature!r}")
+    if timeout is not None:
+        check_number("complete", "timeout", timeout, low=0, open_low=True)
     for name in extra:
         close = difflib.get_close_matches(name, _CALL_OPTION_NAMES, n=1, cutoff=_TYPO_RATIO)
         if close:

@@ -47,7 +47,9 @@ Messages never contain secrets: every ``str()`` of these errors is safe to show.
 Every mistake a user can make (a name, a value, a config entry) raises a
 ``ConfigurationError`` or a subclass; a bare ``ValueError``/``TypeError`` from the core is
 either pydantic's validator protocol (turned into a ``ConfigurationError`` by the caller)
-or a bug.
+or a bug. The models and dataclasses a user fills in by hand (``Identity``, ``Message``,
+``GuardianConfig``, ``PipelineSpec``, ``RetryPolicy``, ``Timeouts``, ``SimulatorConfig``)
+check their fields through :mod:`.user_spec`, so pydantic's own error never reaches a user.
 """
 
 from __future__ import annotations

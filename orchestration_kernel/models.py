@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from .formatting import format_cost, format_ms
 from .storage.commit import Commit
+from .user_spec import UserSpec
 
 __all__ = [
     "Action",
@@ -36,7 +37,7 @@ Action = Literal["allow", "warn", "redact", "block"]
 ACTION_RANK: dict[str, int] = {"allow": 0, "warn": 1, "redact": 2, "block": 3}
 
 
-class Message(BaseModel):
+class Message(UserSpec):
     """One chat turn."""
 
     model_config = ConfigDict(frozen=True)

@@ -9,6 +9,7 @@ import random
 from dataclasses import dataclass
 
 from .errors import AuthenticationError, ProviderError
+from .user_spec import check_number
 
 __all__ = ["RetryPolicy"]
 
@@ -29,6 +30,12 @@ class RetryPolicy:
     max_delay: float = 20.0
     jitter: float = 0.5
     max_retry_after: float = 60.0
+
+    def __post_init__(self) -> None:
+        check_number("RetryPolicy", "max_attempts", self.max_attempts, low=1)
+        for name in ("base_delay", "max_delay", "max_retry_after"):
+            check_number("RetryPolicy", name, getattr(self, name), low=0)
+        check_number("RetryPolicy", "jitter", self.jitter, low=0, high=1)
 
     def should_retry(self, error: ProviderError, attempt: int) -> bool:
         """True when ``error`` on try number ``attempt`` (1-based) deserves another try."""

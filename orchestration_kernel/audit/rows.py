@@ -99,7 +99,10 @@ class RowEncoder:
         for name in CONTENT_COLUMNS:
             self._content(computed, name, get(name), redactor, content_logging)
         if get("detail") is not None:
-            computed.append(("detail", _redact_tree(get("detail"), redactor)))
+            detail = _redact_tree(get("detail"), redactor)
+            if not content_logging:
+                detail = self._sized(detail)
+            computed.append(("detail", detail))
         _fill(out, computed)
         return tuple(out)
 
@@ -118,6 +121,16 @@ class RowEncoder:
         computed.append((f"{name}_chars", len(text)))
         computed.append((f"{name}_hash", self._key.content_hash(text)))
         computed.append((name, text if content_logging else None))
+
+    def _sized(self, detail: object) -> object:
+        """``detail`` without the step outputs a ``when:`` condition read (content logging
+        off): each text in ``when_values`` becomes its size and keyed hash."""
+        if not isinstance(detail, Mapping) or not isinstance(detail.get("when_values"), Mapping):
+            return detail
+        return {**detail, "when_values": _redact_tree(detail["when_values"], self._size_note)}
+
+    def _size_note(self, text: str) -> str:
+        return f"<{len(text)} chars, hash {self._key.content_hash(text)}>"
 
 
 def _redact(text: str, redactor: Callable[[str], str] | None) -> str:

@@ -135,6 +135,12 @@ class AuditStore:
         self.lock = threading.RLock()
         #: The high-water mark beside the database (``None`` for ``:memory:``).
         self.mark: HighWaterMark | None = None
+        #: Set by the batch writer: :meth:`append` leaves the mark due, and the writer
+        #: writes it (:meth:`advance_mark`) once it has woken the runs waiting for the
+        #: commit. The mark is not a durability promise (it is not fsynced and may lag
+        #: the database, which verifies), so it need not delay them.
+        self.defer_mark = False
+        self._mark_due: Head | None = None
         if not self.memory:
             try:
                 private_dir(Path(self.path).parent)
@@ -255,8 +261,18 @@ class AuditStore:
             with self.transaction() as conn:
                 chained, (seq, head) = self._chain_in(conn, rows)
             if chained and self.mark is not None:
-                self.mark.advance(seq, head)
+                if self.defer_mark:
+                    self._mark_due = (seq, head)
+                else:
+                    self.mark.advance(seq, head)
             return chained
+
+    def advance_mark(self) -> None:
+        """Write the high-water mark an :meth:`append` left due (see ``defer_mark``)."""
+        with self.lock:
+            due, self._mark_due = self._mark_due, None
+            if due is not None and self.mark is not None:
+                self.mark.advance(*due)
 
     def append_in(self, conn: sqlite3.Connection, rows: Sequence[Row]) -> list[Row]:
         """Chain and insert ``rows`` inside the caller's write transaction; re-anchor."""

@@ -85,6 +85,8 @@ class BatchWriter:
         self._queued = 0  # records ever put
         self._committed = 0  # records ever committed (in put order)
         self._waiters: list[tuple[int, Notify]] = []
+        # The runs waiting for a commit are woken before the high-water mark is written.
+        store.defer_mark = True
         self._thread = threading.Thread(target=self._run, name="audit-writer", daemon=True)
         self._thread.start()
 
@@ -206,6 +208,7 @@ class BatchWriter:
                 with self._lock:
                     self._committed += len(batch)
                 self._settle_waiters(None)
+                self.store.advance_mark()  # after the wake-ups: see AuditStore.defer_mark
                 self._notify(stored)
 
     def _failed(self, batch: list[Pending], exc: Exception) -> None:

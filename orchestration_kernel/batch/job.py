@@ -449,6 +449,7 @@ class BatchJob:
                 self.engine.guardian.record_spend(
                     spend, self.manifest.session_id, self.engine.identity
                 )
+        self.backend(chunk.model).collected(chunk)  # e.g. the raw replies of a journal
         chunk.state = "done"
         self.manifest.save()
 

@@ -9,7 +9,8 @@ The caller's side of a cluster job, in order:
 3. split each rate limit between the workers — unless ``ORCHESTRATION_REDIS_URL`` is
    set and the engine takes a shared limiter, which keeps the whole cluster inside
    each quota — and say so in one warning line when it splits;
-4. skip the partitions already in the job's folder (:mod:`.store`), submit the rest;
+4. skip the partitions already in the job's folder (:mod:`.store`; with content logging
+   off, kept in the session's memory instead), submit the rest;
 5. as each partition arrives: record its calls' audit events in the caller's own trail
    (one chain, one run id) and commit them, then write its Parquet file (so a kept
    partition is always an audited one), report progress;
@@ -37,6 +38,7 @@ from typing import Any
 from ..compare import CompareTable
 from ..errors import ConfigurationError, GuardianBlocked, OrchestrationError
 from ..matrix import MatrixInput, MatrixResult, new_run_id
+from ..privacy import keeps_content
 from .config import config_fingerprint, engine_config, engine_keys, limited_deployments
 from .progress import ClusterProgress, ProgressClock
 from .store import JobStore
@@ -205,7 +207,11 @@ def run_partitions(
     size = partition_size or max(1, min(1000, math.ceil(rows / (workers * 4))))
     total = math.ceil(rows / size)
     digest = str(manifest["digest"])
-    store = JobStore(engine.session.home / "cluster", job or f"{kind}-{digest[:16]}")
+    root, name = engine.session.home / "cluster", job or f"{kind}-{digest[:16]}"
+    memory = None
+    if not keeps_content(engine):  # no prompt or reply on disk: see .store
+        memory = engine.session.service(f"cluster-parts:{root / name}", dict)
+    store = JobStore(root, name, memory)
     manifest = store.open(
         {**manifest, "rows": rows, "partition_size": size, "run_id": new_run_id(),
          "partitions": total}

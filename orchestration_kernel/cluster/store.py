@@ -5,6 +5,13 @@ partition size, the run id every rerun reuses) and ``part-00007.parquet`` for ea
 partition the caller has received, audited and written. A rerun of the same job skips
 every partition with a file. Each file is written to a temporary name and renamed, so a
 file that exists is complete.
+
+With content logging off (``OrchestrationEngine(content_logging=False)``) a partition's
+cells hold the prompts and replies the audit must not keep, so they are not written:
+they stay in ``memory`` (a dict the session keeps for the job), and a rerun in the same
+kernel still skips them; after a restart those partitions are computed again. Files an
+earlier run wrote with content logging on are still read (and skipped), never added to.
+``job.json`` holds no content either way (models, counts, a digest).
 """
 
 from __future__ import annotations
@@ -25,13 +32,18 @@ _JOB_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
 class JobStore:
     """The folder of one job under ``root`` (normally ``ORCHESTRATION_HOME/cluster``)."""
 
-    def __init__(self, root: Path, job_id: str) -> None:
+    def __init__(
+        self, root: Path, job_id: str, memory: dict[int, tuple[int, list[Any]]] | None = None
+    ) -> None:
         if not _JOB_NAME.match(job_id):
             raise ConfigurationError(
                 f"job name {job_id!r} must be letters, digits, '_', '.' or '-' (at most 80)"
             )
         self.job_id = job_id
         self.path = root / job_id
+        #: Partition index → (first row, cells) kept in memory instead of on disk (content
+        #: logging off), or None: partitions are Parquet files.
+        self.memory = memory
 
     # -- the manifest ------------------------------------------------------------------
     def open(self, manifest: dict[str, Any]) -> dict[str, Any]:
@@ -49,6 +61,8 @@ class JobStore:
                 return stored
             for part in self.path.glob("part-*.parquet"):  # another job under this name
                 part.unlink()
+            if self.memory is not None:
+                self.memory.clear()
         _write_atomic(file, json.dumps(manifest, indent=1).encode())
         return manifest
 
@@ -58,11 +72,16 @@ class JobStore:
         return self.path / f"part-{index:05d}.parquet"
 
     def done(self, total: int) -> set[int]:
-        """The partitions already written."""
-        return {i for i in range(total) if self.part_path(i).exists()}
+        """The partitions already written (or kept in memory)."""
+        kept = self.memory or {}
+        return {i for i in range(total) if i in kept or self.part_path(i).exists()}
 
-    def write(self, index: int, start: int, cells: list[dict[str, Any]]) -> Path:
-        """Write one partition's cells (one JSON object per row) atomically."""
+    def write(self, index: int, start: int, cells: list[dict[str, Any]]) -> Path | None:
+        """Write one partition's cells (one JSON object per row) atomically; with
+        ``memory``, keep them there instead (nothing written, ``None`` returned)."""
+        if self.memory is not None:
+            self.memory[index] = (start, cells)
+            return None
         import pandas as pd
 
         frame = pd.DataFrame(
@@ -79,6 +98,8 @@ class JobStore:
 
     def read(self, index: int) -> tuple[int, list[dict[str, Any]]]:
         """``(first row, cells)`` of a written partition."""
+        if self.memory is not None and index in self.memory:
+            return self.memory[index]
         import pandas as pd
 
         frame = pd.read_parquet(self.part_path(index))

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from ..models import Action
+from ..user_spec import UserSpec
 from .context import Stage
 from .identity import AccessPolicy
 from .phones import DEFAULT_PHONE_REGIONS
@@ -42,7 +43,7 @@ def _input_stage() -> list[Stage]:
     return ["input"]
 
 
-class GuardianConfig(BaseModel):
+class GuardianConfig(UserSpec):
     """Options of the built-in policies. Unknown keys are an error, so typos surface."""
 
     model_config = ConfigDict(extra="forbid")

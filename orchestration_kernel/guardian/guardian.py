@@ -19,6 +19,7 @@ from time import perf_counter
 from ..errors import ConfigurationError, UnknownNameError
 from ..models import ChatRequest, Decision, EvidenceSpan, Message
 from ..secrets import Secret
+from ..user_spec import validate_spec
 from .builtins import PolicyFactory, PolicyRegistry, PolicySetup, pii_policy
 from .config import BUILTIN_POLICIES, OPT_IN_POLICIES, GuardianConfig
 from .context import GuardContext, Stage, Verdict, strictest
@@ -81,7 +82,7 @@ class Guardian:
         # (or the default: fail closed, replace).
         given = {"fail_closed": fail_closed, "pii_operator": pii_operator}
         base.update({k: v for k, v in given.items() if v is not None}, **options)
-        self.config = GuardianConfig.model_validate(base)
+        self.config = validate_spec(GuardianConfig, base)
         self.ledger = ledger or SpendLedger()
         self._key = session_key or os.urandom(32)
         self._moderation_key = (
@@ -195,7 +196,7 @@ class Guardian:
     def configure(self, **options: object) -> GuardianConfig:
         """Change options (:class:`GuardianConfig` fields) and rebuild the built-in
         policies in place; custom policies stay as they are. Returns the new config."""
-        self.config = GuardianConfig.model_validate({**dict(self.config), **options})
+        self.config = validate_spec(GuardianConfig, {**dict(self.config), **options})
         for i, policy in enumerate(self._policies):
             if self._is_builtin(policy):
                 self._policies[i] = self._builtin[policy.name] = self._build(policy.name)

@@ -12,14 +12,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from fnmatch import fnmatchcase
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
+from pydantic import ConfigDict, Field, field_serializer, field_validator
 
 from ..secrets import Secret
+from ..user_spec import UserSpec
 
 __all__ = ["AccessPolicy", "AccessRule", "Identity", "model_matches"]
 
 
-class Identity(BaseModel):
+class Identity(UserSpec):
     """The caller of a model: attached to the session, written to every audit row, sent
     as request metadata where a provider accepts it, and never put in the prompt."""
 
@@ -71,7 +72,7 @@ def model_matches(patterns: Iterable[str], model: str) -> bool:
     return False
 
 
-class AccessRule(BaseModel):
+class AccessRule(UserSpec):
     """What a user or role may use, and the limits on it.
 
     ``allow``/``deny`` are glob patterns over ``provider:model``. ``rpm``, ``tpm`` and
@@ -90,7 +91,7 @@ class AccessRule(BaseModel):
 _LIMIT_FIELDS = ("rpm", "tpm", "budget_usd")
 
 
-class AccessPolicy(BaseModel):
+class AccessPolicy(UserSpec):
     """Users and roles mapped to access rules.
 
     The rules that apply to an identity are its user rule and its roles' rules; with none,

@@ -894,8 +894,12 @@ _LEET_CLASS = bytes.maketrans(
     bytes(range(256)),
     bytes(97 if 97 <= c <= 122 else 48 if chr(c) in "0123456789@$" else 32 for c in range(256)),
 )
-#: From the first leet character of a run to the run's end (possessive: read once).
-_LEET_TAIL = re.compile(rb"0[a0]*+")
+#: From the first leet character of a run to the run's end (possessive: read once), for
+#: runs that hold a letter too: after a letter (``a0``), or at a run's start when letters
+#: follow (``00a``). Pure digit runs (numbers, dates, phone numbers: most runs of a prompt)
+#: never reach Python; the search starts at a literal ``0`` and each look-behind reads two
+#: bytes, so it stays linear on a megabyte of digits.
+_LEET_TAIL = re.compile(rb"0(?:(?<=a0)[a0]*+|(?<![a0]0)0*+a[a0]*+)")
 #: The leet tables with the digits they leave as they are (2, 6, 9) made spaces: a
 #: translated run split on spaces gives its words as :func:`words` would.
 _LEET_SPLIT = tuple(str.maketrans("0134578@$269", to + "   ") for to in ("oieastbas", "oleastbas"))

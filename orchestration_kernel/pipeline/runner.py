@@ -44,6 +44,7 @@ from .fold import fold_conversation, turns_to_messages
 from .invoke import CallFailed, call_model, default_prompt, json_instruction
 from .loader import CompiledPipeline
 from .memory import TurnWriter
+from .private_turns import run_bus
 from .result import FINAL_STATUSES, ModelCall, PipelineResult, StepResult
 from .scope import Scope, format_value
 from .spec import StepSpec
@@ -140,6 +141,7 @@ class Run:
         except Exception:  # a bus that cannot open must not stop a run
             log.exception("the context bus is unavailable")
             return None
+        bus = run_bus(self.engine, bus)  # content logging off: turns stay in memory
         self._bus = bus
         return bus
 

@@ -12,9 +12,10 @@ import keyword
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from ..errors import UnknownNameError
+from ..user_spec import UserSpec
 
 __all__ = ["IDENTIFIER", "RESERVED_NAMES", "PipelineSpec", "StepSpec"]
 
@@ -32,7 +33,7 @@ def _as_list(value: object) -> object:
     return [value] if isinstance(value, str) else value
 
 
-class StepSpec(BaseModel):
+class StepSpec(UserSpec):
     """One step: which model(s) to call, with what prompt, under which conditions."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
@@ -111,7 +112,7 @@ class StepSpec(BaseModel):
         return isinstance(self.model, list)
 
 
-class PipelineSpec(BaseModel):
+class PipelineSpec(UserSpec):
     """A whole pipeline: its steps and the options that apply to all of them."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)

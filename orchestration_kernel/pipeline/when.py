@@ -16,7 +16,8 @@ There are no calls, no arithmetic, no assignment, and no names starting with ``_
 A condition is at most :data:`MAX_CONDITION_CHARS` characters and nests at most
 :data:`MAX_NESTING` levels (brackets and ``not``), so neither its parse nor its evaluation
 can exhaust memory or the stack.
-A step name evaluates to the step: compared or searched, it acts as its output text;
+A step name evaluates to the step: compared or searched, it acts as its output text,
+read as a number when compared with a number (``score >= 7`` on an answer of ``"7"``);
 ``triage.guardian`` is the strictest Guardian action, ``triage.decisions`` the decisions.
 Evaluation records every name and access it read, for the result and the audit.
 """
@@ -389,7 +390,34 @@ def _contains(container: object, item: object) -> bool:
         index += 1
 
 
+_NUMBER_TEXT = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _answer_as_number(value: object, other: object) -> object:
+    """A step compared with a number is read as a number: a model answers ``"7"`` (or
+    ``" 7\n"``), and ``"7" == 7`` would be false and ``"7" >= 7`` an error. An answer that
+    is not a number alone is an error naming the step, not a silent ``False``."""
+    if not isinstance(value, StepResult) or not _is_number(_plain(other)):
+        return value
+    text = format_value(value).strip()
+    if not _NUMBER_TEXT.fullmatch(text):
+        shown = text if len(text) <= 60 else text[:60] + "…"
+        raise WhenEvalError(
+            f"step {value.name!r} answered {shown!r}, which is not a number, so it cannot be "
+            "compared with one: ask the model for the number alone, or use 'format: json' "
+            f"with a schema and compare {value.name}.data"
+        )
+    number = float(text)
+    return int(number) if number.is_integer() and abs(number) < 2**53 else number
+
+
 def _compare(op: str, left: object, right: object) -> bool:
+    if op not in ("in", "not in"):
+        left, right = _answer_as_number(left, right), _answer_as_number(right, left)
     left, right = _plain(left), _plain(right)
     if op in ("in", "not in"):
         if right is None:
@@ -475,6 +503,8 @@ class Condition:
             right = self._eval(child, scope, seen)
             try:
                 ok = _compare(op, left, right)
+            except WhenEvalError as exc:  # a step's answer is not a number
+                raise WhenEvalError(exc.reason, column=node.start + 1) from None
             except TypeError as exc:
                 raise WhenEvalError(
                     f"cannot compare {type(_plain(left)).__name__} {op} "

@@ -10,10 +10,10 @@ from __future__ import annotations
 import contextlib
 import email.utils
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 from ..errors import (
     AuthenticationError,
@@ -28,6 +28,7 @@ from ..errors import (
     ServerError,
 )
 from ..models import ChatRequest, ProviderReply, StreamChunk
+from ..user_spec import check_number
 
 __all__ = [
     "Provider",
@@ -40,6 +41,8 @@ __all__ = [
     "watching_request_sending",
     "watching_stream_activity",
 ]
+
+_V = TypeVar("_V")
 
 #: Who wants to hear that the stream in progress (in this task) received something.
 _STREAM_ACTIVITY: ContextVar[Callable[[], None] | None] = ContextVar(
@@ -77,24 +80,33 @@ async def note_request_sending() -> None:
         await confirm()
 
 
-@contextlib.contextmanager
-def watching_request_sending(confirm: Callable[[], Awaitable[None]]) -> Iterator[None]:
+class _Setting(Generic[_V]):
+    """``with``: ``var`` holds ``value`` inside the block, and what it held before after.
+    A class, not a generator context manager: it is entered on every call's path."""
+
+    __slots__ = ("_token", "_value", "_var")
+
+    def __init__(self, var: ContextVar[_V], value: _V) -> None:
+        self._var = var
+        self._value = value
+
+    def __enter__(self) -> None:
+        self._token = self._var.set(self._value)
+
+    def __exit__(self, *exc: object) -> None:
+        self._var.reset(self._token)
+
+
+def watching_request_sending(
+    confirm: Callable[[], Awaitable[None]],
+) -> contextlib.AbstractContextManager[None]:
     """Await ``confirm`` at each :func:`note_request_sending` of requests sent in this block."""
-    token = _REQUEST_SENDING.set(confirm)
-    try:
-        yield
-    finally:
-        _REQUEST_SENDING.reset(token)
+    return _Setting(_REQUEST_SENDING, confirm)
 
 
-@contextlib.contextmanager
-def watching_stream_activity(touch: Callable[[], None]) -> Iterator[None]:
+def watching_stream_activity(touch: Callable[[], None]) -> contextlib.AbstractContextManager[None]:
     """Call ``touch`` on every :func:`note_stream_activity` of streams read in this block."""
-    token = _STREAM_ACTIVITY.set(touch)
-    try:
-        yield
-    finally:
-        _STREAM_ACTIVITY.reset(token)
+    return _Setting(_STREAM_ACTIVITY, touch)
 
 
 @dataclass(frozen=True)
@@ -111,6 +123,10 @@ class Timeouts:
     first_token: float = 120.0
     idle: float = 30.0
     overall: float = 600.0
+
+    def __post_init__(self) -> None:
+        for name in ("connect", "first_token", "idle", "overall"):
+            check_number("Timeouts", name, getattr(self, name), low=0, open_low=True)
 
 
 @runtime_checkable

@@ -26,6 +26,7 @@ from ._sdk import (
     relay_and_close,
 )
 from .base import Timeouts
+from .openai_post import post_chat
 from .registry import PROVIDERS
 
 __all__ = ["OpenAIProvider"]
@@ -132,8 +133,8 @@ class OpenAIProvider(SDKAdapter):
     ) -> ProviderReply:
         import httpx2
 
-        completion = await client.chat.completions.create(
-            **self._params(request), timeout=http_timeout(httpx2, timeouts)
+        completion = await post_chat(
+            client, self._params(request), timeout=http_timeout(httpx2, timeouts)
         )
         if not completion.choices:
             raise IncompleteStreamError("the response has no choices")
@@ -158,8 +159,8 @@ class OpenAIProvider(SDKAdapter):
         params = self._params(request)
         if self.options.get("stream_usage", True):
             params["stream_options"] = {"include_usage": True}
-        stream = await client.chat.completions.create(
-            **params, stream=True, timeout=http_timeout(httpx2, timeouts)
+        stream = await post_chat(
+            client, params, stream=True, timeout=http_timeout(httpx2, timeouts)
         )
         async for chunk in relay_and_close(stream, self._absorb):
             yield chunk

@@ -21,6 +21,7 @@ from typing import Any, TypedDict
 from ..errors import (
     AuthenticationError,
     BadRequestError,
+    ConfigurationError,
     ContentPolicyError,
     ContextWindowExceeded,
     IncompleteStreamError,
@@ -30,6 +31,7 @@ from ..errors import (
     UnknownNameError,
 )
 from ..models import ChatRequest, ProviderReply, StreamChunk, Usage
+from ..user_spec import check_number
 from .base import Timeouts
 
 __all__ = ["SimProvider", "SimulatorConfig"]
@@ -68,6 +70,17 @@ class SimulatorConfig:
     ttft_fraction: float = 0.3
     chunks: int = 4
     seed: int = 0
+
+    def __post_init__(self) -> None:
+        low_high = self.latency if isinstance(self.latency, tuple) else (self.latency,)
+        for bound in low_high:
+            check_number("SimulatorConfig", "latency", bound, low=0)
+        if len(low_high) == 2 and low_high[0] > low_high[1]:
+            raise ConfigurationError(
+                f"SimulatorConfig: latency {self.latency!r} must be (low, high), low first"
+            )
+        check_number("SimulatorConfig", "ttft_fraction", self.ttft_fraction, low=0, high=1)
+        check_number("SimulatorConfig", "chunks", self.chunks, low=1)
 
 
 @dataclass

@@ -48,16 +48,21 @@ def quota_noted(caplog: pytest.LogCaptureFixture, match: str = "") -> Iterator[N
     assert any(match in note for note in notes), notes
 
 
-@pytest.fixture(scope="module")
-def client() -> Iterator[Any]:
-    with distributed.Client(
+def two_workers() -> Any:
+    """A two-process ``LocalCluster``'s client (the workers inherit the environment now)."""
+    return distributed.Client(
         n_workers=2,
         threads_per_worker=1,
         processes=True,
         dashboard_address=None,
         scheduler_kwargs={"dashboard_address": ":0"},  # no dashboard; health on any port
         silence_logs=logging.ERROR,
-    ) as made:
+    )
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[Any]:
+    with two_workers() as made:
         yield made
 
 

@@ -28,6 +28,8 @@ def engine() -> OrchestrationEngine:
         ({"temperature": -0.1}, "temperature must be a number of 0 or more"),
         ({"temperature": "hot"}, "not 'hot'"),
         ({"temperature": float("nan")}, "not nan"),
+        ({"timeout": 0}, "timeout must be a number above 0, not 0"),
+        ({"timeout": -3}, "not -3"),
     ],
 )
 async def test_an_option_no_provider_takes_fails_before_anything_is_sent(

@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from pydantic import ValidationError
 
+from orchestration_kernel.errors import ConfigurationError
 from orchestration_kernel.guardian import (
     BUILTIN_POLICIES,
     OPT_IN_POLICIES,
@@ -197,7 +197,7 @@ async def test_configure_rebuilds_builtins_and_keeps_custom() -> None:
     assert (await g.check_input("the FALCON plan", CTX)).blocked
     g.configure(moderation=False)
     assert "moderation" not in [p.name for p in g.policies]
-    with pytest.raises(ValidationError):
+    with pytest.raises(ConfigurationError):
         g.configure(pii_operatr="mask")
 
 

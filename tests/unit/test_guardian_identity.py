@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from pydantic import ValidationError
 
+from orchestration_kernel.errors import ConfigurationError
 from orchestration_kernel.guardian import (
     AccessPolicy,
     AccessRule,
@@ -32,9 +32,9 @@ def test_identity_never_shows_its_token() -> None:
         assert TOKEN not in shown
     assert str(who) == "alice (analyst)" and who.metadata() == {"user_id": "alice"}
     assert Identity(user_id="bob").label == "bob" and Identity(user_id="b", token="").token is None
-    with pytest.raises(ValidationError):
+    with pytest.raises(ConfigurationError):
         Identity(user_id="")
-    with pytest.raises(ValidationError):
+    with pytest.raises(ConfigurationError):
         Identity(user_id="x", token=123)
 
 

@@ -180,3 +180,38 @@ def test_no_eval_of_user_code() -> None:
         parse_condition("print('pwned')")
     # A namespace value is data: reading a callable's attribute stays data access.
     assert ev("f.name == 'n'", f={"name": "n"}) is True
+
+
+@pytest.mark.parametrize(
+    ("answer", "condition", "expected"),
+    [
+        ("7", "rating >= 7", True),
+        (" 8\n", "rating >= 7", True),
+        ("6", "rating >= 7", False),
+        ("7", "rating == 7", True),  # "7" == 7 was silently False
+        ("7", "rating == 7.0", True),
+        ("2.25", "rating < 2.5", True),
+        ("-1", "rating < 0", True),
+        ("9", "5 < rating and rating <= 10", True),
+        ("7", "rating == '7'", True),  # compared with text, it stays text
+        ("17", "'7' in rating", True),
+    ],
+)
+def test_a_steps_answer_compared_with_a_number_is_read_as_one(
+    answer: str, condition: str, expected: bool
+) -> None:
+    rating = StepResult(name="rating", status="done", output=answer)
+    scope = Scope(has_input=False, steps={"rating": rating})
+    assert parse_condition(condition).evaluate(scope)[0] is expected
+
+
+@pytest.mark.parametrize("answer", ["Score: 7", "seven", "", "7/10"])
+def test_an_answer_that_is_not_a_number_alone_names_the_step_instead_of_false(
+    answer: str,
+) -> None:
+    rating = StepResult(name="rating", status="done", output=answer)
+    scope = Scope(has_input=False, steps={"rating": rating})
+    for condition in ("rating >= 7", "rating == 7"):
+        with pytest.raises(WhenEvalError, match=r"step 'rating' answered .*not a number") as info:
+            parse_condition(condition).evaluate(scope)
+        assert info.value.column == 1 and "rating.data" in str(info.value)

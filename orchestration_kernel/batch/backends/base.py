@@ -106,6 +106,10 @@ class Backend:
     async def aclose(self) -> None:
         """Release what the backend holds (nothing by default)."""
 
+    def collected(self, chunk: ChunkRecord) -> None:
+        """The chunk's results are a whole Parquet part and audited: drop any reply text
+        the backend kept locally to get there (nothing by default)."""
+
     # -- shared -----------------------------------------------------------------------------
     async def client(self) -> Any:
         """The SDK client of the engine's adapter for this model's provider."""

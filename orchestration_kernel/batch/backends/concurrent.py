@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ...errors import ProviderError
+from ...storage.files import atomic_path
 from .base import Backend, ItemRequest, ItemResult, PollState
 
 if TYPE_CHECKING:
@@ -126,3 +127,23 @@ class ConcurrentBackend(Backend):
 
     async def cancel(self, chunk: ChunkRecord) -> None:
         return None  # the job's cancelled flag stops the next poll
+
+    def collected(self, chunk: ChunkRecord) -> None:
+        """Rewrite the journal without the replies: they were the provider's raw text,
+        before the Guardian's redaction, and the chunk's Parquet part (redacted) now
+        stands for them. Which items were answered, and how, stays."""
+        path = self._journal(chunk)
+        if not path.exists():
+            return
+        kept = []
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                try:
+                    row = json.loads(line)
+                except ValueError:
+                    continue  # a line cut by a kill: its item was asked again
+                if isinstance(row, dict):
+                    row.pop("text", None)
+                    kept.append(json.dumps(row, ensure_ascii=False) + "\n")
+        with atomic_path(path) as temp:
+            temp.write_text("".join(kept), encoding="utf-8")

@@ -1,0 +1,180 @@
+"""Where one ``engine.complete`` spends its time, part by part: ``python -m bench.call_budget``.
+
+Each part of the call path is timed alone (``timeit``, best of five repeats, µs per
+call) with the objects a real call makes: a 1 KB prompt, an ``openai:gpt-4o-mini``
+deployment, a 500-character reply. Parts run hot here (in a loop, caches warm), so the
+sum is a floor: inside a real call, between the SDK's own work, each part runs colder.
+The hop is a round trip of a no-op through :meth:`Runtime.run` from another loop, with
+both threads otherwise idle. ``create's transform`` is the SDK step that
+:mod:`orchestration_kernel.providers.openai_post` skips (the raw SDK pays it).
+
+``--guardian`` adds the parts that only run with the Guardian and the audit on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import tempfile
+import time
+import timeit
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+KEY = "sk-bench-" + "x" * 24
+MODEL = "openai:gpt-4o-mini"
+
+
+def _prompt() -> str:
+    head = "budget: summarise the following. "
+    return head + ("lorem ipsum dolor sit amet " * 60)[: 1024 - len(head)]
+
+
+def _best(fn: Callable[[], object], number: int = 2000) -> float:
+    fn()
+    return min(timeit.repeat(fn, number=number, repeat=5)) / number * 1e6
+
+
+def _run_now(make: Callable[[], Coroutine[Any, Any, Any]]) -> Callable[[], None]:
+    """A coroutine that never suspends, driven to its end without a loop round."""
+
+    def go() -> None:
+        coro = make()
+        try:
+            coro.send(None)
+        except StopIteration:
+            return
+        raise RuntimeError("the part suspended: it cannot be timed alone")
+
+    return go
+
+
+async def _parts(guardian: bool) -> dict[str, float]:
+    from orchestration_kernel import OrchestrationEngine
+    from orchestration_kernel.calls import material_for
+    from orchestration_kernel.models import Attempt, ProviderReply, Usage
+
+    wire: dict[str, Any] = {
+        "keys": {"openai": KEY},
+        "base_urls": {"openai": "http://127.0.0.1:9/v1"},
+    }
+    eng = OrchestrationEngine(offline="off", guardian=guardian, audit=guardian, **wire)
+    runner = eng._calls
+    prompt = _prompt()
+    # model, prompt, system, fallbacks, json_output, then the rest unset, as complete() passes
+    args = (MODEL, prompt, None, None, False, *([None] * 9), (), {})
+    spec = eng._spec(*args)  # type: ignore[arg-type]
+    spec.input_tokens = eng.estimate_tokens(spec.prompt_text())
+    target = runner.picker.choose(MODEL, spec)
+    request = runner._request(target, spec)
+    raw = ProviderReply(
+        text="x" * 500,
+        finish_reason="stop",
+        usage=Usage(input_tokens=300, output_tokens=120),
+        response_model="gpt-4o-mini",
+        extras={"id": "c1"},
+    )
+    reply = runner._make_reply(target, spec, request, raw, raw.text, 1.0, None, [])
+    attempt = Attempt(number=1, model=MODEL, provider="openai", deployment="d", latency_ms=1.0)
+
+    async def limited() -> None:
+        async with asyncio.timeout(300), runner.picker.limit(target, spec) as permit:
+            permit.settle(100)
+
+    def choose_observe() -> None:
+        chosen = runner.picker.choose(MODEL, spec)
+        runner.picker.observe(chosen, attempt, reply, None)
+
+    out = {
+        "engine._spec (messages, checks, CallSpec)": _best(lambda: eng._spec(*args)),  # type: ignore[arg-type]
+        "token estimate of the 1 KB prompt": _best(lambda: eng.estimate_tokens(spec.prompt_text())),
+        "route: choose a deployment + give it back": _best(choose_observe),
+        "limiter permit + attempt timeout": _best(_run_now(limited)),
+        "request, attempt record": _best(
+            lambda: (runner._request(target, spec), Attempt(number=1, model=MODEL, provider="o"))
+        ),
+        "reply: usage, cost, Reply": _best(
+            lambda: runner._make_reply(target, spec, request, raw, raw.text, 1.0, None, [])
+        ),
+    }
+    if guardian:
+        guard = runner.guardian
+        assert guard is not None
+        ctx = runner._guard_context(target, spec, request)
+        verdict, _ = await guard.check_request(request, ctx)
+        out["Guardian context (cost estimate)"] = _best(
+            lambda: runner._guard_context(target, spec, request)
+        )
+        out["Guardian check_request (gpii)"] = _best(
+            _run_now(lambda: guard.check_request(request, ctx)), 300
+        )
+        out["Guardian check_output (gpii)"] = _best(
+            _run_now(lambda: guard.check_output(raw.text, ctx)), 300
+        )
+        out["audit: request material (hash input)"] = _best(
+            lambda: material_for(target.ref, request)
+        )
+        out["audit: route + 2 verdict + call rows queued"] = _best(
+            lambda: (
+                runner.recorder.route(spec, target),
+                runner.recorder.verdict("input", verdict, spec, target),
+                runner.recorder.verdict("output", verdict, spec, target),
+                runner.recorder.attempt(attempt, spec, target, "", reply),
+            ),
+            500,
+        )
+    out["SDK: create's param transform (skipped)"] = await _transform_cost(prompt)
+    eng.close()
+    return out
+
+
+async def _transform_cost(prompt: str) -> float:
+    from openai._utils import async_maybe_transform
+    from openai.types.chat import completion_create_params
+
+    body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": prompt}]}
+    kind = completion_create_params.CompletionCreateParamsNonStreaming
+    n = 500
+    await async_maybe_transform(body, kind)
+    t = time.perf_counter()
+    for _ in range(n):
+        await async_maybe_transform(body, kind)
+    return (time.perf_counter() - t) / n * 1e6
+
+
+async def _hop() -> float:
+    from orchestration_kernel.runtime import Runtime
+
+    runtime = Runtime("budget-hop")
+
+    async def noop() -> None:
+        return None
+
+    for _ in range(200):
+        await runtime.run(noop())
+    best = float("inf")
+    for _ in range(5):
+        t = time.perf_counter()
+        for _ in range(2000):
+            await runtime.run(noop())
+        best = min(best, (time.perf_counter() - t) / 2000 * 1e6)
+    runtime.close()
+    return best
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print each part's µs per call."""
+    p = argparse.ArgumentParser(prog="python -m bench.call_budget")
+    p.add_argument("--guardian", action="store_true", help="add the Guardian and audit parts")
+    args = p.parse_args(argv)
+    os.environ.setdefault("ORCHESTRATION_HOME", tempfile.mkdtemp(prefix="call-budget-"))
+    parts = {"hop: Runtime.run round trip (no-op)": asyncio.run(_hop())}
+    parts.update(asyncio.run(_parts(args.guardian)))
+    for name, us in parts.items():
+        print(f"  {name:46s} {us:8.1f} µs")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

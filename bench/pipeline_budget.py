@@ -1,0 +1,182 @@
+"""Where a one-step pipeline run's time goes: ``python -m bench.pipeline_budget [--runs 300]``.
+
+A diagnostic, not a bench section: one OpenAI wire server (its own process, no added
+latency, a 500-character reply), one engine with the Guardian and the audit on (the
+defaults, ``synchronous=FULL``), and one-step pipelines on a 1 KB prompt, one at a time
+from ``asyncio.run`` (so each run hops to the runtime loop and back, as a notebook's
+would). The runner's phases and the audit writer's parts of the commit a run waits for
+are timed by wrapping their methods (a few µs of timer each), and the median of each
+part over the runs is printed: the per-run budget of issue 24.
+
+The writer's parts run on its own thread while the run waits in ``aflush``: the wake-up,
+encoding the run's rows (redaction, hashes, JSON), chaining and inserting them, the
+COMMIT (its fsync under ``synchronous=FULL``), then waking the run. The high-water mark
+is written after the run is woken, so it is shown apart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: Runner phases: (label, start mark, end mark), in the order a run passes them.
+PHASES = [
+    ("hop to the runtime loop + Run()", "call0", "exec0"),
+    ("audit check_writable + name checks", "exec0", "prep1"),
+    ("run_start row", "prep1", "begin1"),
+    ("to the step task, handoff, render", "begin1", "calls0"),
+    ("engine.complete (HTTP + the call path)", "calls0", "calls1"),
+    ("absorb the reply, publish on the bus", "calls1", "pub1"),
+    ("step row, conversation queue, to the run's end", "pub1", "end0"),
+    ("run_end row, totals", "end0", "flush0"),
+    ("wait for the audit commit (aflush)", "flush0", "flush1"),
+    ("conversation committed (bus, in parallel)", "mem0", "mem1"),
+    ("end of run + hop back to the caller", "mem1", "call1"),
+    ("TOTAL", "call0", "call1"),
+]
+#: The writer's parts of that commit, measured on its thread.
+WRITER = [
+    ("  writer wake-up (aflush -> drain starts)", "wake"),
+    ("  encode the run's rows", "encode"),
+    ("  chain + insert (head, HMACs, rows, anchor)", "chain"),
+    ("  COMMIT (fsync under FULL)", "commit"),
+    ("  writer -> runtime loop wake-up", "back"),
+    ("  (after the wake-up) high-water mark write", "mark"),
+]
+
+
+def _wrap(owner: Any, name: str, before: str | None, after: str, marks: dict[str, float]) -> None:
+    """Record ``marks[before]``/``marks[after]`` around ``owner.name`` (sync or async)."""
+    original = getattr(owner, name)
+    if asyncio.iscoroutinefunction(original):
+
+        async def timed_async(*args: Any, **kwargs: Any) -> Any:
+            if before:
+                marks[before] = time.perf_counter()
+            try:
+                return await original(*args, **kwargs)
+            finally:
+                marks[after] = time.perf_counter()
+
+        setattr(owner, name, timed_async)
+        return
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        if before:
+            marks[before] = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            marks[after] = time.perf_counter()
+
+    setattr(owner, name, timed)
+
+
+def _instrument(marks: dict[str, float], sums: dict[str, float]) -> None:
+    from orchestration_kernel.audit import mark, rows, store, writer
+    from orchestration_kernel.pipeline import runner
+
+    run = runner.Run
+    _wrap(run, "execute", "exec0", "exec1", marks)
+    _wrap(run, "_prepare", None, "prep1", marks)
+    _wrap(run, "_begin", None, "begin1", marks)
+    _wrap(run, "_run_calls", "calls0", "calls1", marks)
+    _wrap(run, "_publish", None, "pub1", marks)
+    _wrap(run, "_end", "end0", "end1", marks)
+    _wrap(run, "_flush_audit", "flush0", "flush1", marks)
+    _wrap(run, "_settle_memory", "mem0", "mem1", marks)
+
+    def summed(owner: Any, name: str, key: str) -> None:
+        original: Callable[..., Any] = getattr(owner, name)
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            t = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                sums[key] = sums.get(key, 0.0) + time.perf_counter() - t
+
+        setattr(owner, name, timed)
+
+    summed(rows.RowEncoder, "encode", "encode")
+    summed(store.AuditStore, "_chain_in", "chain")
+    summed(store.AuditStore, "append", "append")
+    summed(mark.HighWaterMark, "advance", "mark")
+    _wrap(writer.BatchWriter, "when_committed", "when", "when1", marks)
+    _wrap(writer.BatchWriter, "_drain", "drain0", "drain1", marks)
+    _wrap(writer.BatchWriter, "_settle_waiters", "settle0", "settle1", marks)
+
+
+async def _runs(base_url: str, n: int, key: str, model: str, prompt: Callable[[str], str]) -> Any:
+    from orchestration_kernel import OrchestrationEngine
+
+    marks: dict[str, float] = {}
+    sums: dict[str, float] = {}
+    _instrument(marks, sums)
+    engine = OrchestrationEngine(
+        offline="off", keys={"openai": key}, base_urls={"openai": base_url}
+    )
+    pipe = engine.create_pipeline(
+        [{"name": "answer", "model": f"openai:{model}", "prompt": "{input}"}]
+    )
+    for i in range(30):  # warm-up: imports, connections, the bus opening
+        await pipe.execute(prompt(f"warm {i}"))
+    table: dict[str, list[float]] = {}
+    for i in range(n):
+        marks.clear()
+        sums.clear()
+        marks["call0"] = time.perf_counter()
+        await pipe.execute(prompt(f"run {i}"))
+        marks["call1"] = time.perf_counter()
+        for label, a, b in PHASES:
+            if a in marks and b in marks:
+                table.setdefault(label, []).append((marks[b] - marks[a]) * 1e6)
+        parts = {
+            "wake": marks["drain0"] - marks["when"],
+            "encode": sums.get("encode", 0.0),
+            "chain": sums.get("chain", 0.0),
+            "commit": sums.get("append", 0.0) - sums.get("chain", 0.0),
+            "back": marks["flush1"] - marks["settle0"],
+            "mark": sums.get("mark", 0.0),
+        }
+        for label, k in WRITER:
+            table.setdefault(label, []).append(parts[k] * 1e6)
+    engine.close()
+    return table
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the median of each part of a one-step pipeline run."""
+    p = argparse.ArgumentParser(prog="python -m bench.pipeline_budget")
+    p.add_argument("--runs", type=int, default=300)
+    args = p.parse_args(argv)
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("ORCHESTRATION_HOME", tempfile.mkdtemp(prefix="pipeline-budget-"))
+    from bench.ab_callpath import KEY, MODEL, REPLY_CHARS, _prompt
+    from tests.servers import spawn_server
+
+    with spawn_server("openai", latency=0.0) as server:
+        server.configure(reply_text=("The answer, in short: " + "x" * REPLY_CHARS)[:REPLY_CHARS])
+        table = asyncio.run(_runs(server.base_url, args.runs, KEY, MODEL, _prompt))
+    print(f"one-step pipeline, {args.runs} runs, Guardian + audit (FULL) on: median µs")
+    order = [label for label, _, _ in PHASES[:-4]] + [PHASES[-4][0]]
+    order += [label for label, _ in WRITER] + [label for label, _, _ in PHASES[-3:]]
+    for label in order:
+        values = table.get(label)
+        if values:
+            print(f"  {label:48s} {statistics.median(values):8.0f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

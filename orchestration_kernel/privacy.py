@@ -1,0 +1,20 @@
+"""Whether an engine may write prompt and reply text to disk (``content_logging``).
+
+``OrchestrationEngine(content_logging=False)`` promises that the audit keeps only keyed
+hashes and sizes of prompts and replies. Everything else the engine writes under
+``ORCHESTRATION_HOME`` on the user's behalf (a cluster job's partition files, …) asks
+:func:`keeps_content` first, so the promise holds for the whole home, not only the audit.
+"""
+
+from __future__ import annotations
+
+__all__ = ["keeps_content"]
+
+
+def keeps_content(engine: object) -> bool:
+    """False when ``engine`` was made with ``content_logging=False`` or records into an
+    audit trail whose content logging is off (a trail shared with such an engine)."""
+    if not getattr(engine, "_content_logging", True):
+        return False
+    audit = getattr(engine, "audit", None)
+    return audit is None or bool(getattr(audit, "content_logging", True))

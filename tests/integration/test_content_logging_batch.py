@@ -1,0 +1,93 @@
+"""What a batch job keeps on disk, with ``content_logging`` off and on.
+
+A batch job must survive a kernel restart (``BatchJob.resume(name)``), so its folder
+keeps what resuming needs: the prompts (``inputs.parquet``: submitting the chunks not
+yet sent, reconciling, ``retry_failed()`` and the audit's hash of each prompt) and the
+answers (``results/``: the job's output, read by ``to_dataframe()`` after a restart).
+Nothing else may hold them: the audit keeps hashes only, and the journal of a chunk run
+as concurrent calls drops the raw replies once the chunk's (redacted) part is written.
+
+Real jobs against the wire servers (the OpenAI Batch API; an OpenAI-compatible server
+run as concurrent calls), then every byte under ``ORCHESTRATION_HOME`` is searched.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+
+from orchestration_kernel import OrchestrationEngine, RetryPolicy
+from orchestration_kernel.batch import BatchJob, submit_sync
+from tests.conftest import fake_key
+from tests.integration.disk_scan import files_holding
+from tests.servers import OpenAIBatchServer, OpenAIServer
+
+pytestmark = pytest.mark.timeout(120)
+
+MARKER = "QZX-PRIVATE-b47c"
+FAST = RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.05)
+
+
+@pytest.fixture
+def batch_server() -> Iterator[OpenAIBatchServer]:
+    with OpenAIBatchServer() as srv:
+        yield srv
+
+
+@pytest.mark.parametrize("content_logging", [False, True], ids=["off", "on"])
+def test_a_batch_job_keeps_content_only_where_resuming_needs_it(
+    batch_server, hermetic_home, content_logging
+) -> None:
+    engine = OrchestrationEngine(
+        offline="off",
+        keys={"openai": fake_key("openai")},
+        base_urls={"openai": batch_server.base_url},
+        retry=FAST,
+        content_logging=content_logging,
+    )
+    items = [f"item {i} {MARKER}" for i in range(6)]
+    model = "openai:gpt-4o-mini"
+    job = submit_sync(engine, [model], "{item}", items, name="private", chunk_size=3)
+    job.wait_sync(poll_interval=0.01)
+    assert job.to_dataframe()[model].tolist() == [f"Echo from gpt-4o-mini: {x}" for x in items]
+    engine.audit.flush()
+    calls = engine.audit.to_dataframe(run=job.run_id, event="call")
+    assert len(calls) == 6 and (calls["prompt_chars"] > 0).all()
+
+    held = set(files_holding(hermetic_home, MARKER))
+    needed = {"batches/private/inputs.parquet"} | {
+        f"batches/private/results/{c.id}.parquet" for c in job.manifest.chunks
+    }
+    if content_logging:
+        assert needed < held and any(p.startswith("audit") for p in held), held
+    else:
+        assert held == needed
+        assert calls["prompt"].isna().all() and calls["response"].isna().all()
+    # What it keeps is what a restarted kernel reads back.
+    again = BatchJob.resume("private", engine)
+    assert again.to_dataframe()[model].tolist() == job.to_dataframe()[model].tolist()
+
+
+def test_a_concurrent_chunk_keeps_no_raw_reply_once_collected(hermetic_home) -> None:
+    """The journal held each reply as the server sent it, before the Guardian's
+    redaction; after collection only the redacted part (and the audit's hash) remain."""
+    with OpenAIServer() as srv:
+        srv.reply_text = f"contact me at alice@example.com {MARKER}"
+        engine = OrchestrationEngine(offline="off", retry=FAST, content_logging=False)
+        engine.add_compatible("house", srv.base_url, api_key=fake_key("sk"))
+        job = submit_sync(
+            engine, ["house:any-model"], "{item}", ["a", "b", "c"], name="calls", confirm=True
+        )
+        assert [line.way for line in job.plan.lines] == ["concurrent calls"]
+        job.wait_sync(poll_interval=0.01)
+    out = job.to_dataframe()["house:any-model"].tolist()
+    assert out == [f"contact me at <EMAIL> {MARKER}"] * 3
+    engine.audit.flush()
+    assert files_holding(hermetic_home, "alice@example.com") == []
+    # The journal still says which items were answered (what a resume skips).
+    (journal,) = (hermetic_home / "batches" / "calls" / "journal").glob("*.jsonl")
+    rows = [json.loads(line) for line in journal.read_text().splitlines()]
+    assert sorted(r["custom_id"] for r in rows) == ["m0-r0", "m0-r1", "m0-r2"]
+    assert {r["status"] for r in rows} == {"done"} and not any("text" in r for r in rows)

@@ -1,0 +1,46 @@
+"""Which engines keep content off disk, and the in-memory conversation of their runs."""
+
+from __future__ import annotations
+
+from orchestration_kernel import OrchestrationEngine
+from orchestration_kernel.audit import AuditTrail
+from orchestration_kernel.bus import ContextBus
+from orchestration_kernel.pipeline.private_turns import PrivateTurns, run_bus
+from orchestration_kernel.privacy import keeps_content
+
+
+def test_content_logging_off_is_known_with_or_without_an_audit(tmp_path) -> None:
+    assert keeps_content(OrchestrationEngine(offline="on"))
+    assert not keeps_content(OrchestrationEngine(offline="on", content_logging=False))
+    # No audit to carry the switch: the engine still knows.
+    assert not keeps_content(OrchestrationEngine(offline="on", audit=False, content_logging=False))
+    assert keeps_content(OrchestrationEngine(offline="on", audit=False))
+    # A trail whose content logging is off decides for every engine recording into it.
+    trail = AuditTrail(tmp_path / "a.sqlite", content_logging=False)
+    assert not keeps_content(OrchestrationEngine(offline="on", audit=trail))
+
+
+def test_a_private_run_bus_keeps_turns_in_memory_after_the_stored_ones() -> None:
+    engine = OrchestrationEngine(offline="on", content_logging=False)
+    bus = ContextBus("memory", runtime=engine.runtime, session_id="s1")
+    bus.append_turns_sync("s1", [("user", "stored before", None)])
+    private = run_bus(engine, bus)
+    assert isinstance(private, PrivateTurns)
+    assert run_bus(engine, None) is None
+    # Logging on: the bus itself (no audit here: the session's trail is off now, above).
+    assert run_bus(OrchestrationEngine(offline="on", audit=False), bus) is bus
+
+    async def go() -> list[str]:
+        await private.append_turns("s1", [("user", "q", None), ("assistant", "a", "m")])
+        private.record_handoff(1.5)
+        await private.publish("run.x.step.y", {"ok": True}, session_id="s1")
+        assert await private.get_context("s1") == await bus.get_context("s1")
+        return [t["content"] for t in await private.conversation("s1")]
+
+    assert engine.runtime.run_sync(go()) == ["stored before", "q", "a"]
+    assert [t["content"] for t in bus.conversation_sync("s1")] == ["stored before"]
+    assert bus.handoff_stats()["count"] == 1
+    # The session keeps the turns: the next run's bus sees them.
+    later = run_bus(engine, bus)
+    assert isinstance(later, PrivateTurns) and later.turns is private.turns
+    assert "s2" not in later.turns  # per session
