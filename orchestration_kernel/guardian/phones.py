@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
 
+from ._scan import CASELESS_ASCII
 from .redaction import Finding
 
 __all__ = ["DEFAULT_PHONE_REGIONS", "MAX_VALIDATED", "national_phones"]
@@ -61,6 +62,9 @@ _PHONE_WORDS = re.compile(
     r"|answering|dial|ring|messages|registered|landline"
     r"|(?:my|his|her|their|your|cn|us|uk|au|home|work|office)\s+(?:number|no\.|#))"
 )
+#: :data:`_PHONE_WORDS` without its case-insensitive flag, to search text mapped by
+#: :data:`CASELESS_ASCII` (each letter the flag reads as an ASCII one made that letter).
+_PHONE_WORDS_FOLDED = re.compile(_PHONE_WORDS.pattern.replace("(?i:", "(?:", 1))
 _SSN_SHAPE = re.compile(r"\(?\d{3}([ .-])\d{2}\1\d{4}\)?")
 _AREA_CODE = re.compile(r"\(\d{1,5}\)")
 _DIGIT_RUN = re.compile(r"\d+")
@@ -140,6 +144,14 @@ def _significant_length(national: str) -> int:
     return zeros + len(str(int(national)))
 
 
+def _phone_word_before(text: str, start: int) -> bool:
+    """Does a phone word stand in the 40 characters before ``start``? (The
+    case-insensitive search compared every character case-blind at every position of
+    the window: eight times the cost of a plain search of the window folded first.)"""
+    window = text[max(0, start - 40) : start].translate(CASELESS_ASCII)
+    return _PHONE_WORDS_FOLDED.search(window) is not None
+
+
 def _not_a_phone(text: str, sk: bytes, start: int, candidate: str) -> bool:
     """Shapes that are something else: a date, an SSN's 3-2-4 grouping, a dotted quad,
     the tail of an IBAN, an extension. (The digit count is checked before.)"""
@@ -200,8 +212,7 @@ def national_phones(text: str, sk: bytes, regions: Sequence[str]) -> Iterator[Fi
         shaped = candidate[0] == "+" or bool(_AREA_CODE.search(candidate))
         shaped = shaped or (candidate[0] == "0" and groups >= 3)
         if not shaped and not (
-            (groups >= 2 or len(candidate) <= 12)
-            and _PHONE_WORDS.search(text, max(0, start - 40), start)
+            (groups >= 2 or len(candidate) <= 12) and _phone_word_before(text, start)
         ):
             continue
         checked += 1

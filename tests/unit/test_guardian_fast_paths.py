@@ -339,3 +339,18 @@ def test_ipv6_check_is_what_ipaddress_accepts_of_the_scans_matches() -> None:
         checked, valid = checked + 1, valid + expected
         assert bool(pii._IPV6_VALID.fullmatch(value)) == expected, value
     assert checked > 5000 and valid > 1000  # both answers were put to the test
+
+
+def test_phone_word_search_on_the_folded_window_is_the_case_blind_search() -> None:
+    words = ["phone", "tel", "Call", "SMS", "text  me", "my No.", "work #", "ring", "Cn number"]
+    words += ["ſmſ", "wor\u212a #", "mobİle", "mobıle", "TEL", "Tel.", "telx", "hİs  no."]
+    rng = random.Random(12)
+    texts = _texts("phonetlcaMSX #.\t\n" + _CASE_TRAPS, n=3000, longest=60)
+    texts += [
+        "".join(rng.choice([*words, " ", "x", "İ", "ſ", "\u212a", "é"]) for _ in range(12))
+        for _ in range(3000)
+    ]
+    for text in texts + LABELLED[:400]:
+        for start in range(0, len(text) + 1, 3):
+            expected = bool(phones._PHONE_WORDS.search(text, max(0, start - 40), start))
+            assert phones._phone_word_before(text, start) == expected, (text, start)
