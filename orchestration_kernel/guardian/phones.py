@@ -17,6 +17,7 @@ the groups of an IBAN and extensions are never phones.
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
 
@@ -144,6 +145,18 @@ def _significant_length(national: str) -> int:
     return zeros + len(str(int(national)))
 
 
+_UPPER_OR_DIGIT = frozenset(string.ascii_uppercase + string.digits)
+
+
+def _may_end_iban(before: str) -> bool:
+    """Can :data:`_IBAN_HEAD` match ``before``? Its match ends the text (or stands just
+    before a last newline) with a capital or digit, then at most one blank or dash."""
+    tail = before[:-1] if before.endswith("\n") else before
+    if tail.endswith((" ", "-")):
+        tail = tail[:-1]
+    return tail[-1:] in _UPPER_OR_DIGIT
+
+
 def _phone_word_before(text: str, start: int) -> bool:
     """Does a phone word stand in the 40 characters before ``start``? (The
     case-insensitive search compared every character case-blind at every position of
@@ -166,7 +179,7 @@ def _not_a_phone(text: str, sk: bytes, start: int, candidate: str) -> bool:
     # Each pattern is searched only when the window holds what it cannot do without:
     # two ASCII capitals for an IBAN's country; an "x" for an extension word, and (the
     # word ends the window) its last letter or a "." before the closing blanks.
-    if sk.find(b"AA", floor, start) >= 0 and _IBAN_HEAD.search(before):
+    if sk.find(b"AA", floor, start) >= 0 and _may_end_iban(before) and _IBAN_HEAD.search(before):
         return True
     return (
         ("x" in before or "X" in before)

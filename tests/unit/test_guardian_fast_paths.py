@@ -354,3 +354,19 @@ def test_phone_word_search_on_the_folded_window_is_the_case_blind_search() -> No
         for start in range(0, len(text) + 1, 3):
             expected = bool(phones._PHONE_WORDS.search(text, max(0, start - 40), start))
             assert phones._phone_word_before(text, start) == expected, (text, start)
+
+
+def test_iban_head_search_is_skipped_only_where_it_cannot_match() -> None:
+    rng = random.Random(13)
+    texts = _texts("AB09 -\n\u0663xZ", n=8000, longest=45)
+    texts += [
+        f"IBAN {_iban('DE', rng)[:k]}{rng.choice(['', ' ', '-', chr(10), ' ' + chr(10)])}"
+        for k in range(4, 23)
+        for _ in range(20)
+    ]
+    matched = 0
+    for before in texts + LABELLED:
+        if phones._IBAN_HEAD.search(before):
+            matched += 1
+            assert phones._may_end_iban(before), before
+    assert matched > 50  # the gate was put to the test where the pattern matches
