@@ -45,17 +45,23 @@ def server() -> Iterator[OpenAIServer]:
         yield srv
 
 
-@pytest.mark.parametrize("content_logging", [False, True], ids=["off", "on"])
-def test_calls_streams_and_pipelines_leave_no_prompt_or_reply_on_disk_with_logging_off(
-    server, hermetic_home, content_logging
-) -> None:
+def _engine(server: OpenAIServer, content_logging: bool, **extra: object) -> OrchestrationEngine:
+    """An engine on the wire server (cleared), content logging as the test says."""
     server.clear()
-    engine = OrchestrationEngine(
+    return OrchestrationEngine(
         offline="off",
         keys={"openai": fake_key("sk")},
         base_urls={"openai": server.base_url},
         content_logging=content_logging,
+        **extra,
     )
+
+
+@pytest.mark.parametrize("content_logging", [False, True], ids=["off", "on"])
+def test_calls_streams_and_pipelines_leave_no_prompt_or_reply_on_disk_with_logging_off(
+    server, hermetic_home, content_logging
+) -> None:
+    engine = _engine(server, content_logging)
     reply = engine.complete_sync("gpt-4o-mini", f"Hello {MARKER}")
     assert reply.text == f"Echo from gpt-4o-mini: Hello {MARKER}"
     streamed = engine.complete_sync("gpt-4o-mini", f"Stream {MARKER}", stream=True)
@@ -124,14 +130,7 @@ def redis_holds(url: str, marker: str) -> bool:
 def test_a_pipeline_on_a_redis_bus_keeps_its_turns_off_redis_with_logging_off(
     server, hermetic_home, redis_server, content_logging
 ) -> None:
-    server.clear()
-    engine = OrchestrationEngine(
-        offline="off",
-        keys={"openai": fake_key("sk")},
-        base_urls={"openai": server.base_url},
-        content_logging=content_logging,
-        redis=redis_server.url,
-    )
+    engine = _engine(server, content_logging, redis=redis_server.url)
     assert engine.bus.store.kind == "redis"
     for run in ("one", "two"):
         assert engine.create_pipeline(SPEC).run(run).status == "done"
