@@ -123,11 +123,17 @@ class RowEncoder:
         computed.append((name, text if content_logging else None))
 
     def _sized(self, detail: object) -> object:
-        """``detail`` without the step outputs a ``when:`` condition read (content logging
-        off): each text in ``when_values`` becomes its size and keyed hash."""
-        if not isinstance(detail, Mapping) or not isinstance(detail.get("when_values"), Mapping):
+        """``detail`` with content logging off: each text in ``when_values`` (the step
+        outputs a ``when:`` condition read) and an ``error`` message (a provider's may
+        quote the prompt) become their size and keyed hash; ``error_type`` stays."""
+        if not isinstance(detail, Mapping):
             return detail
-        return {**detail, "when_values": _redact_tree(detail["when_values"], self._size_note)}
+        sized = dict(detail)
+        if isinstance(detail.get("when_values"), Mapping):
+            sized["when_values"] = _redact_tree(detail["when_values"], self._size_note)
+        if isinstance(detail.get("error"), str):
+            sized["error"] = self._size_note(detail["error"])
+        return sized
 
     def _size_note(self, text: str) -> str:
         return f"<{len(text)} chars, hash {self._key.content_hash(text)}>"

@@ -95,6 +95,25 @@ def test_calls_streams_and_pipelines_leave_no_prompt_or_reply_on_disk_with_loggi
     assert (conversation == []) is not content_logging  # the stored one: only when on
 
 
+@pytest.mark.parametrize("content_logging", [False, True], ids=["off", "on"])
+def test_a_provider_error_quoting_the_prompt_is_audited_as_size_and_hash_with_logging_off(
+    server, hermetic_home, content_logging
+) -> None:
+    from orchestration_kernel import RetryPolicy
+    from orchestration_kernel.errors import OrchestrationError
+    from tests.servers.faults import Fault
+
+    engine = _engine(server, content_logging, retry=RetryPolicy(max_attempts=1))
+    server.script(Fault.status(400, f"cannot process 'Quote {MARKER}'"), times=1)
+    with pytest.raises(OrchestrationError):
+        engine.complete_sync("gpt-4o-mini", f"Quote {MARKER}")
+    engine.audit.flush()
+    (failed,) = [d for d in engine.audit.to_dataframe(event="call")["detail"] if "error" in d]
+    assert (MARKER in failed["error"]) is content_logging
+    held = files_holding(hermetic_home, MARKER)
+    assert (held == []) is not content_logging, held
+
+
 def test_replay_answers_nothing_with_logging_off_and_writes_no_reply(server, hermetic_home) -> None:
     """Replay reads stored replies; with content logging off there are none, so each
     identical request goes to the provider again (and still nothing reaches disk)."""
