@@ -93,9 +93,9 @@ def check_call_options(
 ) -> None:
     """Refuse, before anything is sent, what no provider takes: a ``max_tokens`` below 1,
     a negative or non-numeric ``temperature``, a ``timeout`` of 0 seconds or less, and a
-    keyword that is a misspelling of one
-    of :meth:`~.engine.OrchestrationEngine.complete`'s own (other keywords go to the
-    provider as they are)."""
+    keyword that is a misspelling of one of
+    :meth:`~.engine.OrchestrationEngine.complete`'s own (other keywords go to the provider
+    as they are)."""
     if max_tokens is not None and (
         isinstance(max_tokens, bool)
         or not isinstance(max_tokens, numbers.Integral)
