@@ -12,6 +12,7 @@ from typing import Any
 
 from .calls import CallSpec, Target
 from .models import Attempt, Reply, Usage
+from .prompt_text import LabelledText
 
 __all__ = ["AuditRecorder"]
 
@@ -165,7 +166,10 @@ def _identity_label(identity: Any) -> str:
     return str(label if label is not None else identity)
 
 
-def _prompt_text(spec: CallSpec) -> str:
-    parts = [f"[system] {spec.system}"] if spec.system else []
-    parts.extend(f"[{m.role}] {m.content}" for m in spec.messages)
-    return "\n".join(parts)
+def _prompt_text(spec: CallSpec) -> LabelledText:
+    """``[system] …`` and ``[role] …`` one part a line: a text that also keeps its parts,
+    so the audit redacts the user's text (what the Guardian just checked) and adds our
+    labels outside it (see :mod:`orchestration_kernel.prompt_text`)."""
+    parts = [("[system] ", spec.system)] if spec.system else []
+    parts.extend((f"[{m.role}] ", m.content) for m in spec.messages)
+    return LabelledText(parts)

@@ -1,9 +1,12 @@
 """Turning what ``record()`` was given into the exact values a row stores.
 
-This runs on the writer thread, off the hot path: redaction, content hashing, JSON
-encoding and type normalisation all happen here. Types are normalised per column kind
-so that what SQLite hands back is exactly what was hashed (an ``int`` in a REAL column
-would come back as a float and no longer match its hash).
+Redaction, content hashing, JSON encoding and type normalisation all happen here, when
+a record is queued (in the caller's thread: see :mod:`.writer`), so that the commit a
+run waits for only chains, inserts and commits. Types are normalised per column kind so
+that what SQLite hands back is exactly what was hashed (an ``int`` in a REAL column
+would come back as a float and no longer match its hash). An encoded row also carries
+the text its hash will cover (:class:`EncodedRow`): only the chain link, which needs
+the head, is left for the commit.
 """
 
 from __future__ import annotations
@@ -15,11 +18,12 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import SupportsFloat, SupportsIndex, SupportsInt
 
-from .chain import ChainKey
+from ..prompt_text import LabelledText, labels_apart
+from .chain import ChainKey, hashed_body
 from .events import COLUMNS, CONTENT_COLUMNS
 from .sqlrow import Cell, Row
 
-__all__ = ["REDACTION_FAILED", "Pending", "RowEncoder", "format_timestamp"]
+__all__ = ["REDACTION_FAILED", "EncodedRow", "Pending", "RowEncoder", "format_timestamp"]
 
 #: Stored instead of content when the redactor raised: we fail closed, never raw.
 REDACTION_FAILED = "[redaction failed: content withheld]"
@@ -60,6 +64,19 @@ def format_timestamp(value: object) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
+class EncodedRow(tuple[Cell, ...]):
+    """A row's stored values (a tuple, in ``COLUMNS`` order) and ``body``: the bytes of
+    the JSON text its hash covers (see ``chain.hashed_body``), made with the values."""
+
+    body: bytes  # (a tuple subclass cannot have __slots__)
+
+
+def _encoded(values: list[Cell]) -> EncodedRow:
+    row = EncodedRow(values)
+    row.body = hashed_body(row)
+    return row
+
+
 class RowEncoder:
     """Encodes queued records into row tuples in ``COLUMNS`` order."""
 
@@ -70,57 +87,49 @@ class RowEncoder:
         self._template: list[Cell] = list(_MISSING)
         _fill(self._template, self._defaults.items())
 
-    def encode(self, item: Pending) -> Row:
+    def encode(self, item: Pending) -> EncodedRow:
         """The stored values of one record. Never raises: a record that cannot be encoded
         is still stored, with its ids and the reason, so one bad value cannot jam the queue.
         """
         try:
-            return self._encode(item)
+            return _encoded(self._encode(item))
         except Exception as exc:
             wall, event, given, _, _ = item
             ids = {k: given.get(k) for k in _ID_COLUMNS if isinstance(given.get(k), str)}
             detail = {"audit_error": f"record could not be encoded: {type(exc).__name__}"}
-            return self._encode((wall, event, {**ids, "detail": detail}, None, False))
+            return _encoded(self._encode((wall, event, {**ids, "detail": detail}, None, False)))
 
-    def _encode(self, item: Pending) -> Row:
+    def _encode(self, item: Pending) -> list[Cell]:
+        # Each computed value is stored in its slot already in the form ``_fill`` would
+        # give it (hex digests, sizes, cleaned text, JSON text), so no pass normalises
+        # them again.
         wall, event, given, redactor, content_logging = item
         out = self._template.copy()
-        _fill(out, given.items(), _COMPUTED)  # the plain columns, as given
+        _fill_plain(out, given.items())  # the plain columns, as given
         get = given.get
-        computed: list[tuple[str, object]] = [
-            ("event", event),
-            ("timestamp", format_timestamp(get("timestamp") or wall)),
-        ]
+        out[_EVENT] = _as_text(event)
+        out[_TIMESTAMP] = _as_text(format_timestamp(get("timestamp") or wall))
         material = get("request_material")
         if material is not None and not get("request_hash"):
-            computed.append(("request_hash", self._key.request_hash(_clean(str(material)))))
+            out[_REQUEST_HASH] = self._key.request_hash(_clean(str(material)))
         elif "request_hash" in given:
-            computed.append(("request_hash", get("request_hash")))
-        for name in CONTENT_COLUMNS:
-            self._content(computed, name, get(name), redactor, content_logging)
-        if get("detail") is not None:
-            detail = _redact_tree(get("detail"), redactor)
+            out[_REQUEST_HASH] = _as_text(get("request_hash"))
+        key = self._key
+        for name, at, at_chars, at_hash in _CONTENT_SLOTS:
+            text = get(name)
+            if text is None:
+                continue
+            text = _clean(_stored_text(text, redactor))
+            out[at_chars] = len(text)
+            out[at_hash] = key.content_hash(text)
+            out[at] = text if content_logging else None
+        detail = get("detail")
+        if detail is not None:
+            detail = _redact_tree(detail, redactor)
             if not content_logging:
                 detail = self._sized(detail)
-            computed.append(("detail", detail))
-        _fill(out, computed)
-        return tuple(out)
-
-    def _content(
-        self,
-        computed: list[tuple[str, object]],
-        name: str,
-        text: object,
-        redactor: Callable[[str], str] | None,
-        content_logging: bool,
-    ) -> None:
-        """The stored text (or ``None`` with content logging off), its size and keyed hash."""
-        if text is None:
-            return
-        text = _clean(_redact(str(text), redactor))
-        computed.append((f"{name}_chars", len(text)))
-        computed.append((f"{name}_hash", self._key.content_hash(text)))
-        computed.append((name, text if content_logging else None))
+            out[_DETAIL] = _json(detail)
+        return out
 
     def _sized(self, detail: object) -> object:
         """``detail`` with content logging off: each text in ``when_values`` (the step
@@ -148,16 +157,47 @@ def _redact(text: str, redactor: Callable[[str], str] | None) -> str:
         return REDACTION_FAILED
 
 
+def _stored_text(text: object, redactor: Callable[[str], str] | None) -> str:
+    """A content column's text after redaction (not yet cleaned).
+
+    A labelled prompt (``[user] …``, see :mod:`orchestration_kernel.prompt_text`) given to
+    a redactor that redacts labels apart has its parts redacted, the labels added
+    outside them: the same text, without scanning what the Guardian has just scanned.
+    """
+    if type(text) is LabelledText and redactor is not None and labels_apart(redactor):
+        try:
+            return str(text.redacted(redactor))
+        except Exception:
+            return REDACTION_FAILED
+    return _redact(str(text), redactor)
+
+
 def _redact_tree(value: object, redactor: Callable[[str], str] | None) -> object:
     """Redact every string inside a JSON-like value, keeping its structure valid JSON."""
     if redactor is None:
         return value
+    return _redacted_tree(value, redactor)
+
+
+def _redacted_tree(value: object, redactor: Callable[[str], str]) -> object:
+    # What details are made of (plain str, dict, list, numbers) is told by its exact
+    # type, which is cheaper than the isinstance tests (an ABC's, for Mapping) that the
+    # rest — subclasses, other mappings, sets — still goes through.
+    kind = type(value)
+    if kind is str:
+        return _redact(value, redactor)  # type: ignore[arg-type]
+    if kind is dict:
+        return {str(k): _redacted_tree(v, redactor) for k, v in value.items()}  # type: ignore[attr-defined]
+    if kind is list or kind is tuple:
+        return [_redacted_tree(v, redactor) for v in value]  # type: ignore[attr-defined]
+    if value is None or kind is int or kind is float or kind is bool:
+        return value
     if isinstance(value, str):
         return _redact(value, redactor)
     if isinstance(value, Mapping):
-        return {str(k): _redact_tree(v, redactor) for k, v in value.items()}
+        return {str(k): _redacted_tree(v, redactor) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
-        return [_redact_tree(v, redactor) for v in value]
+        return [_redacted_tree(v, redactor) for v in value]
     return value
 
 
@@ -174,6 +214,13 @@ def _clean(text: str) -> str:
 
 def _text(value: object) -> str:
     return _clean(value if isinstance(value, str) else str(value))
+
+
+def _as_text(value: object) -> str | None:
+    """What ``_fill`` stores for ``value`` in a text column."""
+    if type(value) is str and value.isascii():
+        return value
+    return None if value is None else _text(value)
 
 
 # ``json.dumps(value, default=str, ensure_ascii=False, sort_keys=True)`` builds a new
@@ -244,23 +291,38 @@ _COMPUTED = frozenset(
     {"event", "timestamp", "request_hash", "detail"}
     | {f"{n}{part}" for n in CONTENT_COLUMNS for part in ("", "_chars", "_hash")}
 )
+#: ``_PLAN`` without the computed columns: the columns copied from what was given.
+_PLAIN_PLAN = {name: slot for name, slot in _PLAN.items() if name not in _COMPUTED}
+_EVENT, _TIMESTAMP, _REQUEST_HASH, _DETAIL = (
+    _PLAN[n][0] for n in ("event", "timestamp", "request_hash", "detail")
+)
+#: Per content column: its name and the slots of its text, size and keyed hash.
+_CONTENT_SLOTS = tuple(
+    (n, _PLAN[n][0], _PLAN[f"{n}_chars"][0], _PLAN[f"{n}_hash"][0]) for n in CONTENT_COLUMNS
+)
+
+
+def _fill_plain(out: list[Cell], items: Iterable[tuple[str, object]]) -> None:
+    """``_fill`` for what ``record()`` was given: the computed columns are skipped."""
+    _fill(out, items, _PLAIN_PLAN)
 
 
 def _fill(
-    out: list[Cell], items: Iterable[tuple[str, object]], skip: frozenset[str] = frozenset()
+    out: list[Cell],
+    items: Iterable[tuple[str, object]],
+    plan: Mapping[str, tuple[int, str, Callable[[object], Cell], Cell]] = _PLAN,
 ) -> None:
-    """Store each ``(column, value)`` in ``out`` normalised for its kind (names that are no
-    column, or in ``skip``, are ignored; ``None`` stores the column's missing value).
+    """Store each ``(column, value)`` in ``out`` normalised for its kind (names that are
+    not in ``plan`` are ignored; ``None`` stores the column's missing value).
 
     This runs for every value of every row, so a value already in its stored form
     (ASCII text, an in-range int, a finite float: what calls mostly record) is kept as
     it is without a call; anything else goes through its normaliser, which would return
     those values unchanged anyway.
     """
-    plan = _PLAN
     for name, value in items:
         slot = plan.get(name)
-        if slot is None or name in skip:
+        if slot is None:
             continue
         index, kind, normalise, missing = slot
         if value is None:

@@ -1,8 +1,16 @@
 """The batched writer: records queue up in memory and a thread commits them in groups.
 
-``put()`` is the hot path: a lock, a list append, and (when the queue was empty or a
-batch is full) an event set. Everything costly — redaction, hashing, JSON, SQLite —
-happens on the writer thread or in whoever calls :meth:`BatchWriter.flush`.
+``put()`` is the hot path: it encodes the record (redaction, content hashes, JSON, the
+text the row's hash will cover: :mod:`.rows`) in the caller's thread, then takes a
+lock and appends. The commit a run waits for is then only the chain link, the insert
+and the COMMIT, on the writer thread or in whoever calls :meth:`BatchWriter.flush`. A
+record whose prompt and response together reach ``ENCODE_LATER_CHARS`` is queued as
+it is and encoded there instead, so no caller's event loop stalls on a long text.
+
+The thread is woken by ``put()`` only when it sleeps with nothing to do: after a
+commit it lingers for ``flush_interval`` without asking to be woken, so a steady
+stream of records (one run after another) costs one wake-up per commit (the one a
+waiting run asks for), not two.
 
 The promises:
 
@@ -37,11 +45,11 @@ from collections.abc import Callable
 from ..errors import AuditWriteError, OrchestrationError
 from ..storage.commit import Notify
 from ..storage.sqlite import storage_error
-from .rows import Pending, RowEncoder
+from .rows import EncodedRow, Pending, RowEncoder
 from .sqlrow import Row
 from .store import AuditStore
 
-__all__ = ["BatchWriter", "Listener"]
+__all__ = ["ENCODE_LATER_CHARS", "BatchWriter", "Listener"]
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +59,13 @@ Listener = Callable[[list[Row]], None]
 #: After a failed commit, wait this long before the first retry; doubling up to the max.
 RETRY_BACKOFF_S = 0.5
 MAX_BACKOFF_S = 4.0
+#: A record whose prompt and response have this many characters or more is encoded on
+#: the writer's thread, not in the caller's (as the Guardian checks such texts in a
+#: worker thread rather than on the event loop).
+ENCODE_LATER_CHARS = 65_536
+
+#: What the queue holds: an encoded row, or a record to encode when it is committed.
+Entry = EncodedRow | Pending
 
 
 class BatchWriter:
@@ -70,7 +85,7 @@ class BatchWriter:
         self.batch_size = batch_size
         self.max_pending = max_pending
         self.listeners: list[Listener] = []
-        self._pending: list[Pending] = []
+        self._pending: list[Entry] = []
         self._first_at = 0.0  # monotonic time the oldest queued record arrived
         self._retry_at = 0.0
         self._failures = 0  # failed commits in a row
@@ -85,6 +100,7 @@ class BatchWriter:
         self._queued = 0  # records ever put
         self._committed = 0  # records ever committed (in put order)
         self._waiters: list[tuple[int, Notify]] = []
+        self._idle = False  # the thread sleeps until woken (not lingering after a commit)
         # The runs waiting for a commit are woken before the high-water mark is written.
         store.defer_mark = True
         self._thread = threading.Thread(target=self._run, name="audit-writer", daemon=True)
@@ -97,16 +113,18 @@ class BatchWriter:
         While the writer is stuck this still queues; at ``max_pending`` queued records
         it commits in the caller's thread, which raises :class:`AuditWriteError` then.
         """
+        entry = self.encoder.encode(item) if _encode_now(item) else item
         with self._lock:
             if self._closed:
                 raise OrchestrationError("the audit trail is closed; nothing can be recorded")
             pending = self._pending
-            pending.append(item)
+            pending.append(entry)
             self._queued += 1
             n = len(pending)
             if n == 1:
                 self._first_at = time.monotonic()
-        if n == 1 or n == self.batch_size:
+            wake = (n == 1 and self._idle) or n == self.batch_size
+        if wake:
             self._wake.set()
         elif n >= self.max_pending:
             self.flush()
@@ -194,7 +212,7 @@ class BatchWriter:
                     return
                 left -= len(batch)
                 try:
-                    stored = self.store.append([self.encoder.encode(item) for item in batch])
+                    stored = self.store.append([self._row(entry) for entry in batch])
                 except Exception as exc:
                     self._failed(batch, exc)
                     assert self.error is not None
@@ -211,7 +229,10 @@ class BatchWriter:
                 self.store.advance_mark()  # after the wake-ups: see AuditStore.defer_mark
                 self._notify(stored)
 
-    def _failed(self, batch: list[Pending], exc: Exception) -> None:
+    def _row(self, entry: Entry) -> EncodedRow:
+        return entry if type(entry) is EncodedRow else self.encoder.encode(entry)  # type: ignore[arg-type]
+
+    def _failed(self, batch: list[Entry], exc: Exception) -> None:
         """Put ``batch`` back in front (in order) and become stuck until a retry commits."""
         with self._lock:
             self._pending[:0] = batch
@@ -235,17 +256,37 @@ class BatchWriter:
 
     # -- the thread ----------------------------------------------------------------
     def _run(self) -> None:
+        linger = False  # just committed: more records are likely on their way
         while not self._closed:
-            stuck = self.error is not None and self._pending
-            self._wake.wait(max(0.0, self._retry_at - time.monotonic()) if stuck else None)
+            self._wake.wait(self._sleep(linger))
             self._wake.clear()
+            self._idle = False
             if self.error is not None and time.monotonic() < self._retry_at:
                 continue  # woken early while stuck: keep the back-off
             self._hold_for_batch()
+            with self._lock:
+                linger = bool(self._pending)
             try:
                 self._drain()
             except Exception:
                 log.debug("audit commit failed; will retry", exc_info=True)
+
+    def _sleep(self, linger: bool) -> float | None:
+        """How long the thread sleeps before looking at the queue again.
+
+        Stuck: until the next retry. After a commit: ``flush_interval`` (a record put
+        meanwhile is then due no later than its own interval; ``put`` does not wake
+        us). Otherwise until woken, and ``put`` wakes us for the first record.
+        """
+        if self.error is not None and self._pending:
+            return max(0.0, self._retry_at - time.monotonic())
+        with self._lock:
+            if self._pending:
+                return 0.0
+            if linger:
+                return self.flush_interval
+            self._idle = True
+            return None
 
     def _hold_for_batch(self) -> None:
         """Wait until the oldest record is due, a batch is full, or we are closing."""
@@ -288,6 +329,17 @@ class BatchWriter:
             log.error("%s", error)
             return error
         return None
+
+
+def _encode_now(item: Pending) -> bool:
+    """Whether ``item`` is encoded in the caller's thread (see ``ENCODE_LATER_CHARS``)."""
+    given = item[2]
+    size = 0
+    for name in ("prompt", "response"):
+        text = given.get(name)
+        if text is not None:
+            size += len(text) if isinstance(text, str) else ENCODE_LATER_CHARS
+    return size < ENCODE_LATER_CHARS
 
 
 def _fresh(error: BaseException) -> BaseException:

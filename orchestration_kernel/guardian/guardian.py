@@ -280,6 +280,11 @@ class Guardian:
         r.memo.put(text, redacted)
         return redacted
 
+    # The audit may store "[user] " + redact(text) for redact("[user] " + text): a role
+    # label changes nothing these detectors find and they find nothing in one
+    # (scripts/audit_label_equivalence.py compares the two; see prompt_text.LABELS_APART).
+    redact.redacts_labels_apart = True  # type: ignore[attr-defined]
+
     def check_sync(self, text: str, ctx: GuardContext, stage: Stage) -> Verdict:
         """Run the synchronous policies only (async ones, like moderation, are skipped).
         The streaming monitor uses this on every chunk."""
