@@ -22,16 +22,13 @@ What it cannot catch: an old database restored together with its old mark. For t
 keep the head hash elsewhere (a run's ``head_hash`` in a notebook's output) and pass it
 to ``verify(expect_head=...)``.
 
-A writer re-reads the file only when it changed: after each write this process
-remembers the slots it left and the file's status (inode, size, modification and
-change times); while a ``stat`` still shows that status, the commit path
-(:meth:`HighWaterMark.known`, and the next :meth:`HighWaterMark.advance`) uses what it
-remembers instead of reading and verifying both slots again. :meth:`HighWaterMark.read`
-(what ``verify()`` and opening a trail use) always reads and verifies the file, so an
-edit is caught there. (A write by another process within the same clock tick as ours
-can go unnoticed until the file changes again; the next write of ours then may replace
-that process's newer slot, leaving the mark behind the database, which verifies —
-never ahead of it.)
+A writer does not verify the file again while it holds what this process last wrote:
+after each write it remembers the file's bytes and slots, and the commit path
+(:meth:`HighWaterMark.known`, and the next :meth:`HighWaterMark.advance`) reads the
+file's two slots (one small read) and, when they are those bytes, uses the marks it
+remembers instead of decoding and checking both MACs again. Any other content — an
+edit, another process's write — is verified as before, and :meth:`HighWaterMark.read`
+(what ``verify()`` and opening a trail use) always verifies.
 """
 
 from __future__ import annotations
@@ -63,13 +60,6 @@ INVALID = Mark(-1, "")
 #: Bytes per slot: a JSON object padded with spaces, then a newline.
 SLOT = 256
 
-#: What ``os.stat`` tells of a file that changes when anyone writes it.
-_Status = tuple[int, int, int, int, int]
-
-
-def _status(st: os.stat_result) -> _Status:
-    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-
 
 class HighWaterMark:
     """The mark file of one audit database."""
@@ -77,9 +67,9 @@ class HighWaterMark:
     def __init__(self, path: Path, key: ChainKey) -> None:
         self.path = Path(path)
         self._key = key
-        # The file's status just after this process last wrote it, and its two slots
-        # then (see the module docstring); ``None`` until we write it.
-        self._written: tuple[_Status, list[Mark | None]] | None = None
+        # The file's first two slots as this process last wrote them, and their marks
+        # (see the module docstring); ``None`` until we write it.
+        self._written: tuple[bytes, list[Mark | None]] | None = None
 
     def read(self) -> Mark | None:
         """The mark, ``None`` when there is none yet, :data:`INVALID` when no slot verifies."""
@@ -92,18 +82,25 @@ class HighWaterMark:
         return self._best(data)
 
     def known(self) -> Mark | None:
-        """:meth:`read`, answered from memory while the file is as this process left it
-        (one ``stat`` instead of reading and verifying both slots): the furthest slot
-        that verified then (a damaged slot is passed over here; :meth:`read` reports it)."""
+        """:meth:`read`, without decoding and checking the MACs again while the file
+        holds what this process last wrote (then: the furthest slot that verified when
+        it was written; a damaged slot is passed over here, :meth:`read` reports it)."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except FileNotFoundError:
+            return None
+        except OSError:
+            return INVALID
+        try:
+            data = _read_at(fd, 0, 2 * SLOT)
+        except OSError:
+            return INVALID
+        finally:
+            os.close(fd)
         written = self._written
-        if written is not None:
-            try:
-                unchanged = _status(os.stat(self.path)) == written[0]
-            except OSError:
-                unchanged = False
-            if unchanged:
-                return max((m for m in written[1] if m is not None), default=None)
-        return self.read()
+        if written is not None and data == written[0]:
+            return max((m for m in written[1] if m is not None), default=None)
+        return self._best(data)
 
     def _best(self, data: bytes) -> Mark | None:
         if not data.strip():
@@ -147,7 +144,12 @@ class HighWaterMark:
         try:
             if fcntl is not None:
                 fcntl.flock(fd, fcntl.LOCK_EX)  # released when fd closes
-            slots = self._slots(fd)
+            data = _read_at(fd, 0, 2 * SLOT)
+            written = self._written
+            if written is not None and data == written[0]:
+                slots = list(written[1])  # as we left it: verified when we wrote it
+            else:
+                slots = [self._slot(data[i : i + SLOT]) for i in (0, SLOT)]
             current = max((m for m in slots if m is not None), default=None)
             if current is not None and current.seq >= seq:
                 return
@@ -155,21 +157,21 @@ class HighWaterMark:
             # damages only the slot being replaced.
             target = 1 if slots[0] is not None and slots[0] == current else 0
             body = json.dumps({"seq": seq, "head": head, "mac": self._key.mark_mac(seq, head)})
+            slot = body.encode().ljust(SLOT - 1) + b"\n"
             os.lseek(fd, target * SLOT, os.SEEK_SET)  # (os.pwrite is POSIX-only)
             self._written = None  # until the write is known to be whole
-            os.write(fd, body.encode().ljust(SLOT - 1) + b"\n")
-            slots[target] = Mark(seq, head)
-            self._written = (_status(os.fstat(fd)), slots)
+            if os.write(fd, slot) == len(slot):
+                slots[target] = Mark(seq, head)
+                self._written = (_placed(data, target * SLOT, slot), slots)
         finally:
             os.close(fd)
 
-    def _slots(self, fd: int) -> list[Mark | None]:
-        """The two slots of the open (locked) file: remembered while it is as we left it."""
-        written = self._written
-        if written is not None and _status(os.fstat(fd)) == written[0]:
-            return list(written[1])
-        data = _read_at(fd, 0, 2 * SLOT)
-        return [self._slot(data[i : i + SLOT]) for i in (0, SLOT)]
+
+def _placed(data: bytes, offset: int, slot: bytes) -> bytes:
+    """What reading the first two slots gives once ``slot`` is written at ``offset`` over
+    ``data`` (a gap before it reads as zero bytes, as a file's hole does)."""
+    head = data[:offset].ljust(offset, b"\0")
+    return (head + slot + data[offset + len(slot) :])[: 2 * SLOT]
 
 
 def _read_at(fd: int, offset: int, size: int) -> bytes:
