@@ -199,14 +199,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="audit-eq-") as tmp:
         work = Path(tmp)
         base = work / "base"
-        base.mkdir()
-        archive = subprocess.run(
-            ["git", "archive", args.base, "orchestration_kernel"],
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-        ).stdout
-        subprocess.run(["tar", "-x", "-C", str(base)], input=archive, check=True)
+        sys.path.insert(0, str(ROOT))
+        from bench.compare import _extract  # its orchestration_kernel/, from git
+
+        _extract(args.base, base)
         texts_file = work / "texts.json"
         texts_file.write_text(json.dumps(texts), encoding="utf-8")
         sides = {"base": base, "head": ROOT}
