@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
@@ -224,18 +225,28 @@ def _as_text(value: object) -> str | None:
 
 
 # ``json.dumps(value, default=str, ensure_ascii=False, sort_keys=True)`` builds a new
-# encoder per call; this is the C encoder it builds, made once (same text, byte for byte,
-# circular references still refused). Falls back to ``json.dumps`` without it.
+# encoder per call; this is the C encoder it builds (same text, byte for byte, circular
+# references still refused), made once per thread: its ``markers`` dict, which tells a
+# circular reference, must not be shared by two threads encoding at once (records are
+# encoded in whichever thread queues them). Falls back to ``json.dumps`` without it.
 _c_encoder = getattr(json.encoder, "c_make_encoder", None)
+_encoders = threading.local()
 
 
 def _json_dumps(value: object) -> str:
     if _c_encoder is None or isinstance(value, str):
         return json.dumps(value, default=str, ensure_ascii=False, sort_keys=True)
-    encode = _c_encoder(
-        {}, str, json.encoder.encode_basestring, None, ": ", ", ", True, False, True
-    )
-    return "".join(encode(value, 0))
+    encode = getattr(_encoders, "encode", None)
+    if encode is None:
+        encode = _encoders.encode = _c_encoder(
+            {}, str, json.encoder.encode_basestring, None, ": ", ", ", True, False, True
+        )
+    try:
+        return "".join(encode(value, 0))
+    except BaseException:
+        # A failed encoding can leave ids in ``markers``: the next one gets a fresh encoder.
+        _encoders.encode = None
+        raise
 
 
 def _json(value: object) -> str:

@@ -267,6 +267,11 @@ class AuditStore:
                     self.mark.advance(seq, head)
             return chained
 
+    @property
+    def mark_due(self) -> bool:
+        """Whether an :meth:`append` left the high-water mark to write."""
+        return self._mark_due is not None
+
     def advance_mark(self) -> None:
         """Write the high-water mark an :meth:`append` left due (see ``defer_mark``)."""
         with self.lock:

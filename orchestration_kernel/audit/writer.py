@@ -10,7 +10,10 @@ it is and encoded there instead, so no caller's event loop stalls on a long text
 The thread is woken by ``put()`` only when it sleeps with nothing to do: after a
 commit it lingers for ``flush_interval`` without asking to be woken, so a steady
 stream of records (one run after another) costs one wake-up per commit (the one a
-waiting run asks for), not two.
+waiting run asks for), not two. After a commit it wakes the runs waiting for it and
+writes the high-water mark ``MARK_DELAY_S`` later (or before its next commit, or in a
+``flush()``), so the runs it woke do not compete with the mark's file writes for the
+interpreter.
 
 The promises:
 
@@ -49,7 +52,7 @@ from .rows import EncodedRow, Pending, RowEncoder
 from .sqlrow import Row
 from .store import AuditStore
 
-__all__ = ["ENCODE_LATER_CHARS", "BatchWriter", "Listener"]
+__all__ = ["ENCODE_LATER_CHARS", "MARK_DELAY_S", "BatchWriter", "Listener"]
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +66,8 @@ MAX_BACKOFF_S = 4.0
 #: the writer's thread, not in the caller's (as the Guardian checks such texts in a
 #: worker thread rather than on the event loop).
 ENCODE_LATER_CHARS = 65_536
+#: How long after a commit the writer thread writes the high-water mark (seconds).
+MARK_DELAY_S = 0.002
 
 #: What the queue holds: an encoded row, or a record to encode when it is committed.
 Entry = EncodedRow | Pending
@@ -200,34 +205,49 @@ class BatchWriter:
 
     def _drain(self) -> None:
         """Commit what is queued now in batches of at most ``batch_size`` (one transaction
-        each). Records put meanwhile wait for the next group, as group commit intends."""
+        each). Records put meanwhile wait for the next group, as group commit intends.
+
+        Writes the high-water mark of what it committed, and of earlier commits whose
+        mark the writer thread has not written yet; the writer thread itself leaves its
+        own commits' mark for :meth:`_write_mark`, ``MARK_DELAY_S`` later."""
         with self._drain_lock:
+            self.store.advance_mark()
+            self._commit_queued()
+            if threading.current_thread() is not self._thread:
+                self.store.advance_mark()
+
+    def _write_mark(self) -> None:
+        """Write the mark the thread's last commit left due (see ``MARK_DELAY_S``)."""
+        with self._drain_lock:
+            self.store.advance_mark()
+
+    def _commit_queued(self) -> None:
+        """The batches of :meth:`_drain` (called holding the drain lock)."""
+        with self._lock:
+            left = len(self._pending)
+        while left > 0:
             with self._lock:
-                left = len(self._pending)
-            while left > 0:
-                with self._lock:
-                    batch = self._pending[: min(self.batch_size, left)]
-                    del self._pending[: len(batch)]
-                if not batch:
-                    return
-                left -= len(batch)
-                try:
-                    stored = self.store.append([self._row(entry) for entry in batch])
-                except Exception as exc:
-                    self._failed(batch, exc)
-                    assert self.error is not None
-                    raise self.error from exc
-                if self.error is not None:
-                    log.warning("the audit trail %s commits again", self.store.path)
-                self.error, self._failures = None, 0
-                if stored:
-                    last_hash = stored[-1][-1]  # a stored row ends with its hash
-                    self.last_hash = last_hash if isinstance(last_hash, str) else None
-                with self._lock:
-                    self._committed += len(batch)
-                self._settle_waiters(None)
-                self.store.advance_mark()  # after the wake-ups: see AuditStore.defer_mark
-                self._notify(stored)
+                batch = self._pending[: min(self.batch_size, left)]
+                del self._pending[: len(batch)]
+            if not batch:
+                return
+            left -= len(batch)
+            try:
+                stored = self.store.append([self._row(entry) for entry in batch])
+            except Exception as exc:
+                self._failed(batch, exc)
+                assert self.error is not None
+                raise self.error from exc
+            if self.error is not None:
+                log.warning("the audit trail %s commits again", self.store.path)
+            self.error, self._failures = None, 0
+            if stored:
+                last_hash = stored[-1][-1]  # a stored row ends with its hash
+                self.last_hash = last_hash if isinstance(last_hash, str) else None
+            with self._lock:
+                self._committed += len(batch)
+            self._settle_waiters(None)  # the mark is written after: see _drain
+            self._notify(stored)
 
     def _row(self, entry: Entry) -> EncodedRow:
         return entry if type(entry) is EncodedRow else self.encoder.encode(entry)  # type: ignore[arg-type]
@@ -256,35 +276,44 @@ class BatchWriter:
 
     # -- the thread ----------------------------------------------------------------
     def _run(self) -> None:
-        linger = False  # just committed: more records are likely on their way
+        linger_until = 0.0  # after a commit, more records are likely until then
         while not self._closed:
-            self._wake.wait(self._sleep(linger))
+            sleep = self._sleep(linger_until)
+            if self.store.mark_due:
+                sleep = MARK_DELAY_S if sleep is None else min(sleep, MARK_DELAY_S)
+                self._idle = False  # it wakes by itself
+            self._wake.wait(sleep)
             self._wake.clear()
             self._idle = False
+            if self.store.mark_due:
+                self._write_mark()
             if self.error is not None and time.monotonic() < self._retry_at:
                 continue  # woken early while stuck: keep the back-off
             self._hold_for_batch()
             with self._lock:
-                linger = bool(self._pending)
+                committing = bool(self._pending)
             try:
                 self._drain()
             except Exception:
                 log.debug("audit commit failed; will retry", exc_info=True)
+            if committing:
+                linger_until = time.monotonic() + self.flush_interval
 
-    def _sleep(self, linger: bool) -> float | None:
+    def _sleep(self, linger_until: float) -> float | None:
         """How long the thread sleeps before looking at the queue again.
 
-        Stuck: until the next retry. After a commit: ``flush_interval`` (a record put
-        meanwhile is then due no later than its own interval; ``put`` does not wake
-        us). Otherwise until woken, and ``put`` wakes us for the first record.
+        Stuck: until the next retry. Within ``flush_interval`` of a commit: until then
+        (a record put meanwhile is due no later than its own interval; ``put`` does not
+        wake us). Otherwise until woken, and ``put`` wakes us for the first record.
         """
         if self.error is not None and self._pending:
             return max(0.0, self._retry_at - time.monotonic())
         with self._lock:
             if self._pending:
                 return 0.0
-            if linger:
-                return self.flush_interval
+            lingering = linger_until - time.monotonic()
+            if lingering > 0:
+                return lingering
             self._idle = True
             return None
 
