@@ -240,3 +240,16 @@ def test_a_record_put_while_the_writer_lingers_is_committed_in_its_interval(
         while len(_stored(path, "run_id")) < 5 and time.monotonic() < deadline:
             time.sleep(0.02)
         assert _stored(path, "run_id")[-1] == "idle"
+
+
+async def test_the_mark_follows_a_commit_without_a_flush(tmp_path: Path) -> None:
+    """The thread writes the mark shortly after waking the run (not in its way)."""
+    with AuditTrail(tmp_path / "a.sqlite", session_id="s", flush_interval=30.0) as trail:
+        mark = trail._store.mark
+        assert mark is not None
+        trail.record("run_end", run_id="r")
+        head = await trail.aflush()
+        deadline = time.monotonic() + 10
+        while mark.read() != (1, head) and time.monotonic() < deadline:
+            await asyncio.sleep(0.005)
+        assert mark.read() == (1, head)
