@@ -28,7 +28,8 @@ from .scope import Scope, format_value, get_attr, get_item
 __all__ = ["Placeholder", "Template", "compile_template", "resolve"]
 
 _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
-_KEY = r"(?:[\w.:\-/@]+|'[^'\]\n]*'|\"[^\"\]\n]*\")"
+#: A key: ``claude-3``, ``Some Column`` (single spaces inside), or quoted.
+_KEY = r"(?:[\w.:\-/@]+(?: [\w.:\-/@]+)*|'[^'\]\n]*'|\"[^\"\]\n]*\")"
 _PLACEHOLDER = re.compile(rf"\{{({_IDENT})((?:\.{_IDENT}|\[{_KEY}\])*)\}}")
 _SEGMENT = re.compile(rf"\.({_IDENT})|\[({_KEY})\]")
 #: An unescaped brace pair on one line that is not a placeholder (JSON, code, a typo).

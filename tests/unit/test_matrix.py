@@ -50,6 +50,10 @@ def test_a_column_whose_name_is_not_an_identifier_is_reached_by_its_name() -> No
         'great (5) {review text} {"review text": 1}',
         'awful (1) {review text} {"review text": 1}',
     ]
+    # {item[...]} reaches it too, quoted or not.
+    assert matrix_prompts("{item[review text]}|{item['review text']}", df).prompts[1] == (
+        "awful|awful"
+    )
     numbered = pd.DataFrame([["a", "b"], ["c", "d"]])  # columns 0 and 1
     assert matrix_prompts("{0}-{1} {2}", numbered).prompts == ["a-b {2}", "c-d {2}"]
     # Without interpolation every brace stays as written.
