@@ -15,7 +15,13 @@ from typing import Any
 from ..errors import PipelineError, RunCancelled
 from ..formatting import format_cost
 from .args import evaluate_input
-from .compare import format_spec_notes, over_items, prompt_template, render_prompt
+from .compare import (
+    format_spec_notes,
+    over_items,
+    pipeline_notes,
+    prompt_template,
+    render_prompt,
+)
 from .context import CellContext
 from .display import make_run_display
 from .render import Rendered, render
@@ -61,6 +67,9 @@ def run_pipeline_cell(ctx: CellContext, args: argparse.Namespace, body: str) -> 
     if name:
         ctx.manager.register(name, pipeline)
     ctx.note_alias([m for s in pipeline.spec.steps for m in s.models or []])
+    columns = [str(c) for c in input_data] if isinstance(input_data, Mapping) else []
+    for note in pipeline_notes(pipeline.compiled, namespace, columns):
+        print(f"note: {note}")
     return run_pipeline(ctx, args, pipeline, input_data)
 
 

@@ -277,6 +277,19 @@ def test_a_format_spec_in_a_compare_prompt_is_pointed_out(
     assert ip.user_ns["m"].prompts == ["{stars:>3} {x: 1}"]
 
 
+def test_a_pipeline_prompt_that_would_be_sent_as_written_is_pointed_out(
+    ip: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ip.user_ns["frame"] = pd.DataFrame({"review text": ["great"], "stars": [5]})
+    body = "steps:\n  - name: a\n    model: gpt-4\n    prompt: '{review text} {stars:.1f} {input[review text]}'\n"
+    assert cell(ip, "%%orchestrate --over frame --out m\n" + body).success
+    notes = [line for line in capsys.readouterr().out.splitlines() if "is sent as written" in line]
+    assert len(notes) == 2
+    assert any("{input[review text]}" in n for n in notes)
+    assert any("{stars:.1f}" in n for n in notes)
+    assert ip.user_ns["m"].to_dataframe()["a"].iloc[0].endswith("{review text} {stars:.1f} great")
+
+
 def test_compare_over_mistakes(ip: Any, capsys: pytest.CaptureFixture[str]) -> None:
     ip.user_ns["qs"] = ["a"]
     result = cell(ip, "%%orchestrate --compare gpt-4 --over sq\n{item}")
