@@ -281,7 +281,8 @@ def test_a_pipeline_prompt_that_would_be_sent_as_written_is_pointed_out(
     ip: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     ip.user_ns["frame"] = pd.DataFrame({"review text": ["great"], "stars": [5]})
-    body = "steps:\n  - name: a\n    model: gpt-4\n    prompt: '{review text} {stars:.1f} {input[review text]}'\n"
+    prompt = "'{review text} {stars:.1f} {input[review text]}'"
+    body = f"steps:\n  - name: a\n    model: gpt-4\n    prompt: {prompt}\n"
     assert cell(ip, "%%orchestrate --over frame --out m\n" + body).success
     notes = [line for line in capsys.readouterr().out.splitlines() if "is sent as written" in line]
     assert len(notes) == 2
