@@ -7,7 +7,8 @@ result.to_dataframe()      # the input's index and columns, then one column per 
 result.errors              # {(row, model): the error that replaced that reply}
 ```
 
-A DataFrame runs one item per row: its columns interpolate as ``{column}`` and the whole
+A DataFrame runs one item per row: its columns interpolate as ``{column}`` (any name:
+``{review text}``, ``{0}``) and the whole
 row as ``{item}`` (a mapping, so ``{item[Some Column]}`` reaches any column). A Series
 runs one item per value; it keeps its index, and a named Series also fills ``{name}``.
 Placeholders follow the pipeline rules (:mod:`.pipeline.placeholders`); any other name
@@ -117,10 +118,8 @@ def _rows(items: Any, what: str) -> tuple[list[Any], list[Mapping[str, Any]], li
             dict(zip(columns, map(_cell, row), strict=True))
             for row in items.itertuples(index=False, name=None)
         ]
-        names: list[Mapping[str, Any]] = [
-            {k: v for k, v in r.items() if k.isidentifier()} for r in records
-        ]
-        return list(records), names, list(items.index.tolist())
+        # Every column is a name: ``{review text}`` and ``{0}`` reach theirs too.
+        return list(records), list(records), list(items.index.tolist())
     if _is_series(items):
         values = [_cell(v) for v in items.tolist()]
         name = getattr(items, "name", None)
@@ -159,6 +158,7 @@ def matrix_prompts(
     values, extras, index = _rows(items, what)
     if not values:
         raise ConfigurationError(f"{what} is empty: there is nothing to run over")
+    template = _with_columns(template, extras[0])
     base: Mapping[str, Any] = namespace or {}
     prompts = []
     for position, (value, extra) in enumerate(zip(values, extras, strict=True)):
@@ -170,6 +170,17 @@ def matrix_prompts(
             raise ConfigurationError(f"In the prompt, for item {label!r}: {exc}") from None
     source = items if (_is_dataframe(items) or _is_series(items)) else None
     return MatrixInput(items=values, prompts=prompts, index=index, source=source)
+
+
+def _with_columns(template: Template, names: Mapping[str, Any]) -> Template:
+    """``template`` with ``{review text}`` (a name that is not an identifier, as a
+    table's column may be) read as a placeholder when the table has that column."""
+    odd = [
+        name for name in names if not name.isidentifier() and "{" + name + "}" in template.source
+    ]
+    if not odd or not template.interpolated:
+        return template
+    return compile_template(template.source, fields=odd)
 
 
 # -- the result ------------------------------------------------------------------------

@@ -41,6 +41,25 @@ def test_prompts_from_a_dataframe_one_per_row_with_columns() -> None:
     assert '"stars": 5' in matrix_prompts("{item}", df).prompts[0]
 
 
+def test_a_column_whose_name_is_not_an_identifier_is_reached_by_its_name() -> None:
+    # CSV headers with spaces and read_csv(header=None)'s integer columns: written as
+    # {review text} and {0}, they were sent to the model literally.
+    df = pd.DataFrame({"review text": ["great", "awful"], "stars": [5, 1]})
+    made = matrix_prompts('{review text} ({stars}) {{review text}} {"review text": 1}', df)
+    assert made.prompts == [
+        'great (5) {review text} {"review text": 1}',
+        'awful (1) {review text} {"review text": 1}',
+    ]
+    # {item[...]} reaches it too, quoted or not.
+    assert matrix_prompts("{item[review text]}|{item['review text']}", df).prompts[1] == (
+        "awful|awful"
+    )
+    numbered = pd.DataFrame([["a", "b"], ["c", "d"]])  # columns 0 and 1
+    assert matrix_prompts("{0}-{1} {2}", numbered).prompts == ["a-b {2}", "c-d {2}"]
+    # Without interpolation every brace stays as written.
+    assert matrix_prompts("{review text}", df, interpolate=False).prompts[0] == "{review text}"
+
+
 def test_each_cell_keeps_its_own_column_type() -> None:
     # A row taken as one Series would make the int a float beside a float column, and a
     # NaN a NaT beside a date.
