@@ -17,6 +17,7 @@ from bench.wire import RAW, _latency_table
 COMPLETE = "engine.complete"
 OFF = "engine.complete (Guardian, audit off)"
 PIPE = "one-step pipeline"
+LITE = "litellm.acompletion"
 
 
 def _rounds(over: dict[str, list[float]], floor: float = 20_000.0) -> list[dict[str, Any]]:
@@ -98,7 +99,7 @@ def test_the_http_goals_follow_the_interval_rule() -> None:
 
 
 def test_the_report_states_the_rule_and_marks_single_figure_rows() -> None:
-    http = _http({COMPLETE: [50] * 5, OFF: [40] * 5, PIPE: [60] * 5})
+    http = _http({COMPLETE: [50] * 5, OFF: [40] * 5, PIPE: [60] * 5, LITE: [2_000] * 5})
     results = {"http": http}
     report = {"command": "python -m bench", "generated_at": "now", "size": "full",
               "elapsed_s": 1.0, "json_name": "benchmarks.json", "sections": results,
@@ -107,4 +108,6 @@ def test_the_report_states_the_rule_and_marks_single_figure_rows() -> None:
     assert "only when the whole interval is on the target's side" in markdown
     assert "| judged on |" in markdown and "| p95 of the runs |" in markdown
     assert "| engine.complete | " in markdown and "≤ +300 µs | **met** |" in markdown
+    # LiteLLM stands beside ours with its interval, and has no target of its own.
+    assert "+2,000 µs (93.7% CI +2,000 µs–+2,000 µs, 5 rounds) | (comparison) | – |" in markdown
     assert {g.rule for g in GOALS} >= {INTERVAL, "p95 of the runs"}
