@@ -727,7 +727,7 @@ SECTIONS: list[Section] = [
         "latency) through (a) the raw `openai.AsyncOpenAI` (`max_retries=0`), (b) "
         "`engine.complete` with the defaults and with the Guardian and audit off, (c) a "
         "one-step pipeline (Guardian and audit on) and (d) LiteLLM's `acompletion` (its own "
-        "process in `.venv-bench`, retries off). After a warm-up round, each round makes a "
+        "process in `.venv-bench`, retries off). After two warm-up rounds, each round makes a "
         "number of calls per client, one at a time, the clients taking turns call by call "
         "in an order that rotates each turn. A "
         "round's *overhead* for a client is its median latency minus the raw SDK's median "
