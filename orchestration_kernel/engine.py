@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Generic, TypeGuard, TypeVar, Unpack, overload
 from . import team
 from .calls import CallRunner, CallSpec
 from .connections import ProviderSet
+from .engine_args import check_engine_args, check_provider_names
 from .engine_options import (
     BatchOptions,
     CallOptions,
@@ -106,7 +107,8 @@ class OrchestrationEngine:
     """Multi-model orchestration: model choice, load balancing, failover, limits, cost.
 
     Arguments (all optional):
-      ``offline``: ``"on"``/``"auto"``/``"off"``; default ``ORCHESTRATION_OFFLINE``.
+      ``offline``: ``"on"``/``"auto"``/``"off"`` (``True``/``False``: on/off); default
+      ``ORCHESTRATION_OFFLINE``. A mistyped argument raises ``ConfigurationError``.
       ``keys`` / ``base_urls``: per-provider keys and endpoints (keys are held as
       secrets). ``credentials``: per-provider refreshable tokens (OAuth2 and the like).
       ``aliases``: extra model aliases. ``pools``: pool definitions or a config file
@@ -128,7 +130,7 @@ class OrchestrationEngine:
         self,
         *,
         session: Session | None = None,
-        offline: str | None = None,
+        offline: str | bool | None = None,
         keys: Mapping[str, str | Secret] | None = None,
         base_urls: Mapping[str, str] | None = None,
         provider_options: Mapping[str, dict[str, object]] | None = None,
@@ -149,6 +151,8 @@ class OrchestrationEngine:
         router: Router | None = None,
         redis: str | RedisSettings | bool | None = None,
     ) -> None:
+        given = {k: v for k, v in locals().items() if k != "self"}  # every argument, by name
+        check_engine_args(given)
         self.session = session or Session.current()
         self.runtime = self.session.runtime
         if isinstance(simulator, Mapping):
@@ -161,6 +165,7 @@ class OrchestrationEngine:
             options=provider_options,
             credentials=credentials,
         )
+        check_provider_names(given, self.providers.registry.names())
         self.timeouts = timeouts or Timeouts()
         self.default_stream = stream
         self._router = _make_router(catalogue, aliases, pools, router)
