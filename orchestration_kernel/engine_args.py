@@ -24,7 +24,7 @@ from pathlib import Path
 from .errors import ConfigurationError
 from .near_names import did_you_mean
 
-__all__ = ["check_engine_args", "check_provider_names"]
+__all__ = ["check_engine_args", "check_model", "check_provider_names", "model_names"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,3 +216,30 @@ def _check_provider(argument: str, provider: str, known: list[str]) -> None:
         f"OrchestrationEngine({argument}=...) names an unknown provider {provider!r}."
         f"{did_you_mean(provider, known)}"
     )
+
+
+def check_model(model: object) -> None:
+    """``complete()``'s ``model`` is one name, as text."""
+    if not isinstance(model, str):
+        raise ConfigurationError(
+            f"complete() takes one model name as text, not {type(model).__name__}. To ask "
+            "several models, use compare(models, prompt); to fall back, fallbacks=[...]."
+        )
+
+
+def model_names(models: object, what: str) -> list[str]:
+    """``compare()``/``matrix()``'s ``models`` as a list: one name given as text is a list
+    of one (it was read letter by letter, as models 'g', 'p', 't' ...)."""
+    if isinstance(models, str):
+        return [models]
+    if not isinstance(models, Iterable) or isinstance(models, (bytes, Mapping)):
+        raise ConfigurationError(
+            f"{what}() takes a list of model names, not {type(models).__name__}"
+        )
+    names = list(models)
+    odd = [type(m).__name__ for m in names if not isinstance(m, str)]
+    if odd:
+        raise ConfigurationError(f"{what}() takes model names as text, not {odd[0]}")
+    if not names:
+        raise ConfigurationError(f"{what}() needs at least one model")
+    return names

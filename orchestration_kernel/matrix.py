@@ -36,6 +36,7 @@ from .models import Reply
 from .outcomes import count_findings, worst_status
 from .pipeline.placeholders import Template, compile_template
 from .pipeline.scope import AccessError, Scope
+from .user_spec import check_concurrency
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -375,8 +376,7 @@ async def run_matrix(
 ) -> MatrixResult:
     """Call ``compare(models, prompt, run_id=…, step=…, **kwargs)`` once per item,
     ``concurrency`` items at a time; an error in one cell never cancels the others."""
-    if concurrency < 1:
-        raise ConfigurationError(f"concurrency must be at least 1, not {concurrency}")
+    check_concurrency(concurrency)
     models = list(models)
     run_id = run_id or new_run_id()
     gate = asyncio.Semaphore(concurrency)

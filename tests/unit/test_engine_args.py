@@ -58,3 +58,33 @@ def test_offline_takes_true_and_false_and_right_arguments_still_work() -> None:
         audit=False,
     )
     assert engine.complete_sync("fast", "hi").text
+
+
+def test_call_arguments_of_the_wrong_kind_are_named_not_sent() -> None:
+    engine = OrchestrationEngine(offline="on", audit=False)
+    engine.providers.set_offline_model("sim")
+    mistakes = [
+        (lambda: engine.complete_sync(["gpt-4o"], "hi"), "use compare(models, prompt)"),  # type: ignore[arg-type]
+        (lambda: engine.complete_sync("gpt-4o", None), "not NoneType"),  # type: ignore[arg-type]
+        (lambda: engine.complete_sync("gpt-4o", 5), "not int"),  # type: ignore[arg-type]
+        (lambda: engine.complete_sync("gpt-4o", [{"text": SECRETISH}]), "keys 'text'"),
+        (lambda: engine.matrix_sync(["gpt-4o"], "{item}", [1], concurrency="4"), "not '4'"),  # type: ignore[arg-type]
+        (lambda: engine.compare_sync([], "hi"), "needs at least one model"),
+        (lambda: engine.compare_sync(["gpt-4o", 4], "hi"), "not int"),  # type: ignore[list-item]
+    ]
+    for call, says in mistakes:
+        with pytest.raises(ConfigurationError) as caught:
+            call()
+        assert says in str(caught.value) and SECRETISH not in str(caught.value)
+
+
+def test_one_model_or_one_message_given_alone_is_taken_as_a_list_of_one() -> None:
+    engine = OrchestrationEngine(offline="on", audit=False)
+    engine.providers.set_offline_model("sim")
+    table = engine.compare_sync("gpt-4o", "hi")  # type: ignore[arg-type]
+    assert list(table.replies) == ["gpt-4o"]  # not 'g', 'p', 't', ...
+    result = engine.matrix_sync("gpt-4o", "say {item}", ["a", "b"])  # type: ignore[arg-type]
+    assert list(result.to_dataframe().columns) == ["item", "gpt-4o"]
+    assert engine.complete_sync("gpt-4o", {"role": "user", "content": "hi"}).text.endswith("hi")
+    reply = engine.complete_sync("no-such-model", "hi", fallbacks="gpt-4o")  # type: ignore[arg-type]
+    assert reply.model == "gpt-4o"
