@@ -11,6 +11,7 @@ A DataFrame runs one item per row: its columns interpolate as ``{column}`` (any 
 ``{review text}``, ``{0}``) and the whole
 row as ``{item}`` (a mapping, so ``{item[Some Column]}`` reaches any column). A Series
 runs one item per value; it keeps its index, and a named Series also fills ``{name}``.
+A list of mappings (``df.to_dict("records")``, parsed JSON) fills its keys as names too.
 Placeholders follow the pipeline rules (:mod:`.pipeline.placeholders`); any other name
 comes from ``namespace``. Every prompt is rendered before the first call, so a typo in
 the template fails at once, naming the nearest names.
@@ -35,6 +36,7 @@ from .models import Reply
 from .outcomes import count_findings, worst_status
 from .pipeline.placeholders import Template, compile_template
 from .pipeline.scope import AccessError, Scope
+from .user_spec import check_concurrency
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -123,7 +125,7 @@ def _rows(items: Any, what: str) -> tuple[list[Any], list[Mapping[str, Any]], li
     if _is_series(items):
         values = [_cell(v) for v in items.tolist()]
         name = getattr(items, "name", None)
-        extra = str(name) if isinstance(name, str) and name.isidentifier() else None
+        extra = name if isinstance(name, str) and name else None
         by_name: list[Mapping[str, Any]] = [
             {extra: v} if extra and extra != "item" else {} for v in values
         ]
@@ -134,7 +136,14 @@ def _rows(items: Any, what: str) -> tuple[list[Any], list[Mapping[str, Any]], li
             f"items, not {type(items).__name__}"
         )
     values = list(items)
-    return values, [{} for _ in values], None
+    # Records (``df.to_dict("records")``, parsed JSON): their keys are names, as a row's.
+    return values, [_record_names(v) for v in values], None
+
+
+def _record_names(value: object) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        return {}
+    return {k: _cell(v) for k, v in value.items() if isinstance(k, str)}
 
 
 def matrix_prompts(
@@ -291,7 +300,8 @@ class MatrixResult:
 
 def input_frame(source: Any, items: list[Any], index: list[Any] | None, n: int) -> pd.DataFrame:
     """The first ``n`` items as a DataFrame: a DataFrame's own rows, a Series as one
-    column, a list as ``item`` (indexed like ``index`` when there is one)."""
+    column, records as their keys, any other list as ``item`` (indexed like ``index`` when
+    there is one)."""
     import pandas as pd
 
     frame: pd.DataFrame
@@ -301,7 +311,11 @@ def input_frame(source: Any, items: list[Any], index: list[Any] | None, n: int) 
     if _is_series(source):
         frame = source.iloc[:n].to_frame(name=source.name if source.name is not None else "item")
         return frame
-    frame = pd.DataFrame({"item": items[:n]})
+    head = items[:n]
+    if head and all(isinstance(i, Mapping) for i in head):  # records: their keys as columns
+        frame = pd.DataFrame.from_records(head)
+    else:
+        frame = pd.DataFrame({"item": head})
     if index is not None:
         frame.index = pd.Index(index[:n])
     return frame
@@ -362,8 +376,7 @@ async def run_matrix(
 ) -> MatrixResult:
     """Call ``compare(models, prompt, run_id=…, step=…, **kwargs)`` once per item,
     ``concurrency`` items at a time; an error in one cell never cancels the others."""
-    if concurrency < 1:
-        raise ConfigurationError(f"concurrency must be at least 1, not {concurrency}")
+    check_concurrency(concurrency)
     models = list(models)
     run_id = run_id or new_run_id()
     gate = asyncio.Semaphore(concurrency)

@@ -60,6 +60,16 @@ def test_a_column_whose_name_is_not_an_identifier_is_reached_by_its_name() -> No
     assert matrix_prompts("{review text}", df, interpolate=False).prompts[0] == "{review text}"
 
 
+def test_records_fill_their_keys_and_become_columns() -> None:
+    records = [{"review": "great", "stars": 5}, {"review": "awful", "stars": 1}]
+    assert matrix_prompts("{review} ({stars})", records).prompts == ["great (5)", "awful (1)"]
+    series = pd.Series(["x"], name="review text")
+    assert matrix_prompts("[{review text}]", series).prompts == ["[x]"]
+    frame = make_engine().matrix_sync(["gpt-4o"], "{review}", records).to_dataframe()
+    assert list(frame.columns) == ["review", "stars", "gpt-4o"]
+    assert frame["stars"].tolist() == [5, 1]
+
+
 def test_each_cell_keeps_its_own_column_type() -> None:
     # A row taken as one Series would make the int a float beside a float column, and a
     # NaN a NaT beside a date.
