@@ -714,7 +714,10 @@ SECTIONS: list[Section] = [
         "routing, the Guardian, the audit, the bus, scheduling. Steps/s runs the three-step "
         "pipeline one run at a time and many at once; µs per step is each run's wall time / 3; "
         "`complete` is one `engine.complete` call. The four configurations are interleaved "
-        "repeat by repeat. The last row is the simulator called without the engine."),
+        "repeat by repeat. The last row is the simulator called without the engine. The "
+        "steps/s goals read the guardian+audit row: the median over the repeats with its "
+        "interval (five repeats: their range, 93.75%), met only when the interval's lower "
+        "bound reaches the target."),
         _overhead_md),
     Section("throughput", "3. Throughput at realistic latency", (
         "1,000 three-step pipelines started at once on the simulator at 200–800 ms per call "
