@@ -298,7 +298,7 @@ class Guardian:
 
     # The audit may store "[user] " + redact(text) for redact("[user] " + text): a role
     # label changes nothing these detectors find and they find nothing in one
-    # (scripts/audit_label_equivalence.py compares the two; see prompt_text.LABELS_APART).
+    # (scripts/audit_writer_equivalence.py compares the two; see prompt_text.LABELS_APART).
     redact.redacts_labels_apart = True  # type: ignore[attr-defined]
 
     def check_sync(self, text: str, ctx: GuardContext, stage: Stage) -> Verdict:
