@@ -9,11 +9,11 @@ are timed by wrapping their methods (a few µs of timer each), and the median of
 part over the runs is printed: the per-run budget of issue 24.
 
 The writer's parts run on its own thread while the run waits in ``aflush``: the wake-up,
-encoding what was left for it (rows are encoded as they are queued, in the phases of
-the run; only a record with a very long text waits for the writer), chaining and
-inserting them, the COMMIT (its fsync under ``synchronous=FULL``), then waking the run.
-The high-water mark is written after the run is woken, so it is shown apart; the time
-spent encoding rows as they were queued is shown last (it is inside the phases above).
+encoding what was left for it (the run encodes its queued rows in its own thread just
+before it waits; only a record with a very long text is left to the writer), chaining
+and inserting them, the COMMIT (its fsync under ``synchronous=FULL``), then waking the
+run. The high-water mark is written after the run is woken, so it is shown apart; the
+time the run spent encoding its rows is shown last (it is inside the wait above).
 """
 
 from __future__ import annotations
@@ -57,8 +57,8 @@ WRITER = [
     ("  (after the wake-up) high-water mark write", "mark"),
 ]
 
-#: Work done as the run goes, outside the commit wait (in the phases above).
-QUEUED = [("(in the phases above) encoding rows as they are queued", "encode_queued")]
+#: Work the run does in its own thread before it waits (inside the wait's figure).
+QUEUED = [("(inside the wait) the run encodes its rows first", "encode_queued")]
 
 
 def _wrap(owner: Any, name: str, before: str | None, after: str, marks: dict[str, float]) -> None:
@@ -104,7 +104,7 @@ def _instrument(marks: dict[str, float], sums: dict[str, float]) -> None:
 
     def summed(owner: Any, name: str, key: str, elsewhere: str | None = None) -> None:
         """Sum the time in ``owner.name`` under ``key`` (under ``elsewhere`` when it runs
-        outside the writer's thread: a record encoded as it is queued)."""
+        outside the writer's thread: the run encoding its rows before it waits)."""
         original: Callable[..., Any] = getattr(owner, name)
 
         def timed(*args: Any, **kwargs: Any) -> Any:
@@ -152,7 +152,8 @@ async def _runs(base_url: str, n: int, key: str, model: str, prompt: Callable[[s
             if a in marks and b in marks:
                 table.setdefault(label, []).append((marks[b] - marks[a]) * 1e6)
         parts = {
-            "wake": marks["drain0"] - marks["when"],
+            # aflush -> drain starts, less the run's own encoding in between
+            "wake": marks["drain0"] - marks["when"] - sums.get("encode_queued", 0.0),
             "encode": sums.get("encode", 0.0),
             "encode_queued": sums.get("encode_queued", 0.0),
             "chain": sums.get("chain", 0.0),

@@ -1,11 +1,14 @@
 """The batched writer: records queue up in memory and a thread commits them in groups.
 
-``put()`` is the hot path: it encodes the record (redaction, content hashes, JSON, the
-text the row's hash will cover: :mod:`.rows`) in the caller's thread, then takes a
-lock and appends. The commit a run waits for is then only the chain link, the insert
-and the COMMIT, on the writer thread or in whoever calls :meth:`BatchWriter.flush`. A
-record whose prompt and response together reach ``ENCODE_LATER_CHARS`` is queued as
-it is and encoded there instead, so no caller's event loop stalls on a long text.
+``put()`` is the hot path: a lock, a list append, and (when the writer sleeps or a batch
+is full) an event set. Encoding a record (redaction, content hashes, JSON, the text the
+row's hash will cover: :mod:`.rows`) is done by whoever gets to it first: a caller about
+to wait for a commit (:meth:`BatchWriter.when_committed`, what a run's ``aflush`` and
+``reply.committed`` use) encodes what is queued in its own thread before it asks for
+the commit, so the commit it waits for only chains, inserts and commits; records nobody
+waits for (a plain ``complete``) are encoded by the writer thread at commit, off the
+caller's path, as are records whose prompt and response together reach
+``ENCODE_LATER_CHARS`` (no caller's event loop stalls on a long text).
 
 The thread is woken by ``put()`` only when it sleeps with nothing to do: after a
 commit it lingers for ``flush_interval`` without asking to be woken, so a steady
@@ -69,8 +72,16 @@ ENCODE_LATER_CHARS = 65_536
 #: How long after a commit the writer thread writes the high-water mark (seconds).
 MARK_DELAY_S = 0.002
 
-#: What the queue holds: an encoded row, or a record to encode when it is committed.
-Entry = EncodedRow | Pending
+
+class Entry:
+    """One queued record (the ``number``-th put), and its row once someone encoded it."""
+
+    __slots__ = ("item", "number", "row")
+
+    def __init__(self, item: Pending, number: int) -> None:
+        self.item = item
+        self.number = number
+        self.row: EncodedRow | None = None
 
 
 class BatchWriter:
@@ -91,6 +102,7 @@ class BatchWriter:
         self.max_pending = max_pending
         self.listeners: list[Listener] = []
         self._pending: list[Entry] = []
+        self._unencoded: list[Entry] = []  # queued, for a waiting caller to encode
         self._first_at = 0.0  # monotonic time the oldest queued record arrived
         self._retry_at = 0.0
         self._failures = 0  # failed commits in a row
@@ -118,13 +130,15 @@ class BatchWriter:
         While the writer is stuck this still queues; at ``max_pending`` queued records
         it commits in the caller's thread, which raises :class:`AuditWriteError` then.
         """
-        entry = self.encoder.encode(item) if _encode_now(item) else item
         with self._lock:
             if self._closed:
                 raise OrchestrationError("the audit trail is closed; nothing can be recorded")
+            self._queued += 1
+            entry = Entry(item, self._queued)
             pending = self._pending
             pending.append(entry)
-            self._queued += 1
+            if _encode_now(item):
+                self._unencoded.append(entry)
             n = len(pending)
             if n == 1:
                 self._first_at = time.monotonic()
@@ -161,8 +175,12 @@ class BatchWriter:
         ``target`` (default: now) is committed, or ``notify(error)`` if that fails.
 
         This is group commit: callers ending at the same moment share the writer's next
-        transaction (one fsync) instead of each forcing their own.
+        transaction (one fsync) instead of each forcing their own. A caller (not the
+        writer thread) first encodes what is queued, in its own thread: the commit it
+        then waits for only chains, inserts and commits.
         """
+        if threading.current_thread() is not self._thread:
+            self._encode_queued()
         with self._lock:
             target = self._queued if target is None else target
             if self._committed >= target:
@@ -229,6 +247,8 @@ class BatchWriter:
             with self._lock:
                 batch = self._pending[: min(self.batch_size, left)]
                 del self._pending[: len(batch)]
+                if batch:  # encoded below: no caller need encode them any more
+                    _drop_through(self._unencoded, batch[-1].number)
             if not batch:
                 return
             left -= len(batch)
@@ -249,8 +269,20 @@ class BatchWriter:
             self._settle_waiters(None)  # the mark is written after: see _drain
             self._notify(stored)
 
+    def _encode_queued(self) -> None:
+        """Encode the queued records nobody has encoded yet, in this thread."""
+        with self._lock:
+            entries, self._unencoded = self._unencoded, []
+        encode = self.encoder.encode
+        for entry in entries:
+            if entry.row is None:  # (the writer may have got there first)
+                entry.row = encode(entry.item)
+
     def _row(self, entry: Entry) -> EncodedRow:
-        return entry if type(entry) is EncodedRow else self.encoder.encode(entry)  # type: ignore[arg-type]
+        row = entry.row
+        if row is None:
+            row = entry.row = self.encoder.encode(entry.item)
+        return row
 
     def _failed(self, batch: list[Entry], exc: Exception) -> None:
         """Put ``batch`` back in front (in order) and become stuck until a retry commits."""
@@ -347,7 +379,7 @@ class BatchWriter:
             self._drain()
         except AuditWriteError as exc:
             with self._lock:
-                lost, self._pending = len(self._pending), []
+                lost, self._pending, self._unencoded = len(self._pending), [], []
             error = AuditWriteError(
                 f"{lost} audit record(s) could not be committed before the trail closed and "
                 f"are lost. {exc}",
@@ -358,6 +390,14 @@ class BatchWriter:
             log.error("%s", error)
             return error
         return None
+
+
+def _drop_through(entries: list[Entry], number: int) -> None:
+    """Remove the leading entries up to the ``number``-th put (``entries`` is in put order)."""
+    end = 0
+    while end < len(entries) and entries[end].number <= number:
+        end += 1
+    del entries[:end]
 
 
 def _encode_now(item: Pending) -> bool:

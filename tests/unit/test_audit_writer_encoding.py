@@ -7,7 +7,9 @@ from __future__ import annotations
 import asyncio
 import pickle
 import sqlite3
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +36,13 @@ def _stored(path: Path, column: str = "prompt") -> list[Any]:
         return [r[0] for r in conn.execute(f"SELECT {column} FROM audit_events ORDER BY seq")]
     finally:
         conn.close()
+
+
+def _wait_until(done: Callable[[], bool], bound: float = 10.0) -> None:
+    """Poll ``done`` (a hang guard, not a timing assertion)."""
+    deadline = time.monotonic() + bound
+    while not done() and time.monotonic() < deadline:
+        time.sleep(0.005)
 
 
 # -- the hashed body --------------------------------------------------------------------
@@ -249,7 +258,37 @@ async def test_the_mark_follows_a_commit_without_a_flush(tmp_path: Path) -> None
         assert mark is not None
         trail.record("run_end", run_id="r")
         head = await trail.aflush()
-        deadline = time.monotonic() + 10
-        while mark.read() != (1, head) and time.monotonic() < deadline:
-            await asyncio.sleep(0.005)
+        _wait_until(lambda: mark.read() == (1, head))
         assert mark.read() == (1, head)
+
+
+# -- who encodes -------------------------------------------------------------------------
+
+
+async def test_a_caller_waiting_for_the_commit_encodes_and_the_rest_is_the_writers(
+    tmp_path: Path,
+) -> None:
+    """A run waiting in ``aflush`` encodes its rows in its own thread (its commit wait is
+    then the chain, the insert and the COMMIT); rows nobody waits for, and long ones,
+    are encoded by the writer thread at commit, off the caller's path."""
+    threads: dict[str, str] = {}
+
+    def redact(text: str) -> str:
+        threads[text] = threading.current_thread().name
+        return text
+
+    long = "y" * ENCODE_LATER_CHARS
+    path = tmp_path / "a.sqlite"
+    with AuditTrail(path, session_id="s", redactor=redact, flush_interval=0.05) as trail:
+        trail.record("call", prompt="waited for", response=long)
+        trail.record("call", prompt="short, waited for")
+        await trail.aflush()
+        trail.record("call", prompt="nobody waits")
+        for _ in range(300):
+            trail.record("run_end", run_id="r")  # committed by the writer, unawaited
+        _wait_until(lambda: trail.pending == 0)
+        assert trail.pending == 0 and not trail._writer._unencoded  # nothing kept
+    here = threading.current_thread().name
+    assert threads["short, waited for"] == here
+    assert threads["waited for"] == threads[long] == threads["nobody waits"] == "audit-writer"
+    assert _stored(path) == ["waited for", "short, waited for", "nobody waits"] + [None] * 300
