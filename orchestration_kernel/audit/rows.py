@@ -1,8 +1,8 @@
 """Turning what ``record()`` was given into the exact values a row stores.
 
-Redaction, content hashing, JSON encoding and type normalisation all happen here, when
-a record is queued (in the caller's thread: see :mod:`.writer`), so that the commit a
-run waits for only chains, inserts and commits. Types are normalised per column kind so
+Redaction, content hashing, JSON encoding and type normalisation all happen here, off
+the hot path (by a caller about to wait for the commit, or the writer thread: see
+:mod:`.writer`), so that the commit a run waits for only chains, inserts and commits. Types are normalised per column kind so
 that what SQLite hands back is exactly what was hashed (an ``int`` in a REAL column
 would come back as a float and no longer match its hash). An encoded row also carries
 the text its hash will cover (:class:`EncodedRow`): only the chain link, which needs

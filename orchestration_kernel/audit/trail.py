@@ -1,8 +1,9 @@
 """``AuditTrail``: the public face of the audit database.
 
-``record()`` is on the hot path of every model call: it checks its arguments, encodes
-the row (redaction, keyed hashes, JSON: :mod:`.rows`) and queues it; a writer thread
-(:mod:`.writer`) chains and commits in batches. The commit promises:
+``record()`` is on the hot path of every model call, so it only checks its arguments
+and queues them; the rows are encoded (redaction, keyed hashes, JSON: :mod:`.rows`) by
+a caller about to wait for the commit, or else by the writer thread (:mod:`.writer`),
+which chains and commits in batches. The commit promises:
 
 * every record is committed within ``flush_interval`` seconds of ``record()``
   returning (plus the time the commit takes);
@@ -145,8 +146,7 @@ class AuditTrail:
 
         ``event`` is one of ``EVENT_KINDS``; ``columns`` are audit columns (see
         ``events.COLUMNS``) plus ``request_material`` (hashed into ``request_hash``,
-        never stored). Do not mutate ``detail`` after passing it: a record with a long prompt
-        or response is encoded later, on the writer's thread.
+        never stored). Do not mutate ``detail`` after passing it: it is encoded later.
         """
         if event not in EVENT_KINDS:
             raise UnknownNameError.of("audit event", event, sorted(EVENT_KINDS))
