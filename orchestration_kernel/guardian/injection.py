@@ -28,6 +28,7 @@ from ._scan import (
     words_of,
 )
 from .context import GuardContext, Stage
+from .injection_prefilter import SignalPrefilter, prefilter_for
 from .policy import BasePolicy, Outcome
 from .redaction import Finding
 
@@ -1218,6 +1219,9 @@ class InjectionDetector:
         first_look = skip is None and only is None
         seen = self._one_pass.occurrences(low) if first_look else Occurrences(low)
         where = {False: seen, True: Occurrences(text)}
+        prefilter = self._prefilter
+        # Which signals can match ``low`` at all: one Hyperscan pass, on first need.
+        possible: set[int] | bool | None = False
         for i, signal in enumerate(self.signals):
             if (skip and i in skip) or present.isdisjoint(signal.gate):
                 continue
@@ -1226,10 +1230,23 @@ class InjectionDetector:
             target = text if signal.case_sensitive else low
             if signal.needs is not None and present.isdisjoint(signal.needs):
                 continue
+            if i in prefilter.covered:
+                if possible is False:
+                    possible = prefilter.matching(low)
+                if possible is not None and i not in possible:
+                    continue  # its pattern matches nowhere in ``low``
             m = _first_match(signal, target, present, where[signal.case_sensitive])
             if m is not None:
                 end = min(m.end(), len(text))
                 yield i, Finding(signal.entity, min(m.start(), end), end, signal.weight)
+
+    @cached_property
+    def _prefilter(self) -> SignalPrefilter:
+        """Which signals match a lower-cased text at all (the case-sensitive ones, looked
+        for in the text itself, are not covered)."""
+        return prefilter_for(
+            tuple(None if s.case_sensitive else s.anchor.pattern for s in self.signals)
+        )
 
     @staticmethod
     def _hidden(text: str) -> Iterator[Finding]:
