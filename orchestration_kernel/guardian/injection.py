@@ -1211,30 +1211,38 @@ class InjectionDetector:
         """(signal index, finding) for each signal that matches (``low``: lower-cased;
         ``skip``: signals already found; ``present``: ``words(low)`` if known; ``only``:
         look only at signals whose :attr:`~Signal.vocabulary` holds one of these stems)."""
-        if present is None:
-            present = words(low)  # a rare length-changing character only shifts evidence
         # Many signals start with the same words: each is looked up once per text. On the
-        # first look at a text (nothing to skip yet) all of them are found in one pass; a
-        # de-obfuscated reading is looked at by a few signals only.
+        # first look at a text (nothing to skip yet) without the Hyperscan pass, all of
+        # them are found in one pass; else only the few signals left look theirs up.
         first_look = skip is None and only is None
-        seen = self._one_pass.occurrences(low) if first_look else Occurrences(low)
-        where = {False: seen, True: Occurrences(text)}
         prefilter = self._prefilter
-        # Which signals can match ``low`` at all: one Hyperscan pass, on first need.
+        # Which signals can match ``low`` at all: one Hyperscan pass, on first need. The
+        # filters below are all pure: the cheapest go first, and a reading's words (a
+        # pass of their own) are read only for a signal that passes the Hyperscan one.
         possible: set[int] | bool | None = False
+        seen = Occurrences(low)
+        if first_look:
+            possible = prefilter.matching(low)
+            if possible is None:  # every signal is looked at: all triggers in one pass
+                seen = self._one_pass.occurrences(low)
+        where = {False: seen, True: Occurrences(text)}
         for i, signal in enumerate(self.signals):
-            if (skip and i in skip) or present.isdisjoint(signal.gate):
+            if skip and i in skip:
                 continue
             if only is not None and only.isdisjoint(signal.vocabulary):
-                continue
-            target = text if signal.case_sensitive else low
-            if signal.needs is not None and present.isdisjoint(signal.needs):
                 continue
             if i in prefilter.covered:
                 if possible is False:
                     possible = prefilter.matching(low)
                 if possible is not None and i not in possible:
                     continue  # its pattern matches nowhere in ``low``
+            if present is None:
+                present = words(low)  # a rare length-changing character only shifts evidence
+            if present.isdisjoint(signal.gate):
+                continue
+            if signal.needs is not None and present.isdisjoint(signal.needs):
+                continue
+            target = text if signal.case_sensitive else low
             m = _first_match(signal, target, present, where[signal.case_sensitive])
             if m is not None:
                 end = min(m.end(), len(text))
