@@ -984,11 +984,14 @@ def _new_words(
 
 
 def _deobfuscate(
-    low: str, before: set[bytes] | None = None
+    low: str,
+    before: set[bytes] | None = None,
+    worth: Callable[[str], bool] | None = None,
 ) -> list[tuple[str, frozenset[bytes] | None]]:
     """The lower-cased text with spacing, leetspeak and punctuation tricks undone (one
     reading per meaning of "1"), or ``[]`` when there is nothing to undo; each with the
     words it brings that ``low`` lacks (``None``: chopped words joined, look at all).
+    ``worth``: ``False`` for a reading in which nothing new can match (left out).
 
     Each trick is first looked for with a hint that starts with a literal or a small
     character set (the regex engine skips ahead fast), and undone only when present. A
@@ -1033,6 +1036,8 @@ def _deobfuscate(
             else:
                 changed = None
     readings.discard(low)
+    if worth is not None:
+        readings = {r for r in readings if worth(r)}
     if not readings or chopped:
         return [(r, None) for r in sorted(readings)]
     kept: list[tuple[str, frozenset[bytes] | None]] = []
@@ -1055,15 +1060,19 @@ _HIT_BUDGET = HIT_BUDGET
 
 
 def _readings(
-    low: str, present: set[bytes] | None = None
+    low: str,
+    present: set[bytes] | None = None,
+    worth: Callable[[str], bool] | None = None,
 ) -> Iterator[tuple[str, frozenset[bytes] | None]]:
     """The de-obfuscated readings of ``low``: whole for a short text, else per chunk
-    (with overlap, so a phrase across a boundary is seen whole in one chunk)."""
+    (with overlap, so a phrase across a boundary is seen whole in one chunk); ``worth``:
+    see :func:`_deobfuscate`."""
     if len(low) <= _CHUNK + _OVERLAP:
-        yield from _deobfuscate(low, present)
+        yield from _deobfuscate(low, present, worth)
         return
     for start in range(0, len(low), _CHUNK):
-        yield from _deobfuscate(low[max(0, start - _OVERLAP) : start + _CHUNK + _OVERLAP])
+        chunk = low[max(0, start - _OVERLAP) : start + _CHUNK + _OVERLAP]
+        yield from _deobfuscate(chunk, None, worth)
 
 
 def _first_match(
@@ -1188,10 +1197,20 @@ class InjectionDetector:
         low = text.lower()
         present = words(low)
         hits = dict(self._patterns(text, low, present=present))
-        for plain, new in _readings(low, present):
+        prefilter, uncovered = self._prefilter, self._uncovered
+        scans: dict[str, set[int] | None] = {}
+
+        def worth(reading: str) -> bool:
+            """Can a signal not found yet match ``reading`` (else it is not read)? Found
+            signals only grow, so a reading found worthless stays worthless."""
+            possible = scans[reading] = prefilter.matching(reading)
+            return possible is None or any(i not in hits for i in (*possible, *uncovered))
+
+        for plain, new in _readings(low, present, worth):
             # Evidence seen only once spacing / leetspeak is undone covers the whole text;
             # only signals spelled with a word the reading brings can find anything new.
-            for i, f in self._patterns(plain, plain, skip=hits, only=new):
+            known = scans.get(plain, False)
+            for i, f in self._patterns(plain, plain, skip=hits, only=new, possible=known):
                 hits.setdefault(i, Finding(f.entity, 0, len(text), f.score))
         findings.extend(hits.values())
         # A signal counts once however often it occurs: repetition is not more evidence;
@@ -1207,10 +1226,12 @@ class InjectionDetector:
         skip: dict[int, Finding] | None = None,
         present: set[bytes] | None = None,
         only: frozenset[bytes] | None = None,
+        possible: set[int] | bool | None = False,
     ) -> Iterator[tuple[int, Finding]]:
         """(signal index, finding) for each signal that matches (``low``: lower-cased;
         ``skip``: signals already found; ``present``: ``words(low)`` if known; ``only``:
-        look only at signals whose :attr:`~Signal.vocabulary` holds one of these stems)."""
+        look only at signals whose :attr:`~Signal.vocabulary` holds one of these stems;
+        ``possible``: :meth:`SignalPrefilter.matching` of ``low`` if known, else ``False``)."""
         # Many signals start with the same words: each is looked up once per text. On the
         # first look at a text (nothing to skip yet) without the Hyperscan pass, all of
         # them are found in one pass; else only the few signals left look theirs up.
@@ -1219,7 +1240,6 @@ class InjectionDetector:
         # Which signals can match ``low`` at all: one Hyperscan pass, on first need. The
         # filters below are all pure: the cheapest go first, and a reading's words (a
         # pass of their own) are read only for a signal that passes the Hyperscan one.
-        possible: set[int] | bool | None = False
         seen = Occurrences(low)
         if first_look:
             possible = prefilter.matching(low)
@@ -1231,7 +1251,9 @@ class InjectionDetector:
                 continue
             if only is not None and only.isdisjoint(signal.vocabulary):
                 continue
-            if i in prefilter.covered:
+            # A case-sensitive signal is matched in ``text``: the pass over ``low`` tells
+            # about it only when they are one (a de-obfuscated reading).
+            if i in prefilter.covered and (not signal.case_sensitive or text is low):
                 if possible is False:
                     possible = prefilter.matching(low)
                 if possible is not None and i not in possible:
@@ -1250,11 +1272,13 @@ class InjectionDetector:
 
     @cached_property
     def _prefilter(self) -> SignalPrefilter:
-        """Which signals match a lower-cased text at all (the case-sensitive ones, looked
-        for in the text itself, are not covered)."""
-        return prefilter_for(
-            tuple(None if s.case_sensitive else s.anchor.pattern for s in self.signals)
-        )
+        """Which signals match a text at all."""
+        return prefilter_for(tuple(s.anchor.pattern for s in self.signals))
+
+    @cached_property
+    def _uncovered(self) -> tuple[int, ...]:
+        """The signals :attr:`_prefilter` cannot answer for."""
+        return tuple(i for i in range(len(self.signals)) if i not in self._prefilter.covered)
 
     @staticmethod
     def _hidden(text: str) -> Iterator[Finding]:

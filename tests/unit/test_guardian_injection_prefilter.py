@@ -61,10 +61,31 @@ def test_constructs_it_cannot_widen_are_refused(pattern: str) -> None:
         superset_expression(pattern)
 
 
-def test_every_signal_is_covered_but_the_case_sensitive_one() -> None:
+def test_every_signal_is_covered() -> None:
     prefilter = InjectionDetector()._prefilter
-    expected = {i for i, s in enumerate(injection._SIGNALS) if not s.case_sensitive}
-    assert prefilter.covered == expected
+    assert prefilter.covered == set(range(len(injection._SIGNALS)))
+
+
+class _NoPrefilter(InjectionDetector):
+    """Every signal looked at on every reading, as without the package."""
+
+    @property
+    def _prefilter(self) -> SignalPrefilter:  # type: ignore[override]
+        return SignalPrefilter([])
+
+
+def test_scores_and_evidence_are_those_without_it() -> None:
+    """Skipped signals and skipped readings change nothing (spans included), on plain
+    and obfuscated texts: leetspeak, spaced letters, look-alikes, long texts in chunks."""
+    with_it, without = InjectionDetector(), _NoPrefilter()
+    texts = _texts()
+    rng = random.Random(9)
+    leet = str.maketrans("aeiost", "431057")
+    texts += [t.translate(leet) for t in rng.sample(texts, 200)]
+    texts += [" ".join(t) for t in rng.sample(texts, 50)]
+    texts += ["\n".join(rng.sample(texts, 40)) for _ in range(5)]
+    differ = [t[:60] for t in texts if with_it.find(t) != without.find(t)]
+    assert differ == []
 
 
 def test_no_signal_that_matches_is_left_out() -> None:
