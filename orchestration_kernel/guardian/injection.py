@@ -1198,19 +1198,17 @@ class InjectionDetector:
         present = words(low)
         hits = dict(self._patterns(text, low, present=present))
         prefilter, uncovered = self._prefilter, self._uncovered
-        scans: dict[str, set[int] | None] = {}
 
         def worth(reading: str) -> bool:
             """Can a signal not found yet match ``reading`` (else it is not read)? Found
             signals only grow, so a reading found worthless stays worthless."""
-            possible = scans[reading] = prefilter.matching(reading)
+            possible = prefilter.matching(reading)
             return possible is None or any(i not in hits for i in (*possible, *uncovered))
 
         for plain, new in _readings(low, present, worth):
             # Evidence seen only once spacing / leetspeak is undone covers the whole text;
             # only signals spelled with a word the reading brings can find anything new.
-            known = scans.get(plain, False)
-            for i, f in self._patterns(plain, plain, skip=hits, only=new, possible=known):
+            for i, f in self._patterns(plain, plain, skip=hits, only=new):
                 hits.setdefault(i, Finding(f.entity, 0, len(text), f.score))
         findings.extend(hits.values())
         # A signal counts once however often it occurs: repetition is not more evidence;
@@ -1226,12 +1224,10 @@ class InjectionDetector:
         skip: dict[int, Finding] | None = None,
         present: set[bytes] | None = None,
         only: frozenset[bytes] | None = None,
-        possible: set[int] | bool | None = False,
     ) -> Iterator[tuple[int, Finding]]:
         """(signal index, finding) for each signal that matches (``low``: lower-cased;
         ``skip``: signals already found; ``present``: ``words(low)`` if known; ``only``:
-        look only at signals whose :attr:`~Signal.vocabulary` holds one of these stems;
-        ``possible``: :meth:`SignalPrefilter.matching` of ``low`` if known, else ``False``)."""
+        look only at signals whose :attr:`~Signal.vocabulary` holds one of these stems)."""
         # Many signals start with the same words: each is looked up once per text. On the
         # first look at a text (nothing to skip yet) without the Hyperscan pass, all of
         # them are found in one pass; else only the few signals left look theirs up.
@@ -1240,6 +1236,7 @@ class InjectionDetector:
         # Which signals can match ``low`` at all: one Hyperscan pass, on first need. The
         # filters below are all pure: the cheapest go first, and a reading's words (a
         # pass of their own) are read only for a signal that passes the Hyperscan one.
+        possible: set[int] | bool | None = False
         seen = Occurrences(low)
         if first_look:
             possible = prefilter.matching(low)
