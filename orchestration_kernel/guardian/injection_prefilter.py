@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -195,6 +196,10 @@ class SignalPrefilter:
         self._patterns = tuple(patterns)
         self._database: Any = None
         self._covered: frozenset[int] | None = None
+        # Hyperscan scans with the GIL released, and one scratch space serves one scan at
+        # a time: each thread (the Guardian checks long texts off the event loop) has its
+        # own.
+        self._local = threading.local()
 
     @property
     def covered(self) -> frozenset[int]:
@@ -245,7 +250,12 @@ class SignalPrefilter:
         def on_match(index: int, start: int, end: int, flags: int, context: object) -> None:
             found.add(index)
 
-        self._database.scan(data, match_event_handler=on_match)
+        scratch = getattr(self._local, "scratch", None)
+        if scratch is None:
+            import hyperscan
+
+            scratch = self._local.scratch = hyperscan.Scratch(self._database)
+        self._database.scan(data, match_event_handler=on_match, scratch=scratch)
         return found
 
 
