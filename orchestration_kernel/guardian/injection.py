@@ -1236,12 +1236,10 @@ class InjectionDetector:
         # Which signals can match ``low`` at all: one Hyperscan pass, on first need. The
         # filters below are all pure: the cheapest go first, and a reading's words (a
         # pass of their own) are read only for a signal that passes the Hyperscan one.
-        possible: set[int] | bool | None = False
+        scanned, possible = first_look, prefilter.matching(low) if first_look else None
         seen = Occurrences(low)
-        if first_look:
-            possible = prefilter.matching(low)
-            if possible is None:  # every signal is looked at: all triggers in one pass
-                seen = self._one_pass.occurrences(low)
+        if first_look and possible is None:  # every signal is looked at: one pass for all
+            seen = self._one_pass.occurrences(low)
         where = {False: seen, True: Occurrences(text)}
         for i, signal in enumerate(self.signals):
             if skip and i in skip:
@@ -1251,8 +1249,8 @@ class InjectionDetector:
             # A case-sensitive signal is matched in ``text``: the pass over ``low`` tells
             # about it only when they are one (a de-obfuscated reading).
             if i in prefilter.covered and (not signal.case_sensitive or text is low):
-                if possible is False:
-                    possible = prefilter.matching(low)
+                if not scanned:
+                    scanned, possible = True, prefilter.matching(low)
                 if possible is not None and i not in possible:
                     continue  # its pattern matches nowhere in ``low``
             if present is None:

@@ -32,7 +32,11 @@ import functools
 import re
 import threading
 from collections.abc import Sequence
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import hyperscan
 
 __all__ = ["SignalPrefilter", "prefilter_for", "superset_expression"]
 
@@ -194,7 +198,7 @@ class SignalPrefilter:
     def __init__(self, patterns: Sequence[re.Pattern[str] | None]) -> None:
         """``patterns``: one per signal, ``None`` for one not to prefilter."""
         self._patterns = tuple(patterns)
-        self._database: Any = None
+        self._database: hyperscan.Database | None = None
         self._covered: frozenset[int] | None = None
         # Hyperscan scans with the GIL released, and one scratch space serves one scan at
         # a time: each thread (the Guardian checks long texts off the event loop) has its
@@ -239,7 +243,8 @@ class SignalPrefilter:
     def matching(self, text: str) -> set[int] | None:
         """The indexes of the covered patterns that may match somewhere in ``text``, or
         ``None`` when that is not known (no package, or ``text`` is not valid UTF-8)."""
-        if not self.covered:
+        database = self._database if self.covered else None
+        if database is None:
             return None
         try:
             data = text.encode("utf-8")
@@ -255,13 +260,13 @@ class SignalPrefilter:
             import hyperscan
 
             scratch = self._local.scratch = hyperscan.Scratch(self._database)
-        self._database.scan(data, match_event_handler=on_match, scratch=scratch)
+        database.scan(data, match_event_handler=on_match, scratch=scratch)
         return found
 
 
-def _compile(hyperscan: Any, kept: list[tuple[int, bytes]], flags: int) -> Any:
+def _compile(hs: ModuleType, kept: list[tuple[int, bytes]], flags: int) -> hyperscan.Database:
     """A block-mode database of the expressions (each reported by its index)."""
-    database = hyperscan.Database()
+    database: hyperscan.Database = hs.Database()
     database.compile(
         expressions=[e for _, e in kept],
         ids=[i for i, _ in kept],
@@ -271,10 +276,10 @@ def _compile(hyperscan: Any, kept: list[tuple[int, bytes]], flags: int) -> Any:
     return database
 
 
-def _compiles(hyperscan: Any, expression: bytes, flags: int) -> bool:
+def _compiles(hs: ModuleType, expression: bytes, flags: int) -> bool:
     try:
-        hyperscan.Database().compile(expressions=[expression], flags=[flags])
-    except hyperscan.error:
+        hs.Database().compile(expressions=[expression], flags=[flags])
+    except hs.error:
         return False
     return True
 

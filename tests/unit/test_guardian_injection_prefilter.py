@@ -71,7 +71,7 @@ class _NoPrefilter(InjectionDetector):
     """Every signal looked at on every reading, as without the package."""
 
     @property
-    def _prefilter(self) -> SignalPrefilter:  # type: ignore[override]
+    def _prefilter(self) -> SignalPrefilter:
         return SignalPrefilter([])
 
 
