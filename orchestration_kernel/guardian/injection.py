@@ -1197,13 +1197,13 @@ class InjectionDetector:
         low = text.lower()
         present = words(low)
         hits = dict(self._patterns(text, low, present=present))
-        prefilter, uncovered = self._prefilter, self._uncovered
+        prefilter = self._prefilter
 
         def worth(reading: str) -> bool:
             """Can a signal not found yet match ``reading`` (else it is not read)? Found
             signals only grow, so a reading found worthless stays worthless."""
             possible = prefilter.matching(reading)
-            return possible is None or any(i not in hits for i in (*possible, *uncovered))
+            return possible is None or any(i not in hits for i in (*possible, *prefilter.uncovered))
 
         for plain, new in _readings(low, present, worth):
             # Evidence seen only once spacing / leetspeak is undone covers the whole text;
@@ -1269,11 +1269,6 @@ class InjectionDetector:
     def _prefilter(self) -> SignalPrefilter:
         """Which signals match a text at all."""
         return prefilter_for(tuple(s.anchor.pattern for s in self.signals))
-
-    @cached_property
-    def _uncovered(self) -> tuple[int, ...]:
-        """The signals :attr:`_prefilter` cannot answer for."""
-        return tuple(i for i in range(len(self.signals)) if i not in self._prefilter.covered)
 
     @staticmethod
     def _hidden(text: str) -> Iterator[Finding]:

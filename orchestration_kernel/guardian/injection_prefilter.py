@@ -22,23 +22,36 @@ large automata for Unicode classes: seconds to compile), and
 - ``HS_FLAG_PREFILTER`` lets Hyperscan widen what it cannot build exactly.
 
 A pattern this module cannot translate, or Hyperscan cannot compile, gets no expression:
-its signal is always looked at, as before. Without the package, or for a text that is not
-valid UTF-8 (a lone surrogate), nothing is skipped.
+its signal is always looked at, as before. Without the package, until the database is
+built (in a child process, cached in the home: :mod:`.hs_cache`), or for a text that is
+not valid UTF-8 (a lone surrogate), nothing is skipped.
 """
 
 from __future__ import annotations
 
 import functools
+import json
+import logging
+import os
 import re
+import subprocess
+import sys
 import threading
 from collections.abc import Sequence
-from types import ModuleType
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
+
+from ..session import default_home
+from ..storage.files import private_dir
+from ..storage.keys import load_or_create_key
+from . import hs_cache
 
 if TYPE_CHECKING:
     import hyperscan
 
-__all__ = ["SignalPrefilter", "prefilter_for", "superset_expression"]
+__all__ = ["MODE_VARIABLE", "SignalPrefilter", "prefilter_for", "superset_expression"]
+
+log = logging.getLogger(__name__)
 
 #: Python's ``\s`` among ASCII characters (``str.isspace``: a test checks every one).
 _ASCII_SPACES = r"\t-\r\x1c-\x20"
@@ -191,15 +204,47 @@ def superset_expression(pattern: str) -> str:
     return "".join(out)
 
 
+class _Ready(NamedTuple):
+    """A loaded database and the patterns it answers for."""
+
+    database: hyperscan.Database
+    covered: frozenset[int]
+    uncovered: tuple[int, ...]
+
+
+#: ``off``: never use Hyperscan (the pure-Python path, as without the package); ``wait``:
+#: the first check waits for the database (benches, equivalence runs); anything else:
+#: the database is built in the background and used once it is there.
+MODE_VARIABLE = "ORCHESTRATION_GUARDIAN_PREFILTER"
+
+_FLAG_NAMES = ("HS_FLAG_SINGLEMATCH", "HS_FLAG_PREFILTER", "HS_FLAG_ALLOWEMPTY")
+
+
 class SignalPrefilter:
     """One Hyperscan database for many patterns: :meth:`matching` tells which of them
-    may match a text (every one that does, and perhaps some that do not)."""
+    may match a text (every one that does, and perhaps some that do not).
 
-    def __init__(self, patterns: Sequence[re.Pattern[str] | None]) -> None:
-        """``patterns``: one per signal, ``None`` for one not to prefilter."""
+    The database is never compiled in this process: the first :meth:`matching` loads it
+    from the home's cache (:mod:`.hs_cache`: a MAC-verified file, about a millisecond)
+    or starts a child process that compiles and caches it, and answers ``None`` (not
+    known: look at every pattern) until the child is done. Without the ``hyperscan``
+    package, when it fails, or when the cache cannot be written, it stays ``None``."""
+
+    def __init__(
+        self, patterns: Sequence[re.Pattern[str] | None], home: Path | None = None
+    ) -> None:
+        """``patterns``: one per signal, ``None`` for one not to prefilter; ``home``:
+        where the cache lives (default: ``ORCHESTRATION_HOME``, looked up on first use)."""
         self._patterns = tuple(patterns)
-        self._database: hyperscan.Database | None = None
-        self._covered: frozenset[int] | None = None
+        self._home = home
+        self._ready: _Ready | None = None
+        self._started = False  # the cache was looked for (and a build started if needed)
+        self._given_up = False  # no database in this process: always the Python path
+        self._child: subprocess.Popen[bytes] | None = None
+        self._path: Path | None = None
+        self._key = b""
+        self._name = ""
+        self._lock = threading.Lock()
         # Hyperscan scans with the GIL released, and one scratch space serves one scan at
         # a time: each thread (the Guardian checks long texts off the event loop) has its
         # own.
@@ -207,21 +252,73 @@ class SignalPrefilter:
 
     @property
     def covered(self) -> frozenset[int]:
-        """The indexes of the patterns :meth:`matching` answers for (built on first use:
-        empty without the ``hyperscan`` package)."""
-        if self._covered is None:
-            self._build()
-        assert self._covered is not None
-        return self._covered
+        """The indexes of the patterns :meth:`matching` answers for (empty until the
+        database is loaded)."""
+        ready = self._ready
+        return ready.covered if ready is not None else frozenset()
 
-    def _build(self) -> None:
+    @property
+    def uncovered(self) -> tuple[int, ...]:
+        """The indexes of the patterns :meth:`matching` does not answer for."""
+        ready = self._ready
+        return ready.uncovered if ready is not None else tuple(range(len(self._patterns)))
+
+    @property
+    def ready(self) -> bool:
+        """Whether the database is loaded (:meth:`matching` answers)."""
+        return self._ready is not None
+
+    @property
+    def cache_path(self) -> Path | None:
+        """The cache file (known once :meth:`matching` or :meth:`wait` looked for it)."""
+        return self._path
+
+    def wait(self, timeout: float = 120.0) -> bool:
+        """Block until the database is loaded or known to be unavailable (benches and
+        tests; a check never waits unless :data:`MODE_VARIABLE` says ``wait``). True when
+        it is loaded."""
+        with self._lock:
+            if not self._started:
+                self._start()
+            child = self._child
+            if child is not None:
+                try:
+                    child.wait(timeout)
+                except subprocess.TimeoutExpired:
+                    return False
+                self._collect()
+        return self._ready is not None
+
+    def _advance(self) -> _Ready | None:
+        """One step towards a loaded database, never waiting: look for the cache on the
+        first call, then see whether the child is done."""
+        if self._given_up or not self._lock.acquire(blocking=False):
+            return None  # another thread is at it: this check takes the Python path
         try:
-            import hyperscan  # on first use: importing the package is not free
-        except ImportError:
-            self._covered = frozenset()
+            if not self._started:
+                self._start()
+                if self._child is not None and os.environ.get(MODE_VARIABLE) == "wait":
+                    self._child.wait()
+                    self._collect()
+            elif self._child is not None and self._child.poll() is not None:
+                self._collect()
+        finally:
+            self._lock.release()
+        return self._ready
+
+    def _start(self) -> None:
+        self._started = True
+        if os.environ.get(MODE_VARIABLE) == "off":
+            self._given_up = True
             return
-        flags = hyperscan.HS_FLAG_SINGLEMATCH | hyperscan.HS_FLAG_PREFILTER
-        flags |= hyperscan.HS_FLAG_ALLOWEMPTY
+        try:
+            import hyperscan  # the package: importing it is not free, and may fail
+        except Exception:  # missing, or its native library does not load here
+            self._given_up = True
+            return
+        flags = 0
+        for flag in _FLAG_NAMES:
+            flags |= int(getattr(hyperscan, flag))
         kept = []
         for i, pattern in enumerate(self._patterns):
             if pattern is None or pattern.flags & ~re.UNICODE:
@@ -231,20 +328,82 @@ class SignalPrefilter:
             except ValueError:
                 continue  # this one is always looked at
         if not kept:
-            self._covered = frozenset()
+            self._given_up = True
             return
+        self._name = hs_cache.database_name(kept, flags, str(getattr(hyperscan, "__version__", "?")))
         try:
-            self._database = _compile(hyperscan, kept, flags)
-        except hyperscan.error:  # find the expressions Hyperscan refuses, and leave them out
-            kept = [(i, e) for i, e in kept if _compiles(hyperscan, e, flags)]
-            self._database = _compile(hyperscan, kept, flags) if kept else None
-        self._covered = frozenset(i for i, _ in kept) if self._database else frozenset()
+            folder = private_dir((self._home or default_home()) / "guardian")
+            self._key = load_or_create_key(folder / "cache.key", "Guardian cache key")
+        except Exception:  # an unwritable home, or a key file others can read: no cache
+            log.debug("no Guardian prefilter cache", exc_info=True)
+            self._given_up = True
+            return
+        self._path = folder / f"prefilter-{self._name}.hsdb"
+        if not self._load():
+            self._spawn(kept, flags)
+
+    def _load(self) -> bool:
+        """Use the cached database if its MAC verifies and Hyperscan reads it."""
+        assert self._path is not None
+        try:
+            data = self._path.read_bytes()
+        except OSError:
+            return False
+        decoded = hs_cache.decode(self._key, self._name, data)
+        if decoded is None:
+            log.debug("ignoring the Guardian prefilter cache %s: it does not verify", self._path)
+            return False
+        covered, serialized = decoded
+        import hyperscan
+
+        try:
+            database = hyperscan.loadb(serialized, hyperscan.HS_MODE_BLOCK)
+        except hyperscan.error:  # another platform's, or not a database: built again
+            return False
+        uncovered = tuple(i for i in range(len(self._patterns)) if i not in covered)
+        self._ready = _Ready(database, covered, uncovered)
+        return True
+
+    def _spawn(self, kept: list[tuple[int, bytes]], flags: int) -> None:
+        """Start the child that compiles the database and writes the cache file."""
+        job = {
+            "path": str(self._path),
+            "name": self._name,
+            "key": self._key.hex(),
+            "flags": flags,
+            "expressions": [(i, e.decode("latin-1")) for i, e in kept],
+        }
+        try:
+            child = subprocess.Popen(
+                # -I: the script's folder (this package: its secrets.py) is not put on sys.path
+                [sys.executable, "-I", hs_cache.__file__],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,  # a Ctrl-C meant for the kernel does not stop it
+            )
+            assert child.stdin is not None
+            child.stdin.write(json.dumps(job).encode())  # a few KB: fits in the pipe
+            child.stdin.close()
+        except OSError:
+            log.debug("could not start the Guardian prefilter build", exc_info=True)
+            self._given_up = True
+            return
+        self._child = child
+
+    def _collect(self) -> None:
+        """The child is done: load what it wrote, or give up for this process (never a
+        second build: a database that cannot be built here would be built forever)."""
+        self._child = None
+        if not self._load():
+            self._given_up = True
 
     def matching(self, text: str) -> set[int] | None:
         """The indexes of the covered patterns that may match somewhere in ``text``, or
-        ``None`` when that is not known (no package, or ``text`` is not valid UTF-8)."""
-        database = self._database if self.covered else None
-        if database is None:
+        ``None`` when that is not known (no database yet, or ``text`` is not valid
+        UTF-8)."""
+        ready = self._ready or self._advance()
+        if ready is None:
             return None
         try:
             data = text.encode("utf-8")
@@ -259,33 +418,13 @@ class SignalPrefilter:
         if scratch is None:
             import hyperscan
 
-            scratch = self._local.scratch = hyperscan.Scratch(self._database)
-        database.scan(data, match_event_handler=on_match, scratch=scratch)
+            scratch = self._local.scratch = hyperscan.Scratch(ready.database)
+        ready.database.scan(data, match_event_handler=on_match, scratch=scratch)
         return found
-
-
-def _compile(hs: ModuleType, kept: list[tuple[int, bytes]], flags: int) -> hyperscan.Database:
-    """A block-mode database of the expressions (each reported by its index)."""
-    database: hyperscan.Database = hs.Database()
-    database.compile(
-        expressions=[e for _, e in kept],
-        ids=[i for i, _ in kept],
-        elements=len(kept),
-        flags=[flags] * len(kept),
-    )
-    return database
-
-
-def _compiles(hs: ModuleType, expression: bytes, flags: int) -> bool:
-    try:
-        hs.Database().compile(expressions=[expression], flags=[flags])
-    except hs.error:
-        return False
-    return True
 
 
 @functools.lru_cache(maxsize=8)
 def prefilter_for(patterns: tuple[re.Pattern[str] | None, ...]) -> SignalPrefilter:
     """The prefilter of these patterns, shared by every detector with the same signals
-    (building one compiles a Hyperscan database: about a second, once per process)."""
+    (its database is built once per home and loaded once per process)."""
     return SignalPrefilter(patterns)

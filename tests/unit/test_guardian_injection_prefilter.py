@@ -62,6 +62,13 @@ def test_constructs_it_cannot_widen_are_refused(pattern: str) -> None:
         superset_expression(pattern)
 
 
+@pytest.fixture(autouse=True)
+def _database_ready() -> None:
+    """These tests look at the prefilter at work: its database built (once per process,
+    in a child process) and loaded."""
+    assert InjectionDetector()._prefilter.wait()
+
+
 def test_every_signal_is_covered() -> None:
     prefilter = InjectionDetector()._prefilter
     assert prefilter.covered == set(range(len(injection._SIGNALS)))
