@@ -49,7 +49,13 @@ from . import hs_cache
 if TYPE_CHECKING:
     import hyperscan
 
-__all__ = ["MODE_VARIABLE", "SignalPrefilter", "prefilter_for", "superset_expression"]
+__all__ = [
+    "MODE_VARIABLE",
+    "SignalPrefilter",
+    "prefilter_for",
+    "superset_expression",
+    "wait_all",
+]
 
 log = logging.getLogger(__name__)
 
@@ -330,7 +336,9 @@ class SignalPrefilter:
         if not kept:
             self._given_up = True
             return
-        self._name = hs_cache.database_name(kept, flags, str(getattr(hyperscan, "__version__", "?")))
+        self._name = hs_cache.database_name(
+            kept, flags, str(getattr(hyperscan, "__version__", "?"))
+        )
         try:
             folder = private_dir((self._home or default_home()) / "guardian")
             self._key = load_or_create_key(folder / "cache.key", "Guardian cache key")
@@ -423,8 +431,20 @@ class SignalPrefilter:
         return found
 
 
+#: Every prefilter :func:`prefilter_for` made in this process.
+_MADE: list[SignalPrefilter] = []
+
+
 @functools.lru_cache(maxsize=8)
 def prefilter_for(patterns: tuple[re.Pattern[str] | None, ...]) -> SignalPrefilter:
     """The prefilter of these patterns, shared by every detector with the same signals
     (its database is built once per home and loaded once per process)."""
-    return SignalPrefilter(patterns)
+    made = SignalPrefilter(patterns)
+    _MADE.append(made)
+    return made
+
+
+def wait_all(timeout: float = 120.0) -> bool:
+    """Wait until every shared prefilter made so far has its database (benches, and a
+    process about to exit that started a build); True when all of them have one."""
+    return all([p.wait(timeout) for p in list(_MADE)])
