@@ -23,6 +23,7 @@ from ._scan import (
     Occurrences,
     OnePass,
     first_word,
+    lower,
     word_bytes,
     words,
     words_of,
@@ -1194,7 +1195,7 @@ class InjectionDetector:
     def find(self, text: str) -> tuple[float, list[Finding]]:
         """The noisy-or score and the evidence (one weight per distinct signal)."""
         findings = list(self._hidden(text))
-        low = text.lower()
+        low = lower(text)  # shared with the other families' checks of this text
         present = words(low)
         hits = dict(self._patterns(text, low, present=present))
         prefilter = self._prefilter
