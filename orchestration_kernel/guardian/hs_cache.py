@@ -4,7 +4,8 @@ Compiling the Guardian's prefilter databases takes about half a second (seconds 
 cold machine) and holds the GIL while it runs: done in the checking process, the first
 check of a kernel would wait for it, and a background thread would freeze the kernel.
 So a database is compiled by a child process (this file, run as a script: it imports
-only the standard library and ``hyperscan``), which writes it to
+only the standard library and ``hyperscan``; it also translates the patterns into
+Hyperscan expressions, see :func:`superset_expression`), which writes it to
 ``ORCHESTRATION_HOME/guardian/prefilter-<name>.hsdb`` (the folder 0700, the file 0600,
 written aside then renamed into place). Until the file is there, the checks take the
 pure-Python path, which reaches the same verdicts (a prefilter only skips work).
@@ -29,13 +30,21 @@ import hmac
 import json
 import os
 import platform
+import re
 import secrets
 import struct
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["MAGIC", "database_name", "decode", "encode", "write_private"]
+__all__ = [
+    "MAGIC",
+    "database_name",
+    "decode",
+    "encode",
+    "superset_expression",
+    "write_private",
+]
 
 MAGIC = b"OKHSDB1\n"
 _MAC_BYTES = 32
@@ -89,6 +98,157 @@ def write_private(path: Path, data: bytes) -> None:
             os.unlink(aside)
 
 
+#: Python's ``\s`` among ASCII characters (``str.isspace``: a test checks every one).
+_ASCII_SPACES = r"\t-\r\x1c-\x20"
+#: Any run of non-ASCII bytes: holds the UTF-8 bytes of any one non-ASCII character.
+_HIGH = r"[\x80-\xff]+"
+_LOOKAROUND = re.compile(r"\(\?(?:=|!|<=|<!)")
+_BOUNDED = re.compile(r"\{(\d*),\d+\}")
+#: Python shorthand classes outside brackets: their ASCII members, and whether they hold
+#: non-ASCII characters too.
+_SHORTHANDS = {
+    "s": (f"[{_ASCII_SPACES}]", True),
+    "w": ("[0-9A-Za-z_]", True),
+    "W": (r"[^0-9A-Za-z_\x80-\xff]", True),
+}
+
+
+class _Untranslatable(ValueError):
+    """A construct this module does not translate."""
+
+
+def _group_end(pattern: str, start: int) -> int:
+    """The index just past the ``)`` that closes the group opened at ``start``."""
+    depth, i = 0, start
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "[":
+            i = _class_end(pattern, i)
+            continue
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    raise _Untranslatable("unbalanced group")
+
+
+def _class_end(pattern: str, start: int) -> int:
+    """The index just past the ``]`` that closes the class opened at ``start``."""
+    i = start + 1
+    if i < len(pattern) and pattern[i] == "^":
+        i += 1
+    if i < len(pattern) and pattern[i] == "]":
+        i += 1  # a leading "]" is a member
+    while i < len(pattern):
+        if pattern[i] == "\\":
+            i += 2
+            continue
+        if pattern[i] == "]":
+            return i + 1
+        if pattern[i] == "[":
+            raise _Untranslatable("nested class")
+        i += 1
+    raise _Untranslatable("unclosed class")
+
+
+def _either(ascii_class: str, high: bool) -> str:
+    return f"(?:{ascii_class}|{_HIGH})" if high else ascii_class
+
+
+def _class(body: str) -> str:
+    """A character class ``[body]`` as a byte-level superset expression."""
+    negated = body.startswith("^")
+    members, high, i = [], False, 1 if negated else 0
+    while i < len(body):
+        ch = body[i]
+        if ch == "\\":
+            esc = body[i + 1]
+            if esc == "w":
+                members.append("0-9A-Za-z_")
+                high = True
+            elif esc == "s":
+                members.append(_ASCII_SPACES)
+                high = True
+            elif esc.isalpha() and esc not in "nrtfv":
+                raise _Untranslatable(f"\\{esc} in a class")
+            elif not esc.isascii():
+                high = True
+            else:
+                members.append(body[i : i + 2])
+            i += 2
+            continue
+        if not ch.isascii():
+            if body[i + 1 : i + 2] == "-" and i + 2 < len(body):
+                raise _Untranslatable("a range with a non-ASCII end")
+            high = True
+        else:
+            members.append(ch)
+        i += 1
+    if negated:
+        if high:
+            raise _Untranslatable("a negated class with non-ASCII members")
+        # Every non-ASCII character is outside the (ASCII) members: a run of them.
+        return _either("[^" + "".join(members) + r"\x80-\xff]", True)
+    if not members:
+        return _HIGH
+    return _either("[" + "".join(members) + "]", high)
+
+
+def _utf8(ch: str) -> str:
+    """One character as Hyperscan reads it literally: its UTF-8 bytes, escaped."""
+    return ch if ch.isascii() else "".join(f"\\x{b:02x}" for b in ch.encode())
+
+
+def superset_expression(pattern: str) -> str:
+    """A Hyperscan expression that matches the UTF-8 bytes of any text wherever the
+    Python ``pattern`` (a ``str`` pattern without flags beyond ``re.UNICODE``) matches
+    it; raises ``ValueError`` for a construct it does not translate."""
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            esc = pattern[i + 1] if i + 1 < len(pattern) else ""
+            if esc in ("b", "B"):
+                pass  # an assertion: dropping it only adds matches
+            elif esc in _SHORTHANDS:
+                out.append(_either(*_SHORTHANDS[esc]))
+            elif not esc or esc.isdigit() or (esc.isalpha() and esc not in "nrtfv"):
+                raise _Untranslatable(f"\\{esc}")
+            else:
+                out.append(pattern[i : i + 2] if esc.isascii() else _utf8(esc))
+            i += 2
+        elif ch == "[":
+            end = _class_end(pattern, i)
+            out.append(_class(pattern[i + 1 : end - 1]))
+            i = end
+        elif ch == ".":
+            out.append(_either(r"[^\n\x80-\xff]", True))
+            i += 1
+        elif ch == "(" and pattern.startswith("(?P<", i):
+            out.append("(")
+            i = pattern.index(">", i) + 1
+        elif ch == "(" and _LOOKAROUND.match(pattern, i):
+            i = _group_end(pattern, i)  # an assertion: dropping it only adds matches
+        elif ch == "(" and pattern.startswith("(?", i) and not pattern.startswith("(?:", i):
+            raise _Untranslatable("inline flags or another extension")
+        elif ch in "^$":
+            raise _Untranslatable("an anchor")
+        elif ch == "{" and (bound := _BOUNDED.match(pattern, i)):
+            out.append("{" + bound.group(1) + ",}")  # more repeats: only adds matches
+            i = bound.end()
+        else:
+            out.append(_utf8(ch))
+            i += 1
+    return "".join(out)
+
+
 def _compile(expressions: list[tuple[int, bytes]], flags: int) -> tuple[list[int], bytes]:
     """Compile in this (child) process: the ids kept (an expression Hyperscan refuses is
     left out: its pattern is always looked at) and the serialized database."""
@@ -123,9 +283,16 @@ def _compile(expressions: list[tuple[int, bytes]], flags: int) -> tuple[list[int
 
 def main() -> int:
     """The child: a JSON job on stdin (``path``, ``name``, ``key`` in hex, ``flags``,
-    ``expressions`` as ``[id, latin-1 text]``); writes the database file, exit 0."""
+    ``patterns`` as ``[id, Python pattern]``); writes the database file, exit 0."""
     job = json.loads(sys.stdin.buffer.read())
-    expressions = [(int(i), e.encode("latin-1")) for i, e in job["expressions"]]
+    expressions = []
+    for i, pattern in job["patterns"]:
+        try:
+            expressions.append((int(i), superset_expression(pattern).encode()))
+        except ValueError:
+            continue  # this one is always looked at
+    if not expressions:
+        return 1
     covered, database = _compile(expressions, int(job["flags"]))
     if not covered:
         return 1

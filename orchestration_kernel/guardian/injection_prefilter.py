@@ -30,6 +30,7 @@ not valid UTF-8 (a lone surrogate), nothing is skipped.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import logging
 import os
@@ -45,6 +46,7 @@ from ..session import default_home
 from ..storage.files import private_dir
 from ..storage.keys import load_or_create_key
 from . import hs_cache
+from .hs_cache import superset_expression
 
 if TYPE_CHECKING:
     import hyperscan
@@ -58,156 +60,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-#: Python's ``\s`` among ASCII characters (``str.isspace``: a test checks every one).
-_ASCII_SPACES = r"\t-\r\x1c-\x20"
-#: Any run of non-ASCII bytes: holds the UTF-8 bytes of any one non-ASCII character.
-_HIGH = r"[\x80-\xff]+"
-_LOOKAROUND = re.compile(r"\(\?(?:=|!|<=|<!)")
-_BOUNDED = re.compile(r"\{(\d*),\d+\}")
-#: Python shorthand classes outside brackets: their ASCII members, and whether they hold
-#: non-ASCII characters too.
-_SHORTHANDS = {
-    "s": (f"[{_ASCII_SPACES}]", True),
-    "w": ("[0-9A-Za-z_]", True),
-    "W": (r"[^0-9A-Za-z_\x80-\xff]", True),
-}
-
-
-class _Untranslatable(ValueError):
-    """A construct this module does not translate."""
-
-
-def _group_end(pattern: str, start: int) -> int:
-    """The index just past the ``)`` that closes the group opened at ``start``."""
-    depth, i = 0, start
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if ch == "[":
-            i = _class_end(pattern, i)
-            continue
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-        i += 1
-    raise _Untranslatable("unbalanced group")
-
-
-def _class_end(pattern: str, start: int) -> int:
-    """The index just past the ``]`` that closes the class opened at ``start``."""
-    i = start + 1
-    if i < len(pattern) and pattern[i] == "^":
-        i += 1
-    if i < len(pattern) and pattern[i] == "]":
-        i += 1  # a leading "]" is a member
-    while i < len(pattern):
-        if pattern[i] == "\\":
-            i += 2
-            continue
-        if pattern[i] == "]":
-            return i + 1
-        if pattern[i] == "[":
-            raise _Untranslatable("nested class")
-        i += 1
-    raise _Untranslatable("unclosed class")
-
-
-def _either(ascii_class: str, high: bool) -> str:
-    return f"(?:{ascii_class}|{_HIGH})" if high else ascii_class
-
-
-def _class(body: str) -> str:
-    """A character class ``[body]`` as a byte-level superset expression."""
-    negated = body.startswith("^")
-    members, high, i = [], False, 1 if negated else 0
-    while i < len(body):
-        ch = body[i]
-        if ch == "\\":
-            esc = body[i + 1]
-            if esc == "w":
-                members.append("0-9A-Za-z_")
-                high = True
-            elif esc == "s":
-                members.append(_ASCII_SPACES)
-                high = True
-            elif esc.isalpha() and esc not in "nrtfv":
-                raise _Untranslatable(f"\\{esc} in a class")
-            elif not esc.isascii():
-                high = True
-            else:
-                members.append(body[i : i + 2])
-            i += 2
-            continue
-        if not ch.isascii():
-            if body[i + 1 : i + 2] == "-" and i + 2 < len(body):
-                raise _Untranslatable("a range with a non-ASCII end")
-            high = True
-        else:
-            members.append(ch)
-        i += 1
-    if negated:
-        if high:
-            raise _Untranslatable("a negated class with non-ASCII members")
-        # Every non-ASCII character is outside the (ASCII) members: a run of them.
-        return _either("[^" + "".join(members) + r"\x80-\xff]", True)
-    if not members:
-        return _HIGH
-    return _either("[" + "".join(members) + "]", high)
-
-
-def _utf8(ch: str) -> str:
-    """One character as Hyperscan reads it literally: its UTF-8 bytes, escaped."""
-    return ch if ch.isascii() else "".join(f"\\x{b:02x}" for b in ch.encode())
-
-
-def superset_expression(pattern: str) -> str:
-    """A Hyperscan expression that matches the UTF-8 bytes of any text wherever the
-    Python ``pattern`` (a ``str`` pattern without flags beyond ``re.UNICODE``) matches
-    it; raises ``ValueError`` for a construct it does not translate."""
-    out: list[str] = []
-    i = 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "\\":
-            esc = pattern[i + 1] if i + 1 < len(pattern) else ""
-            if esc in ("b", "B"):
-                pass  # an assertion: dropping it only adds matches
-            elif esc in _SHORTHANDS:
-                out.append(_either(*_SHORTHANDS[esc]))
-            elif not esc or esc.isdigit() or (esc.isalpha() and esc not in "nrtfv"):
-                raise _Untranslatable(f"\\{esc}")
-            else:
-                out.append(pattern[i : i + 2] if esc.isascii() else _utf8(esc))
-            i += 2
-        elif ch == "[":
-            end = _class_end(pattern, i)
-            out.append(_class(pattern[i + 1 : end - 1]))
-            i = end
-        elif ch == ".":
-            out.append(_either(r"[^\n\x80-\xff]", True))
-            i += 1
-        elif ch == "(" and pattern.startswith("(?P<", i):
-            out.append("(")
-            i = pattern.index(">", i) + 1
-        elif ch == "(" and _LOOKAROUND.match(pattern, i):
-            i = _group_end(pattern, i)  # an assertion: dropping it only adds matches
-        elif ch == "(" and pattern.startswith("(?", i) and not pattern.startswith("(?:", i):
-            raise _Untranslatable("inline flags or another extension")
-        elif ch in "^$":
-            raise _Untranslatable("an anchor")
-        elif ch == "{" and (bound := _BOUNDED.match(pattern, i)):
-            out.append("{" + bound.group(1) + ",}")  # more repeats: only adds matches
-            i = bound.end()
-        else:
-            out.append(_utf8(ch))
-            i += 1
-    return "".join(out)
 
 
 class _Ready(NamedTuple):
@@ -224,6 +76,11 @@ class _Ready(NamedTuple):
 MODE_VARIABLE = "ORCHESTRATION_GUARDIAN_PREFILTER"
 
 _FLAG_NAMES = ("HS_FLAG_SINGLEMATCH", "HS_FLAG_PREFILTER", "HS_FLAG_ALLOWEMPTY")
+#: What the expressions are made by (part of the cache's name: a changed translation
+#: never reads a database built by an older one).
+_TRANSLATOR = hashlib.sha256(
+    Path(__file__).read_bytes() + Path(hs_cache.__file__).read_bytes()
+).digest()
 
 
 class SignalPrefilter:
@@ -325,19 +182,20 @@ class SignalPrefilter:
         flags = 0
         for flag in _FLAG_NAMES:
             flags |= int(getattr(hyperscan, flag))
-        kept = []
-        for i, pattern in enumerate(self._patterns):
-            if pattern is None or pattern.flags & ~re.UNICODE:
-                continue
-            try:
-                kept.append((i, superset_expression(pattern.pattern).encode()))
-            except ValueError:
-                continue  # this one is always looked at
-        if not kept:
+        # The cache is named by the patterns themselves and the translator's source: they
+        # are translated into expressions by the child, only when a build is needed
+        # (translating costs more than loading the database).
+        usable = {
+            i: p
+            for i, p in enumerate(self._patterns)
+            if p is not None and not p.flags & ~re.UNICODE
+        }
+        sources = [(i, f"{p.flags}:{p.pattern}".encode()) for i, p in usable.items()]
+        if not sources:
             self._given_up = True
             return
         self._name = hs_cache.database_name(
-            kept, flags, str(getattr(hyperscan, "__version__", "?"))
+            [(-1, _TRANSLATOR), *sources], flags, str(getattr(hyperscan, "__version__", "?"))
         )
         try:
             folder = private_dir((self._home or default_home()) / "guardian")
@@ -347,8 +205,9 @@ class SignalPrefilter:
             self._given_up = True
             return
         self._path = folder / f"prefilter-{self._name}.hsdb"
-        if not self._load():
-            self._spawn(kept, flags)
+        if self._load():
+            return
+        self._spawn([(i, p.pattern) for i, p in usable.items()], flags)
 
     def _load(self) -> bool:
         """Use the cached database if its MAC verifies and Hyperscan reads it."""
@@ -372,14 +231,15 @@ class SignalPrefilter:
         self._ready = _Ready(database, covered, uncovered)
         return True
 
-    def _spawn(self, kept: list[tuple[int, bytes]], flags: int) -> None:
-        """Start the child that compiles the database and writes the cache file."""
+    def _spawn(self, patterns: list[tuple[int, str]], flags: int) -> None:
+        """Start the child that translates the patterns, compiles the database and
+        writes the cache file."""
         job = {
             "path": str(self._path),
             "name": self._name,
             "key": self._key.hex(),
             "flags": flags,
-            "expressions": [(i, e.decode("latin-1")) for i, e in kept],
+            "patterns": patterns,
         }
         try:
             child = subprocess.Popen(

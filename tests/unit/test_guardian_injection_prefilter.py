@@ -10,12 +10,9 @@ import threading
 import pytest
 
 from orchestration_kernel.guardian import injection
+from orchestration_kernel.guardian.hs_cache import _ASCII_SPACES
 from orchestration_kernel.guardian.injection import InjectionDetector
-from orchestration_kernel.guardian.injection_prefilter import (
-    _ASCII_SPACES,
-    SignalPrefilter,
-    superset_expression,
-)
+from orchestration_kernel.guardian.injection_prefilter import SignalPrefilter, superset_expression
 from tests.guardian_eval.generator import build_cases
 
 _OBFUSCATIONS = {"a": "а", "e": "ё", "o": "ö", "i": "і", " ": "\u00a0", "-": "—", "'": "’"}
