@@ -888,6 +888,16 @@ _SPACED_HINT = re.compile(r" [a-z] [a-z] [a-z](?![\w])")
 _SPLIT_HINT = re.compile(r"[-_.*](?<=[a-z][-_.*])(?=[a-z])")
 _CHOPPED_HINT = re.compile(r"[.!]\s+[a-z]+[.!]\s+[a-z]")
 _LEET_HINT = re.compile(r"[0-9@$](?:(?<=[a-z][0-9@$])|(?=[a-z]))")
+#: Per hint above, in order, a pattern that matches in a text wherever the hint matches
+#: it, or a part of it (a chunk), or that part behind a space (the spaced hint's " ").
+#: One Hyperscan pass over the text for all four (:func:`_hint_prefilter`): a hint whose
+#: gate matches nowhere is not searched, since it would find nothing.
+_HINT_GATES = (
+    re.compile(r"[a-z] [a-z] [a-z]"),
+    re.compile(r"[a-z][-_.*][a-z]"),
+    _CHOPPED_HINT,
+    re.compile(r"[a-z][0-9@$]|[0-9@$][a-z]"),
+)
 
 
 #: Per character of a lower-cased text: ``a`` for a letter, ``0`` for a character
@@ -988,24 +998,33 @@ def _deobfuscate(
     low: str,
     before: set[bytes] | None = None,
     worth: Callable[[str], bool] | None = None,
+    gates: set[int] | None = None,
 ) -> list[tuple[str, frozenset[bytes] | None]]:
     """The lower-cased text with spacing, leetspeak and punctuation tricks undone (one
     reading per meaning of "1"), or ``[]`` when there is nothing to undo; each with the
     words it brings that ``low`` lacks (``None``: chopped words joined, look at all).
     ``worth``: ``False`` for a reading in which nothing new can match (left out).
+    ``gates``: the :data:`_HINT_GATES` that match somewhere in ``low`` or a text that
+    holds it (``None``: not known); a hint whose gate does not is not searched while the
+    text is still ``low`` itself.
 
     Each trick is first looked for with a hint that starts with a literal or a small
     character set (the regex engine skips ahead fast), and undone only when present. A
     reading counts only when it brings a word some trigger uses, or joins chopped words.
     """
     out = low
+
+    def may(hint: int) -> bool:
+        """Can hint ``hint`` match ``out`` (before a rewrite, its gate tells)?"""
+        return gates is None or out is not low or hint in gates
+
     # Where the readings differ from ``low`` (positions in ``out``); ``None`` once a
     # rewrite shifted text around (spacing undone): then every word is read again.
     changed: list[tuple[int, int]] | None = []
-    if _SPACED_HINT.search(" " + low):
+    if may(0) and _SPACED_HINT.search(" " + low):
         out = _SPACED.sub(lambda m: m.group().replace(" ", ""), out)
         changed = None
-    if _SPLIT_HINT.search(out):
+    if may(1) and _SPLIT_HINT.search(out):
         cut, count = _SPLIT_WORD.subn("", out)
         if changed is not None and count <= _FEW_CHANGES:
             changed.extend((j - 1, j + 1) for j in _joins(out))
@@ -1013,7 +1032,7 @@ def _deobfuscate(
             changed = None
         out = cut
     chopped = False
-    if _CHOPPED_HINT.search(out):
+    if may(2) and _CHOPPED_HINT.search(out):
         joined = _CHOPPED.sub(lambda m: re.sub(r"[.!]\s+", " ", m.group()), out)
         chopped, out = joined != out, joined
     known: list[set[bytes]] = [] if before is None else [before]
@@ -1024,7 +1043,7 @@ def _deobfuscate(
         return known[0]
 
     readings = {out}
-    if _LEET_HINT.search(out):
+    if may(3) and _LEET_HINT.search(out):
         leet = _leet_runs(out)
         runs = {out[a:b] for a, b in leet}
         if _unleet_brings_triggers(runs, low_words):
@@ -1068,12 +1087,23 @@ def _readings(
     """The de-obfuscated readings of ``low``: whole for a short text, else per chunk
     (with overlap, so a phrase across a boundary is seen whole in one chunk); ``worth``:
     see :func:`_deobfuscate`."""
+    # Which hints can match: a gate that matches nowhere in ``low`` matches in no chunk
+    # (one the database does not answer for can match anywhere).
+    prefilter = _hint_prefilter()
+    gates = prefilter.matching(low)
+    if gates is not None:
+        gates.update(prefilter.uncovered)
     if len(low) <= _CHUNK + _OVERLAP:
-        yield from _deobfuscate(low, present, worth)
+        yield from _deobfuscate(low, present, worth, gates)
         return
     for start in range(0, len(low), _CHUNK):
         chunk = low[max(0, start - _OVERLAP) : start + _CHUNK + _OVERLAP]
-        yield from _deobfuscate(chunk, None, worth)
+        yield from _deobfuscate(chunk, None, worth, gates)
+
+
+def _hint_prefilter() -> SignalPrefilter:
+    """The Hyperscan pass for :data:`_HINT_GATES` (its database built like the signals')."""
+    return prefilter_for(_HINT_GATES)
 
 
 def _first_match(

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration_kernel.guardian import GuardContext, Guardian, hs_cache
+from orchestration_kernel.guardian import GuardContext, Guardian, hs_cache, injection
 from orchestration_kernel.guardian.injection import InjectionDetector
 from orchestration_kernel.guardian.injection_prefilter import (
     MODE_VARIABLE,
@@ -172,9 +172,11 @@ def test_the_guardian_decides_the_same_with_and_without_it(
 
     patterns = tuple(s.anchor.pattern for s in InjectionDetector().signals)
     assert prefilter_for(patterns).wait()
+    assert injection._hint_prefilter().wait()
     with_it = decide(Guardian())
     monkeypatch.setitem(sys.modules, "hyperscan", None)
     monkeypatch.setattr(InjectionDetector, "_prefilter", property(lambda self: _OFF))
+    monkeypatch.setattr(injection, "_hint_prefilter", lambda: _OFF)
     assert decide(Guardian()) == with_it
 
 

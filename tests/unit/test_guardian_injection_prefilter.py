@@ -147,3 +147,47 @@ def test_threads_scan_at_once() -> None:
     assert errors == []
     assert len(results) == 400
     assert all(r == expected for r in results)
+
+
+def _obfuscated_texts() -> list[str]:
+    texts = _texts()
+    rng = random.Random(11)
+    leet = str.maketrans("aeiost", "431057")
+    texts += [t.translate(leet) for t in rng.sample(texts, 200)]
+    texts += [" ".join(t) for t in rng.sample(texts, 50)]
+    texts += [". ".join(t.split()) for t in rng.sample(texts, 50)]  # chopped words
+    texts += ["-".join(t.split()) for t in rng.sample(texts, 50)]
+    texts += ["\n".join(rng.sample(texts, 60)) for _ in range(5)]  # read chunk by chunk
+    return texts
+
+
+def test_each_hint_gate_matches_wherever_its_hint_does() -> None:
+    gates = injection._hint_prefilter()
+    assert gates.wait()
+    assert gates.covered == frozenset(range(len(injection._HINT_GATES)))
+    hints = [injection._SPACED_HINT, injection._SPLIT_HINT]
+    hints += [injection._CHOPPED_HINT, injection._LEET_HINT]
+    missed, skipped = [], 0
+    for text in _obfuscated_texts():
+        low = text.lower()
+        possible = gates.matching(low)
+        assert possible is not None
+        for i, hint in enumerate(hints):
+            if hint.search(" " + low if i == 0 else low):
+                if i not in possible:
+                    missed.append((i, text[:60]))
+            else:
+                skipped += i not in possible
+    assert missed == []
+    assert skipped > 500  # and the gates do rule hints out
+
+
+def test_readings_are_those_without_the_hint_gates(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The gates only skip hint searches that would find nothing: the same readings, with
+    the same new words, on plain and obfuscated texts, short and read in chunks."""
+    texts = [t.lower() for t in _obfuscated_texts()]
+    with_gates = [list(injection._readings(t)) for t in texts]
+    monkeypatch.setattr(injection, "_hint_prefilter", lambda: SignalPrefilter([]))
+    without = [list(injection._readings(t)) for t in texts]
+    assert sum(map(len, without)) > 300  # the texts do have readings
+    assert with_gates == without
