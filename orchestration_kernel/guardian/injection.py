@@ -1092,7 +1092,7 @@ def _readings(
     prefilter = _hint_prefilter()
     gates = prefilter.matching(low)
     if gates is not None:
-        gates.update(prefilter.uncovered)
+        gates = gates.union(prefilter.uncovered)
     if len(low) <= _CHUNK + _OVERLAP:
         yield from _deobfuscate(low, present, worth, gates)
         return
@@ -1146,6 +1146,12 @@ def _first_match(
                     return m
                 rejected.add(key)
     return None
+
+
+def _any_trigger(signal: Signal, seen: Occurrences) -> bool:
+    """Does one of ``signal``'s triggers occur in the text ``seen`` looks at? (Without
+    one, :func:`_first_match` finds nothing.)"""
+    return any(seen.of(trigger) for trigger in signal.anchor.triggers)
 
 
 def _scan_match(signal: Signal, target: str, rejected: set[int]) -> re.Match[str] | None:
@@ -1226,9 +1232,12 @@ class InjectionDetector:
         """The noisy-or score and the evidence (one weight per distinct signal)."""
         findings = list(self._hidden(text))
         low = lower(text)  # shared with the other families' checks of this text
-        present = words(low)
-        hits = dict(self._patterns(text, low, present=present))
         prefilter = self._prefilter
+        # The text's words (a pass of their own) are read up front only when the first
+        # look will need them; else on demand, by the readings (most benign texts: never).
+        possible = prefilter.matching(low)  # kept: the first look's own pass is this one
+        present = words(low) if self._reads_words(text, possible) else None
+        hits = dict(self._patterns(text, low, present=present))
 
         def worth(reading: str) -> bool:
             """Can a signal not found yet match ``reading`` (else it is not read)? Found
@@ -1272,7 +1281,12 @@ class InjectionDetector:
         if first_look and possible is None:  # every signal is looked at: one pass for all
             seen = self._one_pass.occurrences(low)
         where = {False: seen, True: Occurrences(text)}
-        for i, signal in enumerate(self.signals):
+        signals = self.signals
+        # On a first look with the Hyperscan pass, only the signals it lets through and
+        # those it does not answer for are looked at (in order: evidence keeps its order).
+        order = sorted({*possible, *self._unanswered()}) if possible is not None else None
+        for i in range(len(signals)) if order is None else order:
+            signal = signals[i]
             if skip and i in skip:
                 continue
             if only is not None and only.isdisjoint(signal.vocabulary):
@@ -1285,6 +1299,8 @@ class InjectionDetector:
                 if possible is not None and i not in possible:
                     continue  # its pattern matches nowhere in ``low``
             if present is None:
+                if not _any_trigger(signal, where[signal.case_sensitive]):
+                    continue  # no trigger in the text: it cannot match (words not read)
                 present = words(low)  # a rare length-changing character only shifts evidence
             if present.isdisjoint(signal.gate):
                 continue
@@ -1295,6 +1311,33 @@ class InjectionDetector:
             if m is not None:
                 end = min(m.end(), len(text))
                 yield i, Finding(signal.entity, min(m.start(), end), end, signal.weight)
+
+    def _reads_words(self, text: str, possible: set[int] | None) -> bool:
+        """Will the first look at ``text`` read its words? (Not when the Hyperscan pass,
+        ``possible``, rules out every signal it answers for and no trigger of the others
+        occurs: the same filters as :meth:`_patterns`, in the same order.)"""
+        if possible is None:
+            return True
+        if any(not self.signals[i].case_sensitive for i in possible):
+            return True
+        for i in self._unanswered():
+            signal = self.signals[i]
+            if _any_trigger(signal, Occurrences(text if signal.case_sensitive else lower(text))):
+                return True
+        return False
+
+    def _unanswered(self) -> tuple[int, ...]:
+        """The signals the Hyperscan pass over the lower-cased text does not answer for
+        on a first look: not covered by its database, or matched in the text itself."""
+        covered = self._prefilter.covered
+        memo: tuple[frozenset[int], tuple[int, ...]] | None = getattr(
+            self, "_unanswered_memo", None
+        )
+        if memo is not None and memo[0] is covered:
+            return memo[1]
+        out = tuple(i for i, s in enumerate(self.signals) if i not in covered or s.case_sensitive)
+        self._unanswered_memo = (covered, out)
+        return out
 
     @cached_property
     def _prefilter(self) -> SignalPrefilter:

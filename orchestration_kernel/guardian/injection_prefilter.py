@@ -108,6 +108,8 @@ class SignalPrefilter:
         self._key = b""
         self._name = ""
         self._lock = threading.Lock()
+        #: The last text scanned and its answer (one tuple, replaced whole).
+        self._last: tuple[str | None, set[int] | None] = (None, None)
         # Hyperscan scans with the GIL released, and one scratch space serves one scan at
         # a time: each thread (the Guardian checks long texts off the event loop) has its
         # own.
@@ -269,7 +271,11 @@ class SignalPrefilter:
     def matching(self, text: str) -> set[int] | None:
         """The indexes of the covered patterns that may match somewhere in ``text``, or
         ``None`` when that is not known (no database yet, or ``text`` is not valid
-        UTF-8)."""
+        UTF-8). The answer for the last text is kept (asked again for the same ``str``
+        object, no second pass): the set is shared, never to be changed."""
+        last = self._last
+        if last[0] is text:
+            return last[1]
         ready = self._ready or self._advance()
         if ready is None:
             return None
@@ -288,6 +294,7 @@ class SignalPrefilter:
 
             scratch = self._local.scratch = hyperscan.Scratch(ready.database)
         ready.database.scan(data, match_event_handler=on_match, scratch=scratch)
+        self._last = (text, found)
         return found
 
 
