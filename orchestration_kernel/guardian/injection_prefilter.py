@@ -35,9 +35,11 @@ import json
 import logging
 import os
 import re
+import shutil
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -54,7 +56,9 @@ if TYPE_CHECKING:
 __all__ = [
     "MODE_VARIABLE",
     "SignalPrefilter",
+    "builds_pending",
     "prefilter_for",
+    "start_pending",
     "superset_expression",
     "wait_all",
 ]
@@ -110,6 +114,9 @@ class SignalPrefilter:
         self._lock = threading.Lock()
         #: The last text scanned and its answer (one tuple, replaced whole).
         self._last: tuple[str | None, set[int] | None] = (None, None)
+        #: A build to start (the patterns and flags), and since when it waits.
+        self._job: tuple[list[tuple[int, str]], int] | None = None
+        self._since = 0.0
         # Hyperscan scans with the GIL released, and one scratch space serves one scan at
         # a time: each thread (the Guardian checks long texts off the event loop) has its
         # own.
@@ -145,6 +152,7 @@ class SignalPrefilter:
         with self._lock:
             if not self._started:
                 self._start()
+            self._spawn_pending()
             child = self._child
             if child is not None:
                 try:
@@ -162,11 +170,15 @@ class SignalPrefilter:
         try:
             if not self._started:
                 self._start()
-                if self._child is not None and os.environ.get(MODE_VARIABLE) == "wait":
-                    self._child.wait()
-                    self._collect()
+                if self._job is not None and os.environ.get(MODE_VARIABLE) == "wait":
+                    self._spawn_pending()
+                    if self._child is not None:
+                        self._child.wait()
+                        self._collect()
             elif self._child is not None and self._child.poll() is not None:
                 self._collect()
+            elif self._job is not None and time.monotonic() - self._since > _DEFER_S:
+                self._spawn_pending()  # no Guardian started it after its check: now
         finally:
             self._lock.release()
         return self._ready
@@ -209,7 +221,17 @@ class SignalPrefilter:
         self._path = folder / f"prefilter-{self._name}.hsdb"
         if self._load():
             return
-        self._spawn([(i, p.pattern) for i, p in usable.items()], flags)
+        # Built once the check that found it missing is done (:func:`start_pending`):
+        # the child's start-up and compile do not compete with that check.
+        self._job = ([(i, p.pattern) for i, p in usable.items()], flags)
+        self._since = time.monotonic()
+        _PENDING.append(self)
+
+    def _spawn_pending(self) -> None:
+        """Start the build :meth:`_start` left pending, if any (the lock is held)."""
+        job, self._job = self._job, None
+        if job is not None and not self._given_up:
+            self._spawn(*job)
 
     def _load(self) -> bool:
         """Use the cached database if its MAC verifies and Hyperscan reads it."""
@@ -244,9 +266,12 @@ class SignalPrefilter:
             "patterns": patterns,
         }
         try:
+            # At a low priority from the start (a kernel's first check, running meanwhile,
+            # goes first on a busy machine); -I: the script's folder (this package: its
+            # secrets.py) is not put on sys.path.
+            nice = shutil.which("nice") if os.name == "posix" else None
             child = subprocess.Popen(
-                # -I: the script's folder (this package: its secrets.py) is not put on sys.path
-                [sys.executable, "-I", hs_cache.__file__],
+                [*([nice, "-n", "10"] if nice else []), sys.executable, "-I", hs_cache.__file__],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
@@ -300,6 +325,27 @@ class SignalPrefilter:
 
 #: Every prefilter :func:`prefilter_for` made in this process.
 _MADE: list[SignalPrefilter] = []
+#: Prefilters whose database a check found missing: their builds start once it is done.
+_PENDING: list[SignalPrefilter] = []
+#: A build nobody started (a detector used without a Guardian) starts this long after.
+_DEFER_S = 1.0
+
+
+def builds_pending() -> bool:
+    """Is a database build waiting to start (:func:`start_pending`)?"""
+    return bool(_PENDING)
+
+
+def start_pending() -> None:
+    """Start the database builds the last checks found missing, each in a child process
+    (the Guardian calls this once a check is done; cheap when there are none)."""
+    while _PENDING:
+        try:
+            prefilter = _PENDING.pop()
+        except IndexError:  # another thread took the last one
+            return
+        with prefilter._lock:
+            prefilter._spawn_pending()
 
 
 @functools.lru_cache(maxsize=8)

@@ -17,7 +17,9 @@ from orchestration_kernel.guardian.injection import InjectionDetector
 from orchestration_kernel.guardian.injection_prefilter import (
     MODE_VARIABLE,
     SignalPrefilter,
+    builds_pending,
     prefilter_for,
+    start_pending,
 )
 from tests.guardian_eval.generator import build_cases
 
@@ -181,3 +183,16 @@ def test_the_guardian_decides_the_same_with_and_without_it(
 
 
 _OFF = SignalPrefilter([])
+
+
+def test_the_build_starts_once_the_check_that_missed_it_is_done(tmp_path: Path) -> None:
+    """The check that finds no database does not share the machine with its build: the
+    child starts after it (the Guardian calls start_pending once a check is done)."""
+    detector = _Detector(tmp_path)
+    detector.find(_TEXTS[0])
+    assert builds_pending()
+    assert list((tmp_path / "guardian").glob("*.hsdb")) == []
+    start_pending()
+    assert not builds_pending()
+    assert detector._prefilter.wait()
+    assert len(list((tmp_path / "guardian").glob("*.hsdb"))) == 1
