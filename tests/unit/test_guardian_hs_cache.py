@@ -196,3 +196,12 @@ def test_the_build_starts_once_the_check_that_missed_it_is_done(tmp_path: Path) 
     assert not builds_pending()
     assert detector._prefilter.wait()
     assert len(list((tmp_path / "guardian").glob("*.hsdb"))) == 1
+
+
+def test_an_expression_hyperscan_refuses_is_left_out_and_the_rest_built() -> None:
+    """(Compiled here, as the child does: the refused pattern is then always looked at.)"""
+    pytest.importorskip("hyperscan")
+    covered, database = hs_cache._compile([(0, b"ignore"), (1, b"(unclosed"), (2, b"x+y")], 0)
+    assert covered == [0, 2]
+    assert database
+    assert hs_cache._compile([(1, b"(unclosed")], 0) == ([], b"")
