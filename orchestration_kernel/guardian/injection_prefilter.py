@@ -92,10 +92,12 @@ class SignalPrefilter:
     may match a text (every one that does, and perhaps some that do not).
 
     The database is never compiled in this process: the first :meth:`matching` loads it
-    from the home's cache (:mod:`.hs_cache`: a MAC-verified file, about a millisecond)
-    or starts a child process that compiles and caches it, and answers ``None`` (not
-    known: look at every pattern) until the child is done. Without the ``hyperscan``
-    package, when it fails, or when the cache cannot be written, it stays ``None``."""
+    from the home's cache (:mod:`.hs_cache`: a MAC-verified file, a few milliseconds
+    with the package's import) or leaves a build pending, which a child process runs
+    once the check is done (:func:`start_pending`; a second later for a detector used
+    without a Guardian), and answers ``None`` (not known: look at every pattern) until
+    the child is done. Without the ``hyperscan`` package, when it fails, or when the
+    cache cannot be written, it stays ``None``."""
 
     def __init__(
         self, patterns: Sequence[re.Pattern[str] | None], home: Path | None = None
