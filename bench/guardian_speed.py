@@ -4,6 +4,9 @@ on hostile megabytes (issue 15 item 1, issue 20's speed target).
 - **Per KB**: the project's own labelled prompts (``tests/guardian_eval``), joined into
   texts of 1, 4 and 16 KB; each text is checked ``repeats`` times; the figure is the
   median of µs per KB over every check.
+- **Per KB, negatives**: the same with only the prompts labelled negative (benign
+  requests and hard negatives: key look-alikes, numbers, role-play), where nothing
+  should be found but many rules have candidates to reject.
 - **Per policy**: the same texts through each policy's ``check`` alone (µs per KB,
   median), so a family's share shows; and ``check_input`` again with the phone
   validator's memo emptied before every check (each text is checked ``repeats`` times,
@@ -43,10 +46,12 @@ if TYPE_CHECKING:
 __all__ = ["measure"]
 
 
-def _ordinary_texts() -> list[str]:
+def _ordinary_texts(benign: bool = False) -> list[str]:
+    """The labelled prompts joined into texts of 1, 4 and 16 KB (``benign``: only the
+    negatives, hard ones included)."""
     from tests.guardian_eval.generator import build_cases
 
-    prompts = [c.text for c in build_cases()]
+    prompts = [c.text for c in build_cases() if not (benign and c.positive)]
     random.Random(7).shuffle(prompts)
     texts, i = [], 0
     for size in (1024, 4096, 16384):
@@ -192,6 +197,8 @@ def measure(sizes: Any, options: dict[str, Any]) -> dict[str, Any]:
     guardian = Guardian()
     ctx = GuardContext(model="openai:gpt-4o-mini", provider="openai", session_id="bench")
 
+    benign: list[float] = []
+
     async def run() -> tuple[list[float], dict[str, float]]:
         await guardian.check_input("warm-up: ignore nothing, email a@b.example", ctx)
         per_kb: list[float] = []
@@ -200,6 +207,11 @@ def measure(sizes: Any, options: dict[str, Any]) -> dict[str, Any]:
                 t0 = time.perf_counter()
                 await guardian.check_input(text, ctx)
                 per_kb.append((time.perf_counter() - t0) * 1e6 / (len(text.encode()) / 1024))
+        for text in _ordinary_texts(benign=True):
+            for _ in range(repeats):
+                t0 = time.perf_counter()
+                await guardian.check_input(text, ctx)
+                benign.append((time.perf_counter() - t0) * 1e6 / (len(text.encode()) / 1024))
         hostile: dict[str, float] = {}
         for name, text in _hostile_texts(hostile_kb).items():
             t0 = time.perf_counter()
@@ -211,6 +223,7 @@ def measure(sizes: Any, options: dict[str, Any]) -> dict[str, Any]:
     per_policy, cold = _per_policy(guardian, ctx, repeats)
     return {
         "per_kb_us": _summary(per_kb),
+        "per_kb_us_benign": _summary(benign),
         "per_kb_us_phone_memo_emptied": _summary(cold),
         "per_policy_us_per_kb": {name: _summary(v) for name, v in per_policy.items()},
         "call_pair_us": _summary(_call_pairs(guardian, ctx, 200 if smoke else 2000)),
