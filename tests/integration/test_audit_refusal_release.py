@@ -27,7 +27,7 @@ pytestmark = pytest.mark.timeout(60)
 REFUSED = "the audit trail is closed"
 
 
-def make_engine(srv: OpenAIServer, trail: AuditTrail, guardian: Guardian | None) -> Any:
+def make_engine(srv: Any, trail: AuditTrail, guardian: Guardian | None) -> Any:
     engine = OrchestrationEngine(
         offline="off",
         keys={"openai": fake_key("openai")},

@@ -67,7 +67,7 @@ class Unfinished:
 
 
 @pytest.fixture
-def served() -> Iterator[tuple[OpenAIServer, OrchestrationEngine, Unfinished]]:
+def served() -> Iterator[tuple[Any, OrchestrationEngine, Unfinished]]:
     with OpenAIServer() as srv:
         engine = OrchestrationEngine(
             offline="off",
