@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import ConfigurationError
 from .formatting import format_cost, format_ms
 from .models import Reply
+from .near_names import did_you_mean
 from .outcomes import count_findings, worst_status
 from .pipeline.placeholders import Template, compile_template
 from .pipeline.scope import AccessError, Scope
@@ -357,8 +358,10 @@ Compare = Callable[..., Awaitable["CompareTable"]]
 def check_mode(mode: str, cluster: Any) -> None:
     """Refuse modes and cluster settings this version does not serve (clear, before any call)."""
     if mode not in MATRIX_MODES:
+        known = (*MATRIX_MODES, "batch")  # "batch" is taken before this check, by matrix()
         raise ConfigurationError(
-            f"matrix mode {mode!r} is not supported here; use one of {', '.join(MATRIX_MODES)}"
+            f"matrix mode {mode!r} is not supported here.{did_you_mean(str(mode), known)} "
+            f"Modes: {', '.join(known)}."
         )
     if cluster is not None:
         raise ConfigurationError("matrix(cluster=...) is not supported yet; leave it unset")

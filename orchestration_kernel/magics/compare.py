@@ -64,8 +64,10 @@ def format_spec_notes(template: Template, names: Iterable[str]) -> list[str]:
     for inner in template.literal_braces:
         m = _WITH_SPEC.match(inner)
         if m and m.group(1) in known:
+            # A format spec is short; anything longer is cut, since a prompt may hold a key.
+            shown = inner if len(inner) <= m.end() + 6 else inner[: m.end()] + "…"
             notes.append(
-                f"{{{inner}}} is sent as written: placeholders take no format spec or "
+                f"{{{shown}}} is sent as written: placeholders take no format spec or "
                 f"conversion. Write {{{m.group(1)}}}, formatting the value beforehand if "
                 "needed."
             )

@@ -471,3 +471,13 @@ def test_an_unknown_run_lists_the_latest_runs_by_kind(
     message = str(result.error_in_exec)
     assert "No run 'nosuchrun'" in message and "(compare)" in message
     assert "(pipeline)" in message and "(nan)" not in message
+
+
+def test_a_long_brace_is_cut_in_the_note_since_it_may_hold_a_key() -> None:
+    from orchestration_kernel.magics.compare import format_spec_notes
+    from orchestration_kernel.pipeline.placeholders import compile_template
+
+    secret = "sk-proj-" + "A1b2C3d4" * 4  # built at run time, as key-shaped test values are
+    notes = format_spec_notes(compile_template("{token:" + secret + "} {n:>3}"), ["token", "n"])
+    assert notes[0].startswith("{token:…} is sent as written") and secret not in notes[0]
+    assert notes[1].startswith("{n:>3} is sent as written")

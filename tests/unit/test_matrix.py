@@ -187,3 +187,8 @@ async def test_async_matrix_and_its_observer() -> None:
     assert {e.model for e in events} == set(MODELS)
     assert result.totals()[MODELS[0]]["answers"] == 1
     assert "| **total** |" in result._repr_markdown_()
+
+
+def test_a_misspelled_mode_names_batch_too() -> None:
+    with pytest.raises(ConfigurationError, match="Did you mean 'batch'"):
+        make_engine().matrix_sync(["gpt-4o"], "{item}", [1], mode="bacth")
