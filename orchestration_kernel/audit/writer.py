@@ -137,8 +137,7 @@ class BatchWriter:
             entry = Entry(item, self._queued)
             pending = self._pending
             pending.append(entry)
-            if _encode_now(item):
-                self._unencoded.append(entry)
+            self._unencoded.append(entry)
             n = len(pending)
             if n == 1:
                 self._first_at = time.monotonic()
@@ -275,7 +274,8 @@ class BatchWriter:
             entries, self._unencoded = self._unencoded, []
         encode = self.encoder.encode
         for entry in entries:
-            if entry.row is None:  # (the writer may have got there first)
+            # (the writer may have got there first; a long record is left to it)
+            if entry.row is None and _encode_now(entry.item):
                 entry.row = encode(entry.item)
 
     def _row(self, entry: Entry) -> EncodedRow:
