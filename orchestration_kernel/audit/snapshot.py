@@ -1,0 +1,165 @@
+"""The whole trail read into Arrow without a Python object per cell: a private snapshot
+read by ADBC's SQLite driver (``adbc-driver-sqlite``, imported lazily).
+
+Why a snapshot. The driver carries a SQLite library of its own. Two SQLite libraries
+opening the same file in one process break each other's POSIX advisory locks (closing
+either's file descriptor drops the other's locks), a corruption risk with the trail's
+writer live in the process. So our SQLite (the stdlib's) copies the database with the
+backup API, in the read transaction of :meth:`AuditStore.reading` (one consistent
+snapshot), into a file of its own (0600, in a fresh 0700 folder, removed afterwards):
+another inode, which only the driver then opens.
+
+Why a witness row, and what else is checked. The driver types each column from the
+values of its first batch; a column whose first rows are NULL would be typed wrongly. So
+the copy gets one extra row, first in ``seq`` order, holding a value of its column's
+kind in every column: each column takes its kind's Arrow type. Then only plain values
+get through, converted exactly (int64, float64, UTF-8 text), because:
+
+* the table must declare the types our schema does (``INTEGER``, ``REAL``, ``TEXT``), so
+  SQLite's column affinity has already turned numbers in a TEXT column into text, and
+  integral reals or numeric text in an INTEGER column into integers. What else an
+  INTEGER or REAL column can hold (text, a fraction, a blob) the driver refuses with a
+  type mismatch;
+* a TEXT column can still hold a blob, which the driver passes on as text: as the
+  stdlib path does too (pyarrow takes UTF-8 bytes as text), once every text column is
+  checked to be valid UTF-8;
+* the timestamp and JSON columns, which the stdlib path types from Python values (a
+  blob there stays bytes), are checked by SQLite: the query flags any row where one
+  holds something other than text or NULL.
+
+Anything else and :func:`read_whole_trail` gives up: the caller reads the stdlib way,
+cell by cell, as it always did (and reports errors as it always did).
+
+Small trails (under :data:`MIN_ROWS`), ``:memory:`` trails and filtered reads keep the
+stdlib path: copying the whole file only pays for itself when most of it is read.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .events import COLUMNS
+from .frames import KINDS
+from .store import ALL_COLUMNS, AuditStore
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+__all__ = ["MIN_ROWS", "read_whole_trail"]
+
+#: Fewer rows than this and the stdlib reads them faster than a snapshot is made.
+MIN_ROWS = 5000
+#: ``seq`` of the witness row in the copy: below every real row (the table's rows start
+#: at 1; a copy that already holds this ``seq`` is refused by the primary key).
+_WITNESS_SEQ = -(2**63)
+#: The Arrow type each kind's column must come back as (``string`` for the other kinds).
+_ARROW_TYPES = {"int": "int64", "bool": "int64", "float": "double"}
+#: The kinds whose columns SQLite checks row by row (text or NULL only).
+_CHECKED = ("time", "json")
+#: The witness's value for a column of each kind (text for every other kind).
+_WITNESS = {"int": "0", "bool": "0", "float": "0.0"}
+#: Rows per Arrow batch from the driver (fewer, larger chunks than its default 1024).
+_BATCH_ROWS = "65536"
+
+
+def _kind(column: str) -> str:
+    return KINDS.get(column, "text")
+
+
+def _witness_sql() -> str:
+    values = ", ".join(
+        str(_WITNESS_SEQ) if c == "seq" else _WITNESS.get(_kind(c), "''") for c in ALL_COLUMNS
+    )
+    return f"INSERT INTO audit_events ({', '.join(ALL_COLUMNS)}) VALUES ({values})"
+
+
+def _query_sql() -> str:
+    checked = [c for c in ALL_COLUMNS if _kind(c) in _CHECKED]
+    odd = " OR ".join(f"typeof({c}) NOT IN ('text', 'null')" for c in checked)
+    return f"SELECT {', '.join(ALL_COLUMNS)}, {odd} AS odd FROM audit_events ORDER BY seq"
+
+
+_WITNESS_ROW, _QUERY = _witness_sql(), _query_sql()
+
+
+def read_whole_trail(store: AuditStore) -> pa.Table | None:
+    """Every row of ``store`` as an Arrow table (``ALL_COLUMNS``, ``seq`` order), or
+    ``None`` when the stdlib path should read them: ADBC's driver missing, a
+    ``:memory:`` or small trail, too little temporary space for the copy, a value not
+    of its column's kind, or any failure of the copy or the driver (the stdlib path
+    then reads, or reports the error, as before)."""
+    if store.memory:
+        return None
+    try:
+        import adbc_driver_sqlite.dbapi as adbc
+    except ImportError:
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    with tempfile.TemporaryDirectory(prefix="audit-snapshot-") as folder:  # 0700
+        copy = Path(folder) / "audit.sqlite"
+        os.close(os.open(copy, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        if not _snapshot(store, copy):
+            return None
+        try:
+            with adbc.connect(str(copy)) as reader, reader.cursor() as cursor:
+                cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": _BATCH_ROWS})
+                cursor.execute(_QUERY)
+                table = cursor.fetch_arrow_table()
+        except (adbc.Error, OSError):  # e.g. a type the witness did not foresee
+            return None
+    if table.num_rows == 0 or table.column("seq")[0].as_py() != _WITNESS_SEQ:
+        return None
+    expected = [_ARROW_TYPES.get(_kind(c), "string") for c in ALL_COLUMNS]
+    if [str(t) for t in table.schema.types[:-1]] != expected:
+        return None  # the driver widened a column (values of two types in its first batch)
+    table = table.slice(1)
+    if pc.max(table.column("odd")).as_py():
+        return None  # bytes where the stdlib path types Python values: cell by cell
+    table = table.drop_columns(["odd"])
+    try:
+        table.validate(full=True)  # a blob of invalid UTF-8 in a text column
+    except pa.ArrowInvalid:
+        return None
+    return table
+
+
+def _snapshot(store: AuditStore, copy: Path) -> bool:
+    """Copy the database into ``copy`` (one read snapshot) and add the witness row;
+    ``False`` when there are too few rows, too little room, or the copy fails."""
+    with store.reading() as conn:
+        try:
+            rows = conn.execute("SELECT count(*) FROM audit_events").fetchone()[0]
+            declared = {r[1]: r[2] for r in conn.execute("PRAGMA table_info(audit_events)")}
+            if rows < MIN_ROWS or declared != _DECLARED:
+                return False
+            pages, size = (conn.execute(f"PRAGMA {p}").fetchone()[0] for p in _SIZE)
+            if shutil.disk_usage(copy.parent).free < 2 * pages * size:
+                return False
+            target = sqlite3.connect(copy, isolation_level=None)
+            try:
+                target.execute("PRAGMA synchronous = OFF")  # a throwaway file: no fsync
+                conn.backup(target)
+                target.execute("PRAGMA journal_mode = DELETE")
+                target.execute(_WITNESS_ROW)
+            finally:
+                target.close()
+        except (sqlite3.Error, OSError):  # e.g. the temporary folder's disk is full
+            return False
+    return True
+
+
+_SIZE = ("page_count", "page_size")
+#: The declared type of every column, as the schema makes them (``store._schema``).
+_DECLARED = {
+    "seq": "INTEGER",
+    **{c.name: c.sql_type for c in COLUMNS},
+    "prev_hash": "TEXT",
+    "hash": "TEXT",
+}
