@@ -250,3 +250,36 @@ def test_a_trail_above_the_threshold_takes_the_snapshot_by_default(tmp_path: Pat
         assert table is not None and table.num_rows == snapshot.MIN_ROWS
         _same(trail.to_dataframe(), _stdlib_frame(trail))
         assert os.path.exists(tmp_path / "a.sqlite")
+
+
+def test_snapshots_taken_while_the_writer_commits_are_consistent_and_harm_nothing(
+    tmp_path: Path, through_snapshot: Path
+) -> None:
+    import threading
+
+    with AuditTrail(tmp_path / "a.sqlite", session_id="s", flush_interval=0.01) as trail:
+        _record_plain(trail, 50)
+        trail.flush()
+        stop = threading.Event()
+
+        def write() -> None:
+            while not stop.is_set():
+                _record_plain(trail, 20)
+                trail.flush()
+
+        writer = threading.Thread(target=write)
+        writer.start()
+        try:
+            for _ in range(8):
+                table = snapshot.read_whole_trail(trail._store)
+                assert table is not None
+                seqs = table.column("seq").to_pylist()
+                assert seqs == list(range(1, len(seqs) + 1))  # one snapshot: no gap, no tear
+                frame = trail.to_dataframe()
+                assert frame["seq"].tolist() == list(range(1, len(frame) + 1))
+        finally:
+            stop.set()
+            writer.join()
+        assert trail.verify().status == "intact"
+        _same(trail.to_dataframe(), _stdlib_frame(trail))
+    assert list(through_snapshot.iterdir()) == []
