@@ -40,6 +40,7 @@ import os
 import shutil
 import sqlite3
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -50,7 +51,7 @@ from .store import ALL_COLUMNS, AuditStore
 if TYPE_CHECKING:
     import pyarrow as pa
 
-__all__ = ["MIN_ROWS", "read_whole_trail"]
+__all__ = ["MIN_ROWS", "PARTS", "read_whole_trail"]
 
 #: Fewer rows than this and the stdlib reads them faster than a snapshot is made.
 MIN_ROWS = 5000
@@ -63,6 +64,8 @@ _ARROW_TYPES = {"int": "int64", "bool": "int64", "float": "double"}
 _CHECKED = ("time", "json")
 #: The witness's value for a column of each kind (text for every other kind).
 _WITNESS = {"int": "0", "bool": "0", "float": "0.0"}
+#: The copy is read in this many ``seq`` ranges at once (one thread each).
+PARTS = 2
 #: Rows per Arrow batch from the driver (fewer, larger chunks than its default 1024).
 _BATCH_ROWS = "65536"
 
@@ -79,9 +82,12 @@ def _witness_sql() -> str:
 
 
 def _query_sql() -> str:
+    """One part's rows: the witness, then the rows of a ``seq`` range, each arm a scan in
+    ``seq`` order (``ORDER BY`` over an ``OR`` would sort; the order is checked after)."""
     checked = [c for c in ALL_COLUMNS if _kind(c) in _CHECKED]
     odd = " OR ".join(f"typeof({c}) NOT IN ('text', 'null')" for c in checked)
-    return f"SELECT {', '.join(ALL_COLUMNS)}, {odd} AS odd FROM audit_events ORDER BY seq"
+    select = f"SELECT {', '.join(ALL_COLUMNS)}, {odd} AS odd FROM audit_events"
+    return f"{select} WHERE seq = {_WITNESS_SEQ} UNION ALL {select} WHERE seq BETWEEN ? AND ?"
 
 
 _WITNESS_ROW, _QUERY = _witness_sql(), _query_sql()
@@ -92,7 +98,11 @@ def read_whole_trail(store: AuditStore) -> pa.Table | None:
     ``None`` when the stdlib path should read them: ADBC's driver missing, a
     ``:memory:`` or small trail, too little temporary space for the copy, a value not
     of its column's kind, or any failure of the copy or the driver (the stdlib path
-    then reads, or reports the error, as before)."""
+    then reads, or reports the error, as before).
+
+    The copy is read in :data:`PARTS` ``seq`` ranges at once, each on a worker thread
+    with a connection of its own (the driver reads without holding the GIL; a worker
+    thread also keeps the driver from swapping the main thread's SIGINT handler)."""
     if store.memory:
         return None
     try:
@@ -100,25 +110,50 @@ def read_whole_trail(store: AuditStore) -> pa.Table | None:
     except ImportError:
         return None
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     with tempfile.TemporaryDirectory(prefix="audit-snapshot-") as folder:  # 0700
         copy = Path(folder) / "audit.sqlite"
         os.close(os.open(copy, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-        if not _snapshot(store, copy):
+        span = _snapshot(store, copy)
+        if span is None:
             return None
-        try:
+
+        def read(bounds: tuple[int, int]) -> pa.Table:
             with adbc.connect(str(copy)) as reader, reader.cursor() as cursor:
                 cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": _BATCH_ROWS})
-                cursor.execute(_QUERY)
-                table = cursor.fetch_arrow_table()
+                cursor.execute(_QUERY, bounds)
+                return cursor.fetch_arrow_table()
+
+        parts = _split(*span, PARTS)
+        try:
+            with ThreadPoolExecutor(len(parts), thread_name_prefix="audit-snapshot") as pool:
+                tables = [_plain(table) for table in pool.map(read, parts)]
         except (adbc.Error, OSError):  # e.g. a type the witness did not foresee
             return None
-    if table.num_rows == 0 or table.column("seq")[0].as_py() != _WITNESS_SEQ:
+    if any(table is None for table in tables):
         return None
+    return pa.concat_tables([t for t in tables if t is not None])
+
+
+def _split(first: int, last: int, parts: int) -> list[tuple[int, int]]:
+    """``first..last`` as up to ``parts`` consecutive ranges of about equal length."""
+    step = max(1, -(-(last - first + 1) // parts))
+    return [(lo, min(lo + step - 1, last)) for lo in range(first, last + 1, step)]
+
+
+def _plain(table: pa.Table) -> pa.Table | None:
+    """One part's rows without its witness, or ``None`` unless every value came through
+    exactly (see the module docstring)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     expected = [_ARROW_TYPES.get(_kind(c), "string") for c in ALL_COLUMNS]
     if [str(t) for t in table.schema.types[:-1]] != expected:
         return None  # the driver widened a column (values of two types in its first batch)
+    seqs = table.column("seq").to_numpy()
+    if not len(seqs) or seqs[0] != _WITNESS_SEQ or not np.all(seqs[2:] > seqs[1:-1]):
+        return None
     table = table.slice(1)
     if pc.max(table.column("odd")).as_py():
         return None  # bytes where the stdlib path types Python values: cell by cell
@@ -130,18 +165,21 @@ def read_whole_trail(store: AuditStore) -> pa.Table | None:
     return table
 
 
-def _snapshot(store: AuditStore, copy: Path) -> bool:
-    """Copy the database into ``copy`` (one read snapshot) and add the witness row;
-    ``False`` when there are too few rows, too little room, or the copy fails."""
+def _snapshot(store: AuditStore, copy: Path) -> tuple[int, int] | None:
+    """Copy the database into ``copy`` (one read snapshot) and add the witness row; the
+    first and last ``seq`` copied, or ``None`` when there are too few rows, too little
+    room, or the copy fails."""
     with store.reading() as conn:
         try:
-            rows = conn.execute("SELECT count(*) FROM audit_events").fetchone()[0]
+            rows, first, last = conn.execute(
+                "SELECT count(*), min(seq), max(seq) FROM audit_events"
+            ).fetchone()
             declared = {r[1]: r[2] for r in conn.execute("PRAGMA table_info(audit_events)")}
             if rows < MIN_ROWS or declared != _DECLARED:
-                return False
+                return None
             pages, size = (conn.execute(f"PRAGMA {p}").fetchone()[0] for p in _SIZE)
             if shutil.disk_usage(copy.parent).free < 2 * pages * size:
-                return False
+                return None
             target = sqlite3.connect(copy, isolation_level=None)
             try:
                 target.execute("PRAGMA synchronous = OFF")  # a throwaway file: no fsync
@@ -151,8 +189,8 @@ def _snapshot(store: AuditStore, copy: Path) -> bool:
             finally:
                 target.close()
         except (sqlite3.Error, OSError):  # e.g. the temporary folder's disk is full
-            return False
-    return True
+            return None
+    return first, last
 
 
 _SIZE = ("page_count", "page_size")
