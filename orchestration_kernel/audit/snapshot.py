@@ -175,7 +175,7 @@ def _snapshot(store: AuditStore, copy: Path) -> tuple[int, int] | None:
                 "SELECT count(*), min(seq), max(seq) FROM audit_events"
             ).fetchone()
             declared = {r[1]: r[2] for r in conn.execute("PRAGMA table_info(audit_events)")}
-            if rows < MIN_ROWS or declared != _DECLARED:
+            if rows < max(MIN_ROWS, 1) or declared != _DECLARED:
                 return None
             pages, size = (conn.execute(f"PRAGMA {p}").fetchone()[0] for p in _SIZE)
             if shutil.disk_usage(copy.parent).free < 2 * pages * size:

@@ -182,6 +182,27 @@ def test_a_trail_with_an_odd_value_reads_as_the_stdlib_reads_it(
     assert list(through_snapshot.iterdir()) == []
 
 
+def test_text_that_is_not_utf8_fails_as_it_did(tmp_path: Path, through_snapshot: Path) -> None:
+    from orchestration_kernel.errors import StorageError
+
+    with AuditTrail(tmp_path / "a.sqlite", session_id="s") as trail:
+        _record_plain(trail, 30)
+        trail.flush()
+        conn = sqlite3.connect(tmp_path / "a.sqlite")
+        conn.execute(
+            "INSERT INTO audit_events (seq, model, prev_hash, hash) "
+            "VALUES (1000, CAST(x'ff' AS TEXT), 'p', 'h')"
+        )
+        conn.commit()
+        conn.close()
+        with pytest.raises(StorageError) as stdlib:
+            _stdlib_frame(trail)
+        with pytest.raises(StorageError) as snapshotted:
+            trail.to_dataframe()
+        assert str(snapshotted.value) == str(stdlib.value)
+    assert list(through_snapshot.iterdir()) == []
+
+
 def _random_value(rng: random.Random, kind: str, odd: bool) -> object:
     pick = rng.random()
     if pick < 0.25:
