@@ -305,3 +305,24 @@ def test_snapshots_taken_while_the_writer_commits_are_consistent_and_harm_nothin
         assert trail.verify().status == "intact"
         _same(trail.to_dataframe(), _stdlib_frame(trail))
     assert list(through_snapshot.iterdir()) == []
+
+
+def test_a_memory_trail_or_a_full_temporary_disk_reads_the_stdlib_way(
+    tmp_path: Path, through_snapshot: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+    from collections import namedtuple
+
+    with AuditTrail(":memory:", session_id="s") as trail:
+        _record_plain(trail, 30)
+        trail.flush()
+        assert snapshot.read_whole_trail(trail._store) is None
+        assert len(trail.to_dataframe()) == 30
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(1, 1, 0))
+    with AuditTrail(tmp_path / "a.sqlite", session_id="s") as trail:
+        _record_plain(trail, 30)
+        trail.flush()
+        assert snapshot.read_whole_trail(trail._store) is None
+        _same(trail.to_dataframe(), _stdlib_frame(trail))
+    assert list(through_snapshot.iterdir()) == []
