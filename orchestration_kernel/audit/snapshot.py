@@ -36,10 +36,14 @@ stdlib path: copying the whole file only pays for itself when most of it is read
 
 from __future__ import annotations
 
+import contextlib
 import os
+import queue
 import shutil
 import sqlite3
 import tempfile
+import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -51,7 +55,15 @@ from .store import ALL_COLUMNS, AuditStore
 if TYPE_CHECKING:
     import pyarrow as pa
 
-__all__ = ["MIN_ROWS", "PARTS", "read_whole_trail"]
+__all__ = [
+    "MIN_ROWS",
+    "PARTS",
+    "SnapshotFailed",
+    "batches_of",
+    "copy_into",
+    "private_copy",
+    "read_whole_trail",
+]
 
 #: Fewer rows than this and the stdlib reads them faster than a snapshot is made.
 MIN_ROWS = 5000
@@ -68,6 +80,8 @@ _WITNESS = {"int": "0", "bool": "0", "float": "0.0"}
 PARTS = 2
 #: Rows per Arrow batch from the driver (fewer, larger chunks than its default 1024).
 _BATCH_ROWS = "65536"
+#: Rows per batch when the caller works through the batches as they come.
+_STREAM_ROWS = "5000"
 
 
 def _kind(column: str) -> str:
@@ -111,9 +125,7 @@ def read_whole_trail(store: AuditStore) -> pa.Table | None:
         return None
     import pyarrow as pa
 
-    with tempfile.TemporaryDirectory(prefix="audit-snapshot-") as folder:  # 0700
-        copy = Path(folder) / "audit.sqlite"
-        os.close(os.open(copy, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    with private_copy() as copy:
         span = _snapshot(store, copy)
         if span is None:
             return None
@@ -177,20 +189,110 @@ def _snapshot(store: AuditStore, copy: Path) -> tuple[int, int] | None:
             declared = {r[1]: r[2] for r in conn.execute("PRAGMA table_info(audit_events)")}
             if rows < max(MIN_ROWS, 1) or declared != _DECLARED:
                 return None
-            pages, size = (conn.execute(f"PRAGMA {p}").fetchone()[0] for p in _SIZE)
-            if shutil.disk_usage(copy.parent).free < 2 * pages * size:
-                return None
-            target = sqlite3.connect(copy, isolation_level=None)
-            try:
-                target.execute("PRAGMA synchronous = OFF")  # a throwaway file: no fsync
-                conn.backup(target)
-                target.execute("PRAGMA journal_mode = DELETE")
-                target.execute(_WITNESS_ROW)
-            finally:
-                target.close()
-        except (sqlite3.Error, OSError):  # e.g. the temporary folder's disk is full
+        except sqlite3.Error:
+            return None
+        if not copy_into(conn, copy, _WITNESS_ROW):
             return None
     return first, last
+
+
+@contextlib.contextmanager
+def private_copy() -> Iterator[Path]:
+    """A path for a copy of the database: a new empty file (0600) in a new folder (0700),
+    both removed afterwards, whatever happens."""
+    with tempfile.TemporaryDirectory(prefix="audit-snapshot-") as folder:  # 0700
+        copy = Path(folder) / "audit.sqlite"
+        os.close(os.open(copy, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        yield copy
+
+
+def copy_into(conn: sqlite3.Connection, copy: Path, *statements: str) -> bool:
+    """Copy the database ``conn`` reads (its read snapshot, when it is in a transaction)
+    into ``copy`` with SQLite's backup API, then run ``statements`` on the copy;
+    ``False`` when there is too little room or anything fails (nothing is raised)."""
+    try:
+        pages, size = (conn.execute(f"PRAGMA {p}").fetchone()[0] for p in _SIZE)
+        if shutil.disk_usage(copy.parent).free < 2 * pages * size:
+            return False
+        target = sqlite3.connect(copy, isolation_level=None)
+        try:
+            target.execute("PRAGMA synchronous = OFF")  # a throwaway file: no fsync
+            conn.backup(target)
+            target.execute("PRAGMA journal_mode = DELETE")  # the copy stays one file
+            for statement in statements:
+                target.execute(statement)
+        finally:
+            target.close()
+    except (sqlite3.Error, OSError):  # e.g. the temporary folder's disk is full
+        return False
+    return True
+
+
+class SnapshotFailed(Exception):
+    """The driver failed while reading the copy (e.g. a value of an unforeseen type)."""
+
+
+@contextlib.contextmanager
+def batches_of(
+    conn: sqlite3.Connection, sql: str, params: tuple[int, ...]
+) -> Iterator[Iterator[pa.RecordBatch] | None]:
+    """The record batches ``sql`` gives when the driver runs it on a private copy of the
+    database ``conn`` reads (:func:`copy_into`), or ``None`` when the driver is missing or
+    the copy fails. A worker thread reads a few batches ahead (the driver holds no GIL
+    while SQLite works), so the caller's Python runs beside SQLite. Iterating raises
+    :class:`SnapshotFailed` if the driver fails; leaving stops the reader and removes
+    the copy."""
+    try:
+        import adbc_driver_sqlite.dbapi as adbc
+    except ImportError:
+        yield None
+        return
+    with private_copy() as copy:
+        if not copy_into(conn, copy):
+            yield None
+            return
+        ahead: queue.Queue[object] = queue.Queue(maxsize=4)
+        stop = threading.Event()
+
+        def read() -> None:
+            try:
+                with adbc.connect(str(copy)) as reader, reader.cursor() as cursor:
+                    cursor.adbc_statement.set_options(
+                        **{"adbc.sqlite.query.batch_rows": _STREAM_ROWS}
+                    )
+                    cursor.execute(sql, params)
+                    for batch in cursor.fetch_record_batch():
+                        if not _offer(ahead, batch, stop):
+                            return
+                _offer(ahead, None, stop)
+            except Exception as exc:  # handed to the caller's thread
+                _offer(ahead, SnapshotFailed(f"{type(exc).__name__}: {exc}"), stop)
+
+        worker = threading.Thread(target=read, name="audit-snapshot", daemon=True)
+        worker.start()
+
+        def batches() -> Iterator[pa.RecordBatch]:
+            while (item := ahead.get()) is not None:
+                if isinstance(item, SnapshotFailed):
+                    raise item
+                yield item
+
+        try:
+            yield batches()
+        finally:
+            stop.set()
+            worker.join()
+
+
+def _offer(ahead: queue.Queue[object], item: object, stop: threading.Event) -> bool:
+    """Put ``item`` in ``ahead`` unless the reader was stopped; whether it was put."""
+    while not stop.is_set():
+        try:
+            ahead.put(item, timeout=0.05)
+            return True
+        except queue.Full:
+            continue
+    return False
 
 
 _SIZE = ("page_count", "page_size")
