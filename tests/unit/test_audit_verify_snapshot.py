@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from orchestration_kernel.audit import AuditTrail, snapshot, verify
+from tests.unit.test_audit_verify_fast import _tamper
 
 ROWS = 60
 
@@ -50,14 +51,6 @@ def _report_without_snapshot(trail: AuditTrail, monkeypatch: pytest.MonkeyPatch,
     with monkeypatch.context() as m:
         m.setattr(verify, "_walk_snapshot", lambda *args: None)
         return trail.verify(**kw)
-
-
-def _tamper(trail: AuditTrail, sql: str, params: tuple = ()) -> None:
-    conn = sqlite3.connect(trail.path, isolation_level=None)
-    conn.execute("DROP TRIGGER IF EXISTS audit_events_no_update")
-    conn.execute("DROP TRIGGER IF EXISTS audit_events_no_delete")
-    conn.execute(sql, params)
-    conn.close()
 
 
 def test_an_intact_chain_is_walked_from_the_snapshot(
