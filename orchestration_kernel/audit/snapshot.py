@@ -32,6 +32,11 @@ cell by cell, as it always did (and reports errors as it always did).
 
 Small trails (under :data:`MIN_ROWS`), ``:memory:`` trails and filtered reads keep the
 stdlib path: copying the whole file only pays for itself when most of it is read.
+
+:func:`batches_of` serves ``verify()`` (``verify._walk_snapshot``): any query on such a
+copy, its batches read ahead on a worker thread. There no witness is needed (the query
+gives every column one type) and nothing has to be exact but the verdict: the walk takes
+only rows whose MAC matches, and leaves anything else to the stdlib walk.
 """
 
 from __future__ import annotations

@@ -110,9 +110,11 @@ def verify_chain(
     its high-water mark (when it has a file) and a head hash kept elsewhere.
 
     ``reader`` opens another read connection to the same file: a long chain is then
-    walked in two halves at once (SQLite renders rows without holding the GIL). Only a
-    clean result is taken from the halves; anything else is walked again in one piece
-    on ``conn``, so the report is always that of one snapshot."""
+    walked from a private copy of ``conn``'s snapshot read into Arrow
+    (:func:`_walk_snapshot`), or failing that in two halves at once (SQLite renders rows
+    without holding the GIL). Only a clean result is taken from either; anything else is
+    walked again in one piece on ``conn``, so the report is always that of one
+    snapshot."""
     mark = mark_file.read() if mark_file is not None else None
     start = _start(conn, key)
     if isinstance(start, VerifyReport):
