@@ -6,7 +6,7 @@ One OpenAI wire server (its own process, no added latency, a 500-character reply
 every client. Each round starts one child process per side (``before``: the ``--base``
 commit unpacked with ``git archive`` into a temporary directory; ``after``: this
 checkout), alternating which side goes first, so the busy machine's drift hits both
-alike. Inside a child the clients are interleaved batch by batch with the raw SDK:
+alike. Inside a child the clients take turns call by call, the order rotating each turn:
 
 - ``raw SDK``: ``openai.AsyncOpenAI.chat.completions.create``, 1 KB prompt;
 - ``complete``: ``engine.complete`` with the Guardian and the audit on (the defaults);
@@ -83,17 +83,18 @@ async def _child(base_url: str, calls: int, sim: bool, held: int) -> dict[str, A
     samples: dict[str, list[float]] = {k: [] for k in clients}
     cpu: dict[str, list[float]] = {k: [] for k in clients}
     names = list(clients)
-    batch = 10
-    for b in range(-2, max(1, calls // batch)):  # two warm-up batches
-        order = names[b % len(names) :] + names[: b % len(names)]
-        for name in order:
-            for i in range(batch):
-                p = _prompt(f"{name} {b} {i}")
-                c, t = time.process_time(), time.perf_counter()
-                await clients[name](p)
-                if b >= 0:
-                    samples[name].append((time.perf_counter() - t) * 1e6)
-                    cpu[name].append((time.process_time() - c) * 1e6)
+    # The clients take turns call by call, the order rotating each turn, so a burst of
+    # other work on the machine lands on all of them alike (batches of ten let a burst
+    # fall on one client's batch); the first 20 turns are a warm-up.
+    for i in range(-20, max(1, calls)):
+        shift = i % len(names)
+        for name in names[shift:] + names[:shift]:
+            p = _prompt(f"{name} {i}")
+            c, t = time.process_time(), time.perf_counter()
+            await clients[name](p)
+            if i >= 0:
+                samples[name].append((time.perf_counter() - t) * 1e6)
+                cpu[name].append((time.process_time() - c) * 1e6)
     med = {k: statistics.median(v) for k, v in samples.items()}
     # The mean, not the median: the audit writer and the bus work in bursts on their own
     # threads, and a median would leave those bursts out of the figure.

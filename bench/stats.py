@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-__all__ = ["median_ci", "percentile", "summarize"]
+__all__ = [
+    "MIN_RUNS",
+    "interval_label",
+    "median_ci",
+    "paired_overheads",
+    "percentile",
+    "summarize",
+    "verdict",
+]
 
 
 def percentile(samples: Sequence[float], q: float) -> float:
@@ -78,3 +86,46 @@ def summarize(samples: Sequence[float]) -> dict[str, float | int]:
         "ci_high": high,
         "ci_level": level,
     }
+
+
+def paired_overheads(
+    rounds: Sequence[Mapping[str, Sequence[float]]], base: str
+) -> dict[str, list[float]]:
+    """Each client's overhead in each round: its median minus ``base``'s median in that round.
+
+    ``rounds`` holds one mapping per round, client name → that round's timings. Pairing
+    within a round cancels what drifts between rounds (other work on a shared machine),
+    so the spread left over the rounds is the overhead's own; :func:`summarize` of a
+    client's list then gives the median over rounds and its interval.
+    """
+    out: dict[str, list[float]] = {}
+    for timings in rounds:
+        floor = statistics.median(timings[base])
+        for name, got in timings.items():
+            out.setdefault(name, []).append(statistics.median(got) - floor)
+    return out
+
+
+#: Fewer runs than this give no verdict: five is the fewest issue 24 accepts (their range
+#: covers the median with probability 93.75%).
+MIN_RUNS = 5
+
+
+def verdict(
+    summary: Mapping[str, float | int], limit: float, *, at_most: bool = True
+) -> bool | None:
+    """Issue 24's rule: a target is met only when the median's whole confidence interval is
+    on its side — the upper bound at most ``limit`` (``at_most``), else the lower bound at
+    least ``limit``. ``None`` (no verdict) when ``summary`` has no interval or fewer than
+    :data:`MIN_RUNS` runs: the range of two or three runs says almost nothing."""
+    bound = summary.get("ci_high" if at_most else "ci_low")
+    if bound is None or int(summary.get("n", 0)) < MIN_RUNS:
+        return None
+    return bound <= limit if at_most else bound >= limit
+
+
+def interval_label(summary: Mapping[str, float | int]) -> str:
+    """``"95% CI"``, or the lower level the sample size allows (``"94% CI"`` for five runs):
+    an interval is never called 95% when its true coverage is less."""
+    level = float(summary.get("ci_level") or 0.0)
+    return "95% CI" if level >= 0.95 else f"{math.floor(level * 1000) / 10:g}% CI"

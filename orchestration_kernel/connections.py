@@ -27,8 +27,11 @@ _ON = {"1", "true", "on", "yes", "all"}
 _OFF = {"", "0", "false", "off", "no"}
 
 
-def offline_mode_from_env(value: str | None = None) -> OfflineMode:
-    """Read ``ORCHESTRATION_OFFLINE``: ``1``/``on`` → on, ``auto`` → auto, unset/``0`` → off."""
+def offline_mode_from_env(value: str | bool | None = None) -> OfflineMode:
+    """Read ``ORCHESTRATION_OFFLINE``: ``1``/``on`` → on, ``auto`` → auto, unset/``0`` → off.
+    A given ``value`` wins; ``True``/``False`` mean on/off."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
     raw = (os.environ.get("ORCHESTRATION_OFFLINE", "") if value is None else value).strip().lower()
     if raw in _ON:
         return "on"
@@ -48,7 +51,7 @@ class ProviderSet:
     def __init__(
         self,
         *,
-        offline: OfflineMode | str | None = None,
+        offline: OfflineMode | str | bool | None = None,
         keys: Mapping[str, str | Secret] | None = None,
         base_urls: Mapping[str, str] | None = None,
         simulator: SimulatorConfig | None = None,

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Generic, TypeGuard, TypeVar, Unpack, overload
 from . import team
 from .calls import CallRunner, CallSpec
 from .connections import ProviderSet
+from .engine_args import check_engine_args, check_model, check_provider_names, model_names
 from .engine_options import (
     BatchOptions,
     CallOptions,
@@ -106,7 +107,8 @@ class OrchestrationEngine:
     """Multi-model orchestration: model choice, load balancing, failover, limits, cost.
 
     Arguments (all optional):
-      ``offline``: ``"on"``/``"auto"``/``"off"``; default ``ORCHESTRATION_OFFLINE``.
+      ``offline``: ``"on"``/``"auto"``/``"off"`` (``True``/``False``: on/off); default
+      ``ORCHESTRATION_OFFLINE``. A mistyped argument raises ``ConfigurationError``.
       ``keys`` / ``base_urls``: per-provider keys and endpoints (keys are held as
       secrets). ``credentials``: per-provider refreshable tokens (OAuth2 and the like).
       ``aliases``: extra model aliases. ``pools``: pool definitions or a config file
@@ -128,7 +130,7 @@ class OrchestrationEngine:
         self,
         *,
         session: Session | None = None,
-        offline: str | None = None,
+        offline: str | bool | None = None,
         keys: Mapping[str, str | Secret] | None = None,
         base_urls: Mapping[str, str] | None = None,
         provider_options: Mapping[str, dict[str, object]] | None = None,
@@ -149,6 +151,8 @@ class OrchestrationEngine:
         router: Router | None = None,
         redis: str | RedisSettings | bool | None = None,
     ) -> None:
+        given = {k: v for k, v in locals().items() if k != "self"}  # every argument, by name
+        check_engine_args(given)
         self.session = session or Session.current()
         self.runtime = self.session.runtime
         if isinstance(simulator, Mapping):
@@ -161,6 +165,7 @@ class OrchestrationEngine:
             options=provider_options,
             credentials=credentials,
         )
+        check_provider_names(given, self.providers.registry.names())
         self.timeouts = timeouts or Timeouts()
         self.default_stream = stream
         self._router = _make_router(catalogue, aliases, pools, router)
@@ -426,7 +431,8 @@ class OrchestrationEngine:
         """Run one prompt on several models concurrently: one reply or error per model."""
         from .compare import run_compare
 
-        return await self.runtime.run(run_compare(self, list(models), prompt, kwargs))
+        names = model_names(models, "compare")
+        return await self.runtime.run(run_compare(self, names, prompt, kwargs))
 
     def compare_sync(self, models: Sequence[str], prompt: Prompt, **kwargs: object) -> CompareTable:
         """Blocking twin of :meth:`compare`."""
@@ -454,6 +460,7 @@ class OrchestrationEngine:
         then apply)."""
         from .matrix import check_mode, matrix_prompts, run_matrix
 
+        models = model_names(models, "matrix")
         if mode == "batch":  # the providers' Batch APIs: a resumable BatchJob (issue 21)
             from .batch import submit
 
@@ -607,6 +614,7 @@ class OrchestrationEngine:
         needs: Sequence[str],
         extra: dict[str, object],
     ) -> CallSpec:
+        check_model(model)
         check_call_options(temperature, max_tokens, timeout, extra)
         timeouts = self.timeouts
         if timeout is not None:
@@ -622,7 +630,7 @@ class OrchestrationEngine:
             model=model,
             messages=messages,
             system=system,
-            fallbacks=list(fallbacks or []),
+            fallbacks=[fallbacks] if isinstance(fallbacks, str) else list(fallbacks or []),
             stream=self.default_stream if stream is None else stream,
             json_output=json_output,
             temperature=temperature,
@@ -650,19 +658,32 @@ def _estimator() -> Callable[[str, object], int]:
 def _messages(prompt: Prompt) -> list[Message]:
     if isinstance(prompt, str):
         return [Message(role="user", content=prompt)]
+    if isinstance(prompt, (Message, Mapping)):  # one message on its own
+        prompt = [prompt]
+    if not isinstance(prompt, (list, tuple)):  # a DataFrame iterates its column names
+        raise ConfigurationError(
+            f"the prompt must be text, a message or a list of messages, not {type(prompt).__name__}"
+        )
     out: list[Message] = []
     for item in prompt:
         if isinstance(item, Message):
             out.append(item)
         elif isinstance(item, Mapping) and "role" in item and "content" in item:
             out.append(Message(role=item["role"], content=str(item["content"])))
-        else:
+        else:  # not repeated: a message may hold anything
             raise ConfigurationError(
-                f"a message must be a Message or a dict with 'role' and 'content', got {item!r:.80}"
+                "a message must be a Message or a dict with 'role' and 'content', not "
+                f"{_shape(item)}"
             )
     if not out:
         raise ConfigurationError("the prompt is empty: give a string or at least one message")
     return out
+
+
+def _shape(item: object) -> str:
+    if isinstance(item, Mapping):
+        return f"a dict with keys {', '.join(map(repr, list(item)[:5]))}"
+    return type(item).__name__
 
 
 def _make_router(

@@ -7,9 +7,11 @@ result.to_dataframe()      # the input's index and columns, then one column per 
 result.errors              # {(row, model): the error that replaced that reply}
 ```
 
-A DataFrame runs one item per row: its columns interpolate as ``{column}`` and the whole
+A DataFrame runs one item per row: its columns interpolate as ``{column}`` (any name:
+``{review text}``, ``{0}``) and the whole
 row as ``{item}`` (a mapping, so ``{item[Some Column]}`` reaches any column). A Series
 runs one item per value; it keeps its index, and a named Series also fills ``{name}``.
+A list of mappings (``df.to_dict("records")``, parsed JSON) fills its keys as names too.
 Placeholders follow the pipeline rules (:mod:`.pipeline.placeholders`); any other name
 comes from ``namespace``. Every prompt is rendered before the first call, so a typo in
 the template fails at once, naming the nearest names.
@@ -31,9 +33,11 @@ from typing import TYPE_CHECKING, Any
 from .errors import ConfigurationError
 from .formatting import format_cost, format_ms
 from .models import Reply
+from .near_names import did_you_mean
 from .outcomes import count_findings, worst_status
 from .pipeline.placeholders import Template, compile_template
 from .pipeline.scope import AccessError, Scope
+from .user_spec import check_concurrency
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -117,14 +121,12 @@ def _rows(items: Any, what: str) -> tuple[list[Any], list[Mapping[str, Any]], li
             dict(zip(columns, map(_cell, row), strict=True))
             for row in items.itertuples(index=False, name=None)
         ]
-        names: list[Mapping[str, Any]] = [
-            {k: v for k, v in r.items() if k.isidentifier()} for r in records
-        ]
-        return list(records), names, list(items.index.tolist())
+        # Every column is a name: ``{review text}`` and ``{0}`` reach theirs too.
+        return list(records), list(records), list(items.index.tolist())
     if _is_series(items):
         values = [_cell(v) for v in items.tolist()]
         name = getattr(items, "name", None)
-        extra = str(name) if isinstance(name, str) and name.isidentifier() else None
+        extra = name if isinstance(name, str) and name else None
         by_name: list[Mapping[str, Any]] = [
             {extra: v} if extra and extra != "item" else {} for v in values
         ]
@@ -135,7 +137,14 @@ def _rows(items: Any, what: str) -> tuple[list[Any], list[Mapping[str, Any]], li
             f"items, not {type(items).__name__}"
         )
     values = list(items)
-    return values, [{} for _ in values], None
+    # Records (``df.to_dict("records")``, parsed JSON): their keys are names, as a row's.
+    return values, [_record_names(v) for v in values], None
+
+
+def _record_names(value: object) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        return {}
+    return {k: _cell(v) for k, v in value.items() if isinstance(k, str)}
 
 
 def matrix_prompts(
@@ -159,6 +168,7 @@ def matrix_prompts(
     values, extras, index = _rows(items, what)
     if not values:
         raise ConfigurationError(f"{what} is empty: there is nothing to run over")
+    template = _with_columns(template, extras[0])
     base: Mapping[str, Any] = namespace or {}
     prompts = []
     for position, (value, extra) in enumerate(zip(values, extras, strict=True)):
@@ -170,6 +180,17 @@ def matrix_prompts(
             raise ConfigurationError(f"In the prompt, for item {label!r}: {exc}") from None
     source = items if (_is_dataframe(items) or _is_series(items)) else None
     return MatrixInput(items=values, prompts=prompts, index=index, source=source)
+
+
+def _with_columns(template: Template, names: Mapping[str, Any]) -> Template:
+    """``template`` with ``{review text}`` (a name that is not an identifier, as a
+    table's column may be) read as a placeholder when the table has that column."""
+    odd = [
+        name for name in names if not name.isidentifier() and "{" + name + "}" in template.source
+    ]
+    if not odd or not template.interpolated:
+        return template
+    return compile_template(template.source, fields=odd)
 
 
 # -- the result ------------------------------------------------------------------------
@@ -280,7 +301,8 @@ class MatrixResult:
 
 def input_frame(source: Any, items: list[Any], index: list[Any] | None, n: int) -> pd.DataFrame:
     """The first ``n`` items as a DataFrame: a DataFrame's own rows, a Series as one
-    column, a list as ``item`` (indexed like ``index`` when there is one)."""
+    column, records as their keys, any other list as ``item`` (indexed like ``index`` when
+    there is one)."""
     import pandas as pd
 
     frame: pd.DataFrame
@@ -290,7 +312,11 @@ def input_frame(source: Any, items: list[Any], index: list[Any] | None, n: int) 
     if _is_series(source):
         frame = source.iloc[:n].to_frame(name=source.name if source.name is not None else "item")
         return frame
-    frame = pd.DataFrame({"item": items[:n]})
+    head = items[:n]
+    if head and all(isinstance(i, Mapping) for i in head):  # records: their keys as columns
+        frame = pd.DataFrame.from_records(head)
+    else:
+        frame = pd.DataFrame({"item": head})
     if index is not None:
         frame.index = pd.Index(index[:n])
     return frame
@@ -332,8 +358,10 @@ Compare = Callable[..., Awaitable["CompareTable"]]
 def check_mode(mode: str, cluster: Any) -> None:
     """Refuse modes and cluster settings this version does not serve (clear, before any call)."""
     if mode not in MATRIX_MODES:
+        known = (*MATRIX_MODES, "batch")  # "batch" is taken before this check, by matrix()
         raise ConfigurationError(
-            f"matrix mode {mode!r} is not supported here; use one of {', '.join(MATRIX_MODES)}"
+            f"matrix mode {mode!r} is not supported here.{did_you_mean(str(mode), known)} "
+            f"Modes: {', '.join(known)}."
         )
     if cluster is not None:
         raise ConfigurationError("matrix(cluster=...) is not supported yet; leave it unset")
@@ -351,8 +379,7 @@ async def run_matrix(
 ) -> MatrixResult:
     """Call ``compare(models, prompt, run_id=…, step=…, **kwargs)`` once per item,
     ``concurrency`` items at a time; an error in one cell never cancels the others."""
-    if concurrency < 1:
-        raise ConfigurationError(f"concurrency must be at least 1, not {concurrency}")
+    check_concurrency(concurrency)
     models = list(models)
     run_id = run_id or new_run_id()
     gate = asyncio.Semaphore(concurrency)

@@ -32,6 +32,7 @@ from .errors import ConfigurationError, OrchestrationError, SpecError
 from .matrix import _is_dataframe, _is_series, _rows, input_frame, new_run_id
 from .pipeline.result import PipelineResult
 from .pipeline.scope import Scope
+from .user_spec import check_concurrency
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -143,8 +144,7 @@ async def run_pipeline_rows(
 ) -> list[PipelineResult]:
     """Run ``pipeline`` once per row, ``concurrency`` rows at a time; a row's failure is
     its result's ``failed`` status, never an exception here."""
-    if concurrency < 1:
-        raise ConfigurationError(f"concurrency must be at least 1, not {concurrency}")
+    check_concurrency(concurrency)
     gate = asyncio.Semaphore(concurrency)
 
     async def one(value: Any, names: Mapping[str, Any], run_id: str) -> PipelineResult:

@@ -23,7 +23,7 @@ from pydantic_core import ErrorDetails
 from .errors import ConfigurationError
 from .near_names import did_you_mean
 
-__all__ = ["UserSpec", "check_number", "spec_error", "validate_spec"]
+__all__ = ["UserSpec", "check_concurrency", "check_number", "spec_error", "validate_spec"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -115,3 +115,10 @@ def check_number(
     bound = f"above {low:g}" if open_low else f"at least {low:g}"
     bound += f" and at most {high:g}" if high != math.inf else ""
     raise ConfigurationError(f"{owner}: {name} must be a number {bound}, not {value!r}")
+
+
+def check_concurrency(value: object) -> None:
+    """``concurrency=`` must be a whole number of 1 or more (``"4"`` or ``2.5`` are not)."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool) and int(value) >= 1:
+        return
+    raise ConfigurationError(f"concurrency must be a whole number of 1 or more, not {value!r}")

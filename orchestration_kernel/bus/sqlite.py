@@ -30,7 +30,7 @@ from ..storage.sqlite import connect, storage_error, transaction
 from . import context_log
 from .group_commit import GroupCommit
 from .message import BusMessage
-from .store import ContextVersion, Turn, decode, encode, merge_context
+from .store import ContextVersion, Turn, decode, encode, encode_plain, merge_context
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore"]
 
@@ -231,8 +231,9 @@ class SQLiteStore:
         self, session_id: str, data: dict[str, object], *, merge: bool, ts: float
     ) -> ContextVersion:
         """Add a context version in one IMMEDIATE transaction (no lost updates)."""
-        encode(data, "context data")  # fail fast, before touching the database
-        return await self._call(self._write_context_sync, session_id, data, merge, ts)
+        # Fail fast, before touching the database; cache what a reader will get back.
+        _, plain = encode_plain(data, "context data")
+        return await self._call(self._write_context_sync, session_id, plain, merge, ts)
 
     def _write_context_sync(
         self, session_id: str, data: dict[str, object], merge: bool, ts: float

@@ -13,14 +13,25 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import NamedTuple, Protocol, runtime_checkable
+from typing import NamedTuple, Protocol, TypeVar, cast, runtime_checkable
 
 from ..errors import ConfigurationError
 from ..jsontypes import JSONValue
 from ..text_checks import check_data
 from .message import BusMessage
 
-__all__ = ["ContextVersion", "Store", "Turn", "decode", "decode_context", "encode", "merge_context"]
+__all__ = [
+    "ContextVersion",
+    "Store",
+    "Turn",
+    "decode",
+    "decode_context",
+    "encode",
+    "encode_plain",
+    "merge_context",
+]
+
+_V = TypeVar("_V")
 
 
 class ContextVersion(NamedTuple):
@@ -94,8 +105,24 @@ class Store(Protocol):
 
 def encode(value: object, what: str) -> str:
     """``value`` as JSON text; a clear ConfigurationError when it is not JSON-compatible."""
+    return encode_plain(value, what)[0]
+
+
+def encode_plain(value: _V, what: str) -> tuple[str, _V]:
+    """``value`` as JSON text, and ``value`` as it will read back: itself, or (when it held
+    NumPy numbers, which are stored as the Python numbers they equal) its decoded copy,
+    so a store's cache holds what a reader in another process gets."""
+    converted: list[object] = []
+
+    def scalar(item: object) -> object:
+        plain = _scalar(item)
+        converted.append(plain)
+        return plain
+
     try:
-        text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        text = json.dumps(
+            value, ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=scalar
+        )
     except RecursionError:
         raise ConfigurationError(
             f"{what} nests too deeply (or contains itself) to be stored as JSON."
@@ -103,10 +130,22 @@ def encode(value: object, what: str) -> str:
     except (TypeError, ValueError) as exc:
         raise ConfigurationError(
             f"{what} must be JSON-compatible (dicts, lists, strings, numbers, booleans, None) "
-            f"to be stored: {exc}. Convert it first, e.g. model.model_dump() or str(value)."
+            f"to be stored: {exc}. Convert it first, e.g. model.model_dump(), "
+            "array.tolist() or str(value)."
         ) from None
     check_data(value, what, encoded=text)  # SQLite and Redis cannot store a lone surrogate
-    return text
+    # The decoded copy has the same shape: only NumPy scalars change, into equal numbers.
+    return text, (cast(_V, json.loads(text)) if converted else value)
+
+
+def _scalar(value: object) -> object:
+    """A NumPy number or bool as the Python one it equals (``df.stars.sum()`` is an
+    ``int64``): the same value, so nothing is lost; anything else is refused."""
+    if type(value).__module__ == "numpy" and getattr(value, "ndim", None) == 0:
+        plain = value.item()  # type: ignore[attr-defined]
+        if isinstance(plain, bool | int | float):
+            return plain
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 def decode(text: str) -> JSONValue:

@@ -27,6 +27,7 @@ from ..pipeline_matrix import (
     run_pipeline_rows,
     spec_data,
 )
+from ..user_spec import check_concurrency
 from .progress import ClusterProgress
 from .runner import ClusterJob, run_partitions
 from .worker import PartitionOutcome, engine_for
@@ -103,10 +104,7 @@ def run_pipeline_matrix_on_cluster(
     session_id: str | None = None,
 ) -> ClusterPipelineResult:
     """Run ``pipeline`` over ``rows`` on the cluster (blocking); see the module docstring."""
-    from ..errors import ConfigurationError
-
-    if concurrency < 1:
-        raise ConfigurationError(f"concurrency must be at least 1, not {concurrency}")
+    check_concurrency(concurrency)
     pipeline = for_rows(pipeline)
     spec = spec_data(pipeline)
     interpolate = bool(pipeline.compiled.interpolate)

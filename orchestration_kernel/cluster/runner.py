@@ -39,6 +39,7 @@ from ..compare import CompareTable
 from ..errors import ConfigurationError, GuardianBlocked, OrchestrationError
 from ..matrix import MatrixInput, MatrixResult, new_run_id
 from ..privacy import keeps_content
+from ..user_spec import check_concurrency
 from .config import config_fingerprint, engine_config, engine_keys, limited_deployments
 from .progress import ClusterProgress, ProgressClock
 from .store import JobStore
@@ -296,8 +297,7 @@ def run_matrix_on_cluster(
     """Run ``prepared`` on the cluster (blocking); see the module docstring."""
     from .worker import PartitionTask, run_partition
 
-    if concurrency < 1:
-        raise ConfigurationError(f"concurrency must be at least 1, not {concurrency}")
+    check_concurrency(concurrency)
     options.pop("run_id", None)  # a job keeps one run id across reruns (its manifest's)
     models = list(models)
     # The session is left out of the digest: a rerun from a restarted kernel still matches.

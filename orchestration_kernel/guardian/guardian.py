@@ -15,6 +15,7 @@ import os
 from collections.abc import Awaitable, Iterable, Sequence
 from dataclasses import dataclass
 from time import perf_counter
+from typing import overload
 
 from ..errors import ConfigurationError, UnknownNameError
 from ..models import ChatRequest, Decision, EvidenceSpan, Message
@@ -29,6 +30,7 @@ from .memo import RedactionMemo
 from .monitor import OutputMonitor
 from .pii import PIIPolicy
 from .policy import BasePolicy, Outcome, as_policy, to_outcome
+from .redact_values import redact_value
 from .redaction import Finding, apply_findings
 from .secrets import SecretsPolicy
 
@@ -222,14 +224,15 @@ class Guardian:
 
     # -- checks --------------------------------------------------------------------------
 
-    async def check_input(self, text: str, ctx: GuardContext) -> Verdict:
-        """Check a prompt before it is sent. ``verdict.text`` is what may be sent."""
-        verdict, _ = await self._evaluate(text, ctx, "input")
+    async def check_input(self, text: str, ctx: GuardContext | None = None) -> Verdict:
+        """Check a prompt before it is sent. ``verdict.text`` is what may be sent. ``ctx``
+        says which call it is (model, identity …); without it, a call with no facts."""
+        verdict, _ = await self._evaluate(text, ctx or GuardContext(), "input")
         return verdict
 
-    async def check_output(self, text: str, ctx: GuardContext) -> Verdict:
-        """Check a reply before it is shown or stored."""
-        verdict, _ = await self._evaluate(text, ctx, "output")
+    async def check_output(self, text: str, ctx: GuardContext | None = None) -> Verdict:
+        """Check a reply before it is shown or stored (``ctx`` as for :meth:`check_input`)."""
+        verdict, _ = await self._evaluate(text, ctx or GuardContext(), "output")
         return verdict
 
     async def check_request(
@@ -258,9 +261,22 @@ class Guardian:
         """A monitor for one streamed reply: feed it chunks, then ``await finish()``."""
         return OutputMonitor(self, ctx, placeholder=placeholder)
 
-    def redact(self, text: str) -> str:
+    @overload
+    def redact(self, text: str) -> str: ...
+
+    @overload
+    def redact(self, text: object) -> object: ...
+
+    def redact(self, text: object) -> object:
         """``text`` with every credential and personal datum replaced (the audit's fast
-        path: no policy decisions, no timing)."""
+        path: no policy decisions, no timing).
+
+        In a notebook it also takes a pandas Series or DataFrame (each cell redacted, so
+        ``df.notes.map(guardian.redact)`` and ``guardian.redact(df)`` both work), leaves a
+        missing value (``None``, NaN) as it is, and redacts a number by its digits (a
+        number with nothing to redact is returned unchanged)."""
+        if not isinstance(text, str):
+            return redact_value(text, self.redact)
         if not text:
             return text
         # The audit redacts the same short strings (model names, route reasons) row after

@@ -1,6 +1,8 @@
 """Parsing and checking ``%orchestrate`` arguments before anything runs.
 
-Arguments split like a shell command line (``shlex``), so quotes work. Every mistake
+Arguments split like a shell command line (``shlex``), so quotes work, except that a
+Python expression stays whole: ``--over df[df.stars > 3]`` and ``--over
+df.query('stars > 3')`` keep their spaces and quotes inside brackets. Every mistake
 is found here, before a request is sent: an unknown option or command answers with
 the nearest right one (``difflib``), and options that do not go together say why.
 """
@@ -27,6 +29,7 @@ __all__ = [
     "check_choice",
     "evaluate_input",
     "parse_args",
+    "split_line",
     "suggest",
 ]
 
@@ -105,10 +108,57 @@ def _is_short_cluster(name: str, known: list[str]) -> bool:
     return not name.startswith("--") and name[:2] in known
 
 
+_OPEN = {"(": ")", "[": "]", "{": "}"}
+_CLOSE = frozenset(_OPEN.values())
+
+
+def _chunks(line: str) -> list[str]:
+    """``line`` cut at whitespace outside quotes and brackets, every character kept."""
+    chunks: list[str] = []
+    buf: list[str] = []
+    depth, quote, escaped = 0, "", False
+    for ch in line:
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE:
+            depth = max(depth - 1, 0)
+        elif ch.isspace() and depth == 0:
+            if buf:
+                chunks.append("".join(buf))
+                buf.clear()
+            continue
+        buf.append(ch)
+    if buf:
+        chunks.append("".join(buf))
+    return chunks
+
+
+def split_line(line: str) -> list[str]:
+    """The tokens of a magic line: shell rules, except that a Python expression with
+    brackets is one token kept as written, its quotes included (``df.query('a > 1')``,
+    ``df[df.stars > 3]``). A token that starts with a quote follows shell rules, so
+    ``--over "df[df.x > 3]"`` and ``"my run"`` still work as before."""
+    tokens: list[str] = []
+    for chunk in _chunks(line):
+        if chunk[0] not in "'\"" and any(b in chunk for b in _OPEN):
+            tokens.append(chunk)  # a Python expression: its quotes are its own
+        else:
+            tokens.extend(shlex.split(chunk, posix=True))
+    return tokens
+
+
 def parse_args(parser: argparse.ArgumentParser, line: str) -> argparse.Namespace:
-    """Split ``line`` like a shell and parse it; mistakes raise a clean error."""
+    """Split ``line`` (see :func:`split_line`) and parse it; mistakes raise a clean error."""
     try:
-        tokens = shlex.split(line, posix=True)
+        tokens = split_line(line)
     except ValueError as exc:  # an unclosed quote
         raise usage(f"Cannot split the arguments: {exc}. Check the quotes.") from None
     _check_options(tokens, parser)

@@ -9,12 +9,19 @@ until the run ends. Handlers get a :class:`~.context.CellContext`, never the mag
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
 from typing import Any
 
 from ..errors import PipelineError, RunCancelled
 from ..formatting import format_cost
 from .args import evaluate_input
-from .compare import over_items, prompt_template, render_prompt
+from .compare import (
+    format_spec_notes,
+    over_items,
+    pipeline_notes,
+    prompt_template,
+    render_prompt,
+)
 from .context import CellContext
 from .display import make_run_display
 from .render import Rendered, render
@@ -60,6 +67,9 @@ def run_pipeline_cell(ctx: CellContext, args: argparse.Namespace, body: str) -> 
     if name:
         ctx.manager.register(name, pipeline)
     ctx.note_alias([m for s in pipeline.spec.steps for m in s.models or []])
+    columns = [str(c) for c in input_data] if isinstance(input_data, Mapping) else []
+    for note in pipeline_notes(pipeline.compiled, namespace, columns):
+        print(f"note: {note}")
     return run_pipeline(ctx, args, pipeline, input_data)
 
 
@@ -123,6 +133,10 @@ def run_compare_cell(ctx: CellContext, args: argparse.Namespace, body: str) -> A
     else:
         items = over_items(args.over, ctx.user_ns)
         prepared = matrix_prompts(template, items, namespace=namespace, what=f"--over {args.over}")
+    first = prepared.items[0] if args.over is not None else None
+    columns = list(first) if isinstance(first, Mapping) else []
+    for note in format_spec_notes(template, [*namespace, *columns, "item"]):
+        print(f"note: {note}")
     check_mode("interactive", None)
     if args.dry_run:
         plan = _compare_plan(engine, models, prepared.prompts)

@@ -9,8 +9,9 @@ the result is a :class:`~orchestration_kernel.matrix.MatrixResult`.
 
 from __future__ import annotations
 
+import re
 from collections import ChainMap
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..errors import ConfigurationError
@@ -19,7 +20,14 @@ from ..pipeline.placeholders import Template, compile_template
 from ..pipeline.scope import AccessError, Scope
 from .args import evaluate_input
 
-__all__ = ["CompareMatrix", "over_items", "prompt_template", "render_prompt"]
+__all__ = [
+    "CompareMatrix",
+    "format_spec_notes",
+    "over_items",
+    "pipeline_notes",
+    "prompt_template",
+    "render_prompt",
+]
 
 #: The ``--over`` result is the core's :class:`~orchestration_kernel.matrix.MatrixResult`.
 CompareMatrix = MatrixResult
@@ -42,6 +50,49 @@ def prompt_template(body: str, *, interpolate: bool) -> Template:
     if not text:
         raise ConfigurationError("--compare needs a prompt: write it in the cell body")
     return compile_template(text, interpolate=interpolate)
+
+
+#: ``{name:spec}`` or ``{name!r}``: an f-string habit the prompt rules leave literal.
+_WITH_SPEC = re.compile(r"\s*([^!:\s][^!:]*?)\s*[!:]")
+
+
+def format_spec_notes(template: Template, names: Iterable[str]) -> list[str]:
+    """A note for each literal ``{name:spec}``/``{name!r}`` whose ``name`` is one the
+    prompt could use: it is sent as written, which is rarely what was meant."""
+    known = set(names)
+    notes = []
+    for inner in template.literal_braces:
+        m = _WITH_SPEC.match(inner)
+        if m and m.group(1) in known:
+            # A format spec is short; anything longer is cut, since a prompt may hold a key.
+            shown = inner if len(inner) <= m.end() + 6 else inner[: m.end()] + "…"
+            notes.append(
+                f"{{{shown}}} is sent as written: placeholders take no format spec or "
+                f"conversion. Write {{{m.group(1)}}}, formatting the value beforehand if "
+                "needed."
+            )
+    return notes
+
+
+def pipeline_notes(compiled: Any, names: Iterable[str], columns: Iterable[str] = ()) -> list[str]:
+    """Notes on a pipeline's prompts: a format spec on a known name (see
+    :func:`format_spec_notes`), or ``{review text}`` naming a row's column that is not an
+    identifier, which a pipeline reaches as ``{input[review text]}``."""
+    odd = {c for c in columns if not c.isidentifier()}
+    known = [*names, *columns, *compiled.prompts, "input"]
+    notes = []
+    for step, template in [*compiled.prompts.items(), *compiled.systems.items()]:
+        if template is None:
+            continue
+        where = f"step {step!r}: "
+        notes += [where + note for note in format_spec_notes(template, known)]
+        notes += [
+            f"{where}{{{inner}}} is sent as written; a row's column {inner!r} is "
+            f"{{input[{inner}]}} in a pipeline."
+            for inner in template.literal_braces
+            if inner in odd
+        ]
+    return notes
 
 
 def render_prompt(template: Template, namespace: Mapping[str, Any], item: Any = None) -> str:

@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
-from .compare import over_items
+from .compare import over_items, pipeline_notes
 from .context import CellContext
 
 __all__ = ["cluster_progress", "run_pipeline_over_cell"]
@@ -57,6 +57,10 @@ def run_pipeline_over_cell(ctx: CellContext, args: argparse.Namespace, body: str
     pipeline, rows = prepare_rows(
         ctx.engine, pipeline, items, namespace=ctx.namespace, what=f"--over {args.over}"
     )
+    first = rows.inputs[0]
+    columns = [str(c) for c in first] if isinstance(first, Mapping) else []
+    for note in pipeline_notes(pipeline.compiled, ctx.namespace, columns):
+        print(f"note: {note}")
     if args.dry_run:  # the plan of the first row: every row runs the same steps
         plan = pipeline.plan(rows.inputs[0], namespace=rows.namespaces[0])
         ctx.bind(args.out, plan)

@@ -9,6 +9,7 @@ raised together as one :class:`~orchestration_kernel.errors.SpecError`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -108,7 +109,7 @@ def parse_yaml(text: str) -> tuple[object, Positions, list[SpecProblem]]:
         if exc.context:
             what = f"{what} ({exc.context})"
         if not isinstance(exc, YAMLBoundError):
-            what = f"malformed YAML: {what}"
+            what = f"malformed YAML: {what}{_yaml_hint(text, mark)}"
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
         raise SpecError([SpecProblem(what, line, col)], source=text) from None
     except UnicodeEncodeError as exc:  # a lone surrogate: not text a YAML parser can read
@@ -142,8 +143,16 @@ def _normalise(data: object, pos: Positions) -> tuple[dict[str, object] | None, 
             return None, [SpecProblem("the spec has no 'steps:' list", line, col)]
         return dict(data), []
     what = "empty" if data is None else f"a {type(data).__name__}"
+    hint = ""
+    if isinstance(data, str):  # a bare prompt
+        hint = (
+            ". One step is '- {name: answer, model: gpt-4o, prompt: \"...\"}'; to send one "
+            "prompt to models as it is, use %%orchestrate --compare MODEL"
+        )
     return None, [
-        SpecProblem(f"the spec must be a list of steps or a mapping with 'steps:' (got {what})")
+        SpecProblem(
+            f"the spec must be a list of steps or a mapping with 'steps:' (got {what}){hint}"
+        )
     ]
 
 
@@ -221,9 +230,37 @@ def _pydantic_problems(exc: ValidationError, data: object, pos: Positions) -> li
             msg = " or ".join(msgs) if len(errs) > 1 else msgs[0]
             if err["type"] != "missing" and not isinstance(err.get("input"), Mapping | list):
                 msg = f"{msg} (got {err.get('input')!r})"
+            elif err["type"] == "string_type" and isinstance(err.get("input"), Mapping | list):
+                msg += _FLOW_HINT  # `prompt: {input}` is a YAML mapping, not text
             line, col = pos.mark(path)
         problems.append(SpecProblem(msg, line, col, _path_text(path) or None))
     return problems
+
+
+#: YAML reads a value that starts with ``{`` or ``[`` as a mapping or a list.
+_FLOW_HINT = (
+    ". YAML reads a value that starts with '{' or '[' as a mapping or a list: quote it, "
+    'as in prompt: "{input} ..."'
+)
+_KEY_ON_LINE = re.compile(r"^\s*(?:-\s+)?([A-Za-z_][\w-]*):\s")
+
+
+def _yaml_hint(text: str, mark: yaml.Mark | None) -> str:
+    """A hint for the YAML mistakes people make most: a tab in the indentation, and an
+    unquoted value that holds ``: `` (``prompt: Answer this: what is 2+2?``)."""
+    if mark is None:
+        return ""
+    lines = text.splitlines()
+    line = lines[mark.line] if mark.line < len(lines) else ""
+    if "\t" in line[: len(line) - len(line.lstrip())]:
+        return ". YAML indents with spaces, not tabs"
+    key = _KEY_ON_LINE.match(line)
+    if key and ": " in line[key.end() :]:
+        return f'. A value holding ": " must be quoted: {key.group(1)}: "..."'
+    above = lines[mark.line - 1] if 0 < mark.line <= len(lines) else ""
+    if key and above.strip() and ":" not in above:
+        return f". Is a ':' missing on line {mark.line}?"
+    return ""
 
 
 def _clean(msg: str) -> str:
@@ -483,6 +520,8 @@ class _Checker:
     # -- graph ---------------------------------------------------------------------------
     def build_graph(self, refs: dict[str, set[str]]) -> DAG | None:
         names = set(self.names)
+        if len(names) < len(self.names):  # two steps share a name: no graph can be drawn,
+            return None  # and check_names already said so (not "'a' depends on itself")
         explicit = {
             s.name or "": None if s.depends_on is None else [d for d in s.depends_on if d in names]
             for s in self.spec.steps

@@ -9,12 +9,18 @@ The rules (CONTRACT.md):
 - ``{{`` gives ``{``. ``}}`` gives ``}`` when it closes an escaped ``{{``; otherwise it is
   literal, so nested JSON such as ``{"a": {"b": 1}}`` is never mangled.
 
+Over a table, a column whose name is not an identifier (``review text``, ``0``) is
+reached as ``{review text}`` too: :func:`compile_template` takes such names as
+``fields``. Every other unescaped ``{...}`` is kept in :attr:`Template.literal_braces`,
+so a caller can point out ``{stars:>5}`` or ``{stars!r}`` (format specs are not applied).
+
 Templates are compiled once, at load time; rendering is a join over precompiled parts.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from .scope import Scope, format_value, get_attr, get_item
@@ -22,9 +28,12 @@ from .scope import Scope, format_value, get_attr, get_item
 __all__ = ["Placeholder", "Template", "compile_template", "resolve"]
 
 _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
-_KEY = r"(?:[\w.:\-/@]+|'[^'\]\n]*'|\"[^\"\]\n]*\")"
+#: A key: ``claude-3``, ``Some Column`` (single spaces inside), or quoted.
+_KEY = r"(?:[\w.:\-/@]+(?: [\w.:\-/@]+)*|'[^'\]\n]*'|\"[^\"\]\n]*\")"
 _PLACEHOLDER = re.compile(rf"\{{({_IDENT})((?:\.{_IDENT}|\[{_KEY}\])*)\}}")
 _SEGMENT = re.compile(rf"\.({_IDENT})|\[({_KEY})\]")
+#: An unescaped brace pair on one line that is not a placeholder (JSON, code, a typo).
+_LITERAL_BRACE = re.compile(r"\{([^{}\n]{1,200})\}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +72,10 @@ class Template:
 
     source: str
     parts: tuple[str | Placeholder, ...]
+    #: Whether braces were read at all (``False``: every character is literal).
+    interpolated: bool = True
+    #: The text inside each unescaped ``{...}`` left literal, in order.
+    literal_braces: tuple[str, ...] = ()
 
     @property
     def placeholders(self) -> tuple[Placeholder, ...]:
@@ -89,12 +102,19 @@ def resolve(placeholder: Placeholder, scope: Scope) -> object:
     return value
 
 
-def compile_template(text: str, *, interpolate: bool = True) -> Template:
-    """Compile ``text``; with ``interpolate=False`` every character is literal."""
+def compile_template(
+    text: str, *, interpolate: bool = True, fields: Collection[str] = ()
+) -> Template:
+    """Compile ``text``; with ``interpolate=False`` every character is literal.
+
+    ``fields`` are names that are not identifiers (a table's column ``review text``):
+    ``{review text}`` written exactly is a placeholder for that name.
+    """
     if not interpolate or ("{" not in text and "}}" not in text):
-        return Template(text, (text,) if text else ())
+        return Template(text, (text,) if text else (), interpolate)
     parts: list[str | Placeholder] = []
     buf: list[str] = []
+    literals: list[str] = []
     escaped_open = 0  # escaped '{{' not yet closed by '}}'
     i, n = 0, len(text)
     while i < n:
@@ -105,14 +125,17 @@ def compile_template(text: str, *, interpolate: bool = True) -> Template:
                 escaped_open += 1
                 i += 2
                 continue
-            m = _PLACEHOLDER.match(text, i)
-            if m:
+            found = _placeholder_at(text, i, fields)
+            if found is not None:
                 if buf:
                     parts.append("".join(buf))
                     buf.clear()
-                parts.append(Placeholder(m.group(0), m.group(1), _parse_path(m.group(2)), i))
-                i = m.end()
+                parts.append(found)
+                i += len(found.raw)
                 continue
+            literal = _LITERAL_BRACE.match(text, i)
+            if literal:
+                literals.append(literal.group(1))
         elif ch == "}" and escaped_open and text.startswith("}}", i):
             buf.append("}")
             escaped_open -= 1
@@ -122,4 +145,14 @@ def compile_template(text: str, *, interpolate: bool = True) -> Template:
         i += 1
     if buf:
         parts.append("".join(buf))
-    return Template(text, tuple(parts))
+    return Template(text, tuple(parts), True, tuple(literals))
+
+
+def _placeholder_at(text: str, i: int, fields: Collection[str]) -> Placeholder | None:
+    m = _PLACEHOLDER.match(text, i)
+    if m:
+        return Placeholder(m.group(0), m.group(1), _parse_path(m.group(2)), i)
+    literal = _LITERAL_BRACE.match(text, i) if fields else None
+    if literal and literal.group(1) in fields:
+        return Placeholder(literal.group(0), literal.group(1), (), i)
+    return None

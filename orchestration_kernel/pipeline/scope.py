@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from typing import SupportsIndex, SupportsInt
+from typing import Protocol, SupportsIndex, SupportsInt, TypeGuard
 
 from ..near_names import nearest
 from .result import StepResult
@@ -146,7 +146,9 @@ def get_attr(value: object, name: str) -> object:
 
 
 def format_value(value: object) -> str:
-    """A value as prompt text: steps give their output, structures become JSON."""
+    """A value as prompt text: steps give their output, structures become JSON, a pandas
+    DataFrame or Series becomes CSV and a NumPy array a JSON list, whole: their ``str()``
+    cuts long ones to ``...``, which would send the model part of the data unnoticed."""
     if value is None:
         return ""
     if isinstance(value, str):
@@ -154,11 +156,62 @@ def format_value(value: object) -> str:
     if isinstance(value, StepResult):
         return _format_step(value)
     if isinstance(value, dict | list | tuple | bool | int | float):
-        try:
-            return json.dumps(value, ensure_ascii=False, indent=2, default=str)
-        except (TypeError, ValueError):
-            return str(value)
+        return _json(value, indent=2)
+    if _is_table(value):
+        return _csv(value)
+    if _is_numpy(value):
+        items = value.tolist()
+        return _json(items) if isinstance(items, list) else str(value)  # a scalar: its str
     return str(value)
+
+
+class _Table(Protocol):
+    """A pandas DataFrame or Series, as far as a prompt needs one."""
+
+    @property
+    def index(self) -> object: ...
+
+    def to_csv(self, *, index: bool) -> str: ...
+
+    def to_dict(self, *args: object, **kwargs: object) -> object: ...
+
+
+class _NumPy(Protocol):
+    def tolist(self) -> object: ...
+
+
+def _is_table(value: object) -> TypeGuard[_Table]:
+    # pandas by its shape: the core does not import pandas to render a prompt.
+    return hasattr(value, "to_csv") and hasattr(value, "index") and hasattr(value, "to_dict")
+
+
+def _is_numpy(value: object) -> TypeGuard[_NumPy]:
+    return type(value).__module__ == "numpy" and hasattr(value, "tolist")
+
+
+def _json(value: object, indent: int | None = None) -> str:
+    try:
+        return json.dumps(value, ensure_ascii=False, indent=indent, default=_json_default)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _json_default(value: object) -> object:
+    """NumPy numbers as numbers (not ``"3"``), dates in ISO form, tables as records."""
+    if _is_numpy(value):
+        plain = value.tolist()
+        return float(str(value)) if isinstance(plain, float) else plain  # float32 0.1 → 0.1
+    if _is_table(value):
+        return value.to_dict(orient="records") if hasattr(value, "columns") else value.to_dict()
+    isoformat = getattr(value, "isoformat", None)
+    return isoformat() if callable(isoformat) else str(value)
+
+
+def _csv(table: _Table) -> str:
+    index = table.index
+    plain = type(index).__name__ == "RangeIndex" and getattr(index, "start", None) == 0
+    plain = plain and getattr(index, "step", None) == 1
+    return table.to_csv(index=not plain).rstrip("\n")
 
 
 def _format_step(step: StepResult) -> str:

@@ -256,9 +256,16 @@ class Router:
             return ordered, notes
         return fitting + [d for d in ordered if d not in fitting], notes
 
-    def _misfit(self, dep: Deployment, input_tokens: int | None, needs: set[str]) -> str | None:
-        """Why ``dep`` cannot serve this call, judged from the catalogue (None: it can)."""
-        info = self.catalogue.get(dep.ref)
+    def _misfit(
+        self,
+        dep: Deployment,
+        input_tokens: int | None,
+        needs: set[str],
+        ref: ModelRef | None = None,
+    ) -> str | None:
+        """Why ``dep`` cannot serve this call, judged from the catalogue (None: it can).
+        ``ref``: ``dep.ref`` when the caller has it already (each access builds one)."""
+        info = self.catalogue.get(ref or dep.ref)
         if info is None:
             return None  # unknown model: nothing to judge by
         missing = needs - info.capabilities
@@ -337,28 +344,32 @@ class Router:
         dep = self.deployment_for(how.ref)
         self.breaker(dep).acquire()
         self._assigned[dep.id] = self.in_flight(dep) + 1
+        ref = dep.ref  # on every call's path: made once, not once per use below
         reasons: dict[str, object] = {
             "why": "a single model: its own deployment",
             "resolution": how.as_dict(),
             "needs": sorted(needs),
-            "misfit": self._misfit(dep, input_tokens, needs),
-            "candidates": [self._describe(dep, input_tokens)],
+            "misfit": self._misfit(dep, input_tokens, needs, ref),
+            "candidates": [self._describe(dep, input_tokens, ref)],
         }
-        return dep, RouteDecision(name, dep.id, str(dep.ref), "single", reasons)
+        return dep, RouteDecision(name, dep.id, str(ref), "single", reasons)
 
-    def _describe(self, dep: Deployment, input_tokens: int | None) -> dict[str, object]:
+    def _describe(
+        self, dep: Deployment, input_tokens: int | None, ref: ModelRef | None = None
+    ) -> dict[str, object]:
+        ref = ref or dep.ref
         series = self.metrics.deployment(dep.id)
         breaker = self.breaker(dep)
         tokens = input_tokens if input_tokens is not None else _DEFAULT_INPUT_TOKENS
         return {
             "id": dep.id,
-            "model": str(dep.ref),
+            "model": str(ref),
             "weight": dep.weight,
             "breaker": breaker.state,
             "in_flight": self.in_flight(dep),
             "latency_p50_ms": series.latency(50) if series else None,
             "recent_error_rate": series.recent_error_rate if series else None,
-            "est_cost_usd": _round(self._estimate(dep.ref, tokens)),
+            "est_cost_usd": _round(self._estimate(ref, tokens)),
         }
 
     def choose_auto(
@@ -492,10 +503,11 @@ class Router:
             breaker.record_success()
         else:
             breaker.record_failure(error)
+        ref = dep.ref
         if cost_usd is None and ok and usage is not None:
-            cost_usd = self.catalogue.cost(dep.ref, usage)
+            cost_usd = self.catalogue.cost(ref, usage)
         self.metrics.observe(
-            model=str(dep.ref),
+            model=str(ref),
             deployment=dep.id,
             ok=ok,
             latency_ms=latency_ms,

@@ -75,6 +75,11 @@ def test_figures_are_repeated_samples(smoke: tuple[dict[str, Any], str]) -> None
     if http["status"] == "ok":
         assert http["latency"]["raw SDK"]["ratio_p50"] == 1.0
         assert all(v["latency_us"]["n"] > 1 for v in http["latency"].values())
+        # One paired overhead per round, the raw SDK's own always zero.
+        rounds = http["rounds"]
+        assert all(len(v["overhead_us"]["rounds"]) == rounds for v in http["latency"].values())
+        assert http["latency"]["raw SDK"]["overhead_us"]["rounds"] == [0.0] * rounds
+        assert len(http["held_over_raw_s"]["repeats"]) == len(http["held"]["raw SDK"])
 
 
 def test_percentiles_interpolate() -> None:

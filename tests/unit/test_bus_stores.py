@@ -117,3 +117,17 @@ def test_handoff_stats_window_and_reset() -> None:
         stats.record(-1.0)
     stats.reset()
     assert stats.stats()["count"] == 0
+
+
+async def test_numpy_numbers_are_stored_as_the_numbers_they_are(store: Store) -> None:
+    # df.stars.sum() is an int64: refusing it made every pandas aggregate a chore.
+    import numpy as np
+
+    data = {"n": np.int64(3), "mean": np.float32(0.5), "ok": np.bool_(True)}
+    version = await store.write_context("s", data, merge=False, ts=1.0)
+    assert version.data == {"n": 3, "mean": 0.5, "ok": True}
+    assert type(version.data["n"]) is int
+    with pytest.raises(ConfigurationError, match=r"array\.tolist\(\)"):
+        await store.write_context("s", {"a": np.arange(3)}, merge=False, ts=2.0)
+    with pytest.raises(ConfigurationError, match="JSON-compatible"):
+        await store.write_context("s", {"x": np.float64("nan")}, merge=False, ts=3.0)

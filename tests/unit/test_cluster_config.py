@@ -212,7 +212,8 @@ def test_a_pipeline_partition_runs_each_row_as_its_own_run_on_the_worker_side() 
     )  # fmt: skip
     rows = pipeline_rows(pipeline, [{"city": "Oslo", "n": 1}, {"city": "Lima", "n": 2}],
                          namespace={"city": "nowhere"})  # fmt: skip
-    assert rows.namespaces == [{"city": "nowhere"}] * 2  # a list's items are no names
+    # Records fill their keys as names, as a DataFrame's row does: the row's city wins.
+    assert [ns["city"] for ns in rows.namespaces] == ["Oslo", "Lima"]
     config = engine.config()
     task = RowsTask(
         job_id="j", index=1, start=10, spec=spec_data(pipeline), inputs=rows.inputs,

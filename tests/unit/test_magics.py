@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+import pandas as pd
 import pytest
 from IPython import get_ipython
 from IPython.testing.globalipapp import start_ipython
@@ -253,6 +254,43 @@ def test_compare_and_over_matrix(ip: Any) -> None:
     assert totals["gpt-4"]["answers"] == 3
 
 
+def test_over_takes_a_python_expression_with_spaces_and_quotes(
+    ip: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A shell split cut df[df.stars > 3] in two and took the quotes out of
+    # df.query('stars > 3'); an expression stays whole, as typed in a cell.
+    ip.user_ns["frame"] = pd.DataFrame({"review": ["great", "awful"], "stars": [5, 1]})
+    for over in ("frame[frame.stars > 3]", "frame.query('stars > 3')", '"frame[frame.stars > 3]"'):
+        result = cell(ip, f"%%orchestrate --compare gpt-4 --over {over} --out m\nRate {{review}}")
+        assert result.success, over
+        assert ip.user_ns["m"].prompts == ["Rate great"], over
+
+
+def test_a_format_spec_in_a_compare_prompt_is_pointed_out(
+    ip: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ip.user_ns["frame"] = pd.DataFrame({"stars": [5]})
+    assert cell(ip, "%%orchestrate --compare gpt-4 --over frame --out m\n{stars:>3} {x: 1}").success
+    out = capsys.readouterr().out
+    notes = [line for line in out.splitlines() if line.startswith("note: {")]
+    assert len(notes) == 1 and notes[0].startswith("note: {stars:>3} is sent as written")
+    assert ip.user_ns["m"].prompts == ["{stars:>3} {x: 1}"]
+
+
+def test_a_pipeline_prompt_that_would_be_sent_as_written_is_pointed_out(
+    ip: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ip.user_ns["frame"] = pd.DataFrame({"review text": ["great"], "stars": [5]})
+    prompt = "'{review text} {stars:.1f} {input[review text]}'"
+    body = f"steps:\n  - name: a\n    model: gpt-4\n    prompt: {prompt}\n"
+    assert cell(ip, "%%orchestrate --over frame --out m\n" + body).success
+    notes = [line for line in capsys.readouterr().out.splitlines() if "is sent as written" in line]
+    assert len(notes) == 2
+    assert any("{input[review text]}" in n for n in notes)
+    assert any("{stars:.1f}" in n for n in notes)
+    assert ip.user_ns["m"].to_dataframe()["a"].iloc[0].endswith("{review text} {stars:.1f} great")
+
+
 def test_compare_over_mistakes(ip: Any, capsys: pytest.CaptureFixture[str]) -> None:
     ip.user_ns["qs"] = ["a"]
     result = cell(ip, "%%orchestrate --compare gpt-4 --over sq\n{item}")
@@ -433,3 +471,13 @@ def test_an_unknown_run_lists_the_latest_runs_by_kind(
     message = str(result.error_in_exec)
     assert "No run 'nosuchrun'" in message and "(compare)" in message
     assert "(pipeline)" in message and "(nan)" not in message
+
+
+def test_a_long_brace_is_cut_in_the_note_since_it_may_hold_a_key() -> None:
+    from orchestration_kernel.magics.compare import format_spec_notes
+    from orchestration_kernel.pipeline.placeholders import compile_template
+
+    secret = "sk-proj-" + "A1b2C3d4" * 4  # built at run time, as key-shaped test values are
+    notes = format_spec_notes(compile_template("{token:" + secret + "} {n:>3}"), ["token", "n"])
+    assert notes[0].startswith("{token:…} is sent as written") and secret not in notes[0]
+    assert notes[1].startswith("{n:>3} is sent as written")

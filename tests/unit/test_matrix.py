@@ -41,6 +41,35 @@ def test_prompts_from_a_dataframe_one_per_row_with_columns() -> None:
     assert '"stars": 5' in matrix_prompts("{item}", df).prompts[0]
 
 
+def test_a_column_whose_name_is_not_an_identifier_is_reached_by_its_name() -> None:
+    # CSV headers with spaces and read_csv(header=None)'s integer columns: written as
+    # {review text} and {0}, they were sent to the model literally.
+    df = pd.DataFrame({"review text": ["great", "awful"], "stars": [5, 1]})
+    made = matrix_prompts('{review text} ({stars}) {{review text}} {"review text": 1}', df)
+    assert made.prompts == [
+        'great (5) {review text} {"review text": 1}',
+        'awful (1) {review text} {"review text": 1}',
+    ]
+    # {item[...]} reaches it too, quoted or not.
+    assert matrix_prompts("{item[review text]}|{item['review text']}", df).prompts[1] == (
+        "awful|awful"
+    )
+    numbered = pd.DataFrame([["a", "b"], ["c", "d"]])  # columns 0 and 1
+    assert matrix_prompts("{0}-{1} {2}", numbered).prompts == ["a-b {2}", "c-d {2}"]
+    # Without interpolation every brace stays as written.
+    assert matrix_prompts("{review text}", df, interpolate=False).prompts[0] == "{review text}"
+
+
+def test_records_fill_their_keys_and_become_columns() -> None:
+    records = [{"review": "great", "stars": 5}, {"review": "awful", "stars": 1}]
+    assert matrix_prompts("{review} ({stars})", records).prompts == ["great (5)", "awful (1)"]
+    series = pd.Series(["x"], name="review text")
+    assert matrix_prompts("[{review text}]", series).prompts == ["[x]"]
+    frame = make_engine().matrix_sync(["gpt-4o"], "{review}", records).to_dataframe()
+    assert list(frame.columns) == ["review", "stars", "gpt-4o"]
+    assert frame["stars"].tolist() == [5, 1]
+
+
 def test_each_cell_keeps_its_own_column_type() -> None:
     # A row taken as one Series would make the int a float beside a float column, and a
     # NaN a NaT beside a date.
@@ -158,3 +187,8 @@ async def test_async_matrix_and_its_observer() -> None:
     assert {e.model for e in events} == set(MODELS)
     assert result.totals()[MODELS[0]]["answers"] == 1
     assert "| **total** |" in result._repr_markdown_()
+
+
+def test_a_misspelled_mode_names_batch_too() -> None:
+    with pytest.raises(ConfigurationError, match="Did you mean 'batch'"):
+        make_engine().matrix_sync(["gpt-4o"], "{item}", [1], mode="bacth")

@@ -412,3 +412,36 @@ def test_spec_error_message_lists_each_problem() -> None:
     assert "line 2" in text and "line 3" in text
     assert info.value.source is not None
     assert info.value.user_error
+
+
+@pytest.mark.parametrize(
+    ("spec", "where", "hint"),
+    [
+        ("steps:\n\t- name: a\n\t  model: gpt-4o\n\t  prompt: hi\n", (2, 1), "not tabs"),
+        (
+            "steps:\n  - name: a\n    model: gpt-4o\n    prompt: Answer this: what is 2+2?\n",
+            (4, 24),
+            'must be quoted: prompt: "..."',
+        ),
+        ("steps:\n  - name: a\n    model: gpt-4o\n    prompt: {input}\n", (4, 13), "quote it"),
+        ("steps:\n  - name a\n    model: gpt-4o\n    prompt: hi\n", (3, 10), "missing on line 2"),
+        ("What is 2+2?", (None, None), "--compare MODEL"),
+    ],
+)
+def test_the_common_yaml_mistakes_say_how_to_fix_them(
+    spec: str, where: tuple[int | None, int | None], hint: str
+) -> None:
+    with pytest.raises(SpecError) as caught:
+        load_pipeline(spec)
+    [problem] = caught.value.errors
+    assert (problem.line, problem.column) == where and hint in problem.message
+
+
+def test_two_steps_with_one_name_is_one_problem_not_a_cycle_too() -> None:
+    step = "  - {name: a, model: gpt-4o, prompt: hi}\n"
+    spec = "steps:\n" + step + step
+    with pytest.raises(SpecError) as caught:
+        load_pipeline(spec)
+    assert [p.message for p in caught.value.errors] == [
+        "two steps are called 'a'; step names must be unique"
+    ]

@@ -166,3 +166,23 @@ def test_format_value_of_unknown_objects_uses_str() -> None:
 
     assert format_value(Thing()) == "thing"
     assert isinstance(compile_template("{a}").placeholders[0], Placeholder)
+
+
+def test_tables_and_arrays_are_rendered_whole_and_numpy_numbers_as_numbers() -> None:
+    # str() of a long DataFrame or array cuts it to "...": the model got part of the data.
+    import numpy as np
+    import pandas as pd
+
+    from orchestration_kernel.pipeline.scope import Scope
+
+    def render(value: object) -> str:
+        return compile_template("{input}").render(Scope(input=value))
+
+    frame = pd.DataFrame({"x": range(1000), "label": ["a"] * 1000})
+    lines = render(frame).splitlines()
+    assert lines[0] == "x,label" and len(lines) == 1001 and lines[-1] == "999,a"
+    assert render(frame.set_index("label").head(1)) == "label,x\na,0"  # a real index is kept
+    assert render(pd.Series([1, 2], name="n")) == "n\n1\n2"
+    assert render(np.arange(2000)).endswith(", 1998, 1999]")
+    assert render({"n": np.int64(3), "f": np.float32(0.1)}) == '{\n  "n": 3,\n  "f": 0.1\n}'
+    assert render(np.float32(0.1)) == "0.1"
