@@ -126,6 +126,8 @@ def verify_chain(
     top = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM audit_events").fetchone()[0]
     if reader is not None and top - first >= PARALLEL_ROWS:
         walk = _walk_snapshot(conn, key, (first, prev), top, mark_seq, expect_head)
+        if walk is not None and walk.expected <= top:  # clean up to a row it cannot vouch for
+            walk = _resume(conn, key, walk, mark_seq, expect_head)
         if walk is None:
             walk = _walk_in_halves(conn, reader, key, (first, prev), top, mark_seq, expect_head)
     if walk is None:
@@ -324,12 +326,13 @@ def _walk_snapshot(
     mark_seq: int | None,
     expect_head: str | None,
 ) -> _Walk | None:
-    """Walk every row through ``top`` from a private copy of ``conn``'s snapshot, read
+    """Walk the rows through ``top`` from a private copy of ``conn``'s snapshot, read
     into Arrow by a worker thread while this one formats and MACs (``snapshot.batches_of``:
-    SQLite renders the rows without holding the GIL). Only a clean walk is returned, as
-    :func:`_take_clean` checks it batch by batch; ``None`` for anything else (a broken
-    link, a value the fast path does not render, the driver missing or failing), and the
-    caller walks as before, on ``conn``."""
+    SQLite renders the rows without holding the GIL), a batch at a time as
+    :func:`_take_clean` takes it. Returns the walk of the clean batches, up to the first
+    that is not (a broken link, a value the fast path does not render, the driver
+    failing): the caller walks the rest on ``conn`` (:func:`_resume`). ``None`` when not
+    even the first batch is clean, or the driver is missing."""
     walk = _Walk(*start)
     try:
         with batches_of(conn, _SNAPSHOT_MESSAGES, (-(2**63), top)) as batches:
@@ -338,10 +341,28 @@ def _walk_snapshot(
             for record in batches:
                 batch = _arrow_batch(key, record) if record.num_rows else None
                 if batch is None or not _take_clean(walk, batch, mark_seq, expect_head):
-                    return None
+                    break
     except (SnapshotFailed, ValueError, TypeError, UnicodeError):
-        return None
-    return walk
+        pass  # the batches taken stand: they are of the same snapshot as ``conn``
+    # The first batch taken began at ``start`` with nothing below it (it was read from the
+    # lowest seq), so what is left is exactly what a walk of ``conn`` would still read.
+    return walk if walk.rows else None
+
+
+def _resume(
+    conn: sqlite3.Connection,
+    key: ChainKey,
+    done: _Walk,
+    mark_seq: int | None,
+    expect_head: str | None,
+) -> _Walk:
+    """``done`` (a clean walk of the first rows) carried on to the end on ``conn``, row by
+    row where needed, as :func:`_walk` would have carried on from the same row."""
+    rest = _walk(conn, key, (done.expected, done.prev), None, mark_seq, expect_head, done.expected)
+    rest.rows += done.rows
+    rest.at_mark = rest.at_mark or done.at_mark
+    rest.seen_head = rest.seen_head or done.seen_head
+    return rest
 
 
 def _arrow_batch(key: ChainKey, record: pa.RecordBatch) -> Batch | None:

@@ -112,13 +112,14 @@ def test_an_edit_is_never_vouched_for_and_reports_as_before(
     walk = _snapshot_walk(trail)
     try:
         exact = _exact_walk(trail)
-    except Exception:  # the exact walk cannot read a row: nothing vouched for either
-        assert walk is None
+    except Exception:  # the exact walk cannot read row ``seq``: not vouched for either
+        assert walk is None or walk.expected <= seq
     else:
-        if exact.broken is not None:  # the rows themselves are broken: never a clean walk
-            assert walk is None
-        elif walk is not None:  # e.g. a cut tail, which the anchor catches afterwards
-            assert (walk.rows, walk.prev, walk.expected) == (exact.rows, exact.prev, exact.expected)
+        if exact.broken is not None:  # never vouched for: the walk stops before the row
+            assert walk is None or walk.expected <= exact.broken[0]
+        if walk is not None and walk.expected == exact.expected:  # e.g. a cut tail
+            assert (walk.rows, walk.prev) == (exact.rows, exact.prev)
+        assert walk is None or walk.expected <= exact.expected
     after = _outcome(trail, monkeypatch, snapshot_walk=True)
     assert after == _outcome(trail, monkeypatch, snapshot_walk=False)
     unchanged = seq == 7 and "SET latency_ms" in sql  # row 7's latency is NULL already
@@ -134,7 +135,8 @@ def test_a_float_one_ulp_away_is_never_vouched_for(
     _tamper(
         trail, "UPDATE audit_events SET latency_ms = ? WHERE seq = 30", (math.nextafter(value, 1),)
     )
-    assert _snapshot_walk(trail) is None
+    walk = _snapshot_walk(trail)
+    assert walk is None or walk.expected <= 30  # never past the edited row
     report = trail.verify()
     assert not report.ok and report.first_broken == 30
     assert report == _report_without_snapshot(trail, monkeypatch)
@@ -148,7 +150,7 @@ def test_rows_the_fast_rendering_cannot_give_are_left_to_the_exact_walk(
         for i in range(30):
             trail.record("call", prompt=f"\x7f del {i}")  # DEL: Python escapes it, SQLite not
         trail.flush()
-        assert _snapshot_walk(trail) is None
+        assert _snapshot_walk(trail) is None  # not one row vouched for
         assert trail.verify().status == "intact"
 
 
@@ -159,3 +161,18 @@ def test_without_the_driver_verify_walks_as_before(
     assert _snapshot_walk(trail) is None
     assert trail.verify() == _report_without_snapshot(trail, monkeypatch)
     assert trail.verify().ok
+
+
+@pytest.mark.parametrize("kept", [10, 55])  # the head kept elsewhere: before or after the edit
+def test_an_edit_after_a_clean_stretch_reports_as_before_with_a_head_kept_elsewhere(
+    trail: AuditTrail, monkeypatch: pytest.MonkeyPatch, kept: int
+) -> None:
+    conn = sqlite3.connect(trail.path)
+    head = conn.execute("SELECT hash FROM audit_events WHERE seq = ?", (kept,)).fetchone()[0]
+    conn.close()
+    _tamper(trail, "UPDATE audit_events SET prompt = 'edited' WHERE seq = 50")
+    walk = _snapshot_walk(trail)
+    assert walk is not None and 8 <= walk.expected <= 50  # a clean stretch, then the rest
+    report = trail.verify(expect_head=head)
+    assert not report.ok and report.first_broken == 50
+    assert report == _report_without_snapshot(trail, monkeypatch, expect_head=head)
