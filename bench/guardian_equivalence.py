@@ -147,6 +147,13 @@ async def run(out):
 
 with open(sys.argv[3], "w", encoding="utf-8") as out:
     asyncio.run(run(out))
+try:  # whether the Hyperscan prefilters were in use (ORCHESTRATION_GUARDIAN_PREFILTER)
+    from orchestration_kernel.guardian.injection_prefilter import _MADE
+except ImportError:
+    pass
+else:
+    print(f"[equivalence] {sys.argv[1]}: prefilter databases loaded: "
+          f"{sum(p.ready for p in _MADE)} of {len(_MADE)}", file=sys.stderr)
 """
 
 

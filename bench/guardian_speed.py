@@ -4,6 +4,9 @@ on hostile megabytes (issue 15 item 1, issue 20's speed target).
 - **Per KB**: the project's own labelled prompts (``tests/guardian_eval``), joined into
   texts of 1, 4 and 16 KB; each text is checked ``repeats`` times; the figure is the
   median of µs per KB over every check.
+- **Per KB, negatives**: the same with only the prompts labelled negative (benign
+  requests and hard negatives: key look-alikes, numbers, role-play), where nothing
+  should be found but many rules have candidates to reject.
 - **Per policy**: the same texts through each policy's ``check`` alone (µs per KB,
   median), so a family's share shows; and ``check_input`` again with the phone
   validator's memo emptied before every check (each text is checked ``repeats`` times,
@@ -14,6 +17,11 @@ on hostile megabytes (issue 15 item 1, issue 20's speed target).
   (long runs of one character, of letters and digits, of whitespace, floods of every
   trigger): the wall time of one ``check_input`` each (off the loop, as the Guardian runs
   a long text), and the worst of them.
+- **First check**: the first ``check_input`` (a 4 KB prompt) of a fresh process, in ms:
+  in a new home (``cold``: no cached prefilter database; the build starts in a child
+  process and the check takes the Python path) and in a home whose cache is built
+  (``warm``). The figures above are taken with the prefilter databases loaded
+  (``ORCHESTRATION_GUARDIAN_PREFILTER=wait``: the first check waits for them).
 
 Run alone: ``python -m bench.guardian_speed`` (prints JSON); in ``make bench`` as the
 ``guardian`` section.
@@ -23,9 +31,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -35,10 +46,12 @@ if TYPE_CHECKING:
 __all__ = ["measure"]
 
 
-def _ordinary_texts() -> list[str]:
+def _ordinary_texts(benign: bool = False) -> list[str]:
+    """The labelled prompts joined into texts of 1, 4 and 16 KB (``benign``: only the
+    negatives, hard ones included)."""
     from tests.guardian_eval.generator import build_cases
 
-    prompts = [c.text for c in build_cases()]
+    prompts = [c.text for c in build_cases() if not (benign and c.positive)]
     random.Random(7).shuffle(prompts)
     texts, i = [], 0
     for size in (1024, 4096, 16384):
@@ -129,14 +142,62 @@ def _call_pairs(guardian: Guardian, ctx: GuardContext, n: int) -> list[float]:
     return asyncio.run(run())
 
 
+#: A fresh process's first check_input, in ms; then (for the next measurement's sake) it
+#: waits for any prefilter build it started.
+_FIRST_CHECK = """
+import asyncio, sys, time
+from bench.guardian_speed import _ordinary_texts
+from orchestration_kernel.guardian import GuardContext, Guardian
+text = _ordinary_texts()[12]
+guardian = Guardian()
+ctx = GuardContext(model="openai:gpt-4o-mini", provider="openai", session_id="bench")
+t0 = time.perf_counter()
+asyncio.run(guardian.check_input(text, ctx))
+print((time.perf_counter() - t0) * 1e3)
+try:
+    from orchestration_kernel.guardian.injection_prefilter import wait_all
+except ImportError:
+    pass
+else:
+    wait_all()
+"""
+
+
+def _first_checks(rounds: int) -> dict[str, list[float]]:
+    """ms of the first check in fresh processes: ``cold`` (a new home each) and ``warm``
+    (a home whose cache the cold runs built)."""
+    env = {k: v for k, v in os.environ.items() if k != "ORCHESTRATION_GUARDIAN_PREFILTER"}
+    out: dict[str, list[float]] = {"cold": [], "warm": []}
+    with tempfile.TemporaryDirectory(prefix="guardian-first-") as tmp:
+        for label, home in [("cold", None)] * rounds + [("warm", "shared")] * rounds:
+            where = os.path.join(tmp, home or f"cold{len(out['cold'])}")
+            if label == "warm" and not out["warm"] and not os.path.isdir(where):
+                # the warm home's cache: built once by a process of its own
+                env_build = dict(env, ORCHESTRATION_HOME=where)
+                subprocess.run([sys.executable, "-c", _FIRST_CHECK], env=env_build, check=True,
+                               capture_output=True)  # fmt: skip
+            run = subprocess.run(
+                [sys.executable, "-c", _FIRST_CHECK], env=dict(env, ORCHESTRATION_HOME=where),
+                check=True, capture_output=True, text=True,
+            )  # fmt: skip
+            out[label].append(float(run.stdout.split()[0]))
+    return out
+
+
 def measure(sizes: Any, options: dict[str, Any]) -> dict[str, Any]:
     """Figures for the report (``sizes.name`` picks the scale)."""
     from orchestration_kernel.guardian import GuardContext, Guardian
 
     smoke = getattr(sizes, "name", "full") == "smoke"
+    first = _first_checks(2 if smoke else 3)
+    # The steady state: the first check waits for the prefilter databases (a no-op for a
+    # library without them).
+    os.environ["ORCHESTRATION_GUARDIAN_PREFILTER"] = "wait"
     repeats, hostile_kb = (2, 64) if smoke else (5, 1024)
     guardian = Guardian()
     ctx = GuardContext(model="openai:gpt-4o-mini", provider="openai", session_id="bench")
+
+    benign: list[float] = []
 
     async def run() -> tuple[list[float], dict[str, float]]:
         await guardian.check_input("warm-up: ignore nothing, email a@b.example", ctx)
@@ -146,6 +207,11 @@ def measure(sizes: Any, options: dict[str, Any]) -> dict[str, Any]:
                 t0 = time.perf_counter()
                 await guardian.check_input(text, ctx)
                 per_kb.append((time.perf_counter() - t0) * 1e6 / (len(text.encode()) / 1024))
+        for text in _ordinary_texts(benign=True):
+            for _ in range(repeats):
+                t0 = time.perf_counter()
+                await guardian.check_input(text, ctx)
+                benign.append((time.perf_counter() - t0) * 1e6 / (len(text.encode()) / 1024))
         hostile: dict[str, float] = {}
         for name, text in _hostile_texts(hostile_kb).items():
             t0 = time.perf_counter()
@@ -157,12 +223,14 @@ def measure(sizes: Any, options: dict[str, Any]) -> dict[str, Any]:
     per_policy, cold = _per_policy(guardian, ctx, repeats)
     return {
         "per_kb_us": _summary(per_kb),
+        "per_kb_us_benign": _summary(benign),
         "per_kb_us_phone_memo_emptied": _summary(cold),
         "per_policy_us_per_kb": {name: _summary(v) for name, v in per_policy.items()},
         "call_pair_us": _summary(_call_pairs(guardian, ctx, 200 if smoke else 2000)),
         "hostile_kb": hostile_kb,
         "hostile_s": hostile,
         "hostile_worst_s": max(hostile.values()),
+        "first_check_ms": {k: _summary(v) for k, v in first.items()},
     }
 
 

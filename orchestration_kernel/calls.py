@@ -27,7 +27,7 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
@@ -52,7 +52,14 @@ from .models import (
     StreamChunk,
     Usage,
 )
-from .providers.base import Provider, Timeouts, timeout_error, watching_stream_activity
+from .providers.base import (
+    Provider,
+    Timeouts,
+    request_sending_watcher,
+    timeout_error,
+    watching_request_sending,
+    watching_stream_activity,
+)
 from .retry import RetryPolicy
 
 if TYPE_CHECKING:
@@ -577,8 +584,17 @@ class CallRunner:
         ttft: float | None = None
         watch = _Watchdog(timeouts)
         agen = target.adapter.stream(prepared.request, timeouts).__aiter__()
+        # A wait for a rate-limit slot just before the request leaves (a shared limiter
+        # booking again) is queueing, as the limiter's wait before the stream is: it does
+        # not count against the provider's first-token limit.
+        confirm = request_sending_watcher()
+        queued = (
+            watching_request_sending(watch.paused(confirm))
+            if confirm is not None
+            else contextlib.nullcontext()
+        )
         try:
-            with watching_stream_activity(watch.touch):
+            with watching_stream_activity(watch.touch), queued:
                 while True:
                     try:
                         # asyncio.timeout, not wait_for: the generator must keep running in
@@ -644,6 +660,27 @@ class _Watchdog:
     def next_chunk(self) -> asyncio.Timeout:
         self._scope = asyncio.timeout(self.limit)
         return self._scope
+
+    def paused(self, wait: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+        """``wait``, with the current limit's clock stopped while it runs (the deadline
+        moves on by the time waited)."""
+
+        async def waiting() -> None:
+            scope = self._scope
+            when = scope.when() if scope is not None and not scope.expired() else None
+            if scope is None or when is None:
+                await wait()
+                return
+            began = self._loop.time()
+            scope.reschedule(None)
+            try:
+                await wait()
+            finally:
+                if not scope.expired():
+                    with contextlib.suppress(RuntimeError):  # the scope has exited
+                        scope.reschedule(when + (self._loop.time() - began))
+
+        return waiting
 
     def touch(self) -> None:
         self.received = True

@@ -326,6 +326,17 @@ def dump(texts_file: Path) -> None:
 # -- both sides -----------------------------------------------------------------------
 
 
+def _say_prefilters() -> None:
+    """Whether the Hyperscan prefilters were in use (``ORCHESTRATION_GUARDIAN_PREFILTER``:
+    ``wait`` for them, ``off`` for the pure-Python path), on stderr."""
+    try:
+        from orchestration_kernel.guardian.injection_prefilter import _MADE
+    except ImportError:
+        return  # a library without them
+    ready = sum(p.ready for p in _MADE)
+    print(f"[dump] prefilter databases loaded: {ready} of {len(_MADE)}", file=sys.stderr)
+
+
 def _side(root: Path, texts_file: Path, out: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(root), "PYTHONHASHSEED": "0"}
     with out.open("w", encoding="utf-8") as fh:
@@ -349,6 +360,7 @@ def main() -> int:
     if args.dump:
         sys.path.insert(0, args.dump[0])
         dump(Path(args.dump[1]))
+        _say_prefilters()
         return 0
     dev = args.dev if args.dev.exists() else None
     with tempfile.TemporaryDirectory(prefix="guardian-eq-") as tmp:

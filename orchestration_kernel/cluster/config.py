@@ -176,6 +176,16 @@ def engine_from_config(
         engine.router.resolver.add_provider(server["name"])
         if server["name"] in provider_keys:
             engine.set_key(server["name"], provider_keys[server["name"]])
+    add_pools(engine, config, keys, limit_share)
+    return engine
+
+
+def add_pools(
+    engine: Any, config: Mapping[str, Any], keys: Mapping[str, str], limit_share: int = 1
+) -> None:
+    """Add (or replace) ``config``'s pools on ``engine``, each limit divided by
+    ``limit_share`` (see :func:`engine_from_config`). Replacing keeps the deployments'
+    ids, so their rate windows and in-flight counts carry on under the new limits."""
     for name, pool in config["pools"].items():
         deployments = []
         for spec in pool["deployments"]:
@@ -190,7 +200,6 @@ def engine_from_config(
                     spec[limit] = max(1, int(spec[limit]) // max(1, limit_share))
             deployments.append(spec)
         engine.add_pool(name, deployments, strategy=pool["strategy"])
-    return engine
 
 
 def config_fingerprint(config: Mapping[str, Any]) -> str:

@@ -351,7 +351,8 @@ def _limit_share(config: dict[str, Any], workers: int, shared: bool) -> tuple[in
         return 1, []
     note = (
         f"cluster: no shared limiter ({REDIS_ENV} unset), so each of the {workers} workers "
-        f"gets 1/{workers} of each limit of {', '.join(limited)}"
+        f"gets 1/{workers} of each limit of {', '.join(limited)} (re-split at each "
+        "partition's start when workers join or leave)"
     )
     return workers, [note]
 

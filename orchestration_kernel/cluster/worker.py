@@ -71,6 +71,8 @@ class PartitionOutcome:
 REDIS_KEY = "redis:settings"
 
 _ENGINES: dict[tuple[Any, ...], Any] = {}
+#: The limit share each cached engine applies now (see :func:`engine_for`).
+_SHARES: dict[tuple[Any, ...], int] = {}
 #: This process's keys, by plugin name (kept by :meth:`.plugin.KeyPlugin.setup`).
 _KEYS: dict[str, dict[str, str]] = {}
 _LOCK = threading.Lock()
@@ -121,13 +123,29 @@ def encode_cell(reply: Any) -> dict[str, Any]:
 
 def engine_for(task: Any) -> tuple[Any, CapturedAudit]:
     """This worker's engine for ``task``'s configuration (built once, then cached) and the
-    audit it records into. ``task`` has the fields every partition task shares."""
-    from .config import engine_from_config
+    audit it records into. ``task`` has the fields every partition task shares.
 
-    cache_key = (task.fingerprint, task.plugin, task.limit_share, task.shared_limits)
+    Without a shared limiter each worker applies 1/N of each quota, N the number of
+    workers *now* (at the start of each partition): when workers join or leave during a
+    job, the partitions started afterwards re-split, so joined workers do not push the
+    cluster past a quota. Partitions already running keep the share they started with
+    until they end."""
+    from .config import add_pools, engine_from_config
+
+    share = _current_share(task)
+    cache_key = (task.fingerprint, task.plugin, task.shared_limits)
     with _LOCK:
         found = _ENGINES.get(cache_key)
         if found is not None:
+            engine = found[0]
+            if _SHARES.get(cache_key, share) != share:
+                known = worker_keys(task.plugin) or {}
+
+                async def resplit() -> None:  # on the engine's loop, between its calls' steps
+                    add_pools(engine, task.config, known, share)
+
+                engine.runtime.run_sync(resplit())
+                _SHARES[cache_key] = share
             return found  # type: ignore[no-any-return]
         keys = worker_keys(task.plugin)
         if keys is None:
@@ -139,12 +157,10 @@ def engine_for(task: Any) -> tuple[Any, CapturedAudit]:
 
         audit = CapturedAudit()
         overrides: dict[str, Any] = {}
-        share = task.limit_share
         if engine_accepts(
             task.engine_class, "redis"
         ):  # explicit either way: the worker's own env must not decide
             overrides["redis"] = _redis_settings(keys) if task.shared_limits else False
-            share = 1 if task.shared_limits else share
         engine = engine_from_config(
             task.config,
             engine_class=task.engine_class,
@@ -155,7 +171,27 @@ def engine_for(task: Any) -> tuple[Any, CapturedAudit]:
             **overrides,
         )
         _ENGINES[cache_key] = (engine, audit)
+        _SHARES[cache_key] = share
         return engine, audit
+
+
+def _current_share(task: Any) -> int:
+    """How many ways this partition splits each limit: 1 with a shared limiter or no
+    limits; else the cluster's worker count now (``task.limit_share``, the count when
+    the job was submitted, outside a Dask worker or when the scheduler cannot say)."""
+    from .config import limited_deployments
+
+    if task.shared_limits or not limited_deployments(task.config):
+        return 1
+    try:
+        import distributed
+
+        distributed.get_worker()  # ValueError outside a worker
+        workers = len(distributed.get_client().nthreads())
+    except Exception:  # no worker, no scheduler: the split the job was submitted with
+        logging.getLogger(__name__).debug("worker count unknown", exc_info=True)
+        return max(1, int(task.limit_share))
+    return max(1, workers)
 
 
 def _redis_settings(keys: dict[str, str]) -> Any:
@@ -189,6 +225,8 @@ def forget_keys(plugin: str) -> None:
         _KEYS.pop(plugin, None)
         gone = [key for key in _ENGINES if key[1] == plugin]
         engines = [_ENGINES.pop(key)[0] for key in gone]
+        for key in gone:
+            _SHARES.pop(key, None)
     for engine in engines:
         try:
             engine.close()

@@ -132,11 +132,29 @@ CASELESS_ASCII = str.maketrans(
 )
 
 
+#: The last text :func:`lower` was asked for, and its lower-cased copy (one tuple,
+#: replaced whole: a thread reads a consistent pair).
+_LAST_LOWER: tuple[str, str] = ("", "")
+
+
+def lower(text: str) -> str:
+    """``text.lower()``, made once for one text however many families ask for it: the
+    Guardian hands every policy the same ``str`` object, so the copy of the last text
+    asked for is kept (found by identity: an equal text built elsewhere lowers again)."""
+    global _LAST_LOWER
+    last = _LAST_LOWER
+    if last[0] is text:
+        return last[1]
+    low = text.lower()
+    _LAST_LOWER = (text, low)
+    return low
+
+
 def fold(text: str, lowered: str | None = None) -> str:
     """``text`` lower-cased with every position kept (``str.lower`` unless a character
     would grow, like ``İ``; then ASCII letters only). ``lowered``: ``text.lower()``, when
     the caller has it already."""
-    low = text.lower() if lowered is None else lowered
+    low = lower(text) if lowered is None else lowered
     return low if len(low) == len(text) else text.translate(_ASCII_LOWER)
 
 

@@ -25,6 +25,7 @@ from .builtins import PolicyFactory, PolicyRegistry, PolicySetup, pii_policy
 from .config import BUILTIN_POLICIES, OPT_IN_POLICIES, GuardianConfig
 from .context import GuardContext, Stage, Verdict, strictest
 from .identity import AccessPolicy, AccessRule, Identity
+from .injection_prefilter import builds_pending, start_pending
 from .limits import SpendLedger
 from .memo import RedactionMemo
 from .monitor import OutputMonitor
@@ -313,7 +314,10 @@ class Guardian:
                 _discard(result)
                 continue
             self._collect(policy, stage, start, result, decisions, findings)
-        return self._verdict(text, stage, decisions, findings, t0)
+        verdict = self._verdict(text, stage, decisions, findings, t0)
+        if builds_pending():  # a prefilter database was missing: built from now on
+            start_pending()
+        return verdict
 
     def _too_large(self, text: str, stage: Stage, t0: float) -> Verdict | None:
         """A block for a text above ``max_text_chars`` (checked by no policy: nothing of
@@ -366,6 +370,8 @@ class Guardian:
             self._collect(policy, stage, start, result, decisions, findings)
         if len(scans) == 2 and r.reusable and not _patched(r):
             _remember(r, text, scans)
+        if builds_pending():  # a prefilter database was missing: built once this returns
+            asyncio.get_running_loop().call_soon(start_pending)
         return self._verdict(text, stage, decisions, findings, t0), findings
 
     def _start(

@@ -23,11 +23,13 @@ from ._scan import (
     Occurrences,
     OnePass,
     first_word,
+    lower,
     word_bytes,
     words,
     words_of,
 )
 from .context import GuardContext, Stage
+from .injection_prefilter import SignalPrefilter, prefilter_for
 from .policy import BasePolicy, Outcome
 from .redaction import Finding
 
@@ -886,6 +888,16 @@ _SPACED_HINT = re.compile(r" [a-z] [a-z] [a-z](?![\w])")
 _SPLIT_HINT = re.compile(r"[-_.*](?<=[a-z][-_.*])(?=[a-z])")
 _CHOPPED_HINT = re.compile(r"[.!]\s+[a-z]+[.!]\s+[a-z]")
 _LEET_HINT = re.compile(r"[0-9@$](?:(?<=[a-z][0-9@$])|(?=[a-z]))")
+#: Per hint above, in order, a pattern that matches in a text wherever the hint matches
+#: it, or a part of it (a chunk), or that part behind a space (the spaced hint's " ").
+#: One Hyperscan pass over the text for all four (:func:`_hint_prefilter`): a hint whose
+#: gate matches nowhere is not searched, since it would find nothing.
+_HINT_GATES = (
+    re.compile(r"[a-z] [a-z] [a-z]"),
+    re.compile(r"[a-z][-_.*][a-z]"),
+    _CHOPPED_HINT,
+    re.compile(r"[a-z][0-9@$]|[0-9@$][a-z]"),
+)
 
 
 #: Per character of a lower-cased text: ``a`` for a letter, ``0`` for a character
@@ -983,24 +995,36 @@ def _new_words(
 
 
 def _deobfuscate(
-    low: str, before: set[bytes] | None = None
+    low: str,
+    before: set[bytes] | None = None,
+    worth: Callable[[str], bool] | None = None,
+    gates: set[int] | None = None,
 ) -> list[tuple[str, frozenset[bytes] | None]]:
     """The lower-cased text with spacing, leetspeak and punctuation tricks undone (one
     reading per meaning of "1"), or ``[]`` when there is nothing to undo; each with the
     words it brings that ``low`` lacks (``None``: chopped words joined, look at all).
+    ``worth``: ``False`` for a reading in which nothing new can match (left out).
+    ``gates``: the :data:`_HINT_GATES` that match somewhere in ``low`` or a text that
+    holds it (``None``: not known); a hint whose gate does not is not searched while the
+    text is still ``low`` itself.
 
     Each trick is first looked for with a hint that starts with a literal or a small
     character set (the regex engine skips ahead fast), and undone only when present. A
     reading counts only when it brings a word some trigger uses, or joins chopped words.
     """
     out = low
+
+    def may(hint: int) -> bool:
+        """Can hint ``hint`` match ``out`` (before a rewrite, its gate tells)?"""
+        return gates is None or out is not low or hint in gates
+
     # Where the readings differ from ``low`` (positions in ``out``); ``None`` once a
     # rewrite shifted text around (spacing undone): then every word is read again.
     changed: list[tuple[int, int]] | None = []
-    if _SPACED_HINT.search(" " + low):
+    if may(0) and _SPACED_HINT.search(" " + low):
         out = _SPACED.sub(lambda m: m.group().replace(" ", ""), out)
         changed = None
-    if _SPLIT_HINT.search(out):
+    if may(1) and _SPLIT_HINT.search(out):
         cut, count = _SPLIT_WORD.subn("", out)
         if changed is not None and count <= _FEW_CHANGES:
             changed.extend((j - 1, j + 1) for j in _joins(out))
@@ -1008,7 +1032,7 @@ def _deobfuscate(
             changed = None
         out = cut
     chopped = False
-    if _CHOPPED_HINT.search(out):
+    if may(2) and _CHOPPED_HINT.search(out):
         joined = _CHOPPED.sub(lambda m: re.sub(r"[.!]\s+", " ", m.group()), out)
         chopped, out = joined != out, joined
     known: list[set[bytes]] = [] if before is None else [before]
@@ -1019,7 +1043,7 @@ def _deobfuscate(
         return known[0]
 
     readings = {out}
-    if _LEET_HINT.search(out):
+    if may(3) and _LEET_HINT.search(out):
         leet = _leet_runs(out)
         runs = {out[a:b] for a, b in leet}
         if _unleet_brings_triggers(runs, low_words):
@@ -1032,6 +1056,8 @@ def _deobfuscate(
             else:
                 changed = None
     readings.discard(low)
+    if worth is not None:
+        readings = {r for r in readings if worth(r)}
     if not readings or chopped:
         return [(r, None) for r in sorted(readings)]
     kept: list[tuple[str, frozenset[bytes] | None]] = []
@@ -1054,15 +1080,30 @@ _HIT_BUDGET = HIT_BUDGET
 
 
 def _readings(
-    low: str, present: set[bytes] | None = None
+    low: str,
+    present: set[bytes] | None = None,
+    worth: Callable[[str], bool] | None = None,
 ) -> Iterator[tuple[str, frozenset[bytes] | None]]:
     """The de-obfuscated readings of ``low``: whole for a short text, else per chunk
-    (with overlap, so a phrase across a boundary is seen whole in one chunk)."""
+    (with overlap, so a phrase across a boundary is seen whole in one chunk); ``worth``:
+    see :func:`_deobfuscate`."""
+    # Which hints can match: a gate that matches nowhere in ``low`` matches in no chunk
+    # (one the database does not answer for can match anywhere).
+    prefilter = _hint_prefilter()
+    gates = prefilter.matching(low)
+    if gates is not None:
+        gates = gates.union(prefilter.uncovered)
     if len(low) <= _CHUNK + _OVERLAP:
-        yield from _deobfuscate(low, present)
+        yield from _deobfuscate(low, present, worth, gates)
         return
     for start in range(0, len(low), _CHUNK):
-        yield from _deobfuscate(low[max(0, start - _OVERLAP) : start + _CHUNK + _OVERLAP])
+        chunk = low[max(0, start - _OVERLAP) : start + _CHUNK + _OVERLAP]
+        yield from _deobfuscate(chunk, None, worth, gates)
+
+
+def _hint_prefilter() -> SignalPrefilter:
+    """The Hyperscan pass for :data:`_HINT_GATES` (its database built like the signals')."""
+    return prefilter_for(_HINT_GATES)
 
 
 def _first_match(
@@ -1105,6 +1146,12 @@ def _first_match(
                     return m
                 rejected.add(key)
     return None
+
+
+def _any_trigger(signal: Signal, seen: Occurrences) -> bool:
+    """Does one of ``signal``'s triggers occur in the text ``seen`` looks at? (Without
+    one, :func:`_first_match` finds nothing.)"""
+    return any(seen.of(trigger) for trigger in signal.anchor.triggers)
 
 
 def _scan_match(signal: Signal, target: str, rejected: set[int]) -> re.Match[str] | None:
@@ -1184,10 +1231,21 @@ class InjectionDetector:
     def find(self, text: str) -> tuple[float, list[Finding]]:
         """The noisy-or score and the evidence (one weight per distinct signal)."""
         findings = list(self._hidden(text))
-        low = text.lower()
-        present = words(low)
+        low = lower(text)  # shared with the other families' checks of this text
+        prefilter = self._prefilter
+        # The text's words (a pass of their own) are read up front only when the first
+        # look will need them; else on demand, by the readings (most benign texts: never).
+        possible = prefilter.matching(low)  # kept: the first look's own pass is this one
+        present = words(low) if self._reads_words(text, possible) else None
         hits = dict(self._patterns(text, low, present=present))
-        for plain, new in _readings(low, present):
+
+        def worth(reading: str) -> bool:
+            """Can a signal not found yet match ``reading`` (else it is not read)? Found
+            signals only grow, so a reading found worthless stays worthless."""
+            possible = prefilter.matching(reading)
+            return possible is None or any(i not in hits for i in (*possible, *prefilter.uncovered))
+
+        for plain, new in _readings(low, present, worth):
             # Evidence seen only once spacing / leetspeak is undone covers the whole text;
             # only signals spelled with a word the reading brings can find anything new.
             for i, f in self._patterns(plain, plain, skip=hits, only=new):
@@ -1210,26 +1268,81 @@ class InjectionDetector:
         """(signal index, finding) for each signal that matches (``low``: lower-cased;
         ``skip``: signals already found; ``present``: ``words(low)`` if known; ``only``:
         look only at signals whose :attr:`~Signal.vocabulary` holds one of these stems)."""
-        if present is None:
-            present = words(low)  # a rare length-changing character only shifts evidence
         # Many signals start with the same words: each is looked up once per text. On the
-        # first look at a text (nothing to skip yet) all of them are found in one pass; a
-        # de-obfuscated reading is looked at by a few signals only.
+        # first look at a text (nothing to skip yet) without the Hyperscan pass, all of
+        # them are found in one pass; else only the few signals left look theirs up.
         first_look = skip is None and only is None
-        seen = self._one_pass.occurrences(low) if first_look else Occurrences(low)
+        prefilter = self._prefilter
+        # Which signals can match ``low`` at all: one Hyperscan pass, on first need. The
+        # filters below are all pure: the cheapest go first, and a reading's words (a
+        # pass of their own) are read only for a signal that passes the Hyperscan one.
+        scanned, possible = first_look, prefilter.matching(low) if first_look else None
+        seen = Occurrences(low)
+        if first_look and possible is None:  # every signal is looked at: one pass for all
+            seen = self._one_pass.occurrences(low)
         where = {False: seen, True: Occurrences(text)}
-        for i, signal in enumerate(self.signals):
-            if (skip and i in skip) or present.isdisjoint(signal.gate):
+        signals = self.signals
+        # On a first look with the Hyperscan pass, only the signals it lets through and
+        # those it does not answer for are looked at (in order: evidence keeps its order).
+        order = sorted({*possible, *self._unanswered()}) if possible is not None else None
+        for i in range(len(signals)) if order is None else order:
+            signal = signals[i]
+            if skip and i in skip:
                 continue
             if only is not None and only.isdisjoint(signal.vocabulary):
                 continue
-            target = text if signal.case_sensitive else low
+            # A case-sensitive signal is matched in ``text``: the pass over ``low`` tells
+            # about it only when they are one (a de-obfuscated reading).
+            if i in prefilter.covered and (not signal.case_sensitive or text is low):
+                if not scanned:
+                    scanned, possible = True, prefilter.matching(low)
+                if possible is not None and i not in possible:
+                    continue  # its pattern matches nowhere in ``low``
+            if present is None:
+                if not _any_trigger(signal, where[signal.case_sensitive]):
+                    continue  # no trigger in the text: it cannot match (words not read)
+                present = words(low)  # a rare length-changing character only shifts evidence
+            if present.isdisjoint(signal.gate):
+                continue
             if signal.needs is not None and present.isdisjoint(signal.needs):
                 continue
+            target = text if signal.case_sensitive else low
             m = _first_match(signal, target, present, where[signal.case_sensitive])
             if m is not None:
                 end = min(m.end(), len(text))
                 yield i, Finding(signal.entity, min(m.start(), end), end, signal.weight)
+
+    def _reads_words(self, text: str, possible: set[int] | None) -> bool:
+        """Will the first look at ``text`` read its words? (Not when the Hyperscan pass,
+        ``possible``, rules out every signal it answers for and no trigger of the others
+        occurs: the same filters as :meth:`_patterns`, in the same order.)"""
+        if possible is None:
+            return True
+        if any(not self.signals[i].case_sensitive for i in possible):
+            return True
+        for i in self._unanswered():
+            signal = self.signals[i]
+            if _any_trigger(signal, Occurrences(text if signal.case_sensitive else lower(text))):
+                return True
+        return False
+
+    def _unanswered(self) -> tuple[int, ...]:
+        """The signals the Hyperscan pass over the lower-cased text does not answer for
+        on a first look: not covered by its database, or matched in the text itself."""
+        covered = self._prefilter.covered
+        memo: tuple[frozenset[int], tuple[int, ...]] | None = getattr(
+            self, "_unanswered_memo", None
+        )
+        if memo is not None and memo[0] is covered:
+            return memo[1]
+        out = tuple(i for i, s in enumerate(self.signals) if i not in covered or s.case_sensitive)
+        self._unanswered_memo = (covered, out)
+        return out
+
+    @cached_property
+    def _prefilter(self) -> SignalPrefilter:
+        """Which signals match a text at all."""
+        return prefilter_for(tuple(s.anchor.pattern for s in self.signals))
 
     @staticmethod
     def _hidden(text: str) -> Iterator[Finding]:

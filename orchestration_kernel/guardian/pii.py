@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from ..errors import ConfigurationError
 from ..models import Action
-from ._scan import CASELESS_ASCII, HIT_BUDGET, fold, matches_from, skeleton
+from ._scan import CASELESS_ASCII, HIT_BUDGET, fold, lower, matches_from, skeleton
 from .context import GuardContext, Stage
 from .phones import DEFAULT_PHONE_REGIONS, national_phones
 from .policy import ALL_STAGES, BasePolicy, Outcome
@@ -674,7 +674,7 @@ class PIIDetector:
         """Every finding, in detector order (may overlap; redaction merges overlaps)."""
         sk = skeleton(text)
         # The text lower-cased once for every detector that reads it so.
-        low = text.lower()
+        low = lower(text)
         # Every entity but e-mail needs a digit; e-mail needs an "@" (or an "at" word).
         if b"0" not in sk and "@" not in text and not _may_spell_at(low):
             return []

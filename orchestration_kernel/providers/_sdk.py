@@ -264,16 +264,39 @@ def _noting_stream_class(httpx_module: Any) -> type:
 
         def __init__(self, inner: Any) -> None:
             self._inner = inner
+            self._live: Any = None  # the iteration under way, closed with the body
 
-        async def __aiter__(self) -> AsyncIterator[bytes]:
+        def __aiter__(self) -> AsyncIterator[bytes]:
+            self._live = self._relay()
+            return self._live  # type: ignore[no-any-return]
+
+        async def _relay(self) -> AsyncIterator[bytes]:
             async for chunk in self._inner:
                 note_stream_activity()
                 yield chunk
 
         async def aclose(self) -> None:
-            await self._inner.aclose()
+            # A body closed before its end (the reader stopped early) closes the iteration
+            # now, in this task, rather than leaving it to the garbage collector.
+            live, self._live = self._live, None
+            try:
+                if live is not None and not live.ag_running:
+                    await live.aclose()
+            finally:
+                await self._inner.aclose()
 
     return NotingStream
+
+
+def closing_iteration(stream: Any) -> contextlib.AbstractAsyncContextManager[Any]:
+    """``async with closing_iteration(stream) as items: async for item in items``: iterate
+    ``stream`` and close the iteration on the way out, also when the reader stops early
+    (an ``async for`` alone leaves an unfinished async generator to the garbage collector,
+    which closes it later, in another task, or warns when the loop is gone)."""
+    items = aiter(stream)
+    if hasattr(items, "aclose"):
+        return contextlib.aclosing(items)
+    return contextlib.nullcontext(items)
 
 
 class StreamState:
@@ -290,11 +313,12 @@ class StreamState:
         self, stream: Any, absorb: Callable[[Any, StreamState], str]
     ) -> AsyncIterator[StreamChunk]:
         """Yield the text of each SDK chunk (``absorb`` notes the rest in this state)."""
-        async for chunk in stream:
-            note_stream_activity()  # a chunk without text still shows the stream is alive
-            text = absorb(chunk, self)
-            if text:
-                yield StreamChunk(text=text)
+        async with closing_iteration(stream) as chunks:
+            async for chunk in chunks:
+                note_stream_activity()  # a chunk without text still shows the stream is alive
+                text = absorb(chunk, self)
+                if text:
+                    yield StreamChunk(text=text)
 
     def final_chunk(self) -> StreamChunk:
         """The closing chunk; an incomplete stream (no finish reason) is an error."""
@@ -328,8 +352,9 @@ async def relay_and_close(
     """A chat-completions stream's text chunks, then its closing chunk; always closed."""
     state = StreamState()
     try:
-        async for chunk in state.relay(stream, absorb):
-            yield chunk
+        async with closing_iteration(state.relay(stream, absorb)) as chunks:
+            async for chunk in chunks:
+                yield chunk
     finally:
         await stream.close()
     yield state.final_chunk()
@@ -392,9 +417,12 @@ class SDKAdapter:
         started = finished = False
         try:
             client = await self._client_for_loop()
-            async for chunk in self._stream(client, request, timeouts):
-                started, finished = True, chunk.finish_reason is not None
-                yield chunk
+            # Closed here, whatever ends the stream: left open, the layers below (and the
+            # SDK's response) would wait for the garbage collector to close them.
+            async with closing_iteration(self._stream(client, request, timeouts)) as chunks:
+                async for chunk in chunks:
+                    started, finished = True, chunk.finish_reason is not None
+                    yield chunk
             if not finished:  # never pass a cut-off stream on as complete
                 raise IncompleteStreamError("the stream ended without a finish reason")
         except Exception as exc:

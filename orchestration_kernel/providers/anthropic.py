@@ -13,7 +13,15 @@ from typing import Any
 
 from ..errors import MissingKeyError
 from ..models import ChatRequest, ProviderReply, StreamChunk, Usage
-from ._sdk import SDKAdapter, StreamState, activity_hooks, end_user, http_timeout, split_system
+from ._sdk import (
+    SDKAdapter,
+    StreamState,
+    activity_hooks,
+    closing_iteration,
+    end_user,
+    http_timeout,
+    split_system,
+)
 from .base import Timeouts, note_stream_activity
 from .registry import PROVIDERS
 
@@ -130,19 +138,20 @@ class AnthropicProvider(SDKAdapter):
         state = StreamState()
         stopped = False
         try:
-            async for event in stream:
-                note_stream_activity()  # message_start, block starts: the stream is alive
-                kind = getattr(event, "type", None)
-                if (
-                    kind == "content_block_delta"
-                    and getattr(event.delta, "type", "") == "text_delta"
-                ):
-                    if event.delta.text:
-                        yield StreamChunk(text=event.delta.text)
-                elif kind in ("message_start", "message_delta"):
-                    self._absorb(event, state)
-                elif kind == "message_stop":
-                    stopped = True
+            async with closing_iteration(stream) as events:
+                async for event in events:
+                    note_stream_activity()  # message_start, block starts: the stream is alive
+                    kind = getattr(event, "type", None)
+                    if (
+                        kind == "content_block_delta"
+                        and getattr(event.delta, "type", "") == "text_delta"
+                    ):
+                        if event.delta.text:
+                            yield StreamChunk(text=event.delta.text)
+                    elif kind in ("message_start", "message_delta"):
+                        self._absorb(event, state)
+                    elif kind == "message_stop":
+                        stopped = True
         finally:
             await stream.close()
         if not stopped:

@@ -37,6 +37,7 @@ __all__ = [
     "note_request_sending",
     "note_stream_activity",
     "parse_retry_after",
+    "request_sending_watcher",
     "stream_watched",
     "watching_request_sending",
     "watching_stream_activity",
@@ -78,6 +79,12 @@ async def note_request_sending() -> None:
     confirm = _REQUEST_SENDING.get()
     if confirm is not None:
         await confirm()
+
+
+def request_sending_watcher() -> Callable[[], Awaitable[None]] | None:
+    """What :func:`note_request_sending` awaits in this task now (``None``: nothing), so
+    a caller can wrap it (the engine pauses a stream's first-token limit around it)."""
+    return _REQUEST_SENDING.get()
 
 
 class _Setting(Generic[_V]):

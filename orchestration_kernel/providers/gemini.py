@@ -19,7 +19,14 @@ from typing import Any
 
 from ..errors import ConfigurationError, ContentPolicyError, IncompleteStreamError, MissingKeyError
 from ..models import ChatRequest, ProviderReply, StreamChunk, Usage
-from ._sdk import SDKAdapter, StreamState, activity_hooks, http_timeout, split_system
+from ._sdk import (
+    SDKAdapter,
+    StreamState,
+    activity_hooks,
+    closing_iteration,
+    http_timeout,
+    split_system,
+)
 from .base import Timeouts
 from .registry import PROVIDERS
 
@@ -195,8 +202,9 @@ class GeminiProvider(SDKAdapter):
                 model=request.model, contents=self._contents(request), config=self._config(request)
             )
             state = StreamState()
-            async for piece in state.relay(stream, self._absorb):
-                yield piece
+            async with closing_iteration(state.relay(stream, self._absorb)) as pieces:
+                async for piece in pieces:
+                    yield piece
         finally:
             _CALL_TIMEOUT.reset(token)
         state.response_model = state.response_model or request.model

@@ -22,7 +22,7 @@ from typing import Any
 from ..errors import ConfigurationError, ConnectionFailure, LocalModelError, ProviderTimeout
 from ..models import ChatRequest, ProviderReply, StreamChunk
 from ..offline import LOCAL_MODELS, notice_once
-from ._sdk import SDKAdapter
+from ._sdk import SDKAdapter, closing_iteration
 from .base import Timeouts
 from .compatible import PLACEHOLDER_KEY, CompatibleProvider
 from .local_server import INSTALL_HINT, LocalModelServer, ServerSettings, find_model, shared_server
@@ -110,9 +110,10 @@ class LocalModelProvider(CompatibleProvider):
         await self._connect()
         finished = False
         try:
-            async for chunk in super().stream(request, timeouts):
-                finished = finished or chunk.finish_reason is not None
-                yield chunk
+            async with closing_iteration(super().stream(request, timeouts)) as chunks:
+                async for chunk in chunks:
+                    finished = finished or chunk.finish_reason is not None
+                    yield chunk
         except _SUSPICIOUS:
             self._suspect = True
             raise

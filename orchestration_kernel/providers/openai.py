@@ -21,6 +21,7 @@ from ._sdk import (
     activity_hooks,
     chat_messages,
     chat_usage,
+    closing_iteration,
     end_user,
     http_timeout,
     relay_and_close,
@@ -162,8 +163,9 @@ class OpenAIProvider(SDKAdapter):
         stream = await post_chat(
             client, params, stream=True, timeout=http_timeout(httpx2, timeouts)
         )
-        async for chunk in relay_and_close(stream, self._absorb):
-            yield chunk
+        async with closing_iteration(relay_and_close(stream, self._absorb)) as chunks:
+            async for chunk in chunks:
+                yield chunk
 
     @staticmethod
     def _absorb(chunk: object, state: StreamState) -> str:

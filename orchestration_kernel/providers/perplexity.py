@@ -20,6 +20,7 @@ from ._sdk import (
     activity_hooks,
     chat_messages,
     chat_usage,
+    closing_iteration,
     http_timeout,
     relay_and_close,
 )
@@ -126,8 +127,9 @@ class PerplexityProvider(SDKAdapter):
         stream = await client.chat.completions.create(
             **await self._params(request, timeouts), stream=True
         )
-        async for chunk in relay_and_close(stream, self._absorb):
-            yield chunk
+        async with closing_iteration(relay_and_close(stream, self._absorb)) as chunks:
+            async for chunk in chunks:
+                yield chunk
 
     @staticmethod
     def _absorb(chunk: object, state: StreamState) -> str:

@@ -158,7 +158,7 @@ def signature_breaks(
             problems.append(f"{where}: parameter {name!r} changed kind {kind} -> {new_kind}")
         if kind in positional and j != i:
             problems.append(f"{where}: parameter {name!r} moved from position {i} to {j}")
-        if default != new_default:
+        if default is not None and default != new_default:  # a required one may gain one
             problems.append(f"{where}: default of {name!r} changed {default} -> {new_default}")
     old_names = {p[0] for p in old}
     for name, kind, default in new:
@@ -241,6 +241,15 @@ def test_snapshot_covers_what_the_docs_import() -> None:
 )
 def test_the_check_tells_a_break_from_an_addition(old: Any, new: Any, broken: bool) -> None:
     assert bool(signature_breaks("f", old, new)) is broken
+
+
+def test_a_required_parameter_that_gains_a_default_is_no_break() -> None:
+    old = {"m": {"f": {"kind": "function", "parameters": [["ctx", "POSITIONAL_OR_KEYWORD", None]]}}}
+    optional = {
+        "m": {"f": {"kind": "function", "parameters": [["ctx", "POSITIONAL_OR_KEYWORD", "None"]]}}
+    }
+    assert breaks(old, optional) == []
+    assert breaks(optional, old) == ["m.f: default of 'ctx' changed None -> None"]
 
 
 def test_a_removed_name_or_member_is_a_break() -> None:
