@@ -9,7 +9,9 @@ without a redactor, and again with the Guardian's redactor (the engine's default
 the whole trail (``audit_rows`` rows) is read into a DataFrame, exported to Parquet and
 its chain verified, several times, each a fresh read (nothing is cached between them),
 and the floors under those reads measured on the same rows (``export.floors``: SQLite
-visiting every cell, the stdlib cursor fetching them, the chain walk's rows fetched).
+visiting every cell, the stdlib cursor fetching them, the chain walk's rows fetched), and
+``export.arrow_table_s``: the whole trail into Arrow through the private snapshot, the
+part of the DataFrame and Parquet times spent before pandas.
 
 The durability settings are compared last, interleaved batch by batch in one process
 (two fresh trails, one ``synchronous="FULL"`` — the default — and one ``"NORMAL"`` —
@@ -24,7 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import component
+from bench.common import Unavailable, component
 from bench.sizes import Sizes
 from bench.stats import summarize
 
@@ -104,8 +106,26 @@ def _exports(trail: Any, folder: Path, runs: int) -> dict[str, Any]:
         ok = bool(getattr(trail.verify(), "ok", True))
         verify_s.append(time.perf_counter() - t)
     return {"rows": rows, "dataframe_s": summarize(frame_s), "parquet_s": summarize(parquet_s),
-            "verify_s": summarize(verify_s), "verify_ok": ok,
-            "floors": _floors(trail.path, runs)}  # fmt: skip
+            "verify_s": summarize(verify_s), "verify_ok": ok, "floors": _floors(trail.path, runs),
+            "arrow_table_s": _arrow_table(trail, runs)}  # fmt: skip
+
+
+def _arrow_table(trail: Any, runs: int) -> dict[str, Any] | None:
+    """The part of ``dataframe_s`` and ``parquet_s`` spent before pandas where the whole
+    trail is read through a private snapshot into Arrow (``audit.snapshot``): the copy
+    plus the driver's read. ``None`` for a library without that path (or not taking it)."""
+    try:
+        read = component("orchestration_kernel.audit.snapshot", "read_whole_trail")
+    except Unavailable:
+        return None
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        table = read(trail._store)
+        times.append(time.perf_counter() - t)
+        if table is None:
+            return None
+    return summarize(times)
 
 
 def _floors(path: str, runs: int) -> dict[str, Any]:

@@ -252,9 +252,27 @@ Every change keeps the verdicts byte for byte: `python scripts/guardian_equivale
 (15,538 texts) and `python -m bench.guardian_equivalence 24c63e2` (5,209 texts, weighted
 to obfuscated injections) report 0 differing. Injection is now half of the time; a
 Hyperscan prefilter (branch `s5-ginj`) took it to about 165 µs/KB with the same verdicts,
-but compiles for 0.4–2 s on the first check of every process, and is not merged. Hostile
-megabytes stay linear: the worst of `python -m bench.guardian_speed`'s ten 1 MB floods
-takes about 0.23 s."""
+but compiled for 0.4–2 s on the first check of every process. Hostile megabytes stay
+linear: the worst of `python -m bench.guardian_speed`'s ten 1 MB floods takes about 0.23 s.
+
+Session 6 merged that prefilter without its first-check cost: the Hyperscan databases (the
+injection signals, and gates for the four de-obfuscation hints) are compiled by a child
+process once per home and cached in `ORCHESTRATION_HOME/guardian/` under an HMAC with the
+home's key (a file that does not verify is ignored and rebuilt); until a database is there,
+and without the `hyperscan` package, checks take the pure-Python path, with the same
+verdicts. One lower-cased copy of a text serves every family. Interleaved on the shared
+2-core machine (`python -m bench.compare af88c2e --only guardian --rounds 3`, medians over
+the rounds): `check_input` 460 → 369 µs/KB (the labelled negatives alone 402 → 307),
+injection 231 → 177, secrets 68 → 62, PII 90 → 88, a 1 KB prompt plus a 500-character
+reply 109 → 79 µs; a fresh process's first check 73 → 83 ms in a new home (the build
+starts after it, in a child) and 69 → 66 ms with the cache built. Still not met: on the
+bench's texts (labelled cases joined, so nearly every rule has candidates in every 4 KB)
+the time is the rules' own Python work on real candidates, not finding where they may
+match. Verdicts:
+`scripts/guardian_equivalence.py --base af88c2e` (15,538 texts) and `python -m
+bench.guardian_equivalence af88c2e` (5,757 texts) report 0 differing with the databases
+loaded and with `ORCHESTRATION_GUARDIAN_PREFILTER=off`, and the tables below are
+unchanged."""
 
 
 @dataclass

@@ -21,8 +21,9 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
     import pandas as pd
+    import pyarrow as pa
 
-__all__ = ["KINDS", "apply_types", "encode_json_columns", "frame_from_rows"]
+__all__ = ["KINDS", "apply_types", "encode_json_columns", "frame_from_arrow", "frame_from_rows"]
 
 #: Column -> kind for every column of a row, ``seq`` and the hashes included.
 KINDS: dict[str, str] = {
@@ -84,6 +85,31 @@ def _column(values: npt.NDArray[np.object_], kind: str | None, decode_json: bool
     if kind is not None:
         _typed(column, "cells", kind, decode_json)
     return column["cells"]
+
+
+def frame_from_arrow(table: pa.Table, decode_json: bool = True) -> pd.DataFrame:
+    """The DataFrame :func:`frame_from_rows` makes of the same rows, from an Arrow table
+    of them (``snapshot.read_whole_trail``: int64, float64 and UTF-8 text columns, nulls
+    for NULL). Numbers and text go column to column in Arrow; the timestamp and JSON
+    columns become the Python values :func:`_column` types, so they are typed by the
+    same code as before."""
+    import pandas as pd
+    import pyarrow as pa
+
+    data: dict[str, object] = {}
+    for name in table.column_names:
+        column, kind = table.column(name), KINDS.get(name)
+        if kind == "float" and pa.types.is_floating(column.type):
+            data[name] = pd.Series(column.to_numpy(), copy=False)  # nulls become NaN
+        elif kind in ("int", "bool") and pa.types.is_integer(column.type):
+            ints = column.to_pandas(types_mapper=_nullable_ints)
+            data[name] = ints if kind == "int" else ints.astype("boolean")
+        elif kind == "text" and pa.types.is_string(column.type):
+            texts = column.cast(pa.large_string()).combine_chunks()
+            data[name] = pd.Series(pd.array(texts, dtype=_text_dtype()), copy=False)
+        else:
+            data[name] = _column(column.to_numpy(zero_copy_only=False), kind, decode_json)
+    return pd.DataFrame(data, copy=False)
 
 
 def _nullable_ints(arrow_type: object) -> object:

@@ -27,13 +27,17 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from ..errors import AuditIntegrityError
 from .chain import GENESIS, ChainKey
 from .events import COLUMNS, FIRST_LATER_COLUMN
 from .mark import INVALID, HighWaterMark, Mark
+from .snapshot import SnapshotFailed, batches_of
 from .store import ALL_COLUMNS
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 __all__ = ["VerifyReport", "verify_chain"]
 
@@ -106,9 +110,11 @@ def verify_chain(
     its high-water mark (when it has a file) and a head hash kept elsewhere.
 
     ``reader`` opens another read connection to the same file: a long chain is then
-    walked in two halves at once (SQLite renders rows without holding the GIL). Only a
-    clean result is taken from the halves; anything else is walked again in one piece
-    on ``conn``, so the report is always that of one snapshot."""
+    walked from a private copy of ``conn``'s snapshot read into Arrow
+    (:func:`_walk_snapshot`), or failing that in two halves at once (SQLite renders rows
+    without holding the GIL). Only a clean result is taken from either; anything else is
+    walked again in one piece on ``conn``, so the report is always that of one
+    snapshot."""
     mark = mark_file.read() if mark_file is not None else None
     start = _start(conn, key)
     if isinstance(start, VerifyReport):
@@ -119,7 +125,11 @@ def verify_chain(
     walk = None
     top = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM audit_events").fetchone()[0]
     if reader is not None and top - first >= PARALLEL_ROWS:
-        walk = _walk_in_halves(conn, reader, key, (first, prev), top, mark_seq, expect_head)
+        walk = _walk_snapshot(conn, key, (first, prev), top, mark_seq, expect_head)
+        if walk is not None and walk.expected <= top:  # clean up to a row it cannot vouch for
+            walk = _resume(conn, key, walk, mark_seq, expect_head)
+        if walk is None:
+            walk = _walk_in_halves(conn, reader, key, (first, prev), top, mark_seq, expect_head)
     if walk is None:
         walk = _walk(conn, key, (first, prev), None, mark_seq, expect_head)
     rows, prev, expected = walk.rows, walk.prev, walk.expected
@@ -306,6 +316,121 @@ def _walk_in_halves(
         walk.at_mark or rest.at_mark,
         walk.seen_head or rest.seen_head,
     )
+
+
+def _walk_snapshot(
+    conn: sqlite3.Connection,
+    key: ChainKey,
+    start: tuple[int, str],
+    top: int,
+    mark_seq: int | None,
+    expect_head: str | None,
+) -> _Walk | None:
+    """Walk the rows through ``top`` from a private copy of ``conn``'s snapshot, read
+    into Arrow by a worker thread while this one formats and MACs (``snapshot.batches_of``:
+    SQLite renders the rows without holding the GIL), a batch at a time as
+    :func:`_take_clean` takes it. Returns the walk of the clean batches, up to the first
+    that is not (a broken link, a value the fast path does not render, the driver
+    failing): the caller walks the rest on ``conn`` (:func:`_resume`). ``None`` when not
+    even the first batch is clean, or the driver is missing."""
+    walk = _Walk(*start)
+    try:
+        with batches_of(conn, _SNAPSHOT_MESSAGES, (-(2**63), top)) as batches:
+            if batches is None:
+                return None
+            for record in batches:
+                batch = _arrow_batch(key, record) if record.num_rows else None
+                if batch is None or not _take_clean(walk, batch, mark_seq, expect_head):
+                    break
+    except (SnapshotFailed, ValueError, TypeError, UnicodeError):
+        pass  # the batches taken stand: they are of the same snapshot as ``conn``
+    # The first batch taken began at ``start`` with nothing below it (it was read from the
+    # lowest seq), so what is left is exactly what a walk of ``conn`` would still read.
+    return walk if walk.rows else None
+
+
+def _resume(
+    conn: sqlite3.Connection,
+    key: ChainKey,
+    done: _Walk,
+    mark_seq: int | None,
+    expect_head: str | None,
+) -> _Walk:
+    """``done`` (a clean walk of the first rows) carried on to the end on ``conn``, row by
+    row where needed, as :func:`_walk` would have carried on from the same row."""
+    rest = _walk(conn, key, (done.expected, done.prev), None, mark_seq, expect_head, done.expected)
+    rest.rows += done.rows
+    rest.at_mark = rest.at_mark or done.at_mark
+    rest.seen_head = rest.seen_head or done.seen_head
+    return rest
+
+
+def _arrow_batch(key: ChainKey, record: pa.RecordBatch) -> Batch | None:
+    """One batch of :data:`_SNAPSHOT_MESSAGES` rows checked as :func:`_batches` checks
+    ``_MESSAGES`` rows: the same cells, except that a float cell holds 0.0 where the
+    value is NULL or not a float and the last column says which (bit ``k``: the ``k``-th
+    float is NULL; the bit after them: one is not a float, or a hash is not text).
+    ``None`` when a row has that last bit set: the exact walk decides."""
+    *cells, seqs, prevs, digests, masks = (column.to_pylist() for column in record.columns)
+    if any(masks):
+        if any(mask >> len(_FLOAT_CELLS) for mask in masks):
+            return None
+        for k, at in enumerate(_FLOAT_CELLS):
+            if any(mask >> k & 1 for mask in masks):
+                cells[at] = [
+                    "null" if m >> k & 1 else v for v, m in zip(cells[at], masks, strict=True)
+                ]
+    mac, join = key.mac_bytes, _FORM.format
+    macs = [
+        mac(join(*row).encode("ascii", _JSON_ESCAPES))
+        for row in zip(*cells, seqs, prevs, strict=True)
+    ]
+    return tuple(seqs), tuple(prevs), tuple(digests), list(map(operator.eq, macs, digests))
+
+
+def _snapshot_sql() -> tuple[str, list[int]]:
+    """:data:`_MESSAGES` for the snapshot reader, which takes one type per column: each
+    float cell a float (0.0 unless the value is one) and a last column of bits saying
+    which float cells are NULL, and whether any holds something else (or ``prev_hash``
+    or ``hash`` is not text); and the indexes of the float cells among the cells."""
+    floats = [c.name for c in COLUMNS[:FIRST_LATER_COLUMN] if c.kind == "float"]
+    sql = _MESSAGES
+    for name in floats:
+        cell = (
+            f"CASE typeof({name}) WHEN 'real' THEN {name} WHEN 'null' THEN 'null' ELSE char(0) END"
+        )
+        if cell not in sql:
+            raise AssertionError(f"the verify fast path renders {name} otherwise")
+        sql = sql.replace(cell, f"CASE typeof({name}) WHEN 'real' THEN {name} ELSE 0.0 END")
+    bits = [f"(typeof({name}) = 'null') * {1 << k}" for k, name in enumerate(floats)]
+    # prev_hash and hash are compared as they come; the driver would pass a blob on as
+    # text, where the stdlib gives bytes that never equal a hash: flagged as well.
+    other = " OR ".join(
+        [f"typeof({name}) NOT IN ('real', 'null')" for name in floats]
+        + [f"typeof({name}) != 'text'" for name in ("prev_hash", "hash")]
+    )
+    bits.append(f"({other}) * {1 << len(floats)}")
+    sql = sql.replace(" FROM audit_events ", f", {' + '.join(bits)} FROM audit_events ", 1)
+    cells = _MESSAGES.split(" FROM audit_events ")[0]
+    at = [k for k, part in enumerate(_cells_of(cells)) if part.startswith("CASE typeof(")]
+    if len(at) != len(floats):
+        raise AssertionError("the verify fast path's float cells are not where expected")
+    return sql, at
+
+
+def _cells_of(select: str) -> list[str]:
+    """The top-level comma-separated expressions of ``SELECT a, f(b, c), ...``."""
+    parts, depth, current = [], 0, ""
+    for char in select.removeprefix("SELECT "):
+        depth += char == "("
+        depth -= char == ")"
+        if char == "," and depth == 0:
+            parts.append(current.strip())
+            current = ""
+        else:
+            current += char
+    parts.append(current.strip())
+    return parts
 
 
 def _first_prev(conn: sqlite3.Connection, seq: int) -> str | None:
@@ -532,3 +657,4 @@ def _check_anchor(
 
 
 _MESSAGES, _FORM = _message_sql()
+_SNAPSHOT_MESSAGES, _FLOAT_CELLS = _snapshot_sql()

@@ -1,0 +1,310 @@
+"""The whole trail read into Arrow without a Python object per cell: a private snapshot
+read by ADBC's SQLite driver (``adbc-driver-sqlite``, imported lazily).
+
+Why a snapshot. The driver carries a SQLite library of its own. Two SQLite libraries
+opening the same file in one process break each other's POSIX advisory locks (closing
+either's file descriptor drops the other's locks), a corruption risk with the trail's
+writer live in the process. So our SQLite (the stdlib's) copies the database with the
+backup API, in the read transaction of :meth:`AuditStore.reading` (one consistent
+snapshot), into a file of its own (0600, in a fresh 0700 folder, removed afterwards):
+another inode, which only the driver then opens.
+
+Why a witness row, and what else is checked. The driver types each column from the
+values of its first batch; a column whose first rows are NULL would be typed wrongly. So
+the copy gets one extra row, first in ``seq`` order, holding a value of its column's
+kind in every column: each column takes its kind's Arrow type. Then only plain values
+get through, converted exactly (int64, float64, UTF-8 text), because:
+
+* the table must declare the types our schema does (``INTEGER``, ``REAL``, ``TEXT``), so
+  SQLite's column affinity has already turned numbers in a TEXT column into text, and
+  integral reals or numeric text in an INTEGER column into integers. What else an
+  INTEGER or REAL column can hold (text, a fraction, a blob) the driver refuses with a
+  type mismatch;
+* a TEXT column can still hold a blob, which the driver passes on as text: as the
+  stdlib path does too (pyarrow takes UTF-8 bytes as text), once every text column is
+  checked to be valid UTF-8;
+* the timestamp and JSON columns, which the stdlib path types from Python values (a
+  blob there stays bytes), are checked by SQLite: the query flags any row where one
+  holds something other than text or NULL.
+
+Anything else and :func:`read_whole_trail` gives up: the caller reads the stdlib way,
+cell by cell, as it always did (and reports errors as it always did).
+
+Small trails (under :data:`MIN_ROWS`), ``:memory:`` trails and filtered reads keep the
+stdlib path: copying the whole file only pays for itself when most of it is read.
+
+:func:`batches_of` serves ``verify()`` (``verify._walk_snapshot``): any query on such a
+copy, its batches read ahead on a worker thread. There no witness is needed (the query
+gives every column one type) and nothing has to be exact but the verdict: the walk takes
+only rows whose MAC matches, and leaves anything else to the stdlib walk.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import shutil
+import sqlite3
+import tempfile
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .events import COLUMNS
+from .frames import KINDS
+from .store import ALL_COLUMNS, AuditStore
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+__all__ = [
+    "MIN_ROWS",
+    "PARTS",
+    "SnapshotFailed",
+    "batches_of",
+    "copy_into",
+    "private_copy",
+    "read_whole_trail",
+]
+
+#: Fewer rows than this and the stdlib reads them faster than a snapshot is made.
+MIN_ROWS = 5000
+#: ``seq`` of the witness row in the copy: below every real row (the table's rows start
+#: at 1; a copy that already holds this ``seq`` is refused by the primary key).
+_WITNESS_SEQ = -(2**63)
+#: The Arrow type each kind's column must come back as (``string`` for the other kinds).
+_ARROW_TYPES = {"int": "int64", "bool": "int64", "float": "double"}
+#: The kinds whose columns SQLite checks row by row (text or NULL only).
+_CHECKED = ("time", "json")
+#: The witness's value for a column of each kind (text for every other kind).
+_WITNESS = {"int": "0", "bool": "0", "float": "0.0"}
+#: The copy is read in this many ``seq`` ranges at once (one thread each).
+PARTS = 2
+#: Rows per Arrow batch from the driver (fewer, larger chunks than its default 1024).
+_BATCH_ROWS = "65536"
+#: Rows per batch when the caller works through the batches as they come.
+_STREAM_ROWS = "5000"
+
+
+def _kind(column: str) -> str:
+    return KINDS.get(column, "text")
+
+
+def _witness_sql() -> str:
+    values = ", ".join(
+        str(_WITNESS_SEQ) if c == "seq" else _WITNESS.get(_kind(c), "''") for c in ALL_COLUMNS
+    )
+    return f"INSERT INTO audit_events ({', '.join(ALL_COLUMNS)}) VALUES ({values})"
+
+
+def _query_sql() -> str:
+    """One part's rows: the witness, then the rows of a ``seq`` range, each arm a scan in
+    ``seq`` order (``ORDER BY`` over an ``OR`` would sort; the order is checked after)."""
+    checked = [c for c in ALL_COLUMNS if _kind(c) in _CHECKED]
+    odd = " OR ".join(f"typeof({c}) NOT IN ('text', 'null')" for c in checked)
+    select = f"SELECT {', '.join(ALL_COLUMNS)}, {odd} AS odd FROM audit_events"
+    return f"{select} WHERE seq = {_WITNESS_SEQ} UNION ALL {select} WHERE seq BETWEEN ? AND ?"
+
+
+_WITNESS_ROW, _QUERY = _witness_sql(), _query_sql()
+
+
+def read_whole_trail(store: AuditStore) -> pa.Table | None:
+    """Every row of ``store`` as an Arrow table (``ALL_COLUMNS``, ``seq`` order), or
+    ``None`` when the stdlib path should read them: ADBC's driver missing, a
+    ``:memory:`` or small trail, too little temporary space for the copy, a value not
+    of its column's kind, or any failure of the copy or the driver (the stdlib path
+    then reads, or reports the error, as before).
+
+    The copy is read in :data:`PARTS` ``seq`` ranges at once, each on a worker thread
+    with a connection of its own (the driver reads without holding the GIL; a worker
+    thread also keeps the driver from swapping the main thread's SIGINT handler)."""
+    if store.memory:
+        return None
+    try:
+        import adbc_driver_sqlite.dbapi as adbc
+    except ImportError:
+        return None
+    import pyarrow as pa
+
+    with private_copy() as copy:
+        span = _snapshot(store, copy)
+        if span is None:
+            return None
+
+        def read(bounds: tuple[int, int]) -> pa.Table:
+            with adbc.connect(str(copy)) as reader, reader.cursor() as cursor:
+                cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": _BATCH_ROWS})
+                cursor.execute(_QUERY, bounds)
+                return cursor.fetch_arrow_table()
+
+        parts = _split(*span, PARTS)
+        try:
+            with ThreadPoolExecutor(len(parts), thread_name_prefix="audit-snapshot") as pool:
+                tables = [_plain(table) for table in pool.map(read, parts)]
+        except (adbc.Error, OSError):  # e.g. a type the witness did not foresee
+            return None
+    if any(table is None for table in tables):
+        return None
+    return pa.concat_tables([t for t in tables if t is not None])
+
+
+def _split(first: int, last: int, parts: int) -> list[tuple[int, int]]:
+    """``first..last`` as up to ``parts`` consecutive ranges of about equal length."""
+    step = max(1, -(-(last - first + 1) // parts))
+    return [(lo, min(lo + step - 1, last)) for lo in range(first, last + 1, step)]
+
+
+def _plain(table: pa.Table) -> pa.Table | None:
+    """One part's rows without its witness, or ``None`` unless every value came through
+    exactly (see the module docstring)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    expected = [_ARROW_TYPES.get(_kind(c), "string") for c in ALL_COLUMNS]
+    if [str(t) for t in table.schema.types[:-1]] != expected:
+        return None  # the driver widened a column (values of two types in its first batch)
+    seqs = table.column("seq").to_numpy()
+    if not len(seqs) or seqs[0] != _WITNESS_SEQ or not np.all(seqs[2:] > seqs[1:-1]):
+        return None
+    table = table.slice(1)
+    if pc.max(table.column("odd")).as_py():
+        return None  # bytes where the stdlib path types Python values: cell by cell
+    table = table.drop_columns(["odd"])
+    try:
+        table.validate(full=True)  # a blob of invalid UTF-8 in a text column
+    except pa.ArrowInvalid:
+        return None
+    return table
+
+
+def _snapshot(store: AuditStore, copy: Path) -> tuple[int, int] | None:
+    """Copy the database into ``copy`` (one read snapshot) and add the witness row; the
+    first and last ``seq`` copied, or ``None`` when there are too few rows, too little
+    room, or the copy fails."""
+    with store.reading() as conn:
+        try:
+            rows, first, last = conn.execute(
+                "SELECT count(*), min(seq), max(seq) FROM audit_events"
+            ).fetchone()
+            declared = {r[1]: r[2] for r in conn.execute("PRAGMA table_info(audit_events)")}
+            if rows < max(MIN_ROWS, 1) or declared != _DECLARED:
+                return None
+        except sqlite3.Error:
+            return None
+        if not copy_into(conn, copy, _WITNESS_ROW):
+            return None
+    return first, last
+
+
+@contextlib.contextmanager
+def private_copy() -> Iterator[Path]:
+    """A path for a copy of the database: a new empty file (0600) in a new folder (0700),
+    both removed afterwards, whatever happens."""
+    with tempfile.TemporaryDirectory(prefix="audit-snapshot-") as folder:  # 0700
+        copy = Path(folder) / "audit.sqlite"
+        os.close(os.open(copy, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        yield copy
+
+
+def copy_into(conn: sqlite3.Connection, copy: Path, *statements: str) -> bool:
+    """Copy the database ``conn`` reads (its read snapshot, when it is in a transaction)
+    into ``copy`` with SQLite's backup API, then run ``statements`` on the copy;
+    ``False`` when there is too little room or anything fails (nothing is raised)."""
+    try:
+        pages, size = (conn.execute(f"PRAGMA {p}").fetchone()[0] for p in _SIZE)
+        if shutil.disk_usage(copy.parent).free < 2 * pages * size:
+            return False
+        target = sqlite3.connect(copy, isolation_level=None)
+        try:
+            target.execute("PRAGMA synchronous = OFF")  # a throwaway file: no fsync
+            conn.backup(target)
+            target.execute("PRAGMA journal_mode = DELETE")  # the copy stays one file
+            for statement in statements:
+                target.execute(statement)
+        finally:
+            target.close()
+    except (sqlite3.Error, OSError):  # e.g. the temporary folder's disk is full
+        return False
+    return True
+
+
+class SnapshotFailed(Exception):
+    """The driver failed while reading the copy (e.g. a value of an unforeseen type)."""
+
+
+@contextlib.contextmanager
+def batches_of(
+    conn: sqlite3.Connection, sql: str, params: tuple[int, ...]
+) -> Iterator[Iterator[pa.RecordBatch] | None]:
+    """The record batches ``sql`` gives when the driver runs it on a private copy of the
+    database ``conn`` reads (:func:`copy_into`), or ``None`` when the driver is missing or
+    the copy fails. A worker thread reads a few batches ahead (the driver holds no GIL
+    while SQLite works), so the caller's Python runs beside SQLite. Iterating raises
+    :class:`SnapshotFailed` if the driver fails; leaving stops the reader and removes
+    the copy."""
+    try:
+        import adbc_driver_sqlite.dbapi as adbc
+    except ImportError:
+        yield None
+        return
+    with private_copy() as copy:
+        if not copy_into(conn, copy):
+            yield None
+            return
+        ahead: queue.Queue[object] = queue.Queue(maxsize=4)
+        stop = threading.Event()
+
+        def read() -> None:
+            try:
+                with adbc.connect(str(copy)) as reader, reader.cursor() as cursor:
+                    cursor.adbc_statement.set_options(
+                        **{"adbc.sqlite.query.batch_rows": _STREAM_ROWS}
+                    )
+                    cursor.execute(sql, params)
+                    for batch in cursor.fetch_record_batch():
+                        if not _offer(ahead, batch, stop):
+                            return
+                _offer(ahead, None, stop)
+            except Exception as exc:  # handed to the caller's thread
+                _offer(ahead, SnapshotFailed(f"{type(exc).__name__}: {exc}"), stop)
+
+        worker = threading.Thread(target=read, name="audit-snapshot", daemon=True)
+        worker.start()
+
+        def batches() -> Iterator[pa.RecordBatch]:
+            while (item := ahead.get()) is not None:
+                if isinstance(item, SnapshotFailed):
+                    raise item
+                yield item
+
+        try:
+            yield batches()
+        finally:
+            stop.set()
+            worker.join()
+
+
+def _offer(ahead: queue.Queue[object], item: object, stop: threading.Event) -> bool:
+    """Put ``item`` in ``ahead`` unless the reader was stopped; whether it was put."""
+    while not stop.is_set():
+        try:
+            ahead.put(item, timeout=0.05)
+            return True
+        except queue.Full:
+            continue
+    return False
+
+
+_SIZE = ("page_count", "page_size")
+#: The declared type of every column, as the schema makes them (``store._schema``).
+_DECLARED = {
+    "seq": "INTEGER",
+    **{c.name: c.sql_type for c in COLUMNS},
+    "prev_hash": "TEXT",
+    "hash": "TEXT",
+}
