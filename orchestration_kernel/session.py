@@ -24,7 +24,7 @@ from typing import Any
 from .errors import UnknownNameError
 from .runtime import Runtime
 
-__all__ = ["Session", "default_home", "default_session_id"]
+__all__ = ["Session", "default_home", "default_session_id", "quiet_home"]
 
 #: Where the documented shortcuts (``session.engine``, ``session.audit``) find their
 #: service's default, by import path: the class's ``default(session)`` makes it and keeps
@@ -40,8 +40,21 @@ def default_home() -> Path:
     if missing; a warning (once) if it exists and others can read it."""
     from .storage.files import private_dir  # it holds prompts and responses: keep it private
 
-    home = Path(os.environ.get("ORCHESTRATION_HOME") or Path.home() / ".orchestration-kernel")
-    return private_dir(home)
+    return private_dir(_home())
+
+
+def quiet_home() -> Path:
+    """:func:`default_home` for what keeps no prompts or responses there (the Guardian's
+    compiled rules): created owner-only if missing, but no warning about an existing
+    home's mode, which the stores that do keep content give when they open."""
+    from .storage.files import private_dir
+
+    home = _home()
+    return home if home.exists() else private_dir(home)
+
+
+def _home() -> Path:
+    return Path(os.environ.get("ORCHESTRATION_HOME") or Path.home() / ".orchestration-kernel")
 
 
 def default_session_id() -> str:

@@ -19,11 +19,24 @@ _PROVIDER_ENV = [
 ]  # fmt: skip
 
 
+@pytest.fixture(scope="session")
+def shared_guardian_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One folder for the Guardian's compiled prefilter databases, shared by every test's
+    home: built once per run (by a child process, as in a kernel) and then loaded, instead
+    of compiled again for each of the run's hundreds of homes."""
+    folder = tmp_path_factory.mktemp("guardian-cache")
+    folder.chmod(0o700)
+    return folder
+
+
 @pytest.fixture(autouse=True)
-def hermetic_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def hermetic_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared_guardian_cache: Path
+) -> Iterator[Path]:
     """A private home, no provider keys, no .env or keyring, and a fresh Session."""
     home = tmp_path / "home"
-    home.mkdir()
+    home.mkdir(mode=0o700)
+    (home / "guardian").symlink_to(shared_guardian_cache, target_is_directory=True)
     monkeypatch.setenv("ORCHESTRATION_HOME", str(home))
     monkeypatch.setenv("ORCHESTRATION_NO_DOTENV", "1")
     monkeypatch.setenv("ORCHESTRATION_NO_KEYRING", "1")

@@ -44,7 +44,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from ..session import default_home
+from ..session import quiet_home
 from ..storage.files import private_dir
 from ..storage.keys import load_or_create_key
 from . import hs_cache
@@ -214,7 +214,7 @@ class SignalPrefilter:
             [(-1, _TRANSLATOR), *sources], flags, str(getattr(hyperscan, "__version__", "?"))
         )
         try:
-            folder = private_dir((self._home or default_home()) / "guardian")
+            folder = private_dir((self._home or quiet_home()) / "guardian")
             self._key = load_or_create_key(folder / "cache.key", "Guardian cache key")
         except Exception:  # an unwritable home, or a key file others can read: no cache
             log.debug("no Guardian prefilter cache", exc_info=True)
