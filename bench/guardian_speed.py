@@ -189,7 +189,7 @@ def measure(sizes: Any, options: dict[str, Any]) -> dict[str, Any]:
     from orchestration_kernel.guardian import GuardContext, Guardian
 
     smoke = getattr(sizes, "name", "full") == "smoke"
-    first = _first_checks(2 if smoke else 3)
+    first = _first_checks(1 if smoke else 3)
     # The steady state: the first check waits for the prefilter databases (a no-op for a
     # library without them).
     os.environ["ORCHESTRATION_GUARDIAN_PREFILTER"] = "wait"

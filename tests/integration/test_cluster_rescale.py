@@ -38,7 +38,7 @@ def server() -> Iterator[Any]:
         yield srv
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")  # one cluster for both (each test sets its own size)
 def cluster() -> Iterator[Any]:
     made = distributed.LocalCluster(
         n_workers=1,
@@ -90,6 +90,7 @@ def run_resized(server: Any, client: Any, resize: Any) -> Any:
 
 def test_a_worker_that_joins_after_the_count_takes_its_share(server: Any, cluster: Any) -> None:
     made, client = cluster
+    made.scale(1)
     wait_for_count(client, 1)
 
     def join() -> None:
