@@ -2,9 +2,10 @@
 
 Redaction, content hashing, JSON encoding and type normalisation all happen here, off
 the hot path (by a caller about to wait for the commit, or the writer thread: see
-:mod:`.writer`), so that the commit a run waits for only chains, inserts and commits. Types are normalised per column kind so
-that what SQLite hands back is exactly what was hashed (an ``int`` in a REAL column
-would come back as a float and no longer match its hash). An encoded row also carries
+:mod:`.writer`), so that the commit a run waits for only chains, inserts and commits.
+Types are normalised per column kind so that what SQLite hands back is exactly what was
+hashed (an ``int`` in a REAL column would come back as a float and no longer match its
+hash). An encoded row also carries
 the text its hash will cover (:class:`EncodedRow`): only the chain link, which needs
 the head, is left for the commit.
 """
