@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from .errors import ConfigurationError
 from .near_names import did_you_mean
+from .providers.sim import SimulatorConfig
 
 __all__ = ["check_engine_args", "check_model", "check_provider_names", "model_names"]
 
@@ -152,7 +153,7 @@ _RULES: dict[str, _Rule] = {
 #: The arguments keyed by provider name.
 _BY_PROVIDER = ("keys", "base_urls", "provider_options", "credentials")
 #: The simulator's fields, for a misspelled key in ``simulator={...}``.
-_SIMULATOR_FIELDS = ("latency", "ttft_fraction", "chunks", "seed")
+_SIMULATOR_FIELDS = tuple(f.name for f in fields(SimulatorConfig))
 
 
 def check_engine_args(args: Mapping[str, object]) -> None:

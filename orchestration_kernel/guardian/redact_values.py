@@ -24,8 +24,9 @@ def redact_value(value: object, redact: Callable[[str], str]) -> object:
         return value
     cell_map = getattr(value, "map", None)
     if callable(cell_map) and hasattr(value, "index"):  # a pandas Series or DataFrame
+        # Each cell: text through ``redact``; a missing value or number as above.
         return cell_map(
-            lambda cell: cell if _is_missing(cell) else redact_value_or_text(cell, redact)
+            lambda cell: redact(cell) if isinstance(cell, str) else redact_value(cell, redact)
         )
     if isinstance(value, numbers.Number) and not isinstance(value, bool):
         digits = _digits(value)
@@ -35,11 +36,6 @@ def redact_value(value: object, redact: Callable[[str], str]) -> object:
         f"redact() takes text, a pandas Series or DataFrame, or a number, not "
         f"{type(value).__name__}"
     )
-
-
-def redact_value_or_text(value: object, redact: Callable[[str], str]) -> object:
-    """One cell: text through ``redact``, anything else through :func:`redact_value`."""
-    return redact(value) if isinstance(value, str) else redact_value(value, redact)
 
 
 def _digits(value: numbers.Number) -> str:

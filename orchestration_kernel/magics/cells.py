@@ -68,8 +68,7 @@ def run_pipeline_cell(ctx: CellContext, args: argparse.Namespace, body: str) -> 
         ctx.manager.register(name, pipeline)
     ctx.note_alias([m for s in pipeline.spec.steps for m in s.models or []])
     columns = [str(c) for c in input_data] if isinstance(input_data, Mapping) else []
-    for note in pipeline_notes(pipeline.compiled, namespace, columns):
-        print(f"note: {note}")
+    ctx.notes(pipeline_notes(pipeline.compiled, namespace, columns))
     return run_pipeline(ctx, args, pipeline, input_data)
 
 
@@ -135,8 +134,7 @@ def run_compare_cell(ctx: CellContext, args: argparse.Namespace, body: str) -> A
         prepared = matrix_prompts(template, items, namespace=namespace, what=f"--over {args.over}")
     first = prepared.items[0] if args.over is not None else None
     columns = list(first) if isinstance(first, Mapping) else []
-    for note in format_spec_notes(template, [*namespace, *columns, "item"]):
-        print(f"note: {note}")
+    ctx.notes(format_spec_notes(template, [*namespace, *columns, "item"]))
     check_mode("interactive", None)
     if args.dry_run:
         plan = _compare_plan(engine, models, prepared.prompts)

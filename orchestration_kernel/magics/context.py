@@ -107,6 +107,11 @@ class CellContext:
 
         return run_blocking(self.engine.runtime, start, on_event, view.tick, cancel=cancel)
 
+    def notes(self, texts: list[str]) -> None:
+        """Print each of this cell's notes on stdout, as :meth:`KernelState.note_once` does."""
+        for text in texts:
+            print(f"note: {text}")
+
     def note_alias(self, names: list[str]) -> None:
         """The first time a family name or retired id is used in this kernel, say what
         it runs (``gpt-4 → openai:gpt-4o``); a name the catalogue does not know at all

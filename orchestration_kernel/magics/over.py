@@ -59,8 +59,7 @@ def run_pipeline_over_cell(ctx: CellContext, args: argparse.Namespace, body: str
     )
     first = rows.inputs[0]
     columns = [str(c) for c in first] if isinstance(first, Mapping) else []
-    for note in pipeline_notes(pipeline.compiled, ctx.namespace, columns):
-        print(f"note: {note}")
+    ctx.notes(pipeline_notes(pipeline.compiled, ctx.namespace, columns))
     if args.dry_run:  # the plan of the first row: every row runs the same steps
         plan = pipeline.plan(rows.inputs[0], namespace=rows.namespaces[0])
         ctx.bind(args.out, plan)
