@@ -965,10 +965,11 @@ _FEW_CHANGES = 64
 _FEW_LOOKUPS = 16
 
 
-def _joins(out: str) -> list[int]:
-    """Where taking :data:`_SPLIT_WORD`'s separators out of ``out`` joins two letters
-    (the position of the letter after each cut, in the result)."""
-    return [m.start() - i for i, m in enumerate(_SPLIT_WORD.finditer(out))]
+def _few_matches(pattern: re.Pattern[str], text: str) -> list[int] | None:
+    """Where ``pattern`` matches in ``text`` (starts), or ``None`` past
+    :data:`_FEW_CHANGES` matches."""
+    found = [m.start() for m in itertools.islice(pattern.finditer(text), _FEW_CHANGES + 1)]
+    return None if len(found) > _FEW_CHANGES else found
 
 
 def _new_words(
@@ -1040,12 +1041,16 @@ def _deobfuscate(
         out = _SPACED.sub(lambda m: m.group().replace(" ", ""), out)
         changed = None
     if may(1) and _SPLIT_HINT.search(out):
-        cut, count = _SPLIT_WORD.subn("", out)
-        if changed is not None and count <= _FEW_CHANGES:
-            changed.extend((j - 1, j + 1) for j in _joins(out))
-        elif count:
-            changed = None
-        out = cut
+        # Where the separators are (one pass, at most the few ones kept track of), and
+        # the text without them: each match is one character.
+        cuts = [] if changed is None else _few_matches(_SPLIT_WORD, out)
+        if cuts is None or changed is None:
+            out, count = _SPLIT_WORD.subn("", out)
+            if count:
+                changed = None
+        elif cuts:
+            changed.extend((j - i - 1, j - i + 1) for i, j in enumerate(cuts))
+            out = "".join(out[a + 1 : b] for a, b in itertools.pairwise([-1, *cuts, len(out)]))
     chopped = False
     if may(2) and _CHOPPED_HINT.search(out):
         joined = _CHOPPED.sub(lambda m: re.sub(r"[.!]\s+", " ", m.group()), out)
