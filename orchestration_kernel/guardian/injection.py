@@ -1011,14 +1011,16 @@ def _new_words(
 def _deobfuscate(
     low: str,
     before: set[bytes] | None = None,
-    worth: Callable[[str], bool] | None = None,
+    worth: Callable[[str, frozenset[bytes] | None], bool] | None = None,
     gates: set[int] | None = None,
     read: dict[str, set[bytes]] | None = None,
 ) -> list[tuple[str, frozenset[bytes] | None]]:
     """The lower-cased text with spacing, leetspeak and punctuation tricks undone (one
     reading per meaning of "1"), or ``[]`` when there is nothing to undo; each with the
     words it brings that ``low`` lacks (``None``: chopped words joined, look at all).
-    ``worth``: ``False`` for a reading in which nothing new can match (left out).
+    ``worth``: ``False`` for a reading in which nothing new can match (left out); asked
+    with the stems of the words the reading brings when they are known (``None``: not
+    known), as the second look will only look at the signals spelled with one of them.
     ``gates``: the :data:`_HINT_GATES` that match somewhere in ``low`` or a text that
     holds it (``None``: not known); a hint whose gate does not is not searched while the
     text is still ``low`` itself. ``read``: filled with the words of each reading whose
@@ -1072,18 +1074,21 @@ def _deobfuscate(
                 changed = None
     readings.discard(low)
     if chopped:
-        return [(r, None) for r in sorted(readings) if worth is None or worth(r)]
+        return [(r, None) for r in sorted(readings) if worth is None or worth(r, None)]
     # Two filters, either order: the words a reading brings, when they are read around
     # its few changes only, go first (most readings bring no trigger word: no scan of
     # the whole reading then); else the scan does (reading every word costs more).
     kept: list[tuple[str, frozenset[bytes] | None]] = []
     for r in sorted(readings):
-        if changed is None and worth is not None and not worth(r):
+        if changed is None and worth is not None and not worth(r, None):
             continue
         new = _new_words(r, changed, low_words, read)
-        if new is None or (changed is not None and worth is not None and not worth(r)):
+        if new is None:
             continue
-        kept.append((r, _stems(new)))
+        stems = _stems(new)
+        if changed is not None and worth is not None and not worth(r, stems):
+            continue
+        kept.append((r, stems))
     return kept
 
 
@@ -1101,7 +1106,7 @@ _HIT_BUDGET = HIT_BUDGET
 def _readings(
     low: str,
     present: set[bytes] | None = None,
-    worth: Callable[[str], bool] | None = None,
+    worth: Callable[[str, frozenset[bytes] | None], bool] | None = None,
     read: dict[str, set[bytes]] | None = None,
 ) -> Iterator[tuple[str, frozenset[bytes] | None]]:
     """The de-obfuscated readings of ``low``: whole for a short text, else per chunk
@@ -1259,9 +1264,15 @@ class InjectionDetector:
         present = words(low) if self._reads_words(text, possible) else None
         hits = dict(self._patterns(text, low, present=present))
 
-        def worth(reading: str) -> bool:
-            """Can a signal not found yet match ``reading`` (else it is not read)? Found
-            signals only grow, so a reading found worthless stays worthless."""
+        def worth(reading: str, only: frozenset[bytes] | None) -> bool:
+            """Can a signal not found yet match ``reading`` (else it is not read)? With
+            ``only``, the stems the second look will ask for: only a signal spelled with
+            one of them counts (it skips the others), and without one no scan is made.
+            Found signals only grow, so a reading found worthless stays worthless."""
+            if only is not None:
+                spelled = self._by_stem
+                if all(i in hits for stem in only for i in spelled.get(stem, ())):
+                    return False
             possible = prefilter.matching(reading)
             return possible is None or any(i not in hits for i in (*possible, *prefilter.uncovered))
 
@@ -1360,6 +1371,15 @@ class InjectionDetector:
         out = tuple(i for i, s in enumerate(self.signals) if i not in covered or s.case_sensitive)
         self._unanswered_memo = (covered, out)
         return out
+
+    @cached_property
+    def _by_stem(self) -> dict[bytes, tuple[int, ...]]:
+        """Stem -> the signals whose :attr:`~Signal.vocabulary` holds it."""
+        out: dict[bytes, list[int]] = {}
+        for i, signal in enumerate(self.signals):
+            for stem in signal.vocabulary:
+                out.setdefault(stem, []).append(i)
+        return {stem: tuple(found) for stem, found in out.items()}
 
     @cached_property
     def _prefilter(self) -> SignalPrefilter:
