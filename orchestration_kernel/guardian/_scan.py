@@ -119,13 +119,19 @@ def _apostrophe_words(mapped: bytes, distinct: set[bytes]) -> set[bytes]:
     return found
 
 
+#: How many words :class:`TextWords` looks up one by one before it reads them all.
+WORD_LOOKUPS = 24
+
+
 class TextWords:
     """Is a word one of :func:`words` of a lower-cased text? Answered word by word
     without reading every word of the text (a C-level search for the word between
     spaces, and the few words with an apostrophe read apart), or from the whole set,
-    read once on first need (:meth:`all`) or given. Same answers either way."""
+    read once on first need (:meth:`all`), given, or past :data:`WORD_LOOKUPS` questions
+    (so a text asked about many words costs one reading of them all, not a search per
+    word). Same answers either way."""
 
-    __slots__ = ("_all", "_bare", "_low", "_padded")
+    __slots__ = ("_all", "_bare", "_left", "_low", "_padded")
 
     def __init__(self, lower_text: str, known: set[bytes] | None = None) -> None:
         """``known``: ``words(lower_text)``, when the caller has it already."""
@@ -133,6 +139,7 @@ class TextWords:
         self._all = known
         self._padded = b""
         self._bare: set[bytes] | None = None
+        self._left = WORD_LOOKUPS
 
     def all(self) -> set[bytes]:
         """``words(lower_text)`` (shared: never to be changed)."""
@@ -144,6 +151,9 @@ class TextWords:
         known = self._all
         if known is not None:
             return word in known
+        self._left -= 1
+        if self._left < 0:
+            return word in self.all()
         if not self._padded:
             self._padded = b" " + word_bytes(self._low) + b" "
         # A word without an apostrophe is a whole space-separated piece of the mapped
