@@ -207,7 +207,8 @@ class CompareView(View):
         return f"<div class='orchestration-compare'>{run_header_html(self.table)}{table}</div>"
 
     def _text(self) -> str:
-        lines = [f"compare {len(self.table.replies)} models: {_prompt_line(self.table.prompt)}"]
+        count = len(self.table.replies)
+        lines = [f"compare {count} model{'s' * (count != 1)}: {_prompt_line(self.table.prompt)}"]
         head = run_header(self.table)
         if head:
             lines.insert(0, head)
