@@ -139,6 +139,7 @@ def run_compare_cell(ctx: CellContext, args: argparse.Namespace, body: str) -> A
     first = prepared.items[0] if args.over is not None else None
     columns = list(first) if isinstance(first, Mapping) else []
     ctx.notes(format_spec_notes(template, [*namespace, *columns, "item"]))
+    ctx.notes(prepared.notes())
     check_mode("interactive", None)
     if args.dry_run:
         plan = _compare_plan(engine, models, prepared.prompts)

@@ -186,7 +186,8 @@ class MatrixView(View):
         return f"<div class='orchestration-matrix'>{head}{table}</div>"
 
     def _text(self) -> str:
-        lines = [f"{len(self.matrix.items)} items × {len(self.models)} models"]
+        rows, cols = len(self.matrix.items), len(self.models)
+        lines = [f"{rows} item{'s' * (rows != 1)} × {cols} model{'s' * (cols != 1)}"]
         head = run_header(self.matrix, "matrix")
         if head:
             lines.insert(0, head)

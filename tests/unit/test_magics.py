@@ -256,6 +256,14 @@ def test_a_pinned_session_is_the_one_python_code_uses_too(ip: Any) -> None:
     ip.user_ns.pop("Session")
 
 
+def test_rows_with_missing_values_are_pointed_out(
+    ip: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ip.user_ns["qs"] = pd.DataFrame({"q": ["x", None, float("nan")]})
+    assert cell(ip, "%%orchestrate --compare gpt-4 --over qs --out m\nAnswer {q}").success
+    assert "note: {q} has no value (None/NaN) in 2 of 3 items (1, 2)" in capsys.readouterr().out
+
+
 def test_compare_and_over_matrix(ip: Any) -> None:
     import pandas as pd
 
