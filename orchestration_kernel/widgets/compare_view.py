@@ -251,7 +251,11 @@ def run_header_html(result: Any, title: str = "compare") -> str:
 
 
 def _prompt_line(prompt: str, limit: int = 80) -> str:
-    line = " ".join(str(prompt).split())
+    # A prompt filled from a variable may hold a key the cell never showed: the echo
+    # masks credentials, as the audit does, since notebook outputs are saved to disk.
+    from ..guardian.secrets_only import redact_secrets  # loads the rules on first view
+
+    line = " ".join(redact_secrets(str(prompt)).split())
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 

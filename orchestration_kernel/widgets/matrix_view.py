@@ -70,6 +70,8 @@ class MatrixView(View):
 
     def cells(self) -> list[tuple[Any, list[ReplyCells]]]:
         """Per item, one :class:`ReplyCells` per model (an absent reply is an error)."""
+        from ..guardian.secrets_only import redact_secrets  # loads the rules on first view
+
         out = []
         labels = getattr(self.matrix, "row_labels", None)
         items = labels() if callable(labels) else self.matrix.items
@@ -79,7 +81,9 @@ class MatrixView(View):
                 reply_cells(m, replies.get(m, LookupError(f"no reply from {m}")))
                 for m in self.models
             ]
-            out.append((item, row))
+            # An item shown as its row's label is user text: credentials masked, as in
+            # the compare view's prompt line.
+            out.append((redact_secrets(item) if isinstance(item, str) else item, row))
         return out
 
     def totals(self) -> dict[str, dict[str, Any]]:
