@@ -262,7 +262,8 @@ class CallRunner:
     # -- the whole call ------------------------------------------------------------
     async def run(self, spec: CallSpec, on_delta: DeltaSink | None = None) -> Reply:
         """Try each candidate in turn; return the first checked reply."""
-        self.estimate_input(spec)
+        if spec.input_tokens is None:
+            spec.input_tokens = self.estimate(spec.prompt_text())
         deadline = _Deadline(spec.timeout)
         attempts: list[Attempt] = []
         if deadline.at is None:  # no deadline: no backstop to arm
@@ -278,15 +279,6 @@ class CallRunner:
             error = deadline.passed()
             error.attempts = attempts  # type: ignore[attr-defined]
             raise error from exc
-
-    def estimate_input(self, spec: CallSpec) -> None:
-        """Fill in ``spec.input_tokens`` (the prompt's token estimate) if it is not yet.
-
-        Safe from any thread: the estimate is a pure function of the prompt, so whichever
-        thread sets it first, the value is the same (the engine has the caller's thread do
-        it while the runtime thread wakes up)."""
-        if spec.input_tokens is None:
-            spec.input_tokens = self.estimate(spec.prompt_text())
 
     async def _candidates(
         self,

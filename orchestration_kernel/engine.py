@@ -406,10 +406,7 @@ class OrchestrationEngine:
         )  # fmt: skip
         if self.audit is not None:
             self.audit.check_writable()  # fail fast: no call runs unaudited
-        calls = self._calls
-        reply = await self.runtime.run(
-            calls.run(spec, on_delta), meanwhile=lambda: calls.estimate_input(spec)
-        )
+        reply = await self.runtime.run(self._calls.run(spec, on_delta))
         if self.audit is not None:
             reply._committed = self.audit.commit_point()  # `await reply.committed`
         return reply

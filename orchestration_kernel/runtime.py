@@ -124,19 +124,12 @@ class Runtime:
             raise RuntimeError("this runtime is closed")
         return asyncio.run_coroutine_threadsafe(coro, self.loop)
 
-    async def run(
-        self, coro: Coroutine[Any, Any, T], *, meanwhile: Callable[[], object] | None = None
-    ) -> T:
+    async def run(self, coro: Coroutine[Any, Any, T]) -> T:
         """Await ``coro`` on the runtime loop from whatever loop the caller is on.
 
         Cancelling the caller cancels the work on the runtime loop, and waits (briefly)
         for it to finish its cancellation, so a cancelled run has recorded itself before
         the caller sees ``CancelledError``.
-
-        ``meanwhile`` (optional) is called in the caller's thread just after ``coro`` is
-        handed over, while the runtime thread wakes up: work ``coro`` would otherwise do
-        first and can do without (it must be safe to run in either thread, with the same
-        result whichever does it). Not called when the caller is on the runtime loop.
         """
         if self.in_loop():
             return await coro
@@ -148,12 +141,6 @@ class Runtime:
         caller = asyncio.get_running_loop()
         remote = _RemoteCall(coro, caller)
         self.loop.call_soon_threadsafe(remote.start)
-        if meanwhile is not None:
-            # The runtime thread needs the GIL this thread holds: what runs here overlaps
-            # its wake-up instead of following it. Its work is optional, so a failure here
-            # is the runtime task's to meet (it does the work itself).
-            with contextlib.suppress(Exception):
-                meanwhile()
         try:
             return await remote.result  # type: ignore[no-any-return]
         except asyncio.CancelledError:

@@ -45,13 +45,3 @@ async def test_switching_the_guardian_off_and_on_reaches_every_collaborator() ->
     assert reply.decisions == []
     engine.guardian = Guardian()
     assert engine.guardian is engine._picker.guardian is engine._recorder.guardian
-
-
-async def test_the_prompt_estimate_made_while_the_runtime_wakes_is_the_one_routing_uses() -> None:
-    # complete() has the caller's thread estimate the prompt after handing the call to the
-    # runtime thread; the route (and the limiter, the Guardian) see that very estimate.
-    engine = OrchestrationEngine(offline="on", audit=False, retry=FAST)
-    engine.add_pool("team", [{"model": "gpt-4"}])
-    prompt = "estimate me, " * 40
-    reply = await engine.complete("team", prompt)
-    assert reply.route["input_tokens"] == engine.estimate_tokens(prompt) > 0

@@ -52,37 +52,6 @@ async def test_nested_run_on_own_loop_is_direct(runtime: Runtime) -> None:
     assert await runtime.run(outer()) == "test-runtime"
 
 
-async def test_meanwhile_runs_in_the_callers_thread_after_the_hand_off(runtime: Runtime) -> None:
-    seen: dict[str, object] = {}
-
-    async def work() -> str:
-        return threading.current_thread().name
-
-    def meanwhile() -> None:
-        seen["thread"] = threading.current_thread().name
-
-    assert await runtime.run(work(), meanwhile=meanwhile) == "test-runtime"
-    assert seen["thread"] == threading.current_thread().name != "test-runtime"
-
-
-async def test_a_failing_meanwhile_leaves_the_work_to_finish(runtime: Runtime) -> None:
-    # Its work is optional (the coroutine does it itself when it is missing).
-    def broken() -> None:
-        raise ValueError("meanwhile failed")
-
-    assert await runtime.run(_where(), meanwhile=broken) == "test-runtime"
-
-
-async def test_meanwhile_is_not_called_on_the_runtime_loop(runtime: Runtime) -> None:
-    calls: list[str] = []
-
-    async def outer() -> str:
-        return await runtime.run(_where(), meanwhile=lambda: calls.append("x"))
-
-    assert await runtime.run(outer()) == "test-runtime"
-    assert calls == []
-
-
 def test_run_sync_inside_loop_is_refused(runtime: Runtime) -> None:
     async def bad() -> None:
         runtime.run_sync(_where())
