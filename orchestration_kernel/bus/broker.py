@@ -9,6 +9,7 @@ so ``ContextBus()`` and ``engine.bus`` share subscribers, store and metrics.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import threading
 import time
@@ -16,7 +17,7 @@ import weakref
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING
 
-from ..errors import OrchestrationError
+from ..errors import OrchestrationError, SharedStateError
 from ..text_checks import check_text
 from .message import BusMessage
 from .metrics import HandoffStats
@@ -33,6 +34,8 @@ __all__ = ["Broker", "session_broker"]
 
 #: Topic -> durable? answers are cached; run topics are unbounded, so the cache is capped.
 _DURABLE_CACHE_MAX = 4096
+#: Seconds between attempts to open a shared store a subscriber waits on (Redis away).
+_REOPEN_EVERY = 1.0
 
 
 class Broker:
@@ -56,6 +59,7 @@ class Broker:
         self._seq = 0
         self._opened = False
         self._open_lock: asyncio.Lock | None = None
+        self._retrying: asyncio.Task[None] | None = None
 
     # -- lifecycle -----------------------------------------------------------------
     async def ensure_open(self) -> Store:
@@ -75,11 +79,47 @@ class Broker:
                     await listen(self.deliver_remote)
         return self.store
 
+    def listen_remote(self) -> None:
+        """Start receiving what other processes publish, when the store is shared (Redis).
+
+        A shared store feeds us other processes' messages once it is open, and it opens on
+        first use: a kernel that only subscribes would otherwise never hear the others.
+        Called by ``subscribe``: from a plain thread it waits for the listener, so a message
+        published after ``subscribe`` returns arrives; on the runtime loop it only starts
+        it. If the store cannot be reached now, it keeps trying in the background (the
+        store warned once) until it opens or this broker closes.
+        """
+        if self._opened or self.closed or not hasattr(self.store, "listen"):
+            return
+        if self.runtime.in_loop():
+            self.runtime.submit(self._open_for_listening())
+        else:
+            self.runtime.run_sync(self._open_for_listening())
+
+    async def _open_for_listening(self) -> None:
+        try:
+            await self.ensure_open()
+        except SharedStateError:
+            if self._retrying is None:
+                self._retrying = asyncio.get_running_loop().create_task(self._reopen())
+
+    async def _reopen(self) -> None:
+        """Try to open the shared store every second until it opens (or we close)."""
+        try:
+            while not (self._opened or self.closed):
+                await asyncio.sleep(_REOPEN_EVERY)
+                with contextlib.suppress(SharedStateError):
+                    await self.ensure_open()
+        finally:
+            self._retrying = None
+
     async def aclose(self) -> None:
         """Close every subscription, then the store if this broker owns it."""
         if self.closed:
             return
         self.closed = True
+        if self._retrying is not None:
+            self._retrying.cancel()
         for ref in self._subs:
             sub = ref()
             if sub is not None:

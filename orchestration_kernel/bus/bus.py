@@ -225,6 +225,7 @@ class ContextBus:
         self._broker.add(sub)
         self._subscriptions.add(sub)
         sub.start()
+        self._broker.listen_remote()  # a shared store (Redis): other kernels' messages too
         return sub
 
     def declare_durable(self, pattern: str) -> None:

@@ -5,6 +5,7 @@ durable consumers as consumer groups, and an outage."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import warnings
 from collections.abc import AsyncIterator, Iterator
 
@@ -58,6 +59,13 @@ def runtimes() -> Iterator[list[Runtime]]:
 
 def _buses(url: str, runtimes: list[Runtime]) -> list[ContextBus]:
     return [ContextBus(url, runtime=rt, session_id="team") for rt in runtimes]
+
+
+def _quick_buses(url: str, runtimes: list[Runtime]) -> tuple[ContextBus, ContextBus]:
+    """Two buses that notice an outage (and its end) within a fraction of a second."""
+    settings = RedisSettings(url, timeout=0.5, retry_after=0.1)
+    a, b = (ContextBus(RedisStore(settings), runtime=rt, session_id="team") for rt in runtimes[:2])
+    return a, b
 
 
 async def test_the_redis_store_implements_the_protocol(store: Store) -> None:
@@ -142,12 +150,45 @@ async def test_concurrent_merges_from_three_buses_give_contiguous_versions(
         await bus.close()
 
 
+async def test_a_kernel_that_only_subscribes_hears_the_others(
+    redis_server: RedisServer, runtimes: list[Runtime]
+) -> None:
+    """Subscribing is enough: before, the store opened (and listened) on first publish or
+    context read only, so kernel B's ``subscribe`` + ``get`` never saw kernel A's messages."""
+    a, b, _ = _buses(redis_server.url, runtimes)
+    sub = b.subscribe("team.#")  # b's first and only use of its bus
+    await a.publish("team.done", {"by": "a"})
+    got = await sub.get(timeout=WAIT)
+    assert got is not None and (got.topic, got.data) == ("team.done", {"by": "a"})
+    for bus in (a, b):
+        await bus.close()
+
+
+async def test_a_subscriber_made_while_redis_is_away_hears_the_others_once_it_is_back(
+    redis_server: RedisServer, runtimes: list[Runtime]
+) -> None:
+    a, b = _quick_buses(redis_server.url, runtimes)
+    redis_server.stop()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sub = b.subscribe("team.#")  # no error: the subscription works locally meanwhile
+    assert any("unreachable" in str(w.message) for w in caught)
+    redis_server.start()
+    got = None
+    for attempt in range(int(WAIT / 0.25)):  # b keeps trying in the background
+        await a.publish("team.back", attempt)
+        with contextlib.suppress(TimeoutError):
+            got = await sub.get(timeout=0.25)
+            break
+    assert got is not None and got.topic == "team.back"
+    for bus in (a, b):
+        await bus.close()
+
+
 async def test_an_outage_refuses_durable_writes_and_replays_live_messages(
     redis_server: RedisServer, runtimes: list[Runtime]
 ) -> None:
-    settings = RedisSettings(redis_server.url, timeout=0.5, retry_after=0.1)
-    a = ContextBus(RedisStore(settings), runtime=runtimes[0], session_id="team")
-    b = ContextBus(RedisStore(settings), runtime=runtimes[1], session_id="team")
+    a, b = _quick_buses(redis_server.url, runtimes)
     await a.get_context()
     await b.get_context()
     remote = b.subscribe("live.#")
