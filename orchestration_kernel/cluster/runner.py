@@ -34,11 +34,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..compare import CompareTable
 from ..errors import ConfigurationError, GuardianBlocked, OrchestrationError
 from ..matrix import MatrixInput, MatrixResult, new_run_id
+from ..near_names import did_you_mean
 from ..privacy import keeps_content
+from ..redis_link import redact
 from ..user_spec import check_concurrency
 from .config import config_fingerprint, engine_config, engine_keys, limited_deployments
 from .progress import ClusterProgress, ProgressClock
@@ -110,21 +113,54 @@ def connect(cluster: Any, session: Any) -> Any:
         return cluster
     if cluster == "local":
         return session.service("cluster:local", _local_client)
-    if isinstance(cluster, str) and "://" in cluster:
+    address = scheduler_address(cluster)
+    shown = redact(address)
 
-        def remote() -> Any:
-            try:
-                return distributed.Client(cluster, timeout="10s")
-            except (OSError, TimeoutError) as exc:
-                raise ConfigurationError(
-                    f"cluster={cluster!r}: no Dask scheduler answered there ({exc})"
-                ) from None
+    def remote() -> Any:
+        try:
+            return distributed.Client(address, timeout="10s")
+        except (OSError, TimeoutError) as exc:
+            raise ConfigurationError(
+                f"cluster={shown!r}: no Dask scheduler answered there "
+                f"({str(exc).replace(address, shown)})"
+            ) from None
+        except ValueError:  # an address Dask cannot parse: its message echoes it whole
+            raise ConfigurationError(
+                f"cluster={shown!r} is not a scheduler address Dask can reach; one looks "
+                "like 'tcp://scheduler:8786'."
+            ) from None
 
-        return session.service(f"cluster:{cluster}", remote)
-    raise ConfigurationError(
-        "cluster must be 'local', a scheduler address such as 'tcp://scheduler:8786', or a "
-        f"distributed.Client, not {cluster!r:.60}"
-    )
+    return session.service(f"cluster:{address}", remote)
+
+
+def scheduler_address(cluster: object) -> str:
+    """``cluster`` checked as a scheduler address, or a ConfigurationError that says what
+    was meant: ``'Local'``/``'locall'`` near ``'local'``, ``'host:8786'`` without
+    ``tcp://``. An address with a password is refused (Dask takes none), never echoed."""
+    what = "cluster must be 'local', a scheduler address such as 'tcp://scheduler:8786', or a "
+    if not isinstance(cluster, str) or not cluster.strip():
+        raise ConfigurationError(f"{what}distributed.Client, not {cluster!r:.60}")
+    text = cluster.strip()
+    if "://" not in text:
+        hint = did_you_mean(text, ["local"])
+        if not hint and ":" in text and " " not in text:
+            hint = f" Did you mean {'tcp://' + text!r}?"
+        raise ConfigurationError(f"{what}distributed.Client, not {text!r:.60}.{hint}")
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - parsing it is the check: 'tcp://host:80x6' fails here
+    except ValueError:
+        raise ConfigurationError(
+            f"cluster={redact(text)!r} is not a scheduler address; one looks like "
+            "'tcp://scheduler:8786'."
+        ) from None
+    if parts.username is not None or parts.password is not None:
+        raise ConfigurationError(
+            f"cluster={redact(text)!r}: a Dask scheduler address takes no user name or "
+            "password (secure a scheduler with TLS: a distributed.Client with "
+            "security=...)."
+        )
+    return text
 
 
 def _local_client() -> Any:

@@ -236,3 +236,29 @@ def test_a_pipeline_partition_runs_each_row_as_its_own_run_on_the_worker_side() 
     finally:
         plugin.teardown()
     assert not [k for k in _ENGINES if k[1] == "keys-rows"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "hint"),
+    [
+        ("locall", "Did you mean 'local'?"),
+        ("Local", "Did you mean 'local'?"),
+        ("127.0.0.1:8786", "Did you mean 'tcp://127.0.0.1:8786'?"),
+        ("tcp://scheduler:87x6", "is not a scheduler address"),
+        ("", "not ''"),
+    ],
+)
+def test_a_mistyped_cluster_says_what_was_meant(typed: str, hint: str) -> None:
+    engine = OrchestrationEngine(offline="on", audit=False)
+    with pytest.raises(ConfigurationError) as caught:
+        engine.matrix_sync(["sim:echo"], "{item}", ["x"], cluster=typed)
+    assert hint in str(caught.value)
+    assert engine.simulator.calls == 0
+
+
+def test_a_cluster_address_with_a_password_is_refused_without_echoing_it() -> None:
+    """Dask echoed the whole address, password included, in a raw ValueError."""
+    engine = OrchestrationEngine(offline="on", audit=False)
+    with pytest.raises(ConfigurationError, match="takes no user name or password") as caught:
+        engine.matrix_sync(["sim:echo"], "{item}", ["x"], cluster="tcp://ann:Hunter2pw@sched:1")
+    assert "Hunter2pw" not in str(caught.value) and "ann:***@sched:1" in str(caught.value)
