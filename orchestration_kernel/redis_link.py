@@ -12,13 +12,17 @@ the core works without it. A URL's password never appears in a repr, log or erro
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import os
+import re
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 from .errors import ConfigurationError
+from .near_names import did_you_mean
 
 __all__ = [
     "ENV_VAR",
@@ -26,7 +30,9 @@ __all__ = [
     "RedisSettings",
     "Script",
     "ScriptArg",
+    "check_refused",
     "client",
+    "failure",
     "redact",
     "settings_from",
 ]
@@ -75,13 +81,11 @@ class RedisSettings:
     retry_after: float = 1.0
     start_slack: float = 0.2
     kernels: int | None = None
+    #: Where the URL came from, for messages: ``redis=`` or ``ORCHESTRATION_REDIS_URL``.
+    source: str = dataclasses.field(default="redis=", compare=False)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.url, str) or urlsplit(self.url).scheme not in _SCHEMES:
-            raise ConfigurationError(
-                f"redis= takes a URL such as redis://localhost:6379/0 (schemes: "
-                f"{', '.join(_SCHEMES)}), not {redact(str(self.url))!r}."
-            )
+        _check_url(self.url, self.source)
         for name in ("window", "lease_ttl", "timeout", "retry_after", "start_slack"):
             value = getattr(self, name)
             if not isinstance(value, int | float) or not value > 0:
@@ -125,14 +129,15 @@ def settings_from(value: Any) -> RedisSettings | None:
     """
     if value is False:
         return None
+    source = "redis="
     if value is None:
-        value = os.environ.get(ENV_VAR) or None
+        value, source = os.environ.get(ENV_VAR) or None, ENV_VAR
         if value is None:
             return None
     if isinstance(value, RedisSettings):
         return value
     if isinstance(value, str):
-        return RedisSettings(value.strip())
+        return RedisSettings(value.strip(), source=source)
     raise ConfigurationError(
         f"redis= takes a URL string or a RedisSettings, not {type(value).__name__}."
     )
@@ -149,15 +154,104 @@ def client(settings: RedisSettings) -> Any:
             "Shared state on Redis needs the redis client: pip install "
             "'orchestration-kernel[redis]'."
         ) from None
-    return aioredis.Redis.from_url(
-        settings.url,
-        socket_timeout=settings.timeout,
-        socket_connect_timeout=settings.timeout,
-        decode_responses=False,
-        # One immediate retry replaces a pooled connection a restarted server dropped;
-        # longer outages are ours to handle (fall back, come back), not hidden in backoff.
-        retry=Retry(NoBackoff(), 1),
-    )
+    try:
+        made = aioredis.Redis.from_url(
+            settings.url,
+            socket_timeout=settings.timeout,
+            socket_connect_timeout=settings.timeout,
+            decode_responses=False,
+            # One immediate retry replaces a pooled connection a restarted server dropped;
+            # longer outages are ours to handle (fall back, come back), not hidden in backoff.
+            retry=Retry(NoBackoff(), 1),
+        )
+        # Builds (never opens) a connection: an option redis does not know fails now, here,
+        # rather than as a TypeError out of the first call.
+        made.connection_pool.make_connection()  # type: ignore[no-untyped-call]
+    except (TypeError, ValueError) as exc:
+        raise ConfigurationError(
+            f"{_named(settings)} cannot be used: {_scrub(str(exc), settings.url)}. Options "
+            f"go in the query, such as ?{'&'.join(_SOME_OPTIONS)}."
+        ) from None
+    return made
+
+
+def failure(exc: BaseException) -> str:
+    """Why Redis did not serve us, for a message: ``did not answer (TimeoutError)``, or
+    that it refused the URL's credentials (never quoting them)."""
+    import redis.exceptions as rex
+
+    if isinstance(exc, rex.AuthenticationError):
+        return f"refused the user name or password in the URL ({type(exc).__name__})"
+    return f"did not answer ({type(exc).__name__})"
+
+
+def check_refused(exc: BaseException, settings: RedisSettings) -> None:
+    """Raise a ConfigurationError (naming where the URL came from) when a Redis that
+    answered refused this URL's settings: a database number it does not have, a password
+    it wants. Any other error: return, for the caller to re-raise it."""
+    import redis.exceptions as rex
+
+    text = str(exc)
+    if isinstance(exc, rex.ResponseError) and text.upper().startswith(_REFUSALS):
+        raise ConfigurationError(
+            f"Redis at {_named(settings)} refused the connection: {_scrub(text, settings.url)}."
+        ) from None
+
+
+#: How a Redis server's replies begin when it refuses a connection's settings.
+_REFUSALS = ("DB INDEX", "ERR DB INDEX", "ERR INVALID DB", "NOAUTH", "WRONGPASS", "NOPERM")
+#: Query options worth naming when one is not known.
+_SOME_OPTIONS = ("socket_timeout=2", "health_check_interval=30", "protocol=3")
+
+
+def _named(settings: RedisSettings) -> str:
+    """``ORCHESTRATION_REDIS_URL='redis://:***@host/0'`` (where it came from, redacted)."""
+    source = settings.source.rstrip("=")
+    return f"{source}={redact(settings.url)!r}"
+
+
+def _scrub(text: str, url: str) -> str:
+    """``text`` with the URL's password (if any) replaced, whatever a library put in it."""
+    with contextlib.suppress(ValueError):
+        password = urlsplit(url).password
+        if password:
+            return text.replace(password, "***")
+    return text
+
+
+def _check_url(url: object, source: str) -> None:
+    """A URL redis can connect to, or a ConfigurationError naming where it came from and,
+    for ``host:6379``-style values, the URL that was meant. A database is ``/N``."""
+    example = "redis://localhost:6379/0"
+    text = url if isinstance(url, str) else str(url)
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - parsing it is the check: 'redis://host:63x9' fails here
+    except ValueError:
+        parts = None
+    if (
+        not isinstance(url, str)
+        or parts is None
+        or parts.scheme not in _SCHEMES
+        or (parts.scheme != "unix" and not parts.hostname)
+    ):
+        hint = ""
+        if isinstance(url, str) and "://" not in text and text.strip():
+            # 'host:6379', 'redis//host:6379', 'redis:/host': the scheme's '://' went astray.
+            meant = "redis://" + re.sub(r"^(rediss?:?|unix:?)?/*", "", text)
+            hint = f" Did you mean {redact(meant)!r}?"
+        elif isinstance(url, str) and parts is not None:
+            hint = did_you_mean(parts.scheme, _SCHEMES)
+        raise ConfigurationError(
+            f"{source} takes a URL such as {example} (schemes: "
+            f"{', '.join(_SCHEMES)}), not {redact(text)!r}.{hint}"
+        )
+    if parts.scheme != "unix" and parts.path.strip("/") and not parts.path.strip("/").isdigit():
+        raise ConfigurationError(
+            f"{source.rstrip('=')}={redact(text)!r}: the path after the host is the database "
+            f"number (/0, /1, ...), not {parts.path!r}; to keep teams apart on one server, "
+            "use RedisSettings(prefix=...)."
+        )
 
 
 def redact(url: str) -> str:
@@ -167,7 +261,9 @@ def redact(url: str) -> str:
     except ValueError:
         return "<unparseable URL>"
     if parts.password is None:
-        return url
+        # Not parsed as a URL with a password ('redis//:pw@host', 'user:pw@host'): any
+        # 'user:password@' part is hidden all the same.
+        return re.sub(r":[^:@/]*@", ":***@", url)
     user = parts.username or ""
     host = parts.hostname or ""
     port = f":{parts.port}" if parts.port else ""

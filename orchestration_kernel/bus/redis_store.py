@@ -42,7 +42,16 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import ParamSpec, Protocol, TypeVar
 
 from ..errors import ConfigurationError, SharedStateError
-from ..redis_link import RedisSettings, Script, ScriptArg, client, is_unavailable, redact
+from ..redis_link import (
+    RedisSettings,
+    Script,
+    ScriptArg,
+    check_refused,
+    client,
+    failure,
+    is_unavailable,
+    redact,
+)
 from .message import BusMessage
 from .store import ContextVersion, Turn, decode, encode
 
@@ -389,11 +398,12 @@ class RedisStore:
             result = await fn(*args, **kwargs)
         except Exception as exc:
             if not is_unavailable(exc):
+                check_refused(exc, self.settings)
                 raise
             self._went_down(exc)
             raise SharedStateError(
-                f"Redis at {redact(self.settings.url)} did not answer "
-                f"({type(exc).__name__}); nothing was written. Try again when it is back."
+                f"Redis at {redact(self.settings.url)} {failure(exc)}; nothing was written."
+                + ("" if "refused" in failure(exc) else " Try again when it is back.")
             ) from None
         return result
 
@@ -403,8 +413,8 @@ class RedisStore:
         self._down = True
         self.outages += 1
         message = (
-            f"The shared bus on {redact(self.settings.url)} is unreachable "
-            f"({type(exc).__name__}): durable publishes, context and turns are refused with "
+            f"The shared bus on {redact(self.settings.url)} is unreachable: it "
+            f"{failure(exc)}. Durable publishes, context and turns are refused with "
             f"an error; live messages reach this kernel now and the others when it is back."
         )
         log.info(message)  # shown once, as the warning below; the log keeps the record

@@ -45,7 +45,16 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Protocol
 
-from ..redis_link import RedisSettings, Script, ScriptArg, client, is_unavailable, redact
+from ..redis_link import (
+    RedisSettings,
+    Script,
+    ScriptArg,
+    check_refused,
+    client,
+    failure,
+    is_unavailable,
+    redact,
+)
 from .clock import Clock
 
 __all__ = ["RESERVE", "Booking", "SharedLimits", "SharedLimitsWarning"]
@@ -268,6 +277,7 @@ class SharedLimits:
             booked = await self._reserve_room(gate, booking, tokens)
         except Exception as exc:
             if not is_unavailable(exc):
+                check_refused(exc, self.settings)
                 raise
             self._went_down(exc)
             return None
@@ -302,6 +312,7 @@ class SharedLimits:
             booked = await self._reserve_room(gate, booking, tokens, old)
         except Exception as exc:
             if not is_unavailable(exc):
+                check_refused(exc, self.settings)
                 raise
             self._went_down(exc)  # the call goes on; the fallback counts from now on
             return
@@ -475,8 +486,8 @@ class SharedLimits:
             "ORCHESTRATION_REDIS_KERNELS: Redis has not been reached yet"
         )
         message = (
-            f"Shared rate limits unavailable: Redis at {redact(self.settings.url)} did not "
-            f"answer ({type(exc).__name__}). Calls continue with local limits at 1/"
+            f"Shared rate limits unavailable: Redis at {redact(self.settings.url)} "
+            f"{failure(exc)}. Calls continue with local limits at 1/"
             f"{self.divisor()} of each quota ({basis}) until it is back."
         )
         self._warn(message)

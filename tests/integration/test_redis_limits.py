@@ -251,3 +251,49 @@ async def test_a_booking_is_one_round_trip_to_redis(redis_server: RedisServer) -
             await permit.confirm()  # the request leaves on time: no second round trip
     assert sent == ["EVALSHA"] * 20 and shared.rebooked == 0
     await _close(limiter)
+
+
+async def test_a_redis_that_refuses_the_url_says_why_and_keeps_the_password(
+    redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: a database the server lacks made every call fail with redis's raw
+    ResponseError, and a refused password read as 'did not answer'."""
+    from orchestration_kernel import OrchestrationEngine
+    from orchestration_kernel.errors import SharedStateError
+
+    base = redis_server.url.rsplit("/", 1)[0]
+    monkeypatch.setenv("ORCHESTRATION_REDIS_URL", base + "/99")  # redis-server has 16
+    engine = OrchestrationEngine(offline="on", audit=False)
+    engine.add_pool("team", [{"model": "openai:gpt-4o-mini", "rpm": 10}])
+    with pytest.raises(ConfigurationError, match="DB index is out of range") as caught:
+        await engine.complete("team", "hello")
+    assert "ORCHESTRATION_REDIS_URL=" in str(caught.value)
+    with pytest.raises(ConfigurationError, match="refused the connection"):
+        await engine.bus.update_context({"k": 1})
+
+    secret = "Hunter2-" + "pw" * 4
+    import redis.asyncio as aioredis
+
+    admin = aioredis.Redis.from_url(redis_server.url)
+    await admin.config_set("requirepass", secret + "-right")
+    await admin.aclose()
+    wrong = base.replace("redis://", f"redis://:{secret}@") + "/0"
+    settings = RedisSettings(wrong, timeout=0.5, retry_after=0.5)
+    limiter = Limiter()
+    limiter.share(SharedLimits(settings))
+    dep = Deployment(id="w", provider="openai", model="m", rpm=1000)
+    with warnings.catch_warnings(record=True) as caught_warnings:
+        warnings.simplefilter("always")
+        async with limiter.acquire(dep):  # goes on with local limits, and says why
+            pass
+    shown = [str(w.message) for w in caught_warnings if w.category is SharedLimitsWarning]
+    assert len(shown) == 1 and "refused the user name or password" in shown[0]
+    assert secret not in shown[0] and "did not answer" not in shown[0]
+    bus = ContextBus(wrong, runtime=engine.runtime, session_id="s")
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        with pytest.raises(SharedStateError, match="refused the user name or password") as refused:
+            await bus.update_context({"k": 1})
+    assert secret not in str(refused.value) and "Try again" not in str(refused.value)
+    await bus.close()
+    await _close(limiter)
