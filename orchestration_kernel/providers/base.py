@@ -170,6 +170,7 @@ _CONTEXT_WORDS = (
     "prompt is too long",
     "context_length_exceeded",
     "input token count",
+    "context size",  # llama.cpp: "request (N tokens) exceeds the available context size"
 )
 _POLICY_WORDS = ("content policy", "content_policy", "safety", "content_filter", "moderation")
 

@@ -19,7 +19,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigurationError, ConnectionFailure, LocalModelError, ProviderTimeout
+from ..errors import (
+    ConfigurationError,
+    ConnectionFailure,
+    ContextWindowExceeded,
+    LocalModelError,
+    ProviderTimeout,
+)
 from ..models import ChatRequest, ProviderReply, StreamChunk
 from ..offline import LOCAL_MODELS, notice_once
 from ._sdk import SDKAdapter, closing_iteration
@@ -33,6 +39,8 @@ __all__ = ["LocalModelProvider", "LocalProvider", "SimulatorConfig"]  # noqa: F8
 
 #: Output tokens when the request sets no limit: the model rambles, and a demo must end.
 DEFAULT_MAX_TOKENS = 128
+#: The context SmolLM2 was trained on: the largest useful ``ctx`` option.
+_MODEL_CONTEXT = 8192
 #: Failures after which the server's health is checked before the next call.
 _SUSPICIOUS = (ProviderTimeout, ConnectionFailure, asyncio.CancelledError)
 
@@ -104,6 +112,8 @@ class LocalModelProvider(CompatibleProvider):
         except _SUSPICIOUS:
             self._suspect = True
             raise
+        except ContextWindowExceeded as exc:
+            raise self._window_hint(exc) from None
 
     async def stream(self, request: ChatRequest, timeouts: Timeouts) -> AsyncIterator[StreamChunk]:
         """Stream from the local model; closing the stream stops its generation."""
@@ -117,9 +127,23 @@ class LocalModelProvider(CompatibleProvider):
         except _SUSPICIOUS:
             self._suspect = True
             raise
+        except ContextWindowExceeded as exc:
+            raise self._window_hint(exc) from None
         finally:
             # Closed before its end (an idle or first-token timeout, a cancel): check next time.
             self._suspect = self._suspect or not finished
+
+    def _window_hint(self, exc: ContextWindowExceeded) -> ContextWindowExceeded:
+        """``exc`` saying how to make room: llama.cpp's "try increasing it" does not say how."""
+        ctx = self.server.settings.ctx
+        hint = (
+            f" The local model reads at most {ctx} tokens per request: shorten the prompt, "
+            f"or give it a larger window (the model takes up to {_MODEL_CONTEXT}): "
+            f"OrchestrationEngine(provider_options={{'local': {{'ctx': {_MODEL_CONTEXT}}}}})."
+        )
+        if ctx < _MODEL_CONTEXT and hint not in str(exc.args[0] if exc.args else ""):
+            exc.args = (f"{exc.args[0] if exc.args else exc}{hint}", *exc.args[1:])
+        return exc
 
     def _params(self, request: ChatRequest) -> dict[str, Any]:
         params = super()._params(request)

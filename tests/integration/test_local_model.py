@@ -27,7 +27,7 @@ import jsonschema
 import pytest
 
 from orchestration_kernel import OrchestrationEngine
-from orchestration_kernel.errors import ConfigurationError, LocalModelError
+from orchestration_kernel.errors import ConfigurationError, ContextWindowExceeded, LocalModelError
 from orchestration_kernel.offline import OfflineNotice, offline_model_from_env
 from orchestration_kernel.providers.local_server import (
     LocalModelServer,
@@ -141,6 +141,18 @@ async def test_concurrent_calls_all_answer(tmp_path):
         *(engine.complete("local:smollm2", f"Say the number {i}.", max_tokens=12) for i in range(4))
     )
     assert all(r.text.strip() and r.provider == "local" for r in replies)
+
+
+async def test_a_prompt_longer_than_the_window_fails_over_and_says_how_to_make_room(tmp_path):
+    """llama.cpp's 'exceeds the available context size' was a plain BadRequestError (no
+    failover) saying 'try increasing it' without saying how."""
+    engine = _engine(tmp_path)
+    long = "Summarise: " + "The quick brown fox jumps over the lazy dog. " * 400
+    with pytest.raises(ContextWindowExceeded) as caught:
+        await engine.complete("local:smollm2", long, max_tokens=8)
+    assert "provider_options={'local': {'ctx': 8192}}" in str(caught.value)
+    reply = await engine.complete("local:smollm2", long, fallbacks=["sim:echo"], max_tokens=8)
+    assert reply.provider == "sim"  # a model with room took it
 
 
 async def test_cancelling_a_stream_stops_generation(tmp_path):
