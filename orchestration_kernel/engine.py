@@ -238,13 +238,7 @@ class OrchestrationEngine:
     def bus(self) -> ContextBus:
         """The session's :class:`ContextBus` (created on first use)."""
         if self._bus is None:
-            from .bus import ContextBus
-
-            self._bus = (
-                ContextBus(session=self.session)
-                if self.redis is None
-                else team.shared_bus(self.redis, self.session)
-            )
+            self._bus = team.engine_bus(self.redis, self.session)
         return self._bus
 
     @property

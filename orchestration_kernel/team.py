@@ -7,11 +7,12 @@ The engine calls :func:`share_limits` when it is made and :func:`shared_bus` for
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
-from .redis_link import RedisSettings, settings_from
+from .redis_link import ENV_VAR, RedisSettings, settings_from
 
-__all__ = ["share_limits", "shared_bus"]
+__all__ = ["engine_bus", "share_limits", "shared_bus"]
 
 
 def share_limits(value: Any, limiter: Any, runtime: Any) -> RedisSettings | None:
@@ -31,10 +32,31 @@ def share_limits(value: Any, limiter: Any, runtime: Any) -> RedisSettings | None
 
 
 def shared_bus(settings: RedisSettings, session: Any) -> Any:
-    """A ContextBus on the Redis store, closed with the session's runtime."""
+    """A ContextBus on the Redis store, closed with the session's runtime. From
+    ``ORCHESTRATION_REDIS_URL``: the session's default bus, the one ``ContextBus()`` gives."""
     from .bus import ContextBus
     from .bus.redis_store import RedisStore
+
+    if settings.source == ENV_VAR:
+        default = ContextBus(session=session)
+        if getattr(default.store, "settings", None) == settings:
+            return default
+        # The default bus was made before the variable was set: this engine's own store.
 
     store = RedisStore(settings)
     session.runtime.add_closer(store.close)
     return ContextBus(store, session=session)
+
+
+def engine_bus(settings: RedisSettings | None, session: Any) -> Any:
+    """``engine.bus``: on Redis when the engine shares state, else the session's default
+    bus — but on SQLite when ``redis=False`` turned off what the variable turns on."""
+    from .bus import ContextBus
+
+    if settings is not None:
+        return shared_bus(settings, session)
+    if os.environ.get(ENV_VAR):  # redis=False, with ORCHESTRATION_REDIS_URL set
+        bus = ContextBus(session.home / "bus.sqlite", session=session)
+        session.runtime.add_closer(bus.close)
+        return bus
+    return ContextBus(session=session)

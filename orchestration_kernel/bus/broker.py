@@ -248,14 +248,25 @@ class Broker:
 
 
 def session_broker(session: Session) -> Broker:
-    """The session's default broker (SQLite at ``home/bus.sqlite``), created on first use.
+    """The session's default broker, created on first use: on the team's Redis when
+    ``ORCHESTRATION_REDIS_URL`` names one (so ``ContextBus()`` and ``engine.bus`` share
+    one store, as documented), else SQLite at ``home/bus.sqlite``.
 
     Kept among the session's services (``session.service("bus_broker")``) — not in a
     module global — and closed with the session's runtime.
     """
 
     def make() -> Broker:
-        broker = Broker(SQLiteStore(session.home / "bus.sqlite"), session.runtime)
+        from ..redis_link import settings_from
+
+        settings = settings_from(None)  # the variable, checked: a typo is a clear error
+        if settings is not None:
+            from .redis_store import RedisStore  # the redis client is imported only now
+
+            store: Store = RedisStore(settings)
+        else:
+            store = SQLiteStore(session.home / "bus.sqlite")
+        broker = Broker(store, session.runtime)
         session.runtime.add_closer(broker.aclose)
         return broker
 

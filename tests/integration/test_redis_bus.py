@@ -243,3 +243,26 @@ def test_the_store_never_shows_the_password() -> None:
     secret = "pw-" + "y" * 12
     store = RedisStore(f"redis://user:{secret}@127.0.0.1:1/0")
     assert secret not in repr(store) and "***" in repr(store)
+
+
+async def test_contextbus_in_a_team_kernel_is_the_engines_bus_on_redis(
+    redis_server: RedisServer, runtimes: list[Runtime], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ORCHESTRATION_REDIS_URL set, ``ContextBus()`` was SQLite while ``engine.bus``
+    was Redis: what a cell published or merged through it never reached the team."""
+    from orchestration_kernel import OrchestrationEngine
+
+    monkeypatch.setenv("ORCHESTRATION_REDIS_URL", redis_server.url)
+    engine = OrchestrationEngine(offline="on", audit=False)
+    bus = ContextBus()
+    assert bus.store.kind == "redis" and bus.store is engine.bus.store
+    other = ContextBus(redis_server.url, runtime=runtimes[0], session_id="team")
+    sub = other.subscribe("team.#")
+    await bus.publish("team.note", {"from": "a cell"})
+    await bus.update_context({"reviewed": 42}, session_id="project-x")
+    got = await sub.get(timeout=WAIT)
+    assert got is not None and got.data == {"from": "a cell"}
+    assert await other.get_context("project-x") == {"reviewed": 42}
+    assert OrchestrationEngine(offline="on", audit=False, redis=False).bus.store.kind == "sqlite"
+    await other.close()
+    await engine.runtime.run(bus.store.close())  # before the server goes away
