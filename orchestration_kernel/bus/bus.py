@@ -42,7 +42,8 @@ class ContextBus:
     """A per-kernel async pub/sub bus with session state.
 
     ``ContextBus()`` uses the session's default store (SQLite, WAL, at
-    ``ORCHESTRATION_HOME/bus.sqlite``) and runtime, shared with ``engine.bus`` and every
+    ``ORCHESTRATION_HOME/bus.sqlite``; the team's Redis when ``ORCHESTRATION_REDIS_URL``
+    is set) and runtime, shared with ``engine.bus`` and every
     other ``ContextBus()`` in the process: same subscribers, same data, same metrics.
     ``ContextBus("memory")`` keeps everything in memory; a path opens that SQLite file;
     a ``redis://`` URL the Redis store every kernel on that server shares
