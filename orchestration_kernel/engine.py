@@ -16,7 +16,6 @@ awaited from any loop; each has a blocking twin (``complete_sync`` …).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import functools
 import warnings
@@ -472,8 +471,9 @@ class OrchestrationEngine:
             warnings.warn(note, UserWarning, stacklevel=2)
         if cluster is not None:
             from .cluster import run_matrix_on_cluster
+            from .cluster.stop import run_job
 
-            return await asyncio.to_thread(
+            return await run_job(
                 run_matrix_on_cluster, self, models, prepared,
                 cluster=cluster, concurrency=concurrency, **kwargs,
             )  # fmt: skip
@@ -514,9 +514,10 @@ class OrchestrationEngine:
         pipeline, rows = prepare_rows(self, spec, items, namespace=namespace)
         if cluster is not None:
             from .cluster import run_pipeline_matrix_on_cluster
+            from .cluster.stop import run_job
 
             options: PipelineMatrixOptions = {**kwargs, "session_id": session_id}
-            return await asyncio.to_thread(
+            return await run_job(
                 run_pipeline_matrix_on_cluster, self, pipeline, rows, cluster=cluster,
                 concurrency=concurrency, **options,
             )  # fmt: skip

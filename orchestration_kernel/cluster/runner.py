@@ -22,6 +22,7 @@ the cluster are cancelled, and a rerun picks up from the files written so far.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -37,7 +38,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..compare import CompareTable
-from ..errors import ConfigurationError, GuardianBlocked, OrchestrationError
+from ..errors import ConfigurationError, GuardianBlocked, OrchestrationError, RunCancelled
 from ..matrix import MatrixInput, MatrixResult, new_run_id
 from ..near_names import did_you_mean
 from ..privacy import keeps_content
@@ -45,6 +46,7 @@ from ..redis_link import redact
 from ..user_spec import check_concurrency
 from .config import config_fingerprint, engine_config, engine_keys, limited_deployments
 from .progress import ClusterProgress, ProgressClock
+from .stop import current_stop
 from .store import JobStore
 from .worker import REDIS_KEY, engine_accepts
 
@@ -101,6 +103,10 @@ class ClusterMatrixResult(MatrixResult, ClusterJob):
 
 
 # -- connecting ------------------------------------------------------------------------
+#: Seconds a job waits for a cluster's first worker before it says there is none.
+WORKER_WAIT = 60.0
+
+
 def connect(cluster: Any, session: Any) -> Any:
     """A ``distributed.Client`` for ``cluster`` (see the module docstring)."""
     try:
@@ -112,7 +118,11 @@ def connect(cluster: Any, session: Any) -> Any:
     if isinstance(cluster, distributed.Client):
         return cluster
     if cluster == "local":
-        return session.service("cluster:local", _local_client)
+        held = session.service("cluster:local", _LocalCluster)
+        if not _has_workers(held.client):  # its workers died (killed, out of memory): anew
+            held.close()
+            held = session.service("cluster:local", _LocalCluster)
+        return held.client
     address = scheduler_address(cluster)
     shown = redact(address)
 
@@ -163,11 +173,27 @@ def scheduler_address(cluster: object) -> str:
     return text
 
 
+class _LocalCluster:
+    """The kernel's own local cluster, kept as a session service (closed with it)."""
+
+    def __init__(self) -> None:
+        self.client = _local_client()
+        self.closed = False
+
+    def close(self) -> None:
+        """Close the client and its cluster (what is left of them)."""
+        if not self.closed:
+            self.closed = True
+            _close_quietly(self.client)
+
+
 def _local_client() -> Any:
     import distributed
 
+    from .plugin import KeepThroughInterrupts
+
     workers = max(1, min(os.cpu_count() or 1, 8))
-    return distributed.Client(
+    client = distributed.Client(
         n_workers=workers,
         threads_per_worker=1,
         processes=True,
@@ -175,6 +201,38 @@ def _local_client() -> Any:
         scheduler_kwargs={"dashboard_address": ":0"},  # no dashboard; health on any port
         silence_logs=logging.ERROR,
     )
+    client.register_plugin(KeepThroughInterrupts())  # a Ctrl-C stops the cell, not the workers
+    return client
+
+
+def _has_workers(client: Any) -> bool:
+    """True when the client runs and its scheduler has a worker now (asked, not cached)."""
+    try:
+        return client.status == "running" and bool(client.nthreads())
+    except Exception:  # a scheduler gone with its workers
+        return False
+
+
+def _close_quietly(client: Any) -> None:
+    """Close a client and, for a local cluster, the cluster (what is left of it)."""
+    with contextlib.suppress(Exception):
+        cluster = getattr(client, "cluster", None)
+        client.close(timeout=5)
+        if cluster is not None:
+            cluster.close(timeout=5)
+
+
+def wait_for_workers(client: Any, cluster: object) -> None:
+    """Wait (at most :data:`WORKER_WAIT` seconds) for the cluster's first worker: a
+    scheduler without workers would otherwise hold the cell for ever."""
+    try:
+        client.wait_for_workers(1, timeout=WORKER_WAIT)
+    except (TimeoutError, OSError):
+        where = "local" if cluster == "local" else redact(str(client.scheduler.address))
+        raise ConfigurationError(
+            f"The Dask cluster ({where}) has no worker: none joined within {WORKER_WAIT:g} s. "
+            "Start workers (dask worker tcp://scheduler:8786), or use cluster='local'."
+        ) from None
 
 
 # -- the job ---------------------------------------------------------------------------
@@ -239,7 +297,7 @@ def run_partitions(
     if engine.audit is not None and hasattr(engine.audit, "check_writable"):
         engine.audit.check_writable()  # fail fast: no job runs unaudited
     client = connect(cluster, engine.session)
-    client.wait_for_workers(1)
+    wait_for_workers(client, cluster)
     workers = max(1, len(client.scheduler_info().get("workers", {})))
     size = partition_size or max(1, min(1000, math.ceil(rows / (workers * 4))))
     total = math.ceil(rows / size)
@@ -292,8 +350,13 @@ def run_partitions(
                 )
                 for i in pending
             ]
+            stop = current_stop()
+            if stop is not None:  # the caller's cancel (an interrupt) cancels what is pending
+                stop.bind(lambda: client.cancel([f for f in futures if not f.done()]))
             try:
                 for future in distributed.as_completed(futures):
+                    if stop is not None and stop.stopped:  # nobody waits for the rest
+                        raise RunCancelled(f"cluster job {store.job_id} was interrupted")
                     outcome = future.result()
                     # Committed before it is kept, so a kept partition is an audited one.
                     _record(engine, outcome.events, None if keep_run_ids else run_id)

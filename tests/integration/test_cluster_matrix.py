@@ -283,3 +283,80 @@ def test_with_a_shared_limiter_the_whole_cluster_keeps_one_quota(client) -> None
     span = window - JITTER
     busiest = max(sum(1 for t in starts if s <= t < s + span) for s in starts)
     assert busiest <= quota, f"{busiest} requests arrived within {span} s (quota {quota})"
+
+
+def test_a_notebook_interrupt_stops_the_cell_not_the_local_clusters_workers(client) -> None:
+    """Jupyter's interrupt is a SIGINT to the kernel's process group, workers included:
+    every worker of cluster='local' died, and the rerun waited for ever for new ones.
+    The local cluster's workers get :class:`KeepThroughInterrupts` (here: on this one)."""
+    import os
+    import signal
+
+    from orchestration_kernel.cluster.plugin import KeepThroughInterrupts
+
+    client.register_plugin(KeepThroughInterrupts())
+    before = client.run(os.getpid)
+    for pid in before.values():
+        os.kill(pid, signal.SIGINT)  # what the stop button sends them
+    engine = OrchestrationEngine(offline="on", audit=False)
+    result = engine.matrix_sync(["sim:echo"], "{item}", ["a", "b"], cluster=client, job="int")
+    assert list(result.to_dataframe()["sim:echo"].str.endswith(("a", "b"))) == [True, True]
+    assert client.run(os.getpid) == before  # the same worker processes, still up
+
+
+def test_a_dead_local_cluster_is_replaced_and_a_workerless_one_is_named(monkeypatch) -> None:
+    """A cluster without workers held the cell for ever (wait_for_workers had no bound)."""
+    from orchestration_kernel.cluster import runner
+    from orchestration_kernel.errors import ConfigurationError
+
+    def small() -> Any:  # in-process, so this test starts in about a second
+        return distributed.Client(processes=False, n_workers=1, dashboard_address=":0")
+
+    monkeypatch.setattr(runner, "_local_client", small)
+    monkeypatch.setattr(runner, "WORKER_WAIT", 0.5)
+    engine = OrchestrationEngine(offline="on", audit=False)
+    first = runner.connect("local", engine.session)
+    first.cluster.scale(0)  # every worker gone, as after a kill
+    deadline = time.monotonic() + 30
+    while first.nthreads() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    again = runner.connect("local", engine.session)
+    assert again is not first and again.nthreads()  # a new cluster, with workers
+    result = engine.matrix_sync(["sim:echo"], "{item}", ["x"], cluster="local", job="re")
+    assert result.to_dataframe()["sim:echo"].iloc[0].endswith("x")
+    bare = distributed.LocalCluster(processes=False, n_workers=0, dashboard_address=":0")
+    refused = pytest.raises(ConfigurationError, match="has no worker: none joined")
+    with bare, distributed.Client(bare) as workerless, refused as caught:
+        engine.matrix_sync(["sim:echo"], "{item}", ["x"], cluster=workerless)
+    assert bare.scheduler_address in str(caught.value)
+    engine.session.close()
+
+
+async def test_cancelling_the_await_stops_the_job_on_the_cluster(client, hermetic_home) -> None:
+    """A notebook interrupt cancels ``await engine.matrix(...)``: the job's helper thread
+    went on collecting partitions unseen (writing Parquet and audit rows), so a rerun
+    started meanwhile computed them again and audited every call twice."""
+    import asyncio
+
+    from orchestration_kernel import SimulatorConfig
+
+    engine = OrchestrationEngine(offline="on", simulator=SimulatorConfig(latency=(0.2, 0.2)))
+    loop, first_done = asyncio.get_running_loop(), asyncio.Event()
+
+    def progress(p: ClusterProgress) -> None:  # called on the job's helper thread
+        if p.partitions_done:
+            loop.call_soon_threadsafe(first_done.set)
+
+    job = asyncio.ensure_future(
+        engine.matrix(["sim:echo"], "{item}", [f"row {i}" for i in range(40)], cluster=client,
+                      job="stopped", partition_size=1, concurrency=1, progress=progress)
+    )  # fmt: skip
+    await asyncio.wait_for(first_done.wait(), 120)
+    job.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await job
+    kept = sorted((hermetic_home / "cluster" / "stopped").rglob("*.parquet"))
+    calls = len(engine.audit.to_dataframe(event="call"))
+    await asyncio.sleep(1.5)  # what a job left running would add meanwhile
+    assert sorted((hermetic_home / "cluster" / "stopped").rglob("*.parquet")) == kept
+    assert len(engine.audit.to_dataframe(event="call")) == calls < 40
