@@ -204,7 +204,9 @@ class Broker:
             self._seq += 1
             seq = self._seq
             if hasattr(self.store, "broadcast"):  # live messages cross processes too
-                await (await self.ensure_open()).broadcast(topic, data, session_id, ts)  # type: ignore[attr-defined]
+                with contextlib.suppress(SharedStateError):  # unreachable from the start:
+                    await self.ensure_open()  # kept for later, as in an outage (it warned)
+                await self.store.broadcast(topic, data, session_id, ts)  # type: ignore[attr-defined]
         msg = BusMessage(seq, topic, data, session_id, ts, durable)
         await self.deliver(msg)
         return msg

@@ -196,6 +196,8 @@ class RedisStore:
         """Connect (lazily: the first command connects) and check the server answers."""
         self._redis = client(self.settings)
         await self._call(self._client.ping)
+        if self._buffer:  # live messages published before Redis could first be reached
+            await self._flush()
 
     async def close(self) -> None:
         """Stop listening and close the connections."""

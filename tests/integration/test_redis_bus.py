@@ -185,6 +185,28 @@ async def test_a_subscriber_made_while_redis_is_away_hears_the_others_once_it_is
         await bus.close()
 
 
+async def test_a_live_publish_while_redis_was_never_reached_is_kept_not_refused(
+    redis_server: RedisServer, runtimes: list[Runtime]
+) -> None:
+    """Redis down from the start: a live publish raised SharedStateError, while the same
+    publish during a later outage is delivered here and sent on when Redis is back."""
+    a, b = _quick_buses(redis_server.url, runtimes)
+    redis_server.stop()
+    local = a.subscribe("live.#")
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        await a.publish("live.early", {"n": 1})  # no error
+    got = await local.get(timeout=WAIT)
+    assert got is not None and got.data == {"n": 1}
+    redis_server.start()
+    remote = b.subscribe("live.#")  # b listens from now on
+    await a.publish("live.later", {"n": 2})  # a reaches Redis: the kept one goes first
+    seen = [await remote.get(timeout=WAIT) for _ in range(2)]
+    assert [m.topic for m in seen if m] == ["live.early", "live.later"]
+    for bus in (a, b):
+        await bus.close()
+
+
 async def test_an_outage_refuses_durable_writes_and_replays_live_messages(
     redis_server: RedisServer, runtimes: list[Runtime]
 ) -> None:
