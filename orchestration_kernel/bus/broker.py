@@ -206,7 +206,7 @@ class Broker:
             if hasattr(self.store, "broadcast"):  # live messages cross processes too
                 with contextlib.suppress(SharedStateError):  # unreachable from the start:
                     await self.ensure_open()  # kept for later, as in an outage (it warned)
-                await self.store.broadcast(topic, data, session_id, ts)  # type: ignore[attr-defined]
+                await self.store.broadcast(topic, data, session_id, ts)
         msg = BusMessage(seq, topic, data, session_id, ts, durable)
         await self.deliver(msg)
         return msg
