@@ -5,7 +5,7 @@ job = await engine.matrix(["gpt-4o-mini", "claude-haiku"], "Classify: {text}", d
                           mode="batch", name="nightly", confirm=True)
 job.plan                       # rows × models, batches, tokens, batch vs interactive cost
 await job.wait(progress=print) # polls, streams results to Parquet, audits every item
-job.to_dataframe()             # one column per model, aligned to df's index
+job.to_dataframe()             # df's columns and index, then one column per model
 # a restarted kernel:
 job = BatchJob.resume("nightly"); await job.wait()
 ```
@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import ProviderError, RetryableError
 from ..models import Usage
 from .backends.base import Backend, ItemRequest, ItemResult, PollState
+from .input_table import TABLE_FILE, read_table, with_answers
 from .manifest import ChunkRecord, Manifest, ModelRecord, custom_id, list_jobs, parse_custom_id
 from .plan import BatchPlan, PlanLine, line_costs
 from .results import ResultWriter, assemble, read_index, read_parts
@@ -594,12 +595,18 @@ class BatchJob:
         return frame
 
     def to_dataframe(self) -> pd.DataFrame:
-        """One column per model, aligned to the input's index: the (redacted) answer, or
-        ``"<status>: <why>"`` for a blocked, failed, expired or cancelled cell; ``None``
-        where no result has arrived yet. Join it to the input: ``df.join(job.to_dataframe())``."""
+        """The input beside the answers, as the interactive ``matrix`` result's
+        ``to_dataframe()``: the input's columns (after the Guardian's redaction) and index,
+        then one column per model holding the (redacted) answer, or ``"<status>: <why>"``
+        for a blocked, failed, expired or cancelled cell; ``None`` where no result has
+        arrived yet. (A job made before the input was kept: the index and the model
+        columns only.)"""
         m = self.manifest
-        index = read_index(m.dir / "index.parquet", m.index_kind, m.rows)
-        return assemble(self._parts(), index, self.models)
+        table = read_table(m.dir / TABLE_FILE) if m.has_table else None
+        if table is None:
+            index = read_index(m.dir / "index.parquet", m.index_kind, m.rows)
+            return assemble(self._parts(), index, self.models)
+        return with_answers(table, assemble(self._parts(), table.index, self.models))
 
     # -- cancel and retry -----------------------------------------------------------------
     async def cancel(self) -> JobStatus:

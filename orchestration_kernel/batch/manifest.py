@@ -6,6 +6,8 @@ It lives in ``ORCHESTRATION_HOME/batches/<name>/``:
   rewritten atomically (temporary file, fsync, rename) *before* every submit and after
   every state change, so a kill at any moment leaves the last consistent version;
 * ``index.parquet`` — the input's index (any dtype pandas can store), for alignment;
+* ``table.parquet`` — the input itself, (redacted) columns and index, which
+  ``to_dataframe()`` puts beside the answers (see :mod:`.input_table`);
 * ``inputs.parquet`` — one (redacted) prompt per row;
 * ``blocked.parquet`` — the (row, model) cells the Guardian blocked before submit;
 * ``results/<chunk>.parquet`` — each chunk's answers, one row per item;
@@ -125,6 +127,8 @@ class Manifest:
     blocked_audited: bool = False
     #: index the job's audit rows for full-text search (off: a job has many rows)
     fts: bool = False
+    #: ``table.parquet`` holds the input (jobs made before it existed have none)
+    has_table: bool = False
     version: int = 1
 
     # -- places ---------------------------------------------------------------------------

@@ -7,16 +7,20 @@ redacted text is stored); the manifest is written before the first submit.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from ..errors import BatchJobError, ConfigurationError
 from .backends import backend_kind, make_backend
 from .engine_face import BatchEngine
+from .input_table import TABLE_FILE, write_table
 from .job import BatchJob, build_plan, plan_chunks
 from .manifest import Manifest, ModelRecord, check_name
 from .plan import BatchPlan, confirm_threshold
 from .results import ResultWriter, write_index
+
+if TYPE_CHECKING:
+    from ..matrix import MatrixInput
 
 __all__ = ["plan_job", "submit", "submit_sync"]
 
@@ -89,14 +93,15 @@ async def _submit(
             f"a batch job called {name!r} already exists: pick it up with "
             f"BatchJob.resume({name!r}), or choose another name"
         )
-    manifest, prompts, index, plan = _prepare(
+    manifest, prompts, prepared, plan = _prepare(
         engine, models, template, items, name, confirm_above, namespace, system, max_tokens,
         temperature, chunk_size,
     )  # fmt: skip
     plan.require(confirm)
     manifest.fts = fts
     redacted, blocked = await _check_inputs(engine, manifest, prompts)
-    _write_inputs(manifest, redacted, blocked, index)
+    _write_inputs(manifest, redacted, blocked, prepared.index)
+    manifest.has_table = write_table(manifest.dir / TABLE_FILE, prepared, _redactor(engine))
     manifest.save()
     job = BatchJob(engine, manifest, plan)
     await job._submit_pending()
@@ -132,8 +137,8 @@ def _prepare(
     max_tokens: int | None,
     temperature: float | None,
     chunk_size: int | None,
-) -> tuple[Manifest, list[str], Any, BatchPlan]:
-    """The job's manifest (unsaved), prompts, index and plan; nothing sent or written."""
+) -> tuple[Manifest, list[str], MatrixInput, BatchPlan]:
+    """The job's manifest (unsaved), prompts, input and plan; nothing sent or written."""
     from ..matrix import matrix_prompts
 
     if not models:
@@ -162,7 +167,13 @@ def _prepare(
         engine, name, records, manifest.chunks, backends, prompts, system, max_tokens,
         confirm_threshold(confirm_above),
     )  # fmt: skip
-    return manifest, prompts, prepared.index, plan
+    return manifest, prompts, prepared, plan
+
+
+def _redactor(engine: BatchEngine) -> Callable[[str], str] | None:
+    """What redacts the stored input table: the Guardian's redaction, when checks are on."""
+    guardian = engine.guardian
+    return None if guardian is None else guardian.redact
 
 
 def _run_id() -> str:
