@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..errors import BatchJobError, ConfigurationError
+from ..privacy import keeps_content
 from .backends import backend_kind, make_backend
 from .engine_face import BatchEngine
 from .input_table import TABLE_FILE, write_table
@@ -40,6 +41,7 @@ async def submit(
     temperature: float | None = None,
     chunk_size: int | None = None,
     fts: bool = False,
+    keep_content: bool = False,
 ) -> BatchJob:
     """Create batch job ``name`` running ``template`` over ``items`` on every model, submit
     it, and return its :class:`BatchJob` (``await job.wait()`` for the results).
@@ -50,11 +52,13 @@ async def submit(
     is raised carrying ``.plan`` and nothing is sent. ``chunk_size``: at most this many
     requests per provider batch (the providers' own limits always apply). ``fts``: index
     the job's audit rows for full-text search (``audit.search``); off by default, as a job
-    writes one row per item.
+    writes one row per item. ``keep_content``: with the engine's content logging off, keep
+    the prompts and answers on disk after ``to_dataframe()`` has collected them (by
+    default they are deleted then; see :mod:`.retention`).
     """
     job: BatchJob = await engine.runtime.run(
         _submit(engine, list(models), template, items, name, confirm, confirm_above,
-                namespace, system, max_tokens, temperature, chunk_size, fts)
+                namespace, system, max_tokens, temperature, chunk_size, fts, keep_content)
     )  # fmt: skip
     return job
 
@@ -81,6 +85,7 @@ async def _submit(
     temperature: float | None,
     chunk_size: int | None,
     fts: bool,
+    keep_content: bool,
 ) -> BatchJob:
     if name is None:
         raise ConfigurationError(
@@ -99,6 +104,7 @@ async def _submit(
     )  # fmt: skip
     plan.require(confirm)
     manifest.fts = fts
+    manifest.keep_content = keep_content or keeps_content(engine)
     redacted, blocked = await _check_inputs(engine, manifest, prompts)
     _write_inputs(manifest, redacted, blocked, prepared.index)
     manifest.has_table = write_table(manifest.dir / TABLE_FILE, prepared, _redactor(engine))
@@ -240,7 +246,7 @@ def _write_inputs(
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    manifest.dir.mkdir(parents=True, exist_ok=True)
+    manifest.dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # owner-only: prompts
     pq.write_table(
         pa.table({"prompt": pa.array(prompts, pa.string())}), manifest.dir / "inputs.parquet"
     )
