@@ -8,13 +8,19 @@ hashes and sizes of prompts and replies. Everything else the engine writes under
 
 from __future__ import annotations
 
-__all__ = ["keeps_content"]
+__all__ = ["keeps_content", "logs_content"]
+
+
+def logs_content(engine: object) -> bool:
+    """The engine's own ``content_logging``: what each audit row it records carries (a
+    trail shared by several engines keeps each engine's setting for its own rows)."""
+    return bool(getattr(engine, "_content_logging", True))
 
 
 def keeps_content(engine: object) -> bool:
     """False when ``engine`` was made with ``content_logging=False`` or records into an
     audit trail whose content logging is off (a trail shared with such an engine)."""
-    if not getattr(engine, "_content_logging", True):
+    if not logs_content(engine):
         return False
     audit = getattr(engine, "audit", None)
     return audit is None or bool(getattr(audit, "content_logging", True))

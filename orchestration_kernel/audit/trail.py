@@ -115,7 +115,8 @@ class AuditTrail:
         self.key_path: Path | None = Path(key_path).expanduser() if key_path else None
         #: Applied to prompt, response and detail strings before storage. Settable.
         self.redactor: Redactor | None = redactor
-        #: Store prompt and response text (True) or only keyed hashes and sizes. Settable.
+        #: Store prompt and response text (True) or only keyed hashes and sizes, for every
+        #: row (an engine's ``content_logging=False`` decides for its own rows). Settable.
         self.content_logging: bool = content_logging
         self.identity: str = identity or _os_user()
         self.session_id: str | None = session_id or default_session
@@ -142,18 +143,22 @@ class AuditTrail:
         )
         return trail
 
-    def record(self, event: str, **columns: object) -> None:
+    def record(self, event: str, *, content_logging: bool = True, **columns: object) -> None:
         """Queue one event; returns at once. Thread-safe.
 
         ``event`` is one of ``EVENT_KINDS``; ``columns`` are audit columns (see
         ``events.COLUMNS``) plus ``request_material`` (hashed into ``request_hash``,
         never stored). Do not mutate ``detail`` after passing it: it is encoded later.
+        ``content_logging=False`` stores this row's content as hashes and sizes only (the
+        setting of the engine that recorded it); the trail's own :attr:`content_logging`
+        off does so for every row.
         """
         if event not in EVENT_KINDS:
             raise UnknownNameError.of("audit event", event, sorted(EVENT_KINDS))
         if not RECORD_COLUMNS.issuperset(columns):
             raise _unknown_columns(columns)
-        self._writer.put((time.time(), event, columns, self.redactor, self.content_logging))
+        logged = self.content_logging and content_logging
+        self._writer.put((time.time(), event, columns, self.redactor, logged))
 
     def flush(self) -> None:
         """Commit everything recorded so far, now; raises :class:`AuditWriteError` if it

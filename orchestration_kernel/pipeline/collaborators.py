@@ -45,8 +45,8 @@ class RunBus(Protocol):
 class RunAudit(Protocol):
     """The members of ``audit.AuditTrail`` a run calls."""
 
-    def record(self, event: str, **columns: object) -> None:
-        """Queue one event row."""
+    def record(self, event: str, *, content_logging: bool = True, **columns: object) -> None:
+        """Queue one event row (its content as hashes only with ``content_logging=False``)."""
         ...
 
     def check_writable(self) -> None:
