@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import getpass
 import logging
 import sqlite3
@@ -49,6 +50,7 @@ from .export import ExportFormat, ExportFormats, export_frame, wants_decoded_jso
 from .frames import frame_from_arrow, frame_from_rows
 from .index import REPLAY, SEARCH, LazyIndex, behind, catch_up
 from .keys import KEY_BYTES, load_or_create_key
+from .odd_cells import is_undecodable, mended_cells, mending, undecodable_report, warn_mended
 from .query import FrameFilters, RowFilters, Since, select_sql
 from .replay import find_replay
 from .retention import prune
@@ -56,7 +58,7 @@ from .rows import RowEncoder
 from .search import search_rows
 from .snapshot import read_whole_trail
 from .sqlrow import Cell, Row
-from .store import AuditStore, synchronous_setting
+from .store import ALL_COLUMNS, AuditStore, synchronous_setting
 from .verify import VerifyReport, verify_chain
 from .writer import BatchWriter
 
@@ -241,15 +243,39 @@ class AuditTrail:
         elsewhere (a run's ``head_hash`` kept in a notebook); the chain must contain it.
         """
         self._flush_for_read()
-        with self._store.reading() as conn:
-            reader = None if self._store.memory else self._store.reading
-            return verify_chain(conn, self._key, self._store.mark, expect_head, reader)
+        try:
+            with self._store.reading() as conn:
+                reader = None if self._store.memory else self._store.reading
+                return verify_chain(conn, self._key, self._store.mark, expect_head, reader)
+        except StorageError as exc:
+            if not is_undecodable(exc):
+                raise
+        with self._store.reading() as conn:  # text that is not UTF-8: a finding, not a crash
+            found = undecodable_report(conn, ALL_COLUMNS)
+            with mending(conn):
+                report = verify_chain(conn, self._key, self._store.mark, expect_head, None)
+        if found is None:
+            return report
+        seq, reason = found
+        if not report.ok and report.first_broken is not None and report.first_broken < seq:
+            return report  # something earlier is broken already: that is the first finding
+        return dataclasses.replace(
+            report, ok=False, first_broken=seq, reason=reason, status="broken"
+        )
 
     # -- reading -----------------------------------------------------------------------
     def _rows(self, sql: str, params: Iterable[Cell]) -> list[Row]:
         self._flush_for_read()
-        with self._store.reading() as conn:
-            return conn.execute(sql, list(params)).fetchall()
+        try:
+            with self._store.reading() as conn:
+                return conn.execute(sql, list(params)).fetchall()
+        except StorageError as exc:
+            if not is_undecodable(exc):
+                raise
+        with self._store.reading() as conn, mending(conn):  # see odd_cells
+            rows: list[Row] = conn.execute(sql, list(params)).fetchall()
+        warn_mended(mended_cells(rows, ALL_COLUMNS), self.path)
+        return rows
 
     def _frame(
         self, sql: str, params: Iterable[Cell], whole: bool, decode_json: bool = True
