@@ -59,7 +59,9 @@ class AuditRecorder:
             cols.setdefault("model", target.ref)
         if self.identity is not None:
             cols.setdefault("identity", _identity_label(self.identity))
-        self.audit.record(event, content_logging=self.content_logging, **cols)
+        guardian = self.guardian  # the engine's, not the trail's last engine's (shared trail)
+        redactor = None if guardian is None else guardian.redact
+        self.audit.record(event, content_logging=self.content_logging, redactor=redactor, **cols)
 
     def route(self, spec: CallSpec, target: Target) -> None:
         """The routing decision for one attempt."""

@@ -147,7 +147,14 @@ class AuditTrail:
         )
         return trail
 
-    def record(self, event: str, *, content_logging: bool = True, **columns: object) -> None:
+    def record(
+        self,
+        event: str,
+        *,
+        content_logging: bool = True,
+        redactor: Redactor | None = None,
+        **columns: object,
+    ) -> None:
         """Queue one event; returns at once. Thread-safe.
 
         ``event`` is one of ``EVENT_KINDS``; ``columns`` are audit columns (see
@@ -155,14 +162,16 @@ class AuditTrail:
         never stored). Do not mutate ``detail`` after passing it: it is encoded later.
         ``content_logging=False`` stores this row's content as hashes and sizes only (the
         setting of the engine that recorded it); the trail's own :attr:`content_logging`
-        off does so for every row.
+        off does so for every row. ``redactor``: this row's redaction (the recording
+        engine's Guardian's) instead of the trail's :attr:`redactor`.
         """
         if event not in EVENT_KINDS:
             raise UnknownNameError.of("audit event", event, sorted(EVENT_KINDS))
         if not RECORD_COLUMNS.issuperset(columns):
             raise _unknown_columns(columns)
         logged = self.content_logging and content_logging
-        self._writer.put((time.time(), event, columns, self.redactor, logged))
+        redact = self.redactor if redactor is None else redactor
+        self._writer.put((time.time(), event, columns, redact, logged))
 
     def flush(self) -> None:
         """Commit everything recorded so far, now; raises :class:`AuditWriteError` if it

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ProviderError, RetryableError
 from ..models import Usage
-from ..privacy import logs_content
+from ..privacy import audit_options
 from .backends.base import Backend, ItemRequest, ItemResult, PollState
 from .input_table import TABLE_FILE, read_table, with_answers
 from .manifest import ChunkRecord, Manifest, ModelRecord, custom_id, list_jobs, parse_custom_id
@@ -486,7 +486,7 @@ class BatchJob:
         prompt = self._prompt_text(row["row"])
         audit.record(
             "call",
-            content_logging=logs_content(self.engine),
+            **audit_options(self.engine),
             run_id=m.run_id,
             pipeline=f"batch:{m.name}",
             step=step,

@@ -37,7 +37,7 @@ from typing import Any
 from ..compare import CompareTable
 from ..errors import ConfigurationError, GuardianBlocked, OrchestrationError
 from ..matrix import MatrixInput, MatrixResult, new_run_id
-from ..privacy import keeps_content, logs_content
+from ..privacy import audit_options, keeps_content
 from ..user_spec import check_concurrency
 from .config import config_fingerprint, engine_config, engine_keys, limited_deployments
 from .digest import DIGEST_KIND, DigestBuilder, JobDigest, adopt_legacy_folder
@@ -375,13 +375,13 @@ def _record(engine: Any, events: list[Any], run_id: str | None) -> None:
     if audit is None:
         return
     identity = getattr(engine, "identity", None)
-    logged = logs_content(engine)  # the caller's setting, not the workers'
+    options = audit_options(engine)  # the caller's settings, not the workers'
     for wall, kind, columns in events:
         columns = {**columns, "run_id": run_id} if run_id is not None else dict(columns)
         columns.setdefault("timestamp", wall)
         if identity is not None:
             columns.setdefault("identity", str(getattr(identity, "label", identity)))
-        audit.record(kind, content_logging=logged, **columns)
+        audit.record(kind, **options, **columns)
     audit.flush()  # committed now (or AuditWriteError): the partition's file comes after
 
 

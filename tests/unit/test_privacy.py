@@ -5,6 +5,7 @@ from __future__ import annotations
 from orchestration_kernel import OrchestrationEngine
 from orchestration_kernel.audit import AuditTrail
 from orchestration_kernel.bus import ContextBus
+from orchestration_kernel.guardian import Guardian
 from orchestration_kernel.pipeline.private_turns import PrivateTurns, run_bus
 from orchestration_kernel.privacy import keeps_content
 
@@ -43,6 +44,23 @@ def test_each_engine_on_a_shared_trail_logs_content_by_its_own_setting() -> None
         assert len(with_text) == 2, word  # the call, and the pipeline step's call
         for column in ("prompt", "response"):  # all text, or none
             assert with_text[column].notna().tolist() == [logged, logged], (word, column)
+
+
+def test_each_engine_on_a_shared_trail_redacts_its_rows_with_its_own_guardian() -> None:
+    """The Guardian's redaction of the audit is the engine's too: an engine made later
+    with another Guardian (masking, which keeps an address's domain) does not change how
+    an earlier engine's rows are stored on the shared trail."""
+    replacing = OrchestrationEngine(offline="on")  # the default Guardian: <EMAIL>
+    masking = OrchestrationEngine(offline="on", guardian=Guardian(["pii"], pii_operator="mask"))
+    assert replacing.audit is masking.audit
+    text = "write to alice@example.com"
+    replacing.complete_sync("gpt-4o-mini", text, run_id="replacing")
+    masking.complete_sync("gpt-4o-mini", text, run_id="masking")
+    trail = replacing.audit
+    trail.flush()
+    calls = trail.to_dataframe(event="call").set_index("run_id")
+    assert calls.loc["replacing", "prompt"] == "[user] write to <EMAIL>"
+    assert calls.loc["masking", "prompt"] == "[user] write to a***@example.com"
 
 
 def test_a_private_run_bus_keeps_turns_in_memory_after_the_stored_ones() -> None:
