@@ -33,6 +33,13 @@ INPUTS = {
 }
 
 
+@pytest.fixture(autouse=True)
+def simulator(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The simulator serves offline (as ``make check`` says): its answers are the same
+    for the same prompt, so the two modes' answers can be compared."""
+    monkeypatch.setenv("ORCHESTRATION_OFFLINE_MODEL", "sim")
+
+
 def _template(kind: str) -> str:
     return "{item}" if kind in ("series-unnamed", "list") else "Say {text}"
 
