@@ -9,18 +9,22 @@ from __future__ import annotations
 import argparse
 import keyword
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from IPython.core import magic_arguments
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from traitlets import Bool, Enum, Unicode, observe
 
-from ..session import Session
 from .args import check_cell_options, parse_args
 from .context import LAST_RESULT, CellContext, KernelState
 from .errors import clean_errors, usage
 from .namespace import ErrorLog
 from .notebook import notebook_session
+
+if TYPE_CHECKING:
+    # Imported on first use: the session brings the runtime (and asyncio), which loading
+    # the extension does not need.
+    from ..session import Session
 
 __all__ = ["LAST_RESULT", "OrchestrateMagics"]
 
@@ -64,6 +68,8 @@ class OrchestrateMagics(Magics):
     def session(self) -> Session:
         """The per-kernel session (its runtime loop, engine, bus and audit)."""
         if self._session is None or self._session._closed:
+            from ..session import Session
+
             self._session = Session.current()
         return self._session
 
@@ -102,6 +108,8 @@ class OrchestrateMagics(Magics):
         if self._session is not None:
             self._session.close()
         else:
+            from ..session import Session
+
             Session.current().close()
         self._configured = None
         self._manager = None
