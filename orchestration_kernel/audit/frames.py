@@ -90,16 +90,22 @@ def _column(values: npt.NDArray[np.object_], kind: str | None, decode_json: bool
 def frame_from_arrow(table: pa.Table, decode_json: bool = True) -> pd.DataFrame:
     """The DataFrame :func:`frame_from_rows` makes of the same rows, from an Arrow table
     of them (``snapshot.read_whole_trail``: int64, float64 and UTF-8 text columns, nulls
-    for NULL). Numbers and text go column to column in Arrow; the timestamp and JSON
-    columns become the Python values :func:`_column` types, so they are typed by the
-    same code as before."""
+    for NULL). Numbers and text go column to column in Arrow, and so do timestamps of
+    the writer's shape (``columnar.utc_times``); other timestamps and the JSON columns
+    become the Python values :func:`_column` types, so they are typed by the same code
+    as before."""
     import pandas as pd
     import pyarrow as pa
+
+    from .columnar import utc_times  # it builds on this module
 
     data: dict[str, object] = {}
     for name in table.column_names:
         column, kind = table.column(name), KINDS.get(name)
-        if kind == "float" and pa.types.is_floating(column.type):
+        times = utc_times(column) if kind == "time" else None
+        if times is not None:
+            data[name] = times.to_pandas().astype("datetime64[us, UTC]")  # as _typed types it
+        elif kind == "float" and pa.types.is_floating(column.type):
             data[name] = pd.Series(column.to_numpy(), copy=False)  # nulls become NaN
         elif kind in ("int", "bool") and pa.types.is_integer(column.type):
             ints = column.to_pandas(types_mapper=_nullable_ints)
