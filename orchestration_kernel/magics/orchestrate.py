@@ -15,11 +15,9 @@ from IPython.core import magic_arguments
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from traitlets import Bool, Enum, Unicode, observe
 
-from .args import check_cell_options, parse_args
 from .context import LAST_RESULT, CellContext, KernelState
 from .errors import clean_errors, usage
 from .namespace import ErrorLog
-from .notebook import notebook_session
 
 if TYPE_CHECKING:
     # Imported on first use: the session brings the runtime (and asyncio), which loading
@@ -198,6 +196,8 @@ class OrchestrateMagics(Magics):
 
         The last result is always in ``_orchestrate``.
         """
+        from .args import check_cell_options, parse_args  # on first use, as the handlers
+
         with clean_errors():
             args = parse_args(self.orchestrate.parser, line)
             check_cell_options(args, cell=cell is not None)
@@ -233,6 +233,8 @@ class OrchestrateMagics(Magics):
     def context(self, args: argparse.Namespace | None = None) -> CellContext:
         """What one cell's handler may use (see :class:`~.context.CellContext`)."""
         if self.kernel.session_id is None:
+            from .notebook import notebook_session
+
             found, source = notebook_session(self.user_ns)
             if found:
                 self.kernel.session_id, self.kernel.session_source = found, source
