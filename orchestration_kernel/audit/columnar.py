@@ -11,16 +11,15 @@ takes the pandas path, which types (or refuses) every value as it always did.
   parser accepts the date (it refuses February 30th or a 60th second, as pandas does);
   year 0 (outside Python's calendar) is left to pandas.
 * :func:`parquet_table`: the table ``pa.Table.from_pandas`` makes of the export's frame
-  (JSON columns as text), its schema and pandas metadata taken from that very
-  conversion of the table's first row, so that the file holds the same schema, the same
-  metadata and the same values as before.
+  (JSON columns as text), given the schema and pandas metadata of that very conversion
+  of the table's first row (``export.parquet_from_arrow``), so that the file holds the
+  same schema, the same metadata and the same values as before.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
-
-from .frames import KINDS, frame_from_arrow
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -79,21 +78,20 @@ def _writer_shaped(values: pa.ChunkedArray) -> bool:
     return True
 
 
-def parquet_table(table: pa.Table) -> pa.Table | None:
-    """What ``DataFrame.to_parquet`` would write for ``frame_from_arrow(table, False)``
-    (the export's frame: JSON columns as their stored text), built column by column in
-    Arrow; ``None`` when a column cannot be typed here exactly as pandas types it."""
+def parquet_table(
+    table: pa.Table, expected: pa.Schema, kinds: Mapping[str, str]
+) -> pa.Table | None:
+    """``table`` as ``expected``: the schema (and pandas metadata) ``pa.Table.from_pandas``
+    gives the export's frame of these columns, each column of kind ``kinds[name]``
+    (``frames.KINDS``) typed in Arrow as pandas types it; ``None`` when a column cannot
+    be typed here exactly so (the frame is then exported as before)."""
     import pyarrow as pa
 
-    # The schema and metadata pandas gives these columns, from the same conversion of
-    # one row (the dtypes do not depend on the number of rows).
-    first = frame_from_arrow(table.slice(0, 1), decode_json=False)
-    expected = pa.Schema.from_pandas(first, preserve_index=False)
     if expected.names != table.column_names:
         return None
     columns = []
     for field in expected:
-        typed = _typed(table.column(field.name), KINDS.get(field.name, "text"), field.type)
+        typed = _typed(table.column(field.name), kinds.get(field.name, "text"), field.type)
         if typed is None:
             return None
         columns.append(typed)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import ConfigurationError
 from .columnar import parquet_table
-from .frames import KINDS, apply_types, encode_json_columns
+from .frames import KINDS, apply_types, encode_json_columns, frame_from_arrow
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -180,7 +180,12 @@ def parquet_from_arrow(
     (``columnar.parquet_table``); else ``None``: the frame is exported as before."""
     if type(formats.for_path(Path(path))) is not _Parquet:
         return None  # another format (or a Parquet format of the user's own)
-    return parquet_table(table)
+    import pyarrow as pa
+
+    # The schema and metadata pandas gives these columns, from the same conversion of
+    # one row (the dtypes do not depend on the number of rows).
+    first = frame_from_arrow(table.slice(0, 1), decode_json=False)
+    return parquet_table(table, pa.Schema.from_pandas(first, preserve_index=False), KINDS)
 
 
 def write_parquet(table: pa.Table, path: Path) -> None:

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Literal
 
+from .columnar import utc_times
 from .events import COLUMNS
 from .sqlrow import Row
 from .store import ALL_COLUMNS
@@ -96,8 +97,6 @@ def frame_from_arrow(table: pa.Table, decode_json: bool = True) -> pd.DataFrame:
     as before."""
     import pandas as pd
     import pyarrow as pa
-
-    from .columnar import utc_times  # it builds on this module
 
     data: dict[str, object] = {}
     for name in table.column_names:
