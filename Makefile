@@ -23,6 +23,11 @@ HERMETIC := env -u OPENAI_API_KEY -u OPENAI_BASE_URL -u ANTHROPIC_API_KEY -u ANT
 	-u OPENAI_ORG_ID -u OPENAI_PROJECT_ID -u JPY_SESSION_NAME \
 	ORCHESTRATION_OFFLINE_MODEL=sim ORCHESTRATION_NO_DOTENV=1 ORCHESTRATION_NO_KEYRING=1 PYTHON_KEYRING_BACKEND=keyring.backends.null.Keyring
 
+# The suite starts hundreds of Python processes (kernels, children, notebooks, servers):
+# they share one bytecode cache out of the source tree, even where the environment says
+# PYTHONDONTWRITEBYTECODE, instead of compiling every module they import again.
+BYTECODE := env -u PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX=$(CURDIR)/$(VENV)/pycache
+
 CORE_COVERAGE := 90
 
 .PHONY: uv-installed venv redis-server test check test-latest lock demo lab bench lint format clean browser-check
@@ -53,7 +58,7 @@ test: $(STAMP) redis-server
 	$(BIN)/lint-imports
 	@home=$$(mktemp -d); types=$$(mktemp); \
 	nice -n 10 $(BIN)/mypy >$$types 2>&1 & mypy=$$!; \
-	$(HERMETIC) ORCHESTRATION_HOME=$$home JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter \
+	$(BYTECODE) $(HERMETIC) ORCHESTRATION_HOME=$$home JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter \
 	  $(BIN)/python -m pytest -p no:cacheprovider \
 	    --cov=orchestration_kernel --cov-report=term:skip-covered \
 	    --cov-fail-under=$(CORE_COVERAGE) --durations=25 tests; \
@@ -63,7 +68,7 @@ test: $(STAMP) redis-server
 # Part of the suite, hermetic like make test, without coverage: make check T='tests/unit/test_bus.py -x'
 check: $(STAMP)
 	@home=$$(mktemp -d); \
-	$(HERMETIC) ORCHESTRATION_HOME=$$home JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter \
+	$(BYTECODE) $(HERMETIC) ORCHESTRATION_HOME=$$home JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter \
 	  $(BIN)/python -m pytest -p no:cacheprovider -q $(T); \
 	status=$$?; rm -rf $$home; exit $$status
 

@@ -208,7 +208,7 @@ def test_anthropic_reconciles_by_time_and_count_and_stops_when_ambiguous(servers
     srv = servers["anthropic"]
     engine = make_engine({"anthropic": srv})
     model = ["anthropic:claude-haiku-4-5"]
-    srv.script(Fault.delay(1.0), model="batches.create")
+    srv.script(Fault.hold(), model="batches.create")  # until the caller is gone
 
     async def interrupted() -> None:
         # The create reaches the provider, but the caller is gone before the answer.
@@ -220,6 +220,7 @@ def test_anthropic_reconciles_by_time_and_count_and_stops_when_ambiguous(servers
         task.cancel()
 
     asyncio.run(interrupted())
+    srv.release()
     while len(srv.batches) < 1:  # the provider finishes what it received
         time.sleep(0.05)
     assert Manifest.load("lost").chunks[0].state == "submitting"  # no id came back
@@ -336,7 +337,7 @@ def test_a_create_whose_answer_was_lost_is_found_by_its_tag(servers, provider: s
     srv = servers[provider]
     engine = make_engine({provider: srv})
     model = {"openai": "openai:gpt-4o-mini", "gemini": "gemini:gemini-2.5-flash"}[provider]
-    srv.script(Fault.delay(1.0), model="batches.create")
+    srv.script(Fault.hold(), model="batches.create")  # until the caller is gone
 
     async def interrupted() -> None:
         task = asyncio.ensure_future(
@@ -347,6 +348,7 @@ def test_a_create_whose_answer_was_lost_is_found_by_its_tag(servers, provider: s
         task.cancel()
 
     asyncio.run(interrupted())
+    srv.release()
     while not srv.batches:  # the provider finishes what it received
         time.sleep(0.05)
     assert Manifest.load("tagged").chunks[0].state == "submitting"
