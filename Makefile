@@ -53,6 +53,9 @@ redis-server:
 # mypy runs beside pytest (niced: most of the suite waits on kernels, servers and
 # subprocesses); its report is shown after pytest's only when it finds errors, so that
 # pytest's summary stays the last line of a passing run. Either failing fails the target.
+# Two pytest-xdist workers, one test file at a time each (a module's shared kernels,
+# cluster or bench run are started once); coverage is combined from both.
+PARALLEL := -n 2 --dist loadfile
 test: $(STAMP) redis-server
 	$(UV) lock --check --quiet
 	$(BIN)/lint-imports
@@ -61,7 +64,7 @@ test: $(STAMP) redis-server
 	$(BYTECODE) $(HERMETIC) ORCHESTRATION_HOME=$$home JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter \
 	  $(BIN)/python -m pytest -p no:cacheprovider \
 	    --cov=orchestration_kernel --cov-report=term:skip-covered \
-	    --cov-fail-under=$(CORE_COVERAGE) --durations=25 tests; \
+	    --cov-fail-under=$(CORE_COVERAGE) --durations=25 $(PARALLEL) tests; \
 	status=$$?; wait $$mypy; typed=$$?; [ $$typed -eq 0 ] || cat $$types; rm -rf $$home $$types; \
 	[ $$status -ne 0 ] && exit $$status; exit $$typed
 

@@ -163,7 +163,7 @@ class WireServer:
         self.require_bearer = require_bearer
         self._port = port
         self._faults = FaultBook()
-        self._releases = 0  # calls of release(): a held request waits for the next one
+        self._holds = self._releases = 0  # Fault.hold: the n-th hold waits for the n-th release
         self._replies: dict[str | None, str] = {}
         self._log: deque[LoggedRequest] = deque(maxlen=log_limit)
         self._lock = threading.Lock()
@@ -213,8 +213,8 @@ class WireServer:
         self._faults.add(fault, model, times)
 
     def release(self) -> None:
-        """Let every request now held by a :meth:`Fault.hold` go on (it then finishes what
-        it received, even if its client has gone)."""
+        """Let the oldest request held by a :meth:`Fault.hold` go on (or the next one to be
+        held, if none is yet): it then finishes what it received, even if its client has gone."""
         with self._lock:
             self._releases += 1
 
@@ -473,9 +473,11 @@ class WireServer:
 
     async def _hold(self, bound: float) -> None:
         with self._lock:
-            mark = self._releases
+            self._holds += 1
+            ticket = self._holds
         deadline = time.monotonic() + bound
-        while self._releases == mark and time.monotonic() < deadline:
+        # release() comes from the test's thread, a counter under the lock (no loop of its own)
+        while self._releases < ticket and time.monotonic() < deadline:  # noqa: ASYNC110
             await asyncio.sleep(0.005)
 
     async def _latency(self) -> None:

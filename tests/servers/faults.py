@@ -96,8 +96,9 @@ class Fault(BaseModel):
     @classmethod
     def hold(cls, bound: float = 60.0) -> Fault:
         """Hold the request before the response headers until the test calls
-        ``srv.release()`` (a server in this process), or ``bound`` seconds pass (a hang
-        guard): a client can be killed mid-request however slowly the machine runs."""
+        ``srv.release()`` (a server in this process; each call lets one held request go,
+        oldest first), or ``bound`` seconds pass (a hang guard): a client can be killed
+        mid-request however slowly the machine runs."""
         return cls(kind="hold", seconds=bound)
 
     @classmethod
