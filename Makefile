@@ -53,9 +53,11 @@ redis-server:
 # mypy runs beside pytest (niced: most of the suite waits on kernels, servers and
 # subprocesses); its report is shown after pytest's only when it finds errors, so that
 # pytest's summary stays the last line of a passing run. Either failing fails the target.
-# Two pytest-xdist workers, one test file at a time each (a module's shared kernels,
-# cluster or bench run are started once); coverage is combined from both.
-PARALLEL := -n 2 --dist loadfile
+# make test PARALLEL='-n 2 --dist loadfile' runs two pytest-xdist workers, one test file at
+# a time each (a module's shared kernels, cluster or bench run start once; coverage is
+# combined). Not the default: of two full runs under it on a loaded 2-core machine, one
+# failed test_redis_team's restart window (71 calls in a 60-call window), a load flake.
+PARALLEL ?=
 test: $(STAMP) redis-server
 	$(UV) lock --check --quiet
 	$(BIN)/lint-imports
