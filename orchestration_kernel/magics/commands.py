@@ -142,10 +142,16 @@ def _run_kind(row: Any) -> str:
 
 def _context(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any:
     session_id = rest[0] if rest else (args.session or ctx.session_id)
-    context = ctx.engine.bus.get_context_sync(session_id)
+    bus = ctx.engine.bus
+    context = bus.get_context_sync(session_id)
     ctx.bind(args.out, context)
     text = json.dumps(context, indent=2, ensure_ascii=False, default=str)
-    return Rendered(f"Session `{session_id}`:\n\n```json\n{text}\n```", "markdown")
+    # The conversation that `context: session` steps send is kept apart from the state.
+    turns = len(bus.conversation_sync(session_id))
+    said = f"\n\n{turns} conversation turn{'s' * (turns != 1)} (`bus.conversation_sync()`)."
+    return Rendered(
+        f"Session `{session_id}`:\n\n```json\n{text}\n```" + (said if turns else ""), "markdown"
+    )
 
 
 def _session(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any:
@@ -155,6 +161,7 @@ def _session(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any
         if not new or any(c.isspace() for c in new):
             raise usage(f"a session id is one word, not {rest[0]!r}")
         ctx.kernel.session_id, ctx.kernel.session_source = new, "%orchestrate session"
+        ctx.engine.session.use_id(new)
         print(f"Session {new}: context is kept under this id (it survives a restart).")
         return None
     source = ctx.kernel.session_source or "this kernel's process (not kept across a restart)"
