@@ -13,7 +13,9 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Literal
 
+from .columnar import utc_times
 from .events import COLUMNS
+from .odd_cells import fractional_column
 from .sqlrow import Row
 from .store import ALL_COLUMNS
 
@@ -51,13 +53,21 @@ def frame_from_rows(
     cells = np.array(rows, dtype=object)
     if cells.shape != (len(rows), len(names)):  # ragged rows: the general path copes
         return apply_types(pd.DataFrame.from_records(rows, columns=names), decode_json)
+    seqs = cells[:, 0] if names and names[0] == "seq" else None  # names a warning's rows
     data = {
-        name: _column(cells[:, i], KINDS.get(name), decode_json) for i, name in enumerate(names)
+        name: _column(cells[:, i], KINDS.get(name), decode_json, name, seqs)
+        for i, name in enumerate(names)
     }
     return pd.DataFrame(data, copy=False)
 
 
-def _column(values: npt.NDArray[np.object_], kind: str | None, decode_json: bool) -> object:
+def _column(
+    values: npt.NDArray[np.object_],
+    kind: str | None,
+    decode_json: bool,
+    name: str = "cells",
+    seqs: npt.NDArray[np.object_] | None = None,
+) -> object:
     """One typed column from an object array of SQLite values (as :func:`_typed` types
     it): a Series, or an array, for the DataFrame constructor."""
     import numpy as np  # imported already by the caller: dict look-ups
@@ -72,7 +82,12 @@ def _column(values: npt.NDArray[np.object_], kind: str | None, decode_json: bool
             # Arrow's own conversion keeps every int64 exact; ``pd.array(arrow, "Int64")``
             # went through float64 when a cell was missing (2**53 + 1 came back 2**53,
             # and 2**63 - 1 raised OverflowError).
-            ints = pa.array(values, pa.int64()).to_pandas(types_mapper=_nullable_ints)
+            # Typed by inference: ``pa.array(values, pa.int64())`` cut a fraction (2.5 -> 2);
+            # a column that is not all integers takes the general path (see odd_cells).
+            inferred = pa.array(values)
+            if not (pa.types.is_integer(inferred.type) or pa.types.is_null(inferred.type)):
+                raise TypeError(inferred.type)
+            ints = inferred.cast(pa.int64()).to_pandas(types_mapper=_nullable_ints)
             return ints if kind == "int" else ints.astype("boolean")
         if kind == "text":
             texts = pa.array(values, pa.large_string())  # non-text cells raise
@@ -81,35 +96,77 @@ def _column(values: npt.NDArray[np.object_], kind: str | None, decode_json: bool
             return pd.Series(_decode_all(values), dtype=object)
     except (TypeError, ValueError, pa.ArrowException):
         pass  # not the plain SQLite shape (e.g. numbers stored as text): type it cell by cell
-    column = pd.DataFrame({"cells": pd.Series(values, dtype=object)})
+    column = pd.DataFrame({name: pd.Series(values, dtype=object)})
+    if seqs is not None:
+        column["seq"] = seqs
     if kind is not None:
-        _typed(column, "cells", kind, decode_json)
-    return column["cells"]
+        _typed(column, name, kind, decode_json)
+    return column[name]
 
 
 def frame_from_arrow(table: pa.Table, decode_json: bool = True) -> pd.DataFrame:
     """The DataFrame :func:`frame_from_rows` makes of the same rows, from an Arrow table
     of them (``snapshot.read_whole_trail``: int64, float64 and UTF-8 text columns, nulls
-    for NULL). Numbers and text go column to column in Arrow; the timestamp and JSON
-    columns become the Python values :func:`_column` types, so they are typed by the
-    same code as before."""
+    for NULL). Numbers and text go column to column in Arrow, and so do timestamps of
+    the writer's shape (``columnar.utc_times``); other timestamps and the JSON columns
+    become the Python values :func:`_column` types, so they are typed by the same code
+    as before."""
     import pandas as pd
     import pyarrow as pa
 
     data: dict[str, object] = {}
     for name in table.column_names:
         column, kind = table.column(name), KINDS.get(name)
-        if kind == "float" and pa.types.is_floating(column.type):
+        times = utc_times(column) if kind == "time" else None
+        if times is not None:
+            data[name] = times.to_pandas().astype("datetime64[us, UTC]")  # as _typed types it
+        elif kind == "float" and pa.types.is_floating(column.type):
             data[name] = pd.Series(column.to_numpy(), copy=False)  # nulls become NaN
         elif kind in ("int", "bool") and pa.types.is_integer(column.type):
             ints = column.to_pandas(types_mapper=_nullable_ints)
             data[name] = ints if kind == "int" else ints.astype("boolean")
         elif kind == "text" and pa.types.is_string(column.type):
-            texts = column.cast(pa.large_string()).combine_chunks()
-            data[name] = pd.Series(pd.array(texts, dtype=_text_dtype()), copy=False)
+            # Chunk by chunk, as the snapshot read them: pandas' Arrow-backed strings
+            # take the chunks as they are (no copy of the text).
+            data[name] = pd.Series(pd.array(column, dtype=_text_dtype()), copy=False)
+        elif kind == "json" and decode_json and (decoded := _decode_arrow(column)) is not None:
+            data[name] = pd.Series(decoded, dtype=object)
         else:
             data[name] = _column(column.to_numpy(zero_copy_only=False), kind, decode_json)
     return pd.DataFrame(data, copy=False)
+
+
+def _decode_arrow(column: pa.ChunkedArray) -> list[object] | None:
+    """:func:`_decode_all` of an Arrow text column without a Python string per cell: the
+    texts are joined with commas in Arrow and parsed as one JSON array; ``None`` where
+    that parse fails or gives another count (the cell-by-cell path decides)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+        return None
+    present = pc.drop_null(column).cast(pa.large_string()).combine_chunks()
+    if not len(present):
+        return None
+    # "text," for every cell: the data buffer is then the array's body, one comma over.
+    empty, comma = pa.scalar("", pa.large_string()), pa.scalar(",", pa.large_string())
+    ended = pc.binary_join_element_wise(present, empty, comma)
+    _, bounds, body = ended.buffers()
+    offsets = np.frombuffer(bounds, np.int64)[ended.offset : ended.offset + len(ended) + 1]
+    try:
+        text = body.to_pybytes()[offsets[0] : offsets[-1] - 1].decode("utf-8")
+        decoded = json.loads("[" + text + "]")
+    except ValueError:  # not JSON (UnicodeDecodeError is a ValueError too)
+        return None
+    if not isinstance(decoded, list) or len(decoded) != len(present):
+        return None
+    if len(present) == len(column):
+        return decoded
+    out: list[object] = [None] * len(column)
+    for at, value in zip(np.flatnonzero(column.is_valid().to_numpy()), decoded, strict=True):
+        out[at] = value
+    return out
 
 
 def _nullable_ints(arrow_type: object) -> object:
@@ -166,7 +223,11 @@ def _typed(frame: pd.DataFrame, name: str, kind: str, decode_json: bool) -> None
     elif kind == "int":
         exact = _exact_ints(col) if col.dtype == object else None
         frame[name] = exact if exact is not None else pd.to_numeric(col, errors="coerce")
-        frame[name] = frame[name].astype("Int64")
+        try:
+            frame[name] = frame[name].astype("Int64")
+        except TypeError:  # fractions: kept whole, as float64, with a warning
+            seqs = frame["seq"].tolist() if "seq" in frame else None
+            frame[name] = fractional_column(frame[name], seqs)
     elif kind == "float":
         frame[name] = pd.to_numeric(col, errors="coerce").astype("float64")
     elif kind == "bool":

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import getpass
 import logging
 import sqlite3
@@ -45,10 +46,18 @@ from ..storage.files import atomic_path
 from . import summaries
 from .chain import ChainKey
 from .events import EVENT_KINDS, RECORD_COLUMNS
-from .export import ExportFormat, ExportFormats, export_frame, wants_decoded_json
+from .export import (
+    ExportFormat,
+    ExportFormats,
+    export_frame,
+    parquet_from_arrow,
+    wants_decoded_json,
+    write_parquet,
+)
 from .frames import frame_from_arrow, frame_from_rows
 from .index import REPLAY, SEARCH, LazyIndex, behind, catch_up
 from .keys import KEY_BYTES, load_or_create_key
+from .odd_cells import is_undecodable, mended_cells, mending, undecodable_report, warn_mended
 from .query import FrameFilters, RowFilters, Since, select_sql
 from .replay import find_replay
 from .retention import prune
@@ -56,12 +65,13 @@ from .rows import RowEncoder
 from .search import search_rows
 from .snapshot import read_whole_trail
 from .sqlrow import Cell, Row
-from .store import AuditStore, synchronous_setting
+from .store import ALL_COLUMNS, AuditStore, synchronous_setting
 from .verify import VerifyReport, verify_chain
 from .writer import BatchWriter
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
     from opentelemetry.sdk.trace.export import SpanExporter
 
     from ..session import Session
@@ -117,7 +127,8 @@ class AuditTrail:
         #: Applied to prompt, response and detail strings before storage. Settable.
         #: Without one (no Guardian), credentials are still masked: no key is ever stored.
         self.redactor: Redactor | None = redactor if redactor is not None else _secrets_only
-        #: Store prompt and response text (True) or only keyed hashes and sizes. Settable.
+        #: Store prompt and response text (True) or only keyed hashes and sizes, for every
+        #: row (an engine's ``content_logging=False`` decides for its own rows). Settable.
         self.content_logging: bool = content_logging
         self.identity: str = identity or _os_user()
         self.session_id: str | None = session_id or default_session
@@ -144,18 +155,31 @@ class AuditTrail:
         )
         return trail
 
-    def record(self, event: str, **columns: object) -> None:
+    def record(
+        self,
+        event: str,
+        *,
+        content_logging: bool = True,
+        redactor: Redactor | None = None,
+        **columns: object,
+    ) -> None:
         """Queue one event; returns at once. Thread-safe.
 
         ``event`` is one of ``EVENT_KINDS``; ``columns`` are audit columns (see
         ``events.COLUMNS``) plus ``request_material`` (hashed into ``request_hash``,
         never stored). Do not mutate ``detail`` after passing it: it is encoded later.
+        ``content_logging=False`` stores this row's content as hashes and sizes only (the
+        setting of the engine that recorded it); the trail's own :attr:`content_logging`
+        off does so for every row. ``redactor``: this row's redaction (the recording
+        engine's Guardian's) instead of the trail's :attr:`redactor`.
         """
         if event not in EVENT_KINDS:
             raise UnknownNameError.of("audit event", event, sorted(EVENT_KINDS))
         if not RECORD_COLUMNS.issuperset(columns):
             raise _unknown_columns(columns)
-        self._writer.put((time.time(), event, columns, self.redactor, self.content_logging))
+        logged = self.content_logging and content_logging
+        redact = self.redactor if redactor is None else redactor
+        self._writer.put((time.time(), event, columns, redact, logged))
 
     def flush(self) -> None:
         """Commit everything recorded so far, now; raises :class:`AuditWriteError` if it
@@ -238,27 +262,60 @@ class AuditTrail:
         elsewhere (a run's ``head_hash`` kept in a notebook); the chain must contain it.
         """
         self._flush_for_read()
-        with self._store.reading() as conn:
-            reader = None if self._store.memory else self._store.reading
-            return verify_chain(conn, self._key, self._store.mark, expect_head, reader)
+        try:
+            with self._store.reading() as conn:
+                reader = None if self._store.memory else self._store.reading
+                return verify_chain(conn, self._key, self._store.mark, expect_head, reader)
+        except StorageError as exc:
+            if not is_undecodable(exc):
+                raise
+        with self._store.reading() as conn:  # text that is not UTF-8: a finding, not a crash
+            found = undecodable_report(conn, ALL_COLUMNS)
+            with mending(conn):
+                report = verify_chain(conn, self._key, self._store.mark, expect_head, None)
+        if found is None:
+            return report
+        seq, reason = found
+        if not report.ok and report.first_broken is not None and report.first_broken < seq:
+            return report  # something earlier is broken already: that is the first finding
+        return dataclasses.replace(
+            report, ok=False, first_broken=seq, reason=reason, status="broken"
+        )
 
     # -- reading -----------------------------------------------------------------------
     def _rows(self, sql: str, params: Iterable[Cell]) -> list[Row]:
         self._flush_for_read()
-        with self._store.reading() as conn:
-            return conn.execute(sql, list(params)).fetchall()
+        try:
+            with self._store.reading() as conn:
+                return conn.execute(sql, list(params)).fetchall()
+        except StorageError as exc:
+            if not is_undecodable(exc):
+                raise
+        with self._store.reading() as conn, mending(conn):  # see odd_cells
+            rows: list[Row] = conn.execute(sql, list(params)).fetchall()
+        warn_mended(mended_cells(rows, ALL_COLUMNS), self.path)
+        return rows
 
     def _frame(
         self, sql: str, params: Iterable[Cell], whole: bool, decode_json: bool = True
     ) -> pd.DataFrame:
         """The rows ``sql`` selects, typed. ``whole``: it selects every row, which a
         snapshot read into Arrow gives faster (:mod:`.snapshot`) where it can."""
-        if whole:
-            self._flush_for_read()
-            table = read_whole_trail(self._store)
-            if table is not None:
-                return frame_from_arrow(table, decode_json)
+        return self._frame_of(self._whole_table() if whole else None, sql, params, decode_json)
+
+    def _frame_of(
+        self, table: pa.Table | None, sql: str, params: Iterable[Cell], decode_json: bool
+    ) -> pd.DataFrame:
+        """The frame of ``table`` (every row, from :meth:`_whole_table`), or of the rows
+        ``sql`` selects where there is no such table."""
+        if table is not None:
+            return frame_from_arrow(table, decode_json)
         return frame_from_rows(self._rows(sql, params), decode_json=decode_json)
+
+    def _whole_table(self) -> pa.Table | None:
+        """Every row in Arrow through a private snapshot, or ``None`` (:mod:`.snapshot`)."""
+        self._flush_for_read()
+        return read_whole_trail(self._store)
 
     def to_dataframe(
         self,
@@ -293,11 +350,20 @@ class AuditTrail:
         decode = wants_decoded_json(path, self.export_formats)
         sql, params = select_sql(**filters)
         whole = all(value is None for value in filters.values())
-        frame = self._frame(sql, params, whole, decode)
+        table = self._whole_table() if whole else None
+        # The whole trail to the built-in Parquet goes from Arrow to the file: the file
+        # pandas would write, without a frame in between (``export.parquet_from_arrow``).
+        direct = None
+        if table is not None and not decode:
+            direct = parquet_from_arrow(table, path, self.export_formats)
+        frame = self._frame_of(table, sql, params, decode) if direct is None else None
         target = Path(path).expanduser()
         target.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(target) as tmp:
-            export_frame(frame, tmp, json_as_text=not decode, formats=self.export_formats)
+            if frame is not None:
+                export_frame(frame, tmp, json_as_text=not decode, formats=self.export_formats)
+            elif direct is not None:
+                write_parquet(direct, tmp)
         return target
 
     def add_export_format(self, fmt: ExportFormat) -> ExportFormat:
