@@ -34,6 +34,7 @@ __all__ = [
     "client",
     "failure",
     "redact",
+    "refused_credentials",
     "settings_from",
 ]
 
@@ -178,11 +179,17 @@ def client(settings: RedisSettings) -> Any:
 def failure(exc: BaseException) -> str:
     """Why Redis did not serve us, for a message: ``did not answer (TimeoutError)``, or
     that it refused the URL's credentials (never quoting them)."""
-    import redis.exceptions as rex
-
-    if isinstance(exc, rex.AuthenticationError):
+    if refused_credentials(exc):
         return f"refused the user name or password in the URL ({type(exc).__name__})"
     return f"did not answer ({type(exc).__name__})"
+
+
+def refused_credentials(exc: BaseException) -> bool:
+    """True when Redis answered but refused the URL's user name or password: trying
+    again will not help until the URL changes."""
+    import redis.exceptions as rex
+
+    return isinstance(exc, rex.AuthenticationError)
 
 
 def check_refused(exc: BaseException, settings: RedisSettings) -> None:

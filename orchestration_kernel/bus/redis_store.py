@@ -51,6 +51,7 @@ from ..redis_link import (
     failure,
     is_unavailable,
     redact,
+    refused_credentials,
 )
 from .message import BusMessage
 from .store import ContextVersion, Turn, decode, encode
@@ -405,7 +406,7 @@ class RedisStore:
             self._went_down(exc)
             raise SharedStateError(
                 f"Redis at {redact(self.settings.url)} {failure(exc)}; nothing was written."
-                + ("" if "refused" in failure(exc) else " Try again when it is back.")
+                + ("" if refused_credentials(exc) else " Try again when it is back.")
             ) from None
         return result
 
