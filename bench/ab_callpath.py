@@ -1,9 +1,11 @@
 """Before/after on the call path, interleaved in one run: ``python -m bench.ab_callpath``.
 
-``python -m bench.ab_callpath --base 540279b [--rounds 5] [--calls 200] [--held 1000]``
+``python -m bench.ab_callpath --base 540279b [--rounds 5] [--calls 200] [--latency 0.005]
+[--held 1000]``
 
-One OpenAI wire server (its own process, no added latency, a 500-character reply) serves
-every client. Each round starts one child process per side (``before``: the ``--base``
+One OpenAI wire server (its own process, no added latency unless ``--latency S`` adds S
+seconds to each request, as the full bench's 5 ms; a 500-character reply) serves every
+client. Each round starts one child process per side (``before``: the ``--base``
 commit unpacked with ``git archive`` into a temporary directory; ``after``: this
 checkout), alternating which side goes first, so the busy machine's drift hits both
 alike. Inside a child the clients take turns call by call, the order rotating each turn:
@@ -49,7 +51,9 @@ def _prompt(tag: str) -> str:
     return head + ("lorem ipsum dolor sit amet " * 60)[: PROMPT_BYTES - len(head)]
 
 
-async def _child(base_url: str, calls: int, sim: bool, held: int) -> dict[str, Any]:
+async def _child(
+    base_url: str, calls: int, sim: bool, held: int, latency: float = 0.0
+) -> dict[str, Any]:
     import openai
 
     from orchestration_kernel import OrchestrationEngine
@@ -108,7 +112,7 @@ async def _child(base_url: str, calls: int, sim: bool, held: int) -> dict[str, A
     if sim:
         out["sim"] = await _sim()
     if held:
-        out["held"] = await _held(base_url, clients, held)
+        out["held"] = await _held(base_url, clients, held, latency)
     for eng in (full, bare, normal):
         eng.close()
     return out
@@ -148,7 +152,7 @@ async def _sim() -> dict[str, float]:
     return {"seq_steps_per_s": seq, "con_steps_per_s": con}
 
 
-async def _held(base_url: str, clients: dict[str, Any], n: int) -> dict[str, float]:
+async def _held(base_url: str, clients: dict[str, Any], n: int, latency: float) -> dict[str, float]:
     import urllib.request
 
     def configure(latency: float) -> None:
@@ -171,7 +175,7 @@ async def _held(base_url: str, clients: dict[str, Any], n: int) -> dict[str, flo
             walls[name] = time.perf_counter() - t
             walls[name + " errors"] = sum(isinstance(d, BaseException) for d in done)
     finally:
-        configure(0.0)
+        configure(latency)  # back to the run's own latency for the next rounds
     walls["over_s"] = walls["one-step pipeline"] - walls["raw SDK"]
     return walls
 
@@ -195,7 +199,7 @@ def _run_side(root: Path, base_url: str, args: argparse.Namespace, home: Path) -
     code = (
         f"import asyncio, json, runpy; m = runpy.run_path({__file__!r}); "
         f"print('@@AB ' + json.dumps(asyncio.run(m['_child']({base_url!r}, {args.calls}, "
-        f"{args.sim}, {args.held}))))"
+        f"{args.sim}, {args.held}, {args.latency}))))"
     )
     proc = subprocess.run(
         [sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, timeout=900
@@ -230,6 +234,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--calls", type=int, default=200, help="calls per client per child")
     p.add_argument("--sim", action="store_true", help="add the simulated three-step pipeline")
     p.add_argument("--held", type=int, default=0, help="N held one-step pipelines at once")
+    p.add_argument(
+        "--latency", type=float, default=0.0, help="seconds the server adds to each request"
+    )
     p.add_argument("--after-only", action="store_true")
     args = p.parse_args(argv)
     sys.path.insert(0, str(ROOT))
@@ -241,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.after_only:
             (Path(tmp) / "base").mkdir()
             sides["before"] = _unpack(args.base, Path(tmp) / "base")
-        with spawn_server("openai", latency=0.0) as server:
+        with spawn_server("openai", latency=args.latency) as server:
             server.configure(
                 reply_text=("The answer, in short: " + "x" * REPLY_CHARS)[:REPLY_CHARS]
             )

@@ -5,8 +5,12 @@ call) with the objects a real call makes: a 1 KB prompt, an ``openai:gpt-4o-mini
 deployment, a 500-character reply. Parts run hot here (in a loop, caches warm), so the
 sum is a floor: inside a real call, between the SDK's own work, each part runs colder.
 The hop is a round trip of a no-op through :meth:`Runtime.run` from another loop, with
-both threads otherwise idle. ``create's transform`` is the SDK step that
-:mod:`orchestration_kernel.providers.openai_post` skips (the raw SDK pays it).
+both threads otherwise idle. The last figures time the parts together: whole
+``complete`` calls on the runtime loop with the network step replaced (CPU of the
+process, the audit writer included), and one full pass of the cyclic GC over what the
+engine keeps (a pause every call in its path pays when one happens). ``create's
+transform`` is the SDK step that :mod:`orchestration_kernel.providers.openai_post` skips
+(the raw SDK pays it).
 
 ``--guardian`` adds the parts that only run with the Guardian and the audit on.
 """
@@ -24,6 +28,10 @@ from typing import Any
 
 KEY = "sk-bench-" + "x" * 24
 MODEL = "openai:gpt-4o-mini"
+
+
+#: system, fallbacks, json_output, then the rest unset: what ``complete()`` gives ``_spec``.
+_REST = (None, None, False, *([None] * 9), (), {})
 
 
 def _prompt() -> str:
@@ -62,8 +70,7 @@ async def _parts(guardian: bool) -> dict[str, float]:
     eng = OrchestrationEngine(offline="off", guardian=guardian, audit=guardian, **wire)
     runner = eng._calls
     prompt = _prompt()
-    # model, prompt, system, fallbacks, json_output, then the rest unset, as complete() passes
-    args = (MODEL, prompt, None, None, False, *([None] * 9), (), {})
+    args = (MODEL, prompt, *_REST)
     spec = eng._spec(*args)  # type: ignore[arg-type]
     spec.input_tokens = eng.estimate_tokens(spec.prompt_text())
     target = runner.picker.choose(MODEL, spec)
@@ -125,8 +132,56 @@ async def _parts(guardian: bool) -> dict[str, float]:
             500,
         )
     out["SDK: create's param transform (skipped)"] = await _transform_cost(prompt)
+    out.update(await _whole_call(eng, target, raw))
     eng.close()
     return out
+
+
+async def _whole_call(eng: Any, target: Any, raw: Any) -> dict[str, float]:
+    """Every part at once: ``engine.complete`` run on the runtime loop (no hop), the
+    adapter's HTTP step replaced by the reply it would have parsed. CPU time of the whole
+    process (the audit writer's thread included), best of three batches of distinct
+    prompts; and the cyclic GC's cost, which the parts above never trigger."""
+    import gc
+
+    adapter = target.adapter
+    # Deployments share their adapter: this instance is the one every call below uses.
+    assert eng._calls.picker.choose(MODEL, eng._spec(MODEL, "x", *_REST)).adapter is adapter
+
+    async def canned(client: object, request: object, timeouts: object) -> Any:
+        return raw
+
+    prompts = [f"{i}: {_prompt()}"[:1024] for i in range(1300)]
+
+    async def batch(ps: list[str]) -> float:
+        c = time.process_time()
+        for p in ps:
+            await eng.complete(MODEL, p)
+        return (time.process_time() - c) / len(ps) * 1e6
+
+    full: list[float] = []
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        if info["generation"] == 2:
+            full.append(time.process_time() if phase == "start" else -time.process_time())
+
+    adapter._complete = canned  # an instance attribute: the class is left alone
+    gc.callbacks.append(on_gc)
+    try:
+        await eng.runtime.run(batch(prompts[:100]))
+        best = min(
+            [await eng.runtime.run(batch(prompts[100 + i * 400 : 500 + i * 400])) for i in range(3)]
+        )
+    finally:
+        gc.callbacks.remove(on_gc)
+        del adapter._complete
+    c = time.process_time()
+    gc.collect()
+    gen2 = (time.process_time() - c) * 1e6
+    return {
+        "whole call, no network, on the loop (CPU)": best,
+        f"full GC pass ({len(gc.get_objects()):,} objects; {len(full) // 2} in 1,300 calls)": gen2,
+    }
 
 
 async def _transform_cost(prompt: str) -> float:

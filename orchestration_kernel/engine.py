@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeGuard, TypeVar, Unpack, overload
@@ -473,6 +474,8 @@ class OrchestrationEngine:
         for model in models:
             self.resolve(model)  # an unknown model fails before any call
         prepared = matrix_prompts(template, items, namespace=namespace)
+        for note in prepared.notes():
+            warnings.warn(note, UserWarning, stacklevel=2)
         if cluster is not None:
             from .cluster import run_matrix_on_cluster
 

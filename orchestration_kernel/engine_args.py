@@ -243,4 +243,11 @@ def model_names(models: object, what: str) -> list[str]:
         raise ConfigurationError(f"{what}() takes model names as text, not {odd[0]}")
     if not names:
         raise ConfigurationError(f"{what}() needs at least one model")
+    twice = sorted({m for m in names if names.count(m) > 1})
+    if twice:
+        # One column per model: a second copy would be called, billed and then hidden.
+        raise ConfigurationError(
+            f"{what}() names {', '.join(repr(m) for m in twice)} more than once; "
+            "each model is one column, so name it once"
+        )
     return names

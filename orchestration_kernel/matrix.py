@@ -78,11 +78,28 @@ class MatrixInput:
     #: A short label per item (its index entry, else its position); ``[""]`` for a
     #: single prompt that is not an item of anything (a plain compare).
     labels: list[str] = field(default_factory=list)
+    #: Per placeholder (as written), the positions of the items that left it empty: a
+    #: missing value (None, NaN, NaT, ``pd.NA``) renders as nothing. See :meth:`notes`.
+    missing: dict[str, list[int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.labels:
             keys = self.index if self.index is not None else range(len(self.items))
             self.labels = [str(k) for k in keys]
+
+    def notes(self, what: str = "items") -> list[str]:
+        """One line per placeholder some items left empty: their prompts go out with a
+        blank where the value should be, which is rarely meant and costs a call each."""
+        notes = []
+        for raw, positions in self.missing.items():
+            shown = ", ".join(self.labels[i] for i in positions[:5])
+            more = ", …" if len(positions) > 5 else ""
+            notes.append(
+                f"{raw} has no value (None/NaN) in {len(positions)} of {len(self.items)} "
+                f"{what} ({shown}{more}): their prompts are sent with it blank. To leave "
+                "them out, drop those rows first (e.g. df.dropna(subset=[...]))."
+            )
+        return notes
 
     @classmethod
     def single(cls, prompt: str) -> MatrixInput:
@@ -171,15 +188,23 @@ def matrix_prompts(
     template = _with_columns(template, extras[0])
     base: Mapping[str, Any] = namespace or {}
     prompts = []
+    # Placeholders naming a whole item or column ({item}, {q}): an empty one is noted.
+    plain = [p for p in template.placeholders if not p.path]
+    missing: dict[str, list[int]] = {p.raw: [] for p in plain}  # in the prompt's order
     for position, (value, extra) in enumerate(zip(values, extras, strict=True)):
-        names = ChainMap({"item": value}, dict(extra), dict(base))
+        row = {**extra, "item": value}
+        names = ChainMap(row, dict(base))
         try:
             prompts.append(template.render(Scope(has_input=False, namespace=names)))
         except AccessError as exc:
             label = index[position] if index is not None else position
             raise ConfigurationError(f"In the prompt, for item {label!r}: {exc}") from None
+        for p in plain:
+            if p.root in row and row[p.root] is None:
+                missing[p.raw].append(position)
     source = items if (_is_dataframe(items) or _is_series(items)) else None
-    return MatrixInput(items=values, prompts=prompts, index=index, source=source)
+    missing = {raw: rows for raw, rows in missing.items() if rows}
+    return MatrixInput(items=values, prompts=prompts, index=index, source=source, missing=missing)
 
 
 def _with_columns(template: Template, names: Mapping[str, Any]) -> Template:

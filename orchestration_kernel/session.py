@@ -85,6 +85,13 @@ class Session:
         self._closed = False
         self.identity: Any = None
 
+    def use_id(self, session_id: str) -> None:
+        """Make ``session_id`` the id that runs, ``engine.bus`` and every ``ContextBus()``
+        without an explicit id use from now on (``%orchestrate session NAME``)."""
+        if not isinstance(session_id, str) or not session_id.strip():
+            raise ValueError("a session id is a non-empty string")
+        self.id = session_id.strip()
+
     @property
     def home(self) -> Path:
         """Where the audit and bus databases live."""

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypedDict
 
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, UnknownNameError
+from .events import EVENT_KINDS
 from .rows import format_timestamp
 from .sqlrow import Cell
 from .store import ALL_COLUMNS
@@ -65,7 +66,7 @@ def select_sql(
         where.append("? IN (model, response_model, provider || ':' || model)")
         params.append(model)
     if event is not None:
-        kinds = [event] if isinstance(event, str) else list(event)
+        kinds = _event_kinds(event)
         where.append(f"event IN ({', '.join('?' for _ in kinds)})")
         params.extend(kinds)
     sql = f"SELECT {', '.join(ALL_COLUMNS)} FROM audit_events"
@@ -75,6 +76,16 @@ def select_sql(
         return sql + " ORDER BY seq", params
     # The most recent ``limit`` rows, returned oldest first.
     return f"SELECT * FROM ({sql} ORDER BY seq DESC LIMIT ?) ORDER BY seq", [*params, int(limit)]
+
+
+def _event_kinds(event: str | Iterable[str]) -> list[str]:
+    """The event filter as a list; a kind the trail never records is a mistake (``"cal"``,
+    ``"calls"``) that would otherwise return an empty frame without a word."""
+    kinds = [event] if isinstance(event, str) else list(event)
+    for kind in kinds:
+        if kind not in EVENT_KINDS:
+            raise UnknownNameError.of("audit event", str(kind), sorted(EVENT_KINDS))
+    return kinds
 
 
 def _moment(since: Since) -> str:

@@ -85,7 +85,8 @@ class AuditTrail:
     default database; created owner-only). ``content_logging=False`` keeps only keyed
     hashes and sizes of prompts and responses. ``redactor`` is applied to prompt,
     response and every string in ``detail`` before anything is stored (the Guardian
-    sets it). ``identity`` and ``session_id`` are the defaults for every row.
+    sets it; without one, credentials are still masked). ``identity`` and ``session_id``
+    are the defaults for every row.
     ``synchronous``: ``"FULL"`` (default; a committed batch survives a killed process
     and a power cut) or ``"NORMAL"`` (opt-in, faster commits; survives a killed process,
     not a power cut).
@@ -114,7 +115,8 @@ class AuditTrail:
             key_path = file.parent / "audit.key"
         self.key_path: Path | None = Path(key_path).expanduser() if key_path else None
         #: Applied to prompt, response and detail strings before storage. Settable.
-        self.redactor: Redactor | None = redactor
+        #: Without one (no Guardian), credentials are still masked: no key is ever stored.
+        self.redactor: Redactor | None = redactor if redactor is not None else _secrets_only
         #: Store prompt and response text (True) or only keyed hashes and sizes. Settable.
         self.content_logging: bool = content_logging
         self.identity: str = identity or _os_user()
@@ -424,6 +426,12 @@ def _shutdown(writer: BatchWriter, store: AuditStore) -> AuditWriteError | None:
         return writer.close()  # logs what it could not commit, with the count
     finally:
         store.close()
+
+
+def _secrets_only(text: str) -> str:
+    from ..guardian.secrets_only import redact_secrets  # the detectors load on first row
+
+    return redact_secrets(text)
 
 
 def _session_defaults(path: str | Path | None, session_id: str | None) -> tuple[Path, str | None]:

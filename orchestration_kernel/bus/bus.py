@@ -72,7 +72,9 @@ class ContextBus:
             session = Session.current()
         assert session is not None or (runtime is not None and session_id is not None)
         self._broker, self._owns_broker = _make_broker(store, runtime, session)
-        self.session_id: str = session_id or session.id  # type: ignore[union-attr]
+        # No explicit id: follow the session's, which '%orchestrate session' may change.
+        self._session_id = session_id
+        self._session = session
         self.max_queue = max_queue
         self.slow_policy: SlowPolicy = slow_policy
         self.block_timeout = block_timeout
@@ -89,12 +91,25 @@ class ContextBus:
         """A bus sharing this one's store and subscribers, defaulting to another session."""
         other = object.__new__(type(self))
         other.__dict__.update(self.__dict__)
-        other.session_id = session_id
+        other._session_id = session_id
         other._owns_broker = False  # closing the view must not close the shared store
         other._subscriptions = WeakSet()
         return other
 
     # -- properties ------------------------------------------------------------------
+    @property
+    def session_id(self) -> str:
+        """The session this bus reads and writes unless a call names another: the one it
+        was given, else the kernel session's current id."""
+        if self._session_id is not None:
+            return self._session_id
+        assert self._session is not None  # __init__ keeps one when no id was given
+        return self._session.id
+
+    @session_id.setter
+    def session_id(self, value: str) -> None:
+        self._session_id = value
+
     @property
     def store(self) -> Store:
         """The storage backend."""

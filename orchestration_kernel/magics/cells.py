@@ -51,6 +51,9 @@ def run_pipeline_cell(ctx: CellContext, args: argparse.Namespace, body: str) -> 
     namespace = ctx.namespace
     options: dict[str, Any] = {
         "namespace": None if args.no_interpolate else namespace,
+        # Session context keys resolve before the user's variables, so the load-time
+        # check must see them (else {audience} set by bus.update_context fails).
+        "context": None if args.no_interpolate else ctx.session_context(args.session),
         "interpolate": not args.no_interpolate,
         "default_model": ctx.default_model or None,
     }
@@ -118,10 +121,11 @@ def _provenance(ctx: CellContext, result: Any) -> dict[str, Any]:
 def run_compare_cell(ctx: CellContext, args: argparse.Namespace, body: str) -> Any:
     """One prompt on several models; with ``--over``, once per item (a matrix). Either
     way it is one run: one run id, one status (the worst cell), shown once."""
+    from ..engine_args import model_names
     from ..matrix import MatrixInput, check_mode, matrix_prompts
 
     engine = ctx.engine
-    models = list(args.compare)
+    models = model_names(args.compare, "compare")
     for model in models:
         engine.resolve(model)  # an unknown model fails now, with the nearest names
     ctx.note_alias(models)
@@ -135,6 +139,7 @@ def run_compare_cell(ctx: CellContext, args: argparse.Namespace, body: str) -> A
     first = prepared.items[0] if args.over is not None else None
     columns = list(first) if isinstance(first, Mapping) else []
     ctx.notes(format_spec_notes(template, [*namespace, *columns, "item"]))
+    ctx.notes(prepared.notes())
     check_mode("interactive", None)
     if args.dry_run:
         plan = _compare_plan(engine, models, prepared.prompts)

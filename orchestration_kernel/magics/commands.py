@@ -155,6 +155,7 @@ def _session(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any
         if not new or any(c.isspace() for c in new):
             raise usage(f"a session id is one word, not {rest[0]!r}")
         ctx.kernel.session_id, ctx.kernel.session_source = new, "%orchestrate session"
+        ctx.engine.session.use_id(new)
         print(f"Session {new}: context is kept under this id (it survives a restart).")
         return None
     source = ctx.kernel.session_source or "this kernel's process (not kept across a restart)"

@@ -80,6 +80,10 @@ class CellContext:
         """The session id a run uses unless ``--session`` says otherwise."""
         return self.kernel.session_id or self.engine.session_id
 
+    def session_context(self, session_id: str | None = None) -> dict[str, Any]:
+        """The session context a run of this cell will see (``--session`` or the kernel's)."""
+        return dict(self.engine.bus.get_context_sync(session_id or self.session_id))
+
     def bind(self, out: str | None, value: Any) -> None:
         """Keep ``value`` as the last result, and in ``out`` when given."""
         self.user_ns[LAST_RESULT] = value

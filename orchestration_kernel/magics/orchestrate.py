@@ -228,6 +228,10 @@ class OrchestrateMagics(Magics):
             found, source = notebook_session(self.user_ns)
             if found:
                 self.kernel.session_id, self.kernel.session_source = found, source
+        if self.kernel.session_id and self.session.id != self.kernel.session_id:
+            # One id for the magics and Python alike: engine.complete, engine.bus and a
+            # ContextBus() made in a cell use the session the notebook pinned.
+            self.session.use_id(self.kernel.session_id)
         return CellContext(
             engine=self.engine,
             user_ns=self.user_ns,

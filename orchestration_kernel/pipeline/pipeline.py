@@ -62,6 +62,7 @@ class Pipeline:
             engine = Session.current().engine
         self.engine: PipelineEngine = engine
         self.namespace = namespace
+        self.context = context
         # The engine has no default model of its own: a step's model, else this one.
         self.default_model = default_model
         self.compiled: CompiledPipeline = load_pipeline(
@@ -197,7 +198,7 @@ class Pipeline:
         if ns is not None:
             from ..errors import SpecError
 
-            scope = Scope(input=input_data, namespace=ns)
+            scope = Scope(input=input_data, namespace=ns, context=self.context)
             problems = self.compiled.check_runtime_names(scope, input_known=input_data is not None)
             if problems:
                 raise SpecError(problems, source=self.compiled.source)

@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from ..errors import UnknownNameError
+from ..near_names import did_you_mean
 from ..user_spec import UserSpec
 
 __all__ = ["IDENTIFIER", "RESERVED_NAMES", "PipelineSpec", "StepSpec"]
@@ -91,6 +92,23 @@ class StepSpec(UserSpec):
             raise ValueError(f"step name {value!r} is reserved; pick another")
         return value
 
+    @field_validator("json_schema")
+    @classmethod
+    def _schema_is_valid(cls, value: dict[str, object] | None) -> dict[str, object] | None:
+        # Checked when the spec loads, naming its line: found only once the reply came
+        # back, the call had been made and billed for nothing.
+        if value is None:
+            return value
+        import jsonschema  # lazily: only JSON steps with a schema need it
+
+        try:
+            jsonschema.validators.validator_for(value).check_schema(value)
+        except jsonschema.SchemaError as exc:
+            where = "/".join(str(p) for p in exc.absolute_path)
+            at = f" at {where}" if where else ""
+            raise ValueError(f"not a valid JSON Schema{at}: {_schema_problem(exc)}") from None
+        return value
+
     @model_validator(mode="after")
     def _needs_work(self) -> StepSpec:
         if self.prompt is None and self.task is None:
@@ -143,3 +161,17 @@ class PipelineSpec(UserSpec):
             if s.name == name:
                 return s
         raise UnknownNameError.of("step", name, self.step_names)
+
+
+#: JSON Schema's type names (a misspelt one is the commonest invalid schema).
+_SCHEMA_TYPES = ("array", "boolean", "integer", "null", "number", "object", "string")
+
+
+def _schema_problem(exc: Exception) -> str:
+    """jsonschema's reason, or for a misspelt ``type:`` the names it may take."""
+    path = list(getattr(exc, "absolute_path", ()))
+    value = getattr(exc, "instance", None)
+    if path and path[-1] == "type" and isinstance(value, str):
+        hint = did_you_mean(value, _SCHEMA_TYPES)
+        return f"{value!r} is not a type ({', '.join(_SCHEMA_TYPES)}).{hint}"
+    return str(getattr(exc, "message", exc))

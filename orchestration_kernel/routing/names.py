@@ -233,7 +233,24 @@ class Resolver:
                 f"{', '.join(sorted(self._providers))}); register an OpenAI-compatible server "
                 "under that name first.",
             )
+        elif not sep and provider in self._providers:
+            # "local", "openai": a provider's name where one of its models was meant.
+            example = self._example_model(provider)
+            error.args = (f"{error} {provider!r} is a provider: name one of its models as "
+                          f"'{provider}:MODEL' (e.g. {example}).",)  # fmt: skip
+        elif not sep and not error.suggestions:
+            error.args = (
+                f"{error} Name it as PROVIDER:MODEL (providers: "
+                f"{', '.join(sorted(self._providers))}): a model on a local server, say, as "
+                f"'ollama:{name.strip()}'; engine.add_compatible(NAME, base_url=...) adds "
+                "another OpenAI-compatible server.",
+            )
         return error
+
+    def _example_model(self, provider: str) -> str:
+        ids = sorted(self.catalogue.ids()) if self.catalogue is not None else []
+        found = [i for i in ids if i.startswith(provider + ":")]
+        return found[0] if found else f"{provider}:MODEL"
 
     def _resolution(
         self,

@@ -207,7 +207,8 @@ class CompareView(View):
         return f"<div class='orchestration-compare'>{run_header_html(self.table)}{table}</div>"
 
     def _text(self) -> str:
-        lines = [f"compare {len(self.table.replies)} models: {_prompt_line(self.table.prompt)}"]
+        count = len(self.table.replies)
+        lines = [f"compare {count} model{'s' * (count != 1)}: {_prompt_line(self.table.prompt)}"]
         head = run_header(self.table)
         if head:
             lines.insert(0, head)
@@ -250,7 +251,11 @@ def run_header_html(result: Any, title: str = "compare") -> str:
 
 
 def _prompt_line(prompt: str, limit: int = 80) -> str:
-    line = " ".join(str(prompt).split())
+    # A prompt filled from a variable may hold a key the cell never showed: the echo
+    # masks credentials, as the audit does, since notebook outputs are saved to disk.
+    from ..guardian.secrets_only import redact_secrets  # loads the rules on first view
+
+    line = " ".join(redact_secrets(str(prompt)).split())
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 

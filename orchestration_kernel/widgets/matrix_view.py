@@ -70,6 +70,8 @@ class MatrixView(View):
 
     def cells(self) -> list[tuple[Any, list[ReplyCells]]]:
         """Per item, one :class:`ReplyCells` per model (an absent reply is an error)."""
+        from ..guardian.secrets_only import redact_secrets  # loads the rules on first view
+
         out = []
         labels = getattr(self.matrix, "row_labels", None)
         items = labels() if callable(labels) else self.matrix.items
@@ -79,7 +81,9 @@ class MatrixView(View):
                 reply_cells(m, replies.get(m, LookupError(f"no reply from {m}")))
                 for m in self.models
             ]
-            out.append((item, row))
+            # An item shown as its row's label is user text: credentials masked, as in
+            # the compare view's prompt line.
+            out.append((redact_secrets(item) if isinstance(item, str) else item, row))
         return out
 
     def totals(self) -> dict[str, dict[str, Any]]:
@@ -186,7 +190,8 @@ class MatrixView(View):
         return f"<div class='orchestration-matrix'>{head}{table}</div>"
 
     def _text(self) -> str:
-        lines = [f"{len(self.matrix.items)} items × {len(self.models)} models"]
+        rows, cols = len(self.matrix.items), len(self.models)
+        lines = [f"{rows} item{'s' * (rows != 1)} × {cols} model{'s' * (cols != 1)}"]
         head = run_header(self.matrix, "matrix")
         if head:
             lines.insert(0, head)

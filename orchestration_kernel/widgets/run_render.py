@@ -54,7 +54,9 @@ def step_cells(step: StepState) -> StepCells:
     """What one row says: the status (with its reason), who answered, timing, usage, cost."""
     status = step.status
     if step.note and step.status not in ("done", "running", "pending"):
-        status = f"{step.status}: {step.note}"
+        # A reason may already lead with the status ("failed: MissingKeyError").
+        said = step.note.startswith(f"{step.status}:")
+        status = step.note if said else f"{step.status}: {step.note}"
     latency = fmt_ms(step.latency_ms)
     if latency and step.ttft_ms is not None:
         latency += f" (first token {fmt_ms(step.ttft_ms)})"

@@ -127,6 +127,16 @@ def test_since_accepts_datetimes_text_and_timedeltas(trail: AuditTrail):
         trail.to_dataframe(since="yesterday")
 
 
+def test_an_event_kind_the_trail_never_records_is_named_not_an_empty_frame(trail: AuditTrail):
+    record_run(trail)
+    for event in ("cal", ["step", "calls"]):
+        with pytest.raises(ConfigurationError, match="Did you mean 'call'"):
+            trail.to_dataframe(event=event)
+    with pytest.raises(ConfigurationError, match="Did you mean 'call'"):
+        trail.export("unused.csv", event="cal")
+    assert len(trail.to_dataframe(event=["call", "step"])) > 0
+
+
 @pytest.mark.parametrize("suffix", [".parquet", ".csv", ".jsonl"])
 def test_export_round_trips(trail: AuditTrail, tmp_path: Path, suffix: str):
     record_run(trail)

@@ -71,6 +71,7 @@ def test_call_arguments_of_the_wrong_kind_are_named_not_sent() -> None:
         (lambda: engine.matrix_sync(["gpt-4o"], "{item}", [1], concurrency="4"), "not '4'"),  # type: ignore[arg-type]
         (lambda: engine.compare_sync([], "hi"), "needs at least one model"),
         (lambda: engine.compare_sync(["gpt-4o", 4], "hi"), "not int"),  # type: ignore[list-item]
+        (lambda: engine.compare_sync(["gpt-4o", "gpt-4o"], "hi"), "'gpt-4o' more than once"),
     ]
     for call, says in mistakes:
         with pytest.raises(ConfigurationError) as caught:

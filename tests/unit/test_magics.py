@@ -125,6 +125,7 @@ def test_unknown_model_suggests(ip: Any, capsys: pytest.CaptureFixture[str]) -> 
         ("%%orchestrate --cluster local\n" + PIPELINE, "add --over VAR"),
         ("%%orchestrate --compare gpt-4 -f code\nhi", "-f code needs one output"),
         ("%%orchestrate --compare\nhi", "needs at least one model"),
+        ("%%orchestrate --compare gpt-4 gpt-4\nhi", "'gpt-4' more than once"),
         ("%%orchestrate a b\n" + PIPELINE, "at most one NAME"),
         ("%orchestrate models --dry-run", "only work(s) in a cell"),
         ("%orchestrate run", "run NAME"),
@@ -232,6 +233,35 @@ def test_session_continues_across_cells(ip: Any) -> None:
     assert cell(ip, f"%%orchestrate --session chat1 --input \"'one'\"\n{body}").success
     assert cell(ip, f"%%orchestrate --session chat1 --input \"'two'\" --out res\n{body}").success
     assert ip.user_ns["res"].session_id == "chat1"
+
+
+def test_a_pinned_session_is_the_one_python_code_uses_too(ip: Any) -> None:
+    # The pin once held for the magics only: a ContextBus() or engine.complete in the
+    # next line of the same cell wrote to the process's own id, and {audience} did not
+    # resolve in the next %%orchestrate cell.
+    source = (
+        "%orchestrate session proj-pin\n"
+        "from orchestration_kernel import ContextBus\n"
+        "ContextBus().update_context_sync({'audience': 'CFO'})\n"
+        "Session.current().engine.bus.update_context_sync({'n': 3})\n"
+    )
+    ip.user_ns["Session"] = Session
+    assert cell(ip, source).success
+    body = '- model: gpt-4\n  prompt: "Write {n} bullets for the {audience}"\n'
+    result = cell(ip, f"%%orchestrate --out res\n{body}")
+    assert result.success, result.error_in_exec
+    assert ip.user_ns["res"].session_id == "proj-pin"
+    assert "Write 3 bullets for the CFO" in ip.user_ns["res"].output
+    assert Session.current().engine.session_id == "proj-pin"
+    ip.user_ns.pop("Session")
+
+
+def test_rows_with_missing_values_are_pointed_out(
+    ip: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ip.user_ns["qs"] = pd.DataFrame({"q": ["x", None, float("nan")]})
+    assert cell(ip, "%%orchestrate --compare gpt-4 --over qs --out m\nAnswer {q}").success
+    assert "note: {q} has no value (None/NaN) in 2 of 3 items (1, 2)" in capsys.readouterr().out
 
 
 def test_compare_and_over_matrix(ip: Any) -> None:

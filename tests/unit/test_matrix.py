@@ -94,6 +94,17 @@ def test_a_missing_cell_renders_as_nothing_and_as_null_in_item() -> None:
     row = matrix_prompts("{item}", df[["review", "stars"]]).prompts[1]
     assert '"review": null' in row and '"stars": null' in row and "NaN" not in row
     assert matrix_prompts("<{item}>", pd.Series([1.5, None])).prompts == ["<1.5>", "<>"]
+    # Sent blank, but never silently: each empty placeholder is named with its rows.
+    assert made.missing == {"{review}": [1], "{stars}": [1], "{n}": [1], "{when}": [0]}
+    (note, *_) = made.notes()
+    assert note.startswith("{review} has no value (None/NaN) in 1 of 2 items (1)")
+    assert matrix_prompts("{review}", df.dropna(subset=["review"])).notes() == []
+
+
+def test_a_matrix_over_rows_with_missing_values_warns() -> None:
+    df = pd.DataFrame({"q": ["x", None, float("nan")]}, index=["a", "b", "c"])
+    with pytest.warns(UserWarning, match=r"\{q\} has no value .* 2 of 3 items \(b, c\)"):
+        make_engine().matrix_sync(["gpt-4o"], "Answer {q}", df)
 
 
 def test_namespace_names_fill_the_rest() -> None:

@@ -445,3 +445,28 @@ def test_two_steps_with_one_name_is_one_problem_not_a_cycle_too() -> None:
     assert [p.message for p in caught.value.errors] == [
         "two steps are called 'a'; step names must be unique"
     ]
+
+
+def test_an_invalid_json_schema_is_refused_when_the_spec_loads_not_after_the_call() -> None:
+    spec = y(
+        """
+        - model: gpt-4
+          prompt: "x"
+          format: json
+          schema: {type: objet}
+        """
+    )
+    (err,) = problems(spec)
+    assert (err.line, err.column) == (4, 11)
+    assert "'objet' is not a type" in err.message and "Did you mean 'object'?" in err.message
+    (err,) = problems(spec.replace("{type: objet}", "{properties: {n: {minimum: low}}}"))
+    assert "at properties/n/minimum: 'low' is not of type 'number'" in err.message
+    fine = y(
+        """
+        - model: gpt-4
+          prompt: "x"
+          format: json
+          schema: {type: object, properties: {n: {type: integer, minimum: 0}}}
+        """
+    )
+    assert load_pipeline(fine, resolve_model=resolver).spec.steps[0].json_schema

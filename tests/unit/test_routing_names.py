@@ -94,6 +94,18 @@ def test_unknown_provider_prefix_says_how_to_add_it(resolver):
         resolver.add_provider("Bad Name!")
 
 
+def test_a_provider_name_or_a_bare_unknown_name_says_how_to_write_it(resolver):
+    resolver.add_provider("local")
+    with pytest.raises(UnknownModelError, match=r"'local' is a provider: .* local:smollm2"):
+        resolver.resolve("local")
+    # No near name to offer: how to name a model, and where a local server's goes.
+    with pytest.raises(UnknownModelError, match=r"PROVIDER:MODEL .* 'ollama:llama3'"):
+        resolver.resolve("llama3")
+    with pytest.raises(UnknownModelError) as near:
+        resolver.resolve("gpt4o")
+    assert near.value.suggestions and "PROVIDER:MODEL" not in str(near.value)
+
+
 def test_user_aliases_extend_and_override(catalogue):
     resolver = Resolver(catalogue, aliases={"gpt-4": "openai:gpt-4.1"})
     assert resolver.resolve("gpt-4") == ModelRef("openai", "gpt-4.1")

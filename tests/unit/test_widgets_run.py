@@ -112,6 +112,7 @@ async def test_failed_run_shows_partial_state_then_raises(engine: OrchestrationE
     assert "failed" in text.splitlines()[0]
     assert "analysis [done]" in text and "synthesis [failed" in text
     assert "validation [cancelled" in text
+    assert "failed: failed" not in text  # the reason already says it failed
 
 
 def test_blocking_run_and_fan_out(engine: OrchestrationEngine) -> None:

@@ -1,0 +1,27 @@
+"""Credentials masked where no Guardian is configured: the floor under everything we store
+or show of the text a user gave.
+
+``OrchestrationEngine(guardian=False)`` turns the checks off (no decisions, no blocks), not
+the promise that no API key lands in the audit or a notebook output. The audit trail's
+default redactor and the views' echo of a prompt or an item use :func:`redact_secrets`:
+the secrets policy's detectors alone, with its ``<ENTITY>`` stand-ins, and no personal
+data rules (those are the Guardian's, on or off as configured).
+"""
+
+from __future__ import annotations
+
+from .redaction import apply_findings
+from .secrets import SecretDetector
+
+__all__ = ["redact_secrets"]
+
+#: Stateless (its rules are compiled once at import), so one serves every caller.
+_DETECTOR = SecretDetector()
+
+
+def redact_secrets(text: str) -> str:
+    """``text`` with every credential the secrets policy finds replaced by ``<ENTITY>``."""
+    if not text:
+        return text
+    findings = _DETECTOR.find(text)
+    return apply_findings(text, findings) if findings else text
