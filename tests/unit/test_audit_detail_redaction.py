@@ -74,3 +74,23 @@ def test_a_result_holds_no_per_instance_copy_of_its_table_header() -> None:
     result = PipelineResult(run_id="r1", steps=[StepResult(name="a")])
     assert result.__pydantic_private__ == {"_committed": None}
     assert "| step | model | status |" in result._repr_markdown_()
+
+
+def test_the_default_redactor_masks_credentials_in_repeated_details(tmp_path: Path) -> None:
+    # Without a Guardian the trail masks credentials; it remembers what it found for a
+    # text, so a detail seen again (every router row) is masked the same, not skipped.
+    key = "sk-proj-" + "Ab3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF" * 2
+    trail = AuditTrail(tmp_path / "audit.sqlite", key_path=tmp_path / "audit.key")
+    try:
+        for _ in range(3):
+            trail.record("route", detail={"why": f"key {key} here", "model": "gpt-4o"})
+            trail.record("call", prompt=f"use {key}", response=f"use {key}")
+        trail.flush()
+        with trail._store.reading() as conn:
+            stored = conn.execute("SELECT detail, prompt, response FROM audit_events").fetchall()
+    finally:
+        trail.close()
+    assert all(key not in str(cell) for row in stored for cell in row)
+    details = [json.loads(row[0]) for row in stored[::2]]
+    assert details == [{"model": "gpt-4o", "why": "key <OPENAI_API_KEY> here"}] * 3
+    assert {row[1] for row in stored[1::2]} == {"use <OPENAI_API_KEY>"}
