@@ -183,10 +183,11 @@ class OrchestrationEngine:
         # The call path, wired once: the runner knows its collaborators, never the engine.
         self._picker = RouterPicker(self._router, self.providers, identity=who, guardian=checks)
         self._recorder = AuditRecorder(
-            _make_audit(audit, self.session, content_logging, checks),
+            _make_audit(audit, self.session, checks),
             identity=who,
             guardian=checks,
             replay=replay,
+            content_logging=content_logging,
         )
         self._calls = CallRunner(
             picker=self._picker,
@@ -743,10 +744,11 @@ def _make_guardian(guardian: Guardian | bool | None) -> Guardian | None:
 def _make_audit(
     audit: AuditTrail | str | Path | bool | None,
     session: Session,
-    content_logging: bool,
     guardian: Guardian | None,
 ) -> AuditTrail | None:
-    """``True``: the session's shared trail; a path: a trail of its own; ``False``: none."""
+    """``True``: the session's shared trail; a path: a trail of its own; ``False``: none.
+    The engine's ``content_logging`` is not the trail's: it goes with each row the engine
+    records (a trail shared by several engines keeps each one's setting)."""
     if audit is False or audit is None:
         return None
     trail: AuditTrail
@@ -758,8 +760,6 @@ def _make_audit(
         trail = AuditTrail(audit, session_id=session.id)
     else:
         trail = audit
-    if not content_logging:
-        trail.content_logging = False
     if guardian is not None:
         trail.redactor = guardian.redact
     return trail

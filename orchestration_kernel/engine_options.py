@@ -155,6 +155,7 @@ class BatchOptions(TypedDict, total=False):
     temperature: float | None
     chunk_size: int | None
     fts: bool
+    keep_content: bool
 
 
 class MatrixOptions(BatchOptions, CallOptions, ClusterOptions, total=False):

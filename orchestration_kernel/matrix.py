@@ -310,8 +310,7 @@ class MatrixResult:
         n = len(self.tables)
         frame = input_frame(self.source, self.items, self.index, n)
         for model in self.models:
-            column = model if model not in frame.columns else f"{model} (reply)"
-            frame[column] = [_cell_text(self.reply(i, model)) for i in range(n)]
+            frame[reply_column(frame, model)] = [_cell_text(self.reply(i, model)) for i in range(n)]
         return frame
 
     def _repr_markdown_(self) -> str:
@@ -345,6 +344,12 @@ def input_frame(source: Any, items: list[Any], index: list[Any] | None, n: int) 
     if index is not None:
         frame.index = pd.Index(index[:n])
     return frame
+
+
+def reply_column(frame: pd.DataFrame, model: str) -> str:
+    """The name of ``model``'s answer column beside the input ``frame``: the model's name,
+    or ``"<model> (reply)"`` when the input already has a column by that name."""
+    return model if model not in frame.columns else f"{model} (reply)"
 
 
 def _cell_text(reply: Any) -> str:

@@ -25,9 +25,17 @@ class AuditRecorder:
     """
 
     def __init__(
-        self, audit: Any, *, identity: Any = None, guardian: Any = None, replay: bool = False
+        self,
+        audit: Any,
+        *,
+        identity: Any = None,
+        guardian: Any = None,
+        replay: bool = False,
+        content_logging: bool = True,
     ) -> None:
         self.audit = audit
+        #: the engine's ``content_logging``: written with each row (the trail may be shared)
+        self.content_logging = content_logging
         self.identity = identity
         self.guardian = guardian
         self.replay_enabled = replay
@@ -51,7 +59,9 @@ class AuditRecorder:
             cols.setdefault("model", target.ref)
         if self.identity is not None:
             cols.setdefault("identity", _identity_label(self.identity))
-        self.audit.record(event, **cols)
+        guardian = self.guardian  # the engine's, not the trail's last engine's (shared trail)
+        redactor = None if guardian is None else guardian.redact
+        self.audit.record(event, content_logging=self.content_logging, redactor=redactor, **cols)
 
     def route(self, spec: CallSpec, target: Target) -> None:
         """The routing decision for one attempt."""

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Literal
 
 from .events import COLUMNS
+from .odd_cells import fractional_column
 from .sqlrow import Row
 from .store import ALL_COLUMNS
 
@@ -51,13 +52,21 @@ def frame_from_rows(
     cells = np.array(rows, dtype=object)
     if cells.shape != (len(rows), len(names)):  # ragged rows: the general path copes
         return apply_types(pd.DataFrame.from_records(rows, columns=names), decode_json)
+    seqs = cells[:, 0] if names and names[0] == "seq" else None  # names a warning's rows
     data = {
-        name: _column(cells[:, i], KINDS.get(name), decode_json) for i, name in enumerate(names)
+        name: _column(cells[:, i], KINDS.get(name), decode_json, name, seqs)
+        for i, name in enumerate(names)
     }
     return pd.DataFrame(data, copy=False)
 
 
-def _column(values: npt.NDArray[np.object_], kind: str | None, decode_json: bool) -> object:
+def _column(
+    values: npt.NDArray[np.object_],
+    kind: str | None,
+    decode_json: bool,
+    name: str = "cells",
+    seqs: npt.NDArray[np.object_] | None = None,
+) -> object:
     """One typed column from an object array of SQLite values (as :func:`_typed` types
     it): a Series, or an array, for the DataFrame constructor."""
     import numpy as np  # imported already by the caller: dict look-ups
@@ -72,7 +81,12 @@ def _column(values: npt.NDArray[np.object_], kind: str | None, decode_json: bool
             # Arrow's own conversion keeps every int64 exact; ``pd.array(arrow, "Int64")``
             # went through float64 when a cell was missing (2**53 + 1 came back 2**53,
             # and 2**63 - 1 raised OverflowError).
-            ints = pa.array(values, pa.int64()).to_pandas(types_mapper=_nullable_ints)
+            # Typed by inference: ``pa.array(values, pa.int64())`` cut a fraction (2.5 -> 2);
+            # a column that is not all integers takes the general path (see odd_cells).
+            inferred = pa.array(values)
+            if not (pa.types.is_integer(inferred.type) or pa.types.is_null(inferred.type)):
+                raise TypeError(inferred.type)
+            ints = inferred.cast(pa.int64()).to_pandas(types_mapper=_nullable_ints)
             return ints if kind == "int" else ints.astype("boolean")
         if kind == "text":
             texts = pa.array(values, pa.large_string())  # non-text cells raise
@@ -81,10 +95,12 @@ def _column(values: npt.NDArray[np.object_], kind: str | None, decode_json: bool
             return pd.Series(_decode_all(values), dtype=object)
     except (TypeError, ValueError, pa.ArrowException):
         pass  # not the plain SQLite shape (e.g. numbers stored as text): type it cell by cell
-    column = pd.DataFrame({"cells": pd.Series(values, dtype=object)})
+    column = pd.DataFrame({name: pd.Series(values, dtype=object)})
+    if seqs is not None:
+        column["seq"] = seqs
     if kind is not None:
-        _typed(column, "cells", kind, decode_json)
-    return column["cells"]
+        _typed(column, name, kind, decode_json)
+    return column[name]
 
 
 def frame_from_arrow(table: pa.Table, decode_json: bool = True) -> pd.DataFrame:
@@ -166,7 +182,11 @@ def _typed(frame: pd.DataFrame, name: str, kind: str, decode_json: bool) -> None
     elif kind == "int":
         exact = _exact_ints(col) if col.dtype == object else None
         frame[name] = exact if exact is not None else pd.to_numeric(col, errors="coerce")
-        frame[name] = frame[name].astype("Int64")
+        try:
+            frame[name] = frame[name].astype("Int64")
+        except TypeError:  # fractions: kept whole, as float64, with a warning
+            seqs = frame["seq"].tolist() if "seq" in frame else None
+            frame[name] = fractional_column(frame[name], seqs)
     elif kind == "float":
         frame[name] = pd.to_numeric(col, errors="coerce").astype("float64")
     elif kind == "bool":

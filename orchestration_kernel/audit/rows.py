@@ -23,6 +23,7 @@ from typing import SupportsFloat, SupportsIndex, SupportsInt
 from ..prompt_text import LabelledText, labels_apart
 from .chain import ChainKey, hashed_body
 from .events import COLUMNS, CONTENT_COLUMNS
+from .set_order import json_default, stable_order
 from .sqlrow import Cell, Row
 
 __all__ = ["REDACTION_FAILED", "EncodedRow", "Pending", "RowEncoder", "format_timestamp"]
@@ -216,8 +217,10 @@ def _redacted_tree(value: object, redactor: Callable[[str], str]) -> object:
         return _redact(value, redactor)
     if isinstance(value, Mapping):
         return {str(k): _redacted_tree(v, redactor) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
+    if isinstance(value, list | tuple):
         return [_redacted_tree(v, redactor) for v in value]
+    if isinstance(value, set | frozenset):  # in an order the hash seed does not decide
+        return [_redacted_tree(v, redactor) for v in stable_order(value)]
     return value
 
 
@@ -243,7 +246,7 @@ def _as_text(value: object) -> str | None:
     return None if value is None else _text(value)
 
 
-# ``json.dumps(value, default=str, ensure_ascii=False, sort_keys=True)`` builds a new
+# ``json.dumps(value, default=json_default, ensure_ascii=False, sort_keys=True)`` builds a new
 # encoder per call; this is the C encoder it builds (same text, byte for byte, circular
 # references still refused), made once per thread: its ``markers`` dict, which tells a
 # circular reference, must not be shared by two threads encoding at once (records are
@@ -254,11 +257,11 @@ _encoders = threading.local()
 
 def _json_dumps(value: object) -> str:
     if _c_encoder is None or isinstance(value, str):
-        return json.dumps(value, default=str, ensure_ascii=False, sort_keys=True)
+        return json.dumps(value, default=json_default, ensure_ascii=False, sort_keys=True)
     encode = getattr(_encoders, "encode", None)
     if encode is None:
         encode = _encoders.encode = _c_encoder(
-            {}, str, json.encoder.encode_basestring, None, ": ", ", ", True, False, True
+            {}, json_default, json.encoder.encode_basestring, None, ": ", ", ", True, False, True
         )
     try:
         return "".join(encode(value, 0))
@@ -270,7 +273,7 @@ def _json_dumps(value: object) -> str:
 
 def _json(value: object) -> str:
     if isinstance(value, set | frozenset):
-        value = sorted(value, key=str)
+        value = stable_order(value)
     return _clean(_json_dumps(value))
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import getpass
 import logging
 import sqlite3
@@ -49,6 +50,7 @@ from .export import ExportFormat, ExportFormats, export_frame, wants_decoded_jso
 from .frames import frame_from_arrow, frame_from_rows
 from .index import REPLAY, SEARCH, LazyIndex, behind, catch_up
 from .keys import KEY_BYTES, load_or_create_key
+from .odd_cells import is_undecodable, mended_cells, mending, undecodable_report, warn_mended
 from .query import FrameFilters, RowFilters, Since, select_sql
 from .replay import find_replay
 from .retention import prune
@@ -56,7 +58,7 @@ from .rows import RowEncoder
 from .search import search_rows
 from .snapshot import read_whole_trail
 from .sqlrow import Cell, Row
-from .store import AuditStore, synchronous_setting
+from .store import ALL_COLUMNS, AuditStore, synchronous_setting
 from .verify import VerifyReport, verify_chain
 from .writer import BatchWriter
 
@@ -118,7 +120,8 @@ class AuditTrail:
         #: Applied to prompt, response and detail strings before storage. Settable.
         #: Without one (no Guardian), credentials are still masked: no key is ever stored.
         self.redactor: Redactor | None = redactor if redactor is not None else _secrets_only
-        #: Store prompt and response text (True) or only keyed hashes and sizes. Settable.
+        #: Store prompt and response text (True) or only keyed hashes and sizes, for every
+        #: row (an engine's ``content_logging=False`` decides for its own rows). Settable.
         self.content_logging: bool = content_logging
         self.identity: str = identity or _os_user()
         self.session_id: str | None = session_id or default_session
@@ -145,18 +148,31 @@ class AuditTrail:
         )
         return trail
 
-    def record(self, event: str, **columns: object) -> None:
+    def record(
+        self,
+        event: str,
+        *,
+        content_logging: bool = True,
+        redactor: Redactor | None = None,
+        **columns: object,
+    ) -> None:
         """Queue one event; returns at once. Thread-safe.
 
         ``event`` is one of ``EVENT_KINDS``; ``columns`` are audit columns (see
         ``events.COLUMNS``) plus ``request_material`` (hashed into ``request_hash``,
         never stored). Do not mutate ``detail`` after passing it: it is encoded later.
+        ``content_logging=False`` stores this row's content as hashes and sizes only (the
+        setting of the engine that recorded it); the trail's own :attr:`content_logging`
+        off does so for every row. ``redactor``: this row's redaction (the recording
+        engine's Guardian's) instead of the trail's :attr:`redactor`.
         """
         if event not in EVENT_KINDS:
             raise UnknownNameError.of("audit event", event, sorted(EVENT_KINDS))
         if not RECORD_COLUMNS.issuperset(columns):
             raise _unknown_columns(columns)
-        self._writer.put((time.time(), event, columns, self.redactor, self.content_logging))
+        logged = self.content_logging and content_logging
+        redact = self.redactor if redactor is None else redactor
+        self._writer.put((time.time(), event, columns, redact, logged))
 
     def flush(self) -> None:
         """Commit everything recorded so far, now; raises :class:`AuditWriteError` if it
@@ -239,15 +255,39 @@ class AuditTrail:
         elsewhere (a run's ``head_hash`` kept in a notebook); the chain must contain it.
         """
         self._flush_for_read()
-        with self._store.reading() as conn:
-            reader = None if self._store.memory else self._store.reading
-            return verify_chain(conn, self._key, self._store.mark, expect_head, reader)
+        try:
+            with self._store.reading() as conn:
+                reader = None if self._store.memory else self._store.reading
+                return verify_chain(conn, self._key, self._store.mark, expect_head, reader)
+        except StorageError as exc:
+            if not is_undecodable(exc):
+                raise
+        with self._store.reading() as conn:  # text that is not UTF-8: a finding, not a crash
+            found = undecodable_report(conn, ALL_COLUMNS)
+            with mending(conn):
+                report = verify_chain(conn, self._key, self._store.mark, expect_head, None)
+        if found is None:
+            return report
+        seq, reason = found
+        if not report.ok and report.first_broken is not None and report.first_broken < seq:
+            return report  # something earlier is broken already: that is the first finding
+        return dataclasses.replace(
+            report, ok=False, first_broken=seq, reason=reason, status="broken"
+        )
 
     # -- reading -----------------------------------------------------------------------
     def _rows(self, sql: str, params: Iterable[Cell]) -> list[Row]:
         self._flush_for_read()
-        with self._store.reading() as conn:
-            return conn.execute(sql, list(params)).fetchall()
+        try:
+            with self._store.reading() as conn:
+                return conn.execute(sql, list(params)).fetchall()
+        except StorageError as exc:
+            if not is_undecodable(exc):
+                raise
+        with self._store.reading() as conn, mending(conn):  # see odd_cells
+            rows: list[Row] = conn.execute(sql, list(params)).fetchall()
+        warn_mended(mended_cells(rows, ALL_COLUMNS), self.path)
+        return rows
 
     def _frame(
         self, sql: str, params: Iterable[Cell], whole: bool, decode_json: bool = True

@@ -4,7 +4,7 @@
 job = await engine.matrix(["gpt-4o-mini", "claude-haiku"], "Label: {text}", df,
                           mode="batch", name="nightly", confirm=True)
 await job.wait(progress=print)
-df.join(job.to_dataframe())
+job.to_dataframe()                      # df's columns and index, one column per model
 job = BatchJob.resume("nightly")        # after a kernel restart
 ```
 

@@ -5,7 +5,7 @@ job = await engine.matrix(["gpt-4o-mini", "claude-haiku"], "Classify: {text}", d
                           mode="batch", name="nightly", confirm=True)
 job.plan                       # rows × models, batches, tokens, batch vs interactive cost
 await job.wait(progress=print) # polls, streams results to Parquet, audits every item
-job.to_dataframe()             # one column per model, aligned to df's index
+job.to_dataframe()             # df's columns and index, then one column per model
 # a restarted kernel:
 job = BatchJob.resume("nightly"); await job.wait()
 ```
@@ -29,10 +29,13 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ProviderError, RetryableError
 from ..models import Usage
+from ..privacy import audit_options
 from .backends.base import Backend, ItemRequest, ItemResult, PollState
+from .input_table import TABLE_FILE, read_table, with_answers
 from .manifest import ChunkRecord, Manifest, ModelRecord, custom_id, list_jobs, parse_custom_id
 from .plan import BatchPlan, PlanLine, line_costs
 from .results import ResultWriter, assemble, read_index, read_parts
+from .retention import content_removed_error, notice, remove_content
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -121,6 +124,8 @@ class BatchJob:
         self._blocked: dict[int, dict[int, str]] | None = None
         self._poll_started = time.monotonic()
         self._start_done: int | None = None
+        #: the table to_dataframe() collected before deleting the content (retention)
+        self._collected: pd.DataFrame | None = None
 
     @property
     def _runtime(self) -> Runtime:
@@ -173,6 +178,8 @@ class BatchJob:
             f"\n`await job.wait()` collects the results; after a restart "
             f"`BatchJob.resume({self.name!r})`."
         )
+        if notice(self.manifest):
+            parts.append(f"\n{notice(self.manifest)}")
         return "\n".join(parts)
 
     # -- inputs ---------------------------------------------------------------------------
@@ -182,6 +189,12 @@ class BatchJob:
         if self._prompts is not None:
             return
         self._prompts = pq.read_table(self.manifest.dir / "inputs.parquet").column(0).to_pylist()
+
+    def _load_blocked(self) -> None:
+        import pyarrow.parquet as pq
+
+        if self._blocked is not None:
+            return
         blocked: dict[int, dict[int, str]] = {}
         path = self.manifest.dir / "blocked.parquet"
         if path.exists():
@@ -194,7 +207,7 @@ class BatchJob:
 
     def blocked_rows(self, model: int) -> dict[int, str]:
         """``{row: reason}`` of the cells of model number ``model`` the Guardian blocked."""
-        self._load_inputs()
+        self._load_blocked()
         assert self._blocked is not None
         return self._blocked.get(model, {})
 
@@ -473,6 +486,7 @@ class BatchJob:
         prompt = self._prompt_text(row["row"])
         audit.record(
             "call",
+            **audit_options(self.engine),
             run_id=m.run_id,
             pipeline=f"batch:{m.name}",
             step=step,
@@ -524,7 +538,7 @@ class BatchJob:
     # -- status and results ---------------------------------------------------------------
     def status(self) -> JobStatus:
         """Poll once (collecting what ended) and return the job's progress."""
-        if all(c.state == "done" for c in self.manifest.chunks) and self.manifest.blocked_audited:
+        if self._finished():
             return self._status()
         return self._runtime.run_sync(self.poll())
 
@@ -543,7 +557,9 @@ class BatchJob:
             record = m.models[chunk.model]
             p = by["sim" if record.simulated else record.provider]
             if chunk.state in ("collected", "done"):
-                ok, bad = counts.get(chunk.id, (0, 0))
+                # Parts deleted (retention): the counts kept in the manifest instead.
+                kept = (chunk.done, chunk.failed) if m.content_removed else (0, 0)
+                ok, bad = counts.get(chunk.id, kept)
                 p.submitted += chunk.request_count
                 p.done += ok
                 p.failed += bad
@@ -589,17 +605,44 @@ class BatchJob:
     def results(self) -> pd.DataFrame:
         """Every result row (long form): row, model, custom_id, status, text, error,
         tokens, cost, batch id. Later rows for a cell (retries) supersede earlier ones."""
+        if self.manifest.content_removed:
+            raise content_removed_error(self.manifest, "its results")
         frame: pd.DataFrame = read_parts(self._parts()).to_pandas()
         frame["model"] = [self.models[k] for k in frame["model"]]
         return frame
 
     def to_dataframe(self) -> pd.DataFrame:
-        """One column per model, aligned to the input's index: the (redacted) answer, or
-        ``"<status>: <why>"`` for a blocked, failed, expired or cancelled cell; ``None``
-        where no result has arrived yet. Join it to the input: ``df.join(job.to_dataframe())``."""
+        """The input beside the answers, as the interactive ``matrix`` result's
+        ``to_dataframe()``: the input's columns (after the Guardian's redaction) and index,
+        then one column per model holding the (redacted) answer, or ``"<status>: <why>"``
+        for a blocked, failed, expired or cancelled cell; ``None`` where no result has
+        arrived yet. (A job made before the input was kept: the index and the model
+        columns only.)
+
+        With the engine's content logging off, the first call once the job is done also
+        deletes the prompts and answers from disk (this object keeps the table; see
+        :mod:`.retention`)."""
+        if self._collected is not None:
+            return self._collected.copy()
         m = self.manifest
-        index = read_index(m.dir / "index.parquet", m.index_kind, m.rows)
-        return assemble(self._parts(), index, self.models)
+        if m.content_removed:
+            raise content_removed_error(m, "its answers")
+        table = read_table(m.dir / TABLE_FILE) if m.has_table else None
+        if table is None:
+            index = read_index(m.dir / "index.parquet", m.index_kind, m.rows)
+            frame = assemble(self._parts(), index, self.models)
+        else:
+            frame = with_answers(table, assemble(self._parts(), table.index, self.models))
+        if not m.keep_content and self._finished():
+            self._collected = frame.copy()
+            remove_content(m, self._part_counts(m.chunks))
+        return frame
+
+    def _finished(self) -> bool:
+        """Every chunk collected and audited, the blocked cells too: nothing needs the
+        prompts any more."""
+        m = self.manifest
+        return m.blocked_audited and all(c.state == "done" for c in m.chunks)
 
     # -- cancel and retry -----------------------------------------------------------------
     async def cancel(self) -> JobStatus:
@@ -632,6 +675,8 @@ class BatchJob:
     async def _retry_failed(self, concurrency: int) -> int:
         from ..errors import OrchestrationError
 
+        if self.manifest.content_removed:
+            raise content_removed_error(self.manifest, "its failed cells to retry")
         frame = read_parts(self._parts(), ["row", "model", "status"]).to_pandas()
         latest = frame.drop_duplicates(["row", "model"], keep="last")
         todo = latest[latest["status"].isin(RETRYABLE)]

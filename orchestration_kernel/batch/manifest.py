@@ -6,6 +6,8 @@ It lives in ``ORCHESTRATION_HOME/batches/<name>/``:
   rewritten atomically (temporary file, fsync, rename) *before* every submit and after
   every state change, so a kill at any moment leaves the last consistent version;
 * ``index.parquet`` — the input's index (any dtype pandas can store), for alignment;
+* ``table.parquet`` — the input itself, (redacted) columns and index, which
+  ``to_dataframe()`` puts beside the answers (see :mod:`.input_table`);
 * ``inputs.parquet`` — one (redacted) prompt per row;
 * ``blocked.parquet`` — the (row, model) cells the Guardian blocked before submit;
 * ``results/<chunk>.parquet`` — each chunk's answers, one row per item;
@@ -58,12 +60,11 @@ def parse_custom_id(value: str) -> tuple[int, int]:
 
 
 def jobs_home() -> Path:
-    """``ORCHESTRATION_HOME/batches`` (created if missing)."""
+    """``ORCHESTRATION_HOME/batches`` (created owner-only if missing)."""
     from ..session import default_home
+    from ..storage.files import private_dir
 
-    path = default_home() / "batches"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return private_dir(default_home() / "batches")
 
 
 @dataclass
@@ -125,6 +126,13 @@ class Manifest:
     blocked_audited: bool = False
     #: index the job's audit rows for full-text search (off: a job has many rows)
     fts: bool = False
+    #: ``table.parquet`` holds the input (jobs made before it existed have none)
+    has_table: bool = False
+    #: keep prompts and answers once collected (False: content logging was off; see
+    #: :mod:`.retention`)
+    keep_content: bool = True
+    #: the prompts and answers were deleted once collected
+    content_removed: bool = False
     version: int = 1
 
     # -- places ---------------------------------------------------------------------------
@@ -153,7 +161,7 @@ class Manifest:
     # -- persistence ----------------------------------------------------------------------
     def save(self) -> None:
         """Write ``manifest.json`` atomically and durably (before every submit)."""
-        self.dir.mkdir(parents=True, exist_ok=True)
+        self.dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # it holds prompts
         data = asdict(self)
         tmp = self.path.with_suffix(".json.tmp")
         with open(tmp, "w", encoding="utf-8") as fh:

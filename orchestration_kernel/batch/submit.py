@@ -7,16 +7,21 @@ redacted text is stored); the manifest is written before the first submit.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from ..errors import BatchJobError, ConfigurationError
+from ..privacy import keeps_content
 from .backends import backend_kind, make_backend
 from .engine_face import BatchEngine
+from .input_table import TABLE_FILE, write_table
 from .job import BatchJob, build_plan, plan_chunks
 from .manifest import Manifest, ModelRecord, check_name
 from .plan import BatchPlan, confirm_threshold
 from .results import ResultWriter, write_index
+
+if TYPE_CHECKING:
+    from ..matrix import MatrixInput
 
 __all__ = ["plan_job", "submit", "submit_sync"]
 
@@ -36,6 +41,7 @@ async def submit(
     temperature: float | None = None,
     chunk_size: int | None = None,
     fts: bool = False,
+    keep_content: bool = False,
 ) -> BatchJob:
     """Create batch job ``name`` running ``template`` over ``items`` on every model, submit
     it, and return its :class:`BatchJob` (``await job.wait()`` for the results).
@@ -46,11 +52,13 @@ async def submit(
     is raised carrying ``.plan`` and nothing is sent. ``chunk_size``: at most this many
     requests per provider batch (the providers' own limits always apply). ``fts``: index
     the job's audit rows for full-text search (``audit.search``); off by default, as a job
-    writes one row per item.
+    writes one row per item. ``keep_content``: with the engine's content logging off, keep
+    the prompts and answers on disk after ``to_dataframe()`` has collected them (by
+    default they are deleted then; see :mod:`.retention`).
     """
     job: BatchJob = await engine.runtime.run(
         _submit(engine, list(models), template, items, name, confirm, confirm_above,
-                namespace, system, max_tokens, temperature, chunk_size, fts)
+                namespace, system, max_tokens, temperature, chunk_size, fts, keep_content)
     )  # fmt: skip
     return job
 
@@ -77,6 +85,7 @@ async def _submit(
     temperature: float | None,
     chunk_size: int | None,
     fts: bool,
+    keep_content: bool,
 ) -> BatchJob:
     if name is None:
         raise ConfigurationError(
@@ -89,14 +98,16 @@ async def _submit(
             f"a batch job called {name!r} already exists: pick it up with "
             f"BatchJob.resume({name!r}), or choose another name"
         )
-    manifest, prompts, index, plan = _prepare(
+    manifest, prompts, prepared, plan = _prepare(
         engine, models, template, items, name, confirm_above, namespace, system, max_tokens,
         temperature, chunk_size,
     )  # fmt: skip
     plan.require(confirm)
     manifest.fts = fts
+    manifest.keep_content = keep_content or keeps_content(engine)
     redacted, blocked = await _check_inputs(engine, manifest, prompts)
-    _write_inputs(manifest, redacted, blocked, index)
+    _write_inputs(manifest, redacted, blocked, prepared.index)
+    manifest.has_table = write_table(manifest.dir / TABLE_FILE, prepared, _redactor(engine))
     manifest.save()
     job = BatchJob(engine, manifest, plan)
     await job._submit_pending()
@@ -132,8 +143,8 @@ def _prepare(
     max_tokens: int | None,
     temperature: float | None,
     chunk_size: int | None,
-) -> tuple[Manifest, list[str], Any, BatchPlan]:
-    """The job's manifest (unsaved), prompts, index and plan; nothing sent or written."""
+) -> tuple[Manifest, list[str], MatrixInput, BatchPlan]:
+    """The job's manifest (unsaved), prompts, input and plan; nothing sent or written."""
     from ..matrix import matrix_prompts
 
     if not models:
@@ -162,7 +173,13 @@ def _prepare(
         engine, name, records, manifest.chunks, backends, prompts, system, max_tokens,
         confirm_threshold(confirm_above),
     )  # fmt: skip
-    return manifest, prompts, prepared.index, plan
+    return manifest, prompts, prepared, plan
+
+
+def _redactor(engine: BatchEngine) -> Callable[[str], str] | None:
+    """What redacts the stored input table: the Guardian's redaction, when checks are on."""
+    guardian = engine.guardian
+    return None if guardian is None else guardian.redact
 
 
 def _run_id() -> str:
@@ -229,7 +246,7 @@ def _write_inputs(
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    manifest.dir.mkdir(parents=True, exist_ok=True)
+    manifest.dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # owner-only: prompts
     pq.write_table(
         pa.table({"prompt": pa.array(prompts, pa.string())}), manifest.dir / "inputs.parquet"
     )

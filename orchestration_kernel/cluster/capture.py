@@ -29,8 +29,12 @@ class CapturedAudit:
         self.redactor: Any = None
         self.content_logging = True
 
-    def record(self, event: str, **columns: Any) -> None:
-        """Keep one event (thread-safe; the columns are copied, ``detail`` included)."""
+    def record(
+        self, event: str, *, content_logging: bool = True, redactor: Any = None, **columns: Any
+    ) -> None:
+        """Keep one event (thread-safe; the columns are copied, ``detail`` included).
+        ``content_logging`` and ``redactor`` are the worker's; the caller's trail records
+        the event again with the caller's own settings."""
         with self._lock:
             self._events.setdefault(columns.get("run_id"), []).append(
                 (time.time(), event, dict(columns))

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import ConfigurationError
+from ..privacy import keeps_content
 
 __all__ = [
     "CONFIG_VERSION",
@@ -78,7 +79,6 @@ def engine_config(engine: Any) -> dict[str, Any]:
         }
         for name, pool in router.pools.items()
     }
-    audit = engine.audit
     return {
         "version": CONFIG_VERSION,
         "offline": providers.offline,
@@ -94,7 +94,7 @@ def engine_config(engine: Any) -> dict[str, Any]:
         "simulator": _plain(dataclasses.asdict(providers.simulator.config)),
         "stream": engine.default_stream,
         "guardian": _guardian_config(engine.guardian),
-        "content_logging": bool(getattr(audit, "content_logging", True)),
+        "content_logging": keeps_content(engine),
     }
 
 

@@ -11,11 +11,11 @@ run events come back under that id and enter the caller's chain unchanged, once.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ..pipeline.result import PipelineResult
@@ -28,6 +28,7 @@ from ..pipeline_matrix import (
     spec_data,
 )
 from ..user_spec import check_concurrency
+from .digest import DIGEST_KIND, DigestBuilder, JobDigest
 from .progress import ClusterProgress
 from .runner import ClusterJob, run_partitions
 from .worker import PartitionOutcome, engine_for
@@ -110,7 +111,7 @@ def run_pipeline_matrix_on_cluster(
     interpolate = bool(pipeline.compiled.interpolate)
     default_model = pipeline.default_model
     steps = list(pipeline.step_names)
-    digest = _digest(spec, rows, interpolate, default_model)
+    digest = _digest(engine.session.home, spec, rows, interpolate, default_model)
     session = session_id or engine.session.id
 
     def task_for(common: dict[str, Any], index: int, start: int, stop: int) -> RowsTask:
@@ -122,9 +123,10 @@ def run_pipeline_matrix_on_cluster(
 
     done = run_partitions(
         engine, cluster=cluster, kind="pipeline", rows=len(rows.inputs),
-        manifest={"models": ["pipeline", *steps], "digest": digest}, work=run_rows_partition,
-        task_for=task_for, partition_size=partition_size, job=job, progress=progress,
-        keep_run_ids=True,
+        manifest={"models": ["pipeline", *steps], "digest": digest.keyed,
+                  "digest_kind": DIGEST_KIND},
+        work=run_rows_partition, task_for=task_for, partition_size=partition_size, job=job,
+        progress=progress, keep_run_ids=True, digest=digest,
     )  # fmt: skip
     return ClusterPipelineResult(
         steps=steps,
@@ -139,11 +141,11 @@ def run_pipeline_matrix_on_cluster(
 
 
 def _digest(
-    spec: dict[str, Any], rows: RowsInput, interpolate: bool, default_model: str | None
-) -> str:
-    """What identifies the job: the spec, its settings and every row's input and names."""
-    h = hashlib.sha256(json.dumps([spec, interpolate, default_model], sort_keys=True).encode())
+    home: Path, spec: dict[str, Any], rows: RowsInput, interpolate: bool, default_model: str | None
+) -> JobDigest:
+    """What identifies the job: the spec, its settings and every row's input and names
+    (keyed: see :mod:`.digest`)."""
+    h = DigestBuilder(home, json.dumps([spec, interpolate, default_model], sort_keys=True).encode())
     for value, names in zip(rows.inputs, rows.namespaces, strict=True):
-        row = json.dumps([value, names], sort_keys=True, default=str)
-        h.update(hashlib.sha256(row.encode()).digest())
-    return h.hexdigest()
+        h.add(json.dumps([value, names], sort_keys=True, default=str).encode())
+    return h.finish()

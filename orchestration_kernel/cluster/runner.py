@@ -23,7 +23,6 @@ the cluster are cancelled, and a rerun picks up from the files written so far.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import logging
 import math
@@ -38,9 +37,10 @@ from typing import Any
 from ..compare import CompareTable
 from ..errors import ConfigurationError, GuardianBlocked, OrchestrationError
 from ..matrix import MatrixInput, MatrixResult, new_run_id
-from ..privacy import keeps_content
+from ..privacy import audit_options, keeps_content
 from ..user_spec import check_concurrency
 from .config import config_fingerprint, engine_config, engine_keys, limited_deployments
+from .digest import DIGEST_KIND, DigestBuilder, JobDigest, adopt_legacy_folder
 from .progress import ClusterProgress, ProgressClock
 from .store import JobStore
 from .worker import REDIS_KEY, engine_accepts
@@ -187,13 +187,15 @@ def run_partitions(
     job: str | None = None,
     progress: Callable[[ClusterProgress], Any] | None = None,
     keep_run_ids: bool = False,
+    digest: JobDigest | None = None,
 ) -> PartitionedJob:
     """Steps 1–5 of the module docstring for any per-row work: ``work(task)`` runs on a
     worker and returns a :class:`~.worker.PartitionOutcome`; ``task_for`` makes each
     partition's task from the fields every task shares. ``manifest`` must hold
-    ``models`` and ``digest`` (what identifies the job for a rerun). ``keep_run_ids``:
-    the events keep the run ids the worker gave them (one pipeline run per row), else
-    they are recorded under the job's one run id.
+    ``models`` and ``digest`` (what identifies the job for a rerun; ``digest`` gives
+    both of its forms, for a job an earlier version wrote: see :mod:`.digest`).
+    ``keep_run_ids``: the events keep the run ids the worker gave them (one pipeline run
+    per row), else they are recorded under the job's one run id.
     """
     import distributed
 
@@ -207,15 +209,21 @@ def run_partitions(
     workers = max(1, len(client.scheduler_info().get("workers", {})))
     size = partition_size or max(1, min(1000, math.ceil(rows / (workers * 4))))
     total = math.ceil(rows / size)
-    digest = str(manifest["digest"])
-    root, name = engine.session.home / "cluster", job or f"{kind}-{digest[:16]}"
+    root = engine.session.home / "cluster"
+    if job is not None:
+        name = job
+    elif digest is not None:
+        name = adopt_legacy_folder(root, kind, digest)
+    else:
+        name = f"{kind}-{str(manifest['digest'])[:16]}"
     memory = None
     if not keeps_content(engine):  # no prompt or reply on disk: see .store
         memory = engine.session.service(f"cluster-parts:{root / name}", dict)
     store = JobStore(root, name, memory)
     manifest = store.open(
         {**manifest, "rows": rows, "partition_size": size, "run_id": new_run_id(),
-         "partitions": total}
+         "partitions": total},
+        legacy_digest=None if digest is None else digest.legacy,
     )  # fmt: skip
     run_id = str(manifest["run_id"])
     shared = shared_limiter(engine)
@@ -301,7 +309,9 @@ def run_matrix_on_cluster(
     options.pop("run_id", None)  # a job keeps one run id across reruns (its manifest's)
     models = list(models)
     # The session is left out of the digest: a rerun from a restarted kernel still matches.
-    digest = _job_digest(models, prepared.prompts, {**options, "session_id": None})
+    digest = _job_digest(
+        engine.session.home, models, prepared.prompts, {**options, "session_id": None}
+    )
     options.setdefault("session_id", engine.session.id)
     prompts, labels = prepared.prompts, prepared.labels
 
@@ -314,8 +324,9 @@ def run_matrix_on_cluster(
 
     done = run_partitions(
         engine, cluster=cluster, kind="matrix", rows=len(prompts),
-        manifest={"models": models, "digest": digest}, work=run_partition, task_for=task_for,
-        partition_size=partition_size, job=job, progress=progress,
+        manifest={"models": models, "digest": digest.keyed, "digest_kind": DIGEST_KIND},
+        work=run_partition, task_for=task_for, partition_size=partition_size, job=job,
+        progress=progress, digest=digest,
     )  # fmt: skip
     tables = [
         CompareTable(prompt=prompts[row], replies={m: decode_cell(c[m]) for m in models})
@@ -364,21 +375,24 @@ def _record(engine: Any, events: list[Any], run_id: str | None) -> None:
     if audit is None:
         return
     identity = getattr(engine, "identity", None)
+    options = audit_options(engine)  # the caller's settings, not the workers'
     for wall, kind, columns in events:
         columns = {**columns, "run_id": run_id} if run_id is not None else dict(columns)
         columns.setdefault("timestamp", wall)
         if identity is not None:
             columns.setdefault("identity", str(getattr(identity, "label", identity)))
-        audit.record(kind, **columns)
+        audit.record(kind, **options, **columns)
     audit.flush()  # committed now (or AuditWriteError): the partition's file comes after
 
 
-def _job_digest(models: list[str], prompts: list[str], options: dict[str, Any]) -> str:
-    h = hashlib.sha256()
-    h.update(json.dumps([models, sorted(options.items())], default=str).encode())
+def _job_digest(
+    home: Path, models: list[str], prompts: list[str], options: dict[str, Any]
+) -> JobDigest:
+    """What identifies a matrix job: its models, options and every prompt (keyed)."""
+    h = DigestBuilder(home, json.dumps([models, sorted(options.items())], default=str).encode())
     for prompt in prompts:
-        h.update(hashlib.sha256(prompt.encode()).digest())
-    return h.hexdigest()
+        h.add(prompt.encode())
+    return h.finish()
 
 
 def decode_cell(cell: dict[str, Any]) -> Any:

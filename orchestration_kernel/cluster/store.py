@@ -11,7 +11,8 @@ cells hold the prompts and replies the audit must not keep, so they are not writ
 they stay in ``memory`` (a dict the session keeps for the job), and a rerun in the same
 kernel still skips them; after a restart those partitions are computed again. Files an
 earlier run wrote with content logging on are still read (and skipped), never added to.
-``job.json`` holds no content either way (models, counts, a digest).
+``job.json`` holds no content either way (models, counts, a keyed digest: see
+:mod:`.digest`).
 """
 
 from __future__ import annotations
@@ -46,9 +47,11 @@ class JobStore:
         self.memory = memory
 
     # -- the manifest ------------------------------------------------------------------
-    def open(self, manifest: dict[str, Any]) -> dict[str, Any]:
+    def open(self, manifest: dict[str, Any], legacy_digest: str | None = None) -> dict[str, Any]:
         """The job's manifest: the one on disk when it matches ``manifest`` (a rerun, which
-        keeps its run id), else ``manifest`` written afresh (and any old parts dropped)."""
+        keeps its run id), else ``manifest`` written afresh (and any old parts dropped).
+        ``legacy_digest``: the unkeyed digest an earlier version stored for the same job;
+        a ``job.json`` holding it is adopted, its digest replaced by the keyed one."""
         self.path.mkdir(parents=True, exist_ok=True)
         file = self.path / "job.json"
         if file.exists():
@@ -59,6 +62,11 @@ class JobStore:
             same = ("models", "rows", "partition_size", "digest")
             if isinstance(stored, dict) and all(stored.get(k) == manifest[k] for k in same):
                 return stored
+            if _legacy_match(stored, manifest, legacy_digest):  # see .digest
+                adopted = {**stored, "digest": manifest["digest"]}
+                adopted["digest_kind"] = manifest.get("digest_kind")
+                _write_atomic(file, json.dumps(adopted, indent=1).encode())
+                return adopted
             for part in self.path.glob("part-*.parquet"):  # another job under this name
                 part.unlink()
             if self.memory is not None:
@@ -105,6 +113,15 @@ class JobStore:
         frame = pd.read_parquet(self.part_path(index))
         rows = frame["row"].tolist()
         return (int(rows[0]) if rows else 0), [json.loads(c) for c in frame["cells"]]
+
+
+def _legacy_match(stored: object, manifest: dict[str, Any], legacy_digest: str | None) -> bool:
+    """True when ``stored`` is the same job as ``manifest``, written by an earlier version
+    under the unkeyed digest ``legacy_digest``."""
+    if legacy_digest is None or not isinstance(stored, dict) or "digest_kind" in stored:
+        return False
+    same = ("models", "rows", "partition_size")
+    return stored.get("digest") == legacy_digest and all(stored.get(k) == manifest[k] for k in same)
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

@@ -31,6 +31,7 @@ __all__ = [
     "Anchored",
     "Occurrences",
     "OnePass",
+    "TextWords",
     "TokenSet",
     "TriggerIndex",
     "first_word",
@@ -116,6 +117,69 @@ def _apostrophe_words(mapped: bytes, distinct: set[bytes]) -> set[bytes]:
         found.add(mapped[mapped.rfind(b" ", 0, pos) + 1 : end])
         pos = mapped.find(b"'", end)
     return found
+
+
+#: How many words :class:`TextWords` looks up one by one before it reads them all.
+WORD_LOOKUPS = 24
+
+
+class TextWords:
+    """Is a word one of :func:`words` of a lower-cased text? Answered word by word
+    without reading every word of the text (a C-level search for the word between
+    spaces, and the few words with an apostrophe read apart), or from the whole set,
+    read once on first need (:meth:`all`), given, or past :data:`WORD_LOOKUPS` questions
+    (so a text asked about many words costs one reading of them all, not a search per
+    word). Same answers either way."""
+
+    __slots__ = ("_all", "_bare", "_left", "_low", "_padded")
+
+    def __init__(self, lower_text: str, known: set[bytes] | None = None) -> None:
+        """``known``: ``words(lower_text)``, when the caller has it already."""
+        self._low = lower_text
+        self._all = known
+        self._padded = b""
+        self._bare: set[bytes] | None = None
+        self._left = WORD_LOOKUPS
+
+    def all(self) -> set[bytes]:
+        """``words(lower_text)`` (shared: never to be changed)."""
+        if self._all is None:
+            self._all = words(self._low)
+        return self._all
+
+    def __contains__(self, word: bytes) -> bool:
+        known = self._all
+        if known is not None:
+            return word in known
+        self._left -= 1
+        if self._left < 0:
+            return word in self.all()
+        if not self._padded:
+            self._padded = b" " + word_bytes(self._low) + b" "
+        # A word without an apostrophe is a whole space-separated piece of the mapped
+        # text, or comes from a piece with one (read apart, as words_of reads it).
+        if b"'" not in word and b" " + word + b" " in self._padded:
+            return True
+        bare = self._bare
+        if bare is None:
+            bare = self._bare = _apostrophe_readings(self._padded)
+        return word in bare
+
+
+def _apostrophe_readings(mapped: bytes) -> set[bytes]:
+    """What :func:`words_of` makes of the pieces of ``mapped`` that hold an apostrophe
+    (each piece stripped of its quotes, and its part before an inner apostrophe)."""
+    out: set[bytes] = set()
+    pos = mapped.find(b"'")
+    while pos >= 0:
+        end = mapped.find(b" ", pos)
+        end = len(mapped) if end < 0 else end
+        bare = mapped[mapped.rfind(b" ", 0, pos) + 1 : end].strip(b"'")
+        if bare:
+            out.add(bare)
+            out.add(bare.split(b"'", 1)[0])
+        pos = mapped.find(b"'", end)
+    return out
 
 
 def first_word(trigger: str) -> bytes:

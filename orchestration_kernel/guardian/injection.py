@@ -22,6 +22,7 @@ from ._scan import (
     Anchored,
     Occurrences,
     OnePass,
+    TextWords,
     first_word,
     lower,
     word_bytes,
@@ -931,16 +932,16 @@ def _leet_runs(out: str) -> list[tuple[int, int]]:
     return runs
 
 
-def _unleet_brings_triggers(found: set[str], before: Callable[[], set[bytes]]) -> bool:
+def _unleet_brings_triggers(found: set[str], before: TextWords) -> bool:
     """Would undoing leetspeak in these runs bring a word some trigger uses that the
-    text lacks (``before()``: the text's words)? ("10am", "mp3" and key-shaped values are
+    text lacks (``before``: the text's words)? ("10am", "mp3" and key-shaped values are
     everywhere: rewriting the text for them, and reading its words again, cost more than
     the signals themselves.)"""
     runs = " ".join(found)
     # The two tables differ only in "1": without one, both read the runs the same.
     for table in _LEET_SPLIT if "1" in runs else _LEET_SPLIT[:1]:
         for word in _TRIGGER_TEXT.intersection(runs.translate(table).split()):
-            if word.encode() not in before():
+            if word.encode() not in before:
                 return True
     return False
 
@@ -959,27 +960,37 @@ def _unleet_all(text: str, found: list[tuple[int, int]], table: dict[int, int]) 
 #: Past this many changed places a reading's words are read whole (one C-level pass)
 #: rather than place by place.
 _FEW_CHANGES = 64
+#: Up to this many words of a reading are looked up in the text one by one (a C-level
+#: search each); more, and the text's words are read whole.
+_FEW_LOOKUPS = 16
 
 
-def _joins(out: str) -> list[int]:
-    """Where taking :data:`_SPLIT_WORD`'s separators out of ``out`` joins two letters
-    (the position of the letter after each cut, in the result)."""
-    return [m.start() - i for i, m in enumerate(_SPLIT_WORD.finditer(out))]
+def _few_matches(pattern: re.Pattern[str], text: str) -> list[int] | None:
+    """Where ``pattern`` matches in ``text`` (starts), or ``None`` past
+    :data:`_FEW_CHANGES` matches."""
+    found = [m.start() for m in itertools.islice(pattern.finditer(text), _FEW_CHANGES + 1)]
+    return None if len(found) > _FEW_CHANGES else found
 
 
 def _new_words(
-    reading: str, changed: list[tuple[int, int]] | None, before: Callable[[], set[bytes]]
+    reading: str,
+    changed: list[tuple[int, int]] | None,
+    before: TextWords,
+    read: dict[str, set[bytes]] | None = None,
 ) -> set[bytes] | None:
-    """``words(reading) - before()`` when it holds a word some trigger uses, else
-    ``None``; ``reading`` differs from the text whose words ``before()`` gives only inside
-    the ``changed`` spans (same positions; ``None``: unknown).
+    """``words(reading) - before`` when it holds a word some trigger uses, else
+    ``None``; ``reading`` differs from the text whose words ``before`` tells only inside
+    the ``changed`` spans (same positions; ``None``: unknown). ``read``: where the
+    reading's words go when they are read whole (the second look needs them too).
 
     Only the words touching a changed span are read: any other word of the reading
     stands, between the same separators, in the text itself. And the text's own words
-    are read only when the reading has a trigger word at all.
+    are read whole only when the reading brings many words, one of them a trigger's.
     """
     if changed is None:
         found = words(reading)
+        if read is not None:
+            read[reading] = found
     else:
         mapped = word_bytes(reading)
         pieces = []
@@ -990,23 +1001,30 @@ def _new_words(
         found = words_of(b" ".join(pieces))
     if found.isdisjoint(_TRIGGER_WORDS):
         return None
-    new = found - before()
+    if len(found) <= _FEW_LOOKUPS:
+        new = {w for w in found if w not in before}
+    else:
+        new = found - before.all()
     return None if new.isdisjoint(_TRIGGER_WORDS) else new
 
 
 def _deobfuscate(
     low: str,
     before: set[bytes] | None = None,
-    worth: Callable[[str], bool] | None = None,
+    worth: Callable[[str, frozenset[bytes] | None], bool] | None = None,
     gates: set[int] | None = None,
+    read: dict[str, set[bytes]] | None = None,
 ) -> list[tuple[str, frozenset[bytes] | None]]:
     """The lower-cased text with spacing, leetspeak and punctuation tricks undone (one
     reading per meaning of "1"), or ``[]`` when there is nothing to undo; each with the
     words it brings that ``low`` lacks (``None``: chopped words joined, look at all).
-    ``worth``: ``False`` for a reading in which nothing new can match (left out).
+    ``worth``: ``False`` for a reading in which nothing new can match (left out); asked
+    with the stems of the words the reading brings when they are known (``None``: not
+    known), as the second look will only look at the signals spelled with one of them.
     ``gates``: the :data:`_HINT_GATES` that match somewhere in ``low`` or a text that
     holds it (``None``: not known); a hint whose gate does not is not searched while the
-    text is still ``low`` itself.
+    text is still ``low`` itself. ``read``: filled with the words of each reading whose
+    words were read whole (reading -> ``words(reading)``).
 
     Each trick is first looked for with a hint that starts with a literal or a small
     character set (the regex engine skips ahead fast), and undone only when present. A
@@ -1025,23 +1043,22 @@ def _deobfuscate(
         out = _SPACED.sub(lambda m: m.group().replace(" ", ""), out)
         changed = None
     if may(1) and _SPLIT_HINT.search(out):
-        cut, count = _SPLIT_WORD.subn("", out)
-        if changed is not None and count <= _FEW_CHANGES:
-            changed.extend((j - 1, j + 1) for j in _joins(out))
-        elif count:
-            changed = None
-        out = cut
+        # Where the separators are (one pass, at most the few ones kept track of), and
+        # the text without them: each match is one character.
+        cuts = [] if changed is None else _few_matches(_SPLIT_WORD, out)
+        if cuts is None or changed is None:
+            out, count = _SPLIT_WORD.subn("", out)
+            if count:
+                changed = None
+        elif cuts:
+            changed.extend((j - i - 1, j - i + 1) for i, j in enumerate(cuts))
+            out = "".join(out[a + 1 : b] for a, b in itertools.pairwise([-1, *cuts, len(out)]))
     chopped = False
     if may(2) and _CHOPPED_HINT.search(out):
         joined = _CHOPPED.sub(lambda m: re.sub(r"[.!]\s+", " ", m.group()), out)
         chopped, out = joined != out, joined
-    known: list[set[bytes]] = [] if before is None else [before]
-
-    def low_words() -> set[bytes]:  # read once, and only when needed
-        if not known:
-            known.append(words(low))
-        return known[0]
-
+    # The text's words: looked up one by one, or read whole once (only when needed).
+    low_words = TextWords(low, before)
     readings = {out}
     if may(3) and _LEET_HINT.search(out):
         leet = _leet_runs(out)
@@ -1056,15 +1073,22 @@ def _deobfuscate(
             else:
                 changed = None
     readings.discard(low)
-    if worth is not None:
-        readings = {r for r in readings if worth(r)}
-    if not readings or chopped:
-        return [(r, None) for r in sorted(readings)]
+    if chopped:
+        return [(r, None) for r in sorted(readings) if worth is None or worth(r, None)]
+    # Two filters, either order: the words a reading brings, when they are read around
+    # its few changes only, go first (most readings bring no trigger word: no scan of
+    # the whole reading then); else the scan does (reading every word costs more).
     kept: list[tuple[str, frozenset[bytes] | None]] = []
     for r in sorted(readings):
-        new = _new_words(r, changed, low_words)
-        if new is not None:
-            kept.append((r, _stems(new)))
+        if changed is None and worth is not None and not worth(r, None):
+            continue
+        new = _new_words(r, changed, low_words, read)
+        if new is None:
+            continue
+        stems = _stems(new)
+        if changed is not None and worth is not None and not worth(r, stems):
+            continue
+        kept.append((r, stems))
     return kept
 
 
@@ -1082,11 +1106,12 @@ _HIT_BUDGET = HIT_BUDGET
 def _readings(
     low: str,
     present: set[bytes] | None = None,
-    worth: Callable[[str], bool] | None = None,
+    worth: Callable[[str, frozenset[bytes] | None], bool] | None = None,
+    read: dict[str, set[bytes]] | None = None,
 ) -> Iterator[tuple[str, frozenset[bytes] | None]]:
     """The de-obfuscated readings of ``low``: whole for a short text, else per chunk
-    (with overlap, so a phrase across a boundary is seen whole in one chunk); ``worth``:
-    see :func:`_deobfuscate`."""
+    (with overlap, so a phrase across a boundary is seen whole in one chunk); ``worth``
+    and ``read``: see :func:`_deobfuscate`."""
     # Which hints can match: a gate that matches nowhere in ``low`` matches in no chunk
     # (one the database does not answer for can match anywhere).
     prefilter = _hint_prefilter()
@@ -1094,11 +1119,11 @@ def _readings(
     if gates is not None:
         gates = gates.union(prefilter.uncovered)
     if len(low) <= _CHUNK + _OVERLAP:
-        yield from _deobfuscate(low, present, worth, gates)
+        yield from _deobfuscate(low, present, worth, gates, read)
         return
     for start in range(0, len(low), _CHUNK):
         chunk = low[max(0, start - _OVERLAP) : start + _CHUNK + _OVERLAP]
-        yield from _deobfuscate(chunk, None, worth, gates)
+        yield from _deobfuscate(chunk, None, worth, gates, read)
 
 
 def _hint_prefilter() -> SignalPrefilter:
@@ -1239,16 +1264,24 @@ class InjectionDetector:
         present = words(low) if self._reads_words(text, possible) else None
         hits = dict(self._patterns(text, low, present=present))
 
-        def worth(reading: str) -> bool:
-            """Can a signal not found yet match ``reading`` (else it is not read)? Found
-            signals only grow, so a reading found worthless stays worthless."""
+        def worth(reading: str, only: frozenset[bytes] | None) -> bool:
+            """Can a signal not found yet match ``reading`` (else it is not read)? With
+            ``only``, the stems the second look will ask for: only a signal spelled with
+            one of them counts (it skips the others), and without one no scan is made.
+            Found signals only grow, so a reading found worthless stays worthless."""
+            if only is not None:
+                spelled = self._by_stem
+                if all(i in hits for stem in only for i in spelled.get(stem, ())):
+                    return False
             possible = prefilter.matching(reading)
             return possible is None or any(i not in hits for i in (*possible, *prefilter.uncovered))
 
-        for plain, new in _readings(low, present, worth):
+        read: dict[str, set[bytes]] = {}  # a reading's words, when they were read whole
+        for plain, new in _readings(low, present, worth, read):
             # Evidence seen only once spacing / leetspeak is undone covers the whole text;
             # only signals spelled with a word the reading brings can find anything new.
-            for i, f in self._patterns(plain, plain, skip=hits, only=new):
+            known = read.pop(plain, None)
+            for i, f in self._patterns(plain, plain, skip=hits, present=known, only=new):
                 hits.setdefault(i, Finding(f.entity, 0, len(text), f.score))
         findings.extend(hits.values())
         # A signal counts once however often it occurs: repetition is not more evidence;
@@ -1338,6 +1371,15 @@ class InjectionDetector:
         out = tuple(i for i, s in enumerate(self.signals) if i not in covered or s.case_sensitive)
         self._unanswered_memo = (covered, out)
         return out
+
+    @cached_property
+    def _by_stem(self) -> dict[bytes, tuple[int, ...]]:
+        """Stem -> the signals whose :attr:`~Signal.vocabulary` holds it."""
+        out: dict[bytes, list[int]] = {}
+        for i, signal in enumerate(self.signals):
+            for stem in signal.vocabulary:
+                out.setdefault(stem, []).append(i)
+        return {stem: tuple(found) for stem, found in out.items()}
 
     @cached_property
     def _prefilter(self) -> SignalPrefilter:

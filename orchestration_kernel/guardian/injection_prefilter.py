@@ -114,8 +114,10 @@ class SignalPrefilter:
         self._key = b""
         self._name = ""
         self._lock = threading.Lock()
-        #: The last text scanned and its answer (one tuple, replaced whole).
-        self._last: tuple[str | None, set[int] | None] = (None, None)
+        #: The last texts scanned and their answers, the latest first (one tuple,
+        #: replaced whole): a text's readings are asked about twice, and a reading
+        #: scanned between would push out the one before.
+        self._last: tuple[tuple[str, set[int]], ...] = ()
         #: A build to start (the patterns and flags), and since when it waits.
         self._job: tuple[list[tuple[int, str]], int] | None = None
         self._since = 0.0
@@ -298,11 +300,12 @@ class SignalPrefilter:
     def matching(self, text: str) -> set[int] | None:
         """The indexes of the covered patterns that may match somewhere in ``text``, or
         ``None`` when that is not known (no database yet, or ``text`` is not valid
-        UTF-8). The answer for the last text is kept (asked again for the same ``str``
-        object, no second pass): the set is shared, never to be changed."""
+        UTF-8). The answers for the last few texts are kept (asked again for the same
+        ``str`` object, no second pass): the set is shared, never to be changed."""
         last = self._last
-        if last[0] is text:
-            return last[1]
+        for seen, known in last:
+            if seen is text:
+                return known
         ready = self._ready or self._advance()
         if ready is None:
             return None
@@ -321,9 +324,12 @@ class SignalPrefilter:
 
             scratch = self._local.scratch = hyperscan.Scratch(ready.database)
         ready.database.scan(data, match_event_handler=on_match, scratch=scratch)
-        self._last = (text, found)
+        self._last = ((text, found), *last[: _REMEMBERED - 1])
         return found
 
+
+#: How many of the last texts scanned a prefilter remembers the answer for.
+_REMEMBERED = 4
 
 #: Every prefilter :func:`prefilter_for` made in this process.
 _MADE: list[SignalPrefilter] = []

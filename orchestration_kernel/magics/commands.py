@@ -142,10 +142,16 @@ def _run_kind(row: Any) -> str:
 
 def _context(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any:
     session_id = rest[0] if rest else (args.session or ctx.session_id)
-    context = ctx.engine.bus.get_context_sync(session_id)
+    bus = ctx.engine.bus
+    context = bus.get_context_sync(session_id)
     ctx.bind(args.out, context)
     text = json.dumps(context, indent=2, ensure_ascii=False, default=str)
-    return Rendered(f"Session `{session_id}`:\n\n```json\n{text}\n```", "markdown")
+    # The conversation that `context: session` steps send is kept apart from the state.
+    turns = len(bus.conversation_sync(session_id))
+    said = f"\n\n{turns} conversation turn{'s' * (turns != 1)} (`bus.conversation_sync()`)."
+    return Rendered(
+        f"Session `{session_id}`:\n\n```json\n{text}\n```" + (said if turns else ""), "markdown"
+    )
 
 
 def _session(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any:

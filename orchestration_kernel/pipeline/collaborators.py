@@ -6,7 +6,7 @@ is imported here: these name just the members :mod:`.runner` calls.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
 from ..storage.commit import Commit
@@ -45,8 +45,16 @@ class RunBus(Protocol):
 class RunAudit(Protocol):
     """The members of ``audit.AuditTrail`` a run calls."""
 
-    def record(self, event: str, **columns: object) -> None:
-        """Queue one event row."""
+    def record(
+        self,
+        event: str,
+        *,
+        content_logging: bool = True,
+        redactor: Callable[[str], str] | None = None,
+        **columns: object,
+    ) -> None:
+        """Queue one event row (its content as hashes only with ``content_logging=False``;
+        redacted by ``redactor`` when given, else by the trail's)."""
         ...
 
     def check_writable(self) -> None:

@@ -37,6 +37,7 @@ from ..errors import (
     SpecError,
 )
 from ..models import Delta, Message
+from ..privacy import audit_options
 from .collaborators import Redactor, RunAudit, RunBus
 from .engine_face import PipelineEngine, StepCallOptions
 from .events import EventKind, Observer, PipelineEvent, notify
@@ -163,7 +164,7 @@ class Run:
         cols.setdefault("pipeline", self.name)
         cols.setdefault("session_id", self.session_id)
         try:
-            audit.record(event, **cols)
+            audit.record(event, **audit_options(self.engine), **cols)
         except AuditWriteError as exc:  # refused: the run ends raising it, never "done"
             self._audit_error = exc
         except Exception:  # the audit has its own integrity checks; never break the run

@@ -516,7 +516,28 @@ class SDKAdapter:
             mapped.args = (f"[{self.name}] {mapped.args[0]}", *mapped.args[1:])
         if isinstance(mapped, ProviderError):
             mapped.model = mapped.model or request.model
+        refused = isinstance(mapped, ConnectionFailure) and "could not connect" in str(mapped)
+        if refused and self.base_url:
+            # Which address refused: a local server (Ollama, vLLM) not started is the
+            # usual cause, and the provider's name alone does not say where we looked.
+            where = _address(self.base_url)
+            mapped.args = (f"{mapped.args[0]} (at {where}: is the server running?)",
+                           *mapped.args[1:])  # fmt: skip
         return mapped
+
+
+def _address(url: str) -> str:
+    """``url`` without credentials or query: scheme, host, port and path only."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:  # an unparsable port: say nothing rather than echo the URL
+        return "the configured base URL"
+    if not parts.scheme or not parts.hostname:
+        return "the configured base URL"
+    return f"{parts.scheme}://{parts.hostname}{port}{parts.path}"
 
 
 def chat_usage(usage: object) -> Usage | None:

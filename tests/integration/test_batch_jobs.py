@@ -105,7 +105,7 @@ def test_a_job_on_three_providers_end_to_end(servers, rows: int, chunk_size: int
 
     assert_each_item_answered_once(job, servers, rows)
     out = job.to_dataframe()
-    assert out.index.equals(df.index) and list(out.columns) == MODELS
+    assert out.index.equals(df.index) and list(out.columns) == ["text", *MODELS]
     assert out.loc["id-7", MODELS[0]] == "Echo from gpt-4o-mini: Classify: review 7"
     assert out.loc["id-7", MODELS[2]] == "Echo from gemini-2.5-flash: Classify: review 7"
 

@@ -301,12 +301,14 @@ async def test_connection_refused_is_a_connection_failure(
     case, _ = server_case
     # Port 9 (discard) on loopback: nothing listens there in a test sandbox.
     adapter = create_provider(
-        case.provider, api_key=fake_key(case.key_prefix), base_url="http://127.0.0.1:9"
+        case.provider, api_key=fake_key(case.key_prefix), base_url="http://127.0.0.1:9/v1?k=q"
     )
     request = ChatRequest(model=case.model, messages=[Message(role="user", content="x")])
     try:
-        with pytest.raises(ConnectionFailure):
+        with pytest.raises(ConnectionFailure) as refused:
             await adapter.complete(request, FAST)
+        # Where we looked, without the query (which may carry a key), and the likely cause.
+        assert "(at http://127.0.0.1:9/v1: is the server running?)" in str(refused.value)
         with pytest.raises(ConnectionFailure):
             await run_stream(adapter, request, FAST)
     finally:

@@ -182,8 +182,10 @@ def test_a_trail_with_an_odd_value_reads_as_the_stdlib_reads_it(
     assert list(through_snapshot.iterdir()) == []
 
 
-def test_text_that_is_not_utf8_fails_as_it_did(tmp_path: Path, through_snapshot: Path) -> None:
-    from orchestration_kernel.errors import StorageError
+def test_text_that_is_not_utf8_reads_the_same_both_ways(
+    tmp_path: Path, through_snapshot: Path
+) -> None:
+    from orchestration_kernel.audit.odd_cells import AuditReadWarning
 
     with AuditTrail(tmp_path / "a.sqlite", session_id="s") as trail:
         _record_plain(trail, 30)
@@ -195,11 +197,13 @@ def test_text_that_is_not_utf8_fails_as_it_did(tmp_path: Path, through_snapshot:
         )
         conn.commit()
         conn.close()
-        with pytest.raises(StorageError) as stdlib:
-            _stdlib_frame(trail)
-        with pytest.raises(StorageError) as snapshotted:
-            trail.to_dataframe()
-        assert str(snapshotted.value) == str(stdlib.value)
+        # Read with a replacement character and a warning naming the row (odd_cells).
+        with pytest.warns(AuditReadWarning, match=r"seq 1000 \(model\)"):
+            stdlib = _stdlib_frame(trail)
+        with pytest.warns(AuditReadWarning, match=r"seq 1000 \(model\)"):
+            snapshotted = trail.to_dataframe()
+        _same(snapshotted, stdlib)
+        assert stdlib["model"].iloc[-1] == "\ufffd"
     assert list(through_snapshot.iterdir()) == []
 
 

@@ -18,6 +18,7 @@ from orchestration_kernel.compare import CompareTable
 from orchestration_kernel.errors import ConfigurationError, GuardianBlocked, RateLimitError
 from orchestration_kernel.guardian import Guardian
 from orchestration_kernel.matrix import MatrixResult
+from orchestration_kernel.privacy import keeps_content
 from tests.conftest import fake_key
 
 
@@ -59,7 +60,7 @@ def test_the_config_is_plain_data_without_keys_and_rebuilds_the_same_engine() ->
     assert twin.router.pools["fast"].get("a").api_key.get() == pool_key
     assert twin.resolve("house") == "openai:gpt-4o-mini"
     assert twin.resolve("lab-vllm:llama3") == "lab-vllm:llama3"
-    assert twin.retry == engine.retry and twin.audit.content_logging is False
+    assert twin.retry == engine.retry and not keeps_content(twin)
     assert twin.guardian.config.pii_operator == "mask"
 
 

@@ -233,6 +233,8 @@ def test_session_continues_across_cells(ip: Any) -> None:
     assert cell(ip, f"%%orchestrate --session chat1 --input \"'one'\"\n{body}").success
     assert cell(ip, f"%%orchestrate --session chat1 --input \"'two'\" --out res\n{body}").success
     assert ip.user_ns["res"].session_id == "chat1"
+    shown = str(cell(ip, "%orchestrate context chat1").result)
+    assert "4 conversation turns" in shown  # kept apart from the key-value state
 
 
 def test_a_pinned_session_is_the_one_python_code_uses_too(ip: Any) -> None:

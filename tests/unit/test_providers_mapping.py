@@ -282,3 +282,11 @@ async def test_concurrent_first_calls_make_one_client_and_missing_finish_fails()
     await adapter.aclose()
     await adapter.aclose()
     assert adapter.closed == 1
+
+
+def test_the_address_named_in_a_refused_connection_keeps_no_credentials() -> None:
+    from orchestration_kernel.providers._sdk import _address
+
+    assert _address("http://user:pa55@10.0.0.2:11434/v1?api_key=x") == "http://10.0.0.2:11434/v1"
+    assert _address("http://host:notaport/v1") == "the configured base URL"
+    assert _address("not a url") == "the configured base URL"
