@@ -23,6 +23,11 @@ HERMETIC := env -u OPENAI_API_KEY -u OPENAI_BASE_URL -u ANTHROPIC_API_KEY -u ANT
 	-u OPENAI_ORG_ID -u OPENAI_PROJECT_ID -u JPY_SESSION_NAME \
 	ORCHESTRATION_OFFLINE_MODEL=sim ORCHESTRATION_NO_DOTENV=1 ORCHESTRATION_NO_KEYRING=1 PYTHON_KEYRING_BACKEND=keyring.backends.null.Keyring
 
+# The suite starts hundreds of Python processes (kernels, children, notebooks, servers):
+# they share one bytecode cache out of the source tree, even where the environment says
+# PYTHONDONTWRITEBYTECODE, instead of compiling every module they import again.
+BYTECODE := env -u PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX=$(CURDIR)/$(VENV)/pycache
+
 CORE_COVERAGE := 90
 
 .PHONY: uv-installed venv redis-server test check test-latest lock demo lab bench lint format clean browser-check
@@ -48,22 +53,27 @@ redis-server:
 # mypy runs beside pytest (niced: most of the suite waits on kernels, servers and
 # subprocesses); its report is shown after pytest's only when it finds errors, so that
 # pytest's summary stays the last line of a passing run. Either failing fails the target.
+# make test PARALLEL='-n 2 --dist loadfile' runs two pytest-xdist workers, one test file at
+# a time each (a module's shared kernels, cluster or bench run start once; coverage is
+# combined). Not the default: of two full runs under it on a loaded 2-core machine, one
+# failed test_redis_team's restart window (71 calls in a 60-call window), a load flake.
+PARALLEL ?=
 test: $(STAMP) redis-server
 	$(UV) lock --check --quiet
 	$(BIN)/lint-imports
 	@home=$$(mktemp -d); types=$$(mktemp); \
 	nice -n 10 $(BIN)/mypy >$$types 2>&1 & mypy=$$!; \
-	$(HERMETIC) ORCHESTRATION_HOME=$$home JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter \
+	$(BYTECODE) $(HERMETIC) ORCHESTRATION_HOME=$$home JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter \
 	  $(BIN)/python -m pytest -p no:cacheprovider \
 	    --cov=orchestration_kernel --cov-report=term:skip-covered \
-	    --cov-fail-under=$(CORE_COVERAGE) --durations=25 tests; \
+	    --cov-fail-under=$(CORE_COVERAGE) --durations=25 $(PARALLEL) tests; \
 	status=$$?; wait $$mypy; typed=$$?; [ $$typed -eq 0 ] || cat $$types; rm -rf $$home $$types; \
 	[ $$status -ne 0 ] && exit $$status; exit $$typed
 
 # Part of the suite, hermetic like make test, without coverage: make check T='tests/unit/test_bus.py -x'
 check: $(STAMP)
 	@home=$$(mktemp -d); \
-	$(HERMETIC) ORCHESTRATION_HOME=$$home JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter \
+	$(BYTECODE) $(HERMETIC) ORCHESTRATION_HOME=$$home JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter \
 	  $(BIN)/python -m pytest -p no:cacheprovider -q $(T); \
 	status=$$?; rm -rf $$home; exit $$status
 

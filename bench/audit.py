@@ -11,7 +11,9 @@ its chain verified, several times, each a fresh read (nothing is cached between 
 and the floors under those reads measured on the same rows (``export.floors``: SQLite
 visiting every cell, the stdlib cursor fetching them, the chain walk's rows fetched), and
 ``export.arrow_table_s``: the whole trail into Arrow through the private snapshot, the
-part of the DataFrame and Parquet times spent before pandas.
+part of the DataFrame and Parquet times spent before typing (pandas for the frame; Arrow
+itself for the whole trail's Parquet, ``audit.columnar``), and ``export.snapshot_copy_s``:
+the private copy alone, the part of that and of ``verify_s`` before the driver reads.
 
 The durability settings are compared last, interleaved batch by batch in one process
 (two fresh trails, one ``synchronous="FULL"`` — the default — and one ``"NORMAL"`` —
@@ -107,11 +109,12 @@ def _exports(trail: Any, folder: Path, runs: int) -> dict[str, Any]:
         verify_s.append(time.perf_counter() - t)
     return {"rows": rows, "dataframe_s": summarize(frame_s), "parquet_s": summarize(parquet_s),
             "verify_s": summarize(verify_s), "verify_ok": ok, "floors": _floors(trail.path, runs),
-            "arrow_table_s": _arrow_table(trail, runs)}  # fmt: skip
+            "arrow_table_s": _arrow_table(trail, runs),
+            "snapshot_copy_s": _snapshot_copy(trail, runs)}  # fmt: skip
 
 
 def _arrow_table(trail: Any, runs: int) -> dict[str, Any] | None:
-    """The part of ``dataframe_s`` and ``parquet_s`` spent before pandas where the whole
+    """The part of ``dataframe_s`` and ``parquet_s`` spent before typing where the whole
     trail is read through a private snapshot into Arrow (``audit.snapshot``): the copy
     plus the driver's read. ``None`` for a library without that path (or not taking it)."""
     try:
@@ -124,6 +127,26 @@ def _arrow_table(trail: Any, runs: int) -> dict[str, Any] | None:
         table = read(trail._store)
         times.append(time.perf_counter() - t)
         if table is None:
+            return None
+    return summarize(times)
+
+
+def _snapshot_copy(trail: Any, runs: int) -> dict[str, Any] | None:
+    """The private copy alone (SQLite's backup API, ``snapshot.copy_into``): the part of
+    ``arrow_table_s`` and ``verify_s`` before the driver reads a row. ``None`` for a
+    library without it."""
+    try:
+        private_copy = component("orchestration_kernel.audit.snapshot", "private_copy")
+        copy_into = component("orchestration_kernel.audit.snapshot", "copy_into")
+    except Unavailable:
+        return None
+    times = []
+    for _ in range(runs):
+        with private_copy() as copy, trail._store.reading() as conn:
+            t = time.perf_counter()
+            copied = copy_into(conn, copy)
+            times.append(time.perf_counter() - t)
+        if not copied:
             return None
     return summarize(times)
 

@@ -11,12 +11,13 @@ Kinds are interleaved round by round after one warm-up round (disk cache).
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
-from bench.common import ROOT
 from bench.sizes import Sizes
 from bench.stats import summarize
 
@@ -69,10 +70,17 @@ SCRIPTS = {
 
 
 def _once(python: str, script: str, env: dict[str, str] | None) -> dict[str, Any]:
+    # From this process's folder: the library under measurement (``python -c`` puts the
+    # working directory first on the path, and ``bench.compare`` starts a section in the
+    # library it compares). Bytecode is written (the warm-up round does), as an installed
+    # package has it: without it every run would time compiling our sources.
+    if env is None:
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     t = time.perf_counter()
     done = subprocess.run(
-        [python, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120, env=env
-    )
+        [python, "-c", script], cwd=Path.cwd(), capture_output=True, text=True, timeout=120,
+        env=env,
+    )  # fmt: skip
     wall = time.perf_counter() - t
     if done.returncode != 0:
         raise RuntimeError(done.stderr.strip().splitlines()[-1] if done.stderr else "failed")

@@ -6,7 +6,6 @@ finds ``pii`` and ``modle`` finds ``model``.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 __all__ = ["did_you_mean", "nearest"]
@@ -14,6 +13,8 @@ __all__ = ["did_you_mean", "nearest"]
 
 def nearest(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:
     """The candidates closest to ``name`` (difflib), best first."""
+    import difflib  # here: only a mistake needs it, and importing the errors should be quick
+
     pool = [c for c in dict.fromkeys(candidates) if c]
     close = difflib.get_close_matches(name, pool, n=n, cutoff=0.6)
     if not close:

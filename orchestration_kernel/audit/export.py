@@ -13,10 +13,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import ConfigurationError
-from .frames import KINDS, apply_types, encode_json_columns
+from .columnar import parquet_table
+from .frames import KINDS, apply_types, encode_json_columns, frame_from_arrow
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
 
 __all__ = [
     "BUILTIN_EXPORT_FORMATS",
@@ -24,8 +26,10 @@ __all__ = [
     "ExportFormat",
     "ExportFormats",
     "export_frame",
+    "parquet_from_arrow",
     "read_back",
     "wants_decoded_json",
+    "write_parquet",
 ]
 
 
@@ -52,7 +56,7 @@ class _Parquet(ExportFormat):
     name, suffixes = "parquet", (".parquet", ".pq")
 
     def write(self, frame: pd.DataFrame, path: Path) -> None:
-        frame.to_parquet(path, index=False)
+        frame.to_parquet(path, index=False)  # pyarrow, snappy: what write_parquet does
 
     def read(self, path: Path) -> pd.DataFrame:
         import pandas as pd
@@ -165,6 +169,30 @@ def export_frame(
         frame = encode_json_columns(frame)
     fmt.write(frame, path)
     return path
+
+
+def parquet_from_arrow(
+    table: pa.Table, path: str | Path, formats: ExportFormats = _BUILTIN
+) -> pa.Table | None:
+    """The Arrow table :func:`write_parquet` writes to ``path`` for the whole trail's rows
+    (``table``, from ``snapshot.read_whole_trail``), where ``path`` names the built-in
+    Parquet format and every column is typed in Arrow as the frame would be
+    (``columnar.parquet_table``); else ``None``: the frame is exported as before."""
+    if type(formats.for_path(Path(path))) is not _Parquet:
+        return None  # another format (or a Parquet format of the user's own)
+    import pyarrow as pa
+
+    # The schema and metadata pandas gives these columns, from the same conversion of
+    # one row (the dtypes do not depend on the number of rows).
+    first = frame_from_arrow(table.slice(0, 1), decode_json=False)
+    return parquet_table(table, pa.Schema.from_pandas(first, preserve_index=False), KINDS)
+
+
+def write_parquet(table: pa.Table, path: Path) -> None:
+    """Write ``table`` as ``DataFrame.to_parquet`` writes a frame's table (snappy)."""
+    import pyarrow.parquet as pq
+
+    pq.write_table(table, path, compression="snappy")
 
 
 def read_back(path: str | Path, formats: ExportFormats = _BUILTIN) -> pd.DataFrame:

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Literal
 
+from .columnar import utc_times
 from .events import COLUMNS
 from .odd_cells import fractional_column
 from .sqlrow import Row
@@ -106,26 +107,66 @@ def _column(
 def frame_from_arrow(table: pa.Table, decode_json: bool = True) -> pd.DataFrame:
     """The DataFrame :func:`frame_from_rows` makes of the same rows, from an Arrow table
     of them (``snapshot.read_whole_trail``: int64, float64 and UTF-8 text columns, nulls
-    for NULL). Numbers and text go column to column in Arrow; the timestamp and JSON
-    columns become the Python values :func:`_column` types, so they are typed by the
-    same code as before."""
+    for NULL). Numbers and text go column to column in Arrow, and so do timestamps of
+    the writer's shape (``columnar.utc_times``); other timestamps and the JSON columns
+    become the Python values :func:`_column` types, so they are typed by the same code
+    as before."""
     import pandas as pd
     import pyarrow as pa
 
     data: dict[str, object] = {}
     for name in table.column_names:
         column, kind = table.column(name), KINDS.get(name)
-        if kind == "float" and pa.types.is_floating(column.type):
+        times = utc_times(column) if kind == "time" else None
+        if times is not None:
+            data[name] = times.to_pandas().astype("datetime64[us, UTC]")  # as _typed types it
+        elif kind == "float" and pa.types.is_floating(column.type):
             data[name] = pd.Series(column.to_numpy(), copy=False)  # nulls become NaN
         elif kind in ("int", "bool") and pa.types.is_integer(column.type):
             ints = column.to_pandas(types_mapper=_nullable_ints)
             data[name] = ints if kind == "int" else ints.astype("boolean")
         elif kind == "text" and pa.types.is_string(column.type):
-            texts = column.cast(pa.large_string()).combine_chunks()
-            data[name] = pd.Series(pd.array(texts, dtype=_text_dtype()), copy=False)
+            # Chunk by chunk, as the snapshot read them: pandas' Arrow-backed strings
+            # take the chunks as they are (no copy of the text).
+            data[name] = pd.Series(pd.array(column, dtype=_text_dtype()), copy=False)
+        elif kind == "json" and decode_json and (decoded := _decode_arrow(column)) is not None:
+            data[name] = pd.Series(decoded, dtype=object)
         else:
             data[name] = _column(column.to_numpy(zero_copy_only=False), kind, decode_json)
     return pd.DataFrame(data, copy=False)
+
+
+def _decode_arrow(column: pa.ChunkedArray) -> list[object] | None:
+    """:func:`_decode_all` of an Arrow text column without a Python string per cell: the
+    texts are joined with commas in Arrow and parsed as one JSON array; ``None`` where
+    that parse fails or gives another count (the cell-by-cell path decides)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+        return None
+    present = pc.drop_null(column).cast(pa.large_string()).combine_chunks()
+    if not len(present):
+        return None
+    # "text," for every cell: the data buffer is then the array's body, one comma over.
+    empty, comma = pa.scalar("", pa.large_string()), pa.scalar(",", pa.large_string())
+    ended = pc.binary_join_element_wise(present, empty, comma)
+    _, bounds, body = ended.buffers()
+    offsets = np.frombuffer(bounds, np.int64)[ended.offset : ended.offset + len(ended) + 1]
+    try:
+        text = body.to_pybytes()[offsets[0] : offsets[-1] - 1].decode("utf-8")
+        decoded = json.loads("[" + text + "]")
+    except ValueError:  # not JSON (UnicodeDecodeError is a ValueError too)
+        return None
+    if not isinstance(decoded, list) or len(decoded) != len(present):
+        return None
+    if len(present) == len(column):
+        return decoded
+    out: list[object] = [None] * len(column)
+    for at, value in zip(np.flatnonzero(column.is_valid().to_numpy()), decoded, strict=True):
+        out[at] = value
+    return out
 
 
 def _nullable_ints(arrow_type: object) -> object:

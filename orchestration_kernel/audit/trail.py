@@ -46,7 +46,14 @@ from ..storage.files import atomic_path
 from . import summaries
 from .chain import ChainKey
 from .events import EVENT_KINDS, RECORD_COLUMNS
-from .export import ExportFormat, ExportFormats, export_frame, wants_decoded_json
+from .export import (
+    ExportFormat,
+    ExportFormats,
+    export_frame,
+    parquet_from_arrow,
+    wants_decoded_json,
+    write_parquet,
+)
 from .frames import frame_from_arrow, frame_from_rows
 from .index import REPLAY, SEARCH, LazyIndex, behind, catch_up
 from .keys import KEY_BYTES, load_or_create_key
@@ -64,6 +71,7 @@ from .writer import BatchWriter
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
     from opentelemetry.sdk.trace.export import SpanExporter
 
     from ..guardian.memo import RedactionMemo
@@ -294,12 +302,21 @@ class AuditTrail:
     ) -> pd.DataFrame:
         """The rows ``sql`` selects, typed. ``whole``: it selects every row, which a
         snapshot read into Arrow gives faster (:mod:`.snapshot`) where it can."""
-        if whole:
-            self._flush_for_read()
-            table = read_whole_trail(self._store)
-            if table is not None:
-                return frame_from_arrow(table, decode_json)
+        return self._frame_of(self._whole_table() if whole else None, sql, params, decode_json)
+
+    def _frame_of(
+        self, table: pa.Table | None, sql: str, params: Iterable[Cell], decode_json: bool
+    ) -> pd.DataFrame:
+        """The frame of ``table`` (every row, from :meth:`_whole_table`), or of the rows
+        ``sql`` selects where there is no such table."""
+        if table is not None:
+            return frame_from_arrow(table, decode_json)
         return frame_from_rows(self._rows(sql, params), decode_json=decode_json)
+
+    def _whole_table(self) -> pa.Table | None:
+        """Every row in Arrow through a private snapshot, or ``None`` (:mod:`.snapshot`)."""
+        self._flush_for_read()
+        return read_whole_trail(self._store)
 
     def to_dataframe(
         self,
@@ -334,11 +351,20 @@ class AuditTrail:
         decode = wants_decoded_json(path, self.export_formats)
         sql, params = select_sql(**filters)
         whole = all(value is None for value in filters.values())
-        frame = self._frame(sql, params, whole, decode)
+        table = self._whole_table() if whole else None
+        # The whole trail to the built-in Parquet goes from Arrow to the file: the file
+        # pandas would write, without a frame in between (``export.parquet_from_arrow``).
+        direct = None
+        if table is not None and not decode:
+            direct = parquet_from_arrow(table, path, self.export_formats)
+        frame = self._frame_of(table, sql, params, decode) if direct is None else None
         target = Path(path).expanduser()
         target.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(target) as tmp:
-            export_frame(frame, tmp, json_as_text=not decode, formats=self.export_formats)
+            if frame is not None:
+                export_frame(frame, tmp, json_as_text=not decode, formats=self.export_formats)
+            elif direct is not None:
+                write_parquet(direct, tmp)
         return target
 
     def add_export_format(self, fmt: ExportFormat) -> ExportFormat:

@@ -1,7 +1,8 @@
 """The IPython extension: ``%load_ext orchestration_kernel`` registers ``%%orchestrate``.
 
 Loading is fast and light: it imports IPython's magic machinery and our small modules,
-never a provider SDK, pandas or ipywidgets (those load on first use). The per-kernel
+never a provider SDK, pandas or ipywidgets, nor the session and its runtime loop
+(asyncio): those load on first use. The per-kernel
 :class:`~orchestration_kernel.session.Session` owns the runtime loop, the engine, the bus
 and the audit trail; every cell shares it, and ``%unload_ext`` closes it cleanly.
 

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .namespace import ErrorLog
-from .runner import run_blocking
 
 __all__ = ["LAST_RESULT", "CellContext", "KernelState"]
 
@@ -108,6 +107,8 @@ class CellContext:
         def on_event(event: Any) -> None:
             if stream or getattr(event, "kind", None) != "delta":
                 view.on_event(event)
+
+        from .runner import run_blocking  # imported on first run: it brings asyncio
 
         return run_blocking(self.engine.runtime, start, on_event, view.tick, cancel=cancel)
 

@@ -17,7 +17,6 @@ magics say once which one is used and how to pin it (``%orchestrate session NAME
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -36,6 +35,8 @@ _PATH_NAMES = (
 def session_id_for_path(path: str) -> str:
     """``nb-<stem>-<hash of the absolute path>``: the same notebook, the same id
     (the form :func:`orchestration_kernel.session.default_session_id` uses)."""
+    import hashlib  # here, not at load: OpenSSL's hashlib is a few ms to import
+
     digest = hashlib.sha256(os.path.abspath(path).encode()).hexdigest()[:12]
     return f"nb-{Path(path).stem}-{digest}"
 

@@ -9,18 +9,20 @@ from __future__ import annotations
 import argparse
 import keyword
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from IPython.core import magic_arguments
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from traitlets import Bool, Enum, Unicode, observe
 
-from ..session import Session
-from .args import check_cell_options, parse_args
 from .context import LAST_RESULT, CellContext, KernelState
 from .errors import clean_errors, usage
 from .namespace import ErrorLog
-from .notebook import notebook_session
+
+if TYPE_CHECKING:
+    # Imported on first use: the session brings the runtime (and asyncio), which loading
+    # the extension does not need.
+    from ..session import Session
 
 __all__ = ["LAST_RESULT", "OrchestrateMagics"]
 
@@ -64,6 +66,8 @@ class OrchestrateMagics(Magics):
     def session(self) -> Session:
         """The per-kernel session (its runtime loop, engine, bus and audit)."""
         if self._session is None or self._session._closed:
+            from ..session import Session
+
             self._session = Session.current()
         return self._session
 
@@ -102,6 +106,8 @@ class OrchestrateMagics(Magics):
         if self._session is not None:
             self._session.close()
         else:
+            from ..session import Session
+
             Session.current().close()
         self._configured = None
         self._manager = None
@@ -190,6 +196,8 @@ class OrchestrateMagics(Magics):
 
         The last result is always in ``_orchestrate``.
         """
+        from .args import check_cell_options, parse_args  # on first use, as the handlers
+
         with clean_errors():
             args = parse_args(self.orchestrate.parser, line)
             check_cell_options(args, cell=cell is not None)
@@ -225,6 +233,8 @@ class OrchestrateMagics(Magics):
     def context(self, args: argparse.Namespace | None = None) -> CellContext:
         """What one cell's handler may use (see :class:`~.context.CellContext`)."""
         if self.kernel.session_id is None:
+            from .notebook import notebook_session
+
             found, source = notebook_session(self.user_ns)
             if found:
                 self.kernel.session_id, self.kernel.session_source = found, source

@@ -68,19 +68,25 @@ class Unfinished:
 
 @pytest.fixture
 def served() -> Iterator[tuple[Any, OrchestrationEngine, Unfinished]]:
-    with OpenAIServer() as srv:
-        engine = OrchestrationEngine(
-            offline="off",
-            keys={"openai": fake_key("openai")},
-            base_urls={"openai": srv.base_url},
-            retry=RetryPolicy(max_attempts=1),
-        )
-        unfinished = Unfinished()
-        engine.runtime.run_sync(unfinished.install())
-        try:
-            yield srv, engine, unfinished
-        finally:
-            engine.runtime.run_sync(unfinished.uninstall())
+    # What exists before the test is frozen out of the collector's work (a suite's heap
+    # is large, and ``settle`` collects six times a test); what the test makes is not.
+    gc.freeze()
+    try:
+        with OpenAIServer() as srv:
+            engine = OrchestrationEngine(
+                offline="off",
+                keys={"openai": fake_key("openai")},
+                base_urls={"openai": srv.base_url},
+                retry=RetryPolicy(max_attempts=1),
+            )
+            unfinished = Unfinished()
+            engine.runtime.run_sync(unfinished.install())
+            try:
+                yield srv, engine, unfinished
+            finally:
+                engine.runtime.run_sync(unfinished.uninstall())
+    finally:
+        gc.unfreeze()
 
 
 class Enough(Exception):

@@ -320,6 +320,22 @@ async def test_openai_delay_trips_client_timeout(oai_srv: OpenAIServer, clients:
         await clients.oai(oai_srv, read=0.2).chat.completions.create(model="m", messages=USER)
 
 
+async def test_a_held_request_waits_for_release_then_answers(
+    oai_srv: OpenAIServer, clients: Clients
+) -> None:
+    oai_srv.script(Fault.hold())
+    call = asyncio.ensure_future(
+        clients.oai(oai_srv).chat.completions.create(model="m", messages=USER)
+    )
+    while not oai_srv.requests:  # noqa: ASYNC110 - the log is the server thread's
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.2)
+    assert not call.done() and oai_srv.requests[0].t_end is None  # held
+    oai_srv.release()
+    assert (await asyncio.wait_for(call, 30)).choices[0].message.content.startswith("Echo")
+    assert oai_srv.requests[0].fault == "hold" and oai_srv.requests[0].status == 200
+
+
 async def test_openai_latency_trips_client_timeout(oai_srv: OpenAIServer, clients: Clients) -> None:
     oai_srv.latency = 1.0
     with pytest.raises(openai.APITimeoutError):

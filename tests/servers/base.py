@@ -163,6 +163,7 @@ class WireServer:
         self.require_bearer = require_bearer
         self._port = port
         self._faults = FaultBook()
+        self._holds = self._releases = 0  # Fault.hold: the n-th hold waits for the n-th release
         self._replies: dict[str | None, str] = {}
         self._log: deque[LoggedRequest] = deque(maxlen=log_limit)
         self._lock = threading.Lock()
@@ -210,6 +211,12 @@ class WireServer:
         One fault fires per request; several scripted faults fire in the order scripted.
         """
         self._faults.add(fault, model, times)
+
+    def release(self) -> None:
+        """Let the oldest request held by a :meth:`Fault.hold` go on (or the next one to be
+        held, if none is yet): it then finishes what it received, even if its client has gone."""
+        with self._lock:
+            self._releases += 1
 
     def set_reply(self, text: str | None, model: str | None = None) -> None:
         """Answer ``text`` to ``model`` (None: to every model without its own reply)."""
@@ -456,10 +463,22 @@ class WireServer:
         await self._latency()
         if fault is None:
             return
+        if fault.kind == "hold":
+            await self._hold(fault.seconds)
+            return
         # Stream-only waits become a plain delay when there is no stream to stall.
         waits = {"delay"} if streaming else {"delay", "first_token_delay", "stall", "think"}
         if fault.kind in waits:
             await asyncio.sleep(fault.seconds)
+
+    async def _hold(self, bound: float) -> None:
+        with self._lock:
+            self._holds += 1
+            ticket = self._holds
+        deadline = time.monotonic() + bound
+        # release() comes from the test's thread, a counter under the lock (no loop of its own)
+        while self._releases < ticket and time.monotonic() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.005)
 
     async def _latency(self) -> None:
         if self.latency > 0:

@@ -28,6 +28,7 @@ FaultKind = Literal[
     "malformed_chunk",
     "stall",
     "think",
+    "hold",
 ]
 
 #: Faults that only change what happens once the (stream) body has started.
@@ -91,6 +92,14 @@ class Fault(BaseModel):
     def delay(cls, seconds: float) -> Fault:
         """Wait ``seconds`` before sending the response headers."""
         return cls(kind="delay", seconds=seconds)
+
+    @classmethod
+    def hold(cls, bound: float = 60.0) -> Fault:
+        """Hold the request before the response headers until the test calls
+        ``srv.release()`` (a server in this process; each call lets one held request go,
+        oldest first), or ``bound`` seconds pass (a hang guard): a client can be killed
+        mid-request however slowly the machine runs."""
+        return cls(kind="hold", seconds=bound)
 
     @classmethod
     def first_token_delay(cls, seconds: float) -> Fault:

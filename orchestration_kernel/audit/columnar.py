@@ -1,0 +1,121 @@
+"""Typing the whole trail's Arrow table (``snapshot.read_whole_trail``) in Arrow itself,
+for the DataFrame and for a Parquet export written without a pandas frame in between.
+
+Each function gives what the pandas path (:mod:`.frames` and ``DataFrame.to_parquet``)
+gives for the same values, or ``None`` where it cannot be sure of that: the caller then
+takes the pandas path, which types (or refuses) every value as it always did.
+
+* :func:`utc_times`: the ``timestamp`` column as ``timestamp[us, UTC]``, only when every
+  value has the writer's exact shape (``rows.format_timestamp``:
+  ``YYYY-MM-DDTHH:MM:SS.ffffff+00:00``, checked byte by byte) and Arrow's ISO-8601
+  parser accepts the date (it refuses February 30th or a 60th second, as pandas does);
+  year 0 (outside Python's calendar) is left to pandas.
+* :func:`parquet_table`: the table ``pa.Table.from_pandas`` makes of the export's frame
+  (JSON columns as text), given the schema and pandas metadata of that very conversion
+  of the table's first row (``export.parquet_from_arrow``), so that the file holds the
+  same schema, the same metadata and the same values as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+__all__ = ["parquet_table", "utc_times"]
+
+#: The writer's timestamp: fixed width, with these bytes at these offsets and digits in
+#: every other position.
+_WIDTH = 32
+_FIXED = {4: "-", 7: "-", 10: "T", 13: ":", 16: ":", 19: ".", 26: "+", 27: "0", 28: "0"}
+_FIXED |= {29: ":", 30: "0", 31: "0"}
+
+
+def utc_times(column: pa.ChunkedArray) -> pa.ChunkedArray | None:
+    """``column`` (text) as ``timestamp[us, tz=UTC]`` (nulls kept), or ``None`` unless
+    every value is one the writer writes and parses to the moment pandas reads."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+        return None
+    if not _writer_shaped(pc.drop_null(column)):
+        return None
+    try:
+        return column.cast(pa.timestamp("us", tz="UTC"))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None  # e.g. February 30th: pandas says what it says about it
+
+
+def _writer_shaped(values: pa.ChunkedArray) -> bool:
+    """Whether every (non-null) text in ``values`` is ``_WIDTH`` bytes with the writer's
+    separators where ``_FIXED`` puts them, ASCII digits elsewhere, and a year above 0."""
+    import numpy as np
+    import pyarrow as pa
+
+    fixed_at = list(_FIXED)
+    fixed = np.frombuffer("".join(_FIXED.values()).encode(), dtype=np.uint8)
+    digits_at = [k for k in range(_WIDTH) if k not in _FIXED]
+    for chunk in values.chunks:
+        if not len(chunk):
+            continue
+        wide = pa.types.is_large_string(chunk.type)
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64 if wide else np.int32)
+        offsets = offsets[chunk.offset : chunk.offset + len(chunk) + 1]
+        if not np.all(np.diff(offsets) == _WIDTH):
+            return False
+        data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+        cells = data.reshape(len(chunk), _WIDTH)
+        digits = cells[:, digits_at]
+        if (
+            not np.all(cells[:, fixed_at] == fixed)
+            or not np.all((digits >= ord("0")) & (digits <= ord("9")))
+            or np.any(np.all(cells[:, :4] == ord("0"), axis=1))  # year 0: left to pandas
+        ):
+            return False
+    return True
+
+
+def parquet_table(
+    table: pa.Table, expected: pa.Schema, kinds: Mapping[str, str]
+) -> pa.Table | None:
+    """``table`` as ``expected``: the schema (and pandas metadata) ``pa.Table.from_pandas``
+    gives the export's frame of these columns, each column of kind ``kinds[name]``
+    (``frames.KINDS``) typed in Arrow as pandas types it; ``None`` when a column cannot
+    be typed here exactly so (the frame is then exported as before)."""
+    import pyarrow as pa
+
+    if expected.names != table.column_names:
+        return None
+    columns = []
+    for field in expected:
+        typed = _typed(table.column(field.name), kinds.get(field.name, "text"), field.type)
+        if typed is None:
+            return None
+        columns.append(typed)
+    return pa.Table.from_arrays(columns, schema=expected)
+
+
+def _typed(column: pa.ChunkedArray, kind: str, target: pa.DataType) -> pa.ChunkedArray | None:
+    """``column`` as pandas types it for ``kind`` and writes it as ``target``; ``None``
+    for any other combination (the pandas path decides)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    source = column.type
+    text = pa.types.is_string(source) or pa.types.is_large_string(source)
+    if kind == "int" and pa.types.is_int64(source) and target == pa.int64():
+        return column
+    if kind == "bool" and pa.types.is_int64(source) and target == pa.bool_():
+        return pc.not_equal(column, 0)  # what astype("boolean") makes of an integer
+    if kind == "float" and pa.types.is_float64(source) and target == pa.float64():
+        # pandas holds a missing float as NaN and writes NaN as null; SQLite stores no
+        # NaN, so this only keeps the rule.
+        return None if pc.any(pc.is_nan(column)).as_py() else column
+    if kind == "time" and target == pa.timestamp("us", tz="UTC"):
+        return utc_times(column)
+    if kind in ("text", "json") and text and pa.types.is_large_string(target):
+        return column.cast(target)
+    return None
