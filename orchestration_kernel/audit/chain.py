@@ -84,7 +84,12 @@ class ChainKey:
 
     def mac(self, message: str) -> str:
         """Hex HMAC-SHA256 of ``message`` under the key."""
-        return self.mac_bytes(message.encode("utf-8", "surrogatepass"))
+        # (mac_bytes inlined: the trail makes several MACs per row it writes)
+        inner = self._inner.copy()
+        inner.update(message.encode("utf-8", "surrogatepass"))
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()
 
     def mac_bytes(self, data: bytes) -> str:
         """Hex HMAC-SHA256 of ``data`` under the key (what ``hmac.digest`` gives)."""
@@ -121,8 +126,15 @@ class ChainKey:
         return self.mac(f"checkpoint|{seq}|{last_hash}|{pruned}")
 
     def content_hash(self, text: str) -> str:
-        """A keyed hash of stored content (prompt, response)."""
-        return self.mac(f"content|{text}")
+        """A keyed hash of stored content (prompt, response): ``mac(f"content|{text}")``,
+        made without copying the text into a new string first (two rows in three have a
+        prompt and a response to hash)."""
+        inner = self._inner.copy()
+        inner.update(b"content|")
+        inner.update(text.encode("utf-8", "surrogatepass"))
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()
 
     def request_hash(self, material: str) -> str:
         """A keyed hash of a request's canonical form (for replay look-ups)."""
@@ -137,7 +149,16 @@ def hashed_body(values: Sequence[object]) -> bytes:
     """The bytes of the part of a row's :func:`row_message` after its prefix: the row's
     body (ASCII: the encoder escapes every other character) without the unset later
     columns. ``row_mac(prev, seq, hashed_body(values)) == row_hash(prev, seq, values)``."""
-    return row_body(_hashed(values)).encode("ascii")
+    # (_hashed and row_body inlined: this runs once for every row written)
+    end = len(values)
+    if end > FIRST_LATER_COLUMN and values[end - 1] is None:
+        end -= 1
+        while end > FIRST_LATER_COLUMN and values[end - 1] is None:
+            end -= 1
+        values = values[:end]
+    if _encode_row is None:
+        return json.dumps(values, separators=(",", ":")).encode("ascii")
+    return "".join(_encode_row(values, 0)).encode("ascii")
 
 
 def row_message(prev_hash: str, seq: int, values: Sequence[object]) -> str:

@@ -108,21 +108,24 @@ class RowEncoder:
         # them again.
         wall, event, given, redactor, content_logging = item
         out = self._template.copy()
-        _fill_plain(out, given.items())  # the plain columns, as given
+        _fill(out, given.items(), _PLAIN_PLAN)  # the plain columns, as given
         get = given.get
-        out[_EVENT] = _as_text(event)
+        out[_EVENT] = event if type(event) is str and event.isascii() else _as_text(event)
         out[_TIMESTAMP] = _as_text(format_timestamp(get("timestamp") or wall))
+        key = self._key
         material = get("request_material")
         if material is not None and not get("request_hash"):
-            out[_REQUEST_HASH] = self._key.request_hash(_clean(str(material)))
+            out[_REQUEST_HASH] = key.request_hash(_clean(str(material)))
         elif "request_hash" in given:
             out[_REQUEST_HASH] = _as_text(get("request_hash"))
-        key = self._key
         for name, at, at_chars, at_hash in _CONTENT_SLOTS:
             text = get(name)
             if text is None:
                 continue
-            text = _clean(_stored_text(text, redactor))
+            if redactor is not None or type(text) is not str:
+                text = _stored_text(text, redactor)
+            if not text.isascii():
+                text = _clean(text)
             out[at_chars] = len(text)
             out[at_hash] = key.content_hash(text)
             out[at] = text if content_logging else None
@@ -190,7 +193,22 @@ def _redacted_tree(value: object, redactor: Callable[[str], str]) -> object:
     if kind is str:
         return _redact(value, redactor)  # type: ignore[arg-type]
     if kind is dict:
-        return {str(k): _redacted_tree(v, redactor) for k, v in value.items()}  # type: ignore[attr-defined]
+        # A router's detail holds dozens of strings and numbers: each is handled here
+        # (what ``_redact`` and the scalar case below do) rather than by a call of its own.
+        out: dict[str, object] = {}
+        for k, v in value.items():  # type: ignore[attr-defined]
+            if type(k) is not str:
+                k = str(k)
+            t = type(v)
+            if t is str:
+                try:
+                    v = str(redactor(v))
+                except Exception:
+                    v = REDACTION_FAILED
+            elif not (v is None or t is int or t is float or t is bool):
+                v = _redacted_tree(v, redactor)
+            out[k] = v
+        return out
     if kind is list or kind is tuple:
         return [_redacted_tree(v, redactor) for v in value]  # type: ignore[attr-defined]
     if value is None or kind is int or kind is float or kind is bool:
@@ -315,11 +333,6 @@ _EVENT, _TIMESTAMP, _REQUEST_HASH, _DETAIL = (
 _CONTENT_SLOTS = tuple(
     (n, _PLAN[n][0], _PLAN[f"{n}_chars"][0], _PLAN[f"{n}_hash"][0]) for n in CONTENT_COLUMNS
 )
-
-
-def _fill_plain(out: list[Cell], items: Iterable[tuple[str, object]]) -> None:
-    """``_fill`` for what ``record()`` was given: the computed columns are skipped."""
-    _fill(out, items, _PLAIN_PLAN)
 
 
 def _fill(

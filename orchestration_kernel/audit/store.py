@@ -287,16 +287,18 @@ class AuditStore:
         """``append_in``, and the new head (the last stored row's seq and hash)."""
         seq, head = self.head_in(conn)
         chained: list[Row] = []
+        append = chained.append
         key = self.key
+        row_mac = key.row_mac
         for values in rows:
             seq += 1
             # An encoded row brings the text its hash covers: only the link is made here.
             body = getattr(values, "body", None)
             if body is not None:
-                digest = key.row_mac(head, seq, body)
+                digest = row_mac(head, seq, body)
             else:
                 digest = key.row_hash(head, seq, values)
-            chained.append((seq, *values, head, digest))
+            append((seq, *values, head, digest))
             head = digest
         conn.executemany(_INSERT, chained)
         conn.execute(

@@ -252,7 +252,8 @@ class BatchWriter:
                 return
             left -= len(batch)
             try:
-                stored = self.store.append([self._row(entry) for entry in batch])
+                rows = [e.row if e.row is not None else self._row(e) for e in batch]
+                stored = self.store.append(rows)
             except Exception as exc:
                 self._failed(batch, exc)
                 assert self.error is not None

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import html
 import json
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import BaseModel, Field, PrivateAttr
 
@@ -315,7 +315,11 @@ class PipelineResult(BaseModel):
             f"{self.usage.total_tokens} tokens · {cost}"
         )
 
-    _HEADER = ("step", "model", "status", "latency", "tokens", "cost", "guardian")
+    #: A class constant (ClassVar: pydantic would otherwise make it a private attribute
+    #: and deep-copy it into every result it builds).
+    _HEADER: ClassVar[tuple[str, ...]] = (
+        "step", "model", "status", "latency", "tokens", "cost", "guardian",
+    )  # fmt: skip
 
     def _repr_markdown_(self) -> str:
         lines = [f"**{self._headline()}**", "", "| " + " | ".join(self._HEADER) + " |"]
