@@ -53,12 +53,44 @@ def run_batch_cell(ctx: CellContext, args: argparse.Namespace, body: str) -> Any
         plan = plan_job(ctx.engine, models, body.strip(), items, name=name, namespace=namespace)
         ctx.bind(args.out, plan)
         return plan
-    job = submit_sync(
-        ctx.engine, models, body.strip(), items, name=name, confirm=bool(args.yes),
-        namespace=namespace,
-    )  # fmt: skip
+    job = _same_job(ctx, name, models, body.strip(), items) if args.job else None
+    if job is None:
+        job = submit_sync(
+            ctx.engine, models, body.strip(), items, name=name, confirm=bool(args.yes),
+            namespace=namespace,
+        )  # fmt: skip
     ctx.bind(args.out, job)
     return job
+
+
+def _same_job(ctx: CellContext, name: str, models: list[str], template: str, items: Any) -> Any:
+    """The job ``--job NAME`` already names, when it is this cell's job (same prompt,
+    models and row count): a notebook run again (Run All) picks it up instead of failing.
+    A different job under that name is a clear error; no job yet is ``None``."""
+    from ..batch import BatchJob
+    from ..batch.manifest import Manifest
+
+    if not Manifest.exists(name):
+        return None
+    found = Manifest.load(name)
+    rows = len(items) if hasattr(items, "__len__") else found.rows
+    differs = [
+        what
+        for what, same in (
+            ("prompt", found.template == template),
+            ("models", [m.name for m in found.models] == models),
+            ("rows", found.rows == rows),
+        )
+        if not same
+    ]
+    if differs:
+        raise ConfigurationError(
+            f"a batch job called {name!r} already exists with another {' and '.join(differs)}: "
+            f"pick it up with BatchJob.resume({name!r}), or give this one another --job name"
+        )
+    print(f"note: batch job {name!r} already exists for this prompt, models and rows: "
+          "picked up, nothing sent again.")  # fmt: skip
+    return BatchJob.resume(name, ctx.engine)
 
 
 def jobs_command(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any:

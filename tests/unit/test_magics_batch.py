@@ -49,6 +49,27 @@ def test_batch_cell_submits_a_resumable_job(ip: Any, capsys: pytest.CaptureFixtu
     assert one.success and one.result.state == "done"
 
 
+def test_running_the_same_batch_cell_again_picks_its_job_up(
+    ip: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Run All twice in one home failed: "a batch job called 'cities2' already exists".
+    ip.user_ns["df"] = pd.DataFrame({"city": ["Oslo", "Lima"]})
+    source = (
+        "%%orchestrate --compare gpt-4 --over df --batch --job cities2 --out job\n"
+        "Country of {city}?"
+    )
+    assert cell(ip, source).success
+    first = ip.user_ns["job"]
+    again = cell(ip, source)
+    assert again.success, again.error_in_exec
+    assert ip.user_ns["job"].name == "cities2" and ip.user_ns["job"].run_id == first.run_id
+    assert "picked up, nothing sent again" in capsys.readouterr().out
+    changed = cell(ip, source.replace("Country of", "Capital of"))
+    assert not changed.success and "already exists with another prompt" in str(
+        changed.error_in_exec
+    )
+
+
 def test_batch_cell_dry_run_and_mistakes(ip: Any, capsys: pytest.CaptureFixture[str]) -> None:
     ip.user_ns["df"] = pd.DataFrame({"city": ["Oslo"]})
     plan = cell(ip, "%%orchestrate --compare gpt-4 --over df --batch --dry-run\n{city}")
