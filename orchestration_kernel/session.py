@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .errors import UnknownNameError
+from .errors import ConfigurationError, UnknownNameError
 from .runtime import Runtime
 
 __all__ = ["Session", "default_home", "default_session_id", "quiet_home"]
@@ -89,7 +89,7 @@ class Session:
         """Make ``session_id`` the id that runs, ``engine.bus`` and every ``ContextBus()``
         without an explicit id use from now on (``%orchestrate session NAME``)."""
         if not isinstance(session_id, str) or not session_id.strip():
-            raise ValueError("a session id is a non-empty string")
+            raise ConfigurationError(f"a session id is a non-empty string, not {session_id!r}")
         self.id = session_id.strip()
 
     @property

@@ -255,6 +255,8 @@ def test_a_pinned_session_is_the_one_python_code_uses_too(ip: Any) -> None:
     assert ip.user_ns["res"].session_id == "proj-pin"
     assert "Write 3 bullets for the CFO" in ip.user_ns["res"].output
     assert Session.current().engine.session_id == "proj-pin"
+    with pytest.raises(ConfigurationError, match="non-empty"):
+        Session.current().use_id("  ")
     ip.user_ns.pop("Session")
 
 
