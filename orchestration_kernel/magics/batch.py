@@ -53,7 +53,7 @@ def run_batch_cell(ctx: CellContext, args: argparse.Namespace, body: str) -> Any
         plan = plan_job(ctx.engine, models, body.strip(), items, name=name, namespace=namespace)
         ctx.bind(args.out, plan)
         return plan
-    job = _same_job(ctx, name, models, body.strip(), items) if args.job else None
+    job = _same_job(ctx, name, models, body.strip(), items, namespace) if args.job else None
     if job is None:
         job = submit_sync(
             ctx.engine, models, body.strip(), items, name=name, confirm=bool(args.yes),
@@ -63,12 +63,15 @@ def run_batch_cell(ctx: CellContext, args: argparse.Namespace, body: str) -> Any
     return job
 
 
-def _same_job(ctx: CellContext, name: str, models: list[str], template: str, items: Any) -> Any:
+def _same_job(
+    ctx: CellContext, name: str, models: list[str], template: str, items: Any, namespace: Any
+) -> Any:
     """The job ``--job NAME`` already names, when it is this cell's job (same prompt,
     models and row count): a notebook run again (Run All) picks it up instead of failing.
     A different job under that name is a clear error; no job yet is ``None``."""
     from ..batch import BatchJob
     from ..batch.manifest import Manifest
+    from ..batch.submit import plan_job
 
     if not Manifest.exists(name):
         return None
@@ -90,7 +93,10 @@ def _same_job(ctx: CellContext, name: str, models: list[str], template: str, ite
         )
     print(f"note: batch job {name!r} already exists for this prompt, models and rows: "
           "picked up, nothing sent again.")  # fmt: skip
-    return BatchJob.resume(name, ctx.engine)
+    job = BatchJob.resume(name, ctx.engine)
+    # The estimate its submission showed, so the cell reads the same the second time.
+    job.plan = plan_job(ctx.engine, models, template, items, name=name, namespace=namespace)
+    return job
 
 
 def jobs_command(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any:

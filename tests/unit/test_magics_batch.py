@@ -63,6 +63,7 @@ def test_running_the_same_batch_cell_again_picks_its_job_up(
     again = cell(ip, source)
     assert again.success, again.error_in_exec
     assert ip.user_ns["job"].name == "cities2" and ip.user_ns["job"].run_id == first.run_id
+    assert ip.user_ns["job"].plan is not None  # the cell shows its estimate again
     assert "picked up, nothing sent again" in capsys.readouterr().out
     changed = cell(ip, source.replace("Country of", "Capital of"))
     assert not changed.success and "already exists with another prompt" in str(
