@@ -186,14 +186,14 @@ def matrix_prompts(
     if not values:
         raise ConfigurationError(f"{what} is empty: there is nothing to run over")
     template = _with_columns(template, extras[0])
-    base: Mapping[str, Any] = namespace or {}
+    base = dict(namespace or {})  # copied once: every row's ChainMap reads it, none writes
     prompts = []
     # Placeholders naming a whole item or column ({item}, {q}): an empty one is noted.
     plain = [p for p in template.placeholders if not p.path]
     missing: dict[str, list[int]] = {p.raw: [] for p in plain}  # in the prompt's order
     for position, (value, extra) in enumerate(zip(values, extras, strict=True)):
         row = {**extra, "item": value}
-        names = ChainMap(row, dict(base))
+        names = ChainMap(row, base)
         try:
             prompts.append(template.render(Scope(has_input=False, namespace=names)))
         except AccessError as exc:

@@ -74,7 +74,6 @@ if TYPE_CHECKING:
     import pyarrow as pa
     from opentelemetry.sdk.trace.export import SpanExporter
 
-    from ..guardian.memo import RedactionMemo
     from ..session import Session
     from .otel import OTelSink
 
@@ -500,24 +499,10 @@ def _shutdown(writer: BatchWriter, store: AuditStore) -> AuditWriteError | None:
 #: of short strings that recur row after row (a router's detail: model ids, states,
 #: reasons), as does a response asked again: the result is a pure function of the text
 #: (the detectors are compiled once, at import), so a bounded memo answers those.
-_secrets_memo: RedactionMemo | None = None
-
-
 def _secrets_only(text: str) -> str:
-    global _secrets_memo
-    memo = _secrets_memo
-    if memo is None:
-        from ..guardian.memo import RedactionMemo
-
-        memo = _secrets_memo = RedactionMemo()
-    known = memo.get(text)
-    if isinstance(known, str):
-        return known
     from ..guardian.secrets_only import redact_secrets  # the detectors load on first row
 
-    redacted = redact_secrets(text)
-    memo.put(text, redacted)
-    return redacted
+    return redact_secrets(text)
 
 
 def _session_defaults(path: str | Path | None, session_id: str | None) -> tuple[Path, str | None]:
