@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections import ChainMap
+from collections import ChainMap, Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -134,6 +134,7 @@ def _rows(items: Any, what: str) -> tuple[list[Any], list[Mapping[str, Any]], li
         # cells, so ints became floats beside a float column and a NaN became NaT beside
         # a date. The row as a plain dict: {item} renders as JSON, {item[col]} any column.
         columns = [str(c) for c in items.columns]
+        _refuse_duplicate_columns(columns, what)
         records = [
             dict(zip(columns, map(_cell, row), strict=True))
             for row in items.itertuples(index=False, name=None)
@@ -156,6 +157,19 @@ def _rows(items: Any, what: str) -> tuple[list[Any], list[Mapping[str, Any]], li
     values = list(items)
     # Records (``df.to_dict("records")``, parsed JSON): their keys are names, as a row's.
     return values, [_record_names(v) for v in values], None
+
+
+def _refuse_duplicate_columns(columns: list[str], what: str) -> None:
+    """Two columns with one name (``a`` twice, or ``1`` beside ``"1"``) would be one name
+    in the prompt, silently the last column's value: refuse before anything is sent."""
+    twice = [name for name, count in Counter(columns).items() if count > 1]
+    if twice:
+        names = ", ".join(repr(c) for c in twice)
+        raise ConfigurationError(
+            f"{what} has more than one column named {names}: a prompt could not tell them "
+            "apart. Rename or drop the repeats first, e.g. "
+            "df.loc[:, ~df.columns.duplicated()] or df.columns = [...]"
+        )
 
 
 def _record_names(value: object) -> Mapping[str, Any]:

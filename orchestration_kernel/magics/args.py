@@ -215,6 +215,11 @@ def _given(args: argparse.Namespace, option: str) -> bool:
     return getattr(args, option, None) not in (None, False)
 
 
+#: Names IPython puts in every user namespace: never what a user meant by a misspelt variable
+#: (``questionz`` is nearer ``get_ipython`` than nothing).
+_IPYTHON_NAMES = frozenset({"In", "Out", "exit", "quit", "open", "get_ipython"})
+
+
 def evaluate_input(expr: str, namespace: Mapping[str, Any], option: str = "--input") -> Any:
     """The value of ``--input EXPR`` (or ``--over EXPR``): a Python expression over the
     user's namespace (``df``, ``df.review``, ``df["review"]``, ``items[:10]``).
@@ -232,7 +237,7 @@ def evaluate_input(expr: str, namespace: Mapping[str, Any], option: str = "--inp
         return eval(compile(tree, f"<{option}>", "eval"), scope)
     except NameError as exc:
         name = getattr(exc, "name", None) or str(exc)
-        public = [k for k in namespace if not str(k).startswith("_")]
+        public = [k for k in namespace if not str(k).startswith("_") and k not in _IPYTHON_NAMES]
         raise ConfigurationError(
             f"{option} {expr!r}: name {name!r} is not defined.{_did_you_mean(name, public)}"
             + (

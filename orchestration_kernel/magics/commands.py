@@ -41,9 +41,20 @@ def run_command(ctx: CellContext, args: argparse.Namespace) -> Any:
     check_choice("command", command, COMMANDS)
     low, high = _ARITY[command]
     if not low <= len(rest) <= high:
-        raise usage(f"%orchestrate {command} {COMMANDS[command].split(' — ')[0]}".rstrip())
+        raise usage(_arity_message(command, rest, low, high))
     handler = _HANDLERS[command]
     return handler(ctx, args, rest)
+
+
+def _arity_message(command: str, rest: list[str], low: int, high: int) -> str:
+    """What is wrong with the words after ``command``, then its syntax."""
+    syntax = COMMANDS[command].split(" — ")[0] if " — " in COMMANDS[command] else ""
+    if len(rest) > high:
+        most = "no arguments" if high == 0 else f"at most {high} argument{'s' * (high > 1)}"
+        what = f"%orchestrate {command} takes {most}, got {' '.join(rest)!r}."
+    else:
+        what = f"%orchestrate {command} needs {low} argument{'s' * (low > 1)}."
+    return f"{what} Usage: %orchestrate {command} {syntax}".rstrip()
 
 
 def help_text(*_: Any) -> Rendered:

@@ -1,0 +1,90 @@
+"""Mistakes a new user makes in a notebook, each answered with one clear message and no
+call made (found in a first hour with the README and docs/EXAMPLES.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from orchestration_kernel import OrchestrationEngine
+from orchestration_kernel.errors import ConfigurationError
+from orchestration_kernel.matrix import matrix_prompts
+from tests.unit.test_magics import cell, clean_failure, ip  # noqa: F401 - the shell fixture
+
+DUPLICATED = pd.DataFrame([[1, 2], [3, 4]], columns=["a", "a"])
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [DUPLICATED, pd.DataFrame([[1, 2]], columns=[1, "1"])],
+    ids=["same-name", "same-name-once-a-string"],
+)
+def test_over_a_frame_with_two_columns_of_one_name_is_refused(frame: pd.DataFrame) -> None:
+    # Before: {a} silently took the last column's value, for every row.
+    with pytest.raises(ConfigurationError, match="more than one column named") as info:
+        matrix_prompts("value {item}", frame, what="--over d2")
+    assert str(info.value).startswith("--over d2 has")
+
+
+def test_the_matrix_and_the_pipeline_over_rows_refuse_it_before_any_call() -> None:
+    engine = OrchestrationEngine(offline="on")
+    with pytest.raises(ConfigurationError, match="more than one column named 'a'"):
+        engine.matrix_sync(["gpt-4o"], "value {a}", DUPLICATED)
+    spec = [{"name": "s", "model": "gpt-4o", "prompt": "Summ {a}"}]
+    with pytest.raises(ConfigurationError, match="more than one column named 'a'"):
+        engine.pipeline_matrix_sync(spec, DUPLICATED)
+    assert engine.simulator.calls == 0
+
+
+def test_the_magics_refuse_it_cleanly(ip: Any, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: F811
+    ip.user_ns["d2"] = DUPLICATED
+    for head in ("--compare gpt-4o --over d2", "--over d2"):
+        body = "value {a}" if "compare" in head else '- {model: gpt-4o, prompt: "v {a}"}'
+        result = cell(ip, f"%%orchestrate {head} --out m\n{body}")
+        out = capsys.readouterr().out
+        clean_failure(result, out, "ConfigurationError")
+        assert "more than one column named 'a'" in out and "m" not in ip.user_ns
+    ip.user_ns.pop("d2")
+
+
+def test_a_misspelt_variable_is_not_matched_to_ipythons_own_names(
+    ip: Any,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    result = cell(ip, "%%orchestrate --compare gpt-4o --over questionz\nAnswer {item}")
+    out = capsys.readouterr().out
+    clean_failure(result, out, "ConfigurationError")
+    assert "name 'questionz' is not defined" in out
+    assert "get_ipython" not in out  # before: "Did you mean 'get_ipython'?"
+    ip.user_ns["questions"] = ["What is RAG?"]
+    result = cell(ip, "%%orchestrate --compare gpt-4o --over questionz\nAnswer {item}")
+    assert "Did you mean 'questions'?" in capsys.readouterr().out
+    ip.user_ns.pop("questions")
+
+
+@pytest.mark.parametrize(
+    ("line", "says"),
+    [
+        ("help me", "%orchestrate help takes no arguments, got 'me'. Usage: %orchestrate help"),
+        (
+            "audit foo",
+            "%orchestrate audit takes no arguments, got 'foo'. Usage: %orchestrate "
+            "audit [--run ID] [--out VAR]",
+        ),
+        ("offline", "%orchestrate offline needs 1 argument. Usage: %orchestrate offline on|"),
+        ("context a b", "%orchestrate context takes at most 1 argument, got 'a b'."),
+    ],
+)
+def test_a_command_with_the_wrong_words_says_what_is_wrong(
+    ip: Any,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+    line: str,
+    says: str,
+) -> None:
+    result = cell(ip, f"%orchestrate {line}")
+    out = capsys.readouterr().out
+    clean_failure(result, out, "ConfigurationError")
+    assert says in out
+    assert "this help" not in out  # before: "%orchestrate help this help"
