@@ -75,8 +75,15 @@ class ProviderSet:
 
     # -- configuration -------------------------------------------------------------
     def set_key(self, provider: str, key: str | Secret) -> None:
-        """Keep ``key`` for ``provider`` (in memory only) and drop its cached adapters."""
-        self._keys[provider] = Secret(key)
+        """Keep ``key`` for ``provider`` (in memory only) and drop its cached adapters.
+
+        An unknown provider (a typo would keep the key where no call looks) or an empty
+        key is refused, naming the provider, never the key."""
+        self.registry[provider]  # an unknown name raises, with the nearest names
+        secret = Secret(key)
+        if not secret.get().strip():
+            raise ConfigurationError(f"The key given for {provider} is empty; nothing changed.")
+        self._keys[provider] = secret
         for cache_key in [k for k in self._adapters if k[0] == provider]:
             self._adapters.pop(cache_key)
 
