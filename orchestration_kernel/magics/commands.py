@@ -10,7 +10,7 @@ from typing import Any
 
 from ..errors import ConfigurationError
 from ..offline import stand_in_label
-from .args import COMMANDS, OFFLINE_MODES, check_choice
+from .args import COMMANDS, OFFLINE_MODES, check_choice, check_session_id
 from .context import CellContext
 from .display import make_run_display
 from .errors import usage
@@ -168,9 +168,7 @@ def _context(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any
 def _session(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any:
     """Show the session id runs use, or pin it: ``%orchestrate session my-analysis``."""
     if rest:
-        new = rest[0].strip()
-        if not new or any(c.isspace() for c in new):
-            raise usage(f"a session id is one word, not {rest[0]!r}")
+        new = check_session_id(rest[0])
         ctx.kernel.session_id, ctx.kernel.session_source = new, "%orchestrate session"
         ctx.engine.session.use_id(new)
         print(f"Session {new}: context is kept under this id (it survives a restart).")

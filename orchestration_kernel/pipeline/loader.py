@@ -384,7 +384,7 @@ class _Checker:
         if self.spec.fold_model:
             self._model(self.spec.fold_model, ("fold_model",))
         for i, step in enumerate(self.spec.steps):
-            if step.model is None and default is None:
+            if step.model is None and default is None and not self._reported(("steps", i, "model")):
                 self.add(
                     f"step {step.name!r} has no model: add 'model:' to the step "
                     "(or a pipeline-wide 'model:')",
@@ -395,6 +395,16 @@ class _Checker:
                 self._model(model, where)
             for j, model in enumerate(step.fallbacks):
                 self._model(model, ("steps", i, "fallbacks", j))
+
+    def _reported(self, path: Path) -> bool:
+        """A problem was already reported at ``path`` (or inside it): a value refused there
+        was dropped, and its absence is no second mistake (``model: []`` is no "no model")."""
+        where = _path_text(path)
+        return any(
+            p.path is not None
+            and (p.path == where or p.path.startswith((f"{where}.", f"{where}[")))
+            for p in self.problems
+        )
 
     def _model(self, name: str, path: Path) -> None:
         if self.resolve_model is None:

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from orchestration_kernel import OrchestrationEngine
-from orchestration_kernel.errors import ConfigurationError
+from orchestration_kernel.errors import ConfigurationError, SpecError
 from orchestration_kernel.matrix import matrix_prompts
 from tests.unit.test_magics import cell, clean_failure, ip  # noqa: F401 - the shell fixture
 
@@ -88,3 +88,42 @@ def test_a_command_with_the_wrong_words_says_what_is_wrong(
     clean_failure(result, out, "ConfigurationError")
     assert says in out
     assert "this help" not in out  # before: "%orchestrate help this help"
+
+
+@pytest.mark.parametrize("given", ['"a b"', '""', "' '"])
+def test_a_session_id_that_is_not_one_word_is_refused_in_a_cell(
+    ip: Any,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+    given: str,
+) -> None:
+    # Before: "" ran under the kernel's own session and "a b" under a second one, silently;
+    # '%orchestrate session "a b"' already refused it.
+    result = cell(ip, f'%%orchestrate --session {given} --out res\n- {{model: gpt-4, prompt: "x"}}')
+    out = capsys.readouterr().out
+    clean_failure(result, out, "ConfigurationError")
+    assert "a session id is one word" in out and "res" not in ip.user_ns
+
+
+def test_a_placeholder_typo_is_not_matched_to_ipythons_history(
+    ip: Any,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    result = cell(ip, '%%orchestrate\n- {model: gpt-4, prompt: "price is ${amount}"}')
+    out = capsys.readouterr().out
+    clean_failure(result, out, "SpecError")
+    assert "{amount} does not resolve" in out
+    assert "'Out'" not in out  # before: "did you mean 'Out'?"
+
+
+@pytest.mark.parametrize(
+    ("model", "problem"),
+    [("[]", "needs at least one model"), ("[gpt-4, gpt-4]", "names a model twice")],
+)
+def test_a_bad_fan_out_list_is_one_problem_not_two(model: str, problem: str) -> None:
+    engine = OrchestrationEngine(offline="on")
+    with pytest.raises(SpecError) as info:
+        engine.create_pipeline(f"- name: a\n  model: {model}\n  prompt: x\n")
+    assert [p.message for p in info.value.errors] == [f"a fan-out model list {problem}"]
+    assert "has no model" not in str(info.value)  # before: a second, wrong problem
+    with pytest.raises(SpecError, match="has no model"):  # a step without one still says so
+        engine.create_pipeline("- name: a\n  prompt: x\n")
