@@ -127,3 +127,18 @@ def test_a_bad_fan_out_list_is_one_problem_not_two(model: str, problem: str) -> 
     assert "has no model" not in str(info.value)  # before: a second, wrong problem
     with pytest.raises(SpecError, match="has no model"):  # a step without one still says so
         engine.create_pipeline("- name: a\n  prompt: x\n")
+
+
+def test_key_save_without_a_secure_keyring_claims_no_key_is_kept(
+    ip: Any,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Refused before getpass asks: before, the message said "the key is kept for this
+    # kernel only" though no key had been asked for, let alone kept.
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+    result = cell(ip, "%orchestrate key openai --save")
+    out = capsys.readouterr().out
+    clean_failure(result, out, "ConfigurationError")
+    assert "Nothing was saved" in out and "the key is kept" not in out
+    assert "without --save" in out.lower()
