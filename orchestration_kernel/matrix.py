@@ -50,7 +50,9 @@ __all__ = [
     "MatrixInput",
     "MatrixResult",
     "matrix_prompts",
+    "refuse_shadowed_column",
     "run_matrix",
+    "whole_names",
 ]
 
 #: The modes :func:`run_matrix` serves today; ``"batch"`` is reserved for the batch APIs.
@@ -172,6 +174,25 @@ def _refuse_duplicate_columns(columns: list[str], what: str) -> None:
         )
 
 
+def whole_names(template: Template) -> set[str]:
+    """The names ``template`` reads whole (``{item}``, not ``{item[col]}``)."""
+    return {p.root for p in template.placeholders if not p.path}
+
+
+def refuse_shadowed_column(
+    columns: Mapping[str, Any], name: str, used: Iterable[str], what: str
+) -> None:
+    """A column called ``item`` (``input`` for a pipeline) cannot be reached as ``{item}``,
+    which is the whole row: a prompt that reads ``{item}`` whole (``used``) would silently
+    get the row as JSON where its author meant the column."""
+    if name in columns and name in set(used):
+        raise ConfigurationError(
+            f"{what} has a column named {name!r}, but {{{name}}} is the whole row, not that "
+            f"column. Reach the column as {{{name}[{name}]}}, or rename it first, e.g. "
+            f"df.rename(columns={{{name!r}: '{name}_'}})"
+        )
+
+
 def _record_names(value: object) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         return {}
@@ -200,6 +221,7 @@ def matrix_prompts(
     if not values:
         raise ConfigurationError(f"{what} is empty: there is nothing to run over")
     template = _with_columns(template, extras[0])
+    refuse_shadowed_column(extras[0], "item", whole_names(template), what)
     base = dict(namespace or {})  # copied once: every row's ChainMap reads it, none writes
     prompts = []
     # Placeholders naming a whole item or column ({item}, {q}): an empty one is noted.

@@ -142,3 +142,23 @@ def test_key_save_without_a_secure_keyring_claims_no_key_is_kept(
     clean_failure(result, out, "ConfigurationError")
     assert "Nothing was saved" in out and "the key is kept" not in out
     assert "without --save" in out.lower()
+
+
+def test_a_column_named_item_or_input_is_not_silently_the_whole_row() -> None:
+    # Before: {item} (a matrix) or {input} (a pipeline over rows) sent the whole row as
+    # JSON where the column's value was meant, one paid call per row.
+    engine = OrchestrationEngine(offline="on")
+    fruit = pd.DataFrame({"item": ["apple", "pear"], "price": [1, 2]})
+    with pytest.raises(ConfigurationError, match=r"column named 'item', but \{item\} is"):
+        engine.matrix_sync(["gpt-4o"], "Price of {item}: {price}", fruit)
+    rows = pd.DataFrame({"input": ["apple", "pear"], "price": [1, 2]})
+    spec = [{"name": "s", "model": "gpt-4o", "prompt": "Price of {input}: {price}"}]
+    with pytest.raises(ConfigurationError, match=r"Reach the column as \{input\[input\]\}"):
+        engine.pipeline_matrix_sync(spec, rows)
+    assert engine.simulator.calls == 0
+    # The column is reachable, and a prompt that does not read the name whole runs.
+    table = engine.matrix_sync(["gpt-4o"], "Price of {item[item]}: {price}", fruit)
+    assert table.to_dataframe()["gpt-4o"].str.endswith("Price of apple: 1").iloc[0]
+    spec = [{"name": "s", "model": "gpt-4o", "prompt": "Price of {input[input]}: {price}"}]
+    frame = engine.pipeline_matrix_sync(spec, rows).to_dataframe()
+    assert frame["s"].iloc[1].endswith("Price of pear: 2")
