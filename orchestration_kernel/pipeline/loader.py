@@ -395,6 +395,10 @@ class _Checker:
                 self._model(model, where)
             for j, model in enumerate(step.fallbacks):
                 self._model(model, ("steps", i, "fallbacks", j))
+        unnamed = [i for i, step in enumerate(self.spec.steps) if step.model is None]
+        if unnamed and not self.spec.model and self.default_model:  # else it ran and failed
+            why = f"step {self.spec.steps[unnamed[0]].name!r} names no model, so it takes the "
+            self._model(self.default_model, ("steps", unnamed[0]), why + "default model: ")
 
     def _reported(self, path: Path) -> bool:
         """A problem was already reported at ``path`` (or inside it): a value refused there
@@ -406,13 +410,13 @@ class _Checker:
             for p in self.problems
         )
 
-    def _model(self, name: str, path: Path) -> None:
+    def _model(self, name: str, path: Path, why: str = "") -> None:
         if self.resolve_model is None:
             return
         try:
             self.resolve_model(name)
         except UnknownModelError as exc:
-            self.add(str(exc), path)
+            self.add(f"{why}{exc}", path)
 
     # -- templates and conditions --------------------------------------------------------
     def compile_step(self, i: int, step: StepSpec) -> tuple[Template | None, Template | None]:

@@ -162,3 +162,20 @@ def test_a_column_named_item_or_input_is_not_silently_the_whole_row() -> None:
     spec = [{"name": "s", "model": "gpt-4o", "prompt": "Price of {input[input]}: {price}"}]
     frame = engine.pipeline_matrix_sync(spec, rows).to_dataframe()
     assert frame["s"].iloc[1].endswith("Price of pear: 2")
+
+
+def test_a_misspelt_default_model_fails_when_the_cell_loads_not_mid_run(
+    ip: Any,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Before: the run started, its step failed with UnknownModelError and a failed run was
+    # audited; the message never said the model came from the configured default.
+    ip.run_line_magic("config", 'OrchestrateMagics.default_model = "nosuch-model"')
+    try:
+        result = cell(ip, '%%orchestrate --out res\n- task: summary\n  prompt: "Summarise"')
+        out = capsys.readouterr().out
+        clean_failure(result, out, "SpecError")
+        assert "line 1, column 3" in out and "takes the default model" in out
+        assert "pending" not in out and "res" not in ip.user_ns  # no run was started
+    finally:
+        ip.run_line_magic("config", 'OrchestrateMagics.default_model = ""')
