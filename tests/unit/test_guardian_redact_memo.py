@@ -280,3 +280,13 @@ def test_a_pipeline_steps_prompt_and_reply_are_scanned_once(
             assert isinstance(reply, str) and scanned.count(reply) == 1
     finally:
         engine.close()
+
+
+def test_the_memo_drops_the_oldest_entries_first_and_keeps_the_newest() -> None:
+    memo = RedactionMemo(max_chars=10**6, max_entries=100)
+    for i in range(1000):
+        memo.put(f"text {i}", f"<{i}>")
+        memo.put(f"text {i}", "ignored: already known")  # a repeat neither moves nor adds
+    assert len(memo) == 100
+    assert [memo.get(f"text {i}") for i in (899, 900, 999)] == [None, "<900>", "<999>"]
+    assert memo.chars == sum(len(f"text {i}") + len(f"<{i}>") for i in range(900, 1000))
