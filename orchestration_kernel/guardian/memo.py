@@ -79,6 +79,14 @@ class RedactionMemo:
             self._order.append(text)
             self._chars += cost
 
+    def offer(self, text: str, entry: MemoEntry) -> None:
+        """:meth:`put`, but only while there is room: never evicts (for answers that cost
+        less to find again than an eviction, kept for the repeats while the memo fills)."""
+        if len(self._entries) < self.max_entries and (
+            self._chars + _cost(text, entry) <= self.max_chars
+        ):
+            self.put(text, entry)
+
 
 def _cost(text: str, entry: MemoEntry) -> int:
     """Characters kept alive: the text, and the redaction when it is another string
