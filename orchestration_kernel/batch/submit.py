@@ -194,7 +194,7 @@ def _model_record(engine: BatchEngine, name: str) -> ModelRecord:
     engine.resolve(name)  # unknown names fail here, with suggestions
     deployment = engine.router.plan(name)[0]
     simulated = engine.providers.is_simulated(deployment.provider, deployment.api_key)
-    options = engine.providers._options.get(deployment.provider)
+    options = engine.providers.options_for(deployment.provider)
     return ModelRecord(
         name=name,
         ref=str(deployment.ref),
