@@ -104,6 +104,7 @@ async def _submit(
     )  # fmt: skip
     plan.require(confirm)
     manifest.fts = fts
+    manifest.plan = plan.to_dict()
     manifest.keep_content = keep_content or keeps_content(engine)
     redacted, blocked = await _check_inputs(engine, manifest, prompts)
     _write_inputs(manifest, redacted, blocked, prepared.index)
