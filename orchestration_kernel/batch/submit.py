@@ -14,7 +14,7 @@ from ..errors import BatchJobError, ConfigurationError
 from ..privacy import keeps_content
 from .backends import backend_kind, make_backend
 from .engine_face import BatchEngine
-from .input_table import TABLE_FILE, write_table
+from .input_table import TABLE_FILE, redacted_index, write_table
 from .job import BatchJob, build_plan, plan_chunks
 from .manifest import Manifest, ModelRecord, check_name
 from .plan import BatchPlan, confirm_threshold
@@ -107,8 +107,12 @@ async def _submit(
     manifest.plan = plan.to_dict()
     manifest.keep_content = keep_content or keeps_content(engine)
     redacted, blocked = await _check_inputs(engine, manifest, prompts)
-    _write_inputs(manifest, redacted, blocked, prepared.index)
-    manifest.has_table = write_table(manifest.dir / TABLE_FILE, prepared, _redactor(engine))
+    redact = _redactor(engine)
+    index = prepared.index
+    if redact is not None and index is not None:  # as table.parquet's: no label unredacted
+        index = redacted_index(index, redact)
+    _write_inputs(manifest, redacted, blocked, index)
+    manifest.has_table = write_table(manifest.dir / TABLE_FILE, prepared, redact)
     manifest.save()
     job = BatchJob(engine, manifest, plan)
     await job._submit_pending()
