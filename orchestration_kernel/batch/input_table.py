@@ -103,23 +103,26 @@ def _redacted(frame: pd.DataFrame, redact: Redact) -> pd.DataFrame:
     return out
 
 
-def redacted_index(labels: object, redact: Redact) -> pd.Index:
+def redacted_index(labels: Any, redact: Redact) -> pd.Index:
     """``labels`` (an index, or a list of labels) as an index with each label redacted as
     a cell is (every level of a MultiIndex); unchanged when nothing in it changes (a
     range index is never read)."""
     import pandas as pd
 
-    index = labels if isinstance(labels, pd.Index) else pd.Index(labels)
+    index: pd.Index = labels if isinstance(labels, pd.Index) else pd.Index(labels)
     if isinstance(index, pd.RangeIndex):
         return index
     cell = _cell_redactor(redact)
     levels = [index.get_level_values(k) for k in range(index.nlevels)]
-    mapped = [level if _as_is(level.dtype) else level.map(cell) for level in levels]
+    mapped: list[pd.Index] = [level if _as_is(level.dtype) else level.map(cell) for level in levels]
     if all(new.equals(old) for new, old in zip(mapped, levels, strict=True)):
         return index
-    if isinstance(index, pd.MultiIndex):
-        return pd.MultiIndex.from_arrays(mapped, names=index.names)
-    return pd.Index(mapped[0], name=index.name)
+    out: pd.Index = (
+        pd.MultiIndex.from_arrays(mapped, names=index.names)
+        if isinstance(index, pd.MultiIndex)
+        else pd.Index(mapped[0], name=index.name)
+    )
+    return out
 
 
 def _cell_redactor(redact: Redact) -> Callable[[Any], Any]:

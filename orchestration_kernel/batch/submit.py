@@ -108,7 +108,7 @@ async def _submit(
     manifest.keep_content = keep_content or keeps_content(engine)
     redacted, blocked = await _check_inputs(engine, manifest, prompts)
     redact = _redactor(engine)
-    index = prepared.index
+    index: object = prepared.index
     if redact is not None and index is not None:  # as table.parquet's: no label unredacted
         index = redacted_index(index, redact)
     _write_inputs(manifest, redacted, blocked, index)

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..shown_text import shown
 from .frontend import View
 from .render import (
     MUTED,
@@ -77,7 +78,7 @@ class ReplyCells:
 def reply_cells(model: str, reply: Any, marks: tuple[str, ...] = ()) -> ReplyCells:
     """The cells of one model's reply (or of the error that replaced it)."""
     if not hasattr(reply, "text"):
-        error = f"{type(reply).__name__}: {reply}"
+        error = shown(f"{type(reply).__name__}: {reply}")
         return ReplyCells(model, marks=marks, error=error)
     usage = reply.usage
     latency = fmt_ms(reply.latency_ms)
@@ -85,7 +86,8 @@ def reply_cells(model: str, reply: Any, marks: tuple[str, ...] = ()) -> ReplyCel
         latency += f" (first token {fmt_ms(reply.ttft_ms)})"
     return ReplyCells(
         model=model,
-        output=reply.text,
+        # What the model wrote, credentials masked (with guardian=False nothing else did).
+        output=shown(reply.text),
         latency=latency,
         tokens=f"{fmt_tokens(usage.input_tokens)} in / {fmt_tokens(usage.output_tokens)} out",
         cost=cost_text(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..shown_text import shown
 from .render import (
     MUTED,
     STATUS_COLOURS,
@@ -157,7 +158,7 @@ def _beneath_html(step: StepState, cells: StepCells) -> str:
     if step.note and step.status not in ("done", "running", "pending"):
         colour = STATUS_COLOURS.get(step.status, "inherit")
         note = f"<div style='color:{colour}'><i>{esc(cells.status)}</i></div>"
-    return note + (pre_html(step.text) if step.text else "")
+    return note + (pre_html(shown(step.text)) if step.text else "")
 
 
 def run_html(state: RunState) -> str:
@@ -194,7 +195,7 @@ def run_text(state: RunState) -> str:
         meta = "  ".join(c for c in (cells.latency, cells.tokens, cells.cost) if c)
         lines.append(f"  {step.name} [{cells.status}] {cells.model}  {meta}".rstrip())
         lines.extend(f"      guardian: {decision_text(d)}" for d in findings(step.decisions))
-        lines.extend(f"      | {line}" for line in step.text.splitlines())
+        lines.extend(f"      | {line}" for line in shown(step.text).splitlines())
     lines.append(totals_text(state))
     if state.error:
         lines.append(f"error: {state.error}")
