@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field, PrivateAttr
 from ..errors import UnknownNameError
 from ..formatting import format_cost, format_ms
 from ..models import Attempt, Decision, Usage
-from ..offline import model_label
+from ..offline import model_label, stand_in_cost_text, stood_in
 from ..storage.commit import Commit
 
 if TYPE_CHECKING:
@@ -48,6 +48,19 @@ def assign(model: BaseModel, values: dict[str, object]) -> None:
 def _sum_cost(costs: list[float | None]) -> float | None:
     """The sum, or ``None`` if any cost is unknown."""
     return None if any(c is None for c in costs) else float(sum(c or 0.0 for c in costs))
+
+
+def _cost_text(calls: list[ModelCall], cost: float | None, *, unknown: str = "unknown") -> str:
+    """``cost`` as the summary shows it; where an offline stand-in answered, what the
+    models asked for would charge (``est. if real``, or ``unknown if real``), never $0."""
+    ran = [c for c in calls if c.ran]
+    if not any(stood_in(c.model, c.provider, c.simulated) for c in ran):
+        return format_cost(cost, unknown=unknown)
+    real = [
+        c.cost_if_real_usd if stood_in(c.model, c.provider, c.simulated) else c.cost_usd
+        for c in ran
+    ]
+    return stand_in_cost_text(cost, _sum_cost(real), stand_in=True)
 
 
 class ModelCall(BaseModel):
@@ -292,7 +305,7 @@ class PipelineResult(BaseModel):
         for s in self.steps:
             model = ", ".join(s.model) if isinstance(s.model, list) else (s.model or "")
             latency = format_ms(s.latency_ms)
-            cost = format_cost(s.cost_usd, unknown="")
+            cost = _cost_text(s.calls, s.cost_usd, unknown="")
             rows.append(
                 [
                     s.name,
@@ -307,7 +320,7 @@ class PipelineResult(BaseModel):
         return rows
 
     def _headline(self) -> str:
-        cost = format_cost(self.cost_usd)
+        cost = _cost_text([c for s in self.steps for c in s.calls], self.cost_usd)
         latency = format_ms(self.latency_ms, unknown="?")
         name = self.pipeline or "pipeline"
         return (

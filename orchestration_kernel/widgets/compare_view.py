@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..offline import reply_stood_in
 from ..shown_text import shown
 from .frontend import View
 from .render import (
@@ -94,7 +95,7 @@ def reply_cells(model: str, reply: Any, marks: tuple[str, ...] = ()) -> ReplyCel
             reply.cost_usd,
             if_real(reply),
             unknown=reply.cost_usd is None,
-            simulated=bool(reply.simulated),
+            simulated=reply_stood_in(reply),  # the simulator or the local model stood in
         ),
         decisions=tuple(reply.decisions),
         marks=marks,
@@ -110,10 +111,10 @@ def if_real(reply: Any) -> float | None:
 
 
 def effective_cost(reply: Any) -> float | None:
-    """The cost to compare models by: the real price for a simulated reply (unknown,
-    ``None``, when the catalogue has no price for it: the simulator's 0 is not a price)."""
+    """The cost to compare models by: the real price for a stand-in's reply (unknown,
+    ``None``, when the catalogue has no price for it: a stand-in's 0 is not a price)."""
     real = if_real(reply)
-    if real is not None or getattr(reply, "simulated", False):
+    if real is not None or reply_stood_in(reply):
         return real
     return getattr(reply, "cost_usd", None)
 

@@ -73,7 +73,7 @@ def step_cells(step: StepState) -> StepCells:
             step.cost_usd,
             step.cost_if_real_usd,
             unknown=step.cost_unknown,
-            simulated=step.simulated and step.status == "done",
+            simulated=step.stood_in and step.status == "done",
         ),
     )
 
@@ -125,8 +125,8 @@ def totals_text(state: RunState) -> str:
     cost = "cost unknown" if t["cost_usd"] is None else fmt_cost(t["cost_usd"])
     if t["cost_if_real_usd"] is not None:
         cost = f"{fmt_cost(t['cost_if_real_usd'])} est. if real"
-    elif t["simulated"] and t["done"]:
-        cost = "cost unknown if real"  # a simulated model the catalogue has no price for
+    elif t["stood_in"] and t["done"]:
+        cost = "cost unknown if real"  # a stand-in for a model the catalogue has no price for
     parts = [
         f"{t['done']}/{t['steps']} steps done",
         fmt_ms(t["latency_ms"]),
