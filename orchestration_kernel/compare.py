@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from .models import Reply
 from .offline import cost_if_real, model_label, stand_in_cost_note, stand_in_cost_text
 from .outcomes import count_findings, worst_status
+from .shown_text import shown
 from .storage.commit import Commit
 
 if TYPE_CHECKING:
@@ -111,11 +112,11 @@ class CompareTable:
         lines = ["| model | output | latency ms | tokens | cost |", "|---|---|---|---|---|"]
         for row in self.rows():
             if row["error"]:
-                lines.append(f"| {row['model']} | **error**: {row['error']} | | | |")
+                lines.append(f"| {row['model']} | **error**: {shown(row['error'])} | | | |")
                 continue
             stand_in = row["cost_note"] is not None
             cost = stand_in_cost_text(row["cost_usd"], row["cost_if_real_usd"], stand_in=stand_in)
-            text = str(row["output"]).replace("|", "\\|").replace("\n", " ")
+            text = shown(str(row["output"])).replace("|", "\\|").replace("\n", " ")
             tokens = row["input_tokens"] + row["output_tokens"]
             model = model_label(row["model"], row["provider"], row["simulated"])
             lines.append(f"| {model} | {text} | {row['latency_ms']:.0f} | {tokens} | {cost} |")

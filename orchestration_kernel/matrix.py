@@ -38,6 +38,7 @@ from .offline import cost_if_real, reply_stood_in, stand_in_cost_text
 from .outcomes import count_findings, worst_status
 from .pipeline.placeholders import Template, compile_template
 from .pipeline.scope import AccessError, Scope
+from .shown_text import shown
 from .user_spec import check_concurrency
 
 if TYPE_CHECKING:
@@ -362,7 +363,8 @@ def _cell_text(reply: Any) -> str:
 
 
 def _md_cell(value: Any) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")
+    # An item or a reply, as a notebook shows it: no credential (guardian off too).
+    return shown(str(value)).replace("|", "\\|").replace("\n", " ")
 
 
 def _total(t: dict[str, Any]) -> str:

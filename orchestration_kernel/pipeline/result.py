@@ -20,6 +20,7 @@ from ..errors import UnknownNameError
 from ..formatting import format_cost, format_ms
 from ..models import Attempt, Decision, Usage
 from ..offline import model_label, stand_in_cost_text, stood_in
+from ..shown_text import shown
 from ..storage.commit import Commit
 
 if TYPE_CHECKING:
@@ -339,7 +340,7 @@ class PipelineResult(BaseModel):
         lines.append("|" + "---|" * len(self._HEADER))
         lines += ["| " + " | ".join(r) + " |" for r in self._summary_rows()]
         if self.output:
-            lines += ["", self.output]
+            lines += ["", shown(self.output)]  # no credential in a notebook output
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
@@ -348,7 +349,7 @@ class PipelineResult(BaseModel):
             "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>"
             for r in self._summary_rows()
         )
-        out = f"<pre>{html.escape(self.output)}</pre>" if self.output else ""
+        out = f"<pre>{html.escape(shown(self.output))}</pre>" if self.output else ""
         return (
             f"<div><b>{html.escape(self._headline())}</b><table><thead><tr>{head}</tr></thead>"
             f"<tbody>{body}</tbody></table>{out}</div>"
