@@ -54,14 +54,37 @@ def _sum_cost(costs: list[float | None]) -> float | None:
 def _cost_text(calls: list[ModelCall], cost: float | None, *, unknown: str = "unknown") -> str:
     """``cost`` as the summary shows it; where an offline stand-in answered, what the
     models asked for would charge (``est. if real``, or ``unknown if real``), never $0."""
-    ran = [c for c in calls if c.ran]
-    if not any(stood_in(c.model, c.provider, c.simulated) for c in ran):
+    stand_ins = [c for c in calls if c.ran and stood_in(c.model, c.provider, c.simulated)]
+    if not stand_ins:
         return format_cost(cost, unknown=unknown)
-    real = [
-        c.cost_if_real_usd if stood_in(c.model, c.provider, c.simulated) else c.cost_usd
-        for c in ran
-    ]
-    return stand_in_cost_text(cost, _sum_cost(real), stand_in=True)
+    return stand_in_cost_text(cost, _if_real(calls), stand_in=True)
+
+
+def _if_real(calls: list[ModelCall]) -> float | None:
+    """What the models asked for would charge for these calls: a real call's own cost, a
+    stand-in's at the real model's price (``None`` when any is unknown)."""
+    return _sum_cost(
+        [
+            c.cost_if_real_usd if stood_in(c.model, c.provider, c.simulated) else c.cost_usd
+            for c in calls
+            if c.ran
+        ]
+    )
+
+
+def _stand_in_cost(step: StepResult) -> dict[str, object]:
+    """A step's ``cost_if_real_usd`` and ``cost_note`` (see ``to_records``)."""
+    stand_ins = [c for c in step.calls if c.ran and stood_in(c.model, c.provider, c.simulated)]
+    if not stand_ins:
+        return {"cost_if_real_usd": step.cost_usd, "cost_note": None}
+    who = "the offline simulator" if all(c.simulated for c in stand_ins) else "the local model"
+    unpriced = [c.resolved_model or c.model for c in stand_ins if c.cost_if_real_usd is None]
+    note = (
+        f"answered by {who}; no price is known for {', '.join(unpriced)}"
+        if unpriced
+        else f"answered by {who}; estimated at the real models' prices"
+    )
+    return {"cost_if_real_usd": _if_real(step.calls), "cost_note": note}
 
 
 class ModelCall(BaseModel):
@@ -268,7 +291,10 @@ class PipelineResult(BaseModel):
         }
 
     def to_records(self) -> list[dict[str, object]]:
-        """One flat row per step (what :meth:`to_dataframe` shows)."""
+        """One flat row per step (what :meth:`to_dataframe` shows). ``cost_usd`` is what
+        was spent; ``cost_if_real_usd`` what the models asked for would charge (``None``
+        where an offline stand-in answered for a model with no price) and ``cost_note``
+        why, where a stand-in answered."""
         return [
             {
                 "run_id": self.run_id,
@@ -284,6 +310,7 @@ class PipelineResult(BaseModel):
                 "input_tokens": s.usage.input_tokens,
                 "output_tokens": s.usage.output_tokens,
                 "cost_usd": s.cost_usd,
+                **_stand_in_cost(s),
                 "guardian": s.guardian,
                 "error": s.error,
                 "reason": s.reason,
@@ -298,7 +325,11 @@ class PipelineResult(BaseModel):
         """A pandas DataFrame, one row per step (pandas is imported here, not before)."""
         import pandas as pd
 
-        return pd.DataFrame.from_records(self.to_records())
+        frame = pd.DataFrame.from_records(self.to_records())
+        for column in ("cost_usd", "cost_if_real_usd"):  # numeric, NaN where unknown
+            if column in frame:
+                frame[column] = pd.to_numeric(frame[column]).astype("float64")
+        return frame
 
     # -- display ------------------------------------------------------------------
     def _summary_rows(self) -> list[list[str]]:

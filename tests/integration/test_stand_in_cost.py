@@ -74,6 +74,10 @@ def test_matrix_and_pipeline_summaries_and_the_audit_view_say_unknown(
     )
     result = pipeline.run("hello")
     assert "unknown if real" in shows(result._repr_markdown_(), result._repr_html_())
+    steps = result.to_dataframe().set_index("step")
+    assert steps["cost_if_real_usd"].dtype == "float64" and steps.loc["hi", "cost_usd"] == 0.0
+    assert pd.isna(steps.loc["hi", "cost_if_real_usd"])
+    assert "no price is known for ollama:llama3" in steps.loc["hi", "cost_note"]
     state = RunState("run")
     state.absorb(result)
     state.end(None)
