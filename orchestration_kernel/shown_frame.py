@@ -25,12 +25,15 @@ from .shown_text import shown_value
 __all__ = ["ShownFrame", "shown_positions"]
 
 
-def shown_positions(n: int, limit: int | None, shortened: int | None = None) -> np.ndarray:
-    """The positions (of ``n`` rows or columns) a display with this ``limit`` can show:
-    all of them when they fit (or ``limit`` is ``None``); else the first and the last
-    ``shortened or limit`` (a superset of pandas' head and tail halves)."""
-    if limit == 0:  # pandas fits a terminal: as many as the terminal has lines
-        limit = max(shutil.get_terminal_size().lines, shortened or 0)
+def shown_positions(
+    n: int, limit: int | None, shortened: int | None = None, *, axis: int = 0
+) -> np.ndarray:
+    """The positions (of ``n`` rows, or columns for ``axis=1``) a display with this
+    ``limit`` can show: all of them when they fit (or ``limit`` is ``None``); else the
+    first and the last ``shortened or limit`` (a superset of pandas' head and tail)."""
+    if limit == 0:  # pandas fits a terminal: no more than its lines (rows) or characters
+        size = shutil.get_terminal_size()
+        limit = max(size.lines if axis == 0 else size.columns, shortened or 0)
     if limit is None or n <= limit:
         return np.arange(n)
     k = min(shortened or limit, limit, n)
@@ -50,7 +53,7 @@ class ShownFrame(pd.DataFrame):
         rows = shown_positions(
             len(self), pd.get_option("display.max_rows"), pd.get_option("display.min_rows")
         )
-        cols = shown_positions(self.shape[1], pd.get_option("display.max_columns"))
+        cols = shown_positions(self.shape[1], pd.get_option("display.max_columns"), axis=1)
         out = pd.DataFrame(self, copy=False)
         out = out.copy(deep=False)
         for k in cols:

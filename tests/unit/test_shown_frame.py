@@ -52,8 +52,14 @@ def test_a_long_frame_masks_the_rows_pandas_shows(
     assert frame.iloc[n // 2, 0] == f"key {key}"  # the frame itself is untouched
 
 
-def test_shown_positions_cover_pandas_head_and_tail() -> None:
+def test_shown_positions_cover_pandas_head_and_tail(monkeypatch: pytest.MonkeyPatch) -> None:
     assert list(shown_positions(5, 60, 10)) == [0, 1, 2, 3, 4]
+    # 0: pandas fits the terminal, never more rows than it has lines, nor columns than
+    # it has characters.
+    monkeypatch.setenv("LINES", "30")
+    monkeypatch.setenv("COLUMNS", "90")
+    assert list(shown_positions(1000, 0, 10)) == [*range(30), *range(970, 1000)]
+    assert len(shown_positions(1000, 0, axis=1)) == 180
     assert list(shown_positions(100, 60, 10)) == [*range(10), *range(90, 100)]
     assert list(shown_positions(100, 20, None)) == [*range(20), *range(80, 100)]
     assert len(shown_positions(100, None, 10)) == 100  # max_rows None shows them all
