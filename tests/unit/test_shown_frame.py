@@ -58,7 +58,8 @@ def test_shown_positions_cover_pandas_head_and_tail(monkeypatch: pytest.MonkeyPa
     # it has characters.
     monkeypatch.setenv("LINES", "30")
     monkeypatch.setenv("COLUMNS", "90")
-    assert list(shown_positions(1000, 0, 10)) == [*range(30), *range(970, 1000)]
+    assert list(shown_positions(1000, 0, None)) == [*range(30), *range(970, 1000)]
+    assert list(shown_positions(1000, 0, 10)) == [*range(10), *range(990, 1000)]
     assert len(shown_positions(1000, 0, axis=1)) == 180
     assert list(shown_positions(100, 60, 10)) == [*range(10), *range(90, 100)]
     assert list(shown_positions(100, 20, None)) == [*range(20), *range(80, 100)]
