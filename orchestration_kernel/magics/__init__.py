@@ -34,7 +34,10 @@ def load_ipython_extension(ipython: Any) -> None:
     ipython.register_magics(magics)
     ipython.events.register("post_run_cell", magics.errors.post_run_cell)
     install_api_mistakes(ipython)
+    from .shown_types import show_replies_masked
     from .status_view import show_status_in_cells
+
+    show_replies_masked(ipython)  # a Reply left as a cell's value: no credential shown
 
     # Slow moments nobody asked for (the local model starting) say so in the cell.
     magics.stop_status = show_status_in_cells()

@@ -103,6 +103,14 @@ def test_compare_and_matrix_views_show_replies_masked(kernel: Frontend) -> None:
     assert value(kernel, "key in m.to_dataframe().iloc[1]['gpt-4o']") is True
 
 
+def test_a_reply_left_as_a_cells_value_shows_no_key(kernel: Frontend) -> None:
+    key = value(kernel, "key")
+    ok(kernel, "reply = Session.current().engine.complete_sync('gpt-4o-mini', f'Repeat {key}')")
+    msgs = ok(kernel, "reply")
+    assert_no_key(outputs(msgs), key)  # its Markdown and its repr
+    assert value(kernel, "key in reply.text") is True  # the object keeps what was written
+
+
 def test_code_inserted_as_the_next_cell_holds_no_key(kernel: Frontend) -> None:
     key = value(kernel, "key")
     reply, _ = kernel.run(
