@@ -54,13 +54,12 @@ class ShownFrame(pd.DataFrame):
             len(self), pd.get_option("display.max_rows"), pd.get_option("display.min_rows")
         )
         cols = shown_positions(self.shape[1], pd.get_option("display.max_columns"), axis=1)
-        out = pd.DataFrame(self, copy=False)
-        out = out.copy(deep=False)
+        out = pd.DataFrame(self, copy=False).copy(deep=False)
         for k in cols:
             column = out.iloc[:, k]
-            if column.dtype.kind not in "OSU" and str(column.dtype) != "str":
+            if not _textual(column.dtype):
                 continue  # numbers, booleans, dates: nothing to mask
-            masked = _masked(column.to_numpy(), rows)
+            masked = _masked(column, rows)
             if masked is not None:
                 out.isetitem(int(k), masked)
         out.index = _masked_index(out.index, rows)
@@ -87,18 +86,21 @@ def _as_pandas(method: str, frame: pd.DataFrame) -> Any:
     return getattr(pd.DataFrame, method)(frame)
 
 
-def _masked(values: np.ndarray, positions: np.ndarray) -> np.ndarray | None:
+def _textual(dtype: Any) -> bool:
+    return dtype.kind in "OSU" or str(dtype) == "str"
+
+
+def _masked(values: pd.Series | pd.Index, positions: np.ndarray) -> np.ndarray | None:
     """``values`` with the cells at ``positions`` masked (a new array), or ``None`` when
-    none of them changes."""
+    none of them changes. Only those cells are read unless one changes."""
     changed: dict[int, Any] = {}
-    for p in positions:
-        value = values[p]
+    for p, value in zip(positions, values.take(positions).to_numpy(), strict=True):
         masked = shown_value(value)
         if masked is not value and masked != value:
             changed[int(p)] = masked
     if not changed:
         return None
-    out = np.array(values, dtype=object, copy=True)
+    out = np.array(values.to_numpy(), dtype=object, copy=True)
     for p, masked in changed.items():
         out[p] = masked
     return out
@@ -107,12 +109,7 @@ def _masked(values: np.ndarray, positions: np.ndarray) -> np.ndarray | None:
 def _masked_index(index: pd.Index, positions: np.ndarray) -> pd.Index:
     """``index`` with its labels at ``positions`` masked (each level of a MultiIndex)."""
     levels = [index.get_level_values(k) for k in range(index.nlevels)]
-    masked = [
-        _masked(level.to_numpy(), positions)
-        if level.dtype.kind in "OSU" or str(level.dtype) == "str"
-        else None
-        for level in levels
-    ]
+    masked = [_masked(level, positions) if _textual(level.dtype) else None for level in levels]
     if all(m is None for m in masked):
         return index
     arrays = [level if m is None else m for level, m in zip(levels, masked, strict=True)]
