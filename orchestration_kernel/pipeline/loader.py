@@ -19,12 +19,12 @@ from pydantic_core import ErrorDetails
 
 from ..errors import SpecError, SpecProblem, UnknownModelError
 from ..text_checks import surrogate_at
+from ..yaml_bounds import BoundedLoader, YAMLBoundError
 from .dag import DAG, CycleError, build_dag
 from .placeholders import Placeholder, Template, compile_template, resolve
 from .scope import STEP_FIELDS, AccessError, Scope, nearest
 from .spec import IDENTIFIER, RESERVED_NAMES, PipelineSpec, StepSpec
 from .when import Condition, WhenError, parse_condition
-from .yaml_bounds import BoundedLoader, YAMLBoundError
 
 __all__ = ["CompiledPipeline", "Reference", "load_pipeline", "parse_yaml"]
 

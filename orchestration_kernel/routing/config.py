@@ -76,7 +76,7 @@ def _parse(text: str, suffix: str) -> object:
         return tomllib.loads(text)  # TOML itself refuses a key defined twice
     # Lazily: only config files need YAML. The pipeline's loader bounds the expanded size
     # and depth while it composes (a few hundred bytes of aliases can stand for millions).
-    from ..pipeline.yaml_bounds import BoundedLoader
+    from ..yaml_bounds import BoundedLoader
 
     loader = BoundedLoader(text)
     try:
