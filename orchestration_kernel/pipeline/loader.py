@@ -325,7 +325,26 @@ def _check_value(ref: Reference, scope: Scope) -> str | None:
             scope.get(ref.name)
     except AccessError as exc:
         what = ref.placeholder.raw if ref.placeholder else ref.name
-        return f"{what}: {exc}"
+        return f"{what}: {_history_problem(ref, scope) or exc}"
+    return None
+
+
+def _history_problem(ref: Reference, scope: Scope) -> str | None:
+    """``{Out[99]}`` names a cell, not a key: say which cells have what it asks for."""
+    if ref.name not in HISTORY_NAMES or ref.placeholder is None or not ref.placeholder.path:
+        return None
+    cell = ref.placeholder.path[0][1]
+    try:
+        cells = scope.get(ref.name)
+    except AccessError:
+        return None
+    if isinstance(cells, Mapping):
+        have = sorted(k for k in cells if isinstance(k, int))
+        noun = "output" if ref.name == "Out" else "error"
+        shown = ", ".join(map(str, have[-10:])) or "none yet"
+        return f"cell {cell} has no {noun}; cells with one: {shown}"
+    if isinstance(cells, list):
+        return f"there is no cell {cell} yet (the last is {len(cells) - 1})"
     return None
 
 

@@ -179,3 +179,17 @@ def test_a_misspelt_default_model_fails_when_the_cell_loads_not_mid_run(
         assert "pending" not in out and "res" not in ip.user_ns  # no run was started
     finally:
         ip.run_line_magic("config", 'OrchestrateMagics.default_model = ""')
+
+
+def test_a_missing_history_cell_says_which_cells_have_one(
+    ip: Any,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Before: "{Out[99]}: no key '99'".
+    assert cell(ip, "41 + 1").success
+    result = cell(ip, '%%orchestrate --dry-run\n- {model: gpt-4, prompt: "x {Out[99]}"}')
+    out = capsys.readouterr().out
+    clean_failure(result, out, "SpecError")
+    assert "{Out[99]}: cell 99 has no output; cells with one: " in out
+    result = cell(ip, '%%orchestrate --dry-run\n- {model: gpt-4, prompt: "x {In[99999]}"}')
+    assert "{In[99999]}: there is no cell 99999 yet (the last is " in capsys.readouterr().out
