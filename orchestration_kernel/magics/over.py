@@ -65,6 +65,11 @@ def run_pipeline_over_cell(ctx: CellContext, args: argparse.Namespace, body: str
         plan = pipeline.plan(rows.inputs[0], namespace=rows.namespaces[0])
         ctx.bind(args.out, plan)
         return plan
+    if not args.yes:
+        from .spend import confirm_pipeline_over
+
+        plan = pipeline.plan(rows.inputs[0], namespace=rows.namespaces[0])
+        confirm_pipeline_over(ctx.engine, plan, len(rows.inputs))
     session_id = args.session or ctx.session_id
     if args.cluster is None:
         result = ctx.engine.runtime.run_sync(
