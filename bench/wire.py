@@ -27,6 +27,7 @@ alternating; each repeat's figure is the pipelines' wall minus the raw SDK's wal
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import time
 from collections.abc import Awaitable, Callable
@@ -104,8 +105,9 @@ def _clients(base_url: str) -> tuple[dict[str, Call], list[Any]]:
     wire = {"keys": {"openai": FAKE_OPENAI_KEY}, "base_urls": {"openai": base_url}}
     full = engine(offline="off", **wire)
     bare = engine(offline="off", guardian=False, audit=False, **wire)
-    step = create_pipeline(full, [{"name": "answer", "model": f"openai:{MODEL}",
-                                   "prompt": "{input}"}])  # fmt: skip
+    one_step = [{"name": "answer", "model": f"openai:{MODEL}", "prompt": "{input}"}]
+    step = create_pipeline(full, one_step)
+    closers: list[Any] = [full, bare]
 
     async def raw(prompt: str) -> Any:
         return await sdk.chat.completions.create(
@@ -118,7 +120,29 @@ def _clients(base_url: str) -> tuple[dict[str, Call], list[Any]]:
         "engine.complete (Guardian, audit off)": lambda p: bare.complete(f"openai:{MODEL}", p),
         "one-step pipeline": step.execute,
     }
-    return clients, [full, bare]
+    # The opt-in durability (issue 24 asks for both): the same pipeline on an audit trail
+    # whose commit does not wait for an fsync (survives a killed process, not a power cut).
+    normal = _normal_trail(full)
+    if normal is not None:
+        light = engine(offline="off", audit=normal, **wire)
+        clients[NORMAL_PIPELINE] = create_pipeline(light, one_step).execute
+        closers += [light, normal]
+    return clients, closers
+
+
+#: The one-step pipeline on a ``synchronous="NORMAL"`` audit trail (no target of its own).
+NORMAL_PIPELINE = "one-step pipeline (audit synchronous=NORMAL)"
+
+
+def _normal_trail(beside: Any) -> Any:
+    """A ``synchronous="NORMAL"`` trail beside ``beside``'s, or ``None`` (a library
+    without the setting)."""
+    trail_cls = getattr(importlib.import_module("orchestration_kernel.audit"), "AuditTrail")
+    folder = Path(beside.audit.path).parent
+    try:
+        return trail_cls(folder / "audit-normal.sqlite", synchronous="NORMAL")
+    except TypeError:
+        return None
 
 
 async def _conc(call: Call, n: int, concurrency: int, prefix: str) -> dict[str, Any]:
