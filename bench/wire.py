@@ -137,7 +137,7 @@ NORMAL_PIPELINE = "one-step pipeline (audit synchronous=NORMAL)"
 def _normal_trail(beside: Any) -> Any:
     """A ``synchronous="NORMAL"`` trail beside ``beside``'s, or ``None`` (a library
     without the setting)."""
-    trail_cls = getattr(importlib.import_module("orchestration_kernel.audit"), "AuditTrail")
+    trail_cls = importlib.import_module("orchestration_kernel.audit").AuditTrail
     folder = Path(beside.audit.path).parent
     try:
         return trail_cls(folder / "audit-normal.sqlite", synchronous="NORMAL")

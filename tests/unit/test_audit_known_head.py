@@ -8,6 +8,7 @@ used after someone else wrote.
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from pathlib import Path
 
@@ -37,7 +38,7 @@ def test_two_trails_on_one_file_taking_turns_keep_one_linear_chain(tmp_path: Pat
         second.close()
     rows = _chain(path)
     assert [r[0] for r in rows] == list(range(1, 61))
-    for earlier, later in zip(rows, rows[1:], strict=False):
+    for earlier, later in itertools.pairwise(rows):
         assert later[1] == earlier[2]  # each row chains onto the one before it
 
 
