@@ -4,8 +4,10 @@ The simulator answers at once, so every microsecond a pipeline step takes is our
 scheduling, prompt rendering, routing, the Guardian's checks, the audit, the bus.
 We run the seed's three-step pipeline one run at a time (per-step time, steps/s) and
 many runs at once (steps/s), and ``engine.complete`` alone, with the Guardian and the
-audit on and off; the four configurations are interleaved repeat by repeat so drift
-hits them alike. The floor is the simulator called directly, without the engine.
+audit on and off, and with the audit's opt-in ``synchronous="NORMAL"`` (its commit does
+not wait for an fsync; issue 24 asks for both); the configurations are interleaved
+repeat by repeat so drift hits them alike. The floor is the simulator called directly,
+without the engine.
 Runs are awaited from the caller's own event loop, as a notebook cell would.
 """
 

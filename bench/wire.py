@@ -18,6 +18,10 @@ distribution-free confidence interval (:func:`bench.stats.median_ci`: ten rounds
 97.9%, five 93.8%), and a target is met only when the interval's upper bound is under it
 (:func:`bench.stats.verdict`).
 
+The one-step pipeline is also measured on an audit trail with the opt-in
+``synchronous="NORMAL"`` (a commit survives a killed process, not a power cut), beside
+the default ``FULL`` (its commit waits for an fsync), with no target of its own.
+
 Requests per second are measured with ``http_concurrency`` calls in flight. Finally
 ``http_held_pipelines`` one-step pipelines and as many raw SDK calls run at once with
 every request held ``http_hold`` s by the server, ``http_held_repeats`` times, the order
