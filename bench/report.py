@@ -617,11 +617,17 @@ def _robustness_md(r: dict[str, Any]) -> list[str]:
 def _guardian_md(r: dict[str, Any]) -> list[str]:
     rows = [
         [
-            "per KB, ordinary prompts",
-            num(get(r, "per_kb_us", "n")),
-            f"{get(r, 'per_kb_us', 'p50'):.0f} µs",
-            f"{get(r, 'per_kb_us', 'p95'):.0f} µs",
+            label,
+            num(get(r, key, "n")),
+            f"{get(r, key, 'p50'):.0f} µs",
+            f"{get(r, key, 'p95'):.0f} µs",
         ]
+        for label, key in (
+            ("per KB, ordinary prompts (the goal's row)", "per_kb_us"),
+            ("per KB, their negatives only", "per_kb_us_benign"),
+            ("per KB, prose no one here wrote (Python's topic pages)", "per_kb_us_prose"),
+        )
+        if get(r, key, "n") is not None
     ]
     rows += [
         [f"{name} ({r['hostile_kb']} KB)", "1", f"{secs:.2f} s", ""]
@@ -794,7 +800,10 @@ SECTIONS: list[Section] = [
         "nobody reads."), _robustness_md),
     Section("guardian", "9. Guardian speed", (
         "`check_input` with the default policies. Per KB: the project's labelled prompts "
-        "joined into 1, 4 and 16 KB texts, µs per KB over every check. Hostile: one check "
+        "joined into 1, 4 and 16 KB texts (about half of them positives, dense with "
+        "candidates), µs per KB over every check; the goal reads this row. Beside it, the "
+        "same with the negatives only, and the same sizes cut from prose no one here wrote "
+        "(Python's own documentation topics, `pydoc_data.topics`). Hostile: one check "
         "of each text that once made a rule backtrack (runs of one character, of letters "
         "and digits, of whitespace, floods of triggers), checked off the event loop."),
         _guardian_md),

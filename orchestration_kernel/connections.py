@@ -89,6 +89,21 @@ class ProviderSet:
         for cache_key in [k for k in self._adapters if k[0] == provider]:
             self._adapters.pop(cache_key)
 
+    @property
+    def base_urls(self) -> dict[str, str]:
+        """The base URL set for each provider (a copy: change one with a new engine)."""
+        return dict(self._base_urls)
+
+    def options_for(self, provider: str) -> dict[str, Any] | None:
+        """The adapter options set for ``provider`` (a copy), or ``None`` when none were."""
+        options = self._options.get(provider)
+        return None if options is None else dict(options)
+
+    @property
+    def provider_options(self) -> dict[str, dict[str, Any]]:
+        """The adapter options set for each provider (copies)."""
+        return {name: dict(options) for name, options in self._options.items()}
+
     def credential_for(self, provider: str) -> Any:
         """The refreshable credential set for ``provider``, if any."""
         return self._credentials.get(provider)

@@ -290,7 +290,13 @@ class ProviderTimeout(RetryableError):
 
 
 class ConnectionFailure(RetryableError):
-    """The connection could not be made or was lost before a response."""
+    """The connection could not be made or was lost before a response.
+
+    ``refused_locally``: the connection was refused by a server on this machine
+    (loopback), which is not running; the engine does not retry it (see ``loopback.py``).
+    """
+
+    refused_locally: bool = False
 
 
 class IncompleteStreamError(RetryableError):

@@ -34,9 +34,11 @@ from .errors import ConfigurationError
 from .formatting import format_cost, format_ms
 from .models import Reply
 from .near_names import did_you_mean
+from .offline import cost_if_real, reply_stood_in, stand_in_cost_text
 from .outcomes import count_findings, worst_status
 from .pipeline.placeholders import Template, compile_template
 from .pipeline.scope import AccessError, Scope
+from .shown_text import shown
 from .user_spec import check_concurrency
 
 if TYPE_CHECKING:
@@ -294,12 +296,16 @@ class MatrixResult:
             replies = [self.reply(i, model) for i in range(len(self.tables))]
             ok = [r for r in replies if isinstance(r, Reply)]
             costs = [r.cost_usd for r in ok]
+            real = [cost_if_real(r) for r in ok]
             out[model] = {
                 "answers": len(ok),
                 "errors": len(replies) - len(ok),
                 "latency_ms": sum(r.latency_ms for r in ok),
                 "tokens": sum(r.usage.total_tokens for r in ok),
                 "cost_usd": None if any(c is None for c in costs) else sum(costs),
+                # Where a stand-in answered: the real model's price (None: unknown).
+                "stood_in": sum(reply_stood_in(r) for r in ok),
+                "cost_if_real_usd": None if any(c is None for c in real) else sum(real),
             }
         return out
 
@@ -357,11 +363,15 @@ def _cell_text(reply: Any) -> str:
 
 
 def _md_cell(value: Any) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")
+    # An item or a reply, as a notebook shows it: no credential (guardian off too).
+    return shown(str(value)).replace("|", "\\|").replace("\n", " ")
 
 
 def _total(t: dict[str, Any]) -> str:
-    cost = format_cost(t["cost_usd"], unknown="cost unknown")
+    if t.get("stood_in"):
+        cost = stand_in_cost_text(t["cost_usd"], t["cost_if_real_usd"], stand_in=True)
+    else:
+        cost = format_cost(t["cost_usd"], unknown="cost unknown")
     return f"{t['answers']} ok, {t['errors']} failed, {format_ms(t['latency_ms'])}, {cost}"
 
 
