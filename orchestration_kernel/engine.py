@@ -453,7 +453,7 @@ class OrchestrationEngine:
         ``cluster``: ``"local"``, a scheduler address or a ``distributed.Client`` runs the
         rows on Dask workers (:mod:`.cluster`: ``partition_size``, ``job``, ``progress``
         then apply)."""
-        from .matrix import check_mode, matrix_prompts, run_matrix
+        from .matrix import check_mode, matrix_prompts
 
         models = model_names(models, "matrix")
         if mode == "batch":  # the providers' Batch APIs: a resumable BatchJob (issue 21)
@@ -478,8 +478,10 @@ class OrchestrationEngine:
                 run_matrix_on_cluster, self, models, prepared,
                 cluster=cluster, concurrency=concurrency, **kwargs,
             )  # fmt: skip
+        from .matrix_audit import run_audited_matrix  # its run_start/run_end rows too
+
         return await self.runtime.run(
-            run_matrix(self.compare, models, prepared, concurrency=concurrency, **kwargs)
+            run_audited_matrix(self, models, prepared, concurrency=concurrency, **kwargs)
         )
 
     def matrix_sync(

@@ -39,6 +39,7 @@ from urllib.parse import urlsplit
 from ..compare import CompareTable
 from ..errors import ConfigurationError, GuardianBlocked, OrchestrationError, RunCancelled
 from ..matrix import MatrixInput, MatrixResult, new_run_id
+from ..matrix_audit import MatrixRunAudit
 from ..near_names import did_you_mean
 from ..privacy import audit_options, keeps_content
 from ..redis_link import redact
@@ -282,6 +283,7 @@ def run_partitions(
     progress: Callable[[ClusterProgress], Any] | None = None,
     keep_run_ids: bool = False,
     digest: JobDigest | None = None,
+    on_start: Callable[[str], Any] | None = None,
 ) -> PartitionedJob:
     """Steps 1–5 of the module docstring for any per-row work: ``work(task)`` runs on a
     worker and returns a :class:`~.worker.PartitionOutcome`; ``task_for`` makes each
@@ -289,7 +291,8 @@ def run_partitions(
     ``models`` and ``digest`` (what identifies the job for a rerun; ``digest`` gives
     both of its forms, for a job an earlier version wrote: see :mod:`.digest`).
     ``keep_run_ids``: the events keep the run ids the worker gave them (one pipeline run
-    per row), else they are recorded under the job's one run id.
+    per row), else they are recorded under the job's one run id. ``on_start(run_id)`` is
+    called once the job's run id is known, before any partition is sent.
     """
     import distributed
 
@@ -320,6 +323,8 @@ def run_partitions(
         legacy_digest=None if digest is None else digest.legacy,
     )  # fmt: skip
     run_id = str(manifest["run_id"])
+    if on_start is not None:
+        on_start(run_id)
     shared = shared_limiter(engine)
     share, notes = _limit_share(config, workers, shared is not None)
     for note in notes:  # runs on a helper thread: a caller's line would mean nothing here
@@ -421,17 +426,29 @@ def run_matrix_on_cluster(
             options=dict(options),
         )  # fmt: skip
 
-    done = run_partitions(
-        engine, cluster=cluster, kind="matrix", rows=len(prompts),
-        manifest={"models": models, "digest": digest.keyed, "digest_kind": DIGEST_KIND},
-        work=run_partition, task_for=task_for, partition_size=partition_size, job=job,
-        progress=progress, digest=digest,
+    # The run's own run_start/run_end rows, written here (the workers write none).
+    run = MatrixRunAudit(
+        engine, models, len(prompts),
+        pipeline=options.get("pipeline"), session_id=options.get("session_id"),
     )  # fmt: skip
+    try:
+        done = run_partitions(
+            engine, cluster=cluster, kind="matrix", rows=len(prompts),
+            manifest={"models": models, "digest": digest.keyed, "digest_kind": DIGEST_KIND},
+            work=run_partition, task_for=task_for, partition_size=partition_size, job=job,
+            progress=progress, digest=digest, on_start=run.start,
+        )  # fmt: skip
+    except BaseException as exc:
+        cancelled = isinstance(exc, RunCancelled | KeyboardInterrupt)
+        run.end("cancelled" if cancelled else "failed", f"{type(exc).__name__}: {exc}")
+        with contextlib.suppress(Exception):  # the error it ends with is the one raised
+            run.commit()
+        raise
     tables = [
         CompareTable(prompt=prompts[row], replies={m: decode_cell(c[m]) for m in models})
         for row, c in enumerate(done.rows())
     ]
-    return ClusterMatrixResult(
+    result = ClusterMatrixResult(
         models=models,
         items=prepared.items,
         tables=tables,
@@ -441,6 +458,8 @@ def run_matrix_on_cluster(
         run_id=done.run_id,
         **done.job_fields(),
     )
+    run.finish(result)  # committed before the result is returned
+    return result
 
 
 def shared_limiter(engine: Any) -> dict[str, Any] | None:

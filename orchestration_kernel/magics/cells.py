@@ -163,7 +163,8 @@ def _run_compare(
     ctx: CellContext, args: argparse.Namespace, models: list[str], prepared: Any
 ) -> Any:
     """Run the cells with a live view that the final compare view then replaces."""
-    from ..matrix import new_run_id, run_matrix
+    from ..matrix import new_run_id
+    from ..matrix_audit import run_audited_matrix
     from ..pipeline.events import PipelineEvent
 
     run_id = new_run_id()
@@ -172,8 +173,8 @@ def _run_compare(
     view.on_event(PipelineEvent("run_start", run_id, data=[]))  # the run id, before any cell
 
     def start(observer: Any) -> Any:
-        return run_matrix(
-            ctx.engine.compare, models, prepared, concurrency=COMPARE_ITEMS_AT_ONCE,
+        return run_audited_matrix(
+            ctx.engine, models, prepared, concurrency=COMPARE_ITEMS_AT_ONCE,
             run_id=run_id, observer=observer, pipeline="compare",
             session_id=args.session or ctx.session_id,
         )  # fmt: skip

@@ -171,6 +171,14 @@ def test_a_2000_row_matrix_resumes_after_an_interruption_and_audits_each_call_on
     assert sorted(calls["step"]) == sorted(df.index)
     assert set(calls["status"]) == {"ok"}
     assert set(calls["session_id"]) == {engine.session.id}
+    # Each attempt at the job is a run_start/run_end pair under the job's one run id:
+    # the one the progress callback stopped failed, the rerun finished every cell.
+    runs = audit[(audit["run_id"] == result.run_id) & audit["event"].isin(["run_start", "run_end"])]
+    assert list(runs["event"]) == ["run_start", "run_end"] * 2
+    ends = runs[runs["event"] == "run_end"]
+    assert list(ends["status"]) == ["failed", "done"]
+    assert "Stop" in ends.iloc[0]["detail"]["error"]
+    assert ends.iloc[1]["detail"]["cells"] == {"ok": rows, "failed": 0}
     assert engine.audit.verify()
 
 
@@ -199,6 +207,10 @@ def test_the_key_is_in_neither_the_task_graph_nor_any_log(
     assert key not in audit.to_csv()
     assert key not in json.dumps(engine.config())
     assert key not in repr(result) and key not in str(result.to_dataframe())
+    # One run_start/run_end pair, written by the caller only (the workers write none).
+    runs = audit[(audit["run_id"] == result.run_id) & audit["event"].isin(["run_start", "run_end"])]
+    assert list(runs["event"]) == ["run_start", "run_end"]
+    assert runs.iloc[1]["status"] == "done" and runs.iloc[1]["detail"]["cells"]["ok"] == 40
 
 
 def test_the_magic_runs_a_dataframe_over_the_cluster(client, monkeypatch, capsys) -> None:

@@ -1,0 +1,124 @@
+"""A matrix (``engine.matrix``, a ``%%orchestrate --compare`` cell) leaves one
+``run_start`` and one ``run_end`` row under its run id, as a pipeline run does: the
+status (cancelled too), how many cells answered and failed, and the cost."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import threading
+import time
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from orchestration_kernel import OrchestrationEngine, RetryPolicy, SimulatorConfig
+from orchestration_kernel.errors import RunCancelled
+from tests.unit.test_magics import cell, ip  # noqa: F401 - the shell fixture
+
+FAST = RetryPolicy(max_attempts=1, base_delay=0.001, max_delay=0.01)
+MODELS = ["gpt-4o", "claude-sonnet-4-6"]
+
+
+def run_rows(engine: Any, run_id: str) -> pd.DataFrame:
+    rows = engine.audit.to_dataframe(run=run_id)
+    return rows[rows["event"].isin(["run_start", "run_end"])]
+
+
+def test_a_finished_matrix_has_one_run_start_and_one_run_end() -> None:
+    engine = OrchestrationEngine(offline="on", retry=FAST)
+    engine.simulator.script("bad_request", times=1)
+    result = engine.matrix_sync(MODELS, "{item}", ["x", "y", "z"], concurrency=1)
+    # Returned only once committed: read straight from the database, no flush first.
+    rows = run_rows(engine, result.run_id)
+    assert list(rows["event"]) == ["run_start", "run_end"]
+    start, end = rows.iloc[0], rows.iloc[1]
+    assert start["detail"] == {"kind": "matrix", "models": MODELS, "items": 3}
+    assert end["status"] == result.status == "failed"
+    assert end["detail"]["cells"] == {"ok": 5, "failed": 1}
+    replies = result.replies.values()
+    assert end["cost_usd"] == pytest.approx(sum(r.cost_usd for r in replies))
+    assert end["output_tokens"] == sum(r.usage.output_tokens for r in replies)
+    assert engine.audit.verify()
+
+
+def test_an_all_good_matrix_ends_done() -> None:
+    engine = OrchestrationEngine(offline="on", retry=FAST)
+    result = engine.matrix_sync(MODELS[:1], "{item}", ["x", "y"])
+    end = run_rows(engine, result.run_id).iloc[-1]
+    assert end["event"] == "run_end" and end["status"] == "done"
+    assert end["detail"]["cells"] == {"ok": 2, "failed": 0}
+
+
+def test_a_cancelled_matrix_records_cancelled_before_the_cancel_returns() -> None:
+    engine = OrchestrationEngine(offline="on", retry=FAST, simulator=SimulatorConfig(latency=0.2))
+    items = [f"q{i}" for i in range(30)]
+
+    async def main() -> None:
+        task = asyncio.ensure_future(engine.matrix(MODELS[:1], "{item}", items, concurrency=1))
+        deadline = time.monotonic() + 60  # a hang guard, not a timing assertion
+        while engine.audit.to_dataframe(event="call").empty:
+            assert time.monotonic() < deadline and not task.done()
+            await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(main())
+    rows = engine.audit.to_dataframe()
+    (run_id,) = set(rows.loc[rows["event"] == "run_start", "run_id"])
+    ends = rows[(rows["event"] == "run_end") & (rows["run_id"] == run_id)]
+    assert len(ends) == 1
+    end = ends.iloc[0]
+    assert end["status"] == "cancelled"
+    cells = end["detail"]["cells"]
+    assert 1 <= cells["ok"] < len(items) and cells["failed"] == 0
+    assert engine.audit.verify()
+
+
+def test_a_compare_cell_over_rows_is_one_audited_run(ip: Any) -> None:  # noqa: F811
+    ip.user_ns["qs"] = pd.Series(["a?", "b?"])
+    result = cell(ip, "%%orchestrate --compare gpt-4 claude-3 --over qs --out m\nAnswer {item}")
+    assert result.success, result.error_in_exec
+    from orchestration_kernel import Session
+
+    engine = Session.current().engine
+    rows = run_rows(engine, ip.user_ns["m"].run_id)
+    assert list(rows["event"]) == ["run_start", "run_end"]
+    assert list(rows["pipeline"]) == ["compare", "compare"]
+    assert rows.iloc[1]["status"] == "done"
+    assert rows.iloc[1]["detail"]["cells"] == {"ok": 4, "failed": 0}
+    # %orchestrate audit --run shows them.
+    ip.run_line_magic("orchestrate", f"audit --run {ip.user_ns['m'].run_id} --out rows")
+    assert {"run_start", "run_end"} <= set(ip.user_ns.pop("rows")["event"])
+
+
+def test_an_interrupted_compare_cell_records_cancelled(ip: Any) -> None:  # noqa: F811
+    from orchestration_kernel import Session
+
+    engine = Session.current().engine
+    engine.simulator.config = SimulatorConfig(latency=0.2)
+    ip.user_ns["qs"] = [f"q{i}" for i in range(30)]
+
+    def interrupt() -> None:  # Ctrl-C once a cell has answered, as a kernel interrupt
+        deadline = time.monotonic() + 60
+        while engine.audit.to_dataframe(event="call").empty and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    thread = threading.Thread(target=interrupt)
+    thread.start()
+    try:
+        result = cell(ip, "%%orchestrate --compare gpt-4 --over qs\nAnswer {item}")
+    finally:
+        thread.join()
+        ip.user_ns.pop("qs")
+    assert isinstance(result.error_in_exec, RunCancelled)
+    rows = engine.audit.to_dataframe()
+    starts = rows[rows["event"] == "run_start"]
+    ends = rows[rows["event"] == "run_end"]
+    assert len(starts) == len(ends) == 1 and starts.iloc[0]["run_id"] == ends.iloc[0]["run_id"]
+    assert ends.iloc[0]["status"] == "cancelled"
+    assert engine.audit.verify()
