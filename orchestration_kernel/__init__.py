@@ -98,6 +98,18 @@ if TYPE_CHECKING:
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
 
 
+def _install_repr_floor() -> None:
+    """Every masked repr (:mod:`.repr_floor`) uses the views' credential floor. Here, as
+    the package's first act, because ``models`` sits below the Guardian it would need."""
+    from .repr_floor import install
+    from .shown_text import shown  # light: the detectors load on the first masked text
+
+    install(shown)
+
+
+_install_repr_floor()
+
+
 def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext orchestration_kernel``: register the ``%%orchestrate`` magics."""
     from .magics import load_ipython_extension as load

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from .models import Reply
 from .offline import cost_if_real, model_label, stand_in_cost_note, stand_in_cost_text
 from .outcomes import count_findings, worst_status
+from .repr_floor import masked_repr
 from .shown_text import shown
 from .storage.commit import Commit
 
@@ -27,6 +28,7 @@ class Completer(Protocol):
         ...
 
 
+@masked_repr()  # its replies' text and errors, shown: no key (guardian=False too)
 @dataclass
 class CompareTable:
     """One reply (or the error that replaced it) per model, in the order asked."""

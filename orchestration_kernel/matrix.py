@@ -38,6 +38,7 @@ from .offline import cost_if_real, reply_stood_in, stand_in_cost_text
 from .outcomes import count_findings, worst_status
 from .pipeline.placeholders import Template, compile_template
 from .pipeline.scope import AccessError, Scope
+from .repr_floor import masked_repr
 from .shown_text import shown
 from .user_spec import check_concurrency
 
@@ -257,6 +258,7 @@ def _with_columns(template: Template, names: Mapping[str, Any]) -> Template:
 
 
 # -- the result ------------------------------------------------------------------------
+@masked_repr()  # no key in a repr (guardian=False too)
 @dataclass
 class MatrixResult:
     """Every model's reply (or error) for every item: ``tables[i]`` holds item ``i``."""

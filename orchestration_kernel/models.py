@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from .formatting import format_ms
+from .repr_floor import masked_repr
 from .storage.commit import Commit
 from .user_spec import UserSpec
 
@@ -37,6 +38,7 @@ Action = Literal["allow", "warn", "redact", "block"]
 ACTION_RANK: dict[str, int] = {"allow": 0, "warn": 1, "redact": 2, "block": 3}
 
 
+@masked_repr()
 class Message(UserSpec):
     """One chat turn."""
 
@@ -46,6 +48,7 @@ class Message(UserSpec):
     content: str
 
 
+@masked_repr()
 class ChatRequest(BaseModel):
     """A provider-neutral chat request, as adapters receive it.
 
@@ -97,6 +100,7 @@ class Usage(BaseModel):
         )
 
 
+@masked_repr()
 class ProviderReply(BaseModel):
     """What an adapter returns for one successful non-streaming call."""
 
@@ -108,6 +112,7 @@ class ProviderReply(BaseModel):
     extras: dict[str, Any] = Field(default_factory=dict)
 
 
+@masked_repr()
 class StreamChunk(BaseModel):
     """One piece of a streamed reply, as an adapter yields it.
 
@@ -132,6 +137,7 @@ class EvidenceSpan(BaseModel):
     score: float | None = None
 
 
+@masked_repr()
 class Decision(BaseModel):
     """One Guardian decision: what a policy decided about one stage of one call, and why."""
 
@@ -156,6 +162,7 @@ class Decision(BaseModel):
         return f"{self.action} by {self.policy} ({self.stage}): {why}"
 
 
+@masked_repr()
 class Attempt(BaseModel):
     """One try of one deployment: every retry and fallback is an attempt."""
 
@@ -175,6 +182,7 @@ class Attempt(BaseModel):
     replayed: bool = False
 
 
+@masked_repr("_repr_markdown_")  # no key in a repr, guardian=False too
 class Reply(BaseModel):
     """A complete, checked reply, as ``engine.complete`` returns it."""
 
@@ -234,6 +242,7 @@ class Reply(BaseModel):
         return self.text
 
 
+@masked_repr()
 class Delta(BaseModel):
     """One update of a streamed reply.
 

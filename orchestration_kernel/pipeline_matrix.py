@@ -40,6 +40,7 @@ from .matrix import (
 )
 from .pipeline.result import PipelineResult
 from .pipeline.scope import Scope
+from .repr_floor import masked_repr
 from .user_spec import check_concurrency
 
 if TYPE_CHECKING:
@@ -226,6 +227,7 @@ async def run_pipeline_matrix(
 _RUN_RANK = {"done": 0, "cancelled": 1, "failed": 2}
 
 
+@masked_repr()  # no key in a repr (guardian=False too)
 @dataclass
 class PipelineMatrixResult:
     """Every row's :class:`PipelineResult`; ``runs[i]`` is the row at position ``i``."""

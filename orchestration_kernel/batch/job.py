@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import ProviderError, RetryableError
 from ..models import Usage
 from ..privacy import audit_options
+from ..repr_floor import masked_repr
 from .backends.base import Backend, ItemRequest, ItemResult, PollState
 from .input_table import TABLE_FILE, read_table, with_answers
 from .manifest import ChunkRecord, Manifest, ModelRecord, custom_id, list_jobs, parse_custom_id
@@ -109,6 +110,7 @@ class JobStatus:
         return "\n".join([f"**{self.name}**: {self.state}", "", head, "|---" * 9 + "|", *rows])
 
 
+@masked_repr()
 class BatchJob:
     """A submitted (or resumed) batch job; see the module docstring."""
 

@@ -27,6 +27,7 @@ from ..pipeline_matrix import (
     run_pipeline_rows,
     spec_data,
 )
+from ..repr_floor import masked_repr
 from ..user_spec import check_concurrency
 from .digest import DIGEST_KIND, DigestBuilder, JobDigest
 from .progress import ClusterProgress
@@ -41,6 +42,7 @@ __all__ = [
 ]
 
 
+@masked_repr()  # its own generated repr too
 @dataclass
 class ClusterPipelineResult(PipelineMatrixResult, ClusterJob):
     """A :class:`PipelineMatrixResult` plus where the job ran and what this run computed."""

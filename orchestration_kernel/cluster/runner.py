@@ -43,6 +43,7 @@ from ..matrix_audit import MatrixRunAudit
 from ..near_names import did_you_mean
 from ..privacy import audit_options, keeps_content
 from ..redis_link import redact
+from ..repr_floor import masked_repr
 from ..user_spec import check_concurrency
 from .config import config_fingerprint, engine_config, engine_keys, limited_deployments
 from .digest import DIGEST_KIND, DigestBuilder, JobDigest, adopt_legacy_folder
@@ -98,6 +99,7 @@ class ClusterJob:
     notes: list[str] = field(default_factory=list)
 
 
+@masked_repr()  # its own generated repr too
 @dataclass
 class ClusterMatrixResult(MatrixResult, ClusterJob):
     """A :class:`MatrixResult` plus where the job ran and what this run computed."""

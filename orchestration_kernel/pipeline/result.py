@@ -20,6 +20,7 @@ from ..errors import UnknownNameError
 from ..formatting import format_cost, format_ms
 from ..models import Attempt, Decision, Usage
 from ..offline import model_label, stand_in_cost_text, stood_in
+from ..repr_floor import masked_repr
 from ..shown_text import shown
 from ..storage.commit import Commit
 
@@ -87,6 +88,7 @@ def _stand_in_cost(step: StepResult) -> dict[str, object]:
     return {"cost_if_real_usd": _if_real(step.calls), "cost_note": note}
 
 
+@masked_repr()
 class ModelCall(BaseModel):
     """One model's call within a step (a fan-out step has one per model)."""
 
@@ -130,6 +132,7 @@ class FoldRecord(BaseModel):
     summary: str | None = None
 
 
+@masked_repr()
 class StepResult(BaseModel):
     """One step of one run."""
 
@@ -208,6 +211,7 @@ class StepResult(BaseModel):
         })  # fmt: skip
 
 
+@masked_repr()  # no key in a repr (guardian=False too)
 class PipelineResult(BaseModel):
     """A run: its id, final output, every step, and totals."""
 
