@@ -1,10 +1,10 @@
-"""How numbers read wherever we show them (reprs, magics, widgets): one rule each."""
+"""How numbers (and a few words) read wherever we show them (reprs, magics, errors)."""
 
 from __future__ import annotations
 
 import math
 
-__all__ = ["format_cost", "format_ms"]
+__all__ = ["format_cost", "format_ms", "with_article"]
 
 
 def format_cost(value: float | None, *, unknown: str = "unknown") -> str:
@@ -33,3 +33,15 @@ def format_ms(value: float | None, *, unknown: str = "") -> str:
     if 0 < value < 1:
         return "<1 ms"
     return f"{value:,.0f} ms"
+
+
+#: Words that start with a vowel letter but not a vowel sound ("a UUID", "a unicode").
+_A_BEFORE = ("uu", "uni", "use", "usa", "eu", "one")
+
+
+def with_article(word: str) -> str:
+    """``word`` after its indefinite article, for a message: ``an int``, ``a str``,
+    ``a UUID`` (by the first letters; good for type names)."""
+    lower = word.lower()
+    vowel = lower[:1] in ("a", "e", "i", "o", "u") and not lower.startswith(_A_BEFORE)
+    return f"{'an' if vowel else 'a'} {word}"

@@ -98,6 +98,11 @@ class JobStatus:
             )
         return "\n".join(parts)
 
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        # What IPython shows as text (``%orchestrate jobs NAME`` in a console, a
+        # notebook's text/plain): the readable lines, not the dataclass's raw repr.
+        p.text(str(self))
+
     def _repr_markdown_(self) -> str:
         head = (
             "| provider | runs as | items | submitted | running | done | failed | blocked | ETA |"

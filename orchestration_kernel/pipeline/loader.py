@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from ..errors import SpecError, SpecProblem, UnknownModelError
+from ..formatting import with_article
 from ..text_checks import surrogate_at
 from ..yaml_bounds import BoundedLoader, YAMLBoundError
 from .dag import DAG, CycleError, build_dag
@@ -142,7 +143,7 @@ def _normalise(data: object, pos: Positions) -> tuple[dict[str, object] | None, 
             line, col = pos.mark(())
             return None, [SpecProblem("the spec has no 'steps:' list", line, col)]
         return dict(data), []
-    what = "empty" if data is None else f"a {type(data).__name__}"
+    what = "empty" if data is None else with_article(type(data).__name__)
     hint = ""
     if isinstance(data, str):  # a bare prompt
         hint = (

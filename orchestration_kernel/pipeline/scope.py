@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Protocol, SupportsIndex, SupportsInt, TypeGuard
 
+from ..formatting import with_article
 from ..near_names import IPYTHON_NAMES, nearest
 from .result import StepResult
 
@@ -114,7 +115,7 @@ def get_item(value: object, key: object) -> object:
             raise AccessError(f"index {key} is out of range (length {len(value)})") from None
     getter = getattr(type(value), "__getitem__", None)
     if getter is None:
-        raise AccessError(f"a {type(value).__name__} cannot be indexed")
+        raise AccessError(f"{with_article(type(value).__name__)} cannot be indexed")
     try:
         # The type's own __getitem__, which is what value[key] calls.
         return getter(value, key)
@@ -142,7 +143,9 @@ def get_attr(value: object, name: str) -> object:
     try:
         return getattr(value, name)
     except AttributeError:
-        raise AccessError(f"a {type(value).__name__} has no attribute {name!r}") from None
+        raise AccessError(
+            f"{with_article(type(value).__name__)} has no attribute {name!r}"
+        ) from None
 
 
 def format_value(value: object) -> str:

@@ -33,3 +33,31 @@ def test_format_ms() -> None:
     assert format_ms(None) == "" and format_ms(None, unknown="?") == "?"
     assert format_ms(0.0) == "0 ms" and format_ms(0.4) == "<1 ms"
     assert format_ms(12.4) == "12 ms" and format_ms(1234.5) == "1,234 ms"
+
+
+@pytest.mark.parametrize(
+    ("word", "read"),
+    [
+        ("int", "an int"),
+        ("str", "a str"),
+        ("object", "an object"),
+        ("float", "a float"),
+        ("UUID", "a UUID"),
+        ("Element", "an Element"),
+        ("NoneType", "a NoneType"),
+    ],
+)
+def test_a_type_name_takes_its_article(word: str, read: str) -> None:
+    from orchestration_kernel.formatting import with_article
+
+    assert with_article(word) == read
+
+
+def test_a_placeholder_error_names_the_type_with_its_article() -> None:
+    from orchestration_kernel.errors import ConfigurationError
+    from orchestration_kernel.matrix import matrix_prompts
+
+    with pytest.raises(ConfigurationError, match="an int cannot be indexed"):
+        matrix_prompts("{item[0]}", [5])
+    with pytest.raises(ConfigurationError, match="an int has no attribute 'name'"):
+        matrix_prompts("{item.name}", [5])

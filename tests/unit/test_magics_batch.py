@@ -47,6 +47,10 @@ def test_batch_cell_submits_a_resumable_job(ip: Any, capsys: pytest.CaptureFixtu
     assert listing.success and "| cities | 2 | gpt-4, claude-3 |" in str(listing.result)
     one = cell(ip, "%orchestrate jobs cities")
     assert one.success and one.result.state == "done"
+    # Shown readably, as text and as a table: not the raw ``JobStatus(...)`` repr.
+    data, _ = ip.display_formatter.format(one.result)
+    assert data["text/plain"].startswith("job 'cities': done") and "JobStatus(" not in str(data)
+    assert "| provider | runs as |" in one.result._repr_markdown_()  # a notebook's table
 
 
 def test_running_the_same_batch_cell_again_picks_its_job_up(

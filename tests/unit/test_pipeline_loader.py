@@ -470,3 +470,11 @@ def test_an_invalid_json_schema_is_refused_when_the_spec_loads_not_after_the_cal
         """
     )
     assert load_pipeline(fine, resolve_model=resolver).spec.steps[0].json_schema
+
+
+def test_a_spec_of_the_wrong_type_names_it_with_its_article() -> None:
+    # YAML text that is one number: was "(got a int)".
+    (problem,) = problems("7")
+    assert "(got an int)" in str(problem)
+    (problem,) = problems("just words")
+    assert "(got a str)" in str(problem)
