@@ -51,7 +51,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from .events import COLUMNS
 from .frames import KINDS
@@ -91,7 +91,7 @@ _STREAM_ROWS = "5000"
 #: What :func:`batches_of` hands on: what ``prepare`` makes of each record batch.
 T = TypeVar("T")
 #: A reader's last item for a part (``prepare`` may make ``None`` of a batch).
-_END: Any = object()
+_END = object()
 
 
 def _kind(column: str) -> str:
@@ -307,7 +307,7 @@ def batches_of(
                 while (item := out.get()) is not _END:
                     if isinstance(item, SnapshotFailed):
                         raise item
-                    yield item  # type: ignore[misc]
+                    yield cast(T, item)
 
         try:
             yield batches()

@@ -399,7 +399,8 @@ def _take_messages(
         or not pc.all(pc.equal(prevs.slice(1), digests.slice(0, n - 1))).as_py()
     ):
         return False
-    if "".join(map(key.mac_bytes, found.bodies)).encode("ascii") != found.hashes:
+    macs = map(key.mac_bytes, found.bodies)  # type: ignore[arg-type]  # views hash as bytes
+    if "".join(macs).encode("ascii") != found.hashes:
         return False
     first = int(seqs[0])
     if mark_seq is not None and first <= mark_seq <= first + n - 1:

@@ -118,7 +118,7 @@ def _bodies(joined: pa.Array) -> list[memoryview | bytes]:
 
     _, bounds, data = joined.buffers()
     ends = np.frombuffer(bounds, np.int64)[joined.offset : joined.offset + len(joined) + 1]
-    whole = memoryview(data)  # type: ignore[arg-type]
+    whole = memoryview(data)
     return list(map(whole.__getitem__, map(slice, ends[:-1].tolist(), ends[1:].tolist())))
 
 
@@ -130,7 +130,7 @@ def _not_ascii(joined: pa.Array) -> list[int]:
 
     _, bounds, data = joined.buffers()
     ends = np.frombuffer(bounds, np.int64)[joined.offset : joined.offset + len(joined) + 1]
-    body = np.frombuffer(data, np.uint8)[ends[0] : ends[-1]]  # type: ignore[call-overload]
+    body = np.frombuffer(data, np.uint8)[ends[0] : ends[-1]]
     if not len(body) or body.max() < 0x80:
         return []
     ascii_rows = pc.string_is_ascii(joined).to_numpy(zero_copy_only=False)
@@ -148,4 +148,5 @@ def _joined_hashes(digests: pa.Array) -> bytes | None:
     ends = np.frombuffer(bounds, np.int32)[digests.offset : digests.offset + len(digests) + 1]
     if len(ends) > 1 and not np.array_equal(np.diff(ends), np.full(len(ends) - 1, 64)):
         return None
-    return data.to_pybytes()[ends[0] : ends[-1]]  # type: ignore[union-attr]
+    text: bytes = data.to_pybytes()
+    return text[ends[0] : ends[-1]]
