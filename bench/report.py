@@ -766,10 +766,12 @@ SECTIONS: list[Section] = [
         "longer feeds the search index or a `request_hash` index per row (both are filled "
         "lazily, when a search or a replay needs them), computes its HMACs from precomputed "
         "key states and touches only the columns a record sets; `verify()` has SQLite render "
-        "each row as the message its hash covers (floats written by Python); the whole trail "
-        "(5,000 rows or more, no filter) reaches the DataFrame and Parquet through Arrow, and "
-        "a long chain's `verify()` walks its rows from Arrow: a private snapshot (SQLite's "
-        "backup API) read by `adbc-driver-sqlite` on worker threads, never the live file."),
+        "each row as the message its hash covers (floats written as Python writes them); the "
+        "whole trail (5,000 rows or more, no filter) reaches the DataFrame and Parquet through "
+        "Arrow, and a long chain's `verify()` walks its rows from Arrow: a private snapshot "
+        "(SQLite's backup API) read by `adbc-driver-sqlite` on worker threads, never the live "
+        "file, the messages joined in Arrow on those threads, so the walk's own thread only "
+        "MACs them."),
         _audit_md),
     Section("robustness", "8. Robustness: hostile inputs", (
         "Each hostile input of issue 15 through the public API, in a forked process of its "
