@@ -396,7 +396,7 @@ def _take_messages(
         or seqs[-1] - seqs[0] != n - 1  # seqs ascend and are unique: no gap
         or found.hashes is None
         or prevs[0].as_py() != walk.prev
-        or not pc.all(pc.equal(prevs.slice(1), digests.slice(0, n - 1))).as_py()
+        or not pc.all(pc.equal(prevs.slice(1), digests.slice(0, n - 1)), min_count=0).as_py()
     ):
         return False
     macs = map(key.mac_bytes, found.bodies)  # type: ignore[arg-type]  # views hash as bytes

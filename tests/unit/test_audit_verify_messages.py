@@ -120,3 +120,18 @@ def test_a_part_without_rows_is_a_batch_without_rows(tmp_path: Path) -> None:
             assert list(batches) == [10, 0, 20]
     finally:
         trail.close()
+
+
+@pytest.mark.parametrize("rows", [1, 2, 98])  # parts of one row, of two, a full part
+def test_a_chain_of_any_length_is_walked_whole_from_the_snapshot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rows: int
+) -> None:
+    trail = _trail(tmp_path / "a.sqlite", [2.5] * (rows + 97))
+    monkeypatch.setattr(snapshot, "_STREAM_ROWS", str(rows))
+    try:
+        with trail._store.reading() as conn:
+            top = rows + 97
+            walk = verify._walk_snapshot(conn, trail._key, (1, verify.GENESIS), top, None, None)
+        assert walk is not None and (walk.rows, walk.prev) == (top, trail.head_hash)
+    finally:
+        trail.close()
