@@ -222,7 +222,9 @@ class RequestMaterial:
         return (str, (str(self),))
 
     def __repr__(self) -> str:
-        return f"RequestMaterial({str(self)!r})"
+        # Never the text: it holds the prompt (a credential in it, with checks off).
+        made = "made" if self._text is not None else "not made yet"
+        return f"<RequestMaterial: a request's canonical text, {made}>"
 
 
 class _Prepared:

@@ -57,6 +57,8 @@ def test_the_material_is_material_for_as_text_formatted_and_pickled() -> None:
         assert f"request|{RequestMaterial(ref, request)}" == f"request|{want}"
         copied = pickle.loads(pickle.dumps(RequestMaterial(ref, request)))
         assert type(copied) is str and copied == want
+        shown = repr(material)
+        assert all(m.content not in shown for m in request.messages if len(m.content) > 3)
 
 
 def test_the_material_is_the_request_when_it_was_checked() -> None:
