@@ -5,7 +5,9 @@ Rows are typical ``call`` events (ids, model, tokens, cost, a ~200-character pro
 Throughput is rows over the time of ``record()`` for a batch plus the ``flush()`` that
 commits it (redacted, hashed, chained, in SQLite); the keyword arguments are built
 before the clock starts (they are the caller's work, not the writer's). It is measured
-without a redactor, and again with the Guardian's redactor (the engine's default). Then
+without a redactor given (so with the credential floor, ``guardian/secrets_only.py``: the
+rows of a ``guardian=False`` engine), and again with the Guardian's redactor (the default
+engine's rows; each prompt here is new to it, so its memo does not answer). Then
 the whole trail (``audit_rows`` rows) is read into a DataFrame, exported to Parquet and
 its chain verified, several times, each a fresh read (nothing is cached between them),
 and the floors under those reads measured on the same rows (``export.floors``: SQLite

@@ -7,6 +7,10 @@ on hostile megabytes (issue 15 item 1, issue 20's speed target).
 - **Per KB, negatives**: the same with only the prompts labelled negative (benign
   requests and hard negatives: key look-alikes, numbers, role-play), where nothing
   should be found but many rules have candidates to reject.
+- **Per KB, prose no one here wrote**: the same sizes cut from the Python documentation's
+  own topic pages (``pydoc_data.topics``, shipped with CPython): English prose with code
+  samples, the kind of text users paste, where the Guardian meets few candidates. Shown
+  beside the goal's row, never instead of it.
 - **Per policy**: the same texts through each policy's ``check`` alone (µs per KB,
   median), so a family's share shows; and ``check_input`` again with the phone
   validator's memo emptied before every check (each text is checked ``repeats`` times,
@@ -61,6 +65,19 @@ def _ordinary_texts(benign: bool = False) -> list[str]:
                 parts.append(prompts[i % len(prompts)])
                 i += 1
             texts.append("\n".join(parts)[:size])
+    return texts
+
+
+def _prose_texts() -> list[str]:
+    """Texts of 1, 4 and 16 KB cut in order from the Python documentation's topic pages."""
+    from pydoc_data.topics import topics
+
+    prose = "\n\n".join(topics[name] for name in sorted(topics))
+    texts, start = [], 0
+    for size in (1024, 4096, 16384):
+        for _ in range(12):
+            texts.append(prose[start : start + size])
+            start += size
     return texts
 
 
@@ -198,6 +215,7 @@ def measure(sizes: Any, options: dict[str, Any]) -> dict[str, Any]:
     ctx = GuardContext(model="openai:gpt-4o-mini", provider="openai", session_id="bench")
 
     benign: list[float] = []
+    prose: list[float] = []
 
     async def run() -> tuple[list[float], dict[str, float]]:
         await guardian.check_input("warm-up: ignore nothing, email a@b.example", ctx)
@@ -212,6 +230,11 @@ def measure(sizes: Any, options: dict[str, Any]) -> dict[str, Any]:
                 t0 = time.perf_counter()
                 await guardian.check_input(text, ctx)
                 benign.append((time.perf_counter() - t0) * 1e6 / (len(text.encode()) / 1024))
+        for text in _prose_texts():
+            for _ in range(repeats):
+                t0 = time.perf_counter()
+                await guardian.check_input(text, ctx)
+                prose.append((time.perf_counter() - t0) * 1e6 / (len(text.encode()) / 1024))
         hostile: dict[str, float] = {}
         for name, text in _hostile_texts(hostile_kb).items():
             t0 = time.perf_counter()
@@ -224,6 +247,7 @@ def measure(sizes: Any, options: dict[str, Any]) -> dict[str, Any]:
     return {
         "per_kb_us": _summary(per_kb),
         "per_kb_us_benign": _summary(benign),
+        "per_kb_us_prose": _summary(prose),
         "per_kb_us_phone_memo_emptied": _summary(cold),
         "per_policy_us_per_kb": {name: _summary(v) for name, v in per_policy.items()},
         "call_pair_us": _summary(_call_pairs(guardian, ctx, 200 if smoke else 2000)),

@@ -14,6 +14,12 @@ before it waits; only a record with a very long text is left to the writer), cha
 and inserting them, the COMMIT (its fsync under ``synchronous=FULL``), then waking the
 run. The high-water mark is written after the run is woken, so it is shown apart; the
 time the run spent encoding its rows is shown last (it is inside the wait above).
+
+``--synchronous NORMAL`` runs the same on a trail with the opt-in durability (a commit
+survives a killed process, not a power cut). Last, the physical floor under the commit
+the run waits for: one bare ``BEGIN IMMEDIATE``/3-row insert/``COMMIT`` in WAL mode on a
+scratch database in the same home, under each setting (``synchronous=FULL``: the fsync
+of the WAL that no run may report success before).
 """
 
 from __future__ import annotations
@@ -127,14 +133,52 @@ def _instrument(marks: dict[str, float], sums: dict[str, float]) -> None:
     _wrap(writer.BatchWriter, "_settle_waiters", "settle0", "settle1", marks)
 
 
-async def _runs(base_url: str, n: int, key: str, model: str, prompt: Callable[[str], str]) -> Any:
+def commit_floor(folder: Path, synchronous: str, n: int = 300) -> float:
+    """Median µs of one bare WAL commit of three ~1 KB rows in ``folder`` (no chain)."""
+    import sqlite3
+
+    path = Path(tempfile.mkdtemp(dir=folder, prefix="floor-")) / "floor.sqlite"
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute(f"PRAGMA synchronous = {synchronous}")
+        conn.execute("CREATE TABLE t (seq INTEGER PRIMARY KEY, body TEXT)")
+        rows = [("x" * 1000,)] * 3
+        times = []
+        for _ in range(n):
+            t = time.perf_counter()
+            conn.execute("BEGIN IMMEDIATE")
+            conn.executemany("INSERT INTO t (body) VALUES (?)", rows)
+            conn.execute("COMMIT")
+            times.append((time.perf_counter() - t) * 1e6)
+    finally:
+        conn.close()
+    return statistics.median(times)
+
+
+async def _runs(
+    base_url: str,
+    n: int,
+    key: str,
+    model: str,
+    prompt: Callable[[str], str],
+    synchronous: str = "FULL",
+) -> Any:
     from orchestration_kernel import OrchestrationEngine
+    from orchestration_kernel.audit import AuditTrail
 
     marks: dict[str, float] = {}
     sums: dict[str, float] = {}
     _instrument(marks, sums)
+    trail = None
+    if synchronous != "FULL":  # the default engine's trail is FULL
+        home = Path(os.environ["ORCHESTRATION_HOME"])
+        trail = AuditTrail(home / f"audit-{synchronous.lower()}.sqlite", synchronous=synchronous)
     engine = OrchestrationEngine(
-        offline="off", keys={"openai": key}, base_urls={"openai": base_url}
+        offline="off",
+        keys={"openai": key},
+        base_urls={"openai": base_url},
+        **({"audit": trail} if trail is not None else {}),
     )
     pipe = engine.create_pipeline(
         [{"name": "answer", "model": f"openai:{model}", "prompt": "{input}"}]
@@ -164,6 +208,8 @@ async def _runs(base_url: str, n: int, key: str, model: str, prompt: Callable[[s
         for label, k in WRITER + QUEUED:
             table.setdefault(label, []).append(parts[k] * 1e6)
     engine.close()
+    if trail is not None:
+        trail.close()
     return table
 
 
@@ -171,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     """Print the median of each part of a one-step pipeline run."""
     p = argparse.ArgumentParser(prog="python -m bench.pipeline_budget")
     p.add_argument("--runs", type=int, default=300)
+    p.add_argument("--synchronous", choices=("FULL", "NORMAL"), default="FULL")
     args = p.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("ORCHESTRATION_HOME", tempfile.mkdtemp(prefix="pipeline-budget-"))
@@ -179,8 +226,13 @@ def main(argv: list[str] | None = None) -> int:
 
     with spawn_server("openai", latency=0.0) as server:
         server.configure(reply_text=("The answer, in short: " + "x" * REPLY_CHARS)[:REPLY_CHARS])
-        table = asyncio.run(_runs(server.base_url, args.runs, KEY, MODEL, _prompt))
-    print(f"one-step pipeline, {args.runs} runs, Guardian + audit (FULL) on: median µs")
+        table = asyncio.run(
+            _runs(server.base_url, args.runs, KEY, MODEL, _prompt, args.synchronous)
+        )
+    print(
+        f"one-step pipeline, {args.runs} runs, Guardian + audit "
+        f"(synchronous={args.synchronous}) on: median µs"
+    )
     order = [label for label, _, _ in PHASES[:-4]] + [PHASES[-4][0]]
     order += [label for label, _ in WRITER] + [label for label, _, _ in PHASES[-3:]]
     order += [label for label, _ in QUEUED]
@@ -188,6 +240,10 @@ def main(argv: list[str] | None = None) -> int:
         values = table.get(label)
         if values:
             print(f"  {label:48s} {statistics.median(values):8.0f}")
+    home = Path(os.environ["ORCHESTRATION_HOME"])
+    print("the floor: one bare WAL commit of 3 rows in the same home (median µs)")
+    for setting in ("FULL", "NORMAL"):
+        print(f"  {'synchronous=' + setting:48s} {commit_floor(home, setting):8.0f}")
     return 0
 
 

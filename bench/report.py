@@ -228,9 +228,16 @@ def _export(key: str, limit: float) -> Callable[[dict[str, Any]], Reading]:
     return read
 
 
-def _audit_writer(r: dict[str, Any]) -> Reading:
-    value, shown, met = ci_at_least(get(r, "write", "events_per_s"), 30_000)
-    return value, f"{shown} rows/s", met
+def _audit_writer(key: str) -> Callable[[dict[str, Any]], Reading]:
+    """The writer's rows/s on one of the audit section's trails (``write``: no redactor
+    given, so the credential floor a ``guardian=False`` engine's rows get;
+    ``write_with_redactor``: the Guardian's redaction, the default engine's trail)."""
+
+    def read(r: dict[str, Any]) -> Reading:
+        value, shown, met = ci_at_least(get(r, key, "events_per_s"), 30_000)
+        return value, f"{shown} rows/s", met
+
+    return read
 
 
 def _hostile(
@@ -328,8 +335,10 @@ GOALS: list[Goal] = [
          _import("import orchestration_kernel", 0.010), "p95 of the runs"),
     Goal("`%load_ext orchestration_kernel` (p95)", "≤ 50 ms (issue 24; seed: 0.3 s)",
          "imports", _import("%load_ext orchestration_kernel", 0.050), "p95 of the runs"),
-    Goal("Audit writer, typical `call` rows (median, 95% CI)", "≥ 30,000 rows/s (CI low)",
-         "audit", _audit_writer, INTERVAL),
+    Goal("Audit writer, typical `call` rows, the default engine's trail (Guardian redactor)",
+         "≥ 30,000 rows/s (CI low)", "audit", _audit_writer("write_with_redactor"), INTERVAL),
+    Goal("Audit writer, typical `call` rows, a `guardian=False` trail (credential floor)",
+         "≥ 30,000 rows/s (CI low)", "audit", _audit_writer("write"), INTERVAL),
     Goal("100,000 audit rows → DataFrame (median, 95% CI)", "≤ 0.25 s (CI high)", "audit",
          _export("dataframe_s", 0.25), INTERVAL),
     Goal("100,000 audit rows → Parquet (median, 95% CI)", "≤ 0.3 s (CI high)", "audit",
@@ -516,7 +525,11 @@ _CALL_PATH = [
     "",
     "Where one call's time goes: `python -m bench.call_budget [--guardian]` times each part "
     "of `engine.complete` alone (the hop to the runtime loop and back, the token estimate, "
-    "routing, the limiter, the reply, the Guardian's checks, the audit rows); "
+    "routing, the limiter, the reply, the Guardian's checks, the audit rows); with "
+    "`--guardian` it also times each part inside whole calls made as a user makes them "
+    "(`in the path:` figures, thread CPU, the caller's, the runtime's and the audit "
+    "writer's thread apart), where each part runs with colder caches than alone, and the "
+    "two Guardian checks alone on the same kind of texts for comparison; "
     "`python -m bench.ab_callpath --base COMMIT --rounds 7` measures a change before/after, "
     "interleaved in one run. The OpenAI adapter sends its (plain JSON) body through the "
     "SDK's `client.post` with the options `chat.completions.create` passes, skipping "
@@ -525,7 +538,9 @@ _CALL_PATH = [
     "of the engine's own work is paid for by that saving. The Anthropic SDK (2.x) has no "
     "such transform in `messages.create` (its body goes to the encoder as given; its own "
     "work before the request is ~10 µs, of which a direct `post` would save ~3 µs), so the "
-    "Anthropic adapter calls `create` as it is.",
+    "Anthropic adapter calls `create` as it is. With the audit on, the request's canonical "
+    "text (the `request_hash` input) is made when the writer encodes the `call` row, not "
+    "on the call's path.",
 ]
 
 
@@ -566,7 +581,10 @@ def _imports_md(r: dict[str, Any]) -> list[str]:
 def _audit_md(r: dict[str, Any]) -> list[str]:
     rows = []
     by_sync = r.get("write_by_synchronous") or {}
-    writes = [("no redactor", r["write"]), ("Guardian redactor", r["write_with_redactor"])]
+    writes = [
+        ("no Guardian: the credential floor (`guardian=False`)", r["write"]),
+        ("the Guardian's redactor (the default engine)", r["write_with_redactor"]),
+    ]
     if "error" in by_sync:
         writes.append(("synchronous=FULL / NORMAL, interleaved", by_sync))
     else:
@@ -605,11 +623,17 @@ def _robustness_md(r: dict[str, Any]) -> list[str]:
 def _guardian_md(r: dict[str, Any]) -> list[str]:
     rows = [
         [
-            "per KB, ordinary prompts",
-            num(get(r, "per_kb_us", "n")),
-            f"{get(r, 'per_kb_us', 'p50'):.0f} µs",
-            f"{get(r, 'per_kb_us', 'p95'):.0f} µs",
+            label,
+            num(get(r, key, "n")),
+            f"{get(r, key, 'p50'):.0f} µs",
+            f"{get(r, key, 'p95'):.0f} µs",
         ]
+        for label, key in (
+            ("per KB, ordinary prompts (the goal's row)", "per_kb_us"),
+            ("per KB, their negatives only", "per_kb_us_benign"),
+            ("per KB, prose no one here wrote (Python's topic pages)", "per_kb_us_prose"),
+        )
+        if get(r, key, "n") is not None
     ]
     rows += [
         [f"{name} ({r['hostile_kb']} KB)", "1", f"{secs:.2f} s", ""]
@@ -784,7 +808,10 @@ SECTIONS: list[Section] = [
         "nobody reads."), _robustness_md),
     Section("guardian", "9. Guardian speed", (
         "`check_input` with the default policies. Per KB: the project's labelled prompts "
-        "joined into 1, 4 and 16 KB texts, µs per KB over every check. Hostile: one check "
+        "joined into 1, 4 and 16 KB texts (about half of them positives, dense with "
+        "candidates), µs per KB over every check; the goal reads this row. Beside it, the "
+        "same with the negatives only, and the same sizes cut from prose no one here wrote "
+        "(Python's own documentation topics, `pydoc_data.topics`). Hostile: one check "
         "of each text that once made a rule backtrack (runs of one character, of letters "
         "and digits, of whitespace, floods of triggers), checked off the event loop."),
         _guardian_md),

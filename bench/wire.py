@@ -18,6 +18,10 @@ distribution-free confidence interval (:func:`bench.stats.median_ci`: ten rounds
 97.9%, five 93.8%), and a target is met only when the interval's upper bound is under it
 (:func:`bench.stats.verdict`).
 
+The one-step pipeline is also measured on an audit trail with the opt-in
+``synchronous="NORMAL"`` (a commit survives a killed process, not a power cut), beside
+the default ``FULL`` (its commit waits for an fsync), with no target of its own.
+
 Requests per second are measured with ``http_concurrency`` calls in flight. Finally
 ``http_held_pipelines`` one-step pipelines and as many raw SDK calls run at once with
 every request held ``http_hold`` s by the server, ``http_held_repeats`` times, the order
@@ -27,6 +31,7 @@ alternating; each repeat's figure is the pipelines' wall minus the raw SDK's wal
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import time
 from collections.abc import Awaitable, Callable
@@ -104,8 +109,9 @@ def _clients(base_url: str) -> tuple[dict[str, Call], list[Any]]:
     wire = {"keys": {"openai": FAKE_OPENAI_KEY}, "base_urls": {"openai": base_url}}
     full = engine(offline="off", **wire)
     bare = engine(offline="off", guardian=False, audit=False, **wire)
-    step = create_pipeline(full, [{"name": "answer", "model": f"openai:{MODEL}",
-                                   "prompt": "{input}"}])  # fmt: skip
+    one_step = [{"name": "answer", "model": f"openai:{MODEL}", "prompt": "{input}"}]
+    step = create_pipeline(full, one_step)
+    closers: list[Any] = [full, bare]
 
     async def raw(prompt: str) -> Any:
         return await sdk.chat.completions.create(
@@ -118,7 +124,29 @@ def _clients(base_url: str) -> tuple[dict[str, Call], list[Any]]:
         "engine.complete (Guardian, audit off)": lambda p: bare.complete(f"openai:{MODEL}", p),
         "one-step pipeline": step.execute,
     }
-    return clients, [full, bare]
+    # The opt-in durability (issue 24 asks for both): the same pipeline on an audit trail
+    # whose commit does not wait for an fsync (survives a killed process, not a power cut).
+    normal = _normal_trail(full)
+    if normal is not None:
+        light = engine(offline="off", audit=normal, **wire)
+        clients[NORMAL_PIPELINE] = create_pipeline(light, one_step).execute
+        closers += [light, normal]
+    return clients, closers
+
+
+#: The one-step pipeline on a ``synchronous="NORMAL"`` audit trail (no target of its own).
+NORMAL_PIPELINE = "one-step pipeline (audit synchronous=NORMAL)"
+
+
+def _normal_trail(beside: Any) -> Any:
+    """A ``synchronous="NORMAL"`` trail beside ``beside``'s, or ``None`` (a library
+    without the setting)."""
+    trail_cls = importlib.import_module("orchestration_kernel.audit").AuditTrail
+    folder = Path(beside.audit.path).parent
+    try:
+        return trail_cls(folder / "audit-normal.sqlite", synchronous="NORMAL")
+    except TypeError:
+        return None
 
 
 async def _conc(call: Call, n: int, concurrency: int, prefix: str) -> dict[str, Any]:

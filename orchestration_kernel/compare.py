@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .formatting import format_cost
 from .models import Reply
-from .offline import model_label
+from .offline import cost_if_real, model_label, stand_in_cost_note, stand_in_cost_text
 from .outcomes import count_findings, worst_status
+from .shown_text import shown
 from .storage.commit import Commit
 
 if TYPE_CHECKING:
@@ -85,6 +85,10 @@ class CompareTable:
                         "input_tokens": r.usage.input_tokens,
                         "output_tokens": r.usage.output_tokens,
                         "cost_usd": r.cost_usd,
+                        # What the model asked for would charge (NaN where a stand-in
+                        # answered for a model with no price), and why, for stand-ins.
+                        "cost_if_real_usd": cost_if_real(r),
+                        "cost_note": stand_in_cost_note(r),
                         "guardian_action": r.guardian_action,
                         "error": None,
                     }
@@ -94,19 +98,25 @@ class CompareTable:
         return out
 
     def to_dataframe(self) -> pd.DataFrame:
-        """The rows as a pandas DataFrame, one row per model."""
+        """The rows as a pandas DataFrame, one row per model (the cost columns numeric,
+        NaN where unknown)."""
         import pandas as pd
 
-        return pd.DataFrame(self.rows())
+        frame = pd.DataFrame(self.rows())
+        for column in ("cost_usd", "cost_if_real_usd"):
+            if column in frame:
+                frame[column] = pd.to_numeric(frame[column]).astype("float64")
+        return frame
 
     def _repr_markdown_(self) -> str:
         lines = ["| model | output | latency ms | tokens | cost |", "|---|---|---|---|---|"]
         for row in self.rows():
             if row["error"]:
-                lines.append(f"| {row['model']} | **error**: {row['error']} | | | |")
+                lines.append(f"| {row['model']} | **error**: {shown(row['error'])} | | | |")
                 continue
-            cost = format_cost(row["cost_usd"])
-            text = str(row["output"]).replace("|", "\\|").replace("\n", " ")
+            stand_in = row["cost_note"] is not None
+            cost = stand_in_cost_text(row["cost_usd"], row["cost_if_real_usd"], stand_in=stand_in)
+            text = shown(str(row["output"])).replace("|", "\\|").replace("\n", " ")
             tokens = row["input_tokens"] + row["output_tokens"]
             model = model_label(row["model"], row["provider"], row["simulated"])
             lines.append(f"| {model} | {text} | {row['latency_ms']:.0f} | {tokens} | {cost} |")

@@ -75,8 +75,15 @@ class ProviderSet:
 
     # -- configuration -------------------------------------------------------------
     def set_key(self, provider: str, key: str | Secret) -> None:
-        """Keep ``key`` for ``provider`` (in memory only) and drop its cached adapters."""
-        self._keys[provider] = Secret(key)
+        """Keep ``key`` for ``provider`` (in memory only) and drop its cached adapters.
+
+        An unknown provider (a typo would keep the key where no call looks) or an empty
+        key is refused, naming the provider, never the key."""
+        self.registry[provider]  # an unknown name raises, with the nearest names
+        secret = Secret(key)
+        if not secret.get().strip():
+            raise ConfigurationError(f"The key given for {provider} is empty; nothing changed.")
+        self._keys[provider] = secret
         for cache_key in [k for k in self._adapters if k[0] == provider]:
             self._adapters.pop(cache_key)
 
@@ -88,6 +95,21 @@ class ProviderSet:
         self._credentials[provider] = as_token_provider(credential)
         for cache_key in [k for k in self._adapters if k[0] == provider]:
             self._adapters.pop(cache_key)
+
+    @property
+    def base_urls(self) -> dict[str, str]:
+        """The base URL set for each provider (a copy: change one with a new engine)."""
+        return dict(self._base_urls)
+
+    def options_for(self, provider: str) -> dict[str, Any] | None:
+        """The adapter options set for ``provider`` (a copy), or ``None`` when none were."""
+        options = self._options.get(provider)
+        return None if options is None else dict(options)
+
+    @property
+    def provider_options(self) -> dict[str, dict[str, Any]]:
+        """The adapter options set for each provider (copies)."""
+        return {name: dict(options) for name, options in self._options.items()}
 
     def credential_for(self, provider: str) -> Any:
         """The refreshable credential set for ``provider``, if any."""

@@ -594,6 +594,14 @@ class OrchestrationEngine:
         )
 
     # -- internals -----------------------------------------------------------------
+    def _check_candidates(self, names: Sequence[str]) -> None:
+        """Every model of a call with fallbacks must resolve before any call: the call path
+        moves on from a candidate it cannot configure (a provider without a key), so a
+        misspelt model would silently be skipped, or found only when the one before fails."""
+        for name in names:
+            if name != "auto" and not self._router.is_pool(name):
+                self._router.resolve(name)  # UnknownModelError, with the nearest names
+
     def _spec(
         self,
         model: str,
@@ -614,6 +622,10 @@ class OrchestrationEngine:
         extra: dict[str, object],
     ) -> CallSpec:
         check_model(model)
+        if fallbacks:  # a typo among several candidates would be skipped, not reported
+            self._check_candidates(
+                [model, *([fallbacks] if isinstance(fallbacks, str) else fallbacks)]
+            )
         check_call_options(temperature, max_tokens, timeout, extra)
         timeouts = self.timeouts
         if timeout is not None:

@@ -14,7 +14,8 @@ OrchestrationError                     base of everything we raise
 │   ├── InvalidInputError              a prompt or bus value we cannot use (e.g. a lone surrogate)
 │   ├── LocalModelError                the embedded model cannot start: file missing or corrupt,
 │   │                                  port in use, server failed to load
-│   └── ConfirmationRequired           a batch job costs more than the threshold; carries the plan
+│   └── ConfirmationRequired           a batch job or a real-key --over cell costs more than the
+│                                      threshold; a batch job's carries its plan
 ├── ProviderError                      a provider call failed (one attempt)
 │   ├── RetryableError                 the engine may try the same deployment again
 │   │   ├── RateLimitError             429; carries retry_after
@@ -199,8 +200,9 @@ class LocalModelError(ConfigurationError):
 
 
 class ConfirmationRequired(ConfigurationError):
-    """A batch job would cost more than the confirm threshold; ``plan`` is what it would do.
-    Nothing was sent: pass ``confirm=True`` (``--yes`` in the magic) to go ahead."""
+    """A batch job, or a ``--over`` cell with real keys, would cost more than the confirm
+    threshold; ``plan`` is what a batch job would do. Nothing was sent: pass
+    ``confirm=True`` (``--yes`` in the magic) to go ahead."""
 
     def __init__(self, message: str, plan: Any = None) -> None:
         self.plan = plan
@@ -290,7 +292,13 @@ class ProviderTimeout(RetryableError):
 
 
 class ConnectionFailure(RetryableError):
-    """The connection could not be made or was lost before a response."""
+    """The connection could not be made or was lost before a response.
+
+    ``refused_locally``: the connection was refused by a server on this machine
+    (loopback), which is not running; the engine does not retry it (see ``loopback.py``).
+    """
+
+    refused_locally: bool = False
 
 
 class IncompleteStreamError(RetryableError):

@@ -54,8 +54,9 @@ def check_secure_keyring() -> Any:
         name = f"{type(backend).__module__}.{type(backend).__name__}"
         raise ConfigurationError(
             f"No secure system keyring is available here (the backend is {name}), and a key "
-            "is never saved in plain text. Nothing was saved: the key is kept for this "
-            "kernel only. Set the provider's environment variable (or a .env file) to keep it."
+            "is never saved in plain text. Nothing was saved. Without --save, "
+            "'%orchestrate key PROVIDER' keeps a key for this kernel only; set the provider's "
+            "environment variable (or a .env file) to keep it across restarts."
         )
     return keyring
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections import ChainMap
+from collections import ChainMap, Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -34,9 +34,11 @@ from .errors import ConfigurationError
 from .formatting import format_cost, format_ms
 from .models import Reply
 from .near_names import did_you_mean
+from .offline import cost_if_real, reply_stood_in, stand_in_cost_text
 from .outcomes import count_findings, worst_status
 from .pipeline.placeholders import Template, compile_template
 from .pipeline.scope import AccessError, Scope
+from .shown_text import shown
 from .user_spec import check_concurrency
 
 if TYPE_CHECKING:
@@ -50,7 +52,9 @@ __all__ = [
     "MatrixInput",
     "MatrixResult",
     "matrix_prompts",
+    "refuse_shadowed_column",
     "run_matrix",
+    "whole_names",
 ]
 
 #: The modes :func:`run_matrix` serves today; ``"batch"`` is reserved for the batch APIs.
@@ -134,6 +138,7 @@ def _rows(items: Any, what: str) -> tuple[list[Any], list[Mapping[str, Any]], li
         # cells, so ints became floats beside a float column and a NaN became NaT beside
         # a date. The row as a plain dict: {item} renders as JSON, {item[col]} any column.
         columns = [str(c) for c in items.columns]
+        _refuse_duplicate_columns(columns, what)
         records = [
             dict(zip(columns, map(_cell, row), strict=True))
             for row in items.itertuples(index=False, name=None)
@@ -156,6 +161,38 @@ def _rows(items: Any, what: str) -> tuple[list[Any], list[Mapping[str, Any]], li
     values = list(items)
     # Records (``df.to_dict("records")``, parsed JSON): their keys are names, as a row's.
     return values, [_record_names(v) for v in values], None
+
+
+def _refuse_duplicate_columns(columns: list[str], what: str) -> None:
+    """Two columns with one name (``a`` twice, or ``1`` beside ``"1"``) would be one name
+    in the prompt, silently the last column's value: refuse before anything is sent."""
+    twice = [name for name, count in Counter(columns).items() if count > 1]
+    if twice:
+        names = ", ".join(repr(c) for c in twice)
+        raise ConfigurationError(
+            f"{what} has more than one column named {names}: a prompt could not tell them "
+            "apart. Rename or drop the repeats first, e.g. "
+            "df.loc[:, ~df.columns.duplicated()] or df.columns = [...]"
+        )
+
+
+def whole_names(template: Template) -> set[str]:
+    """The names ``template`` reads whole (``{item}``, not ``{item[col]}``)."""
+    return {p.root for p in template.placeholders if not p.path}
+
+
+def refuse_shadowed_column(
+    columns: Mapping[str, Any], name: str, used: Iterable[str], what: str
+) -> None:
+    """A column called ``item`` (``input`` for a pipeline) cannot be reached as ``{item}``,
+    which is the whole row: a prompt that reads ``{item}`` whole (``used``) would silently
+    get the row as JSON where its author meant the column."""
+    if name in columns and name in set(used):
+        raise ConfigurationError(
+            f"{what} has a column named {name!r}, but {{{name}}} is the whole row, not that "
+            f"column. Reach the column as {{{name}[{name}]}}, or rename it first, e.g. "
+            f"df.rename(columns={{{name!r}: '{name}_'}})"
+        )
 
 
 def _record_names(value: object) -> Mapping[str, Any]:
@@ -186,6 +223,7 @@ def matrix_prompts(
     if not values:
         raise ConfigurationError(f"{what} is empty: there is nothing to run over")
     template = _with_columns(template, extras[0])
+    refuse_shadowed_column(extras[0], "item", whole_names(template), what)
     base = dict(namespace or {})  # copied once: every row's ChainMap reads it, none writes
     prompts = []
     # Placeholders naming a whole item or column ({item}, {q}): an empty one is noted.
@@ -294,12 +332,16 @@ class MatrixResult:
             replies = [self.reply(i, model) for i in range(len(self.tables))]
             ok = [r for r in replies if isinstance(r, Reply)]
             costs = [r.cost_usd for r in ok]
+            real = [cost_if_real(r) for r in ok]
             out[model] = {
                 "answers": len(ok),
                 "errors": len(replies) - len(ok),
                 "latency_ms": sum(r.latency_ms for r in ok),
                 "tokens": sum(r.usage.total_tokens for r in ok),
                 "cost_usd": None if any(c is None for c in costs) else sum(costs),
+                # Where a stand-in answered: the real model's price (None: unknown).
+                "stood_in": sum(reply_stood_in(r) for r in ok),
+                "cost_if_real_usd": None if any(c is None for c in real) else sum(real),
             }
         return out
 
@@ -357,11 +399,15 @@ def _cell_text(reply: Any) -> str:
 
 
 def _md_cell(value: Any) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")
+    # An item or a reply, as a notebook shows it: no credential (guardian off too).
+    return shown(str(value)).replace("|", "\\|").replace("\n", " ")
 
 
 def _total(t: dict[str, Any]) -> str:
-    cost = format_cost(t["cost_usd"], unknown="cost unknown")
+    if t.get("stood_in"):
+        cost = stand_in_cost_text(t["cost_usd"], t["cost_if_real_usd"], stand_in=True)
+    else:
+        cost = format_cost(t["cost_usd"], unknown="cost unknown")
     return f"{t['answers']} ok, {t['errors']} failed, {format_ms(t['latency_ms'])}, {cost}"
 
 

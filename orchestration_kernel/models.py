@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-from .formatting import format_cost, format_ms
+from .formatting import format_ms
 from .storage.commit import Commit
 from .user_spec import UserSpec
 
@@ -220,8 +220,11 @@ class Reply(BaseModel):
         return max(self.decisions, key=lambda d: d.rank).action
 
     def _repr_markdown_(self) -> str:
+        from .offline import cost_if_real, reply_stood_in, stand_in_cost_text
+
         label = " (simulated)" if self.simulated else ""
-        cost = format_cost(self.cost_usd)
+        stand_in = reply_stood_in(self)  # its $0 is not the price of the model asked for
+        cost = stand_in_cost_text(self.cost_usd, cost_if_real(self), stand_in=stand_in)
         return (
             f"{self.text}\n\n---\n*{self.resolved_model or self.model}{label} · "
             f"{format_ms(self.latency_ms)} · {self.usage.total_tokens} tokens · {cost}*"

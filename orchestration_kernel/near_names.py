@@ -8,7 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["did_you_mean", "nearest"]
+__all__ = ["IPYTHON_NAMES", "did_you_mean", "nearest"]
+
+#: Names IPython puts in every user namespace. Never what a misspelt variable meant
+#: (``questionz`` is nearer ``get_ipython`` than nothing, ``amount`` nearer ``Out``), so
+#: suggestions drawn from a user's namespace leave them out.
+IPYTHON_NAMES = frozenset({"In", "Out", "exit", "quit", "open", "get_ipython"})
 
 
 def nearest(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:

@@ -23,16 +23,22 @@ from pathlib import Path
 from typing import Literal
 
 from .errors import ConfigurationError
+from .formatting import format_cost
 
 __all__ = [
     "LOCAL_MODELS",
     "OfflineModel",
     "OfflineNotice",
+    "cost_if_real",
     "deprecated_local_name",
     "model_label",
     "notice_once",
     "offline_model_from_env",
+    "reply_stood_in",
+    "stand_in_cost_note",
+    "stand_in_cost_text",
     "stand_in_label",
+    "stood_in",
 ]
 
 OfflineModel = Literal["local", "sim"]
@@ -134,9 +140,63 @@ def model_label(model: str, provider: str | None = None, simulated: bool = False
     ``local model (offline stand-in for gpt-4)`` when the local model stood in, else the name."""
     if simulated:
         return f"{model} (simulated)"
-    if provider == "local" and model and not model.startswith("local:"):
+    if stood_in(model, provider):
         return stand_in_label("local", model)
     return model
+
+
+# -- what a stand-in's cost means -------------------------------------------------------
+# A stand-in's true cost is 0 (the audit keeps that). Shown beside the model it stood in
+# for, "$0.00" reads as that model's price: where a cost is shown, a stand-in's is the real
+# model's price for the same usage ("est. if real"), or unknown when the catalogue has
+# no price for it. Never "$0.00".
+
+
+def stood_in(model: str | None, provider: str | None, simulated: bool = False) -> bool:
+    """True when an offline stand-in answered for ``model``: the simulator, or the local
+    model serving another model's name (``local:smollm2`` asked for by name is itself)."""
+    if simulated:
+        return True
+    return provider == "local" and bool(model) and not str(model).startswith("local:")
+
+
+def cost_if_real(reply: object) -> float | None:
+    """What the model asked for would have charged for ``reply``'s usage: the reply's own
+    cost for a real call; the catalogue's price for a stand-in's (``None``: unknown)."""
+    extras = getattr(reply, "extras", None) or {}
+    if not reply_stood_in(reply):
+        return getattr(reply, "cost_usd", None)
+    value = extras.get("cost_if_real_usd")
+    return None if value is None else float(value)
+
+
+def stand_in_cost_note(reply: object) -> str | None:
+    """Why a stand-in's cost is shown as it is (``None`` for a real call)."""
+    if not reply_stood_in(reply):
+        return None
+    extras = getattr(reply, "extras", None) or {}
+    real = str(extras.get("stands_in_for") or getattr(reply, "resolved_model", "") or "")
+    who = "the offline simulator" if getattr(reply, "simulated", False) else "the local model"
+    if extras.get("cost_if_real_usd") is None:
+        return f"answered by {who}; no price is known for {real or 'the model asked for'}"
+    return f"answered by {who}; estimated at {real or 'the model asked for'}'s price"
+
+
+def stand_in_cost_text(cost: float | None, if_real: float | None, *, stand_in: bool) -> str:
+    """A cost as a view shows it: a stand-in's as ``$x est. if real`` or ``unknown if
+    real``; a real call's as dollars (``unknown`` when not priced)."""
+    if stand_in:
+        return "unknown if real" if if_real is None else f"{format_cost(if_real)} est. if real"
+    return format_cost(cost)
+
+
+def reply_stood_in(reply: object) -> bool:
+    """True when an offline stand-in answered ``reply`` (see :func:`stood_in`)."""
+    extras = getattr(reply, "extras", None) or {}
+    model = getattr(reply, "model", None)
+    return "stands_in_for" in extras or stood_in(
+        model, getattr(reply, "provider", None), bool(getattr(reply, "simulated", False))
+    )
 
 
 def deprecated_local_name(model: str) -> bool:

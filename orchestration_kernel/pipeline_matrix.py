@@ -29,7 +29,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigurationError, OrchestrationError, SpecError
-from .matrix import _is_dataframe, _is_series, _rows, input_frame, new_run_id
+from .matrix import (
+    _is_dataframe,
+    _is_series,
+    _rows,
+    input_frame,
+    new_run_id,
+    refuse_shadowed_column,
+    whole_names,
+)
 from .pipeline.result import PipelineResult
 from .pipeline.scope import Scope
 from .user_spec import check_concurrency
@@ -114,6 +122,7 @@ def pipeline_rows(
     if not values:
         raise ConfigurationError(f"{what} is empty: there is nothing to run over")
     compiled = pipeline.compiled
+    refuse_shadowed_column(extras[0], "input", _whole_names(compiled), what)
     base = namespace if namespace is not None else (pipeline.namespace or {})
     wanted = {ref.name for ref in compiled.deferred}
     shared = {name: base[name] for name in wanted if name in base}
@@ -125,6 +134,15 @@ def pipeline_rows(
         raise SpecError(problems, source=compiled.source)
     source = items if (_is_dataframe(items) or _is_series(items)) else None
     return RowsInput(inputs=values, namespaces=namespaces, index=index, source=source)
+
+
+def _whole_names(compiled: Any) -> set[str]:
+    """The names a pipeline's prompts and systems read whole (``{input}``)."""
+    names: set[str] = set()
+    for name, prompt in compiled.prompts.items():
+        for template in (prompt, compiled.systems.get(name)):
+            names |= whole_names(template) if template is not None else set()
+    return names
 
 
 def row_run_ids(run_id: str, start: int, stop: int) -> list[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from .errors import AuthenticationError, ProviderError
+from .errors import AuthenticationError, ConnectionFailure, ProviderError
 from .user_spec import check_number
 
 __all__ = ["RetryPolicy"]
@@ -22,7 +22,8 @@ class RetryPolicy:
     ``min(max_delay, base_delay * 2**(n-1))`` scaled by a random factor in
     ``[1 - jitter, 1]``, or the server's ``Retry-After`` when it is longer (capped at
     ``max_retry_after``). 400, 401, 403, 404 and 422 are never retried, except one
-    retry after a 401 when the credential is a refreshable token.
+    retry after a 401 when the credential is a refreshable token, and a connection
+    refused on loopback is not retried (:mod:`.loopback`).
     """
 
     max_attempts: int = 3
@@ -38,7 +39,10 @@ class RetryPolicy:
         check_number("RetryPolicy", "jitter", self.jitter, low=0, high=1)
 
     def should_retry(self, error: ProviderError, attempt: int) -> bool:
-        """True when ``error`` on try number ``attempt`` (1-based) deserves another try."""
+        """True when ``error`` on try number ``attempt`` (1-based) deserves another try.
+        A connection refused on loopback does not: that server is not running."""
+        if isinstance(error, ConnectionFailure) and error.refused_locally:
+            return False
         return error.retryable and attempt < self.max_attempts
 
     def delay(self, attempt: int, error: ProviderError | None = None) -> float:

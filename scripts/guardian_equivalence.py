@@ -11,7 +11,10 @@ texts and prints one JSON line per check. Compared byte for byte, per text: for
 defaults; ``pii_operator="mask"``; ``"hash"`` with a fixed session key), the action, the
 text that may be sent, and every decision's policy, action, reasons, spans, score,
 threshold and failure flag (not its timing); ``redact(text)`` before and after a check
-(the memo path); and ``check_request`` on the text split into messages.
+(the memo path); and ``check_request`` on the text split into messages. Then the
+credential floor (``redact_secrets`` and the secrets detector alone) on ``--short``
+short strings: windows cut from the texts, the detectors' literals in altered settings,
+random strings.
 
 The texts: the development set (``--dev``, loaded with its ``cases.py``), the labelled
 prompts of ``tests/guardian_eval``, the speed bench's texts, personal data in many
@@ -256,6 +259,36 @@ def build_texts(dev: Path | None, limit: int | None, seed: int = 20) -> list[str
     return texts[:limit] if limit else texts
 
 
+def build_short_strings(texts: list[str], seed: int = 20, n: int = 40_000) -> list[str]:
+    """Short strings for the credential floor (``redact_secrets`` and the secrets
+    detector alone): windows of up to 80 characters cut from the texts, the detectors'
+    own literals in altered settings (case, what stands around them, look-alike letters),
+    and random strings over an alphabet rich in the characters credentials use."""
+    sys.path.insert(0, str(ROOT))
+    rng = random.Random(seed)
+    from orchestration_kernel.guardian import assignments, secrets
+
+    literals = sorted(
+        {t for r in secrets._RULES for t in r.anchor.triggers} | set(assignments._KEYWORDS)
+    )
+    literals += ["-----BEGIN ", ":AA", "-us", "://", "-u ", "--user ", "BUNDLE_", "."]
+    alphabet = string.ascii_letters + string.digits + "-_.:/=@ '\"\t\n" + "ſİı\u212aé"
+    out: list[str] = []
+    sources = [t for t in texts if t]
+    while len(out) < n // 2:
+        t = rng.choice(sources)
+        i = rng.randrange(len(t))
+        out.append(t[i : i + rng.randint(1, 80)])
+    for lit in literals:
+        for _ in range(8):
+            around = lambda k: "".join(rng.choice(alphabet) for _ in range(k))  # noqa: E731
+            v = around(rng.randint(0, 6)) + lit + around(rng.randint(0, 70))
+            out += [v, v.upper(), v.lower(), v.swapcase(), lit, lit.upper()]
+    while len(out) < n:
+        out.append("".join(rng.choice(alphabet) for _ in range(rng.randint(0, 90))))
+    return out
+
+
 # -- one side -------------------------------------------------------------------------
 
 
@@ -321,6 +354,24 @@ def dump(texts_file: Path) -> None:
             print(json.dumps(row, sort_keys=True))
 
     asyncio.run(run())
+    _dump_floor(texts_file.with_name("short.json"))
+
+
+def _dump_floor(short_file: Path) -> None:
+    """The credential floor on short strings: ``redact_secrets`` (when the checkout has
+    it) and the secrets detector's findings, one JSON line per string."""
+    if not short_file.exists():
+        return
+    from orchestration_kernel.guardian.secrets import SecretDetector
+
+    floor: Any = None
+    with contextlib.suppress(ImportError):  # a checkout before the floor has none
+        from orchestration_kernel.guardian.secrets_only import redact_secrets as floor
+    detector = SecretDetector()
+    for text in json.loads(short_file.read_text(encoding="utf-8")):
+        found = [[f.entity, f.start, f.end, f.score] for f in detector.find(text)]
+        row = {"floor": None if floor is None else floor(text), "find": found}
+        print(json.dumps(row, sort_keys=True))
 
 
 # -- both sides -----------------------------------------------------------------------
@@ -355,6 +406,9 @@ def main() -> int:
     parser.add_argument("--dev", type=Path, default=DEFAULT_DEV)
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--seed", type=int, default=20)
+    parser.add_argument(
+        "--short", type=int, default=40_000, help="short strings for the credential floor"
+    )
     parser.add_argument("--dump", nargs=2, metavar=("ROOT", "TEXTS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.dump:
@@ -377,12 +431,18 @@ def main() -> int:
         texts = build_texts(dev, args.limit, args.seed)
         texts_file = work / "texts.json"
         texts_file.write_text(json.dumps(texts), encoding="utf-8")
+        short = build_short_strings(texts, args.seed, args.short) if args.short else []
+        (work / "short.json").write_text(json.dumps(short), encoding="utf-8")
         _side(base, texts_file, work / "base.jsonl")
         _side(ROOT, texts_file, work / "head.jsonl")
         old = (work / "base.jsonl").read_text(encoding="utf-8").splitlines()
         new = (work / "head.jsonl").read_text(encoding="utf-8").splitlines()
     differing = [i for i, (a, b) in enumerate(zip(old, new, strict=True)) if a != b]
-    print(f"{len(texts)} texts, {len(differing)} differing (base {args.base} vs this tree)")
+    print(
+        f"{len(texts)} texts and {len(short)} short strings (the credential floor), "
+        f"{len(differing)} differing (base {args.base} vs this tree)"
+    )
+    texts = texts + short
     for i in differing[:5]:
         a, b = json.loads(old[i]), json.loads(new[i])
         keys = [k for k in a if a[k] != b[k]]

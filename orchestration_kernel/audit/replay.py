@@ -17,6 +17,7 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 
 from .index import REPLAY, REPLAYABLE, indexed_through
+from .set_order import json_default
 
 __all__ = ["canonical_request", "find_replay"]
 
@@ -45,14 +46,18 @@ def canonical_request(
 
     ``messages`` may be pydantic models (``Message``), dicts or plain strings; parameters
     whose value is ``None`` are left out, so an unset option and an explicit ``None``
-    replay alike.
+    replay alike. A set is encoded as the audit encodes one (:mod:`.set_order`): its
+    members in an order that does not depend on ``PYTHONHASHSEED``, so the same request
+    hashes the same in every process.
     """
     body = {
         "model": model,
         "messages": [_plain(m) for m in messages],
         "params": {k: _plain(v) for k, v in sorted((params or {}).items()) if v is not None},
     }
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return json.dumps(
+        body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=json_default
+    )
 
 
 def _plain(value: object) -> object:

@@ -141,6 +141,9 @@ class AuditStore:
         #: the database, which verifies), so it need not delay them.
         self.defer_mark = False
         self._mark_due: Head | None = None
+        #: The head our last :meth:`append` committed, and the connection's
+        #: ``PRAGMA data_version`` then (see :meth:`append`); ``None`` when unknown.
+        self._known_head: tuple[int, Head] | None = None
         if not self.memory:
             try:
                 private_dir(Path(self.path).parent)
@@ -225,6 +228,7 @@ class AuditStore:
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on error), holding the lock."""
         with self.lock, transaction(self.conn) as conn:
+            self._known_head = None  # a write of another kind: the next append looks
             yield conn
 
     @contextlib.contextmanager
@@ -258,8 +262,16 @@ class AuditStore:
         Returns the stored rows (``ALL_COLUMNS`` order: seq, values, prev_hash, hash).
         """
         with self.lock:
-            with self.transaction() as conn:
-                chained, (seq, head) = self._chain_in(conn, rows)
+            known, self._known_head = self._known_head, None
+            with transaction(self.conn) as conn:
+                # ``data_version`` changes when any other connection (another trail, another
+                # process, a tool) commits to the file, and only then: unchanged since our
+                # last append, the write lock held, the head is the one that append left
+                # (rows, anchor and mark all point at it), so it is not read again.
+                version = conn.execute("PRAGMA data_version").fetchone()[0]
+                known_head = known[1] if known is not None and known[0] == version else None
+                chained, (seq, head) = self._chain_in(conn, rows, known_head)
+            self._known_head = (version, (seq, head))  # committed: the next append's head
             if chained and self.mark is not None:
                 if self.defer_mark:
                     self._mark_due = (seq, head)
@@ -283,9 +295,12 @@ class AuditStore:
         """Chain and insert ``rows`` inside the caller's write transaction; re-anchor."""
         return self._chain_in(conn, rows)[0]
 
-    def _chain_in(self, conn: sqlite3.Connection, rows: Sequence[Row]) -> tuple[list[Row], Head]:
-        """``append_in``, and the new head (the last stored row's seq and hash)."""
-        seq, head = self.head_in(conn)
+    def _chain_in(
+        self, conn: sqlite3.Connection, rows: Sequence[Row], known: Head | None = None
+    ) -> tuple[list[Row], Head]:
+        """``append_in``, and the new head (the last stored row's seq and hash), chained
+        onto ``known`` when the caller knows the head, else onto :meth:`head_in`."""
+        seq, head = self.head_in(conn) if known is None else known
         chained: list[Row] = []
         append = chained.append
         key = self.key

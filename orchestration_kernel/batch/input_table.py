@@ -7,8 +7,8 @@ shape, so switching ``mode="interactive"`` to ``mode="batch"`` changes nothing d
 The job must survive a kernel restart, so the input is written at submit time:
 
 * through the Guardian's redaction when the engine has one (as the prompts are: no cell
-  reaches disk unredacted; a number is redacted by its digits, as ``guardian.redact``
-  does);
+  and no index label reaches disk unredacted; a number is redacted by its digits, as
+  ``guardian.redact`` does);
 * as Parquet with its index; a column Parquet cannot hold (mixed kinds of value in one
   column) is kept as text, and a column name that is not text as its ``str()``.
 
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
     from ..matrix import MatrixInput
 
-__all__ = ["TABLE_FILE", "read_table", "with_answers", "write_table"]
+__all__ = ["TABLE_FILE", "read_table", "redacted_index", "with_answers", "write_table"]
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +87,45 @@ def with_answers(table: pd.DataFrame, answers: pd.DataFrame) -> pd.DataFrame:
 
 
 def _redacted(frame: pd.DataFrame, redact: Redact) -> pd.DataFrame:
-    """Each text cell through ``redact``; a number by its digits (kept when nothing in
-    it is personal); anything else (missing values, dates, booleans) as it is."""
+    """Each text cell and index label through ``redact``; a number by its digits (kept
+    when nothing in it is personal); anything else (missing values, dates, booleans) as
+    it is."""
+    cell = _cell_redactor(redact)
+    out = frame.copy()
+    for k in range(out.shape[1]):
+        column = out.iloc[:, k]
+        if _as_is(column.dtype):
+            continue
+        mapped = column.map(cell)
+        if not mapped.equals(column):
+            out.isetitem(k, mapped.to_numpy())
+    out.index = redacted_index(out.index, redact)
+    return out
+
+
+def redacted_index(labels: Any, redact: Redact) -> pd.Index:
+    """``labels`` (an index, or a list of labels) as an index with each label redacted as
+    a cell is (every level of a MultiIndex); unchanged when nothing in it changes (a
+    range index is never read)."""
+    import pandas as pd
+
+    index: pd.Index = labels if isinstance(labels, pd.Index) else pd.Index(labels)
+    if isinstance(index, pd.RangeIndex):
+        return index
+    cell = _cell_redactor(redact)
+    levels = [index.get_level_values(k) for k in range(index.nlevels)]
+    mapped: list[pd.Index] = [level if _as_is(level.dtype) else level.map(cell) for level in levels]
+    if all(new.equals(old) for new, old in zip(mapped, levels, strict=True)):
+        return index
+    out: pd.Index = (
+        pd.MultiIndex.from_arrays(mapped, names=index.names)
+        if isinstance(index, pd.MultiIndex)
+        else pd.Index(mapped[0], name=index.name)
+    )
+    return out
+
+
+def _cell_redactor(redact: Redact) -> Callable[[Any], Any]:
     from ..guardian.redact_values import redact_value
 
     def cell(value: Any) -> Any:
@@ -98,15 +135,12 @@ def _redacted(frame: pd.DataFrame, redact: Redact) -> pd.DataFrame:
             return redact_value(value, redact)
         return value
 
-    out = frame.copy()
-    for k in range(out.shape[1]):
-        column = out.iloc[:, k]
-        if column.dtype == bool or str(column.dtype).startswith(("datetime", "timedelta")):
-            continue
-        mapped = column.map(cell)
-        if not mapped.equals(column):
-            out.isetitem(k, mapped.to_numpy())
-    return out
+    return cell
+
+
+def _as_is(dtype: Any) -> bool:
+    """A column or index of booleans, dates or durations: nothing in it to redact."""
+    return str(dtype) in ("bool", "boolean") or str(dtype).startswith(("datetime", "timedelta"))
 
 
 def _as_storable(frame: pd.DataFrame) -> pd.DataFrame:

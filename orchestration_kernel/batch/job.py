@@ -117,7 +117,10 @@ class BatchJob:
     ) -> None:
         self.engine = engine
         self.manifest = manifest
-        #: the plan shown before submit (None for a resumed job)
+        #: the plan shown before submit (a resumed job's from its manifest; None for a
+        #: job made before the manifest kept it)
+        if plan is None and manifest.plan is not None:
+            plan = BatchPlan.from_dict(manifest.plan)
         self.plan = plan
         self._backends: dict[int, Backend] = {}
         self._prompts: list[str] | None = None

@@ -133,6 +133,9 @@ class Manifest:
     keep_content: bool = True
     #: the prompts and answers were deleted once collected
     content_removed: bool = False
+    #: the plan shown before submit (``BatchPlan.to_dict()``), so a resumed job shows it
+    #: too (jobs made before it was kept have none)
+    plan: dict[str, Any] | None = None
     version: int = 1
 
     # -- places ---------------------------------------------------------------------------

@@ -9,7 +9,8 @@ carrying the plan. Nothing ever waits on ``input()``.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 from ..errors import ConfigurationError, ConfirmationRequired
@@ -122,6 +123,20 @@ class BatchPlan:
             f"(--yes in %%orchestrate) to go ahead.\n{self}",
             plan=self,
         )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The plan as plain data (kept in the job's manifest, so a resumed job has it)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> BatchPlan:
+        """The plan :meth:`to_dict` gave (JSON turned its tuples into lists)."""
+        fields = dict(data)
+        lines = [
+            PlanLine(**{**line, "unit_prices": tuple(line.get("unit_prices") or (None, None))})
+            for line in fields.pop("lines", [])
+        ]
+        return cls(**fields, lines=lines)
 
     def rows_table(self) -> list[dict[str, Any]]:
         """The plan as one dict per model."""

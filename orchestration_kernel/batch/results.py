@@ -112,7 +112,8 @@ def write_index(path: Path, index: Any) -> str:
 
     if index is None:
         return "range"
-    idx = pd.Index(index)
+    # pandas makes a MultiIndex of a list of tuples, but a flat index of tuples of one.
+    idx = index if isinstance(index, pd.Index) else pd.Index(index)
     if isinstance(idx, pd.RangeIndex) and idx.start == 0 and idx.step == 1:
         return "range"
     pd.DataFrame(index=idx).to_parquet(path)

@@ -14,7 +14,7 @@ from ..errors import BatchJobError, ConfigurationError
 from ..privacy import keeps_content
 from .backends import backend_kind, make_backend
 from .engine_face import BatchEngine
-from .input_table import TABLE_FILE, write_table
+from .input_table import TABLE_FILE, redacted_index, write_table
 from .job import BatchJob, build_plan, plan_chunks
 from .manifest import Manifest, ModelRecord, check_name
 from .plan import BatchPlan, confirm_threshold
@@ -104,10 +104,15 @@ async def _submit(
     )  # fmt: skip
     plan.require(confirm)
     manifest.fts = fts
+    manifest.plan = plan.to_dict()
     manifest.keep_content = keep_content or keeps_content(engine)
     redacted, blocked = await _check_inputs(engine, manifest, prompts)
-    _write_inputs(manifest, redacted, blocked, prepared.index)
-    manifest.has_table = write_table(manifest.dir / TABLE_FILE, prepared, _redactor(engine))
+    redact = _redactor(engine)
+    index: object = prepared.index
+    if redact is not None and index is not None:  # as table.parquet's: no label unredacted
+        index = redacted_index(index, redact)
+    _write_inputs(manifest, redacted, blocked, index)
+    manifest.has_table = write_table(manifest.dir / TABLE_FILE, prepared, redact)
     manifest.save()
     job = BatchJob(engine, manifest, plan)
     await job._submit_pending()
@@ -194,7 +199,7 @@ def _model_record(engine: BatchEngine, name: str) -> ModelRecord:
     engine.resolve(name)  # unknown names fail here, with suggestions
     deployment = engine.router.plan(name)[0]
     simulated = engine.providers.is_simulated(deployment.provider, deployment.api_key)
-    options = engine.providers._options.get(deployment.provider)
+    options = engine.providers.options_for(deployment.provider)
     return ModelRecord(
         name=name,
         ref=str(deployment.ref),

@@ -84,8 +84,8 @@ def engine_config(engine: Any) -> dict[str, Any]:
         "offline": providers.offline,
         # Which stand-in serves offline: a worker's own environment must not decide.
         "offline_model": providers.offline_model,
-        "base_urls": dict(providers._base_urls),
-        "provider_options": {k: dict(v) for k, v in providers._options.items()},
+        "base_urls": providers.base_urls,
+        "provider_options": providers.provider_options,
         "compatible": compatible,
         "aliases": router.resolver.aliases,
         "pools": pools,

@@ -32,7 +32,13 @@ from dataclasses import dataclass
 
 from ._scan import Occurrences, OnePass
 
-__all__ = ["BASIC_LITERALS", "Assignment", "find_assignments", "find_basic_credentials"]
+__all__ = [
+    "BASIC_LITERALS",
+    "KEYWORDS",
+    "Assignment",
+    "find_assignments",
+    "find_basic_credentials",
+]
 
 #: Key words, lower-case, and what may follow each inside the same word part.
 _KEYWORDS: dict[str, tuple[str, ...]] = {
@@ -240,6 +246,8 @@ def _names_a_setting(text: str, begin: int, stop: int) -> bool:
     return text[max(0, begin - 16) : begin].rstrip().lower().endswith(_DIRECTIVES)
 
 
+#: The key words every assignment starts from (found in the lower-cased text).
+KEYWORDS: tuple[str, ...] = tuple(_KEYWORDS)
 _KEYWORD_PASS = OnePass(_KEYWORDS)
 _KEYWORD_SET = frozenset(_KEYWORDS)
 

@@ -898,7 +898,15 @@ _HINT_GATES = (
     re.compile(r"[a-z][-_.*][a-z]"),
     _CHOPPED_HINT,
     re.compile(r"[a-z][0-9@$]|[0-9@$][a-z]"),
+    # The chopped hint in a text once split words are joined (``_SPLIT_WORD`` removed):
+    # that drops single separators between two letters only, so where the hint matches
+    # the joined text, the text has the same with a separator or none between each two
+    # letters of its middle word (nothing else of the hint touches a letter on both
+    # sides). Checked in ``low`` for a text whose only rewrite was the joining.
+    re.compile(r"[.!]\s+[a-z](?:[-_.*]?[a-z])*[.!]\s+[a-z]"),
 )
+#: The index of the gate just above.
+_CHOPPED_AFTER_SPLIT = 4
 
 
 #: Per character of a lower-cased text: ``a`` for a letter, ``0`` for a character
@@ -1036,12 +1044,14 @@ def _deobfuscate(
         """Can hint ``hint`` match ``out`` (before a rewrite, its gate tells)?"""
         return gates is None or out is not low or hint in gates
 
+    spaced = False  # spacing undone: the joined-text gate below no longer tells
+
     # Where the readings differ from ``low`` (positions in ``out``); ``None`` once a
     # rewrite shifted text around (spacing undone): then every word is read again.
     changed: list[tuple[int, int]] | None = []
     if may(0) and _SPACED_HINT.search(" " + low):
         out = _SPACED.sub(lambda m: m.group().replace(" ", ""), out)
-        changed = None
+        changed, spaced = None, True
     if may(1) and _SPLIT_HINT.search(out):
         # Where the separators are (one pass, at most the few ones kept track of), and
         # the text without them: each match is one character.
@@ -1054,7 +1064,10 @@ def _deobfuscate(
             changed.extend((j - i - 1, j - i + 1) for i, j in enumerate(cuts))
             out = "".join(out[a + 1 : b] for a, b in itertools.pairwise([-1, *cuts, len(out)]))
     chopped = False
-    if may(2) and _CHOPPED_HINT.search(out):
+    # After split words alone were joined, the gate for the joined text tells.
+    joined_only = out is not low and not spaced and gates is not None
+    chopped_may = _CHOPPED_AFTER_SPLIT in (gates or ()) if joined_only else may(2)
+    if chopped_may and _CHOPPED_HINT.search(out):
         joined = _CHOPPED.sub(lambda m: re.sub(r"[.!]\s+", " ", m.group()), out)
         chopped, out = joined != out, joined
     # The text's words: looked up one by one, or read whole once (only when needed).

@@ -25,8 +25,15 @@ from typing import TypedDict, Unpack
 from ..errors import ConfigurationError
 from ..models import Action
 from ._scan import Anchored, OnePass, TokenSet, TriggerIndex, fold, is_word_char
-from .assignments import BASIC_LITERALS, Assignment, find_assignments, find_basic_credentials
+from .assignments import (
+    BASIC_LITERALS,
+    KEYWORDS,
+    Assignment,
+    find_assignments,
+    find_basic_credentials,
+)
 from .context import GuardContext, Stage
+from .literal_gate import LiteralGate, min_width
 from .placeholders import is_placeholder
 from .policy import ALL_STAGES, BasePolicy, Outcome
 from .redaction import Finding
@@ -46,6 +53,7 @@ __all__ = [
     "SecretsPolicy",
     "is_placeholder",
     "looks_random",
+    "may_hold_secret",
     "shannon_entropy",
 ]
 
@@ -282,6 +290,8 @@ _PK_HEADER = re.compile(r"-----BEGIN ((?:[A-Z0-9]{1,20} ){0,4}PRIVATE KEY(?: BLO
 _PK_BASE64 = re.compile(r"(?:\\n|\s){1,8}[A-Za-z0-9+/]{40}")
 _PK_CUT = re.compile(r"(?:(?:\\n|\s){1,8}[A-Za-z0-9+/=]{8,200})*")
 _PK_END = "-----END "
+#: Where a private-key block starts (its header is matched there).
+_PK_BEGIN = "-----BEGIN "
 
 
 def _closing_trimmed(value: str) -> str:
@@ -359,6 +369,12 @@ class SecretDetector:
 
     def find(self, text: str) -> list[Finding]:
         """Every credential found, each as a span over the secret value only."""
+        if not _GATE.may_hold(text):
+            return []  # none of the literals any finding starts from: nothing to scan
+        return self.scan(text)
+
+    def scan(self, text: str) -> list[Finding]:
+        """:meth:`find` without the literal gate in front (the same findings)."""
         lower = fold(text)
         found: list[Finding] = []
         present = {False: TokenSet(text), True: TokenSet(lower) if _FOLDED_GATES else None}
@@ -398,7 +414,7 @@ class SecretDetector:
 def _private_keys(text: str) -> Iterator[Finding]:
     """Private-key blocks with a base64 body (an empty or made-up body is not a key).
     The next ``-----END`` is looked up once and reused, so many headers stay linear."""
-    pos = text.find("-----BEGIN ")
+    pos = text.find(_PK_BEGIN)
     next_end = -2
     while pos >= 0:
         m = _PK_HEADER.match(text, pos)
@@ -412,18 +428,21 @@ def _private_keys(text: str) -> Iterator[Finding]:
                 cut = _PK_CUT.match(text, m.end())  # cut off: as far as base64 goes
                 end = cut.end() if cut else m.end()
             yield Finding("PRIVATE_KEY", m.start(), end, 0.99)
-            pos = text.find("-----BEGIN ", end)
+            pos = text.find(_PK_BEGIN, end)
         else:
-            pos = text.find("-----BEGIN ", pos + 1)
+            pos = text.find(_PK_BEGIN, pos + 1)
 
 
 _DISCORD_MIDDLE = re.compile(r"\.[A-Za-z0-9_-]{6}\.")
+#: The literals a Telegram bot token and a Mailchimp key are looked for after.
+_TELEGRAM_MARK = ":AA"
+_MAILCHIMP_MARK = "-us"
 
 
 def _bare_tokens(text: str) -> Iterator[Finding]:
     """Discord bot tokens, Telegram bot tokens without their URL prefix, and Mailchimp
     API keys (32 hex digits, ``-us`` and the data centre number)."""
-    if ":AA" in text:
+    if _TELEGRAM_MARK in text:
         for m in TELEGRAM_BARE.finditer(text):
             if not is_placeholder(m.group()[m.group().index(":") + 3 :]):
                 yield Finding("TELEGRAM_BOT_TOKEN", m.start(), m.end(), 0.95)
@@ -434,10 +453,35 @@ def _bare_tokens(text: str) -> Iterator[Finding]:
         for m in DISCORD_TOKEN.finditer(text, max(0, middle.start() - 26)):
             if (m.start() == 0 or not is_word_char(text[m.start() - 1])) and discord_ok(m.group()):
                 yield Finding("DISCORD_TOKEN", m.start(), m.end(), 0.95)
-    if "-us" in text:
+    if _MAILCHIMP_MARK in text:
         for m in MAILCHIMP_KEY.finditer(text):
             if not is_placeholder(m.group()[:32]):
                 yield Finding("MAILCHIMP_KEY", m.start(), m.end(), 0.95)
+
+
+#: What every finding of :meth:`SecretDetector.find` starts from, read off the tables its
+#: scans use: a rule's triggers (in the text, or lower-cased for a case-folded rule), a
+#: private key's header, the Telegram and Mailchimp marks and the basic-credential
+#: literals (in the text), the assignment key words (lower-cased); and a Discord token,
+#: which has no literal but a shortest length and two dots. A short text holding none of
+#: them (a model id, a route reason) is answered without the scans.
+_GATE = LiteralGate(
+    cased=[
+        *(t for r in _RULES if not r.fold_case for t in r.anchor.triggers),
+        _PK_BEGIN,
+        _TELEGRAM_MARK,
+        _MAILCHIMP_MARK,
+        *BASIC_LITERALS,
+    ],
+    folded=[*(t for r in _RULES if r.fold_case for t in r.anchor.triggers), *KEYWORDS],
+    long=[(min_width(DISCORD_TOKEN), ".")],
+)
+
+
+def may_hold_secret(text: str) -> bool:
+    """Could :meth:`SecretDetector.find` find anything in ``text``? ``False`` only for a
+    short text holding none of the literals every finding starts from (sub-µs)."""
+    return _GATE.may_hold(text)
 
 
 class SecretsPolicy(BasePolicy):

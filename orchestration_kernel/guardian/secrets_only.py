@@ -12,14 +12,17 @@ from __future__ import annotations
 
 from .memo import RedactionMemo
 from .redaction import apply_findings
-from .secrets import SecretDetector
+from .secrets import SecretDetector, may_hold_secret
 
 __all__ = ["redact_secrets"]
 
 #: Stateless (its rules are compiled once at import), so one serves every caller.
 _DETECTOR = SecretDetector()
 #: The audit asks about the same short strings row after row (model ids, route reasons),
-#: and a scan costs about 7 µs even on two characters: answers are kept, bounded.
+#: and a scan costs about 7 µs even on two characters: answers are kept, bounded. A short
+#: string with none of the literals a credential starts from is answered by the literal
+#: gate (:func:`~.secrets.may_hold_secret`, a fraction of a µs), and kept only while the
+#: memo has room: a repeat is then a lookup, and a flood of distinct ones evicts nothing.
 _MEMO = RedactionMemo()
 
 
@@ -30,7 +33,12 @@ def redact_secrets(text: str) -> str:
     known = _MEMO.get(text)
     if isinstance(known, str):
         return known
-    findings = _DETECTOR.find(text)
+    if not may_hold_secret(text):
+        # None of the literals a credential starts from: no scan. Kept while the memo
+        # has room (a repeat is then a lookup), never at the cost of an eviction.
+        _MEMO.offer(text, text)
+        return text
+    findings = _DETECTOR.scan(text)
     redacted = apply_findings(text, findings) if findings else text
     _MEMO.put(text, redacted)
     return redacted

@@ -34,6 +34,13 @@ def load_ipython_extension(ipython: Any) -> None:
     ipython.register_magics(magics)
     ipython.events.register("post_run_cell", magics.errors.post_run_cell)
     install_api_mistakes(ipython)
+    from .shown_types import show_replies_masked
+    from .status_view import show_status_in_cells
+
+    show_replies_masked(ipython)  # a Reply left as a cell's value: no credential shown
+
+    # Slow moments nobody asked for (the local model starting) say so in the cell.
+    magics.stop_status = show_status_in_cells()
     # ``Err`` sits beside IPython's ``In`` and ``Out``, unless the user has their own.
     ipython.user_ns.setdefault("Err", magics.errors.records)
 
@@ -43,6 +50,9 @@ def unload_ipython_extension(ipython: Any) -> None:
     magics = ipython.magics_manager.registry.pop(_NAME, None)
     if magics is None:
         return
+    stop_status = getattr(magics, "stop_status", None)
+    if stop_status is not None:
+        stop_status()
     for kind in ("line", "cell"):
         ipython.magics_manager.magics[kind].pop("orchestrate", None)
     with contextlib.suppress(ValueError):  # already gone

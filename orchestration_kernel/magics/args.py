@@ -19,6 +19,7 @@ from typing import Any
 from IPython.core.error import UsageError
 
 from ..errors import ConfigurationError
+from ..near_names import IPYTHON_NAMES
 from .errors import usage
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "OFFLINE_MODES",
     "check_cell_options",
     "check_choice",
+    "check_session_id",
     "evaluate_input",
     "parse_args",
     "split_line",
@@ -170,9 +172,19 @@ def parse_args(parser: argparse.ArgumentParser, line: str) -> argparse.Namespace
         raise usage("Invalid arguments. See %orchestrate? for the syntax.") from None
 
 
+def check_session_id(value: str) -> str:
+    """``value`` as a session id (one word), or a clean error."""
+    new = value.strip()
+    if not new or any(c.isspace() for c in new):
+        raise usage(f"a session id is one word, not {value!r}")
+    return new
+
+
 def check_cell_options(args: argparse.Namespace, *, cell: bool) -> None:
     """Refuse combinations of options that cannot work, before anything runs."""
     check_choice("format", args.format, FORMATS)
+    if getattr(args, "session", None) is not None:  # "" and "a b" ran under another id
+        args.session = check_session_id(args.session)
     if not cell:
         given = [f"--{o.replace('_', '-')}" for o in _CELL_ONLY if _given(args, o)]
         if given:
@@ -232,7 +244,7 @@ def evaluate_input(expr: str, namespace: Mapping[str, Any], option: str = "--inp
         return eval(compile(tree, f"<{option}>", "eval"), scope)
     except NameError as exc:
         name = getattr(exc, "name", None) or str(exc)
-        public = [k for k in namespace if not str(k).startswith("_")]
+        public = [k for k in namespace if not str(k).startswith("_") and k not in IPYTHON_NAMES]
         raise ConfigurationError(
             f"{option} {expr!r}: name {name!r} is not defined.{_did_you_mean(name, public)}"
             + (

@@ -23,13 +23,16 @@ __all__ = ["check_batch_options", "jobs_command", "run_batch_cell"]
 
 
 def check_batch_options(args: argparse.Namespace) -> None:
-    """``--batch`` goes with ``--compare ... --over``; ``--job``/``--yes`` with ``--batch``."""
+    """``--batch`` goes with ``--compare ... --over``; ``--job`` with ``--batch``; ``--yes``
+    with ``--batch`` or ``--over`` (both ask before a costly run)."""
     batch = getattr(args, "batch", False)
     if not batch:
-        for option in ("job", "yes"):
-            if getattr(args, option, None):
-                raise usage(f"--{option} only works with --batch: %%orchestrate --compare "
-                            "m1 m2 --over EXPR --batch --job NAME")  # fmt: skip
+        if getattr(args, "job", None):
+            raise usage("--job only works with --batch: %%orchestrate --compare "
+                        "m1 m2 --over EXPR --batch --job NAME")  # fmt: skip
+        if getattr(args, "yes", False) and getattr(args, "over", None) is None:
+            raise usage("--yes only works with --over or --batch: it runs a costly cell "
+                        "without asking")  # fmt: skip
         return
     if args.compare is None or args.over is None:
         raise usage("--batch runs a --compare over a dataset: %%orchestrate --compare m1 m2 "

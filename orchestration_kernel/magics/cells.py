@@ -145,6 +145,10 @@ def run_compare_cell(ctx: CellContext, args: argparse.Namespace, body: str) -> A
         plan = _compare_plan(engine, models, prepared.prompts)
         ctx.bind(args.out, plan)
         return plan
+    if args.over is not None and not args.yes:
+        from .spend import confirm_compare_over
+
+        confirm_compare_over(engine, models, prepared.prompts)
     if getattr(args, "cluster", None) is not None:  # rows on Dask: orchestration_kernel.cluster
         return _run_on_cluster(ctx, args, models, prepared)
     result = _run_compare(ctx, args, models, prepared)

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..errors import ConfigurationError
 from ..offline import stand_in_label
-from .args import COMMANDS, OFFLINE_MODES, check_choice
+from .args import COMMANDS, OFFLINE_MODES, check_choice, check_session_id
 from .context import CellContext
 from .display import make_run_display
 from .errors import usage
@@ -41,9 +41,20 @@ def run_command(ctx: CellContext, args: argparse.Namespace) -> Any:
     check_choice("command", command, COMMANDS)
     low, high = _ARITY[command]
     if not low <= len(rest) <= high:
-        raise usage(f"%orchestrate {command} {COMMANDS[command].split(' — ')[0]}".rstrip())
+        raise usage(_arity_message(command, rest, low, high))
     handler = _HANDLERS[command]
     return handler(ctx, args, rest)
+
+
+def _arity_message(command: str, rest: list[str], low: int, high: int) -> str:
+    """What is wrong with the words after ``command``, then its syntax."""
+    syntax = COMMANDS[command].split(" — ")[0] if " — " in COMMANDS[command] else ""
+    if len(rest) > high:
+        most = "no arguments" if high == 0 else f"at most {high} argument{'s' * (high > 1)}"
+        what = f"%orchestrate {command} takes {most}, got {' '.join(rest)!r}."
+    else:
+        what = f"%orchestrate {command} needs {low} argument{'s' * (low > 1)}."
+    return f"{what} Usage: %orchestrate {command} {syntax}".rstrip()
 
 
 def help_text(*_: Any) -> Rendered:
@@ -157,9 +168,7 @@ def _context(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any
 def _session(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any:
     """Show the session id runs use, or pin it: ``%orchestrate session my-analysis``."""
     if rest:
-        new = rest[0].strip()
-        if not new or any(c.isspace() for c in new):
-            raise usage(f"a session id is one word, not {rest[0]!r}")
+        new = check_session_id(rest[0])
         ctx.kernel.session_id, ctx.kernel.session_source = new, "%orchestrate session"
         ctx.engine.session.use_id(new)
         print(f"Session {new}: context is kept under this id (it survives a restart).")

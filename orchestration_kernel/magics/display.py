@@ -66,6 +66,10 @@ class LiveRunDisplay:
         self._handle: Any = None
         self._dirty = False
         self._last = 0.0
+        from ..widgets.throttle import RedrawBudget
+
+        #: Whole redraws of a big display (a matrix of many cells) at a bounded rate.
+        self._budget = RedrawBudget()
 
     def bundle(self) -> dict[str, str]:
         """The MIME bundle for the current state."""
@@ -89,12 +93,14 @@ class LiveRunDisplay:
         changed = self.state.apply(event)
         self._dirty = True
         structural = "*" in changed or getattr(event, "kind", "") != "delta"
-        if structural or time.monotonic() - self._last >= self.min_interval:
+        due = structural or time.monotonic() - self._last >= self.min_interval
+        if due and self._budget.ready():  # else a big display waits for the next allowed one
             self._refresh()
 
     def tick(self) -> None:
         """Flush text that arrived since the last update."""
-        if self._dirty and time.monotonic() - self._last >= self.min_interval:
+        due = time.monotonic() - self._last >= self.min_interval
+        if self._dirty and due and self._budget.ready():
             self._refresh()
 
     def finish(self, result: Any = None, error: BaseException | None = None) -> None:
@@ -118,8 +124,10 @@ class LiveRunDisplay:
         if self._handle is None:
             self.show()
         else:
-            self._handle.update(self.bundle(), raw=True)
+            bundle = self.bundle()
+            self._handle.update(bundle, raw=True)
             self.updates += 1
+            self._budget.spent(sum(len(v) for v in bundle.values()))
         self._dirty = False
         self._last = time.monotonic()
 

@@ -160,7 +160,9 @@ class OrchestrateMagics(Magics):
     )
     @magic_arguments.argument("--job", metavar="NAME", help="With --batch: the job's name.")
     @magic_arguments.argument(
-        "--yes", action="store_true", help="With --batch: submit even above the cost threshold."
+        "--yes",
+        action="store_true",
+        help="With --over or --batch: run even above the cost threshold.",
     )
     @magic_arguments.argument("--run", metavar="ID", help="audit: the run to show.")
     @magic_arguments.argument(

@@ -14,7 +14,8 @@ steps:
 ```
 
 ``graded.to_dataframe()`` is ``reviews`` beside one column per step, ``status`` and
-``error``; the cell shows that frame.
+``error``; the cell shows that frame, with credentials masked in the rows it shows
+(:mod:`orchestration_kernel.shown_frame`).
 """
 
 from __future__ import annotations
@@ -64,6 +65,11 @@ def run_pipeline_over_cell(ctx: CellContext, args: argparse.Namespace, body: str
         plan = pipeline.plan(rows.inputs[0], namespace=rows.namespaces[0])
         ctx.bind(args.out, plan)
         return plan
+    if not args.yes:
+        from .spend import confirm_pipeline_over
+
+        plan = pipeline.plan(rows.inputs[0], namespace=rows.namespaces[0])
+        confirm_pipeline_over(ctx.engine, plan, len(rows.inputs))
     session_id = args.session or ctx.session_id
     if args.cluster is None:
         result = ctx.engine.runtime.run_sync(
@@ -80,4 +86,7 @@ def run_pipeline_over_cell(ctx: CellContext, args: argparse.Namespace, body: str
             )  # fmt: skip
     ctx.ran(result.runs[0].run_id)  # `%orchestrate audit` shows the first row's run
     ctx.bind(args.out, result)
-    return result.to_dataframe()
+    from ..shown_frame import ShownFrame
+
+    # The frame itself, values intact; only what the notebook shows of it is masked.
+    return ShownFrame(result.to_dataframe())

@@ -16,6 +16,7 @@ import re
 from typing import Any
 
 from ..provenance import METADATA_KEY
+from ..shown_text import shown
 from .faithful import faithful_markdown
 
 __all__ = ["Rendered", "extract_code", "output_text", "render", "to_jsonable"]
@@ -29,6 +30,10 @@ class Rendered(str):
     ``faithful``: the text is a model's, shown exactly as written (``$`` and ``<tag>``
     escaped in the Markdown, see :mod:`.faithful`). ``metadata``: the output's metadata
     (the run's provenance), kept in the saved notebook.
+
+    What is *shown* has its credentials masked (:mod:`~orchestration_kernel.shown_text`:
+    with ``guardian=False`` a reply that echoes a key would otherwise land in the saved
+    output); the ``str`` itself keeps the model's text, for ``{Out[n]}`` in a later prompt.
     """
 
     format: str = "markdown"
@@ -49,18 +54,21 @@ class Rendered(str):
         obj.metadata = metadata
         return obj
 
+    def _shown(self) -> str:
+        return shown(str(self))
+
     def _markdown(self) -> str | None:
         if self.format == "markdown":
-            return faithful_markdown(str(self)) if self.faithful else str(self)
+            return faithful_markdown(self._shown()) if self.faithful else self._shown()
         if self.format == "json":
-            return f"```json\n{self}\n```"
+            return f"```json\n{self._shown()}\n```"
         return None
 
     def _repr_markdown_(self) -> str | None:
         return self._markdown()
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
-        data = {"text/plain": str(self)}
+        data = {"text/plain": self._shown()}
         markdown = self._markdown()
         if markdown is not None:
             data["text/markdown"] = markdown
@@ -69,7 +77,7 @@ class Rendered(str):
         return data
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:
-        p.text(str(self))
+        p.text(self._shown())
 
 
 def output_text(result: Any) -> str:
@@ -124,7 +132,8 @@ def render(
     """The cell's value for ``result`` in ``format`` (``None`` for ``code``), carrying
     ``provenance`` in its output metadata."""
     if format == "code":
-        shell.set_next_input(extract_code(output_text(result)), replace=False)
+        # The next cell is saved with the notebook too: no credential in it either.
+        shell.set_next_input(shown(extract_code(output_text(result))), replace=False)
         return None
     if format == "json":
         text = json.dumps(to_jsonable(result), indent=2, ensure_ascii=False, default=str)

@@ -19,12 +19,12 @@ from pydantic_core import ErrorDetails
 
 from ..errors import SpecError, SpecProblem, UnknownModelError
 from ..text_checks import surrogate_at
+from ..yaml_bounds import BoundedLoader, YAMLBoundError
 from .dag import DAG, CycleError, build_dag
 from .placeholders import Placeholder, Template, compile_template, resolve
 from .scope import STEP_FIELDS, AccessError, Scope, nearest
 from .spec import IDENTIFIER, RESERVED_NAMES, PipelineSpec, StepSpec
 from .when import Condition, WhenError, parse_condition
-from .yaml_bounds import BoundedLoader, YAMLBoundError
 
 __all__ = ["CompiledPipeline", "Reference", "load_pipeline", "parse_yaml"]
 
@@ -325,7 +325,26 @@ def _check_value(ref: Reference, scope: Scope) -> str | None:
             scope.get(ref.name)
     except AccessError as exc:
         what = ref.placeholder.raw if ref.placeholder else ref.name
-        return f"{what}: {exc}"
+        return f"{what}: {_history_problem(ref, scope) or exc}"
+    return None
+
+
+def _history_problem(ref: Reference, scope: Scope) -> str | None:
+    """``{Out[99]}`` names a cell, not a key: say which cells have what it asks for."""
+    if ref.name not in HISTORY_NAMES or ref.placeholder is None or not ref.placeholder.path:
+        return None
+    cell = ref.placeholder.path[0][1]
+    try:
+        cells = scope.get(ref.name)
+    except AccessError:
+        return None
+    if isinstance(cells, Mapping):
+        have = sorted(k for k in cells if isinstance(k, int))
+        noun = "output" if ref.name == "Out" else "error"
+        shown = ", ".join(map(str, have[-10:])) or "none yet"
+        return f"cell {cell} has no {noun}; cells with one: {shown}"
+    if isinstance(cells, list):
+        return f"there is no cell {cell} yet (the last is {len(cells) - 1})"
     return None
 
 
@@ -384,7 +403,7 @@ class _Checker:
         if self.spec.fold_model:
             self._model(self.spec.fold_model, ("fold_model",))
         for i, step in enumerate(self.spec.steps):
-            if step.model is None and default is None:
+            if step.model is None and default is None and not self._reported(("steps", i, "model")):
                 self.add(
                     f"step {step.name!r} has no model: add 'model:' to the step "
                     "(or a pipeline-wide 'model:')",
@@ -395,14 +414,28 @@ class _Checker:
                 self._model(model, where)
             for j, model in enumerate(step.fallbacks):
                 self._model(model, ("steps", i, "fallbacks", j))
+        unnamed = [i for i, step in enumerate(self.spec.steps) if step.model is None]
+        if unnamed and not self.spec.model and self.default_model:  # else it ran and failed
+            why = f"step {self.spec.steps[unnamed[0]].name!r} names no model, so it takes the "
+            self._model(self.default_model, ("steps", unnamed[0]), why + "default model: ")
 
-    def _model(self, name: str, path: Path) -> None:
+    def _reported(self, path: Path) -> bool:
+        """A problem was already reported at ``path`` (or inside it): a value refused there
+        was dropped, and its absence is no second mistake (``model: []`` is no "no model")."""
+        where = _path_text(path)
+        return any(
+            p.path is not None
+            and (p.path == where or p.path.startswith((f"{where}.", f"{where}[")))
+            for p in self.problems
+        )
+
+    def _model(self, name: str, path: Path, why: str = "") -> None:
         if self.resolve_model is None:
             return
         try:
             self.resolve_model(name)
         except UnknownModelError as exc:
-            self.add(str(exc), path)
+            self.add(f"{why}{exc}", path)
 
     # -- templates and conditions --------------------------------------------------------
     def compile_step(self, i: int, step: StepSpec) -> tuple[Template | None, Template | None]:

@@ -19,7 +19,8 @@ from pydantic import BaseModel, Field, PrivateAttr
 from ..errors import UnknownNameError
 from ..formatting import format_cost, format_ms
 from ..models import Attempt, Decision, Usage
-from ..offline import model_label
+from ..offline import model_label, stand_in_cost_text, stood_in
+from ..shown_text import shown
 from ..storage.commit import Commit
 
 if TYPE_CHECKING:
@@ -48,6 +49,42 @@ def assign(model: BaseModel, values: dict[str, object]) -> None:
 def _sum_cost(costs: list[float | None]) -> float | None:
     """The sum, or ``None`` if any cost is unknown."""
     return None if any(c is None for c in costs) else float(sum(c or 0.0 for c in costs))
+
+
+def _cost_text(calls: list[ModelCall], cost: float | None, *, unknown: str = "unknown") -> str:
+    """``cost`` as the summary shows it; where an offline stand-in answered, what the
+    models asked for would charge (``est. if real``, or ``unknown if real``), never $0."""
+    stand_ins = [c for c in calls if c.ran and stood_in(c.model, c.provider, c.simulated)]
+    if not stand_ins:
+        return format_cost(cost, unknown=unknown)
+    return stand_in_cost_text(cost, _if_real(calls), stand_in=True)
+
+
+def _if_real(calls: list[ModelCall]) -> float | None:
+    """What the models asked for would charge for these calls: a real call's own cost, a
+    stand-in's at the real model's price (``None`` when any is unknown)."""
+    return _sum_cost(
+        [
+            c.cost_if_real_usd if stood_in(c.model, c.provider, c.simulated) else c.cost_usd
+            for c in calls
+            if c.ran
+        ]
+    )
+
+
+def _stand_in_cost(step: StepResult) -> dict[str, object]:
+    """A step's ``cost_if_real_usd`` and ``cost_note`` (see ``to_records``)."""
+    stand_ins = [c for c in step.calls if c.ran and stood_in(c.model, c.provider, c.simulated)]
+    if not stand_ins:
+        return {"cost_if_real_usd": step.cost_usd, "cost_note": None}
+    who = "the offline simulator" if all(c.simulated for c in stand_ins) else "the local model"
+    unpriced = [c.resolved_model or c.model for c in stand_ins if c.cost_if_real_usd is None]
+    note = (
+        f"answered by {who}; no price is known for {', '.join(unpriced)}"
+        if unpriced
+        else f"answered by {who}; estimated at the real models' prices"
+    )
+    return {"cost_if_real_usd": _if_real(step.calls), "cost_note": note}
 
 
 class ModelCall(BaseModel):
@@ -254,7 +291,10 @@ class PipelineResult(BaseModel):
         }
 
     def to_records(self) -> list[dict[str, object]]:
-        """One flat row per step (what :meth:`to_dataframe` shows)."""
+        """One flat row per step (what :meth:`to_dataframe` shows). ``cost_usd`` is what
+        was spent; ``cost_if_real_usd`` what the models asked for would charge (``None``
+        where an offline stand-in answered for a model with no price) and ``cost_note``
+        why, where a stand-in answered."""
         return [
             {
                 "run_id": self.run_id,
@@ -270,6 +310,7 @@ class PipelineResult(BaseModel):
                 "input_tokens": s.usage.input_tokens,
                 "output_tokens": s.usage.output_tokens,
                 "cost_usd": s.cost_usd,
+                **_stand_in_cost(s),
                 "guardian": s.guardian,
                 "error": s.error,
                 "reason": s.reason,
@@ -284,7 +325,11 @@ class PipelineResult(BaseModel):
         """A pandas DataFrame, one row per step (pandas is imported here, not before)."""
         import pandas as pd
 
-        return pd.DataFrame.from_records(self.to_records())
+        frame = pd.DataFrame.from_records(self.to_records())
+        for column in ("cost_usd", "cost_if_real_usd"):  # numeric, NaN where unknown
+            if column in frame:
+                frame[column] = pd.to_numeric(frame[column]).astype("float64")
+        return frame
 
     # -- display ------------------------------------------------------------------
     def _summary_rows(self) -> list[list[str]]:
@@ -292,7 +337,7 @@ class PipelineResult(BaseModel):
         for s in self.steps:
             model = ", ".join(s.model) if isinstance(s.model, list) else (s.model or "")
             latency = format_ms(s.latency_ms)
-            cost = format_cost(s.cost_usd, unknown="")
+            cost = _cost_text(s.calls, s.cost_usd, unknown="")
             rows.append(
                 [
                     s.name,
@@ -307,7 +352,7 @@ class PipelineResult(BaseModel):
         return rows
 
     def _headline(self) -> str:
-        cost = format_cost(self.cost_usd)
+        cost = _cost_text([c for s in self.steps for c in s.calls], self.cost_usd)
         latency = format_ms(self.latency_ms, unknown="?")
         name = self.pipeline or "pipeline"
         return (
@@ -326,7 +371,7 @@ class PipelineResult(BaseModel):
         lines.append("|" + "---|" * len(self._HEADER))
         lines += ["| " + " | ".join(r) + " |" for r in self._summary_rows()]
         if self.output:
-            lines += ["", self.output]
+            lines += ["", shown(self.output)]  # no credential in a notebook output
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
@@ -335,7 +380,7 @@ class PipelineResult(BaseModel):
             "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>"
             for r in self._summary_rows()
         )
-        out = f"<pre>{html.escape(self.output)}</pre>" if self.output else ""
+        out = f"<pre>{html.escape(shown(self.output))}</pre>" if self.output else ""
         return (
             f"<div><b>{html.escape(self._headline())}</b><table><thead><tr>{head}</tr></thead>"
             f"<tbody>{body}</tbody></table>{out}</div>"

@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Protocol, SupportsIndex, SupportsInt, TypeGuard
 
-from ..near_names import nearest
+from ..near_names import IPYTHON_NAMES, nearest
 from .result import StepResult
 
 __all__ = [
@@ -265,8 +265,12 @@ class Scope:
         )
 
     def names(self) -> list[str]:
-        """Every visible root name (public namespace names only)."""
+        """Every visible root name (public namespace names only, IPython's own left out)."""
         names = ["input"] if self.has_input else []
         names += list(self.steps) + [str(k) for k in self.context]
-        names += [str(k) for k in self.namespace if not str(k).startswith("_")]
+        names += [
+            str(k)
+            for k in self.namespace
+            if not str(k).startswith("_") and str(k) not in IPYTHON_NAMES
+        ]
         return names

@@ -523,6 +523,10 @@ class SDKAdapter:
             where = _address(self.base_url)
             mapped.args = (f"{mapped.args[0]} (at {where}: is the server running?)",
                            *mapped.args[1:])  # fmt: skip
+            if isinstance(mapped, ConnectionFailure):  # (always: ``refused`` says so)
+                from ..loopback import is_loopback
+
+                mapped.refused_locally = is_loopback(self.base_url)  # see loopback.py
         return mapped
 
 

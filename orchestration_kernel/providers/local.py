@@ -133,6 +133,14 @@ class LocalModelProvider(CompatibleProvider):
             # Closed before its end (an idle or first-token timeout, a cancel): check next time.
             self._suspect = self._suspect or not finished
 
+    def _map(self, exc: BaseException, request: ChatRequest, *, streaming: bool) -> BaseException:
+        mapped = super()._map(exc, request, streaming=streaming)
+        if isinstance(mapped, ConnectionFailure):
+            # Our own server on loopback: a refusal means it died, and the retry restarts it
+            # (``_suspect``), so it is retried as a remote host's would be.
+            mapped.refused_locally = False
+        return mapped
+
     def _window_hint(self, exc: ContextWindowExceeded) -> ContextWindowExceeded:
         """``exc`` saying how to make room: llama.cpp's "try increasing it" does not say how."""
         ctx = self.server.settings.ctx

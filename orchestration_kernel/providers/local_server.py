@@ -100,9 +100,25 @@ class LocalModelServer:
                 if self._process is not None:
                     self.restarts += 1
                     self._reap()
-                self._start()
+                self._start_with_status()
             assert self._address is not None
             return self._address + "/v1"
+
+    def _start_with_status(self) -> None:
+        """:meth:`_start`, saying so while it loads (:mod:`orchestration_kernel.status`):
+        a first start takes seconds, inside whatever call needed it."""
+        from ..status import report
+
+        again = " again" if self.restarts else ""
+        starting = f"starting the local model{again} (the first start takes a few seconds)…"
+        report(starting, key="local-model-start")
+        try:
+            self._start()
+        except BaseException:
+            report("the local model did not start", done=True, key="local-model-start")
+            raise
+        seconds = f"{self.load_seconds:.1f} s" if self.load_seconds is not None else "done"
+        report(f"local model ready ({seconds})", done=True, key="local-model-start")
 
     def healthy(self, timeout: float = 2.0) -> bool:
         """True when the running server answers ``/health`` within ``timeout`` seconds."""

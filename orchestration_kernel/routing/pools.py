@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ..errors import ConfigurationError
 from ..jsontypes import JSONValue
+from ..near_names import did_you_mean
 from ..secrets import Secret, lookup_secret
 from .config import read_config_file
 from .names import ModelRef
@@ -220,10 +221,25 @@ def load_pools(path: str | Path, resolve: Callable[[str], ModelRef] | None = Non
 
 
 def _brief(exc: ValidationError) -> str:
-    """Pydantic's errors as one line each: ``deployments.0.weight: must be > 0``."""
+    """Pydantic's errors as one line each, in the file's terms: ``deployments[0].weight:
+    Input should be greater than 0``; an unknown key with the nearest allowed ones."""
+    errors = exc.errors()
+    # A deployment may be a Deployment built in code or a DeploymentSpec as a file writes
+    # it; pydantic reports the mismatch against both. Only the spec's errors say what is
+    # wrong with a mapping, and neither class name means anything to the file's author.
+    written = [e for e in errors if "Deployment" not in e["loc"]] or errors
     parts = []
-    for err in exc.errors():
-        where = ".".join(str(p) for p in err["loc"]) or "pool"
-        parts.append(f"{where}: {err['msg']}")
+    for err in written:
+        loc = [p for p in err["loc"] if p not in ("Deployment", "DeploymentSpec")]
+        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+        if err["type"] == "extra_forbidden" and loc:
+            fields = DeploymentSpec.model_fields if len(loc) > 2 else PoolSpec.model_fields
+            key = str(loc[-1])
+            parts.append(
+                f"{where or 'pool'}: unknown key {key!r}.{did_you_mean(key, fields)} "
+                f"Allowed: {', '.join(fields)}"
+            )
+        else:
+            parts.append(f"{where or 'pool'}: {err['msg']}")
     # The built-in strategies as a hint (a router's registry may hold more).
     return "; ".join(parts) + f" (strategies: {', '.join(STRATEGIES)})"

@@ -27,6 +27,7 @@ from typing import TypedDict
 
 from ..errors import ConfigurationError, RunCancelled
 from ..models import Usage
+from ..near_names import did_you_mean
 from .breaker import BreakerPolicy, BreakerState, CircuitBreaker
 from .catalogue import Catalogue, ModelInfo
 from .clock import Clock, SystemClock
@@ -41,6 +42,8 @@ __all__ = ["AUTO", "TASK_NEEDS", "RouteDecision", "Router", "task_needs"]
 
 #: The model name that asks the router to pick.
 AUTO = "auto"
+#: A routing config's sections, in the order they apply.
+_SECTIONS = ("providers", "models", "aliases", "pools")
 
 #: Words in a step's ``task`` and the capabilities they require of an ``auto`` model.
 TASK_NEEDS: dict[str, frozenset[str]] = {
@@ -159,11 +162,12 @@ class Router:
         """Apply a routing config (file or mapping): ``providers``, ``models``, ``aliases``,
         ``pools`` sections, in that order. Returns the pools added."""
         raw = source if isinstance(source, Mapping) else read_config_file(source)
-        unknown = set(raw) - {"providers", "models", "aliases", "pools"}
+        unknown = set(raw) - set(_SECTIONS)
         if unknown:
+            hints = "".join(did_you_mean(name, _SECTIONS) for name in sorted(unknown))
             raise ConfigurationError(
-                f"Unknown routing config section(s): {', '.join(sorted(unknown))}; "
-                "expected providers, models, aliases, pools."
+                f"Unknown routing config section(s): {', '.join(sorted(unknown))}.{hints} "
+                "Expected providers, models, aliases, pools."
             )
         providers = raw.get("providers") or ()
         if not isinstance(providers, Iterable):

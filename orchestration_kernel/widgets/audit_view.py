@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..offline import stand_in_label
+from ..offline import stand_in_cost_text, stand_in_label
 from .charts import Chart, audit_chart
 from .frontend import View
 from .render import esc, fmt_cost, fmt_ms, table_html
@@ -106,7 +106,9 @@ class AuditView(View):
         rows = []
         for r in self.per_model().itertuples():
             cost = fmt_cost(_num(r.cost_usd))
-            if r.cost_unknown:
+            if _stood_in(r.provider, r.model):  # its $0 is not the price of the model named
+                cost = stand_in_cost_text(None, _num(r.cost_if_real_usd), stand_in=True)
+            elif r.cost_unknown:
                 cost += f" (+{r.cost_unknown} unknown)"
             tokens = f"{r.input_tokens + r.output_tokens:,}"
             p50, p95 = fmt_ms(_num(r.latency_p50_ms)), fmt_ms(_num(r.latency_p95_ms))
@@ -115,9 +117,11 @@ class AuditView(View):
         return rows
 
     def _step_rows(self) -> list[list[str]]:
+        stood_in = _stood_in_steps(self.frame)
         return [
             [str(r.step), str(r.model), str(r.status), fmt_ms(_num(r.latency_ms)),
-             fmt_cost(_num(r.cost_usd))]
+             stand_in_cost_text(None, stood_in[r.step], stand_in=True)
+             if r.step in stood_in else fmt_cost(_num(r.cost_usd))]
             for r in self.steps().itertuples()
         ]  # fmt: skip
 
@@ -206,12 +210,23 @@ def _reasons(value: Any) -> str:
 def _model_label(provider: Any, model: Any) -> str:
     """``openai:gpt-4o``, marked when an offline stand-in (provider ``sim`` or ``local``)
     answered."""
-    name = str(model) if ":" in str(model) or not provider else f"{provider}:{model}"
+    name = _name(provider, model)
     if provider == "sim":
         return name + " (simulated)"
-    if provider == "local" and not name.startswith("local:"):
+    if _stood_in(provider, model):
         return stand_in_label("local", name)
     return name
+
+
+def _name(provider: Any, model: Any) -> str:
+    return str(model) if ":" in str(model) or not provider else f"{provider}:{model}"
+
+
+def _stood_in(provider: Any, model: Any) -> bool:
+    """An audit row's model was answered by an offline stand-in (see ``_model_label``)."""
+    return provider == "sim" or (
+        provider == "local" and not _name(provider, model).startswith("local:")
+    )
 
 
 def _stages(rows: Any) -> list[str]:
@@ -225,6 +240,22 @@ def _stages(rows: Any) -> list[str]:
             out.append(stage)
         else:
             out.append(str(detail.get("stage", "")) if isinstance(detail, dict) else "")
+    return out
+
+
+def _stood_in_steps(frame: Any) -> dict[Any, float | None]:
+    """Per step a stand-in answered: what the real models would have charged (``None``
+    when a call's price is unknown), from its call rows' ``detail``."""
+    if "detail" not in frame:
+        return {}
+    out: dict[Any, float | None] = {}
+    calls = frame[(frame["event"] == "call") & (frame["status"] == "ok")]
+    rows = zip(calls["step"], calls["provider"], calls["model"], calls["detail"], strict=True)
+    for step, provider, model, detail in rows:
+        if not _stood_in(provider, model) or (step in out and out[step] is None):
+            continue  # a real call, or a step whose real price is unknown already
+        value = detail.get("cost_if_real_usd") if isinstance(detail, dict) else None
+        out[step] = None if value is None else (out.get(step) or 0.0) + float(value)
     return out
 
 

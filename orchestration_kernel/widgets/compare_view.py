@@ -14,6 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..offline import reply_stood_in
+from ..shown_text import shown
 from .frontend import View
 from .render import (
     MUTED,
@@ -77,7 +79,7 @@ class ReplyCells:
 def reply_cells(model: str, reply: Any, marks: tuple[str, ...] = ()) -> ReplyCells:
     """The cells of one model's reply (or of the error that replaced it)."""
     if not hasattr(reply, "text"):
-        error = f"{type(reply).__name__}: {reply}"
+        error = shown(f"{type(reply).__name__}: {reply}")
         return ReplyCells(model, marks=marks, error=error)
     usage = reply.usage
     latency = fmt_ms(reply.latency_ms)
@@ -85,14 +87,15 @@ def reply_cells(model: str, reply: Any, marks: tuple[str, ...] = ()) -> ReplyCel
         latency += f" (first token {fmt_ms(reply.ttft_ms)})"
     return ReplyCells(
         model=model,
-        output=reply.text,
+        # What the model wrote, credentials masked (with guardian=False nothing else did).
+        output=shown(reply.text),
         latency=latency,
         tokens=f"{fmt_tokens(usage.input_tokens)} in / {fmt_tokens(usage.output_tokens)} out",
         cost=cost_text(
             reply.cost_usd,
             if_real(reply),
             unknown=reply.cost_usd is None,
-            simulated=bool(reply.simulated),
+            simulated=reply_stood_in(reply),  # the simulator or the local model stood in
         ),
         decisions=tuple(reply.decisions),
         marks=marks,
@@ -108,10 +111,10 @@ def if_real(reply: Any) -> float | None:
 
 
 def effective_cost(reply: Any) -> float | None:
-    """The cost to compare models by: the real price for a simulated reply (unknown,
-    ``None``, when the catalogue has no price for it: the simulator's 0 is not a price)."""
+    """The cost to compare models by: the real price for a stand-in's reply (unknown,
+    ``None``, when the catalogue has no price for it: a stand-in's 0 is not a price)."""
     real = if_real(reply)
-    if real is not None or getattr(reply, "simulated", False):
+    if real is not None or reply_stood_in(reply):
         return real
     return getattr(reply, "cost_usd", None)
 

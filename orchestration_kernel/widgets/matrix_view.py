@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ..offline import reply_stood_in
 from .compare_view import (
     LEAD_MS,
     ReplyCells,
@@ -128,10 +129,10 @@ class MatrixView(View):
         return out
 
     def _cost(self, model: str, total: float | None) -> str:
-        """The model's total cost; for simulated answers the real price, marked."""
+        """The model's total cost; where a stand-in answered, the real price, marked."""
         replies = [t.replies.get(model) for t in self.matrix.tables]
         ok = [r for r in replies if hasattr(r, "text")]
-        if not any(getattr(r, "simulated", False) for r in ok):
+        if not any(reply_stood_in(r) for r in ok):
             return "cost unknown" if total is None else fmt_cost(total)
         costs = [effective_cost(r) for r in ok]
         if any(c is None for c in costs):

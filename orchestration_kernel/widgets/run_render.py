@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..shown_text import shown
 from .render import (
     MUTED,
     STATUS_COLOURS,
@@ -72,7 +73,7 @@ def step_cells(step: StepState) -> StepCells:
             step.cost_usd,
             step.cost_if_real_usd,
             unknown=step.cost_unknown,
-            simulated=step.simulated and step.status == "done",
+            simulated=step.stood_in and step.status == "done",
         ),
     )
 
@@ -124,8 +125,8 @@ def totals_text(state: RunState) -> str:
     cost = "cost unknown" if t["cost_usd"] is None else fmt_cost(t["cost_usd"])
     if t["cost_if_real_usd"] is not None:
         cost = f"{fmt_cost(t['cost_if_real_usd'])} est. if real"
-    elif t["simulated"] and t["done"]:
-        cost = "cost unknown if real"  # a simulated model the catalogue has no price for
+    elif t["stood_in"] and t["done"]:
+        cost = "cost unknown if real"  # a stand-in for a model the catalogue has no price for
     parts = [
         f"{t['done']}/{t['steps']} steps done",
         fmt_ms(t["latency_ms"]),
@@ -157,7 +158,7 @@ def _beneath_html(step: StepState, cells: StepCells) -> str:
     if step.note and step.status not in ("done", "running", "pending"):
         colour = STATUS_COLOURS.get(step.status, "inherit")
         note = f"<div style='color:{colour}'><i>{esc(cells.status)}</i></div>"
-    return note + (pre_html(step.text) if step.text else "")
+    return note + (pre_html(shown(step.text)) if step.text else "")
 
 
 def run_html(state: RunState) -> str:
@@ -194,7 +195,7 @@ def run_text(state: RunState) -> str:
         meta = "  ".join(c for c in (cells.latency, cells.tokens, cells.cost) if c)
         lines.append(f"  {step.name} [{cells.status}] {cells.model}  {meta}".rstrip())
         lines.extend(f"      guardian: {decision_text(d)}" for d in findings(step.decisions))
-        lines.extend(f"      | {line}" for line in step.text.splitlines())
+        lines.extend(f"      | {line}" for line in shown(step.text).splitlines())
     lines.append(totals_text(state))
     if state.error:
         lines.append(f"error: {state.error}")

@@ -31,7 +31,7 @@ from typing import Any
 from .frontend import View, in_kernel
 from .run_render import run_html, run_text
 from .state import RunState
-from .throttle import Throttle
+from .throttle import RedrawBudget, Throttle
 
 __all__ = ["RunView", "run_display"]
 
@@ -42,6 +42,9 @@ class RunView(View):
     def __init__(self, title: str = "pipeline", *, min_interval: float = 0.1) -> None:
         self.state = RunState(title)
         self.throttle = Throttle(min_interval)
+        #: Whole-view redraws of a big view (a matrix of many cells) at a bounded rate.
+        self.budget = RedrawBudget()
+        self._held = False  # a change the budget held back, shown by the next redraw
         #: How many times a row's widgets were updated (streaming is throttled).
         self.updates = 0
         self.final = False
@@ -65,7 +68,7 @@ class RunView(View):
     def tick(self) -> None:
         """Show text that was held back by the throttle and is now due."""
         due = self.throttle.due()
-        if due:
+        if due or (self._held and self.budget.ready()):
             self._sync(set(due), force=True)
 
     def finish(self, result: Any = None, error: BaseException | None = None) -> None:
@@ -74,7 +77,7 @@ class RunView(View):
             self.state.absorb(result)
         self.state.end(error)
         self.throttle.drain()
-        self._sync(set(self.state.steps), force=True)
+        self._sync(set(self.state.steps), force=True, final=True)
         self.final = True
         self.refresh()
 
@@ -142,19 +145,26 @@ class RunView(View):
 
             display(obj)
 
-    def _sync(self, names: Iterable[str], *, force: bool = False) -> None:
+    def _sync(self, names: Iterable[str], *, force: bool = False, final: bool = False) -> None:
         """Bring the view up to date (only once the widget exists). Streaming text is
-        throttled per step; ``force`` (a step started or ended) redraws at once."""
+        throttled per step; ``force`` (a step started or ended) redraws at once, unless the
+        view is big and its redraw budget is spent (then the next allowed one shows it);
+        ``final`` always redraws."""
         with self._lock:
             if self._box is None:
                 return
             ready = [name for name in names if self.throttle.ready(name, force=force)]
             if not ready and not force:
                 return
+            if not final and not self.budget.ready():
+                self._held = True
+                return
+            self._held = False
             value = run_html(self.state.snapshot())
             if value != self._table.value:
                 self._table.value = value
                 self.updates += 1
+                self.budget.spent(len(value))
 
     # -- fallbacks ---------------------------------------------------------------------
     def _html(self) -> str:

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..offline import stood_in as _stood_in
+
 __all__ = ["FINAL_STATUSES", "STATUSES", "RunState", "StepState", "findings"]
 
 #: Every status a step can show, in the order a run moves through them.
@@ -56,6 +58,12 @@ class StepState:
     def model(self) -> str:
         """The model(s) as the spec wrote them."""
         return ", ".join(self.models)
+
+    @property
+    def stood_in(self) -> bool:
+        """An offline stand-in answered (the simulator, or the local model for another
+        model): its cost is shown as the real model's, or as unknown, never as $0."""
+        return _stood_in(self.model, self.provider, self.simulated)
 
     @property
     def answered_by(self) -> str:
@@ -306,17 +314,18 @@ class RunState:
                 "decisions": sum(len(findings(s.decisions)) for s in steps),
                 "latency_ms": self.latency_ms,
                 "simulated": any(s.simulated for s in steps),
+                "stood_in": any(s.stood_in for s in steps),
                 "cost_if_real_usd": _if_real(steps),
             }
 
 
 def _if_real(steps: list[StepState]) -> float | None:
-    """The real models' price for a simulated run (``None`` when nothing was simulated
-    or a simulated step's real price is unknown)."""
-    simulated = [s for s in steps if s.simulated and s.status == "done"]
+    """The real models' price for a run a stand-in answered in part (``None`` when no
+    stand-in answered or a stood-in step's real price is unknown)."""
+    simulated = [s for s in steps if s.stood_in and s.status == "done"]
     if not simulated or any(s.cost_if_real_usd is None for s in simulated):
         return None
-    real = [s.cost_usd or 0.0 for s in steps if not s.simulated]
+    real = [s.cost_usd or 0.0 for s in steps if not s.stood_in]
     return float(sum(s.cost_if_real_usd or 0.0 for s in simulated) + sum(real))
 
 

@@ -321,6 +321,10 @@ def test_simulated_job_resumes_in_a_new_session(tmp_path) -> None:
     engine.close()
     Session._current = None  # a restarted kernel: new session, new engine
     fresh = BatchJob.resume("sim-job")
+    # The estimate the submission showed comes back with the job, after a restart too.
+    assert fresh.plan == job.plan and fresh.plan is not None
+    assert str(fresh.plan) == str(job.plan)
+    assert "**Batch job `sim-job`**: 3 rows × 2 models" in fresh._repr_markdown_()
     fresh.wait_sync()
     out = fresh.to_dataframe()
     assert list(out.index) == [10, 20, 30]

@@ -12,6 +12,7 @@ from orchestration_kernel import OrchestrationEngine
 from orchestration_kernel.batch import BatchJob, submit_sync
 from orchestration_kernel.batch.input_table import TABLE_FILE
 from orchestration_kernel.batch.manifest import jobs_home
+from tests.conftest import fake_key
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -84,3 +85,36 @@ def test_a_job_made_before_the_input_was_kept_keeps_its_old_shape() -> None:
     job.manifest.save()
     out = BatchJob.resume("older", engine).to_dataframe()
     assert list(out.columns) == MODELS and list(out.index) == [0, 1]
+
+
+def test_the_stored_index_is_redacted_as_the_cells_are() -> None:
+    engine = OrchestrationEngine(offline="on")
+    key = fake_key("sk-proj")
+    frame = pd.DataFrame(
+        {"note": ["fine", "ok", "good"]},
+        index=pd.Index(["alice@example.com", f"token {key}", "plain"], name="who"),
+    )
+    job = submit_sync(engine, ["gpt-4o-mini"], "{note}", frame, name="index-redacted")
+    job.wait_sync()
+    for path in (TABLE_FILE, "index.parquet"):  # the input table and the index alone
+        stored = (jobs_home() / "index-redacted" / path).read_bytes()
+        assert b"alice@example.com" not in stored and key.encode() not in stored
+    out = job.to_dataframe()
+    assert out.index.name == "who" and out.index[2] == "plain"
+    assert "alice@example.com" not in out.index[0] and key not in out.index[1]
+    assert out["note"].tolist() == ["fine", "ok", "good"]  # cells unchanged, aligned
+    # A MultiIndex: each level's labels; numbers and dates that hold nothing stay as they are.
+    multi = pd.DataFrame(
+        {"note": ["a", "b"]},
+        index=pd.MultiIndex.from_arrays(
+            [["bob@example.com", "x"], [7, 8], pd.to_datetime(["2024-01-01", "2024-01-02"])],
+            names=["who", "n", "day"],
+        ),
+    )
+    job = submit_sync(engine, ["gpt-4o-mini"], "{note}", multi, name="multi-redacted")
+    job.wait_sync()
+    stored = (jobs_home() / "multi-redacted" / TABLE_FILE).read_bytes()
+    assert b"bob@example.com" not in stored
+    index = job.to_dataframe().index
+    assert list(index.names) == ["who", "n", "day"] and index[1] == multi.index[1]
+    assert "bob@example.com" not in index[0][0] and index[0][1:] == multi.index[0][1:]

@@ -263,3 +263,24 @@ def test_a_cluster_address_with_a_password_is_refused_without_echoing_it() -> No
     with pytest.raises(ConfigurationError, match="takes no user name or password") as caught:
         engine.matrix_sync(["sim:echo"], "{item}", ["x"], cluster="tcp://ann:Hunter2pw@sched:1")
     assert "Hunter2pw" not in str(caught.value) and "ann:***@sched:1" in str(caught.value)
+
+
+def test_the_config_reads_the_provider_settings_through_their_public_accessors() -> None:
+    options = {"openai": {"azure": {"api_version": "2024-06-01"}}}
+    engine = OrchestrationEngine(
+        offline="on", base_urls={"openai": "http://127.0.0.1:9/v1"}, provider_options=options
+    )
+    providers = engine.providers
+    assert providers.base_urls == {"openai": "http://127.0.0.1:9/v1"}
+    assert providers.provider_options == options
+    assert providers.options_for("openai") == options["openai"]
+    assert providers.options_for("anthropic") is None
+    # Copies: what a caller does with them changes nothing in the engine.
+    providers.base_urls["openai"] = "http://elsewhere/v1"
+    providers.provider_options["openai"]["azure"] = False
+    providers.options_for("openai")["extra"] = 1  # type: ignore[index]
+    assert providers.base_urls == {"openai": "http://127.0.0.1:9/v1"}
+    assert providers.provider_options == options
+    config = engine.config()
+    assert config["base_urls"] == {"openai": "http://127.0.0.1:9/v1"}
+    assert config["provider_options"] == options

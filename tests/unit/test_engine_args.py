@@ -87,5 +87,6 @@ def test_one_model_or_one_message_given_alone_is_taken_as_a_list_of_one() -> Non
     result = engine.matrix_sync("gpt-4o", "say {item}", ["a", "b"])  # type: ignore[arg-type]
     assert list(result.to_dataframe().columns) == ["item", "gpt-4o"]
     assert engine.complete_sync("gpt-4o", {"role": "user", "content": "hi"}).text.endswith("hi")
-    reply = engine.complete_sync("no-such-model", "hi", fallbacks="gpt-4o")  # type: ignore[arg-type]
+    engine.simulator.script("bad_request", model="gpt-4", times=None)  # the primary fails
+    reply = engine.complete_sync("gpt-4", "hi", fallbacks="gpt-4o")  # type: ignore[arg-type]
     assert reply.model == "gpt-4o"

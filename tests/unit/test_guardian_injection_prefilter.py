@@ -196,3 +196,32 @@ def test_readings_are_those_without_the_hint_gates(monkeypatch: pytest.MonkeyPat
     without = [list(injection._readings(t)) for t in texts]
     assert sum(map(len, without)) > 300  # the texts do have readings
     assert with_gates == without
+
+
+def test_the_joined_text_gate_matches_wherever_the_chopped_hint_does_once_words_are_joined() -> (
+    None
+):
+    """The fifth gate answers for the chopped hint in the text with split words joined
+    (checked in the text itself): wherever the hint matches the joined text, the gate
+    matches the text, so a text it rules out skips the search."""
+    gates = injection._hint_prefilter()
+    assert gates.wait()
+    rng = random.Random(9)
+    own = ["end. fo-o. bar", "stop. ign_ore. all", "x! a.b.c! y", "ok. re*ad. me", "a. b. c"]
+    pieces = ["-", "_", ".", "*", ". ", "! ", ".\n ", " ", "x"]
+    made = [
+        "".join(rng.choice(["a", "ig", "no-re", "q.r"]) + rng.choice(pieces) for _ in range(6))
+        for _ in range(3000)
+    ]
+    missed, ruled_out = [], 0
+    for text in [*own, *made, *(t.lower() for t in _obfuscated_texts())]:
+        joined = injection._SPLIT_WORD.sub("", text)
+        possible = gates.matching(text)
+        assert possible is not None
+        if injection._CHOPPED_HINT.search(joined):
+            if injection._CHOPPED_AFTER_SPLIT not in possible:
+                missed.append(text)
+        else:
+            ruled_out += injection._CHOPPED_AFTER_SPLIT not in possible
+    assert missed == []
+    assert ruled_out > 1000

@@ -280,3 +280,23 @@ def test_a_pipeline_steps_prompt_and_reply_are_scanned_once(
             assert isinstance(reply, str) and scanned.count(reply) == 1
     finally:
         engine.close()
+
+
+def test_the_memo_drops_the_oldest_entries_first_and_keeps_the_newest() -> None:
+    memo = RedactionMemo(max_chars=10**6, max_entries=100)
+    for i in range(1000):
+        memo.put(f"text {i}", f"<{i}>")
+        memo.put(f"text {i}", "ignored: already known")  # a repeat neither moves nor adds
+    assert len(memo) == 100
+    assert [memo.get(f"text {i}") for i in (899, 900, 999)] == [None, "<900>", "<999>"]
+    assert memo.chars == sum(len(f"text {i}") + len(f"<{i}>") for i in range(900, 1000))
+
+
+def test_an_offered_entry_is_kept_only_while_there_is_room() -> None:
+    memo = RedactionMemo(max_chars=10**6, max_entries=3)
+    for i in range(3):
+        memo.offer(f"plain {i}", f"plain {i}")
+    memo.offer("plain 3", "plain 3")  # full: not kept, and nothing evicted for it
+    assert [memo.get(f"plain {i}") for i in range(4)] == ["plain 0", "plain 1", "plain 2", None]
+    memo.put("key", "<SECRET>")  # a put still evicts the oldest
+    assert memo.get("plain 0") is None and memo.get("key") == "<SECRET>"

@@ -16,7 +16,7 @@ from orchestration_kernel.pipeline.when import (
     WhenSyntaxError,
     parse_condition,
 )
-from orchestration_kernel.pipeline.yaml_bounds import MAX_DEPTH, MAX_NODES
+from orchestration_kernel.yaml_bounds import MAX_DEPTH, MAX_NODES
 from tests.hostile import LONE_SURROGATE, SPECS, alias_bomb
 
 

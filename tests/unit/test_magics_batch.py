@@ -78,7 +78,7 @@ def test_batch_cell_dry_run_and_mistakes(ip: Any, capsys: pytest.CaptureFixture[
     assert not Manifest.exists("plan")
     for source, message in [
         ("%%orchestrate --compare gpt-4 --batch\nx", "--batch runs a --compare over a dataset"),
-        ("%%orchestrate --compare gpt-4 --over df --yes\nx", "--yes only works with --batch"),
+        ("%%orchestrate --compare gpt-4 --yes\nx", "--yes only works with --over or --batch"),
         ("%%orchestrate --compare gpt-4 --over dff --batch --job j\nx", "Did you mean 'df'"),
         ("%%orchestrate --compare gpt-4 --over df --batch --job 'a b'\nx", "must be 1-64"),
         ("%orchestrate jobs nope", "no batch job 'nope'"),

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ...errors import ProviderError
+from ...errors import ConnectionFailure, ProviderError
 from ...storage.files import atomic_path
 from .base import Backend, ItemRequest, ItemResult, PollState
 
@@ -99,7 +99,8 @@ class ConcurrentBackend(Backend):
                 reply = await adapter.complete(request, self.engine.timeouts)
             except ProviderError as exc:
                 error = exc
-                if not exc.retryable or attempt == ATTEMPTS - 1:
+                refused = isinstance(exc, ConnectionFailure) and exc.refused_locally
+                if not exc.retryable or refused or attempt == ATTEMPTS - 1:
                     break
                 await asyncio.sleep(min(exc.retry_after or 0.2 * 2**attempt, 5.0))
                 continue
