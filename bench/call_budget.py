@@ -119,7 +119,7 @@ async def _parts(guardian: bool) -> dict[str, float]:
         out["Guardian check_output (gpii)"] = _best(
             _run_now(lambda: guard.check_output(raw.text, ctx)), 300
         )
-        out["audit: request material (hash input)"] = _best(
+        out["audit: request material (writer's thread)"] = _best(
             lambda: material_for(target.ref, request)
         )
         out["audit: route + 2 verdict + call rows queued"] = _best(
@@ -133,8 +133,166 @@ async def _parts(guardian: bool) -> dict[str, float]:
         )
     out["SDK: create's param transform (skipped)"] = await _transform_cost(prompt)
     out.update(await _whole_call(eng, target, raw))
+    if guardian:
+        out.update(await _in_path(eng, target, raw))
     eng.close()
     return out
+
+
+#: The parts timed inside whole calls: (label, owner attribute path, method name).
+_IN_PATH_PARTS = (
+    ("token estimate", "runner", "estimate"),
+    ("route: choose", "picker", "choose"),
+    ("route: give back (observe)", "picker", "observe"),
+    ("ChatRequest", "runner", "_request"),
+    ("Guardian context", "runner", "_guard_context"),
+    ("Guardian check_request", "guardian", "check_request"),
+    ("Guardian check_output", "guardian", "check_output"),
+    ("Reply", "runner", "_make_reply"),
+    ("audit rows: route", "recorder", "route"),
+    ("audit rows: 2 verdicts", "recorder", "verdict"),
+    ("audit rows: call", "recorder", "attempt"),
+    ("spend", "recorder", "spend"),
+)
+
+
+async def _in_path(eng: Any, target: Any, raw: Any) -> dict[str, float]:
+    """Each part's thread CPU inside whole ``engine.complete`` calls made as a user makes
+    them (from another loop: the hop included), Guardian and audit on, the adapter's HTTP
+    step replaced by its reply; per call, the median of five batches of distinct prompts.
+
+    The parts above run hot, one at a time; here they run between the others, as in a
+    real call, where each finds less of its code and data in the CPU's caches. The same
+    two Guardian checks are also timed alone, on the same kind of texts, for comparison.
+    ``the rest of the runner`` is its CPU outside the named parts (attempt record,
+    deadline, limiter, timeouts, the task); ``caller thread`` is ``complete``'s side of
+    the hop (the spec, the hand-off, the wake-up); ``audit writer thread`` encodes and
+    commits the rows. Each part's figure leaves out the cyclic-GC passes that started in
+    it, which ``cyclic GC inside the runner`` shows (per call, averaged: a full pass over
+    the heap is rare and long)."""
+    import gc
+    import statistics
+    import threading
+
+    runner = eng._calls
+    owners = {
+        "runner": runner,
+        "picker": runner.picker,
+        "recorder": runner.recorder,
+        "guardian": runner.guardian,
+    }
+    spent: dict[str, int] = {}
+    # A cyclic-GC pass is paid by whichever part allocates when it starts: it is taken
+    # out of that part (the innermost running) and shown on its own line.
+    in_gc: dict[str, int] = {}
+    running: list[str] = []
+    gc_began = [0]
+    clock = time.thread_time_ns
+
+    def timed(label: str, fn: Any) -> Any:
+        if asyncio.iscoroutinefunction(fn):
+
+            async def part_async(*a: Any, **k: Any) -> Any:
+                t = clock()
+                running.append(label)
+                try:
+                    return await fn(*a, **k)
+                finally:
+                    running.pop()
+                    spent[label] = spent.get(label, 0) + clock() - t
+
+            return part_async
+
+        def part(*a: Any, **k: Any) -> Any:
+            t = clock()
+            running.append(label)
+            try:
+                return fn(*a, **k)
+            finally:
+                running.pop()
+                spent[label] = spent.get(label, 0) + clock() - t
+
+        return part
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        if not running or threading.current_thread() is not runtime_thread:
+            return
+        if phase == "start":
+            gc_began[0] = clock()
+        else:
+            in_gc[running[-1]] = in_gc.get(running[-1], 0) + clock() - gc_began[0]
+
+    async def canned(client: object, request: object, timeouts: object) -> Any:
+        return raw
+
+    wrapped = [(owners[o], m) for _, o, m in _IN_PATH_PARTS] + [(runner, "run")]
+    for label, owner, method in _IN_PATH_PARTS:
+        setattr(owners[owner], method, timed(label, getattr(owners[owner], method)))
+    runner.run = timed("runner", runner.run)  # instance attributes: classes left alone
+    target.adapter._complete = canned
+    threads = {t.name: t for t in threading.enumerate()}
+    writer = threads.get("audit-writer")
+    runtime_thread = eng.runtime._thread
+    gc.callbacks.append(on_gc)
+
+    def writer_ns() -> int:
+        if writer is None or writer.ident is None:
+            return 0
+        return time.clock_gettime_ns(time.pthread_getcpuclockid(writer.ident))
+
+    batches: list[dict[str, float]] = []
+    try:
+        for b in range(6):  # the first batch warms up
+            n = 300
+            spent.clear()
+            in_gc.clear()
+            main0, writer0 = clock(), writer_ns()
+            for i in range(n):
+                await eng.complete(MODEL, f"{b}-{i}: {_prompt()}"[:1024])
+            eng.audit.flush()
+            caller, behind = clock() - main0, writer_ns() - writer0
+            if b == 0:
+                continue
+            per = {k: (v - in_gc.get(k, 0)) / n / 1e3 for k, v in spent.items()}
+            named = sum(v for k, v in spent.items() if k != "runner") / n / 1e3
+            rest = spent["runner"] / n / 1e3 - named - in_gc.get("runner", 0) / n / 1e3
+            del per["runner"]
+            per["the rest of the runner"] = rest
+            per["cyclic GC inside the runner"] = sum(in_gc.values()) / n / 1e3
+            per["caller thread (spec, hop)"] = caller / n / 1e3
+            per["audit writer thread"] = behind / n / 1e3
+            batches.append(per)
+        alone = await eng.runtime.run(_guardian_alone(runner.guardian, target, raw.text))
+    finally:
+        gc.callbacks.remove(on_gc)
+        for owner, method in wrapped:
+            vars(owner).pop(method, None)
+        del target.adapter._complete
+    out = {f"in the path: {k}": statistics.median(b[k] for b in batches) for k in batches[0]}
+    out["Guardian check_request + check_output alone"] = alone
+    return out
+
+
+async def _guardian_alone(guard: Any, target: Any, reply: str) -> float:
+    """µs of thread CPU for one check_request (a distinct 1 KB prompt) and one
+    check_output (``reply``) back to back, nothing in between, on the runtime loop: the
+    mean of 600 pairs after 100 to warm up (a mean, as the in-path figures are)."""
+    import statistics
+
+    from orchestration_kernel.guardian import GuardContext
+    from orchestration_kernel.models import ChatRequest, Message
+
+    ctx = GuardContext(model=target.ref, provider=target.provider, input_tokens=250)
+    out = []
+    for i in range(700):
+        prompt = f"alone-{i}: {_prompt()}"[:1024]
+        request = ChatRequest(model=target.model, messages=[Message(role="user", content=prompt)])
+        t = time.thread_time_ns()
+        await guard.check_request(request, ctx)
+        await guard.check_output(reply, ctx)
+        if i >= 100:
+            out.append((time.thread_time_ns() - t) / 1e3)
+    return statistics.fmean(out)
 
 
 async def _whole_call(eng: Any, target: Any, raw: Any) -> dict[str, float]:

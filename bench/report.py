@@ -525,7 +525,11 @@ _CALL_PATH = [
     "",
     "Where one call's time goes: `python -m bench.call_budget [--guardian]` times each part "
     "of `engine.complete` alone (the hop to the runtime loop and back, the token estimate, "
-    "routing, the limiter, the reply, the Guardian's checks, the audit rows); "
+    "routing, the limiter, the reply, the Guardian's checks, the audit rows); with "
+    "`--guardian` it also times each part inside whole calls made as a user makes them "
+    "(`in the path:` figures, thread CPU, the caller's, the runtime's and the audit "
+    "writer's thread apart), where each part runs with colder caches than alone, and the "
+    "two Guardian checks alone on the same kind of texts for comparison; "
     "`python -m bench.ab_callpath --base COMMIT --rounds 7` measures a change before/after, "
     "interleaved in one run. The OpenAI adapter sends its (plain JSON) body through the "
     "SDK's `client.post` with the options `chat.completions.create` passes, skipping "
@@ -534,7 +538,9 @@ _CALL_PATH = [
     "of the engine's own work is paid for by that saving. The Anthropic SDK (2.x) has no "
     "such transform in `messages.create` (its body goes to the encoder as given; its own "
     "work before the request is ~10 µs, of which a direct `post` would save ~3 µs), so the "
-    "Anthropic adapter calls `create` as it is.",
+    "Anthropic adapter calls `create` as it is. With the audit on, the request's canonical "
+    "text (the `request_hash` input) is made when the writer encodes the `call` row, not "
+    "on the call's path.",
 ]
 
 
@@ -784,10 +790,12 @@ SECTIONS: list[Section] = [
         "longer feeds the search index or a `request_hash` index per row (both are filled "
         "lazily, when a search or a replay needs them), computes its HMACs from precomputed "
         "key states and touches only the columns a record sets; `verify()` has SQLite render "
-        "each row as the message its hash covers (floats written by Python); the whole trail "
-        "(5,000 rows or more, no filter) reaches the DataFrame and Parquet through Arrow, and "
-        "a long chain's `verify()` walks its rows from Arrow: a private snapshot (SQLite's "
-        "backup API) read by `adbc-driver-sqlite` on worker threads, never the live file."),
+        "each row as the message its hash covers (floats written as Python writes them); the "
+        "whole trail (5,000 rows or more, no filter) reaches the DataFrame and Parquet through "
+        "Arrow, and a long chain's `verify()` walks its rows from Arrow: a private snapshot "
+        "(SQLite's backup API) read by `adbc-driver-sqlite` on worker threads, never the live "
+        "file, the messages joined in Arrow on those threads, so the walk's own thread only "
+        "MACs them."),
         _audit_md),
     Section("robustness", "8. Robustness: hostile inputs", (
         "Each hostile input of issue 15 through the public API, in a forked process of its "

@@ -27,7 +27,7 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
@@ -169,14 +169,62 @@ class CallRecorder(Protocol):
     def route(self, spec: CallSpec, target: Target) -> None: ...
 
     def attempt(
-        self, attempt: Attempt, spec: CallSpec, target: Target, material: str, reply: Reply | None
+        self,
+        attempt: Attempt,
+        spec: CallSpec,
+        target: Target,
+        material: str | RequestMaterial,
+        reply: Reply | None,
     ) -> None: ...
 
     def verdict(self, stage: str, verdict: Verdict, spec: CallSpec, target: Target) -> None: ...
 
-    def replay(self, material: str, target: Target, spec: CallSpec) -> Reply | None: ...
+    def replay(
+        self, material: str | RequestMaterial, target: Target, spec: CallSpec
+    ) -> Reply | None: ...
 
     def spend(self, reply: Reply, spec: CallSpec) -> None: ...
+
+
+class RequestMaterial:
+    """A request's canonical text (:func:`material_for`), made when first turned into a
+    string: the audit hashes it (``str()``) when it encodes the row, on its writer's
+    thread, so the call's own path does not serialise the prompt a second time. What it
+    is made from is taken when the request is checked (the request's fields are read
+    then, and the texts are immutable strings), so the text is the one ``material_for``
+    gives at that moment. It pickles as that plain string (a cluster worker's captured
+    rows)."""
+
+    __slots__ = ("_parts", "_text")
+
+    def __init__(self, ref: str, request: ChatRequest) -> None:
+        stop = request.stop
+        self._parts: tuple[object, ...] | None = (
+            ref,
+            request.system,
+            tuple(request.messages),
+            request.temperature,
+            request.max_tokens,
+            None if stop is None else tuple(stop),
+            request.json_output,
+        )
+        self._text: str | None = None
+
+    def __str__(self) -> str:
+        text = self._text
+        if text is None:
+            assert self._parts is not None
+            text = self._text = _material_text(*self._parts)  # type: ignore[arg-type]
+            self._parts = None
+        return text
+
+    def __reduce__(self) -> tuple[type[str], tuple[str]]:
+        return (str, (str(self),))
+
+    def __repr__(self) -> str:
+        # Never the text: it holds the prompt (a credential in it, with checks off).
+        made = "made" if self._text is not None else "not made yet"
+        return f"<RequestMaterial: a request's canonical text, {made}>"
 
 
 class _Prepared:
@@ -191,13 +239,14 @@ class _Prepared:
         self.ctx = ctx
         self.decisions = decisions
         self.ref = ref
-        self._material: str | None = None
+        self._material: RequestMaterial | None = None
 
     @property
-    def material(self) -> str:
-        """The canonical text HMAC'd into the audit's ``request_hash``."""
+    def material(self) -> RequestMaterial:
+        """The canonical text HMAC'd into the audit's ``request_hash`` (made when the
+        audit reads it)."""
         if self._material is None:
-            self._material = material_for(self.ref, self.request)
+            self._material = RequestMaterial(self.ref, self.request)
         return self._material
 
 
@@ -401,7 +450,7 @@ class CallRunner:
                 if number == 1 or len(checked) > 1:
                     decisions.extend(d for d in prepared.decisions if d not in decisions)
                 records = self.recorder.records
-                material = prepared.material if records else ""
+                material: str | RequestMaterial = prepared.material if records else ""
                 replayed = self.recorder.replay(material, target, spec) if records else None
             except BaseException as exc:
                 self.picker.release(target, exc)
@@ -790,15 +839,35 @@ def usage_or_estimate(
 def material_for(ref: str, request: ChatRequest) -> str:
     """The canonical text of a request to model ``ref``, HMAC'd into the audit's
     ``request_hash``."""
+    return _material_text(
+        ref,
+        request.system,
+        request.messages,
+        request.temperature,
+        request.max_tokens,
+        request.stop,
+        request.json_output,
+    )
+
+
+def _material_text(
+    ref: str,
+    system: str | None,
+    messages: Sequence[Message],
+    temperature: float | None,
+    max_tokens: int | None,
+    stop: Sequence[str] | None,
+    json_output: bool,
+) -> str:
     return json.dumps(
         {
             "model": ref,
-            "system": request.system,
-            "messages": [[m.role, m.content] for m in request.messages],
-            "temperature": request.temperature,
-            "max_tokens": request.max_tokens,
-            "stop": request.stop,
-            "json": request.json_output,
+            "system": system,
+            "messages": [[m.role, m.content] for m in messages],
+            "temperature": temperature,
+            "max_tokens": max_tokens,
+            "stop": None if stop is None else list(stop),
+            "json": json_output,
         },
         sort_keys=True,
         separators=(",", ":"),

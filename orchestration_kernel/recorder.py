@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .calls import CallSpec, Target
+from .calls import CallSpec, RequestMaterial, Target
 from .models import Attempt, Reply, Usage
 from .prompt_text import LabelledText
 
@@ -68,7 +68,12 @@ class AuditRecorder:
         self.record("route", spec, target, detail=target.route, status="chosen")
 
     def attempt(
-        self, attempt: Attempt, spec: CallSpec, target: Target, material: str, reply: Reply | None
+        self,
+        attempt: Attempt,
+        spec: CallSpec,
+        target: Target,
+        material: str | RequestMaterial,
+        reply: Reply | None,
     ) -> None:
         """One attempt's ``call`` row: its outcome, and the reply when there is one."""
         if self.audit is None:
@@ -133,11 +138,13 @@ class AuditRecorder:
                 },
             )  # fmt: skip
 
-    def replay(self, material: str, target: Target, spec: CallSpec) -> Reply | None:
+    def replay(
+        self, material: str | RequestMaterial, target: Target, spec: CallSpec
+    ) -> Reply | None:
         """The audit's earlier answer to the same request, when replay is on and it has one."""
         if not self.replay_enabled or self.audit is None:
             return None
-        found = self.audit.find_replay(self.audit.request_hash(material))
+        found = self.audit.find_replay(self.audit.request_hash(str(material)))
         if not found:
             return None
         usage = Usage(

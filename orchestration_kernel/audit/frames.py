@@ -138,8 +138,9 @@ def frame_from_arrow(table: pa.Table, decode_json: bool = True) -> pd.DataFrame:
 
 def _decode_arrow(column: pa.ChunkedArray) -> list[object] | None:
     """:func:`_decode_all` of an Arrow text column without a Python string per cell: the
-    texts are joined with commas in Arrow and parsed as one JSON array; ``None`` where
-    that parse fails or gives another count (the cell-by-cell path decides)."""
+    texts are joined with commas (inserted between the cells' bytes by numpy) and
+    parsed as one JSON array; ``None`` where that parse fails or gives another count
+    (the cell-by-cell path decides)."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -149,14 +150,14 @@ def _decode_arrow(column: pa.ChunkedArray) -> list[object] | None:
     present = pc.drop_null(column).cast(pa.large_string()).combine_chunks()
     if not len(present):
         return None
-    # "text," for every cell: the data buffer is then the array's body, one comma over.
-    empty, comma = pa.scalar("", pa.large_string()), pa.scalar(",", pa.large_string())
-    ended = pc.binary_join_element_wise(present, empty, comma)
-    _, bounds, body = ended.buffers()
-    offsets = np.frombuffer(bounds, np.int64)[ended.offset : ended.offset + len(ended) + 1]
+    _, bounds, body = present.buffers()
+    offsets = np.frombuffer(bounds, np.int64)[present.offset : present.offset + len(present) + 1]
+    cells = np.frombuffer(body, np.uint8) if body is not None else np.empty(0, np.uint8)
+    # "[", the cells with "," between each two, "]": the text of one JSON array.
+    joined = np.insert(cells[offsets[0] : offsets[-1]], offsets[1:-1] - offsets[0], ord(","))
     try:
-        text = body.to_pybytes()[offsets[0] : offsets[-1] - 1].decode("utf-8")
-        decoded = json.loads("[" + text + "]")
+        text = b"[" + joined.tobytes() + b"]"
+        decoded = json.loads(text.decode("utf-8"))
     except ValueError:  # not JSON (UnicodeDecodeError is a ValueError too)
         return None
     if not isinstance(decoded, list) or len(decoded) != len(present):

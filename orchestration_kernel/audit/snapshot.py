@@ -48,10 +48,10 @@ import shutil
 import sqlite3
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from .events import COLUMNS
 from .frames import KINDS
@@ -68,6 +68,7 @@ __all__ = [
     "copy_into",
     "private_copy",
     "read_whole_trail",
+    "stream_rows",
 ]
 
 #: Fewer rows than this and the stdlib reads them faster than a snapshot is made.
@@ -87,6 +88,10 @@ PARTS = 2
 _BATCH_ROWS = "65536"
 #: Rows per batch when the caller works through the batches as they come.
 _STREAM_ROWS = "5000"
+#: What :func:`batches_of` hands on: what ``prepare`` makes of each record batch.
+T = TypeVar("T")
+#: A reader's last item for a part (``prepare`` may make ``None`` of a batch).
+_END = object()
 
 
 def _kind(column: str) -> str:
@@ -135,16 +140,17 @@ def read_whole_trail(store: AuditStore) -> pa.Table | None:
         if span is None:
             return None
 
-        def read(bounds: tuple[int, int]) -> pa.Table:
+        def read(bounds: tuple[int, int]) -> pa.Table | None:
             with adbc.connect(str(copy)) as reader, reader.cursor() as cursor:
                 cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": _BATCH_ROWS})
                 cursor.execute(_QUERY, bounds)
-                return cursor.fetch_arrow_table()
+                table = cursor.fetch_arrow_table()
+            return _plain(table)  # checked on the worker too: Arrow's checks hold no GIL
 
         parts = _split(*span, PARTS)
         try:
             with ThreadPoolExecutor(len(parts), thread_name_prefix="audit-snapshot") as pool:
-                tables = [_plain(table) for table in pool.map(read, parts)]
+                tables = list(pool.map(read, parts))
         except (adbc.Error, OSError):  # e.g. a type the witness did not foresee
             return None
     if any(table is None for table in tables):
@@ -239,14 +245,21 @@ class SnapshotFailed(Exception):
 
 @contextlib.contextmanager
 def batches_of(
-    conn: sqlite3.Connection, sql: str, params: tuple[int, ...]
-) -> Iterator[Iterator[pa.RecordBatch] | None]:
-    """The record batches ``sql`` gives when the driver runs it on a private copy of the
-    database ``conn`` reads (:func:`copy_into`), or ``None`` when the driver is missing or
-    the copy fails. A worker thread reads a few batches ahead (the driver holds no GIL
-    while SQLite works), so the caller's Python runs beside SQLite. Iterating raises
-    :class:`SnapshotFailed` if the driver fails; leaving stops the reader and removes
-    the copy."""
+    conn: sqlite3.Connection,
+    sql: str,
+    parts: Sequence[tuple[int, ...]],
+    prepare: Callable[[pa.RecordBatch], T],
+) -> Iterator[Iterator[T] | None]:
+    """What ``prepare`` makes of each record batch ``sql`` gives for each of ``parts``
+    (its parameters), in that order, when the driver runs it on a private copy of the
+    database ``conn`` reads (:func:`copy_into`); ``None`` when the driver is missing or
+    the copy fails. A part with no rows gives ``prepare`` one batch without rows.
+
+    :data:`PARTS` worker threads take the parts in turn (each its own connection to the
+    copy), read and prepare a few batches ahead (neither the driver nor Arrow's compute
+    functions hold the GIL while they work), so the caller's Python runs beside them and
+    memory stays bounded. Iterating raises :class:`SnapshotFailed` if the driver (or
+    ``prepare``) fails; leaving stops the readers and removes the copy."""
     try:
         import adbc_driver_sqlite.dbapi as adbc
     except ImportError:
@@ -256,37 +269,66 @@ def batches_of(
         if not copy_into(conn, copy):
             yield None
             return
-        ahead: queue.Queue[object] = queue.Queue(maxsize=4)
+        readers = max(1, min(PARTS, len(parts)))
+        ahead: list[queue.Queue[object]] = [queue.Queue(maxsize=2) for _ in range(readers)]
         stop = threading.Event()
 
-        def read() -> None:
+        def read(r: int) -> None:
+            out = ahead[r]
             try:
                 with adbc.connect(str(copy)) as reader, reader.cursor() as cursor:
                     cursor.adbc_statement.set_options(
                         **{"adbc.sqlite.query.batch_rows": _STREAM_ROWS}
                     )
-                    cursor.execute(sql, params)
-                    for batch in cursor.fetch_record_batch():
-                        if not _offer(ahead, batch, stop):
+                    for params in parts[r::readers]:
+                        cursor.execute(sql, params)
+                        stream = cursor.fetch_record_batch()
+                        empty = True
+                        for batch in stream:
+                            empty = False
+                            if not _offer(out, prepare(batch), stop):
+                                return
+                        if empty and not _offer(out, prepare(_no_rows(stream.schema)), stop):
                             return
-                _offer(ahead, None, stop)
+                        if not _offer(out, _END, stop):
+                            return
             except Exception as exc:  # handed to the caller's thread
-                _offer(ahead, SnapshotFailed(f"{type(exc).__name__}: {exc}"), stop)
+                _offer(out, SnapshotFailed(f"{type(exc).__name__}: {exc}"), stop)
 
-        worker = threading.Thread(target=read, name="audit-snapshot", daemon=True)
-        worker.start()
+        workers = [
+            threading.Thread(target=read, args=(r,), name="audit-snapshot", daemon=True)
+            for r in range(readers)
+        ]
+        for worker in workers:
+            worker.start()
 
-        def batches() -> Iterator[pa.RecordBatch]:
-            while (item := ahead.get()) is not None:
-                if isinstance(item, SnapshotFailed):
-                    raise item
-                yield item
+        def batches() -> Iterator[T]:
+            for k in range(len(parts)):
+                out = ahead[k % readers]
+                while (item := out.get()) is not _END:
+                    if isinstance(item, SnapshotFailed):
+                        raise item
+                    yield cast(T, item)
 
         try:
             yield batches()
         finally:
             stop.set()
-            worker.join()
+            for worker in workers:
+                worker.join()
+
+
+def stream_rows() -> int:
+    """Rows per record batch :func:`batches_of` reads (a part of about as many rows is
+    one batch)."""
+    return int(_STREAM_ROWS)
+
+
+def _no_rows(schema: pa.Schema) -> pa.RecordBatch:
+    """A record batch of ``schema`` without rows."""
+    import pyarrow as pa
+
+    return pa.RecordBatch.from_pylist([], schema=schema)
 
 
 def _offer(ahead: queue.Queue[object], item: object, stop: threading.Event) -> bool:

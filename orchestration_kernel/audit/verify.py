@@ -33,8 +33,9 @@ from ..errors import AuditIntegrityError
 from .chain import GENESIS, ChainKey
 from .events import COLUMNS, FIRST_LATER_COLUMN
 from .mark import INVALID, HighWaterMark, Mark
-from .snapshot import SnapshotFailed, batches_of
+from .snapshot import SnapshotFailed, batches_of, stream_rows
 from .store import ALL_COLUMNS
+from .verify_messages import Messages, messages
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -335,12 +336,12 @@ def _walk_snapshot(
     even the first batch is clean, or the driver is missing."""
     walk = _Walk(*start)
     try:
-        with batches_of(conn, _SNAPSHOT_MESSAGES, (-(2**63), top)) as batches:
+        parts = _parts(start[0], top, stream_rows())
+        with batches_of(conn, _SNAPSHOT_MESSAGES, parts, _prepare) as batches:
             if batches is None:
                 return None
-            for record in batches:
-                batch = _arrow_batch(key, record) if record.num_rows else None
-                if batch is None or not _take_clean(walk, batch, mark_seq, expect_head):
+            for found in batches:
+                if found is None or not _take_messages(walk, key, found, mark_seq, expect_head):
                     break
     except (SnapshotFailed, ValueError, TypeError, UnicodeError):
         pass  # the batches taken stand: they are of the same snapshot as ``conn``
@@ -365,27 +366,49 @@ def _resume(
     return rest
 
 
-def _arrow_batch(key: ChainKey, record: pa.RecordBatch) -> Batch | None:
-    """One batch of :data:`_SNAPSHOT_MESSAGES` rows checked as :func:`_batches` checks
-    ``_MESSAGES`` rows: the same cells, except that a float cell holds 0.0 where the
-    value is NULL or not a float and the last column says which (bit ``k``: the ``k``-th
-    float is NULL; the bit after them: one is not a float, or a hash is not text).
-    ``None`` when a row has that last bit set: the exact walk decides."""
-    *cells, seqs, prevs, digests, masks = (column.to_pylist() for column in record.columns)
-    if any(masks):
-        if any(mask >> len(_FLOAT_CELLS) for mask in masks):
-            return None
-        for k, at in enumerate(_FLOAT_CELLS):
-            if any(mask >> k & 1 for mask in masks):
-                cells[at] = [
-                    "null" if m >> k & 1 else v for v, m in zip(cells[at], masks, strict=True)
-                ]
-    mac, join = key.mac_bytes, _FORM.format
-    macs = [
-        mac(join(*row).encode("ascii", _JSON_ESCAPES))
-        for row in zip(*cells, seqs, prevs, strict=True)
-    ]
-    return tuple(seqs), tuple(prevs), tuple(digests), list(map(operator.eq, macs, digests))
+def _parts(first: int, top: int, rows: int) -> list[tuple[int, int]]:
+    """``seq`` ranges of ``rows`` each from ``first`` through ``top``, the first open
+    below (a row below ``first`` is there only if something is wrong, and must be read)."""
+    lows = range(first + rows, top + 1, rows)
+    return [(-(2**63), min(first + rows - 1, top)), *((lo, min(lo + rows - 1, top)) for lo in lows)]
+
+
+def _prepare(record: pa.RecordBatch) -> Messages | None:
+    """On the snapshot reader's thread: one batch's messages, built in Arrow
+    (:func:`.verify_messages.messages`), or ``None`` where the exact walk decides."""
+    return messages(record, _FLOAT_CELLS, _JSON_ESCAPES)
+
+
+def _take_messages(
+    walk: _Walk, key: ChainKey, found: Messages, mark_seq: int | None, expect_head: str | None
+) -> bool:
+    """:func:`_take_clean` of one prepared batch: taken whole when the seqs follow on
+    from ``walk`` without a gap, each row links to the one before and every row's
+    message MACs to its stored hash (the MACs end to end against the stored hashes end
+    to end, every one 64 characters long); ``False`` leaves the rest to the exact walk."""
+    import pyarrow.compute as pc
+
+    seqs, prevs, digests = found.seqs, found.prevs, found.digests
+    n = len(seqs)
+    if (
+        not n
+        or seqs[0] != walk.expected
+        or seqs[-1] - seqs[0] != n - 1  # seqs ascend and are unique: no gap
+        or found.hashes is None
+        or prevs[0].as_py() != walk.prev
+        or not pc.all(pc.equal(prevs.slice(1), digests.slice(0, n - 1)), min_count=0).as_py()
+    ):
+        return False
+    macs = map(key.mac_bytes, found.bodies)  # type: ignore[arg-type]  # views hash as bytes
+    if "".join(macs).encode("ascii") != found.hashes:
+        return False
+    first = int(seqs[0])
+    if mark_seq is not None and first <= mark_seq <= first + n - 1:
+        walk.at_mark = digests[mark_seq - first].as_py()
+    if expect_head is not None and pc.any(pc.equal(digests, expect_head)).as_py():
+        walk.seen_head = True
+    walk.prev, walk.expected, walk.rows = digests[n - 1].as_py(), first + n, walk.rows + n
+    return True
 
 
 def _snapshot_sql() -> tuple[str, list[int]]:
@@ -658,3 +681,7 @@ def _check_anchor(
 
 _MESSAGES, _FORM = _message_sql()
 _SNAPSHOT_MESSAGES, _FLOAT_CELLS = _snapshot_sql()
+# verify_messages joins the cells as ``row|{prev}|{seq}|`` and the cells, comma-separated.
+_CELLS = _FORM.count("{") - 2
+if f"row|{{{_CELLS + 1}}}|{{{_CELLS}}}|" + ",".join(f"{{{k}}}" for k in range(_CELLS)) != _FORM:
+    raise AssertionError("the verify snapshot walk joins its messages otherwise")

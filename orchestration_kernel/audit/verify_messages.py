@@ -1,0 +1,152 @@
+"""The messages ``verify()``'s snapshot walk MACs, built in Arrow a batch at a time.
+
+A row's hash is the MAC of ``row|prev_hash|seq|`` and its JSON body (``chain``). The
+snapshot walk (``verify._walk_snapshot``) has SQLite render the body in cells, the float
+values left out (SQLite's float text is not Python's). This module joins those cells into
+the whole message in Arrow, on the reader's thread, so the walk's own thread only MACs:
+
+* each float is written as Python writes it (``repr``): Arrow's shortest round-trip text,
+  taken only for plain decimals in the range where ``repr`` writes plain decimals
+  (``1e-4 <= |x| < 1e16``, and zero), with the ``.0`` ``repr`` adds to a whole number,
+  and only where Arrow's own parse of that text gives the value back; every other value
+  is written by ``repr`` itself;
+* the message is ASCII where the text is: a row holding other characters is encoded by
+  Python with the ``\\uXXXX`` escapes ``json.dumps`` writes (``verify._JSON_ESCAPES``).
+
+Why a rendering that might differ from ``repr`` could never vouch for an edit: every float
+text here is a JSON number that reads back as exactly its value, so the message is a JSON
+text that reads back as exactly the row's values; if its MAC is the stored hash, it is the
+message the writer MACed (the key is secret), whose values are the row's values. A text
+that differs from ``repr`` only makes the MAC differ, and that row takes the exact walk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+    import pyarrow as pa
+
+__all__ = ["Messages", "float_texts", "messages"]
+
+
+class Messages(NamedTuple):
+    """One batch of the walk: each row's message (bytes-like), and the rows' ``seq``,
+    ``prev_hash`` and stored ``hash`` columns; ``hashes``: the stored hashes' bytes end
+    to end when each is 64 bytes long (else ``None``: some row's MAC cannot match)."""
+
+    bodies: list[memoryview | bytes]
+    seqs: npt.NDArray[np.int64]
+    prevs: pa.Array
+    digests: pa.Array
+    hashes: bytes | None
+
+
+def float_texts(values: pa.Array, nulls: npt.NDArray[np.bool_]) -> pa.Array:
+    """``values`` (float64, no nulls) as ``repr`` writes each, ``"null"`` where ``nulls``."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    large = pa.large_string()
+    text = pc.cast(values, large)
+    size = pc.abs(values)
+    plain = pc.and_(
+        pc.or_(pc.and_(pc.greater_equal(size, 1e-4), pc.less(size, 1e16)), pc.equal(values, 0.0)),
+        pc.invert(pc.match_substring(text, "e")),
+    )
+    # Only plain decimals are parsed back (anything else could fail the parse).
+    back = pc.cast(pc.if_else(plain, text, pa.scalar("0", large)), pa.float64())
+    taken = pc.and_(plain, pc.equal(back, values))
+    whole = pc.invert(pc.match_substring(text, "."))
+    ended = pc.binary_join_element_wise(text, pa.scalar(".0", large), pa.scalar("", large))
+    text = pc.if_else(whole, ended, text)
+    left = np.flatnonzero(~taken.to_numpy(zero_copy_only=False))
+    if len(left):
+        reprs = [repr(v) for v in values.take(pa.array(left)).to_pylist()]
+        mask = pa.array(np.isin(np.arange(len(values)), left))
+        text = pc.replace_with_mask(text, mask, pa.array(reprs, large))
+    if nulls.any():
+        text = pc.if_else(pa.array(nulls), pa.scalar("null", large), text)
+    return text
+
+
+def messages(record: pa.RecordBatch, float_cells: Sequence[int], escapes: str) -> Messages | None:
+    """The messages of one batch of ``verify._SNAPSHOT_MESSAGES`` rows: its cells (the
+    float cells at ``float_cells``), then ``seq, prev_hash, hash`` and a column of bits.
+    A float cell holds 0.0 where the value is NULL or not a float, and the bits say
+    which: bit ``k``, the ``k``-th float is NULL (written ``null``); the bit after them,
+    one is not a float or a hash is not text. ``None`` when a row has that last bit set,
+    or a cell is missing: the exact walk decides. ``escapes``: the encoding error
+    handler that writes non-ASCII characters as ``json.dumps`` does."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    *cells, seqs, prevs, digests, bits = record.columns
+    flags = bits.to_numpy(zero_copy_only=False)
+    if np.any(flags >> len(float_cells)):
+        return None
+    text = pa.large_string()
+    parts: list[object] = ["row|", prevs.cast(text), "|", seqs.cast(text), "|"]
+    for k, cell in enumerate(cells):
+        if k:
+            parts.append(",")
+        if k in float_cells:
+            nulls = (flags >> float_cells.index(k) & 1).astype(bool)
+            parts.append(float_texts(cell, nulls))
+        else:
+            parts.append(cell.cast(text))
+    joined = pc.binary_join_element_wise(
+        *(pa.scalar(p, text) if isinstance(p, str) else p for p in parts), pa.scalar("", text)
+    )
+    if joined.null_count:
+        return None
+    bodies = _bodies(joined)
+    for at in _not_ascii(joined):
+        bodies[at] = joined[at].as_py().encode("ascii", escapes)
+    seq = seqs.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+    return Messages(bodies, seq, prevs, digests, _joined_hashes(digests))
+
+
+def _bodies(joined: pa.Array) -> list[memoryview | bytes]:
+    """Each value of a large_string array as a view of its bytes (no copy)."""
+    import numpy as np
+
+    _, bounds, data = joined.buffers()
+    ends = np.frombuffer(bounds, np.int64)[joined.offset : joined.offset + len(joined) + 1]
+    whole = memoryview(data)
+    return list(map(whole.__getitem__, map(slice, ends[:-1].tolist(), ends[1:].tolist())))
+
+
+def _not_ascii(joined: pa.Array) -> list[int]:
+    """The rows of ``joined`` holding a character beyond ASCII (none, nearly always:
+    one look at the bytes says so before any row is looked at)."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    _, bounds, data = joined.buffers()
+    ends = np.frombuffer(bounds, np.int64)[joined.offset : joined.offset + len(joined) + 1]
+    body = np.frombuffer(data, np.uint8)[ends[0] : ends[-1]]
+    if not len(body) or body.max() < 0x80:
+        return []
+    ascii_rows = pc.string_is_ascii(joined).to_numpy(zero_copy_only=False)
+    return [int(at) for at in np.flatnonzero(~ascii_rows)]
+
+
+def _joined_hashes(digests: pa.Array) -> bytes | None:
+    """The stored hashes' bytes end to end, when every one is 64 bytes (a MAC's hex)."""
+    import numpy as np
+    import pyarrow as pa
+
+    if digests.null_count or not pa.types.is_string(digests.type):
+        return None
+    _, bounds, data = digests.buffers()
+    ends = np.frombuffer(bounds, np.int32)[digests.offset : digests.offset + len(digests) + 1]
+    if len(ends) > 1 and not np.array_equal(np.diff(ends), np.full(len(ends) - 1, 64)):
+        return None
+    text: bytes = data.to_pybytes()
+    return text[ends[0] : ends[-1]]
