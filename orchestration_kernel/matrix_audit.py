@@ -17,12 +17,13 @@ run id, writes the pair.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
-from .errors import AuditWriteError
+from .errors import AuditWriteError, RunCancelled
 from .matrix import MatrixEvent, MatrixInput, MatrixResult, new_run_id, run_matrix
 from .models import Reply
 from .privacy import audit_options
@@ -30,6 +31,8 @@ from .privacy import audit_options
 __all__ = ["MatrixRunAudit", "run_audited_matrix"]
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 class MatrixRunAudit:
@@ -43,7 +46,14 @@ class MatrixRunAudit:
         *,
         pipeline: str | None = None,
         session_id: str | None = None,
+        kind: str = "matrix",
+        names: str = "models",
     ) -> None:
+        #: ``matrix`` (counts cells: one per item and model) or ``pipeline_matrix``
+        #: (counts rows: one pipeline run each, with its own run rows beside these).
+        self.kind = kind
+        #: What ``models`` holds, as the rows' ``detail`` names it (``steps`` for rows).
+        self.names = names
         self.engine = engine
         self.audit = getattr(engine, "audit", None)
         self.models = list(models)
@@ -56,44 +66,68 @@ class MatrixRunAudit:
         #: Cells seen ending so far (for a run cut short, what it did before).
         self.ok = 0
         self.failed = 0
-        self._replies: list[Reply] = []
+        self.input_tokens = 0
+        self.output_tokens = 0
+        #: ``None`` once any part's price is unknown: unknown is not free.
+        self.cost_usd: float | None = 0.0
 
     def start(self, run_id: str) -> None:
         """Record ``run_start`` under ``run_id``."""
         self.run_id = run_id
         self.started = time.monotonic()
-        detail = {"kind": "matrix", "models": self.models, "items": self.items}
+        detail = {"kind": self.kind, self.names: self.models, "items": self.items}
         self._record("run_start", status="running", detail=detail)
 
     def observe(self, event: MatrixEvent) -> None:
         """Count one cell's end (a :class:`MatrixEvent` from :func:`run_matrix`)."""
         if event.kind != "cell_end":
             return
-        if isinstance(event.reply, Reply):
-            self.ok += 1
-            self._replies.append(event.reply)
-        else:
-            self.failed += 1
+        self._add(event.reply)
 
     def count(self, result: MatrixResult) -> None:
         """Take the counts from a finished ``result`` (every cell, kept ones included)."""
-        replies = list(result.replies.values())
-        self._replies = replies
-        self.ok = len(replies)
-        self.failed = len(result.tables) * len(result.models) - self.ok
+        self._reset()
+        for i in range(len(result.tables)):
+            for model in result.models:
+                self._add(result.reply(i, model))
+
+    def count_runs(self, runs: Sequence[Any]) -> None:
+        """Take the counts from a pipeline matrix's row runs (``PipelineResult``s)."""
+        self._reset()
+        for run in runs:
+            self.ok += run.status == "done"
+            self.failed += run.status != "done"
+            self.input_tokens += run.usage.input_tokens
+            self.output_tokens += run.usage.output_tokens
+            cost = run.cost_usd
+            self.cost_usd = None if cost is None or self.cost_usd is None else self.cost_usd + cost
+
+    def _reset(self) -> None:
+        self.ok = self.failed = self.input_tokens = self.output_tokens = 0
+        self.cost_usd = 0.0
+
+    def _add(self, reply: object) -> None:
+        """One cell: a reply counts (tokens, cost), anything else is a failed cell."""
+        if not isinstance(reply, Reply):
+            self.failed += 1
+            return
+        self.ok += 1
+        self.input_tokens += reply.usage.input_tokens
+        self.output_tokens += reply.usage.output_tokens
+        cost = reply.cost_usd
+        self.cost_usd = None if cost is None or self.cost_usd is None else self.cost_usd + cost
 
     def end(self, status: str, error: str | None = None) -> None:
         """Record ``run_end`` with ``status`` and the counts so far (once)."""
         if self.ended or self.run_id is None:
             return
         self.ended = True
-        replies = self._replies
-        costs = [r.cost_usd for r in replies]
+        parts = "cells" if self.kind == "matrix" else "rows"
         detail: dict[str, object] = {
-            "kind": "matrix",
-            "models": self.models,
+            "kind": self.kind,
+            self.names: self.models,
             "items": self.items,
-            "cells": {"ok": self.ok, "failed": self.failed},
+            parts: {"ok": self.ok, "failed": self.failed},
         }
         if error:
             detail["error"] = error
@@ -101,9 +135,9 @@ class MatrixRunAudit:
             "run_end",
             status=status,
             latency_ms=(time.monotonic() - self.started) * 1000,
-            input_tokens=sum(r.usage.input_tokens for r in replies),
-            output_tokens=sum(r.usage.output_tokens for r in replies),
-            cost_usd=None if any(c is None for c in costs) else float(sum(costs)),  # type: ignore[arg-type]
+            input_tokens=self.input_tokens,
+            output_tokens=self.output_tokens,
+            cost_usd=self.cost_usd,
             detail=detail,
         )
 
@@ -112,6 +146,24 @@ class MatrixRunAudit:
         self.count(result)
         self.end(result.status)
         self.commit(result)
+
+    def finish_rows(self, result: Any) -> None:
+        """:meth:`finish` for a pipeline matrix's result (its ``runs`` and ``status``)."""
+        self.count_runs(result.runs)
+        self.end(result.status)
+        self.commit(result)
+
+    def around(self, job: Callable[[Callable[[str], Any]], T]) -> T:
+        """``job(start)`` (blocking; it calls ``start(run_id)`` once its run id is known),
+        ending the run ``cancelled`` (an interrupt) or ``failed`` when it raises."""
+        try:
+            return job(self.start)
+        except BaseException as exc:
+            cancelled = isinstance(exc, RunCancelled | KeyboardInterrupt)
+            self.end("cancelled" if cancelled else "failed", f"{type(exc).__name__}: {exc}")
+            with contextlib.suppress(Exception):  # the error it ends with is the one raised
+                self.commit()
+            raise
 
     def commit(self, result: object = None) -> None:
         """Commit the rows now (blocking); a refused commit raises carrying ``result``."""

@@ -24,6 +24,7 @@ no Dask: :mod:`.cluster.rows` runs the same rows on workers.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,7 @@ from .matrix import (
     refuse_shadowed_column,
     whole_names,
 )
+from .matrix_audit import MatrixRunAudit
 from .pipeline.result import PipelineResult
 from .pipeline.scope import Scope
 from .repr_floor import masked_repr
@@ -211,16 +213,34 @@ async def run_pipeline_matrix(
     """Every row of ``rows`` in this kernel, under one new job run id."""
     pipeline = for_rows(pipeline)
     run_id = new_run_id()
-    runs = await pipeline.engine.runtime.run(
-        run_pipeline_rows(
-            pipeline, rows.inputs, rows.namespaces, row_run_ids(run_id, 0, len(rows.inputs)),
-            concurrency=concurrency, session_id=session_id,
-        )
+    steps = list(pipeline.step_names)
+    # The job's own run_start/run_end rows (each row's run has its own pair besides).
+    job = MatrixRunAudit(
+        pipeline.engine, steps, len(rows.inputs), pipeline=pipeline.name,
+        session_id=session_id, kind="pipeline_matrix", names="steps",
     )  # fmt: skip
-    return PipelineMatrixResult(
-        steps=list(pipeline.step_names), items=rows.inputs, runs=runs, index=rows.index,
+    job.start(run_id)
+    try:
+        runs = await pipeline.engine.runtime.run(
+            run_pipeline_rows(
+                pipeline, rows.inputs, rows.namespaces, row_run_ids(run_id, 0, len(rows.inputs)),
+                concurrency=concurrency, session_id=session_id,
+            )
+        )  # fmt: skip
+    except BaseException as exc:
+        cancelled = isinstance(exc, asyncio.CancelledError | KeyboardInterrupt)
+        job.end("cancelled" if cancelled else "failed", f"{type(exc).__name__}: {exc}")
+        with contextlib.suppress(Exception):  # the error it ends with is the one raised
+            await job.acommit()
+        raise
+    result = PipelineMatrixResult(
+        steps=steps, items=rows.inputs, runs=runs, index=rows.index,
         source=rows.source, run_id=run_id, pipeline=pipeline.name,
     )  # fmt: skip
+    job.count_runs(runs)
+    job.end(result.status)
+    await job.acommit(result)  # committed before the result is returned
+    return result
 
 
 # -- the result ------------------------------------------------------------------------

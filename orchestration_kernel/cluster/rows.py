@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..matrix_audit import MatrixRunAudit
 from ..pipeline.result import PipelineResult
 from ..pipeline_matrix import (
     PipelineMatrixResult,
@@ -123,14 +124,21 @@ def run_pipeline_matrix_on_cluster(
             default_model=default_model, session_id=session, concurrency=concurrency,
         )  # fmt: skip
 
-    done = run_partitions(
-        engine, cluster=cluster, kind="pipeline", rows=len(rows.inputs),
-        manifest={"models": ["pipeline", *steps], "digest": digest.keyed,
-                  "digest_kind": DIGEST_KIND},
-        work=run_rows_partition, task_for=task_for, partition_size=partition_size, job=job,
-        progress=progress, keep_run_ids=True, digest=digest,
+    # The job's own run_start/run_end rows (each row's run has its own pair besides).
+    run = MatrixRunAudit(
+        engine, steps, len(rows.inputs), pipeline=pipeline.name, session_id=session,
+        kind="pipeline_matrix", names="steps",
     )  # fmt: skip
-    return ClusterPipelineResult(
+    done = run.around(
+        lambda start: run_partitions(
+            engine, cluster=cluster, kind="pipeline", rows=len(rows.inputs),
+            manifest={"models": ["pipeline", *steps], "digest": digest.keyed,
+                      "digest_kind": DIGEST_KIND},
+            work=run_rows_partition, task_for=task_for, partition_size=partition_size, job=job,
+            progress=progress, keep_run_ids=True, digest=digest, on_start=start,
+        )
+    )  # fmt: skip
+    result = ClusterPipelineResult(
         steps=steps,
         items=rows.inputs,
         runs=[PipelineResult.model_validate(cell) for cell in done.rows()],
@@ -140,6 +148,8 @@ def run_pipeline_matrix_on_cluster(
         pipeline=pipeline.name,
         **done.job_fields(),
     )
+    run.finish_rows(result)  # committed before the result is returned
+    return result
 
 
 def _digest(

@@ -433,19 +433,14 @@ def run_matrix_on_cluster(
         engine, models, len(prompts),
         pipeline=options.get("pipeline"), session_id=options.get("session_id"),
     )  # fmt: skip
-    try:
-        done = run_partitions(
+    done = run.around(
+        lambda start: run_partitions(
             engine, cluster=cluster, kind="matrix", rows=len(prompts),
             manifest={"models": models, "digest": digest.keyed, "digest_kind": DIGEST_KIND},
             work=run_partition, task_for=task_for, partition_size=partition_size, job=job,
-            progress=progress, digest=digest, on_start=run.start,
-        )  # fmt: skip
-    except BaseException as exc:
-        cancelled = isinstance(exc, RunCancelled | KeyboardInterrupt)
-        run.end("cancelled" if cancelled else "failed", f"{type(exc).__name__}: {exc}")
-        with contextlib.suppress(Exception):  # the error it ends with is the one raised
-            run.commit()
-        raise
+            progress=progress, digest=digest, on_start=start,
+        )
+    )  # fmt: skip
     tables = [
         CompareTable(prompt=prompts[row], replies={m: decode_cell(c[m]) for m in models})
         for row, c in enumerate(done.rows())

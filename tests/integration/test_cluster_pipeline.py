@@ -118,6 +118,11 @@ def test_a_pipeline_over_rows_resumes_on_the_cluster_and_audits_every_event_once
     assert (per_run["run_start"] == 1).all() and (per_run["run_end"] == 1).all()
     assert set(job["session_id"]) == {engine.session.id}
     assert [r.run_id for r in result.runs] == runs
+    # The job itself: a pair per attempt under its own run id (stopped, then finished).
+    own = audit[audit["run_id"] == result.run_id]
+    assert list(own["event"]) == ["run_start", "run_end"] * 2
+    assert list(own.loc[own["event"] == "run_end", "status"]) == ["failed", "done"]
+    assert own.iloc[-1]["detail"]["rows"] == {"ok": rows, "failed": 0}
     assert engine.audit.verify()
 
 

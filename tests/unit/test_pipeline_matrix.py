@@ -80,3 +80,46 @@ def test_rows_neither_read_nor_extend_the_session_conversation(
     reads = [{"name": "chat", "model": "gpt-4o", "prompt": "Go on: {input}", "context": "session"}]
     with pytest.raises(ConfigurationError, match=r"chat read the session's conversation"):
         engine.pipeline_matrix_sync(reads, ["a"])
+
+
+def test_the_job_has_its_own_run_start_and_run_end(engine: OrchestrationEngine) -> None:
+    # Each row's run had its pair; the job itself (status, rows ok/failed, cost) had none.
+    result = engine.pipeline_matrix_sync(STEPS, ["hi", "bye", "why"])
+    rows = engine.audit.to_dataframe(run=result.run_id)  # committed before it returned
+    assert list(rows["event"]) == ["run_start", "run_end"]
+    start, end = rows.iloc[0], rows.iloc[1]
+    assert start["detail"] == {"kind": "pipeline_matrix", "steps": ["shout", "review"], "items": 3}
+    assert end["status"] == result.status == "done"
+    assert end["detail"]["rows"] == {"ok": 3, "failed": 0}
+    assert end["cost_usd"] == pytest.approx(result.cost_usd)
+    assert end["input_tokens"] == sum(r.usage.input_tokens for r in result.runs)
+    assert engine.audit.verify()
+
+
+def test_a_cancelled_job_records_cancelled() -> None:
+    import asyncio
+    import time
+
+    slow = OrchestrationEngine(offline="on", simulator={"latency": 0.2})
+    slow.providers.set_offline_model("sim")
+    items = [f"q{i}" for i in range(20)]
+
+    async def main() -> None:
+        task = asyncio.ensure_future(slow.pipeline_matrix(STEPS[:1], items, concurrency=1))
+        deadline = time.monotonic() + 60  # a hang guard, not a timing assertion
+        while slow.audit.to_dataframe(event="call").empty:
+            assert time.monotonic() < deadline and not task.done()
+            await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(main())
+    rows = slow.audit.to_dataframe()
+    jobs = rows[
+        (rows["event"] == "run_end")
+        & rows["detail"].map(lambda d: isinstance(d, dict) and d.get("kind") == "pipeline_matrix")
+    ]
+    assert list(jobs["status"]) == ["cancelled"]
+    assert slow.audit.verify()
+    slow.close()
