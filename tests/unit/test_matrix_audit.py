@@ -27,6 +27,23 @@ def run_rows(engine: Any, run_id: str) -> pd.DataFrame:
     return rows[rows["event"].isin(["run_start", "run_end"])]
 
 
+def cancel_once_a_call_is_audited(engine: Any, work: Any) -> None:
+    """Run the coroutine ``work`` and cancel it once ``engine``'s audit holds a call row;
+    the cancel must reach the caller as ``CancelledError``."""
+
+    async def main() -> None:
+        task = asyncio.ensure_future(work)
+        deadline = time.monotonic() + 60  # a hang guard, not a timing assertion
+        while engine.audit.to_dataframe(event="call").empty:
+            assert time.monotonic() < deadline and not task.done()
+            await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(main())
+
+
 def test_a_finished_matrix_has_one_run_start_and_one_run_end() -> None:
     engine = OrchestrationEngine(offline="on", retry=FAST)
     engine.simulator.script("bad_request", times=1)
@@ -56,17 +73,7 @@ def test_a_cancelled_matrix_records_cancelled_before_the_cancel_returns() -> Non
     engine = OrchestrationEngine(offline="on", retry=FAST, simulator=SimulatorConfig(latency=0.2))
     items = [f"q{i}" for i in range(30)]
 
-    async def main() -> None:
-        task = asyncio.ensure_future(engine.matrix(MODELS[:1], "{item}", items, concurrency=1))
-        deadline = time.monotonic() + 60  # a hang guard, not a timing assertion
-        while engine.audit.to_dataframe(event="call").empty:
-            assert time.monotonic() < deadline and not task.done()
-            await asyncio.sleep(0.05)
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-
-    asyncio.run(main())
+    cancel_once_a_call_is_audited(engine, engine.matrix(MODELS[:1], "{item}", items, concurrency=1))
     rows = engine.audit.to_dataframe()
     (run_id,) = set(rows.loc[rows["event"] == "run_start", "run_id"])
     ends = rows[(rows["event"] == "run_end") & (rows["run_id"] == run_id)]

@@ -97,24 +97,12 @@ def test_the_job_has_its_own_run_start_and_run_end(engine: OrchestrationEngine) 
 
 
 def test_a_cancelled_job_records_cancelled() -> None:
-    import asyncio
-    import time
+    from tests.unit.test_matrix_audit import cancel_once_a_call_is_audited
 
     slow = OrchestrationEngine(offline="on", simulator={"latency": 0.2})
     slow.providers.set_offline_model("sim")
     items = [f"q{i}" for i in range(20)]
-
-    async def main() -> None:
-        task = asyncio.ensure_future(slow.pipeline_matrix(STEPS[:1], items, concurrency=1))
-        deadline = time.monotonic() + 60  # a hang guard, not a timing assertion
-        while slow.audit.to_dataframe(event="call").empty:
-            assert time.monotonic() < deadline and not task.done()
-            await asyncio.sleep(0.05)
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-
-    asyncio.run(main())
+    cancel_once_a_call_is_audited(slow, slow.pipeline_matrix(STEPS[:1], items, concurrency=1))
     rows = slow.audit.to_dataframe()
     jobs = rows[
         (rows["event"] == "run_end")
