@@ -84,11 +84,7 @@ class Deployment(BaseModel):
     @field_validator("api_key", mode="before")
     @classmethod
     def _wrap_key(cls, value: object) -> Secret | None:
-        if value is None or isinstance(value, Secret):
-            return value
-        if isinstance(value, str):
-            return Secret(value)
-        raise ValueError("api_key must be a str or a Secret")  # pydantic reports it
+        return _as_secret(value)
 
     @property
     def ref(self) -> ModelRef:
@@ -127,6 +123,21 @@ class DeploymentSpec(BaseModel):
     tpm: int | None = Field(default=None, gt=0)
     max_in_flight: int | None = Field(default=None, gt=0)
     params: dict[str, object] = Field(default_factory=dict)
+
+    @field_validator("api_key", mode="before")
+    @classmethod
+    def _wrap_key(cls, value: object) -> Secret | None:
+        # One message for a wrong type, not pydantic's one per member of the union.
+        return _as_secret(value)
+
+
+def _as_secret(value: object) -> Secret | None:
+    """An ``api_key`` as a :class:`Secret` (``None`` stays); else the error pydantic shows."""
+    if value is None or isinstance(value, Secret):
+        return value
+    if isinstance(value, str):
+        return Secret(value)
+    raise ValueError("api_key must be a str or a Secret")
 
 
 class PoolSpec(BaseModel):

@@ -185,11 +185,14 @@ def test_a_missing_history_cell_says_which_cells_have_one(
     ip: Any,  # noqa: F811
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    # Before: "{Out[99]}: no key '99'".
+    # Before: "{Out[99]}: no key '99'". The shell is shared by the suite's tests: take a
+    # cell that ran without output (an assignment) rather than a fixed number.
+    assert cell(ip, "silent = 41 + 1").success
+    quiet = ip.execution_count - 1
     assert cell(ip, "41 + 1").success
-    result = cell(ip, '%%orchestrate --dry-run\n- {model: gpt-4, prompt: "x {Out[99]}"}')
+    result = cell(ip, f'%%orchestrate --dry-run\n- {{model: gpt-4, prompt: "x {{Out[{quiet}]}}"}}')
     out = capsys.readouterr().out
     clean_failure(result, out, "SpecError")
-    assert "{Out[99]}: cell 99 has no output; cells with one: " in out
+    assert f"{{Out[{quiet}]}}: cell {quiet} has no output; cells with one: " in out
     result = cell(ip, '%%orchestrate --dry-run\n- {model: gpt-4, prompt: "x {In[99999]}"}')
     assert "{In[99999]}: there is no cell 99999 yet (the last is " in capsys.readouterr().out
