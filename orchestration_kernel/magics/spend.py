@@ -28,10 +28,21 @@ def confirm_compare_over(engine: Any, models: Sequence[str], prompts: Sequence[s
     real = [m for m in models if engine.served_by(m) == _REAL]
     if not real:
         return
-    tokens = sum(engine.estimate_tokens(p) for p in prompts)
+    tokens = _input_tokens(engine, prompts)
     costs = {m: engine.estimate_cost(m, tokens, DEFAULT_OUTPUT_TOKENS * len(prompts)) for m in real}
     what = f"{len(prompts):,} items × {len(real)} real model{'s' if len(real) > 1 else ''}"
     _ask(costs, what, batch_hint=True)
+
+
+#: Above this many prompts the input estimate scales an evenly spaced sample of them:
+#: the question needs the order of magnitude, and 100,000 estimates take seconds.
+_SAMPLE = 2_000
+
+
+def _input_tokens(engine: Any, prompts: Sequence[str]) -> int:
+    step = max(1, len(prompts) // _SAMPLE)
+    sample = prompts[::step]
+    return round(sum(engine.estimate_tokens(p) for p in sample) * len(prompts) / len(sample))
 
 
 def confirm_pipeline_over(engine: Any, plan: Any, rows: int) -> None:
