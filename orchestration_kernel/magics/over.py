@@ -61,14 +61,13 @@ def run_pipeline_over_cell(ctx: CellContext, args: argparse.Namespace, body: str
     first = rows.inputs[0]
     columns = [str(c) for c in first] if isinstance(first, Mapping) else []
     ctx.notes(pipeline_notes(pipeline.compiled, ctx.namespace, columns))
-    if args.dry_run:  # the plan of the first row: every row runs the same steps
+    if args.dry_run or not args.yes:  # the first row's plan: every row runs the same steps
         plan = pipeline.plan(rows.inputs[0], namespace=rows.namespaces[0])
-        ctx.bind(args.out, plan)
-        return plan
-    if not args.yes:
+        if args.dry_run:
+            ctx.bind(args.out, plan)
+            return plan
         from .spend import confirm_pipeline_over
 
-        plan = pipeline.plan(rows.inputs[0], namespace=rows.namespaces[0])
         confirm_pipeline_over(ctx.engine, plan, len(rows.inputs))
     session_id = args.session or ctx.session_id
     if args.cluster is None:
