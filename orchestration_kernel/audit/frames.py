@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Literal
 
 from .columnar import utc_times
 from .events import COLUMNS
+from .gc_pause import gc_paused
 from .odd_cells import fractional_column
 from .sqlrow import Row
 from .store import ALL_COLUMNS
@@ -140,7 +141,7 @@ def _decode_arrow(column: pa.ChunkedArray) -> list[object] | None:
     """:func:`_decode_all` of an Arrow text column without a Python string per cell: the
     texts are joined with commas (inserted between the cells' bytes by numpy) and
     parsed as one JSON array; ``None`` where that parse fails or gives another count
-    (the cell-by-cell path decides)."""
+    (the cell-by-cell path decides). A column of missing cells is all ``None``."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -149,7 +150,7 @@ def _decode_arrow(column: pa.ChunkedArray) -> list[object] | None:
         return None
     present = pc.drop_null(column).cast(pa.large_string()).combine_chunks()
     if not len(present):
-        return None
+        return [None] * len(column)  # every cell missing (what _decode_all makes of them)
     _, bounds, body = present.buffers()
     offsets = np.frombuffer(bounds, np.int64)[present.offset : present.offset + len(present) + 1]
     cells = np.frombuffer(body, np.uint8) if body is not None else np.empty(0, np.uint8)
@@ -157,7 +158,8 @@ def _decode_arrow(column: pa.ChunkedArray) -> list[object] | None:
     joined = np.insert(cells[offsets[0] : offsets[-1]], offsets[1:-1] - offsets[0], ord(","))
     try:
         text = b"[" + joined.tobytes() + b"]"
-        decoded = json.loads(text.decode("utf-8"))
+        with gc_paused():  # a dict or more per row: no collection for them (``gc_pause``)
+            decoded = json.loads(text.decode("utf-8"))
     except ValueError:  # not JSON (UnicodeDecodeError is a ValueError too)
         return None
     if not isinstance(decoded, list) or len(decoded) != len(present):
