@@ -110,7 +110,7 @@ def parse_yaml(text: str) -> tuple[object, Positions, list[SpecProblem]]:
         if exc.context:
             what = f"{what} ({exc.context})"
         if not isinstance(exc, YAMLBoundError):
-            what = f"malformed YAML: {what}{_yaml_hint(text, mark)}"
+            what = f"malformed YAML: {what}{_yaml_hint(text, mark, what)}"
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
         raise SpecError([SpecProblem(what, line, col)], source=text) from None
     except UnicodeEncodeError as exc:  # a lone surrogate: not text a YAML parser can read
@@ -140,6 +140,13 @@ def _normalise(data: object, pos: Positions) -> tuple[dict[str, object] | None, 
         return {"steps": data}, []
     if isinstance(data, Mapping):
         if "steps" not in data:
+            near = [k for k in data if isinstance(k, str) and nearest(k, ["steps"])]
+            if near:  # 'step:' or 'Steps:': say which line, not only what is missing
+                line, col = pos.mark((near[0],), key=True)
+                msg = (
+                    f"the spec has no 'steps:' list: did you mean 'steps:' instead of {near[0]!r}?"
+                )
+                return None, [SpecProblem(msg, line, col, near[0])]
             line, col = pos.mark(())
             return None, [SpecProblem("the spec has no 'steps:' list", line, col)]
         return dict(data), []
@@ -212,6 +219,11 @@ def _known_prefix(loc: tuple[int | str, ...], data: object) -> Path:
     return tuple(out)
 
 
+def _allowed_keys(path: Path) -> list[str]:
+    """The keys allowed where an unknown key at ``path`` sits: the pipeline's or a step's."""
+    return _PIPELINE_KEYS if len(path) == 1 else _STEP_KEYS
+
+
 def _pydantic_problems(exc: ValidationError, data: object, pos: Positions) -> list[SpecProblem]:
     grouped: dict[Path, list[ErrorDetails]] = {}
     for err in exc.errors():
@@ -221,11 +233,17 @@ def _pydantic_problems(exc: ValidationError, data: object, pos: Positions) -> li
         err = errs[0]
         if err["type"] == "extra_forbidden":
             key = str(path[-1])
-            allowed = _PIPELINE_KEYS if len(path) == 1 else _STEP_KEYS
+            allowed = _allowed_keys(path)
             close = nearest(key, allowed)
             hint = f"did you mean {close[0]!r}? " if close else ""
             msg = f"unknown key {key!r}: {hint}allowed keys are {', '.join(allowed)}"
             line, col = pos.mark(path, key=True)
+        elif path == ("steps",) and _no_steps(err):
+            msg = (
+                "'steps:' lists no steps: put at least 1 under it, e.g. "
+                "'- {name: answer, model: gpt-4o, prompt: \"{input}\"}'"
+            )
+            line, col = pos.mark(path)
         else:
             msgs = list(dict.fromkeys(_clean(e["msg"]) for e in errs))
             msg = " or ".join(msgs) if len(errs) > 1 else msgs[0]
@@ -238,6 +256,12 @@ def _pydantic_problems(exc: ValidationError, data: object, pos: Positions) -> li
     return problems
 
 
+def _no_steps(err: ErrorDetails) -> bool:
+    """``steps:`` with nothing under it (YAML reads null) or ``steps: []``."""
+    empty = err.get("input") is None or err.get("input") == []
+    return empty and err["type"] in ("list_type", "too_short")
+
+
 #: YAML reads a value that starts with ``{`` or ``[`` as a mapping or a list.
 _FLOW_HINT = (
     ". YAML reads a value that starts with '{' or '[' as a mapping or a list: quote it, "
@@ -246,7 +270,7 @@ _FLOW_HINT = (
 _KEY_ON_LINE = re.compile(r"^\s*(?:-\s+)?([A-Za-z_][\w-]*):\s")
 
 
-def _yaml_hint(text: str, mark: yaml.Mark | None) -> str:
+def _yaml_hint(text: str, mark: yaml.Mark | None, problem: str = "") -> str:
     """A hint for the YAML mistakes people make most: a tab in the indentation, and an
     unquoted value that holds ``: `` (``prompt: Answer this: what is 2+2?``)."""
     if mark is None:
@@ -261,7 +285,35 @@ def _yaml_hint(text: str, mark: yaml.Mark | None) -> str:
     above = lines[mark.line - 1] if 0 < mark.line <= len(lines) else ""
     if key and above.strip() and ":" not in above:
         return f". Is a ':' missing on line {mark.line}?"
-    return ""
+    return _indent_hint(lines, mark.line, problem)
+
+
+#: PyYAML's words for a line that is indented more or less than its neighbours.
+_INDENT_PROBLEMS = (
+    "mapping values are not allowed",
+    "did not find expected '-' indicator",
+    "did not find expected key",
+    "expected <block end>",
+)
+
+
+def _indent_hint(lines: list[str], at: int, problem: str) -> str:
+    """Name the indentation when PyYAML's message is about structure: the line starts in
+    another column than the keys above it (one space too many or too few)."""
+    if not any(p in problem for p in _INDENT_PROBLEMS) or at >= len(lines):
+        return ""
+    above = next((lines[i] for i in range(at - 1, -1, -1) if lines[i].strip()), None)
+    if above is None or not lines[at].strip():
+        return ""
+    here = len(lines[at]) - len(lines[at].lstrip(" "))
+    item = re.match(r"^(\s*-\s+)\S", above)  # '  - name: b': its keys start after '- '
+    there = len(item.group(1)) if item else len(above) - len(above.lstrip(" "))
+    if here == there:
+        return ""
+    return (
+        f". Check the indentation: line {at + 1} starts in column {here + 1}, the line "
+        f"above in column {there + 1}; the keys of one step start in the same column"
+    )
 
 
 def _clean(msg: str) -> str:
@@ -653,27 +705,82 @@ def _validate(
     except ValidationError as exc:
         problems = _pydantic_problems(exc, data, pos)
         paths = {_known_prefix(e["loc"], data) for e in exc.errors()}
-    repaired = _without(data, paths)
-    try:
-        return PipelineSpec.model_validate(repaired), problems
-    except ValidationError:
-        return None, problems
+        renames = _misspelt_keys(exc, data)
+    # First read each misspelt key as the key it nearly is ('promt:' as 'prompt:'): dropped,
+    # a step lost its prompt, the whole spec failed again and every later check (placeholders,
+    # unknown steps, models) went unreported; a dropped 'modle:' also made a second, phantom
+    # "has no model". Then, if that copy is invalid too, drop the offending keys instead.
+    for renamed in (renames, {}):
+        try:
+            spec = PipelineSpec.model_validate(_without(data, paths, renamed))
+        except ValidationError:
+            continue
+        _alias_positions(pos, renamed)
+        return spec, problems
+    return None, problems
 
 
-def _without(data: dict[str, object], paths: set[Path]) -> dict[str, object]:
-    """A copy of ``data`` without the keys at ``paths`` (top-level or step keys only)."""
+def _misspelt_keys(exc: ValidationError, data: dict[str, object]) -> dict[Path, str]:
+    """Unknown keys with one near allowed key that the same mapping does not already have,
+    as ``{path of the unknown key: the key it nearly is}``."""
+    out: dict[Path, str] = {}
+    for err in exc.errors():
+        if err["type"] != "extra_forbidden":
+            continue
+        path = _known_prefix(err["loc"], data)
+        close = nearest(str(path[-1]), _allowed_keys(path)) if path else []
+        owner = _at(data, path[:-1])
+        taken = {(p[:-1], key) for p, key in out.items()}  # 'modle' and 'mdoel' both
+        free = isinstance(owner, Mapping) and bool(close) and close[0] not in owner
+        if free and (path[:-1], close[0]) not in taken:
+            out[path] = close[0]
+    return out
+
+
+def _at(data: object, path: Path) -> object:
+    for part in path:
+        if isinstance(data, Mapping):
+            data = data.get(part)
+        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
+            data = data[part]
+        else:
+            return None
+    return data
+
+
+def _alias_positions(pos: Positions, renamed: dict[Path, str]) -> None:
+    """Give a renamed key's value its YAML position under the name it was read as, so a
+    problem inside it (a placeholder in a misspelt 'promt:') names its line and column."""
+    for path, key in renamed.items():
+        target = (*path[:-1], key)
+        for table in (pos.values, pos.keys):
+            for where, node in list(table.items()):
+                if where[: len(path)] == path:
+                    table.setdefault((*target, *where[len(path) :]), node)
+
+
+def _without(
+    data: dict[str, object], paths: set[Path], renamed: Mapping[Path, str] | None = None
+) -> dict[str, object]:
+    """A copy of ``data`` without the keys at ``paths`` (top-level or step keys only); a
+    key in ``renamed`` is kept under the name given there instead."""
     out = dict(data)
     raw_steps = out.get("steps")
     if not isinstance(raw_steps, list):  # e.g. 'steps: 5', already reported
         return out
     steps = [dict(s) if isinstance(s, Mapping) else s for s in raw_steps]
+    renamed = renamed or {}
     for path in paths:
         if len(path) == 1:
-            out.pop(str(path[0]), None)
+            value = out.pop(str(path[0]), None)
+            if path in renamed:
+                out[renamed[path]] = value
         elif len(path) >= 3 and path[0] == "steps" and isinstance(path[1], int):
             step = steps[path[1]]
             if isinstance(step, dict) and path[2] != "name":
-                step.pop(str(path[2]), None)
+                value = step.pop(str(path[2]), None)
+                if len(path) == 3 and path in renamed:
+                    step[renamed[path]] = value
     out["steps"] = steps
     return out
 

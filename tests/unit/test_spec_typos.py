@@ -1,0 +1,140 @@
+"""Pipeline YAML as people type it: a misspelt key, a wrong indentation, an empty list.
+
+Every mistake is reported at once with its line, and a misspelt key neither hides the
+other mistakes nor invents new ones.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from orchestration_kernel.errors import SpecError, UnknownModelError
+from orchestration_kernel.pipeline.loader import load_pipeline
+
+KNOWN = {"gpt-4", "claude-3", "gemini-pro"}
+
+
+def resolver(name: str) -> str:
+    """The seed's model names; any other raises, as the engine does."""
+    if name not in KNOWN:
+        raise UnknownModelError(name, [])
+    return name
+
+
+def problems(text: str) -> list[tuple[int | None, str]]:
+    with pytest.raises(SpecError) as info:
+        load_pipeline(textwrap.dedent(text).lstrip("\n"), resolve_model=resolver)
+    return [(p.line, p.message) for p in info.value.errors]
+
+
+def test_a_misspelt_prompt_does_not_hide_the_other_mistakes() -> None:
+    found = problems(
+        """
+        steps:
+          - name: analysis
+            model: gpt-4
+            prompt: "Analyze: {input}"
+          - name: synthesis
+            model: claude-3
+            promt: "Synthesize: {analysys}"
+            depends_on: [analisys]
+        """
+    )
+    text = "\n".join(m for _, m in found)
+    assert "unknown key 'promt': did you mean 'prompt'?" in text
+    # Read as the prompt it nearly is, its placeholder is checked, at its own line.
+    assert (7, next(m for _, m in found if "{analysys}" in m)) in found
+    assert "did you mean 'analysis'?" in next(m for _, m in found if "{analysys}" in m)
+    assert any(line == 8 and "unknown step 'analisys'" in m for line, m in found)
+    assert len(found) == 3
+
+
+def test_a_misspelt_model_is_one_mistake_not_also_a_missing_model() -> None:
+    found = problems(
+        """
+        steps:
+          - name: first
+            model: gpt-4
+            prompt: "Analyse {inptu}"
+          - name: second
+            modle: claude-3
+            prompt: "Summarise {first}"
+        """
+    )
+    assert [line for line, _ in found] == [4, 6]
+    assert "has no model" not in "\n".join(m for _, m in found)
+
+
+def test_a_misspelt_key_read_as_its_near_name_is_still_checked() -> None:
+    # 'modle: gpt-5x' read as 'model:' names the unknown model as well as the typo.
+    found = problems(
+        """
+        - name: a
+          modle: gpt-5x
+          prompt: "x"
+        """
+    )
+    assert [line for line, _ in found] == [2, 2]
+    assert any("'gpt-5x'" in m for _, m in found)
+
+
+def test_a_key_next_to_its_correct_spelling_is_only_reported() -> None:
+    found = problems(
+        """
+        - name: a
+          model: gpt-4
+          prompt: "x"
+          promt: "y {nothing_here}"
+        """
+    )
+    assert len(found) == 1 and "unknown key 'promt'" in found[0][1]
+
+
+@pytest.mark.parametrize("body", ["steps:\n", "steps: []\n", "name: x\nsteps:\n# later\n"])
+def test_an_empty_steps_list_says_what_to_put_there(body: str) -> None:
+    [(line, message)] = problems(body)
+    assert "'steps:' lists no steps" in message and "- {name:" in message
+    assert "Input should be" not in message and "after validation" not in message
+    assert line == body.count("\n", 0, body.index("steps:")) + 1
+
+
+def test_a_misspelt_steps_key_is_named() -> None:
+    [(line, message)] = problems(
+        """
+        name: review
+        step:
+          - name: a
+            model: gpt-4
+            prompt: "x"
+        """
+    )
+    assert line == 2 and "did you mean 'steps:' instead of 'step'?" in message
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "here", "there"),
+    [
+        # one space too many under a step
+        ('steps:\n  - name: a\n    model: gpt-4\n     prompt: "x"\n', 4, 6, 5),
+        # one space too few on the second step
+        ('steps:\n  - name: a\n    model: gpt-4\n    prompt: "x"\n  - name: b\n   model: gpt-4\n',
+         6, 4, 5),
+        # a key dedented to the list's column
+        ('steps:\n  - name: a\n    model: gpt-4\n  prompt: "x"\n', 4, 3, 5),
+        # a plain list of steps, one key indented too far
+        ('- name: a\n  model: gpt-4\n   prompt: x\n', 3, 4, 3),
+    ],
+)  # fmt: skip
+def test_a_wrong_indentation_names_both_columns(
+    body: str, line: int, here: int, there: int
+) -> None:
+    [(at, message)] = problems(body)
+    assert at == line and "malformed YAML" in message
+    assert f"line {line} starts in column {here}, the line above in column {there}" in message
+
+
+def test_a_structure_error_with_even_indentation_gets_no_indentation_hint() -> None:
+    [(_, message)] = problems('steps:\n  - name: a\n    model: gpt-4\n    prompt: "x": y\n')
+    assert "indentation" not in message
