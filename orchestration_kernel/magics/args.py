@@ -25,6 +25,7 @@ from .errors import usage
 __all__ = [
     "COMMANDS",
     "FORMATS",
+    "HELP_OPTIONS",
     "OFFLINE_MODES",
     "check_cell_options",
     "check_choice",
@@ -33,6 +34,7 @@ __all__ = [
     "parse_args",
     "split_line",
     "suggest",
+    "wants_help",
 ]
 
 #: The line-form commands, with the arguments each takes (for the help text).
@@ -43,13 +45,16 @@ COMMANDS: dict[str, str] = {
     "audit": "[--run ID] [--out VAR] — the audit rows of a run (default: the last run)",
     "context": "[SESSION] — the session context (default: this kernel's session)",
     "session": "[ID] — show the session id runs use, or pin it (context survives restarts)",
-    "offline": "on|off|auto — serve models by the offline simulator",
+    "offline": "on|off|auto — serve models offline, by the embedded local model (the "
+    "[local] extra) or the simulator: on for every model, auto for those without a key",
     "key": "PROVIDER [--save] — ask for a key (getpass, never echoed), kept for the "
     "kernel's life; --save keeps it in the system keyring",
     "explain": "[CELL] [-m MODEL] — ask a model to explain the last error",
     "jobs": "[NAME] — the batch jobs; with NAME, that job's progress (polled now)",
     "help": "this help",
 }
+#: Options that show the help instead of running (``%orchestrate --help``, as in a shell).
+HELP_OPTIONS = ("-h", "--help")
 FORMATS = ("markdown", "text", "json", "code")
 OFFLINE_MODES = ("on", "off", "auto")
 
@@ -155,6 +160,16 @@ def split_line(line: str) -> list[str]:
         else:
             tokens.extend(shlex.split(chunk, posix=True))
     return tokens
+
+
+def wants_help(line: str) -> bool:
+    """``-h`` or ``--help`` among the options (before a ``--``): show the help, run nothing."""
+    try:
+        tokens = split_line(line)
+    except ValueError:  # an unclosed quote: parse_args says so
+        return False
+    options = tokens[: tokens.index("--")] if "--" in tokens else tokens
+    return any(token in HELP_OPTIONS for token in options)
 
 
 def parse_args(parser: argparse.ArgumentParser, line: str) -> argparse.Namespace:

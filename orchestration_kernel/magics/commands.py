@@ -10,7 +10,7 @@ from typing import Any
 
 from ..errors import ConfigurationError
 from ..offline import stand_in_label
-from .args import COMMANDS, OFFLINE_MODES, check_choice, check_session_id
+from .args import COMMANDS, FORMATS, OFFLINE_MODES, check_choice, check_session_id
 from .context import CellContext
 from .display import make_run_display
 from .errors import usage
@@ -61,16 +61,21 @@ def help_text(*_: Any) -> Rendered:
     """What the magics do, in short."""
     lines = [
         "**%%orchestrate** `[NAME] [--input EXPR] [--out VAR] [--session ID] [-f FORMAT] "
-        "[--no-stream] [--no-interpolate] [--dry-run] [--over EXPR [--cluster WHERE]]` with a "
-        "YAML pipeline body (with `--over`, once per row).",
+        "[--no-stream] [--no-interpolate] [--dry-run] [--over EXPR [--cluster WHERE] [--yes]]` "
+        "with a YAML pipeline body (with `--over`, once per row). FORMAT: "
+        f"{' | '.join(FORMATS)}.",
         "",
-        "**%%orchestrate --compare** `m1 m2 … [--over VAR] [--out VAR]` with a prompt body.",
+        "**%%orchestrate --compare** `m1 m2 … [--out VAR] [-f FORMAT] [--no-stream] "
+        "[--no-interpolate] [--over EXPR [--cluster WHERE | --batch [--job NAME]] [--yes]]` "
+        "with a prompt body (with `--over`, once per `{item}`: a matrix; `--batch`: a "
+        "resumable job through the providers' Batch APIs).",
         "",
         "**%orchestrate** commands:",
         "",
         *[f"- `{name}` {what}" for name, what in COMMANDS.items()],
         "",
-        "The last result is in `_orchestrate`. Full syntax: `%orchestrate?`",
+        "The last result is in `_orchestrate`. `-h`/`--help` anywhere shows this help. "
+        "Every option, one by one: `%orchestrate?`",
     ]
     return Rendered("\n".join(lines), "markdown")
 

@@ -10,7 +10,11 @@ of our domain errors is an internal bug and keeps its ordinary traceback.
 A user mistake made through the Python API in a cell (``await engine.complete("gpt-4o",
 ["hi"])``, ``trail.export("a.xlsx")``: a :class:`ConfigurationError`) shows the cell's own
 lines and the message, cut where the call enters this package, through IPython's custom
-exception hook (:func:`install_api_mistakes`). ``%tb`` still shows the whole traceback.
+exception hook (:func:`install_api_mistakes`). So does every other of our domain errors
+raised there — the Guardian blocking a prompt, a provider outage after every retry, a
+garbled or full database — for the same reason the magics show them short: each message
+says what happened and what to do, and forty frames of our runtime add nothing to it.
+``%tb`` still shows the whole traceback.
 """
 
 from __future__ import annotations
@@ -134,15 +138,19 @@ def _show_api_mistake(
         shell.debugger(force=True)
 
 
+#: What a cell's Python API call shows without our frames: every domain error of ours.
+API_ERRORS: tuple[type[BaseException], ...] = (OrchestrationError,)
+
+
 def install_api_mistakes(shell: Any) -> None:
-    """Show a :class:`ConfigurationError` raised in a cell without our frames, unless the
-    shell already has a custom exception handler of someone else's."""
+    """Show our domain errors (:data:`API_ERRORS`) raised in a cell without our frames,
+    unless the shell already has a custom exception handler of someone else's."""
     if shell.custom_exceptions:
         return
-    shell.set_custom_exc((ConfigurationError,), _show_api_mistake)
+    shell.set_custom_exc(API_ERRORS, _show_api_mistake)
 
 
 def remove_api_mistakes(shell: Any) -> None:
     """Undo :func:`install_api_mistakes` (only if the handler is still ours)."""
-    if shell.custom_exceptions == (ConfigurationError,):
+    if shell.custom_exceptions == API_ERRORS:
         shell.set_custom_exc((), None)

@@ -15,6 +15,7 @@ from IPython.core import magic_arguments
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from traitlets import Bool, Enum, Unicode, observe
 
+from .args import COMMANDS, check_cell_options, parse_args, wants_help
 from .context import LAST_RESULT, CellContext, KernelState
 from .errors import clean_errors, usage
 from .namespace import ErrorLog
@@ -118,8 +119,9 @@ class OrchestrateMagics(Magics):
         "args",
         nargs="*",
         help="In a cell: the pipeline's NAME (optional; a named pipeline is registered). "
-        "On a line: a COMMAND and its argument: models | run NAME | audit | context [SESSION]"
-        " | session [ID] | offline on|off|auto | key PROVIDER [--save] | explain [CELL] | help.",
+        "On a line: a COMMAND and its arguments: "
+        + " | ".join(f"{name} {what.split(' — ')[0]}".strip() for name, what in COMMANDS.items())
+        + ".",
     )
     @magic_arguments.argument("--input", metavar="EXPR", help="The input: a Python expression.")
     @magic_arguments.argument("--out", metavar="VAR", help="Bind the result to VAR.")
@@ -198,9 +200,12 @@ class OrchestrateMagics(Magics):
 
         The last result is always in ``_orchestrate``.
         """
-        from .args import check_cell_options, parse_args  # on first use, as the handlers
 
         with clean_errors():
+            if wants_help(line):  # as in a shell; a cell's body does not run
+                from .commands import help_text
+
+                return help_text()
             args = parse_args(self.orchestrate.parser, line)
             check_cell_options(args, cell=cell is not None)
             if cell is not None:

@@ -1,0 +1,109 @@
+"""What a new user types first: ``--help``, and the help text against the real options;
+a Python API call in a cell that ends in one of our errors shows the message, not our
+frames."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from orchestration_kernel.errors import GuardianBlocked, OrchestrationError, StorageError
+from orchestration_kernel.magics.args import COMMANDS
+from orchestration_kernel.magics.commands import help_text
+from tests.unit import test_magics
+
+ip = test_magics.ip  # the shell fixture: the extension loaded, models simulated
+
+
+def _parser(ip: Any) -> Any:
+    return ip.find_cell_magic("orchestrate").__self__.orchestrate.parser
+
+
+@pytest.mark.parametrize("line", ["--help", "-h", "models --help", "audit -h"])
+def test_help_options_show_the_help(ip: Any, line: str) -> None:
+    shown = ip.run_line_magic("orchestrate", line)
+    assert shown is not None and "**%orchestrate** commands:" in shown
+
+
+def test_a_cell_asking_for_help_shows_it_and_runs_nothing(ip: Any) -> None:
+    engine = ip.find_cell_magic("orchestrate").__self__.engine
+    before = len(engine.audit.to_dataframe())
+    shown = ip.run_cell_magic("orchestrate", "--help", '- model: gpt-4o\n  prompt: "hi"\n')
+    assert "**%%orchestrate --compare**" in shown
+    assert len(engine.audit.to_dataframe()) == before
+
+
+def test_a_help_word_after_double_dash_is_an_argument() -> None:
+    from orchestration_kernel.magics.args import wants_help
+
+    assert not wants_help("run review -- --help")
+    assert not wants_help("run 'unclosed")
+    assert wants_help("--compare gpt-4 -h")
+
+
+def test_the_help_names_every_option_the_magic_takes(ip: Any) -> None:
+    text = str(help_text())
+    commands = " ".join(COMMANDS.values())  # a command's own options are in its line
+    missing = [
+        a.option_strings
+        for a in _parser(ip)._actions
+        if a.option_strings
+        and not any(re.search(rf"(?<![\w-]){s}\b", text + commands) for s in a.option_strings)
+    ]
+    assert not missing, missing
+
+
+def test_the_argument_help_lists_every_command(ip: Any) -> None:
+    [positional] = [a for a in _parser(ip)._actions if not a.option_strings]
+    listed = positional.help.split("arguments: ", 1)[1].rstrip(".").split(" | ")
+    assert [entry.split()[0] for entry in listed] == list(COMMANDS)
+    assert "jobs [NAME]" in listed and "models [FILTER] [--out VAR]" in listed
+
+
+def test_the_help_says_offline_can_be_the_local_model() -> None:
+    assert "local model" in COMMANDS["offline"] and "simulator" in COMMANDS["offline"]
+
+
+def test_the_guardian_blocking_an_api_call_shows_the_message_not_our_frames(
+    ip: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key = "AKIA" + "Q7W3ZX5V2N8M4K6J"  # the shape of an AWS key id: the Guardian blocks it
+    source = (
+        "from orchestration_kernel import Session\n"
+        "engine = Session.current().engine\n"
+        f"engine.complete_sync('gpt-4o-mini', 'deploy with {key}')\n"
+    )
+    result = ip.run_cell(source, store_history=True)
+    out = capsys.readouterr().out
+    assert isinstance(result.error_in_exec, GuardianBlocked)
+    assert "GuardianBlocked" in out and "aws access key" in out
+    assert "engine.complete_sync" in out  # the cell's own line
+    assert "orchestration_kernel/" not in out and "runtime.py" not in out
+    ip.run_line_magic("tb", "")  # the whole traceback is still there for whoever wants it
+    assert "calls.py" in capsys.readouterr().out
+
+
+def test_a_garbled_database_opened_from_a_cell_shows_what_to_do_not_our_frames(
+    ip: Any, capsys: pytest.CaptureFixture[str], tmp_path: Any
+) -> None:
+    garbled = tmp_path / "bus.sqlite"
+    garbled.write_bytes(b"this is not a database " * 200)
+    source = (
+        "from orchestration_kernel.bus import ContextBus\n"
+        f"bus = ContextBus({str(garbled)!r})\n"
+        "bus.get_context_sync('s1')\n"
+    )
+    result = ip.run_cell(source, store_history=True)
+    out = capsys.readouterr().out
+    assert isinstance(result.error_in_exec, StorageError)
+    assert "Move it aside" in out and str(garbled) in out
+    assert "bus.get_context_sync" in out and "orchestration_kernel/" not in out
+    ip.user_ns.pop("bus", None)
+
+
+def test_other_errors_keep_their_traceback(ip: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    result = ip.run_cell("import json\njson.loads('{')\n", store_history=True)
+    assert not isinstance(result.error_in_exec, OrchestrationError)
+    assert "json/decoder.py" in capsys.readouterr().out
