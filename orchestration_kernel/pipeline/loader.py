@@ -235,7 +235,8 @@ def _pydantic_problems(exc: ValidationError, data: object, pos: Positions) -> li
             key = str(path[-1])
             allowed = _allowed_keys(path)
             close = nearest(key, allowed)
-            hint = f"did you mean {close[0]!r}? " if close else ""
+            near = f"did you mean {close[0]!r}? " if close else ""
+            hint = _INTENT_HINTS.get(key.lower(), near)  # 'max_retries' is no 'max_tokens'?
             msg = f"unknown key {key!r}: {hint}allowed keys are {', '.join(allowed)}"
             line, col = pos.mark(path, key=True)
         elif path == ("steps",) and _no_steps(err):
@@ -249,11 +250,33 @@ def _pydantic_problems(exc: ValidationError, data: object, pos: Positions) -> li
             msg = " or ".join(msgs) if len(errs) > 1 else msgs[0]
             if err["type"] != "missing" and not isinstance(err.get("input"), Mapping | list):
                 msg = f"{msg} (got {err.get('input')!r})"
+                if path[-1:] == ("on_error",):
+                    msg += _ON_ERROR_HINTS.get(str(err.get("input")).lower(), "")
             elif err["type"] == "string_type" and isinstance(err.get("input"), Mapping | list):
                 msg += _FLOW_HINT  # `prompt: {input}` is a YAML mapping, not text
             line, col = pos.mark(path)
         problems.append(SpecProblem(msg, line, col, _path_text(path) or None))
     return problems
+
+
+_RETRY_HINT = (
+    "retries belong to the engine, not to a step (OrchestrationEngine(retry=RetryPolicy("
+    "max_attempts=3))); a step recovers with 'fallbacks: [model, ...]' and 'on_error: skip'. "
+)
+#: What people write for a step's error recovery, and where that lives instead.
+_INTENT_HINTS = {
+    word: _RETRY_HINT for word in ("retry", "retries", "max_retries", "attempts", "max_attempts")
+}
+_ON_ERROR_HINTS = {
+    "retry": ". " + _RETRY_HINT.rstrip(),
+    "continue": ": did you mean 'skip' (go on with the step's 'default' output)?",
+    "ignore": ": did you mean 'skip' (go on with the step's 'default' output)?",
+    "fallback": ": list the models to try in 'fallbacks: [model, ...]'",
+}
+
+
+#: ``when: "triage contains 'urgent'"``, as other tools spell it.
+_WHEN_HINT = ". To test for a word, write it the other way round: \"'urgent' in triage\""
 
 
 def _no_steps(err: ErrorDetails) -> bool:
@@ -528,7 +551,10 @@ class _Checker:
             cond = parse_condition(step.when)
         except WhenError as exc:
             offset = (exc.column or 1) - 1
-            self.add(f"step {step.name!r}: bad 'when:' expression: {exc.reason}", path, offset)
+            hint = _WHEN_HINT if "'contains'" in exc.reason else ""
+            self.add(
+                f"step {step.name!r}: bad 'when:' expression: {exc.reason}{hint}", path, offset
+            )
             return None
         for name, offset in cond.name_positions():
             self.check_reference(i, step, name, path, offset, None)
@@ -728,7 +754,8 @@ def _misspelt_keys(exc: ValidationError, data: dict[str, object]) -> dict[Path, 
         if err["type"] != "extra_forbidden":
             continue
         path = _known_prefix(err["loc"], data)
-        close = nearest(str(path[-1]), _allowed_keys(path)) if path else []
+        intent = bool(path) and str(path[-1]).lower() in _INTENT_HINTS
+        close = nearest(str(path[-1]), _allowed_keys(path)) if path and not intent else []
         owner = _at(data, path[:-1])
         taken = {(p[:-1], key) for p, key in out.items()}  # 'modle' and 'mdoel' both
         free = isinstance(owner, Mapping) and bool(close) and close[0] not in owner

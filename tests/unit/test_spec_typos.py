@@ -138,3 +138,36 @@ def test_a_wrong_indentation_names_both_columns(
 def test_a_structure_error_with_even_indentation_gets_no_indentation_hint() -> None:
     [(_, message)] = problems('steps:\n  - name: a\n    model: gpt-4\n    prompt: "x": y\n')
     assert "indentation" not in message
+
+
+@pytest.mark.parametrize("key", ["retries", "retry", "max_retries"])
+def test_a_retry_key_on_a_step_says_where_retries_live(key: str) -> None:
+    [(line, message)] = problems(f'- name: a\n  model: gpt-4\n  prompt: "x"\n  {key}: 3\n')
+    assert line == 4 and f"unknown key {key!r}" in message
+    assert "retries belong to the engine" in message and "fallbacks" in message
+
+
+@pytest.mark.parametrize(
+    ("value", "hint"),
+    [("retry", "retries belong to the engine"), ("continue", "did you mean 'skip'"),
+     ("ignore", "did you mean 'skip'"), ("fallback", "fallbacks: [model, ...]")],
+)  # fmt: skip
+def test_an_on_error_value_from_another_tool_gets_a_hint(value: str, hint: str) -> None:
+    [(line, message)] = problems(f'- name: a\n  model: gpt-4\n  prompt: "x"\n  on_error: {value}\n')
+    assert line == 4 and f"(got {value!r})" in message and hint in message
+
+
+def test_a_when_with_contains_shows_the_in_form() -> None:
+    [(line, message)] = problems(
+        """
+        - name: triage
+          model: gpt-4
+          prompt: "x"
+        - name: escalate
+          model: gpt-4
+          when: "triage contains 'urgent'"
+          prompt: "y"
+        """
+    )
+    assert line == 6 and "bad 'when:' expression" in message
+    assert "\"'urgent' in triage\"" in message
