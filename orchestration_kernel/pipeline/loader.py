@@ -9,6 +9,7 @@ raised together as one :class:`~orchestration_kernel.errors.SpecError`.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -437,6 +438,8 @@ class _Checker:
     problems: list[SpecProblem] = field(default_factory=list)
     deferred: list[Reference] = field(default_factory=list)
     input_refs: list[Reference] = field(default_factory=list)
+    #: (step, the step it reads) -> where it reads it first: a cycle names that spot.
+    step_refs: dict[tuple[str, str], tuple[Path, int]] = field(default_factory=dict)
 
     def add(self, message: str, path: Path, offset: int | None = None, key: bool = False) -> None:
         if offset is None:
@@ -570,6 +573,7 @@ class _Checker:
             self.input_refs.append(ref) if ph and ph.path else None
             return
         if root in self.names:
+            self.step_refs.setdefault((step.name or "", root), (path, offset))
             msg = self.step_access(step, root, ph)
             if msg:
                 self.add(f"step {step.name!r}: {what}: {msg}", path, offset)
@@ -644,8 +648,22 @@ class _Checker:
             members = [self.names.index(n) for n in exc.cycle]
             explicit_at = [i for i in members if self.spec.steps[i].depends_on is not None]
             first = (explicit_at or members)[0]
+            if not explicit_at:  # the loop is made of placeholders: point at one
+                spot = self._cycle_reference(exc.cycle)
+                if spot is not None:
+                    self.add(str(exc), *spot)
+                    return None
             self.add(str(exc), ("steps", first, "depends_on"))
             return None
+
+    def _cycle_reference(self, cycle: list[str]) -> tuple[Path, int] | None:
+        """Where the first step of ``cycle`` reads a neighbour in it (``{b}`` in a's
+        prompt, ``b`` in its ``when:``), so the problem names that line and column."""
+        for here, there in itertools.pairwise(cycle):
+            for pair in ((here, there), (there, here)):
+                if pair in self.step_refs:
+                    return self.step_refs[pair]
+        return None
 
 
 def _references(

@@ -171,3 +171,24 @@ def test_a_when_with_contains_shows_the_in_form() -> None:
     )
     assert line == 6 and "bad 'when:' expression" in message
     assert "\"'urgent' in triage\"" in message
+
+
+def test_a_cycle_made_of_placeholders_names_a_placeholder_in_it() -> None:
+    [(line, message)] = problems(
+        """
+        steps:
+          - name: draft
+            model: gpt-4
+            prompt: "Draft from {review}"
+          - name: review
+            model: gpt-4
+            prompt: "Review {draft}"
+        """
+    )
+    assert line == 4 and "cycle: draft -> review -> draft" in message
+    with pytest.raises(SpecError) as info:
+        load_pipeline(
+            "- {name: a, model: gpt-4, prompt: '{b}'}\n- {name: b, model: gpt-4, prompt: '{a}'}\n"
+        )
+    [problem] = info.value.errors
+    assert problem.path == "steps[0].prompt" and problem.column == 36  # at '{b}', not at 'name'
