@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["format_cost", "format_ms", "with_article"]
+__all__ = ["counted", "format_cost", "format_ms", "with_article"]
 
 
 def format_cost(value: float | None, *, unknown: str = "unknown") -> str:
@@ -45,3 +45,8 @@ def with_article(word: str) -> str:
     lower = word.lower()
     vowel = lower[:1] in ("a", "e", "i", "o", "u") and not lower.startswith(_A_BEFORE)
     return f"{'an' if vowel else 'a'} {word}"
+
+
+def counted(n: int, noun: str) -> str:
+    """``n`` and ``noun``, the noun plural unless ``n`` is 1: ``1 step``, ``3 steps``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

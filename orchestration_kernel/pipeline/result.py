@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 from pydantic import BaseModel, Field, PrivateAttr
 
 from ..errors import UnknownNameError
-from ..formatting import format_cost, format_ms
+from ..formatting import counted, format_cost, format_ms
 from ..models import Attempt, Decision, Usage
 from ..offline import model_label, stand_in_cost_text, stood_in
 from ..repr_floor import masked_repr
@@ -359,8 +359,9 @@ class PipelineResult(BaseModel):
         cost = _cost_text([c for s in self.steps for c in s.calls], self.cost_usd)
         latency = format_ms(self.latency_ms, unknown="?")
         name = self.pipeline or "pipeline"
+        steps = counted(len(self.steps), "step")
         return (
-            f"{name} · run {self.run_id} · {self.status} · {len(self.steps)} steps · {latency} · "
+            f"{name} · run {self.run_id} · {self.status} · {steps} · {latency} · "
             f"{self.usage.total_tokens} tokens · {cost}"
         )
 
