@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from .models import Reply
 from .offline import cost_if_real, model_label, stand_in_cost_note, stand_in_cost_text
 from .outcomes import count_findings, worst_status
-from .repr_floor import masked_repr
+from .repr_floor import mask, masked_repr
 from .shown_text import shown
 from .storage.commit import Commit
 
@@ -123,6 +123,11 @@ class CompareTable:
             model = model_label(row["model"], row["provider"], row["simulated"])
             lines.append(f"| {model} | {text} | {row['latency_ms']:.0f} | {tokens} | {cost} |")
         return "\n".join(lines)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """A plain-text frontend (terminal IPython, jupyter console, text/plain in a
+        saved notebook) shows the summary table, not the repr of every call inside."""
+        printer.text(mask(self._repr_markdown_()))
 
 
 async def run_compare(

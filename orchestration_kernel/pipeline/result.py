@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import html
 import json
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field, PrivateAttr
 
@@ -20,7 +20,7 @@ from ..errors import UnknownNameError
 from ..formatting import counted, format_cost, format_ms
 from ..models import Attempt, Decision, Usage
 from ..offline import model_label, stand_in_cost_text, stood_in
-from ..repr_floor import masked_repr
+from ..repr_floor import mask, masked_repr
 from ..shown_text import shown
 from ..storage.commit import Commit
 
@@ -378,6 +378,11 @@ class PipelineResult(BaseModel):
         if self.output:
             lines += ["", shown(self.output)]  # no credential in a notebook output
         return "\n".join(lines)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """A plain-text frontend (terminal IPython, jupyter console, text/plain in a
+        saved notebook) shows the summary table, not the repr of every call inside."""
+        printer.text(mask(self._repr_markdown_()))
 
     def _repr_html_(self) -> str:
         head = "".join(f"<th>{h}</th>" for h in self._HEADER)

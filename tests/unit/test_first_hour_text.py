@@ -24,3 +24,24 @@ def test_a_one_step_plan_and_result_say_one_step() -> None:
         assert "· 2 steps ·" in two.plan("Ada")._repr_markdown_()
     finally:
         engine.close()
+
+
+def test_a_plain_text_frontend_shows_results_as_their_tables() -> None:
+    from IPython.lib.pretty import pretty
+
+    engine = OrchestrationEngine(offline="on")
+    try:
+        result = engine.create_pipeline(ONE).run("Ada")
+        table = engine.compare_sync(["gpt-4o", "claude-3"], "Say hi")
+        matrix = engine.matrix_sync(["gpt-4o"], "Q: {item}", ["one", "two"])
+    finally:
+        engine.close()
+    for value, head in [
+        (result, "| step | model | status |"),
+        (table, "| model | output |"),
+        (matrix, "| item | gpt-4o |"),
+    ]:
+        text = pretty(value)  # what IPython puts in text/plain
+        assert head in text, text[:200]
+        assert "Reply(" not in text and "StepResult(" not in text and len(text) < 2_000
+        assert repr(value).startswith(type(value).__name__ + "(")  # repr() is still the repr
