@@ -164,9 +164,28 @@ def _context(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any
     text = json.dumps(context, indent=2, ensure_ascii=False, default=str)
     # The conversation that `context: session` steps send is kept apart from the state.
     turns = len(bus.conversation_sync(session_id))
-    said = f"\n\n{turns} conversation turn{'s' * (turns != 1)} (`bus.conversation_sync()`)."
-    return Rendered(
-        f"Session `{session_id}`:\n\n```json\n{text}\n```" + (said if turns else ""), "markdown"
+    said = ""
+    if turns:
+        said = f"\n\n{turns} conversation turn{'s' * (turns != 1)} (`bus.conversation_sync()`)."
+    elif not context and rest:  # a typed id that holds nothing: a near miss?
+        said = _unknown_session(session_id, bus.sessions_sync())
+    return Rendered(f"Session `{session_id}`:\n\n```json\n{text}\n```{said}", "markdown")
+
+
+def _unknown_session(session_id: str, known: list[str]) -> str:
+    """What to say for a session id that holds nothing: the ids it is part of, or near."""
+    from ..near_names import nearest
+
+    close = [s for s in known if session_id in s][:3] or nearest(session_id, known)
+    if close:
+        return (
+            f"\n\nNothing is kept under `{session_id}`. Did you mean "
+            + " or ".join(f"`{c}`" for c in close)
+            + "?"
+        )
+    shown = ", ".join(f"`{s}`" for s in known[-5:])
+    return f"\n\nNothing is kept under `{session_id}`." + (
+        f" Sessions with context: {shown}." if shown else ""
     )
 
 

@@ -107,3 +107,16 @@ def test_other_errors_keep_their_traceback(ip: Any, capsys: pytest.CaptureFixtur
     result = ip.run_cell("import json\njson.loads('{')\n", store_history=True)
     assert not isinstance(result.error_in_exec, OrchestrationError)
     assert "json/decoder.py" in capsys.readouterr().out
+
+
+def test_context_of_a_part_of_a_session_id_names_the_whole_one(ip: Any) -> None:
+    from orchestration_kernel import ContextBus
+
+    bus = ContextBus(session_id="nb-analysis-3f2a9c")
+    bus.publish_sync("context.updated", {"dataset": "q3.csv"})
+    shown = str(ip.run_line_magic("orchestrate", "context analysis"))
+    assert "Nothing is kept under `analysis`" in shown and "`nb-analysis-3f2a9c`" in shown
+    near = str(ip.run_line_magic("orchestrate", "context nb-analysis-3f2a9d"))
+    assert "Did you mean `nb-analysis-3f2a9c`?" in near
+    whole = str(ip.run_line_magic("orchestrate", "context nb-analysis-3f2a9c"))
+    assert "q3.csv" in whole and "Nothing is kept" not in whole
