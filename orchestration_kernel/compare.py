@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from .formatting import TextPrinter
 from .models import Reply
 from .offline import cost_if_real, model_label, stand_in_cost_note, stand_in_cost_text
 from .outcomes import count_findings, worst_status
@@ -124,7 +125,7 @@ class CompareTable:
             lines.append(f"| {model} | {text} | {row['latency_ms']:.0f} | {tokens} | {cost} |")
         return "\n".join(lines)
 
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+    def _repr_pretty_(self, printer: TextPrinter, cycle: bool) -> None:
         """A plain-text frontend (terminal IPython, jupyter console, text/plain in a
         saved notebook) shows the summary table, not the repr of every call inside."""
         printer.text(mask(self._repr_markdown_()))

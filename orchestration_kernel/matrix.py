@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigurationError
-from .formatting import format_cost, format_ms
+from .formatting import TextPrinter, format_cost, format_ms
 from .models import Reply
 from .near_names import did_you_mean
 from .offline import cost_if_real, reply_stood_in, stand_in_cost_text
@@ -366,7 +366,7 @@ class MatrixResult:
         lines.append("| **total** | " + " | ".join(_total(totals[m]) for m in self.models) + " |")
         return "\n".join(lines)
 
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+    def _repr_pretty_(self, printer: TextPrinter, cycle: bool) -> None:
         """A plain-text frontend (terminal IPython, jupyter console, text/plain in a
         saved notebook) shows the summary table, not the repr of every call inside."""
         printer.text(mask(self._repr_markdown_()))

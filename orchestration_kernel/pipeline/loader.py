@@ -246,13 +246,19 @@ def _pydantic_problems(exc: ValidationError, data: object, pos: Positions) -> li
                 "'- {name: answer, model: gpt-4o, prompt: \"{input}\"}'"
             )
             line, col = pos.mark(path)
+        elif _bare_step(path, err):
+            msg = _bare_step_message(err.get("input"))
+            line, col = pos.mark(path)
         else:
             msgs = list(dict.fromkeys(_clean(e["msg"]) for e in errs))
             msg = " or ".join(msgs) if len(errs) > 1 else msgs[0]
             if err["type"] != "missing" and not isinstance(err.get("input"), Mapping | list):
-                msg = f"{msg} (got {err.get('input')!r})"
+                if repr(err.get("input")) not in msg:  # a message that quotes it says enough
+                    msg = f"{msg} (got {err.get('input')!r})"
                 if path[-1:] == ("on_error",):
                     msg += _ON_ERROR_HINTS.get(str(err.get("input")).lower(), "")
+                elif err["type"] == "string_type":  # name: yes, name: 123, prompt: 42
+                    msg += _quote_hint(path, pos)
             elif err["type"] == "string_type" and isinstance(err.get("input"), Mapping | list):
                 msg += _FLOW_HINT  # `prompt: {input}` is a YAML mapping, not text
             line, col = pos.mark(path)
@@ -278,6 +284,32 @@ _ON_ERROR_HINTS = {
 
 #: ``when: "triage contains 'urgent'"``, as other tools spell it.
 _WHEN_HINT = ". To test for a word, write it the other way round: \"'urgent' in triage\""
+
+
+def _bare_step(path: Path, err: ErrorDetails) -> bool:
+    """A step that is not a mapping: ``- gpt-4`` or ``- "Summarise {input}"``."""
+    return len(path) == 2 and path[0] == "steps" and err["type"] == "model_type"
+
+
+def _bare_step_message(value: object) -> str:
+    got = repr(value) if isinstance(value, str) else with_article(type(value).__name__)
+    return (
+        f"a step is a mapping of keys (name, model, prompt, ...), not {got}: write "
+        "'- {name: answer, model: gpt-4o, prompt: \"...\"}' (or the keys on lines of their "
+        "own under '- '); to send one prompt to several models, use %%orchestrate --compare"
+    )
+
+
+def _quote_hint(path: Path, pos: Positions) -> str:
+    """YAML turned the text into a bool or a number (``yes``, ``on``, ``123``): quote it."""
+    node = pos.values.get(path)
+    if not isinstance(node, yaml.ScalarNode) or node.style:  # quoted already, or no YAML
+        return ""
+    key = path[-1] if isinstance(path[-1], str) else "value"
+    kind = node.tag.rsplit(":", 1)[-1]  # tag:yaml.org,2002:bool
+    return (
+        f'. YAML reads {node.value} as {with_article(kind)}: quote it, as in {key}: "{node.value}"'
+    )
 
 
 def _no_steps(err: ErrorDetails) -> bool:
@@ -306,6 +338,8 @@ def _yaml_hint(text: str, mark: yaml.Mark | None, problem: str = "") -> str:
     key = _KEY_ON_LINE.match(line)
     if key and ": " in line[key.end() :]:
         return f'. A value holding ": " must be quoted: {key.group(1)}: "..."'
+    if key and line[key.end() :].lstrip().startswith(("{", "[")):
+        return _FLOW_HINT  # prompt: {input} please
     above = lines[mark.line - 1] if 0 < mark.line <= len(lines) else ""
     if key and above.strip() and ":" not in above:
         return f". Is a ':' missing on line {mark.line}?"

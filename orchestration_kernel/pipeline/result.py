@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import html
 import json
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import BaseModel, Field, PrivateAttr
 
 from ..errors import UnknownNameError
-from ..formatting import counted, format_cost, format_ms
+from ..formatting import TextPrinter, counted, format_cost, format_ms
 from ..models import Attempt, Decision, Usage
 from ..offline import model_label, stand_in_cost_text, stood_in
 from ..repr_floor import mask, masked_repr
@@ -379,7 +379,7 @@ class PipelineResult(BaseModel):
             lines += ["", shown(self.output)]  # no credential in a notebook output
         return "\n".join(lines)
 
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+    def _repr_pretty_(self, printer: TextPrinter, cycle: bool) -> None:
         """A plain-text frontend (terminal IPython, jupyter console, text/plain in a
         saved notebook) shows the summary table, not the repr of every call inside."""
         printer.text(mask(self._repr_markdown_()))

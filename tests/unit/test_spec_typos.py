@@ -192,3 +192,36 @@ def test_a_cycle_made_of_placeholders_names_a_placeholder_in_it() -> None:
         )
     [problem] = info.value.errors
     assert problem.path == "steps[0].prompt" and problem.column == 36  # at '{b}', not at 'name'
+
+
+def test_a_step_that_is_only_a_model_name_says_what_a_step_is() -> None:
+    found = problems("- gpt-4\n- claude-3\n")
+    assert [line for line, _ in found] == [1, 2]
+    assert "a step is a mapping of keys (name, model, prompt, ...), not 'gpt-4'" in found[0][1]
+    assert "%%orchestrate --compare" in found[0][1] and "valid dictionary" not in found[0][1]
+
+
+def test_a_comma_separated_model_is_not_run_as_one_model() -> None:
+    # Offline, 'gpt-4, claude-3' ran as a simulated model of that name.
+    with pytest.raises(SpecError) as info:  # no resolver: the spec itself refuses it
+        load_pipeline('- name: a\n  model: gpt-4, claude-3\n  prompt: "x"\n')
+    [problem] = info.value.errors
+    assert problem.line == 2 and "write a list: model: [gpt-4, claude-3]" in problem.message
+    assert problem.message.count("'gpt-4, claude-3'") == 1
+
+
+@pytest.mark.parametrize(
+    ("line", "shown"),
+    [("name: yes", 'YAML reads yes as a bool: quote it, as in name: "yes"'),
+     ("name: 2024", 'YAML reads 2024 as an int: quote it, as in name: "2024"'),
+     ("prompt: 3.5", 'YAML reads 3.5 as a float: quote it, as in prompt: "3.5"')],
+)  # fmt: skip
+def test_yaml_reading_text_as_a_bool_or_number_says_to_quote_it(line: str, shown: str) -> None:
+    body = f"- {line}\n  model: gpt-4\n" + ('  prompt: "x"\n' if "prompt" not in line else "")
+    found = problems(body)
+    assert any(shown in m for _, m in found), found
+
+
+def test_an_unquoted_brace_value_that_breaks_the_yaml_says_to_quote_it() -> None:
+    [(line, message)] = problems("- name: a\n  model: gpt-4\n  prompt: {input} please\n")
+    assert line == 3 and "malformed YAML" in message and 'prompt: "{input} ..."' in message
