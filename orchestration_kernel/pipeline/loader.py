@@ -625,6 +625,9 @@ class _Checker:
             self.deferred.append(ref)  # a variable the run's namespace or context will give
             return
         hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        if not close and ph is None and step.when:  # when: urgent in triage: a bare word
+            quoted = step.when[:offset] + repr(root) + step.when[offset + len(root) :]
+            hint = f'; to mean the word itself, quote it: when: "{quoted}"'
         self.add(
             f"step {step.name!r}: {what} does not resolve: it is not 'input', a step name, "
             f"a session context key or a variable{hint}",

@@ -225,3 +225,15 @@ def test_yaml_reading_text_as_a_bool_or_number_says_to_quote_it(line: str, shown
 def test_an_unquoted_brace_value_that_breaks_the_yaml_says_to_quote_it() -> None:
     [(line, message)] = problems("- name: a\n  model: gpt-4\n  prompt: {input} please\n")
     assert line == 3 and "malformed YAML" in message and 'prompt: "{input} ..."' in message
+
+
+def test_a_bare_word_in_when_says_to_quote_it() -> None:
+    spec = (
+        '- name: triage\n  model: gpt-4\n  prompt: "x"\n'
+        '- name: escalate\n  model: gpt-4\n  when: urgent in triage\n  prompt: "y"\n'
+    )
+    with pytest.raises(SpecError) as info:  # a namespace given: names resolve now, as in a cell
+        load_pipeline(spec, resolve_model=resolver, namespace={"text": "hi"})
+    [problem] = info.value.errors
+    assert problem.line == 6 and "'urgent' does not resolve" in problem.message
+    assert """quote it: when: "'urgent' in triage\"""" in problem.message
