@@ -326,13 +326,17 @@ class PipelineResult(BaseModel):
         ]
 
     def to_dataframe(self) -> pd.DataFrame:
-        """A pandas DataFrame, one row per step (pandas is imported here, not before)."""
+        """A pandas DataFrame, one row per step (pandas is imported here, not before);
+        ``started_at``/``ended_at`` are UTC timestamps, as the audit frame's ``timestamp``."""
         import pandas as pd
 
         frame = pd.DataFrame.from_records(self.to_records())
         for column in ("cost_usd", "cost_if_real_usd"):  # numeric, NaN where unknown
             if column in frame:
                 frame[column] = pd.to_numeric(frame[column]).astype("float64")
+        for column in ("started_at", "ended_at"):  # UTC timestamps, as the audit frame's
+            if column in frame:
+                frame[column] = pd.to_datetime(frame[column], unit="s", utc=True).dt.as_unit("us")
         return frame
 
     # -- display ------------------------------------------------------------------

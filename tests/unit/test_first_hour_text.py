@@ -45,3 +45,20 @@ def test_a_plain_text_frontend_shows_results_as_their_tables() -> None:
         assert head in text, text[:200]
         assert "Reply(" not in text and "StepResult(" not in text and len(text) < 2_000
         assert repr(value).startswith(type(value).__name__ + "(")  # repr() is still the repr
+
+
+def test_a_results_frame_has_utc_timestamps_like_the_audit_frame() -> None:
+    engine = OrchestrationEngine(offline="on")
+    try:
+        result = engine.create_pipeline(ONE + ONE.replace("only", "again")).run("Ada")
+        frame = result.to_dataframe()
+        audit = engine.audit.to_dataframe()
+    finally:
+        engine.close()
+    for column in ("started_at", "ended_at"):
+        assert str(frame[column].dtype) == str(audit["timestamp"].dtype), frame[column].dtype
+    first = result.steps[0]
+    seconds = frame["started_at"].iloc[0].timestamp()
+    assert abs(seconds - first.started_at) < 1e-5  # the same instant, to the microsecond
+    assert (frame["ended_at"] >= frame["started_at"]).all()
+    assert frame["started_at"].iloc[0].year >= 2024  # wall-clock time, not a monotonic clock
