@@ -112,6 +112,11 @@ def parse_yaml(text: str) -> tuple[object, Positions, list[SpecProblem]]:
             what = f"{what} ({exc.context})"
         if not isinstance(exc, YAMLBoundError):
             what = f"malformed YAML: {what}{_yaml_hint(text, mark, what)}"
+        elif "alias" not in what:  # only large, not an alias bomb: say how to go bigger
+            what += (
+                ". A spec this large is better built in Python: create_pipeline() takes a "
+                "list of step dicts, with no such bound"
+            )
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
         raise SpecError([SpecProblem(what, line, col)], source=text) from None
     except UnicodeEncodeError as exc:  # a lone surrogate: not text a YAML parser can read

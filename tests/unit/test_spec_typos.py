@@ -237,3 +237,19 @@ def test_a_bare_word_in_when_says_to_quote_it() -> None:
     [problem] = info.value.errors
     assert problem.line == 6 and "'urgent' does not resolve" in problem.message
     assert """quote it: when: "'urgent' in triage\"""" in problem.message
+
+
+def test_a_spec_too_large_for_yaml_says_how_to_build_it_instead() -> None:
+    many = "".join(
+        f'- {{name: s{i}, model: gpt-4, prompt: "{{input}} {i}"}}\n' for i in range(13_000)
+    )
+    [(line, message)] = problems(many)
+    assert line is not None and "more than 50,000 values" in message
+    assert "list of step dicts" in message
+    steps = [{"name": f"s{i}", "model": "gpt-4", "prompt": "{input}"} for i in range(13_000)]
+    assert len(load_pipeline(steps, resolve_model=resolver).spec.steps) == 13_000
+    bomb = "a: &a [x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a]\n"
+    bomb += "c: &c [*b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c]\n"
+    bomb += "e: &e [*d, *d, *d, *d, *d, *d, *d, *d]\nf: [*e, *e]\nsteps: []\n"
+    [(_, alias)] = problems(bomb)
+    assert "alias" in alias and "list of step dicts" not in alias  # no advice to an attack
