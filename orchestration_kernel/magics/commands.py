@@ -8,6 +8,8 @@ import getpass
 import json
 from typing import Any
 
+from IPython.core.error import StdinNotImplementedError
+
 from ..errors import ConfigurationError
 from ..offline import stand_in_label
 from .args import COMMANDS, FORMATS, OFFLINE_MODES, check_choice, check_session_id
@@ -203,6 +205,12 @@ def _session(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any
 
 
 def _offline(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any:
+    if rest[0] in ("sim", "local"):  # the stand-in, not the mode
+        raise usage(
+            f"Unknown offline mode {rest[0]!r}: the mode is on, off or auto; which stand-in "
+            "serves (local or sim) is ORCHESTRATION_OFFLINE_MODEL, set before the kernel "
+            "starts. %orchestrate offline on serves every model offline."
+        )
     mode = check_choice("offline mode", rest[0], OFFLINE_MODES)
     ctx.engine.set_offline(mode)
     who = "" if mode == "off" else stand_in_label(ctx.engine.providers.offline_model)
@@ -225,7 +233,15 @@ def _key(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any:
         check_secure_keyring()  # refuse before asking, never after
     where = "saved in the system keyring" if args.save else "kept for this kernel only"
     # Looked up at call time: ipykernel replaces getpass.getpass with a stdin request.
-    key = getpass.getpass(f"API key for {provider} (not shown, {where}): ")
+    try:
+        key = getpass.getpass(f"API key for {provider} (not shown, {where}): ")
+    except StdinNotImplementedError:  # nbconvert, papermill, a headless "Run All"
+        names = " or ".join(PROVIDERS[provider].env_hint) or "the provider's key variable"
+        raise usage(
+            f"This frontend cannot ask for input, so %orchestrate key cannot ask for the "
+            f"{provider} key here. Set {names} in the kernel's environment or in a .env file "
+            "in the working directory, or run this line in an interactive notebook."
+        ) from None
     if not key.strip():
         raise ConfigurationError(f"No key given for {provider}; nothing changed.")
     secret = Secret(key.strip())

@@ -125,5 +125,11 @@ def test_api_errors_in_a_real_kernel_show_the_message_not_our_frames(folder: Pat
         assert "get_context()" in shown and "orchestration_kernel/" not in shown
         reply, msgs = kernel.run("%orchestrate --help")
         assert reply["status"] == "ok" and "%orchestrate** commands" in text_of(msgs)
+        # A frontend without stdin (nbconvert, papermill): getpass cannot ask.
+        reply, msgs = kernel.run("%orchestrate key anthropic")
+        shown = text_of(msgs)
+        assert reply["status"] == "error" and reply["ename"] == "ConfigurationError"
+        assert "cannot ask for input" in shown and "ANTHROPIC_API_KEY" in shown
+        assert "Traceback" not in shown and "orchestration_kernel/" not in shown
     finally:
         _stop(kernel)

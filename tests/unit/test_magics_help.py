@@ -5,6 +5,7 @@ frames."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,6 +16,16 @@ from orchestration_kernel.magics.commands import help_text
 from tests.unit import test_magics
 
 ip = test_magics.ip  # the shell fixture: the extension loaded, models simulated
+
+
+@pytest.fixture(autouse=True)
+def _own_names(ip: Any) -> Iterator[None]:
+    """Take the names a test's cells define out of the shared shell again (a later test's
+    'did you mean' must not find them)."""
+    before = set(ip.user_ns)
+    yield
+    for name in set(ip.user_ns) - before:
+        ip.user_ns.pop(name, None)
 
 
 def _parser(ip: Any) -> Any:
@@ -120,3 +131,10 @@ def test_context_of_a_part_of_a_session_id_names_the_whole_one(ip: Any) -> None:
     assert "Did you mean `nb-analysis-3f2a9c`?" in near
     whole = str(ip.run_line_magic("orchestrate", "context nb-analysis-3f2a9c"))
     assert "q3.csv" in whole and "Nothing is kept" not in whole
+
+
+@pytest.mark.parametrize("word", ["sim", "local"])
+def test_offline_with_a_stand_in_name_says_where_the_stand_in_is_chosen(ip: Any, word: str) -> None:
+    with pytest.raises(OrchestrationError) as info:
+        ip.run_line_magic("orchestrate", f"offline {word}")
+    assert "ORCHESTRATION_OFFLINE_MODEL" in str(info.value) and "offline on" in str(info.value)
