@@ -663,7 +663,7 @@ class _Checker:
                 )
             return None
         if target.format == "json":
-            return None
+            return _schema_field_problem(root, target, key)
         if kind == "attr" and key not in STEP_FIELDS:
             close = nearest(key, STEP_FIELDS)
             hint = f"did you mean {close[0]!r}? " if close else ""
@@ -706,6 +706,24 @@ class _Checker:
                 if pair in self.step_refs:
                     return self.step_refs[pair]
         return None
+
+
+def _schema_field_problem(root: str, target: StepSpec, key: str) -> str | None:
+    """A field a JSON step's schema cannot have: not among its ``properties`` when the
+    schema forbids others, or a near miss of one (``{summary.verdit}``): found when the
+    spec loads, not once the step's reply is in, paid for, and the next step fails."""
+    schema = target.json_schema or {}
+    properties = schema.get("properties")
+    if not isinstance(properties, Mapping) or key in properties:
+        return None
+    names = [str(p) for p in properties]
+    close = nearest(key, names)
+    if not close and schema.get("additionalProperties") is not False:
+        return None  # the schema allows other fields: this may be one
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return (
+        f"step {root!r} has no field {key!r} in its schema (its fields: {', '.join(names)}){hint}"
+    )
 
 
 def _references(

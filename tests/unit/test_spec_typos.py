@@ -253,3 +253,29 @@ def test_a_spec_too_large_for_yaml_says_how_to_build_it_instead() -> None:
     bomb += "e: &e [*d, *d, *d, *d, *d, *d, *d, *d]\nf: [*e, *e]\nsteps: []\n"
     [(_, alias)] = problems(bomb)
     assert "alias" in alias and "list of step dicts" not in alias  # no advice to an attack
+
+
+JUDGE = """
+- name: summary
+  model: gpt-4
+  format: json
+  schema: {type: object, properties: {verdict: {type: string}, score: {type: number}}}
+  prompt: "Judge {input} as JSON"
+- name: next
+  model: gpt-4
+"""
+
+
+def test_a_misspelt_field_of_a_json_step_is_found_when_the_spec_loads() -> None:
+    found = problems(JUDGE + '  prompt: "Verdict {summary.verdit}, score {summary[score]}"\n')
+    assert len(found) == 1 and found[0][0] == 8
+    assert "no field 'verdit' in its schema (its fields: verdict, score)" in found[0][1]
+    assert "did you mean 'verdict'?" in found[0][1]
+
+
+def test_a_field_the_schema_allows_is_not_refused() -> None:
+    # Not a near miss, and the schema does not forbid other fields: it may well be there.
+    load_pipeline(JUDGE + '  prompt: "{summary.reason}"\n', resolve_model=resolver)
+    closed = JUDGE.replace("}}}", "}}, additionalProperties: false}")
+    [(_, message)] = problems(closed + '  prompt: "{summary.reason}"\n')
+    assert "no field 'reason' in its schema" in message
