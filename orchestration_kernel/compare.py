@@ -102,13 +102,22 @@ class CompareTable:
 
     def to_dataframe(self) -> pd.DataFrame:
         """The rows as a pandas DataFrame, one row per model (the cost columns numeric,
-        NaN where unknown)."""
+        NaN where unknown; tokens ``Int64`` and ``simulated`` ``boolean``, NA for a model
+        that failed)."""
         import pandas as pd
 
         frame = pd.DataFrame(self.rows())
-        for column in ("cost_usd", "cost_if_real_usd"):
+        for column in ("cost_usd", "cost_if_real_usd", "latency_ms", "ttft_ms"):
             if column in frame:
                 frame[column] = pd.to_numeric(frame[column]).astype("float64")
+        # One failed model leaves None in these: nullable types (as the audit frame's) keep
+        # the tokens whole numbers and `frame[frame.simulated]` a mask (an object column
+        # raised).
+        for column in ("input_tokens", "output_tokens"):
+            if column in frame:
+                frame[column] = frame[column].astype("Int64")
+        if "simulated" in frame:
+            frame["simulated"] = frame["simulated"].astype("boolean")
         return frame
 
     def _repr_markdown_(self) -> str:

@@ -62,3 +62,21 @@ def test_a_results_frame_has_utc_timestamps_like_the_audit_frame() -> None:
     assert abs(seconds - first.started_at) < 1e-5  # the same instant, to the microsecond
     assert (frame["ended_at"] >= frame["started_at"]).all()
     assert frame["started_at"].iloc[0].year >= 2024  # wall-clock time, not a monotonic clock
+
+
+def test_a_compare_frame_with_a_failed_model_keeps_its_types() -> None:
+    engine = OrchestrationEngine(offline="on")
+    try:
+        claude = engine.resolve("claude-3").rsplit(":", 1)[-1]
+        engine.simulator.script("bad_request", model=claude, times=None)
+        frame = engine.compare_sync(["gpt-4o", "claude-3"], "hi").to_dataframe()
+    finally:
+        engine.close()
+    assert frame["simulated"].dtype == "boolean" and frame["input_tokens"].dtype == "Int64"
+    assert list(frame[frame["simulated"].fillna(False)]["model"]) == ["gpt-4o"]
+    assert frame.loc[0, "input_tokens"] >= 1 and frame["input_tokens"].isna().tolist() == [
+        False,
+        True,
+    ]
+    assert frame.loc[1, "error"].startswith("BadRequestError")
+    assert frame["ttft_ms"].dtype == "float64" and frame["latency_ms"].dtype == "float64"
