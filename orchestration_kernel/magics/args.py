@@ -19,7 +19,7 @@ from typing import Any
 from IPython.core.error import UsageError
 
 from ..errors import ConfigurationError
-from ..near_names import IPYTHON_NAMES
+from ..near_names import data_names
 from .errors import usage
 
 __all__ = [
@@ -259,7 +259,7 @@ def evaluate_input(expr: str, namespace: Mapping[str, Any], option: str = "--inp
         return eval(compile(tree, f"<{option}>", "eval"), scope)
     except NameError as exc:
         name = getattr(exc, "name", None) or str(exc)
-        public = [k for k in namespace if not str(k).startswith("_") and k not in IPYTHON_NAMES]
+        public = data_names(namespace)
         raise ConfigurationError(
             f"{option} {expr!r}: name {name!r} is not defined.{_did_you_mean(name, public)}"
             + (

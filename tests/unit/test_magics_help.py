@@ -138,3 +138,27 @@ def test_offline_with_a_stand_in_name_says_where_the_stand_in_is_chosen(ip: Any,
     with pytest.raises(OrchestrationError) as info:
         ip.run_line_magic("orchestrate", f"offline {word}")
     assert "ORCHESTRATION_OFFLINE_MODEL" in str(info.value) and "offline on" in str(info.value)
+
+
+def test_item_without_over_says_what_fills_it(ip: Any) -> None:
+    ip.user_ns["stream"] = "a variable named like a word near 'item'"
+    with pytest.raises(OrchestrationError) as info:
+        ip.run_cell_magic("orchestrate", "--compare gpt-4o claude-3", "Answer {item}\n")
+    assert "{item} is one item of --over: add --over EXPR" in str(info.value)
+    assert "stream" not in str(info.value)
+
+
+def test_suggestions_for_a_missing_value_leave_out_modules_classes_and_functions(
+    ip: Any,
+) -> None:
+    ip.run_cell("import json\nfrom orchestration_kernel import Session\ndef question(): ...\n")
+    for line in ("--compare gpt-4o --over questions", "--input questions"):
+        body = "Answer {item}\n" if "over" in line else '- {model: gpt-4o, prompt: "{input}"}\n'
+        with pytest.raises(OrchestrationError) as info:
+            ip.run_cell_magic("orchestrate", line, body)
+        assert "name 'questions' is not defined" in str(info.value)
+        assert "Session" not in str(info.value) and "'question'" not in str(info.value)
+    ip.user_ns["questionz"] = ["What is RAG?"]
+    with pytest.raises(OrchestrationError) as info:
+        ip.run_cell_magic("orchestrate", "--compare gpt-4o", "Answer {questions}\n")
+    assert "did you mean 'questionz'?" in str(info.value) and "Session" not in str(info.value)
