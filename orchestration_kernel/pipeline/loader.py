@@ -504,15 +504,20 @@ class _Checker:
             for j, dep in enumerate(step.depends_on or []):
                 if dep not in self.names:
                     close = nearest(dep, self.names)
-                    hint = f"; did you mean {close[0]!r}?" if close else ""
+                    hint = f"; did you mean {close[0]!r}?" if close else self._steps_are()
                     self.add(
                         f"step {step.name!r} depends on unknown step {dep!r}{hint}",
                         ("steps", i, "depends_on", j),
                     )
         if self.spec.output is not None and self.spec.output not in self.names:
             close = nearest(self.spec.output, self.names)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            hint = f"; did you mean {close[0]!r}?" if close else self._steps_are()
             self.add(f"'output' names unknown step {self.spec.output!r}{hint}", ("output",))
+
+    def _steps_are(self) -> str:
+        """The step names, for an unknown one with no near miss among them."""
+        shown = ", ".join(self.names[:10]) + (", ..." if len(self.names) > 10 else "")
+        return f" (the steps are: {shown})"
 
     def check_models(self) -> None:
         default = self.spec.model or self.default_model

@@ -279,3 +279,18 @@ def test_a_field_the_schema_allows_is_not_refused() -> None:
     closed = JUDGE.replace("}}}", "}}, additionalProperties: false}")
     [(_, message)] = problems(closed + '  prompt: "{summary.reason}"\n')
     assert "no field 'reason' in its schema" in message
+
+
+def test_an_unknown_step_with_no_near_name_lists_the_steps() -> None:
+    [(line, message)] = problems(
+        """
+        - name: triage
+          model: gpt-4
+          prompt: "x"
+        - name: answer
+          model: gpt-4
+          depends_on: [classify]
+          prompt: "y"
+        """
+    )
+    assert line == 6 and "unknown step 'classify' (the steps are: triage, answer)" in message
