@@ -1,6 +1,11 @@
-"""Words a new user reads on the first one-step pipeline: counts agree with their nouns."""
+"""What a new user reads and types in the first hour: counts agree with their nouns, results
+print as tables in plain text, frames keep their types, a misnamed filter is named."""
 
 from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
 
 from orchestration_kernel import OrchestrationEngine
 from orchestration_kernel.formatting import counted
@@ -80,3 +85,21 @@ def test_a_compare_frame_with_a_failed_model_keeps_its_types() -> None:
     ]
     assert frame.loc[1, "error"].startswith("BadRequestError")
     assert frame["ttft_ms"].dtype == "float64" and frame["latency_ms"].dtype == "float64"
+
+
+def test_export_with_a_column_name_for_a_filter_names_the_filter(tmp_path: Path) -> None:
+    from orchestration_kernel.errors import UsageError
+
+    engine = OrchestrationEngine(offline="on")
+    try:
+        run = engine.create_pipeline(ONE).run("Ada").run_id
+        with pytest.raises(UsageError) as info:
+            engine.audit.export(tmp_path / "run.csv", run_id=run)
+        assert "export() takes no filter 'run_id'. Did you mean 'run'?" in str(info.value)
+        assert "select_sql" not in str(info.value) and not (tmp_path / "run.csv").exists()
+        assert engine.audit.export(tmp_path / "run.csv", run=run).exists()
+        with pytest.raises(UsageError, match=r"summary_by_model\(\) takes no filter 'models'"):
+            engine.audit.summary_by_model(models="gpt-4o-mini")
+        assert len(engine.audit.summary_by_model(homes=[])) == 1
+    finally:
+        engine.close()
