@@ -103,3 +103,33 @@ def test_export_with_a_column_name_for_a_filter_names_the_filter(tmp_path: Path)
         assert len(engine.audit.summary_by_model(homes=[])) == 1
     finally:
         engine.close()
+
+
+@pytest.mark.parametrize(
+    ("value", "conversion"),
+    [
+        ("frame", 'df.to_dict(orient="records")'),
+        ("moment", "value.isoformat()"),
+        ("tags", "sorted(value)"),
+    ],
+)
+def test_publishing_a_notebook_value_says_how_to_convert_that_value(
+    value: str, conversion: str
+) -> None:
+    import datetime
+
+    import pandas as pd
+
+    from orchestration_kernel import ContextBus
+    from orchestration_kernel.errors import ConfigurationError
+
+    values = {
+        "frame": pd.DataFrame({"stars": [5, 1]}),
+        "moment": datetime.datetime(2026, 1, 31, tzinfo=datetime.UTC),
+        "tags": {"q3", "sales"},
+    }
+    bus = ContextBus(session_id="first-hour")
+    with pytest.raises(ConfigurationError) as info:
+        bus.publish_sync("context.updated", {value: values[value]})
+    assert f"Convert it first, e.g. {conversion}." in str(info.value)
+    assert bus.get_context_sync() == {}  # nothing half-stored
