@@ -120,7 +120,10 @@ class OrchestrateMagics(Magics):
         nargs="*",
         help="In a cell: the pipeline's NAME (optional; a named pipeline is registered). "
         "On a line: a COMMAND and its arguments: "
-        + " | ".join(f"{name} {what.split(' — ')[0]}".strip() for name, what in COMMANDS.items())
+        + " | ".join(
+            f"{name} {what.split(' — ')[0] if ' — ' in what else ''}".strip()
+            for name, what in COMMANDS.items()
+        )
         + ".",
     )
     @magic_arguments.argument("--input", metavar="EXPR", help="The input: a Python expression.")
@@ -195,8 +198,8 @@ class OrchestrateMagics(Magics):
 
         A line runs a command: ``%orchestrate models [FILTER]``, ``run NAME [--input EXPR]``,
         ``audit [--run ID] [--out VAR]``, ``context [SESSION]``, ``session [ID]``,
-        ``offline on|off|auto``, ``key PROVIDER [--save]``, ``explain [CELL]``, ``jobs [NAME]``,
-        ``help``.
+        ``offline on|off|auto``, ``key PROVIDER [--save]``, ``explain [CELL] [-m MODEL]``,
+        ``jobs [NAME]``, ``help`` (or ``-h``/``--help`` with any of them).
 
         The last result is always in ``_orchestrate``.
         """

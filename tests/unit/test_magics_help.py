@@ -71,6 +71,9 @@ def test_the_argument_help_lists_every_command(ip: Any) -> None:
     listed = positional.help.split("arguments: ", 1)[1].rstrip(".").split(" | ")
     assert [entry.split()[0] for entry in listed] == list(COMMANDS)
     assert "jobs [NAME]" in listed and "models [FILTER] [--out VAR]" in listed
+    assert listed[-1] == "help"  # not "help this help"
+    doc = ip.find_line_magic("orchestrate").__doc__
+    assert "explain [CELL] [-m MODEL]" in doc and "``-h``/``--help``" in doc
 
 
 def test_the_help_says_offline_can_be_the_local_model() -> None:
