@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigurationError, OrchestrationError, SpecError, SpecProblem
+from ..repr_floor import mask
 
 __all__ = [
     "clean_errors",
@@ -34,6 +35,7 @@ __all__ = [
     "is_clean",
     "remove_api_mistakes",
     "render_clean",
+    "spec_excerpt",
     "yaml_error_to_spec",
 ]
 
@@ -42,8 +44,40 @@ _RESET = "\x1b[0m"
 
 
 def render_clean(exc: BaseException) -> list[str]:
-    """The lines shown for a clean error: its class name and its message."""
-    return [f"{_RED}{type(exc).__name__}{_RESET}: {exc}"]
+    """The lines shown for a clean error: its class name and its message; for a spec,
+    the body lines it names, with a caret under each column."""
+    shown = f"{_RED}{type(exc).__name__}{_RESET}: {exc}"
+    if isinstance(exc, SpecError) and exc.source:
+        # A quoted line is the user's own, but it lands in the saved outputs: no key there.
+        excerpt = "".join(f"\n{line}" for line in spec_excerpt(exc.errors, exc.source))
+        shown += mask(excerpt)
+    return [shown]
+
+
+#: How many problems get their line quoted (the message lists every one).
+_EXCERPTS = 10
+
+
+def spec_excerpt(problems: list[SpecProblem], source: str) -> list[str]:
+    """The lines of ``source`` (a cell's body) that ``problems`` name, each with a caret
+    at its column: line numbers count from the first line under ``%%orchestrate``, and a
+    user looking at the cell should not have to count."""
+    lines = source.splitlines()
+    seen: set[tuple[int, int]] = set()
+    out: list[str] = []
+    for problem in problems:
+        line, column = problem.line, problem.column or 1
+        if line is None or not 0 < line <= len(lines) or (line, column) in seen:
+            continue
+        seen.add((line, column))
+        if len(seen) > _EXCERPTS:
+            break
+        text = lines[line - 1]
+        # Tabs stay tabs under the line, so the caret lines up however they are shown.
+        pad = "".join(c if c == "\t" else " " for c in text[: column - 1])
+        label = f"  line {line} |"
+        out += [f"{label} {text}", f"{' ' * (len(label) - 1)}| {pad}^"]
+    return ["", *out] if out else []  # a blank line between the message and the excerpt
 
 
 def is_clean(exc: BaseException) -> bool:

@@ -165,3 +165,20 @@ def test_suggestions_for_a_missing_value_leave_out_modules_classes_and_functions
     with pytest.raises(OrchestrationError) as info:
         ip.run_cell_magic("orchestrate", "--compare gpt-4o", "Answer {questions}\n")
     assert "did you mean 'questionz'?" in str(info.value) and "Session" not in str(info.value)
+
+
+def test_a_spec_error_in_a_cell_quotes_the_lines_it_names(
+    ip: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key = "sk-proj-" + "Zq7Xw2Lp9Rt4Vb8Nc3Md6Kf1Hj5Gs0Ya2Ue7Io4Pa9Sd3Fg6"
+    body = (
+        "steps:\n  - name: analysis\n    modle: gpt-4\n"
+        '    prompt: "Analyze: {inptu}"\n'
+        f"    api_key: {key}\n"
+    )
+    result = ip.run_cell(f"%%orchestrate --input \"'x'\"\n{body}", store_history=True)
+    out = capsys.readouterr().out
+    assert type(result.error_in_exec).__name__ == "SpecError"
+    assert "  line 3 |     modle: gpt-4\n         |     ^" in out
+    assert '  line 4 |     prompt: "Analyze: {inptu}"\n         |                       ^' in out
+    assert "line 5 |     api_key:" in out and key not in out  # quoted, but never a key
