@@ -167,6 +167,8 @@ def _show_api_mistake(
     else:
         short = _before_the_package(tb)
         stb = shell.InteractiveTB.structured_traceback(etype, value, short, tb_offset=tb_offset)
+        if isinstance(value, SpecError) and value.source:  # create_pipeline(yaml) in a cell
+            stb = [*stb, mask("\n".join(spec_excerpt(value.errors, value.source)))]
     shell._showtraceback(etype, value, stb)
     if shell.call_pdb:  # %pdb on: the debugger opens as for any other error
         shell.debugger(force=True)

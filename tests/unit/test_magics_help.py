@@ -182,3 +182,21 @@ def test_a_spec_error_in_a_cell_quotes_the_lines_it_names(
     assert "  line 3 |     modle: gpt-4\n         |     ^" in out
     assert '  line 4 |     prompt: "Analyze: {inptu}"\n         |                       ^' in out
     assert "line 5 |     api_key:" in out and key not in out  # quoted, but never a key
+
+
+def test_a_spec_error_from_create_pipeline_in_a_cell_quotes_its_lines(
+    ip: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = (
+        "from orchestration_kernel import Session\n"
+        "Session.current().engine.create_pipeline('''\n"
+        "- name: a\n"
+        "  model: gpt-4o\n"
+        "  promt: hi\n"
+        "''')\n"
+    )
+    result = ip.run_cell(source, store_history=True)
+    out = capsys.readouterr().out
+    assert type(result.error_in_exec).__name__ == "SpecError"
+    assert "create_pipeline" in out and "orchestration_kernel/" not in out
+    assert "  line 4 |   promt: hi\n         |   ^" in out  # line 4 of the YAML text
