@@ -133,3 +133,20 @@ def test_publishing_a_notebook_value_says_how_to_convert_that_value(
         bus.publish_sync("context.updated", {value: values[value]})
     assert f"Convert it first, e.g. {conversion}." in str(info.value)
     assert bus.get_context_sync() == {}  # nothing half-stored
+
+
+@pytest.mark.parametrize("name", ["claude-3", "anthropic:claude-sonnet-4-6", "claude-sonnet-4-6"])
+def test_a_fault_scripted_on_an_alias_fails_that_models_calls(name: str) -> None:
+    from orchestration_kernel import RetryPolicy
+    from orchestration_kernel.errors import OrchestrationError
+
+    engine = OrchestrationEngine(offline="on", retry=RetryPolicy(max_attempts=1))
+    try:
+        engine.simulator.script("server_error", model=name, times=None)  # never matched
+        with pytest.raises(OrchestrationError):
+            engine.complete_sync("claude-3", "hi")
+        assert engine.complete_sync("gpt-4o", "hi").text  # other models unaffected
+        engine.simulator.script("bad_request", model="no-such-model-zz", times=None)
+        assert engine.complete_sync("gpt-4o", "hi").text  # an unknown name matches nothing
+    finally:
+        engine.close()
