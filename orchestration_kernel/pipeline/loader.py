@@ -111,7 +111,10 @@ def parse_yaml(text: str) -> tuple[object, Positions, list[SpecProblem]]:
         if exc.context:
             what = f"{what} ({exc.context})"
         if not isinstance(exc, YAMLBoundError):
-            what = f"malformed YAML: {what}{_yaml_hint(text, mark, what)}"
+            hint = _quote_left_open(exc) or _yaml_hint(text, mark, what)
+            what = f"malformed YAML: {what}{hint}"
+            if hint and exc.context_mark is not None and "quoted scalar" in (exc.context or ""):
+                mark = exc.context_mark  # the quote that never closes, not the text's end
         elif "alias" not in what:  # only large, not an alias bomb: say how to go bigger
             what += (
                 ". A spec this large is better built in Python: create_pipeline() takes a "
@@ -351,6 +354,15 @@ def _yaml_hint(text: str, mark: yaml.Mark | None, problem: str = "") -> str:
     return _indent_hint(lines, mark.line, problem)
 
 
+def _quote_left_open(exc: yaml.MarkedYAMLError) -> str:
+    """A hint for an unclosed quote (PyYAML reports the end of the text; its context mark,
+    which the problem then names, is the quote itself)."""
+    start = exc.context_mark
+    if start is None or "quoted scalar" not in (exc.context or ""):
+        return ""
+    return ". The quote that opens here is never closed"
+
+
 #: PyYAML's words for a line that is indented more or less than its neighbours.
 _INDENT_PROBLEMS = (
     "mapping values are not allowed",
@@ -371,6 +383,14 @@ def _indent_hint(lines: list[str], at: int, problem: str) -> str:
     here = len(lines[at]) - len(lines[at].lstrip(" "))
     item = re.match(r"^(\s*-\s+)\S", above)  # '  - name: b': its keys start after '- '
     there = len(item.group(1)) if item else len(above) - len(above.lstrip(" "))
+    if here == there and lines[at].lstrip().startswith("- "):  # a step indented as a key
+        first = next((ln for ln in lines if re.match(r"^\s*-\s", ln)), lines[at])
+        dash = len(first) - len(first.lstrip(" "))
+        if dash != here:
+            return (
+                f". Check the indentation: the '- ' on line {at + 1} is in column {here + 1}, "
+                f"the first step's in column {dash + 1}; every step's '- ' starts there"
+            )
     if here == there:
         return ""
     return (

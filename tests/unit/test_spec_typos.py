@@ -294,3 +294,25 @@ def test_an_unknown_step_with_no_near_name_lists_the_steps() -> None:
         """
     )
     assert line == 6 and "unknown step 'classify' (the steps are: triage, answer)" in message
+
+
+def test_an_unclosed_quote_is_named_where_it_opens() -> None:
+    [(line, message)] = problems('- name: a\n  model: gpt-4\n  prompt: "Summarise {input}\n')
+    assert line == 3 and "The quote that opens here is never closed" in message
+    with pytest.raises(SpecError) as info:
+        load_pipeline('- name: a\n  model: gpt-4\n  prompt: "x\n- name: b\n  model: gpt-4\n')
+    assert (info.value.errors[0].line, info.value.errors[0].column) == (3, 11)
+
+
+def test_a_step_dash_indented_as_a_key_names_the_dash_column() -> None:
+    [(line, message)] = problems(
+        """
+        steps:
+          - name: a
+            model: gpt-4
+            prompt: x
+            - name: b
+        """
+    )
+    assert line == 5
+    assert "the '- ' on line 5 is in column 5, the first step's in column 3" in message
