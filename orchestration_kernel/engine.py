@@ -436,11 +436,13 @@ class OrchestrationEngine:
     async def compare(
         self, models: Sequence[str], prompt: Prompt, **kwargs: object
     ) -> CompareTable:
-        """Run one prompt on several models concurrently: one reply or error per model."""
-        from .compare import run_compare
+        """Run one prompt on several models concurrently: one reply or error per model,
+        under one run id with its own run_start/run_end rows (given ``run_id=``, the
+        calls join that run instead)."""
+        from .matrix_audit import run_audited_compare
 
         names = model_names(models, "compare")
-        return await self.runtime.run(run_compare(self, names, prompt, kwargs))
+        return await self.runtime.run(run_audited_compare(self, names, prompt, kwargs))
 
     def compare_sync(self, models: Sequence[str], prompt: Prompt, **kwargs: object) -> CompareTable:
         """Blocking twin of :meth:`compare`."""
