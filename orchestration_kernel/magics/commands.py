@@ -86,7 +86,9 @@ def _models(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any:
     if args.out:
         import pandas as pd
 
-        ctx.bind(args.out, pd.DataFrame(rows))
+        from ..shown_frame import ShownFrame  # an unknown context window: 200000, not .0
+
+        ctx.bind(args.out, ShownFrame(pd.DataFrame(rows)))
     else:
         ctx.bind(None, rows)
     if not rows:

@@ -100,3 +100,11 @@ def test_a_compare_frame_shows_token_counts_as_integers_beside_an_error(tmp_path
     assert "NaN" in row  # a derived frame is plain pandas: the user's own display
     shown = frame._repr_html_()
     assert not re.search(r">\d+\.0<", shown), shown
+
+
+def test_the_models_frame_shows_context_windows_as_integers(ip: Any) -> None:
+    result = ip.run_cell("%orchestrate models claude --out m")
+    assert result.success, result.error_in_exec
+    frame = ip.user_ns["m"]
+    assert frame["context_window"].isna().any()  # ids listed with no known window
+    assert not re.search(r"\b\d{5,}\.0\b", repr(frame) + frame._repr_html_())
