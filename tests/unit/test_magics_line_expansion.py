@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 import shlex
+from types import SimpleNamespace
 from collections.abc import Iterator
 from typing import Any
 
@@ -97,6 +98,8 @@ def test_expand_line_keeps_everything_else() -> None:
     assert expand_line("x $a {b} $c {d} $5 {'k': 1} $$a", ns) == "x 1 two $c {d} $5 {'k': 1} $a"
     assert expand_line("no dollars", ns) == "no dollars"
     assert expand_line("'$a' $a", ns) == "'$a' 1"
+    deep = {"o": SimpleNamespace(x="ex")}
+    assert expand_line("$o.x {o.x} $o.nope {o.x.nope.y}", deep) == "ex ex $o.nope {o.x.nope.y}"
 
 
 def test_shell_split_is_shlex_split() -> None:
