@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import random
 import shlex
-from types import SimpleNamespace
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
