@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from orchestration_kernel import OrchestrationEngine
-from orchestration_kernel.routing.catalogue import Catalogue
 from orchestration_kernel.models import Usage
+from orchestration_kernel.routing.catalogue import Catalogue
 from orchestration_kernel.widgets import CompareView
 
 CATALOGUE = Catalogue.load()
@@ -30,7 +30,9 @@ def test_each_shipped_alias_points_at_a_priced_model(alias: str) -> None:
 def test_a_tiered_price_applies_above_its_threshold() -> None:
     # Haiku 5.5: $0.10/$0.50 per MTok up to 100,000 prompt tokens, $0.50/$2.50 above.
     haiku = CATALOGUE.aliases["claude-haiku"]
-    assert CATALOGUE.cost(haiku, Usage(input_tokens=100_000, output_tokens=1_000_000)) == pytest.approx(0.01 + 0.5)
+    assert CATALOGUE.cost(
+        haiku, Usage(input_tokens=100_000, output_tokens=1_000_000)
+    ) == pytest.approx(0.01 + 0.5)
     assert CATALOGUE.cost(haiku, Usage(input_tokens=100_001)) == pytest.approx(100_001 * 0.5 / 1e6)
 
 
