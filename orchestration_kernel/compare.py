@@ -103,7 +103,8 @@ class CompareTable:
     def to_dataframe(self) -> pd.DataFrame:
         """The rows as a pandas DataFrame, one row per model (the cost columns numeric,
         NaN where unknown; tokens ``Int64`` and ``simulated`` ``boolean``, NA for a model
-        that failed)."""
+        that failed). It displays token counts beside a failed model's row as integers and
+        masks credentials (:class:`~.shown_frame.ShownFrame`)."""
         import pandas as pd
 
         frame = pd.DataFrame(self.rows())
@@ -118,7 +119,9 @@ class CompareTable:
                 frame[column] = frame[column].astype("Int64")
         if "simulated" in frame:
             frame["simulated"] = frame["simulated"].astype("boolean")
-        return frame
+        from .shown_frame import ShownFrame  # tokens shown as 12, not 12.0, beside an error
+
+        return ShownFrame(frame)
 
     def _repr_markdown_(self) -> str:
         lines = ["| model | output | latency ms | tokens | cost |", "|---|---|---|---|---|"]

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from IPython.core import magic_arguments
-from IPython.core.magic import Magics, line_cell_magic, magics_class
+from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
 from traitlets import Bool, Enum, Unicode, observe
 
 from .args import COMMANDS, check_cell_options, parse_args, wants_help
@@ -114,6 +114,9 @@ class OrchestrateMagics(Magics):
         self._manager = None
 
     # -- the magic -----------------------------------------------------------------
+    # IPython's own $var/{expr} expansion is quadratic in the line's length (a 160 KB
+    # line did not finish in a minute): the magic expands its own forms (.expand).
+    @no_var_expand
     @magic_arguments.magic_arguments()
     @magic_arguments.argument(
         "args",
@@ -201,10 +204,15 @@ class OrchestrateMagics(Magics):
         ``offline on|off|auto``, ``key PROVIDER [--save]``, ``explain [CELL] [-m MODEL]``,
         ``jobs [NAME]``, ``help`` (or ``-h``/``--help`` with any of them).
 
+        On the magic's line, ``$name`` and ``{name}`` (``name.attr`` too) are the values
+        of your variables (``--run $rid``); ``$$`` is a literal ``$``.
+
         The last result is always in ``_orchestrate``.
         """
+        from .expand import expand_line
 
         with clean_errors():
+            line = expand_line(line, self.user_ns)
             if wants_help(line):  # as in a shell; a cell's body does not run
                 from .commands import help_text
 
