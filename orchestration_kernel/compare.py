@@ -102,21 +102,17 @@ class CompareTable:
 
     def to_dataframe(self) -> pd.DataFrame:
         """The rows as a pandas DataFrame, one row per model (the cost columns numeric,
-        NaN where unknown; tokens ``Int64`` and ``simulated`` ``boolean``, NA for a model
-        that failed). It displays token counts beside a failed model's row as integers and
-        masks credentials (:class:`~.shown_frame.ShownFrame`)."""
+        NaN where unknown; ``simulated`` a ``boolean``, NA for a model that failed). It
+        displays token counts beside a failed model's row as integers and masks
+        credentials (:class:`~.shown_frame.ShownFrame`)."""
         import pandas as pd
 
         frame = pd.DataFrame(self.rows())
         for column in ("cost_usd", "cost_if_real_usd", "latency_ms", "ttft_ms"):
             if column in frame:
                 frame[column] = pd.to_numeric(frame[column]).astype("float64")
-        # One failed model leaves None in these: nullable types (as the audit frame's) keep
-        # the tokens whole numbers and `frame[frame.simulated]` a mask (an object column
-        # raised).
-        for column in ("input_tokens", "output_tokens"):
-            if column in frame:
-                frame[column] = frame[column].astype("Int64")
+        # One failed model leaves None here: a nullable boolean keeps `frame[frame.simulated]`
+        # a mask (an object column raised).
         if "simulated" in frame:
             frame["simulated"] = frame["simulated"].astype("boolean")
         from .shown_frame import ShownFrame  # tokens shown as 12, not 12.0, beside an error

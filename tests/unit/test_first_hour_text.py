@@ -77,12 +77,12 @@ def test_a_compare_frame_with_a_failed_model_keeps_its_types() -> None:
         frame = engine.compare_sync(["gpt-4o", "claude-3"], "hi").to_dataframe()
     finally:
         engine.close()
-    assert frame["simulated"].dtype == "boolean" and frame["input_tokens"].dtype == "Int64"
+    assert frame["simulated"].dtype == "boolean"
     assert list(frame[frame["simulated"].fillna(False)]["model"]) == ["gpt-4o"]
     assert frame.loc[0, "input_tokens"] >= 1 and frame["input_tokens"].isna().tolist() == [
         False,
         True,
-    ]
+    ]  # (tokens stay float64 with NaN, shown as integers: tests/unit/test_whole_numbers)
     assert frame.loc[1, "error"].startswith("BadRequestError")
     assert frame["ttft_ms"].dtype == "float64" and frame["latency_ms"].dtype == "float64"
 
