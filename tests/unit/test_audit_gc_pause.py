@@ -14,7 +14,7 @@ import pytest
 from orchestration_kernel.audit import AuditTrail, snapshot, verify
 from orchestration_kernel.audit.gc_pause import gc_paused
 
-ROWS = 3000
+ROWS = 6000
 
 
 @pytest.fixture
@@ -104,7 +104,10 @@ def test_whole_trail_reads_start_no_collection(long_trail: AuditTrail, collector
     assert len(frame) == ROWS
     assert frame["detail"].iloc[-1] == {"n": ROWS - 1, "tags": ["a", ROWS - 1]}
     # A view and a MAC per row in verify(), a dict and a list per row in the frame:
-    # thousands of objects, which started a collection every 700. Now none starts while
-    # they are made; the young generation is looked at once when the pause ends.
-    assert during_verify in ([], [0]) and during_frame in ([], [0])
+    # thousands of objects, which started a collection every 700 (dozens of collections,
+    # older generations among them). Now none starts while they are made: what is left
+    # is the catch-up when the pause ends, and whatever the rest of the read (pandas,
+    # the threads) allocates.
+    for started in (during_verify, during_frame):
+        assert len(started) <= 3, started
     assert gc.isenabled()
