@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Literal
 
 from .columnar import utc_times
 from .events import COLUMNS
-from .gc_pause import gc_paused
 from .odd_cells import fractional_column
 from .sqlrow import Row
 from .store import ALL_COLUMNS
@@ -158,8 +157,7 @@ def _decode_arrow(column: pa.ChunkedArray) -> list[object] | None:
     joined = np.insert(cells[offsets[0] : offsets[-1]], offsets[1:-1] - offsets[0], ord(","))
     try:
         text = b"[" + joined.tobytes() + b"]"
-        with gc_paused():  # a dict or more per row: no collection for them (``gc_pause``)
-            decoded = json.loads(text.decode("utf-8"))
+        decoded = json.loads(text.decode("utf-8"))
     except ValueError:  # not JSON (UnicodeDecodeError is a ValueError too)
         return None
     if not isinstance(decoded, list) or len(decoded) != len(present):
