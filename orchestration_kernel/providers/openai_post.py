@@ -92,11 +92,18 @@ def _plain_message(message: dict[str, Any]) -> bool:
 
 
 async def post_chat(
-    client: Any, params: dict[str, Any], *, timeout: Any, stream: bool = False
+    client: Any,
+    params: dict[str, Any],
+    *,
+    timeout: Any,
+    stream: bool = False,
+    cast_to: Any = None,
 ) -> Any:
     """``client.chat.completions.create(**params, stream=stream, timeout=timeout)``, the
     same request on the wire and the same result, without the transform when ``params``
-    are plain. ``params`` may hold ``extra_body`` as ``create`` takes it."""
+    are plain. ``params`` may hold ``extra_body`` as ``create`` takes it. ``cast_to``:
+    what a non-streamed body is parsed into on that path (default ``ChatCompletion``;
+    ``create`` always gives a ``ChatCompletion``)."""
     parts = _sdk_parts()
     body = {k: v for k, v in params.items() if k != "extra_body"}
     if stream:
@@ -114,7 +121,7 @@ async def post_chat(
         "/chat/completions",
         body=ordered,
         options=options,
-        cast_to=completion,
+        cast_to=completion if cast_to is None or stream else cast_to,
         stream=stream,
         stream_cls=stream_cls[chunk],
     )
