@@ -10,7 +10,8 @@ single cost of a call in the SDK: a third of its CPU time for a 1 KB prompt (iss
 order, so the bytes on the wire are identical: tests/integration/test_openai_post.py
 compares them) and hands it to ``client.post`` with the same options ``create`` passes:
 the same request building, auth, Azure deployment routing, error handling and parsing
-into ``ChatCompletion`` / ``AsyncStream[ChatCompletionChunk]``.
+into ``ChatCompletion`` / ``AsyncStream[ChatCompletionChunk]`` (or, for a non-streamed
+body, into what ``cast_to`` builds: the adapter's :mod:`.openai_reply`).
 
 Anything outside what is known to be plain (a key ``create`` does not send in this
 order, a ``response_format`` that is not a dict, an SDK without these names) goes
