@@ -309,10 +309,18 @@ class CallRunner:
         self.identity = identity
 
     # -- the whole call ------------------------------------------------------------
-    async def run(self, spec: CallSpec, on_delta: DeltaSink | None = None) -> Reply:
-        """Try each candidate in turn; return the first checked reply."""
+    def fill_estimate(self, spec: CallSpec) -> None:
+        """Set ``spec.input_tokens`` (the prompt's token estimate) unless it is set.
+
+        A pure function of the prompt: :meth:`run` does it first, and the engine does it
+        in the caller's thread while the runtime thread wakes up for :meth:`run` (either
+        may get there first; both give the same count)."""
         if spec.input_tokens is None:
             spec.input_tokens = self.estimate(spec.prompt_text())
+
+    async def run(self, spec: CallSpec, on_delta: DeltaSink | None = None) -> Reply:
+        """Try each candidate in turn; return the first checked reply."""
+        self.fill_estimate(spec)
         deadline = _Deadline(spec.timeout)
         attempts: list[Attempt] = []
         if deadline.at is None:  # no deadline: no backstop to arm

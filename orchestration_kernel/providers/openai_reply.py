@@ -147,7 +147,7 @@ def chat_reply_cast() -> Any:
     except ImportError:  # pragma: no cover - another SDK layout
         return None
 
-    class _ChatReply(BaseModel):  # type: ignore[misc]
+    class _ChatReply(BaseModel):
         """A ``cast_to`` (never instantiated): the SDK calls :meth:`build` with the body."""
 
         @classmethod
