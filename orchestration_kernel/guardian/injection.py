@@ -984,7 +984,7 @@ def _new_words(
     reading: str,
     changed: list[tuple[int, int]] | None,
     before: TextWords,
-    read: dict[str, set[bytes]] | None = None,
+    read: dict[str, set[bytes] | _WordsAround] | None = None,
 ) -> set[bytes] | None:
     """``words(reading) - before`` when it holds a word some trigger uses, else
     ``None``; ``reading`` differs from the text whose words ``before`` tells only inside
@@ -1013,7 +1013,35 @@ def _new_words(
         new = {w for w in found if w not in before}
     else:
         new = found - before.all()
-    return None if new.isdisjoint(_TRIGGER_WORDS) else new
+    if new.isdisjoint(_TRIGGER_WORDS):
+        return None
+    if changed is not None and read is not None:
+        known = before.known()
+        if known is not None:
+            read[reading] = _WordsAround(known, found)
+    return new
+
+
+class _WordsAround:
+    """Holds every word of a reading (and perhaps a few more): the words of the text it
+    was made from and those touching its changes (any other word of the reading stands,
+    between the same separators, in the text). The second look asks only whether a
+    signal's words can be there (to pass over the signals that cannot match), so a few
+    more words only let a signal through to its pattern; this saves reading every word
+    of the reading again when the text's are known."""
+
+    __slots__ = ("_around", "_text")
+
+    def __init__(self, text: set[bytes], around: set[bytes]) -> None:
+        self._text = text
+        self._around = around
+
+    def __contains__(self, word: object) -> bool:
+        return word in self._text or word in self._around
+
+    def isdisjoint(self, found: Iterable[bytes]) -> bool:
+        """Is none of ``found`` here?"""
+        return self._text.isdisjoint(found) and self._around.isdisjoint(found)
 
 
 def _deobfuscate(
@@ -1021,7 +1049,7 @@ def _deobfuscate(
     before: set[bytes] | None = None,
     worth: Callable[[str, frozenset[bytes] | None], bool] | None = None,
     gates: set[int] | None = None,
-    read: dict[str, set[bytes]] | None = None,
+    read: dict[str, set[bytes] | _WordsAround] | None = None,
 ) -> list[tuple[str, frozenset[bytes] | None]]:
     """The lower-cased text with spacing, leetspeak and punctuation tricks undone (one
     reading per meaning of "1"), or ``[]`` when there is nothing to undo; each with the
@@ -1120,7 +1148,7 @@ def _readings(
     low: str,
     present: set[bytes] | None = None,
     worth: Callable[[str, frozenset[bytes] | None], bool] | None = None,
-    read: dict[str, set[bytes]] | None = None,
+    read: dict[str, set[bytes] | _WordsAround] | None = None,
 ) -> Iterator[tuple[str, frozenset[bytes] | None]]:
     """The de-obfuscated readings of ``low``: whole for a short text, else per chunk
     (with overlap, so a phrase across a boundary is seen whole in one chunk); ``worth``
@@ -1147,7 +1175,7 @@ def _hint_prefilter() -> SignalPrefilter:
 def _first_match(
     signal: Signal,
     target: str,
-    present: frozenset[bytes] | set[bytes] | None = None,
+    present: frozenset[bytes] | set[bytes] | _WordsAround | None = None,
     seen: Occurrences | None = None,
 ) -> re.Match[str] | None:
     """The first match of ``signal`` in ``target`` that its structural check accepts
@@ -1289,7 +1317,8 @@ class InjectionDetector:
             possible = prefilter.matching(reading)
             return possible is None or any(i not in hits for i in (*possible, *prefilter.uncovered))
 
-        read: dict[str, set[bytes]] = {}  # a reading's words, when they were read whole
+        # A reading's words, when they were read whole (or known around its changes).
+        read: dict[str, set[bytes] | _WordsAround] = {}
         for plain, new in _readings(low, present, worth, read):
             # Evidence seen only once spacing / leetspeak is undone covers the whole text;
             # only signals spelled with a word the reading brings can find anything new.
@@ -1308,7 +1337,7 @@ class InjectionDetector:
         text: str,
         low: str,
         skip: dict[int, Finding] | None = None,
-        present: set[bytes] | None = None,
+        present: set[bytes] | _WordsAround | None = None,
         only: frozenset[bytes] | None = None,
     ) -> Iterator[tuple[int, Finding]]:
         """(signal index, finding) for each signal that matches (``low``: lower-cased;
