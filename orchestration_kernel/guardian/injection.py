@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from typing import AnyStr
 
 from ..errors import ConfigurationError
 from ..models import Action
@@ -926,12 +927,24 @@ _LEET_TAIL = re.compile(rb"0(?:(?<=a0)[a0]*+|(?<![a0]0)0*+a[a0]*+)")
 _LEET_SPLIT = tuple(str.maketrans("0134578@$269", to + "   ") for to in ("oieastbas", "oleastbas"))
 
 
-def _leet_runs(out: str) -> list[tuple[int, int]]:
+def _leet_classes(out: str) -> bytes:
+    """``out`` mapped by :data:`_LEET_CLASS` (one byte per character)."""
+    return out.encode("ascii", "replace").translate(_LEET_CLASS)
+
+
+def _leet_hint(cls: bytes) -> bool:
+    """``_LEET_HINT.search(out)`` for ``cls = _leet_classes(out)``: a leet character
+    next to a letter (two C-level searches instead of a class tried at every place)."""
+    return b"a0" in cls or b"0a" in cls
+
+
+def _leet_runs(out: str, cls: bytes | None = None) -> list[tuple[int, int]]:
     """The spans :data:`_LEET_WORD` matches in ``out`` (runs of letters and leet
     characters, 4 to 24 long, with a leet character and two letters), found from each
     run's first leet character: a C-level search for a literal instead of a look-behind
-    tried at every position."""
-    cls = out.encode("ascii", "replace").translate(_LEET_CLASS)
+    tried at every position. ``cls``: :func:`_leet_classes` of ``out``, if made."""
+    if cls is None:
+        cls = _leet_classes(out)
     runs = []
     for m in _LEET_TAIL.finditer(cls):
         start, end = cls.rfind(b" ", 0, m.start()) + 1, m.end()
@@ -973,11 +986,28 @@ _FEW_CHANGES = 64
 _FEW_LOOKUPS = 16
 
 
-def _few_matches(pattern: re.Pattern[str], text: str) -> list[int] | None:
+def _few_matches(pattern: re.Pattern[AnyStr], text: AnyStr) -> list[int] | None:
     """Where ``pattern`` matches in ``text`` (starts), or ``None`` past
     :data:`_FEW_CHANGES` matches."""
     found = [m.start() for m in itertools.islice(pattern.finditer(text), _FEW_CHANGES + 1)]
     return None if len(found) > _FEW_CHANGES else found
+
+
+#: Per character of a lower-cased text: ``a`` for a letter, ``-`` for a separator
+#: :data:`_SPLIT_WORD` may remove, a space for the rest (non-ASCII included).
+_SPLIT_CLASS = bytes.maketrans(
+    bytes(range(256)),
+    bytes(97 if 97 <= c <= 122 else 45 if chr(c) in "-_.*" else 32 for c in range(256)),
+)
+#: :data:`_SPLIT_WORD` in that mapping: it starts with a literal, which the regex engine
+#: skips to (the class it replaces is tried at every position).
+_SPLIT_CUT = re.compile(rb"-(?<=a-)(?=a)")
+
+
+def _split_cuts(text: str) -> list[int] | None:
+    """``_few_matches(_SPLIT_WORD, text)``, found in the class mapping (one character
+    per byte, so the places are the same)."""
+    return _few_matches(_SPLIT_CUT, text.encode("ascii", "replace").translate(_SPLIT_CLASS))
 
 
 def _new_words(
@@ -1083,7 +1113,7 @@ def _deobfuscate(
     if may(1) and _SPLIT_HINT.search(out):
         # Where the separators are (one pass, at most the few ones kept track of), and
         # the text without them: each match is one character.
-        cuts = [] if changed is None else _few_matches(_SPLIT_WORD, out)
+        cuts = [] if changed is None else _split_cuts(out)
         if cuts is None or changed is None:
             out, count = _SPLIT_WORD.subn("", out)
             if count:
@@ -1101,8 +1131,9 @@ def _deobfuscate(
     # The text's words: looked up one by one, or read whole once (only when needed).
     low_words = TextWords(low, before)
     readings = {out}
-    if may(3) and _LEET_HINT.search(out):
-        leet = _leet_runs(out)
+    cls = _leet_classes(out) if may(3) else b""
+    if cls and _leet_hint(cls):
+        leet = _leet_runs(out, cls)
         runs = {out[a:b] for a, b in leet}
         if _unleet_brings_triggers(runs, low_words):
             # A "1" is an "i" or an "l" ("1gn0re" but "ru1es"): both readings are tried
