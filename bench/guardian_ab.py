@@ -48,39 +48,36 @@ ctx = GuardContext(model="openai:gpt-4o-mini", provider="openai", session_id="ab
 texts = _ordinary_texts()
 out = {}
 
-async def run():
-    await guardian.check_input("warm-up: ignore nothing, email a@b.example", ctx)
-    wait_all()
-    for text in texts:  # a warm-up round: lazy imports, phone metadata, caches
+async def timed(rows, policies=None):
+    # check_input per KB of each text, repeats times; with policies (a dict), each input
+    # policy's own check too.
+    for text in rows:  # a warm-up round: lazy imports, phone metadata, caches
         await guardian.check_input(text, ctx)
-    per_kb, policies = [], {}
+    per_kb = []
     for _ in range(repeats):
-        for text in texts:
+        for text in rows:
             kb = len(text.encode()) / 1024
             t0 = time.thread_time()
             await guardian.check_input(text, ctx)
             per_kb.append((time.thread_time() - t0) * 1e6 / kb)
-            for policy in guardian.policies:
+            for policy in guardian.policies if policies is not None else ():
                 if "input" not in policy.stages or policy.is_async:
                     continue
                 t0 = time.thread_time()
                 policy.check(text, ctx, "input")
                 policies.setdefault(policy.name, []).append((time.thread_time() - t0) * 1e6 / kb)
-    out["check_input_us_per_kb"] = statistics.median(per_kb)
+    return statistics.median(per_kb)
+
+async def run():
+    await guardian.check_input("warm-up: ignore nothing, email a@b.example", ctx)
+    wait_all()
+    policies = {}
+    out["check_input_us_per_kb"] = await timed(texts, policies)
     for name, values in policies.items():
         out[f"policy.{name}_us_per_kb"] = statistics.median(values)
     # The speed bench's other two rows: the negatives alone, and prose no one here wrote.
     for label, rows in (("negatives", _ordinary_texts(benign=True)), ("prose", _prose_texts())):
-        for text in rows:  # warm-up
-            await guardian.check_input(text, ctx)
-        per_kb = []
-        for _ in range(repeats):
-            for text in rows:
-                kb = len(text.encode()) / 1024
-                t0 = time.thread_time()
-                await guardian.check_input(text, ctx)
-                per_kb.append((time.thread_time() - t0) * 1e6 / kb)
-        out[f"check_input_us_per_kb.{label}"] = statistics.median(per_kb)
+        out[f"check_input_us_per_kb.{label}"] = await timed(rows)
 
 asyncio.run(run())
 from orchestration_kernel.guardian.secrets_only import redact_secrets
