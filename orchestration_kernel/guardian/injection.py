@@ -1391,11 +1391,14 @@ class InjectionDetector:
         # On a first look with the Hyperscan pass, only the signals it lets through and
         # those it does not answer for are looked at (in order: evidence keeps its order).
         order = sorted({*possible, *self._unanswered()}) if possible is not None else None
+        if only is not None:
+            # Only the signals whose vocabulary holds one of the stems (read from the
+            # stem index rather than each signal's vocabulary asked in turn), in order.
+            spelled = self._by_stem
+            order = sorted({i for stem in only for i in spelled.get(stem, ())})
         for i in range(len(signals)) if order is None else order:
             signal = signals[i]
             if skip and i in skip:
-                continue
-            if only is not None and only.isdisjoint(signal.vocabulary):
                 continue
             # A case-sensitive signal is matched in ``text``: the pass over ``low`` tells
             # about it only when they are one (a de-obfuscated reading).
