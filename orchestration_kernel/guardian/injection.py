@@ -1171,6 +1171,16 @@ _OVERLAP = 256
 #: A rejected trigger is remembered by the text around it (this far before and after):
 #: the same window again (a flood of "ignore ignore ...") is not matched again.
 _BEFORE, _AFTER = 64, 320
+
+
+def _window_key(target: str, pos: int) -> tuple[int, int]:
+    """What a trigger at ``pos`` is remembered by once rejected: the text around it and
+    where in that text it stands. Near the start of a text the window is cut short, so
+    without the offset every trigger of a short text would share one window, and a
+    trigger said innocently once ("please ignore the typos") would hide the same
+    trigger in an attack after it."""
+    start = max(0, pos - _BEFORE)
+    return pos - start, hash(target[start : pos + _AFTER])
 #: Past this many trigger hits in one text, a signal is scanned by the regex engine.
 _HIT_BUDGET = HIT_BUDGET
 
@@ -1218,7 +1228,7 @@ def _first_match(
     """
     anchor = signal.anchor
     seen = Occurrences(target) if seen is None else seen
-    rejected: set[int] = set()
+    rejected: set[tuple[int, int]] = set()
     budget = _HIT_BUDGET
     # Anchored.starts_ok, inlined for the usual anchor (a word start, no line start):
     # this runs at every trigger hit.
@@ -1236,7 +1246,7 @@ def _first_match(
                     continue
             elif not anchor.starts_ok(target, pos):
                 continue
-            key = hash(target[max(0, pos - _BEFORE) : pos + _AFTER])
+            key = _window_key(target, pos)
             if key not in rejected:
                 m = anchor.pattern.match(target, pos)
                 if m and (signal.accept is None or signal.accept(target, m)):
@@ -1251,12 +1261,14 @@ def _any_trigger(signal: Signal, seen: Occurrences) -> bool:
     return any(seen.of(trigger) for trigger in signal.anchor.triggers)
 
 
-def _scan_match(signal: Signal, target: str, rejected: set[int]) -> re.Match[str] | None:
+def _scan_match(
+    signal: Signal, target: str, rejected: set[tuple[int, int]]
+) -> re.Match[str] | None:
     """:func:`_first_match` for a flood of triggers: the regex engine walks the text
     itself (one C-level pass per signal) instead of a Python loop per trigger. Matches
     do not overlap here, so a trigger inside a rejected match is not tried on its own."""
     for m in signal.anchor.scanner.finditer(target):
-        key = hash(target[max(0, m.start() - _BEFORE) : m.start() + _AFTER])
+        key = _window_key(target, m.start())
         if key in rejected:
             continue
         if signal.accept is None or signal.accept(target, m):
