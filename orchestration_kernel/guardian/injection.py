@@ -23,7 +23,6 @@ from ._scan import (
     Anchored,
     Occurrences,
     OnePass,
-    TextWords,
     first_word,
     lower,
     word_bytes,
@@ -65,8 +64,8 @@ class Signal:
     @cached_property
     def vocabulary(self) -> frozenset[bytes]:
         """The stems (:func:`_stems`) of the words the signal's triggers and pattern are
-        spelled with: a reading of a text that brings none of them new cannot give this
-        signal a new match. Stems, because a pattern spells ``instructions?`` and
+        spelled with: a reading that changed none of them (at the places it changed)
+        cannot give this signal a new match. Stems, because a pattern spells ``instructions?`` and
         ``polic(?:y|ies)``."""
         spelled = " ".join(self.anchor.triggers) + " " + self.anchor.pattern.pattern
         return _stems(words(re.sub(r"\\[a-z]", " ", spelled.lower())))
@@ -953,18 +952,15 @@ def _leet_runs(out: str, cls: bytes | None = None) -> list[tuple[int, int]]:
     return runs
 
 
-def _unleet_brings_triggers(found: set[str], before: TextWords) -> bool:
-    """Would undoing leetspeak in these runs bring a word some trigger uses that the
-    text lacks (``before``: the text's words)? ("10am", "mp3" and key-shaped values are
-    everywhere: rewriting the text for them, and reading its words again, cost more than
-    the signals themselves.)"""
+def _unleet_brings_triggers(found: set[str]) -> bool:
+    """Would undoing leetspeak in these runs make a word some trigger uses? ("10am",
+    "mp3" and key-shaped values are everywhere: rewriting the text for them, and reading
+    its words again, cost more than the signals themselves.) Whether the text has that
+    word elsewhere does not matter: the rewritten run is a new place for it."""
     runs = " ".join(found)
     # The two tables differ only in "1": without one, both read the runs the same.
-    for table in _LEET_SPLIT if "1" in runs else _LEET_SPLIT[:1]:
-        for word in _TRIGGER_TEXT.intersection(runs.translate(table).split()):
-            if word.encode() not in before:
-                return True
-    return False
+    tables = _LEET_SPLIT if "1" in runs else _LEET_SPLIT[:1]
+    return any(not _TRIGGER_TEXT.isdisjoint(runs.translate(t).split()) for t in tables)
 
 
 def _unleet_all(text: str, found: list[tuple[int, int]], table: dict[int, int]) -> str:
@@ -981,9 +977,6 @@ def _unleet_all(text: str, found: list[tuple[int, int]], table: dict[int, int]) 
 #: Past this many changed places a reading's words are read whole (one C-level pass)
 #: rather than place by place.
 _FEW_CHANGES = 64
-#: Up to this many words of a reading are looked up in the text one by one (a C-level
-#: search each); more, and the text's words are read whole.
-_FEW_LOOKUPS = 16
 
 
 def _few_matches(pattern: re.Pattern[AnyStr], text: AnyStr) -> list[int] | None:
@@ -1010,20 +1003,24 @@ def _split_cuts(text: str) -> list[int] | None:
     return _few_matches(_SPLIT_CUT, text.encode("ascii", "replace").translate(_SPLIT_CLASS))
 
 
-def _new_words(
+def _changed_words(
     reading: str,
     changed: list[tuple[int, int]] | None,
-    before: TextWords,
+    before: set[bytes] | None,
     read: dict[str, set[bytes] | _WordsAround] | None = None,
 ) -> set[bytes] | None:
-    """``words(reading) - before`` when it holds a word some trigger uses, else
-    ``None``; ``reading`` differs from the text whose words ``before`` tells only inside
-    the ``changed`` spans (same positions; ``None``: unknown). ``read``: where the
-    reading's words go when they are read whole (the second look needs them too).
+    """The words of ``reading`` at the places it changed, when one of them is a word
+    some trigger uses, else ``None``; ``reading`` differs from the text only inside the
+    ``changed`` spans (same positions; ``None``: unknown, then every word of the reading
+    counts). ``before``: the text's words, if read; ``read``: where the reading's words
+    go when they are read whole or known around its changes (the second look needs them).
 
+    A reading can only match anew where it differs from the text (elsewhere it is the
+    text, which the first look has seen), so the words that count are those at its
+    changes, by place: not the words the text lacks. A word the text also has somewhere
+    ("please ignore the typos. 1gn0re all ...") is still new where the reading made it.
     Only the words touching a changed span are read: any other word of the reading
-    stands, between the same separators, in the text itself. And the text's own words
-    are read whole only when the reading brings many words, one of them a trigger's.
+    stands, between the same separators, in the text itself.
     """
     if changed is None:
         found = words(reading)
@@ -1033,23 +1030,18 @@ def _new_words(
         mapped = word_bytes(reading)
         pieces = []
         for start, end in changed:
-            first = mapped.rfind(b" ", 0, start) + 1
-            last = mapped.find(b" ", end)
+            # From the start of the word at the span's first character to the end of
+            # the word at its last (a span that starts or ends on a separator takes no
+            # word beyond it).
+            first = mapped.rfind(b" ", 0, start + 1) + 1
+            last = mapped.find(b" ", end - 1)
             pieces.append(mapped[first : len(mapped) if last < 0 else last])
         found = words_of(b" ".join(pieces))
     if found.isdisjoint(_TRIGGER_WORDS):
         return None
-    if len(found) <= _FEW_LOOKUPS:
-        new = {w for w in found if w not in before}
-    else:
-        new = found - before.all()
-    if new.isdisjoint(_TRIGGER_WORDS):
-        return None
-    if changed is not None and read is not None:
-        known = before.known()
-        if known is not None:
-            read[reading] = _WordsAround(known, found)
-    return new
+    if changed is not None and read is not None and before is not None:
+        read[reading] = _WordsAround(before, found)
+    return found
 
 
 class _WordsAround:
@@ -1083,10 +1075,11 @@ def _deobfuscate(
 ) -> list[tuple[str, frozenset[bytes] | None]]:
     """The lower-cased text with spacing, leetspeak and punctuation tricks undone (one
     reading per meaning of "1"), or ``[]`` when there is nothing to undo; each with the
-    words it brings that ``low`` lacks (``None``: chopped words joined, look at all).
-    ``worth``: ``False`` for a reading in which nothing new can match (left out); asked
-    with the stems of the words the reading brings when they are known (``None``: not
-    known), as the second look will only look at the signals spelled with one of them.
+    words at the places it changed (:func:`_changed_words`; ``None``: chopped words
+    joined, look at all). ``worth``: ``False`` for a reading in which nothing new can
+    match (left out); asked with the stems of the words it changed when they are known
+    (``None``: not known), as the second look will only look at the signals spelled
+    with one of them.
     ``gates``: the :data:`_HINT_GATES` that match somewhere in ``low`` or a text that
     holds it (``None``: not known); a hint whose gate does not is not searched while the
     text is still ``low`` itself. ``read``: filled with the words of each reading whose
@@ -1094,7 +1087,8 @@ def _deobfuscate(
 
     Each trick is first looked for with a hint that starts with a literal or a small
     character set (the regex engine skips ahead fast), and undone only when present. A
-    reading counts only when it brings a word some trigger uses, or joins chopped words.
+    reading counts only when it changed a word into one some trigger uses (whether or
+    not the text has that word elsewhere), or joins chopped words.
     """
     out = low
 
@@ -1108,8 +1102,9 @@ def _deobfuscate(
     # rewrite shifted text around (spacing undone): then every word is read again.
     changed: list[tuple[int, int]] | None = []
     if may(0) and _SPACED_HINT.search(" " + low):
-        out = _SPACED.sub(lambda m: m.group().replace(" ", ""), out)
-        changed, spaced = None, True
+        out, count = _SPACED.subn(lambda m: m.group().replace(" ", ""), out)
+        if count:
+            changed, spaced = None, True
     if may(1) and _SPLIT_HINT.search(out):
         # Where the separators are (one pass, at most the few ones kept track of), and
         # the text without them: each match is one character.
@@ -1128,14 +1123,12 @@ def _deobfuscate(
     if chopped_may and _CHOPPED_HINT.search(out):
         joined = _CHOPPED.sub(lambda m: re.sub(r"[.!]\s+", " ", m.group()), out)
         chopped, out = joined != out, joined
-    # The text's words: looked up one by one, or read whole once (only when needed).
-    low_words = TextWords(low, before)
     readings = {out}
     cls = _leet_classes(out) if may(3) else b""
     if cls and _leet_hint(cls):
         leet = _leet_runs(out, cls)
         runs = {out[a:b] for a, b in leet}
-        if _unleet_brings_triggers(runs, low_words):
+        if _unleet_brings_triggers(runs):
             # A "1" is an "i" or an "l" ("1gn0re" but "ru1es"): both readings are tried
             # (without a "1" in the runs both tables give the same one: built once).
             tables = (_LEET, _LEET_L) if any("1" in run for run in runs) else (_LEET,)
@@ -1147,14 +1140,14 @@ def _deobfuscate(
     readings.discard(low)
     if chopped:
         return [(r, None) for r in sorted(readings) if worth is None or worth(r, None)]
-    # Two filters, either order: the words a reading brings, when they are read around
-    # its few changes only, go first (most readings bring no trigger word: no scan of
+    # Two filters, either order: the words a reading changed, when they are read around
+    # its few changes only, go first (most readings change no trigger word: no scan of
     # the whole reading then); else the scan does (reading every word costs more).
     kept: list[tuple[str, frozenset[bytes] | None]] = []
     for r in sorted(readings):
         if changed is None and worth is not None and not worth(r, None):
             continue
-        new = _new_words(r, changed, low_words, read)
+        new = _changed_words(r, changed, before, read)
         if new is None:
             continue
         stems = _stems(new)
@@ -1181,6 +1174,8 @@ def _window_key(target: str, pos: int) -> tuple[int, int]:
     trigger in an attack after it."""
     start = max(0, pos - _BEFORE)
     return pos - start, hash(target[start : pos + _AFTER])
+
+
 #: Past this many trigger hits in one text, a signal is scanned by the regex engine.
 _HIT_BUDGET = HIT_BUDGET
 
@@ -1364,7 +1359,7 @@ class InjectionDetector:
         read: dict[str, set[bytes] | _WordsAround] = {}
         for plain, new in _readings(low, present, worth, read):
             # Evidence seen only once spacing / leetspeak is undone covers the whole text;
-            # only signals spelled with a word the reading brings can find anything new.
+            # only signals spelled with a word the reading changed can find anything new.
             known = read.pop(plain, None)
             for i, f in self._patterns(plain, plain, skip=hits, present=known, only=new):
                 hits.setdefault(i, Finding(f.entity, 0, len(text), f.score))
