@@ -19,7 +19,7 @@ import re
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any, Protocol
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from .errors import ConfigurationError
 from .near_names import did_you_mean
@@ -218,12 +218,25 @@ def _named(settings: RedisSettings) -> str:
 
 
 def _scrub(text: str, url: str) -> str:
-    """``text`` with the URL's password (if any) replaced, whatever a library put in it."""
+    """``text`` with the URL's passwords (if any) replaced, whatever a library put in it."""
+    for password in _passwords(url):
+        text = text.replace(password, "***")
+    return text
+
+
+#: A ``password=`` option in a URL's query (redis-py reads it from there too).
+_QUERY_PASSWORD = re.compile(r"(?i)([?&;]password=)([^&;#]*)")
+
+
+def _passwords(url: str) -> list[str]:
+    """Every password ``url`` carries: after the user name, and as ``?password=``."""
+    found = [m[2] for m in _QUERY_PASSWORD.finditer(url) if m[2]]
+    found += [unquote(m) for m in found]
     with contextlib.suppress(ValueError):
         password = urlsplit(url).password
         if password:
-            return text.replace(password, "***")
-    return text
+            found += [password, unquote(password)]
+    return sorted(set(found), key=len, reverse=True)  # longest first: no half-replaced one
 
 
 def _check_url(url: object, source: str) -> None:
@@ -262,7 +275,8 @@ def _check_url(url: object, source: str) -> None:
 
 
 def redact(url: str) -> str:
-    """``url`` with any password replaced by ``***``."""
+    """``url`` with any password replaced by ``***`` (also a ``?password=`` option)."""
+    url = _QUERY_PASSWORD.sub(r"\1***", url)
     try:
         parts = urlsplit(url)
     except ValueError:
