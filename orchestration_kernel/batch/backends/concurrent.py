@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from ...errors import ConnectionFailure, ProviderError
 from ...storage.files import atomic_path
+from ..manifest import cancel_requested
 from .base import Backend, ItemRequest, ItemResult, PollState
 
 if TYPE_CHECKING:
@@ -25,6 +26,15 @@ __all__ = ["ConcurrentBackend"]
 
 #: attempts per item on a retryable error (rate limit, 5xx, timeout)
 ATTEMPTS = 3
+
+
+def _ends_a_line(path: Path) -> bool:
+    """True when ``path`` is empty or its last byte is a newline."""
+    with open(path, "rb") as fh:
+        if fh.seek(0, 2) == 0:
+            return True
+        fh.seek(-1, 2)
+        return fh.read(1) == b"\n"
 
 
 class ConcurrentBackend(Backend):
@@ -69,17 +79,30 @@ class ConcurrentBackend(Backend):
         todo = [i for i in self.items_for(chunk) if i.custom_id not in answered]
         gate = asyncio.Semaphore(self.concurrency)
         lock = asyncio.Lock()
+        stopped = False
+        path = self._journal(chunk)
         # A local append per answer is cheap next to the call it records.
-        with open(self._journal(chunk), "a", encoding="utf-8") as journal:  # noqa: ASYNC230
+        with open(path, "a", encoding="utf-8") as journal:  # noqa: ASYNC230
+            if not _ends_a_line(path):
+                # A kill cut the last line: end it, or the next answer would be glued to
+                # it and lost with it.
+                journal.write("\n")
 
             async def one(item: ItemRequest) -> None:
+                nonlocal stopped
                 async with gate:
+                    # Another process may cancel the job meanwhile: its items stop here.
+                    stopped = stopped or cancel_requested(self.manifest.dir)
+                    if stopped:
+                        return
                     result = await self._call(item)
                 async with lock:
                     journal.write(json.dumps(result.__dict__, ensure_ascii=False) + "\n")
                     journal.flush()  # a killed kernel keeps every answer written so far
 
             await asyncio.gather(*(one(item) for item in todo))
+        if stopped:
+            return PollState("ended", "cancelled", chunk.request_count)
         return PollState("ended", "completed", chunk.request_count, done=chunk.request_count)
 
     async def _call(self, item: ItemRequest) -> ItemResult:
