@@ -36,6 +36,7 @@ __all__ = [
     "redact",
     "refused_credentials",
     "settings_from",
+    "wait_until_answers",
 ]
 
 #: An argument of a Lua script (redis sends each as a string).
@@ -290,6 +291,27 @@ def redact(url: str) -> str:
     port = f":{parts.port}" if parts.port else ""
     netloc = f"{user}:***@{host}{port}"
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+async def wait_until_answers(settings: RedisSettings) -> None:
+    """Return once Redis answers a PING, trying every ``settings.retry_after`` seconds on
+    a fresh connection (what an outage's probe runs, off every caller's path). An error
+    other than "cannot be reached" is raised."""
+    import asyncio
+
+    while True:
+        await asyncio.sleep(settings.retry_after)
+        probe = client(settings)
+        try:
+            await probe.ping()
+        except Exception as exc:
+            if not is_unavailable(exc):
+                raise
+            continue
+        finally:
+            with contextlib.suppress(Exception):
+                await probe.aclose()
+        return
 
 
 def is_unavailable(exc: BaseException) -> bool:

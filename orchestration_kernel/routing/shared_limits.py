@@ -54,6 +54,7 @@ from ..redis_link import (
     failure,
     is_unavailable,
     redact,
+    wait_until_answers,
 )
 from .clock import Clock
 
@@ -509,21 +510,9 @@ class SharedLimits:
             self._redis, self._scripts = None, {}
 
     async def _probe_until_back(self) -> None:
-        """Ping every ``retry_after`` seconds, off the call path, until Redis answers."""
-        while True:
-            await asyncio.sleep(self.settings.retry_after)
-            probe = client(self.settings)
-            try:
-                await probe.ping()
-            except Exception as exc:
-                if not is_unavailable(exc):
-                    raise
-                continue
-            finally:
-                with contextlib.suppress(Exception):
-                    await probe.aclose()
-            self._answered = True  # the next call books in Redis again
-            return
+        """Wait, off the call path, until Redis answers."""
+        await wait_until_answers(self.settings)
+        self._answered = True  # the next call books in Redis again
 
     def _presence(self) -> float:
         """Seconds a kernel counts as part of the team after its latest booking."""
