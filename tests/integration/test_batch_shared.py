@@ -155,3 +155,32 @@ def test_two_submits_of_one_name_make_one_job() -> None:
     assert kinds == ["BatchJob", "BatchJobError"], outcomes
     assert "already exists" in str(next(o for o in outcomes if isinstance(o, BatchJobError)))
     engine.close()
+
+
+def test_an_interrupted_wait_keeps_the_answers_in_flight_and_resume_asks_each_row_once(
+    slow_server,
+) -> None:
+    """Ctrl-C on ``await job.wait()`` cut the calls in flight: their rows had been sent
+    (and billed) but were not journaled, so the resumed job sent each again (16 rows,
+    the concurrency, per interrupt)."""
+    engine = _engine(slow_server)
+    slow_server.latency = 0.2
+    _submit(engine, "interrupted")
+    job = BatchJob.resume("interrupted", engine)
+
+    async def interrupt_then_resume() -> None:
+        waiting = asyncio.ensure_future(job.wait())
+        while len(slow_server.requests) < 20:  # noqa: ASYNC110 - the server is in a thread
+            await asyncio.sleep(0.01)
+        waiting.cancel()  # what a notebook interrupt does to the cell
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        await BatchJob.resume("interrupted", engine).wait()
+
+    engine.runtime.run_sync(interrupt_then_resume())
+    asked = _asked(slow_server)
+    assert len(asked) == ROWS and set(asked.values()) == {1}, collections.Counter(asked.values())
+    engine.audit.flush()
+    calls = engine.audit.to_dataframe(run=job.run_id, event="call")
+    assert len(calls) == ROWS and calls["cost_usd"].sum() == job.results()["cost_usd"].sum()
+    engine.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,6 +26,29 @@ __all__ = ["ConcurrentBackend"]
 
 #: attempts per item on a retryable error (rate limit, 5xx, timeout)
 ATTEMPTS = 3
+
+
+#: Seconds an interrupted chunk's calls already sent get to answer, so their answers are
+#: journaled rather than asked (and paid for) again on resume.
+INTERRUPT_GRACE = 2.0
+
+
+async def _finish_on_interrupt(
+    call: Coroutine[object, None, ItemResult], keep: Callable[[ItemResult], None]
+) -> ItemResult:
+    """``await call``; when the wait is cancelled (Ctrl-C), a call already sent gets
+    :data:`INTERRUPT_GRACE` seconds to answer, and its answer is kept before the cancel
+    goes on. Before, every call in flight was cut, and each was sent again on resume."""
+    task = asyncio.ensure_future(call)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        done, _ = await asyncio.wait({task}, timeout=INTERRUPT_GRACE)
+        if task in done and not task.cancelled() and task.exception() is None:
+            keep(task.result())
+        else:
+            task.cancel()
+        raise
 
 
 def _ends_a_line(path: Path) -> bool:
@@ -88,6 +111,10 @@ class ConcurrentBackend(Backend):
                 # it and lost with it.
                 journal.write("\n")
 
+            def keep(result: ItemResult) -> None:
+                journal.write(json.dumps(result.__dict__, ensure_ascii=False) + "\n")
+                journal.flush()  # a killed kernel keeps every answer written so far
+
             async def one(item: ItemRequest) -> None:
                 nonlocal stopped
                 async with gate:
@@ -95,12 +122,17 @@ class ConcurrentBackend(Backend):
                     stopped = stopped or cancel_requested(self.manifest.dir)
                     if stopped:
                         return
-                    result = await self._call(item)
+                    result = await _finish_on_interrupt(self._call(item), keep)
                 async with lock:
-                    journal.write(json.dumps(result.__dict__, ensure_ascii=False) + "\n")
-                    journal.flush()  # a killed kernel keeps every answer written so far
+                    keep(result)
 
-            await asyncio.gather(*(one(item) for item in todo))
+            calls = [asyncio.ensure_future(one(item)) for item in todo]
+            try:
+                await asyncio.gather(*calls)
+            except asyncio.CancelledError:
+                # The journal stays open while the calls in flight get their grace.
+                await asyncio.wait(calls, timeout=INTERRUPT_GRACE + 1.0)
+                raise
         if stopped:
             return PollState("ended", "cancelled", chunk.request_count)
         return PollState("ended", "completed", chunk.request_count, done=chunk.request_count)
