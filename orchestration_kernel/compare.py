@@ -101,14 +101,17 @@ class CompareTable:
 
     def to_dataframe(self) -> pd.DataFrame:
         """The rows as a pandas DataFrame, one row per model (the cost columns numeric,
-        NaN where unknown)."""
+        NaN where unknown). It displays token counts beside a failed model's row as
+        integers and masks credentials (:class:`~.shown_frame.ShownFrame`)."""
         import pandas as pd
 
         frame = pd.DataFrame(self.rows())
         for column in ("cost_usd", "cost_if_real_usd"):
             if column in frame:
                 frame[column] = pd.to_numeric(frame[column]).astype("float64")
-        return frame
+        from .shown_frame import ShownFrame  # tokens shown as 12, not 12.0, beside an error
+
+        return ShownFrame(frame)
 
     def _repr_markdown_(self) -> str:
         lines = ["| model | output | latency ms | tokens | cost |", "|---|---|---|---|---|"]

@@ -103,6 +103,20 @@ class _Wired(Generic[_T]):
             setattr(getattr(engine, holder), name, value)
 
 
+class _GuardianWired(_Wired["Guardian | None"]):
+    """``engine.guardian = …`` as the constructor's ``guardian=``: ``True``/``False``
+    accepted, and the engine's trail then redacts with the new Guardian (``None``: the
+    credential floor again), not the one it was made with."""
+
+    def __set__(self, engine: OrchestrationEngine, value: Guardian | bool | None) -> None:
+        from .privacy import follow_guardian
+
+        old = self.__get__(engine)
+        new = _make_guardian(value)
+        super().__set__(engine, new)
+        follow_guardian(engine.audit, old, new)
+
+
 class OrchestrationEngine:
     """Multi-model orchestration: model choice, load balancing, failover, limits, cost.
 
@@ -202,10 +216,9 @@ class OrchestrationEngine:
 
     #: The :class:`RetryPolicy` for every deployment.
     retry = _Wired[RetryPolicy]("_calls.retry")
-    #: The :class:`Guardian`, or ``None`` when checks are off.
-    guardian = _Wired["Guardian | None"](
-        "_calls.guardian", "_picker.guardian", "_recorder.guardian"
-    )
+    #: The :class:`Guardian`, or ``None`` when checks are off. Settable (``True``,
+    #: ``False``, ``None`` or a Guardian); the audit trail follows (see _GuardianWired).
+    guardian = _GuardianWired("_calls.guardian", "_picker.guardian", "_recorder.guardian")
     #: The :class:`AuditTrail` (the session's shared one by default), or ``None`` when off.
     audit = _Wired["AuditTrail | None"]("_recorder.audit")
     #: Who calls (an :class:`Identity` or ``None``): written to every audit row.
@@ -423,11 +436,13 @@ class OrchestrationEngine:
     async def compare(
         self, models: Sequence[str], prompt: Prompt, **kwargs: object
     ) -> CompareTable:
-        """Run one prompt on several models concurrently: one reply or error per model."""
-        from .compare import run_compare
+        """Run one prompt on several models concurrently: one reply or error per model,
+        under one run id with its own run_start/run_end rows (given ``run_id=``, the
+        calls join that run instead)."""
+        from .matrix_audit import run_audited_compare
 
         names = model_names(models, "compare")
-        return await self.runtime.run(run_compare(self, names, prompt, kwargs))
+        return await self.runtime.run(run_audited_compare(self, names, prompt, kwargs))
 
     def compare_sync(self, models: Sequence[str], prompt: Prompt, **kwargs: object) -> CompareTable:
         """Blocking twin of :meth:`compare`."""

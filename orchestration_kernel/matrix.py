@@ -134,6 +134,8 @@ def _cell(value: object) -> object:
 
 def _rows(items: Any, what: str) -> tuple[list[Any], list[Mapping[str, Any]], list[Any] | None]:
     """``(items, per-item extra names, index)`` for any accepted kind of ``items``."""
+    from .whole_numbers import whole_float_positions, whole_values  # numpy: with pandas
+
     if _is_dataframe(items):
         # Column by column, not ``iterrows``: a row Series takes one dtype for all its
         # cells, so ints became floats beside a float column and a NaN became NaT beside
@@ -144,10 +146,15 @@ def _rows(items: Any, what: str) -> tuple[list[Any], list[Mapping[str, Any]], li
             dict(zip(columns, map(_cell, row), strict=True))
             for row in items.itertuples(index=False, name=None)
         ]
+        for k in whole_float_positions(items):  # ints pandas made floats: 5, not 5.0
+            column = columns[k]
+            for record, value in zip(records, whole_values(items.iloc[:, k]) or (), strict=True):
+                record[column] = value
         # Every column is a name: ``{review text}`` and ``{0}`` reach theirs too.
         return list(records), list(records), list(items.index.tolist())
     if _is_series(items):
-        values = [_cell(v) for v in items.tolist()]
+        whole = whole_values(items)  # ints pandas made floats: 5, not 5.0
+        values = whole if whole is not None else [_cell(v) for v in items.tolist()]
         name = getattr(items, "name", None)
         extra = name if isinstance(name, str) and name else None
         by_name: list[Mapping[str, Any]] = [
@@ -350,12 +357,16 @@ class MatrixResult:
     def to_dataframe(self) -> pd.DataFrame:
         """The input beside the answers: a DataFrame's own columns (a Series as one
         column, a list as ``item``), indexed like the input, then one column per model
-        holding its reply text (``error: …`` where that cell failed)."""
+        holding its reply text (``error: …`` where that cell failed). Your columns keep
+        their dtypes; the frame displays integers pandas made floats (a missing value) as
+        integers and masks credentials (:class:`~.shown_frame.ShownFrame`)."""
         n = len(self.tables)
         frame = input_frame(self.source, self.items, self.index, n)
         for model in self.models:
             frame[reply_column(frame, model)] = [_cell_text(self.reply(i, model)) for i in range(n)]
-        return frame
+        from .shown_frame import ShownFrame  # shown: 5 not 5.0, keys masked; values intact
+
+        return ShownFrame(frame)
 
     def _repr_markdown_(self) -> str:
         head = ["item", *self.models]

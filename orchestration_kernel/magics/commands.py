@@ -51,7 +51,10 @@ def _arity_message(command: str, rest: list[str], low: int, high: int) -> str:
     syntax = COMMANDS[command].split(" — ")[0] if " — " in COMMANDS[command] else ""
     if len(rest) > high:
         most = "no arguments" if high == 0 else f"at most {high} argument{'s' * (high > 1)}"
-        what = f"%orchestrate {command} takes {most}, got {' '.join(rest)!r}."
+        got = " ".join(rest)
+        if len(got) > 120:  # a pasted text: say what it starts with, not all of it
+            got = f"{got[:100]}… ({len(got):,} characters)"
+        what = f"%orchestrate {command} takes {most}, got {got!r}."
     else:
         what = f"%orchestrate {command} needs {low} argument{'s' * (low > 1)}."
     return f"{what} Usage: %orchestrate {command} {syntax}".rstrip()
@@ -83,7 +86,9 @@ def _models(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any:
     if args.out:
         import pandas as pd
 
-        ctx.bind(args.out, pd.DataFrame(rows))
+        from ..shown_frame import ShownFrame  # an unknown context window: 200000, not .0
+
+        ctx.bind(args.out, ShownFrame(pd.DataFrame(rows)))
     else:
         ctx.bind(None, rows)
     if not rows:
@@ -130,8 +135,26 @@ def _audit(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any:
     frame = audit.to_dataframe(run=run)
     if run is not None and frame.empty:
         raise ConfigurationError(f"No run {run!r} in the audit trail.{_latest_runs(audit)}")
+    if run is not None:
+        frame = _with_row_runs(audit, run, frame)
     ctx.bind(args.out, frame)
     return frame
+
+
+def _with_row_runs(audit: Any, run: str, frame: Any) -> Any:
+    """``frame`` (the rows of ``run``) and, when ``run`` is a pipeline run over rows
+    (``--over`` with a pipeline), every row's own run too (``RUN-0``, ``RUN-1``, …), in
+    the trail's order: the job the user ran, not only its run_start and run_end."""
+    starts = frame.loc[frame["event"] == "run_start", "detail"]
+    if not any(isinstance(d, dict) and d.get("kind") == "pipeline_matrix" for d in starts):
+        return frame
+    import pandas as pd
+
+    later = audit.to_dataframe(since=frame["timestamp"].min())
+    ids = later["run_id"].astype("string")
+    rows = later[ids.str.startswith(f"{run}-").fillna(False)]
+    both = pd.concat([frame, rows], ignore_index=True)
+    return both.sort_values("seq", kind="stable", ignore_index=True)
 
 
 def _latest_runs(audit: Any, n: int = 5) -> str:

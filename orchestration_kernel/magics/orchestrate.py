@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from IPython.core import magic_arguments
-from IPython.core.magic import Magics, line_cell_magic, magics_class
+from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
 from traitlets import Bool, Enum, Unicode, observe
 
 from .context import LAST_RESULT, CellContext, KernelState
@@ -113,6 +113,9 @@ class OrchestrateMagics(Magics):
         self._manager = None
 
     # -- the magic -----------------------------------------------------------------
+    # IPython's own $var/{expr} expansion is quadratic in the line's length (a 160 KB
+    # line did not finish in a minute): the magic expands its own forms (.expand).
+    @no_var_expand
     @magic_arguments.magic_arguments()
     @magic_arguments.argument(
         "args",
@@ -196,12 +199,16 @@ class OrchestrateMagics(Magics):
         ``offline on|off|auto``, ``key PROVIDER [--save]``, ``explain [CELL]``, ``jobs [NAME]``,
         ``help``.
 
+        On the magic's line, ``$name`` and ``{name}`` (``name.attr`` too) are the values
+        of your variables (``--run $rid``); ``$$`` is a literal ``$``.
+
         The last result is always in ``_orchestrate``.
         """
         from .args import check_cell_options, parse_args  # on first use, as the handlers
+        from .expand import expand_line
 
         with clean_errors():
-            args = parse_args(self.orchestrate.parser, line)
+            args = parse_args(self.orchestrate.parser, expand_line(line, self.user_ns))
             check_cell_options(args, cell=cell is not None)
             if cell is not None:
                 from .batch import check_batch_options
