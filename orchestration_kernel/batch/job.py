@@ -127,7 +127,10 @@ class JobStatus:
             f"{p.failed} | {p.blocked} | {'' if p.eta_s is None else f'{p.eta_s:.0f}s'} |"
             for p in self.providers
         ]
-        return "\n".join([f"**{self.name}**: {self.state}", "", head, "|---" * 9 + "|", *rows])
+        note = [f"_({self.note})_", ""] if self.note else []
+        return "\n".join(
+            [f"**{self.name}**: {self.state}", "", *note, head, "|---" * 9 + "|", *rows]
+        )
 
 
 @masked_repr()

@@ -118,6 +118,7 @@ def test_retry_from_another_object_while_one_works_says_who_has_the_job(slow_ser
             await other.retry_failed()
         seen = await other.poll()  # a read: the worker's progress, nothing sent
         assert "being worked on by process" in str(seen)
+        assert "being worked on by process" in seen._repr_markdown_()  # %orchestrate jobs
         await asyncio.wait_for(waiting, 60)
 
     engine.runtime.run_sync(retry_midway())
