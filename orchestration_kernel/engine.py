@@ -262,7 +262,18 @@ class OrchestrationEngine:
     @property
     def simulator(self) -> SimProvider:
         """The offline simulator provider (script faults on it in tests and demos)."""
-        return self.providers.simulator
+        sim: SimProvider = self.providers.simulator
+        sim.model_id = self._requested_model_id  # script(model="claude-3") names the alias
+        return sim
+
+    def _requested_model_id(self, name: str) -> str:
+        """The model id a request for ``name`` carries (``claude-3`` → ``claude-sonnet-4-6``);
+        ``name`` itself when it resolves to nothing we know."""
+        try:
+            resolved = self.resolve(name)
+        except ConfigurationError:
+            return name
+        return resolved.split(":", 1)[1] if ":" in resolved else resolved
 
     # -- names ---------------------------------------------------------------------
     def resolve(self, name: str) -> str:
@@ -414,7 +425,11 @@ class OrchestrationEngine:
         )  # fmt: skip
         if self.audit is not None:
             self.audit.check_writable()  # fail fast: no call runs unaudited
-        reply = await self.runtime.run(self._calls.run(spec, on_delta))
+        runner = self._calls
+        # The token estimate is made while the runtime thread wakes up for the call.
+        reply = await self.runtime.run(
+            runner.run(spec, on_delta), meanwhile=lambda: runner.fill_estimate(spec)
+        )
         if self.audit is not None:
             reply._committed = self.audit.commit_point()  # `await reply.committed`
         return reply

@@ -31,14 +31,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigurationError
-from .formatting import format_cost, format_ms
+from .formatting import TextPrinter, format_cost, format_ms
 from .models import Reply
 from .near_names import did_you_mean
 from .offline import cost_if_real, reply_stood_in, stand_in_cost_text
 from .outcomes import count_findings, worst_status
 from .pipeline.placeholders import Template, compile_template
 from .pipeline.scope import AccessError, Scope
-from .repr_floor import masked_repr
+from .repr_floor import mask, masked_repr
 from .shown_text import shown
 from .user_spec import check_concurrency
 
@@ -376,6 +376,11 @@ class MatrixResult:
         totals = self.totals()
         lines.append("| **total** | " + " | ".join(_total(totals[m]) for m in self.models) + " |")
         return "\n".join(lines)
+
+    def _repr_pretty_(self, printer: TextPrinter, cycle: bool) -> None:
+        """A plain-text frontend (terminal IPython, jupyter console, text/plain in a
+        saved notebook) shows the summary table, not the repr of every call inside."""
+        printer.text(mask(self._repr_markdown_()))
 
 
 def input_frame(source: Any, items: list[Any], index: list[Any] | None, n: int) -> pd.DataFrame:

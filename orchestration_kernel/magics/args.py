@@ -18,12 +18,13 @@ from typing import Any
 from IPython.core.error import UsageError
 
 from ..errors import ConfigurationError
-from ..near_names import IPYTHON_NAMES
+from ..near_names import data_names
 from .errors import usage
 
 __all__ = [
     "COMMANDS",
     "FORMATS",
+    "HELP_OPTIONS",
     "OFFLINE_MODES",
     "check_cell_options",
     "check_choice",
@@ -33,6 +34,7 @@ __all__ = [
     "shell_split",
     "split_line",
     "suggest",
+    "wants_help",
 ]
 
 #: The line-form commands, with the arguments each takes (for the help text).
@@ -43,13 +45,16 @@ COMMANDS: dict[str, str] = {
     "audit": "[--run ID] [--out VAR] — the audit rows of a run (default: the last run)",
     "context": "[SESSION] — the session context (default: this kernel's session)",
     "session": "[ID] — show the session id runs use, or pin it (context survives restarts)",
-    "offline": "on|off|auto — serve models by the offline simulator",
+    "offline": "on|off|auto — serve models offline, by the embedded local model (the "
+    "[local] extra) or the simulator: on for every model, auto for those without a key",
     "key": "PROVIDER [--save] — ask for a key (getpass, never echoed), kept for the "
     "kernel's life; --save keeps it in the system keyring",
     "explain": "[CELL] [-m MODEL] — ask a model to explain the last error",
     "jobs": "[NAME] — the batch jobs; with NAME, that job's progress (polled now)",
     "help": "this help",
 }
+#: Options that show the help instead of running (``%orchestrate --help``, as in a shell).
+HELP_OPTIONS = ("-h", "--help")
 FORMATS = ("markdown", "text", "json", "code")
 OFFLINE_MODES = ("on", "off", "auto")
 
@@ -208,6 +213,16 @@ def split_line(line: str) -> list[str]:
     return tokens
 
 
+def wants_help(line: str) -> bool:
+    """``-h`` or ``--help`` among the options (before a ``--``): show the help, run nothing."""
+    try:
+        tokens = split_line(line)
+    except ValueError:  # an unclosed quote: parse_args says so
+        return False
+    options = tokens[: tokens.index("--")] if "--" in tokens else tokens
+    return any(token in HELP_OPTIONS for token in options)
+
+
 def parse_args(parser: argparse.ArgumentParser, line: str) -> argparse.Namespace:
     """Split ``line`` (see :func:`split_line`) and parse it; mistakes raise a clean error."""
     try:
@@ -295,7 +310,7 @@ def evaluate_input(expr: str, namespace: Mapping[str, Any], option: str = "--inp
         return eval(compile(tree, f"<{option}>", "eval"), scope)
     except NameError as exc:
         name = getattr(exc, "name", None) or str(exc)
-        public = [k for k in namespace if not str(k).startswith("_") and k not in IPYTHON_NAMES]
+        public = data_names(namespace)
         raise ConfigurationError(
             f"{option} {expr!r}: name {name!r} is not defined.{_did_you_mean(name, public)}"
             + (
