@@ -55,7 +55,7 @@ PHASES = [
 ]
 #: The writer's parts of that commit, measured on its thread.
 WRITER = [
-    ("  writer wake-up (aflush -> drain starts)", "wake"),
+    ("  writer wake-up (aflush -> drain starts; 0 committed here)", "wake"),
     ("  encode rows left for the writer", "encode"),
     ("  chain + insert (head, HMACs, rows, anchor)", "chain"),
     ("  COMMIT (fsync under FULL)", "commit"),
@@ -197,7 +197,10 @@ async def _runs(
                 table.setdefault(label, []).append((marks[b] - marks[a]) * 1e6)
         parts = {
             # aflush -> drain starts, less the run's own encoding in between
-            "wake": marks["drain0"] - marks["when"] - sums.get("encode_queued", 0.0),
+            # (none when the run committed on its own thread: BatchWriter.commit_here)
+            "wake": marks["drain0"] - marks["when"] - sums.get("encode_queued", 0.0)
+            if "drain0" in marks and "when" in marks
+            else 0.0,
             "encode": sums.get("encode", 0.0),
             "encode_queued": sums.get("encode_queued", 0.0),
             "chain": sums.get("chain", 0.0),

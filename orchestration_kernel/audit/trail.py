@@ -226,6 +226,20 @@ class AuditTrail:
         await committed
         return self._writer.last_hash or (await asyncio.to_thread(self._store.head))[1]
 
+    def commit_here(self) -> str | None:
+        """Commit everything recorded so far in the calling thread, now, when that makes
+        no one wait (no commit under way, nobody else waiting for one); returns the head
+        hash that covers it, as :meth:`aflush` does, or ``None`` when it did not commit
+        (then await :meth:`aflush`). Raises :class:`AuditWriteError` if the commit failed.
+
+        It saves the two thread wake-ups of :meth:`aflush` and blocks the caller's event
+        loop for the commit (its fsync under ``synchronous=FULL``): the pipeline runner
+        uses it for a run that is alone on its loop, which would only wait anyway.
+        """
+        if not self._writer.commit_here():
+            return None
+        return self._writer.last_hash or self._store.head()[1]
+
     def _flush_and_head(self) -> str:
         self._writer.flush()
         # The hash of our last committed row covers this run's rows and everything before
@@ -500,9 +514,23 @@ def _shutdown(writer: BatchWriter, store: AuditStore) -> AuditWriteError | None:
 #: reasons), as does a response asked again: the result is a pure function of the text
 #: (the detectors are compiled once, at import), so a bounded memo answers those.
 def _secrets_only(text: str) -> str:
+    redact = _REDACT_SECRETS
+    if redact is None:
+        redact = _load_redact_secrets()
+    return redact(text)
+
+
+#: ``redact_secrets``, once the first row has loaded it (an import statement run for
+#: every string of every row costs about a µs each time).
+_REDACT_SECRETS: Redactor | None = None
+
+
+def _load_redact_secrets() -> Redactor:
+    global _REDACT_SECRETS
     from ..guardian.secrets_only import redact_secrets  # the detectors load on first row
 
-    return redact_secrets(text)
+    _REDACT_SECRETS = redact_secrets
+    return redact_secrets
 
 
 def _session_defaults(path: str | Path | None, session_id: str | None) -> tuple[Path, str | None]:

@@ -63,6 +63,11 @@ class TurnWriter:
             assert self._task is not None
             await asyncio.gather(self._task, return_exceptions=True)
 
+    @property
+    def writing(self) -> bool:
+        """Whether a write is in flight (its task started)."""
+        return self._writing()
+
     def _writing(self) -> bool:
         return self._task is not None and not self._task.done()
 
