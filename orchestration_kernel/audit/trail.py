@@ -226,6 +226,12 @@ class AuditTrail:
         await committed
         return self._writer.last_hash or (await asyncio.to_thread(self._store.head))[1]
 
+    def encode_pending(self) -> None:
+        """Encode what is recorded and not yet encoded (redaction, hashes, JSON), in the
+        calling thread, so that a later commit has less to do; what is stored does not
+        change. The pipeline runner calls it while a step's call waits on the network."""
+        self._writer.encode_queued()
+
     def commit_here(self) -> str | None:
         """Commit everything recorded so far in the calling thread, now, when that makes
         no one wait (no commit under way, nobody else waiting for one); returns the head
