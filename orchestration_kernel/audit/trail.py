@@ -67,7 +67,7 @@ from .snapshot import read_whole_trail
 from .sqlrow import Cell, Row
 from .store import ALL_COLUMNS, AuditStore, synchronous_setting
 from .verify import VerifyReport, verify_chain
-from .writer import BatchWriter
+from .writer import MARK_DELAY_S, BatchWriter
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -242,9 +242,15 @@ class AuditTrail:
         loop for the commit (its fsync under ``synchronous=FULL``): the pipeline runner
         uses it for a run that is alone on its loop, which would only wait anyway.
         """
-        if not self._writer.commit_here():
+        writer = self._writer
+        if not writer.commit_here():
             return None
-        return self._writer.last_hash or self._store.head()[1]
+        # The writer thread writes the high-water mark, woken once this run has finished.
+        try:
+            asyncio.get_running_loop().call_later(MARK_DELAY_S, writer.wake_for_mark)
+        except RuntimeError:  # no event loop here: wake it now
+            writer.wake_for_mark()
+        return writer.last_hash or self._store.head()[1]
 
     def _flush_and_head(self) -> str:
         self._writer.flush()

@@ -215,7 +215,8 @@ class BatchWriter:
         :class:`AuditWriteError` if the commit failed (the records stay queued and the
         writer thread retries them, as after any failed commit).
 
-        The high-water mark is left to the writer thread, ``MARK_DELAY_S`` later.
+        The high-water mark is left due for the writer thread: call :meth:`wake_for_mark`
+        (``MARK_DELAY_S`` later), or it is written at the thread's next wake-up.
         """
         if (
             self.error is not None
@@ -240,9 +241,14 @@ class BatchWriter:
                 raise
         finally:
             self._drain_lock.release()
-        if self.store.mark_due:
-            self._wake.set()  # to write the mark, MARK_DELAY_S from the commit
         return True
+
+    def wake_for_mark(self) -> None:
+        """Wake the writer thread to write the high-water mark a :meth:`commit_here` left
+        due (the caller schedules it ``MARK_DELAY_S`` after the commit, not at once: a
+        thread woken while the caller's run finishes would compete with it)."""
+        if self.store.mark_due:
+            self._wake.set()
 
     def _settle_waiters(self, error: BaseException | None) -> None:
         """Notify the waiters whose records are committed; on ``error``, all the others."""
