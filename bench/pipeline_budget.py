@@ -15,12 +15,8 @@ and inserting them, the COMMIT (its fsync under ``synchronous=FULL``), then waki
 run. The high-water mark is written after the run is woken, so it is shown apart; the
 time the run spent encoding its rows is shown last (it is inside the wait above).
 
-A run alone on its loop commits on the loop's own thread (``BatchWriter.commit_here``):
-then there is no wake-up of the writer thread (shown as 0), the "writer -> runtime loop"
-figure is the rest of the commit call on the loop, and the mark is written by the writer
-thread after the run (``MARK_DELAY_S`` later), outside the figures. The rows queued before
-the step's call is under way are encoded while it waits on the network
-(``AuditTrail.encode_pending``): that encoding is counted in the last line too.
+The rows queued before the step's call is under way are encoded while it waits on the
+network (``AuditTrail.encode_pending``): that encoding is counted in the last line too.
 
 ``--synchronous NORMAL`` runs the same on a trail with the opt-in durability (a commit
 survives a killed process, not a power cut). Last, the physical floor under the commit
@@ -62,7 +58,7 @@ PHASES = [
 ]
 #: The writer's parts of that commit, measured on its thread.
 WRITER = [
-    ("  writer wake-up (aflush -> drain starts; 0 committed here)", "wake"),
+    ("  writer wake-up (aflush -> drain starts)", "wake"),
     ("  encode rows left for the writer", "encode"),
     ("  chain + insert (head, HMACs, rows, anchor)", "chain"),
     ("  COMMIT (fsync under FULL)", "commit"),
@@ -204,10 +200,7 @@ async def _runs(
                 table.setdefault(label, []).append((marks[b] - marks[a]) * 1e6)
         parts = {
             # aflush -> drain starts, less the run's own encoding in between
-            # (none when the run committed on its own thread: BatchWriter.commit_here)
-            "wake": marks["drain0"] - marks["when"] - sums.get("encode_queued", 0.0)
-            if "drain0" in marks and "when" in marks
-            else 0.0,
+            "wake": marks["drain0"] - marks["when"] - sums.get("encode_queued", 0.0),
             "encode": sums.get("encode", 0.0),
             "encode_queued": sums.get("encode_queued", 0.0),
             "chain": sums.get("chain", 0.0),

@@ -67,7 +67,7 @@ from .snapshot import read_whole_trail
 from .sqlrow import Cell, Row
 from .store import ALL_COLUMNS, AuditStore, synchronous_setting
 from .verify import VerifyReport, verify_chain
-from .writer import MARK_DELAY_S, BatchWriter
+from .writer import BatchWriter
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -231,26 +231,6 @@ class AuditTrail:
         calling thread, so that a later commit has less to do; what is stored does not
         change. The pipeline runner calls it while a step's call waits on the network."""
         self._writer.encode_queued()
-
-    def commit_here(self) -> str | None:
-        """Commit everything recorded so far in the calling thread, now, when that makes
-        no one wait (no commit under way, nobody else waiting for one); returns the head
-        hash that covers it, as :meth:`aflush` does, or ``None`` when it did not commit
-        (then await :meth:`aflush`). Raises :class:`AuditWriteError` if the commit failed.
-
-        It saves the two thread wake-ups of :meth:`aflush` and blocks the caller's event
-        loop for the commit (its fsync under ``synchronous=FULL``): the pipeline runner
-        uses it for a run that is alone on its loop, which would only wait anyway.
-        """
-        writer = self._writer
-        if not writer.commit_here():
-            return None
-        # The writer thread writes the high-water mark, woken once this run has finished.
-        try:
-            asyncio.get_running_loop().call_later(MARK_DELAY_S, writer.wake_for_mark)
-        except RuntimeError:  # no event loop here: wake it now
-            writer.wake_for_mark()
-        return writer.last_hash or self._store.head()[1]
 
     def _flush_and_head(self) -> str:
         self._writer.flush()

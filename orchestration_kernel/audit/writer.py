@@ -18,13 +18,6 @@ writes the high-water mark ``MARK_DELAY_S`` later (or before its next commit, or
 ``flush()``), so the runs it woke do not compete with the mark's file writes for the
 interpreter.
 
-A run that is the only one in flight on its event loop need not pay for two thread
-wake-ups (its loop to this thread and back) around its commit: :meth:`BatchWriter.commit_here`
-commits what is queued in the caller's thread when no commit is under way, nobody else
-waits for one and nothing queued is left for this thread to encode, and returns only
-once it is committed (or raises, as a waiter would). The loop is blocked for that commit;
-the runner asks for it only when no other run shares the loop (``pipeline.runner``).
-
 The promises:
 
 * A record is committed at most ``flush_interval`` seconds after ``put()`` returned,
@@ -62,7 +55,7 @@ from .rows import EncodedRow, Pending, RowEncoder
 from .sqlrow import Row
 from .store import AuditStore
 
-__all__ = ["COMMIT_HERE_MAX", "ENCODE_LATER_CHARS", "MARK_DELAY_S", "BatchWriter", "Listener"]
+__all__ = ["ENCODE_LATER_CHARS", "MARK_DELAY_S", "BatchWriter", "Listener"]
 
 log = logging.getLogger(__name__)
 
@@ -78,9 +71,6 @@ MAX_BACKOFF_S = 4.0
 ENCODE_LATER_CHARS = 65_536
 #: How long after a commit the writer thread writes the high-water mark (seconds).
 MARK_DELAY_S = 0.002
-#: :meth:`BatchWriter.commit_here` commits in the caller's thread at most this many
-#: queued records (a lone run queues a handful); a longer queue goes to the writer thread.
-COMMIT_HERE_MAX = 64
 
 
 class Entry:
@@ -128,7 +118,6 @@ class BatchWriter:
         self._committed = 0  # records ever committed (in put order)
         self._waiters: list[tuple[int, Notify]] = []
         self._idle = False  # the thread sleeps until woken (not lingering after a commit)
-        self._mark_at = 0.0  # monotonic time the due high-water mark is written
         # The runs waiting for a commit are woken before the high-water mark is written.
         store.defer_mark = True
         self._thread = threading.Thread(target=self._run, name="audit-writer", daemon=True)
@@ -206,50 +195,6 @@ class BatchWriter:
         else:
             notify(outcome)  # type: ignore[arg-type]
 
-    def commit_here(self) -> bool:
-        """Commit every record queued so far in the calling thread, now, if that costs no
-        one a wait: no commit under way, no other caller waiting for one, no listener,
-        at most ``COMMIT_HERE_MAX`` records queued and none left for the writer thread to
-        encode (a very long text). Returns ``True`` once they are committed, ``False``
-        when it did not try (then wait with :meth:`when_committed`). Raises
-        :class:`AuditWriteError` if the commit failed (the records stay queued and the
-        writer thread retries them, as after any failed commit).
-
-        The high-water mark is left due for the writer thread: call :meth:`wake_for_mark`
-        (``MARK_DELAY_S`` later), or it is written at the thread's next wake-up.
-        """
-        if (
-            self.error is not None
-            or self._closed
-            or self._waiters
-            or self.listeners
-            or len(self._pending) > COMMIT_HERE_MAX
-            or threading.current_thread() is self._thread
-        ):
-            return False
-        if not self._drain_lock.acquire(blocking=False):
-            return False  # a commit is under way: wait for the next group
-        try:
-            self._encode_queued()
-            with self._lock:
-                if any(e.row is None for e in self._pending):
-                    return False  # a long text: encoded on the writer thread, not here
-            try:
-                self._commit_queued()
-            except AuditWriteError:
-                self._wake.set()  # the thread retries with its back-off
-                raise
-        finally:
-            self._drain_lock.release()
-        return True
-
-    def wake_for_mark(self) -> None:
-        """Wake the writer thread to write the high-water mark a :meth:`commit_here` left
-        due (the caller schedules it ``MARK_DELAY_S`` after the commit, not at once: a
-        thread woken while the caller's run finishes would compete with it)."""
-        if self.store.mark_due:
-            self._wake.set()
-
     def _settle_waiters(self, error: BaseException | None) -> None:
         """Notify the waiters whose records are committed; on ``error``, all the others."""
         with self._lock:
@@ -321,7 +266,6 @@ class BatchWriter:
                 self.last_hash = last_hash if isinstance(last_hash, str) else None
             with self._lock:
                 self._committed += len(batch)
-            self._mark_at = time.monotonic() + MARK_DELAY_S
             self._settle_waiters(None)  # the mark is written after: see _drain
             self._notify(stored)
 
@@ -376,27 +320,24 @@ class BatchWriter:
         while not self._closed:
             sleep = self._sleep(linger_until)
             if self.store.mark_due:
-                mark_in = max(0.0, self._mark_at - time.monotonic())
-                sleep = mark_in if sleep is None else min(sleep, mark_in)
+                sleep = MARK_DELAY_S if sleep is None else min(sleep, MARK_DELAY_S)
                 self._idle = False  # it wakes by itself
             self._wake.wait(sleep)
             self._wake.clear()
             self._idle = False
-            # (woken early, by commit_here's commit: the mark waits its delay)
-            if self.store.mark_due and time.monotonic() >= self._mark_at:
+            if self.store.mark_due:
                 self._write_mark()
             if self.error is not None and time.monotonic() < self._retry_at:
                 continue  # woken early while stuck: keep the back-off
             self._hold_for_batch()
             with self._lock:
                 committing = bool(self._pending)
-            if not committing:
-                continue  # (a due mark is written above, when its time comes)
             try:
                 self._drain()
             except Exception:
                 log.debug("audit commit failed; will retry", exc_info=True)
-            linger_until = time.monotonic() + self.flush_interval
+            if committing:
+                linger_until = time.monotonic() + self.flush_interval
 
     def _sleep(self, linger_until: float) -> float | None:
         """How long the thread sleeps before looking at the queue again.

@@ -74,11 +74,6 @@ class TurnWriter:
         except Exception:  # logged by the writer; a run never fails for its conversation
             pass
 
-    @property
-    def writing(self) -> bool:
-        """Whether a write is in flight (its task started)."""
-        return self._writing()
-
     def _writing(self) -> bool:
         return self._task is not None and not self._task.done()
 

@@ -26,7 +26,6 @@ import contextlib
 import logging
 import time
 import uuid
-import weakref
 from collections.abc import Callable, Coroutine, Mapping
 
 from ..errors import (
@@ -58,10 +57,6 @@ log = logging.getLogger("orchestration_kernel.pipeline")
 
 #: "Not looked up yet" (``None`` means the engine has none).
 _UNSET = object()
-
-#: How many runs are in flight on each event loop: a run alone on its loop commits its
-#: audit rows on the loop's thread (see ``Run._commit_alone``).
-_LIVE: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, int] = weakref.WeakKeyDictionary()
 
 
 def new_run_id() -> str:
@@ -188,14 +183,6 @@ class Run:
     # -- the run ---------------------------------------------------------------------
     async def execute(self) -> PipelineResult:
         """Run every step; returns the result or raises (see the module docstring)."""
-        loop = asyncio.get_running_loop()
-        _LIVE[loop] = _LIVE.get(loop, 0) + 1
-        try:
-            return await self._execute()
-        finally:
-            _LIVE[loop] -= 1
-
-    async def _execute(self) -> PipelineResult:
         if self.audit is not None:
             self.audit.check_writable()  # fail fast: no run goes ahead unaudited
         await self._prepare()
@@ -312,25 +299,10 @@ class Run:
             return
         try:
             # aflush commits this run's rows and returns the head hash that covers them.
-            head = await self._commit_alone(audit)
-            self.result.head_hash = await audit.aflush() if head is None else head
+            self.result.head_hash = await audit.aflush()
             self.result._committed = audit.commit_point()
         except AuditWriteError as exc:  # the run must not report what was not committed
             self._audit_error = exc
-
-    async def _commit_alone(self, audit: RunAudit) -> str | None:
-        """The run's rows committed on this loop's thread when the run is alone on the
-        loop (the head hash then), else ``None``: the loop would only wait for the writer
-        thread, and committing here saves the two wake-ups (to that thread and back)."""
-        commit_here = getattr(audit, "commit_here", None)
-        if commit_here is None or _LIVE.get(asyncio.get_running_loop()) != 1:
-            return None
-        if self._memory is not None and self._memory.writing:
-            # The conversation writer's task hands its commit to the bus's thread first,
-            # so the two commits still overlap while this one blocks the loop.
-            await asyncio.sleep(0)
-        head: str | None = commit_here()
-        return head
 
     def _final_output(self) -> str | None:
         spec = self.compiled.spec
