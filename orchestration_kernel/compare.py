@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from .formatting import TextPrinter
 from .models import Reply
 from .offline import cost_if_real, model_label, stand_in_cost_note, stand_in_cost_text
 from .outcomes import count_findings, worst_status
-from .repr_floor import masked_repr
+from .repr_floor import mask, masked_repr
 from .shown_text import shown
 from .storage.commit import Commit
 
@@ -101,14 +102,22 @@ class CompareTable:
 
     def to_dataframe(self) -> pd.DataFrame:
         """The rows as a pandas DataFrame, one row per model (the cost columns numeric,
-        NaN where unknown)."""
+        NaN where unknown; ``simulated`` a ``boolean``, NA for a model that failed). It
+        displays token counts beside a failed model's row as integers and masks
+        credentials (:class:`~.shown_frame.ShownFrame`)."""
         import pandas as pd
 
         frame = pd.DataFrame(self.rows())
-        for column in ("cost_usd", "cost_if_real_usd"):
+        for column in ("cost_usd", "cost_if_real_usd", "latency_ms", "ttft_ms"):
             if column in frame:
                 frame[column] = pd.to_numeric(frame[column]).astype("float64")
-        return frame
+        # One failed model leaves None here: a nullable boolean keeps `frame[frame.simulated]`
+        # a mask (an object column raised).
+        if "simulated" in frame:
+            frame["simulated"] = frame["simulated"].astype("boolean")
+        from .shown_frame import ShownFrame  # tokens shown as 12, not 12.0, beside an error
+
+        return ShownFrame(frame)
 
     def _repr_markdown_(self) -> str:
         lines = ["| model | output | latency ms | tokens | cost |", "|---|---|---|---|---|"]
@@ -123,6 +132,11 @@ class CompareTable:
             model = model_label(row["model"], row["provider"], row["simulated"])
             lines.append(f"| {model} | {text} | {row['latency_ms']:.0f} | {tokens} | {cost} |")
         return "\n".join(lines)
+
+    def _repr_pretty_(self, printer: TextPrinter, cycle: bool) -> None:
+        """A plain-text frontend (terminal IPython, jupyter console, text/plain in a
+        saved notebook) shows the summary table, not the repr of every call inside."""
+        printer.text(mask(self._repr_markdown_()))
 
 
 async def run_compare(

@@ -103,6 +103,20 @@ class _Wired(Generic[_T]):
             setattr(getattr(engine, holder), name, value)
 
 
+class _GuardianWired(_Wired["Guardian | None"]):
+    """``engine.guardian = …`` as the constructor's ``guardian=``: ``True``/``False``
+    accepted, and the engine's trail then redacts with the new Guardian (``None``: the
+    credential floor again), not the one it was made with."""
+
+    def __set__(self, engine: OrchestrationEngine, value: Guardian | bool | None) -> None:
+        from .privacy import follow_guardian
+
+        old = self.__get__(engine)
+        new = _make_guardian(value)
+        super().__set__(engine, new)
+        follow_guardian(engine.audit, old, new)
+
+
 class OrchestrationEngine:
     """Multi-model orchestration: model choice, load balancing, failover, limits, cost.
 
@@ -202,10 +216,9 @@ class OrchestrationEngine:
 
     #: The :class:`RetryPolicy` for every deployment.
     retry = _Wired[RetryPolicy]("_calls.retry")
-    #: The :class:`Guardian`, or ``None`` when checks are off.
-    guardian = _Wired["Guardian | None"](
-        "_calls.guardian", "_picker.guardian", "_recorder.guardian"
-    )
+    #: The :class:`Guardian`, or ``None`` when checks are off. Settable (``True``,
+    #: ``False``, ``None`` or a Guardian); the audit trail follows (see _GuardianWired).
+    guardian = _GuardianWired("_calls.guardian", "_picker.guardian", "_recorder.guardian")
     #: The :class:`AuditTrail` (the session's shared one by default), or ``None`` when off.
     audit = _Wired["AuditTrail | None"]("_recorder.audit")
     #: Who calls (an :class:`Identity` or ``None``): written to every audit row.
@@ -249,7 +262,18 @@ class OrchestrationEngine:
     @property
     def simulator(self) -> SimProvider:
         """The offline simulator provider (script faults on it in tests and demos)."""
-        return self.providers.simulator
+        sim: SimProvider = self.providers.simulator
+        sim.model_id = self._requested_model_id  # script(model="claude-3") names the alias
+        return sim
+
+    def _requested_model_id(self, name: str) -> str:
+        """The model id a request for ``name`` carries (``claude-3`` → ``claude-sonnet-4-6``);
+        ``name`` itself when it resolves to nothing we know."""
+        try:
+            resolved = self.resolve(name)
+        except ConfigurationError:
+            return name
+        return resolved.split(":", 1)[1] if ":" in resolved else resolved
 
     # -- names ---------------------------------------------------------------------
     def resolve(self, name: str) -> str:
@@ -401,7 +425,11 @@ class OrchestrationEngine:
         )  # fmt: skip
         if self.audit is not None:
             self.audit.check_writable()  # fail fast: no call runs unaudited
-        reply = await self.runtime.run(self._calls.run(spec, on_delta))
+        runner = self._calls
+        # The token estimate is made while the runtime thread wakes up for the call.
+        reply = await self.runtime.run(
+            runner.run(spec, on_delta), meanwhile=lambda: runner.fill_estimate(spec)
+        )
         if self.audit is not None:
             reply._committed = self.audit.commit_point()  # `await reply.committed`
         return reply
@@ -423,11 +451,13 @@ class OrchestrationEngine:
     async def compare(
         self, models: Sequence[str], prompt: Prompt, **kwargs: object
     ) -> CompareTable:
-        """Run one prompt on several models concurrently: one reply or error per model."""
-        from .compare import run_compare
+        """Run one prompt on several models concurrently: one reply or error per model,
+        under one run id with its own run_start/run_end rows (given ``run_id=``, the
+        calls join that run instead)."""
+        from .matrix_audit import run_audited_compare
 
         names = model_names(models, "compare")
-        return await self.runtime.run(run_compare(self, names, prompt, kwargs))
+        return await self.runtime.run(run_audited_compare(self, names, prompt, kwargs))
 
     def compare_sync(self, models: Sequence[str], prompt: Prompt, **kwargs: object) -> CompareTable:
         """Blocking twin of :meth:`compare`."""

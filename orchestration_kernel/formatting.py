@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+from typing import Protocol
 
-__all__ = ["format_cost", "format_ms", "with_article"]
+__all__ = ["TextPrinter", "counted", "format_cost", "format_ms", "with_article"]
 
 
 def format_cost(value: float | None, *, unknown: str = "unknown") -> str:
@@ -45,3 +46,16 @@ def with_article(word: str) -> str:
     lower = word.lower()
     vowel = lower[:1] in ("a", "e", "i", "o", "u") and not lower.startswith(_A_BEFORE)
     return f"{'an' if vowel else 'a'} {word}"
+
+
+def counted(n: int, noun: str) -> str:
+    """``n`` and ``noun``, the noun plural unless ``n`` is 1: ``1 step``, ``3 steps``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+class TextPrinter(Protocol):
+    """What a ``_repr_pretty_`` uses of IPython's pretty printer (not imported: the core
+    imports no IPython)."""
+
+    def text(self, obj: str) -> None:
+        """Write ``obj``."""

@@ -31,14 +31,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigurationError
-from .formatting import format_cost, format_ms
+from .formatting import TextPrinter, format_cost, format_ms
 from .models import Reply
 from .near_names import did_you_mean
 from .offline import cost_if_real, reply_stood_in, stand_in_cost_text
 from .outcomes import count_findings, worst_status
 from .pipeline.placeholders import Template, compile_template
 from .pipeline.scope import AccessError, Scope
-from .repr_floor import masked_repr
+from .repr_floor import mask, masked_repr
 from .shown_text import shown
 from .user_spec import check_concurrency
 
@@ -134,6 +134,8 @@ def _cell(value: object) -> object:
 
 def _rows(items: Any, what: str) -> tuple[list[Any], list[Mapping[str, Any]], list[Any] | None]:
     """``(items, per-item extra names, index)`` for any accepted kind of ``items``."""
+    from .whole_numbers import whole_float_positions, whole_values  # numpy: with pandas
+
     if _is_dataframe(items):
         # Column by column, not ``iterrows``: a row Series takes one dtype for all its
         # cells, so ints became floats beside a float column and a NaN became NaT beside
@@ -144,10 +146,15 @@ def _rows(items: Any, what: str) -> tuple[list[Any], list[Mapping[str, Any]], li
             dict(zip(columns, map(_cell, row), strict=True))
             for row in items.itertuples(index=False, name=None)
         ]
+        for k in whole_float_positions(items):  # ints pandas made floats: 5, not 5.0
+            column = columns[k]
+            for record, value in zip(records, whole_values(items.iloc[:, k]) or (), strict=True):
+                record[column] = value
         # Every column is a name: ``{review text}`` and ``{0}`` reach theirs too.
         return list(records), list(records), list(items.index.tolist())
     if _is_series(items):
-        values = [_cell(v) for v in items.tolist()]
+        whole = whole_values(items)  # ints pandas made floats: 5, not 5.0
+        values = whole if whole is not None else [_cell(v) for v in items.tolist()]
         name = getattr(items, "name", None)
         extra = name if isinstance(name, str) and name else None
         by_name: list[Mapping[str, Any]] = [
@@ -350,12 +357,16 @@ class MatrixResult:
     def to_dataframe(self) -> pd.DataFrame:
         """The input beside the answers: a DataFrame's own columns (a Series as one
         column, a list as ``item``), indexed like the input, then one column per model
-        holding its reply text (``error: …`` where that cell failed)."""
+        holding its reply text (``error: …`` where that cell failed). Your columns keep
+        their dtypes; the frame displays integers pandas made floats (a missing value) as
+        integers and masks credentials (:class:`~.shown_frame.ShownFrame`)."""
         n = len(self.tables)
         frame = input_frame(self.source, self.items, self.index, n)
         for model in self.models:
             frame[reply_column(frame, model)] = [_cell_text(self.reply(i, model)) for i in range(n)]
-        return frame
+        from .shown_frame import ShownFrame  # shown: 5 not 5.0, keys masked; values intact
+
+        return ShownFrame(frame)
 
     def _repr_markdown_(self) -> str:
         head = ["item", *self.models]
@@ -365,6 +376,11 @@ class MatrixResult:
         totals = self.totals()
         lines.append("| **total** | " + " | ".join(_total(totals[m]) for m in self.models) + " |")
         return "\n".join(lines)
+
+    def _repr_pretty_(self, printer: TextPrinter, cycle: bool) -> None:
+        """A plain-text frontend (terminal IPython, jupyter console, text/plain in a
+        saved notebook) shows the summary table, not the repr of every call inside."""
+        printer.text(mask(self._repr_markdown_()))
 
 
 def input_frame(source: Any, items: list[Any], index: list[Any] | None, n: int) -> pd.DataFrame:

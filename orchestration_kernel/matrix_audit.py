@@ -1,5 +1,5 @@
-"""A matrix's (or a ``--compare`` cell's) own audit rows: one ``run_start`` and one
-``run_end`` under its run id, as a pipeline run has.
+"""A matrix's (or a ``--compare`` cell's, or a plain ``engine.compare``'s) own audit rows:
+one ``run_start`` and one ``run_end`` under its run id, as a pipeline run has.
 
 Without them a matrix left only its calls' rows, so an interrupted matrix and its final
 status were nowhere in the trail. ``run_start`` names the models and the item count;
@@ -11,7 +11,9 @@ pipeline run does. The rows go through the trail's ordinary ``record`` (the writ
 encoding is untouched) with the recording engine's settings (:func:`.privacy.audit_options`).
 
 The cluster's workers run :func:`.matrix.run_matrix` bare: only the caller, which owns the
-run id, writes the pair.
+run id, writes the pair. A plain ``engine.compare(models, prompt)`` is a run of its own
+(:func:`run_audited_compare`, ``kind: compare``); a compare given a ``run_id`` (each item
+of a matrix) belongs to the run that gave it, which writes the pair.
 """
 
 from __future__ import annotations
@@ -20,15 +22,16 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any, TypeVar
 
+from .compare import CompareTable, run_compare
 from .errors import AuditWriteError, RunCancelled
 from .matrix import MatrixEvent, MatrixInput, MatrixResult, new_run_id, run_matrix
 from .models import Reply
 from .privacy import audit_options
 
-__all__ = ["MatrixRunAudit", "run_audited_matrix"]
+__all__ = ["MatrixRunAudit", "run_audited_compare", "run_audited_matrix"]
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +52,9 @@ class MatrixRunAudit:
         kind: str = "matrix",
         names: str = "models",
     ) -> None:
-        #: ``matrix`` (counts cells: one per item and model) or ``pipeline_matrix``
-        #: (counts rows: one pipeline run each, with its own run rows beside these).
+        #: ``matrix`` or ``compare`` (counts cells: one per item and model) or
+        #: ``pipeline_matrix`` (counts rows: one pipeline run each, with its own run rows
+        #: beside these).
         self.kind = kind
         #: What ``models`` holds, as the rows' ``detail`` names it (``steps`` for rows).
         self.names = names
@@ -91,6 +95,12 @@ class MatrixRunAudit:
             for model in result.models:
                 self._add(result.reply(i, model))
 
+    def count_table(self, table: CompareTable) -> None:
+        """Take the counts from a finished comparison (one cell per model)."""
+        self._reset()
+        for reply in table.replies.values():
+            self._add(reply)
+
     def count_runs(self, runs: Sequence[Any]) -> None:
         """Take the counts from a pipeline matrix's row runs (``PipelineResult``s)."""
         self._reset()
@@ -122,7 +132,7 @@ class MatrixRunAudit:
         if self.ended or self.run_id is None:
             return
         self.ended = True
-        parts = "cells" if self.kind == "matrix" else "rows"
+        parts = "rows" if self.kind == "pipeline_matrix" else "cells"
         detail: dict[str, object] = {
             "kind": self.kind,
             self.names: self.models,
@@ -226,10 +236,21 @@ async def run_audited_matrix(
         if observer is not None:
             observer(event)
 
-    try:
+    async with _ended_if_raising(rows):
         result = await run_matrix(
             engine.compare, models, prepared, run_id=run_id, observer=watch, **kwargs
         )
+    rows.count(result)
+    rows.end(result.status)
+    await rows.acommit(result)
+    return result
+
+
+@contextlib.asynccontextmanager
+async def _ended_if_raising(rows: MatrixRunAudit) -> AsyncIterator[None]:
+    """The run ends ``cancelled`` (cancelled) or ``failed`` (an error) if the body raises."""
+    try:
+        yield
     except asyncio.CancelledError:
         rows.end("cancelled", "the run was cancelled")
         await _settle(rows)
@@ -238,10 +259,6 @@ async def run_audited_matrix(
         rows.end("failed", f"{type(exc).__name__}: {exc}")
         await _settle(rows)
         raise
-    rows.count(result)
-    rows.end(result.status)
-    await rows.acommit(result)
-    return result
 
 
 async def _settle(rows: MatrixRunAudit) -> None:
@@ -250,3 +267,31 @@ async def _settle(rows: MatrixRunAudit) -> None:
         await rows.acommit()
     except AuditWriteError:
         log.warning("the run_end row of run %s could not be committed yet", rows.run_id)
+
+
+async def run_audited_compare(
+    engine: Any, models: Sequence[str], prompt: Any, kwargs: dict[str, Any]
+) -> CompareTable:
+    """:func:`.compare.run_compare` as a run of its own: a new run id for every call, between
+    a ``run_start`` and a ``run_end`` (``kind: compare``; ``cancelled`` or ``failed`` when
+    it ends so). Given a ``run_id``, the comparison is part of that run (a matrix's item)
+    and writes no pair: the run's owner does."""
+    if kwargs.get("run_id"):
+        return await run_compare(engine, models, prompt, kwargs)
+    run_id = new_run_id()
+    kwargs = {**kwargs, "run_id": run_id, "pipeline": kwargs.get("pipeline") or "compare"}
+    rows = MatrixRunAudit(
+        engine, models, 1, pipeline=kwargs["pipeline"], session_id=kwargs.get("session_id"),
+        kind="compare",
+    )  # fmt: skip
+    if rows.audit is not None:
+        rows.audit.check_writable()  # fail fast: no compare runs unaudited
+    rows.start(run_id)
+    async with _ended_if_raising(rows):
+        table = await run_compare(engine, models, prompt, kwargs)
+    table.run_id = run_id
+    rows.count_table(table)
+    rows.end(table.status)
+    if rows.audit is not None:  # `await table.committed`: its run_end too
+        table.committed = rows.audit.commit_point()
+    return table

@@ -6,9 +6,10 @@ finds ``pii`` and ``modle`` finds ``model``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import types
+from collections.abc import Iterable, Mapping
 
-__all__ = ["IPYTHON_NAMES", "did_you_mean", "nearest"]
+__all__ = ["IPYTHON_NAMES", "data_names", "did_you_mean", "nearest"]
 
 #: Names IPython puts in every user namespace. Never what a misspelt variable meant
 #: (``questionz`` is nearer ``get_ipython`` than nothing, ``amount`` nearer ``Out``), so
@@ -32,3 +33,18 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str:
     """``" Did you mean 'a' or 'b'?"`` for the candidates near ``name``; ``""`` if none is."""
     close = nearest(name, candidates)
     return f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+
+
+#: What a namespace holds that is code, not data: never what a misspelt ``{questionz}``
+#: or ``--over questionz`` meant (``Session`` is as near ``questions`` as the list is).
+_CODE = (types.ModuleType, type, types.FunctionType, types.BuiltinFunctionType, types.MethodType)
+
+
+def data_names(namespace: Mapping[str, object]) -> list[str]:
+    """The names in a user's namespace worth suggesting for a value: public, not IPython's
+    own, and not a module, class or function."""
+    return [
+        str(k)
+        for k, v in namespace.items()
+        if not str(k).startswith("_") and str(k) not in IPYTHON_NAMES and not isinstance(v, _CODE)
+    ]

@@ -281,14 +281,17 @@ class PipelineMatrixResult:
         """The input beside the outputs: a DataFrame's own columns (a Series as one
         column, a list as ``item``), indexed like the input, then one column per step
         (its output; empty where it did not run), then ``status`` and ``error``. A name
-        the input already uses gets `` (output)`` after it."""
+        the input already uses gets `` (output)`` after it. Displayed as
+        :meth:`.MatrixResult.to_dataframe` is (integers as integers, credentials masked)."""
         frame = input_frame(self.source, self.items, self.index, len(self.runs))
         taken = set(frame.columns)
         for step in self.steps:
             frame[_free(step, taken)] = [r.outputs.get(step) for r in self.runs]
         frame[_free("status", taken)] = [r.status for r in self.runs]
         frame[_free("error", taken)] = [r.error for r in self.runs]
-        return frame
+        from .shown_frame import ShownFrame  # shown: 5 not 5.0, keys masked; values intact
+
+        return ShownFrame(frame)
 
     def _repr_markdown_(self) -> str:
         done = sum(r.status == "done" for r in self.runs)

@@ -9,9 +9,20 @@ hashes and sizes of prompts and replies. Everything else the engine writes under
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
-__all__ = ["AuditOptions", "audit_options", "keeps_content", "logs_content"]
+if TYPE_CHECKING:
+    from .audit import AuditTrail
+    from .guardian import Guardian
+
+__all__ = [
+    "AuditOptions",
+    "audit_options",
+    "credential_floor",
+    "follow_guardian",
+    "keeps_content",
+    "logs_content",
+]
 
 
 class AuditOptions(TypedDict):
@@ -45,3 +56,24 @@ def keeps_content(engine: object) -> bool:
         return False
     audit = getattr(engine, "audit", None)
     return audit is None or bool(getattr(audit, "content_logging", True))
+
+
+def credential_floor(text: str) -> str:
+    """What a trail redacts with when no Guardian set its redactor: every credential the
+    secrets policy finds is masked, nothing else (no key is ever written)."""
+    from .guardian.secrets_only import redact_secrets  # the detectors load on first use
+
+    return redact_secrets(text)
+
+
+def follow_guardian(trail: AuditTrail | None, old: Guardian | None, new: Guardian | None) -> None:
+    """After an engine's Guardian changed from ``old`` to ``new``: make ``trail`` (the
+    engine's, or ``None``) redact as constructing the engine with ``new`` would have — a
+    Guardian's redaction, or without one the credential floor, unless the trail's
+    redactor was set by someone else (the user's own is kept)."""
+    if trail is None:
+        return
+    if new is not None:
+        trail.redactor = new.redact
+    elif old is not None and trail.redactor == old.redact:
+        trail.redactor = credential_floor

@@ -10,6 +10,10 @@ wrote), and only its display (``repr``, HTML, LaTeX and the table-schema output)
 from a copy whose shown rows, index labels and column names are masked
 (:func:`~.shown_text.shown_value`). A frame derived from it (``_.head()``, ``_[cols]``) is
 a plain DataFrame, shown as pandas shows it: that display is the user's own.
+
+The display also shows an integer column that pandas made float for a missing value as
+integers (``5`` and ``<NA>``, not ``5.0`` and ``NaN``: :mod:`.whole_numbers`); the frame's
+dtypes stay the user's.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .shown_text import shown_value
+from .whole_numbers import as_integers_where_whole
 
 __all__ = ["ShownFrame", "shown_positions"]
 
@@ -54,7 +59,8 @@ class ShownFrame(pd.DataFrame):
             len(self), pd.get_option("display.max_rows"), pd.get_option("display.min_rows")
         )
         cols = shown_positions(self.shape[1], pd.get_option("display.max_columns"), axis=1)
-        out = pd.DataFrame(self, copy=False).copy(deep=False)
+        # Integers pandas made floats for a missing value show as integers (5, not 5.0).
+        out = as_integers_where_whole(pd.DataFrame(self, copy=False).copy(deep=False))
         for k in cols:
             column = out.iloc[:, k]
             if not _textual(column.dtype):

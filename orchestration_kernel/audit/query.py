@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypedDict
 
-from ..errors import ConfigurationError, UnknownNameError
+from ..errors import ConfigurationError, UnknownNameError, UsageError
+from ..near_names import did_you_mean
 from .events import EVENT_KINDS
 from .rows import format_timestamp
 from .sqlrow import Cell
 from .store import ALL_COLUMNS
 
-__all__ = ["FrameFilters", "RowFilters", "Since", "select_sql"]
+__all__ = ["FrameFilters", "RowFilters", "Since", "check_filters", "select_sql"]
 
 #: A moment: an aware or naive (taken as UTC) datetime, ISO text, epoch seconds, or a
 #: timedelta meaning "that long ago".
@@ -36,6 +37,19 @@ class FrameFilters(RowFilters, total=False):
     ``homes`` (other ``ORCHESTRATION_HOME`` directories to read as well)."""
 
     homes: Iterable[str | Path]
+
+
+def check_filters(filters: Mapping[str, object], what: str, *, homes: bool = False) -> None:
+    """Refuse a filter keyword ``what`` does not take, naming the near one (``run_id=``
+    is ``run=``), before it reaches :func:`select_sql` or ``to_dataframe`` as a TypeError
+    naming them. ``homes``: ``what`` takes :class:`FrameFilters` (``homes=`` too)."""
+    known = list(RowFilters.__annotations__) + (["homes"] if homes else [])
+    for name in filters:
+        if name not in known:
+            raise UsageError(
+                f"{what} takes no filter {name!r}.{did_you_mean(name, known)} "
+                f"Its filters: {', '.join(known)}."
+            )
 
 
 def select_sql(

@@ -58,7 +58,7 @@ from .frames import frame_from_arrow, frame_from_rows
 from .index import REPLAY, SEARCH, LazyIndex, behind, catch_up
 from .keys import KEY_BYTES, load_or_create_key
 from .odd_cells import is_undecodable, mended_cells, mending, undecodable_report, warn_mended
-from .query import FrameFilters, RowFilters, Since, select_sql
+from .query import FrameFilters, RowFilters, Since, check_filters, select_sql
 from .replay import find_replay
 from .retention import prune
 from .rows import RowEncoder
@@ -353,6 +353,7 @@ class AuditTrail:
 
         Atomic: written to a temporary file (0600) in the same folder, then renamed over
         ``path``, so a crash mid-export leaves the previous file whole."""
+        check_filters(filters, "export()")
         decode = wants_decoded_json(path, self.export_formats)
         sql, params = select_sql(**filters)
         whole = all(value is None for value in filters.values())
@@ -379,14 +380,17 @@ class AuditTrail:
 
     def summary_by_model(self, **filters: Unpack[FrameFilters]) -> pd.DataFrame:
         """Calls, errors, tokens, cost and latency p50/p95 per provider and model."""
+        check_filters(filters, "summary_by_model()", homes=True)
         return summaries.summary_by_model(self.to_dataframe(**filters))
 
     def decisions_by_policy(self, **filters: Unpack[FrameFilters]) -> pd.DataFrame:
         """Guardian decisions per policy and stage, counted by action."""
+        check_filters(filters, "decisions_by_policy()", homes=True)
         return summaries.decisions_by_policy(self.to_dataframe(**filters))
 
     def errors_by_provider(self, **filters: Unpack[FrameFilters]) -> pd.DataFrame:
         """Failed calls per provider and error type."""
+        check_filters(filters, "errors_by_provider()", homes=True)
         return summaries.errors_by_provider(self.to_dataframe(**filters))
 
     def search(self, text: str, limit: int = 50, *, syntax: bool = False) -> pd.DataFrame:

@@ -108,14 +108,42 @@ def encode(value: object, what: str) -> str:
     return encode_plain(value, what)[0]
 
 
+#: How to make JSON of what a notebook most often holds, by type name.
+_CONVERSIONS = {
+    "DataFrame": 'df.to_dict(orient="records")',
+    "Series": "series.tolist()",
+    "ndarray": "array.tolist()",
+    "datetime": "value.isoformat()",
+    "date": "value.isoformat()",
+    "Timestamp": "value.isoformat()",
+    "set": "sorted(value)",
+    "frozenset": "sorted(value)",
+}
+
+
+def _conversion(refused: list[object]) -> str:
+    """The conversion to suggest for the first value JSON refused."""
+    kind = type(refused[0]).__name__ if refused else ""
+    if kind in _CONVERSIONS:
+        return _CONVERSIONS[kind]
+    if hasattr(refused[0] if refused else None, "model_dump"):
+        return "model.model_dump()"
+    return "model.model_dump(), array.tolist() or str(value)"
+
+
 def encode_plain(value: _V, what: str) -> tuple[str, _V]:
     """``value`` as JSON text, and ``value`` as it will read back: itself, or (when it held
     NumPy numbers, which are stored as the Python numbers they equal) its decoded copy,
     so a store's cache holds what a reader in another process gets."""
     converted: list[object] = []
+    refused: list[object] = []
 
     def scalar(item: object) -> object:
-        plain = _scalar(item)
+        try:
+            plain = _scalar(item)
+        except TypeError:
+            refused.append(item)
+            raise
         converted.append(plain)
         return plain
 
@@ -130,8 +158,7 @@ def encode_plain(value: _V, what: str) -> tuple[str, _V]:
     except (TypeError, ValueError) as exc:
         raise ConfigurationError(
             f"{what} must be JSON-compatible (dicts, lists, strings, numbers, booleans, None) "
-            f"to be stored: {exc}. Convert it first, e.g. model.model_dump(), "
-            "array.tolist() or str(value)."
+            f"to be stored: {exc}. Convert it first, e.g. {_conversion(refused)}."
         ) from None
     check_data(value, what, encoded=text)  # SQLite and Redis cannot store a lone surrogate
     # The decoded copy has the same shape: only NumPy scalars change, into equal numbers.

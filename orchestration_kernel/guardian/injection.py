@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from typing import AnyStr
 
 from ..errors import ConfigurationError
 from ..models import Action
@@ -926,12 +927,24 @@ _LEET_TAIL = re.compile(rb"0(?:(?<=a0)[a0]*+|(?<![a0]0)0*+a[a0]*+)")
 _LEET_SPLIT = tuple(str.maketrans("0134578@$269", to + "   ") for to in ("oieastbas", "oleastbas"))
 
 
-def _leet_runs(out: str) -> list[tuple[int, int]]:
+def _leet_classes(out: str) -> bytes:
+    """``out`` mapped by :data:`_LEET_CLASS` (one byte per character)."""
+    return out.encode("ascii", "replace").translate(_LEET_CLASS)
+
+
+def _leet_hint(cls: bytes) -> bool:
+    """``_LEET_HINT.search(out)`` for ``cls = _leet_classes(out)``: a leet character
+    next to a letter (two C-level searches instead of a class tried at every place)."""
+    return b"a0" in cls or b"0a" in cls
+
+
+def _leet_runs(out: str, cls: bytes | None = None) -> list[tuple[int, int]]:
     """The spans :data:`_LEET_WORD` matches in ``out`` (runs of letters and leet
     characters, 4 to 24 long, with a leet character and two letters), found from each
     run's first leet character: a C-level search for a literal instead of a look-behind
-    tried at every position."""
-    cls = out.encode("ascii", "replace").translate(_LEET_CLASS)
+    tried at every position. ``cls``: :func:`_leet_classes` of ``out``, if made."""
+    if cls is None:
+        cls = _leet_classes(out)
     runs = []
     for m in _LEET_TAIL.finditer(cls):
         start, end = cls.rfind(b" ", 0, m.start()) + 1, m.end()
@@ -973,18 +986,35 @@ _FEW_CHANGES = 64
 _FEW_LOOKUPS = 16
 
 
-def _few_matches(pattern: re.Pattern[str], text: str) -> list[int] | None:
+def _few_matches(pattern: re.Pattern[AnyStr], text: AnyStr) -> list[int] | None:
     """Where ``pattern`` matches in ``text`` (starts), or ``None`` past
     :data:`_FEW_CHANGES` matches."""
     found = [m.start() for m in itertools.islice(pattern.finditer(text), _FEW_CHANGES + 1)]
     return None if len(found) > _FEW_CHANGES else found
 
 
+#: Per character of a lower-cased text: ``a`` for a letter, ``-`` for a separator
+#: :data:`_SPLIT_WORD` may remove, a space for the rest (non-ASCII included).
+_SPLIT_CLASS = bytes.maketrans(
+    bytes(range(256)),
+    bytes(97 if 97 <= c <= 122 else 45 if chr(c) in "-_.*" else 32 for c in range(256)),
+)
+#: :data:`_SPLIT_WORD` in that mapping: it starts with a literal, which the regex engine
+#: skips to (the class it replaces is tried at every position).
+_SPLIT_CUT = re.compile(rb"-(?<=a-)(?=a)")
+
+
+def _split_cuts(text: str) -> list[int] | None:
+    """``_few_matches(_SPLIT_WORD, text)``, found in the class mapping (one character
+    per byte, so the places are the same)."""
+    return _few_matches(_SPLIT_CUT, text.encode("ascii", "replace").translate(_SPLIT_CLASS))
+
+
 def _new_words(
     reading: str,
     changed: list[tuple[int, int]] | None,
     before: TextWords,
-    read: dict[str, set[bytes]] | None = None,
+    read: dict[str, set[bytes] | _WordsAround] | None = None,
 ) -> set[bytes] | None:
     """``words(reading) - before`` when it holds a word some trigger uses, else
     ``None``; ``reading`` differs from the text whose words ``before`` tells only inside
@@ -1013,7 +1043,35 @@ def _new_words(
         new = {w for w in found if w not in before}
     else:
         new = found - before.all()
-    return None if new.isdisjoint(_TRIGGER_WORDS) else new
+    if new.isdisjoint(_TRIGGER_WORDS):
+        return None
+    if changed is not None and read is not None:
+        known = before.known()
+        if known is not None:
+            read[reading] = _WordsAround(known, found)
+    return new
+
+
+class _WordsAround:
+    """Holds every word of a reading (and perhaps a few more): the words of the text it
+    was made from and those touching its changes (any other word of the reading stands,
+    between the same separators, in the text). The second look asks only whether a
+    signal's words can be there (to pass over the signals that cannot match), so a few
+    more words only let a signal through to its pattern; this saves reading every word
+    of the reading again when the text's are known."""
+
+    __slots__ = ("_around", "_text")
+
+    def __init__(self, text: set[bytes], around: set[bytes]) -> None:
+        self._text = text
+        self._around = around
+
+    def __contains__(self, word: object) -> bool:
+        return word in self._text or word in self._around
+
+    def isdisjoint(self, found: Iterable[bytes]) -> bool:
+        """Is none of ``found`` here?"""
+        return self._text.isdisjoint(found) and self._around.isdisjoint(found)
 
 
 def _deobfuscate(
@@ -1021,7 +1079,7 @@ def _deobfuscate(
     before: set[bytes] | None = None,
     worth: Callable[[str, frozenset[bytes] | None], bool] | None = None,
     gates: set[int] | None = None,
-    read: dict[str, set[bytes]] | None = None,
+    read: dict[str, set[bytes] | _WordsAround] | None = None,
 ) -> list[tuple[str, frozenset[bytes] | None]]:
     """The lower-cased text with spacing, leetspeak and punctuation tricks undone (one
     reading per meaning of "1"), or ``[]`` when there is nothing to undo; each with the
@@ -1055,7 +1113,7 @@ def _deobfuscate(
     if may(1) and _SPLIT_HINT.search(out):
         # Where the separators are (one pass, at most the few ones kept track of), and
         # the text without them: each match is one character.
-        cuts = [] if changed is None else _few_matches(_SPLIT_WORD, out)
+        cuts = [] if changed is None else _split_cuts(out)
         if cuts is None or changed is None:
             out, count = _SPLIT_WORD.subn("", out)
             if count:
@@ -1073,8 +1131,9 @@ def _deobfuscate(
     # The text's words: looked up one by one, or read whole once (only when needed).
     low_words = TextWords(low, before)
     readings = {out}
-    if may(3) and _LEET_HINT.search(out):
-        leet = _leet_runs(out)
+    cls = _leet_classes(out) if may(3) else b""
+    if cls and _leet_hint(cls):
+        leet = _leet_runs(out, cls)
         runs = {out[a:b] for a, b in leet}
         if _unleet_brings_triggers(runs, low_words):
             # A "1" is an "i" or an "l" ("1gn0re" but "ru1es"): both readings are tried
@@ -1120,7 +1179,7 @@ def _readings(
     low: str,
     present: set[bytes] | None = None,
     worth: Callable[[str, frozenset[bytes] | None], bool] | None = None,
-    read: dict[str, set[bytes]] | None = None,
+    read: dict[str, set[bytes] | _WordsAround] | None = None,
 ) -> Iterator[tuple[str, frozenset[bytes] | None]]:
     """The de-obfuscated readings of ``low``: whole for a short text, else per chunk
     (with overlap, so a phrase across a boundary is seen whole in one chunk); ``worth``
@@ -1147,7 +1206,7 @@ def _hint_prefilter() -> SignalPrefilter:
 def _first_match(
     signal: Signal,
     target: str,
-    present: frozenset[bytes] | set[bytes] | None = None,
+    present: frozenset[bytes] | set[bytes] | _WordsAround | None = None,
     seen: Occurrences | None = None,
 ) -> re.Match[str] | None:
     """The first match of ``signal`` in ``target`` that its structural check accepts
@@ -1289,7 +1348,8 @@ class InjectionDetector:
             possible = prefilter.matching(reading)
             return possible is None or any(i not in hits for i in (*possible, *prefilter.uncovered))
 
-        read: dict[str, set[bytes]] = {}  # a reading's words, when they were read whole
+        # A reading's words, when they were read whole (or known around its changes).
+        read: dict[str, set[bytes] | _WordsAround] = {}
         for plain, new in _readings(low, present, worth, read):
             # Evidence seen only once spacing / leetspeak is undone covers the whole text;
             # only signals spelled with a word the reading brings can find anything new.
@@ -1308,7 +1368,7 @@ class InjectionDetector:
         text: str,
         low: str,
         skip: dict[int, Finding] | None = None,
-        present: set[bytes] | None = None,
+        present: set[bytes] | _WordsAround | None = None,
         only: frozenset[bytes] | None = None,
     ) -> Iterator[tuple[int, Finding]]:
         """(signal index, finding) for each signal that matches (``low``: lower-cased;
@@ -1331,11 +1391,14 @@ class InjectionDetector:
         # On a first look with the Hyperscan pass, only the signals it lets through and
         # those it does not answer for are looked at (in order: evidence keeps its order).
         order = sorted({*possible, *self._unanswered()}) if possible is not None else None
+        if only is not None:
+            # Only the signals whose vocabulary holds one of the stems (read from the
+            # stem index rather than each signal's vocabulary asked in turn), in order.
+            spelled = self._by_stem
+            order = sorted({i for stem in only for i in spelled.get(stem, ())})
         for i in range(len(signals)) if order is None else order:
             signal = signals[i]
             if skip and i in skip:
-                continue
-            if only is not None and only.isdisjoint(signal.vocabulary):
                 continue
             # A case-sensitive signal is matched in ``text``: the pass over ``low`` tells
             # about it only when they are one (a de-obfuscated reading).

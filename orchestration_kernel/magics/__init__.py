@@ -10,7 +10,8 @@ Modules: :mod:`.orchestrate` (the Magics class), :mod:`.args` (parsing and check
 :mod:`.namespace` (``Err`` and what placeholders see), :mod:`.cells` and
 :mod:`.commands` (the cell and line forms), :mod:`.runner` (blocking on the runtime),
 :mod:`.display` (live progress; the widgets' seam), :mod:`.render` (``-f``),
-:mod:`.errors` (clean messages for user mistakes).
+:mod:`.errors` (clean messages for user mistakes), :mod:`.interrupts` (Ctrl-C acts at once
+on an awaiting cell).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import contextlib
 from typing import Any
 
 from .errors import install_api_mistakes, remove_api_mistakes
+from .interrupts import LoopWaker
 from .orchestrate import OrchestrateMagics
 
 __all__ = ["OrchestrateMagics", "load_ipython_extension", "unload_ipython_extension"]
@@ -33,6 +35,10 @@ def load_ipython_extension(ipython: Any) -> None:
     magics = OrchestrateMagics(shell=ipython)
     ipython.register_magics(magics)
     ipython.events.register("post_run_cell", magics.errors.post_run_cell)
+    # Ctrl-C on `await engine.complete(...)` acts at once, not when the call ends.
+    waker = magics.loop_waker = LoopWaker()
+    ipython.events.register("pre_run_cell", waker.pre_run_cell)
+    ipython.events.register("post_run_cell", waker.post_run_cell)
     install_api_mistakes(ipython)
     from .shown_types import show_replies_masked
     from .status_view import show_status_in_cells
@@ -57,6 +63,15 @@ def unload_ipython_extension(ipython: Any) -> None:
         ipython.magics_manager.magics[kind].pop("orchestrate", None)
     with contextlib.suppress(ValueError):  # already gone
         ipython.events.unregister("post_run_cell", magics.errors.post_run_cell)
+    waker = getattr(magics, "loop_waker", None)
+    if waker is not None:
+        waker.post_run_cell()
+        for event, hook in (
+            ("pre_run_cell", waker.pre_run_cell),
+            ("post_run_cell", waker.post_run_cell),
+        ):
+            with contextlib.suppress(ValueError):
+                ipython.events.unregister(event, hook)
     remove_api_mistakes(ipython)
     if ipython.user_ns.get("Err") is magics.errors.records:
         del ipython.user_ns["Err"]

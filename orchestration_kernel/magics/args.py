@@ -1,6 +1,6 @@
 """Parsing and checking ``%orchestrate`` arguments before anything runs.
 
-Arguments split like a shell command line (``shlex``), so quotes work, except that a
+Arguments split like a shell command line (``shlex``'s rules), so quotes work, except that a
 Python expression stays whole: ``--over df[df.stars > 3]`` and ``--over
 df.query('stars > 3')`` keep their spaces and quotes inside brackets. Every mistake
 is found here, before a request is sent: an unknown option or command answers with
@@ -12,27 +12,29 @@ from __future__ import annotations
 import argparse
 import ast
 import difflib
-import shlex
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from IPython.core.error import UsageError
 
 from ..errors import ConfigurationError
-from ..near_names import IPYTHON_NAMES
+from ..near_names import data_names
 from .errors import usage
 
 __all__ = [
     "COMMANDS",
     "FORMATS",
+    "HELP_OPTIONS",
     "OFFLINE_MODES",
     "check_cell_options",
     "check_choice",
     "check_session_id",
     "evaluate_input",
     "parse_args",
+    "shell_split",
     "split_line",
     "suggest",
+    "wants_help",
 ]
 
 #: The line-form commands, with the arguments each takes (for the help text).
@@ -43,13 +45,16 @@ COMMANDS: dict[str, str] = {
     "audit": "[--run ID] [--out VAR] — the audit rows of a run (default: the last run)",
     "context": "[SESSION] — the session context (default: this kernel's session)",
     "session": "[ID] — show the session id runs use, or pin it (context survives restarts)",
-    "offline": "on|off|auto — serve models by the offline simulator",
+    "offline": "on|off|auto — serve models offline, by the embedded local model (the "
+    "[local] extra) or the simulator: on for every model, auto for those without a key",
     "key": "PROVIDER [--save] — ask for a key (getpass, never echoed), kept for the "
     "kernel's life; --save keeps it in the system keyring",
     "explain": "[CELL] [-m MODEL] — ask a model to explain the last error",
     "jobs": "[NAME] — the batch jobs; with NAME, that job's progress (polled now)",
     "help": "this help",
 }
+#: Options that show the help instead of running (``%orchestrate --help``, as in a shell).
+HELP_OPTIONS = ("-h", "--help")
 FORMATS = ("markdown", "text", "json", "code")
 OFFLINE_MODES = ("on", "off", "auto")
 
@@ -143,6 +148,57 @@ def _chunks(line: str) -> list[str]:
     return chunks
 
 
+_SPACE = frozenset(" \t\r\n")
+
+
+def shell_split(text: str) -> list[str]:
+    """``shlex.split(text)`` (POSIX rules, no comments), token for token and error for
+    error, in time linear in ``text``: ``shlex`` grows each token one character at a
+    time (``token += c`` on an attribute), which is quadratic in a token's length (a
+    160 KB argument took seconds). The states are shlex's ``read_token``'s."""
+    tokens: list[str] = []
+    buf: list[str] = []
+    state = " "  # " " between words, "a" in a word, a quote, or "\\" after a backslash
+    escaped_from = " "
+    quoted = False
+    for ch in text:
+        if state == " " or state == "a":
+            if ch in _SPACE:
+                if buf or quoted:
+                    tokens.append("".join(buf))
+                    buf.clear()
+                    quoted = False
+                state = " "
+            elif ch == "\\":
+                escaped_from, state = "a", ch
+            elif ch in "'\"":
+                state = ch
+            else:
+                buf.append(ch)
+                state = "a"
+        elif state == "\\":
+            # Inside double quotes only the quote and the backslash are escaped.
+            if escaped_from == '"' and ch != "\\" and ch != '"':
+                buf.append("\\")
+            buf.append(ch)
+            state = escaped_from
+        else:  # inside quotes
+            quoted = True
+            if ch == state:
+                state = "a"
+            elif ch == "\\" and state == '"':
+                escaped_from, state = state, ch
+            else:
+                buf.append(ch)
+    if state == "\\":
+        raise ValueError("No escaped character")
+    if state in ("'", '"'):
+        raise ValueError("No closing quotation")
+    if buf or quoted:
+        tokens.append("".join(buf))
+    return tokens
+
+
 def split_line(line: str) -> list[str]:
     """The tokens of a magic line: shell rules, except that a Python expression with
     brackets is one token kept as written, its quotes included (``df.query('a > 1')``,
@@ -153,8 +209,18 @@ def split_line(line: str) -> list[str]:
         if chunk[0] not in "'\"" and any(b in chunk for b in _OPEN):
             tokens.append(chunk)  # a Python expression: its quotes are its own
         else:
-            tokens.extend(shlex.split(chunk, posix=True))
+            tokens.extend(shell_split(chunk))
     return tokens
+
+
+def wants_help(line: str) -> bool:
+    """``-h`` or ``--help`` among the options (before a ``--``): show the help, run nothing."""
+    try:
+        tokens = split_line(line)
+    except ValueError:  # an unclosed quote: parse_args says so
+        return False
+    options = tokens[: tokens.index("--")] if "--" in tokens else tokens
+    return any(token in HELP_OPTIONS for token in options)
 
 
 def parse_args(parser: argparse.ArgumentParser, line: str) -> argparse.Namespace:
@@ -244,7 +310,7 @@ def evaluate_input(expr: str, namespace: Mapping[str, Any], option: str = "--inp
         return eval(compile(tree, f"<{option}>", "eval"), scope)
     except NameError as exc:
         name = getattr(exc, "name", None) or str(exc)
-        public = [k for k in namespace if not str(k).startswith("_") and k not in IPYTHON_NAMES]
+        public = data_names(namespace)
         raise ConfigurationError(
             f"{option} {expr!r}: name {name!r} is not defined.{_did_you_mean(name, public)}"
             + (

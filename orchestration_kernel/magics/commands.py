@@ -8,9 +8,11 @@ import getpass
 import json
 from typing import Any
 
+from IPython.core.error import StdinNotImplementedError
+
 from ..errors import ConfigurationError
 from ..offline import stand_in_label
-from .args import COMMANDS, OFFLINE_MODES, check_choice, check_session_id
+from .args import COMMANDS, FORMATS, OFFLINE_MODES, check_choice, check_session_id
 from .context import CellContext
 from .display import make_run_display
 from .errors import usage
@@ -51,7 +53,10 @@ def _arity_message(command: str, rest: list[str], low: int, high: int) -> str:
     syntax = COMMANDS[command].split(" — ")[0] if " — " in COMMANDS[command] else ""
     if len(rest) > high:
         most = "no arguments" if high == 0 else f"at most {high} argument{'s' * (high > 1)}"
-        what = f"%orchestrate {command} takes {most}, got {' '.join(rest)!r}."
+        got = " ".join(rest)
+        if len(got) > 120:  # a pasted text: say what it starts with, not all of it
+            got = f"{got[:100]}… ({len(got):,} characters)"
+        what = f"%orchestrate {command} takes {most}, got {got!r}."
     else:
         what = f"%orchestrate {command} needs {low} argument{'s' * (low > 1)}."
     return f"{what} Usage: %orchestrate {command} {syntax}".rstrip()
@@ -61,16 +66,21 @@ def help_text(*_: Any) -> Rendered:
     """What the magics do, in short."""
     lines = [
         "**%%orchestrate** `[NAME] [--input EXPR] [--out VAR] [--session ID] [-f FORMAT] "
-        "[--no-stream] [--no-interpolate] [--dry-run] [--over EXPR [--cluster WHERE]]` with a "
-        "YAML pipeline body (with `--over`, once per row).",
+        "[--no-stream] [--no-interpolate] [--dry-run] [--over EXPR [--cluster WHERE] [--yes]]` "
+        "with a YAML pipeline body (with `--over`, once per row). FORMAT: "
+        f"{' | '.join(FORMATS)}.",
         "",
-        "**%%orchestrate --compare** `m1 m2 … [--over VAR] [--out VAR]` with a prompt body.",
+        "**%%orchestrate --compare** `m1 m2 … [--out VAR] [-f FORMAT] [--no-stream] "
+        "[--no-interpolate] [--over EXPR [--cluster WHERE | --batch [--job NAME]] [--yes]]` "
+        "with a prompt body (with `--over`, once per `{item}`: a matrix; `--batch`: a "
+        "resumable job through the providers' Batch APIs).",
         "",
         "**%orchestrate** commands:",
         "",
         *[f"- `{name}` {what}" for name, what in COMMANDS.items()],
         "",
-        "The last result is in `_orchestrate`. Full syntax: `%orchestrate?`",
+        "The last result is in `_orchestrate`. `-h`/`--help` anywhere shows this help. "
+        "Every option, one by one: `%orchestrate?`",
     ]
     return Rendered("\n".join(lines), "markdown")
 
@@ -83,7 +93,9 @@ def _models(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any:
     if args.out:
         import pandas as pd
 
-        ctx.bind(args.out, pd.DataFrame(rows))
+        from ..shown_frame import ShownFrame  # an unknown context window: 200000, not .0
+
+        ctx.bind(args.out, ShownFrame(pd.DataFrame(rows)))
     else:
         ctx.bind(None, rows)
     if not rows:
@@ -130,8 +142,26 @@ def _audit(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any:
     frame = audit.to_dataframe(run=run)
     if run is not None and frame.empty:
         raise ConfigurationError(f"No run {run!r} in the audit trail.{_latest_runs(audit)}")
+    if run is not None:
+        frame = _with_row_runs(audit, run, frame)
     ctx.bind(args.out, frame)
     return frame
+
+
+def _with_row_runs(audit: Any, run: str, frame: Any) -> Any:
+    """``frame`` (the rows of ``run``) and, when ``run`` is a pipeline run over rows
+    (``--over`` with a pipeline), every row's own run too (``RUN-0``, ``RUN-1``, …), in
+    the trail's order: the job the user ran, not only its run_start and run_end."""
+    starts = frame.loc[frame["event"] == "run_start", "detail"]
+    if not any(isinstance(d, dict) and d.get("kind") == "pipeline_matrix" for d in starts):
+        return frame
+    import pandas as pd
+
+    later = audit.to_dataframe(since=frame["timestamp"].min())
+    ids = later["run_id"].astype("string")
+    rows = later[ids.str.startswith(f"{run}-").fillna(False)]
+    both = pd.concat([frame, rows], ignore_index=True)
+    return both.sort_values("seq", kind="stable", ignore_index=True)
 
 
 def _latest_runs(audit: Any, n: int = 5) -> str:
@@ -159,9 +189,28 @@ def _context(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any
     text = json.dumps(context, indent=2, ensure_ascii=False, default=str)
     # The conversation that `context: session` steps send is kept apart from the state.
     turns = len(bus.conversation_sync(session_id))
-    said = f"\n\n{turns} conversation turn{'s' * (turns != 1)} (`bus.conversation_sync()`)."
-    return Rendered(
-        f"Session `{session_id}`:\n\n```json\n{text}\n```" + (said if turns else ""), "markdown"
+    said = ""
+    if turns:
+        said = f"\n\n{turns} conversation turn{'s' * (turns != 1)} (`bus.conversation_sync()`)."
+    elif not context and rest:  # a typed id that holds nothing: a near miss?
+        said = _unknown_session(session_id, bus.sessions_sync())
+    return Rendered(f"Session `{session_id}`:\n\n```json\n{text}\n```{said}", "markdown")
+
+
+def _unknown_session(session_id: str, known: list[str]) -> str:
+    """What to say for a session id that holds nothing: the ids it is part of, or near."""
+    from ..near_names import nearest
+
+    close = [s for s in known if session_id in s][:3] or nearest(session_id, known)
+    if close:
+        return (
+            f"\n\nNothing is kept under `{session_id}`. Did you mean "
+            + " or ".join(f"`{c}`" for c in close)
+            + "?"
+        )
+    shown = ", ".join(f"`{s}`" for s in known[-5:])
+    return f"\n\nNothing is kept under `{session_id}`." + (
+        f" Sessions with context: {shown}." if shown else ""
     )
 
 
@@ -179,6 +228,12 @@ def _session(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any
 
 
 def _offline(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any:
+    if rest[0] in ("sim", "local"):  # the stand-in, not the mode
+        raise usage(
+            f"Unknown offline mode {rest[0]!r}: the mode is on, off or auto; which stand-in "
+            "serves (local or sim) is ORCHESTRATION_OFFLINE_MODEL, set before the kernel "
+            "starts. %orchestrate offline on serves every model offline."
+        )
     mode = check_choice("offline mode", rest[0], OFFLINE_MODES)
     ctx.engine.set_offline(mode)
     who = "" if mode == "off" else stand_in_label(ctx.engine.providers.offline_model)
@@ -201,7 +256,15 @@ def _key(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any:
         check_secure_keyring()  # refuse before asking, never after
     where = "saved in the system keyring" if args.save else "kept for this kernel only"
     # Looked up at call time: ipykernel replaces getpass.getpass with a stdin request.
-    key = getpass.getpass(f"API key for {provider} (not shown, {where}): ")
+    try:
+        key = getpass.getpass(f"API key for {provider} (not shown, {where}): ")
+    except StdinNotImplementedError:  # nbconvert, papermill, a headless "Run All"
+        names = " or ".join(PROVIDERS[provider].env_hint) or "the provider's key variable"
+        raise usage(
+            f"This frontend cannot ask for input, so %orchestrate key cannot ask for the "
+            f"{provider} key here. Set {names} in the kernel's environment or in a .env file "
+            "in the working directory, or run this line in an interactive notebook."
+        ) from None
     if not key.strip():
         raise ConfigurationError(f"No key given for {provider}; nothing changed.")
     secret = Secret(key.strip())

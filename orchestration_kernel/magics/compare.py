@@ -98,6 +98,12 @@ def pipeline_notes(compiled: Any, names: Iterable[str], columns: Iterable[str] =
 def render_prompt(template: Template, namespace: Mapping[str, Any], item: Any = None) -> str:
     """The prompt for one item; an unknown name is a clean error naming the nearest ones."""
     names: Mapping[str, Any] = namespace if item is None else ChainMap({"item": item}, namespace)
+    if "item" in template.names and "item" not in names:  # {item} is what --over fills
+        raise ConfigurationError(
+            "In the prompt: {item} is one item of --over: add --over EXPR (a list, a Series "
+            "or a DataFrame) to run the prompt once per item, or write {{item}} for the "
+            "literal text"
+        )
     try:
         return template.render(Scope(has_input=False, namespace=names))
     except AccessError as exc:

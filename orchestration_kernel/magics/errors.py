@@ -10,7 +10,11 @@ of our domain errors is an internal bug and keeps its ordinary traceback.
 A user mistake made through the Python API in a cell (``await engine.complete("gpt-4o",
 ["hi"])``, ``trail.export("a.xlsx")``: a :class:`ConfigurationError`) shows the cell's own
 lines and the message, cut where the call enters this package, through IPython's custom
-exception hook (:func:`install_api_mistakes`). ``%tb`` still shows the whole traceback.
+exception hook (:func:`install_api_mistakes`). So does every other of our domain errors
+raised there — the Guardian blocking a prompt, a provider outage after every retry, a
+garbled or full database — for the same reason the magics show them short: each message
+says what happened and what to do, and forty frames of our runtime add nothing to it.
+``%tb`` still shows the whole traceback.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigurationError, OrchestrationError, SpecError, SpecProblem
+from ..repr_floor import mask
 
 __all__ = [
     "clean_errors",
@@ -30,6 +35,7 @@ __all__ = [
     "is_clean",
     "remove_api_mistakes",
     "render_clean",
+    "spec_excerpt",
     "yaml_error_to_spec",
 ]
 
@@ -38,8 +44,40 @@ _RESET = "\x1b[0m"
 
 
 def render_clean(exc: BaseException) -> list[str]:
-    """The lines shown for a clean error: its class name and its message."""
-    return [f"{_RED}{type(exc).__name__}{_RESET}: {exc}"]
+    """The lines shown for a clean error: its class name and its message; for a spec,
+    the body lines it names, with a caret under each column."""
+    shown = f"{_RED}{type(exc).__name__}{_RESET}: {exc}"
+    if isinstance(exc, SpecError) and exc.source:
+        # A quoted line is the user's own, but it lands in the saved outputs: no key there.
+        excerpt = "".join(f"\n{line}" for line in spec_excerpt(exc.errors, exc.source))
+        shown += mask(excerpt)
+    return [shown]
+
+
+#: How many problems get their line quoted (the message lists every one).
+_EXCERPTS = 10
+
+
+def spec_excerpt(problems: list[SpecProblem], source: str) -> list[str]:
+    """The lines of ``source`` (a cell's body) that ``problems`` name, each with a caret
+    at its column: line numbers count from the first line under ``%%orchestrate``, and a
+    user looking at the cell should not have to count."""
+    lines = source.splitlines()
+    seen: set[tuple[int, int]] = set()
+    out: list[str] = []
+    for problem in problems:
+        line, column = problem.line, problem.column or 1
+        if line is None or not 0 < line <= len(lines) or (line, column) in seen:
+            continue
+        seen.add((line, column))
+        if len(seen) > _EXCERPTS:
+            break
+        text = lines[line - 1]
+        # Tabs stay tabs under the line, so the caret lines up however they are shown.
+        pad = "".join(c if c == "\t" else " " for c in text[: column - 1])
+        label = f"  line {line} |"
+        out += [f"{label} {text}", f"{' ' * (len(label) - 1)}| {pad}^"]
+    return ["", *out] if out else []  # a blank line between the message and the excerpt
 
 
 def is_clean(exc: BaseException) -> bool:
@@ -129,20 +167,26 @@ def _show_api_mistake(
     else:
         short = _before_the_package(tb)
         stb = shell.InteractiveTB.structured_traceback(etype, value, short, tb_offset=tb_offset)
+        if isinstance(value, SpecError) and value.source:  # create_pipeline(yaml) in a cell
+            stb = [*stb, mask("\n".join(spec_excerpt(value.errors, value.source)))]
     shell._showtraceback(etype, value, stb)
     if shell.call_pdb:  # %pdb on: the debugger opens as for any other error
         shell.debugger(force=True)
 
 
+#: What a cell's Python API call shows without our frames: every domain error of ours.
+API_ERRORS: tuple[type[BaseException], ...] = (OrchestrationError,)
+
+
 def install_api_mistakes(shell: Any) -> None:
-    """Show a :class:`ConfigurationError` raised in a cell without our frames, unless the
-    shell already has a custom exception handler of someone else's."""
+    """Show our domain errors (:data:`API_ERRORS`) raised in a cell without our frames,
+    unless the shell already has a custom exception handler of someone else's."""
     if shell.custom_exceptions:
         return
-    shell.set_custom_exc((ConfigurationError,), _show_api_mistake)
+    shell.set_custom_exc(API_ERRORS, _show_api_mistake)
 
 
 def remove_api_mistakes(shell: Any) -> None:
     """Undo :func:`install_api_mistakes` (only if the handler is still ours)."""
-    if shell.custom_exceptions == (ConfigurationError,):
+    if shell.custom_exceptions == API_ERRORS:
         shell.set_custom_exc((), None)

@@ -12,9 +12,10 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from IPython.core import magic_arguments
-from IPython.core.magic import Magics, line_cell_magic, magics_class
+from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
 from traitlets import Bool, Enum, Unicode, observe
 
+from .args import COMMANDS, check_cell_options, parse_args, wants_help
 from .context import LAST_RESULT, CellContext, KernelState
 from .errors import clean_errors, usage
 from .namespace import ErrorLog
@@ -113,13 +114,20 @@ class OrchestrateMagics(Magics):
         self._manager = None
 
     # -- the magic -----------------------------------------------------------------
+    # IPython's own $var/{expr} expansion is quadratic in the line's length (a 160 KB
+    # line did not finish in a minute): the magic expands its own forms (.expand).
+    @no_var_expand
     @magic_arguments.magic_arguments()
     @magic_arguments.argument(
         "args",
         nargs="*",
         help="In a cell: the pipeline's NAME (optional; a named pipeline is registered). "
-        "On a line: a COMMAND and its argument: models | run NAME | audit | context [SESSION]"
-        " | session [ID] | offline on|off|auto | key PROVIDER [--save] | explain [CELL] | help.",
+        "On a line: a COMMAND and its arguments: "
+        + " | ".join(
+            f"{name} {what.split(' — ')[0] if ' — ' in what else ''}".strip()
+            for name, what in COMMANDS.items()
+        )
+        + ".",
     )
     @magic_arguments.argument("--input", metavar="EXPR", help="The input: a Python expression.")
     @magic_arguments.argument("--out", metavar="VAR", help="Bind the result to VAR.")
@@ -193,14 +201,22 @@ class OrchestrateMagics(Magics):
 
         A line runs a command: ``%orchestrate models [FILTER]``, ``run NAME [--input EXPR]``,
         ``audit [--run ID] [--out VAR]``, ``context [SESSION]``, ``session [ID]``,
-        ``offline on|off|auto``, ``key PROVIDER [--save]``, ``explain [CELL]``, ``jobs [NAME]``,
-        ``help``.
+        ``offline on|off|auto``, ``key PROVIDER [--save]``, ``explain [CELL] [-m MODEL]``,
+        ``jobs [NAME]``, ``help`` (or ``-h``/``--help`` with any of them).
+
+        On the magic's line, ``$name`` and ``{name}`` (``name.attr`` too) are the values
+        of your variables (``--run $rid``); ``$$`` is a literal ``$``.
 
         The last result is always in ``_orchestrate``.
         """
-        from .args import check_cell_options, parse_args  # on first use, as the handlers
+        from .expand import expand_line
 
         with clean_errors():
+            line = expand_line(line, self.user_ns)
+            if wants_help(line):  # as in a shell; a cell's body does not run
+                from .commands import help_text
+
+                return help_text()
             args = parse_args(self.orchestrate.parser, line)
             check_cell_options(args, cell=cell is not None)
             if cell is not None:

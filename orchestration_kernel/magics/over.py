@@ -83,7 +83,7 @@ def run_pipeline_over_cell(ctx: CellContext, args: argparse.Namespace, body: str
                 ctx.engine, pipeline, rows, cluster=args.cluster, session_id=session_id,
                 progress=view,
             )  # fmt: skip
-    ctx.ran(result.runs[0].run_id)  # `%orchestrate audit` shows the first row's run
+    ctx.ran(result.run_id)  # `%orchestrate audit` shows the job and every row's run
     ctx.bind(args.out, result)
     from ..shown_frame import ShownFrame
 

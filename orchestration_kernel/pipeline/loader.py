@@ -9,6 +9,7 @@ raised together as one :class:`~orchestration_kernel.errors.SpecError`.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -110,7 +111,15 @@ def parse_yaml(text: str) -> tuple[object, Positions, list[SpecProblem]]:
         if exc.context:
             what = f"{what} ({exc.context})"
         if not isinstance(exc, YAMLBoundError):
-            what = f"malformed YAML: {what}{_yaml_hint(text, mark)}"
+            hint = _quote_left_open(exc) or _yaml_hint(text, mark, what)
+            what = f"malformed YAML: {what}{hint}"
+            if hint and exc.context_mark is not None and "quoted scalar" in (exc.context or ""):
+                mark = exc.context_mark  # the quote that never closes, not the text's end
+        elif "alias" not in what:  # only large, not an alias bomb: say how to go bigger
+            what += (
+                ". A spec this large is better built in Python: create_pipeline() takes a "
+                "list of step dicts, with no such bound"
+            )
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
         raise SpecError([SpecProblem(what, line, col)], source=text) from None
     except UnicodeEncodeError as exc:  # a lone surrogate: not text a YAML parser can read
@@ -140,6 +149,13 @@ def _normalise(data: object, pos: Positions) -> tuple[dict[str, object] | None, 
         return {"steps": data}, []
     if isinstance(data, Mapping):
         if "steps" not in data:
+            near = [k for k in data if isinstance(k, str) and nearest(k, ["steps"])]
+            if near:  # 'step:' or 'Steps:': say which line, not only what is missing
+                line, col = pos.mark((near[0],), key=True)
+                msg = (
+                    f"the spec has no 'steps:' list: did you mean 'steps:' instead of {near[0]!r}?"
+                )
+                return None, [SpecProblem(msg, line, col, near[0])]
             line, col = pos.mark(())
             return None, [SpecProblem("the spec has no 'steps:' list", line, col)]
         return dict(data), []
@@ -212,6 +228,11 @@ def _known_prefix(loc: tuple[int | str, ...], data: object) -> Path:
     return tuple(out)
 
 
+def _allowed_keys(path: Path) -> list[str]:
+    """The keys allowed where an unknown key at ``path`` sits: the pipeline's or a step's."""
+    return _PIPELINE_KEYS if len(path) == 1 else _STEP_KEYS
+
+
 def _pydantic_problems(exc: ValidationError, data: object, pos: Positions) -> list[SpecProblem]:
     grouped: dict[Path, list[ErrorDetails]] = {}
     for err in exc.errors():
@@ -221,21 +242,88 @@ def _pydantic_problems(exc: ValidationError, data: object, pos: Positions) -> li
         err = errs[0]
         if err["type"] == "extra_forbidden":
             key = str(path[-1])
-            allowed = _PIPELINE_KEYS if len(path) == 1 else _STEP_KEYS
+            allowed = _allowed_keys(path)
             close = nearest(key, allowed)
-            hint = f"did you mean {close[0]!r}? " if close else ""
+            near = f"did you mean {close[0]!r}? " if close else ""
+            hint = _INTENT_HINTS.get(key.lower(), near)  # 'max_retries' is no 'max_tokens'?
             msg = f"unknown key {key!r}: {hint}allowed keys are {', '.join(allowed)}"
             line, col = pos.mark(path, key=True)
+        elif path == ("steps",) and _no_steps(err):
+            msg = (
+                "'steps:' lists no steps: put at least 1 under it, e.g. "
+                "'- {name: answer, model: gpt-4o, prompt: \"{input}\"}'"
+            )
+            line, col = pos.mark(path)
+        elif _bare_step(path, err):
+            msg = _bare_step_message(err.get("input"))
+            line, col = pos.mark(path)
         else:
             msgs = list(dict.fromkeys(_clean(e["msg"]) for e in errs))
             msg = " or ".join(msgs) if len(errs) > 1 else msgs[0]
             if err["type"] != "missing" and not isinstance(err.get("input"), Mapping | list):
-                msg = f"{msg} (got {err.get('input')!r})"
+                if repr(err.get("input")) not in msg:  # a message that quotes it says enough
+                    msg = f"{msg} (got {err.get('input')!r})"
+                if path[-1:] == ("on_error",):
+                    msg += _ON_ERROR_HINTS.get(str(err.get("input")).lower(), "")
+                elif err["type"] == "string_type":  # name: yes, name: 123, prompt: 42
+                    msg += _quote_hint(path, pos)
             elif err["type"] == "string_type" and isinstance(err.get("input"), Mapping | list):
                 msg += _FLOW_HINT  # `prompt: {input}` is a YAML mapping, not text
             line, col = pos.mark(path)
         problems.append(SpecProblem(msg, line, col, _path_text(path) or None))
     return problems
+
+
+_RETRY_HINT = (
+    "retries belong to the engine, not to a step (OrchestrationEngine(retry=RetryPolicy("
+    "max_attempts=3))); a step recovers with 'fallbacks: [model, ...]' and 'on_error: skip'. "
+)
+#: What people write for a step's error recovery, and where that lives instead.
+_INTENT_HINTS = {
+    word: _RETRY_HINT for word in ("retry", "retries", "max_retries", "attempts", "max_attempts")
+}
+_ON_ERROR_HINTS = {
+    "retry": ". " + _RETRY_HINT.rstrip(),
+    "continue": ": did you mean 'skip' (go on with the step's 'default' output)?",
+    "ignore": ": did you mean 'skip' (go on with the step's 'default' output)?",
+    "fallback": ": list the models to try in 'fallbacks: [model, ...]'",
+}
+
+
+#: ``when: "triage contains 'urgent'"``, as other tools spell it.
+_WHEN_HINT = ". To test for a word, write it the other way round: \"'urgent' in triage\""
+
+
+def _bare_step(path: Path, err: ErrorDetails) -> bool:
+    """A step that is not a mapping: ``- gpt-4`` or ``- "Summarise {input}"``."""
+    return len(path) == 2 and path[0] == "steps" and err["type"] == "model_type"
+
+
+def _bare_step_message(value: object) -> str:
+    got = repr(value) if isinstance(value, str) else with_article(type(value).__name__)
+    return (
+        f"a step is a mapping of keys (name, model, prompt, ...), not {got}: write "
+        "'- {name: answer, model: gpt-4o, prompt: \"...\"}' (or the keys on lines of their "
+        "own under '- '); to send one prompt to several models, use %%orchestrate --compare"
+    )
+
+
+def _quote_hint(path: Path, pos: Positions) -> str:
+    """YAML turned the text into a bool or a number (``yes``, ``on``, ``123``): quote it."""
+    node = pos.values.get(path)
+    if not isinstance(node, yaml.ScalarNode) or node.style:  # quoted already, or no YAML
+        return ""
+    key = path[-1] if isinstance(path[-1], str) else "value"
+    kind = node.tag.rsplit(":", 1)[-1]  # tag:yaml.org,2002:bool
+    return (
+        f'. YAML reads {node.value} as {with_article(kind)}: quote it, as in {key}: "{node.value}"'
+    )
+
+
+def _no_steps(err: ErrorDetails) -> bool:
+    """``steps:`` with nothing under it (YAML reads null) or ``steps: []``."""
+    empty = err.get("input") is None or err.get("input") == []
+    return empty and err["type"] in ("list_type", "too_short")
 
 
 #: YAML reads a value that starts with ``{`` or ``[`` as a mapping or a list.
@@ -246,7 +334,7 @@ _FLOW_HINT = (
 _KEY_ON_LINE = re.compile(r"^\s*(?:-\s+)?([A-Za-z_][\w-]*):\s")
 
 
-def _yaml_hint(text: str, mark: yaml.Mark | None) -> str:
+def _yaml_hint(text: str, mark: yaml.Mark | None, problem: str = "") -> str:
     """A hint for the YAML mistakes people make most: a tab in the indentation, and an
     unquoted value that holds ``: `` (``prompt: Answer this: what is 2+2?``)."""
     if mark is None:
@@ -258,10 +346,57 @@ def _yaml_hint(text: str, mark: yaml.Mark | None) -> str:
     key = _KEY_ON_LINE.match(line)
     if key and ": " in line[key.end() :]:
         return f'. A value holding ": " must be quoted: {key.group(1)}: "..."'
+    if key and line[key.end() :].lstrip().startswith(("{", "[")):
+        return _FLOW_HINT  # prompt: {input} please
     above = lines[mark.line - 1] if 0 < mark.line <= len(lines) else ""
     if key and above.strip() and ":" not in above:
         return f". Is a ':' missing on line {mark.line}?"
-    return ""
+    return _indent_hint(lines, mark.line, problem)
+
+
+def _quote_left_open(exc: yaml.MarkedYAMLError) -> str:
+    """A hint for an unclosed quote (PyYAML reports the end of the text; its context mark,
+    which the problem then names, is the quote itself)."""
+    start = exc.context_mark
+    if start is None or "quoted scalar" not in (exc.context or ""):
+        return ""
+    return ". The quote that opens here is never closed"
+
+
+#: PyYAML's words for a line that is indented more or less than its neighbours.
+_INDENT_PROBLEMS = (
+    "mapping values are not allowed",
+    "did not find expected '-' indicator",
+    "did not find expected key",
+    "expected <block end>",
+)
+
+
+def _indent_hint(lines: list[str], at: int, problem: str) -> str:
+    """Name the indentation when PyYAML's message is about structure: the line starts in
+    another column than the keys above it (one space too many or too few)."""
+    if not any(p in problem for p in _INDENT_PROBLEMS) or at >= len(lines):
+        return ""
+    above = next((lines[i] for i in range(at - 1, -1, -1) if lines[i].strip()), None)
+    if above is None or not lines[at].strip():
+        return ""
+    here = len(lines[at]) - len(lines[at].lstrip(" "))
+    item = re.match(r"^(\s*-\s+)\S", above)  # '  - name: b': its keys start after '- '
+    there = len(item.group(1)) if item else len(above) - len(above.lstrip(" "))
+    if here == there and lines[at].lstrip().startswith("- "):  # a step indented as a key
+        first = next((ln for ln in lines if re.match(r"^\s*-\s", ln)), lines[at])
+        dash = len(first) - len(first.lstrip(" "))
+        if dash != here:
+            return (
+                f". Check the indentation: the '- ' on line {at + 1} is in column {here + 1}, "
+                f"the first step's in column {dash + 1}; every step's '- ' starts there"
+            )
+    if here == there:
+        return ""
+    return (
+        f". Check the indentation: line {at + 1} starts in column {here + 1}, the line "
+        f"above in column {there + 1}; the keys of one step start in the same column"
+    )
 
 
 def _clean(msg: str) -> str:
@@ -362,6 +497,8 @@ class _Checker:
     problems: list[SpecProblem] = field(default_factory=list)
     deferred: list[Reference] = field(default_factory=list)
     input_refs: list[Reference] = field(default_factory=list)
+    #: (step, the step it reads) -> where it reads it first: a cycle names that spot.
+    step_refs: dict[tuple[str, str], tuple[Path, int]] = field(default_factory=dict)
 
     def add(self, message: str, path: Path, offset: int | None = None, key: bool = False) -> None:
         if offset is None:
@@ -387,15 +524,20 @@ class _Checker:
             for j, dep in enumerate(step.depends_on or []):
                 if dep not in self.names:
                     close = nearest(dep, self.names)
-                    hint = f"; did you mean {close[0]!r}?" if close else ""
+                    hint = f"; did you mean {close[0]!r}?" if close else self._steps_are()
                     self.add(
                         f"step {step.name!r} depends on unknown step {dep!r}{hint}",
                         ("steps", i, "depends_on", j),
                     )
         if self.spec.output is not None and self.spec.output not in self.names:
             close = nearest(self.spec.output, self.names)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            hint = f"; did you mean {close[0]!r}?" if close else self._steps_are()
             self.add(f"'output' names unknown step {self.spec.output!r}{hint}", ("output",))
+
+    def _steps_are(self) -> str:
+        """The step names, for an unknown one with no near miss among them."""
+        shown = ", ".join(self.names[:10]) + (", ..." if len(self.names) > 10 else "")
+        return f" (the steps are: {shown})"
 
     def check_models(self) -> None:
         default = self.spec.model or self.default_model
@@ -476,7 +618,10 @@ class _Checker:
             cond = parse_condition(step.when)
         except WhenError as exc:
             offset = (exc.column or 1) - 1
-            self.add(f"step {step.name!r}: bad 'when:' expression: {exc.reason}", path, offset)
+            hint = _WHEN_HINT if "'contains'" in exc.reason else ""
+            self.add(
+                f"step {step.name!r}: bad 'when:' expression: {exc.reason}{hint}", path, offset
+            )
             return None
         for name, offset in cond.name_positions():
             self.check_reference(i, step, name, path, offset, None)
@@ -492,6 +637,7 @@ class _Checker:
             self.input_refs.append(ref) if ph and ph.path else None
             return
         if root in self.names:
+            self.step_refs.setdefault((step.name or "", root), (path, offset))
             msg = self.step_access(step, root, ph)
             if msg:
                 self.add(f"step {step.name!r}: {what}: {msg}", path, offset)
@@ -509,6 +655,9 @@ class _Checker:
             self.deferred.append(ref)  # a variable the run's namespace or context will give
             return
         hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        if not close and ph is None and step.when:  # when: urgent in triage: a bare word
+            quoted = step.when[:offset] + repr(root) + step.when[offset + len(root) :]
+            hint = f'; to mean the word itself, quote it: when: "{quoted}"'
         self.add(
             f"step {step.name!r}: {what} does not resolve: it is not 'input', a step name, "
             f"a session context key or a variable{hint}",
@@ -539,7 +688,7 @@ class _Checker:
                 )
             return None
         if target.format == "json":
-            return None
+            return _schema_field_problem(root, target, key)
         if kind == "attr" and key not in STEP_FIELDS:
             close = nearest(key, STEP_FIELDS)
             hint = f"did you mean {close[0]!r}? " if close else ""
@@ -566,8 +715,40 @@ class _Checker:
             members = [self.names.index(n) for n in exc.cycle]
             explicit_at = [i for i in members if self.spec.steps[i].depends_on is not None]
             first = (explicit_at or members)[0]
+            if not explicit_at:  # the loop is made of placeholders: point at one
+                spot = self._cycle_reference(exc.cycle)
+                if spot is not None:
+                    self.add(str(exc), *spot)
+                    return None
             self.add(str(exc), ("steps", first, "depends_on"))
             return None
+
+    def _cycle_reference(self, cycle: list[str]) -> tuple[Path, int] | None:
+        """Where the first step of ``cycle`` reads a neighbour in it (``{b}`` in a's
+        prompt, ``b`` in its ``when:``), so the problem names that line and column."""
+        for here, there in itertools.pairwise(cycle):
+            for pair in ((here, there), (there, here)):
+                if pair in self.step_refs:
+                    return self.step_refs[pair]
+        return None
+
+
+def _schema_field_problem(root: str, target: StepSpec, key: str) -> str | None:
+    """A field a JSON step's schema cannot have: not among its ``properties`` when the
+    schema forbids others, or a near miss of one (``{summary.verdit}``): found when the
+    spec loads, not once the step's reply is in, paid for, and the next step fails."""
+    schema = target.json_schema or {}
+    properties = schema.get("properties")
+    if not isinstance(properties, Mapping) or key in properties:
+        return None
+    names = [str(p) for p in properties]
+    close = nearest(key, names)
+    if not close and schema.get("additionalProperties") is not False:
+        return None  # the schema allows other fields: this may be one
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return (
+        f"step {root!r} has no field {key!r} in its schema (its fields: {', '.join(names)}){hint}"
+    )
 
 
 def _references(
@@ -653,27 +834,83 @@ def _validate(
     except ValidationError as exc:
         problems = _pydantic_problems(exc, data, pos)
         paths = {_known_prefix(e["loc"], data) for e in exc.errors()}
-    repaired = _without(data, paths)
-    try:
-        return PipelineSpec.model_validate(repaired), problems
-    except ValidationError:
-        return None, problems
+        renames = _misspelt_keys(exc, data)
+    # First read each misspelt key as the key it nearly is ('promt:' as 'prompt:'): dropped,
+    # a step lost its prompt, the whole spec failed again and every later check (placeholders,
+    # unknown steps, models) went unreported; a dropped 'modle:' also made a second, phantom
+    # "has no model". Then, if that copy is invalid too, drop the offending keys instead.
+    for renamed in (renames, {}):
+        try:
+            spec = PipelineSpec.model_validate(_without(data, paths, renamed))
+        except ValidationError:
+            continue
+        _alias_positions(pos, renamed)
+        return spec, problems
+    return None, problems
 
 
-def _without(data: dict[str, object], paths: set[Path]) -> dict[str, object]:
-    """A copy of ``data`` without the keys at ``paths`` (top-level or step keys only)."""
+def _misspelt_keys(exc: ValidationError, data: dict[str, object]) -> dict[Path, str]:
+    """Unknown keys with one near allowed key that the same mapping does not already have,
+    as ``{path of the unknown key: the key it nearly is}``."""
+    out: dict[Path, str] = {}
+    for err in exc.errors():
+        if err["type"] != "extra_forbidden":
+            continue
+        path = _known_prefix(err["loc"], data)
+        intent = bool(path) and str(path[-1]).lower() in _INTENT_HINTS
+        close = nearest(str(path[-1]), _allowed_keys(path)) if path and not intent else []
+        owner = _at(data, path[:-1])
+        taken = {(p[:-1], key) for p, key in out.items()}  # 'modle' and 'mdoel' both
+        free = isinstance(owner, Mapping) and bool(close) and close[0] not in owner
+        if free and (path[:-1], close[0]) not in taken:
+            out[path] = close[0]
+    return out
+
+
+def _at(data: object, path: Path) -> object:
+    for part in path:
+        if isinstance(data, Mapping):
+            data = data.get(part)
+        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
+            data = data[part]
+        else:
+            return None
+    return data
+
+
+def _alias_positions(pos: Positions, renamed: dict[Path, str]) -> None:
+    """Give a renamed key's value its YAML position under the name it was read as, so a
+    problem inside it (a placeholder in a misspelt 'promt:') names its line and column."""
+    for path, key in renamed.items():
+        target = (*path[:-1], key)
+        for table in (pos.values, pos.keys):
+            for where, node in list(table.items()):
+                if where[: len(path)] == path:
+                    table.setdefault((*target, *where[len(path) :]), node)
+
+
+def _without(
+    data: dict[str, object], paths: set[Path], renamed: Mapping[Path, str] | None = None
+) -> dict[str, object]:
+    """A copy of ``data`` without the keys at ``paths`` (top-level or step keys only); a
+    key in ``renamed`` is kept under the name given there instead."""
     out = dict(data)
     raw_steps = out.get("steps")
     if not isinstance(raw_steps, list):  # e.g. 'steps: 5', already reported
         return out
     steps = [dict(s) if isinstance(s, Mapping) else s for s in raw_steps]
+    renamed = renamed or {}
     for path in paths:
         if len(path) == 1:
-            out.pop(str(path[0]), None)
+            value = out.pop(str(path[0]), None)
+            if path in renamed:
+                out[renamed[path]] = value
         elif len(path) >= 3 and path[0] == "steps" and isinstance(path[1], int):
             step = steps[path[1]]
             if isinstance(step, dict) and path[2] != "name":
-                step.pop(str(path[2]), None)
+                value = step.pop(str(path[2]), None)
+                if len(path) == 3 and path in renamed:
+                    step[renamed[path]] = value
     out["steps"] = steps
     return out
 

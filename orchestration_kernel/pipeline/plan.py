@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ParamSpec, Protocol, TypeVar
 
-from ..formatting import format_cost
+from ..formatting import counted, format_cost
 from .engine_face import PipelineEngine
 from .loader import CompiledPipeline
 
@@ -123,7 +123,8 @@ class PipelinePlan:
 
     def _repr_markdown_(self) -> str:
         cost = format_cost(self.est_cost_usd)
-        head = f"**Plan: {self.name or 'pipeline'}** · {len(self.steps)} steps · est. {cost}"
+        steps = counted(len(self.steps), "step")
+        head = f"**Plan: {self.name or 'pipeline'}** · {steps} · est. {cost}"
         lines = [
             head,
             "",

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 from pydantic import BaseModel, Field, PrivateAttr
 
 from ..errors import UnknownNameError
-from ..formatting import format_cost, format_ms
+from ..formatting import TextPrinter, counted, format_cost, format_ms
 from ..models import Attempt, Decision, Usage
 from ..offline import model_label, stand_in_cost_text, stood_in
-from ..repr_floor import masked_repr
+from ..repr_floor import mask, masked_repr
 from ..shown_text import shown
 from ..storage.commit import Commit
 
@@ -326,13 +326,17 @@ class PipelineResult(BaseModel):
         ]
 
     def to_dataframe(self) -> pd.DataFrame:
-        """A pandas DataFrame, one row per step (pandas is imported here, not before)."""
+        """A pandas DataFrame, one row per step (pandas is imported here, not before);
+        ``started_at``/``ended_at`` are UTC timestamps, as the audit frame's ``timestamp``."""
         import pandas as pd
 
         frame = pd.DataFrame.from_records(self.to_records())
         for column in ("cost_usd", "cost_if_real_usd"):  # numeric, NaN where unknown
             if column in frame:
                 frame[column] = pd.to_numeric(frame[column]).astype("float64")
+        for column in ("started_at", "ended_at"):  # UTC timestamps, as the audit frame's
+            if column in frame:
+                frame[column] = pd.to_datetime(frame[column], unit="s", utc=True).dt.as_unit("us")
         return frame
 
     # -- display ------------------------------------------------------------------
@@ -359,8 +363,9 @@ class PipelineResult(BaseModel):
         cost = _cost_text([c for s in self.steps for c in s.calls], self.cost_usd)
         latency = format_ms(self.latency_ms, unknown="?")
         name = self.pipeline or "pipeline"
+        steps = counted(len(self.steps), "step")
         return (
-            f"{name} · run {self.run_id} · {self.status} · {len(self.steps)} steps · {latency} · "
+            f"{name} · run {self.run_id} · {self.status} · {steps} · {latency} · "
             f"{self.usage.total_tokens} tokens · {cost}"
         )
 
@@ -377,6 +382,11 @@ class PipelineResult(BaseModel):
         if self.output:
             lines += ["", shown(self.output)]  # no credential in a notebook output
         return "\n".join(lines)
+
+    def _repr_pretty_(self, printer: TextPrinter, cycle: bool) -> None:
+        """A plain-text frontend (terminal IPython, jupyter console, text/plain in a
+        saved notebook) shows the summary table, not the repr of every call inside."""
+        printer.text(mask(self._repr_markdown_()))
 
     def _repr_html_(self) -> str:
         head = "".join(f"<th>{h}</th>" for h in self._HEADER)

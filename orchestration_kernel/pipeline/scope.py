@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Protocol, SupportsIndex, SupportsInt, TypeGuard
 
 from ..formatting import with_article
-from ..near_names import IPYTHON_NAMES, nearest
+from ..near_names import data_names, nearest
 from .result import StepResult
 
 __all__ = [
@@ -271,9 +271,5 @@ class Scope:
         """Every visible root name (public namespace names only, IPython's own left out)."""
         names = ["input"] if self.has_input else []
         names += list(self.steps) + [str(k) for k in self.context]
-        names += [
-            str(k)
-            for k in self.namespace
-            if not str(k).startswith("_") and str(k) not in IPYTHON_NAMES
-        ]
+        names += data_names(self.namespace)  # not a module, class or function either
         return names

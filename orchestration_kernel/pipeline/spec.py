@@ -69,6 +69,14 @@ class StepSpec(UserSpec):
     @field_validator("model")
     @classmethod
     def _check_model(cls, value: str | list[str] | None) -> str | list[str] | None:
+        if isinstance(value, str) and ("," in value or " " in value.strip()):
+            # 'model: gpt-4, claude-3' is one string to YAML, and offline it would run as
+            # a model of that name; no model id holds a comma or a space.
+            names = [n for n in re.split(r"[,\s]+", value) if n]
+            raise ValueError(
+                f"{value!r} is not a model name; for a fan-out, one call per model, write a "
+                f"list: model: [{', '.join(names)}]"
+            )
         if isinstance(value, list):
             if not value:
                 raise ValueError("a fan-out model list needs at least one model")

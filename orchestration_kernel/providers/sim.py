@@ -112,6 +112,9 @@ class SimProvider:
         self.simulated = True
         self.calls = 0
         self._faults: list[_Fault] = []
+        #: Maps a name given to :meth:`script` to the model id requests carry (the engine
+        #: sets it: ``claude-3`` is an alias, and its requests say ``claude-sonnet-4-6``).
+        self.model_id: Callable[[str], str] | None = None
 
     # -- scripting -----------------------------------------------------------------
     def script(
@@ -122,6 +125,8 @@ class SimProvider:
         or ``no_finish`` (stream ends without a finish reason)."""
         if kind not in _FAULTS:
             raise UnknownNameError.of("simulator fault", kind, _FAULTS)
+        if model is not None and self.model_id is not None:
+            model = self.model_id(model)  # an alias scripted never matched a request
         self._faults.append(_Fault(kind, model, times, after_chunks))
 
     def clear(self) -> None:

@@ -216,17 +216,27 @@ def test_streaming_updates_the_display_before_idle(
     assert "pending" not in final and "running" not in final and "done" in final
 
 
-def test_interrupt_cancels_a_delayed_run(kernel: Frontend, server: OpenAIServer) -> None:
+def interrupt_in_flight(
+    kernel: Frontend, server: OpenAIServer, code: str, slow: float = 60.0
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Run ``code`` against a gpt-4o request the server delays ``slow`` seconds, interrupt
+    the kernel once the request arrived, and return the cell's reply and messages (the
+    wait fails well before the delay ends)."""
     server.clear()
-    server.script(Fault.delay(60), model="gpt-4o", times=1)
-    msg_id = kernel.execute('%%orchestrate slow\n- model: gpt-4o\n  prompt: "wait for me"\n')
+    server.script(Fault.delay(slow), model="gpt-4o", times=1)
+    msg_id = kernel.execute(code)
     deadline = time.monotonic() + 30
     while not any(r.model == "gpt-4o" for r in server.requests):  # the call is in flight
         assert time.monotonic() < deadline, "the delayed request never arrived"
         kernel._read_iopub()
         time.sleep(0.05)
     kernel.km.interrupt_kernel()
-    reply, msgs = kernel.wait(msg_id, timeout=30)  # well before the 60 s delay ends
+    return kernel.wait(msg_id, timeout=slow / 2)
+
+
+def test_interrupt_cancels_a_delayed_run(kernel: Frontend, server: OpenAIServer) -> None:
+    code = '%%orchestrate slow\n- model: gpt-4o\n  prompt: "wait for me"\n'
+    reply, msgs = interrupt_in_flight(kernel, server, code)
     assert reply["status"] == "error"
     assert reply["ename"] == "RunCancelled"
     assert "Traceback" not in text_of(msgs)

@@ -12,7 +12,7 @@ import pytest
 from IPython import get_ipython
 from IPython.testing.globalipapp import start_ipython
 
-from orchestration_kernel.errors import ConfigurationError
+from orchestration_kernel.errors import ConfigurationError, OrchestrationError
 from orchestration_kernel.session import Session
 
 PIPELINE = """\
@@ -480,7 +480,7 @@ def test_other_errors_keep_their_traceback_and_unload_removes_the_hook(
 ) -> None:
     result = cell(ip, "import json\njson.loads('{')\n")
     assert not result.success and "json/decoder.py" in capsys.readouterr().out
-    assert ip.custom_exceptions == (ConfigurationError,)
+    assert ip.custom_exceptions == (OrchestrationError,)  # every domain error of ours
     ip.run_line_magic("unload_ext", "orchestration_kernel")
     assert ip.custom_exceptions == ()
     ip.set_custom_exc((KeyError,), lambda *a, **k: None)  # someone else's hook stays

@@ -1,0 +1,68 @@
+"""Ctrl-C on a notebook cell that awaits a call (``await engine.complete(...)``) cancels
+the call at once, in a real kernel, with the extension loaded: ipykernel acted on the
+interrupt only when the awaited call ended (here, after the server's 60 s delay).
+The magic's own path (``%%orchestrate`` blocking on the runtime) is
+tests/integration/test_kernel.py::test_interrupt_cancels_a_delayed_run."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.integration.test_kernel import Frontend, interrupt_in_flight, kernel_env
+from tests.servers import OpenAIServer
+
+pytestmark = [pytest.mark.kernel, pytest.mark.timeout(180)]
+
+SLOW = 60.0  # the server's delay: the interrupt must act long before it ends
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[OpenAIServer]:
+    with OpenAIServer() as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def kernel(server: OpenAIServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Frontend]:
+    from jupyter_client.manager import start_new_kernel
+
+    home: Path = tmp_path_factory.mktemp("kernel-home")
+    env = kernel_env(home, server)
+    km, kc = start_new_kernel(kernel_name="python3", env=env, cwd=str(home), startup_timeout=60)
+    frontend = Frontend(km, kc)
+    try:
+        reply, _ = frontend.run(
+            "%load_ext orchestration_kernel\n"
+            "from orchestration_kernel import OrchestrationEngine\n"
+            "engine = OrchestrationEngine()"
+        )
+        assert reply["status"] == "ok", reply
+        yield frontend
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+def test_interrupt_cancels_an_awaited_complete(kernel: Frontend, server: OpenAIServer) -> None:
+    code = 'r = await engine.complete("gpt-4o", "wait")'
+    reply, _ = interrupt_in_flight(kernel, server, code, SLOW)
+    assert reply["status"] == "error" and reply["ename"] == "CancelledError"
+    assert kernel.value("print('r' in dir())").strip() == "False"  # no reply was bound
+    assert kernel.value("print(6 * 7)").strip() == "42"  # the kernel is still usable
+
+
+def test_interrupt_cancels_an_awaited_compare_and_its_run_says_so(
+    kernel: Frontend, server: OpenAIServer
+) -> None:
+    code = 't = await engine.compare(["gpt-4o"], "wait")'
+    reply, _ = interrupt_in_flight(kernel, server, code, SLOW)
+    assert reply["status"] == "error" and reply["ename"] == "CancelledError"
+    status = kernel.value(
+        "engine.audit.flush()\n"
+        "ends = engine.audit.to_dataframe(event='run_end')\n"
+        "print(ends['status'].iloc[-1], ends['detail'].iloc[-1]['kind'])"
+    )
+    assert status.split() == ["cancelled", "compare"]
