@@ -21,6 +21,8 @@ import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from typing import Any, Generic, TypeVar, cast
 
+from .interrupt_wake import stir
+
 __all__ = ["BridgedIterator", "Runtime"]
 
 T = TypeVar("T")
@@ -155,6 +157,7 @@ class Runtime:
         remote = _RemoteCall(coro, caller)
         self.loop.call_soon_threadsafe(remote.start)
         _call_meanwhile(meanwhile)
+        stirrer = stir(caller)  # so Ctrl-C reaches a main-thread loop asleep on a long call
         try:
             return await remote.result  # type: ignore[no-any-return]
         except asyncio.CancelledError:
@@ -164,6 +167,9 @@ class Runtime:
                 with contextlib.suppress(BaseException):
                     await asyncio.wait_for(remote.finished, CANCEL_GRACE_S)
             raise
+        finally:
+            if stirrer is not None:
+                stirrer.stop()
 
     def run_sync(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
         """Run ``coro`` on the loop and block until it ends: the blocking twin of :meth:`run`.
