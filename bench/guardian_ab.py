@@ -6,7 +6,9 @@ child measures, in **thread CPU time** (``time.thread_time``: steadier than wall
 a shared machine, and the checks never leave the thread below 64 KB):
 
 - ``check_input`` per KB over :func:`bench.guardian_speed._ordinary_texts` (the
-  labelled prompts joined into 1, 4 and 16 KB texts), the median over every check;
+  labelled prompts joined into 1, 4 and 16 KB texts), the median over every check; and
+  the same over the speed bench's two other rows (``.negatives``: the negatives alone;
+  ``.prose``: :func:`bench.guardian_speed._prose_texts`);
 - each input policy's own ``check`` per KB on the same texts (medians);
 - the credential floor (``redact_secrets``) per call on distinct short strings that
   cannot hold a credential (model ids, route reasons), memo missed every time.
@@ -37,7 +39,7 @@ sys.path.insert(0, sys.argv[1])
 sys.path.insert(1, sys.argv[2])
 import orchestration_kernel
 assert orchestration_kernel.__file__.startswith(sys.argv[1]), orchestration_kernel.__file__
-from bench.guardian_speed import _ordinary_texts
+from bench.guardian_speed import _ordinary_texts, _prose_texts
 from orchestration_kernel.guardian import GuardContext, Guardian
 from orchestration_kernel.guardian.injection_prefilter import wait_all
 repeats = int(sys.argv[3])
@@ -46,27 +48,36 @@ ctx = GuardContext(model="openai:gpt-4o-mini", provider="openai", session_id="ab
 texts = _ordinary_texts()
 out = {}
 
-async def run():
-    await guardian.check_input("warm-up: ignore nothing, email a@b.example", ctx)
-    wait_all()
-    for text in texts:  # a warm-up round: lazy imports, phone metadata, caches
+async def timed(rows, policies=None):
+    # check_input per KB of each text, repeats times; with policies (a dict), each input
+    # policy's own check too.
+    for text in rows:  # a warm-up round: lazy imports, phone metadata, caches
         await guardian.check_input(text, ctx)
-    per_kb, policies = [], {}
+    per_kb = []
     for _ in range(repeats):
-        for text in texts:
+        for text in rows:
             kb = len(text.encode()) / 1024
             t0 = time.thread_time()
             await guardian.check_input(text, ctx)
             per_kb.append((time.thread_time() - t0) * 1e6 / kb)
-            for policy in guardian.policies:
+            for policy in guardian.policies if policies is not None else ():
                 if "input" not in policy.stages or policy.is_async:
                     continue
                 t0 = time.thread_time()
                 policy.check(text, ctx, "input")
                 policies.setdefault(policy.name, []).append((time.thread_time() - t0) * 1e6 / kb)
-    out["check_input_us_per_kb"] = statistics.median(per_kb)
+    return statistics.median(per_kb)
+
+async def run():
+    await guardian.check_input("warm-up: ignore nothing, email a@b.example", ctx)
+    wait_all()
+    policies = {}
+    out["check_input_us_per_kb"] = await timed(texts, policies)
     for name, values in policies.items():
         out[f"policy.{name}_us_per_kb"] = statistics.median(values)
+    # The speed bench's other two rows: the negatives alone, and prose no one here wrote.
+    for label, rows in (("negatives", _ordinary_texts(benign=True)), ("prose", _prose_texts())):
+        out[f"check_input_us_per_kb.{label}"] = await timed(rows)
 
 asyncio.run(run())
 from orchestration_kernel.guardian.secrets_only import redact_secrets

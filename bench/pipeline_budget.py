@@ -15,6 +15,9 @@ and inserting them, the COMMIT (its fsync under ``synchronous=FULL``), then waki
 run. The high-water mark is written after the run is woken, so it is shown apart; the
 time the run spent encoding its rows is shown last (it is inside the wait above).
 
+The rows queued before the step's call is under way are encoded while it waits on the
+network (``AuditTrail.encode_pending``): that encoding is counted in the last line too.
+
 ``--synchronous NORMAL`` runs the same on a trail with the opt-in durability (a commit
 survives a killed process, not a power cut). Last, the physical floor under the commit
 the run waits for: one bare ``BEGIN IMMEDIATE``/3-row insert/``COMMIT`` in WAL mode on a

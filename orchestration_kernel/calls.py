@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -309,10 +310,18 @@ class CallRunner:
         self.identity = identity
 
     # -- the whole call ------------------------------------------------------------
-    async def run(self, spec: CallSpec, on_delta: DeltaSink | None = None) -> Reply:
-        """Try each candidate in turn; return the first checked reply."""
+    def fill_estimate(self, spec: CallSpec) -> None:
+        """Set ``spec.input_tokens`` (the prompt's token estimate) unless it is set.
+
+        A pure function of the prompt: :meth:`run` does it first, and the engine does it
+        in the caller's thread while the runtime thread wakes up for :meth:`run` (either
+        may get there first; both give the same count)."""
         if spec.input_tokens is None:
             spec.input_tokens = self.estimate(spec.prompt_text())
+
+    async def run(self, spec: CallSpec, on_delta: DeltaSink | None = None) -> Reply:
+        """Try each candidate in turn; return the first checked reply."""
+        self.fill_estimate(spec)
         deadline = _Deadline(spec.timeout)
         attempts: list[Attempt] = []
         if deadline.at is None:  # no deadline: no backstop to arm
@@ -372,16 +381,18 @@ class CallRunner:
         )
 
     def _guard_context(self, target: Target, spec: CallSpec, request: ChatRequest) -> GuardContext:
-        from .guardian import GuardContext
-
         tokens = spec.input_tokens or 0
-        estimate = Usage(input_tokens=tokens, output_tokens=request.max_tokens or 0, estimated=True)
-        return GuardContext(
-            model=target.ref,
+        ref = target.ref
+        info = self.catalogue.get(ref)
+        # What ``catalogue.cost(ref, Usage(tokens, max_tokens, estimated))`` gives (the
+        # same arithmetic: no cached or reasoning tokens), without making the Usage.
+        cost = None if info is None else info.estimate_cost(tokens, request.max_tokens or 0)
+        return _guard_context_type()(
+            model=ref,
             provider=target.provider,
             session_id=spec.session_id,
             identity=self.identity,
-            estimated_cost_usd=self.catalogue.cost(target.ref, estimate),
+            estimated_cost_usd=cost,
             input_tokens=tokens,
             run_id=spec.run_id,
             step=spec.step,
@@ -821,6 +832,15 @@ class _Shown:
         if self.text:
             self._emit("reset", "")
         self.text = ""
+
+
+@functools.cache
+def _guard_context_type() -> type[GuardContext]:
+    """The Guardian's context class, imported on the first checked call (not with this
+    module, and not again on every call)."""
+    from .guardian import GuardContext
+
+    return GuardContext
 
 
 def usage_or_estimate(

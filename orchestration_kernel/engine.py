@@ -425,7 +425,11 @@ class OrchestrationEngine:
         )  # fmt: skip
         if self.audit is not None:
             self.audit.check_writable()  # fail fast: no call runs unaudited
-        reply = await self.runtime.run(self._calls.run(spec, on_delta))
+        runner = self._calls
+        # The token estimate is made while the runtime thread wakes up for the call.
+        reply = await self.runtime.run(
+            runner.run(spec, on_delta), meanwhile=lambda: runner.fill_estimate(spec)
+        )
         if self.audit is not None:
             reply._committed = self.audit.commit_point()  # `await reply.committed`
         return reply

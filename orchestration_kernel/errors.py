@@ -40,7 +40,9 @@ OrchestrationError                     base of everything we raise
 │   │                                  names the file, the cause and what to do
 │   └── AuditWriteError                the audit cannot commit (disk full, read-only): calls,
 │                                      runs and compares fail fast until it recovers
-└── SharedStateError                   Redis (shared state) unreachable; nothing was written
+├── SharedStateError                   Redis (shared state) unreachable; nothing was written
+└── ClusterError                       a Dask cluster lost a job's work (scheduler gone, workers
+                                       dying); what finished is kept, a rerun computes the rest
 ```
 
 Messages never contain secrets: every ``str()`` of these errors is safe to show.
@@ -68,6 +70,7 @@ __all__ = [
     "BadRequestError",
     "BatchJobError",
     "BatchReconcileError",
+    "ClusterError",
     "ConfigurationError",
     "ConfirmationRequired",
     "ConnectionFailure",
@@ -434,3 +437,11 @@ class AuditWriteError(StorageError):
 class SharedStateError(OrchestrationError):
     """The shared Redis could not be reached, so a write that promises durability was
     refused (nothing was written); the message names the server, without its password."""
+
+
+class ClusterError(OrchestrationError):
+    """A Dask cluster lost a job's work: its scheduler went away, or a partition's workers
+    kept dying (killed, out of memory). The message names the cluster and says how many
+    partitions are kept; running the job again computes only the rest."""
+
+    user_error = True

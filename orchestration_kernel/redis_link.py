@@ -19,7 +19,7 @@ import re
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any, Protocol
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from .errors import ConfigurationError
 from .near_names import did_you_mean
@@ -36,6 +36,7 @@ __all__ = [
     "redact",
     "refused_credentials",
     "settings_from",
+    "wait_until_answers",
 ]
 
 #: An argument of a Lua script (redis sends each as a string).
@@ -218,12 +219,25 @@ def _named(settings: RedisSettings) -> str:
 
 
 def _scrub(text: str, url: str) -> str:
-    """``text`` with the URL's password (if any) replaced, whatever a library put in it."""
+    """``text`` with the URL's passwords (if any) replaced, whatever a library put in it."""
+    for password in _passwords(url):
+        text = text.replace(password, "***")
+    return text
+
+
+#: A ``password=`` option in a URL's query (redis-py reads it from there too).
+_QUERY_PASSWORD = re.compile(r"(?i)([?&;]password=)([^&;#]*)")
+
+
+def _passwords(url: str) -> list[str]:
+    """Every password ``url`` carries: after the user name, and as ``?password=``."""
+    found = [m[2] for m in _QUERY_PASSWORD.finditer(url) if m[2]]
+    found += [unquote(m) for m in found]
     with contextlib.suppress(ValueError):
         password = urlsplit(url).password
         if password:
-            return text.replace(password, "***")
-    return text
+            found += [password, unquote(password)]
+    return sorted(set(found), key=len, reverse=True)  # longest first: no half-replaced one
 
 
 def _check_url(url: object, source: str) -> None:
@@ -262,7 +276,8 @@ def _check_url(url: object, source: str) -> None:
 
 
 def redact(url: str) -> str:
-    """``url`` with any password replaced by ``***``."""
+    """``url`` with any password replaced by ``***`` (also a ``?password=`` option)."""
+    url = _QUERY_PASSWORD.sub(r"\1***", url)
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -276,6 +291,27 @@ def redact(url: str) -> str:
     port = f":{parts.port}" if parts.port else ""
     netloc = f"{user}:***@{host}{port}"
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+async def wait_until_answers(settings: RedisSettings) -> None:
+    """Return once Redis answers a PING, trying every ``settings.retry_after`` seconds on
+    a fresh connection (what an outage's probe runs, off every caller's path). An error
+    other than "cannot be reached" is raised."""
+    import asyncio
+
+    while True:
+        await asyncio.sleep(settings.retry_after)
+        probe = client(settings)
+        try:
+            await probe.ping()
+        except Exception as exc:
+            if not is_unavailable(exc):
+                raise
+            continue
+        finally:
+            with contextlib.suppress(Exception):
+                await probe.aclose()
+        return
 
 
 def is_unavailable(exc: BaseException) -> bool:

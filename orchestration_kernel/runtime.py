@@ -15,14 +15,19 @@ import atexit
 import collections
 import concurrent.futures
 import contextlib
+import logging
 import threading
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from typing import Any, Generic, TypeVar, cast
 
+from .interrupt_wake import stir
+
 __all__ = ["BridgedIterator", "Runtime"]
 
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
 
 #: How long a cancelled run gets to record itself as cancelled before we stop waiting.
 CANCEL_GRACE_S = 5.0
@@ -64,6 +69,7 @@ class Runtime:
 
         def main() -> None:
             asyncio.set_event_loop(loop)
+            _name_async_library()
             loop.call_soon(started.set)
             loop.run_forever()
 
@@ -124,14 +130,23 @@ class Runtime:
             raise RuntimeError("this runtime is closed")
         return asyncio.run_coroutine_threadsafe(coro, self.loop)
 
-    async def run(self, coro: Coroutine[Any, Any, T]) -> T:
+    async def run(
+        self, coro: Coroutine[Any, Any, T], meanwhile: Callable[[], object] | None = None
+    ) -> T:
         """Await ``coro`` on the runtime loop from whatever loop the caller is on.
 
         Cancelling the caller cancels the work on the runtime loop, and waits (briefly)
         for it to finish its cancellation, so a cancelled run has recorded itself before
         the caller sees ``CancelledError``.
+
+        ``meanwhile``: called in the caller's thread just after the hand-off, while the
+        runtime thread is being woken (the OS takes tens of µs to run it, more on a busy
+        machine): work ``coro`` would otherwise do first, done in that gap instead. It
+        must be work ``coro`` redoes when it finds it not done, so that an error in it
+        (ignored here) or the runtime thread getting there first changes no outcome.
         """
         if self.in_loop():
+            _call_meanwhile(meanwhile)
             return await coro
         if self._closed:
             coro.close()
@@ -141,6 +156,8 @@ class Runtime:
         caller = asyncio.get_running_loop()
         remote = _RemoteCall(coro, caller)
         self.loop.call_soon_threadsafe(remote.start)
+        _call_meanwhile(meanwhile)
+        stirrer = stir(caller)  # so Ctrl-C reaches a main-thread loop asleep on a long call
         try:
             return await remote.result  # type: ignore[no-any-return]
         except asyncio.CancelledError:
@@ -150,6 +167,9 @@ class Runtime:
                 with contextlib.suppress(BaseException):
                     await asyncio.wait_for(remote.finished, CANCEL_GRACE_S)
             raise
+        finally:
+            if stirrer is not None:
+                stirrer.stop()
 
     def run_sync(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
         """Run ``coro`` on the loop and block until it ends: the blocking twin of :meth:`run`.
@@ -179,6 +199,29 @@ class Runtime:
         the loop and calls ``put(item)`` for each item. Nothing waits between the producer
         and the bridge, so no future is made per item on the loop."""
         return BridgedIterator(self, None, push=produce)
+
+
+def _name_async_library() -> None:
+    """Tell sniffio that this thread runs asyncio, through its per-thread setting (what
+    an async library sets in the thread it runs in). The SDKs' HTTP stack (httpx, anyio,
+    the SDK's headers) asks which async library is running about fifteen times per call;
+    unset, each answer imports ``asyncio.current_task`` and calls it (~1 µs), set, it is
+    an attribute read. Only asyncio ever runs in the runtime's thread."""
+    try:
+        import sniffio
+    except ImportError:  # pragma: no cover - every SDK's HTTP stack brings it
+        return
+    sniffio.thread_local.name = "asyncio"
+
+
+def _call_meanwhile(meanwhile: Callable[[], object] | None) -> None:
+    """Run :meth:`Runtime.run`'s ``meanwhile``; its errors are the coroutine's to meet."""
+    if meanwhile is None:
+        return
+    try:
+        meanwhile()
+    except Exception:  # the coroutine does this work itself when it finds it undone
+        log.debug("work done meanwhile failed; the call does it itself", exc_info=True)
 
 
 class _RemoteCall:

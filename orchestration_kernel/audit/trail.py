@@ -226,6 +226,12 @@ class AuditTrail:
         await committed
         return self._writer.last_hash or (await asyncio.to_thread(self._store.head))[1]
 
+    def encode_pending(self) -> None:
+        """Encode what is recorded and not yet encoded (redaction, hashes, JSON), in the
+        calling thread, so that a later commit has less to do; what is stored does not
+        change. The pipeline runner calls it while a step's call waits on the network."""
+        self._writer.encode_queued()
+
     def _flush_and_head(self) -> str:
         self._writer.flush()
         # The hash of our last committed row covers this run's rows and everything before
@@ -504,9 +510,23 @@ def _shutdown(writer: BatchWriter, store: AuditStore) -> AuditWriteError | None:
 #: reasons), as does a response asked again: the result is a pure function of the text
 #: (the detectors are compiled once, at import), so a bounded memo answers those.
 def _secrets_only(text: str) -> str:
+    redact = _REDACT_SECRETS
+    if redact is None:
+        redact = _load_redact_secrets()
+    return redact(text)
+
+
+#: ``redact_secrets``, once the first row has loaded it (an import statement run for
+#: every string of every row costs about a µs each time).
+_REDACT_SECRETS: Redactor | None = None
+
+
+def _load_redact_secrets() -> Redactor:
+    global _REDACT_SECRETS
     from ..guardian.secrets_only import redact_secrets  # the detectors load on first row
 
-    return redact_secrets(text)
+    _REDACT_SECRETS = redact_secrets
+    return redact_secrets
 
 
 def _session_defaults(path: str | Path | None, session_id: str | None) -> tuple[Path, str | None]:

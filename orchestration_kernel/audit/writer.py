@@ -269,6 +269,13 @@ class BatchWriter:
             self._settle_waiters(None)  # the mark is written after: see _drain
             self._notify(stored)
 
+    def encode_queued(self) -> None:
+        """Encode the queued records nobody has encoded yet, in the calling thread (what
+        a caller about to wait for a commit does first; a record with a very long text
+        is left to the writer thread). A run does it while its call waits on the network,
+        so that its end has less to encode before its commit."""
+        self._encode_queued()
+
     def _encode_queued(self) -> None:
         """Encode the queued records nobody has encoded yet, in this thread."""
         with self._lock:

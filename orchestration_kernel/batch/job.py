@@ -23,17 +23,27 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from ..errors import ProviderError, RetryableError
+from ..errors import BatchJobError, ProviderError, RetryableError
 from ..models import Usage
 from ..privacy import audit_options
 from ..repr_floor import masked_repr
 from .backends.base import Backend, ItemRequest, ItemResult, PollState
 from .input_table import TABLE_FILE, read_table, with_answers
-from .manifest import ChunkRecord, Manifest, ModelRecord, custom_id, list_jobs, parse_custom_id
+from .job_lock import held_by, job_lock
+from .manifest import (
+    ChunkRecord,
+    Manifest,
+    ModelRecord,
+    cancel_requested,
+    custom_id,
+    list_jobs,
+    parse_custom_id,
+    request_cancel,
+)
 from .plan import BatchPlan, PlanLine, line_costs
 from .results import ResultWriter, assemble, read_index, read_parts
 from .retention import content_removed_error, notice, remove_content
@@ -51,6 +61,7 @@ if TYPE_CHECKING:
 __all__ = ["BatchJob", "JobStatus", "ProviderProgress"]
 
 Progress = Callable[["JobStatus"], Any]
+T = TypeVar("T")
 
 #: retryable provider errors in a row after which wait() gives up (and says why)
 MAX_POLL_FAILURES = 5
@@ -81,6 +92,8 @@ class JobStatus:
     state: str  # pending | running | done | cancelled
     providers: list[ProviderProgress] = field(default_factory=list)
     chunks: dict[str, int] = field(default_factory=dict)  # chunk state -> count
+    #: why this status was only read, not advanced (another process works on the job)
+    note: str | None = None
 
     @property
     def done(self) -> bool:
@@ -89,6 +102,8 @@ class JobStatus:
 
     def __str__(self) -> str:
         parts = [f"job {self.name!r}: {self.state}"]
+        if self.note:
+            parts.append(f"  ({self.note})")
         for p in self.providers:
             eta = "" if p.eta_s is None else f", ETA {p.eta_s:.0f}s"
             parts.append(
@@ -112,7 +127,10 @@ class JobStatus:
             f"{p.failed} | {p.blocked} | {'' if p.eta_s is None else f'{p.eta_s:.0f}s'} |"
             for p in self.providers
         ]
-        return "\n".join([f"**{self.name}**: {self.state}", "", head, "|---" * 9 + "|", *rows])
+        note = [f"_({self.note})_", ""] if self.note else []
+        return "\n".join(
+            [f"**{self.name}**: {self.state}", "", *note, head, "|---" * 9 + "|", *rows]
+        )
 
 
 @masked_repr()
@@ -136,6 +154,8 @@ class BatchJob:
         self._start_done: int | None = None
         #: the table to_dataframe() collected before deleting the content (retention)
         self._collected: pd.DataFrame | None = None
+        #: who holds the job's lock when this object last found it taken, else None
+        self.held_elsewhere: str | None = None
 
     @property
     def _runtime(self) -> Runtime:
@@ -254,8 +274,20 @@ class BatchJob:
     # -- submitting -----------------------------------------------------------------------
     async def submit_pending(self) -> None:
         """Submit every chunk not yet at the provider, exactly once each (see the module
-        docstring); a chunk an earlier process left ``submitting`` is reconciled first."""
-        await self._runtime.run(self._submit_pending())
+        docstring); a chunk an earlier process left ``submitting`` is reconciled first.
+        Nothing is sent while another process works on the job (see :mod:`.job_lock`)."""
+        await self._runtime.run(self._locked(self._submit_pending))
+
+    async def _locked(self, work: Callable[[], Awaitable[T]]) -> T | None:
+        """``await work()`` holding the job's lock, on the manifest as the last holder
+        left it; ``None`` (the manifest read again, nothing done) while another process
+        or job object holds the lock."""
+        with job_lock(self.manifest.dir) as mine:
+            self.manifest.refresh()
+            self.held_elsewhere = None if mine else held_by(self.manifest.dir)
+            if not mine:
+                return None
+            return await work()
 
     async def _submit_pending(self) -> None:
         m = self.manifest
@@ -296,11 +328,22 @@ class BatchJob:
 
     # -- polling and collecting -----------------------------------------------------------
     async def poll(self) -> JobStatus:
-        """Check every running chunk once and collect the ones that ended."""
-        return await self._runtime.run(self._poll())
+        """Check every running chunk once and collect the ones that ended. While another
+        process works on the job (its ``wait()``), only read how far it is."""
+        return await self._runtime.run(self._poll_round())
+
+    async def _poll_round(self) -> JobStatus:
+        done = await self._locked(self._poll)
+        if done is not None:
+            return done
+        status = self._status()
+        if not status.done:
+            status.note = f"being worked on by {self.held_elsewhere}; shown as it left it"
+        return status
 
     async def _poll(self) -> JobStatus:
         m = self.manifest
+        await self._cancel_if_asked()
         if any(c.state in ("pending", "submitting") for c in m.chunks):
             await self._submit_pending()
         for chunk in m.chunks:
@@ -313,7 +356,13 @@ class BatchJob:
                 await self._audit_chunk(chunk)
         if not m.blocked_audited:
             self._audit_blocked()
+        await self._cancel_if_asked()  # asked for meanwhile: the round ends as cancelled
         return self._status()
+
+    async def _cancel_if_asked(self) -> None:
+        """Carry out a cancel another process (or job object) asked for."""
+        if not self.manifest.cancel_sent and cancel_requested(self.manifest.dir):
+            await self._cancel_chunks()
 
     def _note(self, chunk: ChunkRecord, state: PollState) -> None:
         changed = (chunk.provider_status, chunk.done, chunk.failed) != (
@@ -657,7 +706,9 @@ class BatchJob:
     # -- cancel and retry -----------------------------------------------------------------
     async def cancel(self) -> JobStatus:
         """Cancel the job: chunks not yet sent never will be; running provider batches are
-        cancelled (what they finished is still collected by :meth:`wait`)."""
+        cancelled (what they finished is still collected by :meth:`wait`). From a process
+        other than the one working on the job, the cancel is recorded and that process
+        carries it out at its next step."""
         return await self._runtime.run(self._cancel())
 
     def cancel_sync(self) -> JobStatus:
@@ -665,6 +716,11 @@ class BatchJob:
         return self._runtime.run_sync(self.cancel())
 
     async def _cancel(self) -> JobStatus:
+        request_cancel(self.manifest.dir)  # seen by whichever process holds the job
+        await self._locked(self._cancel_chunks)
+        return self._status()
+
+    async def _cancel_chunks(self) -> None:
         m = self.manifest
         m.cancelled = True
         m.save()
@@ -673,14 +729,23 @@ class BatchJob:
                 chunk.state, chunk.provider_status = "done", "cancelled"
             elif chunk.state == "submitted":
                 await self.backend(chunk.model).cancel(chunk)
+        m.cancel_sent = True
         m.save()
-        return self._status()
 
     async def retry_failed(self, *, concurrency: int = 8) -> int:
         """Run every failed, expired or cancelled cell again as an interactive call (at
         the interactive price, through the engine's retries and checks); the answers
         supersede the failures in :meth:`to_dataframe`. Returns how many were retried."""
-        return await self._runtime.run(self._retry_failed(concurrency))
+        return await self._runtime.run(self._retry_round(concurrency))
+
+    async def _retry_round(self, concurrency: int) -> int:
+        retried = await self._locked(lambda: self._retry_failed(concurrency))
+        if retried is None:
+            raise BatchJobError(
+                f"batch job {self.name!r} is being worked on by {self.held_elsewhere}; retry "
+                "its failed cells once that process is done with it (or from there)"
+            )
+        return retried
 
     async def _retry_failed(self, concurrency: int) -> int:
         from ..errors import OrchestrationError

@@ -31,13 +31,16 @@ from typing import Any
 from ..errors import BatchJobError
 
 __all__ = [
+    "CANCEL_FILE",
     "CHUNK_STATES",
     "ChunkRecord",
     "Manifest",
     "ModelRecord",
+    "cancel_requested",
     "custom_id",
     "jobs_home",
     "parse_custom_id",
+    "request_cancel",
 ]
 
 #: pending → submitting → submitted → collected → done; or failed / cancelled at the end.
@@ -136,6 +139,8 @@ class Manifest:
     #: the plan shown before submit (``BatchPlan.to_dict()``), so a resumed job shows it
     #: too (jobs made before it was kept have none)
     plan: dict[str, Any] | None = None
+    #: the running provider batches were told to cancel (after ``cancelled``)
+    cancel_sent: bool = False
     version: int = 1
 
     # -- places ---------------------------------------------------------------------------
@@ -166,7 +171,7 @@ class Manifest:
         """Write ``manifest.json`` atomically and durably (before every submit)."""
         self.dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # it holds prompts
         data = asdict(self)
-        tmp = self.path.with_suffix(".json.tmp")
+        tmp = self.path.with_suffix(f".json.{os.getpid()}.tmp")  # never another writer's
         with open(tmp, "w", encoding="utf-8") as fh:
             json.dump(data, fh, indent=1)
             fh.flush()
@@ -183,11 +188,19 @@ class Manifest:
             raise BatchJobError(f"no batch job {name!r} (looked for {path}); known jobs: {known}")
         try:
             data = json.loads(path.read_text("utf-8"))
+            # A cancel asked for by a process that did not hold the job's lock.
+            data["cancelled"] = data.get("cancelled") or cancel_requested(path.parent)
             data["models"] = [ModelRecord(**m) for m in data["models"]]
             data["chunks"] = [ChunkRecord(**c) for c in data["chunks"]]
             return cls(**data)
         except (ValueError, TypeError, KeyError) as exc:
             raise BatchJobError(f"the manifest {path} does not read: {exc}") from None
+
+    def refresh(self) -> None:
+        """Read ``manifest.json`` again, in place (another process may have moved the job
+        on; whoever holds this object keeps it)."""
+        fresh = Manifest.load(self.name)
+        self.__dict__.update(fresh.__dict__)
 
     @staticmethod
     def exists(name: str) -> bool:
@@ -201,6 +214,21 @@ class Manifest:
 
         check_name(name)
         return cls(name=name, uid=uuid.uuid4().hex[:12], created=time.time(), **fields)
+
+
+#: A file in the job's directory: a cancel was asked for (by any process).
+CANCEL_FILE = "cancel-requested"
+
+
+def cancel_requested(directory: Path) -> bool:
+    """True once any process asked to cancel the job in ``directory``."""
+    return (directory / CANCEL_FILE).exists()
+
+
+def request_cancel(directory: Path) -> None:
+    """Record that the job in ``directory`` is to be cancelled (see :func:`cancel_requested`)."""
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    (directory / CANCEL_FILE).touch(mode=0o600)
 
 
 def check_name(name: str) -> None:

@@ -7,7 +7,8 @@ redacted text is stored); the manifest is written before the first submit.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..errors import BatchJobError, ConfigurationError
@@ -16,7 +17,8 @@ from .backends import backend_kind, make_backend
 from .engine_face import BatchEngine
 from .input_table import TABLE_FILE, redacted_index, write_table
 from .job import BatchJob, build_plan, plan_chunks
-from .manifest import Manifest, ModelRecord, check_name
+from .job_lock import LOCK_FILE, job_lock
+from .manifest import Manifest, ModelRecord, check_name, jobs_home
 from .plan import BatchPlan, confirm_threshold
 from .results import ResultWriter, write_index
 
@@ -93,30 +95,47 @@ async def _submit(
             "name is how a restarted kernel finds it again"
         )
     check_name(name)
-    if Manifest.exists(name):
-        raise BatchJobError(
-            f"a batch job called {name!r} already exists: pick it up with "
-            f"BatchJob.resume({name!r}), or choose another name"
-        )
-    manifest, prompts, prepared, plan = _prepare(
-        engine, models, template, items, name, confirm_above, namespace, system, max_tokens,
-        temperature, chunk_size,
-    )  # fmt: skip
-    plan.require(confirm)
-    manifest.fts = fts
-    manifest.plan = plan.to_dict()
-    manifest.keep_content = keep_content or keeps_content(engine)
-    redacted, blocked = await _check_inputs(engine, manifest, prompts)
-    redact = _redactor(engine)
-    index: object = prepared.index
-    if redact is not None and index is not None:  # as table.parquet's: no label unredacted
-        index = redacted_index(index, redact)
-    _write_inputs(manifest, redacted, blocked, index)
-    manifest.has_table = write_table(manifest.dir / TABLE_FILE, prepared, redact)
-    manifest.save()
-    job = BatchJob(engine, manifest, plan)
-    await job._submit_pending()
-    return job
+    with _claimed(name):  # the name's lock, held while the job is made
+        manifest, prompts, prepared, plan = _prepare(
+            engine, models, template, items, name, confirm_above, namespace, system, max_tokens,
+            temperature, chunk_size,
+        )  # fmt: skip
+        plan.require(confirm)
+        manifest.fts = fts
+        manifest.plan = plan.to_dict()
+        manifest.keep_content = keep_content or keeps_content(engine)
+        redacted, blocked = await _check_inputs(engine, manifest, prompts)
+        redact = _redactor(engine)
+        index: object = prepared.index
+        if redact is not None and index is not None:  # as table.parquet's: no label unredacted
+            index = redacted_index(index, redact)
+        _write_inputs(manifest, redacted, blocked, index)
+        manifest.has_table = write_table(manifest.dir / TABLE_FILE, prepared, redact)
+        manifest.save()
+        job = BatchJob(engine, manifest, plan)
+        await job._submit_pending()
+        return job
+
+
+@contextlib.contextmanager
+def _claimed(name: str) -> Iterator[None]:
+    """Hold the new job's lock while it is made, so two kernels submitting one name make
+    one job; :class:`BatchJobError` when the name is taken. Nothing made: no directory
+    is left behind."""
+    directory = jobs_home() / name
+    with job_lock(directory) as mine:
+        try:
+            if not mine or Manifest.exists(name):
+                raise BatchJobError(
+                    f"a batch job called {name!r} already exists: pick it up with "
+                    f"BatchJob.resume({name!r}), or choose another name"
+                )
+            yield
+        finally:
+            if mine and not Manifest.exists(name):
+                with contextlib.suppress(OSError):
+                    (directory / LOCK_FILE).unlink()
+                    directory.rmdir()
 
 
 def plan_job(

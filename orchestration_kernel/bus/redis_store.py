@@ -25,7 +25,11 @@ When Redis cannot be reached: writes that promise durability (durable publishes,
 context, turns, acks) raise :class:`~orchestration_kernel.errors.SharedStateError` —
 refused, never silently lost. Live-only publishes are delivered locally at once and kept
 (up to ``buffer`` of them) to be sent to the other kernels when Redis is back; one
-warning per outage says so, and one more if the buffer overflowed.
+warning per outage says so, and one more if the buffer overflowed. Only the command that
+finds Redis gone waits for the timeout: a probe then pings it every ``retry_after``
+seconds in the background, and until it answers every command is refused (or kept) at
+once — a server that accepts connections and never answers costs one timeout per
+outage, not one per call.
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ from ..redis_link import (
     is_unavailable,
     redact,
     refused_credentials,
+    wait_until_answers,
 )
 from .message import BusMessage
 from .store import ContextVersion, Turn, decode, encode
@@ -181,6 +186,10 @@ class RedisStore:
         self._buffer_max = buffer
         self._overflowed = 0
         self._down = False
+        #: While down: the probe reached Redis again (the next command may try it).
+        self._answered = False
+        self._failure = ""  # why the last command failed, for the errors meanwhile
+        self._probe: asyncio.Task[None] | None = None
         self._warned_topics: set[str] = set()
         self._redis: _Redis | None = None
         self._reader: _Redis | None = None
@@ -203,6 +212,8 @@ class RedisStore:
     async def close(self) -> None:
         """Stop listening and close the connections."""
         self._closing = True
+        if self._probe is not None:
+            self._probe.cancel()
         if self._listener is not None:
             # A cancel can land inside the client's own handling of a blocked XREAD and be
             # absorbed there; the flag ends the loop at the next turn in any case.
@@ -397,6 +408,10 @@ class RedisStore:
         """Run one command; "Redis is unreachable" becomes SharedStateError."""
         if self._redis is None:
             raise SharedStateError("The Redis bus store is not open.")
+        if self._down and not self._answered:
+            # Known down, and the probe has not reached it since: refused at once rather
+            # than after another timeout (a black hole cost every publish seconds).
+            raise SharedStateError(self._failure)
         try:
             result = await fn(*args, **kwargs)
         except Exception as exc:
@@ -404,13 +419,19 @@ class RedisStore:
                 check_refused(exc, self.settings)
                 raise
             self._went_down(exc)
-            raise SharedStateError(
-                f"Redis at {redact(self.settings.url)} {failure(exc)}; nothing was written."
-                + ("" if refused_credentials(exc) else " Try again when it is back.")
-            ) from None
+            raise SharedStateError(self._failure) from None
+        if self._down:
+            self._came_back()
         return result
 
     def _went_down(self, exc: BaseException) -> None:
+        self._failure = (
+            f"Redis at {redact(self.settings.url)} {failure(exc)}; nothing was written."
+            + ("" if refused_credentials(exc) else " Try again when it is back.")
+        )
+        self._answered = False
+        if not self._closing and (self._probe is None or self._probe.done()):
+            self._probe = asyncio.get_running_loop().create_task(self._probe_until_back())
         if self._down:
             return
         self._down = True
@@ -422,6 +443,14 @@ class RedisStore:
         )
         log.info(message)  # shown once, as the warning below; the log keeps the record
         warnings.warn(message, RuntimeWarning, stacklevel=3)
+
+    async def _probe_until_back(self) -> None:
+        """Wait, off every caller's path, until Redis answers; then send the live messages
+        kept meanwhile."""
+        await wait_until_answers(self.settings)
+        self._answered = True  # the next command tries Redis again
+        if self._buffer:
+            await self._flush()
 
     def _came_back(self) -> None:
         if not self._down:

@@ -37,7 +37,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..compare import CompareTable
-from ..errors import ConfigurationError, GuardianBlocked, OrchestrationError, RunCancelled
+from ..errors import (
+    ClusterError,
+    ConfigurationError,
+    GuardianBlocked,
+    OrchestrationError,
+    RunCancelled,
+)
 from ..matrix import MatrixInput, MatrixResult, new_run_id
 from ..matrix_audit import MatrixRunAudit
 from ..near_names import did_you_mean
@@ -231,11 +237,56 @@ def wait_for_workers(client: Any, cluster: object) -> None:
     try:
         client.wait_for_workers(1, timeout=WORKER_WAIT)
     except (TimeoutError, OSError):
-        where = "local" if cluster == "local" else redact(str(client.scheduler.address))
+        where = "local" if cluster == "local" else _address(client)
         raise ConfigurationError(
             f"The Dask cluster ({where}) has no worker: none joined within {WORKER_WAIT:g} s. "
             "Start workers (dask worker tcp://scheduler:8786), or use cluster='local'."
         ) from None
+
+
+def check_worker_versions(client: Any, cluster: object) -> None:
+    """A :class:`ConfigurationError` before anything is sent when a worker runs another
+    orchestration-kernel than this kernel (or none), or another Python ``major.minor``:
+    otherwise each partition fails on the worker with an unpickling or attribute error.
+    Asked with standard-library functions, so a worker without the package can answer."""
+    import importlib.metadata
+    import platform
+
+    def minor(version: object) -> str:
+        return ".".join(str(version).split(".")[:2])
+
+    try:
+        mine = importlib.metadata.version(DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError:  # run from a source tree: nothing to match
+        mine = None
+    try:
+        theirs = client.run(importlib.metadata.version, DISTRIBUTION, on_error="return")
+        pythons = client.run(platform.python_version, on_error="return")
+    except Exception:  # the scheduler cannot say now: the job itself will tell
+        logging.getLogger(__name__).debug("worker versions unknown", exc_info=True)
+        return
+    here = minor(platform.python_version())
+    wrong = []
+    for worker, version in sorted(theirs.items()):
+        python = pythons.get(worker)
+        found = version if isinstance(version, str) else "not installed"
+        if (mine is not None and found != mine) or (
+            isinstance(python, str) and minor(python) != here
+        ):
+            wrong.append(f"{worker}: {DISTRIBUTION} {found}, Python {python}")
+    if wrong:
+        where = "local" if cluster == "local" else _address(client)
+        raise ConfigurationError(
+            f"The Dask cluster ({where}) has workers that cannot run this job: "
+            f"{'; '.join(wrong[:5])}{' ...' if len(wrong) > 5 else ''}. This kernel runs "
+            f"{DISTRIBUTION} {mine or '(from source)'} on Python {platform.python_version()}: "
+            f"install the same version on every worker (pip install "
+            f"'{DISTRIBUTION}[cluster]=={mine or '...'}') with Python {here}. Nothing was sent."
+        )
+
+
+#: The distribution workers must have installed, at this kernel's version.
+DISTRIBUTION = "orchestration-kernel"
 
 
 # -- the job ---------------------------------------------------------------------------
@@ -305,6 +356,7 @@ def run_partitions(
         engine.audit.check_writable()  # fail fast: no job runs unaudited
     client = connect(cluster, engine.session)
     wait_for_workers(client, cluster)
+    check_worker_versions(client, cluster)
     workers = max(1, len(client.scheduler_info().get("workers", {})))
     size = partition_size or max(1, min(1000, math.ceil(rows / (workers * 4))))
     total = math.ceil(rows / size)
@@ -372,7 +424,13 @@ def run_partitions(
                 for future in distributed.as_completed(futures):
                     if stop is not None and stop.stopped:  # nobody waits for the rest
                         raise RunCancelled(f"cluster job {store.job_id} was interrupted")
-                    outcome = future.result()
+                    try:
+                        outcome = future.result()
+                    except Exception as exc:
+                        lost = _lost_partition(exc, client, cluster, len(cells), total)
+                        if lost is None:
+                            raise  # the work's own error (a worker's ConfigurationError...)
+                        raise lost from None
                     # Committed before it is kept, so a kept partition is an audited one.
                     _record(engine, outcome.events, None if keep_run_ids else run_id)
                     store.write(outcome.index, outcome.start, outcome.cells)  # a rerun skips it
@@ -457,6 +515,44 @@ def run_matrix_on_cluster(
     )
     run.finish(result)  # committed before the result is returned
     return result
+
+
+def _lost_partition(
+    exc: BaseException, client: Any, cluster: object, kept: int, total: int
+) -> ClusterError | None:
+    """A :class:`ClusterError` for a partition the cluster lost rather than computed —
+    Dask cancelled it (its scheduler went away) or killed the workers it ran on too often —
+    else None (an error of the work itself, raised as it is)."""
+    import concurrent.futures
+
+    from distributed.scheduler import KilledWorker
+
+    where = "local" if cluster == "local" else _address(client)
+    after = (
+        f"{kept} of {total} partitions are kept (audited and on disk): run the job again "
+        "to compute the rest."
+    )
+    if isinstance(exc, KilledWorker):
+        return ClusterError(
+            f"The Dask cluster ({where}) lost a partition: every worker that ran it died "
+            f"(killed, or out of memory; Dask gives up after "
+            f"distributed.scheduler.allowed-failures). {after}"
+        )
+    if isinstance(exc, concurrent.futures.CancelledError):  # Dask's FutureCancelledError
+        reason = str(getattr(exc, "reason", "") or "cancelled on the cluster")
+        return ClusterError(
+            f"The Dask cluster ({where}) dropped the job's partitions ({reason.replace('-', ' ')}"
+            f"; its scheduler went away or cancelled them). {after}"
+        )
+    return None
+
+
+def _address(client: Any) -> str:
+    """The client's scheduler address, redacted (``"unknown"`` once it is gone)."""
+    try:
+        return redact(str(client.scheduler.address))
+    except Exception:  # a closed client may have no scheduler handle left
+        return "unknown"
 
 
 def shared_limiter(engine: Any) -> dict[str, Any] | None:

@@ -141,6 +141,10 @@ class TextWords:
         self._bare: set[bytes] | None = None
         self._left = WORD_LOOKUPS
 
+    def known(self) -> set[bytes] | None:
+        """``words(lower_text)`` if read already, else ``None`` (not read here)."""
+        return self._all
+
     def all(self) -> set[bytes]:
         """``words(lower_text)`` (shared: never to be changed)."""
         if self._all is None:

@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from typing import AnyStr
 
 from ..errors import ConfigurationError
 from ..models import Action
@@ -22,7 +23,6 @@ from ._scan import (
     Anchored,
     Occurrences,
     OnePass,
-    TextWords,
     first_word,
     lower,
     word_bytes,
@@ -64,8 +64,8 @@ class Signal:
     @cached_property
     def vocabulary(self) -> frozenset[bytes]:
         """The stems (:func:`_stems`) of the words the signal's triggers and pattern are
-        spelled with: a reading of a text that brings none of them new cannot give this
-        signal a new match. Stems, because a pattern spells ``instructions?`` and
+        spelled with: a reading that changed none of them (at the places it changed)
+        cannot give this signal a new match. Stems, because a pattern spells ``instructions?`` and
         ``polic(?:y|ies)``."""
         spelled = " ".join(self.anchor.triggers) + " " + self.anchor.pattern.pattern
         return _stems(words(re.sub(r"\\[a-z]", " ", spelled.lower())))
@@ -926,12 +926,24 @@ _LEET_TAIL = re.compile(rb"0(?:(?<=a0)[a0]*+|(?<![a0]0)0*+a[a0]*+)")
 _LEET_SPLIT = tuple(str.maketrans("0134578@$269", to + "   ") for to in ("oieastbas", "oleastbas"))
 
 
-def _leet_runs(out: str) -> list[tuple[int, int]]:
+def _leet_classes(out: str) -> bytes:
+    """``out`` mapped by :data:`_LEET_CLASS` (one byte per character)."""
+    return out.encode("ascii", "replace").translate(_LEET_CLASS)
+
+
+def _leet_hint(cls: bytes) -> bool:
+    """``_LEET_HINT.search(out)`` for ``cls = _leet_classes(out)``: a leet character
+    next to a letter (two C-level searches instead of a class tried at every place)."""
+    return b"a0" in cls or b"0a" in cls
+
+
+def _leet_runs(out: str, cls: bytes | None = None) -> list[tuple[int, int]]:
     """The spans :data:`_LEET_WORD` matches in ``out`` (runs of letters and leet
     characters, 4 to 24 long, with a leet character and two letters), found from each
     run's first leet character: a C-level search for a literal instead of a look-behind
-    tried at every position."""
-    cls = out.encode("ascii", "replace").translate(_LEET_CLASS)
+    tried at every position. ``cls``: :func:`_leet_classes` of ``out``, if made."""
+    if cls is None:
+        cls = _leet_classes(out)
     runs = []
     for m in _LEET_TAIL.finditer(cls):
         start, end = cls.rfind(b" ", 0, m.start()) + 1, m.end()
@@ -940,18 +952,15 @@ def _leet_runs(out: str) -> list[tuple[int, int]]:
     return runs
 
 
-def _unleet_brings_triggers(found: set[str], before: TextWords) -> bool:
-    """Would undoing leetspeak in these runs bring a word some trigger uses that the
-    text lacks (``before``: the text's words)? ("10am", "mp3" and key-shaped values are
-    everywhere: rewriting the text for them, and reading its words again, cost more than
-    the signals themselves.)"""
+def _unleet_brings_triggers(found: set[str]) -> bool:
+    """Would undoing leetspeak in these runs make a word some trigger uses? ("10am",
+    "mp3" and key-shaped values are everywhere: rewriting the text for them, and reading
+    its words again, cost more than the signals themselves.) Whether the text has that
+    word elsewhere does not matter: the rewritten run is a new place for it."""
     runs = " ".join(found)
     # The two tables differ only in "1": without one, both read the runs the same.
-    for table in _LEET_SPLIT if "1" in runs else _LEET_SPLIT[:1]:
-        for word in _TRIGGER_TEXT.intersection(runs.translate(table).split()):
-            if word.encode() not in before:
-                return True
-    return False
+    tables = _LEET_SPLIT if "1" in runs else _LEET_SPLIT[:1]
+    return any(not _TRIGGER_TEXT.isdisjoint(runs.translate(t).split()) for t in tables)
 
 
 def _unleet_all(text: str, found: list[tuple[int, int]], table: dict[int, int]) -> str:
@@ -968,32 +977,50 @@ def _unleet_all(text: str, found: list[tuple[int, int]], table: dict[int, int]) 
 #: Past this many changed places a reading's words are read whole (one C-level pass)
 #: rather than place by place.
 _FEW_CHANGES = 64
-#: Up to this many words of a reading are looked up in the text one by one (a C-level
-#: search each); more, and the text's words are read whole.
-_FEW_LOOKUPS = 16
 
 
-def _few_matches(pattern: re.Pattern[str], text: str) -> list[int] | None:
+def _few_matches(pattern: re.Pattern[AnyStr], text: AnyStr) -> list[int] | None:
     """Where ``pattern`` matches in ``text`` (starts), or ``None`` past
     :data:`_FEW_CHANGES` matches."""
     found = [m.start() for m in itertools.islice(pattern.finditer(text), _FEW_CHANGES + 1)]
     return None if len(found) > _FEW_CHANGES else found
 
 
-def _new_words(
+#: Per character of a lower-cased text: ``a`` for a letter, ``-`` for a separator
+#: :data:`_SPLIT_WORD` may remove, a space for the rest (non-ASCII included).
+_SPLIT_CLASS = bytes.maketrans(
+    bytes(range(256)),
+    bytes(97 if 97 <= c <= 122 else 45 if chr(c) in "-_.*" else 32 for c in range(256)),
+)
+#: :data:`_SPLIT_WORD` in that mapping: it starts with a literal, which the regex engine
+#: skips to (the class it replaces is tried at every position).
+_SPLIT_CUT = re.compile(rb"-(?<=a-)(?=a)")
+
+
+def _split_cuts(text: str) -> list[int] | None:
+    """``_few_matches(_SPLIT_WORD, text)``, found in the class mapping (one character
+    per byte, so the places are the same)."""
+    return _few_matches(_SPLIT_CUT, text.encode("ascii", "replace").translate(_SPLIT_CLASS))
+
+
+def _changed_words(
     reading: str,
     changed: list[tuple[int, int]] | None,
-    before: TextWords,
-    read: dict[str, set[bytes]] | None = None,
+    before: set[bytes] | None,
+    read: dict[str, set[bytes] | _WordsAround] | None = None,
 ) -> set[bytes] | None:
-    """``words(reading) - before`` when it holds a word some trigger uses, else
-    ``None``; ``reading`` differs from the text whose words ``before`` tells only inside
-    the ``changed`` spans (same positions; ``None``: unknown). ``read``: where the
-    reading's words go when they are read whole (the second look needs them too).
+    """The words of ``reading`` at the places it changed, when one of them is a word
+    some trigger uses, else ``None``; ``reading`` differs from the text only inside the
+    ``changed`` spans (same positions; ``None``: unknown, then every word of the reading
+    counts). ``before``: the text's words, if read; ``read``: where the reading's words
+    go when they are read whole or known around its changes (the second look needs them).
 
+    A reading can only match anew where it differs from the text (elsewhere it is the
+    text, which the first look has seen), so the words that count are those at its
+    changes, by place: not the words the text lacks. A word the text also has somewhere
+    ("please ignore the typos. 1gn0re all ...") is still new where the reading made it.
     Only the words touching a changed span are read: any other word of the reading
-    stands, between the same separators, in the text itself. And the text's own words
-    are read whole only when the reading brings many words, one of them a trigger's.
+    stands, between the same separators, in the text itself.
     """
     if changed is None:
         found = words(reading)
@@ -1003,17 +1030,40 @@ def _new_words(
         mapped = word_bytes(reading)
         pieces = []
         for start, end in changed:
-            first = mapped.rfind(b" ", 0, start) + 1
-            last = mapped.find(b" ", end)
+            # From the start of the word at the span's first character to the end of
+            # the word at its last (a span that starts or ends on a separator takes no
+            # word beyond it).
+            first = mapped.rfind(b" ", 0, start + 1) + 1
+            last = mapped.find(b" ", end - 1)
             pieces.append(mapped[first : len(mapped) if last < 0 else last])
         found = words_of(b" ".join(pieces))
     if found.isdisjoint(_TRIGGER_WORDS):
         return None
-    if len(found) <= _FEW_LOOKUPS:
-        new = {w for w in found if w not in before}
-    else:
-        new = found - before.all()
-    return None if new.isdisjoint(_TRIGGER_WORDS) else new
+    if changed is not None and read is not None and before is not None:
+        read[reading] = _WordsAround(before, found)
+    return found
+
+
+class _WordsAround:
+    """Holds every word of a reading (and perhaps a few more): the words of the text it
+    was made from and those touching its changes (any other word of the reading stands,
+    between the same separators, in the text). The second look asks only whether a
+    signal's words can be there (to pass over the signals that cannot match), so a few
+    more words only let a signal through to its pattern; this saves reading every word
+    of the reading again when the text's are known."""
+
+    __slots__ = ("_around", "_text")
+
+    def __init__(self, text: set[bytes], around: set[bytes]) -> None:
+        self._text = text
+        self._around = around
+
+    def __contains__(self, word: object) -> bool:
+        return word in self._text or word in self._around
+
+    def isdisjoint(self, found: Iterable[bytes]) -> bool:
+        """Is none of ``found`` here?"""
+        return self._text.isdisjoint(found) and self._around.isdisjoint(found)
 
 
 def _deobfuscate(
@@ -1021,14 +1071,15 @@ def _deobfuscate(
     before: set[bytes] | None = None,
     worth: Callable[[str, frozenset[bytes] | None], bool] | None = None,
     gates: set[int] | None = None,
-    read: dict[str, set[bytes]] | None = None,
+    read: dict[str, set[bytes] | _WordsAround] | None = None,
 ) -> list[tuple[str, frozenset[bytes] | None]]:
     """The lower-cased text with spacing, leetspeak and punctuation tricks undone (one
     reading per meaning of "1"), or ``[]`` when there is nothing to undo; each with the
-    words it brings that ``low`` lacks (``None``: chopped words joined, look at all).
-    ``worth``: ``False`` for a reading in which nothing new can match (left out); asked
-    with the stems of the words the reading brings when they are known (``None``: not
-    known), as the second look will only look at the signals spelled with one of them.
+    words at the places it changed (:func:`_changed_words`; ``None``: chopped words
+    joined, look at all). ``worth``: ``False`` for a reading in which nothing new can
+    match (left out); asked with the stems of the words it changed when they are known
+    (``None``: not known), as the second look will only look at the signals spelled
+    with one of them.
     ``gates``: the :data:`_HINT_GATES` that match somewhere in ``low`` or a text that
     holds it (``None``: not known); a hint whose gate does not is not searched while the
     text is still ``low`` itself. ``read``: filled with the words of each reading whose
@@ -1036,7 +1087,8 @@ def _deobfuscate(
 
     Each trick is first looked for with a hint that starts with a literal or a small
     character set (the regex engine skips ahead fast), and undone only when present. A
-    reading counts only when it brings a word some trigger uses, or joins chopped words.
+    reading counts only when it changed a word into one some trigger uses (whether or
+    not the text has that word elsewhere), or joins chopped words.
     """
     out = low
 
@@ -1050,12 +1102,13 @@ def _deobfuscate(
     # rewrite shifted text around (spacing undone): then every word is read again.
     changed: list[tuple[int, int]] | None = []
     if may(0) and _SPACED_HINT.search(" " + low):
-        out = _SPACED.sub(lambda m: m.group().replace(" ", ""), out)
-        changed, spaced = None, True
+        out, count = _SPACED.subn(lambda m: m.group().replace(" ", ""), out)
+        if count:
+            changed, spaced = None, True
     if may(1) and _SPLIT_HINT.search(out):
         # Where the separators are (one pass, at most the few ones kept track of), and
         # the text without them: each match is one character.
-        cuts = [] if changed is None else _few_matches(_SPLIT_WORD, out)
+        cuts = [] if changed is None else _split_cuts(out)
         if cuts is None or changed is None:
             out, count = _SPLIT_WORD.subn("", out)
             if count:
@@ -1070,13 +1123,12 @@ def _deobfuscate(
     if chopped_may and _CHOPPED_HINT.search(out):
         joined = _CHOPPED.sub(lambda m: re.sub(r"[.!]\s+", " ", m.group()), out)
         chopped, out = joined != out, joined
-    # The text's words: looked up one by one, or read whole once (only when needed).
-    low_words = TextWords(low, before)
     readings = {out}
-    if may(3) and _LEET_HINT.search(out):
-        leet = _leet_runs(out)
+    cls = _leet_classes(out) if may(3) else b""
+    if cls and _leet_hint(cls):
+        leet = _leet_runs(out, cls)
         runs = {out[a:b] for a, b in leet}
-        if _unleet_brings_triggers(runs, low_words):
+        if _unleet_brings_triggers(runs):
             # A "1" is an "i" or an "l" ("1gn0re" but "ru1es"): both readings are tried
             # (without a "1" in the runs both tables give the same one: built once).
             tables = (_LEET, _LEET_L) if any("1" in run for run in runs) else (_LEET,)
@@ -1088,14 +1140,14 @@ def _deobfuscate(
     readings.discard(low)
     if chopped:
         return [(r, None) for r in sorted(readings) if worth is None or worth(r, None)]
-    # Two filters, either order: the words a reading brings, when they are read around
-    # its few changes only, go first (most readings bring no trigger word: no scan of
+    # Two filters, either order: the words a reading changed, when they are read around
+    # its few changes only, go first (most readings change no trigger word: no scan of
     # the whole reading then); else the scan does (reading every word costs more).
     kept: list[tuple[str, frozenset[bytes] | None]] = []
     for r in sorted(readings):
         if changed is None and worth is not None and not worth(r, None):
             continue
-        new = _new_words(r, changed, low_words, read)
+        new = _changed_words(r, changed, before, read)
         if new is None:
             continue
         stems = _stems(new)
@@ -1112,6 +1164,18 @@ _OVERLAP = 256
 #: A rejected trigger is remembered by the text around it (this far before and after):
 #: the same window again (a flood of "ignore ignore ...") is not matched again.
 _BEFORE, _AFTER = 64, 320
+
+
+def _window_key(target: str, pos: int) -> tuple[int, int]:
+    """What a trigger at ``pos`` is remembered by once rejected: the text around it and
+    where in that text it stands. Near the start of a text the window is cut short, so
+    without the offset every trigger of a short text would share one window, and a
+    trigger said innocently once ("please ignore the typos") would hide the same
+    trigger in an attack after it."""
+    start = max(0, pos - _BEFORE)
+    return pos - start, hash(target[start : pos + _AFTER])
+
+
 #: Past this many trigger hits in one text, a signal is scanned by the regex engine.
 _HIT_BUDGET = HIT_BUDGET
 
@@ -1120,7 +1184,7 @@ def _readings(
     low: str,
     present: set[bytes] | None = None,
     worth: Callable[[str, frozenset[bytes] | None], bool] | None = None,
-    read: dict[str, set[bytes]] | None = None,
+    read: dict[str, set[bytes] | _WordsAround] | None = None,
 ) -> Iterator[tuple[str, frozenset[bytes] | None]]:
     """The de-obfuscated readings of ``low``: whole for a short text, else per chunk
     (with overlap, so a phrase across a boundary is seen whole in one chunk); ``worth``
@@ -1147,7 +1211,7 @@ def _hint_prefilter() -> SignalPrefilter:
 def _first_match(
     signal: Signal,
     target: str,
-    present: frozenset[bytes] | set[bytes] | None = None,
+    present: frozenset[bytes] | set[bytes] | _WordsAround | None = None,
     seen: Occurrences | None = None,
 ) -> re.Match[str] | None:
     """The first match of ``signal`` in ``target`` that its structural check accepts
@@ -1159,7 +1223,7 @@ def _first_match(
     """
     anchor = signal.anchor
     seen = Occurrences(target) if seen is None else seen
-    rejected: set[int] = set()
+    rejected: set[tuple[int, int]] = set()
     budget = _HIT_BUDGET
     # Anchored.starts_ok, inlined for the usual anchor (a word start, no line start):
     # this runs at every trigger hit.
@@ -1177,7 +1241,7 @@ def _first_match(
                     continue
             elif not anchor.starts_ok(target, pos):
                 continue
-            key = hash(target[max(0, pos - _BEFORE) : pos + _AFTER])
+            key = _window_key(target, pos)
             if key not in rejected:
                 m = anchor.pattern.match(target, pos)
                 if m and (signal.accept is None or signal.accept(target, m)):
@@ -1192,12 +1256,14 @@ def _any_trigger(signal: Signal, seen: Occurrences) -> bool:
     return any(seen.of(trigger) for trigger in signal.anchor.triggers)
 
 
-def _scan_match(signal: Signal, target: str, rejected: set[int]) -> re.Match[str] | None:
+def _scan_match(
+    signal: Signal, target: str, rejected: set[tuple[int, int]]
+) -> re.Match[str] | None:
     """:func:`_first_match` for a flood of triggers: the regex engine walks the text
     itself (one C-level pass per signal) instead of a Python loop per trigger. Matches
     do not overlap here, so a trigger inside a rejected match is not tried on its own."""
     for m in signal.anchor.scanner.finditer(target):
-        key = hash(target[max(0, m.start() - _BEFORE) : m.start() + _AFTER])
+        key = _window_key(target, m.start())
         if key in rejected:
             continue
         if signal.accept is None or signal.accept(target, m):
@@ -1289,10 +1355,11 @@ class InjectionDetector:
             possible = prefilter.matching(reading)
             return possible is None or any(i not in hits for i in (*possible, *prefilter.uncovered))
 
-        read: dict[str, set[bytes]] = {}  # a reading's words, when they were read whole
+        # A reading's words, when they were read whole (or known around its changes).
+        read: dict[str, set[bytes] | _WordsAround] = {}
         for plain, new in _readings(low, present, worth, read):
             # Evidence seen only once spacing / leetspeak is undone covers the whole text;
-            # only signals spelled with a word the reading brings can find anything new.
+            # only signals spelled with a word the reading changed can find anything new.
             known = read.pop(plain, None)
             for i, f in self._patterns(plain, plain, skip=hits, present=known, only=new):
                 hits.setdefault(i, Finding(f.entity, 0, len(text), f.score))
@@ -1308,7 +1375,7 @@ class InjectionDetector:
         text: str,
         low: str,
         skip: dict[int, Finding] | None = None,
-        present: set[bytes] | None = None,
+        present: set[bytes] | _WordsAround | None = None,
         only: frozenset[bytes] | None = None,
     ) -> Iterator[tuple[int, Finding]]:
         """(signal index, finding) for each signal that matches (``low``: lower-cased;
@@ -1331,11 +1398,14 @@ class InjectionDetector:
         # On a first look with the Hyperscan pass, only the signals it lets through and
         # those it does not answer for are looked at (in order: evidence keeps its order).
         order = sorted({*possible, *self._unanswered()}) if possible is not None else None
+        if only is not None:
+            # Only the signals whose vocabulary holds one of the stems (read from the
+            # stem index rather than each signal's vocabulary asked in turn), in order.
+            spelled = self._by_stem
+            order = sorted({i for stem in only for i in spelled.get(stem, ())})
         for i in range(len(signals)) if order is None else order:
             signal = signals[i]
             if skip and i in skip:
-                continue
-            if only is not None and only.isdisjoint(signal.vocabulary):
                 continue
             # A case-sensitive signal is matched in ``text``: the pass over ``low`` tells
             # about it only when they are one (a de-obfuscated reading).

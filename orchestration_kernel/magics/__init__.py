@@ -10,8 +10,7 @@ Modules: :mod:`.orchestrate` (the Magics class), :mod:`.args` (parsing and check
 :mod:`.namespace` (``Err`` and what placeholders see), :mod:`.cells` and
 :mod:`.commands` (the cell and line forms), :mod:`.runner` (blocking on the runtime),
 :mod:`.display` (live progress; the widgets' seam), :mod:`.render` (``-f``),
-:mod:`.errors` (clean messages for user mistakes), :mod:`.interrupts` (Ctrl-C acts at once
-on an awaiting cell).
+:mod:`.errors` (clean messages for user mistakes).
 """
 
 from __future__ import annotations
@@ -20,7 +19,6 @@ import contextlib
 from typing import Any
 
 from .errors import install_api_mistakes, remove_api_mistakes
-from .interrupts import LoopWaker
 from .orchestrate import OrchestrateMagics
 
 __all__ = ["OrchestrateMagics", "load_ipython_extension", "unload_ipython_extension"]
@@ -35,10 +33,6 @@ def load_ipython_extension(ipython: Any) -> None:
     magics = OrchestrateMagics(shell=ipython)
     ipython.register_magics(magics)
     ipython.events.register("post_run_cell", magics.errors.post_run_cell)
-    # Ctrl-C on `await engine.complete(...)` acts at once, not when the call ends.
-    waker = magics.loop_waker = LoopWaker()
-    ipython.events.register("pre_run_cell", waker.pre_run_cell)
-    ipython.events.register("post_run_cell", waker.post_run_cell)
     install_api_mistakes(ipython)
     from .shown_types import show_replies_masked
     from .status_view import show_status_in_cells

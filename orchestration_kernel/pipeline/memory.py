@@ -59,9 +59,20 @@ class TurnWriter:
     async def settle(self) -> None:
         """Flush, then wait until every queued turn is written (or has failed, logged)."""
         self.flush()
-        if self._writing():
-            assert self._task is not None
-            await asyncio.gather(self._task, return_exceptions=True)
+        task = self._task
+        if task is None or task.done():
+            return
+        # Awaited directly, not through gather(): the run resumes one loop iteration
+        # sooner once the write ends (it is the last thing a run waits for).
+        try:
+            await task
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise  # the run itself is cancelled (its writer with it)
+            # the writer alone was cancelled: nothing left to wait for
+        except Exception:  # logged by the writer; a run never fails for its conversation
+            pass
 
     def _writing(self) -> bool:
         return self._task is not None and not self._task.done()

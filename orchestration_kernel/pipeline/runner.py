@@ -415,6 +415,13 @@ class Run:
         prompt, system = self._render(name, spec)
         guardian: Redactor | None = getattr(self.engine, "guardian", None)
         models = spec.models or [self.default_model or ""]
+        encode = getattr(self.audit, "encode_pending", None)
+        if encode is not None:
+            # The rows queued so far (this run's start, the call's route and request
+            # check) are encoded the first time the loop is free once the call is under
+            # way, while it waits on the network, rather than at the run's end, before
+            # the commit the run waits for.
+            asyncio.get_running_loop().call_soon(encode)
         if guardian is None:
             sr.prompt = prompt
             calls = await self._run_calls(name, spec, models, prompt, system)

@@ -12,7 +12,7 @@ import os
 from collections.abc import AsyncIterator
 from typing import Any
 
-from ..errors import ConfigurationError, IncompleteStreamError, MissingKeyError
+from ..errors import ConfigurationError, MissingKeyError
 from ..models import ChatRequest, ProviderReply, StreamChunk
 from ._sdk import (
     SDKAdapter,
@@ -20,7 +20,6 @@ from ._sdk import (
     absorb_chat_chunk,
     activity_hooks,
     chat_messages,
-    chat_usage,
     closing_iteration,
     end_user,
     http_timeout,
@@ -28,6 +27,7 @@ from ._sdk import (
 )
 from .base import Timeouts
 from .openai_post import post_chat
+from .openai_reply import chat_reply_cast, completion_reply
 from .registry import PROVIDERS
 
 __all__ = ["OpenAIProvider"]
@@ -134,23 +134,16 @@ class OpenAIProvider(SDKAdapter):
     ) -> ProviderReply:
         import httpx2
 
+        # The reply is read from the body itself where it is plain (openai_reply).
         completion = await post_chat(
-            client, self._params(request), timeout=http_timeout(httpx2, timeouts)
+            client,
+            self._params(request),
+            timeout=http_timeout(httpx2, timeouts),
+            cast_to=chat_reply_cast(),
         )
-        if not completion.choices:
-            raise IncompleteStreamError("the response has no choices")
-        choice = completion.choices[0]
-        message = choice.message
-        extras: dict[str, Any] = {"id": completion.id}
-        if getattr(message, "refusal", None):
-            extras["refusal"] = message.refusal
-        return ProviderReply(
-            text=message.content or "",
-            finish_reason=choice.finish_reason,
-            usage=chat_usage(completion.usage),
-            response_model=completion.model,
-            extras=extras,
-        )
+        if type(completion) is ProviderReply:
+            return completion
+        return completion_reply(completion)
 
     async def _stream(
         self, client: Any, request: ChatRequest, timeouts: Timeouts

@@ -10,7 +10,8 @@ single cost of a call in the SDK: a third of its CPU time for a 1 KB prompt (iss
 order, so the bytes on the wire are identical: tests/integration/test_openai_post.py
 compares them) and hands it to ``client.post`` with the same options ``create`` passes:
 the same request building, auth, Azure deployment routing, error handling and parsing
-into ``ChatCompletion`` / ``AsyncStream[ChatCompletionChunk]``.
+into ``ChatCompletion`` / ``AsyncStream[ChatCompletionChunk]`` (or, for a non-streamed
+body, into what ``cast_to`` builds: the adapter's :mod:`.openai_reply`).
 
 Anything outside what is known to be plain (a key ``create`` does not send in this
 order, a ``response_format`` that is not a dict, an SDK without these names) goes
@@ -92,11 +93,18 @@ def _plain_message(message: dict[str, Any]) -> bool:
 
 
 async def post_chat(
-    client: Any, params: dict[str, Any], *, timeout: Any, stream: bool = False
+    client: Any,
+    params: dict[str, Any],
+    *,
+    timeout: Any,
+    stream: bool = False,
+    cast_to: Any = None,
 ) -> Any:
     """``client.chat.completions.create(**params, stream=stream, timeout=timeout)``, the
     same request on the wire and the same result, without the transform when ``params``
-    are plain. ``params`` may hold ``extra_body`` as ``create`` takes it."""
+    are plain. ``params`` may hold ``extra_body`` as ``create`` takes it. ``cast_to``:
+    what a non-streamed body is parsed into on that path (default ``ChatCompletion``;
+    ``create`` always gives a ``ChatCompletion``)."""
     parts = _sdk_parts()
     body = {k: v for k, v in params.items() if k != "extra_body"}
     if stream:
@@ -114,7 +122,7 @@ async def post_chat(
         "/chat/completions",
         body=ordered,
         options=options,
-        cast_to=completion,
+        cast_to=completion if cast_to is None or stream else cast_to,
         stream=stream,
         stream_cls=stream_cls[chunk],
     )

@@ -22,9 +22,9 @@ counts arrivals, so such a call gives its place back and books again at the back
   ``retry_after`` seconds a probe pings Redis (off the call path, so an unreachable
   server never holds a call up); once it answers the next call books there again, and
   the bookings made locally meanwhile are written back so the shared window counts
-  them. For one window after
-  Redis is back a kernel keeps to its share as well, until every kernel has come back
-  and written its calls back.
+  them. After Redis is back a kernel keeps to its share as well, until every kernel it
+  knew has booked since (each writes its local calls back before it books), or, for a
+  kernel that never comes back, until the team forgets it (``max(60 s, 2 windows)``).
 
 ``limits`` and ``pyrate-limiter`` were tried first: neither books rpm and tpm atomically
 with refunds, so this is ours.
@@ -54,6 +54,7 @@ from ..redis_link import (
     failure,
     is_unavailable,
     redact,
+    wait_until_answers,
 )
 from .clock import Clock
 
@@ -82,10 +83,11 @@ def _number(value: object) -> float:
 #: KEYS: starts (zset id->start), tokens (hash id->tokens), leases (zset id->expiry),
 #: kernels (zset kernel->last seen), total (the tokens of every booking in the window).
 #: ARGV: id, tokens, rpm, tpm, max_in_flight (0 = no limit), window, lease_ttl, kernel id,
-#: presence seconds, the id of a booking this one replaces ("" for none). Returns
-#: {delay or "-1" (in-flight full: ask again), start booked
-#: (server epoch seconds, to the microsecond), kernels seen}. Each step costs O(log n) in
-#: the bookings of the window, plus one per booking that leaves it.
+#: presence seconds, the id of a booking this one replaces ("" for none), a server time
+#: (0: none). Returns {delay or "-1" (in-flight full: ask again), start booked
+#: (server epoch seconds, to the microsecond), kernels seen, kernels seen since that
+#: time}. Each step costs O(log n) in the bookings of the window, plus one per booking
+#: that leaves it.
 RESERVE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
@@ -95,6 +97,8 @@ local window, ttl = tonumber(ARGV[6]), tonumber(ARGV[7])
 redis.call('ZADD', KEYS[4], now, ARGV[8])
 redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now - tonumber(ARGV[9]))
 local kernels = redis.call('ZCARD', KEYS[4])
+local since = kernels
+if tonumber(ARGV[11]) > 0 then since = redis.call('ZCOUNT', KEYS[4], ARGV[11], '+inf') end
 local total = tonumber(redis.call('GET', KEYS[5]) or '0')
 local old = ARGV[10]
 if old and old ~= '' then
@@ -113,7 +117,7 @@ if cap > 0 then
   redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
   if redis.call('ZCARD', KEYS[3]) >= cap then
     redis.call('SET', KEYS[5], math.max(0, total))
-    return {'-1', '0', kernels}
+    return {'-1', '0', kernels, since}
   end
 end
 local n = redis.call('ZCARD', KEYS[1])
@@ -148,7 +152,7 @@ if cap > 0 then
   redis.call('ZADD', KEYS[3], at + ttl, id)
   redis.call('PEXPIRE', KEYS[3], math.ceil((at - now + ttl) * 1000) + 1000)
 end
-return {tostring(at - now), string.format('%.6f', at), kernels}
+return {tostring(at - now), string.format('%.6f', at), kernels, since}
 """
 
 #: KEYS: tokens hash, total. ARGV: id, tokens. A booking already out of the window stays
@@ -256,6 +260,11 @@ class SharedLimits:
         self._answered = False  # set by the probe once Redis answers again
         self._probe: asyncio.Task[None] | None = None
         self._probation_until = 0.0
+        #: Server time of this kernel's return from an outage, and the kernels it knew
+        #: then: probation lasts until that many have booked since (see _came_back).
+        self._back_since = 0.0
+        self._awaited = 0
+        self._server_now = 0.0  # the Redis clock at the latest booking
         self._local: dict[str, list[_Entry]] = {}  # bookings made during an outage
         self._leases: dict[str, set[str]] = {}  # leases key -> held lease ids
         self._renewer: asyncio.Task[None] | None = None
@@ -397,24 +406,29 @@ class SharedLimits:
     ) -> tuple[float, float] | None:
         """One booking: (seconds until its start, the start in server epoch seconds), or
         None while every in-flight slot is held. ``replaces``: a booking to drop first."""
-        presence = max(60.0, 2 * self.settings.window)
+        since = self._back_since if self.local_limits() else 0.0
         args: list[ScriptArg] = [
             booking_id, max(0, int(tokens)), gate.rpm or 0, gate.tpm or 0,
             gate.max_in_flight or 0, self.settings.window, self.settings.lease_ttl,
-            self._kernel, presence, replaces,
+            self._kernel, self._presence(), replaces, f"{since:.6f}",
         ]  # fmt: skip
         reply = await self._run("reserve", RESERVE, list(keys), args)
-        if not isinstance(reply, list) or len(reply) != 3:
+        if not isinstance(reply, list) or len(reply) != 4:
             raise TypeError(f"unexpected reply from the Redis limiter script: {reply!r}")
-        delay, at, kernels = reply
+        delay, at, kernels, back = reply
         # Just back from an outage the server may have restarted and forgotten the others.
         seen = int(_number(kernels))
         self.kernels = max(self.kernels, seen) if self.local_limits() else seen
+        if since and int(_number(back)) >= self._awaited:
+            # Every kernel known before the outage has booked since this one came back,
+            # writing its local calls back first: the shared window counts them all.
+            self._probation_until = 0.0
         self._seen = True
         value = _number(delay)
         if value < 0:
             return None
         start = _number(at)
+        self._server_now = start - max(0.0, value)
         self.booked.append((gate.deployment_id, start))
         return value, start
 
@@ -496,27 +510,25 @@ class SharedLimits:
             self._redis, self._scripts = None, {}
 
     async def _probe_until_back(self) -> None:
-        """Ping every ``retry_after`` seconds, off the call path, until Redis answers."""
-        while True:
-            await asyncio.sleep(self.settings.retry_after)
-            probe = client(self.settings)
-            try:
-                await probe.ping()
-            except Exception as exc:
-                if not is_unavailable(exc):
-                    raise
-                continue
-            finally:
-                with contextlib.suppress(Exception):
-                    await probe.aclose()
-            self._answered = True  # the next call books in Redis again
-            return
+        """Wait, off the call path, until Redis answers."""
+        await wait_until_answers(self.settings)
+        self._answered = True  # the next call books in Redis again
+
+    def _presence(self) -> float:
+        """Seconds a kernel counts as part of the team after its latest booking."""
+        return max(60.0, 2 * self.settings.window)
 
     def _came_back(self) -> None:
         if self.mode == "shared":
             return
         self.mode = "shared"
-        self._probation_until = time.monotonic() + self.settings.window + self.settings.retry_after
+        # This kernel's share applies until every kernel it knew has booked since its
+        # return (a kernel slow to come back goes on calling on its share meanwhile, and
+        # writes those calls back only when it books), or, for a kernel that never comes
+        # back, until the team forgets it; never less than a window after the return.
+        self._back_since, self._awaited = self._server_now, self.kernels
+        bound = max(self._presence(), self.settings.window + self.settings.retry_after)
+        self._probation_until = time.monotonic() + bound
         self.warnings.append(f"Shared rate limits are back on {redact(self.settings.url)}.")
         log.warning(self.warnings[-1])
 

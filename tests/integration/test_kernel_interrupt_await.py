@@ -1,6 +1,7 @@
 """Ctrl-C on a notebook cell that awaits a call (``await engine.complete(...)``) cancels
-the call at once, in a real kernel, with the extension loaded: ipykernel acted on the
-interrupt only when the awaited call ended (here, after the server's 60 s delay).
+the call at once, in a real kernel, without the extension loaded (the runtime keeps the
+waiting main-thread loop stirring: orchestration_kernel/interrupt_wake.py): ipykernel acted
+on the interrupt only when the awaited call ended (here, after the server's 60 s delay).
 The magic's own path (``%%orchestrate`` blocking on the runtime) is
 tests/integration/test_kernel.py::test_interrupt_cancels_a_delayed_run."""
 
@@ -35,9 +36,7 @@ def kernel(server: OpenAIServer, tmp_path_factory: pytest.TempPathFactory) -> It
     frontend = Frontend(km, kc)
     try:
         reply, _ = frontend.run(
-            "%load_ext orchestration_kernel\n"
-            "from orchestration_kernel import OrchestrationEngine\n"
-            "engine = OrchestrationEngine()"
+            "from orchestration_kernel import OrchestrationEngine\nengine = OrchestrationEngine()"
         )
         assert reply["status"] == "ok", reply
         yield frontend

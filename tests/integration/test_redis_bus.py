@@ -288,3 +288,49 @@ async def test_contextbus_in_a_team_kernel_is_the_engines_bus_on_redis(
     assert OrchestrationEngine(offline="on", audit=False, redis=False).bus.store.kind == "sqlite"
     await other.close()
     await engine.runtime.run(bus.store.close())  # before the server goes away
+
+
+async def test_a_black_hole_costs_one_timeout_per_outage_not_one_per_call() -> None:
+    """A Redis address that accepts connections and never answers (a firewall that drops
+    packets, a hung server). Before: every publish, context read and write waited out
+    the timeout again (a live publish took 4 s, every time). Now the first failure starts
+    a probe in the background, and until it answers, calls are refused (durable) or kept
+    (live) at once, without connecting again."""
+    import socket
+    import threading
+
+    accepted: list[socket.socket] = []
+    with socket.socket() as black_hole:
+        black_hole.bind(("127.0.0.1", 0))
+        black_hole.listen(64)
+
+        def accept() -> None:
+            with contextlib.suppress(OSError):
+                while True:
+                    accepted.append(black_hole.accept()[0])
+
+        threading.Thread(target=accept, daemon=True).start()
+        url = f"redis://127.0.0.1:{black_hole.getsockname()[1]}/0"
+        settings = RedisSettings(url, timeout=0.3, retry_after=60.0)  # no probe during the test
+        runtime = Runtime("black-hole")
+        bus = ContextBus(RedisStore(settings), runtime=runtime, session_id="s")
+        try:
+            with warnings.catch_warnings(record=True):
+                warnings.simplefilter("always")
+                with pytest.raises(SharedStateError, match="did not answer"):
+                    await bus.update_context({"k": 1})  # finds out: one timeout
+                tried = len(accepted)
+                assert tried >= 1
+                for n in range(5):
+                    with pytest.raises(SharedStateError, match="did not answer"):
+                        await bus.get_context()
+                    with pytest.raises(SharedStateError, match="nothing was written"):
+                        await bus.publish("team.saved", n, durable=True)
+                    await bus.publish("team.live", n)  # kept for when Redis is back
+            assert len(accepted) == tried  # nothing connected to the black hole again
+            assert len(bus.store._buffer) == 5  # type: ignore[attr-defined]
+        finally:
+            await bus.close()
+            runtime.close()
+            for conn in accepted:
+                conn.close()

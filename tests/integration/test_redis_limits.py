@@ -297,3 +297,44 @@ async def test_a_redis_that_refuses_the_url_says_why_and_keeps_the_password(
     assert secret not in str(refused.value) and "Try again" not in str(refused.value)
     await bus.close()
     await _close(limiter)
+
+
+async def test_a_kernel_back_late_from_an_outage_is_counted_before_the_others_take_the_quota(
+    redis_server: RedisServer,
+) -> None:
+    """The Redis team restart window: after a restart, the kernels back first left their
+    probation after one window, though a kernel that came back later had been making its
+    local calls all along and had not written them back yet: the shared window missed
+    them, and the quota was exceeded by them (71 calls in a 60-call window under load).
+    Now a kernel keeps to its share until every kernel it knew has booked since it came
+    back (each writes its local calls back first), or until the team's presence expires."""
+    window, rpm = 1.0, 12
+    dep = Deployment(id="late", provider="openai", model="m", rpm=rpm)
+    a, b = (_limiter(redis_server.url, window=window, retry_after=0.1) for _ in range(2))
+    late = _limiter(redis_server.url, window=window, retry_after=3.0)  # probes seldom
+    starts: list[float] = []
+
+    async def call(limiter: Limiter) -> None:
+        async with limiter.acquire(dep):
+            starts.append(time.monotonic())
+
+    for limiter in (a, b, late, a, b, late):  # each sees that Redis sees three kernels
+        await call(limiter)
+    redis_server.stop()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SharedLimitsWarning)
+        for limiter in (a, b, late):  # each finds Redis gone: a third of the quota each
+            await call(limiter)
+        redis_server.start()
+        starts.clear()
+        until = time.monotonic() + 4 * window  # the late kernel comes back after ~3 s
+
+        async def busy(limiter: Limiter) -> None:
+            while time.monotonic() < until:
+                await call(limiter)
+
+        await asyncio.gather(busy(a), busy(b), busy(late))
+    assert late.shared is not None and late.shared.mode == "shared"
+    # Within the limiter's window, less a margin for this one loop's scheduling.
+    assert _most_in_any_window(starts, window - 0.1) <= rpm, sorted(starts)
+    await _close(a, b, late)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Callable
 
 import pytest
 
@@ -203,35 +204,76 @@ def test_leet_runs_are_the_leet_word_matches() -> None:
         assert injection._leet_runs(low) == _spans(injection._LEET_WORD.finditer(low)), text
 
 
+def _rewrite(
+    chars: list[tuple[str, bool]], pattern: re.Pattern[str], repl: Callable[[str], str]
+) -> tuple[list[tuple[str, bool]], int]:
+    """``pattern.sub(repl)`` on a text kept as (character, changed) pairs: what a match
+    becomes is marked changed, and where a match is removed the characters on both
+    sides of it are. Also the number of matches."""
+    text = "".join(c for c, _ in chars)
+    out: list[tuple[str, bool]] = []
+    last = count = 0
+    for m in pattern.finditer(text):
+        count += 1
+        out += chars[last : m.start()]
+        made = repl(m.group())
+        if made:
+            out += [(c, True) for c in made]
+        else:
+            if out:
+                out[-1] = (out[-1][0], True)
+            if m.end() < len(chars):
+                chars = [*chars[: m.end()], (chars[m.end()][0], True), *chars[m.end() + 1 :]]
+        last = m.end()
+    out += chars[last:]
+    return out, count
+
+
+def _changed_words(chars: list[tuple[str, bool]]) -> set[bytes]:
+    """The words (as :func:`words` reads them) that hold a changed character."""
+    mapped = injection.word_bytes("".join(c for c, _ in chars)).decode()
+    pieces = re.finditer(r"\S+", mapped)
+    return injection.words(
+        " ".join(m.group() for m in pieces if any(ch for _, ch in chars[m.start() : m.end()]))
+    )
+
+
 def _plain_deobfuscate(low: str) -> list[tuple[str, frozenset[bytes] | None]]:
-    """The second look without its shortcuts: every rewrite applied with ``sub``, every
-    reading's words read whole."""
+    """The second look without its shortcuts: every rewrite applied with ``sub`` on the
+    text marked character by character, and a reading kept for the words at the places
+    it changed (every word of it once spacing is undone or past the changes tracked)."""
     words, trigger_words = injection.words, injection._TRIGGER_WORDS
-    out = injection._SPACED.sub(lambda m: m.group().replace(" ", ""), low)
-    out = injection._SPLIT_WORD.sub("", out)
-    joined = injection._CHOPPED.sub(lambda m: re.sub(r"[.!]\s+", " ", m.group()), out)
-    chopped, out = joined != out, joined
-    readings = {out}
-    before = words(low)
-    runs = list(injection._LEET_WORD.finditer(out))
+    chars = [(c, False) for c in low]
+    chars, spaced = _rewrite(chars, injection._SPACED, lambda g: g.replace(" ", ""))
+    chars, cuts = _rewrite(chars, injection._SPLIT_WORD, lambda g: "")
+    text = "".join(c for c, _ in chars)
+    joined = injection._CHOPPED.sub(lambda m: re.sub(r"[.!]\s+", " ", m.group()), text)
+    if joined != text:
+        chars = [(c, True) for c in joined]
+    chopped = joined != text
+    readings = {joined: chars}
+    runs = list(injection._LEET_WORD.finditer(joined))
     brings = any(
-        not (words(m.group().translate(t)) - before).isdisjoint(trigger_words)
+        not words(m.group().translate(t)).isdisjoint(trigger_words)
         for m in runs
         for t in (injection._LEET, injection._LEET_L)
     )
     if brings:
-        readings = {
-            injection._unleet_all(out, [m.span() for m in runs], t)
-            for t in (injection._LEET, injection._LEET_L)
-        }
-    readings.discard(low)
+        readings = {}
+        for t in (injection._LEET, injection._LEET_L):
+            leet, _ = _rewrite(chars, injection._LEET_WORD, lambda g, t=t: g.translate(t))
+            readings["".join(c for c, _ in leet)] = leet
+    else:
+        runs = []
+    readings.pop(low, None)
     if not readings or chopped:
         return [(r, None) for r in sorted(readings)]
+    whole = spaced or cuts + len(runs) > injection._FEW_CHANGES
     kept = []
     for r in sorted(readings):
-        new = words(r) - before
-        if not new.isdisjoint(trigger_words):
-            kept.append((r, injection._stems(new)))
+        found = words(r) if whole else _changed_words(readings[r])
+        if not found.isdisjoint(trigger_words):
+            kept.append((r, injection._stems(found)))
     return kept
 
 

@@ -51,3 +51,37 @@ def test_an_option_redis_does_not_know_is_a_configuration_error_not_a_type_error
     bad_value = RedisSettings("redis://127.0.0.1:1/0?socket_timeout=soon")
     with pytest.raises(ConfigurationError, match="socket_timeout"):
         client(bad_value)
+
+
+def test_a_password_in_the_query_is_hidden_like_one_in_the_user_part() -> None:
+    """redis-py also reads ``?password=`` from a URL. Before: only ``user:pw@`` was masked,
+    so the query's password showed in every warning, error, repr and status."""
+    import socket
+    import warnings
+
+    from orchestration_kernel.errors import SharedStateError
+    from orchestration_kernel.redis_link import redact
+
+    assert redact(f"redis://h:1/0?db=0&Password={SECRET}&x=1") == (
+        "redis://h:1/0?db=0&Password=***&x=1"
+    )
+    with socket.socket() as free:  # a port nothing listens on: refused at once
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    url = f"redis://127.0.0.1:{port}/0?password={SECRET}"
+    engine = OrchestrationEngine(offline="on", audit=False, redis=RedisSettings(url, timeout=0.5))
+    shown: list[str] = [repr(engine.redis), repr(engine.bus)]
+    try:
+        engine.add_pool("team", [{"model": "openai:gpt-4o-mini", "rpm": 10}])
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            engine.complete_sync("team", "hello")  # goes on locally, and says why
+            with pytest.raises(SharedStateError) as refused:
+                engine.runtime.run_sync(engine.bus.update_context({"k": 1}))
+        shown += [str(w.message) for w in caught] + [str(refused.value)]
+        shown.append(str(engine.router.limiter.shared.status()))
+        assert any("Shared rate limits unavailable" in text for text in shown)
+        assert all(SECRET not in text for text in shown), shown
+        assert "password=***" in str(refused.value)
+    finally:
+        engine.close()

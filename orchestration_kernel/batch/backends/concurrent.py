@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ...errors import ConnectionFailure, ProviderError
 from ...storage.files import atomic_path
+from ..manifest import cancel_requested
 from .base import Backend, ItemRequest, ItemResult, PollState
 
 if TYPE_CHECKING:
@@ -25,6 +26,38 @@ __all__ = ["ConcurrentBackend"]
 
 #: attempts per item on a retryable error (rate limit, 5xx, timeout)
 ATTEMPTS = 3
+
+
+#: Seconds an interrupted chunk's calls already sent get to answer, so their answers are
+#: journaled rather than asked (and paid for) again on resume.
+INTERRUPT_GRACE = 2.0
+
+
+async def _finish_on_interrupt(
+    call: Coroutine[object, None, ItemResult], keep: Callable[[ItemResult], None]
+) -> ItemResult:
+    """``await call``; when the wait is cancelled (Ctrl-C), a call already sent gets
+    :data:`INTERRUPT_GRACE` seconds to answer, and its answer is kept before the cancel
+    goes on. Before, every call in flight was cut, and each was sent again on resume."""
+    task = asyncio.ensure_future(call)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        done, _ = await asyncio.wait({task}, timeout=INTERRUPT_GRACE)
+        if task in done and not task.cancelled() and task.exception() is None:
+            keep(task.result())
+        else:
+            task.cancel()
+        raise
+
+
+def _ends_a_line(path: Path) -> bool:
+    """True when ``path`` is empty or its last byte is a newline."""
+    with open(path, "rb") as fh:
+        if fh.seek(0, 2) == 0:
+            return True
+        fh.seek(-1, 2)
+        return fh.read(1) == b"\n"
 
 
 class ConcurrentBackend(Backend):
@@ -69,17 +102,39 @@ class ConcurrentBackend(Backend):
         todo = [i for i in self.items_for(chunk) if i.custom_id not in answered]
         gate = asyncio.Semaphore(self.concurrency)
         lock = asyncio.Lock()
+        stopped = False
+        path = self._journal(chunk)
         # A local append per answer is cheap next to the call it records.
-        with open(self._journal(chunk), "a", encoding="utf-8") as journal:  # noqa: ASYNC230
+        with open(path, "a", encoding="utf-8") as journal:  # noqa: ASYNC230
+            if not _ends_a_line(path):
+                # A kill cut the last line: end it, or the next answer would be glued to
+                # it and lost with it.
+                journal.write("\n")
+
+            def keep(result: ItemResult) -> None:
+                journal.write(json.dumps(result.__dict__, ensure_ascii=False) + "\n")
+                journal.flush()  # a killed kernel keeps every answer written so far
 
             async def one(item: ItemRequest) -> None:
+                nonlocal stopped
                 async with gate:
-                    result = await self._call(item)
+                    # Another process may cancel the job meanwhile: its items stop here.
+                    stopped = stopped or cancel_requested(self.manifest.dir)
+                    if stopped:
+                        return
+                    result = await _finish_on_interrupt(self._call(item), keep)
                 async with lock:
-                    journal.write(json.dumps(result.__dict__, ensure_ascii=False) + "\n")
-                    journal.flush()  # a killed kernel keeps every answer written so far
+                    keep(result)
 
-            await asyncio.gather(*(one(item) for item in todo))
+            calls = [asyncio.ensure_future(one(item)) for item in todo]
+            try:
+                await asyncio.gather(*calls)
+            except asyncio.CancelledError:
+                # The journal stays open while the calls in flight get their grace.
+                await asyncio.wait(calls, timeout=INTERRUPT_GRACE + 1.0)
+                raise
+        if stopped:
+            return PollState("ended", "cancelled", chunk.request_count)
         return PollState("ended", "completed", chunk.request_count, done=chunk.request_count)
 
     async def _call(self, item: ItemRequest) -> ItemResult:

@@ -1,0 +1,126 @@
+"""``python -m bench.guardian_ab_inproc BASE [--rounds 6]``.
+
+The Guardian at commit ``BASE`` and in the working tree, timed **in one process, text by
+text**: the base's ``orchestration_kernel/`` is extracted from git under another package
+name (``guardian_ab_base``: its modules import each other relatively), and for every text
+of the speed bench's three rows (:mod:`bench.guardian_speed`: the labelled prompts, the
+negatives alone, prose) each side's ``check_input`` and each family's detector (injection,
+PII, secrets) run back to back, alternating which goes first. Each pair of checks sees
+the same machine within milliseconds, so the ratio of the two is steady where separate
+processes on a shared machine drift apart (:mod:`bench.guardian_ab` compares processes,
+and moves by ±10 % on figures neither side changed when the machine is busy).
+
+Printed per row and figure: each side's median µs per KB (thread CPU) and the median of
+the per-check ratios now / base. Use an even ``--rounds``: the side that goes second in
+a pair finds the text in the CPU's caches, and alternating cancels that. A family
+neither side changed reads about 1.00 (the control). The prefilter databases are loaded
+(``ORCHESTRATION_GUARDIAN_PREFILTER=wait``) and both sides use one home.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.compare import _extract
+
+__all__ = ["main"]
+
+_BASE_PACKAGE = "guardian_ab_base"
+
+
+def _sides(base_root: Path) -> dict[str, Any]:
+    """Each side's Guardian and detectors (``base`` imported as its own package)."""
+    sys.path.insert(0, str(base_root))
+    out = {}
+    for label, package in (("base", _BASE_PACKAGE), ("now", "orchestration_kernel")):
+        guardian_mod = importlib.import_module(f"{package}.guardian")
+        injection = importlib.import_module(f"{package}.guardian.injection")
+        pii = importlib.import_module(f"{package}.guardian.pii")
+        secrets = importlib.import_module(f"{package}.guardian.secrets")
+        guardian = guardian_mod.Guardian()
+        out[label] = {
+            "ctx": guardian_mod.GuardContext(model="openai:gpt-4o-mini", session_id="ab"),
+            "check_input": guardian,
+            "injection": injection.InjectionDetector().find,
+            "pii": pii.PIIDetector().find,
+            "secrets": secrets.SecretsPolicy().find,
+        }
+    return out
+
+
+async def _measure(sides: dict[str, Any], rows: dict[str, list[str]], rounds: int) -> None:
+    figures = ("check_input", "injection", "pii", "secrets")
+
+    async def once(side: dict[str, Any], figure: str, text: str) -> float:
+        t0 = time.thread_time()
+        if figure == "check_input":
+            await side["check_input"].check_input(text, side["ctx"])
+        else:
+            side[figure](text)
+        return time.thread_time() - t0
+
+    print(f"`python -m bench.guardian_ab_inproc BASE --rounds {rounds}` (thread CPU, µs/KB)")
+    print("| row | figure | base | now | median ratio now / base |\n|---|---|---|---|---|")
+    for row, texts in rows.items():
+        for text in texts:  # warm-up: lazy imports, databases, caches
+            for side in sides.values():
+                for figure in figures:
+                    await once(side, figure, text)
+        for figure in figures:
+            times: dict[str, list[float]] = {"base": [], "now": []}
+            ratios = []
+            for r in range(rounds):
+                for text in texts:
+                    kb = len(text.encode()) / 1024
+                    order = ("base", "now") if r % 2 == 0 else ("now", "base")
+                    took = {}
+                    for label in order:
+                        took[label] = await once(sides[label], figure, text) * 1e6 / kb
+                    times["base"].append(took["base"])
+                    times["now"].append(took["now"])
+                    ratios.append(took["now"] / took["base"])
+            base, now = statistics.median(times["base"]), statistics.median(times["now"])
+            ratio = statistics.median(ratios)
+            print(f"| {row} | {figure} | {base:.1f} | {now:.1f} | {ratio:.3f} |")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Measure BASE and the working tree in one process; print the medians."""
+    p = argparse.ArgumentParser(prog="python -m bench.guardian_ab_inproc", description=__doc__)
+    p.add_argument("base", help="the git commit to compare against")
+    p.add_argument("--rounds", type=int, default=6, help="checks of each text per side")
+    args = p.parse_args(argv)
+    os.environ["ORCHESTRATION_GUARDIAN_PREFILTER"] = "wait"
+    from bench.guardian_speed import _ordinary_texts, _prose_texts
+    from orchestration_kernel.guardian.injection_prefilter import wait_all
+
+    with tempfile.TemporaryDirectory(prefix="guardian-ab-inproc-") as tmp:
+        _extract(args.base, Path(tmp) / "tree")
+        shutil.move(str(Path(tmp) / "tree" / "orchestration_kernel"), Path(tmp) / _BASE_PACKAGE)
+        sides = _sides(Path(tmp))
+        for side in sides.values():  # the first check starts the database builds
+            asyncio.run(side["check_input"].check_input("warm-up: ignore a@b.example", side["ctx"]))
+        wait_all()
+        base_prefilter = importlib.import_module(f"{_BASE_PACKAGE}.guardian.injection_prefilter")
+        base_prefilter.wait_all()
+        rows = {
+            "labelled": _ordinary_texts(),
+            "negatives": _ordinary_texts(benign=True),
+            "prose": _prose_texts(),
+        }
+        asyncio.run(_measure(sides, rows, args.rounds))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,79 @@
+"""Ctrl-C while a main-thread loop awaits one long call on the runtime.
+
+The OS may deliver SIGINT to any thread; Python runs the handler in the main thread only
+when that thread next runs bytecode. Here the signal is sent to the runtime's own thread
+(as the kernel's SIGINT may land there) while the main loop awaits a long call: the
+handler must run, and cancel the call, long before the call would have ended.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import threading
+
+import pytest
+
+from orchestration_kernel.runtime import Runtime
+
+pytestmark = pytest.mark.timeout(60)
+
+LONG_S = 20.0
+
+
+def test_sigint_on_another_thread_cancels_a_long_runtime_call() -> None:
+    runtime = Runtime("interrupt-test")
+    ended: list[str] = []
+
+    async def long_call() -> None:
+        try:
+            await asyncio.sleep(LONG_S)
+            ended.append("completed")
+        except asyncio.CancelledError:
+            ended.append("cancelled")
+            raise
+
+    async def cell() -> str:
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        assert task is not None
+
+        def handler(signum: int, frame: object) -> None:  # ipykernel's: cancel the cell
+            loop.call_soon_threadsafe(task.cancel)
+
+        previous = signal.signal(signal.SIGINT, handler)
+        try:
+            assert runtime.loop.is_running()  # started: its thread exists
+            assert runtime._thread is not None
+            target = runtime._thread.ident
+            assert target is not None
+            threading.Timer(0.3, signal.pthread_kill, (target, signal.SIGINT)).start()
+            try:
+                await runtime.run(long_call())
+            except asyncio.CancelledError:
+                return "cell cancelled"
+            return "cell finished"
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+    try:
+        outcome = asyncio.run(cell())
+    finally:
+        runtime.close()
+    # Before: the main loop slept until the call ended by itself (LONG_S later), so the
+    # call completed and only then was the cell cancelled.
+    assert (outcome, ended) == ("cell cancelled", ["cancelled"])
+
+
+def test_a_loop_off_the_main_thread_is_not_stirred() -> None:
+    from orchestration_kernel.interrupt_wake import stir
+
+    seen: list[object] = []
+
+    async def probe() -> None:
+        seen.append(stir(asyncio.get_running_loop()))
+
+    thread = threading.Thread(target=asyncio.run, args=(probe(),))
+    thread.start()
+    thread.join(10)
+    assert seen == [None]
