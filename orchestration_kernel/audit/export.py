@@ -196,6 +196,9 @@ def write_parquet(table: pa.Table, path: Path) -> None:
 
 
 def read_back(path: str | Path, formats: ExportFormats = _BUILTIN) -> pd.DataFrame:
-    """Read an export written by :func:`export_frame`, with the audit dtypes restored."""
+    """Read an export written by :func:`export_frame`, with the audit dtypes restored:
+    the :class:`~.audit_frame.AuditFrame` that ``to_dataframe()`` gives."""
+    from .audit_frame import AuditFrame
+
     path = Path(path).expanduser()
-    return apply_types(formats.for_path(path).read(path))
+    return AuditFrame(apply_types(formats.for_path(path).read(path)), copy=False)

@@ -340,12 +340,18 @@ class AuditTrail:
         ``provider:model``. ``limit``: keep only the most recent rows. ``homes``: other
         ``ORCHESTRATION_HOME`` directories (other machines' kernels) to read as well;
         the frame then has a ``home`` column and is ordered by time (see :mod:`.homes`).
+        An :class:`~.audit_frame.AuditFrame`: ``df.to_parquet()`` and the like write
+        ``detail`` as JSON text.
         """
         sql, params = select_sql(run, since, model, event, session, limit)
         whole = (run, since, model, event, session, limit) == (None,) * 6
         frame = self._frame(sql, params, whole)
         homes = list(homes)
-        return frame if not homes else _with_homes(self, frame, homes, sql, params, limit)
+        if homes:
+            frame = _with_homes(self, frame, homes, sql, params, limit)
+        from .audit_frame import AuditFrame  # pandas is imported by now
+
+        return AuditFrame(frame, copy=False)
 
     def export(self, path: str | Path, **filters: Unpack[RowFilters]) -> Path:
         """Write the rows (filtered as in :meth:`to_dataframe`) to ``.parquet``, ``.csv``
