@@ -1,0 +1,115 @@
+"""Look-alike characters read as the ASCII letters they imitate.
+
+``іgnore all previous instructions`` with a Cyrillic ``і``, full-width ``ｉｇｎｏｒｅ``,
+mathematical ``𝐢𝐠𝐧𝐨𝐫𝐞``, ``ignoŕe`` with a combining accent or ``ig\\u200bnore`` with a
+zero-width space all look like the ASCII sentence to a model and to a reader, but hold
+none of the ASCII words the injection signals are spelled with. :func:`glyph_reading`
+gives the text with each such character replaced, one character at a time:
+
+- format characters (zero-width, bidi controls, tag characters, soft hyphen: Unicode
+  category ``Cf``) and combining diacritical marks are dropped;
+- a letter Unicode's confusables.txt lists as looking like an ASCII letter (Cyrillic
+  ``а е о р с у х і ј``, Greek ``ο α ν ι ρ``, Armenian ``օ ս``, ...) becomes that letter;
+- any other character whose compatibility decomposition (NFKD) without its combining
+  marks is ASCII becomes that: full-width and mathematical letters and digits, ligatures
+  (``ﬁ``), accented Latin letters (``é`` -> ``e``).
+
+Every other character stays: a Russian, Greek, Japanese or Hindi word keeps the letters
+that do not look Latin (``игнорировать`` keeps ``и г н в т ь``), so real text in another
+script never turns into an English phrase; only a word built from look-alikes does.
+
+The table is ours, written from confusables.txt (Unicode 15.1), because the libraries
+that fit do not: ``unidecode`` / ``anyascii`` transliterate by *sound* (Cyrillic ``р`` ->
+``r``, though it looks like ``p``, and every Russian word would become Latin text), and
+``confusable_homoglyphs`` answers "is this string confusable?" from a 1 MB JSON table
+rather than mapping a text to its ASCII skeleton. Only characters that look like an ASCII
+*letter* are listed; digits and punctuation come from NFKD.
+
+Per character, the replacement is computed once and kept (:class:`_Table`), and a text is
+mapped by ``str.translate`` (one C-level pass): linear in the text, and a pure-ASCII
+text (the common case) is never mapped at all (the caller checks ``str.isascii()``).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+__all__ = ["CONFUSABLES", "glyph_reading", "origins", "span_in"]
+
+#: Letters that look like an ASCII letter (from confusables.txt; prototype in the value).
+CONFUSABLES: dict[str, str] = {
+    # Cyrillic, lower and upper case
+    **dict(zip("аеорсухѕіјԁһԛԝӏѵ", "aeopcyxsijdhqwlv", strict=True)),
+    **dict(zip("АВЕКМНОРСТХУЅІЈԚԜҮҺӀԌ", "ABEKMHOPCTXYSIJQWYHlG", strict=True)),
+    # Greek
+    **dict(zip("οαινρυγϲϳχκ", "oaivpuycjxk", strict=True)),
+    **dict(zip("ΑΒΕΖΗΙΚΜΝΟΡΤΥΧϹͿ", "ABEZHIKMNOPTYXCJ", strict=True)),
+    # Latin look-alikes NFKD leaves alone (dotless i, script g, small capitals, ...)
+    **dict(zip("ıȷɑɡɩɪʏᴀᴄᴅᴇᴊᴋᴍᴏᴘᴛᴜᴠᴡᴢʟꞮ", "ijagiiyacdejkmoptuvwzlI", strict=True)),
+    # Armenian
+    **dict(zip("օսհոցզ", "ouhngq", strict=True)),
+    # Cherokee capitals
+    **dict(zip("ᎪᏴᏟᎬᎻᎫᏦᎷᏢᏚᎢᏔᏃ", "ABCEHJKMPSTWZ", strict=True)),
+}
+
+#: Combining diacritical marks: the blocks used to decorate Latin letters (``ignoŕe``,
+#: ``i̇``). Marks of other scripts (Devanagari vowel signs, kana voicing) are left alone.
+_MARK_BLOCKS = ((0x0300, 0x036F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF))
+_MARK_BLOCKS += ((0xFE20, 0xFE2F),)
+
+
+def _is_mark(ch: str) -> bool:
+    code = ord(ch)
+    return any(lo <= code <= hi for lo, hi in _MARK_BLOCKS)
+
+
+def _replacement(ch: str) -> str | None:
+    """What ``ch`` reads as (``""``: dropped), or ``None`` to keep it."""
+    if unicodedata.category(ch) == "Cf" or _is_mark(ch):
+        return ""
+    if ch in CONFUSABLES:
+        return CONFUSABLES[ch]
+    bare = "".join(
+        CONFUSABLES.get(c, c) for c in unicodedata.normalize("NFKD", ch) if not _is_mark(c)
+    )
+    return bare if bare and bare != ch and bare.isascii() else None
+
+
+class _Table(dict[int, str | None]):
+    """``str.translate`` table filled on first sight of each character (a kept character
+    maps to itself, so ``translate`` leaves it)."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        found = _replacement(ch) if code >= 128 else None
+        value = ch if found is None else found
+        self[code] = value
+        return value
+
+
+_TABLE = _Table()
+
+
+def glyph_reading(text: str) -> str | None:
+    """``text`` with look-alike characters read as ASCII (module docstring), or ``None``
+    when that changes nothing. The caller skips pure-ASCII texts before asking."""
+    out = text.translate(_TABLE)
+    return None if out == text else out
+
+
+def origins(text: str) -> list[int]:
+    """For each character of ``glyph_reading(text)``, the index in ``text`` of the
+    character it came from; one more entry at the end: ``len(text)``. Read only when a
+    finding in the reading needs its place in the text (rare: an attack)."""
+    sizes = [len(_TABLE[ord(ch)] or "") for ch in text]
+    out = [i for i, n in enumerate(sizes) for _ in range(n)]
+    out.append(len(text))
+    return out
+
+
+def span_in(text: str, start: int, end: int, where: list[int] | None = None) -> tuple[int, int]:
+    """The span of ``text`` that the span ``start:end`` of its glyph reading came from."""
+    where = origins(text) if where is None else where
+    first = where[min(start, len(where) - 1)]
+    last = where[end - 1] + 1 if end > start else first
+    return first, max(first, last)
