@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import unicodedata
 
-__all__ = ["CONFUSABLES", "glyph_reading", "origins", "span_in"]
+__all__ = ["CONFUSABLES", "changed_pieces", "glyph_reading", "origins", "span_in"]
 
 #: Letters that look like an ASCII letter (from confusables.txt; prototype in the value).
 CONFUSABLES: dict[str, str] = {
@@ -95,6 +95,15 @@ def glyph_reading(text: str) -> str | None:
     when that changes nothing. The caller skips pure-ASCII texts before asking."""
     out = text.translate(_TABLE)
     return None if out == text else out
+
+
+def changed_pieces(text: str) -> str:
+    """The pieces of ``text`` between whitespace that :func:`glyph_reading` changes, as
+    it reads them, joined by spaces (each distinct piece once): the only places where the
+    reading can hold a word the text does not (``""``: it changes nothing). Only pieces
+    with a non-ASCII character are read (one C-level split, then those few)."""
+    pieces = {p for p in text.split() if not p.isascii()}
+    return " ".join(r for r in (p.translate(_TABLE) for p in pieces) if r not in pieces)
 
 
 def origins(text: str) -> list[int]:

@@ -31,7 +31,7 @@ from ._scan import (
     words_of,
 )
 from .context import GuardContext, Stage
-from .glyphs import glyph_reading, origins, span_in
+from .glyphs import changed_pieces, glyph_reading, origins, span_in
 from .injection_prefilter import SignalPrefilter, prefilter_for
 from .policy import BasePolicy, Outcome
 from .redaction import Finding
@@ -1384,16 +1384,22 @@ class InjectionDetector:
         """Look again at ``text`` with look-alike characters read as ASCII
         (:mod:`.glyphs`): a first look at the reading, evidence placed on the characters
         it came from, then its de-obfuscated readings (evidence: the whole text). Only
-        when the reading changed something and holds a word some trigger uses."""
+        when the reading changed a word into one some trigger uses (as for the other
+        readings), and then only for the signals spelled with a word it changed."""
+        pieces = changed_pieces(text)
+        if not pieces:
+            return
+        changed = words(pieces.lower())
+        if changed.isdisjoint(_TRIGGER_WORDS):
+            return  # most non-ASCII text: accents, "…", other scripts
         folded = glyph_reading(text)
         if folded is None:
             return
         low = fold(folded, folded.lower())
         present = words(low)
-        if present.isdisjoint(_TRIGGER_WORDS):
-            return
         where: list[int] | None = None
-        for i, f in self._patterns(folded, low, skip=hits, present=present):
+        stems = _stems(changed)
+        for i, f in self._patterns(folded, low, skip=hits, present=present, only=stems):
             where = origins(text) if where is None else where
             hits.setdefault(i, Finding(f.entity, *span_in(text, f.start, f.end, where), f.score))
         for plain, new in _readings(low, present, worth, read):
