@@ -33,8 +33,16 @@ text (the common case) is never mapped at all (the caller checks ``str.isascii()
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
-__all__ = ["CONFUSABLES", "changed_pieces", "glyph_reading", "origins", "span_in"]
+__all__ = [
+    "CONFUSABLES",
+    "changed_pieces",
+    "glyph_reading",
+    "may_change_words",
+    "origins",
+    "span_in",
+]
 
 #: Letters that look like an ASCII letter (from confusables.txt; prototype in the value).
 CONFUSABLES: dict[str, str] = {
@@ -97,11 +105,67 @@ def glyph_reading(text: str) -> str | None:
     return None if out == text else out
 
 
+def _letterish(ch: str) -> bool:
+    """Does reading ``ch`` drop it or give an ASCII letter? (Else it cannot change a
+    word: ``…`` -> ``...``, ``—`` stays.)"""
+    out = _TABLE[ord(ch)]
+    return not out or (out != ch and any("a" <= c.lower() <= "z" for c in out))
+
+
+#: The Unicode blocks whose characters are read (:func:`_letterish` picks which): Latin,
+#: IPA, combining marks, Greek, Cyrillic, Armenian, Cherokee, phonetic and Latin
+#: extensions, zero-width and bidi controls, the Mongolian vowel separator,
+#: super/subscripts, letter-like symbols, enclosed letters, squared abbreviations, Latin
+#: extensions C/D/E, ligatures, variation selectors, BOM, full-width forms, mathematical
+#: letters, enclosed supplement, tag characters. (A letter-ish character elsewhere, like
+#: ``㉐``, is not looked for: none looks like a Latin word.)
+_BLOCKS = (
+    (0x0080, 0x058F),
+    (0x13A0, 0x13FF),
+    (0x180E, 0x180E),
+    (0x1AB0, 0x1AFF),
+    (0x1D00, 0x24FF),
+    (0x2C60, 0x2C7F),
+    (0x3300, 0x33FF),
+    (0xA720, 0xA7FF),
+    (0xAB30, 0xAB6F),
+    (0xFB00, 0xFB06),
+    (0xFE00, 0xFE2F),
+    (0xFEFF, 0xFEFF),
+    (0xFF00, 0xFFEF),
+    (0x1D400, 0x1D7FF),
+    (0x1F100, 0x1F1FF),
+    (0xE0000, 0xE007F),
+)
+
+
+@lru_cache(maxsize=1)
+def _letterish_chars() -> frozenset[str]:
+    """Every :func:`_letterish` character of :data:`_BLOCKS` (about 12k characters
+    looked at once, on the first non-ASCII text: ~15 ms)."""
+    return frozenset(chr(c) for lo, hi in _BLOCKS for c in range(lo, hi + 1) if _letterish(chr(c)))
+
+
+_ASCII_BYTES = bytes(range(128))
+
+
+def may_change_words(text: str) -> bool:
+    """Could :func:`glyph_reading` change a word of ``text``? (``False``: it holds no
+    character the reading drops or turns into a letter.)"""
+    # The ASCII characters go first (C-level passes over the UTF-8 bytes): what is left
+    # is a few dozen characters in English prose, and only those are looked up.
+    rest = text.encode("utf-8", "surrogatepass").translate(None, _ASCII_BYTES)
+    return not _letterish_chars().isdisjoint(rest.decode("utf-8", "surrogatepass"))
+
+
 def changed_pieces(text: str) -> str:
-    """The pieces of ``text`` between whitespace that :func:`glyph_reading` changes, as
-    it reads them, joined by spaces (each distinct piece once): the only places where the
-    reading can hold a word the text does not (``""``: it changes nothing). Only pieces
-    with a non-ASCII character are read (one C-level split, then those few)."""
+    """The pieces of ``text`` between whitespace in which :func:`glyph_reading` drops a
+    character or makes an ASCII letter, as it reads them, joined by spaces (each
+    distinct piece once; ``""``: none): the only places where the reading can hold a
+    word the text does not. :func:`may_change_words` first (typographic quotes, dashes,
+    CJK: most non-ASCII text ends there); then the non-ASCII pieces are read."""
+    if not may_change_words(text):
+        return ""
     pieces = {p for p in text.split() if not p.isascii()}
     return " ".join(r for r in (p.translate(_TABLE) for p in pieces) if r not in pieces)
 
