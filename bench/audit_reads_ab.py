@@ -7,13 +7,15 @@ trail of ``--rows`` typical ``call`` rows (``bench.audit._row``) is written once
 round then runs, in alternating order, a fresh child process with the library as it was at
 ``BASE`` and one with the working tree's, and each child times ``to_dataframe()``,
 ``export(.parquet)`` and ``verify()`` on that trail (one warm-up of each first): wall
-time, the process's CPU time (every thread) and the calling thread's. The table shows the
-median over the rounds of each child's median.
+time, the process's CPU time (every thread), the calling thread's, and the CPU time spent
+in Python's garbage collector (``gc_s``, on whichever thread a collection ran: it holds
+the GIL). The table shows the median over the rounds of each child's median.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import statistics
@@ -30,6 +32,7 @@ from bench.compare import _extract
 __all__ = ["main"]
 
 _READS = ("to_dataframe", "export", "verify")
+_FIGURES = ("wall_s", "cpu_s", "caller_cpu_s", "gc_s")
 
 
 def _child(folder: Path, repeats: int) -> dict[str, dict[str, float]]:
@@ -44,16 +47,28 @@ def _child(folder: Path, repeats: int) -> dict[str, dict[str, float]]:
     }
     for read in reads.values():
         read()
+    collecting = [0.0, 0.0]  # CPU time in the collector; when the running one started
+
+    def collector(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collecting[1] = time.thread_time()
+        else:
+            collecting[0] += time.thread_time() - collecting[1]
+
+    gc.callbacks.append(collector)
     out: dict[str, dict[str, float]] = {}
     for name, read in reads.items():
-        got: dict[str, list[float]] = {"wall_s": [], "cpu_s": [], "caller_cpu_s": []}
+        got: dict[str, list[float]] = {f: [] for f in _FIGURES}
         for _ in range(repeats):
             wall, cpu, caller = time.perf_counter(), time.process_time(), time.thread_time()
+            collecting[0] = 0.0
             read()
             got["wall_s"].append(time.perf_counter() - wall)
             got["cpu_s"].append(time.process_time() - cpu)
             got["caller_cpu_s"].append(time.thread_time() - caller)
+            got["gc_s"].append(collecting[0])
         out[name] = {k: statistics.median(v) for k, v in got.items()}
+    gc.callbacks.remove(collector)
     trail.close()
     return out
 
@@ -106,11 +121,12 @@ def main(argv: list[str] | None = None) -> int:
           f"({args.rounds} rounds, {args.rows:,} rows; median over rounds, min–max)\n")  # fmt: skip
     print("| read | figure | base | now | now / base |\n|---|---|---|---|---|")
     for read in _READS:
-        for figure in ("wall_s", "cpu_s", "caller_cpu_s"):
+        for figure in _FIGURES:
             b, n = samples[(read, figure, "base")], samples[(read, figure, "now")]
             mb, mn = statistics.median(b), statistics.median(n)
+            ratio = f"{mn / mb:.2f}" if mb else "–"
             print(f"| {read} | {figure} | {mb:.3f} ({min(b):.3f}–{max(b):.3f}) | "
-                  f"{mn:.3f} ({min(n):.3f}–{max(n):.3f}) | {mn / mb:.2f} |")  # fmt: skip
+                  f"{mn:.3f} ({min(n):.3f}–{max(n):.3f}) | {ratio} |")  # fmt: skip
     return 0
 
 

@@ -140,7 +140,7 @@ def _decode_arrow(column: pa.ChunkedArray) -> list[object] | None:
     """:func:`_decode_all` of an Arrow text column without a Python string per cell: the
     texts are joined with commas (inserted between the cells' bytes by numpy) and
     parsed as one JSON array; ``None`` where that parse fails or gives another count
-    (the cell-by-cell path decides)."""
+    (the cell-by-cell path decides). A column of missing cells is all ``None``."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -149,7 +149,7 @@ def _decode_arrow(column: pa.ChunkedArray) -> list[object] | None:
         return None
     present = pc.drop_null(column).cast(pa.large_string()).combine_chunks()
     if not len(present):
-        return None
+        return [None] * len(column)  # every cell missing (what _decode_all makes of them)
     _, bounds, body = present.buffers()
     offsets = np.frombuffer(bounds, np.int64)[present.offset : present.offset + len(present) + 1]
     cells = np.frombuffer(body, np.uint8) if body is not None else np.empty(0, np.uint8)

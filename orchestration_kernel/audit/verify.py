@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Literal
 from ..errors import AuditIntegrityError
 from .chain import GENESIS, ChainKey
 from .events import COLUMNS, FIRST_LATER_COLUMN
+from .gc_pause import gc_paused
 from .mark import INVALID, HighWaterMark, Mark
 from .snapshot import SnapshotFailed, batches_of, stream_rows
 from .store import ALL_COLUMNS
@@ -337,7 +338,8 @@ def _walk_snapshot(
     walk = _Walk(*start)
     try:
         parts = _parts(start[0], top, stream_rows())
-        with batches_of(conn, _SNAPSHOT_MESSAGES, parts, _prepare) as batches:
+        # A view and a MAC per row: no collection for them (``gc_pause``).
+        with gc_paused(), batches_of(conn, _SNAPSHOT_MESSAGES, parts, _prepare) as batches:
             if batches is None:
                 return None
             for found in batches:

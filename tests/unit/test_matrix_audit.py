@@ -107,7 +107,9 @@ def test_an_interrupted_compare_cell_records_cancelled(ip: Any) -> None:  # noqa
 
     engine = Session.current().engine
     engine.simulator.config = SimulatorConfig(latency=0.2)
-    ip.user_ns["qs"] = [f"q{i}" for i in range(30)]
+    # 300 items at 8 at a time take ~7.5 s: the interrupt, sent once the first answer is
+    # in the trail, lands mid-run even on a loaded machine (30 items finished first there).
+    ip.user_ns["qs"] = [f"q{i}" for i in range(300)]
 
     def interrupt() -> None:  # Ctrl-C once a cell has answered, as a kernel interrupt
         deadline = time.monotonic() + 60
