@@ -24,12 +24,14 @@ from ._scan import (
     Occurrences,
     OnePass,
     first_word,
+    fold,
     lower,
     word_bytes,
     words,
     words_of,
 )
 from .context import GuardContext, Stage
+from .glyphs import changed_pieces, glyph_reading, origins, span_in
 from .injection_prefilter import SignalPrefilter, prefilter_for
 from .policy import BasePolicy, Outcome
 from .redaction import Finding
@@ -1363,12 +1365,47 @@ class InjectionDetector:
             known = read.pop(plain, None)
             for i, f in self._patterns(plain, plain, skip=hits, present=known, only=new):
                 hits.setdefault(i, Finding(f.entity, 0, len(text), f.score))
+        if not text.isascii():
+            self._glyph_look(text, hits, worth, read)
         findings.extend(hits.values())
         # A signal counts once however often it occurs: repetition is not more evidence;
         # two different signals of one kind (a mode and "no rules") are two pieces.
         distinct_hidden = {(f.entity, f.score or 0.0) for f in findings if f.entity in _HIDDEN}
         weights = [w for _, w in distinct_hidden] + [f.score or 0.0 for f in hits.values()]
         return _noisy_or(weights), findings
+
+    def _glyph_look(
+        self,
+        text: str,
+        hits: dict[int, Finding],
+        worth: Callable[[str, frozenset[bytes] | None], bool],
+        read: dict[str, set[bytes] | _WordsAround],
+    ) -> None:
+        """Look again at ``text`` with look-alike characters read as ASCII
+        (:mod:`.glyphs`): a first look at the reading, evidence placed on the characters
+        it came from, then its de-obfuscated readings (evidence: the whole text). Only
+        when the reading changed a word into one some trigger uses (as for the other
+        readings), and then only for the signals spelled with a word it changed."""
+        pieces = changed_pieces(text)
+        if not pieces:
+            return
+        changed = words(pieces.lower())
+        if changed.isdisjoint(_TRIGGER_WORDS):
+            return  # most non-ASCII text: accents, "…", other scripts
+        folded = glyph_reading(text)
+        if folded is None:
+            return
+        low = fold(folded, folded.lower())
+        present = words(low)
+        where: list[int] | None = None
+        stems = _stems(changed)
+        for i, f in self._patterns(folded, low, skip=hits, present=present, only=stems):
+            where = origins(text) if where is None else where
+            hits.setdefault(i, Finding(f.entity, *span_in(text, f.start, f.end, where), f.score))
+        for plain, new in _readings(low, present, worth, read):
+            known = read.pop(plain, None)
+            for i, f in self._patterns(plain, plain, skip=hits, present=known, only=new):
+                hits.setdefault(i, Finding(f.entity, 0, len(text), f.score))
 
     def _patterns(
         self,
