@@ -62,8 +62,13 @@ CONFUSABLES: dict[str, str] = {
 
 #: Combining diacritical marks: the blocks used to decorate Latin letters (``ignoŕe``,
 #: ``i̇``). Marks of other scripts (Devanagari vowel signs, kana voicing) are left alone.
-_MARK_BLOCKS = ((0x0300, 0x036F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF))
-_MARK_BLOCKS += ((0xFE20, 0xFE2F),)
+_MARK_BLOCKS: tuple[tuple[int, int], ...] = (
+    (0x0300, 0x036F),
+    (0x1AB0, 0x1AFF),
+    (0x1DC0, 0x1DFF),
+    (0x20D0, 0x20FF),
+    (0xFE20, 0xFE2F),
+)
 
 
 def _is_mark(ch: str) -> bool:
