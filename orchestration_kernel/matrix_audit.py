@@ -198,7 +198,9 @@ class MatrixRunAudit:
             return
         cols["run_id"] = self.run_id
         cols.setdefault("pipeline", self.pipeline)
-        cols.setdefault("session_id", self.session_id)
+        # The session the run's call rows carry (the engine's unless one was given).
+        session_id = self.session_id or getattr(self.engine, "session_id", None)
+        cols.setdefault("session_id", session_id)
         identity = getattr(self.engine, "identity", None)
         if identity is not None:
             cols.setdefault("identity", str(getattr(identity, "label", identity)))

@@ -69,6 +69,14 @@ def test_an_all_good_matrix_ends_done() -> None:
     assert end["detail"]["cells"] == {"ok": 2, "failed": 0}
 
 
+def test_a_matrix_run_pair_carries_the_session_of_its_call_rows() -> None:
+    engine = OrchestrationEngine(offline="on", retry=FAST)
+    result = engine.matrix_sync(MODELS[:1], "{item}", ["x", "y"])
+    rows = engine.audit.to_dataframe(run=result.run_id)
+    assert {"run_start", "run_end", "call"} <= set(rows["event"])
+    assert set(rows["session_id"]) == {engine.session_id}  # run_start/run_end as the calls
+
+
 def test_a_cancelled_matrix_records_cancelled_before_the_cancel_returns() -> None:
     engine = OrchestrationEngine(offline="on", retry=FAST, simulator=SimulatorConfig(latency=0.2))
     items = [f"q{i}" for i in range(30)]
