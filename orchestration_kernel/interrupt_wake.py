@@ -12,14 +12,25 @@ the job sent meanwhile).
 :func:`stir` schedules a no-op on such a loop every :data:`WAKE_S` seconds while the call
 is pending; each wake runs bytecode, so a pending handler runs within that time. Loops on
 other threads never see signal handlers and are left alone (no cost there).
+
+A blocking wait (``Runtime.run_sync``: the magics, ``complete_sync``) has the same gap:
+the main thread's lock wait is cut short by a SIGINT only when the OS delivers it to
+that thread, and a kernel with more threads (the runtime's, an SDK's, a Dask client's)
+often gets it elsewhere, so a Ctrl-C landed when the whole run had ended.
+:func:`wait_result` waits in slices of :data:`WAKE_S` on the main thread.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import threading
+import time
+from typing import TypeVar
 
-__all__ = ["WAKE_S", "Stirrer", "stir"]
+T = TypeVar("T")
+
+__all__ = ["WAKE_S", "Stirrer", "stir", "wait_result"]
 
 #: Seconds between wakes of a waiting main-thread loop: the worst-case Ctrl-C latency.
 WAKE_S = 0.1
@@ -51,3 +62,18 @@ def stir(loop: asyncio.AbstractEventLoop) -> Stirrer | None:
     if threading.current_thread() is not threading.main_thread():
         return None
     return Stirrer(loop)
+
+
+def wait_result(future: concurrent.futures.Future[T], timeout: float | None) -> T:
+    """``future.result(timeout)``, waited in slices of :data:`WAKE_S` on the main thread,
+    so a pending SIGINT handler runs (raising ``KeyboardInterrupt``) within a slice."""
+    if threading.current_thread() is not threading.main_thread():
+        return future.result(timeout)
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        left = None if deadline is None else max(0.0, deadline - time.monotonic())
+        try:
+            return future.result(WAKE_S if left is None else min(WAKE_S, left))
+        except concurrent.futures.TimeoutError:
+            if future.done() or (left is not None and left <= WAKE_S):
+                raise  # the work's own TimeoutError, or the caller's timeout ran out

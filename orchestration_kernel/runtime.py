@@ -21,7 +21,7 @@ import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from typing import Any, Generic, TypeVar, cast
 
-from .interrupt_wake import stir
+from .interrupt_wake import stir, wait_result
 
 __all__ = ["BridgedIterator", "Runtime"]
 
@@ -182,7 +182,7 @@ class Runtime:
         done = threading.Event()
         cfut = self.submit(_signal_when_done(coro, done))
         try:
-            return cfut.result(timeout)
+            return wait_result(cfut, timeout)
         except KeyboardInterrupt:
             cfut.cancel()
             done.wait(CANCEL_GRACE_S)

@@ -77,3 +77,47 @@ def test_a_loop_off_the_main_thread_is_not_stirred() -> None:
     thread.start()
     thread.join(10)
     assert seen == [None]
+
+
+def test_sigint_on_another_thread_stops_a_blocking_runtime_call() -> None:
+    """``run_sync`` (the magics' and the ``*_sync`` twins' wait) on the main thread: a
+    SIGINT delivered to another thread raises KeyboardInterrupt within a wake, not when
+    the call ends (the main thread's lock wait is not cut short by it)."""
+    runtime = Runtime("interrupt-sync-test")
+    ended: list[str] = []
+
+    async def long_call() -> None:
+        try:
+            await asyncio.sleep(LONG_S)
+            ended.append("completed")
+        except asyncio.CancelledError:
+            ended.append("cancelled")
+            raise
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        runtime.run_sync(asyncio.sleep(0))  # started: its thread exists
+        assert runtime._thread is not None and runtime._thread.ident is not None
+        threading.Timer(0.3, signal.pthread_kill, (runtime._thread.ident, signal.SIGINT)).start()
+        with pytest.raises(KeyboardInterrupt):
+            runtime.run_sync(long_call())
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        runtime.close()
+    assert ended == ["cancelled"]  # before: the call completed, then the interrupt came
+
+
+def test_a_timeout_and_the_works_own_timeout_error_are_kept() -> None:
+    runtime = Runtime("wait-test")
+
+    async def raises_timeout() -> None:
+        raise TimeoutError("the work's own")
+
+    try:
+        with pytest.raises(TimeoutError, match="the work's own"):
+            runtime.run_sync(raises_timeout())
+        with pytest.raises(TimeoutError):
+            runtime.run_sync(asyncio.sleep(5), timeout=0.25)
+        assert runtime.run_sync(asyncio.sleep(0.15, result=7), timeout=5) == 7
+    finally:
+        runtime.close()
