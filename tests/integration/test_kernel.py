@@ -234,6 +234,25 @@ def interrupt_in_flight(
     return kernel.wait(msg_id, timeout=slow / 2)
 
 
+def test_an_interrupted_compare_cell_over_rows_records_cancelled(
+    kernel: Frontend, server: OpenAIServer
+) -> None:
+    """A ``--compare --over`` cell interrupted mid-run: the cell fails RunCancelled and its
+    run's ``run_end`` says cancelled (in-process, this raced other tests' threads)."""
+    reply, _ = kernel.run('qs = ["first?", "second?", "third?"]')
+    assert reply["status"] == "ok", reply
+    code = "%%orchestrate --compare gpt-4o --over qs\nAnswer {item}"
+    reply, msgs = interrupt_in_flight(kernel, server, code)
+    assert reply["status"] == "error" and reply["ename"] == "RunCancelled"
+    assert "Traceback" not in text_of(msgs)
+    status = kernel.value(
+        "from orchestration_kernel import Session\n"
+        "ends = Session.current().engine.audit.to_dataframe(event='run_end')\n"
+        "print(ends['status'].iloc[-1], ends['detail'].iloc[-1]['kind'])"
+    )
+    assert status.split() == ["cancelled", "matrix"]
+
+
 def test_interrupt_cancels_a_delayed_run(kernel: Frontend, server: OpenAIServer) -> None:
     code = '%%orchestrate slow\n- model: gpt-4o\n  prompt: "wait for me"\n'
     reply, msgs = interrupt_in_flight(kernel, server, code)

@@ -1,13 +1,12 @@
 """A matrix (``engine.matrix``, a ``%%orchestrate --compare`` cell) leaves one
 ``run_start`` and one ``run_end`` row under its run id, as a pipeline run does: the
-status (cancelled too), how many cells answered and failed, and the cost."""
+status (cancelled too), how many cells answered and failed, and the cost. An interrupted
+``--compare --over`` cell is tested in a real kernel
+(tests/integration/test_kernel.py::test_an_interrupted_compare_cell_over_rows_records_cancelled)."""
 
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import threading
 import time
 from typing import Any
 
@@ -15,7 +14,6 @@ import pandas as pd
 import pytest
 
 from orchestration_kernel import OrchestrationEngine, RetryPolicy, SimulatorConfig
-from orchestration_kernel.errors import RunCancelled
 from tests.unit.test_magics import cell, ip  # noqa: F401 - the shell fixture
 
 FAST = RetryPolicy(max_attempts=1, base_delay=0.001, max_delay=0.01)
@@ -108,34 +106,3 @@ def test_a_compare_cell_over_rows_is_one_audited_run(ip: Any) -> None:  # noqa: 
     # %orchestrate audit --run shows them.
     ip.run_line_magic("orchestrate", f"audit --run {ip.user_ns['m'].run_id} --out rows")
     assert {"run_start", "run_end"} <= set(ip.user_ns.pop("rows")["event"])
-
-
-def test_an_interrupted_compare_cell_records_cancelled(ip: Any) -> None:  # noqa: F811
-    from orchestration_kernel import Session
-
-    engine = Session.current().engine
-    engine.simulator.config = SimulatorConfig(latency=0.2)
-    # 300 items at 8 at a time take ~7.5 s: the interrupt, sent once the first answer is
-    # in the trail, lands mid-run even on a loaded machine (30 items finished first there).
-    ip.user_ns["qs"] = [f"q{i}" for i in range(300)]
-
-    def interrupt() -> None:  # Ctrl-C once a cell has answered, as a kernel interrupt
-        deadline = time.monotonic() + 60
-        while engine.audit.to_dataframe(event="call").empty and time.monotonic() < deadline:
-            time.sleep(0.05)
-        os.kill(os.getpid(), signal.SIGINT)
-
-    thread = threading.Thread(target=interrupt)
-    thread.start()
-    try:
-        result = cell(ip, "%%orchestrate --compare gpt-4 --over qs\nAnswer {item}")
-    finally:
-        thread.join()
-        ip.user_ns.pop("qs")
-    assert isinstance(result.error_in_exec, RunCancelled)
-    rows = engine.audit.to_dataframe()
-    starts = rows[rows["event"] == "run_start"]
-    ends = rows[rows["event"] == "run_end"]
-    assert len(starts) == len(ends) == 1 and starts.iloc[0]["run_id"] == ends.iloc[0]["run_id"]
-    assert ends.iloc[0]["status"] == "cancelled"
-    assert engine.audit.verify()
