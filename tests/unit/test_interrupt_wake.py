@@ -21,17 +21,19 @@ pytestmark = pytest.mark.timeout(60)
 LONG_S = 20.0
 
 
+async def long_call(ended: list[str]) -> None:
+    """Sleep LONG_S; say in ``ended`` whether it completed or was cancelled."""
+    try:
+        await asyncio.sleep(LONG_S)
+        ended.append("completed")
+    except asyncio.CancelledError:
+        ended.append("cancelled")
+        raise
+
+
 def test_sigint_on_another_thread_cancels_a_long_runtime_call() -> None:
     runtime = Runtime("interrupt-test")
     ended: list[str] = []
-
-    async def long_call() -> None:
-        try:
-            await asyncio.sleep(LONG_S)
-            ended.append("completed")
-        except asyncio.CancelledError:
-            ended.append("cancelled")
-            raise
 
     async def cell() -> str:
         loop = asyncio.get_running_loop()
@@ -49,7 +51,7 @@ def test_sigint_on_another_thread_cancels_a_long_runtime_call() -> None:
             assert target is not None
             threading.Timer(0.3, signal.pthread_kill, (target, signal.SIGINT)).start()
             try:
-                await runtime.run(long_call())
+                await runtime.run(long_call(ended))
             except asyncio.CancelledError:
                 return "cell cancelled"
             return "cell finished"
@@ -86,21 +88,13 @@ def test_sigint_on_another_thread_stops_a_blocking_runtime_call() -> None:
     runtime = Runtime("interrupt-sync-test")
     ended: list[str] = []
 
-    async def long_call() -> None:
-        try:
-            await asyncio.sleep(LONG_S)
-            ended.append("completed")
-        except asyncio.CancelledError:
-            ended.append("cancelled")
-            raise
-
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         runtime.run_sync(asyncio.sleep(0))  # started: its thread exists
         assert runtime._thread is not None and runtime._thread.ident is not None
         threading.Timer(0.3, signal.pthread_kill, (runtime._thread.ident, signal.SIGINT)).start()
         with pytest.raises(KeyboardInterrupt):
-            runtime.run_sync(long_call())
+            runtime.run_sync(long_call(ended))
     finally:
         signal.signal(signal.SIGINT, previous)
         runtime.close()
