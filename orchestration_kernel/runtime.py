@@ -17,6 +17,7 @@ import concurrent.futures
 import contextlib
 import logging
 import threading
+import time
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from typing import Any, Generic, TypeVar, cast
@@ -82,6 +83,11 @@ class Runtime:
     def running(self) -> bool:
         """True while the loop thread is alive."""
         return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` has been called."""
+        return self._closed
 
     def in_loop(self) -> bool:
         """True when called from the runtime's own thread."""
@@ -304,7 +310,9 @@ class BridgedIterator(Generic[T]):
 
     Use ``async for`` from a coroutine on any loop, or plain ``for`` from a thread
     that has no running loop. Closing it (or breaking out of the loop) cancels the
-    producer.
+    producer; :meth:`aclose`, and :meth:`close` called from a thread with no running
+    loop, return once the producer has stopped (or after ``CANCEL_GRACE_S``), so nothing
+    is produced after they return and a cancelled call has recorded itself.
     """
 
     def __init__(
@@ -319,7 +327,10 @@ class BridgedIterator(Generic[T]):
         self._source = source
         self._push = push
         self._items: Any = None  # a queue of the consumer's kind, made on first use
-        self._pump: concurrent.futures.Future[None] | None = None
+        self._task: asyncio.Task[None] | None = None  # the producer, on the runtime loop
+        self._started = False
+        self._cancelled = False
+        self._stopped = threading.Event()  # set on the runtime loop as the producer ends
         self._done = False
 
     # -- producer side (runs on the runtime loop) ----------------------------------
@@ -342,16 +353,36 @@ class BridgedIterator(Generic[T]):
         queue: asyncio.Queue[Any] = asyncio.Queue()
         self._items = queue
         if self._runtime.in_loop():
-            self._pump = self._runtime.submit(self._run_pump(queue.put_nowait))
+            self._launch(queue.put_nowait)
         else:
-            self._pump = self._runtime.submit(self._run_pump(_coalescing_put(loop, queue)))
+            self._launch(_coalescing_put(loop, queue))
 
     def _start_for_thread(self) -> None:
         import queue as queue_mod
 
         q: queue_mod.Queue[Any] = queue_mod.Queue()
         self._items = q
-        self._pump = self._runtime.submit(self._run_pump(q.put))
+        self._launch(q.put)
+
+    def _launch(self, put: Callable[[Any], None]) -> None:
+        """Start the producer as a task on the runtime loop. Its done-callback marks it
+        stopped, which also holds for a task cancelled before it ever ran."""
+        if self._runtime.closed:
+            raise RuntimeError("this runtime is closed")
+        self._started = True
+
+        def start() -> None:  # on the runtime loop
+            task = asyncio.get_running_loop().create_task(self._run_pump(put))
+            task.add_done_callback(lambda _task: self._stopped.set())
+            self._task = task
+            if self._cancelled:
+                task.cancel()
+
+        self._runtime.loop.call_soon_threadsafe(start)
+
+    def _cancel_on_loop(self) -> None:  # on the runtime loop
+        if self._task is not None:
+            self._task.cancel()
 
     # -- consumer side -------------------------------------------------------------
     def __aiter__(self) -> BridgedIterator[T]:
@@ -394,14 +425,46 @@ class BridgedIterator(Generic[T]):
         return cast(T, item)
 
     def close(self) -> None:
-        """Stop consuming; the producer is cancelled."""
-        self._done = True
-        if self._pump is not None and not self._pump.done():
-            self._pump.cancel()
+        """Stop consuming; the producer is cancelled. From a thread with no running loop
+        this waits for the producer to stop; on a loop, :meth:`aclose` does."""
+        if self._cancel_pump() and not _loop_running():
+            self._stopped.wait(CANCEL_GRACE_S)
 
     async def aclose(self) -> None:
-        """Async form of :meth:`close`."""
-        self.close()
+        """Stop consuming, and return once the producer has stopped."""
+        if self._cancel_pump():
+            await _wait_event(self._stopped, CANCEL_GRACE_S)
+
+    def _cancel_pump(self) -> bool:
+        """Cancel the producer; True when the caller may wait for it to stop."""
+        self._done = True
+        if not self._started or self._stopped.is_set():
+            return False
+        self._cancelled = True
+        if self._runtime.in_loop():
+            self._cancel_on_loop()
+            return False  # on the runtime loop itself: waiting would deadlock it
+        with contextlib.suppress(RuntimeError):  # a closed runtime has no producer left
+            self._runtime.loop.call_soon_threadsafe(self._cancel_on_loop)
+        return not self._runtime.closed
+
+
+def _loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+async def _wait_event(event: threading.Event, timeout: float) -> None:
+    """Wait for a ``threading.Event`` set on another thread without blocking this loop:
+    short sleeps, since the event has no way to wake a loop (a stop takes one or two)."""
+    deadline = time.monotonic() + timeout
+    delay = 0.001
+    while not event.is_set() and time.monotonic() < deadline:
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 0.05)
 
 
 #: Items one drain of a bridged stream moves before the consumer runs again.

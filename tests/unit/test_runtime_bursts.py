@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 
 import pytest
 
-from orchestration_kernel.runtime import Runtime
+from orchestration_kernel.runtime import CANCEL_GRACE_S, Runtime
 
 
 @pytest.fixture
@@ -50,9 +51,7 @@ async def test_an_error_comes_after_every_item_before_it(runtime: Runtime) -> No
     assert got == list(range(500))
 
 
-async def test_leaving_early_stops_the_producer(runtime: Runtime) -> None:
-    produced = []
-
+def _endless(produced: list[int]):
     async def endless():
         i = 0
         while True:
@@ -62,15 +61,42 @@ async def test_leaving_early_stops_the_producer(runtime: Runtime) -> None:
             if i % 50 == 0:
                 await asyncio.sleep(0)
 
-    it = runtime.iterate(endless())
+    return endless()
+
+
+async def test_leaving_early_stops_the_producer_before_aclose_returns(runtime: Runtime) -> None:
+    produced: list[int] = []
+    it = runtime.iterate(_endless(produced))
     async for item in it:
         if item == 300:
             break
     await it.aclose()
+    count = len(produced)  # read at once: a busy machine must not make this pass or fail
     await asyncio.sleep(0.05)
+    assert len(produced) == count  # nothing more is produced once aclose has returned
+
+
+def test_closing_from_a_thread_stops_the_producer_before_close_returns(runtime: Runtime) -> None:
+    produced: list[int] = []
+    it = runtime.iterate(_endless(produced))
+    for item in it:
+        if item == 300:
+            break
+    it.close()
     count = len(produced)
-    await asyncio.sleep(0.05)
-    assert len(produced) == count  # nothing more is produced once the consumer has left
+    time.sleep(0.05)
+    assert len(produced) == count
+
+
+async def test_an_iterator_closed_before_its_producer_ran_returns_at_once(runtime: Runtime) -> None:
+    """A producer cancelled before its first step never runs its body; closing must not
+    wait out the grace period for it."""
+    started = time.monotonic()
+    for _ in range(20):
+        it = runtime.iterate(_endless([]))
+        it._start_for_loop(asyncio.get_running_loop())
+        await it.aclose()
+    assert time.monotonic() - started < CANCEL_GRACE_S
 
 
 def test_one_drain_moves_only_what_was_there_when_it_began() -> None:
