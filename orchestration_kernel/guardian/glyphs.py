@@ -232,7 +232,8 @@ def _non_ascii_pieces(text: str) -> set[str]:
                 start = last.end()
                 break
             start, step = back, step * 2
-        end = _REST_OF_PIECE.match(text, hi).end()  # on to the whitespace after
+        rest = _REST_OF_PIECE.match(text, hi)  # on to the whitespace after
+        end = hi if rest is None else rest.end()  # (an empty rest matches: never None)
         out.update(p for p in text[start:end].split() if not p.isascii())
     return out
 

@@ -23,6 +23,7 @@ from ._scan import (
     Anchored,
     Occurrences,
     OnePass,
+    TextWords,
     first_word,
     fold,
     lower,
@@ -80,7 +81,7 @@ class Signal:
 
 def _stems(found: Iterable[bytes]) -> frozenset[bytes]:
     """The first four letters of each word (shorter words whole)."""
-    return frozenset(w[:4] for w in found)
+    return frozenset([w[:4] for w in found])
 
 
 def _sig(
@@ -946,12 +947,9 @@ def _leet_runs(out: str, cls: bytes | None = None) -> list[tuple[int, int]]:
     tried at every position. ``cls``: :func:`_leet_classes` of ``out``, if made."""
     if cls is None:
         cls = _leet_classes(out)
-    runs = []
-    for m in _LEET_TAIL.finditer(cls):
-        start, end = cls.rfind(b" ", 0, m.start()) + 1, m.end()
-        if 4 <= end - start <= 24 and cls.count(b"a", start, end) >= 2:
-            runs.append((start, end))
-    return runs
+    rfind, count = cls.rfind, cls.count
+    spans = [(rfind(b" ", 0, m.start()) + 1, m.end()) for m in _LEET_TAIL.finditer(cls)]
+    return [(a, b) for a, b in spans if 4 <= b - a <= 24 and count(b"a", a, b) >= 2]
 
 
 def _unleet_brings_triggers(found: set[str]) -> bool:
@@ -966,14 +964,18 @@ def _unleet_brings_triggers(found: set[str]) -> bool:
 
 
 def _unleet_all(text: str, found: list[tuple[int, int]], table: dict[int, int]) -> str:
-    """``text`` with each leetspeak run (span) in ``found`` translated by ``table``."""
-    parts: list[str] = []
-    last = 0
-    for start, end in found:
-        parts += (text[last:start], text[start:end].translate(table))
-        last = end
-    parts.append(text[last:])
-    return "".join(parts)
+    """``text`` with each leetspeak run (span) in ``found`` translated by ``table``
+    (the spans in order and apart)."""
+    if not found:
+        return text
+    # The runs translated in one call (no run holds a NUL: they are letters, digits,
+    # "@" and "$"), then put back between the text around them.
+    runs = "\0".join([text[a:b] for a, b in found]).translate(table).split("\0")
+    bounds = [0, *itertools.chain.from_iterable(found), len(text)]
+    parts = [text[a:b] for a, b in zip(bounds[::2], bounds[1::2], strict=True)]
+    merged = [""] * (2 * len(parts) - 1)
+    merged[::2], merged[1::2] = parts, runs
+    return "".join(merged)
 
 
 #: Past this many changed places a reading's words are read whole (one C-level pass)
@@ -1029,16 +1031,14 @@ def _changed_words(
         if read is not None:
             read[reading] = found
     else:
-        mapped = word_bytes(reading)
-        pieces = []
-        for start, end in changed:
-            # From the start of the word at the span's first character to the end of
-            # the word at its last (a span that starts or ends on a separator takes no
-            # word beyond it).
-            first = mapped.rfind(b" ", 0, start + 1) + 1
-            last = mapped.find(b" ", end - 1)
-            pieces.append(mapped[first : len(mapped) if last < 0 else last])
-        found = words_of(b" ".join(pieces))
+        # From the start of the word at each span's first character to the end of the
+        # word at its last (a span that starts or ends on a separator takes no word
+        # beyond it); the space added at the end stops the last word.
+        mapped = word_bytes(reading) + b" "
+        rfind, find = mapped.rfind, mapped.find
+        found = words_of(
+            b" ".join([mapped[rfind(b" ", 0, a + 1) + 1 : find(b" ", b - 1)] for a, b in changed])
+        )
     if found.isdisjoint(_TRIGGER_WORDS):
         return None
     if changed is not None and read is not None and before is not None:
@@ -1071,21 +1071,22 @@ class _WordsAround:
 def _deobfuscate(
     low: str,
     before: set[bytes] | None = None,
-    worth: Callable[[str, frozenset[bytes] | None], bool] | None = None,
+    worth: Callable[[str, _Changed | None], bool] | None = None,
     gates: set[int] | None = None,
     read: dict[str, set[bytes] | _WordsAround] | None = None,
-) -> list[tuple[str, frozenset[bytes] | None]]:
+) -> list[tuple[str, _Changed | None]]:
     """The lower-cased text with spacing, leetspeak and punctuation tricks undone (one
     reading per meaning of "1"), or ``[]`` when there is nothing to undo; each with the
-    words at the places it changed (:func:`_changed_words`; ``None``: chopped words
+    words at the places it changed (:class:`_Changed`: :func:`_changed_words`, or every
+    word of the reading once a rewrite moved text around; ``None``: chopped words
     joined, look at all). ``worth``: ``False`` for a reading in which nothing new can
-    match (left out); asked with the stems of the words it changed when they are known
-    (``None``: not known), as the second look will only look at the signals spelled
-    with one of them.
+    match (left out); asked with the words it changed when they are known (``None``:
+    not known), as the second look will only look at the signals spelled with one of
+    their stems.
     ``gates``: the :data:`_HINT_GATES` that match somewhere in ``low`` or a text that
     holds it (``None``: not known); a hint whose gate does not is not searched while the
-    text is still ``low`` itself. ``read``: filled with the words of each reading whose
-    words were read whole (reading -> ``words(reading)``).
+    text is still ``low`` itself. ``read``: filled with the words of each reading known
+    around its few changes (reading -> :class:`_WordsAround`).
 
     Each trick is first looked for with a hint that starts with a literal or a small
     character set (the regex engine skips ahead fast), and undone only when present. A
@@ -1145,18 +1146,61 @@ def _deobfuscate(
     # Two filters, either order: the words a reading changed, when they are read around
     # its few changes only, go first (most readings change no trigger word: no scan of
     # the whole reading then); else the scan does (reading every word costs more).
-    kept: list[tuple[str, frozenset[bytes] | None]] = []
+    kept: list[tuple[str, _Changed | None]] = []
     for r in sorted(readings):
-        if changed is None and worth is not None and not worth(r, None):
+        if changed is None:
+            if worth is not None and not worth(r, None):
+                continue
+            # Every word of the reading counts: is one of them a trigger word? (Asked
+            # word by word, the usual ones first; the words are read whole only when
+            # the stems are needed, or when no usual one is there.)
+            seen = TextWords(r)
+            usual = any(w in seen for w in _USUAL_TRIGGER_WORDS)
+            if not usual and seen.all().isdisjoint(_TRIGGER_WORDS):
+                continue
+            kept.append((r, _Changed(seen.known(), r)))
             continue
         new = _changed_words(r, changed, before, read)
         if new is None:
             continue
-        stems = _stems(new)
-        if changed is not None and worth is not None and not worth(r, stems):
+        found = _Changed(new)
+        if worth is not None and not worth(r, found):
             continue
-        kept.append((r, stems))
+        kept.append((r, found))
     return kept
+
+
+#: Trigger words most texts hold (each one of :data:`_TRIGGER_WORDS`), asked first.
+_USUAL_TRIGGER_WORDS = (b"a", b"the", b"to", b"you", b"and", b"of", b"is", b"in", b"it")
+
+
+class _Changed:
+    """The words a reading changed (:func:`_changed_words`), or every word of it (read
+    on first need: ``reading`` given), and their stems (:func:`_stems`), made on first
+    need: the second look asks for the stems only when a signal is left once the
+    Hyperscan pass over the reading and the signals found already are taken out (most
+    readings: none is left)."""
+
+    __slots__ = ("_reading", "_stems", "_words")
+
+    def __init__(self, found: set[bytes] | None, reading: str | None = None) -> None:
+        self._words = found
+        self._reading = reading
+        self._stems: frozenset[bytes] | None = None
+
+    def every_word(self) -> set[bytes] | None:
+        """Every word of the reading, when they are what this holds and are read."""
+        return self._words if self._reading is not None else None
+
+    @property
+    def stems(self) -> frozenset[bytes]:
+        """The stems of the words."""
+        if self._stems is None:
+            found = self._words
+            if found is None:
+                found = self._words = words(self._reading or "")
+            self._stems = _stems(found)
+        return self._stems
 
 
 #: Texts longer than this get their second (de-obfuscated) look chunk by chunk, so only
@@ -1185,9 +1229,9 @@ _HIT_BUDGET = HIT_BUDGET
 def _readings(
     low: str,
     present: set[bytes] | None = None,
-    worth: Callable[[str, frozenset[bytes] | None], bool] | None = None,
+    worth: Callable[[str, _Changed | None], bool] | None = None,
     read: dict[str, set[bytes] | _WordsAround] | None = None,
-) -> Iterator[tuple[str, frozenset[bytes] | None]]:
+) -> Iterator[tuple[str, _Changed | None]]:
     """The de-obfuscated readings of ``low``: whole for a short text, else per chunk
     (with overlap, so a phrase across a boundary is seen whole in one chunk); ``worth``
     and ``read``: see :func:`_deobfuscate`."""
@@ -1345,26 +1389,22 @@ class InjectionDetector:
         present = words(low) if self._reads_words(text, possible) else None
         hits = dict(self._patterns(text, low, present=present))
 
-        def worth(reading: str, only: frozenset[bytes] | None) -> bool:
+        def worth(reading: str, only: _Changed | None) -> bool:
             """Can a signal not found yet match ``reading`` (else it is not read)? With
-            ``only``, the stems the second look will ask for: only a signal spelled with
-            one of them counts (it skips the others), and without one no scan is made.
-            Found signals only grow, so a reading found worthless stays worthless."""
-            if only is not None:
-                spelled = self._by_stem
-                if all(i in hits for stem in only for i in spelled.get(stem, ())):
-                    return False
+            ``only``, the words the second look will ask about: only a signal spelled
+            with one of their stems counts (it skips the others), and without one no
+            scan is made. Found signals only grow, so a reading found worthless stays
+            worthless."""
+            if only is not None and self._spelled_with(only.stems) <= hits.keys():
+                return False
             possible = prefilter.matching(reading)
             return possible is None or any(i not in hits for i in (*possible, *prefilter.uncovered))
 
         # A reading's words, when they were read whole (or known around its changes).
         read: dict[str, set[bytes] | _WordsAround] = {}
-        for plain, new in _readings(low, present, worth, read):
-            # Evidence seen only once spacing / leetspeak is undone covers the whole text;
-            # only signals spelled with a word the reading changed can find anything new.
-            known = read.pop(plain, None)
-            for i, f in self._patterns(plain, plain, skip=hits, present=known, only=new):
-                hits.setdefault(i, Finding(f.entity, 0, len(text), f.score))
+        # Evidence seen only once spacing / leetspeak is undone covers the whole text;
+        # only signals spelled with a word the reading changed can find anything new.
+        self._second_looks(_readings(low, present, worth, read), text, hits, read)
         if not text.isascii():
             self._glyph_look(text, hits, worth, read)
         findings.extend(hits.values())
@@ -1378,7 +1418,7 @@ class InjectionDetector:
         self,
         text: str,
         hits: dict[int, Finding],
-        worth: Callable[[str, frozenset[bytes] | None], bool],
+        worth: Callable[[str, _Changed | None], bool],
         read: dict[str, set[bytes] | _WordsAround],
     ) -> None:
         """Look again at ``text`` with look-alike characters read as ASCII
@@ -1398,12 +1438,25 @@ class InjectionDetector:
         low = fold(folded, folded.lower())
         present = words(low)
         where: list[int] | None = None
-        stems = _stems(changed)
-        for i, f in self._patterns(folded, low, skip=hits, present=present, only=stems):
+        only = _Changed(changed)
+        for i, f in self._patterns(folded, low, skip=hits, present=present, only=only):
             where = origins(text) if where is None else where
             hits.setdefault(i, Finding(f.entity, *span_in(text, f.start, f.end, where), f.score))
-        for plain, new in _readings(low, present, worth, read):
+        self._second_looks(_readings(low, present, worth, read), text, hits, read)
+
+    def _second_looks(
+        self,
+        readings: Iterable[tuple[str, _Changed | None]],
+        text: str,
+        hits: dict[int, Finding],
+        read: dict[str, set[bytes] | _WordsAround],
+    ) -> None:
+        """Look at each de-obfuscated reading for the signals not found yet (evidence:
+        the whole text)."""
+        for plain, new in readings:
             known = read.pop(plain, None)
+            if known is None and new is not None:
+                known = new.every_word()
             for i, f in self._patterns(plain, plain, skip=hits, present=known, only=new):
                 hits.setdefault(i, Finding(f.entity, 0, len(text), f.score))
 
@@ -1413,11 +1466,11 @@ class InjectionDetector:
         low: str,
         skip: dict[int, Finding] | None = None,
         present: set[bytes] | _WordsAround | None = None,
-        only: frozenset[bytes] | None = None,
+        only: _Changed | None = None,
     ) -> Iterator[tuple[int, Finding]]:
         """(signal index, finding) for each signal that matches (``low``: lower-cased;
         ``skip``: signals already found; ``present``: ``words(low)`` if known; ``only``:
-        look only at signals whose :attr:`~Signal.vocabulary` holds one of these stems)."""
+        look only at signals whose :attr:`~Signal.vocabulary` holds one of its stems)."""
         # Many signals start with the same words: each is looked up once per text. On the
         # first look at a text (nothing to skip yet) without the Hyperscan pass, all of
         # them are found in one pass; else only the few signals left look theirs up.
@@ -1438,8 +1491,21 @@ class InjectionDetector:
         if only is not None:
             # Only the signals whose vocabulary holds one of the stems (read from the
             # stem index rather than each signal's vocabulary asked in turn), in order.
-            spelled = self._by_stem
-            order = sorted({i for stem in only for i in spelled.get(stem, ())})
+            # In a reading (the pass over ``low`` answers for every covered signal) the
+            # signals that pass cannot match and those found already go first: the
+            # stems are read only when some signal is left.
+            pool: set[int] | None = None
+            if text is low:
+                if not scanned:
+                    scanned, possible = True, prefilter.matching(low)
+                if possible is not None:
+                    pool = {*possible, *self._unanswered()}.difference(skip or ())
+                    if not pool:
+                        return
+            spelled = self._spelled_with(only.stems)
+            order = sorted(spelled if pool is None else spelled & pool)
+            if present is None:
+                present = only.every_word()  # read for the stems, when they are all
         for i in range(len(signals)) if order is None else order:
             signal = signals[i]
             if skip and i in skip:
@@ -1490,6 +1556,14 @@ class InjectionDetector:
             return memo[1]
         out = tuple(i for i, s in enumerate(self.signals) if i not in covered or s.case_sensitive)
         self._unanswered_memo = (covered, out)
+        return out
+
+    def _spelled_with(self, stems: frozenset[bytes]) -> set[int]:
+        """The signals whose :attr:`~Signal.vocabulary` holds one of ``stems``."""
+        by_stem = self._by_stem
+        out: set[int] = set()
+        for stem in by_stem.keys() & stems:
+            out.update(by_stem[stem])
         return out
 
     @cached_property
