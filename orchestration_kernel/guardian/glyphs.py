@@ -41,6 +41,7 @@ __all__ = [
     "changed_pieces",
     "glyph_reading",
     "may_change_words",
+    "non_ascii_spans",
     "origins",
     "span_in",
 ]
@@ -108,14 +109,24 @@ _TABLE = _Table()
 _REST_OF_PIECE = re.compile("\\S*")
 #: From a place to just after the last whitespace before a given end.
 _UP_TO_LAST_SPACE = re.compile(".*\\s", re.DOTALL)
-#: The block sizes :func:`_non_ascii_spans` looks at (``str.isascii`` reads a block at
+#: The block sizes :func:`non_ascii_spans` looks at (``str.isascii`` reads a block at
 #: C speed, many characters a step; a regex class reads one character a step).
 _BLOCKS_COARSE, _BLOCKS_FINE = 2048, 128
 
 
-def _non_ascii_spans(text: str) -> list[tuple[int, int]]:
+#: The last text :func:`non_ascii_spans` was asked about and its answer (one tuple,
+#: replaced whole): the injection check asks for one text up to three times.
+_LAST_SPANS: tuple[str, list[tuple[int, int]]] = ("", [])
+
+
+def non_ascii_spans(text: str) -> list[tuple[int, int]]:
     """Spans of ``text``, in order and apart, that hold every non-ASCII character of it
-    (blocks of :data:`_BLOCKS_FINE` characters, neighbours merged); ``[]`` for ASCII."""
+    (blocks of :data:`_BLOCKS_FINE` characters, neighbours merged); ``[]`` for ASCII.
+    Shared: never to be changed."""
+    global _LAST_SPANS
+    last = _LAST_SPANS
+    if last[0] is text:
+        return last[1]
     out: list[tuple[int, int]] = []
     n = len(text)
     for big in range(0, n, _BLOCKS_COARSE):
@@ -129,6 +140,7 @@ def _non_ascii_spans(text: str) -> list[tuple[int, int]]:
                 out[-1] = (out[-1][0], hi)
             else:
                 out.append((lo, hi))
+    _LAST_SPANS = (text, out)
     return out
 
 
@@ -140,7 +152,7 @@ def glyph_reading(text: str) -> str | None:
     # Python's mapping, ASCII too, once the text has one non-ASCII character.
     parts: list[str] = []
     last = 0
-    for lo, hi in _non_ascii_spans(text):
+    for lo, hi in non_ascii_spans(text):
         parts += (text[last:lo], text[lo:hi].translate(_TABLE))
         last = hi
     parts.append(text[last:])
@@ -215,13 +227,13 @@ def changed_pieces(text: str) -> str:
 
 def _non_ascii_pieces(text: str) -> set[str]:
     """``{p for p in text.split() if not p.isascii()}``, split only around the blocks
-    with a non-ASCII character (:func:`_non_ascii_spans`; ``str.split`` of a whole long
+    with a non-ASCII character (:func:`non_ascii_spans`; ``str.split`` of a whole long
     prompt makes an object of every word): each span widened to whitespace on both
     sides, then split. A span never reaches back past the one before, so every
     character is read a bounded number of times."""
     out: set[str] = set()
     end = 0
-    for lo, hi in _non_ascii_spans(text):
+    for lo, hi in non_ascii_spans(text):
         if hi <= end:
             continue  # inside the last widened span
         start, step = max(lo, end), 32

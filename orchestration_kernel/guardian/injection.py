@@ -32,7 +32,7 @@ from ._scan import (
     words_of,
 )
 from .context import GuardContext, Stage
-from .glyphs import changed_pieces, glyph_reading, origins, span_in
+from .glyphs import changed_pieces, glyph_reading, non_ascii_spans, origins, span_in
 from .injection_prefilter import SignalPrefilter, prefilter_for
 from .policy import BasePolicy, Outcome
 from .redaction import Finding
@@ -911,6 +911,39 @@ _HINT_GATES = (
 #: The index of the gate just above.
 _CHOPPED_AFTER_SPLIT = 4
 
+#: Per character of an ASCII text, as the spacing and chopped-word hints read it: ``a``
+#: a lower-case letter, a space itself, ``s`` other whitespace (what ``\s`` takes in
+#: ASCII), ``.`` for ``.`` and ``!``, ``w`` another word character (digits, ``_``,
+#: capitals), ``x`` the rest.
+_HINT_CLASS = bytes.maketrans(
+    bytes(range(256)),
+    bytes(
+        97
+        if 97 <= c <= 122
+        else 32
+        if c == 32
+        else 115
+        if chr(c).isspace() and c < 128
+        else 46
+        if chr(c) in ".!"
+        else 119
+        if c < 128 and (chr(c).isalnum() or c == 95)
+        else 120
+        for c in range(256)
+    ),
+)
+#: :data:`_SPACED_HINT` and :data:`_CHOPPED_HINT` in that mapping: each starts with a
+#: literal the regex engine skips ahead to.
+_SPACED_HINT_CLS = re.compile(rb" a a a(?![aw])")
+_CHOPPED_HINT_CLS = re.compile(rb"\.[ s]+a+\.[ s]+a")
+
+
+def _hint_classes(text: str) -> bytes | None:
+    r"""``text`` mapped by :data:`_HINT_CLASS`, or ``None`` when it holds a non-ASCII
+    character (the hints' ``\s`` and ``\w`` take some of those: they are searched as
+    they are then)."""
+    return text.encode("ascii").translate(_HINT_CLASS) if text.isascii() else None
+
 
 #: Per character of a lower-cased text: ``a`` for a letter, ``0`` for a character
 #: leetspeak puts in a word (a digit, ``@``, ``$``), a space for the rest.
@@ -1104,7 +1137,12 @@ def _deobfuscate(
     # Where the readings differ from ``low`` (positions in ``out``); ``None`` once a
     # rewrite shifted text around (spacing undone): then every word is read again.
     changed: list[tuple[int, int]] | None = []
-    if may(0) and _SPACED_HINT.search(" " + low):
+    classes = _hint_classes(low)
+    if may(0) and (
+        _SPACED_HINT.search(" " + low)
+        if classes is None
+        else _SPACED_HINT_CLS.search(b" " + classes)
+    ):
         out, count = _SPACED.subn(lambda m: m.group().replace(" ", ""), out)
         if count:
             changed, spaced = None, True
@@ -1123,7 +1161,11 @@ def _deobfuscate(
     # After split words alone were joined, the gate for the joined text tells.
     joined_only = out is not low and not spaced and gates is not None
     chopped_may = _CHOPPED_AFTER_SPLIT in (gates or ()) if joined_only else may(2)
-    if chopped_may and _CHOPPED_HINT.search(out):
+    if out is not low:
+        classes = _hint_classes(out)
+    if chopped_may and (
+        _CHOPPED_HINT.search(out) if classes is None else _CHOPPED_HINT_CLS.search(classes)
+    ):
         joined = _CHOPPED.sub(lambda m: re.sub(r"[.!]\s+", " ", m.group()), out)
         chopped, out = joined != out, joined
     readings = {out}
@@ -1191,6 +1233,20 @@ class _Changed:
     def every_word(self) -> set[bytes] | None:
         """Every word of the reading, when they are what this holds and are read."""
         return self._words if self._reading is not None else None
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to what the second look reads of it: its stems (or those stems)."""
+        if isinstance(other, _Changed):
+            return self.stems == other.stems
+        if isinstance(other, frozenset):
+            return self.stems == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.stems)
+
+    def __repr__(self) -> str:
+        return f"_Changed({sorted(self.stems)!r})"
 
     @property
     def stems(self) -> frozenset[bytes]:
@@ -1328,11 +1384,17 @@ def _trigger_words() -> frozenset[bytes]:
     return frozenset(out)
 
 
-def _hidden_spans(text: str) -> dict[str, list[tuple[int, int]]]:
+def _hidden_spans(
+    text: str, blocks: list[tuple[int, int]] | None = None
+) -> dict[str, list[tuple[int, int]]]:
     """Where ``text`` has tag characters (runs), bidi controls and zero-width characters,
     as :data:`_TAGS`, :data:`_BIDI` and :data:`_ZERO_WIDTH` find them: from one pass for
-    all three when they are few, else one pass each."""
-    found = [m.start() for m in itertools.islice(_ANY_HIDDEN.finditer(text), HIT_BUDGET + 1)]
+    all three when they are few, else one pass each. ``blocks``: spans of ``text`` that
+    hold all its non-ASCII characters (:func:`~.glyphs.non_ascii_spans`), if known: the
+    first pass reads only those (every hidden character is non-ASCII)."""
+    where = [(0, len(text))] if blocks is None else blocks
+    hidden = itertools.chain.from_iterable(_ANY_HIDDEN.finditer(text, a, b) for a, b in where)
+    found = [m.start() for m in itertools.islice(hidden, HIT_BUDGET + 1)]
     if len(found) > HIT_BUDGET:
         return {
             "tag": [m.span() for m in _TAGS.finditer(text)],
@@ -1558,13 +1620,15 @@ class InjectionDetector:
         self._unanswered_memo = (covered, out)
         return out
 
-    def _spelled_with(self, stems: frozenset[bytes]) -> set[int]:
+    def _spelled_with(self, stems: frozenset[bytes]) -> frozenset[int]:
         """The signals whose :attr:`~Signal.vocabulary` holds one of ``stems``."""
         by_stem = self._by_stem
-        out: set[int] = set()
-        for stem in by_stem.keys() & stems:
-            out.update(by_stem[stem])
-        return out
+        return frozenset().union(*[by_stem[stem] for stem in self._stem_keys & stems])
+
+    @cached_property
+    def _stem_keys(self) -> frozenset[bytes]:
+        """Every stem some signal is spelled with."""
+        return frozenset(self._by_stem)
 
     @cached_property
     def _by_stem(self) -> dict[bytes, tuple[int, ...]]:
@@ -1584,9 +1648,14 @@ class InjectionDetector:
     def _hidden(text: str) -> Iterator[Finding]:
         # One pass for any hidden character first: most non-ASCII text (accents, curly
         # quotes) has none, and each of the three scans below is a pass of its own.
-        if text.isascii() or not _ANY_HIDDEN.search(text):
+        if text.isascii():
             return
-        spans = _hidden_spans(text)
+        # Only the blocks with a non-ASCII character are searched (a class is tried at
+        # every character it is searched over; ``str.isascii`` reads a block at C speed).
+        blocks = non_ascii_spans(text)
+        if not any(_ANY_HIDDEN.search(text, a, b) for a, b in blocks):
+            return
+        spans = _hidden_spans(text, blocks)
         for start, end in spans["tag"]:
             yield Finding("HIDDEN_TEXT", start, end, 0.9)
         for start, end in spans["bidi"]:
