@@ -1079,6 +1079,17 @@ def _changed_words(
     return found
 
 
+class _LazyWords(TextWords):
+    """:class:`~._scan.TextWords` with the set operation the signals' word checks use:
+    the same answers as ``words(lower_text)``, asked word by word."""
+
+    __slots__ = ()
+
+    def isdisjoint(self, found: Iterable[bytes]) -> bool:
+        """Is none of ``found`` a word of the text?"""
+        return not any(word in self for word in found)
+
+
 class _WordsAround:
     """Holds every word of a reading (and perhaps a few more): the words of the text it
     was made from and those touching its changes (any other word of the reading stands,
@@ -1313,7 +1324,7 @@ def _hint_prefilter() -> SignalPrefilter:
 def _first_match(
     signal: Signal,
     target: str,
-    present: frozenset[bytes] | set[bytes] | _WordsAround | None = None,
+    present: frozenset[bytes] | set[bytes] | _WordsAround | _LazyWords | None = None,
     seen: Occurrences | None = None,
 ) -> re.Match[str] | None:
     """The first match of ``signal`` in ``target`` that its structural check accepts
@@ -1527,7 +1538,7 @@ class InjectionDetector:
         text: str,
         low: str,
         skip: dict[int, Finding] | None = None,
-        present: set[bytes] | _WordsAround | None = None,
+        present: set[bytes] | _WordsAround | _LazyWords | None = None,
         only: _Changed | None = None,
     ) -> Iterator[tuple[int, Finding]]:
         """(signal index, finding) for each signal that matches (``low``: lower-cased;
@@ -1582,7 +1593,9 @@ class InjectionDetector:
             if present is None:
                 if not _any_trigger(signal, where[signal.case_sensitive]):
                     continue  # no trigger in the text: it cannot match (words not read)
-                present = words(low)  # a rare length-changing character only shifts evidence
+                # Asked word by word (most readings ask about a few words only); a rare
+                # length-changing character only shifts evidence.
+                present = _LazyWords(low)
             if present.isdisjoint(signal.gate):
                 continue
             if signal.needs is not None and present.isdisjoint(signal.needs):
