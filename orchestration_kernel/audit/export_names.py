@@ -70,5 +70,5 @@ def _hint(path: Path, suffix: str, known: list[str]) -> str:
 
 def _one_per_format(known: list[str]) -> list[str]:
     """The first suffix of each built-in kind (``.parquet``, ``.csv``, ``.jsonl``)."""
-    firsts = [s for s in (".parquet", ".csv", ".jsonl") if s in known]
+    firsts: list[str] = [s for s in (".parquet", ".csv", ".jsonl") if s in known]
     return firsts or known[:3]
