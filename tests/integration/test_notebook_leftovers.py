@@ -1,0 +1,77 @@
+"""Leftovers a data scientist met in a notebook (session 10, fixes), each in a real
+ipykernel over the Jupyter protocol, every model served by the offline simulator."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.integration.test_kernel import Frontend, text_of
+from tests.integration.test_notebook_user import ok, results, start_kernel, stop
+
+pytestmark = [pytest.mark.kernel, pytest.mark.timeout(240)]
+
+
+@pytest.fixture(scope="module")
+def kernel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Frontend]:
+    frontend = start_kernel(
+        tmp_path_factory.mktemp("leftovers-home"), ORCHESTRATION_OFFLINE_MODEL="sim"
+    )
+    try:
+        ok(frontend, "%load_ext orchestration_kernel")
+        yield frontend
+    finally:
+        stop(frontend)
+
+
+def markdown(msgs: list[dict[str, Any]]) -> str:
+    return "\n".join(r["data"].get("text/markdown", "") for r in results(msgs))
+
+
+def test_a_failed_model_of_a_fan_out_shows_its_error_in_its_section(kernel: Frontend) -> None:
+    """Before: ``### claude-3`` stood empty (or held only the default) in the cell's
+    output, and the live view showed ``[claude-3]`` with nothing after it."""
+    ok(
+        kernel,
+        "from orchestration_kernel import OrchestrationEngine\n"
+        "OrchestrationEngine.default().simulator.script('auth', model='claude-3', times=None)",
+    )
+    cell = (
+        "%%orchestrate --no-stream\n"
+        "- name: views\n"
+        "  model: [gpt-4o-mini, claude-3]\n"
+        "  on_error: skip\n"
+        "  prompt: Give your view on tea\n"
+    )
+    msgs = ok(kernel, cell)
+    shown = markdown(msgs)
+    section = shown.split("### claude-3\n", 1)[1]
+    assert section.startswith("(failed: AuthenticationError: ") and "HTTP 401" in section
+    assert "Traceback" not in text_of(msgs)
+    live = text_of([m for m in msgs if m["msg_type"] == "update_display_data"])
+    assert "[claude-3] (failed: AuthenticationError: " in live
+    # With a default, the section says why, then gives the default that flows on.
+    msgs = ok(kernel, cell.replace("  on_error", '  default: "no view"\n  on_error'))
+    assert "### claude-3\n(failed: AuthenticationError: " in markdown(msgs)
+    assert markdown(msgs).rstrip().endswith(")\nno view")
+    printed = text_of(ok(kernel, "print(repr(_orchestrate['views'].outputs['claude-3']))"))
+    assert printed.strip() == "'no view'"
+    ok(kernel, "OrchestrationEngine.default().simulator.clear()")
+
+
+def test_a_stream_looped_over_again_says_where_its_reply_is(kernel: Frontend) -> None:
+    """Before: re-running the loop cell printed nothing, as if the model had said nothing."""
+    ok(
+        kernel,
+        "from orchestration_kernel import OrchestrationEngine\n"
+        "stream = OrchestrationEngine.default().stream('gpt-4o-mini', 'stream me')",
+    )
+    loop = "async for delta in stream:\n    print(delta.text, end='')"
+    assert "stream me" in text_of(ok(kernel, loop))
+    reply, msgs = kernel.run(loop)
+    assert reply["status"] == "error" and reply["ename"] == "StreamConsumed"
+    shown = text_of(msgs)
+    assert "its reply is in stream.reply" in shown and "orchestration_kernel/" not in shown
+    assert "stream me" in text_of(ok(kernel, "print(stream.reply.text)"))
