@@ -33,6 +33,8 @@ OrchestrationError                     base of everything we raise
 ├── GuardianBlocked                    the Guardian blocked a call; carries the decisions
 ├── PipelineError                      a pipeline run failed; carries the partial result
 ├── RunCancelled                       a run was cancelled (interrupt or cancel())
+├── StreamConsumed                     a reply stream iterated again once read (or stopped);
+│                                      its reply stays in ``stream.reply``
 ├── BatchJobError                      a batch job cannot go on as asked (resume, reconcile)
 │   └── BatchReconcileError            after a crash, which provider batch is ours is ambiguous
 ├── AuditIntegrityError                the audit chain does not verify
@@ -94,6 +96,7 @@ __all__ = [
     "SharedStateError",
     "SpecError",
     "StorageError",
+    "StreamConsumed",
     "UnknownModelError",
     "UnknownNameError",
     "UsageError",
@@ -383,6 +386,14 @@ class RunCancelled(OrchestrationError):
     def __init__(self, message: str = "run cancelled", result: Any = None) -> None:
         self.result = result
         super().__init__(message)
+
+
+class StreamConsumed(OrchestrationError, RuntimeError):
+    """A :class:`~orchestration_kernel.streaming.ReplyStream` was iterated again: one stream
+    is one call, read once. The message says whether it was read to its end (its reply is
+    in ``stream.reply``), stopped early or is being read elsewhere, and what to do."""
+
+    user_error = True
 
 
 class BatchJobError(OrchestrationError):
