@@ -22,6 +22,7 @@ import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from typing import Any, Generic, TypeVar, cast
 
+from .interrupt_note import mark_interrupted
 from .interrupt_wake import stir, wait_result
 
 __all__ = ["BridgedIterator", "Runtime"]
@@ -166,12 +167,13 @@ class Runtime:
         stirrer = stir(caller)  # so Ctrl-C reaches a main-thread loop asleep on a long call
         try:
             return await remote.result  # type: ignore[no-any-return]
-        except asyncio.CancelledError:
+        except asyncio.CancelledError as exc:
             if not remote.ended:
                 remote.finished = caller.create_future()
                 self.loop.call_soon_threadsafe(remote.cancel)
                 with contextlib.suppress(BaseException):
                     await asyncio.wait_for(remote.finished, CANCEL_GRACE_S)
+            mark_interrupted(exc, remote.ended)  # a notebook shows one line, not our frames
             raise
         finally:
             if stirrer is not None:
@@ -189,9 +191,9 @@ class Runtime:
         cfut = self.submit(_signal_when_done(coro, done))
         try:
             return wait_result(cfut, timeout)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             cfut.cancel()
-            done.wait(CANCEL_GRACE_S)
+            mark_interrupted(exc, done.wait(CANCEL_GRACE_S))
             raise
         except concurrent.futures.CancelledError:
             raise asyncio.CancelledError() from None
