@@ -75,3 +75,14 @@ def test_a_stream_looped_over_again_says_where_its_reply_is(kernel: Frontend) ->
     shown = text_of(msgs)
     assert "its reply is in stream.reply" in shown and "orchestration_kernel/" not in shown
     assert "stream me" in text_of(ok(kernel, "print(stream.reply.text)"))
+
+
+@pytest.mark.parametrize("expr", ["df.revew", 'df["revew"]'])
+def test_a_misspelt_column_in_over_names_the_near_column(kernel: Frontend, expr: str) -> None:
+    """Before: pandas' words alone (``'DataFrame' object has no attribute 'revew'``,
+    ``KeyError: 'revew'``), which do not say what the columns are."""
+    ok(kernel, "import pandas as pd\ndf = pd.DataFrame({'review': ['good'], 'stars': [5]})")
+    reply, msgs = kernel.run(f"%%orchestrate --compare gpt-4o-mini --over {expr}\nRate: {{item}}")
+    assert reply["status"] == "error" and reply["ename"] == "ConfigurationError"
+    shown = text_of(msgs)
+    assert "Did you mean the column 'review'?" in shown and "Traceback" not in shown
