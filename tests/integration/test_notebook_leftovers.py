@@ -86,3 +86,29 @@ def test_a_misspelt_column_in_over_names_the_near_column(kernel: Frontend, expr:
     assert reply["status"] == "error" and reply["ename"] == "ConfigurationError"
     shown = text_of(msgs)
     assert "Did you mean the column 'review'?" in shown and "Traceback" not in shown
+
+
+def test_a_call_left_unawaited_says_what_to_write(kernel: Frontend) -> None:
+    """Before: ``<coroutine object OrchestrationEngine.compare at 0x...>`` as the cell's
+    value, read by a newcomer as a result."""
+    ok(kernel, "from orchestration_kernel import OrchestrationEngine\n"
+               "engine = OrchestrationEngine.default()")  # fmt: skip
+    shown = text_of(ok(kernel, 'engine.compare(["gpt-4o-mini"], "hi")'))
+    assert "OrchestrationEngine.compare(...) has not run: it is a coroutine" in shown
+    assert "Write await before the call" in shown and "compare_sync(...)" in shown
+    assert "<coroutine object" not in shown
+    assert "[simulated" in text_of(ok(kernel, "t = await _\nprint(t.replies['gpt-4o-mini'].text)"))
+    # Anyone else's coroutine keeps its own repr.
+    other = text_of(ok(kernel, "async def mine(): pass\nmine()"))
+    assert "<coroutine object mine at" in other
+
+
+def test_a_dict_over_says_how_to_pass_it(kernel: Frontend) -> None:
+    """Before: 'must be a list, ... not dict', without the way to pass one."""
+    ok(kernel, "questions = {'a': 'why?', 'b': 'how?'}")
+    reply, msgs = kernel.run("%%orchestrate --compare gpt-4o-mini --over questions\nAnswer {item}")
+    assert reply["status"] == "error"
+    assert "for a dict, pass pd.Series(it)" in text_of(msgs)
+    ok(kernel, "import pandas as pd\nqs = pd.Series(questions)")
+    frame = text_of(ok(kernel, "%%orchestrate --compare gpt-4o-mini --over qs\nAnswer {item}"))
+    assert "Answer why?" in frame and "Answer how?" in frame
