@@ -128,8 +128,10 @@ class MissingKeyError(ConfigurationError):
         self.model = model
         names = " or ".join(env_vars) if env_vars else "a key in code"
         what = f"model {model!r} needs provider {provider!r}" if model else f"provider {provider!r}"
+        # In a notebook, the magic asks for the key without it landing in the notebook.
+        ask = f" (in a notebook, '%orchestrate key {provider}' asks for it)" if env_vars else ""
         super().__init__(
-            f"No API key for {provider}: {what}. Set {names}, pass api_key= in code, or run "
+            f"No API key for {provider}: {what}. Set {names}{ask}, pass api_key= in code, or run "
             f"offline on the simulator with ORCHESTRATION_OFFLINE=auto (or "
             f"'%orchestrate offline auto' in a notebook)."
         )
