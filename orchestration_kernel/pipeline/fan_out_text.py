@@ -4,10 +4,10 @@ Under ``on_error: skip`` a fan-out step goes on when some of its models fail: ea
 model's output is the step's ``default`` (``""`` without one). Its section of the rendered
 output (``### claude-3``, what the cell shows and ``{views}`` reads) was then empty, or
 held only the default: nothing said that the model had failed, nor why. Now the section
-says so in one line, the error's class and message (never a traceback; our errors' messages
-are written to be shown, and every view masks credentials on top), before the default if
-there is one. ``step.outputs[model]`` (``{views[claude-3]}``) stays the default: the
-value the spec asked for.
+says so in one line, ``error: Class: message`` as a matrix cell does (never a traceback:
+our errors' messages are written to be shown, and every view masks credentials on top),
+before the default if there is one. ``step.outputs[model]`` (``{views[claude-3]}``)
+stays the default: the value the spec asked for.
 """
 
 from __future__ import annotations
@@ -36,16 +36,17 @@ class _Call(Protocol):
 
 
 def failure_note(call: _Call) -> str | None:
-    """``(failed: AuthenticationError: invalid key)`` for a call that did not answer,
-    ``None`` for one that did. The message's first line only, cut at a bound."""
+    """``error: AuthenticationError: invalid key`` for a call that did not answer (the form
+    a matrix cell takes), ``None`` for one that did. The message's first line only, cut at
+    a bound."""
     if call.status == "done":
         return None
     lines = (call.error or "").strip().splitlines()
     message = lines[0] if lines else ""
     if len(message) > _NOTE_CHARS or len(lines) > 1:
         message = message[:_NOTE_CHARS].rstrip() + "…"
-    kind = call.error_type or "error"
-    return f"({call.status}: {kind}: {message})" if message else f"({call.status}: {kind})"
+    kind = call.error_type or call.status
+    return f"error: {kind}: {message}" if message else f"error: {kind}"
 
 
 def sections(outputs: Mapping[str, str], calls: Iterable[_Call]) -> dict[str, str]:

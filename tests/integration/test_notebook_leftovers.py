@@ -48,14 +48,14 @@ def test_a_failed_model_of_a_fan_out_shows_its_error_in_its_section(kernel: Fron
     msgs = ok(kernel, cell)
     shown = markdown(msgs)
     section = shown.split("### claude-3\n", 1)[1]
-    assert section.startswith("(failed: AuthenticationError: ") and "HTTP 401" in section
+    assert section.startswith("error: AuthenticationError: ") and "HTTP 401" in section
     assert "Traceback" not in text_of(msgs)
     live = text_of([m for m in msgs if m["msg_type"] == "update_display_data"])
-    assert "[claude-3] (failed: AuthenticationError: " in live
+    assert "[claude-3] error: AuthenticationError: " in live
     # With a default, the section says why, then gives the default that flows on.
     msgs = ok(kernel, cell.replace("  on_error", '  default: "no view"\n  on_error'))
-    assert "### claude-3\n(failed: AuthenticationError: " in markdown(msgs)
-    assert markdown(msgs).rstrip().endswith(")\nno view")
+    assert "### claude-3\nerror: AuthenticationError: " in markdown(msgs)
+    assert markdown(msgs).rstrip().endswith("(HTTP 401)\nno view")
     printed = text_of(ok(kernel, "print(repr(_orchestrate['views'].outputs['claude-3']))"))
     assert printed.strip() == "'no view'"
     ok(kernel, "OrchestrationEngine.default().simulator.clear()")
