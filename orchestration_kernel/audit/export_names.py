@@ -48,6 +48,9 @@ def unknown_format_message(path: Path, by_suffix: Mapping[str, object]) -> str:
 
 
 def _hint(path: Path, suffix: str, known: list[str]) -> str:
+    if path.expanduser().is_dir():  # export("out/"): the folder, not a file in it
+        inside = " or ".join(repr(str(path / f"runs{s}")) for s in _one_per_format(known))
+        return f" {str(path)!r} is a folder: name a file in it, such as {inside}."
     if not suffix:
         names = " or ".join(repr(path.name + s) for s in _one_per_format(known))
         return f" Add one: {names}."

@@ -76,3 +76,12 @@ def test_an_unknown_suffix_names_the_formats_and_the_one_meant(
     assert "Parquet (.parquet, .pq)" in message and "JSON Lines (.jsonl, .ndjson)" in message
     assert meant in message
     assert not (tmp_path / name).exists()
+
+
+def test_a_folder_given_as_the_export_path_says_to_name_a_file(
+    trail: AuditTrail, tmp_path: Path
+) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        trail.export(tmp_path)
+    assert f"{str(tmp_path)!r} is a folder: name a file in it, such as " in str(caught.value)
+    assert repr(str(tmp_path / "runs.csv")) in str(caught.value)
