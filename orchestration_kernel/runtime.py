@@ -395,11 +395,20 @@ class BridgedIterator(Generic[T]):
             raise StopAsyncIteration
         if self._items is None:
             self._start_for_loop(asyncio.get_running_loop())
+        # About to wait on a main-thread loop (a notebook cell's): keep it stirring so
+        # Ctrl-C lands at once, as Runtime.run does (interrupt_wake).
+        stirrer = stir(asyncio.get_running_loop()) if self._items.empty() else None
         try:
             item = await self._items.get()
-        except asyncio.CancelledError:
-            self.close()
+        except asyncio.CancelledError as exc:
+            if self._cancel_pump():  # the call records itself cancelled before we go on
+                with contextlib.suppress(BaseException):
+                    await _wait_event(self._stopped, CANCEL_GRACE_S)
+            mark_interrupted(exc, self._stopped.is_set())
             raise
+        finally:
+            if stirrer is not None:
+                stirrer.stop()
         return self._unwrap(item, StopAsyncIteration)
 
     def __iter__(self) -> Iterator[T]:
@@ -412,8 +421,10 @@ class BridgedIterator(Generic[T]):
             self._start_for_thread()
         try:
             item = self._items.get()
-        except KeyboardInterrupt:
-            self.close()
+        except KeyboardInterrupt as exc:
+            if self._cancel_pump():  # as run_sync: the call records itself cancelled first
+                self._stopped.wait(CANCEL_GRACE_S)
+            mark_interrupted(exc, self._stopped.is_set())
             raise
         return self._unwrap(item, StopIteration)
 

@@ -72,6 +72,8 @@ def test_interrupt_cancels_an_awaited_compare_and_its_run_says_so(
     [
         ('r = await engine.complete("gpt-4o", "wait")', "CancelledError"),
         ('r = engine.complete_sync("gpt-4o", "wait")', "KeyboardInterrupt"),
+        ('async for d in engine.stream("gpt-4o", "wait"):\n    pass', "CancelledError"),
+        ('for d in engine.stream("gpt-4o", "wait"):\n    pass', "KeyboardInterrupt"),
     ],
 )
 def test_an_interrupted_call_says_so_briefly_and_the_audit_keeps_the_attempt(
