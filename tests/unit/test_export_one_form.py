@@ -85,3 +85,13 @@ def test_a_folder_given_as_the_export_path_says_to_name_a_file(
         trail.export(tmp_path)
     assert f"{str(tmp_path)!r} is a folder: name a file in it, such as " in str(caught.value)
     assert repr(str(tmp_path / "runs.csv")) in str(caught.value)
+
+
+def test_the_frames_own_to_csv_writes_the_exports_form(trail: AuditTrail, tmp_path: Path) -> None:
+    """``engine.audit.to_dataframe().to_csv(path)`` is the file ``export`` writes (it wrote
+    pandas' ``2026-12-07 08:09:57.199739+00:00``, with a space)."""
+    exported = trail.export(tmp_path / "export.csv")
+    trail.to_dataframe().to_csv(tmp_path / "frame.csv", index=False)
+    assert (tmp_path / "frame.csv").read_text() == exported.read_text()
+    own = trail.to_dataframe().to_csv(index=False, date_format="%Y")  # the user's own form
+    assert "\n1," in own and ",20" in own and "T" not in own.splitlines()[1].split(",")[1]
