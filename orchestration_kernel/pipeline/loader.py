@@ -162,6 +162,8 @@ def _normalise(data: object, pos: Positions) -> tuple[dict[str, object] | None, 
         return dict(data), []
     what = "empty" if data is None else with_article(type(data).__name__)
     hint = ""
+    if data is None:  # an empty cell body (or spec): show what one looks like
+        hint = ". One step is '- {name: answer, model: gpt-4o, prompt: \"...\"}', one per line"
     if isinstance(data, str):  # a bare prompt
         hint = (
             ". One step is '- {name: answer, model: gpt-4o, prompt: \"...\"}'; to send one "
