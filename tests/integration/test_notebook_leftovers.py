@@ -112,3 +112,16 @@ def test_a_dict_over_says_how_to_pass_it(kernel: Frontend) -> None:
     ok(kernel, "import pandas as pd\nqs = pd.Series(questions)")
     frame = text_of(ok(kernel, "%%orchestrate --compare gpt-4o-mini --over qs\nAnswer {item}"))
     assert "Answer why?" in frame and "Answer how?" in frame
+
+
+def test_a_misspelt_column_in_a_pipeline_over_rows_names_its_line(kernel: Frontend) -> None:
+    """Before: ``steps[0].prompt: ... unknown name 'reviw'`` without its line, column and
+    the quoted line every other spec mistake shows (the rows' pipeline was rebuilt from
+    data, and lost where the YAML said what)."""
+    ok(kernel, "import pandas as pd\ndf = pd.DataFrame({'review': ['good'], 'stars': [5]})")
+    cell = '%%orchestrate --over df\n- name: s\n  model: gpt-4o-mini\n  prompt: "Rate {reviw}"\n'
+    reply, msgs = kernel.run(cell)
+    assert reply["status"] == "error" and reply["ename"] == "SpecError"
+    shown = text_of(msgs)
+    assert "line 3, column 17: steps[0].prompt: step 's': {reviw}" in shown
+    assert "did you mean 'review'?" in shown and '  line 3 |   prompt: "Rate {reviw}"' in shown
