@@ -28,3 +28,16 @@ def test_a_simulated_plan_labels_its_line_costs_and_its_total(
     for shown in (str(plan), plan._repr_markdown_()):
         assert "$0.00" in shown and "; simulated: $" in shown and "est. if real" in shown
     job.wait_sync()
+
+
+def test_a_misspelt_job_name_suggests_the_near_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    from orchestration_kernel.batch import BatchJob
+    from orchestration_kernel.errors import BatchJobError
+
+    monkeypatch.setenv("ORCHESTRATION_OFFLINE_MODEL", "sim")
+    engine = OrchestrationEngine(offline="on")
+    submit_sync(engine, ["gpt-4o-mini"], "Say {item}", ["a"], name="first-run").wait_sync()
+    with pytest.raises(BatchJobError) as caught:
+        BatchJob.resume("frist-run", engine)
+    assert "Did you mean 'first-run'?" in str(caught.value)
+    assert "Known jobs: first-run" in str(caught.value)
