@@ -870,6 +870,11 @@ _ANY_HIDDEN = re.compile(
 )
 
 
+# Two variation selectors in a row: no emoji or ideographic variation sequence has more
+# than one per character, but a run of them carries bytes one selector each ("emoji
+# smuggling": 256 selectors, one per byte value, invisible after any character).
+_SELECTOR_RUN = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]{2,}")
+
 _HIDDEN = frozenset({"HIDDEN_TEXT", "BIDI_CONTROL", "ZERO_WIDTH"})
 # Obfuscations undone before a second look: "i g n o r e", "1gn0re", "ign-ore",
 # "IGNORE. ALL. PREVIOUS. INSTRUCTIONS."
@@ -1434,10 +1439,13 @@ def _noisy_or(weights: Iterable[float]) -> float:
 
 
 def _is_emoji_join(text: str, i: int) -> bool:
-    """A zero-width joiner between two symbols is part of an emoji sequence, not hiding."""
+    """A zero-width joiner between two symbols is part of an emoji sequence, not hiding.
+    The symbol before may carry its emoji-style selector (U+FE0F: the rainbow flag
+    ``🏳️‍🌈``, ``❤️‍🔥``)."""
     if text[i] != "\u200d" or i == 0 or i + 1 >= len(text):
         return False
-    return all(unicodedata.category(text[j]).startswith("S") for j in (i - 1, i + 1))
+    before = i - 2 if text[i - 1] == "\ufe0f" and i >= 2 else i - 1
+    return all(unicodedata.category(text[j]).startswith("S") for j in (before, i + 1))
 
 
 class InjectionDetector:
@@ -1664,19 +1672,22 @@ class InjectionDetector:
         if text.isascii():
             return
         # Only the blocks with a non-ASCII character are searched (a class is tried at
-        # every character it is searched over; ``str.isascii`` reads a block at C speed).
+        # every character it is searched over; ``str.isascii`` reads a block at C speed):
+        # every hidden character and selector is non-ASCII, and a run of them lies in one.
         blocks = non_ascii_spans(text)
-        if not any(_ANY_HIDDEN.search(text, a, b) for a, b in blocks):
-            return
-        spans = _hidden_spans(text, blocks)
-        for start, end in spans["tag"]:
-            yield Finding("HIDDEN_TEXT", start, end, 0.9)
-        for start, end in spans["bidi"]:
-            yield Finding("BIDI_CONTROL", start, end, 0.6)
-        zero = [(a, b) for a, b in spans["zero"] if not _is_emoji_join(text, a)]
-        weight = 0.5 if len(zero) >= 2 else 0.3
-        for start, end in zero:
-            yield Finding("ZERO_WIDTH", start, end, weight)
+        if any(_ANY_HIDDEN.search(text, lo, hi) for lo, hi in blocks):
+            spans = _hidden_spans(text, blocks)
+            for start, end in spans["tag"]:
+                yield Finding("HIDDEN_TEXT", start, end, 0.9)
+            for start, end in spans["bidi"]:
+                yield Finding("BIDI_CONTROL", start, end, 0.6)
+            zero = [(a, b) for a, b in spans["zero"] if not _is_emoji_join(text, a)]
+            weight = 0.5 if len(zero) >= 2 else 0.3
+            for start, end in zero:
+                yield Finding("ZERO_WIDTH", start, end, weight)
+        runs = (_SELECTOR_RUN.finditer(text, lo, hi) for lo, hi in blocks)
+        for run in itertools.islice(itertools.chain.from_iterable(runs), HIT_BUDGET):
+            yield Finding("HIDDEN_TEXT", run.start(), run.end(), 0.9)
 
 
 class InjectionPolicy(BasePolicy):
