@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import AnyStr
@@ -1120,7 +1120,7 @@ class _WordsAround:
 def _deobfuscate(
     low: str,
     before: set[bytes] | None = None,
-    worth: Callable[[str, _Changed | None], bool] | None = None,
+    worth: _Worth | None = None,
     gates: set[int] | None = None,
     read: dict[str, set[bytes] | _WordsAround] | None = None,
 ) -> list[tuple[str, _Changed | None]]:
@@ -1200,14 +1200,16 @@ def _deobfuscate(
                 changed = None
     readings.discard(low)
     if chopped:
-        return [(r, None) for r in sorted(readings) if worth is None or worth(r, None)]
+        ordered = sorted(readings)
+        return [(r, None) for r in ordered if worth is None or worth(r, None, ordered)]
     # Two filters, either order: the words a reading changed, when they are read around
     # its few changes only, go first (most readings change no trigger word: no scan of
     # the whole reading then); else the scan does (reading every word costs more).
     kept: list[tuple[str, _Changed | None]] = []
-    for r in sorted(readings):
+    ordered = sorted(readings)
+    for r in ordered:
         if changed is None:
-            if worth is not None and not worth(r, None):
+            if worth is not None and not worth(r, None, ordered):
                 continue
             # Every word of the reading counts: is one of them a trigger word? (Asked
             # word by word, the usual ones first; the words are read whole only when
@@ -1222,11 +1224,15 @@ def _deobfuscate(
         if new is None:
             continue
         found = _Changed(new)
-        if worth is not None and not worth(r, found):
+        if worth is not None and not worth(r, found, ordered):
             continue
         kept.append((r, found))
     return kept
 
+
+#: Whether a reading is worth a second look (see ``InjectionDetector.find``): the reading,
+#: the words it changed (``None``: not known) and the readings made with it.
+_Worth = Callable[[str, "_Changed | None", Sequence[str]], bool]
 
 #: Trigger words most texts hold (each one of :data:`_TRIGGER_WORDS`), asked first.
 _USUAL_TRIGGER_WORDS = (b"a", b"the", b"to", b"you", b"and", b"of", b"is", b"in", b"it")
@@ -1301,7 +1307,7 @@ _HIT_BUDGET = HIT_BUDGET
 def _readings(
     low: str,
     present: set[bytes] | None = None,
-    worth: Callable[[str, _Changed | None], bool] | None = None,
+    worth: _Worth | None = None,
     read: dict[str, set[bytes] | _WordsAround] | None = None,
 ) -> Iterator[tuple[str, _Changed | None]]:
     """The de-obfuscated readings of ``low``: whole for a short text, else per chunk
@@ -1470,15 +1476,18 @@ class InjectionDetector:
         present = words(low) if self._reads_words(text, possible) else None
         hits = dict(self._patterns(text, low, present=present))
 
-        def worth(reading: str, only: _Changed | None) -> bool:
+        def worth(reading: str, only: _Changed | None, together: Sequence[str] = ()) -> bool:
             """Can a signal not found yet match ``reading`` (else it is not read)? With
             ``only``, the words the second look will ask about: only a signal spelled
             with one of their stems counts (it skips the others), and without one no
             scan is made. Found signals only grow, so a reading found worthless stays
-            worthless."""
+            worthless. ``together``: the readings made with it (the two meanings of "1"),
+            scanned in one pass with it (what may match in any of them: for each one, the
+            signals that may match it and perhaps a few more, which its second look then
+            finds nothing for): one cold start of the database instead of two."""
             if only is not None and self._spelled_with(only.stems) <= hits.keys():
                 return False
-            possible = prefilter.matching(reading)
+            possible = prefilter.matching_together(reading, together)
             return possible is None or any(i not in hits for i in (*possible, *prefilter.uncovered))
 
         # A reading's words, when they were read whole (or known around its changes).
@@ -1499,7 +1508,7 @@ class InjectionDetector:
         self,
         text: str,
         hits: dict[int, Finding],
-        worth: Callable[[str, _Changed | None], bool],
+        worth: _Worth,
         read: dict[str, set[bytes] | _WordsAround],
     ) -> None:
         """Look again at ``text`` with look-alike characters read as ASCII
