@@ -368,10 +368,15 @@ _CLOSED_AT = ("at]", "at)", "at>", "at}")
 _AT_CLOSED = re.compile(r"at[\])>}]")
 
 
+#: " at " or any of :data:`_CLOSED_AT`, found from "at" (a literal start: one C-level
+#: scan, where five substring tests, each a pass over the text, cost ten times as much).
+_SPELT_AT_MARK = re.compile(r"at(?:(?<= at) |[\])>}])")
+
+
 def _may_spell_at(low: str) -> bool:
     """Could the text hold an address written with "at" ("jane at gmail.com")? (``low``:
-    the text lower-cased.)"""
-    return " at " in low or "at]" in low or "at)" in low or "at>" in low or "at}" in low
+    the text lower-cased.) True when it holds " at " or one of :data:`_CLOSED_AT`."""
+    return _SPELT_AT_MARK.search(low) is not None
 
 
 def _obfuscated_emails(text: str, lowered: str) -> Iterator[Finding]:
@@ -421,7 +426,7 @@ def _emails(text: str, sk: bytes, lowered: str) -> Iterator[Finding]:
 
 def _phones(text: str, sk: bytes, low: str) -> Iterator[Finding]:
     # (Each shape needs that many digits: 8 with a "+", 10 in the North American one.)
-    if b"+0" in sk:
+    if b"+" in sk and b"+0" in sk:  # (a one-byte search turns most texts away first)
         for m in _PHONE_INTL.finditer(sk):
             n = m.group().count(b"0")
             if 8 <= n <= 15 and _before(sk, m.start(), b"Aa0_+"):
