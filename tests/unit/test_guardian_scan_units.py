@@ -1,0 +1,128 @@
+"""The secrets scan's units (:mod:`orchestration_kernel.guardian.scan_gate`) change its
+speed, never its answer.
+
+A part of the scan whose unit matches nowhere in a text is skipped. The units are
+regular expressions Python reads too: run with the units Python's ``re`` finds (the
+Hyperscan database's answer is a superset of that: its expressions widen the patterns),
+the scan finds exactly what the scan with every part finds, on the labelled prompts,
+text built around every literal a part starts from (in altered case, with the Kelvin
+sign and the dotted capital I that lower-case to ASCII letters), and random slices.
+With the database loaded, ``scan`` agrees with the pure-Python path too.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import string
+
+import pytest
+
+from orchestration_kernel.guardian import assignments, scan_gate, secrets
+from orchestration_kernel.guardian.secrets import SecretDetector
+from tests.guardian_eval.generator import build_cases
+
+_ALPHABET = string.ascii_letters + string.digits + "-_.:/=@ '\"\t\n" + "ſİı\u212aé"
+
+
+def _texts(n: int = 4000) -> list[str]:
+    rng = random.Random(11)
+    cases = [c.text for c in build_cases()]
+    literals = sorted(
+        {t for r in secrets._RULES for t in r.anchor.triggers} | set(assignments.KEYWORDS)
+    )
+    literals += ["-----BEGIN ", ":AA", "-us", "://", "-u ", "--user ", "BUNDLE_", "."]
+    out = list(cases)
+    pad = lambda k: "".join(rng.choice(_ALPHABET) for _ in range(k))  # noqa: E731
+    for lit in literals:
+        for _ in range(4):
+            v = pad(rng.randint(0, 8)) + lit + pad(rng.randint(0, 80))
+            out += [v, v.upper(), v.swapcase(), v.replace("k", "\u212a"), v.replace("i", "İ")]
+    joined = "\n".join(cases)
+    while len(out) < n:
+        start = rng.randrange(len(joined))
+        out.append(joined[start : start + rng.randint(1, 700)])
+    return out
+
+
+def _python_units(text: str) -> set[int]:
+    """The units Python's ``re`` finds in ``text``."""
+    return {i for i, unit in enumerate(_COMPILED) if unit.search(text)}
+
+
+_COMPILED = [re.compile(u) for u in secrets._UNITS]
+
+
+def _full_scan(text: str) -> list[tuple[object, ...]]:
+    """Every part run (the database's answer taken away)."""
+    return _key(secrets._scan_units(text, set(range(len(secrets._UNITS))), ()))
+
+
+def _key(found: list[secrets.Finding]) -> list[tuple[object, ...]]:
+    return [(f.entity, f.start, f.end, f.score) for f in found]
+
+
+def test_a_part_whose_unit_matches_nowhere_finds_nothing() -> None:
+    texts = _texts()
+    skipped = 0
+    for text in texts:
+        units = _python_units(text)
+        skipped += len(secrets._UNITS) - len(units)
+        assert _key(secrets._scan_units(text, units, ())) == _full_scan(text), text
+    assert skipped > len(texts) * 10  # the units do turn parts away
+    # and the scan still finds credentials (a gate that skipped all would agree only here)
+    assert sum(bool(_full_scan(t)) for t in texts) > 100
+
+
+def test_every_part_run_is_the_python_path() -> None:
+    for text in _texts(1500):
+        assert _full_scan(text) == _key(secrets._scan_all(text)), text
+
+
+def test_a_unit_the_database_does_not_cover_runs_its_part() -> None:
+    key = "AKIA" + "".join(random.Random(3).choice(string.ascii_uppercase) for _ in range(16))
+    aws = next(i for i, r in enumerate(secrets._RULES) if r.entity == "AWS_ACCESS_KEY_ID")
+    assert secrets._scan_units(f"id {key} here", set(), ()) == []
+    found = secrets._scan_units(f"id {key} here", set(), (aws,))
+    assert [(f.entity, f.start) for f in found] == [("AWS_ACCESS_KEY_ID", 3)]
+
+
+@pytest.mark.parametrize(
+    ("literal", "text"),
+    [
+        ("key", "API_\u212aEY = 'x'"),  # the Kelvin sign lower-cases to "k"
+        ("secret", "SECRET"),
+        ("authorization", "AuthorİZATION"),  # the dotted capital I: "i" and a dot
+        ("contraseña", "CONTRASEÑA"),
+    ],
+)
+def test_a_caseless_literal_matches_what_lower_casing_makes_of_it(literal: str, text: str) -> None:
+    pattern = re.compile(scan_gate.caseless(literal))
+    assert (literal in text.lower()) <= bool(pattern.search(text))
+    assert pattern.search(text.upper()) and pattern.search(literal)
+
+
+def test_with_the_database_loaded_scan_agrees_with_the_python_path(monkeypatch) -> None:
+    monkeypatch.setenv("ORCHESTRATION_GUARDIAN_PREFILTER", "wait")
+    gate = scan_gate.gate(secrets._UNITS)
+    if not gate.wait():
+        pytest.skip("no Hyperscan database here")
+    detector = SecretDetector()
+    texts = _texts(2000)
+    with_units = [_key(detector.scan(t)) for t in texts]
+    monkeypatch.setattr(type(gate), "matching", lambda self, text: None)
+    assert [_key(detector.scan(t)) for t in texts] == with_units
+
+
+def test_a_short_text_with_a_dot_is_answered_without_a_scan_unless_a_token_fits() -> None:
+    from orchestration_kernel.guardian.secrets import may_hold_secret
+
+    reply = ("The answer, in short: " + "the figures hold up under scrutiny. " * 12)[:500]
+    assert not may_hold_secret(reply)
+    assert SecretDetector().scan(reply) == []
+    rng = random.Random(5)
+    part = lambda n: "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(n))  # noqa: E731
+    token = f"M{part(23)}.{part(6)}.{part(38)}"  # Discord's bot-token shape, built here
+    text = f"the bot uses {token} to log in."
+    assert may_hold_secret(text)
+    assert [f.entity for f in SecretDetector().find(text)] == ["DISCORD_TOKEN"]
