@@ -20,7 +20,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from typing import TypedDict, Unpack
 
 from ..errors import ConfigurationError
@@ -409,6 +409,16 @@ def _scan_all(text: str) -> list[Finding]:
     return found
 
 
+#: How many candidate values' verdicts (a rule's validation, an assignment's) are kept.
+#: Each is a pure function of the value, and the same values come back: a conversation's
+#: earlier messages are checked again with every call, and a reply quotes its prompt.
+#: (The values stay in this process's memory, as the prompts holding them do; nothing is
+#: written anywhere. ``bench.guardian_speed`` also measures with these memos emptied.)
+_VERDICTS_KEPT = 4096
+#: Longer values (a JWT runs to kilobytes) are judged afresh, so the memo stays small.
+_VERDICT_CHARS = 256
+
+
 def _rule_findings(
     text: str,
     rules: Iterable[int],
@@ -428,7 +438,7 @@ def _rule_findings(
             value = m.group(rule.group)
             if text[m.end() : m.end() + 1] in _MASKED_TAIL:
                 continue  # "xoxp-1234-####": a sample with its secret part masked
-            if rule.validate is None or rule.validate(value):
+            if rule.validate is None or _accepts(i, value):
                 start = m.start(rule.group)
                 if not rule.anchor.word_start:  # "<id>.atlasv1.<secret>": the id too
                     floor = max(0, start - 32)
@@ -437,11 +447,38 @@ def _rule_findings(
                 yield Finding(rule.entity, start, m.end(rule.group), 0.99)
 
 
+def _accepts(index: int, value: str) -> bool:
+    """``_RULES[index].validate(value)``, remembered for a value of at most
+    :data:`_VERDICT_CHARS` characters."""
+    if len(value) > _VERDICT_CHARS:
+        validate = _RULES[index].validate
+        return validate is None or validate(value)
+    return _rule_accepts(index, value)
+
+
+@lru_cache(maxsize=_VERDICTS_KEPT)
+def _rule_accepts(index: int, value: str) -> bool:
+    """``_RULES[index].validate(value)``, remembered (see :data:`_VERDICTS_KEPT`)."""
+    validate = _RULES[index].validate
+    return validate is None or validate(value)
+
+
+@lru_cache(maxsize=_VERDICTS_KEPT)
+def _assignment_accepts(name: str, keyword: str, quoted: bool, value: str) -> bool:
+    """:func:`_assignment_ok` for an assignment of ``value`` to ``name`` (what it reads
+    of the assignment), remembered (see :data:`_VERDICTS_KEPT`)."""
+    return _assignment_ok(Assignment(name, keyword, 0, 0, quoted), value)
+
+
 def _assignment_findings(text: str, lower: str) -> Iterator[Finding]:
     """Credentials given to key-like names."""
     for a in find_assignments(text, lower):
         value = _closing_trimmed(text[a.start : a.end])
-        if _assignment_ok(a, value):
+        if (
+            _assignment_accepts(a.name, a.keyword, a.quoted, value)
+            if len(value) <= _VERDICT_CHARS
+            else _assignment_ok(a, value)
+        ):
             entity = "PASSWORD" if any(w in a.keyword for w in _PASSWORD_WORDS) else "SECRET"
             yield Finding(entity, a.start, a.start + len(value), 0.8)
 

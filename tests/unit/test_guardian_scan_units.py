@@ -126,3 +126,28 @@ def test_a_short_text_with_a_dot_is_answered_without_a_scan_unless_a_token_fits(
     text = f"the bot uses {token} to log in."
     assert may_hold_secret(text)
     assert [f.entity for f in SecretDetector().find(text)] == ["DISCORD_TOKEN"]
+
+
+def test_a_remembered_verdict_is_the_validators_own() -> None:
+    """The rule and assignment verdicts are remembered per value: the memo answers what
+    the validator answers, for every candidate the labelled prompts hold, asked twice."""
+    from orchestration_kernel.guardian.assignments import find_assignments
+    from orchestration_kernel.guardian.secrets import _closing_trimmed
+
+    texts = [c.text for c in build_cases()]
+    checked = 0
+    for _ in range(2):
+        for text in texts:
+            for i, rule in enumerate(secrets._RULES):
+                if rule.validate is None:
+                    continue
+                for m in rule.anchor.finditer(text.lower() if rule.fold_case else text, text):
+                    value = m.group(rule.group)
+                    assert secrets._accepts(i, value) == rule.validate(value), value
+                    checked += 1
+            for a in find_assignments(text, text.lower()):
+                value = _closing_trimmed(text[a.start : a.end])
+                remembered = secrets._assignment_accepts(a.name, a.keyword, a.quoted, value)
+                assert remembered == secrets._assignment_ok(a, value), value
+                checked += 1
+    assert checked > 200
