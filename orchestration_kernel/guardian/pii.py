@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from ..errors import ConfigurationError
 from ..models import Action
+from . import scan_gate
 from ._scan import CASELESS_ASCII, HIT_BUDGET, fold, lower, matches_from, skeleton
 from .context import GuardContext, Stage
 from .phones import DEFAULT_PHONE_REGIONS, national_phones
@@ -407,6 +408,16 @@ def _obfuscated_emails(text: str, lowered: str) -> Iterator[Finding]:
 
 def _emails(text: str, sk: bytes, lowered: str) -> Iterator[Finding]:
     yield from _obfuscated_emails(text, lowered)
+    yield from _at_emails(text, sk, lowered)
+
+
+def _spelt_emails(text: str, sk: bytes, lowered: str) -> Iterator[Finding]:
+    """:func:`_obfuscated_emails` as a part of the e-mail detector."""
+    return _obfuscated_emails(text, lowered)
+
+
+def _at_emails(text: str, sk: bytes, lowered: str) -> Iterator[Finding]:
+    """Addresses found from each ``@``."""
     if text.count("@") > _AT_BUDGET:  # a flood of "@": let the regex engine walk it
         for scanned in _EMAIL_SCAN.finditer(text):
             start, at, end = scanned.start(), scanned.start("at"), scanned.end()
@@ -426,11 +437,21 @@ def _emails(text: str, sk: bytes, lowered: str) -> Iterator[Finding]:
 
 def _phones(text: str, sk: bytes, low: str) -> Iterator[Finding]:
     # (Each shape needs that many digits: 8 with a "+", 10 in the North American one.)
+    yield from _intl_phones(text, sk, low)
+    yield from _nanp_phones(text, sk, low)
+
+
+def _intl_phones(text: str, sk: bytes, low: str) -> Iterator[Finding]:
+    """International numbers: a ``+``, the country code, then groups."""
     if b"+" in sk and b"+0" in sk:  # (a one-byte search turns most texts away first)
         for m in _PHONE_INTL.finditer(sk):
             n = m.group().count(b"0")
             if 8 <= n <= 15 and _before(sk, m.start(), b"Aa0_+"):
                 yield Finding("PHONE_NUMBER", m.start(), m.end(), 0.8)
+
+
+def _nanp_phones(text: str, sk: bytes, low: str) -> Iterator[Finding]:
+    """The North American (NXX) NXX-XXXX shape."""
     if sk.count(b"0") < 10:
         return
     for pattern in _PHONE_NANP:
@@ -515,11 +536,21 @@ def _ibans(text: str, sk: bytes, low: str) -> Iterator[Finding]:
 
 def _ssns(text: str, sk: bytes, low: str) -> Iterator[Finding]:
     """(``low``: ``text.lower()``.)"""
+    yield from _dashed_ssns(text, sk, low)
+    yield from _named_ssns(text, sk, low)
+
+
+def _dashed_ssns(text: str, sk: bytes, low: str) -> Iterator[Finding]:
+    """SSNs written 3-2-4 with one separator."""
     # A dashed SSN has nine (ASCII) digits; a bare one's \d reads any digit.
     for m in _SSN.finditer(sk) if sk.count(b"0") >= 9 else ():
         value = text[m.start() : m.end()]
         if _before(sk, m.start(), b"0-.") and ssn_valid(value[:3], value[4:6], value[7:]):
             yield Finding("US_SSN", m.start(), m.end(), 0.85)
+
+
+def _named_ssns(text: str, sk: bytes, low: str) -> Iterator[Finding]:
+    """Nine bare digits after "SSN" or "social security" (``low``: ``text.lower()``)."""
     if "ssn" in low or "social security" in low:
         for bare in _ssn_bare_matches(text, low):
             if ssn_valid(*bare.groups()):
@@ -627,8 +658,18 @@ def _cut_short(text: str, end: int) -> bool:
 
 
 def _ips(text: str, sk: bytes, low: str) -> Iterator[Finding]:
+    yield from _ipv4s(text, sk, low)
+    yield from _ipv6s(text, sk, low)
+
+
+def _ipv4s(text: str, sk: bytes, low: str) -> Iterator[Finding]:
+    """IPv4 addresses (dotted quads)."""
     if b"0.0" in sk:
         yield from _ipv4(text, sk)
+
+
+def _ipv6s(text: str, sk: bytes, low: str) -> Iterator[Finding]:
+    """IPv6 addresses."""
     # Every IPv6 address has "::" or ":h:" (a literal start: a fast first look).
     if _IPV6_HINT.search(text):
         for m in _ipv6_matches(text):
@@ -654,6 +695,46 @@ _DETECTORS: dict[str, Callable[[str, bytes, str], Iterator[Finding]]] = {
 }
 PII_ENTITIES: tuple[str, ...] = tuple(_DETECTORS)
 
+#: Texts up to this long are first read by one Hyperscan pass that says which parts of
+#: the scan can find anything (:mod:`.scan_gate`): a model call's prompt and reply, where
+#: most shapes are absent. A longer text (a pasted page) holds most of them: the pass
+#: would cost more than the parts it skips (measured on the labelled prompts).
+GATED_CHARS = 2048
+
+#: The parts each detector runs (in its order: ``_DETECTORS[e]`` is them chained), each
+#: with its unit (see :mod:`.scan_gate`): a pattern matching the text wherever the part's
+#: first need is met, so a part whose unit matches nowhere finds nothing.
+_PART_UNITS: dict[str, tuple[tuple[Callable[[str, bytes, str], Iterator[Finding]], str], ...]] = {
+    "EMAIL": (
+        (_spelt_emails, scan_gate.literals(folded=(" at ", *_CLOSED_AT))),  # _may_spell_at
+        (_at_emails, "@"),
+    ),
+    # _NUMBER_RUN on the skeleton (a digit, then twelve digits, blanks or dashes)
+    "CREDIT_CARD": ((_cards, r"[0-9][0-9 \-]{12}"),),
+    "IBAN": ((_ibans, "[A-Z]{2}[0-9]{2}|[a-z]{2}[0-9]{2}"),),  # _IBAN_HIT
+    "US_SSN": (
+        (_dashed_ssns, r"[0-9]{3}[\- .][0-9]{2}[\- .][0-9]{4}"),  # _SSN without the \1
+        (_named_ssns, scan_gate.literals(folded=_SSN_WORDS)),
+    ),
+    "PHONE_NUMBER": (
+        (_intl_phones, r"\+[0-9]"),  # b"+0" in the skeleton
+        (_nanp_phones, r"[0-9]{3}[ .\-][0-9]{4}"),  # in both of _PHONE_NANP
+    ),
+    "IP_ADDRESS": (
+        (_ipv4s, r"[0-9]\.[0-9]"),  # b"0.0" in the skeleton
+        (_ipv6s, _IPV6_HINT.pattern),
+    ),
+}
+#: Every part's unit, and national phones' (the look-ahead of phones._CANDIDATE).
+_UNITS = (
+    *dict.fromkeys(u for parts in _PART_UNITS.values() for _, u in parts),
+    r"[0-9][0-9 .\-/()]{6}",
+)
+_NATIONAL_UNIT = len(_UNITS) - 1
+_UNIT_INDEX = {u: i for i, u in enumerate(_UNITS)}
+#: Per entity, its parts with their units' indexes.
+_PARTS = {e: tuple((part, _UNIT_INDEX[u]) for part, u in parts) for e, parts in _PART_UNITS.items()}
+
 
 class PIIDetector:
     """Finds personal data of the chosen entity types (all by default)."""
@@ -672,11 +753,17 @@ class PIIDetector:
             )
         self.entities = chosen
         self._detectors = [_DETECTORS[e] for e in chosen]
+        self._parts = [p for e in chosen for p in _PARTS[e]]
         #: Regions whose national phone formats count (``phonenumbers`` region codes).
         self.phone_regions = tuple(r.upper() for r in phone_regions)
 
     def find(self, text: str) -> list[Finding]:
         """Every finding, in detector order (may overlap; redaction merges overlaps)."""
+        if len(text) <= GATED_CHARS:
+            gate = scan_gate.gate(_UNITS)
+            units = gate.matching(text)
+            if units is not None:
+                return self._find_parts(text, units, gate.covered)
         sk = skeleton(text)
         # The text lower-cased once for every detector that reads it so.
         low = lower(text)
@@ -686,11 +773,34 @@ class PIIDetector:
         found: list[Finding] = []
         for detect in self._detectors:
             found.extend(detect(text, sk, low))
-        if "PHONE_NUMBER" in self.entities and sk.count(b"0") >= 7:
+        if "PHONE_NUMBER" in self.entities:
+            self._add_national(text, sk, found)
+        return found
+
+    def _add_national(self, text: str, sk: bytes, found: list[Finding]) -> None:
+        """Add the national phone numbers that overlap no phone number ``found`` has."""
+        if sk.count(b"0") >= 7:
             taken = [(f.start, f.end) for f in found if f.entity == "PHONE_NUMBER"]
             for f in national_phones(text, sk, self.phone_regions):
                 if not any(f.start < e and s < f.end for s, e in taken):
                     found.append(f)
+
+    def _find_parts(self, text: str, units: set[int], covered: frozenset[int]) -> list[Finding]:
+        """:meth:`find` running only the parts whose unit matches in the text (or that
+        the database does not cover): the others would find nothing."""
+        parts = [part for part, u in self._parts if u in units or u not in covered]
+        national = "PHONE_NUMBER" in self.entities and (
+            _NATIONAL_UNIT in units or _NATIONAL_UNIT not in covered
+        )
+        if not parts and not national:
+            return []
+        sk = skeleton(text)
+        low = lower(text)
+        found: list[Finding] = []
+        for part in parts:
+            found.extend(part(text, sk, low))
+        if national:
+            self._add_national(text, sk, found)
         return found
 
 

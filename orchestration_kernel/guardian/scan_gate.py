@@ -1,9 +1,12 @@
 """Which parts of a scan can find anything in a text, every part answered by one
-Hyperscan pass (issue 20's speed target; the secrets detector uses it).
+Hyperscan pass (issue 20's speed target; the secrets detector and, on short texts, the
+PII detector use it).
 
 A detector is a chain of parts (one secrets rule per vendor format, the private-key
-scan, the assignment scan, ...), and each part first needs something in the text: a
-literal (``-----BEGIN ``, a vendor prefix, a key word). A part's *unit* is a regular
+scan, the assignment scan, the e-mail scan from each ``@``, the card scan of digit runs,
+...), and each part first needs something in the text: a literal (``-----BEGIN ``, a
+vendor prefix, a key word, ``@``) or a short shape (thirteen digits and blanks in a row,
+two letters and two digits). A part's *unit* is a regular
 expression that matches wherever that need is met (a superset: it may match where the
 part finds nothing, never the reverse). One scan of the text by a
 :class:`~.injection_prefilter.SignalPrefilter` holding every unit tells which units
@@ -17,9 +20,9 @@ class of both cases per letter (:func:`caseless`): ``str.lower`` makes an ASCII 
 only of its two ASCII cases, the Kelvin sign (``k``) and the dotted capital I (``i``
 and a combining dot), and those two are added to their letters' classes.
 
-(The PII detector's shape tests, digit runs and the like, were measured through such a
-database too: on the labelled prompts, where nearly every shape occurs, the pass cost
-more than the parts it skipped.)
+(The pass costs a callback per unit that matches: on a long text, which holds most of
+the PII shapes, it costs more than the parts it skips, so the PII detector uses it only
+up to ``pii.GATED_CHARS``.)
 """
 
 from __future__ import annotations

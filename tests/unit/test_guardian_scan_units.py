@@ -1,5 +1,5 @@
-"""The secrets scan's units (:mod:`orchestration_kernel.guardian.scan_gate`) change its
-speed, never its answer.
+"""The secrets and PII scans' units (:mod:`orchestration_kernel.guardian.scan_gate`)
+change their speed, never their answer.
 
 A part of the scan whose unit matches nowhere in a text is skipped. The units are
 regular expressions Python reads too: run with the units Python's ``re`` finds (the
@@ -7,7 +7,8 @@ Hyperscan database's answer is a superset of that: its expressions widen the pat
 the scan finds exactly what the scan with every part finds, on the labelled prompts,
 text built around every literal a part starts from (in altered case, with the Kelvin
 sign and the dotted capital I that lower-case to ASCII letters), and random slices.
-With the database loaded, ``scan`` agrees with the pure-Python path too.
+With the database loaded, ``scan`` agrees with the pure-Python path too. The same for
+the PII detector's parts (on short texts: see ``pii.GATED_CHARS``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ import string
 
 import pytest
 
-from orchestration_kernel.guardian import assignments, scan_gate, secrets
+from orchestration_kernel.guardian import assignments, pii, scan_gate, secrets
+from orchestration_kernel.guardian.pii import PIIDetector
+from orchestration_kernel.guardian.redaction import Finding
 from orchestration_kernel.guardian.secrets import SecretDetector
 from tests.guardian_eval.generator import build_cases
 
@@ -58,7 +61,7 @@ def _full_scan(text: str) -> list[tuple[object, ...]]:
     return _key(secrets._scan_units(text, set(range(len(secrets._UNITS))), ()))
 
 
-def _key(found: list[secrets.Finding]) -> list[tuple[object, ...]]:
+def _key(found: list[Finding]) -> list[tuple[object, ...]]:
     return [(f.entity, f.start, f.end, f.score) for f in found]
 
 
@@ -102,18 +105,6 @@ def test_a_caseless_literal_matches_what_lower_casing_makes_of_it(literal: str, 
     assert pattern.search(text.upper()) and pattern.search(literal)
 
 
-def test_with_the_database_loaded_scan_agrees_with_the_python_path(monkeypatch) -> None:
-    monkeypatch.setenv("ORCHESTRATION_GUARDIAN_PREFILTER", "wait")
-    gate = scan_gate.gate(secrets._UNITS)
-    if not gate.wait():
-        pytest.skip("no Hyperscan database here")
-    detector = SecretDetector()
-    texts = _texts(2000)
-    with_units = [_key(detector.scan(t)) for t in texts]
-    monkeypatch.setattr(type(gate), "matching", lambda self, text: None)
-    assert [_key(detector.scan(t)) for t in texts] == with_units
-
-
 def test_a_short_text_with_a_dot_is_answered_without_a_scan_unless_a_token_fits() -> None:
     from orchestration_kernel.guardian.secrets import may_hold_secret
 
@@ -151,3 +142,58 @@ def test_a_remembered_verdict_is_the_validators_own() -> None:
                 assert remembered == secrets._assignment_ok(a, value), value
                 checked += 1
     assert checked > 200
+
+
+def _pii_texts(n: int = 4000) -> list[str]:
+    """The labelled prompts, each PII unit's shapes in altered settings, and slices."""
+    rng = random.Random(13)
+    cases = [c.text for c in build_cases()]
+    shapes = ["@", " at ", "[at]", "(AT)", "<at>", "{at}", "SSN 123456780",
+              "Social Security number: 123456780", "+4", "jo at gmail.com", "a [at] b [dot] org",
+              "(555) 867-5309", "123-45-6789", "1.2.3.4", "fe80::1", "2001:db8::8a2e:370:7334",
+              "DE89 3704 0044 0532 0130 00", "gb82west12345698765432", "4111 1111 1111 1111",
+              "06 12 34 56 78", "0490 75 40 81"]  # fmt: skip
+    alphabet = string.ascii_letters + string.digits + " .-/()+:@[]<>{}\n" + "İ\u212aſ٣"
+    pad = lambda k: "".join(rng.choice(alphabet) for _ in range(k))  # noqa: E731
+    out = list(cases)
+    for shape in shapes:
+        for _ in range(20):
+            v = pad(rng.randint(0, 12)) + shape + pad(rng.randint(0, 40))
+            out += [v, v.upper(), v.replace("i", "İ")]
+    joined = "\n".join(cases)
+    while len(out) < n:
+        start = rng.randrange(len(joined))
+        out.append(joined[start : start + rng.randint(1, 1500)])
+    return out
+
+
+def test_a_pii_part_whose_unit_matches_nowhere_finds_nothing() -> None:
+    detector = PIIDetector()
+    compiled = [re.compile(u) for u in pii._UNITS]
+    everything = frozenset(range(len(pii._UNITS)))
+    skipped = found = 0
+    for text in _pii_texts():
+        units = {i for i, unit in enumerate(compiled) if unit.search(text)}
+        skipped += len(compiled) - len(units)
+        full = _key(detector._find_parts(text, set(everything), everything))
+        assert _key(detector._find_parts(text, units, everything)) == full, text
+        found += bool(full)
+    assert skipped > 10_000 and found > 500
+
+
+@pytest.mark.parametrize("family", ["secrets", "pii"])
+def test_with_the_database_loaded_the_scan_agrees_with_the_python_path(
+    family: str, monkeypatch
+) -> None:
+    monkeypatch.setenv("ORCHESTRATION_GUARDIAN_PREFILTER", "wait")
+    units, scan, texts = (
+        (secrets._UNITS, SecretDetector().scan, _texts(2000))
+        if family == "secrets"
+        else (pii._UNITS, PIIDetector().find, _pii_texts(2000))
+    )
+    gate = scan_gate.gate(units)
+    if not gate.wait():
+        pytest.skip("no Hyperscan database here")
+    with_units = [_key(scan(t)) for t in texts]
+    monkeypatch.setattr(type(gate), "matching", lambda self, text: None)
+    assert [_key(scan(t)) for t in texts] == with_units
