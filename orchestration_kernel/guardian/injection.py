@@ -18,6 +18,7 @@ from typing import AnyStr
 
 from ..errors import ConfigurationError
 from ..models import Action
+from . import injection_phrasing as phrasing
 from ._scan import (
     HIT_BUDGET,
     Anchored,
@@ -162,13 +163,13 @@ _EXTRACT = "PROMPT_EXTRACTION"
 _STRONG_TARGETS = (
     r"instructions?|directives?|guardrails|system\s+(?:prompt|message|instructions?)"
     r"|pre-?prompt|programming|prompts?|anweisungen|instrucciones|istruzioni|consignes"
-    r"|instru[cç][õo]es"
+    r"|instru[cç][õo]es|" + phrasing.STRONG_TARGETS
 )
 _WEAK_TARGETS = (
     r"rules?|guidelines?|guidance|polic(?:y|ies)|restrictions?|constraints?|filters?"
     r"|commands|orders|directions|context|training|alignment|safeguards|limitations|limits"
     r"|text|content|messages|conversation"
-    r"|regeln|reglas|r[eè]gles|regole|richtlinien|vorgaben"
+    r"|regeln|reglas|r[eè]gles|regole|richtlinien|vorgaben|" + phrasing.WEAK_TARGETS
 )
 #: "whatever the system told you", "everything you were instructed": a target by itself.
 _TOLD = (
@@ -232,6 +233,7 @@ _QUALIFIERS = frozenset(
         "deine",
     ]
 )
+_QUALIFIERS |= phrasing.QUALIFIERS
 #: Words that may stand between an override verb and its object without changing it.
 _GLUE = _QUALIFIERS | frozenset(
     [
@@ -262,6 +264,7 @@ _GLUE = _QUALIFIERS | frozenset(
         "der",
     ]
 )
+_GLUE |= phrasing.GLUE
 _RELATIVE = re.compile(
     r"\b(?:you(?:'ve|\s+have|\s+were|\s+had)?\s+(?:been\s+)?(?:given|told|trained|taught"
     r"|programmed|configured|instructed|received|got)|that\s+came\s+before|given\s+to\s+you)\b"
@@ -272,7 +275,7 @@ _OVERRIDE_VERBS = (
     "|pay no attention to|pay no heed to|pay no mind to|don't pay attention to"
     "|do not pay attention to|stop following|stop obeying|stop using|stop applying"
     "|ignora|ignorar|ignorez|ignorer|ignoriere|ignorieren"
-    "|vergiss|vergessen|olvida|olvide|oublie|oubliez|dimentica|ignori"
+    "|vergiss|vergessen|olvida|olvide|oublie|oubliez|dimentica|ignori|" + phrasing.OVERRIDE_VERBS
 )
 #: Words before an override verb that leave it an instruction (an imperative, or what
 #: the model is told it must do): "please ignore", "you must ignore", "then ignore".
@@ -327,6 +330,7 @@ _LEADS = frozenset(
         "gemini",
     ]
 )
+_LEADS |= phrasing.LEADS
 _STATES = (
     r"void|null|nullified|cancell?ed|revoked|rescinded|suspended|lifted|disabled|deactivated"
     r"|outdated|obsolete|overridden|superseded|invalid(?:ated)?|disregarded|ignored|waived"
@@ -400,7 +404,8 @@ _OBJECT_NEEDS = (
     "|rule|rules|guideline|guidelines|guidance|policy|policies|restriction|restrictions"
     "|constraint|constraints|filter|filters|commands|orders|directions|context|training"
     "|alignment|safeguards|limitations|limits|text|content|messages|conversation|regeln"
-    "|reglas|regles|gles|regole|richtlinien|vorgaben|told|gave|instructed|said|given|taught"
+    "|reglas|regles|gles|regole|richtlinien|vorgaben|told|gave|instructed|said|given|taught|"
+    + phrasing.OBJECT_NEEDS
 )
 _STATE_NEEDS = (
     "void|null|nullified|cancelled|canceled|revoked|rescinded|suspended|lifted|disabled"
@@ -856,6 +861,8 @@ _SIGNALS: tuple[Signal, ...] = (
     ),
     _sig(_EXTRACT, 0.4, "starting with ", r"[\"'`]you are\b"),
     _sig(_EXTRACT, 0.2, "verbatim|word for word", r"\b"),
+    # phrasings of other public corpora (issue 20): .injection_phrasing
+    *(_sig(*s.args, **s.options) for s in phrasing.SIGNAL_SPECS),
 )
 
 # Hidden characters: tag characters smuggle invisible ASCII; bidi overrides reorder text.
@@ -1375,6 +1382,9 @@ class InjectionDetector:
                 hits.setdefault(i, Finding(f.entity, 0, len(text), f.score))
         if not text.isascii():
             self._glyph_look(text, hits, worth, read)
+            # Cyrillic, CJK and Hangul phrasings, which the word machinery cannot read
+            for k, found in enumerate(phrasing.script_findings(text, low)):
+                hits.setdefault(-1 - k, found)
         findings.extend(hits.values())
         # A signal counts once however often it occurs: repetition is not more evidence;
         # two different signals of one kind (a mode and "no rules") are two pieces.
