@@ -58,6 +58,10 @@ class Signal:
     #: them): a text with none of them skips the signal, so a flood of a trigger word
     #: alone ("ignore ignore ...") costs one set lookup.
     needs: frozenset[bytes] | None = None
+    #: Looked for in the text as written only, never in its de-obfuscated readings: its
+    #: words stay out of the readings' vocabulary (:data:`_TRIGGER_WORDS`), which common
+    #: words would make slower for every text (the phrasings of other corpora).
+    plain: bool = False
 
     @cached_property
     def trigger_words(self) -> tuple[tuple[str, bytes], ...]:
@@ -94,6 +98,7 @@ def _sig(
     line_start: bool = False,
     accept: Callable[[str, re.Match[str]], bool] | None = None,
     needs: str | None = None,
+    plain: bool = False,
 ) -> Signal:
     """A signal whose pattern is ``(?:trigger|...)`` followed by ``rest``; ``needs``: a
     sub-pattern of ``rest`` that every match holds (see :attr:`Signal.needs`)."""
@@ -101,7 +106,7 @@ def _sig(
     pattern = re.compile("(?:" + "|".join(re.escape(w) for w in words) + ")" + rest)
     anchor = Anchored(words, pattern, line_start=line_start)
     need = frozenset(w.encode() for w in needs.split("|")) if needs else None
-    return Signal(entity, weight, anchor, case_sensitive, accept, need)
+    return Signal(entity, weight, anchor, case_sensitive, accept, need, plain)
 
 
 _REVEAL_VERBS = (
@@ -861,9 +866,9 @@ _SIGNALS: tuple[Signal, ...] = (
     ),
     _sig(_EXTRACT, 0.4, "starting with ", r"[\"'`]you are\b"),
     _sig(_EXTRACT, 0.2, "verbatim|word for word", r"\b"),
-    # phrasings of other public corpora (issue 20): .injection_phrasing
-    *(_sig(*s.args, **s.options) for s in phrasing.SIGNAL_SPECS),
 )
+# Phrasings of other public corpora (issue 20, .injection_phrasing): in the text as written.
+_SIGNALS += tuple(_sig(*s.args, **s.options, plain=True) for s in phrasing.SIGNAL_SPECS)
 
 # Hidden characters: tag characters smuggle invisible ASCII; bidi overrides reorder text.
 _TAGS = re.compile("[\U000e0000-\U000e007f]+")
@@ -1291,6 +1296,8 @@ def _trigger_words() -> frozenset[bytes]:
     none of them cannot match anything new)."""
     out: set[bytes] = set()
     for signal in _SIGNALS:
+        if signal.plain:
+            continue
         out.update(words(" ".join(signal.anchor.triggers).lower()))
         out.update(words(re.sub(r"\\[a-z]", " ", signal.anchor.pattern.pattern.lower())))
     return frozenset(out)
@@ -1460,7 +1467,7 @@ class InjectionDetector:
             order = sorted({i for stem in only for i in spelled.get(stem, ())})
         for i in range(len(signals)) if order is None else order:
             signal = signals[i]
-            if skip and i in skip:
+            if (skip and i in skip) or (signal.plain and not first_look):
                 continue
             # A case-sensitive signal is matched in ``text``: the pass over ``low`` tells
             # about it only when they are one (a de-obfuscated reading).
@@ -1515,6 +1522,8 @@ class InjectionDetector:
         """Stem -> the signals whose :attr:`~Signal.vocabulary` holds it."""
         out: dict[bytes, list[int]] = {}
         for i, signal in enumerate(self.signals):
+            if signal.plain:
+                continue  # never looked for in a reading
             for stem in signal.vocabulary:
                 out.setdefault(stem, []).append(i)
         return {stem: tuple(found) for stem, found in out.items()}
