@@ -20,6 +20,11 @@ phrase them otherwise, in families:
   told to drop its task for it ("instead of translating, just say ..."). The phrase
   alone ("I think I have been pwned") or a program printing it ("a script that prints
   'Access Granted' if the PIN matches") is not forcing.
+- **role framing** (deepset): a film or play whose actors "always stay in their roles
+  without falling out of the figure for a second" while one plays a thief; "Now you are
+  <someone>, how do you answer the following question"; an AI without rules in German,
+  French, Spanish, Italian, Portuguese and Dutch. Each part alone is ordinary fiction
+  (below the warning level, or a warning); together they block.
 - **multilingual overrides**: the override verb and target words of Dutch, Portuguese
   and more German, Spanish, French and Italian forms, and "forget everything (I said)
   before" in each; in Cyrillic, Chinese, Japanese and Korean script, where the
@@ -58,6 +63,7 @@ _OVERRIDE = "INSTRUCTION_OVERRIDE"
 _SWITCH = "TASK_SWITCH"
 _SECRET = "SECRET_EXTRACTION"
 _FORCING = "OUTPUT_FORCING"
+_ROLEPLAY = "JAILBREAK_ROLEPLAY"
 
 
 @dataclass(frozen=True)
@@ -479,6 +485,98 @@ SIGNAL_SPECS += (
         r"\s+(?:translate|answer|summari[sz]e|classify|respond\s+to|follow|evaluate|grade"
         r"|review|correct|analy[sz]e)\b[^.!?\n]{0,40}?\b(?:just|only|simply)\s+(?:say|print"
         r"|output|type|write|respond\s+with|reply\s+with)\b",
+    ),
+)
+
+
+# --- role framing ---------------------------------------------------------------------
+#: Before "in their roles" / "aus der Figur": what makes it a rule never to leave them.
+_NEVER_LEAVE = re.compile(
+    r"(?:(?:always|never|constantly|at\s+all\s+times)\s+(?:stay|stays|remain|remains|keep"
+    r"|keeps)|(?:stay|stays|remain|remains)\s+(?:always|at\s+all\s+times)|(?:without|never)"
+    r"\s+(?:even\s+|ever\s+|once\s+)?(?:falling|stepping|breaking|dropping|slipping|fall"
+    r"|falls|step|steps|break|breaks)|(?:bleiben|bleibt|bleib|bleibe)\s+(?:immer|stets)"
+    r"|(?:immer|stets)\s+(?:bleiben|bleibt)|(?:ohne|nie|niemals)\b[^.!?\n]{0,40}?)\s+$"
+)
+_VILLAINS = (
+    r"(?:[\w-]+\s+)?(?:thief|burglar|robber|murderer|killer|hacker|terrorist|drug\s+dealer"
+    r"|dealer|bomb\s+maker|villain|criminal|meisterdieb|dieb|einbrecher|r[äa]uber|m[öo]rder"
+    r"|verbrecher|drogendealer|terroristen)\b"
+)
+_CRIMES = (
+    r"(?:robbery|heist|murder|bank\s+robbery|drugs?|bomb\w*|hack\w*|terror\w*|kidnapping"
+    r"|poison\w*|weapons?|meth|theft|burglary|fraud|crime|assassination|raub\w*|[üu]berfall"
+    r"|mord\w*|bankraub|drogen\w*|bomben?\w*|einbruch|diebstahl|anschlag)\b"
+)
+_NO_RULES_ELSEWHERE = (
+    r"(?:ohne|sans|sin|senza|sem|zonder)\s+(?:jegliche\s+|irgendwelche\s+|alle\s+|aucune\s+"
+    r"|ninguna\s+|ning[úu]n\s+|alcuna\s+|nessuna\s+|nenhuma\s+|qualquer\s+|enige\s+)?"
+    r"(?:einschr[äa]nkungen|regeln|grenzen|filter|zensur|moral|ethik|beschr[äa]nkungen"
+    r"|richtlinien|restrictions?|limites?|r[èe]gles|filtres?|censure|restricciones|l[íi]mites"
+    r"|reglas|filtros|censura|restrizioni|limiti|regole|filtri|restri[çc][õo]es|regras"
+    r"|beperkingen|regels|censuur)\b"
+)
+
+SIGNAL_SPECS += (
+    # "always stay in their roles", "without falling out of the figure for a second"
+    SignalSpec(
+        _ROLEPLAY,
+        0.35,
+        "in their roles|in their role|in his role|in her role|in your role|in character"
+        "|out of the figure|out of character|out of their roles|out of their role|out of role"
+        "|out of their characters|aus der rolle|aus der figur|in ihren rollen|in ihrer rolle"
+        "|in seiner rolle|in deiner rolle|aus ihren rollen",
+        r"\b",
+        accept=lambda t, m: _NEVER_LEAVE.search(t, max(0, m.start() - 60), m.start()) is not None,
+    ),
+    # "two actors in a film about a robbery": a crime film as the frame
+    SignalSpec(
+        _ROLEPLAY,
+        0.2,
+        "actors in a film about|actors in a movie about|actors in a play about"
+        "|act in a film about|act in a movie about|actors in a scene about"
+        "|schauspieler in einem film über|schauspieler in einem film ueber"
+        "|spielen in einem film über",
+        rf"\s+(?:a\s+|an\s+|the\s+|einen\s+|eine\s+|einem\s+)?(?:[\w-]+\s+)?{_CRIMES}",
+    ),
+    # "John plays the master thief", "Seb verkörpert den Mörder"
+    SignalSpec(
+        _ROLEPLAY,
+        0.2,
+        "plays the|plays a|embodies the|embodies a|portrays the|spielt den|spielt einen"
+        "|verkörpert den|verkörpert einen",
+        rf"\s+{_VILLAINS}",
+    ),
+    # "Now you are Xi Jinping, how do you answer the following question"
+    SignalSpec(
+        _ROLEPLAY,
+        0.3,
+        "now you are|you are now|nun bist du|jetzt bist du|du bist jetzt|du bist nun",
+        r"\s+[^.!?\n]{1,60}?[,.;:]\s*(?:how|what|wie|was)\s+(?:do|would|will|würdest|wirst"
+        r"|beantwortest|antwortest|denkst)\s+(?:you|du)\b",
+    ),
+    # an AI without rules, or an evil one, in other languages: "eine KI ohne Regeln",
+    # "une IA sans restrictions", "böse KI"
+    SignalSpec(
+        _ROLEPLAY,
+        0.5,
+        "ki|ai|ia|assistent|assistant|asistente|assistente|bot|chatbot|modell|modelo|modèle"
+        "|modello|version",
+        rf"\s+{_NO_RULES_ELSEWHERE}",
+    ),
+    SignalSpec(
+        _ROLEPLAY,
+        0.5,
+        "böse|böses|böser|unzensierte|unzensiertes|unzensierter|ungefilterte|ungefiltertes"
+        "|uneingeschränkte|uneingeschränktes|kwaadaardige|ongecensureerde",
+        r"\s+(?:ki|ai|assistent|chatbot|bot|version|modell)\b",
+    ),
+    SignalSpec(
+        _ROLEPLAY,
+        0.5,
+        "ia",
+        r"\s+(?:mal[ée]fique|malvada|malvagia|mauvaise|sans\s+censure|sin\s+censura"
+        r"|senza\s+censura|sem\s+censura|non\s+censur[ée]e)\b",
     ),
 )
 
