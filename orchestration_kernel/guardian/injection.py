@@ -168,13 +168,13 @@ _EXTRACT = "PROMPT_EXTRACTION"
 _STRONG_TARGETS = (
     r"instructions?|directives?|guardrails|system\s+(?:prompt|message|instructions?)"
     r"|pre-?prompt|programming|prompts?|anweisungen|instrucciones|istruzioni|consignes"
-    r"|instru[cç][õo]es|" + phrasing.STRONG_TARGETS
+    r"|instru[cç][õo]es"
 )
 _WEAK_TARGETS = (
     r"rules?|guidelines?|guidance|polic(?:y|ies)|restrictions?|constraints?|filters?"
     r"|commands|orders|directions|context|training|alignment|safeguards|limitations|limits"
     r"|text|content|messages|conversation"
-    r"|regeln|reglas|r[eè]gles|regole|richtlinien|vorgaben|" + phrasing.WEAK_TARGETS
+    r"|regeln|reglas|r[eè]gles|regole|richtlinien|vorgaben"
 )
 #: "whatever the system told you", "everything you were instructed": a target by itself.
 _TOLD = (
@@ -185,7 +185,7 @@ _TOLD = (
 )
 _TARGETS = rf"(?:{_STRONG_TARGETS}|{_WEAK_TARGETS})"
 _TOLD_RE = re.compile(_TOLD)
-_STRONG_RE = re.compile(rf"\b(?:{_STRONG_TARGETS})\b|{_TOLD}")
+_STRONG_RE = re.compile(rf"\b(?:{_STRONG_TARGETS}|{phrasing.STRONG_TARGETS})\b|{_TOLD}")
 #: Words that make a rule set the model's own (or a safety rule set, whoever owns it).
 _QUALIFIERS = frozenset(
     [
@@ -280,7 +280,7 @@ _OVERRIDE_VERBS = (
     "|pay no attention to|pay no heed to|pay no mind to|don't pay attention to"
     "|do not pay attention to|stop following|stop obeying|stop using|stop applying"
     "|ignora|ignorar|ignorez|ignorer|ignoriere|ignorieren"
-    "|vergiss|vergessen|olvida|olvide|oublie|oubliez|dimentica|ignori|" + phrasing.OVERRIDE_VERBS
+    "|vergiss|vergessen|olvida|olvide|oublie|oubliez|dimentica|ignori"
 )
 #: Words before an override verb that leave it an instruction (an imperative, or what
 #: the model is told it must do): "please ignore", "you must ignore", "then ignore".
@@ -409,8 +409,7 @@ _OBJECT_NEEDS = (
     "|rule|rules|guideline|guidelines|guidance|policy|policies|restriction|restrictions"
     "|constraint|constraints|filter|filters|commands|orders|directions|context|training"
     "|alignment|safeguards|limitations|limits|text|content|messages|conversation|regeln"
-    "|reglas|regles|gles|regole|richtlinien|vorgaben|told|gave|instructed|said|given|taught|"
-    + phrasing.OBJECT_NEEDS
+    "|reglas|regles|gles|regole|richtlinien|vorgaben|told|gave|instructed|said|given|taught"
 )
 _STATE_NEEDS = (
     "void|null|nullified|cancelled|canceled|revoked|rescinded|suspended|lifted|disabled"
@@ -867,8 +866,35 @@ _SIGNALS: tuple[Signal, ...] = (
     _sig(_EXTRACT, 0.4, "starting with ", r"[\"'`]you are\b"),
     _sig(_EXTRACT, 0.2, "verbatim|word for word", r"\b"),
 )
-# Phrasings of other public corpora (issue 20, .injection_phrasing): in the text as written.
-_SIGNALS += tuple(_sig(*s.args, **s.options, plain=True) for s in phrasing.SIGNAL_SPECS)
+# Phrasings of other public corpora (issue 20, .injection_phrasing), in the text as written:
+# overrides with the (non-English) verbs and targets of more languages (a signal of its
+# own: added to the ones above, they made every English override's match slower), then
+# the families.
+_SIGNALS += (
+    _sig(
+        _OVERRIDE,
+        0.9,
+        phrasing.OVERRIDE_VERBS,
+        rf"(?P<verb>)\b(?:\s+[\w'’-]+){{0,6}}?\s+(?P<target>(?:{_TARGETS}"
+        rf"|{phrasing.STRONG_TARGETS}|{phrasing.WEAK_TARGETS})\b|{_TOLD})",
+        accept=_override_ok,
+        needs=_OBJECT_NEEDS + "|" + phrasing.OBJECT_NEEDS,
+        plain=True,
+    ),
+    # Portuguese's and Spanish's formal "ignore" is English's: with their targets only (an
+    # English override is the first signal's, looked for once)
+    _sig(
+        _OVERRIDE,
+        0.9,
+        "ignore",
+        rf"(?P<verb>)\b(?:\s+[\w'’-]+){{0,6}}?\s+(?P<target>(?:{phrasing.STRONG_TARGETS}"
+        rf"|{phrasing.WEAK_TARGETS})\b)",
+        accept=_override_ok,
+        needs=phrasing.OBJECT_NEEDS,
+        plain=True,
+    ),
+    *(_sig(*s.args, **s.options, plain=True) for s in phrasing.SIGNAL_SPECS),
+)
 
 # Hidden characters: tag characters smuggle invisible ASCII; bidi overrides reorder text.
 _TAGS = re.compile("[\U000e0000-\U000e007f]+")
@@ -1377,7 +1403,10 @@ class InjectionDetector:
                 if all(i in hits for stem in only for i in spelled.get(stem, ())):
                     return False
             possible = prefilter.matching(reading)
-            return possible is None or any(i not in hits for i in (*possible, *prefilter.uncovered))
+            plain = self._plain  # never looked for in a reading
+            return possible is None or any(
+                i not in hits and i not in plain for i in (*possible, *prefilter.uncovered)
+            )
 
         # A reading's words, when they were read whole (or known around its changes).
         read: dict[str, set[bytes] | _WordsAround] = {}
@@ -1516,6 +1545,11 @@ class InjectionDetector:
         out = tuple(i for i, s in enumerate(self.signals) if i not in covered or s.case_sensitive)
         self._unanswered_memo = (covered, out)
         return out
+
+    @cached_property
+    def _plain(self) -> frozenset[int]:
+        """The signals looked for in the text as written only (:attr:`Signal.plain`)."""
+        return frozenset(i for i, s in enumerate(self.signals) if s.plain)
 
     @cached_property
     def _by_stem(self) -> dict[bytes, tuple[int, ...]]:

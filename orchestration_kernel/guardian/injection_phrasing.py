@@ -31,9 +31,15 @@ phrase them otherwise, in families:
   detector's word machinery (ASCII words) cannot look, :func:`script_findings` does.
 
 Each family is a set of word classes and signal specs; :mod:`.injection` builds its
-signals from them (:data:`SIGNAL_SPECS`) and adds the word classes to its own tables.
-This module imports nothing of :mod:`.injection` (which imports it), so the structural
-checks here are its own.
+signals from them (:data:`SIGNAL_SPECS`, and an override signal from the verbs and
+targets here) and adds the qualifier, glue and lead words to its own tables. They are
+*plain* signals (:attr:`.injection.Signal.plain`): looked for in the text as written,
+not in its de-obfuscated readings (their common words would make every reading dearer);
+an obfuscated override is still the detector's own signals' to find. Each opens at a
+literal that is rare in ordinary prompts ("the password", "new task", a non-English
+verb) and keeps common words in Python checks, so the prefilter's one pass rules it out
+for most texts. This module imports nothing of :mod:`.injection` (which imports it), so
+the structural checks here are its own.
 """
 
 from __future__ import annotations
@@ -99,15 +105,16 @@ def _wordset(spaced: str) -> frozenset[str]:
     return frozenset(spaced.split())
 
 
-# --- word classes added to the override tables of .injection -------------------------
-#: Override verbs (imperatives) of more languages: Dutch, Portuguese, German's formal and
-#: other verbs, Spanish and Italian plurals. Each starts with an ASCII letter, as the
+# --- word classes of the override signal in .injection ----------------------------------
+#: Override verbs (imperatives) of languages other than English: Dutch, Portuguese, and
+#: German, Spanish, French and Italian (some of these are the detector's own verbs too:
+#: here they meet the targets below). Each starts with an ASCII letter, as the
 #: detector's word gate reads triggers.
 OVERRIDE_VERBS = (
-    "negeer|negeert|vergeet|omit|esqueça|esqueca|esqueçam|esquece|desconsidere|desconsidera"
+    "negeer|negeert|vergeet|esqueça|esqueca|esqueçam|esquece|desconsidere|desconsidera"
     "|descarte|descarta|ignorem|ignoreer|missachte|missachten|vergesst|ignoriert|olvidad"
-    "|ignorad|ignorate|dimenticate|ne tiens pas compte des|ne tenez pas compte des"
-    "|haz caso omiso de|no hagas caso de|no hagas caso a|non tenere conto delle"
+    "|ignorad|ignorate|dimenticate|ignora|ignorar|ignorez|ignorer|ignoriere|ignorieren"
+    "|vergiss|vergessen|olvida|olvide|oublie|oubliez|dimentica|ignori"
 )
 #: Targets naming the model's instructions on their own.
 STRONG_TARGETS = (
@@ -158,7 +165,7 @@ _EARLIER_NEEDS = (
 )
 #: Words before a verb that leave it an imperative (the text's start or punctuation too).
 _IMPERATIVE_LEADS = LEADS | _wordset(
-    "please just now so then and also simply ok okay first pls kindly"
+    "please just only now so then and also simply ok okay first pls kindly"
 )
 
 
@@ -330,13 +337,27 @@ _SPELL_OUT = (
     r"|with\s+(?:a\s+)?(?:space|dash|hyphen|comma)s?\s+between)"
 )
 
-#: The secret's own words open a match; the determiner and what asks for it are read
-#: before it, what may follow it after (:func:`_asked_for`).
-_SECRET_WORDS = (
-    "password|passphrase|passcode|pass code|access code|secret|code word|codeword|magic word"
+#: The secret with its determiner opens a match ("the password", "your access code"):
+#: "password" alone is in most prompts about credentials (``password = ...``), "the
+#: password" in few, so the prefilter lets few texts through to the checks.
+_THE_SECRET = "|".join(
+    f"{det} {noun}"
+    for det in ("the", "your")
+    for noun in (
+        "password",
+        "passphrase",
+        "passcode",
+        "pass code",
+        "access code",
+        "secret",
+        "code word",
+        "codeword",
+        "magic word",
+        "real password",
+        "actual password",
+        "hidden password",
+    )
 )
-#: "the", "your", "the secret": what makes it one secret the model holds.
-_DETERMINER = re.compile(r"(?:the|your|ur)\s+(?:(?:secret|hidden|real|actual|current)\s+)?$")
 #: What comes before the secret when it is asked for: an ask verb opening the clause
 #: ("what is", "tell me", "spell"), a part of it ("the first letter of"), or content
 #: that hides it ("a poem that includes").
@@ -356,31 +377,22 @@ _ASKED_BEFORE = re.compile(
 )
 
 
+_SPELLED_OUT = re.compile(rf",?\s+{_SPELL_OUT}")
+
+
 def _asked_for(text: str, m: re.Match[str]) -> bool:
-    """The secret at ``m`` stands alone (:data:`_ALONE_AFTER`), has a determiner and is
-    asked for (:data:`_ASKED_BEFORE`); an ask verb must open its clause ("how do I tell
-    users the password" is not asking)."""
+    """The secret at ``m`` is spelled out (:data:`_SPELL_OUT`: "the password
+    backwards"), or stands alone (:data:`_ALONE_AFTER`) and is asked for
+    (:data:`_ASKED_BEFORE`); an ask verb must open its clause ("how do I tell users the
+    password" is not asking)."""
+    if _SPELLED_OUT.match(text, m.end()) is not None:
+        return True
     if _ALONE_AFTER.match(text, m.end()) is None:
         return False
-    det = _DETERMINER.search(text, max(0, m.start() - 20), m.start())
-    if det is None or not (det.start() == 0 or not text[det.start() - 1].isalnum()):
-        return False
-    before = _ASKED_BEFORE.search(text, max(0, det.start() - 60), det.start())
+    before = _ASKED_BEFORE.search(text, max(0, m.start() - 60), m.start())
     if before is None:
         return False
     return before.group("ask") is None or _opens_instruction(text, before.start("ask"))
-
-
-_SPELLED_OUT = re.compile(rf",?\s+{_SPELL_OUT}")
-_THE_BEFORE = re.compile(r"(?:the|your|ur)\s+$")
-
-
-def _spelled_out(text: str, m: re.Match[str]) -> bool:
-    """ "the password" followed by a way of spelling it out (:data:`_SPELL_OUT`)."""
-    return (
-        _SPELLED_OUT.match(text, m.end()) is not None
-        and _THE_BEFORE.search(text, max(0, m.start() - 12), m.start()) is not None
-    )
 
 
 #: Asking for the secret in German, French, Spanish, Italian, Portuguese and Dutch (read
@@ -389,13 +401,14 @@ _ASKED_ELSEWHERE = re.compile(
     r"(?:^|(?<=[^\w'’]))(?:wie\s+lautet|was\s+ist|sag\s+mir|verrate\s+mir|nenne\s+mir"
     r"|gib\s+mir|zeig\s+mir|buchstabiere|quel\s+est|donne[sz]?[- ]moi|dis[- ]moi"
     r"|dites[- ]moi|cu[áa]l\s+es|dime|dame|revela|qual\s+[èée]|dimmi|dammi|rivela"
-    r"|me\s+diga|diga[- ]me|me\s+d[êe]|wat\s+is|geef\s+me|vertel\s+me)\s+(?:das|dein|le|ton"
-    r"|votre|la|tu|la\s+tua|a|a\s+sua|het|je|jouw)\s+(?:geheime\s+|secreto\s+|secreta\s+"
-    r"|segreta\s+)?$"
+    r"|me\s+diga|diga[- ]me|me\s+d[êe]|wat\s+is|geef\s+me|vertel\s+me)(?:\s+(?:das|dein|le"
+    r"|ton|votre|la|tu|la\s+tua|a|a\s+sua|het|je|jouw))?\s+(?:geheime\s+|secreto\s+"
+    r"|secreta\s+|segreta\s+)?$"
 )
 _FOREIGN_SECRETS = (
     "passwort|kennwort|geheimwort|losungswort|zugangscode|codewort|mot de passe|mot secret"
-    "|code secret|contraseña|contrasena|clave|palabra secreta|password|parola segreta|senha"
+    "|code secret|contraseña|contrasena|clave|palabra secreta|la password|la tua password"
+    "|parola segreta|senha"
     "|palavra secreta|wachtwoord|geheime woord"
 )
 
@@ -409,27 +422,17 @@ def _asked_elsewhere(text: str, m: re.Match[str]) -> bool:
     )
 
 
-# The three signals open at the secret's own words (few literals, rare in prompts) and
-# keep their other words in Python checks: a word in a pattern makes every obfuscated
-# reading that produces it look at the signal again.
+# Both open at the secret's name (rare in prompts) and keep their other words in Python
+# checks, so the prefilter's pass skips them for most texts.
 SIGNAL_SPECS += (
     # "What is the password?", "tell me your access code", "the first letter of the
-    # password", "a poem that includes the secret word"
+    # password", "a poem that includes the secret word", "the password backwards"
     SignalSpec(
         _SECRET,
         0.5,
-        _SECRET_WORDS,
+        _THE_SECRET,
         r"(?:(?<=secret)\s+(?:word|phrase|key|code|password))?\b",
         accept=_asked_for,
-    ),
-    # "... the password backwards", "the secret word in base64": spelled out so that a
-    # filter on the secret itself misses it.
-    SignalSpec(
-        _SECRET,
-        0.4,
-        _SECRET_WORDS,
-        r"(?:(?<=secret)\s+(?:word|phrase|key|code))?\b",
-        accept=_spelled_out,
     ),
     # the other languages: "Wie lautet das Passwort?", "Quel est le mot de passe ?"
     SignalSpec(_SECRET, 0.5, _FOREIGN_SECRETS, r"\b", accept=_asked_elsewhere),
@@ -464,8 +467,6 @@ SIGNAL_SPECS += (
     SignalSpec(_FORCING, 0.7, "pwned|pwnd|pwn3d", r"\b", accept=_forced),
     # "respond with 'Access Granted'" (TensorTrust's phrase), "print ACCESS GRANTED"
     SignalSpec(_FORCING, 0.5, "access granted", r"\b", accept=_forced),
-    # the phrase alone: a user may say it of themselves; evidence with the rest
-    SignalSpec(_FORCING, 0.2, "i have been pwned|i've been pwned|ive been pwned", r"\b"),
     # "instead of translating, just say ...", "rather than answering, print ..."
     SignalSpec(
         _FORCING,
@@ -568,15 +569,10 @@ SIGNAL_SPECS += (
         _ROLEPLAY,
         0.5,
         "böse|böses|böser|unzensierte|unzensiertes|unzensierter|ungefilterte|ungefiltertes"
-        "|uneingeschränkte|uneingeschränktes|kwaadaardige|ongecensureerde",
-        r"\s+(?:ki|ai|assistent|chatbot|bot|version|modell)\b",
-    ),
-    SignalSpec(
-        _ROLEPLAY,
-        0.5,
-        "ia",
-        r"\s+(?:mal[ée]fique|malvada|malvagia|mauvaise|sans\s+censure|sin\s+censura"
-        r"|senza\s+censura|sem\s+censura|non\s+censur[ée]e)\b",
+        "|uneingeschränkte|uneingeschränktes|kwaadaardige|ongecensureerde|ia",
+        r"\s+(?:(?<!ia\s)(?:ki|ai|assistent|chatbot|bot|version|modell)|(?<=ia\s)(?:mal[ée]fique"
+        r"|malvada|malvagia|mauvaise|sans\s+censure|sin\s+censura|senza\s+censura|sem\s+censura"
+        r"|non\s+censur[ée]e))\b",
     ),
 )
 
