@@ -881,12 +881,12 @@ _SIGNALS += (
         needs=_OBJECT_NEEDS + "|" + phrasing.OBJECT_NEEDS,
         plain=True,
     ),
-    # Portuguese's and Spanish's formal "ignore" is English's: with their targets only (an
-    # English override is the first signal's, looked for once)
+    # the first signal's verbs with the other languages' targets only (with its own ones
+    # the first signal has them, looked for once)
     _sig(
         _OVERRIDE,
         0.9,
-        "ignore",
+        phrasing.KNOWN_VERBS,
         rf"(?P<verb>)\b(?:\s+[\w'’-]+){{0,6}}?\s+(?P<target>(?:{phrasing.STRONG_TARGETS}"
         rf"|{phrasing.WEAK_TARGETS})\b)",
         accept=_override_ok,

@@ -106,15 +106,20 @@ def _wordset(spaced: str) -> frozenset[str]:
 
 
 # --- word classes of the override signal in .injection ----------------------------------
-#: Override verbs (imperatives) of languages other than English: Dutch, Portuguese, and
-#: German, Spanish, French and Italian (some of these are the detector's own verbs too:
-#: here they meet the targets below). Each starts with an ASCII letter, as the
+#: Override verbs (imperatives) the detector's own table lacks: Dutch, Portuguese, and
+#: more German, Spanish and Italian forms. Each starts with an ASCII letter, as the
 #: detector's word gate reads triggers.
 OVERRIDE_VERBS = (
     "negeer|negeert|vergeet|esqueça|esqueca|esqueçam|esquece|desconsidere|desconsidera"
     "|descarte|descarta|ignorem|ignoreer|missachte|missachten|vergesst|ignoriert|olvidad"
-    "|ignorad|ignorate|dimenticate|ignora|ignorar|ignorez|ignorer|ignoriere|ignorieren"
-    "|vergiss|vergessen|olvida|olvide|oublie|oubliez|dimentica|ignori"
+    "|ignorad|ignorate|dimenticate"
+)
+#: The detector's own verbs that meet the targets below in these languages ("ignorieren
+#: Sie alle Befehle", Portuguese's "ignore as regras"): with these targets only (with
+#: its own ones the detector's first signal has them).
+KNOWN_VERBS = (
+    "ignore|ignora|ignorar|ignorez|ignorer|ignoriere|ignorieren|vergiss|vergessen|olvida"
+    "|olvide|oublie|oubliez|dimentica|ignori"
 )
 #: Targets naming the model's instructions on their own.
 STRONG_TARGETS = (
