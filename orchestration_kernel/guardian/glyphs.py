@@ -127,8 +127,10 @@ def non_ascii_spans(text: str) -> list[tuple[int, int]]:
     last = _LAST_SPANS
     if last[0] is text:
         return last[1]
-    out: list[tuple[int, int]] = []
     n = len(text)
+    if n <= _BLOCKS_FINE:  # one block: no loop
+        return [] if text.isascii() else [(0, n)]
+    out: list[tuple[int, int]] = []
     for big in range(0, n, _BLOCKS_COARSE):
         if text[big : big + _BLOCKS_COARSE].isascii():
             continue

@@ -981,11 +981,18 @@ _SPACED_HINT_CLS = re.compile(rb" a a a(?![aw])")
 _CHOPPED_HINT_CLS = re.compile(rb"\.[ s]+a+\.[ s]+a")
 
 
+#: Texts shorter than this are searched for the hints as they are (the mapping costs
+#: more than the regexes save on a short text).
+_CLASS_HINTS_FROM = 1024
+
+
 def _hint_classes(text: str) -> bytes | None:
     r"""``text`` mapped by :data:`_HINT_CLASS`, or ``None`` when it holds a non-ASCII
     character (the hints' ``\s`` and ``\w`` take some of those: they are searched as
-    they are then)."""
-    return text.encode("ascii").translate(_HINT_CLASS) if text.isascii() else None
+    they are then) or is short (:data:`_CLASS_HINTS_FROM`)."""
+    if len(text) < _CLASS_HINTS_FROM or not text.isascii():
+        return None
+    return text.encode("ascii").translate(_HINT_CLASS)
 
 
 #: Per character of a lower-cased text: ``a`` for a letter, ``0`` for a character
@@ -1039,11 +1046,21 @@ def _unleet_brings_triggers(found: set[str]) -> bool:
     return any(not _TRIGGER_TEXT.isdisjoint(runs.translate(t).split()) for t in tables)
 
 
+#: Up to this many leetspeak runs, a text is rewritten run by run.
+_FEW_RUNS = 4
+
+
 def _unleet_all(text: str, found: list[tuple[int, int]], table: dict[int, int]) -> str:
     """``text`` with each leetspeak run (span) in ``found`` translated by ``table``
     (the spans in order and apart)."""
-    if not found:
-        return text
+    if len(found) <= _FEW_RUNS:  # a few: run by run (the one-call set-up costs more)
+        parts: list[str] = []
+        last = 0
+        for start, end in found:
+            parts += (text[last:start], text[start:end].translate(table))
+            last = end
+        parts.append(text[last:])
+        return "".join(parts)
     # The runs translated in one call (no run holds a NUL: they are letters, digits,
     # "@" and "$"), then put back between the text around them.
     runs = "\0".join([text[a:b] for a, b in found]).translate(table).split("\0")
@@ -1191,10 +1208,10 @@ def _deobfuscate(
     # Where the readings differ from ``low`` (positions in ``out``); ``None`` once a
     # rewrite shifted text around (spacing undone): then every word is read again.
     changed: list[tuple[int, int]] | None = []
-    classes = _hint_classes(low)
+    classes: bytes | None = None  # the class mapping of ``low``, once made
     if may(0) and (
         _SPACED_HINT.search(" " + low)
-        if classes is None
+        if (classes := _hint_classes(low)) is None
         else _SPACED_HINT_CLS.search(b" " + classes)
     ):
         out, count = _SPACED.subn(lambda m: m.group().replace(" ", ""), out)
@@ -1215,10 +1232,10 @@ def _deobfuscate(
     # After split words alone were joined, the gate for the joined text tells.
     joined_only = out is not low and not spaced and gates is not None
     chopped_may = _CHOPPED_AFTER_SPLIT in (gates or ()) if joined_only else may(2)
-    if out is not low:
-        classes = _hint_classes(out)
     if chopped_may and (
-        _CHOPPED_HINT.search(out) if classes is None else _CHOPPED_HINT_CLS.search(classes)
+        _CHOPPED_HINT.search(out)
+        if (classes := classes if out is low and classes else _hint_classes(out)) is None
+        else _CHOPPED_HINT_CLS.search(classes)
     ):
         joined = _CHOPPED.sub(lambda m: re.sub(r"[.!]\s+", " ", m.group()), out)
         chopped, out = joined != out, joined
