@@ -1061,6 +1061,8 @@ def _unleet_all(text: str, found: list[tuple[int, int]], table: dict[int, int]) 
             last = end
         parts.append(text[last:])
         return "".join(parts)
+    if not found:
+        return text
     # The runs translated in one call (no run holds a NUL: they are letters, digits,
     # "@" and "$"), then put back between the text around them.
     runs = "\0".join([text[a:b] for a, b in found]).translate(table).split("\0")

@@ -97,17 +97,9 @@ def test_hints_in_the_class_mapping_are_the_regex_hints(monkeypatch: pytest.Monk
         assert bool(chopped) == bool(injection._CHOPPED_HINT.search(text)), text
 
 
-def _unleet_run_by_run(text: str, found: list[tuple[int, int]], table: dict[int, int]) -> str:
-    parts: list[str] = []
-    last = 0
-    for start, end in found:
-        parts += (text[last:start], text[start:end].translate(table))
-        last = end
-    parts.append(text[last:])
-    return "".join(parts)
-
-
-def test_leet_rewrite_in_one_translate_is_the_run_by_run_rewrite() -> None:
+def test_leet_rewrite_in_one_translate_is_the_run_by_run_rewrite(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     rng = random.Random(6)
     texts = [t.lower() for t in LABELLED]
     texts += [
@@ -119,7 +111,11 @@ def test_leet_rewrite_in_one_translate_is_the_run_by_run_rewrite() -> None:
         runs = injection._leet_runs(text)
         assert runs == [m.span() for m in injection._LEET_WORD.finditer(text)], text
         for table in (injection._LEET, injection._LEET_L):
-            assert injection._unleet_all(text, runs, table) == _unleet_run_by_run(text, runs, table)
+            monkeypatch.setattr(injection, "_FEW_RUNS", len(runs))  # run by run
+            by_run = injection._unleet_all(text, runs, table)
+            monkeypatch.setattr(injection, "_FEW_RUNS", -1)  # one translate
+            assert injection._unleet_all(text, runs, table) == by_run, text
+            assert len(by_run) == len(text)
 
 
 def test_changed_words_compare_as_their_stems() -> None:
