@@ -12,7 +12,10 @@ of ``--guardian-rows`` (the audit section's sizes: 14,257 and 2,857).
 Each round runs, in alternating order, a fresh child process with the library as it was
 at ``BASE`` and one with the working tree's; each child writes one warm-up batch, then
 ``--batches`` batches, and reports per batch: rows/s (wall), the process's CPU time per
-row (every thread: the caller's and the writer's) and the calling thread's. On a shared
+row (every thread: the caller's and the writer's) and the calling thread's; and
+``rows_per_s_unqueued``: rows over the wall time less the time the calling thread spent
+runnable but waiting for a CPU (Linux ``schedstat``) — roughly what an idle machine would
+show, fsyncs and lock waits included. On a shared
 machine under load the wall figure mostly measures the load; CPU time moves far less
 with it. The table shows the median over the rounds of each child's median, min–max.
 """
@@ -36,20 +39,34 @@ from bench.compare import _extract
 __all__ = ["main"]
 
 _MODES = ("floor", "guardian")
-_FIGURES = ("rows_per_s", "cpu_us_per_row", "caller_cpu_us_per_row")
+_FIGURES = ("rows_per_s", "rows_per_s_unqueued", "cpu_us_per_row", "caller_cpu_us_per_row")
+
+
+def _queued_s() -> float:
+    """Seconds the calling thread has spent runnable but waiting for a CPU (Linux
+    schedstat; 0 elsewhere): on a machine others keep busy, the part of the wall time
+    that measures them rather than us."""
+    try:
+        with open("/proc/thread-self/schedstat") as f:
+            return int(f.read().split()[1]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
 def _batch(trail: Any, start: int, rows: int) -> dict[str, float]:
     from bench.audit import _row
 
     given = [_row(i) for i in range(start, start + rows)]
+    queued = _queued_s()
     wall, cpu, caller = time.perf_counter(), time.process_time(), time.thread_time()
     for columns in given:
         trail.record("call", **columns)
     trail.flush()
     wall = time.perf_counter() - wall
+    queued = _queued_s() - queued
     return {
         "rows_per_s": rows / wall,
+        "rows_per_s_unqueued": rows / max(wall - queued, 1e-9),
         "cpu_us_per_row": (time.process_time() - cpu) * 1e6 / rows,
         "caller_cpu_us_per_row": (time.thread_time() - caller) * 1e6 / rows,
     }

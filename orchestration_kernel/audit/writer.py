@@ -118,8 +118,10 @@ class BatchWriter:
         self._committed = 0  # records ever committed (in put order)
         self._waiters: list[tuple[int, Notify]] = []
         self._idle = False  # the thread sleeps until woken (not lingering after a commit)
-        # The runs waiting for a commit are woken before the high-water mark is written.
+        # The runs waiting for a commit are woken before the high-water mark is written,
+        # and no commit waits for a WAL checkpoint (a thread of the store's runs them).
         store.defer_mark = True
+        store.checkpoint_in_background()
         self._thread = threading.Thread(target=self._run, name="audit-writer", daemon=True)
         self._thread.start()
 
