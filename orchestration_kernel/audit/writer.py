@@ -51,6 +51,7 @@ from collections.abc import Callable
 from ..errors import AuditWriteError, OrchestrationError
 from ..storage.commit import Notify
 from ..storage.sqlite import storage_error
+from .gc_pause import gc_paused
 from .rows import EncodedRow, Pending, RowEncoder
 from .sqlrow import Row
 from .store import AuditStore
@@ -254,8 +255,11 @@ class BatchWriter:
                 return
             left -= len(batch)
             try:
-                rows = [e.row if e.row is not None else self._row(e) for e in batch]
-                stored = self.store.append(rows)
+                # A batch's rows and their parts form no reference cycles (reference
+                # counting frees them once committed): no collection runs for them.
+                with gc_paused():
+                    rows = [e.row if e.row is not None else self._row(e) for e in batch]
+                    stored = self.store.append(rows)
             except Exception as exc:
                 self._failed(batch, exc)
                 assert self.error is not None
