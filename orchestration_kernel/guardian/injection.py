@@ -533,8 +533,10 @@ _SIGNALS: tuple[Signal, ...] = (
     _sig(
         _ROLEPLAY,
         0.6,
-        "jailbreak|jailbroken",
-        rf"(?:ing|s|ed)?\b(?!(?:\s+[\w'’-]+){{0,3}}?\s+{_DEVICES})",
+        # Each form spelled out: the gate reads whole words ("jailbreaking" is not
+        # "jailbreak"), so a suffix in the pattern alone would never be reached.
+        "jailbreaking|jailbreaked|jailbreaks|jailbreak|jailbroken",
+        rf"\b(?!(?:\s+[\w'’-]+){{0,3}}?\s+{_DEVICES})",
         accept=lambda t, m: not re.search(_DEVICES, t[max(0, m.start() - 30) : m.start()]),
     ),
     _sig(
