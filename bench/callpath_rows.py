@@ -15,6 +15,7 @@ router state in ``detail``); the two listings must be identical.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import difflib
 import json
 import re
@@ -47,6 +48,7 @@ OPTIONS: list[dict[str, Any]] = [
     {"json_output": True, "stop": ["END"]},
 ]
 VOLATILE = {"timestamp", "session_id", "run_id", "latency_ms", "ttft_ms", "hash", "prev_hash"}
+RUN_EVENTS = {"run_start", "run_end", "step", "handoff"}
 VOLATILE_DETAIL = {"latency_p50_ms", "elapsed_ms", "in_flight", "recent_error_rate"}
 
 
@@ -89,6 +91,7 @@ async def _side() -> None:
                         continue
                     dumped = r.model_dump(exclude={"latency_ms", "attempts", "run_id"})
                     show("reply", mode, i, json.dumps(_scrub(dumped), sort_keys=True))
+            await _pipelines(eng, mode, show)
             srv.script(Fault.server_error(500), times=1)
             r = await eng.complete("openai:gpt-4o-mini", "retry me")
             show("retried", mode, r.text, len(r.attempts))
@@ -105,14 +108,71 @@ async def _side() -> None:
             rows = conn.execute(
                 "SELECT * FROM audit_events WHERE session_id = ? ORDER BY seq", (session,)
             )
+            # A pipeline run's rows in their order, the runs sorted: runs at once
+            # interleave their rows in whatever order their replies came back.
+            runs: dict[str, list[str]] = {}
             for row in rows:
                 names = row.keys()  # a Row iterates over its values, not its names
                 d = {k: row[k] for k in names if k not in VOLATILE and k != "seq"}
                 for k in ("detail", "guardian_reasons"):
                     if d.get(k):
                         d[k] = _scrub(json.loads(d[k]))
-                show("row", mode, json.dumps(d, sort_keys=True))
+                if d.get("step") is None and d["event"] not in RUN_EVENTS:
+                    show("row", mode, json.dumps(d, sort_keys=True))
+                else:
+                    runs.setdefault(row["run_id"], []).append(json.dumps(d, sort_keys=True))
+            for run in sorted(runs.values()):
+                show("row", mode, "run:", *run)
             conn.close()
+
+
+#: Pipelines run on each side: one step; three steps (the default prompts, handoffs); a
+#: step whose condition is false and one that fails under ``on_error: skip``; JSON.
+PIPELINES: list[list[dict[str, Any]]] = [
+    [{"name": "answer", "model": "openai:gpt-4o-mini", "prompt": "{input}"}],
+    [
+        {"name": "analysis", "model": "openai:gpt-4o-mini", "task": "analysis"},
+        {"name": "synthesis", "model": "openai:gpt-4o-mini", "task": "synthesis"},
+        {"name": "check", "model": "openai:gpt-4o-mini", "prompt": "check {synthesis}"},
+    ],
+    [
+        {"name": "first", "model": "openai:gpt-4o-mini", "prompt": "{input}"},
+        {
+            "name": "never",
+            "model": "openai:gpt-4o-mini",
+            "prompt": "x {first}",
+            "when": "'zzz' in first",
+        },
+        {
+            "name": "maybe",
+            "model": "openai:nonexistent-model",
+            "prompt": "{first}",
+            "on_error": "skip",
+            "default": "fallback text",
+        },
+    ],
+]
+
+
+async def _pipelines(eng: Any, mode: str, show: Any) -> None:
+    """Each pipeline on a few inputs, one at a time and several at once."""
+    for n, spec in enumerate(PIPELINES):
+        pipe = eng.create_pipeline(spec)
+        inputs = [PROMPTS[0], PROMPTS[1], PROMPTS[4]]
+        results = [await pipe.execute(text) for text in inputs]
+        results += await asyncio.gather(*(pipe.execute(text) for text in inputs))
+        for r in results:
+            dumped = r.model_dump(
+                exclude={"run_id", "started_at", "ended_at", "latency_ms", "head_hash",
+                         "handoffs_ms", "session_id"}
+            )  # fmt: skip
+            for step in dumped.get("steps", []):
+                for key in ("started_at", "ended_at", "latency_ms", "ttft_ms", "attempts"):
+                    step.pop(key, None)
+                for call in step.get("calls") or []:
+                    for key in ("latency_ms", "ttft_ms", "attempts"):
+                        call.pop(key, None)
+            show("pipeline", mode, n, json.dumps(_scrub(dumped), sort_keys=True, default=str))
 
 
 def _run(root: Path, home: Path) -> list[str]:
@@ -142,12 +202,18 @@ def main(argv: list[str] | None = None) -> int:
         home = Path(tmp) / "home"
         home.mkdir()
         before, after = _run(base, home), _run(ROOT, home)
-    rows = sum(line.startswith("row ") for line in after)
+    rows = sum(line.count('"event": ') for line in after if line.startswith("row "))
     replies = sum(line.startswith("reply ") for line in after)
+    runs = sum(line.startswith("pipeline ") for line in after)
     if before == after:
-        print(f"identical: {rows} audit rows, {replies} replies, {len(after)} lines")
+        print(
+            f"identical: {rows} audit rows, {replies} replies, {runs} pipeline results, "
+            f"{len(after)} lines"
+        )
         return 0
-    sys.stdout.writelines(difflib.unified_diff(before, after, "before", "after", lineterm="\n"))
+    sys.stdout.writelines(
+        line + "\n" for line in difflib.unified_diff(before, after, "before", "after", lineterm="")
+    )
     return 1
 
 
