@@ -60,6 +60,7 @@ from typing import TYPE_CHECKING, TypeVar, cast
 
 from .events import COLUMNS
 from .frames import KINDS
+from .settled_copy import copy_settled_file
 from .store import ALL_COLUMNS, AuditStore
 
 if TYPE_CHECKING:
@@ -254,16 +255,21 @@ def private_copy() -> Iterator[Path]:
 
 def copy_into(conn: sqlite3.Connection, copy: Path, *statements: str) -> bool:
     """Copy the database ``conn`` reads (its read snapshot, when it is in a transaction)
-    into ``copy`` with SQLite's backup API, then run ``statements`` on the copy;
-    ``False`` when there is too little room or anything fails (nothing is raised)."""
+    into ``copy``, then run ``statements`` on the copy; ``False`` when there is too
+    little room or anything fails (nothing is raised). The kernel copies the file where
+    the file alone holds the snapshot (:mod:`.settled_copy`), SQLite's backup API
+    otherwise."""
     try:
+        # (PRAGMA page_count reads the database: in a transaction, the snapshot is now set)
         pages, size = (conn.execute(f"PRAGMA {p}").fetchone()[0] for p in _SIZE)
         if shutil.disk_usage(copy.parent).free < 2 * pages * size:
             return False
+        settled = conn.in_transaction and copy_settled_file(conn, copy, pages * size)
         target = sqlite3.connect(copy, isolation_level=None)
         try:
             target.execute("PRAGMA synchronous = OFF")  # a throwaway file: no fsync
-            conn.backup(target)
+            if not settled:
+                conn.backup(target)
             target.execute("PRAGMA journal_mode = DELETE")  # the copy stays one file
             for statement in statements:
                 target.execute(statement)
