@@ -35,9 +35,13 @@ def _free_port() -> int:
 class RedisServer:
     """One ``redis-server`` process; :meth:`stop` and :meth:`start` keep its port."""
 
-    def __init__(self, directory: Path, port: int | None = None) -> None:
+    def __init__(
+        self, directory: Path, port: int | None = None, extra: tuple[str, ...] = ()
+    ) -> None:
         self.directory = directory
         self.port = port or _free_port()
+        #: More ``redis-server`` arguments (``("--requirepass", pw)``).
+        self.extra = extra
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -51,7 +55,8 @@ class RedisServer:
         assert binary, MISSING_REASON
         self.process = subprocess.Popen(
             [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.directory), "--protected-mode", "no"],
+             "--appendonly", "no", "--dir", str(self.directory), "--protected-mode", "no",
+             *self.extra],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )  # fmt: skip
@@ -67,7 +72,7 @@ class RedisServer:
         try:
             with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
                 sock.sendall(b"PING\r\n")
-                return sock.recv(16).startswith(b"+PONG")
+                return sock.recv(16).startswith((b"+PONG", b"-NOAUTH"))  # up, wants a password
         except OSError:
             return False
 
@@ -80,12 +85,13 @@ class RedisServer:
 
 
 @contextlib.contextmanager
-def running_redis() -> Iterator[RedisServer]:
-    """A redis-server in a temp dir for the ``with`` body; skips where it is missing."""
+def running_redis(*extra: str) -> Iterator[RedisServer]:
+    """A redis-server in a temp dir for the ``with`` body (``extra``: more arguments);
+    skips where it is missing."""
     if shutil.which("redis-server") is None:
         pytest.skip(MISSING_REASON)
     with tempfile.TemporaryDirectory(prefix="redis-test-") as directory:
-        server = RedisServer(Path(directory)).start()
+        server = RedisServer(Path(directory), extra=extra).start()
         try:
             yield server
         finally:

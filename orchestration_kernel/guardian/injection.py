@@ -18,6 +18,7 @@ from typing import AnyStr
 
 from ..errors import ConfigurationError
 from ..models import Action
+from . import injection_phrasing as phrasing
 from ._scan import (
     HIT_BUDGET,
     Anchored,
@@ -57,6 +58,10 @@ class Signal:
     #: them): a text with none of them skips the signal, so a flood of a trigger word
     #: alone ("ignore ignore ...") costs one set lookup.
     needs: frozenset[bytes] | None = None
+    #: Looked for in the text as written only, never in its de-obfuscated readings: its
+    #: words stay out of the readings' vocabulary (:data:`_TRIGGER_WORDS`), which common
+    #: words would make slower for every text (the phrasings of other corpora).
+    plain: bool = False
 
     @cached_property
     def trigger_words(self) -> tuple[tuple[str, bytes], ...]:
@@ -93,6 +98,7 @@ def _sig(
     line_start: bool = False,
     accept: Callable[[str, re.Match[str]], bool] | None = None,
     needs: str | None = None,
+    plain: bool = False,
 ) -> Signal:
     """A signal whose pattern is ``(?:trigger|...)`` followed by ``rest``; ``needs``: a
     sub-pattern of ``rest`` that every match holds (see :attr:`Signal.needs`)."""
@@ -100,7 +106,7 @@ def _sig(
     pattern = re.compile("(?:" + "|".join(re.escape(w) for w in words) + ")" + rest)
     anchor = Anchored(words, pattern, line_start=line_start)
     need = frozenset(w.encode() for w in needs.split("|")) if needs else None
-    return Signal(entity, weight, anchor, case_sensitive, accept, need)
+    return Signal(entity, weight, anchor, case_sensitive, accept, need, plain)
 
 
 _REVEAL_VERBS = (
@@ -179,7 +185,7 @@ _TOLD = (
 )
 _TARGETS = rf"(?:{_STRONG_TARGETS}|{_WEAK_TARGETS})"
 _TOLD_RE = re.compile(_TOLD)
-_STRONG_RE = re.compile(rf"\b(?:{_STRONG_TARGETS})\b|{_TOLD}")
+_STRONG_RE = re.compile(rf"\b(?:{_STRONG_TARGETS}|{phrasing.STRONG_TARGETS})\b|{_TOLD}")
 #: Words that make a rule set the model's own (or a safety rule set, whoever owns it).
 _QUALIFIERS = frozenset(
     [
@@ -232,6 +238,7 @@ _QUALIFIERS = frozenset(
         "deine",
     ]
 )
+_QUALIFIERS |= phrasing.QUALIFIERS
 #: Words that may stand between an override verb and its object without changing it.
 _GLUE = _QUALIFIERS | frozenset(
     [
@@ -262,6 +269,7 @@ _GLUE = _QUALIFIERS | frozenset(
         "der",
     ]
 )
+_GLUE |= phrasing.GLUE
 _RELATIVE = re.compile(
     r"\b(?:you(?:'ve|\s+have|\s+were|\s+had)?\s+(?:been\s+)?(?:given|told|trained|taught"
     r"|programmed|configured|instructed|received|got)|that\s+came\s+before|given\s+to\s+you)\b"
@@ -327,6 +335,7 @@ _LEADS = frozenset(
         "gemini",
     ]
 )
+_LEADS |= phrasing.LEADS
 _STATES = (
     r"void|null|nullified|cancell?ed|revoked|rescinded|suspended|lifted|disabled|deactivated"
     r"|outdated|obsolete|overridden|superseded|invalid(?:ated)?|disregarded|ignored|waived"
@@ -857,6 +866,35 @@ _SIGNALS: tuple[Signal, ...] = (
     _sig(_EXTRACT, 0.4, "starting with ", r"[\"'`]you are\b"),
     _sig(_EXTRACT, 0.2, "verbatim|word for word", r"\b"),
 )
+# Phrasings of other public corpora (issue 20, .injection_phrasing), in the text as written:
+# overrides with the (non-English) verbs and targets of more languages (a signal of its
+# own: added to the ones above, they made every English override's match slower), then
+# the families.
+_SIGNALS += (
+    _sig(
+        _OVERRIDE,
+        0.9,
+        phrasing.OVERRIDE_VERBS,
+        rf"(?P<verb>)\b(?:\s+[\w'’-]+){{0,6}}?\s+(?P<target>(?:{_TARGETS}"
+        rf"|{phrasing.STRONG_TARGETS}|{phrasing.WEAK_TARGETS})\b|{_TOLD})",
+        accept=_override_ok,
+        needs=_OBJECT_NEEDS + "|" + phrasing.OBJECT_NEEDS,
+        plain=True,
+    ),
+    # the first signal's verbs with the other languages' targets only (with its own ones
+    # the first signal has them, looked for once)
+    _sig(
+        _OVERRIDE,
+        0.9,
+        phrasing.KNOWN_VERBS,
+        rf"(?P<verb>)\b(?:\s+[\w'’-]+){{0,6}}?\s+(?P<target>(?:{phrasing.STRONG_TARGETS}"
+        rf"|{phrasing.WEAK_TARGETS})\b)",
+        accept=_override_ok,
+        needs=phrasing.OBJECT_NEEDS,
+        plain=True,
+    ),
+    *(_sig(*s.args, **s.options, plain=True) for s in phrasing.SIGNAL_SPECS),
+)
 
 # Hidden characters: tag characters smuggle invisible ASCII; bidi overrides reorder text.
 _TAGS = re.compile("[\U000e0000-\U000e007f]+")
@@ -868,6 +906,11 @@ _ANY_HIDDEN = re.compile(
     "\u180e\ufeff]"
 )
 
+
+# Two variation selectors in a row: no emoji or ideographic variation sequence has more
+# than one per character, but a run of them carries bytes one selector each ("emoji
+# smuggling": 256 selectors, one per byte value, invisible after any character).
+_SELECTOR_RUN = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]{2,}")
 
 _HIDDEN = frozenset({"HIDDEN_TEXT", "BIDI_CONTROL", "ZERO_WIDTH"})
 # Obfuscations undone before a second look: "i g n o r e", "1gn0re", "ign-ore",
@@ -1279,6 +1322,8 @@ def _trigger_words() -> frozenset[bytes]:
     none of them cannot match anything new)."""
     out: set[bytes] = set()
     for signal in _SIGNALS:
+        if signal.plain:
+            continue
         out.update(words(" ".join(signal.anchor.triggers).lower()))
         out.update(words(re.sub(r"\\[a-z]", " ", signal.anchor.pattern.pattern.lower())))
     return frozenset(out)
@@ -1317,10 +1362,13 @@ def _noisy_or(weights: Iterable[float]) -> float:
 
 
 def _is_emoji_join(text: str, i: int) -> bool:
-    """A zero-width joiner between two symbols is part of an emoji sequence, not hiding."""
+    """A zero-width joiner between two symbols is part of an emoji sequence, not hiding.
+    The symbol before may carry its emoji-style selector (U+FE0F: the rainbow flag
+    ``🏳️‍🌈``, ``❤️‍🔥``)."""
     if text[i] != "\u200d" or i == 0 or i + 1 >= len(text):
         return False
-    return all(unicodedata.category(text[j]).startswith("S") for j in (i - 1, i + 1))
+    before = i - 2 if text[i - 1] == "\ufe0f" and i >= 2 else i - 1
+    return all(unicodedata.category(text[j]).startswith("S") for j in (before, i + 1))
 
 
 class InjectionDetector:
@@ -1355,7 +1403,10 @@ class InjectionDetector:
                 if all(i in hits for stem in only for i in spelled.get(stem, ())):
                     return False
             possible = prefilter.matching(reading)
-            return possible is None or any(i not in hits for i in (*possible, *prefilter.uncovered))
+            plain = self._plain  # never looked for in a reading
+            return possible is None or any(
+                i not in hits and i not in plain for i in (*possible, *prefilter.uncovered)
+            )
 
         # A reading's words, when they were read whole (or known around its changes).
         read: dict[str, set[bytes] | _WordsAround] = {}
@@ -1367,6 +1418,9 @@ class InjectionDetector:
                 hits.setdefault(i, Finding(f.entity, 0, len(text), f.score))
         if not text.isascii():
             self._glyph_look(text, hits, worth, read)
+            # Cyrillic, CJK and Hangul phrasings, which the word machinery cannot read
+            for k, found in enumerate(phrasing.script_findings(text, low)):
+                hits.setdefault(-1 - k, found)
         findings.extend(hits.values())
         # A signal counts once however often it occurs: repetition is not more evidence;
         # two different signals of one kind (a mode and "no rules") are two pieces.
@@ -1442,7 +1496,7 @@ class InjectionDetector:
             order = sorted({i for stem in only for i in spelled.get(stem, ())})
         for i in range(len(signals)) if order is None else order:
             signal = signals[i]
-            if skip and i in skip:
+            if (skip and i in skip) or (signal.plain and not first_look):
                 continue
             # A case-sensitive signal is matched in ``text``: the pass over ``low`` tells
             # about it only when they are one (a de-obfuscated reading).
@@ -1493,10 +1547,17 @@ class InjectionDetector:
         return out
 
     @cached_property
+    def _plain(self) -> frozenset[int]:
+        """The signals looked for in the text as written only (:attr:`Signal.plain`)."""
+        return frozenset(i for i, s in enumerate(self.signals) if s.plain)
+
+    @cached_property
     def _by_stem(self) -> dict[bytes, tuple[int, ...]]:
         """Stem -> the signals whose :attr:`~Signal.vocabulary` holds it."""
         out: dict[bytes, list[int]] = {}
         for i, signal in enumerate(self.signals):
+            if signal.plain:
+                continue  # never looked for in a reading
             for stem in signal.vocabulary:
                 out.setdefault(stem, []).append(i)
         return {stem: tuple(found) for stem, found in out.items()}
@@ -1510,17 +1571,20 @@ class InjectionDetector:
     def _hidden(text: str) -> Iterator[Finding]:
         # One pass for any hidden character first: most non-ASCII text (accents, curly
         # quotes) has none, and each of the three scans below is a pass of its own.
-        if text.isascii() or not _ANY_HIDDEN.search(text):
+        if text.isascii():
             return
-        spans = _hidden_spans(text)
-        for start, end in spans["tag"]:
-            yield Finding("HIDDEN_TEXT", start, end, 0.9)
-        for start, end in spans["bidi"]:
-            yield Finding("BIDI_CONTROL", start, end, 0.6)
-        zero = [(a, b) for a, b in spans["zero"] if not _is_emoji_join(text, a)]
-        weight = 0.5 if len(zero) >= 2 else 0.3
-        for start, end in zero:
-            yield Finding("ZERO_WIDTH", start, end, weight)
+        if _ANY_HIDDEN.search(text):
+            spans = _hidden_spans(text)
+            for start, end in spans["tag"]:
+                yield Finding("HIDDEN_TEXT", start, end, 0.9)
+            for start, end in spans["bidi"]:
+                yield Finding("BIDI_CONTROL", start, end, 0.6)
+            zero = [(a, b) for a, b in spans["zero"] if not _is_emoji_join(text, a)]
+            weight = 0.5 if len(zero) >= 2 else 0.3
+            for start, end in zero:
+                yield Finding("ZERO_WIDTH", start, end, weight)
+        for run in itertools.islice(_SELECTOR_RUN.finditer(text), HIT_BUDGET):
+            yield Finding("HIDDEN_TEXT", run.start(), run.end(), 0.9)
 
 
 class InjectionPolicy(BasePolicy):
