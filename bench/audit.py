@@ -134,7 +134,8 @@ def _arrow_table(trail: Any, runs: int) -> dict[str, Any] | None:
 
 
 def _snapshot_copy(trail: Any, runs: int) -> dict[str, Any] | None:
-    """The private copy alone (SQLite's backup API, ``snapshot.copy_into``): the part of
+    """The private copy alone (``snapshot.copy_into``: the kernel copies the file when it
+    alone holds the snapshot, ``audit.settled_copy``, else SQLite's backup API): the part of
     ``arrow_table_s`` and ``verify_s`` before the driver reads a row. ``None`` for a
     library without it."""
     try:

@@ -8,9 +8,10 @@ Types follow the column kinds in :mod:`.events`: ``timestamp`` is
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Literal
 
 from .columnar import utc_times
@@ -25,7 +26,15 @@ if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
 
-__all__ = ["KINDS", "apply_types", "encode_json_columns", "frame_from_arrow", "frame_from_rows"]
+__all__ = [
+    "KINDS",
+    "apply_types",
+    "encode_json_columns",
+    "frame_from_arrow",
+    "frame_from_rows",
+    "joined_parts",
+    "typed_in_part",
+]
 
 #: Column -> kind for every column of a row, ``seq`` and the hashes included.
 KINDS: dict[str, str] = {
@@ -104,20 +113,24 @@ def _column(
     return column[name]
 
 
-def frame_from_arrow(table: pa.Table, decode_json: bool = True) -> pd.DataFrame:
+def frame_from_arrow(
+    table: pa.Table, decode_json: bool = True, typed: Mapping[str, object] | None = None
+) -> pd.DataFrame:
     """The DataFrame :func:`frame_from_rows` makes of the same rows, from an Arrow table
     of them (``snapshot.read_whole_trail``: int64, float64 and UTF-8 text columns, nulls
     for NULL). Numbers and text go column to column in Arrow, and so do timestamps of
     the writer's shape (``columnar.utc_times``); other timestamps and the JSON columns
     become the Python values :func:`_column` types, so they are typed by the same code
-    as before."""
+    as before. ``typed``: columns already typed part by part (:func:`joined_parts`),
+    each what this function would make of it."""
     import pandas as pd
     import pyarrow as pa
 
+    typed = typed or {}
     data: dict[str, object] = {}
     for name in table.column_names:
         column, kind = table.column(name), KINDS.get(name)
-        times = utc_times(column) if kind == "time" else None
+        times = _times(column, typed.get(name)) if kind == "time" else None
         if times is not None:
             data[name] = times.to_pandas().astype("datetime64[us, UTC]")  # as _typed types it
         elif kind == "float" and pa.types.is_floating(column.type):
@@ -129,11 +142,63 @@ def frame_from_arrow(table: pa.Table, decode_json: bool = True) -> pd.DataFrame:
             # Chunk by chunk, as the snapshot read them: pandas' Arrow-backed strings
             # take the chunks as they are (no copy of the text).
             data[name] = pd.Series(pd.array(column, dtype=_text_dtype()), copy=False)
-        elif kind == "json" and decode_json and (decoded := _decode_arrow(column)) is not None:
+        elif (
+            kind == "json"
+            and decode_json
+            and (decoded := _decoded(column, typed.get(name))) is not None
+        ):
             data[name] = pd.Series(decoded, dtype=object)
         else:
             data[name] = _column(column.to_numpy(zero_copy_only=False), kind, decode_json)
     return pd.DataFrame(data, copy=False)
+
+
+def _times(column: pa.ChunkedArray, typed: object) -> pa.ChunkedArray | None:
+    """:func:`utc_times` of ``column``, or what the parts made of it (``typed``)."""
+    import pyarrow as pa
+
+    return typed if isinstance(typed, pa.ChunkedArray) else utc_times(column)
+
+
+def _decoded(column: pa.ChunkedArray, typed: object) -> list[object] | None:
+    """:func:`_decode_arrow` of ``column``, or what the parts made of it (``typed``)."""
+    return typed if isinstance(typed, list) else _decode_arrow(column)
+
+
+def typed_in_part(table: pa.Table, decode_json: bool = True) -> dict[str, object]:
+    """What :func:`frame_from_arrow` makes of the timestamp and (where ``decode_json``)
+    JSON columns of ``table``, one part of the trail's rows (``snapshot.read_trail_parts``
+    calls it on each part while it reads the later ones); ``None`` for a column where
+    that does not apply (the whole column then takes the path it always took)."""
+    typed: dict[str, object] = {}
+    for name in table.column_names:
+        kind = KINDS.get(name)
+        if kind == "time":
+            typed[name] = utc_times(table.column(name))
+        elif kind == "json" and decode_json:
+            typed[name] = _decode_arrow(table.column(name))
+    return typed
+
+
+def joined_parts(parts: Sequence[Mapping[str, object]]) -> dict[str, object]:
+    """The columns every one of ``parts`` (:func:`typed_in_part` of consecutive parts of
+    a table, in order) typed, each joined into what :func:`frame_from_arrow` makes of the
+    whole column: the JSON values one after the other (each part's cells parse as its
+    own JSON array, so all of them parse as one), the timestamps chunk after chunk
+    (each value is checked and converted on its own)."""
+    import pyarrow as pa
+
+    joined: dict[str, object] = {}
+    for name in parts[0] if parts else ():
+        got = [part.get(name) for part in parts]
+        lists = [g for g in got if isinstance(g, list)]
+        times = [g for g in got if isinstance(g, pa.ChunkedArray)]
+        if len(lists) == len(got):
+            joined[name] = list(itertools.chain.from_iterable(lists))
+        elif len(times) == len(got):
+            chunks = [chunk for g in times for chunk in g.chunks]
+            joined[name] = pa.chunked_array(chunks, type=times[0].type)
+    return joined
 
 
 def _decode_arrow(column: pa.ChunkedArray) -> list[object] | None:

@@ -33,6 +33,11 @@ cell by cell, as it always did (and reports errors as it always did).
 Small trails (under :data:`MIN_ROWS`), ``:memory:`` trails and filtered reads keep the
 stdlib path: copying the whole file only pays for itself when most of it is read.
 
+For a DataFrame the copy is read in :data:`SPLITS` ``seq`` ranges, :data:`PARTS` at a
+time, and handed to the caller part by part as they come (:func:`read_trail_parts`):
+what the caller does with each part (decoding its JSON, which holds the GIL) runs while
+the driver reads the later parts (which does not).
+
 :func:`batches_of` serves ``verify()`` (``verify._walk_snapshot``): any query on such a
 copy, its batches read ahead on a worker thread. There no witness is needed (the query
 gives every column one type) and nothing has to be exact but the verdict: the walk takes
@@ -55,6 +60,7 @@ from typing import TYPE_CHECKING, TypeVar, cast
 
 from .events import COLUMNS
 from .frames import KINDS
+from .settled_copy import copy_settled_file
 from .store import ALL_COLUMNS, AuditStore
 
 if TYPE_CHECKING:
@@ -67,6 +73,7 @@ __all__ = [
     "batches_of",
     "copy_into",
     "private_copy",
+    "read_trail_parts",
     "read_whole_trail",
     "stream_rows",
 ]
@@ -84,6 +91,10 @@ _CHECKED = ("time", "json")
 _WITNESS = {"int": "0", "bool": "0", "float": "0.0"}
 #: The copy is read in this many ``seq`` ranges at once (one thread each).
 PARTS = 2
+#: ... out of this many ranges in all (in ``seq`` order), so that the caller's work on the
+#: first parts overlaps the reading of the later ones (:func:`read_trail_parts`; the
+#: DataFrame's reads: Parquet exports keep :data:`PARTS` ranges, see read_whole_trail).
+SPLITS = 6
 #: Rows per Arrow batch from the driver (fewer, larger chunks than its default 1024).
 _BATCH_ROWS = "65536"
 #: Rows per batch when the caller works through the batches as they come.
@@ -122,11 +133,29 @@ def read_whole_trail(store: AuditStore) -> pa.Table | None:
     ``None`` when the stdlib path should read them: ADBC's driver missing, a
     ``:memory:`` or small trail, too little temporary space for the copy, a value not
     of its column's kind, or any failure of the copy or the driver (the stdlib path
-    then reads, or reports the error, as before).
+    then reads, or reports the error, as before)."""
+    # In PARTS ranges, as before: the ranges (and the driver's batches in each) are the
+    # table's chunks, and a Parquet file written from it depends on its chunks.
+    read = read_trail_parts(store, _nothing, PARTS)
+    return None if read is None else read[0]
 
-    The copy is read in :data:`PARTS` ``seq`` ranges at once, each on a worker thread
-    with a connection of its own (the driver reads without holding the GIL; a worker
-    thread also keeps the driver from swapping the main thread's SIGINT handler)."""
+
+def _nothing(table: pa.Table) -> None:
+    return None
+
+
+def read_trail_parts(
+    store: AuditStore, prepare: Callable[[pa.Table], T], splits: int | None = None
+) -> tuple[pa.Table, list[T]] | None:
+    """:func:`read_whole_trail`'s rows, and what ``prepare`` made of each of its parts
+    (consecutive ``seq`` ranges, in order; the table is their concatenation, chunked
+    otherwise), or ``None`` as :func:`read_whole_trail` says.
+
+    The copy is read in ``splits`` (default :data:`SPLITS`) ranges by :data:`PARTS`
+    worker threads, each range with a connection of its own (the driver reads without
+    holding the GIL; a worker thread also keeps the driver from swapping the main
+    thread's SIGINT handler). ``prepare`` runs on the calling thread, on each part as
+    soon as it and the parts before it are read, while the workers read on."""
     if store.memory:
         return None
     try:
@@ -147,15 +176,22 @@ def read_whole_trail(store: AuditStore) -> pa.Table | None:
                 table = cursor.fetch_arrow_table()
             return _plain(table)  # checked on the worker too: Arrow's checks hold no GIL
 
-        parts = _split(*span, PARTS)
+        parts = _split(*span, SPLITS if splits is None else splits)
+        tables: list[pa.Table] = []
+        prepared: list[T] = []
+        pool = ThreadPoolExecutor(min(PARTS, len(parts)), thread_name_prefix="audit-snapshot")
         try:
-            with ThreadPoolExecutor(len(parts), thread_name_prefix="audit-snapshot") as pool:
-                tables = list(pool.map(read, parts))
+            for part in [pool.submit(read, bounds) for bounds in parts]:  # run in this order
+                table = part.result()
+                if table is None:
+                    return None
+                tables.append(table)
+                prepared.append(prepare(table))
         except (adbc.Error, OSError):  # e.g. a type the witness did not foresee
             return None
-    if any(table is None for table in tables):
-        return None
-    return pa.concat_tables([t for t in tables if t is not None])
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)  # before the copy is removed
+    return pa.concat_tables(tables), prepared
 
 
 def _split(first: int, last: int, parts: int) -> list[tuple[int, int]]:
@@ -219,16 +255,21 @@ def private_copy() -> Iterator[Path]:
 
 def copy_into(conn: sqlite3.Connection, copy: Path, *statements: str) -> bool:
     """Copy the database ``conn`` reads (its read snapshot, when it is in a transaction)
-    into ``copy`` with SQLite's backup API, then run ``statements`` on the copy;
-    ``False`` when there is too little room or anything fails (nothing is raised)."""
+    into ``copy``, then run ``statements`` on the copy; ``False`` when there is too
+    little room or anything fails (nothing is raised). The kernel copies the file where
+    the file alone holds the snapshot (:mod:`.settled_copy`), SQLite's backup API
+    otherwise."""
     try:
+        # (PRAGMA page_count reads the database: in a transaction, the snapshot is now set)
         pages, size = (conn.execute(f"PRAGMA {p}").fetchone()[0] for p in _SIZE)
         if shutil.disk_usage(copy.parent).free < 2 * pages * size:
             return False
+        settled = conn.in_transaction and copy_settled_file(conn, copy, pages * size)
         target = sqlite3.connect(copy, isolation_level=None)
         try:
             target.execute("PRAGMA synchronous = OFF")  # a throwaway file: no fsync
-            conn.backup(target)
+            if not settled:
+                conn.backup(target)
             target.execute("PRAGMA journal_mode = DELETE")  # the copy stays one file
             for statement in statements:
                 target.execute(statement)

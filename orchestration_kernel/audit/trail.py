@@ -30,6 +30,7 @@ import time
 import weakref
 from collections.abc import Callable, Iterable
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Unpack
 
@@ -54,7 +55,7 @@ from .export import (
     wants_decoded_json,
     write_parquet,
 )
-from .frames import frame_from_arrow, frame_from_rows
+from .frames import frame_from_arrow, frame_from_rows, joined_parts, typed_in_part
 from .index import REPLAY, SEARCH, LazyIndex, behind, catch_up
 from .keys import KEY_BYTES, load_or_create_key
 from .odd_cells import is_undecodable, mended_cells, mending, undecodable_report, warn_mended
@@ -63,7 +64,7 @@ from .replay import find_replay
 from .retention import prune
 from .rows import RowEncoder
 from .search import search_rows
-from .snapshot import read_whole_trail
+from .snapshot import read_trail_parts, read_whole_trail
 from .sqlrow import Cell, Row
 from .store import ALL_COLUMNS, AuditStore, synchronous_setting
 from .verify import VerifyReport, verify_chain
@@ -306,8 +307,15 @@ class AuditTrail:
         self, sql: str, params: Iterable[Cell], whole: bool, decode_json: bool = True
     ) -> pd.DataFrame:
         """The rows ``sql`` selects, typed. ``whole``: it selects every row, which a
-        snapshot read into Arrow gives faster (:mod:`.snapshot`) where it can."""
-        return self._frame_of(self._whole_table() if whole else None, sql, params, decode_json)
+        snapshot read into Arrow gives faster (:mod:`.snapshot`) where it can, its
+        timestamps and JSON typed part by part while the later parts are read."""
+        if whole:
+            self._flush_for_read()
+            read = read_trail_parts(self._store, partial(typed_in_part, decode_json=decode_json))
+            if read is not None:
+                table, parts = read
+                return frame_from_arrow(table, decode_json, joined_parts(parts))
+        return self._frame_of(None, sql, params, decode_json)
 
     def _frame_of(
         self, table: pa.Table | None, sql: str, params: Iterable[Cell], decode_json: bool

@@ -230,6 +230,7 @@ def test_random_trails_read_alike_both_ways(
 ) -> None:
     monkeypatch.setattr(snapshot, "_BATCH_ROWS", str(1 + seed % 7 * 10))  # odd values late too
     monkeypatch.setattr(snapshot, "PARTS", 1 + seed % 3)
+    monkeypatch.setattr(snapshot, "SPLITS", 1 + seed % 5)  # parts typed one by one
     rng = random.Random(seed)
     path = tmp_path / "a.sqlite"
     with AuditTrail(path, session_id="s") as trail:
@@ -255,6 +256,29 @@ def test_random_trails_read_alike_both_ways(
                     trail._frame(*select_sql(), True, decode_json)
             else:
                 _same(trail._frame(*select_sql(), True, decode_json), want)
+
+
+@pytest.mark.parametrize("splits", [1, 2, 3, 5, 8])
+def test_json_cells_that_parse_only_together_read_alike_however_the_parts_fall(
+    tmp_path: Path, through_snapshot: Path, splits: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``to_dataframe()`` decodes the JSON of each part of the snapshot while later ones
+    are read (``frames.typed_in_part``). Cells that are not JSON one by one but parse as
+    the right number of values once joined (``[1`` then ``2],3``) decode as the stdlib
+    path decodes them whether a part boundary falls between them or not: a part that does
+    not parse leaves the whole column to the path it always took."""
+    monkeypatch.setattr(snapshot, "SPLITS", splits)
+    path = tmp_path / "a.sqlite"
+    with AuditTrail(path, session_id="s") as trail:
+        _record_plain(trail, 4)
+        trail.flush()
+        _insert_raw(path, [{"detail": "[1"}, {"detail": "2],3"}, {"detail": '{"ok": 1}'}])
+        _insert_raw(path, [{"detail": '{"n": 9}'}, {"timestamp": "2026-01-01 00:00:00"}])
+        read = snapshot.read_trail_parts(trail._store, lambda table: table.num_rows)
+        assert read is not None and sum(read[1]) == read[0].num_rows == 9
+        assert len(read[1]) == len(snapshot._split(1, 9, splits))  # parts: seq ranges
+        for decode_json in (True, False):
+            _same(trail._frame(*select_sql(), True, decode_json), _stdlib_frame(trail, decode_json))
 
 
 def test_without_the_driver_the_stdlib_path_reads(
