@@ -22,7 +22,10 @@ def collector_on() -> Iterator[None]:
     was = gc.isenabled()
     gc.enable()
     yield
-    if not was:
+    # Back as it was before the test, whatever the test did (one turns it off itself).
+    if was:
+        gc.enable()
+    else:
         gc.disable()
 
 
