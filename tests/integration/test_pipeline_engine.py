@@ -18,6 +18,7 @@ from orchestration_kernel.errors import (
     SpecError,
 )
 from orchestration_kernel.pipeline import PipelineEvent, PipelineManager, PipelineResult
+from tests.waiting import until
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -102,9 +103,10 @@ async def test_step_outputs_are_published_on_the_bus() -> None:
     sub = engine.bus.subscribe("run.#", seen.append)
     pipeline = engine.create_pipeline([{"name": "a", "model": "gpt-4", "prompt": "hi {input}"}])
     result = await pipeline.execute("x")
-    await asyncio.sleep(0.05)
+    wanted = f"run.{result.run_id}.step.a"
+    await until(lambda: wanted in [m.topic for m in seen], "the step's output delivered")
     topics = [m.topic for m in seen]
-    assert f"run.{result.run_id}.step.a" in topics
+    assert wanted in topics
     msg = next(m for m in seen if m.topic.endswith(".step.a"))
     assert msg.data["output"] == result.output
     sub.close()

@@ -109,9 +109,11 @@ def test_a_search_as_long_as_a_document_is_refused_at_once(tmp_path: Path) -> No
 async def test_an_abandoned_block_timeout_iterator_costs_one_timeout_not_one_per_message(
     bus: ContextBus,
 ) -> None:
-    sub = bus.subscribe("q", max_queue=1, slow_policy="block_timeout", block_timeout=0.5)
+    # The block timeout is long enough that the wait asserted below cannot end by itself
+    # on a busy machine, and short enough that one per message would blow the timeout.
+    sub = bus.subscribe("q", max_queue=1, slow_policy="block_timeout", block_timeout=2.0)
     await bus.publish("q", 0)
-    for i in range(1, 201):  # before: 0.5 s each, 100 s in all
+    for i in range(1, 201):  # before: 2 s each, 400 s in all
         await bus.publish("q", i)
     assert sub.dropped == 200 and sub.stalled
     assert bus.metrics()["dropped"] == 200
