@@ -24,7 +24,7 @@ from orchestration_kernel.runtime import Runtime
 from orchestration_kernel.session import Session
 from tests.waiting import until
 
-WAIT = 10.0  # a hang guard only; nothing asserts on time
+WAIT = 30.0  # a hang guard only; nothing asserts on time
 
 
 @pytest.fixture
