@@ -22,7 +22,7 @@ from orchestration_kernel.routing import (
     counts_against_deployment,
 )
 
-pytestmark = pytest.mark.timeout(10)
+pytestmark = pytest.mark.timeout(60)
 
 
 def _breaker(threshold: int = 3, cooldown: float = 30.0) -> tuple[CircuitBreaker, ManualClock]:
