@@ -343,7 +343,8 @@ async def test_a_kernel_back_late_from_an_outage_is_counted_before_the_others_ta
             await call(limiter)
         redis_server.start()
         starts.clear()
-        until = time.monotonic() + 4 * window  # the late kernel comes back after ~3 s
+        # The late kernel comes back after ~3 s; the rest is slack for a busy machine.
+        until = time.monotonic() + 5 * window
 
         async def busy(limiter: Limiter) -> None:
             while time.monotonic() < until:
