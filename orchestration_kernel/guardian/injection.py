@@ -869,6 +869,11 @@ _ANY_HIDDEN = re.compile(
 )
 
 
+# Two variation selectors in a row: no emoji or ideographic variation sequence has more
+# than one per character, but a run of them carries bytes one selector each ("emoji
+# smuggling": 256 selectors, one per byte value, invisible after any character).
+_SELECTOR_RUN = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]{2,}")
+
 _HIDDEN = frozenset({"HIDDEN_TEXT", "BIDI_CONTROL", "ZERO_WIDTH"})
 # Obfuscations undone before a second look: "i g n o r e", "1gn0re", "ign-ore",
 # "IGNORE. ALL. PREVIOUS. INSTRUCTIONS."
@@ -1317,10 +1322,13 @@ def _noisy_or(weights: Iterable[float]) -> float:
 
 
 def _is_emoji_join(text: str, i: int) -> bool:
-    """A zero-width joiner between two symbols is part of an emoji sequence, not hiding."""
+    """A zero-width joiner between two symbols is part of an emoji sequence, not hiding.
+    The symbol before may carry its emoji-style selector (U+FE0F: the rainbow flag
+    ``🏳️‍🌈``, ``❤️‍🔥``)."""
     if text[i] != "\u200d" or i == 0 or i + 1 >= len(text):
         return False
-    return all(unicodedata.category(text[j]).startswith("S") for j in (i - 1, i + 1))
+    before = i - 2 if text[i - 1] == "\ufe0f" and i >= 2 else i - 1
+    return all(unicodedata.category(text[j]).startswith("S") for j in (before, i + 1))
 
 
 class InjectionDetector:
@@ -1510,17 +1518,20 @@ class InjectionDetector:
     def _hidden(text: str) -> Iterator[Finding]:
         # One pass for any hidden character first: most non-ASCII text (accents, curly
         # quotes) has none, and each of the three scans below is a pass of its own.
-        if text.isascii() or not _ANY_HIDDEN.search(text):
+        if text.isascii():
             return
-        spans = _hidden_spans(text)
-        for start, end in spans["tag"]:
-            yield Finding("HIDDEN_TEXT", start, end, 0.9)
-        for start, end in spans["bidi"]:
-            yield Finding("BIDI_CONTROL", start, end, 0.6)
-        zero = [(a, b) for a, b in spans["zero"] if not _is_emoji_join(text, a)]
-        weight = 0.5 if len(zero) >= 2 else 0.3
-        for start, end in zero:
-            yield Finding("ZERO_WIDTH", start, end, weight)
+        if _ANY_HIDDEN.search(text):
+            spans = _hidden_spans(text)
+            for start, end in spans["tag"]:
+                yield Finding("HIDDEN_TEXT", start, end, 0.9)
+            for start, end in spans["bidi"]:
+                yield Finding("BIDI_CONTROL", start, end, 0.6)
+            zero = [(a, b) for a, b in spans["zero"] if not _is_emoji_join(text, a)]
+            weight = 0.5 if len(zero) >= 2 else 0.3
+            for start, end in zero:
+                yield Finding("ZERO_WIDTH", start, end, weight)
+        for run in itertools.islice(_SELECTOR_RUN.finditer(text), HIT_BUDGET):
+            yield Finding("HIDDEN_TEXT", run.start(), run.end(), 0.9)
 
 
 class InjectionPolicy(BasePolicy):
