@@ -33,6 +33,8 @@ OrchestrationError                     base of everything we raise
 ├── GuardianBlocked                    the Guardian blocked a call; carries the decisions
 ├── PipelineError                      a pipeline run failed; carries the partial result
 ├── RunCancelled                       a run was cancelled (interrupt or cancel())
+├── StreamConsumed                     a reply stream iterated again once read (or stopped);
+│                                      its reply stays in ``stream.reply``
 ├── BatchJobError                      a batch job cannot go on as asked (resume, reconcile)
 │   └── BatchReconcileError            after a crash, which provider batch is ours is ambiguous
 ├── AuditIntegrityError                the audit chain does not verify
@@ -94,6 +96,7 @@ __all__ = [
     "SharedStateError",
     "SpecError",
     "StorageError",
+    "StreamConsumed",
     "UnknownModelError",
     "UnknownNameError",
     "UsageError",
@@ -125,8 +128,10 @@ class MissingKeyError(ConfigurationError):
         self.model = model
         names = " or ".join(env_vars) if env_vars else "a key in code"
         what = f"model {model!r} needs provider {provider!r}" if model else f"provider {provider!r}"
+        # In a notebook, the magic asks for the key without it landing in the notebook.
+        ask = f" (in a notebook, '%orchestrate key {provider}' asks for it)" if env_vars else ""
         super().__init__(
-            f"No API key for {provider}: {what}. Set {names}, pass api_key= in code, or run "
+            f"No API key for {provider}: {what}. Set {names}{ask}, pass api_key= in code, or run "
             f"offline on the simulator with ORCHESTRATION_OFFLINE=auto (or "
             f"'%orchestrate offline auto' in a notebook)."
         )
@@ -383,6 +388,14 @@ class RunCancelled(OrchestrationError):
     def __init__(self, message: str = "run cancelled", result: Any = None) -> None:
         self.result = result
         super().__init__(message)
+
+
+class StreamConsumed(OrchestrationError, RuntimeError):
+    """A :class:`~orchestration_kernel.streaming.ReplyStream` was iterated again: one stream
+    is one call, read once. The message says whether it was read to its end (its reply is
+    in ``stream.reply``), stopped early or is being read elsewhere, and what to do."""
+
+    user_error = True
 
 
 class BatchJobError(OrchestrationError):

@@ -162,9 +162,16 @@ def _rows(items: Any, what: str) -> tuple[list[Any], list[Mapping[str, Any]], li
         ]
         return values, by_name, list(items.index.tolist())
     if isinstance(items, (str, bytes, Mapping)) or not isinstance(items, Iterable):
+        # A dict of questions is a common first try: say how to pass it.
+        hint = (
+            ": for a dict, pass pd.Series(it) (one item per value, its keys as the index) "
+            "or list(it.values())"
+            if isinstance(items, Mapping)
+            else ""
+        )
         raise ConfigurationError(
             f"{what} must be a list, a pandas Series or DataFrame, or another iterable of "
-            f"items, not {type(items).__name__}"
+            f"items, not {type(items).__name__}{hint}"
         )
     values = list(items)
     # Records (``df.to_dict("records")``, parsed JSON): their keys are names, as a row's.

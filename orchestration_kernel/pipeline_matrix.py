@@ -100,11 +100,16 @@ def for_rows(pipeline: Any) -> Any:
         )
     if not pipeline.spec.remember:
         return pipeline
-    return Pipeline(
+    rows = Pipeline(
         {**spec_data(pipeline), "remember": False}, engine=pipeline.engine,
         namespace=pipeline.namespace, interpolate=pipeline.compiled.interpolate,
         default_model=pipeline.default_model,
     )  # fmt: skip
+    # The same steps, read from data: a problem found when the rows are checked still
+    # names its line and column in the spec the user wrote (and quotes it).
+    rows.compiled.positions = pipeline.compiled.positions
+    rows.compiled.source = pipeline.compiled.source
+    return rows
 
 
 def pipeline_rows(

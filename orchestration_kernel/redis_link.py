@@ -186,11 +186,15 @@ def failure(exc: BaseException) -> str:
 
 
 def refused_credentials(exc: BaseException) -> bool:
-    """True when Redis answered but refused the URL's user name or password: trying
-    again will not help until the URL changes."""
+    """True when Redis answered but refused the URL's user name or password (WRONGPASS,
+    NOAUTH, a password sent to a server that has none): trying again will not help until
+    the URL changes."""
     import redis.exceptions as rex
 
-    return isinstance(exc, rex.AuthenticationError)
+    if isinstance(exc, rex.AuthenticationError | rex.AuthenticationWrongNumberOfArgsError):
+        return True
+    text = str(exc).upper()
+    return isinstance(exc, rex.ResponseError) and text.startswith(("NOAUTH", "WRONGPASS"))
 
 
 def check_refused(exc: BaseException, settings: RedisSettings) -> None:
@@ -200,6 +204,20 @@ def check_refused(exc: BaseException, settings: RedisSettings) -> None:
     import redis.exceptions as rex
 
     text = str(exc)
+    if refused_credentials(exc):
+        # Not an outage to ride out on local state: every kernel of the team would be
+        # sharing nothing while each believed it shared (limits, context, live messages).
+        said = re.split(r"[.,;] ", _scrub(text, settings.url))[0].rstrip(".")[:120]
+        what = (
+            "refused the user name or password in the URL"
+            if _passwords(settings.url)
+            else "wants a password, and the URL gives none"
+        )
+        raise ConfigurationError(
+            f"Redis at {_named(settings)} {what} ({type(exc).__name__}: {said}). Shared "
+            "state was not used and nothing was written; put the right password in the URL "
+            "(redis://:PASSWORD@host:port/0, or ?password=...)."
+        ) from None
     if isinstance(exc, rex.ResponseError) and text.upper().startswith(_REFUSALS):
         raise ConfigurationError(
             f"Redis at {_named(settings)} refused the connection: {_scrub(text, settings.url)}."
@@ -305,6 +323,8 @@ async def wait_until_answers(settings: RedisSettings) -> None:
         try:
             await probe.ping()
         except Exception as exc:
+            if refused_credentials(exc):
+                return  # it answers: the next command meets the refusal and says so
             if not is_unavailable(exc):
                 raise
             continue
@@ -315,7 +335,10 @@ async def wait_until_answers(settings: RedisSettings) -> None:
 
 
 def is_unavailable(exc: BaseException) -> bool:
-    """True for the errors that mean "Redis cannot be reached right now"."""
+    """True for the errors that mean "Redis cannot be reached right now". A refused
+    password is not one (redis-py makes it a ``ConnectionError``): Redis answered, and
+    waiting will not change its answer; :func:`check_refused` says so."""
     import redis.exceptions as rex
 
-    return isinstance(exc, rex.ConnectionError | rex.TimeoutError | OSError)
+    unreachable = isinstance(exc, rex.ConnectionError | rex.TimeoutError | OSError)
+    return unreachable and not refused_credentials(exc)

@@ -22,6 +22,7 @@ import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from typing import Any, Generic, TypeVar, cast
 
+from .interrupt_note import mark_interrupted
 from .interrupt_wake import stir, wait_result
 
 __all__ = ["BridgedIterator", "Runtime"]
@@ -166,12 +167,13 @@ class Runtime:
         stirrer = stir(caller)  # so Ctrl-C reaches a main-thread loop asleep on a long call
         try:
             return await remote.result  # type: ignore[no-any-return]
-        except asyncio.CancelledError:
+        except asyncio.CancelledError as exc:
             if not remote.ended:
                 remote.finished = caller.create_future()
                 self.loop.call_soon_threadsafe(remote.cancel)
                 with contextlib.suppress(BaseException):
                     await asyncio.wait_for(remote.finished, CANCEL_GRACE_S)
+            mark_interrupted(exc, remote.ended)  # a notebook shows one line, not our frames
             raise
         finally:
             if stirrer is not None:
@@ -189,9 +191,9 @@ class Runtime:
         cfut = self.submit(_signal_when_done(coro, done))
         try:
             return wait_result(cfut, timeout)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             cfut.cancel()
-            done.wait(CANCEL_GRACE_S)
+            mark_interrupted(exc, done.wait(CANCEL_GRACE_S))
             raise
         except concurrent.futures.CancelledError:
             raise asyncio.CancelledError() from None
@@ -393,11 +395,20 @@ class BridgedIterator(Generic[T]):
             raise StopAsyncIteration
         if self._items is None:
             self._start_for_loop(asyncio.get_running_loop())
+        # About to wait on a main-thread loop (a notebook cell's): keep it stirring so
+        # Ctrl-C lands at once, as Runtime.run does (interrupt_wake).
+        stirrer = stir(asyncio.get_running_loop()) if self._items.empty() else None
         try:
             item = await self._items.get()
-        except asyncio.CancelledError:
-            self.close()
+        except asyncio.CancelledError as exc:
+            if self._cancel_pump():  # the call records itself cancelled before we go on
+                with contextlib.suppress(BaseException):
+                    await _wait_event(self._stopped, CANCEL_GRACE_S)
+            mark_interrupted(exc, self._stopped.is_set())
             raise
+        finally:
+            if stirrer is not None:
+                stirrer.stop()
         return self._unwrap(item, StopAsyncIteration)
 
     def __iter__(self) -> Iterator[T]:
@@ -410,8 +421,10 @@ class BridgedIterator(Generic[T]):
             self._start_for_thread()
         try:
             item = self._items.get()
-        except KeyboardInterrupt:
-            self.close()
+        except KeyboardInterrupt as exc:
+            if self._cancel_pump():  # as run_sync: the call records itself cancelled first
+                self._stopped.wait(CANCEL_GRACE_S)
+            mark_interrupted(exc, self._stopped.is_set())
             raise
         return self._unwrap(item, StopIteration)
 

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
+from .errors import StreamConsumed
 from .models import Delta, Reply
 from .runtime import BridgedIterator, Runtime
 
-__all__ = ["ReplyStream"]
+__all__ = ["ReplyStream", "consumed_message"]
 
 #: Runs the call, handing each delta to the function it is given (the stream's bridge).
 Producer = Callable[[Callable[[Delta], None]], Awaitable[Reply]]
@@ -27,7 +28,9 @@ class ReplyStream:
     """An iterator of :class:`Delta` values; ``reply`` is set once the stream ends.
 
     The call starts when iteration starts. Leaving the loop early cancels the call.
-    ``text`` is what a reader who applied every delta would be showing.
+    ``text`` is what a reader who applied every delta would be showing. A stream is read
+    once: iterating it again raises :class:`~orchestration_kernel.errors.StreamConsumed`
+    (a generator would silently yield nothing); ``reply`` and ``text`` stay.
     """
 
     def __init__(self, runtime: Runtime, produce: Producer) -> None:
@@ -58,6 +61,8 @@ class ReplyStream:
         return self._bridge
 
     def __aiter__(self) -> AsyncIterator[Delta]:
+        if self._bridge is not None:  # one stream is one call: a second read gets nothing
+            raise StreamConsumed(consumed_message(self.reply))
         return self._aiter()
 
     async def _aiter(self) -> AsyncIterator[Delta]:
@@ -68,6 +73,11 @@ class ReplyStream:
                 yield self._apply(item)
 
     def __iter__(self) -> Iterator[Delta]:
+        if self._bridge is not None:  # said at the loop, not at its first item
+            raise StreamConsumed(consumed_message(self.reply))
+        return self._iter()
+
+    def _iter(self) -> Iterator[Delta]:
         for item in self._source():
             if isinstance(item, Reply):
                 self.reply = item
@@ -75,16 +85,18 @@ class ReplyStream:
                 yield self._apply(item)
 
     async def collect(self) -> Reply:
-        """Consume the whole stream and return the final reply."""
-        async for _ in self:
-            pass
+        """Consume the whole stream and return the final reply (at once if it was read)."""
+        if self.reply is None:
+            async for _ in self:
+                pass
         assert self.reply is not None
         return self.reply
 
     def collect_sync(self) -> Reply:
         """Blocking twin of :meth:`collect`."""
-        for _ in self:
-            pass
+        if self.reply is None:
+            for _ in self:
+                pass
         assert self.reply is not None
         return self.reply
 
@@ -92,3 +104,18 @@ class ReplyStream:
         """Stop the stream; the call is cancelled."""
         if self._bridge is not None:
             self._bridge.close()
+
+
+def consumed_message(reply: Reply | None) -> str:
+    """Why a stream cannot be iterated again, and where its reply is."""
+    if reply is not None:
+        return (
+            "This stream was already read to its end: its reply is in stream.reply "
+            "(stream.reply.text for the text). A stream is one call, read once; call "
+            "engine.stream(...) again for a new reply."
+        )
+    return (
+        "This stream was read already: it was stopped before its end (its call cancelled), "
+        "its call failed, or another loop is reading it. A stream is one call, read once; "
+        "call engine.stream(...) again for a new reply."
+    )

@@ -33,13 +33,16 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _bulk_size(reply: bytes) -> int:
-    """The whole length of a RESP bulk string ``$N\\r\\n...\\r\\n`` from its header
-    (an error or anything else: ValueError)."""
-    header, _, _ = reply.partition(b"\r\n")
-    if not header.startswith(b"$"):
-        raise ValueError(header)
-    return len(header) + 2 + int(header[1:]) + 2
+_PROCESS_ID = re.compile(rb"process_id:(\d+)\r\n")
+
+
+def _command(*args: str) -> bytes:
+    """One command in the Redis protocol (RESP), whatever its arguments hold."""
+    parts = [f"*{len(args)}\r\n".encode()]
+    for arg in args:
+        data = arg.encode()
+        parts.append(b"$%d\r\n%s\r\n" % (len(data), data))
+    return b"".join(parts)
 
 
 class RedisServer:
@@ -51,10 +54,14 @@ class RedisServer:
     talks to a server another test started.
     """
 
-    def __init__(self, directory: Path, port: int | None = None) -> None:
+    def __init__(
+        self, directory: Path, port: int | None = None, extra: tuple[str, ...] = ()
+    ) -> None:
         self.directory = directory
         self._port_fixed = port is not None  # given, or already handed out in a URL
         self.port = port or _free_port()
+        #: More ``redis-server`` arguments (``("--requirepass", pw)``).
+        self.extra = extra
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -80,7 +87,8 @@ class RedisServer:
         assert binary, MISSING_REASON
         process = self.process = subprocess.Popen(
             [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.directory), "--protected-mode", "no"],
+             "--appendonly", "no", "--dir", str(self.directory), "--protected-mode", "no",
+             *self.extra],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )  # fmt: skip
@@ -93,20 +101,26 @@ class RedisServer:
         return True
 
     def answering_pid(self) -> int | None:
-        """The process id of the server answering on the port (None: nobody answers)."""
+        """The process id of the server answering on the port (None: nobody answers, or
+        an error such as a refused password)."""
+        request = b""
+        if "--requirepass" in self.extra:  # a server that wants a password gets it first
+            request += _command("AUTH", self.extra[self.extra.index("--requirepass") + 1])
+        request += _command("INFO", "server")
+        reply = b""
         try:
             with socket.create_connection(("127.0.0.1", self.port), timeout=5) as sock:
-                sock.sendall(b"INFO server\r\n")
-                reply = b""
-                while b"\r\n" not in reply or len(reply) < _bulk_size(reply):
+                sock.sendall(request)
+                while (found := _PROCESS_ID.search(reply)) is None:
+                    if reply.startswith(b"-") or b"\r\n-" in reply:
+                        return None
                     chunk = sock.recv(65536)
                     if not chunk:
                         return None
                     reply += chunk
-        except (OSError, ValueError):
+        except OSError:
             return None
-        match = re.search(rb"process_id:(\d+)", reply)
-        return int(match.group(1)) if match else None
+        return int(found.group(1))
 
     def stop(self) -> None:
         """Kill the server (its data goes with it: no persistence)."""
@@ -117,12 +131,13 @@ class RedisServer:
 
 
 @contextlib.contextmanager
-def running_redis() -> Iterator[RedisServer]:
-    """A redis-server in a temp dir for the ``with`` body; skips where it is missing."""
+def running_redis(*extra: str) -> Iterator[RedisServer]:
+    """A redis-server in a temp dir for the ``with`` body (``extra``: more arguments);
+    skips where it is missing."""
     if shutil.which("redis-server") is None:
         pytest.skip(MISSING_REASON)
     with tempfile.TemporaryDirectory(prefix="redis-test-") as directory:
-        server = RedisServer(Path(directory)).start()
+        server = RedisServer(Path(directory), extra=extra).start()
         try:
             yield server
         finally:

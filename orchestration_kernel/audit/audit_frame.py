@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from .export_times import with_iso_times
 from .frames import encode_json_columns
 
 __all__ = ["AuditFrame"]
@@ -45,5 +46,10 @@ class AuditFrame(pd.DataFrame):
         return pd.DataFrame.to_orc(self._with_json_text(), *args, **kwargs)
 
     def to_csv(self, *args: Any, **kwargs: Any) -> Any:
-        """pandas' ``to_csv``, with the JSON columns as JSON text."""
-        return pd.DataFrame.to_csv(self._with_json_text(), *args, **kwargs)
+        """pandas' ``to_csv``, with the JSON columns as JSON text and, unless a
+        ``date_format`` is given, timestamps in the ISO 8601 form every export writes
+        (``2026-12-07T08:09:57.199739+00:00``, see :mod:`.export_times`)."""
+        frame = self._with_json_text()
+        if kwargs.get("date_format") is None:
+            frame = with_iso_times(frame)
+        return pd.DataFrame.to_csv(frame, *args, **kwargs)

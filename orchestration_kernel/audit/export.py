@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import ConfigurationError
 from .columnar import parquet_table
+from .export_times import with_iso_times
 from .frames import KINDS, apply_types, encode_json_columns, frame_from_arrow
 
 if TYPE_CHECKING:
@@ -68,7 +69,8 @@ class _CSV(ExportFormat):
     name, suffixes = "csv", (".csv",)
 
     def write(self, frame: pd.DataFrame, path: Path) -> None:
-        frame.to_csv(path, index=False, date_format="%Y-%m-%dT%H:%M:%S.%f%z")
+        frame = with_iso_times(frame)  # the form every export writes (see export_times)
+        frame.to_csv(path, index=False)
 
     def read(self, path: Path) -> pd.DataFrame:
         import pandas as pd
@@ -83,6 +85,7 @@ class _JSONL(ExportFormat):
     name, suffixes, nested_json = "jsonl", (".jsonl", ".ndjson"), True
 
     def write(self, frame: pd.DataFrame, path: Path) -> None:
+        frame = with_iso_times(frame)  # +00:00, as CSV (pandas' own ISO dates end in Z)
         frame.to_json(
             path, orient="records", lines=True, date_format="iso", date_unit="us", force_ascii=False
         )
@@ -133,10 +136,9 @@ class ExportFormats:
         """The format ``path``'s suffix names; a ConfigurationError listing the known ones."""
         fmt = self._by_suffix.get(path.suffix.lower())
         if fmt is None:
-            raise ConfigurationError(
-                f"Cannot tell the export format from {path.name!r}: use a file name ending in "
-                f"{', '.join(self._by_suffix)}."
-            )
+            from .export_names import unknown_format_message  # only a mistake needs it
+
+            raise ConfigurationError(unknown_format_message(path, self._by_suffix))
         return fmt
 
 

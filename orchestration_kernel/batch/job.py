@@ -676,13 +676,17 @@ class BatchJob:
         then one column per model holding the (redacted) answer, or ``"<status>: <why>"``
         for a blocked, failed, expired or cancelled cell; ``None`` where no result has
         arrived yet. (A job made before the input was kept: the index and the model
-        columns only.)
+        columns only.) A :class:`~orchestration_kernel.shown_frame.ShownFrame`, as the other
+        result frames: its display masks credentials and shows whole-number columns as
+        integers.
 
         With the engine's content logging off, the first call once the job is done also
         deletes the prompts and answers from disk (this object keeps the table; see
         :mod:`.retention`)."""
+        from ..shown_frame import ShownFrame  # as every result frame: masked, ints as ints
+
         if self._collected is not None:
-            return self._collected.copy()
+            return ShownFrame(self._collected.copy())
         m = self.manifest
         if m.content_removed:
             raise content_removed_error(m, "its answers")
@@ -695,7 +699,7 @@ class BatchJob:
         if not m.keep_content and self._finished():
             self._collected = frame.copy()
             remove_content(m, self._part_counts(m.chunks))
-        return frame
+        return ShownFrame(frame)
 
     def _finished(self) -> bool:
         """Every chunk collected and audited, the blocked cells too: nothing needs the

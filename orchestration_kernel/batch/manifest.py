@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import BatchJobError
+from ..near_names import did_you_mean
 
 __all__ = [
     "CANCEL_FILE",
@@ -184,8 +185,12 @@ class Manifest:
         check_name(name)
         path = jobs_home() / name / "manifest.json"
         if not path.exists():
-            known = ", ".join(list_jobs()[:10]) or "none"
-            raise BatchJobError(f"no batch job {name!r} (looked for {path}); known jobs: {known}")
+            jobs = list_jobs()
+            known = ", ".join(jobs[:10]) or "none"
+            raise BatchJobError(
+                f"no batch job {name!r} (looked for {path}).{did_you_mean(name, jobs)} "
+                f"Known jobs: {known}"
+            )
         try:
             data = json.loads(path.read_text("utf-8"))
             # A cancel asked for by a process that did not hold the job's lock.

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from ..errors import ConfigurationError, ConfirmationRequired
 from ..formatting import format_cost
+from ..offline import stand_in_cost_text
 
 __all__ = ["DEFAULT_CONFIRM_USD", "BatchPlan", "PlanLine", "confirm_threshold", "estimate_tokens"]
 
@@ -148,11 +149,24 @@ class BatchPlan:
                 "batches": line.chunks,
                 "input tokens (est.)": line.input_tokens,
                 "output tokens (est.)": line.output_tokens,
-                "cost": format_cost(line.batch_cost),
-                "interactive cost": format_cost(line.interactive_cost),
+                # A simulated line costs nothing: its figure is what it would cost, and
+                # says so (beside a $0.00 total it read as a price paid).
+                "cost": stand_in_cost_text(line.batch_cost, line.batch_cost, stand_in=sim),
+                "interactive cost": stand_in_cost_text(
+                    line.interactive_cost, line.interactive_cost, stand_in=sim
+                ),
             }
             for line in self.lines
+            for sim in (line.simulated,)
         ]
+
+    def _if_real(self) -> str:
+        """``; simulated: $x est. if real`` when some lines are simulated, else ``""``."""
+        costs = [line.batch_cost for line in self.lines if line.simulated]
+        if not costs:
+            return ""
+        known = None if any(c is None for c in costs) else sum(c for c in costs if c is not None)
+        return f"; simulated: {stand_in_cost_text(known, known, stand_in=True)}"
 
     def __str__(self) -> str:
         head = (
@@ -165,8 +179,8 @@ class BatchPlan:
         lines = [head, "  ".join(c.ljust(widths[c]) for c in cols)]
         lines += ["  ".join(str(r[c]).ljust(widths[c]) for c in cols) for r in rows]
         lines.append(
-            f"total: {format_cost(self.cost)} (interactive: {format_cost(self.interactive_cost)}); "
-            f"confirm threshold {format_cost(self.threshold)}"
+            f"total: {format_cost(self.cost)} (interactive: {format_cost(self.interactive_cost)})"
+            f"{self._if_real()}; confirm threshold {format_cost(self.threshold)}"
         )
         return "\n".join(lines)
 
@@ -180,6 +194,7 @@ class BatchPlan:
         out.append("")
         out.append(
             f"total **{format_cost(self.cost)}** (interactive {format_cost(self.interactive_cost)})"
+            + self._if_real()
         )
         return "\n".join(out)
 

@@ -348,6 +348,9 @@ class RedisStore:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                if refused_credentials(exc):  # the URL must change: retrying cannot help
+                    log.error("Live messages from %s stop: %s", self, failure(exc))
+                    return
                 if is_unavailable(exc):
                     self._went_down(exc)
                 else:  # not an outage: say what, and keep listening

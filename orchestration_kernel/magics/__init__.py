@@ -36,8 +36,10 @@ def load_ipython_extension(ipython: Any) -> None:
     install_api_mistakes(ipython)
     from .shown_types import show_replies_masked
     from .status_view import show_status_in_cells
+    from .unawaited import show_unawaited_calls
 
     show_replies_masked(ipython)  # a Reply left as a cell's value: no credential shown
+    show_unawaited_calls(ipython)  # engine.compare(...) without await: say what to write
 
     # Slow moments nobody asked for (the local model starting) say so in the cell.
     magics.stop_status = show_status_in_cells()

@@ -19,6 +19,7 @@ from IPython.core.error import UsageError
 
 from ..errors import ConfigurationError
 from ..near_names import data_names
+from .column_hint import column_hint
 from .errors import usage
 
 __all__ = [
@@ -320,4 +321,7 @@ def evaluate_input(expr: str, namespace: Mapping[str, Any], option: str = "--inp
             )
         ) from None
     except Exception as exc:
-        raise ConfigurationError(f"{option} {expr!r} failed: {type(exc).__name__}: {exc}") from None
+        hint = column_hint(tree, exc, scope)  # df.revew: the near columns
+        raise ConfigurationError(
+            f"{option} {expr!r} failed: {type(exc).__name__}: {exc}" + (f".{hint}" if hint else "")
+        ) from None

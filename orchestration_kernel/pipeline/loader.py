@@ -23,6 +23,7 @@ from ..formatting import with_article
 from ..text_checks import surrogate_at
 from ..yaml_bounds import BoundedLoader, YAMLBoundError
 from .dag import DAG, CycleError, build_dag
+from .dead_default import dead_default_message, unreachable_defaults
 from .placeholders import Placeholder, Template, compile_template, resolve
 from .scope import STEP_FIELDS, AccessError, Scope, nearest
 from .spec import IDENTIFIER, RESERVED_NAMES, PipelineSpec, StepSpec
@@ -161,6 +162,8 @@ def _normalise(data: object, pos: Positions) -> tuple[dict[str, object] | None, 
         return dict(data), []
     what = "empty" if data is None else with_article(type(data).__name__)
     hint = ""
+    if data is None:  # an empty cell body (or spec): show what one looks like
+        hint = ". One step is '- {name: answer, model: gpt-4o, prompt: \"...\"}', one per line"
     if isinstance(data, str):  # a bare prompt
         hint = (
             ". One step is '- {name: answer, model: gpt-4o, prompt: \"...\"}'; to send one "
@@ -723,6 +726,13 @@ class _Checker:
             self.add(str(exc), ("steps", first, "depends_on"))
             return None
 
+    def check_defaults(self, dag: DAG) -> None:
+        """A ``default:`` no run can use (see :mod:`.dead_default`), at its key."""
+        specs = {s.name or "": s for s in self.spec.steps}
+        for name in unreachable_defaults(dag.order, specs, dag.deps):
+            where = ("steps", self.names.index(name), "default")
+            self.add(dead_default_message(name), where, key=True)
+
     def _cycle_reference(self, cycle: list[str]) -> tuple[Path, int] | None:
         """Where the first step of ``cycle`` reads a neighbour in it (``{b}`` in a's
         prompt, ``b`` in its ``when:``), so the problem names that line and column."""
@@ -927,6 +937,8 @@ def _compile(checker: _Checker, text: str | None) -> CompiledPipeline:
         prompts[name], systems[name] = checker.compile_step(i, step)
         conditions[name] = checker.compile_when(i, step)
     dag = checker.build_graph(_references(spec, prompts, systems, conditions))
+    if dag is not None:
+        checker.check_defaults(dag)
     if checker.problems or dag is None:
         raise SpecError(_sorted(checker.problems), source=text)
     return CompiledPipeline(

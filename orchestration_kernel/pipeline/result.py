@@ -327,7 +327,9 @@ class PipelineResult(BaseModel):
 
     def to_dataframe(self) -> pd.DataFrame:
         """A pandas DataFrame, one row per step (pandas is imported here, not before);
-        ``started_at``/``ended_at`` are UTC timestamps, as the audit frame's ``timestamp``."""
+        ``started_at``/``ended_at`` are UTC timestamps, as the audit frame's ``timestamp``.
+        A :class:`~orchestration_kernel.shown_frame.ShownFrame`: its display masks
+        credentials and shows token counts beside a failed step as integers."""
         import pandas as pd
 
         frame = pd.DataFrame.from_records(self.to_records())
@@ -337,7 +339,9 @@ class PipelineResult(BaseModel):
         for column in ("started_at", "ended_at"):  # UTC timestamps, as the audit frame's
             if column in frame:
                 frame[column] = pd.to_datetime(frame[column], unit="s", utc=True).dt.as_unit("us")
-        return frame
+        from ..shown_frame import ShownFrame  # as every result frame: masked, ints as ints
+
+        return ShownFrame(frame)
 
     # -- display ------------------------------------------------------------------
     def _summary_rows(self) -> list[list[str]]:

@@ -41,6 +41,7 @@ from ..privacy import audit_options
 from .collaborators import Redactor, RunAudit, RunBus
 from .engine_face import PipelineEngine, StepCallOptions
 from .events import EventKind, Observer, PipelineEvent, notify
+from .fan_out_text import labelled
 from .fold import fold_conversation, turns_to_messages
 from .invoke import CallFailed, call_model, default_prompt, json_instruction
 from .loader import CompiledPipeline
@@ -577,7 +578,7 @@ class Run:
                 c.model: (c.output or "") if c.status == "done" else (spec.default or "")
                 for c in calls
             }
-            sr.output = "\n\n".join(f"### {m}\n{t}" for m, t in sr.outputs.items())
+            sr.output = labelled(sr.outputs, calls)  # a failed model's section says why
             sr.data = {c.model: c.data for c in calls} if spec.format == "json" else None
         else:
             sr.output, sr.data = calls[0].output, calls[0].data

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..offline import stood_in as _stood_in
+from ..pipeline.fan_out_text import sections
 
 __all__ = ["FINAL_STATUSES", "STATUSES", "RunState", "StepState", "findings"]
 
@@ -161,7 +162,9 @@ class StepState:
     def _absorb_text(self, step: Any) -> None:
         outputs = getattr(step, "outputs", None)
         if outputs:
-            self.texts = {str(k): str(v) for k, v in outputs.items()}
+            # A failed model's text says that it failed and why (fan_out_text).
+            texts = {str(k): str(v) for k, v in outputs.items()}
+            self.texts = sections(texts, getattr(step, "calls", None) or ())
         elif getattr(step, "output", None) is not None:
             self.texts = {self.model: str(step.output)}
 

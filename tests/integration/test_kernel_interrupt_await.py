@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.test_kernel import Frontend, interrupt_in_flight, kernel_env
+from tests.integration.test_kernel import Frontend, interrupt_in_flight, kernel_env, text_of
 from tests.servers import OpenAIServer
 
 pytestmark = [pytest.mark.kernel, pytest.mark.timeout(180)]
@@ -65,3 +65,32 @@ def test_interrupt_cancels_an_awaited_compare_and_its_run_says_so(
         "print(ends['status'].iloc[-1], ends['detail'].iloc[-1]['kind'])"
     )
     assert status.split() == ["cancelled", "compare"]
+
+
+@pytest.mark.parametrize(
+    "code, ename",
+    [
+        ('r = await engine.complete("gpt-4o", "wait")', "CancelledError"),
+        ('r = engine.complete_sync("gpt-4o", "wait")', "KeyboardInterrupt"),
+        ('async for d in engine.stream("gpt-4o", "wait"):\n    pass', "CancelledError"),
+        ('for d in engine.stream("gpt-4o", "wait"):\n    pass', "KeyboardInterrupt"),
+    ],
+)
+def test_an_interrupted_call_says_so_briefly_and_the_audit_keeps_the_attempt(
+    kernel: Frontend, server: OpenAIServer, code: str, ename: str
+) -> None:
+    """Before: the cell showed a CancelledError (KeyboardInterrupt for the blocking twin)
+    traceback through the runtime's frames. Now: one short block saying it was interrupted
+    and what the audit recorded; the cell still fails (Run All stops) with that error."""
+    reply, msgs = interrupt_in_flight(kernel, server, code, SLOW)
+    assert reply["status"] == "error" and reply["ename"] == ename
+    shown = text_of(msgs)
+    assert f"{ename}\x1b[0m: Interrupted: the call was cancelled and has stopped" in shown
+    assert "status 'cancelled'" in shown
+    assert "Traceback" not in shown and "orchestration_kernel/" not in shown
+    status = kernel.value(
+        "engine.audit.flush()\n"
+        "calls = engine.audit.to_dataframe(event='call')\n"
+        "print(calls['status'].iloc[-1], calls['model'].iloc[-1])"
+    )
+    assert status.split() == ["cancelled", "openai:gpt-4o"]

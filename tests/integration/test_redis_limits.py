@@ -273,9 +273,10 @@ async def test_a_redis_that_refuses_the_url_says_why_and_keeps_the_password(
     redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Before: a database the server lacks made every call fail with redis's raw
-    ResponseError, and a refused password read as 'did not answer'."""
+    ResponseError, and a refused password read as 'did not answer'. A refused password
+    is a ConfigurationError too (session 10; it was a warning and local limits):
+    tests/integration/test_redis_auth.py."""
     from orchestration_kernel import OrchestrationEngine
-    from orchestration_kernel.errors import SharedStateError
 
     base = redis_server.url.rsplit("/", 1)[0]
     monkeypatch.setenv("ORCHESTRATION_REDIS_URL", base + "/99")  # redis-server has 16
@@ -298,18 +299,13 @@ async def test_a_redis_that_refuses_the_url_says_why_and_keeps_the_password(
     limiter = Limiter()
     limiter.share(SharedLimits(settings))
     dep = Deployment(id="w", provider="openai", model="m", rpm=1000)
-    with warnings.catch_warnings(record=True) as caught_warnings:
-        warnings.simplefilter("always")
-        async with limiter.acquire(dep):  # goes on with local limits, and says why
+    with pytest.raises(ConfigurationError, match="refused the user name or password") as no:
+        async with limiter.acquire(dep):
             pass
-    shown = [str(w.message) for w in caught_warnings if w.category is SharedLimitsWarning]
-    assert len(shown) == 1 and "refused the user name or password" in shown[0]
-    assert secret not in shown[0] and "did not answer" not in shown[0]
+    assert secret not in str(no.value) and "did not answer" not in str(no.value)
     bus = ContextBus(wrong, runtime=engine.runtime, session_id="s")
-    with warnings.catch_warnings(record=True):
-        warnings.simplefilter("always")
-        with pytest.raises(SharedStateError, match="refused the user name or password") as refused:
-            await bus.update_context({"k": 1})
+    with pytest.raises(ConfigurationError, match="refused the user name or password") as refused:
+        await bus.update_context({"k": 1})
     assert secret not in str(refused.value) and "Try again" not in str(refused.value)
     await bus.close()
     await _close(limiter)

@@ -35,6 +35,7 @@ def test_missing_key_names_variable_model_and_offline_switch() -> None:
     )
     assert "GEMINI_API_KEY or GOOGLE_API_KEY" in message
     assert "gemini-pro" in message and "ORCHESTRATION_OFFLINE=auto" in message
+    assert "'%orchestrate key gemini' asks for it" in message  # session 10: the notebook way
 
 
 def test_unknown_model_and_spec_errors_are_user_errors() -> None:
