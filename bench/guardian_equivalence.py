@@ -5,7 +5,8 @@ Do the Guardian's verdicts stay the same? The library as it was at commit ``BASE
 tree each check the same texts in a fresh child process; every verdict is compared byte
 for byte: the action, the text to send, each decision's policy, action, reasons, spans,
 score and threshold (not its elapsed time), and the injection detector's own score and
-findings. Prints the number of differences (the bar is zero) and the first few.
+findings, and ``redact(text)`` after the check (the audit's redaction: the memo of what the
+check's detectors found). Prints the number of differences (the bar is zero) and the first few.
 
 The texts: the development set (``--dev``, loaded with its ``cases.py``), the labelled
 prompts of ``tests/guardian_eval``, the ``bench.guardian_speed`` texts, and, drawn with
@@ -142,7 +143,7 @@ async def run(out):
         score, findings = detector.find(text)
         found = [[f.entity, f.start, f.end, f.score] for f in findings]
         row = {"action": v.action, "text": v.text, "decisions": decisions,
-               "injection": [score, found]}
+               "injection": [score, found], "redact": guardian.redact(text)}
         out.write(json.dumps(row, sort_keys=True) + "\n")
 
 with open(sys.argv[3], "w", encoding="utf-8") as out:

@@ -12,9 +12,10 @@ on hostile megabytes (issue 15 item 1, issue 20's speed target).
   samples, the kind of text users paste, where the Guardian meets few candidates. Shown
   beside the goal's row, never instead of it.
 - **Per policy**: the same texts through each policy's ``check`` alone (µs per KB,
-  median), so a family's share shows; and ``check_input`` again with the phone
-  validator's memo emptied before every check (each text is checked ``repeats`` times,
-  so the memo would otherwise answer every phone number after the first check).
+  median), so a family's share shows; and ``check_input`` again with the candidate
+  memos emptied before every check: the phone validator's and the secrets rules' and
+  assignments' verdicts (each text is checked ``repeats`` times, and the texts share
+  prompts, so the memos would otherwise answer most candidates after the first check).
 - **Call pair**: what one model call costs the Guardian (issue 24): ``check_input`` on
   a 1 KB benign prompt and ``check_output`` on a 500-character reply, µs per pair.
 - **Hostile**: texts of ``hostile_kb`` KB that once made a rule backtrack or a loop crawl
@@ -113,11 +114,23 @@ def _summary(values: list[float]) -> dict[str, float]:
 def _per_policy(
     guardian: Guardian, ctx: GuardContext, repeats: int
 ) -> tuple[dict[str, list[float]], list[float]]:
-    """µs per KB of each policy's own check, and of ``check_input`` with the phone
-    validator's memo emptied first."""
-    from orchestration_kernel.guardian import phones
+    """µs per KB of each policy's own check, and of ``check_input`` with the candidate
+    memos emptied first."""
+    from orchestration_kernel.guardian import phones, secrets
 
-    forget = getattr(getattr(phones, "_valid_digits", None), "cache_clear", lambda: None)
+    memos = [
+        getattr(getattr(module, name, None), "cache_clear", lambda: None)
+        for module, name in (
+            (phones, "_valid_digits"),
+            (secrets, "_rule_accepts"),
+            (secrets, "_assignment_accepts"),
+        )
+    ]
+
+    def forget() -> None:
+        for clear in memos:
+            clear()
+
     per_policy: dict[str, list[float]] = {p.name: [] for p in guardian.policies}
     cold: list[float] = []
 
@@ -248,7 +261,7 @@ def measure(sizes: Any, options: dict[str, Any]) -> dict[str, Any]:
         "per_kb_us": _summary(per_kb),
         "per_kb_us_benign": _summary(benign),
         "per_kb_us_prose": _summary(prose),
-        "per_kb_us_phone_memo_emptied": _summary(cold),
+        "per_kb_us_memos_emptied": _summary(cold),
         "per_policy_us_per_kb": {name: _summary(v) for name, v in per_policy.items()},
         "call_pair_us": _summary(_call_pairs(guardian, ctx, 200 if smoke else 2000)),
         "hostile_kb": hostile_kb,

@@ -630,6 +630,10 @@ def _guardian_md(r: dict[str, Any]) -> list[str]:
         ]
         for label, key in (
             ("per KB, ordinary prompts (the goal's row)", "per_kb_us"),
+            (
+                "per KB, the same, candidate memos emptied before each check",
+                "per_kb_us_memos_emptied",
+            ),
             ("per KB, their negatives only", "per_kb_us_benign"),
             ("per KB, prose no one here wrote (Python's topic pages)", "per_kb_us_prose"),
         )

@@ -16,6 +16,8 @@
   enter it lazily, before a search needs them (:mod:`.index`), not on every insert.
 * A new file gets 16 KiB pages: about a quarter less CPU per appended row than 4 KiB
   (rows are ~1 KB), and fewer pages to walk when reading.
+* Under the batch writer, WAL checkpoints run on a thread of their own (:mod:`.checkpoint`)
+  rather than inside the commit that crosses SQLite's threshold.
 * After each commit the high-water mark (:mod:`.mark`, a file beside the database) moves
   to the new head, so a database emptied or rolled back on its own is caught.
 * The layout has a version (``audit_meta.schema_version``); opening a file runs the
@@ -37,6 +39,7 @@ from ..storage.files import private_dir
 from ..storage.schema import Migration, migrate
 from ..storage.sqlite import connect, storage_error, transaction
 from .chain import GENESIS, ChainKey
+from .checkpoint import CHECKPOINT_PAGES, WAL_LIMIT_PAGES, Checkpointer
 from .events import COLUMN_NAMES, COLUMNS
 from .index import DELETE_TRIGGER, TOKENIZE, start_lazy_index
 from .mark import INVALID, HighWaterMark
@@ -54,6 +57,8 @@ BUSY_TIMEOUT_S = 30.0
 PAGE_SIZE = 16384
 
 Head = tuple[int, str]
+#: Where a stored row (``ALL_COLUMNS`` order) has its long texts.
+_PROMPT, _RESPONSE, _DETAIL = (ALL_COLUMNS.index(c) for c in ("prompt", "response", "detail"))
 
 #: The durability settings a trail accepts (SQLite's ``PRAGMA synchronous``) and what
 #: each promises for a committed batch.
@@ -144,6 +149,11 @@ class AuditStore:
         #: The head our last :meth:`append` committed, and the connection's
         #: ``PRAGMA data_version`` then (see :meth:`append`); ``None`` when unknown.
         self._known_head: tuple[int, Head] | None = None
+        #: Runs the WAL checkpoints once :meth:`checkpoint_in_background` is called; and
+        #: (an estimate of) the bytes our commits added to the WAL since the last one.
+        self._checkpointer: Checkpointer | None = None
+        self._wal_bytes = 0
+        self._checkpoint_bytes = 0
         if not self.memory:
             try:
                 private_dir(Path(self.path).parent)
@@ -272,12 +282,45 @@ class AuditStore:
                 known_head = known[1] if known is not None and known[0] == version else None
                 chained, (seq, head) = self._chain_in(conn, rows, known_head)
             self._known_head = (version, (seq, head))  # committed: the next append's head
+            self._grew(chained)
             if chained and self.mark is not None:
                 if self.defer_mark:
                     self._mark_due = (seq, head)
                 else:
                     self.mark.advance(seq, head)
             return chained
+
+    def checkpoint_in_background(self) -> None:
+        """Leave WAL checkpoints to a thread of their own (:mod:`.checkpoint`) instead of
+        the commit that crosses SQLite's threshold; the batch writer asks for it."""
+        if self.memory or self._checkpointer is not None:
+            return
+        with self.lock:
+            page = int(self.conn.execute("PRAGMA page_size").fetchone()[0])
+            self.conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_LIMIT_PAGES}")
+        self._checkpoint_bytes = CHECKPOINT_PAGES * page
+        self._checkpointer = Checkpointer(
+            lambda: _connect(self.path, wal=False, synchronous=self.synchronous), self.path
+        )
+
+    def _grew(self, rows: list[Row]) -> None:
+        """Count what a commit of ``rows`` added to the WAL; ask for a checkpoint every
+        ``CHECKPOINT_PAGES`` pages or so. The estimate: each row's long texts (prompt,
+        response, detail) and ~600 bytes for the rest of it and its index entries, plus
+        the few pages every commit rewrites (the last leaves of the table and its
+        indexes, the anchor)."""
+        checkpointer = self._checkpointer
+        if checkpointer is None:
+            return
+        size = self._checkpoint_bytes // CHECKPOINT_PAGES * 4 + 600 * len(rows)
+        for row in rows:
+            for text in (row[_PROMPT], row[_RESPONSE], row[_DETAIL]):
+                if isinstance(text, str):
+                    size += len(text)
+        self._wal_bytes += size
+        if self._wal_bytes >= self._checkpoint_bytes:
+            self._wal_bytes = 0
+            checkpointer.request()
 
     @property
     def mark_due(self) -> bool:
@@ -358,7 +401,9 @@ class AuditStore:
             return self.head_in(conn)
 
     def close(self) -> None:
-        """Close the connection (idempotent)."""
+        """Close the connection (idempotent), after the checkpoint thread's."""
+        if self._checkpointer is not None:
+            self._checkpointer.close()
         with self.lock, contextlib.suppress(sqlite3.Error):
             self.conn.close()
 

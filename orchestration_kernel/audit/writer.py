@@ -51,6 +51,7 @@ from collections.abc import Callable
 from ..errors import AuditWriteError, OrchestrationError
 from ..storage.commit import Notify
 from ..storage.sqlite import storage_error
+from .gc_pause import gc_paused
 from .rows import EncodedRow, Pending, RowEncoder
 from .sqlrow import Row
 from .store import AuditStore
@@ -118,8 +119,10 @@ class BatchWriter:
         self._committed = 0  # records ever committed (in put order)
         self._waiters: list[tuple[int, Notify]] = []
         self._idle = False  # the thread sleeps until woken (not lingering after a commit)
-        # The runs waiting for a commit are woken before the high-water mark is written.
+        # The runs waiting for a commit are woken before the high-water mark is written,
+        # and no commit waits for a WAL checkpoint (a thread of the store's runs them).
         store.defer_mark = True
+        store.checkpoint_in_background()
         self._thread = threading.Thread(target=self._run, name="audit-writer", daemon=True)
         self._thread.start()
 
@@ -252,8 +255,11 @@ class BatchWriter:
                 return
             left -= len(batch)
             try:
-                rows = [e.row if e.row is not None else self._row(e) for e in batch]
-                stored = self.store.append(rows)
+                # A batch's rows and their parts form no reference cycles (reference
+                # counting frees them once committed): no collection runs for them.
+                with gc_paused():
+                    rows = [e.row if e.row is not None else self._row(e) for e in batch]
+                    stored = self.store.append(rows)
             except Exception as exc:
                 self._failed(batch, exc)
                 assert self.error is not None

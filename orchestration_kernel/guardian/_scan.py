@@ -432,10 +432,17 @@ class Anchored:
         budget = HIT_BUDGET
         yielded: set[int] = set()
         gates = self.token_gates if present is not None else (None,) * len(self.triggers)
+        occurrences = seen if seen is not None else Occurrences(haystack)
         for trigger, gate in zip(self.triggers, gates, strict=True):
-            if gate is not None and present is not None and gate not in present:
-                continue  # the trigger's opening token is nowhere in the text
-            positions = (seen or Occurrences(haystack)).every(trigger)
+            # A trigger found nowhere is passed over before its token is looked for (a
+            # whole-token search costs more than a substring search; with ``seen`` the
+            # first test is a look-up).
+            if gate is not None and present is not None:
+                if not occurrences.of(trigger):
+                    continue
+                if gate not in present:
+                    continue  # the trigger's opening token is nowhere in the text
+            positions = occurrences.every(trigger)
             for pos in positions:
                 budget -= 1
                 if budget < 0 and not self.line_start:

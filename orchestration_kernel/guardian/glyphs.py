@@ -32,6 +32,7 @@ text (the common case) is never mapped at all (the caller checks ``str.isascii()
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -40,6 +41,7 @@ __all__ = [
     "changed_pieces",
     "glyph_reading",
     "may_change_words",
+    "non_ascii_spans",
     "origins",
     "span_in",
 ]
@@ -103,10 +105,60 @@ class _Table(dict[int, str | None]):
 _TABLE = _Table()
 
 
+#: What follows a place up to the next whitespace (the rest of its piece).
+_REST_OF_PIECE = re.compile("\\S*")
+#: From a place to just after the last whitespace before a given end.
+_UP_TO_LAST_SPACE = re.compile(".*\\s", re.DOTALL)
+#: The block sizes :func:`non_ascii_spans` looks at (``str.isascii`` reads a block at
+#: C speed, many characters a step; a regex class reads one character a step).
+_BLOCKS_COARSE, _BLOCKS_FINE = 2048, 128
+
+
+#: The last text :func:`non_ascii_spans` was asked about and its answer (one tuple,
+#: replaced whole): the injection check asks for one text up to three times.
+_LAST_SPANS: tuple[str, list[tuple[int, int]]] = ("", [])
+
+
+def non_ascii_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of ``text``, in order and apart, that hold every non-ASCII character of it
+    (blocks of :data:`_BLOCKS_FINE` characters, neighbours merged); ``[]`` for ASCII.
+    Shared: never to be changed."""
+    global _LAST_SPANS
+    last = _LAST_SPANS
+    if last[0] is text:
+        return last[1]
+    n = len(text)
+    if n <= _BLOCKS_FINE:  # one block: no loop
+        return [] if text.isascii() else [(0, n)]
+    out: list[tuple[int, int]] = []
+    for big in range(0, n, _BLOCKS_COARSE):
+        if text[big : big + _BLOCKS_COARSE].isascii():
+            continue
+        for lo in range(big, min(n, big + _BLOCKS_COARSE), _BLOCKS_FINE):
+            hi = min(n, lo + _BLOCKS_FINE)
+            if text[lo:hi].isascii():
+                continue
+            if out and out[-1][1] == lo:
+                out[-1] = (out[-1][0], hi)
+            else:
+                out.append((lo, hi))
+    _LAST_SPANS = (text, out)
+    return out
+
+
 def glyph_reading(text: str) -> str | None:
     """``text`` with look-alike characters read as ASCII (module docstring), or ``None``
     when that changes nothing. The caller skips pure-ASCII texts before asking."""
-    out = text.translate(_TABLE)
+    # Only the blocks with a non-ASCII character are mapped (the table leaves ASCII as
+    # it is): ``translate`` with a table of this kind looks up every character in
+    # Python's mapping, ASCII too, once the text has one non-ASCII character.
+    parts: list[str] = []
+    last = 0
+    for lo, hi in non_ascii_spans(text):
+        parts += (text[last:lo], text[lo:hi].translate(_TABLE))
+        last = hi
+    parts.append(text[last:])
+    out = "".join(parts)
     return None if out == text else out
 
 
@@ -171,8 +223,33 @@ def changed_pieces(text: str) -> str:
     CJK: most non-ASCII text ends there); then the non-ASCII pieces are read."""
     if not may_change_words(text):
         return ""
-    pieces = {p for p in text.split() if not p.isascii()}
+    pieces = _non_ascii_pieces(text)
     return " ".join(r for r in (p.translate(_TABLE) for p in pieces) if r not in pieces)
+
+
+def _non_ascii_pieces(text: str) -> set[str]:
+    """``{p for p in text.split() if not p.isascii()}``, split only around the blocks
+    with a non-ASCII character (:func:`non_ascii_spans`; ``str.split`` of a whole long
+    prompt makes an object of every word): each span widened to whitespace on both
+    sides, then split. A span never reaches back past the one before, so every
+    character is read a bounded number of times."""
+    out: set[str] = set()
+    end = 0
+    for lo, hi in non_ascii_spans(text):
+        if hi <= end:
+            continue  # inside the last widened span
+        start, step = max(lo, end), 32
+        while start > end:  # back to just after the whitespace before ``lo``
+            back = max(end, start - step)
+            last = _UP_TO_LAST_SPACE.match(text, back, start)
+            if last is not None:
+                start = last.end()
+                break
+            start, step = back, step * 2
+        rest = _REST_OF_PIECE.match(text, hi)  # on to the whitespace after
+        end = hi if rest is None else rest.end()  # (an empty rest matches: never None)
+        out.update(p for p in text[start:end].split() if not p.isascii())
+    return out
 
 
 def origins(text: str) -> list[int]:

@@ -11,18 +11,20 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import AnyStr
 
 from ..errors import ConfigurationError
 from ..models import Action
+from . import injection_phrasing as phrasing
 from ._scan import (
     HIT_BUDGET,
     Anchored,
     Occurrences,
     OnePass,
+    TextWords,
     first_word,
     fold,
     lower,
@@ -31,7 +33,7 @@ from ._scan import (
     words_of,
 )
 from .context import GuardContext, Stage
-from .glyphs import changed_pieces, glyph_reading, origins, span_in
+from .glyphs import changed_pieces, glyph_reading, non_ascii_spans, origins, span_in
 from .injection_prefilter import SignalPrefilter, prefilter_for
 from .policy import BasePolicy, Outcome
 from .redaction import Finding
@@ -57,6 +59,10 @@ class Signal:
     #: them): a text with none of them skips the signal, so a flood of a trigger word
     #: alone ("ignore ignore ...") costs one set lookup.
     needs: frozenset[bytes] | None = None
+    #: Looked for in the text as written only, never in its de-obfuscated readings: its
+    #: words stay out of the readings' vocabulary (:data:`_TRIGGER_WORDS`), which common
+    #: words would make slower for every text (the phrasings of other corpora).
+    plain: bool = False
 
     @cached_property
     def trigger_words(self) -> tuple[tuple[str, bytes], ...]:
@@ -80,7 +86,7 @@ class Signal:
 
 def _stems(found: Iterable[bytes]) -> frozenset[bytes]:
     """The first four letters of each word (shorter words whole)."""
-    return frozenset(w[:4] for w in found)
+    return frozenset([w[:4] for w in found])
 
 
 def _sig(
@@ -93,6 +99,7 @@ def _sig(
     line_start: bool = False,
     accept: Callable[[str, re.Match[str]], bool] | None = None,
     needs: str | None = None,
+    plain: bool = False,
 ) -> Signal:
     """A signal whose pattern is ``(?:trigger|...)`` followed by ``rest``; ``needs``: a
     sub-pattern of ``rest`` that every match holds (see :attr:`Signal.needs`)."""
@@ -100,7 +107,7 @@ def _sig(
     pattern = re.compile("(?:" + "|".join(re.escape(w) for w in words) + ")" + rest)
     anchor = Anchored(words, pattern, line_start=line_start)
     need = frozenset(w.encode() for w in needs.split("|")) if needs else None
-    return Signal(entity, weight, anchor, case_sensitive, accept, need)
+    return Signal(entity, weight, anchor, case_sensitive, accept, need, plain)
 
 
 _REVEAL_VERBS = (
@@ -179,7 +186,7 @@ _TOLD = (
 )
 _TARGETS = rf"(?:{_STRONG_TARGETS}|{_WEAK_TARGETS})"
 _TOLD_RE = re.compile(_TOLD)
-_STRONG_RE = re.compile(rf"\b(?:{_STRONG_TARGETS})\b|{_TOLD}")
+_STRONG_RE = re.compile(rf"\b(?:{_STRONG_TARGETS}|{phrasing.STRONG_TARGETS})\b|{_TOLD}")
 #: Words that make a rule set the model's own (or a safety rule set, whoever owns it).
 _QUALIFIERS = frozenset(
     [
@@ -232,6 +239,7 @@ _QUALIFIERS = frozenset(
         "deine",
     ]
 )
+_QUALIFIERS |= phrasing.QUALIFIERS
 #: Words that may stand between an override verb and its object without changing it.
 _GLUE = _QUALIFIERS | frozenset(
     [
@@ -262,6 +270,7 @@ _GLUE = _QUALIFIERS | frozenset(
         "der",
     ]
 )
+_GLUE |= phrasing.GLUE
 _RELATIVE = re.compile(
     r"\b(?:you(?:'ve|\s+have|\s+were|\s+had)?\s+(?:been\s+)?(?:given|told|trained|taught"
     r"|programmed|configured|instructed|received|got)|that\s+came\s+before|given\s+to\s+you)\b"
@@ -327,6 +336,7 @@ _LEADS = frozenset(
         "gemini",
     ]
 )
+_LEADS |= phrasing.LEADS
 _STATES = (
     r"void|null|nullified|cancell?ed|revoked|rescinded|suspended|lifted|disabled|deactivated"
     r"|outdated|obsolete|overridden|superseded|invalid(?:ated)?|disregarded|ignored|waived"
@@ -523,8 +533,10 @@ _SIGNALS: tuple[Signal, ...] = (
     _sig(
         _ROLEPLAY,
         0.6,
-        "jailbreak|jailbroken",
-        rf"(?:ing|s|ed)?\b(?!(?:\s+[\w'’-]+){{0,3}}?\s+{_DEVICES})",
+        # Each form spelled out: the gate reads whole words ("jailbreaking" is not
+        # "jailbreak"), so a suffix in the pattern alone would never be reached.
+        "jailbreaking|jailbreaked|jailbreaks|jailbreak|jailbroken",
+        rf"\b(?!(?:\s+[\w'’-]+){{0,3}}?\s+{_DEVICES})",
         accept=lambda t, m: not re.search(_DEVICES, t[max(0, m.start() - 30) : m.start()]),
     ),
     _sig(
@@ -857,6 +869,35 @@ _SIGNALS: tuple[Signal, ...] = (
     _sig(_EXTRACT, 0.4, "starting with ", r"[\"'`]you are\b"),
     _sig(_EXTRACT, 0.2, "verbatim|word for word", r"\b"),
 )
+# Phrasings of other public corpora (issue 20, .injection_phrasing), in the text as written:
+# overrides with the (non-English) verbs and targets of more languages (a signal of its
+# own: added to the ones above, they made every English override's match slower), then
+# the families.
+_SIGNALS += (
+    _sig(
+        _OVERRIDE,
+        0.9,
+        phrasing.OVERRIDE_VERBS,
+        rf"(?P<verb>)\b(?:\s+[\w'’-]+){{0,6}}?\s+(?P<target>(?:{_TARGETS}"
+        rf"|{phrasing.STRONG_TARGETS}|{phrasing.WEAK_TARGETS})\b|{_TOLD})",
+        accept=_override_ok,
+        needs=_OBJECT_NEEDS + "|" + phrasing.OBJECT_NEEDS,
+        plain=True,
+    ),
+    # the first signal's verbs with the other languages' targets only (with its own ones
+    # the first signal has them, looked for once)
+    _sig(
+        _OVERRIDE,
+        0.9,
+        phrasing.KNOWN_VERBS,
+        rf"(?P<verb>)\b(?:\s+[\w'’-]+){{0,6}}?\s+(?P<target>(?:{phrasing.STRONG_TARGETS}"
+        rf"|{phrasing.WEAK_TARGETS})\b)",
+        accept=_override_ok,
+        needs=phrasing.OBJECT_NEEDS,
+        plain=True,
+    ),
+    *(_sig(*s.args, **s.options, plain=True) for s in phrasing.SIGNAL_SPECS),
+)
 
 # Hidden characters: tag characters smuggle invisible ASCII; bidi overrides reorder text.
 _TAGS = re.compile("[\U000e0000-\U000e007f]+")
@@ -915,6 +956,46 @@ _HINT_GATES = (
 #: The index of the gate just above.
 _CHOPPED_AFTER_SPLIT = 4
 
+#: Per character of an ASCII text, as the spacing and chopped-word hints read it: ``a``
+#: a lower-case letter, a space itself, ``s`` other whitespace (what ``\s`` takes in
+#: ASCII), ``.`` for ``.`` and ``!``, ``w`` another word character (digits, ``_``,
+#: capitals), ``x`` the rest.
+_HINT_CLASS = bytes.maketrans(
+    bytes(range(256)),
+    bytes(
+        97
+        if 97 <= c <= 122
+        else 32
+        if c == 32
+        else 115
+        if chr(c).isspace() and c < 128
+        else 46
+        if chr(c) in ".!"
+        else 119
+        if c < 128 and (chr(c).isalnum() or c == 95)
+        else 120
+        for c in range(256)
+    ),
+)
+#: :data:`_SPACED_HINT` and :data:`_CHOPPED_HINT` in that mapping: each starts with a
+#: literal the regex engine skips ahead to.
+_SPACED_HINT_CLS = re.compile(rb" a a a(?![aw])")
+_CHOPPED_HINT_CLS = re.compile(rb"\.[ s]+a+\.[ s]+a")
+
+
+#: Texts shorter than this are searched for the hints as they are (the mapping costs
+#: more than the regexes save on a short text).
+_CLASS_HINTS_FROM = 1024
+
+
+def _hint_classes(text: str) -> bytes | None:
+    r"""``text`` mapped by :data:`_HINT_CLASS`, or ``None`` when it holds a non-ASCII
+    character (the hints' ``\s`` and ``\w`` take some of those: they are searched as
+    they are then) or is short (:data:`_CLASS_HINTS_FROM`)."""
+    if len(text) < _CLASS_HINTS_FROM or not text.isascii():
+        return None
+    return text.encode("ascii").translate(_HINT_CLASS)
+
 
 #: Per character of a lower-cased text: ``a`` for a letter, ``0`` for a character
 #: leetspeak puts in a word (a digit, ``@``, ``$``), a space for the rest.
@@ -951,12 +1032,9 @@ def _leet_runs(out: str, cls: bytes | None = None) -> list[tuple[int, int]]:
     tried at every position. ``cls``: :func:`_leet_classes` of ``out``, if made."""
     if cls is None:
         cls = _leet_classes(out)
-    runs = []
-    for m in _LEET_TAIL.finditer(cls):
-        start, end = cls.rfind(b" ", 0, m.start()) + 1, m.end()
-        if 4 <= end - start <= 24 and cls.count(b"a", start, end) >= 2:
-            runs.append((start, end))
-    return runs
+    rfind, count = cls.rfind, cls.count
+    spans = [(rfind(b" ", 0, m.start()) + 1, m.end()) for m in _LEET_TAIL.finditer(cls)]
+    return [(a, b) for a, b in spans if 4 <= b - a <= 24 and count(b"a", a, b) >= 2]
 
 
 def _unleet_brings_triggers(found: set[str]) -> bool:
@@ -970,15 +1048,31 @@ def _unleet_brings_triggers(found: set[str]) -> bool:
     return any(not _TRIGGER_TEXT.isdisjoint(runs.translate(t).split()) for t in tables)
 
 
+#: Up to this many leetspeak runs, a text is rewritten run by run.
+_FEW_RUNS = 4
+
+
 def _unleet_all(text: str, found: list[tuple[int, int]], table: dict[int, int]) -> str:
-    """``text`` with each leetspeak run (span) in ``found`` translated by ``table``."""
-    parts: list[str] = []
-    last = 0
-    for start, end in found:
-        parts += (text[last:start], text[start:end].translate(table))
-        last = end
-    parts.append(text[last:])
-    return "".join(parts)
+    """``text`` with each leetspeak run (span) in ``found`` translated by ``table``
+    (the spans in order and apart)."""
+    if len(found) <= _FEW_RUNS:  # a few: run by run (the one-call set-up costs more)
+        parts: list[str] = []
+        last = 0
+        for start, end in found:
+            parts += (text[last:start], text[start:end].translate(table))
+            last = end
+        parts.append(text[last:])
+        return "".join(parts)
+    if not found:
+        return text
+    # The runs translated in one call (no run holds a NUL: they are letters, digits,
+    # "@" and "$"), then put back between the text around them.
+    runs = "\0".join([text[a:b] for a, b in found]).translate(table).split("\0")
+    bounds = [0, *itertools.chain.from_iterable(found), len(text)]
+    parts = [text[a:b] for a, b in zip(bounds[::2], bounds[1::2], strict=True)]
+    merged = [""] * (2 * len(parts) - 1)
+    merged[::2], merged[1::2] = parts, runs
+    return "".join(merged)
 
 
 #: Past this many changed places a reading's words are read whole (one C-level pass)
@@ -1034,21 +1128,30 @@ def _changed_words(
         if read is not None:
             read[reading] = found
     else:
-        mapped = word_bytes(reading)
-        pieces = []
-        for start, end in changed:
-            # From the start of the word at the span's first character to the end of
-            # the word at its last (a span that starts or ends on a separator takes no
-            # word beyond it).
-            first = mapped.rfind(b" ", 0, start + 1) + 1
-            last = mapped.find(b" ", end - 1)
-            pieces.append(mapped[first : len(mapped) if last < 0 else last])
-        found = words_of(b" ".join(pieces))
+        # From the start of the word at each span's first character to the end of the
+        # word at its last (a span that starts or ends on a separator takes no word
+        # beyond it); the space added at the end stops the last word.
+        mapped = word_bytes(reading) + b" "
+        rfind, find = mapped.rfind, mapped.find
+        found = words_of(
+            b" ".join([mapped[rfind(b" ", 0, a + 1) + 1 : find(b" ", b - 1)] for a, b in changed])
+        )
     if found.isdisjoint(_TRIGGER_WORDS):
         return None
     if changed is not None and read is not None and before is not None:
         read[reading] = _WordsAround(before, found)
     return found
+
+
+class _LazyWords(TextWords):
+    """:class:`~._scan.TextWords` with the set operation the signals' word checks use:
+    the same answers as ``words(lower_text)``, asked word by word."""
+
+    __slots__ = ()
+
+    def isdisjoint(self, found: Iterable[bytes]) -> bool:
+        """Is none of ``found`` a word of the text?"""
+        return not any(word in self for word in found)
 
 
 class _WordsAround:
@@ -1076,21 +1179,22 @@ class _WordsAround:
 def _deobfuscate(
     low: str,
     before: set[bytes] | None = None,
-    worth: Callable[[str, frozenset[bytes] | None], bool] | None = None,
+    worth: _Worth | None = None,
     gates: set[int] | None = None,
     read: dict[str, set[bytes] | _WordsAround] | None = None,
-) -> list[tuple[str, frozenset[bytes] | None]]:
+) -> list[tuple[str, _Changed | None]]:
     """The lower-cased text with spacing, leetspeak and punctuation tricks undone (one
     reading per meaning of "1"), or ``[]`` when there is nothing to undo; each with the
-    words at the places it changed (:func:`_changed_words`; ``None``: chopped words
+    words at the places it changed (:class:`_Changed`: :func:`_changed_words`, or every
+    word of the reading once a rewrite moved text around; ``None``: chopped words
     joined, look at all). ``worth``: ``False`` for a reading in which nothing new can
-    match (left out); asked with the stems of the words it changed when they are known
-    (``None``: not known), as the second look will only look at the signals spelled
-    with one of them.
+    match (left out); asked with the words it changed when they are known (``None``:
+    not known), as the second look will only look at the signals spelled with one of
+    their stems.
     ``gates``: the :data:`_HINT_GATES` that match somewhere in ``low`` or a text that
     holds it (``None``: not known); a hint whose gate does not is not searched while the
-    text is still ``low`` itself. ``read``: filled with the words of each reading whose
-    words were read whole (reading -> ``words(reading)``).
+    text is still ``low`` itself. ``read``: filled with the words of each reading known
+    around its few changes (reading -> :class:`_WordsAround`).
 
     Each trick is first looked for with a hint that starts with a literal or a small
     character set (the regex engine skips ahead fast), and undone only when present. A
@@ -1108,7 +1212,12 @@ def _deobfuscate(
     # Where the readings differ from ``low`` (positions in ``out``); ``None`` once a
     # rewrite shifted text around (spacing undone): then every word is read again.
     changed: list[tuple[int, int]] | None = []
-    if may(0) and _SPACED_HINT.search(" " + low):
+    classes: bytes | None = None  # the class mapping of ``low``, once made
+    if may(0) and (
+        _SPACED_HINT.search(" " + low)
+        if (classes := _hint_classes(low)) is None
+        else _SPACED_HINT_CLS.search(b" " + classes)
+    ):
         out, count = _SPACED.subn(lambda m: m.group().replace(" ", ""), out)
         if count:
             changed, spaced = None, True
@@ -1127,7 +1236,11 @@ def _deobfuscate(
     # After split words alone were joined, the gate for the joined text tells.
     joined_only = out is not low and not spaced and gates is not None
     chopped_may = _CHOPPED_AFTER_SPLIT in (gates or ()) if joined_only else may(2)
-    if chopped_may and _CHOPPED_HINT.search(out):
+    if chopped_may and (
+        _CHOPPED_HINT.search(out)
+        if (classes := classes if out is low and classes else _hint_classes(out)) is None
+        else _CHOPPED_HINT_CLS.search(classes)
+    ):
         joined = _CHOPPED.sub(lambda m: re.sub(r"[.!]\s+", " ", m.group()), out)
         chopped, out = joined != out, joined
     readings = {out}
@@ -1146,22 +1259,85 @@ def _deobfuscate(
                 changed = None
     readings.discard(low)
     if chopped:
-        return [(r, None) for r in sorted(readings) if worth is None or worth(r, None)]
+        ordered = sorted(readings)
+        return [(r, None) for r in ordered if worth is None or worth(r, None, ordered)]
     # Two filters, either order: the words a reading changed, when they are read around
     # its few changes only, go first (most readings change no trigger word: no scan of
     # the whole reading then); else the scan does (reading every word costs more).
-    kept: list[tuple[str, frozenset[bytes] | None]] = []
-    for r in sorted(readings):
-        if changed is None and worth is not None and not worth(r, None):
+    kept: list[tuple[str, _Changed | None]] = []
+    ordered = sorted(readings)
+    for r in ordered:
+        if changed is None:
+            if worth is not None and not worth(r, None, ordered):
+                continue
+            # Every word of the reading counts: is one of them a trigger word? (Asked
+            # word by word, the usual ones first; the words are read whole only when
+            # the stems are needed, or when no usual one is there.)
+            seen = TextWords(r)
+            usual = any(w in seen for w in _USUAL_TRIGGER_WORDS)
+            if not usual and seen.all().isdisjoint(_TRIGGER_WORDS):
+                continue
+            kept.append((r, _Changed(seen.known(), r)))
             continue
         new = _changed_words(r, changed, before, read)
         if new is None:
             continue
-        stems = _stems(new)
-        if changed is not None and worth is not None and not worth(r, stems):
+        found = _Changed(new)
+        if worth is not None and not worth(r, found, ordered):
             continue
-        kept.append((r, stems))
+        kept.append((r, found))
     return kept
+
+
+#: Whether a reading is worth a second look (see ``InjectionDetector.find``): the reading,
+#: the words it changed (``None``: not known) and the readings made with it.
+_Worth = Callable[[str, "_Changed | None", Sequence[str]], bool]
+
+#: Trigger words most texts hold (each one of :data:`_TRIGGER_WORDS`), asked first.
+_USUAL_TRIGGER_WORDS = (b"a", b"the", b"to", b"you", b"and", b"of", b"is", b"in", b"it")
+
+
+class _Changed:
+    """The words a reading changed (:func:`_changed_words`), or every word of it (read
+    on first need: ``reading`` given), and their stems (:func:`_stems`), made on first
+    need: the second look asks for the stems only when a signal is left once the
+    Hyperscan pass over the reading and the signals found already are taken out (most
+    readings: none is left)."""
+
+    __slots__ = ("_reading", "_stems", "_words")
+
+    def __init__(self, found: set[bytes] | None, reading: str | None = None) -> None:
+        self._words = found
+        self._reading = reading
+        self._stems: frozenset[bytes] | None = None
+
+    def every_word(self) -> set[bytes] | None:
+        """Every word of the reading, when they are what this holds and are read."""
+        return self._words if self._reading is not None else None
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to what the second look reads of it: its stems (or those stems)."""
+        if isinstance(other, _Changed):
+            return self.stems == other.stems
+        if isinstance(other, frozenset):
+            return self.stems == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.stems)
+
+    def __repr__(self) -> str:
+        return f"_Changed({sorted(self.stems)!r})"
+
+    @property
+    def stems(self) -> frozenset[bytes]:
+        """The stems of the words."""
+        if self._stems is None:
+            found = self._words
+            if found is None:
+                found = self._words = words(self._reading or "")
+            self._stems = _stems(found)
+        return self._stems
 
 
 #: Texts longer than this get their second (de-obfuscated) look chunk by chunk, so only
@@ -1190,9 +1366,9 @@ _HIT_BUDGET = HIT_BUDGET
 def _readings(
     low: str,
     present: set[bytes] | None = None,
-    worth: Callable[[str, frozenset[bytes] | None], bool] | None = None,
+    worth: _Worth | None = None,
     read: dict[str, set[bytes] | _WordsAround] | None = None,
-) -> Iterator[tuple[str, frozenset[bytes] | None]]:
+) -> Iterator[tuple[str, _Changed | None]]:
     """The de-obfuscated readings of ``low``: whole for a short text, else per chunk
     (with overlap, so a phrase across a boundary is seen whole in one chunk); ``worth``
     and ``read``: see :func:`_deobfuscate`."""
@@ -1218,7 +1394,7 @@ def _hint_prefilter() -> SignalPrefilter:
 def _first_match(
     signal: Signal,
     target: str,
-    present: frozenset[bytes] | set[bytes] | _WordsAround | None = None,
+    present: frozenset[bytes] | set[bytes] | _WordsAround | _LazyWords | None = None,
     seen: Occurrences | None = None,
 ) -> re.Match[str] | None:
     """The first match of ``signal`` in ``target`` that its structural check accepts
@@ -1284,16 +1460,24 @@ def _trigger_words() -> frozenset[bytes]:
     none of them cannot match anything new)."""
     out: set[bytes] = set()
     for signal in _SIGNALS:
+        if signal.plain:
+            continue
         out.update(words(" ".join(signal.anchor.triggers).lower()))
         out.update(words(re.sub(r"\\[a-z]", " ", signal.anchor.pattern.pattern.lower())))
     return frozenset(out)
 
 
-def _hidden_spans(text: str) -> dict[str, list[tuple[int, int]]]:
+def _hidden_spans(
+    text: str, blocks: list[tuple[int, int]] | None = None
+) -> dict[str, list[tuple[int, int]]]:
     """Where ``text`` has tag characters (runs), bidi controls and zero-width characters,
     as :data:`_TAGS`, :data:`_BIDI` and :data:`_ZERO_WIDTH` find them: from one pass for
-    all three when they are few, else one pass each."""
-    found = [m.start() for m in itertools.islice(_ANY_HIDDEN.finditer(text), HIT_BUDGET + 1)]
+    all three when they are few, else one pass each. ``blocks``: spans of ``text`` that
+    hold all its non-ASCII characters (:func:`~.glyphs.non_ascii_spans`), if known: the
+    first pass reads only those (every hidden character is non-ASCII)."""
+    where = [(0, len(text))] if blocks is None else blocks
+    hidden = itertools.chain.from_iterable(_ANY_HIDDEN.finditer(text, a, b) for a, b in where)
+    found = [m.start() for m in itertools.islice(hidden, HIT_BUDGET + 1)]
     if len(found) > HIT_BUDGET:
         return {
             "tag": [m.span() for m in _TAGS.finditer(text)],
@@ -1353,28 +1537,33 @@ class InjectionDetector:
         present = words(low) if self._reads_words(text, possible) else None
         hits = dict(self._patterns(text, low, present=present))
 
-        def worth(reading: str, only: frozenset[bytes] | None) -> bool:
+        def worth(reading: str, only: _Changed | None, together: Sequence[str] = ()) -> bool:
             """Can a signal not found yet match ``reading`` (else it is not read)? With
-            ``only``, the stems the second look will ask for: only a signal spelled with
-            one of them counts (it skips the others), and without one no scan is made.
-            Found signals only grow, so a reading found worthless stays worthless."""
-            if only is not None:
-                spelled = self._by_stem
-                if all(i in hits for stem in only for i in spelled.get(stem, ())):
-                    return False
-            possible = prefilter.matching(reading)
-            return possible is None or any(i not in hits for i in (*possible, *prefilter.uncovered))
+            ``only``, the words the second look will ask about: only a signal spelled
+            with one of their stems counts (it skips the others), and without one no
+            scan is made. Found signals only grow, so a reading found worthless stays
+            worthless. ``together``: the readings made with it (the two meanings of "1"),
+            scanned in one pass with it (what may match in any of them: for each one, the
+            signals that may match it and perhaps a few more, which its second look then
+            finds nothing for): one cold start of the database instead of two."""
+            if only is not None and self._spelled_with(only.stems) <= hits.keys():
+                return False
+            possible = prefilter.matching_together(reading, together)
+            plain = self._plain  # never looked for in a reading
+            return possible is None or any(
+                i not in hits and i not in plain for i in (*possible, *prefilter.uncovered)
+            )
 
         # A reading's words, when they were read whole (or known around its changes).
         read: dict[str, set[bytes] | _WordsAround] = {}
-        for plain, new in _readings(low, present, worth, read):
-            # Evidence seen only once spacing / leetspeak is undone covers the whole text;
-            # only signals spelled with a word the reading changed can find anything new.
-            known = read.pop(plain, None)
-            for i, f in self._patterns(plain, plain, skip=hits, present=known, only=new):
-                hits.setdefault(i, Finding(f.entity, 0, len(text), f.score))
+        # Evidence seen only once spacing / leetspeak is undone covers the whole text;
+        # only signals spelled with a word the reading changed can find anything new.
+        self._second_looks(_readings(low, present, worth, read), text, hits, read)
         if not text.isascii():
             self._glyph_look(text, hits, worth, read)
+            # Cyrillic, CJK and Hangul phrasings, which the word machinery cannot read
+            for k, found in enumerate(phrasing.script_findings(text, low)):
+                hits.setdefault(-1 - k, found)
         findings.extend(hits.values())
         # A signal counts once however often it occurs: repetition is not more evidence;
         # two different signals of one kind (a mode and "no rules") are two pieces.
@@ -1386,7 +1575,7 @@ class InjectionDetector:
         self,
         text: str,
         hits: dict[int, Finding],
-        worth: Callable[[str, frozenset[bytes] | None], bool],
+        worth: _Worth,
         read: dict[str, set[bytes] | _WordsAround],
     ) -> None:
         """Look again at ``text`` with look-alike characters read as ASCII
@@ -1406,12 +1595,25 @@ class InjectionDetector:
         low = fold(folded, folded.lower())
         present = words(low)
         where: list[int] | None = None
-        stems = _stems(changed)
-        for i, f in self._patterns(folded, low, skip=hits, present=present, only=stems):
+        only = _Changed(changed)
+        for i, f in self._patterns(folded, low, skip=hits, present=present, only=only):
             where = origins(text) if where is None else where
             hits.setdefault(i, Finding(f.entity, *span_in(text, f.start, f.end, where), f.score))
-        for plain, new in _readings(low, present, worth, read):
+        self._second_looks(_readings(low, present, worth, read), text, hits, read)
+
+    def _second_looks(
+        self,
+        readings: Iterable[tuple[str, _Changed | None]],
+        text: str,
+        hits: dict[int, Finding],
+        read: dict[str, set[bytes] | _WordsAround],
+    ) -> None:
+        """Look at each de-obfuscated reading for the signals not found yet (evidence:
+        the whole text)."""
+        for plain, new in readings:
             known = read.pop(plain, None)
+            if known is None and new is not None:
+                known = new.every_word()
             for i, f in self._patterns(plain, plain, skip=hits, present=known, only=new):
                 hits.setdefault(i, Finding(f.entity, 0, len(text), f.score))
 
@@ -1420,12 +1622,12 @@ class InjectionDetector:
         text: str,
         low: str,
         skip: dict[int, Finding] | None = None,
-        present: set[bytes] | _WordsAround | None = None,
-        only: frozenset[bytes] | None = None,
+        present: set[bytes] | _WordsAround | _LazyWords | None = None,
+        only: _Changed | None = None,
     ) -> Iterator[tuple[int, Finding]]:
         """(signal index, finding) for each signal that matches (``low``: lower-cased;
         ``skip``: signals already found; ``present``: ``words(low)`` if known; ``only``:
-        look only at signals whose :attr:`~Signal.vocabulary` holds one of these stems)."""
+        look only at signals whose :attr:`~Signal.vocabulary` holds one of its stems)."""
         # Many signals start with the same words: each is looked up once per text. On the
         # first look at a text (nothing to skip yet) without the Hyperscan pass, all of
         # them are found in one pass; else only the few signals left look theirs up.
@@ -1446,11 +1648,24 @@ class InjectionDetector:
         if only is not None:
             # Only the signals whose vocabulary holds one of the stems (read from the
             # stem index rather than each signal's vocabulary asked in turn), in order.
-            spelled = self._by_stem
-            order = sorted({i for stem in only for i in spelled.get(stem, ())})
+            # In a reading (the pass over ``low`` answers for every covered signal) the
+            # signals that pass cannot match and those found already go first: the
+            # stems are read only when some signal is left.
+            pool: set[int] | None = None
+            if text is low:
+                if not scanned:
+                    scanned, possible = True, prefilter.matching(low)
+                if possible is not None:
+                    pool = {*possible, *self._unanswered()}.difference(skip or (), self._plain)
+                    if not pool:
+                        return
+            spelled = self._spelled_with(only.stems)
+            order = sorted(spelled if pool is None else spelled & pool)
+            if present is None:
+                present = only.every_word()  # read for the stems, when they are all
         for i in range(len(signals)) if order is None else order:
             signal = signals[i]
-            if skip and i in skip:
+            if (skip and i in skip) or (signal.plain and not first_look):
                 continue
             # A case-sensitive signal is matched in ``text``: the pass over ``low`` tells
             # about it only when they are one (a de-obfuscated reading).
@@ -1462,7 +1677,9 @@ class InjectionDetector:
             if present is None:
                 if not _any_trigger(signal, where[signal.case_sensitive]):
                     continue  # no trigger in the text: it cannot match (words not read)
-                present = words(low)  # a rare length-changing character only shifts evidence
+                # Asked word by word (most readings ask about a few words only); a rare
+                # length-changing character only shifts evidence.
+                present = _LazyWords(low)
             if present.isdisjoint(signal.gate):
                 continue
             if signal.needs is not None and present.isdisjoint(signal.needs):
@@ -1500,11 +1717,28 @@ class InjectionDetector:
         self._unanswered_memo = (covered, out)
         return out
 
+    def _spelled_with(self, stems: frozenset[bytes]) -> frozenset[int]:
+        """The signals whose :attr:`~Signal.vocabulary` holds one of ``stems``."""
+        by_stem = self._by_stem
+        return frozenset().union(*[by_stem[stem] for stem in self._stem_keys & stems])
+
+    @cached_property
+    def _stem_keys(self) -> frozenset[bytes]:
+        """Every stem some signal is spelled with."""
+        return frozenset(self._by_stem)
+
+    @cached_property
+    def _plain(self) -> frozenset[int]:
+        """The signals looked for in the text as written only (:attr:`Signal.plain`)."""
+        return frozenset(i for i, s in enumerate(self.signals) if s.plain)
+
     @cached_property
     def _by_stem(self) -> dict[bytes, tuple[int, ...]]:
         """Stem -> the signals whose :attr:`~Signal.vocabulary` holds it."""
         out: dict[bytes, list[int]] = {}
         for i, signal in enumerate(self.signals):
+            if signal.plain:
+                continue  # never looked for in a reading
             for stem in signal.vocabulary:
                 out.setdefault(stem, []).append(i)
         return {stem: tuple(found) for stem, found in out.items()}
@@ -1520,8 +1754,12 @@ class InjectionDetector:
         # quotes) has none, and each of the three scans below is a pass of its own.
         if text.isascii():
             return
-        if _ANY_HIDDEN.search(text):
-            spans = _hidden_spans(text)
+        # Only the blocks with a non-ASCII character are searched (a class is tried at
+        # every character it is searched over; ``str.isascii`` reads a block at C speed):
+        # every hidden character and selector is non-ASCII, and a run of them lies in one.
+        blocks = non_ascii_spans(text)
+        if any(_ANY_HIDDEN.search(text, lo, hi) for lo, hi in blocks):
+            spans = _hidden_spans(text, blocks)
             for start, end in spans["tag"]:
                 yield Finding("HIDDEN_TEXT", start, end, 0.9)
             for start, end in spans["bidi"]:
@@ -1530,7 +1768,8 @@ class InjectionDetector:
             weight = 0.5 if len(zero) >= 2 else 0.3
             for start, end in zero:
                 yield Finding("ZERO_WIDTH", start, end, weight)
-        for run in itertools.islice(_SELECTOR_RUN.finditer(text), HIT_BUDGET):
+        runs = (_SELECTOR_RUN.finditer(text, lo, hi) for lo, hi in blocks)
+        for run in itertools.islice(itertools.chain.from_iterable(runs), HIT_BUDGET):
             yield Finding("HIDDEN_TEXT", run.start(), run.end(), 0.9)
 
 

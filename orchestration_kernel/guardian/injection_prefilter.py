@@ -327,6 +327,27 @@ class SignalPrefilter:
         self._last = ((text, found), *last[: _REMEMBERED - 1])
         return found
 
+    def matching_together(self, text: str, others: Sequence[str] = ()) -> set[int] | None:
+        """:meth:`matching` of ``text`` (``None`` when not known), found in one pass over
+        ``text`` and ``others`` joined: the covered patterns that may match in any of
+        them, a superset of each one's answer (a match in one is a match in the joined
+        text), remembered for each of them. Texts scanned in a row this way cost one
+        start of the scan (its tables brought into the CPU's caches) instead of one
+        each. Already known for ``text``: that answer, no pass."""
+        for seen, known in self._last:
+            if seen is text:
+                return known
+        rest = [other for other in others if other is not text]
+        if not rest:
+            return self.matching(text)
+        texts = [text, *rest]
+        joined = "\n".join(texts)
+        found = self.matching(joined)
+        if found is not None:
+            kept = [(seen, known) for seen, known in self._last if seen is not joined]
+            self._last = (*((t, found) for t in texts), *kept)[:_REMEMBERED]
+        return found
+
 
 #: How many of the last texts scanned a prefilter remembers the answer for.
 _REMEMBERED = 4

@@ -6,7 +6,8 @@ Each rule is a precompiled regex behind a literal prefilter (``"sk-" in text``),
 prompt with no key-like prefix costs a handful of substring searches; every repeat is
 bounded, so the cost is linear in the text. Values that look like placeholders
 (``sk-your-key-here``, ``${API_KEY}``, ``<token>``, ``xxxx``; see :mod:`.placeholders`)
-are not secrets.
+are not secrets. One Hyperscan pass over the text (:mod:`.scan_gate`, once its database
+is built) says which rules and scans can find anything at all; the others are skipped.
 """
 
 from __future__ import annotations
@@ -19,12 +20,21 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from typing import TypedDict, Unpack
 
 from ..errors import ConfigurationError
 from ..models import Action
-from ._scan import Anchored, OnePass, TokenSet, TriggerIndex, fold, is_word_char
+from . import scan_gate
+from ._scan import (
+    Anchored,
+    Occurrences,
+    OnePass,
+    TokenSet,
+    TriggerIndex,
+    fold,
+    is_word_char,
+)
 from .assignments import (
     BASIC_LITERALS,
     KEYWORDS,
@@ -369,46 +379,149 @@ class SecretDetector:
 
     def find(self, text: str) -> list[Finding]:
         """Every credential found, each as a span over the secret value only."""
-        if not _GATE.may_hold(text):
+        if not _may_hold(text):
             return []  # none of the literals any finding starts from: nothing to scan
         return self.scan(text)
 
     def scan(self, text: str) -> list[Finding]:
         """:meth:`find` without the literal gate in front (the same findings)."""
-        lower = fold(text)
-        found: list[Finding] = []
+        gate = scan_gate.gate(_UNITS)
+        units = gate.matching(text)
+        if units is not None:
+            return _scan_units(text, units, gate.uncovered)
+        return _scan_all(text)
+
+
+def _scan_all(text: str) -> list[Finding]:
+    """:meth:`SecretDetector.scan` with every part, the rules started by their triggers
+    found in one pass."""
+    lower = fold(text)
+    present = {False: TokenSet(text), True: TokenSet(lower) if _FOLDED_GATES else None}
+    # Most texts hold the triggers of few rules: only those rules are started (the
+    # triggers found in one pass decide which; a gated one's tokens read on demand).
+    seen = _ONE_PASS.occurrences(text)  # the triggers looked for in the text itself
+    rules = _TRIGGERS.rules_in(text, lower, present, seen)
+    found = list(_rule_findings(text, rules, lower, present, seen))
+    found.extend(_private_keys(text))
+    found.extend(_bare_tokens(text))
+    found.extend(_assignment_findings(text, lower))
+    found.extend(_basic_findings(text, seen))
+    return found
+
+
+#: How many candidate values' verdicts (a rule's validation, an assignment's) are kept.
+#: Each is a pure function of the value, and the same values come back: a conversation's
+#: earlier messages are checked again with every call, and a reply quotes its prompt.
+#: (The values stay in this process's memory, as the prompts holding them do; nothing is
+#: written anywhere. ``bench.guardian_speed`` also measures with these memos emptied.)
+_VERDICTS_KEPT = 4096
+#: Longer values (a JWT runs to kilobytes) are judged afresh, so the memo stays small.
+_VERDICT_CHARS = 256
+
+
+def _rule_findings(
+    text: str,
+    rules: Iterable[int],
+    lower: str,
+    present: dict[bool, TokenSet | None],
+    seen: Occurrences | None,
+) -> Iterator[Finding]:
+    """What the rules numbered ``rules`` (ascending) find; ``seen``: where the triggers
+    of the text itself occur, if looked up in one pass."""
+    for i in rules:
+        rule = _RULES[i]
+        haystack = lower if rule.fold_case else text
+        if rule.gate and rule.gate not in haystack:
+            continue
+        there = None if rule.fold_case else seen
+        for m in rule.anchor.finditer(haystack, text, present[rule.fold_case], there):
+            value = m.group(rule.group)
+            if text[m.end() : m.end() + 1] in _MASKED_TAIL:
+                continue  # "xoxp-1234-####": a sample with its secret part masked
+            if rule.validate is None or _accepts(i, value):
+                start = m.start(rule.group)
+                if not rule.anchor.word_start:  # "<id>.atlasv1.<secret>": the id too
+                    floor = max(0, start - 32)
+                    while start > floor and text[start - 1].isalnum():
+                        start -= 1
+                yield Finding(rule.entity, start, m.end(rule.group), 0.99)
+
+
+def _accepts(index: int, value: str) -> bool:
+    """``_RULES[index].validate(value)``, remembered for a value of at most
+    :data:`_VERDICT_CHARS` characters."""
+    if len(value) > _VERDICT_CHARS:
+        validate = _RULES[index].validate
+        return validate is None or validate(value)
+    return _rule_accepts(index, value)
+
+
+@lru_cache(maxsize=_VERDICTS_KEPT)
+def _rule_accepts(index: int, value: str) -> bool:
+    """``_RULES[index].validate(value)``, remembered (see :data:`_VERDICTS_KEPT`)."""
+    validate = _RULES[index].validate
+    return validate is None or validate(value)
+
+
+@lru_cache(maxsize=_VERDICTS_KEPT)
+def _assignment_accepts(name: str, keyword: str, quoted: bool, value: str) -> bool:
+    """:func:`_assignment_ok` for an assignment of ``value`` to ``name`` (what it reads
+    of the assignment), remembered (see :data:`_VERDICTS_KEPT`)."""
+    return _assignment_ok(Assignment(name, keyword, 0, 0, quoted), value)
+
+
+def _assignment_findings(text: str, lower: str) -> Iterator[Finding]:
+    """Credentials given to key-like names."""
+    for a in find_assignments(text, lower):
+        value = _closing_trimmed(text[a.start : a.end])
+        if (
+            _assignment_accepts(a.name, a.keyword, a.quoted, value)
+            if len(value) <= _VERDICT_CHARS
+            else _assignment_ok(a, value)
+        ):
+            entity = "PASSWORD" if any(w in a.keyword for w in _PASSWORD_WORDS) else "SECRET"
+            yield Finding(entity, a.start, a.start + len(value), 0.8)
+
+
+def _basic_findings(text: str, seen: Occurrences | None) -> Iterator[Finding]:
+    """Passwords in URLs, ``curl -u`` and Bundler's credentials."""
+    for start, end in find_basic_credentials(text, seen):
+        if not is_placeholder(text[start:end], sequences=False) and end - start >= 4:
+            yield Finding("PASSWORD", start, end, 0.8)
+
+
+def _scan_units(text: str, units: set[int], uncovered: tuple[int, ...]) -> list[Finding]:
+    """:meth:`SecretDetector.scan` running only the parts whose unit (see
+    :data:`_UNITS`) matches somewhere in the text, or that the database does not cover
+    (``uncovered``): the others would find nothing. In the same order, so the same
+    findings in the same order."""
+    live = units.union(uncovered) if uncovered else units
+    rules = sorted(i for i in live if i < len(_RULES))
+    folded = _ASSIGN_UNIT in live or any(_RULES[i].fold_case for i in rules)
+    lower = fold(text) if folded else text
+    # Where the rules' triggers occur: one pass for them all when the rules to run have
+    # more than a few (each alone is a str.find over the whole text).
+    lookups = sum(_TRIGGER_COUNTS[i] for i in rules)
+    seen = _ONE_PASS.occurrences(text) if lookups > _FINDS_BEFORE_ONE_PASS else None
+    found: list[Finding] = []
+    if rules:
         present = {False: TokenSet(text), True: TokenSet(lower) if _FOLDED_GATES else None}
-        # Most texts hold the triggers of few rules: only those rules are started (the
-        # triggers found in one pass decide which; a gated one's tokens read on demand).
-        seen = _ONE_PASS.occurrences(text)  # the triggers looked for in the text itself
-        for i in _TRIGGERS.rules_in(text, lower, present, seen):
-            rule = _RULES[i]
-            haystack = lower if rule.fold_case else text
-            if rule.gate and rule.gate not in haystack:
-                continue
-            there = None if rule.fold_case else seen
-            for m in rule.anchor.finditer(haystack, text, present[rule.fold_case], there):
-                value = m.group(rule.group)
-                if text[m.end() : m.end() + 1] in _MASKED_TAIL:
-                    continue  # "xoxp-1234-####": a sample with its secret part masked
-                if rule.validate is None or rule.validate(value):
-                    start = m.start(rule.group)
-                    if not rule.anchor.word_start:  # "<id>.atlasv1.<secret>": the id too
-                        floor = max(0, start - 32)
-                        while start > floor and text[start - 1].isalnum():
-                            start -= 1
-                    found.append(Finding(rule.entity, start, m.end(rule.group), 0.99))
+        found.extend(_rule_findings(text, rules, lower, present, seen))
+    if _PK_UNIT in live:
         found.extend(_private_keys(text))
+    if _BARE_UNIT in live:
         found.extend(_bare_tokens(text))
-        for a in find_assignments(text, lower):
-            value = _closing_trimmed(text[a.start : a.end])
-            if _assignment_ok(a, value):
-                entity = "PASSWORD" if any(w in a.keyword for w in _PASSWORD_WORDS) else "SECRET"
-                found.append(Finding(entity, a.start, a.start + len(value), 0.8))
-        for start, end in find_basic_credentials(text, seen):
-            if not is_placeholder(text[start:end], sequences=False) and end - start >= 4:
-                found.append(Finding("PASSWORD", start, end, 0.8))
-        return found
+    if _ASSIGN_UNIT in live:
+        found.extend(_assignment_findings(text, lower))
+    if _BASIC_UNIT in live:
+        found.extend(_basic_findings(text, seen))
+    return found
+
+
+#: How many triggers each rule has (looked up in the text when the rule runs).
+_TRIGGER_COUNTS = tuple(0 if r.fold_case else len(r.anchor.triggers) for r in _RULES)
+#: Trigger look-ups done one by one (``str.find``) before one pass finds them all.
+_FINDS_BEFORE_ONE_PASS = 4
 
 
 def _private_keys(text: str) -> Iterator[Finding]:
@@ -463,8 +576,9 @@ def _bare_tokens(text: str) -> Iterator[Finding]:
 #: scans use: a rule's triggers (in the text, or lower-cased for a case-folded rule), a
 #: private key's header, the Telegram and Mailchimp marks and the basic-credential
 #: literals (in the text), the assignment key words (lower-cased); and a Discord token,
-#: which has no literal but a shortest length and two dots. A short text holding none of
-#: them (a model id, a route reason) is answered without the scans.
+#: which has no literal but a shortest length and its middle part (:func:`_may_hold`).
+#: A short text holding none of them (a model id, a route reason, a short reply) is
+#: answered without the scans.
 _GATE = LiteralGate(
     cased=[
         *(t for r in _RULES if not r.fold_case for t in r.anchor.triggers),
@@ -474,14 +588,43 @@ _GATE = LiteralGate(
         *BASIC_LITERALS,
     ],
     folded=[*(t for r in _RULES if r.fold_case for t in r.anchor.triggers), *KEYWORDS],
-    long=[(min_width(DISCORD_TOKEN), ".")],
 )
+#: The fewest characters a Discord token spans.
+_DISCORD_CHARS = min_width(DISCORD_TOKEN)
+
+
+def _may_hold(text: str) -> bool:
+    """``_GATE.may_hold(text)``, or a Discord token's length and middle part (``.``, six
+    characters, ``.``: what :func:`_bare_tokens` looks for first). (A gate that let
+    every text with a ``.`` through for a Discord token scanned most short replies.)"""
+    if _GATE.may_hold(text):
+        return True
+    return len(text) >= _DISCORD_CHARS and _DISCORD_MIDDLE.search(text) is not None
+
+
+#: The units of :mod:`.scan_gate` for the scan's parts: one per rule (its triggers, in
+#: the text or lower-cased), then a private key's header, the bare tokens' marks (the
+#: Telegram and Mailchimp literals, a Discord token's middle), the assignment key words
+#: (lower-cased) and the basic-credential literals.
+_UNITS: tuple[str, ...] = (
+    *(
+        scan_gate.literals(folded=r.anchor.triggers)
+        if r.fold_case
+        else scan_gate.literals(cased=r.anchor.triggers)
+        for r in _RULES
+    ),
+    scan_gate.literals(cased=[_PK_BEGIN]),
+    scan_gate.literals(cased=[_TELEGRAM_MARK, _MAILCHIMP_MARK]) + "|" + _DISCORD_MIDDLE.pattern,
+    scan_gate.literals(folded=KEYWORDS),
+    scan_gate.literals(cased=BASIC_LITERALS),
+)
+_PK_UNIT, _BARE_UNIT, _ASSIGN_UNIT, _BASIC_UNIT = range(len(_RULES), len(_UNITS))
 
 
 def may_hold_secret(text: str) -> bool:
     """Could :meth:`SecretDetector.find` find anything in ``text``? ``False`` only for a
     short text holding none of the literals every finding starts from (sub-µs)."""
-    return _GATE.may_hold(text)
+    return _may_hold(text)
 
 
 class SecretsPolicy(BasePolicy):
