@@ -19,7 +19,8 @@ from orchestration_kernel.batch import BatchJob, submit_sync
 from orchestration_kernel.batch.manifest import jobs_home
 from orchestration_kernel.errors import BatchJobError
 from tests.conftest import fake_key
-from tests.servers import PerplexityServer
+from tests.servers import Fault, PerplexityServer
+from tests.waiting import until
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -49,6 +50,17 @@ def _submit(engine: OrchestrationEngine, name: str) -> BatchJob:
 
 def _asked(srv: PerplexityServer) -> collections.Counter[str]:
     return collections.Counter(json.dumps(r.json["messages"]) for r in srv.requests)
+
+
+def _hold_the_rest(srv: PerplexityServer) -> None:
+    """From now on the server holds each request until :func:`_release_all`."""
+    srv.script(Fault.hold(), times=None)
+
+
+def _release_all(srv: PerplexityServer) -> None:
+    """Let every request held, and any held later, go on."""
+    for _ in range(ROWS):
+        srv.release()
 
 
 def test_two_objects_waiting_on_one_job_ask_each_row_once(slow_server) -> None:
@@ -85,10 +97,11 @@ def test_a_cancel_from_another_object_stops_the_one_at_work(slow_server) -> None
 
     async def cancel_midway() -> None:
         waiting = asyncio.ensure_future(worker.wait())
-        while len(slow_server.requests) < 10:  # noqa: ASYNC110 - the server is in a thread
-            await asyncio.sleep(0.01)
+        await until(lambda: len(slow_server.requests) >= 10, "ten rows asked")
+        _hold_the_rest(slow_server)  # so the worker cannot finish first on a busy machine
         status = await other.cancel()
         assert status.state != "done"  # recorded; the worker carries it out
+        _release_all(slow_server)
         await asyncio.wait_for(waiting, 60)
 
     engine.runtime.run_sync(cancel_midway())
@@ -112,13 +125,14 @@ def test_retry_from_another_object_while_one_works_says_who_has_the_job(slow_ser
 
     async def retry_midway() -> None:
         waiting = asyncio.ensure_future(worker.wait())
-        while len(slow_server.requests) < 5:  # noqa: ASYNC110 - the server is in a thread
-            await asyncio.sleep(0.01)
+        await until(lambda: len(slow_server.requests) >= 5, "five rows asked")
+        _hold_the_rest(slow_server)  # so the worker is still at work when the other asks
         with pytest.raises(BatchJobError, match="being worked on by process"):
             await other.retry_failed()
         seen = await other.poll()  # a read: the worker's progress, nothing sent
         assert "being worked on by process" in str(seen)
         assert "being worked on by process" in seen._repr_markdown_()  # %orchestrate jobs
+        _release_all(slow_server)
         await asyncio.wait_for(waiting, 60)
 
     engine.runtime.run_sync(retry_midway())

@@ -24,7 +24,9 @@ pytestmark = pytest.mark.timeout(120)
 
 def test_a_scheduler_gone_mid_job_is_a_cluster_error_and_a_failed_run(hermetic_home) -> None:
     """Before: ``CancelledError`` with no message, and the run's end read ``cancelled``."""
-    engine = OrchestrationEngine(offline="on", simulator=SimulatorConfig(latency=(0.1, 0.1)))
+    # 0.9 s a partition: the other nine take 8 s, ample for the scheduler to close first
+    # on a busy machine (the job must not finish before it is gone).
+    engine = OrchestrationEngine(offline="on", simulator=SimulatorConfig(latency=(0.3, 0.3)))
     client = distributed.Client(
         processes=False, n_workers=1, threads_per_worker=1, dashboard_address=":0", timeout="2s"
     )

@@ -82,9 +82,10 @@ def make_engine(server: OpenAIServer, key: str) -> OrchestrationEngine:
     return engine
 
 
-def wait_until_quiet(server: OpenAIServer, quiet_s: float = 1.5, bound_s: float = 60) -> int:
+def wait_until_quiet(server: OpenAIServer, quiet_s: float = 5.0, bound_s: float = 120) -> int:
     """The server's request count once it has stopped growing (cancelled partitions that
-    were already running on a worker finish there; their replies are discarded)."""
+    were already running on a worker finish there; their replies are discarded). Quiet
+    for seconds, not a moment: a busy machine can hold a worker's next request back."""
     deadline = time.monotonic() + bound_s
     count, since = len(server.requests), time.monotonic()
     while time.monotonic() < deadline:

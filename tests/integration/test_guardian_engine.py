@@ -12,6 +12,7 @@ from orchestration_kernel.guardian import AccessPolicy, AccessRule, Guardian, Id
 from tests.conftest import fake_key
 from tests.guardian_eval.generator import build_cases, fake_secrets
 from tests.servers import OpenAIServer
+from tests.waiting import until
 
 MODEL = "openai:gpt-4o-mini"
 
@@ -118,10 +119,7 @@ async def test_identity_rate_limit_queues_instead_of_failing(wire) -> None:
     engine = engine_for(wire, guardian=guardian, identity=Identity(user_id="ana"))
     await engine.complete(MODEL, "first")
     second = asyncio.ensure_future(engine.complete(MODEL, "second"))
-    for _ in range(50):
-        await asyncio.sleep(0.01)
-        if engine.router.limiter.waiting("identity:ana"):
-            break
+    await until(lambda: engine.router.limiter.waiting("identity:ana"), "the second call queued")
     assert engine.router.limiter.waiting("identity:ana") == 1
     assert not second.done() and len(wire.requests) == 1
     second.cancel()

@@ -3,7 +3,7 @@ a remote host keeps its retries. Real SDK clients over HTTP to a closed loopback
 
 from __future__ import annotations
 
-import socket
+from collections.abc import Iterator
 
 import pytest
 
@@ -11,6 +11,7 @@ from orchestration_kernel import OrchestrationEngine, RetryPolicy
 from orchestration_kernel.errors import ConnectionFailure
 from orchestration_kernel.loopback import is_loopback
 from tests.conftest import fake_key
+from tests.ports import refused_port
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -18,19 +19,19 @@ pytestmark = pytest.mark.timeout(120)
 PATIENT = RetryPolicy(max_attempts=3, base_delay=0.5, jitter=0.0)
 
 
-def closed_port() -> int:
-    """A loopback port nothing listens on (bound, then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+@pytest.fixture
+def closed_port() -> Iterator[int]:
+    """A loopback port nothing listens on, for the whole test (see tests/ports.py)."""
+    with refused_port() as port:
+        yield port
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
 @pytest.mark.parametrize("provider", ["openai", "anthropic"])
 def test_a_refused_loopback_connection_is_tried_once_and_names_the_address(
-    host: str, provider: str
+    host: str, provider: str, closed_port: int
 ) -> None:
-    url = f"http://{host}:{closed_port()}/v1"
+    url = f"http://{host}:{closed_port}/v1"
     engine = OrchestrationEngine(
         offline="off", keys={provider: fake_key(provider)}, base_urls={provider: url},
         retry=PATIENT,

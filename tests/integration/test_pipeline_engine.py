@@ -18,6 +18,7 @@ from orchestration_kernel.errors import (
     SpecError,
 )
 from orchestration_kernel.pipeline import PipelineEvent, PipelineManager, PipelineResult
+from tests.waiting import until
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -102,9 +103,10 @@ async def test_step_outputs_are_published_on_the_bus() -> None:
     sub = engine.bus.subscribe("run.#", seen.append)
     pipeline = engine.create_pipeline([{"name": "a", "model": "gpt-4", "prompt": "hi {input}"}])
     result = await pipeline.execute("x")
-    await asyncio.sleep(0.05)
+    wanted = f"run.{result.run_id}.step.a"
+    await until(lambda: wanted in [m.topic for m in seen], "the step's output delivered")
     topics = [m.topic for m in seen]
-    assert f"run.{result.run_id}.step.a" in topics
+    assert wanted in topics
     msg = next(m for m in seen if m.topic.endswith(".step.a"))
     assert msg.data["output"] == result.output
     sub.close()
@@ -262,7 +264,7 @@ async def test_fan_out_with_skip_keeps_the_models_that_answered() -> None:
 
 
 async def test_on_error_fail_cancels_running_siblings_and_carries_the_partial_result() -> None:
-    engine = make_engine(latency=1.0)
+    engine = make_engine(latency=60.0)  # slow is still running when doomed times out
     pipeline = engine.create_pipeline([
         {"name": "slow", "model": "gpt-4", "prompt": "slow", "depends_on": []},
         {"name": "doomed", "model": "claude-3", "prompt": "x", "timeout": 0.05,
@@ -283,7 +285,7 @@ async def test_on_error_fail_cancels_running_siblings_and_carries_the_partial_re
 
 
 async def test_fan_out_fail_policy_cancels_the_other_models() -> None:
-    engine = make_engine(latency=0.5)
+    engine = make_engine(latency=60.0)
     pipeline = engine.create_pipeline([
         {"name": "v", "model": ["gpt-4", "claude-3"], "prompt": "x", "timeout": 0.05},
     ])  # fmt: skip
@@ -308,7 +310,7 @@ def started_event(names: set[str]) -> tuple[threading.Event, Any]:
 
 
 async def test_cancel_marks_steps_cancelled_and_raises_run_cancelled() -> None:
-    engine = make_engine(latency=5.0)
+    engine = make_engine(latency=60.0)  # held until cancelled
     pipeline = engine.create_pipeline([
         {"name": "a", "model": "gpt-4", "prompt": "x", "depends_on": []},
         {"name": "b", "model": "claude-3", "prompt": "y", "depends_on": []},
@@ -316,7 +318,7 @@ async def test_cancel_marks_steps_cancelled_and_raises_run_cancelled() -> None:
     ])  # fmt: skip
     event, observer = started_event({"a", "b"})
     task = asyncio.ensure_future(pipeline.execute(observer=observer))
-    assert await asyncio.to_thread(event.wait, 10)
+    assert await asyncio.to_thread(event.wait, 60)
     assert pipeline.running
     pipeline.cancel()
     with pytest.raises(RunCancelled) as info:
@@ -334,11 +336,11 @@ async def test_cancel_marks_steps_cancelled_and_raises_run_cancelled() -> None:
 
 
 async def test_cancelling_the_awaiting_task_cancels_the_run() -> None:
-    engine = make_engine(latency=5.0)
+    engine = make_engine(latency=60.0)  # held until cancelled
     pipeline = engine.create_pipeline([{"name": "a", "model": "gpt-4", "prompt": "x"}])
     event, observer = started_event({"a"})
     task = asyncio.ensure_future(pipeline.execute(observer=observer))
-    assert await asyncio.to_thread(event.wait, 10)
+    assert await asyncio.to_thread(event.wait, 60)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
@@ -348,21 +350,28 @@ async def test_cancelling_the_awaiting_task_cancels_the_run() -> None:
 
 
 async def test_asyncio_timeout_around_execute_still_works() -> None:
-    engine = make_engine(latency=5.0)
+    engine = make_engine(latency=60.0)
     pipeline = engine.create_pipeline([{"name": "a", "model": "gpt-4", "prompt": "x"}])
+    loop = asyncio.get_running_loop()
     with pytest.raises(TimeoutError):
-        async with asyncio.timeout(0.3):
-            await pipeline.execute()
+        async with asyncio.timeout(None) as deadline:
+
+            def observer(event: Any) -> None:  # once the step runs, time out soon after
+                if event.kind == "step_start":  # (not before: on a busy machine, 0.3 s
+                    # from the call could end the run before its step had begun)
+                    loop.call_soon_threadsafe(deadline.reschedule, loop.time() + 0.3)
+
+            await pipeline.execute(observer=observer)
     assert pipeline.last_result["a"].status == "cancelled"
 
 
 def test_blocking_run_cancelled_from_another_thread() -> None:
-    engine = make_engine(latency=5.0)
+    engine = make_engine(latency=60.0)  # held until cancelled
     pipeline = engine.create_pipeline([{"name": "a", "model": "gpt-4", "prompt": "x"}])
     event, observer = started_event({"a"})
 
     def cancel_when_started() -> None:
-        if event.wait(10):
+        if event.wait(60):
             pipeline.cancel()
 
     threading.Thread(target=cancel_when_started, daemon=True).start()

@@ -5,6 +5,7 @@ at its end; a long run's finished steps reach the conversation while later steps
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -58,23 +59,26 @@ async def test_a_fast_run_commits_its_whole_conversation_once_in_step_order() ->
 
 
 async def test_a_long_runs_finished_step_is_in_the_conversation_while_the_next_runs() -> None:
-    engine = make_engine(latency=3.0)
+    engine = make_engine()
     pipeline = engine.create_pipeline(THREE[:2])
     started = asyncio.Event()
     loop = asyncio.get_running_loop()
 
     def observer(ev: PipelineEvent) -> None:
         if ev.kind == "step_start" and ev.step == "b":
+            # b holds until cancelled (before its call: the observer runs first). A few
+            # seconds were not always enough on a busy machine for the check below.
+            engine.simulator.config.latency = 60.0
             loop.call_soon_threadsafe(started.set)
 
     task = asyncio.ensure_future(pipeline.execute("x", session_id="long", observer=observer))
     await asyncio.wait_for(started.wait(), 30)
     turns: list[Any] = []
-    for _ in range(200):  # b holds for 3 s; a's turns come within DELAY_S of a's end
+    deadline = time.monotonic() + 30  # a hang guard: a's turns come within DELAY_S of a's end
+    while not turns and time.monotonic() < deadline:
         turns = await engine.bus.conversation("long")
-        if turns:
-            break
-        await asyncio.sleep(DELAY_S / 10)
+        if not turns:
+            await asyncio.sleep(DELAY_S / 10)
     assert pipeline.running  # b is still in flight
     assert [t["role"] for t in turns] == ["user", "assistant"]
     assert turns[0]["content"] == "first x"
@@ -129,14 +133,18 @@ async def test_a_steps_stored_prompt_is_redacted_when_it_succeeds_or_fails() -> 
 
 
 async def test_a_cancelled_steps_stored_prompt_is_redacted() -> None:
-    engine = make_engine(latency=5.0)
+    engine = make_engine(latency=60.0)  # the step holds until cancelled
     pipeline = engine.create_pipeline([{"name": "a", "model": "gpt-4", "prompt": "Mail {input}"}])
-    task = asyncio.ensure_future(pipeline.execute(EMAIL))
-    for _ in range(500):  # until the step is under way
-        await asyncio.sleep(0.01)
-        if pipeline.last_result is None and pipeline.running:
-            break
-    await asyncio.sleep(0.2)
+    started = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def observer(ev: PipelineEvent) -> None:
+        if ev.kind == "step_start":
+            loop.call_soon_threadsafe(started.set)
+
+    task = asyncio.ensure_future(pipeline.execute(EMAIL, observer=observer))
+    await asyncio.wait_for(started.wait(), 30)  # the step is under way
+    await asyncio.sleep(0.2)  # its call too, as a rule (the outcome is the same either way)
     pipeline.cancel()
     with pytest.raises(RunCancelled) as info:
         await task

@@ -11,7 +11,6 @@ Here that work is made slow on purpose, on a real engine, Redis and wire server.
 from __future__ import annotations
 
 import asyncio
-import socket
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -24,6 +23,7 @@ from orchestration_kernel.redis_link import KERNELS_VAR, RedisSettings
 from orchestration_kernel.routing import Deployment, Limiter
 from orchestration_kernel.routing.shared_limits import SharedLimits, SharedLimitsWarning
 from tests.conftest import fake_key
+from tests.ports import refused_port
 from tests.redis_server import RedisServer
 from tests.servers import OpenAIServer
 
@@ -125,25 +125,18 @@ async def test_a_call_held_up_after_its_permit_books_again(
     await engine.runtime.run(engine.bus.store.close())
 
 
-def _closed_port_url() -> str:
-    """A loopback URL where nothing listens: Redis is never reached."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"redis://127.0.0.1:{port}/0"
-
-
 _DEP = Deployment(id="n", provider="openai", model="m", rpm=6)
 
 
 async def _two_calls_unreached(**options: Any) -> tuple[Limiter, SharedLimits, list[str]]:
     """Two calls on a limiter whose Redis is never reached; the warnings it gave."""
     limiter = Limiter()
-    shared = SharedLimits(
-        RedisSettings(_closed_port_url(), window=30.0, timeout=0.3, retry_after=30.0, **options)
-    )
-    limiter.share(shared)
-    with warnings.catch_warnings(record=True) as caught:
+    with refused_port() as port, warnings.catch_warnings(record=True) as caught:
+        url = f"redis://127.0.0.1:{port}/0"  # Redis is never reached there
+        shared = SharedLimits(
+            RedisSettings(url, window=30.0, timeout=0.3, retry_after=30.0, **options)
+        )
+        limiter.share(shared)
         warnings.simplefilter("always")
         for _ in range(2):
             async with limiter.acquire(_DEP):

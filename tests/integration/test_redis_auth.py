@@ -43,6 +43,9 @@ def _engine(url: str, monkeypatch: pytest.MonkeyPatch) -> OrchestrationEngine:
         ("wrong-" + SECRET, "refused the user name or password in the URL"),  # WRONGPASS
         (None, "wants a password, and the URL gives none"),  # NOAUTH
     ],
+    # Fixed ids: the password is random per process, and two xdist workers that collect
+    # different test ids refuse to run the suite at all.
+    ids=["wrong password", "no password"],
 )
 async def test_a_refused_password_fails_each_shared_use_clearly(
     locked: RedisServer, monkeypatch: pytest.MonkeyPatch, password: str | None, says: str

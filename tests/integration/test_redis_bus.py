@@ -21,7 +21,7 @@ from tests.unit import test_bus_stores as contract
 
 pytestmark = [pytest.mark.timeout(60)]
 
-WAIT = 10.0  # a hang guard only
+WAIT = 30.0  # a hang guard only
 
 
 @pytest.fixture

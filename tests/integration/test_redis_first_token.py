@@ -24,6 +24,7 @@ from orchestration_kernel.redis_link import RedisSettings
 from tests.conftest import fake_key
 from tests.redis_server import RedisServer
 from tests.servers import OpenAIServer
+from tests.waiting import until
 
 pytestmark = [pytest.mark.timeout(90)]
 
@@ -69,15 +70,18 @@ async def _two_streams_one_held_up(redis_server: RedisServer, server: Any) -> No
             yield chunk
 
     adapter.__class__ = type("HeldUp", (base,), {"_stream": held_up_stream})
+    shared = engine.router.limiter.shared
+    assert shared is not None
+    before = len(shared.booked)
     first = asyncio.ensure_future(engine.complete("team", "first", stream=True))
-    await asyncio.sleep(0)  # the first call queues (and books) first
+    await until(lambda: len(shared.booked) > before or first.done(), "the first call booked")
+    assert len(shared.booked) == before + 1
     second = asyncio.ensure_future(engine.complete("team", "second", stream=True))
     replies = await asyncio.wait_for(asyncio.gather(first, second), 60)
 
     assert held == ["first"]
     assert all(reply.text and reply.finish_reason for reply in replies)
-    shared = engine.router.limiter.shared
-    assert shared is not None and shared.rebooked >= 1  # the first call did book again
+    assert shared.rebooked >= 1  # the first call did book again
     # ... and so reached the provider after the second, a window later than it booked.
     prompts = [str(r.json["messages"][-1]["content"]) for r in server.requests]
     assert prompts == ["second", "first"]

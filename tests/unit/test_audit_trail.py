@@ -7,7 +7,6 @@ import hashlib
 import os
 import sqlite3
 import stat
-import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from orchestration_kernel.audit import EVENT_KINDS, AuditTrail
 from orchestration_kernel.audit.rows import REDACTION_FAILED
 from orchestration_kernel.errors import AuditWriteError, ConfigurationError, OrchestrationError
 from orchestration_kernel.session import Session
+from tests.waiting import until, wait_until
 
 
 @pytest.fixture
@@ -120,9 +120,7 @@ def test_request_material_is_hashed_with_the_key_and_never_stored(
 def test_records_are_committed_within_the_flush_interval_without_flush(tmp_path: Path):
     with AuditTrail(tmp_path / "a.sqlite", session_id="s", flush_interval=0.05) as trail:
         trail.record("run_start", run_id="r")
-        deadline = time.monotonic() + 10
-        while not rows(tmp_path / "a.sqlite") and time.monotonic() < deadline:
-            time.sleep(0.02)
+        wait_until(lambda: rows(tmp_path / "a.sqlite"), "the record committed", step=0.02)
         assert len(rows(tmp_path / "a.sqlite")) == 1
 
 
@@ -130,9 +128,7 @@ def test_a_full_batch_is_committed_early(tmp_path: Path):
     with AuditTrail(tmp_path / "a.sqlite", session_id="s", flush_interval=60) as trail:
         for i in range(trail._writer.batch_size):
             trail.record("call", attempt=i)
-        deadline = time.monotonic() + 10
-        while trail.pending and time.monotonic() < deadline:
-            time.sleep(0.02)
+        wait_until(lambda: not trail.pending, "the full batch committed", step=0.02)
         assert trail.pending == 0
 
 
@@ -371,10 +367,8 @@ async def test_a_failed_group_commit_fails_its_waiters(tmp_path) -> None:
     with pytest.raises(OrchestrationError, match="disk full"):  # stuck: fails fast
         await trail.aflush()
     trail._store.append = working  # the disk is back: the writer retries by itself
-    for _ in range(200):  # hang guard: retries back off to a few seconds at most
-        if trail.write_error is None:
-            break
-        await asyncio.sleep(0.05)
+    # The retries back off to a few seconds at most.
+    await until(lambda: trail.write_error is None, "the writer retried by itself")
     assert await trail.aflush() and len(trail.to_dataframe()) == 1
     trail.close()
 

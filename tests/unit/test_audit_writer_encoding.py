@@ -38,7 +38,7 @@ def _stored(path: Path, column: str = "prompt") -> list[Any]:
         conn.close()
 
 
-def _wait_until(done: Callable[[], bool], bound: float = 10.0) -> None:
+def _wait_until(done: Callable[[], bool], bound: float = 60.0) -> None:
     """Poll ``done`` (a hang guard, not a timing assertion)."""
     deadline = time.monotonic() + bound
     while not done() and time.monotonic() < deadline:
@@ -240,14 +240,11 @@ def test_a_record_put_while_the_writer_lingers_is_committed_in_its_interval(
         for i in range(3):
             asyncio.run(one_run(i))
         trail.record("run_start", run_id="later")  # no flush: the writer lingers, unwoken
-        deadline = time.monotonic() + 10
-        while len(_stored(path, "run_id")) < 4 and time.monotonic() < deadline:
-            time.sleep(0.02)
+        _wait_until(lambda: len(_stored(path, "run_id")) >= 4)
         assert _stored(path, "run_id") == ["r0", "r1", "r2", "later"]
         time.sleep(0.2)  # the linger has ended: the writer sleeps until woken
         trail.record("run_start", run_id="idle")
-        while len(_stored(path, "run_id")) < 5 and time.monotonic() < deadline:
-            time.sleep(0.02)
+        _wait_until(lambda: len(_stored(path, "run_id")) >= 5)
         assert _stored(path, "run_id")[-1] == "idle"
 
 

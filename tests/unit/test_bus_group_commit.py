@@ -26,17 +26,18 @@ class Boom(Exception):
 
 async def test_appends_arriving_during_a_commit_share_the_next_one_in_order() -> None:
     groups: list[list[int]] = []
-    gate = threading.Event()
+    gate, writing = threading.Event(), threading.Event()
 
     def write(rows: list[int]) -> None:
         if not groups:
-            gate.wait(10)  # hold the first commit so the others queue behind it
+            writing.set()
+            gate.wait(60)  # hold the first commit so the others queue behind it
         groups.append(rows)
 
     group: GroupCommit[int] = GroupCommit(write, lambda exc: exc)
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         first = asyncio.ensure_future(group.append([0], pool))
-        await asyncio.sleep(0.05)
+        assert await asyncio.to_thread(writing.wait, 60)  # the first commit has begun
         rest = [asyncio.ensure_future(group.append([i, i], pool)) for i in range(1, 6)]
         await asyncio.sleep(0.05)
         assert not any(t.done() for t in [first, *rest])  # nothing returns before its commit
@@ -47,12 +48,13 @@ async def test_appends_arriving_during_a_commit_share_the_next_one_in_order() ->
 
 async def test_a_failed_group_fails_each_append_with_an_error_of_its_own() -> None:
     calls: list[list[int]] = []
-    gate = threading.Event()
+    gate, writing = threading.Event(), threading.Event()
 
     def write(rows: list[int]) -> None:
         if not calls:
             calls.append(rows)
-            gate.wait(10)
+            writing.set()
+            gate.wait(60)
             return
         calls.append(rows)
         raise Boom("disk full")
@@ -60,7 +62,7 @@ async def test_a_failed_group_fails_each_append_with_an_error_of_its_own() -> No
     group: GroupCommit[int] = GroupCommit(write, lambda exc: RuntimeError(f"wrapped: {exc}"))
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         first = asyncio.ensure_future(group.append([0], pool))
-        await asyncio.sleep(0.05)
+        assert await asyncio.to_thread(writing.wait, 60)  # the first commit has begun
         rest = [asyncio.ensure_future(group.append([i], pool)) for i in (1, 2)]
         await asyncio.sleep(0.05)
         gate.set()

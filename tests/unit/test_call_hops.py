@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 from collections.abc import Coroutine, Iterator
 from typing import Any
 
@@ -110,8 +111,10 @@ async def test_cancelling_the_caller_of_a_remote_run_waits_for_it_to_end() -> No
     runtime = Runtime(name="test-hops")
     ended = asyncio.Event()
     seen: list[str] = []
+    started = threading.Event()
 
     async def slow() -> None:
+        started.set()
         try:
             await asyncio.sleep(30)
         except asyncio.CancelledError:
@@ -127,7 +130,8 @@ async def test_cancelling_the_caller_of_a_remote_run_waits_for_it_to_end() -> No
 
     try:
         task = asyncio.create_task(caller())
-        await asyncio.sleep(0.2)
+        # Cancelled before its first step, slow() would never run its body: wait until it runs.
+        assert await asyncio.to_thread(started.wait, 60)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -60,7 +61,11 @@ def test_a_cancelled_compare_ends_its_run_cancelled(tmp_path: Path) -> None:
 
     async def cancel_soon() -> None:
         task = asyncio.ensure_future(engine.compare(MODELS, "slow"))
-        await asyncio.sleep(0.5)
+        assert engine.audit is not None
+        deadline = time.monotonic() + 60  # a hang guard: the run has begun, then cancel it
+        while engine.audit.to_dataframe(event="run_start").empty:
+            assert time.monotonic() < deadline and not task.done()
+            await asyncio.sleep(0.02)
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from orchestration_kernel import OrchestrationEngine
+from tests.waiting import until
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -21,7 +22,9 @@ def test_a_cancelled_call_renders_short_and_is_audited(tmp_path: Path) -> None:
 
     async def cancel_in_flight() -> BaseException:
         call = asyncio.ensure_future(engine.complete("gpt-4o-mini", "wait"))
-        await asyncio.sleep(0.3)
+        # Cancelled only once its attempt is under way: a fixed 0.3 s was not always enough
+        # on a busy machine (a first call checks its input with a fresh Guardian).
+        await until(lambda: engine.simulator.calls > 0, "the call reached the provider")
         call.cancel()
         try:
             await call

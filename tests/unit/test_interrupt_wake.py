@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import threading
+from collections.abc import Callable
 
 import pytest
 
@@ -21,8 +22,11 @@ pytestmark = pytest.mark.timeout(60)
 LONG_S = 20.0
 
 
-async def long_call(ended: list[str]) -> None:
-    """Sleep LONG_S; say in ``ended`` whether it completed or was cancelled."""
+async def long_call(ended: list[str], on_start: Callable[[], object] = lambda: None) -> None:
+    """Sleep LONG_S; say in ``ended`` whether it completed or was cancelled. ``on_start``
+    is called as it begins: a call cancelled before its first step never runs its body,
+    so the test's interrupt is timed from here, not from when the call was handed over."""
+    on_start()
     try:
         await asyncio.sleep(LONG_S)
         ended.append("completed")
@@ -49,9 +53,9 @@ def test_sigint_on_another_thread_cancels_a_long_runtime_call() -> None:
             assert runtime._thread is not None
             target = runtime._thread.ident
             assert target is not None
-            threading.Timer(0.3, signal.pthread_kill, (target, signal.SIGINT)).start()
+            interrupt = threading.Timer(0.3, signal.pthread_kill, (target, signal.SIGINT))
             try:
-                await runtime.run(long_call(ended))
+                await runtime.run(long_call(ended, interrupt.start))
             except asyncio.CancelledError:
                 return "cell cancelled"
             return "cell finished"
@@ -92,9 +96,10 @@ def test_sigint_on_another_thread_stops_a_blocking_runtime_call() -> None:
     try:
         runtime.run_sync(asyncio.sleep(0))  # started: its thread exists
         assert runtime._thread is not None and runtime._thread.ident is not None
-        threading.Timer(0.3, signal.pthread_kill, (runtime._thread.ident, signal.SIGINT)).start()
+        target = runtime._thread.ident
+        interrupt = threading.Timer(0.3, signal.pthread_kill, (target, signal.SIGINT))
         with pytest.raises(KeyboardInterrupt):
-            runtime.run_sync(long_call(ended))
+            runtime.run_sync(long_call(ended, interrupt.start))
     finally:
         signal.signal(signal.SIGINT, previous)
         runtime.close()

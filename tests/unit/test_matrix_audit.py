@@ -76,7 +76,9 @@ def test_a_matrix_run_pair_carries_the_session_of_its_call_rows() -> None:
 
 
 def test_a_cancelled_matrix_records_cancelled_before_the_cancel_returns() -> None:
-    engine = OrchestrationEngine(offline="on", retry=FAST, simulator=SimulatorConfig(latency=0.2))
+    # A second a call: the cancel comes long before the 30 items could all be done,
+    # however slowly a busy machine runs the test's polling.
+    engine = OrchestrationEngine(offline="on", retry=FAST, simulator=SimulatorConfig(latency=1.0))
     items = [f"q{i}" for i in range(30)]
 
     cancel_once_a_call_is_audited(engine, engine.matrix(MODELS[:1], "{item}", items, concurrency=1))

@@ -99,7 +99,8 @@ def test_the_job_has_its_own_run_start_and_run_end(engine: OrchestrationEngine) 
 def test_a_cancelled_job_records_cancelled() -> None:
     from tests.unit.test_matrix_audit import cancel_once_a_call_is_audited
 
-    slow = OrchestrationEngine(offline="on", simulator={"latency": 0.2})
+    # A second a call: cancelled long before its 20 items could all be done.
+    slow = OrchestrationEngine(offline="on", simulator={"latency": 1.0})
     slow.providers.set_offline_model("sim")
     items = [f"q{i}" for i in range(20)]
     cancel_once_a_call_is_audited(slow, slow.pipeline_matrix(STEPS[:1], items, concurrency=1))

@@ -8,6 +8,7 @@ import pytest
 from orchestration_kernel import OrchestrationEngine
 from orchestration_kernel.errors import ConfigurationError
 from orchestration_kernel.redis_link import RedisSettings, client
+from tests.ports import refused_port
 
 SECRET = "Hunter2-" + "pw" * 4
 
@@ -56,19 +57,21 @@ def test_an_option_redis_does_not_know_is_a_configuration_error_not_a_type_error
 def test_a_password_in_the_query_is_hidden_like_one_in_the_user_part() -> None:
     """redis-py also reads ``?password=`` from a URL. Before: only ``user:pw@`` was masked,
     so the query's password showed in every warning, error, repr and status."""
-    import socket
-    import warnings
-
-    from orchestration_kernel.errors import SharedStateError
     from orchestration_kernel.redis_link import redact
 
     assert redact(f"redis://h:1/0?db=0&Password={SECRET}&x=1") == (
         "redis://h:1/0?db=0&Password=***&x=1"
     )
-    with socket.socket() as free:  # a port nothing listens on: refused at once
-        free.bind(("127.0.0.1", 0))
-        port = free.getsockname()[1]
-    url = f"redis://127.0.0.1:{port}/0?password={SECRET}"
+    with refused_port() as port:  # a port nothing listens on: refused at once
+        _refused_with_the_password_hidden(f"redis://127.0.0.1:{port}/0?password={SECRET}")
+
+
+def _refused_with_the_password_hidden(url: str) -> None:
+    """Redis refuses at ``url``: no message, repr or status shows its ``?password=``."""
+    import warnings
+
+    from orchestration_kernel.errors import SharedStateError
+
     engine = OrchestrationEngine(offline="on", audit=False, redis=RedisSettings(url, timeout=0.5))
     shown: list[str] = [repr(engine.redis), repr(engine.bus)]
     try:

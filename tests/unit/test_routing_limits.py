@@ -22,7 +22,7 @@ from orchestration_kernel.routing import (
     counts_against_deployment,
 )
 
-pytestmark = pytest.mark.timeout(10)
+pytestmark = pytest.mark.timeout(60)
 
 
 def _breaker(threshold: int = 3, cooldown: float = 30.0) -> tuple[CircuitBreaker, ManualClock]:
@@ -115,7 +115,7 @@ def _dep(**limits) -> Deployment:
 async def test_no_limit_applies_unless_configured():
     limiter = Limiter(ManualClock())
     dep = _dep()
-    async with asyncio.timeout(5):
+    async with asyncio.timeout(60):  # a hang guard
         entered = []
 
         async def call(i: int) -> None:

@@ -62,8 +62,10 @@ def test_run_sync_inside_loop_is_refused(runtime: Runtime) -> None:
 
 async def test_cancelling_the_caller_cancels_the_work(runtime: Runtime) -> None:
     state: dict[str, bool] = {}
+    started = threading.Event()
 
     async def slow() -> None:
+        started.set()
         try:
             await asyncio.sleep(30)
         except asyncio.CancelledError:
@@ -71,7 +73,9 @@ async def test_cancelling_the_caller_cancels_the_work(runtime: Runtime) -> None:
             raise
 
     task = asyncio.ensure_future(runtime.run(slow()))
-    await asyncio.sleep(0.05)
+    # Cancelled before its first step, the work never runs its body: wait until it runs
+    # (a fixed short sleep was not always enough on a busy machine).
+    assert await asyncio.to_thread(started.wait, 60)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task

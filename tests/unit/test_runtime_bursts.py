@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from orchestration_kernel.runtime import CANCEL_GRACE_S, Runtime
+from orchestration_kernel.runtime import Runtime
 
 
 @pytest.fixture
@@ -91,12 +91,13 @@ def test_closing_from_a_thread_stops_the_producer_before_close_returns(runtime: 
 async def test_an_iterator_closed_before_its_producer_ran_returns_at_once(runtime: Runtime) -> None:
     """A producer cancelled before its first step never runs its body; closing must not
     wait out the grace period for it."""
-    started = time.monotonic()
     for _ in range(20):
         it = runtime.iterate(_endless([]))
         it._start_for_loop(asyncio.get_running_loop())
         await it.aclose()
-    assert time.monotonic() - started < CANCEL_GRACE_S
+        # aclose returned because the producer was seen to stop, not because the grace
+        # period ran out (a wall-clock bound here would fail on a busy machine).
+        assert it._stopped.is_set()
 
 
 def test_one_drain_moves_only_what_was_there_when_it_began() -> None:
