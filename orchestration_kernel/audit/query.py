@@ -62,7 +62,8 @@ def select_sql(
 ) -> tuple[str, list[Cell]]:
     """SQL and parameters selecting matching rows in ``seq`` order.
 
-    ``model`` matches the requested model, the responding model, or ``provider:model``.
+    ``model`` matches the requested model (with or without its ``provider:``), the
+    responding model, or ``provider:model``.
     ``limit`` keeps the most recent rows.
     """
     where: list[str] = []
@@ -77,8 +78,13 @@ def select_sql(
         where.append("timestamp >= ?")
         params.append(_moment(since))
     if model is not None:
-        where.append("? IN (model, response_model, provider || ':' || model)")
-        params.append(model)
+        # A bare name also matches a requested ``provider:name`` (how a stand-in, the
+        # simulator or the local model, records the model it stands in for).
+        where.append(
+            "(? IN (model, response_model, provider || ':' || model)"
+            " OR substr(model, instr(model, ':') + 1) = ?)"
+        )
+        params.extend((model, model))
     if event is not None:
         kinds = _event_kinds(event)
         where.append(f"event IN ({', '.join('?' for _ in kinds)})")

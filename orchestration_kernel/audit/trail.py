@@ -55,6 +55,7 @@ from .export import (
     wants_decoded_json,
     write_parquet,
 )
+from .filter_hints import warn_if_unknown_model
 from .frames import frame_from_arrow, frame_from_rows, joined_parts, typed_in_part
 from .index import REPLAY, SEARCH, LazyIndex, behind, catch_up
 from .keys import KEY_BYTES, load_or_create_key
@@ -354,6 +355,7 @@ class AuditTrail:
         sql, params = select_sql(run, since, model, event, session, limit)
         whole = (run, since, model, event, session, limit) == (None,) * 6
         frame = self._frame(sql, params, whole)
+        warn_if_unknown_model(self._rows, model, len(frame))
         homes = list(homes)
         if homes:
             frame = _with_homes(self, frame, homes, sql, params, limit)
@@ -378,6 +380,8 @@ class AuditTrail:
         if table is not None and not decode:
             direct = parquet_from_arrow(table, path, self.export_formats)
         frame = self._frame_of(table, sql, params, decode) if direct is None else None
+        if frame is not None:
+            warn_if_unknown_model(self._rows, filters.get("model"), len(frame))
         target = Path(path).expanduser()
         target.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(target) as tmp:
