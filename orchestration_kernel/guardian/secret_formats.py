@@ -578,6 +578,40 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         verified="HRP, 32-byte payload and Bech32 checksum: the age spec (C2SP age.md)",
     ),
     TokenFormat(
+        "SQUARE_SECRET",
+        "Square OAuth application secret",
+        ("sq0csp-",),
+        rf"[{_URLSAFE}]{{43}}(?![{_URLSAFE}])",
+        "https://developer.squareup.com/docs/oauth-api/create-urls-for-square-authorization",
+        # The Developer Console's OAuth page shows the application secret, "sq0csp-"
+        # then 43 URL-safe characters; "sq0idp-" is the application ID, public, not a
+        # secret (https://developer.squareup.com/docs/build-basics/access-tokens).
+        verified="sq0csp- prefix: Square's OAuth and access-token pages; 43: its examples",
+    ),
+    TokenFormat(
+        "SQUARE_TOKEN",
+        "Square access token",
+        ("sq0atp-",),
+        rf"[{_URLSAFE}]{{22}}(?![{_URLSAFE}])",
+        "https://developer.squareup.com/docs/build-basics/access-tokens",
+        # The access tokens of Connect v1 (sq0atp- + 22 URL-safe characters), still
+        # accepted by the API.
+        verified="sq0atp- prefix and 22 characters: Square's v1 access-token examples",
+    ),
+    TokenFormat(
+        "SQUARE_TOKEN",
+        "Square access token (v2)",
+        ("EAAA",),
+        rf"[{_URLSAFE}]{{60}}(?![{_URLSAFE}])",
+        "https://developer.squareup.com/reference/square/oauth-api/obtain-token",
+        boundary="",
+        # Personal and OAuth access tokens: "OAuth access tokens are 64 bytes long"
+        # (ObtainToken's access_token field), EAAA + 60 URL-safe characters. No
+        # delimiter after the prefix, so judged whole. Meta's tokens (EAAB…, EAAG…) run
+        # to 100 characters and more: the exact length keeps the two apart.
+        verified="64 characters: ObtainToken reference (access_token); EAAA: its examples",
+    ),
+    TokenFormat(
         "TELEGRAM_BOT_TOKEN",
         "Telegram",
         ("/bot",),

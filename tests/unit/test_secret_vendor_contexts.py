@@ -1,0 +1,91 @@
+"""Vendor token forms in the contexts they are pasted in (issue 20, beyond the development
+set): bare, in code assignments of several languages under names that say nothing, in
+URLs, in config files. Each form is the vendor's documented one, built at run time from
+a seeded random draw; no case text of the public development set is stored here."""
+
+from __future__ import annotations
+
+import random
+import string
+from collections.abc import Callable
+
+import pytest
+
+from orchestration_kernel.guardian.placeholders import is_placeholder
+from tests.unit.test_guardian_public_categories import check
+
+_URLSAFE = string.ascii_letters + string.digits + "_-"
+_B62 = string.ascii_letters + string.digits
+
+#: Where a credential is pasted, under names that carry no key word (the form alone must
+#: be found).
+CONTEXTS = {
+    "bare": "{t}",
+    "prose": "the deploy log printed {t} before it failed",
+    "python": 'client = Client("{t}")',
+    "javascript": "const c = '{t}';",
+    "go": 'cfg := Config{{Auth: "{t}"}}',
+    "java": 'String c = "{t}";',
+    "ruby": 'c = "{t}"',
+    "shell": "export THING={t}",
+    "yaml": "creds:\n  value: {t}\n",
+    "json": '{{"value": "{t}"}}',
+    "dotenv": "FOO={t}",
+    "url query": "https://api.example.com/v1/items?auth={t}&page=2",
+    "header": 'curl -H "X-Auth: {t}" https://api.example.com',
+    "xml": "<value>{t}</value>",
+}
+
+
+def _draw(rng: random.Random, alphabet: str, n: int) -> str:
+    """``n`` random characters that read as generated (not a run, not filler)."""
+    while True:
+        value = "".join(rng.choice(alphabet) for _ in range(n))
+        if not is_placeholder(value) and any(c.isdigit() for c in value):
+            return value
+
+
+#: Each vendor's documented form, from a seeded random draw.
+FORMS: dict[str, Callable[[random.Random], str]] = {
+    "square application secret": lambda rng: "sq0csp-" + _draw(rng, _URLSAFE, 43),
+    "square v1 access token": lambda rng: "sq0atp-" + _draw(rng, _URLSAFE, 22),
+    "square access token": lambda rng: "EAAA" + _draw(rng, _URLSAFE, 60),
+    "telegram bot token": lambda rng: (
+        f"{rng.randint(10**7, 10**10 - 1)}:AA" + _draw(rng, _URLSAFE, 33)
+    ),
+}
+
+
+@pytest.mark.parametrize("context", CONTEXTS)
+@pytest.mark.parametrize("form", FORMS)
+def test_a_documented_form_is_caught_in_every_context(form: str, context: str) -> None:
+    rng = random.Random(f"{form}/{context}")
+    for _ in range(3):
+        token = FORMS[form](rng)
+        text = CONTEXTS[context].format(t=token)
+        assert check(text) == "block", text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Placeholders in the documented forms.
+        "sq0csp-" + "X" * 43,
+        "sq0csp-" + "x" * 43,
+        "SQUARE_APPLICATION_SECRET=sq0csp-<your-application-secret>",
+        "sq0atp-" + "*" * 22,
+        "token: sq0atp-YOUR_ACCESS_TOKEN_HERE",
+        'access_token = "EAAA<your-access-token>"',
+        "EAAA" + "EXAMPLE" * 8 + "EXAM",
+        # Shorter or longer than the documented 64: not a Square token.
+        "EAAA" + "Qx7" * 10,
+        # Ordinary number:word text.
+        "12345678:AA",
+        "job 12345678:AA finished at 10:42:07",
+        "ratio 100000000:AAB in the table",
+        "123456789:AA" + "x" * 33,
+        "bot token: 123456789:AAyour-bot-token-goes-here-please",
+    ],
+)
+def test_placeholders_and_look_alikes_are_allowed(text: str) -> None:
+    assert check(text) == "allow", text
