@@ -578,6 +578,19 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         verified="HRP, 32-byte payload and Bech32 checksum: the age spec (C2SP age.md)",
     ),
     TokenFormat(
+        "DISCORD_WEBHOOK",
+        "Discord webhook",
+        ("discord.com/api/webhooks/", "discordapp.com/api/webhooks/"),
+        rf"\d{{17,20}}/[{_URLSAFE}]{{60,90}}(?![{_URLSAFE}])",
+        "https://discord.com/developers/docs/resources/webhook#execute-webhook",
+        boundary="",
+        # Executing a webhook needs no other credential: POST /webhooks/{webhook.id}/
+        # {webhook.token}, the id a snowflake (up to 20 digits), the token the URL-safe
+        # secret (68 characters as issued; Discord documents no length, hence 60-90).
+        # The prefix without the scheme, so the ptb./canary. hosts match too.
+        verified="/webhooks/{webhook.id}/{webhook.token}: Discord's webhook resource page",
+    ),
+    TokenFormat(
         "SQUARE_SECRET",
         "Square OAuth application secret",
         ("sq0csp-",),

@@ -50,6 +50,10 @@ FORMS: dict[str, Callable[[random.Random], str]] = {
     "square application secret": lambda rng: "sq0csp-" + _draw(rng, _URLSAFE, 43),
     "square v1 access token": lambda rng: "sq0atp-" + _draw(rng, _URLSAFE, 22),
     "square access token": lambda rng: "EAAA" + _draw(rng, _URLSAFE, 60),
+    "discord webhook": lambda rng: (
+        f"https://discord.com/api/webhooks/{rng.randint(10**17, 10**19)}/"
+        + _draw(rng, _URLSAFE, 68)
+    ),
     "telegram bot token": lambda rng: (
         f"{rng.randint(10**7, 10**10 - 1)}:AA" + _draw(rng, _URLSAFE, 33)
     ),
@@ -79,6 +83,10 @@ def test_a_documented_form_is_caught_in_every_context(form: str, context: str) -
         "EAAA" + "EXAMPLE" * 8 + "EXAM",
         # Shorter or longer than the documented 64: not a Square token.
         "EAAA" + "Qx7" * 10,
+        # A webhook URL whose token is a placeholder, or that names no token.
+        "https://discord.com/api/webhooks/123456789012345678/<webhook-token>",
+        "https://discord.com/api/webhooks/123456789012345678/" + "x" * 68,
+        "see https://discord.com/developers/docs/resources/webhook for the webhook URL",
         # Ordinary number:word text.
         "12345678:AA",
         "job 12345678:AA finished at 10:42:07",
