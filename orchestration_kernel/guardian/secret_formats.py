@@ -350,6 +350,18 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         boundary="",
     ),
     TokenFormat(
+        "AZURE_SAS_TOKEN",
+        "Azure shared access signature",
+        ("sig=",),
+        r"(?:[A-Za-z0-9+/]|%2[BbFf]){43}(?:=|%3[Dd])(?![A-Za-z0-9%])",
+        "https://learn.microsoft.com/rest/api/storageservices/create-service-sas#specify-the-signature",
+        # A SAS URL grants what its permissions say to whoever holds it. Its signature
+        # is "an HMAC computed over the string-to-sign and key using the SHA256
+        # algorithm, and then encoded by using Base64": 43 base64 characters and "=",
+        # URL-encoded in a URL (%2B, %2F, %3D).
+        verified="sig= as Base64 of HMAC-SHA256 (32 bytes, 44 characters): the page",
+    ),
+    TokenFormat(
         "ATLASSIAN_TOKEN",
         "Atlassian",
         ("ATATT3", "ATCTT3", "ATOAT3"),

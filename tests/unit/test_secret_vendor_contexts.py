@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 import string
 from collections.abc import Callable
+from urllib.parse import quote
 
 import pytest
 
@@ -54,6 +55,12 @@ FORMS: dict[str, Callable[[random.Random], str]] = {
         f"https://discord.com/api/webhooks/{rng.randint(10**17, 10**19)}/"
         + _draw(rng, _URLSAFE, 68)
     ),
+    "azure sas url": lambda rng: (
+        "https://acct.blob.core.windows.net/c/f.csv?sv=2022-11-02&sp=r"
+        + "&sig="
+        + quote(_draw(rng, _B62 + "+/", 43), safe="")
+        + "%3D"
+    ),
     "telegram bot token": lambda rng: (
         f"{rng.randint(10**7, 10**10 - 1)}:AA" + _draw(rng, _URLSAFE, 33)
     ),
@@ -87,6 +94,10 @@ def test_a_documented_form_is_caught_in_every_context(form: str, context: str) -
         "https://discord.com/api/webhooks/123456789012345678/<webhook-token>",
         "https://discord.com/api/webhooks/123456789012345678/" + "x" * 68,
         "see https://discord.com/developers/docs/resources/webhook for the webhook URL",
+        # A SAS signature that is a placeholder, or a sig= that is no HMAC-SHA256.
+        "https://acct.blob.core.windows.net/c?sv=2022-11-02&sp=r&sig=<signature>",
+        "https://acct.blob.core.windows.net/c?sp=r&sig=" + "X" * 43 + "%3D",
+        "https://cdn.example.com/f.js?sig=" + "9f86d081884c7d659a2feaa0c55ad015" * 2,
         # Ordinary number:word text.
         "12345678:AA",
         "job 12345678:AA finished at 10:42:07",
