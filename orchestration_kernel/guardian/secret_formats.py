@@ -114,7 +114,9 @@ class TokenFormat:
     format whose vendor documents one that can be computed offline (of the rows
     below, age's Bech32 keys and Sentry's JSON claims; GitHub's CRC32 tail is handled by
     its own rule in :mod:`.secrets`).
-    ``boundary``: characters that may not precede the prefix. ``proof``: a check of the
+    ``boundary``: characters that may not precede the prefix (by default ``-`` and
+    ``.``: ``x-sk_live_…`` or ``a.hf_…`` is part of a longer name; a ``/`` may precede
+    it, a token being a URL's path segment as often as its query value). ``proof``: a check of the
     body that, when it passes, shows a genuine token whatever the placeholder heuristics
     say (a CRC32 tail). ``verified``: what was checked on the vendor's page, and where.
     """
@@ -125,7 +127,7 @@ class TokenFormat:
     body: str
     doc: str
     checksum: Callable[[str], bool] | None = None
-    boundary: str = "-./"
+    boundary: str = "-."
     proof: Callable[[str], bool] | None = None
     verified: str = ""
     delimited: bool | None = None

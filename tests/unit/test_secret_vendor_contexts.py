@@ -12,8 +12,10 @@ from urllib.parse import quote
 
 import pytest
 
+from orchestration_kernel.guardian import SecretDetector
 from orchestration_kernel.guardian.placeholders import is_placeholder
-from tests.unit.test_guardian_public_categories import check
+from orchestration_kernel.guardian.secret_formats import TOKEN_FORMATS, TokenFormat
+from tests.unit.test_guardian_public_categories import _token, check
 
 _URLSAFE = string.ascii_letters + string.digits + "_-"
 _B62 = string.ascii_letters + string.digits
@@ -33,6 +35,7 @@ CONTEXTS = {
     "json": '{{"value": "{t}"}}',
     "dotenv": "FOO={t}",
     "url query": "https://api.example.com/v1/items?auth={t}&page=2",
+    "url path": "https://api.example.com/v1/{t}/send",
     "header": 'curl -H "X-Auth: {t}" https://api.example.com',
     "xml": "<value>{t}</value>",
 }
@@ -108,3 +111,17 @@ def test_a_documented_form_is_caught_in_every_context(form: str, context: str) -
 )
 def test_placeholders_and_look_alikes_are_allowed(text: str) -> None:
     assert check(text) == "allow", text
+
+
+@pytest.mark.parametrize(
+    "fmt",
+    # Not the rows whose token holds a "/" itself (a URL, base64 with "/").
+    [f for f in TOKEN_FORMATS if "/" not in f.body + "".join(f.prefixes)],
+    ids=lambda f: f"{f.vendor}:{f.prefixes[0]}",
+)
+def test_every_vendor_format_is_caught_as_a_url_path_segment(fmt: TokenFormat) -> None:
+    # A token is a URL's path segment as often as its query value (a webhook, a
+    # proxy's path): the "/" before it does not make it part of a longer name.
+    token = _token(fmt, seed=len(fmt.vendor) * 31)
+    found = SecretDetector().find(f"POST https://relay.example.net/hooks/{token}/send")
+    assert any(f.entity == fmt.entity for f in found), (fmt.vendor, token)
