@@ -58,8 +58,13 @@ _KEYWORDS: dict[str, tuple[str, ...]] = {
     "contrasena": ("s",),
     "passwort": (),
 }
-#: Glued lower-case words that make a key word part of a name (``apikey``, ``authtoken``).
-_GLUED = ("api", "access", "secret", "auth", "private", "client", "app", "bot", "session")
+#: Glued lower-case words that make a key word part of a name (``apikey``, ``authtoken``;
+#: and the database clients' environment variables, ``PGPASSWORD``, ``DBPASS``: PostgreSQL
+#: documents PGPASSWORD, https://www.postgresql.org/docs/current/libpq-envars.html).
+_GLUED = (
+    *("api", "access", "secret", "auth", "private", "client", "app", "bot", "session"),
+    *("pg", "db", "admin", "root", "user", "mysql", "smtp", "mail"),
+)
 _NAME_CHARS = frozenset(string.ascii_letters + string.digits + "_.-$@")
 _MAX_NAME = 64
 _TYPE_WORDS = r"(?:\s+(?:string|str|String|var|let|const|final|char\*?|text|bytes))?"
@@ -274,8 +279,11 @@ def find_assignments(text: str, lower: str) -> Iterator[Assignment]:
                     end = max(end, value[1])
 
 
+#: The user may be empty: ``redis://:password@host`` (Redis's URI scheme,
+#: https://www.iana.org/assignments/uri-schemes/prov/redis, for a server with a password
+#: and no ACL user).
 _URL_CREDENTIAL = re.compile(
-    r"://(?P<user>[A-Za-z0-9._~%!$&+=-]{1,64}):(?P<pw>[^\s@/:\"'<>]{1,128})@[A-Za-z0-9.-]"
+    r"://(?P<user>[A-Za-z0-9._~%!$&+=-]{0,64}):(?P<pw>[^\s@/:\"'<>]{1,128})@[A-Za-z0-9.-]"
 )
 _CURL_USER = re.compile(
     r"(?:-u|--user)[ \t]{1,8}[\"']?(?P<user>[^\s:\"']{1,64}):(?P<pw>[^\s\"']{1,128})"

@@ -101,6 +101,12 @@ def test_a_documented_form_is_caught_in_every_context(form: str, context: str) -
         "https://acct.blob.core.windows.net/c?sv=2022-11-02&sp=r&sig=<signature>",
         "https://acct.blob.core.windows.net/c?sp=r&sig=" + "X" * 43 + "%3D",
         "https://cdn.example.com/f.js?sig=" + "9f86d081884c7d659a2feaa0c55ad015" * 2,
+        # Database client look-alikes: no password, or one fetched at run time.
+        "redis://:<password>@cache.internal:6379/0",
+        "redis://cache.internal:6379/0",
+        "PGPASSWORD=$(cat /run/secrets/pg) psql -h db",
+        "set PGPASSWORD before running psql; the dbpassword field is required",
+        "bypass = 'route-around-the-cache'",
         # Ordinary number:word text.
         "12345678:AA",
         "job 12345678:AA finished at 10:42:07",
@@ -125,3 +131,19 @@ def test_every_vendor_format_is_caught_as_a_url_path_segment(fmt: TokenFormat) -
     token = _token(fmt, seed=len(fmt.vendor) * 31)
     found = SecretDetector().find(f"POST https://relay.example.net/hooks/{token}/send")
     assert any(f.entity == fmt.entity for f in found), (fmt.vendor, token)
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "redis://:{p}@cache.internal:6379/0",  # Redis: a password and no user
+        "rediss://:{p}@cache.example.net:6380",
+        "PGPASSWORD={p} psql -h db -U app",  # PostgreSQL's environment variable
+        "export DBPASS='{p}'",
+        "MYSQLPASSWORD: {p}",
+    ],
+)
+def test_database_client_passwords_are_caught(template: str) -> None:
+    rng = random.Random(template)
+    password = _draw(rng, _B62 + "!#%^", 14)
+    assert check(template.format(p=password)) == "block"
