@@ -639,6 +639,14 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         verified="64 characters: ObtainToken reference (access_token); EAAA: its examples",
     ),
     TokenFormat(
+        "GROQ_KEY",
+        "Groq",
+        ("gsk_",),
+        rf"[{_B62}]{{48,56}}(?![{_B62}])",
+        "https://console.groq.com/docs/api-keys",
+        # gsk_ and 52 base62 characters as issued; the page documents no length.
+    ),
+    TokenFormat(
         "TELEGRAM_BOT_TOKEN",
         "Telegram",
         ("/bot",),
