@@ -647,6 +647,14 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         # gsk_ and 52 base62 characters as issued; the page documents no length.
     ),
     TokenFormat(
+        "XAI_KEY",
+        "xAI",
+        ("xai-",),
+        rf"[{_B62}]{{70,90}}(?![{_B62}])",
+        "https://docs.x.ai/docs/overview",
+        # xai- and 80 base62 characters as issued; no documented length.
+    ),
+    TokenFormat(
         "TELEGRAM_BOT_TOKEN",
         "Telegram",
         ("/bot",),
