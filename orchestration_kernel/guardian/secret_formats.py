@@ -655,6 +655,14 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         # xai- and 80 base62 characters as issued; no documented length.
     ),
     TokenFormat(
+        "REPLICATE_TOKEN",
+        "Replicate",
+        ("r8_",),
+        rf"[{_B62}]{{37}}(?![{_B62}])",
+        "https://replicate.com/docs/topics/security/api-tokens",
+        # "API tokens begin with r8_" (40 characters in all).
+    ),
+    TokenFormat(
         "TELEGRAM_BOT_TOKEN",
         "Telegram",
         ("/bot",),
