@@ -663,6 +663,14 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         # "API tokens begin with r8_" (40 characters in all).
     ),
     TokenFormat(
+        "LANGSMITH_KEY",
+        "LangSmith",
+        ("lsv2_pt_", "lsv2_sk_"),
+        r"[a-f0-9]{32}_[a-f0-9]{10}(?![A-Za-z0-9])",
+        "https://docs.smith.langchain.com/administration/how_to_guides/organization_management/create_account_api_key",
+        # Personal access tokens (lsv2_pt_) and service keys (lsv2_sk_).
+    ),
+    TokenFormat(
         "TELEGRAM_BOT_TOKEN",
         "Telegram",
         ("/bot",),
