@@ -671,6 +671,22 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         # Personal access tokens (lsv2_pt_) and service keys (lsv2_sk_).
     ),
     TokenFormat(
+        "GOOGLE_OAUTH_SECRET",
+        "Google OAuth client secret",
+        ("GOCSPX-",),
+        rf"[{_URLSAFE}]{{28}}(?![{_URLSAFE}])",
+        "https://support.google.com/cloud/answer/15549257",
+        # OAuth client secrets created since 2021 open with GOCSPX- (35 characters).
+    ),
+    TokenFormat(
+        "GOOGLE_OAUTH_TOKEN",
+        "Google OAuth access token",
+        ("ya29.",),
+        rf"[{_URLSAFE}]{{60,2000}}",
+        "https://developers.google.com/identity/protocols/oauth2",
+        # Short-lived access tokens; Google documents their size as variable (up to 2 KB).
+    ),
+    TokenFormat(
         "TELEGRAM_BOT_TOKEN",
         "Telegram",
         ("/bot",),
