@@ -687,6 +687,15 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         # Short-lived access tokens; Google documents their size as variable (up to 2 KB).
     ),
     TokenFormat(
+        "HEROKU_KEY",
+        "Heroku",
+        ("HRKU-",),
+        rf"[{_URLSAFE}]{{50,70}}(?![{_URLSAFE}])",
+        "https://devcenter.heroku.com/articles/authentication",
+        # API keys issued since 2024 open with HRKU- (older ones are bare UUIDs, read
+        # only under a key name).
+    ),
+    TokenFormat(
         "TELEGRAM_BOT_TOKEN",
         "Telegram",
         ("/bot",),
