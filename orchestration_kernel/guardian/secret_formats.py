@@ -696,6 +696,14 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         # only under a key name).
     ),
     TokenFormat(
+        "RUBYGEMS_KEY",
+        "RubyGems",
+        ("rubygems_",),
+        r"[a-f0-9]{48}(?![A-Za-z0-9])",
+        "https://guides.rubygems.org/api-key-scopes/",
+        # rubygems_ and 48 hex digits.
+    ),
+    TokenFormat(
         "TELEGRAM_BOT_TOKEN",
         "Telegram",
         ("/bot",),
