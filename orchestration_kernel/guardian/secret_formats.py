@@ -704,6 +704,14 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         # rubygems_ and 48 hex digits.
     ),
     TokenFormat(
+        "PLANETSCALE_TOKEN",
+        "PlanetScale",
+        ("pscale_tkn_", "pscale_pw_", "pscale_oauth_"),
+        rf"[{_URLSAFE}]{{32,64}}(?![{_URLSAFE}])",
+        "https://planetscale.com/docs/concepts/service-tokens",
+        # Service tokens, database passwords and OAuth tokens.
+    ),
+    TokenFormat(
         "TELEGRAM_BOT_TOKEN",
         "Telegram",
         ("/bot",),
