@@ -712,6 +712,14 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         # Service tokens, database passwords and OAuth tokens.
     ),
     TokenFormat(
+        "NEWRELIC_KEY",
+        "New Relic",
+        ("NRAK-", "NRII-"),
+        r"[A-Z0-9]{27}(?![A-Za-z0-9])",
+        "https://docs.newrelic.com/docs/apis/intro-apis/new-relic-api-keys/",
+        # User keys (NRAK-) and insert keys (NRII-); browser keys (NRJS-) are public.
+    ),
+    TokenFormat(
         "TELEGRAM_BOT_TOKEN",
         "Telegram",
         ("/bot",),
