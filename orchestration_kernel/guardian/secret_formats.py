@@ -720,6 +720,14 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         # User keys (NRAK-) and insert keys (NRII-); browser keys (NRJS-) are public.
     ),
     TokenFormat(
+        "SOURCEGRAPH_TOKEN",
+        "Sourcegraph",
+        ("sgp_",),
+        r"(?:[a-f0-9]{16}_|local_)?[a-f0-9]{40}(?![A-Za-z0-9])",
+        "https://sourcegraph.com/docs/cli/how-tos/creating_an_access_token",
+        # sgp_, an optional instance identifier, and 40 hex digits.
+    ),
+    TokenFormat(
         "TELEGRAM_BOT_TOKEN",
         "Telegram",
         ("/bot",),
