@@ -728,6 +728,14 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         # sgp_, an optional instance identifier, and 40 hex digits.
     ),
     TokenFormat(
+        "CONTENTFUL_TOKEN",
+        "Contentful",
+        ("CFPAT-",),
+        rf"[{_URLSAFE}]{{43}}(?![{_URLSAFE}])",
+        "https://www.contentful.com/developers/docs/references/authentication/",
+        # Personal access tokens of the Content Management API.
+    ),
+    TokenFormat(
         "TELEGRAM_BOT_TOKEN",
         "Telegram",
         ("/bot",),
