@@ -736,6 +736,14 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         # Personal access tokens of the Content Management API.
     ),
     TokenFormat(
+        "BREVO_KEY",
+        "Brevo (Sendinblue)",
+        ("xkeysib-", "xsmtpsib-"),
+        rf"[a-f0-9]{{64}}-[{_B62}]{{16}}(?![{_B62}])",
+        "https://developers.brevo.com/docs/getting-started",
+        # API keys (xkeysib-) and SMTP keys (xsmtpsib-): 64 hex digits, "-", 16 base62.
+    ),
+    TokenFormat(
         "TELEGRAM_BOT_TOKEN",
         "Telegram",
         ("/bot",),
