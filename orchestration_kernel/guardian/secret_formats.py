@@ -744,6 +744,13 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         # API keys (xkeysib-) and SMTP keys (xsmtpsib-): 64 hex digits, "-", 16 base62.
     ),
     TokenFormat(
+        "SHIPPO_TOKEN",
+        "Shippo",
+        ("shippo_live_", "shippo_test_"),
+        r"[a-f0-9]{40}(?![A-Za-z0-9])",
+        "https://docs.goshippo.com/docs/guides_general/authentication/",
+    ),
+    TokenFormat(
         "TELEGRAM_BOT_TOKEN",
         "Telegram",
         ("/bot",),
