@@ -751,6 +751,15 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         "https://docs.goshippo.com/docs/guides_general/authentication/",
     ),
     TokenFormat(
+        "EASYPOST_KEY",
+        "EasyPost",
+        ("EZAK", "EZTK"),
+        rf"[{_B62}]{{54}}(?![{_B62}])",
+        "https://docs.easypost.com/docs/authentication",
+        boundary="",
+        # Production (EZAK) and test (EZTK) keys; no delimiter: judged whole.
+    ),
+    TokenFormat(
         "TELEGRAM_BOT_TOKEN",
         "Telegram",
         ("/bot",),
