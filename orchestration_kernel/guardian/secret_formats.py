@@ -760,6 +760,13 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         # Production (EZAK) and test (EZTK) keys; no delimiter: judged whole.
     ),
     TokenFormat(
+        "DUFFEL_TOKEN",
+        "Duffel",
+        ("duffel_live_", "duffel_test_"),
+        rf"[{_URLSAFE}]{{43}}(?![{_URLSAFE}])",
+        "https://duffel.com/docs/api/overview/making-requests/authentication",
+    ),
+    TokenFormat(
         "TELEGRAM_BOT_TOKEN",
         "Telegram",
         ("/bot",),
