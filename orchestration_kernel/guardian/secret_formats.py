@@ -767,6 +767,14 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         "https://duffel.com/docs/api/overview/making-requests/authentication",
     ),
     TokenFormat(
+        "MAPBOX_TOKEN",
+        "Mapbox secret token",
+        ("sk.eyJ",),
+        rf"[{_URLSAFE}]{{20,200}}\.[{_URLSAFE}]{{20,30}}(?![{_URLSAFE}])",
+        "https://docs.mapbox.com/accounts/guides/tokens/",
+        # "Secret tokens begin with sk"; public ones (pk.) are meant to be shared.
+    ),
+    TokenFormat(
         "TELEGRAM_BOT_TOKEN",
         "Telegram",
         ("/bot",),
