@@ -775,6 +775,14 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         # "Secret tokens begin with sk"; public ones (pk.) are meant to be shared.
     ),
     TokenFormat(
+        "DROPBOX_TOKEN",
+        "Dropbox",
+        ("sl.",),
+        rf"(?:u\.)?[{_URLSAFE}]{{120,1500}}",
+        "https://developers.dropbox.com/oauth-guide",
+        # Short-lived access tokens (sl., sl.u.), 130 characters and more.
+    ),
+    TokenFormat(
         "TELEGRAM_BOT_TOKEN",
         "Telegram",
         ("/bot",),
