@@ -791,6 +791,14 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         # Private API keys of accounts made before 2023 (key- and 32 hex digits).
     ),
     TokenFormat(
+        "NETLIFY_TOKEN",
+        "Netlify",
+        ("nfp_",),
+        rf"[{_B62}]{{36,40}}(?![{_B62}])",
+        "https://docs.netlify.com/api/get-started/#authentication",
+        # Personal access tokens (nfp_); no documented length.
+    ),
+    TokenFormat(
         "TELEGRAM_BOT_TOKEN",
         "Telegram",
         ("/bot",),
