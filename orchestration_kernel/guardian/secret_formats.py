@@ -799,6 +799,14 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         # Personal access tokens (nfp_); no documented length.
     ),
     TokenFormat(
+        "FIGMA_TOKEN",
+        "Figma",
+        ("figd_",),
+        rf"[{_URLSAFE}]{{38,48}}(?![{_URLSAFE}])",
+        "https://www.figma.com/developers/api#access-tokens",
+        # Personal access tokens (figd_); no documented length.
+    ),
+    TokenFormat(
         "TELEGRAM_BOT_TOKEN",
         "Telegram",
         ("/bot",),
