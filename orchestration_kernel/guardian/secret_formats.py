@@ -807,6 +807,15 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         # Personal access tokens (figd_); no documented length.
     ),
     TokenFormat(
+        "SUPABASE_KEY",
+        "Supabase",
+        ("sbp_", "sb_secret_"),
+        rf"[{_URLSAFE}]{{30,64}}(?![{_URLSAFE}])",
+        "https://supabase.com/docs/guides/api/api-keys",
+        # Personal access tokens (sbp_) and secret API keys (sb_secret_); publishable
+        # keys (sb_publishable_) are meant to be shared.
+    ),
+    TokenFormat(
         "TELEGRAM_BOT_TOKEN",
         "Telegram",
         ("/bot",),
