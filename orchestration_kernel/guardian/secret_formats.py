@@ -816,6 +816,14 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         # keys (sb_publishable_) are meant to be shared.
     ),
     TokenFormat(
+        "CIRCLECI_TOKEN",
+        "CircleCI",
+        ("CCIPAT_", "CCIPRJ_"),
+        rf"[{_B62}]{{20,24}}_[a-f0-9]{{40}}(?![A-Za-z0-9])",
+        "https://circleci.com/docs/managing-api-tokens/",
+        # Personal (CCIPAT_) and project (CCIPRJ_) API tokens.
+    ),
+    TokenFormat(
         "TELEGRAM_BOT_TOKEN",
         "Telegram",
         ("/bot",),
