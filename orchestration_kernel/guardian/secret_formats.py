@@ -824,6 +824,14 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         # Personal (CCIPAT_) and project (CCIPRJ_) API tokens.
     ),
     TokenFormat(
+        "BUILDKITE_TOKEN",
+        "Buildkite",
+        ("bkua_",),
+        r"[a-f0-9]{40}(?![A-Za-z0-9])",
+        "https://buildkite.com/docs/apis/managing-api-tokens",
+        # User API access tokens (bkua_ and 40 hex digits).
+    ),
+    TokenFormat(
         "TELEGRAM_BOT_TOKEN",
         "Telegram",
         ("/bot",),
