@@ -832,6 +832,14 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         # User API access tokens (bkua_ and 40 hex digits).
     ),
     TokenFormat(
+        "HUBSPOT_TOKEN",
+        "HubSpot",
+        ("pat-na1-", "pat-na2-", "pat-eu1-", "pat-ap1-"),
+        r"[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?![A-Za-z0-9])",
+        "https://developers.hubspot.com/docs/api/private-apps",
+        # Private app access tokens: pat-, the data centre, a UUID.
+    ),
+    TokenFormat(
         "TELEGRAM_BOT_TOKEN",
         "Telegram",
         ("/bot",),
