@@ -783,14 +783,6 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         # Short-lived access tokens (sl., sl.u.), 130 characters and more.
     ),
     TokenFormat(
-        "MAILGUN_KEY",
-        "Mailgun",
-        ("key-",),
-        r"[a-f0-9]{32}(?![A-Za-z0-9])",
-        "https://documentation.mailgun.com/docs/mailgun/api-reference/authentication/",
-        # Private API keys of accounts made before 2023 (key- and 32 hex digits).
-    ),
-    TokenFormat(
         "NETLIFY_TOKEN",
         "Netlify",
         ("nfp_",),
