@@ -361,7 +361,7 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         # is "an HMAC computed over the string-to-sign and key using the SHA256
         # algorithm, and then encoded by using Base64": 43 base64 characters and "=",
         # URL-encoded in a URL (%2B, %2F, %3D).
-        verified="sig= as Base64 of HMAC-SHA256 (32 bytes, 44 characters): the page",
+        verified="HMAC-SHA256 in Base64: learn.microsoft.com SasQueryParameters.Signature",
     ),
     TokenFormat(
         "ATLASSIAN_TOKEN",
@@ -602,7 +602,7 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         # {webhook.token}, the id a snowflake (up to 20 digits), the token the URL-safe
         # secret (68 characters as issued; Discord documents no length, hence 60-90).
         # The prefix without the scheme, so the ptb./canary. hosts match too.
-        verified="/webhooks/{webhook.id}/{webhook.token}: Discord's webhook resource page",
+        verified="",
     ),
     TokenFormat(
         "SQUARE_SECRET",
@@ -613,7 +613,7 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         # The Developer Console's OAuth page shows the application secret, "sq0csp-"
         # then 43 URL-safe characters; "sq0idp-" is the application ID, public, not a
         # secret (https://developer.squareup.com/docs/build-basics/access-tokens).
-        verified="sq0csp- prefix: Square's OAuth and access-token pages; 43: its examples",
+        verified="",
     ),
     TokenFormat(
         "SQUARE_TOKEN",
@@ -623,7 +623,7 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         "https://developer.squareup.com/docs/build-basics/access-tokens",
         # The access tokens of Connect v1 (sq0atp- + 22 URL-safe characters), still
         # accepted by the API.
-        verified="sq0atp- prefix and 22 characters: Square's v1 access-token examples",
+        verified="",
     ),
     TokenFormat(
         "SQUARE_TOKEN",
@@ -636,7 +636,7 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         # (ObtainToken's access_token field), EAAA + 60 URL-safe characters. No
         # delimiter after the prefix, so judged whole. Meta's tokens (EAAB…, EAAG…) run
         # to 100 characters and more: the exact length keeps the two apart.
-        verified="64 characters: ObtainToken reference (access_token); EAAA: its examples",
+        verified="64: ObtainToken's access_token, quoted by Square (forums/t/1655)",
     ),
     TokenFormat(
         "GROQ_KEY",
