@@ -244,7 +244,7 @@ which the project treats as ranges, not an individual's address. Injection misse
 role-play frame with a capability claim only, and a request for sarcasm.
 
 The vendor token table (`orchestration_kernel/guardian/secret_formats.py`) says per row
-what was checked on the vendor's own page (`verified`: 26 of 51 rows, December 2026:
+what was checked on the vendor's own page (`verified`: 28 of 80 rows, December 2026:
 Slack, Stripe, GitLab's six rows against its token-prefix table, npm, Hugging Face,
 SendGrid, Twilio, Vault, Shopify, Atlassian, Doppler, Dynatrace, Grafana, Flutterwave, PyPI,
 age, Sentry's two rows against its token-formats page, JFrog reference tokens, and two
@@ -257,7 +257,16 @@ added GitLab's `glwt-` and Sentry's reserved `sntrya_`/`sntryi_`. AWS's access-k
 prefixes are from its unique-ID table. Checksums: GitHub and npm tokens end in a CRC32
 tail (a valid one proves a token whatever its random part spells); age secret keys are
 Bech32 (BIP-173, HRP `AGE-SECRET-KEY-`, as the age spec encodes them), and one whose
-checksum fails is not reported.
+checksum fails is not reported. Session 10 probed each detect-secrets plugin family and
+further vendors with random tokens of each documented form, bare, in code of several
+languages, in URLs and in config files (`tests/unit/test_secret_vendor_contexts.py`), and
+added the forms that passed: Square (`sq0csp-`, `sq0atp-`, 64-character `EAAA…`),
+Discord webhook URLs, Azure SAS signatures (`sig=`, verified: Base64 HMAC-SHA256),
+Groq, xAI, Replicate, LangSmith, Google OAuth (`GOCSPX-`, `ya29.`), Heroku (`HRKU-`),
+RubyGems, PlanetScale, New Relic, Sourcegraph, Contentful, Brevo, Shippo, EasyPost,
+Duffel, Mapbox secret tokens, Dropbox, Netlify, Figma, Supabase, CircleCI, Buildkite
+and HubSpot; a token after `/` (a URL path segment) is now read; `redis://:pw@host` and
+glued client variables (`PGPASSWORD`) are credentials. None of it moved a figure above.
 
 Speed. The target (≤ 100 µs per KB for `check_input` at the median, on 2 cores) is
 measured by `make bench`'s `guardian` section (`python -m bench.guardian_speed`); the
