@@ -832,6 +832,15 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         # Private app access tokens: pat-, the data centre, a UUID.
     ),
     TokenFormat(
+        "CLOUDFLARE_ORIGIN_CA_KEY",
+        "Cloudflare Origin CA key",
+        ("v1.0-",),
+        r"[a-f0-9]{24}-[a-f0-9]{146}(?![A-Za-z0-9])",
+        "https://developers.cloudflare.com/fundamentals/api/get-started/ca-keys/",
+        # Origin CA keys: v1.0-, 24 hex digits, "-", 146 hex digits (a version string
+        # like v1.0-beta never reads so).
+    ),
+    TokenFormat(
         "TELEGRAM_BOT_TOKEN",
         "Telegram",
         ("/bot",),
