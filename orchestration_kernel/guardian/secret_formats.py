@@ -841,6 +841,16 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         # like v1.0-beta never reads so).
     ),
     TokenFormat(
+        "ALIBABA_ACCESS_KEY_ID",
+        "Alibaba Cloud AccessKey ID",
+        ("LTAI",),
+        rf"[{_B62}]{{12,20}}(?![{_B62}])",
+        "https://www.alibabacloud.com/help/en/ram/user-guide/create-an-accesskey-pair",
+        boundary="",
+        # AccessKey IDs open with LTAI (as AWS's AKIA, the id half of a key pair, which
+        # the other scanners report too); no delimiter: judged whole.
+    ),
+    TokenFormat(
         "TELEGRAM_BOT_TOKEN",
         "Telegram",
         ("/bot",),
