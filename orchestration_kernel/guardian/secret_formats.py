@@ -851,6 +851,16 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         # the other scanners report too); no delimiter: judged whole.
     ),
     TokenFormat(
+        "OCTOPUS_KEY",
+        "Octopus Deploy",
+        ("API-",),
+        r"[A-Z0-9]{25,27}(?![A-Za-z0-9])",
+        "https://octopus.com/docs/octopus-rest-api/how-to-create-an-api-key",
+        # API- and upper-case letters and digits; an all-letter run (API-GATEWAY…) is a
+        # name, so a key holds digits and letters both.
+        checksum=lambda v: any(c.isdigit() for c in v[4:]) and any(c.isalpha() for c in v[4:]),
+    ),
+    TokenFormat(
         "TELEGRAM_BOT_TOKEN",
         "Telegram",
         ("/bot",),
