@@ -112,6 +112,9 @@ def test_a_documented_form_is_caught_in_every_context(form: str, context: str) -
         "cache key-" + hashlib.md5(b"user:42").hexdigest() + " expired",
         # A publishable key is meant to be shared.
         "pk.eyJ1IjoiZXhhbXBsZSJ9." + "Qm9va3NBcmVHcmVhdA",
+        # Names and versions after a short vendor prefix.
+        "see API-GATEWAYCONFIGURATIONREF in the runbook",
+        "upgrade to v1.0-beta before the release",
         # Ordinary number:word text.
         "12345678:AA",
         "job 12345678:AA finished at 10:42:07",
