@@ -83,7 +83,8 @@ _ASSIGN = re.compile(
     r"(?:\\?[\"']?\]?|\[\])"
     + _TYPE_WORDS
     + _ANNOTATION
-    + r"(?:[ \t]{0,8}(?P<op>:{1,3}=|[?.+]=|\|\|=|\?\?=|==|=>|<<?-|=|:)[ \t]{0,8}"
+    # A comparison too (JavaScript's === and !==): the literal is what the name holds.
+    + r"(?:[ \t]{0,8}(?P<op>:{1,3}=|[?.+]=|\|\|=|\?\?=|={2,3}|!={1,2}|=>|<<?-|=|:)[ \t]{0,8}"
     # CSV: name,value with no blank after the comma (prose puts one there).
     r"|(?P<csv>,)(?=[^\s,]))"
     r"(?:" + _LITERAL_PREFIX + r"\\?(?P<q>\"\"\"|'''|[\"'`])(?P<qv>[^\"'`\n]{0,256}?)\\?(?P=q)"
@@ -128,6 +129,8 @@ def _part_start(text: str, pos: int, lower: str) -> bool:
         return True
     if text[pos].isupper() and (text[pos - 1].islower() or text[pos + 1 : pos + 2].islower()):
         return True  # camelCase: adobeToken, EZTKToken
+    if text[pos - 1] == "D" and text[pos - 2 : pos - 1] == "-":
+        return True  # a Java system property: -Dpassword=…
     return lower.endswith(_GLUED, max(0, pos - 7), pos)
 
 

@@ -108,6 +108,9 @@ def test_a_documented_form_is_caught_in_every_context(form: str, context: str) -
         "PGPASSWORD=$(cat /run/secrets/pg) psql -h db",
         "set PGPASSWORD before running psql; the dbpassword field is required",
         "bypass = 'route-around-the-cache'",
+        'if (password === "") return;',
+        "java -Dpassword=${DB_PASSWORD} -jar app.jar",
+        "-Dpasswordless=true",
         # A hash in a cache key is not Mailgun's legacy key- form (left out for this).
         "cache key-" + hashlib.md5(b"user:42").hexdigest() + " expired",
         # A publishable key is meant to be shared.
@@ -149,9 +152,12 @@ def test_every_vendor_format_is_caught_as_a_url_path_segment(fmt: TokenFormat) -
         "PGPASSWORD={p} psql -h db -U app",  # PostgreSQL's environment variable
         "export DBPASS='{p}'",
         "MYSQLPASSWORD: {p}",
+        'if (password === "{p}") {{',  # JavaScript's strict comparisons
+        'if (token !== "{p}") return;',
+        "java -Dpassword={p} -jar app.jar",  # a Java system property
     ],
 )
 def test_database_client_passwords_are_caught(template: str) -> None:
     rng = random.Random(template)
     password = _draw(rng, _B62 + "!#%^", 14)
-    assert check(template.format(p=password)) == "block"
+    assert check(template.format(p=password)) == "block", template
