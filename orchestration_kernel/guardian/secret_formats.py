@@ -861,6 +861,14 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         checksum=lambda v: any(c.isdigit() for c in v[4:]) and any(c.isalpha() for c in v[4:]),
     ),
     TokenFormat(
+        "SONARQUBE_TOKEN",
+        "SonarQube",
+        ("squ_", "sqp_", "sqa_"),
+        r"[a-f0-9]{40}(?![A-Za-z0-9])",
+        "https://docs.sonarsource.com/sonarqube-server/latest/user-guide/managing-tokens/",
+        # User (squ_), project analysis (sqp_) and global analysis (sqa_) tokens.
+    ),
+    TokenFormat(
         "TELEGRAM_BOT_TOKEN",
         "Telegram",
         ("/bot",),
