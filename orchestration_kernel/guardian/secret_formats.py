@@ -869,6 +869,14 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         # User (squ_), project analysis (sqp_) and global analysis (sqa_) tokens.
     ),
     TokenFormat(
+        "PINECONE_KEY",
+        "Pinecone",
+        ("pcsk_",),
+        rf"[{_B62}]{{4,10}}_[{_B62}]{{40,90}}(?![{_B62}])",
+        "https://docs.pinecone.io/guides/projects/manage-api-keys",
+        # pcsk_, the key's id, "_", its secret; lengths not documented.
+    ),
+    TokenFormat(
         "TELEGRAM_BOT_TOKEN",
         "Telegram",
         ("/bot",),
