@@ -877,6 +877,14 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         # pcsk_, the key's id, "_", its secret; lengths not documented.
     ),
     TokenFormat(
+        "ONEPASSWORD_TOKEN",
+        "1Password service account",
+        ("ops_",),
+        r"eyJ[A-Za-z0-9+/=_-]{100,1500}",
+        "https://developer.1password.com/docs/service-accounts/",
+        # Service account tokens: ops_ and base64 of the token's JSON.
+    ),
+    TokenFormat(
         "TELEGRAM_BOT_TOKEN",
         "Telegram",
         ("/bot",),
