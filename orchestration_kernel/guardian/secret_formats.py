@@ -894,6 +894,14 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         # Personal access tokens: pat, a 14-character id, ".", 64 hex digits.
     ),
     TokenFormat(
+        "BRAINTREE_TOKEN",
+        "Braintree",
+        ("access_token$production$", "access_token$sandbox$"),
+        r"[a-z0-9]{16}\$[a-f0-9]{32}(?![A-Za-z0-9])",
+        "https://developer.paypal.com/braintree/docs/guides/authorization/access-tokens",
+        # access_token$<environment>$<merchant id>$<32 hex digits>.
+    ),
+    TokenFormat(
         "TELEGRAM_BOT_TOKEN",
         "Telegram",
         ("/bot",),
