@@ -902,6 +902,16 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         # access_token$<environment>$<merchant id>$<32 hex digits>.
     ),
     TokenFormat(
+        "TEAMS_WEBHOOK",
+        "Microsoft Teams incoming webhook",
+        (".webhook.office.com/webhookb2/",),
+        r"[a-f0-9-]{36}@[a-f0-9-]{36}/IncomingWebhook/[a-f0-9]{32}/[a-f0-9-]{36}"
+        r"(?:/[A-Za-z0-9_-]{30,80})?",
+        "https://learn.microsoft.com/microsoftteams/platform/webhooks-and-connectors/how-to/add-incoming-webhook",
+        boundary="",
+        # Posting needs nothing but the URL: group id @ tenant id, the connector's id.
+    ),
+    TokenFormat(
         "TELEGRAM_BOT_TOKEN",
         "Telegram",
         ("/bot",),
