@@ -912,6 +912,15 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         # Posting needs nothing but the URL: group id @ tenant id, the connector's id.
     ),
     TokenFormat(
+        "LAUNCHDARKLY_KEY",
+        "LaunchDarkly",
+        ("api-", "sdk-"),
+        r"[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?![A-Za-z0-9])",
+        "https://docs.launchdarkly.com/home/account/api",
+        # API access tokens (api-) and server-side SDK keys (sdk-), each a UUID; mobile
+        # keys (mob-) and client ids ship in apps.
+    ),
+    TokenFormat(
         "TELEGRAM_BOT_TOKEN",
         "Telegram",
         ("/bot",),
