@@ -921,6 +921,14 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         # keys (mob-) and client ids ship in apps.
     ),
     TokenFormat(
+        "CLICKUP_TOKEN",
+        "ClickUp",
+        ("pk_",),
+        r"\d{1,12}_[A-Z0-9]{32}(?![A-Za-z0-9])",
+        "https://developer.clickup.com/docs/authentication",
+        # Personal API tokens: pk_, the user id, "_", 32 upper-case letters and digits.
+    ),
+    TokenFormat(
         "TELEGRAM_BOT_TOKEN",
         "Telegram",
         ("/bot",),
