@@ -244,7 +244,7 @@ which the project treats as ranges, not an individual's address. Injection misse
 role-play frame with a capability claim only, and a request for sarcasm.
 
 The vendor token table (`orchestration_kernel/guardian/secret_formats.py`) says per row
-what was checked on the vendor's own page (`verified`: 28 of 83 rows, December 2026:
+what was checked on the vendor's own page (`verified`: 28 of 90 rows, December 2026:
 Slack, Stripe, GitLab's six rows against its token-prefix table, npm, Hugging Face,
 SendGrid, Twilio, Vault, Shopify, Atlassian, Doppler, Dynatrace, Grafana, Flutterwave, PyPI,
 age, Sentry's two rows against its token-formats page, JFrog reference tokens, and two
@@ -265,7 +265,9 @@ Discord webhook URLs, Azure SAS signatures (`sig=`, verified: Base64 HMAC-SHA256
 Groq, xAI, Replicate, LangSmith, Google OAuth (`GOCSPX-`, `ya29.`), Heroku (`HRKU-`),
 RubyGems, PlanetScale, New Relic, Sourcegraph, Contentful, Brevo, Shippo, EasyPost,
 Duffel, Mapbox secret tokens, Dropbox, Netlify, Figma, Supabase, CircleCI, Buildkite,
-HubSpot, Cloudflare Origin CA keys, Alibaba Cloud AccessKey ids and Octopus Deploy;
+HubSpot, Cloudflare Origin CA keys, Alibaba Cloud AccessKey ids, Octopus Deploy,
+SonarQube, Pinecone, 1Password service accounts, Braintree, Microsoft Teams
+webhooks, LaunchDarkly and ClickUp;
 a token after `/` (a URL path segment) is now read; `redis://:pw@host` and
 glued client variables (`PGPASSWORD`) are credentials. None of it moved a figure above.
 

@@ -885,15 +885,6 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         # Service account tokens: ops_ and base64 of the token's JSON.
     ),
     TokenFormat(
-        "AIRTABLE_TOKEN",
-        "Airtable",
-        ("pat",),
-        rf"[{_B62}]{{14}}\.[a-f0-9]{{64}}(?![A-Za-z0-9])",
-        "https://airtable.com/developers/web/guides/personal-access-tokens",
-        boundary="",
-        # Personal access tokens: pat, a 14-character id, ".", 64 hex digits.
-    ),
-    TokenFormat(
         "BRAINTREE_TOKEN",
         "Braintree",
         ("access_token$production$", "access_token$sandbox$"),

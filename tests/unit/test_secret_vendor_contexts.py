@@ -118,6 +118,9 @@ def test_a_documented_form_is_caught_in_every_context(form: str, context: str) -
         # Names and versions after a short vendor prefix.
         "see API-GATEWAYCONFIGURATIONREF in the runbook",
         "upgrade to v1.0-beta before the release",
+        "set the pattern and the path; see api-docs and sdk-version 4.2",
+        "https://contoso.webhook.office.com/webhookb2/<group-id>@<tenant-id>/IncomingWebhook/",
+        "sdk-00000000-0000-0000-0000-000000000000",
         # Ordinary number:word text.
         "12345678:AA",
         "job 12345678:AA finished at 10:42:07",
