@@ -17,6 +17,7 @@ from typing import Any
 
 from IPython.core.error import UsageError
 
+from ..engine_args import split_commas
 from ..errors import ConfigurationError
 from ..near_names import data_names
 from .column_hint import column_hint
@@ -276,6 +277,7 @@ def check_cell_options(args: argparse.Namespace, *, cell: bool) -> None:
 
 
 def _check_compare(args: argparse.Namespace) -> None:
+    args.compare = split_commas(args.compare)  # --compare a,b,c as well as --compare a b c
     if not args.compare:
         raise usage("--compare needs at least one model: --compare gpt-4 claude-3")
     if args.args:

@@ -1,0 +1,39 @@
+"""A data scientist's first hour (session 10, explore): what a newcomer typed, following
+README.md and docs/EXAMPLES.md and then straying, each in a real ipykernel over the
+Jupyter protocol, every model served by the offline simulator."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.integration.test_kernel import Frontend, text_of
+from tests.integration.test_notebook_user import ok, start_kernel, stop, value
+
+pytestmark = [pytest.mark.kernel, pytest.mark.timeout(240)]
+
+
+@pytest.fixture(scope="module")
+def kernel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Frontend]:
+    frontend = start_kernel(
+        tmp_path_factory.mktemp("first-hour-home"),
+        ORCHESTRATION_OFFLINE="auto",
+        ORCHESTRATION_OFFLINE_MODEL="sim",
+    )
+    try:
+        ok(frontend, "%load_ext orchestration_kernel")
+        yield frontend
+    finally:
+        stop(frontend)
+
+
+@pytest.mark.parametrize("models", ["gpt-4o-mini,claude-3,gemini-pro", "gpt-4o-mini, claude-3"])
+def test_compare_with_commas_runs_each_model(kernel: Frontend, models: str) -> None:
+    """Before: ``--compare a,b,c`` ran ONE model named 'a,b,c' (sent to openai with an
+    unknown price, answered by the simulator as if it existed)."""
+    shown = text_of(ok(kernel, f"%%orchestrate --compare {models} --out cmp\nSay hi"))
+    expected = [m.strip() for m in models.split(",")]
+    assert value(kernel, "list(cmp.replies)") == expected
+    assert "not in the model catalogue" not in shown
+    assert f"compare {len(expected)} models" in shown
