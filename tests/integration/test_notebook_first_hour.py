@@ -37,3 +37,26 @@ def test_compare_with_commas_runs_each_model(kernel: Frontend, models: str) -> N
     assert value(kernel, "list(cmp.replies)") == expected
     assert "not in the model catalogue" not in shown
     assert f"compare {len(expected)} models" in shown
+
+
+def test_a_result_method_on_underscore_says_where_the_result_is(kernel: Frontend) -> None:
+    """Before: ``'Rendered' object has no attribute 'to_dataframe'`` with a frame of ours:
+    ``_`` after a run cell is the text it showed, and nothing said the run is elsewhere."""
+    ok(kernel, "%%orchestrate\n- name: a\n  model: gpt-4o-mini\n  prompt: hi there\n")
+    reply, msgs = kernel.run("_.to_dataframe()")
+    assert reply["status"] == "error" and reply["ename"] == "AttributeError"
+    shown = text_of(msgs)
+    assert "which has no .to_dataframe" in shown and "_orchestrate.to_dataframe" in shown
+    assert "Traceback" not in shown and "orchestration_kernel/" not in shown
+    # It is still the text for everything a str does, and hasattr still says no.
+    assert value(kernel, "[_.upper() == _orchestrate.output.upper(), hasattr(_, 'cost')]") == [
+        True,
+        False,
+    ]
+    assert value(kernel, "_orchestrate.to_dataframe().shape[0]") == 1
+    # Output that is no run's (the help) has nothing to point at: a plain one-line error.
+    ok(kernel, "%orchestrate help")
+    reply, msgs = kernel.run("_.to_dataframe()")
+    shown = text_of(msgs)
+    assert "has no attribute 'to_dataframe'" in shown and "_orchestrate" not in shown
+    assert "orchestration_kernel/" not in shown
