@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -18,7 +18,7 @@ from .storage.commit import Commit
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["CompareTable", "Completer", "run_compare"]
+__all__ = ["CompareTable", "Completer", "run_compare", "total_cost"]
 
 
 class Completer(Protocol):
@@ -27,6 +27,12 @@ class Completer(Protocol):
     async def complete(self, model: str, prompt: Any, **kwargs: Any) -> Reply:
         """One call; returns the checked reply or raises."""
         ...
+
+
+def total_cost(replies: Iterable[Reply]) -> float | None:
+    """The replies' summed ``cost_usd``, or ``None`` if any of them is unknown."""
+    costs = [r.cost_usd for r in replies]
+    return None if any(c is None for c in costs) else float(sum(c or 0.0 for c in costs))
 
 
 @masked_repr()  # its replies' text and errors, shown: no key (guardian=False too)
@@ -60,6 +66,13 @@ class CompareTable:
     def findings(self) -> int:
         """How many Guardian decisions other than ``allow`` the replies (and blocks) carry."""
         return count_findings(self.replies.values())
+
+    @property
+    def cost_usd(self) -> float | None:
+        """What the comparison cost, summed over the models that answered, as
+        ``PipelineResult.cost_usd``: ``None`` when any of their prices is unknown (unknown
+        is not free); 0 where an offline stand-in answered (``rows()`` has the estimate)."""
+        return total_cost(self.ok.values())
 
     def fastest(self) -> str | None:
         """The model with the lowest latency among those that answered."""

@@ -30,6 +30,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .compare import total_cost
 from .errors import ConfigurationError
 from .formatting import TextPrinter, format_cost, format_ms
 from .models import Reply
@@ -300,6 +301,13 @@ class MatrixResult:
             for m, r in t.replies.items()
             if isinstance(r, Reply)
         }
+
+    @property
+    def cost_usd(self) -> float | None:
+        """What the matrix cost, over every cell that answered, as
+        ``PipelineResult.cost_usd``: ``None`` when any price is unknown; per model in
+        :meth:`totals`."""
+        return total_cost(self.replies.values())
 
     @property
     def errors(self) -> dict[tuple[int, str], BaseException]:
