@@ -13,6 +13,8 @@ from tests.integration.test_notebook_user import ok, start_kernel, stop, value
 
 pytestmark = [pytest.mark.kernel, pytest.mark.timeout(240)]
 
+STEP = "- name: a\n  model: gpt-4o-mini\n  prompt: hi"
+
 
 @pytest.fixture(scope="module")
 def kernel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Frontend]:
@@ -60,3 +62,30 @@ def test_a_result_method_on_underscore_says_where_the_result_is(kernel: Frontend
     shown = text_of(msgs)
     assert "has no attribute 'to_dataframe'" in shown and "_orchestrate" not in shown
     assert "orchestration_kernel/" not in shown
+
+
+@pytest.mark.parametrize(
+    ("line", "body", "says"),
+    [
+        ("%%orchestrate --model claude-3", STEP, "not a %%orchestrate cell. A pipeline names"),
+        ("%%orchestrate --compare gpt-4o-mini -m claude-3", "hi", "--compare claude-3 sends"),
+        ("%%orchestrate --run abc", STEP, "--run is for %orchestrate audit, not a %%orchestrate"),
+        ("%orchestrate models gpt-4o --save", "", "--save is for %orchestrate key, not %orch"),
+    ],
+    ids=["cell-model", "compare-m", "cell-run", "models-save"],
+)
+def test_an_option_of_another_command_is_refused_not_ignored(
+    kernel: Frontend, line: str, body: str, says: str
+) -> None:
+    """Before: argparse took ``--model claude-3`` on a cell, nothing read it, and the
+    steps' own model (or --compare's alone) answered as if the user had been heard."""
+    ok(kernel, "_orchestrate = None")
+    reply, msgs = kernel.run(f"{line}\n{body}".rstrip("\n"))
+    assert reply["status"] == "error" and reply["ename"] == "ConfigurationError"
+    shown = text_of(msgs)
+    assert says in shown and "Traceback" not in shown
+    assert value(kernel, "_orchestrate is None")  # nothing ran
+    # Where it belongs the option is read: audit --run looks for that run.
+    reply, msgs = kernel.run("%orchestrate audit --run abc")
+    assert "abc" in text_of(msgs) and "is for %orchestrate" not in text_of(msgs)
+    assert "[simulated gpt-4o-mini" in text_of(ok(kernel, "%orchestrate explain -m gpt-4o-mini"))
