@@ -334,8 +334,16 @@ class MatrixResult:
 
     # -- tables --------------------------------------------------------------------
     def row_labels(self) -> list[Any]:
-        """How a view names each row: a DataFrame row by its index label, else the item."""
-        if _is_dataframe(self.source) and self.index is not None:
+        """How a view names each row: a DataFrame row by its index label, a Series item
+        by its index label when the index is its own (not 0, 1, 2, ...), else the item.
+
+        A Series with labels (``pd.Series(questions)`` of a dict, ``df.set_index("id").q``)
+        was shown by its values, while the notes (``{item} has no value ... (z)``) and
+        ``to_dataframe()`` named its labels, and a missing value showed as ``None``."""
+        if self.index is not None and (
+            _is_dataframe(self.source)
+            or (_is_series(self.source) and self.index != list(range(len(self.index))))
+        ):
             return list(self.index)
         return list(self.items)
 

@@ -89,3 +89,20 @@ def test_an_option_of_another_command_is_refused_not_ignored(
     reply, msgs = kernel.run("%orchestrate audit --run abc")
     assert "abc" in text_of(msgs) and "is for %orchestrate" not in text_of(msgs)
     assert "[simulated gpt-4o-mini" in text_of(ok(kernel, "%orchestrate explain -m gpt-4o-mini"))
+
+
+def test_a_series_with_labels_is_shown_by_its_labels(kernel: Frontend) -> None:
+    """Before: each row of the live view was named by the Series' value (``- 5.0``,
+    ``- None`` for NaN) while the note named the label (``(z)``) and ``to_dataframe()``
+    indexed by it; a Series on 0, 1, 2 (``df.review``) is still named by its values."""
+    ok(kernel, "import pandas as pd, numpy as np")
+    ok(kernel, "s = pd.Series([5.0, 3.5, np.nan], index=['x', 'y', 'z'], name='stars')")
+    shown = text_of(ok(kernel, "%%orchestrate --compare gpt-4o-mini --over s --out m\nR: {item}"))
+    live = shown.rsplit("3 items × 1 model", 1)[1]
+    assert [line for line in live.splitlines() if line.startswith("- ")] == ["- x", "- y", "- z"]
+    assert "1 of 3 items (z)" in shown
+    assert value(kernel, "list(m.to_dataframe().index)") == ["x", "y", "z"]
+    ok(kernel, "plain = s.reset_index(drop=True)")
+    plain = text_of(ok(kernel, "%%orchestrate --compare gpt-4o-mini --over plain\nR: {item}"))
+    live = plain.rsplit("3 items × 1 model", 1)[1]
+    assert [line for line in live.splitlines() if line.startswith("- ")][:2] == ["- 5.0", "- 3.5"]
