@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from .formatting import TextPrinter
 from .models import Reply
+from .near_attributes import NearAttributes
 from .offline import cost_if_real, model_label, stand_in_cost_note, stand_in_cost_text
 from .outcomes import count_findings, worst_status
 from .repr_floor import mask, masked_repr
@@ -37,7 +38,7 @@ def total_cost(replies: Iterable[Reply]) -> float | None:
 
 @masked_repr()  # its replies' text and errors, shown: no key (guardian=False too)
 @dataclass
-class CompareTable:
+class CompareTable(NearAttributes):
     """One reply (or the error that replaced it) per model, in the order asked."""
 
     prompt: str

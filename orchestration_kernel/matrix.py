@@ -34,6 +34,7 @@ from .compare import total_cost
 from .errors import ConfigurationError
 from .formatting import TextPrinter, format_cost, format_ms
 from .models import Reply
+from .near_attributes import NearAttributes
 from .near_names import did_you_mean
 from .offline import cost_if_real, reply_stood_in, stand_in_cost_text
 from .outcomes import count_findings, worst_status
@@ -275,7 +276,7 @@ def _with_columns(template: Template, names: Mapping[str, Any]) -> Template:
 # -- the result ------------------------------------------------------------------------
 @masked_repr()  # no key in a repr (guardian=False too)
 @dataclass
-class MatrixResult:
+class MatrixResult(NearAttributes):
     """Every model's reply (or error) for every item: ``tables[i]`` holds item ``i``."""
 
     models: list[str]
