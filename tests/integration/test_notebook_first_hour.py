@@ -106,3 +106,13 @@ def test_a_series_with_labels_is_shown_by_its_labels(kernel: Frontend) -> None:
     plain = text_of(ok(kernel, "%%orchestrate --compare gpt-4o-mini --over plain\nR: {item}"))
     live = plain.rsplit("3 items × 1 model", 1)[1]
     assert [line for line in live.splitlines() if line.startswith("- ")][:2] == ["- 5.0", "- 3.5"]
+
+
+def test_a_mistyped_result_attribute_is_one_line_naming_the_near_one(kernel: Frontend) -> None:
+    """Before: ``'PipelineResult' object has no attribute 'cost'`` after two frames of
+    pydantic's, with nothing saying the name is ``cost_usd``."""
+    ok(kernel, f"%%orchestrate --out r\n{STEP}")
+    reply, msgs = kernel.run("r.cost")
+    shown = text_of(msgs)
+    assert reply["ename"] == "AttributeError" and "Did you mean 'cost_usd'?" in shown
+    assert "Traceback" not in shown and "pydantic" not in shown
