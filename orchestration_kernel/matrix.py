@@ -98,8 +98,12 @@ class MatrixInput:
         """One line per placeholder some items left empty: their prompts go out with a
         blank where the value should be, which is rarely meant and costs a call each."""
         notes = []
+        counts = Counter(self.labels) if self.missing else Counter()
+        twice = {label for label, n in counts.items() if n > 1}
+        # A label the index repeats names no row alone: its position (iloc) says which.
+        named = [f"{k} at position {i}" if k in twice else k for i, k in enumerate(self.labels)]
         for raw, positions in self.missing.items():
-            shown = ", ".join(self.labels[i] for i in positions[:5])
+            shown = ", ".join(named[i] for i in positions[:5])
             more = ", …" if len(positions) > 5 else ""
             notes.append(
                 f"{raw} has no value (None/NaN) in {len(positions)} of {len(self.items)} "

@@ -116,3 +116,18 @@ def test_a_mistyped_result_attribute_is_one_line_naming_the_near_one(kernel: Fro
     shown = text_of(msgs)
     assert reply["ename"] == "AttributeError" and "Did you mean 'cost_usd'?" in shown
     assert "Traceback" not in shown and "pydantic" not in shown
+
+
+def test_a_pipeline_over_rows_says_which_rows_leave_a_column_blank(kernel: Frontend) -> None:
+    """Before: ``--compare --over`` noted the rows whose {column} is NaN (sent blank), a
+    pipeline over the same rows said nothing; and a label the index repeats (``10``
+    twice) named no row alone."""
+    ok(kernel, "import pandas as pd, numpy as np")
+    ok(kernel, "dd = pd.DataFrame({'review': ['good', None, 'ok'], 'stars': [5, 4, np.nan]},"
+               " index=[10, 10, 11])")  # fmt: skip
+    pipeline = '%%orchestrate --over dd\n- name: a\n  model: gpt-4o-mini\n  prompt: "R {review}"'
+    shown = text_of(ok(kernel, pipeline))
+    assert "note: {review} has no value (None/NaN) in 1 of 3 rows (10 at position 1)" in shown
+    assert "{stars}" not in shown  # no step names it: nothing is sent blank
+    matrix = text_of(ok(kernel, "%%orchestrate --compare gpt-4o-mini --over dd\nR {stars}"))
+    assert "note: {stars} has no value (None/NaN) in 1 of 3 items (11):" in matrix
