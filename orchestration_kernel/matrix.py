@@ -345,12 +345,14 @@ class MatrixResult(NearAttributes):
         A Series with labels (``pd.Series(questions)`` of a dict, ``df.set_index("id").q``)
         was shown by its values, while the notes (``{item} has no value ... (z)``) and
         ``to_dataframe()`` named its labels, and a missing value showed as ``None``."""
-        if self.index is not None and (
+        return list(self.index) if self._labelled() else list(self.items)
+
+    def _labelled(self) -> bool:
+        """True when rows are named by the input's index labels (see :meth:`row_labels`)."""
+        return self.index is not None and (
             _is_dataframe(self.source)
             or (_is_series(self.source) and self.index != list(range(len(self.index))))
-        ):
-            return list(self.index)
-        return list(self.items)
+        )
 
     def rows(self) -> list[dict[str, Any]]:
         """One dict per item: the item, then each model's output (or ``error: …``)."""
@@ -397,10 +399,13 @@ class MatrixResult(NearAttributes):
         return ShownFrame(frame)
 
     def _repr_markdown_(self) -> str:
-        head = ["item", *self.models]
+        # Rows named as the live view names them: a DataFrame's by its index label, not
+        # by the dict of its columns ({'review': ..., 'stars': ...}) the prompts were made of.
+        head = ["row" if self._labelled() else "item", *self.models]
         lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-        for row in self.rows():
-            lines.append("| " + " | ".join(_md_cell(row[h]) for h in head) + " |")
+        for label, row in zip(self.row_labels(), self.rows(), strict=False):
+            cells = [label, *(row[m] for m in self.models)]
+            lines.append("| " + " | ".join(_md_cell(c) for c in cells) + " |")
         totals = self.totals()
         lines.append("| **total** | " + " | ".join(_total(totals[m]) for m in self.models) + " |")
         return "\n".join(lines)

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.integration.test_kernel import Frontend, text_of
-from tests.integration.test_notebook_user import ok, start_kernel, stop, value
+from tests.integration.test_notebook_user import ok, results, start_kernel, stop, value
 
 pytestmark = [pytest.mark.kernel, pytest.mark.timeout(240)]
 
@@ -131,3 +131,21 @@ def test_a_pipeline_over_rows_says_which_rows_leave_a_column_blank(kernel: Front
     assert "{stars}" not in shown  # no step names it: nothing is sent blank
     matrix = text_of(ok(kernel, "%%orchestrate --compare gpt-4o-mini --over dd\nR {stars}"))
     assert "note: {stars} has no value (None/NaN) in 1 of 3 items (11):" in matrix
+
+
+def test_a_matrix_over_a_frame_shows_its_rows_by_label(kernel: Frontend) -> None:
+    """Before: the result's table named each row by the dict of its columns
+    (``{'q': 'a'}``) while the live view and ``to_dataframe()`` used the index."""
+    ok(
+        kernel,
+        "import pandas as pd\nqs = pd.DataFrame({'q': ['a', 'b']}, index=['first', 'second'])",
+    )
+    ok(kernel, "%%orchestrate --compare gpt-4o-mini --over qs --out mq\nQ {q}")
+    (shown,) = [r["data"]["text/markdown"] for r in results(ok(kernel, "mq"))]
+    lines = shown.splitlines()
+    assert lines[0] == "| row | gpt-4o-mini |"
+    assert lines[2].startswith("| first | [simulated gpt-4o-mini") and "{'q'" not in shown
+    ok(kernel, "%%orchestrate --compare gpt-4o-mini --over ['x', 'y'] --out ml\nQ {item}")
+    (listed,) = [r["data"]["text/markdown"] for r in results(ok(kernel, "ml"))]
+    assert listed.splitlines()[0] == "| item | gpt-4o-mini |"
+    assert listed.splitlines()[2].startswith("| x | ")
