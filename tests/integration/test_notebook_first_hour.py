@@ -149,3 +149,19 @@ def test_a_matrix_over_a_frame_shows_its_rows_by_label(kernel: Frontend) -> None
     (listed,) = [r["data"]["text/markdown"] for r in results(ok(kernel, "ml"))]
     assert listed.splitlines()[0] == "| item | gpt-4o-mini |"
     assert listed.splitlines()[2].startswith("| x | ")
+
+
+def test_a_matrix_over_many_rows_shows_the_first_and_says_how_many_more(
+    kernel: Frontend,
+) -> None:
+    """Before: every row went into the cell's output: 3,000 rows made 6 MB of HTML saved
+    with the notebook, each row named by its whole 600-character text."""
+    ok(kernel, "many = [f'question {i} ' + 'about things ' * 50 for i in range(120)]")
+    msgs = ok(kernel, "%%orchestrate --compare gpt-4o-mini --over many --out big\nA {item}")
+    last = [m["content"]["data"] for m in msgs if m["msg_type"] == "update_display_data"][-1]
+    text = last["text/plain"]
+    assert text.count("\n- question ") == 50 and "- question 49 " in text
+    assert "… 70 more items: to_dataframe() has every row" in text
+    assert "… 70 more items" in last["text/html"] and "question 50 " not in last["text/html"]
+    assert max(len(line) for line in text.splitlines()) < 260  # a label is one short line
+    assert value(kernel, "len(big.to_dataframe())") == 120
