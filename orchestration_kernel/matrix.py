@@ -345,7 +345,7 @@ class MatrixResult(NearAttributes):
         A Series with labels (``pd.Series(questions)`` of a dict, ``df.set_index("id").q``)
         was shown by its values, while the notes (``{item} has no value ... (z)``) and
         ``to_dataframe()`` named its labels, and a missing value showed as ``None``."""
-        return list(self.index) if self._labelled() else list(self.items)
+        return list(self.index) if self.index is not None and self._labelled() else list(self.items)
 
     def _labelled(self) -> bool:
         """True when rows are named by the input's index labels (see :meth:`row_labels`)."""
