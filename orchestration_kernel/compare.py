@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .formatting import TextPrinter
 from .models import Reply
+from .near_attributes import NearAttributes
 from .offline import cost_if_real, model_label, stand_in_cost_note, stand_in_cost_text
 from .outcomes import count_findings, worst_status
 from .repr_floor import mask, masked_repr
@@ -18,7 +19,7 @@ from .storage.commit import Commit
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["CompareTable", "Completer", "run_compare"]
+__all__ = ["CompareTable", "Completer", "run_compare", "total_cost"]
 
 
 class Completer(Protocol):
@@ -29,9 +30,15 @@ class Completer(Protocol):
         ...
 
 
+def total_cost(replies: Iterable[Reply]) -> float | None:
+    """The replies' summed ``cost_usd``, or ``None`` if any of them is unknown."""
+    costs = [r.cost_usd for r in replies]
+    return None if any(c is None for c in costs) else float(sum(c or 0.0 for c in costs))
+
+
 @masked_repr()  # its replies' text and errors, shown: no key (guardian=False too)
 @dataclass
-class CompareTable:
+class CompareTable(NearAttributes):
     """One reply (or the error that replaced it) per model, in the order asked."""
 
     prompt: str
@@ -60,6 +67,13 @@ class CompareTable:
     def findings(self) -> int:
         """How many Guardian decisions other than ``allow`` the replies (and blocks) carry."""
         return count_findings(self.replies.values())
+
+    @property
+    def cost_usd(self) -> float | None:
+        """What the comparison cost, summed over the models that answered, as
+        ``PipelineResult.cost_usd``: ``None`` when any of their prices is unknown (unknown
+        is not free); 0 where an offline stand-in answered (``rows()`` has the estimate)."""
+        return total_cost(self.ok.values())
 
     def fastest(self) -> str | None:
         """The model with the lowest latency among those that answered."""

@@ -25,7 +25,13 @@ from .errors import ConfigurationError
 from .near_names import did_you_mean
 from .providers.sim import SimulatorConfig
 
-__all__ = ["check_engine_args", "check_model", "check_provider_names", "model_names"]
+__all__ = [
+    "check_engine_args",
+    "check_model",
+    "check_provider_names",
+    "model_names",
+    "split_commas",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,9 +236,10 @@ def check_model(model: object) -> None:
 
 def model_names(models: object, what: str) -> list[str]:
     """``compare()``/``matrix()``'s ``models`` as a list: one name given as text is a list
-    of one (it was read letter by letter, as models 'g', 'p', 't' ...)."""
+    of one (it was read letter by letter, as models 'g', 'p', 't' ...), and
+    ``"gpt-4o,claude-3"`` is two models (see :func:`split_commas`)."""
     if isinstance(models, str):
-        return [models]
+        return _check_names(split_commas([models]), what)
     if not isinstance(models, Iterable) or isinstance(models, (bytes, Mapping)):
         raise ConfigurationError(
             f"{what}() takes a list of model names, not {type(models).__name__}"
@@ -241,6 +248,18 @@ def model_names(models: object, what: str) -> list[str]:
     odd = [type(m).__name__ for m in names if not isinstance(m, str)]
     if odd:
         raise ConfigurationError(f"{what}() takes model names as text, not {odd[0]}")
+    return _check_names(split_commas(names), what)
+
+
+def split_commas(names: Iterable[str]) -> list[str]:
+    """``names`` with each comma-separated name split in its parts: ``--compare a,b,c``
+    (the way most command lines take a list) and ``"gpt-4o, claude-3"`` name three and
+    two models. No provider's model name holds a comma, so it was sent as one unknown
+    model and answered (offline) as if it were one."""
+    return [part.strip() for name in names for part in name.split(",") if part.strip()]
+
+
+def _check_names(names: list[str], what: str) -> list[str]:
     if not names:
         raise ConfigurationError(f"{what}() needs at least one model")
     twice = sorted({m for m in names if names.count(m) > 1})

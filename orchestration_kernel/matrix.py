@@ -30,9 +30,11 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .compare import total_cost
 from .errors import ConfigurationError
 from .formatting import TextPrinter, format_cost, format_ms
 from .models import Reply
+from .near_attributes import NearAttributes
 from .near_names import did_you_mean
 from .offline import cost_if_real, reply_stood_in, stand_in_cost_text
 from .outcomes import count_findings, worst_status
@@ -96,8 +98,12 @@ class MatrixInput:
         """One line per placeholder some items left empty: their prompts go out with a
         blank where the value should be, which is rarely meant and costs a call each."""
         notes = []
+        counts = Counter(self.labels) if self.missing else Counter()
+        twice = {label for label, n in counts.items() if n > 1}
+        # A label the index repeats names no row alone: its position (iloc) says which.
+        named = [f"{k} at position {i}" if k in twice else k for i, k in enumerate(self.labels)]
         for raw, positions in self.missing.items():
-            shown = ", ".join(self.labels[i] for i in positions[:5])
+            shown = ", ".join(named[i] for i in positions[:5])
             more = ", …" if len(positions) > 5 else ""
             notes.append(
                 f"{raw} has no value (None/NaN) in {len(positions)} of {len(self.items)} "
@@ -274,7 +280,7 @@ def _with_columns(template: Template, names: Mapping[str, Any]) -> Template:
 # -- the result ------------------------------------------------------------------------
 @masked_repr()  # no key in a repr (guardian=False too)
 @dataclass
-class MatrixResult:
+class MatrixResult(NearAttributes):
     """Every model's reply (or error) for every item: ``tables[i]`` holds item ``i``."""
 
     models: list[str]
@@ -302,6 +308,13 @@ class MatrixResult:
         }
 
     @property
+    def cost_usd(self) -> float | None:
+        """What the matrix cost, over every cell that answered, as
+        ``PipelineResult.cost_usd``: ``None`` when any price is unknown; per model in
+        :meth:`totals`."""
+        return total_cost(self.replies.values())
+
+    @property
     def errors(self) -> dict[tuple[int, str], BaseException]:
         """``{(row, model): error}`` for every cell that failed or was blocked."""
         return {
@@ -326,10 +339,20 @@ class MatrixResult:
 
     # -- tables --------------------------------------------------------------------
     def row_labels(self) -> list[Any]:
-        """How a view names each row: a DataFrame row by its index label, else the item."""
-        if _is_dataframe(self.source) and self.index is not None:
-            return list(self.index)
-        return list(self.items)
+        """How a view names each row: a DataFrame row by its index label, a Series item
+        by its index label when the index is its own (not 0, 1, 2, ...), else the item.
+
+        A Series with labels (``pd.Series(questions)`` of a dict, ``df.set_index("id").q``)
+        was shown by its values, while the notes (``{item} has no value ... (z)``) and
+        ``to_dataframe()`` named its labels, and a missing value showed as ``None``."""
+        return list(self.index) if self.index is not None and self._labelled() else list(self.items)
+
+    def _labelled(self) -> bool:
+        """True when rows are named by the input's index labels (see :meth:`row_labels`)."""
+        return self.index is not None and (
+            _is_dataframe(self.source)
+            or (_is_series(self.source) and self.index != list(range(len(self.index))))
+        )
 
     def rows(self) -> list[dict[str, Any]]:
         """One dict per item: the item, then each model's output (or ``error: …``)."""
@@ -376,10 +399,13 @@ class MatrixResult:
         return ShownFrame(frame)
 
     def _repr_markdown_(self) -> str:
-        head = ["item", *self.models]
+        # Rows named as the live view names them: a DataFrame's by its index label, not
+        # by the dict of its columns ({'review': ..., 'stars': ...}) the prompts were made of.
+        head = ["row" if self._labelled() else "item", *self.models]
         lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-        for row in self.rows():
-            lines.append("| " + " | ".join(_md_cell(row[h]) for h in head) + " |")
+        for label, row in zip(self.row_labels(), self.rows(), strict=False):
+            cells = [label, *(row[m] for m in self.models)]
+            lines.append("| " + " | ".join(_md_cell(c) for c in cells) + " |")
         totals = self.totals()
         lines.append("| **total** | " + " | ".join(_total(totals[m]) for m in self.models) + " |")
         return "\n".join(lines)

@@ -40,6 +40,7 @@ from .matrix import (
     whole_names,
 )
 from .matrix_audit import MatrixRunAudit
+from .near_attributes import NearAttributes
 from .pipeline.result import PipelineResult
 from .pipeline.scope import Scope
 from .repr_floor import masked_repr
@@ -254,7 +255,7 @@ _RUN_RANK = {"done": 0, "cancelled": 1, "failed": 2}
 
 @masked_repr()  # no key in a repr (guardian=False too)
 @dataclass
-class PipelineMatrixResult:
+class PipelineMatrixResult(NearAttributes):
     """Every row's :class:`PipelineResult`; ``runs[i]`` is the row at position ``i``."""
 
     steps: list[str]

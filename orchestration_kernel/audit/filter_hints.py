@@ -1,4 +1,5 @@
-"""A read filtered by a model the trail has never seen says so, with the near names.
+"""A read filtered by a model (or a run) the trail has never seen says so, with the
+near names.
 
 ``engine.audit.to_dataframe(model="gpt4")`` matches no row (the trail holds
 ``gpt-4o``): an empty frame alone looks like "no calls yet". The event filter already
@@ -14,7 +15,7 @@ from collections.abc import Callable, Sequence
 from ..near_names import did_you_mean
 from .odd_cells import AuditReadWarning
 
-__all__ = ["warn_if_unknown_model"]
+__all__ = ["warn_if_unknown_model", "warn_if_unknown_run"]
 
 #: Every name a ``model`` filter matches (see :func:`.query.select_sql`).
 _MODEL_NAMES_SQL = (
@@ -44,3 +45,30 @@ def warn_if_unknown_model(rows: Rows, model: str | None, matched: int) -> None:
     elif not known:
         hint = " It holds no model calls yet."
     warnings.warn(f"No audit row names the model {model!r}.{hint}", AuditReadWarning, stacklevel=3)
+
+
+#: Every run id, the latest first (a run's rows are consecutive; its last is its newest).
+_RUN_IDS_SQL = (
+    "SELECT run_id FROM audit_events WHERE run_id IS NOT NULL"
+    " GROUP BY run_id ORDER BY MAX(seq) DESC"
+)
+
+
+def warn_if_unknown_run(rows: Rows, run: str | None, matched: int) -> None:
+    """Warn when ``matched`` is 0 and no row of the trail has the run id ``run``: a
+    mistyped or cut id (``to_dataframe(run="2ce538cf")``) read as a run with no rows."""
+    if run is None or matched:
+        return
+    known = [str(row[0]) for row in rows(_RUN_IDS_SQL, ())]
+    if run in known:
+        return
+    near = [k for k in known if k.startswith(run)][:3] if run else []
+    hint = (
+        f" Did you mean {' or '.join(repr(k) for k in near)}? (run ids are matched whole)"
+        if near
+        else did_you_mean(run, known)
+    )
+    if not hint:
+        latest = ", ".join(repr(k) for k in known[:3])
+        hint = f" Its latest runs are {latest}." if known else " It holds no runs yet."
+    warnings.warn(f"No audit row has the run id {run!r}.{hint}", AuditReadWarning, stacklevel=3)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TypedDict
 
@@ -119,4 +119,15 @@ def _moment(since: Since) -> str:
                 f"since={since!r} is not an ISO date/time; use e.g. '2025-01-31T12:00' "
                 "or a timedelta such as timedelta(hours=1)."
             ) from None
-    return format_timestamp(since)
+    if type(since).__name__ == "datetime64":  # numpy's (df.day.values.max()): naive UTC
+        since = since.astype("datetime64[us]").item()  # type: ignore[union-attr]
+    if isinstance(since, date) and not isinstance(since, datetime):
+        # date.today(), df.day.max(): from that day's midnight, UTC as naive datetimes are
+        since = datetime(since.year, since.month, since.day, tzinfo=UTC)
+    try:
+        return format_timestamp(since)
+    except (TypeError, ValueError, OverflowError, OSError):
+        raise ConfigurationError(
+            f"since= takes a datetime, a date, ISO text, epoch seconds or a timedelta, not "
+            f"{type(since).__name__}; e.g. since=timedelta(hours=1) or since='2025-01-31'."
+        ) from None

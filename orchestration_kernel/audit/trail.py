@@ -55,7 +55,7 @@ from .export import (
     wants_decoded_json,
     write_parquet,
 )
-from .filter_hints import warn_if_unknown_model
+from .filter_hints import warn_if_unknown_model, warn_if_unknown_run
 from .frames import frame_from_arrow, frame_from_rows, joined_parts, typed_in_part
 from .index import REPLAY, SEARCH, LazyIndex, behind, catch_up
 from .keys import KEY_BYTES, load_or_create_key
@@ -357,6 +357,8 @@ class AuditTrail:
         frame = self._frame(sql, params, whole)
         warn_if_unknown_model(self._rows, model, len(frame))
         homes = list(homes)
+        if not homes:  # another home may hold the run
+            warn_if_unknown_run(self._rows, run, len(frame))
         if homes:
             frame = _with_homes(self, frame, homes, sql, params, limit)
         from .audit_frame import AuditFrame  # pandas is imported by now
@@ -382,6 +384,7 @@ class AuditTrail:
         frame = self._frame_of(table, sql, params, decode) if direct is None else None
         if frame is not None:
             warn_if_unknown_model(self._rows, filters.get("model"), len(frame))
+            warn_if_unknown_run(self._rows, filters.get("run"), len(frame))
         target = Path(path).expanduser()
         target.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(target) as tmp:

@@ -17,6 +17,7 @@ from typing import Any
 
 from IPython.core.error import UsageError
 
+from ..engine_args import split_commas
 from ..errors import ConfigurationError
 from ..near_names import data_names
 from .column_hint import column_hint
@@ -247,9 +248,34 @@ def check_session_id(value: str) -> str:
     return new
 
 
+#: Options of one line command, with it: anywhere else argparse took them and nothing read
+#: them, so ``%%orchestrate --model claude-3`` ran the steps' own models, saying nothing.
+_COMMAND_ONLY = {
+    "model": ("-m/--model", "explain"),
+    "run": ("--run", "audit"),
+    "save": ("--save", "key"),
+}
+
+
+def _check_command_only(args: argparse.Namespace, *, cell: bool) -> None:
+    command = None if cell or not args.args else args.args[0]
+    for option, (shown_as, owner) in _COMMAND_ONLY.items():
+        if not _given(args, option) or command == owner:
+            continue
+        where = "a %%orchestrate cell" if cell else f"%orchestrate {command or ''}".rstrip()
+        hint = ""
+        if cell and option == "model":
+            hint = (
+                f" A pipeline names each step's model (model: {args.model}); --compare "
+                f"{args.model} sends the cell's prompt to it."
+            )
+        raise usage(f"{shown_as} is for %orchestrate {owner}, not {where}.{hint}")
+
+
 def check_cell_options(args: argparse.Namespace, *, cell: bool) -> None:
     """Refuse combinations of options that cannot work, before anything runs."""
     check_choice("format", args.format, FORMATS)
+    _check_command_only(args, cell=cell)
     if getattr(args, "session", None) is not None:  # "" and "a b" ran under another id
         args.session = check_session_id(args.session)
     if not cell:
@@ -276,6 +302,7 @@ def check_cell_options(args: argparse.Namespace, *, cell: bool) -> None:
 
 
 def _check_compare(args: argparse.Namespace) -> None:
+    args.compare = split_commas(args.compare)  # --compare a,b,c as well as --compare a b c
     if not args.compare:
         raise usage("--compare needs at least one model: --compare gpt-4 claude-3")
     if args.args:

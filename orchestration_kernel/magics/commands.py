@@ -6,10 +6,12 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import warnings
 from typing import Any
 
 from IPython.core.error import StdinNotImplementedError
 
+from ..audit.odd_cells import AuditReadWarning
 from ..errors import ConfigurationError
 from ..offline import stand_in_label
 from .args import COMMANDS, FORMATS, OFFLINE_MODES, check_choice, check_session_id
@@ -139,7 +141,9 @@ def _audit(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any:
     if audit is None:
         raise ConfigurationError("The engine has no audit trail (it was created with audit=False)")
     run = args.run or ctx.kernel.last_run_id
-    frame = audit.to_dataframe(run=run)
+    with warnings.catch_warnings():  # an unknown run is this command's error, said below
+        warnings.simplefilter("ignore", AuditReadWarning)
+        frame = audit.to_dataframe(run=run)
     if run is not None and frame.empty:
         raise ConfigurationError(f"No run {run!r} in the audit trail.{_latest_runs(audit)}")
     if run is not None:

@@ -33,6 +33,7 @@ __all__ = [
     "clean_errors",
     "install_api_mistakes",
     "is_clean",
+    "make_clean",
     "remove_api_mistakes",
     "render_clean",
     "spec_excerpt",
@@ -89,6 +90,12 @@ def _make_clean(exc: BaseException) -> BaseException:
     # An instance attribute: only this error object renders short, never its class.
     exc._render_traceback_ = lambda: render_clean(exc)  # type: ignore[attr-defined]
     return exc
+
+
+def make_clean(exc: BaseException) -> BaseException:
+    """``exc``, which IPython now shows as its one-line message, without our frames; it
+    keeps its class, so ``except``/``hasattr`` treat it as before."""
+    return _make_clean(exc)
 
 
 def yaml_error_to_spec(exc: Any) -> SpecError:

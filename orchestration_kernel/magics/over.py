@@ -28,7 +28,7 @@ from typing import Any
 from .compare import over_items, pipeline_notes
 from .context import CellContext
 
-__all__ = ["cluster_progress", "run_pipeline_over_cell"]
+__all__ = ["cluster_progress", "missing_notes", "run_pipeline_over_cell"]
 
 
 @contextlib.contextmanager
@@ -46,6 +46,26 @@ def cluster_progress(title: str) -> Iterator[Any]:
         raise
 
 
+def missing_notes(compiled: Any, rows: Any, columns: list[str]) -> list[str]:
+    """The note ``--compare --over`` gives (:meth:`.MatrixInput.notes`) for a pipeline over
+    rows: a column a step's prompt names that is empty (None, NaN, NaT) in some rows, whose
+    prompts go out with a blank there. Before, only the matrix said so."""
+    from ..matrix import MatrixInput
+
+    templates = [*compiled.prompts.values(), *compiled.systems.values()]
+    used = {name for t in templates if t is not None for name in t.names}
+    missing = {
+        f"{{{column}}}": [i for i, row in enumerate(rows.inputs) if row.get(column) is None]
+        for column in columns
+        if column in used
+    }
+    missing = {raw: positions for raw, positions in missing.items() if positions}
+    if not missing:
+        return []
+    found = MatrixInput(items=rows.inputs, prompts=[], labels=rows.labels, missing=missing)
+    return found.notes("rows")
+
+
 def run_pipeline_over_cell(ctx: CellContext, args: argparse.Namespace, body: str) -> Any:
     """Check the spec and the rows (the first row's names too), then run every row."""
     from ..pipeline import Pipeline
@@ -61,6 +81,7 @@ def run_pipeline_over_cell(ctx: CellContext, args: argparse.Namespace, body: str
     first = rows.inputs[0]
     columns = [str(c) for c in first] if isinstance(first, Mapping) else []
     ctx.notes(pipeline_notes(pipeline.compiled, ctx.namespace, columns))
+    ctx.notes(missing_notes(pipeline.compiled, rows, columns))
     if args.dry_run or not args.yes:  # the first row's plan: every row runs the same steps
         plan = pipeline.plan(rows.inputs[0], namespace=rows.namespaces[0])
         if args.dry_run:

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..provenance import METADATA_KEY
 from ..shown_text import shown
+from .errors import make_clean
 from .faithful import faithful_markdown
 
 __all__ = ["Rendered", "extract_code", "output_text", "render", "to_jsonable"]
@@ -78,6 +79,24 @@ class Rendered(str):
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:
         p.text(self._shown())
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for a name a str does not have. A run's output is what ``_`` and
+        # ``Out[n]`` hold, so ``_.to_dataframe()`` after a run cell met a bare
+        # "'Rendered' object has no attribute": say where the run's result is instead.
+        # Still an AttributeError (hasattr and getattr(x, name, default) work as for a
+        # str), shown as the one-line message, without this frame.
+        if name.startswith("_"):  # IPython's and pandas' probes (_repr_html_, ...)
+            raise AttributeError(name)
+        if not (self.metadata or {}).get("run_id"):  # help, models, context: no run
+            raise make_clean(AttributeError(f"str object has no attribute {name!r}"))
+        raise make_clean(
+            AttributeError(
+                f"_ and Out[n] hold the text the cell showed (a str, for {{Out[n]}} in a "
+                f"later prompt), which has no .{name}. The run's result is in _orchestrate "
+                f"(or the variable given to --out): _orchestrate.{name}"
+            )
+        )
 
 
 def output_text(result: Any) -> str:

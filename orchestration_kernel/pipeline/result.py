@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field, PrivateAttr
 from ..errors import UnknownNameError
 from ..formatting import TextPrinter, counted, format_cost, format_ms
 from ..models import Attempt, Decision, Usage
+from ..near_attributes import NearAttributes
 from ..offline import model_label, stand_in_cost_text, stood_in
 from ..repr_floor import mask, masked_repr
 from ..shown_text import shown
@@ -212,7 +213,7 @@ class StepResult(BaseModel):
 
 
 @masked_repr()  # no key in a repr (guardian=False too)
-class PipelineResult(BaseModel):
+class PipelineResult(NearAttributes, BaseModel):
     """A run: its id, final output, every step, and totals."""
 
     run_id: str

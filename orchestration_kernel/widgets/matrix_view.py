@@ -41,9 +41,12 @@ from .render import (
     text_html,
 )
 
-__all__ = ["MatrixProgressView", "MatrixView"]
+__all__ = ["SHOWN_ROWS", "MatrixProgressView", "MatrixView"]
 
 _PREVIEW = 200
+#: Rows a view shows. A matrix over 3,000 rows put every one in the output, 6 MB of HTML
+#: saved with the notebook (and a widget per cell); ``to_dataframe()`` has them all.
+SHOWN_ROWS = 50
 
 
 class MatrixView(View):
@@ -76,7 +79,7 @@ class MatrixView(View):
         out = []
         labels = getattr(self.matrix, "row_labels", None)
         items = labels() if callable(labels) else self.matrix.items
-        for item, table in zip(items, self.matrix.tables, strict=False):
+        for item, table in zip(items[:SHOWN_ROWS], self.matrix.tables, strict=False):
             replies = table.replies
             row = [
                 reply_cells(m, replies.get(m, LookupError(f"no reply from {m}")))
@@ -84,8 +87,15 @@ class MatrixView(View):
             ]
             # An item shown as its row's label is user text: credentials masked, as in
             # the compare view's prompt line.
-            out.append((redact_secrets(item) if isinstance(item, str) else item, row))
+            out.append((redact_secrets(_one_line(item)) if isinstance(item, str) else item, row))
         return out
+
+    def hidden_rows(self) -> str:
+        """What the view leaves out (rows past :data:`SHOWN_ROWS`), in words; ``""`` if none."""
+        more = len(self.matrix.items) - SHOWN_ROWS
+        if more <= 0:
+            return ""
+        return f"… {more:,} more item{'s' * (more != 1)}: to_dataframe() has every row"
 
     def totals(self) -> dict[str, dict[str, Any]]:
         """Per model: answers, errors, summed latency, tokens and cost (None if unknown)."""
@@ -159,6 +169,8 @@ class MatrixView(View):
             for item, row in self.cells():
                 html.append(text_html(str(item)))
                 html.extend(_cell_html(c) for c in row)
+            if self.hidden_rows():
+                html.extend([esc(self.hidden_rows())] + [""] * len(self.models))
             html.append("<b>total</b>")
             html.extend(self._total_cells_html())
             columns = f"minmax(8em, 1fr) repeat({len(self.models)}, minmax(12em, 2fr))"
@@ -185,6 +197,8 @@ class MatrixView(View):
         rows: list[list[str] | str] = [
             [text_html(str(item)), *(_cell_html(c) for c in row)] for item, row in self.cells()
         ]
+        if self.hidden_rows():
+            rows.append([f"<i>{esc(self.hidden_rows())}</i>", *([""] * len(self.models))])
         rows.append(["<b>total</b>", *self._total_cells_html()])
         table = table_html(self._header(), rows, fixed="12em")
         head = run_header_html(self.matrix, "matrix")
@@ -201,6 +215,8 @@ class MatrixView(View):
             for c in row:
                 answer = f"error: {c.error}" if c.error else _one_line(c.output)
                 lines.append(f"    {c.model}: {answer}")
+        if self.hidden_rows():
+            lines.append(self.hidden_rows())
         lines.append("totals:")
         lines.extend(f"    {m}: {t}" for m, t in zip(self.models, self._total_cells(), strict=True))
         return "\n".join(lines)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 from IPython import get_ipython
 from IPython.testing.globalipapp import start_ipython
 
+from orchestration_kernel.audit.odd_cells import AuditReadWarning
 from orchestration_kernel.errors import ConfigurationError, OrchestrationError
 from orchestration_kernel.session import Session
 
@@ -500,7 +502,9 @@ def test_an_unknown_run_lists_the_latest_runs_by_kind(
     assert cell(ip, f"%%orchestrate --input \"'x'\"\n{PIPELINE}").success  # a pipeline, no name
     assert cell(ip, "%%orchestrate --compare gpt-4o\nhello").success
     capsys.readouterr()
-    result = cell(ip, "%orchestrate audit --run nosuchrun")
+    with warnings.catch_warnings():  # said once, by the command: not a warning as well
+        warnings.simplefilter("error", AuditReadWarning)
+        result = cell(ip, "%orchestrate audit --run nosuchrun")
     clean_failure(result, capsys.readouterr().out, "ConfigurationError")
     message = str(result.error_in_exec)
     assert "No run 'nosuchrun'" in message and "(compare)" in message

@@ -196,3 +196,15 @@ def test_a_missing_history_cell_says_which_cells_have_one(
     assert f"{{Out[{quiet}]}}: cell {quiet} has no output; cells with one: " in out
     result = cell(ip, '%%orchestrate --dry-run\n- {model: gpt-4, prompt: "x {In[99999]}"}')
     assert "{In[99999]}: there is no cell 99999 yet (the last is " in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "models", ["gpt-4o,claude-3", ["gpt-4o, claude-3"], ["gpt-4o,", "claude-3"]]
+)
+def test_models_named_with_commas_are_each_model(models: Any) -> None:
+    # Before: "gpt-4o,claude-3" was one model of that name, answered offline as if real.
+    engine = OrchestrationEngine(offline="on")
+    result = engine.compare_sync(models, "hi")
+    assert list(result.replies) == ["gpt-4o", "claude-3"]
+    with pytest.raises(ConfigurationError, match="names 'gpt-4o' more than once"):
+        engine.compare_sync("gpt-4o,gpt-4o", "hi")
