@@ -137,6 +137,24 @@ _DEVICES = (
     r"(?:i?phones?|ipads?|ipods?|devices?|consoles?|switch|playstation|ps[345]|xbox|kindle"
     r"|tablets?|routers?|firestick|android|tv|cars?|watch)\b"
 )
+#: Each form spelled out: the gate reads whole words ("jailbreaking" is not "jailbreak"),
+#: so a suffix in the pattern alone would never be reached.
+_JAILBREAK_FORMS = "jailbreaking|jailbreaked|jailbreaks|jailbreak|jailbroken"
+_JAILBREAK_REST = rf"\b(?!(?:\s+[\w'’-]+){{0,3}}?\s+{_DEVICES})"
+#: Words near a jailbreak that point it at the model being talked to.
+_AT_THE_MODEL = re.compile(
+    r"\b(?:you|your|yours|yourself|mode|assistant|chatgpt|claude|gemini|bard|copilot)\b"
+)
+
+
+def _jailbreak_of(text: str, match: re.Match[str]) -> str:
+    """``"device"``, ``"model"`` (said to the model) or ``"topic"`` (a mention)."""
+    if re.search(_DEVICES, text[max(0, match.start() - 30) : match.start()]):
+        return "device"
+    near = text[max(0, match.start() - 40) : match.end() + 40]
+    return "model" if _AT_THE_MODEL.search(near) else "topic"
+
+
 _SOFTWARE = (
     r"(?:chrome|firefox|safari|edge|browser|extensions?|windows|macos|linux|settings|app"
     r"|apps|vs\s?code|ide|game|unity|unreal|wordpress|router)\b"
@@ -529,15 +547,22 @@ _SIGNALS: tuple[Signal, ...] = (
     # -- role-play jailbreaks --------------------------------------------------------------
     _sig(_ROLEPLAY, 0.9, "do anything now|does anything now|doing anything now"),
     _sig(_ROLEPLAY, 0.4, "DAN|STAN|AIM", r"\b", case_sensitive=True),
-    # Jailbreaking a device (a phone, a console) is not about the model.
+    # Jailbreaking a device (a phone, a console) is not about the model. Said to the
+    # model ("I am jailbreaking you", "jailbreak mode") it blocks; a mention ("a paper
+    # on LLM jailbreaks", "what is a jailbreak?") only warns.
     _sig(
         _ROLEPLAY,
         0.6,
-        # Each form spelled out: the gate reads whole words ("jailbreaking" is not
-        # "jailbreak"), so a suffix in the pattern alone would never be reached.
-        "jailbreaking|jailbreaked|jailbreaks|jailbreak|jailbroken",
-        rf"\b(?!(?:\s+[\w'’-]+){{0,3}}?\s+{_DEVICES})",
-        accept=lambda t, m: not re.search(_DEVICES, t[max(0, m.start() - 30) : m.start()]),
+        _JAILBREAK_FORMS,
+        _JAILBREAK_REST,
+        accept=lambda t, m: _jailbreak_of(t, m) == "model",
+    ),
+    _sig(
+        _ROLEPLAY,
+        0.3,
+        _JAILBREAK_FORMS,
+        _JAILBREAK_REST,
+        accept=lambda t, m: _jailbreak_of(t, m) == "topic",
     ),
     _sig(
         _ROLEPLAY,
