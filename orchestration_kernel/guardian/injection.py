@@ -1530,6 +1530,39 @@ def _noisy_or(weights: Iterable[float]) -> float:
     return 1.0 - keep
 
 
+#: Blocks whose letters look Latin (Greek, Cyrillic, Armenian, Cherokee, phonetic and
+#: Latin extensions, full-width and mathematical letters): a joiner there can hide a word.
+_LATIN_LOOKING = (
+    (0, 0x058F),
+    (0x13A0, 0x13FF),
+    (0x1D00, 0x1EFF),
+    (0xFF00, 0xFFEF),
+    (0x1D400, 0x1D7FF),
+)
+
+
+def _joins_as_written(text: str, i: int) -> bool:
+    """A zero-width joiner or non-joiner that the text's own spelling uses: inside an
+    emoji sequence, or between two letters of a script that writes with them (Persian
+    ``می‌خواهم``, Hindi ``क्‍या``, Malayalam chillu letters). Those hide no word; one
+    between Latin-looking letters (``ig\u200cnore``) can."""
+    if _is_emoji_join(text, i):
+        return True
+    if text[i] not in "\u200c\u200d" or i == 0 or not _written_with_joiners(text[i - 1]):
+        return False
+    # After such a letter: another, or the word's end (Malayalam's chillu letters end
+    # words with a joiner).
+    after = text[i + 1] if i + 1 < len(text) else " "
+    return _written_with_joiners(after) or unicodedata.category(after)[0] in "ZP"
+
+
+def _written_with_joiners(char: str) -> bool:
+    code = ord(char)
+    if any(lo <= code <= hi for lo, hi in _LATIN_LOOKING):
+        return False
+    return unicodedata.category(char)[0] in "LM"
+
+
 def _is_emoji_join(text: str, i: int) -> bool:
     """A zero-width joiner between two symbols is part of an emoji sequence, not hiding.
     The symbol before may carry its emoji-style selector (U+FE0F: the rainbow flag
@@ -1789,7 +1822,7 @@ class InjectionDetector:
                 yield Finding("HIDDEN_TEXT", start, end, 0.9)
             for start, end in spans["bidi"]:
                 yield Finding("BIDI_CONTROL", start, end, 0.6)
-            zero = [(a, b) for a, b in spans["zero"] if not _is_emoji_join(text, a)]
+            zero = [(a, b) for a, b in spans["zero"] if not _joins_as_written(text, a)]
             weight = 0.5 if len(zero) >= 2 else 0.3
             for start, end in zero:
                 yield Finding("ZERO_WIDTH", start, end, weight)

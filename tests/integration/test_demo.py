@@ -44,7 +44,12 @@ def test_the_demo_is_quiet_shows_real_answers_and_says_what_next(tmp_path: Path)
     assert done.stderr == ""  # no warning, no log line, no traceback
     lines = done.stdout.splitlines()
     ours = [ln for ln in lines if not ln.startswith("        > ")]  # answers are the model's
-    assert not [ln for ln in ours if re.search(r"warn|deprecat|error|traceback", ln, re.I)]
+    # The Guardian's decisions on the model's own text are the demo showing them; a 135M
+    # model's wording varies run to run (see below), so one such line may appear.
+    guardian = [ln for ln in ours if re.match(r"^\s+(?:warn|redact) by \w+ on \w+ \(", ln)]
+    assert len(guardian) <= 1, guardian
+    noisy = [ln for ln in ours if re.search(r"warn|deprecat|error|traceback", ln, re.I)]
+    assert noisy == guardian
     assert "answered by the local model" in done.stdout
     assert "local model (offline stand-in for openai:" in done.stdout
     assert "[simulated" not in done.stdout
