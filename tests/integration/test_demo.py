@@ -44,12 +44,13 @@ def test_the_demo_is_quiet_shows_real_answers_and_says_what_next(tmp_path: Path)
     assert done.stderr == ""  # no warning, no log line, no traceback
     lines = done.stdout.splitlines()
     ours = [ln for ln in lines if not ln.startswith("        > ")]  # answers are the model's
-    # The Guardian's decisions on the model's own text are the demo showing them; a 135M
-    # model's wording varies run to run (see below), so one such line may appear.
-    guardian = [ln for ln in ours if re.match(r"^\s+(?:warn|redact) by \w+ on \w+ \(", ln)]
-    assert len(guardian) <= 1, guardian
+    # The Guardian's decisions on the model's own text are the demo showing its work: a
+    # 135M model's wording varies run to run (see below) and may hold an e-mail address
+    # or a zero-width character, which the next step's input check then reports. Each
+    # such line names its action, policy, step and stage; nothing else may warn.
+    guardian = re.compile(r"^\s+(?:warn|redact|block) by \w+ on \w+ \((?:input|output)\): \S")
     noisy = [ln for ln in ours if re.search(r"warn|deprecat|error|traceback", ln, re.I)]
-    assert noisy == guardian
+    assert [ln for ln in noisy if not guardian.match(ln)] == []
     assert "answered by the local model" in done.stdout
     assert "local model (offline stand-in for openai:" in done.stdout
     assert "[simulated" not in done.stdout
