@@ -341,13 +341,19 @@ class AllAttemptsFailed(OrchestrationError):
     """Every attempt (retries and fallbacks) failed. ``attempts`` lists them; ``last`` is the
     final provider error."""
 
-    def __init__(self, model: str, attempts: list[Any], last: BaseException | None) -> None:
+    def __init__(
+        self,
+        model: str,
+        attempts: list[Any],
+        last: BaseException | None,
+        message: str | None = None,
+    ) -> None:
         self.model = model
         self.attempts = attempts
         self.last = last
         n = len(attempts)
         super().__init__(
-            f"{model}: all {n} attempt{'s' if n != 1 else ''} failed; last error: {last}"
+            message or f"{model}: all {n} attempt{'s' if n != 1 else ''} failed; last error: {last}"
         )
 
     @property

@@ -12,7 +12,7 @@ import argparse
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import PipelineError, RunCancelled
+from ..errors import AllAttemptsFailed, GuardianBlocked, PipelineError, RunCancelled
 from ..formatting import format_cost
 from .args import evaluate_input
 from .compare import (
@@ -156,6 +156,7 @@ def run_compare_cell(ctx: CellContext, args: argparse.Namespace, body: str) -> A
     # Shown once: the live view was replaced by the final one. The value is in
     # ``_orchestrate`` (and ``--out``), not echoed a second time as the cell's result.
     ctx.bind(args.out, result if args.over is not None else result.tables[0])
+    refuse_nothing_answered(result, models)
     return None
 
 
@@ -208,7 +209,37 @@ def _run_on_cluster(
         )  # fmt: skip
     ctx.ran(result.run_id)
     ctx.bind(args.out, result)
-    return render(result, args.format, ctx.shell)
+    shown = render(result, args.format, ctx.shell)
+    if not result.replies and result.errors:  # shown first: the error names no cell
+        from IPython.display import display
+
+        display(shown)
+    refuse_nothing_answered(result, models)
+    return shown
+
+
+def refuse_nothing_answered(result: Any, models: list[str]) -> None:
+    """End a compare cell where no model answered anything as an error, as a failed
+    pipeline cell ends: Run All stops there instead of running later cells on nothing.
+
+    The view already shows each model's error and the result is kept (``_orchestrate``,
+    ``--out``); the error says what the cell as a whole did: ``GuardianBlocked`` when the
+    Guardian blocked every call, else ``AllAttemptsFailed``. A cell where some model
+    answered is a result with errors in it, not a failure."""
+    errors = list(result.errors.values())
+    if result.replies or not errors:
+        return
+    if all(isinstance(error, GuardianBlocked) for error in errors):  # said as a pipeline says it
+        raise GuardianBlocked(errors[-1].stage, errors[-1].decisions)
+    items = len(result.tables)
+    what = f" any of the {items} items" if items > 1 else ""
+    raise AllAttemptsFailed(
+        ", ".join(models),
+        errors,
+        errors[-1],
+        message=f"no model answered{what} ({', '.join(models)}): each error is shown above, "
+        "and the result is in _orchestrate",
+    )
 
 
 def _compare_plan(engine: Any, models: list[str], prompts: list[str]) -> Any:

@@ -439,6 +439,38 @@ def test_failed_run_is_clean_and_keeps_the_partial_result(
     assert partial.step("analysis").status == "failed"
 
 
+@pytest.mark.parametrize("over", ["", " --over qs"])
+def test_compare_where_no_model_answered_fails_the_cell(
+    ip: Any, capsys: pytest.CaptureFixture[str], over: str
+) -> None:
+    ip.user_ns["qs"] = ["a?", "b?"]
+    engine = ip.magics_manager.registry["OrchestrateMagics"].engine
+    engine.simulator.script("bad_request", times=None)
+    try:
+        prompt = "Say {item}" if over else "Say hi"
+        result = cell(ip, f"%%orchestrate --compare gpt-4,claude-3{over} --out res\n{prompt}")
+    finally:
+        engine.simulator.clear()
+    out = capsys.readouterr().out
+    clean_failure(result, out, "AllAttemptsFailed")
+    assert "no model answered" in out and "gpt-4, claude-3" in out
+    assert ("any of the 2 items" in out) == bool(over)
+    kept = ip.user_ns["res"]  # the result, each error in it, is still there
+    assert len(kept.errors) == (4 if over else 2)
+
+
+def test_compare_where_one_model_answered_succeeds(ip: Any) -> None:
+    engine = ip.magics_manager.registry["OrchestrateMagics"].engine
+    engine.simulator.script("bad_request", times=1)
+    try:
+        result = cell(ip, "%%orchestrate --compare gpt-4,claude-3 --out res\nSay hi")
+    finally:
+        engine.simulator.clear()
+    assert result.success, result.error_in_exec
+    table = ip.user_ns["res"]
+    assert len(table.errors) == 1 and len(table.ok) == 1
+
+
 def test_over_items_run_concurrently(ip: Any) -> None:
     from orchestration_kernel.session import Session
 
