@@ -30,8 +30,9 @@ _LISTED = 8
 Rows = Callable[[str, tuple[()]], Sequence[Sequence[object]]]
 
 
-def warn_if_unknown_model(rows: Rows, model: str | None, matched: int) -> None:
-    """Warn when ``matched`` is 0 and no row of the trail names ``model`` at all."""
+def warn_if_unknown_model(rows: Rows, model: str | None, matched: int, depth: int = 1) -> None:
+    """Warn when ``matched`` is 0 and no row of the trail names ``model`` at all.
+    ``depth``: how many of our frames stand between the warning and the user's call."""
     if model is None or matched:
         return
     known = sorted(str(row[0]) for row in rows(_MODEL_NAMES_SQL, ()))
@@ -44,7 +45,9 @@ def warn_if_unknown_model(rows: Rows, model: str | None, matched: int) -> None:
         hint = f" It holds {shown}{more}."
     elif not known:
         hint = " It holds no model calls yet."
-    warnings.warn(f"No audit row names the model {model!r}.{hint}", AuditReadWarning, stacklevel=3)
+    warnings.warn(
+        f"No audit row names the model {model!r}.{hint}", AuditReadWarning, stacklevel=2 + depth
+    )
 
 
 #: Every run id, the latest first (a run's rows are consecutive; its last is its newest).
@@ -54,7 +57,7 @@ _RUN_IDS_SQL = (
 )
 
 
-def warn_if_unknown_run(rows: Rows, run: str | None, matched: int) -> None:
+def warn_if_unknown_run(rows: Rows, run: str | None, matched: int, depth: int = 1) -> None:
     """Warn when ``matched`` is 0 and no row of the trail has the run id ``run``: a
     mistyped or cut id (``to_dataframe(run="2ce538cf")``) read as a run with no rows."""
     if run is None or matched:
@@ -71,4 +74,6 @@ def warn_if_unknown_run(rows: Rows, run: str | None, matched: int) -> None:
     if not hint:
         latest = ", ".join(repr(k) for k in known[:3])
         hint = f" Its latest runs are {latest}." if known else " It holds no runs yet."
-    warnings.warn(f"No audit row has the run id {run!r}.{hint}", AuditReadWarning, stacklevel=3)
+    warnings.warn(
+        f"No audit row has the run id {run!r}.{hint}", AuditReadWarning, stacklevel=2 + depth
+    )

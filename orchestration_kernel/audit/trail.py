@@ -41,6 +41,7 @@ from ..errors import (
     UnknownNameError,
     UsageError,
 )
+from ..near_keywords import near_keywords
 from ..near_names import nearest
 from ..storage.commit import Commit, settle_future
 from ..storage.files import atomic_path
@@ -332,6 +333,7 @@ class AuditTrail:
         self._flush_for_read()
         return read_whole_trail(self._store)
 
+    @near_keywords
     def to_dataframe(
         self,
         run: str | None = None,
@@ -355,10 +357,11 @@ class AuditTrail:
         sql, params = select_sql(run, since, model, event, session, limit)
         whole = (run, since, model, event, session, limit) == (None,) * 6
         frame = self._frame(sql, params, whole)
-        warn_if_unknown_model(self._rows, model, len(frame))
+        # depth 2: the warning names the user's line, above this method's keyword check
+        warn_if_unknown_model(self._rows, model, len(frame), depth=2)
         homes = list(homes)
         if not homes:  # another home may hold the run
-            warn_if_unknown_run(self._rows, run, len(frame))
+            warn_if_unknown_run(self._rows, run, len(frame), depth=2)
         if homes:
             frame = _with_homes(self, frame, homes, sql, params, limit)
         from .audit_frame import AuditFrame  # pandas is imported by now
@@ -414,6 +417,7 @@ class AuditTrail:
         check_filters(filters, "errors_by_provider()", homes=True)
         return summaries.errors_by_provider(self.to_dataframe(**filters))
 
+    @near_keywords
     def search(self, text: str, limit: int = 50, *, syntax: bool = False) -> pd.DataFrame:
         """Rows whose prompt or response contains all the words of ``text`` (FTS5),
         best match first. ``syntax=True`` takes ``text`` as an FTS5 query.

@@ -321,6 +321,19 @@ def _given(args: argparse.Namespace, option: str) -> bool:
     return getattr(args, option, None) not in (None, False)
 
 
+def _text_hint(option: str, expr: str, name: str) -> str:
+    """How to pass text where an undefined name was taken for a variable."""
+    if option == "--input":
+        return f" To pass text, quote it twice: --input \"'{expr}'\"."
+    if expr.strip() == name:  # --over hello: a word, not one of the kernel's variables
+        return (
+            f" --over takes a list, Series or DataFrame of this kernel (--over df,"
+            f" --over df.review, --over items[:10]); for one text, pass a list of it:"
+            f" --over \"['{expr.strip()}']\"."
+        )
+    return ""
+
+
 def evaluate_input(expr: str, namespace: Mapping[str, Any], option: str = "--input") -> Any:
     """The value of ``--input EXPR`` (or ``--over EXPR``): a Python expression over the
     user's namespace (``df``, ``df.review``, ``df["review"]``, ``items[:10]``).
@@ -341,11 +354,7 @@ def evaluate_input(expr: str, namespace: Mapping[str, Any], option: str = "--inp
         public = data_names(namespace)
         raise ConfigurationError(
             f"{option} {expr!r}: name {name!r} is not defined.{_did_you_mean(name, public)}"
-            + (
-                f" To pass text, quote it twice: --input \"'{expr}'\"."
-                if option == "--input"
-                else ""
-            )
+            + _text_hint(option, expr, name)
         ) from None
     except Exception as exc:
         hint = column_hint(tree, exc, scope)  # df.revew: the near columns

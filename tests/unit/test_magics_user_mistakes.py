@@ -208,3 +208,20 @@ def test_models_named_with_commas_are_each_model(models: Any) -> None:
     assert list(result.replies) == ["gpt-4o", "claude-3"]
     with pytest.raises(ConfigurationError, match="names 'gpt-4o' more than once"):
         engine.compare_sync("gpt-4o,gpt-4o", "hi")
+
+
+@pytest.mark.parametrize("head", ["--compare gpt-4o --over", "--over"])
+def test_a_word_given_to_over_says_how_to_pass_text(
+    ip: Any,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+    head: str,
+) -> None:
+    body = "Answer {item}" if "compare" in head else '- {model: gpt-4o, prompt: "{item}"}'
+    result = cell(ip, f'%%orchestrate {head} "hello"\n{body}')
+    out = capsys.readouterr().out
+    clean_failure(result, out, "ConfigurationError")
+    assert "name 'hello' is not defined" in out
+    assert "for one text, pass a list of it: --over \"['hello']\"" in out
+    # An expression over a missing name is not a word: no text hint there.
+    cell(ip, f"%%orchestrate {head} rows[:3]\n{body}")
+    assert "for one text" not in capsys.readouterr().out

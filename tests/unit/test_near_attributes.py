@@ -52,3 +52,26 @@ def test_results_still_copy_and_pickle(results: dict[str, Any]) -> None:
     assert again.output == run.output and copy.deepcopy(run).run_id == run.run_id
     table = pickle.loads(pickle.dumps(results["CompareTable"]))
     assert table.replies.keys() == results["CompareTable"].replies.keys()
+
+
+def test_a_mistyped_audit_keyword_names_the_near_one(tmp_path: Any) -> None:
+    from orchestration_kernel.audit import AuditTrail
+    from orchestration_kernel.errors import UsageError
+
+    trail = AuditTrail(tmp_path / "audit.db")
+    try:
+        with pytest.raises(UsageError) as info:
+            trail.to_dataframe(modle="gpt-4o")
+        message = str(info.value)
+        assert "takes no argument 'modle'" in message and "Did you mean 'model'?" in message
+        assert "It takes: run, since, model, event, session, limit, homes." in message
+        assert isinstance(info.value, TypeError)  # ``except TypeError`` still catches it
+        with pytest.raises(UsageError, match="Did you mean 'limit'"):
+            trail.search("x", limt=3)
+        with pytest.warns(UserWarning, match="No audit row names the model") as warned:
+            assert trail.to_dataframe(model="gpt-4o").empty  # the real keywords still work
+        assert warned[0].filename == __file__  # the warning still names the user's line
+        with pytest.warns(UserWarning):
+            assert trail.to_dataframe(None, None, "gpt-4o").empty  # and positions
+    finally:
+        trail.close()
