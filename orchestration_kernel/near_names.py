@@ -40,6 +40,11 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str:
 _CODE = (types.ModuleType, type, types.FunctionType, types.BuiltinFunctionType, types.MethodType)
 
 
+def is_code(value: object) -> bool:
+    """True for a module, class or function: what a namespace holds that is not data."""
+    return isinstance(value, _CODE)
+
+
 def data_names(namespace: Mapping[str, object]) -> list[str]:
     """The names in a user's namespace worth suggesting for a value: public, not IPython's
     own, and not a module, class or function."""

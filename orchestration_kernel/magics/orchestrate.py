@@ -7,6 +7,7 @@ and ``c.OrchestrateMagics.display = "text"`` in ``ipython_config.py`` both work.
 from __future__ import annotations
 
 import argparse
+import builtins
 import keyword
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -15,6 +16,7 @@ from IPython.core import magic_arguments
 from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
 from traitlets import Bool, Enum, Unicode, observe
 
+from ..near_names import is_code
 from .args import COMMANDS, check_cell_options, parse_args, wants_help
 from .context import LAST_RESULT, CellContext, KernelState
 from .errors import clean_errors, usage
@@ -224,6 +226,7 @@ class OrchestrateMagics(Magics):
 
                 check_batch_options(args)
             _check_identifier("--out", args.out)
+            _check_not_code("--out", args.out, self.user_ns)
             ctx = self.context(args)
             if cell is None:
                 from .commands import run_command
@@ -315,6 +318,26 @@ class OrchestrateMagics(Magics):
             "not survive a restart. Pin it with '%orchestrate session NAME' (or "
             "ORCHESTRATION_SESSION_ID).",
         )
+
+
+def _check_not_code(option: str, name: str | None, user_ns: Mapping[str, Any]) -> None:
+    """Refuse ``--out print`` or ``--out pd``: the result would hide a built-in or replace a
+    module, class or function of the kernel (a data variable, say an earlier result, is
+    replaced as the user asked). Nothing has run yet, so nothing is lost."""
+    if name is None:
+        return
+    if name in user_ns:
+        held = user_ns[name]
+        if not is_code(held):
+            return
+        what = f"the {type(held).__name__} {name} of this kernel"
+    elif hasattr(builtins, name):
+        what = f"Python's built-in {name}"
+    else:
+        return
+    raise usage(
+        f"{option} {name} would replace {what}; choose another name, e.g. --out {name}_result"
+    )
 
 
 def _check_identifier(option: str, name: str | None) -> None:

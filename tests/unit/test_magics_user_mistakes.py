@@ -225,3 +225,23 @@ def test_a_word_given_to_over_says_how_to_pass_text(
     # An expression over a missing name is not a word: no text hint there.
     cell(ip, f"%%orchestrate {head} rows[:3]\n{body}")
     assert "for one text" not in capsys.readouterr().out
+
+
+def test_out_refuses_a_name_that_would_hide_code_and_keeps_data_names(
+    ip: Any,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    ip.run_cell("import json as codec\ndef helper(): ...\n")
+    for name, what in [("len", "Python's built-in len"), ("print", "Python's built-in print"),
+                       ("codec", "the module codec"), ("helper", "the function helper")]:  # fmt: skip
+        result = cell(ip, f"%%orchestrate --compare gpt-4o --out {name}\nhi")
+        out = capsys.readouterr().out
+        clean_failure(result, out, "ConfigurationError")
+        assert f"--out {name} would replace {what}" in out
+        assert f"--out {name}_result" in out
+    assert ip.user_ns["codec"].__name__ == "json" and "len" not in ip.user_ns
+    ip.user_ns["answers"] = [1, 2]  # data: replaced, as asked
+    assert cell(ip, "%%orchestrate --compare gpt-4o --out answers\nhi").success
+    assert type(ip.user_ns["answers"]).__name__ == "CompareTable"
+    for name in ("codec", "helper", "answers"):
+        ip.user_ns.pop(name)
