@@ -232,8 +232,13 @@ def test_out_refuses_a_name_that_would_hide_code_and_keeps_data_names(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     ip.run_cell("import json as codec\ndef helper(): ...\n")
-    for name, what in [("len", "Python's built-in len"), ("print", "Python's built-in print"),
-                       ("codec", "the module codec"), ("helper", "the function helper")]:  # fmt: skip
+    refused = [
+        ("len", "Python's built-in len"),
+        ("print", "Python's built-in print"),
+        ("codec", "the module codec"),
+        ("helper", "the function helper"),
+    ]
+    for name, what in refused:
         result = cell(ip, f"%%orchestrate --compare gpt-4o --out {name}\nhi")
         out = capsys.readouterr().out
         clean_failure(result, out, "ConfigurationError")
