@@ -400,6 +400,25 @@ def _side(root: Path, texts_file: Path, out: Path) -> None:
         )
 
 
+def _print_action_moves(
+    texts: list[str], old: list[str], new: list[str], differing: list[int], shown: int
+) -> None:
+    """How the default Guardian's ``check_input`` action moved, and the texts it moved on."""
+    moves: dict[str, list[int]] = {}
+    for i in differing:
+        a, b = json.loads(old[i]), json.loads(new[i])
+        if "default.in" not in a:  # a short string: the credential floor
+            continue
+        before, after = a["default.in"]["action"], b["default.in"]["action"]
+        if before != after:
+            moves.setdefault(f"{before} -> {after}", []).append(i)
+    for move, ids in sorted(moves.items()):
+        print(f"{move}: {len(ids)}")
+    for move, ids in sorted(moves.items()):
+        for i in ids[:shown]:
+            print(f"  [{move}] {i}: {texts[i][:160]!r}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base", default="24c63e2")
@@ -408,6 +427,14 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=20)
     parser.add_argument(
         "--short", type=int, default=40_000, help="short strings for the credential floor"
+    )
+    parser.add_argument(
+        "--actions",
+        type=int,
+        metavar="N",
+        default=0,
+        help="for a change meant to move verdicts: count the default check_input's action "
+        "moves (base -> head) and print the first N texts whose action moved",
     )
     parser.add_argument("--dump", nargs=2, metavar=("ROOT", "TEXTS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -443,6 +470,9 @@ def main() -> int:
         f"{len(differing)} differing (base {args.base} vs this tree)"
     )
     texts = texts + short
+    if args.actions:
+        _print_action_moves(texts, old, new, differing, args.actions)
+        return 1 if differing else 0
     for i in differing[:5]:
         a, b = json.loads(old[i]), json.loads(new[i])
         keys = [k for k in a if a[k] != b[k]]
