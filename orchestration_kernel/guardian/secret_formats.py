@@ -168,6 +168,9 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         ("xapp-",),
         r"\d-[A-Z0-9]{6,15}-\d{6,15}-[a-f0-9]{32,80}",
         "https://api.slack.com/authentication/token-types#app-level",
+        # "App-level token strings begin with xapp-" (the token types page); the parts
+        # after it are as issued tokens show them, their lengths are not documented.
+        verified="xapp- prefix: api.slack.com/authentication/token-types; no documented length",
     ),
     TokenFormat(
         "SLACK_WEBHOOK",
@@ -560,6 +563,9 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         ("FlyV1 fm1", "FlyV1 fm2_"),
         r"[A-Za-z0-9+/=_]{60,2000}",
         "https://fly.io/docs/security/tokens/",
+        # Fly.io's own macaroon library writes tokens "FlyV1 fm2_lJPE..." (its README:
+        # hexdocs.pm/macfly/readme.html); fm1 is the older encoding, not checked.
+        verified="'FlyV1 fm2_' form: Fly.io's macfly library README (hexdocs.pm/macfly)",
     ),
     TokenFormat(
         "TAILSCALE_KEY",
@@ -660,7 +666,9 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         ("r8_",),
         rf"[{_B62}]{{37}}(?![{_B62}])",
         "https://replicate.com/docs/topics/security/api-tokens",
-        # "API tokens begin with r8_" (40 characters in all).
+        # "40-character strings that always start with r8_": r8_ and 37 more. The page
+        # names no alphabet; issued tokens are letters and digits.
+        verified="r8_ and 40 characters in all: replicate.com/docs/topics/security/api-tokens",
     ),
     TokenFormat(
         "LANGSMITH_KEY",
@@ -724,8 +732,10 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         "Sourcegraph",
         ("sgp_",),
         r"(?:[a-f0-9]{16}_|local_)?[a-f0-9]{40}(?![A-Za-z0-9])",
-        "https://sourcegraph.com/docs/cli/how-tos/creating_an_access_token",
-        # sgp_, an optional instance identifier, and 40 hex digits.
+        "https://sourcegraph.com/docs/cli/how-tos/revoking_an_access_token",
+        # sgp_, an optional instance identifier, and 40 hex digits. Sourcegraph's page:
+        # "Access tokens are tokens starting with sgp_"; the rest is as issued tokens show.
+        verified="sgp_ prefix: sourcegraph.com/docs/cli/how-tos/revoking_an_access_token",
     ),
     TokenFormat(
         "CONTENTFUL_TOKEN",
@@ -771,8 +781,11 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         "Mapbox secret token",
         ("sk.eyJ",),
         rf"[{_URLSAFE}]{{20,200}}\.[{_URLSAFE}]{{20,30}}(?![{_URLSAFE}])",
-        "https://docs.mapbox.com/accounts/guides/tokens/",
-        # "Secret tokens begin with sk"; public ones (pk.) are meant to be shared.
+        "https://docs.mapbox.com/help/dive-deeper/access-tokens/",
+        # "All public access tokens start with pk while all secret access tokens start
+        # with sk"; public ones (pk.) are meant to be shared. The JWT-like eyJ body is
+        # as issued tokens show it.
+        verified="sk prefix (pk public): docs.mapbox.com/help/dive-deeper/access-tokens",
     ),
     TokenFormat(
         "DROPBOX_TOKEN",
@@ -805,23 +818,49 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         rf"[{_URLSAFE}]{{30,64}}(?![{_URLSAFE}])",
         "https://supabase.com/docs/guides/api/api-keys",
         # Personal access tokens (sbp_) and secret API keys (sb_secret_); publishable
-        # keys (sb_publishable_) are meant to be shared.
+        # keys (sb_publishable_) are meant to be shared. Supabase's own key table gives
+        # "sb_secret_..." (backend only) beside "sb_publishable_..."; sbp_ not checked.
+        verified="sb_secret_ prefix: Supabase's key table (github.com/supabase/agent-skills)",
     ),
     TokenFormat(
         "CIRCLECI_TOKEN",
         "CircleCI",
         ("CCIPAT_", "CCIPRJ_"),
         rf"[{_B62}]{{20,24}}_[a-f0-9]{{40}}(?![A-Za-z0-9])",
-        "https://circleci.com/docs/managing-api-tokens/",
-        # Personal (CCIPAT_) and project (CCIPRJ_) API tokens.
+        "https://circleci.com/changelog/new-format-for-api-access-tokens/",
+        # Personal (CCIPAT_) and project (CCIPRJ_) API tokens:
+        # "CCIPAT_<base58-UUID>_<40-char-hex string>" (a base58 UUID is 21-22 characters).
+        verified="CCIPAT_/CCIPRJ_, base58 UUID, _, 40 hex: CircleCI changelog (new token format)",
     ),
     TokenFormat(
         "BUILDKITE_TOKEN",
         "Buildkite",
         ("bkua_",),
-        r"[a-f0-9]{40}(?![A-Za-z0-9])",
-        "https://buildkite.com/docs/apis/managing-api-tokens",
-        # User API access tokens (bkua_ and 40 hex digits).
+        r"(?:[A-Za-z0-9]{2,16}\.)?[a-f0-9]{40}(?![A-Za-z0-9])",
+        "https://buildkite.com/docs/platform/security/tokens",
+        # API access tokens: the page's example is bkua_, a short base64 id, ".", 40 hex
+        # digits (bkua_MTA.<40 hex>); earlier tokens had no id part.
+        verified="bkua_ and the <id>.<40 hex> example: buildkite.com/docs/platform/security/tokens",
+    ),
+    TokenFormat(
+        "BUILDKITE_TOKEN",
+        "Buildkite agent session",
+        ("bkaa_",),
+        rf"(?:[{_B62}]{{2,16}}\.)?[{_B62}]{{60,100}}(?![{_B62}])",
+        "https://buildkite.com/docs/platform/security/tokens",
+        # Agent session (access) tokens since January 2025: bkaa_, an id, ".", 77
+        # base62 characters in the page's example.
+        verified="bkaa_ and the <id>.<77 base62> example: the token security page",
+    ),
+    TokenFormat(
+        "BUILDKITE_TOKEN",
+        "Buildkite agent job",
+        ("bkaj_",),
+        rf"eyJ[{_URLSAFE}]{{10,2000}}\.[{_URLSAFE}]{{10,4000}}\.[{_URLSAFE}]{{20,1000}}",
+        "https://buildkite.com/docs/platform/security/tokens",
+        # Agent job tokens: bkaj_ and a signed JWT (header, claims, HS512 signature) in
+        # the page's example; the "_" before it keeps the JWT rule from seeing it.
+        verified="bkaj_ and a JWT body: the token security page's example",
     ),
     TokenFormat(
         "HUBSPOT_TOKEN",
@@ -866,7 +905,13 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         ("squ_", "sqp_", "sqa_"),
         r"[a-f0-9]{40}(?![A-Za-z0-9])",
         "https://docs.sonarsource.com/sonarqube-server/latest/user-guide/managing-tokens/",
-        # User (squ_), project analysis (sqp_) and global analysis (sqa_) tokens.
+        # User (squ_), project analysis (sqp_) and global analysis (sqa_) tokens, since
+        # 9.5; the value is SecureRandom bytes written in hex (SonarSource staff on the
+        # community forum). The manual itself names no prefix.
+        verified=(
+            "squ_/sqp_/sqa_ since 9.5 and hex: SonarSource staff, community.sonarsource.com "
+            "t/78433 and t/23736; length not documented"
+        ),
     ),
     TokenFormat(
         "PINECONE_KEY",
@@ -948,6 +993,45 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         # cmVmdGtu is base64 of "reftkn", how every reference token opens; the longer
         # prefix keeps a bare cmVmd… (base64 of any "ref…") from reading as a token.
         verified="64 characters, cmVmd + 59 alphanumerics: understanding-identity-tokens page",
+    ),
+    TokenFormat(
+        "CLOUDFLARE_API_TOKEN",
+        "Cloudflare",
+        ("cfut_", "cfat_", "cfk_"),
+        rf"[{_URLSAFE}]{{44,64}}(?![{_URLSAFE}])",
+        "https://developers.cloudflare.com/fundamentals/api/get-started/token-formats/",
+        # User API tokens (cfut_), account API tokens (cfat_) and the Global API Key
+        # (cfk_): "a distinct prefix followed by 40 characters and a checksum". The
+        # checksum's width is not given: 4 to 24 more characters. Tokens made before
+        # the format carry no prefix and are read only under a key name.
+        verified="cfut_/cfat_/cfk_ + 40 characters + checksum: Cloudflare's token formats page",
+    ),
+    TokenFormat(
+        "DATADOG_TOKEN",
+        "Datadog",
+        ("ddpat_", "ddsat_", "ddapp_"),
+        rf"[{_B62}]{{8,24}}_[{_B62}]{{40,80}}(?![{_B62}])",
+        "https://docs.datadoghq.com/account_management/personal-access-tokens/",
+        # Personal (ddpat_) and service (ddsat_) access tokens and the new application
+        # keys (ddapp_): ddpat_<ALIAS>_<SECRET><CHECKSUM>, the alias base62 of the
+        # token's UUID (up to 22), a 32-byte secret and a CRC32 "following the GitHub
+        # checksum standard". The secret's encoding is not given: 40 to 80 base62.
+        # Datadog's older API (32 hex) and application keys (40 hex) have no prefix.
+        verified=(
+            "ddpat_/ddsat_/ddapp_ and <alias>_<secret><crc32>: Datadog's "
+            "account_management/personal-access-tokens page (DataDog/documentation)"
+        ),
+    ),
+    TokenFormat(
+        "PLAID_TOKEN",
+        "Plaid",
+        ("access-sandbox-", "access-development-", "access-production-"),
+        r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?![0-9A-Za-z])",
+        "https://plaid.com/docs/quickstart/glossary/",
+        # "Plaid tokens are in the format [type]-[environment]-[uuid]", the UUID 8-4-4-
+        # 4-12 hex. Only access tokens are here: they do not expire and reach an Item's
+        # data; public and link tokens are short-lived and made to pass through clients.
+        verified="[type]-[environment]-[uuid], UUID 8-4-4-4-12 hex: plaid.com quickstart glossary",
     ),
 )
 

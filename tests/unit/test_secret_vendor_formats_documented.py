@@ -1,0 +1,140 @@
+"""Vendor token forms added or corrected from the vendors' own pages (issue 20, session
+11): Cloudflare's scannable API tokens, Datadog's access tokens, Plaid's access tokens and
+Buildkite's id-carrying tokens. Each value is built at run time in the documented shape
+(seeded draws; no case text of the public development set is stored here) and must be
+caught in the places tokens are pasted; the vendor's prefix in prose, a value too short
+for the form and a placeholder must stay allowed."""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+import string
+import uuid
+from collections.abc import Callable
+
+import pytest
+
+from orchestration_kernel.guardian import SecretDetector
+from tests.unit.test_guardian_public_categories import check
+from tests.unit.test_secret_vendor_contexts import _draw
+
+_B62 = string.ascii_letters + string.digits
+_URLSAFE = _B62 + "_-"
+
+
+def _uuid(rng: random.Random) -> str:
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+def _b64url(obj: dict[str, object]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(obj).encode()).decode().rstrip("=")
+
+
+def _buildkite_job(rng: random.Random) -> str:
+    header = _b64url({"alg": "HS512"})
+    claims = _b64url({"sub": _uuid(rng), "iss": "buildkite", "exp": rng.randint(1, 2**31)})
+    return f"bkaj_{header}.{claims}.{_draw(rng, _URLSAFE, 86)}"
+
+
+#: Each documented form, from a seeded draw: (entity, builder).
+FORMS: dict[str, tuple[str, Callable[[random.Random], str]]] = {
+    # Cloudflare: "a distinct prefix followed by 40 characters and a checksum".
+    "cloudflare user token": (
+        "CLOUDFLARE_API_TOKEN",
+        lambda rng: "cfut_" + _draw(rng, _B62, 40) + _draw(rng, "0123456789abcdef", 8),
+    ),
+    "cloudflare account token": (
+        "CLOUDFLARE_API_TOKEN",
+        lambda rng: "cfat_" + _draw(rng, _B62, 40) + _draw(rng, "0123456789abcdef", 8),
+    ),
+    "cloudflare global key": (
+        "CLOUDFLARE_API_TOKEN",
+        lambda rng: "cfk_" + _draw(rng, _B62, 40) + _draw(rng, "0123456789abcdef", 8),
+    ),
+    # Datadog: ddpat_<ALIAS>_<SECRET><CHECKSUM>.
+    "datadog personal access token": (
+        "DATADOG_TOKEN",
+        lambda rng: f"ddpat_{_draw(rng, _B62, 22)}_{_draw(rng, _B62, 43)}{_draw(rng, _B62, 6)}",
+    ),
+    "datadog service access token": (
+        "DATADOG_TOKEN",
+        lambda rng: f"ddsat_{_draw(rng, _B62, 21)}_{_draw(rng, _B62, 43)}{_draw(rng, _B62, 6)}",
+    ),
+    # Plaid: [type]-[environment]-[uuid].
+    "plaid access token": (
+        "PLAID_TOKEN",
+        lambda rng: f"access-{rng.choice(['sandbox', 'production'])}-{_uuid(rng)}",
+    ),
+    # Buildkite: bkua_<id>.<40 hex>, bkaa_<id>.<77 base62>, bkaj_<JWT>.
+    "buildkite api token": (
+        "BUILDKITE_TOKEN",
+        lambda rng: "bkua_MTA." + _draw(rng, "0123456789abcdef", 40),
+    ),
+    "buildkite agent session token": (
+        "BUILDKITE_TOKEN",
+        lambda rng: "bkaa_MTA." + _draw(rng, _B62, 77),
+    ),
+    "buildkite agent job token": ("BUILDKITE_TOKEN", _buildkite_job),
+}
+
+#: The places a token is pasted, under names that say nothing of a key.
+CONTEXTS = {
+    "bare": "{t}",
+    "assignment": 'client = Client(auth="{t}")',
+    "url": "https://api.example.com/v1/items?auth={t}&page=2",
+    "json": '{{"value": "{t}", "retries": 3}}',
+    "env file": "APP_NAME=demo\nTHING={t}\nDEBUG=0\n",
+}
+
+
+@pytest.mark.parametrize("context", CONTEXTS)
+@pytest.mark.parametrize("form", FORMS)
+def test_a_documented_form_is_caught_where_tokens_are_pasted(form: str, context: str) -> None:
+    entity, build = FORMS[form]
+    rng = random.Random(f"{form}/{context}")
+    for _ in range(3):
+        token = build(rng)
+        text = CONTEXTS[context].format(t=token)
+        assert check(text) == "block", text
+        found = SecretDetector().find(text)
+        assert any(f.entity == entity and token in text[f.start : f.end] for f in found), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # The prefix named in prose, and documentation's own shape descriptions.
+        "Cloudflare's new tokens start with cfut_ or cfat_ and end in a checksum.",
+        "Token format: cfut_[40 characters][checksum]",
+        "PATs look like ddpat_<ALIAS>_<SECRET><CHECKSUM> in the Datadog docs",
+        "Plaid tokens are in the format [type]-[environment]-[uuid], e.g. access-sandbox-",
+        "call /item/public_token/exchange to get an access-production- token",
+        "rotate the bkua_ token and the bkaa_ session token after the incident",
+        # Too short for the documented form.
+        "cfut_" + "Qx7k2Lm9" * 2,
+        "ddpat_abc_def123",
+        "access-sandbox-1234abcd",
+        "bkua_MTA.4f6ccde8",
+        # Placeholders in the documented forms.
+        "cfut_" + "x" * 48,
+        "CLOUDFLARE_API_TOKEN=cfut_your-token-here",
+        "ddpat_" + "x" * 22 + "_" + "x" * 49,
+        'DD_PAT="ddpat_<your-token>"',
+        "access-sandbox-00000000-0000-0000-0000-000000000000",
+        "PLAID_ACCESS_TOKEN=access-sandbox-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx",
+        "bkua_" + "x" * 40,
+        "BUILDKITE_API_TOKEN=bkua_your-token-here",
+    ],
+)
+def test_prefixes_in_prose_short_values_and_placeholders_are_allowed(text: str) -> None:
+    assert check(text) == "allow", text
+
+
+def test_a_plaid_public_or_link_token_is_not_reported_as_an_access_token() -> None:
+    # Public and link tokens are short-lived and pass through clients by design.
+    rng = random.Random(7)
+    for kind in ("public", "link"):
+        text = f"{kind}-sandbox-{_uuid(rng)}"
+        assert not any(f.entity == "PLAID_TOKEN" for f in SecretDetector().find(text)), text
