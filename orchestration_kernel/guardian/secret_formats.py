@@ -554,8 +554,14 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         "X (Twitter)",
         ("A" * 21,),  # app-only bearer tokens open with a run of A
         r"[A-Za-z0-9%]{30,150}",
-        "https://developer.x.com/en/docs/authentication/oauth-2-0/bearer-tokens",
+        "https://docs.x.com/fundamentals/authentication/oauth-2-0/bearer-tokens",
         boundary="A",
+        # X calls the token "a byte array of unspecified format"; its page's (revoked)
+        # example opens with 21 A and goes on in letters, digits and %-escapes. Base64
+        # of zero-padded binary (an embedded font, an image) also runs A, and stays
+        # mostly A after it (a zero byte is "A"): a token's body is not.
+        checksum=lambda v: v.count("A", 21) * 2 <= len(v) - 21,
+        verified="run of A, letters, digits, %: the (revoked) example on docs.x.com bearer-tokens",
     ),
     TokenFormat(
         "FLY_TOKEN",
@@ -866,9 +872,11 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         "HUBSPOT_TOKEN",
         "HubSpot",
         ("pat-na1-", "pat-na2-", "pat-eu1-", "pat-ap1-"),
-        r"[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?![A-Za-z0-9])",
+        r"[a-f0-9]{8,9}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?![A-Za-z0-9])",
         "https://developers.hubspot.com/docs/api/private-apps",
-        # Private app access tokens: pat-, the data centre, a UUID.
+        # Private app access tokens: pat-, the data centre, a UUID. HubSpot's auth page
+        # masks one as ***-***-*********-****-****-****-************ (a 9-character
+        # group where a UUID has 8), so 8 or 9 there; the prefixes are not documented.
     ),
     TokenFormat(
         "CLOUDFLARE_ORIGIN_CA_KEY",

@@ -138,3 +138,46 @@ def test_a_plaid_public_or_link_token_is_not_reported_as_an_access_token() -> No
     for kind in ("public", "link"):
         text = f"{kind}-sandbox-{_uuid(rng)}"
         assert not any(f.entity == "PLAID_TOKEN" for f in SecretDetector().find(text)), text
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        bytes(18) + b"\x00\x60" + bytes(40),  # a zero-padded table
+        bytes(16) + b"\x01\x00\x00\x00\x18\x00\x00\x00" + bytes(36) + b"\x02",  # a header
+        bytes(24) + b"\x7f" * 3 + bytes(30),
+    ],
+    ids=["zero-padded table", "binary header", "short run"],
+)
+def test_base64_of_zero_padded_binary_is_not_an_x_bearer_token(raw: bytes) -> None:
+    # Embedded fonts and images run "AAAA..." as long as an X app-only token's opening
+    # run and stay mostly "A" (a zero byte) after it; a token's body does not.
+    blob = base64.b64encode(raw).decode()
+    assert check(f'FONT_DATA = "{blob}"') == "allow", blob
+
+
+def test_an_x_bearer_token_in_the_documented_shape_is_still_caught() -> None:
+    # X's (revoked) example: 21 A, then letters, digits and %-escaped base64 symbols.
+    rng = random.Random("x-bearer")
+    for _ in range(5):
+        body = (
+            _draw(rng, _B62, 4)
+            + "A" * 7
+            + _draw(rng, _B62, 20)
+            + "%2B"
+            + _draw(rng, _B62, 30)
+            + "%3D"
+            + _draw(rng, _B62, 25)
+        )
+        token = "A" * 21 + body
+        assert check(f"export X_BEARER={token}") == "block", token
+        assert check(f"curl -H 'Auth: {token}' https://api.example.com") == "block", token
+
+
+def test_a_hubspot_token_with_the_nine_character_group_hubspot_shows_is_caught() -> None:
+    # HubSpot masks a private app token as ***-***-*********-****-****-****-************.
+    rng = random.Random("hubspot")
+    hexd = "0123456789abcdef"
+    groups = [_draw(rng, hexd, n) for n in (9, 4, 4, 4, 12)]
+    token = "pat-na1-" + "-".join(groups)
+    assert any(f.entity == "HUBSPOT_TOKEN" for f in SecretDetector().find(f"key={token}"))
