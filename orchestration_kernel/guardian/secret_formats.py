@@ -328,11 +328,11 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         "DigitalOcean",
         ("dop_v1_", "doo_v1_", "dor_v1_"),
         r"[a-f0-9]{64}",
-        "https://docs.digitalocean.com/reference/api/create-personal-access-token/",
-        # Prefixes as announced with the change (via GitLab's rule MR
-        # gitlab.com/gitlab-org/security-products/analyzers/secrets/-/merge_requests/178);
-        # DigitalOcean's own page, as searched, does not show the format.
-        verified="",
+        "https://docs.digitalocean.com/notes/2022/api-token-format",
+        # DigitalOcean's release note: personal access tokens (dop_v1_), OAuth tokens
+        # (doo_v1_) and OAuth refresh tokens (dor_v1_). The note gives no length; the
+        # 64 hex digits are what issued tokens show.
+        verified="the three prefixes: docs.digitalocean.com/notes/2022/api-token-format",
     ),
     TokenFormat(
         "SHOPIFY_TOKEN",
@@ -353,6 +353,12 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         r"[A-Za-z0-9+/]{86}==",
         "https://learn.microsoft.com/azure/storage/common/storage-configure-connection-string",
         boundary="",
+        # Microsoft Purview's definition of the key: "any combination of 86 ... letters,
+        # digits, the forward slash (/), or plus sign (+)" and "two equal signs".
+        verified=(
+            "86 base64 characters + '==': "
+            "learn.microsoft.com/purview/sit-defn-azure-storage-account-key-generic"
+        ),
     ),
     TokenFormat(
         "AZURE_SAS_TOKEN",
@@ -459,7 +465,10 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         "Pulumi",
         ("pul-",),
         r"[a-f0-9]{40}",
-        "https://www.pulumi.com/docs/pulumi-cloud/access-management/access-tokens/",
+        "https://www.pulumi.com/blog/github-token-scanning-service/",
+        # "Pulumi Access Tokens generated after June 28, 2019 ... contain the prefix
+        # pul-" (Pulumi's announcement of GitHub token scanning); 40 hex digits as issued.
+        verified="pul- prefix: pulumi.com/blog/github-token-scanning-service; length not given",
     ),
     TokenFormat(
         "PREFECT_KEY",
@@ -901,11 +910,14 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         "OCTOPUS_KEY",
         "Octopus Deploy",
         ("API-",),
-        r"[A-Z0-9]{25,27}(?![A-Za-z0-9])",
+        r"[A-Z0-9]{25,29}(?![A-Za-z0-9])",
         "https://octopus.com/docs/octopus-rest-api/how-to-create-an-api-key",
         # API- and upper-case letters and digits; an all-letter run (API-GATEWAY…) is a
-        # name, so a key holds digits and letters both.
+        # name, so a key holds digits and letters both. Octopus staff: "we require that
+        # API keys start with 'API-' and we may enforce a length requirement on them (32
+        # or 33 characters IIRC)": 25 to 29 after API-, 29 to 33 in all.
         checksum=lambda v: any(c.isdigit() for c in v[4:]) and any(c.isalpha() for c in v[4:]),
+        verified="API- prefix, '32 or 33 characters': Octopus staff, help.octopus.com/t/11255",
     ),
     TokenFormat(
         "SONARQUBE_TOKEN",
@@ -960,9 +972,11 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         "LaunchDarkly",
         ("api-", "sdk-"),
         r"[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?![A-Za-z0-9])",
-        "https://docs.launchdarkly.com/home/account/api",
+        "https://launchdarkly.com/docs/home/account/environment/keys",
         # API access tokens (api-) and server-side SDK keys (sdk-), each a UUID; mobile
-        # keys (mob-) and client ids ship in apps.
+        # keys (mob-) and client ids ship in apps ("Mobile keys do not need to be kept
+        # secret"). The page: "SDK keys always start with the prefix sdk-"; api- not checked.
+        verified="sdk- prefix (mob- not secret): LaunchDarkly's SDK credentials page",
     ),
     TokenFormat(
         "CLICKUP_TOKEN",

@@ -181,3 +181,11 @@ def test_a_hubspot_token_with_the_nine_character_group_hubspot_shows_is_caught()
     groups = [_draw(rng, hexd, n) for n in (9, 4, 4, 4, 12)]
     token = "pat-na1-" + "-".join(groups)
     assert any(f.entity == "HUBSPOT_TOKEN" for f in SecretDetector().find(f"key={token}"))
+
+
+@pytest.mark.parametrize("length", [28, 29])
+def test_an_octopus_key_of_the_length_octopus_staff_give_is_caught(length: int) -> None:
+    # "API keys start with 'API-' ... (32 or 33 characters)": 28 or 29 after the prefix.
+    rng = random.Random(f"octopus/{length}")
+    key = "API-" + _draw(rng, string.ascii_uppercase + string.digits, length)
+    assert any(f.entity == "OCTOPUS_KEY" for f in SecretDetector().find(f"octo key {key}")), key
