@@ -178,6 +178,9 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         ("https://hooks.slack.com/services/",),
         r"T[A-Z0-9]{6,12}/B[A-Z0-9]{6,12}/[A-Za-z0-9]{20,32}",
         "https://api.slack.com/messaging/webhooks",
+        # Slack's example: .../services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX (a
+        # team id, an app id, a 24-character secret).
+        verified="T<id>/B<id>/<24 characters>: the example on api.slack.com/messaging/webhooks",
     ),
     TokenFormat(
         "STRIPE_KEY",
@@ -380,8 +383,25 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         "https://support.atlassian.com/atlassian-account/docs/manage-api-tokens-for-your-atlassian-account/",
         # Atlassian: "we use a varied API token length" (the doc page, so the bounds are
         # wide); "An API token is identified by the prefix ATAT" (Atlassian's Bamboo API,
-        # docs.atlassian.com ... BitbucketCloudApiTokenUtils). ATCT/ATOA: not checked.
-        verified="ATAT prefix: docs.atlassian.com BitbucketCloudApiTokenUtils; varied length",
+        # docs.atlassian.com ... BitbucketCloudApiTokenUtils). Atlassian staff on its
+        # community forum: "API Token: ATAT ... Access Tokens (Workspace, Project, Repo):
+        # ATCT" (the T3 after them is as issued tokens show). ATOA: not checked.
+        verified=(
+            "ATAT (API) and ATCT (access token) prefixes: BitbucketCloudApiTokenUtils and "
+            "Atlassian staff, community.atlassian.com qaq-p/3093481; varied length"
+        ),
+    ),
+    TokenFormat(
+        "ATLASSIAN_TOKEN",
+        "Bitbucket app password",
+        ("ATBB",),
+        rf"[{_B62}]{{28,40}}(?![{_B62}_-])",
+        "https://support.atlassian.com/bitbucket-cloud/docs/app-passwords/",
+        boundary="",
+        # Atlassian staff: "App Password: ATBB" (community.atlassian.com qaq-p/3093481).
+        # The length is not documented: 28 to 40 letters and digits after the prefix. No
+        # delimiter: judged whole.
+        verified="ATBB prefix: Atlassian staff on community.atlassian.com; length not given",
     ),
     TokenFormat(
         "DATABRICKS_TOKEN",
@@ -894,7 +914,9 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         r"[a-f0-9]{24}-[a-f0-9]{146}(?![A-Za-z0-9])",
         "https://developers.cloudflare.com/fundamentals/api/get-started/ca-keys/",
         # Origin CA keys: v1.0-, 24 hex digits, "-", 146 hex digits (a version string
-        # like v1.0-beta never reads so).
+        # like v1.0-beta never reads so). Cloudflare: "The key value always starts with
+        # v1.0-"; the parts after it are as issued keys show.
+        verified="v1.0- prefix: developers.cloudflare.com/fundamentals/api/get-started/ca-keys",
     ),
     TokenFormat(
         "ALIBABA_ACCESS_KEY_ID",

@@ -189,3 +189,25 @@ def test_an_octopus_key_of_the_length_octopus_staff_give_is_caught(length: int) 
     rng = random.Random(f"octopus/{length}")
     key = "API-" + _draw(rng, string.ascii_uppercase + string.digits, length)
     assert any(f.entity == "OCTOPUS_KEY" for f in SecretDetector().find(f"octo key {key}")), key
+
+
+@pytest.mark.parametrize("context", CONTEXTS)
+def test_a_bitbucket_app_password_is_caught_where_tokens_are_pasted(context: str) -> None:
+    # Atlassian: "App Password: ATBB" (the length is not documented; 32 as issued).
+    rng = random.Random(f"atbb/{context}")
+    token = "ATBB" + _draw(rng, _B62, 32)
+    text = CONTEXTS[context].format(t=token)
+    assert check(text) == "block", text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "App passwords start with ATBB and API tokens with ATAT.",
+        "ATBB" + "Qx7k2" * 3,  # too short
+        "BITBUCKET_APP_PASSWORD=ATBB<your-app-password>",
+        "see ticket ATBBX-1234 for the migration",
+    ],
+)
+def test_bitbucket_app_password_look_alikes_are_allowed(text: str) -> None:
+    assert check(text) == "allow", text
