@@ -364,6 +364,22 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         ),
     ),
     TokenFormat(
+        "AZURE_SAS_KEY",
+        "Azure Service Bus / Event Hubs shared access key",
+        ("SharedAccessKey=",),
+        r"[A-Za-z0-9+/]{43}=(?![A-Za-z0-9+/=])",
+        "https://learn.microsoft.com/dotnet/api/azure.provisioning.servicebus.servicebusaccesskeys.primarykey",
+        boundary="",
+        # The key of a connection string's shared access policy (Service Bus, Event
+        # Hubs, Relay, Notification Hubs): "a base64-encoded 256-bit primary key for
+        # signing and validating the SAS token" (ServiceBusAccessKeys.PrimaryKey); "a
+        # SAS rule key must be a base64-encoded string of 44 bytes" (Set-SBAuthorizationRule).
+        verified=(
+            "base64 of 256 bits, 44 characters: learn.microsoft.com ServiceBusAccessKeys."
+            "PrimaryKey and Set-SBAuthorizationRule (dn342004)"
+        ),
+    ),
+    TokenFormat(
         "AZURE_SAS_TOKEN",
         "Azure shared access signature",
         ("sig=",),
@@ -809,7 +825,10 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         "Duffel",
         ("duffel_live_", "duffel_test_"),
         rf"[{_URLSAFE}]{{43}}(?![{_URLSAFE}])",
-        "https://duffel.com/docs/api/overview/making-requests/authentication",
+        "https://duffel.com/docs/api/overview/test-mode",
+        # "Testing tokens are easy to recognize: they start with duffel_test_"; live ones
+        # are duffel_live_. The 43 characters are as issued tokens show.
+        verified="duffel_test_ prefix: duffel.com/docs/api/overview/test-mode; length not given",
     ),
     TokenFormat(
         "MAPBOX_TOKEN",

@@ -211,3 +211,35 @@ def test_a_bitbucket_app_password_is_caught_where_tokens_are_pasted(context: str
 )
 def test_bitbucket_app_password_look_alikes_are_allowed(text: str) -> None:
     assert check(text) == "allow", text
+
+
+def _azure_connection_string(rng: random.Random) -> str:
+    key = base64.b64encode(rng.randbytes(32)).decode()  # 256 bits: 43 characters and "="
+    return (
+        "Endpoint=sb://acme-bus.servicebus.windows.net/;"
+        f"SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey={key}"
+    )
+
+
+@pytest.mark.parametrize("context", CONTEXTS)
+def test_an_azure_shared_access_key_is_caught_where_tokens_are_pasted(context: str) -> None:
+    rng = random.Random(f"sas/{context}")
+    text = CONTEXTS[context].format(t=_azure_connection_string(rng))
+    assert check(text) == "block", text
+    # Named as the vendor's key (the reason the user reads), its span the key alone.
+    found = [f for f in SecretDetector().find(text) if f.entity == "AZURE_SAS_KEY"]
+    assert len(found) == 1, text
+    span = text[found[0].start : found[0].end]
+    assert span.startswith("SharedAccessKey=") and len(span) == len("SharedAccessKey=") + 44, span
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "set SharedAccessKeyName and SharedAccessKey in the connection string",
+        "SharedAccessKey=<your-shared-access-key>",
+        "Endpoint=sb://acme.servicebus.windows.net/;SharedAccessKey=" + "x" * 43 + "=",
+    ],
+)
+def test_azure_shared_access_key_look_alikes_are_allowed(text: str) -> None:
+    assert check(text) == "allow", text
