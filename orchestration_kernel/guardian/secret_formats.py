@@ -1024,8 +1024,10 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         "ClickUp",
         ("pk_",),
         r"\d{1,12}_[A-Z0-9]{32}(?![A-Za-z0-9])",
-        "https://developer.clickup.com/docs/authentication",
+        "https://clickup.com/api/developer-portal/authentication/",
         # Personal API tokens: pk_, the user id, "_", 32 upper-case letters and digits.
+        # ClickUp: "Personal tokens will always begin with pk_"; the rest is as issued.
+        verified="pk_ prefix: clickup.com/api/developer-portal/authentication",
     ),
     TokenFormat(
         "TELEGRAM_BOT_TOKEN",
