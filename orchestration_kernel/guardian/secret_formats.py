@@ -113,7 +113,9 @@ class TokenFormat:
     the prefix (bounded repeats only); ``checksum``: a check of the whole value, for a
     format whose vendor documents one that can be computed offline (of the rows
     below, age's Bech32 keys and Sentry's JSON claims; GitHub's CRC32 tail is handled by
-    its own rule in :mod:`.secrets`).
+    its own rule in :mod:`.secrets`), or of a shape the vendor's example implies that
+    ordinary text lacks (Octopus keys hold digits and letters; an X bearer token's body
+    is not mostly ``A``, as base64 of zero bytes is).
     ``boundary``: characters that may not precede the prefix (by default ``-`` and
     ``.``: ``x-sk_live_…`` or ``a.hf_…`` is part of a longer name; a ``/`` may precede
     it, a token being a URL's path segment as often as its query value). ``proof``: a check of the
