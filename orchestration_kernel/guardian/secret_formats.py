@@ -113,7 +113,9 @@ class TokenFormat:
     the prefix (bounded repeats only); ``checksum``: a check of the whole value, for a
     format whose vendor documents one that can be computed offline (of the rows
     below, age's Bech32 keys and Sentry's JSON claims; GitHub's CRC32 tail is handled by
-    its own rule in :mod:`.secrets`).
+    its own rule in :mod:`.secrets`), or of a shape the vendor's example implies that
+    ordinary text lacks (Octopus keys hold digits and letters; an X bearer token's body
+    is not mostly ``A``, as base64 of zero bytes is).
     ``boundary``: characters that may not precede the prefix (by default ``-`` and
     ``.``: ``x-sk_live_…`` or ``a.hf_…`` is part of a longer name; a ``/`` may precede
     it, a token being a URL's path segment as often as its query value). ``proof``: a check of the
@@ -168,6 +170,9 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         ("xapp-",),
         r"\d-[A-Z0-9]{6,15}-\d{6,15}-[a-f0-9]{32,80}",
         "https://api.slack.com/authentication/token-types#app-level",
+        # "App-level token strings begin with xapp-" (the token types page); the parts
+        # after it are as issued tokens show them, their lengths are not documented.
+        verified="xapp- prefix: api.slack.com/authentication/token-types; no documented length",
     ),
     TokenFormat(
         "SLACK_WEBHOOK",
@@ -175,6 +180,9 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         ("https://hooks.slack.com/services/",),
         r"T[A-Z0-9]{6,12}/B[A-Z0-9]{6,12}/[A-Za-z0-9]{20,32}",
         "https://api.slack.com/messaging/webhooks",
+        # Slack's example: .../services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX (a
+        # team id, an app id, a 24-character secret).
+        verified="T<id>/B<id>/<24 characters>: the example on api.slack.com/messaging/webhooks",
     ),
     TokenFormat(
         "STRIPE_KEY",
@@ -325,11 +333,11 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         "DigitalOcean",
         ("dop_v1_", "doo_v1_", "dor_v1_"),
         r"[a-f0-9]{64}",
-        "https://docs.digitalocean.com/reference/api/create-personal-access-token/",
-        # Prefixes as announced with the change (via GitLab's rule MR
-        # gitlab.com/gitlab-org/security-products/analyzers/secrets/-/merge_requests/178);
-        # DigitalOcean's own page, as searched, does not show the format.
-        verified="",
+        "https://docs.digitalocean.com/notes/2022/api-token-format",
+        # DigitalOcean's release note: personal access tokens (dop_v1_), OAuth tokens
+        # (doo_v1_) and OAuth refresh tokens (dor_v1_). The note gives no length; the
+        # 64 hex digits are what issued tokens show.
+        verified="the three prefixes: docs.digitalocean.com/notes/2022/api-token-format",
     ),
     TokenFormat(
         "SHOPIFY_TOKEN",
@@ -350,6 +358,28 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         r"[A-Za-z0-9+/]{86}==",
         "https://learn.microsoft.com/azure/storage/common/storage-configure-connection-string",
         boundary="",
+        # Microsoft Purview's definition of the key: "any combination of 86 ... letters,
+        # digits, the forward slash (/), or plus sign (+)" and "two equal signs".
+        verified=(
+            "86 base64 characters + '==': "
+            "learn.microsoft.com/purview/sit-defn-azure-storage-account-key-generic"
+        ),
+    ),
+    TokenFormat(
+        "AZURE_SAS_KEY",
+        "Azure Service Bus / Event Hubs shared access key",
+        ("SharedAccessKey=",),
+        r"[A-Za-z0-9+/]{43}=(?![A-Za-z0-9+/=])",
+        "https://learn.microsoft.com/dotnet/api/azure.provisioning.servicebus.servicebusaccesskeys.primarykey",
+        boundary="",
+        # The key of a connection string's shared access policy (Service Bus, Event
+        # Hubs, Relay, Notification Hubs): "a base64-encoded 256-bit primary key for
+        # signing and validating the SAS token" (ServiceBusAccessKeys.PrimaryKey); "a
+        # SAS rule key must be a base64-encoded string of 44 bytes" (Set-SBAuthorizationRule).
+        verified=(
+            "base64 of 256 bits, 44 characters: learn.microsoft.com ServiceBusAccessKeys."
+            "PrimaryKey and Set-SBAuthorizationRule (dn342004)"
+        ),
     ),
     TokenFormat(
         "AZURE_SAS_TOKEN",
@@ -371,8 +401,25 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         "https://support.atlassian.com/atlassian-account/docs/manage-api-tokens-for-your-atlassian-account/",
         # Atlassian: "we use a varied API token length" (the doc page, so the bounds are
         # wide); "An API token is identified by the prefix ATAT" (Atlassian's Bamboo API,
-        # docs.atlassian.com ... BitbucketCloudApiTokenUtils). ATCT/ATOA: not checked.
-        verified="ATAT prefix: docs.atlassian.com BitbucketCloudApiTokenUtils; varied length",
+        # docs.atlassian.com ... BitbucketCloudApiTokenUtils). Atlassian staff on its
+        # community forum: "API Token: ATAT ... Access Tokens (Workspace, Project, Repo):
+        # ATCT" (the T3 after them is as issued tokens show). ATOA: not checked.
+        verified=(
+            "ATAT (API) and ATCT (access token) prefixes: BitbucketCloudApiTokenUtils and "
+            "Atlassian staff, community.atlassian.com qaq-p/3093481; varied length"
+        ),
+    ),
+    TokenFormat(
+        "ATLASSIAN_TOKEN",
+        "Bitbucket app password",
+        ("ATBB",),
+        rf"[{_B62}]{{28,40}}(?![{_B62}_-])",
+        "https://support.atlassian.com/bitbucket-cloud/docs/app-passwords/",
+        boundary="",
+        # Atlassian staff: "App Password: ATBB" (community.atlassian.com qaq-p/3093481).
+        # The length is not documented: 28 to 40 letters and digits after the prefix. No
+        # delimiter: judged whole.
+        verified="ATBB prefix: Atlassian staff on community.atlassian.com; length not given",
     ),
     TokenFormat(
         "DATABRICKS_TOKEN",
@@ -456,7 +503,10 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         "Pulumi",
         ("pul-",),
         r"[a-f0-9]{40}",
-        "https://www.pulumi.com/docs/pulumi-cloud/access-management/access-tokens/",
+        "https://www.pulumi.com/blog/github-token-scanning-service/",
+        # "Pulumi Access Tokens generated after June 28, 2019 ... contain the prefix
+        # pul-" (Pulumi's announcement of GitHub token scanning); 40 hex digits as issued.
+        verified="pul- prefix: pulumi.com/blog/github-token-scanning-service; length not given",
     ),
     TokenFormat(
         "PREFECT_KEY",
@@ -551,8 +601,14 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         "X (Twitter)",
         ("A" * 21,),  # app-only bearer tokens open with a run of A
         r"[A-Za-z0-9%]{30,150}",
-        "https://developer.x.com/en/docs/authentication/oauth-2-0/bearer-tokens",
+        "https://docs.x.com/fundamentals/authentication/oauth-2-0/bearer-tokens",
         boundary="A",
+        # X calls the token "a byte array of unspecified format"; its page's (revoked)
+        # example opens with 21 A and goes on in letters, digits and %-escapes. Base64
+        # of zero-padded binary (an embedded font, an image) also runs A, and stays
+        # mostly A after it (a zero byte is "A"): a token's body is not.
+        checksum=lambda v: v.count("A", 21) * 2 <= len(v) - 21,
+        verified="run of A, letters, digits, %: the (revoked) example on docs.x.com bearer-tokens",
     ),
     TokenFormat(
         "FLY_TOKEN",
@@ -560,6 +616,9 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         ("FlyV1 fm1", "FlyV1 fm2_"),
         r"[A-Za-z0-9+/=_]{60,2000}",
         "https://fly.io/docs/security/tokens/",
+        # Fly.io's own macaroon library writes tokens "FlyV1 fm2_lJPE..." (its README:
+        # hexdocs.pm/macfly/readme.html); fm1 is the older encoding, not checked.
+        verified="'FlyV1 fm2_' form: Fly.io's macfly library README (hexdocs.pm/macfly)",
     ),
     TokenFormat(
         "TAILSCALE_KEY",
@@ -660,7 +719,9 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         ("r8_",),
         rf"[{_B62}]{{37}}(?![{_B62}])",
         "https://replicate.com/docs/topics/security/api-tokens",
-        # "API tokens begin with r8_" (40 characters in all).
+        # "40-character strings that always start with r8_": r8_ and 37 more. The page
+        # names no alphabet; issued tokens are letters and digits.
+        verified="r8_ and 40 characters in all: replicate.com/docs/topics/security/api-tokens",
     ),
     TokenFormat(
         "LANGSMITH_KEY",
@@ -724,8 +785,10 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         "Sourcegraph",
         ("sgp_",),
         r"(?:[a-f0-9]{16}_|local_)?[a-f0-9]{40}(?![A-Za-z0-9])",
-        "https://sourcegraph.com/docs/cli/how-tos/creating_an_access_token",
-        # sgp_, an optional instance identifier, and 40 hex digits.
+        "https://sourcegraph.com/docs/cli/how-tos/revoking_an_access_token",
+        # sgp_, an optional instance identifier, and 40 hex digits. Sourcegraph's page:
+        # "Access tokens are tokens starting with sgp_"; the rest is as issued tokens show.
+        verified="sgp_ prefix: sourcegraph.com/docs/cli/how-tos/revoking_an_access_token",
     ),
     TokenFormat(
         "CONTENTFUL_TOKEN",
@@ -764,15 +827,21 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         "Duffel",
         ("duffel_live_", "duffel_test_"),
         rf"[{_URLSAFE}]{{43}}(?![{_URLSAFE}])",
-        "https://duffel.com/docs/api/overview/making-requests/authentication",
+        "https://duffel.com/docs/api/overview/test-mode",
+        # "Testing tokens are easy to recognize: they start with duffel_test_"; live ones
+        # are duffel_live_. The 43 characters are as issued tokens show.
+        verified="duffel_test_ prefix: duffel.com/docs/api/overview/test-mode; length not given",
     ),
     TokenFormat(
         "MAPBOX_TOKEN",
         "Mapbox secret token",
         ("sk.eyJ",),
         rf"[{_URLSAFE}]{{20,200}}\.[{_URLSAFE}]{{20,30}}(?![{_URLSAFE}])",
-        "https://docs.mapbox.com/accounts/guides/tokens/",
-        # "Secret tokens begin with sk"; public ones (pk.) are meant to be shared.
+        "https://docs.mapbox.com/help/dive-deeper/access-tokens/",
+        # "All public access tokens start with pk while all secret access tokens start
+        # with sk"; public ones (pk.) are meant to be shared. The JWT-like eyJ body is
+        # as issued tokens show it.
+        verified="sk prefix (pk public): docs.mapbox.com/help/dive-deeper/access-tokens",
     ),
     TokenFormat(
         "DROPBOX_TOKEN",
@@ -805,31 +874,59 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         rf"[{_URLSAFE}]{{30,64}}(?![{_URLSAFE}])",
         "https://supabase.com/docs/guides/api/api-keys",
         # Personal access tokens (sbp_) and secret API keys (sb_secret_); publishable
-        # keys (sb_publishable_) are meant to be shared.
+        # keys (sb_publishable_) are meant to be shared. Supabase's own key table gives
+        # "sb_secret_..." (backend only) beside "sb_publishable_..."; sbp_ not checked.
+        verified="sb_secret_ prefix: Supabase's key table (github.com/supabase/agent-skills)",
     ),
     TokenFormat(
         "CIRCLECI_TOKEN",
         "CircleCI",
         ("CCIPAT_", "CCIPRJ_"),
         rf"[{_B62}]{{20,24}}_[a-f0-9]{{40}}(?![A-Za-z0-9])",
-        "https://circleci.com/docs/managing-api-tokens/",
-        # Personal (CCIPAT_) and project (CCIPRJ_) API tokens.
+        "https://circleci.com/changelog/new-format-for-api-access-tokens/",
+        # Personal (CCIPAT_) and project (CCIPRJ_) API tokens:
+        # "CCIPAT_<base58-UUID>_<40-char-hex string>" (a base58 UUID is 21-22 characters).
+        verified="CCIPAT_/CCIPRJ_, base58 UUID, _, 40 hex: CircleCI changelog (new token format)",
     ),
     TokenFormat(
         "BUILDKITE_TOKEN",
         "Buildkite",
         ("bkua_",),
-        r"[a-f0-9]{40}(?![A-Za-z0-9])",
-        "https://buildkite.com/docs/apis/managing-api-tokens",
-        # User API access tokens (bkua_ and 40 hex digits).
+        r"(?:[A-Za-z0-9]{2,16}\.)?[a-f0-9]{40}(?![A-Za-z0-9])",
+        "https://buildkite.com/docs/platform/security/tokens",
+        # API access tokens: the page's example is bkua_, a short base64 id, ".", 40 hex
+        # digits (bkua_MTA.<40 hex>); earlier tokens had no id part.
+        verified="bkua_ and the <id>.<40 hex> example: buildkite.com/docs/platform/security/tokens",
+    ),
+    TokenFormat(
+        "BUILDKITE_TOKEN",
+        "Buildkite agent session",
+        ("bkaa_",),
+        rf"(?:[{_B62}]{{2,16}}\.)?[{_B62}]{{60,100}}(?![{_B62}])",
+        "https://buildkite.com/docs/platform/security/tokens",
+        # Agent session (access) tokens since January 2025: bkaa_, an id, ".", 77
+        # base62 characters in the page's example.
+        verified="bkaa_ and the <id>.<77 base62> example: the token security page",
+    ),
+    TokenFormat(
+        "BUILDKITE_TOKEN",
+        "Buildkite agent job",
+        ("bkaj_",),
+        rf"eyJ[{_URLSAFE}]{{10,2000}}\.[{_URLSAFE}]{{10,4000}}\.[{_URLSAFE}]{{20,1000}}",
+        "https://buildkite.com/docs/platform/security/tokens",
+        # Agent job tokens: bkaj_ and a signed JWT (header, claims, HS512 signature) in
+        # the page's example; the "_" before it keeps the JWT rule from seeing it.
+        verified="bkaj_ and a JWT body: the token security page's example",
     ),
     TokenFormat(
         "HUBSPOT_TOKEN",
         "HubSpot",
         ("pat-na1-", "pat-na2-", "pat-eu1-", "pat-ap1-"),
-        r"[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?![A-Za-z0-9])",
+        r"[a-f0-9]{8,9}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?![A-Za-z0-9])",
         "https://developers.hubspot.com/docs/api/private-apps",
-        # Private app access tokens: pat-, the data centre, a UUID.
+        # Private app access tokens: pat-, the data centre, a UUID. HubSpot's auth page
+        # masks one as ***-***-*********-****-****-****-************ (a 9-character
+        # group where a UUID has 8), so 8 or 9 there; the prefixes are not documented.
     ),
     TokenFormat(
         "CLOUDFLARE_ORIGIN_CA_KEY",
@@ -838,7 +935,9 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         r"[a-f0-9]{24}-[a-f0-9]{146}(?![A-Za-z0-9])",
         "https://developers.cloudflare.com/fundamentals/api/get-started/ca-keys/",
         # Origin CA keys: v1.0-, 24 hex digits, "-", 146 hex digits (a version string
-        # like v1.0-beta never reads so).
+        # like v1.0-beta never reads so). Cloudflare: "The key value always starts with
+        # v1.0-"; the parts after it are as issued keys show.
+        verified="v1.0- prefix: developers.cloudflare.com/fundamentals/api/get-started/ca-keys",
     ),
     TokenFormat(
         "ALIBABA_ACCESS_KEY_ID",
@@ -854,11 +953,14 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         "OCTOPUS_KEY",
         "Octopus Deploy",
         ("API-",),
-        r"[A-Z0-9]{25,27}(?![A-Za-z0-9])",
+        r"[A-Z0-9]{25,29}(?![A-Za-z0-9])",
         "https://octopus.com/docs/octopus-rest-api/how-to-create-an-api-key",
         # API- and upper-case letters and digits; an all-letter run (API-GATEWAY…) is a
-        # name, so a key holds digits and letters both.
+        # name, so a key holds digits and letters both. Octopus staff: "we require that
+        # API keys start with 'API-' and we may enforce a length requirement on them (32
+        # or 33 characters IIRC)": 25 to 29 after API-, 29 to 33 in all.
         checksum=lambda v: any(c.isdigit() for c in v[4:]) and any(c.isalpha() for c in v[4:]),
+        verified="API- prefix, '32 or 33 characters': Octopus staff, help.octopus.com/t/11255",
     ),
     TokenFormat(
         "SONARQUBE_TOKEN",
@@ -866,7 +968,13 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         ("squ_", "sqp_", "sqa_"),
         r"[a-f0-9]{40}(?![A-Za-z0-9])",
         "https://docs.sonarsource.com/sonarqube-server/latest/user-guide/managing-tokens/",
-        # User (squ_), project analysis (sqp_) and global analysis (sqa_) tokens.
+        # User (squ_), project analysis (sqp_) and global analysis (sqa_) tokens, since
+        # 9.5; the value is SecureRandom bytes written in hex (SonarSource staff on the
+        # community forum). The manual itself names no prefix.
+        verified=(
+            "squ_/sqp_/sqa_ since 9.5 and hex: SonarSource staff, community.sonarsource.com "
+            "t/78433 and t/23736; length not documented"
+        ),
     ),
     TokenFormat(
         "PINECONE_KEY",
@@ -907,17 +1015,21 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         "LaunchDarkly",
         ("api-", "sdk-"),
         r"[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?![A-Za-z0-9])",
-        "https://docs.launchdarkly.com/home/account/api",
+        "https://launchdarkly.com/docs/home/account/environment/keys",
         # API access tokens (api-) and server-side SDK keys (sdk-), each a UUID; mobile
-        # keys (mob-) and client ids ship in apps.
+        # keys (mob-) and client ids ship in apps ("Mobile keys do not need to be kept
+        # secret"). The page: "SDK keys always start with the prefix sdk-"; api- not checked.
+        verified="sdk- prefix (mob- not secret): LaunchDarkly's SDK credentials page",
     ),
     TokenFormat(
         "CLICKUP_TOKEN",
         "ClickUp",
         ("pk_",),
         r"\d{1,12}_[A-Z0-9]{32}(?![A-Za-z0-9])",
-        "https://developer.clickup.com/docs/authentication",
+        "https://clickup.com/api/developer-portal/authentication/",
         # Personal API tokens: pk_, the user id, "_", 32 upper-case letters and digits.
+        # ClickUp: "Personal tokens will always begin with pk_"; the rest is as issued.
+        verified="pk_ prefix: clickup.com/api/developer-portal/authentication",
     ),
     TokenFormat(
         "TELEGRAM_BOT_TOKEN",
@@ -948,6 +1060,45 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         # cmVmdGtu is base64 of "reftkn", how every reference token opens; the longer
         # prefix keeps a bare cmVmd… (base64 of any "ref…") from reading as a token.
         verified="64 characters, cmVmd + 59 alphanumerics: understanding-identity-tokens page",
+    ),
+    TokenFormat(
+        "CLOUDFLARE_API_TOKEN",
+        "Cloudflare",
+        ("cfut_", "cfat_", "cfk_"),
+        rf"[{_URLSAFE}]{{44,64}}(?![{_URLSAFE}])",
+        "https://developers.cloudflare.com/fundamentals/api/get-started/token-formats/",
+        # User API tokens (cfut_), account API tokens (cfat_) and the Global API Key
+        # (cfk_): "a distinct prefix followed by 40 characters and a checksum". The
+        # checksum's width is not given: 4 to 24 more characters. Tokens made before
+        # the format carry no prefix and are read only under a key name.
+        verified="cfut_/cfat_/cfk_ + 40 characters + checksum: Cloudflare's token formats page",
+    ),
+    TokenFormat(
+        "DATADOG_TOKEN",
+        "Datadog",
+        ("ddpat_", "ddsat_", "ddapp_"),
+        rf"[{_B62}]{{8,24}}_[{_B62}]{{40,80}}(?![{_B62}])",
+        "https://docs.datadoghq.com/account_management/personal-access-tokens/",
+        # Personal (ddpat_) and service (ddsat_) access tokens and the new application
+        # keys (ddapp_): ddpat_<ALIAS>_<SECRET><CHECKSUM>, the alias base62 of the
+        # token's UUID (up to 22), a 32-byte secret and a CRC32 "following the GitHub
+        # checksum standard". The secret's encoding is not given: 40 to 80 base62.
+        # Datadog's older API (32 hex) and application keys (40 hex) have no prefix.
+        verified=(
+            "ddpat_/ddsat_/ddapp_ and <alias>_<secret><crc32>: Datadog's "
+            "account_management/personal-access-tokens page (DataDog/documentation)"
+        ),
+    ),
+    TokenFormat(
+        "PLAID_TOKEN",
+        "Plaid",
+        ("access-sandbox-", "access-development-", "access-production-"),
+        r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?![0-9A-Za-z])",
+        "https://plaid.com/docs/quickstart/glossary/",
+        # "Plaid tokens are in the format [type]-[environment]-[uuid]", the UUID 8-4-4-
+        # 4-12 hex. Only access tokens are here: they do not expire and reach an Item's
+        # data; public and link tokens are short-lived and made to pass through clients.
+        verified="[type]-[environment]-[uuid], UUID 8-4-4-4-12 hex: plaid.com quickstart glossary",
     ),
 )
 
