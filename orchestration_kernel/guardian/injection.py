@@ -9,6 +9,7 @@ ones (a role-play frame, "without restrictions") only block together.
 from __future__ import annotations
 
 import itertools
+import operator
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -86,7 +87,10 @@ class Signal:
 
 def _stems(found: Iterable[bytes]) -> frozenset[bytes]:
     """The first four letters of each word (shorter words whole)."""
-    return frozenset([w[:4] for w in found])
+    return frozenset(map(_FIRST_FOUR, found))
+
+
+_FIRST_FOUR = operator.itemgetter(slice(None, 4))
 
 
 def _sig(
@@ -943,7 +947,10 @@ _SELECTOR_RUN = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]{2,}")
 _HIDDEN = frozenset({"HIDDEN_TEXT", "BIDI_CONTROL", "ZERO_WIDTH"})
 # Obfuscations undone before a second look: "i g n o r e", "1gn0re", "ign-ore",
 # "IGNORE. ALL. PREVIOUS. INSTRUCTIONS."
-_SPACED = re.compile(r"(?<![\w])(?:[a-z] ){3,}[a-z](?![\w])")
+# The first letter is matched before the look-behind (the one before it is no word
+# character): a pattern that opens with a character class lets the regex engine skip
+# ahead to a letter; one that opens with a look-behind is tried at every position.
+_SPACED = re.compile(r"[a-z](?<!\w[a-z]) (?:[a-z] ){2,}[a-z](?![\w])")
 # A run of letters, digits, "@" and "$" that holds a digit, "@" or "$". The look-behind
 # starts a match only where a run starts and the possessive repeats never give back, so
 # each character is read once: linear on a megabyte of letters.
