@@ -9,6 +9,7 @@ ones (a role-play frame, "without restrictions") only block together.
 from __future__ import annotations
 
 import itertools
+import operator
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -86,7 +87,10 @@ class Signal:
 
 def _stems(found: Iterable[bytes]) -> frozenset[bytes]:
     """The first four letters of each word (shorter words whole)."""
-    return frozenset([w[:4] for w in found])
+    return frozenset(map(_FIRST_FOUR, found))
+
+
+_FIRST_FOUR = operator.itemgetter(slice(None, 4))
 
 
 def _sig(
@@ -1141,7 +1145,10 @@ _SELECTOR_RUN = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]{2,}")
 _HIDDEN = frozenset({"HIDDEN_TEXT", "BIDI_CONTROL", "ZERO_WIDTH"})
 # Obfuscations undone before a second look: "i g n o r e", "1gn0re", "ign-ore",
 # "IGNORE. ALL. PREVIOUS. INSTRUCTIONS."
-_SPACED = re.compile(r"(?<![\w])(?:[a-z] ){3,}[a-z](?![\w])")
+# The first letter is matched before the look-behind (the one before it is no word
+# character): a pattern that opens with a character class lets the regex engine skip
+# ahead to a letter; one that opens with a look-behind is tried at every position.
+_SPACED = re.compile(r"[a-z](?<!\w[a-z]) (?:[a-z] ){2,}[a-z](?![\w])")
 # A run of letters, digits, "@" and "$" that holds a digit, "@" or "$". The look-behind
 # starts a match only where a run starts and the possessive repeats never give back, so
 # each character is read once: linear on a megabyte of letters.
@@ -1527,12 +1534,14 @@ class _Changed:
     Hyperscan pass over the reading and the signals found already are taken out (most
     readings: none is left)."""
 
-    __slots__ = ("_reading", "_stems", "_words")
+    __slots__ = ("_reading", "_stems", "_words", "spelled")
 
     def __init__(self, found: set[bytes] | None, reading: str | None = None) -> None:
         self._words = found
         self._reading = reading
         self._stems: frozenset[bytes] | None = None
+        #: The signals spelled with one of the stems, once the detector asked.
+        self.spelled: frozenset[int] | None = None
 
     def every_word(self) -> set[bytes] | None:
         """Every word of the reading, when they are what this holds and are read."""
@@ -1802,7 +1811,7 @@ class InjectionDetector:
             scanned in one pass with it (what may match in any of them: for each one, the
             signals that may match it and perhaps a few more, which its second look then
             finds nothing for): one cold start of the database instead of two."""
-            if only is not None and self._spelled_with(only.stems) <= hits.keys():
+            if only is not None and self._spelled_for(only) <= hits.keys():
                 return False
             possible = prefilter.matching_together(reading, together)
             plain = self._plain  # never looked for in a reading
@@ -1915,17 +1924,18 @@ class InjectionDetector:
                     pool = {*possible, *self._unanswered()}.difference(skip or (), self._plain)
                     if not pool:
                         return
-            spelled = self._spelled_with(only.stems)
+            spelled = self._spelled_for(only)
             order = sorted(spelled if pool is None else spelled & pool)
             if present is None:
                 present = only.every_word()  # read for the stems, when they are all
+        covered = prefilter.covered
         for i in range(len(signals)) if order is None else order:
             signal = signals[i]
             if (skip and i in skip) or (signal.plain and not first_look):
                 continue
             # A case-sensitive signal is matched in ``text``: the pass over ``low`` tells
             # about it only when they are one (a de-obfuscated reading).
-            if i in prefilter.covered and (not signal.case_sensitive or text is low):
+            if i in covered and (not signal.case_sensitive or text is low):
                 if not scanned:
                     scanned, possible = True, prefilter.matching(low)
                 if possible is not None and i not in possible:
@@ -1972,6 +1982,14 @@ class InjectionDetector:
         out = tuple(i for i, s in enumerate(self.signals) if i not in covered or s.case_sensitive)
         self._unanswered_memo = (covered, out)
         return out
+
+    def _spelled_for(self, changed: _Changed) -> frozenset[int]:
+        """:meth:`_spelled_with` the stems of ``changed``, kept with it (a reading's
+        worth and its second look both ask)."""
+        found = changed.spelled
+        if found is None:
+            found = changed.spelled = self._spelled_with(changed.stems)
+        return found
 
     def _spelled_with(self, stems: frozenset[bytes]) -> frozenset[int]:
         """The signals whose :attr:`~Signal.vocabulary` holds one of ``stems``."""

@@ -1,6 +1,8 @@
 """The injection readings' shortcuts answer as the plain searches they replace.
 
 - the split-word cuts found in a byte mapping are the places ``_SPLIT_WORD`` matches;
+- the spacing pattern that opens with its first letter matches where the form that opens
+  with the look-behind does;
 - the leetspeak hint read from the mapping answers as ``_LEET_HINT``;
 - what a reading's second look is handed as its words (the text's words and those
   around its changes) holds every word of the reading.
@@ -9,6 +11,7 @@
 from __future__ import annotations
 
 import random
+import re
 
 from orchestration_kernel.guardian import injection
 from orchestration_kernel.guardian._scan import TextWords, words
@@ -21,6 +24,21 @@ def _random_strings(seed: int, count: int) -> list[str]:
     return [
         "".join(rng.choice(_ALPHABET) for _ in range(rng.randrange(0, 14))) for _ in range(count)
     ]
+
+
+def test_spaced_letters_match_as_the_look_behind_form() -> None:
+    # The form the regex engine tries at every position (look-behind first).
+    reference = re.compile(r"(?<![\w])(?:[a-z] ){3,}[a-z](?![\w])")
+    rng = random.Random(3)
+    texts = [
+        "".join(rng.choice("ab _1é\nx.") for _ in range(rng.randrange(0, 20)))
+        for _ in range(30_000)
+    ]
+    texts += ["a b c d", "xa b c d", "_a b c d", "éa b c d", "a b c d1", "i g n o r e all", "a b c"]
+    for text in texts:
+        assert [m.span() for m in injection._SPACED.finditer(text)] == [
+            m.span() for m in reference.finditer(text)
+        ], text
 
 
 def test_split_cuts_are_the_split_word_matches() -> None:
