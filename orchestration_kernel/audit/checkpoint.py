@@ -12,6 +12,19 @@ for readers; SQLite's WAL locking lets it run beside a write transaction). The w
 connection keeps SQLite's own autocheckpoint as a bound, at :data:`WAL_LIMIT_PAGES`, for
 a WAL this thread cannot keep short (a reader holding an old snapshot the whole time).
 
+A checkpoint ends with every frame copied, so that the next commit starts the WAL over
+at its beginning (SQLite does so when a write begins on a fully copied WAL) and it and
+the commits after it overwrite blocks the WAL file already has. A commit that appends
+changes the file's size, and on ext4 its fsync then also commits the file system's
+journal; one that overwrites flushes its own pages only (fdatasync, which SQLite uses,
+skips the timestamps). Durability is the same either way: a commit still returns only
+once its frames are synced. To get there without holding the writer up, the thread makes
+``PASSIVE`` passes while commits go on, each copying what the commits during the one
+before added, until one finds nothing new (or :data:`MAX_PASSES`); then a last pass,
+holding the store's lock, copies the few frames left while no commit of this process is
+under way (a writer in another process, or a reader holding an old snapshot, can still
+keep the WAL from starting over: it then grows, as before, until the next checkpoint).
+
 A checkpoint that fails (a busy file, a full disk) is logged and left for the next one:
 nothing committed depends on it.
 """
@@ -22,8 +35,9 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 
-__all__ = ["CHECKPOINT_PAGES", "WAL_LIMIT_PAGES", "Checkpointer"]
+__all__ = ["CHECKPOINT_PAGES", "MAX_PASSES", "WAL_LIMIT_PAGES", "Checkpointer"]
 
 log = logging.getLogger(__name__)
 
@@ -31,17 +45,27 @@ log = logging.getLogger(__name__)
 CHECKPOINT_PAGES = 1000
 #: The writer connection's own ``wal_autocheckpoint`` while checkpoints run here.
 WAL_LIMIT_PAGES = 8 * CHECKPOINT_PAGES
+#: ``PASSIVE`` passes a checkpoint makes at most before its last one, under the lock.
+MAX_PASSES = 4
 
 
 class Checkpointer:
     """A daemon thread running ``PRAGMA wal_checkpoint(PASSIVE)`` when asked.
 
-    ``connect`` opens the thread's own connection to the database (on first use).
+    ``connect`` opens the thread's own connection to the database (on first use);
+    ``writer_lock`` is held by this process's commits (the store's lock): the last pass
+    of a checkpoint holds it.
     """
 
-    def __init__(self, connect: Callable[[], sqlite3.Connection], path: str) -> None:
+    def __init__(
+        self,
+        connect: Callable[[], sqlite3.Connection],
+        path: str,
+        writer_lock: AbstractContextManager[object],
+    ) -> None:
         self._connect = connect
         self._path = path
+        self._writer_lock = writer_lock
         self._wanted = threading.Event()
         self._closed = False
         self._thread: threading.Thread | None = None
@@ -72,13 +96,24 @@ class Checkpointer:
                 try:
                     if conn is None:
                         conn = self._connect()
-                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                    self._checkpoint(conn)
                     self.runs += 1
                 except sqlite3.Error:
                     log.debug("audit WAL checkpoint of %s failed", self._path, exc_info=True)
         finally:
             if conn is not None:
                 conn.close()
+
+    def _checkpoint(self, conn: sqlite3.Connection) -> None:
+        """Copy every frame of the WAL into the file (see the module docstring)."""
+        seen = -1
+        for _ in range(MAX_PASSES):
+            frames = _passive(conn)
+            if frames == seen or frames <= 0 or self._closed:
+                break  # no commit added frames during the last pass (or no WAL)
+            seen = frames
+        with self._writer_lock:
+            _passive(conn)
 
     def close(self) -> None:
         """Stop the thread (after the checkpoint under way, if any) and close its
@@ -89,3 +124,9 @@ class Checkpointer:
         self._wanted.set()
         if thread is not None and thread is not threading.current_thread():
             thread.join()
+
+
+def _passive(conn: sqlite3.Connection) -> int:
+    """One ``PASSIVE`` checkpoint: the frames the WAL held when it began (-1: no WAL)."""
+    frames: int = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()[0][1]
+    return frames

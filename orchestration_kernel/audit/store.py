@@ -300,7 +300,9 @@ class AuditStore:
             self.conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_LIMIT_PAGES}")
         self._checkpoint_bytes = CHECKPOINT_PAGES * page
         self._checkpointer = Checkpointer(
-            lambda: _connect(self.path, wal=False, synchronous=self.synchronous), self.path
+            lambda: _connect(self.path, wal=False, synchronous=self.synchronous),
+            self.path,
+            self.lock,
         )
 
     def _grew(self, rows: list[Row]) -> None:

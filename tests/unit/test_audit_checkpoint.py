@@ -99,3 +99,24 @@ def test_closing_stops_the_checkpoint_thread(tmp_path: Path) -> None:
     assert not thread.is_alive()
     checkpointer.request()  # after close: nothing starts
     assert checkpointer._thread is None
+
+
+def test_the_wal_starts_over_after_each_checkpoint_while_commits_go_on(tmp_path: Path) -> None:
+    # A checkpoint that leaves no frame uncopied lets the next commit start the WAL over
+    # at its beginning, so the file stays about one checkpoint's worth long and commits
+    # overwrite blocks it already has; commits made while the checkpoint copies must not
+    # keep it from getting there (before, the WAL grew to SQLite's own bound, 128 MB).
+    trail = AuditTrail(tmp_path / "audit.sqlite", key_path=tmp_path / "audit.key")
+    store = trail._store
+    checkpointer = store._checkpointer
+    assert checkpointer is not None
+    store._checkpoint_bytes = 256 * 1024  # a checkpoint every ~256 KB, not every 16 MB
+    wal = Path(str(tmp_path / "audit.sqlite") + "-wal")
+    for batch in range(200):  # commit after commit, with no pause: ~14 MB of WAL frames
+        _record(trail, batch * 20, 20)
+        trail.flush()
+    assert checkpointer.runs >= 10
+    assert wal.stat().st_size < 6 * 1024 * 1024
+    report = trail.verify()
+    assert report.ok and report.rows == 4000
+    trail.close()
