@@ -64,8 +64,8 @@ _set_entity, _set_start, _set_end, _set_score, _set_replacement = map(
 )
 
 
-#: A finding's start and end, read in C (the sort keys of :func:`_merge`).
-_START, _END = attrgetter("start"), attrgetter("end")
+#: A finding's start, read in C (the sort key of :func:`_merge`).
+_START = attrgetter("start")
 
 
 def mask_value(entity: str, value: str) -> str:
@@ -125,10 +125,11 @@ class Redactor:
 def _merge(findings: Iterable[Finding]) -> list[tuple[int, int, str]]:
     """Overlapping findings become one edit over their union (so no part of either
     survives), standing in as the longer finding's placeholder."""
-    # Ordered by start, the longer first among equal starts, else as given: two stable
-    # sorts by C-level attribute getters (a key tuple built per finding cost twice as much).
-    ordered = sorted(findings, key=_END, reverse=True)
-    ordered.sort(key=_START)
+    # Ordered by start, else as given (a stable sort by a C-level attribute getter; a
+    # key tuple built per finding cost twice as much). Findings that start together all
+    # overlap: whatever their order, the edit spans the longest and stands in as the
+    # first of the longest, so the longer need not come first.
+    ordered = sorted(findings, key=_START)
     merged: list[tuple[int, int, str, int]] = []
     last_end = 0
     for f in ordered:
