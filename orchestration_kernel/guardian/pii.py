@@ -823,7 +823,8 @@ class PIIPolicy(BasePolicy):
         self.action: Action = action
 
     def find(self, text: str) -> list[Finding]:
-        """Findings with their stand-ins filled in by the operator."""
+        """Findings whose ``placeholder()`` is the operator's stand-in (``<ENTITY>`` for
+        ``replace``)."""
         redact = self.redactor
         if type(redact) is Redactor and redact.operator == "replace":
             # The stand-in is "<ENTITY>", what a finding without one stands in as
