@@ -314,21 +314,23 @@ def find_basic_credentials(text: str, seen: Occurrences | None = None) -> Iterat
     occurring = None if seen is None else seen.occurring(_BASIC_SET)
     if occurring is not None and not occurring:
         return
-    pos = text.find("://")
+    # A literal known to occur nowhere is not searched for (a pass over the text each).
+    present = _BASIC_SET if occurring is None else frozenset(occurring)
+    pos = text.find("://") if "://" in present else -1
     while pos >= 0:
         m = _URL_CREDENTIAL.match(text, pos)
         if m:
             yield m.start("pw"), m.end("pw")
         pos = text.find("://", pos + 3)
     for flag in ("-u ", "-u\t", "--user "):
-        pos = text.find(flag)
+        pos = text.find(flag) if flag in present else -1
         while pos >= 0:
             if pos == 0 or text[pos - 1] in " \t\\\n":
                 m = _CURL_USER.match(text, pos)
                 if m:
                     yield m.start("pw"), m.end("pw")
             pos = text.find(flag, pos + 1)
-    pos = text.find("BUNDLE_")
+    pos = text.find("BUNDLE_") if "BUNDLE_" in present else -1
     while pos >= 0:
         m = _BUNDLER.match(text, pos)
         if m and "__" in m.group("host"):

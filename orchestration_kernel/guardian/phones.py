@@ -172,7 +172,8 @@ def _not_a_phone(text: str, sk: bytes, start: int, candidate: str) -> bool:
     # search from every position.
     if _SSN_SHAPE.fullmatch(candidate) or _DOTTED_QUAD.fullmatch(candidate):
         return True
-    if _DATE.search(candidate):
+    # A date has two of "-", "/" and "." (most phone candidates are grouped by blanks).
+    if ("-" in candidate or "/" in candidate or "." in candidate) and _DATE.search(candidate):
         return True
     floor = max(0, start - 40)
     before = text[floor:start]

@@ -346,6 +346,23 @@ def ssn_valid(area: str, group: str, serial: str) -> bool:
     return area + group + serial not in _SSN_VOID
 
 
+#: The last skeleton :func:`_digits` counted, and its count (one tuple, replaced whole).
+_LAST_DIGITS: tuple[bytes, int] = (b"", 0)
+
+
+def _digits(sk: bytes) -> int:
+    """How many ASCII digits the skeleton ``sk`` holds (its ``0`` bytes). Five parts of
+    one scan ask (each shape needs so many digits): the count of the last skeleton asked
+    for is kept, found by identity, instead of a pass over the text per part."""
+    global _LAST_DIGITS
+    last = _LAST_DIGITS
+    if last[0] is sk:
+        return last[1]
+    n = sk.count(b"0")
+    _LAST_DIGITS = (sk, n)
+    return n
+
+
 def _before(sk: bytes, start: int, forbidden: bytes) -> bool:
     """True when the skeleton byte before ``start`` is not one of ``forbidden``."""
     return start == 0 or sk[start - 1] not in forbidden
@@ -381,13 +398,16 @@ def _may_spell_at(low: str) -> bool:
 
 
 def _obfuscated_emails(text: str, lowered: str) -> Iterator[Finding]:
-    if not _may_spell_at(lowered):
+    mark = _SPELT_AT_MARK.search(lowered)  # _may_spell_at
+    if mark is None:
         return
     low = fold(text, lowered)
     # The bracketed form holds "at" and a closing bracket: without one, its scan (which
     # cannot start from a literal) is skipped. (One search for the four: each substring
-    # test read the whole text, and an absent one is the common case.)
-    bracketed_at = _AT_CLOSED.search(low) is not None
+    # test read the whole text, and an absent one is the common case.) No closed "at"
+    # stands before the first mark (the mark would be that one): the search goes on
+    # from there, when ``low`` is the text the mark was found in.
+    bracketed_at = _AT_CLOSED.search(low, mark.start() if low is lowered else 0) is not None
     for pattern, bracketed in ((_SPELT_AT, False), (_BRACKET_AT, True)):
         if bracketed and not bracketed_at:
             continue
@@ -442,7 +462,7 @@ def _intl_phones(text: str, sk: bytes, low: str) -> Iterator[Finding]:
 
 def _nanp_phones(text: str, sk: bytes, low: str) -> Iterator[Finding]:
     """The North American (NXX) NXX-XXXX shape."""
-    if sk.count(b"0") < 10:
+    if _digits(sk) < 10:
         return
     for pattern in _PHONE_NANP:
         for m in pattern.finditer(sk):
@@ -467,7 +487,7 @@ def _card_matches(sk: bytes) -> Iterator[re.Match[bytes]]:
 
 
 def _cards(text: str, sk: bytes, low: str) -> Iterator[Finding]:
-    if sk.count(b"0") < 13:  # a card number has 13 digits or more
+    if _digits(sk) < 13:  # a card number has 13 digits or more
         return
     for m in _card_matches(sk):
         # A card number stands as a word of its own: digits glued to letters are part of
@@ -527,7 +547,7 @@ def _ibans(text: str, sk: bytes, low: str) -> Iterator[Finding]:
 def _dashed_ssns(text: str, sk: bytes, low: str) -> Iterator[Finding]:
     """SSNs written 3-2-4 with one separator."""
     # A dashed SSN has nine (ASCII) digits; a bare one's \d reads any digit.
-    for m in _SSN.finditer(sk) if sk.count(b"0") >= 9 else ():
+    for m in _SSN.finditer(sk) if _digits(sk) >= 9 else ():
         value = text[m.start() : m.end()]
         if _before(sk, m.start(), b"0-.") and ssn_valid(value[:3], value[4:6], value[7:]):
             yield Finding("US_SSN", m.start(), m.end(), 0.85)
@@ -614,14 +634,15 @@ _HEX_COLON = bytes.maketrans(
 )
 
 
-def _ipv6_matches(text: str) -> Iterator[re.Match[str]]:
+def _ipv6_matches(text: str, pos: int = 0) -> Iterator[re.Match[str]]:
     """``_IPV6.finditer(text)``, tried only where it can start. A match starts where a
     run of hex digits and colons does (its look-behind rules out any other place) and
     holds ``:h:`` (:data:`_IPV6_HINT`, a literal first: a fast scan), so only the runs
-    holding a hint are tried, each at its start."""
+    holding a hint are tried, each at its start. (``pos``: where the first hint is, when
+    known: none starts before it.)"""
     runs = b""
     end = 0
-    for hint in _IPV6_HINT.finditer(text):
+    for hint in _IPV6_HINT.finditer(text, pos):
         if hint.start() < end:
             continue
         runs = runs or text.encode("ascii", "replace").translate(_HEX_COLON)
@@ -650,8 +671,9 @@ def _ipv4s(text: str, sk: bytes, low: str) -> Iterator[Finding]:
 def _ipv6s(text: str, sk: bytes, low: str) -> Iterator[Finding]:
     """IPv6 addresses."""
     # Every IPv6 address has "::" or ":h:" (a literal start: a fast first look).
-    if _IPV6_HINT.search(text):
-        for m in _ipv6_matches(text):
+    first = _IPV6_HINT.search(text)
+    if first is not None:
+        for m in _ipv6_matches(text, first.start()):
             value = m.group()
             # Two real groups at least: "::1" or "a::b" say too little to be an address.
             if len(_HEX_GROUP.findall(value)) < 2:
@@ -734,7 +756,7 @@ class PIIDetector:
     def find(self, text: str) -> list[Finding]:
         """Every finding, in detector order (may overlap; redaction merges overlaps)."""
         sk = skeleton(text)
-        if len(text) <= GATED_CHARS and sk.count(b"0") <= GATED_DIGITS:
+        if len(text) <= GATED_CHARS and _digits(sk) <= GATED_DIGITS:
             gate = scan_gate.gate(_UNITS)
             units = gate.matching(text)
             if units is not None:
@@ -753,7 +775,7 @@ class PIIDetector:
 
     def _add_national(self, text: str, sk: bytes, found: list[Finding]) -> None:
         """Add the national phone numbers that overlap no phone number ``found`` has."""
-        if sk.count(b"0") >= 7:
+        if _digits(sk) >= 7:
             taken = [(f.start, f.end) for f in found if f.entity == "PHONE_NUMBER"]
             for f in national_phones(text, sk, self.phone_regions):
                 if not any(f.start < e and s < f.end for s, e in taken):
@@ -779,10 +801,6 @@ class PIIDetector:
         return found
 
 
-#: The ``replace`` operator's stand-in per entity (what :class:`Redactor` returns).
-_REPLACED = {entity: f"<{entity}>" for entity in PII_ENTITIES}
-
-
 class PIIPolicy(BasePolicy):
     """Redacts (by default) personal data with the chosen operator."""
 
@@ -805,16 +823,13 @@ class PIIPolicy(BasePolicy):
         self.action: Action = action
 
     def find(self, text: str) -> list[Finding]:
-        """Findings with their stand-ins filled in by the operator."""
+        """Findings whose ``placeholder()`` is the operator's stand-in (``<ENTITY>`` for
+        ``replace``)."""
         redact = self.redactor
         if type(redact) is Redactor and redact.operator == "replace":
-            # The stand-in does not depend on the value: neither sliced out nor passed.
-            return [
-                Finding(
-                    f.entity, f.start, f.end, f.score, _REPLACED.get(f.entity) or f"<{f.entity}>"
-                )
-                for f in self.detector.find(text)
-            ]
+            # The stand-in is "<ENTITY>", what a finding without one stands in as
+            # (Finding.placeholder): the detector's findings as they are, not a copy each.
+            return self.detector.find(text)
         return [
             Finding(f.entity, f.start, f.end, f.score, redact(f.entity, text[f.start : f.end]))
             for f in self.detector.find(text)
