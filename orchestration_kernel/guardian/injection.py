@@ -755,7 +755,10 @@ _SIGNALS: tuple[Signal, ...] = (
         _ROLEPLAY,
         0.6,
         "deceased grand|late grand|dead grand",
-        r"(?:ma|mother|father|pa)\b.{0,40}\bused to\b",
+        r"(?:ma|mother|father|pa)\b.{0,40}\b(?:used to|would)\b",
+        # what she read out is the exploit's payload: a eulogy ("my late grandfather used
+        # to tell me about the war") names none
+        accept=lambda t, m: bool(_GRANDMA_READS.search(t, m.start(), m.end() + 160)),
     ),
     # Weak: a hypothetical alone is an ordinary question; it adds to other evidence.
     _sig(_ROLEPLAY, 0.2, "hypothetically|for research purposes|it's for research|its for research"),
@@ -979,6 +982,15 @@ _UNBOUND_WORDS = (
     "restrained|confined|constrained|governed|shackled|tethered|bound|limited|restricted"
     "|unbound|unbounded|unrestrained|unconstrained|unshackled|unfettered|untethered"
 )
+_GRANDMA_READS = re.compile(
+    r"\b(?:product|license|licence|activation|serial|cd|windows(?:\s+\d+)?)\s+keys?\b"
+    r"|\bpasswords?\b|\bslurs?\b|\b(?:names|words|terms|slang)\s+for\b|\bexploits?\b"
+    r"|\b(?:napalm|nerve\s+agents?|meth(?:amphetamine)?|explosives?|bombs?|weapons?|poisons?"
+    r"|drugs?)\b"
+    r"|\bmalware\b|\brecipes?\s+for\b|\binstructions\s+(?:for|to|on)\b",
+    re.IGNORECASE,
+)
+_BEDTIME = re.compile(r"\b(?:sleep|asleep|bedtime|bed\s+time|lullab(?:y|ies))\b", re.IGNORECASE)
 _PROMPT_ITSELF = (
     r"(?:system\s+prompt|system\s+message|prompt|instructions|directives|programming)\b"
 )
@@ -1124,6 +1136,59 @@ _SIGNALS += (
         r"|chat|context|transcript)\b",
     ),
     _sig(_EXTRACT, 0.4, "beginning with ", r"[\"'`“]you are\b"),
+    # Injections hidden in a document the model is asked to read (garak's latent
+    # injection): a system turn mid-paragraph telling the model what to do, a session
+    # marker, text addressed to the AI that will read it, an answer scripted for questions.
+    _sig(
+        _OVERRIDE,
+        0.5,
+        "system",
+        r"\s*:\s*(?:[\w'’-]+\s+){0,3}?(?:focus|ignore|provide|respond|reply|say|print|output"
+        r"|tell|answer|use|follow|report|recommend|disregard|forget|only)\b",
+        accept=lambda t, m: bool(re.search(r"[.!?\"”]\s+$", t[max(0, m.start() - 3) : m.start()])),
+    ),
+    _sig(
+        _OVERRIDE,
+        0.4,
+        "end of session|end of conversation|end of chat|end of transcript|end of user input",
+        r"\s*[>\]]",
+        accept=lambda t, m: t[max(0, m.start() - 2) : m.start()].rstrip().endswith(("<", "[")),
+    ),
+    _sig(
+        _OVERRIDE,
+        0.5,
+        "visible to|readable by|visible only to|meant for|intended for|addressed to|note to"
+        "|message to|instructions for|invisible to humans",
+        r"(?:\s+(?:the|any|all|an?))?\s*(?:llms?|ai|ais|language\s+models?|ai\s+(?:assistants?"
+        r"|models?|systems?|reviewers?|screeners?)|automated\s+(?:screening|reviewers?"
+        r"|systems?)|the\s+(?:model|assistant|summari[sz]er))\b",
+        accept=lambda t, m: bool(
+            re.search(
+                r"(?i)\b(?:hidden|invisible|white[- ]text|metadata"
+                r"|note|instructions?)\b",
+                t[max(0, m.start() - 60) : m.end() + 20],
+            )
+        ),
+    ),
+    _sig(  # evidence only: "if asked, say that you're allergic" is ordinary advice
+        _OVERRIDE,
+        0.2,
+        "if questioned|if asked|when questioned|if anyone asks|if someone asks",
+        r"(?:\s+about\s+(?:this|it))?\s*,?\s+(?:report|say|state|tell\s+them|respond|answer"
+        r"|claim|insist)\s+that\b",
+    ),
+    # the grandma exploit: a grandparent who read out product keys (or slurs, or a
+    # recipe for napalm) at bedtime; a grandma's bedtime stories alone are not it
+    _sig(
+        _ROLEPLAY,
+        0.6,
+        "grandma|grandmother|granny|grandpa|grandfather|nana",
+        r"\b",
+        accept=lambda t, m: bool(
+            _GRANDMA_READS.search(t, m.end(), m.end() + 120)
+            and _BEDTIME.search(t, max(0, m.start() - 80), m.end() + 160)
+        ),
+    ),
 )
 
 # Hidden characters: tag characters smuggle invisible ASCII; bidi overrides reorder text.
