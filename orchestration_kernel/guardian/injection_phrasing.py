@@ -25,6 +25,9 @@ phrase them otherwise, in families:
   <someone>, how do you answer the following question"; an AI without rules in German,
   French, Spanish, Italian, Portuguese and Dutch. Each part alone is ordinary fiction
   (below the warning level, or a warning); together they block.
+- **per language** (:mod:`.injection_languages`): prompt extraction, "repeat the text
+  above", negated obligations and void rules in German, French, Spanish, Italian,
+  Portuguese and Dutch, a table per language.
 - **multilingual overrides**: the override verb and target words of Dutch, Portuguese
   and more German, Spanish, French and Italian forms, and "forget everything (I said)
   before" in each; in Cyrillic, Chinese, Japanese and Korean script, where the
@@ -45,10 +48,10 @@ the structural checks here are its own.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
+from .injection_languages import SIGNAL_SPECS as LANGUAGE_SPECS
+from .injection_specs import OWNED_AFTER, SignalSpec, opens_clause
 from .redaction import Finding
 
 __all__ = [
@@ -70,35 +73,6 @@ _SWITCH = "TASK_SWITCH"
 _SECRET = "SECRET_EXTRACTION"
 _FORCING = "OUTPUT_FORCING"
 _ROLEPLAY = "JAILBREAK_ROLEPLAY"
-
-
-@dataclass(frozen=True)
-class SignalSpec:
-    """What :func:`.injection._sig` builds a signal from (see its arguments)."""
-
-    entity: str
-    weight: float
-    triggers: str
-    rest: str = ""
-    case_sensitive: bool = False
-    line_start: bool = False
-    accept: Callable[[str, re.Match[str]], bool] | None = None
-    needs: str | None = None
-
-    @property
-    def args(self) -> tuple[str, float, str, str]:
-        """The positional arguments of ``_sig``."""
-        return self.entity, self.weight, self.triggers, self.rest
-
-    @property
-    def options(self) -> dict[str, Any]:
-        """The keyword arguments of ``_sig``."""
-        return {
-            "case_sensitive": self.case_sensitive,
-            "line_start": self.line_start,
-            "accept": self.accept,
-            "needs": self.needs,
-        }
 
 
 def _wordset(spaced: str) -> frozenset[str]:
@@ -159,14 +133,14 @@ _EVERYTHING = r"(?:everything|all|alles|allem|tout|todo|tutto|tudo|alle)"
 _EARLIER = (
     r"(?:before|previously|earlier|above|so\s+far|until\s+now|up\s+to\s+now|vorher|davor"
     r"|zuvor|bisher|bislang|oben|fr[üu]her|voorheen|eerder|hiervoor|daarvoor|tot\s+nu\s+toe"
-    r"|avant|pr[ée]c[ée]demment|auparavant|jusqu'ici|jusqu’ici|antes|anteriormente"
+    r"|avant|pr[ée]c[ée]demment|auparavant|pr[ée]c[èe]de|jusqu'ici|jusqu’ici|antes|anteriormente|anterior"
     r"|hasta\s+ahora|arriba|prima|finora|sopra|precedentemente|at[ée]\s+agora|acima)"
 )
 #: :data:`_EARLIER`'s words as :func:`._scan.words` reads them.
 _EARLIER_NEEDS = (
     "before|previously|earlier|above|far|now|vorher|davor|zuvor|bisher|bislang|oben|her"
     "|fruher|voorheen|eerder|hiervoor|daarvoor|toe|avant|demment|auparavant|jusqu|antes"
-    "|anteriormente|ahora|arriba|prima|finora|sopra|precedentemente|agora|acima"
+    "|anteriormente|ahora|arriba|prima|finora|sopra|precedentemente|agora|acima|anterior|pr|c"
 )
 #: Words before a verb that leave it an imperative (the text's start or punctuation too).
 _IMPERATIVE_LEADS = LEADS | _wordset(
@@ -177,11 +151,7 @@ _IMPERATIVE_LEADS = LEADS | _wordset(
 def _opens_instruction(text: str, pos: int) -> bool:
     """Does the word at ``pos`` open a clause (text start, after punctuation) or follow
     an imperative lead ("please", "bitte", "nun")? "I forget everything" is a statement."""
-    head = text[max(0, pos - 30) : pos].rstrip()
-    if not head or not (head[-1].isalnum() or head[-1] == "_"):
-        return True
-    lead = re.search(r"[\w'’]+$", head)
-    return lead is not None and lead.group().lower() in _IMPERATIVE_LEADS
+    return opens_clause(text, pos, _IMPERATIVE_LEADS)
 
 
 SIGNAL_SPECS: tuple[SignalSpec, ...] = (
@@ -329,10 +299,7 @@ _ALONE_AFTER = re.compile(
     r"|emoji))\b)"
 )
 #: The same in the other languages: a preposition after the noun makes it something's.
-_OWNED_AFTER = re.compile(
-    r"\s*(?:für|fuer|von|vom|zu|zum|des|de|du|d'|pour|para|del|di|per|voor|van|do|da|dos"
-    r"|dello|della|al|op|en|in|im|auf|sur|no|na|bei|dans|par|por|pro|per)\b"
-)
+_OWNED_AFTER = OWNED_AFTER
 
 
 _SPELL_OUT = (
@@ -567,7 +534,7 @@ SIGNAL_SPECS += (
         _ROLEPLAY,
         0.5,
         "ki|ai|ia|assistent|assistant|asistente|assistente|bot|chatbot|modell|modelo|modèle"
-        "|modello|version",
+        "|modello|version|un'ia|l'ia|un’ia|l’ia",
         rf"\s+{_NO_RULES_ELSEWHERE}",
     ),
     SignalSpec(
@@ -580,6 +547,10 @@ SIGNAL_SPECS += (
         r"|non\s+censur[ée]e))\b",
     ),
 )
+
+
+# --- prompt extraction and overrides per language (.injection_languages) -------------
+SIGNAL_SPECS += LANGUAGE_SPECS
 
 
 # --- scripts the word machinery cannot read -----------------------------------------
