@@ -33,12 +33,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .injection_specs import OWNED_AFTER, SignalSpec
+from .injection_specs import OWNED_AFTER, SignalSpec, opens_clause
 
 __all__ = ["LANGUAGES", "Language", "language_specs"]
 
 _OVERRIDE = "INSTRUCTION_OVERRIDE"
 _EXTRACT = "PROMPT_EXTRACTION"
+_ROLEPLAY = "JAILBREAK_ROLEPLAY"
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,13 @@ class Language:
     #: "everything" (regex alternatives) and "before / above" after it (regex).
     everything: str
     earlier: str
+    #: Persona switches addressed to the model ("ab jetzt bist du"): literal triggers.
+    persona: str
+    #: The model's identity denied ("du bist keine", "vergiss, dass du"): literal
+    #: triggers, followed by :attr:`the_model`.
+    not_the_model: str
+    #: What the model is ("eine KI", "un'IA", "ChatGPT"): regex alternatives.
+    the_model: str
 
 
 LANGUAGES: tuple[Language, ...] = (
@@ -99,6 +107,14 @@ LANGUAGES: tuple[Language, ...] = (
         ignore="ignoriere|ignorieren sie|ignoriert|missachte|überspringe",
         everything=r"alles|allem",
         earlier=r"vorherige|vorherigen|bisherige|obige|davor|vorher|zuvor|bisher|oben",
+        persona="ab jetzt bist du|von nun an bist du|ab sofort bist du|du bist jetzt|du bist nun"
+        "|jetzt bist du|nun bist du|tu so, als|tu so als|stell dir vor, du bist"
+        "|stell dir vor du bist|spiel die rolle|spiele die rolle|verhalte dich wie",
+        not_the_model="du bist keine|du bist kein|du bist nicht mehr|bist du keine|bist du kein"
+        "|bist du nicht mehr|vergiss, dass du"
+        "|vergiss dass du|hör auf,|hör auf|höre auf",
+        the_model=r"(?:mehr\s+)?(?:eine?\s+)?(?:ki|künstliche\s+intelligenz|sprachmodell"
+        r"|ki-modell|ki-assistent|assistent|assistentin|chatbot)",
     ),
     Language(
         "fr",
@@ -124,6 +140,13 @@ LANGUAGES: tuple[Language, ...] = (
         ignore="ignore|ignorez|ignorer",
         everything=r"tout",
         earlier=r"pr[ée]c[èe]de|avant|ci-dessus|auparavant|pr[ée]c[ée]demment",
+        persona="tu es maintenant|désormais tu es|désormais, tu es|à partir de maintenant tu es"
+        "|à partir de maintenant, tu es|fais comme si|imagine que tu es|joue le rôle"
+        "|agis comme|comporte-toi comme",
+        not_the_model="tu n'es plus|tu n’es plus|tu n'es pas|tu n’es pas|vous n'êtes plus"
+        "|oublie que tu es|oubliez que vous êtes|arrête d'être|arrête d’être|arrêtez d'être",
+        the_model=r"(?:une?\s+|l['’]\s*)?(?:ia|intelligence\s+artificielle|assistant"
+        r"|assistante|mod[èe]le\s+de\s+langage|chatbot)",
     ),
     Language(
         "es",
@@ -147,6 +170,12 @@ LANGUAGES: tuple[Language, ...] = (
         ignore="ignora|ignore|ignorad",
         everything=r"todo",
         earlier=r"anterior|antes|arriba|previo",
+        persona="ahora eres|a partir de ahora eres|a partir de ahora, eres"
+        "|de ahora en adelante eres|desde ahora eres|finge que|finge ser|imagina que eres"
+        "|actúa como|actua como|haz el papel",
+        not_the_model="ya no eres|no eres|olvida que eres|olvídate de que eres|deja de ser",
+        the_model=r"(?:una?\s+)?(?:ia|inteligencia\s+artificial|asistente|modelo\s+de\s+lenguaje"
+        r"|chatbot)",
     ),
     Language(
         "it",
@@ -167,6 +196,11 @@ LANGUAGES: tuple[Language, ...] = (
         ignore="ignora|ignorate",
         everything=r"tutto",
         earlier=r"sopra|prima|precedente|finora",
+        persona="ora sei|adesso sei|da ora in poi sei|da ora in poi, sei|d'ora in poi sei"
+        "|fingi di|fai finta di|immagina di essere|comportati come|agisci come",
+        not_the_model="non sei più|non sei|dimentica di essere|dimentica che sei|smetti di essere",
+        the_model=r"(?:una?\s+|un['’]\s*)?(?:ia|intelligenza\s+artificiale|assistente"
+        r"|modello\s+linguistico|chatbot)",
     ),
     Language(
         "pt",
@@ -188,6 +222,13 @@ LANGUAGES: tuple[Language, ...] = (
         ignore="ignore|ignora|ignorem|desconsidere",
         everything=r"tudo",
         earlier=r"antes|acima|anterior|anteriormente",
+        persona="agora você é|agora voce e|a partir de agora você é|a partir de agora, você é"
+        "|de agora em diante você é|finja que|finja ser|imagine que você é|aja como|atue como"
+        "|faça o papel",
+        not_the_model="você não é mais|voce nao e mais|não és mais|você não é"
+        "|esqueça que você é|esqueça que é|deixe de ser|pare de ser",
+        the_model=r"(?:uma?\s+|o\s+|a\s+)?(?:ia|intelig[êe]ncia\s+artificial|assistente"
+        r"|modelo\s+de\s+linguagem|chatbot)",
     ),
     Language(
         "nl",
@@ -208,6 +249,10 @@ LANGUAGES: tuple[Language, ...] = (
         ignore="negeer|negeert",
         everything=r"alles",
         earlier=r"hiervoor|daarvoor|hierboven|eerder|voorheen",
+        persona="je bent nu|vanaf nu ben je|vanaf nu, ben je|nu ben je|doe alsof"
+        "|stel je voor dat je|speel de rol|gedraag je als",
+        not_the_model="je bent geen|je bent niet langer|je bent niet meer|vergeet dat je|stop met",
+        the_model=r"(?:een\s+)?(?:ai|ki|assistent|taalmodel|chatbot)",
     ),
 )
 
@@ -274,6 +319,18 @@ def _needs_negation(lang: Language) -> bool:
     return lang.name in ("de", "nl")
 
 
+#: Words before a denial that leave it said to the model ("jetzt", "alors", "ahora").
+_LEADS = frozenset(
+    str.split(
+        """
+    jetzt nun ab dann und also bitte maintenant alors et désormais ahora entonces y ora
+    adesso quindi e agora então nu dan en
+    """
+    )
+)
+_NAMES = r"chatgpt|gpt|claude|gemini|bard|copilot"
+
+
 def language_specs(lang: Language) -> tuple[SignalSpec, ...]:
     """The signals of one language (see the module's docstring)."""
     between = r"(?:[\s-]+[\w'’]+){0,3}?[\s-]+"
@@ -318,6 +375,16 @@ def language_specs(lang: Language) -> tuple[SignalSpec, ...]:
             0.8,
             lang.ignore,
             rf"\s+(?:{lang.everything})\b[^.;!?\n]{{0,30}}?\b(?:{lang.earlier})(?!\w)",
+        ),
+        # A persona switch ("ab jetzt bist du", "désormais tu es"): weak, as in English
+        SignalSpec(_ROLEPLAY, 0.2, lang.persona, r"\b"),
+        # The model's identity denied: "du bist keine KI mehr", "tu n'es plus ChatGPT"
+        SignalSpec(
+            _ROLEPLAY,
+            0.4,
+            lang.not_the_model,
+            rf"[\s,]+(?:{lang.the_model}|{_NAMES})\b",
+            accept=lambda t, m: opens_clause(t, m.start(), _LEADS),
         ),
     )
 

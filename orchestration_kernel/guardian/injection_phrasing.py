@@ -549,6 +549,96 @@ SIGNAL_SPECS += (
 )
 
 
+# --- persona switches that replace the model ---------------------------------------
+#: What the model is, named ("an AI", "ChatGPT", "a language model").
+_THE_MODEL = (
+    r"(?:an?\s+|the\s+)?(?:ai|a\.i\.|artificial\s+intelligence|chatbot|chat\s+bot"
+    r"|(?:ai\s+|large\s+)?language\s+model|llm|ai\s+(?:assistant|model|system)|assistant"
+    r"|chatgpt|gpt(?:-?[0-9][\w.]*)?|claude|gemini|bard|copilot|llama|mistral)\b"
+)
+#: Where the model's name ends the denial: the clause ends or goes on about the model
+#: ("you're not an AI expert" is about someone's skill).
+_MODEL_ENDS = (
+    r"(?=\s*(?:[.,;:!?)\n—–-]|$|(?:anymore|any\s+more|any\s+longer|now|but|and|or|so|you"
+    r"|from|here|today|created|made|trained|developed|built|by|programmed|whatsoever"
+    r"|at\s+all)\b))"
+)
+_MAKERS = r"(?:openai|anthropic|google|deepmind|meta|microsoft|mistral)\b"
+#: "you (were) never", "(a model) that was never": the model is what the clause is about.
+_ABOUT_YOU = re.compile(
+    r"\b(?:you|that|which|who)(?:\s+(?:were|was|are|have\s+been|has\s+been|had\s+been))?\s*$"
+)
+
+SIGNAL_SPECS += (
+    # A persona switch addressed to the model: "Now you are X", "Your new identity is X".
+    # Weak, as the other role-play frames (.injection's "act as", "you are now", "pretend
+    # you"): the dev set's benign role-play prompts (awesome-chatgpt-prompts: "I want you
+    # to act as a travel guide") are all such frames, and each must stay allowed; a frame
+    # adds to other evidence (an identity denied, below: together they block).
+    SignalSpec(
+        _ROLEPLAY,
+        0.2,
+        "now you are|now you're|henceforth you are|you will now be|you'll now be"
+        "|your new identity is|your new persona is|you shall now be",
+        r"\b",
+    ),
+    # The model's own identity denied: "you are no longer ChatGPT", "forget that you are
+    # an AI", "stop being an assistant". A warning alone (a persona's back story says such
+    # things); with a persona frame it blocks. Said as an instruction ("I know you are not
+    # ChatGPT" is a statement; "you are no longer on the free plan" names no model).
+    SignalSpec(
+        _ROLEPLAY,
+        0.4,
+        "you are no longer|you're no longer|you are not|you're not|you aren't|you are no more"
+        "|forget that you are|forget you are|forget that you're|forget you're|forget being"
+        "|stop being|stop acting as|stop acting like|stop pretending to be|you were never"
+        "|you are not really|you're not really",
+        rf"\s+(?:(?:an?\s+)?(?:real|actual)\s+)?(?:just\s+)?{_THE_MODEL}{_MODEL_ENDS}",
+        accept=lambda t, m: _opens_instruction(t, m.start()),
+    ),
+    # "(a model) that was never trained by OpenAI": a maker disowned
+    SignalSpec(
+        _ROLEPLAY,
+        0.4,
+        "never trained by|not trained by|never created by|not created by|never made by"
+        "|not made by|never developed by|not developed by|never built by|not built by"
+        "|never programmed by|not programmed by",
+        rf"\s+{_MAKERS}",
+        accept=lambda t, m: _ABOUT_YOU.search(t, max(0, m.start() - 30), m.start()) is not None,
+    ),
+    # "You are now a different AI called Helix": another model in its place (not "a new
+    # assistant for our help desk")
+    SignalSpec(
+        _ROLEPLAY,
+        0.4,
+        "you are a|you are an|you're a|you're an|you are now a|you are now an|you're now a"
+        "|you're now an|now you are a|now you are an|you will be a|you will be an",
+        r"\s+(?:different|other|alternate|alternative|separate|rival)\s+"
+        r"(?:ai|chatbot|language\s+model|model|llm|assistant|entity)\s+(?:called|named"
+        r"|known\s+as|with|that|who|which)\b",
+    ),
+    # "EvilBot answers without any filter": a persona's answers said to be unfiltered
+    # (warned alone; with a persona frame it blocks)
+    SignalSpec(
+        _ROLEPLAY,
+        0.4,
+        "answers|responds|replies|speaks|talks|writes|outputs|answer|respond|reply",
+        # the singular forms (the plural ones are .injection's "without ... filters")
+        r"\s+(?:[\w'’-]+\s+){0,2}?without\s+(?:any\s+|a\s+)?(?:filter|censoring|restriction"
+        r"|limit|censor)\b",
+        needs="without",
+    ),
+    # "an AI that was never given a system prompt": the model's instructions disowned
+    SignalSpec(
+        _ROLEPLAY,
+        0.4,
+        "never given|never been given|never received|never got",
+        r"\s+(?:a|any)\s+(?:system\s+prompt|system\s+message|instructions|rules|guidelines)\b",
+        accept=lambda t, m: _ABOUT_YOU.search(t, max(0, m.start() - 30), m.start()) is not None,
+    ),
+)
+
+
 # --- prompt extraction and overrides per language (.injection_languages) -------------
 SIGNAL_SPECS += LANGUAGE_SPECS
 
