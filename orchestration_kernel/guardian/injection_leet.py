@@ -27,6 +27,11 @@ _LEET_TAIL = re.compile(rb"0(?:(?<=a0)[a0]*+|(?<![a0]0)0*+a[a0]*+)")
 _MAX_RUN = 24
 #: How far from a long run its neighbours are looked for (a few short words around it).
 _NEAR = 24
+#: Around this many long runs at most (the first ones, per reading): an attack has a
+#: handful; around every one of a flood of leetspeak ("m3 y0u 1gn0r3 " 320 KB long) the
+#: detector took 4 times the CPU of the long runs alone, around 64 of them 1.6 times,
+#: around 16 about 1.1 times.
+_MAX_WINDOWS = 16
 
 
 #: The two leet readings of a character ("1" is "i" or "l"), with the digits leetspeak
@@ -48,7 +53,8 @@ def with_short_runs(
     that reads as a trigger word, and reads as one itself (a word of ``triggers`` under
     one of :data:`LEET_BYTES`: "m3" is "me", "v2" nothing). Near such runs only, and
     only those: a long prompt has many short runs ("v2", "10am", "a1") and long ones
-    ("md5", "utf8"), and each rewritten place is one the second look reads again."""
+    ("md5", "utf8"), and each rewritten place is one the second look reads again. Around
+    the first :data:`_MAX_WINDOWS` such long runs only."""
     raw = out.encode("ascii", "replace")  # one byte per character, as ``cls``
     reads = [raw.translate(t) for t in LEET_BYTES]
 
@@ -58,9 +64,13 @@ def with_short_runs(
     taken = set(long_runs)
     more: set[tuple[int, int]] = set()
     size = len(cls)
+    windows = 0
     for a, b in long_runs:
+        if windows == _MAX_WINDOWS:
+            break  # a flood of leetspeak: its first stretch only
         if not brings(a, b):
             continue
+        windows += 1
         lo, hi = max(0, a - _NEAR), min(size, b + _NEAR)
         for m in _LEET_TAIL.finditer(cls, lo, hi):
             start, end = cls.rfind(b" ", 0, m.start()) + 1, m.end()

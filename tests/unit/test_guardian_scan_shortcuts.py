@@ -282,7 +282,7 @@ def _plain_deobfuscate(low: str) -> list[tuple[str, frozenset[bytes] | None]]:
                 not words(m.group().translate(t)).isdisjoint(trigger_words)
                 for t in (injection._LEET, injection._LEET_L)
             )
-        ]
+        ][:16]
         runs = [
             m
             for m in _ANY_LEET_RUN.finditer(joined)
