@@ -36,8 +36,7 @@ _MAX_WINDOWS = 16
 
 #: The two leet readings of a character ("1" is "i" or "l"), with the digits leetspeak
 #: keeps (2, 6, 9) made spaces, on bytes: :mod:`.injection`'s ``_LEET_SPLIT`` tables
-#: (a test holds them equal). A text is translated once per call, at C speed, and each
-#: run's words are then slices of it.
+#: (a test holds them equal).
 LEET_BYTES = tuple(
     bytes.maketrans(b"0134578@$269", to + b"   ") for to in (b"oieastbas", b"oleastbas")
 )
@@ -55,11 +54,11 @@ def with_short_runs(
     only those: a long prompt has many short runs ("v2", "10am", "a1") and long ones
     ("md5", "utf8"), and each rewritten place is one the second look reads again. Around
     the first :data:`_MAX_WINDOWS` such long runs only."""
-    raw = out.encode("ascii", "replace")  # one byte per character, as ``cls``
-    reads = [raw.translate(t) for t in LEET_BYTES]
 
     def brings(a: int, b: int) -> bool:
-        return any(w in triggers for r in reads for w in r[a:b].split())
+        # a run is 24 characters at most: read on its own (not the whole text)
+        run = out[a:b].encode("ascii", "replace")
+        return any(w in triggers for t in LEET_BYTES for w in run.translate(t).split())
 
     taken = set(long_runs)
     more: set[tuple[int, int]] = set()
