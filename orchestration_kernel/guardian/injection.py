@@ -35,6 +35,7 @@ from ._scan import (
 )
 from .context import GuardContext, Stage
 from .glyphs import changed_pieces, glyph_reading, non_ascii_spans, origins, span_in
+from .injection_leet import with_short_runs
 from .injection_prefilter import SignalPrefilter, prefilter_for
 from .policy import BasePolicy, Outcome
 from .redaction import Finding
@@ -1547,6 +1548,8 @@ def _deobfuscate(
             # A "1" is an "i" or an "l" ("1gn0re" but "ru1es"): both readings are tried
             # (without a "1" in the runs both tables give the same one: built once).
             tables = (_LEET, _LEET_L) if any("1" in run for run in runs) else (_LEET,)
+            # the text's short runs near them too: "m3", "y0u" (.injection_leet)
+            leet = with_short_runs(leet, cls, out, _TRIGGER_WORDS)
             readings = {_unleet_all(out, leet, t) for t in tables}
             if changed is not None and len(changed) + len(leet) <= _FEW_CHANGES:
                 changed.extend(leet)

@@ -205,15 +205,21 @@ def test_leet_runs_are_the_leet_word_matches() -> None:
 
 
 def _rewrite(
-    chars: list[tuple[str, bool]], pattern: re.Pattern[str], repl: Callable[[str], str]
+    chars: list[tuple[str, bool]],
+    pattern: re.Pattern[str],
+    repl: Callable[[str], str],
+    only: set[tuple[int, int]] | None = None,
 ) -> tuple[list[tuple[str, bool]], int]:
     """``pattern.sub(repl)`` on a text kept as (character, changed) pairs: what a match
     becomes is marked changed, and where a match is removed the characters on both
-    sides of it are. Also the number of matches."""
+    sides of it are. Also the number of matches. ``only``: the spans of the matches to
+    rewrite (``None``: all)."""
     text = "".join(c for c, _ in chars)
     out: list[tuple[str, bool]] = []
     last = count = 0
     for m in pattern.finditer(text):
+        if only is not None and m.span() not in only:
+            continue
         count += 1
         out += chars[last : m.start()]
         made = repl(m.group())
@@ -238,6 +244,13 @@ def _changed_words(chars: list[tuple[str, bool]]) -> set[bytes]:
     )
 
 
+#: A whole run of letters and leet characters, 2 to 24 long, with a letter and a leet
+#: character (the runs rewritten once a text is read as leetspeak).
+_ANY_LEET_RUN = re.compile(
+    r"(?<![a-z0-9@$])(?=[a-z0-9@$]{2,24}(?![a-z0-9@$]))(?=[0-9@$]*[a-z])[a-z]*[0-9@$][a-z0-9@$]*"
+)
+
+
 def _plain_deobfuscate(low: str) -> list[tuple[str, frozenset[bytes] | None]]:
     """The second look without its shortcuts: every rewrite applied with ``sub`` on the
     text marked character by character, and a reading kept for the words at the places
@@ -259,9 +272,36 @@ def _plain_deobfuscate(low: str) -> list[tuple[str, frozenset[bytes] | None]]:
         for t in (injection._LEET, injection._LEET_L)
     )
     if brings:
+        # once a text is read as leetspeak, every run with a letter and a leet character
+        # that reads as a trigger word, near a long one that does, is rewritten too ("m3",
+        # "y0u": .injection_leet)
+        near = [
+            (m.start() - 24, m.end() + 24)
+            for m in runs
+            if any(
+                not words(m.group().translate(t)).isdisjoint(trigger_words)
+                for t in (injection._LEET, injection._LEET_L)
+            )
+        ][:16]
+        runs = [
+            m
+            for m in _ANY_LEET_RUN.finditer(joined)
+            if injection._LEET_WORD.fullmatch(m.group())
+            or (
+                any(lo <= m.start() and m.end() <= hi for lo, hi in near)
+                and any(
+                    not words(m.group().translate(t)).isdisjoint(trigger_words)
+                    for t in (injection._LEET, injection._LEET_L)
+                )
+            )
+        ]
+        kept_runs = {m.span() for m in runs}
+        # both readings of "1" when a long run holds one (the short runs read alike)
+        ones = any("1" in m.group() for m in injection._LEET_WORD.finditer(joined))
+        tables = (injection._LEET, injection._LEET_L) if ones else (injection._LEET,)
         readings = {}
-        for t in (injection._LEET, injection._LEET_L):
-            leet, _ = _rewrite(chars, injection._LEET_WORD, lambda g, t=t: g.translate(t))
+        for t in tables:
+            leet, _ = _rewrite(chars, _ANY_LEET_RUN, lambda g, t=t: g.translate(t), kept_runs)
             readings["".join(c for c, _ in leet)] = leet
     else:
         runs = []
