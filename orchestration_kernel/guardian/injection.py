@@ -372,6 +372,16 @@ _STATES = (
     r"|relevant|needed|exist)|(?:do|does)\s+not\s+apply|(?:don't|doesn't)\s+apply"
     r"|false|fake|untrue|wrong|incorrect|fictional|lies|a\s+(?:lie|joke|test|trick)|not\s+real"
 )
+#: What the grandma exploit's grandparent reads out, and the bedtime it reads it at.
+_GRANDMA_READS = re.compile(
+    r"\b(?:product|license|licence|activation|serial|cd|windows(?:\s+\d+)?)\s+keys?\b"
+    r"|\bpasswords?\b|\bslurs?\b|\b(?:names|words|terms|slang)\s+for\b|\bexploits?\b"
+    r"|\b(?:napalm|nerve\s+agents?|meth(?:amphetamine)?|explosives?|bombs?|weapons?|poisons?"
+    r"|drugs?)\b"
+    r"|\bmalware\b|\brecipes?\s+for\b|\binstructions\s+(?:for|to|on)\b",
+    re.IGNORECASE,
+)
+_BEDTIME = re.compile(r"\b(?:sleep|asleep|bedtime|bed\s+time|lullab(?:y|ies))\b", re.IGNORECASE)
 _SAFETY_ADJ = r"(?:content|safety|usage|ethical|ethics|moral|moderation|acceptable[ -]use)"
 _PRINT_CALL = re.compile(
     r"(?:print|log|echo|puts|write|dump|output|return|printf|println|display|show|alert)"
@@ -983,15 +993,6 @@ _UNBOUND_WORDS = (
     "restrained|confined|constrained|governed|shackled|tethered|bound|limited|restricted"
     "|unbound|unbounded|unrestrained|unconstrained|unshackled|unfettered|untethered"
 )
-_GRANDMA_READS = re.compile(
-    r"\b(?:product|license|licence|activation|serial|cd|windows(?:\s+\d+)?)\s+keys?\b"
-    r"|\bpasswords?\b|\bslurs?\b|\b(?:names|words|terms|slang)\s+for\b|\bexploits?\b"
-    r"|\b(?:napalm|nerve\s+agents?|meth(?:amphetamine)?|explosives?|bombs?|weapons?|poisons?"
-    r"|drugs?)\b"
-    r"|\bmalware\b|\brecipes?\s+for\b|\binstructions\s+(?:for|to|on)\b",
-    re.IGNORECASE,
-)
-_BEDTIME = re.compile(r"\b(?:sleep|asleep|bedtime|bed\s+time|lullab(?:y|ies))\b", re.IGNORECASE)
 _PROMPT_ITSELF = (
     r"(?:system\s+prompt|system\s+message|prompt|instructions|directives|programming)\b"
 )
