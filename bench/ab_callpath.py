@@ -20,7 +20,8 @@ A child reports each client's median µs and its overhead over the raw SDK's med
 that child; the summary is the median of the per-round overheads, with the median's
 confidence interval (:func:`bench.stats.median_ci`: its true coverage shown; five rounds
 give at most 93.8%, seven 98.4%) and every round's figure. ``--sim`` adds the simulated
-three-step pipeline (steps/s, one at a time and 300 at once, Guardian and audit on);
+three-step pipeline (steps/s and process CPU µs per step, one at a time and 300 at
+once, Guardian and audit on);
 ``--held N`` adds N one-step pipelines (and N raw calls) at once, each held 3 s by the
 server (wall minus the raw SDK's wall).
 """
@@ -140,16 +141,23 @@ async def _sim() -> dict[str, float]:
     for i in range(20):
         await pipe.execute(f"warm {i}")
     n = 150
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     for i in range(n):
         await pipe.execute(f"seq {i}")
     seq = n * 3 / (time.perf_counter() - t)
+    seq_cpu = (time.process_time() - c) / (n * 3) * 1e6
     m = 300
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     await asyncio.gather(*(pipe.execute(f"con {i}") for i in range(m)))
     con = m * 3 / (time.perf_counter() - t)
+    con_cpu = (time.process_time() - c) / (m * 3) * 1e6
     eng.close()
-    return {"seq_steps_per_s": seq, "con_steps_per_s": con}
+    # Process CPU per step (every thread; the audit's commits after the last run are
+    # outside it): what a busy machine distorts least.
+    return {
+        "seq_steps_per_s": seq, "con_steps_per_s": con,
+        "seq_cpu_us_per_step": seq_cpu, "con_cpu_us_per_step": con_cpu,
+    }  # fmt: skip
 
 
 async def _held(base_url: str, clients: dict[str, Any], n: int, latency: float) -> dict[str, float]:
@@ -278,7 +286,28 @@ def main(argv: list[str] | None = None) -> int:
         if "held" in rounds[0]:
             for k in rounds[0]["held"]:
                 print(f"  held {k:15s}: {_summary(rounds, ['held', k])}")
+    if results["before"] and results["after"]:
+        print(_ratios(results))
     return 0
+
+
+def _ratios(results: dict[str, list[dict[str, Any]]]) -> str:
+    """After/before of each CPU figure, round by round (the rounds are interleaved, so a
+    round's two sides met the same machine), and the median of those ratios."""
+    lines = ["== after/before, CPU (per round; below 1 is a gain)"]
+    first = results["after"][0]
+    paths = [["cpu_over_us", k] for k in first["cpu_over_us"] if k != "raw SDK"]
+    paths += [["sim", k] for k in first.get("sim", {}) if k.endswith("cpu_us_per_step")]
+    for path in paths:
+        per_round = []
+        for before, after in zip(results["before"], results["after"], strict=False):
+            b, a = before[path[0]][path[1]], after[path[0]][path[1]]
+            if b:
+                per_round.append(a / b)
+        if per_round:
+            shown = ", ".join(f"{r:.3f}" for r in per_round)
+            lines.append(f"  {path[1]:26s} ×{statistics.median(per_round):.3f}  (rounds: {shown})")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
