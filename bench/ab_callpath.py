@@ -197,7 +197,9 @@ def _unpack(rev: str, into: Path) -> Path:
     return into
 
 
-def _run_side(root: Path, base_url: str, args: argparse.Namespace, home: Path) -> dict[str, Any]:
+def _start_side(
+    root: Path, base_url: str, args: argparse.Namespace, home: Path
+) -> subprocess.Popen[str]:
     from bench.runner import child_env
 
     env = child_env(home)
@@ -209,13 +211,26 @@ def _run_side(root: Path, base_url: str, args: argparse.Namespace, home: Path) -
         f"print('@@AB ' + json.dumps(asyncio.run(m['_child']({base_url!r}, {args.calls}, "
         f"{args.sim}, {args.held}, {args.latency}))))"
     )
-    proc = subprocess.run(
-        [sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, timeout=900
+    return subprocess.Popen(
+        [sys.executable, "-c", code],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
-    for line in proc.stdout.splitlines():
+
+
+def _collect(proc: subprocess.Popen[str], root: Path) -> dict[str, Any]:
+    stdout, stderr = proc.communicate(timeout=900)
+    for line in stdout.splitlines():
         if line.startswith("@@AB "):
             return dict(json.loads(line[5:]))
-    raise RuntimeError(f"child at {root} failed:\n{proc.stderr[-3000:]}")
+    raise RuntimeError(f"child at {root} failed:\n{stderr[-3000:]}")
+
+
+def _run_side(root: Path, base_url: str, args: argparse.Namespace, home: Path) -> dict[str, Any]:
+    return _collect(_start_side(root, base_url, args, home), root)
 
 
 def _summary(rounds: list[dict[str, Any]], path: list[str]) -> str:
@@ -246,6 +261,12 @@ def main(argv: list[str] | None = None) -> int:
         "--latency", type=float, default=0.0, help="seconds the server adds to each request"
     )
     p.add_argument("--after-only", action="store_true")
+    p.add_argument(
+        "--paired",
+        action="store_true",
+        help="run each round's two children at the same time (a busy machine's drift then "
+        "meets both; they share the cores, so only the CPU figures and ratios are meant)",
+    )
     args = p.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     from tests.servers import spawn_server
@@ -262,13 +283,23 @@ def main(argv: list[str] | None = None) -> int:
             )
             for r in range(args.rounds):
                 order = list(sides) if r % 2 == 0 else list(reversed(sides))
-                for side in order:
-                    home = Path(tmp) / f"home-{side}-{r}"
+                homes = {side: Path(tmp) / f"home-{side}-{r}" for side in order}
+                for home in homes.values():
                     home.mkdir()
-                    got = _run_side(sides[side], server.base_url, args, home)
-                    results[side].append(got)
+                if args.paired:  # both sides at once: each meets the same machine
+                    procs = {
+                        side: _start_side(sides[side], server.base_url, args, homes[side])
+                        for side in order
+                    }
+                    got_all = {side: _collect(procs[side], sides[side]) for side in order}
+                else:
+                    got_all = {}
+                    for side in order:
+                        got_all[side] = _run_side(sides[side], server.base_url, args, homes[side])
+                for side in order:
+                    results[side].append(got_all[side])
                     print(
-                        f"[ab] round {r} {side}: " + json.dumps(got["over_us"]),
+                        f"[ab] round {r} {side}: " + json.dumps(got_all[side]["over_us"]),
                         file=sys.stderr,
                         flush=True,
                     )
