@@ -15,7 +15,6 @@ import atexit
 import collections
 import concurrent.futures
 import contextlib
-import contextvars
 import logging
 import threading
 import time
@@ -163,7 +162,7 @@ class Runtime:
         # in between: this hop is on the path of every public call.
         caller = asyncio.get_running_loop()
         remote = _RemoteCall(coro, caller)
-        handoffs(self.loop).call(remote.start)
+        self.loop.call_soon_threadsafe(remote.start)
         _call_meanwhile(meanwhile)
         stirrer = stir(caller)  # so Ctrl-C reaches a main-thread loop asleep on a long call
         try:
@@ -233,78 +232,6 @@ def _call_meanwhile(meanwhile: Callable[[], object] | None) -> None:
         log.debug("work done meanwhile failed; the call does it itself", exc_info=True)
 
 
-class _Handoffs:
-    """Callbacks handed to one loop from other threads, with one wake-up per burst.
-
-    ``call_soon_threadsafe`` writes to the loop's wake-up socket on every call: 300 runs
-    started at once (``asyncio.gather``) made 300 writes to the runtime loop, and their
-    ends as many to the caller's, each a system call that also lets the other thread take
-    the interpreter lock. Here the callbacks wait in a deque and the first of a burst
-    schedules one drain that runs all that have arrived. The drain lowers its flag before
-    it counts the deque, so a callback added at any moment is run by this drain or
-    schedules the next one. Each callback runs in the context it was handed over in, as
-    with ``call_soon_threadsafe``, and in the order handed over.
-    """
-
-    __slots__ = ("__weakref__", "_loop", "_pending", "_scheduled")
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = weakref.ref(loop)  # a pending drain holds us: no cycle through it
-        self._pending: collections.deque[
-            tuple[contextvars.Context, Callable[..., object], tuple[Any, ...]]
-        ] = collections.deque()
-        self._scheduled = False
-
-    def call(self, callback: Callable[..., object], *args: Any) -> None:
-        """Run ``callback(*args)`` on the loop soon (from any thread). Raises
-        ``RuntimeError`` when the loop is closed, as ``call_soon_threadsafe`` does."""
-        loop = self._loop()
-        if loop is None or loop.is_closed():
-            raise RuntimeError("Event loop is closed")
-        self._pending.append((contextvars.copy_context(), callback, args))
-        if not self._scheduled:
-            self._scheduled = True
-            try:
-                loop.call_soon_threadsafe(self._drain)
-            except RuntimeError:  # closed meanwhile: nothing will run what waits
-                self._scheduled = False
-                raise
-
-    def _drain(self) -> None:  # on the loop
-        self._scheduled = False
-        pending = self._pending
-        for _ in range(len(pending)):
-            context, callback, args = pending.popleft()
-            try:
-                context.run(callback, *args)
-            except (SystemExit, KeyboardInterrupt):
-                raise
-            except BaseException as exc:  # as the loop reports a failed callback
-                loop = self._loop()
-                if loop is not None:
-                    loop.call_exception_handler(
-                        {"message": f"Exception in callback {callback!r}", "exception": exc}
-                    )
-
-
-#: Each loop's hand-offs (weak on both sides: see ``_Handoffs``).
-_handoffs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Handoffs] = (
-    weakref.WeakKeyDictionary()
-)
-_handoffs_lock = threading.Lock()
-
-
-def handoffs(loop: asyncio.AbstractEventLoop) -> _Handoffs:
-    """The hand-off queue into ``loop`` (one per loop, made on first use)."""
-    found = _handoffs.get(loop)
-    if found is None:
-        with _handoffs_lock:  # two threads handing to one loop must share one queue
-            found = _handoffs.get(loop)
-            if found is None:
-                found = _handoffs[loop] = _Handoffs(loop)
-    return found
-
-
 class _RemoteCall:
     """A coroutine run on the runtime loop for a caller on another loop.
 
@@ -315,12 +242,11 @@ class _RemoteCall:
     the run has ended is never in doubt there.
     """
 
-    __slots__ = ("back", "caller", "cancelled", "coro", "ended", "finished", "result", "task")
+    __slots__ = ("caller", "cancelled", "coro", "ended", "finished", "result", "task")
 
     def __init__(self, coro: Coroutine[Any, Any, Any], caller: asyncio.AbstractEventLoop) -> None:
         self.coro = coro
         self.caller = caller
-        self.back = handoffs(caller)  # looked up here, on the caller's thread
         self.result: asyncio.Future[Any] = caller.create_future()
         self.task: asyncio.Task[None] | None = None
         self.cancelled = False
@@ -353,7 +279,7 @@ class _RemoteCall:
     def _notify(self, error: BaseException | None, value: Any) -> None:  # on the runtime loop
         # A caller whose loop has closed meanwhile has nobody left to tell.
         with contextlib.suppress(RuntimeError):
-            self.back.call(self._settle, error, value)
+            self.caller.call_soon_threadsafe(self._settle, error, value)
 
     def _settle(self, error: BaseException | None, value: Any) -> None:  # on the caller's loop
         """Copy the runtime task's outcome onto the caller's future."""
