@@ -20,7 +20,8 @@ A child reports each client's median µs and its overhead over the raw SDK's med
 that child; the summary is the median of the per-round overheads, with the median's
 confidence interval (:func:`bench.stats.median_ci`: its true coverage shown; five rounds
 give at most 93.8%, seven 98.4%) and every round's figure. ``--sim`` adds the simulated
-three-step pipeline (steps/s, one at a time and 300 at once, Guardian and audit on);
+three-step pipeline (steps/s and process CPU µs per step, one at a time and 300 at
+once, Guardian and audit on);
 ``--held N`` adds N one-step pipelines (and N raw calls) at once, each held 3 s by the
 server (wall minus the raw SDK's wall).
 """
@@ -140,16 +141,23 @@ async def _sim() -> dict[str, float]:
     for i in range(20):
         await pipe.execute(f"warm {i}")
     n = 150
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     for i in range(n):
         await pipe.execute(f"seq {i}")
     seq = n * 3 / (time.perf_counter() - t)
+    seq_cpu = (time.process_time() - c) / (n * 3) * 1e6
     m = 300
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     await asyncio.gather(*(pipe.execute(f"con {i}") for i in range(m)))
     con = m * 3 / (time.perf_counter() - t)
+    con_cpu = (time.process_time() - c) / (m * 3) * 1e6
     eng.close()
-    return {"seq_steps_per_s": seq, "con_steps_per_s": con}
+    # Process CPU per step (every thread; the audit's commits after the last run are
+    # outside it): what a busy machine distorts least.
+    return {
+        "seq_steps_per_s": seq, "con_steps_per_s": con,
+        "seq_cpu_us_per_step": seq_cpu, "con_cpu_us_per_step": con_cpu,
+    }  # fmt: skip
 
 
 async def _held(base_url: str, clients: dict[str, Any], n: int, latency: float) -> dict[str, float]:
@@ -189,7 +197,9 @@ def _unpack(rev: str, into: Path) -> Path:
     return into
 
 
-def _run_side(root: Path, base_url: str, args: argparse.Namespace, home: Path) -> dict[str, Any]:
+def _start_side(
+    root: Path, base_url: str, args: argparse.Namespace, home: Path
+) -> subprocess.Popen[str]:
     from bench.runner import child_env
 
     env = child_env(home)
@@ -201,13 +211,26 @@ def _run_side(root: Path, base_url: str, args: argparse.Namespace, home: Path) -
         f"print('@@AB ' + json.dumps(asyncio.run(m['_child']({base_url!r}, {args.calls}, "
         f"{args.sim}, {args.held}, {args.latency}))))"
     )
-    proc = subprocess.run(
-        [sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, timeout=900
+    return subprocess.Popen(
+        [sys.executable, "-c", code],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
-    for line in proc.stdout.splitlines():
+
+
+def _collect(proc: subprocess.Popen[str], root: Path) -> dict[str, Any]:
+    stdout, stderr = proc.communicate(timeout=900)
+    for line in stdout.splitlines():
         if line.startswith("@@AB "):
             return dict(json.loads(line[5:]))
-    raise RuntimeError(f"child at {root} failed:\n{proc.stderr[-3000:]}")
+    raise RuntimeError(f"child at {root} failed:\n{stderr[-3000:]}")
+
+
+def _run_side(root: Path, base_url: str, args: argparse.Namespace, home: Path) -> dict[str, Any]:
+    return _collect(_start_side(root, base_url, args, home), root)
 
 
 def _summary(rounds: list[dict[str, Any]], path: list[str]) -> str:
@@ -238,6 +261,12 @@ def main(argv: list[str] | None = None) -> int:
         "--latency", type=float, default=0.0, help="seconds the server adds to each request"
     )
     p.add_argument("--after-only", action="store_true")
+    p.add_argument(
+        "--paired",
+        action="store_true",
+        help="run each round's two children at the same time (a busy machine's drift then "
+        "meets both; they share the cores, so only the CPU figures and ratios are meant)",
+    )
     args = p.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     from tests.servers import spawn_server
@@ -254,13 +283,23 @@ def main(argv: list[str] | None = None) -> int:
             )
             for r in range(args.rounds):
                 order = list(sides) if r % 2 == 0 else list(reversed(sides))
-                for side in order:
-                    home = Path(tmp) / f"home-{side}-{r}"
+                homes = {side: Path(tmp) / f"home-{side}-{r}" for side in order}
+                for home in homes.values():
                     home.mkdir()
-                    got = _run_side(sides[side], server.base_url, args, home)
-                    results[side].append(got)
+                if args.paired:  # both sides at once: each meets the same machine
+                    procs = {
+                        side: _start_side(sides[side], server.base_url, args, homes[side])
+                        for side in order
+                    }
+                    got_all = {side: _collect(procs[side], sides[side]) for side in order}
+                else:
+                    got_all = {}
+                    for side in order:
+                        got_all[side] = _run_side(sides[side], server.base_url, args, homes[side])
+                for side in order:
+                    results[side].append(got_all[side])
                     print(
-                        f"[ab] round {r} {side}: " + json.dumps(got["over_us"]),
+                        f"[ab] round {r} {side}: " + json.dumps(got_all[side]["over_us"]),
                         file=sys.stderr,
                         flush=True,
                     )
@@ -278,7 +317,28 @@ def main(argv: list[str] | None = None) -> int:
         if "held" in rounds[0]:
             for k in rounds[0]["held"]:
                 print(f"  held {k:15s}: {_summary(rounds, ['held', k])}")
+    if results["before"] and results["after"]:
+        print(_ratios(results))
     return 0
+
+
+def _ratios(results: dict[str, list[dict[str, Any]]]) -> str:
+    """After/before of each CPU figure, round by round (the rounds are interleaved, so a
+    round's two sides met the same machine), and the median of those ratios."""
+    lines = ["== after/before, CPU (per round; below 1 is a gain)"]
+    first = results["after"][0]
+    paths = [["cpu_over_us", k] for k in first["cpu_over_us"] if k != "raw SDK"]
+    paths += [["sim", k] for k in first.get("sim", {}) if k.endswith("cpu_us_per_step")]
+    for path in paths:
+        per_round = []
+        for before, after in zip(results["before"], results["after"], strict=False):
+            b, a = before[path[0]][path[1]], after[path[0]][path[1]]
+            if b:
+                per_round.append(a / b)
+        if per_round:
+            shown = ", ".join(f"{r:.3f}" for r in per_round)
+            lines.append(f"  {path[1]:26s} ×{statistics.median(per_round):.3f}  (rounds: {shown})")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

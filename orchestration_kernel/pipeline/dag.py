@@ -7,6 +7,7 @@ system prompt or ``when:`` refers to, since it cannot read an output that does n
 
 from __future__ import annotations
 
+import functools
 import heapq
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -34,20 +35,30 @@ class DAG:
     deps: Mapping[str, tuple[str, ...]]
     dependents: Mapping[str, tuple[str, ...]]
 
-    @property
+    # The graph never changes once built: what every run asks of it is worked out once.
+    @functools.cached_property
     def roots(self) -> tuple[str, ...]:
         """The steps that wait for nothing, in spec order."""
         return tuple(n for n in self.order if not self.deps[n])
 
+    @functools.cached_property
+    def waits(self) -> Mapping[str, int]:
+        """How many distinct steps each step waits for (a run counts them down)."""
+        return {n: len(set(d)) for n, d in self.deps.items()}
+
     def levels(self) -> list[list[str]]:
         """Steps grouped by depth: each level can run once the levels before it are done."""
+        return [list(level) for level in self._levels]
+
+    @functools.cached_property
+    def _levels(self) -> tuple[tuple[str, ...], ...]:
         depth: dict[str, int] = {}
         for name in self.order:
             depth[name] = 1 + max((depth[d] for d in self.deps[name]), default=-1)
         out: list[list[str]] = [[] for _ in range(max(depth.values(), default=-1) + 1)]
         for name in self.order:
             out[depth[name]].append(name)
-        return out
+        return tuple(tuple(level) for level in out)
 
     def ancestors(self, name: str) -> set[str]:
         """Every step ``name`` waits for, directly or not."""

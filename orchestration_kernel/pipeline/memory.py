@@ -41,10 +41,13 @@ class TurnWriter:
         self._task: asyncio.Task[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
 
-    def add(self, step: str, turns: list[Turn]) -> None:
-        """Queue one step's turns; they are written within ``delay`` seconds."""
+    def add(self, step: str, turns: list[Turn], *, flushed_soon: bool = False) -> None:
+        """Queue one step's turns; they are written within ``delay`` seconds.
+
+        ``flushed_soon``: the caller calls :meth:`flush` or :meth:`settle` next (the
+        run's last step: its end does), so no timer is armed."""
         self._pending.append((step, turns))
-        if self._timer is None and not self._writing():
+        if self._timer is None and not flushed_soon and not self._writing():
             self._timer = asyncio.get_running_loop().call_later(self.delay, self.flush)
         # A write in flight takes what queued meanwhile as its next batch.
 

@@ -24,8 +24,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import time
-import uuid
 from collections.abc import Callable, Coroutine, Mapping
 
 from ..errors import (
@@ -37,7 +37,7 @@ from ..errors import (
     SpecError,
 )
 from ..models import Delta, Message
-from ..privacy import audit_options
+from ..privacy import AuditOptions, audit_options
 from .collaborators import Redactor, RunAudit, RunBus
 from .engine_face import PipelineEngine, StepCallOptions
 from .events import EventKind, Observer, PipelineEvent, notify
@@ -61,8 +61,8 @@ _UNSET = object()
 
 
 def new_run_id() -> str:
-    """A short unique run id."""
-    return uuid.uuid4().hex[:16]
+    """A short unique run id: 16 hex digits, 64 random bits."""
+    return os.urandom(8).hex()
 
 
 class StepFailed(Exception):
@@ -117,7 +117,7 @@ class Run:
             steps=list(self.steps.values()),
         )  # fmt: skip
         self._tasks: dict[str, asyncio.Task[None]] = {}
-        self._remaining = {n: len(set(d)) for n, d in compiled.dag.deps.items()}
+        self._remaining = dict(compiled.dag.waits)
         self._published: dict[str, float] = {}
         self._inactive: set[str] = set()  # skipped by `when:` (or because all deps were)
         self._completed = 0
@@ -131,6 +131,7 @@ class Run:
         self._audit_error: AuditWriteError | None = None
         self._bus: object = _UNSET  # the engine's collaborators, looked up on first use
         self._audit_trail: object = _UNSET
+        self._audit_options: AuditOptions | None = None  # the engine's, for every row
 
     # -- collaborators (all optional) -------------------------------------------------
     @property
@@ -164,8 +165,11 @@ class Run:
         cols.setdefault("run_id", self.run_id)
         cols.setdefault("pipeline", self.name)
         cols.setdefault("session_id", self.session_id)
+        options = self._audit_options
+        if options is None:  # looked up once per run, as the trail itself is
+            options = self._audit_options = audit_options(self.engine)
         try:
-            audit.record(event, **audit_options(self.engine), **cols)
+            audit.record(event, **options, **cols)
         except AuditWriteError as exc:  # refused: the run ends raising it, never "done"
             self._audit_error = exc
         except Exception:  # the audit has its own integrity checks; never break the run
@@ -647,7 +651,10 @@ class Run:
             self._memory = TurnWriter(bus, self.session_id)
         label = _label(sr.model)
         self._memory.add(
-            sr.name, [("user", sr.prompt or "", None), ("assistant", sr.output or "", label)]
+            sr.name,
+            [("user", sr.prompt or "", None), ("assistant", sr.output or "", label)],
+            # The last step to finish: the run's end flushes next, so no timer is armed.
+            flushed_soon=self._completed + 1 == len(self.steps),
         )
 
 

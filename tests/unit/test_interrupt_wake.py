@@ -35,7 +35,10 @@ async def long_call(ended: list[str], on_start: Callable[[], object] = lambda: N
         raise
 
 
-def test_sigint_on_another_thread_cancels_a_long_runtime_call() -> None:
+@pytest.mark.parametrize("short_call_meanwhile", [False, True])
+def test_sigint_on_another_thread_cancels_a_long_runtime_call(short_call_meanwhile: bool) -> None:
+    """With ``short_call_meanwhile``, a short call awaited alongside ends while the long
+    one still waits: the loop's wake timer, which they share, must keep waking it."""
     runtime = Runtime("interrupt-test")
     ended: list[str] = []
 
@@ -54,8 +57,11 @@ def test_sigint_on_another_thread_cancels_a_long_runtime_call() -> None:
             target = runtime._thread.ident
             assert target is not None
             interrupt = threading.Timer(0.3, signal.pthread_kill, (target, signal.SIGINT))
+            long = asyncio.ensure_future(runtime.run(long_call(ended, interrupt.start)))
+            if short_call_meanwhile:
+                await runtime.run(asyncio.sleep(0.05))
             try:
-                await runtime.run(long_call(ended, interrupt.start))
+                await long
             except asyncio.CancelledError:
                 return "cell cancelled"
             return "cell finished"
