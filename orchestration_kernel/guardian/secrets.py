@@ -44,7 +44,7 @@ from .assignments import (
 )
 from .context import GuardContext, Stage
 from .literal_gate import LiteralGate, min_width
-from .placeholders import is_placeholder
+from .placeholders import is_placeholder, says_placeholder_word
 from .policy import ALL_STAGES, BasePolicy, Outcome
 from .redaction import Finding
 from .secret_formats import (
@@ -262,9 +262,12 @@ def _format_rule(fmt: TokenFormat) -> _Rule:
 
 
 def _format_ok(fmt: TokenFormat, value: str) -> bool:
-    if not fmt.delimited:
-        return _whole_ok(value) and (fmt.checksum is None or fmt.checksum(value))
     body = next((value[len(p) :] for p in fmt.prefixes if value.startswith(p)), value)
+    if not fmt.delimited:
+        # Judged whole, and from where the body starts too: a placeholder word is a
+        # word there (``AKCpyour…``), though glued to the prefix.
+        ok = _whole_ok(value) and not says_placeholder_word(body)
+        return ok and (fmt.checksum is None or fmt.checksum(value))
     if not _body_ok(body) and not (fmt.proof is not None and fmt.proof(body)):
         return False
     return fmt.checksum is None or fmt.checksum(value)
