@@ -57,6 +57,10 @@ _KEYWORDS: dict[str, tuple[str, ...]] = {
     "contraseña": ("s",),
     "contrasena": ("s",),
     "passwort": (),
+    # A numeric or spoken code (passcode: 761259), and Wi-Fi's pre-shared key
+    # (wpa_supplicant.conf's psk="…", hostapd's wpa_psk).
+    "passcode": ("s",),
+    "psk": (),
 }
 #: Glued lower-case words that make a key word part of a name (``apikey``, ``authtoken``;
 #: and the database clients' environment variables, ``PGPASSWORD``, ``DBPASS``: PostgreSQL
@@ -317,7 +321,7 @@ def find_basic_credentials(text: str, seen: Occurrences | None = None) -> Iterat
     pos = text.find("://")
     while pos >= 0:
         m = _URL_CREDENTIAL.match(text, pos)
-        if m:
+        if m and m.group("pw") != m.group("user"):  # guest:guest is a documented default
             yield m.start("pw"), m.end("pw")
         pos = text.find("://", pos + 3)
     for flag in ("-u ", "-u\t", "--user "):

@@ -1,6 +1,8 @@
 """Credentials in text: provider API keys, the vendor token formats of
 :mod:`.secret_formats`, private-key blocks, JWTs, bearer tokens, values given to key-like
-names (:mod:`.assignments`) and passwords in URLs and ``curl -u``.
+names (:mod:`.assignments`), passwords in URLs and ``curl -u``, and passwords in
+credential files, command lines, SQL, HTTP clients' auth pairs and prose
+(:mod:`.password_forms`).
 
 Each rule is a precompiled regex behind a literal prefilter (``"sk-" in text``), so a
 prompt with no key-like prefix costs a handful of substring searches; every repeat is
@@ -44,6 +46,8 @@ from .assignments import (
 )
 from .context import GuardContext, Stage
 from .literal_gate import LiteralGate, min_width
+from .password_forms import LITERALS as PASSWORD_LITERALS
+from .password_forms import PGPASS_MARK, find_password_forms, password_like
 from .placeholders import is_placeholder, says_placeholder_word
 from .policy import ALL_STAGES, BasePolicy, Outcome
 from .redaction import Finding
@@ -297,7 +301,7 @@ SECRET_ENTITIES: tuple[str, ...] = tuple(
 
 # Key-like names, found by their last word (``OPENAI_API_KEY`` by ``key``), matched on
 # the lower-cased text; the whole name is read back from the text.
-_PASSWORD_WORDS = ("pass", "pwd", "pw", "contrase")
+_PASSWORD_WORDS = ("pass", "pwd", "pw", "contrase", "psk")
 #: What a private-key block's header says; the body must then hold base64.
 _PK_HEADER = re.compile(r"-----BEGIN ((?:[A-Z0-9]{1,20} ){0,4}PRIVATE KEY(?: BLOCK)?)-----")
 _PK_BASE64 = re.compile(r"(?:\\n|\s){1,8}[A-Za-z0-9+/]{40}")
@@ -323,9 +327,11 @@ _REFERENCE_PARTS = frozenset(
         *("name", "arn", "env", "var", "header", "type", "field", "format", "label"),
         *("length", "len", "prefix", "suffix", "version", "region", "policy", "provider"),
         *("ttl", "expiry", "expires", "expiration", "description", "hint", "mode"),
-        *("param", "parameter"),
+        *("param", "parameter", "stdin", "fd"),
     }
 )
+#: A directory path (``/home/user``, ``~/src``): what ``PWD`` holds.
+_PATH = re.compile(r"~?/[\w.~/-]*")
 _LAST_PART = re.compile(r"(?:[A-Z]?[a-z0-9]+|[A-Z0-9]+)$")
 
 
@@ -335,13 +341,15 @@ def _names_a_reference(name: str) -> bool:
     return m is not None and m.group().lower() in _REFERENCE_PARTS
 
 
-def _assignment_ok(a: Assignment, value: str) -> bool:
+def _assignment_ok(a: Assignment, value: str, *, assigned: bool = False) -> bool:
     """Is the value given to a key-like name a credential?
 
-    Passwords (``password``, ``pass``, ``pwd``, ``pw``): six characters or more, not a
-    placeholder, and not a bare lower-case word unless quoted (``password: required`` is
-    prose); under ``pass``, a word of its own too, never a plain lower-case word, and
-    under a bare ``pass`` only a quoted value (``season pass: 2024-25`` is prose).
+    Passwords (``password``, ``pass``, ``pwd``, ``pw``, ``passcode``, ``psk``): six
+    characters or more, not a placeholder, and not a bare lower-case word unless quoted
+    (``password: required`` is prose); under ``pwd``, not a directory (``PWD=/home/x``);
+    under ``pass``, a word of its own too, never a plain lower-case word, and under a
+    bare ``pass`` only a quoted value or one given with ``=`` to ``PASS`` (``season
+    pass: 2024-25`` is prose; ``assigned``: the value was given with ``=``).
     Keys, tokens, secrets: twelve characters or more that read as generated (two
     character classes and some entropy), or sixteen digits or more.
 
@@ -358,9 +366,13 @@ def _assignment_ok(a: Assignment, value: str) -> bool:
         # password, and only a value that is one character repeated is filler.
         if len(value) < 6 or is_placeholder(value, sequences=False, fill=False):
             return False
+        if a.keyword == "pwd" and _PATH.fullmatch(value):
+            return False  # the shell's working directory: PWD=/home/user
         plain_word = value.isalpha() and value.islower()
         if a.keyword == "pass":  # a word too: "season pass: 2024-25", first_pass = "merge"
-            return (a.quoted or a.name.lower() != "pass") and not plain_word
+            # A bare PASS counts written as an environment variable (PASS=…) or quoted.
+            named = a.name.lower() != "pass" or (a.name == "PASS" and assigned)
+            return (a.quoted or named) and not plain_word
         return a.quoted or not plain_word
     if value.isdigit():
         return len(value) >= 16 and not is_placeholder(value, sequences=False)
@@ -409,6 +421,7 @@ def _scan_all(text: str) -> list[Finding]:
     found.extend(_bare_tokens(text))
     found.extend(_assignment_findings(text, lower))
     found.extend(_basic_findings(text, seen))
+    found.extend(_password_form_findings(text, lower))
     return found
 
 
@@ -467,10 +480,18 @@ def _rule_accepts(index: int, value: str) -> bool:
 
 
 @lru_cache(maxsize=_VERDICTS_KEPT)
-def _assignment_accepts(name: str, keyword: str, quoted: bool, value: str) -> bool:
+def _assignment_accepts(
+    name: str, keyword: str, quoted: bool, value: str, assigned: bool = False
+) -> bool:
     """:func:`_assignment_ok` for an assignment of ``value`` to ``name`` (what it reads
     of the assignment), remembered (see :data:`_VERDICTS_KEPT`)."""
-    return _assignment_ok(Assignment(name, keyword, 0, 0, quoted), value)
+    return _assignment_ok(Assignment(name, keyword, 0, 0, quoted), value, assigned=assigned)
+
+
+def _assigned(text: str, start: int) -> bool:
+    """Is the value at ``start`` given with ``=`` (``PASS=…``, ``PASS="…"``), not ``:``
+    or a blank (``PASS: test_x``, a test runner's line)?"""
+    return text[max(0, start - 2) : start].endswith(("=", "='", '="'))
 
 
 def _assignment_findings(text: str, lower: str) -> Iterator[Finding]:
@@ -478,12 +499,24 @@ def _assignment_findings(text: str, lower: str) -> Iterator[Finding]:
     for a in find_assignments(text, lower):
         value = _closing_trimmed(text[a.start : a.end])
         if (
-            _assignment_accepts(a.name, a.keyword, a.quoted, value)
+            _assignment_accepts(a.name, a.keyword, a.quoted, value, _assigned(text, a.start))
             if len(value) <= _VERDICT_CHARS
-            else _assignment_ok(a, value)
+            else _assignment_ok(a, value, assigned=_assigned(text, a.start))
         ):
             entity = "PASSWORD" if any(w in a.keyword for w in _PASSWORD_WORDS) else "SECRET"
             yield Finding(entity, a.start, a.start + len(value), 0.8)
+
+
+_QUOTES = frozenset("\"'`\u201c")
+
+
+def _password_form_findings(text: str, lower: str) -> Iterator[Finding]:
+    """Passwords in credential files, command lines, SQL, HTTP clients' auth pairs and
+    prose (:mod:`.password_forms`)."""
+    for start, end, sureness in find_password_forms(text, lower):
+        quoted = start > 0 and text[start - 1] in _QUOTES
+        if password_like(text[start:end], sureness, quoted):
+            yield Finding("PASSWORD", start, end, 0.8)
 
 
 def _basic_findings(text: str, seen: Occurrences | None) -> Iterator[Finding]:
@@ -500,7 +533,7 @@ def _scan_units(text: str, units: set[int], uncovered: tuple[int, ...]) -> list[
     findings in the same order."""
     live = units.union(uncovered) if uncovered else units
     rules = sorted(i for i in live if i < len(_RULES))
-    folded = _ASSIGN_UNIT in live or any(_RULES[i].fold_case for i in rules)
+    folded = _ASSIGN_UNIT in live or _FORMS_UNIT in live or any(_RULES[i].fold_case for i in rules)
     lower = fold(text) if folded else text
     # Where the rules' triggers occur: one pass for them all when the rules to run have
     # more than a few (each alone is a str.find over the whole text).
@@ -518,6 +551,8 @@ def _scan_units(text: str, units: set[int], uncovered: tuple[int, ...]) -> list[
         found.extend(_assignment_findings(text, lower))
     if _BASIC_UNIT in live:
         found.extend(_basic_findings(text, seen))
+    if _FORMS_UNIT in live:
+        found.extend(_password_form_findings(text, lower))
     return found
 
 
@@ -590,7 +625,11 @@ _GATE = LiteralGate(
         _MAILCHIMP_MARK,
         *BASIC_LITERALS,
     ],
-    folded=[*(t for r in _RULES if r.fold_case for t in r.anchor.triggers), *KEYWORDS],
+    folded=[
+        *(t for r in _RULES if r.fold_case for t in r.anchor.triggers),
+        *KEYWORDS,
+        *PASSWORD_LITERALS,
+    ],
 )
 #: The fewest characters a Discord token spans.
 _DISCORD_CHARS = min_width(DISCORD_TOKEN)
@@ -601,6 +640,8 @@ def _may_hold(text: str) -> bool:
     characters, ``.``: what :func:`_bare_tokens` looks for first). (A gate that let
     every text with a ``.`` through for a Discord token scanned most short replies.)"""
     if _GATE.may_hold(text):
+        return True
+    if ":" in text and PGPASS_MARK.search(text) is not None:  # a .pgpass line's port
         return True
     return len(text) >= _DISCORD_CHARS and _DISCORD_MIDDLE.search(text) is not None
 
@@ -620,8 +661,9 @@ _UNITS: tuple[str, ...] = (
     scan_gate.literals(cased=[_TELEGRAM_MARK, _MAILCHIMP_MARK]) + "|" + _DISCORD_MIDDLE.pattern,
     scan_gate.literals(folded=KEYWORDS),
     scan_gate.literals(cased=BASIC_LITERALS),
+    scan_gate.literals(folded=PASSWORD_LITERALS) + "|" + PGPASS_MARK.pattern,
 )
-_PK_UNIT, _BARE_UNIT, _ASSIGN_UNIT, _BASIC_UNIT = range(len(_RULES), len(_UNITS))
+_PK_UNIT, _BARE_UNIT, _ASSIGN_UNIT, _BASIC_UNIT, _FORMS_UNIT = range(len(_RULES), len(_UNITS))
 
 
 def may_hold_secret(text: str) -> bool:
