@@ -181,8 +181,8 @@ def _pgpass(text: str) -> Iterator[tuple[int, int, Sureness]]:
         host = text[begin:pos]
         if not host and text[pos - 1 : pos] == "*":
             begin, host = pos - 1, "*"
-        if not host or (begin > 0 and text[begin - 1] not in " \t\n'\"`"):
-            continue
+        if not host or host.isdigit() or (begin > 0 and text[begin - 1] not in " \t\n'\"`"):
+            continue  # (all digits: a time, 10:42:07:INFO:…, not a host)
         m = _PGPASS_REST.match(text, pos)
         if m is not None and m.group("u") != m.group("v"):
             yield m.start("v"), m.end("v"), Sureness.SYNTAX

@@ -175,7 +175,7 @@ def is_placeholder(value: str, *, sequences: bool = True, fill: bool = True) -> 
         return True
     if says_placeholder_word(stripped):
         return True
-    if fill and _says_a_word(stripped, low, _FILL_WORDS, _fill_like):
+    if fill and _says_a_word(stripped, _aligned_lower(stripped), _FILL_WORDS, _fill_like):
         return True
     return sequences and has_sequence_run(stripped)
 
@@ -183,7 +183,16 @@ def is_placeholder(value: str, *, sequences: bool = True, fill: bool = True) -> 
 def says_placeholder_word(value: str) -> bool:
     """Does ``value`` hold a placeholder word (``your``, ``EXAMPLE``, ``redacted``, ...)
     written as a word (see :func:`_word_like`)?"""
-    return _says_a_word(value, value.lower(), _PLACEHOLDER_WORDS, _word_like)
+    return _says_a_word(value, _aligned_lower(value), _PLACEHOLDER_WORDS, _word_like)
+
+
+def _aligned_lower(value: str) -> str:
+    """``value`` lower-cased letter for letter, so an index into it is one into
+    ``value`` (``str.lower`` writes ``İ`` as two characters)."""
+    low = value.lower()
+    if len(low) == len(value):
+        return low
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in value)
 
 
 def _is_template(value: str, low: str) -> bool:

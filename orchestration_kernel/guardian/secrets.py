@@ -332,6 +332,8 @@ _REFERENCE_PARTS = frozenset(
 )
 #: A directory path (``/home/user``, ``~/src``): what ``PWD`` holds.
 _PATH = re.compile(r"~?/[\w.~/-]*")
+#: ``psk`` as a name of its own or after a separator (``wpa_psk``, ``wifi.psk``).
+_PSK_NAME = re.compile(r"(?:^|[_.\-])psk$", re.IGNORECASE)
 _LAST_PART = re.compile(r"(?:[A-Z]?[a-z0-9]+|[A-Z0-9]+)$")
 
 
@@ -368,6 +370,8 @@ def _assignment_ok(a: Assignment, value: str, *, assigned: bool = False) -> bool
             return False
         if a.keyword == "pwd" and _PATH.fullmatch(value):
             return False  # the shell's working directory: PWD=/home/user
+        if a.keyword == "psk" and not _PSK_NAME.search(a.name):
+            return False  # three letters a random blob spells ("…1Psk:…"): a word part only
         plain_word = value.isalpha() and value.islower()
         if a.keyword == "pass":  # a word too: "season pass: 2024-25", first_pass = "merge"
             # A bare PASS counts written as an environment variable (PASS=…) or quoted.
@@ -421,7 +425,7 @@ def _scan_all(text: str) -> list[Finding]:
     found.extend(_bare_tokens(text))
     found.extend(_assignment_findings(text, lower))
     found.extend(_basic_findings(text, seen))
-    found.extend(_password_form_findings(text, lower))
+    found.extend(_password_form_findings(text, lower, found))
     return found
 
 
@@ -510,12 +514,15 @@ def _assignment_findings(text: str, lower: str) -> Iterator[Finding]:
 _QUOTES = frozenset("\"'`\u201c")
 
 
-def _password_form_findings(text: str, lower: str) -> Iterator[Finding]:
+def _password_form_findings(text: str, lower: str, found: list[Finding]) -> Iterator[Finding]:
     """Passwords in credential files, command lines, SQL, HTTP clients' auth pairs and
-    prose (:mod:`.password_forms`)."""
+    prose (:mod:`.password_forms`), each once: a span ``found`` holds already (``--password
+    X`` is a flag's value and "password X" in prose) is not found again."""
+    spans = {(f.start, f.end) for f in found}
     for start, end, sureness in find_password_forms(text, lower):
         quoted = start > 0 and text[start - 1] in _QUOTES
-        if password_like(text[start:end], sureness, quoted):
+        if (start, end) not in spans and password_like(text[start:end], sureness, quoted):
+            spans.add((start, end))
             yield Finding("PASSWORD", start, end, 0.8)
 
 
@@ -552,7 +559,7 @@ def _scan_units(text: str, units: set[int], uncovered: tuple[int, ...]) -> list[
     if _BASIC_UNIT in live:
         found.extend(_basic_findings(text, seen))
     if _FORMS_UNIT in live:
-        found.extend(_password_form_findings(text, lower))
+        found.extend(_password_form_findings(text, lower, found))
     return found
 
 

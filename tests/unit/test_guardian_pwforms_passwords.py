@@ -156,6 +156,7 @@ def test_seeded_passwords_are_found_exactly(category: str, template: str) -> Non
         "localhost:5432:postgres:postgres:postgres",
         "host:port:database:username:password",
         "at 10:30:15:00:01 the job ran",
+        "log 10:42:07:INFO:Restarting the worker",
         "fe80:0:0:0:202:b3ff:fe1e:8329",
         "ip 10.0.0.1:8080:tcp:any:allow",
         "machine host login user password <password>",
@@ -184,3 +185,14 @@ def test_many_forms_in_a_long_text_stay_linear() -> None:
     # with bounded repeats (the hostile-input suite times the policies; here, results).
     text = "login -p " * 2000 + "mysql " * 2000 + "password is " * 2000 + ":5432:" * 2000
     assert all(entity == "PASSWORD" for entity, _ in _found(text))
+
+
+def test_a_password_found_by_two_forms_is_one_finding() -> None:
+    secret = _password("twice")
+    assert _found(f"--password {secret}") == [("PASSWORD", secret)]
+
+
+def test_psk_counts_as_a_name_of_its_own_not_inside_a_blob() -> None:
+    secret = _password("psk")
+    assert _found(f"wpa_psk={secret}") == [("PASSWORD", secret)]
+    assert _found(f"oJD1Psk:{secret}") == []

@@ -123,3 +123,12 @@ def test_such_values_are_caught_under_a_key_name() -> None:
         text = f"password = '{value}'"
         found = detector.find(text)
         assert [(f.entity, text[f.start : f.end]) for f in found] == [("PASSWORD", value)], text
+
+
+def test_a_word_is_read_where_it_stands_after_letters_lower_case_lengthens() -> None:
+    # str.lower writes the dotted capital I as two characters: the word is still read
+    # at its own place in the value, as in an ASCII one.
+    rng = random.Random("dotted")
+    tail = "".join(rng.choice("a1") for _ in range(20))
+    assert is_placeholder(f"t\u017fkey-cl\u0130ent-EXAMPLE{tail}")
+    assert is_placeholder(f"\u0130\u0130-your-key-{tail}")
