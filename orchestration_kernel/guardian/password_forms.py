@@ -48,6 +48,12 @@ _VALUE = (
     r"(?:(?P<q>[\"'`\u201c])(?P<qv>[^\"'`\u201d\n]{1,128})[\"'`\u201d]|(?P<v>[^\s\"'`]{1,128}))"
 )
 
+#: In prose a bare value ends where code or markup starts (``is correct.&quot;);``,
+#: ``passphrase (Optional[bytes])``).
+_PROSE_VALUE = (
+    r"(?:(?P<q>[\"'`\u201c])(?P<qv>[^\"'`\u201d\n]{1,128})[\"'`\u201d]"
+    r"|(?P<v>[^\s\"'`;&()<>\[\]{}]{1,128})(?![(\[{<&]))"
+)
 _NETRC = re.compile(
     r"login[ \t]{1,8}\S{1,128}\s{1,16}password[ \t]{1,8}" + _VALUE.replace("\\n", "\\s")
 )
@@ -56,9 +62,9 @@ _SAID = re.compile(
     # "the password for the door is …": up to three words of what it opens.
     r"(?:[ \t]{1,4}(?i:for|of|to|on)(?:[ \t]{1,4}[^\s]{1,40}){1,3}?)?[ \t]{1,4}"
     r"(?i:is|was|remains|will[ \t]be|would[ \t]be|(?:is|was)[ \t]set[ \t]to|changed[ \t]to)"
-    r"[ \t]{0,4}:?[ \t]{1,4}" + _VALUE
+    r"[ \t]{0,4}:?[ \t]{1,4}" + _PROSE_VALUE
 )
-_NAMED = re.compile(r"(?i:password|passwd|passphrase|passcode)[ \t]{1,4}" + _VALUE)
+_NAMED = re.compile(r"(?i:password|passwd|passphrase|passcode)[ \t]{1,4}" + _PROSE_VALUE)
 #: ``-p`` after a command that takes a password with it (value after a blank or ``=``).
 _COMMAND_P = re.compile(
     r"(?i:login|sshpass|mongo(?:sh|dump|restore|import|export|stat|top)?)\b"
@@ -91,7 +97,7 @@ _AUTH_PAIR = re.compile(
 #: Where a ``.pgpass`` line's port stands (``:5432:`` or ``:*:``).
 PGPASS_MARK = re.compile(r":(?:\d{1,5}|\*):")
 _PGPASS_REST = re.compile(
-    r":(?:\d{1,5}|\*):[^\s:]{1,63}:(?P<u>[^\s:]{1,63}):(?P<v>[^\s:\"']{1,128})(?![\w:])"
+    r":(?:\d{1,5}|\*):[^\s:\"',;]{1,63}:(?P<u>[^\s:\"',;]{1,63}):(?P<v>[^\s:\"',;]{1,128})(?![\w:])"
 )
 _HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")
 _MAX_HOST = 253
@@ -135,7 +141,9 @@ def find_password_forms(text: str, lower: str) -> Iterator[tuple[int, int, Suren
         pos = lower.find(literal)
         while pos >= 0:
             start = _auth_start(lower, pos) if pattern is _AUTH_PAIR else pos
-            if _starts_word(lower, start):
+            if _starts_word(lower, start) and (
+                pattern is not _SQL_IDENTIFIED or _sql_at(text, start)
+            ):
                 m = pattern.match(text, start)
                 span = None if m is None else _value_span(m)
                 if span is not None:
@@ -144,6 +152,19 @@ def find_password_forms(text: str, lower: str) -> Iterator[tuple[int, int, Suren
                     yield (*span, Sureness.SAID if bare_sql else sureness)
             pos = lower.find(literal, pos + len(literal))
     yield from _pgpass(text)
+
+
+#: What stands before ``identified by`` on an SQL statement's line, besides capitals.
+_SQL_BEFORE = ("user", "role", "login", "@", "grant")
+
+
+def _sql_at(text: str, pos: int) -> bool:
+    """Is ``identified by`` at ``pos`` SQL: written in capitals, or after a user, role
+    or grant on its line (prose says "the table identified by 'tag'")?"""
+    if text.startswith("IDENTIFIED", pos):
+        return True
+    line = text[max(0, text.rfind("\n", max(0, pos - 200), pos) + 1, pos - 200) : pos].lower()
+    return any(word in line for word in _SQL_BEFORE)
 
 
 def _auth_start(lower: str, pos: int) -> int:

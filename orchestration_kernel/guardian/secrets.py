@@ -332,8 +332,9 @@ _REFERENCE_PARTS = frozenset(
 )
 #: A directory path (``/home/user``, ``~/src``): what ``PWD`` holds.
 _PATH = re.compile(r"~?/[\w.~/-]*")
-#: ``psk`` as a name of its own or after a separator (``wpa_psk``, ``wifi.psk``).
-_PSK_NAME = re.compile(r"(?:^|[_.\-])psk$", re.IGNORECASE)
+#: ``psk`` as a Wi-Fi setting names it (``psk``, ``wpa_psk``, ``wifi.psk``), not a flag
+#: that mentions it (``HAS_PSK``).
+_PSK_NAME = re.compile(r"(?:^|[.])(?:(?:wpa|wpa2|wifi|wlan|wireless)[_.\-]?)?psk$", re.IGNORECASE)
 _LAST_PART = re.compile(r"(?:[A-Z]?[a-z0-9]+|[A-Z0-9]+)$")
 
 

@@ -196,3 +196,9 @@ def test_psk_counts_as_a_name_of_its_own_not_inside_a_blob() -> None:
     secret = _password("psk")
     assert _found(f"wpa_psk={secret}") == [("PASSWORD", secret)]
     assert _found(f"oJD1Psk:{secret}") == []
+
+
+def test_a_flag_that_mentions_psk_is_not_a_password() -> None:
+    assert _found('"Cryptography_HAS_PSK": cryptography_has_psk,') == []
+    secret = _password("wifi")
+    assert _found(f"wifi.psk: {secret}") == [("PASSWORD", secret)]
