@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterator
 from enum import Enum
 
+from ._scan import OnePass
 from .placeholders import is_placeholder
 
 __all__ = ["LITERALS", "PGPASS_MARK", "Sureness", "find_password_forms", "password_like"]
@@ -124,6 +125,8 @@ _FORMS: tuple[tuple[str, re.Pattern[str], Sureness], ...] = (
 #: The literals :func:`find_password_forms` starts from (lower case), besides
 #: :data:`PGPASS_MARK`.
 LITERALS: tuple[str, ...] = tuple(dict.fromkeys(lit for lit, _, _ in _FORMS))
+_LITERAL_PASS = OnePass(LITERALS)
+_LITERAL_SET = frozenset(LITERALS)
 #: Where ``auth`` is read backwards for ``HTTPBasicAuth(``: the longest prefix.
 _AUTH_BACK = len("httpdigest")
 #: Punctuation that ends a sentence after a bare value, not part of the password.
@@ -137,20 +140,25 @@ def _starts_word(lower: str, pos: int) -> bool:
 def find_password_forms(text: str, lower: str) -> Iterator[tuple[int, int, Sureness]]:
     """Spans of passwords in the forms above, each with how sure its form is
     (``lower``: ``text`` lower-cased, the same length)."""
+    # Every literal's places found in one pass over the text (not a scan per literal).
+    seen = _LITERAL_PASS.occurrences(lower)
+    occurring = seen.occurring(_LITERAL_SET)  # None: not known (a long text)
+    present = None if occurring is None else frozenset(occurring)
     for literal, pattern, sureness in _FORMS:
-        pos = lower.find(literal)
-        while pos >= 0:
+        if present is not None and literal not in present:
+            continue
+        for pos in seen.every(literal):
             start = _auth_start(lower, pos) if pattern is _AUTH_PAIR else pos
-            if _starts_word(lower, start) and (
-                pattern is not _SQL_IDENTIFIED or _sql_at(text, start)
-            ):
-                m = pattern.match(text, start)
-                span = None if m is None else _value_span(m)
-                if span is not None:
-                    bare_sql = pattern is _SQL_IDENTIFIED and m is not None and m.groupdict()["v"]
-                    # A bare value after IDENTIFIED BY is prose too ("identified by police").
-                    yield (*span, Sureness.SAID if bare_sql else sureness)
-            pos = lower.find(literal, pos + len(literal))
+            if not _starts_word(lower, start):
+                continue
+            if pattern is _SQL_IDENTIFIED and not _sql_at(text, start):
+                continue
+            m = pattern.match(text, start)
+            span = None if m is None else _value_span(m)
+            if span is not None:
+                bare_sql = pattern is _SQL_IDENTIFIED and m is not None and m.groupdict()["v"]
+                # A bare value after IDENTIFIED BY is prose too ("identified by police").
+                yield (*span, Sureness.SAID if bare_sql else sureness)
     yield from _pgpass(text)
 
 
@@ -191,10 +199,13 @@ def _value_span(m: re.Match[str]) -> tuple[int, int] | None:
 
 
 def _pgpass(text: str) -> Iterator[tuple[int, int, Sureness]]:
-    """``.pgpass`` lines: from each ``:<port>:``, the host read backwards and the
-    database, user and password forwards."""
+    """``.pgpass`` lines: from each ``:<port>:``, the database, user and password
+    forwards, then the host read backwards (most marks fail forwards: a time, a slice)."""
     for mark in PGPASS_MARK.finditer(text):
         pos = mark.start()
+        m = _PGPASS_REST.match(text, pos)
+        if m is None or m.group("u") == m.group("v"):
+            continue
         floor = max(0, pos - _MAX_HOST)
         begin = pos
         while begin > floor and text[begin - 1] in _HOST_CHARS:
@@ -204,9 +215,7 @@ def _pgpass(text: str) -> Iterator[tuple[int, int, Sureness]]:
             begin, host = pos - 1, "*"
         if not host or host.isdigit() or (begin > 0 and text[begin - 1] not in " \t\n'\"`"):
             continue  # (all digits: a time, 10:42:07:INFO:…, not a host)
-        m = _PGPASS_REST.match(text, pos)
-        if m is not None and m.group("u") != m.group("v"):
-            yield m.start("v"), m.end("v"), Sureness.SYNTAX
+        yield m.start("v"), m.end("v"), Sureness.SYNTAX
 
 
 _SYMBOL = re.compile(r"[^\w\s]")
