@@ -264,10 +264,14 @@ _KEYWORD_PASS = OnePass(_KEYWORDS)
 _KEYWORD_SET = frozenset(_KEYWORDS)
 
 
-def find_assignments(text: str, lower: str) -> Iterator[Assignment]:
-    """Every value given to a key-like name (``lower``: ``text`` lower-cased, same length)."""
+def find_assignments(
+    text: str, lower: str, seen: Occurrences | None = None
+) -> Iterator[Assignment]:
+    """Every value given to a key-like name (``lower``: ``text`` lower-cased, same length;
+    ``seen``: the key words' places in ``lower``, if a caller's pass found them already)."""
     # Every key word's places found in one pass over the text (not a scan per key word).
-    seen = _KEYWORD_PASS.occurrences(lower)
+    if seen is None:
+        seen = _KEYWORD_PASS.occurrences(lower)
     occurring = seen.occurring(_KEYWORD_SET)  # None: not known (a long text)
     for keyword in _KEYWORDS:
         if occurring is not None and keyword not in occurring:

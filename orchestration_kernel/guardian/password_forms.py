@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterator
 from enum import Enum
 
-from ._scan import OnePass
+from ._scan import Occurrences, OnePass
 from .placeholders import is_placeholder
 
 __all__ = ["LITERALS", "PGPASS_MARK", "Sureness", "find_password_forms", "password_like"]
@@ -137,11 +137,15 @@ def _starts_word(lower: str, pos: int) -> bool:
     return pos == 0 or not (lower[pos - 1].isalnum() or lower[pos - 1] == "_")
 
 
-def find_password_forms(text: str, lower: str) -> Iterator[tuple[int, int, Sureness]]:
+def find_password_forms(
+    text: str, lower: str, seen: Occurrences | None = None
+) -> Iterator[tuple[int, int, Sureness]]:
     """Spans of passwords in the forms above, each with how sure its form is
-    (``lower``: ``text`` lower-cased, the same length)."""
+    (``lower``: ``text`` lower-cased, the same length; ``seen``: the literals' places
+    in ``lower``, if a caller's pass found them already)."""
     # Every literal's places found in one pass over the text (not a scan per literal).
-    seen = _LITERAL_PASS.occurrences(lower)
+    if seen is None:
+        seen = _LITERAL_PASS.occurrences(lower)
     occurring = seen.occurring(_LITERAL_SET)  # None: not known (a long text)
     present = None if occurring is None else frozenset(occurring)
     for literal, pattern, sureness in _FORMS:

@@ -424,9 +424,10 @@ def _scan_all(text: str) -> list[Finding]:
     found = list(_rule_findings(text, rules, lower, present, seen))
     found.extend(_private_keys(text))
     found.extend(_bare_tokens(text))
-    found.extend(_assignment_findings(text, lower))
+    words = _WORD_PASS.occurrences(lower)  # the key words and the forms' literals
+    found.extend(_assignment_findings(text, lower, words))
     found.extend(_basic_findings(text, seen))
-    found.extend(_password_form_findings(text, lower, found))
+    found.extend(_password_form_findings(text, lower, found, words))
     return found
 
 
@@ -499,9 +500,11 @@ def _assigned(text: str, start: int) -> bool:
     return text[max(0, start - 2) : start].endswith(("=", "='", '="'))
 
 
-def _assignment_findings(text: str, lower: str) -> Iterator[Finding]:
-    """Credentials given to key-like names."""
-    for a in find_assignments(text, lower):
+def _assignment_findings(
+    text: str, lower: str, words: Occurrences | None = None
+) -> Iterator[Finding]:
+    """Credentials given to key-like names (``words``: see :data:`_WORD_PASS`)."""
+    for a in find_assignments(text, lower, words):
         value = _closing_trimmed(text[a.start : a.end])
         if (
             _assignment_accepts(a.name, a.keyword, a.quoted, value, _assigned(text, a.start))
@@ -515,12 +518,14 @@ def _assignment_findings(text: str, lower: str) -> Iterator[Finding]:
 _QUOTES = frozenset("\"'`\u201c")
 
 
-def _password_form_findings(text: str, lower: str, found: list[Finding]) -> Iterator[Finding]:
+def _password_form_findings(
+    text: str, lower: str, found: list[Finding], words: Occurrences | None = None
+) -> Iterator[Finding]:
     """Passwords in credential files, command lines, SQL, HTTP clients' auth pairs and
     prose (:mod:`.password_forms`), each once: a span ``found`` holds already (``--password
     X`` is a flag's value and "password X" in prose) is not found again."""
     spans = {(f.start, f.end) for f in found}
-    for start, end, sureness in find_password_forms(text, lower):
+    for start, end, sureness in find_password_forms(text, lower, words):
         quoted = start > 0 and text[start - 1] in _QUOTES
         if (start, end) not in spans and password_like(text[start:end], sureness, quoted):
             spans.add((start, end))
@@ -555,12 +560,14 @@ def _scan_units(text: str, units: set[int], uncovered: tuple[int, ...]) -> list[
         found.extend(_private_keys(text))
     if _BARE_UNIT in live:
         found.extend(_bare_tokens(text))
+    # The key words and the password forms' literals found in one pass, for both.
+    words = _WORD_PASS.occurrences(lower) if folded and _WORDS_UNITS & live else None
     if _ASSIGN_UNIT in live:
-        found.extend(_assignment_findings(text, lower))
+        found.extend(_assignment_findings(text, lower, words))
     if _BASIC_UNIT in live:
         found.extend(_basic_findings(text, seen))
     if _FORMS_UNIT in live:
-        found.extend(_password_form_findings(text, lower, found))
+        found.extend(_password_form_findings(text, lower, found, words))
     return found
 
 
@@ -672,6 +679,10 @@ _UNITS: tuple[str, ...] = (
     scan_gate.literals(folded=PASSWORD_LITERALS) + "|" + PGPASS_MARK.pattern,
 )
 _PK_UNIT, _BARE_UNIT, _ASSIGN_UNIT, _BASIC_UNIT, _FORMS_UNIT = range(len(_RULES), len(_UNITS))
+_WORDS_UNITS = frozenset({_ASSIGN_UNIT, _FORMS_UNIT})
+#: The assignment key words and the password forms' literals, found in the lower-cased
+#: text in one pass for both scans.
+_WORD_PASS = OnePass((*KEYWORDS, *PASSWORD_LITERALS))
 
 
 def may_hold_secret(text: str) -> bool:
