@@ -43,6 +43,8 @@ class Sureness(Enum):
 _MIN_CHARS = 6
 #: With no verb, a value must be this long and hold three kinds of characters.
 _NAMED_MIN_CHARS = 8
+#: The longest bare value prose is read to hold (longer runs are data, not a word).
+_PROSE_MAX_CHARS = 64
 _PW_WORDS = r"(?:password|passwd|passphrase|passcode|pass\s?code|pwd|pw)"
 #: Quoted or bare; a quote inside a bare value ends it.
 _VALUE = (
@@ -241,6 +243,8 @@ def password_like(value: str, sureness: Sureness, quoted: bool) -> bool:
         return False
     if sureness is Sureness.SYNTAX:
         return True
+    if not quoted and (not value[0].isalnum() or len(value) > _PROSE_MAX_CHARS):
+        return False  # a bare word of prose starts with a letter or digit, and ends soon
     kinds = sum(
         (
             any(c.islower() for c in value),
