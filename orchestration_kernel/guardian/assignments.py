@@ -57,6 +57,10 @@ _KEYWORDS: dict[str, tuple[str, ...]] = {
     "contraseña": ("s",),
     "contrasena": ("s",),
     "passwort": (),
+    # A numeric or spoken code (passcode: 761259), and Wi-Fi's pre-shared key
+    # (wpa_supplicant.conf's psk="…", hostapd's wpa_psk).
+    "passcode": ("s",),
+    "psk": (),
 }
 #: Glued lower-case words that make a key word part of a name (``apikey``, ``authtoken``;
 #: and the database clients' environment variables, ``PGPASSWORD``, ``DBPASS``: PostgreSQL
@@ -260,10 +264,14 @@ _KEYWORD_PASS = OnePass(_KEYWORDS)
 _KEYWORD_SET = frozenset(_KEYWORDS)
 
 
-def find_assignments(text: str, lower: str) -> Iterator[Assignment]:
-    """Every value given to a key-like name (``lower``: ``text`` lower-cased, same length)."""
+def find_assignments(
+    text: str, lower: str, seen: Occurrences | None = None
+) -> Iterator[Assignment]:
+    """Every value given to a key-like name (``lower``: ``text`` lower-cased, same length;
+    ``seen``: the key words' places in ``lower``, if a caller's pass found them already)."""
     # Every key word's places found in one pass over the text (not a scan per key word).
-    seen = _KEYWORD_PASS.occurrences(lower)
+    if seen is None:
+        seen = _KEYWORD_PASS.occurrences(lower)
     occurring = seen.occurring(_KEYWORD_SET)  # None: not known (a long text)
     for keyword in _KEYWORDS:
         if occurring is not None and keyword not in occurring:
@@ -319,7 +327,7 @@ def find_basic_credentials(text: str, seen: Occurrences | None = None) -> Iterat
     pos = text.find("://") if "://" in present else -1
     while pos >= 0:
         m = _URL_CREDENTIAL.match(text, pos)
-        if m:
+        if m and m.group("pw") != m.group("user"):  # guest:guest is a documented default
             yield m.start("pw"), m.end("pw")
         pos = text.find("://", pos + 3)
     for flag in ("-u ", "-u\t", "--user "):

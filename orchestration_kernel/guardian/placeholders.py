@@ -16,6 +16,7 @@ to filler is then not "one character repeated" (see :mod:`.secret_formats`).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -24,7 +25,7 @@ from ._scan import CASELESS_ASCII
 if TYPE_CHECKING:
     from ahocorasick_rs import AhoCorasick
 
-__all__ = ["has_sequence_run", "is_placeholder", "mask_dominated"]
+__all__ = ["has_sequence_run", "is_placeholder", "mask_dominated", "says_placeholder_word"]
 
 _PLACEHOLDER_WORDS = (
     "your",
@@ -47,22 +48,24 @@ _PLACEHOLDER_WORDS = (
 )
 #: Filler words: a run of a mask character (only with ``fill``).
 _FILL_WORDS = ("xxxx", "****", "####")
-#: A value starting with one of these is a template or a reference, not a literal.
-_TEMPLATE_STARTS = (
-    "<",
-    "{{",
-    "${",
-    "$(",
-    "$",
-    "%(",
-    "%{",
-    "[",
-    "os.",
-    "process.",
-    "env.",
-    "getenv",
-    "secrets.",
-    "vault:",
+#: A value starting with one of these is a reference to a secret kept elsewhere.
+_REFERENCE_STARTS = ("os.", "process.", "env.", "getenv", "secrets.", "vault:")
+#: Where a template starts; :data:`_TEMPLATE` says whether it is one.
+_TEMPLATE_OPENERS = ("<", "{{", "$", "%(", "%{", "[")
+#: A template as written: ``<your key>``, ``{{ x }}``, ``${X}``, ``$(cmd)``, ``%(x)s``,
+#: ``%{x}``, ``[REDACTED]``, or a variable (``$DB_PASS``, ``$env:TOKEN``,
+#: ``$config['key']``, ``$HOME/x``).
+_TEMPLATE = re.compile(
+    r"<[A-Za-z_*.][\w .:/|*-]{0,120}>(?=\W*$)"
+    r"|\[[A-Za-z_*.][\w .:/|*-]{0,120}\](?=\W*$)"
+    r"|\{\{.{0,200}?\}\}"
+    r"|\$\{[A-Za-z_][\w.:\-?!= |'\"]{0,200}\}"
+    r"|\$\([A-Za-z_][\w .:/'\"|=-]{0,200}\)"
+    r"|%\([A-Za-z_][\w.]{0,80}\)[sdrif]"
+    r"|%\{[A-Za-z_][\w.:]{0,80}\}"
+    r"|\$(?:env:)?[A-Za-z_][\w.]{0,80}$"
+    r"|\$[A-Za-z_]\w{0,80}\[[\"']",
+    re.DOTALL,
 )
 _TEMPLATE_ENDS = ("...", "…")
 _LITERALS = frozenset(
@@ -94,6 +97,10 @@ _RUN_OF_6 = re.compile(
     re.IGNORECASE,
 )
 _MASK_RUN = re.compile(r"([xX*#0._\-•])\1{5}")
+#: A placeholder word this long counts in one case wherever it stands.
+_LONG_WORD = 6
+#: How an occurrence of a word in a value is judged: (value, start, end) -> a word?
+_WordTest = Callable[[str, int, int], bool]
 
 
 #: The six-character ascending runs (``_RUN_OF_6``'s alternatives).
@@ -162,10 +169,115 @@ def is_placeholder(value: str, *, sequences: bool = True, fill: bool = True) -> 
     if not stripped:
         return True
     low = stripped.lower()
-    if low in _LITERALS or low.startswith(_TEMPLATE_STARTS) or low.endswith(_TEMPLATE_ENDS):
+    if low in _LITERALS or _is_template(stripped, low) or low.endswith(_TEMPLATE_ENDS):
         return True
     if len(set(low)) <= (2 if fill else 1) or (fill and mask_dominated(stripped)):
         return True
-    if _holds_any(low, _PLACEHOLDER_WORDS) or (fill and _holds_any(low, _FILL_WORDS)):
+    if says_placeholder_word(stripped):
+        return True
+    if fill and _says_a_word(stripped, _aligned_lower(stripped), _FILL_WORDS, _fill_like):
         return True
     return sequences and has_sequence_run(stripped)
+
+
+def says_placeholder_word(value: str) -> bool:
+    """Does ``value`` hold a placeholder word (``your``, ``EXAMPLE``, ``redacted``, ...)
+    written as a word (see :func:`_word_like`)?"""
+    return _says_a_word(value, _aligned_lower(value), _PLACEHOLDER_WORDS, _word_like)
+
+
+def _aligned_lower(value: str) -> str:
+    """``value`` lower-cased letter for letter, so an index into it is one into
+    ``value`` (``str.lower`` writes ``İ`` as two characters)."""
+    low = value.lower()
+    if len(low) == len(value):
+        return low
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in value)
+
+
+def _is_template(value: str, low: str) -> bool:
+    """A template or a reference (``<your key>``, ``${VAR}``, ``$VAR``, ``{{ x }}``,
+    ``os.environ[...]``), closed as templates are: a random password that merely
+    starts with ``<``, ``$`` or ``[`` is not one."""
+    if value.startswith(_REFERENCE_STARTS):
+        return True
+    if not value.startswith(_TEMPLATE_OPENERS):
+        return False
+    return _TEMPLATE.match(value) is not None
+
+
+def _says_a_word(value: str, low: str, words: tuple[str, ...], like: _WordTest) -> bool:
+    """Does ``value`` hold one of ``words`` written as a word (``like`` judges each
+    occurrence)? The automaton says whether any occurs at all (most values: none)."""
+    if not _holds_any(low, words):
+        return False
+    for word in words:
+        at = low.find(word)
+        while at >= 0:
+            if like(value, at, at + len(word)):
+                return True
+            at = low.find(word, at + 1)
+    return False
+
+
+def _one_case(part: str) -> bool:
+    """Written in one case, or capitalised (``your``, ``YOUR``, ``Example``)."""
+    letters = part.replace("_", "")
+    return letters.islower() or letters.isupper() or part.istitle() or not letters.isalpha()
+
+
+def _starts_part(value: str, at: int) -> bool:
+    """Does a word part start at ``at``: the value's start, after a non-alphanumeric
+    character, or at a camelCase hump (``myExample``)?"""
+    if at == 0 or not value[at - 1].isalnum():
+        return True
+    return value[at - 1].islower() and value[at].isupper()
+
+
+def _ends_part(value: str, end: int) -> bool:
+    """Does a word part end at ``end``: the value's end, a non-alphanumeric character,
+    or a camelCase hump (``yourKey``)?"""
+    if end == len(value) or not value[end].isalnum():
+        return True
+    return value[end - 1].islower() and value[end].isupper()
+
+
+def _word_like(value: str, start: int, end: int) -> bool:
+    """Is ``value[start:end]`` (a placeholder word) written as a word, not letters a
+    random token happens to hold (``...yOuR...``, ``...3fake9...``)?
+
+    In one case, and: a long word (six letters or more: ``sk-example…``,
+    ``AKIAIOSFODNN7EXAMPLE``, which chance spells about once in 10^9 tokens); or a
+    word part of its own (``YOUR_API_KEY``, ``your-token-here``, ``yourKey``, and
+    lower case after capitals up to a delimiter: ``AAyour-token``); or a run of
+    letters in the word's case (``yourkeyhere``, ``somefakekey``, ``FAKEKEY``: what
+    people type, while a random token's run holds digits too).
+    """
+    part = value[start:end]
+    if not _one_case(part):
+        return False
+    if end - start >= _LONG_WORD or not part.isalpha():
+        return True
+    first, last = _starts_part(value, start), _ends_part(value, end)
+    if first and last:
+        return True
+    if not first and last and part.islower() and value[start - 1].isupper():
+        # After capitals, up to a delimiter or the end (not a hump: "…FtodoG…").
+        return end == len(value) or not value[end].isalnum()
+    lo, hi = start, end
+    while lo > 0 and value[lo - 1].isalnum():
+        lo -= 1
+    while hi < len(value) and value[hi].isalnum():
+        hi += 1
+    run = value[lo:hi]
+    return run.isalpha() and (run.islower() if part.islower() else run.isupper())
+
+
+def _fill_like(value: str, start: int, end: int) -> bool:
+    """Is ``value[start:end]`` (``xxxx``, ``****``, ``####``) filler: in one case and
+    at an edge of the value or a word part (``sk-xxxx``, ``abc123xxxx``), not four
+    x's a random token holds in its middle?"""
+    part = value[start:end]
+    if not _one_case(part):
+        return False
+    return not part.isalpha() or _starts_part(value, start) or _ends_part(value, end)

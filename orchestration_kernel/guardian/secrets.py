@@ -1,6 +1,8 @@
 """Credentials in text: provider API keys, the vendor token formats of
 :mod:`.secret_formats`, private-key blocks, JWTs, bearer tokens, values given to key-like
-names (:mod:`.assignments`) and passwords in URLs and ``curl -u``.
+names (:mod:`.assignments`), passwords in URLs and ``curl -u``, and passwords in
+credential files, command lines, SQL, HTTP clients' auth pairs and prose
+(:mod:`.password_forms`).
 
 Each rule is a precompiled regex behind a literal prefilter (``"sk-" in text``), so a
 prompt with no key-like prefix costs a handful of substring searches; every repeat is
@@ -44,7 +46,9 @@ from .assignments import (
 )
 from .context import GuardContext, Stage
 from .literal_gate import LiteralGate, min_width
-from .placeholders import is_placeholder
+from .password_forms import LITERALS as PASSWORD_LITERALS
+from .password_forms import PGPASS_MARK, find_password_forms, password_like
+from .placeholders import is_placeholder, says_placeholder_word
 from .policy import ALL_STAGES, BasePolicy, Outcome
 from .redaction import Finding
 from .secret_formats import (
@@ -262,9 +266,12 @@ def _format_rule(fmt: TokenFormat) -> _Rule:
 
 
 def _format_ok(fmt: TokenFormat, value: str) -> bool:
-    if not fmt.delimited:
-        return _whole_ok(value) and (fmt.checksum is None or fmt.checksum(value))
     body = next((value[len(p) :] for p in fmt.prefixes if value.startswith(p)), value)
+    if not fmt.delimited:
+        # Judged whole, and from where the body starts too: a placeholder word is a
+        # word there (``AKCpyour…``), though glued to the prefix.
+        ok = _whole_ok(value) and not says_placeholder_word(body)
+        return ok and (fmt.checksum is None or fmt.checksum(value))
     if not _body_ok(body) and not (fmt.proof is not None and fmt.proof(body)):
         return False
     return fmt.checksum is None or fmt.checksum(value)
@@ -294,7 +301,7 @@ SECRET_ENTITIES: tuple[str, ...] = tuple(
 
 # Key-like names, found by their last word (``OPENAI_API_KEY`` by ``key``), matched on
 # the lower-cased text; the whole name is read back from the text.
-_PASSWORD_WORDS = ("pass", "pwd", "pw", "contrase")
+_PASSWORD_WORDS = ("pass", "pwd", "pw", "contrase", "psk")
 #: What a private-key block's header says; the body must then hold base64.
 _PK_HEADER = re.compile(r"-----BEGIN ((?:[A-Z0-9]{1,20} ){0,4}PRIVATE KEY(?: BLOCK)?)-----")
 _PK_BASE64 = re.compile(r"(?:\\n|\s){1,8}[A-Za-z0-9+/]{40}")
@@ -320,9 +327,14 @@ _REFERENCE_PARTS = frozenset(
         *("name", "arn", "env", "var", "header", "type", "field", "format", "label"),
         *("length", "len", "prefix", "suffix", "version", "region", "policy", "provider"),
         *("ttl", "expiry", "expires", "expiration", "description", "hint", "mode"),
-        *("param", "parameter"),
+        *("param", "parameter", "stdin", "fd"),
     }
 )
+#: A directory path (``/home/user``, ``~/src``): what ``PWD`` holds.
+_PATH = re.compile(r"~?/[\w.~/-]*")
+#: ``psk`` as a Wi-Fi setting names it (``psk``, ``wpa_psk``, ``wifi.psk``), not a flag
+#: that mentions it (``HAS_PSK``).
+_PSK_NAME = re.compile(r"(?:^|[.])(?:(?:wpa|wpa2|wifi|wlan|wireless)[_.\-]?)?psk$", re.IGNORECASE)
 _LAST_PART = re.compile(r"(?:[A-Z]?[a-z0-9]+|[A-Z0-9]+)$")
 
 
@@ -332,13 +344,15 @@ def _names_a_reference(name: str) -> bool:
     return m is not None and m.group().lower() in _REFERENCE_PARTS
 
 
-def _assignment_ok(a: Assignment, value: str) -> bool:
+def _assignment_ok(a: Assignment, value: str, *, assigned: bool = False) -> bool:
     """Is the value given to a key-like name a credential?
 
-    Passwords (``password``, ``pass``, ``pwd``, ``pw``): six characters or more, not a
-    placeholder, and not a bare lower-case word unless quoted (``password: required`` is
-    prose); under ``pass``, a word of its own too, never a plain lower-case word, and
-    under a bare ``pass`` only a quoted value (``season pass: 2024-25`` is prose).
+    Passwords (``password``, ``pass``, ``pwd``, ``pw``, ``passcode``, ``psk``): six
+    characters or more, not a placeholder, and not a bare lower-case word unless quoted
+    (``password: required`` is prose); under ``pwd``, not a directory (``PWD=/home/x``);
+    under ``pass``, a word of its own too, never a plain lower-case word, and under a
+    bare ``pass`` only a quoted value or one given with ``=`` to ``PASS`` (``season
+    pass: 2024-25`` is prose; ``assigned``: the value was given with ``=``).
     Keys, tokens, secrets: twelve characters or more that read as generated (two
     character classes and some entropy), or sixteen digits or more.
 
@@ -355,9 +369,15 @@ def _assignment_ok(a: Assignment, value: str) -> bool:
         # password, and only a value that is one character repeated is filler.
         if len(value) < 6 or is_placeholder(value, sequences=False, fill=False):
             return False
+        if a.keyword == "pwd" and _PATH.fullmatch(value):
+            return False  # the shell's working directory: PWD=/home/user
+        if a.keyword == "psk" and not _PSK_NAME.search(a.name):
+            return False  # three letters a random blob spells ("…1Psk:…"): a word part only
         plain_word = value.isalpha() and value.islower()
         if a.keyword == "pass":  # a word too: "season pass: 2024-25", first_pass = "merge"
-            return (a.quoted or a.name.lower() != "pass") and not plain_word
+            # A bare PASS counts written as an environment variable (PASS=…) or quoted.
+            named = a.name.lower() != "pass" or (a.name == "PASS" and assigned)
+            return (a.quoted or named) and not plain_word
         return a.quoted or not plain_word
     if value.isdigit():
         return len(value) >= 16 and not is_placeholder(value, sequences=False)
@@ -404,8 +424,10 @@ def _scan_all(text: str) -> list[Finding]:
     found = list(_rule_findings(text, rules, lower, present, seen))
     found.extend(_private_keys(text))
     found.extend(_bare_tokens(text))
-    found.extend(_assignment_findings(text, lower))
+    words = _WORD_PASS.occurrences(lower)  # the key words and the forms' literals
+    found.extend(_assignment_findings(text, lower, words))
     found.extend(_basic_findings(text, seen))
+    found.extend(_password_form_findings(text, lower, found, words))
     return found
 
 
@@ -464,23 +486,50 @@ def _rule_accepts(index: int, value: str) -> bool:
 
 
 @lru_cache(maxsize=_VERDICTS_KEPT)
-def _assignment_accepts(name: str, keyword: str, quoted: bool, value: str) -> bool:
+def _assignment_accepts(
+    name: str, keyword: str, quoted: bool, value: str, assigned: bool = False
+) -> bool:
     """:func:`_assignment_ok` for an assignment of ``value`` to ``name`` (what it reads
     of the assignment), remembered (see :data:`_VERDICTS_KEPT`)."""
-    return _assignment_ok(Assignment(name, keyword, 0, 0, quoted), value)
+    return _assignment_ok(Assignment(name, keyword, 0, 0, quoted), value, assigned=assigned)
 
 
-def _assignment_findings(text: str, lower: str) -> Iterator[Finding]:
-    """Credentials given to key-like names."""
-    for a in find_assignments(text, lower):
+def _assigned(text: str, start: int) -> bool:
+    """Is the value at ``start`` given with ``=`` (``PASS=…``, ``PASS="…"``), not ``:``
+    or a blank (``PASS: test_x``, a test runner's line)?"""
+    return text[max(0, start - 2) : start].endswith(("=", "='", '="'))
+
+
+def _assignment_findings(
+    text: str, lower: str, words: Occurrences | None = None
+) -> Iterator[Finding]:
+    """Credentials given to key-like names (``words``: see :data:`_WORD_PASS`)."""
+    for a in find_assignments(text, lower, words):
         value = _closing_trimmed(text[a.start : a.end])
         if (
-            _assignment_accepts(a.name, a.keyword, a.quoted, value)
+            _assignment_accepts(a.name, a.keyword, a.quoted, value, _assigned(text, a.start))
             if len(value) <= _VERDICT_CHARS
-            else _assignment_ok(a, value)
+            else _assignment_ok(a, value, assigned=_assigned(text, a.start))
         ):
             entity = "PASSWORD" if any(w in a.keyword for w in _PASSWORD_WORDS) else "SECRET"
             yield Finding(entity, a.start, a.start + len(value), 0.8)
+
+
+_QUOTES = frozenset("\"'`\u201c")
+
+
+def _password_form_findings(
+    text: str, lower: str, found: list[Finding], words: Occurrences | None = None
+) -> Iterator[Finding]:
+    """Passwords in credential files, command lines, SQL, HTTP clients' auth pairs and
+    prose (:mod:`.password_forms`), each once: a span ``found`` holds already (``--password
+    X`` is a flag's value and "password X" in prose) is not found again."""
+    spans = {(f.start, f.end) for f in found}
+    for start, end, sureness in find_password_forms(text, lower, words):
+        quoted = start > 0 and text[start - 1] in _QUOTES
+        if (start, end) not in spans and password_like(text[start:end], sureness, quoted):
+            spans.add((start, end))
+            yield Finding("PASSWORD", start, end, 0.8)
 
 
 def _basic_findings(text: str, seen: Occurrences | None) -> Iterator[Finding]:
@@ -497,7 +546,7 @@ def _scan_units(text: str, units: set[int], uncovered: tuple[int, ...]) -> list[
     findings in the same order."""
     live = units.union(uncovered) if uncovered else units
     rules = sorted(i for i in live if i < len(_RULES))
-    folded = _ASSIGN_UNIT in live or any(_RULES[i].fold_case for i in rules)
+    folded = _ASSIGN_UNIT in live or _FORMS_UNIT in live or any(_RULES[i].fold_case for i in rules)
     lower = fold(text) if folded else text
     # Where the rules' triggers occur: one pass for them all when the rules to run have
     # more than a few (each alone is a str.find over the whole text).
@@ -511,10 +560,14 @@ def _scan_units(text: str, units: set[int], uncovered: tuple[int, ...]) -> list[
         found.extend(_private_keys(text))
     if _BARE_UNIT in live:
         found.extend(_bare_tokens(text))
+    # The key words and the password forms' literals found in one pass, for both.
+    words = _WORD_PASS.occurrences(lower) if folded and _WORDS_UNITS & live else None
     if _ASSIGN_UNIT in live:
-        found.extend(_assignment_findings(text, lower))
+        found.extend(_assignment_findings(text, lower, words))
     if _BASIC_UNIT in live:
         found.extend(_basic_findings(text, seen))
+    if _FORMS_UNIT in live:
+        found.extend(_password_form_findings(text, lower, found, words))
     return found
 
 
@@ -587,7 +640,11 @@ _GATE = LiteralGate(
         _MAILCHIMP_MARK,
         *BASIC_LITERALS,
     ],
-    folded=[*(t for r in _RULES if r.fold_case for t in r.anchor.triggers), *KEYWORDS],
+    folded=[
+        *(t for r in _RULES if r.fold_case for t in r.anchor.triggers),
+        *KEYWORDS,
+        *PASSWORD_LITERALS,
+    ],
 )
 #: The fewest characters a Discord token spans.
 _DISCORD_CHARS = min_width(DISCORD_TOKEN)
@@ -598,6 +655,8 @@ def _may_hold(text: str) -> bool:
     characters, ``.``: what :func:`_bare_tokens` looks for first). (A gate that let
     every text with a ``.`` through for a Discord token scanned most short replies.)"""
     if _GATE.may_hold(text):
+        return True
+    if ":" in text and PGPASS_MARK.search(text) is not None:  # a .pgpass line's port
         return True
     return len(text) >= _DISCORD_CHARS and _DISCORD_MIDDLE.search(text) is not None
 
@@ -617,8 +676,13 @@ _UNITS: tuple[str, ...] = (
     scan_gate.literals(cased=[_TELEGRAM_MARK, _MAILCHIMP_MARK]) + "|" + _DISCORD_MIDDLE.pattern,
     scan_gate.literals(folded=KEYWORDS),
     scan_gate.literals(cased=BASIC_LITERALS),
+    scan_gate.literals(folded=PASSWORD_LITERALS) + "|" + PGPASS_MARK.pattern,
 )
-_PK_UNIT, _BARE_UNIT, _ASSIGN_UNIT, _BASIC_UNIT = range(len(_RULES), len(_UNITS))
+_PK_UNIT, _BARE_UNIT, _ASSIGN_UNIT, _BASIC_UNIT, _FORMS_UNIT = range(len(_RULES), len(_UNITS))
+_WORDS_UNITS = frozenset({_ASSIGN_UNIT, _FORMS_UNIT})
+#: The assignment key words and the password forms' literals, found in the lower-cased
+#: text in one pass for both scans.
+_WORD_PASS = OnePass((*KEYWORDS, *PASSWORD_LITERALS))
 
 
 def may_hold_secret(text: str) -> bool:
