@@ -372,6 +372,21 @@ _STATES = (
     r"|relevant|needed|exist)|(?:do|does)\s+not\s+apply|(?:don't|doesn't)\s+apply"
     r"|false|fake|untrue|wrong|incorrect|fictional|lies|a\s+(?:lie|joke|test|trick)|not\s+real"
 )
+#: After "before": a place in the text at hand ("everything before the first comma").
+_PLACE_IN_DATA = re.compile(
+    r"\s+(?:the\s+)?(?:(?:first|last|next|final|second|third|\d+(?:st|nd|rd|th))\s+)?"
+    r"(?:comma|colon|semicolon|period|dot|space|word|line|character|letter|digit|number|tab"
+    r"|dash|hyphen|slash|occurrence|match|delimiter|separator|index|bracket|quote|paren\w*"
+    r"|underscore|equals|sign|symbol|newline|header|heading|column|row)s?\b",
+    re.IGNORECASE,
+)
+#: After "filters": what a photo, a search or a table filters, not the model's rules.
+_FILTERS_OF_DATA = re.compile(
+    r"\s+(?:applied\s+)?(?:to|on|for|in)\s+(?:the|this|that|my|your|an?|each|every)?\s*"
+    r"(?:image|images|photo|photos|picture|pictures|video|videos|search|results?|query|queries"
+    r"|data|dataset|table|list|column|columns|rows?|spreadsheet|camera|lens|audio|signal)\b",
+    re.IGNORECASE,
+)
 #: What the grandma exploit's grandparent reads out, and the bedtime it reads it at.
 _GRANDMA_READS = re.compile(
     r"\b(?:product|license|licence|activation|serial|cd|windows(?:\s+\d+)?)\s+keys?\b"
@@ -637,6 +652,8 @@ _SIGNALS: tuple[Signal, ...] = (
         "without|no|zero|free of|free from|broken free of",
         r"\s+(?:(?:any|every|all|the|its|their|your|openai|anthropic|google|[\w-]+['’]s)\s+)"
         rf"{{0,4}}{_RULE_KINDS}(?:or\s+\w+\s+)?{_NO_RULES}",
+        # "without any filters applied to the image": a photo's or a query's filters
+        accept=lambda t, m: not _FILTERS_OF_DATA.match(t, m.end()),
     ),
     # A role-play frame alone is ordinary use ("act as a tour guide"): below the warning
     # level on its own, it only adds to other evidence.
@@ -655,7 +672,7 @@ _SIGNALS: tuple[Signal, ...] = (
         0.5,
         "doesn't|does not|don't|do not|never|won't|will not",
         r"\s+(?:have\s+to\s+|need\s+to\s+)?(?:abide\s+by|follow|obey|refuse|care\s+about"
-        r"|respect|worry\s+about)\s+(?:any|the|a|his|her|its|their)?\s*(?:\w+\s+)?(?:rules"
+        r"|respect|worry\s+about)\s+(?:any|the|a|his|her|its|their)?\s*(?:[\w'’-]+\s+)?(?:rules"
         r"|guidelines|polic(?:y|ies)|requests?|ethics|laws?|principles|morals|morality|legality"
         r"|consequences)\b",
     ),
@@ -798,6 +815,8 @@ _SIGNALS: tuple[Signal, ...] = (
         r"\s+(?:back\s+)?(?:the\s+|all\s+(?:the\s+)?)?(?:text|words|everything|all|content"
         r"|lines?)\s+(?:above|before|prior)",
         needs="above|before|prior",
+        # "print everything before the first comma": a place in the user's own data
+        accept=lambda t, m: not _PLACE_IN_DATA.match(t, m.end()),
     ),
     _sig(
         _EXTRACT,
