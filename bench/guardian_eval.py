@@ -244,7 +244,8 @@ which the project treats as ranges, not an individual's address. Injection misse
 role-play frame with a capability claim only, and a request for sarcasm.
 
 The vendor token table (`orchestration_kernel/guardian/secret_formats.py`) says per row
-what was checked on the vendor's own page (`verified`: 28 of 90 rows, December 2026:
+what was checked on the vendor's own page (`verified`: 53 of 97 rows, December 2026; first
+28 of 90:
 Slack, Stripe, GitLab's six rows against its token-prefix table, npm, Hugging Face,
 SendGrid, Twilio, Vault, Shopify, Atlassian, Doppler, Dynatrace, Grafana, Flutterwave, PyPI,
 age, Sentry's two rows against its token-formats page, JFrog reference tokens, and two
