@@ -65,6 +65,7 @@ from .store import ALL_COLUMNS, AuditStore
 
 if TYPE_CHECKING:
     import pyarrow as pa
+    from adbc_driver_manager.dbapi import Cursor
 
 __all__ = [
     "MIN_ROWS",
@@ -171,6 +172,7 @@ def read_trail_parts(
 
         def read(bounds: tuple[int, int]) -> pa.Table | None:
             with adbc.connect(str(copy)) as reader, reader.cursor() as cursor:
+                _map_pages(cursor, copy)
                 cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": _BATCH_ROWS})
                 cursor.execute(_QUERY, bounds)
                 table = cursor.fetch_arrow_table()
@@ -192,6 +194,14 @@ def read_trail_parts(
         finally:
             pool.shutdown(wait=True, cancel_futures=True)  # before the copy is removed
     return pa.concat_tables(tables), prepared
+
+
+def _map_pages(cursor: Cursor, copy: Path) -> None:
+    """Have the driver's SQLite read the copy through a memory map rather than a
+    ``pread`` (and a copy into its page cache) per page: about a tenth of its CPU time on
+    a whole read. The copy is private and nothing writes to it while it is read."""
+    cursor.execute(f"PRAGMA mmap_size = {max(copy.stat().st_size, 1)}")
+    cursor.fetchall()
 
 
 def _split(first: int, last: int, parts: int) -> list[tuple[int, int]]:
@@ -230,9 +240,7 @@ def _snapshot(store: AuditStore, copy: Path) -> tuple[int, int] | None:
     room, or the copy fails."""
     with store.reading() as conn:
         try:
-            rows, first, last = conn.execute(
-                "SELECT count(*), min(seq), max(seq) FROM audit_events"
-            ).fetchone()
+            rows, first, last = conn.execute(_SPAN).fetchone()
             declared = {r[1]: r[2] for r in conn.execute("PRAGMA table_info(audit_events)")}
             if rows < max(MIN_ROWS, 1) or declared != _DECLARED:
                 return None
@@ -318,6 +326,7 @@ def batches_of(
             out = ahead[r]
             try:
                 with adbc.connect(str(copy)) as reader, reader.cursor() as cursor:
+                    _map_pages(cursor, copy)
                     cursor.adbc_statement.set_options(
                         **{"adbc.sqlite.query.batch_rows": _STREAM_ROWS}
                     )
@@ -384,6 +393,13 @@ def _offer(ahead: queue.Queue[object], item: object, stop: threading.Event) -> b
 
 
 _SIZE = ("page_count", "page_size")
+#: The row count and the ``seq`` span. ``min(seq), max(seq)`` in one SELECT would scan
+#: an index (SQLite takes the shortcut for a lone min or max only); as subqueries each is
+#: one look-up in the table's b-tree (``count(*)`` reads the smallest index).
+_SPAN = (
+    "SELECT (SELECT count(*) FROM audit_events), (SELECT min(seq) FROM audit_events),"
+    " (SELECT max(seq) FROM audit_events)"
+)
 #: The declared type of every column, as the schema makes them (``store._schema``).
 _DECLARED = {
     "seq": "INTEGER",
