@@ -54,7 +54,6 @@ def _stages(folder: Path, rounds: int) -> dict[str, list[tuple[float, float]]]:
                 adbc.connect(str(copy)) as reader,
                 reader.cursor() as cursor,
             ):
-                snap._map_pages(cursor, copy)
                 cursor.adbc_statement.set_options(
                     **{"adbc.sqlite.query.batch_rows": snap._BATCH_ROWS}
                 )

@@ -65,7 +65,6 @@ from .store import ALL_COLUMNS, AuditStore
 
 if TYPE_CHECKING:
     import pyarrow as pa
-    from adbc_driver_manager.dbapi import Cursor
 
 __all__ = [
     "MIN_ROWS",
@@ -172,7 +171,6 @@ def read_trail_parts(
 
         def read(bounds: tuple[int, int]) -> pa.Table | None:
             with adbc.connect(str(copy)) as reader, reader.cursor() as cursor:
-                _map_pages(cursor, copy)
                 cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": _BATCH_ROWS})
                 cursor.execute(_QUERY, bounds)
                 table = cursor.fetch_arrow_table()
@@ -194,14 +192,6 @@ def read_trail_parts(
         finally:
             pool.shutdown(wait=True, cancel_futures=True)  # before the copy is removed
     return pa.concat_tables(tables), prepared
-
-
-def _map_pages(cursor: Cursor, copy: Path) -> None:
-    """Have the driver's SQLite read the copy through a memory map rather than a
-    ``pread`` (and a copy into its page cache) per page: about a tenth of its CPU time on
-    a whole read. The copy is private and nothing writes to it while it is read."""
-    cursor.execute(f"PRAGMA mmap_size = {max(copy.stat().st_size, 1)}")
-    cursor.fetchall()
 
 
 def _split(first: int, last: int, parts: int) -> list[tuple[int, int]]:
@@ -326,7 +316,6 @@ def batches_of(
             out = ahead[r]
             try:
                 with adbc.connect(str(copy)) as reader, reader.cursor() as cursor:
-                    _map_pages(cursor, copy)
                     cursor.adbc_statement.set_options(
                         **{"adbc.sqlite.query.batch_rows": _STREAM_ROWS}
                     )
