@@ -18,12 +18,10 @@ UTF-8 text) so that the fallbacks and the tamper reports are compared too.
 
 Each checkout (the base's ``orchestration_kernel`` unpacked with ``git archive``, and
 this tree) then reads every trail in a child process: ``to_dataframe()`` whole and
-filtered, ``export()`` to Parquet, CSV and JSONL (the CSV and JSONL files' bytes, the Parquet
-file's schema, metadata and values, and ``read_back``),
+filtered, ``export()`` to Parquet, CSV and JSONL (the files' bytes, and ``read_back``),
 ``verify()`` (its whole report) and ``verify(expect_head=...)``. The parent compares:
 the frames' columns, dtypes and values (object cells by ``repr``, so ``1`` and ``1.0``
-and ``nan`` are told apart), the CSV and JSONL files byte for byte, the Parquet files
-by what they hold, and the reports.
+and ``nan`` are told apart), the export files byte for byte, and the reports.
 
 Exit status 1 when anything differs (the first differences are printed).
 """
@@ -259,40 +257,13 @@ def _read_one(trail: Any, stem: Path) -> dict[str, Any]:
         got[label] = _outcome(lambda filters=filters: _frame_cells(trail.to_dataframe(**filters)))
     for suffix in ("parquet", "csv", "jsonl"):
         path = stem.with_name(f"{stem.name}.{suffix}")
-        content = _parquet_content if suffix == "parquet" else Path.read_bytes
-        got[suffix] = _outcome(
-            lambda path=path, content=content: trail.export(path) and content(path)
-        )
+        got[suffix] = _outcome(lambda path=path: trail.export(path) and path.read_bytes())
         got[f"{suffix}_back"] = _outcome(lambda path=path: _frame_cells(read_back(path)))
     report = _outcome(trail.verify)
     got["verify"] = report
     head = getattr(report, "head_hash", None) or "0" * 64
     got["verify_head"] = _outcome(lambda: trail.verify(expect_head=head))
     return got
-
-
-def _parquet_content(path: Path) -> dict[str, Any]:
-    """What a Parquet file holds, not how it lays it out: the schema with its metadata
-    (pandas' included), the format version, the codecs, and every row's values. A
-    whole-trail export writes a row group per part read and dictionary-encodes only the
-    columns that repeat (``export.parquet_in_parts``), so its bytes differ from a
-    one-row-group file of the same values."""
-    import pyarrow.parquet as pq
-
-    file = pq.ParquetFile(path)
-    meta, table = file.metadata, file.read()
-    codecs = {
-        meta.row_group(g).column(c).compression
-        for g in range(meta.num_row_groups)
-        for c in range(meta.num_columns)
-    }
-    return {
-        "schema": table.schema.to_string(show_schema_metadata=True),
-        "metadata": table.schema.metadata,
-        "format": meta.format_version,
-        "codecs": sorted(codecs),
-        "rows": table.to_pylist(),
-    }
 
 
 def _outcome(read: Any) -> Any:

@@ -16,14 +16,10 @@ from ..errors import ConfigurationError
 from .columnar import parquet_table
 from .export_times import with_iso_times
 from .frames import KINDS, apply_types, encode_json_columns, frame_from_arrow
-from .snapshot import read_trail_parts
 
 if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    from .store import AuditStore
 
 __all__ = [
     "BUILTIN_EXPORT_FORMATS",
@@ -31,9 +27,7 @@ __all__ = [
     "ExportFormat",
     "ExportFormats",
     "export_frame",
-    "is_builtin_parquet",
     "parquet_from_arrow",
-    "parquet_in_parts",
     "read_back",
     "wants_decoded_json",
     "write_parquet",
@@ -186,79 +180,14 @@ def parquet_from_arrow(
     (``table``, from ``snapshot.read_whole_trail``), where ``path`` names the built-in
     Parquet format and every column is typed in Arrow as the frame would be
     (``columnar.parquet_table``); else ``None``: the frame is exported as before."""
-    if not is_builtin_parquet(path, formats):
+    if type(formats.for_path(Path(path))) is not _Parquet:
         return None  # another format (or a Parquet format of the user's own)
-    return parquet_table(table, _pandas_schema(table), KINDS)
-
-
-def is_builtin_parquet(path: str | Path, formats: ExportFormats = _BUILTIN) -> bool:
-    """Whether ``path``'s suffix names the built-in Parquet format (not one of the user's)."""
-    return type(formats.for_path(Path(path))) is _Parquet
-
-
-def _pandas_schema(table: pa.Table) -> pa.Schema:
-    """The schema and metadata ``pa.Table.from_pandas`` gives the export's frame of
-    ``table``'s rows, from the same conversion of its first row (the dtypes do not depend
-    on the number of rows)."""
     import pyarrow as pa
 
+    # The schema and metadata pandas gives these columns, from the same conversion of
+    # one row (the dtypes do not depend on the number of rows).
     first = frame_from_arrow(table.slice(0, 1), decode_json=False)
-    return pa.Schema.from_pandas(first, preserve_index=False)
-
-
-def parquet_in_parts(store: AuditStore, path: Path) -> tuple[pa.Table, bool] | None:
-    """Export every row of ``store`` to ``path`` in the built-in Parquet format straight
-    from the private snapshot (``snapshot.read_trail_parts``): each part, typed in Arrow
-    as the frame would be (``columnar.parquet_table``), is written as a row group of its
-    own while the driver reads the later parts. The rows, whether they were all written
-    (``False``: a part could not be typed so; the caller exports the frame of the rows,
-    as before); ``None`` where the snapshot does not apply (the stdlib path then reads).
-
-    The file holds what :func:`parquet_from_arrow` writes of the whole table, the same
-    schema, metadata and values, in a row group per part rather than one."""
-    parts = _PartsWriter(path)
-    try:
-        read = read_trail_parts(store, parts)
-    finally:
-        written = parts.close()
-    return None if read is None else (read[0], written)
-
-
-class _PartsWriter:
-    """:func:`parquet_in_parts`'s ``prepare``: types and writes each part as it comes."""
-
-    def __init__(self, path: Path) -> None:
-        self._path = path
-        self._schema: pa.Schema | None = None
-        self._writer: pq.ParquetWriter | None = None
-        self._typed = True
-
-    def __call__(self, part: pa.Table) -> None:
-        if not self._typed or not part.num_rows:
-            return  # a range without rows (seq gaps) adds nothing
-        import pyarrow.parquet as pq
-
-        if self._schema is None:
-            self._schema = _pandas_schema(part)
-        typed = parquet_table(part, self._schema, KINDS)
-        if typed is None:
-            self._typed = False
-            self.close()
-            return
-        if self._writer is None:  # what write_parquet (pq.write_table) opens, but:
-            self._writer = pq.ParquetWriter(
-                self._path,
-                self._schema,
-                compression="snappy",
-                use_dictionary=_repeating(typed),
-            )
-        self._writer.write_table(typed)
-
-    def close(self) -> bool:
-        """Close the file; whether every part of at least one row was written."""
-        if self._writer is not None:
-            self._writer.close()
-        return self._typed and self._writer is not None
+    return parquet_table(table, pa.Schema.from_pandas(first, preserve_index=False), KINDS)
 
 
 def write_parquet(table: pa.Table, path: Path) -> None:
@@ -275,24 +204,3 @@ def read_back(path: str | Path, formats: ExportFormats = _BUILTIN) -> pd.DataFra
 
     path = Path(path).expanduser()
     return AuditFrame(apply_types(formats.for_path(path).read(path)), copy=False)
-
-
-#: Rows of the first part whose distinct values choose the dictionary-encoded columns.
-_SAMPLE_ROWS = 1024
-
-
-def _repeating(table: pa.Table) -> list[str]:
-    """The columns of ``table`` worth a dictionary: at most half as many distinct values
-    as cells among its first :data:`_SAMPLE_ROWS` rows. The writer would try one for every
-    column and drop it, page by page, once it outgrows its limit (a hash, a unique
-    prompt): in each row group again, about a tenth of the write's CPU time wasted. The
-    values written are the same either way; only their encoding differs."""
-    import pyarrow.compute as pc
-
-    sample = table.slice(0, _SAMPLE_ROWS)
-    half = max(sample.num_rows, 1) / 2
-    return [
-        name
-        for name, column in zip(sample.column_names, sample.columns, strict=True)
-        if pc.count_distinct(column).as_py() <= half
-    ]

@@ -51,9 +51,9 @@ from .export import (
     ExportFormat,
     ExportFormats,
     export_frame,
-    is_builtin_parquet,
-    parquet_in_parts,
+    parquet_from_arrow,
     wants_decoded_json,
+    write_parquet,
 )
 from .filter_hints import warn_if_unknown_model, warn_if_unknown_run
 from .frames import frame_from_arrow, frame_from_rows, joined_parts, typed_in_part
@@ -375,29 +375,23 @@ class AuditTrail:
         decode = wants_decoded_json(path, self.export_formats)
         sql, params = select_sql(**filters)
         whole = all(value is None for value in filters.values())
-        target = Path(path).expanduser()
-        if whole and not decode and is_builtin_parquet(path, self.export_formats):
-            return self._export_whole_parquet(target, sql, params)
         table = self._whole_table() if whole else None
-        frame = self._frame_of(table, sql, params, decode)
-        warn_if_unknown_model(self._rows, filters.get("model"), len(frame))
-        warn_if_unknown_run(self._rows, filters.get("run"), len(frame))
+        # The whole trail to the built-in Parquet goes from Arrow to the file: the file
+        # pandas would write, without a frame in between (``export.parquet_from_arrow``).
+        direct = None
+        if table is not None and not decode:
+            direct = parquet_from_arrow(table, path, self.export_formats)
+        frame = self._frame_of(table, sql, params, decode) if direct is None else None
+        if frame is not None:
+            warn_if_unknown_model(self._rows, filters.get("model"), len(frame))
+            warn_if_unknown_run(self._rows, filters.get("run"), len(frame))
+        target = Path(path).expanduser()
         target.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(target) as tmp:
-            export_frame(frame, tmp, json_as_text=not decode, formats=self.export_formats)
-        return target
-
-    def _export_whole_parquet(self, target: Path, sql: str, params: Iterable[Cell]) -> Path:
-        """Every row to the built-in Parquet: from the snapshot's Arrow parts to the file,
-        part by part as they are read, without a frame in between (the file pandas would
-        write, ``export.parquet_in_parts``); the frame's export where that cannot be."""
-        self._flush_for_read()
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(target) as tmp:
-            read = parquet_in_parts(self._store, tmp)
-            if read is None or not read[1]:
-                frame = self._frame_of(None if read is None else read[0], sql, params, False)
-                export_frame(frame, tmp, json_as_text=True, formats=self.export_formats)
+            if frame is not None:
+                export_frame(frame, tmp, json_as_text=not decode, formats=self.export_formats)
+            elif direct is not None:
+                write_parquet(direct, tmp)
         return target
 
     def add_export_format(self, fmt: ExportFormat) -> ExportFormat:
