@@ -230,9 +230,7 @@ def _snapshot(store: AuditStore, copy: Path) -> tuple[int, int] | None:
     room, or the copy fails."""
     with store.reading() as conn:
         try:
-            rows, first, last = conn.execute(
-                "SELECT count(*), min(seq), max(seq) FROM audit_events"
-            ).fetchone()
+            rows, first, last = conn.execute(_SPAN).fetchone()
             declared = {r[1]: r[2] for r in conn.execute("PRAGMA table_info(audit_events)")}
             if rows < max(MIN_ROWS, 1) or declared != _DECLARED:
                 return None
@@ -384,6 +382,13 @@ def _offer(ahead: queue.Queue[object], item: object, stop: threading.Event) -> b
 
 
 _SIZE = ("page_count", "page_size")
+#: The row count and the ``seq`` span. ``min(seq), max(seq)`` in one SELECT would scan
+#: an index (SQLite takes the shortcut for a lone min or max only); as subqueries each is
+#: one look-up in the table's b-tree (``count(*)`` reads the smallest index).
+_SPAN = (
+    "SELECT (SELECT count(*) FROM audit_events), (SELECT min(seq) FROM audit_events),"
+    " (SELECT max(seq) FROM audit_events)"
+)
 #: The declared type of every column, as the schema makes them (``store._schema``).
 _DECLARED = {
     "seq": "INTEGER",
