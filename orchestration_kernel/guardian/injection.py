@@ -1940,12 +1940,17 @@ class InjectionDetector:
         if not pieces:
             return
         changed = words(pieces.lower())
-        if changed.isdisjoint(_TRIGGER_WORDS):
+        spelled = not changed.isdisjoint(_TRIGGER_WORDS)
+        if not spelled and not any(len(w) <= 2 for w in changed):
             return  # most non-ASCII text: accents, "…", other scripts
         folded = glyph_reading(text)
         if folded is None:
             return
         low = fold(folded, folded.lower())
+        # A look-alike letter inside spaced-out letters ("i ｇ n o r e") spells no trigger
+        # word by itself, but it broke the spaced run the reading would have joined.
+        if not spelled and not _SPACED.search(low):
+            return
         present = words(low)
         where: list[int] | None = None
         only = _Changed(changed)
