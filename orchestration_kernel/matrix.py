@@ -278,6 +278,11 @@ def _with_columns(template: Template, names: Mapping[str, Any]) -> Template:
 
 
 # -- the result ------------------------------------------------------------------------
+class NoSuchCell(ConfigurationError, LookupError):
+    """``matrix.reply(row, model)`` for a row or a model the matrix does not have. A
+    :class:`LookupError` too, as indexing a list or a dict past its keys is."""
+
+
 @masked_repr()  # no key in a repr (guardian=False too)
 @dataclass
 class MatrixResult(NearAttributes):
@@ -293,9 +298,20 @@ class MatrixResult(NearAttributes):
 
     # -- cells ---------------------------------------------------------------------
     def reply(self, row: int, model: str) -> Reply | BaseException:
-        """The reply (or error) of ``model`` for the item at position ``row``."""
-        table = self.tables[row]
-        return table.replies.get(model, LookupError(f"no reply from {model}"))
+        """The reply (or error) of ``model`` for the item at position ``row``. A row
+        or model this matrix does not have raises :class:`NoSuchCell` (saying which it
+        has), never an error object returned as if that cell had failed."""
+        n = len(self.tables)
+        if not isinstance(row, int) or not -n <= row < n:
+            raise NoSuchCell(
+                f"row {row!r} is not in this matrix: it has {n} item(s), rows 0 to {n - 1}"
+            )
+        if model not in self.models:
+            raise NoSuchCell(
+                f"{model!r} is not a model of this matrix ({', '.join(self.models)})."
+                + did_you_mean(model, self.models)
+            )
+        return self.tables[row].replies.get(model, LookupError(f"no reply from {model}"))
 
     @property
     def replies(self) -> dict[tuple[int, str], Reply]:
