@@ -257,7 +257,8 @@ def matrix_prompts(
             prompts.append(template.render(Scope(has_input=False, namespace=names)))
         except AccessError as exc:
             label = index[position] if index is not None else position
-            raise ConfigurationError(f"In the prompt, for item {label!r}: {exc}") from None
+            hint = literal_hint(template, names, no_interpolate=False)
+            raise ConfigurationError(f"In the prompt, for item {label!r}: {exc}{hint}") from None
         for p in plain:
             if p.root in row and row[p.root] is None:
                 missing[p.raw].append(position)
@@ -275,6 +276,16 @@ def _with_columns(template: Template, names: Mapping[str, Any]) -> Template:
     if not odd or not template.interpolated:
         return template
     return compile_template(template.source, fields=odd)
+
+
+def literal_hint(template: Template, names: Mapping[str, Any], *, no_interpolate: bool) -> str:
+    """How to send a ``{name}`` that names nothing as written: a prompt that pastes code
+    (``f"...{password}..."``) meant its braces as text, not a name of this kernel."""
+    unknown = next((p.raw for p in template.placeholders if p.root not in names), None)
+    if unknown is None:
+        return ""
+    way = " or add --no-interpolate (every brace as written)" if no_interpolate else ""
+    return f". To send {unknown} as written (pasted code), write {{{unknown}}}{way}"
 
 
 # -- the result ------------------------------------------------------------------------

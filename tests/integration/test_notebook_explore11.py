@@ -49,3 +49,19 @@ def test_a_pipeline_over_rows_with_a_broken_spec_keeps_the_spec_message(kernel: 
     shown = text_of(msgs)
     assert reply["status"] == "error" and "--compare gpt-4o-mini --over" not in shown
     assert "modle" in shown
+
+
+def test_pasted_code_braces_in_a_compare_cell_say_how_to_send_them(kernel: Frontend) -> None:
+    """Session 11, explore: a prompt pasting f-string code said only "unknown name
+    'n_rows'"; now it names both ways to send the braces as written, and each works."""
+    body = 'Why is this slow? print(f"{n_rows} rows in {elapsed:.1f}s")'
+    reply, msgs = kernel.run(f"%%orchestrate --compare gpt-4o-mini\n{body}")
+    shown = text_of(msgs)
+    assert reply["status"] == "error" and reply["ename"] == "ConfigurationError"
+    assert "unknown name 'n_rows'" in shown
+    assert "write {{n_rows}} or add --no-interpolate" in shown
+    doubled = body.replace("{", "{{").replace("}", "}}")
+    ok(kernel, f"%%orchestrate --compare gpt-4o-mini --out fixed\n{doubled}")
+    assert value(kernel, "fixed.prompt") == body
+    ok(kernel, f"%%orchestrate --compare gpt-4o-mini --no-interpolate --out raw\n{body}")
+    assert value(kernel, "raw.prompt") == body

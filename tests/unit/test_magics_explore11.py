@@ -45,3 +45,26 @@ def test_every_cell_the_matrix_has_is_still_its_reply(matrix: MatrixResult) -> N
         for model in ("gpt-4o", "claude-3"):
             reply = matrix.reply(row, model)
             assert isinstance(reply, Reply) and reply.text.endswith(f"say {'xyz'[row]}")
+
+
+@pytest.mark.parametrize(
+    ("prompt", "unknown"),
+    [
+        ('Fix: url = f"postgresql://app:{password}@db/x" for {item}', "{password}"),
+        ("In {item}, why is {row['price']} a KeyError?", "{row['price']}"),
+    ],
+)
+def test_pasted_code_braces_over_items_say_how_to_send_them_as_written(
+    prompt: str, unknown: str
+) -> None:
+    """Session 11, explore: pasted f-string code in a prompt over items said only
+    "unknown name 'password'", and nothing said that doubled braces send it as written."""
+    engine = OrchestrationEngine(offline="on", audit=False)
+    with pytest.raises(ConfigurationError) as info:
+        engine.matrix_sync(["gpt-4o"], prompt, ["x"])
+    doubled = "{" + unknown + "}"
+    assert f"To send {unknown} as written (pasted code), write {doubled}" in str(info.value)
+    assert "--no-interpolate" not in str(info.value)  # refused with --over
+    # What it says works: the doubled braces reach the model as the single ones.
+    fixed = engine.matrix_sync(["gpt-4o"], prompt.replace(unknown, doubled), ["x"])
+    assert unknown in fixed.prompts[0]
