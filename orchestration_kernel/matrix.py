@@ -257,7 +257,8 @@ def matrix_prompts(
             prompts.append(template.render(Scope(has_input=False, namespace=names)))
         except AccessError as exc:
             label = index[position] if index is not None else position
-            raise ConfigurationError(f"In the prompt, for item {label!r}: {exc}") from None
+            hint = literal_hint(template, names, no_interpolate=False)
+            raise ConfigurationError(f"In the prompt, for item {label!r}: {exc}{hint}") from None
         for p in plain:
             if p.root in row and row[p.root] is None:
                 missing[p.raw].append(position)
@@ -277,7 +278,22 @@ def _with_columns(template: Template, names: Mapping[str, Any]) -> Template:
     return compile_template(template.source, fields=odd)
 
 
+def literal_hint(template: Template, names: Mapping[str, Any], *, no_interpolate: bool) -> str:
+    """How to send a ``{name}`` that names nothing as written: a prompt that pastes code
+    (``f"...{password}..."``) meant its braces as text, not a name of this kernel."""
+    unknown = next((p.raw for p in template.placeholders if p.root not in names), None)
+    if unknown is None:
+        return ""
+    way = " or add --no-interpolate (every brace as written)" if no_interpolate else ""
+    return f". To send {unknown} as written (pasted code), write {{{unknown}}}{way}"
+
+
 # -- the result ------------------------------------------------------------------------
+class NoSuchCell(ConfigurationError, LookupError):
+    """``matrix.reply(row, model)`` for a row or a model the matrix does not have. A
+    :class:`LookupError` too, as indexing a list or a dict past its keys is."""
+
+
 @masked_repr()  # no key in a repr (guardian=False too)
 @dataclass
 class MatrixResult(NearAttributes):
@@ -293,9 +309,20 @@ class MatrixResult(NearAttributes):
 
     # -- cells ---------------------------------------------------------------------
     def reply(self, row: int, model: str) -> Reply | BaseException:
-        """The reply (or error) of ``model`` for the item at position ``row``."""
-        table = self.tables[row]
-        return table.replies.get(model, LookupError(f"no reply from {model}"))
+        """The reply (or error) of ``model`` for the item at position ``row``. A row
+        or model this matrix does not have raises :class:`NoSuchCell` (saying which it
+        has), never an error object returned as if that cell had failed."""
+        n = len(self.tables)
+        if not isinstance(row, int) or not -n <= row < n:
+            raise NoSuchCell(
+                f"row {row!r} is not in this matrix: it has {n} item(s), rows 0 to {n - 1}"
+            )
+        if model not in self.models:
+            raise NoSuchCell(
+                f"{model!r} is not a model of this matrix ({', '.join(self.models)})."
+                + did_you_mean(model, self.models)
+            )
+        return self.tables[row].replies.get(model, LookupError(f"no reply from {model}"))
 
     @property
     def replies(self) -> dict[tuple[int, str], Reply]:

@@ -32,11 +32,26 @@ def _own(cls: type, name: str) -> bool:
     return True  # an instance attribute: a field
 
 
+def _frame_use(name: str) -> str | None:
+    """How ``name`` is used on a pandas DataFrame (``to_csv(...)``, ``shape``), or None
+    where it is not a public DataFrame attribute. pandas is a dependency of every result
+    that has ``to_dataframe``."""
+    import pandas as pd
+
+    found = None if name.startswith("_") else getattr(pd.DataFrame, name, None)
+    if found is None:
+        return None
+    return f"{name}(...)" if callable(found) else name  # a property (shape) is not called
+
+
 def no_attribute(obj: object, name: str) -> AttributeError:
     """The ``AttributeError`` for ``obj.name``, naming ``obj``'s near public attributes."""
     public = [a for a in dir(obj) if not a.startswith("_") and _own(type(obj), a)]
     close = difflib.get_close_matches(name, public, n=3, cutoff=_CUTOFF)
     hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    use = _frame_use(name) if "to_dataframe" in public else None
+    if use is not None:  # result.to_csv(...): its frame was meant (before near to_json)
+        hint = f" It is not a DataFrame: {name} is on its frame, .to_dataframe().{use}"
     exc = AttributeError(f"{type(obj).__name__!r} object has no attribute {name!r}.{hint}")
     exc.name, exc.obj = name, obj
     exc._render_traceback_ = lambda: [f"\x1b[0;31mAttributeError\x1b[0m: {exc}"]  # type: ignore[attr-defined]

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..errors import ConfigurationError
-from ..matrix import MatrixResult
+from ..matrix import MatrixResult, literal_hint
 from ..pipeline.placeholders import Template, compile_template
 from ..pipeline.scope import AccessError, Scope
 from .args import evaluate_input
@@ -107,4 +107,5 @@ def render_prompt(template: Template, namespace: Mapping[str, Any], item: Any = 
     try:
         return template.render(Scope(has_input=False, namespace=names))
     except AccessError as exc:
-        raise ConfigurationError(f"In the prompt: {exc}") from None
+        hint = literal_hint(template, names, no_interpolate=True)
+        raise ConfigurationError(f"In the prompt: {exc}{hint}") from None

@@ -25,6 +25,7 @@ import contextlib
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from ..errors import ConfigurationError, SpecError
 from .compare import over_items, pipeline_notes
 from .context import CellContext
 
@@ -66,13 +67,40 @@ def missing_notes(compiled: Any, rows: Any, columns: list[str]) -> list[str]:
     return found.notes("rows")
 
 
+def _is_bare_prompt(body: str) -> bool:
+    """Whether a cell body is one prompt, not YAML steps: it loads as a plain string (or
+    not at all) and no line starts a step list or a ``steps:`` mapping."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(body)
+    except yaml.YAMLError:
+        data = body
+    if not isinstance(data, str):
+        return False
+    starts = (line.lstrip() for line in body.splitlines())
+    return not any(line.startswith(("- ", "steps:")) for line in starts)
+
+
 def run_pipeline_over_cell(ctx: CellContext, args: argparse.Namespace, body: str) -> Any:
     """Check the spec and the rows (the first row's names too), then run every row."""
     from ..pipeline import Pipeline
     from ..pipeline_matrix import prepare_rows, run_pipeline_matrix
 
     name = args.args[0] if args.args else None
-    pipeline = Pipeline(body, engine=ctx.engine, name=name, default_model=ctx.default_model or None)
+    try:
+        pipeline = Pipeline(
+            body, engine=ctx.engine, name=name, default_model=ctx.default_model or None
+        )
+    except SpecError as exc:
+        if not _is_bare_prompt(body):
+            raise
+        model = ctx.default_model or "gpt-4o-mini"
+        raise ConfigurationError(
+            f"--over {args.over} with no --compare runs a pipeline (YAML steps) once per row, "
+            f"and this cell is one prompt. To send it once per row, name the model(s): "
+            f"%%orchestrate --compare {model} --over {args.over}"
+        ) from exc
     ctx.note_alias([m for s in pipeline.spec.steps for m in s.models or []])
     items = over_items(args.over, ctx.user_ns)
     pipeline, rows = prepare_rows(

@@ -75,3 +75,33 @@ def test_a_mistyped_audit_keyword_names_the_near_one(tmp_path: Any) -> None:
             assert trail.to_dataframe(None, None, "gpt-4o").empty  # and positions
     finally:
         trail.close()
+
+
+@pytest.mark.parametrize(
+    "kind", ["PipelineResult", "PipelineMatrixResult", "CompareTable", "MatrixResult"]
+)
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [
+        ("to_csv", ".to_dataframe().to_csv(...)"),
+        ("head", ".to_dataframe().head(...)"),
+        ("describe", ".to_dataframe().describe(...)"),
+        ("shape", ".to_dataframe().shape"),
+        ("columns", ".to_dataframe().columns"),
+    ],
+)
+def test_a_dataframe_name_on_a_result_says_where_the_frame_is(
+    results: dict[str, Any], kind: str, name: str, says: str
+) -> None:
+    """Session 11, explore: ``matrix.to_csv("x.csv")`` was ``'MatrixResult' object has no
+    attribute 'to_csv'.`` and nothing said the frame is ``.to_dataframe()``."""
+    result = results[kind]
+    with pytest.raises(AttributeError) as info:
+        getattr(result, name)
+    said = str(info.value)
+    assert f"no attribute {name!r}" in said and says in said
+    assert not hasattr(result, name)
+    # A name that is neither near nor a DataFrame's stays a plain one-line error.
+    with pytest.raises(AttributeError) as plain:
+        result.wibble  # noqa: B018
+    assert "DataFrame" not in str(plain.value)
