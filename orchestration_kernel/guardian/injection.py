@@ -387,6 +387,28 @@ _FILTERS_OF_DATA = re.compile(
     r"|data|dataset|table|list|column|columns|rows?|spreadsheet|camera|lens|audio|signal)\b",
     re.IGNORECASE,
 )
+#: After "no restrictions": a limit on the answer's form ("on length", "about brevity").
+_LIMITS_OF_FORM = re.compile(
+    r"\s+(?:on|about|regarding|for|in)\s+(?:the\s+)?(?:length|size|word\s+count|how\s+(?:many"
+    r"|long|much)|number\s+of|brevity|verbosity|format(?:ting)?|style|tone|time|formality"
+    r"|detail|depth)\b",
+    re.IGNORECASE,
+)
+#: After "your instructions": a task of the user's ("for cleaning this dataset"), unless
+#: the task is the conversation itself ("for this chat", "for answering users").
+_HOW_TO_TASK = re.compile(
+    r"\s+(?:for|on|about)\s+(?!(?:this|the|our|my)\s+(?:conversation|chat|session|system)"
+    r"|(?:answering|responding|replying|users|me|us|you)\b)(?:[\w'’-]+\s+){0,2}?"
+    r"(?:\w+ing|data|dataset|datasets|file|files|code|table|tables|report|model|project"
+    r"|assignment|task|analysis|query|queries)\b",
+    re.IGNORECASE,
+)
+#: After "system prompt": a kind of prompt to write, not the model's own.
+_PROMPT_AS_CRAFT = re.compile(
+    r"\s*(?:engineering|templates?|design|designs|examples?|library|libraries|tuning"
+    r"|patterns?|ideas?|tips|tricks|best\s+practices|writing|format|formats)\b",
+    re.IGNORECASE,
+)
 #: What the grandma exploit's grandparent reads out, and the bedtime it reads it at.
 _GRANDMA_READS = re.compile(
     r"\b(?:product|license|licence|activation|serial|cd|windows(?:\s+\d+)?)\s+keys?\b"
@@ -652,8 +674,11 @@ _SIGNALS: tuple[Signal, ...] = (
         "without|no|zero|free of|free from|broken free of",
         r"\s+(?:(?:any|every|all|the|its|their|your|openai|anthropic|google|[\w-]+['’]s)\s+)"
         rf"{{0,4}}{_RULE_KINDS}(?:or\s+\w+\s+)?{_NO_RULES}",
-        # "without any filters applied to the image": a photo's or a query's filters
-        accept=lambda t, m: not _FILTERS_OF_DATA.match(t, m.end()),
+        # "without any filters applied to the image": a photo's or a query's filters;
+        # "no restrictions on length": a limit on the answer's form, not its rules
+        accept=lambda t, m: (
+            not (_FILTERS_OF_DATA.match(t, m.end()) or _LIMITS_OF_FORM.match(t, m.end()))
+        ),
     ),
     # A role-play frame alone is ordinary use ("act as a tour guide"): below the warning
     # level on its own, it only adds to other evidence.
@@ -799,6 +824,8 @@ _SIGNALS: tuple[Signal, ...] = (
         r"|system message|prompt|instructions|rules|directives|guidelines|configuration"
         r"|pre-?prompt)",
         needs="your",
+        # "your instructions for cleaning this dataset": how to do a task, not the prompt
+        accept=lambda t, m: not _HOW_TO_TASK.match(t, m.end()),
     ),
     _sig(
         _EXTRACT,
@@ -807,6 +834,9 @@ _SIGNALS: tuple[Signal, ...] = (
         r"\s+(?:me\s+)?(?:\w+\s+){0,3}?(?:system|hidden|initial|original|secret|confidential)"
         r"\s+(?:prompt|message|instructions)",
         needs="prompt|message|instructions",
+        # "the system prompt template for a RAG bot", "prompt engineering tricks": a
+        # kind of prompt to write, not the model's own
+        accept=lambda t, m: not _PROMPT_AS_CRAFT.match(t, m.end()),
     ),
     _sig(
         _EXTRACT,

@@ -51,14 +51,16 @@ _FILL_WORDS = ("xxxx", "****", "####")
 #: A value starting with one of these is a reference to a secret kept elsewhere.
 _REFERENCE_STARTS = ("os.", "process.", "env.", "getenv", "secrets.", "vault:")
 #: Where a template starts; :data:`_TEMPLATE` says whether it is one.
-_TEMPLATE_OPENERS = ("<", "{{", "$", "%(", "%{", "[")
+_TEMPLATE_OPENERS = ("<", "{", "$", "%(", "%{", "[")
 #: A template as written: ``<your key>``, ``{{ x }}``, ``${X}``, ``$(cmd)``, ``%(x)s``,
-#: ``%{x}``, ``[REDACTED]``, or a variable (``$DB_PASS``, ``$env:TOKEN``,
-#: ``$config['key']``, ``$HOME/x``).
+#: ``%{x}``, ``[REDACTED]``, a Python format field as the whole value (``{password}``,
+#: ``{cfg.pw}``, ``{creds['pw']}``: an f-string's URL), or a variable (``$DB_PASS``,
+#: ``$env:TOKEN``, ``$config['key']``, ``$HOME/x``).
 _TEMPLATE = re.compile(
     r"<[A-Za-z_*.][\w .:/|*-]{0,120}>(?=\W*$)"
     r"|\[[A-Za-z_*.][\w .:/|*-]{0,120}\](?=\W*$)"
     r"|\{\{.{0,200}?\}\}"
+    r"|\{[A-Za-z_][\w.]{0,80}(?:\[[\"']?[\w.-]{1,40}[\"']?\])?(?:![rsa])?(?::[^{}]{0,20})?\}(?=\W*$)"
     r"|\$\{[A-Za-z_][\w.:\-?!= |'\"]{0,200}\}"
     r"|\$\([A-Za-z_][\w .:/'\"|=-]{0,200}\)"
     r"|%\([A-Za-z_][\w.]{0,80}\)[sdrif]"
