@@ -94,10 +94,16 @@ _MAIL_PROVIDERS = frozenset(
 # International: a leading +, country code, then groups. National: the North American
 # (NXX) NXX-XXXX shape only; bare digit runs are too ambiguous (ids, dates, amounts).
 _PHONE_INTL = re.compile(rb"\+0{1,3}(?:[ .-]?\(?0{1,5}\)?){1,6}(?!0)")
+# An extension written straight after the number ("555-0100x1234", Faker's en_US form)
+# is taken in: a letter and one to six digits (the letter must be an "x", checked on the
+# text: the skeleton does not say which letter it is).
 _PHONE_NANP = (
-    re.compile(rb"\(000\) ?000[ .-]0000(?![Aa0_-])"),
-    re.compile(rb"000[ .-]000[ .-]0000(?![Aa0_-])"),
+    re.compile(rb"\(000\) ?000[ .-]0000(?:[Aa]0{1,6})?(?![Aa0_-])"),
+    re.compile(rb"000[ .-]000[ .-]0000(?:[Aa]0{1,6})?(?![Aa0_-])"),
 )
+#: The North American trunk "1" or the international prefix "001" dialled from there,
+#: joined to the number by a separator ("1-800-...", "001-212-..."): part of the number.
+_NANP_PREFIX = re.compile(r"(?<![\w+.-])(?:001|1)[ .-]$")
 
 # --- cards -------------------------------------------------------------------------------
 _CARD = re.compile(
@@ -466,9 +472,17 @@ def _nanp_phones(text: str, sk: bytes, low: str) -> Iterator[Finding]:
         return
     for pattern in _PHONE_NANP:
         for m in pattern.finditer(sk):
-            area = text[m.start() : m.end()].lstrip("(")
-            if _before(sk, m.start(), b"Aa0_+") and area[0] not in "01":
-                yield Finding("PHONE_NUMBER", m.start(), m.end(), 0.7)
+            start, end = m.start(), m.end()
+            area = text[start:end].lstrip("(")
+            if not _before(sk, start, b"Aa0_+") or area[0] in "01":
+                continue
+            letter = max(m.group().find(b"a"), m.group().find(b"A"))
+            if letter >= 0 and text[start + letter] not in "xX":
+                continue  # a letter other than "x" runs on from the number: an id
+            prefix = _NANP_PREFIX.search(text, max(0, start - 5), start)
+            if prefix is not None:
+                start = prefix.start()
+            yield Finding("PHONE_NUMBER", start, end, 0.7)
 
 
 #: Skeleton bytes of word characters (letters, digits, ``_``): one of them cannot follow a
