@@ -143,6 +143,7 @@ _IBAN_LENGTHS = dict(
             "BE:16",
             "BG:22",
             "BH:22",
+            "BI:27",
             "BR:29",
             "BY:28",
             "CH:21",
@@ -150,12 +151,14 @@ _IBAN_LENGTHS = dict(
             "CY:28",
             "CZ:24",
             "DE:22",
+            "DJ:27",
             "DK:18",
             "DO:28",
             "EE:20",
             "EG:29",
             "ES:24",
             "FI:18",
+            "FK:18",
             "FO:18",
             "FR:27",
             "GB:22",
@@ -164,6 +167,7 @@ _IBAN_LENGTHS = dict(
             "GL:18",
             "GR:27",
             "GT:28",
+            "HN:28",
             "HR:21",
             "HU:28",
             "IE:22",
@@ -180,15 +184,19 @@ _IBAN_LENGTHS = dict(
             "LT:20",
             "LU:20",
             "LV:21",
+            "LY:25",
             "MC:27",
             "MD:24",
             "ME:22",
             "MK:19",
+            "MN:20",
             "MR:27",
             "MT:31",
             "MU:30",
+            "NI:28",
             "NL:18",
             "NO:15",
+            "OM:23",
             "PK:24",
             "PL:28",
             "PS:29",
@@ -196,12 +204,15 @@ _IBAN_LENGTHS = dict(
             "QA:29",
             "RO:24",
             "RS:22",
+            "RU:33",
             "SA:24",
             "SC:31",
+            "SD:18",
             "SE:24",
             "SI:19",
             "SK:24",
             "SM:27",
+            "SO:23",
             "ST:25",
             "SV:28",
             "TL:23",
@@ -211,6 +222,7 @@ _IBAN_LENGTHS = dict(
             "VA:22",
             "VG:24",
             "XK:20",
+            "YE:30",
         ]
     )
 )
@@ -335,6 +347,11 @@ def iban_valid(iban: str) -> bool:
     """True when ``iban`` (no spaces) has its country's length and a mod-97 remainder of 1."""
     if _IBAN_LENGTHS.get(iban[:2]) != len(iban):
         return False
+    return _mod97_valid(iban)
+
+
+def _mod97_valid(iban: str) -> bool:
+    """True when ``iban`` (no spaces, country first) has an ISO 7064 mod-97 remainder of 1."""
     rearranged = iban[4:] + iban[:4]
     # Each letter as its base-36 value in one translate; anything else (which int(c, 36)
     # reads or rejects in its own ways) goes the character-by-character way.
@@ -546,6 +563,9 @@ def _ibans(text: str, sk: bytes, low: str) -> Iterator[Finding]:
             continue
         want = _IBAN_LENGTHS.get(text[m.start() : m.start() + 2].upper())
         if want is None:
+            labelled = _labelled_iban(text, m.start(), m.end())
+            if labelled is not None:
+                yield Finding("IBAN", m.start(), labelled, 0.85)
             continue
         # The pattern may run on into a following upper-case word: keep exactly the
         # country's length of characters, wherever the spaces fall.
@@ -556,6 +576,30 @@ def _ibans(text: str, sk: bytes, low: str) -> Iterator[Finding]:
         compact = text[m.start() : end].replace(" ", "").replace("-", "").upper()
         if iban_valid(compact):
             yield Finding("IBAN", m.start(), end, 0.95)
+
+
+#: The word that labels an IBAN, in the few characters before the value.
+_IBAN_WORD = re.compile(r"(?i:\biban\b)")
+#: An IBAN's shortest and longest lengths in the registry (Norway's 15, Russia's 33)
+#: and ISO 13616's longest.
+_IBAN_SPAN = (15, 34)
+
+
+def _labelled_iban(text: str, start: int, end: int) -> int | None:
+    """The end of an IBAN of a country outside the registry's table (``BD``, ``TH``, ...)
+    written right after the word "IBAN": the longest prefix of ``text[start:end]``, cut at a
+    group boundary, whose check digits pass mod 97. None without the label or a pass."""
+    if _IBAN_WORD.search(text, max(0, start - 24), start) is None:
+        return None
+    cut = end
+    for _ in range(10):  # a spaced IBAN has at most 9 groups after the first
+        compact = text[start:cut].replace(" ", "").replace("-", "").upper()
+        if _IBAN_SPAN[0] <= len(compact) <= _IBAN_SPAN[1] and _mod97_valid(compact):
+            return cut
+        cut = max(text.rfind(" ", start, cut), text.rfind("-", start, cut))
+        if cut <= start:
+            return None
+    return None
 
 
 def _dashed_ssns(text: str, sk: bytes, low: str) -> Iterator[Finding]:
