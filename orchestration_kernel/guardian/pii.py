@@ -791,6 +791,16 @@ _UNIT_INDEX = {u: i for i, u in enumerate(_UNITS)}
 _PARTS = {e: tuple((part, _UNIT_INDEX[u]) for part, u in parts) for e, parts in _DETECTORS.items()}
 
 
+def _dialled_abroad_over(text: str, f: Finding, spans: list[tuple[int, int]]) -> bool:
+    """Is ``f`` a number dialled with "00" that holds every one of ``spans``?"""
+    return text.startswith("00", f.start) and all(f.start <= s and e <= f.end for s, e in spans)
+
+
+def _phone_in(f: Finding, spans: list[tuple[int, int]]) -> bool:
+    """Is ``f`` a phone number at one of ``spans``?"""
+    return f.entity == "PHONE_NUMBER" and (f.start, f.end) in spans
+
+
 class PIIDetector:
     """Finds personal data of the chosen entity types (all by default)."""
 
@@ -832,11 +842,17 @@ class PIIDetector:
         return found
 
     def _add_national(self, text: str, sk: bytes, found: list[Finding]) -> None:
-        """Add the national phone numbers that overlap no phone number ``found`` has."""
+        """Add the national phone numbers that overlap no phone number ``found`` has. One
+        dialled with "00" replaces the phone numbers it holds ("0030 691 234 5678" reads as
+        a North American number after its country code)."""
         if _digits(sk) >= 7:
             taken = [(f.start, f.end) for f in found if f.entity == "PHONE_NUMBER"]
             for f in national_phones(text, sk, self.phone_regions):
-                if not any(f.start < e and s < f.end for s, e in taken):
+                inside = [(s, e) for s, e in taken if f.start < e and s < f.end]
+                if inside and _dialled_abroad_over(text, f, inside):
+                    found[:] = [g for g in found if not _phone_in(g, inside)]
+                    inside = []
+                if not inside:
                     found.append(f)
 
     def _find_parts(
