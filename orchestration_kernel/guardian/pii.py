@@ -123,6 +123,12 @@ _IIN = re.compile(
 )
 
 _CARD_WORDS = re.compile(r"(?i:card|credit|debit|visa|mastercard|amex|jcb|uatp|\bcc\b)")
+# Maestro numbers run from 12 digits (Faker writes all of its Maestro ones so): twelve
+# digits are too common to stand alone, so they count only after a card word, with a
+# Maestro prefix and a valid Luhn digit.
+_MAESTRO_WORDS = ("card", "debit", "maestro")
+_MAESTRO_12 = re.compile(rb"0000([ -]?)0000(?:\1)0000(?![Aa0_])")
+_MAESTRO_IIN = re.compile(r"50(?:18|20|38)|5[6-8]|6304|6390|6759|676[1-3]|0604")
 
 # --- IBAN --------------------------------------------------------------------------------
 _IBAN = re.compile(rb"(?:AA|aa)00(?:[ -]?[Aa0]){10,30}(?![0])")
@@ -534,6 +540,19 @@ def _cards(text: str, sk: bytes, low: str) -> Iterator[Finding]:
             yield Finding("CREDIT_CARD", m.start(), m.end(), 0.95)
 
 
+def _maestro_12s(text: str, sk: bytes, low: str) -> Iterator[Finding]:
+    """Twelve-digit Maestro numbers (4-4-4 or one run) after a card word."""
+    for m in _MAESTRO_12.finditer(sk) if _digits(sk) >= 12 else ():
+        if not _before(sk, m.start(), b"Aa0_-"):
+            continue
+        digits = text[m.start() : m.end()].replace(" ", "").replace("-", "")
+        if not (_MAESTRO_IIN.match(digits) and luhn_valid(digits)):
+            continue
+        window = text[max(0, m.start() - 60) : m.start()].lower()
+        if any(word in window for word in _MAESTRO_WORDS):
+            yield Finding("CREDIT_CARD", m.start(), m.end(), 0.85)
+
+
 def _iban_matches(sk: bytes) -> Iterator[re.Match[bytes]]:
     """``_IBAN.finditer(sk)``, the pattern tried only where it can start (found by one
     scan for "00" with the letters before it; a ``find`` per start literal read the
@@ -763,7 +782,10 @@ _DETECTORS: dict[str, tuple[tuple[_Part, str], ...]] = {
         (_at_emails, "@"),
     ),
     # _NUMBER_RUN on the skeleton (a digit, then twelve digits, blanks or dashes)
-    "CREDIT_CARD": ((_cards, r"[0-9][0-9 \-]{12}"),),
+    "CREDIT_CARD": (
+        (_cards, r"[0-9][0-9 \-]{12}"),
+        (_maestro_12s, scan_gate.literals(folded=_MAESTRO_WORDS)),
+    ),
     "IBAN": ((_ibans, "[A-Z]{2}[0-9]{2}|[a-z]{2}[0-9]{2}"),),  # _IBAN_HIT
     "US_SSN": (
         (_dashed_ssns, r"[0-9]{3}[\- .][0-9]{2}[\- .][0-9]{4}"),  # _SSN without the \1
