@@ -8,6 +8,9 @@ checked against the configured default regions with ``phonenumbers.is_valid_numb
 are parsed, so a page of numbers stays cheap (past that, a candidate with a phone word
 or phone shape is redacted unverified: over-redacting is the safe side).
 
+A number written with the international "00" prefix (``00420 702 914 177``) is checked
+as the ``+`` number it stands for, in whatever country its code names.
+
 A valid national number counts when something says it is a phone: a ``+`` or
 parentheses, a phone word before it ("phone", "call", "mobile", "answering at", ...), or a
 trunk ``0`` with three or more groups. Dates, SSN-shaped groups (3-2-4), dotted quads,
@@ -225,10 +228,37 @@ def national_phones(text: str, sk: bytes, regions: Sequence[str]) -> Iterator[Fi
         # phone words are looked for only then: most candidates have the shape).
         shaped = candidate[0] == "+" or bool(_AREA_CODE.search(candidate))
         shaped = shaped or (candidate[0] == "0" and groups >= 3)
+        dialled_abroad = candidate.startswith("00")
         if not shaped and not (
-            (groups >= 2 or len(candidate) <= 12) and _phone_word_before(text, start)
+            (groups >= 2 or len(candidate) <= 12 or dialled_abroad)
+            and _phone_word_before(text, start)
         ):
             continue
         checked += 1
-        if checked > MAX_VALIDATED or _valid(candidate, regions):
+        if (
+            checked > MAX_VALIDATED
+            or _valid(candidate, regions)
+            or (dialled_abroad and _valid_international(candidate))
+        ):
             yield Finding("PHONE_NUMBER", start, start + len(candidate), 0.7)
+
+
+def _valid_international(candidate: str) -> bool:
+    """Valid as an international number dialled with the "00" prefix most of the world
+    uses for abroad (``00420 702 914 177`` is ``+420 702 914 177``)? Any country: the
+    country code says which, so the default regions do not limit it."""
+    return _valid_e164(candidate.translate(_SEPARATORS_GONE)[2:])
+
+
+@lru_cache(maxsize=1024)
+def _valid_e164(digits: str) -> bool:
+    """Is ``+digits`` a valid number of the country its code names? (Remembered, as
+    :func:`_valid_digits`.)"""
+    import phonenumbers as lib
+
+    if not digits.isdigit():
+        return False
+    try:
+        return bool(lib.is_valid_number(lib.parse("+" + digits)))
+    except lib.NumberParseException:
+        return False

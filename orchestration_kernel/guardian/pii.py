@@ -94,10 +94,16 @@ _MAIL_PROVIDERS = frozenset(
 # International: a leading +, country code, then groups. National: the North American
 # (NXX) NXX-XXXX shape only; bare digit runs are too ambiguous (ids, dates, amounts).
 _PHONE_INTL = re.compile(rb"\+0{1,3}(?:[ .-]?\(?0{1,5}\)?){1,6}(?!0)")
+# An extension written straight after the number ("555-0100x1234", Faker's en_US form)
+# is taken in: a letter and one to six digits (the letter must be an "x", checked on the
+# text: the skeleton does not say which letter it is).
 _PHONE_NANP = (
-    re.compile(rb"\(000\) ?000[ .-]0000(?![Aa0_-])"),
-    re.compile(rb"000[ .-]000[ .-]0000(?![Aa0_-])"),
+    re.compile(rb"\(000\) ?000[ .-]0000(?:[Aa]0{1,6})?(?![Aa0_-])"),
+    re.compile(rb"000[ .-]000[ .-]0000(?:[Aa]0{1,6})?(?![Aa0_-])"),
 )
+#: The North American trunk "1" or the international prefix "001" dialled from there,
+#: joined to the number by a separator ("1-800-...", "001-212-..."): part of the number.
+_NANP_PREFIX = re.compile(r"(?<![\w+.-])(?:001|1)[ .-]$")
 
 # --- cards -------------------------------------------------------------------------------
 _CARD = re.compile(
@@ -117,6 +123,12 @@ _IIN = re.compile(
 )
 
 _CARD_WORDS = re.compile(r"(?i:card|credit|debit|visa|mastercard|amex|jcb|uatp|\bcc\b)")
+# Maestro numbers run from 12 digits (Faker writes all of its Maestro ones so): twelve
+# digits are too common to stand alone, so they count only after a card word, with a
+# Maestro prefix and a valid Luhn digit.
+_MAESTRO_WORDS = ("card", "debit", "maestro")
+_MAESTRO_12 = re.compile(rb"0000([ -]?)0000(?:\1)0000(?![Aa0_])")
+_MAESTRO_IIN = re.compile(r"50(?:18|20|38)|5[6-8]|6304|6390|6759|676[1-3]|0604")
 
 # --- IBAN --------------------------------------------------------------------------------
 _IBAN = re.compile(rb"(?:AA|aa)00(?:[ -]?[Aa0]){10,30}(?![0])")
@@ -137,6 +149,7 @@ _IBAN_LENGTHS = dict(
             "BE:16",
             "BG:22",
             "BH:22",
+            "BI:27",
             "BR:29",
             "BY:28",
             "CH:21",
@@ -144,12 +157,14 @@ _IBAN_LENGTHS = dict(
             "CY:28",
             "CZ:24",
             "DE:22",
+            "DJ:27",
             "DK:18",
             "DO:28",
             "EE:20",
             "EG:29",
             "ES:24",
             "FI:18",
+            "FK:18",
             "FO:18",
             "FR:27",
             "GB:22",
@@ -158,6 +173,7 @@ _IBAN_LENGTHS = dict(
             "GL:18",
             "GR:27",
             "GT:28",
+            "HN:28",
             "HR:21",
             "HU:28",
             "IE:22",
@@ -174,15 +190,19 @@ _IBAN_LENGTHS = dict(
             "LT:20",
             "LU:20",
             "LV:21",
+            "LY:25",
             "MC:27",
             "MD:24",
             "ME:22",
             "MK:19",
+            "MN:20",
             "MR:27",
             "MT:31",
             "MU:30",
+            "NI:28",
             "NL:18",
             "NO:15",
+            "OM:23",
             "PK:24",
             "PL:28",
             "PS:29",
@@ -190,12 +210,15 @@ _IBAN_LENGTHS = dict(
             "QA:29",
             "RO:24",
             "RS:22",
+            "RU:33",
             "SA:24",
             "SC:31",
+            "SD:18",
             "SE:24",
             "SI:19",
             "SK:24",
             "SM:27",
+            "SO:23",
             "ST:25",
             "SV:28",
             "TL:23",
@@ -205,6 +228,7 @@ _IBAN_LENGTHS = dict(
             "VA:22",
             "VG:24",
             "XK:20",
+            "YE:30",
         ]
     )
 )
@@ -329,6 +353,11 @@ def iban_valid(iban: str) -> bool:
     """True when ``iban`` (no spaces) has its country's length and a mod-97 remainder of 1."""
     if _IBAN_LENGTHS.get(iban[:2]) != len(iban):
         return False
+    return _mod97_valid(iban)
+
+
+def _mod97_valid(iban: str) -> bool:
+    """True when ``iban`` (no spaces, country first) has an ISO 7064 mod-97 remainder of 1."""
     rearranged = iban[4:] + iban[:4]
     # Each letter as its base-36 value in one translate; anything else (which int(c, 36)
     # reads or rejects in its own ways) goes the character-by-character way.
@@ -466,9 +495,17 @@ def _nanp_phones(text: str, sk: bytes, low: str) -> Iterator[Finding]:
         return
     for pattern in _PHONE_NANP:
         for m in pattern.finditer(sk):
-            area = text[m.start() : m.end()].lstrip("(")
-            if _before(sk, m.start(), b"Aa0_+") and area[0] not in "01":
-                yield Finding("PHONE_NUMBER", m.start(), m.end(), 0.7)
+            start, end = m.start(), m.end()
+            area = text[start:end].lstrip("(")
+            if not _before(sk, start, b"Aa0_+") or area[0] in "01":
+                continue
+            letter = max(m.group().find(b"a"), m.group().find(b"A"))
+            if letter >= 0 and text[start + letter] not in "xX":
+                continue  # a letter other than "x" runs on from the number: an id
+            prefix = _NANP_PREFIX.search(text, max(0, start - 5), start)
+            if prefix is not None:
+                start = prefix.start()
+            yield Finding("PHONE_NUMBER", start, end, 0.7)
 
 
 #: Skeleton bytes of word characters (letters, digits, ``_``): one of them cannot follow a
@@ -503,6 +540,19 @@ def _cards(text: str, sk: bytes, low: str) -> Iterator[Finding]:
             yield Finding("CREDIT_CARD", m.start(), m.end(), 0.95)
 
 
+def _maestro_12s(text: str, sk: bytes, low: str) -> Iterator[Finding]:
+    """Twelve-digit Maestro numbers (4-4-4 or one run) after a card word."""
+    for m in _MAESTRO_12.finditer(sk) if _digits(sk) >= 12 else ():
+        if not _before(sk, m.start(), b"Aa0_-"):
+            continue
+        digits = text[m.start() : m.end()].replace(" ", "").replace("-", "")
+        if not (_MAESTRO_IIN.match(digits) and luhn_valid(digits)):
+            continue
+        window = text[max(0, m.start() - 60) : m.start()].lower()
+        if any(word in window for word in _MAESTRO_WORDS):
+            yield Finding("CREDIT_CARD", m.start(), m.end(), 0.85)
+
+
 def _iban_matches(sk: bytes) -> Iterator[re.Match[bytes]]:
     """``_IBAN.finditer(sk)``, the pattern tried only where it can start (found by one
     scan for "00" with the letters before it; a ``find`` per start literal read the
@@ -532,6 +582,9 @@ def _ibans(text: str, sk: bytes, low: str) -> Iterator[Finding]:
             continue
         want = _IBAN_LENGTHS.get(text[m.start() : m.start() + 2].upper())
         if want is None:
+            labelled = _labelled_iban(text, m.start(), m.end())
+            if labelled is not None:
+                yield Finding("IBAN", m.start(), labelled, 0.85)
             continue
         # The pattern may run on into a following upper-case word: keep exactly the
         # country's length of characters, wherever the spaces fall.
@@ -542,6 +595,30 @@ def _ibans(text: str, sk: bytes, low: str) -> Iterator[Finding]:
         compact = text[m.start() : end].replace(" ", "").replace("-", "").upper()
         if iban_valid(compact):
             yield Finding("IBAN", m.start(), end, 0.95)
+
+
+#: The word that labels an IBAN, in the few characters before the value.
+_IBAN_WORD = re.compile(r"(?i:\biban\b)")
+#: An IBAN's shortest and longest lengths in the registry (Norway's 15, Russia's 33)
+#: and ISO 13616's longest.
+_IBAN_SPAN = (15, 34)
+
+
+def _labelled_iban(text: str, start: int, end: int) -> int | None:
+    """The end of an IBAN of a country outside the registry's table (``BD``, ``TH``, ...)
+    written right after the word "IBAN": the longest prefix of ``text[start:end]``, cut at a
+    group boundary, whose check digits pass mod 97. None without the label or a pass."""
+    if _IBAN_WORD.search(text, max(0, start - 24), start) is None:
+        return None
+    cut = end
+    for _ in range(10):  # a spaced IBAN has at most 9 groups after the first
+        compact = text[start:cut].replace(" ", "").replace("-", "").upper()
+        if _IBAN_SPAN[0] <= len(compact) <= _IBAN_SPAN[1] and _mod97_valid(compact):
+            return cut
+        cut = max(text.rfind(" ", start, cut), text.rfind("-", start, cut))
+        if cut <= start:
+            return None
+    return None
 
 
 def _dashed_ssns(text: str, sk: bytes, low: str) -> Iterator[Finding]:
@@ -705,7 +782,10 @@ _DETECTORS: dict[str, tuple[tuple[_Part, str], ...]] = {
         (_at_emails, "@"),
     ),
     # _NUMBER_RUN on the skeleton (a digit, then twelve digits, blanks or dashes)
-    "CREDIT_CARD": ((_cards, r"[0-9][0-9 \-]{12}"),),
+    "CREDIT_CARD": (
+        (_cards, r"[0-9][0-9 \-]{12}"),
+        (_maestro_12s, r"[0-9]{4}[ \-]?[0-9]{4}[ \-]?[0-9]{4}"),  # _MAESTRO_12 without the \1
+    ),
     "IBAN": ((_ibans, "[A-Z]{2}[0-9]{2}|[a-z]{2}[0-9]{2}"),),  # _IBAN_HIT
     "US_SSN": (
         (_dashed_ssns, r"[0-9]{3}[\- .][0-9]{2}[\- .][0-9]{4}"),  # _SSN without the \1
@@ -731,6 +811,16 @@ _NATIONAL_UNIT = len(_UNITS) - 1
 _UNIT_INDEX = {u: i for i, u in enumerate(_UNITS)}
 #: Per entity, its parts with their units' indexes.
 _PARTS = {e: tuple((part, _UNIT_INDEX[u]) for part, u in parts) for e, parts in _DETECTORS.items()}
+
+
+def _dialled_abroad_over(text: str, f: Finding, spans: list[tuple[int, int]]) -> bool:
+    """Is ``f`` a number dialled with "00" that holds every one of ``spans``?"""
+    return text.startswith("00", f.start) and all(f.start <= s and e <= f.end for s, e in spans)
+
+
+def _phone_in(f: Finding, spans: list[tuple[int, int]]) -> bool:
+    """Is ``f`` a phone number at one of ``spans``?"""
+    return f.entity == "PHONE_NUMBER" and (f.start, f.end) in spans
 
 
 class PIIDetector:
@@ -774,11 +864,17 @@ class PIIDetector:
         return found
 
     def _add_national(self, text: str, sk: bytes, found: list[Finding]) -> None:
-        """Add the national phone numbers that overlap no phone number ``found`` has."""
+        """Add the national phone numbers that overlap no phone number ``found`` has. One
+        dialled with "00" replaces the phone numbers it holds ("0030 691 234 5678" reads as
+        a North American number after its country code)."""
         if _digits(sk) >= 7:
             taken = [(f.start, f.end) for f in found if f.entity == "PHONE_NUMBER"]
             for f in national_phones(text, sk, self.phone_regions):
-                if not any(f.start < e and s < f.end for s, e in taken):
+                inside = [(s, e) for s, e in taken if f.start < e and s < f.end]
+                if inside and _dialled_abroad_over(text, f, inside):
+                    found[:] = [g for g in found if not _phone_in(g, inside)]
+                    inside = []
+                if not inside:
                     found.append(f)
 
     def _find_parts(
