@@ -24,6 +24,7 @@ to call per item.
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from collections import ChainMap, Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
@@ -55,7 +56,9 @@ __all__ = [
     "MatrixInput",
     "MatrixResult",
     "matrix_prompts",
+    "refuse_same_prompt",
     "refuse_shadowed_column",
+    "refuse_unread_items",
     "run_matrix",
     "whole_names",
 ]
@@ -216,6 +219,57 @@ def refuse_shadowed_column(
         )
 
 
+def refuse_same_prompt(template: Template, names: Mapping[str, Any], n: int, what: str) -> None:
+    """A template that reads nothing of the items (no ``{item}``, no column) sends one
+    prompt ``n`` times, a call each: almost always ``{{text}}`` written for ``{text}``
+    (a Jinja habit) or a forgotten placeholder. Refuse before anything is sent."""
+    roots = {p.root for p in template.placeholders}
+    plain = (
+        "" if template.interpolated else "--no-interpolate sends the prompt exactly as written. "
+    )
+    refuse_unread_items(roots, template.source, names, n, what, whole="item", why=plain)
+
+
+def refuse_unread_items(
+    roots: Iterable[str],
+    source: str,
+    names: Mapping[str, Any],
+    n: int,
+    what: str,
+    *,
+    whole: str,
+    why: str = "",
+) -> None:
+    """Refuse ``n`` > 1 items none of whose fields (``names``, or ``{whole}``: ``item``
+    for a prompt, ``input`` for a pipeline) any placeholder in ``roots`` reads."""
+    fields = {whole, *names}
+    if n < 2 or fields & set(roots):
+        return
+    shown = ["{" + name + "}" for name in sorted(names)[:6]]
+    shown += ["…"] if len(names) > len(shown) else []
+    way = ", ".join([*shown, "{" + whole + "}"]) + (" (the whole item)" if shown else "")
+    escaped = next((m.group(0) for m in _DOUBLED.finditer(source) if m.group(1) in fields), None)
+    written = next((m.group(0) for m in _WRITTEN.finditer(source) if m.group(1) in fields), None)
+    items = "items" if what == "items" else f"items of {what}"
+    if escaped and not why:
+        why = f"{escaped} is a literal '{escaped[1:-1]}' here (doubled braces are the escape). "
+    elif written and not why:
+        why = (
+            f"{written} is sent as written: a placeholder takes a name, .field or [key], "
+            "not a call or an expression. "
+        )
+    raise ConfigurationError(
+        f"The prompt uses nothing of the items, so all {n} {items} would get the same "
+        f"prompt, a call each. {why}Name where each item goes: {way}."
+    )
+
+
+#: ``{{ name }}`` / ``{{name}}``: a Jinja-style placeholder, an escape in our templates.
+_DOUBLED = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
+#: ``{review.upper()}``, ``{stars + 1}``: braces around a field that did not parse.
+_WRITTEN = re.compile(r"(?<!\{)\{\s*([A-Za-z_]\w*)[^{}]*\}")
+
+
 def _record_names(value: object) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         return {}
@@ -258,10 +312,15 @@ def matrix_prompts(
         except AccessError as exc:
             label = index[position] if index is not None else position
             hint = literal_hint(template, names, no_interpolate=False)
-            raise ConfigurationError(f"In the prompt, for item {label!r}: {exc}{hint}") from None
+            said = str(exc)
+            if said.endswith(("?", ".")) and hint:  # one stop between them, not "?."
+                hint = " " + hint.removeprefix(". ")
+            raise ConfigurationError(f"In the prompt, for item {label!r}: {said}{hint}") from None
         for p in plain:
             if p.root in row and row[p.root] is None:
                 missing[p.raw].append(position)
+    # After rendering, so a misspelt column fails first, naming the near names.
+    refuse_same_prompt(template, extras[0], len(values), what)
     source = items if (_is_dataframe(items) or _is_series(items)) else None
     missing = {raw: rows for raw, rows in missing.items() if rows}
     return MatrixInput(items=values, prompts=prompts, index=index, source=source, missing=missing)

@@ -37,6 +37,7 @@ from .matrix import (
     input_frame,
     new_run_id,
     refuse_shadowed_column,
+    refuse_unread_items,
     whole_names,
 )
 from .matrix_audit import MatrixRunAudit
@@ -141,6 +142,10 @@ def pipeline_rows(
     )
     if problems:  # the names of a DataFrame's columns and the namespace's, not this row's
         raise SpecError(problems, source=compiled.source)
+    # After the names are checked, so a misspelt column fails first, naming near names.
+    refuse_unread_items(
+        _roots(compiled), _sources(compiled), extras[0], len(values), what, whole="input"
+    )
     source = items if (_is_dataframe(items) or _is_series(items)) else None
     return RowsInput(inputs=values, namespaces=namespaces, index=index, source=source)
 
@@ -152,6 +157,21 @@ def _whole_names(compiled: Any) -> set[str]:
         for template in (prompt, compiled.systems.get(name)):
             names |= whole_names(template) if template is not None else set()
     return names
+
+
+def _roots(compiled: Any) -> set[str]:
+    """Every name a pipeline's prompts, systems and conditions read (``{input}``, a
+    column, a kernel name, an earlier step)."""
+    names = {ref.name for ref in compiled.deferred} | ({"input"} if compiled.input_refs else set())
+    for template in [*compiled.prompts.values(), *compiled.systems.values()]:
+        names |= {p.root for p in template.placeholders} if template is not None else set()
+    return names
+
+
+def _sources(compiled: Any) -> str:
+    """The text of every prompt and system, as written (for the ``{{name}}`` hint)."""
+    templates = [*compiled.prompts.values(), *compiled.systems.values()]
+    return "\n".join(t.source for t in templates if t is not None)
 
 
 def row_run_ids(run_id: str, start: int, stop: int) -> list[str]:

@@ -57,7 +57,53 @@ def test_a_column_whose_name_is_not_an_identifier_is_reached_by_its_name() -> No
     numbered = pd.DataFrame([["a", "b"], ["c", "d"]])  # columns 0 and 1
     assert matrix_prompts("{0}-{1} {2}", numbered).prompts == ["a-b {2}", "c-d {2}"]
     # Without interpolation every brace stays as written.
-    assert matrix_prompts("{review text}", df, interpolate=False).prompts[0] == "{review text}"
+    one = df.head(1)
+    assert matrix_prompts("{review text}", one, interpolate=False).prompts[0] == "{review text}"
+
+
+@pytest.mark.parametrize(
+    ("template", "items", "said"),
+    [
+        # Jinja's {{name}} is our escape: every row would get a literal '{text}'.
+        ("Classify: {{text}}", pd.Series(["good", "bad"], name="text"), "{{text}} is a literal"),
+        ("Classify: {{ review }}", pd.DataFrame({"review": ["a", "b"]}), "{{ review }} is a"),
+        ("Tell me a joke", ["a", "b", "c"], "all 3 items"),
+        ("Rate it", pd.DataFrame({"review": ["a", "b"], "stars": [1, 2]}), "{review}, {stars}"),
+        ("{review}", pd.DataFrame({"review": ["a", "b"]}), "exactly as written"),
+        ("Rate {review.upper()}", pd.DataFrame({"review": ["a", "b"]}), "not a call"),
+    ],
+)
+def test_a_prompt_that_reads_nothing_of_the_items_is_refused_before_any_call(
+    template: str, items: object, said: str
+) -> None:
+    interpolate = template != "{review}"
+    with pytest.raises(ConfigurationError, match="would get the same prompt") as caught:
+        matrix_prompts(template, items, interpolate=interpolate, what="--over df")
+    assert said in str(caught.value)
+    assert "{item}" in str(caught.value)
+
+
+def test_a_misspelt_column_is_named_before_the_same_prompt_is_refused() -> None:
+    df = pd.DataFrame({"review": ["a", "b"]})
+    with pytest.raises(ConfigurationError) as caught:
+        matrix_prompts("Rate {Review}", df)
+    said = str(caught.value)
+    assert "did you mean 'review'? To send {Review} as written" in said
+    assert "same prompt" not in said
+
+
+def test_a_prompt_may_read_the_items_through_any_field_or_one_item_alone() -> None:
+    df = pd.DataFrame({"review": ["a", "b"], "stars": [1, 2]})
+    assert matrix_prompts("{stars} stars", df).prompts == ["1 stars", "2 stars"]
+    assert matrix_prompts("Q: {item[review]}", df).prompts == ["Q: a", "Q: b"]
+    assert matrix_prompts("Tell me a joke", ["x"]).prompts == ["Tell me a joke"]
+    # A kernel name beside an item field is fine; the kernel name alone is not.
+    assert matrix_prompts("{n}: {item}", ["x", "y"], namespace={"n": 7}).prompts == [
+        "7: x",
+        "7: y",
+    ]
+    with pytest.raises(ConfigurationError, match="same prompt"):
+        matrix_prompts("{n} jokes", ["x", "y"], namespace={"n": 7})
 
 
 def test_records_fill_their_keys_and_become_columns() -> None:

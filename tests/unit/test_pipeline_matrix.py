@@ -65,6 +65,27 @@ def test_mistakes_are_refused_before_any_call(engine: OrchestrationEngine) -> No
     assert engine.audit.to_dataframe(event="call").empty  # nothing was sent
 
 
+def test_a_pipeline_that_reads_nothing_of_the_rows_is_refused_before_any_call(
+    engine: OrchestrationEngine,
+) -> None:
+    df = pd.DataFrame({"review": ["ok", "bad"], "stars": [3, 1]})
+    jinja = [{"name": "s", "model": "gpt-4o", "prompt": "Summarise: {{review}}"}]
+    with pytest.raises(ConfigurationError, match="same prompt") as caught:
+        engine.pipeline_matrix_sync(jinja, df)
+    assert "{{review}} is a literal" in str(caught.value)
+    assert "{review}, {stars}, {input}" in str(caught.value)
+    with pytest.raises(ConfigurationError, match="all 3 items"):
+        engine.pipeline_matrix_sync([{"model": "gpt-4o", "prompt": "Tell a joke"}], [1, 2, 3])
+    assert engine.audit.to_dataframe(event="call").empty  # nothing was sent
+    # A later step may be the one reading the row; one row alone is one prompt.
+    later = [
+        {"name": "a", "model": "gpt-4o", "prompt": "Say hi"},
+        {"name": "b", "model": "gpt-4o", "prompt": "{a.output} {input[stars]}"},
+    ]
+    assert engine.pipeline_matrix_sync(later, df).status == "done"
+    assert engine.pipeline_matrix_sync(jinja, df.head(1)).status == "done"
+
+
 def test_rows_neither_read_nor_extend_the_session_conversation(
     engine: OrchestrationEngine,
 ) -> None:
