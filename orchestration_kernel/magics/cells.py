@@ -12,7 +12,7 @@ import argparse
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import AllAttemptsFailed, GuardianBlocked, PipelineError, RunCancelled
+from ..errors import AllAttemptsFailed, GuardianBlocked, PipelineError, RunCancelled, SpecError
 from ..formatting import format_cost
 from .args import evaluate_input
 from .compare import (
@@ -24,6 +24,7 @@ from .compare import (
 )
 from .context import CellContext
 from .display import make_run_display
+from .prompt_body import looks_like_prompt, prompt_cell_error
 from .render import Rendered, render
 
 __all__ = ["run_compare_cell", "run_pipeline", "run_pipeline_cell"]
@@ -39,7 +40,6 @@ def input_value(ctx: CellContext, args: argparse.Namespace) -> Any:
 
 def run_pipeline_cell(ctx: CellContext, args: argparse.Namespace, body: str) -> Any:
     """Load, check and run the pipeline in ``body``; show it live; render its output."""
-    from ..pipeline import Pipeline
     from ..pipeline.needs_input import missing_input_error
 
     if args.over is not None:  # once per row: orchestration_kernel.pipeline_matrix
@@ -57,12 +57,11 @@ def run_pipeline_cell(ctx: CellContext, args: argparse.Namespace, body: str) -> 
         "interpolate": not args.no_interpolate,
         "default_model": ctx.default_model or None,
     }
+    pipeline = _load(ctx, body, name, options)
     if args.dry_run:
-        pipeline = Pipeline(body, engine=ctx.engine, name=name, **options)
         plan = pipeline.plan(input_data, namespace=options["namespace"])
         ctx.bind(args.out, plan)
         return plan
-    pipeline = Pipeline(body, engine=ctx.engine, name=name, **options)
     if input_data is None:
         missing = missing_input_error(pipeline.compiled, "add --input EXPR to the magic's line")
         if missing is not None:
@@ -73,6 +72,18 @@ def run_pipeline_cell(ctx: CellContext, args: argparse.Namespace, body: str) -> 
     columns = [str(c) for c in input_data] if isinstance(input_data, Mapping) else []
     ctx.notes(pipeline_notes(pipeline.compiled, namespace, columns))
     return run_pipeline(ctx, args, pipeline, input_data)
+
+
+def _load(ctx: CellContext, body: str, name: str | None, options: dict[str, Any]) -> Any:
+    """The cell's pipeline; a body that is one prompt says how to send it instead."""
+    from ..pipeline import Pipeline
+
+    try:
+        return Pipeline(body, engine=ctx.engine, name=name, **options)
+    except SpecError as exc:
+        if not looks_like_prompt(body):
+            raise
+        raise prompt_cell_error(ctx.engine, name, ctx.default_model or None) from exc
 
 
 def run_pipeline(ctx: CellContext, args: argparse.Namespace, pipeline: Any, input_data: Any) -> Any:

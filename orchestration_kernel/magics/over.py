@@ -28,6 +28,7 @@ from typing import Any
 from ..errors import ConfigurationError, SpecError
 from .compare import over_items, pipeline_notes
 from .context import CellContext
+from .prompt_body import looks_like_prompt
 
 __all__ = ["cluster_progress", "missing_notes", "run_pipeline_over_cell"]
 
@@ -67,21 +68,6 @@ def missing_notes(compiled: Any, rows: Any, columns: list[str]) -> list[str]:
     return found.notes("rows")
 
 
-def _is_bare_prompt(body: str) -> bool:
-    """Whether a cell body is one prompt, not YAML steps: it loads as a plain string (or
-    not at all) and no line starts a step list or a ``steps:`` mapping."""
-    import yaml
-
-    try:
-        data = yaml.safe_load(body)
-    except yaml.YAMLError:
-        data = body
-    if not isinstance(data, str):
-        return False
-    starts = (line.lstrip() for line in body.splitlines())
-    return not any(line.startswith(("- ", "steps:")) for line in starts)
-
-
 def run_pipeline_over_cell(ctx: CellContext, args: argparse.Namespace, body: str) -> Any:
     """Check the spec and the rows (the first row's names too), then run every row."""
     from ..pipeline import Pipeline
@@ -93,7 +79,7 @@ def run_pipeline_over_cell(ctx: CellContext, args: argparse.Namespace, body: str
             body, engine=ctx.engine, name=name, default_model=ctx.default_model or None
         )
     except SpecError as exc:
-        if not _is_bare_prompt(body):
+        if not looks_like_prompt(body):
             raise
         model = ctx.default_model or "gpt-4o-mini"
         raise ConfigurationError(

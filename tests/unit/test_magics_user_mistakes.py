@@ -250,3 +250,48 @@ def test_out_refuses_a_name_that_would_hide_code_and_keeps_data_names(
     assert type(ip.user_ns["answers"]).__name__ == "CompareTable"
     for name in ("codec", "helper", "answers"):
         ip.user_ns.pop(name)
+
+
+@pytest.mark.parametrize(
+    ("head", "body", "suggested"),
+    [
+        ("", "Summarise the doc in one line", "--compare gpt-4o-mini"),
+        ("", "Summarise: {doc}", "--compare gpt-4o-mini"),  # YAML reads a mapping
+        ("", "Summarise this: {{ doc }}", "--compare gpt-4o-mini"),  # YAML fails on braces
+        (" gpt-4o", "Summarise: {doc}\nIn two lines.", "--compare gpt-4o on the first line"),
+    ],
+)
+def test_a_prompt_in_a_pipeline_cell_says_how_to_send_it(
+    ip: Any,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+    head: str,
+    body: str,
+    suggested: str,
+) -> None:
+    # Before: "the spec has no 'steps:' list" or "malformed YAML: found unhashable key",
+    # neither naming --compare, for the first cell many people type.
+    ip.user_ns["doc"] = "Revenue grew."
+    result = cell(ip, f"%%orchestrate{head}\n{body}")
+    out = capsys.readouterr().out
+    clean_failure(result, out, "ConfigurationError")
+    assert "This cell is one prompt" in out and suggested in out
+    if head:
+        assert "names the pipeline, not a model" in out
+
+
+BROKEN_SPECS = [
+    "steps:\n  - name: a\n    modle: gpt-4o\n    prompt: hi",
+    "- {model: gpt-4o, prompt: hi, tiemout: 3}",
+    "name: x\nstep:\n  - {model: gpt-4o, prompt: hi}",
+]
+
+
+def test_a_broken_spec_still_gets_its_own_spec_error(
+    ip: Any,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for body in BROKEN_SPECS:
+        clean_failure(
+            cell(ip, f"%%orchestrate\n{body}"), out := capsys.readouterr().out, "SpecError"
+        )
+        assert "one prompt" not in out and "line " in out, body
