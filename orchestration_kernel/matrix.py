@@ -55,6 +55,7 @@ __all__ = [
     "MatrixEvent",
     "MatrixInput",
     "MatrixResult",
+    "doubled_names",
     "matrix_prompts",
     "refuse_same_prompt",
     "refuse_shadowed_column",
@@ -248,7 +249,7 @@ def refuse_unread_items(
     shown = ["{" + name + "}" for name in sorted(names)[:6]]
     shown += ["…"] if len(names) > len(shown) else []
     way = ", ".join([*shown, "{" + whole + "}"]) + (" (the whole item)" if shown else "")
-    escaped = next((m.group(0) for m in _DOUBLED.finditer(source) if m.group(1) in fields), None)
+    escaped = next((raw for raw, name in doubled_names(source) if name in fields), None)
     written = next((m.group(0) for m in _WRITTEN.finditer(source) if m.group(1) in fields), None)
     items = "items" if what == "items" else f"items of {what}"
     if escaped and not why:
@@ -266,6 +267,14 @@ def refuse_unread_items(
 
 #: ``{{ name }}`` / ``{{name}}``: a Jinja-style placeholder, an escape in our templates.
 _DOUBLED = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
+
+
+def doubled_names(source: str) -> list[tuple[str, str]]:
+    """``(as written, name)`` for each ``{{name}}`` / ``{{ name }}`` in ``source``: Jinja's
+    placeholder, which our templates read as an escape for a literal ``{name}``."""
+    return [(m.group(0), m.group(1)) for m in _DOUBLED.finditer(source)]
+
+
 #: ``{review.upper()}``, ``{stars + 1}``: braces around a field that did not parse.
 _WRITTEN = re.compile(r"(?<!\{)\{\s*([A-Za-z_]\w*)[^{}]*\}")
 

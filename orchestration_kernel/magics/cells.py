@@ -16,6 +16,7 @@ from ..errors import AllAttemptsFailed, GuardianBlocked, PipelineError, RunCance
 from ..formatting import format_cost
 from .args import evaluate_input
 from .compare import (
+    doubled_brace_notes,
     format_spec_notes,
     over_items,
     pipeline_notes,
@@ -149,7 +150,9 @@ def run_compare_cell(ctx: CellContext, args: argparse.Namespace, body: str) -> A
         prepared = matrix_prompts(template, items, namespace=namespace, what=f"--over {args.over}")
     first = prepared.items[0] if args.over is not None else None
     columns = list(first) if isinstance(first, Mapping) else []
-    ctx.notes(format_spec_notes(template, [*namespace, *columns, "item"]))
+    known = [*namespace, *columns]
+    fields = [*known, "item"] if args.over is not None else known  # else {{item}} is meant
+    ctx.notes(format_spec_notes(template, [*known, "item"]) + doubled_brace_notes(template, fields))
     ctx.notes(prepared.notes())
     check_mode("interactive", None)
     if args.dry_run:

@@ -15,13 +15,14 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..errors import ConfigurationError
-from ..matrix import MatrixResult, literal_hint
+from ..matrix import MatrixResult, doubled_names, literal_hint
 from ..pipeline.placeholders import Template, compile_template
 from ..pipeline.scope import AccessError, Scope
 from .args import evaluate_input
 
 __all__ = [
     "CompareMatrix",
+    "doubled_brace_notes",
     "format_spec_notes",
     "over_items",
     "pipeline_notes",
@@ -74,6 +75,20 @@ def format_spec_notes(template: Template, names: Iterable[str]) -> list[str]:
     return notes
 
 
+def doubled_brace_notes(template: Template, names: Iterable[str]) -> list[str]:
+    """A note for each ``{{name}}`` whose ``name`` the prompt could use: Jinja's spelling
+    of a placeholder is our escape, so the model gets a literal ``{name}``."""
+    if not template.interpolated:
+        return []
+    known = set(names)
+    found = {raw: name for raw, name in doubled_names(template.source) if name in known}
+    return [
+        f"{raw} is sent as a literal {{{name}}}: doubled braces are the escape, not a "
+        f"placeholder. To insert {name}, write {{{name}}}."
+        for raw, name in found.items()
+    ]
+
+
 def pipeline_notes(compiled: Any, names: Iterable[str], columns: Iterable[str] = ()) -> list[str]:
     """Notes on a pipeline's prompts: a format spec on a known name (see
     :func:`format_spec_notes`), or ``{review text}`` naming a row's column that is not an
@@ -86,6 +101,7 @@ def pipeline_notes(compiled: Any, names: Iterable[str], columns: Iterable[str] =
             continue
         where = f"step {step!r}: "
         notes += [where + note for note in format_spec_notes(template, known)]
+        notes += [where + note for note in doubled_brace_notes(template, known)]
         notes += [
             f"{where}{{{inner}}} is sent as written; a row's column {inner!r} is "
             f"{{input[{inner}]}} in a pipeline."

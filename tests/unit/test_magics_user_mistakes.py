@@ -295,3 +295,23 @@ def test_a_broken_spec_still_gets_its_own_spec_error(
             cell(ip, f"%%orchestrate\n{body}"), out := capsys.readouterr().out, "SpecError"
         )
         assert "one prompt" not in out and "line " in out, body
+
+
+def test_jinja_braces_around_a_known_name_are_noted_as_literal(
+    ip: Any,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Before: '{doc}' went to the model with no word, the cell done.
+    ip.user_ns["doc"] = "Revenue grew."
+    cells = {
+        "%%orchestrate --compare gpt-4o\nSummarise: {{doc}}": "note: {{doc}} is sent as a literal",
+        "%%orchestrate\n- {model: gpt-4o, prompt: 'Summarise: {{ doc }}'}": "{{ doc }} is sent",
+    }
+    for text, said in cells.items():
+        assert cell(ip, text).success
+        out = capsys.readouterr().out
+        assert said in out and "To insert doc, write {doc}" in out, text
+    # A name the kernel does not hold, and {{item}} without --over, are meant literally.
+    for text in ("Explain {{ nothing_here }} in Jinja", "Show the text {{item}}"):
+        assert cell(ip, f"%%orchestrate --compare gpt-4o\n{text}").success
+        assert "sent as a literal" not in capsys.readouterr().out
