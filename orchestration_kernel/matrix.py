@@ -144,6 +144,7 @@ def _cell(value: object) -> object:
 
 def _rows(items: Any, what: str) -> tuple[list[Any], list[Mapping[str, Any]], list[Any] | None]:
     """``(items, per-item extra names, index)`` for any accepted kind of ``items``."""
+    from .date_only import date_only_positions, date_values
     from .whole_numbers import whole_float_positions, whole_values  # numpy: with pandas
 
     if _is_dataframe(items):
@@ -160,10 +161,16 @@ def _rows(items: Any, what: str) -> tuple[list[Any], list[Mapping[str, Any]], li
             column = columns[k]
             for record, value in zip(records, whole_values(items.iloc[:, k]) or (), strict=True):
                 record[column] = value
+        for k in date_only_positions(items):  # dates: 2024-01-01, not 2024-01-01 00:00:00
+            column = columns[k]
+            for record, day in zip(records, date_values(items.iloc[:, k]) or (), strict=True):
+                record[column] = day
         # Every column is a name: ``{review text}`` and ``{0}`` reach theirs too.
         return list(records), list(records), list(items.index.tolist())
     if _is_series(items):
-        whole = whole_values(items)  # ints pandas made floats: 5, not 5.0
+        # ints pandas made floats (5, not 5.0); dates (2024-01-01, not ... 00:00:00)
+        whole = whole_values(items)
+        whole = whole if whole is not None else date_values(items)
         values = whole if whole is not None else [_cell(v) for v in items.tolist()]
         name = getattr(items, "name", None)
         extra = name if isinstance(name, str) and name else None

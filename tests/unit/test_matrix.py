@@ -123,7 +123,7 @@ def test_each_cell_keeps_its_own_column_type() -> None:
         {"id": [1, 2], "score": [0.5, 1.5], "when": [pd.Timestamp("2024-01-01"), pd.NaT]}
     )
     made = matrix_prompts("{id}|{score}|{when}", df)
-    assert made.prompts == ["1|0.5|2024-01-01 00:00:00", "2|1.5|"]
+    assert made.prompts == ["1|0.5|2024-01-01", "2|1.5|"]
 
 
 def test_a_missing_cell_renders_as_nothing_and_as_null_in_item() -> None:
@@ -138,7 +138,7 @@ def test_a_missing_cell_renders_as_nothing_and_as_null_in_item() -> None:
     made = matrix_prompts("[{review}] [{stars}] [{n}] [{when}]", df)
     # A float column of whole numbers with a gap is how pandas holds ints with a missing
     # value ([4, None]): its values read as ints ("5-star", not "5.0-star").
-    assert made.prompts == ["[fine] [4] [1] []", "[] [] [] [2024-01-01 00:00:00]"]
+    assert made.prompts == ["[fine] [4] [1] []", "[] [] [] [2024-01-01]"]
     row = matrix_prompts("{item}", df[["review", "stars"]]).prompts[1]
     assert '"review": null' in row and '"stars": null' in row and "NaN" not in row
     assert matrix_prompts("<{item}>", pd.Series([1.5, None])).prompts == ["<1.5>", "<>"]
@@ -251,3 +251,21 @@ async def test_async_matrix_and_its_observer() -> None:
 def test_a_misspelled_mode_names_batch_too() -> None:
     with pytest.raises(ConfigurationError, match="Did you mean 'batch'"):
         make_engine().matrix_sync(["gpt-4o"], "{item}", [1], mode="bacth")
+
+
+def test_a_date_column_renders_as_pandas_shows_it_not_with_a_midnight_time() -> None:
+    # Before: 'Rate ok on 2024-01-01 00:00:00', a time the data never had.
+    df = pd.DataFrame(
+        {
+            "day": pd.to_datetime(["2024-01-01", "2024-02-01", None]),
+            "at": pd.to_datetime(["2024-01-01 10:30", "2024-02-01 00:00", None]),
+            "zoned": pd.to_datetime(["2024-01-01"] * 3).tz_localize("Europe/Paris"),
+        }
+    )
+    made = matrix_prompts("{day}|{at}|{zoned}", df)
+    assert made.prompts[0] == "2024-01-01|2024-01-01 10:30:00|2024-01-01 00:00:00+01:00"
+    assert made.prompts[2].startswith("||")  # NaT stays missing
+    assert made.missing == {"{day}": [2], "{at}": [2]}
+    assert '"day": "2024-01-01"' in matrix_prompts("{item}", df).prompts[0]
+    assert matrix_prompts("On {item}", df["day"]).prompts[:2] == ["On 2024-01-01", "On 2024-02-01"]
+    assert df["day"].dtype.kind == "M"  # the user's frame is untouched
