@@ -169,9 +169,9 @@ def _rows(items: Any, what: str) -> tuple[list[Any], list[Mapping[str, Any]], li
         return list(records), list(records), list(items.index.tolist())
     if _is_series(items):
         # ints pandas made floats (5, not 5.0); dates (2024-01-01, not ... 00:00:00)
-        whole = whole_values(items)
-        whole = whole if whole is not None else date_values(items)
-        values = whole if whole is not None else [_cell(v) for v in items.tolist()]
+        kept: list[Any] | None = whole_values(items)
+        kept = kept if kept is not None else date_values(items)
+        values = kept if kept is not None else [_cell(v) for v in items.tolist()]
         name = getattr(items, "name", None)
         extra = name if isinstance(name, str) and name else None
         by_name: list[Mapping[str, Any]] = [
