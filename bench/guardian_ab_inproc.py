@@ -107,7 +107,6 @@ PER_CALL_LENGTHS = (0, 40, 150, 500, 1000, 5000)
 def _per_call_rows() -> dict[str, list[str]]:
     """20 texts of each length in :data:`PER_CALL_LENGTHS`, prose and labelled prompts."""
     import random
-
     from pydoc_data.topics import topics
 
     from tests.guardian_eval.generator import build_cases
@@ -130,51 +129,60 @@ def _per_call_rows() -> dict[str, list[str]]:
     return rows
 
 
-async def _measure_per_call(sides: dict[str, Any], rounds: int) -> None:
+async def _per_call(side: dict[str, Any], stage: str, text: str) -> float:
+    """Seconds of thread CPU one side's ``check_input`` (``stage`` "in") or
+    ``check_output`` ("out") takes on ``text``."""
+    guardian = side["check_input"]
+    check = guardian.check_input if stage == "in" else guardian.check_output
+    t0 = time.thread_time()
+    await check(text, side["ctx"])
+    return time.thread_time() - t0
+
+
+async def _call_pair(side: dict[str, Any], i: int) -> float:
+    """The speed bench's call pair (:func:`bench.guardian_speed._call_pairs`): seconds."""
     from bench.wire import _FILLER, PROMPT_BYTES, REPLY
 
-    async def once(side: dict[str, Any], stage: str, text: str) -> float:
-        check = side["check_input"].check_input if stage == "in" else side["check_input"].check_output
-        t0 = time.thread_time()
-        await check(text, side["ctx"])
-        return time.thread_time() - t0
+    head = f"Summarise in one line, call {i:06d}: "
+    prompt = head + _FILLER[: PROMPT_BYTES - len(head)]
+    return await _per_call(side, "in", prompt) + await _per_call(side, "out", REPLY)
 
-    async def pair(side: dict[str, Any], i: int) -> float:
-        head = f"Summarise in one line, call {i:06d}: "
-        prompt = head + _FILLER[: PROMPT_BYTES - len(head)]
-        return await once(side, "in", prompt) + await once(side, "out", REPLY)
 
-    print(f"`python -m bench.guardian_ab_inproc BASE --per-call --rounds {rounds}` (thread CPU, µs per call)")
+def _row(name: str, figure: str, times: dict[str, list[float]], ratios: list[float]) -> None:
+    base, now = statistics.median(times["base"]), statistics.median(times["now"])
+    print(f"| {name} | {figure} | {base:.1f} | {now:.1f} | {statistics.median(ratios):.3f} |")
+
+
+async def _measure_per_call(sides: dict[str, Any], rounds: int) -> None:
+    print(
+        f"`python -m bench.guardian_ab_inproc BASE --per-call --rounds {rounds}` "
+        "(thread CPU, µs per call)"
+    )
     print("| texts | check | base | now | median ratio now / base |\n|---|---|---|---|---|")
-    rows = _per_call_rows()
-    for row, texts in rows.items():
+    for row, texts in _per_call_rows().items():
         for stage in ("in", "out"):
             for text in texts:  # warm-up
                 for side in sides.values():
-                    await once(side, stage, text)
+                    await _per_call(side, stage, text)
             times: dict[str, list[float]] = {"base": [], "now": []}
             ratios = []
             for r in range(rounds):
                 for text in texts:
                     order = ("base", "now") if r % 2 == 0 else ("now", "base")
-                    took = {label: await once(sides[label], stage, text) * 1e6 for label in order}
+                    took = {k: await _per_call(sides[k], stage, text) * 1e6 for k in order}
                     times["base"].append(took["base"])
                     times["now"].append(took["now"])
                     ratios.append(took["now"] / took["base"] if took["base"] else 1.0)
-            base, now = statistics.median(times["base"]), statistics.median(times["now"])
-            name = "check_input" if stage == "in" else "check_output"
-            print(f"| {row} | {name} | {base:.1f} | {now:.1f} | {statistics.median(ratios):.3f} |")
-    times = {"base": [], "now": []}
-    ratios = []
-    for i in range(-20, 100 * rounds):
+            _row(row, "check_input" if stage == "in" else "check_output", times, ratios)
+    times, ratios = {"base": [], "now": []}, []
+    for i in range(-20, 100 * rounds):  # the first 20 warm up
         order = ("base", "now") if i % 2 == 0 else ("now", "base")
-        took = {label: await pair(sides[label], i) * 1e6 for label in order}
+        took = {k: await _call_pair(sides[k], i) * 1e6 for k in order}
         if i >= 0:
             times["base"].append(took["base"])
             times["now"].append(took["now"])
             ratios.append(took["now"] / took["base"])
-    base, now = statistics.median(times["base"]), statistics.median(times["now"])
-    print(f"| call pair (1 KB in, 500 out) | both | {base:.1f} | {now:.1f} | {statistics.median(ratios):.3f} |")
+    _row("call pair (1 KB in, 500 out)", "both", times, ratios)
 
 
 def main(argv: list[str] | None = None) -> int:
