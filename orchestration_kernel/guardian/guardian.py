@@ -376,7 +376,8 @@ class Guardian:
                 result = await self._await(policy, result)
             if (policy is r.secrets or policy is r.pii) and not result.failure:
                 scans[policy] = result.findings
-            self._collect(policy, stage, start, result, decisions, findings)
+            if result.action != "allow" or result.record:  # most policies allow: no call
+                self._collect(policy, stage, start, result, decisions, findings)
         if len(scans) == 2 and r.reusable and not _patched(r):
             _remember(r, text, scans)
         if builds_pending():  # a prefilter database was missing: built once this returns
