@@ -15,6 +15,12 @@ the per-check ratios now / base. Use an even ``--rounds``: the side that goes se
 a pair finds the text in the CPU's caches, and alternating cancels that. A family
 neither side changed reads about 1.00 (the control). The prefilter databases are loaded
 (``ORCHESTRATION_GUARDIAN_PREFILTER=wait``) and both sides use one home.
+
+``--per-call``: instead, µs per call (thread CPU) of ``check_input`` and
+``check_output`` on texts of 0, 40, 150, 500, 1,000 and 5,000 characters (prose cut from
+the Python documentation's topic pages, and the labelled prompts joined, as the speed
+bench joins them; 20 texts of each), and of the speed bench's call pair (a 1 KB benign
+prompt in, the 500-character reply out): where a check's fixed cost shows.
 """
 
 from __future__ import annotations
@@ -94,11 +100,97 @@ async def _measure(sides: dict[str, Any], rows: dict[str, list[str]], rounds: in
             print(f"| {row} | {figure} | {base:.1f} | {now:.1f} | {ratio:.3f} |")
 
 
+#: The text lengths ``--per-call`` measures (characters).
+PER_CALL_LENGTHS = (0, 40, 150, 500, 1000, 5000)
+
+
+def _per_call_rows() -> dict[str, list[str]]:
+    """20 texts of each length in :data:`PER_CALL_LENGTHS`, prose and labelled prompts."""
+    import random
+    from pydoc_data.topics import topics
+
+    from tests.guardian_eval.generator import build_cases
+
+    rng = random.Random(3)
+    prose = "\n\n".join(topics[name] for name in sorted(topics))
+    prompts = [c.text for c in build_cases()]
+    rows: dict[str, list[str]] = {}
+    for n in PER_CALL_LENGTHS:
+        starts = [rng.randrange(len(prose) - n - 1) for _ in range(20)]
+        rows[f"prose {n}"] = [prose[s : s + n] for s in starts]
+        joined = []
+        for _ in range(20):
+            parts, i = [], rng.randrange(len(prompts))
+            while sum(len(p) + 1 for p in parts) < n:
+                parts.append(prompts[i % len(prompts)])
+                i += 1
+            joined.append("\n".join(parts)[:n])
+        rows[f"labelled {n}"] = joined
+    return rows
+
+
+async def _per_call(side: dict[str, Any], stage: str, text: str) -> float:
+    """Seconds of thread CPU one side's ``check_input`` (``stage`` "in") or
+    ``check_output`` ("out") takes on ``text``."""
+    guardian = side["check_input"]
+    check = guardian.check_input if stage == "in" else guardian.check_output
+    t0 = time.thread_time()
+    await check(text, side["ctx"])
+    return time.thread_time() - t0
+
+
+async def _call_pair(side: dict[str, Any], i: int) -> float:
+    """The speed bench's call pair (:func:`bench.guardian_speed._call_pairs`): seconds."""
+    from bench.wire import _FILLER, PROMPT_BYTES, REPLY
+
+    head = f"Summarise in one line, call {i:06d}: "
+    prompt = head + _FILLER[: PROMPT_BYTES - len(head)]
+    return await _per_call(side, "in", prompt) + await _per_call(side, "out", REPLY)
+
+
+def _row(name: str, figure: str, times: dict[str, list[float]], ratios: list[float]) -> None:
+    base, now = statistics.median(times["base"]), statistics.median(times["now"])
+    print(f"| {name} | {figure} | {base:.1f} | {now:.1f} | {statistics.median(ratios):.3f} |")
+
+
+async def _measure_per_call(sides: dict[str, Any], rounds: int) -> None:
+    print(
+        f"`python -m bench.guardian_ab_inproc BASE --per-call --rounds {rounds}` "
+        "(thread CPU, µs per call)"
+    )
+    print("| texts | check | base | now | median ratio now / base |\n|---|---|---|---|---|")
+    for row, texts in _per_call_rows().items():
+        for stage in ("in", "out"):
+            for text in texts:  # warm-up
+                for side in sides.values():
+                    await _per_call(side, stage, text)
+            times: dict[str, list[float]] = {"base": [], "now": []}
+            ratios = []
+            for r in range(rounds):
+                for text in texts:
+                    order = ("base", "now") if r % 2 == 0 else ("now", "base")
+                    took = {k: await _per_call(sides[k], stage, text) * 1e6 for k in order}
+                    times["base"].append(took["base"])
+                    times["now"].append(took["now"])
+                    ratios.append(took["now"] / took["base"] if took["base"] else 1.0)
+            _row(row, "check_input" if stage == "in" else "check_output", times, ratios)
+    times, ratios = {"base": [], "now": []}, []
+    for i in range(-20, 100 * rounds):  # the first 20 warm up
+        order = ("base", "now") if i % 2 == 0 else ("now", "base")
+        took = {k: await _call_pair(sides[k], i) * 1e6 for k in order}
+        if i >= 0:
+            times["base"].append(took["base"])
+            times["now"].append(took["now"])
+            ratios.append(took["now"] / took["base"])
+    _row("call pair (1 KB in, 500 out)", "both", times, ratios)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Measure BASE and the working tree in one process; print the medians."""
     p = argparse.ArgumentParser(prog="python -m bench.guardian_ab_inproc", description=__doc__)
     p.add_argument("base", help="the git commit to compare against")
     p.add_argument("--rounds", type=int, default=6, help="checks of each text per side")
+    p.add_argument("--per-call", action="store_true", help="µs per call by text length")
     args = p.parse_args(argv)
     os.environ["ORCHESTRATION_GUARDIAN_PREFILTER"] = "wait"
     from bench.guardian_speed import _ordinary_texts, _prose_texts
@@ -113,6 +205,9 @@ def main(argv: list[str] | None = None) -> int:
         wait_all()
         base_prefilter = importlib.import_module(f"{_BASE_PACKAGE}.guardian.injection_prefilter")
         base_prefilter.wait_all()
+        if args.per_call:
+            asyncio.run(_measure_per_call(sides, args.rounds))
+            return 0
         rows = {
             "labelled": _ordinary_texts(),
             "negatives": _ordinary_texts(benign=True),

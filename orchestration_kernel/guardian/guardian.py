@@ -18,7 +18,7 @@ from time import perf_counter
 from typing import overload
 
 from ..errors import ConfigurationError, UnknownNameError
-from ..models import ChatRequest, Decision, Message
+from ..models import Action, ChatRequest, Decision, EvidenceSpan, Message
 from ..secrets import Secret
 from ..user_spec import validate_spec
 from .builtins import PolicyFactory, PolicyRegistry, PolicySetup, pii_policy
@@ -376,7 +376,8 @@ class Guardian:
                 result = await self._await(policy, result)
             if (policy is r.secrets or policy is r.pii) and not result.failure:
                 scans[policy] = result.findings
-            self._collect(policy, stage, start, result, decisions, findings)
+            if result.action != "allow" or result.record:  # most policies allow: no call
+                self._collect(policy, stage, start, result, decisions, findings)
         if len(scans) == 2 and r.reusable and not _patched(r):
             _remember(r, text, scans)
         if builds_pending():  # a prefilter database was missing: built once this returns
@@ -457,27 +458,20 @@ class Guardian:
         t0: float,
     ) -> Verdict:
         if not decisions:  # every policy allowed (most calls): nothing to gather
-            overall = Decision(
-                action="allow",
-                policy="guardian",
-                stage=stage,
-                reasons=["no policy objected"],
-                spans=[],
-                elapsed_ms=(perf_counter() - t0) * 1000,
-                guardian_failure=False,
+            overall = _overall(
+                "allow", stage, ["no policy objected"], [], (perf_counter() - t0) * 1000, False
             )
             checked = apply_findings(text, findings) if findings else text
             return Verdict(action="allow", stage=stage, text=checked, decisions=[overall])
         action = strictest([d.action for d in decisions])
         reasons = [f"{d.policy}: {r}" for d in decisions for r in d.reasons]
-        overall = Decision(
-            action=action,
-            policy="guardian",
-            stage=stage,
-            reasons=reasons or ["no policy objected"],
-            spans=[s for d in decisions for s in d.spans],
-            elapsed_ms=(perf_counter() - t0) * 1000,
-            guardian_failure=any(d.guardian_failure for d in decisions),
+        overall = _overall(
+            action,
+            stage,
+            reasons or ["no policy objected"],
+            [s for d in decisions for s in d.spans],
+            (perf_counter() - t0) * 1000,
+            any(d.guardian_failure for d in decisions),
         )
         checked = apply_findings(text, findings) if findings else text
         return Verdict(action=action, stage=stage, text=checked, decisions=[overall, *decisions])
@@ -493,6 +487,52 @@ class Guardian:
         names = ", ".join(p.name for p in self._policies)
         mode = "fail-closed" if self.config.fail_closed else "fail-open"
         return f"Guardian([{names}], {mode})"
+
+
+#: The fields a stage's overall decision is made with (``score`` and ``threshold`` are
+#: left at their defaults): what ``Decision(...)`` with them records as set.
+_OVERALL_SET = frozenset(
+    ("action", "policy", "stage", "reasons", "spans", "elapsed_ms", "guardian_failure")
+)
+_new_object = object.__new__
+_set_attribute = object.__setattr__
+
+
+def _overall(
+    action: Action,
+    stage: Stage,
+    reasons: list[str],
+    spans: list[EvidenceSpan],
+    elapsed_ms: float,
+    failure: bool,
+) -> Decision:
+    """The stage's overall decision, the model ``Decision(action=..., policy="guardian",
+    ...)`` makes, without its validation: every value here is the Guardian's own and of
+    its field's type already (strings it chose, the validated decisions' reasons and
+    spans, a float, a bool), and every check makes one (validating it was about half the
+    framework's cost of a check that allows). The state is set as pydantic sets it:
+    fields in declared order, the fields given as set, no extra or private values
+    (tests/unit/test_guardian_overall_decision.py compares the two)."""
+    decision = _new_object(Decision)
+    _set_attribute(
+        decision,
+        "__dict__",
+        {
+            "action": action,
+            "policy": "guardian",
+            "stage": stage,
+            "reasons": reasons,
+            "spans": spans,
+            "elapsed_ms": elapsed_ms,
+            "score": None,
+            "threshold": None,
+            "guardian_failure": failure,
+        },
+    )
+    _set_attribute(decision, "__pydantic_fields_set__", set(_OVERALL_SET))
+    _set_attribute(decision, "__pydantic_extra__", None)
+    _set_attribute(decision, "__pydantic_private__", None)
+    return decision
 
 
 def _patched(r: _Redactors) -> bool:
