@@ -19,8 +19,9 @@ the readers' own threads included) and wall time:
   open a DuckDB connection and load the extension is shown on its own row as well.
 
 Neither candidate is a dependency. To measure them, install them outside the venv, e.g.
-``python3 -m uv pip install --python .venv/bin/python --target ~/.cache/orchestration-kernel-bench/readers connectorx duckdb==1.5.5 duckdb-extension-sqlite-scanner==1.5.5``
-and pass ``--extra-path ~/.cache/orchestration-kernel-bench/readers``.
+``python3 -m uv pip install --python .venv/bin/python --target DIR connectorx duckdb==1.5.5
+duckdb-extension-sqlite-scanner==1.5.5`` with ``DIR`` =
+``~/.cache/orchestration-kernel-bench/readers``, and pass ``--extra-path DIR``.
 
 Last, whether the ADBC read holds the GIL: the main thread sleeps 1 ms at a time while a
 worker reads; a reader holding the GIL would keep it from waking (its wake-ups would be
@@ -65,7 +66,10 @@ def _readers(db: Path) -> dict[str, Callable[[], Any]]:
     def adbc_two() -> Any:
         out: list[Any] = [None, None]
         halves = [(-(2**63), top // 2), (top // 2 + 1, 2**63 - 1)]
-        threads = [threading.Thread(target=adbc_range, args=(b, out, k)) for k, b in enumerate(halves)]
+        threads = [
+            threading.Thread(target=adbc_range, args=(bounds, out, k))
+            for k, bounds in enumerate(halves)
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -79,8 +83,8 @@ def _readers(db: Path) -> dict[str, Callable[[], Any]]:
         found["connectorx"] = lambda: cx.read_sql(f"sqlite://{db}", select, return_type="arrow")
     except ImportError:
         pass
-    duck = _duckdb(db, select.replace("FROM audit_events", f"FROM sqlite_scan('{db}', 'audit_events')"))
-    found.update(duck)
+    scan = f"FROM sqlite_scan('{db}', 'audit_events')"
+    found.update(_duckdb(db, select.replace("FROM audit_events", scan)))
     return found
 
 

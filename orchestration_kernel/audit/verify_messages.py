@@ -45,16 +45,13 @@ class Messages(NamedTuple):
     hashes: bytes | None
 
 
-def float_texts(
-    values: pa.Array, nulls: npt.NDArray[np.bool_], text_type: pa.DataType | None = None
-) -> pa.Array:
-    """``values`` (float64, no nulls) as ``repr`` writes each, ``"null"`` where ``nulls``;
-    ``text_type``: ``large_string`` (the default) or ``string``."""
+def float_texts(values: pa.Array, nulls: npt.NDArray[np.bool_]) -> pa.Array:
+    """``values`` (float64, no nulls) as ``repr`` writes each, ``"null"`` where ``nulls``."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    large = text_type or pa.large_string()
+    large = pa.large_string()
     text = pc.cast(values, large)
     size = pc.abs(values)
     plain = pc.and_(
@@ -93,17 +90,16 @@ def messages(record: pa.RecordBatch, float_cells: Sequence[int], escapes: str) -
     flags = bits.to_numpy(zero_copy_only=False)
     if np.any(flags >> len(float_cells)):
         return None
-    text = _text_type(record)
+    text = pa.large_string()
     parts: list[object] = ["row|", prevs.cast(text), "|", seqs.cast(text), "|"]
     for k, cell in enumerate(cells):
         if k:
             parts.append(",")
         if k in float_cells:
             nulls = (flags >> float_cells.index(k) & 1).astype(bool)
-            parts.append(float_texts(cell, nulls, text))
+            parts.append(float_texts(cell, nulls))
         else:
             parts.append(cell.cast(text))
-    parts.append(_END)  # each message ends in a NUL: the bodies are split there at once
     joined = pc.binary_join_element_wise(
         *(pa.scalar(p, text) if isinstance(p, str) else p for p in parts), pa.scalar("", text)
     )
@@ -111,51 +107,19 @@ def messages(record: pa.RecordBatch, float_cells: Sequence[int], escapes: str) -
         return None
     bodies = _bodies(joined)
     for at in _not_ascii(joined):
-        bodies[at] = joined[at].as_py()[:-1].encode("ascii", escapes)  # without its NUL
+        bodies[at] = joined[at].as_py().encode("ascii", escapes)
     seq = seqs.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
     return Messages(bodies, seq, prevs, digests, _joined_hashes(digests))
 
 
-#: What ends each joined message: NUL, which no message holds (SQLite's JSON escapes it),
-#: unless a stored ``prev_hash`` does, which no real one does.
-_END = "\x00"
-
-
-def _text_type(record: pa.RecordBatch) -> pa.DataType:
-    """``string`` for the joined messages (no 64-bit offsets to write, no cells to widen)
-    while the batch's messages surely fit in its 32-bit offsets, else ``large_string``."""
-    import pyarrow as pa
-
-    # The cells' bytes, plus each row's floats and separators (well under 256 bytes).
-    size = sum(column.nbytes for column in record.columns) + 256 * record.num_rows
-    return pa.string() if size < 2**31 - 1 else pa.large_string()
-
-
 def _bodies(joined: pa.Array) -> list[memoryview | bytes]:
-    """Each value of a string array of NUL-terminated messages, without its NUL: split
-    in one call (a view per value cost far more, holding the GIL); cut value by value
-    only where a value holds a NUL of its own (then the split does not line up)."""
-    data = joined.buffers()[2]
-    if data is None or not len(joined):
-        return []
-    ends = _ends(joined).tolist()
-    text = data.slice(ends[0], ends[-1] - ends[0]).to_pybytes()
-    pieces: list[memoryview | bytes] = list(text.split(_END.encode()))
-    if len(pieces) == len(joined) + 1:
-        del pieces[-1]  # the empty text after the last NUL
-        return pieces
-    whole = memoryview(data)
-    return [whole[a : b - 1] for a, b in zip(ends[:-1], ends[1:], strict=True)]
-
-
-def _ends(joined: pa.Array) -> npt.NDArray[np.int64] | npt.NDArray[np.int32]:
-    """Where each value of a ``string`` or ``large_string`` array starts, and the last ends."""
+    """Each value of a large_string array as a view of its bytes (no copy)."""
     import numpy as np
-    import pyarrow as pa
 
-    wide = pa.types.is_large_string(joined.type)
-    bounds = np.frombuffer(joined.buffers()[1], np.int64 if wide else np.int32)
-    return bounds[joined.offset : joined.offset + len(joined) + 1]
+    _, bounds, data = joined.buffers()
+    ends = np.frombuffer(bounds, np.int64)[joined.offset : joined.offset + len(joined) + 1]
+    whole = memoryview(data)
+    return list(map(whole.__getitem__, map(slice, ends[:-1].tolist(), ends[1:].tolist())))
 
 
 def _not_ascii(joined: pa.Array) -> list[int]:
@@ -164,10 +128,8 @@ def _not_ascii(joined: pa.Array) -> list[int]:
     import numpy as np
     import pyarrow.compute as pc
 
-    data = joined.buffers()[2]
-    if data is None or not len(joined):
-        return []
-    ends = _ends(joined)
+    _, bounds, data = joined.buffers()
+    ends = np.frombuffer(bounds, np.int64)[joined.offset : joined.offset + len(joined) + 1]
     body = np.frombuffer(data, np.uint8)[ends[0] : ends[-1]]
     if not len(body) or body.max() < 0x80:
         return []
