@@ -41,6 +41,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench.audit_reads_ab import trail_folder
+
 __all__ = ["main"]
 
 
@@ -147,12 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     sys.path[:0] = [str(x.expanduser()) for x in args.extra_path]
     with tempfile.TemporaryDirectory(prefix="bench-readers-") as tmp:
-        folder = args.trail or Path(tmp) / "trail"
-        if not (folder / "audit.sqlite").exists():
-            from bench.audit_reads_ab import _write
-
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            _write(folder, args.rows)
+        folder = trail_folder(args.trail, Path(tmp), args.rows)
         db = Path(tmp) / "copy.sqlite"
         with sqlite3.connect(folder / "audit.sqlite") as source, sqlite3.connect(db) as target:
             source.backup(target)

@@ -28,6 +28,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench.audit_reads_ab import trail_folder
+
 __all__ = ["main"]
 
 
@@ -80,12 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--trail", type=Path, help="a folder to keep the trail in between runs")
     args = p.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-sidecar-") as tmp:
-        folder = args.trail or Path(tmp) / "trail"
-        if not (folder / "audit.sqlite").exists():
-            from bench.audit_reads_ab import _write
-
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            _write(folder, args.rows)
+        folder = trail_folder(args.trail, Path(tmp), args.rows)
         reads = _reads(folder, Path(tmp))
         got: dict[str, list[tuple[float, float]]] = {name: [] for name in reads}
         for r in range(args.rounds + 1):
