@@ -29,7 +29,7 @@ from typing import Any
 from bench.common import ROOT
 from bench.compare import _extract
 
-__all__ = ["main"]
+__all__ = ["main", "trail_folder"]
 
 _READS = ("to_dataframe", "export", "verify")
 _FIGURES = ("wall_s", "cpu_s", "caller_cpu_s", "gc_s")
@@ -83,6 +83,16 @@ def _write(folder: Path, rows: int) -> None:
             trail.record("call", **_row(i))
         trail.flush()
     trail.close()
+
+
+def trail_folder(given: Path | None, scratch: Path, rows: int) -> Path:
+    """The folder of the trail the read benches read: ``given`` (``--trail``; the trail is
+    written there first when it holds none), or a new one in ``scratch``."""
+    folder = given or scratch / "trail"
+    if not (folder / "audit.sqlite").exists():
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _write(folder, rows)
+    return folder
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -24,6 +24,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from bench.audit_reads_ab import trail_folder
+
 __all__ = ["main"]
 
 
@@ -91,12 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--trail", type=Path, help="a folder to keep the trail in between runs")
     args = p.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-stages-") as tmp:
-        folder = args.trail or Path(tmp) / "trail"
-        if not (folder / "audit.sqlite").exists():
-            from bench.audit_reads_ab import _write
-
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            _write(folder, args.rows)
+        folder = trail_folder(args.trail, Path(tmp), args.rows)
         got = _stages(folder, args.rounds)
     print(f"`python -m bench.audit_reads_stages` ({args.rounds} rounds; median)\n")
     print("| stage | wall s | thread CPU s |\n|---|---|---|")
