@@ -14,6 +14,14 @@ from ..models import Action
 from . import scan_gate
 from ._scan import CASELESS_ASCII, HIT_BUDGET, fold, lower, matches_from, skeleton
 from .context import GuardContext, Stage
+from .national_ids import (
+    ID_LABELS,
+    LETTERED_UNIT,
+    NUMBERED_UNIT,
+    labelled_ids,
+    lettered_ids,
+    numbered_ids,
+)
 from .phones import DEFAULT_PHONE_REGIONS, national_phones
 from .policy import ALL_STAGES, BasePolicy, Outcome
 from .redaction import Finding, Operator, Redactor
@@ -762,6 +770,21 @@ def _ipv6s(text: str, sk: bytes, low: str) -> Iterator[Finding]:
             yield Finding("IP_ADDRESS", m.start(), m.end(), 0.9)
 
 
+def _numbered_ids(text: str, sk: bytes, low: str) -> Iterator[Finding]:
+    """Identity numbers of six digits or more (:func:`.national_ids.numbered_ids`)."""
+    return numbered_ids(text, sk, low) if _digits(sk) >= 6 else iter(())
+
+
+def _lettered_ids(text: str, sk: bytes, low: str) -> Iterator[Finding]:
+    """Fiscal codes, PANs and MBIs (:func:`.national_ids.lettered_ids`)."""
+    return lettered_ids(text, sk, low) if _digits(sk) >= 4 else iter(())
+
+
+def _labelled_ids(text: str, sk: bytes, low: str) -> Iterator[Finding]:
+    """Numbers labelled as identity documents (:func:`.national_ids.labelled_ids`)."""
+    return labelled_ids(text, sk, low) if _digits(sk) >= 5 else iter(())
+
+
 #: Texts up to this long, with at most :data:`GATED_DIGITS` digits, are first read by
 #: one Hyperscan pass that says which parts of the scan can find anything
 #: (:mod:`.scan_gate`): a model call's prompt and reply, where most shapes are absent. A
@@ -798,6 +821,12 @@ _DETECTORS: dict[str, tuple[tuple[_Part, str], ...]] = {
     "IP_ADDRESS": (
         (_ipv4s, r"[0-9]\.[0-9]"),  # b"0.0" in the skeleton
         (_ipv6s, _IPV6_HINT.pattern),
+    ),
+    # Government and health identity numbers (findings name the format: UK_NINO, ...).
+    "NATIONAL_ID": (
+        (_numbered_ids, NUMBERED_UNIT),
+        (_lettered_ids, LETTERED_UNIT),
+        (_labelled_ids, scan_gate.literals(folded=ID_LABELS)),
     ),
 }
 PII_ENTITIES: tuple[str, ...] = tuple(_DETECTORS)
