@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from functools import lru_cache
 
 from .redaction import Finding
 
 __all__ = [
     "ID_LABELS",
+    "LABELLED_UNIT",
     "LETTERED_UNIT",
     "NUMBERED_UNIT",
     "labelled_ids",
@@ -124,6 +125,8 @@ def aadhaar_valid(d: str) -> bool:
 def personnummer_valid(d: str) -> bool:
     """Swedish personnummer (ten digits, or twelve with the century): a birth date
     (day + 60 for a coordination number) and a Luhn check over the last ten."""
+    if not (d.isascii() and d.isdigit()):
+        return False
     if len(d) == 12:
         if d[:2] not in ("18", "19", "20"):
             return False
@@ -211,18 +214,22 @@ def nric_valid(prefix: str, digits: str, letter: str) -> bool:
 
 # --- shapes ---------------------------------------------------------------------------------
 
-#: A bare run of 9-13 digits.
-_BARE = re.compile(rb"0{9,13}")
+#: Six digits and what follows them, in one pass (the literal start lets the regex
+#: engine skip to each run of six digits): a KR RRN (YYMMDD-NNNNNNN), a Finnish code or
+#: a Swedish personnummer ((YY)YYMMDD, a sign, four more), or more digits and maybe a
+#: capital (a bare number; seven or eight digits and a letter: DNI/NIE/NRIC; six and a
+#: letter: a National Insurance number written solid).
+_SIX = re.compile(
+    rb"000000(?:(?P<kr>-0000000)|(?P<dated>(?:00)?[-+A]000[0A])|(?P<more>0{0,7})(?P<tail>-?A|a)?)"
+)
 #: Digits in three groups with one separator: 3-3-3, 3-3-4, 4-5-1, 4-4-4 (kept by length).
-_GROUPED = re.compile(rb"0{3,4}([ -])0{3,5}\1 ?0{1,4}")
+_GROUPED = re.compile(rb"0000?([ -])0000{0,2}(?:\1)00{0,3}")
 _GROUP_LENGTHS = {(3, 3, 3), (3, 3, 4), (4, 5, 1), (4, 4, 4)}
 #: A date-led number with a separator: FI DDMMYY[sign]ZZZQ, SE (YY)YYMMDD-NNNN, KR
 #: YYMMDD-NNNNNNN.
-_DATED = re.compile(rb"000000-0{7}|(?:00)?000000[-+A]000[0A]")
 #: Seven or eight digits and a capital: DNI/NIF, and NIE / NRIC with the letter before.
-_LETTERED_NUM = re.compile(rb"0{7,8}-?A")
 #: The digits of a National Insurance number: three pairs, then the suffix letter.
-_NINO_DIGITS = re.compile(rb"00 ?00 ?00 ?[Aa]")
+_NINO_DIGITS = re.compile(rb"00 00 00 ?[Aa]")
 _NINO_PREFIX = re.compile(r"(?i:(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]) ?$")
 _ITIN_GROUPS = frozenset(
     f"{g:02d}" for g in (*range(50, 66), *range(70, 89), *range(90, 93), *range(94, 100))
@@ -243,6 +250,8 @@ _MBI_TEXT = re.compile(
     r"(?i:[1-9][AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9][0-9]-?[AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9]"
     r"[0-9]-?[AC-HJKMNP-RT-Y]{2}[0-9]{2})"
 )
+#: A unit every value :func:`labelled_ids` finds matches: five digits in a row.
+LABELLED_UNIT = "[0-9]{5}"
 LETTERED_UNIT = (
     r"[0-9]{2}[A-Z][0-9]{2}[A-Z][0-9]{3}[A-Z]|[A-Z]{5}[0-9]{4}[A-Z]"
     r"|[0-9][A-Za-z][A-Za-z0-9][0-9]\-?[A-Za-z]"
@@ -299,15 +308,23 @@ _MBI_WORDS = ("mbi", "medicare", "beneficiary")
 _ITIN = ("itin", "taxpayer", "tax id", "tin")
 
 
-def _bare(text: str, sk: bytes, low: str) -> Iterator[Finding]:
-    for m in _BARE.finditer(sk):
+def _six_digit_ids(text: str, sk: bytes, low: str) -> Iterator[Finding]:
+    """Every shape that starts with six digits, sorted out per match (:data:`_SIX`)."""
+    for m in _SIX.finditer(sk):
         s, e = m.span()
-        if not _free(sk, s, e):
+        if m.start("kr") >= 0 or m.start("dated") >= 0:
+            yield from _dated(text, sk, low, s, e)
             continue
-        d = text[s:e]
-        entity = _bare_entity(d, low, s, e)
-        if entity:
-            yield Finding(entity, s, e, 0.8)
+        digits = 6 + len(m.group("more"))
+        if m.start("tail") < 0:  # a bare number
+            if digits >= 9 and _free(sk, s, e):
+                entity = _bare_entity(text[s:e], low, s, e)
+                if entity:
+                    yield Finding(entity, s, e, 0.8)
+        elif digits in (7, 8):  # seven or eight digits and a capital
+            yield from _lettered_number(text, sk, low, s, e)
+        elif digits == 6 and e - s == 7:  # six digits and a letter
+            yield from _nino(text, sk, s, e)
 
 
 def _bare_entity(d: str, low: str, start: int, end: int) -> str | None:
@@ -371,63 +388,67 @@ def _grouped(text: str, sk: bytes, low: str) -> Iterator[Finding]:
             yield Finding(entity, s, e, 0.85)
 
 
-def _dated(text: str, sk: bytes, low: str) -> Iterator[Finding]:
-    for m in _DATED.finditer(sk):
-        s, e = m.span()
-        value = text[s:e]
-        if e - s == 14:  # YYMMDD-NNNNNNN, the seventh digit 1-8 (sex and century)
-            digits = value.replace("-", "")
-            kr_shape = rrn_date_ok(value) and (value[7] in "12345678" or rrn_checked(digits))
-            if _free(sk, s, e, b"Aa0_-+") and kr_shape:
-                yield Finding("KR_RRN", s, e, 0.85)
-        elif e - s == 11 and hetu_valid(value):
-            # The century sign sets a Finnish code apart: letters may run up to it.
-            if (s == 0 or sk[s - 1] != 48) and _ends_free(sk, e):
-                yield Finding("FI_PERSONAL_IDENTITY_CODE", s, e, 0.9)
-        elif (
-            value[-5] in "-+"
-            and _free(sk, s, e, b"Aa0_-+")
-            and personnummer_valid(value[:-5] + value[-4:])
-            # (Dated build and ticket numbers share the shape: the text must say so.)
-            and _said(low, s, _PNR, e)
-        ):
-            yield Finding("SE_PERSONNUMMER", s, e, 0.85)
+def _dated(text: str, sk: bytes, low: str, s: int, e: int) -> Iterator[Finding]:
+    """A KR RRN, a Finnish code or a Swedish personnummer at ``text[s:e]``."""
+    value = text[s:e]
+    if e - s == 14:  # YYMMDD-NNNNNNN, the seventh digit 1-8 (sex and century)
+        digits = value.replace("-", "")
+        kr_shape = rrn_date_ok(value) and (value[7] in "12345678" or rrn_checked(digits))
+        if _free(sk, s, e, b"Aa0_-+") and kr_shape:
+            yield Finding("KR_RRN", s, e, 0.85)
+    elif e - s == 11 and hetu_valid(value):
+        # The century sign sets a Finnish code apart: letters may run up to it.
+        if (s == 0 or sk[s - 1] != 48) and _ends_free(sk, e):
+            yield Finding("FI_PERSONAL_IDENTITY_CODE", s, e, 0.9)
+    elif (
+        value[-5] in "-+"
+        and _free(sk, s, e, b"Aa0_-+")
+        and personnummer_valid(value[:-5] + value[-4:])
+        # (Dated build and ticket numbers share the shape: the text must say so.)
+        and _said(low, s, _PNR, e)
+    ):
+        yield Finding("SE_PERSONNUMMER", s, e, 0.85)
 
 
-def _lettered_numbers(text: str, sk: bytes, low: str) -> Iterator[Finding]:
-    for m in _LETTERED_NUM.finditer(sk):
-        s, e = m.span()
-        if sk[e : e + 1] in (b"A", b"a", b"0", b"_"):
-            continue
-        digits, letter = text[s : e - 1].rstrip("-"), text[e - 1]
-        lead = s - 2 if s >= 2 and text[s - 1] == "-" else s - 1
-        head = text[lead] if lead >= 0 else ""
-        apart = lead <= 0 or sk[lead - 1] not in _GLUED
-        if head and head in "XYZ" and len(digits) == 7 and apart:
-            if dni_valid(str("XYZ".index(head)) + digits, letter):
-                yield Finding("ES_NIE", lead, e, 0.9)
-        elif head and head in "STFGM" and lead == s - 1 and len(digits) == 7 and apart:
-            if nric_valid(head, digits, letter) or _said(low, lead, _NRIC):
-                yield Finding("SG_NRIC_FIN", lead, e, 0.85)
-        elif (s == 0 or sk[s - 1] not in _GLUED) and dni_valid(digits, letter):
-            yield Finding("ES_NIF", s, e, 0.85)
+def _lettered_number(text: str, sk: bytes, low: str, s: int, e: int) -> Iterator[Finding]:
+    """Seven or eight digits and a capital at ``text[s:e]``: a DNI/NIF, or with a letter
+    before, an NIE or NRIC/FIN."""
+    if sk[e : e + 1] in (b"A", b"a", b"0", b"_"):
+        return
+    digits, letter = text[s : e - 1].rstrip("-"), text[e - 1]
+    lead = s - 2 if s >= 2 and text[s - 1] == "-" else s - 1
+    head = text[lead] if lead >= 0 else ""
+    apart = lead <= 0 or sk[lead - 1] not in _GLUED
+    if head and head in "XYZ" and len(digits) == 7 and apart:
+        if dni_valid(str("XYZ".index(head)) + digits, letter):
+            yield Finding("ES_NIE", lead, e, 0.9)
+    elif head and head in "STFGM" and lead == s - 1 and len(digits) == 7 and apart:
+        if nric_valid(head, digits, letter) or _said(low, lead, _NRIC):
+            yield Finding("SG_NRIC_FIN", lead, e, 0.85)
+    elif (s == 0 or sk[s - 1] not in _GLUED) and dni_valid(digits, letter):
+        yield Finding("ES_NIF", s, e, 0.85)
 
 
 def _ninos(text: str, sk: bytes, low: str) -> Iterator[Finding]:
+    """National Insurance numbers written in pairs ("AB 12 34 56 C")."""
     for m in _NINO_DIGITS.finditer(sk):
-        s, e = m.span()
-        if sk[e : e + 1] in (b"A", b"a", b"0", b"_") or text[e - 1].upper() not in "ABCD":
-            continue
-        head = _NINO_PREFIX.search(text, max(0, s - 3), s)
-        if head is None or head.end() != s:
-            continue
-        start = head.start()
-        if start and sk[start - 1] in _GLUED:
-            continue
-        value = text[start:e]
-        letters = "".join(c for c in value if c.isalpha())
-        if letters.isupper() or letters.islower():
-            yield Finding("UK_NINO", start, e, 0.85)
+        yield from _nino(text, sk, *m.span())
+
+
+def _nino(text: str, sk: bytes, s: int, e: int) -> Iterator[Finding]:
+    """A National Insurance number whose digits and suffix are ``text[s:e]``, if two
+    prefix letters stand before them."""
+    if sk[e : e + 1] in (b"A", b"a", b"0", b"_") or text[e - 1].upper() not in "ABCD":
+        return
+    head = _NINO_PREFIX.search(text, max(0, s - 3), s)
+    if head is None or head.end() != s:
+        return
+    start = head.start()
+    if start and sk[start - 1] in _GLUED:
+        return
+    letters = "".join(c for c in text[start:e] if c.isalpha())
+    if letters.isupper() or letters.islower():
+        yield Finding("UK_NINO", start, e, 0.85)
 
 
 def _itins(text: str, sk: bytes, low: str) -> Iterator[Finding]:
@@ -445,21 +466,23 @@ def _itins(text: str, sk: bytes, low: str) -> Iterator[Finding]:
         pos = sk.find(b"000-00-0000", pos + 1)
 
 
-_NUMBERED: tuple[Callable[[str, bytes, str], Iterator[Finding]], ...] = (
-    _bare,
-    _grouped,
-    _dated,
-    _lettered_numbers,
-    _ninos,
-    _itins,
-)
+#: What a grouped number's skeleton holds (3-3-3 or 3-3-4, 4-5-1; 4-4-4, an Aadhaar,
+#: counts only after its word, so it is looked for only then).
+_GROUPED_HINTS = (b"000 000 00", b"000-000-00", b"0000 00000 0")
 
 
 def numbered_ids(text: str, sk: bytes, low: str) -> Iterator[Finding]:
     """Identity numbers with six digits or more (``sk``: the skeleton; ``low``: the text
-    lower-cased)."""
-    for part in _NUMBERED:
-        yield from part(text, sk, low)
+    lower-cased). Each shape's part runs only when the skeleton holds what the shape
+    cannot do without (one C-level substring test each: most texts hold none)."""
+    if b"000000" in sk:
+        yield from _six_digit_ids(text, sk, low)
+    if b"00 00 00" in sk:
+        yield from _ninos(text, sk, low)
+    if any(hint in sk for hint in _GROUPED_HINTS) or (b"0000 0000 0000" in sk and "aadha" in low):
+        yield from _grouped(text, sk, low)
+    if b"000-00-0000" in sk and "9" in text:
+        yield from _itins(text, sk, low)
 
 
 def lettered_ids(text: str, sk: bytes, low: str) -> Iterator[Finding]:
@@ -478,7 +501,7 @@ def lettered_ids(text: str, sk: bytes, low: str) -> Iterator[Finding]:
         if holder and _free(sk, pos, pos + 10):
             yield Finding("IN_PAN", pos, pos + 10, 0.8)
         pos = sk.find(_PAN, pos + 1)
-    for m in _MBI.finditer(sk):
+    for m in _MBI.finditer(sk) if b"-AA00" in sk or b"-aa00" in sk else ():
         s, e = m.span()
         value = text[s:e]
         dashed = "-" in value
@@ -488,7 +511,8 @@ def lettered_ids(text: str, sk: bytes, low: str) -> Iterator[Finding]:
             yield Finding("US_MBI", s, e, 0.8)
 
 
-#: Words that say the number after them identifies a person (lower case).
+#: Words that say the number after them identifies a person (lower case). (Formats
+#: with a check of their own take their words in their own rules: "TFN", "NHS", ...)
 ID_LABELS: tuple[str, ...] = (
     "passport",
     "licence",
@@ -497,32 +521,9 @@ ID_LABELS: tuple[str, ...] = (
     "identity card",
     "identity number",
     "id card",
-    "id number",
-    "id no",
-    "nhs number",
-    "nhs no",
-    "tax file",
-    "tfn",
-    "medicare",
-    "aadhaar",
-    "aadhar",
-    "personnummer",
-    "pesel",
-    "hetu",
-    "henkilötunnus",
-    "rrn",
-    "nric",
-    "social insurance",
-    "national insurance",
-    "nino",
-    "itin",
-    "tax id",
-    "dni",
-    "nie",
-    "codice fiscale",
-    "tckn",
-    "kimlik",
 )
+#: Substrings every label holds, looked for first (one C-level search each).
+_LABEL_HINTS = ("passport", "licen", "identity", " id")
 #: What may stand between the label and the number (words and punctuation), then the
 #: value: up to three letters, then digit-led groups joined by single blanks or dashes.
 _LABEL_VALUE = re.compile(
@@ -534,19 +535,37 @@ _LABEL_VALUE = re.compile(
 _LABEL_MIN_DIGITS = 5
 
 
+#: Five digits in a row: what a labelled value holds (fewer: a version, a count, a year).
+_FIVE_DIGITS = b"00000"
+#: The labels, as whole words, in the text lower-cased.
+_LABEL_WORDS = re.compile(r"(?<![a-z0-9])(?:" + "|".join(map(re.escape, ID_LABELS)) + r")(?![a-z])")
+
+
 def labelled_ids(text: str, sk: bytes, low: str) -> Iterator[Finding]:
     """A number right after a word that names an identity document ("passport number is
-    X1234567", "driver's license: D1234567", "NHS no. 943 476 5919")."""
-    if len(low) != len(text):
-        return  # (case mapping changed lengths: positions would not line up)
-    for label in ID_LABELS:
-        pos = low.find(label)
+    X1234567", "driver's license: D1234567"): only in a text that holds five digits in a
+    row and one of the labels' hints."""
+    if len(low) != len(text) or _FIVE_DIGITS not in sk:
+        return  # (a case mapping that changed lengths would misplace positions)
+    seen: set[int] = set()  # value starts found ("national id card" holds two labels)
+    for hint in _LABEL_HINTS:
+        pos = low.find(hint)
         while pos >= 0:
-            end = pos + len(label)
-            if (pos == 0 or not low[pos - 1].isalnum()) and not low[end : end + 1].isalpha():
-                m = _LABEL_VALUE.match(text, end)
-                value = m.group("value") if m is not None else ""
-                if len(value) <= 20 and sum(c.isdigit() for c in value) >= _LABEL_MIN_DIGITS:
-                    assert m is not None
-                    yield Finding("ID_NUMBER", m.start("value"), m.end("value"), 0.7)
-            pos = low.find(label, end)
+            label = _LABEL_WORDS.search(low, max(0, pos - 9), pos + 16)
+            if label is not None:
+                found = _labelled_value(text, label.end())
+                if found is not None and found.start not in seen:
+                    seen.add(found.start)
+                    yield found
+            pos = low.find(hint, pos + len(hint))
+
+
+def _labelled_value(text: str, end: int) -> Finding | None:
+    """The identity number right after a label ending at ``end``, if any."""
+    m = _LABEL_VALUE.match(text, end)
+    if m is None:
+        return None
+    value = m.group("value")
+    if len(value) > 20 or sum(c.isdigit() for c in value) < _LABEL_MIN_DIGITS:
+        return None
+    return Finding("ID_NUMBER", m.start("value"), m.end("value"), 0.7)

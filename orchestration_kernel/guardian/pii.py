@@ -15,7 +15,7 @@ from . import scan_gate
 from ._scan import CASELESS_ASCII, HIT_BUDGET, fold, lower, matches_from, skeleton
 from .context import GuardContext, Stage
 from .national_ids import (
-    ID_LABELS,
+    LABELLED_UNIT,
     LETTERED_UNIT,
     NUMBERED_UNIT,
     labelled_ids,
@@ -826,7 +826,7 @@ _DETECTORS: dict[str, tuple[tuple[_Part, str], ...]] = {
     "NATIONAL_ID": (
         (_numbered_ids, NUMBERED_UNIT),
         (_lettered_ids, LETTERED_UNIT),
-        (_labelled_ids, scan_gate.literals(folded=ID_LABELS)),
+        (_labelled_ids, LABELLED_UNIT),
     ),
 }
 PII_ENTITIES: tuple[str, ...] = tuple(_DETECTORS)
