@@ -30,6 +30,7 @@ __all__ = [
     "LABELLED_UNIT",
     "LETTERED_UNIT",
     "NUMBERED_UNIT",
+    "itin_said",
     "labelled_ids",
     "lettered_ids",
     "numbered_ids",
@@ -214,17 +215,29 @@ def nric_valid(prefix: str, digits: str, letter: str) -> bool:
 
 # --- shapes ---------------------------------------------------------------------------------
 
-#: Six digits and what follows them, in one pass (the literal start lets the regex
-#: engine skip to each run of six digits): a KR RRN (YYMMDD-NNNNNNN), a Finnish code or
-#: a Swedish personnummer ((YY)YYMMDD, a sign, four more), or more digits and maybe a
-#: capital (a bare number; seven or eight digits and a letter: DNI/NIE/NRIC; six and a
-#: letter: a National Insurance number written solid).
-_SIX = re.compile(
-    rb"000000(?:(?P<kr>-0000000)|(?P<dated>(?:00)?[-+A]000[0A])|(?P<more>0{0,7})(?P<tail>-?A|a)?)"
+#: Every shape with four digits in a row, found in one pass over the skeleton (the
+#: literal start lets the regex engine skip to each run of four digits), each branch
+#: named for the part that reads it:
+#:
+#: - six digits, then: ``kr`` -NNNNNNN (a Korean RRN); ``dated`` (YY)YYMMDD, a sign or
+#:   letter and four more (a Finnish code, a Swedish personnummer); ``more`` three to
+#:   seven digits (a bare number of 9-13); ``letnum`` one or two digits and a capital
+#:   (DNI/NIF, NIE, NRIC); ``nino`` a letter (a National Insurance number written solid);
+#: - ``pan`` four digits and a capital (after five capitals: an Indian PAN);
+#: - ``grp`` 4-4-4 or 4-5-1 digit groups (an Aadhaar, a Medicare card).
+#:
+#: Nothing may run on after a match but a blank or punctuation.
+_SCAN = re.compile(
+    rb"0000(?:"
+    rb"00(?:(?P<kr>-0000000)|(?P<dated>(?:00)?[-+A]000[0A])|(?P<more>0{3,7})"
+    rb"|(?P<letnum>0{1,2}-?A)|(?P<nino>[Aa]))"
+    rb"|(?P<pan>A)"
+    rb"|(?P<grp> 0000(?: 0000|0 0))(?![ -]0)"
+    rb")(?![0Aa_])"
 )
-#: Digits in three groups with one separator: 3-3-3, 3-3-4, 4-5-1, 4-4-4 (kept by length).
-_GROUPED = re.compile(rb"0000?([ -])0000{0,2}(?:\1)00{0,3}")
-_GROUP_LENGTHS = {(3, 3, 3), (3, 3, 4), (4, 5, 1), (4, 4, 4)}
+#: Three groups of three digits (a SIN, a TFN), found from their substring.
+_TRIPLES = (b"000 000 000", b"000-000-000")
+_TRIPLE = re.compile(rb"000([ -])000(?:\1)000(?![0Aa_]|[ -]0)")
 #: A date-led number with a separator: FI DDMMYY[sign]ZZZQ, SE (YY)YYMMDD-NNNN, KR
 #: YYMMDD-NNNNNNN.
 #: Seven or eight digits and a capital: DNI/NIF, and NIE / NRIC with the letter before.
@@ -235,27 +248,24 @@ _ITIN_GROUPS = frozenset(
     f"{g:02d}" for g in (*range(50, 66), *range(70, 89), *range(90, 93), *range(94, 100))
 )
 
-#: A unit (see :mod:`.scan_gate`) every shape of :func:`numbered_ids` matches: six digits
-#: with at most single blanks or dashes between them.
-NUMBERED_UNIT = r"[0-9][0-9 \-]{4}[0-9]"
+#: A unit (see :mod:`.scan_gate`) every shape of :func:`numbered_ids` matches: three
+#: digits in a row, or three pairs.
+NUMBERED_UNIT = r"[0-9]{3}|[0-9]{2} [0-9]{2} [0-9]{2}"
 
 # Lettered shapes: an Italian fiscal code (skeleton "AAAAAA00A00A000A"), an Indian PAN
 # ("AAAAA0000A"), a US MBI ("0AA0-AA0-AA00", some places either).
-_FISCAL_TAIL = b"00A00A000A"
+_FISCAL_SHAPE = b"AAAAAA00A00A000A"
 _FISCAL = re.compile(r"[A-Z]{6}[0-9LMNP-V]{2}[ABCDEHLMPRST][0-9LMNP-V]{2}[A-Z][0-9LMNP-V]{3}[A-Z]")
-_PAN = b"AAAAA0000A"
 _PAN_WORDS = ("pan", "permanent account", "income tax")
-_MBI = re.compile(rb"0[Aa][Aa0]0-?[Aa][Aa0]0-?[Aa][Aa]00")
+_MBI = re.compile(rb"0[Aa][Aa0]0-[Aa][Aa0]0-[Aa][Aa]00")
 _MBI_TEXT = re.compile(
-    r"(?i:[1-9][AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9][0-9]-?[AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9]"
-    r"[0-9]-?[AC-HJKMNP-RT-Y]{2}[0-9]{2})"
+    r"(?i:[1-9][AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9][0-9]-[AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9]"
+    r"[0-9]-[AC-HJKMNP-RT-Y]{2}[0-9]{2})"
 )
 #: A unit every value :func:`labelled_ids` finds matches: five digits in a row.
 LABELLED_UNIT = "[0-9]{5}"
-LETTERED_UNIT = (
-    r"[0-9]{2}[A-Z][0-9]{2}[A-Z][0-9]{3}[A-Z]|[A-Z]{5}[0-9]{4}[A-Z]"
-    r"|[0-9][A-Za-z][A-Za-z0-9][0-9]\-?[A-Za-z]"
-)
+#: The unit of :func:`lettered_ids`: an MBI's last dash and group.
+LETTERED_UNIT = r"[0-9]\-[A-Za-z]{2}[0-9]{2}"
 
 #: Skeleton bytes that may not touch a number on either side (letters, digits, "_").
 _GLUED = b"Aa0_"
@@ -304,27 +314,35 @@ _PESEL = ("pesel",)
 _PNR = ("personnummer", "pnr", "personal identity", "swedish", "samordningsnummer")
 _RRN = ("rrn", "resident registration", "korean", "주민등록")
 _NRIC = ("nric", "fin", "singapore", "ic no", "ic number")
-_MBI_WORDS = ("mbi", "medicare", "beneficiary")
 _ITIN = ("itin", "taxpayer", "tax id", "tin")
 
 
-def _six_digit_ids(text: str, sk: bytes, low: str) -> Iterator[Finding]:
-    """Every shape that starts with six digits, sorted out per match (:data:`_SIX`)."""
-    for m in _SIX.finditer(sk):
+def itin_said(low: str, area: str, group: str, start: int, end: int) -> bool:
+    """Is the 9XX-XX-XXXX number at ``start:end`` a US ITIN: area 9 (never an SSN), a
+    group the IRS issues ITINs in, and a word that says so (half of all area-9 numbers
+    have such a group: the shape alone is no ITIN)?"""
+    return area[0] == "9" and group in _ITIN_GROUPS and _said(low, start, _ITIN, end)
+
+
+def _scanned(text: str, sk: bytes, low: str) -> Iterator[Finding]:
+    """Every :data:`_SCAN` match, read by the part its branch names."""
+    for m in _SCAN.finditer(sk):
         s, e = m.span()
-        if m.start("kr") >= 0 or m.start("dated") >= 0:
+        kind = m.lastgroup
+        if kind == "more":  # a bare number of 9-13 digits
+            entity = _bare_entity(text[s:e], low, s, e) if _free(sk, s, e) else None
+            if entity:
+                yield Finding(entity, s, e, 0.8)
+        elif kind in ("kr", "dated"):
             yield from _dated(text, sk, low, s, e)
-            continue
-        digits = 6 + len(m.group("more"))
-        if m.start("tail") < 0:  # a bare number
-            if digits >= 9 and _free(sk, s, e):
-                entity = _bare_entity(text[s:e], low, s, e)
-                if entity:
-                    yield Finding(entity, s, e, 0.8)
-        elif digits in (7, 8):  # seven or eight digits and a capital
+        elif kind == "letnum":
             yield from _lettered_number(text, sk, low, s, e)
-        elif digits == 6 and e - s == 7:  # six digits and a letter
+        elif kind == "nino":
             yield from _nino(text, sk, s, e)
+        elif kind == "grp":
+            yield from _grouped(text, sk, low, s, e)
+        elif kind == "pan":
+            yield from _pan(text, sk, low, s - 5, e)
 
 
 def _bare_entity(d: str, low: str, start: int, end: int) -> str | None:
@@ -360,32 +378,27 @@ def _bare_entity(d: str, low: str, start: int, end: int) -> str | None:
     return None
 
 
-def _grouped(text: str, sk: bytes, low: str) -> Iterator[Finding]:
-    for m in _GROUPED.finditer(sk):
-        s, e = m.span()
-        if not _free(sk, s, e, b"Aa0_-") or _in_longer_number(sk, s, e):
-            continue
-        groups = re.split(r"[ -]", text[s:e])
-        lengths = tuple(len(g) for g in groups if g)
-        if lengths not in _GROUP_LENGTHS:
-            continue
-        d = "".join(groups)
-
-        def said(words: tuple[str, ...], s: int = s, e: int = e) -> bool:
-            return _said(low, s, words, e)
-
-        entity = {
-            (3, 3, 3): "CA_SIN"
-            if sin_valid(d)
-            else "AU_TFN"
-            if tfn_valid(d) and said(_TFN)
-            else None,
-            (3, 3, 4): "UK_NHS" if nhs_valid(d) else None,
-            (4, 5, 1): "AU_MEDICARE" if medicare_valid(d) else None,
-            (4, 4, 4): "IN_AADHAAR" if aadhaar_valid(d) and said(_AADHAAR) else None,
-        }[lengths]
-        if entity:
-            yield Finding(entity, s, e, 0.85)
+def _grouped(text: str, sk: bytes, low: str, s: int, e: int) -> Iterator[Finding]:
+    """Three digit groups at ``text[s:e]``: a SIN or TFN (3-3-3), a Medicare number
+    (4-5-1), an Aadhaar (4-4-4). (An NHS number written 3-3-4 has a phone's shape and
+    is found as one; bare, it counts after "NHS".)"""
+    if s and (sk[s - 1] in _GLUED or _in_longer_number(sk, s, e)):
+        return
+    groups = re.split(r"[ -]", text[s:e])
+    lengths = tuple(len(g) for g in groups)
+    d = "".join(groups)
+    entity = None
+    if lengths == (3, 3, 3):
+        if sin_valid(d):
+            entity = "CA_SIN"
+        elif tfn_valid(d) and _said(low, s, _TFN, e):
+            entity = "AU_TFN"
+    elif lengths == (4, 5, 1) and medicare_valid(d):
+        entity = "AU_MEDICARE"
+    elif lengths == (4, 4, 4) and aadhaar_valid(d) and _said(low, s, _AADHAAR, e):
+        entity = "IN_AADHAAR"
+    if entity:
+        yield Finding(entity, s, e, 0.85)
 
 
 def _dated(text: str, sk: bytes, low: str, s: int, e: int) -> Iterator[Finding]:
@@ -451,79 +464,56 @@ def _nino(text: str, sk: bytes, s: int, e: int) -> Iterator[Finding]:
         yield Finding("UK_NINO", start, e, 0.85)
 
 
-def _itins(text: str, sk: bytes, low: str) -> Iterator[Finding]:
-    # 9XX-XX-XXXX: the SSN shape with area 9 (never an SSN) and a group the IRS issues
-    # ITINs in. Half of all area-9 numbers have such a group, so the text must say so.
-    pos = sk.find(b"000-00-0000")
+def _pan(text: str, sk: bytes, low: str, s: int, e: int) -> Iterator[Finding]:
+    """An Indian PAN at ``text[s:e]`` (five capitals, four digits, a capital)? The fourth
+    letter says who holds it: "P", a person (C is a company, ...); with another letter
+    the shape is any code, unless the text says "PAN"."""
+    if s < 0 or sk[s : s + 5] != b"AAAAA" or (s and sk[s - 1] in _GLUED):
+        return
+    if text[s + 3] == "P" or _said(low, s, _PAN_WORDS, e):
+        yield Finding("IN_PAN", s, e, 0.8)
+
+
+def _fiscals(text: str, sk: bytes) -> Iterator[Finding]:
+    """Italian fiscal codes (their letters and digits in their places)."""
+    pos = sk.find(_FISCAL_SHAPE)
     while pos >= 0:
-        if (
-            text[pos] == "9"
-            and text[pos + 4 : pos + 6] in _ITIN_GROUPS
-            and _free(sk, pos, pos + 11, b"Aa0_-")
-            and _said(low, pos, _ITIN, pos + 11)
-        ):
-            yield Finding("US_ITIN", pos, pos + 11, 0.85)
-        pos = sk.find(b"000-00-0000", pos + 1)
-
-
-#: What a grouped number's skeleton holds (3-3-3 or 3-3-4, 4-5-1; 4-4-4, an Aadhaar,
-#: counts only after its word, so it is looked for only then).
-_GROUPED_HINTS = (b"000 000 00", b"000-000-00", b"0000 00000 0")
+        end = pos + len(_FISCAL_SHAPE)
+        if _free(sk, pos, end) and _FISCAL.fullmatch(text, pos, end):
+            yield Finding("IT_FISCAL_CODE", pos, end, 0.85)
+        pos = sk.find(_FISCAL_SHAPE, end)
 
 
 def numbered_ids(text: str, sk: bytes, low: str) -> Iterator[Finding]:
-    """Identity numbers with six digits or more (``sk``: the skeleton; ``low``: the text
-    lower-cased). Each shape's part runs only when the skeleton holds what the shape
-    cannot do without (one C-level substring test each: most texts hold none)."""
-    if b"000000" in sk:
-        yield from _six_digit_ids(text, sk, low)
+    """Identity numbers (``sk``: the skeleton; ``low``: the text lower-cased): one pass
+    for the shapes with four digits in a row (:data:`_SCAN`), and a substring test
+    first for the others (three groups of three, a fiscal code, pairs)."""
+    yield from _scanned(text, sk, low)
+    if _TRIPLES[0] in sk or _TRIPLES[1] in sk:
+        for m in _TRIPLE.finditer(sk):
+            yield from _grouped(text, sk, low, *m.span())
+    if b"00A00A000A" in sk:
+        yield from _fiscals(text, sk)
     if b"00 00 00" in sk:
         yield from _ninos(text, sk, low)
-    if any(hint in sk for hint in _GROUPED_HINTS) or (b"0000 0000 0000" in sk and "aadha" in low):
-        yield from _grouped(text, sk, low)
-    if b"000-00-0000" in sk and "9" in text:
-        yield from _itins(text, sk, low)
 
 
 def lettered_ids(text: str, sk: bytes, low: str) -> Iterator[Finding]:
-    """Italian fiscal codes, Indian PANs and US MBIs: letters and digits in fixed places."""
-    pos = sk.find(_FISCAL_TAIL)
-    while pos >= 6:
-        s, e = pos - 6, pos + 10
-        if _free(sk, s, e) and _FISCAL.fullmatch(text, s, e):
-            yield Finding("IT_FISCAL_CODE", s, e, 0.85)
-        pos = sk.find(_FISCAL_TAIL, pos + 1)
-    pos = sk.find(_PAN)
-    while pos >= 0:
-        # The fourth letter says who holds the PAN: "P", a person (C is a company, ...).
-        # With another letter the shape is any code, unless the text says "PAN".
-        holder = text[pos + 3] == "P" or _said(low, pos, _PAN_WORDS, pos + 10)
-        if holder and _free(sk, pos, pos + 10):
-            yield Finding("IN_PAN", pos, pos + 10, 0.8)
-        pos = sk.find(_PAN, pos + 1)
-    for m in _MBI.finditer(sk) if b"-AA00" in sk or b"-aa00" in sk else ():
+    """US Medicare beneficiary identifiers, written in dashed groups ("1EG4-TE5-MK73")."""
+    if b"0-AA00" not in sk and b"0-aa00" not in sk:
+        return
+    for m in _MBI.finditer(sk):
         s, e = m.span()
-        value = text[s:e]
-        dashed = "-" in value
-        if dashed and value.count("-") != 2:
-            continue
-        if _free(sk, s, e) and _MBI_TEXT.fullmatch(value) and (dashed or _said(low, s, _MBI_WORDS)):
+        if _free(sk, s, e) and _MBI_TEXT.fullmatch(text, s, e):
             yield Finding("US_MBI", s, e, 0.8)
 
 
-#: Words that say the number after them identifies a person (lower case). (Formats
-#: with a check of their own take their words in their own rules: "TFN", "NHS", ...)
-ID_LABELS: tuple[str, ...] = (
-    "passport",
-    "licence",
-    "license",
-    "national id",
-    "identity card",
-    "identity number",
-    "id card",
-)
+#: Words that say the number after them identifies a person (lower case): the two
+#: documents whose numbers have no check of their own in every country. (Formats with
+#: a check take their words in their own rules: "TFN", "NHS", ...)
+ID_LABELS: tuple[str, ...] = ("passport", "licence", "license")
 #: Substrings every label holds, looked for first (one C-level search each).
-_LABEL_HINTS = ("passport", "licen", "identity", " id")
+_LABEL_HINTS = ("passport", "licen")
 #: What may stand between the label and the number (words and punctuation), then the
 #: value: up to three letters, then digit-led groups joined by single blanks or dashes.
 _LABEL_VALUE = re.compile(
@@ -547,7 +537,7 @@ def labelled_ids(text: str, sk: bytes, low: str) -> Iterator[Finding]:
     row and one of the labels' hints."""
     if len(low) != len(text) or _FIVE_DIGITS not in sk:
         return  # (a case mapping that changed lengths would misplace positions)
-    seen: set[int] = set()  # value starts found ("national id card" holds two labels)
+    seen: set[int] = set()  # value starts found ("licence" and "license" overlap nowhere)
     for hint in _LABEL_HINTS:
         pos = low.find(hint)
         while pos >= 0:

@@ -18,6 +18,7 @@ from .national_ids import (
     LABELLED_UNIT,
     LETTERED_UNIT,
     NUMBERED_UNIT,
+    itin_said,
     labelled_ids,
     lettered_ids,
     numbered_ids,
@@ -630,12 +631,16 @@ def _labelled_iban(text: str, start: int, end: int) -> int | None:
 
 
 def _dashed_ssns(text: str, sk: bytes, low: str) -> Iterator[Finding]:
-    """SSNs written 3-2-4 with one separator."""
+    """SSNs written 3-2-4 with one separator (and ITINs, area 9, where the text says so)."""
     # A dashed SSN has nine (ASCII) digits; a bare one's \d reads any digit.
     for m in _SSN.finditer(sk) if _digits(sk) >= 9 else ():
         value = text[m.start() : m.end()]
-        if _before(sk, m.start(), b"0-.") and ssn_valid(value[:3], value[4:6], value[7:]):
+        if not _before(sk, m.start(), b"0-."):
+            continue
+        if ssn_valid(value[:3], value[4:6], value[7:]):
             yield Finding("US_SSN", m.start(), m.end(), 0.85)
+        elif itin_said(low, value[:3], value[4:6], m.start(), m.end()):
+            yield Finding("US_ITIN", m.start(), m.end(), 0.85)
 
 
 def _named_ssns(text: str, sk: bytes, low: str) -> Iterator[Finding]:
@@ -771,13 +776,13 @@ def _ipv6s(text: str, sk: bytes, low: str) -> Iterator[Finding]:
 
 
 def _numbered_ids(text: str, sk: bytes, low: str) -> Iterator[Finding]:
-    """Identity numbers of six digits or more (:func:`.national_ids.numbered_ids`)."""
-    return numbered_ids(text, sk, low) if _digits(sk) >= 6 else iter(())
+    """Identity numbers (:func:`.national_ids.numbered_ids`; a PAN has four digits)."""
+    return numbered_ids(text, sk, low) if _digits(sk) >= 4 else iter(())
 
 
 def _lettered_ids(text: str, sk: bytes, low: str) -> Iterator[Finding]:
-    """Fiscal codes, PANs and MBIs (:func:`.national_ids.lettered_ids`)."""
-    return lettered_ids(text, sk, low) if _digits(sk) >= 4 else iter(())
+    """US Medicare beneficiary identifiers (:func:`.national_ids.lettered_ids`)."""
+    return lettered_ids(text, sk, low) if _digits(sk) >= 5 else iter(())
 
 
 def _labelled_ids(text: str, sk: bytes, low: str) -> Iterator[Finding]:
