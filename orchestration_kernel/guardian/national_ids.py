@@ -28,11 +28,9 @@ from .redaction import Finding
 __all__ = [
     "ID_LABELS",
     "LABELLED_UNIT",
-    "LETTERED_UNIT",
     "NUMBERED_UNIT",
     "itin_said",
     "labelled_ids",
-    "lettered_ids",
     "numbered_ids",
 ]
 
@@ -215,57 +213,62 @@ def nric_valid(prefix: str, digits: str, letter: str) -> bool:
 
 # --- shapes ---------------------------------------------------------------------------------
 
-#: Every shape with four digits in a row, found in one pass over the skeleton (the
-#: literal start lets the regex engine skip to each run of four digits), each branch
-#: named for the part that reads it:
+#: Every shape, found in one pass over the skeleton from the start of each run of two
+#: digits or more (the literal start lets the regex engine skip to each pair of digits;
+#: the look-behind after it turns away, in C, a pair inside a longer run). Each branch
+#: is named for the part that reads it:
 #:
-#: - six digits, then: ``kr`` -NNNNNNN (a Korean RRN); ``dated`` (YY)YYMMDD, a sign or
-#:   letter and four more (a Finnish code, a Swedish personnummer); ``more`` three to
-#:   seven digits (a bare number of 9-13); ``letnum`` one or two digits and a capital
-#:   (DNI/NIF, NIE, NRIC); ``nino`` a letter (a National Insurance number written solid);
-#: - ``pan`` four digits and a capital (after five capitals: an Indian PAN);
-#: - ``grp`` 4-4-4 or 4-5-1 digit groups (an Aadhaar, a Medicare card).
+#: - four digits, then two more and: ``kr`` -NNNNNNN (a Korean RRN); ``dated``
+#:   (YY)YYMMDD, a sign or letter and four more (a Finnish code, a Swedish
+#:   personnummer); ``more`` three to seven digits (a bare number of 9-13); ``letnum``
+#:   one or two digits and a capital (DNI/NIF, NIE, NRIC); ``nino`` a letter (a National
+#:   Insurance number written solid);
+#: - four digits and: ``pan`` a capital (after five capitals: an Indian PAN); ``grp``
+#:   4-4-4 or 4-5-1 groups (an Aadhaar, a Medicare card);
+#: - ``triple`` three groups of three (a SIN, a TFN); ``pairs`` three pairs and a letter
+#:   (a National Insurance number); ``fiscal`` an Italian fiscal code's digits and
+#:   letters after its six letters; ``mbi`` the last pair of a US MBI (0AA0-AA0-AA00,
+#:   read backwards).
 #:
-#: Nothing may run on after a match but a blank or punctuation.
+#: Nothing may run on after a match but a blank or punctuation. (The possessive
+#: ``more`` does not backtrack into a shorter number.)
 _SCAN = re.compile(
-    rb"0000(?:"
-    rb"00(?:(?P<kr>-0000000)|(?P<dated>(?:00)?[-+A]000[0A])|(?P<more>0{3,7})"
+    rb"00(?<!000)(?:"
+    rb"(?P<mbi>(?<=0A[A0]0-A[A0]0-AA00))"
+    rb"|00(?:"
+    rb"00(?:(?P<kr>-0000000)|(?P<dated>(?:00)?[-+A]000[0A])|(?P<more>0{3,7}+)"
     rb"|(?P<letnum>0{1,2}-?A)|(?P<nino>[Aa]))"
     rb"|(?P<pan>A)"
-    rb"|(?P<grp> 0000(?: 0000|0 0))(?![ -]0)"
+    rb"|(?<!0[ -]0000)(?P<grp> 0000(?: 0000|0 0))(?![ -]0)"
+    rb")"
+    rb"|(?P<triple>0(?P<sep>[ -])000(?P=sep)000)(?![ -]0)"
+    rb"|(?P<pairs> 00 00 ?[Aa])"
+    rb"|(?P<fiscal>A00A000A)"
     rb")(?![0Aa_])"
 )
-#: Three groups of three digits (a SIN, a TFN), found from their substring.
-_TRIPLES = (b"000 000 000", b"000-000-000")
-_TRIPLE = re.compile(rb"000([ -])000(?:\1)000(?![0Aa_]|[ -]0)")
 #: A date-led number with a separator: FI DDMMYY[sign]ZZZQ, SE (YY)YYMMDD-NNNN, KR
 #: YYMMDD-NNNNNNN.
 #: Seven or eight digits and a capital: DNI/NIF, and NIE / NRIC with the letter before.
 #: The digits of a National Insurance number: three pairs, then the suffix letter.
-_NINO_DIGITS = re.compile(rb"00 00 00 ?[Aa]")
 _NINO_PREFIX = re.compile(r"(?i:(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]) ?$")
 _ITIN_GROUPS = frozenset(
     f"{g:02d}" for g in (*range(50, 66), *range(70, 89), *range(90, 93), *range(94, 100))
 )
 
 #: A unit (see :mod:`.scan_gate`) every shape of :func:`numbered_ids` matches: three
-#: digits in a row, or three pairs.
-NUMBERED_UNIT = r"[0-9]{3}|[0-9]{2} [0-9]{2} [0-9]{2}"
+#: digits in a row, three pairs, or an MBI's last dash and group.
+NUMBERED_UNIT = r"[0-9]{3}|[0-9]{2} [0-9]{2} [0-9]{2}|[0-9]\-[A-Z]{2}[0-9]{2}"
 
 # Lettered shapes: an Italian fiscal code (skeleton "AAAAAA00A00A000A"), an Indian PAN
 # ("AAAAA0000A"), a US MBI ("0AA0-AA0-AA00", some places either).
-_FISCAL_SHAPE = b"AAAAAA00A00A000A"
 _FISCAL = re.compile(r"[A-Z]{6}[0-9LMNP-V]{2}[ABCDEHLMPRST][0-9LMNP-V]{2}[A-Z][0-9LMNP-V]{3}[A-Z]")
 _PAN_WORDS = ("pan", "permanent account", "income tax")
-_MBI = re.compile(rb"0[Aa][Aa0]0-[Aa][Aa0]0-[Aa][Aa]00")
 _MBI_TEXT = re.compile(
-    r"(?i:[1-9][AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9][0-9]-[AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9]"
-    r"[0-9]-[AC-HJKMNP-RT-Y]{2}[0-9]{2})"
+    r"[1-9][AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9][0-9]-[AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9]"
+    r"[0-9]-[AC-HJKMNP-RT-Y]{2}[0-9]{2}"
 )
 #: A unit every value :func:`labelled_ids` finds matches: five digits in a row.
 LABELLED_UNIT = "[0-9]{5}"
-#: The unit of :func:`lettered_ids`: an MBI's last dash and group.
-LETTERED_UNIT = r"[0-9]\-[A-Za-z]{2}[0-9]{2}"
 
 #: Skeleton bytes that may not touch a number on either side (letters, digits, "_").
 _GLUED = b"Aa0_"
@@ -339,8 +342,14 @@ def _scanned(text: str, sk: bytes, low: str) -> Iterator[Finding]:
             yield from _lettered_number(text, sk, low, s, e)
         elif kind == "nino":
             yield from _nino(text, sk, s, e)
-        elif kind == "grp":
+        elif kind in ("grp", "triple"):
             yield from _grouped(text, sk, low, s, e)
+        elif kind == "pairs":
+            yield from _nino(text, sk, s, e)
+        elif kind == "fiscal":
+            yield from _fiscal(text, sk, s - 6, e)
+        elif kind == "mbi":
+            yield from _mbi(text, sk, s - 11, e)
         elif kind == "pan":
             yield from _pan(text, sk, low, s - 5, e)
 
@@ -442,12 +451,6 @@ def _lettered_number(text: str, sk: bytes, low: str, s: int, e: int) -> Iterator
         yield Finding("ES_NIF", s, e, 0.85)
 
 
-def _ninos(text: str, sk: bytes, low: str) -> Iterator[Finding]:
-    """National Insurance numbers written in pairs ("AB 12 34 56 C")."""
-    for m in _NINO_DIGITS.finditer(sk):
-        yield from _nino(text, sk, *m.span())
-
-
 def _nino(text: str, sk: bytes, s: int, e: int) -> Iterator[Finding]:
     """A National Insurance number whose digits and suffix are ``text[s:e]``, if two
     prefix letters stand before them."""
@@ -474,45 +477,30 @@ def _pan(text: str, sk: bytes, low: str, s: int, e: int) -> Iterator[Finding]:
         yield Finding("IN_PAN", s, e, 0.8)
 
 
-def _fiscals(text: str, sk: bytes) -> Iterator[Finding]:
-    """Italian fiscal codes (their letters and digits in their places)."""
-    pos = sk.find(_FISCAL_SHAPE)
-    while pos >= 0:
-        end = pos + len(_FISCAL_SHAPE)
-        if _free(sk, pos, end) and _FISCAL.fullmatch(text, pos, end):
-            yield Finding("IT_FISCAL_CODE", pos, end, 0.85)
-        pos = sk.find(_FISCAL_SHAPE, end)
-
-
 def numbered_ids(text: str, sk: bytes, low: str) -> Iterator[Finding]:
-    """Identity numbers (``sk``: the skeleton; ``low``: the text lower-cased): one pass
-    for the shapes with four digits in a row (:data:`_SCAN`), and a substring test
-    first for the others (three groups of three, a fiscal code, pairs)."""
-    yield from _scanned(text, sk, low)
-    if _TRIPLES[0] in sk or _TRIPLES[1] in sk:
-        for m in _TRIPLE.finditer(sk):
-            yield from _grouped(text, sk, low, *m.span())
-    if b"00A00A000A" in sk:
-        yield from _fiscals(text, sk)
-    if b"00 00 00" in sk:
-        yield from _ninos(text, sk, low)
+    """Identity numbers (``sk``: the skeleton; ``low``: the text lower-cased), in one
+    pass (:data:`_SCAN`)."""
+    return _scanned(text, sk, low)
 
 
-def lettered_ids(text: str, sk: bytes, low: str) -> Iterator[Finding]:
-    """US Medicare beneficiary identifiers, written in dashed groups ("1EG4-TE5-MK73")."""
-    if b"0-AA00" not in sk and b"0-aa00" not in sk:
-        return
-    for m in _MBI.finditer(sk):
-        s, e = m.span()
-        if _free(sk, s, e) and _MBI_TEXT.fullmatch(text, s, e):
-            yield Finding("US_MBI", s, e, 0.8)
+def _fiscal(text: str, sk: bytes, s: int, e: int) -> Iterator[Finding]:
+    """An Italian fiscal code at ``text[s:e]`` (its letters and digits in their places)?"""
+    apart = s >= 0 and sk[s : s + 6] == b"AAAAAA" and (s == 0 or sk[s - 1] not in _GLUED)
+    if apart and _FISCAL.fullmatch(text, s, e):
+        yield Finding("IT_FISCAL_CODE", s, e, 0.85)
+
+
+def _mbi(text: str, sk: bytes, s: int, e: int) -> Iterator[Finding]:
+    """A US Medicare beneficiary identifier, dashed as CMS prints it ("1EG4-TE5-MK73")."""
+    if s >= 0 and (s == 0 or sk[s - 1] not in _GLUED) and _MBI_TEXT.fullmatch(text, s, e):
+        yield Finding("US_MBI", s, e, 0.8)
 
 
 #: Words that say the number after them identifies a person (lower case): the two
 #: documents whose numbers have no check of their own in every country. (Formats with
 #: a check take their words in their own rules: "TFN", "NHS", ...)
 ID_LABELS: tuple[str, ...] = ("passport", "licence", "license")
-#: Substrings every label holds, looked for first (one C-level search each).
+#: Substrings every label holds, looked for (backwards) before each run of digits.
 _LABEL_HINTS = ("passport", "licen")
 #: What may stand between the label and the number (words and punctuation), then the
 #: value: up to three letters, then digit-led groups joined by single blanks or dashes.
@@ -533,21 +521,25 @@ _LABEL_WORDS = re.compile(r"(?<![a-z0-9])(?:" + "|".join(map(re.escape, ID_LABEL
 
 def labelled_ids(text: str, sk: bytes, low: str) -> Iterator[Finding]:
     """A number right after a word that names an identity document ("passport number is
-    X1234567", "driver's license: D1234567"): only in a text that holds five digits in a
-    row and one of the labels' hints."""
+    X1234567", "driver's license: D1234567"), found from each run of five digits or more
+    (the label is looked for in the 40 characters before the run)."""
     if len(low) != len(text) or _FIVE_DIGITS not in sk:
         return  # (a case mapping that changed lengths would misplace positions)
-    seen: set[int] = set()  # value starts found ("licence" and "license" overlap nowhere)
-    for hint in _LABEL_HINTS:
-        pos = low.find(hint)
-        while pos >= 0:
-            label = _LABEL_WORDS.search(low, max(0, pos - 9), pos + 16)
-            if label is not None:
-                found = _labelled_value(text, label.end())
-                if found is not None and found.start not in seen:
-                    seen.add(found.start)
-                    yield found
-            pos = low.find(hint, pos + len(hint))
+    if not any(h in low for h in _LABEL_HINTS):
+        return
+    pos = sk.find(_FIVE_DIGITS)
+    while pos >= 0:
+        floor = max(0, pos - 40)
+        hint = max(low.rfind(h, floor, pos) for h in _LABEL_HINTS)
+        if hint >= 0:
+            label = _LABEL_WORDS.match(low, hint)
+            found = _labelled_value(text, label.end()) if label is not None else None
+            if found is not None and found.start <= pos < found.end:
+                yield found
+        end = pos + 5
+        while end < len(sk) and sk[end] == 48:
+            end += 1
+        pos = sk.find(_FIVE_DIGITS, end)
 
 
 def _labelled_value(text: str, end: int) -> Finding | None:

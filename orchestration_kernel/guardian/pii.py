@@ -16,11 +16,9 @@ from ._scan import CASELESS_ASCII, HIT_BUDGET, fold, lower, matches_from, skelet
 from .context import GuardContext, Stage
 from .national_ids import (
     LABELLED_UNIT,
-    LETTERED_UNIT,
     NUMBERED_UNIT,
     itin_said,
     labelled_ids,
-    lettered_ids,
     numbered_ids,
 )
 from .phones import DEFAULT_PHONE_REGIONS, national_phones
@@ -780,11 +778,6 @@ def _numbered_ids(text: str, sk: bytes, low: str) -> Iterator[Finding]:
     return numbered_ids(text, sk, low) if _digits(sk) >= 4 else iter(())
 
 
-def _lettered_ids(text: str, sk: bytes, low: str) -> Iterator[Finding]:
-    """US Medicare beneficiary identifiers (:func:`.national_ids.lettered_ids`)."""
-    return lettered_ids(text, sk, low) if _digits(sk) >= 5 else iter(())
-
-
 def _labelled_ids(text: str, sk: bytes, low: str) -> Iterator[Finding]:
     """Numbers labelled as identity documents (:func:`.national_ids.labelled_ids`)."""
     return labelled_ids(text, sk, low) if _digits(sk) >= 5 else iter(())
@@ -830,7 +823,6 @@ _DETECTORS: dict[str, tuple[tuple[_Part, str], ...]] = {
     # Government and health identity numbers (findings name the format: UK_NINO, ...).
     "NATIONAL_ID": (
         (_numbered_ids, NUMBERED_UNIT),
-        (_lettered_ids, LETTERED_UNIT),
         (_labelled_ids, LABELLED_UNIT),
     ),
 }
