@@ -2,8 +2,8 @@
 DNI/NIF and NIE, Italian fiscal codes, Indian Aadhaar and PAN, Singapore NRIC/FIN,
 Australian tax file and Medicare numbers, Polish PESEL, Finnish henkilötunnus, Korean
 RRN, Canadian SIN, Swedish personnummer, South African and Turkish ID numbers, US
-Medicare beneficiary identifiers, and any number labelled as a passport, driver's licence
-or national ID.
+Medicare beneficiary identifiers, and a number right after "passport" or "licence".
+(US ITINs are read with SSNs, in :mod:`.pii`.)
 
 Each format is found by its shape and confirmed by the rule its issuer publishes (a
 check digit, a birth date inside the number, a letter table), so that look-alikes which
@@ -11,9 +11,9 @@ fail the rule pass untouched. A format whose check catches too few random number
 stand alone (a bare nine-digit tax file number passes its mod-11 check one time in
 eleven) counts only after a word that names it ("TFN", "NHS number", "Aadhaar").
 
-Shapes are looked for on the byte skeleton (digits ``0``, letters ``A``/``a``; see
-:mod:`._scan`), each pattern starting with a literal so the regex engine skips to the
-digits; the rules run only on what the shapes find.
+Shapes are looked for in one pass over the byte skeleton (digits ``0``, letters
+``A``/``a``; see :mod:`._scan`) that starts with a literal, so the regex engine skips
+from one run of digits to the next; the rules run only on what the shapes find.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
-"""Personal data: e-mail addresses, phone numbers, credit cards, IBANs, US SSNs and IP
-addresses, found by regex and confirmed by the rule each one carries (Luhn, mod-97,
-SSA ranges, :mod:`ipaddress`), so that look-alikes which fail the rule pass untouched."""
+"""Personal data: e-mail addresses, phone numbers, credit cards, IBANs, US SSNs, IP
+addresses and government identity numbers (:mod:`.national_ids`), found by regex and
+confirmed by the rule each one carries (Luhn, mod-97, SSA ranges, :mod:`ipaddress`, the
+issuers' check digits), so that look-alikes which fail the rule pass untouched."""
 
 from __future__ import annotations
 
