@@ -1,6 +1,7 @@
-"""Personal data: e-mail addresses, phone numbers, credit cards, IBANs, US SSNs and IP
-addresses, found by regex and confirmed by the rule each one carries (Luhn, mod-97,
-SSA ranges, :mod:`ipaddress`), so that look-alikes which fail the rule pass untouched."""
+"""Personal data: e-mail addresses, phone numbers, credit cards, IBANs, US SSNs, IP
+addresses and government identity numbers (:mod:`.national_ids`), found by regex and
+confirmed by the rule each one carries (Luhn, mod-97, SSA ranges, :mod:`ipaddress`, the
+issuers' check digits), so that look-alikes which fail the rule pass untouched."""
 
 from __future__ import annotations
 
@@ -14,6 +15,13 @@ from ..models import Action
 from . import scan_gate
 from ._scan import CASELESS_ASCII, HIT_BUDGET, fold, lower, matches_from, skeleton
 from .context import GuardContext, Stage
+from .national_ids import (
+    LABELLED_UNIT,
+    NUMBERED_UNIT,
+    itin_said,
+    labelled_ids,
+    numbered_ids,
+)
 from .phones import DEFAULT_PHONE_REGIONS, national_phones
 from .policy import ALL_STAGES, BasePolicy, Outcome
 from .redaction import Finding, Operator, Redactor
@@ -622,12 +630,16 @@ def _labelled_iban(text: str, start: int, end: int) -> int | None:
 
 
 def _dashed_ssns(text: str, sk: bytes, low: str) -> Iterator[Finding]:
-    """SSNs written 3-2-4 with one separator."""
+    """SSNs written 3-2-4 with one separator (and ITINs, area 9, where the text says so)."""
     # A dashed SSN has nine (ASCII) digits; a bare one's \d reads any digit.
     for m in _SSN.finditer(sk) if _digits(sk) >= 9 else ():
         value = text[m.start() : m.end()]
-        if _before(sk, m.start(), b"0-.") and ssn_valid(value[:3], value[4:6], value[7:]):
+        if not _before(sk, m.start(), b"0-."):
+            continue
+        if ssn_valid(value[:3], value[4:6], value[7:]):
             yield Finding("US_SSN", m.start(), m.end(), 0.85)
+        elif itin_said(low, value[:3], value[4:6], m.start(), m.end()):
+            yield Finding("US_ITIN", m.start(), m.end(), 0.85)
 
 
 def _named_ssns(text: str, sk: bytes, low: str) -> Iterator[Finding]:
@@ -762,6 +774,16 @@ def _ipv6s(text: str, sk: bytes, low: str) -> Iterator[Finding]:
             yield Finding("IP_ADDRESS", m.start(), m.end(), 0.9)
 
 
+def _numbered_ids(text: str, sk: bytes, low: str) -> Iterator[Finding]:
+    """Identity numbers (:func:`.national_ids.numbered_ids`; a PAN has four digits)."""
+    return numbered_ids(text, sk, low) if _digits(sk) >= 4 else iter(())
+
+
+def _labelled_ids(text: str, sk: bytes, low: str) -> Iterator[Finding]:
+    """Numbers labelled as identity documents (:func:`.national_ids.labelled_ids`)."""
+    return labelled_ids(text, sk, low) if _digits(sk) >= 5 else iter(())
+
+
 #: Texts up to this long, with at most :data:`GATED_DIGITS` digits, are first read by
 #: one Hyperscan pass that says which parts of the scan can find anything
 #: (:mod:`.scan_gate`): a model call's prompt and reply, where most shapes are absent. A
@@ -798,6 +820,11 @@ _DETECTORS: dict[str, tuple[tuple[_Part, str], ...]] = {
     "IP_ADDRESS": (
         (_ipv4s, r"[0-9]\.[0-9]"),  # b"0.0" in the skeleton
         (_ipv6s, _IPV6_HINT.pattern),
+    ),
+    # Government and health identity numbers (findings name the format: UK_NINO, ...).
+    "NATIONAL_ID": (
+        (_numbered_ids, NUMBERED_UNIT),
+        (_labelled_ids, LABELLED_UNIT),
     ),
 }
 PII_ENTITIES: tuple[str, ...] = tuple(_DETECTORS)

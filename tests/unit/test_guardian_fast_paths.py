@@ -240,7 +240,9 @@ def test_pii_scan_still_finds_every_kind_on_the_labelled_prompts() -> None:
     everything would pass the equivalences above only by luck)."""
     detector = pii.PIIDetector()
     found = {f.entity for text in LABELLED for f in detector.find(text)}
-    assert set(pii.PII_ENTITIES) <= found
+    # (The labelled prompts hold no identity numbers, whose findings are named per
+    # format: test_guardian_presidio_national_ids covers them.)
+    assert set(pii.PII_ENTITIES) - {"NATIONAL_ID"} <= found
     (email,) = pii.PIIPolicy().find("mail jane@example.org today")
     assert (email.entity, email.start, email.end, email.placeholder()) == (
         "EMAIL",
