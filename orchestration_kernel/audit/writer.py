@@ -198,6 +198,35 @@ class BatchWriter:
         else:
             notify(outcome)  # type: ignore[arg-type]
 
+    def commit_here(self) -> bool:
+        """Commit what is queued now in the calling thread, when nothing stands in the
+        way; True once committed, False (nothing done) otherwise.
+
+        What a run alone on the event loop does at its end (the only one waiting, so no
+        group would form): the commit it would wait for, without the two thread
+        wake-ups of asking the writer thread (one to wake it, one to wake the run).
+        Nothing is done while the writer is stuck or closed, while another commit is
+        under way (the writer thread's, a flush's), or when a queued record still to
+        encode is long enough to be left to the writer thread (``ENCODE_LATER_CHARS``).
+        The same rows, in the same order, under the same durability setting: it is
+        :meth:`flush`, refusing to wait. Raises :class:`AuditWriteError` when the commit
+        fails (the records stay queued, as with :meth:`flush`).
+        """
+        if self.error is not None or self._closed:
+            return False
+        with self._lock:
+            if any(e.row is None and not _encode_now(e.item) for e in self._unencoded):
+                return False
+        if not self._drain_lock.acquire(blocking=False):
+            return False
+        try:
+            self.store.advance_mark()
+            self._commit_queued()
+            self.store.advance_mark()
+        finally:
+            self._drain_lock.release()
+        return True
+
     def _settle_waiters(self, error: BaseException | None) -> None:
         """Notify the waiters whose records are committed; on ``error``, all the others."""
         with self._lock:
