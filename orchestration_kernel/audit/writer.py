@@ -205,26 +205,50 @@ class BatchWriter:
         What a run alone on the event loop does at its end (the only one waiting, so no
         group would form): the commit it would wait for, without the two thread
         wake-ups of asking the writer thread (one to wake it, one to wake the run).
-        Nothing is done while the writer is stuck or closed, while another commit is
-        under way (the writer thread's, a flush's), or when a queued record still to
-        encode is long enough to be left to the writer thread (``ENCODE_LATER_CHARS``).
-        The same rows, in the same order, under the same durability setting: it is
-        :meth:`flush`, refusing to wait. Raises :class:`AuditWriteError` when the commit
-        fails (the records stay queued, as with :meth:`flush`).
+        It never waits: nothing is done while the writer is stuck or closed, while
+        another commit is under way (the writer thread's, a flush's, a checkpoint's last
+        pass, another connection's), when more than a batch is queued, or when a queued
+        record still to encode is long enough to be left to the writer thread
+        (``ENCODE_LATER_CHARS``). The same rows, in the same order, under the same
+        durability setting as the writer thread's commit. Raises
+        :class:`AuditWriteError` when the commit fails (the records stay queued and the
+        writer is stuck, as after a failed :meth:`flush`).
         """
         if self.error is not None or self._closed:
             return False
         with self._lock:
-            if any(e.row is None and not _encode_now(e.item) for e in self._unencoded):
+            if len(self._pending) > self.batch_size or any(
+                e.row is None and not _encode_now(e.item) for e in self._unencoded
+            ):
                 return False
         if not self._drain_lock.acquire(blocking=False):
             return False
         try:
-            self.store.advance_mark()
-            self._commit_queued()
-            self.store.advance_mark()
+            return self._commit_here()
         finally:
             self._drain_lock.release()
+
+    def _commit_here(self) -> bool:
+        """:meth:`commit_here`'s commit (called holding the drain lock)."""
+        self.store.advance_mark()  # an earlier commit's, as _drain writes it first
+        with self._lock:
+            batch = list(self._pending)
+        if batch:
+            try:
+                with gc_paused():  # (see _commit_queued)
+                    rows = [e.row if e.row is not None else self._row(e) for e in batch]
+                    stored = self.store.try_append(rows)
+            except Exception as exc:
+                self._failed([], exc)  # the batch is still queued, in front
+                assert self.error is not None
+                raise self.error from exc
+            if stored is None:
+                return False  # busy: the writer thread's commit waits for the lock instead
+            with self._lock:  # (the batch is the queue's head: only a drainer takes it)
+                del self._pending[: len(batch)]
+                _drop_through(self._unencoded, batch[-1].number)
+            self._after_commit(batch, stored)
+        self.store.advance_mark()
         return True
 
     def _settle_waiters(self, error: BaseException | None) -> None:
@@ -293,16 +317,21 @@ class BatchWriter:
                 self._failed(batch, exc)
                 assert self.error is not None
                 raise self.error from exc
-            if self.error is not None:
-                log.warning("the audit trail %s commits again", self.store.path)
-            self.error, self._failures = None, 0
-            if stored:
-                last_hash = stored[-1][-1]  # a stored row ends with its hash
-                self.last_hash = last_hash if isinstance(last_hash, str) else None
-            with self._lock:
-                self._committed += len(batch)
-            self._settle_waiters(None)  # the mark is written after: see _drain
-            self._notify(stored)
+            self._after_commit(batch, stored)
+
+    def _after_commit(self, batch: list[Entry], stored: list[Row]) -> None:
+        """Count ``batch`` committed, keep its head hash, wake its waiters, tell the
+        listeners (the mark is written after: see _drain)."""
+        if self.error is not None:
+            log.warning("the audit trail %s commits again", self.store.path)
+        self.error, self._failures = None, 0
+        if stored:
+            last_hash = stored[-1][-1]  # a stored row ends with its hash
+            self.last_hash = last_hash if isinstance(last_hash, str) else None
+        with self._lock:
+            self._committed += len(batch)
+        self._settle_waiters(None)
+        self._notify(stored)
 
     def encode_queued(self) -> None:
         """Encode the queued records nobody has encoded yet, in the calling thread (what
