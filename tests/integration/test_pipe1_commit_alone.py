@@ -65,9 +65,7 @@ async def test_runs_in_progress_together_leave_the_commit_to_the_writer_thread(
     seen = _watch(trail)
     results = await asyncio.gather(*(pipeline.execute(f"x{i}") for i in range(10)))
     assert {r.status for r in results} == {"done"}
-    committers = {
-        name for name, rows in seen for event, run in rows if event == "run_end"
-    }
+    committers = {name for name, rows in seen for event, run in rows if event == "run_end"}
     assert "audit-writer" in committers  # runs ending while others run share its commits
     ended = {run for _, rows in seen for event, run in rows if event == "run_end"}
     assert {r.run_id for r in results} <= ended
