@@ -119,6 +119,9 @@ class BatchWriter:
         self._committed = 0  # records ever committed (in put order)
         self._waiters: list[tuple[int, Notify]] = []
         self._idle = False  # the thread sleeps until woken (not lingering after a commit)
+        # After a commit (the thread's, or a lone run's own), more records are likely
+        # until then: the thread lingers, so a put meanwhile need not wake it.
+        self._linger_until = 0.0
         # The runs waiting for a commit are woken before the high-water mark is written,
         # and no commit waits for a WAL checkpoint (a thread of the store's runs them).
         store.defer_mark = True
@@ -247,6 +250,9 @@ class BatchWriter:
             with self._lock:  # (the batch is the queue's head: only a drainer takes it)
                 del self._pending[: len(batch)]
                 _drop_through(self._unencoded, batch[-1].number)
+            # As after the thread's own commit: the records put next (a plain call's, the
+            # next run's) wait for the thread's next look instead of each waking it.
+            self._linger_until = time.monotonic() + self.flush_interval
             self._after_commit(batch, stored)
         self.store.advance_mark()
         return True
@@ -380,9 +386,8 @@ class BatchWriter:
 
     # -- the thread ----------------------------------------------------------------
     def _run(self) -> None:
-        linger_until = 0.0  # after a commit, more records are likely until then
         while not self._closed:
-            sleep = self._sleep(linger_until)
+            sleep = self._sleep(self._linger_until)
             if self.store.mark_due:
                 sleep = MARK_DELAY_S if sleep is None else min(sleep, MARK_DELAY_S)
                 self._idle = False  # it wakes by itself
@@ -401,7 +406,7 @@ class BatchWriter:
             except Exception:
                 log.debug("audit commit failed; will retry", exc_info=True)
             if committing:
-                linger_until = time.monotonic() + self.flush_interval
+                self._linger_until = time.monotonic() + self.flush_interval
 
     def _sleep(self, linger_until: float) -> float | None:
         """How long the thread sleeps before looking at the queue again.
