@@ -8,8 +8,7 @@ would). The runner's phases and the audit writer's parts of the commit a run wai
 are timed by wrapping their methods (a few µs of timer each), and the median of each
 part over the runs is printed: the per-run budget of issue 24.
 
-A run alone on the loop commits its rows itself (no wake-ups: those lines read 0);
-otherwise the writer's parts run on its own thread while the run waits in ``aflush``: the wake-up,
+The writer's parts run on its own thread while the run waits in ``aflush``: the wake-up,
 encoding what was left for it (the run encodes its queued rows in its own thread just
 before it waits; only a record with a very long text is left to the writer), chaining
 and inserting them, the COMMIT (its fsync under ``synchronous=FULL``), then waking the
@@ -131,7 +130,6 @@ def _instrument(marks: dict[str, float], sums: dict[str, float]) -> None:
     summed(rows.RowEncoder, "encode", "encode", "encode_queued")
     summed(store.AuditStore, "_chain_in", "chain")
     summed(store.AuditStore, "append", "append")
-    summed(store.AuditStore, "try_append", "append")  # a run alone commits itself
     summed(mark.HighWaterMark, "advance", "mark")
     _wrap(writer.BatchWriter, "when_committed", "when", "when1", marks)
     _wrap(writer.BatchWriter, "_drain", "drain0", "drain1", marks)
@@ -200,15 +198,9 @@ async def _runs(
         for label, a, b in PHASES:
             if a in marks and b in marks:
                 table.setdefault(label, []).append((marks[b] - marks[a]) * 1e6)
-        alone = "when" not in marks  # a run alone committed itself: no writer round trip
-        if alone:
-            marks["when"] = marks["drain0"] = marks["flush0"]
-            marks["settle0"] = marks["flush1"]
         parts = {
             # aflush -> drain starts, less the run's own encoding in between
-            "wake": 0.0
-            if alone
-            else marks["drain0"] - marks["when"] - sums.get("encode_queued", 0.0),
+            "wake": marks["drain0"] - marks["when"] - sums.get("encode_queued", 0.0),
             "encode": sums.get("encode", 0.0),
             "encode_queued": sums.get("encode_queued", 0.0),
             "chain": sums.get("chain", 0.0),

@@ -50,9 +50,6 @@ class Runtime:
         self._lock = threading.Lock()
         self._closers: list[Callable[[], Awaitable[None]]] = []
         self._closed = False
-        #: Pipeline runs in progress on the loop (counted on the loop by the runner): a
-        #: run that is alone commits its audit rows itself (see ``pipeline.runner``).
-        self.runs = 0
         _live_runtimes.add(self)
 
     # -- lifecycle -----------------------------------------------------------------

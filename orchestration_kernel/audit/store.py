@@ -37,7 +37,7 @@ from pathlib import Path
 from ..errors import ConfigurationError, StorageError
 from ..storage.files import private_dir
 from ..storage.schema import Migration, migrate
-from ..storage.sqlite import connect, rollback_quietly, storage_error, transaction
+from ..storage.sqlite import connect, storage_error, transaction
 from .chain import GENESIS, ChainKey
 from .checkpoint import CHECKPOINT_PAGES, WAL_LIMIT_PAGES, Checkpointer
 from .events import COLUMN_NAMES, COLUMNS
@@ -53,8 +53,6 @@ SCHEMA_VERSION = 4
 ALL_COLUMNS: tuple[str, ...] = ("seq", *COLUMN_NAMES, "prev_hash", "hash")
 #: How long a writer waits for another process's write lock before giving up (seconds).
 BUSY_TIMEOUT_S = 30.0
-#: SQLite's result codes for "another connection holds the lock".
-_BUSY = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
 #: The page size of a new audit database (bytes).
 PAGE_SIZE = 16384
 
@@ -274,54 +272,23 @@ class AuditStore:
         Returns the stored rows (``ALL_COLUMNS`` order: seq, values, prev_hash, hash).
         """
         with self.lock:
-            self.conn.execute("BEGIN IMMEDIATE")
-            return self._append_begun(rows)
-
-    def try_append(self, rows: Sequence[Row]) -> list[Row] | None:
-        """:meth:`append`, refusing to wait: ``None`` (nothing written) when this
-        process's lock is held (a commit or a checkpoint's last pass under way) or
-        another connection holds the file's write lock."""
-        if not self.lock.acquire(blocking=False):
-            return None
-        try:
-            conn = self.conn
-            conn.execute("PRAGMA busy_timeout = 0")
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                if exc.sqlite_errorcode & 0xFF in _BUSY:  # (the primary code of an extended one)
-                    return None
-                raise
-            finally:
-                conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-            return self._append_begun(rows)
-        finally:
-            self.lock.release()
-
-    def _append_begun(self, rows: Sequence[Row]) -> list[Row]:
-        """The rest of :meth:`append`, its ``BEGIN IMMEDIATE`` made (holding the lock)."""
-        known, self._known_head = self._known_head, None
-        conn = self.conn
-        try:
-            # ``data_version`` changes when any other connection (another trail, another
-            # process, a tool) commits to the file, and only then: unchanged since our
-            # last append, the write lock held, the head is the one that append left
-            # (rows, anchor and mark all point at it), so it is not read again.
-            version = conn.execute("PRAGMA data_version").fetchone()[0]
-            known_head = known[1] if known is not None and known[0] == version else None
-            chained, (seq, head) = self._chain_in(conn, rows, known_head)
-            conn.execute("COMMIT")
-        except BaseException:
-            rollback_quietly(conn)
-            raise
-        self._known_head = (version, (seq, head))  # committed: the next append's head
-        self._grew(chained)
-        if chained and self.mark is not None:
-            if self.defer_mark:
-                self._mark_due = (seq, head)
-            else:
-                self.mark.advance(seq, head)
-        return chained
+            known, self._known_head = self._known_head, None
+            with transaction(self.conn) as conn:
+                # ``data_version`` changes when any other connection (another trail, another
+                # process, a tool) commits to the file, and only then: unchanged since our
+                # last append, the write lock held, the head is the one that append left
+                # (rows, anchor and mark all point at it), so it is not read again.
+                version = conn.execute("PRAGMA data_version").fetchone()[0]
+                known_head = known[1] if known is not None and known[0] == version else None
+                chained, (seq, head) = self._chain_in(conn, rows, known_head)
+            self._known_head = (version, (seq, head))  # committed: the next append's head
+            self._grew(chained)
+            if chained and self.mark is not None:
+                if self.defer_mark:
+                    self._mark_due = (seq, head)
+                else:
+                    self.mark.advance(seq, head)
+            return chained
 
     def checkpoint_in_background(self) -> None:
         """Leave WAL checkpoints to a thread of their own (:mod:`.checkpoint`) instead of

@@ -229,16 +229,6 @@ class AuditTrail:
         await committed
         return self._writer.last_hash or (await asyncio.to_thread(self._store.head))[1]
 
-    def commit_here(self) -> str | None:
-        """Commit everything recorded so far in the calling thread, if no other commit is
-        under way, and return the head hash that covers it; ``None`` when it did not
-        (then :meth:`aflush`). For a pipeline run alone on the event loop: see
-        :meth:`BatchWriter.commit_here`. Raises :class:`AuditWriteError` as
-        :meth:`flush` does."""
-        if not self._writer.commit_here():
-            return None
-        return self._writer.last_hash
-
     def encode_pending(self) -> None:
         """Encode what is recorded and not yet encoded (redaction, hashes, JSON), in the
         calling thread, so that a later commit has less to do; what is stored does not

@@ -119,9 +119,6 @@ class BatchWriter:
         self._committed = 0  # records ever committed (in put order)
         self._waiters: list[tuple[int, Notify]] = []
         self._idle = False  # the thread sleeps until woken (not lingering after a commit)
-        # After a commit (the thread's, or a lone run's own), more records are likely
-        # until then: the thread lingers, so a put meanwhile need not wake it.
-        self._linger_until = 0.0
         # The runs waiting for a commit are woken before the high-water mark is written,
         # and no commit waits for a WAL checkpoint (a thread of the store's runs them).
         store.defer_mark = True
@@ -201,62 +198,6 @@ class BatchWriter:
         else:
             notify(outcome)  # type: ignore[arg-type]
 
-    def commit_here(self) -> bool:
-        """Commit what is queued now in the calling thread, when nothing stands in the
-        way; True once committed, False (nothing done) otherwise.
-
-        What a run alone on the event loop does at its end (the only one waiting, so no
-        group would form): the commit it would wait for, without the two thread
-        wake-ups of asking the writer thread (one to wake it, one to wake the run).
-        It never waits: nothing is done while the writer is stuck or closed, while
-        another commit is under way (the writer thread's, a flush's, a checkpoint's last
-        pass, another connection's), when more than a batch is queued, or when a queued
-        record still to encode is long enough to be left to the writer thread
-        (``ENCODE_LATER_CHARS``). The same rows, in the same order, under the same
-        durability setting as the writer thread's commit. Raises
-        :class:`AuditWriteError` when the commit fails (the records stay queued and the
-        writer is stuck, as after a failed :meth:`flush`).
-        """
-        if self.error is not None or self._closed:
-            return False
-        with self._lock:
-            if len(self._pending) > self.batch_size or any(
-                e.row is None and not _encode_now(e.item) for e in self._unencoded
-            ):
-                return False
-        if not self._drain_lock.acquire(blocking=False):
-            return False
-        try:
-            return self._commit_here()
-        finally:
-            self._drain_lock.release()
-
-    def _commit_here(self) -> bool:
-        """:meth:`commit_here`'s commit (called holding the drain lock)."""
-        self.store.advance_mark()  # an earlier commit's, as _drain writes it first
-        with self._lock:
-            batch = list(self._pending)
-        if batch:
-            try:
-                with gc_paused():  # (see _commit_queued)
-                    rows = [e.row if e.row is not None else self._row(e) for e in batch]
-                    stored = self.store.try_append(rows)
-            except Exception as exc:
-                self._failed([], exc)  # the batch is still queued, in front
-                assert self.error is not None
-                raise self.error from exc
-            if stored is None:
-                return False  # busy: the writer thread's commit waits for the lock instead
-            with self._lock:  # (the batch is the queue's head: only a drainer takes it)
-                del self._pending[: len(batch)]
-                _drop_through(self._unencoded, batch[-1].number)
-            # As after the thread's own commit: the records put next (a plain call's, the
-            # next run's) wait for the thread's next look instead of each waking it.
-            self._linger_until = time.monotonic() + self.flush_interval
-            self._after_commit(batch, stored)
-        self.store.advance_mark()
-        return True
-
     def _settle_waiters(self, error: BaseException | None) -> None:
         """Notify the waiters whose records are committed; on ``error``, all the others."""
         with self._lock:
@@ -323,21 +264,16 @@ class BatchWriter:
                 self._failed(batch, exc)
                 assert self.error is not None
                 raise self.error from exc
-            self._after_commit(batch, stored)
-
-    def _after_commit(self, batch: list[Entry], stored: list[Row]) -> None:
-        """Count ``batch`` committed, keep its head hash, wake its waiters, tell the
-        listeners (the mark is written after: see _drain)."""
-        if self.error is not None:
-            log.warning("the audit trail %s commits again", self.store.path)
-        self.error, self._failures = None, 0
-        if stored:
-            last_hash = stored[-1][-1]  # a stored row ends with its hash
-            self.last_hash = last_hash if isinstance(last_hash, str) else None
-        with self._lock:
-            self._committed += len(batch)
-        self._settle_waiters(None)
-        self._notify(stored)
+            if self.error is not None:
+                log.warning("the audit trail %s commits again", self.store.path)
+            self.error, self._failures = None, 0
+            if stored:
+                last_hash = stored[-1][-1]  # a stored row ends with its hash
+                self.last_hash = last_hash if isinstance(last_hash, str) else None
+            with self._lock:
+                self._committed += len(batch)
+            self._settle_waiters(None)  # the mark is written after: see _drain
+            self._notify(stored)
 
     def encode_queued(self) -> None:
         """Encode the queued records nobody has encoded yet, in the calling thread (what
@@ -386,8 +322,9 @@ class BatchWriter:
 
     # -- the thread ----------------------------------------------------------------
     def _run(self) -> None:
+        linger_until = 0.0  # after a commit, more records are likely until then
         while not self._closed:
-            sleep = self._sleep(self._linger_until)
+            sleep = self._sleep(linger_until)
             if self.store.mark_due:
                 sleep = MARK_DELAY_S if sleep is None else min(sleep, MARK_DELAY_S)
                 self._idle = False  # it wakes by itself
@@ -406,7 +343,7 @@ class BatchWriter:
             except Exception:
                 log.debug("audit commit failed; will retry", exc_info=True)
             if committing:
-                self._linger_until = time.monotonic() + self.flush_interval
+                linger_until = time.monotonic() + self.flush_interval
 
     def _sleep(self, linger_until: float) -> float | None:
         """How long the thread sleeps before looking at the queue again.

@@ -38,7 +38,6 @@ from ..errors import (
 )
 from ..models import Delta, Message
 from ..privacy import AuditOptions, audit_options
-from ..runtime import Runtime
 from .collaborators import Redactor, RunAudit, RunBus
 from .engine_face import PipelineEngine, StepCallOptions
 from .events import EventKind, Observer, PipelineEvent, notify
@@ -189,16 +188,6 @@ class Run:
     # -- the run ---------------------------------------------------------------------
     async def execute(self) -> PipelineResult:
         """Run every step; returns the result or raises (see the module docstring)."""
-        runtime: Runtime | None = getattr(self.engine, "runtime", None)
-        if runtime is None:
-            return await self._execute()
-        runtime.runs += 1
-        try:
-            return await self._execute()
-        finally:
-            runtime.runs -= 1  # (the count tells a run alone: see _commit_alone)
-
-    async def _execute(self) -> PipelineResult:
         if self.audit is not None:
             self.audit.check_writable()  # fail fast: no run goes ahead unaudited
         await self._prepare()
@@ -314,33 +303,11 @@ class Run:
         if audit is None:
             return
         try:
-            # This run's rows committed; the head hash that covers them.
-            head = await self._commit_alone(audit)
-            self.result.head_hash = await audit.aflush() if head is None else head
+            # aflush commits this run's rows and returns the head hash that covers them.
+            self.result.head_hash = await audit.aflush()
             self.result._committed = audit.commit_point()
         except AuditWriteError as exc:  # the run must not report what was not committed
             self._audit_error = exc
-
-    async def _commit_alone(self, audit: RunAudit) -> str | None:
-        """Commit the run's rows on this thread when it is the only run in progress, and
-        return the head hash; ``None`` when it did not (then ``aflush``).
-
-        A run alone has no group to share the writer thread's next commit with, so
-        asking that thread costs two thread wake-ups (one to wake it, one to wake the
-        run) on the run's path and buys nothing: the run makes the same commit itself
-        (the same rows, order and durability; the loop is blocked for it, which holds
-        nobody up when no other run is in progress). With more runs in progress the
-        writer thread commits them in groups, as before."""
-        runtime: Runtime | None = getattr(self.engine, "runtime", None)
-        commit_here = getattr(audit, "commit_here", None)
-        if runtime is None or runtime.runs != 1 or commit_here is None:
-            return None
-        if self._memory is not None:
-            # Let the conversation writer hand its commit to the bus's thread first, so
-            # both commits still run at once.
-            await asyncio.sleep(0)
-        head: str | None = commit_here()
-        return head
 
     def _final_output(self) -> str | None:
         spec = self.compiled.spec
