@@ -1,0 +1,168 @@
+"""What a data scientist met typing the magics in a kernel (session 12, explore2).
+
+- A key pasted on the magic's line (``%orchestrate key openai sk-…``, ``--job sk-…``,
+  ``%orchestrate session sk-…``) was taken as a name: stored as a session id or a job
+  folder and shown back, or quoted whole in the error naming the bad value. Now the line
+  is refused before anything runs, with the line shown masked.
+- An error of ours raised by a Python call in a cell quoted a key the user passed
+  (``BatchJob.resume(key)``) in its message, which a kernel saves as the error's
+  ``evalue``: masked now.
+- ``%orchestrate jobs --out VAR`` accepted ``--out`` and bound nothing; one job whose
+  manifest does not read made the whole listing an error.
+"""
+
+from __future__ import annotations
+
+import random
+import string
+from collections.abc import Iterator
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from orchestration_kernel.batch.manifest import jobs_home
+from orchestration_kernel.errors import ConfigurationError
+from orchestration_kernel.magics.errors import make_clean, render_clean
+from tests.unit.magic_shell import magic_shell
+
+
+def openai_shaped_key() -> str:
+    """A key of OpenAI's shape, random at run time (no key-shaped literal in the repo)."""
+    rng = random.SystemRandom()
+    return "sk-proj-" + "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(48))
+
+
+@pytest.fixture
+def ip(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    yield from magic_shell(monkeypatch, ("secret", "jt"))
+
+
+def shown(ip: Any, source: str, capsys: pytest.CaptureFixture[str]) -> tuple[Any, str]:
+    """Run a cell; its result and everything it showed (outputs, the error as rendered,
+    and the error's message as a kernel sends it)."""
+    result = ip.run_cell(source, store_history=True)
+    out = capsys.readouterr()
+    err = result.error_in_exec
+    text = out.out + out.err + (str(err) if err is not None else "")
+    if err is not None and hasattr(err, "_render_traceback_"):
+        text += "\n".join(err._render_traceback_())
+    return result, text
+
+
+LINES = [
+    "%orchestrate key openai {key}",
+    "%orchestrate key {key}",
+    "%orchestrate session {key}",
+    "%orchestrate context {key}",
+    "%orchestrate jobs {key}",
+    "%orchestrate models {key}",
+    "%orchestrate run {key}",
+    "%orchestrate audit --run {key}",
+    "%%orchestrate --compare sim:echo --over [1] --batch --job {key}\nsay {{item}}",
+    "%%orchestrate --compare sim:echo {key}\nhello",
+    "%%orchestrate --compare sim:echo --over [1] --cluster {key}\nsay {{item}}",
+]
+
+
+@pytest.mark.parametrize("line", LINES)
+def test_a_key_on_the_line_is_refused_and_never_shown(
+    ip: Any, capsys: pytest.CaptureFixture[str], line: str
+) -> None:
+    key = openai_shaped_key()
+    result, text = shown(ip, line.format(key=key), capsys)
+    assert not result.success
+    assert key not in text and key[8:30] not in text
+    assert "looks like an API key" in text and "<OPENAI_API_KEY>" in text
+    assert "%orchestrate key" in text  # where a key goes instead
+    # Nothing was stored under it: no job folder, no session pinned to it.
+    assert not (jobs_home() / key).exists()
+    _, now = shown(ip, "%orchestrate session", capsys)
+    assert key not in now
+
+
+def test_a_key_reached_through_a_variable_on_the_line_is_refused_too(
+    ip: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key = openai_shaped_key()
+    ip.user_ns["secret"] = key
+    result, text = shown(ip, "%orchestrate session $secret", capsys)
+    assert not result.success and key not in text and "<OPENAI_API_KEY>" in text
+
+
+def test_the_provider_is_named_in_the_advice_when_it_was_typed(
+    ip: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, text = shown(ip, f"%orchestrate key anthropic {openai_shaped_key()}", capsys)
+    assert "'%orchestrate key anthropic' asks for it in a hidden prompt" in text
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "%orchestrate session sk-learn-demo-2024",
+        "%orchestrate session proj-alpha_v2",
+        "%orchestrate models gpt-4o",
+        "%orchestrate models sk",
+        "%orchestrate context token-budget",
+    ],
+)
+def test_key_like_words_that_are_no_key_still_run(
+    ip: Any, capsys: pytest.CaptureFixture[str], line: str
+) -> None:
+    result, text = shown(ip, line, capsys)
+    assert result.success, text
+    assert "looks like an API key" not in text
+
+
+def test_an_api_error_quoting_a_key_is_masked_in_the_cell_and_its_evalue(
+    ip: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key = openai_shaped_key()
+    ip.user_ns["secret"] = key
+    result, text = shown(
+        ip, "from orchestration_kernel.batch import BatchJob\nBatchJob.resume(secret)", capsys
+    )
+    assert not result.success
+    assert key not in text and key not in str(result.error_in_exec)
+
+
+def test_a_clean_error_renders_and_reads_masked() -> None:
+    key = openai_shaped_key()
+    exc = make_clean(ConfigurationError(f"no such thing {key!r}"))
+    assert key not in "".join(render_clean(exc)) and key not in str(exc)
+    assert "<OPENAI_API_KEY>" in str(exc)
+
+
+def _submit(ip: Any, name: str) -> None:
+    result = ip.run_cell(
+        f"%%orchestrate --compare sim:echo --over ['a', 'b'] --batch --job {name}\nsay {{item}}"
+    )
+    assert result.success, result.error_in_exec
+
+
+def test_jobs_out_binds_the_table_as_a_dataframe(ip: Any) -> None:
+    _submit(ip, "first")
+    _submit(ip, "second")
+    result = ip.run_cell("%orchestrate jobs --out jt")
+    assert result.success, result.error_in_exec
+    table = ip.user_ns["jt"]
+    assert isinstance(table, pd.DataFrame)
+    assert sorted(table["job"]) == ["first", "second"]
+    assert list(table.columns) == ["job", "rows", "models", "chunks", "state"]
+    assert set(table["rows"]) == {2}
+
+
+def test_one_unreadable_manifest_does_not_hide_the_other_jobs(ip: Any) -> None:
+    _submit(ip, "good")
+    broken = jobs_home() / "broken"
+    broken.mkdir(parents=True)
+    (broken / "manifest.json").write_text("{not json", "utf-8")
+    result = ip.run_cell("%orchestrate jobs")
+    assert result.success, result.error_in_exec
+    listing = str(result.result)
+    assert "| good | 2 | sim:echo |" in listing
+    assert "| broken |" in listing and "unreadable" in listing
+    # The job itself still says what is wrong with it.
+    one = ip.run_cell("%orchestrate jobs broken")
+    assert not one.success and "does not read" in str(one.error_in_exec)
