@@ -125,6 +125,9 @@ def jobs_command(ctx: CellContext, args: argparse.Namespace, rest: list[str]) ->
     head = list(rows[0])
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(str(r[k]) for k in head) + " |" for r in rows]
+    if any(r["state"] == "running" for r in rows):
+        # The table reads the manifests, polls nothing: a job may be done and uncollected.
+        lines.append("\nrunning: as last collected; `%orchestrate jobs NAME` polls it now.")
     if any(r["state"] == _UNREADABLE for r in rows):
         lines.append(f"\n{_UNREADABLE}: `%orchestrate jobs NAME` says what is wrong with it.")
     return Rendered("\n".join(lines))

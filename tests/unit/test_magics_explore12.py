@@ -153,6 +153,18 @@ def test_jobs_out_binds_the_table_as_a_dataframe(ip: Any) -> None:
     assert set(table["rows"]) == {2}
 
 
+def test_the_listing_says_running_is_as_last_collected(ip: Any) -> None:
+    # The table reads manifests and polls nothing: a job shown "running" may be done.
+    _submit(ip, "uncollected")
+    listing = str(ip.run_cell("%orchestrate jobs").result)
+    assert "| uncollected | 2 | sim:echo | 1 | running |" in listing
+    assert "`%orchestrate jobs NAME` polls it now" in listing
+    ip.run_cell("%orchestrate jobs uncollected")  # polled: collected
+    listing = str(ip.run_cell("%orchestrate jobs").result)
+    assert "| uncollected | 2 | sim:echo | 1 | done |" in listing
+    assert "polls it now" not in listing
+
+
 def test_one_unreadable_manifest_does_not_hide_the_other_jobs(ip: Any) -> None:
     _submit(ip, "good")
     broken = jobs_home() / "broken"
