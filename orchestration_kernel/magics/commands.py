@@ -190,7 +190,7 @@ def _context(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any
     bus = ctx.engine.bus
     context = bus.get_context_sync(session_id)
     ctx.bind(args.out, context)
-    text = json.dumps(context, indent=2, ensure_ascii=False, default=str)
+    text = _context_json(context)
     # The conversation that `context: session` steps send is kept apart from the state.
     turns = len(bus.conversation_sync(session_id))
     said = ""
@@ -199,6 +199,32 @@ def _context(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any
     elif not context and rest:  # a typed id that holds nothing: a near miss?
         said = _unknown_session(session_id, bus.sessions_sync())
     return Rendered(f"Session `{session_id}`:\n\n```json\n{text}\n```{said}", "markdown")
+
+
+#: How much of a session's context the view shows before it cuts each value: a context
+#: holding a corpus rendered whole was megabytes of Markdown in the saved notebook.
+_CONTEXT_SHOWN = 20_000
+#: Per value, once the whole is over :data:`_CONTEXT_SHOWN`.
+_VALUE_SHOWN = 300
+
+
+def _context_json(context: dict[str, Any]) -> str:
+    """The context as indented JSON, or, when that is long, each value's JSON cut to
+    :data:`_VALUE_SHOWN` characters with a note where the whole is."""
+    text = json.dumps(context, indent=2, ensure_ascii=False, default=str)
+    if len(text) <= _CONTEXT_SHOWN:
+        return text
+    lines = ["{"]
+    for key, value in context.items():
+        one = json.dumps(value, ensure_ascii=False, default=str)
+        if len(one) > _VALUE_SHOWN:
+            one = f"{one[:_VALUE_SHOWN]}… ({len(one):,} characters)"
+        lines.append(f"  {json.dumps(str(key), ensure_ascii=False)}: {one},")
+    lines.append("}")
+    return (
+        "\n".join(lines) + f"\n// {len(text):,} characters in all, each value cut: the whole is in "
+        "_orchestrate (or --out VAR), and bus.get_context_sync()"
+    )
 
 
 def _unknown_session(session_id: str, known: list[str]) -> str:

@@ -178,3 +178,29 @@ def test_one_unreadable_manifest_does_not_hide_the_other_jobs(ip: Any) -> None:
     # The job itself still says what is wrong with it.
     one = ip.run_cell("%orchestrate jobs broken")
     assert not one.success and "does not read" in str(one.error_in_exec)
+
+
+def test_a_large_session_context_is_shown_cut_and_kept_whole(ip: Any) -> None:
+    # A context holding a corpus was rendered whole: megabytes of Markdown in the notebook.
+    from orchestration_kernel import ContextBus
+
+    assert ip.run_cell("%orchestrate session big-context").success
+    big = {"corpus": "lorem ipsum " * 50_000, "rows": list(range(20_000)), "name": "alpha"}
+    ContextBus().update_context_sync(big, session_id="big-context")
+    result = ip.run_cell("%orchestrate context --out ctx_whole")
+    assert result.success, result.error_in_exec
+    data, _ = ip.display_formatter.format(result.result)
+    assert all(len(str(v)) < 30_000 for v in data.values())
+    shown = data["text/markdown"]
+    assert '"name": "alpha"' in shown and '"corpus": "lorem ipsum' in shown
+    assert "characters in all, each value cut" in shown
+    assert ip.user_ns.pop("ctx_whole") == big  # nothing lost: the value is whole
+
+
+def test_a_small_session_context_is_shown_whole(ip: Any) -> None:
+    from orchestration_kernel import ContextBus
+
+    assert ip.run_cell("%orchestrate session small-context").success
+    ContextBus().update_context_sync({"n": 3, "tags": ["a", "b"]}, session_id="small-context")
+    shown = str(ip.run_cell("%orchestrate context").result)
+    assert '"tags": [\n    "a",\n    "b"\n  ]' in shown and "cut" not in shown
