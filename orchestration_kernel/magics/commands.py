@@ -279,6 +279,7 @@ def _key(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any:
     from ..keystore import check_secure_keyring, save_key
     from ..providers.registry import PROVIDERS
     from ..secrets import Secret
+    from .key_paste import pasted_key
 
     keyless = ("local", "sim")  # the offline stand-ins take no key
     provider = check_choice("provider", rest[0], [p for p in PROVIDERS if p not in keyless])
@@ -295,9 +296,8 @@ def _key(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any:
             f"{provider} key here. Set {names} in the kernel's environment or in a .env file "
             "in the working directory, or run this line in an interactive notebook."
         ) from None
-    if not key.strip():
-        raise ConfigurationError(f"No key given for {provider}; nothing changed.")
-    secret = Secret(key.strip())
+    hints = {name: info.env_hint for name, info in PROVIDERS.items()}
+    secret = Secret(pasted_key(provider, key, hints))
     ctx.engine.set_key(provider, secret)
     if args.save:
         name = save_key(ctx.engine, provider, secret)

@@ -204,3 +204,80 @@ def test_a_small_session_context_is_shown_whole(ip: Any) -> None:
     ContextBus().update_context_sync({"n": 3, "tags": ["a", "b"]}, session_id="small-context")
     shown = str(ip.run_cell("%orchestrate context").result)
     assert '"tags": [\n    "a",\n    "b"\n  ]' in shown and "cut" not in shown
+
+
+def anthropic_shaped_key() -> str:
+    rng = random.SystemRandom()
+    return "sk-ant-api03-" + "".join(rng.choice(string.ascii_letters) for _ in range(93)) + "AA"
+
+
+@pytest.fixture
+def typed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """What the hidden prompt of ``%orchestrate key`` receives, one entry per ask."""
+    answers: list[str] = []
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": answers.pop(0))
+    return answers
+
+
+@pytest.fixture
+def kept(ip: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Each key the magic hands its engine, by provider."""
+    engine = ip.magics_manager.registry["OrchestrateMagics"].engine
+    keys: dict[str, str] = {}
+    monkeypatch.setattr(engine, "set_key", lambda p, k: keys.__setitem__(p, k.get()))
+    return keys
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    [
+        "OPENAI_API_KEY={key}",
+        "export OPENAI_API_KEY='{key}'",
+        'OPENAI_API_KEY = "{key}"',
+        "openai_api_key: {key}",
+        '"{key}"',
+        "  {key}\n",
+    ],
+)
+def test_a_key_pasted_with_its_assignment_or_quotes_keeps_only_the_key(
+    ip: Any,
+    typed: list[str],
+    kept: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
+    pasted: str,
+) -> None:
+    key = openai_shaped_key()
+    typed.append(pasted.format(key=key))
+    result, text = shown(ip, "%orchestrate key openai", capsys)
+    assert result.success, text
+    assert kept == {"openai": key} and key not in text
+
+
+def test_a_base64_key_ending_in_equals_signs_is_kept_as_pasted(
+    ip: Any, typed: list[str], kept: dict[str, str]
+) -> None:
+    key = "Zm9v" + openai_shaped_key()[8:40] + "=="
+    typed.append(key)
+    assert ip.run_cell("%orchestrate key vllm").success
+    assert kept == {"vllm": key}
+
+
+def test_another_providers_key_is_refused_naming_the_provider_never_the_key(
+    ip: Any, typed: list[str], kept: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    key = anthropic_shaped_key()
+    typed.append(key)
+    result, text = shown(ip, "%orchestrate key openai", capsys)
+    assert not result.success and kept == {}
+    assert "looks like a key for anthropic" in text and "%orchestrate key anthropic" in text
+    assert key not in text and key[13:40] not in text
+
+
+def test_text_with_spaces_inside_is_refused_unquoted(
+    ip: Any, typed: list[str], kept: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    pasted = f"my key is {openai_shaped_key()} thanks"
+    typed.append(pasted)
+    result, text = shown(ip, "%orchestrate key openai", capsys)
+    assert not result.success and kept == {} and "spaces inside" in text
+    assert pasted not in text and "thanks" not in text
