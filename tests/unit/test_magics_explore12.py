@@ -281,3 +281,27 @@ def test_text_with_spaces_inside_is_refused_unquoted(
     result, text = shown(ip, "%orchestrate key openai", capsys)
     assert not result.success and kept == {} and "spaces inside" in text
     assert pasted not in text and "thanks" not in text
+
+
+PIPE = '- name: a\n  model: sim:echo\n  prompt: "Echo: {input}"\n'
+
+
+def test_a_named_pipeline_without_input_is_registered_to_run_later(
+    ip: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before: "step 'a' uses {input}, but no input was given", and nothing registered,
+    # so the later '%orchestrate run later1 --input x' said "No pipeline called 'later1'".
+    result, text = shown(ip, f"%%orchestrate later1\n{PIPE}", capsys)
+    assert result.success, text
+    assert "'later1' registered, not run" in text and "--input EXPR" in text
+    assert result.result is None  # no run, so no result reported
+    ran = ip.run_cell("%orchestrate run later1 --input \"'zz'\" --out later_out")
+    assert ran.success, ran.error_in_exec
+    assert ip.user_ns.pop("later_out").output.endswith("Echo: zz")
+
+
+def test_an_unnamed_pipeline_without_input_still_fails_before_any_call(
+    ip: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result, text = shown(ip, f"%%orchestrate\n{PIPE}", capsys)
+    assert not result.success and "no input was given" in text
