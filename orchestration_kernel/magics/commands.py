@@ -140,7 +140,10 @@ def _audit(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any:
     audit = ctx.engine.audit
     if audit is None:
         raise ConfigurationError("The engine has no audit trail (it was created with audit=False)")
-    run = args.run or ctx.kernel.last_run_id
+    run = args.run or ctx.kernel.last_run_id or _trail_last_run(audit)
+    if run is None:  # an empty trail: say so, rather than show a frame of no rows
+        ctx.bind(args.out, audit.to_dataframe(limit=1))
+        return Rendered("The audit has no runs yet.", "markdown")
     with warnings.catch_warnings():  # an unknown run is this command's error, said below
         warnings.simplefilter("ignore", AuditReadWarning)
         frame = audit.to_dataframe(run=run)
@@ -150,6 +153,16 @@ def _audit(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any:
         frame = _with_row_runs(audit, run, frame)
     ctx.bind(args.out, frame)
     return frame
+
+
+def _trail_last_run(audit: Any) -> str | None:
+    """The trail's latest run id (no run in this kernel yet, e.g. after a restart): the
+    default was every row of the trail, however many years of them it holds."""
+    recent = audit.to_dataframe(limit=500)
+    if recent.empty or "run_id" not in recent:
+        return None
+    ids = recent["run_id"].dropna()
+    return None if ids.empty else str(ids.iloc[-1])
 
 
 def _with_row_runs(audit: Any, run: str, frame: Any) -> Any:

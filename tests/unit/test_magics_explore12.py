@@ -305,3 +305,22 @@ def test_an_unnamed_pipeline_without_input_still_fails_before_any_call(
 ) -> None:
     result, text = shown(ip, f"%%orchestrate\n{PIPE}", capsys)
     assert not result.success and "no input was given" in text
+
+
+def test_audit_after_a_restart_shows_the_trails_last_run_not_every_row(ip: Any) -> None:
+    for word in ("first", "second"):
+        assert ip.run_cell(f"%%orchestrate --compare sim:echo\n{word}").success
+    magics = ip.magics_manager.registry["OrchestrateMagics"]
+    last = magics.kernel.last_run_id
+    magics.kernel.last_run_id = None  # as in a new kernel on the same ORCHESTRATION_HOME
+    result = ip.run_cell("%orchestrate audit --out rows")
+    assert result.success, result.error_in_exec
+    rows = ip.user_ns.pop("rows")
+    assert set(rows["run_id"]) == {last} and len(rows) > 0
+
+
+def test_audit_on_an_empty_trail_says_so(ip: Any) -> None:
+    result = ip.run_cell("%orchestrate audit --out rows")
+    assert result.success, result.error_in_exec
+    assert str(result.result) == "The audit has no runs yet."
+    assert ip.user_ns.pop("rows").empty
