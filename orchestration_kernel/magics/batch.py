@@ -115,11 +115,38 @@ def jobs_command(ctx: CellContext, args: argparse.Namespace, rest: list[str]) ->
     names = list_jobs()
     if not names:
         return Rendered("No batch jobs yet: `%%orchestrate --compare A B --over df --batch`.")
-    lines = ["| job | rows | models | chunks | state |", "|---|---|---|---|---|"]
-    for name in names:
-        m = Manifest.load(name)
-        states = sorted({c.state for c in m.chunks})
-        state = "cancelled" if m.cancelled else ("done" if states == ["done"] else "running")
-        models = ", ".join(r.name for r in m.models)
-        lines.append(f"| {name} | {m.rows} | {models} | {len(m.chunks)} | {state} |")
+    rows = [_job_row(name, Manifest) for name in names]
+    if args.out:
+        import pandas as pd
+
+        ctx.bind(args.out, pd.DataFrame(rows))
+    else:
+        ctx.bind(None, rows)
+    head = list(rows[0])
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(str(r[k]) for k in head) + " |" for r in rows]
+    if any(r["state"] == "running" for r in rows):
+        # The table reads the manifests, polls nothing: a job may be done and uncollected.
+        lines.append("\nrunning: as last collected; `%orchestrate jobs NAME` polls it now.")
+    if any(r["state"] == _UNREADABLE for r in rows):
+        lines.append(f"\n{_UNREADABLE}: `%orchestrate jobs NAME` says what is wrong with it.")
     return Rendered("\n".join(lines))
+
+
+#: The state of a job whose manifest does not read (the others still list).
+_UNREADABLE = "unreadable"
+
+
+def _job_row(name: str, manifest: Any) -> dict[str, Any]:
+    """One job's row of the ``%orchestrate jobs`` table; a manifest that does not read is
+    a row that says so, so one damaged job does not hide every other."""
+    from ..errors import BatchJobError
+
+    try:
+        m = manifest.load(name)
+    except BatchJobError:
+        return {"job": name, "rows": "", "models": "", "chunks": "", "state": _UNREADABLE}
+    states = sorted({c.state for c in m.chunks})
+    state = "cancelled" if m.cancelled else ("done" if states == ["done"] else "running")
+    models = ", ".join(r.name for r in m.models)
+    return {"job": name, "rows": m.rows, "models": models, "chunks": len(m.chunks), "state": state}

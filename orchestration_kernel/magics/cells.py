@@ -65,6 +65,15 @@ def run_pipeline_cell(ctx: CellContext, args: argparse.Namespace, body: str) -> 
         return plan
     if input_data is None:
         missing = missing_input_error(pipeline.compiled, "add --input EXPR to the magic's line")
+        if missing is not None and name:
+            # A named cell without --input defines a pipeline to run later with one:
+            # registered, not run (and not reported as a run).
+            ctx.manager.register(name, pipeline)
+            print(
+                f"Pipeline {name!r} registered, not run: it reads {{input}}. Run it with "
+                f"'%orchestrate run {name} --input EXPR', or add --input EXPR to this line."
+            )
+            return None
         if missing is not None:
             raise missing
     if name:

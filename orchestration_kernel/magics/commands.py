@@ -140,7 +140,10 @@ def _audit(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any:
     audit = ctx.engine.audit
     if audit is None:
         raise ConfigurationError("The engine has no audit trail (it was created with audit=False)")
-    run = args.run or ctx.kernel.last_run_id
+    run = args.run or ctx.kernel.last_run_id or _trail_last_run(audit)
+    if run is None:  # an empty trail: say so, rather than show a frame of no rows
+        ctx.bind(args.out, audit.to_dataframe(limit=1))
+        return Rendered("The audit has no runs yet.", "markdown")
     with warnings.catch_warnings():  # an unknown run is this command's error, said below
         warnings.simplefilter("ignore", AuditReadWarning)
         frame = audit.to_dataframe(run=run)
@@ -150,6 +153,16 @@ def _audit(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any:
         frame = _with_row_runs(audit, run, frame)
     ctx.bind(args.out, frame)
     return frame
+
+
+def _trail_last_run(audit: Any) -> str | None:
+    """The trail's latest run id (no run in this kernel yet, e.g. after a restart): the
+    default was every row of the trail, however many years of them it holds."""
+    recent = audit.to_dataframe(limit=500)
+    if recent.empty or "run_id" not in recent:
+        return None
+    ids = recent["run_id"].dropna()
+    return None if ids.empty else str(ids.iloc[-1])
 
 
 def _with_row_runs(audit: Any, run: str, frame: Any) -> Any:
@@ -190,7 +203,7 @@ def _context(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any
     bus = ctx.engine.bus
     context = bus.get_context_sync(session_id)
     ctx.bind(args.out, context)
-    text = json.dumps(context, indent=2, ensure_ascii=False, default=str)
+    text = _context_json(context)
     # The conversation that `context: session` steps send is kept apart from the state.
     turns = len(bus.conversation_sync(session_id))
     said = ""
@@ -199,6 +212,32 @@ def _context(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any
     elif not context and rest:  # a typed id that holds nothing: a near miss?
         said = _unknown_session(session_id, bus.sessions_sync())
     return Rendered(f"Session `{session_id}`:\n\n```json\n{text}\n```{said}", "markdown")
+
+
+#: How much of a session's context the view shows before it cuts each value: a context
+#: holding a corpus rendered whole was megabytes of Markdown in the saved notebook.
+_CONTEXT_SHOWN = 20_000
+#: Per value, once the whole is over :data:`_CONTEXT_SHOWN`.
+_VALUE_SHOWN = 300
+
+
+def _context_json(context: dict[str, Any]) -> str:
+    """The context as indented JSON, or, when that is long, each value's JSON cut to
+    :data:`_VALUE_SHOWN` characters with a note where the whole is."""
+    text = json.dumps(context, indent=2, ensure_ascii=False, default=str)
+    if len(text) <= _CONTEXT_SHOWN:
+        return text
+    lines = ["{"]
+    for key, value in context.items():
+        one = json.dumps(value, ensure_ascii=False, default=str)
+        if len(one) > _VALUE_SHOWN:
+            one = f"{one[:_VALUE_SHOWN]}… ({len(one):,} characters)"
+        lines.append(f"  {json.dumps(str(key), ensure_ascii=False)}: {one},")
+    lines.append("}")
+    return (
+        "\n".join(lines) + f"\n// {len(text):,} characters in all, each value cut: the whole is in "
+        "_orchestrate (or --out VAR), and bus.get_context_sync()"
+    )
 
 
 def _unknown_session(session_id: str, known: list[str]) -> str:
@@ -253,6 +292,7 @@ def _key(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any:
     from ..keystore import check_secure_keyring, save_key
     from ..providers.registry import PROVIDERS
     from ..secrets import Secret
+    from .key_paste import pasted_key
 
     keyless = ("local", "sim")  # the offline stand-ins take no key
     provider = check_choice("provider", rest[0], [p for p in PROVIDERS if p not in keyless])
@@ -269,9 +309,8 @@ def _key(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any:
             f"{provider} key here. Set {names} in the kernel's environment or in a .env file "
             "in the working directory, or run this line in an interactive notebook."
         ) from None
-    if not key.strip():
-        raise ConfigurationError(f"No key given for {provider}; nothing changed.")
-    secret = Secret(key.strip())
+    hints = {name: info.env_hint for name, info in PROVIDERS.items()}
+    secret = Secret(pasted_key(provider, key, hints))
     ctx.engine.set_key(provider, secret)
     if args.save:
         name = save_key(ctx.engine, provider, secret)

@@ -47,7 +47,9 @@ _RESET = "\x1b[0m"
 def render_clean(exc: BaseException) -> list[str]:
     """The lines shown for a clean error: its class name and its message; for a spec,
     the body lines it names, with a caret under each column."""
-    shown = f"{_RED}{type(exc).__name__}{_RESET}: {exc}"
+    # Our messages quote what the user gave (a name, a path, an address): a key pasted
+    # there is masked here, as every view's echo is, before it lands in saved outputs.
+    shown = f"{_RED}{type(exc).__name__}{_RESET}: {mask(str(exc))}"
     if isinstance(exc, SpecError) and exc.source:
         # A quoted line is the user's own, but it lands in the saved outputs: no key there.
         excerpt = "".join(f"\n{line}" for line in spec_excerpt(exc.errors, exc.source))
@@ -86,7 +88,18 @@ def is_clean(exc: BaseException) -> bool:
     return "_render_traceback_" in getattr(exc, "__dict__", {})
 
 
+def _mask_message(exc: BaseException) -> None:
+    """Mask a credential in ``exc``'s message in place: a kernel sends ``str(exc)`` as the
+    error's ``evalue``, which the notebook saves beside what we render."""
+    args = exc.args
+    if args and isinstance(args[0], str):
+        masked = mask(args[0])
+        if masked != args[0]:
+            exc.args = (masked, *args[1:])
+
+
 def _make_clean(exc: BaseException) -> BaseException:
+    _mask_message(exc)
     # An instance attribute: only this error object renders short, never its class.
     exc._render_traceback_ = lambda: render_clean(exc)  # type: ignore[attr-defined]
     return exc
@@ -169,6 +182,7 @@ def _show_api_mistake(
 ) -> None:
     # Kept for %tb and %debug, which read the last error from sys.
     sys.last_type, sys.last_value, sys.last_traceback = etype, value, tb
+    _mask_message(value)
     if is_clean(value):
         stb = render_clean(value)
     else:

@@ -212,9 +212,11 @@ class OrchestrateMagics(Magics):
         The last result is always in ``_orchestrate``.
         """
         from .expand import expand_line
+        from .line_secrets import refuse_line_secrets
 
         with clean_errors():
-            line = expand_line(line, self.user_ns)
+            typed, line = line, expand_line(line, self.user_ns)
+            refuse_line_secrets(typed, line)
             if wants_help(line):  # as in a shell; a cell's body does not run
                 from .commands import help_text
 
