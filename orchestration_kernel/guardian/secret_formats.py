@@ -1040,6 +1040,16 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         boundary="",
     ),
     TokenFormat(
+        "ONEPASSWORD_SECRET_KEY",
+        "1Password Secret Key",
+        ("A3-",),
+        r"[A-Z0-9]{6}-(?:[A-Z0-9]{11}|[A-Z0-9]{6}-[A-Z0-9]{5})(?:-[A-Z0-9]{5}){3}(?![A-Za-z0-9-])",
+        "https://1passwordstatic.com/files/security/1password-white-paper.pdf",
+        # The white paper's "Secret Key": version "A3", the six-character account ID and
+        # 26 random characters, shown in groups (its example A3-ASWWYB-798JRY-LJVD4-...).
+        verified="A3 + 6 + 26 characters in dash groups: the 1Password security white paper",
+    ),
+    TokenFormat(
         "ARTIFACTORY_TOKEN",
         "JFrog Artifactory API key",
         ("AKCp",),
