@@ -60,6 +60,7 @@ from .secret_formats import (
     TokenFormat,
     crc32_tail_ok,
     discord_ok,
+    has_delimiter,
 )
 
 __all__ = [
@@ -395,6 +396,32 @@ def _names_no_credential(a: Assignment) -> bool:
     return m is not None and m.group().rstrip("_.-").lower() in _NOT_CREDENTIAL_KINDS
 
 
+def _vendor_prefixes() -> dict[str, tuple[tuple[str, re.Pattern[str]], ...]]:
+    """The rules' cased triggers that hold a delimiter (``xoxp-``, ``sm_aat_``, ``ghp_``),
+    four characters or more and opening with a letter, with each rule's pattern read
+    case-blind, keyed by their first four characters."""
+    table: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+    for rule in _RULES:
+        for trigger in () if rule.fold_case else rule.anchor.triggers:
+            if len(trigger) >= 4 and trigger[0].isalpha() and has_delimiter(trigger):
+                # Read case-blind: a value in another case than the vendor's (some
+                # scanners' samples are lower-case) is a credential, not a sample.
+                caseless = re.compile(rule.anchor.pattern.pattern, re.IGNORECASE)
+                table.setdefault(trigger[:4], []).append((trigger, caseless))
+    return {key: tuple(entries) for key, entries in table.items()}
+
+
+def _vendor_sample(value: str) -> bool:
+    """Does ``value`` open with a vendor's delimited prefix and yet fail that vendor's
+    form in any case (``xoxp-1234567890``, ``sm_aat_9cceh9``)? Then it is a sample of the
+    form, cut short, not a credential (a real one is found by the vendor's rule)."""
+    entries = _VENDOR_PREFIXES.get(value[:4])
+    if not entries:
+        return False
+    forms = [pattern for prefix, pattern in entries if value.startswith(prefix)]
+    return bool(forms) and not any(pattern.search(value) for pattern in forms)
+
+
 def _assignment_ok(a: Assignment, value: str, *, assigned: bool = False) -> bool:
     """Is the value given to a key-like name a credential?
 
@@ -415,6 +442,8 @@ def _assignment_ok(a: Assignment, value: str, *, assigned: bool = False) -> bool
         return False  # a call, an index or a template: code that fetches the secret
     if _names_a_reference(a.name) or _names_no_credential(a):
         return False  # where the secret is, or what it is called: not the secret
+    if _vendor_sample(value):
+        return False
     if any(w in a.keyword for w in _PASSWORD_WORDS):
         # A password is judged whole: a word glued to a run of one letter is a chosen
         # password, and only a value that is one character repeated is filler.
@@ -434,6 +463,8 @@ def _assignment_ok(a: Assignment, value: str, *, assigned: bool = False) -> bool
         return len(value) >= 16 and not is_placeholder(value, sequences=False)
     return looks_random(value, min_len=12, min_entropy=3.0, sequences=False)
 
+
+_VENDOR_PREFIXES = _vendor_prefixes()
 
 #: Which rules have a trigger in a text (:meth:`SecretDetector.find` starts only those).
 _TRIGGERS = TriggerIndex([(r.anchor, r.fold_case) for r in _RULES])
