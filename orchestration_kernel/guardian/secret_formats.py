@@ -784,10 +784,11 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         "SOURCEGRAPH_TOKEN",
         "Sourcegraph",
         ("sgp_",),
-        r"(?:[a-f0-9]{16}_|local_)?[a-f0-9]{40}(?![A-Za-z0-9])",
+        r"(?:[a-fA-F0-9]{16}_|local_)?[a-fA-F0-9]{40}(?![A-Za-z0-9])",
         "https://sourcegraph.com/docs/cli/how-tos/revoking_an_access_token",
         # sgp_, an optional instance identifier, and 40 hex digits. Sourcegraph's page:
-        # "Access tokens are tokens starting with sgp_"; the rest is as issued tokens show.
+        # "Access tokens are tokens starting with sgp_"; the rest is as issued tokens show
+        # (hex digits in either case: A-F and a-f are the same digits).
         verified="sgp_ prefix: sourcegraph.com/docs/cli/how-tos/revoking_an_access_token",
     ),
     TokenFormat(

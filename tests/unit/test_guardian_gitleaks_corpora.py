@@ -375,3 +375,17 @@ def test_vendor_prefixed_value_of_the_full_form_is_caught(seed: int) -> None:
         (f'dynatrace_TOKEN ::= "{lower}"', lower),  # another case than the vendor's
     ):
         assert secret in _spans(text), text
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_sourcegraph_hex_in_either_case(seed: int) -> None:
+    rng = random.Random(seed)
+    hexes = "0123456789abcdefABCDEF"
+    for token in (
+        f"sgp_{_rand(rng, 16, hexes)}_{_rand(rng, 40, hexes)}",
+        f"sgp_local_{_rand(rng, 40, hexes)}",
+        f"sgp_{_rand(rng, 40, hexes)}",
+    ):
+        assert token in _spans(f"export SRC={token}"), token
+    bad = f"sgp_local_{_rand(rng, 20, hexes)}G{_rand(rng, 19, hexes)}"  # not hex
+    assert bad not in _spans(f"echo {bad}")
