@@ -290,8 +290,25 @@ def _format_rule(fmt: TokenFormat) -> _Rule:
     )
 
 
+def _periodic(body: str) -> bool:
+    """Is ``body`` a unit of two to four characters said over and over (``123123…``,
+    ``abab…``)? A generated body never is; a typed sample often is. (One character
+    repeated is the placeholder rules' to judge, by the vendor's delimiter.)"""
+    if len(set(body)) < 2:
+        return False
+    for unit in (2, 3, 4):
+        if (
+            len(body) >= 3 * unit
+            and body == body[:unit] * (len(body) // unit) + body[: len(body) % unit]
+        ):
+            return True
+    return False
+
+
 def _format_ok(fmt: TokenFormat, value: str) -> bool:
     body = next((value[len(p) :] for p in fmt.prefixes if value.startswith(p)), value)
+    if _periodic(body):
+        return False
     if not fmt.delimited:
         # Judged whole, and from where the body starts too: a placeholder word is a
         # word there (``AKCpyour…``), though glued to the prefix.

@@ -389,3 +389,19 @@ def test_sourcegraph_hex_in_either_case(seed: int) -> None:
         assert token in _spans(f"export SRC={token}"), token
     bad = f"sgp_local_{_rand(rng, 20, hexes)}G{_rand(rng, 19, hexes)}"  # not hex
     assert bad not in _spans(f"echo {bad}")
+
+
+@pytest.mark.parametrize("unit", ["12", "123", "ab1", "x9Y2"])
+def test_vendor_body_of_a_repeated_unit_is_a_sample(unit: str) -> None:
+    body = (unit * 20)[:20]
+    assert not _found(f"GR1348941{body}"), body
+    assert not _found(f"glpat-{body}"), body
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_vendor_body_random_or_one_character_is_judged_as_before(seed: int) -> None:
+    rng = random.Random(seed)
+    body = _rand(rng, 20)
+    assert f"GR1348941{body}" in _spans(f"token GR1348941{body}")
+    # One character repeated after an undelimited prefix is judged whole (caught).
+    assert _found("AC" + "x" * 32)
