@@ -263,12 +263,13 @@ _RULES: tuple[_Rule, ...] = (
     _rule(
         # HTTP Basic credentials: base64 of "user-id:password" (RFC 7617, section 2),
         # judged by what they decode to, so a short pair counts too.
+        # Cased triggers: prose says "basic" often, and a case-folded rule would have
+        # every such text lower-cased first.
         "SECRET",
-        ("basic",),
-        r"(?i:basic)[ \t]{1,4}([A-Za-z0-9+/]{8,1000}={0,2})(?![\w.~+/=-])",
+        ("Basic", "basic", "BASIC"),
+        r"(?:Basic|basic|BASIC)[ \t]{1,4}([A-Za-z0-9+/]{8,1000}={0,2})(?![\w.~+/=-])",
         group=1,
         validate=lambda v: _basic_pair_ok(v),
-        fold_case=True,
     ),
 )
 
