@@ -164,6 +164,14 @@ def _jwt_ok(value: str) -> bool:
     return True
 
 
+def _authorization_ok(value: str) -> bool:
+    """An Authorization header's credential: sixteen characters or more (padding aside)
+    that read as generated, or a Basic pair (:func:`_basic_pair_ok`)."""
+    if len(value.rstrip("=")) >= 16 and looks_random(value, min_len=16, min_entropy=3.0):
+        return True
+    return _basic_pair_ok(value)
+
+
 def _basic_pair_ok(value: str) -> bool:
     """Does ``value`` decode to ``user:password`` (printable ASCII, a colon, a user or a
     password that is no placeholder)?"""
@@ -254,22 +262,13 @@ _RULES: tuple[_Rule, ...] = (
         ("authorization",),
         r"(?i:authorization)[\"'\]]{0,3}[ \t]{0,4}[:=][ \t]{0,4}[\"']?"
         r"(?:(?i:token|basic|apikey|api-key|api-token|key|digest)[ \t]{1,4})?"
-        r"([A-Za-z0-9._~+/-]{16,1000}={0,2})",
+        r"([A-Za-z0-9._~+/-]{8,1000}={0,2})",
         boundary="",
         group=1,
-        validate=lambda v: looks_random(v, min_len=16, min_entropy=3.0),
-        fold_case=True,
-    ),
-    _rule(
-        # HTTP Basic credentials: base64 of "user-id:password" (RFC 7617, section 2),
+        # Or HTTP Basic credentials, base64 of "user-id:password" (RFC 7617, section 2),
         # judged by what they decode to, so a short pair counts too.
-        # Cased triggers: prose says "basic" often, and a case-folded rule would have
-        # every such text lower-cased first.
-        "SECRET",
-        ("Basic", "basic", "BASIC"),
-        r"(?:Basic|basic|BASIC)[ \t]{1,4}([A-Za-z0-9+/]{8,1000}={0,2})(?![\w.~+/=-])",
-        group=1,
-        validate=lambda v: _basic_pair_ok(v),
+        validate=lambda v: _authorization_ok(v),
+        fold_case=True,
     ),
 )
 
