@@ -413,30 +413,29 @@ def _names_no_credential(a: Assignment) -> bool:
     return m is not None and m.group().rstrip("_.-").lower() in _NOT_CREDENTIAL_KINDS
 
 
-def _vendor_prefixes() -> dict[str, tuple[tuple[str, re.Pattern[str]], ...]]:
+def _vendor_prefixes() -> dict[str, tuple[tuple[str, int], ...]]:
     """The rules' cased triggers that hold a delimiter (``xoxp-``, ``sm_aat_``, ``ghp_``),
-    four characters or more and opening with a letter, with each rule's pattern read
-    case-blind, keyed by their first four characters."""
-    table: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+    four characters or more and opening with a letter, with the fewest characters the
+    rule's pattern matches, keyed by their first four characters."""
+    table: dict[str, list[tuple[str, int]]] = {}
     for rule in _RULES:
         for trigger in () if rule.fold_case else rule.anchor.triggers:
             if len(trigger) >= 4 and trigger[0].isalpha() and has_delimiter(trigger):
-                # Read case-blind: a value in another case than the vendor's (some
-                # scanners' samples are lower-case) is a credential, not a sample.
-                caseless = re.compile(rule.anchor.pattern.pattern, re.IGNORECASE)
-                table.setdefault(trigger[:4], []).append((trigger, caseless))
+                shortest = min_width(rule.anchor.pattern)
+                table.setdefault(trigger[:4], []).append((trigger, shortest))
     return {key: tuple(entries) for key, entries in table.items()}
 
 
 def _vendor_sample(value: str) -> bool:
-    """Does ``value`` open with a vendor's delimited prefix and yet fail that vendor's
-    form in any case (``xoxp-1234567890``, ``sm_aat_9cceh9``)? Then it is a sample of the
-    form, cut short, not a credential (a real one is found by the vendor's rule)."""
+    """Does ``value`` open with a vendor's delimited prefix and stop short of the
+    shortest token of that vendor's form (``sm_aat_9cceh9``, ``ghp_abc123``)? Then it is
+    a sample cut short, not a credential. (Only length is judged: a full-length value in
+    a form the table does not know is still the key name's to judge.)"""
     entries = _VENDOR_PREFIXES.get(value[:4])
     if not entries:
         return False
-    forms = [pattern for prefix, pattern in entries if value.startswith(prefix)]
-    return bool(forms) and not any(pattern.search(value) for pattern in forms)
+    widths = [shortest for prefix, shortest in entries if value.startswith(prefix)]
+    return bool(widths) and len(value) < min(widths)
 
 
 def _assignment_ok(a: Assignment, value: str, *, assigned: bool = False) -> bool:

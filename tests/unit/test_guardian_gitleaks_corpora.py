@@ -358,7 +358,7 @@ def test_guardian_blocks_a_new_category_end_to_end() -> None:
 def test_vendor_prefixed_value_cut_short_is_a_sample(seed: int) -> None:
     rng = random.Random(seed)
     for text in (
-        f'"token1": "xoxp-{rng.randrange(10**9, 10**10)}"',
+        f'"token1": "xoxp-{rng.randrange(10**4, 10**5)}"',
         f'nonMatchingToken := "sm_aat_{_rand(rng, 10).lower()}"',
         f'github_token = "ghp_{_rand(rng, 12)}"',
     ):
@@ -369,10 +369,12 @@ def test_vendor_prefixed_value_cut_short_is_a_sample(seed: int) -> None:
 def test_vendor_prefixed_value_of_the_full_form_is_caught(seed: int) -> None:
     rng = random.Random(seed)
     slack = f"xoxb-{rng.randrange(10**11, 10**12)}-{_rand(rng, 24)}"
+    unknown = f"xoxb-{_rand(rng, 40)}"  # full length, a form the table does not know
     lower = f"dt0c01.{_rand(rng, 24).lower()}.{_rand(rng, 64).lower()}"
     for text, secret in (
         (f'slack_token = "{slack}"', slack),
         (f'dynatrace_TOKEN ::= "{lower}"', lower),  # another case than the vendor's
+        (f"token = '{unknown}'", unknown),
     ):
         assert secret in _spans(text), text
 
