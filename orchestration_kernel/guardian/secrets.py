@@ -335,6 +335,8 @@ SECRET_ENTITIES: tuple[str, ...] = tuple(
             "DISCORD_TOKEN",
             "TELEGRAM_BOT_TOKEN",
             "MAILCHIMP_KEY",
+            "AZURE_CLIENT_SECRET",
+            "AZURE_STORAGE_KEY",
             "PASSWORD",
             "SECRET",
         )
