@@ -428,16 +428,18 @@ def _vendor_prefixes() -> dict[str, tuple[tuple[str, int], ...]]:
     return {key: tuple(entries) for key, entries in table.items()}
 
 
-def _vendor_sample(value: str) -> bool:
-    """Does ``value`` open with a vendor's delimited prefix and stop short of the
-    shortest token of that vendor's form (``sm_aat_9cceh9``, ``ghp_abc123``)? Then it is
-    a sample cut short, not a credential. (Only length is judged: a full-length value in
-    a form the table does not know is still the key name's to judge.)"""
+def _short_vendor_prefix(value: str) -> int:
+    """The length of the vendor's delimited prefix ``value`` opens with, when ``value``
+    stops short of the shortest token of that vendor's form (``sm_aat_9cceh9``); else 0.
+    Such a value is judged by what follows the prefix alone: a sample cut short has
+    little there, a key in a form the table does not know still reads as generated."""
     entries = _VENDOR_PREFIXES.get(value[:4])
     if not entries:
-        return False
-    widths = [shortest for prefix, shortest in entries if value.startswith(prefix)]
-    return bool(widths) and len(value) < min(widths)
+        return 0
+    found = [(prefix, shortest) for prefix, shortest in entries if value.startswith(prefix)]
+    if not found or len(value) >= min(shortest for _, shortest in found):
+        return 0
+    return max(len(prefix) for prefix, _ in found)
 
 
 def _assignment_ok(a: Assignment, value: str, *, assigned: bool = False) -> bool:
@@ -460,8 +462,7 @@ def _assignment_ok(a: Assignment, value: str, *, assigned: bool = False) -> bool
         return False  # a call, an index or a template: code that fetches the secret
     if _names_a_reference(a.name) or _names_no_credential(a):
         return False  # where the secret is, or what it is called: not the secret
-    if _vendor_sample(value):
-        return False
+    value = value[_short_vendor_prefix(value) :]
     if any(w in a.keyword for w in _PASSWORD_WORDS):
         # A password is judged whole: a word glued to a run of one letter is a chosen
         # password, and only a value that is one character repeated is filler.

@@ -360,7 +360,7 @@ def test_vendor_prefixed_value_cut_short_is_a_sample(seed: int) -> None:
     for text in (
         f'"token1": "xoxp-{rng.randrange(10**4, 10**5)}"',
         f'nonMatchingToken := "sm_aat_{_rand(rng, 10).lower()}"',
-        f'github_token = "ghp_{_rand(rng, 12)}"',
+        f'github_token = "ghp_{_rand(rng, 8)}"',
     ):
         assert not _found(text), _spans(text)
 
@@ -370,11 +370,13 @@ def test_vendor_prefixed_value_of_the_full_form_is_caught(seed: int) -> None:
     rng = random.Random(seed)
     slack = f"xoxb-{rng.randrange(10**11, 10**12)}-{_rand(rng, 24)}"
     unknown = f"xoxb-{_rand(rng, 40)}"  # full length, a form the table does not know
+    short_key = f"xapp-{_rand(rng, 40)}"  # short of xapp-'s form, yet a generated body
     lower = f"dt0c01.{_rand(rng, 24).lower()}.{_rand(rng, 64).lower()}"
     for text, secret in (
         (f'slack_token = "{slack}"', slack),
         (f'dynatrace_TOKEN ::= "{lower}"', lower),  # another case than the vendor's
         (f"token = '{unknown}'", unknown),
+        (f"token = '{short_key}'", short_key),
     ):
         assert secret in _spans(text), text
 
