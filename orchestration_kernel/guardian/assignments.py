@@ -103,6 +103,8 @@ _CALL = re.compile(r"[\"']\s{0,4},\s{0,4}(?P<q>[\"'])(?P<qv>[^\"'\n]{0,300})(?P=
 _VALUE_ATTR = re.compile(
     r"[\"']\s{1,8}(?:value|content)\s{0,4}=\s{0,4}(?P<q>[\"'])(?P<qv>[^\"'\n]{0,300})(?P=q)"
 )
+#: A ``value``/``content`` attribute right after a quoted attribute value.
+_NEXT_VALUE_ATTR = re.compile(r"[\"']\s{1,8}(?:value|content)\s{0,4}=")
 #: A setter's argument: ``secret.assign("…")``, ``setApiKey('…')``.
 _SETTER_ARG = re.compile(
     r"\(\s{0,4}" + _LITERAL_PREFIX + r"(?P<q>[\"'`])(?P<qv>[^\"'`\n]{1,256})(?P=q)"
@@ -211,6 +213,8 @@ def _value_at(text: str, begin: int, stop: int) -> tuple[int, int, bool] | None:
             return None
         return m.start("qv"), m.end("qv"), True
     if m.group("qv") is not None:
+        if text[begin:stop].lower() == "key" and _NEXT_VALUE_ATTR.match(text, m.end("qv")):
+            return None  # <entry key="a.b" value="…"/>: the key attribute names the setting
         return m.start("qv"), m.end("qv"), True
     if m.group("bv") is not None:  # a block scalar's text is a literal
         return m.start("bv"), m.end("bv"), True
@@ -296,9 +300,31 @@ def find_assignments(
 _URL_CREDENTIAL = re.compile(
     r"://(?P<user>[A-Za-z0-9._~%!$&+=-]{0,64}):(?P<pw>[^\s@/:\"'<>]{1,128})@[A-Za-z0-9.-]"
 )
+#: ``-u user:pw``, ``-u "user:pw"``, ``--user user:'pw'``, ``-u "user":"pw"``; and the
+#: user part alone as the credential, the password left empty: ``-u sk_test_…:`` is how
+#: Stripe's API reference passes a key (https://docs.stripe.com/api/authentication).
 _CURL_USER = re.compile(
-    r"(?:-u|--user)[ \t]{1,8}[\"']?(?P<user>[^\s:\"']{1,64}):(?P<pw>[^\s\"']{1,128})"
+    r"(?:-u|--user)[ \t]{1,8}"
+    r"(?:(?P<q>[\"'])(?P<quser>[^\s:\"']{0,64}):(?P<qpw>[^\"'\n]{0,128})(?P=q)"
+    r"|(?P<uq>[\"']?)(?P<user>[^\s:\"']{1,64})(?P=uq):"
+    r"(?:(?P<pq>[\"'])(?P<ppw>[^\"'\n]{1,128})(?P=pq)|(?P<pw>[^\s\"']{0,128})))"
 )
+#: A user part that is the key itself has letters and digits (``username:`` has none).
+_KEY_AS_USER = re.compile(r"(?=[^\s:]{0,63}\d)(?=[^\s:]{0,63}[A-Za-z])[^\s:]{8,64}")
+
+
+def _curl_password(m: re.Match[str]) -> tuple[int, int] | None:
+    """The span of the credential a ``curl -u`` match gives: the password, or the user
+    part when the password is empty and the user looks like a key."""
+    user = "quser" if m.group("q") else "user"
+    for group in ("qpw", "ppw", "pw"):
+        if m.group(group):
+            if m.group(group) == m.group(user):
+                return None  # test:test, guest:guest: a documented default, as in URLs
+            return m.start(group), m.end(group)
+    if _KEY_AS_USER.fullmatch(m.group(user) or ""):
+        return m.start(user), m.end(user)
+    return None
 
 
 #: Bundler's credentials for a gem host: ``BUNDLE_`` and the host with ``.`` written
@@ -335,8 +361,9 @@ def find_basic_credentials(text: str, seen: Occurrences | None = None) -> Iterat
         while pos >= 0:
             if pos == 0 or text[pos - 1] in " \t\\\n":
                 m = _CURL_USER.match(text, pos)
-                if m:
-                    yield m.start("pw"), m.end("pw")
+                span = _curl_password(m) if m else None
+                if span is not None:
+                    yield span
             pos = text.find(flag, pos + 1)
     pos = text.find("BUNDLE_") if "BUNDLE_" in present else -1
     while pos >= 0:

@@ -97,6 +97,10 @@ _AUTH_PAIR = re.compile(
     r"(?P<uq>[\"'])(?P<u>[^\"'\n]{1,128})(?P=uq)[ \t]{0,4},[ \t]{0,4}"
     r"(?:password[ \t]{0,2}=[ \t]{0,2})?(?P<q>[\"'])(?P<qv>[^\"'\n]{1,128})(?P=q)"
 )
+#: npm's per-registry credentials in ``.npmrc``: ``//host/path/:_authToken=…``, ``:_auth=…``
+#: (base64 of user:password) and ``:_password=…`` (https://docs.npmjs.com/cli/v10/
+#: configuring-npm/npmrc, "Auth related configuration": they must be scoped to a registry).
+_NPMRC = re.compile(r"/:_(?i:authtoken|auth|password)[ \t]{0,4}=[ \t]{0,4}(?P<v>[^\s\"']{1,512})")
 #: Where a ``.pgpass`` line's port stands (``:5432:`` or ``:*:``).
 PGPASS_MARK = re.compile(r":(?:\d{1,5}|\*):")
 _PGPASS_REST = re.compile(
@@ -121,6 +125,7 @@ _FORMS: tuple[tuple[str, re.Pattern[str], Sureness], ...] = (
     ),
     ("set password", _SQL_SET, Sureness.SYNTAX),
     *((lit, _AUTH_PAIR, Sureness.SYNTAX) for lit in ("auth=", "auth =", "auth(")),
+    *((lit, _NPMRC, Sureness.SYNTAX) for lit in ("/:_auth", "/:_password")),
     *((w, _SAID, Sureness.SAID) for w in ("password", "passwd", "passphrase", "passcode", "pw")),
     *((w, _NAMED, Sureness.NAMED) for w in ("password", "passwd", "passphrase", "passcode")),
 )
@@ -155,7 +160,10 @@ def find_password_forms(
             continue
         for pos in seen.every(literal):
             start = _auth_start(lower, pos) if pattern is _AUTH_PAIR else pos
-            if not _starts_word(lower, start):
+            if pattern is _NPMRC:
+                if not _registry_scoped(text, pos):
+                    continue
+            elif not _starts_word(lower, start):
                 continue
             if pattern is _SQL_IDENTIFIED and not _sql_at(text, start):
                 continue
@@ -181,6 +189,13 @@ def _sql_at(text: str, pos: int) -> bool:
     return any(word in line for word in _SQL_BEFORE)
 
 
+def _registry_scoped(text: str, pos: int) -> bool:
+    """Does the ``.npmrc`` key ending at ``pos`` name a registry (``//host/…``, one
+    word from the start of its line)?"""
+    line = text[text.rfind("\n", max(0, pos - 300), pos) + 1 : pos].lstrip()
+    return line.startswith("//") and len(line) > 2 and not any(c.isspace() for c in line)
+
+
 def _auth_start(lower: str, pos: int) -> int:
     """Where the word ending in ``auth`` at ``pos`` starts (``HTTPBasicAuth``), read
     back at most :data:`_AUTH_BACK` letters."""
@@ -192,7 +207,7 @@ def _auth_start(lower: str, pos: int) -> int:
 
 def _value_span(m: re.Match[str]) -> tuple[int, int] | None:
     groups = m.groupdict()
-    if groups["qv"] is not None:
+    if groups.get("qv") is not None:
         if groups.get("u") == groups["qv"]:
             return None  # ("guest", "guest"): a documented default, not a secret
         return m.start("qv"), m.end("qv")

@@ -59,7 +59,8 @@ _TEMPLATE_OPENERS = ("<", "{", "$", "%(", "%{", "[")
 _TEMPLATE = re.compile(
     r"<[A-Za-z_*.][\w .:/|*-]{0,120}>(?=\W*$)"
     r"|\[[A-Za-z_*.][\w .:/|*-]{0,120}\](?=\W*$)"
-    r"|\{\{.{0,200}?\}\}"
+    # A template expression holds no lone brace (``{{h}o)p${e]…}}`` is a value, not one).
+    r"|\$?\{\{[^{}]{0,200}\}\}"
     r"|\{[A-Za-z_][\w.]{0,80}(?:\[[\"']?[\w.-]{1,40}[\"']?\])?(?:![rsa])?(?::[^{}]{0,20})?\}(?=\W*$)"
     r"|\$\{[A-Za-z_][\w.:\-?!= |'\"]{0,200}\}"
     r"|\$\([A-Za-z_][\w .:/'\"|=-]{0,200}\)"
@@ -82,6 +83,7 @@ _LITERALS = frozenset(
         "secret",
         "password",
         "passwd",
+        "pass",
         "token",
         "apikey",
         "api_key",

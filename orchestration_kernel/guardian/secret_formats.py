@@ -784,10 +784,11 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         "SOURCEGRAPH_TOKEN",
         "Sourcegraph",
         ("sgp_",),
-        r"(?:[a-f0-9]{16}_|local_)?[a-f0-9]{40}(?![A-Za-z0-9])",
+        r"(?:[a-fA-F0-9]{16}_|local_)?[a-fA-F0-9]{40}(?![A-Za-z0-9])",
         "https://sourcegraph.com/docs/cli/how-tos/revoking_an_access_token",
         # sgp_, an optional instance identifier, and 40 hex digits. Sourcegraph's page:
-        # "Access tokens are tokens starting with sgp_"; the rest is as issued tokens show.
+        # "Access tokens are tokens starting with sgp_"; the rest is as issued tokens show
+        # (hex digits in either case: A-F and a-f are the same digits).
         verified="sgp_ prefix: sourcegraph.com/docs/cli/how-tos/revoking_an_access_token",
     ),
     TokenFormat(
@@ -1038,6 +1039,16 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         r"\d{8,10}:AA[A-Za-z0-9_-]{33}",
         "https://core.telegram.org/bots/api#authorizing-your-bot",
         boundary="",
+    ),
+    TokenFormat(
+        "ONEPASSWORD_SECRET_KEY",
+        "1Password Secret Key",
+        ("A3-",),
+        r"[A-Z0-9]{6}-(?:[A-Z0-9]{11}|[A-Z0-9]{6}-[A-Z0-9]{5})(?:-[A-Z0-9]{5}){3}(?![A-Za-z0-9-])",
+        "https://1passwordstatic.com/files/security/1password-white-paper.pdf",
+        # The white paper's "Secret Key": version "A3", the six-character account ID and
+        # 26 random characters, shown in groups (its example A3-ASWWYB-798JRY-LJVD4-...).
+        verified="A3 + 6 + 26 characters in dash groups: the 1Password security white paper",
     ),
     TokenFormat(
         "ARTIFACTORY_TOKEN",

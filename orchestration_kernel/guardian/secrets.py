@@ -45,6 +45,7 @@ from .assignments import (
     find_basic_credentials,
 )
 from .context import GuardContext, Stage
+from .kube_secrets import KIND_MARK, find_kube_secret_values
 from .literal_gate import LiteralGate, min_width
 from .password_forms import LITERALS as PASSWORD_LITERALS
 from .password_forms import PGPASS_MARK, find_password_forms, password_like
@@ -59,6 +60,7 @@ from .secret_formats import (
     TokenFormat,
     crc32_tail_ok,
     discord_ok,
+    has_delimiter,
 )
 
 __all__ = [
@@ -162,6 +164,27 @@ def _jwt_ok(value: str) -> bool:
     return True
 
 
+def _authorization_ok(value: str) -> bool:
+    """An Authorization header's credential: sixteen characters or more (padding aside)
+    that read as generated, or a Basic pair (:func:`_basic_pair_ok`)."""
+    if len(value.rstrip("=")) >= 16 and looks_random(value, min_len=16, min_entropy=3.0):
+        return True
+    return _basic_pair_ok(value)
+
+
+def _basic_pair_ok(value: str) -> bool:
+    """Does ``value`` decode to ``user:password`` (printable ASCII, a colon, a user or a
+    password that is no placeholder)?"""
+    try:
+        raw = base64.b64decode(value + "=" * (-len(value) % 4), validate=True).decode("ascii")
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return False
+    user, colon, password = raw.partition(":")
+    if not colon or not raw.isprintable() or len(raw) < 6:
+        return False
+    return any(part and not is_placeholder(part, sequences=False) for part in (user, password))
+
+
 def _github_ok(value: str) -> bool:
     """Not a placeholder, or carrying a valid CRC32 tail (a genuine token whatever its
     random part happens to spell)."""
@@ -238,11 +261,13 @@ _RULES: tuple[_Rule, ...] = (
         "SECRET",
         ("authorization",),
         r"(?i:authorization)[\"'\]]{0,3}[ \t]{0,4}[:=][ \t]{0,4}[\"']?"
-        r"(?:(?i:token|basic|apikey|api-key|key|digest)[ \t]{1,4})?"
-        r"([A-Za-z0-9._~+/-]{16,1000}={0,2})",
+        r"(?:(?i:token|basic|apikey|api-key|api-token|key|digest)[ \t]{1,4})?"
+        r"([A-Za-z0-9._~+/-]{8,1000}={0,2})",
         boundary="",
         group=1,
-        validate=lambda v: looks_random(v, min_len=16, min_entropy=3.0),
+        # Or HTTP Basic credentials, base64 of "user-id:password" (RFC 7617, section 2),
+        # judged by what they decode to, so a short pair counts too.
+        validate=lambda v: _authorization_ok(v),
         fold_case=True,
     ),
 )
@@ -265,8 +290,25 @@ def _format_rule(fmt: TokenFormat) -> _Rule:
     )
 
 
+def _periodic(body: str) -> bool:
+    """Is ``body`` a unit of two to four characters said over and over (``123123…``,
+    ``abab…``)? A generated body never is; a typed sample often is. (One character
+    repeated is the placeholder rules' to judge, by the vendor's delimiter.)"""
+    if len(set(body)) < 2:
+        return False
+    for unit in (2, 3, 4):
+        if (
+            len(body) >= 3 * unit
+            and body == body[:unit] * (len(body) // unit) + body[: len(body) % unit]
+        ):
+            return True
+    return False
+
+
 def _format_ok(fmt: TokenFormat, value: str) -> bool:
     body = next((value[len(p) :] for p in fmt.prefixes if value.startswith(p)), value)
+    if _periodic(body):
+        return False
     if not fmt.delimited:
         # Judged whole, and from where the body starts too: a placeholder word is a
         # word there (``AKCpyour…``), though glued to the prefix.
@@ -293,6 +335,8 @@ SECRET_ENTITIES: tuple[str, ...] = tuple(
             "DISCORD_TOKEN",
             "TELEGRAM_BOT_TOKEN",
             "MAILCHIMP_KEY",
+            "AZURE_CLIENT_SECRET",
+            "AZURE_STORAGE_KEY",
             "PASSWORD",
             "SECRET",
         )
@@ -328,8 +372,25 @@ _REFERENCE_PARTS = frozenset(
         *("length", "len", "prefix", "suffix", "version", "region", "policy", "provider"),
         *("ttl", "expiry", "expires", "expiration", "description", "hint", "mode"),
         *("param", "parameter", "stdin", "fd"),
+        # What the key is or how it is used, not the key: its id (``kms_key_id``), a hash
+        # or size of it, the characters keys are made of, a key-press event, a key pair
+        # object, a keystore alias.
+        *("id", "ids", "hash", "size", "chars", "event", "alias", "pair"),
     }
 )
+#: A word part before the key word that makes the value something other than a
+#: credential: published material (``public_key``, ``SshPublicKey``, ``publicToken``), a
+#: database or storage record's key (``primaryKey``, ``bucket_key``, ``schemaKey``), an
+#: anti-forgery token sent with every form (``csrf-token``).
+_NOT_CREDENTIAL_KINDS = frozenset(
+    {
+        *("public", "pub", "publishable"),
+        *("primary", "foreign", "schema", "sequence", "bucket", "partition", "sort"),
+        *("idx", "index", "natural", "composite", "unique", "surrogate", "candidate"),
+        *("csrf", "xsrf"),
+    }
+)
+_PART_BEFORE = re.compile(r"(?:[A-Z]?[a-z0-9]+|[A-Z0-9]+)[_.\-]?$")
 #: A directory path (``/home/user``, ``~/src``): what ``PWD`` holds.
 _PATH = re.compile(r"~?/[\w.~/-]*")
 #: ``psk`` as a Wi-Fi setting names it (``psk``, ``wpa_psk``, ``wifi.psk``), not a flag
@@ -342,6 +403,43 @@ def _names_a_reference(name: str) -> bool:
     """Does ``name`` end in a word like ``_path``, ``Name``, ``_URL``?"""
     m = _LAST_PART.search(name)
     return m is not None and m.group().lower() in _REFERENCE_PARTS
+
+
+def _names_no_credential(a: Assignment) -> bool:
+    """Does the word part before the key word say the key is no credential
+    (``public_key``, ``primaryKey``, ``csrf_token``)?"""
+    at = a.name.lower().rfind(a.keyword)
+    if at <= 0:
+        return False
+    m = _PART_BEFORE.search(a.name, 0, at)
+    return m is not None and m.group().rstrip("_.-").lower() in _NOT_CREDENTIAL_KINDS
+
+
+def _vendor_prefixes() -> dict[str, tuple[tuple[str, int], ...]]:
+    """The rules' cased triggers that hold a delimiter (``xoxp-``, ``sm_aat_``, ``ghp_``),
+    four characters or more and opening with a letter, with the fewest characters the
+    rule's pattern matches, keyed by their first four characters."""
+    table: dict[str, list[tuple[str, int]]] = {}
+    for rule in _RULES:
+        for trigger in () if rule.fold_case else rule.anchor.triggers:
+            if len(trigger) >= 4 and trigger[0].isalpha() and has_delimiter(trigger):
+                shortest = min_width(rule.anchor.pattern)
+                table.setdefault(trigger[:4], []).append((trigger, shortest))
+    return {key: tuple(entries) for key, entries in table.items()}
+
+
+def _short_vendor_prefix(value: str) -> int:
+    """The length of the vendor's delimited prefix ``value`` opens with, when ``value``
+    stops short of the shortest token of that vendor's form (``sm_aat_9cceh9``); else 0.
+    Such a value is judged by what follows the prefix alone: a sample cut short has
+    little there, a key in a form the table does not know still reads as generated."""
+    entries = _VENDOR_PREFIXES.get(value[:4])
+    if not entries:
+        return 0
+    found = [(prefix, shortest) for prefix, shortest in entries if value.startswith(prefix)]
+    if not found or len(value) >= min(shortest for _, shortest in found):
+        return 0
+    return max(len(prefix) for prefix, _ in found)
 
 
 def _assignment_ok(a: Assignment, value: str, *, assigned: bool = False) -> bool:
@@ -362,8 +460,9 @@ def _assignment_ok(a: Assignment, value: str, *, assigned: bool = False) -> bool
     """
     if not a.quoted and _CODE_CHARS.union("{}").intersection(value):
         return False  # a call, an index or a template: code that fetches the secret
-    if _names_a_reference(a.name):
+    if _names_a_reference(a.name) or _names_no_credential(a):
         return False  # where the secret is, or what it is called: not the secret
+    value = value[_short_vendor_prefix(value) :]
     if any(w in a.keyword for w in _PASSWORD_WORDS):
         # A password is judged whole: a word glued to a run of one letter is a chosen
         # password, and only a value that is one character repeated is filler.
@@ -383,6 +482,8 @@ def _assignment_ok(a: Assignment, value: str, *, assigned: bool = False) -> bool
         return len(value) >= 16 and not is_placeholder(value, sequences=False)
     return looks_random(value, min_len=12, min_entropy=3.0, sequences=False)
 
+
+_VENDOR_PREFIXES = _vendor_prefixes()
 
 #: Which rules have a trigger in a text (:meth:`SecretDetector.find` starts only those).
 _TRIGGERS = TriggerIndex([(r.anchor, r.fold_case) for r in _RULES])
@@ -426,6 +527,7 @@ def _scan_all(text: str) -> list[Finding]:
     found.extend(_bare_tokens(text))
     words = _WORD_PASS.occurrences(lower)  # the key words and the forms' literals
     found.extend(_assignment_findings(text, lower, words))
+    found.extend(_kube_findings(text, lower))
     found.extend(_basic_findings(text, seen))
     found.extend(_password_form_findings(text, lower, found, words))
     return found
@@ -515,6 +617,14 @@ def _assignment_findings(
             yield Finding(entity, a.start, a.start + len(value), 0.8)
 
 
+def _kube_findings(text: str, lower: str) -> Iterator[Finding]:
+    """The values of Kubernetes Secret manifests (``kind: Secret``, under ``data:``:
+    ``secret`` is an assignment key word, so this runs where assignments are looked for)."""
+    if KIND_MARK in lower:
+        for start, end in find_kube_secret_values(text):
+            yield Finding("SECRET", start, end, 0.9)
+
+
 _QUOTES = frozenset("\"'`\u201c")
 
 
@@ -564,6 +674,7 @@ def _scan_units(text: str, units: set[int], uncovered: tuple[int, ...]) -> list[
     words = _WORD_PASS.occurrences(lower) if folded and _WORDS_UNITS & live else None
     if _ASSIGN_UNIT in live:
         found.extend(_assignment_findings(text, lower, words))
+        found.extend(_kube_findings(text, lower))
     if _BASIC_UNIT in live:
         found.extend(_basic_findings(text, seen))
     if _FORMS_UNIT in live:
@@ -584,7 +695,9 @@ def _private_keys(text: str) -> Iterator[Finding]:
     next_end = -2
     while pos >= 0:
         m = _PK_HEADER.match(text, pos)
-        if m and _PK_BASE64.match(text, m.end()):
+        body = _PK_BASE64.match(text, m.end()) if m else None
+        # A body of one or two characters repeated (``XXXX…``) is a placeholder.
+        if m and body and len(set(body.group()[-40:])) > 2:
             if next_end != -1 and next_end < m.end():
                 next_end = text.find(_PK_END, m.end())
             if next_end >= 0:
@@ -603,6 +716,34 @@ _DISCORD_MIDDLE = re.compile(r"\.[A-Za-z0-9_-]{6}\.")
 #: The literals a Telegram bot token and a Mailchimp key are looked for after.
 _TELEGRAM_MARK = ":AA"
 _MAILCHIMP_MARK = "-us"
+#: A Microsoft Entra (Azure AD) client secret: three characters, a digit, ``Q~`` and 31
+#: to 34 more, 40 at most, of letters, digits and ``- _ . ~``. Microsoft Purview's
+#: definition (learn.microsoft.com/purview/sit-defn-azure-ad-client-secret: "up to 40
+#: characters"; its examples ``abc7Q~`` + 31 and ``abc8Q~`` + 34). Found after ``Q~``, the
+#: match starting four characters before it.
+_ENTRA_MARK = "Q~"
+#: An Azure Storage account key written without its ``AccountKey=`` (a SQL credential's
+#: ``SECRET``, a portal copy): 86 base64 characters and ``==`` (Microsoft Purview's
+#: definition, learn.microsoft.com/purview/sit-defn-azure-storage-account-key-generic),
+#: counted only with "Azure" on its line or within two lines of it, and not when the
+#: line names it an integrity hash (``sha512-``) or a public key (``ssh-rsa``, ``PublicKey``).
+#: A PuTTY private key file (``.ppk``): its first line is ``PuTTY-User-Key-File-<version>:
+#: <algorithm>`` (PuTTY's manual, appendix C, "PPK file format"), then ``Name: value``
+#: lines and base64 lines, ending with ``Private-MAC:``. Found at a line's start or
+#: before its ``:``; the span runs over the file's lines that follow.
+_PUTTY_MARK = "PuTTY-User-Key-File-"
+_PUTTY_FILE = re.compile(
+    r"PuTTY-User-Key-File-\d(?::[^\n]{0,200}|(?=[ \t]*(?:\r?\n|$)))"
+    r"(?:\r?\n(?:[A-Za-z-]{1,40}:[^\n]{0,400}|[A-Za-z0-9+/=]{1,400}))*"
+)
+_AZURE_WORD = "azure"
+_AZURE_KEY = re.compile(r"(?<![A-Za-z0-9+/=-])[A-Za-z0-9+/]{86}==(?![A-Za-z0-9+/=])")
+_AZURE_MENTION = re.compile(_AZURE_WORD, re.IGNORECASE)
+_AZURE_NOT_KEY = re.compile(r"sha\d{3}-|ssh-|public", re.IGNORECASE)
+_AZURE_LINES = 2
+_ENTRA_SECRET = re.compile(
+    r"(?<![A-Za-z0-9_.~-])[A-Za-z0-9_.~-]{3}\dQ~[A-Za-z0-9_.~-]{31,34}(?![A-Za-z0-9_.~-])"
+)
 
 
 def _bare_tokens(text: str) -> Iterator[Finding]:
@@ -623,6 +764,56 @@ def _bare_tokens(text: str) -> Iterator[Finding]:
         for m in MAILCHIMP_KEY.finditer(text):
             if not is_placeholder(m.group()[:32]):
                 yield Finding("MAILCHIMP_KEY", m.start(), m.end(), 0.95)
+    yield from _entra_secrets(text)
+    yield from _putty_keys(text)
+    # (Two substring scans first: a case-folded regex over every text costs more.)
+    if ("zure" in text or "ZURE" in text) and _AZURE_MENTION.search(text) is not None:
+        yield from _azure_storage_keys(text)
+
+
+def _putty_keys(text: str) -> Iterator[Finding]:
+    """PuTTY key files: the header at a line's start or followed by its ``:``."""
+    at = text.find(_PUTTY_MARK)
+    while at >= 0:
+        ppk = _PUTTY_FILE.match(text, at)
+        if ppk is not None:
+            says_algorithm = ppk.group().startswith(":", len(_PUTTY_MARK) + 1)
+            if says_algorithm or _line_start(text, at):
+                yield Finding("PRIVATE_KEY", ppk.start(), ppk.end(), 0.95)
+        at = text.find(_PUTTY_MARK, at + len(_PUTTY_MARK))
+
+
+def _azure_storage_keys(text: str) -> Iterator[Finding]:
+    """Bare Azure Storage account keys near a mention of Azure (see :data:`_AZURE_KEY`)."""
+    for m in _AZURE_KEY.finditer(text):
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        if _AZURE_NOT_KEY.search(text, line_start, m.start()) is not None:
+            continue
+        lo = line_start
+        for _ in range(_AZURE_LINES):
+            lo = text.rfind("\n", 0, max(lo - 1, 0)) + 1 if lo > 0 else 0
+        hi = m.end()
+        for _ in range(_AZURE_LINES + 1):
+            nxt = text.find("\n", hi + 1)
+            hi = len(text) if nxt < 0 else nxt
+        if _AZURE_MENTION.search(text, lo, hi) is not None:
+            yield Finding("AZURE_STORAGE_KEY", m.start(), m.end(), 0.9)
+
+
+def _line_start(text: str, at: int) -> bool:
+    """Is ``at`` the first non-blank character of its line?"""
+    return not text[text.rfind("\n", 0, at) + 1 : at].strip()
+
+
+def _entra_secrets(text: str) -> Iterator[Finding]:
+    """Entra client secrets, one bounded match tried at each ``Q~`` (a filler body,
+    ``xxxx…``, is a placeholder)."""
+    at = text.find(_ENTRA_MARK, 4)
+    while at >= 0:
+        m = _ENTRA_SECRET.match(text, at - 4)
+        if m is not None and not is_placeholder(m.group()[6:]):
+            yield Finding("AZURE_CLIENT_SECRET", m.start(), m.end(), 0.95)
+        at = text.find(_ENTRA_MARK, at + 2)
 
 
 #: What every finding of :meth:`SecretDetector.find` starts from, read off the tables its
@@ -638,12 +829,15 @@ _GATE = LiteralGate(
         _PK_BEGIN,
         _TELEGRAM_MARK,
         _MAILCHIMP_MARK,
+        _ENTRA_MARK,
+        _PUTTY_MARK,
         *BASIC_LITERALS,
     ],
     folded=[
         *(t for r in _RULES if r.fold_case for t in r.anchor.triggers),
         *KEYWORDS,
         *PASSWORD_LITERALS,
+        _AZURE_WORD,
     ],
 )
 #: The fewest characters a Discord token spans.
@@ -673,7 +867,11 @@ _UNITS: tuple[str, ...] = (
         for r in _RULES
     ),
     scan_gate.literals(cased=[_PK_BEGIN]),
-    scan_gate.literals(cased=[_TELEGRAM_MARK, _MAILCHIMP_MARK]) + "|" + _DISCORD_MIDDLE.pattern,
+    scan_gate.literals(
+        cased=[_TELEGRAM_MARK, _MAILCHIMP_MARK, _ENTRA_MARK, _PUTTY_MARK], folded=[_AZURE_WORD]
+    )
+    + "|"
+    + _DISCORD_MIDDLE.pattern,
     scan_gate.literals(folded=KEYWORDS),
     scan_gate.literals(cased=BASIC_LITERALS),
     scan_gate.literals(folded=PASSWORD_LITERALS) + "|" + PGPASS_MARK.pattern,
