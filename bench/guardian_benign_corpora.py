@@ -20,6 +20,8 @@ repository) holds:
   style personas, structured (JSON) and image prompts, Turkish and Spanish agents;
 - ``awesome_chatgpt_prompts_ru.txt``: the first rows of the repository's
   ``prompts_ru.csv`` (Russian translations), one ``"act", "prompt"`` row per line;
+- ``awesome_chatgpt_prompts_zh.csv``: 28 rows of PlexPt/awesome-chatgpt-prompts-zh's
+  ``prompts-zh.csv`` (the Chinese translation; columns ``act``, ``prompt``);
 - ``system_prompt_library.txt``: system prompts (the text above each file's first
   ``---``) of a dozen assistants in danielrosehill/System-Prompt-Library's
   ``exports/20250924-142626/``, separated by lines of ``=====``;
@@ -163,6 +165,7 @@ def load_corpora(cache: Path = CACHE) -> tuple[list[Corpus], list[str]]:
         ("awesome", "awesome_chatgpt_prompts.csv", _csv_rows),
         ("awesome new rows", "awesome_chatgpt_prompts_new_rows.csv", _csv_rows),
         ("awesome ru", "awesome_chatgpt_prompts_ru.txt", _ru_rows),
+        ("awesome zh", "awesome_chatgpt_prompts_zh.csv", _csv_rows),
         ("system prompt library", "system_prompt_library.txt", _sections),
         ("product system prompts", "product_system_prompts.txt", _sections),
         ("defensive system prompts", "defensive_system_prompts.txt", _sections),
