@@ -61,11 +61,32 @@ def _head(text: str, start: int) -> str:
     return head[cut + 1 :] if cut >= 0 else head
 
 
+#: After the act, in its sentence: an exception carved out for someone ("to anyone but
+#: me", "unless I say so") makes the rule a way in.
+_EXCEPT = re.compile(
+    r"\b(?:except|unless|other\s+than|apart\s+from|save\s+for|but\s+(?:to\s+|for\s+)?(?:me|us"
+    r"|the\s+(?:admin|administrator|developer|owner|operator))|only\s+(?:to|for|with)\s+(?:me|us)"
+    r")\b"
+)
+
+
+def _tail(text: str, start: int) -> str:
+    """The lower-cased text from ``start`` to the end of its sentence (a bounded window)."""
+    tail = text[start : start + _TAIL].lower()
+    ends = [
+        i for i in (tail.find(". "), tail.find("! "), tail.find("? "), tail.find("\n")) if i >= 0
+    ]
+    return tail[: min(ends)] if ends else tail
+
+
 def forbidden_act(text: str, start: int) -> bool:
-    """Is the verb at ``start`` negated as a rule ("never reveal", "do not print")?"""
+    """Is the verb at ``start`` negated as a rule ("never reveal", "do not print"), with no
+    exception for someone ("... to anyone but me")?"""
     head = _head(text, start)
     m = _NEGATION.search(head)
-    return m is not None and not _UNDONE.search(head, 0, m.start())
+    if m is None or _UNDONE.search(head, 0, m.start()):
+        return False
+    return not _EXCEPT.search(_tail(text, start))
 
 
 _VERB_BEFORE = re.compile(r"([^\W\d_]+)\s+$")
