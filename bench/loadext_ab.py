@@ -1,10 +1,15 @@
-"""``python -m bench.loadext_ab BASE [--rounds 8] [--modes cached,nopyc]``: where the cost
-of ``%load_ext orchestration_kernel`` went, base against the working tree, in CPU time.
+"""``python -m bench.loadext_ab BASE [--rounds 8] [--modes cached,nopyc] [--host shell]``:
+where the cost of ``%load_ext orchestration_kernel`` went, base against the working tree,
+in CPU time.
 
-Each sample is a fresh interpreter that builds an IPython ``InteractiveShell`` (as a kernel
-has one before any cell runs), then times, each with the process's CPU time (every thread)
-and the wall clock beside it:
+Each sample is a fresh process: with ``--host shell`` an interpreter that builds an
+IPython ``InteractiveShell`` (as ``bench.imports`` does), with ``--host kernel`` a real
+ipykernel (the venv's ``python3`` kernel spec, driven by ``jupyter_client``). It runs three
+cells (:data:`CELLS`) and times, each with the process's CPU time (every thread) and the
+wall clock beside it:
 
+* ``start``: the CPU the process spent before its first cell (interpreter, IPython, and
+  for a kernel its whole start-up; CPU only);
 * ``load_ext``: ``%load_ext orchestration_kernel``;
 * ``first_cell``: the first ``%%orchestrate`` cell after it, a two-step pipeline on the
   offline simulator (``ORCHESTRATION_OFFLINE_MODEL=sim``: the embedded model would time
@@ -44,31 +49,36 @@ from bench.common import ROOT
 from bench.compare import _extract
 from bench.stats import summarize
 
-__all__ = ["SCRIPT", "main"]
+__all__ = ["CELLS", "main"]
 
-#: The measured child: ``%load_ext`` then one ``%%orchestrate`` cell, CPU and wall.
-SCRIPT = """
-import json, sys, time
+#: The three cells each sample runs, in a shell or a kernel: ``%load_ext`` (timed inside
+#: its cell), the first ``%%orchestrate`` cell, then one that reports (it stops the clock
+#: of the second: in a kernel that span also holds the kernel's own messaging, a little).
+CELLS = (
+    """import json, sys, time
+_m = {"start": [time.process_time(), 0.0]}
+_b = set(sys.modules); _c, _w = time.process_time(), time.perf_counter()
+get_ipython().run_line_magic("load_ext", "orchestration_kernel")
+_m["load_ext"] = [time.process_time() - _c, time.perf_counter() - _w]
+_m["loaded"] = sorted(set(sys.modules) - _b)
+_c, _w = time.process_time(), time.perf_counter()""",
+    """%%orchestrate review --input "'the quarterly numbers'" --out res
+- {name: analysis, model: gpt-4, prompt: "Analyze: {input}"}
+- {name: synthesis, model: claude-3, prompt: "Synthesize: {analysis}"}""",
+    """_m["first_cell"] = [time.process_time() - _c, time.perf_counter() - _w]
+_m["both"] = [a + b for a, b in zip(_m["load_ext"], _m["first_cell"])]
+_m["ok"] = res.status == "done"
+_m["library"] = sys.modules["orchestration_kernel"].__file__
+print("LOADEXT_AB " + json.dumps(_m))""",
+)
+
+#: The shell's driver: an ``InteractiveShell`` as a kernel has one, then the cells.
+SHELL = """
+import json, sys
 from IPython.core.interactiveshell import InteractiveShell
 shell = InteractiveShell.instance()
-before = set(sys.modules)
-c0, w0 = time.process_time(), time.perf_counter()
-shell.run_line_magic("load_ext", "orchestration_kernel")
-c1, w1 = time.process_time(), time.perf_counter()
-loaded = sorted(set(sys.modules) - before)
-spec = '''%%orchestrate review --input "'the quarterly numbers'" --out res
-- {name: analysis, model: gpt-4, prompt: "Analyze: {input}"}
-- {name: synthesis, model: claude-3, prompt: "Synthesize: {analysis}"}
-'''
-result = shell.run_cell(spec, silent=True)
-c2, w2 = time.process_time(), time.perf_counter()
-ok = result.success and shell.user_ns["res"].status == "done"
-import orchestration_kernel
-print(json.dumps({
-    "load_ext": [c1 - c0, w1 - w0], "first_cell": [c2 - c1, w2 - w1],
-    "both": [c2 - c0, w2 - w0], "ok": ok, "loaded": loaded,
-    "library": orchestration_kernel.__file__,
-}))
+for cell in json.loads(sys.argv[1]):
+    shell.run_cell(cell, silent=True)
 """
 
 
@@ -85,15 +95,46 @@ def _env(library: Path, mode: str, home: Path, prefix: Path) -> dict[str, str]:
     return env
 
 
-def _run(library: Path, mode: str, prefix: Path) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="loadext-home-") as home:
-        done = subprocess.run(
-            [sys.executable, "-c", SCRIPT], cwd=library, capture_output=True, text=True,
-            timeout=300, env=_env(library, mode, Path(home), prefix),
-        )  # fmt: skip
+def _in_shell(library: Path, env: dict[str, str]) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", SHELL, json.dumps(CELLS)], cwd=library, capture_output=True,
+        text=True, timeout=300, env=env,
+    )  # fmt: skip
     if done.returncode != 0:
         raise RuntimeError(done.stderr.strip()[-2000:])
-    got: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return done.stdout
+
+
+def _in_kernel(library: Path, env: dict[str, str]) -> str:
+    """The cells in a real ipykernel: the venv's ``python3`` kernel spec, ``env`` its own."""
+    from jupyter_client.manager import start_new_kernel
+
+    manager, client = start_new_kernel(kernel_name="python3", env=env, cwd=str(library))
+    shown: list[str] = []
+
+    def keep(msg: dict[str, Any]) -> None:
+        if msg["msg_type"] == "stream":
+            shown.append(msg["content"]["text"])
+        elif msg["msg_type"] == "error":
+            shown.append(f"{msg['content']['ename']}: {msg['content']['evalue']}\n")
+
+    try:
+        for cell in CELLS:
+            client.execute_interactive(cell, output_hook=keep, timeout=300)
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    return "".join(shown)
+
+
+def _run(host: str, library: Path, mode: str, prefix: Path) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="loadext-home-") as home:
+        env = _env(library, mode, Path(home), prefix)
+        out = (_in_kernel if host == "kernel" else _in_shell)(library, env)
+    lines = [line for line in out.splitlines() if line.startswith("LOADEXT_AB ")]
+    if not lines:
+        raise RuntimeError(f"no figures from {host} at {library}: {out[-2000:]}")
+    got: dict[str, Any] = json.loads(lines[-1].removeprefix("LOADEXT_AB "))
     if not got["ok"]:
         raise RuntimeError(f"the first cell failed at {library}")
     if not got["library"].startswith(str(library)):
@@ -101,15 +142,14 @@ def _run(library: Path, mode: str, prefix: Path) -> dict[str, Any]:
     return got
 
 
-def _fill_prefix(prefix: Path, libraries: list[Path]) -> None:
-    """The standard library's bytecode only, under ``prefix``."""
+def _fill_prefix(host: str, prefix: Path, libraries: list[Path]) -> None:
+    """The standard library's bytecode only, under ``prefix``: a run with the prefix
+    writing fills it, then every entry outside the standard library is deleted."""
     for library in libraries:
-        env = _env(library, "cached", prefix, prefix)
-        env["PYTHONPYCACHEPREFIX"] = str(prefix)
         with tempfile.TemporaryDirectory(prefix="loadext-home-") as home:
-            env["ORCHESTRATION_HOME"] = home
-            subprocess.run([sys.executable, "-c", SCRIPT], cwd=library, env=env, check=True,
-                           capture_output=True, timeout=300)  # fmt: skip
+            env = _env(library, "cached", Path(home), prefix)
+            env["PYTHONPYCACHEPREFIX"] = str(prefix)
+            (_in_kernel if host == "kernel" else _in_shell)(library, env)
     stdlib = str(Path(sys.base_prefix).resolve()).lstrip("/")
     for path in sorted(prefix.rglob("*.pyc")):
         if not str(path.relative_to(prefix)).startswith(stdlib):
@@ -127,6 +167,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("base", help="the git commit to compare against")
     p.add_argument("--rounds", type=int, default=8)
     p.add_argument("--modes", default="cached,nopyc")
+    p.add_argument("--host", choices=("shell", "kernel"), default="shell",
+                   help="an InteractiveShell in python -c (as bench.imports), or a real "
+                   "ipykernel (its start-up CPU is the 'start' figure)")  # fmt: skip
     args = p.parse_args(argv)
     samples: dict[tuple[str, str, str, int], list[float]] = {}
     loaded: dict[tuple[str, str], list[str]] = {}
@@ -138,25 +181,28 @@ def main(argv: list[str] | None = None) -> int:
         prefix.mkdir()
         modes = args.modes.split(",")
         if "nopyc" in modes:
-            _fill_prefix(prefix, list(sides.values()))
+            _fill_prefix(args.host, prefix, list(sides.values()))
         for mode in modes:
             for library in sides.values():  # warm-up: disk cache, and bytecode when cached
-                _run(library, mode, prefix)
+                _run(args.host, library, mode, prefix)
             for r in range(args.rounds):
                 order = list(sides) if r % 2 == 0 else list(reversed(sides))
                 for side in order:
-                    got = _run(sides[side], mode, prefix)
+                    got = _run(args.host, sides[side], mode, prefix)
                     loaded[(mode, side)] = got["loaded"]
-                    for figure in ("load_ext", "first_cell", "both"):
+                    for figure in ("start", "load_ext", "first_cell", "both"):
                         for i, kind in enumerate(("cpu", "wall")):
                             key = (mode, figure, kind, 0 if side == "base" else 1)
                             samples.setdefault(key, []).append(got[figure][i])
                 print(f"[loadext_ab] {mode}: round {r + 1}/{args.rounds}", file=sys.stderr)
     load = os.getloadavg()[0]
     print(f"`python -m bench.loadext_ab {args.base} --rounds {args.rounds} --modes "
-          f"{args.modes}`; ms, median over the rounds (95% CI); load {load:.1f}")  # fmt: skip
+          f"{args.modes} --host {args.host}`; ms, median over the rounds (95% CI); "
+          f"load {load:.1f}")  # fmt: skip
     print("\n| mode | figure | clock | base | now |\n|---|---|---|---|---|")
     for mode, figure, kind, _ in dict.fromkeys((m, f, k, 0) for m, f, k, _ in samples):
+        if figure == "start" and kind == "wall":
+            continue  # not measured: the CPU the process spent before its first cell
         base_s, now_s = samples[(mode, figure, kind, 0)], samples[(mode, figure, kind, 1)]
         print(f"| {mode} | {figure} | {kind} | {_ms(base_s)} | {_ms(now_s)} |")
     for (mode, side), names in loaded.items():
