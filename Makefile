@@ -27,9 +27,9 @@ HERMETIC := env -u OPENAI_API_KEY -u OPENAI_BASE_URL -u ANTHROPIC_API_KEY -u ANT
 # they share one bytecode cache out of the source tree, even where the environment says
 # PYTHONDONTWRITEBYTECODE, instead of compiling every module they import again. So do the
 # kernels of make lab and make demo: without it, under PYTHONDONTWRITEBYTECODE every kernel
-# compiled IPython, pydantic and this package again (1.25 s of CPU to start a kernel
-# against 0.40 s, and 1.09 s against 0.52 s for its first %%orchestrate cell, on the
-# 2026-12-07 machine: python -m bench.loadext_ab BASE --host kernel, nopyc vs cached).
+# compiled IPython, pydantic and this package again: about 0.9 s more CPU to start a
+# kernel and 0.55 s more in its first %%orchestrate cell on the 2026-12-07 machine
+# (python -m bench.loadext_ab BASE --host kernel: nopyc against cached).
 BYTECODE := env -u PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX=$(CURDIR)/$(VENV)/pycache
 
 CORE_COVERAGE := 90
