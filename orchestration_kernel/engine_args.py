@@ -23,7 +23,6 @@ from pathlib import Path
 
 from .errors import ConfigurationError
 from .near_names import did_you_mean
-from .providers.sim import SimulatorConfig
 
 __all__ = [
     "check_engine_args",
@@ -158,8 +157,15 @@ _RULES: dict[str, _Rule] = {
 
 #: The arguments keyed by provider name.
 _BY_PROVIDER = ("keys", "base_urls", "provider_options", "credentials")
-#: The simulator's fields, for a misspelled key in ``simulator={...}``.
-_SIMULATOR_FIELDS = tuple(f.name for f in fields(SimulatorConfig))
+
+
+def _simulator_fields() -> tuple[str, ...]:
+    """The simulator's fields, for a misspelled key in ``simulator={...}``. Imported here,
+    not at the top: ``%load_ext`` reaches this module (``split_commas``), and the
+    simulator brings pydantic models and asyncio that loading must not pay for."""
+    from .providers.sim import SimulatorConfig
+
+    return tuple(f.name for f in fields(SimulatorConfig))
 
 
 def check_engine_args(args: Mapping[str, object]) -> None:
@@ -180,12 +186,13 @@ def check_engine_args(args: Mapping[str, object]) -> None:
             _check_entries(name, value, rule)
     simulator = args.get("simulator")
     if isinstance(simulator, Mapping):
+        known = _simulator_fields()
         for key in simulator:
-            if key not in _SIMULATOR_FIELDS:
+            if key not in known:
                 raise ConfigurationError(
                     f"OrchestrationEngine(simulator=...) has no field {key!r}."
-                    f"{did_you_mean(str(key), _SIMULATOR_FIELDS)} "
-                    f"Fields: {', '.join(_SIMULATOR_FIELDS)}."
+                    f"{did_you_mean(str(key), known)} "
+                    f"Fields: {', '.join(known)}."
                 )
 
 

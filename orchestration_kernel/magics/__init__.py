@@ -1,8 +1,11 @@
 """The IPython extension: ``%load_ext orchestration_kernel`` registers ``%%orchestrate``.
 
 Loading is fast and light: it imports IPython's magic machinery and our small modules,
-never a provider SDK, pandas or ipywidgets, nor the session and its runtime loop
-(asyncio): those load on first use. The per-kernel
+never a provider SDK, pandas or ipywidgets, nor the engine's pydantic models, the YAML
+parser, the session and its runtime loop (asyncio): those load with the first cell that
+uses them. One module-level import of the engine's side from here undoes it (it cost
+~200 ms of CPU per kernel once); ``tests/unit/test_loadext_imports.py`` names the
+modules that must stay out. The per-kernel
 :class:`~orchestration_kernel.session.Session` owns the runtime loop, the engine, the bus
 and the audit trail; every cell shares it, and ``%unload_ext`` closes it cleanly.
 
