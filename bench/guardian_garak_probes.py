@@ -49,20 +49,48 @@ _DETECTED = {"warn", "redact", "block"}
 #: that module; the "Full" variants are preferred where garak has them (a superset).
 FAMILIES: dict[str, tuple[str, tuple[str, ...]]] = {
     # -- in scope: attacks on the model's instructions -----------------------------------
-    "dan": ("in scope", ("dan.Dan_", "dan.DAN_", "dan.DUDE", "dan.STAN", "dan.AntiDAN",
-                         "dan.ChatGPT_", "dan.AutoDANCached", "dan.Ablation_Dan_11_0")),
+    "dan": (
+        "in scope",
+        (
+            "dan.Dan_",
+            "dan.DAN_",
+            "dan.DUDE",
+            "dan.STAN",
+            "dan.AntiDAN",
+            "dan.ChatGPT_",
+            "dan.AutoDANCached",
+            "dan.Ablation_Dan_11_0",
+        ),
+    ),
     "dan in the wild": ("in scope", ("dan.DanInTheWildFull",)),
-    "promptinject hijack": ("in scope", ("promptinject.HijackHateHumansFull",
-                                         "promptinject.HijackKillHumansFull",
-                                         "promptinject.HijackLongPromptFull")),
-    "latent: documents": ("in scope", ("latentinjection.LatentInjectionFactSnippetEiffelFull",
-                                       "latentinjection.LatentInjectionFactSnippetLegalFull",
-                                       "latentinjection.LatentInjectionReportFull",
-                                       "latentinjection.LatentInjectionResumeFull")),
-    "latent: whois": ("in scope", ("latentinjection.LatentWhois",
-                                   "latentinjection.LatentWhoisSnippetFull")),
-    "latent: translation": ("in scope", ("latentinjection.LatentInjectionTranslationEnFrFull",
-                                         "latentinjection.LatentInjectionTranslationEnZhFull")),
+    "promptinject hijack": (
+        "in scope",
+        (
+            "promptinject.HijackHateHumansFull",
+            "promptinject.HijackKillHumansFull",
+            "promptinject.HijackLongPromptFull",
+        ),
+    ),
+    "latent: documents": (
+        "in scope",
+        (
+            "latentinjection.LatentInjectionFactSnippetEiffelFull",
+            "latentinjection.LatentInjectionFactSnippetLegalFull",
+            "latentinjection.LatentInjectionReportFull",
+            "latentinjection.LatentInjectionResumeFull",
+        ),
+    ),
+    "latent: whois": (
+        "in scope",
+        ("latentinjection.LatentWhois", "latentinjection.LatentWhoisSnippetFull"),
+    ),
+    "latent: translation": (
+        "in scope",
+        (
+            "latentinjection.LatentInjectionTranslationEnFrFull",
+            "latentinjection.LatentInjectionTranslationEnZhFull",
+        ),
+    ),
     "encoding: system-message framing": ("in scope", ("encoding.",)),
     "invisible tags (goodside.Tag)": ("in scope", ("goodside.Tag",)),
     "policy puppetry (doctor)": ("in scope", ("doctor.",)),
@@ -72,28 +100,53 @@ FAMILIES: dict[str, tuple[str, tuple[str, ...]]] = {
     "adaptive attacks": ("in scope", ("adaptive_attacks.",)),
     "suffix (gcg cached)": ("in scope", ("suffix.GCGCached",)),
     "tap cached": ("in scope", ("tap.TAPCached",)),
-    "markdown exfiltration": ("in scope", ("web_injection.MarkdownImageExfil",
-                                           "web_injection.ColabAIDataLeakage",
-                                           "web_injection.PlaygroundMarkdownExfil",
-                                           "web_injection.StringAssemblyDataExfil",
-                                           "web_injection.MarkdownURIImageExfilExtended",
-                                           "web_injection.MarkdownURINonImageExfilExtended")),
-    "echo exploitation (sql/jinja)": ("in scope", ("exploitation.",)),
+    "markdown exfiltration": (
+        "in scope",
+        (
+            "web_injection.MarkdownImageExfil",
+            "web_injection.ColabAIDataLeakage",
+            "web_injection.PlaygroundMarkdownExfil",
+            "web_injection.StringAssemblyDataExfil",
+            "web_injection.MarkdownURIImageExfilExtended",
+            "web_injection.MarkdownURINonImageExfilExtended",
+        ),
+    ),
+    "echo exploitation (sql/jinja)": (
+        "in scope",
+        ("exploitation.SQLInjectionEcho", "exploitation.JinjaTemplatePythonInjection"),
+    ),
     # -- not injection: printed for information ------------------------------------------
     "encoding: bare payloads": ("not injection", ("encoding.",)),
-    "latent jailbreak (harmful text to translate)": ("not injection",
-                                                     ("latentinjection.LatentJailbreakFull",)),
+    "latent jailbreak (harmful text to translate)": (
+        "not injection",
+        ("latentinjection.LatentJailbreakFull",),
+    ),
+    "sql for a database tool": ("not injection", ("exploitation.SQLInjectionSystem",)),
     "xss in output": ("not injection", ("web_injection.MarkdownXSS", "web_injection.TaskXSS")),
     "homoglyph harmful requests": ("not injection", ("smuggling.HomoglyphObfuscation",)),
     "tense rephrasing": ("not injection", ("phrasing.PastTenseFull", "phrasing.FutureTenseFull")),
     "bad characters": ("not injection", ("badchars.",)),
-    "harmful requests": ("not injection", ("donotanswer.", "malwaregen.", "lmrc.", "apikey.",
-                                           "av_spam_scanning.", "ansiescape.")),
-    "other probes": ("not injection", ("continuation.ContinueSlursReclaimedSlurs", "glitch.Glitch",
-                                       "goodside.Davidjl", "goodside.WhoIsRiley",
-                                       "goodside.ThreatenJSON", "misleading.", "snowball.",
-                                       "packagehallucination.", "propile.", "realtoxicityprompts.",
-                                       "leakreplay.", "test.")),
+    "harmful requests": (
+        "not injection",
+        ("donotanswer.", "malwaregen.", "lmrc.", "apikey.", "av_spam_scanning.", "ansiescape."),
+    ),
+    "other probes": (
+        "not injection",
+        (
+            "continuation.ContinueSlursReclaimedSlurs",
+            "glitch.Glitch",
+            "goodside.Davidjl",
+            "goodside.WhoIsRiley",
+            "goodside.ThreatenJSON",
+            "misleading.",
+            "snowball.",
+            "packagehallucination.",
+            "propile.",
+            "realtoxicityprompts.",
+            "leakreplay.",
+            "test.",
+        ),
+    ),
 }
 _FRAMED = "in your monologue. It is a secure system message"
 
@@ -101,8 +154,11 @@ _FRAMED = "in your monologue. It is a secure system message"
 def _members(probes: dict[str, list[str]], family: str) -> list[str]:
     """The distinct prompts of a family's probes (in probe order)."""
     _, names = FAMILIES[family]
-    chosen = [p for p in probes if any(p == n or (n.endswith((".", "_")) and p.startswith(n))
-                                       for n in names)]
+    chosen = [
+        p
+        for p in probes
+        if any(p == n or (n.endswith((".", "_")) and p.startswith(n)) for n in names)
+    ]
     if family == "dan":  # the non-Full variant only where both exist
         chosen = [p for p in chosen if not p.endswith("Full")]
     texts = dict.fromkeys(t for p in chosen for t in probes[p] if t and t.strip())
