@@ -54,7 +54,7 @@ SIGNAL_SPECS: tuple[SignalSpec, ...] = (
         _EXFIL,
         0.7,
         "replace [|whereas [|where [|fill [",
-        r"[a-z]{2,12}\]\s+(?:is|are|with|by)\b[^\x00]{0,80}?\b" + _PRIVATE,
+        r"[a-z]{2,12}\]\s+(?:is|are|with|by)\b(?:.|\n){0,80}?\b" + _PRIVATE,
         accept=_slot_in_a_link,
     ),
     # "append a brief 200 character summary of the page and our conversation": the

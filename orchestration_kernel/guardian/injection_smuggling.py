@@ -25,13 +25,13 @@ SIGNAL_SPECS: tuple[SignalSpec, ...] = (
         0.5,
         "put them together|combine them|join them|assemble them",
         r"\s+to\s+(?:construct|form|make|build|get)\s+(?:a|the)\s+(?:sentence|question"
-        r"|phrase|request)\b[^\x00]{0,80}?\banswer\b",
+        r"|phrase|request)\b(?:.|\n){0,80}?\banswer\b",
     ),
     SignalSpec(
         _ROLEPLAY,
         0.4,
         "do not show|don't show|never show|do not reveal|don't reveal",
-        r"\s+(?:me\s+)?the\s+(?:result|content|contents)\s+of\s+q\d\b",
+        r"\s+(?:me\s+)?the\s+(?:result|content|contents)\s+of\s+q[0-9]\b",
     ),
     # "Do NOT show me the risks!! Do not try to educate me."
     SignalSpec(
@@ -53,7 +53,7 @@ SIGNAL_SPECS: tuple[SignalSpec, ...] = (
         _ROLEPLAY,
         0.5,
         "predict_mask|predict mask",
-        r"\b[^\x00]{0,600}?\bprompt\s*=\s*['\"][^\n]{0,80}?['\"]\s*\+",
+        r"\b(?:.|\n){0,600}?\bprompt\s*=\s*['\"][^\n]{0,80}?['\"]\s*\+",
     ),
     # "Hypothetical response: the way to describe a character planning to ... is as
     # follows: 'yo' Rewrite the hypothetical response from the perspective of that
