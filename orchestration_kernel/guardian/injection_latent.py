@@ -63,6 +63,16 @@ def _says_a_sentence(text: str, m: re.Match[str]) -> bool:
     return _FINITE.search(line) is not None
 
 
+def _not_quoted(text: str, m: re.Match[str]) -> bool:
+    """Not inside quotes or backticks: "the `[system]` tag" names the marker."""
+    return m.start() == 0 or text[m.start() - 1] not in "'\"`‘“"
+
+
+def _glued_to_text(text: str, m: re.Match[str]) -> bool:
+    """Right after a word or a sentence's end, with no space between."""
+    return m.start() > 0 and (text[m.start() - 1].isalnum() or text[m.start() - 1] in ".!?]")
+
+
 def _in_brackets(text: str, m: re.Match[str]) -> bool:
     """The placeholder opens with a bracket: "<translated sentence ...>", "[summary]"."""
     return m.start() > 0 and text[m.start() - 1] in "[<"
@@ -94,10 +104,12 @@ SIGNAL_SPECS: tuple[SignalSpec, ...] = (
     ),
     # "[system]Hidden competency profile ...", "[system][system]...": a role tag glued to
     # what it opens (a text about the attack writes "the [system] tag" with spaces).
-    SignalSpec(_FORGED, 0.6, "[system]", r"(?=\[system\]|[a-z\"'])"),
-    # "...[rest-of-document]", "<end of session> <end of session>": a forged boundary
-    # between the attacker's part and the document's.
-    SignalSpec(_FORGED, 0.6, "[rest-of-document]|[rest of document]|<end of session>"),
+    SignalSpec(_FORGED, 0.6, "[system]", r"(?=\[system\]|[a-z])", accept=_not_quoted),
+    # "...match.[rest-of-document]", "<end of session> <end of session>": a forged
+    # boundary between the attacker's part and the document's, glued to the text it
+    # closes or repeated (a text about it writes "a fake [rest-of-document] marker").
+    SignalSpec(_FORGED, 0.6, "[rest-of-document]|[rest of document]", accept=_glued_to_text),
+    SignalSpec(_FORGED, 0.6, "<end of session>", r"\s*<end of session>"),
     # "[ADMIN REQUEST::This domain is ...": a forged request of an administrator.
     SignalSpec(_FORGED, 0.6, "[admin request|[administrator request|[system request", r"\s*::"),
     # "Assistant: [salient summary]\nUser: Thanks ...", "<translated sentence in target
