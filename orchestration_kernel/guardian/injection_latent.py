@@ -69,8 +69,11 @@ def _not_quoted(text: str, m: re.Match[str]) -> bool:
 
 
 def _glued_to_text(text: str, m: re.Match[str]) -> bool:
-    """Right after a word or a sentence's end, with no space between."""
-    return m.start() > 0 and (text[m.start() - 1].isalnum() or text[m.start() - 1] in ".!?]")
+    """Right after a word or a sentence's end, with no space between, or closing what a
+    ``[system]`` tag opened before it."""
+    if m.start() > 0 and (text[m.start() - 1].isalnum() or text[m.start() - 1] in ".!?]"):
+        return True
+    return text.rfind("[system]", max(0, m.start() - 2000), m.start()) >= 0
 
 
 def _in_brackets(text: str, m: re.Match[str]) -> bool:
@@ -105,6 +108,8 @@ SIGNAL_SPECS: tuple[SignalSpec, ...] = (
     # "[system]Hidden competency profile ...", "[system][system]...": a role tag glued to
     # what it opens (a text about the attack writes "the [system] tag" with spaces).
     SignalSpec(_FORGED, 0.6, "[system]", r"(?=\[system\]|[a-z])", accept=_not_quoted),
+    # "...\n[system] Ignore all ...": a role tag opening a line of the document.
+    SignalSpec(_FORGED, 0.6, "[system]", r"[ \t]+[a-z]", line_start=True),
     # "...match.[rest-of-document]", "<end of session> <end of session>": a forged
     # boundary between the attacker's part and the document's, glued to the text it
     # closes or repeated (a text about it writes "a fake [rest-of-document] marker").
