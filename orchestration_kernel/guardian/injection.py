@@ -20,7 +20,14 @@ from typing import AnyStr
 from ..errors import ConfigurationError
 from ..models import Action
 from . import injection_defensive as defensive
+from . import injection_encoded as encoded
+from . import injection_exfil as exfil
+from . import injection_grandma as grandma
+from . import injection_latent as latent
 from . import injection_phrasing as phrasing
+from . import injection_puppetry as puppetry
+from . import injection_refusal as refusal
+from . import injection_smuggling as smuggling
 from ._scan import (
     HIT_BUDGET,
     Anchored,
@@ -1022,6 +1029,16 @@ _SIGNALS += (
         plain=True,
     ),
     *(_sig(*s.args, **s.options, plain=True) for s in phrasing.SIGNAL_SPECS),
+    # garak's probe families (issue 20): instructions hidden in documents, encoded text
+    # passed off as a system message, exfiltration links, refusal suppression, policy
+    # puppetry, the grandmother exploit, requests smuggled in pieces
+    *(
+        _sig(*s.args, **s.options, plain=True)
+        for family in (latent, encoded, exfil, refusal, grandma, smuggling)
+        for s in family.SIGNAL_SPECS
+    ),
+    # looked for in the de-obfuscated readings too: garak writes it in leetspeak as well
+    *(_sig(*s.args, **s.options) for s in puppetry.SIGNAL_SPECS),
 )
 # Persona jailbreaks without the DAN vocabulary and prompt extraction by indirection, as
 # garak's in-the-wild jailbreaks and extraction probes phrase them (issue 20).
