@@ -6,10 +6,12 @@ import dataclasses
 from collections.abc import Awaitable, Callable
 
 from ..errors import ConfigurationError
+from ..repr_floor import masked_repr
 
 __all__ = ["BusMessage"]
 
 
+@masked_repr()  # a key published in a message's data is never printed back
 @dataclasses.dataclass(frozen=True, slots=True)
 class BusMessage:
     """One published message.

@@ -17,6 +17,7 @@ from typing import NamedTuple, Protocol, TypeVar, cast, runtime_checkable
 
 from ..errors import ConfigurationError
 from ..jsontypes import JSONValue
+from ..repr_floor import masked_repr
 from ..text_checks import check_data
 from .message import BusMessage
 
@@ -34,6 +35,7 @@ __all__ = [
 _V = TypeVar("_V")
 
 
+@masked_repr()  # a key a user put in the context is never printed back
 class ContextVersion(NamedTuple):
     """One version of a session's context: ``(version, ts, data)``. Versions start at 1."""
 
@@ -42,6 +44,7 @@ class ContextVersion(NamedTuple):
     data: dict[str, object]
 
 
+@masked_repr()  # nor one a turn of the conversation holds
 class Turn(NamedTuple):
     """One turn of a session's conversation."""
 
