@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from typing import Protocol, SupportsIndex, SupportsInt, TypeGuard
+from typing import Protocol, SupportsIndex, SupportsInt, TypeGuard, cast
 
 from ..formatting import with_article
 from ..near_names import data_names, nearest
@@ -150,8 +150,9 @@ def get_attr(value: object, name: str) -> object:
 
 def format_value(value: object) -> str:
     """A value as prompt text: steps give their output, structures become JSON, a pandas
-    DataFrame or Series becomes CSV and a NumPy array a JSON list, whole: their ``str()``
-    cuts long ones to ``...``, which would send the model part of the data unnoticed."""
+    DataFrame or Series becomes CSV (a row, ``df.iloc[0]``, a JSON record) and a NumPy
+    array a JSON list, whole: their ``str()`` cuts long ones to ``...``, which would send
+    the model part of the data unnoticed."""
     if value is None:
         return ""
     if isinstance(value, str):
@@ -161,7 +162,7 @@ def format_value(value: object) -> str:
     if isinstance(value, dict | list | tuple | bool | int | float):
         return _json(value, indent=2)
     if _is_table(value):
-        return _csv(value)
+        return _record(value) if _is_record(value) else _csv(value)
     if _is_numpy(value):
         items = value.tolist()
         return _json(items) if isinstance(items, list) else str(value)  # a scalar: its str
@@ -186,6 +187,28 @@ class _NumPy(Protocol):
 def _is_table(value: object) -> TypeGuard[_Table]:
     # pandas by its shape: the core does not import pandas to render a prompt.
     return hasattr(value, "to_csv") and hasattr(value, "index") and hasattr(value, "to_dict")
+
+
+def _is_record(table: _Table) -> bool:
+    """A Series labelled by names (``df.iloc[0]``, ``df.loc["x"]``): one record, which
+    reads as ``{"column": value}``; as CSV it opened with a junk header (``,0``)."""
+    if hasattr(table, "columns"):
+        return False
+    labels: list[object] = getattr(table.index, "tolist", list)()
+    return bool(labels) and all(isinstance(label, str) for label in labels)
+
+
+def _record(table: _Table) -> str:
+    """A row as a JSON record, a missing cell (NaN, NaT, ``pd.NA``) as ``null``."""
+    cells = cast("dict[str, object]", table.to_dict())
+    return _json({name: None if _missing(cell) else cell for name, cell in cells.items()}, 2)
+
+
+def _missing(cell: object) -> bool:
+    try:
+        return bool(cell != cell)  # NaN and NaT are the values unequal to themselves
+    except (TypeError, ValueError):  # pd.NA refuses a truth value
+        return type(cell).__name__ == "NAType"
 
 
 def _is_numpy(value: object) -> TypeGuard[_NumPy]:

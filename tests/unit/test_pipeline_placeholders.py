@@ -186,3 +186,20 @@ def test_tables_and_arrays_are_rendered_whole_and_numpy_numbers_as_numbers() -> 
     assert render(np.arange(2000)).endswith(", 1998, 1999]")
     assert render({"n": np.int64(3), "f": np.float32(0.1)}) == '{\n  "n": 3,\n  "f": 0.1\n}'
     assert render(np.float32(0.1)) == "0.1"
+
+
+def test_a_row_is_rendered_as_a_json_record_with_missing_cells_as_null() -> None:
+    # Before: --input df.iloc[0] rendered as CSV with a junk header line (",0").
+    import pandas as pd
+
+    from orchestration_kernel.pipeline.scope import Scope
+
+    def render(value: object) -> str:
+        return compile_template("{input}").render(Scope(input=value))
+
+    df = pd.DataFrame({"q": ["What is 2+2?", "x"], "a": [4, None], "d": ["2024-01-01", None]})
+    assert render(df.iloc[0]) == '{\n  "q": "What is 2+2?",\n  "a": 4.0,\n  "d": "2024-01-01"\n}'
+    assert render(df.iloc[1]) == '{\n  "q": "x",\n  "a": null,\n  "d": null\n}'
+    # A column (a RangeIndex) and a Series with a non-name label stay CSV.
+    assert render(df["q"]) == "q\nWhat is 2+2?\nx"
+    assert render(pd.Series([1, 2], index=["a", 3])).startswith(",0\na,1")
