@@ -25,6 +25,7 @@ _EXPORTS: dict[str, str] = {
     "ReplyStream": "orchestration_kernel.streaming",
     "CompareTable": "orchestration_kernel.compare",
     "MatrixResult": "orchestration_kernel.matrix",
+    "BatchJob": "orchestration_kernel.batch",
     "RetryPolicy": "orchestration_kernel.retry",
     "Timeouts": "orchestration_kernel.providers.base",
     "SimulatorConfig": "orchestration_kernel.providers.sim",
@@ -52,6 +53,7 @@ _EXPORTS: dict[str, str] = {
 __all__ = [
     "Attempt",
     "AuditTrail",
+    "BatchJob",
     "CompareTable",
     "ContextBus",
     "Decision",
@@ -80,6 +82,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from .audit import AuditTrail
+    from .batch import BatchJob
     from .bus import ContextBus
     from .compare import CompareTable
     from .engine import OrchestrationEngine
