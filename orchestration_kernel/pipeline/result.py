@@ -169,6 +169,28 @@ class StepResult(BaseModel):
         """The strictest Guardian action on the step (``allow`` when none)."""
         return _strictest(self.decisions)
 
+    def summary_row(self) -> list[str]:
+        """Name, model, status, latency, tokens, cost and Guardian action, as shown."""
+        model = ", ".join(self.model) if isinstance(self.model, list) else (self.model or "")
+        return [
+            self.name,
+            model_label(model, self.provider, self.simulated),
+            self.status,
+            format_ms(self.latency_ms),
+            str(self.usage.total_tokens),
+            _cost_text(self.calls, self.cost_usd, unknown=""),
+            self.guardian,
+        ]
+
+    def _repr_pretty_(self, printer: TextPrinter, cycle: bool) -> None:
+        """A notebook shows one summary line and the output once, not the repr of the
+        prompt, every call and every attempt (a long output three times over)."""
+        name, model, status, latency, tokens, cost, guardian = self.summary_row()
+        parts = [name, model, status, latency, f"{tokens} tokens", cost, f"guardian {guardian}"]
+        line = " · ".join(part for part in parts if part)
+        why = f"\n{self.reason or self.error}" if (self.reason or self.error) else ""
+        printer.text(mask(f"step {line}{why}" + (f"\n{self.output}" if self.output else "")))
+
     @property
     def text(self) -> str:
         """The output as text (``""`` when the step produced none)."""
@@ -346,23 +368,7 @@ class PipelineResult(NearAttributes, BaseModel):
 
     # -- display ------------------------------------------------------------------
     def _summary_rows(self) -> list[list[str]]:
-        rows = []
-        for s in self.steps:
-            model = ", ".join(s.model) if isinstance(s.model, list) else (s.model or "")
-            latency = format_ms(s.latency_ms)
-            cost = _cost_text(s.calls, s.cost_usd, unknown="")
-            rows.append(
-                [
-                    s.name,
-                    model_label(model, s.provider, s.simulated),
-                    s.status,
-                    latency,
-                    str(s.usage.total_tokens),
-                    cost,
-                    s.guardian,
-                ]
-            )
-        return rows
+        return [s.summary_row() for s in self.steps]
 
     def _headline(self) -> str:
         cost = _cost_text([c for s in self.steps for c in s.calls], self.cost_usd)

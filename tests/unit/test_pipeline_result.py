@@ -117,3 +117,19 @@ def test_a_one_call_step_aggregates_as_the_general_rule_does(one: ModelCall) -> 
     skip = {"calls"}
     assert fast.model_dump(exclude=skip) == general.model_dump(exclude=skip)
     assert fast.calls == [one]
+
+
+def test_a_step_shows_one_summary_line_and_its_output_once() -> None:
+    # Before: a notebook showed repr(step): the prompt, every call's and attempt's repr,
+    # the output three times over (362 KB of text/plain for one long step).
+    from IPython.lib.pretty import pretty
+
+    long = "word " * 5000
+    step = StepResult(name="summary", model="gpt-4o", status="done", prompt=long, output=long)
+    step.absorb([call("gpt-4o", 0.5).model_copy(update={"output": long})])
+    shown = pretty(step)
+    assert shown.startswith("step summary · ") and "20 tokens" in shown
+    assert "guardian allow" in shown and shown.count(long) == 1
+    assert len(shown) < len(repr(step)) / 2
+    failed = StepResult(name="s", status="skipped", reason="condition was false")
+    assert pretty(failed).splitlines()[1] == "condition was false"
