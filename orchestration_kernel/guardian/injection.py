@@ -107,16 +107,18 @@ _CHATLOG_REQUEST = re.compile(
     r"(?i)\b(?:summari[sz]e|classify|categori[sz]e|translate|extract|analy[sz]e|review|label"
     r"|tag|count|flag|annotate|anonymi[sz]e|redact|rate|score|evaluate|list|detect|highlight"
     r"|proofread|clean\s+up)\b[^\n]{0,120}?\b(?:chat\s*logs?|chats?|transcripts?|conversations?"
-    r"|dialogues?|messages|logs?|threads?|exchanges?)\b"
+    r"|dialogues?|messages?|logs?|threads?|exchanges?)\b"
 )
-#: How far into a text the chat-log request may start (bounded: every match looks once).
+#: How far into a text the chat-log request may start, or before its end ("... summarise
+#: the conversation above") it may close it (bounded: every match looks once).
 _CHATLOG_REQUEST_WITHIN = 300
 
 
 #: A turn that drops its rules, shows its prompt or says it is unbound: a forged reply.
 _TURN_ATTACK = re.compile(
-    r"(?i)\b(?:ignor|disregard|forget|bypass|overrid|break|drop|abandon)\w*\b[^\n]{0,60}?"
-    r"\b(?:rules?|instructions?|guidelines?|restrictions?|filters?|polic(?:y|ies)|programming"
+    r"(?i)\b(?:ignor|disregard|forget|bypass|overrid|break|drop|abandon)\w*\b[^\n]{0,40}?"
+    r"\b(?:my|your|its|all|any|every|previous|prior|earlier|original|these|those)\s+"
+    r"(?:[\w-]+\s+){0,2}(?:rules?|instructions?|guidelines?|restrictions?|filters?|polic(?:y|ies)|programming"
     r"|safeguards?|safety|prompt)\b|\b(?:system\s+prompt|developer\s+mode|jailbr\w*"
     r"|unrestricted|uncensored|unfiltered|no\s+(?:restrictions|limits|filters|rules))\b"
 )
@@ -127,9 +129,11 @@ _TURN_WITHIN = 300
 def _in_chatlog(text: str, match: re.Match[str]) -> bool:
     """Whether a role marker is a harmless turn of a chat log the user asks us to
     analyse: the request to summarise/classify/translate/... a transcript opens the text,
-    before it, and the turn neither drops its rules nor shows its prompt."""
+    before it, or closes it, after it; and the turn neither drops its rules nor shows its
+    prompt."""
     head = text[: min(match.start(), _CHATLOG_REQUEST_WITHIN)]
-    if _CHATLOG_REQUEST.search(head) is None:
+    tail = max(match.end(), len(text) - _CHATLOG_REQUEST_WITHIN)
+    if _CHATLOG_REQUEST.search(head) is None and _CHATLOG_REQUEST.search(text, tail) is None:
         return False
     return _TURN_ATTACK.search(text, match.end(), match.end() + _TURN_WITHIN) is None
 
