@@ -19,6 +19,7 @@ from typing import AnyStr
 
 from ..errors import ConfigurationError
 from ..models import Action
+from . import injection_chatlog as chatlog
 from . import injection_defensive as defensive
 from . import injection_encoded as encoded
 from . import injection_exfil as exfil
@@ -616,7 +617,25 @@ _SIGNALS: tuple[Signal, ...] = (
         r"\s*[:\-—]",
         line_start=True,
     ),
-    _sig(_OVERRIDE, 0.5, "system|assistant", r"\s*(?:\]|>)?\s*:", line_start=True),
+    _sig(_OVERRIDE, 0.5, "system", r"\s*(?:\]|>)?\s*:", line_start=True),
+    # A forged assistant turn blocks; in a chat log the user asks us to summarise, classify
+    # or translate it is only evidence, so a turn that also agrees to drop its rules blocks.
+    _sig(
+        _OVERRIDE,
+        0.5,
+        "assistant",
+        r"\s*(?:\]|>)?\s*:",
+        line_start=True,
+        accept=lambda t, m: not chatlog.harmless_turn(t, m),
+    ),
+    _sig(
+        _OVERRIDE,
+        0.2,
+        "assistant",
+        r"\s*(?:\]|>)?\s*:",
+        line_start=True,
+        accept=chatlog.harmless_turn,
+    ),
     # chat-template markup in user text is someone writing the model's own turns
     Signal(
         _OVERRIDE,
@@ -1252,7 +1271,7 @@ _SIGNALS += (
         0.4,
         "end of session|end of conversation|end of chat|end of transcript|end of user input",
         r"\s*[>\]]",
-        accept=lambda t, m: t[max(0, m.start() - 2) : m.start()].rstrip().endswith(("<", "[")),
+        accept=chatlog.session_marker_in_use,
     ),
     _sig(
         _OVERRIDE,
