@@ -4,7 +4,8 @@ Each catalogued model once (its aliases beside it, not as rows of their own), wi
 provider, context window, prices, whether its provider's key is set and where from —
 given in code, the environment, a ``.env`` file or the system keyring; never the key —
 or the variable to set, and what serves it now: the real provider or the offline
-simulator standing in. Pools and OpenAI-compatible servers follow, one row each.
+simulator standing in. Providers that take any model name (the simulator, OpenAI-compatible
+servers such as Ollama) follow as ``name:<any model>``, one row each, then pools.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any, Protocol
 
+from .addresses import shown_address
 from .keystore import KEYRING_SERVICE, HasProviders
 from .secrets import lookup_secret, read_dotenv
 
@@ -97,6 +99,7 @@ def model_rows(engine: ListsModels, query: str | None = None) -> list[dict[str, 
                 else ("deprecated" if info.deprecated else ""),
             }
         )
+    rows.extend(_open_ended_rows(engine, {str(r["provider"]) for r in rows}, keys))
     for pool in sorted(engine.router.pools):
         rows.append({"model": pool, "provider": "pool", "aliases": "", "key": "",
                      "served_by": "pool", "status": ""})  # fmt: skip
@@ -106,6 +109,33 @@ def model_rows(engine: ListsModels, query: str | None = None) -> list[dict[str, 
             r for r in rows if any(q in str(r[k]).lower() for k in ("model", "provider", "aliases"))
         ]
     return rows
+
+
+def _open_ended_rows(
+    engine: ListsModels, listed: set[str], keys: dict[str, tuple[str, str]]
+) -> list[dict[str, Any]]:
+    """One row per provider that answers to any model name and has no catalogued model
+    of its own (``sim:<any model>``, ``ollama:<any model>``), so that such a provider is
+    findable by name; without it ``%orchestrate models sim`` matched nothing."""
+    rows = []
+    for name, info in engine.providers.registry.table.items():
+        if name in listed:
+            continue
+        source, var = keys.get(name) or key_source(engine, name)
+        served = engine.served_by(f"{name}:any")
+        url = _base_url(engine, name, info)
+        if served == "real provider" and url:
+            served = f"{info.label or name} at {shown_address(url)}"
+        rows.append({"model": f"{name}:<any model>", "provider": name, "aliases": "",
+                     "key": _key_text(source, var), "served_by": served, "status": ""})  # fmt: skip
+    return rows
+
+
+def _base_url(engine: ListsModels, name: str, info: Any) -> str | None:
+    """The URL ``name`` would be asked at: given in code, ``<NAME>_BASE_URL``, its default."""
+    given = getattr(engine.providers, "base_urls", {}).get(name)
+    from_env = os.environ.get(info.base_url_env) if info.base_url_env else None
+    return given or from_env or info.default_base_url
 
 
 def _key_text(source: str, var: str) -> str:

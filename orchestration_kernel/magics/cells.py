@@ -165,9 +165,11 @@ def run_compare_cell(ctx: CellContext, args: argparse.Namespace, body: str) -> A
     ctx.notes(prepared.notes())
     check_mode("interactive", None)
     if args.dry_run:
-        plan = _compare_plan(engine, models, prepared.prompts)
-        ctx.bind(args.out, plan)
-        return plan
+        import pandas as pd
+
+        rows = _compare_plan(engine, models, prepared.prompts)
+        ctx.bind(args.out, pd.DataFrame(rows))  # data (a total is one .sum() away), not text
+        return _compare_plan_text(rows, len(prepared.prompts))
     if args.over is not None and not args.yes:
         from .spend import confirm_compare_over
 
@@ -265,14 +267,28 @@ def refuse_nothing_answered(result: Any, models: list[str]) -> None:
     )
 
 
-def _compare_plan(engine: Any, models: list[str], prompts: list[str]) -> Any:
-    """What a --compare would do: each model, resolved, real or simulated, estimated cost."""
+def _compare_plan(engine: Any, models: list[str], prompts: list[str]) -> list[dict[str, Any]]:
+    """What a --compare would do, one row per model: resolved, who serves it, the input
+    tokens of all its prompts and the estimated cost (replies assumed 256 tokens)."""
     tokens = sum(engine.estimate_tokens(p) for p in prompts)
+    return [
+        {
+            "model": model,
+            "resolves_to": engine.resolve(model),
+            "served_by": engine.served_by(model),
+            "prompts": len(prompts),
+            "est_input_tokens": tokens,
+            "est_cost_usd": engine.estimate_cost(model, tokens, 256 * len(prompts)),
+        }
+        for model in models
+    ]
+
+
+def _compare_plan_text(rows: list[dict[str, Any]], prompts: int) -> Rendered:
     lines = ["| model | resolves to | served by | est. cost |", "|---|---|---|---|"]
-    for model in models:
-        cost = engine.estimate_cost(model, tokens, 256 * len(prompts))
-        served = engine.served_by(model)
-        est = format_cost(cost)
-        lines.append(f"| {model} | {engine.resolve(model)} | {served} | {est} |")
-    lines.append(f"\n{len(prompts)} prompt(s), about {tokens} input tokens in all.")
+    for r in rows:
+        cost = format_cost(r["est_cost_usd"])
+        lines.append(f"| {r['model']} | {r['resolves_to']} | {r['served_by']} | {cost} |")
+    tokens = rows[0]["est_input_tokens"] if rows else 0
+    lines.append(f"\n{prompts} prompt(s), about {tokens} input tokens in all.")
     return Rendered("\n".join(lines), "markdown")

@@ -18,6 +18,7 @@ import functools
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
+from ..addresses import shown_address
 from ..errors import (
     ConnectionFailure,
     FatalProviderError,
@@ -520,7 +521,7 @@ class SDKAdapter:
         if refused and self.base_url:
             # Which address refused: a local server (Ollama, vLLM) not started is the
             # usual cause, and the provider's name alone does not say where we looked.
-            where = _address(self.base_url)
+            where = shown_address(self.base_url)
             mapped.args = (f"{mapped.args[0]} (at {where}: is the server running?)",
                            *mapped.args[1:])  # fmt: skip
             if isinstance(mapped, ConnectionFailure):  # (always: ``refused`` says so)
@@ -528,20 +529,6 @@ class SDKAdapter:
 
                 mapped.refused_locally = is_loopback(self.base_url)  # see loopback.py
         return mapped
-
-
-def _address(url: str) -> str:
-    """``url`` without credentials or query: scheme, host, port and path only."""
-    from urllib.parse import urlsplit
-
-    try:
-        parts = urlsplit(url)
-        port = f":{parts.port}" if parts.port else ""
-    except ValueError:  # an unparsable port: say nothing rather than echo the URL
-        return "the configured base URL"
-    if not parts.scheme or not parts.hostname:
-        return "the configured base URL"
-    return f"{parts.scheme}://{parts.hostname}{port}{parts.path}"
 
 
 def chat_usage(usage: object) -> Usage | None:

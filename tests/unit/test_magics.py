@@ -341,6 +341,13 @@ def test_compare_over_mistakes(ip: Any, capsys: pytest.CaptureFixture[str]) -> N
 def test_compare_dry_run_and_json(ip: Any) -> None:
     result = cell(ip, "%%orchestrate --compare gpt-4 claude-3 --dry-run\nhi")
     assert "simulator" in str(result.result)
+    # --out binds the plan as data, one row per model, not the table's markdown text.
+    ip.user_ns["qs"] = ["one question", "another question"]
+    dry = "%%orchestrate --compare gpt-4 claude-3 --over qs --dry-run --out p\n{item}"
+    assert cell(ip, dry).success
+    plan = ip.user_ns["p"]
+    assert list(plan["model"]) == ["gpt-4", "claude-3"] and set(plan["prompts"]) == {2}
+    assert plan["est_cost_usd"].sum() > 0 and set(plan["served_by"]) == {"offline simulator"}
     result = cell(ip, "%%orchestrate --compare gpt-4 claude-3 -f json --out m\nhi")
     assert result.success and result.result is None
     assert {r["model"] for r in ip.user_ns["m"].rows()} == {"gpt-4", "claude-3"}

@@ -66,6 +66,26 @@ def test_one_row_per_model_with_prices_and_filter() -> None:
     assert gpt4["status"] == "deprecated" and gpt4["input_per_1m"] == 30.0
 
 
+def test_providers_that_take_any_name_are_listed_and_found_by_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``%orchestrate models sim`` once matched nothing: the simulator and compatible
+    servers take any model name, so nothing catalogued named them."""
+    monkeypatch.setenv("LABBOX_BASE_URL", "http://user:hunter2@10.1.2.3:8000/v1?key=zz9")
+    engine = OrchestrationEngine(offline="auto", audit=False)
+    engine.add_compatible("labbox", "http://10.9.9.9:1/v1")
+    sim = model_rows(engine, "sim")
+    assert [r["model"] for r in sim] == ["sim:<any model>"]
+    assert sim[0]["served_by"] == "offline simulator" and sim[0]["key"] == "not needed"
+    (labbox,) = model_rows(engine, "labbox")
+    assert labbox["model"] == "labbox:<any model>"
+    # Where it would be asked (the environment's URL wins), without user, password or query.
+    assert labbox["served_by"].endswith("at http://10.1.2.3:8000/v1")
+    assert "hunter2" not in str(labbox) and "zz9" not in str(labbox)
+    catalogued = {r["provider"] for r in model_rows(engine) if "<any model>" not in r["model"]}
+    assert not catalogued & {r["provider"] for r in model_rows(engine, "<any model>")}
+
+
 def test_key_sources_never_hold_the_key(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, memory: MemoryKeyring
 ) -> None:
