@@ -17,6 +17,7 @@ from ..formatting import format_cost
 from .args import evaluate_input
 from .compare import (
     doubled_brace_notes,
+    expression_notes,
     format_spec_notes,
     over_items,
     pipeline_notes,
@@ -162,6 +163,7 @@ def run_compare_cell(ctx: CellContext, args: argparse.Namespace, body: str) -> A
     known = [*namespace, *columns]
     fields = [*known, "item"] if args.over is not None else known  # else {{item}} is meant
     ctx.notes(format_spec_notes(template, [*known, "item"]) + doubled_brace_notes(template, fields))
+    ctx.notes(expression_notes(template, [*known, "item"]))
     ctx.notes(prepared.notes())
     check_mode("interactive", None)
     if args.dry_run:

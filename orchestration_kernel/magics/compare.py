@@ -23,6 +23,7 @@ from .args import evaluate_input
 __all__ = [
     "CompareMatrix",
     "doubled_brace_notes",
+    "expression_notes",
     "format_spec_notes",
     "over_items",
     "pipeline_notes",
@@ -75,6 +76,29 @@ def format_spec_notes(template: Template, names: Iterable[str]) -> list[str]:
     return notes
 
 
+#: ``{df.describe()}``, ``{price * 2}``: an f-string expression starting with a name.
+_EXPRESSION = re.compile(r"\s*([A-Za-z_]\w*)\s*(?:\.\s*[A-Za-z_]\w*\s*)*[(+\-*/%<>=&|]")
+
+
+def expression_notes(template: Template, names: Iterable[str]) -> list[str]:
+    """A note for each literal ``{name.method()}``/``{name * 2}`` whose first name the
+    prompt could use: placeholders are names, never code, so the model gets the braces
+    as written (an f-string habit; the notebook computes nothing inside a prompt)."""
+    known = set(names)
+    notes = []
+    for inner in template.literal_braces:
+        m, spec = _EXPRESSION.match(inner), _WITH_SPEC.match(inner)
+        if not m or m.group(1) not in known or (spec and spec.group(1) in known):
+            continue  # ``{name:spec}`` has its own note
+        shown = inner if len(inner) <= 40 else inner[:40] + "…"  # a prompt may hold a key
+        code = f'f"{{{shown}}}"' if spec else shown  # ``{x.mean():.2f}``: keep its format
+        notes.append(
+            f"{{{shown}}} is sent as written: a placeholder is a name, not code to run. "
+            f"Compute it first (e.g. value = {code}) and write {{value}}."
+        )
+    return notes
+
+
 def doubled_brace_notes(template: Template, names: Iterable[str]) -> list[str]:
     """A note for each ``{{name}}`` whose ``name`` the prompt could use: Jinja's spelling
     of a placeholder is our escape, so the model gets a literal ``{name}``."""
@@ -102,6 +126,7 @@ def pipeline_notes(compiled: Any, names: Iterable[str], columns: Iterable[str] =
         where = f"step {step!r}: "
         notes += [where + note for note in format_spec_notes(template, known)]
         notes += [where + note for note in doubled_brace_notes(template, known)]
+        notes += [where + note for note in expression_notes(template, known)]
         notes += [
             f"{where}{{{inner}}} is sent as written; a row's column {inner!r} is "
             f"{{input[{inner}]}} in a pipeline."

@@ -313,6 +313,29 @@ def test_a_format_spec_in_a_compare_prompt_is_pointed_out(
     assert ip.user_ns["m"].prompts == ["{stars:>3} {x: 1}"]
 
 
+def test_an_expression_in_braces_is_pointed_out_not_run(
+    ip: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``{df.describe()}`` is an f-string habit: nothing runs it, so the model would get
+    the braces as written. Each known name used as code gets a note saying what to do;
+    JSON, code on unknown names and a plain ``{name}`` get none."""
+    ip.user_ns["frame"] = pd.DataFrame({"x": [1.0, 2.0]})
+    ip.user_ns["price"] = 3
+    prompt = '{frame.describe()} {price * 2} {frame.x.mean():.2f} {"a": 1} {other.call()} {price}'
+    body = f"steps:\n  - name: a\n    model: gpt-4\n    prompt: '{prompt}'\n"
+    assert cell(ip, "%%orchestrate\n" + body).success
+    notes = [ln for ln in capsys.readouterr().out.splitlines() if "a placeholder is a name" in ln]
+    assert [n.split(" is sent")[0] for n in notes] == [
+        "note: step 'a': {frame.describe()}",
+        "note: step 'a': {price * 2}",
+        "note: step 'a': {frame.x.mean():.2f}",
+    ]
+    assert 'value = f"{frame.x.mean():.2f}"' in notes[2]
+    assert ip.user_ns["_orchestrate"].output.endswith("{other.call()} 3")
+    assert cell(ip, "%%orchestrate --compare gpt-4\nSummarise {frame.head(3)}").success
+    assert "{frame.head(3)} is sent as written" in capsys.readouterr().out
+
+
 def test_a_pipeline_prompt_that_would_be_sent_as_written_is_pointed_out(
     ip: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
