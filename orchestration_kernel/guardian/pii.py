@@ -15,6 +15,7 @@ from ..models import Action
 from . import scan_gate
 from ._scan import CASELESS_ASCII, HIT_BUDGET, fold, lower, matches_from, skeleton
 from .context import GuardContext, Stage
+from .data_numbers import without_data_numbers
 from .national_ids import (
     LABELLED_UNIT,
     NUMBERED_UNIT,
@@ -600,7 +601,10 @@ def _ibans(text: str, sk: bytes, low: str) -> Iterator[Finding]:
         if cut is None:
             continue
         end = cut.end()
-        compact = text[m.start() : end].replace(" ", "").replace("-", "").upper()
+        written = text[m.start() : end]
+        if text[end : end + 1].isalnum() and written.isalnum() and not written.isupper():
+            continue  # lower case running on: the start of a hash or a key, not an IBAN
+        compact = written.replace(" ", "").replace("-", "").upper()
         if iban_valid(compact):
             yield Finding("IBAN", m.start(), end, 0.95)
 
@@ -877,7 +881,7 @@ class PIIDetector:
             gate = scan_gate.gate(_UNITS)
             units = gate.matching(text)
             if units is not None:
-                return self._find_parts(text, sk, units, gate.covered)
+                return without_data_numbers(text, self._find_parts(text, sk, units, gate.covered))
         # The text lower-cased once for every detector that reads it so.
         low = lower(text)
         # Every entity but e-mail needs a digit; e-mail needs an "@" (or an "at" word).
@@ -888,7 +892,7 @@ class PIIDetector:
             found.extend(part(text, sk, low))
         if "PHONE_NUMBER" in self.entities:
             self._add_national(text, sk, found)
-        return found
+        return without_data_numbers(text, found)
 
     def _add_national(self, text: str, sk: bytes, found: list[Finding]) -> None:
         """Add the national phone numbers that overlap no phone number ``found`` has. One

@@ -1,0 +1,116 @@
+"""Numbers in data are not identity numbers (guardian/data_numbers.py, the IBAN run-on).
+
+A DataFrame in a prompt renders as CSV (or JSON, or its repr): random floats hold
+Luhn-valid 16-digit fractions, epoch milliseconds pass a Korean RRN's check, an MD5 digest
+can start with a valid lower-case IBAN. Each was redacted as personal data; the same
+numbers written as identifiers stay found. Every value is built at run time.
+"""
+
+from __future__ import annotations
+
+import random
+import string
+
+import pandas as pd
+import pytest
+
+from orchestration_kernel.guardian import Guardian
+from orchestration_kernel.guardian.context import GuardContext
+from orchestration_kernel.guardian.pii import PIIDetector, iban_valid, luhn_valid
+
+
+def _with_luhn(body: str) -> str:
+    """``body`` and the digit that makes it Luhn-valid."""
+    return next(body + d for d in string.digits if luhn_valid(body + d))
+
+
+def _cards(rng: random.Random, n: int) -> list[str]:
+    return [_with_luhn("4" + "".join(rng.choices(string.digits, k=14))) for _ in range(n)]
+
+
+def _luhn_floats(rng: random.Random, n: int) -> list[str]:
+    """Floats whose 16 fraction digits pass Luhn, as a float column's text holds them."""
+    return [f"0.{_with_luhn(str(rng.randint(1, 9)) + ''.join(rng.choices(string.digits, k=14)))}"
+            for _ in range(n)]  # fmt: skip
+
+
+def _entities(text: str) -> list[str]:
+    return [f.entity for f in PIIDetector().find(text)]
+
+
+def _rendered(frame: pd.DataFrame, render: str) -> str:
+    if render == "list":  # a column as Python prints it: every float at full precision
+        return str(frame.iloc[:, 0].tolist())
+    return {
+        "csv": frame.to_csv,
+        "tsv": lambda: frame.to_csv(sep="\t"),
+        "repr": frame.to_string,
+        "json": lambda: frame.to_json(orient="records"),
+    }[render]()
+
+
+@pytest.mark.parametrize("render", ["csv", "tsv", "list"])
+def test_a_frame_of_floats_holds_no_card_numbers(render: str) -> None:
+    rng = random.Random(7)
+    frame = pd.DataFrame({"x": [float(v) for v in _luhn_floats(rng, 40)], "y": range(40)})
+    assert "CREDIT_CARD" not in _entities(_rendered(frame, render))
+
+
+def test_a_decimal_point_glued_to_the_digits_makes_them_a_number() -> None:
+    card = _cards(random.Random(1), 1)[0]
+    assert _entities(f"ratio 0.{card} of the total") == []
+    assert _entities(f"balance {card}.25 USD") == []
+    # The same digits as a card: at a sentence's end, in a sentence, in JSON.
+    assert _entities(f"my card is {card}.") == ["CREDIT_CARD"]
+    assert _entities(f"pay with {card} today") == ["CREDIT_CARD"]
+    assert _entities(f'{{"card": "{card}"}}') == ["CREDIT_CARD"]
+
+
+@pytest.mark.parametrize("render", ["csv", "tsv", "repr", "json"])
+def test_a_column_of_ids_that_mostly_fail_luhn_holds_no_cards(render: str) -> None:
+    rng = random.Random(3)
+    ids = ["4" + "".join(rng.choices(string.digits, k=15)) for _ in range(60)]
+    assert sum(luhn_valid(i) for i in ids) >= 2  # some pass by chance
+    frame = pd.DataFrame({"order_id": [int(i) for i in ids], "qty": range(60)})
+    assert "CREDIT_CARD" not in _entities(_rendered(frame, render))
+    # In sentences, each Luhn-valid one is still a card: the column rule reads tables only.
+    prose = "\n".join(f"Customer {n} paid with {i} yesterday." for n, i in enumerate(ids))
+    assert _entities(prose).count("CREDIT_CARD") == sum(luhn_valid(i) for i in ids)
+
+
+def test_a_column_of_real_card_numbers_is_found_whole() -> None:
+    cards = _cards(random.Random(5), 12)
+    frame = pd.DataFrame({"card": [int(c) for c in cards], "amount": range(12)})
+    assert _entities(frame.to_csv()).count("CREDIT_CARD") == 12
+    assert _entities(frame.to_string()).count("CREDIT_CARD") == 12
+
+
+def test_epoch_milliseconds_are_not_identity_numbers() -> None:
+    rng = random.Random(11)
+    stamps = [rng.randint(1_600_000_000_000, 1_799_999_999_999) for _ in range(400)]
+    frame = pd.DataFrame({"ts": stamps, "value": range(400)})
+    assert _entities(frame.to_csv()) == []
+
+
+def _lower_iban(rng: random.Random) -> str:
+    """A valid Andorran IBAN (24 characters) in lower case."""
+    bban = "".join(rng.choices(string.digits, k=8)) + "".join(rng.choices("0123456789ab", k=12))
+    digits = "".join(str(int(c, 36)) for c in (bban + "AD00").upper())
+    return f"ad{98 - int(digits) % 97:02d}{bban}"
+
+
+def test_a_hex_digest_that_starts_like_an_iban_is_no_iban() -> None:
+    rng = random.Random(2)
+    iban = _lower_iban(rng)
+    assert iban_valid(iban.upper())
+    assert _entities(f"pay to {iban} please") == ["IBAN"]
+    digest = iban + "".join(rng.choices("0123456789abcdef", k=8))  # 32 hex-ish characters
+    assert _entities(f"md5 {digest}") == []
+
+
+def test_the_guardian_sends_a_frame_of_floats_unchanged() -> None:
+    rng = random.Random(9)
+    frame = pd.DataFrame({"x": [float(v) for v in _luhn_floats(rng, 30)]})
+    text = f"Describe this data: {frame.to_csv()}"
+    verdict = Guardian().check_sync(text, GuardContext(), "input")
+    assert verdict.action == "allow" and verdict.text == text
