@@ -55,20 +55,10 @@ def with_short_runs(
     ("md5", "utf8"), and each rewritten place is one the second look reads again. Around
     the first :data:`_MAX_WINDOWS` such long runs only."""
 
-    # Per run as written: an attack repeats its leetspeak words ("y0u", "m3"), and each
-    # run is asked about again for every window it lies in.
-    known: dict[str, bool] = {}
-
     def brings(a: int, b: int) -> bool:
         # a run is 24 characters at most: read on its own (not the whole text)
-        text = out[a:b]
-        found = known.get(text)
-        if found is None:
-            run = text.encode("ascii", "replace")
-            found = known[text] = any(
-                w in triggers for t in LEET_BYTES for w in run.translate(t).split()
-            )
-        return found
+        run = out[a:b].encode("ascii", "replace")
+        return any(w in triggers for t in LEET_BYTES for w in run.translate(t).split())
 
     taken = set(long_runs)
     more: set[tuple[int, int]] = set()
