@@ -1,60 +1,166 @@
 """Numbers in data are not identity numbers: the PII detector's last word on digit runs.
 
-A DataFrame sent in a prompt (``{input}`` renders it as CSV) is mostly numbers, and
-checksums are weak filters on their own: one random 16-digit run in ten passes Luhn, one
-13-digit run in ~eleven passes a Korean RRN's check. Two kinds of finding are dropped:
+A DataFrame sent in a prompt (``{input}`` renders it as CSV) is mostly numbers, and the
+shapes and checksums that find identity numbers are weak filters on their own: one random
+16-digit run in ten passes Luhn, one 13-digit run in ~eleven passes a Korean RRN's check,
+a four-part version number is a dotted quad, an 8-digit download count is a valid phone
+number somewhere. Two kinds of finding are dropped:
 
-- **Part of a decimal number**: the digits after ``0.`` in ``0.6729288269112204``, or
-  before ``.5`` in ``4111111111111111.5``. An identifier is never written with a decimal
-  point glued to it.
-- **A cell of a column of numbers most of which fail the check**: when a text holds at
-  least :data:`SAME_SHAPE` table cells (between commas, tabs, ``|``, ``;``, two spaces
-  or a line's ends: CSV, TSV, Markdown, a DataFrame's repr; a JSON number) that are bare
-  runs of one
-  length, and fewer than half of them were found, the ones found passed by chance (a
-  column of real card numbers passes whole).
+- **Part of a longer number**: the digits after ``0.`` in ``0.6729288269112204``, or
+  before ``.5`` in ``4111111111111111.5`` (an identifier is never written with a decimal
+  point glued to it), and a dotted quad that runs on as ``1.7.1.3.post3``.
+- **A chance match in a column of numbers**: a finding that is a whole table cell, in a
+  column of at least :data:`SAME_SHAPE` numeric cells fewer than half of which hold the
+  same kind of finding. A column of real card numbers, addresses or phone numbers is
+  found whole; a column of order ids, versions or counts passes a check only here and
+  there. Tables are CSV, TSV, Markdown and a DataFrame's repr (fields between commas,
+  tabs, ``|`` or runs of two spaces) and JSON records (a column is a key).
+- **Version numbers**: ``3.20.1 3.20.2 3.20.2.1 3.20.3 3.23.0`` holds a dotted quad and,
+  read across the blanks, phone-shaped digits. A run of at least :data:`SAME_SHAPE`
+  dotted numbers of which any has other than four parts is versions (a list of
+  addresses is four-part throughout, and is found whole), and so is every cell of a
+  table column whose header names versions, releases or builds.
 
-The column rule judges only such cells: a number in a sentence or a JSON value keeps its
-finding whatever else the text holds, and so does a number written the way its issuer
-prints it (``4111 1111 1111 1111``, ``123-45-6789``).
+Only findings written as digits and separators are judged: an e-mail address or an IBAN
+in a column says what it is. A number in a sentence is never a table cell.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
 
 from .redaction import Finding
 
 __all__ = ["SAME_SHAPE", "without_data_numbers"]
 
-#: How many table cells of bare digits of one length make a column of data.
+#: How many numeric cells make a column of data.
 SAME_SHAPE = 5
 
-#: A table cell that is a bare run of nine digits or more (see the module's docstring).
-#: (Two spaces count only where a run of spaces starts, and the spaces are taken
-#: possessively: a long run of blanks is read once, not once per start.)
-_CELL = re.compile(r"(?m)(?:^|[,\t|;:\[]|(?<! ) {2}) *+(\d{9,}) *(?=[,\t|;\r}\]]|  |$)")
+#: A cell that is a number: digits with the separators numbers are written with.
+_NUMERIC = re.compile(r"[+(]?\d[\d .()/-]*")
+#: Field separators of one table line, tried in this order (a line of a table uses one).
+_SPLITTERS = (("\t", re.compile(r"\t")), (",", re.compile(r",")), ("|", re.compile(r"\|")))
+_SPACES = re.compile(r" {2,}")
+#: A run of dotted numbers (versions, or addresses) separated by blanks or commas.
+_DOTTED_RUN = re.compile(r"(?<![\w.])\d+(?:\.\d+)+(?:[ ,]+\d+(?:\.\d+)+){4,}(?![\w.])")
+_DOTTED = re.compile(r"\d+(?:\.\d+)+")
+_VERSION_TAIL = re.compile(
+    r"\.(?:\d|(?i:post|dev|rc|alpha|beta|final|release|ga|snapshot)(?![A-Za-z]))"
+)
+_DOTTED_START = re.compile(r" *v?\d+(?:\.\d+)+")
+_VERSION_HEADER = re.compile(r"(?i:version|release|build|\bver\b)")
+#: ``"key": value`` in JSON (the value quoted or not); the key names the column.
+_JSON_PAIR = re.compile(r'"([^"\\\n]{1,64})"\s*:\s*"?([^",}\]\n]{1,64})')
 
 
 def without_data_numbers(text: str, found: Sequence[Finding]) -> list[Finding]:
     """``found`` without the findings that are part of a decimal number or that passed
-    by chance in a column of same-length numbers (see the module's docstring)."""
+    by chance in a column of numbers (see the module's docstring)."""
     kept = [f for f in found if not _in_decimal(text, f)]
-    if not any(text[f.start : f.end].isdigit() and f.end - f.start >= 9 for f in kept):
+    judged = [f for f in kept if _NUMERIC.fullmatch(text, f.start, f.end)]
+    longer = {id(f) for f in judged if _runs_on_dotted(text, f)}
+    if longer:
+        kept = [f for f in kept if id(f) not in longer]
+        judged = [f for f in judged if id(f) not in longer]
+    if not judged:
         return kept
-    cells = {m.span(1) for m in _CELL.finditer(text)}
-    bare = [f for f in kept if (f.start, f.end) in cells]
-    if not bare:
-        return kept
-    runs = Counter(end - start for start, end in cells)
-    hits = Counter(f.end - f.start for f in bare)
-    chance = {n for n, k in hits.items() if runs[n] >= SAME_SHAPE and 2 * k < runs[n]}
+    versions = _version_lists(text)
+    if versions:
+        gone = {id(f) for f in judged if any(s < f.end and f.start < e for s, e in versions)}
+        kept = [f for f in kept if id(f) not in gone]
+        judged = [f for f in judged if id(f) not in gone]
+    columns = _numeric_columns(text)
+    where = {span: column for column, spans in columns.items() for span in spans}
+    hits: dict[tuple[object, str], int] = defaultdict(int)
+    for f in judged:
+        column = where.get((f.start, f.end))
+        if column is not None:
+            hits[column, f.entity] += 1
+    chance = {
+        key for key, n in hits.items() if len(columns[key[0]]) >= SAME_SHAPE
+        and 2 * n < len(columns[key[0]])
+    }  # fmt: skip
     if not chance:
         return kept
-    dropped = {id(f) for f in bare if f.end - f.start in chance}
+    dropped = {id(f) for f in judged if (where.get((f.start, f.end)), f.entity) in chance}
     return [f for f in kept if id(f) not in dropped]
+
+
+def _version_lists(text: str) -> list[tuple[int, int]]:
+    """The spans of runs of dotted numbers most of which are not four-part (versions)."""
+    spans = []
+    for run in _DOTTED_RUN.finditer(text):
+        parts = [m.group().count(".") + 1 for m in _DOTTED.finditer(run.group())]
+        if any(n != 4 for n in parts):
+            spans.append(run.span())
+    return spans + _version_columns(text)
+
+
+def _version_columns(text: str) -> list[tuple[int, int]]:
+    """The cells of table columns whose first cell (the header) names versions and at
+    least :data:`SAME_SHAPE` of whose cells start with a dotted number."""
+    headers: dict[object, bool] = {}
+    cells: dict[object, list[tuple[int, int]]] = defaultdict(list)
+    for column, start, end in _cells(text):
+        if column not in headers:
+            headers[column] = _VERSION_HEADER.search(text, start, end) is not None
+        elif headers[column]:
+            cells[column].append((start, end))
+    spans = []
+    for column_cells in cells.values():
+        dotted = sum(1 for s, e in column_cells if _DOTTED_START.match(text, s, e))
+        if dotted >= SAME_SHAPE:
+            spans.extend(column_cells)
+    return spans
+
+
+def _numeric_columns(text: str) -> dict[object, list[tuple[int, int]]]:
+    """The spans of numeric cells (stripped of blanks), by column."""
+    columns: dict[object, list[tuple[int, int]]] = defaultdict(list)
+    for column, start, end in _cells(text):
+        while start < end and text[start] == " ":
+            start += 1
+        while end > start and text[end - 1] == " ":
+            end -= 1
+        if _NUMERIC.fullmatch(text, start, end):
+            columns[column].append((start, end))
+    return columns
+
+
+def _cells(text: str) -> Iterator[tuple[object, int, int]]:
+    """``(column, start, end)`` of every table cell and JSON value in ``text``."""
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        yield from _line_cells(line.rstrip("\r\n"), pos)
+        pos += len(line)
+    for m in _JSON_PAIR.finditer(text):
+        yield ("json", m.group(1)), m.start(2), m.end(2)
+
+
+def _line_cells(line: str, offset: int) -> Iterator[tuple[object, int, int]]:
+    """The fields of one line split by the first separator it holds, numbered."""
+    for name, splitter in _SPLITTERS:  # noqa: B007 (the one found is used below)
+        if name in line:
+            break
+    else:
+        if "  " not in line.strip(" "):
+            return
+        name, splitter = "  ", _SPACES
+        line_start = len(line) - len(line.lstrip(" "))  # a repr's right-aligned first cell
+        offset, line = offset + line_start, line[line_start:]
+    start = index = 0
+    for index, sep in enumerate(splitter.finditer(line), 1):
+        yield (name, index - 1), offset + start, offset + sep.start()
+        start = sep.end()
+    yield (name, index), offset + start, offset + len(line)
+
+
+def _runs_on_dotted(text: str, f: Finding) -> bool:
+    """True for dotted digits that run on as a version: ``1.2.3.4.5``, ``1.7.1.3.post3``,
+    ``3.2.1.4.RELEASE``."""
+    return "." in text[f.start : f.end] and _VERSION_TAIL.match(text, f.end) is not None
 
 
 def _in_decimal(text: str, f: Finding) -> bool:

@@ -114,3 +114,42 @@ def test_the_guardian_sends_a_frame_of_floats_unchanged() -> None:
     text = f"Describe this data: {frame.to_csv()}"
     verdict = Guardian().check_sync(text, GuardContext(), "input")
     assert verdict.action == "allow" and verdict.text == text
+
+
+def _versions(rng: random.Random, n: int) -> list[str]:
+    """Version strings as package lists write them: mostly three parts, some four."""
+    out = []
+    for _ in range(n):
+        parts = [rng.randint(0, 12), rng.randint(0, 40), rng.randint(0, 9)]
+        out.append(".".join(map(str, parts + ([rng.randint(1, 9)] if rng.random() < 0.4 else []))))
+    return out
+
+
+def test_four_part_versions_are_not_ip_addresses() -> None:
+    rng = random.Random(4)
+    versions = _versions(rng, 40)
+    assert any(v.count(".") == 3 for v in versions)
+    # A list in one cell, a column headed "version" (each row holds one), a run-on.
+    listed = "newer releases: " + " ".join(versions)
+    column = "name\tversion\n" + "\n".join(f"pkg{i}\t{v}" for i, v in enumerate(versions))
+    assert "IP_ADDRESS" not in _entities(listed)
+    assert "IP_ADDRESS" not in _entities(column)
+    assert _entities("pinned at 1.7.1.3.post3 since May") == []
+    # Addresses stay addresses: a list of them, a column of them, one in a sentence.
+    hosts = [f"203.0.113.{rng.randint(1, 254)}" for _ in range(8)]
+    assert _entities(" ".join(hosts)).count("IP_ADDRESS") == 8
+    table = "host,port\n" + "\n".join(f"{h},443" for h in hosts)
+    assert _entities(table).count("IP_ADDRESS") == 8
+    assert _entities("the server at 203.0.113.7 is down") == ["IP_ADDRESS"]
+
+
+def test_a_column_of_phone_numbers_is_found_whole() -> None:
+    """The column rule keeps a column whose cells are what was found in them."""
+    rng = random.Random(8)
+    phones = [f"+1 415 555 {rng.randint(100, 199):04d}" for _ in range(10)]
+    contacts = pd.DataFrame({"name": [f"n{i}" for i in range(10)], "phone": phones})
+    text = contacts.to_csv()
+    spans = [(f.start, f.end) for f in PIIDetector().find(text) if f.entity == "PHONE_NUMBER"]
+    for phone in phones:
+        at = text.index(phone)
+        assert any(s <= at and at + len(phone) <= e for s, e in spans), phone
