@@ -168,15 +168,20 @@ def _phone_word_before(text: str, start: int) -> bool:
     return _PHONE_WORDS_FOLDED.search(window) is not None
 
 
-def _not_a_phone(text: str, sk: bytes, start: int, candidate: str) -> bool:
+def _not_a_phone(text: str, sk: bytes, start: int, candidate: str, digits: int) -> bool:
     """Shapes that are something else: a date, an SSN's 3-2-4 grouping, a dotted quad,
-    the tail of an IBAN, an extension. (The digit count is checked before.)"""
+    the tail of an IBAN, an extension. (``digits``: the candidate's ASCII digits, 8 to
+    15, counted before.)"""
     # The two whole-candidate shapes first: one C-level match each, where the date is a
-    # search from every position.
-    if _SSN_SHAPE.fullmatch(candidate) or _DOTTED_QUAD.fullmatch(candidate):
+    # search from every position. Each is tried only where it can match: an SSN has
+    # nine digits; a dotted quad (twelve at most) and a date have dots or dashes or
+    # slashes (most phone candidates are grouped by blanks).
+    if digits == 9 and _SSN_SHAPE.fullmatch(candidate):
         return True
-    # A date has two of "-", "/" and "." (most phone candidates are grouped by blanks).
-    if ("-" in candidate or "/" in candidate or "." in candidate) and _DATE.search(candidate):
+    dotted = "." in candidate
+    if dotted and digits <= 12 and _DOTTED_QUAD.fullmatch(candidate):
+        return True
+    if (dotted or "-" in candidate or "/" in candidate) and _DATE.search(candidate):
         return True
     floor = max(0, start - 40)
     before = text[floor:start]
@@ -207,20 +212,29 @@ def _candidates(sk: bytes) -> Iterator[tuple[int, int]]:
         yield start, done
 
 
+#: Skeleton bytes that may not stand just before a candidate (a letter, a digit, "_" or a
+#: separator that joins it to something else) or just after it (a letter or a digit).
+_GLUED_BEFORE = b"Aa0_.-/:"
+_GLUED_AFTER = b"0Aa"
+
+
 def national_phones(text: str, sk: bytes, regions: Sequence[str]) -> Iterator[Finding]:
     """Phone numbers in national formats of ``regions`` (``sk``: the text's skeleton)."""
     if not regions:
         return
     checked = 0
     for start, end in _candidates(sk):
-        if (start and sk[start - 1] in b"Aa0_.-/:") or sk[end : end + 1] in (b"0", b"A", b"a"):
+        if (start and sk[start - 1] in _GLUED_BEFORE) or (
+            end < len(sk) and sk[end] in _GLUED_AFTER
+        ):
             continue
         # Too few or many digits: not a phone. (The digits are the skeleton's "0"s; the
         # separators stripped from the candidate's end below hold none.)
-        if not 8 <= sk.count(b"0", start, end) <= 15:
+        digits = sk.count(b"0", start, end)
+        if not 8 <= digits <= 15:
             continue
         candidate = text[start:end].rstrip(" .-/")
-        if _not_a_phone(text, sk, start, candidate):
+        if _not_a_phone(text, sk, start, candidate, digits):
             continue
         groups = len(_DIGIT_RUN.findall(candidate))
         # A trunk 0 with three groups, or an area code in parentheses, is a phone's shape;
