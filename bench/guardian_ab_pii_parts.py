@@ -32,23 +32,20 @@ from pathlib import Path
 from typing import Any
 
 from bench.compare import _extract
+from bench.guardian_ab_inproc import _BASE_PACKAGE
 
 __all__ = ["main"]
 
-_BASE_PACKAGE = "guardian_ab_base"
+#: The two sides: the label, and the package each is imported as.
+_SIDES = {"base": _BASE_PACKAGE, "now": "orchestration_kernel"}
 
 
-def _detectors(base_root: Path) -> dict[str, Any]:
-    """Each side's ``pii`` and ``_scan`` modules (``base`` imported as its own package)."""
-    sys.path.insert(0, str(base_root))
-    out = {}
-    for label, package in (("base", _BASE_PACKAGE), ("now", "orchestration_kernel")):
-        pii = importlib.import_module(f"{package}.guardian.pii")
-        scan = importlib.import_module(f"{package}.guardian._scan")
-        pii.PIIDetector().find("warm-up: 0490 75 40 81")  # starts the unit gate's build
-        importlib.import_module(f"{package}.guardian.injection_prefilter").wait_all()
-        out[label] = (pii, scan)
-    return out
+def _modules(package: str) -> tuple[Any, Any]:
+    """``package``'s ``pii`` and ``_scan`` modules, its unit gate's database loaded."""
+    pii = importlib.import_module(f"{package}.guardian.pii")
+    pii.PIIDetector().find("warm-up: 0490 75 40 81")  # starts the unit gate's build
+    importlib.import_module(f"{package}.guardian.injection_prefilter").wait_all()
+    return pii, importlib.import_module(f"{package}.guardian._scan")
 
 
 def _jobs(pii: Any, scan: Any, texts: list[str]) -> dict[str, Callable[[], object]]:
@@ -107,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-pii-parts-") as tmp:
         _extract(args.base, Path(tmp))
         (Path(tmp) / "orchestration_kernel").rename(Path(tmp) / _BASE_PACKAGE)
-        _measure(_detectors(Path(tmp)), rows, args.rounds)
+        sys.path.insert(0, tmp)  # the base, imported as its own package
+        _measure({label: _modules(package) for label, package in _SIDES.items()}, rows, args.rounds)
     return 0
 
 
