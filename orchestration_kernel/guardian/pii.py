@@ -581,10 +581,13 @@ def _cards(text: str, sk: bytes, low: str) -> Iterator[Finding]:
 def _maestro_12s(text: str, sk: bytes, low: str) -> Iterator[Finding]:
     """Twelve-digit Maestro numbers (4-4-4 or one run) after a card word."""
     for m in _MAESTRO_12.finditer(sk) if _digits(sk) >= 12 else ():
-        if not _before(sk, m.start(), b"Aa0_-"):
+        # The prefix is read from the first group (four digits, every prefix's longest)
+        # before the digits are gathered: most matches are the head of another card.
+        start = m.start()
+        if not _before(sk, start, b"Aa0_-") or not _MAESTRO_IIN.match(text, start, start + 4):
             continue
-        digits = text[m.start() : m.end()].replace(" ", "").replace("-", "")
-        if not (_MAESTRO_IIN.match(digits) and luhn_valid(digits)):
+        digits = text[start : m.end()].replace(" ", "").replace("-", "")
+        if not luhn_valid(digits):
             continue
         window = text[max(0, m.start() - 60) : m.start()].lower()
         if any(word in window for word in _MAESTRO_WORDS):
@@ -797,7 +800,10 @@ def _ipv6s(text: str, sk: bytes, low: str) -> Iterator[Finding]:
             # Two real groups at least: "::1" or "a::b" say too little to be an address.
             if len(_HEX_GROUP.findall(value)) < 2:
                 continue
-            if not _IPV6_VALID.fullmatch(value):
+            # Without "::" an address has eight groups (seven colons) or six and a dotted
+            # quad (six): a time of day ("10:15:00") is turned away before the long
+            # alternation of every form (several µs a value) is tried.
+            if ("::" not in value and value.count(":") < 6) or not _IPV6_VALID.fullmatch(value):
                 continue
             if _not_an_address(text, value, m.end()) or _cut_short(text, m.end()):
                 continue  # "::ffff:192.168.1" cut short, "::ffff:256.0.0.1": not an address
