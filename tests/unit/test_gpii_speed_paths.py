@@ -202,3 +202,63 @@ def test_a_long_text_with_sparse_digits_is_gated_and_finds_what_every_part_finds
     monkeypatch.setattr(type(gate), "matching", lambda self, text: None)
     assert [key(detector.find(t)) for t in texts] == with_gate
     assert gated > 40 and sum(map(bool, with_gate)) > 20
+
+
+# -- IPv6 and Maestro shortcuts ---------------------------------------------------------------
+
+
+def test_an_ipv6_value_turned_away_by_its_colons_is_one_no_form_accepts() -> None:
+    rng = random.Random(43)
+    alphabet = "0123456789abcdefABCDEF:::..."
+    values = ["10:15:00", "2024-03-02T10:15:00Z", "a:b:c:d:e:f", "1:2:3:4:5:6:1.2.3.4"]
+    values += [
+        "".join(rng.choice(alphabet) for _ in range(rng.randrange(3, 40))) for _ in range(6000)
+    ]
+    values += [m.group() for t in LABELLED for m in pii._ipv6_matches(t)]
+    turned_away = 0
+    for value in values:
+        if "::" not in value and value.count(":") < 6:
+            turned_away += 1
+            assert pii._IPV6_VALID.fullmatch(value) is None, value
+    assert turned_away > 2000
+
+
+def test_the_maestro_prefix_read_from_the_first_group_is_the_digits_prefix() -> None:
+    # Every four-digit head, with every tail: the first group holds the longest prefix.
+    for head in range(10_000):
+        text = f"{head:04d} 1234 5678"
+        digits = text.replace(" ", "")
+        assert bool(pii._MAESTRO_IIN.match(text, 0, 4)) == bool(pii._MAESTRO_IIN.match(digits))
+
+
+def test_maestro_numbers_are_what_the_plain_rule_finds() -> None:
+    rng = random.Random(47)
+    heads = ["5018", "5020", "5038", "5612", "5893", "6304", "6759", "6761", "0604", "6011", "4111"]
+    lead = ["debit card ", "Maestro: ", "card no ", "", "ref ", "x", "-"]
+    texts = []
+    for _ in range(3000):
+        body = rng.choice(heads) + "".join(rng.choice("0123456789") for _ in range(8))
+        sep = rng.choice(["", " ", "-"])
+        grouped = sep.join([body[:4], body[4:8], body[8:]])
+        texts.append(rng.choice(lead) + grouped + rng.choice(["", " ", "0", " 1234", "x"]))
+
+    def plain(text: str) -> list[tuple[int, int]]:
+        sk, out = skeleton(text), []
+        for m in pii._MAESTRO_12.finditer(sk):
+            if m.start() and sk[m.start() - 1] in b"Aa0_-":
+                continue
+            digits = text[m.start() : m.end()].replace(" ", "").replace("-", "")
+            if not (pii._MAESTRO_IIN.match(digits) and pii.luhn_valid(digits)):
+                continue
+            window = text[max(0, m.start() - 60) : m.start()].lower()
+            if any(word in window for word in ("card", "debit", "maestro")):
+                out.append((m.start(), m.end()))
+        return out
+
+    found = 0
+    for text in texts:
+        expected = plain(text)
+        found += bool(expected)
+        got = [(f.start, f.end) for f in pii._maestro_12s(text, skeleton(text), text.lower())]
+        assert got == expected, text
+    assert found > 30  # (a tenth pass the Luhn check)
