@@ -13,9 +13,10 @@ on hostile megabytes (issue 15 item 1, issue 20's speed target).
   beside the goal's row, never instead of it.
 - **Per policy**: the same texts through each policy's ``check`` alone (µs per KB,
   median), so a family's share shows; and ``check_input`` again with the candidate
-  memos emptied before every check: the phone validator's and the secrets rules' and
-  assignments' verdicts (each text is checked ``repeats`` times, and the texts share
-  prompts, so the memos would otherwise answer most candidates after the first check).
+  memos emptied before every check: the phone validator's and shape rules', the secrets
+  rules' and assignments' verdicts (each text is checked ``repeats`` times, and the
+  texts share prompts, so the memos would otherwise answer most candidates after the
+  first check).
 - **Call pair**: what one model call costs the Guardian (issue 24): ``check_input`` on
   a 1 KB benign prompt and ``check_output`` on a 500-character reply, µs per pair.
 - **Hostile**: texts of ``hostile_kb`` KB that once made a rule backtrack or a loop crawl
@@ -122,6 +123,7 @@ def _per_policy(
         getattr(getattr(module, name, None), "cache_clear", lambda: None)
         for module, name in (
             (phones, "_valid_digits"),
+            (phones, "_shaped_length"),
             (secrets, "_rule_accepts"),
             (secrets, "_assignment_accepts"),
         )

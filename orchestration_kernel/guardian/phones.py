@@ -24,7 +24,7 @@ import string
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
 
-from ._scan import CASELESS_ASCII
+from ._scan import CASELESS_ASCII, skeleton
 from .redaction import Finding
 
 __all__ = ["DEFAULT_PHONE_REGIONS", "MAX_VALIDATED", "national_phones"]
@@ -160,36 +160,69 @@ def _may_end_iban(before: str) -> bool:
     return tail[-1:] in _UPPER_OR_DIGIT
 
 
-def _phone_word_before(text: str, start: int) -> bool:
-    """Does a phone word stand in the 40 characters before ``start``? (The
-    case-insensitive search compared every character case-blind at every position of
-    the window: eight times the cost of a plain search of the window folded first.)"""
-    window = text[max(0, start - 40) : start].translate(CASELESS_ASCII)
-    return _PHONE_WORDS_FOLDED.search(window) is not None
+def _phone_word_before(before: str) -> bool:
+    """Does a phone word stand in ``before`` (the 40 characters before a candidate)?
+    (The case-insensitive search compared every character case-blind at every position
+    of the window: eight times the cost of a plain search of the window folded first.)"""
+    return _PHONE_WORDS_FOLDED.search(before.translate(CASELESS_ASCII)) is not None
 
 
-def _not_a_phone(text: str, sk: bytes, start: int, candidate: str) -> bool:
+def _not_a_phone(before: str, candidate: str, digits: int) -> bool:
     """Shapes that are something else: a date, an SSN's 3-2-4 grouping, a dotted quad,
-    the tail of an IBAN, an extension. (The digit count is checked before.)"""
+    the tail of an IBAN, an extension. (``before``: the 40 characters before the
+    candidate; ``digits``: the candidate's ASCII digits, 8 to 15, counted before.)"""
     # The two whole-candidate shapes first: one C-level match each, where the date is a
-    # search from every position.
-    if _SSN_SHAPE.fullmatch(candidate) or _DOTTED_QUAD.fullmatch(candidate):
+    # search from every position. Each is tried only where it can match: an SSN has
+    # nine digits; a dotted quad (twelve at most) and a date have dots or dashes or
+    # slashes (most phone candidates are grouped by blanks).
+    if digits == 9 and _SSN_SHAPE.fullmatch(candidate):
         return True
-    # A date has two of "-", "/" and "." (most phone candidates are grouped by blanks).
-    if ("-" in candidate or "/" in candidate or "." in candidate) and _DATE.search(candidate):
+    dotted = "." in candidate
+    if dotted and digits <= 12 and _DOTTED_QUAD.fullmatch(candidate):
         return True
-    floor = max(0, start - 40)
-    before = text[floor:start]
+    if (dotted or "-" in candidate or "/" in candidate) and _DATE.search(candidate):
+        return True
     # Each pattern is searched only when the window holds what it cannot do without:
     # two ASCII capitals for an IBAN's country; an "x" for an extension word, and (the
     # word ends the window) its last letter or a "." before the closing blanks.
-    if sk.find(b"AA", floor, start) >= 0 and _may_end_iban(before) and _IBAN_HEAD.search(before):
+    if _may_end_iban(before) and b"AA" in skeleton(before) and _IBAN_HEAD.search(before):
         return True
     return (
         ("x" in before or "X" in before)
         and before.rstrip().endswith(_EXTENSION_ENDS)
         and bool(_EXTENSION.search(before))
     )
+
+
+#: How many candidates' shape verdicts :func:`_shaped_length` keeps (each with the 40
+#: characters before it: about 1 MB at most).
+_SHAPES_KEPT = 4096
+
+
+@lru_cache(maxsize=_SHAPES_KEPT)
+def _shaped_length(window: str, offset: int, digits: int) -> int:
+    """The length of the candidate at ``window[offset:]`` (its trailing separators
+    stripped) when it has a phone's shape and nothing says it is something else, else
+    0. ``window``: the candidate and the 40 characters before it (all the rules read);
+    ``digits``: its digits. Remembered (bounded), as :func:`_valid_digits`: the same
+    numbers recur in a conversation's prompts and replies, and the rules cost several
+    microseconds a candidate."""
+    candidate = window[offset:].rstrip(" .-/")
+    before = window[:offset]
+    if _not_a_phone(before, candidate, digits):
+        return 0
+    groups = len(_DIGIT_RUN.findall(candidate))
+    # A trunk 0 with three groups, or an area code in parentheses, is a phone's shape;
+    # a run of digits without separators is one only when the text says so (the phone
+    # words are looked for only then: most candidates have the shape).
+    shaped = candidate[0] == "+" or bool(_AREA_CODE.search(candidate))
+    shaped = shaped or (candidate[0] == "0" and groups >= 3)
+    if not shaped and not (
+        (groups >= 2 or len(candidate) <= 12 or candidate.startswith("00"))
+        and _phone_word_before(before)
+    ):
+        return 0
+    return len(candidate)
 
 
 def _candidates(sk: bytes) -> Iterator[tuple[int, int]]:
@@ -207,33 +240,33 @@ def _candidates(sk: bytes) -> Iterator[tuple[int, int]]:
         yield start, done
 
 
+#: Skeleton bytes that may not stand just before a candidate (a letter, a digit, "_" or a
+#: separator that joins it to something else) or just after it (a letter or a digit).
+_GLUED_BEFORE = b"Aa0_.-/:"
+_GLUED_AFTER = b"0Aa"
+
+
 def national_phones(text: str, sk: bytes, regions: Sequence[str]) -> Iterator[Finding]:
     """Phone numbers in national formats of ``regions`` (``sk``: the text's skeleton)."""
     if not regions:
         return
     checked = 0
     for start, end in _candidates(sk):
-        if (start and sk[start - 1] in b"Aa0_.-/:") or sk[end : end + 1] in (b"0", b"A", b"a"):
+        if (start and sk[start - 1] in _GLUED_BEFORE) or (
+            end < len(sk) and sk[end] in _GLUED_AFTER
+        ):
             continue
         # Too few or many digits: not a phone. (The digits are the skeleton's "0"s; the
         # separators stripped from the candidate's end below hold none.)
-        if not 8 <= sk.count(b"0", start, end) <= 15:
+        digits = sk.count(b"0", start, end)
+        if not 8 <= digits <= 15:
             continue
-        candidate = text[start:end].rstrip(" .-/")
-        if _not_a_phone(text, sk, start, candidate):
+        floor = max(0, start - 40)
+        length = _shaped_length(text[floor:end], start - floor, digits)
+        if not length:
             continue
-        groups = len(_DIGIT_RUN.findall(candidate))
-        # A trunk 0 with three groups, or an area code in parentheses, is a phone's shape;
-        # a run of digits without separators is one only when the text says so (the
-        # phone words are looked for only then: most candidates have the shape).
-        shaped = candidate[0] == "+" or bool(_AREA_CODE.search(candidate))
-        shaped = shaped or (candidate[0] == "0" and groups >= 3)
+        candidate = text[start : start + length]
         dialled_abroad = candidate.startswith("00")
-        if not shaped and not (
-            (groups >= 2 or len(candidate) <= 12 or dialled_abroad)
-            and _phone_word_before(text, start)
-        ):
-            continue
         checked += 1
         if (
             checked > MAX_VALIDATED

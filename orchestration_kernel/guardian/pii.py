@@ -435,21 +435,51 @@ def _may_spell_at(low: str) -> bool:
     return _SPELT_AT_MARK.search(low) is not None
 
 
+#: What opens the bracket round a spelt "at" (before :data:`_CLOSED_AT`, in _BRACKET_AT).
+_AT_OPENERS = "[({<"
+_BLANK = re.compile(r"\s")
+
+
+def _bracketed(low: str, after: int) -> Iterator[re.Match[str]]:
+    """``_BRACKET_AT.finditer(low)``, the pattern tried only where it can start: at an
+    opening bracket just before a closed "at" (:data:`_AT_CLOSED`, a literal start: one
+    fast scan from ``after``, where the first one is at the earliest), or at the blank
+    before that bracket. (Its leading optional blank and bracket class made the regex
+    engine try every position of the text: 25 µs per KB of code, where "format)" or
+    "data]" holds a closed "at".) Past :data:`HIT_BUDGET` starts the regex engine walks
+    the text itself."""
+    starts: list[int] = []
+    for hit in _AT_CLOSED.finditer(low, after):
+        opener = hit.start() - 1
+        if opener < 0 or low[opener] not in _AT_OPENERS:
+            continue
+        if opener and _BLANK.match(low, opener - 1):
+            starts.append(opener - 1)
+        starts.append(opener)
+        if len(starts) > HIT_BUDGET:
+            yield from _BRACKET_AT.finditer(low)
+            return
+    end = 0
+    for pos in starts:  # ascending: hits are three characters apart at least
+        if pos < end:
+            continue  # inside the last match: finditer goes on from its end
+        m = _BRACKET_AT.match(low, pos)
+        if m is not None:  # (never empty: a match holds the bracketed "at")
+            end = m.end()
+            yield m
+
+
 def _obfuscated_emails(text: str, lowered: str) -> Iterator[Finding]:
     mark = _SPELT_AT_MARK.search(lowered)  # _may_spell_at
     if mark is None:
         return
     low = fold(text, lowered)
-    # The bracketed form holds "at" and a closing bracket: without one, its scan (which
-    # cannot start from a literal) is skipped. (One search for the four: each substring
-    # test read the whole text, and an absent one is the common case.) No closed "at"
-    # stands before the first mark (the mark would be that one): the search goes on
-    # from there, when ``low`` is the text the mark was found in.
-    bracketed_at = _AT_CLOSED.search(low, mark.start() if low is lowered else 0) is not None
-    for pattern, bracketed in ((_SPELT_AT, False), (_BRACKET_AT, True)):
-        if bracketed and not bracketed_at:
-            continue
-        for m in pattern.finditer(low):
+    # No closed "at" stands before the first mark (the mark would be that one): the
+    # bracketed form is looked for from there, when ``low`` is the text the mark was
+    # found in.
+    after = mark.start() if low is lowered else 0
+    for matches, bracketed in ((_SPELT_AT.finditer(low), False), (_bracketed(low, after), True)):
+        for m in matches:
             start = m.start()
             while start > 0 and m.start() - start < 64 and text[start - 1] in _EMAIL_LOCAL:
                 start -= 1
@@ -552,10 +582,13 @@ def _cards(text: str, sk: bytes, low: str) -> Iterator[Finding]:
 def _maestro_12s(text: str, sk: bytes, low: str) -> Iterator[Finding]:
     """Twelve-digit Maestro numbers (4-4-4 or one run) after a card word."""
     for m in _MAESTRO_12.finditer(sk) if _digits(sk) >= 12 else ():
-        if not _before(sk, m.start(), b"Aa0_-"):
+        # The prefix is read from the first group (four digits, every prefix's longest)
+        # before the digits are gathered: most matches are the head of another card.
+        start = m.start()
+        if not _before(sk, start, b"Aa0_-") or not _MAESTRO_IIN.match(text, start, start + 4):
             continue
-        digits = text[m.start() : m.end()].replace(" ", "").replace("-", "")
-        if not (_MAESTRO_IIN.match(digits) and luhn_valid(digits)):
+        digits = text[start : m.end()].replace(" ", "").replace("-", "")
+        if not luhn_valid(digits):
             continue
         window = text[max(0, m.start() - 60) : m.start()].lower()
         if any(word in window for word in _MAESTRO_WORDS):
@@ -771,7 +804,10 @@ def _ipv6s(text: str, sk: bytes, low: str) -> Iterator[Finding]:
             # Two real groups at least: "::1" or "a::b" say too little to be an address.
             if len(_HEX_GROUP.findall(value)) < 2:
                 continue
-            if not _IPV6_VALID.fullmatch(value):
+            # Without "::" an address has eight groups (seven colons) or six and a dotted
+            # quad (six): a time of day ("10:15:00") is turned away before the long
+            # alternation of every form (several µs a value) is tried.
+            if ("::" not in value and value.count(":") < 6) or not _IPV6_VALID.fullmatch(value):
                 continue
             if _not_an_address(text, value, m.end()) or _cut_short(text, m.end()):
                 continue  # "::ffff:192.168.1" cut short, "::ffff:256.0.0.1": not an address
@@ -791,11 +827,17 @@ def _labelled_ids(text: str, sk: bytes, low: str) -> Iterator[Finding]:
 #: Texts up to this long, with at most :data:`GATED_DIGITS` digits, are first read by
 #: one Hyperscan pass that says which parts of the scan can find anything
 #: (:mod:`.scan_gate`): a model call's prompt and reply, where most shapes are absent. A
-#: longer text (a pasted page) or one full of numbers holds most of them: there the pass
-#: costs more than the parts it skips (measured on the labelled prompts: +5-9 % on 1 KB
-#: of them, which hold 60 digits or more).
+#: text full of numbers holds most of them: there the pass costs more than the parts it
+#: skips (measured on the labelled prompts: +5-9 % on 1 KB of them, which hold 60
+#: digits or more).
 GATED_CHARS = 2048
 GATED_DIGITS = 40
+#: A longer text is read by that pass too when its digits are sparse (at most one in
+#: this many characters): a pasted page of prose holds few of the shapes, and the pass
+#: (about 3-6 µs per KB) skips parts that cost several times that (the speed bench's
+#: prose row: 5 digits per KB, 3 of 14 units matching on average). The labelled
+#: prompts hold a digit in every nine characters and are not gated.
+GATED_SPARSITY = 50
 
 #: A part of a detector: ``part(text, skeleton, lower-cased text)`` yields findings.
 _Part = Callable[[str, bytes, str], Iterator[Finding]]
@@ -877,7 +919,10 @@ class PIIDetector:
     def find(self, text: str) -> list[Finding]:
         """Every finding, in detector order (may overlap; redaction merges overlaps)."""
         sk = skeleton(text)
-        if len(text) <= GATED_CHARS and _digits(sk) <= GATED_DIGITS:
+        digits = _digits(sk)
+        if (len(text) <= GATED_CHARS and digits <= GATED_DIGITS) or (
+            digits * GATED_SPARSITY <= len(text)
+        ):
             gate = scan_gate.gate(_UNITS)
             units = gate.matching(text)
             if units is not None:

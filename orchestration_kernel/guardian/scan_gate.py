@@ -20,9 +20,10 @@ class of both cases per letter (:func:`caseless`): ``str.lower`` makes an ASCII 
 only of its two ASCII cases, the Kelvin sign (``k``) and the dotted capital I (``i``
 and a combining dot), and those two are added to their letters' classes.
 
-(The pass costs a callback per unit that matches: on a long text, which holds most of
-the PII shapes, it costs more than the parts it skips, so the PII detector uses it only
-up to ``pii.GATED_CHARS``.)
+(The pass costs a callback per unit that matches: on a text full of numbers, which holds
+most of the PII shapes, it costs more than the parts it skips, so the PII detector uses it
+up to ``pii.GATED_CHARS``, and on longer texts only when their digits are sparse:
+``pii.GATED_SPARSITY``.)
 """
 
 from __future__ import annotations

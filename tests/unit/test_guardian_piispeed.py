@@ -75,9 +75,9 @@ def test_replace_operator_stands_in_as_the_entity() -> None:
 def test_date_gate_keeps_every_date_shape() -> None:
     for sep in "-/.":
         for date in (f"2024{sep}03{sep}15", f"15{sep}03{sep}2024", f"1{sep}3{sep}1999"):
-            assert phones._not_a_phone(date, skeleton(date), 0, date), date
+            assert phones._not_a_phone("", date, sum(c.isdigit() for c in date)), date
     # Grouped by blanks: no date, so the gate lets the other checks decide.
-    assert not phones._not_a_phone("0490 75 40 81", skeleton("0490 75 40 81"), 0, "0490 75 40 81")
+    assert not phones._not_a_phone("", "0490 75 40 81", 10)
 
 
 def test_spelt_and_bracketed_at_found_after_the_first_mark() -> None:
