@@ -23,9 +23,7 @@ engine retries them).
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -71,22 +69,10 @@ with spawn_server("openai", latency=0.0) as server:
 
 
 def _side(root: Path, home: Path, args: argparse.Namespace) -> dict[str, float]:
-    from bench.runner import child_env
+    from bench.ab_callpath import run_child
 
-    env = child_env(home)
-    env["PYTHONPATH"] = str(root)  # this side's engine (and its own bench, tests)
-    proc = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(args.calls), str(args.hold), args.client],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    for line in proc.stdout.splitlines():
-        if line.startswith("@@HELD "):
-            return dict(json.loads(line[7:]))
-    raise RuntimeError(f"child at {root} failed:\n{proc.stderr[-3000:]}")
+    argv = [str(args.calls), str(args.hold), args.client]
+    return run_child(root, home, _CHILD, argv, "@@HELD")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -99,14 +85,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--client", choices=("pipe", "complete", "raw"), default="pipe")
     args = p.parse_args(argv)
     sys.path.insert(0, str(ROOT))
+    from bench.ab_callpath import _unpack
+
     got: dict[str, list[dict[str, float]]] = {"before": [], "after": []}
     with tempfile.TemporaryDirectory(prefix="held-cpu-") as tmp:
         base = Path(tmp) / "base"
         base.mkdir()
-        archive = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", args.base], check=True, capture_output=True
-        ).stdout
-        subprocess.run(["tar", "-x", "-C", str(base)], input=archive, check=True)
+        _unpack(args.base, base)
         roots = {"before": base, "after": ROOT}
         for r in range(args.rounds):
             for side in ("before", "after") if r % 2 == 0 else ("after", "before"):
