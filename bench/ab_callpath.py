@@ -197,6 +197,23 @@ def _unpack(rev: str, into: Path) -> Path:
     return into
 
 
+def run_child(root: Path, home: Path, code: str, argv: list[str], tag: str) -> dict[str, Any]:
+    """Run ``code`` in a fresh interpreter on ``root``'s engine (``home`` its
+    ``ORCHESTRATION_HOME``) and return the JSON it printed after ``tag``."""
+    from bench.runner import child_env
+
+    env = child_env(home)
+    env["PYTHONPATH"] = str(root)  # this side's engine, bench and tests
+    proc = subprocess.run(
+        [sys.executable, "-c", code, *argv],
+        cwd=root, env=env, capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    for line in proc.stdout.splitlines():
+        if line.startswith(tag + " "):
+            return dict(json.loads(line[len(tag) + 1 :]))
+    raise RuntimeError(f"child at {root} failed:\n{proc.stderr[-3000:]}")
+
+
 def _start_side(
     root: Path, base_url: str, args: argparse.Namespace, home: Path
 ) -> subprocess.Popen[str]:

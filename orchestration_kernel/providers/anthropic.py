@@ -24,6 +24,7 @@ from ._sdk import (
 )
 from .base import Timeouts, note_stream_activity
 from .registry import PROVIDERS
+from .shards import sdk_http_client
 
 __all__ = ["DEFAULT_MAX_TOKENS", "AnthropicProvider"]
 
@@ -66,7 +67,7 @@ class AnthropicProvider(SDKAdapter):
             "max_retries": 0,  # the engine's retry loop decides
             "base_url": self.base_url,
             "default_headers": self.options.get("default_headers"),
-            "http_client": anthropic.DefaultAsyncHttpxClient(event_hooks=activity_hooks(httpx2)),
+            "http_client": sdk_http_client(anthropic, httpx2, event_hooks=activity_hooks(httpx2)),
         }
         if self.credential is not None:
             # The token is re-sent per request (see _auth_headers); this one only satisfies

@@ -29,6 +29,7 @@ from .base import Timeouts
 from .openai_post import post_chat
 from .openai_reply import chat_reply_cast, completion_reply
 from .registry import PROVIDERS
+from .shards import sdk_http_client
 
 __all__ = ["OpenAIProvider"]
 
@@ -58,7 +59,7 @@ class OpenAIProvider(SDKAdapter):
         common: dict[str, Any] = {
             "max_retries": 0,  # the engine's retry loop decides
             "default_headers": self.options.get("default_headers"),
-            "http_client": openai.DefaultAsyncHttpxClient(event_hooks=activity_hooks(httpx2)),
+            "http_client": sdk_http_client(openai, httpx2, event_hooks=activity_hooks(httpx2)),
         }
         client: openai.AsyncOpenAI
         if self.options.get("azure"):
