@@ -119,24 +119,6 @@ class ChainKey:
         outer.update(inner.digest())
         return outer.hexdigest()
 
-    def chain_macs(self, prev_hash: str, seq: int, bodies: Sequence[bytes]) -> list[str]:
-        """The hashes of consecutive rows chained onto ``prev_hash``, the first at
-        ``seq + 1``: :meth:`row_mac` of each body in turn, in one loop (what a commit
-        does for every row of its batch)."""
-        copy_inner, copy_outer = self._inner.copy, self._outer.copy
-        digests: list[str] = []
-        append = digests.append
-        for body in bodies:
-            seq += 1
-            inner = copy_inner()
-            inner.update(b"row|%s|%d|" % (prev_hash.encode("utf-8", "surrogatepass"), seq))
-            inner.update(body)
-            outer = copy_outer()
-            outer.update(inner.digest())
-            prev_hash = outer.hexdigest()
-            append(prev_hash)
-        return digests
-
     def anchor_mac(self, seq: int, head_hash: str) -> str:
         """The MAC that anchors the head of the chain."""
         return self.mac(f"anchor|{seq}|{head_hash}")

@@ -346,18 +346,18 @@ class AuditStore:
         """``append_in``, and the new head (the last stored row's seq and hash), chained
         onto ``known`` when the caller knows the head, else onto :meth:`head_in`."""
         seq, head = self.head_in(conn) if known is None else known
-        # An encoded row brings the bytes its hash covers: only the links are made here,
-        # in one loop over the batch's bodies.
-        bodies = [getattr(values, "body", None) for values in rows]
-        digests = (
-            self.key.chain_macs(head, seq, bodies)  # type: ignore[arg-type]
-            if None not in bodies
-            else self._digests(head, seq, rows, bodies)
-        )
         chained: list[Row] = []
         append = chained.append
-        for values, digest in zip(rows, digests, strict=True):
+        key = self.key
+        row_mac = key.row_mac
+        for values in rows:
             seq += 1
+            # An encoded row brings the text its hash covers: only the link is made here.
+            body = getattr(values, "body", None)
+            if body is not None:
+                digest = row_mac(head, seq, body)
+            else:
+                digest = key.row_hash(head, seq, values)
             append((seq, *values, head, digest))
             head = digest
         conn.executemany(_INSERT, chained)
@@ -366,20 +366,6 @@ class AuditStore:
             (seq, head, self.key.anchor_mac(seq, head)),
         )
         return chained, (seq, head)
-
-    def _digests(
-        self, head: str, seq: int, rows: Sequence[Row], bodies: list[bytes | None]
-    ) -> list[str]:
-        """The chain's hashes of ``rows``, some of which came without a body."""
-        key, digests = self.key, []
-        for values, body in zip(rows, bodies, strict=True):
-            seq += 1
-            if body is not None:
-                head = key.row_mac(head, seq, body)
-            else:
-                head = key.row_hash(head, seq, values)
-            digests.append(head)
-        return digests
 
     def head_in(self, conn: sqlite3.Connection) -> Head:
         """The (seq, hash) new rows chain onto.

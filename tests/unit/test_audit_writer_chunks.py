@@ -1,6 +1,5 @@
-"""The writer's chain and encoding arithmetic done in bulk: a batch's row hashes in one
-loop, the content and request hashes from prefix states, and a caller's encoding of the
-queue taken a chunk at a time. What is stored does not change."""
+"""The writer's content and request hashes from prefix states, and a caller's encoding
+of the queue taken a chunk at a time. What is stored does not change."""
 
 from __future__ import annotations
 
@@ -9,20 +8,9 @@ import sqlite3
 from pathlib import Path
 
 from orchestration_kernel.audit import AuditTrail
-from orchestration_kernel.audit.chain import ChainKey, hashed_body
+from orchestration_kernel.audit.chain import ChainKey
 from orchestration_kernel.audit.rows import EncodedRow, Pending
 from orchestration_kernel.audit.writer import ENCODE_CHUNK, _drop_through
-
-
-def test_chain_macs_equal_row_macs_one_by_one() -> None:
-    key = ChainKey(os.urandom(32))
-    bodies = [hashed_body([i, "é" * i, None, 0.5, "\ud800"]) for i in range(40)]
-    head, expected = "f" * 64, []
-    for i, body in enumerate(bodies):
-        head = key.row_mac(head, 100 + i + 1, body)
-        expected.append(head)
-    assert key.chain_macs("f" * 64, 100, bodies) == expected
-    assert key.chain_macs("f" * 64, 100, []) == []
 
 
 def test_prefix_hashes_equal_the_mac_of_the_prefixed_text() -> None:
