@@ -46,7 +46,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 
 from ..errors import AuditWriteError, OrchestrationError
@@ -73,8 +72,6 @@ MAX_BACKOFF_S = 4.0
 ENCODE_LATER_CHARS = 65_536
 #: How long after a commit the writer thread writes the high-water mark (seconds).
 MARK_DELAY_S = 0.002
-#: Records a caller encodes per turn of the queue's lock (see ``_encode_queued``).
-ENCODE_CHUNK = 64
 
 
 class Entry:
@@ -106,7 +103,7 @@ class BatchWriter:
         self.max_pending = max_pending
         self.listeners: list[Listener] = []
         self._pending: list[Entry] = []
-        self._unencoded: deque[Entry] = deque()  # queued, for a waiting caller to encode
+        self._unencoded: list[Entry] = []  # queued, for a waiting caller to encode
         self._first_at = 0.0  # monotonic time the oldest queued record arrived
         self._retry_at = 0.0
         self._failures = 0  # failed commits in a row
@@ -286,22 +283,14 @@ class BatchWriter:
         self._encode_queued()
 
     def _encode_queued(self) -> None:
-        """Encode the queued records nobody has encoded yet, in this thread.
-
-        Records are taken ``ENCODE_CHUNK`` at a time, oldest first: a drainer taking a
-        batch meanwhile takes its records off the list, so this thread goes on with the
-        records behind that batch instead of encoding the same ones twice."""
+        """Encode the queued records nobody has encoded yet, in this thread."""
+        with self._lock:
+            entries, self._unencoded = self._unencoded, []
         encode = self.encoder.encode
-        lock, queue = self._lock, self._unencoded
-        while True:
-            with lock:
-                entries = [queue.popleft() for _ in range(min(ENCODE_CHUNK, len(queue)))]
-            if not entries:
-                return
-            for entry in entries:
-                # (the writer may have got there first; a long record is left to it)
-                if entry.row is None and _encode_now(entry.item):
-                    entry.row = encode(entry.item)
+        for entry in entries:
+            # (the writer may have got there first; a long record is left to it)
+            if entry.row is None and _encode_now(entry.item):
+                entry.row = encode(entry.item)
 
     def _row(self, entry: Entry) -> EncodedRow:
         row = entry.row
@@ -404,8 +393,7 @@ class BatchWriter:
             self._drain()
         except AuditWriteError as exc:
             with self._lock:
-                lost, self._pending = len(self._pending), []
-                self._unencoded.clear()
+                lost, self._pending, self._unencoded = len(self._pending), [], []
             error = AuditWriteError(
                 f"{lost} audit record(s) could not be committed before the trail closed and "
                 f"are lost. {exc}",
@@ -418,10 +406,12 @@ class BatchWriter:
         return None
 
 
-def _drop_through(entries: deque[Entry], number: int) -> None:
+def _drop_through(entries: list[Entry], number: int) -> None:
     """Remove the leading entries up to the ``number``-th put (``entries`` is in put order)."""
-    while entries and entries[0].number <= number:
-        entries.popleft()
+    end = 0
+    while end < len(entries) and entries[end].number <= number:
+        end += 1
+    del entries[:end]
 
 
 def _encode_now(item: Pending) -> bool:
