@@ -70,7 +70,7 @@ class ChainKey:
     and one per row verified).
     """
 
-    __slots__ = ("_inner", "_key", "_outer")
+    __slots__ = ("_content", "_inner", "_key", "_outer", "_request")
 
     def __init__(self, key: bytes) -> None:
         self._key = key
@@ -78,6 +78,12 @@ class ChainKey:
         block = block.ljust(_BLOCK, b"\0")
         self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
         self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
+        # The inner states after the domain prefixes the encoder hashes for every row
+        # (UTF-8 of the prefix then the text is UTF-8 of their concatenation).
+        self._content = self._inner.copy()
+        self._content.update(b"content|")
+        self._request = self._inner.copy()
+        self._request.update(b"request|")
 
     def __repr__(self) -> str:
         return "ChainKey(<hidden>)"
@@ -129,16 +135,20 @@ class ChainKey:
         """A keyed hash of stored content (prompt, response): ``mac(f"content|{text}")``,
         made without copying the text into a new string first (two rows in three have a
         prompt and a response to hash)."""
-        inner = self._inner.copy()
-        inner.update(b"content|")
+        inner = self._content.copy()
         inner.update(text.encode("utf-8", "surrogatepass"))
         outer = self._outer.copy()
         outer.update(inner.digest())
         return outer.hexdigest()
 
     def request_hash(self, material: str) -> str:
-        """A keyed hash of a request's canonical form (for replay look-ups)."""
-        return self.mac(f"request|{material}")
+        """A keyed hash of a request's canonical form (for replay look-ups):
+        ``mac(f"request|{material}")``, without copying the text into a new string."""
+        inner = self._request.copy()
+        inner.update(material.encode("utf-8", "surrogatepass"))
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()
 
     def fingerprint(self) -> str:
         """Identifies the key without revealing it: lets a database refuse a wrong key."""
