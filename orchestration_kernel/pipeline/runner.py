@@ -1,9 +1,11 @@
 """Run one pipeline: the DAG scheduler, step policies, handoffs and cancellation.
 
-Each step is an asyncio task started the moment its last dependency has published its
-output on the bus (topic ``run.<run_id>.step.<name>``); the time from that publish to the
-dependent step starting is the handoff, recorded on the bus and in the audit. Independent
-steps, and the models of a fan-out step, run concurrently. There are no sleeps and no
+Each step starts the moment its last dependency has published its output on the bus
+(topic ``run.<run_id>.step.<name>``); the time from that publish to the dependent step
+starting is the handoff, recorded on the bus and in the audit. The first step a finished
+step releases runs next in the same asyncio task, any others in tasks of their own: a
+chain of steps is one task. Independent steps, and the models of a fan-out step, run
+concurrently. There are no sleeps and no
 thread hops: the whole run lives on the runtime loop.
 
 Policies:
@@ -402,10 +404,8 @@ class Run:
         self._record(name, sr)
         self._remember(sr)
         self._finished()
-        if carried is not None:
-            task = asyncio.current_task()
-            if task is not None:  # so that stopping the run cancels the step it runs now
-                self._tasks[carried] = task
+        # The task stays listed under the chain's first step: stopping the run cancels it,
+        # whichever step of the chain it runs by then.
         return carried
 
     def _handoff(self, name: str) -> None:
