@@ -1,10 +1,12 @@
 """Process CPU per simulated pipeline step, before/after: ``python -m bench.sim_cpu_ab``.
 
-``python -m bench.sim_cpu_ab --base 57fe733 [--rounds 8] [--batches 5]``
+``python -m bench.sim_cpu_ab --base 57fe733 [--rounds 8] [--batches 5] [--config neither]``
 
-The three-step simulated pipeline of ``bench.throughput`` (Guardian and audit on), one
-run at a time and 300 at once. Each round starts one child per side (the ``--base``
-commit unpacked with ``git archive``, and this checkout), alternating which goes first.
+The three-step simulated pipeline of ``bench.throughput`` (Guardian and audit on, or
+with ``--config`` one of ``bench.overhead``'s other configurations: ``guardian``,
+``audit``, ``neither``), one run at a time and 300 at once. Each round starts one child
+per side (the ``--base`` commit unpacked with ``git archive``, and this checkout),
+alternating which goes first.
 A child warms up, then alternates ``--batches`` batches of each mode (60 runs one at a
 time; 300 runs at once) and reports each mode's median process CPU µs per step (every
 thread; what a busy machine distorts least). The summary gives each side's median and
@@ -26,8 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 _CHILD = """
 import asyncio, json, statistics, sys, time
 from orchestration_kernel import OrchestrationEngine
-async def main(batches):
-    eng = OrchestrationEngine(offline="on")
+async def main(batches, guardian, audit):
+    eng = OrchestrationEngine(offline="on", guardian=guardian, audit=audit)
     pipe = eng.create_pipeline([
         {"model": "gpt-4", "task": "analysis"},
         {"model": "claude-3", "task": "synthesis"},
@@ -46,17 +48,26 @@ async def main(batches):
         con.append((time.process_time() - c) / 900 * 1e6)
     eng.close()
     print("@@SIM " + json.dumps({"seq": statistics.median(seq), "con": statistics.median(con)}))
-asyncio.run(main(int(sys.argv[1])))
+asyncio.run(main(int(sys.argv[1]), sys.argv[2] == "1", sys.argv[3] == "1"))
 """
 
 
-def _side(root: Path, home: Path, batches: int) -> dict[str, float]:
+#: --config → (Guardian on, audit on)
+CONFIGS = {
+    "guardian+audit": (True, True),
+    "guardian": (True, False),
+    "audit": (False, True),
+    "neither": (False, False),
+}
+
+
+def _side(root: Path, home: Path, batches: int, config: str) -> dict[str, float]:
     from bench.runner import child_env
 
     env = child_env(home)
     env["PYTHONPATH"] = str(root)
     out = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(batches)],
+        [sys.executable, "-c", _CHILD, str(batches), *(str(int(on)) for on in CONFIGS[config])],
         cwd=root,
         env=env,
         capture_output=True,
@@ -75,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--base", required=True, help="the 'before' commit")
     p.add_argument("--rounds", type=int, default=8)
     p.add_argument("--batches", type=int, default=5)
+    p.add_argument("--config", choices=list(CONFIGS), default="guardian+audit")
     args = p.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     got: dict[str, list[dict[str, float]]] = {"before": [], "after": []}
@@ -90,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
             for side in list(sides) if r % 2 == 0 else list(reversed(sides)):
                 home = Path(tmp) / f"home-{side}-{r}"
                 home.mkdir()
-                got[side].append(_side(sides[side], home, args.batches))
+                got[side].append(_side(sides[side], home, args.batches, args.config))
                 print(f"[sim] round {r} {side}: {json.dumps(got[side][-1])}", file=sys.stderr)
     for mode in ("seq", "con"):
         for side in ("before", "after"):

@@ -1,9 +1,11 @@
 """Run one pipeline: the DAG scheduler, step policies, handoffs and cancellation.
 
-Each step is an asyncio task started the moment its last dependency has published its
-output on the bus (topic ``run.<run_id>.step.<name>``); the time from that publish to the
-dependent step starting is the handoff, recorded on the bus and in the audit. Independent
-steps, and the models of a fan-out step, run concurrently. There are no sleeps and no
+Each step starts the moment its last dependency has published its output on the bus
+(topic ``run.<run_id>.step.<name>``); the time from that publish to the dependent step
+starting is the handoff, recorded on the bus and in the audit. The first step a finished
+step releases runs next in the same asyncio task, any others in tasks of their own: a
+chain of steps is one task. Independent steps, and the models of a fan-out step, run
+concurrently. There are no sleeps and no
 thread hops: the whole run lives on the runtime loop.
 
 Policies:
@@ -323,11 +325,20 @@ class Run:
     def _launch(self, name: str) -> None:
         self._tasks[name] = asyncio.get_running_loop().create_task(self._step(name))
 
-    def _release(self, name: str) -> None:
+    def _release(self, name: str) -> str | None:
+        """Start the dependents whose last dependency ``name`` was. The first of them is
+        returned instead, for the caller's task to run next: a chain of steps runs in one
+        task, not a task each (a task costs more than a step's own bookkeeping). It starts
+        when the others do, once the caller's bookkeeping (no awaits) is done."""
+        carried: str | None = None
         for nxt in self.compiled.dag.dependents[name]:
             self._remaining[nxt] -= 1
             if self._remaining[nxt] == 0 and self._failure is None and not self._cancel_requested:
-                self._launch(nxt)
+                if carried is None:
+                    carried = nxt
+                else:
+                    self._launch(nxt)
+        return carried
 
     def _finished(self) -> None:
         self._completed += 1
@@ -357,6 +368,13 @@ class Run:
 
     # -- one step ----------------------------------------------------------------------
     async def _step(self, name: str) -> None:
+        """Run step ``name``, then each step it hands on (see :meth:`_release`)."""
+        carried: str | None = name
+        while carried is not None:
+            carried = await self._one_step(carried)
+
+    async def _one_step(self, name: str) -> str | None:
+        """One step, start to end; returns the dependent this task runs next, if any."""
         sr = self.steps[name]
         self._handoff(name)
         try:
@@ -379,13 +397,16 @@ class Run:
                 await self._publish(name, sr)
                 self._record(name, sr)
                 self._finished()
-                return
+                return None
         sr.ended_at = sr.ended_at or self._now()
         await self._publish(name, sr)
-        self._release(name)  # dependents start now; bookkeeping below does not delay them
+        carried = self._release(name)  # dependents start once this bookkeeping is done
         self._record(name, sr)
         self._remember(sr)
         self._finished()
+        # The task stays listed under the chain's first step: stopping the run cancels it,
+        # whichever step of the chain it runs by then.
+        return carried
 
     def _handoff(self, name: str) -> None:
         deps = self.compiled.dag.deps[name]
