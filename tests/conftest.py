@@ -62,8 +62,9 @@ from tests.schedule import longest_files_first  # noqa: E402
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests that use a redis-server fixture (``redis_server``, ``team``) are marked ``redis``.
-    Under ``--dist loadfile`` the longest files come first (see tests/schedule.py)."""
-    if getattr(config.option, "dist", "no") == "loadfile":
+    In an xdist worker the longest files come first (see tests/schedule.py): the workers'
+    collection is the order ``--dist loadfile --no-loadscope-reorder`` hands files out in."""
+    if hasattr(config, "workerinput"):
         longest_files_first(items)
     for item in items:
         if {"redis_server", "team"} & set(getattr(item, "fixturenames", ())):
