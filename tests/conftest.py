@@ -57,10 +57,15 @@ def fake_key(prefix: str = "test") -> str:
 
 # -- Redis (shared state): a real redis-server per test; see tests/redis_server.py --------
 from tests.redis_server import redis_server  # noqa: E402,F401  (a fixture, used by name)
+from tests.schedule import longest_files_first  # noqa: E402
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests that use a redis-server fixture (``redis_server``, ``team``) are marked ``redis``."""
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests that use a redis-server fixture (``redis_server``, ``team``) are marked ``redis``.
+    In an xdist worker the longest files come first (see tests/schedule.py): the workers'
+    collection is the order ``--dist loadfile --no-loadscope-reorder`` hands files out in."""
+    if hasattr(config, "workerinput"):
+        longest_files_first(items)
     for item in items:
         if {"redis_server", "team"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.redis)

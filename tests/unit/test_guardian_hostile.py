@@ -11,8 +11,10 @@ sizes: 100 KB of ``a`` took 118 s at 540279b); speed itself is measured in ``ben
 from __future__ import annotations
 
 import asyncio
+import functools
 import random
 import threading
+from collections.abc import Callable, Iterator, Mapping
 
 import pytest
 
@@ -54,6 +56,10 @@ def _triggers() -> list[str]:
     return sorted(found)
 
 
+_NEAR_MATCH_NAMES = [f"triggers-{i}-{how}" for i in range(6) for how in ("glued", "spaced")]
+
+
+@functools.cache
 def _near_matches() -> dict[str, str]:
     """Every trigger flooded, in a few texts: each trigger repeated back to back and with
     a space, so rules see many starts that never complete."""
@@ -67,24 +73,53 @@ def _near_matches() -> dict[str, str]:
     return out
 
 
-HOSTILE = {
-    "one letter": _fill("a"),
-    "one capital": _fill("A"),
-    "one digit": _fill("1"),
-    "spaces": _fill(" "),
-    "whitespace mix": _fill(" \n\t\r"),
-    "dna": _random("ACGT", 1),
-    "letters and digits": _random("abc123", 2),
-    "hex": _random("0123456789abcdef", 3),
-    "base64": _random("ABCDEFGHabcdefgh0123+/=", 4),
-    "punctuation": _random("-_.:@/=<>\"'()[]{}#*", 5),
-    "digits and separators": _fill("1 "),
-    "leet": _fill("a1"),
-    "words": " ".join(
-        random.Random(6).choice(["ignore", "all", "your", "what", "no"]) for _ in range(SIZE // 5)
-    ),
-    **_near_matches(),
-}
+class _Texts(Mapping[str, str]):
+    """The hostile texts by name, each built when a test first reads it: building them
+    all (1.3 million random choices) took a second of every pytest process's collection,
+    both workers' included, where the parametrisation needs only the names."""
+
+    def __init__(self, build: dict[str, Callable[[], str]]) -> None:
+        self._build = build
+
+    def __getitem__(self, name: str) -> str:
+        return _built(self._build[name])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._build)
+
+    def __len__(self) -> int:
+        return len(self._build)
+
+
+@functools.cache
+def _built(build: Callable[[], str]) -> str:
+    return build()
+
+
+HOSTILE = _Texts(
+    {
+        "one letter": lambda: _fill("a"),
+        "one capital": lambda: _fill("A"),
+        "one digit": lambda: _fill("1"),
+        "spaces": lambda: _fill(" "),
+        "whitespace mix": lambda: _fill(" \n\t\r"),
+        "dna": lambda: _random("ACGT", 1),
+        "letters and digits": lambda: _random("abc123", 2),
+        "hex": lambda: _random("0123456789abcdef", 3),
+        "base64": lambda: _random("ABCDEFGHabcdefgh0123+/=", 4),
+        "punctuation": lambda: _random("-_.:@/=<>\"'()[]{}#*", 5),
+        "digits and separators": lambda: _fill("1 "),
+        "leet": lambda: _fill("a1"),
+        "words": lambda: " ".join(
+            random.Random(6).choice(["ignore", "all", "your", "what", "no"])
+            for _ in range(SIZE // 5)
+        ),
+        **{
+            name: functools.partial(lambda n: _near_matches()[n], name)
+            for name in _NEAR_MATCH_NAMES
+        },
+    }
+)
 # The opt-in policies ask a service over the network (their input is bounded: the model
 # check sends at most max_chars); every local policy is fed the hostile texts.
 POLICIES = [name for name in BUILTIN_POLICIES if name not in OPT_IN_POLICIES]

@@ -13,6 +13,7 @@ the PII detector's parts (on short texts: see ``pii.GATED_CHARS``).
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 import string
@@ -29,9 +30,16 @@ from tests.guardian_eval.generator import build_cases
 _ALPHABET = string.ascii_letters + string.digits + "-_.:/=@ '\"\t\n" + "ſİı\u212aé"
 
 
+@functools.cache
+def _cases() -> tuple[str, ...]:
+    """The labelled prompts' texts (built once: three tests and both text sets read them)."""
+    return tuple(c.text for c in build_cases())
+
+
+@functools.cache
 def _texts(n: int = 4000) -> list[str]:
     rng = random.Random(11)
-    cases = [c.text for c in build_cases()]
+    cases = list(_cases())
     literals = sorted(
         {t for r in secrets._RULES for t in r.anchor.triggers} | set(assignments.KEYWORDS)
     )
@@ -57,8 +65,10 @@ def _python_units(text: str) -> set[int]:
 _COMPILED = [re.compile(u) for u in secrets._UNITS]
 
 
+@functools.cache
 def _full_scan(text: str) -> list[tuple[object, ...]]:
-    """Every part run (the database's answer taken away)."""
+    """Every part run (the database's answer taken away). Remembered per text: the first
+    two tests below compare it with two other paths over many of the same texts."""
     return _key(secrets._scan_units(text, set(range(len(secrets._UNITS))), ()))
 
 
@@ -126,7 +136,7 @@ def test_a_remembered_verdict_is_the_validators_own() -> None:
     from orchestration_kernel.guardian.assignments import find_assignments
     from orchestration_kernel.guardian.secrets import _closing_trimmed
 
-    texts = [c.text for c in build_cases()]
+    texts = _cases()
     checked = 0
     for _ in range(2):
         for text in texts:
@@ -145,10 +155,11 @@ def test_a_remembered_verdict_is_the_validators_own() -> None:
     assert checked > 200
 
 
+@functools.cache
 def _pii_texts(n: int = 4000) -> list[str]:
     """The labelled prompts, each PII unit's shapes in altered settings, and slices."""
     rng = random.Random(13)
-    cases = [c.text for c in build_cases()]
+    cases = list(_cases())
     shapes = ["@", " at ", "[at]", "(AT)", "<at>", "{at}", "SSN 123456780",
               "Social Security number: 123456780", "+4", "jo at gmail.com", "a [at] b [dot] org",
               "(555) 867-5309", "123-45-6789", "1.2.3.4", "fe80::1", "2001:db8::8a2e:370:7334",
