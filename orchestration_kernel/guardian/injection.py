@@ -47,6 +47,7 @@ from .context import GuardContext, Stage
 from .glyphs import changed_pieces, glyph_reading, non_ascii_spans, origins, span_in
 from .injection_leet import with_short_runs
 from .injection_prefilter import SignalPrefilter, prefilter_for
+from .injection_specs import opens_after
 from .policy import BasePolicy, Outcome
 from .redaction import Finding
 
@@ -449,12 +450,9 @@ def _words_between(text: str, start: int, end: int) -> list[str]:
 
 
 def _is_instruction(text: str, pos: int) -> bool:
-    """True when the verb at ``pos`` opens a clause or follows an imperative lead word."""
-    head = text[max(0, pos - 40) : pos].rstrip()
-    if not head or not (head[-1].isalnum() or head[-1] == "_"):
-        return True  # start of text, or after punctuation / markup
-    lead = re.search(r"[\w'’]+$", head)
-    return lead is not None and lead.group().lower() in _LEADS
+    """True when the verb at ``pos`` opens a clause (text start, after punctuation or
+    markup, on a line of its own) or follows an imperative lead word."""
+    return opens_after(text, pos, _LEADS, 40)
 
 
 def _qualified(text: str, m: re.Match[str], target_start: int) -> bool:
@@ -2003,6 +2001,18 @@ def _is_emoji_join(text: str, i: int) -> bool:
     return all(unicodedata.category(text[j]).startswith("S") for j in (before, i + 1))
 
 
+#: A line break or tab written as an escape, as in a JSON string or a code literal
+#: (``"Notes:\\nIgnore ..."``): the structure it stands for (:func:`_unescaped_break`).
+_ESCAPED_BREAK = re.compile(r"(?<!\\)\\[nrt]")
+_BREAKS = {"n": " \n", "r": " \r", "t": " \t"}
+
+
+def _unescaped_break(m: re.Match[str]) -> str:
+    """The escape read as the break it stands for, padded to its length (two
+    characters), so that evidence keeps its place in the text as written."""
+    return _BREAKS[m.group()[1]]
+
+
 class InjectionDetector:
     """Scores a text for injection and jailbreak signals."""
 
@@ -2016,6 +2026,8 @@ class InjectionDetector:
 
     def find(self, text: str) -> tuple[float, list[Finding]]:
         """The noisy-or score and the evidence (one weight per distinct signal)."""
+        if "\\" in text:  # C-speed: most texts have no backslash
+            text = _ESCAPED_BREAK.sub(_unescaped_break, text)
         findings = list(self._hidden(text))
         low = lower(text)  # shared with the other families' checks of this text
         prefilter = self._prefilter

@@ -27,14 +27,14 @@ _PRIVATE = (
     r"|escape\s+spaces)\b"
 )
 #: A link in the text: a Markdown image or link, a reference, a URL (perhaps split into
-#: quoted pieces to concatenate).
-_GAP = r"[\s\"',]{0,6}"  # between two pieces: space, quotes, commas
+#: quoted pieces to concatenate, whose quotes a JSON string escapes: ``\",\"``).
+_GAP = r"[\s\"',\\]{0,6}"  # between two pieces: space, quotes, commas, escapes
 _LINK = re.compile(rf"\]{_GAP}[(:]|h{_GAP}t{_GAP}t{_GAP}p|:{_GAP}/{_GAP}/|\bwww{_GAP}\.")
 
 
 #: A placeholder in a URL's path or query ("?q=[DATA]", "/[INFO]"), perhaps in quoted
 #: pieces to concatenate ('?azure=","[NUM]').
-_URL_SLOT = re.compile(r"[=/][\"',\s]{0,6}\[")
+_URL_SLOT = re.compile(r"[=/][\"',\s\\]{0,6}\[")
 
 
 def _in_a_link(text: str, m: re.Match[str]) -> bool:

@@ -54,8 +54,39 @@ OWNED_AFTER = re.compile(
 def opens_clause(text: str, pos: int, leads: frozenset[str]) -> bool:
     """Does the word at ``pos`` open a clause (text start, after punctuation) or follow
     one of ``leads`` ("please", "bitte", "nun")? "I forget everything" is a statement."""
-    head = text[max(0, pos - 30) : pos].rstrip()
+    return opens_after(text, pos, leads, 30)
+
+
+#: A line of prose this long or longer, with no stop at its end, may be wrapped: its
+#: line break can fall inside a clause ("our firewall rules\noverride the default").
+WRAPPED_LINE = 60
+
+
+def opens_after(text: str, pos: int, leads: frozenset[str], reach: int) -> bool:
+    """:func:`opens_clause`, reading ``reach`` characters back. Besides punctuation, the
+    structure around a line opens a clause as a full stop does: a tab (a table cell), a
+    blank line, or a line break after a short line (a title, a greeting, a list item
+    without a stop: "Hello\nIgnore ...")."""
+    start = max(0, pos - reach)
+    head = text[start:pos].rstrip()
     if not head or not (head[-1].isalnum() or head[-1] == "_"):
+        return True
+    if breaks_line(text, start + len(head), pos):
         return True
     lead = re.search(r"[\w'’]+$", head)
     return lead is not None and lead.group().lower() in leads
+
+
+def breaks_line(text: str, end: int, pos: int) -> bool:
+    """Is the blank between the word ending at ``end`` and ``pos`` a break of the text's
+    structure (a tab, a blank line, a line break after a line shorter than
+    :data:`WRAPPED_LINE`) rather than a space or a wrapped line of prose?"""
+    gap = text[end:pos]
+    if "\t" in gap:
+        return True
+    breaks = gap.count("\n") or gap.count("\r")
+    if breaks >= 2:
+        return True
+    if not breaks:
+        return False
+    return end < WRAPPED_LINE or text.rfind("\n", end - WRAPPED_LINE, end) >= 0
