@@ -50,6 +50,7 @@ from .injection_prefilter import SignalPrefilter, prefilter_for
 from .injection_specs import opens_after
 from .policy import BasePolicy, Outcome
 from .redaction import Finding
+from .unicode_escapes import unescaped
 
 __all__ = ["InjectionDetector", "InjectionPolicy", "Signal"]
 
@@ -2013,6 +2014,13 @@ def _unescaped_break(m: re.Match[str]) -> str:
     return _BREAKS[m.group()[1]]
 
 
+def _placed(f: Finding, origin: list[int]) -> Finding:
+    """``f`` found in a decoded reading, placed on the text as written."""
+    end = origin[f.end] if f.end < len(origin) else origin[-1]
+    return Finding(f.entity, origin[f.start], max(end, origin[f.start] + 1), f.score,
+                   f.replacement)  # fmt: skip
+
+
 class InjectionDetector:
     """Scores a text for injection and jailbreak signals."""
 
@@ -2025,7 +2033,17 @@ class InjectionDetector:
         return OnePass(t for s in self.signals if not s.case_sensitive for t in s.anchor.triggers)
 
     def find(self, text: str) -> tuple[float, list[Finding]]:
-        """The noisy-or score and the evidence (one weight per distinct signal)."""
+        """The noisy-or score and the evidence (one weight per distinct signal). Text
+        with ``\\uXXXX`` escapes (JSON's default for non-ASCII) is read decoded, its
+        evidence placed on the escapes as written."""
+        decoded = unescaped(text) if "\\" in text else None
+        if decoded is None:
+            return self._find(text)
+        reading, origin = decoded
+        score, findings = self._find(reading)
+        return score, [_placed(f, origin) for f in findings]
+
+    def _find(self, text: str) -> tuple[float, list[Finding]]:
         if "\\" in text:  # C-speed: most texts have no backslash
             text = _ESCAPED_BREAK.sub(_unescaped_break, text)
         findings = list(self._hidden(text))
