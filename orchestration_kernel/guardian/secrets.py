@@ -403,6 +403,8 @@ _LAST_PART = re.compile(r"(?:[A-Z]?[a-z0-9]+|[A-Z0-9]+)$")
 #: key and its events (``keyCode``, ``key_press``, ``KeyUp``), an animation key frame, a
 #: music key signature, a DKIM key selector (published in DNS), a cipher's key meshing,
 #: and a keyword.
+#: What joins the words of a name or slug (``shorter-version``, ``not_set``).
+_WORD_JOINS = re.compile(r"[-_]")
 _OTHER_KEY_SENSES = frozenset(
     {
         *("code", "codes", "board", "press", "pressed", "stroke", "strokes", "up", "down"),
@@ -471,11 +473,12 @@ def _assignment_ok(a: Assignment, value: str, *, assigned: bool = False) -> bool
     """Is the value given to a key-like name a credential?
 
     Passwords (``password``, ``pass``, ``pwd``, ``pw``, ``passcode``, ``psk``): six
-    characters or more, not a placeholder, and not a bare lower-case word unless quoted
-    (``password: required`` is prose); under ``pwd``, not a directory (``PWD=/home/x``);
-    under ``pass``, a word of its own too, never a plain lower-case word, and under a
-    bare ``pass`` only a quoted value or one given with ``=`` to ``PASS`` (``season
-    pass: 2024-25`` is prose; ``assigned``: the value was given with ``=``).
+    characters or more, not a placeholder, and not bare lower-case words unless quoted
+    (``password: required`` is prose, ``pwd = see-below`` a name); under ``pwd``, not a
+    directory (``PWD=/home/x``); under ``pass``, a word of its own too, never plain
+    lower-case words, and under a bare ``pass`` only a quoted value or one given with
+    ``=`` to ``PASS`` (``season pass: 2024-25`` is prose; ``assigned``: the value was
+    given with ``=``).
     Keys, tokens, secrets: twelve characters or more that read as generated (two
     character classes and some entropy), or sixteen digits or more.
 
@@ -497,7 +500,8 @@ def _assignment_ok(a: Assignment, value: str, *, assigned: bool = False) -> bool
             return False  # the shell's working directory: PWD=/home/user
         if a.keyword == "psk" and not _PSK_NAME.search(a.name):
             return False  # three letters a random blob spells ("…1Psk:…"): a word part only
-        plain_word = value.isalpha() and value.islower()
+        # Lower-case words, alone or joined as a name is (``shorter-version``, ``see_below``).
+        plain_word = all(part.isalpha() and part.islower() for part in _WORD_JOINS.split(value))
         if a.keyword == "pass":  # a word too: "season pass: 2024-25", first_pass = "merge"
             # A bare PASS counts written as an environment variable (PASS=…) or quoted.
             named = a.name.lower() != "pass" or (a.name == "PASS" and assigned)

@@ -222,3 +222,24 @@ def test_the_next_option_of_a_list_is_not_a_value(seed: int) -> None:
     assert check(f"secret,id={_draw(rng, _B62, 24)}") == "allow"
     # A value after the comma is still a value.
     assert check(f"secret,{_draw(rng, _B62, 24)}") == "block"
+
+
+# -- lower-case words joined as a name, unquoted, under a password key -------------------
+
+
+def _slug(rng: random.Random) -> str:
+    words = ["".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(3, 8)))]
+    words += ["".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(3, 8)))]
+    return rng.choice("-_").join(words)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_unquoted_joined_words_under_a_password_key_are_a_name(seed: int) -> None:
+    rng = random.Random(seed)
+    slug = _slug(rng)
+    name = rng.choice(("ibm-cloud-pwd", "db_password", "PASSWD", "smtp.password"))
+    assert check(f"{name} = {slug}") == "allow"
+    # Quoted, it is a chosen password; with a digit or a capital, not a name.
+    assert check(f'{name} = "{slug}"') == "block"
+    assert check(f"{name} = {slug}{rng.randint(2, 99)}") == "block"
+    assert check(f"{name} = {slug.capitalize()}") == "block"
