@@ -20,6 +20,7 @@ import uuid
 
 import pytest
 
+from orchestration_kernel.guardian import Guardian
 from orchestration_kernel.guardian.placeholders import is_time_uuid, mostly_runs
 from orchestration_kernel.guardian.secret_formats import TOKEN_FORMATS, TokenFormat
 from tests.unit.test_guardian_public_categories import _token, check, secret_entities
@@ -163,6 +164,10 @@ def test_a_time_based_uuid_under_a_key_name_is_an_identifier(seed: int) -> None:
 def test_a_time_based_uuid_in_a_credential_form_is_still_caught(seed: int) -> None:
     value = _uuid1(random.Random(seed))
     assert check(f"//registry.npmjs.org/:_authToken={value}") == "block"
+    # Pasted into a log line, the .npmrc key still scopes it, and it is redacted.
+    line = f"[npm] wrote //npm.example.com/repo/:_authToken= {value} to the config"
+    assert check(line) == "block"
+    assert value not in Guardian().redact(line)
     assert check(f"export PGPASSWORD={value}") == "block"  # a password is judged whole
 
 
