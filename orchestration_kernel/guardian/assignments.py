@@ -114,6 +114,8 @@ _FLAG = re.compile(r"(?:=|[ \t]{1,8})[\"']?(?P<v>[^\s\"']{1,300})")
 _XML_VALUE = re.compile(r">\s{0,20}(?P<v>[^<\s]{1,300})\s{0,20}</")
 #: ``<entry key="widget.token">…</entry>``: the element's text after the attribute.
 _ATTR_ELEMENT = re.compile(r"[\"']\s{0,8}>\s{0,20}(?P<v>[^<\s]{1,300})\s{0,20}</")
+#: An option of a comma-separated list (``id=…``: Docker's ``--mount=type=secret,id=…``).
+_OPTION = re.compile(r"[A-Za-z_][\w.-]{0,40}=")
 #: Dockerfile ``ENV NAME value`` (the old form, no ``=``).
 _ENV_VALUE = re.compile(r"[ \t]{1,8}(?P<v>[^\s\"'=][^\s\"']{0,255})[ \t]*(?:\n|$)")
 
@@ -218,6 +220,8 @@ def _value_at(text: str, begin: int, stop: int) -> tuple[int, int, bool] | None:
         return m.start("qv"), m.end("qv"), True
     if m.group("bv") is not None:  # a block scalar's text is a literal
         return m.start("bv"), m.end("bv"), True
+    if m.group("csv") and _OPTION.match(text, m.start("v")):
+        return None  # type=secret,id=npm: the next option of a list, not a value
     return m.start("v"), m.end("v"), False
 
 

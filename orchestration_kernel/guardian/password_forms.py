@@ -189,11 +189,20 @@ def _sql_at(text: str, pos: int) -> bool:
     return any(word in line for word in _SQL_BEFORE)
 
 
+#: The longest ``.npmrc`` key read back (``//host/path/``).
+_NPMRC_KEY_MAX = 300
+
+
 def _registry_scoped(text: str, pos: int) -> bool:
-    """Does the ``.npmrc`` key ending at ``pos`` name a registry (``//host/…``, one
-    word from the start of its line)?"""
-    line = text[text.rfind("\n", max(0, pos - 300), pos) + 1 : pos].lstrip()
-    return line.startswith("//") and len(line) > 2 and not any(c.isspace() for c in line)
+    """Does the ``.npmrc`` key ending at ``pos`` name a registry (``//host/…``, a word of
+    its own: at the start of its line, or pasted into a log or a message after a blank)?"""
+    floor = max(0, pos - _NPMRC_KEY_MAX)
+    start = pos
+    while start > floor and not text[start - 1].isspace():
+        start -= 1
+    if start == floor and floor > 0:
+        return False  # no blank within reach: longer than any key
+    return text.startswith("//", start) and pos - start > 2
 
 
 def _auth_start(lower: str, pos: int) -> int:

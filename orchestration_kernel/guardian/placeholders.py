@@ -7,10 +7,14 @@ The rule the secrets detector follows: a value that is empty, one character repe
 made-up sample), or that says ``EXAMPLE``, ``your``, ``REDACTED``, ``<…>``, ``${…}`` or
 ends in ``...`` is a placeholder. A real-looking value is still caught under any name.
 
-The filler tests (one or two characters, mostly a mask character, ``xxxx``) can be
-turned off with ``fill=False``: a vendor token whose documented form has no delimiter
-after its prefix (Twilio's ``SK…``, AWS's ``AKIA…``) is judged whole, and a prefix glued
-to filler is then not "one character repeated" (see :mod:`.secret_formats`).
+The filler tests (one or two characters, mostly a mask character, ``xxxx``, mostly runs
+of one character, ``5555555dAAAAAaaaa…``) can be turned off with ``fill=False``: a vendor
+token whose documented form has no delimiter after its prefix (Twilio's ``SK…``, AWS's
+``AKIA…``) is judged whole, and a prefix glued to filler is then not "one character
+repeated" (see :mod:`.secret_formats`).
+
+Not a placeholder but not a credential either: a time-based UUID (:func:`is_time_uuid`),
+an identifier whose every part is a clock reading or a network address.
 """
 
 from __future__ import annotations
@@ -25,7 +29,14 @@ from ._scan import CASELESS_ASCII
 if TYPE_CHECKING:
     from ahocorasick_rs import AhoCorasick
 
-__all__ = ["has_sequence_run", "is_placeholder", "mask_dominated", "says_placeholder_word"]
+__all__ = [
+    "has_sequence_run",
+    "is_placeholder",
+    "is_time_uuid",
+    "mask_dominated",
+    "mostly_runs",
+    "says_placeholder_word",
+]
 
 _PLACEHOLDER_WORDS = (
     "your",
@@ -160,6 +171,43 @@ def mask_dominated(value: str) -> bool:
     return masked >= 0.4 * len(value) or bool(_MASK_RUN.search(value))
 
 
+#: A character said twice or more in a row.
+_REPEATED = re.compile(r"(.)\1+", re.DOTALL)
+
+
+def mostly_runs(value: str) -> bool:
+    """True when two of every three characters of a value of 8+ characters repeat the
+    one before (``5555555dAAAAA7777777aaaa…``): runs typed to fill a sample's length. A
+    generated value seldom repeats a character (1 in 62 per place for base62, 1 in 16 for
+    hex), so its runs collapsed are nearly as long as the value."""
+    n = len(value)
+    return n >= 8 and 3 * len(_REPEATED.sub(r"\1", value)) <= n
+
+
+#: A version-1 UUID as RFC 9562 (section 5.1) lays it out: time_low, time_mid, the version
+#: digit ``1`` and time_high, the variant (``8``-``b``) and clock sequence, the node.
+_TIME_UUID = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-1[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}"
+)
+#: Seconds from the UUID epoch (1582-10-15) to the Unix epoch.
+_UUID_EPOCH = 12_219_292_800
+#: The years a clock that made a UUID can read: 1990 to 2100 (Unix seconds).
+_CLOCK_FROM, _CLOCK_TO = 631_152_000, 4_102_444_800
+
+
+def is_time_uuid(value: str) -> bool:
+    """Is ``value`` a time-based (version 1) UUID whose timestamp is a date between 1990
+    and 2100? Such a UUID is a 100-ns clock reading, a clock sequence and a node (often a
+    MAC address): nothing in it is random, so it names a thing and guards nothing
+    (RFC 9562, section 8: UUIDs are not to be used as security capabilities). A random
+    value of the same shape has the version and variant digits and a date in range
+    about once in 2,000 draws."""
+    if len(value) != 36 or _TIME_UUID.fullmatch(value) is None:
+        return False
+    ticks = int(value[15:18], 16) << 48 | int(value[9:13], 16) << 32 | int(value[:8], 16)
+    return _CLOCK_FROM <= ticks // 10_000_000 - _UUID_EPOCH <= _CLOCK_TO
+
+
 def is_placeholder(value: str, *, sequences: bool = True, fill: bool = True) -> bool:
     """True for a value that stands in for a secret rather than being one.
 
@@ -175,7 +223,9 @@ def is_placeholder(value: str, *, sequences: bool = True, fill: bool = True) -> 
     low = stripped.lower()
     if low in _LITERALS or _is_template(stripped, low) or low.endswith(_TEMPLATE_ENDS):
         return True
-    if len(set(low)) <= (2 if fill else 1) or (fill and mask_dominated(stripped)):
+    if len(set(low)) <= (2 if fill else 1):
+        return True
+    if fill and (mask_dominated(stripped) or mostly_runs(stripped)):
         return True
     if says_placeholder_word(stripped):
         return True

@@ -49,7 +49,7 @@ from .kube_secrets import KIND_MARK, find_kube_secret_values
 from .literal_gate import LiteralGate, min_width
 from .password_forms import LITERALS as PASSWORD_LITERALS
 from .password_forms import PGPASS_MARK, find_password_forms, password_like
-from .placeholders import is_placeholder, says_placeholder_word
+from .placeholders import is_placeholder, is_time_uuid, says_placeholder_word
 from .policy import ALL_STAGES, BasePolicy, Outcome
 from .redaction import Finding
 from .secret_formats import (
@@ -399,6 +399,33 @@ _PSK_NAME = re.compile(r"(?:^|[.])(?:(?:wpa|wpa2|wifi|wlan|wireless)[_.\-]?)?psk
 _LAST_PART = re.compile(r"(?:[A-Z]?[a-z0-9]+|[A-Z0-9]+)$")
 
 
+#: Words that, right after ``key``, make it another thing than a credential: a keyboard's
+#: key and its events (``keyCode``, ``key_press``, ``KeyUp``), an animation key frame, a
+#: music key signature, a DKIM key selector (published in DNS), a cipher's key meshing,
+#: and a keyword.
+#: What joins the words of a name or slug (``shorter-version``, ``not_set``).
+_WORD_JOINS = re.compile(r"[-_]")
+_OTHER_KEY_SENSES = frozenset(
+    {
+        *("code", "codes", "board", "press", "pressed", "stroke", "strokes", "up", "down"),
+        *("left", "right", "frame", "frames", "signature", "signatures", "selector"),
+        *("mesh", "meshing", "word", "words", "stone"),
+    }
+)
+_NEXT_PART = re.compile(r"[_.\-]?([A-Z]?[a-z]+|[A-Z]+(?![a-z]))")
+
+
+def _names_other_key(a: Assignment) -> bool:
+    """Does the word part after ``key`` make the name something other than a key one
+    keeps secret (``keyCode``, ``key_frame``, ``KEY_SELECTOR``; see
+    :data:`_OTHER_KEY_SENSES`)?"""
+    if a.keyword != "key":
+        return False
+    at = a.name.lower().rfind("key")
+    m = _NEXT_PART.match(a.name, at + 3)
+    return m is not None and m.group(1).lower() in _OTHER_KEY_SENSES
+
+
 def _names_a_reference(name: str) -> bool:
     """Does ``name`` end in a word like ``_path``, ``Name``, ``_URL``?"""
     m = _LAST_PART.search(name)
@@ -415,29 +442,29 @@ def _names_no_credential(a: Assignment) -> bool:
     return m is not None and m.group().rstrip("_.-").lower() in _NOT_CREDENTIAL_KINDS
 
 
-def _vendor_prefixes() -> dict[str, tuple[tuple[str, int], ...]]:
+def _vendor_prefixes() -> dict[str, tuple[tuple[str, re.Pattern[str]], ...]]:
     """The rules' cased triggers that hold a delimiter (``xoxp-``, ``sm_aat_``, ``ghp_``),
-    four characters or more and opening with a letter, with the fewest characters the
-    rule's pattern matches, keyed by their first four characters."""
-    table: dict[str, list[tuple[str, int]]] = {}
+    four characters or more and opening with a letter, with the rule's pattern, keyed by
+    their first four characters."""
+    table: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
     for rule in _RULES:
         for trigger in () if rule.fold_case else rule.anchor.triggers:
             if len(trigger) >= 4 and trigger[0].isalpha() and has_delimiter(trigger):
-                shortest = min_width(rule.anchor.pattern)
-                table.setdefault(trigger[:4], []).append((trigger, shortest))
+                table.setdefault(trigger[:4], []).append((trigger, rule.anchor.pattern))
     return {key: tuple(entries) for key, entries in table.items()}
 
 
 def _short_vendor_prefix(value: str) -> int:
-    """The length of the vendor's delimited prefix ``value`` opens with, when ``value``
-    stops short of the shortest token of that vendor's form (``sm_aat_9cceh9``); else 0.
-    Such a value is judged by what follows the prefix alone: a sample cut short has
-    little there, a key in a form the table does not know still reads as generated."""
+    """The length of the vendor's delimited prefix ``value`` opens with, when what
+    follows is not that vendor's form (``sm_aat_9cceh9`` cut short, ``xoxp-1234567890``
+    without Slack's parts); else 0. Such a value is judged by what follows the prefix
+    alone: a sample has little there, a key in a form the table does not know still
+    reads as generated. (A value in the vendor's form is the vendor rule's to judge.)"""
     entries = _VENDOR_PREFIXES.get(value[:4])
     if not entries:
         return 0
-    found = [(prefix, shortest) for prefix, shortest in entries if value.startswith(prefix)]
-    if not found or len(value) >= min(shortest for _, shortest in found):
+    found = [(prefix, form) for prefix, form in entries if value.startswith(prefix)]
+    if not found or any(form.match(value) is not None for _, form in found):
         return 0
     return max(len(prefix) for prefix, _ in found)
 
@@ -446,11 +473,12 @@ def _assignment_ok(a: Assignment, value: str, *, assigned: bool = False) -> bool
     """Is the value given to a key-like name a credential?
 
     Passwords (``password``, ``pass``, ``pwd``, ``pw``, ``passcode``, ``psk``): six
-    characters or more, not a placeholder, and not a bare lower-case word unless quoted
-    (``password: required`` is prose); under ``pwd``, not a directory (``PWD=/home/x``);
-    under ``pass``, a word of its own too, never a plain lower-case word, and under a
-    bare ``pass`` only a quoted value or one given with ``=`` to ``PASS`` (``season
-    pass: 2024-25`` is prose; ``assigned``: the value was given with ``=``).
+    characters or more, not a placeholder, and not bare lower-case words unless quoted
+    (``password: required`` is prose, ``pwd = see-below`` a name); under ``pwd``, not a
+    directory (``PWD=/home/x``); under ``pass``, a word of its own too, never plain
+    lower-case words, and under a bare ``pass`` only a quoted value or one given with
+    ``=`` to ``PASS`` (``season pass: 2024-25`` is prose; ``assigned``: the value was
+    given with ``=``).
     Keys, tokens, secrets: twelve characters or more that read as generated (two
     character classes and some entropy), or sixteen digits or more.
 
@@ -460,7 +488,7 @@ def _assignment_ok(a: Assignment, value: str, *, assigned: bool = False) -> bool
     """
     if not a.quoted and _CODE_CHARS.union("{}").intersection(value):
         return False  # a call, an index or a template: code that fetches the secret
-    if _names_a_reference(a.name) or _names_no_credential(a):
+    if _names_a_reference(a.name) or _names_no_credential(a) or _names_other_key(a):
         return False  # where the secret is, or what it is called: not the secret
     value = value[_short_vendor_prefix(value) :]
     if any(w in a.keyword for w in _PASSWORD_WORDS):
@@ -472,7 +500,8 @@ def _assignment_ok(a: Assignment, value: str, *, assigned: bool = False) -> bool
             return False  # the shell's working directory: PWD=/home/user
         if a.keyword == "psk" and not _PSK_NAME.search(a.name):
             return False  # three letters a random blob spells ("…1Psk:…"): a word part only
-        plain_word = value.isalpha() and value.islower()
+        # Lower-case words, alone or joined as a name is (``shorter-version``, ``see_below``).
+        plain_word = all(part.isalpha() and part.islower() for part in _WORD_JOINS.split(value))
         if a.keyword == "pass":  # a word too: "season pass: 2024-25", first_pass = "merge"
             # A bare PASS counts written as an environment variable (PASS=…) or quoted.
             named = a.name.lower() != "pass" or (a.name == "PASS" and assigned)
@@ -480,6 +509,8 @@ def _assignment_ok(a: Assignment, value: str, *, assigned: bool = False) -> bool
         return a.quoted or not plain_word
     if value.isdigit():
         return len(value) >= 16 and not is_placeholder(value, sequences=False)
+    if is_time_uuid(value):
+        return False  # a clock reading and a node: an identifier (see is_time_uuid)
     return looks_random(value, min_len=12, min_entropy=3.0, sequences=False)
 
 
