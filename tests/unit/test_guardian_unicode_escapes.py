@@ -60,7 +60,7 @@ def test_the_evidence_points_at_the_escapes_as_written() -> None:
 
 
 def test_a_reading_maps_each_character_to_where_it_was_written() -> None:
-    text = 'a\\u00e9b\\ud83d\\ude00c\\\\u0041 \\u12'  # é, an emoji, an escaped backslash
+    text = "a\\u00e9b\\ud83d\\ude00c\\\\u0041 \\u12"  # é, an emoji, an escaped backslash
     reading, origin = unescaped(text) or ("", [])
     assert reading == "a\u00e9b\U0001f600c\\\\u0041 \\u12"
     assert len(origin) == len(reading) + 1 and origin[-1] == len(text)
