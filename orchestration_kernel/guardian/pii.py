@@ -499,12 +499,23 @@ def _spelt_emails(text: str, sk: bytes, lowered: str) -> Iterator[Finding]:
     return _obfuscated_emails(text, lowered)
 
 
+#: Domains whose addresses name a machine identity, never a person: Google Cloud's
+#: service accounts (``name@project.iam.gserviceaccount.com``, as a key file's
+#: ``client_email`` holds it).
+_MACHINE_DOMAINS = (".gserviceaccount.com",)
+
+
+def _machine(text: str, at: int, end: int) -> bool:
+    """True when the address whose ``@`` is at ``at`` belongs to a machine identity."""
+    return ("." + text[at + 1 : end].lower()).endswith(_MACHINE_DOMAINS)
+
+
 def _at_emails(text: str, sk: bytes, lowered: str) -> Iterator[Finding]:
     """Addresses found from each ``@``."""
     if text.count("@") > _AT_BUDGET:  # a flood of "@": let the regex engine walk it
         for scanned in _EMAIL_SCAN.finditer(text):
             start, at, end = scanned.start(), scanned.start("at"), scanned.end()
-            if not _is_ssh_address(text, start, at, end):
+            if not _is_ssh_address(text, start, at, end) and not _machine(text, at, end):
                 yield Finding("EMAIL", start, end, 0.95)
         return
     at = text.find("@")
@@ -513,8 +524,9 @@ def _at_emails(text: str, sk: bytes, lowered: str) -> Iterator[Finding]:
         while start > 0 and text[start - 1] in _EMAIL_LOCAL:
             start -= 1
         m = _EMAIL_DOMAIN.match(text, at + 1)
-        if m and start < at and not _is_ssh_address(text, start, at, m.end()):
-            yield Finding("EMAIL", start, m.end(), 0.95)
+        if m and start < at and not _is_ssh_address(text, start, at, m.end()):  # noqa: SIM102
+            if not _machine(text, at, m.end()):  # a service account, not a person
+                yield Finding("EMAIL", start, m.end(), 0.95)
         at = text.find("@", at + 1)
 
 

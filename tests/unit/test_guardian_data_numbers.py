@@ -1,4 +1,5 @@
-"""Numbers in data are not identity numbers (guardian/data_numbers.py, the IBAN run-on).
+"""Numbers in data are not identity numbers (guardian/data_numbers.py, the IBAN run-on),
+and a service account's address is not a person's.
 
 A DataFrame in a prompt renders as CSV (or JSON, or its repr): random floats hold
 Luhn-valid 16-digit fractions, epoch milliseconds pass a Korean RRN's check, an MD5 digest
@@ -8,6 +9,7 @@ numbers written as identifiers stay found. Every value is built at run time.
 
 from __future__ import annotations
 
+import json
 import random
 import string
 
@@ -153,3 +155,18 @@ def test_a_column_of_phone_numbers_is_found_whole() -> None:
     for phone in phones:
         at = text.index(phone)
         assert any(s <= at and at + len(phone) <= e for s, e in spans), phone
+
+
+def test_a_service_account_address_is_a_machine_not_a_person() -> None:
+    """A GCP key file's ``client_email`` names a service account; a person's address,
+    or one that only mentions the domain, is still personal data."""
+    rng = random.Random(6)
+    project = f"proj-{rng.randint(100000, 999999)}"
+    address = f"builder@{project}.iam.gserviceaccount.com"
+    key_file = json.dumps(
+        {"type": "service_account", "project_id": project, "client_email": address}
+    )
+    assert "EMAIL" not in _entities(key_file)
+    assert _entities(f"{rng.randint(10**11, 10**12)}-compute@developer.gserviceaccount.com") == []
+    assert _entities("write to jane.doe@example.org today") == ["EMAIL"]
+    assert _entities("x@gserviceaccount.com.example.org") == ["EMAIL"]
