@@ -51,6 +51,7 @@ import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -156,10 +157,14 @@ def read_table(store: AuditStore, conn: sqlite3.Connection) -> pa.Table | None:
     record = _trusted_record(paths, store.key, conn)
     if record is None:
         return None
-    tail = rows_after(conn, record.last)
+    # Two threads read and hash the file's segments while this one reads the tail.
+    with ThreadPoolExecutor(2, thread_name_prefix="audit-sidecar") as pool:
+        loading = pool.map(partial(_checked_segment, paths.data), record.segments)
+        tail = rows_after(conn, record.last)
+        segments = list(loading)
     if tail is None or record.rows + tail.num_rows < MIN_ROWS:
         return None
-    batches = _verified_batches(paths, record)
+    batches = _batches(paths, record, segments)
     if batches is None:
         return None
     if tail.num_rows >= ALIGN:
@@ -200,20 +205,7 @@ def status(store: AuditStore, conn: sqlite3.Connection) -> Callable[[], str]:
 
 def _file_matches(path: Path, record: Record) -> bool:
     """Whether every segment of ``path`` has the SHA-256 ``record`` names."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return False
-    try:
-        for offset, length, digest in record.segments:
-            data = os.pread(fd, length, offset)
-            if len(data) != length or hashlib.sha256(data).hexdigest() != digest:
-                return False
-    except OSError:
-        return False
-    finally:
-        os.close(fd)
-    return True
+    return all(_checked_segment(path, segment) is not None for segment in record.segments)
 
 
 def _trusted_record(paths: SidecarPaths, key: ChainKey, conn: sqlite3.Connection) -> Record | None:
@@ -262,30 +254,45 @@ def _mismatch(conn: sqlite3.Connection, record: Record) -> str | None:
     return None
 
 
-def _verified_batches(paths: SidecarPaths, record: Record) -> list[pa.RecordBatch] | None:
-    """The file's batches, each segment checked against the record's SHA-256 (on two
-    threads: hashlib works without the GIL); ``None`` on any difference, and the record
-    is then removed so that the next append rebuilds the file."""
+def _checked_segment(path: Path, segment: tuple[int, int, str]) -> bytes | None:
+    """The bytes of one segment of ``path`` (offset, length, SHA-256), or ``None`` when
+    they are not there or differ (read and hashed without the GIL)."""
+    offset, length, digest = segment
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        data = os.pread(fd, length, offset)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    if len(data) != length or hashlib.sha256(data).hexdigest() != digest:
+        return None
+    return data
+
+
+def _batches(
+    paths: SidecarPaths, record: Record, segments: list[bytes | None]
+) -> list[pa.RecordBatch] | None:
+    """The record batches of the file's ``segments`` (:func:`_checked_segment` of each),
+    or ``None`` when any is missing or differs; the record is then removed, so that the
+    next append rebuilds the file."""
     import pyarrow as pa
     import pyarrow.ipc as ipc
 
     try:
-        with pa.OSFile(str(paths.data), "rb") as source:
-            if source.size() < record.end:
-                raise ValueError("shorter than its record")
-            data = source.read_buffer(record.end)
-        segments = [data.slice(offset, length) for offset, length, _ in record.segments]
-        with ThreadPoolExecutor(2, thread_name_prefix="audit-sidecar") as pool:
-            digests = list(pool.map(_sha256, segments))
-        if digests != [digest for _, _, digest in record.segments]:
-            raise ValueError("a segment's digest differs")
+        if any(segment is None for segment in segments):
+            raise ValueError("truncated, damaged or edited: a segment's digest differs")
+        buffers = [pa.py_buffer(segment) for segment in segments]
         expected = schema()
-        if not ipc.read_schema(segments[0]).equals(expected):
+        if not ipc.read_schema(buffers[0]).equals(expected):
             raise ValueError("another schema")
-        batches = [ipc.read_record_batch(segment, expected) for segment in segments[1:]]
+        batches = [ipc.read_record_batch(buffer, expected) for buffer in buffers[1:]]
         if sum(b.num_rows for b in batches) != record.rows:
             raise ValueError("another row count")
-    except (OSError, ValueError, pa.ArrowException) as exc:
+    except (ValueError, pa.ArrowException) as exc:
         log.warning("the audit sidecar %s is not used: %s", paths.data, exc)
         with contextlib.suppress(OSError):
             paths.record.unlink()
