@@ -48,17 +48,19 @@ import logging
 import os
 import sqlite3
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from .chain import ChainKey
 from .columnar import CHUNK_ROWS
 from .frames import KINDS
 from .snapshot import MIN_ROWS, declared_types
+from .sqlrow import Row
 from .store import ALL_COLUMNS, AuditStore
 
 if TYPE_CHECKING:
@@ -68,6 +70,7 @@ __all__ = [
     "ALIGN",
     "MAX_APPEND_ROWS",
     "Record",
+    "Settled",
     "SidecarPaths",
     "append_tail",
     "bring_up_to_date",
@@ -81,6 +84,8 @@ log = logging.getLogger(__name__)
 ALIGN = CHUNK_ROWS
 #: Rows one append takes at most (the work of one checkpoint stays bounded).
 MAX_APPEND_ROWS = 64 * ALIGN
+#: Rows a :class:`Settled` holds at most between two appends.
+MAX_HELD_ROWS = 2 * MAX_APPEND_ROWS
 #: The record's format.
 _VERSION = 1
 #: The Arrow type of each column kind (text for the others), as the snapshot reads them.
@@ -315,7 +320,14 @@ def rows_after(conn: sqlite3.Connection, last: int, limit: int = -1) -> pa.Recor
     return _batch(rows, last)
 
 
-def _batch(rows: Sequence[tuple[Any, ...]], last: int) -> pa.RecordBatch | None:
+def _batch(
+    rows: Sequence[tuple[Any, ...]], last: int, as_given: bool = False
+) -> pa.RecordBatch | None:
+    """``rows`` (``ALL_COLUMNS`` order, ``seq`` from ``last + 1`` on) as a record batch
+    of :func:`schema`, or ``None`` (a gap, a value not of its column's kind). ``as_given``:
+    the values the writer gave SQLite rather than read back from it: a float SQLite
+    would not give back as it is (NaN, read back NULL; -0.0, read back 0.0) refuses them
+    too (their append then reads them from SQLite)."""
     import pyarrow as pa
 
     expected = schema()
@@ -331,19 +343,74 @@ def _batch(rows: Sequence[tuple[Any, ...]], last: int) -> pa.RecordBatch | None:
                 array = array.cast(field.type)
             elif array.type != field.type:
                 return None
+            if as_given and pa.types.is_floating(array.type) and not _stored_as_is(array):
+                return None
             arrays.append(array)
     except (pa.ArrowException, OverflowError, ValueError, TypeError):
         return None
     return pa.RecordBatch.from_arrays(arrays, schema=expected)
 
 
+def _stored_as_is(values: pa.Array) -> bool:
+    """Whether SQLite gives every float of ``values`` back as it is (no NaN, no -0.0)."""
+    import numpy as np
+
+    floats = values.drop_null().to_numpy(zero_copy_only=False)  # NULL stays NULL
+    return not (np.isnan(floats).any() or (np.signbit(floats) & (floats == 0)).any())
+
+
+def _seq(row: Row) -> int:
+    """A stored row's ``seq`` (its first value)."""
+    return cast(int, row[0])
+
+
+class Settled:
+    """The rows this process's writer committed since the last append (a listener of
+    the batch writer: ``committed`` runs on its thread), so that the append at the next
+    checkpoint need not read them back from SQLite. At most :data:`MAX_HELD_ROWS` are
+    held; past that they are dropped, and the append reads from SQLite."""
+
+    def __init__(self) -> None:
+        self._rows: list[Row] = []
+        self._lock = threading.Lock()
+
+    def committed(self, stored: list[Row]) -> None:
+        """Hold ``stored`` (rows just committed, in ``seq`` order)."""
+        with self._lock:
+            if len(self._rows) + len(stored) > MAX_HELD_ROWS:
+                self._rows = []  # a gap now: the next append reads from SQLite
+            else:
+                self._rows.extend(stored)
+
+    def take(self, last: int, limit: int) -> list[Row] | None:
+        """The held rows from ``seq`` ``last + 1`` on, as many whole :data:`ALIGN` s as
+        there are (at most ``limit`` rows; the rest stay held), or ``None`` when the rows
+        held do not begin there (another process wrote between, or some were dropped)."""
+        with self._lock:
+            rows = self._rows
+            skip = 0
+            while skip < len(rows) and _seq(rows[skip]) <= last:
+                skip += 1
+            if skip == len(rows) or _seq(rows[skip]) != last + 1:
+                self._rows = rows[skip:]
+                return None
+            n = min(len(rows) - skip, limit)
+            n -= n % ALIGN
+            taken, self._rows = rows[skip : skip + n], rows[skip + n :]
+        return taken
+
+
 # -- writing ---------------------------------------------------------------------------
 
 
-def bring_up_to_date(store: AuditStore, limit: int = MAX_APPEND_ROWS) -> int:
+def bring_up_to_date(
+    store: AuditStore, limit: int = MAX_APPEND_ROWS, settled: Settled | None = None
+) -> int:
     """Append the settled rows the sidecar lacks (a multiple of :data:`ALIGN`, at most
     ``limit``), rebuilding the file first when it cannot be trusted; the rows appended.
-    Never raises (a cache that cannot be written is left alone; reads use SQLite)."""
+    ``settled``: the rows this process committed, taken from there where they follow
+    on (else read from SQLite). Never raises (a cache that cannot be written is left
+    alone; reads use SQLite)."""
     if store.memory:
         return 0
     paths = SidecarPaths.of(store.path)
@@ -352,7 +419,7 @@ def bring_up_to_date(store: AuditStore, limit: int = MAX_APPEND_ROWS) -> int:
             if not mine:
                 return 0  # another kernel is appending
             with store.reading() as conn:
-                return _append(paths, store.key, conn, limit)
+                return _append(paths, store.key, conn, limit, settled)
     except Exception:  # never let a cache break the checkpoint thread
         log.warning("the audit sidecar %s could not be written", paths.data, exc_info=True)
         return 0
@@ -379,7 +446,13 @@ def append_tail(
         return 0
 
 
-def _append(paths: SidecarPaths, key: ChainKey, conn: sqlite3.Connection, limit: int) -> int:
+def _append(
+    paths: SidecarPaths,
+    key: ChainKey,
+    conn: sqlite3.Connection,
+    limit: int,
+    settled: Settled | None = None,
+) -> int:
     found = _load_record(paths.record, key)
     record = None if isinstance(found, str) or _mismatch(conn, found) else found
     if record is not None:
@@ -391,7 +464,10 @@ def _append(paths: SidecarPaths, key: ChainKey, conn: sqlite3.Connection, limit:
     if record is None and not declared_types(conn):
         return 0  # not the schema the snapshot reads: nothing to copy
     last = AuditStore.checkpoint_head(conn)[0] if record is None else record.last
-    batch = rows_after(conn, last, limit - limit % ALIGN)
+    held = settled.take(last, limit) if settled is not None else None
+    batch = _batch(held, last, as_given=True) if held else None
+    if batch is None:
+        batch = rows_after(conn, last, limit - limit % ALIGN)
     return 0 if batch is None else _extend(paths, key, conn, record, batch)
 
 
@@ -411,7 +487,10 @@ def _extend(
     batch = batch.slice(0, taken)
     seqs = batch.column(0)
     last = seqs[taken - 1].as_py()
-    head = conn.execute("SELECT hash FROM audit_events WHERE seq = ?", (last,)).fetchone()[0]
+    found = conn.execute("SELECT hash FROM audit_events WHERE seq = ?", (last,)).fetchone()
+    head = batch.column(len(ALL_COLUMNS) - 1)[taken - 1].as_py()
+    if found is None or found[0] != head:
+        return 0  # not (yet) in this read snapshot, or not the row the batch holds
     version = conn.execute("PRAGMA schema_version").fetchone()[0]
     body = batch.serialize()
     if record is None:

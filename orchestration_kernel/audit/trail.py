@@ -66,7 +66,7 @@ from .replay import find_replay
 from .retention import prune
 from .rows import RowEncoder
 from .search import search_rows
-from .sidecar import bring_up_to_date
+from .sidecar import Settled, bring_up_to_date
 from .sidecar import read_table as sidecar_table
 from .sidecar import status as sidecar_status
 from .snapshot import read_trail_parts, read_whole_trail
@@ -145,10 +145,14 @@ class AuditTrail:
         self.export_formats = ExportFormats()
         self._encoder = RowEncoder(self._key, self.session_id, self.identity)
         self._writer = BatchWriter(self._store, self._encoder, flush_interval)
-        # After each WAL checkpoint, the columnar sidecar takes the rows settled since.
+        # After each WAL checkpoint, the columnar sidecar takes the rows settled since
+        # (those this writer committed as it committed them: not read back from SQLite).
         checkpointer = self._store._checkpointer
         if checkpointer is not None:
-            checkpointer.after.append(partial(bring_up_to_date, self._store))
+            settled = Settled()
+            self._writer.listeners.append(settled.committed)
+            append = partial(bring_up_to_date, self._store, settled=settled)
+            checkpointer.after.append(append)
         self._otel: OTelSink | None = None
         # Commit what is queued if the interpreter exits with the trail still open.
         self._finalizer = weakref.finalize(self, _shutdown, self._writer, self._store)

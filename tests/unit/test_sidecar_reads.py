@@ -307,3 +307,53 @@ def test_the_checkpoint_thread_appends_after_a_checkpoint(folder: Path) -> None:
         time.sleep(0.01)
     assert trail.verify().sidecar == f"matches (rows through seq {6 * ALIGN})"
     trail.close()
+
+
+def _checkpoint_hook(trail: AuditTrail):  # type: ignore[no-untyped-def]
+    checkpointer = trail._store._checkpointer
+    assert checkpointer is not None and len(checkpointer.after) == 1
+    return checkpointer.after[0]
+
+
+def test_rows_this_writer_committed_are_appended_without_reading_them_back(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trail = _open(folder)
+    _record(trail, ROWS, ALIGN - 300)  # 7 whole ALIGNs in all
+    # Up to date, from SQLite (most rows were written by another trail object).
+    assert bring_up_to_date(trail._store) == 7 * ALIGN
+    _record(trail, 7 * ALIGN, 3 * ALIGN)
+    with monkeypatch.context() as patched:
+
+        def refuse(*args: object, **kwargs: object) -> None:
+            raise AssertionError("read back from SQLite")
+
+        patched.setattr(sidecar_module, "rows_after", refuse)
+        assert _checkpoint_hook(trail)() == 3 * ALIGN
+    plain = _without_sidecar(trail, folder, monkeypatch)
+    with monkeypatch.context() as patched:
+        _uses_sidecar(patched)
+        _same(_outputs(trail, folder, "settled"), plain)
+    trail.close()
+
+
+@pytest.mark.parametrize("value", [-0.0, float("nan")])
+def test_a_float_sqlite_gives_back_otherwise_is_read_back_from_sqlite(
+    folder: Path, monkeypatch: pytest.MonkeyPatch, value: float
+) -> None:
+    """SQLite stores NaN as NULL and -0.0 as 0.0: the rows as the writer gave them would
+    not be the rows a read gives; such a batch is read back from the database."""
+    trail = _open(folder)
+    bring_up_to_date(trail._store)
+    _record(trail, ROWS, ALIGN)
+    trail.record("call", latency_ms=value, cost_usd=value, prompt="odd float")
+    _record(trail, ROWS + ALIGN + 1, ALIGN)
+    assert _checkpoint_hook(trail)() == 2 * ALIGN
+    plain = _without_sidecar(trail, folder, monkeypatch)
+    frame = plain["frame"]
+    odd = frame.loc[frame["prompt"] == "odd float"]  # type: ignore[index]
+    assert odd["cost_usd"].isna().all() or (odd["cost_usd"] == 0.0).all()
+    with monkeypatch.context() as patched:
+        _uses_sidecar(patched)
+        _same(_outputs(trail, folder, "odd-float"), plain)
+    trail.close()
