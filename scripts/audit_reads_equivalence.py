@@ -192,7 +192,11 @@ def _build_sidecar(trail: Any) -> None:
     from orchestration_kernel.audit.sidecar import bring_up_to_date
 
     trail.flush()
-    while bring_up_to_date(trail._store):
+    checkpointer = trail._store._checkpointer
+    hooks = checkpointer.after if checkpointer is not None else []
+    # The checkpoint's own append (the rows this writer committed, where they are taken
+    # as given), then from SQLite whatever that left.
+    while any([hook() for hook in hooks]) or bring_up_to_date(trail._store):
         pass
 
 
