@@ -92,8 +92,9 @@ def main(argv: list[str] | None = None) -> int:
             scratch / "snapshot.parquet"
         ).read_bytes()
         trail.close()
+    command = " ".join(argv or sys.argv[1:])
     print(
-        f"`python -m bench.audit_reads_sidecar {' '.join(argv or sys.argv[1:])}` ({args.rounds} rounds, "
+        f"`python -m bench.audit_reads_sidecar {command}` ({args.rounds} rounds, "
         f"{args.rows:,} rows + a tail of {args.tail:,}; median over rounds, min–max)\n"
     )
     print("| read | figure | without the sidecar | with it | with / without |")
