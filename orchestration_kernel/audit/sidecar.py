@@ -264,15 +264,11 @@ def _checked_segment(path: Path, segment: tuple[int, int, str]) -> bytes | None:
     they are not there or differ (read and hashed without the GIL)."""
     offset, length, digest = segment
     try:
-        fd = os.open(path, os.O_RDONLY)
+        with open(path, "rb", buffering=0) as source:
+            source.seek(offset)
+            data = source.read(length)
     except OSError:
         return None
-    try:
-        data = os.pread(fd, length, offset)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
     if len(data) != length or hashlib.sha256(data).hexdigest() != digest:
         return None
     return data
