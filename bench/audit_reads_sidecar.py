@@ -1,27 +1,24 @@
-"""``python -m bench.audit_reads_sidecar [--rows 100000] [--rounds 5] [--trail FOLDER]``:
-what the whole-trail reads would cost if the trail's rows were also kept in columnar form.
+"""``python -m bench.audit_reads_sidecar [--rows 100000] [--tail 0] [--rounds 5] [--trail DIR]``:
+the whole-trail reads with the columnar sidecar (``audit/sidecar.py``) and without it, in
+one process, interleaved.
 
-An estimate for a design choice of issue 24, not a feature: the reads' floor today is
-SQLite handing every cell to a reader (``bench.audit_reads_readers``: ADBC, connectorx and
-DuckDB alike, about 0.4-0.6 s of CPU for 100,000 rows on the Intel Xeon of 2026-12-07).
-Here the trail's rows, read once through the private snapshot
-(``snapshot.read_whole_trail``), are written to an uncompressed Arrow IPC file; then, in
-turn, round after round (the first a warm-up): the file memory-mapped and read, the
-DataFrame typed from it as ``to_dataframe()`` types the snapshot's table
-(``frames.typed_in_part`` and ``frames.frame_from_arrow``), and the Parquet export written
-from it as ``export(.parquet)`` writes the snapshot's table (``export.parquet_from_arrow``,
-``export.write_parquet``), beside the real ``to_dataframe()`` and ``export(.parquet)``
-(and whether the two Parquet files are the same bytes).
-Each figure is the median of wall time and process CPU time (every thread).
-
-Not measured: keeping such a file in step with the writer (its cost to each flush), and
-checking it against the database before trusting it.
+The trail of ``--rows`` typical ``call`` rows (``bench.audit._row``) is written once (its
+sidecar is appended by the checkpoint thread as the rows are committed, then brought up
+to date), then ``--tail`` more rows are committed that the sidecar does not hold (what a
+live kernel reads between two checkpoints; a read's own append of them is turned off
+here, so every round reads the same tail from SQLite). Each round, in alternating order,
+times ``to_dataframe()``, ``export(.parquet)`` and ``verify()`` with the sidecar and with
+it turned off (the reads then go through the private snapshot, as before); each figure
+is the median over the rounds (after a warm-up of each) of wall time, process CPU time
+(every thread) and the calling thread's CPU time. It also says whether the Parquet files
+written both ways are the same bytes.
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -32,73 +29,86 @@ from bench.audit_reads_ab import trail_folder
 
 __all__ = ["main"]
 
+_FIGURES = ("wall_s", "cpu_s", "caller_cpu_s")
 
-def _reads(folder: Path, scratch: Path) -> dict[str, Callable[[], Any]]:
-    import pyarrow as pa
-    import pyarrow.ipc as ipc
 
-    from orchestration_kernel.audit import AuditTrail, export, frames, snapshot
-
-    trail = AuditTrail(folder / "audit.sqlite", key_path=folder / "audit.key")
-    table = snapshot.read_whole_trail(trail._store)
-    if table is None:
-        raise SystemExit("the trail is not read through the snapshot (too small?)")
-    columnar = scratch / "rows.arrow"
-    with ipc.new_file(columnar, table.schema) as writer:
-        writer.write_table(table)
-
-    def read() -> pa.Table:
-        with pa.memory_map(str(columnar)) as source:
-            return ipc.open_file(source).read_all()
-
-    def frame() -> Any:
-        rows = read()
-        return frames.frame_from_arrow(rows, True, frames.typed_in_part(rows))
-
-    def parquet() -> None:
-        direct = export.parquet_from_arrow(read(), scratch / "out.parquet")
-        assert direct is not None
-        export.write_parquet(direct, scratch / "out.parquet")
-
+def _timed(read: Callable[[], object]) -> dict[str, float]:
+    wall, cpu, caller = time.perf_counter(), time.process_time(), time.thread_time()
+    read()
     return {
-        "Arrow IPC file read (memory-mapped)": read,
-        "DataFrame from the IPC file": frame,
-        "Parquet from the IPC file": parquet,
-        "to_dataframe() (today)": trail.to_dataframe,
-        "export(.parquet) (today)": lambda: trail.export(scratch / "today.parquet"),
+        "wall_s": time.perf_counter() - wall,
+        "cpu_s": time.process_time() - cpu,
+        "caller_cpu_s": time.thread_time() - caller,
     }
 
 
-def _same_file(scratch: Path) -> bool:
-    """Whether the Parquet written from the IPC file is byte for byte the export's."""
-    return (scratch / "out.parquet").read_bytes() == (scratch / "today.parquet").read_bytes()
-
-
 def main(argv: list[str] | None = None) -> int:
-    """Write (or take) the trail, time the reads, print the table."""
+    """Write the trail, run the rounds, print the table."""
     p = argparse.ArgumentParser(prog="python -m bench.audit_reads_sidecar", description=__doc__)
     p.add_argument("--rows", type=int, default=100_000)
+    p.add_argument("--tail", type=int, default=0, help="rows committed after the sidecar")
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--trail", type=Path, help="a folder to keep the trail in between runs")
     args = p.parse_args(argv)
+    from bench.audit import _row
+    from orchestration_kernel.audit import AuditTrail, sidecar
+    from orchestration_kernel.audit import trail as trail_module
+
     with tempfile.TemporaryDirectory(prefix="bench-sidecar-") as tmp:
-        folder = trail_folder(args.trail, Path(tmp), args.rows)
-        reads = _reads(folder, Path(tmp))
-        got: dict[str, list[tuple[float, float]]] = {name: [] for name in reads}
+        scratch = Path(tmp)
+        folder = trail_folder(args.trail, scratch, args.rows)
+        trail = AuditTrail(folder / "audit.sqlite", key_path=folder / "audit.key")
+        while sidecar.bring_up_to_date(trail._store):
+            pass
+        sidecar.append_tail = lambda *a, **k: 0  # type: ignore[assignment]
+        checkpointer = trail._store._checkpointer
+        if checkpointer is not None:
+            checkpointer.after.clear()  # the tail stays a tail
+        for i in range(args.tail):
+            trail.record("call", **_row(args.rows + i))
+        trail.flush()
+        with_sidecar = trail_module.sidecar_table
+
+        def reads(tag: str) -> dict[str, Callable[[], object]]:
+            return {
+                "to_dataframe": trail.to_dataframe,
+                "export": lambda: trail.export(scratch / f"{tag}.parquet"),
+                "verify": trail.verify,
+            }
+
+        modes = {"sidecar": with_sidecar, "snapshot": lambda store, conn: None}
+        got: dict[tuple[str, str, str], list[float]] = {}
         for r in range(args.rounds + 1):
-            for name, read in reads.items():
-                wall, cpu = time.perf_counter(), time.process_time()
-                read()
-                if r:
-                    got[name].append((time.perf_counter() - wall, time.process_time() - cpu))
-        same = _same_file(Path(tmp))
-    print(f"`python -m bench.audit_reads_sidecar` ({args.rounds} rounds; median)\n")
-    print("| read | wall s | process CPU s |\n|---|---|---|")
-    for name, times in got.items():
-        wall = statistics.median(t[0] for t in times)
-        cpu = statistics.median(t[1] for t in times)
-        print(f"| {name} | {wall:.3f} | {cpu:.3f} |")
-    print(f"\nThe Parquet file from the IPC file is the export's, byte for byte: {same}")
+            for mode in modes if r % 2 == 0 else reversed(list(modes)):
+                trail_module.sidecar_table = modes[mode]  # type: ignore[assignment]
+                for name, read in reads(mode).items():
+                    timed = _timed(read)
+                    for figure, value in timed.items():
+                        if r:  # the first round warms up
+                            got.setdefault((name, figure, mode), []).append(value)
+        trail_module.sidecar_table = with_sidecar  # type: ignore[assignment]
+        report: Any = trail.verify()
+        same = (scratch / "sidecar.parquet").read_bytes() == (
+            scratch / "snapshot.parquet"
+        ).read_bytes()
+        trail.close()
+    command = " ".join(argv or sys.argv[1:])
+    print(
+        f"`python -m bench.audit_reads_sidecar {command}` ({args.rounds} rounds, "
+        f"{args.rows:,} rows + a tail of {args.tail:,}; median over rounds, min–max)\n"
+    )
+    print("| read | figure | without the sidecar | with it | with / without |")
+    print("|---|---|---|---|---|")
+    for name in ("to_dataframe", "export", "verify"):
+        for figure in _FIGURES:
+            b, n = got[(name, figure, "snapshot")], got[(name, figure, "sidecar")]
+            mb, mn = statistics.median(b), statistics.median(n)
+            print(
+                f"| {name} | {figure} | {mb:.3f} ({min(b):.3f}–{max(b):.3f}) | "
+                f"{mn:.3f} ({min(n):.3f}–{max(n):.3f}) | {mn / mb:.2f} |"
+            )
+    print(f"\nThe Parquet files written both ways are the same bytes: {same}")
+    print(f"verify(): ok={report.ok}, sidecar={report.sidecar!r}")
     return 0
 
 

@@ -16,12 +16,24 @@ stray tool would (an edited value, a deleted or reordered row, a truncated tail,
 upper-cased hash, a deleted anchor, text where a number belongs, a blob, an invalid
 UTF-8 text) so that the fallbacks and the tamper reports are compared too.
 
+Every trail also gets this tree's columnar sidecar (``audit/sidecar.py``), built after
+all its rows or (every fourth trail) after 60% of them, so that later rows are read from
+SQLite after it; the damaged copies keep the sidecar of the trail they were copied from
+(which no longer matches them), and further copies damage the sidecar instead of the
+database (a flipped byte, a truncated file, an edited record) or prune the trail after
+the sidecar was built.
+
 Each checkout (the base's ``orchestration_kernel`` unpacked with ``git archive``, and
-this tree) then reads every trail in a child process: ``to_dataframe()`` whole and
+this tree twice: with the sidecar files and with them removed) then reads every trail
+in a child process: ``to_dataframe()`` whole and
 filtered, ``export()`` to Parquet, CSV and JSONL (the files' bytes, and ``read_back``),
 ``verify()`` (its whole report) and ``verify(expect_head=...)``. The parent compares:
 the frames' columns, dtypes and values (object cells by ``repr``, so ``1`` and ``1.0``
-and ``nan`` are told apart), the export files byte for byte, and the reports.
+and ``nan`` are told apart), the export files byte for byte, and the reports (without
+their ``sidecar`` field). This tree with and without the sidecar must agree in every
+byte; against the base, a Parquet file of a whole trail is compared by its contents
+(schema, metadata and values), since this tree writes it in chunks of 1,024 rows
+(``columnar.canonical_chunks``), which changes how its pages are cut, not what it holds.
 
 Exit status 1 when anything differs (the first differences are printed).
 """
@@ -159,16 +171,75 @@ def write_trails(folder: Path, seed: int, trails: int, long_rows: int) -> list[s
             identity="eq",
             session_id="eq",
         )
+        stale_at = int(rows * 0.6) if t % 4 == 1 else rows
         for i in range(rows):
             kind = "call" if rng.random() > odd_share else rng.choice(KINDS)
             trail.record(kind, **_columns(rng, i, kind == "call" and rng.random() > odd_share))
-            if i % 5000 == 4999:
+            if i % 5000 == 4999 or i + 1 == stale_at:
                 trail.flush()
+            if i + 1 == stale_at:
+                _build_sidecar(trail)
         trail.close()
         names.append(name)
         if rows >= 20:
             names += _damaged(folder, name, rng, rows)
+            names += _sidecar_cases(folder, name, rng)
     return names
+
+
+def _build_sidecar(trail: Any) -> None:
+    """Bring the trail's sidecar up to date with everything committed."""
+    from orchestration_kernel.audit.sidecar import bring_up_to_date
+
+    trail.flush()
+    checkpointer = trail._store._checkpointer
+    hooks = checkpointer.after if checkpointer is not None else []
+    # The checkpoint's own append (the rows this writer committed, where they are taken
+    # as given), then from SQLite whatever that left.
+    while any([hook() for hook in hooks]) or bring_up_to_date(trail._store):
+        pass
+
+
+_SIDECAR = (".cols", ".cols.json")
+
+
+def _copy_trail(folder: Path, name: str, copy: str) -> None:
+    for suffix in ("", ".mark", *_SIDECAR):
+        if (folder / f"{name}{suffix}").exists():
+            shutil.copy(folder / f"{name}{suffix}", folder / f"{copy}{suffix}")
+
+
+def _sidecar_cases(folder: Path, name: str, rng: random.Random) -> list[str]:
+    """Copies of ``name`` whose sidecar is damaged (the database is not), and one
+    pruned after its sidecar was built."""
+    if not (folder / f"{name}.cols").exists():
+        return []
+    out = []
+    for kind in ("side_flip", "side_truncate", "side_record", "pruned"):
+        copy = f"{name[:-7]}-{kind}.sqlite"
+        _copy_trail(folder, name, copy)
+        data, record = folder / f"{copy}.cols", folder / f"{copy}.cols.json"
+        if kind == "side_flip":
+            raw = bytearray(data.read_bytes())
+            at = rng.randrange(len(raw) // 2, len(raw))
+            raw[at] ^= 0x01
+            data.write_bytes(bytes(raw))
+        elif kind == "side_truncate":
+            os.truncate(data, data.stat().st_size // 2)
+        elif kind == "side_record":
+            fields = json.loads(record.read_text())
+            fields["last"] += 1
+            record.write_text(json.dumps(fields))
+        else:
+            from datetime import timedelta
+
+            from orchestration_kernel.audit import AuditTrail
+
+            pruned = AuditTrail(folder / copy, key_path=folder / "audit.key")
+            pruned.prune(timedelta(days=1))
+            pruned.close()
+        out.append(copy)
+    return out
 
 
 #: Raw SQL damage (``{seq}`` is a row picked at random).
@@ -199,8 +270,7 @@ def _damaged(folder: Path, name: str, rng: random.Random, rows: int) -> list[str
     out = []
     for kind in rng.sample(sorted(_DAMAGE), 3):
         copy = f"{name[:-7]}-{kind}.sqlite"
-        shutil.copy(folder / name, folder / copy)
-        shutil.copy(folder / f"{name}.mark", folder / f"{copy}.mark")
+        _copy_trail(folder, name, copy)  # the sidecar too: it no longer matches
         seq = rng.randrange(1, rows - 1)
         conn = sqlite3.connect(folder / copy)
         conn.executescript(
@@ -260,10 +330,24 @@ def _read_one(trail: Any, stem: Path) -> dict[str, Any]:
         got[suffix] = _outcome(lambda path=path: trail.export(path) and path.read_bytes())
         got[f"{suffix}_back"] = _outcome(lambda path=path: _frame_cells(read_back(path)))
     report = _outcome(trail.verify)
-    got["verify"] = report
+    got["verify"] = _without_sidecar_field(report)
+    got["sidecar"] = getattr(report, "sidecar", None)
     head = getattr(report, "head_hash", None) or "0" * 64
-    got["verify_head"] = _outcome(lambda: trail.verify(expect_head=head))
+    got["verify_head"] = _without_sidecar_field(_outcome(lambda: trail.verify(expect_head=head)))
     return got
+
+
+def _without_sidecar_field(report: Any) -> Any:
+    """A verify report as the base writes it (this tree's adds ``sidecar``)."""
+    import dataclasses
+
+    if dataclasses.is_dataclass(report) and hasattr(report, "sidecar"):
+        fields = {f.name: getattr(report, f.name) for f in dataclasses.fields(report)}
+        fields.pop("sidecar")
+        return ("VerifyReport", fields)
+    if dataclasses.is_dataclass(report):
+        return ("VerifyReport", dataclasses.asdict(report))  # type: ignore[arg-type]
+    return report
 
 
 def _outcome(read: Any) -> Any:
@@ -284,12 +368,30 @@ def _run_side(root: Path, folder: Path, names: list[str], out: Path) -> None:
         raise SystemExit(f"reading with {root} failed:\n{done.stderr[-3000:]}")
 
 
-def _differences(name: str, old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+def _parquet_contents(data: object) -> object:
+    """A Parquet file's schema (with its metadata) and values, from its bytes."""
+    if not isinstance(data, bytes):
+        return data
+    import io
+
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(io.BytesIO(data))
+    return (table.schema.to_string(show_schema_metadata=True), table.to_pydict())
+
+
+def _differences(
+    name: str, old: dict[str, Any], new: dict[str, Any], by_contents: tuple[str, ...] = ()
+) -> list[str]:
     import pandas as pd
 
     found = []
     for label in old:
+        if label == "sidecar":
+            continue  # only this tree's reports say it
         a, b = old[label], new.get(label)
+        if label in by_contents:
+            a, b = _parquet_contents(a), _parquet_contents(b)
         if isinstance(a, dict) and "cells" in a and isinstance(b, dict):
             if a["columns"] != b["columns"] or a["dtypes"] != b["dtypes"]:
                 found.append(f"{name} {label}: columns or dtypes differ")
@@ -336,25 +438,34 @@ def main() -> int:
         (folder / "audit.key").write_text(AUDIT_KEY.hex())
         (folder / "audit.key").chmod(0o600)
         names = write_trails(folder, args.seed, args.trails, args.rows)
-        sides = {"base": base, "head": ROOT}
+        sides = {"base": base, "head": ROOT, "plain": ROOT}
         reading, out = work / "reading", work / "out"
         for side, root in sides.items():
             # Each side reads a fresh copy at the same path (reports name the files; a
             # read may index or mend, which must not change what the other side sees).
             shutil.copytree(folder, reading)
+            if side == "plain":  # this tree without the sidecar
+                for found in list(reading.iterdir()):
+                    if found.name.endswith(_SIDECAR):
+                        found.unlink()
             out.mkdir()
             _run_side(root, reading, names, out)
             out.rename(work / f"{side}-out")
             shutil.rmtree(reading)
         failures: list[str] = []
-        broken = 0
+        broken, used = 0, 0
         for name in names:
             old = pickle.loads((work / "base-out" / f"{name}.pickle").read_bytes())
             new = pickle.loads((work / "head-out" / f"{name}.pickle").read_bytes())
-            broken += not getattr(old["verify"], "ok", False)
-            failures += _differences(name, old, new)
-        print(f"{len(names)} trails ({broken} not intact), read by {args.base} and by this "
-              f"tree: {len(failures)} differences")  # fmt: skip
+            plain = pickle.loads((work / "plain-out" / f"{name}.pickle").read_bytes())
+            verdict = old["verify"]
+            broken += not (isinstance(verdict[1], dict) and verdict[1].get("ok", False))
+            used += str(new.get("sidecar", "")).startswith("matches")
+            failures += _differences(name, old, new, by_contents=("parquet",))
+            failures += [f"{d} (sidecar vs none)" for d in _differences(name, plain, new)]
+        print(f"{len(names)} trails ({broken} not intact; the sidecar matched in {used}), read "
+              f"by {args.base} and by this tree with and without the sidecar: "
+              f"{len(failures)} differences")  # fmt: skip
     for line in failures[:20]:
         print("DIFFERENCE", line)
     return 1 if failures else 0

@@ -72,6 +72,9 @@ class Checkpointer:
         self._lock = threading.Lock()
         #: Checkpoints run so far (tests and benchmarks read it).
         self.runs = 0
+        #: Called on this thread after each checkpoint (the columnar sidecar's append,
+        #: :mod:`.sidecar`); each must not raise.
+        self.after: list[Callable[[], object]] = []
 
     def request(self) -> None:
         """Ask for a checkpoint soon (returns at once; requests made meanwhile merge)."""
@@ -97,6 +100,8 @@ class Checkpointer:
                     if conn is None:
                         conn = self._connect()
                     self._checkpoint(conn)
+                    for hook in list(self.after):
+                        hook()
                     self.runs += 1
                 except sqlite3.Error:
                     log.debug("audit WAL checkpoint of %s failed", self._path, exc_info=True)

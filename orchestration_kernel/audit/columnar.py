@@ -10,6 +10,11 @@ takes the pandas path, which types (or refuses) every value as it always did.
   ``YYYY-MM-DDTHH:MM:SS.ffffff+00:00``, checked byte by byte) and Arrow's ISO-8601
   parser accepts the date (it refuses February 30th or a 60th second, as pandas does);
   year 0 (outside Python's calendar) is left to pandas.
+* :func:`canonical_chunks`: the table cut into chunks of :data:`CHUNK_ROWS` rows. A
+  Parquet file written from a table depends on how its columns are chunked, not only on
+  its values; cut the same way, the same rows give the same file whether they were read
+  from the private snapshot (in two ranges) or from the columnar sidecar (one batch per
+  append, see :mod:`.sidecar`).
 * :func:`parquet_table`: the table ``pa.Table.from_pandas`` makes of the export's frame
   (JSON columns as text), given the schema and pandas metadata of that very conversion
   of the table's first row (``export.parquet_from_arrow``), so that the file holds the
@@ -24,7 +29,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pyarrow as pa
 
-__all__ = ["parquet_table", "utc_times"]
+__all__ = ["CHUNK_ROWS", "canonical_chunks", "parquet_table", "utc_times"]
+
+#: The rows of each chunk of a table the Parquet export writes (the last one: fewer).
+CHUNK_ROWS = 1024
 
 #: The writer's timestamp: fixed width, with these bytes at these offsets and digits in
 #: every other position.
@@ -76,6 +84,44 @@ def _writer_shaped(values: pa.ChunkedArray) -> bool:
         ):
             return False
     return True
+
+
+def canonical_chunks(table: pa.Table) -> pa.Table:
+    """``table`` in chunks of :data:`CHUNK_ROWS` rows (the last one shorter): slices of
+    its batches where a batch holds a whole chunk, a copy of the few rows where a chunk
+    spans two batches."""
+    import pyarrow as pa
+
+    out: list[pa.RecordBatch] = []
+    carry: list[pa.RecordBatch] = []  # the pieces of a chunk that spans batches
+    carried = 0
+    for batch in table.to_batches():
+        at = 0
+        if carried:
+            piece = batch.slice(0, CHUNK_ROWS - carried)
+            carry.append(piece)
+            carried += piece.num_rows
+            at = piece.num_rows
+            if carried == CHUNK_ROWS:
+                out.append(_joined(carry, table.schema))
+                carry, carried = [], 0
+        while batch.num_rows - at >= CHUNK_ROWS:
+            out.append(batch.slice(at, CHUNK_ROWS))
+            at += CHUNK_ROWS
+        if at < batch.num_rows:
+            carry, carried = [batch.slice(at)], batch.num_rows - at
+    if carry:
+        out.append(_joined(carry, table.schema))
+    return pa.Table.from_batches(out, schema=table.schema)
+
+
+def _joined(pieces: list[pa.RecordBatch], schema: pa.Schema) -> pa.RecordBatch:
+    """One record batch of ``pieces``' rows, in order."""
+    import pyarrow as pa
+
+    if len(pieces) == 1:
+        return pieces[0]
+    return pa.Table.from_batches(pieces, schema=schema).combine_chunks().to_batches()[0]
 
 
 def parquet_table(

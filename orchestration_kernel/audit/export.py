@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import ConfigurationError
-from .columnar import parquet_table
+from .columnar import canonical_chunks, parquet_table
 from .export_times import with_iso_times
 from .frames import KINDS, apply_types, encode_json_columns, frame_from_arrow
 
@@ -179,7 +179,9 @@ def parquet_from_arrow(
     """The Arrow table :func:`write_parquet` writes to ``path`` for the whole trail's rows
     (``table``, from ``snapshot.read_whole_trail``), where ``path`` names the built-in
     Parquet format and every column is typed in Arrow as the frame would be
-    (``columnar.parquet_table``); else ``None``: the frame is exported as before."""
+    (``columnar.parquet_table``), in chunks of ``columnar.CHUNK_ROWS`` rows (the file
+    then depends on the rows only, not on where they were read from); else ``None``:
+    the frame is exported as before."""
     if type(formats.for_path(Path(path))) is not _Parquet:
         return None  # another format (or a Parquet format of the user's own)
     import pyarrow as pa
@@ -187,7 +189,8 @@ def parquet_from_arrow(
     # The schema and metadata pandas gives these columns, from the same conversion of
     # one row (the dtypes do not depend on the number of rows).
     first = frame_from_arrow(table.slice(0, 1), decode_json=False)
-    return parquet_table(table, pa.Schema.from_pandas(first, preserve_index=False), KINDS)
+    expected = pa.Schema.from_pandas(first, preserve_index=False)
+    return parquet_table(canonical_chunks(table), expected, KINDS)
 
 
 def write_parquet(table: pa.Table, path: Path) -> None:

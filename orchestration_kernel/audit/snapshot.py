@@ -72,6 +72,7 @@ __all__ = [
     "SnapshotFailed",
     "batches_of",
     "copy_into",
+    "declared_types",
     "private_copy",
     "read_trail_parts",
     "read_whole_trail",
@@ -231,14 +232,20 @@ def _snapshot(store: AuditStore, copy: Path) -> tuple[int, int] | None:
     with store.reading() as conn:
         try:
             rows, first, last = conn.execute(_SPAN).fetchone()
-            declared = {r[1]: r[2] for r in conn.execute("PRAGMA table_info(audit_events)")}
-            if rows < max(MIN_ROWS, 1) or declared != _DECLARED:
+            if rows < max(MIN_ROWS, 1) or not declared_types(conn):
                 return None
         except sqlite3.Error:
             return None
         if not copy_into(conn, copy, _WITNESS_ROW):
             return None
     return first, last
+
+
+def declared_types(conn: sqlite3.Connection) -> bool:
+    """Whether ``audit_events`` declares each column's type as the schema makes it (so
+    SQLite's affinity has turned each value into its column's kind where it could)."""
+    declared = {r[1]: r[2] for r in conn.execute("PRAGMA table_info(audit_events)")}
+    return declared == _DECLARED
 
 
 @contextlib.contextmanager

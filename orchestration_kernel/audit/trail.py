@@ -66,6 +66,9 @@ from .replay import find_replay
 from .retention import prune
 from .rows import RowEncoder
 from .search import search_rows
+from .sidecar import Settled, bring_up_to_date
+from .sidecar import read_table as sidecar_table
+from .sidecar import status as sidecar_status
 from .snapshot import read_trail_parts, read_whole_trail
 from .sqlrow import Cell, Row
 from .store import ALL_COLUMNS, AuditStore, synchronous_setting
@@ -142,6 +145,14 @@ class AuditTrail:
         self.export_formats = ExportFormats()
         self._encoder = RowEncoder(self._key, self.session_id, self.identity)
         self._writer = BatchWriter(self._store, self._encoder, flush_interval)
+        # After each WAL checkpoint, the columnar sidecar takes the rows settled since
+        # (those this writer committed as it committed them: not read back from SQLite).
+        checkpointer = self._store._checkpointer
+        if checkpointer is not None:
+            settled = Settled()
+            self._writer.listeners.append(settled.committed)
+            append = partial(bring_up_to_date, self._store, settled=settled)
+            checkpointer.after.append(append)
         self._otel: OTelSink | None = None
         # Commit what is queued if the interpreter exits with the trail still open.
         self._finalizer = weakref.finalize(self, _shutdown, self._writer, self._store)
@@ -274,14 +285,18 @@ class AuditTrail:
         try:
             with self._store.reading() as conn:
                 reader = None if self._store.memory else self._store.reading
-                return verify_chain(conn, self._key, self._store.mark, expect_head, reader)
+                sidecar = self._sidecar_status(conn)  # its file is hashed meanwhile
+                report = verify_chain(conn, self._key, self._store.mark, expect_head, reader)
+                return dataclasses.replace(report, sidecar=sidecar())
         except StorageError as exc:
             if not is_undecodable(exc):
                 raise
         with self._store.reading() as conn:  # text that is not UTF-8: a finding, not a crash
             found = undecodable_report(conn, ALL_COLUMNS)
+            sidecar = self._sidecar_status(conn)
             with mending(conn):
                 report = verify_chain(conn, self._key, self._store.mark, expect_head, None)
+            report = dataclasses.replace(report, sidecar=sidecar())
         if found is None:
             return report
         seq, reason = found
@@ -290,6 +305,15 @@ class AuditTrail:
         return dataclasses.replace(
             report, ok=False, first_broken=seq, reason=reason, status="broken"
         )
+
+    def _sidecar_status(self, conn: sqlite3.Connection) -> Callable[[], str]:
+        """Whether the columnar sidecar matches the database (``VerifyReport.sidecar``),
+        once the returned function is called (the file is hashed meanwhile)."""
+        try:
+            return sidecar_status(self._store, conn)
+        except sqlite3.Error as exc:
+            reason = f"ignored: {exc}"
+            return lambda: reason
 
     # -- reading -----------------------------------------------------------------------
     def _rows(self, sql: str, params: Iterable[Cell]) -> list[Row]:
@@ -313,6 +337,9 @@ class AuditTrail:
         timestamps and JSON typed part by part while the later parts are read."""
         if whole:
             self._flush_for_read()
+            table = self._sidecar_table()
+            if table is not None:
+                return frame_from_arrow(table, decode_json)
             read = read_trail_parts(self._store, partial(typed_in_part, decode_json=decode_json))
             if read is not None:
                 table, parts = read
@@ -331,7 +358,19 @@ class AuditTrail:
     def _whole_table(self) -> pa.Table | None:
         """Every row in Arrow through a private snapshot, or ``None`` (:mod:`.snapshot`)."""
         self._flush_for_read()
-        return read_whole_trail(self._store)
+        table = self._sidecar_table()
+        return table if table is not None else read_whole_trail(self._store)
+
+    def _sidecar_table(self) -> pa.Table | None:
+        """Every row, from the columnar sidecar and the rows after it, when it can be
+        trusted (:mod:`.sidecar`); else ``None``."""
+        if self._store.memory:
+            return None
+        try:
+            with self._store.reading() as conn:
+                return sidecar_table(self._store, conn)
+        except (StorageError, sqlite3.Error):
+            return None  # the old path reads (and reports) as it always did
 
     @near_keywords
     def to_dataframe(

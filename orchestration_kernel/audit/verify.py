@@ -64,6 +64,10 @@ class VerifyReport:
     ``status``: ``"intact"``, ``"broken"``, or ``"unverifiable"`` (nothing is known to
     be wrong, but the database cannot be checked against its high-water mark or the
     expected head: e.g. the mark file is missing).
+    ``sidecar``: whether the columnar copy of the rows beside the database
+    (:mod:`.sidecar`) matches it: ``"matches (...)"``, ``"none"``, or ``"ignored: why"``
+    (reads then take every row from the database). It never changes ``ok``: the
+    database is the record, the sidecar a cache of it.
     """
 
     ok: bool
@@ -73,6 +77,7 @@ class VerifyReport:
     head_hash: str | None = None
     pruned_through: int | None = None
     status: Literal["intact", "broken", "unverifiable"] = "intact"
+    sidecar: str = "none"
 
     def __post_init__(self) -> None:
         if not self.ok and self.status == "intact":
