@@ -285,8 +285,9 @@ async def test_concurrent_first_calls_make_one_client_and_missing_finish_fails()
 
 
 def test_the_address_named_in_a_refused_connection_keeps_no_credentials() -> None:
-    from orchestration_kernel.providers._sdk import _address
+    from orchestration_kernel.addresses import shown_address
 
-    assert _address("http://user:pa55@10.0.0.2:11434/v1?api_key=x") == "http://10.0.0.2:11434/v1"
-    assert _address("http://host:notaport/v1") == "the configured base URL"
-    assert _address("not a url") == "the configured base URL"
+    url = "http://user:pa55@10.0.0.2:11434/v1?api_key=x"
+    assert shown_address(url) == "http://10.0.0.2:11434/v1"
+    assert shown_address("http://host:notaport/v1") == "the configured base URL"
+    assert shown_address("not a url") == "the configured base URL"
