@@ -592,7 +592,8 @@ class CallRunner:
         if target.stand_in or target.simulated:
             cost: float | None = 0.0
             extras["stands_in_for"] = target.ref
-            extras["cost_if_real_usd"] = self.catalogue.cost(target.ref, usage)
+            extras["cost_if_real_usd"] = self.catalogue.cost_if_real(target.ref, usage)
+            extras["priced_as"] = self.catalogue.priced_as(target.ref)
         else:
             cost = self.catalogue.cost(target.ref, usage)
         return Reply(

@@ -175,7 +175,12 @@ def stand_in_cost_note(reply: object) -> str | None:
     if not reply_stood_in(reply):
         return None
     extras = getattr(reply, "extras", None) or {}
-    real = str(extras.get("stands_in_for") or getattr(reply, "resolved_model", "") or "")
+    real = str(
+        extras.get("priced_as")
+        or extras.get("stands_in_for")
+        or getattr(reply, "resolved_model", "")
+        or ""
+    )
     who = "the offline simulator" if getattr(reply, "simulated", False) else "the local model"
     if extras.get("cost_if_real_usd") is None:
         return f"answered by {who}; no price is known for {real or 'the model asked for'}"

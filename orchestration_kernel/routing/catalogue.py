@@ -263,6 +263,36 @@ class Catalogue:
             return None
         return info.cost(usage)
 
+    def cost_if_real(self, model: str | ModelRef, usage: Usage | None) -> float | None:
+        """USD the real model would charge for a stand-in's ``usage``.
+
+        A simulator's name is priced as the real model it names (``sim:gpt-4o`` as
+        ``openai:gpt-4o``, ``sim:gpt-4`` through the alias); ``None`` when it names no
+        model the catalogue prices, because the simulator's own 0 is no model's price.
+        """
+        real = self.priced_as(model)
+        return None if real is None else self.cost(real, usage)
+
+    def priced_as(self, model: str | ModelRef) -> str | None:
+        """The catalogue id whose prices estimate ``model`` if it were real: itself for a
+        real model, the real model a simulator's name names, ``None`` when there is none."""
+        info = self.get(model)
+        if info is None:
+            return None
+        if not info.simulated:
+            return str(model)
+        name = str(model).partition(":")[2]
+        name = self.aliases.get(name, name)
+        if ":" in name:
+            real = self._models.get(name)
+            return name if real is not None and not real.simulated else None
+        matches = [
+            key
+            for key, entry in self._models.items()
+            if key.partition(":")[2] == name and not entry.simulated
+        ]
+        return matches[0] if len(matches) == 1 else None
+
     def batch_cost(self, model: str | ModelRef, usage: Usage | None) -> float | None:
         """USD for ``usage`` through the provider's Batch API (see ``ModelInfo.batch_cost``)."""
         info = self.get(model)
