@@ -159,6 +159,8 @@ def format_value(value: object) -> str:
         return value
     if isinstance(value, StepResult):
         return _format_step(value)
+    if isinstance(value, list | tuple) and all(map(_is_scalar, value)):
+        return _json(value)  # ``[3, 4]``, ``["pos", "neg"]``: one line, as it is typed
     if isinstance(value, dict | list | tuple | bool | int | float):
         return _json(value, indent=2)
     if _is_table(value):
@@ -209,6 +211,10 @@ def _missing(cell: object) -> bool:
         return bool(cell != cell)  # NaN and NaT are the values unequal to themselves
     except (TypeError, ValueError):  # pd.NA refuses a truth value
         return type(cell).__name__ == "NAType"
+
+
+def _is_scalar(value: object) -> bool:
+    return value is None or isinstance(value, str | bool | int | float)
 
 
 def _is_numpy(value: object) -> TypeGuard[_NumPy]:
