@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
+from types import ModuleType
 from typing import Any
 
 
@@ -23,6 +24,16 @@ def lazy_exports(
         return value
 
     def __dir__() -> list[str]:
-        return sorted({*namespace, *exports})
+        # What tab completion offers: the exports, the package's own names and its loaded
+        # submodules — not the typing names its imports leave behind (Any, TYPE_CHECKING).
+        public = set(namespace.get("__all__", ()))
+        return sorted(
+            name
+            for name, value in {**namespace, **dict.fromkeys(exports)}.items()
+            if name in exports
+            or name in public
+            or name.startswith("__")
+            or (isinstance(value, ModuleType) and not name.startswith("_"))
+        )
 
     return __getattr__, __dir__
