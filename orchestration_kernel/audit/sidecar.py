@@ -56,6 +56,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
+from ..storage.locks import lock_if_free
 from .chain import ChainKey
 from .columnar import CHUNK_ROWS
 from .frames import KINDS
@@ -553,18 +554,5 @@ def _replacing(path: Path) -> Iterator[BinaryIO]:
 @contextlib.contextmanager
 def _locked(path: Path) -> Iterator[bool]:
     """Hold the sidecar's ``flock`` (``True``), or ``False`` when another holds it."""
-    try:
-        import fcntl
-    except ImportError:  # Windows: one writer process is the supported case there
-        yield True
-        return
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        yield True
-    finally:
-        os.close(fd)  # drops the lock
+    with lock_if_free(path) as fd:
+        yield fd is not None

@@ -21,10 +21,7 @@ import socket
 from collections.abc import Iterator
 from pathlib import Path
 
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows
-    fcntl = None  # type: ignore[assignment]
+from ..storage.locks import lock_if_free
 
 __all__ = ["LOCK_FILE", "held_by", "job_lock"]
 
@@ -35,25 +32,12 @@ LOCK_FILE = "lock"
 def job_lock(directory: Path) -> Iterator[bool]:
     """Hold the job's lock for the ``with`` body if it is free: yields True, else False
     (another process or object holds it: do nothing but read)."""
-    if fcntl is None:  # pragma: no cover - Windows
-        yield True
-        return
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd = os.open(directory / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        try:
+    with lock_if_free(directory / LOCK_FILE) as fd:
+        if fd is not None:
             os.ftruncate(fd, 0)
             os.pwrite(fd, f"{os.getpid()}@{socket.gethostname()}".encode(), 0)
-            yield True
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
+        yield fd is not None
 
 
 def held_by(directory: Path) -> str:
