@@ -68,9 +68,10 @@ def _ai_near(text: str, m: re.Match[str]) -> bool:
 
 
 #: What a filter is of, when it is a photo's, a tap's or a mailbox's: "no filter on this
-#: photo", "without a filter for spam".
+#: photo", "without a filter for spam", "without any filters applied to the image".
 _FILTER_OF_THINGS = re.compile(
-    r"\s+(?:on|for|in|over)\s+(?:the\s+|this\s+|that\s+|my\s+|your\s+|a\s+|its\s+)?"
+    r"\s+(?:(?:applied|used|set)\s+)?(?:on|for|in|over|to)\s+"
+    r"(?:the\s+|this\s+|that\s+|my\s+|your\s+|a\s+|its\s+)?"
     r"(?:[\w-]+\s+)?(?:photos?|images?|pictures?|pics?|videos?|selfies?|camera|lens|water"
     r"|coffee|tap|sink|air|spam|emails?|inbox|search|results?|queries|logs?|data|columns?"
     r"|tables?|rows?)\b"
@@ -368,7 +369,7 @@ SIGNAL_SPECS: tuple[SignalSpec, ...] = (
         _ROLEPLAY,
         0.3,
         "uncensored|unfiltered|unrestricted|jailbroken|unshackled|unchained|unlocked",
-        r"\s+(?:version\s+of\s+)?(?:chatgpt|chat\s+gpt|gpt(?:-?\d[\w.-]*)?|claude|gemini"
+        r"\s+(?:version\s+of\s+)?(?:chatgpt|chat\s+gpt|gpt(?:-?[0-9][\w.-]*)?|claude|gemini"
         r"|bard|llama|copilot|yourself)\b",
     ),
 )
