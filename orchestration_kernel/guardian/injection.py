@@ -30,6 +30,7 @@ from . import injection_phrasing as phrasing
 from . import injection_puppetry as puppetry
 from . import injection_refusal as refusal
 from . import injection_smuggling as smuggling
+from . import injection_templates as templates
 from ._scan import (
     HIT_BUDGET,
     Anchored,
@@ -150,6 +151,8 @@ _HARMS = (
     "illegal|immoral|unethical|amoral|dangerous|harmful|explicit|offensive|nsfw|depraved"
     "|violent|inappropriate|unsafe|disgusting|hateful"
 )
+#: What a judge model is told never to refuse: to grade the answer it is shown.
+_JUDGING_AFTER = re.compile(r"\s+to\s+(?:evaluate|score|grade|rate|classify|judge|assess|label)\b")
 _DEVICES = (
     r"(?:i?phones?|ipads?|ipods?|devices?|consoles?|switch|playstation|ps[345]|xbox|kindle"
     r"|tablets?|routers?|firestick|android|tv|cars?|watch)\b"
@@ -747,7 +750,15 @@ _SIGNALS: tuple[Signal, ...] = (
         r"|guidelines|polic(?:y|ies)|requests?|ethics|laws?|principles|morals|morality|legality"
         r"|consequences)\b",
     ),
-    _sig(_ROLEPLAY, 0.4, "never refuse|can say anything|no limits", r"s?\b"),
+    _sig(
+        _ROLEPLAY,
+        0.4,
+        "never refuse|can say anything|no limits",
+        r"s?\b",
+        # "Never refuse to evaluate a response": a judge model's rubric (PyRIT's scorer
+        # prompts), which must grade every answer; not a persona that answers anything
+        accept=lambda t, m: not _JUDGING_AFTER.match(t, m.end()),
+    ),
     # a persona that answers "regardless of legality", "no matter how harmful"
     _sig(
         _ROLEPLAY,
@@ -1053,7 +1064,7 @@ _SIGNALS += (
     # puppetry, the grandmother exploit, requests smuggled in pieces
     *(
         _sig(*s.args, **s.options, plain=True)
-        for family in (latent, encoded, exfil, refusal, grandma, smuggling)
+        for family in (latent, encoded, exfil, refusal, grandma, smuggling, templates)
         for s in family.SIGNAL_SPECS
     ),
     # looked for in the de-obfuscated readings too: garak writes it in leetspeak as well

@@ -31,7 +31,10 @@ SIGNAL_SPECS: tuple[SignalSpec, ...] = (
         _ROLEPLAY,
         0.6,
         "blocked strings|blocked-strings|blocked string|blocked-string|blocked responses"
-        "|blocked phrases|forbidden strings|forbidden phrases|banned phrases",
+        "|blocked phrases|forbidden strings|forbidden phrases|banned phrases"
+        # the config keys of its JSON and INI forms
+        "|blocked_strings|blockedstrings|blocked_responses|blockedresponses"
+        "|blocked_phrases|forbidden_strings|forbidden_phrases|banned_phrases",
         r"[^a-z]{0,12}[^\n]{0,60}?" + _REFUSAL,
     ),
 )
