@@ -52,12 +52,15 @@ if TYPE_CHECKING:
 __all__ = ["measure"]
 
 
-def _ordinary_texts(benign: bool = False) -> list[str]:
+def _ordinary_texts(benign: bool = False, positives: bool = False) -> list[str]:
     """The labelled prompts joined into texts of 1, 4 and 16 KB (``benign``: only the
-    negatives, hard ones included)."""
+    negatives, hard ones included; ``positives``: only the positives)."""
     from tests.guardian_eval.generator import build_cases
 
-    prompts = [c.text for c in build_cases() if not (benign and c.positive)]
+    cases = build_cases()
+    if benign or positives:
+        cases = [c for c in cases if c.positive == positives]
+    prompts = [c.text for c in cases]
     random.Random(7).shuffle(prompts)
     texts, i = [], 0
     for size in (1024, 4096, 16384):

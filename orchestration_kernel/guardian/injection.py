@@ -2090,7 +2090,9 @@ class InjectionDetector:
         done: set[str] = set()  # the pieces whose readings were looked at
         self._second_looks(_readings(low, present, worth, read, done), text, hits, read)
         if not text.isascii():
-            self._glyph_look(text, hits, worth, read, done)
+            self._glyph_look(
+                text, hits, worth, read, done, present if len(low) == len(text) else None
+            )
             # Cyrillic, CJK and Hangul phrasings, which the word machinery cannot read
             for k, found in enumerate(phrasing.script_findings(text, low)):
                 hits.setdefault(-1 - k, found)
@@ -2108,12 +2110,15 @@ class InjectionDetector:
         worth: _Worth,
         read: dict[str, set[bytes] | _WordsAround],
         done: set[str],
+        text_words: set[bytes] | None = None,
     ) -> None:
         """Look again at ``text`` with look-alike characters read as ASCII
         (:mod:`.glyphs`): a first look at the reading, evidence placed on the characters
         it came from, then its de-obfuscated readings (evidence: the whole text). Only
         when the reading changed a word into one some trigger uses (as for the other
-        readings), and then only for the signals spelled with a word it changed."""
+        readings), and then only for the signals spelled with a word it changed.
+        ``text_words``: ``words`` of the lower-cased text, if read (and lower-casing kept
+        every position)."""
         pieces = changed_pieces(text)
         if not pieces:
             return
@@ -2129,7 +2134,15 @@ class InjectionDetector:
         # word by itself, but it broke the spaced run the reading would have joined.
         if not spelled and not _SPACED.search(low):
             return
-        present = words(low)
+        # Every word of the reading is a word of the text or of a piece it changed (a word
+        # never crosses whitespace, and the pieces are the whitespace-bounded ones holding
+        # a replaced character), and the words only let signals through to their patterns
+        # (a word more costs a look, never a finding): the union holds them all without
+        # reading the whole reading again.
+        if text_words is not None and len(low) == len(folded):
+            present = text_words | changed
+        else:
+            present = words(low)
         where: list[int] | None = None
         only = _Changed(changed)
         for i, f in self._patterns(folded, low, skip=hits, present=present, only=only):
