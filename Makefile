@@ -122,7 +122,7 @@ browser-check: $(STAMP)
 
 # make bench ONLY=audit,http reruns some sections; docs/benchmarks.md keeps the others.
 bench: $(STAMP)
-	$(BIN)/python -m bench $(if $(ONLY),--only $(ONLY))
+	$(BYTECODE) $(BIN)/python -m bench $(if $(ONLY),--only $(ONLY))
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -28,6 +28,11 @@ def child_env(home: Path, library: Path | None = None) -> dict[str, str]:
     ``library``: a folder whose ``orchestration_kernel`` is imported instead of ours
     (``bench.compare`` measures an older commit with today's benchmark code)."""
     env = {k: v for k, v in os.environ.items() if k not in _SCRUB}
+    # Bytecode as an installed package has it (and as the Makefile gives the suite):
+    # under PYTHONDONTWRITEBYTECODE each child compiled pandas and pyarrow from source
+    # again, 2.4 s of CPU that landed inside whichever measurement imported them first.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.setdefault("PYTHONPYCACHEPREFIX", str(Path(sys.prefix) / "pycache"))
     env.update(
         ORCHESTRATION_HOME=str(home),
         ORCHESTRATION_NO_DOTENV="1",
