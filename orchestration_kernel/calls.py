@@ -118,6 +118,11 @@ class Target:
     route: dict[str, object] = field(default_factory=dict)
     #: True when an offline stand-in (the local model or the simulator) serves it.
     stand_in: bool = False
+    #: The audit labels of the rows about this target, and the call they are for (the
+    #: recorder's, made on the first row: a target is one call's).
+    labels: tuple[CallSpec, dict[str, object]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     @property
     def ref(self) -> str:

@@ -47,21 +47,16 @@ class AuditRecorder:
 
     def record(self, event: str, spec: CallSpec | None, target: Target | None, **cols: Any) -> None:
         """One audit row of kind ``event``, labelled from ``spec`` and ``target``."""
-        if self.audit is None:
+        audit = self.audit
+        if audit is None:
             return
-        if spec is not None:
-            cols.setdefault("run_id", spec.run_id)
-            cols.setdefault("pipeline", spec.pipeline)
-            cols.setdefault("step", spec.step)
-            cols.setdefault("session_id", spec.session_id)
-        if target is not None:
-            cols.setdefault("provider", target.served_by)
-            cols.setdefault("model", target.ref)
+        # The columns given win over the labels (as ``setdefault`` would have it).
+        cols = {**_labels(spec, target), **cols}
         if self.identity is not None:
             cols.setdefault("identity", _identity_label(self.identity))
         guardian = self.guardian  # the engine's, not the trail's last engine's (shared trail)
         redactor = None if guardian is None else guardian.redact
-        self.audit.record(event, content_logging=self.content_logging, redactor=redactor, **cols)
+        audit.record(event, content_logging=self.content_logging, redactor=redactor, **cols)
 
     def route(self, spec: CallSpec, target: Target) -> None:
         """The routing decision for one attempt."""
@@ -176,6 +171,33 @@ class AuditRecorder:
         """Book a reply's cost against the Guardian's budgets."""
         if self.guardian is not None and reply.cost_usd:
             self.guardian.record_spend(reply.cost_usd, spec.session_id, self.identity)
+
+
+def _labels(spec: CallSpec | None, target: Target | None) -> dict[str, Any]:
+    """The labels of a row about ``spec``'s call on ``target``: its run, pipeline, step
+    and session, and who served it. A call writes several rows on one target (its route,
+    its checks, its attempt), so the target keeps them, made on its first row."""
+    if target is not None and spec is not None:
+        kept = target.labels
+        if kept is not None and kept[0] is spec:
+            return kept[1]
+        labels = {**_spec_labels(spec), "provider": target.served_by, "model": target.ref}
+        target.labels = (spec, labels)
+        return labels
+    if spec is not None:
+        return _spec_labels(spec)
+    if target is not None:
+        return {"provider": target.served_by, "model": target.ref}
+    return {}
+
+
+def _spec_labels(spec: CallSpec) -> dict[str, Any]:
+    return {
+        "run_id": spec.run_id,
+        "pipeline": spec.pipeline,
+        "step": spec.step,
+        "session_id": spec.session_id,
+    }
 
 
 def _identity_label(identity: Any) -> str:
