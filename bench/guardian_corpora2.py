@@ -13,9 +13,11 @@ outside the repository, ``~/.cache/orchestration-kernel-bench/corpora2/`` (``--c
   ``noncompliant`` (a comment, a YAML/JSON key, an XML element, an INI section, or a name on
   the line itself). Each line after a marker is a case: ``noncompliant`` makes it a positive
   (a secret whispers must report), ``compliant`` a negative (a placeholder, an empty value, a
-  variable). Lines that carry no value are skipped without reading labels: blank lines, bare
-  brackets and tags, and YAML parent keys (``key:`` alone). A fixture without a marker is
-  left out.
+  variable); a marker named after an ``=`` is a reference and changes nothing. Shell lines
+  continued with a backslash are one case. Lines that carry no value are skipped whatever
+  their label: blank lines, bare brackets and tags, YAML parent keys (``key:`` alone), and
+  code with neither a string literal nor an assignment (``auth = True``, ``main() {``). A
+  fixture without a marker is left out.
 - ``scrubadub/cases.jsonl``: the ``BEFORE:`` texts of LeapBeyond/scrubadub's
   ``tests/test_*.py`` (emails, phones, credentials, credit cards, SSNs, NINOs), one JSON
   line each ``{"family", "label", "text", "file"}``: a text whose ``AFTER:`` replaces a
@@ -61,8 +63,12 @@ _MARKER_ONLY = re.compile(
 )
 #: Lines that hold no value: blank, brackets only, a lone tag, a YAML parent key.
 _NO_VALUE = re.compile(
-    r"^\s*(?:[\[\]{}(),;]*|</?[\w:.-]+>|[\w.-]+:|<\?xml[^>]*>|<\?php|\?>|#!.*)\s*$"
+    r"^\s*(?:[\[\]{}(),;]*|</?[\w:.-]+>|[\w.-]+:|<\?xml[^>]*>|<\?php|\?>|#!.*"
+    r"|[\"']?[\w.-]+[\"']?\s*:\s*[\[{])\s*$"
 )
+_LITERAL = re.compile(r"\"[^\"]*\"|'[^']*'")
+_ASSIGNED = re.compile(r"[=:]\s*[^\s\[{(]{6,}")
+_EMPTY = re.compile(r"[=:]\s*$")
 
 
 def split_of(source: str, case_id: str) -> str:
@@ -71,17 +77,45 @@ def split_of(source: str, case_id: str) -> str:
     return "tune" if digest[0] % 2 == 0 else "held"
 
 
+def _logical_lines(text: str) -> list[tuple[int, str]]:
+    """``(first line number, line)`` with backslash continuations joined (a shell command)."""
+    out: list[tuple[int, str]] = []
+    pending: tuple[int, str] | None = None
+    for n, raw in enumerate(text.splitlines(), 1):
+        pending = (pending[0], pending[1] + " " + raw.strip()) if pending is not None else (n, raw)
+        if not raw.rstrip().endswith("\\"):
+            out.append(pending)
+            pending = None
+    if pending is not None:
+        out.append(pending)
+    return out
+
+
+def _has_value(line: str) -> bool:
+    """A string literal, an assignment of a 6+ character value, or an empty assignment."""
+    return bool(_LITERAL.search(line) or _ASSIGNED.search(line) or _EMPTY.search(line))
+
+
+def _marker(line: str) -> str | None:
+    """The label a marker on ``line`` sets, unless it is only referenced after an ``=``."""
+    head = line.split("=", 1)[0] if not _MARKER_ONLY.match(line) else line
+    if _NONCOMPLIANT.search(head):
+        return "positive"
+    if _COMPLIANT.search(head):
+        return "negative"
+    return None
+
+
 def whispers_cases(path: str, text: str) -> list[dict[str, Any]]:
     """One case per value line of a whispers fixture, labelled by its section marker."""
     cases: list[dict[str, Any]] = []
     label: str | None = None
     family = Path(path).name
-    for n, line in enumerate(text.splitlines(), 1):
-        if _NONCOMPLIANT.search(line):
-            label = "positive"
-        elif _COMPLIANT.search(line):
-            label = "negative"
+    for n, line in _logical_lines(text):
+        label = _marker(line) or label
         if label is None or _MARKER_ONLY.match(line) or _NO_VALUE.match(line):
+            continue
+        if not _has_value(line):
             continue
         cases.append({"id": f"{path}:{n}", "text": line, "label": label, "family": family})
     return cases

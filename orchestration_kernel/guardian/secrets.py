@@ -392,6 +392,10 @@ _NOT_CREDENTIAL_KINDS = frozenset(
 )
 _PART_BEFORE = re.compile(r"(?:[A-Z]?[a-z0-9]+|[A-Z0-9]+)[_.\-]?$")
 #: A directory path (``/home/user``, ``~/src``): what ``PWD`` holds.
+#: A web or file address with no user, query or fragment (``https://host/GPG-KEY``): given
+#: to a key-like name it says where something is (a public key's URL, ``--ask-password``
+#: followed by the URL it opens), never the credential itself.
+_PLAIN_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{1,15}://[^\s@?#]{0,300}")
 _PATH = re.compile(r"~?/[\w.~/-]*")
 #: ``psk`` as a Wi-Fi setting names it (``psk``, ``wpa_psk``, ``wifi.psk``), not a flag
 #: that mentions it (``HAS_PSK``).
@@ -488,6 +492,8 @@ def _assignment_ok(a: Assignment, value: str, *, assigned: bool = False) -> bool
     """
     if not a.quoted and _CODE_CHARS.union("{}").intersection(value):
         return False  # a call, an index or a template: code that fetches the secret
+    if _PLAIN_URL.fullmatch(value):
+        return False  # an address: where something is, not a secret
     if _names_a_reference(a.name) or _names_no_credential(a) or _names_other_key(a):
         return False  # where the secret is, or what it is called: not the secret
     value = value[_short_vendor_prefix(value) :]
