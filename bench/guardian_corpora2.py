@@ -13,7 +13,9 @@ outside the repository, ``~/.cache/orchestration-kernel-bench/corpora2/`` (``--c
   ``noncompliant`` (a comment, a YAML/JSON key, an XML element, an INI section, or a name on
   the line itself). Each line after a marker is a case: ``noncompliant`` makes it a positive
   (a secret whispers must report), ``compliant`` a negative (a placeholder, an empty value, a
-  variable); a marker named after an ``=`` is a reference and changes nothing. Shell lines
+  variable); a marker on a line with other values labels that line alone, and one named
+  after an ``=`` is a reference and changes nothing. Fixtures whose markers name a
+  parameter rather than a section (``cloudformation.*``) are not transcribed. Shell lines
   continued with a backslash are one case. Lines that carry no value are skipped whatever
   their label: blank lines, bare brackets and tags, YAML parent keys (``key:`` alone), and
   code with neither a string literal nor an assignment (``auth = True``, ``main() {``). A
@@ -54,21 +56,23 @@ CACHE = Path.home() / ".cache" / "orchestration-kernel-bench" / "corpora2"
 #: The split's key. Never change it after reading misses.
 SEED = "seccorp-corpora2-2026-12-07"
 
-_NONCOMPLIANT = re.compile(r"non[-_ ]?compliant", re.IGNORECASE)
+_NONCOMPLIANT = re.compile(r"(?:non|in)[-_ ]?compliant", re.IGNORECASE)
 _COMPLIANT = re.compile(r"compliant", re.IGNORECASE)
-#: A line that is only a marker: a comment, a key, a tag or a section naming it.
-_MARKER_ONLY = re.compile(
-    r"^\s*(?:#|//|\[|<|\"|')?\s*(?:non[-_ ]?)?compliant\s*(?:\]|>|\"|')?\s*[:={]?\s*{?\s*$",
-    re.IGNORECASE,
-)
-#: Lines that hold no value: blank, brackets only, a lone tag, a YAML parent key.
+_TAG_NAME = re.compile(r"</?[\w:.-]+")
+_REFERENCE = re.compile(r"([^=]*)=[ \t]*(?![\"'])")
+_ANY_MARKER = re.compile(r"(?:(?:non|in)[-_ ]?)?compliant", re.IGNORECASE)
+#: A value other than a marker: a non-empty literal, an assignment, an element's text.
+_STRICT_VALUE = re.compile(r"\"[^\"]+\"|'[^']+'|[=:]\s*[^\s\[{(]{6,}|>\s*[^<\s][^<]*</")
+#: Lines that hold no value: blank, brackets only, a lone tag, a YAML parent key, a
+#: JSON key opening an object or a list.
 _NO_VALUE = re.compile(
     r"^\s*(?:[\[\]{}(),;]*|</?[\w:.-]+>|[\w.-]+:|<\?xml[^>]*>|<\?php|\?>|#!.*"
-    r"|[\"']?[\w.-]+[\"']?\s*:\s*[\[{])\s*$"
+    r"|[\w.-]+\s*:\s*[\[{]|\"[^\"]*\"\s*:\s*[\[{])\s*$"
 )
 _LITERAL = re.compile(r"\"[^\"]*\"|'[^']*'")
 _ASSIGNED = re.compile(r"[=:]\s*[^\s\[{(]{6,}")
 _EMPTY = re.compile(r"[=:]\s*$")
+_ELEMENT_TEXT = re.compile(r">\s*[^<\s][^<]*</")
 
 
 def split_of(source: str, case_id: str) -> str:
@@ -78,12 +82,14 @@ def split_of(source: str, case_id: str) -> str:
 
 
 def _logical_lines(text: str) -> list[tuple[int, str]]:
-    """``(first line number, line)`` with backslash continuations joined (a shell command)."""
+    """``(first line number, line)`` with continuations joined: a shell command's lines
+    ending in a backslash, and an XML tag whose attributes span lines."""
     out: list[tuple[int, str]] = []
     pending: tuple[int, str] | None = None
     for n, raw in enumerate(text.splitlines(), 1):
         pending = (pending[0], pending[1] + " " + raw.strip()) if pending is not None else (n, raw)
-        if not raw.rstrip().endswith("\\"):
+        open_tag = pending[1].rfind("<") > pending[1].rfind(">")
+        if not raw.rstrip().endswith("\\") and not open_tag:
             out.append(pending)
             pending = None
     if pending is not None:
@@ -92,13 +98,21 @@ def _logical_lines(text: str) -> list[tuple[int, str]]:
 
 
 def _has_value(line: str) -> bool:
-    """A string literal, an assignment of a 6+ character value, or an empty assignment."""
-    return bool(_LITERAL.search(line) or _ASSIGNED.search(line) or _EMPTY.search(line))
+    """A string literal, an assignment of a 6+ character value, an empty assignment, or an
+    XML element's text."""
+    return bool(
+        _LITERAL.search(line)
+        or _ASSIGNED.search(line)
+        or _EMPTY.search(line)
+        or _ELEMENT_TEXT.search(line)
+    )
 
 
 def _marker(line: str) -> str | None:
-    """The label a marker on ``line`` sets, unless it is only referenced after an ``=``."""
-    head = line.split("=", 1)[0] if not _MARKER_ONLY.match(line) else line
+    """The label a marker on ``line`` names, unless it is only referenced after an ``=``
+    (``x = NONCOMPLIANT_TOKEN;``: a variable; ``id="noncompliant"`` still names one)."""
+    ref = _REFERENCE.match(line)
+    head = ref.group(1) if ref else line
     if _NONCOMPLIANT.search(head):
         return "positive"
     if _COMPLIANT.search(head):
@@ -106,16 +120,30 @@ def _marker(line: str) -> str | None:
     return None
 
 
+def _section(line: str) -> str | None:
+    """The label a section marker sets: a marker on a line with no other value
+    (``# Compliant``, ``noncompliant:``, ``<compliant>``, ``<x id="noncompliant">``)."""
+    label = _marker(line)
+    bare = _TAG_NAME.sub("<", _ANY_MARKER.sub("", line))  # ss:user is a tag, not a value
+    if label is None or _STRICT_VALUE.search(bare):
+        return None
+    return label
+
+
 def whispers_cases(path: str, text: str) -> list[dict[str, Any]]:
-    """One case per value line of a whispers fixture, labelled by its section marker."""
+    """One case per value line of a whispers fixture: a line naming a marker among other
+    values is labelled by it (``noncompliant1:$apr1$…``, ``<compliantApiToken>…``); any
+    other line by the last section marker above it."""
     cases: list[dict[str, Any]] = []
-    label: str | None = None
+    state: str | None = None
     family = Path(path).name
     for n, line in _logical_lines(text):
-        label = _marker(line) or label
-        if label is None or _MARKER_ONLY.match(line) or _NO_VALUE.match(line):
+        section = _section(line)
+        if section is not None:
+            state = section
             continue
-        if not _has_value(line):
+        label = _marker(line) or state
+        if label is None or _NO_VALUE.match(line) or not _has_value(line):
             continue
         cases.append({"id": f"{path}:{n}", "text": line, "label": label, "family": family})
     return cases
