@@ -58,6 +58,8 @@ SEED = "seccorp-corpora2-2026-12-07"
 
 _NONCOMPLIANT = re.compile(r"(?:non|in)[-_ ]?compliant", re.IGNORECASE)
 _COMPLIANT = re.compile(r"compliant", re.IGNORECASE)
+#: An XML tag opened and not closed on the line (its attributes go on below).
+_OPEN_TAG = re.compile(r"<[A-Za-z][\w:.-]*(?:\s[^<>]*)?$")
 _TAG_NAME = re.compile(r"</?[\w:.-]+")
 _REFERENCE = re.compile(r"([^=]*)=[ \t]*(?![\"'])")
 _ANY_MARKER = re.compile(r"(?:(?:non|in)[-_ ]?)?compliant", re.IGNORECASE)
@@ -88,7 +90,7 @@ def _logical_lines(text: str) -> list[tuple[int, str]]:
     pending: tuple[int, str] | None = None
     for n, raw in enumerate(text.splitlines(), 1):
         pending = (pending[0], pending[1] + " " + raw.strip()) if pending is not None else (n, raw)
-        open_tag = pending[1].rfind("<") > pending[1].rfind(">")
+        open_tag = _OPEN_TAG.search(pending[1]) is not None
         if not raw.rstrip().endswith("\\") and not open_tag:
             out.append(pending)
             pending = None
