@@ -77,7 +77,8 @@ _TEMPLATE_OPENERS = ("<", "{", "$", "%(", "%{", "[")
 #: A template as written: ``<your key>``, ``{{ x }}``, ``${X}``, ``$(cmd)``, ``%(x)s``,
 #: ``%{x}``, ``[REDACTED]``, a Python format field as the whole value (``{password}``,
 #: ``{cfg.pw}``, ``{creds['pw']}``: an f-string's URL), or a variable (``$DB_PASS``,
-#: ``$env:TOKEN``, ``$config['key']``, ``$HOME/x``).
+#: ``$env:TOKEN``, ``$config['key']``, ``$HOME/x``; ``$$DB_PASS``, the ``$`` escaped as
+#: Make and Compose files write it).
 _TEMPLATE = re.compile(
     r"<[A-Za-z_*.][\w .:/|*-]{0,120}>(?=\W*$)"
     r"|\[[A-Za-z_*.][\w .:/|*-]{0,120}\](?=\W*$)"
@@ -88,7 +89,7 @@ _TEMPLATE = re.compile(
     r"|\$\([A-Za-z_][\w .:/'\"|=-]{0,200}\)"
     r"|%\([A-Za-z_][\w.]{0,80}\)[sdrif]"
     r"|%\{[A-Za-z_][\w.:]{0,80}\}"
-    r"|\$(?:env:)?[A-Za-z_][\w.]{0,80}$"
+    r"|\$\$?(?:env:)?[A-Za-z_][\w.]{0,80}$"
     r"|\$[A-Za-z_]\w{0,80}\[[\"']",
     re.DOTALL,
 )
