@@ -140,8 +140,9 @@ class TokenFormat:
             object.__setattr__(self, "delimited", all(map(has_delimiter, self.prefixes)))
 
 
-#: What separates a vendor's prefix from a token's body (``glpat-``, ``hvs.``, ``npm_``).
-DELIMITERS = frozenset("_-.:=/ ")
+#: What separates a vendor's prefix from a token's body (``glpat-``, ``hvs.``, ``npm_``;
+#: a crypt hash's ``$`` fields, ``$2y$``, and htpasswd's ``{SHA}`` scheme tag).
+DELIMITERS = frozenset("_-.:=/ $}")
 
 
 def has_delimiter(prefix: str) -> bool:
