@@ -394,8 +394,23 @@ _PART_BEFORE = re.compile(r"(?:[A-Z]?[a-z0-9]+|[A-Z0-9]+)[_.\-]?$")
 #: A directory path (``/home/user``, ``~/src``): what ``PWD`` holds.
 #: A web or file address with no user, query or fragment (``https://host/GPG-KEY``): given
 #: to a key-like name it says where something is (a public key's URL, ``--ask-password``
-#: followed by the URL it opens), never the credential itself.
+#: followed by the URL it opens), not the credential itself, unless a segment of its path
+#: reads as generated (a webhook's secret).
 _PLAIN_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{1,15}://[^\s@?#]{0,300}")
+
+
+def _secret_in_path(url: str) -> bool:
+    """Does a segment of ``url``'s path read as generated (a webhook's secret, a key in
+    the path: ``https://hooks.example.com/services/<random>``)?"""
+    path = url.split("://", 1)[1].split("/")[1:]
+    # A digit too: words joined by dashes (``GPG-KEY-elasticsearch``) mix cases and a
+    # symbol but are a name; a generated secret of that length nearly always has one.
+    return any(
+        _DIGIT.search(seg) and looks_random(seg, min_len=12, min_entropy=3.0, sequences=False)
+        for seg in path
+    )
+
+
 #: Words and blanks only, two words or more: a sentence, where a key (never holding a
 #: blank) would stand. (Passwords are judged apart: a passphrase is words.)
 _PROSE = re.compile(r"[A-Za-z]{1,40}(?:[ \t]{1,4}[A-Za-z]{1,40}){1,30}")
@@ -506,7 +521,7 @@ def _assignment_ok(a: Assignment, value: str, *, assigned: bool = False) -> bool
     """
     if not a.quoted and _CODE_CHARS.union("{}").intersection(value):
         return False  # a call, an index or a template: code that fetches the secret
-    if _PLAIN_URL.fullmatch(value):
+    if _PLAIN_URL.fullmatch(value) and not _secret_in_path(value):
         return False  # an address: where something is, not a secret
     if _names_itself(a.name, value):
         return False  # DB_PASSWORD=DB_PASSWORD: the setting's name where its value goes
