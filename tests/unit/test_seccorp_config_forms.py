@@ -132,4 +132,6 @@ def test_addresses_at_real_domains_are_still_personal(domain: str) -> None:
 @pytest.mark.parametrize("seed", SEEDS)
 def test_a_url_with_a_generated_path_segment_is_still_a_secret(seed: int) -> None:
     # A webhook carries its secret in the path: the address is the credential.
-    assert _action(f"token = 'https://hooks.example.com/services/{_secret(seed, 18)}'") != "allow"
+    assert (
+        _action(f"token = 'https://hooks.chatservice.net/services/{_secret(seed, 18)}'") != "allow"
+    )
