@@ -68,6 +68,8 @@ _KEYWORDS: dict[str, tuple[str, ...]] = {
 _GLUED = (
     *("api", "access", "secret", "auth", "private", "client", "app", "bot", "session"),
     *("pg", "db", "admin", "root", "user", "mysql", "smtp", "mail"),
+    # Transport security and code hosts: curl's --tlspassword, GITHUBKEY, GitLabToken.
+    *("tls", "ssl", "github", "gitlab"),
 )
 _NAME_CHARS = frozenset(string.ascii_letters + string.digits + "_.-$@")
 _MAX_NAME = 64
@@ -308,7 +310,7 @@ _URL_CREDENTIAL = re.compile(
 #: user part alone as the credential, the password left empty: ``-u sk_test_…:`` is how
 #: Stripe's API reference passes a key (https://docs.stripe.com/api/authentication).
 _CURL_USER = re.compile(
-    r"(?:-u|--user)[ \t]{1,8}"
+    r"(?:-u|--user|--proxy-user)[ \t]{1,8}"
     r"(?:(?P<q>[\"'])(?P<quser>[^\s:\"']{0,64}):(?P<qpw>[^\"'\n]{0,128})(?P=q)"
     r"|(?P<uq>[\"']?)(?P<user>[^\s:\"']{1,64})(?P=uq):"
     r"(?:(?P<pq>[\"'])(?P<ppw>[^\"'\n]{1,128})(?P=pq)|(?P<pw>[^\s\"']{0,128})))"
@@ -340,7 +342,7 @@ _BUNDLER = re.compile(
 
 
 #: The literals :func:`find_basic_credentials` starts from.
-BASIC_LITERALS = ("://", "-u ", "-u\t", "--user ", "BUNDLE_")
+BASIC_LITERALS = ("://", "-u ", "-u\t", "--user ", "--proxy-user ", "BUNDLE_")
 _BASIC_SET = frozenset(BASIC_LITERALS)
 
 
@@ -360,7 +362,7 @@ def find_basic_credentials(text: str, seen: Occurrences | None = None) -> Iterat
         if m and m.group("pw") != m.group("user"):  # guest:guest is a documented default
             yield m.start("pw"), m.end("pw")
         pos = text.find("://", pos + 3)
-    for flag in ("-u ", "-u\t", "--user "):
+    for flag in ("-u ", "-u\t", "--user ", "--proxy-user "):
         pos = text.find(flag) if flag in present else -1
         while pos >= 0:
             if pos == 0 or text[pos - 1] in " \t\\\n":

@@ -226,7 +226,8 @@ def nric_valid(prefix: str, digits: str, letter: str) -> bool:
 #: - four digits and: ``pan`` a capital (after five capitals: an Indian PAN); ``grp``
 #:   4-4-4 or 4-5-1 groups (an Aadhaar, a Medicare card);
 #: - ``triple`` three groups of three (a SIN, a TFN); ``pairs`` three pairs and a letter
-#:   (a National Insurance number); ``fiscal`` an Italian fiscal code's digits and
+#:   (a National Insurance number), ``threes`` two groups of three and a letter (one
+#:   written AB 123 456 C); ``fiscal`` an Italian fiscal code's digits and
 #:   letters after its six letters; ``mbi`` the last pair of a US MBI (0AA0-AA0-AA00,
 #:   read backwards).
 #:
@@ -243,6 +244,7 @@ _SCAN = re.compile(
     rb")"
     rb"|(?P<triple>0(?P<sep>[ -])000(?P=sep)000)(?![ -]0)"
     rb"|(?P<pairs> 00 00 ?[Aa])"
+    rb"|(?P<threes>0 000 ?[Aa])"
     rb"|(?P<fiscal>A00A000A)"
     rb")(?![0Aa_])"
 )
@@ -344,7 +346,7 @@ def _scanned(text: str, sk: bytes, low: str) -> Iterator[Finding]:
             yield from _nino(text, sk, s, e)
         elif kind in ("grp", "triple"):
             yield from _grouped(text, sk, low, s, e)
-        elif kind == "pairs":
+        elif kind in ("pairs", "threes"):
             yield from _nino(text, sk, s, e)
         elif kind == "fiscal":
             yield from _fiscal(text, sk, s - 6, e)

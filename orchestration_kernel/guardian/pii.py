@@ -501,8 +501,10 @@ def _spelt_emails(text: str, sk: bytes, lowered: str) -> Iterator[Finding]:
 
 #: Domains whose addresses name a machine identity, never a person: Google Cloud's
 #: service accounts (``name@project.iam.gserviceaccount.com``, as a key file's
-#: ``client_email`` holds it).
-_MACHINE_DOMAINS = (".gserviceaccount.com",)
+#: ``client_email`` holds it); and names reserved never to resolve on the Internet, so no
+#: mail reaches a person there (``.localhost`` and ``.invalid``, RFC 2606 and RFC 6761;
+#: ``localhost.localdomain``, the loopback name of Linux hosts' ``/etc/hosts``).
+_MACHINE_DOMAINS = (".gserviceaccount.com", ".localhost", ".localdomain", ".invalid")
 
 
 def _machine(text: str, at: int, end: int) -> bool:

@@ -61,12 +61,24 @@ _PLACEHOLDER_WORDS = (
 _FILL_WORDS = ("xxxx", "****", "####")
 #: A value starting with one of these is a reference to a secret kept elsewhere.
 _REFERENCE_STARTS = ("os.", "process.", "env.", "getenv", "secrets.", "vault:")
+#: CloudFormation's intrinsic functions in YAML's short form, alone or before their
+#: argument: a value resolved at deploy time from a parameter, an export or a resource
+#: (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/
+#: intrinsic-function-reference.html).
+_CFN_FUNCTION = re.compile(r"!(?:Ref|ImportValue|GetAtt|Sub|FindInMap|Select|Join)(?:\s|$)")
+#: A format field inside a value (``"prefix_{0}"``, ``"{}"``, ``"{ password }"``): the
+#: value is a template filled in at run time (Python's ``str.format`` and f-strings, C#'s
+#: composite format, Go and Jinja templates with blanks inside the braces) when no digit
+#: and no other brace stands outside its fields (a typed password with braces, ``Kx{b}9!``
+#: or ``m{{h}o)p${e]…}}``, has one).
+_FORMAT_FIELD = re.compile(r"\{[ \t]{0,2}(?:\d{0,2}|[A-Za-z_][\w.]{0,40})[ \t]{0,2}\}")
 #: Where a template starts; :data:`_TEMPLATE` says whether it is one.
 _TEMPLATE_OPENERS = ("<", "{", "$", "%(", "%{", "[")
 #: A template as written: ``<your key>``, ``{{ x }}``, ``${X}``, ``$(cmd)``, ``%(x)s``,
 #: ``%{x}``, ``[REDACTED]``, a Python format field as the whole value (``{password}``,
 #: ``{cfg.pw}``, ``{creds['pw']}``: an f-string's URL), or a variable (``$DB_PASS``,
-#: ``$env:TOKEN``, ``$config['key']``, ``$HOME/x``).
+#: ``$env:TOKEN``, ``$config['key']``, ``$HOME/x``; ``$$DB_PASS``, the ``$`` escaped as
+#: Make and Compose files write it).
 _TEMPLATE = re.compile(
     r"<[A-Za-z_*.][\w .:/|*-]{0,120}>(?=\W*$)"
     r"|\[[A-Za-z_*.][\w .:/|*-]{0,120}\](?=\W*$)"
@@ -77,7 +89,7 @@ _TEMPLATE = re.compile(
     r"|\$\([A-Za-z_][\w .:/'\"|=-]{0,200}\)"
     r"|%\([A-Za-z_][\w.]{0,80}\)[sdrif]"
     r"|%\{[A-Za-z_][\w.:]{0,80}\}"
-    r"|\$(?:env:)?[A-Za-z_][\w.]{0,80}$"
+    r"|\$\$?(?:env:)?[A-Za-z_][\w.]{0,80}$"
     r"|\$[A-Za-z_]\w{0,80}\[[\"']",
     re.DOTALL,
 )
@@ -255,6 +267,13 @@ def _is_template(value: str, low: str) -> bool:
     starts with ``<``, ``$`` or ``[`` is not one."""
     if value.startswith(_REFERENCE_STARTS):
         return True
+    if value.startswith("!") and _CFN_FUNCTION.match(value) is not None:
+        return True
+    if "{" in value and _FORMAT_FIELD.search(value) is not None:
+        rest = _FORMAT_FIELD.sub("", value)
+        # Every brace a field's and no digit outside: ``m{{h}o)p${e]…}}`` is a password.
+        if not any(c.isdigit() or c in "{}" for c in rest):
+            return True
     if not value.startswith(_TEMPLATE_OPENERS):
         return False
     return _TEMPLATE.match(value) is not None

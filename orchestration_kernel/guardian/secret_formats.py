@@ -140,8 +140,9 @@ class TokenFormat:
             object.__setattr__(self, "delimited", all(map(has_delimiter, self.prefixes)))
 
 
-#: What separates a vendor's prefix from a token's body (``glpat-``, ``hvs.``, ``npm_``).
-DELIMITERS = frozenset("_-.:=/ ")
+#: What separates a vendor's prefix from a token's body (``glpat-``, ``hvs.``, ``npm_``;
+#: a crypt hash's ``$`` fields, ``$2y$``, and htpasswd's ``{SHA}`` scheme tag).
+DELIMITERS = frozenset("_-.:=/ $}")
 
 
 def has_delimiter(prefix: str) -> bool:
@@ -1110,6 +1111,38 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         # 4-12 hex. Only access tokens are here: they do not expire and reach an Item's
         # data; public and link tokens are short-lived and made to pass through clients.
         verified="[type]-[environment]-[uuid], UUID 8-4-4-4-12 hex: plaid.com quickstart glossary",
+    ),
+    # Password hashes an htpasswd file or a user database keeps: not a vendor's token but
+    # the password's stand-in, cracked offline when it leaks (weak ones in seconds).
+    TokenFormat(
+        "PASSWORD_HASH",
+        "bcrypt (Apache htpasswd -B, OpenBSD crypt)",
+        ("$2y$", "$2b$", "$2a$"),
+        r"\d{2}\$[./A-Za-z0-9]{53}",
+        "https://httpd.apache.org/docs/2.4/misc/password_encryptions.html",
+        # "$2y$" + crypt_blowfish: the page's example is $2y$05$ and 53 characters (a
+        # 22-character salt and a 31-character hash); $2a$/$2b$ are the same algorithm's
+        # other version markers.
+        verified="$2y$, cost, 53 characters: the htpasswd -nbB example on the page",
+    ),
+    TokenFormat(
+        "PASSWORD_HASH",
+        "Apache MD5 (htpasswd -m)",
+        ("$apr1$",),
+        r"[./A-Za-z0-9]{1,8}\$[./A-Za-z0-9]{22}",
+        "https://httpd.apache.org/docs/2.4/misc/password_encryptions.html",
+        # "The salt for an MD5 password is between $apr1$ and the following $ ... max 8
+        # chars"; the hash after it is 22 characters in the page's examples.
+        verified="$apr1$<salt, at most 8>$<22>: the htpasswd -nbm and openssl examples",
+    ),
+    TokenFormat(
+        "PASSWORD_HASH",
+        "Apache SHA1 (htpasswd -s)",
+        ("{SHA}",),
+        r"[A-Za-z0-9+/]{27}=",
+        "https://httpd.apache.org/docs/2.4/misc/password_encryptions.html",
+        # '"{SHA}" + Base64-encoded SHA-1 digest': 20 bytes, 28 base64 characters.
+        verified="{SHA} + base64 of a SHA-1 digest (28 characters): the htpasswd -nbs example",
     ),
 )
 

@@ -392,6 +392,39 @@ _NOT_CREDENTIAL_KINDS = frozenset(
 )
 _PART_BEFORE = re.compile(r"(?:[A-Z]?[a-z0-9]+|[A-Z0-9]+)[_.\-]?$")
 #: A directory path (``/home/user``, ``~/src``): what ``PWD`` holds.
+#: A web or file address with no user, query or fragment (``https://host/GPG-KEY``): given
+#: to a key-like name it says where something is (a public key's URL, ``--ask-password``
+#: followed by the URL it opens), not the credential itself, unless a segment of its path
+#: reads as generated (a webhook's secret).
+_PLAIN_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{1,15}://[^\s@?#]{0,300}")
+
+
+def _secret_in_path(url: str) -> bool:
+    """Does a segment of ``url``'s path read as generated (a webhook's secret, a key in
+    the path: ``https://hooks.example.com/services/<random>``)?"""
+    path = url.split("://", 1)[1].split("/")[1:]
+    # A digit too: words joined by dashes (``GPG-KEY-elasticsearch``) mix cases and a
+    # symbol but are a name; a generated secret of that length nearly always has one.
+    return any(
+        _DIGIT.search(seg) and looks_random(seg, min_len=12, min_entropy=3.0, sequences=False)
+        for seg in path
+    )
+
+
+#: Words and blanks only, two words or more: a sentence, where a key (never holding a
+#: blank) would stand. (Passwords are judged apart: a passphrase is words.)
+_PROSE = re.compile(r"[A-Za-z]{1,40}(?:[ \t]{1,4}[A-Za-z]{1,40}){1,30}")
+#: What a name and a value are compared as (``$DB_PASS``, ``'api-key'`` read bare).
+_NAME_TRIM = "$'\"{}%<>[] "
+
+
+def _names_itself(name: str, value: str) -> bool:
+    """Is ``value`` the setting's own name (``TRAVEL_API_KEY: TRAVEL_API_KEY``,
+    ``DB_PASSWORD=$DB_PASSWORD``)? A template left unfilled, not a credential."""
+    bare = value.strip(_NAME_TRIM)
+    return len(bare) >= 3 and bare.lower() == name.strip(_NAME_TRIM).lower()
+
+
 _PATH = re.compile(r"~?/[\w.~/-]*")
 #: ``psk`` as a Wi-Fi setting names it (``psk``, ``wpa_psk``, ``wifi.psk``), not a flag
 #: that mentions it (``HAS_PSK``).
@@ -488,6 +521,10 @@ def _assignment_ok(a: Assignment, value: str, *, assigned: bool = False) -> bool
     """
     if not a.quoted and _CODE_CHARS.union("{}").intersection(value):
         return False  # a call, an index or a template: code that fetches the secret
+    if _PLAIN_URL.fullmatch(value) and not _secret_in_path(value):
+        return False  # an address: where something is, not a secret
+    if _names_itself(a.name, value):
+        return False  # DB_PASSWORD=DB_PASSWORD: the setting's name where its value goes
     if _names_a_reference(a.name) or _names_no_credential(a) or _names_other_key(a):
         return False  # where the secret is, or what it is called: not the secret
     value = value[_short_vendor_prefix(value) :]
@@ -507,6 +544,8 @@ def _assignment_ok(a: Assignment, value: str, *, assigned: bool = False) -> bool
             named = a.name.lower() != "pass" or (a.name == "PASS" and assigned)
             return (a.quoted or named) and not plain_word
         return a.quoted or not plain_word
+    if _PROSE.fullmatch(value):
+        return False  # "Get this from elsewhere": a note where a key goes, not a key
     if value.isdigit():
         return len(value) >= 16 and not is_placeholder(value, sequences=False)
     if is_time_uuid(value):
