@@ -372,7 +372,7 @@ class Settled:
     held; past that they are dropped, and the append reads from SQLite.
 
     ``wake`` (returns at once) asks for an append without waiting for the next checkpoint
-    (``Checkpointer.request_after``): called once :data:`APPEND_AT_ROWS` rows are held."""
+    (``Checkpointer.request_after``): called as the rows held reach :data:`APPEND_AT_ROWS`."""
 
     def __init__(self, wake: Callable[[], object] | None = None) -> None:
         self._rows: list[Row] = []
@@ -382,11 +382,14 @@ class Settled:
     def committed(self, stored: list[Row]) -> None:
         """Hold ``stored`` (rows just committed, in ``seq`` order)."""
         with self._lock:
-            if len(self._rows) + len(stored) > MAX_HELD_ROWS:
+            held = len(self._rows)
+            if held + len(stored) > MAX_HELD_ROWS:
                 self._rows = []  # a gap now: the next append reads from SQLite
             else:
                 self._rows.extend(stored)
-            due = len(self._rows) >= APPEND_AT_ROWS
+            # Once, as the count passes it: rows an append could not take (another
+            # kernel holds the lock, a schema it does not copy) wait for a checkpoint.
+            due = held < APPEND_AT_ROWS <= len(self._rows)
         if due and self._wake is not None:
             self._wake()
 

@@ -8,7 +8,13 @@ import time
 from pathlib import Path
 
 from orchestration_kernel.audit import AuditTrail
-from orchestration_kernel.audit.sidecar import ALIGN, APPEND_AT_ROWS, SidecarPaths
+from orchestration_kernel.audit.sidecar import (
+    ALIGN,
+    APPEND_AT_ROWS,
+    MAX_APPEND_ROWS,
+    Settled,
+    SidecarPaths,
+)
 
 
 def _record(trail: AuditTrail, rows: int) -> None:
@@ -50,3 +56,22 @@ def test_fewer_rows_than_that_wait_for_a_checkpoint(tmp_path: Path) -> None:
     done = APPEND_AT_ROWS - ALIGN
     assert trail.verify().sidecar == f"matches (rows through seq {done})"
     trail.close()
+
+
+def test_the_wake_comes_once_as_the_rows_held_pass_the_count() -> None:
+    calls: list[int] = []
+    settled = Settled(wake=lambda: calls.append(1))
+
+    def commit(first: int, last: int) -> None:
+        settled.committed([(seq, "row") for seq in range(first, last + 1)])
+
+    commit(1, APPEND_AT_ROWS - 1)
+    assert calls == []
+    commit(APPEND_AT_ROWS, APPEND_AT_ROWS + 10)
+    assert calls == [1]
+    commit(APPEND_AT_ROWS + 11, APPEND_AT_ROWS + 500)  # still held: no second wake
+    assert calls == [1]
+    taken = settled.take(0, MAX_APPEND_ROWS)
+    assert taken is not None and len(taken) == APPEND_AT_ROWS  # whole ALIGNs
+    commit(APPEND_AT_ROWS + 501, 2 * APPEND_AT_ROWS + 1)  # past the count again
+    assert calls == [1, 1]
