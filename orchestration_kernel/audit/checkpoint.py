@@ -67,17 +67,25 @@ class Checkpointer:
         self._path = path
         self._writer_lock = writer_lock
         self._wanted = threading.Event()
+        self._checkpoint_due = False  # whether the next wake-up checkpoints (or only hooks)
         self._closed = False
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         #: Checkpoints run so far (tests and benchmarks read it).
         self.runs = 0
-        #: Called on this thread after each checkpoint (the columnar sidecar's append,
-        #: :mod:`.sidecar`); each must not raise.
+        #: Called on this thread after each checkpoint, and alone on
+        #: :meth:`request_after` (the columnar sidecar's append, :mod:`.sidecar`); each
+        #: must not raise.
         self.after: list[Callable[[], object]] = []
 
     def request(self) -> None:
         """Ask for a checkpoint soon (returns at once; requests made meanwhile merge)."""
+        self._checkpoint_due = True  # before the wake-up: the thread reads it after
+        self.request_after()
+
+    def request_after(self) -> None:
+        """Ask for the :attr:`after` hooks alone soon, without a checkpoint (the
+        sidecar's append once enough rows are held); merges like :meth:`request`."""
         with self._lock:
             if self._closed:
                 return
@@ -97,12 +105,14 @@ class Checkpointer:
                 if self._closed:
                     return
                 try:
-                    if conn is None:
-                        conn = self._connect()
-                    self._checkpoint(conn)
+                    due, self._checkpoint_due = self._checkpoint_due, False
+                    if due:
+                        if conn is None:
+                            conn = self._connect()
+                        self._checkpoint(conn)
                     for hook in list(self.after):
                         hook()
-                    self.runs += 1
+                    self.runs += due
                 except sqlite3.Error:
                     log.debug("audit WAL checkpoint of %s failed", self._path, exc_info=True)
         finally:

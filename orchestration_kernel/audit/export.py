@@ -57,7 +57,7 @@ class _Parquet(ExportFormat):
     name, suffixes = "parquet", (".parquet", ".pq")
 
     def write(self, frame: pd.DataFrame, path: Path) -> None:
-        frame.to_parquet(path, index=False)  # pyarrow, snappy: what write_parquet does
+        frame.to_parquet(path, index=False)  # pyarrow, snappy: the values write_parquet writes
 
     def read(self, path: Path) -> pd.DataFrame:
         import pandas as pd
@@ -193,11 +193,33 @@ def parquet_from_arrow(
     return parquet_table(canonical_chunks(table), expected, KINDS)
 
 
+#: Columns whose values are (nearly) all different: a dictionary would only be built and
+#: then given up once it passed its page size, so they are written plain from the start.
+_UNIQUE = frozenset(
+    ("seq", "timestamp", "detail", "prompt", "prompt_hash", "request_hash", "prev_hash", "hash")
+)
+#: Free text and digests: no min/max statistics (no reader prunes on a prompt's min).
+_NO_STATISTICS = _UNIQUE - {"seq", "timestamp"} | {"response", "response_hash"}
+#: Keyed digests in hex, unique per row: snappy saves ~3% of them, for a pass over each.
+_INCOMPRESSIBLE = frozenset(("prompt_hash", "request_hash", "prev_hash", "hash"))
+
+
 def write_parquet(table: pa.Table, path: Path) -> None:
-    """Write ``table`` as ``DataFrame.to_parquet`` writes a frame's table (snappy)."""
+    """Write ``table`` (the whole trail's, :func:`parquet_from_arrow`) with the values
+    ``DataFrame.to_parquet`` writes: snappy, except the digests, which do not compress;
+    a dictionary only for columns whose values repeat; statistics except on free text and
+    digests. (Encodings and statistics change how the file is laid out, not what a
+    reader gets back from it.)"""
     import pyarrow.parquet as pq
 
-    pq.write_table(table, path, compression="snappy")
+    names = table.column_names
+    pq.write_table(
+        table,
+        path,
+        compression={n: "none" if n in _INCOMPRESSIBLE else "snappy" for n in names},
+        use_dictionary=[n for n in names if n not in _UNIQUE],
+        write_statistics=[n for n in names if n not in _NO_STATISTICS],
+    )
 
 
 def read_back(path: str | Path, formats: ExportFormats = _BUILTIN) -> pd.DataFrame:

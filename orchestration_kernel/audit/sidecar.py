@@ -3,8 +3,9 @@ that whole-trail reads need not take every cell from SQLite again.
 
 Reading 100,000 rows out of SQLite costs at least ~0.3 s of CPU however they are read
 (``bench.audit_reads_readers``); the same rows memory-read from Arrow cost a few ms. So
-after each WAL checkpoint (off the call path: on the checkpoint thread,
-:mod:`.checkpoint`) the rows committed since the last one are appended to
+after each WAL checkpoint, and as soon as :data:`APPEND_AT_ROWS` rows are held (off the
+call path: on the checkpoint thread, :mod:`.checkpoint`) the rows committed since the
+last append are appended to
 ``audit.sqlite.cols``, an Arrow IPC stream (the schema, then one record batch per
 append), and a whole-trail read (``to_dataframe()``, ``export()``) takes the rows the
 file holds from it and only the newer ones from SQLite.
@@ -69,6 +70,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ALIGN",
+    "APPEND_AT_ROWS",
     "MAX_APPEND_ROWS",
     "Record",
     "Settled",
@@ -87,6 +89,9 @@ ALIGN = CHUNK_ROWS
 MAX_APPEND_ROWS = 64 * ALIGN
 #: Rows a :class:`Settled` holds at most between two appends.
 MAX_HELD_ROWS = 2 * MAX_APPEND_ROWS
+#: Rows held that ask for an append before the next checkpoint (which comes every ~10,000
+#: typical rows): the rows a read still takes from SQLite stay fewer than about this.
+APPEND_AT_ROWS = 4 * ALIGN
 #: The record's format.
 _VERSION = 1
 #: The Arrow type of each column kind (text for the others), as the snapshot reads them.
@@ -365,19 +370,29 @@ class Settled:
     """The rows this process's writer committed since the last append (a listener of
     the batch writer: ``committed`` runs on its thread), so that the append at the next
     checkpoint need not read them back from SQLite. At most :data:`MAX_HELD_ROWS` are
-    held; past that they are dropped, and the append reads from SQLite."""
+    held; past that they are dropped, and the append reads from SQLite.
 
-    def __init__(self) -> None:
+    ``wake`` (returns at once) asks for an append without waiting for the next checkpoint
+    (``Checkpointer.request_after``): called as the rows held reach :data:`APPEND_AT_ROWS`."""
+
+    def __init__(self, wake: Callable[[], object] | None = None) -> None:
         self._rows: list[Row] = []
         self._lock = threading.Lock()
+        self._wake = wake
 
     def committed(self, stored: list[Row]) -> None:
         """Hold ``stored`` (rows just committed, in ``seq`` order)."""
         with self._lock:
-            if len(self._rows) + len(stored) > MAX_HELD_ROWS:
+            held = len(self._rows)
+            if held + len(stored) > MAX_HELD_ROWS:
                 self._rows = []  # a gap now: the next append reads from SQLite
             else:
                 self._rows.extend(stored)
+            # Once, as the count passes it: rows an append could not take (another
+            # kernel holds the lock, a schema it does not copy) wait for a checkpoint.
+            due = held < APPEND_AT_ROWS <= len(self._rows)
+        if due and self._wake is not None:
+            self._wake()
 
     def take(self, last: int, limit: int) -> list[Row] | None:
         """The held rows from ``seq`` ``last + 1`` on, as many whole :data:`ALIGN` s as

@@ -145,11 +145,12 @@ class AuditTrail:
         self.export_formats = ExportFormats()
         self._encoder = RowEncoder(self._key, self.session_id, self.identity)
         self._writer = BatchWriter(self._store, self._encoder, flush_interval)
-        # After each WAL checkpoint, the columnar sidecar takes the rows settled since
-        # (those this writer committed as it committed them: not read back from SQLite).
+        # After each WAL checkpoint, and whenever enough rows are held, the columnar
+        # sidecar takes the rows settled since (those this writer committed as it
+        # committed them: not read back from SQLite).
         checkpointer = self._store._checkpointer
         if checkpointer is not None:
-            settled = Settled()
+            settled = Settled(wake=checkpointer.request_after)
             self._writer.listeners.append(settled.committed)
             append = partial(bring_up_to_date, self._store, settled=settled)
             checkpointer.after.append(append)

@@ -46,29 +46,34 @@ class Messages(NamedTuple):
 
 
 def float_texts(values: pa.Array, nulls: npt.NDArray[np.bool_]) -> pa.Array:
-    """``values`` (float64, no nulls) as ``repr`` writes each, ``"null"`` where ``nulls``."""
+    """``values`` (float64, no nulls) as ``repr`` writes each, ``"null"`` where ``nulls``.
+
+    Arrow's text is taken where ``repr`` writes a plain decimal (``1e-4 <= |x| < 1e16``,
+    or zero), Arrow wrote one too (no exponent) and Arrow's parse of it gives the value
+    back; a whole number gets the ``.0`` ``repr`` adds. The range and the comparisons
+    are numpy's, on the values themselves; what is left is written by ``repr``."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
     large = pa.large_string()
     text = pc.cast(values, large)
-    size = pc.abs(values)
-    plain = pc.and_(
-        pc.or_(pc.and_(pc.greater_equal(size, 1e-4), pc.less(size, 1e16)), pc.equal(values, 0.0)),
-        pc.invert(pc.match_substring(text, "e")),
-    )
+    numbers = values.to_numpy(zero_copy_only=False)
+    size = np.abs(numbers)
+    plain = ((size >= 1e-4) & (size < 1e16)) | (numbers == 0.0)
+    plain &= ~pc.match_substring(text, "e").to_numpy(zero_copy_only=False)
     # Only plain decimals are parsed back (anything else could fail the parse).
-    back = pc.cast(pc.if_else(plain, text, pa.scalar("0", large)), pa.float64())
-    taken = pc.and_(plain, pc.equal(back, values))
-    whole = pc.invert(pc.match_substring(text, "."))
-    ended = pc.binary_join_element_wise(text, pa.scalar(".0", large), pa.scalar("", large))
-    text = pc.if_else(whole, ended, text)
-    left = np.flatnonzero(~taken.to_numpy(zero_copy_only=False))
+    parsed = text if plain.all() else pc.if_else(pa.array(plain), text, pa.scalar("0", large))
+    back = pc.cast(parsed, pa.float64()).to_numpy(zero_copy_only=False)
+    taken = plain & (back == numbers)
+    whole = taken & ~pc.match_substring(text, ".").to_numpy(zero_copy_only=False)  # "2": "2.0"
+    if whole.any():
+        ended = pc.binary_join_element_wise(text, pa.scalar(".0", large), pa.scalar("", large))
+        text = pc.if_else(pa.array(whole), ended, text)
+    left = np.flatnonzero(~taken)
     if len(left):
-        reprs = [repr(v) for v in values.take(pa.array(left)).to_pylist()]
-        mask = pa.array(np.isin(np.arange(len(values)), left))
-        text = pc.replace_with_mask(text, mask, pa.array(reprs, large))
+        reprs = [repr(v) for v in numbers[left].tolist()]
+        text = pc.replace_with_mask(text, pa.array(~taken), pa.array(reprs, large))
     if nulls.any():
         text = pc.if_else(pa.array(nulls), pa.scalar("null", large), text)
     return text
@@ -91,15 +96,12 @@ def messages(record: pa.RecordBatch, float_cells: Sequence[int], escapes: str) -
     if np.any(flags >> len(float_cells)):
         return None
     text = pa.large_string()
+    floats = _all_float_texts([cells[k] for k in float_cells], flags)
     parts: list[object] = ["row|", prevs.cast(text), "|", seqs.cast(text), "|"]
     for k, cell in enumerate(cells):
         if k:
             parts.append(",")
-        if k in float_cells:
-            nulls = (flags >> float_cells.index(k) & 1).astype(bool)
-            parts.append(float_texts(cell, nulls))
-        else:
-            parts.append(cell.cast(text))
+        parts.append(floats[float_cells.index(k)] if k in float_cells else cell.cast(text))
     joined = pc.binary_join_element_wise(
         *(pa.scalar(p, text) if isinstance(p, str) else p for p in parts), pa.scalar("", text)
     )
@@ -110,6 +112,23 @@ def messages(record: pa.RecordBatch, float_cells: Sequence[int], escapes: str) -
         bodies[at] = joined[at].as_py().encode("ascii", escapes)
     seq = seqs.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
     return Messages(bodies, seq, prevs, digests, _joined_hashes(digests))
+
+
+def _all_float_texts(columns: list[pa.Array], flags: npt.NDArray[np.int64]) -> list[pa.Array]:
+    """:func:`float_texts` of each float column (bit ``k`` of ``flags``: the ``k``-th is
+    NULL in that row), in one call over them all (fewer, longer Arrow calls)."""
+    import numpy as np
+    import pyarrow as pa
+
+    if not columns:
+        return []
+    n = len(columns[0])
+    values = pa.concat_arrays(
+        [pa.array(c) if isinstance(c, pa.ChunkedArray) else c for c in columns]
+    )
+    nulls = np.concatenate([(flags >> k & 1).astype(bool) for k in range(len(columns))])
+    texts = float_texts(values, nulls)
+    return [texts.slice(k * n, n) for k in range(len(columns))]
 
 
 def _bodies(joined: pa.Array) -> list[memoryview | bytes]:

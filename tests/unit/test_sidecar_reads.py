@@ -46,9 +46,11 @@ def _record(trail: AuditTrail, start: int, rows: int) -> None:
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("sidecar-template")
-    trail = AuditTrail(folder / "audit.sqlite", key_path=folder / "audit.key")
-    _record(trail, 0, ROWS)
-    trail.close()
+    with pytest.MonkeyPatch.context() as patched:  # no sidecar yet: the tests append
+        patched.setattr(sidecar_module, "APPEND_AT_ROWS", 10 * ROWS)
+        trail = AuditTrail(folder / "audit.sqlite", key_path=folder / "audit.key")
+        _record(trail, 0, ROWS)
+        trail.close()
     return folder
 
 
