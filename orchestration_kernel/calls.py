@@ -118,11 +118,6 @@ class Target:
     route: dict[str, object] = field(default_factory=dict)
     #: True when an offline stand-in (the local model or the simulator) serves it.
     stand_in: bool = False
-    #: The audit labels of the rows about this target, and the call they are for (the
-    #: recorder's, made on the first row: a target is one call's).
-    labels: tuple[CallSpec, dict[str, object]] | None = field(
-        default=None, repr=False, compare=False
-    )
 
     @property
     def ref(self) -> str:
@@ -597,8 +592,9 @@ class CallRunner:
         if target.stand_in or target.simulated:
             cost: float | None = 0.0
             extras["stands_in_for"] = target.ref
-            extras["cost_if_real_usd"] = self.catalogue.cost_if_real(target.ref, usage)
-            extras["priced_as"] = self.catalogue.priced_as(target.ref)
+            real = self.catalogue.priced_as(target.ref)  # sim:gpt-4o at openai:gpt-4o's price
+            extras["priced_as"] = real
+            extras["cost_if_real_usd"] = None if real is None else self.catalogue.cost(real, usage)
         else:
             cost = self.catalogue.cost(target.ref, usage)
         return Reply(

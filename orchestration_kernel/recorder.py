@@ -175,20 +175,12 @@ class AuditRecorder:
 
 def _labels(spec: CallSpec | None, target: Target | None) -> dict[str, Any]:
     """The labels of a row about ``spec``'s call on ``target``: its run, pipeline, step
-    and session, and who served it. A call writes several rows on one target (its route,
-    its checks, its attempt), so the target keeps them, made on its first row."""
-    if target is not None and spec is not None:
-        kept = target.labels
-        if kept is not None and kept[0] is spec:
-            return kept[1]
-        labels = {**_spec_labels(spec), "provider": target.served_by, "model": target.ref}
-        target.labels = (spec, labels)
-        return labels
-    if spec is not None:
-        return _spec_labels(spec)
+    and session, and who served it."""
+    labels = {} if spec is None else _spec_labels(spec)
     if target is not None:
-        return {"provider": target.served_by, "model": target.ref}
-    return {}
+        labels["provider"] = target.served_by
+        labels["model"] = target.ref
+    return labels
 
 
 def _spec_labels(spec: CallSpec) -> dict[str, Any]:

@@ -1,5 +1,5 @@
-"""The labels of a call's audit rows (run, pipeline, step, session, provider, model),
-which the recorder keeps on the target after its first row."""
+"""The labels of a call's audit rows (run, pipeline, step, session, provider, model):
+each row's from its own call and target, a column given explicitly winning."""
 
 from __future__ import annotations
 
