@@ -267,7 +267,7 @@ class Catalogue:
         """USD the real model would charge for a stand-in's ``usage``.
 
         A simulator's name is priced as the real model it names (``sim:gpt-4o`` as
-        ``openai:gpt-4o``, ``sim:gpt-4`` through the alias); ``None`` when it names no
+        ``openai:gpt-4o``, ``sim:claude-3`` through the alias); ``None`` when it names no
         model the catalogue prices, because the simulator's own 0 is no model's price.
         """
         real = self.priced_as(model)
@@ -275,23 +275,33 @@ class Catalogue:
 
     def priced_as(self, model: str | ModelRef) -> str | None:
         """The catalogue id whose prices estimate ``model`` if it were real: itself for a
-        real model, the real model a simulator's name names, ``None`` when there is none."""
+        real model, the real model a simulator's name names, ``None`` when there is none.
+
+        A simulator's name resolves as the engine resolves a bare name: a catalogued
+        model of that very name that is not retired first (``sim:gpt-4`` is the legacy
+        ``openai:gpt-4``, as ``gpt-4`` is), then the shipped alias, then a retired model.
+        """
         info = self.get(model)
         if info is None:
             return None
         if not info.simulated:
             return str(model)
         name = str(model).partition(":")[2]
-        name = self.aliases.get(name, name)
-        if ":" in name:
+        if ":" in name:  # sim:openai:gpt-4o-mini
             real = self._models.get(name)
             return name if real is not None and not real.simulated else None
-        matches = [
-            key
+        named = [
+            (key, entry)
             for key, entry in self._models.items()
-            if key.partition(":")[2] == name and not entry.simulated
+            if key.partition(":")[2].lower() == name.lower() and not entry.simulated
         ]
-        return matches[0] if len(matches) == 1 else None
+        running = [key for key, entry in named if not entry.retired]
+        if len(running) == 1:
+            return running[0]
+        alias = self.aliases.get(name.lower())
+        if alias is not None and not running:
+            return self.priced_as(alias) if ":" in alias else None
+        return named[0][0] if len(named) == 1 else None
 
     def batch_cost(self, model: str | ModelRef, usage: Usage | None) -> float | None:
         """USD for ``usage`` through the provider's Batch API (see ``ModelInfo.batch_cost``)."""

@@ -12,6 +12,7 @@ import pytest
 from orchestration_kernel import OrchestrationEngine
 from orchestration_kernel.models import Usage
 from orchestration_kernel.routing.catalogue import Catalogue
+from orchestration_kernel.routing.names import Resolver
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +24,8 @@ def catalogue() -> Catalogue:
     ("name", "real"),
     [
         ("sim:gpt-4o", "openai:gpt-4o"),  # the model's own name
-        ("sim:gpt-4", "openai:gpt-4o"),  # a shipped alias
+        ("sim:gpt-4", "openai:gpt-4"),  # a catalogued model of that name, as gpt-4 runs
+        ("sim:claude-3", "anthropic:claude-sonnet-4-6"),  # a shipped alias
         ("sim:openai:gpt-4o-mini", "openai:gpt-4o-mini"),  # a full id
         ("openai:gpt-4o", "openai:gpt-4o"),  # a real model is priced as itself
     ],
@@ -59,3 +61,11 @@ def test_compare_on_simulators_shows_the_real_price_or_unknown(tmp_path) -> None
     text = table._repr_markdown_()
     assert "unknown if real" in text
     assert not re.search(r"\$0\.00(?!\d) est\. if real", text), text
+
+
+@pytest.mark.parametrize("bare", ["gpt-4", "gpt-4o", "claude-3", "gemini-pro", "gpt-4o-mini"])
+def test_a_simulator_name_is_priced_as_the_engine_runs_that_bare_name(
+    catalogue: Catalogue, bare: str
+) -> None:
+    runs = Resolver(catalogue).resolve(bare)
+    assert catalogue.priced_as(f"sim:{bare}") == str(runs)
