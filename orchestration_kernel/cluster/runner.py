@@ -28,6 +28,7 @@ import json
 import logging
 import math
 import os
+import re
 import uuid
 import warnings
 from collections.abc import Callable, Sequence
@@ -152,18 +153,23 @@ def connect(cluster: Any, session: Any) -> Any:
     return session.service(f"cluster:{address}", remote)
 
 
+#: ``host:port`` (a name, an IPv4 address or a bracketed IPv6 one), with no scheme.
+_HOST_PORT = re.compile(r"(?:[\w.-]+|\[[0-9a-fA-F:.]+\]):\d{1,5}")
+
+
 def scheduler_address(cluster: object) -> str:
     """``cluster`` checked as a scheduler address, or a ConfigurationError that says what
-    was meant: ``'Local'``/``'locall'`` near ``'local'``, ``'host:8786'`` without
-    ``tcp://``. An address with a password is refused (Dask takes none), never echoed."""
+    was meant (``'Local'``/``'locall'`` near ``'local'``). ``'host:8786'`` is
+    ``'tcp://host:8786'``, as ``distributed.Client`` reads it. An address with a password
+    is refused (Dask takes none), never echoed."""
     what = "cluster must be 'local', a scheduler address such as 'tcp://scheduler:8786', or a "
     if not isinstance(cluster, str) or not cluster.strip():
         raise ConfigurationError(f"{what}distributed.Client, not {cluster!r:.60}")
     text = cluster.strip()
+    if "://" not in text and _HOST_PORT.fullmatch(text):
+        text = "tcp://" + text  # Dask's own default protocol for a bare host:port
     if "://" not in text:
         hint = did_you_mean(text, ["local"])
-        if not hint and ":" in text and " " not in text:
-            hint = f" Did you mean {'tcp://' + text!r}?"
         raise ConfigurationError(f"{what}distributed.Client, not {text!r:.60}.{hint}")
     try:
         parts = urlsplit(text)

@@ -225,7 +225,8 @@ def test_the_magic_runs_a_dataframe_over_the_cluster(client, monkeypatch, capsys
     shell.run_line_magic("load_ext", "orchestration_kernel")
     try:
         shell.user_ns["df"] = pd.DataFrame({"city": ["Oslo", "Lima", "Pune"]}, index=list("abc"))
-        where = client.scheduler.address  # a scheduler address, as on a real cluster
+        # host:port, as a cluster's admin hands it out (Dask reads it as tcp://host:port)
+        where = client.scheduler.address.removeprefix("tcp://")
         result = shell.run_cell(
             f"%%orchestrate --compare gpt-4o --over df --cluster {where} --out m\n"
             "Weather in {city}?"

@@ -11,7 +11,7 @@ import pytest
 from orchestration_kernel import OrchestrationEngine, RetryPolicy
 from orchestration_kernel.cluster import CapturedAudit, ClusterProgress, engine_keys
 from orchestration_kernel.cluster.config import CONFIG_VERSION, engine_from_config
-from orchestration_kernel.cluster.runner import decode_cell
+from orchestration_kernel.cluster.runner import decode_cell, scheduler_address
 from orchestration_kernel.cluster.store import JobStore
 from orchestration_kernel.cluster.worker import encode_cell
 from orchestration_kernel.compare import CompareTable
@@ -244,7 +244,7 @@ def test_a_pipeline_partition_runs_each_row_as_its_own_run_on_the_worker_side() 
     [
         ("locall", "Did you mean 'local'?"),
         ("Local", "Did you mean 'local'?"),
-        ("127.0.0.1:8786", "Did you mean 'tcp://127.0.0.1:8786'?"),
+        ("sched uler:8786", "not 'sched uler:8786'"),
         ("tcp://scheduler:87x6", "is not a scheduler address"),
         ("", "not ''"),
     ],
@@ -255,6 +255,19 @@ def test_a_mistyped_cluster_says_what_was_meant(typed: str, hint: str) -> None:
         engine.matrix_sync(["sim:echo"], "{item}", ["x"], cluster=typed)
     assert hint in str(caught.value)
     assert engine.simulator.calls == 0
+
+
+@pytest.mark.parametrize(
+    ("typed", "address"),
+    [
+        ("127.0.0.1:8786", "tcp://127.0.0.1:8786"),
+        (" scheduler.internal:8786 ", "tcp://scheduler.internal:8786"),
+        ("[::1]:8786", "tcp://[::1]:8786"),
+        ("tls://scheduler:8786", "tls://scheduler:8786"),
+    ],
+)
+def test_a_bare_host_and_port_is_a_tcp_scheduler_as_dask_reads_it(typed: str, address: str) -> None:
+    assert scheduler_address(typed) == address
 
 
 def test_a_cluster_address_with_a_password_is_refused_without_echoing_it() -> None:
