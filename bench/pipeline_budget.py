@@ -8,7 +8,10 @@ would). The runner's phases and the audit writer's parts of the commit a run wai
 are timed by wrapping their methods (a few µs of timer each), and the median of each
 part over the runs is printed: the per-run budget of issue 24.
 
-The writer's parts run on its own thread while the run waits in ``aflush``: the wake-up,
+A run alone (nothing else being committed or waited for) commits its rows in its own
+thread (``BatchWriter.commit_here``): then the parts below run there, and there is no
+wake-up each way. Otherwise the writer's parts run on its own thread while the run waits
+in ``aflush``: the wake-up,
 encoding what was left for it (the run encodes its queued rows in its own thread just
 before it waits; only a record with a very long text is left to the writer), chaining
 and inserting them, the COMMIT (its fsync under ``synchronous=FULL``), then waking the
@@ -260,19 +263,27 @@ async def _runs(
         for label, a, b in PHASES:
             if a in marks and b in marks:
                 table.setdefault(label, []).append((marks[b] - marks[a]) * 1e6)
-        parts = {
+        # A run alone commits in its own thread (``BatchWriter.commit_here``): no hop to
+        # the writer's thread and back, so no wake-up to show for it.
+        hopped = "when" in marks and "drain0" in marks
+        table.setdefault("hops", []).append(float(hopped))
+        parts: dict[str, float | None] = {
             # aflush -> drain starts, less the run's own encoding in between
-            "wake": marks["drain0"] - marks["when"] - sums.get("encode_end", 0.0),
+            "wake": marks["drain0"] - marks["when"] - sums.get("encode_end", 0.0)
+            if hopped
+            else None,
             "encode": sums.get("encode", 0.0),
             **{k: sums.get(k, 0.0) for k in ("encode_early", "encode_end", "encode_end_cpu")},
             **{k: sums.get(k, 0.0) for k in ("commit_cpu", "commit_runq", "commit_disk")},
             "chain": sums.get("chain", 0.0),
             "commit": sums.get("append", 0.0) - sums.get("chain", 0.0),
-            "back": marks["flush1"] - marks["settle0"],
+            "back": marks["flush1"] - marks["settle0"] if hopped else None,
             "mark": sums.get("mark", 0.0),
         }
         for label, k in WRITER + QUEUED:
-            table.setdefault(label, []).append(parts[k] * 1e6)
+            value = parts[k]
+            if value is not None:
+                table.setdefault(label, []).append(value * 1e6)
     engine.close()
     if trail is not None:
         trail.close()
@@ -306,6 +317,8 @@ def main(argv: list[str] | None = None) -> int:
         values = table.get(label)
         if values:
             print(f"  {label:64s} {statistics.median(values):8.0f}")
+    hops = table.get("hops", [])
+    print(f"  runs whose commit went through the writer's thread: {sum(hops):.0f} of {len(hops)}")
     home = Path(os.environ["ORCHESTRATION_HOME"])
     print("the floor: one bare WAL commit of 3 rows in the same home (median µs)")
     for setting in ("FULL", "NORMAL"):
