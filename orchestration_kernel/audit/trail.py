@@ -228,18 +228,17 @@ class AuditTrail:
     async def aflush(self) -> str:
         """Commit everything recorded so far.
 
-        One run at a time (nothing else waiting for a commit or being committed, a
-        run's worth of records queued, no lock held) the commit is made right here, its
-        fsync included: a hop to the writer's thread and back would only add two wake-ups
-        around the same commit. Otherwise the writer's thread commits them in its next
-        group commit while the event loop runs on.
+        Under ``synchronous="NORMAL"`` (no disk sync per commit), one run at a time
+        (nothing else waiting for a commit or being committed, a run's worth of records
+        queued, no lock held), the commit is made right here: a hop to the writer's thread
+        and back would only add two wake-ups around the same commit. Otherwise the
+        writer's thread commits them in its next group commit (under ``FULL``, its fsync)
+        while the event loop runs on.
 
         Returns the head hash just after the commit (what a run's result carries): it
         covers every row committed so far, this run's included.
         """
-        # One run at a time, its rows are committed right here: a hop to the writer's
-        # thread and back would only add two wake-ups around the same commit. Otherwise
-        # (other runs waiting, a batch under way, a lock held) the writer's group commit.
+        # (see BatchWriter.commit_here: under NORMAL, a run alone commits right here)
         if self._writer.commit_here() and self._writer.last_hash is not None:
             return self._writer.last_hash
         loop = asyncio.get_running_loop()

@@ -277,17 +277,21 @@ class BatchWriter:
 
     def commit_here(self) -> bool:
         """Commit what is queued in the calling thread, now, when that needs no wait and
-        no thread hop: nothing is being committed, no caller waits for a commit, the last
-        commit ended ``INLINE_GAP_S`` ago or more, the writer is not stuck, at most
-        ``INLINE_MAX`` records (each encoded here: none with a very long text) are
-        queued, and neither this store's lock nor the database's write lock is held.
-        Returns whether it committed them (then everything put so far is committed);
-        ``False``: nothing was done, wait with :meth:`when_committed`.
+        no thread hop: the trail is ``synchronous="NORMAL"`` (a commit waits for no disk
+        sync: under ``FULL`` the fsync is left to the writer's thread, so the caller's
+        event loop runs on meanwhile), nothing is being committed, no caller waits for
+        a commit, the last commit ended ``INLINE_GAP_S`` ago or more, the writer is not
+        stuck, at most ``INLINE_MAX`` records (each encoded here: none with a very long
+        text) are queued, and neither this store's lock nor the database's write lock
+        is held. Returns whether it committed them (then everything put so far is
+        committed); ``False``: nothing was done, wait with :meth:`when_committed`.
 
         What a run waiting for its own rows does first (``AuditTrail.aflush``): one run at
         a time, the writer's thread would only add a wake-up each way around the same
-        commit. The commit's fsync is waited for here. Raises :class:`AuditWriteError`
-        when the commit fails (the records stay queued and the writer retries them)."""
+        commit. Raises :class:`AuditWriteError` when the commit fails (the records stay
+        queued and the writer retries them)."""
+        if self.store.synchronous != "NORMAL":
+            return False  # the caller's event loop never waits for a disk sync
         if self.error is not None or threading.current_thread() is self._thread:
             return False
         if time.monotonic() - self._last_commit < INLINE_GAP_S:

@@ -1,5 +1,7 @@
-"""A run alone commits its audit rows in its own thread; anything else waits for the
-writer's group commit (``BatchWriter.commit_here``, what ``AuditTrail.aflush`` tries first)."""
+"""Under ``synchronous="NORMAL"`` a run alone commits its audit rows in its own thread;
+anything else (and every commit under ``FULL``, whose fsync the event loop must not wait
+for) waits for the writer's group commit (``BatchWriter.commit_here``, what
+``AuditTrail.aflush`` tries first)."""
 
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ def _committed(path: Path) -> list[str]:
 
 
 async def test_a_lone_run_is_committed_by_the_thread_that_waits_for_it(tmp_path: Path) -> None:
-    with AuditTrail(tmp_path / "a.sqlite", flush_interval=60) as trail:
+    with AuditTrail(tmp_path / "a.sqlite", flush_interval=60, synchronous="NORMAL") as trail:
         committers: list[str] = []
         trail._writer.listeners.append(
             lambda rows: committers.append(threading.current_thread().name)
@@ -37,7 +39,7 @@ async def test_a_lone_run_is_committed_by_the_thread_that_waits_for_it(tmp_path:
 
 async def test_a_write_lock_held_elsewhere_is_waited_for_off_the_event_loop(tmp_path: Path) -> None:
     path = tmp_path / "a.sqlite"
-    with AuditTrail(path, flush_interval=60) as trail:
+    with AuditTrail(path, flush_interval=60, synchronous="NORMAL") as trail:
         other = sqlite3.connect(path, isolation_level=None)
         other.execute("BEGIN IMMEDIATE")  # another process writing
         trail.record("run_end", run_id="r", status="done")
@@ -56,7 +58,7 @@ async def test_a_write_lock_held_elsewhere_is_waited_for_off_the_event_loop(tmp_
 async def test_runs_ending_one_right_after_another_share_the_writers_commit(
     tmp_path: Path,
 ) -> None:
-    with AuditTrail(tmp_path / "a.sqlite", flush_interval=60) as trail:
+    with AuditTrail(tmp_path / "a.sqlite", flush_interval=60, synchronous="NORMAL") as trail:
         commits = 0
         append = trail._store.append
 
@@ -77,8 +79,20 @@ async def test_runs_ending_one_right_after_another_share_the_writers_commit(
         assert trail.verify().ok
 
 
-def test_a_long_queue_is_left_to_the_writers_thread(tmp_path: Path) -> None:
+async def test_under_full_the_fsync_is_left_to_the_writers_thread(tmp_path: Path) -> None:
     with AuditTrail(tmp_path / "a.sqlite", flush_interval=60) as trail:
+        committers: list[str] = []
+        trail._writer.listeners.append(
+            lambda rows: committers.append(threading.current_thread().name)
+        )
+        trail.record("run_end", run_id="r", status="done")
+        await trail.aflush()
+        assert _committed(tmp_path / "a.sqlite") == ["run_end"]
+        assert committers == ["audit-writer"]  # the event loop did not wait for the disk
+
+
+def test_a_long_queue_is_left_to_the_writers_thread(tmp_path: Path) -> None:
+    with AuditTrail(tmp_path / "a.sqlite", flush_interval=60, synchronous="NORMAL") as trail:
         for i in range(100):
             trail.record("call", run_id="r", attempt=i)
         assert trail._writer.commit_here() is False  # more than a run's worth: group commit
