@@ -8,10 +8,7 @@ would). The runner's phases and the audit writer's parts of the commit a run wai
 are timed by wrapping their methods (a few µs of timer each), and the median of each
 part over the runs is printed: the per-run budget of issue 24.
 
-A run alone (nothing else being committed or waited for) commits its rows in its own
-thread (``BatchWriter.commit_here``): then the parts below run there, and there is no
-wake-up each way. Otherwise the writer's parts run on its own thread while the run waits
-in ``aflush``: the wake-up,
+The writer's parts run on its own thread while the run waits in ``aflush``: the wake-up,
 encoding what was left for it (the run encodes its queued rows in its own thread just
 before it waits; only a record with a very long text is left to the writer), chaining
 and inserting them, the COMMIT (its fsync under ``synchronous=FULL``), then waking the
@@ -263,8 +260,7 @@ async def _runs(
         for label, a, b in PHASES:
             if a in marks and b in marks:
                 table.setdefault(label, []).append((marks[b] - marks[a]) * 1e6)
-        # A run alone commits in its own thread (``BatchWriter.commit_here``): no hop to
-        # the writer's thread and back, so no wake-up to show for it.
+        # (a run whose commit another caller's flush made has no wake-up to show)
         hopped = "when" in marks and "drain0" in marks
         table.setdefault("hops", []).append(float(hopped))
         parts: dict[str, float | None] = {

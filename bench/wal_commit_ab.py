@@ -2,10 +2,9 @@
 commit one run waits for, before and after, interleaved commit by commit.
 
 ``--aflush``: each commit is ``await trail.aflush()`` on an event loop of this thread
-instead of ``flush()`` (a run's end: a run alone commits in its own thread since
-``BatchWriter.commit_here``, else through the writer's thread); ``--synchronous NORMAL``:
-trails with the opt-in durability; ``--gap S``: sleep S seconds before each commit (a
-run's call between two runs' commits; not timed).
+instead of ``flush()`` (a run's end: the commit is made on the writer's thread);
+``--synchronous NORMAL``: trails with the opt-in durability; ``--gap S``: sleep S seconds
+before each commit (a run's call between two runs' commits; not timed).
 
 One process loads the library as it was at ``BASE`` (unpacked with ``git archive``,
 imported under another name) beside the working tree's. Each round opens a fresh trail

@@ -45,7 +45,7 @@ from .index import DELETE_TRIGGER, TOKENIZE, start_lazy_index
 from .mark import INVALID, HighWaterMark
 from .sqlrow import Row
 
-__all__ = ["ALL_COLUMNS", "SCHEMA_VERSION", "SYNCHRONOUS", "AuditStore", "Head", "is_busy"]
+__all__ = ["ALL_COLUMNS", "SCHEMA_VERSION", "SYNCHRONOUS", "AuditStore", "Head"]
 
 #: The layout this release writes (see ``MIGRATIONS`` in :class:`AuditStore`).
 SCHEMA_VERSION = 4
@@ -121,16 +121,6 @@ _FTS_TABLE = (
 #: gets this one when opened; an up-to-date one is left alone. Rows enter the index
 #: lazily (see :mod:`.index`), so there is no insert trigger.
 _FTS_TRIGGERS = {"audit_fts_delete": DELETE_TRIGGER}
-
-#: SQLite's primary result codes for "another connection holds the lock".
-_SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
-
-
-def is_busy(exc: BaseException) -> bool:
-    """Whether ``exc`` is SQLite refusing to wait for another connection's lock."""
-    code = getattr(exc, "sqlite_errorcode", None)
-    return isinstance(code, int) and code & 0xFF in (_SQLITE_BUSY, _SQLITE_LOCKED)
-
 
 _INSERT = (
     f"INSERT INTO audit_events ({', '.join(ALL_COLUMNS)}) "
@@ -299,24 +289,6 @@ class AuditStore:
                 else:
                     self.mark.advance(seq, head)
             return chained
-
-    @contextlib.contextmanager
-    def without_waiting(self) -> Iterator[bool]:
-        """Whether this thread holds the store now (``False``: another thread does: a
-        commit, a checkpoint's last pass); while it does, SQLite does not wait for another
-        connection's write lock either: an :meth:`append` then raises at once, an error
-        :func:`is_busy` tells. The commit itself (its fsync) is still waited for."""
-        if not self.lock.acquire(blocking=False):
-            yield False
-            return
-        try:
-            self.conn.execute("PRAGMA busy_timeout = 0")
-            try:
-                yield True
-            finally:
-                self.conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-        finally:
-            self.lock.release()
 
     def checkpoint_in_background(self) -> None:
         """Leave WAL checkpoints to a thread of their own (:mod:`.checkpoint`) instead of

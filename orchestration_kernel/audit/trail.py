@@ -226,21 +226,11 @@ class AuditTrail:
                 self._writer.flush()
 
     async def aflush(self) -> str:
-        """Commit everything recorded so far.
-
-        Under ``synchronous="NORMAL"`` (no disk sync per commit), one run at a time
-        (nothing else waiting for a commit or being committed, a run's worth of records
-        queued, no lock held), the commit is made right here: a hop to the writer's thread
-        and back would only add two wake-ups around the same commit. Otherwise the
-        writer's thread commits them in its next group commit (under ``FULL``, its fsync)
-        while the event loop runs on.
+        """Commit everything recorded so far without blocking the event loop.
 
         Returns the head hash just after the commit (what a run's result carries): it
         covers every row committed so far, this run's included.
         """
-        # (see BatchWriter.commit_here: under NORMAL, a run alone commits right here)
-        if self._writer.commit_here() and self._writer.last_hash is not None:
-            return self._writer.last_hash
         loop = asyncio.get_running_loop()
         committed: asyncio.Future[None] = loop.create_future()
 

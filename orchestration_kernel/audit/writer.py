@@ -54,9 +54,9 @@ from ..storage.sqlite import storage_error
 from .gc_pause import gc_paused
 from .rows import EncodedRow, Pending, RowEncoder
 from .sqlrow import Row
-from .store import AuditStore, is_busy
+from .store import AuditStore
 
-__all__ = ["ENCODE_LATER_CHARS", "INLINE_MAX", "MARK_DELAY_S", "BatchWriter", "Listener"]
+__all__ = ["ENCODE_LATER_CHARS", "MARK_DELAY_S", "BatchWriter", "Listener"]
 
 log = logging.getLogger(__name__)
 
@@ -72,14 +72,6 @@ MAX_BACKOFF_S = 4.0
 ENCODE_LATER_CHARS = 65_536
 #: How long after a commit the writer thread writes the high-water mark (seconds).
 MARK_DELAY_S = 0.002
-#: At most this many queued records are committed in a waiting caller's own thread
-#: (:meth:`BatchWriter.commit_here`: a run's rows, one run at a time); more are left to
-#: the writer's group commit (runs ending together share one transaction and one fsync).
-INLINE_MAX = 32
-#: ... and only when the last commit ended at least this long ago (seconds): runs ending
-#: one right after another (many at once) share the writer's next commit instead of
-#: each making its own (and its own fsync) on the event loop.
-INLINE_GAP_S = 0.002
 
 
 class Entry:
@@ -127,7 +119,6 @@ class BatchWriter:
         self._committed = 0  # records ever committed (in put order)
         self._waiters: list[tuple[int, Notify]] = []
         self._idle = False  # the thread sleeps until woken (not lingering after a commit)
-        self._last_commit = 0.0  # monotonic time the last commit ended
         # The runs waiting for a commit are woken before the high-water mark is written,
         # and no commit waits for a WAL checkpoint (a thread of the store's runs them).
         store.defer_mark = True
@@ -273,74 +264,16 @@ class BatchWriter:
                 self._failed(batch, exc)
                 assert self.error is not None
                 raise self.error from exc
-            self._committed_batch(batch, stored)  # the mark is written after: see _drain
-
-    def commit_here(self) -> bool:
-        """Commit what is queued in the calling thread, now, when that needs no wait and
-        no thread hop: the trail is ``synchronous="NORMAL"`` (a commit waits for no disk
-        sync: under ``FULL`` the fsync is left to the writer's thread, so the caller's
-        event loop runs on meanwhile), nothing is being committed, no caller waits for
-        a commit, the last commit ended ``INLINE_GAP_S`` ago or more, the writer is not
-        stuck, at most ``INLINE_MAX`` records (each encoded here: none with a very long
-        text) are queued, and neither this store's lock nor the database's write lock
-        is held. Returns whether it committed them (then everything put so far is
-        committed); ``False``: nothing was done, wait with :meth:`when_committed`.
-
-        What a run waiting for its own rows does first (``AuditTrail.aflush``): one run at
-        a time, the writer's thread would only add a wake-up each way around the same
-        commit. Raises :class:`AuditWriteError` when the commit fails (the records stay
-        queued and the writer retries them)."""
-        if self.store.synchronous != "NORMAL":
-            return False  # the caller's event loop never waits for a disk sync
-        if self.error is not None or threading.current_thread() is self._thread:
-            return False
-        if time.monotonic() - self._last_commit < INLINE_GAP_S:
-            return False
-        if not self._drain_lock.acquire(blocking=False):
-            return False
-        try:
+            if self.error is not None:
+                log.warning("the audit trail %s commits again", self.store.path)
+            self.error, self._failures = None, 0
+            if stored:
+                last_hash = stored[-1][-1]  # a stored row ends with its hash
+                self.last_hash = last_hash if isinstance(last_hash, str) else None
             with self._lock:
-                batch = self._pending
-                if self._waiters or not 0 < len(batch) <= INLINE_MAX:
-                    return False
-                if not all(e.row is not None or _encode_now(e.item) for e in batch):
-                    return False  # a very long text: encoded on the writer's thread
-                self._pending, self._unencoded = [], []
-            stored: list[Row] | None = None
-            try:
-                with gc_paused():
-                    rows = [self._row(e) for e in batch]
-                    with self.store.without_waiting() as free:
-                        stored = self.store.append(rows) if free else None
-            except Exception as exc:
-                if not is_busy(exc):
-                    self._failed(batch, exc)
-                    assert self.error is not None
-                    raise self.error from exc
-            if stored is None:  # a lock is held: the writer's thread commits them
-                with self._lock:
-                    self._pending[:0] = batch
-                return False
-            self._committed_batch(batch, stored)
-        finally:
-            self._drain_lock.release()
-        self._wake.set()  # the writer's thread writes the high-water mark
-        return True
-
-    def _committed_batch(self, batch: list[Entry], stored: list[Row]) -> None:
-        """Account for ``batch``, just committed as ``stored``: wake its waiters, tell
-        the listeners (the high-water mark is left due: see ``_drain``)."""
-        if self.error is not None:
-            log.warning("the audit trail %s commits again", self.store.path)
-        self.error, self._failures = None, 0
-        if stored:
-            last_hash = stored[-1][-1]  # a stored row ends with its hash
-            self.last_hash = last_hash if isinstance(last_hash, str) else None
-        with self._lock:
-            self._committed += len(batch)
-        self._last_commit = time.monotonic()
-        self._settle_waiters(None)
-        self._notify(stored)
+                self._committed += len(batch)
+            self._settle_waiters(None)  # the mark is written after: see _drain
+            self._notify(stored)
 
     def encode_queued(self) -> None:
         """Encode the queued records nobody has encoded yet, in the calling thread (what
