@@ -8,12 +8,12 @@ before each commit (a run's call between two runs' commits; not timed).
 
 One process loads the library as it was at ``BASE`` (unpacked with ``git archive``,
 imported under another name) beside the working tree's. Each round opens a fresh trail
-with each (``synchronous=FULL``, the default) in ``ORCHESTRATION_HOME`` (or a temporary
-folder under the home directory: the file system the audit lives on) and, ``--commits``
-times, commits on both in a random order what a one-step pipeline run commits: a
-``run_start`` row, a ``call`` row with a 1 KB prompt and a 500-character reply, a
-``run_end`` row, then ``flush()``. So an fsync of one side and the next of the other
-meet the same load on the disk.
+with each (``synchronous=FULL``, the default, unless ``--synchronous``) in
+``ORCHESTRATION_HOME`` (or a temporary folder under the home directory: the file system
+the audit lives on) and, ``--commits`` times, commits on both in a random order what a
+one-step pipeline run commits: a ``run_start`` row, a ``call`` row with a 1 KB prompt
+and a 500-character reply, a ``run_end`` row, then ``flush()``. So an fsync of one side
+and the next of the other meet the same load on the disk.
 
 Reported per side: the wall time of a ``flush()`` (encoding, chaining, inserting, the
 COMMIT and its fsync: what the run waits for), median over the first ``--early`` commits
