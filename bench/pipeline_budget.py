@@ -16,7 +16,13 @@ run. The high-water mark is written after the run is woken, so it is shown apart
 time the run spent encoding its rows is shown last (it is inside the wait above).
 
 The rows queued before the step's call is under way are encoded while it waits on the
-network (``AuditTrail.encode_pending``): that encoding is counted in the last line too.
+network (``AuditTrail.encode_pending``): off the critical path, shown apart from the rows
+encoded just before the wait (the call's row and those after it), which are on it.
+
+The COMMIT is split three ways (Linux ``schedstat`` of the writer's thread): its thread
+CPU (writing the WAL frames, and the kernel's side of the sync), the time it was runnable
+but waiting for a CPU (the machine's load, not ours), and the rest, off CPU and not
+runnable: waiting for the disk, i.e. the fsync no run may report success before.
 
 ``--synchronous NORMAL`` runs the same on a trail with the opt-in durability (a commit
 survives a killed process, not a power cut). Last, the physical floor under the commit
@@ -62,12 +68,56 @@ WRITER = [
     ("  encode rows left for the writer", "encode"),
     ("  chain + insert (head, HMACs, rows, anchor)", "chain"),
     ("  COMMIT (fsync under FULL)", "commit"),
+    ("    of which: the writer's thread CPU (frames, the sync's kernel work)", "commit_cpu"),
+    ("    of which: runnable, waiting for a CPU (the machine's load)", "commit_runq"),
+    ("    of which: off CPU, not runnable (the disk: the fsync)", "commit_disk"),
     ("  writer -> runtime loop wake-up", "back"),
     ("  (after the wake-up) high-water mark write", "mark"),
 ]
 
-#: Work the run does in its own thread before it waits (inside the wait's figure).
-QUEUED = [("(inside the wait) the run encodes its rows first", "encode_queued")]
+#: Work the run does in its own thread: encoding the rows queued before the reply (while
+#: the call waits on the network: off the critical path), and the rows queued after it
+#: (just before it waits: inside the wait's figure), wall and thread CPU.
+QUEUED = [
+    ("(while the call waits) the run encodes its early rows", "encode_early"),
+    ("(inside the wait) the run encodes its last rows", "encode_end"),
+    ("  the same, thread CPU", "encode_end_cpu"),
+]
+
+
+def _schedstat() -> tuple[int, int]:
+    """This thread's (CPU ns, ns runnable but waiting for a CPU), or zeros off Linux."""
+    try:
+        with open("/proc/thread-self/schedstat") as f:
+            on_cpu, waiting = f.read().split()[:2]
+    except OSError:
+        return 0, 0
+    return int(on_cpu), int(waiting)
+
+
+class _TimedCommit:
+    """A connection whose ``COMMIT`` is timed: wall, thread CPU, run-queue wait."""
+
+    def __init__(self, conn: Any, sums: dict[str, float]) -> None:
+        self._conn = conn
+        self._sums = sums
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+    def execute(self, sql: str, *args: Any) -> Any:
+        if sql != "COMMIT":
+            return self._conn.execute(sql, *args)
+        wall, cpu, (_, queued) = time.perf_counter(), time.thread_time(), _schedstat()
+        try:
+            return self._conn.execute(sql, *args)
+        finally:
+            wall, cpu = time.perf_counter() - wall, time.thread_time() - cpu
+            queued = (_schedstat()[1] - queued) / 1e9
+            for k, v in (("commit_cpu", cpu), ("commit_runq", queued)):
+                self._sums[k] = self._sums.get(k, 0.0) + v
+            disk = max(0.0, wall - cpu - queued)
+            self._sums["commit_disk"] = self._sums.get("commit_disk", 0.0) + disk
 
 
 def _wrap(owner: Any, name: str, before: str | None, after: str, marks: dict[str, float]) -> None:
@@ -111,23 +161,35 @@ def _instrument(marks: dict[str, float], sums: dict[str, float]) -> None:
     _wrap(run, "_flush_audit", "flush0", "flush1", marks)
     _wrap(run, "_settle_memory", "mem0", "mem1", marks)
 
-    def summed(owner: Any, name: str, key: str, elsewhere: str | None = None) -> None:
-        """Sum the time in ``owner.name`` under ``key`` (under ``elsewhere`` when it runs
-        outside the writer's thread: the run encoding its rows before it waits)."""
+    def summed(owner: Any, name: str, key: str, elsewhere: bool = False) -> None:
+        """Sum the time in ``owner.name`` under ``key`` (``elsewhere``: when it runs
+        outside the writer's thread, under ``encode_early`` before the step's call
+        returned, else ``encode_end`` and its thread CPU under ``encode_end_cpu``)."""
         original: Callable[..., Any] = getattr(owner, name)
 
         def timed(*args: Any, **kwargs: Any) -> Any:
-            t = time.perf_counter()
+            t, cpu = time.perf_counter(), time.thread_time()
             try:
                 return original(*args, **kwargs)
             finally:
-                writer_thread = threading.current_thread().name == "audit-writer"
-                k = key if elsewhere is None or writer_thread else elsewhere
+                k = key
+                if elsewhere and threading.current_thread().name != "audit-writer":
+                    k = "encode_end" if "calls1" in marks else "encode_early"
+                    if k == "encode_end":
+                        used = time.thread_time() - cpu
+                        sums["encode_end_cpu"] = sums.get("encode_end_cpu", 0.0) + used
                 sums[k] = sums.get(k, 0.0) + time.perf_counter() - t
 
         setattr(owner, name, timed)
 
-    summed(rows.RowEncoder, "encode", "encode", "encode_queued")
+    opened = store.AuditStore.__init__
+
+    def timed_commits(self: Any, *args: Any, **kwargs: Any) -> None:
+        opened(self, *args, **kwargs)
+        self.conn = _TimedCommit(self.conn, sums)
+
+    store.AuditStore.__init__ = timed_commits  # type: ignore[method-assign]
+    summed(rows.RowEncoder, "encode", "encode", elsewhere=True)
     summed(store.AuditStore, "_chain_in", "chain")
     summed(store.AuditStore, "append", "append")
     summed(mark.HighWaterMark, "advance", "mark")
@@ -198,18 +260,26 @@ async def _runs(
         for label, a, b in PHASES:
             if a in marks and b in marks:
                 table.setdefault(label, []).append((marks[b] - marks[a]) * 1e6)
-        parts = {
+        # (a run whose commit another caller's flush made has no wake-up to show)
+        hopped = "when" in marks and "drain0" in marks
+        table.setdefault("hops", []).append(float(hopped))
+        parts: dict[str, float | None] = {
             # aflush -> drain starts, less the run's own encoding in between
-            "wake": marks["drain0"] - marks["when"] - sums.get("encode_queued", 0.0),
+            "wake": marks["drain0"] - marks["when"] - sums.get("encode_end", 0.0)
+            if hopped
+            else None,
             "encode": sums.get("encode", 0.0),
-            "encode_queued": sums.get("encode_queued", 0.0),
+            **{k: sums.get(k, 0.0) for k in ("encode_early", "encode_end", "encode_end_cpu")},
+            **{k: sums.get(k, 0.0) for k in ("commit_cpu", "commit_runq", "commit_disk")},
             "chain": sums.get("chain", 0.0),
             "commit": sums.get("append", 0.0) - sums.get("chain", 0.0),
-            "back": marks["flush1"] - marks["settle0"],
+            "back": marks["flush1"] - marks["settle0"] if hopped else None,
             "mark": sums.get("mark", 0.0),
         }
         for label, k in WRITER + QUEUED:
-            table.setdefault(label, []).append(parts[k] * 1e6)
+            value = parts[k]
+            if value is not None:
+                table.setdefault(label, []).append(value * 1e6)
     engine.close()
     if trail is not None:
         trail.close()
@@ -242,11 +312,13 @@ def main(argv: list[str] | None = None) -> int:
     for label in order:
         values = table.get(label)
         if values:
-            print(f"  {label:48s} {statistics.median(values):8.0f}")
+            print(f"  {label:64s} {statistics.median(values):8.0f}")
+    hops = table.get("hops", [])
+    print(f"  runs whose commit went through the writer's thread: {sum(hops):.0f} of {len(hops)}")
     home = Path(os.environ["ORCHESTRATION_HOME"])
     print("the floor: one bare WAL commit of 3 rows in the same home (median µs)")
     for setting in ("FULL", "NORMAL"):
-        print(f"  {'synchronous=' + setting:48s} {commit_floor(home, setting):8.0f}")
+        print(f"  {'synchronous=' + setting:64s} {commit_floor(home, setting):8.0f}")
     return 0
 
 

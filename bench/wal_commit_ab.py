@@ -1,14 +1,19 @@
 """``python -m bench.wal_commit_ab BASE [--rounds 4] [--commits 1200]``: the durable
 commit one run waits for, before and after, interleaved commit by commit.
 
+``--aflush``: each commit is ``await trail.aflush()`` on an event loop of this thread
+instead of ``flush()`` (a run's end: the commit is made on the writer's thread);
+``--synchronous NORMAL``: trails with the opt-in durability; ``--gap S``: sleep S seconds
+before each commit (a run's call between two runs' commits; not timed).
+
 One process loads the library as it was at ``BASE`` (unpacked with ``git archive``,
 imported under another name) beside the working tree's. Each round opens a fresh trail
-with each (``synchronous=FULL``, the default) in ``ORCHESTRATION_HOME`` (or a temporary
-folder under the home directory: the file system the audit lives on) and, ``--commits``
-times, commits on both in a random order what a one-step pipeline run commits: a
-``run_start`` row, a ``call`` row with a 1 KB prompt and a 500-character reply, a
-``run_end`` row, then ``flush()``. So an fsync of one side and the next of the other
-meet the same load on the disk.
+with each (``synchronous=FULL``, the default, unless ``--synchronous``) in
+``ORCHESTRATION_HOME`` (or a temporary folder under the home directory: the file system
+the audit lives on) and, ``--commits`` times, commits on both in a random order what a
+one-step pipeline run commits: a ``run_start`` row, a ``call`` row with a 1 KB prompt
+and a 500-character reply, a ``run_end`` row, then ``flush()``. So an fsync of one side
+and the next of the other meet the same load on the disk.
 
 Reported per side: the wall time of a ``flush()`` (encoding, chaining, inserting, the
 COMMIT and its fsync: what the run waits for), median over the first ``--early`` commits
@@ -22,6 +27,7 @@ The figure is wall time: an fsync is time spent waiting for the disk, not CPU.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import random
 import statistics
@@ -56,6 +62,23 @@ def _commit(trail: Any, i: int) -> float:
     return time.perf_counter() - start
 
 
+def _committing(loop: asyncio.AbstractEventLoop | None) -> Any:
+    """``_commit``, or with ``loop``: the same rows, then ``await trail.aflush()`` on it
+    (what a run's end waits for), its wall time."""
+    if loop is None:
+        return _commit
+
+    def commit(trail: Any, i: int) -> float:
+        flush = trail.flush
+        trail.flush = lambda: loop.run_until_complete(trail.aflush())
+        try:
+            return _commit(trail, i)
+        finally:
+            trail.flush = flush
+
+    return commit
+
+
 def _library(folder: Path, name: str) -> Any:
     """The package unpacked in ``folder``, imported as ``name`` (beside this tree's)."""
     import importlib.util
@@ -71,20 +94,31 @@ def _library(folder: Path, name: str) -> Any:
     return importlib.import_module(f"{name}.audit")
 
 
-def _round(sides: dict[str, Any], folder: Path, commits: int, early: int) -> dict[str, Any]:
+def _round(
+    sides: dict[str, Any], folder: Path, commits: int, early: int, how: argparse.Namespace
+) -> dict[str, Any]:
     trails = {
-        label: audit.AuditTrail(folder / f"{label}.sqlite", key_path=folder / f"{label}.key")
+        label: audit.AuditTrail(
+            folder / f"{label}.sqlite", key_path=folder / f"{label}.key",
+            synchronous=how.synchronous,
+        )
         for label, audit in sides.items()
-    }
+    }  # fmt: skip
+    loop = asyncio.new_event_loop() if how.aflush else None
+    _commit = _committing(loop)
     took: dict[str, list[float]] = {label: [] for label in sides}
     spent = dict.fromkeys(sides, 0.0)
     for trail in trails.values():
         _commit(trail, 0)  # the first page of each table
     for i in range(1, commits + 1):
         for label in random.sample(list(trails), len(trails)):
+            if how.gap:
+                time.sleep(how.gap)  # the run's call, between two commits
             start = time.perf_counter()
             took[label].append(_commit(trails[label], i))
             spent[label] += time.perf_counter() - start
+    if loop is not None:
+        loop.close()
     out: dict[str, Any] = {}
     for label, trail in trails.items():
         trail.close()
@@ -105,6 +139,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rounds", type=int, default=4)
     p.add_argument("--commits", type=int, default=1200)
     p.add_argument("--early", type=int, default=300)
+    p.add_argument("--synchronous", choices=("FULL", "NORMAL"), default="FULL")
+    p.add_argument("--aflush", action="store_true", help="commit with await trail.aflush()")
+    p.add_argument("--gap", type=float, default=0.0, help="seconds slept before each commit")
     args = p.parse_args(argv)
     home = Path(os.environ.get("ORCHESTRATION_HOME") or Path.home())
     rounds: list[dict[str, Any]] = []
@@ -118,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         for r in range(args.rounds):
             folder = Path(tmp) / f"round{r}"
             folder.mkdir(mode=0o700)
-            rounds.append(_round(sides, folder, args.commits, args.early))
+            rounds.append(_round(sides, folder, args.commits, args.early, args))
             print(f"[wal] round {r + 1}: {rounds[-1]}", file=sys.stderr)
     print(f"`python -m bench.wal_commit_ab {' '.join(argv or sys.argv[1:])}` "
           f"({args.rounds} rounds; median over rounds, min–max)\n")  # fmt: skip
