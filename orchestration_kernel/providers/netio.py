@@ -23,7 +23,11 @@ import ssl
 from collections.abc import Awaitable
 from typing import Any
 
-__all__ = ["AsyncioBackend", "AsyncioStream", "use_asyncio_backend"]
+__all__ = ["HAPPY_EYEBALLS_DELAY_S", "AsyncioBackend", "AsyncioStream", "use_asyncio_backend"]
+
+#: Seconds before the next of a host's addresses is tried while one is still connecting
+#: (RFC 8305; ``anyio.connect_tcp``'s default, which httpcore's own backend uses).
+HAPPY_EYEBALLS_DELAY_S = 0.25
 
 
 class AsyncioStream:
@@ -60,8 +64,16 @@ class AsyncioStream:
             raise self._httpcore.WriteError(str(exc)) from exc
 
     async def aclose(self) -> None:
-        """Close the connection (buffered bytes still go out first)."""
-        self._writer.close()
+        """Close the connection: buffered bytes go out, then the socket is released.
+
+        As httpcore's ``anyio`` backend does it: a graceful close, one pass of the loop
+        for it to flush, then an abort so the socket never outlives the call."""
+        transport = self._writer.transport
+        if transport.is_closing():
+            return
+        transport.close()
+        await asyncio.sleep(0)
+        transport.abort()
 
     async def start_tls(
         self,
@@ -120,9 +132,16 @@ class AsyncioBackend:
         local_address: str | None = None,
         socket_options: Any = None,
     ) -> AsyncioStream:
-        """Open a TCP connection (TCP_NODELAY, as asyncio sets it)."""
+        """Open a TCP connection (TCP_NODELAY, as asyncio sets it).
+
+        A name with several addresses is tried as ``anyio`` tries it ("happy eyeballs":
+        the next address 0.25 s after the last attempt began), so a host whose IPv6
+        route is broken still connects over IPv4 at once."""
         local = None if local_address is None else (local_address, 0)
-        stream = await self._open(asyncio.open_connection(host, port, local_addr=local), timeout)
+        opening = asyncio.open_connection(
+            host, port, local_addr=local, happy_eyeballs_delay=HAPPY_EYEBALLS_DELAY_S
+        )
+        stream = await self._open(opening, timeout)
         sock = stream.get_extra_info("socket")
         for option in socket_options or ():
             sock.setsockopt(*option)
