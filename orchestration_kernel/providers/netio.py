@@ -19,6 +19,7 @@ the SDKs see the same errors. :func:`use_asyncio_backend` gives it to a connecti
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import ssl
 from collections.abc import Awaitable
 from typing import Any
@@ -136,11 +137,11 @@ class AsyncioBackend:
 
         A name with several addresses is tried as ``anyio`` tries it ("happy eyeballs":
         the next address 0.25 s after the last attempt began), so a host whose IPv6
-        route is broken still connects over IPv4 at once."""
+        route is broken still connects over IPv4 at once. An address given as such has
+        no other to race: it is connected to directly (asyncio's race costs a task)."""
         local = None if local_address is None else (local_address, 0)
-        opening = asyncio.open_connection(
-            host, port, local_addr=local, happy_eyeballs_delay=HAPPY_EYEBALLS_DELAY_S
-        )
+        delay = None if _is_address(host) else HAPPY_EYEBALLS_DELAY_S
+        opening = asyncio.open_connection(host, port, local_addr=local, happy_eyeballs_delay=delay)
         stream = await self._open(opening, timeout)
         sock = stream.get_extra_info("socket")
         for option in socket_options or ():
@@ -170,6 +171,15 @@ class AsyncioBackend:
     async def sleep(self, seconds: float) -> None:
         """Wait ``seconds`` (httpcore's connect retries)."""
         await asyncio.sleep(seconds)
+
+
+def _is_address(host: str) -> bool:
+    """True for an IPv4 or IPv6 address written out (``127.0.0.1``, ``::1``)."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def use_asyncio_backend(transport: Any) -> bool:

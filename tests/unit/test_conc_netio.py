@@ -208,3 +208,45 @@ def test_the_sdk_clients_reach_the_network_without_anyio(monkeypatch: pytest.Mon
             return (await client.get(f"http://127.0.0.1:{port}/")).text
 
     assert asyncio.run(go()) == "ok"
+
+
+def test_a_name_whose_first_address_never_answers_connects_by_the_next(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Happy eyeballs, as anyio's connect has it: the second address is tried while the
+    first still hangs (anyio resolves names elsewhere, so only our backend is run)."""
+    import socket
+
+    # A listener whose accept queue is full drops further SYNs: connecting to it hangs.
+    hanging = socket.socket()
+    hanging.bind(("127.0.0.1", 0))
+    hanging.listen(0)
+    fillers = [socket.socket() for _ in range(2)]
+    for filler in fillers:
+        filler.setblocking(False)
+        filler.connect_ex(hanging.getsockname())
+    dead_port = hanging.getsockname()[1]
+
+    async def go() -> str:
+        server, port = await _serve(_answering([]))
+        real = asyncio.base_events.BaseEventLoop.getaddrinfo
+
+        async def two_addresses(self: object, host: object, *args: object, **kw: object) -> object:
+            if host != "dual.test":
+                return await real(self, host, *args, **kw)  # type: ignore[arg-type]
+            tcp = (socket.AF_INET, socket.SOCK_STREAM, 6, "")
+            return [(*tcp, ("127.0.0.1", dead_port)), (*tcp, ("127.0.0.1", port))]
+
+        monkeypatch.setattr(asyncio.base_events.BaseEventLoop, "getaddrinfo", two_addresses)
+        timeout = httpx2.Timeout(5.0, connect=3.0)
+        async with (
+            server,
+            httpx2.AsyncClient(transport=_transport("asyncio"), timeout=timeout) as c,
+        ):
+            return (await c.get(f"http://dual.test:{port}/")).text
+
+    try:
+        assert asyncio.run(go()) == "ok"
+    finally:
+        for s in [*fillers, hanging]:
+            s.close()
