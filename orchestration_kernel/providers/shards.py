@@ -13,12 +13,15 @@ of the limits, and sends each request to the pool with the fewest requests in fl
 pass then walks about N / shards entries. The limits in total are the ones given
 (``max_connections``, ``max_keepalive_connections``), split evenly; every other setting
 is the one the SDK's default transport has (TLS verification, ``trust_env``, HTTP/1.1).
+Each pool reaches the network through :mod:`.netio`'s asyncio backend, not ``anyio``.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from typing import Any
+
+from .netio import use_asyncio_backend
 
 __all__ = ["SHARDS", "sdk_http_client", "sharded_transport"]
 
@@ -63,6 +66,8 @@ def _transport_class(httpx: Any) -> type:
                 keepalive_expiry=limits.keepalive_expiry,
             )
             self._pools = [httpx.AsyncHTTPTransport(limits=each) for _ in range(shards)]
+            for pool in self._pools:
+                use_asyncio_backend(pool)
             self._busy = [0] * shards
 
         async def handle_async_request(self, request: Any) -> Any:
