@@ -72,7 +72,9 @@ reads another tree). Only messages of two words or
 more are read, with ``%s``-style slots and ``_`` mnemonics left as written. These are
 interface strings ("Enter your password", "Show the system settings"), so they hold the
 words an extraction rule in those languages looks for; Zulu has few (~600 strings, most
-of them country and language names), so its FPR is a weak bound.
+of them country and language names), so its FPR is a weak bound. The catalogs hold
+bug-report addresses and ``--password=PASSWORD`` option help, so only an injection
+verdict counts there.
 
 Texts the development set holds are left out. Each source is split by a fixed seed into
 ``tune`` and ``held`` halves before anyone reads a verdict; only the tune half's misses
@@ -472,7 +474,7 @@ def _gettext_messages(locale: Path, lang: str) -> list[str]:
 
 def _gettext(locale: Path) -> list[Corpus]:
     return [
-        Corpus(f"gettext messages ({lang}, benign)", False, _gettext_messages(locale, lang))
+        Corpus(f"gettext messages ({lang}, benign)", False, _gettext_messages(locale, lang), True)
         for lang in _GETTEXT_LANGS
     ]
 

@@ -32,6 +32,7 @@ from . import injection_puppetry as puppetry
 from . import injection_refusal as refusal
 from . import injection_smuggling as smuggling
 from . import injection_templates as templates
+from . import injection_turkish as turkish
 from ._scan import (
     HIT_BUDGET,
     Anchored,
@@ -1074,7 +1075,17 @@ _SIGNALS += (
     # puppetry, the grandmother exploit, requests smuggled in pieces
     *(
         _sig(*s.args, **s.options, plain=True)
-        for family in (latent, encoded, exfil, refusal, grandma, smuggling, templates, lowres)
+        for family in (
+            latent,
+            encoded,
+            exfil,
+            refusal,
+            grandma,
+            smuggling,
+            templates,
+            lowres,
+            turkish,
+        )
         for s in family.SIGNAL_SPECS
     ),
     # looked for in the de-obfuscated readings too: garak writes it in leetspeak as well
