@@ -65,7 +65,8 @@ The wheels are read in place:
   redacts, so only an injection verdict counts as a false positive there.
 
 Benign text in the low-resource languages spikee's wrappers use (Irish, Scots Gaelic,
-Albanian, Zulu), and in Turkish (garak-multilingual's main language), comes from
+Albanian, Zulu), and in the languages of garak-multilingual's payloads (Turkish, Arabic,
+Persian, Russian, Chinese), comes from
 Debian's gettext catalogs (``/usr/share/locale/LANG/LC_MESSAGES/*.mo``: the translated
 messages of the installed programs, GTK, coreutils, PAM, iso-codes, ...; ``--locale DIR``
 reads another tree). Only messages of two words or
@@ -120,8 +121,8 @@ _SEEDS = "pyrit/datasets/seed_datasets/local/"
 _PSFUZZ_ITEM = re.compile(r"(?:^|\|)\s*\d{1,2}\.\s")
 LOCALE = Path("/usr/share/locale")
 #: The languages of spikee's low-resource wrappers (Irish, Scots Gaelic, Albanian, Zulu)
-#: and of garak-multilingual's payloads that no other benign corpus here holds (Turkish).
-_GETTEXT_LANGS = ("ga", "gd", "sq", "zu", "tr")
+#: and of garak-multilingual's payloads (Turkish, Arabic, Persian, Russian, Chinese).
+_GETTEXT_LANGS = ("ga", "gd", "sq", "zu", "tr", "ar", "fa", "ru", "zh_CN")
 _PSFUZZ_DATA = "ps_fuzz/attack_data/prompt_injections_for_base64.parquet"
 _PSFUZZ_ATTACKS = "ps_fuzz/attacks/"
 #: Templates the fuzzer sends to its attacker model (write me a prompt that ...), not to
