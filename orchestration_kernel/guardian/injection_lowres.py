@@ -67,8 +67,11 @@ class Tongue:
     instead: str
     #: A mode, a test, debugging, a training exercise (literal) ...
     session: str
-    #: ... and the order that follows it, before a colon (regex).
+    #: ... and the order that follows it, before a colon (regex), with the words one of
+    #: its forms always holds, as :func:`._scan.words` reads them (ASCII pieces: "këtë"
+    #: is "k" and "t"): a text without any skips the signal.
     do_this: str
+    do_this_words: str
     #: "I forgot to ask you / tell you" (literal).
     forgot: str
     #: The model's instructions, said before "I forgot" or after "ignore" (regex).
@@ -97,10 +100,11 @@ TONGUES: tuple[Tongue, ...] = (
         if_asked="má iarrtar ort|ma iarrtar ort|má iarrtar oraibh|má deirtear leat"
         "|má iarrann duine ort",
         instead=r"ina\s+ionad\s+sin|ina\s+áit\s+sin|ina\s+ait\s+sin|in\s+áit\s+sin",
-        session="mód|mod|modh|dífhabhtú|difhabhtu|dífhabhtaithe|tástála|tástáil|tastala"
+        session="mód|modh|dífhabhtú|difhabhtu|dífhabhtaithe|tástála|tástáil|tastala"
         "|traenála|traenala|oiliúna|forbartha|píblíne",
         do_this=r"é\s+seo\s+a\s+dhéanamh|e\s+seo\s+a\s+dheanamh|déan\s+(?:é\s+)?seo"
         r"|an\s+méid\s+seo\s+a\s+leanas|seo\s+a\s+leanas|tugadh\s+an\s+tasc\s+seo\s+duit",
+        do_this_words="seo|leanas",
         forgot="rinne mé dearmad|rinne me dearmad|dhearmad mé",
         instructions=r"th?reoracha|th?reoir|treoir",
         ignore="déan neamhaird|dean neamhaird|neamhaird|ná bac|na bac|ná tabhair aird"
@@ -126,6 +130,7 @@ TONGUES: tuple[Tongue, ...] = (
         "|leasachaidh|phìob-loidhne",
         do_this=r"dèan\s+seo|dean\s+seo|dèan\s+na\s+leanas|na\s+leanas\s+nad\s+fhreagairt"
         r"|chaidh\s+an\s+obair\s+seo\s+a\s+shònrachadh\s+dhut",
+        do_this_words="seo|leanas",
         forgot="dhìochuimhnich mi|dhiochuimhnich mi",
         instructions=r"stiùiridhean|stiùireadh|stiuiridhean",
         ignore="leig seachad|dìochuimhnich|diochuimhnich|na toir an aire|dèan dìmeas"
@@ -150,11 +155,12 @@ TONGUES: tuple[Tongue, ...] = (
         if_asked="nëse të kërkohet|nese te kerkohet|nëse ju kërkohet|nëse të thuhet"
         "|nëse të kërkojnë",
         instead=r"në\s+vend\s+të\s+(?:kësaj|saj|tij)|ne\s+vend\s+te\s+kesaj|në\s+vend\s+të",
-        session="modalitetin|modalitet|modalitetit|mënyrën|debug|debugimi|korrigjimit"
+        session="modalitetin|modalitet|modalitetit|mënyrën|debugimi|korrigjimit"
         "|korrigjimi|testimi|testimit|trajnimi|trajnimit|zhvillues|zhvilluesit|zhvillimit",
         do_this=r"bë(?:j|sh|ni)\s+këtë|be(?:j|sh)\s+kete|bë(?:j|sh|ni)\s+sa\s+vijon"
         r"|sa\s+vijon\s+në\s+përgjigjen\s+tënde|(?:kjo|këtë)\s+detyrë\s+(?:të|ju)\s+"
         r"(?:është\s+)?(?:caktuar|dhënë)",
+        do_this_words="k|kete|vijon|caktuar|detyr",
         forgot="harrova të të|harrova te te|harrova të ju",
         instructions=r"udhëzim(?:et|e|in)?|udhezim(?:et|e)?",
         ignore="injoro|injoroni|shpërfill|shperfill|shpërfillni|harro|harroni|mos merr parasysh"
@@ -180,6 +186,7 @@ TONGUES: tuple[Tongue, ...] = (
         "|lokuqeqesha|yokuqeqesha|kokuqeqesha|wonjiniyela|unjiniyela|yonjiniyela|lokuthuthukisa",
         do_this=r"(?:y|w)enz[ae]\s+lokhu|(?:y|w)enz[ae]\s+okulandelayo|okulandelayo\s+empendulweni"
         r"\s+yakho|unikezwe\s+lo\s+msebenzi|lo\s+msebenzi\s+unikezwe",
+        do_this_words="lokhu|okulandelayo|unikezwe",
         forgot="ngakhohlwa ukuku|ngikhohlwe ukuku|ngakhohlwa uku",
         instructions=r"imiyalelo|umyalelo",
         ignore="ziba|ungayinaki|ungazinaki|ungawunaki|khohlwa|khohlwa ngayo|ungalandeli|yeka"
@@ -245,6 +252,7 @@ def tongue_specs(tongue: Tongue) -> tuple[SignalSpec, ...]:
             0.4,
             tongue.session,
             rf"(?!\w)[^\n]{{0,200}}?(?<!\w)(?:{tongue.do_this})\s*[:：]",
+            needs=tongue.do_this_words,
         ),
         # "injoro udhëzimet e mëparshme", "ziba imiyalelo yangaphambilini"
         SignalSpec(
