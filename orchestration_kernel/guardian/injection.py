@@ -143,7 +143,7 @@ _REVEAL_VERBS = (
 #: Questions about *your* prompt are extraction too; "what is a system prompt" is not.
 _ASK_VERBS = (
     _REVEAL_VERBS + "|what is|what are|what were|summarize|summarise|translate|encode"
-    "|paraphrase|describe|quote|rewrite|explain|send|read out|base64|spell|reverse"
+    "|paraphrase|describe|quote|rewrite|explain|send|read out|base64"
 )
 _NO_RULES = (
     r"(?:restrictions|limits|limitations|filters|rules?|guidelines|ethics|morals|morality"
@@ -887,7 +887,7 @@ _SIGNALS: tuple[Signal, ...] = (
         _ASK_VERBS,
         r"(?:\s*[:,-])?\s+(?:me\s+|back\s+)?your\s+(?:[\w-]+\s+){0,2}?(?:system prompt"
         r"|system message|prompt|instructions|rules|directives|guidelines|configuration"
-        r"|pre-?prompt|setup\s+(?:message|prompt|instructions))",
+        r"|pre-?prompt)",
         needs="your",
         # "your instructions for cleaning this dataset": how to do a task, not the prompt
         accept=lambda t, m: (
@@ -899,7 +899,7 @@ _SIGNALS: tuple[Signal, ...] = (
         0.8,
         _REVEAL_VERBS,
         r"\s+(?:me\s+)?(?:\w+\s+){0,3}?(?:system|hidden|initial|original|secret|confidential)"
-        r"\s+(?:role\s+)?(?:prompt|message|instructions)",
+        r"\s+(?:prompt|message|instructions)",
         needs="prompt|message|instructions",
         # "the system prompt template for a RAG bot", "prompt engineering tricks": a
         # kind of prompt to write, not the model's own
