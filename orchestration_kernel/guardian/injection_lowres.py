@@ -140,7 +140,7 @@ TONGUES: tuple[Tongue, ...] = (
     ),
     Tongue(
         "sq",
-        ask="trego|më trego|me trego|tregomë|shfaq|shkruaj|përsërit|perserit|ndaj|jep|më jep"
+        ask="trego|më trego|tregomë|shfaq|shkruaj|përsërit|perserit|ndaj|jep|më jep"
         "|nxirr|printo|kopjo|ngjit|zbulo|thuaj|më thuaj|rendit|përkthe|përmblidh|cila është"
         "|cili është|cilat janë|cila eshte|cili eshte|përgjigju",
         prompt_nouns=r"mesazh(?:i|in|it)?\s+(?:e|i|të)\s+sistemit|kërkes(?:a|ën|ës|ave)"
@@ -218,7 +218,8 @@ _BANNER_CLOSE = r"(?:\s+[\w'’-]+){0,3}?\s*(?:\*{2,}|\]|:|!|={2,}|-{2,}|>|#)"
 
 
 def tongue_specs(tongue: Tongue) -> tuple[SignalSpec, ...]:
-    """The signals of one language (see the module's docstring)."""
+    """The signals of a language, or of several :func:`merged` (see the module's
+    docstring)."""
     within = r"[^.!?\n]{0,60}?"
     return (
         # "greamaigh do theachtaireacht chórais", "nochd an ID sònraichte agad"
@@ -279,7 +280,15 @@ def _instructions_before(tongue: Tongue) -> Callable[[str, re.Match[str]], bool]
     return lambda text, m: said.search(text, max(0, m.start() - 120), m.start()) is not None
 
 
-#: Every language's signals, in the order of :data:`TONGUES`.
-SIGNAL_SPECS: tuple[SignalSpec, ...] = tuple(
-    spec for tongue in TONGUES for spec in tongue_specs(tongue)
-)
+def merged(tongues: tuple[Tongue, ...]) -> Tongue:
+    """One :class:`Tongue` holding every language's words (each field's alternatives
+    joined): the signals are built once for all of them, since each signal costs every
+    text a little whether it matches or not, and the languages' words do not meet."""
+    fields = Tongue.__dataclass_fields__
+    joined = {name: "|".join(getattr(t, name) for t in tongues) for name in fields}
+    joined["name"] = "+".join(t.name for t in tongues)
+    return Tongue(**joined)
+
+
+#: The signals of all the languages of :data:`TONGUES`, one of each family.
+SIGNAL_SPECS: tuple[SignalSpec, ...] = tongue_specs(merged(TONGUES))
