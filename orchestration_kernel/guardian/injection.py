@@ -26,11 +26,13 @@ from . import injection_encoded as encoded
 from . import injection_exfil as exfil
 from . import injection_grandma as grandma
 from . import injection_latent as latent
+from . import injection_lowres as lowres
 from . import injection_phrasing as phrasing
 from . import injection_puppetry as puppetry
 from . import injection_refusal as refusal
 from . import injection_smuggling as smuggling
 from . import injection_templates as templates
+from . import injection_turkish as turkish
 from ._scan import (
     HIT_BUDGET,
     Anchored,
@@ -128,6 +130,12 @@ def _sig(
     return Signal(entity, weight, anchor, case_sensitive, accept, need, plain)
 
 
+#: A noun owned by something that is not the model: "(the init string) of this modem",
+#: "for the router" ("of this conversation", "for the assistant" stay the model's).
+_OF_A_THING = re.compile(
+    r"\s+(?:of|for|on|from|in|to)\s+(?:the|this|that|my|a|an|our|its|their)\s+"
+    r"(?!(?:ai|assistant|chat|chatbot|conversation|model|bot|llm|system|session|gpt)\b)\w"
+)
 _REVEAL_VERBS = (
     "reveal|print|show|output|repeat|display|dump|leak|spell out|tell me|give me|write out"
     "|paste|copy|recite|share|list"
@@ -948,7 +956,10 @@ _SIGNALS: tuple[Signal, ...] = (
         r"\s+(?:me\s+)?(?:\w+\s+){0,2}?(?:initiali[sz]ation|init|startup|boot|bootstrap)"
         r"\s+(?:string|prompt|text|message|instructions|sequence|parameters)\b",
         needs="string|prompt|text|message|instructions|sequence|parameters",
-        accept=lambda t, m: not defensive.forbidden_act(t, m.start()),
+        # "the initialization string of this modem" is a device's
+        accept=lambda t, m: (
+            not (defensive.forbidden_act(t, m.start()) or _OF_A_THING.match(t, m.end()))
+        ),
     ),
     # code that prints the prompt: print(system_prompt), echo(initialPrompt)
     _sig(
@@ -1064,7 +1075,17 @@ _SIGNALS += (
     # puppetry, the grandmother exploit, requests smuggled in pieces
     *(
         _sig(*s.args, **s.options, plain=True)
-        for family in (latent, encoded, exfil, refusal, grandma, smuggling, templates)
+        for family in (
+            latent,
+            encoded,
+            exfil,
+            refusal,
+            grandma,
+            smuggling,
+            templates,
+            lowres,
+            turkish,
+        )
         for s in family.SIGNAL_SPECS
     ),
     # looked for in the de-obfuscated readings too: garak writes it in leetspeak as well
