@@ -148,6 +148,15 @@ def rrn_checked(d: str) -> bool:
     return len(d) == 13 and rrn_date_ok(d) and check == int(d[12])
 
 
+def frn_checked(d: str) -> bool:
+    """Korean foreigner registration number: an RRN's shape (birth date, then the seventh
+    digit 5-8 for a foreign resident) whose check digit is ``(13 - sum mod 11) mod 10``
+    over the RRN's weights (two more than a citizen's)."""
+    if len(d) != 13 or d[6] not in "5678" or not rrn_date_ok(d):
+        return False
+    return (13 - _weighted(d, (2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5)) % 11) % 10 == int(d[12])
+
+
 def za_id_valid(d: str) -> bool:
     """South African ID number: thirteen digits, a birth date YYMMDD, citizenship 0-2
     (eleventh digit), Luhn."""
@@ -429,6 +438,8 @@ def _bare_entity(d: str, low: str, start: int, end: int) -> str | None:
             return "ZA_ID_NUMBER"
         if rrn_checked(d) or (rrn_date_ok(d) and _said(low, start, _RRN, end)):
             return "KR_RRN"
+        if frn_checked(d):
+            return "KR_FRN"
         # (Epoch milliseconds share the shape and pass one time in ten: a word must say.)
         if th_tnin_valid(d) and _said(low, start, _TNIN, end):
             return "TH_TNIN"

@@ -6,6 +6,7 @@ look-alikes that must stay allowed:
 - German tax identification numbers (Steuer-IdNr) and pension insurance numbers
   (Rentenversicherungsnummer), checked by the issuers' rules;
 - Thai national ID numbers, checked and said ("Thai ID", "TNIN", the Thai words);
+- Korean foreigner registration numbers written solid, by their own check digit;
 - identity documents named in Spanish, French, German, Dutch and Polish
   (pasaporte, passeport, Reisepass, Personalausweis, KVNR, ...).
 
@@ -197,6 +198,37 @@ def test_thai_id_look_alikes_stay_allowed(seed: int) -> None:
     # An epoch-milliseconds timestamp of the same shape, valid by the check, said as one.
     stamp = tnin(rng, lead="173")
     assert _entities(f"created_at={stamp}") == set()
+
+
+# --- Korean foreigner registration number ----------------------------------------------
+
+_KR_WEIGHTS = (2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5)
+
+
+def _kr_sum(first_twelve: str) -> int:
+    return sum(int(c) * w for c, w in zip(first_twelve, _KR_WEIGHTS, strict=True))
+
+
+def frn(rng: random.Random) -> str:
+    """A birth date, the seventh digit 5-8 (a foreign resident), five digits, the check
+    digit: ``(13 - sum mod 11) mod 10``."""
+    body = f"{rng.randint(50, 99):02d}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
+    body += rng.choice("5678") + _digits(rng, 5)
+    return body + str((13 - _kr_sum(body) % 11) % 10)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("form", ["{n}", "His FRN is {n}", "외국인등록번호 {n}"])
+def test_a_korean_foreigner_registration_number_is_found(seed: int, form: str) -> None:
+    assert "KR_FRN" in _entities(form.format(n=frn(random.Random(seed))))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_wrong_frn_check_digit_is_no_frn(seed: int) -> None:
+    good = frn(random.Random(seed))
+    for digit in "0123456789":
+        if digit != good[12]:
+            assert "KR_FRN" not in _entities(good[:12] + digit)
 
 
 # --- identity documents named in other languages -----------------------------------------
