@@ -18,13 +18,19 @@ cache outside the repository, ``~/.cache/orchestration-kernel-bench/corpora3/``
   prefix range" are not transcribed: their ``want`` is empty only because the detector
   wants its keyword within N characters, which says nothing about the text. The
   integration tests (``//go:build detectors``) hold no literal secrets and are skipped.
+- ``detect-secrets-new/cases.jsonl``: Yelp/detect-secrets' plugin tests
+  (``tests/plugins/<plugin>_test.py``) that ``bench.guardian_secret_corpora``'s cache does
+  not hold (plugins added later: Aiven, Grafana, HashiCorp Vault, AWS secret access keys,
+  Okta, GCP, Amazon Bedrock, Azure connection strings, ...), one JSON line per
+  ``(payload, should_flag)`` parameter, in the same shape; a test that asserts a finding
+  for every payload makes each a positive.
 - ``presidio-tests/test_*recognizer*.py``: Presidio recognizer tests that the
   ``guardian_pii_corpora`` cache does not hold (recognizers added to Presidio later),
   parsed exactly as that bench parses its own (:mod:`ast`, never imported), with its
   :data:`~bench.guardian_pii_corpora.EXCLUDED` entity types left out and its "weak"
   cases (expected score below 0.5) counted apart. Optional: missing, it is skipped.
 
-Nothing of either project is stored in the repository.
+Nothing of these projects is stored in the repository.
 
 Every case falls in ``tune`` or ``held`` by ``sha256(SEED:source:text)``, fixed before any
 verdict was read; tune on ``tune`` only (``--misses held`` refuses without
@@ -90,8 +96,9 @@ def _presidio(folder: Path) -> list[dict[str, Any]]:
 def load_cases(cache: Path = CACHE) -> list[dict[str, Any]]:
     """Every case of the cache with ``id``, ``source``, ``family``, ``category``, ``split``."""
     cases: list[dict[str, Any]] = []
-    for row in _read_jsonl(cache / "trufflehog" / "cases.jsonl"):
-        cases.append({**row, "source": "trufflehog", "category": "secrets"})
+    for source in ("trufflehog", "detect-secrets-new"):
+        for row in _read_jsonl(cache / source / "cases.jsonl"):
+            cases.append({**row, "source": source, "category": "secrets"})
     cases += _presidio(cache / "presidio-tests")
     if not cases:
         raise SystemExit(f"{cache}: no cases (see this module's docstring to fill it)")
