@@ -86,6 +86,15 @@ def test_prose_after_a_key_word_stays_allowed(text: str) -> None:
     assert _action(text) == "allow"
 
 
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_key_fingerprint_said_in_prose_stays_allowed(seed: int) -> None:
+    """``ssh-keygen -l`` prints a public key's fingerprint as SHA256:<43 base64>."""
+    rng = random.Random(seed)
+    b64 = string.ascii_letters + string.digits + "+/"
+    fingerprint = "SHA256:" + "".join(rng.choice(b64) for _ in range(43))
+    assert _action(f"The host key is {fingerprint} as expected") == "allow"
+
+
 # --- German tax identification number --------------------------------------------------
 
 
