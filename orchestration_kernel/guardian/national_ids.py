@@ -576,12 +576,18 @@ def _mbi(text: str, sk: bytes, s: int, e: int) -> Iterator[Finding]:
 #: documents whose numbers have no check of their own in every country, in the
 #: languages of the countries that issue them (Spanish pasaporte, French passeport,
 #: Italian and Portuguese passaporto/passaporte, German Reisepass, Personalausweis and
-#: Führerschein, Dutch paspoort, Polish paszport), and the German health insurance
+#: Führerschein, Dutch paspoort, Polish paszport, and their driving licences and
+#: identity cards: licencia de conducir, permis de conduire, ...), and the German health insurance
 #: number (KVNR, Krankenversichertennummer). (Formats with a check take their words in
 #: their own rules: "TFN", "NHS", ...)
 ID_LABELS: tuple[str, ...] = (
     *("passport", "licence", "license", "pasaporte", "passeport", "passaporto"),
     *("passaporte", "paspoort", "paszport", "kvnr", "identity card", "id card"),
+    # Driving licences and identity cards, the longer names first (the first that
+    # matches is taken): Spanish, French, Italian, Dutch, Polish.
+    *("licencia de conducir", "licencia", "carnet de conducir", "permis de conduire"),
+    *("patente di guida", "carta d'identità", "carte d'identité", "documento de identidad"),
+    *("rijbewijs", "prawo jazdy", "dowód osobisty"),
 )
 #: German compounds end in the document's word (Personalausweis, Dienstreisepass,
 #: Krankenversichertennummer): these count at the end of a longer word too.
@@ -589,7 +595,9 @@ _COMPOUND_LABELS = ("reisepass", "ausweis", "führerschein", "versichertennummer
 #: Substrings every label holds, looked for (backwards) before each run of digits.
 _LABEL_HINTS = (
     *("passport", "licen", "pasaport", "passeport", "passaport", "paspoort", "paszport"),
-    *("kvnr", "identity card", "id card", *_COMPOUND_LABELS),
+    *("kvnr", "identity card", "id card", "carnet de conducir", "permis de conduire"),
+    *("patente di guida", "carta d'identit", "carte d'identit", "documento de identidad"),
+    *("rijbewijs", "prawo jazdy", "dowód osobisty", *_COMPOUND_LABELS),
 )
 #: Every hint: the unit (see :mod:`.scan_gate`) a text must match for a label to be in it.
 LABEL_HINTS: tuple[str, ...] = _LABEL_HINTS
@@ -599,8 +607,8 @@ _HINT_SET = frozenset(_LABEL_HINTS)
 #: What may stand between the label and the number (words and punctuation), then the
 #: value: up to three letters, then digit-led groups joined by single blanks or dashes.
 _LABEL_VALUE = re.compile(
-    r"(?:'s)?(?:[\s:#.=-]{0,3}(?i:number|numbers|num|no|nr|is|was|card|of|it's"
-    r"|es|est|ist|numero|número|nummer)\b){0,3}"
+    r"(?:'s)?(?:[\s:#.=-]{0,3}(?:(?i:number|numbers|num|no|nr|is|was|card|of|it's"
+    r"|es|est|ist|numero|número|nummer)\b|[nN][°º])){0,3}"
     r"[\s:#.=-]{0,3}(?P<value>[A-Za-z]{0,3}[0-9][0-9A-Za-z]*(?:[ -][0-9][0-9A-Za-z]*){0,3})"
     r"(?![0-9A-Za-z])"
 )

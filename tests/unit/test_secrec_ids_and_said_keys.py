@@ -7,8 +7,8 @@ look-alikes that must stay allowed:
   (Rentenversicherungsnummer), checked by the issuers' rules;
 - Thai national ID numbers, checked and said ("Thai ID", "TNIN", the Thai words);
 - Korean foreigner registration numbers written solid, by their own check digit;
-- identity documents named in Spanish, French, German, Dutch and Polish
-  (pasaporte, passeport, Reisepass, Personalausweis, KVNR, ...).
+- identity documents named in Spanish, French, Italian, German, Dutch and Polish
+  (pasaporte, passeport, Reisepass, Personalausweis, KVNR, permis de conduire, ...).
 
 Every value is built at run time from a seed; check digits are computed here from the
 issuer's published rule, not taken from any corpus.
@@ -262,6 +262,11 @@ _NAMED_DOCS = (
     "{a1d8} is my passport number",
     "{a3d6} es mi número de pasaporte",
     "{d2a2d5} est mon numéro de passeport",
+    "Licencia de conducir: {a1d8}",
+    "permis de conduire n° {d2a2d5}",
+    "carta d'identità {a2d7}",
+    "Rijbewijs: {a1d8}",
+    "Dowód osobisty {a3d6}",
 )
 
 
@@ -289,6 +294,8 @@ def test_a_number_after_a_document_word_in_other_languages_is_found(seed: int, f
         "Mi pasaporte es azul y tiene 32 páginas",
         "id card readers ship with firmware v2",
         "12345 is the license fee this year",
+        "la licencia de conducir cuesta 30 euros",
+        "le permis de conduire se passe à 17 ans",
         "Invoice 2024-88812 is my passport renewal receipt",
     ],
 )
