@@ -633,9 +633,11 @@ def labelled_ids(text: str, sk: bytes, low: str) -> Iterator[Finding]:
     if len(low) != len(text) or _FIVE_DIGITS not in sk:
         return  # (a case mapping that changed lengths would misplace positions)
     hints = _HINT_PASS.occurrences(low).occurring(_HINT_SET)
-    if hints is not None and not hints:
+    if hints is None:  # a text too long for the one pass: a scan per hint, once
+        hints = [h for h in _LABEL_HINTS if h in low]
+    if not hints:
         return
-    look = _LABEL_HINTS if hints is None else tuple(hints)
+    look = tuple(hints)
     pos = sk.find(_FIVE_DIGITS)
     while pos >= 0:
         found = _label_before(text, low, pos, look) or _label_after(text, low, pos)
