@@ -28,7 +28,9 @@ cache outside the repository, ``~/.cache/orchestration-kernel-bench/corpora3/``
   ``guardian_pii_corpora`` cache does not hold (recognizers added to Presidio later),
   parsed exactly as that bench parses its own (:mod:`ast`, never imported), with its
   :data:`~bench.guardian_pii_corpora.EXCLUDED` entity types left out and its "weak"
-  cases (expected score below 0.5) counted apart. Optional: missing, it is skipped.
+  cases (expected score below 0.5) left out. Optional: missing, it is skipped. (A
+  negative there is one recognizer's: the Korean FRN file's negatives include valid
+  citizen RRNs, which the Guardian rightly finds; they count as false positives here.)
 
 Nothing of these projects is stored in the repository.
 
