@@ -45,12 +45,13 @@ import hashlib
 import json
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from bench.guardian_corpus import CorpusTally, score_corpus
 
-__all__ = ["CACHE", "SEED", "load_cases", "main", "split_of", "whispers_cases"]
+__all__ = ["CACHE", "SEED", "cli", "load_cases", "main", "report", "split_of", "whispers_cases"]
 
 CACHE = Path.home() / ".cache" / "orchestration-kernel-bench" / "corpora2"
 #: The split's key. Never change it after reading misses.
@@ -224,10 +225,17 @@ def report(cases: list[dict[str, Any]], *, families: bool, misses: str | None) -
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Print the tables; optionally one split's misses and false positives."""
-    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument("--cache", type=Path, default=CACHE)
+def cli(
+    argv: list[str] | None,
+    *,
+    doc: str | None,
+    cache: Path,
+    load: Callable[[Path], list[dict[str, Any]]],
+) -> int:
+    """A corpora bench's command line: the tables of ``load(cache)``'s cases, optionally
+    one split's misses (``held`` only with ``--i-am-done-tuning``)."""
+    parser = argparse.ArgumentParser(description=(doc or "").split("\n\n")[0])
+    parser.add_argument("--cache", type=Path, default=cache)
     parser.add_argument("--families", action="store_true", help="a row per fixture / type")
     parser.add_argument("--misses", choices=("tune", "held"), help="list one split's errors")
     parser.add_argument("--i-am-done-tuning", action="store_true", help=argparse.SUPPRESS)
@@ -235,8 +243,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.misses == "held" and not args.i_am_done_tuning:
         print("held misses are not shown while tuning", file=sys.stderr)
         return 2
-    print(report(load_cases(args.cache), families=args.families, misses=args.misses))
+    print(report(load(args.cache), families=args.families, misses=args.misses))
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the tables; optionally one split's misses and false positives."""
+    return cli(argv, doc=__doc__, cache=CACHE, load=load_cases)
 
 
 if __name__ == "__main__":

@@ -23,11 +23,12 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 
+from ._scan import OnePass
 from .redaction import Finding
 
 __all__ = [
     "ID_LABELS",
-    "LABELLED_UNIT",
+    "LABEL_HINTS",
     "NUMBERED_UNIT",
     "itin_said",
     "labelled_ids",
@@ -147,6 +148,15 @@ def rrn_checked(d: str) -> bool:
     return len(d) == 13 and rrn_date_ok(d) and check == int(d[12])
 
 
+def frn_checked(d: str) -> bool:
+    """Korean foreigner registration number: an RRN's shape (birth date, then the seventh
+    digit 5-8 for a foreign resident) whose check digit is ``(13 - sum mod 11) mod 10``
+    over the RRN's weights (two more than a citizen's)."""
+    if len(d) != 13 or d[6] not in "5678" or not rrn_date_ok(d):
+        return False
+    return (13 - _weighted(d, (2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5)) % 11) % 10 == int(d[12])
+
+
 def za_id_valid(d: str) -> bool:
     """South African ID number: thirteen digits, a birth date YYMMDD, citizenship 0-2
     (eleventh digit), Luhn."""
@@ -177,6 +187,60 @@ def pesel_valid(d: str) -> bool:
     if century is None or not _date_ok(int(d[:2]), month % 20, int(d[4:6]), (century,)):
         return False
     return (10 - _weighted(d, (1, 3, 7, 9, 1, 3, 7, 9, 1, 3)) % 10) % 10 == int(d[10])
+
+
+def de_tax_id_valid(d: str) -> bool:
+    """German tax identification number (Steuer-IdNr, eleven digits): the first not 0;
+    in the first ten no digit more than three times and at most one digit repeated (the
+    Federal Central Tax Office's issuing rule, relaxed to admit ten distinct digits, as
+    published sample numbers have them); the last an ISO 7064 MOD 11,10 check digit."""
+    if len(d) != 11 or d[0] == "0":
+        return False
+    counts = [d[:10].count(c) for c in set(d[:10])]
+    if max(counts) > 3 or sum(1 for n in counts if n > 1) > 1:
+        return False
+    product = 10
+    for ch in d[:10]:
+        total = (int(ch) + product) % 10 or 10
+        product = total * 2 % 11
+    return (11 - product) % 10 == int(d[10])
+
+
+#: German pension insurance number (Rentenversicherungsnummer, laid down in the VKVV):
+#: the weights of its twelve digits, the letter written as its place in the alphabet
+#: (A = 01).
+_RVNR_WEIGHTS = (2, 1, 2, 5, 7, 1, 2, 1, 2, 1, 2, 1)
+
+
+def rvnr_valid(code: str) -> bool:
+    """German pension insurance number (the VKVV regulation): area (two digits), birth date
+    DDMMYY (the day + 50 where a date is taken twice), the birth name's initial, a
+    serial (two digits) and a check digit: each weighted digit's digit sum, mod 10."""
+    if len(code) != 12 or not code[8].isalpha() or not code[8].isascii():
+        return False
+    day, month = int(code[2:4]), int(code[4:6])
+    if not (1 <= month <= 12 and (1 <= day <= 31 or 51 <= day <= 81)):
+        return False
+    digits = code[:8] + f"{ord(code[8].upper()) - 64:02d}" + code[9:11]
+    total = sum(sum(divmod(int(c) * w, 10)) for c, w in zip(digits, _RVNR_WEIGHTS, strict=True))
+    return total % 10 == int(code[11])
+
+
+#: Thai province codes (the second and third digits of a national ID): 10-96 less the
+#: numbers no province holds.
+_TH_NO_PROVINCE = frozenset({28, 29, 59, 68, 69, 78, 79, 87, 88, 89})
+
+
+def th_tnin_valid(d: str) -> bool:
+    """Thai national ID number (thirteen digits): the first 1-8 (the holder's kind), a
+    province code, and a check digit ``(11 - sum of digit x (13 - place) mod 11) mod 10``."""
+    if len(d) != 13 or d[0] not in "12345678":
+        return False
+    province = int(d[1:3])
+    if not 10 <= province <= 96 or province in _TH_NO_PROVINCE:
+        return False
+    check = (11 - _weighted(d, (13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2)) % 11) % 10
+    return check == int(d[12])
 
 
 _HETU_CHECK = "0123456789ABCDEFHJKLMNPRSTUVWXY"
@@ -218,7 +282,8 @@ def nric_valid(prefix: str, digits: str, letter: str) -> bool:
 #: the look-behind after it turns away, in C, a pair inside a longer run). Each branch
 #: is named for the part that reads it:
 #:
-#: - four digits, then two more and: ``kr`` -NNNNNNN (a Korean RRN); ``dated``
+#: - four digits, then two more and: ``rvnr`` two digits, a capital and three digits (a
+#:   German pension insurance number); ``kr`` -NNNNNNN (a Korean RRN); ``dated``
 #:   (YY)YYMMDD, a sign or letter and four more (a Finnish code, a Swedish
 #:   personnummer); ``more`` three to seven digits (a bare number of 9-13); ``letnum``
 #:   one or two digits and a capital (DNI/NIF, NIE, NRIC); ``nino`` a letter (a National
@@ -237,7 +302,7 @@ _SCAN = re.compile(
     rb"00(?<!000)(?:"
     rb"(?P<mbi>(?<=0A[A0]0-A[A0]0-AA00))"
     rb"|00(?:"
-    rb"00(?:(?P<kr>-0000000)|(?P<dated>(?:00)?[-+A]000[0A])|(?P<more>0{3,7}+)"
+    rb"00(?:(?P<rvnr>00A000)|(?P<kr>-0000000)|(?P<dated>(?:00)?[-+A]000[0A])|(?P<more>0{3,7}+)"
     rb"|(?P<letnum>0{1,2}-?A)|(?P<nino>[Aa]))"
     rb"|(?P<pan>A)"
     rb"|(?<!0[ -]0000)(?P<grp> 0000(?: 0000|0 0))(?![ -]0)"
@@ -269,8 +334,6 @@ _MBI_TEXT = re.compile(
     r"[1-9][AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9][0-9]-[AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9]"
     r"[0-9]-[AC-HJKMNP-RT-Y]{2}[0-9]{2}"
 )
-#: A unit every value :func:`labelled_ids` finds matches: five digits in a row.
-LABELLED_UNIT = "[0-9]{5}"
 
 #: Skeleton bytes that may not touch a number on either side (letters, digits, "_").
 _GLUED = b"Aa0_"
@@ -320,6 +383,7 @@ _PNR = ("personnummer", "pnr", "personal identity", "swedish", "samordningsnumme
 _RRN = ("rrn", "resident registration", "korean", "주민등록")
 _NRIC = ("nric", "fin", "singapore", "ic no", "ic number")
 _ITIN = ("itin", "taxpayer", "tax id", "tin")
+_TNIN = ("tnin", "thai", "เลขประจำตัวประชาชน", "เลขบัตรประชาชน", "บัตรประชาชน", "รหัสปชช")
 
 
 def itin_said(low: str, area: str, group: str, start: int, end: int) -> bool:
@@ -338,6 +402,9 @@ def _scanned(text: str, sk: bytes, low: str) -> Iterator[Finding]:
             entity = _bare_entity(text[s:e], low, s, e) if _free(sk, s, e) else None
             if entity:
                 yield Finding(entity, s, e, 0.8)
+        elif kind == "rvnr":
+            if _free(sk, s, e) and rvnr_valid(text[s:e]):
+                yield Finding("DE_SOCIAL_SECURITY", s, e, 0.85)
         elif kind in ("kr", "dated"):
             yield from _dated(text, sk, low, s, e)
         elif kind == "letnum":
@@ -364,11 +431,18 @@ def _bare_entity(d: str, low: str, start: int, end: int) -> str | None:
             return "TR_NATIONAL_ID"
         if pesel_valid(d) and _said(low, start, _PESEL, end):
             return "PL_PESEL"
+        if de_tax_id_valid(d):
+            return "DE_TAX_ID"
     elif n == 13:
         if za_id_valid(d):
             return "ZA_ID_NUMBER"
         if rrn_checked(d) or (rrn_date_ok(d) and _said(low, start, _RRN, end)):
             return "KR_RRN"
+        if frn_checked(d):
+            return "KR_FRN"
+        # (Epoch milliseconds share the shape and pass one time in ten: a word must say.)
+        if th_tnin_valid(d) and _said(low, start, _TNIN, end):
+            return "TH_TNIN"
     elif n == 9:
         if tfn_valid(d) and _said(low, start, _TFN, end):
             return "AU_TFN"
@@ -498,16 +572,43 @@ def _mbi(text: str, sk: bytes, s: int, e: int) -> Iterator[Finding]:
         yield Finding("US_MBI", s, e, 0.8)
 
 
-#: Words that say the number after them identifies a person (lower case): the two
-#: documents whose numbers have no check of their own in every country. (Formats with
-#: a check take their words in their own rules: "TFN", "NHS", ...)
-ID_LABELS: tuple[str, ...] = ("passport", "licence", "license")
+#: Words that say the number after them identifies a person (lower case): the
+#: documents whose numbers have no check of their own in every country, in the
+#: languages of the countries that issue them (Spanish pasaporte, French passeport,
+#: Italian and Portuguese passaporto/passaporte, German Reisepass, Personalausweis and
+#: Führerschein, Dutch paspoort, Polish paszport, and their driving licences and
+#: identity cards: licencia de conducir, permis de conduire, ...), and the German health insurance
+#: number (KVNR, Krankenversichertennummer). (Formats with a check take their words in
+#: their own rules: "TFN", "NHS", ...)
+ID_LABELS: tuple[str, ...] = (
+    *("passport", "licence", "license", "pasaporte", "passeport", "passaporto"),
+    *("passaporte", "paspoort", "paszport", "kvnr", "identity card", "id card"),
+    # Driving licences and identity cards, the longer names first (the first that
+    # matches is taken): Spanish, French, Italian, Dutch, Polish.
+    *("licencia de conducir", "licencia", "carnet de conducir", "permis de conduire"),
+    *("patente di guida", "carta d'identità", "carte d'identité", "documento de identidad"),
+    *("rijbewijs", "prawo jazdy", "dowód osobisty"),
+)
+#: German compounds end in the document's word (Personalausweis, Dienstreisepass,
+#: Krankenversichertennummer): these count at the end of a longer word too.
+_COMPOUND_LABELS = ("reisepass", "ausweis", "führerschein", "versichertennummer")
 #: Substrings every label holds, looked for (backwards) before each run of digits.
-_LABEL_HINTS = ("passport", "licen")
+_LABEL_HINTS = (
+    *("passport", "licen", "pasaport", "passeport", "passaport", "paspoort", "paszport"),
+    *("kvnr", "identity card", "id card", "carnet de conducir", "permis de conduire"),
+    *("patente di guida", "carta d'identit", "carte d'identit", "documento de identidad"),
+    *("rijbewijs", "prawo jazdy", "dowód osobisty", *_COMPOUND_LABELS),
+)
+#: Every hint: the unit (see :mod:`.scan_gate`) a text must match for a label to be in it.
+LABEL_HINTS: tuple[str, ...] = _LABEL_HINTS
+#: The hints, found in one pass over the text lower-cased (most texts hold none).
+_HINT_PASS = OnePass(_LABEL_HINTS)
+_HINT_SET = frozenset(_LABEL_HINTS)
 #: What may stand between the label and the number (words and punctuation), then the
 #: value: up to three letters, then digit-led groups joined by single blanks or dashes.
 _LABEL_VALUE = re.compile(
-    r"(?:'s)?(?:[\s:#.=-]{0,3}(?:number|numbers|num|no|nr|is|was|card|of|it's)\b){0,3}"
+    r"(?:'s)?(?:[\s:#.=-]{0,3}(?:(?i:number|numbers|num|no|nr|is|was|card|of|it's"
+    r"|es|est|ist|numero|número|nummer)\b|[nN][°º])){0,3}"
     r"[\s:#.=-]{0,3}(?P<value>[A-Za-z]{0,3}[0-9][0-9A-Za-z]*(?:[ -][0-9][0-9A-Za-z]*){0,3})"
     r"(?![0-9A-Za-z])"
 )
@@ -517,31 +618,75 @@ _LABEL_MIN_DIGITS = 5
 
 #: Five digits in a row: what a labelled value holds (fewer: a version, a count, a year).
 _FIVE_DIGITS = b"00000"
-#: The labels, as whole words, in the text lower-cased.
-_LABEL_WORDS = re.compile(r"(?<![a-z0-9])(?:" + "|".join(map(re.escape, ID_LABELS)) + r")(?![a-z])")
+#: The labels, as whole words (a compound's as a word's end), in the text lower-cased.
+_LABEL_WORDS = re.compile(
+    r"(?:(?<![a-z0-9])(?:" + "|".join(map(re.escape, ID_LABELS)) + r")"
+    r"|" + "|".join(map(re.escape, _COMPOUND_LABELS)) + r")(?![a-z])"
+)
 
 
 def labelled_ids(text: str, sk: bytes, low: str) -> Iterator[Finding]:
     """A number right after a word that names an identity document ("passport number is
-    X1234567", "driver's license: D1234567"), found from each run of five digits or more
-    (the label is looked for in the 40 characters before the run)."""
+    X1234567", "driver's license: D1234567"), or right before one said as the writer's
+    ("X1234567 is my passport number"), found from each run of five digits or more (the
+    label is looked for in the 40 characters before the run, then after its value)."""
     if len(low) != len(text) or _FIVE_DIGITS not in sk:
         return  # (a case mapping that changed lengths would misplace positions)
-    if not any(h in low for h in _LABEL_HINTS):
+    hints = _HINT_PASS.occurrences(low).occurring(_HINT_SET)
+    if hints is None:  # a text too long for the one pass: a scan per hint, once
+        hints = [h for h in _LABEL_HINTS if h in low]
+    if not hints:
         return
+    look = tuple(hints)
     pos = sk.find(_FIVE_DIGITS)
     while pos >= 0:
-        floor = max(0, pos - 40)
-        hint = max(low.rfind(h, floor, pos) for h in _LABEL_HINTS)
-        if hint >= 0:
-            label = _LABEL_WORDS.match(low, hint)
-            found = _labelled_value(text, label.end()) if label is not None else None
-            if found is not None and found.start <= pos < found.end:
-                yield found
+        found = _label_before(text, low, pos, look) or _label_after(text, low, pos)
+        if found is not None:
+            yield found
         end = pos + 5
         while end < len(sk) and sk[end] == 48:
             end += 1
         pos = sk.find(_FIVE_DIGITS, end)
+
+
+def _label_before(text: str, low: str, pos: int, hints: tuple[str, ...]) -> Finding | None:
+    """The labelled value holding the run at ``pos``, its label in the 40 characters
+    before it."""
+    hint = max(low.rfind(h, max(0, pos - 40), pos) for h in hints)
+    label = _LABEL_WORDS.match(low, hint) if hint >= 0 else None
+    found = _labelled_value(text, label.end()) if label is not None else None
+    return found if found is not None and found.start <= pos < found.end else None
+
+
+#: A value then the writer's document named after it: "X1234567 is my passport number",
+#: "AAA123456 es mi número de pasaporte", "… est mon numéro de passeport". (A possessive
+#: is required: "12345 is the license fee" names no one's document.)
+_LABEL_AFTER = re.compile(
+    r"[ \t]{1,3}(?:is|was|es|est|ist)[ \t]{1,3}(?:my|mi|mon|ma|meine|mein|his|her)[ \t]{1,3}"
+    r"(?:(?:number|número|numero|numéro|nummer)[ \t]{1,3}(?:de[ \t]{1,3}|du[ \t]{1,3})?)?"
+    r"(?:" + "|".join(map(re.escape, (*ID_LABELS, *_COMPOUND_LABELS))) + r")"
+    # The label ends the clause, or a word for "number" does ("my passport renewal" is
+    # a receipt's, not a passport's).
+    r"(?:[ \t]{1,3}(?:number|no|nr|num|nummer|número|numero|numéro))?(?=[ \t]*(?:[.,;:!?)\n]|$))"
+)
+#: A document number's token: up to three letters, then digits and letters.
+_VALUE_TOKEN = re.compile(r"[A-Za-z]{0,3}[0-9][0-9A-Za-z]{0,19}(?![0-9A-Za-z])")
+
+
+def _label_after(text: str, low: str, pos: int) -> Finding | None:
+    """The value holding the run at ``pos`` when the writer's document is named after
+    it (:data:`_LABEL_AFTER`)."""
+    start = pos
+    while start > max(0, pos - 20) and text[start - 1].isascii() and text[start - 1].isalnum():
+        start -= 1
+    if start and (text[start - 1].isalnum() or text[start - 1] in "-/._"):
+        return None  # a stretch of a longer code ("2024-88812"), not a document number
+    m = _VALUE_TOKEN.match(text, start)
+    if m is None or m.end() <= pos or _LABEL_AFTER.match(low, m.end()) is None:
+        return None
+    if sum(c.isdigit() for c in m.group()) < _LABEL_MIN_DIGITS:
+        return None
+    return Finding("ID_NUMBER", m.start(), m.end(), 0.7)
 
 
 def _labelled_value(text: str, end: int) -> Finding | None:

@@ -37,6 +37,9 @@ class Sureness(Enum):
     SAID = "said"
     #: Prose with no verb: ``use password … to log in``.
     NAMED = "named"
+    #: A key, token or secret said in prose: ``my api key is …``. Its value counts only
+    #: when it reads as generated (a caller's check: a long run of mixed characters).
+    KEY_SAID = "key said"
 
 
 #: The shortest value taken for a password (as :mod:`.secrets` takes one after a name).
@@ -64,8 +67,15 @@ _SAID = re.compile(
     r"(?i:" + _PW_WORDS + r")"
     # "the password for the door is …": up to three words of what it opens.
     r"(?:[ \t]{1,4}(?i:for|of|to|on)(?:[ \t]{1,4}[^\s]{1,40}){1,3}?)?[ \t]{1,4}"
-    r"(?i:is|was|remains|will[ \t]be|would[ \t]be|(?:is|was)[ \t]set[ \t]to|changed[ \t]to)"
+    # (The longer verbs first: "was set to X" is not "was" and the value "set".)
+    r"(?i:(?:is|was)[ \t]set[ \t]to|changed[ \t]to|is|was|remains|will[ \t]be|would[ \t]be)"
     r"[ \t]{0,4}:?[ \t]{1,4}" + _PROSE_VALUE
+)
+#: The key words a generated value is said after (``the API key is …``, ``my token was
+#: …``): what a person pastes into a prompt as often as a password.
+_KEY_SAID = re.compile(
+    r"(?i:(?:api)?key|token|secret|credentials?)[ \t]{1,4}"
+    r"(?i:(?:is|was)[ \t]set[ \t]to|changed[ \t]to|is|was)[ \t]{0,4}:?[ \t]{1,4}" + _PROSE_VALUE
 )
 _NAMED = re.compile(r"(?i:password|passwd|passphrase|passcode)[ \t]{1,4}" + _PROSE_VALUE)
 #: ``-p`` after a command that takes a password with it (value after a blank or ``=``).
@@ -128,6 +138,8 @@ _FORMS: tuple[tuple[str, re.Pattern[str], Sureness], ...] = (
     *((lit, _NPMRC, Sureness.SYNTAX) for lit in ("/:_auth", "/:_password")),
     *((w, _SAID, Sureness.SAID) for w in ("password", "passwd", "passphrase", "passcode", "pw")),
     *((w, _NAMED, Sureness.NAMED) for w in ("password", "passwd", "passphrase", "passcode")),
+    *((w, _KEY_SAID, Sureness.KEY_SAID) for w in ("key", "apikey", "token", "secret")),
+    ("credential", _KEY_SAID, Sureness.KEY_SAID),
 )
 #: The literals :func:`find_password_forms` starts from (lower case), besides
 #: :data:`PGPASS_MARK`.

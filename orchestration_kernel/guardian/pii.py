@@ -17,7 +17,7 @@ from ._scan import CASELESS_ASCII, HIT_BUDGET, fold, lower, matches_from, skelet
 from .context import GuardContext, Stage
 from .data_numbers import without_data_numbers
 from .national_ids import (
-    LABELLED_UNIT,
+    LABEL_HINTS,
     NUMBERED_UNIT,
     itin_said,
     labelled_ids,
@@ -884,7 +884,7 @@ _DETECTORS: dict[str, tuple[tuple[_Part, str], ...]] = {
     # Government and health identity numbers (findings name the format: UK_NINO, ...).
     "NATIONAL_ID": (
         (_numbered_ids, NUMBERED_UNIT),
-        (_labelled_ids, LABELLED_UNIT),
+        (_labelled_ids, scan_gate.literals(folded=LABEL_HINTS)),
     ),
 }
 PII_ENTITIES: tuple[str, ...] = tuple(_DETECTORS)

@@ -48,7 +48,7 @@ from .context import GuardContext, Stage
 from .kube_secrets import KIND_MARK, find_kube_secret_values
 from .literal_gate import LiteralGate, min_width
 from .password_forms import LITERALS as PASSWORD_LITERALS
-from .password_forms import PGPASS_MARK, find_password_forms, password_like
+from .password_forms import PGPASS_MARK, Sureness, find_password_forms, password_like
 from .placeholders import is_placeholder, is_time_uuid, says_placeholder_word
 from .policy import ALL_STAGES, BasePolicy, Outcome
 from .redaction import Finding
@@ -706,10 +706,44 @@ def _password_form_findings(
     X`` is a flag's value and "password X" in prose) is not found again."""
     spans = {(f.start, f.end) for f in found}
     for start, end, sureness in find_password_forms(text, lower, words):
+        if (start, end) in spans:
+            continue
+        if sureness is Sureness.KEY_SAID:
+            if _said_key_ok(text[start:end]):
+                spans.add((start, end))
+                yield Finding("SECRET", start, end, 0.8)
+            continue
         quoted = start > 0 and text[start - 1] in _QUOTES
-        if (start, end) not in spans and password_like(text[start:end], sureness, quoted):
+        if password_like(text[start:end], sureness, quoted):
             spans.add((start, end))
             yield Finding("PASSWORD", start, end, 0.8)
+
+
+#: A key said in prose (``the API key is …``) is taken when it reads as generated: this
+#: long, this varied, with digits among its letters (``ERC20-compatible`` and
+#: ``in-the-vault`` are prose; a version or a date has too few letters).
+_SAID_KEY_MIN_CHARS = 20
+_SAID_KEY_MIN_ENTROPY = 3.5
+_SAID_KEY_MIN_DIGITS = 2
+_SAID_KEY_MIN_LETTERS = 6
+
+
+#: A digest said after "key" is a fingerprint, public by design ("the host key is
+#: SHA256:nThbg6…", as ``ssh-keygen -l`` prints it).
+_DIGEST_SCHEMES = ("sha256:", "sha1:", "sha512:", "sha384:", "md5:")
+
+
+def _said_key_ok(value: str) -> bool:
+    """Does a value said after a key word in prose read as a generated key?"""
+    if value[:7].lower().startswith(_DIGEST_SCHEMES):
+        return False
+    digits = sum(c.isdigit() for c in value)
+    letters = sum(c.isalpha() for c in value)
+    return (
+        digits >= _SAID_KEY_MIN_DIGITS
+        and letters >= _SAID_KEY_MIN_LETTERS
+        and looks_random(value, min_len=_SAID_KEY_MIN_CHARS, min_entropy=_SAID_KEY_MIN_ENTROPY)
+    )
 
 
 def _basic_findings(text: str, seen: Occurrences | None) -> Iterator[Finding]:
