@@ -34,7 +34,7 @@ from .chain import GENESIS, ChainKey
 from .events import COLUMNS, FIRST_LATER_COLUMN
 from .gc_pause import gc_paused
 from .mark import INVALID, HighWaterMark, Mark
-from .snapshot import SnapshotFailed, batches_of, stream_rows
+from .snapshot import SnapshotFailed, batches_of, declared_types, stream_rows
 from .store import ALL_COLUMNS
 from .verify_messages import Messages, messages
 
@@ -341,6 +341,10 @@ def _walk_snapshot(
     failing): the caller walks the rest on ``conn`` (:func:`_resume`). ``None`` when not
     even the first batch is clean, or the driver is missing."""
     walk = _Walk(*start)
+    if not declared_types(conn):
+        # The floats come as the columns: only REAL affinity makes each a real (under
+        # another, a whole number reads as an integer, which the driver would widen).
+        return None
     try:
         parts = _parts(start[0], top, stream_rows())
         # A view and a MAC per row: no collection for them (``gc_pause``).
