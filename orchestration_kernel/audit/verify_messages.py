@@ -111,7 +111,7 @@ def messages(record: pa.RecordBatch, float_cells: Sequence[int], escapes: str) -
     floats = _raw_float_texts([cells[k] for k in float_cells])
     if floats is None:
         return None
-    text = pa.large_string()
+    text = pa.string()  # as the driver gives text: no cast (a batch stays under 2 GiB)
     parts: list[pa.Array | pa.Scalar] = [
         pa.scalar("row|", text), prevs.cast(text), pa.scalar("|", text), seqs.cast(text),
         pa.scalar("|", text),
@@ -121,7 +121,7 @@ def messages(record: pa.RecordBatch, float_cells: Sequence[int], escapes: str) -
         if k in float_cells:
             if k - 1 in float_cells:
                 parts.append(pa.scalar(",", text))
-            parts.append(floats[float_cells.index(k)])
+            parts.append(floats[float_cells.index(k)].cast(text))
             continue
         if k:
             brackets.append((len(parts), False))
@@ -174,10 +174,9 @@ def _brackets_to_commas(
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    _, offsets, data = joined.buffers()
     n = len(joined)
-    starts = np.frombuffer(offsets, np.int64)[joined.offset : joined.offset + n].copy()
-    body = np.frombuffer(data, np.uint8)
+    starts = _offsets(joined)[:n]  # a copy
+    body = np.frombuffer(joined.buffers()[2], np.uint8)
     at: list[tuple[npt.NDArray[np.int64], int]] = []
     for k, part in enumerate(parts):
         if isinstance(part, pa.Scalar):
@@ -196,13 +195,20 @@ def _brackets_to_commas(
 
 
 def _bounds(joined: pa.Array) -> tuple[memoryview, list[int]]:
-    """A large_string array's bytes (no copy) and where each value starts, then where
-    the last one ends."""
-    import numpy as np
+    """A string array's bytes (no copy) and where each value starts, then where the
+    last one ends."""
+    return memoryview(joined.buffers()[2]), _offsets(joined).tolist()
 
-    _, offsets, data = joined.buffers()
-    ends = np.frombuffer(offsets, np.int64)[joined.offset : joined.offset + len(joined) + 1]
-    return memoryview(data), ends.tolist()
+
+def _offsets(array: pa.Array) -> npt.NDArray[np.int64]:
+    """Where each value of a (large) string array starts in its data, then where the
+    last one ends (a new array)."""
+    import numpy as np
+    import pyarrow as pa
+
+    kind = np.int64 if pa.types.is_large_string(array.type) else np.int32
+    ends = np.frombuffer(array.buffers()[1], kind)[array.offset : array.offset + len(array) + 1]
+    return ends.astype(np.int64)
 
 
 def _not_ascii(joined: pa.Array) -> list[int]:
@@ -211,9 +217,8 @@ def _not_ascii(joined: pa.Array) -> list[int]:
     import numpy as np
     import pyarrow.compute as pc
 
-    _, bounds, data = joined.buffers()
-    ends = np.frombuffer(bounds, np.int64)[joined.offset : joined.offset + len(joined) + 1]
-    body = np.frombuffer(data, np.uint8)[ends[0] : ends[-1]]
+    ends = _offsets(joined)
+    body = np.frombuffer(joined.buffers()[2], np.uint8)[ends[0] : ends[-1]]
     if not len(body) or body.max() < 0x80:
         return []
     ascii_rows = pc.string_is_ascii(joined).to_numpy(zero_copy_only=False)
