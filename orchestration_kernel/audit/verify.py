@@ -423,14 +423,15 @@ def _take_messages(
 
 def _macs_hex(key: ChainKey, found: Messages) -> bytes:
     """The MACs of ``found``'s messages as the stored hashes are written: lowercase hex,
-    end to end (made raw, row by row, and written as hex in one go)."""
-    raw = key.mac_digests(found.data, found.bounds)
-    if found.escaped:
-        patched = bytearray(raw)
-        for at, body in found.escaped.items():
-            patched[32 * at : 32 * at + 32] = bytes.fromhex(key.mac_bytes(body))
-        raw = bytes(patched)
-    return raw.hex().encode("ascii")
+    end to end (made raw, a run of rows at a time, and written as hex in one go); a row
+    with characters beyond ASCII is MACed once, as its escaped message."""
+    bounds, raw, start = found.bounds, [], 0
+    for at in sorted(found.escaped):
+        raw.append(key.mac_digests(found.data, bounds[start : at + 1]))
+        raw.append(bytes.fromhex(key.mac_bytes(found.escaped[at])))
+        start = at + 1
+    raw.append(key.mac_digests(found.data, bounds[start:]))
+    return b"".join(raw).hex().encode("ascii")
 
 
 def _snapshot_sql() -> tuple[str, list[int]]:

@@ -108,3 +108,23 @@ def test_a_float_column_without_real_affinity_is_left_to_the_exact_walk(
         assert report == _without_snapshot(trail, monkeypatch)
     finally:
         trail.close()
+
+
+@pytest.mark.usefixtures("small_parts")
+@pytest.mark.parametrize("beyond_ascii", [{0, 1, 7}, {3}, set(range(ROWS))])
+def test_rows_beyond_ascii_anywhere_in_a_batch_are_walked_from_the_snapshot(
+    tmp_path: Path, beyond_ascii: set[int]
+) -> None:
+    """Each message with characters beyond ASCII is MACed as ``json.dumps`` escapes it,
+    wherever it falls in a batch (first, one after another, last, every row)."""
+    trail = AuditTrail(tmp_path / "a.sqlite", session_id="s", flush_interval=60)
+    try:
+        for i in range(ROWS):
+            prompt = f"café ☕ 😀 {i}" if i in beyond_ascii else f"plain {i}"
+            trail.record("call", latency_ms=1.5, prompt=prompt)
+        trail.flush()
+        walk = _snapshot_walk(trail)
+        assert walk is not None and walk.broken is None
+        assert (walk.rows, walk.prev) == (ROWS, trail.head_hash)
+    finally:
+        trail.close()
