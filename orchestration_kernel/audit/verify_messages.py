@@ -94,9 +94,10 @@ def messages(record: pa.RecordBatch, float_cells: Sequence[int], escapes: str) -
     """The messages of one batch of ``verify._SNAPSHOT_MESSAGES`` rows: its cells (the
     float cells at ``float_cells``, each a column of float64 with NULLs; every other cell
     a whole ``json_array``), then ``seq, prev_hash, hash`` and a column saying whether a
-    hash is not text. ``None`` when a row says so, a float cell is of another type (a
-    value that is not a float) or a cell is missing: the exact walk decides. ``escapes``:
-    the encoding error handler that writes non-ASCII characters as ``json.dumps`` does.
+    hash is not text. ``None`` when there are no rows, a row says so, a float cell is of
+    another type (a value that is not a float) or a cell is missing: the exact walk
+    decides. ``escapes``: the encoding error handler that writes non-ASCII characters as
+    ``json.dumps`` does.
 
     The cells are joined as they come, a comma between two floats; then, in the joined
     bytes, each bracket of a ``json_array`` that the message goes on past becomes the
@@ -106,8 +107,8 @@ def messages(record: pa.RecordBatch, float_cells: Sequence[int], escapes: str) -
     import pyarrow.compute as pc
 
     *cells, seqs, prevs, digests, odd = record.columns
-    if np.any(odd.to_numpy(zero_copy_only=False)):
-        return None
+    if not record.num_rows or np.any(odd.to_numpy(zero_copy_only=False)):
+        return None  # (a part without rows: a gap, which the exact walk reports)
     floats = _raw_float_texts([cells[k] for k in float_cells])
     if floats is None:
         return None

@@ -128,3 +128,24 @@ def test_rows_beyond_ascii_anywhere_in_a_batch_are_walked_from_the_snapshot(
         assert (walk.rows, walk.prev) == (ROWS, trail.head_hash)
     finally:
         trail.close()
+
+
+@pytest.mark.usefixtures("small_parts")
+def test_a_part_left_without_rows_is_reported_as_the_exact_walk_reports_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every row of one of the walk's ``seq`` ranges deleted: the walk vouches for the
+    rows before the gap only, and the report names the first missing row."""
+    trail = _trail(tmp_path / "a.sqlite", [1.5], [None])
+    try:
+        conn = sqlite3.connect(trail.path, isolation_level=None)
+        conn.execute("DROP TRIGGER IF EXISTS audit_events_no_delete")
+        conn.execute("DELETE FROM audit_events WHERE seq BETWEEN 9 AND 16")
+        conn.close()
+        walk = _snapshot_walk(trail)
+        assert walk is None or walk.expected <= 9
+        report = trail.verify()
+        assert not report.ok and report.first_broken == 9
+        assert report == _without_snapshot(trail, monkeypatch)
+    finally:
+        trail.close()
