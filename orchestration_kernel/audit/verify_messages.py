@@ -30,7 +30,10 @@ if TYPE_CHECKING:
     import numpy.typing as npt
     import pyarrow as pa
 
-__all__ = ["Messages", "float_texts", "messages"]
+__all__ = ["STRING_BYTES", "Messages", "float_texts", "messages"]
+
+#: The bytes a batch's messages may hold in Arrow's ``string`` type (32-bit offsets).
+STRING_BYTES = 2**31 - 1
 
 
 class Messages(NamedTuple):
@@ -112,7 +115,10 @@ def messages(record: pa.RecordBatch, float_cells: Sequence[int], escapes: str) -
     floats = _raw_float_texts([cells[k] for k in float_cells])
     if floats is None:
         return None
-    text = pa.string()  # as the driver gives text: no cast (a batch stays under 2 GiB)
+    # Joined as the driver gives text (no cast), unless the messages could pass the 2 GiB
+    # its offsets reach: each row's message is its cells and at most ~64 more bytes.
+    small = record.nbytes + 64 * record.num_rows < STRING_BYTES
+    text = pa.string() if small else pa.large_string()
     parts: list[pa.Array | pa.Scalar] = [
         pa.scalar("row|", text), prevs.cast(text), pa.scalar("|", text), seqs.cast(text),
         pa.scalar("|", text),

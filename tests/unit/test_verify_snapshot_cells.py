@@ -149,3 +149,21 @@ def test_a_part_left_without_rows_is_reported_as_the_exact_walk_reports_it(
         assert report == _without_snapshot(trail, monkeypatch)
     finally:
         trail.close()
+
+
+@pytest.mark.usefixtures("small_parts")
+def test_batches_too_large_for_32_bit_offsets_are_joined_as_large_strings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Messages that could pass 2 GiB in a batch are joined with 64-bit offsets: made
+    to apply to every batch here (a lower limit), the walk vouches for the same rows."""
+    from orchestration_kernel.audit import verify_messages
+
+    trail = _trail(tmp_path / "a.sqlite", [412.0, None, 1e-05], [None, 0.25])
+    try:
+        monkeypatch.setattr(verify_messages, "STRING_BYTES", 1)
+        walk = _snapshot_walk(trail)
+        assert walk is not None and walk.broken is None
+        assert (walk.rows, walk.prev) == (ROWS, trail.head_hash)
+    finally:
+        trail.close()
