@@ -105,6 +105,29 @@ class ChainKey:
         outer.update(inner.digest())
         return outer.hexdigest()
 
+    def mac_digests(self, data: memoryview | bytes, bounds: Sequence[int]) -> bytes:
+        """The raw HMAC-SHA256 digests (32 bytes each, end to end) of the messages
+        ``data[bounds[k]:bounds[k + 1]]``, one per consecutive pair of ``bounds``.
+
+        The read side's bulk form of :meth:`mac_bytes`: ``verify()`` MACs every row, and a
+        loop here slices each message out of one buffer and keeps 32 raw bytes of it,
+        where a list of views, a call per row and a hex string per row cost about a third
+        more (the caller turns the whole result into hex in one call to compare it)."""
+        view = memoryview(data)
+        inner_copy, outer_copy = self._inner.copy, self._outer.copy
+        out: list[bytes] = []
+        keep = out.append
+        ends = iter(bounds)
+        start = next(ends, None)
+        for end in ends:
+            inner = inner_copy()
+            inner.update(view[start:end])
+            outer = outer_copy()
+            outer.update(inner.digest())
+            keep(outer.digest())
+            start = end
+        return b"".join(out)
+
     def row_hash(self, prev_hash: str, seq: int, values: Sequence[object]) -> str:
         """The hash of one row, chained to ``prev_hash``."""
         return self.mac(row_message(prev_hash, seq, values))

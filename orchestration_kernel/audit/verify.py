@@ -34,7 +34,7 @@ from .chain import GENESIS, ChainKey
 from .events import COLUMNS, FIRST_LATER_COLUMN
 from .gc_pause import gc_paused
 from .mark import INVALID, HighWaterMark, Mark
-from .snapshot import SnapshotFailed, batches_of, stream_rows
+from .snapshot import SnapshotFailed, batches_of, declared_types, stream_rows
 from .store import ALL_COLUMNS
 from .verify_messages import Messages, messages
 
@@ -341,6 +341,10 @@ def _walk_snapshot(
     failing): the caller walks the rest on ``conn`` (:func:`_resume`). ``None`` when not
     even the first batch is clean, or the driver is missing."""
     walk = _Walk(*start)
+    if not declared_types(conn):
+        # The floats come as the columns: only REAL affinity makes each a real (under
+        # another, a whole number reads as an integer, which the driver would widen).
+        return None
     try:
         parts = _parts(start[0], top, stream_rows())
         # A view and a MAC per row: no collection for them (``gc_pause``).
@@ -406,8 +410,7 @@ def _take_messages(
         or not pc.all(pc.equal(prevs.slice(1), digests.slice(0, n - 1)), min_count=0).as_py()
     ):
         return False
-    macs = map(key.mac_bytes, found.bodies)  # type: ignore[arg-type]  # views hash as bytes
-    if "".join(macs).encode("ascii") != found.hashes:
+    if _macs_hex(key, found) != found.hashes:
         return False
     first = int(seqs[0])
     if mark_seq is not None and first <= mark_seq <= first + n - 1:
@@ -418,49 +421,75 @@ def _take_messages(
     return True
 
 
+def _macs_hex(key: ChainKey, found: Messages) -> bytes:
+    """The MACs of ``found``'s messages as the stored hashes are written: lowercase hex,
+    end to end (made raw, a run of rows at a time, and written as hex in one go); a row
+    with characters beyond ASCII is MACed once, as its escaped message."""
+    bounds, raw, start = found.bounds, [], 0
+    for at in sorted(found.escaped):
+        raw.append(key.mac_digests(found.data, bounds[start : at + 1]))
+        raw.append(bytes.fromhex(key.mac_bytes(found.escaped[at])))
+        start = at + 1
+    raw.append(key.mac_digests(found.data, bounds[start:]))
+    return b"".join(raw).hex().encode("ascii")
+
+
 def _snapshot_sql() -> tuple[str, list[int]]:
-    """:data:`_MESSAGES` for the snapshot reader, which takes one type per column: each
-    float cell a float (0.0 unless the value is one) and a last column of bits saying
-    which float cells are NULL, and whether any holds something else (or ``prev_hash``
-    or ``hash`` is not text); and the indexes of the float cells among the cells."""
-    floats = [c.name for c in COLUMNS[:FIRST_LATER_COLUMN] if c.kind == "float"]
-    sql = _MESSAGES
-    for name in floats:
-        cell = (
-            f"CASE typeof({name}) WHEN 'real' THEN {name} WHEN 'null' THEN 'null' ELSE char(0) END"
-        )
-        if cell not in sql:
-            raise AssertionError(f"the verify fast path renders {name} otherwise")
-        sql = sql.replace(cell, f"CASE typeof({name}) WHEN 'real' THEN {name} ELSE 0.0 END")
-    bits = [f"({name} IS NULL) * {1 << k}" for k, name in enumerate(floats)]  # typeof: slower
-    # prev_hash and hash are compared as they come; the driver would pass a blob on as
-    # text, where the stdlib gives bytes that never equal a hash: flagged as well.
-    other = " OR ".join(
-        [f"typeof({name}) NOT IN ('real', 'null')" for name in floats]
-        + [f"typeof({name}) != 'text'" for name in ("prev_hash", "hash")]
+    """The query of the snapshot walk (:func:`_walk_snapshot`), and the indexes of its
+    float cells among its cells.
+
+    Its cells are :data:`_MESSAGES`' in their order, made cheaper for SQLite to give
+    (about a quarter less CPU): each run of columns between the floats is one whole
+    ``json_array``, brackets kept, which :func:`.verify_messages.messages` turns into
+    the commas the message has there, and the floats are the columns themselves (the
+    driver gives a batch's column as float64 when every value in it is a real or NULL,
+    since REAL affinity makes an integer a real; a text or a blob gives another type,
+    and the batch goes to the exact walk). A last cell says whether ``prev_hash`` or
+    ``hash`` is not text (the driver would pass a blob on as text, where the stdlib
+    gives bytes that never equal a hash)."""
+    runs, floats, later = _runs()
+
+    def array(names: list[str]) -> str:
+        return f"json_array({', '.join(names)})"
+
+    cells, at = [array(runs[0])], []
+    for k, name in enumerate(floats):
+        at.append(len(cells))
+        cells.append(name)
+        between = runs[k + 1]
+        if k + 1 == len(floats):
+            cells.append(
+                f"CASE WHEN {later} IS NULL THEN {array(between)} "
+                f"ELSE {array([*between, later])} END"
+            )
+        elif between:
+            cells.append(array(between))
+    odd = " OR ".join(f"typeof({name}) != 'text'" for name in ("prev_hash", "hash"))
+    sql = (
+        f"SELECT {', '.join(cells)}, seq, prev_hash, hash, {odd} FROM audit_events "
+        "WHERE seq >= ? AND seq <= ? ORDER BY seq"
     )
-    bits.append(f"({other}) * {1 << len(floats)}")
-    sql = sql.replace(" FROM audit_events ", f", {' + '.join(bits)} FROM audit_events ", 1)
-    cells = _MESSAGES.split(" FROM audit_events ")[0]
-    at = [k for k, part in enumerate(_cells_of(cells)) if part.startswith("CASE typeof(")]
-    if len(at) != len(floats):
-        raise AssertionError("the verify fast path's float cells are not where expected")
     return sql, at
 
 
-def _cells_of(select: str) -> list[str]:
-    """The top-level comma-separated expressions of ``SELECT a, f(b, c), ...``."""
-    parts, depth, current = [], 0, ""
-    for char in select.removeprefix("SELECT "):
-        depth += char == "("
-        depth -= char == ")"
-        if char == "," and depth == 0:
-            parts.append(current.strip())
-            current = ""
+def _runs() -> tuple[list[list[str]], list[str], str]:
+    """The hashed columns as the fast walks render them: the runs of non-float columns
+    between the floats (the first and the last never empty), the float columns, and
+    the one later column (left out of the message while unset)."""
+    later = [c.name for c in COLUMNS[FIRST_LATER_COLUMN:]]
+    if len(later) != 1 or any(c.kind == "float" for c in COLUMNS[FIRST_LATER_COLUMN:]):
+        raise AssertionError("the verify fast path expects one later column, not a float")
+    runs: list[list[str]] = [[]]  # the non-float columns between the floats
+    floats: list[str] = []
+    for column in COLUMNS[:FIRST_LATER_COLUMN]:
+        if column.kind == "float":
+            floats.append(column.name)
+            runs.append([])
         else:
-            current += char
-    parts.append(current.strip())
-    return parts
+            runs[-1].append(column.name)
+    if not floats or not runs[0] or not runs[-1]:
+        raise AssertionError("the verify fast path expects floats inside the row")
+    return runs, floats, later[0]
 
 
 def _first_prev(conn: sqlite3.Connection, seq: int) -> str | None:
@@ -481,19 +510,8 @@ def _message_sql() -> tuple[str, str]:
     JSON is Python's for text, integers and NULL once non-ASCII characters are escaped as
     Python escapes them (:func:`_escape_non_ascii`); for anything else the MAC differs.
     The later columns are left out while unset, as ``chain._hashed`` does."""
-    later = [c.name for c in COLUMNS[FIRST_LATER_COLUMN:]]
-    if len(later) != 1 or any(c.kind == "float" for c in COLUMNS[FIRST_LATER_COLUMN:]):
-        raise AssertionError("the verify fast path expects one later column, not a float")
-    runs: list[list[str]] = [[]]  # the non-float columns between the floats
-    floats: list[str] = []
-    for column in COLUMNS[:FIRST_LATER_COLUMN]:
-        if column.kind == "float":
-            floats.append(column.name)
-            runs.append([])
-        else:
-            runs[-1].append(column.name)
-    if not floats or not runs[0] or not runs[-1]:
-        raise AssertionError("the verify fast path expects floats inside the row")
+    runs, floats, later_column = _runs()
+    later = [later_column]
 
     def array(names: list[str], keep: str) -> str:  # json_array, brackets kept as asked
         text = f"json_array({', '.join(names)})"

@@ -30,19 +30,33 @@ if TYPE_CHECKING:
     import numpy.typing as npt
     import pyarrow as pa
 
-__all__ = ["Messages", "float_texts", "messages"]
+__all__ = ["STRING_BYTES", "Messages", "float_texts", "messages"]
+
+#: The bytes a batch's messages may hold in Arrow's ``string`` type (32-bit offsets).
+STRING_BYTES = 2**31 - 1
 
 
 class Messages(NamedTuple):
-    """One batch of the walk: each row's message (bytes-like), and the rows' ``seq``,
-    ``prev_hash`` and stored ``hash`` columns; ``hashes``: the stored hashes' bytes end
-    to end when each is 64 bytes long (else ``None``: some row's MAC cannot match)."""
+    """One batch of the walk: the rows' messages, one after another in ``data``
+    (message ``k`` is ``data[bounds[k]:bounds[k + 1]]``, unless ``escaped`` holds it: a
+    row with characters beyond ASCII, written as ``json.dumps`` writes them), and the
+    rows' ``seq``, ``prev_hash`` and stored ``hash`` columns; ``hashes``: the stored
+    hashes' bytes end to end when each is 64 bytes long (else ``None``: some row's MAC
+    cannot match)."""
 
-    bodies: list[memoryview | bytes]
+    data: memoryview
+    bounds: list[int]
+    escaped: dict[int, bytes]
     seqs: npt.NDArray[np.int64]
     prevs: pa.Array
     digests: pa.Array
     hashes: bytes | None
+
+    @property
+    def bodies(self) -> list[memoryview | bytes]:
+        """Each row's message (bytes-like), in order."""
+        data, bounds, escaped = self.data, self.bounds, self.escaped
+        return [escaped.get(k, data[bounds[k] : bounds[k + 1]]) for k in range(len(bounds) - 1)]
 
 
 def float_texts(values: pa.Array, nulls: npt.NDArray[np.bool_]) -> pa.Array:
@@ -81,64 +95,127 @@ def float_texts(values: pa.Array, nulls: npt.NDArray[np.bool_]) -> pa.Array:
 
 def messages(record: pa.RecordBatch, float_cells: Sequence[int], escapes: str) -> Messages | None:
     """The messages of one batch of ``verify._SNAPSHOT_MESSAGES`` rows: its cells (the
-    float cells at ``float_cells``), then ``seq, prev_hash, hash`` and a column of bits.
-    A float cell holds 0.0 where the value is NULL or not a float, and the bits say
-    which: bit ``k``, the ``k``-th float is NULL (written ``null``); the bit after them,
-    one is not a float or a hash is not text. ``None`` when a row has that last bit set,
-    or a cell is missing: the exact walk decides. ``escapes``: the encoding error
-    handler that writes non-ASCII characters as ``json.dumps`` does."""
+    float cells at ``float_cells``, each a column of float64 with NULLs; every other cell
+    a whole ``json_array``), then ``seq, prev_hash, hash`` and a column saying whether a
+    hash is not text. ``None`` when there are no rows, a row says so, a float cell is of
+    another type (a value that is not a float) or a cell is missing: the exact walk
+    decides. ``escapes``: the encoding error handler that writes non-ASCII characters as
+    ``json.dumps`` does.
+
+    The cells are joined as they come, a comma between two floats; then, in the joined
+    bytes, each bracket of a ``json_array`` that the message goes on past becomes the
+    comma the message has there (:func:`_brackets_to_commas`)."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    *cells, seqs, prevs, digests, bits = record.columns
-    flags = bits.to_numpy(zero_copy_only=False)
-    if np.any(flags >> len(float_cells)):
+    *cells, seqs, prevs, digests, odd = record.columns
+    if not record.num_rows or np.any(odd.to_numpy(zero_copy_only=False)):
+        return None  # (a part without rows: a gap, which the exact walk reports)
+    floats = _raw_float_texts([cells[k] for k in float_cells])
+    if floats is None:
         return None
-    text = pa.large_string()
-    floats = _all_float_texts([cells[k] for k in float_cells], flags)
-    parts: list[object] = ["row|", prevs.cast(text), "|", seqs.cast(text), "|"]
+    # Joined as the driver gives text (no cast), unless the messages could pass the 2 GiB
+    # its offsets reach: each row's message is its cells and at most ~64 more bytes.
+    small = record.nbytes + 64 * record.num_rows < STRING_BYTES
+    text = pa.string() if small else pa.large_string()
+    parts: list[pa.Array | pa.Scalar] = [
+        pa.scalar("row|", text), prevs.cast(text), pa.scalar("|", text), seqs.cast(text),
+        pa.scalar("|", text),
+    ]  # fmt: skip
+    brackets: list[tuple[int, bool]] = []  # (part, its last byte: else its first)
     for k, cell in enumerate(cells):
+        if k in float_cells:
+            if k - 1 in float_cells:
+                parts.append(pa.scalar(",", text))
+            parts.append(floats[float_cells.index(k)].cast(text))
+            continue
         if k:
-            parts.append(",")
-        parts.append(floats[float_cells.index(k)] if k in float_cells else cell.cast(text))
-    joined = pc.binary_join_element_wise(
-        *(pa.scalar(p, text) if isinstance(p, str) else p for p in parts), pa.scalar("", text)
-    )
-    if joined.null_count:
+            brackets.append((len(parts), False))
+        if k + 1 < len(cells):
+            brackets.append((len(parts), True))
+        parts.append(cell.cast(text))
+    joined = pc.binary_join_element_wise(*parts, pa.scalar("", text))
+    if joined.null_count or not _brackets_to_commas(joined, parts, brackets):
         return None
-    bodies = _bodies(joined)
-    for at in _not_ascii(joined):
-        bodies[at] = joined[at].as_py().encode("ascii", escapes)
+    data, bounds = _bounds(joined)
+    escaped = {
+        at: bytes(data[bounds[at] : bounds[at + 1]]).decode().encode("ascii", escapes)
+        for at in _not_ascii(joined)
+    }
     seq = seqs.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
-    return Messages(bodies, seq, prevs, digests, _joined_hashes(digests))
+    return Messages(data, bounds, escaped, seq, prevs, digests, _joined_hashes(digests))
 
 
-def _all_float_texts(columns: list[pa.Array], flags: npt.NDArray[np.int64]) -> list[pa.Array]:
-    """:func:`float_texts` of each float column (bit ``k`` of ``flags``: the ``k``-th is
-    NULL in that row), in one call over them all (fewer, longer Arrow calls)."""
+def _raw_float_texts(columns: list[pa.Array]) -> list[pa.Array] | None:
+    """:func:`float_texts` of each float column as the driver gave it (float64 with
+    NULLs; a column of nothing but NULLs may come as another type), in one call over
+    them all (fewer, longer Arrow calls); ``None`` when one holds something else."""
     import numpy as np
     import pyarrow as pa
 
     if not columns:
         return []
     n = len(columns[0])
-    values = pa.concat_arrays(
-        [pa.array(c) if isinstance(c, pa.ChunkedArray) else c for c in columns]
-    )
-    nulls = np.concatenate([(flags >> k & 1).astype(bool) for k in range(len(columns))])
-    texts = float_texts(values, nulls)
+    values, nulls = [], []
+    for column in columns:
+        if isinstance(column, pa.ChunkedArray):
+            column = pa.concat_arrays(column.chunks)
+        if column.null_count == len(column):
+            column = pa.nulls(len(column), pa.float64())
+        elif column.type != pa.float64():
+            return None
+        nulls.append(column.is_null().to_numpy(zero_copy_only=False))
+        values.append(column.fill_null(0.0))
+    texts = float_texts(pa.concat_arrays(values), np.concatenate(nulls))
     return [texts.slice(k * n, n) for k in range(len(columns))]
 
 
-def _bodies(joined: pa.Array) -> list[memoryview | bytes]:
-    """Each value of a large_string array as a view of its bytes (no copy)."""
+def _brackets_to_commas(
+    joined: pa.Array, parts: list[pa.Array | pa.Scalar], brackets: list[tuple[int, bool]]
+) -> bool:
+    """Turn, in ``joined``'s bytes (its own: the join wrote them), the first or last
+    byte of each part named in ``brackets`` into a comma; ``False`` (nothing changed)
+    unless each of those bytes is the ``[`` or ``]`` of a ``json_array``."""
     import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
-    _, bounds, data = joined.buffers()
-    ends = np.frombuffer(bounds, np.int64)[joined.offset : joined.offset + len(joined) + 1]
-    whole = memoryview(data)
-    return list(map(whole.__getitem__, map(slice, ends[:-1].tolist(), ends[1:].tolist())))
+    n = len(joined)
+    starts = _offsets(joined)[:n]  # a copy
+    body = np.frombuffer(joined.buffers()[2], np.uint8)
+    at: list[tuple[npt.NDArray[np.int64], int]] = []
+    for k, part in enumerate(parts):
+        if isinstance(part, pa.Scalar):
+            size: npt.NDArray[np.int64] | int = len(part.as_py())
+        else:
+            size = pc.binary_length(part).to_numpy(zero_copy_only=False).astype(np.int64)
+        for index, last in brackets:
+            if index == k:
+                at.append((starts + size - 1, ord("]")) if last else (starts.copy(), ord("[")))
+        starts += size
+    if not all(np.array_equal(body[where], np.full(n, bracket, np.uint8)) for where, bracket in at):
+        return False
+    for where, _ in at:
+        body[where] = ord(",")
+    return True
+
+
+def _bounds(joined: pa.Array) -> tuple[memoryview, list[int]]:
+    """A string array's bytes (no copy) and where each value starts, then where the
+    last one ends."""
+    return memoryview(joined.buffers()[2]), _offsets(joined).tolist()
+
+
+def _offsets(array: pa.Array) -> npt.NDArray[np.int64]:
+    """Where each value of a (large) string array starts in its data, then where the
+    last one ends (a new array)."""
+    import numpy as np
+    import pyarrow as pa
+
+    kind = np.int64 if pa.types.is_large_string(array.type) else np.int32
+    ends = np.frombuffer(array.buffers()[1], kind)[array.offset : array.offset + len(array) + 1]
+    return ends.astype(np.int64)
 
 
 def _not_ascii(joined: pa.Array) -> list[int]:
@@ -147,9 +224,8 @@ def _not_ascii(joined: pa.Array) -> list[int]:
     import numpy as np
     import pyarrow.compute as pc
 
-    _, bounds, data = joined.buffers()
-    ends = np.frombuffer(bounds, np.int64)[joined.offset : joined.offset + len(joined) + 1]
-    body = np.frombuffer(data, np.uint8)[ends[0] : ends[-1]]
+    ends = _offsets(joined)
+    body = np.frombuffer(joined.buffers()[2], np.uint8)[ends[0] : ends[-1]]
     if not len(body) or body.max() < 0x80:
         return []
     ascii_rows = pc.string_is_ascii(joined).to_numpy(zero_copy_only=False)
