@@ -11,6 +11,8 @@ A DataFrame runs one item per row: its columns interpolate as ``{column}`` (any 
 ``{review text}``, ``{0}``) and the whole
 row as ``{item}`` (a mapping, so ``{item[Some Column]}`` reaches any column). A Series
 runs one item per value; it keeps its index, and a named Series also fills ``{name}``.
+The named levels of either's index are names too (``{cat}`` after ``groupby("cat")``),
+as ``DataFrame.query`` reads them; a column of the same name wins.
 A list of mappings (``df.to_dict("records")``, parsed JSON) fills its keys as names too.
 Placeholders follow the pipeline rules (:mod:`.pipeline.placeholders`); any other name
 comes from ``namespace``. Every prompt is rendered before the first call, so a typo in
@@ -166,7 +168,7 @@ def _rows(items: Any, what: str) -> tuple[list[Any], list[Mapping[str, Any]], li
             for record, day in zip(records, date_values(items.iloc[:, k]) or (), strict=True):
                 record[column] = day
         # Every column is a name: ``{review text}`` and ``{0}`` reach theirs too.
-        return list(records), list(records), list(items.index.tolist())
+        return list(records), _with_index_names(items.index, records), list(items.index.tolist())
     if _is_series(items):
         # ints pandas made floats (5, not 5.0); dates (2024-01-01, not ... 00:00:00)
         kept: list[Any] | None = whole_values(items)
@@ -177,7 +179,7 @@ def _rows(items: Any, what: str) -> tuple[list[Any], list[Mapping[str, Any]], li
         by_name: list[Mapping[str, Any]] = [
             {extra: v} if extra and extra != "item" else {} for v in values
         ]
-        return values, by_name, list(items.index.tolist())
+        return values, _with_index_names(items.index, by_name), list(items.index.tolist())
     if isinstance(items, (str, bytes, Mapping)) or not isinstance(items, Iterable):
         # A dict of questions is a common first try: say how to pass it.
         hint = (
@@ -193,6 +195,38 @@ def _rows(items: Any, what: str) -> tuple[list[Any], list[Mapping[str, Any]], li
     values = list(items)
     # Records (``df.to_dict("records")``, parsed JSON): their keys are names, as a row's.
     return values, [_record_names(v) for v in values], None
+
+
+#: Names an index level cannot take: the whole row (``{item}``, a pipeline's ``{input}``).
+_WHOLE_ROW = frozenset({"item", "input"})
+
+
+def _with_index_names(index: Any, names: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """``names`` (each row's columns) with the index's named levels added beneath them, as
+    ``DataFrame.query`` reads them: ``df.groupby("cat").agg(...)`` keeps ``cat`` as its
+    index, and ``{cat}`` is what its author writes. A column of the same name wins."""
+    from .date_only import date_values
+    from .whole_numbers import whole_values
+
+    taken = set(names[0]) if names else set()
+    levels = [
+        (k, level)
+        for k, level in enumerate(index.names)
+        if isinstance(level, str) and level and level not in taken and level not in _WHOLE_ROW
+    ]
+    if not levels:
+        return list(names)
+    import pandas as pd  # the index is a pandas one: pandas is loaded
+
+    columns: list[tuple[str, list[Any]]] = []
+    for k, level in levels:
+        values = pd.Series(index.get_level_values(k))
+        kept: list[Any] | None = whole_values(values)
+        kept = kept if kept is not None else date_values(values)
+        columns.append((level, kept if kept is not None else [_cell(v) for v in values]))
+    return [
+        {**{level: values[i] for level, values in columns}, **row} for i, row in enumerate(names)
+    ]
 
 
 def _refuse_duplicate_columns(columns: list[str], what: str) -> None:
