@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .compare import total_cost
-from .errors import ConfigurationError
+from .errors import ConfigurationError, RunCancelled
 from .formatting import TextPrinter, format_cost, format_ms
 from .models import Reply
 from .near_attributes import NearAttributes
@@ -664,13 +664,53 @@ async def run_matrix(
             tell(MatrixEvent("cell_end", row, labels[row], model, reply))
         return table
 
-    tables = await asyncio.gather(*(one(i, p) for i, p in enumerate(prepared.prompts)))
+    finished: dict[int, CompareTable] = {}
+
+    async def kept(row: int, prompt: str) -> CompareTable:
+        finished[row] = table = await one(row, prompt)
+        return table
+
+    try:
+        tables = await asyncio.gather(*(kept(i, p) for i, p in enumerate(prepared.prompts)))
+    except asyncio.CancelledError:
+        # An interrupt: the cells that answered were paid for, so they are kept, as a
+        # pipeline keeps its finished steps; every other cell says it was cancelled.
+        partial = _matrix_result(models, prepared, _cancelled_tables(models, prepared, finished))
+        partial.run_id = run_id
+        done = len(finished)
+        raise RunCancelled(
+            f"run {run_id} was cancelled: {done} of {len(prepared.prompts)} items had answered "
+            "(kept in the partial result, e.g. _orchestrate or --out)",
+            partial,
+        ) from None
+    result = _matrix_result(models, prepared, list(tables))
+    result.run_id = run_id
+    return result
+
+
+def _matrix_result(
+    models: list[str], prepared: MatrixInput, tables: list[CompareTable]
+) -> MatrixResult:
     return MatrixResult(
         models=models,
         items=prepared.items,
-        tables=list(tables),
+        tables=tables,
         index=prepared.index,
         prompts=prepared.prompts,
         source=prepared.source,
-        run_id=run_id,
     )
+
+
+def _cancelled_tables(
+    models: list[str], prepared: MatrixInput, finished: Mapping[int, CompareTable]
+) -> list[CompareTable]:
+    """One table per item: the finished ones, and for the rest a cancelled cell per model."""
+    from .compare import CompareTable
+
+    return [
+        finished.get(row)
+        or CompareTable(
+            prompt=prompt, replies={m: RunCancelled("cancelled before it answered") for m in models}
+        )
+        for row, prompt in enumerate(prepared.prompts)
+    ]
