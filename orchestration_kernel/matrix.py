@@ -539,9 +539,17 @@ class MatrixResult(NearAttributes):
         # by the dict of its columns ({'review': ..., 'stars': ...}) the prompts were made of.
         head = ["row" if self._labelled() else "item", *self.models]
         lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-        for label, row in zip(self.row_labels(), self.rows(), strict=False):
-            cells = [label, *(row[m] for m in self.models)]
-            lines.append("| " + " | ".join(_md_cell(c) for c in cells) + " |")
+        labels, rows = self.row_labels(), self.rows()
+        previous = -1
+        for k in _shown_rows(len(rows)):  # as many as pandas would show of a frame
+            if k != previous + 1:
+                more = f"… {k - previous - 1:,} more rows (`.to_dataframe()` has every one)"
+                lines.append("| " + " | ".join([more, *("…" for _ in self.models)]) + " |")
+            previous = k
+            label = _md_cell(labels[k], limit=_LABEL_CHARS)  # the user's own text: a pointer
+            lines.append(
+                "| " + " | ".join([label, *(_md_cell(rows[k][m]) for m in self.models)]) + " |"
+            )
         totals = self.totals()
         lines.append("| **total** | " + " | ".join(_total(totals[m]) for m in self.models) + " |")
         return "\n".join(lines)
@@ -585,9 +593,27 @@ def _cell_text(reply: Any) -> str:
     return reply.text if isinstance(reply, Reply) else f"error: {type(reply).__name__}: {reply}"
 
 
-def _md_cell(value: Any) -> str:
-    # An item or a reply, as a notebook shows it: no credential (guardian off too).
-    return shown(str(value)).replace("|", "\\|").replace("\n", " ")
+#: How much of an item a matrix's table shows as the row's name (a review, a document).
+_LABEL_CHARS = 80
+
+
+def _shown_rows(n: int) -> list[int]:
+    """The positions of ``n`` rows a matrix's table shows: all while pandas would show a
+    frame of ``n`` rows whole (``display.max_rows``), else its first and last
+    ``display.min_rows``, as pandas does. A 2,000-item matrix was a 1 MB table."""
+    import pandas as pd
+
+    from .shown_frame import shown_positions
+
+    limit = pd.get_option("display.max_rows")
+    return [int(k) for k in shown_positions(n, limit or None, pd.get_option("display.min_rows"))]
+
+
+def _md_cell(value: Any, limit: int | None = None) -> str:
+    # An item or a reply, as a notebook shows it: no credential (guardian off too), then
+    # cut (a cut never leaves part of a key unmasked).
+    text = shown(str(value)).replace("|", "\\|").replace("\n", " ")
+    return text if limit is None or len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _total(t: dict[str, Any]) -> str:
