@@ -559,6 +559,11 @@ class MatrixResult(NearAttributes):
         saved notebook) shows the summary table, not the repr of every call inside."""
         printer.text(mask(self._repr_markdown_()))
 
+    def __str__(self) -> str:
+        """``print(...)`` in a plain script shows the summary table, as a notebook does,
+        not the repr of every call inside (``repr()`` keeps that)."""
+        return self._repr_markdown_()
+
 
 def input_frame(source: Any, items: list[Any], index: list[Any] | None, n: int) -> pd.DataFrame:
     """The first ``n`` items as a DataFrame: a DataFrame's own rows, a Series as one

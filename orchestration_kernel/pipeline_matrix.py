@@ -359,6 +359,11 @@ class PipelineMatrixResult(NearAttributes):
         failed = len(self.runs) - done
         return head + (f", {failed} not done (see `.errors`)" if failed else "")
 
+    def __str__(self) -> str:
+        """``print(...)`` in a plain script shows the summary, as a notebook does, not the
+        repr of every row's run (``repr()`` keeps that)."""
+        return self._repr_markdown_()
+
 
 def _free(name: str, taken: set[Any]) -> str:
     column = name if name not in taken else f"{name} (output)"
