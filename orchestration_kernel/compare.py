@@ -152,6 +152,11 @@ class CompareTable(NearAttributes):
         saved notebook) shows the summary table, not the repr of every call inside."""
         printer.text(mask(self._repr_markdown_()))
 
+    def __str__(self) -> str:
+        """``print(...)`` in a plain script shows the summary table, as a notebook does,
+        not the repr of every call inside (``repr()`` keeps that)."""
+        return self._repr_markdown_()
+
 
 async def run_compare(
     engine: Completer, models: Sequence[str], prompt: Any, kwargs: dict[str, Any]

@@ -11,6 +11,8 @@ A DataFrame runs one item per row: its columns interpolate as ``{column}`` (any 
 ``{review text}``, ``{0}``) and the whole
 row as ``{item}`` (a mapping, so ``{item[Some Column]}`` reaches any column). A Series
 runs one item per value; it keeps its index, and a named Series also fills ``{name}``.
+The named levels of either's index are names too (``{cat}`` after ``groupby("cat")``),
+as ``DataFrame.query`` reads them; a column of the same name wins.
 A list of mappings (``df.to_dict("records")``, parsed JSON) fills its keys as names too.
 Placeholders follow the pipeline rules (:mod:`.pipeline.placeholders`); any other name
 comes from ``namespace``. Every prompt is rendered before the first call, so a typo in
@@ -32,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .compare import total_cost
-from .errors import ConfigurationError
+from .errors import ConfigurationError, RunCancelled
 from .formatting import TextPrinter, format_cost, format_ms
 from .models import Reply
 from .near_attributes import NearAttributes
@@ -166,7 +168,7 @@ def _rows(items: Any, what: str) -> tuple[list[Any], list[Mapping[str, Any]], li
             for record, day in zip(records, date_values(items.iloc[:, k]) or (), strict=True):
                 record[column] = day
         # Every column is a name: ``{review text}`` and ``{0}`` reach theirs too.
-        return list(records), list(records), list(items.index.tolist())
+        return list(records), _with_index_names(items.index, records), list(items.index.tolist())
     if _is_series(items):
         # ints pandas made floats (5, not 5.0); dates (2024-01-01, not ... 00:00:00)
         kept: list[Any] | None = whole_values(items)
@@ -177,7 +179,7 @@ def _rows(items: Any, what: str) -> tuple[list[Any], list[Mapping[str, Any]], li
         by_name: list[Mapping[str, Any]] = [
             {extra: v} if extra and extra != "item" else {} for v in values
         ]
-        return values, by_name, list(items.index.tolist())
+        return values, _with_index_names(items.index, by_name), list(items.index.tolist())
     if isinstance(items, (str, bytes, Mapping)) or not isinstance(items, Iterable):
         # A dict of questions is a common first try: say how to pass it.
         hint = (
@@ -193,6 +195,38 @@ def _rows(items: Any, what: str) -> tuple[list[Any], list[Mapping[str, Any]], li
     values = list(items)
     # Records (``df.to_dict("records")``, parsed JSON): their keys are names, as a row's.
     return values, [_record_names(v) for v in values], None
+
+
+#: Names an index level cannot take: the whole row (``{item}``, a pipeline's ``{input}``).
+_WHOLE_ROW = frozenset({"item", "input"})
+
+
+def _with_index_names(index: Any, names: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """``names`` (each row's columns) with the index's named levels added beneath them, as
+    ``DataFrame.query`` reads them: ``df.groupby("cat").agg(...)`` keeps ``cat`` as its
+    index, and ``{cat}`` is what its author writes. A column of the same name wins."""
+    from .date_only import date_values
+    from .whole_numbers import whole_values
+
+    taken = set(names[0]) if names else set()
+    levels = [
+        (k, level)
+        for k, level in enumerate(index.names)
+        if isinstance(level, str) and level and level not in taken and level not in _WHOLE_ROW
+    ]
+    if not levels:
+        return list(names)
+    import pandas as pd  # the index is a pandas one: pandas is loaded
+
+    columns: list[tuple[str, list[Any]]] = []
+    for k, level in levels:
+        values = pd.Series(index.get_level_values(k))
+        kept: list[Any] | None = whole_values(values)
+        kept = kept if kept is not None else date_values(values)
+        columns.append((level, kept if kept is not None else [_cell(v) for v in values]))
+    return [
+        {**{level: values[i] for level, values in columns}, **row} for i, row in enumerate(names)
+    ]
 
 
 def _refuse_duplicate_columns(columns: list[str], what: str) -> None:
@@ -505,9 +539,17 @@ class MatrixResult(NearAttributes):
         # by the dict of its columns ({'review': ..., 'stars': ...}) the prompts were made of.
         head = ["row" if self._labelled() else "item", *self.models]
         lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-        for label, row in zip(self.row_labels(), self.rows(), strict=False):
-            cells = [label, *(row[m] for m in self.models)]
-            lines.append("| " + " | ".join(_md_cell(c) for c in cells) + " |")
+        labels, rows = self.row_labels(), self.rows()
+        previous = -1
+        for k in _shown_rows(len(rows)):  # as many as pandas would show of a frame
+            if k != previous + 1:
+                more = f"… {k - previous - 1:,} more rows (`.to_dataframe()` has every one)"
+                lines.append("| " + " | ".join([more, *("…" for _ in self.models)]) + " |")
+            previous = k
+            label = _md_cell(labels[k], limit=_LABEL_CHARS)  # the user's own text: a pointer
+            lines.append(
+                "| " + " | ".join([label, *(_md_cell(rows[k][m]) for m in self.models)]) + " |"
+            )
         totals = self.totals()
         lines.append("| **total** | " + " | ".join(_total(totals[m]) for m in self.models) + " |")
         return "\n".join(lines)
@@ -516,6 +558,11 @@ class MatrixResult(NearAttributes):
         """A plain-text frontend (terminal IPython, jupyter console, text/plain in a
         saved notebook) shows the summary table, not the repr of every call inside."""
         printer.text(mask(self._repr_markdown_()))
+
+    def __str__(self) -> str:
+        """``print(...)`` in a plain script shows the summary table, as a notebook does,
+        not the repr of every call inside (``repr()`` keeps that)."""
+        return self._repr_markdown_()
 
 
 def input_frame(source: Any, items: list[Any], index: list[Any] | None, n: int) -> pd.DataFrame:
@@ -551,9 +598,27 @@ def _cell_text(reply: Any) -> str:
     return reply.text if isinstance(reply, Reply) else f"error: {type(reply).__name__}: {reply}"
 
 
-def _md_cell(value: Any) -> str:
-    # An item or a reply, as a notebook shows it: no credential (guardian off too).
-    return shown(str(value)).replace("|", "\\|").replace("\n", " ")
+#: How much of an item a matrix's table shows as the row's name (a review, a document).
+_LABEL_CHARS = 80
+
+
+def _shown_rows(n: int) -> list[int]:
+    """The positions of ``n`` rows a matrix's table shows: all while pandas would show a
+    frame of ``n`` rows whole (``display.max_rows``), else its first and last
+    ``display.min_rows``, as pandas does. A 2,000-item matrix was a 1 MB table."""
+    import pandas as pd
+
+    from .shown_frame import shown_positions
+
+    limit = pd.get_option("display.max_rows")
+    return [int(k) for k in shown_positions(n, limit or None, pd.get_option("display.min_rows"))]
+
+
+def _md_cell(value: Any, limit: int | None = None) -> str:
+    # An item or a reply, as a notebook shows it: no credential (guardian off too), then
+    # cut (a cut never leaves part of a key unmasked).
+    text = shown(str(value)).replace("|", "\\|").replace("\n", " ")
+    return text if limit is None or len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _total(t: dict[str, Any]) -> str:
@@ -630,13 +695,53 @@ async def run_matrix(
             tell(MatrixEvent("cell_end", row, labels[row], model, reply))
         return table
 
-    tables = await asyncio.gather(*(one(i, p) for i, p in enumerate(prepared.prompts)))
+    finished: dict[int, CompareTable] = {}
+
+    async def kept(row: int, prompt: str) -> CompareTable:
+        finished[row] = table = await one(row, prompt)
+        return table
+
+    try:
+        tables = await asyncio.gather(*(kept(i, p) for i, p in enumerate(prepared.prompts)))
+    except asyncio.CancelledError:
+        # An interrupt: the cells that answered were paid for, so they are kept, as a
+        # pipeline keeps its finished steps; every other cell says it was cancelled.
+        partial = _matrix_result(models, prepared, _cancelled_tables(models, prepared, finished))
+        partial.run_id = run_id
+        done = len(finished)
+        raise RunCancelled(
+            f"run {run_id} was cancelled: {done} of {len(prepared.prompts)} items had answered "
+            "(kept in the partial result, e.g. _orchestrate or --out)",
+            partial,
+        ) from None
+    result = _matrix_result(models, prepared, list(tables))
+    result.run_id = run_id
+    return result
+
+
+def _matrix_result(
+    models: list[str], prepared: MatrixInput, tables: list[CompareTable]
+) -> MatrixResult:
     return MatrixResult(
         models=models,
         items=prepared.items,
-        tables=list(tables),
+        tables=tables,
         index=prepared.index,
         prompts=prepared.prompts,
         source=prepared.source,
-        run_id=run_id,
     )
+
+
+def _cancelled_tables(
+    models: list[str], prepared: MatrixInput, finished: Mapping[int, CompareTable]
+) -> list[CompareTable]:
+    """One table per item: the finished ones, and for the rest a cancelled cell per model."""
+    from .compare import CompareTable
+
+    return [
+        finished.get(row)
+        or CompareTable(
+            prompt=prompt, replies={m: RunCancelled("cancelled before it answered") for m in models}
+        )
+        for row, prompt in enumerate(prepared.prompts)
+    ]

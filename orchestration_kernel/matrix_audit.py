@@ -253,7 +253,7 @@ async def _ended_if_raising(rows: MatrixRunAudit) -> AsyncIterator[None]:
     """The run ends ``cancelled`` (cancelled) or ``failed`` (an error) if the body raises."""
     try:
         yield
-    except asyncio.CancelledError:
+    except (asyncio.CancelledError, RunCancelled):  # RunCancelled: with its partial result
         rows.end("cancelled", "the run was cancelled")
         await _settle(rows)
         raise

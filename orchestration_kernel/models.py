@@ -238,6 +238,12 @@ class Reply(BaseModel):
             f"{format_ms(self.latency_ms)} · {self.usage.total_tokens} tokens · {cost}*"
         )
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """A plain-text frontend (terminal IPython, jupyter console, the text/plain of a
+        saved notebook) shows the text and its summary line, as the markdown does, not
+        the repr of every attempt and decision (``repr()`` keeps that)."""
+        printer.text(self._repr_markdown_())  # masked: masked_repr wraps it
+
     def __str__(self) -> str:
         return self.text
 

@@ -5,19 +5,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .errors import GuardianBlocked
+from .errors import GuardianBlocked, RunCancelled
 from .models import Reply
 
 __all__ = ["cell_status", "count_findings", "worst_status"]
 
 #: Status words, best to worst: a run's status is the worst of its cells.
-_STATUS_RANK = {"done": 0, "blocked": 1, "failed": 2}
+_STATUS_RANK = {"done": 0, "blocked": 1, "failed": 2, "cancelled": 3}
 
 
 def cell_status(reply: object) -> str:
-    """``done`` for a reply, ``blocked`` for a Guardian block, ``failed`` for other errors."""
+    """``done`` for a reply, ``blocked`` for a Guardian block, ``cancelled`` for a cell an
+    interrupt stopped before it answered, ``failed`` for other errors."""
     if isinstance(reply, Reply):
         return "done"
+    if isinstance(reply, RunCancelled):
+        return "cancelled"
     return "blocked" if isinstance(reply, GuardianBlocked) else "failed"
 
 

@@ -29,7 +29,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .errors import ConfigurationError, OrchestrationError, SpecError
+from .errors import ConfigurationError, OrchestrationError, RunCancelled, SpecError
 from .matrix import (
     _is_dataframe,
     _is_series,
@@ -210,8 +210,33 @@ async def run_pipeline_rows(
                     status="failed", error=f"{type(exc).__name__}: {exc}",
                 )  # fmt: skip
 
+    finished: dict[int, PipelineResult] = {}
+
+    async def kept(row: int, value: Any, names: Mapping[str, Any], run_id: str) -> PipelineResult:
+        finished[row] = result = await one(value, names, run_id)
+        return result
+
     rows = zip(inputs, namespaces, run_ids, strict=True)
-    return list(await asyncio.gather(*(one(v, n, r) for v, n, r in rows)))
+    try:
+        return list(await asyncio.gather(*(kept(i, v, n, r) for i, (v, n, r) in enumerate(rows))))
+    except asyncio.CancelledError:
+        # An interrupt: the rows that finished were paid for, so they are kept (as a
+        # pipeline keeps its finished steps); every other row says it was cancelled.
+        runs = [
+            finished.get(row) or _cancelled_run(pipeline, run_id, session_id)
+            for row, run_id in enumerate(run_ids)
+        ]
+        raise RunCancelled(
+            f"cancelled: {len(finished)} of {len(runs)} rows had finished", runs
+        ) from None
+
+
+def _cancelled_run(pipeline: Any, run_id: str, session_id: str | None) -> PipelineResult:
+    """A row an interrupt stopped before it finished."""
+    return PipelineResult(
+        run_id=run_id, pipeline=pipeline.name, session_id=session_id,
+        status="cancelled", error="cancelled before it finished",
+    )  # fmt: skip
 
 
 def prepare_rows(
@@ -254,10 +279,19 @@ async def run_pipeline_matrix(
             )
         )  # fmt: skip
     except BaseException as exc:
-        cancelled = isinstance(exc, asyncio.CancelledError | KeyboardInterrupt)
+        cancelled = isinstance(exc, asyncio.CancelledError | KeyboardInterrupt | RunCancelled)
         job.end("cancelled" if cancelled else "failed", f"{type(exc).__name__}: {exc}")
         with contextlib.suppress(Exception):  # the error it ends with is the one raised
             await job.acommit()
+        if isinstance(exc, RunCancelled) and isinstance(exc.result, list):
+            partial = PipelineMatrixResult(
+                steps=steps, items=rows.inputs, runs=exc.result, index=rows.index,
+                source=rows.source, run_id=run_id, pipeline=pipeline.name,
+            )  # fmt: skip
+            raise RunCancelled(
+                f"run {run_id} was {exc} (kept in the partial result, e.g. _orchestrate or --out)",
+                partial,
+            ) from None
         raise
     result = PipelineMatrixResult(
         steps=steps, items=rows.inputs, runs=runs, index=rows.index,
@@ -324,6 +358,11 @@ class PipelineMatrixResult(NearAttributes):
         head = f"**{self.pipeline or 'pipeline'}** over {len(self.runs)} rows: {done} done"
         failed = len(self.runs) - done
         return head + (f", {failed} not done (see `.errors`)" if failed else "")
+
+    def __str__(self) -> str:
+        """``print(...)`` in a plain script shows the summary, as a notebook does, not the
+        repr of every row's run (``repr()`` keeps that)."""
+        return self._repr_markdown_()
 
 
 def _free(name: str, taken: set[Any]) -> str:

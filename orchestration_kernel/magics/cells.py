@@ -209,6 +209,12 @@ def _run_compare(
 
     try:
         result = ctx.block(start, view)
+    except RunCancelled as exc:  # the cells that answered are kept, as a pipeline's steps
+        view.finish(None, exc)
+        if exc.result is not None:
+            ctx.ran(exc.result.run_id)
+            ctx.bind(args.out, exc.result if args.over is not None else exc.result.tables[0])
+        raise
     except BaseException as exc:
         view.finish(None, exc)
         raise

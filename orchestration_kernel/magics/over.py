@@ -25,7 +25,7 @@ import contextlib
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ..errors import ConfigurationError, SpecError
+from ..errors import ConfigurationError, RunCancelled, SpecError
 from .compare import over_items, pipeline_notes
 from .context import CellContext
 from .prompt_body import looks_like_prompt
@@ -71,7 +71,7 @@ def missing_notes(compiled: Any, rows: Any, columns: list[str]) -> list[str]:
 def run_pipeline_over_cell(ctx: CellContext, args: argparse.Namespace, body: str) -> Any:
     """Check the spec and the rows (the first row's names too), then run every row."""
     from ..pipeline import Pipeline
-    from ..pipeline_matrix import prepare_rows, run_pipeline_matrix
+    from ..pipeline_matrix import prepare_rows
 
     name = args.args[0] if args.args else None
     try:
@@ -106,9 +106,7 @@ def run_pipeline_over_cell(ctx: CellContext, args: argparse.Namespace, body: str
         confirm_pipeline_over(ctx.engine, plan, len(rows.inputs))
     session_id = args.session or ctx.session_id
     if args.cluster is None:
-        result = ctx.engine.runtime.run_sync(
-            run_pipeline_matrix(pipeline, rows, session_id=session_id)
-        )
+        result = _run_rows(ctx, args, pipeline, rows, session_id)
     else:
         from ..cluster import run_pipeline_matrix_on_cluster
 
@@ -124,3 +122,23 @@ def run_pipeline_over_cell(ctx: CellContext, args: argparse.Namespace, body: str
 
     # The frame itself, values intact; only what the notebook shows of it is masked.
     return ShownFrame(result.to_dataframe())
+
+
+def _run_rows(
+    ctx: CellContext, args: argparse.Namespace, pipeline: Any, rows: Any, session_id: str | None
+) -> Any:
+    """Every row in this kernel. An interrupt cancels the job; the rows that finished are
+    kept (``_orchestrate``, ``--out``), as a pipeline cell keeps its finished steps."""
+    from ..pipeline_matrix import run_pipeline_matrix
+    from .runner import run_blocking
+
+    def start(observer: Any) -> Any:
+        return run_pipeline_matrix(pipeline, rows, session_id=session_id)
+
+    try:
+        return run_blocking(ctx.engine.runtime, start)
+    except RunCancelled as exc:
+        if exc.result is not None:
+            ctx.ran(exc.result.run_id)
+            ctx.bind(args.out, exc.result)
+        raise

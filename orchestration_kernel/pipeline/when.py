@@ -94,6 +94,21 @@ _HINTS = {
 }
 
 
+#: ``views[claude-3`` up to a character a name cannot hold: a key written bare.
+_BARE_KEY = re.compile(r"([A-Za-z_][\w.]*)\[\s*([A-Za-z_][\w.]*)$")
+
+
+def _bare_key_hint(text: str, pos: int) -> str:
+    """What to write for ``views[claude-3]`` (a fan-out's model, as a prompt writes it):
+    in a condition a key that is not a plain name is a quoted string."""
+    m = _BARE_KEY.search(text, 0, pos)
+    close = text.find("]", pos)
+    if m is None or close < 0 or text[pos] in "'\"":
+        return ""
+    key = text[m.start(2) : close].strip()
+    return f"quote a key that is not a plain name: {m.group(1)}['{key}']"
+
+
 #: A token's or literal's value (bool is an int).
 _Scalar = str | int | float | None
 
@@ -126,6 +141,7 @@ def _tokenize(text: str) -> list[_Tok]:
             hint = _HINTS.get(ch, "")
             if ch in "'\"":
                 hint = "the string is not closed"
+            hint = _bare_key_hint(text, pos) or hint
             raise WhenSyntaxError(
                 f"unexpected {ch!r}" + (f": {hint}" if hint else ""), column=pos + 1
             )
@@ -286,7 +302,11 @@ class _Parser:
                 self._leave()
                 node = _Node("item", node.start, end.end, children=[node, key])
             elif self._is("punct", "("):
-                raise self._fail("function calls are not allowed in 'when:'")
+                raise self._fail(
+                    "function calls are not allowed in 'when:'; it compares values "
+                    "(==, !=, <, >, in, not in) joined by and/or/not, e.g. \"'urgent' in "
+                    'triage" or "triage != \'routine\'"'
+                )
             else:
                 return node
 

@@ -324,8 +324,12 @@ class RunState:
 
 def _if_real(steps: list[StepState]) -> float | None:
     """The real models' price for a run a stand-in answered in part (``None`` when no
-    stand-in answered or a stood-in step's real price is unknown)."""
-    simulated = [s for s in steps if s.stood_in and s.status == "done"]
+    stand-in answered or a stood-in step's real price is unknown). A stood-in step that
+    failed after its calls (JSON that missed its schema twice) counts as its row shows
+    it: those calls would have been billed."""
+    simulated = [
+        s for s in steps if s.stood_in and (s.status == "done" or s.cost_if_real_usd is not None)
+    ]
     if not simulated or any(s.cost_if_real_usd is None for s in simulated):
         return None
     real = [s.cost_usd or 0.0 for s in steps if not s.stood_in]
