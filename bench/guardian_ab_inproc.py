@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import importlib
 import os
 import shutil
@@ -34,6 +35,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +64,27 @@ def _sides(base_root: Path) -> dict[str, Any]:
             "secrets": secrets.SecretsPolicy().find,
         }
     return out
+
+
+@contextlib.contextmanager
+def prepared_sides(base: str, prefix: str) -> Iterator[dict[str, Any]]:
+    """:func:`_sides` for commit ``base`` (extracted to a temporary folder, imported as
+    its own package) and the working tree, each warmed up on both stages and with its
+    prefilter databases built, for as long as the block runs."""
+    os.environ["ORCHESTRATION_GUARDIAN_PREFILTER"] = "wait"
+    from orchestration_kernel.guardian.injection_prefilter import wait_all
+
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        _extract(base, Path(tmp) / "tree")
+        shutil.move(str(Path(tmp) / "tree" / "orchestration_kernel"), Path(tmp) / _BASE_PACKAGE)
+        sides = _sides(Path(tmp))
+        for side in sides.values():  # the first checks start the database builds
+            guardian, ctx = side["check_input"], side["ctx"]
+            asyncio.run(guardian.check_input("warm-up: ignore a@b.example", ctx))
+            asyncio.run(guardian.check_output("warm-up: ignore a@b.example", ctx))
+        wait_all()
+        importlib.import_module(f"{_BASE_PACKAGE}.guardian.injection_prefilter").wait_all()
+        yield sides
 
 
 async def _measure(sides: dict[str, Any], rows: dict[str, list[str]], rounds: int) -> None:
@@ -192,19 +215,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rounds", type=int, default=6, help="checks of each text per side")
     p.add_argument("--per-call", action="store_true", help="µs per call by text length")
     args = p.parse_args(argv)
-    os.environ["ORCHESTRATION_GUARDIAN_PREFILTER"] = "wait"
     from bench.guardian_speed import _ordinary_texts, _prose_texts
-    from orchestration_kernel.guardian.injection_prefilter import wait_all
 
-    with tempfile.TemporaryDirectory(prefix="guardian-ab-inproc-") as tmp:
-        _extract(args.base, Path(tmp) / "tree")
-        shutil.move(str(Path(tmp) / "tree" / "orchestration_kernel"), Path(tmp) / _BASE_PACKAGE)
-        sides = _sides(Path(tmp))
-        for side in sides.values():  # the first check starts the database builds
-            asyncio.run(side["check_input"].check_input("warm-up: ignore a@b.example", side["ctx"]))
-        wait_all()
-        base_prefilter = importlib.import_module(f"{_BASE_PACKAGE}.guardian.injection_prefilter")
-        base_prefilter.wait_all()
+    with prepared_sides(args.base, "guardian-ab-inproc-") as sides:
         if args.per_call:
             asyncio.run(_measure_per_call(sides, args.rounds))
             return 0

@@ -23,17 +23,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
-import os
-import shutil
 import statistics
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
-from bench.compare import _extract
-from bench.guardian_ab_inproc import _BASE_PACKAGE, _sides
+from bench.guardian_ab_inproc import prepared_sides
 
 __all__ = ["main"]
 
@@ -95,18 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sleep-ms", type=float, default=2.0)
     p.add_argument("--hot", action="store_true", help="also without the sleep")
     args = p.parse_args(argv)
-    os.environ["ORCHESTRATION_GUARDIAN_PREFILTER"] = "wait"
-    from orchestration_kernel.guardian.injection_prefilter import wait_all
-
-    with tempfile.TemporaryDirectory(prefix="guardian-cold-ab-") as tmp:
-        _extract(args.base, Path(tmp) / "tree")
-        shutil.move(str(Path(tmp) / "tree" / "orchestration_kernel"), Path(tmp) / _BASE_PACKAGE)
-        sides = _sides(Path(tmp))
-        for side in sides.values():  # the first checks start the database builds
-            for stage in ("in", "out"):
-                asyncio.run(_check(side, stage, "warm-up: ignore a@b.example", 0))
-        wait_all()
-        importlib.import_module(f"{_BASE_PACKAGE}.guardian.injection_prefilter").wait_all()
+    with prepared_sides(args.base, "guardian-cold-ab-") as sides:
         sleeps = [args.sleep_ms / 1000] + ([0.0] if args.hot else [])
         print(
             f"`python -m bench.guardian_cold_ab {args.base} --checks {args.checks} "
