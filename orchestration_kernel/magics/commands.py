@@ -67,8 +67,9 @@ def _arity_message(command: str, rest: list[str], low: int, high: int) -> str:
 def help_text(*_: Any) -> Rendered:
     """What the magics do, in short."""
     lines = [
-        "**%%orchestrate** `[NAME] [--input EXPR] [--out VAR] [--session ID] [-f FORMAT] "
-        "[--no-stream] [--no-interpolate] [--dry-run] [--over EXPR [--cluster WHERE] [--yes]]` "
+        "**%%orchestrate** `[NAME] [--input EXPR] [--out VAR] [--session ID] [--engine VAR] "
+        "[-f FORMAT] [--no-stream] [--no-interpolate] [--dry-run] "
+        "[--over EXPR [--cluster WHERE] [--yes]]` "
         "with a YAML pipeline body (with `--over`, once per row). FORMAT: "
         f"{' | '.join(FORMATS)}.",
         "",
@@ -82,7 +83,8 @@ def help_text(*_: Any) -> Rendered:
         *[f"- `{name}` {what}" for name, what in COMMANDS.items()],
         "",
         "The last result is in `_orchestrate`. `-h`/`--help` anywhere shows this help. "
-        "Every option, one by one: `%orchestrate?`",
+        "`--engine VAR` runs a cell or command on the engine in `VAR` (default: the "
+        "session's, `OrchestrationEngine.default()`). Every option, one by one: `%orchestrate?`",
     ]
     return Rendered("\n".join(lines), "markdown")
 

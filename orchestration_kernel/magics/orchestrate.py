@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import builtins
 import keyword
+import weakref
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,7 @@ from traitlets import Bool, Enum, Unicode, observe
 from ..near_names import is_code
 from .args import COMMANDS, check_cell_options, parse_args, wants_help
 from .context import LAST_RESULT, CellContext, KernelState
+from .engine_choice import cell_engine, other_engine_hint
 from .errors import clean_errors, usage
 from .namespace import ErrorLog
 
@@ -56,6 +58,8 @@ class OrchestrateMagics(Magics):
         self._configured: Any = None  # the engine the traits were last applied to
         self.errors = ErrorLog()
         self._manager: Any = None
+        #: Named pipelines of the engines cells chose with ``--engine`` (dropped with them).
+        self._managers: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
         #: What the magics remember for the kernel's life (session id, last run, notes).
         self.kernel = KernelState()
 
@@ -174,6 +178,12 @@ class OrchestrateMagics(Magics):
         action="store_true",
         help="With --over or --batch: run even above the cost threshold.",
     )
+    @magic_arguments.argument(
+        "--engine",
+        metavar="VAR",
+        help="Run on the OrchestrationEngine in VAR (default: the session's, "
+        "OrchestrationEngine.default()).",
+    )
     @magic_arguments.argument("--run", metavar="ID", help="audit: the run to show.")
     @magic_arguments.argument(
         "--save", action="store_true", help="key: keep the key in the system keyring."
@@ -228,24 +238,29 @@ class OrchestrateMagics(Magics):
 
                 check_batch_options(args)
             _check_identifier("--out", args.out)
+            _check_identifier("--engine", args.engine)
             _check_not_code("--out", args.out, self.user_ns)
             ctx = self.context(args)
-            if cell is None:
-                from .commands import run_command
+            with other_engine_hint(self.user_ns, ctx.engine):
+                return self._dispatch(ctx, args, cell)
 
-                return run_command(ctx, args)
-            self._announce_session(ctx)
-            if args.batch:
-                from .batch import run_batch_cell
+    def _dispatch(self, ctx: CellContext, args: argparse.Namespace, cell: str | None) -> Any:
+        if cell is None:
+            from .commands import run_command
 
-                return run_batch_cell(ctx, args, cell)
-            if args.compare is not None:
-                from .cells import run_compare_cell
+            return run_command(ctx, args)
+        self._announce_session(ctx)
+        if args.batch:
+            from .batch import run_batch_cell
 
-                return run_compare_cell(ctx, args, cell)
-            from .cells import run_pipeline_cell
+            return run_batch_cell(ctx, args, cell)
+        if args.compare is not None:
+            from .cells import run_compare_cell
 
-            return run_pipeline_cell(ctx, args, cell)
+            return run_compare_cell(ctx, args, cell)
+        from .cells import run_pipeline_cell
+
+        return run_pipeline_cell(ctx, args, cell)
 
     # -- the context handlers get ------------------------------------------------------
     @property
@@ -265,8 +280,9 @@ class OrchestrateMagics(Magics):
             # One id for the magics and Python alike: engine.complete, engine.bus and a
             # ContextBus() made in a cell use the session the notebook pinned.
             self.session.use_id(self.kernel.session_id)
+        engine = cell_engine(self.user_ns, getattr(args, "engine", None), self.engine)
         return CellContext(
-            engine=self.engine,
+            engine=engine,
             user_ns=self.user_ns,
             errors=self.errors,
             kernel=self.kernel,
@@ -274,8 +290,18 @@ class OrchestrateMagics(Magics):
             stream=self.stream and not getattr(args, "no_stream", False),
             default_model=self.default_model,
             shell=self.shell,
-            manager_factory=lambda: self.manager,
+            manager_factory=lambda: (
+                self.manager if engine is self.engine else self._manager_of(engine)
+            ),
         )
+
+    def _manager_of(self, engine: Any) -> Any:
+        """The named pipelines of a cell's ``--engine`` (each engine keeps its own)."""
+        if engine not in self._managers:
+            from ..pipeline import PipelineManager
+
+            self._managers[engine] = PipelineManager(engine)
+        return self._managers[engine]
 
     # -- kept for code written against the magics object (handlers use the context) -----
     def namespace(self) -> Mapping[str, Any]:
