@@ -16,9 +16,10 @@ from typing import Any
 
 from ..errors import UnknownModelError
 from ..near_names import did_you_mean
+from .context import KernelState
 from .errors import usage
 
-__all__ = ["cell_engine", "other_engine_hint"]
+__all__ = ["cell_engine", "note_other_engines", "other_engine_hint"]
 
 
 def cell_engine(user_ns: Mapping[str, Any], name: str | None, default: Any) -> Any:
@@ -56,6 +57,39 @@ def other_engine_hint(user_ns: Mapping[str, Any], used: Any) -> Iterator[None]:
                 f"use the session's engine, OrchestrationEngine.default(), unless told.)",
             )
         raise
+
+
+def note_other_engines(user_ns: Mapping[str, Any], used: Any, kernel: KernelState) -> None:
+    """Once per variable: a notebook engine configured unlike the one this cell runs on
+    (its pools, aliases, servers, Guardian, Redis) is not used unless the cell says so.
+
+    Nothing fails in that case (a pool name would, and says so), so a Redis quota or a
+    Guardian setting the user made on their engine would be silently left out."""
+    for var in _engine_names(user_ns, but=used):
+        key = f"engine:{var}"
+        if key not in kernel.noted and _differs(user_ns[var], used):
+            kernel.note_once(
+                key,
+                f"this cell runs on the session's engine (OrchestrationEngine.default()), "
+                f"not on the one in {var!r}, which is configured differently: add "
+                f"--engine {var} to run on it.",
+            )
+
+
+#: Settings that change no answer a user relies on: the simulator's latency and seed
+#: (the quickstart slows its own engine's simulator down to show streaming).
+_INCIDENTAL = ("simulator",)
+
+
+def _differs(engine: Any, used: Any) -> bool:
+    try:
+        mine, theirs = engine.config(), used.config()
+        same = engine.redis == used.redis and all(
+            mine.get(k) == theirs.get(k) for k in {*mine, *theirs} - set(_INCIDENTAL)
+        )
+    except Exception:  # a closed engine, or one config() cannot describe: say nothing
+        return False
+    return not same
 
 
 def _knows(engine: Any, exc: UnknownModelError) -> bool:

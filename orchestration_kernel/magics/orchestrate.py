@@ -20,7 +20,7 @@ from traitlets import Bool, Enum, Unicode, observe
 from ..near_names import is_code
 from .args import COMMANDS, check_cell_options, parse_args, wants_help
 from .context import LAST_RESULT, CellContext, KernelState
-from .engine_choice import cell_engine, other_engine_hint
+from .engine_choice import cell_engine, note_other_engines, other_engine_hint
 from .errors import clean_errors, usage
 from .namespace import ErrorLog
 
@@ -250,6 +250,8 @@ class OrchestrateMagics(Magics):
 
             return run_command(ctx, args)
         self._announce_session(ctx)
+        if args.engine is None:
+            note_other_engines(ctx.user_ns, ctx.engine, ctx.kernel)
         if args.batch:
             from .batch import run_batch_cell
 

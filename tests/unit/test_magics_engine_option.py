@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from IPython.utils.capture import capture_output
 
 from orchestration_kernel import OrchestrationEngine
 from tests.unit.magic_shell import magic_shell
@@ -107,3 +108,46 @@ def test_named_pipelines_belong_to_their_engine(ip: Any) -> None:
     # The session's engine has no pipeline of that name.
     message = _error(ip.run_cell("%orchestrate run greet --input df"))
     assert "greet" in message
+
+
+def test_a_cell_that_ignores_a_differently_configured_engine_says_so_once(ip: Any) -> None:
+    with capture_output() as first:
+        result = ip.run_cell("%%orchestrate --compare gpt-4o --out graded\nhi")
+    assert result.success, result.error_in_exec
+    assert "not on the one in 'engine'" in first.stdout  # its pool 'fast' is left out
+    with capture_output() as again:
+        ip.run_cell("%%orchestrate --compare gpt-4o --out graded\nhi")
+    assert "not on the one in" not in again.stdout  # once per kernel
+
+
+def test_the_note_names_the_engine_and_the_option(ip: Any) -> None:
+    ip.user_ns["team"] = OrchestrationEngine(guardian=False)
+    try:
+        with capture_output() as shown:
+            ip.run_cell("%%orchestrate --compare gpt-4o --out graded\nhi")
+    finally:
+        ip.user_ns.pop("team").close()
+    assert "not on the one in 'team'" in shown.stdout
+    assert "--engine team" in shown.stdout
+
+
+def test_an_engine_configured_like_the_session_one_gets_no_note(ip: Any) -> None:
+    ip.user_ns["engine"] = OrchestrationEngine()  # the defaults: nothing is left out
+    with capture_output() as shown:
+        ip.run_cell("%%orchestrate --compare gpt-4o --out graded\nhi")
+    ip.user_ns["engine"].close()
+    assert "--engine" not in shown.stdout
+
+
+def test_a_cell_with_the_option_gets_no_note(ip: Any) -> None:
+    with capture_output() as shown:
+        ip.run_cell("%%orchestrate --compare fast --engine engine --out graded\nhi")
+    assert "not on the one in" not in shown.stdout
+
+
+def test_an_engine_that_differs_only_in_its_simulator_gets_no_note(ip: Any) -> None:
+    ip.user_ns["engine"] = OrchestrationEngine(simulator={"latency": (0.05, 0.25)})
+    with capture_output() as shown:
+        ip.run_cell("%%orchestrate --compare gpt-4o --out graded\nhi")
+    ip.user_ns["engine"].close()
+    assert "--engine" not in shown.stdout
