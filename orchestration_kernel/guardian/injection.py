@@ -1690,7 +1690,11 @@ def _deobfuscate(
         joined = _CHOPPED.sub(lambda m: re.sub(r"[.!]\s+", " ", m.group()), out)
         chopped, out = joined != out, joined
     readings = {out}
-    cls = _leet_classes(out) if may(3) else b""
+    # A leet character next to a letter stands in ``out`` only where it stands in ``low``
+    # (so the gate of ``low`` tells, whatever was undone above): joining split or chopped
+    # words puts a letter next to a letter or a space, and a spaced-out run of letters
+    # joined keeps the characters around it, which are no word characters.
+    cls = _leet_classes(out) if gates is None or 3 in gates else b""
     if cls and _leet_hint(cls):
         leet = _leet_runs(out, cls)
         runs = {out[a:b] for a, b in leet}
