@@ -1495,10 +1495,14 @@ def _leet_runs(out: str, cls: bytes | None = None) -> list[tuple[int, int]]:
 
 
 def _unleet_brings_triggers(found: set[str]) -> bool:
-    """Would undoing leetspeak in these runs make a word some trigger uses? ("10am",
-    "mp3" and key-shaped values are everywhere: rewriting the text for them, and reading
-    its words again, cost more than the signals themselves.) Whether the text has that
-    word elsewhere does not matter: the rewritten run is a new place for it."""
+    """Would undoing leetspeak in these runs make a word of three letters or more that
+    some trigger uses? ("10am", "mp3" and key-shaped values are everywhere: rewriting the
+    text for them, and reading its words again, cost more than the signals themselves.
+    The one- and two-letter pieces of hashes, keys and addresses, "sha256" read as "sha
+    s", opened the reading of most technical prompts; an attack's long runs read as
+    longer words, and its short words are rewritten with them: ``with_short_runs``.)
+    Whether the text has that word elsewhere does not matter: the rewritten run is a new
+    place for it."""
     runs = " ".join(found)
     # The two tables differ only in "1": without one, both read the runs the same.
     tables = _LEET_SPLIT if "1" in runs else _LEET_SPLIT[:1]
