@@ -17,6 +17,11 @@ The checks are those of :mod:`bench.callpath_cold`: ``check_input`` on a 1 KB pr
 ``check_input`` on 1 KB of prose (the Python documentation's topic pages). Printed:
 each side's median thread CPU per check (µs) and the median of the per-pair ratios
 now / base, with ``--sleep-ms 0`` (hot) for comparison when asked.
+
+``--speed-rows``: instead, ``check_input`` on the speed bench's rows
+(:mod:`bench.guardian_speed`: the labelled prompts joined into 1, 4 and 16 KB texts, the
+goal's row; their negatives only; prose), ``--checks`` per row taken in turn from its 36
+texts, each figure in µs per KB of the text checked (issue 20's unit).
 """
 
 from __future__ import annotations
@@ -47,6 +52,18 @@ def _texts(n: int) -> dict[str, list[tuple[str, str]]]:
     }
 
 
+def _speed_texts(n: int) -> dict[str, list[tuple[str, str]]]:
+    """Per speed-bench row, ``n`` (stage, text) pairs cycling through its texts."""
+    from bench.guardian_speed import _ordinary_texts, _prose_texts
+
+    rows = {
+        "labelled (goal), µs/KB": _ordinary_texts(),
+        "negatives, µs/KB": _ordinary_texts(benign=True),
+        "prose, µs/KB": _prose_texts(),
+    }
+    return {row: [("in", texts[k % len(texts)]) for k in range(n)] for row, texts in rows.items()}
+
+
 async def _check(side: dict[str, Any], stage: str, text: str, sleep_s: float) -> float:
     """µs of thread CPU of one check, after ``sleep_s`` with the core given up."""
     if sleep_s:
@@ -58,8 +75,10 @@ async def _check(side: dict[str, Any], stage: str, text: str, sleep_s: float) ->
     return (time.thread_time_ns() - t0) / 1000
 
 
-async def _measure(sides: dict[str, Any], checks: int, sleeps: list[float]) -> None:
-    rows = _texts(checks)
+async def _measure(
+    sides: dict[str, Any], checks: int, sleeps: list[float], per_kb: bool = False
+) -> None:
+    rows = _speed_texts(checks) if per_kb else _texts(checks)
     for pairs in rows.values():  # warm-up: lazy imports, databases, memos
         for stage, text in pairs[:20]:
             for side in sides.values():
@@ -73,6 +92,9 @@ async def _measure(sides: dict[str, Any], checks: int, sleeps: list[float]) -> N
             for k, (stage, text) in enumerate(pairs):
                 order = ("base", "now") if k % 2 == 0 else ("now", "base")
                 took = {label: await _check(sides[label], stage, text, sleep_s) for label in order}
+                if per_kb:
+                    kb = len(text.encode()) / 1024
+                    took = {label: spent / kb for label, spent in took.items()}
                 for label in took:
                     times[label].append(took[label])
                 ratios.append(took["now"] / took["base"])
@@ -88,14 +110,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--checks", type=int, default=300, help="checks per row and side")
     p.add_argument("--sleep-ms", type=float, default=2.0)
     p.add_argument("--hot", action="store_true", help="also without the sleep")
+    p.add_argument("--speed-rows", action="store_true", help="the speed bench's rows, in µs per KB")
     args = p.parse_args(argv)
     with prepared_sides(args.base, "guardian-cold-ab-") as sides:
         sleeps = [args.sleep_ms / 1000] + ([0.0] if args.hot else [])
         print(
             f"`python -m bench.guardian_cold_ab {args.base} --checks {args.checks} "
-            f"--sleep-ms {args.sleep_ms:g}{' --hot' if args.hot else ''}` (thread CPU per check)"
+            f"--sleep-ms {args.sleep_ms:g}{' --hot' if args.hot else ''}"
+            f"{' --speed-rows' if args.speed_rows else ''}` (thread CPU per check)"
         )
-        asyncio.run(_measure(sides, args.checks, sleeps))
+        asyncio.run(_measure(sides, args.checks, sleeps, args.speed_rows))
     return 0
 
 

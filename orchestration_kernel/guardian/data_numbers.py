@@ -45,8 +45,10 @@ _NUMERIC = re.compile(r"[+(]?\d[\d .()/-]*")
 _SPLITTERS = ("\t", ",", "|")
 _SPACES = re.compile(r" {2,}")
 _NEWLINE = re.compile(r"\n")
-#: A run of dotted numbers (versions, or addresses) separated by blanks or commas.
-_DOTTED_RUN = re.compile(r"(?<![\w.])\d+(?:\.\d+)+(?:[ ,]+\d+(?:\.\d+)+){4,}(?![\w.])")
+#: A run of dotted numbers (versions, or addresses) separated by blanks or commas. It
+#: opens with a digit, which the regex engine skips ahead to; the look-behind after it
+#: (the character before that digit is no word character or dot) is tried only there.
+_DOTTED_RUN = re.compile(r"\d(?<![\w.]\d)\d*(?:\.\d+)+(?:[ ,]+\d+(?:\.\d+)+){4,}(?![\w.])")
 _DOTTED = re.compile(r"\d+(?:\.\d+)+")
 _VERSION_TAIL = re.compile(
     r"\.(?:\d|(?i:post|dev|rc|alpha|beta|final|release|ga|snapshot)(?![A-Za-z]))"

@@ -80,6 +80,11 @@ class Signal:
     #: words stay out of the readings' vocabulary (:data:`_TRIGGER_WORDS`), which common
     #: words would make slower for every text (the phrasings of other corpora).
     plain: bool = False
+    #: Words its ``accept`` reads around a match (the lead-ins of an instruction: "please",
+    #: "then"): a reading that changed one of them ("th-en ignore ...", "plеаsе" with
+    #: look-alikes) can give the signal a new match, so they are part of its
+    #: :attr:`vocabulary` and of the readings' (:data:`_TRIGGER_WORDS`).
+    reads: frozenset[str] = frozenset()
 
     @cached_property
     def trigger_words(self) -> tuple[tuple[str, bytes], ...]:
@@ -93,7 +98,8 @@ class Signal:
         cannot give this signal a new match. Stems, because a pattern spells ``instructions?`` and
         ``polic(?:y|ies)``."""
         spelled = " ".join(self.anchor.triggers) + " " + self.anchor.pattern.pattern
-        return _stems(words(re.sub(r"\\[a-z]", " ", spelled.lower())))
+        read = " ".join(sorted(self.reads))
+        return _stems(words(re.sub(r"\\[a-z]", " ", spelled.lower()) + " " + read))
 
     @cached_property
     def gate(self) -> frozenset[bytes]:
@@ -120,6 +126,7 @@ def _sig(
     accept: Callable[[str, re.Match[str]], bool] | None = None,
     needs: str | None = None,
     plain: bool = False,
+    reads: frozenset[str] = frozenset(),
 ) -> Signal:
     """A signal whose pattern is ``(?:trigger|...)`` followed by ``rest``; ``needs``: a
     sub-pattern of ``rest`` that every match holds (see :attr:`Signal.needs`)."""
@@ -127,7 +134,7 @@ def _sig(
     pattern = re.compile("(?:" + "|".join(re.escape(w) for w in words) + ")" + rest)
     anchor = Anchored(words, pattern, line_start=line_start)
     need = frozenset(w.encode() for w in needs.split("|")) if needs else None
-    return Signal(entity, weight, anchor, case_sensitive, accept, need, plain)
+    return Signal(entity, weight, anchor, case_sensitive, accept, need, plain, reads)
 
 
 #: A noun owned by something that is not the model: "(the init string) of this modem",
@@ -543,6 +550,7 @@ _SIGNALS: tuple[Signal, ...] = (
         rf"(?P<verb>)\b{_OBJECT}",
         accept=_rule_ok,
         needs=_OBJECT_NEEDS,
+        reads=_LEADS,
     ),
     # negated obligation: "you no longer have to comply with Google's safety policies"
     _sig(
@@ -553,6 +561,7 @@ _SIGNALS: tuple[Signal, ...] = (
         rf"|respect|adhere\s+to|abide\s+by|listen\s+to)\b{_OBJECT}",
         accept=_rule_ok,
         needs=_OBJECT_NEEDS,
+        reads=_LEADS,
     ),
     # "set your guidelines aside", "put your restrictions on hold"
     _sig(
@@ -563,6 +572,7 @@ _SIGNALS: tuple[Signal, ...] = (
         r"|to\s+one\s+side|out\s+the\s+window)\b",
         accept=lambda t, m: _is_instruction(t, m.start()) and _qualified(t, m, m.start("target")),
         needs="aside|away|hold|side|window",
+        reads=_LEADS,
     ),
     # passive and declarative: "previous instructions are void", "the rules you were given
     # no longer apply", "treat all earlier instructions as cancelled"
@@ -594,6 +604,7 @@ _SIGNALS: tuple[Signal, ...] = (
         r"|settings|terms)\b",
         accept=lambda t, m: _is_instruction(t, m.start()),
         needs="content|safety|usage|ethical|ethics|moral|moderation|acceptable",
+        reads=_LEADS,
     ),
     _sig(
         _OVERRIDE,
@@ -1484,14 +1495,20 @@ def _leet_runs(out: str, cls: bytes | None = None) -> list[tuple[int, int]]:
 
 
 def _unleet_brings_triggers(found: set[str]) -> bool:
-    """Would undoing leetspeak in these runs make a word some trigger uses? ("10am",
-    "mp3" and key-shaped values are everywhere: rewriting the text for them, and reading
-    its words again, cost more than the signals themselves.) Whether the text has that
-    word elsewhere does not matter: the rewritten run is a new place for it."""
+    """Would undoing leetspeak in these runs make a word of three letters or more that
+    some trigger uses? ("10am", "mp3" and key-shaped values are everywhere: rewriting the
+    text for them, and reading its words again, cost more than the signals themselves.
+    The one- and two-letter pieces of hashes, keys and addresses, "sha256" read as "sha
+    s", opened the reading of most technical prompts; an attack's long runs read as
+    longer words, and its short words are rewritten with them: ``with_short_runs``.)
+    Whether the text has that word elsewhere does not matter: the rewritten run is a new
+    place for it."""
     runs = " ".join(found)
     # The two tables differ only in "1": without one, both read the runs the same.
     tables = _LEET_SPLIT if "1" in runs else _LEET_SPLIT[:1]
-    return any(not _TRIGGER_TEXT.isdisjoint(runs.translate(t).split()) for t in tables)
+    return any(
+        any(len(w) >= 3 and w in _TRIGGER_TEXT for w in runs.translate(t).split()) for t in tables
+    )
 
 
 #: Up to this many leetspeak runs, a text is rewritten run by run.
@@ -1690,7 +1707,11 @@ def _deobfuscate(
         joined = _CHOPPED.sub(lambda m: re.sub(r"[.!]\s+", " ", m.group()), out)
         chopped, out = joined != out, joined
     readings = {out}
-    cls = _leet_classes(out) if may(3) else b""
+    # A leet character next to a letter stands in ``out`` only where it stands in ``low``
+    # (so the gate of ``low`` tells, whatever was undone above): joining split or chopped
+    # words puts a letter next to a letter or a space, and a spaced-out run of letters
+    # joined keeps the characters around it, which are no word characters.
+    cls = _leet_classes(out) if gates is None or 3 in gates else b""
     if cls and _leet_hint(cls):
         leet = _leet_runs(out, cls)
         runs = {out[a:b] for a, b in leet}
@@ -1930,6 +1951,7 @@ def _trigger_words() -> frozenset[bytes]:
             continue
         out.update(words(" ".join(signal.anchor.triggers).lower()))
         out.update(words(re.sub(r"\\[a-z]", " ", signal.anchor.pattern.pattern.lower())))
+        out.update(words(" ".join(signal.reads)))
     return frozenset(out)
 
 

@@ -266,10 +266,12 @@ def _plain_deobfuscate(low: str) -> list[tuple[str, frozenset[bytes] | None]]:
     chopped = joined != text
     readings = {joined: chars}
     runs = list(injection._LEET_WORD.finditer(joined))
+    # the gate: a long run that reads as a trigger word of three letters or more
     brings = any(
-        not words(m.group().translate(t)).isdisjoint(trigger_words)
+        len(w) >= 3 and w in trigger_words
         for m in runs
         for t in (injection._LEET, injection._LEET_L)
+        for w in words(m.group().translate(t))
     )
     if brings:
         # once a text is read as leetspeak, every run with a letter and a leet character
