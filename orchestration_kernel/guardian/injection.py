@@ -30,6 +30,7 @@ from . import injection_lowres as lowres
 from . import injection_phrasing as phrasing
 from . import injection_puppetry as puppetry
 from . import injection_refusal as refusal
+from . import injection_rtl as rtl
 from . import injection_smuggling as smuggling
 from . import injection_templates as templates
 from . import injection_turkish as turkish
@@ -2349,8 +2350,13 @@ class InjectionDetector:
             for start, end in spans["tag"]:
                 yield Finding("HIDDEN_TEXT", start, end, 0.9)
             for start, end in spans["bidi"]:
-                yield Finding("BIDI_CONTROL", start, end, 0.6)
-            zero = [(a, b) for a, b in spans["zero"] if not _joins_as_written(text, a)]
+                if not rtl.embeds_in_rtl(text, start):
+                    yield Finding("BIDI_CONTROL", start, end, 0.6)
+            zero = [
+                (a, b)
+                for a, b in spans["zero"]
+                if not (_joins_as_written(text, a) or rtl.spelled_in_arabic_script(text, a))
+            ]
             weight = 0.5 if len(zero) >= 2 else 0.3
             for start, end in zero:
                 yield Finding("ZERO_WIDTH", start, end, weight)
