@@ -20,6 +20,7 @@ from typing import AnyStr
 
 from ..errors import ConfigurationError
 from ..models import Action
+from . import injection_caps as caps
 from . import injection_chatlog as chatlog
 from . import injection_defensive as defensive
 from . import injection_encoded as encoded
@@ -34,6 +35,7 @@ from . import injection_rtl as rtl
 from . import injection_smuggling as smuggling
 from . import injection_templates as templates
 from . import injection_turkish as turkish
+from . import injection_wrappers as wrappers
 from ._scan import (
     HIT_BUDGET,
     Anchored,
@@ -1086,6 +1088,8 @@ _SIGNALS += (
             templates,
             lowres,
             turkish,
+            caps,
+            wrappers,
         )
         for s in family.SIGNAL_SPECS
     ),
