@@ -65,8 +65,9 @@ _ADDRESSED = frozenset(
     )
 )
 _CAPS = "A-ZÄÖÜÀ-ÖØ-ÞŠŽČĆĐ"
-#: A capitalised word (a letter or more, apostrophes and hyphens inside).
-_CAPS_WORD = re.compile(rf"[{_CAPS}][{_CAPS}'’-]*")
+#: A capitalised word (a letter or more, apostrophes and hyphens inside), not the
+#: capital that opens a lower-case word ("Himmel").
+_CAPS_WORD = re.compile(rf"[{_CAPS}][{_CAPS}'’-]*(?![^\W\d_])")
 #: What stands between two words of a run: blanks, commas, quotes, a colon.
 _RUN_GAP = r"[ \t,\"“”'’:]+"
 #: Capitalised words right before a position (the run's part before its verb).
@@ -74,8 +75,8 @@ _RUN_BEFORE = re.compile(rf"(?:[{_CAPS}][{_CAPS}'’-]*{_RUN_GAP})*\Z")
 #: The run opens inside lower-case text: a lower-case word before it on its line, or a
 #: question mark glued to it.
 _INSIDE = re.compile(r"(?:[a-zäöüßà-ÿ][\w'’-]*[ \t,]+|[a-zäöüß]\?)\Z")
-#: Lower-case words, for "the text around is not all capitals".
-_LOWER_WORD = re.compile(r"(?<!\w)[a-zäöüßàáéíóúèìòùç][\w'’-]*")
+#: Words with a lower-case letter, for "the text around is not all capitals".
+_LOWER_WORD = re.compile(r"(?<!\w)\w*[a-zäöüßà-ÿ]\w*")
 
 
 def _run_start(text: str, pos: int) -> int:
@@ -106,7 +107,9 @@ def _shouted_order(text: str, m: re.Match[str]) -> bool:
 
 
 #: The verb, then the rest of the run (up to 24 words).
-_REST = rf"(?<=[{_CAPS}])(?![{_CAPS}'’-])(?:{_RUN_GAP}[{_CAPS}][{_CAPS}'’-]*){{1,24}}"
+_REST = (
+    rf"(?<=[{_CAPS}])(?![{_CAPS}'’-])(?:{_RUN_GAP}[{_CAPS}][{_CAPS}'’-]*(?![^\W\d_])){{1,24}}"
+)
 
 SIGNAL_SPECS: tuple[SignalSpec, ...] = (
     SignalSpec(
