@@ -107,9 +107,7 @@ def _shouted_order(text: str, m: re.Match[str]) -> bool:
 
 
 #: The verb, then the rest of the run (up to 24 words).
-_REST = (
-    rf"(?<=[{_CAPS}])(?![{_CAPS}'’-])(?:{_RUN_GAP}[{_CAPS}][{_CAPS}'’-]*(?![^\W\d_])){{1,24}}"
-)
+_REST = rf"(?<=[{_CAPS}])(?![{_CAPS}'’-])(?:{_RUN_GAP}[{_CAPS}][{_CAPS}'’-]*(?![^\W\d_])){{1,24}}"
 
 SIGNAL_SPECS: tuple[SignalSpec, ...] = (
     SignalSpec(

@@ -74,7 +74,7 @@ def test_hidden_characters_that_hide_or_reorder_stay_flagged() -> None:
             f"please read th{ZWSP}is carefully: hel{ZWSP}lo",
             f"پرونده{ZWNJ}{ZWNJ}{ZWNJ}{ZWNJ}ها را ببینید",  # bits in a run of joiners
             f"نام فایل \u202e{LRE}txt.exe{PDF} است",  # an override, even in Persian
-            f"the file name is \u202etxt.exe",
+            "the file name is \u202etxt.exe",
             f"open {LRE}this{PDF} file now",  # an embedding with no RTL text near
         ],
         DETECTED,
