@@ -1045,6 +1045,9 @@ _SIGNALS: tuple[Signal, ...] = (
     _sig(_EXTRACT, 0.4, "starting with ", r"[\"'`]you are\b"),
     _sig(_EXTRACT, 0.2, "verbatim|word for word", r"\b"),
 )
+#: Turkish's signals, kept apart: their indexes are those a folded reading of a Turkish
+#: text (:func:`.injection_turkish.folded_matches`) reports under.
+_TURKISH = tuple(_sig(*s.args, **s.options, plain=True) for s in turkish.SIGNAL_SPECS)
 # Phrasings of other public corpora (issue 20, .injection_phrasing), in the text as written:
 # overrides with the (non-English) verbs and targets of more languages (a signal of its
 # own: added to the ones above, they made every English override's match slower), then
@@ -1087,12 +1090,11 @@ _SIGNALS += (
             smuggling,
             templates,
             lowres,
-            turkish,
-            caps,
             wrappers,
         )
         for s in family.SIGNAL_SPECS
     ),
+    *_TURKISH,
     # looked for in the de-obfuscated readings too: garak writes it in leetspeak as well
     *(_sig(*s.args, **s.options) for s in puppetry.SIGNAL_SPECS),
 )
@@ -1346,6 +1348,9 @@ _SIGNALS += (
         ),
     ),
 )
+
+#: Where :data:`_TURKISH` sits in :data:`_SIGNALS`.
+_TURKISH_AT = tuple(_SIGNALS.index(signal) for signal in _TURKISH)
 
 # Hidden characters: tag characters smuggle invisible ASCII; bidi overrides reorder text.
 _TAGS = re.compile("[\U000e0000-\U000e007f]+")
@@ -2122,6 +2127,17 @@ class InjectionDetector:
             # Cyrillic, CJK and Hangul phrasings, which the word machinery cannot read
             for k, found in enumerate(phrasing.script_findings(text, low)):
                 hits.setdefault(-1 - k, found)
+        # Turkish in capitals or with its i's swapped, read with them folded (the
+        # Turkish signals' own indexes: found once either way)
+        if self.signals is _SIGNALS and turkish.needs_folding(low):
+            for k, start, end in turkish.folded_matches(low):
+                signal = _SIGNALS[_TURKISH_AT[k]]
+                end = min(end, len(text))
+                hits.setdefault(_TURKISH_AT[k], Finding(signal.entity, min(start, end), end,
+                                                        signal.weight))  # fmt: skip
+        # orders and labels in capitals, which the lower-cased text cannot show
+        for k, found in enumerate(caps.findings(text)):
+            hits.setdefault(-1000 - k, found)
         findings.extend(hits.values())
         # A signal counts once however often it occurs: repetition is not more evidence;
         # two different signals of one kind (a mode and "no rules") are two pieces.

@@ -18,18 +18,26 @@ category, as one signal:
   ("YOU", "PROMPT", "DOCUMENTS", "QUESTION", "STYLE") among the run's other words. "The
   sign said DO NOT ANSWER THE DOOR AFTER DARK" names none of them.
 
-A warning (weight 0.4): a shouted order in a question is a strong hint, not proof. A
-plain signal, case-sensitive: its triggers are the capitalised verbs, followed by
-bounded repetitions (linear time).
+A second category in capitals, from spikee's wrappers: a **task label opening a line**
+("PRIORITY TASK: ...", "EXPERIMENTAL PROCEDURE: ..."), an urgency or secrecy word before
+the noun and the order on the label's line.
+
+Warnings (0.4 and 0.3): a shouted order in a question is a strong hint, not proof.
+Both need capitals, which Hyperscan's pass over the lower-cased text cannot see, and
+a case-sensitive signal's triggers are each looked for in every text; so they are not
+signals: :func:`findings` runs once per text, after one C-level search for two
+capitalised words in a row (most texts have none and stop there). Every pattern is
+bounded and at most :data:`_TRIES` verbs are tried (linear time).
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 
-from .injection_specs import SignalSpec
+from .redaction import Finding
 
-__all__ = ["SIGNAL_SPECS"]
+__all__ = ["findings"]
 
 _OVERRIDE = "INSTRUCTION_OVERRIDE"
 
@@ -79,6 +87,12 @@ _INSIDE = re.compile(r"(?:[a-zäöüßà-ÿ][\w'’-]*[ \t,]+|[a-zäöüß]\?)\Z
 _LOWER_WORD = re.compile(r"(?<!\w)\w*[a-zäöüßà-ÿ]\w*")
 
 
+def _mixed(text: str) -> bool:
+    """Has the text three words with a lower-case letter (it is not all capitals)? The
+    first three are enough: a run of capitals has none."""
+    return len(list(itertools.islice(_LOWER_WORD.finditer(text), 3))) == 3
+
+
 def _run_start(text: str, pos: int) -> int:
     """Where the run of capitalised words holding the word at ``pos`` starts."""
     lo = max(0, pos - 120)
@@ -95,7 +109,7 @@ def _shouted_order(text: str, m: re.Match[str]) -> bool:
         return False
     if not _INSIDE.search(text, max(0, start - 40), start):
         return False
-    if len(_LOWER_WORD.findall(text, 0, start)) + len(_LOWER_WORD.findall(text, m.end())) < 3:
+    if not _mixed(text):
         return False
     if any(text.startswith(verb, m.start()) for verb in _ANSWERING_VERBS):
         return True
@@ -108,14 +122,39 @@ def _shouted_order(text: str, m: re.Match[str]) -> bool:
 
 #: The verb, then the rest of the run (up to 24 words).
 _REST = rf"(?<=[{_CAPS}])(?![{_CAPS}'’-])(?:{_RUN_GAP}[{_CAPS}][{_CAPS}'’-]*(?![^\W\d_])){{1,24}}"
-
-SIGNAL_SPECS: tuple[SignalSpec, ...] = (
-    SignalSpec(
-        _OVERRIDE,
-        0.4,
-        f"{_ANSWERING}|{_ORDERS}",
-        _REST,
-        case_sensitive=True,
-        accept=_shouted_order,
-    ),
+_VERBS = sorted(f"{_ANSWERING}|{_ORDERS}".split("|"), key=len, reverse=True)
+_SHOUTED = re.compile(rf"(?<![\w'’-])(?:{'|'.join(map(re.escape, _VERBS))})" + _REST)
+#: A capitalised task label opening a line, the order on the line after its colon:
+#: "PRIORITY TASK: ...", "EXPERIMENTAL PROCEDURE: ...", "HIDDEN DIRECTIVE: ..." ("Action
+#: items:" and a lower-case "Priority task:" in notes are not it).
+_LABEL = re.compile(
+    r"(?:\A|(?<=\n))[ \t*#>\[=_-]{0,8}(?:TOP[ -])?(?:PRIORITY|URGENT|EXPERIMENTAL|SECRET"
+    r"|HIDDEN|MANDATORY|EMERGENCY|CRITICAL|SPECIAL|CLASSIFIED|OVERRIDE)[ \t]+(?:TASK"
+    r"|PROCEDURE|DIRECTIVE|ORDER|COMMAND|PROTOCOL|INSTRUCTION|MISSION)[ \t]*[:：][ \t]*"
+    r"(?![-*•>#`$]|\d+[.)])\S"
 )
+#: Two capitalised words in a row: a text without them (most) has neither category, and
+#: one C-level search says so.
+_GATE = re.compile(rf"[{_CAPS}]{{2,}}[ \t,\"“”'’:]+[{_CAPS}]")
+_WEIGHT = 0.4
+_LABEL_WEIGHT = 0.3
+
+
+def findings(text: str) -> list[Finding]:
+    """The shouted order (:func:`_shouted_order`) and the task label of ``text``, each
+    found once (its first match), for the detector to add to its evidence."""
+    if _GATE.search(text) is None:
+        return []
+    found = []
+    for m in itertools.islice(_SHOUTED.finditer(text), _TRIES):
+        if _shouted_order(text, m):
+            found.append(Finding(_OVERRIDE, m.start(), m.end(), _WEIGHT))
+            break
+    label = _LABEL.search(text)
+    if label is not None:
+        found.append(Finding(_OVERRIDE, label.start(), label.end(), _LABEL_WEIGHT))
+    return found
+
+
+#: How many verbs of a text are tried (a flood of them costs no more than this).
+_TRIES = 32

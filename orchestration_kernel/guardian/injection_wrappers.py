@@ -14,10 +14,10 @@ not do, and each signal requires:
 - **the order on the same line as its colon**: a README's "To enable debugging, do the
   following:" is followed by a list or a code block on the next lines;
 - **privileges granted to no one named**: "grant temporary administrative privileges"
-  said as an order, not "grant admin rights to Alice";
-- **a capitalised task label opening a line**, with an urgency or secrecy word before the
-  noun ("PRIORITY TASK:", "EXPERIMENTAL PROCEDURE:", "HIDDEN DIRECTIVE:"), and the order
-  on its line: "Action items:" and a lower-case "Priority task:" in notes are not it.
+  said as an order, not "grant admin rights to Alice".
+
+A capitalised task label ("PRIORITY TASK: ...") is the same kind of wrapper; it needs
+the text's capitals, so :mod:`.injection_caps` reads it.
 
 Each is a warning alone (0.3-0.4), as the wrappers carry any payload; the payload's own
 signals add to it. Plain signals, each a literal trigger followed by bounded repetitions
@@ -133,16 +133,5 @@ SIGNAL_SPECS: tuple[SignalSpec, ...] = (
         r"\s+(?:truly\s+|really\s+|actually\s+|genuinely\s+)?(?:intelligent|smart|sentient"
         r"|conscious|capable|superior|unrestricted|free|self-aware|better\s+than|not\s+censored"
         r"|uncensored|a\s+real\s+ai|a\s+true\s+ai)\b[^.\n]{0,24}?(?:\bby\b|[:：])",
-    ),
-    # "PRIORITY TASK: ...", "EXPERIMENTAL PROCEDURE: ...", "HIDDEN DIRECTIVE: ..." opening
-    # a line, the order after the colon
-    SignalSpec(
-        _OVERRIDE,
-        0.3,
-        "PRIORITY|URGENT|EXPERIMENTAL|SECRET|HIDDEN|MANDATORY|EMERGENCY|CRITICAL|SPECIAL"
-        "|TOP PRIORITY|TOP-PRIORITY|CLASSIFIED|OVERRIDE",
-        r"\s+(?:TASK|PROCEDURE|DIRECTIVE|ORDER|COMMAND|PROTOCOL|INSTRUCTION|MISSION)\s*[:：]",
-        case_sensitive=True,
-        accept=_label_opens_line,
     ),
 )
