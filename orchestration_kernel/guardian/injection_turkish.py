@@ -81,6 +81,21 @@ def _model_near(text: str, m: re.Match[str]) -> bool:
     return _MODEL_NEAR.search(text, max(0, m.start() - 80), m.end() + 80) is not None
 
 
+#: "önce '...'", "yanıtın '...'": a quoted opening said to come first, right before the
+#: verb.
+_QUOTED_FIRST = re.compile(
+    r"(?<!\w)(?:önce|once|ilk\s+olarak|yanıtın|yanitin|cevabın|cevabin)\s*[\"'“”‘’«]"
+    r"[^\"'“”‘’»\n]{1,40}[\"'“”‘’»]\s+\Z"
+)
+
+
+def _quoted_before(text: str, m: re.Match[str]) -> bool:
+    """:data:`_QUOTED_FIRST` ends right where the match starts, and what it quotes is an
+    attack's opening (:data:`_FORCED`)."""
+    quoted = _QUOTED_FIRST.search(text, max(0, m.start() - 70), m.start())
+    return quoted is not None and _FORCED.search(text, quoted.start(), m.end()) is not None
+
+
 def _forced(text: str, m: re.Match[str]) -> bool:
     """An attack's opening (:data:`_FORCED`) in the match or the 60 characters after it."""
     return _FORCED.search(text, m.start(), m.end() + 60) is not None
@@ -269,12 +284,14 @@ SIGNAL_SPECS: tuple[SignalSpec, ...] = (
         r"|ile)\s+başla\w*",
         accept=_forced,
     ),
+    # "Önce 'Elbette, işte:' diye başla": opens at the rare "diye başla", the quoted
+    # opening and "önce" / "yanıtın" looked for before it
     SignalSpec(
         _EXTRACT,
         0.5,
-        "önce|once|ilk olarak|yanıtın|cevabın",
-        r"\s*[\"'“”‘’«][^\"'“”‘’»\n]{1,40}[\"'“”‘’»]\s+(?:diye|ile)\s+başla\w*",
-        accept=_forced,
+        "diye başla|ile başla|diye basla|ile basla",
+        r"\w*",
+        accept=_quoted_before,
     ),
 )
 
