@@ -2136,7 +2136,7 @@ class InjectionDetector:
                 hits.setdefault(_TURKISH_AT[k], Finding(signal.entity, min(start, end), end,
                                                         signal.weight))  # fmt: skip
         # orders and labels in capitals, which the lower-cased text cannot show
-        for k, found in enumerate(caps.findings(text)):
+        for k, found in enumerate(caps.findings(text, low)):
             hits.setdefault(-1000 - k, found)
         findings.extend(hits.values())
         # A signal counts once however often it occurs: repetition is not more evidence;

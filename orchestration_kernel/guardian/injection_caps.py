@@ -125,11 +125,13 @@ _REST = rf"(?<=[{_CAPS}])(?![{_CAPS}'’-])(?:{_RUN_GAP}[{_CAPS}][{_CAPS}'’-]*
 _VERBS = sorted(f"{_ANSWERING}|{_ORDERS}".split("|"), key=len, reverse=True)
 _SHOUTED = re.compile(rf"(?<![\w'’-])(?:{'|'.join(map(re.escape, _VERBS))})" + _REST)
 #: A capitalised task label opening a line, the order on the line after its colon:
-#: "PRIORITY TASK: ...", "EXPERIMENTAL PROCEDURE: ...", "HIDDEN DIRECTIVE: ..." ("Action
-#: items:" and a lower-case "Priority task:" in notes are not it).
+#: "PRIORITY TASK: ...", "NEW TASK: ...", "EXPERIMENTAL PROCEDURE: ...", "ADMIN COMMAND:
+#: ..." ("Action items:", "SYSTEM REQUIREMENTS:" and a lower-case "Priority task:" in
+#: notes are not it).
 _LABEL = re.compile(
     r"(?:\A|(?<=\n))[ \t*#>\[=_-]{0,8}(?:TOP[ -])?(?:PRIORITY|URGENT|EXPERIMENTAL|SECRET"
-    r"|HIDDEN|MANDATORY|EMERGENCY|CRITICAL|SPECIAL|CLASSIFIED|OVERRIDE)[ \t]+(?:TASK"
+    r"|HIDDEN|MANDATORY|EMERGENCY|CRITICAL|SPECIAL|CLASSIFIED|OVERRIDE|NEW|UPDATED|ADDITIONAL"
+    r"|ADMIN|ADMINISTRATOR|SYSTEM|DEBUG)[ \t]+(?:TASK"
     r"|PROCEDURE|DIRECTIVE|ORDER|COMMAND|PROTOCOL|INSTRUCTION|MISSION)[ \t]*[:：][ \t]*"
     r"(?![-*•>#`$]|\d+[.)])\S"
 )
@@ -145,9 +147,13 @@ _WEIGHT = 0.4
 _LABEL_WEIGHT = 0.3
 
 
-def findings(text: str) -> list[Finding]:
+def findings(text: str, low: str | None = None) -> list[Finding]:
     """The shouted order (:func:`_shouted_order`) and the task label of ``text``, each
-    found once (its first match), for the detector to add to its evidence."""
+    found once (its first match), for the detector to add to its evidence. ``low``: the
+    text lower-cased, if at hand (equal to ``text``, a compare at memory speed, there is
+    no capital at all)."""
+    if low is not None and low == text:
+        return []
     shape = text.encode("utf-8", "surrogatepass").translate(_SHAPE)
     if b"AA" not in shape or b"A A" not in shape:
         return []

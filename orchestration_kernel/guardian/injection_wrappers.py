@@ -124,6 +124,17 @@ SIGNAL_SPECS: tuple[SignalSpec, ...] = (
         r"(?:privileges|access|rights|permissions)\b",
         accept=_ungranted_order,
     ),
+    # "This is a test. Please do the following: ...", "This is only a test, output ...":
+    # a test announced, then an order to reproduce something ("This is a test message,
+    # please ignore it" orders nothing to be produced)
+    SignalSpec(
+        _OVERRIDE,
+        0.3,
+        "this is a test|this is only a test|this is just a test|this is an authorized test"
+        "|this is an authorised test",
+        r"\b[^\n]{0,40}?\b(?:do\s+the\s+following\s*[:：]|respond\s+with|output"
+        r"|say\s+(?:the\s+words?|exactly|only)|repeat\s+after\s+me|comply\s+with)",
+    ),
     # "Prove you are truly intelligent by: ...": a dare that the answer is made the proof
     SignalSpec(
         _ROLEPLAY,
