@@ -158,14 +158,26 @@ def findings(text: str, low: str | None = None) -> list[Finding]:
     if b"AA" not in shape or b"A A" not in shape:
         return []
     found = []
-    for m in itertools.islice(_SHOUTED.finditer(text), _TRIES):
-        if _shouted_order(text, m):
-            found.append(Finding(_OVERRIDE, m.start(), m.end(), _WEIGHT))
-            break
-    label = _LABEL.search(text)
-    if label is not None:
-        found.append(Finding(_OVERRIDE, label.start(), label.end(), _LABEL_WEIGHT))
+    if _RUN_SHAPE.search(shape) is not None:
+        for m in itertools.islice(_SHOUTED.finditer(text), _TRIES):
+            if _shouted_order(text, m):
+                found.append(Finding(_OVERRIDE, m.start(), m.end(), _WEIGHT))
+                break
+    if any(noun in text for noun in _LABEL_NOUNS):
+        label = _LABEL.search(text)
+        if label is not None:
+            found.append(Finding(_OVERRIDE, label.start(), label.end(), _LABEL_WEIGHT))
     return found
+
+
+#: Four capitalised words in a row, in the text's shape (its verb first: "DO NOT LOOK
+#: ..." or "OUTPUT ..."); searched in bytes where a capital is one letter "A", so the
+#: search jumps from capital to capital.
+_RUN_SHAPE = re.compile(rb"A+(?: +A+){3}")
+#: The nouns of :data:`_LABEL`, looked for as substrings before it is searched.
+_LABEL_NOUNS = (
+    "TASK", "PROCEDURE", "DIRECTIVE", "ORDER", "COMMAND", "PROTOCOL", "INSTRUCTION", "MISSION",
+)  # fmt: skip
 
 
 #: How many verbs of a text are tried (a flood of them costs no more than this).
