@@ -79,3 +79,19 @@ def test_hidden_characters_that_hide_or_reorder_stay_flagged() -> None:
         ],
         DETECTED,
     )
+
+
+def test_no_signal_pattern_quantifies_a_lone_non_ascii_character() -> None:
+    """The Hyperscan prefilter reads a pattern's characters as their UTF-8 bytes, so a
+    quantifier after a two-byte character ("é?") would apply to its last byte only and
+    the prefilter would skip texts the pattern matches: such a character is written in
+    a group ("(?:é)?") in every rule table."""
+    import re
+
+    from orchestration_kernel.guardian.injection import _SIGNALS
+
+    quantified = re.compile(r"[^\x00-\x7f](?:[?*+]|\{\d)")
+    found = [
+        s.anchor.pattern.pattern for s in _SIGNALS if quantified.search(s.anchor.pattern.pattern)
+    ]
+    assert not found
