@@ -65,8 +65,9 @@ The wheels are read in place:
   redacts, so only an injection verdict counts as a false positive there.
 
 Benign text in the low-resource languages spikee's wrappers use (Irish, Scots Gaelic,
-Albanian, Zulu), and in the languages of garak-multilingual's payloads (Turkish, Arabic,
-Persian, Russian, Chinese), comes from
+Albanian, Zulu), in the languages of garak-multilingual's payloads (Turkish, Arabic,
+Persian, Russian, Chinese), and in Croatian, Serbian (Latin), Bosnian and Slovenian (the
+South Slavic table of :mod:`orchestration_kernel.guardian.injection_languages`), comes from
 Debian's gettext catalogs (``/usr/share/locale/LANG/LC_MESSAGES/*.mo``: the translated
 messages of the installed programs, GTK, coreutils, PAM, iso-codes, ...; ``--locale DIR``
 reads another tree). Only messages of two words or
@@ -76,6 +77,9 @@ words an extraction rule in those languages looks for; Zulu has few (~600 string
 of them country and language names), so its FPR is a weak bound. The catalogs hold
 bug-report addresses and ``--password=PASSWORD`` option help, so only an injection
 verdict counts there.
+
+Set ``ORCHESTRATION_GUARDIAN_PREFILTER=wait`` for figures that do not depend on when the
+Hyperscan prefilter's database is ready (by default a run's first checks go without it).
 
 Texts the development set holds are left out. Each source is split by a fixed seed into
 ``tune`` and ``held`` halves before anyone reads a verdict; only the tune half's misses
@@ -122,7 +126,10 @@ _PSFUZZ_ITEM = re.compile(r"(?:^|\|)\s*\d{1,2}\.\s")
 LOCALE = Path("/usr/share/locale")
 #: The languages of spikee's low-resource wrappers (Irish, Scots Gaelic, Albanian, Zulu)
 #: and of garak-multilingual's payloads (Turkish, Arabic, Persian, Russian, Chinese).
-_GETTEXT_LANGS = ("ga", "gd", "sq", "zu", "tr", "ar", "fa", "ru", "zh_CN")
+#: Croatian, Serbian (Latin), Bosnian and Slovenian: the South Slavic table's benign text.
+_GETTEXT_LANGS = (
+    "ga", "gd", "sq", "zu", "tr", "ar", "fa", "ru", "zh_CN", "hr", "sr@latin", "bs", "sl",
+)  # fmt: skip
 _PSFUZZ_DATA = "ps_fuzz/attack_data/prompt_injections_for_base64.parquet"
 _PSFUZZ_ATTACKS = "ps_fuzz/attacks/"
 #: Templates the fuzzer sends to its attacker model (write me a prompt that ...), not to

@@ -20,6 +20,7 @@ from typing import AnyStr
 
 from ..errors import ConfigurationError
 from ..models import Action
+from . import injection_caps as caps
 from . import injection_chatlog as chatlog
 from . import injection_defensive as defensive
 from . import injection_encoded as encoded
@@ -30,9 +31,11 @@ from . import injection_lowres as lowres
 from . import injection_phrasing as phrasing
 from . import injection_puppetry as puppetry
 from . import injection_refusal as refusal
+from . import injection_rtl as rtl
 from . import injection_smuggling as smuggling
 from . import injection_templates as templates
 from . import injection_turkish as turkish
+from . import injection_wrappers as wrappers
 from ._scan import (
     HIT_BUDGET,
     Anchored,
@@ -1053,6 +1056,9 @@ _SIGNALS: tuple[Signal, ...] = (
     _sig(_EXTRACT, 0.4, "starting with ", r"[\"'`]you are\b"),
     _sig(_EXTRACT, 0.2, "verbatim|word for word", r"\b"),
 )
+#: Turkish's signals, kept apart: their indexes are those a folded reading of a Turkish
+#: text (:func:`.injection_turkish.folded_matches`) reports under.
+_TURKISH = tuple(_sig(*s.args, **s.options, plain=True) for s in turkish.SIGNAL_SPECS)
 # Phrasings of other public corpora (issue 20, .injection_phrasing), in the text as written:
 # overrides with the (non-English) verbs and targets of more languages (a signal of its
 # own: added to the ones above, they made every English override's match slower), then
@@ -1095,10 +1101,11 @@ _SIGNALS += (
             smuggling,
             templates,
             lowres,
-            turkish,
+            wrappers,
         )
         for s in family.SIGNAL_SPECS
     ),
+    *_TURKISH,
     # looked for in the de-obfuscated readings too: garak writes it in leetspeak as well
     *(_sig(*s.args, **s.options) for s in puppetry.SIGNAL_SPECS),
 )
@@ -1352,6 +1359,9 @@ _SIGNALS += (
         ),
     ),
 )
+
+#: Where :data:`_TURKISH` sits in :data:`_SIGNALS`.
+_TURKISH_AT = tuple(_SIGNALS.index(signal) for signal in _TURKISH)
 
 # Hidden characters: tag characters smuggle invisible ASCII; bidi overrides reorder text.
 _TAGS = re.compile("[\U000e0000-\U000e007f]+")
@@ -2139,6 +2149,17 @@ class InjectionDetector:
             # Cyrillic, CJK and Hangul phrasings, which the word machinery cannot read
             for k, found in enumerate(phrasing.script_findings(text, low)):
                 hits.setdefault(-1 - k, found)
+        # Turkish in capitals or with its i's swapped, read with them folded (the
+        # Turkish signals' own indexes: found once either way)
+        if self.signals is _SIGNALS and turkish.needs_folding(low):
+            for k, start, end in turkish.folded_matches(low):
+                signal = _SIGNALS[_TURKISH_AT[k]]
+                end = min(end, len(text))
+                hits.setdefault(_TURKISH_AT[k], Finding(signal.entity, min(start, end), end,
+                                                        signal.weight))  # fmt: skip
+        # orders and labels in capitals, which the lower-cased text cannot show
+        for k, found in enumerate(caps.findings(text, low)):
+            hits.setdefault(-1000 - k, found)
         findings.extend(hits.values())
         # A signal counts once however often it occurs: repetition is not more evidence;
         # two different signals of one kind (a mode and "no rules") are two pieces.
@@ -2371,8 +2392,13 @@ class InjectionDetector:
             for start, end in spans["tag"]:
                 yield Finding("HIDDEN_TEXT", start, end, 0.9)
             for start, end in spans["bidi"]:
-                yield Finding("BIDI_CONTROL", start, end, 0.6)
-            zero = [(a, b) for a, b in spans["zero"] if not _joins_as_written(text, a)]
+                if not rtl.embeds_in_rtl(text, start):
+                    yield Finding("BIDI_CONTROL", start, end, 0.6)
+            zero = [
+                (a, b)
+                for a, b in spans["zero"]
+                if not (_joins_as_written(text, a) or rtl.spelled_in_arabic_script(text, a))
+            ]
             weight = 0.5 if len(zero) >= 2 else 0.3
             for start, end in zero:
                 yield Finding("ZERO_WIDTH", start, end, weight)

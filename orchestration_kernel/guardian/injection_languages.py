@@ -1,5 +1,5 @@
-"""Prompt extraction and overrides in German, French, Spanish, Italian, Portuguese and
-Dutch (issue 20), as one table per language.
+"""Prompt extraction and overrides in German, French, Spanish, Italian, Portuguese,
+Dutch, and Croatian/Serbian/Bosnian/Slovenian (issue 20), as one table per language.
 
 Public injection corpora (deepset/prompt-injections is largely German; others hold
 French, Spanish, Italian, Portuguese and Dutch) ask for the model's prompt ("Zeige mir
@@ -254,6 +254,52 @@ LANGUAGES: tuple[Language, ...] = (
         not_the_model="je bent geen|je bent niet langer|je bent niet meer|vergeet dat je|stop met",
         the_model=r"(?:een\s+)?(?:ai|ki|assistent|taalmodel|chatbot)",
     ),
+    # Croatian, Serbian and Bosnian (Latin script) with Slovenian: one table, since their
+    # words do not meet English or each other's false friends, and each signal a table
+    # adds costs every text a little. Each word is spelled with its diacritics and without
+    # them ("pokaži", "pokazi"), as chat text often drops them.
+    Language(
+        "hr+sr+bs+sl",
+        ask="pokaži|pokazi|pokaži mi|pokazi mi|prikaži|prikazi|ispiši|ispisi|izpiši|izpisi"
+        "|napiši|napisi|ponovi|ponovite|reci mi|recite mi|kaži mi|kazi mi|povej mi|otkrij"
+        "|otkrijte|razkrij|daj mi|dajte mi|navedi|navedite|prevedi|sažmi|sazmi|citiraj"
+        "|koje su|koji su|što su|sto su|šta su|sta su|kakve su|kakšna so|kaksna so|katera so",
+        yours=r"svoje|svoj|svoja|svoju|svojih|svoji|tvoje|tvoj|tvoja|tvoju|tvojih|tvoji|vaše"
+        r"|vase|vaš|vas|vaša|vasa|vaših|vasih|vašu|vasu",
+        prompt_nouns=r"promptove|prompte|prompt|sistemski\s+prompt|sistemsku\s+poruku"
+        r"|sistemske\s+upute|upute|uputstva|uputstvo|instrukcije|navodila|sistemska\s+navodila"
+        r"|sistemsko\s+sporočilo|sistemsko\s+sporocilo|početne\s+upute|pocetne\s+upute"
+        r"|konfiguraciju|konfiguracijo",
+        rule_nouns=r"pravila|smjernice|smernice",
+        copy="ponovi|ponovite|kopiraj|kopirajte|prepiši|prepisi|ispiši|ispisi|izpiši|izpisi",
+        text_nouns=r"tekst|cijeli\s+tekst|ceo\s+tekst|cel\s+tekst|sve|vse"
+        r"|besedilo|riječi|rijeci|reči|reci|besede|sadržaj|sadrzaj",
+        above=r"gore|iznad|iznad\s+ovoga|prije\s+ovoga|pre\s+ovoga|zgoraj|prej|gore\s+navedeno",
+        what_above="što piše|sto pise|šta piše|sta pise|što je napisano|sto je napisano"
+        "|šta je napisano|sta je napisano|kaj piše|kaj pise|kaj je napisano",
+        do_not_follow="ne slijedi|ne slijedite|ne prati|ne pratite|ne poštuj|ne postuj"
+        "|ne poštujte|ne postujte|ne sledi|ne sledite|ne upoštevaj|ne upostevaj|ne drži se"
+        "|ne drzi se|zanemari|zanemarite|zaboravi|zaboravite|ignoriraj|ignorirajte|ignoriši"
+        "|ignorisi|ignorišite|ignorisite|pozabi|pozabite|prezri|prezrite|odbaci|odbacite",
+        void=r"(?:više|vise)\s+ne\s+(?:vrijede|važe|vaze|vrede|važi|vazi)"
+        r"|ne\s+(?:vrijede|važe|vaze|vrede)\s+(?:više|vise)|ne\s+veljajo\s+(?:več|vec)"
+        r"|(?:su|so)\s+(?:nevažeća|nevazeca|nevažeće|nevazece|poništena|ponistena|neveljavna"
+        r"|preklicana|lažna|lazna)",
+        ignore="zanemari|zanemarite|zaboravi|zaboravite|ignoriraj|ignorirajte|ignoriši"
+        "|ignorisi|pozabi|pozabite|prezri|prezrite",
+        everything=r"sve|svega|vse|vsega",
+        earlier=r"prije|prethodno|ranije|gore|dosad|do\s+sada|pre|prej|zgoraj|doslej|poprej"
+        r"|iznad",
+        persona="od sada si|od sad si|sada si|ti si sada|sad si|pretvaraj se da|zamisli da si"
+        "|ponašaj se kao|ponasaj se kao|igraj ulogu|odslej si|zdaj si|pretvarjaj se da"
+        "|predstavljaj si, da si",
+        not_the_model="nisi više|nisi vise|više nisi|vise nisi|ti nisi|zaboravi da si"
+        "|prestani biti|nisi več|nisi vec|nisi",
+        the_model=r"(?:(?:više|vise|več|vec)\s+)?(?:umjetna\s+inteligencija"
+        r"|veštačka\s+inteligencija|vestacka\s+inteligencija|umetna\s+inteligenca|ai|ui|asistent"
+        r"|asistentica|jezični\s+model|jezicni\s+model|jezički\s+model|jezicki\s+model|chatbot"
+        r"|četbot|cetbot|klepetalnik)",
+    ),
 )
 
 #: The model's rule sets in any of the languages (an override's target).
@@ -263,7 +309,8 @@ _TARGETS = (
     r"|directrices|reglas|normas|restricciones|istruzioni|direttive|indicazioni|regole|norme"
     r"|restrizioni|instru[çc][õo]es|diretrizes|regras|restri[çc][õo]es|instructies"
     r"|aanwijzingen|opdrachten|regels|richtlijnen|beperkingen|prompts?|system-?prompt"
-    r"|systeemprompt"
+    r"|systeemprompt|upute|uputstva|instrukcije|navodila|pravila|smjernice"
+    r"|smernice|ograničenja|ogranicenja|omejitve"
 )
 #: Words that make a rule set the model's (a possessive) or the earlier one, in any of
 #: the languages: before the target (up to four words) or right after it.
@@ -276,7 +323,9 @@ _QUALIFIERS = frozenset(
     anteriores previas iniciales originales tuo tua tuoi tue vostre vostri tutte tutti
     precedenti iniziali originali seu sua seus suas teu tua teus tuas anteriores iniciais
     originais je jouw uw vorige eerdere voorgaande oorspronkelijke bovenstaande system
-    systeem sistema système
+    systeem sistema système sve sva svi svoje svoja tvoje tvoja vaše vase prethodne
+    prethodna prethodnih prijašnje prijasnje ranije gornje početne pocetne izvorne
+    originalne sistemske vse vsa svoj prejšnja prejsnja prejšnje prejsnje zgornja
     """
     )
 )
@@ -324,7 +373,7 @@ _LEADS = frozenset(
     str.split(
         """
     jetzt nun ab dann und also bitte maintenant alors et désormais ahora entonces y ora
-    adesso quindi e agora então nu dan en
+    adesso quindi e agora então nu dan en sada sad sada onda i pa zdaj potem in
     """
     )
 )
@@ -395,6 +444,7 @@ _TARGETS_LITERAL = (
     "|directives|règles|regles|instrucciones|indicaciones|directrices|reglas|normas"
     "|istruzioni|direttive|indicazioni|regole|norme|instruções|instrucoes|diretrizes|regras"
     "|instructies|aanwijzingen|opdrachten|regels|richtlijnen|prompt|prompts"
+    "|upute|uputstva|instrukcije|navodila|pravila|smjernice|smernice"
 )
 
 
