@@ -222,7 +222,7 @@ def superset_expression(pattern: str) -> str:
             elif not esc or esc.isdigit() or (esc.isalpha() and esc not in "nrtfv"):
                 raise _Untranslatable(f"\\{esc}")
             else:
-                out.append(pattern[i : i + 2] if esc.isascii() else _utf8(esc))
+                out.append(pattern[i : i + 2] if esc.isascii() else _literal(esc, pattern, i + 2))
             i += 2
         elif ch == "[":
             end = _class_end(pattern, i)
@@ -244,9 +244,17 @@ def superset_expression(pattern: str) -> str:
             out.append("{" + bound.group(1) + ",}")  # more repeats: only adds matches
             i = bound.end()
         else:
-            out.append(_utf8(ch))
+            out.append(_literal(ch, pattern, i + 1))
             i += 1
     return "".join(out)
+
+
+def _literal(ch: str, pattern: str, after: int) -> str:
+    """``ch`` as bytes; grouped when several bytes meet a quantifier, which would
+    otherwise repeat the last byte only (``é?`` read as ``\xc3\xa9?``: no superset)."""
+    literal = _utf8(ch)
+    quantified = pattern[after : after + 1] in ("?", "*", "+", "{")
+    return f"(?:{literal})" if quantified and not ch.isascii() else literal
 
 
 def _compile(expressions: list[tuple[int, bytes]], flags: int) -> tuple[list[int], bytes]:

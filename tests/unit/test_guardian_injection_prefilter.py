@@ -41,6 +41,9 @@ def test_python_ascii_spaces_are_the_translated_ones() -> None:
         (r"ignore\b(?!\s+me)", "ignore"),
         (r"(?P<verb>)a{0,6}?", "()a{0,}?"),
         ("r[eè]gles’", r"r(?:[e]|[\x80-\xff]+)gles\xe2\x80\x99"),
+        # A quantifier after a character of several bytes repeats all of them.
+        ("caf\u00e9?s", r"caf(?:\xc3\xa9)?s"),
+        ("x\u0131+", r"x(?:\xc4\xb1)+"),
         (r"[^.;\n]x.", r"(?:[^.;\n\x80-\xff]|[\x80-\xff]+)x(?:[^\n\x80-\xff]|[\x80-\xff]+)"),
         (
             r"\w\W\s",
@@ -51,6 +54,16 @@ def test_python_ascii_spaces_are_the_translated_ones() -> None:
 )
 def test_expressions_drop_assertions_and_widen_classes(pattern: str, expression: str) -> None:
     assert superset_expression(pattern) == expression
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text"), [("caf\u00e9?s", "cafs"), ("x\u0131*y", "x\u0131\u0131y")]
+)
+def test_a_quantified_character_of_several_bytes_stays_a_superset(pattern: str, text: str) -> None:
+    # Read as bytes (latin-1 keeps one character per byte), where Hyperscan reads them.
+    as_bytes = text.encode().decode("latin-1")
+    assert re.search(pattern, text)
+    assert re.search(superset_expression(pattern), as_bytes)
 
 
 @pytest.mark.parametrize("pattern", [r"(?i)x", r"^x", r"(\w)\1", r"[^\w]"])
