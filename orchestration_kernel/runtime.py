@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 #: How long a cancelled run gets to record itself as cancelled before we stop waiting.
 CANCEL_GRACE_S = 5.0
 
+#: Calls from other loops that one pass of the runtime loop starts (see ``Runtime.run``).
+ADMIT_PER_PASS = 4
+
 _live_runtimes: weakref.WeakSet[Runtime] = weakref.WeakSet()
 
 #: A producer that pushes its items: ``await produce(put)`` calls ``put(item)`` for each.
@@ -50,6 +53,10 @@ class Runtime:
         self._lock = threading.Lock()
         self._closers: list[Callable[[], Awaitable[None]]] = []
         self._closed = False
+        # Calls handed over from other loops, not started yet (any thread appends, the
+        # runtime loop takes), and whether a pass that starts some is scheduled.
+        self._arrivals: collections.deque[_RemoteCall] = collections.deque()
+        self._admit_scheduled = False
         _live_runtimes.add(self)
 
     # -- lifecycle -----------------------------------------------------------------
@@ -118,10 +125,18 @@ class Runtime:
             loop.close()
 
     async def _shutdown(self) -> None:
+        while self._arrivals:  # handed over but never started: their callers get a cancel
+            remote = self._arrivals.popleft()
+            remote.cancel()
+            remote.start()
         for closer in reversed(self._closers):
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(closer(), 2.0)
         self._closers.clear()
+        # A task cancelled before its first step never enters its coroutine, so a call
+        # started in the pass just gone would end without telling its caller: let every
+        # task take its first step before cancelling them.
+        await asyncio.sleep(0)
         current = asyncio.current_task()
         pending = [t for t in asyncio.all_tasks() if t is not current]
         for task in pending:
@@ -158,11 +173,11 @@ class Runtime:
         if self._closed:
             coro.close()
             raise RuntimeError("this runtime is closed")
-        # One wake-up each way (call_soon_threadsafe), no concurrent.futures and no shield
-        # in between: this hop is on the path of every public call.
+        # At most one wake-up each way, no concurrent.futures and no shield in between:
+        # this hop is on the path of every public call.
         caller = asyncio.get_running_loop()
         remote = _RemoteCall(coro, caller)
-        self.loop.call_soon_threadsafe(remote.start)
+        self._hand_over(remote)
         _call_meanwhile(meanwhile)
         stirrer = stir(caller)  # so Ctrl-C reaches a main-thread loop asleep on a long call
         try:
@@ -178,6 +193,37 @@ class Runtime:
         finally:
             if stirrer is not None:
                 stirrer.stop()
+
+    def _hand_over(self, remote: _RemoteCall) -> None:
+        """Queue ``remote`` for the runtime loop, waking the loop once per burst.
+
+        The loop starts :data:`ADMIT_PER_PASS` queued calls per pass and the rest on later
+        passes, each pass after the work already waiting in the loop. A burst (1,000
+        pipelines at once) then reaches the network at the pace the loop sends requests,
+        calls already under way going first, instead of every call taking each of its
+        steps before any call takes its next: sent all together, the requests are
+        answered all together, and the loop meets the whole burst's answers only after
+        its whole dispatch, the two never overlapping. Nothing is held back while the
+        loop is idle, and a call that waits on the network holds no place.
+
+        The flag is lowered before the queue is read (:meth:`_admit`), so a call queued
+        at any moment is started by the pass under way or schedules the next one.
+        """
+        loop = self.loop
+        self._arrivals.append(remote)
+        if not self._admit_scheduled:
+            self._admit_scheduled = True
+            loop.call_soon_threadsafe(self._admit)
+
+    def _admit(self) -> None:  # on the runtime loop
+        """Start the next queued calls (one pass's worth); schedule the next pass if more wait."""
+        self._admit_scheduled = False
+        arrivals = self._arrivals
+        for _ in range(min(len(arrivals), ADMIT_PER_PASS)):
+            arrivals.popleft().start()
+        if arrivals and not self._admit_scheduled:
+            self._admit_scheduled = True
+            asyncio.get_running_loop().call_soon(self._admit)
 
     def run_sync(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
         """Run ``coro`` on the loop and block until it ends: the blocking twin of :meth:`run`.
