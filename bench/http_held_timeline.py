@@ -15,7 +15,9 @@ engine whose connection pools have httpcore's own ``anyio`` backend back in plac
 :mod:`orchestration_kernel.providers.netio`'s asyncio one, to show what it saves;
 ``pipe-unpaced``: the ``pipe`` arm with the runtime starting every handed-over call in
 the pass it arrives (``runtime.ADMIT_PER_PASS`` unbounded for its repeats), as it did
-before it paced them. ``--prompt short`` (the default) sends what ``make bench``'s held
+before it paced them; ``pipe-gc``: the ``pipe`` arm with the collector's thresholds left
+as they are during the burst (``burst_gc.BURST`` unbounded for its repeats).
+``--prompt short`` (the default) sends what ``make bench``'s held
 section sends (``held R I``, a dozen characters); ``1k`` the 1 KB prompt of the latency
 rows (the Guardian's input check is then a larger share of each call).
 
@@ -183,10 +185,10 @@ async def _repeat(
 
 
 async def _main(args: argparse.Namespace, url: str, server: Any) -> None:
-    from orchestration_kernel import runtime
+    from orchestration_kernel import burst_gc, runtime
 
     clients, engines = _clients(url)
-    clients["pipe-unpaced"] = clients["pipe"]
+    clients["pipe-unpaced"] = clients["pipe-gc"] = clients["pipe"]
     arms = args.arms.split(",")
     prompt = _prompt_for(args.prompt)
     for arm in arms:
@@ -201,15 +203,17 @@ async def _main(args: argparse.Namespace, url: str, server: Any) -> None:
     try:
         for r in range(args.repeats):
             for arm in arms if r % 2 == 0 else list(reversed(arms)):
-                paced = runtime.ADMIT_PER_PASS
+                paced, burst = runtime.ADMIT_PER_PASS, burst_gc.BURST
                 if arm == "pipe-unpaced":
                     runtime.ADMIT_PER_PASS = 1 << 30
+                if arm == "pipe-gc":
+                    burst_gc.BURST = 1 << 30
                 try:
                     got = await _repeat(
                         clients[arm], server, args.calls, args.hold, f"held {r} {arm}", args.prompt
                     )
                 finally:
-                    runtime.ADMIT_PER_PASS = paced
+                    runtime.ADMIT_PER_PASS, burst_gc.BURST = paced, burst
                 print(f"[{arm}] repeat {r}: " + json.dumps(got), flush=True)
     finally:
         gc.callbacks.remove(_on_gc)

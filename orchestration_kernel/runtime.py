@@ -22,6 +22,7 @@ import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from typing import Any, Generic, TypeVar, cast
 
+from .burst_gc import BurstGC
 from .interrupt_note import mark_interrupted
 from .interrupt_wake import stir, wait_result
 
@@ -57,6 +58,7 @@ class Runtime:
         # runtime loop takes), and whether a pass that starts some is scheduled.
         self._arrivals: collections.deque[_RemoteCall] = collections.deque()
         self._admit_scheduled = False
+        self._burst = BurstGC()  # the calls handed over and under way, on the loop
         _live_runtimes.add(self)
 
     # -- lifecycle -----------------------------------------------------------------
@@ -176,7 +178,7 @@ class Runtime:
         # At most one wake-up each way, no concurrent.futures and no shield in between:
         # this hop is on the path of every public call.
         caller = asyncio.get_running_loop()
-        remote = _RemoteCall(coro, caller)
+        remote = _RemoteCall(coro, caller, self._burst)
         self._hand_over(remote)
         _call_meanwhile(meanwhile)
         stirrer = stir(caller)  # so Ctrl-C reaches a main-thread loop asleep on a long call
@@ -288,11 +290,17 @@ class _RemoteCall:
     the run has ended is never in doubt there.
     """
 
-    __slots__ = ("caller", "cancelled", "coro", "ended", "finished", "result", "task")
+    __slots__ = ("burst", "caller", "cancelled", "coro", "ended", "finished", "result", "task")
 
-    def __init__(self, coro: Coroutine[Any, Any, Any], caller: asyncio.AbstractEventLoop) -> None:
+    def __init__(
+        self,
+        coro: Coroutine[Any, Any, Any],
+        caller: asyncio.AbstractEventLoop,
+        burst: BurstGC | None = None,
+    ) -> None:
         self.coro = coro
         self.caller = caller
+        self.burst = burst
         self.result: asyncio.Future[Any] = caller.create_future()
         self.task: asyncio.Task[None] | None = None
         self.cancelled = False
@@ -305,6 +313,8 @@ class _RemoteCall:
             self._notify(asyncio.CancelledError(), None)
             return
         self.task = asyncio.get_running_loop().create_task(self._drive())
+        if self.burst is not None:
+            self.burst.started()
 
     def cancel(self) -> None:  # on the runtime loop
         self.cancelled = True
@@ -321,6 +331,9 @@ class _RemoteCall:
             self._notify(exc, None)
         else:
             self._notify(None, value)
+        finally:
+            if self.burst is not None:
+                self.burst.ended()
 
     def _notify(self, error: BaseException | None, value: Any) -> None:  # on the runtime loop
         # A caller whose loop has closed meanwhile has nobody left to tell.
