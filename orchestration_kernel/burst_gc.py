@@ -2,9 +2,10 @@
 
 With 1,000 calls held at once, every call's objects live for the whole hold, so each
 young collection finds most of what it looks at still alive and promotes it, and every
-tenth one of those starts a full collection over every object in the process: about a
-quarter of the runtime loop's CPU went to the collector in issue 24's 1,000 held
-pipelines (``python -m bench.http_held_timeline``, ``gc_s``). A larger first threshold
+tenth one of those starts a full collection over every object in the process: in
+issue 24's 1,000 held pipelines the collector took 0.9-1.1 s of CPU per burst beside the
+runtime loop's 4-5 s (``python -m bench.http_held_timeline``, ``gc_s``, on a busy
+machine), the full collections most of it. A larger first threshold
 lets more of a call's short-lived objects die before a collection looks at them, and
 starts a full collection that much less often.
 
