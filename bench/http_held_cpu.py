@@ -1,14 +1,16 @@
 """CPU of many held calls at once, before/after: ``python -m bench.http_held_cpu --base C``.
 
 ``python -m bench.http_held_cpu --base 0030c03 [--rounds 3] [--calls 800] [--hold 3]
-[--client pipe|complete|raw]``
+[--client pipe|complete|raw] [--prompt short|1k]``
 
 Issue 24's 1,000 held pipelines, measured by what a busy machine distorts least. Each
 round starts one child per side (the ``--base`` commit unpacked with ``git archive``,
 and this checkout), in alternating order. A child starts its own OpenAI wire server
 (a 500-character reply), warms up with 20 calls one at a time, then has the server hold
 every request ``--hold`` seconds and awaits ``--calls`` calls at once (a one-step
-pipeline, Guardian and audit on; or ``engine.complete``; or the raw SDK). It prints
+pipeline, Guardian and audit on; or ``engine.complete``; or the raw SDK), each with
+``--prompt short`` (the default: what ``make bench``'s held section sends, ``held N``)
+or the latency rows' 1 KB prompt (``1k``). It prints
 the wall time, the errors, and the CPU seconds of the whole process and of each thread
 (the caller's ``MainThread``, the runtime loop ``orchestration-kernel``, the
 ``audit-writer``) over those calls. The summary is each side's median per figure, and
@@ -36,7 +38,7 @@ from bench.ab_callpath import KEY, MODEL, REPLY_CHARS, _prompt
 from bench.callpath_threads import thread_cpu_ns
 from tests.servers import spawn_server
 
-async def main(url, server, n, hold, which):
+async def main(url, server, n, hold, which, kind):
     import openai
     from orchestration_kernel import OrchestrationEngine
     wire = {"keys": {"openai": KEY}, "base_urls": {"openai": url}}
@@ -48,11 +50,12 @@ async def main(url, server, n, hold, which):
             model=MODEL, messages=[{"role": "user", "content": p}])
     call = {"pipe": eng.create_pipeline(step).execute, "raw": raw,
             "complete": lambda p: eng.complete(f"openai:{MODEL}", p)}[which]
+    prompt = _prompt if kind == "1k" else str
     for i in range(20):
-        await call(_prompt(f"warm {i}"))
+        await call(prompt(f"warm {i}"))
     server.configure(latency=hold)
     before, t, c = thread_cpu_ns(), time.perf_counter(), time.process_time()
-    done = await asyncio.gather(*(call(_prompt(f"held {i}")) for i in range(n)),
+    done = await asyncio.gather(*(call(prompt(f"held {i}")) for i in range(n)),
                                 return_exceptions=True)
     wall, cpu, after = time.perf_counter() - t, time.process_time() - c, thread_cpu_ns()
     threads = {k: (v - before.get(k, 0)) / 1e9 for k, v in after.items()}
@@ -64,14 +67,15 @@ async def main(url, server, n, hold, which):
 
 with spawn_server("openai", latency=0.0) as server:
     server.configure(reply_text=("The answer, in short: " + "x" * REPLY_CHARS)[:REPLY_CHARS])
-    asyncio.run(main(server.base_url, server, int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]))
+    asyncio.run(main(server.base_url, server, int(sys.argv[1]), float(sys.argv[2]), sys.argv[3],
+                     sys.argv[4]))
 """
 
 
 def _side(root: Path, home: Path, args: argparse.Namespace) -> dict[str, float]:
     from bench.ab_callpath import run_child
 
-    argv = [str(args.calls), str(args.hold), args.client]
+    argv = [str(args.calls), str(args.hold), args.client, args.prompt]
     return run_child(root, home, _CHILD, argv, "@@HELD")
 
 
@@ -83,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--calls", type=int, default=800)
     p.add_argument("--hold", type=float, default=3.0)
     p.add_argument("--client", choices=("pipe", "complete", "raw"), default="pipe")
+    p.add_argument("--prompt", choices=("short", "1k"), default="short")
     args = p.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     from bench.ab_callpath import _unpack
@@ -101,7 +106,8 @@ def main(argv: list[str] | None = None) -> int:
                 shown = ", ".join(f"{k} {v:.2f}" for k, v in got[side][-1].items())
                 print(f"[held] round {r} {side}: {shown}", flush=True)
     for side, rows in got.items():
-        print(f"== {side}: {args.calls} {args.client} calls held {args.hold:g} s (medians)")
+        print(f"== {side}: {args.calls} {args.client} calls held {args.hold:g} s, "
+              f"{args.prompt} prompts (medians)")  # fmt: skip
         for key in rows[0]:
             values = [row.get(key, 0.0) for row in rows]
             print(f"  {key:28s} {statistics.median(values):8.2f}")

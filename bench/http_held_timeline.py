@@ -1,7 +1,7 @@
 """When 1,000 held calls reach the server and finish: ``python -m bench.http_held_timeline``.
 
 ``python -m bench.http_held_timeline [--calls 1000] [--hold 3] [--repeats 2]
-[--arms pipe,raw] [--freeze]``
+[--arms pipe,raw] [--prompt short|1k] [--freeze]``
 
 A diagnostic for issue 24's "1,000 concurrent held pipelines ≤ 2× the hold", not a bench
 section. One process (this checkout) starts the OpenAI wire server (its own process, a
@@ -12,7 +12,14 @@ on), ``pipe-noaudit`` (the same on an engine without the audit trail), ``bare`` 
 one-step pipeline, Guardian and audit off), ``complete`` (``engine.complete``, defaults)
 ``raw`` (the official SDK, ``max_retries=0``) and ``pipe-anyio``: the ``pipe`` arm on an
 engine whose connection pools have httpcore's own ``anyio`` backend back in place of
-:mod:`orchestration_kernel.providers.netio`'s asyncio one, to show what it saves.
+:mod:`orchestration_kernel.providers.netio`'s asyncio one, to show what it saves;
+``pipe-unpaced``: the ``pipe`` arm with the runtime starting every handed-over call in
+the pass it arrives (``runtime.ADMIT_PER_PASS`` unbounded for its repeats), as it did
+before it paced them; ``pipe-gc``: the ``pipe`` arm with the collector's thresholds left
+as they are during the burst (``burst_gc.BURST`` unbounded for its repeats).
+``--prompt short`` (the default) sends what ``make bench``'s held
+section sends (``held R I``, a dozen characters); ``1k`` the 1 KB prompt of the latency
+rows (the Guardian's input check is then a larger share of each call).
 
 For each repeat it prints, in seconds from the start of the ``gather``:
 
@@ -128,8 +135,15 @@ def _clients(url: str) -> tuple[dict[str, Call], list[Any]]:
     return clients, [full, noaudit, bare, swapped]
 
 
-async def _repeat(call: Call, server: Any, n: int, hold: float, tag: str) -> dict[str, Any]:
+def _prompt_for(kind: str) -> Callable[[str], str]:
     from bench.ab_callpath import _prompt
+
+    return _prompt if kind == "1k" else str
+
+
+async def _repeat(
+    call: Call, server: Any, n: int, hold: float, tag: str, kind: str
+) -> dict[str, Any]:
     from bench.callpath_threads import thread_cpu_ns
 
     server.clear()
@@ -145,7 +159,8 @@ async def _repeat(call: Call, server: Any, n: int, hold: float, tag: str) -> dic
     tracked = len(gc.get_objects())
     server_cpu, before = _proc_cpu(server.process.pid), thread_cpu_ns()
     t0 = time.monotonic()
-    done = await asyncio.gather(*(timed(_prompt(f"{tag} {i}")) for i in range(n)),
+    prompt = _prompt_for(kind)
+    done = await asyncio.gather(*(timed(prompt(f"{tag} {i}")) for i in range(n)),
                                 return_exceptions=True)  # fmt: skip
     wall = time.monotonic() - t0
     after, server_cpu = thread_cpu_ns(), _proc_cpu(server.process.pid) - server_cpu
@@ -170,13 +185,15 @@ async def _repeat(call: Call, server: Any, n: int, hold: float, tag: str) -> dic
 
 
 async def _main(args: argparse.Namespace, url: str, server: Any) -> None:
-    from bench.ab_callpath import _prompt
+    from orchestration_kernel import burst_gc, runtime
 
     clients, engines = _clients(url)
+    clients["pipe-unpaced"] = clients["pipe-gc"] = clients["pipe"]
     arms = args.arms.split(",")
+    prompt = _prompt_for(args.prompt)
     for arm in arms:
         for i in range(20):
-            await clients[arm](_prompt(f"warm {arm} {i}"))
+            await clients[arm](prompt(f"warm {arm} {i}"))
     if "pipe-anyio" in arms:
         print(f"pools given the anyio backend back: {_swap_backend(engines[3])}", flush=True)
     if args.freeze:
@@ -186,7 +203,17 @@ async def _main(args: argparse.Namespace, url: str, server: Any) -> None:
     try:
         for r in range(args.repeats):
             for arm in arms if r % 2 == 0 else list(reversed(arms)):
-                got = await _repeat(clients[arm], server, args.calls, args.hold, f"held {r} {arm}")
+                paced, burst = runtime.ADMIT_PER_PASS, burst_gc.BURST
+                if arm == "pipe-unpaced":
+                    runtime.ADMIT_PER_PASS = 1 << 30
+                if arm == "pipe-gc":
+                    burst_gc.BURST = 1 << 30
+                try:
+                    got = await _repeat(
+                        clients[arm], server, args.calls, args.hold, f"held {r} {arm}", args.prompt
+                    )
+                finally:
+                    runtime.ADMIT_PER_PASS, burst_gc.BURST = paced, burst
                 print(f"[{arm}] repeat {r}: " + json.dumps(got), flush=True)
     finally:
         gc.callbacks.remove(_on_gc)
@@ -201,6 +228,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--hold", type=float, default=3.0)
     p.add_argument("--repeats", type=int, default=2)
     p.add_argument("--arms", default="pipe,raw")
+    p.add_argument(
+        "--prompt",
+        choices=("short", "1k"),
+        default="short",
+        help="short: make bench's held prompts; 1k: the latency rows' prompt",
+    )
     p.add_argument("--freeze", action="store_true", help="gc.freeze() after the warm-up")
     args = p.parse_args(argv)
     sys.path.insert(0, str(ROOT))

@@ -22,6 +22,7 @@ import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from typing import Any, Generic, TypeVar, cast
 
+from .burst_gc import BurstGC
 from .interrupt_note import mark_interrupted
 from .interrupt_wake import stir, wait_result
 
@@ -33,6 +34,9 @@ log = logging.getLogger(__name__)
 
 #: How long a cancelled run gets to record itself as cancelled before we stop waiting.
 CANCEL_GRACE_S = 5.0
+
+#: Calls from other loops that one pass of the runtime loop starts (see ``Runtime.run``).
+ADMIT_PER_PASS = 4
 
 _live_runtimes: weakref.WeakSet[Runtime] = weakref.WeakSet()
 
@@ -50,6 +54,11 @@ class Runtime:
         self._lock = threading.Lock()
         self._closers: list[Callable[[], Awaitable[None]]] = []
         self._closed = False
+        # Calls handed over from other loops, not started yet (any thread appends, the
+        # runtime loop takes), and whether a pass that starts some is scheduled.
+        self._arrivals: collections.deque[_RemoteCall] = collections.deque()
+        self._admit_scheduled = False
+        self._burst = BurstGC()  # the calls handed over and under way, on the loop
         _live_runtimes.add(self)
 
     # -- lifecycle -----------------------------------------------------------------
@@ -118,10 +127,18 @@ class Runtime:
             loop.close()
 
     async def _shutdown(self) -> None:
+        while self._arrivals:  # handed over but never started: their callers get a cancel
+            remote = self._arrivals.popleft()
+            remote.cancel()
+            remote.start()
         for closer in reversed(self._closers):
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(closer(), 2.0)
         self._closers.clear()
+        # A task cancelled before its first step never enters its coroutine, so a call
+        # started in the pass just gone would end without telling its caller: let every
+        # task take its first step before cancelling them.
+        await asyncio.sleep(0)
         current = asyncio.current_task()
         pending = [t for t in asyncio.all_tasks() if t is not current]
         for task in pending:
@@ -158,11 +175,11 @@ class Runtime:
         if self._closed:
             coro.close()
             raise RuntimeError("this runtime is closed")
-        # One wake-up each way (call_soon_threadsafe), no concurrent.futures and no shield
-        # in between: this hop is on the path of every public call.
+        # At most one wake-up each way, no concurrent.futures and no shield in between:
+        # this hop is on the path of every public call.
         caller = asyncio.get_running_loop()
-        remote = _RemoteCall(coro, caller)
-        self.loop.call_soon_threadsafe(remote.start)
+        remote = _RemoteCall(coro, caller, self._burst)
+        self._hand_over(remote)
         _call_meanwhile(meanwhile)
         stirrer = stir(caller)  # so Ctrl-C reaches a main-thread loop asleep on a long call
         try:
@@ -178,6 +195,37 @@ class Runtime:
         finally:
             if stirrer is not None:
                 stirrer.stop()
+
+    def _hand_over(self, remote: _RemoteCall) -> None:
+        """Queue ``remote`` for the runtime loop, waking the loop once per burst.
+
+        The loop starts :data:`ADMIT_PER_PASS` queued calls per pass and the rest on later
+        passes, each pass after the work already waiting in the loop. A burst (1,000
+        pipelines at once) then reaches the network at the pace the loop sends requests,
+        calls already under way going first, instead of every call taking each of its
+        steps before any call takes its next: sent all together, the requests are
+        answered all together, and the loop meets the whole burst's answers only after
+        its whole dispatch, the two never overlapping. Nothing is held back while the
+        loop is idle, and a call that waits on the network holds no place.
+
+        The flag is lowered before the queue is read (:meth:`_admit`), so a call queued
+        at any moment is started by the pass under way or schedules the next one.
+        """
+        loop = self.loop
+        self._arrivals.append(remote)
+        if not self._admit_scheduled:
+            self._admit_scheduled = True
+            loop.call_soon_threadsafe(self._admit)
+
+    def _admit(self) -> None:  # on the runtime loop
+        """Start the next queued calls (one pass's worth); schedule the next pass if more wait."""
+        self._admit_scheduled = False
+        arrivals = self._arrivals
+        for _ in range(min(len(arrivals), ADMIT_PER_PASS)):
+            arrivals.popleft().start()
+        if arrivals and not self._admit_scheduled:
+            self._admit_scheduled = True
+            asyncio.get_running_loop().call_soon(self._admit)
 
     def run_sync(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
         """Run ``coro`` on the loop and block until it ends: the blocking twin of :meth:`run`.
@@ -242,11 +290,17 @@ class _RemoteCall:
     the run has ended is never in doubt there.
     """
 
-    __slots__ = ("caller", "cancelled", "coro", "ended", "finished", "result", "task")
+    __slots__ = ("burst", "caller", "cancelled", "coro", "ended", "finished", "result", "task")
 
-    def __init__(self, coro: Coroutine[Any, Any, Any], caller: asyncio.AbstractEventLoop) -> None:
+    def __init__(
+        self,
+        coro: Coroutine[Any, Any, Any],
+        caller: asyncio.AbstractEventLoop,
+        burst: BurstGC | None = None,
+    ) -> None:
         self.coro = coro
         self.caller = caller
+        self.burst = burst
         self.result: asyncio.Future[Any] = caller.create_future()
         self.task: asyncio.Task[None] | None = None
         self.cancelled = False
@@ -259,6 +313,8 @@ class _RemoteCall:
             self._notify(asyncio.CancelledError(), None)
             return
         self.task = asyncio.get_running_loop().create_task(self._drive())
+        if self.burst is not None:
+            self.burst.started()
 
     def cancel(self) -> None:  # on the runtime loop
         self.cancelled = True
@@ -275,6 +331,9 @@ class _RemoteCall:
             self._notify(exc, None)
         else:
             self._notify(None, value)
+        finally:
+            if self.burst is not None:
+                self.burst.ended()
 
     def _notify(self, error: BaseException | None, value: Any) -> None:  # on the runtime loop
         # A caller whose loop has closed meanwhile has nobody left to tell.

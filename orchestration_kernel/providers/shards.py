@@ -23,7 +23,7 @@ from typing import Any
 
 from .netio import use_asyncio_backend
 
-__all__ = ["SHARDS", "sdk_http_client", "sharded_transport"]
+__all__ = ["SHARDS", "keep_every_connection", "sdk_http_client", "sharded_transport"]
 
 #: Pools per transport: 1,000 calls in flight walk ~125 entries per pass, not 1,000.
 SHARDS = 8
@@ -37,11 +37,31 @@ def sharded_transport(httpx_module: Any, limits: Any, shards: int = SHARDS) -> A
 
 def sdk_http_client(sdk: Any, httpx_module: Any, **kwargs: Any) -> Any:
     """``sdk.DefaultAsyncHttpxClient(**kwargs)`` (the SDK's timeouts, limits, redirects)
-    on a :func:`sharded_transport` that shares the SDK's default connection limits."""
+    on a :func:`sharded_transport` that shares the SDK's default connection limits,
+    keeping idle as many connections as it may open (:func:`keep_every_connection`)."""
     limits = getattr(getattr(sdk, "_constants", None), "DEFAULT_CONNECTION_LIMITS", None)
     if limits is None:  # pragma: no cover - another SDK layout: the SDK's documented limits
         limits = httpx_module.Limits(max_connections=1000, max_keepalive_connections=100)
-    return sdk.DefaultAsyncHttpxClient(transport=sharded_transport(httpx_module, limits), **kwargs)
+    transport = sharded_transport(httpx_module, keep_every_connection(httpx_module, limits))
+    return sdk.DefaultAsyncHttpxClient(transport=transport, **kwargs)
+
+
+def keep_every_connection(httpx_module: Any, limits: Any) -> Any:
+    """``limits`` with as many idle connections kept as may be open at once.
+
+    The SDKs open up to 1,000 connections but keep 100 idle: after a burst of more
+    calls than that, each one past the hundredth closes its connection as it finishes,
+    and the next burst connects again (a TCP connect and, against a real API, a TLS
+    handshake, each on the event loop's CPU). Kept, a connection costs an idle socket
+    until the keep-alive expiry (the SDK's, 5 s) closes it, or the server does (an
+    idle connection the server closed is never reused: :mod:`.netio`)."""
+    if limits.max_connections is None:
+        return limits
+    return httpx_module.Limits(
+        max_connections=limits.max_connections,
+        max_keepalive_connections=limits.max_connections,
+        keepalive_expiry=limits.keepalive_expiry,
+    )
 
 
 _classes: dict[str, type] = {}
