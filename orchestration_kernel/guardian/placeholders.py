@@ -391,4 +391,3 @@ def brackets_cross(value: str) -> bool:
             elif stack or value[i + 1 :].strip(")]}"):
                 return True
     return False
-
