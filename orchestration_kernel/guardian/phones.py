@@ -27,7 +27,7 @@ from functools import lru_cache
 from ._scan import CASELESS_ASCII, skeleton
 from .redaction import Finding
 
-__all__ = ["DEFAULT_PHONE_REGIONS", "MAX_VALIDATED", "national_phones"]
+__all__ = ["DEFAULT_PHONE_REGIONS", "MAX_VALIDATED", "national_phones", "possible_international"]
 
 #: Regions whose national formats are recognised without a country code.
 DEFAULT_PHONE_REGIONS: tuple[str, ...] = (
@@ -64,6 +64,11 @@ _DATE = re.compile(r"(?:19|20)\d\d[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-
 _PHONE_WORDS = re.compile(
     r"(?i:phone|tel\b|telephone|call|mobile|cell|fax|whatsapp|sms|text\s+me|contact|reach"
     r"|answering|dial|ring|messages|registered|landline"
+    # The same words in the default regions' languages: Spanish, Portuguese, Italian
+    # teléfono/telefone/telefono, French téléphone, German Telefon, Dutch telefoon and
+    # mobiel, móvil, celular, and the abbreviations tél. and tlf. (Not "portable",
+    # "handy", "tf.": English words and TensorFlow's module before numbers.)
+    r"|t[eé]l[eé]fon|t[ée]l[ée]phon|telefoon|m[oó]vil|celular|mobiel|t[ée]l\.|tlf"
     r"|(?:my|his|her|their|your|cn|us|uk|au|home|work|office)\s+(?:number|no\.|#))"
 )
 #: :data:`_PHONE_WORDS` without its case-insensitive flag, to search text mapped by
@@ -246,6 +251,17 @@ _GLUED_BEFORE = b"Aa0_.-/:"
 _GLUED_AFTER = b"0Aa"
 
 
+_ASCENDING = "0123456789" * 3
+
+
+def _counts_up(candidate: str) -> bool:
+    """Is every digit of ``candidate`` the one after the digit before it (``123456789``,
+    ``456 789 0123``)? What a form's example or a placeholder holds: a number in a
+    numbering plan is not the digits counted in order."""
+    digits = "".join(c for c in candidate if c.isdigit())
+    return len(digits) >= 8 and digits in _ASCENDING
+
+
 def national_phones(text: str, sk: bytes, regions: Sequence[str]) -> Iterator[Finding]:
     """Phone numbers in national formats of ``regions`` (``sk``: the text's skeleton)."""
     if not regions:
@@ -266,6 +282,10 @@ def national_phones(text: str, sk: bytes, regions: Sequence[str]) -> Iterator[Fi
         if not length:
             continue
         candidate = text[start : start + length]
+        if _counts_up(candidate):
+            continue  # 123456789: every digit the next one up, a sample's filler
+        if candidate.startswith("+") and not possible_international(candidate):
+            continue  # its "+" says which country: a code none has, or too many digits
         dialled_abroad = candidate.startswith("00")
         checked += 1
         if (
@@ -293,5 +313,20 @@ def _valid_e164(digits: str) -> bool:
         return False
     try:
         return bool(lib.is_valid_number(lib.parse("+" + digits)))
+    except lib.NumberParseException:
+        return False
+
+
+@lru_cache(maxsize=1024)
+def possible_international(number: str) -> bool:
+    """Could ``number`` (written with its ``+``, separators and all) be a number of the
+    country its code names: a code that exists, and a length that country's numbers
+    have (``phonenumbers.is_possible_number``; ``+99 …`` names no country, ``+34`` and
+    thirteen digits is too long for Spain)? Lenient on purpose: a made-up number of the
+    right length in a real country's plan still counts, as samples and test data use."""
+    import phonenumbers as lib
+
+    try:
+        return bool(lib.is_possible_number(lib.parse(number)))
     except lib.NumberParseException:
         return False
