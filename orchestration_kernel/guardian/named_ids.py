@@ -19,10 +19,11 @@ import calendar
 import re
 from collections.abc import Callable, Iterator
 
+from . import scan_gate
 from ._scan import OnePass
 from .redaction import Finding
 
-__all__ = ["CURP_UNIT", "NAMED_ID_WORDS", "named_ids"]
+__all__ = ["NAMED_ID_UNIT", "NAMED_ID_WORDS", "named_ids"]
 
 
 def _digits(value: str) -> str:
@@ -153,7 +154,7 @@ _RULES: tuple[_Rule, ...] = (
         "FR_NIR",
     ),
     (
-        ("身份", "resident identity", "ric"),
+        ("身份", "resident identity"),
         re.compile(r"\d{17}[\dXx](?![\dA-Za-z])"),
         cn_ric_valid,
         "CN_RIC",
@@ -165,7 +166,8 @@ _RULES: tuple[_Rule, ...] = (
         "ID_NUMBER",
     ),
 )
-#: Every word a rule starts from (lower case): the unit a text must match (scan gate).
+#: Every word a rule starts from (lower case): with a digit after it, the unit a text
+#: must match (:data:`NAMED_ID_UNIT`).
 NAMED_ID_WORDS: tuple[str, ...] = tuple(dict.fromkeys(w for words, *_ in _RULES for w in words))
 _WORD_PASS = OnePass(NAMED_ID_WORDS)
 _WORD_SET = frozenset(NAMED_ID_WORDS)
@@ -177,13 +179,22 @@ _CURP = re.compile(
     r"(?<![A-Za-z0-9])[A-Z][AEIOUX][A-Z]{2}\d{6}[HMX][A-Z]{2}[B-DF-HJ-NP-TV-Z]{3}[0-9A-Z]\d"
     r"(?![A-Za-z0-9])"
 )
-#: The scan gate's unit for a CURP: where one can stand at all.
-CURP_UNIT = r"[A-Z]{4}[0-9]{6}[HMX]"
+#: The scan gate's unit: a word of :data:`NAMED_ID_WORDS` with a digit at most 24
+#: characters after it, or where a CURP can stand.
+NAMED_ID_UNIT = (
+    f"(?:{scan_gate.literals(folded=NAMED_ID_WORDS)})[^0-9]{{0,24}}[0-9]"
+    r"|[A-Z]{4}[0-9]{6}[HMX]"
+)
 
 
-def named_ids(text: str, low: str) -> Iterator[Finding]:
+#: Where a CURP can stand on the text's skeleton (four letters, six digits, a letter).
+_CURP_SKELETON = b"AAAA000000A"
+
+
+def named_ids(text: str, sk: bytes, low: str) -> Iterator[Finding]:
     """Identity numbers right after the word that names them, confirmed by their check;
-    and CURPs anywhere (``low``: ``text`` lower-cased, the same length)."""
+    and CURPs anywhere (``sk``: the text's skeleton; ``low``: ``text`` lower-cased, the
+    same length)."""
     if len(low) == len(text):
         occurrences = _WORD_PASS.occurrences(low)
         occurring = occurrences.occurring(_WORD_SET)
@@ -192,6 +203,8 @@ def named_ids(text: str, low: str) -> Iterator[Finding]:
             for word in words:
                 if word in present:
                     yield from _after_word(text, low, word, pattern, check, entity)
+    if _CURP_SKELETON not in sk:
+        return
     for m in _CURP.finditer(text):
         if curp_valid(m.group()):
             yield Finding("MX_CURP", m.start(), m.end(), 0.85)

@@ -317,16 +317,36 @@ def _valid_e164(digits: str) -> bool:
         return False
 
 
-@lru_cache(maxsize=1024)
-def possible_international(number: str) -> bool:
-    """Could ``number`` (written with its ``+``, separators and all) be a number of the
-    country its code names: a code that exists, and a length that country's numbers
-    have (``phonenumbers.is_possible_number``; ``+99 …`` names no country, ``+34`` and
-    thirteen digits is too long for Spain)? Lenient on purpose: a made-up number of the
-    right length in a real country's plan still counts, as samples and test data use."""
+@lru_cache(maxsize=1200)  # (one entry per 1-3 digit prefix at most)
+def _longest_national(code: str) -> int:
+    """The most digits a national number of country code ``code`` has (libphonenumber's
+    metadata, every region sharing the code), or 0 when no country has that code."""
     import phonenumbers as lib
 
-    try:
-        return bool(lib.is_possible_number(lib.parse(number)))
-    except lib.NumberParseException:
-        return False
+    regions = lib.COUNTRY_CODE_TO_REGION_CODE.get(int(code), ())
+    lengths: list[int] = []
+    for region in regions:
+        meta = (
+            lib.PhoneMetadata.metadata_for_nongeo_region(int(code))
+            if region == "001"
+            else lib.PhoneMetadata.metadata_for_region(region)
+        )
+        if meta is not None and meta.general_desc is not None:
+            lengths.extend(meta.general_desc.possible_length or ())
+    return max(lengths, default=17) if regions else 0
+
+
+def possible_international(number: str) -> bool:
+    """Could ``number`` (written with its ``+``) be a number of the country its code
+    names: a code that exists (E.164 codes are prefix-free: the first one to match is
+    the code), and no more digits than that country's longest national number, one more
+    allowed for a trunk "(0)" written in? (``+99 …`` names no country; ``+34`` and
+    thirteen digits is too long for Spain.) Lenient on purpose: a made-up number of a
+    real country's length still counts, as samples and test data write them. Read from
+    libphonenumber's metadata, no parse: a prompt's numbers are new every time."""
+    digits = "".join(c for c in number if c.isdigit())
+    for width in (1, 2, 3):
+        longest = _longest_national(digits[:width]) if len(digits) > width else 0
+        if longest:
+            return len(digits) - width <= longest + 1
+    return False

@@ -16,7 +16,7 @@ from . import scan_gate
 from ._scan import CASELESS_ASCII, HIT_BUDGET, fold, lower, matches_from, skeleton
 from .context import GuardContext, Stage
 from .data_numbers import without_data_numbers
-from .named_ids import CURP_UNIT, NAMED_ID_WORDS, named_ids
+from .named_ids import NAMED_ID_UNIT, named_ids
 from .national_ids import (
     LABEL_HINTS,
     NUMBERED_UNIT,
@@ -841,7 +841,7 @@ def _numbered_ids(text: str, sk: bytes, low: str) -> Iterator[Finding]:
 def _named_ids(text: str, sk: bytes, low: str) -> Iterator[Finding]:
     """Identity numbers after the acronym that names them, checked, and CURPs
     (:func:`.named_ids.named_ids`; the shortest, a DNI, has seven digits)."""
-    return named_ids(text, low) if _digits(sk) >= 7 else iter(())
+    return named_ids(text, sk, low) if _digits(sk) >= 7 else iter(())
 
 
 def _labelled_ids(text: str, sk: bytes, low: str) -> Iterator[Finding]:
@@ -896,7 +896,7 @@ _DETECTORS: dict[str, tuple[tuple[_Part, str], ...]] = {
     "NATIONAL_ID": (
         (_numbered_ids, NUMBERED_UNIT),
         (_labelled_ids, scan_gate.literals(folded=LABEL_HINTS)),
-        (_named_ids, f"{scan_gate.literals(folded=NAMED_ID_WORDS)}|{CURP_UNIT}"),
+        (_named_ids, NAMED_ID_UNIT),
     ),
 }
 PII_ENTITIES: tuple[str, ...] = tuple(_DETECTORS)
