@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from enum import Enum
 
 from ._scan import Occurrences, OnePass
-from .placeholders import is_placeholder
+from .placeholders import is_metavariable, is_placeholder
 
 __all__ = ["LITERALS", "PGPASS_MARK", "Sureness", "find_password_forms", "password_like"]
 
@@ -277,6 +277,8 @@ def password_like(value: str, sureness: Sureness, quoted: bool) -> bool:
     """
     if len(value) < _MIN_CHARS or is_placeholder(value, sequences=False, fill=False):
         return False
+    if is_metavariable(value):
+        return False  # sshpass -p PAROLA: the name --help gives the value to type
     if sureness is Sureness.SYNTAX:
         return True
     if not quoted and (not value[0].isalnum() or len(value) > _PROSE_MAX_CHARS):

@@ -27,7 +27,7 @@ from functools import lru_cache
 from ._scan import CASELESS_ASCII, skeleton
 from .redaction import Finding
 
-__all__ = ["DEFAULT_PHONE_REGIONS", "MAX_VALIDATED", "national_phones"]
+__all__ = ["DEFAULT_PHONE_REGIONS", "MAX_VALIDATED", "national_phones", "possible_international"]
 
 #: Regions whose national formats are recognised without a country code.
 DEFAULT_PHONE_REGIONS: tuple[str, ...] = (
@@ -64,6 +64,11 @@ _DATE = re.compile(r"(?:19|20)\d\d[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-
 _PHONE_WORDS = re.compile(
     r"(?i:phone|tel\b|telephone|call|mobile|cell|fax|whatsapp|sms|text\s+me|contact|reach"
     r"|answering|dial|ring|messages|registered|landline"
+    # The same words in the default regions' languages: Spanish, Portuguese, Italian
+    # teléfono/telefone/telefono, French téléphone, German Telefon, Dutch telefoon and
+    # mobiel, móvil, celular, and the abbreviations tél. and tlf. (Not "portable",
+    # "handy", "tf.": English words and TensorFlow's module before numbers.)
+    r"|t[eé]l[eé]fon|t[ée]l[ée]phon|telefoon|m[oó]vil|celular|mobiel|t[ée]l\.|tlf"
     r"|(?:my|his|her|their|your|cn|us|uk|au|home|work|office)\s+(?:number|no\.|#))"
 )
 #: :data:`_PHONE_WORDS` without its case-insensitive flag, to search text mapped by
@@ -246,6 +251,17 @@ _GLUED_BEFORE = b"Aa0_.-/:"
 _GLUED_AFTER = b"0Aa"
 
 
+_ASCENDING = "0123456789" * 3
+
+
+def _counts_up(candidate: str) -> bool:
+    """Is every digit of ``candidate`` the one after the digit before it (``123456789``,
+    ``456 789 0123``)? What a form's example or a placeholder holds: a number in a
+    numbering plan is not the digits counted in order."""
+    digits = "".join(c for c in candidate if c.isdigit())
+    return len(digits) >= 8 and digits in _ASCENDING
+
+
 def national_phones(text: str, sk: bytes, regions: Sequence[str]) -> Iterator[Finding]:
     """Phone numbers in national formats of ``regions`` (``sk``: the text's skeleton)."""
     if not regions:
@@ -266,6 +282,10 @@ def national_phones(text: str, sk: bytes, regions: Sequence[str]) -> Iterator[Fi
         if not length:
             continue
         candidate = text[start : start + length]
+        if _counts_up(candidate):
+            continue  # 123456789: every digit the next one up, a sample's filler
+        if candidate.startswith("+") and not possible_international(candidate):
+            continue  # its "+" says which country: a code none has, or too many digits
         dialled_abroad = candidate.startswith("00")
         checked += 1
         if (
@@ -295,3 +315,38 @@ def _valid_e164(digits: str) -> bool:
         return bool(lib.is_valid_number(lib.parse("+" + digits)))
     except lib.NumberParseException:
         return False
+
+
+@lru_cache(maxsize=1200)  # (one entry per 1-3 digit prefix at most)
+def _longest_national(code: str) -> int:
+    """The most digits a national number of country code ``code`` has (libphonenumber's
+    metadata, every region sharing the code), or 0 when no country has that code."""
+    import phonenumbers as lib
+
+    regions = lib.COUNTRY_CODE_TO_REGION_CODE.get(int(code), ())
+    lengths: list[int] = []
+    for region in regions:
+        meta = (
+            lib.PhoneMetadata.metadata_for_nongeo_region(int(code))
+            if region == "001"
+            else lib.PhoneMetadata.metadata_for_region(region)
+        )
+        if meta is not None and meta.general_desc is not None:
+            lengths.extend(meta.general_desc.possible_length or ())
+    return max(lengths, default=17) if regions else 0
+
+
+def possible_international(number: str) -> bool:
+    """Could ``number`` (written with its ``+``) be a number of the country its code
+    names: a code that exists (E.164 codes are prefix-free: the first one to match is
+    the code), and no more digits than that country's longest national number, one more
+    allowed for a trunk "(0)" written in? (``+99 …`` names no country; ``+34`` and
+    thirteen digits is too long for Spain.) Lenient on purpose: a made-up number of a
+    real country's length still counts, as samples and test data write them. Read from
+    libphonenumber's metadata, no parse: a prompt's numbers are new every time."""
+    digits = "".join(c for c in number if c.isdigit())
+    for width in (1, 2, 3):
+        longest = _longest_national(digits[:width]) if len(digits) > width else 0
+        if longest:
+            return len(digits) - width <= longest + 1
+    return False

@@ -16,6 +16,7 @@ from . import scan_gate
 from ._scan import CASELESS_ASCII, HIT_BUDGET, fold, lower, matches_from, skeleton
 from .context import GuardContext, Stage
 from .data_numbers import without_data_numbers
+from .named_ids import NAMED_ID_UNIT, named_ids
 from .national_ids import (
     LABEL_HINTS,
     NUMBERED_UNIT,
@@ -23,7 +24,7 @@ from .national_ids import (
     labelled_ids,
     numbered_ids,
 )
-from .phones import DEFAULT_PHONE_REGIONS, national_phones
+from .phones import DEFAULT_PHONE_REGIONS, national_phones, possible_international
 from .policy import ALL_STAGES, BasePolicy, Outcome
 from .redaction import Finding, Operator, Redactor
 
@@ -538,7 +539,11 @@ def _intl_phones(text: str, sk: bytes, low: str) -> Iterator[Finding]:
     if b"+" in sk and b"+0" in sk:  # (a one-byte search turns most texts away first)
         for m in _PHONE_INTL.finditer(sk):
             n = m.group().count(b"0")
-            if 8 <= n <= 15 and _before(sk, m.start(), b"Aa0_+"):
+            if not (8 <= n <= 15 and _before(sk, m.start(), b"Aa0_+")):
+                continue
+            # A code no country has, or more digits than the country's numbers have
+            # ("+99 983 453 999", "+349834539996781"): not a phone number.
+            if possible_international(text[m.start() : m.end()]):
                 yield Finding("PHONE_NUMBER", m.start(), m.end(), 0.8)
 
 
@@ -833,6 +838,12 @@ def _numbered_ids(text: str, sk: bytes, low: str) -> Iterator[Finding]:
     return numbered_ids(text, sk, low) if _digits(sk) >= 4 else iter(())
 
 
+def _named_ids(text: str, sk: bytes, low: str) -> Iterator[Finding]:
+    """Identity numbers after the acronym that names them, checked, and CURPs
+    (:func:`.named_ids.named_ids`; the shortest, a DNI, has seven digits)."""
+    return named_ids(text, sk, low) if _digits(sk) >= 7 else iter(())
+
+
 def _labelled_ids(text: str, sk: bytes, low: str) -> Iterator[Finding]:
     """Numbers labelled as identity documents (:func:`.national_ids.labelled_ids`)."""
     return labelled_ids(text, sk, low) if _digits(sk) >= 5 else iter(())
@@ -885,6 +896,7 @@ _DETECTORS: dict[str, tuple[tuple[_Part, str], ...]] = {
     "NATIONAL_ID": (
         (_numbered_ids, NUMBERED_UNIT),
         (_labelled_ids, scan_gate.literals(folded=LABEL_HINTS)),
+        (_named_ids, NAMED_ID_UNIT),
     ),
 }
 PII_ENTITIES: tuple[str, ...] = tuple(_DETECTORS)

@@ -30,7 +30,9 @@ if TYPE_CHECKING:
     from ahocorasick_rs import AhoCorasick
 
 __all__ = [
+    "brackets_cross",
     "has_sequence_run",
+    "is_metavariable",
     "is_placeholder",
     "is_time_uuid",
     "mask_dominated",
@@ -354,3 +356,38 @@ def _fill_like(value: str, start: int, end: int) -> bool:
     if not _one_case(part):
         return False
     return not part.isalpha() or _starts_part(value, start) or _ends_part(value, end)
+
+
+#: A name in capitals: letters (any script) joined by ``_`` or ``-``, no digit, and an
+#: optional colon (the next key of a mapping: ``credentials: BS_USERNAME:``).
+_METAVARIABLE = re.compile(r"[^\W\d_]{2,40}(?:[_-][^\W\d_]{1,40}){0,6}:?")
+
+
+def is_metavariable(value: str) -> bool:
+    """Is ``value`` a name written in capitals (``PAROLA``, ``MOT_DE_PASSE``,
+    ``DB_PASSWORD``, ``ПАРОЛЬ``)? What ``--help`` text and gettext catalogues put after
+    an option for the value to type (``--password=PAROLA``), and what a configuration
+    gives where it names the variable holding the secret (``token: GITHUB_TOKEN``): a
+    name, not the credential. A generated value is never letters of one case alone with
+    no digit; a password so written is one a person would not choose."""
+    return len(value) <= 120 and value.isupper() and _METAVARIABLE.fullmatch(value) is not None
+
+
+_OPENERS = {")": "(", "]": "[", "}": "{"}
+
+
+def brackets_cross(value: str) -> bool:
+    """Do ``value``'s brackets cross (``{{h}o)p${e]…``: a ``)`` closing a ``{``, or a
+    closer with nothing open and more after it)? Code's brackets nest, and code cut
+    short by a blank or a comma leaves openers unclosed or closers at its end
+    (``get(x``, ``abc)``); crossed ones are characters a person typed into a value."""
+    stack: list[str] = []
+    for i, ch in enumerate(value):
+        if ch in "([{":
+            stack.append(ch)
+        elif ch in _OPENERS:
+            if stack and stack[-1] == _OPENERS[ch]:
+                stack.pop()
+            elif stack or value[i + 1 :].strip(")]}"):
+                return True
+    return False

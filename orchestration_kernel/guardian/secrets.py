@@ -49,7 +49,13 @@ from .kube_secrets import KIND_MARK, find_kube_secret_values
 from .literal_gate import LiteralGate, min_width
 from .password_forms import LITERALS as PASSWORD_LITERALS
 from .password_forms import PGPASS_MARK, Sureness, find_password_forms, password_like
-from .placeholders import is_placeholder, is_time_uuid, says_placeholder_word
+from .placeholders import (
+    brackets_cross,
+    is_metavariable,
+    is_placeholder,
+    is_time_uuid,
+    says_placeholder_word,
+)
 from .policy import ALL_STAGES, BasePolicy, Outcome
 from .redaction import Finding
 from .secret_formats import (
@@ -135,6 +141,9 @@ def _rule(
 
 
 _CODE_CHARS = set("()[]")
+#: A value opening with a name and a bracket (``get(``, ``cfg[``, ``m{``): a call, an
+#: index or a block, code whatever its brackets do after.
+_CALL_START = re.compile(r"[A-Za-z_][\w.]{0,80}[(\[{]")
 _DIGIT = re.compile(r"\d")
 _SYMBOL = re.compile(r"[^\w.-]")
 _MASKED_TAIL = frozenset("#*•")
@@ -519,12 +528,18 @@ def _assignment_ok(a: Assignment, value: str, *, assigned: bool = False) -> bool
     sample: what a person typed there is what the program uses. (After a vendor prefix
     it does: a real token's body is random, so a run marks a documentation sample.)
     """
-    if not a.quoted and _CODE_CHARS.union("{}").intersection(value):
+    if (
+        not a.quoted
+        and _CODE_CHARS.union("{}").intersection(value)
+        and (_CALL_START.match(value) is not None or not brackets_cross(value))
+    ):
         return False  # a call, an index or a template: code that fetches the secret
     if _PLAIN_URL.fullmatch(value) and not _secret_in_path(value):
         return False  # an address: where something is, not a secret
     if _names_itself(a.name, value):
         return False  # DB_PASSWORD=DB_PASSWORD: the setting's name where its value goes
+    if is_metavariable(value):
+        return False  # --password=PAROLA, token: GITHUB_TOKEN: a name for the value
     if _names_a_reference(a.name) or _names_no_credential(a) or _names_other_key(a):
         return False  # where the secret is, or what it is called: not the secret
     value = value[_short_vendor_prefix(value) :]
