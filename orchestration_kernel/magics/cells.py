@@ -128,6 +128,9 @@ def _load(ctx: CellContext, body: str, name: str | None, options: dict[str, Any]
         return Pipeline(body, engine=ctx.engine, name=name, **options)
     except SpecError as exc:
         if not looks_like_prompt(body):
+            from .session_hint import other_session_notes
+
+            ctx.notes(other_session_notes(ctx.engine.bus, ctx.session_id, exc))
             raise
         raise prompt_cell_error(ctx.engine, name, ctx.default_model or None) from exc
 
