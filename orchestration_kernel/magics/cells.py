@@ -203,6 +203,9 @@ def run_compare_cell(ctx: CellContext, args: argparse.Namespace, body: str) -> A
     ctx.notes(format_spec_notes(template, [*known, "item"]) + doubled_brace_notes(template, fields))
     ctx.notes(expression_notes(template, [*known, "item"]))
     ctx.notes(prepared.notes())
+    from .window_notes import window_notes
+
+    ctx.notes(window_notes(engine, models, prepared.prompts))
     check_mode("interactive", None)
     if args.dry_run:
         import pandas as pd
