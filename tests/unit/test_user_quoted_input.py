@@ -19,25 +19,21 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from IPython import get_ipython
-from IPython.testing.globalipapp import start_ipython
 
 from orchestration_kernel.pipeline import Pipeline
+from tests.unit.magic_shell import magic_shell
 
 SPEC = '- name: s\n  model: gpt-4o\n  prompt: "Summarise: {input}"\n'
 
 
 @pytest.fixture
 def ip(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    monkeypatch.setenv("ORCHESTRATION_OFFLINE", "on")
     monkeypatch.setenv("ORCHESTRATION_OFFLINE_MODEL", "sim")
-    shell = start_ipython() or get_ipython()
-    shell.run_line_magic("load_ext", "orchestration_kernel")
+    shells = magic_shell(monkeypatch, ("hello", "df", "r"))
+    shell = next(shells)
     assert shell.run_cell("%%orchestrate summar\n" + SPEC).success
     yield shell
-    shell.run_line_magic("unload_ext", "orchestration_kernel")
-    for name in ("hello", "df", "r", "_orchestrate"):
-        shell.user_ns.pop(name, None)
+    next(shells, None)
 
 
 def sent(ip: Any, line: str) -> str:

@@ -13,21 +13,15 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from IPython import get_ipython
-from IPython.testing.globalipapp import start_ipython
 
 from orchestration_kernel.errors import SpecError
+from tests.unit.magic_shell import magic_shell
 
 
 @pytest.fixture
 def ip(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    monkeypatch.setenv("ORCHESTRATION_OFFLINE", "on")
     monkeypatch.setenv("ORCHESTRATION_OFFLINE_MODEL", "sim")
-    shell = start_ipython() or get_ipython()
-    shell.run_line_magic("load_ext", "orchestration_kernel")
-    yield shell
-    shell.run_line_magic("unload_ext", "orchestration_kernel")
-    shell.user_ns.pop("_orchestrate", None)
+    yield from magic_shell(monkeypatch, ())
 
 
 CELL = '%%orchestrate\n- model: gpt-4o\n  prompt: "Write to {customer}"\n'

@@ -12,20 +12,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from IPython import get_ipython
-from IPython.testing.globalipapp import start_ipython
+
+from tests.unit.magic_shell import magic_shell
 
 
 @pytest.fixture
 def ip(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    monkeypatch.setenv("ORCHESTRATION_OFFLINE", "on")
     monkeypatch.setenv("ORCHESTRATION_OFFLINE_MODEL", "sim")
-    shell = start_ipython() or get_ipython()
-    shell.run_line_magic("load_ext", "orchestration_kernel")
-    yield shell
-    shell.run_line_magic("unload_ext", "orchestration_kernel")
-    for name in ("long", "_orchestrate"):
-        shell.user_ns.pop(name, None)
+    yield from magic_shell(monkeypatch, ("long",))
 
 
 def test_a_prompt_over_one_models_window_is_noted_for_that_model(
