@@ -48,8 +48,9 @@ COMMANDS: dict[str, str] = {
     "audit": "[--run ID] [--out VAR] — the audit rows of a run (default: the last run)",
     "context": "[SESSION] — the session context (default: this kernel's session)",
     "session": "[ID] — show the session id runs use, or pin it (context survives restarts)",
-    "offline": "on|off|auto — serve models offline, by the embedded local model (the "
-    "[local] extra) or the simulator: on for every model, auto for those without a key",
+    "offline": "[on|off|auto] — the mode now, or serve models offline, by the embedded "
+    "local model (the [local] extra) or the simulator: on for every model, auto for those "
+    "without a key",
     "key": "PROVIDER [--save] — ask for a key (getpass, never echoed), kept for the "
     "kernel's life; --save keeps it in the system keyring",
     "explain": "[CELL] [-m MODEL] — ask a model to explain the last error",

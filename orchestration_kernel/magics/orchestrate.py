@@ -203,7 +203,7 @@ class OrchestrateMagics(Magics):
 
         A line runs a command: ``%orchestrate models [FILTER]``, ``run NAME [--input EXPR]``,
         ``audit [--run ID] [--out VAR]``, ``context [SESSION]``, ``session [ID]``,
-        ``offline on|off|auto``, ``key PROVIDER [--save]``, ``explain [CELL] [-m MODEL]``,
+        ``offline [on|off|auto]``, ``key PROVIDER [--save]``, ``explain [CELL] [-m MODEL]``,
         ``jobs [NAME]``, ``help`` (or ``-h``/``--help`` with any of them).
 
         On the magic's line, ``$name`` and ``{name}`` (``name.attr`` too) are the values
