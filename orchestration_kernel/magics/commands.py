@@ -64,9 +64,14 @@ def _arity_message(command: str, rest: list[str], low: int, high: int) -> str:
     return f"{what} Usage: %orchestrate {command} {syntax}".rstrip()
 
 
-def help_text(*_: Any) -> Rendered:
-    """What the magics do, in short."""
+def help_text(*_: Any, command: str | None = None) -> Rendered:
+    """What the magics do, in short; with ``command`` (``%orchestrate run --help``), that
+    command's usage first, then the rest."""
+    first = []
+    if command in COMMANDS:
+        first = [f"**%orchestrate {command}** {COMMANDS[command]}", "", "---", ""]
     lines = [
+        *first,
         "**%%orchestrate** `[NAME] [--input EXPR] [--out VAR] [--session ID] [-f FORMAT] "
         "[--no-stream] [--no-interpolate] [--dry-run] [--over EXPR [--cluster WHERE] [--yes]]` "
         "with a YAML pipeline body (with `--over`, once per row). FORMAT: "

@@ -220,7 +220,8 @@ class OrchestrateMagics(Magics):
             if wants_help(line):  # as in a shell; a cell's body does not run
                 from .commands import help_text
 
-                return help_text()
+                words = line.split()
+                return help_text(command=words[0] if words and cell is None else None)
             args = parse_args(self.orchestrate.parser, line)
             check_cell_options(args, cell=cell is not None)
             if cell is not None:

@@ -1,8 +1,9 @@
-"""``%orchestrate offline`` without a mode shows the mode now (session 16).
+"""Two line commands a user tried first (session 16).
 
-Before, it failed: "%orchestrate offline needs 1 argument", while ``%orchestrate session``
-without an id shows the session. A user who wants to know whether the answers are real
-had to read ``engine.providers.offline``.
+* ``%orchestrate offline`` without a mode failed ("needs 1 argument"), while
+  ``%orchestrate session`` without an id shows the session; it now shows the mode.
+* ``%orchestrate run --help`` showed the general help with ``run`` somewhere in a list; it
+  now starts with ``run``'s own usage.
 """
 
 from __future__ import annotations
@@ -34,3 +35,11 @@ def test_offline_without_a_mode_shows_the_mode_now(
     capsys.readouterr()
     assert ip.run_cell("%orchestrate offline").success
     assert capsys.readouterr().out.startswith("Offline mode on: every model is served by the")
+
+
+def test_a_commands_help_starts_with_its_own_usage(ip: Any) -> None:
+    shown = str(ip.run_cell("%orchestrate run --help").result)
+    assert shown.startswith("**%orchestrate run** NAME [--input EXPR]")
+    assert "**%orchestrate** commands:" in shown  # the rest follows
+    general = str(ip.run_cell("%orchestrate --help").result)
+    assert general.startswith("**%%orchestrate**")
