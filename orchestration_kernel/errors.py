@@ -40,8 +40,10 @@ OrchestrationError                     base of everything we raise
 ├── AuditIntegrityError                the audit chain does not verify
 ├── StorageError                       a database or key file cannot be opened, read or written;
 │   │                                  names the file, the cause and what to do
-│   └── AuditWriteError                the audit cannot commit (disk full, read-only): calls,
-│                                      runs and compares fail fast until it recovers
+│   ├── AuditWriteError                the audit cannot commit (disk full, read-only): calls,
+│   │                                  runs and compares fail fast until it recovers
+│   └── ExportError                    an export cannot be written where asked (no such
+│                                      folder, permission, read-only); also an OSError
 ├── SharedStateError                   Redis (shared state) unreachable; nothing was written
 └── ClusterError                       a Dask cluster lost a job's work (scheduler gone, workers
                                        dying); what finished is kept, a rerun computes the rest
@@ -78,6 +80,7 @@ __all__ = [
     "ConnectionFailure",
     "ContentPolicyError",
     "ContextWindowExceeded",
+    "ExportError",
     "FatalProviderError",
     "GuardianBlocked",
     "IncompleteStreamError",
@@ -451,6 +454,13 @@ class AuditWriteError(StorageError):
     ) -> None:
         self.lost = lost
         super().__init__(message, path, cause)
+
+
+class ExportError(StorageError, OSError):
+    """An export cannot be written where asked: no such folder, no permission, a
+    read-only disk, a file where a folder should be, a full disk. Nothing was written
+    there (an existing file is left as it was). The message names the path, the cause
+    and what to do. Also an :class:`OSError`, as the error it replaces was."""
 
 
 class SharedStateError(OrchestrationError):

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 from .compare import total_cost
 from .errors import ConfigurationError, RunCancelled
 from .formatting import TextPrinter, format_cost, format_ms
+from .matrix_labels import row_labels
 from .models import Reply
 from .near_attributes import NearAttributes
 from .near_names import did_you_mean
@@ -59,6 +60,7 @@ __all__ = [
     "MatrixResult",
     "doubled_names",
     "matrix_prompts",
+    "refuse_all_blank",
     "refuse_same_prompt",
     "refuse_shadowed_column",
     "refuse_unread_items",
@@ -98,7 +100,7 @@ class MatrixInput:
     def __post_init__(self) -> None:
         if not self.labels:
             keys = self.index if self.index is not None else range(len(self.items))
-            self.labels = [str(k) for k in keys]
+            self.labels = row_labels(keys)
 
     def notes(self, what: str = "items") -> list[str]:
         """One line per placeholder some items left empty: their prompts go out with a
@@ -306,6 +308,25 @@ def refuse_unread_items(
     )
 
 
+def refuse_all_blank(prompts: list[str], missing: Mapping[str, list[int]], what: str) -> None:
+    """Refuse items that all render one prompt because a placeholder has no value in any
+    of them (a column of None or NaN, ``df.note`` never filled): every call would send
+    the same text with a blank where the item should be. A placeholder blank in only
+    some items, or prompts that differ otherwise, are a note (:meth:`MatrixInput.notes`)."""
+    n = len(prompts)
+    empty = [raw for raw, rows in missing.items() if len(rows) == n]
+    if n < 2 or not empty or len(set(prompts)) > 1:
+        return
+    items = "items" if what == "items" else f"items of {what}"
+    shown = prompts[0] if len(prompts[0]) <= 80 else prompts[0][:79] + "…"
+    raise ConfigurationError(
+        f"{', '.join(empty)} {'has' if len(empty) == 1 else 'have'} no value (None/NaN) in "
+        f"any of the {n} {items}, so every "
+        f"one would get the same prompt, {shown!r}, a call each. Check the column (e.g. "
+        "df[col].notna().sum()), or drop the empty rows first (df.dropna(subset=[...]))."
+    )
+
+
 #: ``{{ name }}`` / ``{{name}}``: a Jinja-style placeholder, an escape in our templates.
 _DOUBLED = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
 
@@ -371,8 +392,9 @@ def matrix_prompts(
                 missing[p.raw].append(position)
     # After rendering, so a misspelt column fails first, naming the near names.
     refuse_same_prompt(template, extras[0], len(values), what)
-    source = items if (_is_dataframe(items) or _is_series(items)) else None
     missing = {raw: rows for raw, rows in missing.items() if rows}
+    refuse_all_blank(prompts, missing, what)
+    source = items if (_is_dataframe(items) or _is_series(items)) else None
     return MatrixInput(items=values, prompts=prompts, index=index, source=source, missing=missing)
 
 
@@ -480,8 +502,12 @@ class MatrixResult(NearAttributes):
 
         A Series with labels (``pd.Series(questions)`` of a dict, ``df.set_index("id").q``)
         was shown by its values, while the notes (``{item} has no value ... (z)``) and
-        ``to_dataframe()`` named its labels, and a missing value showed as ``None``."""
-        return list(self.index) if self.index is not None and self._labelled() else list(self.items)
+        ``to_dataframe()`` named its labels, and a missing value showed as ``None``.
+        A label is shown as a person reads it (:func:`~.matrix_labels.row_label`), so a
+        MultiIndex row is ``a · 2024-01-01``, not a tuple of reprs."""
+        if self.index is not None and self._labelled():
+            return row_labels(self.index)
+        return list(self.items)
 
     def _labelled(self) -> bool:
         """True when rows are named by the input's index labels (see :meth:`row_labels`)."""

@@ -41,6 +41,7 @@ from .matrix import (
     whole_names,
 )
 from .matrix_audit import MatrixRunAudit
+from .matrix_labels import row_labels
 from .near_attributes import NearAttributes
 from .pipeline.result import PipelineResult
 from .pipeline.scope import Scope
@@ -77,7 +78,7 @@ class RowsInput:
     def labels(self) -> list[str]:
         """A short label per row: its index entry, else its position."""
         keys = self.index if self.index is not None else range(len(self.inputs))
-        return [str(k) for k in keys]
+        return row_labels(keys)
 
 
 def spec_data(pipeline: Any) -> dict[str, Any]:

@@ -45,6 +45,7 @@ from ..near_keywords import near_keywords
 from ..near_names import nearest
 from ..storage.commit import Commit, settle_future
 from ..storage.files import atomic_path
+from ..write_target import export_errors
 from . import summaries
 from .chain import ChainKey
 from .events import EVENT_KINDS, RECORD_COLUMNS
@@ -429,12 +430,13 @@ class AuditTrail:
             warn_if_unknown_model(self._rows, filters.get("model"), len(frame))
             warn_if_unknown_run(self._rows, filters.get("run"), len(frame))
         target = Path(path).expanduser()
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(target) as tmp:
-            if frame is not None:
-                export_frame(frame, tmp, json_as_text=not decode, formats=self.export_formats)
-            elif direct is not None:
-                write_parquet(direct, tmp)
+        with export_errors(target):  # no such folder, read-only: said, without our frames
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_path(target) as tmp:
+                if frame is not None:
+                    export_frame(frame, tmp, json_as_text=not decode, formats=self.export_formats)
+                elif direct is not None:
+                    write_parquet(direct, tmp)
         return target
 
     def add_export_format(self, fmt: ExportFormat) -> ExportFormat:

@@ -37,10 +37,13 @@ def load_ipython_extension(ipython: Any) -> None:
     ipython.register_magics(magics)
     ipython.events.register("post_run_cell", magics.errors.post_run_cell)
     install_api_mistakes(ipython)
+    from .completion import register_completion
     from .shown_types import show_replies_masked
     from .status_view import show_status_in_cells
     from .unawaited import show_unawaited_calls
 
+    # Tab after %orchestrate: commands, models, names.
+    magics.completion = register_completion(ipython, magics)
     show_replies_masked(ipython)  # a Reply left as a cell's value: no credential shown
     show_unawaited_calls(ipython)  # engine.compare(...) without await: say what to write
 
@@ -72,6 +75,9 @@ def unload_ipython_extension(ipython: Any) -> None:
             with contextlib.suppress(ValueError):
                 ipython.events.unregister(event, hook)
     remove_api_mistakes(ipython)
+    from .completion import unregister_completion
+
+    unregister_completion(ipython, getattr(magics, "completion", None))
     if ipython.user_ns.get("Err") is magics.errors.records:
         del ipython.user_ns["Err"]
     magics.close()

@@ -33,6 +33,7 @@ __all__ = [
     "check_session_id",
     "evaluate_input",
     "parse_args",
+    "reads_as_words",
     "shell_split",
     "split_line",
     "suggest",
@@ -47,8 +48,9 @@ COMMANDS: dict[str, str] = {
     "audit": "[--run ID] [--out VAR] — the audit rows of a run (default: the last run)",
     "context": "[SESSION] — the session context (default: this kernel's session)",
     "session": "[ID] — show the session id runs use, or pin it (context survives restarts)",
-    "offline": "on|off|auto — serve models offline, by the embedded local model (the "
-    "[local] extra) or the simulator: on for every model, auto for those without a key",
+    "offline": "[on|off|auto] — the mode now, or serve models offline, by the embedded "
+    "local model (the [local] extra) or the simulator: on for every model, auto for those "
+    "without a key",
     "key": "PROVIDER [--save] — ask for a key (getpass, never echoed), kept for the "
     "kernel's life; --save keeps it in the system keyring",
     "explain": "[CELL] [-m MODEL] — ask a model to explain the last error",
@@ -206,13 +208,34 @@ def split_line(line: str) -> list[str]:
     brackets is one token kept as written, its quotes included (``df.query('a > 1')``,
     ``df[df.stars > 3]``). A token that starts with a quote follows shell rules, so
     ``--over "df[df.x > 3]"`` and ``"my run"`` still work as before."""
-    tokens: list[str] = []
+    return [token for token, _ in _marked_tokens(line)]
+
+
+def _marked_tokens(line: str) -> list[tuple[str, bool]]:
+    """:func:`split_line`'s tokens, each with whether the user quoted it (``"hello"``,
+    ``--input='hello'``): the shell's split drops the quotes, and a quoted word is text."""
+    tokens: list[tuple[str, bool]] = []
     for chunk in _chunks(line):
         if chunk[0] not in "'\"" and any(b in chunk for b in _OPEN):
-            tokens.append(chunk)  # a Python expression: its quotes are its own
-        else:
-            tokens.extend(shell_split(chunk))
+            tokens.append((chunk, False))  # a Python expression: its quotes are its own
+            continue
+        value = chunk.split("=", 1)[1] if chunk.startswith("-") and "=" in chunk else chunk
+        quoted = value[:1] in ("'", '"')
+        tokens.extend((token, quoted) for token in shell_split(chunk))
     return tokens
+
+
+def _quoted_value(marked: list[tuple[str, bool]], option: str) -> bool:
+    """Whether the value argparse took for ``option`` (its last occurrence) was quoted."""
+    quoted = False
+    for i, (token, mark) in enumerate(marked):
+        if token == "--":
+            break
+        if token == option and i + 1 < len(marked):
+            quoted = marked[i + 1][1]
+        elif token.startswith(option + "="):
+            quoted = mark
+    return quoted
 
 
 def wants_help(line: str) -> bool:
@@ -228,16 +251,20 @@ def wants_help(line: str) -> bool:
 def parse_args(parser: argparse.ArgumentParser, line: str) -> argparse.Namespace:
     """Split ``line`` (see :func:`split_line`) and parse it; mistakes raise a clean error."""
     try:
-        tokens = split_line(line)
+        marked = _marked_tokens(line)
     except ValueError as exc:  # an unclosed quote
         raise usage(f"Cannot split the arguments: {exc}. Check the quotes.") from None
+    tokens = [token for token, _ in marked]
     _check_options(tokens, parser)
     try:
-        return parser.parse_args(tokens)
+        args = parser.parse_args(tokens)
     except UsageError as exc:  # IPython's magic parsers raise it instead of exiting
         raise usage(f"{exc}. See %orchestrate? for the syntax.") from None
     except SystemExit:  # a plain argparse parser
         raise usage("Invalid arguments. See %orchestrate? for the syntax.") from None
+    # --input "hello": the user typed quotes, so meant the text (see evaluate_input).
+    args.input_quoted = _quoted_value(marked, "--input")
+    return args
 
 
 def check_session_id(value: str) -> str:
@@ -324,7 +351,7 @@ def _given(args: argparse.Namespace, option: str) -> bool:
 def _text_hint(option: str, expr: str, name: str) -> str:
     """How to pass text where an undefined name was taken for a variable."""
     if option == "--input":
-        return f" To pass text, quote it twice: --input \"'{expr}'\"."
+        return f' To pass text, quote it: --input "{expr}".'
     if expr.strip() == name:  # --over hello: a word, not one of the kernel's variables
         return (
             f" --over takes a list, Series or DataFrame of this kernel (--over df,"
@@ -334,13 +361,40 @@ def _text_hint(option: str, expr: str, name: str) -> str:
     return ""
 
 
-def evaluate_input(expr: str, namespace: Mapping[str, Any], option: str = "--input") -> Any:
+#: The nodes of a value that reads as words (``hello``, ``not bad``, ``Paris, France``,
+#: ``a - b``), not as code: no attribute, subscript, call, container or comprehension.
+_WORDY = (
+    ast.Expression, ast.Name, ast.Load, ast.Tuple, ast.BoolOp, ast.UnaryOp, ast.BinOp,
+    ast.Compare, ast.Constant, ast.boolop, ast.unaryop, ast.operator, ast.cmpop,
+)  # fmt: skip
+
+
+def reads_as_words(expr: str) -> bool:
+    """True when ``expr`` is words rather than code: not a Python expression at all, or
+    one made only of names, constants and operators with at least one name. A lone
+    constant (``"'hello'"``, ``"42"``) is code: its value is what was meant."""
+    try:
+        tree = ast.parse(expr, mode="eval")
+    except SyntaxError:
+        return True
+    nodes = list(ast.walk(tree))
+    return all(isinstance(n, _WORDY) for n in nodes) and any(isinstance(n, ast.Name) for n in nodes)
+
+
+def evaluate_input(
+    expr: str, namespace: Mapping[str, Any], option: str = "--input", *, quoted: bool = False
+) -> Any:
     """The value of ``--input EXPR`` (or ``--over EXPR``): a Python expression over the
     user's namespace (``df``, ``df.review``, ``df["review"]``, ``items[:10]``).
 
-    Text that is not an expression at all (``--input "two words"``) is taken as text.
-    A name that does not exist is a mistake, answered with the nearest names.
+    Text that is not an expression at all (``--input "two words"``) is taken as text,
+    and so is a ``quoted`` value that reads as words (:func:`reads_as_words`):
+    ``--input "hello"`` is the text ``hello``, while ``--input hello`` is the variable.
+    A quoted expression (``--input "df.review.iloc[0]"``) is still evaluated. A name
+    that does not exist is a mistake, answered with the nearest names.
     """
+    if quoted and reads_as_words(expr):
+        return expr
     try:
         tree = ast.parse(expr, mode="eval")
     except SyntaxError:

@@ -12,7 +12,14 @@ import argparse
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import AllAttemptsFailed, GuardianBlocked, PipelineError, RunCancelled, SpecError
+from ..errors import (
+    AllAttemptsFailed,
+    GuardianBlocked,
+    MissingKeyError,
+    PipelineError,
+    RunCancelled,
+    SpecError,
+)
 from ..formatting import format_cost
 from .args import evaluate_input
 from .compare import (
@@ -36,8 +43,21 @@ COMPARE_ITEMS_AT_ONCE = 8
 
 
 def input_value(ctx: CellContext, args: argparse.Namespace) -> Any:
-    """The value of ``--input`` (``None`` without it)."""
-    return None if args.input is None else evaluate_input(args.input, ctx.user_ns)
+    """The value of ``--input`` (``None`` without it): a quoted word is text, and when a
+    variable has that name too, a note says how to pass the variable instead."""
+    if args.input is None:
+        return None
+    quoted = bool(getattr(args, "input_quoted", False))
+    value = evaluate_input(args.input, ctx.user_ns, quoted=quoted)
+    if quoted and value is args.input and args.input.strip() in ctx.user_ns:
+        name = args.input.strip()
+        ctx.notes(
+            [
+                f'--input "{name}" is the text {name!r} (you quoted it); for your variable '
+                f"{name}, write --input {name} without quotes."
+            ]
+        )
+    return value
 
 
 def run_pipeline_cell(ctx: CellContext, args: argparse.Namespace, body: str) -> Any:
@@ -70,10 +90,9 @@ def run_pipeline_cell(ctx: CellContext, args: argparse.Namespace, body: str) -> 
             # A named cell without --input defines a pipeline to run later with one:
             # registered, not run (and not reported as a run).
             ctx.manager.register(name, pipeline)
-            print(
-                f"Pipeline {name!r} registered, not run: it reads {{input}}. Run it with "
-                f"'%orchestrate run {name} --input EXPR', or add --input EXPR to this line."
-            )
+            print(_registered_text(name, args.out))
+            if args.out:  # nothing ran, so no result: the pipeline is what there is to bind
+                ctx.user_ns[args.out] = pipeline
             return None
         if missing is not None:
             raise missing
@@ -85,6 +104,22 @@ def run_pipeline_cell(ctx: CellContext, args: argparse.Namespace, body: str) -> 
     return run_pipeline(ctx, args, pipeline, input_data)
 
 
+def _registered_text(name: str, out: str | None) -> str:
+    """What a named cell without ``--input`` says: registered, not run, how to run it,
+    and what its ``--out`` holds (the pipeline: there is no result, and ``_orchestrate``
+    keeps the last run's)."""
+    text = (
+        f"Pipeline {name!r} registered, not run: it reads {{input}}. Run it with "
+        f"'%orchestrate run {name} --input EXPR', or add --input EXPR to this line."
+    )
+    if out:
+        text += (
+            f" --out {out}: nothing ran, so {out} holds the pipeline, not a result "
+            f"({out}.run(text) runs it and returns the result)."
+        )
+    return text
+
+
 def _load(ctx: CellContext, body: str, name: str | None, options: dict[str, Any]) -> Any:
     """The cell's pipeline; a body that is one prompt says how to send it instead."""
     from ..pipeline import Pipeline
@@ -93,6 +128,9 @@ def _load(ctx: CellContext, body: str, name: str | None, options: dict[str, Any]
         return Pipeline(body, engine=ctx.engine, name=name, **options)
     except SpecError as exc:
         if not looks_like_prompt(body):
+            from .session_hint import other_session_notes
+
+            ctx.notes(other_session_notes(ctx.engine.bus, ctx.session_id, exc))
             raise
         raise prompt_cell_error(ctx.engine, name, ctx.default_model or None) from exc
 
@@ -165,6 +203,9 @@ def run_compare_cell(ctx: CellContext, args: argparse.Namespace, body: str) -> A
     ctx.notes(format_spec_notes(template, [*known, "item"]) + doubled_brace_notes(template, fields))
     ctx.notes(expression_notes(template, [*known, "item"]))
     ctx.notes(prepared.notes())
+    from .window_notes import window_notes
+
+    ctx.notes(window_notes(engine, models, prepared.prompts))
     check_mode("interactive", None)
     if args.dry_run:
         import pandas as pd
@@ -264,6 +305,8 @@ def refuse_nothing_answered(result: Any, models: list[str]) -> None:
         return
     if all(isinstance(error, GuardianBlocked) for error in errors):  # said as a pipeline says it
         raise GuardianBlocked(errors[-1].stage, errors[-1].decisions)
+    if all(isinstance(error, MissingKeyError) for error in errors):
+        raise _missing_keys(errors)  # the variables to set, not "no model answered"
     items = len(result.tables)
     what = f" any of the {items} items" if items > 1 else ""
     raise AllAttemptsFailed(
@@ -273,6 +316,23 @@ def refuse_nothing_answered(result: Any, models: list[str]) -> None:
         message=f"no model answered{what} ({', '.join(models)}): each error is shown above, "
         "and the result is in _orchestrate",
     )
+
+
+def _missing_keys(errors: list[Any]) -> MissingKeyError:
+    """One :class:`MissingKeyError` for a cell where no model had its provider's key:
+    the first provider's, its message naming every variable to set."""
+    by_provider = {error.provider: error for error in errors}
+    first = next(iter(by_provider.values()))
+    if len(by_provider) == 1:
+        return MissingKeyError(first.provider, first.env_vars, first.model)
+    names = [" or ".join(e.env_vars) or f"a key for {p}" for p, e in by_provider.items()]
+    combined = MissingKeyError(first.provider, first.env_vars, first.model)
+    combined.args = (
+        f"No API key for {', '.join(by_provider)}: set {', '.join(names)} ('%orchestrate key "
+        "PROVIDER' asks for one), or run offline on the simulator with '%orchestrate offline "
+        "auto'.",
+    )
+    return combined
 
 
 def _compare_plan(engine: Any, models: list[str], prompts: list[str]) -> list[dict[str, Any]]:

@@ -29,7 +29,7 @@ _ARITY: dict[str, tuple[int, int]] = {
     "audit": (0, 0),
     "context": (0, 1),
     "session": (0, 1),
-    "offline": (1, 1),
+    "offline": (0, 1),
     "key": (1, 1),
     "explain": (0, 1),
     "jobs": (0, 1),
@@ -64,9 +64,14 @@ def _arity_message(command: str, rest: list[str], low: int, high: int) -> str:
     return f"{what} Usage: %orchestrate {command} {syntax}".rstrip()
 
 
-def help_text(*_: Any) -> Rendered:
-    """What the magics do, in short."""
+def help_text(*_: Any, command: str | None = None) -> Rendered:
+    """What the magics do, in short; with ``command`` (``%orchestrate run --help``), that
+    command's usage first, then the rest."""
+    first = []
+    if command in COMMANDS:
+        first = [f"**%orchestrate {command}** {COMMANDS[command]}", "", "---", ""]
     lines = [
+        *first,
         "**%%orchestrate** `[NAME] [--input EXPR] [--out VAR] [--session ID] [--engine VAR] "
         "[-f FORMAT] [--no-stream] [--no-interpolate] [--dry-run] "
         "[--over EXPR [--cluster WHERE] [--yes]]` "
@@ -273,6 +278,10 @@ def _session(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any
 
 
 def _offline(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any:
+    if not rest:  # %orchestrate offline: the mode now, as %orchestrate session shows its id
+        mode = ctx.engine.providers.offline
+        print(f"{_offline_text(ctx, mode)} Change it: %orchestrate offline on|off|auto.")
+        return None
     if rest[0] in ("sim", "local"):  # the stand-in, not the mode
         raise usage(
             f"Unknown offline mode {rest[0]!r}: the mode is on, off or auto; which stand-in "
@@ -281,13 +290,18 @@ def _offline(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any
         )
     mode = check_choice("offline mode", rest[0], OFFLINE_MODES)
     ctx.engine.set_offline(mode)
+    print(_offline_text(ctx, mode))
+    return None
+
+
+def _offline_text(ctx: CellContext, mode: str) -> str:
     who = "" if mode == "off" else stand_in_label(ctx.engine.providers.offline_model)
     meaning = {
         "on": f"every model is served by the {who}",
         "auto": f"providers without a key are served by the {who}",
         "off": "every model needs its provider's key",
     }[mode]
-    print(f"Offline mode {mode}: {meaning}.")
+    return f"Offline mode {mode}: {meaning}."
 
 
 def _key(ctx: CellContext, args: argparse.Namespace, rest: list[str]) -> Any:

@@ -213,7 +213,7 @@ class OrchestrateMagics(Magics):
 
         A line runs a command: ``%orchestrate models [FILTER]``, ``run NAME [--input EXPR]``,
         ``audit [--run ID] [--out VAR]``, ``context [SESSION]``, ``session [ID]``,
-        ``offline on|off|auto``, ``key PROVIDER [--save]``, ``explain [CELL] [-m MODEL]``,
+        ``offline [on|off|auto]``, ``key PROVIDER [--save]``, ``explain [CELL] [-m MODEL]``,
         ``jobs [NAME]``, ``help`` (or ``-h``/``--help`` with any of them).
 
         On the magic's line, ``$name`` and ``{name}`` (``name.attr`` too) are the values
@@ -230,7 +230,8 @@ class OrchestrateMagics(Magics):
             if wants_help(line):  # as in a shell; a cell's body does not run
                 from .commands import help_text
 
-                return help_text()
+                words = line.split()
+                return help_text(command=words[0] if words and cell is None else None)
             args = parse_args(self.orchestrate.parser, line)
             check_cell_options(args, cell=cell is not None)
             if cell is not None:

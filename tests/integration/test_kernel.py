@@ -216,17 +216,30 @@ def test_streaming_updates_the_display_before_idle(
     assert "pending" not in final and "running" not in final and "done" in final
 
 
+#: Where a cell given to :func:`interrupt_in_flight` puts its request's own marker.
+MARK = "<MARK>"
+
+
 def interrupt_in_flight(
     kernel: Frontend, server: OpenAIServer, code: str, slow: float = 60.0
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Run ``code`` against a gpt-4o request the server delays ``slow`` seconds, interrupt
     the kernel once the request arrived, and return the cell's reply and messages (the
-    wait fails well before the delay ends)."""
+    wait fails well before the delay ends).
+
+    ``code`` writes :data:`MARK` in its prompt; it becomes a marker of this call alone.
+    The delay is scripted for a request with that marker only, and the interrupt waits
+    for that request: a gpt-4o request an earlier test left in flight can neither take
+    the delay (the cell's own request then answered at once, and the cell replied ``ok``)
+    nor be mistaken for the cell's request."""
+    assert MARK in code, f"the cell must carry {MARK} in its prompt"
+    # Letters only: nothing the Guardian could take for a key and redact on the way out.
+    marker = "mark" + "".join(chr(97 + b % 26) for b in os.urandom(10))
     server.clear()
-    server.script(Fault.delay(slow), model="gpt-4o", times=1)
-    msg_id = kernel.execute(code)
+    server.script(Fault.delay(slow).for_prompt(marker), model="gpt-4o", times=1)
+    msg_id = kernel.execute(code.replace(MARK, marker))
     deadline = time.monotonic() + 30
-    while not any(r.model == "gpt-4o" for r in server.requests):  # the call is in flight
+    while not any(marker in json.dumps(r.json) for r in server.requests):  # the call is in flight
         assert time.monotonic() < deadline, "the delayed request never arrived"
         kernel._read_iopub()
         time.sleep(0.05)
@@ -241,7 +254,7 @@ def test_an_interrupted_compare_cell_over_rows_records_cancelled(
     run's ``run_end`` says cancelled (in-process, this raced other tests' threads)."""
     reply, _ = kernel.run('qs = ["first?", "second?", "third?"]')
     assert reply["status"] == "ok", reply
-    code = "%%orchestrate --compare gpt-4o --over qs\nAnswer {item}"
+    code = f"%%orchestrate --compare gpt-4o --over qs\nAnswer {{item}} {MARK}"
     reply, msgs = interrupt_in_flight(kernel, server, code)
     assert reply["status"] == "error" and reply["ename"] == "RunCancelled"
     assert "Traceback" not in text_of(msgs)
@@ -254,7 +267,7 @@ def test_an_interrupted_compare_cell_over_rows_records_cancelled(
 
 
 def test_interrupt_cancels_a_delayed_run(kernel: Frontend, server: OpenAIServer) -> None:
-    code = '%%orchestrate slow\n- model: gpt-4o\n  prompt: "wait for me"\n'
+    code = f'%%orchestrate slow\n- model: gpt-4o\n  prompt: "wait for me {MARK}"\n'
     reply, msgs = interrupt_in_flight(kernel, server, code)
     assert reply["status"] == "error"
     assert reply["ename"] == "RunCancelled"

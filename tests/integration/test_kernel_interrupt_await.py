@@ -46,7 +46,7 @@ def kernel(server: OpenAIServer, tmp_path_factory: pytest.TempPathFactory) -> It
 
 
 def test_interrupt_cancels_an_awaited_complete(kernel: Frontend, server: OpenAIServer) -> None:
-    code = 'r = await engine.complete("gpt-4o", "wait")'
+    code = 'r = await engine.complete("gpt-4o", "wait <MARK>")'
     reply, _ = interrupt_in_flight(kernel, server, code, SLOW)
     assert reply["status"] == "error" and reply["ename"] == "CancelledError"
     assert kernel.value("print('r' in dir())").strip() == "False"  # no reply was bound
@@ -56,7 +56,7 @@ def test_interrupt_cancels_an_awaited_complete(kernel: Frontend, server: OpenAIS
 def test_interrupt_cancels_an_awaited_compare_and_its_run_says_so(
     kernel: Frontend, server: OpenAIServer
 ) -> None:
-    code = 't = await engine.compare(["gpt-4o"], "wait")'
+    code = 't = await engine.compare(["gpt-4o"], "wait <MARK>")'
     reply, _ = interrupt_in_flight(kernel, server, code, SLOW)
     assert reply["status"] == "error" and reply["ename"] == "CancelledError"
     status = kernel.value(
@@ -70,10 +70,10 @@ def test_interrupt_cancels_an_awaited_compare_and_its_run_says_so(
 @pytest.mark.parametrize(
     "code, ename",
     [
-        ('r = await engine.complete("gpt-4o", "wait")', "CancelledError"),
-        ('r = engine.complete_sync("gpt-4o", "wait")', "KeyboardInterrupt"),
-        ('async for d in engine.stream("gpt-4o", "wait"):\n    pass', "CancelledError"),
-        ('for d in engine.stream("gpt-4o", "wait"):\n    pass', "KeyboardInterrupt"),
+        ('r = await engine.complete("gpt-4o", "wait <MARK>")', "CancelledError"),
+        ('r = engine.complete_sync("gpt-4o", "wait <MARK>")', "KeyboardInterrupt"),
+        ('async for d in engine.stream("gpt-4o", "wait <MARK>"):\n    pass', "CancelledError"),
+        ('for d in engine.stream("gpt-4o", "wait <MARK>"):\n    pass', "KeyboardInterrupt"),
     ],
 )
 def test_an_interrupted_call_says_so_briefly_and_the_audit_keeps_the_attempt(

@@ -372,7 +372,7 @@ class WireServer:
         try:
             if not await self._authorized(call, responder):
                 return
-            fault = self._faults.take(call.model)
+            fault = self._faults.take(call.model, call.prompt_text)
             log.fault = fault.name if fault else None
             if fault is not None and await self._answer_error_fault(fault, call, responder):
                 return

@@ -56,11 +56,22 @@ class Fault(BaseModel):
     seconds: float = Field(default=0.0, ge=0.0)
     after_chunks: int = Field(default=2, ge=0)
     every: float = Field(default=0.5, gt=0.0)  # seconds between keep-alives of ``think``
+    #: Only a request whose prompt text contains this takes the fault (None: any request).
+    prompt: str | None = None
 
     @property
     def name(self) -> str:
         """The name logged in :attr:`LoggedRequest.fault` (the kind)."""
         return self.kind
+
+    def for_prompt(self, text: str) -> Fault:
+        """This fault, taken only by a request whose prompt contains ``text``: a request
+        to the same model left in flight by an earlier test cannot take it."""
+        return self.model_copy(update={"prompt": text})
+
+    def matches(self, prompt_text: str) -> bool:
+        """Whether a request with ``prompt_text`` may take this fault."""
+        return self.prompt is None or self.prompt in prompt_text
 
     @classmethod
     def rate_limit(
@@ -159,11 +170,14 @@ class FaultBook:
         with self._lock:
             self._entries.clear()
 
-    def take(self, model: str | None) -> Fault | None:
-        """The first scripted fault that matches ``model``, used up by one."""
+    def take(self, model: str | None, prompt_text: str = "") -> Fault | None:
+        """The first scripted fault that matches ``model`` (and ``prompt_text``, for a
+        fault made :meth:`Fault.for_prompt`), used up by one."""
         with self._lock:
             for i, entry in enumerate(self._entries):
                 if entry.model is not None and entry.model != model:
+                    continue
+                if not entry.fault.matches(prompt_text):
                     continue
                 if entry.remaining is not None:
                     entry.remaining -= 1

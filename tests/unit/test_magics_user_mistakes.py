@@ -73,7 +73,8 @@ def test_a_misspelt_variable_is_not_matched_to_ipythons_own_names(
             "%orchestrate audit takes no arguments, got 'foo'. Usage: %orchestrate "
             "audit [--run ID] [--out VAR]",
         ),
-        ("offline", "%orchestrate offline needs 1 argument. Usage: %orchestrate offline on|"),
+        ("key", "%orchestrate key needs 1 argument. Usage: %orchestrate key PROVIDER"),
+        ("offline on off", "%orchestrate offline takes at most 1 argument, got 'on off'."),
         ("context a b", "%orchestrate context takes at most 1 argument, got 'a b'."),
     ],
 )
