@@ -214,9 +214,31 @@ def status(store: AuditStore, conn: sqlite3.Connection) -> Callable[[], str]:
     return words
 
 
+#: Bytes read at a time when the sidecar's digests are only checked (:func:`_file_matches`).
+_CHECK_BYTES = 1 << 20
+
+
 def _file_matches(path: Path, record: Record) -> bool:
-    """Whether every segment of ``path`` has the SHA-256 ``record`` names."""
-    return all(_checked_segment(path, segment) is not None for segment in record.segments)
+    """Whether every segment of ``path`` has the SHA-256 ``record`` names: read a MiB at
+    a time into one buffer (no copy of the whole file in memory, as :func:`_checked_segment`
+    makes for a read that keeps the bytes) and hashed without the GIL."""
+    buffer = memoryview(bytearray(_CHECK_BYTES))
+    try:
+        with open(path, "rb", buffering=0) as source:
+            for offset, length, digest in record.segments:
+                source.seek(offset)
+                sha = hashlib.sha256()
+                while length > 0:
+                    got = source.readinto(buffer[: min(length, _CHECK_BYTES)])
+                    if not got:
+                        return False  # the file ends inside the segment
+                    sha.update(buffer[:got])
+                    length -= got
+                if sha.hexdigest() != digest:
+                    return False
+    except OSError:
+        return False
+    return True
 
 
 def _trusted_record(paths: SidecarPaths, key: ChainKey, conn: sqlite3.Connection) -> Record | None:
