@@ -230,6 +230,8 @@ def _orjson_body(values: Sequence[object]) -> bytes | None:
         # (NaN and infinities fail the test too: the stdlib writes them, orjson does not)
         if type(number) is float and not (number == 0.0 or _SAME_FLOATS_FROM <= abs(number) < _INF):
             return None
+    if type(values) is not tuple:  # orjson refuses a subclass (an encoded row is one)
+        values = tuple(values)
     try:
         body: bytes = _orjson.dumps(values)
     except TypeError:  # orjson.JSONEncodeError: surrogates, ints over 64 bits, other types
