@@ -20,12 +20,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 
-from .events import COLUMNS, FIRST_LATER_COLUMN
-
-try:  # a compiled JSON encoder: the body of a row in about a tenth of the time
-    import orjson as _orjson
-except ImportError:  # pragma: no cover - a declared dependency; the stdlib gives the same bytes
-    _orjson = None  # type: ignore[assignment]
+from .events import FIRST_LATER_COLUMN
 
 __all__ = ["GENESIS", "ChainKey", "hashed_body"]
 
@@ -183,62 +178,20 @@ class ChainKey:
         return hashlib.sha256(self.mac("fingerprint").encode()).hexdigest()[:16]
 
 
-#: The slots of a row (``COLUMNS`` order) that can hold a float (see :func:`_orjson_body`).
-_FLOAT_SLOTS = tuple(i for i, c in enumerate(COLUMNS) if c.kind == "float")
-#: Floats from this magnitude up (and zero) are written alike by ``repr`` and orjson;
-#: below it ``repr`` says ``1e-05`` and orjson ``0.00001`` (``1e-07`` against ``1e-7``).
-_SAME_FLOATS_FROM = 1e-4
-_INF = float("inf")
-
-
 def hashed_body(values: Sequence[object]) -> bytes:
     """The bytes of the part of a row's :func:`row_message` after its prefix: the row's
     body (ASCII: the encoder escapes every other character) without the unset later
-    columns. ``row_mac(prev, seq, hashed_body(values)) == row_hash(prev, seq, values)``.
-
-    ``values`` is a stored row (``COLUMNS`` order, each value normalised for its column's
-    kind, as ``rows.py`` stores it): only its float columns hold floats."""
+    columns. ``row_mac(prev, seq, hashed_body(values)) == row_hash(prev, seq, values)``."""
     # (_hashed and row_body inlined: this runs once for every row written)
-    whole = len(values) == len(COLUMNS)
     end = len(values)
     if end > FIRST_LATER_COLUMN and values[end - 1] is None:
         end -= 1
         while end > FIRST_LATER_COLUMN and values[end - 1] is None:
             end -= 1
         values = values[:end]
-    if whole and _orjson is not None:
-        body = _orjson_body(values)
-        if body is not None:
-            return body
     if _encode_row is None:
         return json.dumps(values, separators=(",", ":")).encode("ascii")
     return "".join(_encode_row(values, 0)).encode("ascii")
-
-
-def _orjson_body(values: Sequence[object]) -> bytes | None:
-    """The same bytes as ``json.dumps(values, separators=(",", ":"))``, made by orjson,
-    or ``None`` when they could differ (the caller then uses the stdlib encoder).
-
-    The two encoders write the same text for ``None``, ints of 64 bits, ASCII strings
-    (the same escapes, lower-case hex) and floats of zero or a magnitude of at least
-    :data:`_SAME_FLOATS_FROM` (shortest round-trip digits, the same exponent form: checked
-    over millions of floats, ``tests/unit/test_audit_orjson_body.py``). They differ for
-    any other character (orjson writes UTF-8 and DEL as is, the stdlib escapes them),
-    small floats, and what orjson refuses (lone surrogates, bigger ints)."""
-    for slot in _FLOAT_SLOTS:
-        number = values[slot]
-        # (NaN and infinities fail the test too: the stdlib writes them, orjson does not)
-        if type(number) is float and not (number == 0.0 or _SAME_FLOATS_FROM <= abs(number) < _INF):
-            return None
-    if type(values) is not tuple:  # orjson refuses a subclass (an encoded row is one)
-        values = tuple(values)
-    try:
-        body: bytes = _orjson.dumps(values)
-    except TypeError:  # orjson.JSONEncodeError: surrogates, ints over 64 bits, other types
-        return None
-    if not body.isascii() or b"\x7f" in body:
-        return None
-    return body
 
 
 def row_message(prev_hash: str, seq: int, values: Sequence[object]) -> str:
