@@ -220,13 +220,7 @@ class BatchWriter:
         """Commit everything queued so far, now, in the caller's thread.
 
         Raises :class:`AuditWriteError` when a commit fails (the records stay queued).
-        A caller other than the writer thread first encodes what nobody has encoded yet:
-        meanwhile the writer thread may be inside a commit (SQLite and the sync let go
-        of the GIL), so the two overlap instead of one waiting for the other.
         """
-        if threading.current_thread() is not self._thread:
-            with gc_paused():  # as for a batch's encoding in the drain (no cycles)
-                self._encode_queued()
         self._drain()
 
     def _drain(self) -> None:
