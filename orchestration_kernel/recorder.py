@@ -106,13 +106,17 @@ class AuditRecorder:
             return
         decisions = list(getattr(verdict, "decisions", []) or [])
         top = max(decisions, key=lambda d: d.rank) if decisions else None
+        # The Guardian's own decision already says every policy's reason, each prefixed
+        # with its policy: listing the policies' reasons beside it said each one twice.
+        overall = next((d for d in decisions if d.policy == "guardian"), None)
+        reasons = list(overall.reasons) if overall else [r for d in decisions for r in d.reasons]
         self.record(
             "guardian", spec, target,
             stage=stage,
             status="blocked" if verdict.action == "block" else "ok",
             guardian_action=verdict.action,
             guardian_policy=top.policy if top else None,
-            guardian_reasons=[r for d in decisions for r in d.reasons],
+            guardian_reasons=reasons,
             detail={"stage": stage, "policies": [d.policy for d in decisions]},
         )  # fmt: skip
         for decision in decisions:

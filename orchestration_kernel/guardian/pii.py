@@ -1038,8 +1038,21 @@ class PIIPolicy(BasePolicy):
         findings = self.find(text)
         if not findings:
             return None
-        counts: dict[str, int] = {}
-        for f in findings:
-            counts[f.entity] = counts.get(f.entity, 0) + 1
+        counts = _distinct_counts(findings)
         what = ", ".join(f"{n} {e.lower().replace('_', ' ')}" for e, n in counts.items())
         return Outcome(self.action, [f"personal data found: {what}"], findings)
+
+
+def _distinct_counts(findings: Iterable[Finding]) -> dict[str, int]:
+    """How many of each entity the text holds: overlapping findings of one entity are one
+    (``+1 415 555 0199`` is found whole and as its national part, and is one number, as
+    its redaction is one placeholder)."""
+    counts: dict[str, int] = {}
+    reach: dict[str, int] = {}  # where the last counted span of each entity ends
+    for f in sorted(findings, key=lambda f: (f.start, -f.end)):
+        if f.start < reach.get(f.entity, -1):
+            reach[f.entity] = max(reach[f.entity], f.end)
+            continue
+        counts[f.entity] = counts.get(f.entity, 0) + 1
+        reach[f.entity] = f.end
+    return counts
